@@ -1,0 +1,277 @@
+/*
+ * esgx_crypto: the cryptography of esgx (DESIGN.md section 5).
+ *
+ *   BLAKE3          content hashes, keyed hashes, key derivation, XOF, output trees
+ *   base58check     xprv/xpub text
+ *   BIP32           the shared key and per-module derived keys
+ *   ec_*            secp256k1 recoverable ECDSA (RFC 6979, low-S) via libsecp256k1
+ *   ECIES           eciesjs-compatible encryption to a secp256k1 public key
+ *   approved_wasm   the FLEEK_ENCLAVE_APPROVED_WASM plaintext header
+ *   digest_*        the input_hash and response-signature digests
+ *   aead_*          AES-256-GCM sealing (OpenSSL)
+ *
+ * Conventions: every fallible function returns ESGX_OK (0) or a negative CRYPTO_E_*
+ * code and, if `err` is non-NULL, fills it with that code and a message naming what was
+ * wrong. Output buffers are always given with their capacity; functions never allocate
+ * on the heap except inside OpenSSL. Secret material that passes through internal
+ * buffers is wiped before return; callers wipe their own copies with crypto_wipe().
+ * All functions are thread-safe (the secp256k1 context is created once, read-only).
+ */
+#ifndef ESGX_CRYPTO_H
+#define ESGX_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_err.h"
+
+/* ---------------------------------------------------------------- error codes */
+
+enum {
+    CRYPTO_E_ARG = -1,       /* bad argument: NULL pointer, wrong length, bad hex */
+    CRYPTO_E_BUFFER = -2,    /* output buffer too small */
+    CRYPTO_E_BASE58 = -3,    /* a character outside the base58 alphabet */
+    CRYPTO_E_CHECKSUM = -4,  /* base58check checksum mismatch */
+    CRYPTO_E_VERSION = -5,   /* extended key with unknown version bytes */
+    CRYPTO_E_KEY = -6,       /* invalid key: zero, >= curve order, not on the curve */
+    CRYPTO_E_PATH = -7,      /* derivation path of odd length or over 256 bytes */
+    CRYPTO_E_DERIVE = -8,    /* derivation failed (hardened from public, invalid child) */
+    CRYPTO_E_SHORT = -9,     /* ciphertext shorter than its fixed overhead */
+    CRYPTO_E_AUTH = -10,     /* AES-GCM tag mismatch: wrong key or tampered data */
+    CRYPTO_E_SIGNATURE = -11,/* malformed signature or recovery failed */
+    CRYPTO_E_HEADER = -12,   /* approved-wasm header malformed */
+    CRYPTO_E_NOT_APPROVED = -13, /* module hash not listed in approved-wasm header */
+    CRYPTO_E_INTERNAL = -14, /* OpenSSL, libsecp256k1 or the OS random source failed */
+};
+
+/* Overwrites n bytes at p with zeros in a way the compiler cannot elide. */
+void crypto_wipe(void *p, size_t n);
+
+/* Fills out with n bytes from the OS CSPRNG (getrandom). Returns 0 or CRYPTO_E_INTERNAL. */
+int crypto_random(void *out, size_t n, esgx_err *err);
+
+/* Lowercase hex of in[0..len) into out, which must hold 2*len+1 bytes (NUL added). */
+void crypto_hex_encode(const uint8_t *in, size_t len, char *out);
+
+/* Decodes exactly text_len hex characters (either case) into out (capacity out_cap).
+ * *out_len gets text_len/2. CRYPTO_E_ARG for odd length or a non-hex character,
+ * CRYPTO_E_BUFFER if out_cap is too small. */
+int crypto_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
+                      size_t *out_len, esgx_err *err);
+
+/* SHA-256 of data[0..len) into out. */
+void crypto_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* ---------------------------------------------------------------- BLAKE3 */
+
+#define BLAKE3_OUT_LEN 32
+#define BLAKE3_KEY_LEN 32
+#define BLAKE3_BLOCK_LEN 64
+#define BLAKE3_CHUNK_LEN 1024
+#define BLAKE3_MAX_DEPTH 54
+/* Output-tree block: each 256 KiB block of an output is one complete BLAKE3 subtree. */
+#define BLAKE3_TREE_BLOCK_LEN (256u * 1024u)
+
+/* Incremental hasher. Plain data: may live on the stack; copy to fork the state. */
+typedef struct blake3_hasher {
+    uint32_t key[8];
+    uint32_t cv[8];              /* chunk state: chaining value */
+    uint64_t chunk_counter;
+    uint8_t buf[BLAKE3_BLOCK_LEN];
+    uint8_t buf_len;
+    uint8_t blocks_compressed;
+    uint8_t flags;
+    uint8_t cv_stack_len;
+    uint8_t cv_stack[(BLAKE3_MAX_DEPTH + 1) * BLAKE3_OUT_LEN];
+} blake3_hasher;
+
+/* Regular hash mode. */
+void blake3_hasher_init(blake3_hasher *h);
+/* Keyed hash mode with a 32-byte key. */
+void blake3_hasher_init_keyed(blake3_hasher *h, const uint8_t key[BLAKE3_KEY_LEN]);
+/* Key-derivation mode; context is context_len bytes (usually a constant string). */
+void blake3_hasher_init_derive_key(blake3_hasher *h, const void *context,
+                                   size_t context_len);
+/* Absorbs len bytes. */
+void blake3_hasher_update(blake3_hasher *h, const void *in, size_t len);
+/* Writes out_len bytes of output starting at output offset seek; h is unchanged, so
+ * finalize may be called again and update may continue. */
+void blake3_hasher_finalize_seek(const blake3_hasher *h, uint64_t seek, uint8_t *out,
+                                 size_t out_len);
+/* Same as finalize_seek with seek 0. */
+void blake3_hasher_finalize(const blake3_hasher *h, uint8_t *out, size_t out_len);
+/* Wipes the hasher (it may hold a key). */
+void blake3_hasher_wipe(blake3_hasher *h);
+
+/* One-shot regular hash: 32 bytes of BLAKE3(in). */
+void blake3_hash(const void *in, size_t len, uint8_t out[BLAKE3_OUT_LEN]);
+
+/* Which compression/hash_many implementation runs. AUTO picks the best the CPU has. */
+typedef enum blake3_impl {
+    BLAKE3_IMPL_AUTO = 0,
+    BLAKE3_IMPL_PORTABLE,
+    BLAKE3_IMPL_SSE41,
+    BLAKE3_IMPL_AVX2,
+} blake3_impl;
+
+/* Selects the implementation for the whole process (call before hashing; not
+ * thread-safe against concurrent hashing). Returns 0, or CRYPTO_E_ARG if the CPU lacks
+ * the instructions for impl. */
+int blake3_impl_select(blake3_impl impl);
+/* Name of the implementation in use: "portable", "sse41", "avx2". */
+const char *blake3_impl_name(void);
+
+/* Number of 32-byte node hashes in the output tree of an output of len bytes:
+ * 2*blocks - 1 with blocks = max(1, ceil(len / BLAKE3_TREE_BLOCK_LEN)). */
+size_t blake3_tree_node_count(uint64_t len);
+
+/* Output tree of DESIGN.md section 5: node hashes in post-order (each 256 KiB block's
+ * chaining value, then parents as they complete), root last; the root is finalized as
+ * a root and equals blake3_hash(data). nodes must hold blake3_tree_node_count(len)*32
+ * bytes (nodes_cap is its size in bytes); *node_count gets the count.
+ * CRYPTO_E_BUFFER if nodes_cap is too small. */
+int blake3_tree(const void *data, size_t len, uint8_t *nodes, size_t nodes_cap,
+                size_t *node_count, esgx_err *err);
+
+/* ---------------------------------------------------------------- base58check */
+
+/* Base58 (Bitcoin alphabet) of in[0..len) into out (capacity out_cap, NUL added).
+ * *out_len gets the text length. CRYPTO_E_BUFFER if too small. */
+int base58_encode(const uint8_t *in, size_t len, char *out, size_t out_cap,
+                  size_t *out_len, esgx_err *err);
+/* Decodes text[0..text_len). CRYPTO_E_BASE58 for a bad character, CRYPTO_E_BUFFER. */
+int base58_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
+                  size_t *out_len, esgx_err *err);
+/* Base58 of payload + first 4 bytes of SHA-256(SHA-256(payload)). */
+int base58check_encode(const uint8_t *payload, size_t len, char *out, size_t out_cap,
+                       size_t *out_len, esgx_err *err);
+/* Decodes and checks the checksum; out gets the payload only. CRYPTO_E_CHECKSUM. */
+int base58check_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
+                       size_t *out_len, esgx_err *err);
+
+/* ---------------------------------------------------------------- BIP32 */
+
+#define BIP32_HARDENED 0x80000000u
+#define BIP32_TEXT_LEN 111               /* xprv/xpub base58check length */
+#define BIP32_MAX_PATH_LEN 256           /* user path bytes for derived keys */
+
+/* An extended key. has_private = 0 means a public (neutered) key; priv is then zero. */
+typedef struct bip32_key {
+    uint8_t depth;
+    uint8_t parent_fingerprint[4];
+    uint32_t child_number;
+    uint8_t chain_code[32];
+    uint8_t public_key[33];              /* compressed, always valid */
+    uint8_t private_key[32];             /* valid iff has_private */
+    int has_private;
+} bip32_key;
+
+/* Master key from a seed of 16..64 bytes (HMAC-SHA512 "Bitcoin seed"). */
+int bip32_master_from_seed(const uint8_t *seed, size_t seed_len, bip32_key *out,
+                           esgx_err *err);
+/* Child `index` (>= BIP32_HARDENED for hardened). Private parent -> private child;
+ * public parent -> public child, CRYPTO_E_DERIVE for a hardened index. */
+int bip32_child_derive(const bip32_key *parent, uint32_t index, bip32_key *out,
+                       esgx_err *err);
+/* Copies key without its private part. */
+void bip32_key_neuter(const bip32_key *key, bip32_key *out);
+/* Serialises as xprv (want_private = 1, key must have it) or xpub text into out
+ * (capacity >= BIP32_TEXT_LEN + 1, NUL added). */
+int bip32_key_serialize(const bip32_key *key, int want_private, char *out,
+                        size_t out_cap, esgx_err *err);
+/* Parses xprv/xpub text. CRYPTO_E_BASE58, CRYPTO_E_CHECKSUM, CRYPTO_E_VERSION (not
+ * mainnet xprv/xpub), CRYPTO_E_KEY (bad key bytes or lengths). */
+int bip32_key_parse(const char *text, size_t text_len, bip32_key *out, esgx_err *err);
+/* Wipes a key. */
+void bip32_key_wipe(bip32_key *key);
+
+/* The network's shared key from a 32-byte seed: master(seed) / 0' / 0'. */
+int bip32_shared_from_seed(const uint8_t *seed, size_t seed_len, bip32_key *out,
+                           esgx_err *err);
+/* The derived key of a module: shared / 0 / 16 children from module_hash read as
+ * big-endian u16 / children from path read the same way; all non-hardened, so a public
+ * shared key gives the public derived key. CRYPTO_E_PATH if path_len is odd or over
+ * BIP32_MAX_PATH_LEN. */
+int bip32_module_key_derive(const bip32_key *shared, const uint8_t module_hash[32],
+                            const uint8_t *path, size_t path_len, bip32_key *out,
+                            esgx_err *err);
+
+/* ---------------------------------------------------------------- secp256k1 */
+
+#define EC_SIGNATURE_LEN 65              /* r (32) + s (32) + recovery id (1) */
+
+/* Compressed public key of a secret key. CRYPTO_E_KEY if the secret is invalid. */
+int ec_pubkey_from_seckey(const uint8_t seckey[32], uint8_t pubkey[33], esgx_err *err);
+/* Parses a 33- or 65-byte public key and writes it compressed. CRYPTO_E_KEY. */
+int ec_pubkey_normalize(const uint8_t *in, size_t in_len, uint8_t pubkey[33],
+                        esgx_err *err);
+/* A fresh random valid secret key. */
+int ec_seckey_generate(uint8_t seckey[32], esgx_err *err);
+/* Recoverable ECDSA over a 32-byte digest with RFC 6979 nonces, low-S. */
+int ec_sign_recoverable(const uint8_t seckey[32], const uint8_t digest[32],
+                        uint8_t sig[EC_SIGNATURE_LEN], esgx_err *err);
+/* Recovers the compressed public key that made sig over digest. CRYPTO_E_SIGNATURE. */
+int ec_recover(const uint8_t digest[32], const uint8_t sig[EC_SIGNATURE_LEN],
+               uint8_t pubkey[33], esgx_err *err);
+
+/* ---------------------------------------------------------------- ECIES */
+
+/* ciphertext = ephemeral public key (65) + nonce (16) + tag (16) + encrypted bytes */
+#define ECIES_OVERHEAD (65 + 16 + 16)
+
+/* Encrypts pt[0..pt_len) to a 33- or 65-byte public key. out needs pt_len +
+ * ECIES_OVERHEAD bytes; *out_len gets that. */
+int ecies_encrypt(const uint8_t *pubkey, size_t pubkey_len, const uint8_t *pt,
+                  size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len,
+                  esgx_err *err);
+/* Decrypts with a secret key. out needs ct_len - ECIES_OVERHEAD bytes and may be equal
+ * to ct (in-place: the plaintext is written from ct[0]). CRYPTO_E_SHORT if ct_len <
+ * ECIES_OVERHEAD, CRYPTO_E_KEY for a bad ephemeral key, CRYPTO_E_AUTH for a bad tag
+ * (out is then zeroed). */
+int ecies_decrypt(const uint8_t seckey[32], const uint8_t *ct, size_t ct_len,
+                  uint8_t *out, size_t out_cap, size_t *out_len, esgx_err *err);
+
+/* ---------------------------------------------------------------- approved wasm */
+
+#define APPROVED_WASM_MAGIC "FLEEK_ENCLAVE_APPROVED_WASM"
+#define APPROVED_WASM_MAGIC_LEN 27
+
+/* Builds magic + u8 count + count*32 hashes + data into out. count must be 1..255 and
+ * data_len >= 1 (CRYPTO_E_ARG otherwise). */
+int approved_wasm_build(const uint8_t (*hashes)[32], size_t count, const uint8_t *data,
+                        size_t data_len, uint8_t *out, size_t out_cap, size_t *out_len,
+                        esgx_err *err);
+/* Parses a plaintext and checks module_hash is listed. On success *data / *data_len
+ * point into pt. CRYPTO_E_HEADER (bad magic, count 0, truncated, no data) or
+ * CRYPTO_E_NOT_APPROVED. */
+int approved_wasm_check(const uint8_t *pt, size_t pt_len, const uint8_t module_hash[32],
+                        const uint8_t **data, size_t *data_len, esgx_err *err);
+
+/* ---------------------------------------------------------------- digests */
+
+/* input_hash of DESIGN.md section 5. function_len must be <= 255 (CRYPTO_E_ARG). */
+int digest_input_hash(const uint8_t module_hash[32], int decrypt, uint64_t fuel_limit,
+                      const char *function, size_t function_len, const uint8_t *input,
+                      size_t input_len, uint8_t out[32], esgx_err *err);
+/* Response digest: SHA-256("INPUT_HASH" + input_hash + "FUEL_USED" + u64be fuel_used +
+ * "OUTPUT_HASH" + output_hash), all hashes as raw 32 bytes. */
+void digest_response(const uint8_t input_hash[32], uint64_t fuel_used,
+                     const uint8_t output_hash[32], uint8_t out[32]);
+
+/* ---------------------------------------------------------------- AES-256-GCM */
+
+#define AEAD_NONCE_LEN 12
+#define AEAD_TAG_LEN 16
+#define AEAD_OVERHEAD (AEAD_NONCE_LEN + AEAD_TAG_LEN)
+
+/* Seals pt under a 32-byte key with a random nonce and associated data aad:
+ * out = nonce (12) + ciphertext (pt_len) + tag (16). */
+int aead_seal(const uint8_t key[32], const uint8_t *aad, size_t aad_len,
+              const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap,
+              size_t *out_len, esgx_err *err);
+/* Opens what aead_seal made. CRYPTO_E_SHORT, CRYPTO_E_AUTH (out zeroed). */
+int aead_open(const uint8_t key[32], const uint8_t *aad, size_t aad_len,
+              const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+              size_t *out_len, esgx_err *err);
+
+#endif

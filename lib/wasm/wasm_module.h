@@ -1,0 +1,189 @@
+/*
+ * wasm_module.h (internal to lib/wasm): the decoded module, shared by the decoder and
+ * validator (decode.c, validate.c) and the compiler, instantiator and interpreter
+ * (compile.c, instance.c, interp.c).
+ *
+ * Pipeline of wasm_module_parse (module.c):
+ *   wasm_decode()           bytes -> struct wasm_module, every section checked for
+ *                           well-formedness (WASM_E_MALFORMED) and limits
+ *   wasm_validate()         the spec's typing rules over everything, function bodies
+ *                           included (WASM_E_INVALID)
+ *   wasm_compile_module()   function bodies -> internal compiled form, stored in
+ *                           wasm_func_decl.compiled; may assume a valid module
+ *
+ * All memory of a module is owned by it and freed by wasm_module_free. Pointers into
+ * the binary (code, const exprs, data bytes, names) point into m->bytes, a private
+ * copy of the input.
+ */
+#ifndef ESGX_WASM_MODULE_H
+#define ESGX_WASM_MODULE_H
+
+#include "wasm.h"
+
+#include <stdbool.h>
+
+/* Block types in the binary: 0x40 empty, a valtype, or a type index (s33 >= 0). */
+#define WASM_BLOCKTYPE_EMPTY 0x40
+
+typedef struct wasm_limits_decl {
+    uint32_t min;
+    uint32_t max;          /* valid iff has_max */
+    bool has_max;
+} wasm_limits_decl;
+
+typedef struct wasm_functype_decl {
+    uint32_t n_params;
+    uint32_t n_results;
+    wasm_valtype *types;   /* n_params params then n_results results */
+} wasm_functype_decl;
+
+/* A constant expression (global init, segment offset, element expr): the raw bytes
+ * including the final 0x0B `end`. Validated: only *.const, ref.null, ref.func and
+ * global.get of an imported immutable global (or any global earlier in the
+ * index space for element exprs, per spec), producing exactly one value of `type`. */
+typedef struct wasm_const_expr {
+    const uint8_t *code;
+    uint32_t len;
+} wasm_const_expr;
+
+typedef struct wasm_table_type {
+    wasm_valtype elem_type;      /* WASM_FUNCREF or WASM_EXTERNREF */
+    wasm_limits_decl limits;
+} wasm_table_type;
+
+typedef struct wasm_global_type {
+    wasm_valtype type;
+    bool mutable_;
+} wasm_global_type;
+
+typedef struct wasm_import_decl {
+    const char *module;          /* UTF-8, not NUL-terminated */
+    uint32_t module_len;
+    const char *name;
+    uint32_t name_len;
+    wasm_extern_kind kind;
+    union {
+        uint32_t func_type;      /* index into m->types */
+        wasm_table_type table;
+        wasm_limits_decl memory;
+        wasm_global_type global;
+    } desc;
+} wasm_import_decl;
+
+typedef struct wasm_export_decl {
+    const char *name;
+    uint32_t name_len;
+    wasm_extern_kind kind;
+    uint32_t index;              /* in the kind's index space (imports first) */
+} wasm_export_decl;
+
+typedef struct wasm_global_decl {
+    wasm_global_type type;
+    wasm_const_expr init;
+} wasm_global_decl;
+
+/* A function defined in the module (not imported). */
+typedef struct wasm_func_decl {
+    uint32_t type;               /* index into m->types */
+    uint32_t n_locals;           /* declared locals, params excluded */
+    wasm_valtype *local_types;   /* n_locals entries (expanded from the run-length form) */
+    const uint8_t *code;         /* body instructions, after the locals, through the final end */
+    uint32_t code_len;
+    uint32_t code_offset;        /* offset of code in the binary, for error messages */
+    void *compiled;              /* owned by compile.c; freed by wasm_compiled_free */
+} wasm_func_decl;
+
+typedef enum wasm_segment_mode {
+    WASM_SEGMENT_ACTIVE = 0,
+    WASM_SEGMENT_PASSIVE = 1,
+    WASM_SEGMENT_DECLARATIVE = 2,   /* element segments only */
+} wasm_segment_mode;
+
+typedef struct wasm_elem_segment {
+    wasm_segment_mode mode;
+    uint32_t table;              /* active only */
+    wasm_const_expr offset;      /* active only; i32 */
+    wasm_valtype elem_type;      /* WASM_FUNCREF or WASM_EXTERNREF */
+    uint32_t n_elems;
+    /* Exactly one of the two is non-NULL: func_indices for the funcidx-vector encodings
+     * (flags 0-3), exprs for the expression encodings (flags 4-7). */
+    uint32_t *func_indices;
+    wasm_const_expr *exprs;
+} wasm_elem_segment;
+
+typedef struct wasm_data_segment {
+    wasm_segment_mode mode;
+    uint32_t memory;             /* active only */
+    wasm_const_expr offset;      /* active only; i32 */
+    const uint8_t *bytes;
+    uint32_t len;
+} wasm_data_segment;
+
+struct wasm_module {
+    uint8_t *bytes;              /* private copy of the binary */
+    size_t len;
+    wasm_limits limits;
+
+    uint32_t n_types;
+    wasm_functype_decl *types;
+
+    uint32_t n_imports;
+    wasm_import_decl *imports;
+    uint32_t n_func_imports, n_table_imports, n_memory_imports, n_global_imports;
+
+    /* Function index space: imports first, then funcs[]. func_types[i] is the type
+     * index of function i for every i < n_func_imports + n_funcs. */
+    uint32_t n_funcs;
+    wasm_func_decl *funcs;
+    uint32_t *func_types;
+
+    /* Tables / memories defined here (imports are in imports[]). */
+    uint32_t n_tables;
+    wasm_table_type *tables;
+    uint32_t n_memories;
+    wasm_limits_decl *memories;
+
+    uint32_t n_globals;
+    wasm_global_decl *globals;
+
+    uint32_t n_exports;
+    wasm_export_decl *exports;
+
+    bool has_start;
+    uint32_t start;
+
+    uint32_t n_elems;
+    wasm_elem_segment *elems;
+
+    bool has_data_count;
+    uint32_t data_count;
+    uint32_t n_datas;
+    wasm_data_segment *datas;
+
+    /* Functions referenced outside function bodies (exports, elements, globals):
+     * ref.func in a body may only name these. Bitmap over the function index space. */
+    uint8_t *declared_funcs;
+
+    void *compiled;              /* module-wide compiled state, owned by compile.c */
+};
+
+/* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). */
+int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
+                const wasm_limits *limits, esgx_err *err);
+/* validate.c: validates a decoded module, every function body included. */
+int wasm_validate(const wasm_module *m, esgx_err *err);
+/* compile.c: compiles every function of a valid module. */
+int wasm_compile_module(wasm_module *m, esgx_err *err);
+/* compile.c: frees what wasm_compile_module made (safe on a partly compiled module). */
+void wasm_compiled_free(wasm_module *m);
+/* decode.c: frees what wasm_decode allocated (not m itself). */
+void wasm_module_release(wasm_module *m);
+
+/* Type of function index i (imports first). */
+static inline const wasm_functype_decl *wasm_module_func_type(const wasm_module *m,
+                                                              uint32_t i)
+{
+    return &m->types[m->func_types[i]];
+}
+
+#endif

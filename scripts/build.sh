@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour: release (build/) or asan (build-asan/).
+#   scripts/build.sh [release|asan|fuzz]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour="${1:-release}"
+case "$flavour" in
+  release) dir=build;      args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan)    dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DESGX_SANITIZE=ON) ;;
+  fuzz)    dir=build-fuzz; args=(-DCMAKE_BUILD_TYPE=Debug -DESGX_FUZZ=ON
+                                 -DCMAKE_C_COMPILER=clang-19) ;;
+  *) echo "usage: scripts/build.sh [release|asan|fuzz]" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
+cmake --build "$dir"

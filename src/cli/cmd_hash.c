@@ -1,0 +1,9 @@
+/* cmd_hash.c: placeholder until its owner lands the real command. */
+#include "cli.h"
+
+int cmd_hash(int argc, char **argv)
+{
+    (void)argc;
+    cli_error("%s: not built yet", argv[0]);
+    return CLI_EXIT_FAIL;
+}

@@ -1,0 +1,59 @@
+/*
+ * esgx: the command-line tool of esgx.
+ *
+ * main() only dispatches to the subcommands (cmd_*.c); shared helpers live in
+ * cli_util.c. See docs/cli.md for the reference.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef ESGX_VERSION
+#define ESGX_VERSION "0.1.0"
+#endif
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+static const cli_command commands[] = {
+    {"hash", cmd_hash, "BLAKE3 of files, like b3sum"},
+    {"encrypt", cmd_encrypt, "encrypt a module or data to the network key (module|shared|wasm)"},
+    {"run", cmd_run, "run a WebAssembly function locally"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "esgx %s: confidential WebAssembly functions on SGX edge nodes\n\n"
+            "usage: esgx COMMAND [ARGS...]\n\ncommands:\n",
+            ESGX_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'esgx COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("esgx %s\n", ESGX_VERSION);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}
