@@ -112,13 +112,16 @@ typedef enum blake3_impl {
     BLAKE3_IMPL_PORTABLE,
     BLAKE3_IMPL_SSE41,
     BLAKE3_IMPL_AVX2,
+    BLAKE3_IMPL_AVX512,          /* 8-way with AVX-512F+VL (rotates, 32 registers) */
 } blake3_impl;
 
 /* Selects the implementation for the whole process (call before hashing; not
  * thread-safe against concurrent hashing). Returns 0, or CRYPTO_E_ARG if the CPU lacks
- * the instructions for impl. */
+ * the instructions for impl. Without a call, the first use picks the one named by the
+ * env var ESGX_BLAKE3_IMPL (portable|sse41|avx2|avx512) if the CPU has it (otherwise a
+ * warning goes to stderr), else AUTO. */
 int blake3_impl_select(blake3_impl impl);
-/* Name of the implementation in use: "portable", "sse41", "avx2". */
+/* Name of the implementation in use: "portable", "sse41", "avx2", "avx512". */
 const char *blake3_impl_name(void);
 
 /* Number of 32-byte node hashes in the output tree of an output of len bytes:
@@ -129,7 +132,18 @@ size_t blake3_tree_node_count(uint64_t len);
  * chaining value, then parents as they complete), root last; the root is finalized as
  * a root and equals blake3_hash(data). nodes must hold blake3_tree_node_count(len)*32
  * bytes (nodes_cap is its size in bytes); *node_count gets the count.
- * CRYPTO_E_BUFFER if nodes_cap is too small. */
+ * CRYPTO_E_BUFFER if nodes_cap is too small; CRYPTO_E_ARG for NULL (data may be NULL
+ * when len is 0).
+ * Exact order. One block (len <= 256 KiB, also 0): the list is just the root hash.
+ * B >= 2 blocks: block i (bytes [i*256K, ...), chunk counter i*256) is one complete
+ * BLAKE3 subtree whose non-root chaining value is pushed on a stack and listed. Then,
+ * if i+1 < B, while the stack holds more entries than popcount(i+1), the top two are
+ * replaced by their (non-root) parent, which is listed. After block B-1, the stack is
+ * folded right to left: the top two are replaced by their parent, listed, until one
+ * entry is left; that last parent is compressed with the ROOT flag. The tree shape is
+ * BLAKE3's (left subtree = largest power of two number of blocks < the total), and the
+ * order is exactly its post-order: e.g. 3 blocks: b0 b1 p(b0,b1) b2 root; 6 blocks:
+ * b0 b1 p01 b2 b3 p23 p0123 b4 b5 p45 root. */
 int blake3_tree(const void *data, size_t len, uint8_t *nodes, size_t nodes_cap,
                 size_t *node_count, esgx_err *err);
 
@@ -145,7 +159,8 @@ int base58_decode(const char *text, size_t text_len, uint8_t *out, size_t out_ca
 /* Base58 of payload + first 4 bytes of SHA-256(SHA-256(payload)). */
 int base58check_encode(const uint8_t *payload, size_t len, char *out, size_t out_cap,
                        size_t *out_len, esgx_err *err);
-/* Decodes and checks the checksum; out gets the payload only. CRYPTO_E_CHECKSUM. */
+/* Decodes and checks the checksum; out gets the payload only. CRYPTO_E_CHECKSUM
+ * (also for fewer than 4 decoded bytes); CRYPTO_E_ARG for text over 1024 chars. */
 int base58check_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
                        size_t *out_len, esgx_err *err);
 

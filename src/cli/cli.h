@@ -23,6 +23,8 @@
 int cmd_hash(int argc, char **argv);
 int cmd_encrypt(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 /* Prints "esgx: " + message + newline to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

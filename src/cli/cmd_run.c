@@ -1,9 +1,737 @@
-/* cmd_run.c: placeholder until its owner lands the real command. */
+/*
+ * cmd_run.c: `esgx run`, run a WebAssembly function locally.
+ *
+ * The module is loaded with the same runtime as the enclave (lib/wasm) and linked
+ * against a local copy of the fn0 guest ABI (DESIGN.md section 4) restricted to what
+ * needs no keys: input_data_size, input_data_copy, output_data_append,
+ * output_data_clear and debug_print (to stderr). Any other import, or a supported
+ * name with the wrong type, fails at instantiation with a message naming the import.
+ *
+ * Fuel: the store starts with --fuel units (default RUN_DEFAULT_FUEL; 0 or
+ * "unlimited" = unmetered). Host calls cost RUN_HOST_BASE_FUEL plus one unit per 64
+ * bytes copied (rounded up); running out inside a copying host call returns -1 to the
+ * guest like Fleek's runtime, and the next metered instruction traps.
+ *
+ * The entry point defaults to `main`; (i32, i32) functions called without --arg get
+ * (0, 0), which is what Fleek's runtime passes. Output goes raw to stdout, or as one
+ * JSON object with --json. Exit status: 0 ran to completion, 1 load error or trap,
+ * 2 wrong usage (see cli.h). The reference is docs/cli.md, section "esgx run".
+ */
 #include "cli.h"
+#include "wasm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RUN_DEFAULT_FUEL 10000000000ULL        /* 10^10 */
+#define RUN_HOST_BASE_FUEL 1
+#define RUN_MAX_INPUT (8u * 1024 * 1024)       /* DESIGN.md section 6 */
+#define RUN_MAX_OUTPUT (16u * 1024 * 1024)
+#define RUN_MAX_ARGS 64
+
+/* Guest ABI error codes (DESIGN.md section 4). */
+#define FN0_E_FUEL (-1)
+#define FN0_E_BOUNDS (-2)
+
+typedef struct run_state {
+    const uint8_t *input;
+    size_t input_len;
+    uint8_t *out;
+    size_t out_len, out_cap;
+} run_state;
+
+/* ------------------------------------------------------------ host functions */
+
+static uint64_t copy_cost(uint32_t len)
+{
+    return RUN_HOST_BASE_FUEL + ((uint64_t)len + 63) / 64;
+}
+
+/* Memory [ptr, ptr+len) of the caller, or NULL when out of bounds. A zero-length
+ * range is valid anywhere up to the end of memory; a dummy non-NULL pointer is
+ * returned for it. */
+static uint8_t *guest_mem(wasm_ctx *ctx, uint32_t ptr, uint32_t len)
+{
+    static uint8_t empty;
+    if (len == 0) return (uint64_t)ptr <= wasm_ctx_memory_size(ctx) ? &empty : NULL;
+    return wasm_ctx_memory(ctx, ptr, len);
+}
+
+static int host_input_size(wasm_ctx *ctx, const wasm_value *args, wasm_value *res, void *env)
+{
+    run_state *st = env;
+    res[0].type = WASM_I32;
+    if (wasm_ctx_fuel_charge(ctx, RUN_HOST_BASE_FUEL)) {
+        res[0].of.i32 = FN0_E_FUEL;
+        return 0;
+    }
+    res[0].of.i32 = (int32_t)st->input_len;
+    return 0;
+}
+
+static int host_input_copy(wasm_ctx *ctx, const wasm_value *args, wasm_value *res, void *env)
+{
+    run_state *st = env;
+    uint32_t dst = (uint32_t)args[0].of.i32, off = (uint32_t)args[1].of.i32;
+    uint32_t len = (uint32_t)args[2].of.i32;
+    res[0].type = WASM_I32;
+    if (wasm_ctx_fuel_charge(ctx, copy_cost(len))) {
+        res[0].of.i32 = FN0_E_FUEL;
+        return 0;
+    }
+    uint8_t *p = guest_mem(ctx, dst, len);
+    if (!p || (uint64_t)off + len > st->input_len) {
+        res[0].of.i32 = FN0_E_BOUNDS;
+        return 0;
+    }
+    if (len) memcpy(p, st->input + off, len);
+    res[0].of.i32 = 0;
+    return 0;
+}
+
+static int host_output_append(wasm_ctx *ctx, const wasm_value *args, wasm_value *res,
+                              void *env)
+{
+    run_state *st = env;
+    uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
+    res[0].type = WASM_I32;
+    if (wasm_ctx_fuel_charge(ctx, copy_cost(len))) {
+        res[0].of.i32 = FN0_E_FUEL;
+        return 0;
+    }
+    const uint8_t *p = guest_mem(ctx, ptr, len);
+    if (!p) {
+        res[0].of.i32 = FN0_E_BOUNDS;
+        return 0;
+    }
+    if ((uint64_t)st->out_len + len > RUN_MAX_OUTPUT)
+        return wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "output larger than %u bytes",
+                             RUN_MAX_OUTPUT);
+    if (st->out_len + len > st->out_cap) {
+        size_t cap = st->out_cap ? st->out_cap : 4096;
+        while (cap < st->out_len + len) cap *= 2;
+        uint8_t *nb = realloc(st->out, cap);
+        if (!nb) return wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "out of memory for the output");
+        st->out = nb;
+        st->out_cap = cap;
+    }
+    if (len) memcpy(st->out + st->out_len, p, len);
+    st->out_len += len;
+    res[0].of.i32 = 0;
+    return 0;
+}
+
+static int host_output_clear(wasm_ctx *ctx, const wasm_value *args, wasm_value *res,
+                             void *env)
+{
+    run_state *st = env;
+    (void)wasm_ctx_fuel_charge(ctx, RUN_HOST_BASE_FUEL);
+    st->out_len = 0;
+    return 0;
+}
+
+static int host_debug_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *res,
+                            void *env)
+{
+    uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
+    if (wasm_ctx_fuel_charge(ctx, copy_cost(len))) return 0;
+    const uint8_t *p = guest_mem(ctx, ptr, len);
+    if (!p) {
+        fprintf(stderr, "[debug] <out of bounds: %" PRIu32 " bytes at %" PRIu32 ">\n", len,
+                ptr);
+        return 0;
+    }
+    fputs("[debug] ", stderr);
+    fwrite(p, 1, len, stderr);
+    fputc('\n', stderr);
+    return 0;
+}
+
+typedef struct host_def {
+    const char *name;
+    wasm_host_fn fn;
+    uint32_t n_params, n_results;
+} host_def;
+
+static const wasm_valtype i32x3[3] = {WASM_I32, WASM_I32, WASM_I32};
+
+static const host_def host_defs[] = {
+    {"input_data_size", host_input_size, 0, 1},
+    {"input_data_copy", host_input_copy, 3, 1},
+    {"output_data_append", host_output_append, 2, 1},
+    {"output_data_clear", host_output_clear, 0, 0},
+    {"debug_print", host_debug_print, 2, 0},
+};
+
+/* ------------------------------------------------------------ formatting */
+
+static const char *valtype_name(wasm_valtype t)
+{
+    switch (t) {
+    case WASM_I32: return "i32";
+    case WASM_I64: return "i64";
+    case WASM_F32: return "f32";
+    case WASM_F64: return "f64";
+    case WASM_V128: return "v128";
+    case WASM_FUNCREF: return "funcref";
+    case WASM_EXTERNREF: return "externref";
+    }
+    return "?";
+}
+
+static void format_type(const wasm_functype *t, char *buf, size_t cap)
+{
+    size_t n = 0;
+    n += (size_t)snprintf(buf + n, cap - n, "(");
+    for (uint32_t i = 0; i < t->n_params && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", valtype_name(t->params[i]));
+    if (n < cap) n += (size_t)snprintf(buf + n, cap - n, ") -> (");
+    for (uint32_t i = 0; i < t->n_results && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", valtype_name(t->results[i]));
+    if (n < cap) snprintf(buf + n, cap - n, ")");
+}
+
+static const char *extern_kind_name(wasm_extern_kind k)
+{
+    switch (k) {
+    case WASM_EXTERN_FUNC: return "function";
+    case WASM_EXTERN_TABLE: return "table";
+    case WASM_EXTERN_MEMORY: return "memory";
+    case WASM_EXTERN_GLOBAL: return "global";
+    }
+    return "?";
+}
+
+/* A float result as text when it is not a plain JSON number: "nan:0x...", "inf",
+ * "-inf"; NULL for finite values. */
+static const char *float_special(double d, uint64_t payload, int is_f32, char *buf, size_t cap)
+{
+    if (isnan(d)) {
+        snprintf(buf, cap, "%snan:0x%" PRIx64, signbit(d) ? "-" : "",
+                 (uint64_t)(is_f32 ? payload & 0x7FFFFF : payload & 0xFFFFFFFFFFFFFULL));
+        return buf;
+    }
+    if (isinf(d)) return d > 0 ? "inf" : "-inf";
+    return NULL;
+}
+
+static double f32_from_bits(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return (double)f;
+}
+
+static double f64_from_bits(uint64_t b)
+{
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+static json_t *value_to_json(const wasm_value *v)
+{
+    char buf[64];
+    const char *s;
+    double d;
+    switch (v->type) {
+    case WASM_I32: return json_integer(v->of.i32);
+    case WASM_I64: return json_integer(v->of.i64);
+    case WASM_F32:
+        d = f32_from_bits(v->of.f32_bits);
+        s = float_special(d, v->of.f32_bits, 1, buf, sizeof buf);
+        return s ? json_string(s) : json_real(d);
+    case WASM_F64:
+        d = f64_from_bits(v->of.f64_bits);
+        s = float_special(d, v->of.f64_bits, 0, buf, sizeof buf);
+        return s ? json_string(s) : json_real(d);
+    case WASM_FUNCREF:
+        return v->of.ref ? json_string("funcref") : json_null();
+    case WASM_EXTERNREF:
+        return v->of.ref ? json_integer((json_int_t)v->of.ref) : json_null();
+    default: return json_null();
+    }
+}
+
+static void print_value(FILE *f, const wasm_value *v)
+{
+    char buf[64];
+    const char *s;
+    double d;
+    switch (v->type) {
+    case WASM_I32: fprintf(f, "%" PRId32 "\n", v->of.i32); return;
+    case WASM_I64: fprintf(f, "%" PRId64 "\n", v->of.i64); return;
+    case WASM_F32:
+        d = f32_from_bits(v->of.f32_bits);
+        s = float_special(d, v->of.f32_bits, 1, buf, sizeof buf);
+        if (s) fprintf(f, "%s\n", s);
+        else fprintf(f, "%.9g\n", d);
+        return;
+    case WASM_F64:
+        d = f64_from_bits(v->of.f64_bits);
+        s = float_special(d, v->of.f64_bits, 0, buf, sizeof buf);
+        if (s) fprintf(f, "%s\n", s);
+        else fprintf(f, "%.17g\n", d);
+        return;
+    case WASM_FUNCREF: fprintf(f, "%s\n", v->of.ref ? "funcref" : "null"); return;
+    case WASM_EXTERNREF:
+        if (v->of.ref) fprintf(f, "%" PRIuPTR "\n", v->of.ref);
+        else fprintf(f, "null\n");
+        return;
+    default: fprintf(f, "?\n"); return;
+    }
+}
+
+static void b64_encode(const uint8_t *in, size_t n, char *out)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < n) v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n) v |= in[i + 2];
+        out[o++] = tab[v >> 18];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    out[o] = 0;
+}
+
+/* Adds the output to obj: "output" as a string when it is UTF-8, else "output": null
+ * and "output_base64". */
+static void json_add_output(json_t *obj, const run_state *st)
+{
+    json_t *s = json_stringn(st->out_len ? (const char *)st->out : "", st->out_len);
+    if (s) {
+        json_object_set_new(obj, "output", s);
+        return;
+    }
+    char *b = malloc((st->out_len + 2) / 3 * 4 + 1);
+    json_object_set_new(obj, "output", json_null());
+    if (b) {
+        b64_encode(st->out, st->out_len, b);
+        json_object_set_new(obj, "output_base64", json_string(b));
+        free(b);
+    }
+}
+
+static void json_print(json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    json_decref(obj);
+}
+
+/* ------------------------------------------------------------ arguments */
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!*s || *s == '-') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_i64_wide(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') {
+        long long v = strtoll(s, &end, 0);
+        if (errno || *end || end == s) return -1;
+        *out = v;
+        return 0;
+    }
+    uint64_t u;
+    if (parse_u64(s, &u)) return -1;
+    *out = (int64_t)u;   /* values above INT64_MAX wrap, as in the text format */
+    return 0;
+}
+
+/* Parses "nan", "nan:0xP", "inf", "-inf" and decimal or hex floats. */
+static int parse_float(const char *s, int is_f32, wasm_value *v)
+{
+    int neg = *s == '-';
+    const char *p = (*s == '-' || *s == '+') ? s + 1 : s;
+    if (!strncmp(p, "nan", 3)) {
+        uint64_t payload = is_f32 ? 0x400000 : 0x8000000000000ULL;
+        if (p[3] == ':') {
+            if (parse_u64(p + 4, &payload) || !payload) return -1;
+            if (payload > (is_f32 ? 0x7FFFFFULL : 0xFFFFFFFFFFFFFULL)) return -1;
+        } else if (p[3]) {
+            return -1;
+        }
+        if (is_f32) v->of.f32_bits = (neg ? 0x80000000u : 0) | 0x7F800000u | (uint32_t)payload;
+        else v->of.f64_bits = (neg ? 1ULL << 63 : 0) | 0x7FF0000000000000ULL | payload;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    if (is_f32) {
+        float f = strtof(s, &end);
+        if (*end || end == s) return -1;
+        memcpy(&v->of.f32_bits, &f, sizeof f);
+    } else {
+        double d = strtod(s, &end);
+        if (*end || end == s) return -1;
+        memcpy(&v->of.f64_bits, &d, sizeof d);
+    }
+    return 0;
+}
+
+static int parse_value(const char *s, wasm_valtype t, wasm_value *v)
+{
+    int64_t x;
+    memset(v, 0, sizeof *v);
+    v->type = t;
+    switch (t) {
+    case WASM_I32:
+        if (parse_i64_wide(s, &x) || x < INT32_MIN || (x > UINT32_MAX && *s != '-'))
+            return -1;
+        v->of.i32 = (int32_t)(uint32_t)x;
+        return 0;
+    case WASM_I64:
+        return parse_i64_wide(s, &v->of.i64);
+    case WASM_F32: return parse_float(s, 1, v);
+    case WASM_F64: return parse_float(s, 0, v);
+    case WASM_FUNCREF:
+        return strcmp(s, "null") ? -1 : 0;
+    case WASM_EXTERNREF:
+        if (!strcmp(s, "null")) return 0;
+        if (parse_i64_wide(s, &x) || x <= 0) return -1;
+        v->of.ref = (wasm_ref)x;
+        return 0;
+    default: return -1;
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: esgx run MODULE.wasm [--function NAME] [--input STR | --input-file PATH]\n"
+            "                [--fuel N] [--json] [--arg VALUE ...]\n\n"
+            "Runs a function of a WebAssembly module locally with the fn0 imports\n"
+            "input_data_size, input_data_copy, output_data_append, output_data_clear and\n"
+            "debug_print (printed to stderr).\n\n"
+            "  --function NAME   function to call (default: main; (i32, i32) gets (0, 0))\n"
+            "  --input STR       input data seen by the guest (default: empty)\n"
+            "  --input-file PATH input data from a file (\"-\" = stdin)\n"
+            "  --fuel N          fuel budget (default %llu; 0 or \"unlimited\": unmetered)\n"
+            "  --json            print {\"result\": [...], \"fuel_used\": N, \"output\": \"...\"}\n"
+            "  --arg VALUE       one argument per parameter, parsed by its type\n"
+            "                    (integers, floats, nan, nan:0xP, inf, -inf, null)\n\n"
+            "The output is printed raw to stdout; for functions other than main the results\n"
+            "follow, one per line. A trap prints 'esgx: trap: KIND: MESSAGE' and exits 1.\n",
+            (unsigned long long)RUN_DEFAULT_FUEL);
+}
+
+typedef struct run_opts {
+    const char *module, *function, *input, *input_file;
+    const char *args[RUN_MAX_ARGS];
+    size_t n_args;
+    uint64_t fuel;   /* UINT64_MAX = unmetered */
+    int json;
+} run_opts;
+
+static int parse_opts(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->function = "main";
+    o->fuel = RUN_DEFAULT_FUEL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--json")) {
+            o->json = 1;
+        } else if (!strcmp(a, "--function") || !strcmp(a, "--input") ||
+                   !strcmp(a, "--input-file") || !strcmp(a, "--fuel") ||
+                   !strcmp(a, "--arg")) {
+            if (!val) {
+                cli_error("run: %s needs a value", a);
+                return -1;
+            }
+            i++;
+            if (!strcmp(a, "--function")) {
+                o->function = val;
+            } else if (!strcmp(a, "--input")) {
+                o->input = val;
+            } else if (!strcmp(a, "--input-file")) {
+                o->input_file = val;
+            } else if (!strcmp(a, "--fuel")) {
+                if (!strcmp(val, "unlimited")) {
+                    o->fuel = UINT64_MAX;
+                } else if (parse_u64(val, &o->fuel) || o->fuel == UINT64_MAX) {
+                    cli_error("run: --fuel: '%s' is not a number below 2^64-1", val);
+                    return -1;
+                } else if (o->fuel == 0) {
+                    o->fuel = UINT64_MAX;
+                }
+            } else {
+                if (o->n_args == RUN_MAX_ARGS) {
+                    cli_error("run: at most %d --arg values", RUN_MAX_ARGS);
+                    return -1;
+                }
+                o->args[o->n_args++] = val;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("run: unknown option '%s'", a);
+            return -1;
+        } else if (!o->module) {
+            o->module = a;
+        } else {
+            cli_error("run: unexpected argument '%s'", a);
+            return -1;
+        }
+    }
+    if (!o->module) {
+        cli_error("run: missing MODULE.wasm");
+        return -1;
+    }
+    if (o->input && o->input_file) {
+        cli_error("run: --input and --input-file are exclusive");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ the command */
+
+/* Reports a failure (stderr, and a JSON object on stdout with --json). */
+static int fail(const run_opts *o, const run_state *st, const char *trap, uint64_t fuel_used,
+                int have_fuel, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fail(const run_opts *o, const run_state *st, const char *trap, uint64_t fuel_used,
+                int have_fuel, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (trap) cli_error("trap: %s: %s", trap, msg);
+    else cli_error("%s", msg);
+    if (o->json) {
+        json_t *obj = json_object();
+        json_object_set_new(obj, "error", json_string(msg));
+        if (trap) json_object_set_new(obj, "trap", json_string(trap));
+        if (have_fuel) json_object_set_new(obj, "fuel_used", json_integer((json_int_t)fuel_used));
+        if (st) json_add_output(obj, st);
+        json_print(obj);
+    }
+    return CLI_EXIT_FAIL;
+}
+
+/* Builds the import list: fn0 host functions only. Returns 0 or fails with a message
+ * naming the first import that cannot be satisfied. */
+static int link_imports(const wasm_module *m, wasm_store *s, run_state *st,
+                        wasm_extern *imports, char *msg, size_t cap)
+{
+    uint32_t n = wasm_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *mod, *name;
+        size_t mod_len, name_len;
+        wasm_extern_kind kind;
+        wasm_functype type;
+        esgx_err err;
+        if (wasm_module_import(m, i, &mod, &mod_len, &name, &name_len, &kind, &type)) {
+            snprintf(msg, cap, "cannot read import %" PRIu32, i);
+            return -1;
+        }
+        const host_def *d = NULL;
+        if (kind == WASM_EXTERN_FUNC && mod_len == 3 && !memcmp(mod, "fn0", 3))
+            for (size_t k = 0; k < sizeof host_defs / sizeof host_defs[0]; k++)
+                if (strlen(host_defs[k].name) == name_len &&
+                    !memcmp(host_defs[k].name, name, name_len))
+                    d = &host_defs[k];
+        if (!d) {
+            snprintf(msg, cap, "unsupported import %.*s.%.*s (%s)", (int)mod_len, mod,
+                     (int)name_len, name, extern_kind_name(kind));
+            return -1;
+        }
+        wasm_functype want = {d->n_params, d->n_results, i32x3, i32x3};
+        int same = type.n_params == want.n_params && type.n_results == want.n_results;
+        for (uint32_t k = 0; same && k < type.n_params; k++) same = type.params[k] == WASM_I32;
+        for (uint32_t k = 0; same && k < type.n_results; k++) same = type.results[k] == WASM_I32;
+        if (!same) {
+            char got[128], exp[128];
+            format_type(&type, got, sizeof got);
+            format_type(&want, exp, sizeof exp);
+            snprintf(msg, cap, "import fn0.%s has type %s, expected %s", d->name, got, exp);
+            return -1;
+        }
+        if (wasm_func_new_host(s, &want, d->fn, st, &imports[i], &err)) {
+            snprintf(msg, cap, "fn0.%s: %s", d->name, err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("%s: not built yet", argv[0]);
-    return CLI_EXIT_FAIL;
+    run_opts o;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc > 0) return CLI_EXIT_OK;
+    if (rc < 0) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+
+    run_state st = {0};
+    uint8_t *bytes = NULL, *input_buf = NULL;
+    size_t len = 0;
+    wasm_module *m = NULL;
+    wasm_store *s = NULL;
+    wasm_extern *imports = NULL;
+    wasm_value *args = NULL, *results = NULL;
+    esgx_err err;
+    wasm_limits limits;
+    wasm_limits_default(&limits);
+    int metered = o.fuel != UINT64_MAX;
+    rc = CLI_EXIT_FAIL;
+
+    if (cli_read_file(o.module, limits.max_module_size, &bytes, &len, &err)) {
+        rc = fail(&o, NULL, NULL, 0, 0, "%s", err.msg);
+        goto out;
+    }
+    if (o.input_file) {
+        if (cli_read_file(o.input_file, RUN_MAX_INPUT, &input_buf, &st.input_len, &err)) {
+            rc = fail(&o, NULL, NULL, 0, 0, "%s", err.msg);
+            goto out;
+        }
+        st.input = input_buf;
+    } else if (o.input) {
+        st.input = (const uint8_t *)o.input;
+        st.input_len = strlen(o.input);
+        if (st.input_len > RUN_MAX_INPUT) {
+            rc = fail(&o, NULL, NULL, 0, 0, "input larger than %u bytes", RUN_MAX_INPUT);
+            goto out;
+        }
+    }
+    if (wasm_module_parse(bytes, len, &limits, &m, &err)) {
+        rc = fail(&o, NULL, NULL, 0, 0, "%s: %s", o.module, err.msg);
+        goto out;
+    }
+
+    /* Check the entry point before running anything (the start function included). */
+    wasm_extern_kind kind;
+    wasm_functype ftype;
+    if (wasm_module_export(m, o.function, strlen(o.function), &kind, &ftype) ||
+        kind != WASM_EXTERN_FUNC) {
+        rc = fail(&o, NULL, NULL, 0, 0, "%s: no exported function '%s'", o.module, o.function);
+        goto out;
+    }
+    int fleek_main = o.n_args == 0 && ftype.n_params == 2 && ftype.params[0] == WASM_I32 &&
+                     ftype.params[1] == WASM_I32;
+    if (!fleek_main && o.n_args != ftype.n_params) {
+        char t[256];
+        format_type(&ftype, t, sizeof t);
+        cli_error("run: %s has type %s: it takes %" PRIu32 " argument(s), %zu --arg given",
+                  o.function, t, ftype.n_params, o.n_args);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    args = calloc(ftype.n_params + 1, sizeof *args);
+    results = calloc(ftype.n_results + 1, sizeof *results);
+    if (!args || !results) {
+        rc = fail(&o, NULL, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < ftype.n_params; i++) {
+        if (fleek_main) {
+            args[i].type = WASM_I32;
+            continue;
+        }
+        if (parse_value(o.args[i], ftype.params[i], &args[i])) {
+            cli_error("run: argument %" PRIu32 " '%s' is not a valid %s", i + 1, o.args[i],
+                      valtype_name(ftype.params[i]));
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+
+    if (wasm_store_new(&limits, &s, &err)) {
+        rc = fail(&o, NULL, NULL, 0, 0, "%s", err.msg);
+        goto out;
+    }
+    wasm_store_fuel_set(s, o.fuel);
+    wasm_store_set_user(s, &st);
+    uint32_t n_imports = wasm_module_import_count(m);
+    imports = calloc(n_imports + 1, sizeof *imports);
+    if (!imports) {
+        rc = fail(&o, NULL, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    char msg[512];
+    if (link_imports(m, s, &st, imports, msg, sizeof msg)) {
+        rc = fail(&o, NULL, NULL, 0, 0, "%s: %s", o.module, msg);
+        goto out;
+    }
+
+    wasm_instance *inst = NULL;
+    wasm_trap trap = WASM_TRAP_NONE;
+    int r = wasm_instance_new(s, m, imports, n_imports, &inst, &trap, &err);
+    wasm_extern fn;
+    if (r == 0 && wasm_instance_export(inst, o.function, strlen(o.function), &fn)) {
+        rc = fail(&o, NULL, NULL, 0, 0, "%s: no exported function '%s'", o.module, o.function);
+        goto out;
+    }
+    const char *stage = "instantiation";
+    if (r == 0) {
+        stage = o.function;
+        r = wasm_call(s, fn, args, ftype.n_params, results, ftype.n_results, &trap, &err);
+    }
+    uint64_t used = metered ? o.fuel - wasm_store_fuel_get(s) : 0;
+    if (r == WASM_E_TRAP) {
+        rc = fail(&o, &st, wasm_trap_name(trap), used, metered, "%s", err.msg);
+        goto out;
+    }
+    if (r) {
+        rc = fail(&o, NULL, NULL, used, metered, "%s: %s: %s", o.module, stage, err.msg);
+        goto out;
+    }
+
+    if (o.json) {
+        json_t *obj = json_object(), *res = json_array();
+        for (uint32_t i = 0; i < ftype.n_results; i++)
+            json_array_append_new(res, value_to_json(&results[i]));
+        json_object_set_new(obj, "result", res);
+        json_object_set_new(obj, "fuel_used", metered ? json_integer((json_int_t)used) : json_null());
+        json_add_output(obj, &st);
+        json_print(obj);
+    } else {
+        if (st.out_len) fwrite(st.out, 1, st.out_len, stdout);
+        if (strcmp(o.function, "main"))
+            for (uint32_t i = 0; i < ftype.n_results; i++) print_value(stdout, &results[i]);
+    }
+    rc = fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+
+out:
+    if (s) wasm_store_free(s);
+    if (m) wasm_module_free(m);
+    free(imports);
+    free(args);
+    free(results);
+    free(bytes);
+    free(input_buf);
+    free(st.out);
+    return rc;
 }

@@ -23,6 +23,8 @@ static const cli_command commands[] = {
     {"hash", cmd_hash, "BLAKE3 of files, like b3sum"},
     {"encrypt", cmd_encrypt, "encrypt a module or data to the network key (module|shared|wasm)"},
     {"run", cmd_run, "run a WebAssembly function locally"},
+    {"attest", cmd_attest, "verify an SGX quote and its collateral offline"},
+    {"sim", cmd_sim, "simulation provisioning bundle: sim init DIR, sim quote"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,411 @@
+/*
+ * pck.c: PEM certificate chains and CRLs (strict), and the SGX extension of PCK
+ * certificates (OID 1.2.840.113741.1.13.1).
+ *
+ * PEM: we decode PEM ourselves instead of using OpenSSL's lenient reader, because the
+ * PCK chain travels inside the quote where it is not covered by any signature except
+ * the certificates' own. With a strict grammar (fixed BEGIN/END lines, base64 lines
+ * ended by \n or \r\n, canonical base64 whose unused bits are zero, DER that fills each
+ * block exactly, only NUL padding after the last block) every byte of the text maps to
+ * exactly one DER byte or to fixed syntax, so any change either fails to parse or
+ * changes a signed certificate.
+ *
+ * SGX extension: walked TLV by TLV with ASN1_get_object (bounds-checked, definite
+ * lengths only). OIDs are compared by their DER content bytes against the SGX arc
+ * 2A 86 48 86 F8 4D 01 0D 01 followed by the sub-arc bytes.
+ */
+#include "attest_int.h"
+
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- strict PEM */
+
+static int b64val(char ch)
+{
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+}
+
+/* Matches a line end at *pos ("\n" or "\r\n"); returns 1 and advances, else 0. */
+static int eol(const char *s, size_t len, size_t *pos)
+{
+    if (*pos < len && s[*pos] == '\n') {
+        *pos += 1;
+        return 1;
+    }
+    if (*pos + 1 < len && s[*pos] == '\r' && s[*pos + 1] == '\n') {
+        *pos += 2;
+        return 1;
+    }
+    return 0;
+}
+
+/* Decodes one PEM block with the given label starting at *pos. On success *der is
+ * malloc'd and *pos is after the END line (and its line end, if any). */
+static int pem_block(const char *s, size_t len, size_t *pos, const char *label,
+                     const char *what, uint8_t **der, size_t *der_len, esgx_err *err)
+{
+    char begin[64], end[64];
+    snprintf(begin, sizeof begin, "-----BEGIN %s-----", label);
+    snprintf(end, sizeof end, "-----END %s-----", label);
+    size_t bl = strlen(begin), el = strlen(end), p = *pos;
+    if (len - p < bl || memcmp(s + p, begin, bl))
+        return esgx_err_set(err, ATTEST_E_CERT, "%s: expected '%s' at offset %zu", what,
+                            begin, p);
+    p += bl;
+    if (!eol(s, len, &p))
+        return esgx_err_set(err, ATTEST_E_CERT, "%s: bad line end at offset %zu", what, p);
+    uint8_t *out = malloc(len / 4 * 3 + 3);
+    if (!out)
+        return esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", what);
+    size_t n = 0, pad = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (;;) {
+        if (len - p >= el && !memcmp(s + p, end, el))
+            break;
+        size_t line_start = p;
+        while (p < len && s[p] != '\r' && s[p] != '\n') {
+            int v = b64val(s[p]);
+            if (s[p] == '=' && pad < 2 && p > line_start) {
+                pad++;
+            } else if (v < 0 || pad) {
+                free(out);
+                return esgx_err_set(err, ATTEST_E_CERT,
+                                    "%s: bad base64 character at offset %zu", what, p);
+            } else {
+                acc = acc << 6 | (uint32_t)v;
+                bits += 6;
+                if (bits >= 8) {
+                    bits -= 8;
+                    out[n++] = (uint8_t)(acc >> bits);
+                }
+            }
+            p++;
+        }
+        if (p == line_start || p - line_start > 76 || !eol(s, len, &p)) {
+            free(out);
+            return esgx_err_set(err, ATTEST_E_CERT, "%s: bad base64 line at offset %zu",
+                                what, line_start);
+        }
+    }
+    /* canonical: padding matches the leftover bits, and those bits are zero */
+    if ((bits == 2 && pad != 1) || (bits == 4 && pad != 2) || (bits == 0 && pad) ||
+        (acc & ((1u << bits) - 1)) || n == 0) {
+        free(out);
+        return esgx_err_set(err, ATTEST_E_CERT, "%s: non-canonical base64 before offset %zu",
+                            what, p);
+    }
+    p += el;
+    (void)eol(s, len, &p);
+    *pos = p;
+    *der = out;
+    *der_len = n;
+    return 0;
+}
+
+/* After the last block only NUL bytes may follow. */
+static int pem_tail(const char *s, size_t len, size_t pos, const char *what, esgx_err *err)
+{
+    for (size_t i = pos; i < len; i++)
+        if (s[i] != 0)
+            return esgx_err_set(err, ATTEST_E_CERT, "%s: unexpected byte at offset %zu",
+                                what, i);
+    return 0;
+}
+
+int attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X509) **out,
+                     esgx_err *err)
+{
+    STACK_OF(X509) *st = sk_X509_new_null();
+    if (!st)
+        return esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", what);
+    size_t pos = 0;
+    int rc = 0;
+    while (pos < len && pem[pos] != 0) {
+        uint8_t *der;
+        size_t der_len;
+        if ((rc = pem_block(pem, len, &pos, "CERTIFICATE", what, &der, &der_len, err)))
+            goto fail;
+        const uint8_t *p = der;
+        X509 *x = d2i_X509(NULL, &p, (long)der_len);
+        int exact = x && p == der + der_len;
+        free(der);
+        if (!exact || sk_X509_num(st) >= 8 || !sk_X509_push(st, x)) {
+            X509_free(x);
+            rc = esgx_err_set(err, ATTEST_E_CERT, "%s: certificate %d is not valid DER%s",
+                              what, sk_X509_num(st) + 1,
+                              sk_X509_num(st) >= 8 ? " (too many)" : "");
+            goto fail;
+        }
+    }
+    if ((rc = pem_tail(pem, len, pos, what, err)))
+        goto fail;
+    if (sk_X509_num(st) == 0) {
+        rc = esgx_err_set(err, ATTEST_E_CERT, "%s: no certificate", what);
+        goto fail;
+    }
+    *out = st;
+    return 0;
+fail:
+    sk_X509_pop_free(st, X509_free);
+    return rc;
+}
+
+int attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out,
+                   esgx_err *err)
+{
+    size_t pos = 0;
+    uint8_t *der;
+    size_t der_len;
+    int rc = pem_block(pem, len, &pos, "X509 CRL", what, &der, &der_len, err);
+    if (rc) {
+        if (err)
+            err->code = ATTEST_E_CRL;
+        return ATTEST_E_CRL;
+    }
+    const uint8_t *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)der_len);
+    int exact = crl && p == der + der_len;
+    free(der);
+    if (!exact) {
+        X509_CRL_free(crl);
+        return esgx_err_set(err, ATTEST_E_CRL, "%s: not a valid DER CRL", what);
+    }
+    if ((rc = pem_tail(pem, len, pos, what, err))) {
+        X509_CRL_free(crl);
+        if (err)
+            err->code = ATTEST_E_CRL;
+        return ATTEST_E_CRL;
+    }
+    *out = crl;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- SGX extension */
+
+static const uint8_t SGX_ARC[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+
+typedef struct tlv {
+    int tag, cls, constructed;
+    const uint8_t *val;   /* contents */
+    long len;
+} tlv;
+
+/* Reads one TLV from [*p, end). Returns 0 or -1 (malformed, indefinite length). */
+static int tlv_next(const uint8_t **p, const uint8_t *end, tlv *t)
+{
+    if (*p >= end)
+        return -1;
+    const uint8_t *q = *p;
+    long len;
+    int tag, cls;
+    int r = ASN1_get_object(&q, &len, &tag, &cls, end - *p);
+    if (r & 0x80 || r == 0x21)
+        return -1;
+    t->tag = tag;
+    t->cls = cls;
+    t->constructed = !!(r & 0x20);
+    t->val = q;
+    t->len = len;
+    *p = q + len;
+    return 0;
+}
+
+/* Is t an OID equal to the SGX arc + sub (sub_len bytes)? */
+static int oid_is(const tlv *t, const uint8_t *sub, size_t sub_len)
+{
+    return t->tag == V_ASN1_OBJECT && t->cls == V_ASN1_UNIVERSAL && !t->constructed &&
+           (size_t)t->len == sizeof SGX_ARC + sub_len &&
+           !memcmp(t->val, SGX_ARC, sizeof SGX_ARC) &&
+           !memcmp(t->val + sizeof SGX_ARC, sub, sub_len);
+}
+
+/* Non-negative DER INTEGER (or ENUMERATED when enumerated) up to max. */
+static int int_value(const tlv *t, int tag, long max, long *out)
+{
+    if (t->tag != tag || t->cls != V_ASN1_UNIVERSAL || t->constructed || t->len < 1 ||
+        t->len > 3 || t->val[0] & 0x80 || (t->len > 1 && t->val[0] == 0 && !(t->val[1] & 0x80)))
+        return -1;
+    long v = 0;
+    for (long i = 0; i < t->len; i++)
+        v = v << 8 | t->val[i];
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int octets(const tlv *t, uint8_t *out, long n)
+{
+    if (t->tag != V_ASN1_OCTET_STRING || t->cls != V_ASN1_UNIVERSAL || t->constructed ||
+        t->len != n)
+        return -1;
+    memcpy(out, t->val, (size_t)n);
+    return 0;
+}
+
+static int is_seq(const tlv *t)
+{
+    return t->tag == V_ASN1_SEQUENCE && t->cls == V_ASN1_UNIVERSAL && t->constructed;
+}
+
+/* The TCB sequence (.2): 16 component SVNs, PCESVN, CPUSVN, each exactly once. */
+static int parse_tcb(const uint8_t *p, const uint8_t *end, attest_pck_info *out,
+                     esgx_err *err)
+{
+    uint32_t seen = 0;
+    while (p < end) {
+        tlv s, oid, val;
+        const uint8_t *q;
+        if (tlv_next(&p, end, &s) || !is_seq(&s))
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed TCB entry");
+        q = s.val;
+        if (tlv_next(&q, s.val + s.len, &oid) || tlv_next(&q, s.val + s.len, &val) ||
+            q != s.val + s.len)
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed TCB entry");
+        int idx = -1;
+        for (uint8_t k = 1; k <= 18; k++) {
+            uint8_t sub[2] = {2, k};
+            if (oid_is(&oid, sub, 2)) {
+                idx = k;
+                break;
+            }
+        }
+        if (idx < 0)
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: unknown TCB entry");
+        if (seen & (1u << idx))
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: TCB entry %d repeated",
+                                idx);
+        seen |= 1u << idx;
+        long v;
+        if (idx <= 16) {
+            if (int_value(&val, V_ASN1_INTEGER, 255, &v))
+                return esgx_err_set(err, ATTEST_E_CERT,
+                                    "PCK extension: bad SVN for component %d", idx);
+            out->comp_svn[idx - 1] = (uint8_t)v;
+        } else if (idx == 17) {
+            if (int_value(&val, V_ASN1_INTEGER, 65535, &v))
+                return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: bad PCESVN");
+            out->pcesvn = (uint16_t)v;
+        } else if (octets(&val, out->cpusvn, 16)) {
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: bad CPUSVN");
+        }
+    }
+    if (seen != 0x7fffeu)
+        return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: TCB entries missing");
+    return 0;
+}
+
+int attest_pck_ext_parse(const uint8_t *der, size_t len, attest_pck_info *out,
+                         esgx_err *err)
+{
+    if (!der || !out)
+        return esgx_err_set(err, ATTEST_E_ARG, "PCK extension: NULL argument");
+    memset(out, 0, sizeof *out);
+    const uint8_t *p = der, *end = der + len;
+    tlv top;
+    if (len > 65536 || tlv_next(&p, end, &top) || !is_seq(&top) || p != end)
+        return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: not a DER SEQUENCE");
+    p = top.val;
+    end = top.val + top.len;
+    unsigned seen = 0;
+    while (p < end) {
+        tlv s, oid, val;
+        if (tlv_next(&p, end, &s) || !is_seq(&s))
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed entry");
+        const uint8_t *q = s.val, *qe = s.val + s.len;
+        if (tlv_next(&q, qe, &oid) || tlv_next(&q, qe, &val) || q != qe)
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed entry");
+        if (oid.tag != V_ASN1_OBJECT || (size_t)oid.len != sizeof SGX_ARC + 1 ||
+            memcmp(oid.val, SGX_ARC, sizeof SGX_ARC))
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: unexpected entry OID");
+        unsigned k = oid.val[sizeof SGX_ARC];
+        if (k < 32 && (seen & (1u << k)))
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: entry %u repeated", k);
+        int bad = 0;
+        long v;
+        switch (k) {
+        case 1: bad = octets(&val, out->ppid, 16); break;
+        case 2:
+            if (!is_seq(&val))
+                return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: TCB not a SEQUENCE");
+            if (parse_tcb(val.val, val.val + val.len, out, err))
+                return ATTEST_E_CERT;
+            break;
+        case 3: bad = octets(&val, out->pce_id, 2); break;
+        case 4: bad = octets(&val, out->fmspc, 6); break;
+        case 5:
+            bad = int_value(&val, V_ASN1_ENUMERATED, 255, &v);
+            out->sgx_type = (int)v;
+            break;
+        case 6: case 7: break;   /* platform instance id, configuration: not used */
+        default:
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: unknown entry %u", k);
+        }
+        if (bad)
+            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: bad value of entry %u", k);
+        seen |= 1u << k;
+    }
+    if ((seen & 0x3e) != 0x3e)
+        return esgx_err_set(err, ATTEST_E_CERT,
+                            "PCK extension: missing PPID, TCB, PCE-ID, FMSPC or SGX type");
+    return 0;
+}
+
+/* The SGX extension's value in x, or NULL. */
+static const ASN1_OCTET_STRING *sgx_ext(X509 *x)
+{
+    const STACK_OF(X509_EXTENSION) *exts = X509_get0_extensions(x);
+    const ASN1_OCTET_STRING *found = NULL;
+    for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+        X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+        const ASN1_OBJECT *o = X509_EXTENSION_get_object(e);
+        uint8_t buf[32];
+        int n = i2d_ASN1_OBJECT(o, NULL);
+        if (n <= 0 || n > (int)sizeof buf)
+            continue;
+        uint8_t *w = buf;
+        i2d_ASN1_OBJECT(o, &w);
+        if (n == 2 + (int)sizeof SGX_ARC && !memcmp(buf + 2, SGX_ARC, sizeof SGX_ARC)) {
+            if (found)
+                return NULL;  /* twice: refuse */
+            found = X509_EXTENSION_get_data(e);
+        }
+    }
+    return found;
+}
+
+int attest_pck_x509_info(X509 *x, attest_pck_info *out, esgx_err *err)
+{
+    const ASN1_OCTET_STRING *v = sgx_ext(x);
+    if (!v)
+        return esgx_err_set(err, ATTEST_E_CERT,
+                            "PCK certificate: SGX extension 1.2.840.113741.1.13.1 missing");
+    return attest_pck_ext_parse(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v),
+                                out, err);
+}
+
+int attest_pck_cert_info(const uint8_t *cert_der, size_t len, attest_pck_info *out,
+                         esgx_err *err)
+{
+    if (!cert_der || !out)
+        return esgx_err_set(err, ATTEST_E_ARG, "PCK certificate: NULL argument");
+    const uint8_t *p = cert_der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x || p != cert_der + len) {
+        X509_free(x);
+        return esgx_err_set(err, ATTEST_E_CERT, "PCK certificate: not valid DER");
+    }
+    int rc = attest_pck_x509_info(x, out, err);
+    X509_free(x);
+    return rc;
+}

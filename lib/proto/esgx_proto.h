@@ -1,0 +1,254 @@
+/*
+ * esgx_proto: the enclave channel (docs/channel.md) and the response header line.
+ *
+ * The host (esgxd) and the enclave (esgx-enclave) talk over one SOCK_STREAM socketpair
+ * with length-prefixed frames:
+ *
+ *   u32 LE  L           length of what follows (16 <= L <= ESGX_PROTO_MAX_FRAME)
+ *   u8      version     ESGX_PROTO_VERSION (1)
+ *   u8      type        ESGX_MSG_*
+ *   u16 LE  flags       0
+ *   u64 LE  id          request id chosen by the host, echoed in replies; 0 = unsolicited
+ *   u32 LE  reserved    0
+ *   payload             L - 16 bytes; integers LE; "bytes"/"str" = u32 LE length + bytes
+ *
+ * Decoding is zero-copy: esgx_msg fields of type esgx_bytes point into the frame buffer
+ * that was decoded, so they live exactly as long as that buffer. Every length is checked
+ * against the frame, every enum value against its range, and trailing bytes after the
+ * last field are an error: a decoded message is always well-formed (it may still be
+ * semantically untrusted: the enclave re-hashes content etc.).
+ *
+ * Thread safety: encode/decode functions are pure. A reader (esgx_proto_reader) belongs
+ * to one thread. esgx_proto_send may be called from several threads on the same fd only
+ * if the caller serialises the calls (one mutex per fd): frames must not interleave.
+ */
+#ifndef ESGX_PROTO_H
+#define ESGX_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_err.h"
+
+/* ---------------------------------------------------------------- constants */
+
+#define ESGX_PROTO_VERSION 1
+#define ESGX_PROTO_PREFIX_LEN 4                  /* the u32 frame length */
+#define ESGX_PROTO_HEADER_LEN 16                 /* version .. reserved */
+#define ESGX_PROTO_MIN_FRAME ESGX_PROTO_HEADER_LEN
+#define ESGX_PROTO_MAX_FRAME (64u * 1024u * 1024u + 4096u)   /* max L */
+
+/* Field limits enforced by both encode and decode. */
+#define ESGX_PROTO_MAX_PLATFORM 32               /* HELLO platform name */
+#define ESGX_PROTO_XPUB_LEN 111                  /* xpub text when a key exists */
+#define ESGX_PROTO_MAX_FUNCTION 255              /* EXEC function name (1..255) */
+#define ESGX_PROTO_MAX_CODE 64                   /* RESULT code */
+#define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
+
+enum {
+    PROTO_E_ARG = -1,        /* bad argument: NULL, field over its limit, bad enum */
+    PROTO_E_SHORT = -2,      /* frame or field truncated */
+    PROTO_E_LENGTH = -3,     /* frame length outside 16..ESGX_PROTO_MAX_FRAME */
+    PROTO_E_VERSION = -4,    /* unknown protocol version */
+    PROTO_E_TYPE = -5,       /* unknown message type */
+    PROTO_E_FORMAT = -6,     /* bad field value, nonzero flags/reserved, trailing bytes */
+    PROTO_E_BUFFER = -7,     /* output buffer too small */
+    PROTO_E_IO = -8,         /* read/write failed (errno in the message) */
+    PROTO_E_CLOSED = -9,     /* peer closed the channel (EOF at a frame boundary) */
+    PROTO_E_NOMEM = -10,     /* allocation failed */
+};
+
+/* Message types. H = host -> enclave, E = enclave -> host. */
+typedef enum esgx_msg_type {
+    ESGX_MSG_HELLO = 1,        /* E, id 0, sent once at start */
+    ESGX_MSG_INIT_KEY = 2,     /* H, empty payload: create the shared key; reply KEY_STATUS */
+    ESGX_MSG_KEY_STATUS = 3,   /* E */
+    ESGX_MSG_EXEC = 4,         /* H */
+    ESGX_MSG_NEED_CONTENT = 5, /* E, same id as the EXEC */
+    ESGX_MSG_RESULT = 6,       /* E, same id as the EXEC */
+    ESGX_MSG_STATS = 7,        /* H, empty payload */
+    ESGX_MSG_STATS_REPLY = 8,  /* E */
+    ESGX_MSG_SHUTDOWN = 9,     /* H, empty payload: finish in-flight work, exit 0 */
+} esgx_msg_type;
+
+/* HELLO / KEY_STATUS state. */
+enum { ESGX_STATE_NO_KEY = 0, ESGX_STATE_READY = 1 };
+
+/* RESULT status. */
+typedef enum esgx_result_status {
+    ESGX_RESULT_OK = 0,
+    ESGX_RESULT_TRAP = 1,         /* program trapped / ran out of fuel / hit a limit */
+    ESGX_RESULT_BAD_REQUEST = 2,  /* hash_mismatch, invalid_module, decrypt_failed, ... */
+    ESGX_RESULT_NOT_READY = 3,    /* no shared key */
+    ESGX_RESULT_INTERNAL = 4,
+} esgx_result_status;
+
+/* ---------------------------------------------------------------- messages */
+
+/* A byte string: a view (decode) or the caller's data (encode). ptr may be NULL iff
+ * len == 0. "str" fields are esgx_bytes too: not NUL-terminated, and must not contain
+ * a NUL byte (checked on encode and decode). */
+typedef struct esgx_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} esgx_bytes;
+
+/* HELLO: u8 state, str platform, bytes32 mrenclave, bytes32 mrsigner, str xpub,
+ * bytes33 public_key. state READY requires a 111-byte xpub; state NO_KEY requires an
+ * empty xpub and an all-zero public_key. platform is 1..ESGX_PROTO_MAX_PLATFORM. */
+typedef struct esgx_msg_hello {
+    uint8_t state;
+    esgx_bytes platform;
+    uint8_t mrenclave[32];
+    uint8_t mrsigner[32];
+    esgx_bytes xpub;
+    uint8_t public_key[33];
+} esgx_msg_hello;
+
+/* KEY_STATUS: u8 state, str xpub, bytes33 public_key, str error (empty if ok).
+ * Same xpub/public_key rules as HELLO; error at most ESGX_PROTO_MAX_MESSAGE. */
+typedef struct esgx_msg_key_status {
+    uint8_t state;
+    esgx_bytes xpub;
+    uint8_t public_key[33];
+    esgx_bytes error;
+} esgx_msg_key_status;
+
+/* EXEC: bytes32 module_hash, u8 decrypt (0/1), u64 fuel (0 = enclave default),
+ * str function (1..255), bytes input, u8 has_content (0/1), [bytes content].
+ * has_content = 1 requires content (may be empty only if it really is empty: allowed,
+ * the enclave will report invalid_module). */
+typedef struct esgx_msg_exec {
+    uint8_t module_hash[32];
+    uint8_t decrypt;
+    uint64_t fuel;
+    esgx_bytes function;
+    esgx_bytes input;
+    uint8_t has_content;
+    esgx_bytes content;
+} esgx_msg_exec;
+
+/* NEED_CONTENT: bytes32 module_hash. */
+typedef struct esgx_msg_need_content {
+    uint8_t module_hash[32];
+} esgx_msg_need_content;
+
+/* RESULT: u8 status (esgx_result_status), str code (0..64), str message (0..4096),
+ * u64 fuel_used, and only if status == OK: bytes32 input_hash, bytes32 output_hash,
+ * bytes65 signature, bytes tree, bytes output. tree.len must equal
+ * esgx_proto_tree_len(output.len) (n*32 node hashes). A non-OK status requires a
+ * non-empty code. */
+typedef struct esgx_msg_result {
+    uint8_t status;
+    esgx_bytes code;
+    esgx_bytes message;
+    uint64_t fuel_used;
+    uint8_t input_hash[32];
+    uint8_t output_hash[32];
+    uint8_t signature[65];
+    esgx_bytes tree;
+    esgx_bytes output;
+} esgx_msg_result;
+
+/* STATS_REPLY: five u64 counters for /metrics. */
+typedef struct esgx_msg_stats_reply {
+    uint64_t executions;
+    uint64_t traps;
+    uint64_t cache_entries;
+    uint64_t cache_hits;
+    uint64_t cache_misses;
+} esgx_msg_stats_reply;
+
+/* Any message. type selects the union member; INIT_KEY, STATS and SHUTDOWN have no
+ * payload and use no member. */
+typedef struct esgx_msg {
+    uint8_t type;            /* esgx_msg_type */
+    uint64_t id;
+    union {
+        esgx_msg_hello hello;
+        esgx_msg_key_status key_status;
+        esgx_msg_exec exec;
+        esgx_msg_need_content need_content;
+        esgx_msg_result result;
+        esgx_msg_stats_reply stats;
+    } u;
+} esgx_msg;
+
+/* ---------------------------------------------------------------- encode / decode */
+
+/* Name of a message type ("HELLO", ...) or "UNKNOWN". Never NULL. */
+const char *esgx_proto_type_name(int type);
+
+/* Total encoded size of msg in bytes, including the 4-byte length prefix; 0 if msg
+ * is invalid (unknown type or a field over its limit). */
+size_t esgx_proto_encoded_size(const esgx_msg *msg);
+
+/* Encodes msg (prefix + header + payload) into buf (capacity cap). *out_len gets the
+ * number of bytes written (= esgx_proto_encoded_size(msg)). Validates every field by
+ * the same rules as decode: PROTO_E_ARG / PROTO_E_TYPE / PROTO_E_FORMAT for an invalid
+ * message, PROTO_E_BUFFER if cap is too small, PROTO_E_LENGTH if over the max frame. */
+int esgx_proto_encode(const esgx_msg *msg, uint8_t *buf, size_t cap, size_t *out_len,
+                      esgx_err *err);
+
+/* Checks the 4-byte length prefix at p: returns 0 and sets *frame_len to L + 4 (the
+ * whole frame) or PROTO_E_LENGTH if L is outside 16..ESGX_PROTO_MAX_FRAME. */
+int esgx_proto_frame_len(const uint8_t prefix[ESGX_PROTO_PREFIX_LEN], size_t *frame_len,
+                         esgx_err *err);
+
+/* Decodes one whole frame frame[0..len) (prefix included; len must equal L + 4,
+ * PROTO_E_SHORT / PROTO_E_FORMAT otherwise) into *out. esgx_bytes fields of *out point
+ * into frame. Errors: PROTO_E_LENGTH, PROTO_E_VERSION, PROTO_E_TYPE, PROTO_E_SHORT
+ * (a field runs past the end), PROTO_E_FORMAT (nonzero flags/reserved, bad enum value,
+ * bad lengths, NUL in a str, trailing bytes). On error *out is unspecified. */
+int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err *err);
+
+/* Number of bytes of the RESULT tree field for an output of output_len bytes:
+ * 32 * (2*blocks - 1), blocks = max(1, ceil(output_len / 256 KiB)). */
+size_t esgx_proto_tree_len(uint64_t output_len);
+
+/* ---------------------------------------------------------------- stream I/O */
+
+/* Buffered frame reader for one fd (blocking). Zero-initialise or call
+ * esgx_proto_reader_init; free with esgx_proto_reader_free. */
+typedef struct esgx_proto_reader {
+    uint8_t *buf;            /* heap buffer, grows up to one max frame + read chunk */
+    size_t cap;
+    size_t start;            /* first unconsumed byte */
+    size_t end;              /* one past the last byte read */
+} esgx_proto_reader;
+
+/* Initialises an empty reader (no allocation yet). */
+void esgx_proto_reader_init(esgx_proto_reader *r);
+
+/* Frees the reader's buffer (wiped first: frames may carry plaintext data). */
+void esgx_proto_reader_free(esgx_proto_reader *r);
+
+/* Reads (blocking, retrying EINTR) until one whole frame is buffered, then decodes it
+ * into *out. Views in *out stay valid until the next call on r or reader_free.
+ * Several frames may arrive in one read(); later calls return them without a syscall.
+ * Returns 0, PROTO_E_CLOSED at EOF on a frame boundary, PROTO_E_IO on a read error or
+ * EOF inside a frame, PROTO_E_NOMEM, or a decode error (then the stream is out of sync
+ * and the caller must close the channel). */
+int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err);
+
+/* Encodes msg and writes it fully to fd (blocking; retries EINTR and short writes;
+ * uses MSG_NOSIGNAL when fd is a socket so a dead peer gives PROTO_E_IO, not SIGPIPE).
+ * Large payloads (EXEC content/input, RESULT output) are written from the caller's
+ * memory without an extra copy. Returns 0, an encode error, or PROTO_E_IO. The caller
+ * serialises concurrent sends on one fd. */
+int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err);
+
+/* ---------------------------------------------------------------- response header */
+
+/* Writes the response header line of DESIGN.md section 3 for an OK RESULT:
+ *   {"hash":"<hex output_hash>","tree":"<hex tree>","input_hash":"<hex>",
+ *    "fuel_used":<decimal>,"signature":"<hex 65 bytes>"}\r\n
+ * (one line, no spaces, keys in this order, ending with CR LF) into out (capacity cap,
+ * NUL added but not counted). *out_len gets the length without the NUL.
+ * esgx_proto_header_len(result) gives the exact size needed including the NUL.
+ * PROTO_E_ARG if result->status != OK, PROTO_E_BUFFER if cap is too small. */
+size_t esgx_proto_header_len(const esgx_msg_result *result);
+int esgx_proto_format_header(const esgx_msg_result *result, char *out, size_t cap,
+                             size_t *out_len, esgx_err *err);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * test_proto.c: round trips of every channel message, strict rejection of malformed
+ * frames (every truncation, every single-byte corruption of a sample of frames, random
+ * garbage), stream I/O over a real socketpair (pipelined small frames and one 20 MiB
+ * frame written by another thread), and the response header line.
+ */
+#include "esgx_proto.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(c)                                                                  \
+    do {                                                                          \
+        if (!(c)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+            failures++;                                                           \
+        }                                                                         \
+    } while (0)
+
+static esgx_bytes B(const void *p, size_t n)
+{
+    esgx_bytes b = {p, n};
+    return b;
+}
+
+static esgx_bytes S(const char *s)
+{
+    return B(s, strlen(s));
+}
+
+static int bytes_eq(esgx_bytes a, esgx_bytes b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static const char XPUB[] =
+    "xpub6CUGRUonZSQ4TWtTMmzXdrXDtypWKiKrhko4egpiMZbpiaQL2jkwSB1icqYh2cfDfVxdx4df189oLKnC5fSwqPfgyP3hooxujYzAu3fDVmz";
+
+/* A sample of valid messages of every type. */
+static size_t sample_msgs(esgx_msg *m, uint8_t *big, size_t big_len)
+{
+    size_t n = 0;
+    memset(m, 0, 12 * sizeof *m);
+    m[n].type = ESGX_MSG_HELLO;
+    m[n].u.hello.state = 1;
+    m[n].u.hello.platform = S("sim");
+    memset(m[n].u.hello.mrenclave, 0xaa, 32);
+    memset(m[n].u.hello.mrsigner, 0xbb, 32);
+    m[n].u.hello.xpub = S(XPUB);
+    m[n].u.hello.public_key[0] = 2;
+    n++;
+    m[n].type = ESGX_MSG_HELLO;
+    m[n].u.hello.state = 0;
+    m[n].u.hello.platform = S("gramine-sgx");
+    n++;
+    m[n].type = ESGX_MSG_INIT_KEY;
+    m[n].id = 7;
+    n++;
+    m[n].type = ESGX_MSG_KEY_STATUS;
+    m[n].id = 7;
+    m[n].u.key_status.state = 0;
+    m[n].u.key_status.error = S("sealed key exists");
+    n++;
+    m[n].type = ESGX_MSG_EXEC;
+    m[n].id = 0x0102030405060708ull;
+    memset(m[n].u.exec.module_hash, 0x11, 32);
+    m[n].u.exec.decrypt = 1;
+    m[n].u.exec.fuel = 123456789;
+    m[n].u.exec.function = S("main");
+    m[n].u.exec.input = S("foo");
+    n++;
+    m[n] = m[n - 1];
+    m[n].u.exec.has_content = 1;
+    m[n].u.exec.content = B(big, big_len);
+    m[n].u.exec.input = B(big, 1500);
+    n++;
+    m[n].type = ESGX_MSG_NEED_CONTENT;
+    m[n].id = 9;
+    memset(m[n].u.need_content.module_hash, 0x22, 32);
+    n++;
+    m[n].type = ESGX_MSG_RESULT;
+    m[n].id = 9;
+    m[n].u.result.status = ESGX_RESULT_OK;
+    m[n].u.result.fuel_used = 42;
+    memset(m[n].u.result.input_hash, 1, 32);
+    memset(m[n].u.result.output_hash, 2, 32);
+    memset(m[n].u.result.signature, 3, 65);
+    m[n].u.result.tree = B(big, 32);
+    m[n].u.result.output = S("Hello, world!");
+    n++;
+    m[n].type = ESGX_MSG_RESULT;
+    m[n].id = 10;
+    m[n].u.result.status = ESGX_RESULT_TRAP;
+    m[n].u.result.code = S("out_of_fuel");
+    m[n].u.result.message = S("out of fuel after 1000 units");
+    m[n].u.result.fuel_used = 1000;
+    n++;
+    m[n].type = ESGX_MSG_STATS;
+    m[n].id = 11;
+    n++;
+    m[n].type = ESGX_MSG_STATS_REPLY;
+    m[n].id = 11;
+    m[n].u.stats = (esgx_msg_stats_reply){1, 2, 3, 4, 5};
+    n++;
+    m[n].type = ESGX_MSG_SHUTDOWN;
+    m[n].id = 12;
+    n++;
+    return n;
+}
+
+static int msg_eq(const esgx_msg *a, const esgx_msg *b)
+{
+    if (a->type != b->type || a->id != b->id) return 0;
+    switch (a->type) {
+    case ESGX_MSG_HELLO: {
+        const esgx_msg_hello *x = &a->u.hello, *y = &b->u.hello;
+        return x->state == y->state && bytes_eq(x->platform, y->platform) &&
+               !memcmp(x->mrenclave, y->mrenclave, 32) && !memcmp(x->mrsigner, y->mrsigner, 32) &&
+               bytes_eq(x->xpub, y->xpub) && !memcmp(x->public_key, y->public_key, 33);
+    }
+    case ESGX_MSG_KEY_STATUS: {
+        const esgx_msg_key_status *x = &a->u.key_status, *y = &b->u.key_status;
+        return x->state == y->state && bytes_eq(x->xpub, y->xpub) &&
+               !memcmp(x->public_key, y->public_key, 33) && bytes_eq(x->error, y->error);
+    }
+    case ESGX_MSG_EXEC: {
+        const esgx_msg_exec *x = &a->u.exec, *y = &b->u.exec;
+        return !memcmp(x->module_hash, y->module_hash, 32) && x->decrypt == y->decrypt &&
+               x->fuel == y->fuel && bytes_eq(x->function, y->function) &&
+               bytes_eq(x->input, y->input) && x->has_content == y->has_content &&
+               bytes_eq(x->content, y->content);
+    }
+    case ESGX_MSG_NEED_CONTENT:
+        return !memcmp(a->u.need_content.module_hash, b->u.need_content.module_hash, 32);
+    case ESGX_MSG_RESULT: {
+        const esgx_msg_result *x = &a->u.result, *y = &b->u.result;
+        if (x->status != y->status || !bytes_eq(x->code, y->code) ||
+            !bytes_eq(x->message, y->message) || x->fuel_used != y->fuel_used)
+            return 0;
+        if (x->status) return 1;
+        return !memcmp(x->input_hash, y->input_hash, 32) &&
+               !memcmp(x->output_hash, y->output_hash, 32) &&
+               !memcmp(x->signature, y->signature, 65) && bytes_eq(x->tree, y->tree) &&
+               bytes_eq(x->output, y->output);
+    }
+    case ESGX_MSG_STATS_REPLY:
+        return !memcmp(&a->u.stats, &b->u.stats, sizeof a->u.stats);
+    default:
+        return 1;
+    }
+}
+
+static uint8_t *encode_alloc(const esgx_msg *m, size_t *len)
+{
+    size_t n = esgx_proto_encoded_size(m);
+    if (!n) return NULL;
+    uint8_t *buf = malloc(n);
+    esgx_err err;
+    if (esgx_proto_encode(m, buf, n, len, &err)) {
+        fprintf(stderr, "encode: %s\n", err.msg);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static void test_roundtrip(uint8_t *big, size_t big_len)
+{
+    esgx_msg m[12];
+    size_t n = sample_msgs(m, big, 2000);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        uint8_t *f = encode_alloc(&m[i], &len);
+        CHECK(f != NULL);
+        if (!f) continue;
+        esgx_msg d;
+        esgx_err err;
+        int rc = esgx_proto_decode(f, len, &d, &err);
+        if (rc) fprintf(stderr, "decode %s: %s\n", esgx_proto_type_name(m[i].type), err.msg);
+        CHECK(rc == 0);
+        CHECK(rc == 0 && msg_eq(&m[i], &d));
+        /* A buffer one byte short is refused. */
+        CHECK(esgx_proto_encode(&m[i], f, len - 1, NULL, &err) == PROTO_E_BUFFER);
+        free(f);
+    }
+    (void)big_len;
+}
+
+static void test_invalid_encode(void)
+{
+    esgx_msg m;
+    esgx_err err;
+    uint8_t buf[4096];
+    memset(&m, 0, sizeof m);
+    m.type = 99;
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_TYPE);
+    CHECK(esgx_proto_encoded_size(&m) == 0);
+    m.type = ESGX_MSG_EXEC;
+    m.u.exec.function = S("");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    char longname[300];
+    memset(longname, 'a', sizeof longname);
+    m.u.exec.function = B(longname, 256);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    m.u.exec.function = B(longname, 255);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == 0);
+    m.u.exec.function = B("ma\0in", 5);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    m.u.exec.function = S("main");
+    m.u.exec.decrypt = 2;
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    m.u.exec.decrypt = 0;
+    m.u.exec.content = S("x");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_RESULT;
+    m.u.result.status = ESGX_RESULT_OK;
+    m.u.result.tree = B(buf, 64);
+    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == PROTO_E_ARG);
+    m.u.result.status = ESGX_RESULT_TRAP; /* trap without a code */
+    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == PROTO_E_ARG);
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_HELLO;
+    m.u.hello.platform = S("sim");
+    m.u.hello.state = 1; /* ready without xpub */
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    m.u.hello.state = 0;
+    m.u.hello.public_key[5] = 1; /* no key but a public key */
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+}
+
+static void test_malformed(void)
+{
+    esgx_msg m[12];
+    uint8_t big[2000];
+    memset(big, 0x5a, sizeof big);
+    size_t n = sample_msgs(m, big, 100);
+    esgx_err err;
+    esgx_msg d;
+    unsigned seed = 12345;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        uint8_t *f = encode_alloc(&m[i], &len);
+        if (!f) continue;
+        /* Every truncation is refused (with the length prefix fixed up, too). */
+        for (size_t cut = 0; cut < len; cut++) {
+            CHECK(esgx_proto_decode(f, cut, &d, &err) != 0);
+            if (cut >= 20) {
+                uint8_t *g = malloc(cut);
+                memcpy(g, f, cut);
+                uint32_t l = (uint32_t)(cut - 4);
+                g[0] = (uint8_t)l, g[1] = (uint8_t)(l >> 8), g[2] = (uint8_t)(l >> 16),
+                g[3] = (uint8_t)(l >> 24);
+                int rc = esgx_proto_decode(g, cut, &d, &err);
+                if (rc == 0) fprintf(stderr, "truncated %s at %zu accepted\n",
+                                     esgx_proto_type_name(m[i].type), cut);
+                CHECK(rc != 0);
+                free(g);
+            }
+        }
+        /* Trailing bytes are refused. */
+        uint8_t *g = malloc(len + 1);
+        memcpy(g, f, len);
+        g[len] = 0;
+        uint32_t l = (uint32_t)(len + 1 - 4);
+        memcpy(g, &l, 4); /* little-endian host */
+        CHECK(esgx_proto_decode(g, len + 1, &d, &err) == PROTO_E_FORMAT);
+        free(g);
+        /* Single-byte corruptions: never crash; header corruptions always refused. */
+        for (size_t pos = 0; pos < len && pos < 400; pos++) {
+            uint8_t save = f[pos];
+            for (int k = 0; k < 4; k++) {
+                seed = seed * 1103515245u + 12345u;
+                f[pos] = (uint8_t)(k == 0 ? save ^ 0x80 : k == 1 ? 0xff : (seed >> 16));
+                if (f[pos] == save) continue;
+                int rc = esgx_proto_decode(f, len, &d, &err);
+                if (pos < 4 || pos == 4 || pos == 6 || pos == 7 || (pos >= 16 && pos < 20))
+                    CHECK(rc != 0);
+                if (rc == 0) CHECK(esgx_proto_encoded_size(&d) == len);
+            }
+            f[pos] = save;
+        }
+        free(f);
+    }
+    /* Specific header faults. */
+    uint8_t h[20] = {16, 0, 0, 0, 1, ESGX_MSG_STATS};
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == 0 && d.type == ESGX_MSG_STATS);
+    h[4] = 2;
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_VERSION);
+    h[4] = 1, h[5] = 0;
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE);
+    h[5] = 200;
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE);
+    h[5] = ESGX_MSG_STATS, h[6] = 1;
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_FORMAT);
+    h[6] = 0, h[19] = 1;
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_FORMAT);
+    h[19] = 0, h[0] = 15;
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_LENGTH);
+    uint8_t pre[4] = {0x01, 0x10, 0x00, 0x04}; /* 64 MiB + 4097 */
+    size_t fl;
+    CHECK(esgx_proto_frame_len(pre, &fl, &err) == PROTO_E_LENGTH);
+    pre[0] = 0x00;
+    CHECK(esgx_proto_frame_len(pre, &fl, &err) == 0 && fl == ESGX_PROTO_MAX_FRAME + 4);
+    /* A field length beyond the frame: EXEC whose function length is huge. */
+    uint8_t x[20 + 32 + 1 + 8 + 4] = {(uint8_t)(sizeof x - 4), 0, 0, 0, 1, ESGX_MSG_EXEC};
+    x[20 + 41] = 0xff, x[20 + 42] = 0xff, x[20 + 43] = 0xff, x[20 + 44] = 0xff;
+    CHECK(esgx_proto_decode(x, sizeof x, &d, &err) == PROTO_E_SHORT);
+    /* Random garbage with a valid prefix: never crashes. */
+    uint8_t r[300];
+    for (int it = 0; it < 20000; it++) {
+        size_t len = 20 + (size_t)(it % 280);
+        for (size_t k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            r[k] = (uint8_t)(seed >> 16);
+        }
+        uint32_t l = (uint32_t)(len - 4);
+        memcpy(r, &l, 4);
+        r[4] = 1;
+        r[5] = (uint8_t)(1 + it % 9);
+        r[6] = r[7] = 0;
+        memset(r + 16, 0, 4);
+        if (esgx_proto_decode(r, len, &d, &err) == 0) CHECK(esgx_proto_encoded_size(&d) == len);
+    }
+}
+
+struct writer_arg {
+    int fd;
+    esgx_msg *msgs;
+    size_t n;
+    int rounds;
+    int rc;
+};
+
+static void *writer(void *p)
+{
+    struct writer_arg *a = p;
+    esgx_err err;
+    for (int r = 0; r < a->rounds; r++)
+        for (size_t i = 0; i < a->n; i++)
+            if ((a->rc = esgx_proto_send(a->fd, &a->msgs[i], &err))) {
+                fprintf(stderr, "send: %s\n", err.msg);
+                return NULL;
+            }
+    close(a->fd);
+    return NULL;
+}
+
+static void test_stream(uint8_t *big, size_t big_len, int rounds)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    esgx_msg m[12];
+    size_t n = sample_msgs(m, big, big_len); /* includes one EXEC with 20 MiB content */
+    struct writer_arg a = {sv[0], m, n, rounds, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, writer, &a);
+    esgx_proto_reader r;
+    esgx_proto_reader_init(&r);
+    esgx_err err;
+    esgx_msg d;
+    size_t got = 0;
+    int rc;
+    while ((rc = esgx_proto_read(&r, sv[1], &d, &err)) == 0) {
+        if (!msg_eq(&d, &m[got % n])) {
+            fprintf(stderr, "stream message %zu differs\n", got);
+            failures++;
+            break;
+        }
+        got++;
+    }
+    CHECK(rc == PROTO_E_CLOSED);
+    CHECK(got == n * (size_t)rounds);
+    pthread_join(t, NULL);
+    CHECK(a.rc == 0);
+    esgx_proto_reader_free(&r);
+    close(sv[1]);
+
+}
+
+static void test_stream_errors(void)
+{
+    int sv[2];
+    esgx_proto_reader r;
+    esgx_err err;
+    esgx_msg d;
+    esgx_msg m[12];
+    uint8_t small[100] = {0};
+    sample_msgs(m, small, sizeof small);
+    /* EOF inside a frame is an I/O error; a bad prefix a length error. */
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    uint8_t part[10] = {16, 0, 0, 0, 1, 7};
+    CHECK(write(sv[0], part, sizeof part) == (ssize_t)sizeof part);
+    close(sv[0]);
+    esgx_proto_reader_init(&r);
+    CHECK(esgx_proto_read(&r, sv[1], &d, &err) == PROTO_E_IO);
+    esgx_proto_reader_free(&r);
+    close(sv[1]);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    uint8_t bad[20] = {0xff, 0xff, 0xff, 0xff};
+    CHECK(write(sv[0], bad, sizeof bad) == (ssize_t)sizeof bad);
+    esgx_proto_reader_init(&r);
+    CHECK(esgx_proto_read(&r, sv[1], &d, &err) == PROTO_E_LENGTH);
+    esgx_proto_reader_free(&r);
+    close(sv[0]);
+    close(sv[1]);
+    /* Sending to a closed peer fails cleanly (no SIGPIPE). */
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    close(sv[1]);
+    CHECK(esgx_proto_send(sv[0], &m[2], &err) == PROTO_E_IO);
+    close(sv[0]);
+}
+
+static void test_header(void)
+{
+    esgx_msg_result r;
+    memset(&r, 0, sizeof r);
+    uint8_t tree[32];
+    memset(tree, 0xab, 32);
+    memset(r.output_hash, 0xab, 32);
+    memset(r.input_hash, 0x01, 32);
+    memset(r.signature, 0xff, 65);
+    r.tree = B(tree, 32);
+    r.fuel_used = 18446744073709551615ull;
+    char buf[1024];
+    size_t len;
+    esgx_err err;
+    CHECK(esgx_proto_format_header(&r, buf, sizeof buf, &len, &err) == 0);
+    char want[1024];
+    char ab[65], one[65], ff[131];
+    memset(ab, 0, sizeof ab);
+    for (int i = 0; i < 64; i++) ab[i] = i % 2 ? 'b' : 'a', one[i] = i % 2 ? '1' : '0';
+    one[64] = 0;
+    memset(ff, 'f', 130);
+    ff[130] = 0;
+    snprintf(want, sizeof want,
+             "{\"hash\":\"%s\",\"tree\":\"%s\",\"input_hash\":\"%s\","
+             "\"fuel_used\":18446744073709551615,\"signature\":\"%s\"}\r\n",
+             ab, ab, one, ff);
+    CHECK(strcmp(buf, want) == 0);
+    CHECK(len == strlen(want));
+    CHECK(esgx_proto_header_len(&r) >= len + 1);
+    CHECK(esgx_proto_format_header(&r, buf, len, &len, &err) == PROTO_E_BUFFER);
+    r.fuel_used = 0;
+    CHECK(esgx_proto_format_header(&r, buf, sizeof buf, &len, &err) == 0);
+    CHECK(strstr(buf, "\"fuel_used\":0,") != NULL);
+    r.status = 1;
+    CHECK(esgx_proto_format_header(&r, buf, sizeof buf, &len, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_tree_len(0) == 32 && esgx_proto_tree_len(256 * 1024) == 32 &&
+          esgx_proto_tree_len(256 * 1024 + 1) == 96 && esgx_proto_tree_len(1024 * 1024) == 7 * 32);
+}
+
+int main(void)
+{
+    size_t big_len = 20u * 1024 * 1024;
+    uint8_t *big = malloc(big_len);
+    for (size_t i = 0; i < big_len; i++) big[i] = (uint8_t)(i * 31 + (i >> 12));
+    test_roundtrip(big, big_len);
+    test_invalid_encode();
+    test_malformed();
+    test_stream(big, big_len, 3);
+    test_stream(big, 100, 2000);
+    test_stream_errors();
+    test_header();
+    free(big);
+    if (failures) {
+        fprintf(stderr, "test_proto: %d failure(s)\n", failures);
+        return 1;
+    }
+    printf("test_proto: ok\n");
+    return 0;
+}

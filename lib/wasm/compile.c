@@ -1,0 +1,1152 @@
+/*
+ * compile.c: function bodies -> the interpreter's internal code (see wasm_exec.h).
+ *
+ * One pass per function over a module the validator accepted. The compiler keeps a
+ * model of the wasm operand stack in which each entry is either already in its "home"
+ * slot (the frame slot of its stack position), a reference to a local, or a constant;
+ * local.get and *.const emit nothing, and an operator reads locals and constants
+ * directly (a constant right operand becomes an immediate). So
+ * `local.get a; i32.const 1; i32.add; local.set a` is one instruction: the destination
+ * of the last instruction is patched from its home slot to the local. A compare
+ * followed by br_if / if becomes one compare-and-branch. Lazy entries are written to
+ * their home slots ("materialized") before anything that needs them there: control
+ * structure entry, branches carrying values, calls, and a local.set of a local that a
+ * lazy entry still names.
+ *
+ * Fuel: the code is cut into metering blocks; each starts with a FUEL instruction that
+ * charges the static cost (docs/wasm.md) of the wasm instructions of the block. A block
+ * starts at function entry, at a loop header, at each arm of an if, after the end of an
+ * if, after the end of a block targeted by a branch, after br_if, and after an end
+ * that follows unreachable code. The costs of unreachable (skipped) code are never
+ * charged.
+ *
+ * Dead code after br / br_table / return / unreachable is skipped up to its else / end.
+ */
+#include "wasm_exec.h"
+#include "wasm_binary.h"
+
+#include <stdlib.h>
+
+enum { SV_SLOT = 0, SV_LOCAL = 1, SV_CONST = 2 };
+
+/* Entries at stack heights >= LAZY_MAX are always in their home slots. */
+#define LAZY_MAX 64u
+
+typedef struct sv {
+    uint8_t kind;
+    uint32_t local;
+    uint64_t c;
+} sv;
+
+enum { L_BLOCK, L_LOOP, L_IF, L_FUNC };
+
+typedef struct label {
+    uint8_t kind;
+    bool else_seen;
+    bool targeted;
+    uint32_t height;          /* stack height under the block's params */
+    uint32_t n_params, n_results;
+    uint32_t loop_pos;        /* loop: start (the FUEL instruction) */
+    int32_t patches;          /* head of the forward patch list, -1 if none */
+    uint32_t else_instr, else_operand; /* if: the branch to the else arm */
+} label;
+
+typedef struct patch {
+    uint32_t operand, instr;
+    int32_t next;
+} patch;
+
+typedef struct comp {
+    const wasm_module *m;
+    const void *const *H;
+    wasm_code *codes;
+    uint32_t *w;
+    uint32_t n, cap;
+    sv *st;
+    uint32_t h, st_cap, max_h;
+    label *lb;
+    uint32_t nl, lb_cap;
+    patch *pt;
+    uint32_t npt, pt_cap;
+    uint32_t base;            /* first operand-stack slot */
+    uint32_t n_params;
+    uint32_t n_results;
+    bool dead;
+    uint32_t dead_depth;
+    bool oom;
+    /* fusion state */
+    uint32_t last_end, last_dst, last_h;
+    struct { uint32_t start, end, h, a, b; int ci; bool is64, imm; } cmp;
+    /* fuel */
+    uint32_t fuel_pos;
+    uint64_t fuel_acc;
+    uint32_t *stub_at;        /* br_table scratch, per label depth */
+} comp;
+
+/* ------------------------------------------------------------------ emission */
+
+static void grow_words(comp *c, uint32_t more)
+{
+    if (c->n + more <= c->cap) return;
+    uint32_t ncap = c->cap ? c->cap : 64;
+    while (ncap < c->n + more) ncap *= 2;
+    uint32_t *nw = realloc(c->w, (size_t)ncap * 4);
+    if (!nw) {
+        c->oom = true;
+        return;
+    }
+    c->w = nw;
+    c->cap = ncap;
+}
+
+static void emit_w(comp *c, uint32_t x)
+{
+    grow_words(c, 1);
+    if (c->oom) return;
+    c->w[c->n++] = x;
+}
+
+static uint32_t emit_op(comp *c, int op)
+{
+    uint32_t at = c->n;
+    uint32_t hw[2];
+    const void *h = c->H[op];
+    memcpy(hw, &h, sizeof h);
+    emit_w(c, hw[0]);
+    emit_w(c, hw[1]);
+    return at;
+}
+
+static void emit_ptr(comp *c, const void *p)
+{
+    uint32_t hw[2] = {0, 0};
+    memcpy(hw, &p, sizeof p);
+    emit_w(c, hw[0]);
+    emit_w(c, hw[1]);
+}
+
+static void set_w(comp *c, uint32_t at, uint32_t x)
+{
+    if (!c->oom) c->w[at] = x;
+}
+
+/* ------------------------------------------------------------------ operand stack */
+
+static uint32_t home(const comp *c, uint32_t i)
+{
+    return c->base + i;
+}
+
+static void materialize(comp *c, uint32_t i);
+
+static void push(comp *c, sv v)
+{
+    if (c->h == c->st_cap) {
+        uint32_t ncap = c->st_cap ? c->st_cap * 2 : 64;
+        sv *ns = realloc(c->st, ncap * sizeof *ns);
+        if (!ns) {
+            c->oom = true;
+            return;
+        }
+        c->st = ns;
+        c->st_cap = ncap;
+    }
+    c->st[c->h++] = v;
+    if (c->h > c->max_h) c->max_h = c->h;
+    /* lazy entries only below LAZY_MAX: keeps every stack scan O(LAZY_MAX) */
+    if (v.kind != SV_SLOT && c->h > LAZY_MAX) materialize(c, c->h - 1);
+}
+
+static void push_slot(comp *c)
+{
+    sv v = {SV_SLOT, 0, 0};
+    push(c, v);
+}
+
+static void emit_const(comp *c, uint32_t dst, uint64_t v)
+{
+    if (v >> 32) {
+        emit_op(c, WOP_CONST64);
+        emit_w(c, dst);
+        emit_w(c, (uint32_t)v);
+        emit_w(c, (uint32_t)(v >> 32));
+    } else {
+        emit_op(c, WOP_CONST32);
+        emit_w(c, dst);
+        emit_w(c, (uint32_t)v);
+    }
+}
+
+static void emit_copy(comp *c, uint32_t dst, uint32_t src)
+{
+    if (dst == src) return;
+    emit_op(c, WOP_COPY);
+    emit_w(c, dst);
+    emit_w(c, src);
+}
+
+/* Writes entry i into slot dst (entry unchanged). */
+static void move_to(comp *c, uint32_t i, uint32_t dst)
+{
+    sv *e = &c->st[i];
+    if (e->kind == SV_CONST) emit_const(c, dst, e->c);
+    else if (e->kind == SV_LOCAL) emit_copy(c, dst, e->local);
+    else emit_copy(c, dst, home(c, i));
+}
+
+static void materialize(comp *c, uint32_t i)
+{
+    if (c->oom || c->st[i].kind == SV_SLOT) return;
+    move_to(c, i, home(c, i));
+    c->st[i].kind = SV_SLOT;
+}
+
+static void materialize_range(comp *c, uint32_t from, uint32_t to)
+{
+    if (to > LAZY_MAX) to = LAZY_MAX;
+    for (uint32_t i = from; i < to; i++) materialize(c, i);
+}
+
+/* The slot to read entry i from (constants are materialized). */
+static uint32_t slot_of(comp *c, uint32_t i)
+{
+    if (c->oom) return 0;
+    sv *e = &c->st[i];
+    if (e->kind == SV_CONST) materialize(c, i);
+    return e->kind == SV_LOCAL ? e->local : home(c, i);
+}
+
+/* Records that the instruction just emitted wrote its result (operand 0, at
+ * instruction start + 2) into the home slot of the entry at height hh. */
+static void note_dst(comp *c, uint32_t instr, uint32_t hh)
+{
+    c->last_end = c->n;
+    c->last_dst = instr + 2;
+    c->last_h = hh;
+}
+
+/* ------------------------------------------------------------------ fuel */
+
+static uint32_t op_cost(uint32_t op)
+{
+    switch (op) {
+    case 0x01: case 0x02: case 0x03: case 0x05: case 0x0B:
+        return 0;        /* nop, block, loop, else, end */
+    case 0x10: case 0x11:
+        return 4;        /* call, call_indirect */
+    default:
+        return 1;
+    }
+}
+
+static void fuel_close(comp *c)
+{
+    if (c->fuel_pos == UINT32_MAX) return;
+    if (c->fuel_acc == 0 && c->fuel_pos + 3 == c->n) {
+        c->n = c->fuel_pos;          /* empty block: drop its FUEL */
+    } else {
+        set_w(c, c->fuel_pos + 2, c->fuel_acc > UINT32_MAX ? UINT32_MAX
+                                                            : (uint32_t)c->fuel_acc);
+    }
+    c->fuel_pos = UINT32_MAX;
+}
+
+static void fuel_open(comp *c)
+{
+    fuel_close(c);
+    c->fuel_pos = emit_op(c, WOP_FUEL);
+    emit_w(c, 0);
+    c->fuel_acc = 0;
+}
+
+/* ------------------------------------------------------------------ labels */
+
+static label *push_label(comp *c, uint8_t kind, uint32_t np, uint32_t nr)
+{
+    if (c->nl == c->lb_cap) {
+        uint32_t ncap = c->lb_cap ? c->lb_cap * 2 : 16;
+        label *nlb = realloc(c->lb, ncap * sizeof *nlb);
+        if (!nlb) {
+            c->oom = true;
+            return NULL;
+        }
+        c->lb = nlb;
+        c->lb_cap = ncap;
+    }
+    label *L = &c->lb[c->nl++];
+    memset(L, 0, sizeof *L);
+    L->kind = kind;
+    L->n_params = np;
+    L->n_results = nr;
+    L->height = c->h - np;
+    L->patches = -1;
+    return L;
+}
+
+static void add_patch(comp *c, label *L, uint32_t operand, uint32_t instr)
+{
+    if (c->npt == c->pt_cap) {
+        uint32_t ncap = c->pt_cap ? c->pt_cap * 2 : 64;
+        patch *np = realloc(c->pt, ncap * sizeof *np);
+        if (!np) {
+            c->oom = true;
+            return;
+        }
+        c->pt = np;
+        c->pt_cap = ncap;
+    }
+    patch *p = &c->pt[c->npt];
+    p->operand = operand;
+    p->instr = instr;
+    p->next = L->patches;
+    L->patches = (int32_t)c->npt++;
+    L->targeted = true;
+}
+
+static void resolve_patches(comp *c, label *L, uint32_t target)
+{
+    for (int32_t i = L->patches; i >= 0; i = c->pt[i].next)
+        set_w(c, c->pt[i].operand, target - c->pt[i].instr);
+    L->patches = -1;
+}
+
+/* Sets the branch offset at operand (of the instruction at instr) to label L. */
+static void branch_to(comp *c, label *L, uint32_t operand, uint32_t instr)
+{
+    if (L->kind == L_LOOP) set_w(c, operand, L->loop_pos - instr);
+    else add_patch(c, L, operand, instr);
+}
+
+static uint32_t label_arity(const label *L)
+{
+    return L->kind == L_LOOP ? L->n_params : L->n_results;
+}
+
+/* Whether a branch to L from the current stack needs value moves. */
+static bool needs_moves(const comp *c, const label *L)
+{
+    uint32_t ar = label_arity(L);
+    if (c->h - ar != L->height) return ar > 0;
+    for (uint32_t k = 0; k < ar; k++)
+        if (c->st[c->h - ar + k].kind != SV_SLOT) return true;
+    return false;
+}
+
+static void emit_moves(comp *c, const label *L)
+{
+    uint32_t ar = label_arity(L);
+    for (uint32_t k = 0; k < ar; k++) move_to(c, c->h - ar + k, home(c, L->height + k));
+}
+
+/* The return sequence: results into slots 0..n-1, then return. */
+static void emit_return(comp *c)
+{
+    uint32_t nr = c->n_results;
+    if (nr == 0) {
+        emit_op(c, WOP_RET0);
+    } else if (nr == 1) {
+        uint32_t s = slot_of(c, c->h - 1);
+        emit_op(c, WOP_RET1);
+        emit_w(c, s);
+    } else {
+        materialize_range(c, c->h - nr, c->h);
+        for (uint32_t k = 0; k < nr; k++) emit_copy(c, k, home(c, c->h - nr + k));
+        emit_op(c, WOP_RET0);
+    }
+}
+
+/* Unconditional branch to label depth d (moves included). */
+static void emit_br(comp *c, uint32_t d)
+{
+    label *L = &c->lb[c->nl - 1 - d];
+    if (L->kind == L_FUNC) {
+        emit_return(c);
+        return;
+    }
+    if (needs_moves(c, L)) emit_moves(c, L);
+    uint32_t at = emit_op(c, WOP_BR);
+    emit_w(c, 0);
+    branch_to(c, L, at + 2, at);
+}
+
+/* ------------------------------------------------------------------ compare fusion */
+
+static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
+static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+#define CI_EQZ 10
+
+/* If the top of the stack is the result of the compare just emitted, removes that
+ * compare and returns true (c->cmp describes it). */
+static bool take_cmp(comp *c)
+{
+    if (c->oom || c->cmp.end != c->n || c->h == 0 || c->cmp.h != c->h - 1 ||
+        c->st[c->h - 1].kind != SV_SLOT)
+        return false;
+    c->n = c->cmp.start;
+    c->cmp.end = UINT32_MAX;
+    c->last_end = UINT32_MAX;
+    return true;
+}
+
+/* Emits "branch if (compare) holds" (negate: if it does not) and returns the
+ * instruction start; the offset operand is at the returned value + returned *opnd. */
+static uint32_t emit_cmp_branch(comp *c, bool negate, uint32_t *operand)
+{
+    int ci = c->cmp.ci;
+    uint32_t at;
+    if (ci == CI_EQZ) {
+        int op = c->cmp.is64 ? (negate ? WOP_BR_NZ64 : WOP_BR_Z64)
+                             : (negate ? WOP_BR_NZ32 : WOP_BR_Z32);
+        at = emit_op(c, op);
+        emit_w(c, c->cmp.a);
+    } else {
+        if (negate) ci = cmp_negate[ci];
+        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + 4 * ci + 2 + (c->cmp.imm ? 1 : 0);
+        at = emit_op(c, op);
+        emit_w(c, c->cmp.a);
+        emit_w(c, c->cmp.b);
+    }
+    *operand = c->n;
+    emit_w(c, 0);
+    return at;
+}
+
+/* Emits a branch on the condition on top of the stack (popped): jumps if it is
+ * non-zero (negate: zero). Returns the instruction start; *operand gets the offset
+ * operand's position. Before the branch, entries [0, keep) are materialized. */
+static uint32_t emit_cond_branch(comp *c, bool negate, uint32_t *operand)
+{
+    bool fused = take_cmp(c);
+    c->h--;
+    materialize_range(c, 0, c->h);
+    if (fused) return emit_cmp_branch(c, negate, operand);
+    uint32_t s = slot_of(c, c->h);
+    uint32_t at = emit_op(c, negate ? WOP_BR_Z32 : WOP_BR_NZ32);
+    emit_w(c, s);
+    *operand = c->n;
+    emit_w(c, 0);
+    return at;
+}
+
+/* ------------------------------------------------------------------ operators */
+
+static uint32_t pop_slot(comp *c)
+{
+    c->h--;
+    return slot_of(c, c->h);
+}
+
+static bool fits_imm(uint64_t v, bool is64)
+{
+    return !is64 || (uint64_t)(int64_t)(int32_t)(uint32_t)v == v;
+}
+
+static void op_unary(comp *c, int op)
+{
+    uint32_t s = slot_of(c, c->h - 1);
+    c->h--;
+    uint32_t at = emit_op(c, op);
+    emit_w(c, home(c, c->h));
+    emit_w(c, s);
+    note_dst(c, at, c->h);
+    push_slot(c);
+}
+
+/* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
+ * operand; commutative lets a constant left operand become the immediate. */
+static void op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
+{
+    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
+    uint32_t dst = home(c, c->h - 2), at;
+    if (imm_op >= 0 && b->kind == SV_CONST && fits_imm(b->c, is64)) {
+        uint32_t imm = (uint32_t)b->c;
+        uint32_t sa = slot_of(c, c->h - 2);
+        at = emit_op(c, imm_op);
+        emit_w(c, dst);
+        emit_w(c, sa);
+        emit_w(c, imm);
+    } else if (imm_op >= 0 && commutative && a->kind == SV_CONST && fits_imm(a->c, is64)) {
+        uint32_t imm = (uint32_t)a->c;
+        uint32_t sb = slot_of(c, c->h - 1);
+        at = emit_op(c, imm_op);
+        emit_w(c, dst);
+        emit_w(c, sb);
+        emit_w(c, imm);
+    } else {
+        uint32_t sa = slot_of(c, c->h - 2);
+        uint32_t sb = slot_of(c, c->h - 1);
+        at = emit_op(c, op);
+        emit_w(c, dst);
+        emit_w(c, sa);
+        emit_w(c, sb);
+    }
+    c->h -= 2;
+    note_dst(c, at, c->h);
+    push_slot(c);
+}
+
+static void op_compare(comp *c, int ci, bool is64)
+{
+    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
+    int fam = is64 ? WOP_I64_EQ : WOP_I32_EQ;
+    uint32_t dst = home(c, c->h - 2), sa, sb;
+    bool imm = false;
+    if (b->kind == SV_CONST && fits_imm(b->c, is64)) {
+        sb = (uint32_t)b->c;
+        sa = slot_of(c, c->h - 2);
+        imm = true;
+    } else if (a->kind == SV_CONST && fits_imm(a->c, is64)) {
+        sb = (uint32_t)a->c;
+        sa = slot_of(c, c->h - 1);
+        ci = cmp_mirror[ci];
+        imm = true;
+    } else {
+        sa = slot_of(c, c->h - 2);
+        sb = slot_of(c, c->h - 1);
+    }
+    uint32_t at = emit_op(c, fam + 4 * ci + (imm ? 1 : 0));
+    emit_w(c, dst);
+    emit_w(c, sa);
+    emit_w(c, sb);
+    c->h -= 2;
+    note_dst(c, at, c->h);
+    c->cmp.start = at;
+    c->cmp.end = c->n;
+    c->cmp.h = c->h;
+    c->cmp.a = sa;
+    c->cmp.b = sb;
+    c->cmp.ci = ci;
+    c->cmp.is64 = is64;
+    c->cmp.imm = imm;
+    push_slot(c);
+}
+
+static void op_eqz(comp *c, bool is64)
+{
+    uint32_t s = slot_of(c, c->h - 1);
+    c->h--;
+    uint32_t at = emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
+    emit_w(c, home(c, c->h));
+    emit_w(c, s);
+    note_dst(c, at, c->h);
+    c->cmp.start = at;
+    c->cmp.end = c->n;
+    c->cmp.h = c->h;
+    c->cmp.a = s;
+    c->cmp.ci = CI_EQZ;
+    c->cmp.is64 = is64;
+    c->cmp.imm = false;
+    push_slot(c);
+}
+
+/* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
+static uint32_t op_generic(comp *c, int op, unsigned k, bool has_result)
+{
+    uint32_t s[5];
+    for (unsigned i = 0; i < k; i++) s[i] = slot_of(c, c->h - k + i);
+    c->h -= k;
+    uint32_t at = emit_op(c, op);
+    if (has_result) emit_w(c, home(c, c->h));
+    for (unsigned i = 0; i < k; i++) emit_w(c, s[i]);
+    if (has_result) {
+        note_dst(c, at, c->h);
+        push_slot(c);
+    }
+    return at;
+}
+
+/* local.set / local.tee */
+static void op_local_set(comp *c, uint32_t x, bool tee)
+{
+    uint32_t top = c->h - 1;
+    uint32_t lim = top < LAZY_MAX ? top : LAZY_MAX;
+    bool others = false;
+    for (uint32_t i = 0; i < lim; i++)
+        if (c->st[i].kind == SV_LOCAL && c->st[i].local == x) others = true;
+    sv *e = &c->st[top];
+    if (!others && e->kind == SV_SLOT && c->last_end == c->n && c->last_h == top &&
+        !c->oom) {
+        c->w[c->last_dst] = x;       /* the producer writes the local directly */
+        c->last_end = UINT32_MAX;
+    } else {
+        for (uint32_t i = 0; i < lim; i++)
+            if (c->st[i].kind == SV_LOCAL && c->st[i].local == x) materialize(c, i);
+        if (!(e->kind == SV_LOCAL && e->local == x)) move_to(c, top, x);
+    }
+    c->h--;
+    c->cmp.end = UINT32_MAX;
+    if (tee) {
+        sv v = {SV_LOCAL, x, 0};
+        if (e->kind == SV_CONST) v = *e;
+        push(c, v);
+    }
+}
+
+/* ------------------------------------------------------------------ block types */
+
+static void block_arity(const wasm_module *m, const wasm_instr *in, uint32_t *np,
+                        uint32_t *nr)
+{
+    if (in->bt_kind == WASM_BT_EMPTY) {
+        *np = 0;
+        *nr = 0;
+    } else if (in->bt_kind == WASM_BT_VAL) {
+        *np = 0;
+        *nr = 1;
+    } else {
+        *np = m->types[in->a].n_params;
+        *nr = m->types[in->a].n_results;
+    }
+}
+
+/* ------------------------------------------------------------------ numeric table */
+
+enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID };
+
+typedef struct numop {
+    uint16_t op;
+    uint8_t kind;
+    uint8_t flags;           /* 1 commutative, 2 is64, compare index in op for K_CMP */
+} numop;
+
+static numop num_of(uint32_t op)
+{
+    numop r = {0, K_NONE, 0};
+    if (op == 0x45) { r.kind = K_EQZ; return r; }
+    if (op == 0x50) { r.kind = K_EQZ; r.flags = 2; return r; }
+    if (op >= 0x46 && op <= 0x4F) { r.kind = K_CMP; r.op = (uint16_t)(op - 0x46); return r; }
+    if (op >= 0x51 && op <= 0x5A) {
+        r.kind = K_CMP; r.op = (uint16_t)(op - 0x51); r.flags = 2; return r;
+    }
+    static const uint16_t fcmp[12] = {WOP_F32_EQ, WOP_F32_NE, WOP_F32_LT, WOP_F32_GT,
+        WOP_F32_LE, WOP_F32_GE, WOP_F64_EQ, WOP_F64_NE, WOP_F64_LT, WOP_F64_GT,
+        WOP_F64_LE, WOP_F64_GE};
+    if (op >= 0x5B && op <= 0x66) { r.kind = K_BIN; r.op = fcmp[op - 0x5B]; return r; }
+    /* integer arithmetic: i32 0x67..0x78, i64 0x79..0x8A */
+    if (op >= 0x67 && op <= 0x8A) {
+        bool is64 = op >= 0x79;
+        unsigned k = op - (is64 ? 0x79 : 0x67);
+        r.flags = is64 ? 2 : 0;
+        if (k < 3) {
+            r.kind = K_UN;
+            r.op = (uint16_t)((is64 ? WOP_I64_CLZ : WOP_I32_CLZ) + k);
+            return r;
+        }
+        /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
+        static const int8_t immidx[15] = {0, 1, 2, -1, -1, -1, -1, 3, 4, 5, 6, 7, 8, -1, -1};
+        static const uint8_t comm[15] = {1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+        k -= 3;
+        if (immidx[k] >= 0) {
+            r.kind = K_IMM;
+            r.op = (uint16_t)((is64 ? WOP_I64_ADD : WOP_I32_ADD) + 2 * immidx[k]);
+        } else {
+            static const uint16_t o32[15] = {0, 0, 0, WOP_I32_DIVS, WOP_I32_DIVU, WOP_I32_REMS,
+                WOP_I32_REMU, 0, 0, 0, 0, 0, 0, WOP_I32_ROTL, WOP_I32_ROTR};
+            static const uint16_t o64[15] = {0, 0, 0, WOP_I64_DIVS, WOP_I64_DIVU, WOP_I64_REMS,
+                WOP_I64_REMU, 0, 0, 0, 0, 0, 0, WOP_I64_ROTL, WOP_I64_ROTR};
+            r.kind = K_BIN;
+            r.op = is64 ? o64[k] : o32[k];
+        }
+        if (comm[k]) r.flags |= 1;
+        return r;
+    }
+    if (op >= 0x8B && op <= 0xA6) {
+        bool is64 = op >= 0x99;
+        unsigned k = op - (is64 ? 0x99 : 0x8B);
+        r.op = (uint16_t)((is64 ? WOP_F64_ABS : WOP_F32_ABS) + k);
+        r.kind = k < 7 ? K_UN : K_BIN;
+        return r;
+    }
+    static const uint16_t conv[0xC5 - 0xA7] = {
+        WOP_I32_WRAP, WOP_I32_TRUNC_F32S, WOP_I32_TRUNC_F32U, WOP_I32_TRUNC_F64S,
+        WOP_I32_TRUNC_F64U, WOP_I64_EXTEND_I32S, 0 /* extend_i32_u: identity */,
+        WOP_I64_TRUNC_F32S, WOP_I64_TRUNC_F32U, WOP_I64_TRUNC_F64S, WOP_I64_TRUNC_F64U,
+        WOP_F32_CONV_I32S, WOP_F32_CONV_I32U, WOP_F32_CONV_I64S, WOP_F32_CONV_I64U,
+        WOP_F32_DEMOTE, WOP_F64_CONV_I32S, WOP_F64_CONV_I32U, WOP_F64_CONV_I64S,
+        WOP_F64_CONV_I64U, WOP_F64_PROMOTE, 0, 0, 0, 0 /* reinterprets */,
+        WOP_I32_EXT8S, WOP_I32_EXT16S, WOP_I64_EXT8S, WOP_I64_EXT16S, WOP_I64_EXT32S};
+    if (op >= 0xA7 && op <= 0xC4) {
+        r.op = conv[op - 0xA7];
+        r.kind = r.op ? K_UN : K_ID;
+        return r;
+    }
+    if (op >= WASM_OP_FC(0) && op <= WASM_OP_FC(7)) {
+        r.kind = K_UN;
+        r.op = (uint16_t)(WOP_I32_SAT_F32S + (op - WASM_OP_FC(0)));
+        return r;
+    }
+    return r;
+}
+
+/* ------------------------------------------------------------------ loads / stores */
+
+static int load_op(uint32_t op)
+{
+    switch (op) {
+    case 0x28: case 0x2A: case 0x35: return WOP_LD32;
+    case 0x29: case 0x2B: return WOP_LD64;
+    case 0x2C: return WOP_LD8S32;
+    case 0x2D: case 0x31: return WOP_LD8U;
+    case 0x2E: return WOP_LD16S32;
+    case 0x2F: case 0x33: return WOP_LD16U;
+    case 0x30: return WOP_LD8S64;
+    case 0x32: return WOP_LD16S64;
+    case 0x34: return WOP_LD32S64;
+    default: return -1;
+    }
+}
+
+static int store_op(uint32_t op)
+{
+    switch (op) {
+    case 0x36: case 0x38: case 0x3E: return WOP_ST32;
+    case 0x37: case 0x39: return WOP_ST64;
+    case 0x3A: case 0x3C: return WOP_ST8;
+    case 0x3B: case 0x3D: return WOP_ST16;
+    default: return -1;
+    }
+}
+
+/* ------------------------------------------------------------------ one function */
+
+static void do_end(comp *c)
+{
+    label *L = &c->lb[c->nl - 1];
+    bool was_dead = c->dead;
+    if (L->kind == L_FUNC) {
+        if (!c->dead) emit_return(c);
+        fuel_close(c);
+        c->nl--;
+        return;
+    }
+    if (!c->dead) materialize_range(c, c->h - L->n_results, c->h);
+    uint32_t here = c->n;
+    if (L->kind == L_IF && !L->else_seen) set_w(c, L->else_operand, here - L->else_instr);
+    resolve_patches(c, L, here);
+    bool new_block = L->kind == L_IF || L->targeted || was_dead;
+    c->h = L->height;
+    for (uint32_t i = 0; i < L->n_results; i++) push_slot(c);
+    c->nl--;
+    c->dead = false;
+    c->last_end = UINT32_MAX;
+    c->cmp.end = UINT32_MAX;
+    if (new_block) fuel_open(c);
+}
+
+static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
+{
+    wasm_reader r = {fd->code, fd->code + fd->code_len, c->m->bytes, "code", true, err};
+    wasm_instr in;
+    const wasm_module *m = c->m;
+    push_label(c, L_FUNC, 0, c->n_results);
+    fuel_open(c);
+    while (c->nl > 0 && !c->oom) {
+        if (r.p >= r.end)
+            return esgx_err_set(err, WASM_E_MALFORMED, "function body without end");
+        int rc = wasm_read_instr(&r, &in);
+        if (rc) return rc;
+        uint32_t op = in.op;
+        if (c->dead) {
+            if (op == 0x02 || op == 0x03 || op == 0x04) {
+                c->dead_depth++;
+                continue;
+            }
+            if (op == 0x0B && c->dead_depth > 0) {
+                c->dead_depth--;
+                continue;
+            }
+            if (!(op == 0x0B || (op == 0x05 && c->dead_depth == 0))) continue;
+        }
+        if (!c->dead) c->fuel_acc += op_cost(op);
+        numop no = num_of(op);
+        if (no.kind != K_NONE) {
+            bool is64 = no.flags & 2;
+            switch (no.kind) {
+            case K_UN: op_unary(c, no.op); break;
+            case K_BIN: op_binary(c, no.op, -1, false, is64); break;
+            case K_IMM: op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
+            case K_CMP: op_compare(c, no.op, is64); break;
+            case K_EQZ: op_eqz(c, is64); break;
+            default: break;   /* K_ID: the bits are already right */
+            }
+            continue;
+        }
+        int lo = load_op(op), so = store_op(op);
+        if (lo >= 0) {
+            uint32_t a = slot_of(c, c->h - 1);
+            c->h--;
+            uint32_t at = emit_op(c, lo);
+            emit_w(c, home(c, c->h));
+            emit_w(c, a);
+            emit_w(c, in.b);
+            note_dst(c, at, c->h);
+            push_slot(c);
+            continue;
+        }
+        if (so >= 0) {
+            uint32_t a = slot_of(c, c->h - 2), v = slot_of(c, c->h - 1);
+            c->h -= 2;
+            emit_op(c, so);
+            emit_w(c, a);
+            emit_w(c, v);
+            emit_w(c, in.b);
+            continue;
+        }
+        switch (op) {
+        case 0x00: /* unreachable */
+            emit_op(c, WOP_UNREACHABLE);
+            c->dead = true;
+            c->dead_depth = 0;
+            break;
+        case 0x01: break;
+        case 0x02: case 0x03: { /* block, loop */
+            uint32_t np, nr;
+            block_arity(m, &in, &np, &nr);
+            materialize_range(c, 0, c->h);
+            label *L = push_label(c, op == 0x02 ? L_BLOCK : L_LOOP, np, nr);
+            if (!L) break;
+            if (op == 0x03) {
+                fuel_open(c);
+                L = &c->lb[c->nl - 1];
+                L->loop_pos = c->fuel_pos;
+            }
+            c->last_end = UINT32_MAX;
+            c->cmp.end = UINT32_MAX;
+            break;
+        }
+        case 0x04: { /* if */
+            uint32_t np, nr, operand;
+            block_arity(m, &in, &np, &nr);
+            uint32_t at = emit_cond_branch(c, true, &operand);
+            label *L = push_label(c, L_IF, np, nr);
+            if (!L) break;
+            L->else_instr = at;
+            L->else_operand = operand;
+            fuel_open(c);
+            c->last_end = UINT32_MAX;
+            c->cmp.end = UINT32_MAX;
+            break;
+        }
+        case 0x05: { /* else */
+            label *L = &c->lb[c->nl - 1];
+            if (!c->dead) {
+                materialize_range(c, c->h - L->n_results, c->h);
+                uint32_t at = emit_op(c, WOP_BR);
+                emit_w(c, 0);
+                add_patch(c, L, at + 2, at);
+            }
+            set_w(c, L->else_operand, c->n - L->else_instr);
+            L->else_seen = true;
+            c->h = L->height;
+            for (uint32_t i = 0; i < L->n_params; i++) push_slot(c);
+            c->dead = false;
+            c->last_end = UINT32_MAX;
+            c->cmp.end = UINT32_MAX;
+            fuel_open(c);
+            break;
+        }
+        case 0x0B:
+            do_end(c);
+            break;
+        case 0x0C: /* br */
+            emit_br(c, in.a);
+            c->dead = true;
+            c->dead_depth = 0;
+            break;
+        case 0x0D: { /* br_if */
+            label *L = &c->lb[c->nl - 1 - in.a];
+            bool fused = take_cmp(c);
+            c->h--;   /* the condition */
+            uint32_t cond = fused ? 0 : slot_of(c, c->h);
+            /* a return materializes its values: do it on the common path */
+            if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
+            bool moves = L->kind == L_FUNC || needs_moves(c, L);
+            uint32_t operand, at;
+            if (fused) {
+                at = emit_cmp_branch(c, moves, &operand);
+            } else {
+                at = emit_op(c, moves ? WOP_BR_Z32 : WOP_BR_NZ32);
+                emit_w(c, cond);
+                operand = c->n;
+                emit_w(c, 0);
+            }
+            if (!moves) {
+                branch_to(c, L, operand, at);
+            } else {
+                emit_br(c, in.a);
+                set_w(c, operand, c->n - at);
+            }
+            fuel_open(c);
+            c->last_end = UINT32_MAX;
+            c->cmp.end = UINT32_MAX;
+            break;
+        }
+        case 0x0E: { /* br_table */
+            uint32_t idx = pop_slot(c);
+            uint32_t n = in.n;
+            materialize_range(c, 0, c->h);
+            uint32_t at = emit_op(c, WOP_BR_TABLE);
+            emit_w(c, idx);
+            emit_w(c, n);
+            uint32_t tab = c->n;
+            for (uint32_t i = 0; i <= n; i++) emit_w(c, 0);
+            const uint8_t *cur = in.vec;
+            for (uint32_t i = 0; i <= n && !c->oom; i++) {
+                uint32_t d = wasm_leb_u32_next(&cur);
+                label *L = &c->lb[c->nl - 1 - d];
+                if (L->kind != L_FUNC && !needs_moves(c, L)) {
+                    branch_to(c, L, tab + i, at);
+                    continue;
+                }
+                if (c->stub_at[d] == UINT32_MAX) {
+                    c->stub_at[d] = c->n;
+                    emit_br(c, d);
+                }
+                set_w(c, tab + i, c->stub_at[d] - at);
+            }
+            cur = in.vec;
+            for (uint32_t i = 0; i <= n; i++) c->stub_at[wasm_leb_u32_next(&cur)] = UINT32_MAX;
+            c->dead = true;
+            c->dead_depth = 0;
+            break;
+        }
+        case 0x0F: /* return */
+            emit_return(c);
+            c->dead = true;
+            c->dead_depth = 0;
+            break;
+        case 0x10: case 0x11: { /* call, call_indirect */
+            uint32_t fi = in.a;
+            const wasm_functype_decl *ft =
+                op == 0x10 ? wasm_module_func_type(m, fi) : &m->types[in.a];
+            uint32_t elem = 0;
+            if (op == 0x11) elem = pop_slot(c);
+            uint32_t np = ft->n_params, nr = ft->n_results;
+            materialize_range(c, c->h - np, c->h);
+            uint32_t argbase = home(c, c->h - np);
+            if (op == 0x11) {
+                emit_op(c, WOP_CALL_INDIRECT);
+                emit_w(c, in.a);
+                emit_w(c, in.b);
+                emit_w(c, argbase);
+                emit_w(c, elem);
+            } else if (fi < m->n_func_imports) {
+                emit_op(c, WOP_CALL_IMPORT);
+                emit_w(c, fi);
+                emit_w(c, argbase);
+            } else {
+                emit_op(c, WOP_CALL);
+                emit_ptr(c, &c->codes[fi - m->n_func_imports]);
+                emit_w(c, argbase);
+            }
+            c->h -= np;
+            for (uint32_t i = 0; i < nr; i++) push_slot(c);
+            c->last_end = UINT32_MAX;
+            break;
+        }
+        case 0x1A: /* drop */
+            c->h--;
+            c->cmp.end = UINT32_MAX;
+            break;
+        case 0x1B: case 0x1C: { /* select */
+            uint32_t cond = slot_of(c, c->h - 1);
+            uint32_t b = slot_of(c, c->h - 2);
+            uint32_t a = slot_of(c, c->h - 3);
+            c->h -= 3;
+            uint32_t at = emit_op(c, WOP_SELECT);
+            emit_w(c, home(c, c->h));
+            emit_w(c, cond);
+            emit_w(c, a);
+            emit_w(c, b);
+            note_dst(c, at, c->h);
+            push_slot(c);
+            break;
+        }
+        case 0x20: { /* local.get */
+            sv v = {SV_LOCAL, in.a, 0};
+            push(c, v);
+            break;
+        }
+        case 0x21: op_local_set(c, in.a, false); break;
+        case 0x22: op_local_set(c, in.a, true); break;
+        case 0x23: {
+            uint32_t at = emit_op(c, WOP_GLOBAL_GET);
+            emit_w(c, home(c, c->h));
+            emit_w(c, in.a);
+            note_dst(c, at, c->h);
+            push_slot(c);
+            break;
+        }
+        case 0x24: {
+            uint32_t s = pop_slot(c);
+            emit_op(c, WOP_GLOBAL_SET);
+            emit_w(c, s);
+            emit_w(c, in.a);
+            break;
+        }
+        case 0x25: { /* table.get */
+            uint32_t at = op_generic(c, WOP_TABLE_GET, 1, true);
+            (void)at;
+            emit_w(c, in.a);
+            c->last_end = UINT32_MAX;
+            break;
+        }
+        case 0x26: { /* table.set: t idx val */
+            uint32_t v = slot_of(c, c->h - 1), i = slot_of(c, c->h - 2);
+            c->h -= 2;
+            emit_op(c, WOP_TABLE_SET);
+            emit_w(c, in.a);
+            emit_w(c, i);
+            emit_w(c, v);
+            break;
+        }
+        case 0x3F: {
+            uint32_t at = emit_op(c, WOP_MEM_SIZE);
+            emit_w(c, home(c, c->h));
+            note_dst(c, at, c->h);
+            push_slot(c);
+            break;
+        }
+        case 0x40: op_generic(c, WOP_MEM_GROW, 1, true); break;
+        case 0x41: case 0x42: case 0x43: case 0x44: case 0xD0: {
+            sv v = {SV_CONST, 0, op == 0xD0 ? 0 : in.bits};
+            if (op == 0x41 || op == 0x43) v.c = (uint32_t)v.c;
+            push(c, v);
+            break;
+        }
+        case 0xD1: op_unary(c, WOP_REF_IS_NULL); break;
+        case 0xD2: {
+            uint32_t at = emit_op(c, WOP_REF_FUNC);
+            emit_w(c, home(c, c->h));
+            emit_w(c, in.a);
+            note_dst(c, at, c->h);
+            push_slot(c);
+            break;
+        }
+        case WASM_OP_FC(8): /* memory.init */
+            op_generic(c, WOP_MEM_INIT, 3, false);
+            emit_w(c, in.a);
+            break;
+        case WASM_OP_FC(9):
+            emit_op(c, WOP_DATA_DROP);
+            emit_w(c, in.a);
+            break;
+        case WASM_OP_FC(10): op_generic(c, WOP_MEM_COPY, 3, false); break;
+        case WASM_OP_FC(11): op_generic(c, WOP_MEM_FILL, 3, false); break;
+        case WASM_OP_FC(12): /* table.init elem table */
+            op_generic(c, WOP_TABLE_INIT, 3, false);
+            emit_w(c, in.b);
+            emit_w(c, in.a);
+            break;
+        case WASM_OP_FC(13):
+            emit_op(c, WOP_ELEM_DROP);
+            emit_w(c, in.a);
+            break;
+        case WASM_OP_FC(14): /* table.copy dst src */
+            op_generic(c, WOP_TABLE_COPY, 3, false);
+            emit_w(c, in.a);
+            emit_w(c, in.b);
+            break;
+        case WASM_OP_FC(15): /* table.grow */
+            op_generic(c, WOP_TABLE_GROW, 2, true);
+            emit_w(c, in.a);
+            c->last_end = UINT32_MAX;
+            break;
+        case WASM_OP_FC(16): {
+            uint32_t at = emit_op(c, WOP_TABLE_SIZE);
+            emit_w(c, home(c, c->h));
+            emit_w(c, in.a);
+            (void)at;
+            push_slot(c);
+            break;
+        }
+        case WASM_OP_FC(17): /* table.fill */
+            op_generic(c, WOP_TABLE_FILL, 3, false);
+            emit_w(c, in.a);
+            break;
+        default:
+            return esgx_err_set(err, WASM_E_UNSUPPORTED,
+                                "compile: unsupported opcode 0x%x (offset %zu)", op,
+                                (size_t)(r.p - m->bytes));
+        }
+    }
+    if (c->oom) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    return ESGX_OK;
+}
+
+int wasm_compile_module(wasm_module *m, esgx_err *err)
+{
+    wasm_compiled *cm = calloc(1, sizeof *cm);
+    if (!cm) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    m->compiled = cm;
+    cm->codes = calloc(m->n_funcs ? m->n_funcs : 1, sizeof *cm->codes);
+    if (!cm->codes) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    comp c;
+    memset(&c, 0, sizeof c);
+    c.m = m;
+    c.H = wasm_exec_handlers();
+    c.codes = cm->codes;
+    uint32_t max_labels = 1;
+    (void)max_labels;
+    int rc = ESGX_OK;
+    for (uint32_t i = 0; i < m->n_funcs && rc == ESGX_OK; i++) {
+        const wasm_func_decl *fd = &m->funcs[i];
+        const wasm_functype_decl *ft = &m->types[fd->type];
+        wasm_code *code = &cm->codes[i];
+        code->n_params = ft->n_params;
+        code->n_results = ft->n_results;
+        code->n_locals = fd->n_locals;
+        code->func_index = m->n_func_imports + i;
+        c.n = 0;
+        c.h = 0;
+        c.max_h = 0;
+        c.nl = 0;
+        c.npt = 0;
+        c.dead = false;
+        c.dead_depth = 0;
+        c.base = ft->n_params + fd->n_locals;
+        c.n_params = ft->n_params;
+        c.n_results = ft->n_results;
+        c.last_end = UINT32_MAX;
+        c.cmp.end = UINT32_MAX;
+        c.fuel_pos = UINT32_MAX;
+        /* br_table stubs are indexed by label depth; depth <= body length */
+        free(c.stub_at);
+        c.stub_at = malloc(((size_t)fd->code_len + 2) * sizeof *c.stub_at);
+        if (!c.stub_at) {
+            rc = esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+            break;
+        }
+        for (uint32_t k = 0; k < fd->code_len + 2; k++) c.stub_at[k] = UINT32_MAX;
+        rc = compile_body(&c, fd, err);
+        if (rc) break;
+        code->words = malloc((size_t)(c.n ? c.n : 1) * 4);
+        if (!code->words) {
+            rc = esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+            break;
+        }
+        memcpy(code->words, c.w, (size_t)c.n * 4);
+        code->n_words = c.n;
+        uint64_t fs = (uint64_t)c.base + c.max_h + 1;
+        if (fs < ft->n_results) fs = ft->n_results;
+        code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+    }
+    free(c.w);
+    free(c.st);
+    free(c.lb);
+    free(c.pt);
+    free(c.stub_at);
+    if (rc) esgx_err_prefix(err, "compile");
+    return rc;
+}
+
+void wasm_compiled_free(wasm_module *m)
+{
+    wasm_compiled *cm = m->compiled;
+    if (!cm) return;
+    if (cm->codes)
+        for (uint32_t i = 0; i < m->n_funcs; i++) free(cm->codes[i].words);
+    free(cm->codes);
+    free(cm);
+    m->compiled = NULL;
+}

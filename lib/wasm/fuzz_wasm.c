@@ -1,0 +1,133 @@
+/*
+ * fuzz_wasm.c: libFuzzer target over the whole runtime (built only with ESGX_FUZZ=ON,
+ * see fuzz.cmake; run with lib/wasm/fuzz_run.sh).
+ *
+ * Each input is taken as a module binary and pushed as far as it goes, under small
+ * limits: wasm_module_parse, then wasm_instance_new with every import satisfied by a
+ * made-up extern of the declared type (host functions that return zeros, or trap when
+ * their first i32 argument is 13, to exercise host traps; memories, tables and globals
+ * sized as the import asks), then a call of every exported function with zero
+ * arguments and a fresh budget of FUZZ_FUEL. Any result is fine; crashes, sanitizer
+ * reports, leaks and hangs are the bugs. Import types are read from the decoded
+ * module (wasm_module.h), which is why this file lives inside lib/wasm.
+ */
+#include "wasm.h"
+#include "wasm_module.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_FUEL 10000
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static wasm_value zero_value(wasm_valtype t)
+{
+    wasm_value v;
+    memset(&v, 0, sizeof v);
+    v.type = t;
+    return v;
+}
+
+static int stub_fn(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+{
+    const wasm_functype *t = env;
+    if (t->n_params && t->params[0] == WASM_I32 && args[0].of.i32 == 13)
+        return wasm_ctx_trap(ctx, WASM_TRAP_HOST, "host stub trapped on %d", 13);
+    if (wasm_ctx_fuel_charge(ctx, 1))
+        return wasm_ctx_trap(ctx, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
+    for (uint32_t i = 0; i < t->n_results; i++) results[i] = zero_value(t->results[i]);
+    return 0;
+}
+
+static void fuzz_limits(wasm_limits *l)
+{
+    wasm_limits_default(l);
+    l->max_module_size = 1u << 20;
+    l->max_memory_pages = 16;
+    l->max_table_elems = 1000;
+    l->max_call_depth = 200;
+    l->max_value_stack = 1u << 16;
+    l->max_locals = 1000;
+    l->max_functions = 1000;
+}
+
+static int make_import(wasm_store *s, const wasm_module *m, uint32_t i, wasm_functype *ft,
+                       wasm_extern *out)
+{
+    const wasm_import_decl *d = &m->imports[i];
+    switch (d->kind) {
+    case WASM_EXTERN_FUNC: {
+        const wasm_functype_decl *t = &m->types[d->desc.func_type];
+        ft->n_params = t->n_params;
+        ft->n_results = t->n_results;
+        ft->params = t->types;
+        ft->results = t->types + t->n_params;
+        return wasm_func_new_host(s, ft, stub_fn, ft, out, NULL);
+    }
+    case WASM_EXTERN_MEMORY:
+        return wasm_memory_new(s, d->desc.memory.min,
+                               d->desc.memory.has_max ? d->desc.memory.max : UINT32_MAX, out,
+                               NULL);
+    case WASM_EXTERN_TABLE:
+        return wasm_table_new(s, d->desc.table.elem_type, d->desc.table.limits.min,
+                              d->desc.table.limits.has_max ? d->desc.table.limits.max
+                                                           : UINT32_MAX,
+                              out, NULL);
+    case WASM_EXTERN_GLOBAL:
+        return wasm_global_new(s, zero_value(d->desc.global.type), d->desc.global.mutable_,
+                               out, NULL);
+    }
+    return -1;
+}
+
+static void call_exports(wasm_store *s, const wasm_module *m, wasm_instance *inst)
+{
+    for (uint32_t e = 0; e < m->n_exports; e++) {
+        const wasm_export_decl *x = &m->exports[e];
+        wasm_extern fn;
+        wasm_functype t;
+        if (x->kind != WASM_EXTERN_FUNC ||
+            wasm_instance_export(inst, x->name, x->name_len, &fn) || wasm_func_type(fn, &t))
+            continue;
+        wasm_value *args = calloc(t.n_params + 1, sizeof *args);
+        wasm_value *res = calloc(t.n_results + 1, sizeof *res);
+        if (args && res) {
+            for (uint32_t i = 0; i < t.n_params; i++) args[i] = zero_value(t.params[i]);
+            wasm_trap trap = WASM_TRAP_NONE;
+            wasm_store_fuel_set(s, FUZZ_FUEL);
+            (void)wasm_call(s, fn, args, t.n_params, res, t.n_results, &trap, NULL);
+        }
+        free(args);
+        free(res);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    wasm_limits lim;
+    fuzz_limits(&lim);
+    wasm_module *m = NULL;
+    esgx_err err;
+    if (wasm_module_parse(data, size, &lim, &m, &err)) return 0;
+
+    wasm_store *s = NULL;
+    uint32_t n = wasm_module_import_count(m);
+    wasm_extern *imports = calloc(n + 1, sizeof *imports);
+    wasm_functype *types = calloc(n + 1, sizeof *types);
+    if (!imports || !types || wasm_store_new(&lim, &s, &err)) goto out;
+    wasm_store_fuel_set(s, FUZZ_FUEL);
+    for (uint32_t i = 0; i < n; i++)
+        if (make_import(s, m, i, &types[i], &imports[i])) goto out;
+
+    wasm_instance *inst = NULL;
+    wasm_trap trap = WASM_TRAP_NONE;
+    if (wasm_instance_new(s, m, imports, n, &inst, &trap, &err) == 0)
+        call_exports(s, m, inst);
+out:
+    if (s) wasm_store_free(s);
+    wasm_module_free(m);
+    free(imports);
+    free(types);
+    return 0;
+}

@@ -1,0 +1,868 @@
+/*
+ * interp.c: the interpreter of the internal code made by compile.c (see wasm_exec.h).
+ *
+ * Dispatch is direct threading: each instruction starts with the address of its
+ * handler (a label of run(), taken with GCC's labels-as-values), so going to the next
+ * instruction is one load and one indirect jump. The handlers are in one function so
+ * the frame pointer, instruction pointer, memory base and size, and remaining fuel
+ * stay in registers.
+ *
+ * Calls between wasm functions do not recurse on the C stack: a call pushes a
+ * wasm_frame (return address, caller frame offset, caller instance) on the store's
+ * frame array and jumps to the callee; return pops it. Both the frame array and the
+ * value stack grow on demand up to max_call_depth / max_value_stack, beyond which the
+ * call traps with "call stack exhausted". Only host functions that call back into
+ * wasm recurse, at most WASM_MAX_NEST deep.
+ *
+ * Memory accesses are bounds-checked explicitly (no guard pages, no signals: this
+ * runs in an enclave): effective address = 32-bit address + offset in 64 bits,
+ * compared once against the cached memory size.
+ *
+ * Floats are computed in C float/double (SSE on x86-64, no x87, no fast-math);
+ * neg/abs/copysign work on bits; min/max/nearest and the float->int conversions follow
+ * the spec exactly, including NaN and signed-zero cases.
+ */
+#include "wasm_exec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#if defined(__FAST_MATH__)
+#error "the wasm interpreter must not be built with -ffast-math"
+#endif
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ------------------------------------------------------------------ float helpers */
+
+static inline float f32_of(uint64_t s)
+{
+    uint32_t u = (uint32_t)s;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline uint64_t bits_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline double f64_of(uint64_t s)
+{
+    double d;
+    memcpy(&d, &s, 8);
+    return d;
+}
+
+static inline uint64_t bits_f64(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+static inline uint64_t f32_min(float a, float b)
+{
+    if (a < b) return bits_f32(a);
+    if (b < a) return bits_f32(b);
+    if (a == b) return bits_f32(a) | bits_f32(b);     /* min(-0, +0) = -0 */
+    return bits_f32(a + b);                           /* NaN: propagate, quieted */
+}
+
+static inline uint64_t f32_max(float a, float b)
+{
+    if (a > b) return bits_f32(a);
+    if (b > a) return bits_f32(b);
+    if (a == b) return bits_f32(a) & bits_f32(b);     /* max(-0, +0) = +0 */
+    return bits_f32(a + b);
+}
+
+static inline uint64_t f64_min(double a, double b)
+{
+    if (a < b) return bits_f64(a);
+    if (b < a) return bits_f64(b);
+    if (a == b) return bits_f64(a) | bits_f64(b);
+    return bits_f64(a + b);
+}
+
+static inline uint64_t f64_max(double a, double b)
+{
+    if (a > b) return bits_f64(a);
+    if (b > a) return bits_f64(b);
+    if (a == b) return bits_f64(a) & bits_f64(b);
+    return bits_f64(a + b);
+}
+
+/* Rounding functions: a NaN input gives a quiet NaN (x + x) whatever libm does. */
+#define FROUND32(fn, x) (isnan(x) ? bits_f32((x) + (x)) : bits_f32(fn(x)))
+#define FROUND64(fn, x) (isnan(x) ? bits_f64((x) + (x)) : bits_f64(fn(x)))
+
+/* Saturating float -> int conversions. */
+static inline uint64_t sat_i32_f64(double x)
+{
+    if (isnan(x)) return 0;
+    if (x <= -2147483649.0) return (uint32_t)INT32_MIN;
+    if (x >= 2147483648.0) return (uint32_t)INT32_MAX;
+    return (uint32_t)(int32_t)x;
+}
+
+static inline uint64_t sat_u32_f64(double x)
+{
+    if (isnan(x) || x <= -1.0) return 0;
+    if (x >= 4294967296.0) return UINT32_MAX;
+    return (uint32_t)x;
+}
+
+static inline uint64_t sat_i64_f64(double x)
+{
+    if (isnan(x)) return 0;
+    if (x < -9223372036854775808.0) return (uint64_t)INT64_MIN;
+    if (x >= 9223372036854775808.0) return (uint64_t)INT64_MAX;
+    return (uint64_t)(int64_t)x;
+}
+
+static inline uint64_t sat_u64_f64(double x)
+{
+    if (isnan(x) || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* ------------------------------------------------------------------ host calls */
+
+/* Calls host function f with its arguments at stack slot offset off; writes the
+ * results there. The stack may move (re-entry), hence the offset. */
+static int host_invoke(wasm_store *s, wasm_instance *caller, wasm_func_obj *f,
+                       uint32_t off)
+{
+    wasm_value abuf[16], rbuf[16];
+    uint32_t np = f->type.n_params, nr = f->type.n_results;
+    wasm_value *args = np <= 16 ? abuf : malloc(np * sizeof *args);
+    wasm_value *res = nr <= 16 ? rbuf : calloc(nr, sizeof *res);
+    if (!args || !res) {
+        if (args != abuf) free(args);
+        if (res != rbuf) free(res);
+        return wasm_store_trap(s, WASM_TRAP_HOST, "out of memory");
+    }
+    for (uint32_t i = 0; i < np; i++)
+        wasm_slot_to_value(s->stack[off + i], f->type.params[i], &args[i]);
+    for (uint32_t i = 0; i < nr; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].type = f->type.results[i];
+    }
+    wasm_ctx ctx = {s, caller};
+    s->trap = WASM_TRAP_NONE;
+    int r = f->host(&ctx, args, res, f->env);
+    int rc = ESGX_OK;
+    if (r != 0) {
+        if (s->trap == WASM_TRAP_NONE)
+            wasm_store_trap(s, WASM_TRAP_HOST, "host function failed");
+        rc = WASM_E_TRAP;
+    } else {
+        for (uint32_t i = 0; i < nr; i++) s->stack[off + i] = wasm_value_to_slot(&res[i]);
+    }
+    if (args != abuf) free(args);
+    if (res != rbuf) free(res);
+    return rc;
+}
+
+/* Grows the value stack so that `need` slots exist; false if the limit forbids. */
+static bool stack_reserve(wasm_store *s, uint64_t need)
+{
+    if (need <= s->stack_cap) return true;
+    if (need > s->limits.max_value_stack) return false;
+    uint64_t ncap = s->stack_cap ? s->stack_cap : 4096;
+    while (ncap < need) ncap *= 2;
+    if (ncap > s->limits.max_value_stack) ncap = s->limits.max_value_stack;
+    uint64_t *ns = realloc(s->stack, ncap * sizeof *ns);
+    if (!ns) return false;
+    s->stack = ns;
+    s->stack_cap = (uint32_t)ncap;
+    return true;
+}
+
+static bool frames_reserve(wasm_store *s, uint32_t need)
+{
+    if (need <= s->frames_cap) return true;
+    if (need > s->limits.max_call_depth) return false;
+    uint64_t ncap = s->frames_cap ? (uint64_t)s->frames_cap * 2 : 256;
+    if (ncap < need) ncap = need;
+    if (ncap > s->limits.max_call_depth) ncap = s->limits.max_call_depth;
+    wasm_frame *nf = realloc(s->frames, ncap * sizeof *nf);
+    if (!nf) return false;
+    s->frames = nf;
+    s->frames_cap = (uint32_t)ncap;
+    return true;
+}
+
+/* ------------------------------------------------------------------ the interpreter */
+
+static int run(wasm_store *s, wasm_instance *inst, const uint32_t *ip, uint32_t fp_off,
+               const void *const **tbl_out)
+{
+#define OPX(n) [WOP_##n] = &&L_##n,
+    static const void *const tbl[WOP_COUNT_] = {WASM_OPS};
+#undef OPX
+    if (tbl_out) {
+        *tbl_out = tbl;
+        return 0;
+    }
+
+    uint64_t *stk = s->stack;
+    uint64_t *stack_end = stk + s->stack_cap;
+    uint64_t *fp = stk + fp_off;
+    wasm_frame *frames = s->frames;
+    uint32_t depth = s->depth;
+    uint32_t frames_cap = s->frames_cap;
+    const uint32_t entry_depth = depth;  /* the sentinel frame is at entry_depth - 1 */
+    uint64_t fuel = s->fuel;
+    uint8_t *mem = inst->mem->data;
+    uint64_t memsize = inst->mem->size;
+    wasm_trap tk = WASM_TRAP_NONE;
+    const char *tmsg = NULL;
+    /* call state shared by the call handlers */
+    const wasm_code *callee = NULL;
+    wasm_instance *new_inst = NULL;
+    wasm_func_obj *fobj = NULL;
+    uint32_t argbase = 0;
+    const uint32_t *ret_ip = NULL;
+
+#define DISPATCH                                                                     \
+    do {                                                                             \
+        const void *h_;                                                              \
+        memcpy(&h_, ip, sizeof h_);                                                  \
+        goto *h_;                                                                    \
+    } while (0)
+#define NEXT(k)                                                                      \
+    do {                                                                             \
+        ip += (k);                                                                   \
+        DISPATCH;                                                                    \
+    } while (0)
+#define O(k) ip[2 + (k)]
+#define S(k) fp[O(k)]
+#define U32(k) ((uint32_t)S(k))
+#define I32V(k) ((int32_t)(uint32_t)S(k))
+#define F32(k) f32_of(S(k))
+#define F64(k) f64_of(S(k))
+#define TRAP(kind, msg)                                                              \
+    do {                                                                             \
+        tk = (kind);                                                                 \
+        tmsg = (msg);                                                                \
+        goto trap;                                                                   \
+    } while (0)
+#define CHARGE(amount)                                                               \
+    do {                                                                             \
+        uint64_t c_ = (amount);                                                      \
+        if (UNLIKELY(fuel < c_)) goto out_of_fuel;                                   \
+        fuel -= c_;                                                                  \
+    } while (0)
+#define RELOAD_MEM                                                                   \
+    do {                                                                             \
+        mem = inst->mem->data;                                                       \
+        memsize = inst->mem->size;                                                   \
+    } while (0)
+#define MEM_OOB TRAP(WASM_TRAP_MEMORY_OOB, "out of bounds memory access")
+#define TABLE_OOB TRAP(WASM_TRAP_TABLE_OOB, "out of bounds table access")
+
+    DISPATCH;
+
+    /* ---------------------------------------------------------------- control */
+L_EXIT:
+    s->fuel = fuel;
+    s->depth = depth;
+    return ESGX_OK;
+L_NOP:
+    NEXT(2);
+L_FUEL: {
+    uint32_t cost = O(0);
+    if (UNLIKELY(fuel < cost)) goto out_of_fuel;
+    fuel -= cost;
+    NEXT(3);
+}
+L_UNREACHABLE:
+    TRAP(WASM_TRAP_UNREACHABLE, "unreachable");
+L_BR:
+    ip += (int32_t)O(0);
+    DISPATCH;
+L_BR_NZ32:
+    if (U32(0)) { ip += (int32_t)O(1); DISPATCH; }
+    NEXT(4);
+L_BR_Z32:
+    if (!U32(0)) { ip += (int32_t)O(1); DISPATCH; }
+    NEXT(4);
+L_BR_NZ64:
+    if (S(0)) { ip += (int32_t)O(1); DISPATCH; }
+    NEXT(4);
+L_BR_Z64:
+    if (!S(0)) { ip += (int32_t)O(1); DISPATCH; }
+    NEXT(4);
+L_BR_TABLE: {
+    uint32_t i = U32(0), n = O(1);
+    if (i > n) i = n;
+    ip += (int32_t)O(2 + i);
+    DISPATCH;
+}
+L_RET1:
+    fp[0] = S(0);
+    /* fall through */
+L_RET0: {
+    wasm_frame *fr = &frames[--depth];
+    ip = fr->ret_ip;
+    fp = stk + fr->fp;
+    inst = fr->inst;
+    RELOAD_MEM;
+    DISPATCH;
+}
+L_CALL:
+    memcpy(&callee, ip + 2, sizeof callee);
+    argbase = O(2);
+    ret_ip = ip + 5;
+    new_inst = inst;
+    goto do_call_wasm;
+L_CALL_IMPORT:
+    fobj = inst->funcs[O(0)];
+    argbase = O(1);
+    ret_ip = ip + 4;
+    goto do_call_obj;
+L_CALL_INDIRECT: {
+    wasm_table_obj *t = inst->tables[O(1)];
+    uint32_t i = U32(3);
+    if (UNLIKELY(i >= t->size)) TRAP(WASM_TRAP_TABLE_OOB, "undefined element");
+    fobj = (wasm_func_obj *)t->elems[i];
+    if (UNLIKELY(!fobj)) TRAP(WASM_TRAP_INDIRECT_NULL, "uninitialized element");
+    if (UNLIKELY(fobj->type_id != inst->type_ids[O(0)]))
+        TRAP(WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
+    argbase = O(2);
+    ret_ip = ip + 6;
+    goto do_call_obj;
+}
+do_call_obj:
+    if (fobj->host) {
+        uint32_t fpo = (uint32_t)(fp - stk);
+        uint32_t np = fobj->type.n_params, nr = fobj->type.n_results;
+        s->fuel = fuel;
+        s->depth = depth;
+        uint32_t saved_sp = s->sp;
+        s->sp = fpo + argbase + (np > nr ? np : nr) + 1;
+        int r = host_invoke(s, inst, fobj, fpo + argbase);
+        s->sp = saved_sp;
+        stk = s->stack;
+        stack_end = stk + s->stack_cap;
+        frames = s->frames;
+        frames_cap = s->frames_cap;
+        fp = stk + fpo;
+        fuel = s->fuel;
+        RELOAD_MEM;
+        if (r) goto trap_set;
+        ip = ret_ip;
+        DISPATCH;
+    }
+    callee = fobj->code;
+    new_inst = fobj->inst;
+    /* fall through */
+do_call_wasm: {
+    uint64_t *nfp = fp + argbase;
+    if (UNLIKELY(depth >= frames_cap)) {
+        s->depth = depth;
+        if (!frames_reserve(s, depth + 1))
+            TRAP(WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        frames = s->frames;
+        frames_cap = s->frames_cap;
+    }
+    if (UNLIKELY(nfp + callee->frame_size > stack_end)) {
+        uint64_t fpo = (uint64_t)(fp - stk);
+        if (!stack_reserve(s, fpo + argbase + callee->frame_size))
+            TRAP(WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        stk = s->stack;
+        stack_end = stk + s->stack_cap;
+        fp = stk + fpo;
+        nfp = fp + argbase;
+    }
+    wasm_frame *fr = &frames[depth++];
+    fr->ret_ip = ret_ip;
+    fr->fp = (uint32_t)(fp - stk);
+    fr->inst = inst;
+    if (callee->n_locals)
+        memset(nfp + callee->n_params, 0, (size_t)callee->n_locals * sizeof *nfp);
+    fp = nfp;
+    ip = callee->words;
+    if (new_inst != inst) {
+        inst = new_inst;
+        RELOAD_MEM;
+    }
+    DISPATCH;
+}
+
+    /* ---------------------------------------------------------------- variables */
+L_COPY:
+    S(0) = S(1);
+    NEXT(4);
+L_CONST32:
+    S(0) = O(1);
+    NEXT(4);
+L_CONST64:
+    S(0) = (uint64_t)O(1) | (uint64_t)O(2) << 32;
+    NEXT(5);
+L_SELECT:
+    S(0) = U32(1) ? S(2) : S(3);
+    NEXT(6);
+L_GLOBAL_GET:
+    S(0) = inst->globals[O(1)]->val;
+    NEXT(4);
+L_GLOBAL_SET:
+    inst->globals[O(1)]->val = S(0);
+    NEXT(4);
+
+    /* ---------------------------------------------------------------- memory */
+#define LOAD(NAME, T, CONV)                                                          \
+    L_##NAME: {                                                                      \
+        uint64_t ea = (uint64_t)U32(1) + O(2);                                       \
+        if (UNLIKELY(ea + sizeof(T) > memsize)) MEM_OOB;                             \
+        T v_;                                                                        \
+        memcpy(&v_, mem + ea, sizeof v_);                                            \
+        S(0) = CONV(v_);                                                             \
+        NEXT(5);                                                                     \
+    }
+#define STORE(NAME, T)                                                               \
+    L_##NAME: {                                                                      \
+        uint64_t ea = (uint64_t)U32(0) + O(2);                                       \
+        if (UNLIKELY(ea + sizeof(T) > memsize)) MEM_OOB;                             \
+        T v_ = (T)S(1);                                                              \
+        memcpy(mem + ea, &v_, sizeof v_);                                            \
+        NEXT(5);                                                                     \
+    }
+#define ZX(v) ((uint64_t)(v))
+#define SX32(v) ((uint64_t)(uint32_t)(int32_t)(v))
+#define SX64(v) ((uint64_t)(int64_t)(v))
+    LOAD(LD32, uint32_t, ZX)
+    LOAD(LD64, uint64_t, ZX)
+    LOAD(LD8S32, int8_t, SX32)
+    LOAD(LD8U, uint8_t, ZX)
+    LOAD(LD16S32, int16_t, SX32)
+    LOAD(LD16U, uint16_t, ZX)
+    LOAD(LD8S64, int8_t, SX64)
+    LOAD(LD16S64, int16_t, SX64)
+    LOAD(LD32S64, int32_t, SX64)
+    STORE(ST8, uint8_t)
+    STORE(ST16, uint16_t)
+    STORE(ST32, uint32_t)
+    STORE(ST64, uint64_t)
+L_MEM_SIZE:
+    S(0) = (uint32_t)(memsize >> 16);
+    NEXT(3);
+L_MEM_GROW: {
+    uint32_t d = U32(1);
+    wasm_memory_obj *mo = inst->mem;
+    uint32_t maxp = mo->max_pages;
+    if (maxp > s->limits.max_memory_pages) maxp = s->limits.max_memory_pages;
+    int64_t r = -1;
+    if (d <= maxp && mo->pages <= maxp - d) {
+        CHARGE((uint64_t)d * 64);
+        r = wasm_memory_grow(s, mo, d);
+    }
+    S(0) = (uint32_t)(int32_t)r;
+    RELOAD_MEM;
+    NEXT(4);
+}
+L_MEM_INIT: {
+    uint32_t d = U32(0), src = U32(1), n = U32(2), seg = O(3);
+    if ((uint64_t)src + n > inst->data_len[seg] || (uint64_t)d + n > memsize) MEM_OOB;
+    CHARGE(((uint64_t)n + 63) / 64);
+    if (n) memcpy(mem + d, inst->m->datas[seg].bytes + src, n);
+    NEXT(6);
+}
+L_DATA_DROP:
+    inst->data_len[O(0)] = 0;
+    NEXT(3);
+L_MEM_COPY: {
+    uint32_t d = U32(0), src = U32(1), n = U32(2);
+    if ((uint64_t)src + n > memsize || (uint64_t)d + n > memsize) MEM_OOB;
+    CHARGE(((uint64_t)n + 63) / 64);
+    if (n) memmove(mem + d, mem + src, n);
+    NEXT(5);
+}
+L_MEM_FILL: {
+    uint32_t d = U32(0), v = U32(1), n = U32(2);
+    if ((uint64_t)d + n > memsize) MEM_OOB;
+    CHARGE(((uint64_t)n + 63) / 64);
+    if (n) memset(mem + d, (int)(uint8_t)v, n);
+    NEXT(5);
+}
+
+    /* ---------------------------------------------------------------- tables */
+L_TABLE_GET: {
+    wasm_table_obj *t = inst->tables[O(2)];
+    uint32_t i = U32(1);
+    if (i >= t->size) TABLE_OOB;
+    S(0) = (uint64_t)t->elems[i];
+    NEXT(5);
+}
+L_TABLE_SET: {
+    wasm_table_obj *t = inst->tables[O(0)];
+    uint32_t i = U32(1);
+    if (i >= t->size) TABLE_OOB;
+    t->elems[i] = (wasm_ref)S(2);
+    NEXT(5);
+}
+L_TABLE_SIZE:
+    S(0) = inst->tables[O(1)]->size;
+    NEXT(4);
+L_TABLE_GROW: {
+    wasm_table_obj *t = inst->tables[O(3)];
+    uint32_t n = U32(2);
+    uint64_t maxe = t->max;
+    if (maxe > s->limits.max_table_elems) maxe = s->limits.max_table_elems;
+    int64_t r = -1;
+    if ((uint64_t)t->size + n <= maxe) {
+        CHARGE(((uint64_t)n + 15) / 16);
+        r = wasm_table_grow(s, t, n, (wasm_ref)S(1));
+    }
+    S(0) = (uint32_t)(int32_t)r;
+    NEXT(6);
+}
+L_TABLE_FILL: {
+    wasm_table_obj *t = inst->tables[O(3)];
+    uint32_t i = U32(0), n = U32(2);
+    if ((uint64_t)i + n > t->size) TABLE_OOB;
+    CHARGE(((uint64_t)n + 15) / 16);
+    for (uint32_t k = 0; k < n; k++) t->elems[i + k] = (wasm_ref)S(1);
+    NEXT(6);
+}
+L_TABLE_COPY: {
+    wasm_table_obj *dt = inst->tables[O(3)], *st = inst->tables[O(4)];
+    uint32_t d = U32(0), src = U32(1), n = U32(2);
+    if ((uint64_t)src + n > st->size || (uint64_t)d + n > dt->size) TABLE_OOB;
+    CHARGE(((uint64_t)n + 15) / 16);
+    if (n) memmove(dt->elems + d, st->elems + src, (size_t)n * sizeof(wasm_ref));
+    NEXT(7);
+}
+L_TABLE_INIT: {
+    wasm_table_obj *t = inst->tables[O(3)];
+    uint32_t seg = O(4);
+    uint32_t d = U32(0), src = U32(1), n = U32(2);
+    if ((uint64_t)src + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TABLE_OOB;
+    CHARGE(((uint64_t)n + 15) / 16);
+    if (n) memcpy(t->elems + d, inst->elem_refs[seg] + src, (size_t)n * sizeof(wasm_ref));
+    NEXT(7);
+}
+L_ELEM_DROP:
+    inst->elem_len[O(0)] = 0;
+    NEXT(3);
+L_REF_IS_NULL:
+    S(0) = S(1) == 0;
+    NEXT(4);
+L_REF_FUNC:
+    S(0) = (uint64_t)(uintptr_t)inst->funcs[O(1)];
+    NEXT(4);
+
+    /* ---------------------------------------------------------------- integers */
+#define UN(NAME, EXPR)                                                               \
+    L_##NAME: {                                                                      \
+        uint64_t x = S(1);                                                           \
+        (void)x;                                                                     \
+        S(0) = (EXPR);                                                               \
+        NEXT(4);                                                                     \
+    }
+#define BIN(NAME, EXPR)                                                              \
+    L_##NAME: {                                                                      \
+        uint64_t a = S(1), b = S(2);                                                 \
+        S(0) = (EXPR);                                                               \
+        NEXT(5);                                                                     \
+    }
+/* slot form and immediate form (immediate: 32 bits, sign-extended for i64) */
+#define BIN2(NAME, EXPR)                                                             \
+    BIN(NAME, EXPR)                                                                  \
+    L_##NAME##_I: {                                                                  \
+        uint64_t a = S(1), b = (uint64_t)(int64_t)(int32_t)O(2);                     \
+        S(0) = (EXPR);                                                               \
+        NEXT(5);                                                                     \
+    }
+#define A32 ((uint32_t)a)
+#define B32 ((uint32_t)b)
+#define SA32 ((int32_t)(uint32_t)a)
+#define SB32 ((int32_t)(uint32_t)b)
+#define SA64 ((int64_t)a)
+#define SB64 ((int64_t)b)
+/* compare, compare with immediate, branch on compare, branch on compare immediate */
+#define CMP4(T, C, EXPR)                                                             \
+    BIN2(T##_##C, (uint64_t)(EXPR))                                                  \
+    L_BR_##T##_##C: {                                                                \
+        uint64_t a = S(0), b = S(1);                                                 \
+        if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
+        NEXT(5);                                                                     \
+    }                                                                                \
+    L_BR_##T##_##C##_I: {                                                            \
+        uint64_t a = S(0), b = (uint64_t)(int64_t)(int32_t)O(1);                     \
+        if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
+        NEXT(5);                                                                     \
+    }
+    CMP4(I32, EQ, A32 == B32)
+    CMP4(I32, NE, A32 != B32)
+    CMP4(I32, LTS, SA32 < SB32)
+    CMP4(I32, LTU, A32 < B32)
+    CMP4(I32, GTS, SA32 > SB32)
+    CMP4(I32, GTU, A32 > B32)
+    CMP4(I32, LES, SA32 <= SB32)
+    CMP4(I32, LEU, A32 <= B32)
+    CMP4(I32, GES, SA32 >= SB32)
+    CMP4(I32, GEU, A32 >= B32)
+    CMP4(I64, EQ, a == b)
+    CMP4(I64, NE, a != b)
+    CMP4(I64, LTS, SA64 < SB64)
+    CMP4(I64, LTU, a < b)
+    CMP4(I64, GTS, SA64 > SB64)
+    CMP4(I64, GTU, a > b)
+    CMP4(I64, LES, SA64 <= SB64)
+    CMP4(I64, LEU, a <= b)
+    CMP4(I64, GES, SA64 >= SB64)
+    CMP4(I64, GEU, a >= b)
+    UN(I32_EQZ, (uint32_t)x == 0)
+    UN(I64_EQZ, x == 0)
+
+    UN(I32_CLZ, (uint32_t)x ? (uint64_t)__builtin_clz((uint32_t)x) : 32)
+    UN(I32_CTZ, (uint32_t)x ? (uint64_t)__builtin_ctz((uint32_t)x) : 32)
+    UN(I32_POPCNT, (uint64_t)__builtin_popcount((uint32_t)x))
+    BIN2(I32_ADD, (uint32_t)(A32 + B32))
+    BIN2(I32_SUB, (uint32_t)(A32 - B32))
+    BIN2(I32_MUL, (uint32_t)(A32 * B32))
+    BIN2(I32_AND, A32 & B32)
+    BIN2(I32_OR, A32 | B32)
+    BIN2(I32_XOR, A32 ^ B32)
+    BIN2(I32_SHL, (uint32_t)(A32 << (B32 & 31)))
+    BIN2(I32_SHRS, (uint32_t)(SA32 >> (B32 & 31)))
+    BIN2(I32_SHRU, A32 >> (B32 & 31))
+    BIN(I32_ROTL, (uint32_t)((A32 << (B32 & 31)) | (A32 >> ((32 - B32) & 31))))
+    BIN(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - B32) & 31))))
+L_I32_DIVS: {
+    int32_t a = I32V(1), b = I32V(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(WASM_TRAP_INT_OVERFLOW, "integer overflow");
+    S(0) = (uint32_t)(a / b);
+    NEXT(5);
+}
+L_I32_DIVU: {
+    uint32_t a = U32(1), b = U32(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    S(0) = a / b;
+    NEXT(5);
+}
+L_I32_REMS: {
+    int32_t a = I32V(1), b = I32V(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    S(0) = b == -1 ? 0 : (uint32_t)(a % b);
+    NEXT(5);
+}
+L_I32_REMU: {
+    uint32_t a = U32(1), b = U32(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    S(0) = a % b;
+    NEXT(5);
+}
+    UN(I64_CLZ, x ? (uint64_t)__builtin_clzll(x) : 64)
+    UN(I64_CTZ, x ? (uint64_t)__builtin_ctzll(x) : 64)
+    UN(I64_POPCNT, (uint64_t)__builtin_popcountll(x))
+    BIN2(I64_ADD, a + b)
+    BIN2(I64_SUB, a - b)
+    BIN2(I64_MUL, a * b)
+    BIN2(I64_AND, a & b)
+    BIN2(I64_OR, a | b)
+    BIN2(I64_XOR, a ^ b)
+    BIN2(I64_SHL, a << (b & 63))
+    BIN2(I64_SHRS, (uint64_t)(SA64 >> (b & 63)))
+    BIN2(I64_SHRU, a >> (b & 63))
+    BIN(I64_ROTL, (a << (b & 63)) | (a >> ((64 - b) & 63)))
+    BIN(I64_ROTR, (a >> (b & 63)) | (a << ((64 - b) & 63)))
+L_I64_DIVS: {
+    int64_t a = (int64_t)S(1), b = (int64_t)S(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(WASM_TRAP_INT_OVERFLOW, "integer overflow");
+    S(0) = (uint64_t)(a / b);
+    NEXT(5);
+}
+L_I64_DIVU: {
+    uint64_t a = S(1), b = S(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    S(0) = a / b;
+    NEXT(5);
+}
+L_I64_REMS: {
+    int64_t a = (int64_t)S(1), b = (int64_t)S(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    S(0) = b == -1 ? 0 : (uint64_t)(a % b);
+    NEXT(5);
+}
+L_I64_REMU: {
+    uint64_t a = S(1), b = S(2);
+    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    S(0) = a % b;
+    NEXT(5);
+}
+
+    /* ---------------------------------------------------------------- floats */
+#define FA32 f32_of(a)
+#define FB32 f32_of(b)
+#define FA64 f64_of(a)
+#define FB64 f64_of(b)
+#define FX32 f32_of(x)
+#define FX64 f64_of(x)
+    BIN(F32_EQ, FA32 == FB32)
+    BIN(F32_NE, FA32 != FB32)
+    BIN(F32_LT, FA32 < FB32)
+    BIN(F32_GT, FA32 > FB32)
+    BIN(F32_LE, FA32 <= FB32)
+    BIN(F32_GE, FA32 >= FB32)
+    BIN(F64_EQ, FA64 == FB64)
+    BIN(F64_NE, FA64 != FB64)
+    BIN(F64_LT, FA64 < FB64)
+    BIN(F64_GT, FA64 > FB64)
+    BIN(F64_LE, FA64 <= FB64)
+    BIN(F64_GE, FA64 >= FB64)
+    UN(F32_ABS, x & 0x7FFFFFFFu)
+    UN(F32_NEG, (x ^ 0x80000000u) & 0xFFFFFFFFu)
+    UN(F32_CEIL, FROUND32(ceilf, FX32))
+    UN(F32_FLOOR, FROUND32(floorf, FX32))
+    UN(F32_TRUNC, FROUND32(truncf, FX32))
+    UN(F32_NEAREST, FROUND32(nearbyintf, FX32))
+    UN(F32_SQRT, bits_f32(sqrtf(FX32)))
+    BIN(F32_ADD, bits_f32(FA32 + FB32))
+    BIN(F32_SUB, bits_f32(FA32 - FB32))
+    BIN(F32_MUL, bits_f32(FA32 * FB32))
+    BIN(F32_DIV, bits_f32(FA32 / FB32))
+    BIN(F32_MIN, f32_min(FA32, FB32))
+    BIN(F32_MAX, f32_max(FA32, FB32))
+    BIN(F32_COPYSIGN, (a & 0x7FFFFFFFu) | (b & 0x80000000u))
+    UN(F64_ABS, x & 0x7FFFFFFFFFFFFFFFull)
+    UN(F64_NEG, x ^ 0x8000000000000000ull)
+    UN(F64_CEIL, FROUND64(ceil, FX64))
+    UN(F64_FLOOR, FROUND64(floor, FX64))
+    UN(F64_TRUNC, FROUND64(trunc, FX64))
+    UN(F64_NEAREST, FROUND64(nearbyint, FX64))
+    UN(F64_SQRT, bits_f64(sqrt(FX64)))
+    BIN(F64_ADD, bits_f64(FA64 + FB64))
+    BIN(F64_SUB, bits_f64(FA64 - FB64))
+    BIN(F64_MUL, bits_f64(FA64 * FB64))
+    BIN(F64_DIV, bits_f64(FA64 / FB64))
+    BIN(F64_MIN, f64_min(FA64, FB64))
+    BIN(F64_MAX, f64_max(FA64, FB64))
+    BIN(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+
+    /* ---------------------------------------------------------------- conversions */
+    UN(I32_WRAP, (uint32_t)x)
+    UN(I64_EXTEND_I32S, (uint64_t)(int64_t)(int32_t)(uint32_t)x)
+    UN(I32_EXT8S, (uint32_t)(int32_t)(int8_t)x)
+    UN(I32_EXT16S, (uint32_t)(int32_t)(int16_t)x)
+    UN(I64_EXT8S, (uint64_t)(int64_t)(int8_t)x)
+    UN(I64_EXT16S, (uint64_t)(int64_t)(int16_t)x)
+    UN(I64_EXT32S, (uint64_t)(int64_t)(int32_t)x)
+    UN(F32_CONV_I32S, bits_f32((float)(int32_t)(uint32_t)x))
+    UN(F32_CONV_I32U, bits_f32((float)(uint32_t)x))
+    UN(F32_CONV_I64S, bits_f32((float)(int64_t)x))
+    UN(F32_CONV_I64U, bits_f32((float)x))
+    UN(F32_DEMOTE, bits_f32((float)FX64))
+    UN(F64_CONV_I32S, bits_f64((double)(int32_t)(uint32_t)x))
+    UN(F64_CONV_I32U, bits_f64((double)(uint32_t)x))
+    UN(F64_CONV_I64S, bits_f64((double)(int64_t)x))
+    UN(F64_CONV_I64U, bits_f64((double)x))
+    UN(F64_PROMOTE, bits_f64((double)FX32))
+    UN(I32_SAT_F32S, sat_i32_f64((double)FX32))
+    UN(I32_SAT_F32U, sat_u32_f64((double)FX32))
+    UN(I32_SAT_F64S, sat_i32_f64(FX64))
+    UN(I32_SAT_F64U, sat_u32_f64(FX64))
+    UN(I64_SAT_F32S, sat_i64_f64((double)FX32))
+    UN(I64_SAT_F32U, sat_u64_f64((double)FX32))
+    UN(I64_SAT_F64S, sat_i64_f64(FX64))
+    UN(I64_SAT_F64U, sat_u64_f64(FX64))
+/* Trapping truncation: x (a double holding the exact input) must satisfy lo < x < hi. */
+#define TRUNC(NAME, GET, LO, HI, CONV)                                               \
+    L_##NAME: {                                                                      \
+        double x = (double)GET(1);                                                   \
+        if (UNLIKELY(isnan(x)))                                                      \
+            TRAP(WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");      \
+        if (UNLIKELY(!(x > (LO) && x < (HI))))                                       \
+            TRAP(WASM_TRAP_INT_OVERFLOW, "integer overflow");                        \
+        S(0) = CONV;                                                                 \
+        NEXT(4);                                                                     \
+    }
+    TRUNC(I32_TRUNC_F32S, F32, -2147483649.0, 2147483648.0, (uint32_t)(int32_t)x)
+    TRUNC(I32_TRUNC_F32U, F32, -1.0, 4294967296.0, (uint32_t)x)
+    TRUNC(I32_TRUNC_F64S, F64, -2147483649.0, 2147483648.0, (uint32_t)(int32_t)x)
+    TRUNC(I32_TRUNC_F64U, F64, -1.0, 4294967296.0, (uint32_t)x)
+    TRUNC(I64_TRUNC_F32S, F32, -9223372036854777856.0, 9223372036854775808.0,
+          (uint64_t)(int64_t)x)
+    TRUNC(I64_TRUNC_F32U, F32, -1.0, 18446744073709551616.0, (uint64_t)x)
+    TRUNC(I64_TRUNC_F64S, F64, -9223372036854777856.0, 9223372036854775808.0,
+          (uint64_t)(int64_t)x)
+    TRUNC(I64_TRUNC_F64U, F64, -1.0, 18446744073709551616.0, (uint64_t)x)
+
+    /* ---------------------------------------------------------------- exits */
+out_of_fuel:
+    fuel = 0;
+    tk = WASM_TRAP_OUT_OF_FUEL;
+    tmsg = "out of fuel";
+trap:
+    wasm_store_trap(s, tk, tmsg);
+trap_set:
+    s->fuel = fuel;
+    s->depth = entry_depth - 1;
+    return WASM_E_TRAP;
+}
+
+const void *const *wasm_exec_handlers(void)
+{
+    const void *const *t = NULL;
+    run(NULL, NULL, NULL, 0, &t);
+    return t;
+}
+
+/* ------------------------------------------------------------------ entry */
+
+int wasm_exec_call(wasm_store *s, wasm_func_obj *f, uint64_t *slots)
+{
+    uint32_t np = f->type.n_params, nr = f->type.n_results;
+    if (s->nest >= WASM_MAX_NEST)
+        return wasm_store_trap(s, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+    uint64_t saved_fuel_unmetered = s->metered ? 0 : 1;
+    if (!s->metered) s->fuel = UINT64_MAX;
+    uint32_t base = s->sp;
+    int rc;
+    s->nest++;
+    if (f->host) {
+        if (!stack_reserve(s, (uint64_t)base + np + nr + 1)) {
+            rc = wasm_store_trap(s, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        } else {
+            memcpy(s->stack + base, slots, (size_t)np * 8);
+            uint32_t saved_sp = s->sp;
+            s->sp = base + (np > nr ? np : nr) + 1;
+            rc = host_invoke(s, NULL, f, base);
+            s->sp = saved_sp;
+            if (rc == ESGX_OK) memcpy(slots, s->stack + base, (size_t)nr * 8);
+        }
+    } else {
+        const wasm_code *code = f->code;
+        if (!stack_reserve(s, (uint64_t)base + code->frame_size + 1) ||
+            !frames_reserve(s, s->depth + 1)) {
+            rc = wasm_store_trap(s, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        } else {
+            uint64_t *fp = s->stack + base;
+            memcpy(fp, slots, (size_t)np * 8);
+            memset(fp + np, 0, (size_t)code->n_locals * 8);
+            uint32_t stub[2];
+            const void *h = wasm_exec_handlers()[WOP_EXIT];
+            memcpy(stub, &h, sizeof h);
+            wasm_frame *fr = &s->frames[s->depth++];
+            fr->ret_ip = stub;
+            fr->fp = base;
+            fr->inst = f->inst;
+            rc = run(s, f->inst, code->words, base, NULL);
+            if (rc == ESGX_OK) memcpy(slots, s->stack + base, (size_t)nr * 8);
+        }
+    }
+    s->nest--;
+    if (saved_fuel_unmetered) s->fuel = UINT64_MAX;
+    return rc;
+}

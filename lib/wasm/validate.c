@@ -1,0 +1,864 @@
+/*
+ * validate.c: wasm_validate, the spec's typing rules for a decoded module.
+ *
+ * Design notes:
+ * - Module-level rules first (types of imports, limits, one memory at most, constant
+ *   expressions, segments, exports, start), then every function body.
+ * - Bodies use the operand-stack algorithm of the spec's validation appendix: a value
+ *   stack of types (0 = "unknown", the bottom type of unreachable code) and a stack of
+ *   control frames. Both are heap arrays grown on demand and capped by
+ *   limits.max_value_stack (WASM_E_LIMIT), so deep nesting never recurses on the C
+ *   stack and never grows without bound. Instructions are decoded with the shared
+ *   wasm_read_instr (decode.c has already checked they are well formed).
+ * - Cost: typing an instruction costs O(its arity), so a work budget over all bodies
+ *   (64 stack operations per byte of the module, plus 4M) turns pathological modules
+ *   into WASM_E_LIMIT instead of seconds of CPU. Global and table indices resolve
+ *   through arrays built once per module (no scan of the imports per instruction).
+ * - wabt omits the data count section when a module has no data segments at all;
+ *   memory.init / data.drop then meet "unknown data segment" here (decode.c only
+ *   insists on the data count section when a data section exists).
+ * - Messages start with the spec test suite's wording ("type mismatch",
+ *   "unknown local", ...) and name the function and the byte offset.
+ */
+#include "wasm_binary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRY(x)                  \
+    do {                        \
+        int rc_ = (x);          \
+        if (rc_) return rc_;    \
+    } while (0)
+
+#define UNKNOWN 0   /* value-stack entry of unknown type (unreachable code) */
+
+static bool is_ref(uint8_t t)
+{
+    return t == WASM_FUNCREF || t == WASM_EXTERNREF;
+}
+
+static bool is_num(uint8_t t)
+{
+    return t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64;
+}
+
+/* Storage for one-value block types, so they can be returned as arrays. */
+static const wasm_valtype one_type[256] = {
+    [WASM_I32] = WASM_I32, [WASM_I64] = WASM_I64, [WASM_F32] = WASM_F32,
+    [WASM_F64] = WASM_F64, [WASM_FUNCREF] = WASM_FUNCREF,
+    [WASM_EXTERNREF] = WASM_EXTERNREF,
+};
+
+/* ------------------------------------------------------------------ module level */
+
+static uint32_t n_total_funcs(const wasm_module *m) { return m->n_func_imports + m->n_funcs; }
+static uint32_t n_total_tables(const wasm_module *m) { return m->n_table_imports + m->n_tables; }
+static uint32_t n_total_mems(const wasm_module *m) { return m->n_memory_imports + m->n_memories; }
+static uint32_t n_total_globals(const wasm_module *m) { return m->n_global_imports + m->n_globals; }
+
+/* Module-wide lookup tables, so that every global / table index resolves in O(1)
+ * (imports first, then definitions). */
+typedef struct vmod {
+    const wasm_module *m;
+    const wasm_global_type **globals;
+    const wasm_table_type **tables;
+    uint64_t *ops_left;         /* work budget for all bodies (see wasm_validate) */
+} vmod;
+
+static const wasm_table_type *table_at(const vmod *vm, uint32_t i)
+{
+    return vm->tables[i];
+}
+
+static const wasm_global_type *global_at(const vmod *vm, uint32_t i)
+{
+    return vm->globals[i];
+}
+
+static int vmod_init(vmod *vm, const wasm_module *m, esgx_err *err)
+{
+    uint32_t nt = n_total_tables(m), ng = n_total_globals(m);
+    vm->m = m;
+    vm->globals = calloc(ng ? ng : 1, sizeof *vm->globals);
+    vm->tables = calloc(nt ? nt : 1, sizeof *vm->tables);
+    if (!vm->globals || !vm->tables) {
+        free(vm->globals);
+        free(vm->tables);
+        return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    }
+    uint32_t kt = 0, kg = 0;
+    for (uint32_t i = 0; i < m->n_imports; i++) {
+        if (m->imports[i].kind == WASM_EXTERN_TABLE) vm->tables[kt++] = &m->imports[i].desc.table;
+        if (m->imports[i].kind == WASM_EXTERN_GLOBAL)
+            vm->globals[kg++] = &m->imports[i].desc.global;
+    }
+    for (uint32_t i = 0; i < m->n_tables; i++) vm->tables[kt++] = &m->tables[i];
+    for (uint32_t i = 0; i < m->n_globals; i++) vm->globals[kg++] = &m->globals[i].type;
+    return 0;
+}
+
+static int check_limits(const wasm_limits_decl *l, uint64_t bound, const char *what,
+                        esgx_err *err)
+{
+    if (l->min > bound || (l->has_max && l->max > bound)) {
+        if (bound == 65536)
+            return esgx_err_set(err, WASM_E_INVALID,
+                                "memory size must be at most 65536 pages (4GiB) (%s)", what);
+        return esgx_err_set(err, WASM_E_INVALID, "table size out of range (%s)", what);
+    }
+    if (l->has_max && l->min > l->max)
+        return esgx_err_set(err, WASM_E_INVALID,
+                            "size minimum must not be greater than maximum (%s)", what);
+    return 0;
+}
+
+/* A constant expression producing one value of type want. global.get may only name
+ * an imported immutable global (the spec's C' context). */
+static int check_const_expr(const vmod *vm, const wasm_const_expr *ce,
+                            wasm_valtype want, const char *what, esgx_err *err)
+{
+    const wasm_module *m = vm->m;
+    wasm_reader r = {.p = ce->code, .end = ce->code + ce->len, .base = m->bytes,
+                     .where = what, .in_section = true, .err = err};
+    wasm_instr in;
+    uint32_t depth = 0;
+    wasm_valtype got = 0;
+    for (;;) {
+        TRY(wasm_read_instr(&r, &in));
+        wasm_valtype t;
+        switch (in.op) {
+        case 0x0B:
+            if (depth != 1 || got != want)
+                return esgx_err_set(err, WASM_E_INVALID, "type mismatch (%s)", what);
+            return 0;
+        case 0x41: t = WASM_I32; break;
+        case 0x42: t = WASM_I64; break;
+        case 0x43: t = WASM_F32; break;
+        case 0x44: t = WASM_F64; break;
+        case 0xD0: t = (wasm_valtype)in.a; break;
+        case 0xD2:
+            if (in.a >= n_total_funcs(m))
+                return esgx_err_set(err, WASM_E_INVALID, "unknown function %u (%s)", in.a,
+                                    what);
+            t = WASM_FUNCREF;
+            break;
+        case 0x23: {
+            if (in.a >= m->n_global_imports)
+                return esgx_err_set(err, WASM_E_INVALID, "unknown global %u (%s)", in.a,
+                                    what);
+            const wasm_global_type *g = global_at(vm, in.a);
+            if (g->mutable_)
+                return esgx_err_set(err, WASM_E_INVALID,
+                                    "constant expression required (%s: mutable global %u)",
+                                    what, in.a);
+            t = g->type;
+            break;
+        }
+        default:
+            return esgx_err_set(err, WASM_E_INVALID,
+                                "constant expression required (%s: opcode 0x%x)", what,
+                                in.op);
+        }
+        depth++;
+        got = t;
+    }
+}
+
+static int validate_body(const vmod *vm, uint32_t fi, esgx_err *err);
+static int validate_module(const vmod *vm, esgx_err *err);
+
+int wasm_validate(const wasm_module *m, esgx_err *err)
+{
+    vmod vm;
+    int rc = vmod_init(&vm, m, err);
+    if (rc) return rc;
+    /* Work budget: operand-stack operations over all bodies. Typing an instruction
+     * costs O(its arity), and a 2-byte call or block can have a type with thousands
+     * of parameters, so without a cap a hostile module could make validation take
+     * O(size * arity). Real code stays far below 64 operations per byte. */
+    uint64_t ops_left = 64 * (uint64_t)m->len + (4u << 20);
+    vm.ops_left = &ops_left;
+    rc = validate_module(&vm, err);
+    free(vm.globals);
+    free(vm.tables);
+    return rc;
+}
+
+static int validate_module(const vmod *vm, esgx_err *err)
+{
+    const wasm_module *m = vm->m;
+    uint32_t nf = n_total_funcs(m), nt = n_total_tables(m), nm = n_total_mems(m),
+             ng = n_total_globals(m);
+    char what[64];
+    /* imports */
+    for (uint32_t i = 0; i < m->n_imports; i++) {
+        const wasm_import_decl *im = &m->imports[i];
+        snprintf(what, sizeof what, "import %u", i);
+        switch (im->kind) {
+        case WASM_EXTERN_FUNC:
+            if (im->desc.func_type >= m->n_types)
+                return esgx_err_set(err, WASM_E_INVALID, "unknown type %u (%s)",
+                                    im->desc.func_type, what);
+            break;
+        case WASM_EXTERN_TABLE:
+            TRY(check_limits(&im->desc.table.limits, UINT32_MAX, what, err));
+            break;
+        case WASM_EXTERN_MEMORY:
+            TRY(check_limits(&im->desc.memory, 65536, what, err));
+            break;
+        case WASM_EXTERN_GLOBAL:
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < m->n_funcs; i++)
+        if (m->funcs[i].type >= m->n_types)
+            return esgx_err_set(err, WASM_E_INVALID, "unknown type %u (function %u)",
+                                m->funcs[i].type, m->n_func_imports + i);
+    for (uint32_t i = 0; i < m->n_tables; i++) {
+        snprintf(what, sizeof what, "table %u", m->n_table_imports + i);
+        TRY(check_limits(&m->tables[i].limits, UINT32_MAX, what, err));
+    }
+    if (nm > 1) return esgx_err_set(err, WASM_E_INVALID, "multiple memories (%u)", nm);
+    for (uint32_t i = 0; i < m->n_memories; i++) {
+        snprintf(what, sizeof what, "memory %u", m->n_memory_imports + i);
+        TRY(check_limits(&m->memories[i], 65536, what, err));
+    }
+    for (uint32_t i = 0; i < m->n_globals; i++) {
+        snprintf(what, sizeof what, "global %u", m->n_global_imports + i);
+        TRY(check_const_expr(vm, &m->globals[i].init, m->globals[i].type.type, what, err));
+    }
+    /* exports */
+    for (uint32_t i = 0; i < m->n_exports; i++) {
+        const wasm_export_decl *e = &m->exports[i];
+        static const char *const kinds[4] = {"function", "table", "memory", "global"};
+        uint32_t lim = e->kind == WASM_EXTERN_FUNC    ? nf
+                       : e->kind == WASM_EXTERN_TABLE ? nt
+                       : e->kind == WASM_EXTERN_MEMORY ? nm : ng;
+        if (e->index >= lim)
+            return esgx_err_set(err, WASM_E_INVALID, "unknown %s %u (export %u)",
+                                kinds[e->kind], e->index, i);
+    }
+    if (m->n_exports > 1) {
+        /* Duplicate names: compare through a hash table of export indices. */
+        size_t cap = 16;
+        while (cap < (size_t)m->n_exports * 2) cap *= 2;
+        uint32_t *slots = malloc(cap * sizeof *slots);
+        if (!slots) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        memset(slots, 0xff, cap * sizeof *slots);
+        for (uint32_t i = 0; i < m->n_exports; i++) {
+            const wasm_export_decl *e = &m->exports[i];
+            uint64_t h = 1469598103934665603ull;
+            for (uint32_t k = 0; k < e->name_len; k++)
+                h = (h ^ (uint8_t)e->name[k]) * 1099511628211ull;
+            size_t s = (size_t)h & (cap - 1);
+            while (slots[s] != UINT32_MAX) {
+                const wasm_export_decl *o = &m->exports[slots[s]];
+                if (o->name_len == e->name_len && !memcmp(o->name, e->name, e->name_len)) {
+                    free(slots);
+                    return esgx_err_set(err, WASM_E_INVALID,
+                                        "duplicate export name \"%.*s\"",
+                                        (int)(e->name_len > 64 ? 64 : e->name_len), e->name);
+                }
+                s = (s + 1) & (cap - 1);
+            }
+            slots[s] = i;
+        }
+        free(slots);
+    }
+    if (m->has_start) {
+        if (m->start >= nf)
+            return esgx_err_set(err, WASM_E_INVALID, "unknown function %u (start)", m->start);
+        const wasm_functype_decl *t = wasm_module_func_type(m, m->start);
+        if (t->n_params || t->n_results)
+            return esgx_err_set(err, WASM_E_INVALID,
+                                "start function %u must have type [] -> []", m->start);
+    }
+    for (uint32_t i = 0; i < m->n_elems; i++) {
+        const wasm_elem_segment *s = &m->elems[i];
+        snprintf(what, sizeof what, "element segment %u", i);
+        if (s->mode == WASM_SEGMENT_ACTIVE) {
+            if (s->table >= nt)
+                return esgx_err_set(err, WASM_E_INVALID, "unknown table %u (%s)", s->table,
+                                    what);
+            TRY(check_const_expr(vm, &s->offset, WASM_I32, what, err));
+            if (table_at(vm, s->table)->elem_type != s->elem_type)
+                return esgx_err_set(err, WASM_E_INVALID,
+                                    "type mismatch (%s: element type differs from table %u)",
+                                    what, s->table);
+        }
+        for (uint32_t k = 0; k < s->n_elems; k++) {
+            if (s->func_indices) {
+                if (s->func_indices[k] >= nf)
+                    return esgx_err_set(err, WASM_E_INVALID, "unknown function %u (%s)",
+                                        s->func_indices[k], what);
+            } else {
+                TRY(check_const_expr(vm, &s->exprs[k], s->elem_type, what, err));
+            }
+        }
+    }
+    for (uint32_t i = 0; i < m->n_datas; i++) {
+        const wasm_data_segment *s = &m->datas[i];
+        snprintf(what, sizeof what, "data segment %u", i);
+        if (s->mode == WASM_SEGMENT_ACTIVE) {
+            if (s->memory >= nm)
+                return esgx_err_set(err, WASM_E_INVALID, "unknown memory %u (%s)", s->memory,
+                                    what);
+            TRY(check_const_expr(vm, &s->offset, WASM_I32, what, err));
+        }
+    }
+    for (uint32_t i = 0; i < m->n_funcs; i++) TRY(validate_body(vm, i, err));
+    return ESGX_OK;
+}
+
+/* ------------------------------------------------------------------ bodies */
+
+typedef struct ctrl {
+    uint32_t op;          /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
+    uint32_t bt_kind, bt_a;
+    size_t height;
+    bool unreachable;
+} ctrl;
+
+typedef struct vctx {
+    const vmod *vm;
+    const wasm_module *m;
+    esgx_err *err;
+    uint32_t func;                 /* function index (imports first) */
+    const wasm_functype_decl *ft;
+    const wasm_func_decl *fd;
+    size_t off;                    /* offset of the current instruction */
+    uint8_t *vals;
+    size_t nv, capv;
+    ctrl *ctrls;
+    size_t nc, capc;
+    uint8_t *scratch;
+    size_t cap_scratch;
+    size_t max_stack;
+    uint64_t ops;                  /* stack operations so far in this body */
+} vctx;
+
+static int vfail(vctx *v, const char *fmt, const char *detail)
+{
+    return esgx_err_set(v->err, WASM_E_INVALID, "%s%s%s (function %u, offset %zu)", fmt,
+                        detail ? ": " : "", detail ? detail : "", v->func, v->off);
+}
+
+static int vfailu(vctx *v, const char *what, uint32_t idx)
+{
+    return esgx_err_set(v->err, WASM_E_INVALID, "%s %u (function %u, offset %zu)", what,
+                        idx, v->func, v->off);
+}
+
+static int push(vctx *v, uint8_t t)
+{
+    v->ops++;
+    if (v->nv == v->capv) {
+        if (v->capv >= v->max_stack)
+            return esgx_err_set(v->err, WASM_E_LIMIT,
+                                "operand stack too deep (function %u, limit %zu)", v->func,
+                                v->max_stack);
+        size_t nc = v->capv ? v->capv * 2 : 64;
+        if (nc > v->max_stack) nc = v->max_stack;
+        uint8_t *p = realloc(v->vals, nc);
+        if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+        v->vals = p;
+        v->capv = nc;
+    }
+    v->vals[v->nv++] = t;
+    return 0;
+}
+
+static int pop(vctx *v, uint8_t *out)
+{
+    v->ops++;
+    ctrl *c = &v->ctrls[v->nc - 1];
+    if (v->nv == c->height) {
+        if (c->unreachable) {
+            *out = UNKNOWN;
+            return 0;
+        }
+        return vfail(v, "type mismatch", "operand stack underflow");
+    }
+    *out = v->vals[--v->nv];
+    return 0;
+}
+
+static int pop_expect(vctx *v, uint8_t want, uint8_t *out)
+{
+    uint8_t t = 0;
+    TRY(pop(v, &t));
+    if (t != want && t != UNKNOWN && want != UNKNOWN)
+        return vfail(v, "type mismatch", NULL);
+    if (out) *out = t;
+    return 0;
+}
+
+static int pop_vals(vctx *v, const wasm_valtype *ts, uint32_t n)
+{
+    for (uint32_t i = n; i-- > 0;) TRY(pop_expect(v, (uint8_t)ts[i], NULL));
+    return 0;
+}
+
+static int push_vals(vctx *v, const wasm_valtype *ts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) TRY(push(v, (uint8_t)ts[i]));
+    return 0;
+}
+
+static void bt_types(const vctx *v, uint32_t kind, uint32_t a, const wasm_valtype **params,
+                     uint32_t *np, const wasm_valtype **results, uint32_t *nr)
+{
+    *np = *nr = 0;
+    *params = *results = NULL;
+    if (kind == WASM_BT_VAL) {
+        *results = &one_type[a & 0xff];
+        *nr = 1;
+    } else if (kind == WASM_BT_TYPE) {
+        const wasm_functype_decl *t = &v->m->types[a];
+        *params = t->types;
+        *np = t->n_params;
+        *results = t->types + t->n_params;
+        *nr = t->n_results;
+    }
+}
+
+static void frame_types(const vctx *v, const ctrl *c, const wasm_valtype **params,
+                        uint32_t *np, const wasm_valtype **results, uint32_t *nr)
+{
+    if (c->op == 0) {
+        *params = NULL;
+        *np = 0;
+        *results = v->ft->types + v->ft->n_params;
+        *nr = v->ft->n_results;
+        return;
+    }
+    bt_types(v, c->bt_kind, c->bt_a, params, np, results, nr);
+}
+
+static void label_types(const vctx *v, const ctrl *c, const wasm_valtype **ts, uint32_t *n)
+{
+    const wasm_valtype *p, *r;
+    uint32_t np, nr;
+    frame_types(v, c, &p, &np, &r, &nr);
+    if (c->op == 0x03) {
+        *ts = p;
+        *n = np;
+    } else {
+        *ts = r;
+        *n = nr;
+    }
+}
+
+static int push_ctrl(vctx *v, uint32_t op, uint32_t bt_kind, uint32_t bt_a)
+{
+    if (v->nc == v->capc) {
+        if (v->capc >= v->max_stack)
+            return esgx_err_set(v->err, WASM_E_LIMIT,
+                                "blocks nested too deeply (function %u, limit %zu)", v->func,
+                                v->max_stack);
+        size_t nc = v->capc ? v->capc * 2 : 16;
+        if (nc > v->max_stack) nc = v->max_stack;
+        ctrl *p = realloc(v->ctrls, nc * sizeof *p);
+        if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+        v->ctrls = p;
+        v->capc = nc;
+    }
+    ctrl *c = &v->ctrls[v->nc++];
+    c->op = op;
+    c->bt_kind = bt_kind;
+    c->bt_a = bt_a;
+    c->height = v->nv;
+    c->unreachable = false;
+    const wasm_valtype *p, *r;
+    uint32_t np, nr;
+    frame_types(v, c, &p, &np, &r, &nr);
+    return push_vals(v, p, np);
+}
+
+/* Pops the frame's results and checks the stack is back at the frame's height. */
+static int pop_ctrl(vctx *v, ctrl *out)
+{
+    if (v->nc == 0) return vfail(v, "type mismatch", "no open block");
+    ctrl *c = &v->ctrls[v->nc - 1];
+    const wasm_valtype *p, *r;
+    uint32_t np, nr;
+    frame_types(v, c, &p, &np, &r, &nr);
+    TRY(pop_vals(v, r, nr));
+    if (v->nv != c->height) return vfail(v, "type mismatch", "values left on the stack");
+    *out = *c;
+    v->nc--;
+    return 0;
+}
+
+static void set_unreachable(vctx *v)
+{
+    ctrl *c = &v->ctrls[v->nc - 1];
+    v->nv = c->height;
+    c->unreachable = true;
+}
+
+static int check_label(vctx *v, uint32_t l)
+{
+    if (l >= v->nc) return vfailu(v, "unknown label", l);
+    return 0;
+}
+
+static int check_mem(vctx *v, uint32_t i)
+{
+    if (i >= n_total_mems(v->m)) return vfailu(v, "unknown memory", i);
+    return 0;
+}
+
+static int check_table(vctx *v, uint32_t i, wasm_valtype *elem_type)
+{
+    if (i >= n_total_tables(v->m)) return vfailu(v, "unknown table", i);
+    if (elem_type) *elem_type = table_at(v->vm, i)->elem_type;
+    return 0;
+}
+
+static int check_data(vctx *v, uint32_t i)
+{
+    uint32_t n = v->m->has_data_count ? v->m->data_count : v->m->n_datas;
+    if (i >= n)
+        return vfailu(v, "unknown data segment", i);
+    return 0;
+}
+
+static int check_elem(vctx *v, uint32_t i)
+{
+    if (i >= v->m->n_elems) return vfailu(v, "unknown elem segment", i);
+    return 0;
+}
+
+/* Operand and result types of the plain numeric opcodes (no immediates); 0 = none. */
+static bool numeric_sig(uint32_t op, uint8_t *a, uint8_t *b, uint8_t *r)
+{
+    const uint8_t I32 = WASM_I32, I64 = WASM_I64, F32 = WASM_F32, F64 = WASM_F64;
+    *a = *b = *r = 0;
+#define UN(x, y) (*a = (x), *r = (y), true)
+#define BIN(x, y) (*a = (x), *b = (x), *r = (y), true)
+    switch (op) {
+    case 0x45: return UN(I32, I32);
+    case 0x46 ... 0x4F: return BIN(I32, I32);
+    case 0x50: return UN(I64, I32);
+    case 0x51 ... 0x5A: return BIN(I64, I32);
+    case 0x5B ... 0x60: return BIN(F32, I32);
+    case 0x61 ... 0x66: return BIN(F64, I32);
+    case 0x67 ... 0x69: return UN(I32, I32);
+    case 0x6A ... 0x78: return BIN(I32, I32);
+    case 0x79 ... 0x7B: return UN(I64, I64);
+    case 0x7C ... 0x8A: return BIN(I64, I64);
+    case 0x8B ... 0x91: return UN(F32, F32);
+    case 0x92 ... 0x98: return BIN(F32, F32);
+    case 0x99 ... 0x9F: return UN(F64, F64);
+    case 0xA0 ... 0xA6: return BIN(F64, F64);
+    case 0xA7: return UN(I64, I32);
+    case 0xA8: case 0xA9: return UN(F32, I32);
+    case 0xAA: case 0xAB: return UN(F64, I32);
+    case 0xAC: case 0xAD: return UN(I32, I64);
+    case 0xAE: case 0xAF: return UN(F32, I64);
+    case 0xB0: case 0xB1: return UN(F64, I64);
+    case 0xB2: case 0xB3: return UN(I32, F32);
+    case 0xB4: case 0xB5: return UN(I64, F32);
+    case 0xB6: return UN(F64, F32);
+    case 0xB7: case 0xB8: return UN(I32, F64);
+    case 0xB9: case 0xBA: return UN(I64, F64);
+    case 0xBB: return UN(F32, F64);
+    case 0xBC: return UN(F32, I32);
+    case 0xBD: return UN(F64, I64);
+    case 0xBE: return UN(I32, F32);
+    case 0xBF: return UN(I64, F64);
+    case 0xC0: case 0xC1: return UN(I32, I32);
+    case 0xC2 ... 0xC4: return UN(I64, I64);
+    case WASM_OP_FC(0): case WASM_OP_FC(1): return UN(F32, I32);
+    case WASM_OP_FC(2): case WASM_OP_FC(3): return UN(F64, I32);
+    case WASM_OP_FC(4): case WASM_OP_FC(5): return UN(F32, I64);
+    case WASM_OP_FC(6): case WASM_OP_FC(7): return UN(F64, I64);
+    default: return false;
+    }
+#undef UN
+#undef BIN
+}
+
+/* Loads (0x28..0x35) and stores (0x36..0x3E): value type and natural alignment. */
+static void memop_sig(uint32_t op, uint8_t *t, uint32_t *natural)
+{
+    static const uint8_t types[23] = {
+        WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32, WASM_I32, WASM_I32,
+        WASM_I64, WASM_I64, WASM_I64, WASM_I64, WASM_I64, WASM_I64,
+        WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32, WASM_I64, WASM_I64,
+        WASM_I64,
+    };
+    static const uint8_t align[23] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,
+                                      2, 3, 2, 3, 0, 1, 0, 1, 2};
+    *t = types[op - 0x28];
+    *natural = align[op - 0x28];
+}
+
+static uint8_t local_type(const vctx *v, uint32_t i)
+{
+    if (i < v->ft->n_params) return (uint8_t)v->ft->types[i];
+    return (uint8_t)v->fd->local_types[i - v->ft->n_params];
+}
+
+static int scratch_reserve(vctx *v, size_t n)
+{
+    if (n <= v->cap_scratch) return 0;
+    uint8_t *p = realloc(v->scratch, n);
+    if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+    v->scratch = p;
+    v->cap_scratch = n;
+    return 0;
+}
+
+static int check_instr(vctx *v, const wasm_instr *in)
+{
+    const wasm_module *m = v->m;
+    uint8_t t = 0, t1 = 0, t2 = 0, a, b, r;
+    wasm_valtype et, et2;
+    const wasm_valtype *ts, *ps;
+    uint32_t n, np;
+    ctrl c;
+
+    if (numeric_sig(in->op, &a, &b, &r)) {
+        if (b) TRY(pop_expect(v, b, NULL));
+        TRY(pop_expect(v, a, NULL));
+        return push(v, r);
+    }
+    switch (in->op) {
+    case 0x00:
+        set_unreachable(v);
+        return 0;
+    case 0x01:
+        return 0;
+    case 0x02: case 0x03: case 0x04:
+        if (in->bt_kind == WASM_BT_TYPE && in->a >= m->n_types)
+            return vfailu(v, "unknown type", in->a);
+        if (in->op == 0x04) TRY(pop_expect(v, WASM_I32, NULL));
+        bt_types(v, in->bt_kind, in->a, &ps, &np, &ts, &n);
+        TRY(pop_vals(v, ps, np));
+        return push_ctrl(v, in->op, in->bt_kind, in->a);
+    case 0x05:
+        if (v->nc == 0 || v->ctrls[v->nc - 1].op != 0x04)
+            return vfail(v, "type mismatch", "else without if");
+        TRY(pop_ctrl(v, &c));
+        return push_ctrl(v, 0x05, c.bt_kind, c.bt_a);
+    case 0x0B:
+        TRY(pop_ctrl(v, &c));
+        frame_types(v, &c, &ps, &np, &ts, &n);
+        if (c.op == 0x04) {   /* if without else: params must pass through as results */
+            if (np != n) return vfail(v, "type mismatch", "if without else");
+            for (uint32_t i = 0; i < n; i++)
+                if (ps[i] != ts[i]) return vfail(v, "type mismatch", "if without else");
+        }
+        return push_vals(v, ts, n);
+    case 0x0C:
+        TRY(check_label(v, in->a));
+        label_types(v, &v->ctrls[v->nc - 1 - in->a], &ts, &n);
+        TRY(pop_vals(v, ts, n));
+        set_unreachable(v);
+        return 0;
+    case 0x0D:
+        TRY(check_label(v, in->a));
+        TRY(pop_expect(v, WASM_I32, NULL));
+        label_types(v, &v->ctrls[v->nc - 1 - in->a], &ts, &n);
+        TRY(pop_vals(v, ts, n));
+        return push_vals(v, ts, n);
+    case 0x0E: {
+        TRY(pop_expect(v, WASM_I32, NULL));
+        const uint8_t *cur = in->vec;
+        /* the default label comes last */
+        const uint8_t *dcur = in->vec;
+        for (uint32_t i = 0; i < in->n; i++) (void)wasm_leb_u32_next(&dcur);
+        uint32_t def = wasm_leb_u32_next(&dcur);
+        TRY(check_label(v, def));
+        uint32_t arity;
+        label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &arity);
+        for (uint32_t i = 0; i < in->n; i++) {
+            uint32_t l = wasm_leb_u32_next(&cur);
+            TRY(check_label(v, l));
+            label_types(v, &v->ctrls[v->nc - 1 - l], &ts, &n);
+            if (n != arity) return vfail(v, "type mismatch", "br_table arity");
+            /* pop the label's types, then push back what was actually there */
+            TRY(scratch_reserve(v, n ? n : 1));
+            for (uint32_t k = n; k-- > 0;) TRY(pop_expect(v, (uint8_t)ts[k], &v->scratch[k]));
+            for (uint32_t k = 0; k < n; k++) {
+                /* keep unknowns unknown, like the spec's pop_vals/push_vals */
+                TRY(push(v, v->scratch[k]));
+            }
+        }
+        label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &n);
+        TRY(pop_vals(v, ts, n));
+        set_unreachable(v);
+        return 0;
+    }
+    case 0x0F:
+        TRY(pop_vals(v, v->ft->types + v->ft->n_params, v->ft->n_results));
+        set_unreachable(v);
+        return 0;
+    case 0x10: {
+        if (in->a >= n_total_funcs(m)) return vfailu(v, "unknown function", in->a);
+        const wasm_functype_decl *ft = wasm_module_func_type(m, in->a);
+        TRY(pop_vals(v, ft->types, ft->n_params));
+        return push_vals(v, ft->types + ft->n_params, ft->n_results);
+    }
+    case 0x11: {
+        TRY(check_table(v, in->b, &et));
+        if (et != WASM_FUNCREF) return vfail(v, "type mismatch", "call_indirect on a non-funcref table");
+        if (in->a >= m->n_types) return vfailu(v, "unknown type", in->a);
+        const wasm_functype_decl *ft = &m->types[in->a];
+        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_vals(v, ft->types, ft->n_params));
+        return push_vals(v, ft->types + ft->n_params, ft->n_results);
+    }
+    case 0x1A:
+        return pop(v, &t);
+    case 0x1B:
+        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop(v, &t1));
+        TRY(pop(v, &t2));
+        if (!((is_num(t1) || t1 == UNKNOWN) && (is_num(t2) || t2 == UNKNOWN)))
+            return vfail(v, "type mismatch", "select on reference types needs a type");
+        if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN) return vfail(v, "type mismatch", NULL);
+        return push(v, t1 == UNKNOWN ? t2 : t1);
+    case 0x1C:
+        if (in->n != 1) return vfail(v, "invalid result arity", NULL);
+        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, (uint8_t)in->a, NULL));
+        TRY(pop_expect(v, (uint8_t)in->a, NULL));
+        return push(v, (uint8_t)in->a);
+    case 0x20: case 0x21: case 0x22:
+        if ((uint64_t)in->a >= (uint64_t)v->ft->n_params + v->fd->n_locals)
+            return vfailu(v, "unknown local", in->a);
+        t = local_type(v, in->a);
+        if (in->op == 0x20) return push(v, t);
+        TRY(pop_expect(v, t, NULL));
+        return in->op == 0x22 ? push(v, t) : 0;
+    case 0x23: case 0x24: {
+        if (in->a >= n_total_globals(m)) return vfailu(v, "unknown global", in->a);
+        const wasm_global_type *g = global_at(v->vm, in->a);
+        if (in->op == 0x23) return push(v, (uint8_t)g->type);
+        if (!g->mutable_) return vfailu(v, "global is immutable", in->a);
+        return pop_expect(v, (uint8_t)g->type, NULL);
+    }
+    case 0x25:
+        TRY(check_table(v, in->a, &et));
+        TRY(pop_expect(v, WASM_I32, NULL));
+        return push(v, (uint8_t)et);
+    case 0x26:
+        TRY(check_table(v, in->a, &et));
+        TRY(pop_expect(v, (uint8_t)et, NULL));
+        return pop_expect(v, WASM_I32, NULL);
+    case 0x28 ... 0x3E: {
+        uint32_t natural;
+        TRY(check_mem(v, 0));
+        memop_sig(in->op, &t, &natural);
+        if (in->a > natural)
+            return vfail(v, "alignment must not be larger than natural", NULL);
+        if (in->op <= 0x35) {
+            TRY(pop_expect(v, WASM_I32, NULL));
+            return push(v, t);
+        }
+        TRY(pop_expect(v, t, NULL));
+        return pop_expect(v, WASM_I32, NULL);
+    }
+    case 0x3F:
+        TRY(check_mem(v, 0));
+        return push(v, WASM_I32);
+    case 0x40:
+        TRY(check_mem(v, 0));
+        TRY(pop_expect(v, WASM_I32, NULL));
+        return push(v, WASM_I32);
+    case 0x41: return push(v, WASM_I32);
+    case 0x42: return push(v, WASM_I64);
+    case 0x43: return push(v, WASM_F32);
+    case 0x44: return push(v, WASM_F64);
+    case 0xD0:
+        return push(v, (uint8_t)in->a);
+    case 0xD1:
+        TRY(pop(v, &t));
+        if (t != UNKNOWN && !is_ref(t)) return vfail(v, "type mismatch", "ref.is_null");
+        return push(v, WASM_I32);
+    case 0xD2:
+        if (in->a >= n_total_funcs(m)) return vfailu(v, "unknown function", in->a);
+        if (!(m->declared_funcs[in->a / 8] & (1u << (in->a % 8))))
+            return vfailu(v, "undeclared function reference", in->a);
+        return push(v, WASM_FUNCREF);
+    case WASM_OP_FC(8):
+        TRY(check_mem(v, 0));
+        TRY(check_data(v, in->a));
+        goto three_i32;
+    case WASM_OP_FC(9):
+        return check_data(v, in->a);
+    case WASM_OP_FC(10): case WASM_OP_FC(11):
+        TRY(check_mem(v, 0));
+        goto three_i32;
+    case WASM_OP_FC(12):
+        TRY(check_table(v, in->b, &et));
+        TRY(check_elem(v, in->a));
+        if (m->elems[in->a].elem_type != et) return vfail(v, "type mismatch", "table.init");
+        goto three_i32;
+    case WASM_OP_FC(13):
+        return check_elem(v, in->a);
+    case WASM_OP_FC(14):
+        TRY(check_table(v, in->a, &et));
+        TRY(check_table(v, in->b, &et2));
+        if (et != et2) return vfail(v, "type mismatch", "table.copy");
+        goto three_i32;
+    case WASM_OP_FC(15):
+        TRY(check_table(v, in->a, &et));
+        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, (uint8_t)et, NULL));
+        return push(v, WASM_I32);
+    case WASM_OP_FC(16):
+        TRY(check_table(v, in->a, NULL));
+        return push(v, WASM_I32);
+    case WASM_OP_FC(17):
+        TRY(check_table(v, in->a, &et));
+        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, (uint8_t)et, NULL));
+        return pop_expect(v, WASM_I32, NULL);
+    default:
+        return vfail(v, "illegal opcode", NULL);
+    }
+three_i32:
+    TRY(pop_expect(v, WASM_I32, NULL));
+    TRY(pop_expect(v, WASM_I32, NULL));
+    return pop_expect(v, WASM_I32, NULL);
+}
+
+static int validate_body(const vmod *vm, uint32_t i, esgx_err *err)
+{
+    const wasm_module *m = vm->m;
+    const wasm_func_decl *fd = &m->funcs[i];
+    vctx v = {.vm = vm, .m = m, .err = err, .func = m->n_func_imports + i,
+              .ft = &m->types[fd->type], .fd = fd};
+    v.max_stack = m->limits.max_value_stack ? m->limits.max_value_stack : (1u << 20);
+    wasm_reader r = {.p = fd->code, .end = fd->code + fd->code_len, .base = m->bytes,
+                     .where = "code section", .in_section = true, .err = err};
+    int rc = push_ctrl(&v, 0, 0, 0);
+    wasm_instr in;
+    while (rc == 0 && r.p < r.end) {
+        v.off = (size_t)(r.p - r.base);
+        if (v.nc == 0) {
+            rc = vfail(&v, "type mismatch", "instructions after the final end");
+            break;
+        }
+        rc = wasm_read_instr(&r, &in);
+        if (rc == 0) rc = check_instr(&v, &in);
+        if (v.ops > *vm->ops_left) {
+            rc = esgx_err_set(err, WASM_E_LIMIT,
+                              "module too costly to validate (function %u, offset %zu)",
+                              v.func, v.off);
+            break;
+        }
+    }
+    *vm->ops_left -= v.ops < *vm->ops_left ? v.ops : *vm->ops_left;
+    if (rc == 0 && v.nc != 0) rc = vfail(&v, "type mismatch", "missing end");
+    free(v.vals);
+    free(v.ctrls);
+    free(v.scratch);
+    return rc;
+}

@@ -1,0 +1,1 @@
+target_link_libraries(esgx PRIVATE esgx_attest)

@@ -1,0 +1,100 @@
+/*
+ * executor.h: runs one invocation request from start to signed result.
+ *
+ * executor_run is synchronous and thread-safe: the enclave's worker pool calls it from
+ * several threads at once. Each call gets a fresh wasm_store and instance (no state
+ * leaks between invocations); compiled modules come from the shared module cache.
+ */
+#ifndef ESGX_EXECUTOR_H
+#define ESGX_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_crypto.h"
+#include "esgx_err.h"
+#include "platform.h"
+
+/* Result statuses (same values as the channel's RESULT status). */
+enum {
+    EXEC_OK = 0,
+    EXEC_TRAP = 1,
+    EXEC_BAD_REQUEST = 2,
+    EXEC_NOT_READY = 3,
+    EXEC_INTERNAL = 4,
+};
+
+typedef struct exec_config {
+    uint64_t max_content;       /* bytes of stored content; default 16 MiB */
+    uint64_t max_input;         /* default 8 MiB */
+    uint64_t max_output;        /* default 16 MiB */
+    uint64_t fuel_limit;        /* default and maximum fuel per request; default 10^9 */
+    uint32_t memory_pages;      /* linear memory cap, 64 KiB pages; default 1024 */
+    uint32_t call_depth;        /* default 10000 */
+    uint32_t table_elems;       /* default 100000 */
+    size_t cache_entries;       /* compiled modules kept; default 64 */
+    uint64_t cache_bytes;       /* sum of their content sizes; default 256 MiB */
+    int debug;                  /* guest debug output to stderr */
+} exec_config;
+
+/* Fills c with the defaults above. */
+void exec_config_default(exec_config *c);
+
+typedef struct exec_request {
+    uint8_t module_hash[32];
+    int decrypt;
+    uint64_t fuel;              /* 0 = fuel_limit */
+    const char *function;       /* not NUL-terminated */
+    size_t function_len;        /* 1..255 */
+    const uint8_t *input;
+    size_t input_len;
+    int has_content;
+    const uint8_t *content;
+    size_t content_len;
+} exec_request;
+
+typedef struct exec_result {
+    int need_content;           /* 1: module not cached, resend with content */
+    int status;                 /* EXEC_* */
+    char code[64];              /* e.g. "out_of_fuel", "hash_mismatch" (empty if OK) */
+    char message[512];
+    uint64_t fuel_used;
+    uint8_t input_hash[32];
+    uint8_t output_hash[32];
+    uint8_t signature[EC_SIGNATURE_LEN];
+    uint8_t *tree;              /* heap: tree_len bytes (n * 32) */
+    size_t tree_len;
+    uint8_t *output;            /* heap: output_len bytes */
+    size_t output_len;
+} exec_result;
+
+/* Frees the heap parts of r (safe on a zeroed or already freed result). */
+void exec_result_free(exec_result *r);
+
+typedef struct exec_stats {
+    uint64_t executions;        /* requests that ran guest code */
+    uint64_t traps;
+    uint64_t cache_entries, cache_hits, cache_misses;
+} exec_stats;
+
+typedef struct executor executor;
+
+/* Creates an executor with configuration cfg (copied) using plat for random bytes.
+ * Returns 0 or a negative code (-1) with a message. */
+int executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, esgx_err *err);
+void executor_free(executor *ex);
+
+/* Publishes the shared key (a private extended key and its xpub text). The pointed-to
+ * objects must stay valid and unchanged until executor_free; the key cannot be changed
+ * once set. Before this, every request answers EXEC_NOT_READY "no_key". */
+void executor_set_key(executor *ex, const bip32_key *shared, const char *xpub);
+
+/* Runs one request into *res (zeroed first). Never fails as a function: every outcome,
+ * including internal errors, is described by res. res->need_content = 1 means the
+ * module is not cached and the request had no content. */
+void executor_run(executor *ex, const exec_request *rq, exec_result *res);
+
+/* Counters for metrics. */
+void executor_get_stats(executor *ex, exec_stats *out);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * hostfn.c: what the fn0 and WASI host functions share: import lookup by name and
+ * exact type, fuel charging, the bounded output buffer, and the guest debug log.
+ */
+#include "hostfn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int type_equal(const hostfn_def *d, const wasm_functype *t)
+{
+    if (!t || t->n_params != d->n_params || t->n_results != d->n_results) return 0;
+    for (uint32_t i = 0; i < t->n_params; i++)
+        if (t->params[i] != d->params[i]) return 0;
+    for (uint32_t i = 0; i < t->n_results; i++)
+        if (t->results[i] != d->results[i]) return 0;
+    return 1;
+}
+
+static int name_eq(const char *a, size_t a_len, const char *b)
+{
+    return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
+}
+
+const hostfn_def *hostfn_lookup(const char *module, size_t module_len, const char *name,
+                                size_t name_len, const wasm_functype *type, int *name_known,
+                                const hostfn_def **expected)
+{
+    const hostfn_def *table = NULL;
+    size_t count = 0;
+    if (name_known) *name_known = 0;
+    if (expected) *expected = NULL;
+    if (name_eq(module, module_len, "fn0")) {
+        table = hostfn_fn0_table;
+        count = hostfn_fn0_count;
+    } else if (name_eq(module, module_len, "wasi_snapshot_preview1")) {
+        table = hostfn_wasi_table;
+        count = hostfn_wasi_count;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (!name_eq(name, name_len, table[i].name)) continue;
+        if (type_equal(&table[i], type)) return &table[i];
+        if (name_known) *name_known = 1;
+        if (expected && !*expected) *expected = &table[i];
+    }
+    return NULL;
+}
+
+guest_state *hostfn_state(wasm_ctx *ctx)
+{
+    return wasm_store_user(wasm_ctx_store(ctx));
+}
+
+int hostfn_charge(wasm_ctx *ctx, uint64_t base, uint64_t bytes)
+{
+    uint64_t cost = base + HOSTFN_FUEL_PER_64B * ((bytes + 63) / 64);
+    if (wasm_ctx_fuel_charge(ctx, cost) != 0) {
+        wasm_ctx_trap(ctx, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
+        return -1;
+    }
+    return 0;
+}
+
+int hostfn_output_append(wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n)
+{
+    if (n == 0) return 0;
+    if (n > gs->max_output || gs->out_len > gs->max_output - n) {
+        gs->trap_code = "output_too_large";
+        wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "output limit exceeded (%llu bytes)",
+                      (unsigned long long)gs->max_output);
+        return -1;
+    }
+    size_t need = gs->out_len + n;
+    if (need > gs->out_cap) {
+        size_t cap = gs->out_cap ? gs->out_cap : 4096;
+        while (cap < need) cap *= 2;
+        if (cap > gs->max_output) cap = (size_t)gs->max_output;
+        uint8_t *nb = realloc(gs->out, cap);
+        if (!nb) {
+            gs->trap_code = "output_too_large";
+            wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "out of memory for %zu bytes of output", need);
+            return -1;
+        }
+        gs->out = nb;
+        gs->out_cap = cap;
+    }
+    memcpy(gs->out + gs->out_len, p, n);
+    gs->out_len += n;
+    return 0;
+}
+
+void hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
+{
+    if (!gs->debug) return;
+    char hash8[17];
+    crypto_hex_encode(gs->module_hash, 8, hash8);
+    if (n > 65536) n = 65536;
+    while (n && p[n - 1] == '\n') n--;
+    flockfile(stderr);
+    fprintf(stderr, "[guest %s %s] ", hash8, what);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) putc_unlocked(c, stderr);
+        else fprintf(stderr, "\\x%02x", c);
+    }
+    putc_unlocked('\n', stderr);
+    funlockfile(stderr);
+}

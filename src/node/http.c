@@ -1,0 +1,678 @@
+/*
+ * http.c: the public HTTP API of a node (DESIGN.md section 3, docs/http-api.md).
+ *
+ * libmicrohttpd runs a small thread pool with epoll. Each request gets an `hreq`
+ * context on the first call of the access handler, where the route, the method, the
+ * admin token and the declared Content-Length are checked, so a request that cannot
+ * succeed is answered before its body is read (413 as soon as Content-Length is over
+ * the route's limit). Bodies are buffered only up to the limit; a chunked body that
+ * grows past it is discarded as it streams in (up to 1 MiB more, then the connection is
+ * dropped) and answered 413. Invocations are asynchronous: the handler parses and
+ * validates, suspends the connection, hands an EXEC to the supervisor and returns; the
+ * supervisor's completion callback resumes the connection and the handler, called
+ * again, queues the prepared body. No thread waits for the enclave, and the
+ * /services/3 path touches neither SQLite nor the disk (NEED_CONTENT brings the module
+ * from the store only when the enclave has not cached it).
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "esgx_crypto.h"
+
+#define SMALL_BODY_LIMIT 4096
+#define DISCARD_SLACK (1u << 20)
+#define SERVICE_JSON_OVERHEAD (64u * 1024u)
+
+static struct MHD_Daemon *g_daemon;
+static char g_token[65];
+
+typedef struct hreq {
+    int route;
+    int waiting;                   /* suspended for the enclave */
+    char name[65];
+    size_t limit;
+    uint8_t *body;
+    size_t len, cap;
+    size_t discarded;
+    int too_large;
+    json_t *json;                  /* keeps the parsed service request alive */
+    struct MHD_Connection *conn;
+    sup_req sr;
+} hreq;
+
+void http_set_token(const char *token_hex)
+{
+    snprintf(g_token, sizeof g_token, "%s", token_hex);
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned status,
+                                 void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+                                 const char *ctype)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (status == 401) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    enum MHD_Result r = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    metrics_request(h ? h->route : ROUTE_OTHER, status);
+    return r;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, hreq *h, unsigned status, json_t *o)
+{
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!s) return MHD_NO;
+    return reply_buf(c, h, status, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned status,
+                                   const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned status,
+                                   const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t len;
+    char *s = node_error_json(code, msg, &len);
+    if (!s) return MHD_NO;
+    node_log(NODE_LOG_DEBUG, "%u %s: %s", status, code, msg);
+    return reply_buf(c, h, status, s, len, MHD_RESPMEM_MUST_FREE, "application/json");
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static int is_lower_hex64(const char *s, size_t n)
+{
+    if (n != 64) return 0;
+    for (size_t i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* 0 ok, 401 missing/malformed, 403 wrong token. */
+static unsigned check_auth(struct MHD_Connection *c)
+{
+    const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!a || strncmp(a, "Bearer ", 7)) return 401;
+    a += 7;
+    while (*a == ' ') a++;
+    size_t n = strlen(a);
+    while (n && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
+    if (!g_token[0]) return 403;
+    if (n != 64) return 403;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < 64; i++) diff |= (unsigned char)(a[i] ^ g_token[i]);
+    return diff ? 403 : 0;
+}
+
+static void on_exec_done(sup_req *r)
+{
+    hreq *h = r->owner;
+    MHD_resume_connection(h->conn);
+}
+
+/* Hands h->sr to the enclave and suspends. h->sr.hash/decrypt/fuel/function/input set. */
+static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
+{
+    sup_info info;
+    sup_get_info(&info);
+    if (!info.up)
+        return reply_error(c, h, 503, "enclave_restarting",
+                           "the enclave is not running; retry shortly");
+    if (info.state != ESGX_STATE_READY)
+        return reply_error(c, h, 503, "no_key",
+                           "this node has no shared key yet (not initialised)");
+    h->conn = c;
+    h->sr.owner = h;
+    h->sr.on_done = on_exec_done;
+    h->waiting = 1;
+    MHD_suspend_connection(c);
+    if (sup_exec(&h->sr) == NODE_E_DOWN) {
+        h->sr.http_status = 503;
+        h->sr.body = node_error_json("enclave_restarting",
+                                     "the enclave is not running; retry shortly",
+                                     &h->sr.body_len);
+        h->sr.body_is_json = 1;
+        MHD_resume_connection(c);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
+{
+    char *b = h->sr.body;
+    h->sr.body = NULL;
+    if (!b) return reply_error(c, h, 500, "internal", "no result");
+    return reply_buf(c, h, h->sr.http_status ? h->sr.http_status : 500, b, h->sr.body_len,
+                     MHD_RESPMEM_MUST_FREE,
+                     h->sr.body_is_json ? "application/json" : "application/octet-stream");
+}
+
+/* ---------------------------------------------------------------- routes */
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "integer";
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
+    default: return "null";
+    }
+}
+
+static json_t *parse_object(struct MHD_Connection *c, hreq *h, enum MHD_Result *res)
+{
+    json_error_t je;
+    json_t *root = json_loadb((const char *)h->body, h->len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        *res = reply_error(c, h, 400, "invalid_json", "invalid JSON: %s (line %d, column %d)",
+                           je.text, je.line, je.column);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        *res = reply_error(c, h, 400, "invalid_json", "the body must be a JSON object, not %s",
+                           type_name(root));
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
+{
+    enum MHD_Result res = MHD_NO;
+    json_t *root = parse_object(c, h, &res);
+    if (!root) return res;
+    h->json = root;
+    const char *key;
+    json_t *v;
+    const char *hash = NULL, *function = "main";
+    size_t function_len = 4;
+    const char *input = "";
+    size_t input_len = 0;
+    int decrypt = 0;
+    uint64_t fuel = g_cfg.fuel;
+    json_object_foreach(root, key, v) {
+        const char *want = NULL;
+        if (!strcmp(key, "hash")) {
+            if (!json_is_string(v)) want = "string";
+            else hash = json_string_value(v);
+        } else if (!strcmp(key, "decrypt")) {
+            if (!json_is_boolean(v)) want = "boolean";
+            else decrypt = json_is_true(v);
+        } else if (!strcmp(key, "function")) {
+            if (!json_is_string(v)) want = "string";
+            else function = json_string_value(v), function_len = json_string_length(v);
+        } else if (!strcmp(key, "input")) {
+            if (!json_is_string(v)) want = "string";
+            else input = json_string_value(v), input_len = json_string_length(v);
+        } else if (!strcmp(key, "fuel")) {
+            if (!json_is_integer(v)) want = "integer";
+            else {
+                json_int_t f = json_integer_value(v);
+                if (f < 1 || (uint64_t)f > g_cfg.fuel)
+                    return reply_error(c, h, 400, "bad_fuel",
+                                       "field 'fuel' must be between 1 and %llu (the node limit)",
+                                       (unsigned long long)g_cfg.fuel);
+                fuel = (uint64_t)f;
+            }
+        } else {
+            return reply_error(c, h, 400, "unknown_field", "unknown field '%.64s'", key);
+        }
+        if (want)
+            return reply_error(c, h, 400, "bad_type", "field '%s' must be %s %s, not %s", key,
+                               want[0] == 'i' ? "an" : "a", want,
+                               type_name(v));
+    }
+    if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
+    if (!is_lower_hex64(hash, json_string_length(json_object_get(root, "hash"))))
+        return reply_error(c, h, 400, "bad_hash",
+                           "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
+    if (function_len < 1 || function_len > ESGX_PROTO_MAX_FUNCTION)
+        return reply_error(c, h, 400, "bad_function",
+                           "field 'function' must be 1 to 255 bytes, got %zu", function_len);
+    if (input_len > g_cfg.max_input)
+        return reply_error(c, h, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
+                           input_len, (unsigned long long)g_cfg.max_input);
+    crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL);
+    h->sr.decrypt = (uint8_t)decrypt;
+    h->sr.fuel = fuel;
+    h->sr.function = function;
+    h->sr.function_len = function_len;
+    h->sr.input = (const uint8_t *)input;
+    h->sr.input_len = input_len;
+    return start_exec(c, h);
+}
+
+static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
+{
+    registry_fn fn;
+    esgx_err err;
+    int rc = registry_get(h->name, &fn, &err);
+    if (rc == NODE_E_NOTFOUND)
+        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
+    if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, NULL);
+    h->sr.decrypt = (uint8_t)fn.decrypt;
+    h->sr.fuel = g_cfg.fuel;
+    h->sr.function = "main";
+    h->sr.function_len = 4;
+    h->sr.input = h->body ? h->body : (const uint8_t *)"";
+    h->sr.input_len = h->len;
+    return start_exec(c, h);
+}
+
+static json_t *fn_json(const registry_fn *f)
+{
+    return json_pack("{s:s, s:s, s:b, s:I}", "name", f->name, "hash", f->hash, "decrypt",
+                     f->decrypt, "created", (json_int_t)f->created);
+}
+
+static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
+{
+    enum MHD_Result res = MHD_NO;
+    json_t *root = parse_object(c, h, &res);
+    if (!root) return res;
+    h->json = root;
+    const char *key, *hash = NULL;
+    json_t *v;
+    int decrypt = 0;
+    json_object_foreach(root, key, v) {
+        if (!strcmp(key, "hash")) {
+            if (!json_is_string(v))
+                return reply_error(c, h, 400, "bad_type", "field 'hash' must be a string, not %s",
+                                   type_name(v));
+            hash = json_string_value(v);
+            if (!is_lower_hex64(hash, json_string_length(v)))
+                return reply_error(c, h, 400, "bad_hash",
+                                   "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
+        } else if (!strcmp(key, "decrypt")) {
+            if (!json_is_boolean(v))
+                return reply_error(c, h, 400, "bad_type",
+                                   "field 'decrypt' must be a boolean, not %s", type_name(v));
+            decrypt = json_is_true(v);
+        } else {
+            return reply_error(c, h, 400, "unknown_field", "unknown field '%.64s'", key);
+        }
+    }
+    if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
+    uint8_t hb[32];
+    crypto_hex_decode(hash, 64, hb, 32, NULL, NULL);
+    if (!content_exists(hb))
+        return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
+                           hash);
+    int replaced = 0;
+    esgx_err err;
+    if (registry_put(h->name, hash, decrypt, &replaced, &err))
+        return reply_error(c, h, 500, "internal", "%s", err.msg);
+    registry_fn f;
+    if (registry_get(h->name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    node_log(NODE_LOG_INFO, "deployed function %s -> %s%s", h->name, hash,
+             decrypt ? " (decrypt)" : "");
+    return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
+}
+
+static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
+{
+    registry_fn *v;
+    size_t n;
+    esgx_err err;
+    if (registry_list(&v, &n, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
+    free(v);
+    return reply_json(c, h, 200, a);
+}
+
+static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
+{
+    esgx_err err;
+    int rc = registry_delete(h->name, &err);
+    if (rc == NODE_E_NOTFOUND)
+        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
+    if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    node_log(NODE_LOG_INFO, "deleted function %s", h->name);
+    return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->name));
+}
+
+static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
+{
+    if (h->len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
+    char hex[65];
+    int created;
+    esgx_err err;
+    if (content_put(h->body, h->len, hex, &created, &err))
+        return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (created) node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, h->len);
+    return reply_json(c, h, 200, json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)h->len));
+}
+
+static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
+{
+    if (!is_lower_hex64(h->name, strlen(h->name)))
+        return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
+    uint8_t hb[32];
+    crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL);
+    uint64_t size;
+    esgx_err err;
+    int fd = content_open_fd(hb, &size, &err);
+    if (fd == NODE_E_NOTFOUND)
+        return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->name);
+    if (fd < 0) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
+    enum MHD_Result r = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    metrics_request(h->route, 200);
+    return r;
+}
+
+static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
+{
+    sup_info in;
+    sup_get_info(&in);
+    if (!in.have_hello)
+        return reply_error(c, h, 503, "enclave_starting", "the enclave has not started yet");
+    char mre[65], mrs[65], pk[67];
+    crypto_hex_encode(in.mrenclave, 32, mre);
+    crypto_hex_encode(in.mrsigner, 32, mrs);
+    crypto_hex_encode(in.public_key, 33, pk);
+    int ready = in.state == ESGX_STATE_READY;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "platform", in.platform, "mrenclave",
+                          mre, "mrsigner", mrs, "xpub", ready ? in.xpub : "", "public_key",
+                          ready ? pk : "", "ready", ready);
+    return reply_json(c, h, 200, o);
+}
+
+static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
+{
+    sup_info in;
+    sup_get_info(&in);
+    const char *e = !in.up ? "restarting" : in.state == ESGX_STATE_READY ? "ready" : "no_key";
+    return reply_json(c, h, 200, json_pack("{s:s, s:s}", "status", "ok", "enclave", e));
+}
+
+static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
+{
+    size_t len;
+    char *s = metrics_render(&len);
+    if (!s) return MHD_NO;
+    return reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+/* Sets h->route/name/limit for method+url. Returns 0, 404 or 405 (and *allow). */
+static unsigned classify(hreq *h, const char *method, const char *url, const char **allow)
+{
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    int post = !strcmp(method, "POST"), put = !strcmp(method, "PUT");
+    int del = !strcmp(method, "DELETE");
+    h->limit = 0;
+    if (!strcmp(url, "/services/3")) {
+        h->route = ROUTE_SERVICES;
+        h->limit = (size_t)(g_cfg.max_input + SERVICE_JSON_OVERHEAD);
+        *allow = "POST";
+        return post ? 0 : 405;
+    }
+    if (!strcmp(url, "/content") || !strcmp(url, "/content/")) {
+        h->route = ROUTE_CONTENT_PUT;
+        h->limit = (size_t)g_cfg.max_content;
+        *allow = "POST";
+        return post ? 0 : 405;
+    }
+    if (!strncmp(url, "/content/", 9)) {
+        h->route = ROUTE_CONTENT_GET;
+        snprintf(h->name, sizeof h->name, "%.64s", url + 9);
+        if (strlen(url + 9) > 64) snprintf(h->name, sizeof h->name, "x"); /* -> bad_hash */
+        *allow = "GET";
+        return get ? 0 : 405;
+    }
+    if (!strcmp(url, "/functions") || !strcmp(url, "/functions/")) {
+        h->route = ROUTE_FN_LIST;
+        *allow = "GET";
+        return get ? 0 : 405;
+    }
+    if (!strncmp(url, "/functions/", 11)) {
+        const char *n = url + 11;
+        if (strlen(n) > 64) {
+            h->name[0] = 0;
+        } else {
+            snprintf(h->name, sizeof h->name, "%s", n);
+        }
+        *allow = "POST, PUT, DELETE";
+        if (post) {
+            h->route = ROUTE_FN_INVOKE;
+            h->limit = (size_t)g_cfg.max_input;
+        } else if (put) {
+            h->route = ROUTE_FN_DEPLOY;
+            h->limit = SMALL_BODY_LIMIT;
+        } else if (del) {
+            h->route = ROUTE_FN_DELETE;
+        } else {
+            h->route = ROUTE_OTHER;
+            return 405;
+        }
+        return 0;
+    }
+    h->route = ROUTE_OTHER;
+    if (!strcmp(url, "/attestation")) h->route = ROUTE_ATTESTATION;
+    else if (!strcmp(url, "/health")) h->route = ROUTE_HEALTH;
+    else if (!strcmp(url, "/metrics")) h->route = ROUTE_METRICS;
+    else return 404;
+    *allow = "GET";
+    return get ? 0 : 405;
+}
+
+static int needs_auth(int route)
+{
+    return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
+           route == ROUTE_FN_DELETE;
+}
+
+static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char *method,
+                                  const char *url)
+{
+    const char *allow = "";
+    unsigned st = classify(h, method, url, &allow);
+    if (st == 404) return reply_error(c, h, 404, "not_found", "no route %.200s", url);
+    if (st == 405) {
+        size_t len;
+        char *s = node_error_json("method_not_allowed", "method not allowed on this route", &len);
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+        enum MHD_Result r = MHD_queue_response(c, 405, resp);
+        MHD_destroy_response(resp);
+        metrics_request(h->route, 405);
+        return r;
+    }
+    if (needs_auth(h->route)) {
+        unsigned a = check_auth(c);
+        if (a == 401)
+            return reply_error(c, h, 401, "unauthorized",
+                               "missing 'Authorization: Bearer <token>' header");
+        if (a == 403) return reply_error(c, h, 403, "forbidden", "wrong admin token");
+    }
+    if ((h->route == ROUTE_FN_INVOKE || h->route == ROUTE_FN_DEPLOY ||
+         h->route == ROUTE_FN_DELETE) && !valid_name(h->name))
+        return reply_error(c, h, 400, "bad_name",
+                           "function names are 1 to 64 characters of [A-Za-z0-9._-]");
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (errno || end == cl || n > h->limit) {
+            h->too_large = 1;
+            return reply_error(c, h, 413, "too_large",
+                               "body of %s bytes exceeds the limit of %zu for this route", cl,
+                               h->limit);
+        }
+        if (n) { /* preallocate, but not more than 1 MiB for a body not yet seen */
+            size_t pre = n < (1u << 20) ? (size_t)n : (1u << 20);
+            h->body = malloc(pre);
+            if (!h->body) return reply_error(c, h, 503, "busy", "out of memory");
+            h->cap = pre;
+        }
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version,
+                               const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void)cls, (void)version;
+    hreq *h = *con_cls;
+    if (!h) {
+        h = calloc(1, sizeof *h);
+        if (!h) return MHD_NO;
+        *con_cls = h;
+        return first_call(c, h, method, url);
+    }
+    if (h->waiting) return finish_exec(c, h);
+    size_t n = *upload_data_size;
+    if (n) {
+        *upload_data_size = 0;
+        if (h->too_large) {
+            h->discarded += n;
+            return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
+        }
+        if (h->len + n > h->limit) {
+            h->too_large = 1;
+            h->discarded = h->len + n;
+            free(h->body);
+            h->body = NULL;
+            h->len = h->cap = 0;
+            return MHD_YES;
+        }
+        if (h->len + n > h->cap) {
+            size_t ncap = h->cap ? h->cap : 4096;
+            while (ncap < h->len + n) ncap *= 2;
+            if (ncap > h->limit) ncap = h->limit;
+            uint8_t *nb = realloc(h->body, ncap);
+            if (!nb) return MHD_NO;
+            h->body = nb;
+            h->cap = ncap;
+        }
+        memcpy(h->body + h->len, upload_data, n);
+        h->len += n;
+        return MHD_YES;
+    }
+    if (h->too_large)
+        return reply_error(c, h, 413, "too_large", "body exceeds the limit of %zu for this route",
+                           h->limit);
+    switch (h->route) {
+    case ROUTE_SERVICES: return route_services(c, h);
+    case ROUTE_CONTENT_PUT: return route_content_put(c, h);
+    case ROUTE_CONTENT_GET: return route_content_get(c, h);
+    case ROUTE_FN_INVOKE: return route_fn_invoke(c, h);
+    case ROUTE_FN_DEPLOY: return route_fn_deploy(c, h);
+    case ROUTE_FN_LIST: return route_fn_list(c, h);
+    case ROUTE_FN_DELETE: return route_fn_delete(c, h);
+    case ROUTE_ATTESTATION: return route_attestation(c, h);
+    case ROUTE_HEALTH: return route_health(c, h);
+    case ROUTE_METRICS: return route_metrics(c, h);
+    default: return reply_error(c, h, 404, "not_found", "no route %.200s", url);
+    }
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    hreq *h = *con_cls;
+    if (!h) return;
+    free(h->body);
+    free(h->sr.body);
+    json_decref(h->json);
+    free(h);
+    *con_cls = NULL;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+int http_start(esgx_err *err)
+{
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char port[16];
+    snprintf(port, sizeof port, "%u", g_cfg.listen_port);
+    int gr = getaddrinfo(g_cfg.listen_host, port, &hints, &ai);
+    if (gr) return esgx_err_set(err, NODE_E_ARG, "cannot resolve listen host '%s': %s",
+                                g_cfg.listen_host, gai_strerror(gr));
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    g_daemon = MHD_start_daemon(flags, (uint16_t)g_cfg.listen_port, NULL, NULL, handler, NULL,
+                                MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                MHD_OPTION_THREAD_POOL_SIZE, g_cfg.http_threads,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
+                                MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                                MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!g_daemon)
+        return esgx_err_set(err, NODE_E_IO, "cannot listen on %s:%u (address in use?)",
+                            g_cfg.listen_host, g_cfg.listen_port);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (di) g_cfg.listen_port = di->port;
+    return ESGX_OK;
+}
+
+void http_quiesce(void)
+{
+    if (!g_daemon) return;
+    MHD_socket s = MHD_quiesce_daemon(g_daemon);
+    if (s != MHD_INVALID_SOCKET) close(s);
+}
+
+void http_stop(void)
+{
+    if (g_daemon) MHD_stop_daemon(g_daemon);
+    g_daemon = NULL;
+}

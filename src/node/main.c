@@ -1,0 +1,399 @@
+/*
+ * main.c: esgxd, the untrusted node host (docs/operations.md).
+ *
+ * Startup: parse flags, prepare the data directory (0700) and the admin token
+ * (DIR/admin.token, 32 random bytes as hex, 0600, created if missing), refuse --init on
+ * an initialised node, open the content store and the registry, start the enclave
+ * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
+ * --init), then serve HTTP. All signals of interest are blocked in every thread and
+ * taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
+ * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
+ * other threads ask for shutdown by sending SIGUSR1 to the process.
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "esgx_crypto.h"
+
+node_config g_cfg;
+static _Atomic int g_exit_fatal;
+static char g_enclave_path[PATH_MAX];
+
+static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+
+void node_log(int level, const char *fmt, ...)
+{
+    if (level > g_cfg.log_level) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(stderr, "esgxd: %s.%03ldZ %s %s\n", when, ts.tv_nsec / 1000000, level_names[level], msg);
+}
+
+void node_request_shutdown(int fatal)
+{
+    if (fatal) atomic_store(&g_exit_fatal, 1);
+    kill(getpid(), SIGUSR1);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: esgxd --data-dir DIR [options]\n"
+            "\n"
+            "Runs an esgx node: the HTTP API, the content store, the function registry and\n"
+            "the esgx-enclave process that executes functions.\n"
+            "\n"
+            "  --data-dir DIR        node state (content/, registry.db, admin.token, sealed key)\n"
+            "  --listen HOST:PORT    HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
+            "  --init                create the network's shared key (first node only); refuses\n"
+            "                        if DIR/shared_key.sealed exists\n"
+            "  --enclave PATH        the esgx-enclave binary (default: next to esgxd)\n"
+            "  --workers N           concurrent executions in the enclave (default 2)\n"
+            "  --http-threads N      HTTP threads (default 2)\n"
+            "  --max-content BYTES   largest upload (default 16M)\n"
+            "  --max-input BYTES     largest invocation input (default 8M)\n"
+            "  --max-output BYTES    largest output (default 16M)\n"
+            "  --fuel N              default and maximum fuel per invocation (default 1000000000)\n"
+            "  --memory-pages N      max 64 KiB pages of linear memory (default 1024)\n"
+            "  --debug               let functions' debug output reach the log\n"
+            "  --log-level LEVEL     error, warn, info (default) or debug\n"
+            "  --help                this text\n"
+            "\n"
+            "Sizes take a K, M or G suffix (powers of 1024).\n");
+}
+
+static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    uint64_t mul = 1;
+    if (allow_suffix && *end) {
+        if ((*end == 'K' || *end == 'k')) mul = 1024;
+        else if (*end == 'M' || *end == 'm') mul = 1024 * 1024;
+        else if (*end == 'G' || *end == 'g') mul = 1024ull * 1024 * 1024;
+        else return -1;
+        end++;
+        if (*end == 'i' && end[1] == 'B') end += 2;
+        else if (*end == 'B') end++;
+    }
+    if (*end) return -1;
+    if (v > UINT64_MAX / mul) return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static int parse_listen(const char *s)
+{
+    static char host[256];
+    const char *colon;
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+        if (!rb || rb[1] != ':') return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(rb - s - 1), s + 1);
+        colon = rb + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || colon == s) return -1;
+        snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+    }
+    uint64_t port;
+    if (parse_u64(colon + 1, &port, 0) || port > 65535) return -1;
+    g_cfg.listen_host = host;
+    g_cfg.listen_port = (unsigned)port;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv)
+{
+    g_cfg.listen_host = "127.0.0.1";
+    g_cfg.listen_port = 8080;
+    g_cfg.workers = 2;
+    g_cfg.http_threads = 2;
+    g_cfg.max_content = 16u << 20;
+    g_cfg.max_input = 8u << 20;
+    g_cfg.max_output = 16u << 20;
+    g_cfg.fuel = 1000000000ull;
+    g_cfg.memory_pages = 1024;
+    g_cfg.log_level = NODE_LOG_INFO;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i], *val = NULL;
+        char name[64];
+        char *eq = strchr(a, '=');
+        if (eq && !strncmp(a, "--", 2)) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+        }
+#define FLAG(s) (!strcmp(name, s))
+#define VALUE()                                                                 \
+    do {                                                                        \
+        if (!val) {                                                             \
+            if (i + 1 >= argc) {                                                \
+                fprintf(stderr, "esgxd: %s needs a value\n", name);             \
+                return -1;                                                      \
+            }                                                                   \
+            val = argv[++i];                                                    \
+        }                                                                       \
+    } while (0)
+        uint64_t n;
+        if (FLAG("--help") || FLAG("-h")) {
+            usage(stdout);
+            exit(0);
+        } else if (FLAG("--init")) {
+            g_cfg.init = 1;
+        } else if (FLAG("--debug")) {
+            g_cfg.debug = 1;
+        } else if (FLAG("--data-dir")) {
+            VALUE();
+            g_cfg.data_dir = val;
+        } else if (FLAG("--listen")) {
+            VALUE();
+            if (parse_listen(val)) {
+                fprintf(stderr, "esgxd: --listen wants HOST:PORT, got '%s'\n", val);
+                return -1;
+            }
+        } else if (FLAG("--enclave")) {
+            VALUE();
+            g_cfg.enclave_path = val;
+        } else if (FLAG("--log-level")) {
+            VALUE();
+            int l = -1;
+            for (int k = 0; k < 4; k++)
+                if (!strcasecmp(val, level_names[k])) l = k;
+            if (!strcasecmp(val, "warning")) l = NODE_LOG_WARN;
+            if (l < 0) {
+                fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
+                return -1;
+            }
+            g_cfg.log_level = l;
+        } else if (FLAG("--workers") || FLAG("--http-threads") || FLAG("--memory-pages")) {
+            VALUE();
+            uint64_t max = FLAG("--memory-pages") ? 65536 : 256;
+            if (parse_u64(val, &n, 0) || n < 1 || n > max) {
+                fprintf(stderr, "esgxd: %s wants an integer 1..%llu\n", name,
+                        (unsigned long long)max);
+                return -1;
+            }
+            if (FLAG("--workers")) g_cfg.workers = (unsigned)n;
+            else if (FLAG("--http-threads")) g_cfg.http_threads = (unsigned)n;
+            else g_cfg.memory_pages = (unsigned)n;
+        } else if (FLAG("--max-content") || FLAG("--max-input") || FLAG("--max-output")) {
+            VALUE();
+            if (parse_u64(val, &n, 1) || n < 1 || n > (64ull << 20) - (1u << 16)) {
+                fprintf(stderr, "esgxd: %s wants a size from 1 byte to 64M-64K\n", name);
+                return -1;
+            }
+            if (FLAG("--max-content")) g_cfg.max_content = n;
+            else if (FLAG("--max-input")) g_cfg.max_input = n;
+            else g_cfg.max_output = n;
+        } else if (FLAG("--fuel")) {
+            VALUE();
+            if (parse_u64(val, &n, 0) || n < 1 || n > (uint64_t)INT64_MAX) {
+                fprintf(stderr, "esgxd: --fuel wants a positive integer\n");
+                return -1;
+            }
+            g_cfg.fuel = n;
+        } else {
+            fprintf(stderr, "esgxd: unknown option '%s' (see --help)\n", a);
+            return -1;
+        }
+#undef FLAG
+#undef VALUE
+    }
+    if (!g_cfg.data_dir) {
+        fprintf(stderr, "esgxd: --data-dir is required (see --help)\n");
+        return -1;
+    }
+    if (g_cfg.max_content + g_cfg.max_input > (64ull << 20)) {
+        fprintf(stderr, "esgxd: --max-content + --max-input must stay within 64M\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+    return 0;
+}
+
+/* Reads DIR/admin.token, creating it (0600, atomically) if missing. */
+static int load_token(char token[65])
+{
+    char path[PATH_MAX], tmp[PATH_MAX];
+    snprintf(path, sizeof path, "%s/admin.token", g_cfg.data_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        uint8_t rnd[32];
+        char hex[66];
+        if (crypto_random(rnd, sizeof rnd, NULL)) return -1;
+        crypto_hex_encode(rnd, sizeof rnd, hex);
+        crypto_wipe(rnd, sizeof rnd);
+        hex[64] = '\n';
+        snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", g_cfg.data_dir);
+        int w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (w < 0 || write(w, hex, 65) != 65 || fsync(w) || close(w) || rename(tmp, path)) {
+            node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(errno));
+            crypto_wipe(hex, sizeof hex);
+            return -1;
+        }
+        crypto_wipe(hex, sizeof hex);
+        node_log(NODE_LOG_INFO, "created admin token in %s", path);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[130];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 0) return -1;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
+    if (n != 64) {
+        node_log(NODE_LOG_ERROR, "%s must hold 64 hex characters", path);
+        return -1;
+    }
+    memcpy(token, buf, 64);
+    token[64] = 0;
+    crypto_wipe(buf, sizeof buf);
+    return 0;
+}
+
+static int find_enclave(void)
+{
+    if (g_cfg.enclave_path) {
+        if (!realpath(g_cfg.enclave_path, g_enclave_path)) {
+            fprintf(stderr, "esgxd: --enclave %s: %s\n", g_cfg.enclave_path, strerror(errno));
+            return -1;
+        }
+    } else {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n < 0) return -1;
+        self[n] = 0;
+        snprintf(g_enclave_path, sizeof g_enclave_path, "%s/esgx-enclave", dirname(self));
+    }
+    if (access(g_enclave_path, X_OK)) {
+        fprintf(stderr, "esgxd: enclave binary %s: %s (use --enclave PATH)\n", g_enclave_path,
+                strerror(errno));
+        return -1;
+    }
+    g_cfg.enclave_path = g_enclave_path;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (parse_args(argc, argv)) return 2;
+    if (find_enclave()) return 1;
+    if (mkdir_p(g_cfg.data_dir)) {
+        fprintf(stderr, "esgxd: cannot create %s: %s\n", g_cfg.data_dir, strerror(errno));
+        return 1;
+    }
+    if (g_cfg.init) {
+        char sealed[PATH_MAX];
+        snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", g_cfg.data_dir);
+        if (access(sealed, F_OK) == 0) {
+            node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
+                                     "initialised; start without --init)", sealed);
+            return 1;
+        }
+    }
+    char token[65];
+    if (load_token(token)) return 1;
+    http_set_token(token);
+    crypto_wipe(token, sizeof token);
+    esgx_err err;
+    if (content_open(g_cfg.data_dir, &err) || registry_open(g_cfg.data_dir, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (sup_start(&err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    if (sup_wait_ready(g_cfg.init ? 60000 : 15000)) {
+        if (g_cfg.init || atomic_load(&g_exit_fatal)) {
+            node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
+            sup_stop(5000);
+            registry_close();
+            return 1;
+        }
+        node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
+    }
+    if (http_start(&err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        sup_stop(5000);
+        registry_close();
+        return 1;
+    }
+    node_log(NODE_LOG_INFO, "listening on http://%s%s%s:%u (data dir %s)",
+             strchr(g_cfg.listen_host, ':') ? "[" : "", g_cfg.listen_host,
+             strchr(g_cfg.listen_host, ':') ? "]" : "", g_cfg.listen_port, g_cfg.data_dir);
+
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&set, &si);
+        if (sig < 0) continue;
+        if (sig == SIGHUP) {
+            node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
+            continue;
+        }
+        node_log(NODE_LOG_INFO, "%s: shutting down",
+                 sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "fatal error");
+        break;
+    }
+    http_quiesce();
+    sup_stop(10000);
+    http_stop();
+    registry_close();
+    int fatal = atomic_load(&g_exit_fatal);
+    node_log(NODE_LOG_INFO, "stopped%s", fatal ? " after a fatal error" : "");
+    return fatal ? 1 : 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * metrics.c: counters of esgxd and the Prometheus text format of GET /metrics.
+ *
+ * Counters are relaxed atomics (requests by route and status, invocations, traps,
+ * enclave restarts); the enclave's own counters are fetched with a STATS message at
+ * scrape time (1 s timeout; missing if the enclave is down). Status codes are kept in a
+ * dense [route][status - 100] table so counting never allocates or locks.
+ */
+#include "node.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Atomic uint64_t g_requests[ROUTE_COUNT][500];
+static _Atomic uint64_t g_invocations, g_traps, g_restarts;
+
+static const char *const route_names[ROUTE_COUNT] = {
+    "services", "content_upload", "content_get", "function_invoke", "function_deploy",
+    "function_list", "function_delete", "attestation", "health", "metrics", "other",
+};
+
+void metrics_request(int route, unsigned status)
+{
+    if (route < 0 || route >= ROUTE_COUNT || status < 100 || status > 599) return;
+    atomic_fetch_add_explicit(&g_requests[route][status - 100], 1, memory_order_relaxed);
+}
+
+void metrics_invocation(int trapped)
+{
+    atomic_fetch_add_explicit(&g_invocations, 1, memory_order_relaxed);
+    if (trapped) atomic_fetch_add_explicit(&g_traps, 1, memory_order_relaxed);
+}
+
+void metrics_enclave_restart(void)
+{
+    atomic_fetch_add_explicit(&g_restarts, 1, memory_order_relaxed);
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t ncap = b->cap * 2 + (size_t)n;
+        char *np = realloc(b->p, ncap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+}
+
+char *metrics_render(size_t *len)
+{
+    sbuf b = {malloc(8192), 0, 8192, 0};
+    if (!b.p) return NULL;
+    b.p[0] = 0;
+    sb_printf(&b, "# HELP esgx_requests_total HTTP requests answered, by route and status.\n"
+                  "# TYPE esgx_requests_total counter\n");
+    for (int r = 0; r < ROUTE_COUNT; r++)
+        for (unsigned s = 0; s < 500; s++) {
+            uint64_t v = atomic_load_explicit(&g_requests[r][s], memory_order_relaxed);
+            if (v)
+                sb_printf(&b, "esgx_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
+                          route_names[r], s + 100, (unsigned long long)v);
+        }
+    sb_printf(&b, "# HELP esgx_invocations_total Invocations the enclave answered (ok or trap).\n"
+                  "# TYPE esgx_invocations_total counter\nesgx_invocations_total %llu\n",
+              (unsigned long long)atomic_load(&g_invocations));
+    sb_printf(&b, "# HELP esgx_traps_total Invocations that trapped (incl. out of fuel).\n"
+                  "# TYPE esgx_traps_total counter\nesgx_traps_total %llu\n",
+              (unsigned long long)atomic_load(&g_traps));
+    sb_printf(&b, "# HELP esgx_enclave_restarts_total Times the enclave process was restarted.\n"
+                  "# TYPE esgx_enclave_restarts_total counter\nesgx_enclave_restarts_total %llu\n",
+              (unsigned long long)atomic_load(&g_restarts));
+    sb_printf(&b, "# HELP esgx_content_bytes Bytes in the content store.\n"
+                  "# TYPE esgx_content_bytes gauge\nesgx_content_bytes %llu\n",
+              (unsigned long long)content_total_bytes());
+    sup_info in;
+    sup_get_info(&in);
+    sb_printf(&b, "# HELP esgx_enclave_up 1 if the enclave channel is up.\n"
+                  "# TYPE esgx_enclave_up gauge\nesgx_enclave_up %d\n", in.up);
+    sb_printf(&b, "# HELP esgx_enclave_key_ready 1 if the enclave holds the shared key.\n"
+                  "# TYPE esgx_enclave_key_ready gauge\nesgx_enclave_key_ready %d\n",
+              in.up && in.state == ESGX_STATE_READY);
+    esgx_msg_stats_reply st;
+    if (in.up && sup_stats(&st, 1000) == 0) {
+        sb_printf(&b, "# HELP esgx_enclave_executions_total Executions counted by the enclave.\n"
+                      "# TYPE esgx_enclave_executions_total counter\n"
+                      "esgx_enclave_executions_total %llu\n", (unsigned long long)st.executions);
+        sb_printf(&b, "# HELP esgx_enclave_traps_total Traps counted by the enclave.\n"
+                      "# TYPE esgx_enclave_traps_total counter\n"
+                      "esgx_enclave_traps_total %llu\n", (unsigned long long)st.traps);
+        sb_printf(&b, "# HELP esgx_enclave_cache_entries Compiled modules in the enclave cache.\n"
+                      "# TYPE esgx_enclave_cache_entries gauge\n"
+                      "esgx_enclave_cache_entries %llu\n", (unsigned long long)st.cache_entries);
+        sb_printf(&b, "# HELP esgx_enclave_cache_hits_total Module cache hits.\n"
+                      "# TYPE esgx_enclave_cache_hits_total counter\n"
+                      "esgx_enclave_cache_hits_total %llu\n", (unsigned long long)st.cache_hits);
+        sb_printf(&b, "# HELP esgx_enclave_cache_misses_total Module cache misses.\n"
+                      "# TYPE esgx_enclave_cache_misses_total counter\n"
+                      "esgx_enclave_cache_misses_total %llu\n", (unsigned long long)st.cache_misses);
+    }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
+}

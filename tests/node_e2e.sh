@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# node_e2e.sh: esgxd + esgx-enclave end to end on 127.0.0.1: --init, upload a module,
+# invoke by hash and by name (response header verified offline with @noble: BLAKE3
+# output hash, input_hash, signature recovering to /attestation's public key), traps
+# and bad requests each with their JSON error, unknown hash (NEED_CONTENT -> 404),
+# restart keeps content, functions and the network key, kill -9 of the enclave is
+# recovered from by itself, --init on an initialised node is refused.
+. "$(dirname "$0")/node_lib.sh"
+need node
+need b3sum
+need wat2wasm
+[ -x "$ENCLAVE" ] || { echo "skip: $ENCLAVE not built" >&2; exit 77; }
+[ -d "$SRC/tests/js/node_modules/@noble/curves" ] || { echo "skip: tests/js/node_modules missing" >&2; exit 77; }
+
+wat2wasm "$SRC/tests/guests/node_hello.wat" -o "$T/hello.wasm" || fail "wat2wasm"
+MOD=$(b3sum --no-names "$T/hello.wasm")
+FUEL=50000000
+
+start_node a --init --fuel $FUEL
+TOK=$(cat "$T/a/admin.token")
+AUTH=(-H "Authorization: Bearer $TOK")
+[ -f "$T/a/shared_key.sealed" ] || fail "--init did not create shared_key.sealed"
+
+req GET /attestation; expect 200
+PUB=$(json public_key < "$T/body")
+XPUB=$(json xpub < "$T/body")
+[ ${#PUB} = 66 ] || fail "attestation public_key: '$PUB'"
+[ "${XPUB:0:4}" = xpub ] || fail "attestation xpub"
+[ "$(json platform < "$T/body")" = sim ] || fail "platform is not sim"
+req GET /health; expect 200; grep -q '"enclave":"ready"' "$T/body" || fail "health not ready"
+ok "init: key created, attestation $PUB"
+
+req POST /content "${AUTH[@]}" --data-binary @"$T/hello.wasm"; expect 200
+[ "$(json hash < "$T/body")" = "$MOD" ] || fail "module hash"
+
+# ---- invoke by hash; first call misses the enclave cache (NEED_CONTENT), second hits
+printf 'world' > "$T/in1"
+for round in 1 2; do
+    req POST /services/3 -d '{"hash":"'$MOD'","input":"world"}'; expect 200
+    [ "$(tail -c +1 "$T/body" | sed -n '2p' | tr -d '\r')" = "Hello, world" ] ||
+        [ "$(awk 'BEGIN{RS="\r\n"} NR==2' "$T/body")" = "Hello, world" ] || fail "output (round $round)"
+    node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 $FUEL main "$T/in1" "$PUB" || fail "verify (round $round)"
+done
+cp "$T/body" "$T/first"
+req POST /services/3 -d '{"hash":"'$MOD'","input":"world"}'; expect 200
+cmp -s "$T/body" "$T/first" || fail "same request, different answer (determinism)"
+req POST /services/3 -d '{"hash":"'$MOD'","input":"fuel","fuel":1000000,"function":"main","decrypt":false}'; expect 200
+printf 'fuel' > "$T/in2"
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 1000000 main "$T/in2" "$PUB" || fail "verify with fuel"
+req POST /services/3 -d '{"hash":"'$MOD'","function":"big"}'; expect 200
+: > "$T/in3"
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 $FUEL big "$T/in3" "$PUB" || fail "verify big output"
+ok "invoke by hash: header verified offline, deterministic, multi-block output"
+
+# ---- by name
+req PUT /functions/hello "${AUTH[@]}" -d '{"hash":"'$MOD'","decrypt":false}'; expect 201
+req POST /functions/hello --data-binary @"$T/in1"; expect 200
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 $FUEL main "$T/in1" "$PUB" || fail "verify by name"
+ok "invoke by name"
+
+# ---- traps and bad requests
+req POST /services/3 -d '{"hash":"'$MOD'","function":"spin","fuel":100000}'; expect 422 out_of_fuel
+req POST /services/3 -d '{"hash":"'$MOD'","function":"boom"}'; expect 422
+req POST /services/3 -d '{"hash":"'$MOD'","function":"nosuch"}'
+[ "${STATUS:0:1}" = 4 ] || fail "missing export: got $STATUS"
+H64=$(printf 'cd%.0s' $(seq 1 32))
+req POST /services/3 -d '{"hash":"'$H64'"}'; expect 404 unknown_hash
+req POST /services/3 -d '{"hash":"'$MOD'",'; expect 400 invalid_json
+req POST /services/3 -d '{"hash":"'$MOD'","inputs":"x"}'; expect 400 unknown_field
+req POST /services/3 -d '{"hash":"'${MOD:0:60}'"}'; expect 400 bad_hash
+req POST /services/3 -d '{"hash":"'$MOD'","input":["x"]}'; expect 400 bad_type
+req POST /services/3 -d '{"hash":"'$MOD'","fuel":'$((FUEL + 1))'}'; expect 400 bad_fuel
+head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' a > "$T/ten"
+{ printf '{"hash":"%s","input":"' "$MOD"; cat "$T/ten"; printf '"}'; } > "$T/tenreq"
+req POST /services/3 --data-binary @"$T/tenreq"; expect 413 too_large
+req POST /functions/hello --data-binary @"$T/ten"; expect 413 too_large
+req POST /content --data-binary @"$T/hello.wasm"; expect 401 unauthorized
+# content whose bytes are not a module: the enclave refuses to compile it
+printf 'not wasm at all' > "$T/junk"
+JUNK=$(b3sum --no-names "$T/junk")
+req POST /content "${AUTH[@]}" --data-binary @"$T/junk"; expect 200
+req POST /services/3 -d '{"hash":"'$JUNK'"}'; expect 400
+ok "traps and bad requests"
+
+req GET /metrics; expect 200
+grep -q '^esgx_invocations_total [1-9]' "$T/body" || fail "invocations metric"
+grep -q '^esgx_traps_total [1-9]' "$T/body" || fail "traps metric"
+grep -q '^esgx_enclave_cache_entries' "$T/body" || fail "enclave stats in metrics"
+ok "metrics"
+
+# ---- concurrency: many requests in flight over the one channel
+for i in $(seq 1 40); do
+    curl -s -o "$T/par$i" -w '%{http_code}\n' "$URL/services/3" -d '{"hash":"'$MOD'","input":"p'$i'"}' &
+done > "$T/codes"
+wait
+[ "$(grep -c '^200$' "$T/codes")" = 40 ] || fail "parallel requests: $(sort "$T/codes" | uniq -c)"
+for i in $(seq 1 40); do grep -q "Hello, p$i\$" "$T/par$i" || fail "parallel answer $i mixed up"; done
+ok "40 concurrent invocations matched by request id"
+
+# ---- restart keeps content, functions and the network key
+stop_node
+start_node a
+req GET /attestation; expect 200
+[ "$(json public_key < "$T/body")" = "$PUB" ] || fail "network key changed across restart"
+req POST /functions/hello --data-binary @"$T/in1"; expect 200
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 1000000000 main "$T/in1" "$PUB" || fail "verify after restart"
+ok "restart: same key, content and functions kept"
+
+# ---- kill -9 of the enclave: the host recovers by itself
+EPID=$(pgrep -P "$NODE_PID" esgx-enclave | head -1)
+[ -n "$EPID" ] || fail "no enclave child of esgxd"
+kill -9 "$EPID"
+good=0
+for _ in $(seq 1 100); do
+    req POST /services/3 -d '{"hash":"'$MOD'","input":"again"}'
+    if [ "$STATUS" = 200 ]; then good=1; break; fi
+    [ "$STATUS" = 503 ] || fail "during recovery: HTTP $STATUS"
+    grep -q '"code":"enclave_restarting"' "$T/body" || fail "503 without enclave_restarting"
+    sleep 0.1
+done
+[ $good = 1 ] || fail "no successful invocation within 10 s of kill -9"
+NEW=$(pgrep -P "$NODE_PID" esgx-enclave | head -1)
+[ -n "$NEW" ] && [ "$NEW" != "$EPID" ] || fail "enclave not restarted"
+req GET /metrics
+grep -q '^esgx_enclave_restarts_total [1-9]' "$T/body" || fail "restart not counted"
+req GET /attestation
+[ "$(json public_key < "$T/body")" = "$PUB" ] || fail "network key changed after kill -9"
+ok "kill -9 of the enclave: recovered, same key"
+stop_node
+
+# ---- --init on an initialised node is refused
+"$ESGXD" --data-dir "$T/a" --listen 127.0.0.1:0 --init >"$T/init2.log" 2>&1 && fail "second --init accepted"
+grep -q 'refusing --init' "$T/init2.log" || fail "second --init: no clear message"
+ok "--init refused on an initialised node"
+echo "node_e2e: all ok"

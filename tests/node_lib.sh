@@ -1,0 +1,86 @@
+# node_lib.sh: helpers sourced by the tests/node_*.sh host-level tests (not a test).
+# Real processes only: esgxd (+ esgx-enclave) on 127.0.0.1 with port 0 (the kernel picks
+# a free port; we read it from the "listening on" log line), temporary data dirs, curl.
+set -u
+SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${ESGX_BUILD_DIR:-$SRC/build}
+ESGXD=$BUILD/esgxd
+ENCLAVE=$BUILD/esgx-enclave
+T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-node-test.XXXXXX")
+NODE_PID=
+PORT=
+URL=
+STATUS=
+
+cleanup() {
+    if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+        kill -TERM "$NODE_PID" 2>/dev/null
+        for _ in $(seq 1 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$NODE_PID" 2>/dev/null
+    fi
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    if [ -f "$T/body" ]; then echo "--- last body:" >&2; head -c 2000 "$T/body" >&2; echo >&2; fi
+    for l in "$T"/*.log; do [ -f "$l" ] && { echo "--- $l:" >&2; tail -40 "$l" >&2; }; done
+    exit 1
+}
+ok() { echo "ok - $*"; }
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "skip: $1 not installed" >&2; exit 77; }; }
+need curl
+[ -x "$ESGXD" ] || { echo "skip: $ESGXD not built" >&2; exit 77; }
+
+# start_node NAME [esgxd args...]: data dir $T/NAME, log $T/NAME.log; sets NODE_PID, PORT, URL.
+start_node() {
+    local name=$1; shift
+    "$ESGXD" --data-dir "$T/$name" --listen 127.0.0.1:0 "$@" >>"$T/$name.log" 2>&1 &
+    NODE_PID=$!
+    local start_lines
+    for _ in $(seq 1 600); do
+        PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/$name.log" 2>/dev/null | tail -1 | sed 's/.*://')
+        if [ -n "$PORT" ] && [ "$(grep -c 'listening on' "$T/$name.log")" -gt "${STARTS[$name]:-0}" ]; then
+            STARTS[$name]=$(grep -c 'listening on' "$T/$name.log")
+            URL=http://127.0.0.1:$PORT
+            return 0
+        fi
+        kill -0 "$NODE_PID" 2>/dev/null || fail "esgxd $name exited during startup"
+        sleep 0.1
+    done
+    fail "esgxd $name did not start listening within 60 s"
+}
+declare -A STARTS
+
+# stop_node: SIGTERM, expect exit status 0 within 20 s.
+stop_node() {
+    kill -TERM "$NODE_PID"
+    local rc=0
+    for _ in $(seq 1 200); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$NODE_PID" 2>/dev/null && fail "esgxd did not stop within 20 s of SIGTERM"
+    wait "$NODE_PID" || rc=$?
+    NODE_PID=
+    [ "$rc" = 0 ] || fail "esgxd exited with status $rc after SIGTERM"
+}
+
+# req METHOD PATH [curl args...]: sets STATUS; body in $T/body.
+req() {
+    local m=$1 p=$2; shift 2
+    STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -X "$m" "$URL$p" "$@")
+}
+
+# expect STATUS [CODE]: the last response had this status (and JSON error code).
+expect() {
+    [ "$STATUS" = "$1" ] || fail "expected HTTP $1, got $STATUS"
+    if [ $# -ge 2 ]; then
+        grep -q "\"code\":\"$2\"" "$T/body" || fail "expected error code $2"
+        grep -q '"error":"' "$T/body" || fail "error body without an error message"
+    fi
+}
+
+# json FIELD < file: prints a top-level field of a JSON document (node, no jq needed).
+json() {
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# wasm_run.sh: `esgx run` end to end: the fn0 imports and their error codes, entry
+# point types, --arg parsing, --json, fuel accounting, the output limit, link errors
+# and usage errors. Modules are built from tests/wasm/run_*.wat with wat2wasm.
+set -uo pipefail
+src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bld=${ESGX_BUILD_DIR:-$src/build}
+esgx=$bld/esgx
+command -v wat2wasm >/dev/null || { echo "wasm_run: wat2wasm (wabt) not installed; skipping" >&2; exit 77; }
+[ -x "$esgx" ] || { echo "wasm_run: $esgx not built" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for f in "$src"/tests/wasm/run_*.wat; do
+  wat2wasm "$f" -o "$tmp/$(basename "${f%.wat}").wasm" || { echo "wat2wasm $f failed" >&2; exit 1; }
+done
+abi=$tmp/run_abi.wasm
+fails=0 n=0
+
+# run ARGS...: runs esgx with a time limit; sets $out, $err, $rc.
+run() {
+  timeout 60 "$esgx" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  out=$(cat "$tmp/out")
+  err=$(cat "$tmp/err")
+}
+# check NAME COND-DESCRIPTION: records a failure when the previous test command failed.
+ok() { n=$((n + 1)); }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $1 (rc=$rc)"; echo "  stdout: ${out:0:300}"; echo "  stderr: ${err:0:300}"; }
+# expect NAME RC STDOUT [STDERR-SUBSTRING]
+expect() {
+  local name=$1 want_rc=$2 want_out=$3 want_err=${4:-}
+  if [ "$rc" != "$want_rc" ]; then bad "$name: exit $rc, want $want_rc"; return; fi
+  if [ "$want_out" != "*" ] && [ "$out" != "$want_out" ]; then bad "$name: stdout '$out', want '$want_out'"; return; fi
+  if [ -n "$want_err" ] && [[ "$err" != *"$want_err"* ]]; then bad "$name: stderr lacks '$want_err'"; return; fi
+  ok
+}
+
+# --- the fn0 ABI
+run run "$abi" --input 'hello, world'
+expect "echo" 0 "hello, world" "[debug] debug line"
+run run "$abi" --input 'hi' --json
+expect "echo json" 0 '*'
+[[ "$out" =~ ^\{\"result\":\ \[7\],\ \"fuel_used\":\ [1-9][0-9]*,\ \"output\":\ \"hi\"\}$ ]] && ok || bad "echo json shape: $out"
+printf 'from a file\n' >"$tmp/in.txt"
+run run "$abi" --input-file "$tmp/in.txt"
+expect "input-file" 0 "from a file"
+run run "$abi"
+expect "empty input" 0 ""
+run run "$abi" --function copy_oob_dst --input abcd
+expect "input_data_copy dst out of bounds = -2" 0 "-2"
+run run "$abi" --function copy_oob_src --input abcd
+expect "input_data_copy src out of bounds = -2" 0 "-2"
+run run "$abi" --function copy_huge --input abcd
+expect "input_data_copy offset overflow = -2" 0 "-2"
+run run "$abi" --function append_oob
+expect "output_data_append out of bounds = -2" 0 "-2"
+run run "$abi" --function append_empty_end
+expect "output_data_append empty at end of memory = 0" 0 "0"
+printf 'x' >"$tmp/in"
+run run "$abi" --function copy_all --input abcd --json
+expect "copy_all" 0 '*'
+f4=$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")
+head -c 65536 /dev/zero | tr '\0' 'a' >"$tmp/in64k"
+run run "$abi" --function copy_all --input-file "$tmp/in64k" --json
+f64k=$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")
+# 1 + ceil(65536/64) = 1025 versus 1 + ceil(4/64) = 2 for the same instructions
+[ -n "$f4" ] && [ -n "$f64k" ] && [ $((f64k - f4)) -eq 1023 ] && ok || bad "copy fuel per 64 bytes: $f4 vs $f64k"
+run run "$abi" --function copy_all --input abcd --json
+[ "$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")" = "$f4" ] && ok || bad "fuel_used is deterministic"
+run run "$abi" --function flood
+expect "output limit" 1 "" "trap: limit:"
+run run "$abi" --function flood --json
+[[ "$out" == *'"trap": "limit"'* ]] && ok || bad "output limit json"
+
+# --- entry points and arguments
+run run "$tmp/run_unit.wasm"
+expect "main () -> ()" 0 "unit"
+run run "$tmp/run_ret.wasm" --json
+expect "main () -> i32" 0 '{"result": [5], "fuel_used": '"$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")"', "output": ""}'
+run run "$abi" --function add --arg 2 --arg 40
+expect "add" 0 "42"
+run run "$abi" --function add --arg 0xFFFFFFFF --arg 1
+expect "add wraps" 0 "0"
+run run "$abi" --function add --arg -2147483648 --arg -1
+expect "add negative" 0 "2147483647"
+run run "$abi" --function add64 --arg 9007199254740993 --arg 0 --json
+expect "i64 above 2^53 stays exact" 0 '*'
+[[ "$out" == '{"result": [9007199254740993],'* ]] && ok || bad "i64 json: $out"
+run run "$abi" --function add64 --arg 18446744073709551615 --arg 0
+expect "i64 wraps" 0 "-1"
+run run "$abi" --function floats --arg 1.5 --arg -0.25 --json
+expect "floats json" 0 '*'
+[[ "$out" == '{"result": [1.5, -0.25, "inf", "-inf", "nan:0x200000"],'* ]] && ok || bad "floats json: $out"
+run run "$abi" --function floats --arg nan:0x1 --arg inf
+expect "floats text" 0 "$(printf 'nan:0x1\ninf\ninf\n-inf\nnan:0x200000')"
+run run "$abi" --function nop --fuel 0 --json
+expect "unmetered" 0 '{"result": [], "fuel_used": null, "output": ""}'
+run run "$abi" --function forty_two --fuel unlimited
+expect "unmetered by name" 0 "42"
+
+# --- traps
+run run "$abi" --function spin --fuel 100000
+expect "out of fuel" 1 "" "esgx: trap: out_of_fuel:"
+run run "$abi" --function spin --fuel 100000 --json
+[[ "$out" =~ ^\{\"error\":\ \".+\",\ \"trap\":\ \"out_of_fuel\",\ \"fuel_used\":\ 1[0-9]{5}, ]] && ok || bad "out of fuel json: $out"
+run run "$abi" --function div0
+expect "divide by zero" 1 "" "esgx: trap: div_zero"
+
+# --- link errors
+run run "$tmp/run_unsupported.wasm"
+expect "unsupported import" 1 "" "unsupported import fn0.shared_key_public"
+run run "$tmp/run_badtype.wasm"
+expect "wrong import type" 1 "" "fn0.output_data_append"
+run run "$tmp/run_memimport.wasm" --json
+expect "memory import" 1 '*' "unsupported import env.memory"
+[[ "$out" == '{"error": '*'env.memory'* ]] && ok || bad "link error json: $out"
+
+# --- usage and load errors
+run run "$abi" --function nosuch
+expect "no such export" 1 "" "nosuch"
+run run "$abi" --function g
+expect "export is not a function" 1 "" "'g'"
+run run "$abi" --function add --arg 1
+expect "too few --arg" 2 ""
+run run "$abi" --function add --arg 1 --arg x
+expect "bad --arg" 2 "" "not a valid i32"
+run run "$abi" --function add --arg 4294967296 --arg 0
+expect "i32 out of range" 2 ""
+run run "$abi" --bogus
+expect "unknown option" 2 ""
+run run
+expect "missing module" 2 ""
+run run "$abi" --fuel -5
+expect "negative fuel" 2 ""
+run run "$tmp/does-not-exist.wasm"
+expect "missing file" 1 "" "does-not-exist.wasm"
+printf 'not wasm' >"$tmp/junk.wasm"
+run run "$tmp/junk.wasm"
+expect "not a module" 1 "" "junk.wasm"
+run run --help
+expect "help" 0 '*'
+[[ "$out" == *"usage: esgx run"* ]] && ok || bad "help text"
+
+echo "wasm_run: $((n - fails))/$n checks passed"
+[ $fails -eq 0 ]
