@@ -39,11 +39,13 @@ start_node() {
     local name=$1; shift
     "$ESGXD" --data-dir "$T/$name" --listen 127.0.0.1:0 "$@" >>"$T/$name.log" 2>&1 &
     NODE_PID=$!
-    local start_lines
+    local lines n
     for _ in $(seq 1 600); do
-        PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/$name.log" 2>/dev/null | tail -1 | sed 's/.*://')
-        if [ -n "$PORT" ] && [ "$(grep -c 'listening on' "$T/$name.log")" -gt "${STARTS[$name]:-0}" ]; then
-            STARTS[$name]=$(grep -c 'listening on' "$T/$name.log")
+        lines=$(grep -o 'listening on http://127.0.0.1:[0-9]* (data' "$T/$name.log" 2>/dev/null)
+        n=$(printf '%s' "$lines" | grep -c 'listening on')
+        if [ "$n" -gt "${STARTS[$name]:-0}" ]; then
+            STARTS[$name]=$n
+            PORT=$(printf '%s\n' "$lines" | tail -1 | sed 's/.*:\([0-9]*\) (data/\1/')
             URL=http://127.0.0.1:$PORT
             return 0
         fi
@@ -54,12 +56,12 @@ start_node() {
 }
 declare -A STARTS
 
-# stop_node: SIGTERM, expect exit status 0 within 20 s.
+# stop_node: SIGTERM, expect exit status 0 within 30 s.
 stop_node() {
     kill -TERM "$NODE_PID"
     local rc=0
-    for _ in $(seq 1 200); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$NODE_PID" 2>/dev/null && fail "esgxd did not stop within 20 s of SIGTERM"
+    for _ in $(seq 1 300); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$NODE_PID" 2>/dev/null && fail "esgxd did not stop within 30 s of SIGTERM"
     wait "$NODE_PID" || rc=$?
     NODE_PID=
     [ "$rc" = 0 ] || fail "esgxd exited with status $rc after SIGTERM"

@@ -66,6 +66,14 @@ one_func "$tmp/bin_nested_50k.wasm" "$tmp/body"
 { printf '\x00\x02\x40\x41\x00\x0e'; printf "$(leb 1000000)"
   head -c 1000000 /dev/zero; printf '\x00\x0b\x0b'; } >"$tmp/body"
 one_func "$tmp/bin_br_table_1m.wasm" "$tmp/body"
+# 100001 functions (above the default 100000)
+{ printf "$(leb 100001)"; head -c 100001 /dev/zero; } >"$tmp/s3"
+{ printf "$(leb 100001)"; printf '\x02\x00\x0b%.0s' $(seq 100001); } >"$tmp/s10"
+printf '\x01\x60\x00\x00' >"$tmp/s1"
+{ printf '\x00asm\x01\x00\x00\x00'; section 1 "$tmp/s1"; section 3 "$tmp/s3"; section 10 "$tmp/s10"
+} >"$tmp/bin_funcs_100k.wasm"
+# 16 MiB + 1 byte
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero >"$tmp/bin_17m.wasm"
 # truncated in the middle of the code section
 head -c -3 "$tmp/bin_nested_50k.wasm" >"$tmp/bin_truncated.wasm"
 
@@ -105,12 +113,17 @@ hostile "huge section size" "$tmp/bin_huge_section.wasm" '*' '^esgx: .+'
 hostile "2^32-1 types" "$tmp/bin_huge_count.wasm" '*' '^esgx: .+'
 hostile "2^32-1 locals" "$tmp/bin_locals_4g.wasm" '*' '^esgx: .*local'
 hostile "100k locals" "$tmp/bin_locals_100k.wasm" '*' '^esgx: .*local'
+hostile "100001 functions" "$tmp/bin_funcs_100k.wasm" '*' '^esgx: .*(function|limit)'
+hostile "module over 16 MiB" "$tmp/bin_17m.wasm" '*' '^esgx: .*larger than'
 hostile "truncated module" "$tmp/bin_truncated.wasm" '*' '^esgx: .+'
 hostile "50k nested blocks" "$tmp/bin_nested_50k.wasm" '*' '^esgx: (trap: unreachable|.*(nest|depth|limit|deep))'
 hostile "1M br_table targets" "$tmp/bin_br_table_1m.wasm" '' '^$'
 hostile "infinite loop" "$tmp/hostile_loop.wasm" '*' '^esgx: trap: out_of_fuel: ' --fuel 10000000
 hostile "memory.grow storm" "$tmp/hostile_grow.wasm" '1024' '^$' --function grow --fuel 0
 hostile "memory.grow 4 GiB" "$tmp/hostile_grow_big.wasm" '999' '^$' --function grow
+hostile "memory.fill 64 MiB storm" "$tmp/hostile_bulk.wasm" '*' '^esgx: trap: out_of_fuel: ' --function fill --fuel 10000000
+hostile "memory.copy 64 MiB storm" "$tmp/hostile_bulk.wasm" '*' '^esgx: trap: out_of_fuel: ' --function copy --fuel 10000000
+hostile "table.grow storm" "$tmp/hostile_bulk.wasm" '100000' '^$' --function grow_table
 hostile "deep recursion" "$tmp/hostile_recurse.wasm" '*' '^esgx: trap: stack_exhausted: ' --arg 0
 hostile "fat frames recursion" "$tmp/bin_fat_recursion.wasm" '*' '^esgx: trap: stack_exhausted: '
 hostile "call_indirect recursion" "$tmp/hostile_mutual.wasm" '*' '^esgx: trap: stack_exhausted: '

@@ -67,6 +67,17 @@ f64k=$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")
 [ -n "$f4" ] && [ -n "$f64k" ] && [ $((f64k - f4)) -eq 1023 ] && ok || bad "copy fuel per 64 bytes: $f4 vs $f64k"
 run run "$abi" --function copy_all --input abcd --json
 [ "$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")" = "$f4" ] && ok || bad "fuel_used is deterministic"
+# a host call that cannot pay for its bytes traps out_of_fuel with fuel_used = budget
+budget=$((f4 + 100))
+run run "$abi" --function copy_all --input-file "$tmp/in64k" --fuel "$budget" --json
+expect "out of fuel in a host call" 1 '*' "esgx: trap: out_of_fuel:"
+[[ "$out" == *"\"fuel_used\": $budget,"* ]] && ok || bad "host out of fuel: fuel_used must be $budget: $out"
+run run "$tmp/run_nomem.wasm" --function copy --input abc
+expect "no memory: input_data_copy = -2" 0 "-2"
+run run "$tmp/run_nomem.wasm" --function append
+expect "no memory: output_data_append = -2" 0 "-2"
+run run "$tmp/run_start_only.wasm"
+expect "_start when there is no main" 0 "from _start"
 run run "$abi" --function flood
 expect "output limit" 1 "" "trap: limit:"
 run run "$abi" --function flood --json

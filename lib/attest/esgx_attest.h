@@ -233,4 +233,179 @@ const char *attest_sim_collateral(const attest_sim_bundle *b, size_t *len);
 int attest_sim_quote(const attest_sim_bundle *b, const attest_report_body *body,
                      uint8_t **quote, size_t *quote_len, esgx_err *err);
 
+/* ---------------------------------------------------------------- RA-TLS (ratls.c) */
+/*
+ * RA-TLS (DESIGN.md section 7): each enclave makes a fresh ECDSA P-256 TLS key and a
+ * self-signed X.509 v3 certificate carrying its quote in the non-critical extension
+ * 1.2.840.113741.1.13.1.6 (value: the raw quote in an OCTET STRING). The quote's report
+ * data is SHA-256(the certificate's SubjectPublicKeyInfo, DER) || 32 bytes of user data
+ * (zero unless the caller gives some). A peer accepts the certificate only if the quote
+ * verifies against its collateral and trust anchors, the report data binds the SPKI, and
+ * its policy (TCB statuses, MRENCLAVE allowlist, debug) accepts the enclave. The TLS
+ * helpers build TLS 1.3-only mutual-auth SSL_CTXs that run this check on both sides.
+ * TLS key logging is never enabled. OpenSSL handle types appear here only as struct
+ * pointers (struct ssl_ctx_st = SSL_CTX, struct ssl_st = SSL).
+ */
+
+#define ATTEST_RATLS_OID "1.2.840.113741.1.13.1.6"
+#define ATTEST_RATLS_MAX_QUOTE 65536   /* quote buffer given to the quote source */
+
+struct ssl_ctx_st;
+struct ssl_st;
+
+/* Quote source: writes the quote of the calling enclave whose report data is
+ * report_data[64] into quote[0..cap), sets *len, returns 0 or a negative code with err
+ * filled. Sim: attest_ratls_sim_get_quote; Gramine: attest_ratls_gramine_get_quote. */
+typedef int (*attest_get_quote_fn)(const uint8_t report_data[64], uint8_t *quote,
+                                   size_t cap, size_t *len, void *arg, esgx_err *err);
+
+/* Argument of attest_ratls_sim_get_quote: a loaded sim bundle (not owned) and the
+ * enclave's report body (MRENCLAVE, MRSIGNER, attributes, ...; report_data is replaced). */
+typedef struct attest_ratls_sim_source {
+    const attest_sim_bundle *bundle;
+    attest_report_body body;
+} attest_ratls_sim_source;
+
+/* Quote source for sim: arg is an attest_ratls_sim_source*; signs a quote with the
+ * bundle (attest_sim_quote). ATTEST_E_ARG if cap is too small. */
+int attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
+                               size_t *len, void *arg, esgx_err *err);
+
+/* Quote source for Gramine (SGX DCAP): arg is the attestation directory (const char*,
+ * NULL = "/dev/attestation"); writes report_data to <dir>/user_report_data and reads
+ * <dir>/quote. ATTEST_E_IO when a file cannot be written or read. */
+int attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote,
+                                   size_t cap, size_t *len, void *arg, esgx_err *err);
+
+/* An RA-TLS identity: private key + certificate. The key never leaves the process and is
+ * freed (zeroised by OpenSSL) with attest_ratls_cert_free. */
+typedef struct attest_ratls_cert attest_ratls_cert;
+
+/* Makes a fresh P-256 key and a self-signed certificate (CN "esgx-enclave", serial
+ * random, valid now-1h .. now+valid_days days, keyUsage digitalSignature, extKeyUsage
+ * serverAuth+clientAuth) whose quote comes from get_quote(report_data, ..., quote_arg)
+ * with report_data = SHA-256(SPKI DER) || user_data (32 bytes; NULL = zeros).
+ * valid_days: 1..3650. *out is freed with attest_ratls_cert_free. Returns 0,
+ * ATTEST_E_ARG, ATTEST_E_INTERNAL, or the quote source's error (prefixed "ratls quote"). */
+int attest_ratls_cert_new(attest_get_quote_fn get_quote, void *quote_arg,
+                          const uint8_t user_data[32], int64_t now, int valid_days,
+                          attest_ratls_cert **out, esgx_err *err);
+
+/* Frees the certificate and wipes the key. NULL is allowed. */
+void attest_ratls_cert_free(attest_ratls_cert *c);
+
+/* The certificate DER (owned by c) and its length. */
+const uint8_t *attest_ratls_cert_der(const attest_ratls_cert *c, size_t *len);
+
+/* Collateral provider: given the FMSPC and PCE-ID of the quote's PCK certificate, sets
+ * *json to malloc'd collateral JSON (freed by the caller with free()) and *len.
+ * Returns 0 or a negative code with err filled. */
+typedef int (*attest_collateral_fn)(const uint8_t fmspc[6], const uint8_t pce_id[2],
+                                    char **json, size_t *len, void *arg, esgx_err *err);
+
+/* What a verifier trusts. Either collateral (fixed JSON, e.g. the sim bundle's or the
+ * host's cached copy; not owned, must outlive every use) or get_collateral is set;
+ * collateral wins when both are. trusted_roots_pem: NULL = Intel SGX Root CA only (a sim
+ * root must be configured explicitly). now: Unix seconds at which to verify; 0 = read
+ * the clock at each verification. Strings are not copied by the attest_ratls_* calls
+ * that take a verifier, except attest_ratls_ctx_new, which copies everything. */
+typedef struct attest_ratls_verifier {
+    const char *collateral;
+    size_t collateral_len;
+    attest_collateral_fn get_collateral;
+    void *collateral_arg;
+    const char *trusted_roots_pem;
+    attest_policy policy;
+    int64_t now;
+} attest_ratls_verifier;
+
+/* Finds the RA-TLS extension in cert_der[0..len) and points *quote / *quote_len at its
+ * value inside cert_der. ATTEST_E_CERT "peer certificate carries no SGX quote" when
+ * absent, ATTEST_E_CERT for a malformed certificate. */
+int attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t **quote,
+                            size_t *quote_len, esgx_err *err);
+
+/* Verifies an RA-TLS certificate: parses it, checks its self-signature and validity at
+ * v->now, extracts the quote, checks report data 0..31 = SHA-256(SPKI DER), runs
+ * attest_quote_verify with v's collateral and roots and attest_policy_check with
+ * v->policy. res (may be NULL) gets the quote's facts; user_data (may be NULL) gets
+ * report data bytes 32..63. Returns 0 when the certificate is accepted; otherwise
+ * ATTEST_E_ARG, ATTEST_E_CERT (malformed, no quote, bad self-signature, not valid
+ * at now), ATTEST_E_MISMATCH (report data does not bind the key), the
+ * attest_quote_verify errors, or ATTEST_E_POLICY. */
+int attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
+                             const attest_ratls_verifier *v, attest_result *res,
+                             uint8_t user_data[32], esgx_err *err);
+
+enum { ATTEST_RATLS_SERVER = 0, ATTEST_RATLS_CLIENT = 1 };
+
+/* Builds an SSL_CTX for role ATTEST_RATLS_SERVER or _CLIENT: TLS 1.3 only, cert c and
+ * its key, peer certificate required (SSL_VERIFY_PEER | FAIL_IF_NO_PEER_CERT) and
+ * checked by attest_ratls_verify_cert with a private copy of *v (c is referenced: keep
+ * it alive as long as the context), no session resumption or tickets, no key logging.
+ * Free with SSL_CTX_free. Returns 0, ATTEST_E_ARG or ATTEST_E_INTERNAL. */
+int attest_ratls_ctx_new(const attest_ratls_cert *c, const attest_ratls_verifier *v,
+                         int role, struct ssl_ctx_st **out, esgx_err *err);
+
+/* After a handshake on an SSL made from an attest_ratls_ctx_new context: 0 and *res
+ * (may be NULL) = the verified peer's facts (MRENCLAVE, MRSIGNER, TCB status, ...), or
+ * the reason the peer was refused / not verified (ATTEST_E_* code, err filled). */
+int attest_ratls_peer(const struct ssl_st *ssl, attest_result *res, esgx_err *err);
+
+/* Server handshake on a connected socket fd with a deadline of timeout_ms (> 0): makes
+ * the SSL (fd is attached, non-blocking; the caller still owns and closes fd) and
+ * accepts. On success *out is the SSL (SSL_free it) with a verified peer. Errors:
+ * ATTEST_E_IO (timeout, connection closed), ATTEST_E_POLICY or the verification code
+ * of the refused peer, ATTEST_E_INTERNAL. */
+int attest_ratls_accept(struct ssl_ctx_st *ctx, int fd, int timeout_ms,
+                        struct ssl_st **out, esgx_err *err);
+
+/* Client: connects to host:port (numeric or name, TCP) and handshakes, all within
+ * timeout_ms. On success *out is the SSL and *fd_out the socket (caller: SSL_free,
+ * close). The server's certificate is verified before this returns 0. Errors as for
+ * attest_ratls_accept. */
+int attest_ratls_connect(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
+                         int timeout_ms, struct ssl_st **out, int *fd_out, esgx_err *err);
+
+/* ---------------------------------------------------------------- key sharing (keyshare.c) */
+/*
+ * Protocol ESGX-KEYSHARE version 1 (docs/protocols.md), inside an RA-TLS connection:
+ * client sends the 20 bytes "ESGX-KEYSHARE/1 GET\n"; server replies
+ * [version 0x01][status][len: u16 big-endian][len bytes], status 0 = OK (payload = the
+ * 111-byte xprv), else an ASCII reason (1 refused, 2 bad request, 3 no key). Then the
+ * server closes. The server sends the key only when attest_ratls_peer accepts the peer.
+ */
+
+#define ATTEST_KEYSHARE_XPRV_LEN 111
+enum { ATTEST_KS_OK = 0, ATTEST_KS_REFUSED = 1, ATTEST_KS_BAD_REQUEST = 2,
+       ATTEST_KS_NO_KEY = 3 };
+
+/* Serves one request on a handshaken RA-TLS server SSL (from attest_ratls_accept):
+ * reads the request, replies with xprv (ATTEST_KEYSHARE_XPRV_LEN chars; NULL = this
+ * node has no key yet, replies NO_KEY) if the peer verified, else REFUSED; shuts down
+ * TLS. res (may be NULL) gets the peer's facts. Returns 0 when the key was sent;
+ * ATTEST_E_POLICY (peer not verified), ATTEST_E_FORMAT (bad request), ATTEST_E_IO
+ * (timeout/closed), ATTEST_E_ARG (xprv NULL: NO_KEY sent). */
+int attest_keyshare_serve(struct ssl_st *ssl, const char *xprv, int timeout_ms,
+                          attest_result *res, esgx_err *err);
+
+/* Client: attest_ratls_connect to host:port, send the request, read the reply, check it
+ * parses as a private BIP32 key (bip32_key_parse), copy it into xprv_out (NUL-terminated,
+ * capacity ATTEST_KEYSHARE_XPRV_LEN + 1). All within timeout_ms. peer (may be NULL) gets
+ * the server's facts. Buffers are wiped. Returns 0, or ATTEST_E_IO, the server's
+ * refusal (ATTEST_E_POLICY with its reason), ATTEST_E_FORMAT (bad reply or key), or a
+ * verification error of the server's certificate; xprv_out is then all zero. */
+int attest_keyshare_fetch(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
+                          int timeout_ms, char xprv_out[ATTEST_KEYSHARE_XPRV_LEN + 1],
+                          attest_result *peer, esgx_err *err);
+
+/* Tries attest_keyshare_fetch on each peer of "host:port,host:port,..." ([v6]:port
+ * accepted) in order; after a round with no success sleeps (backoff_ms, doubling up to
+ * 30 s) and tries again, at most max_rounds rounds (0 = until success). Returns 0 with
+ * the key, ATTEST_E_ARG for a malformed peer list, or the last peer's error. */
+int attest_keyshare_fetch_any(struct ssl_ctx_st *ctx, const char *peers, int timeout_ms,
+                              int max_rounds, int backoff_ms,
+                              char xprv_out[ATTEST_KEYSHARE_XPRV_LEN + 1],
+                              attest_result *peer, esgx_err *err);
+
 #endif

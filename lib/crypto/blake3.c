@@ -12,13 +12,15 @@
  * the root and we cannot know which merge is last until finalize. Whole chunks that are
  * already present in one update() call are not fed one at a time: the largest aligned
  * power-of-two run of them is hashed as one subtree with the back end's hash_many
- * (4 or 8 chunks in parallel, then parents in parallel) down to two CVs, which are
+ * (4, 8 or 16 chunks in parallel, then parents in parallel) down to two CVs, which are
  * pushed on the stack like two halves of that subtree.
  *
- * Back ends (blake3_impl.h): portable C here, SSE4.1 and AVX2 in their own files with
- * per-function target attributes. The one in use is chosen on first use: the env var
- * ESGX_BLAKE3_IMPL (portable|sse41|avx2) if set and supported, else the best the CPU
- * has; blake3_impl_select() overrides it.
+ * Back ends (blake3_impl.h): portable C here, SSE4.1 (4-way) in blake3_sse41.c, AVX2
+ * (8-way) in blake3_avx2.c, AVX-512 (16-way, its tail 8-way on 256-bit vectors with
+ * AVX-512VL) in blake3_avx512.c, all with per-function target attributes. The
+ * one in use is chosen on first use: the env var ESGX_BLAKE3_IMPL (portable|sse41|avx2|
+ * avx512) if set and supported, else the best the CPU has; blake3_impl_select()
+ * overrides it.
  *
  * The output tree (blake3_tree) hashes each 256 KiB block as one subtree and merges the
  * block CVs with a stack exactly as described in esgx_crypto.h.
@@ -122,8 +124,8 @@ static const b3_backend backend_sse41 = {"sse41", 4, b3_compress_in_place_sse41,
                                          b3_compress_xof_sse41, b3_hash_many_sse41};
 static const b3_backend backend_avx2 = {"avx2", 8, b3_compress_in_place_sse41,
                                         b3_compress_xof_sse41, b3_hash_many_avx2};
-static const b3_backend backend_avx512 = {"avx512", 8, b3_compress_in_place_sse41,
-                                          b3_compress_xof_sse41, b3_hash_many_avx512};
+static const b3_backend backend_avx512 = {"avx512", 16, b3_compress_in_place_sse41,
+                                          b3_compress_xof_sse41, b3_hash_many_avx512x16};
 #endif
 
 static const b3_backend *active_backend;
@@ -134,7 +136,8 @@ static const b3_backend *backend_for(blake3_impl impl)
     __builtin_cpu_init();
     int sse41 = __builtin_cpu_supports("sse4.1");
     int avx2 = sse41 && __builtin_cpu_supports("avx2");
-    int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    int avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512vl");
     switch (impl) {
     case BLAKE3_IMPL_AUTO:
         return avx512 ? &backend_avx512 : avx2 ? &backend_avx2 : sse41 ? &backend_sse41

@@ -1,17 +1,16 @@
 /*
- * blake3_avx2.c: the AVX2 and AVX-512 back ends of BLAKE3's hash_many (see
- * blake3_impl.h).
+ * blake3_avx2.c: the 8-way BLAKE3 hash_many on 256-bit vectors (see blake3_impl.h).
  *
- * Both hash eight inputs at once, one per 32-bit lane of a 256-bit vector; the kernel
- * is written once in blake3_x8_kernel.h and compiled here twice:
- *   avx2     target("avx2"); rotations by 16 and 8 are byte shuffles, by 12 and 7
- *            two shifts and an or.
+ * Eight inputs are hashed at once, one per 32-bit lane; the kernel is written once in
+ * blake3_x8_kernel.h and compiled here twice:
+ *   avx2     target("avx2"): the AVX2 back end. Rotations by 16 and 8 are byte
+ *            shuffles, by 12 and 7 two shifts and an or.
  *   avx512   target("avx512f,avx512vl") on the same 256-bit vectors: every rotation is
- *            one vprord, and the 32 vector registers hold the whole state and message
- *            without spilling (this is what makes it faster, also on CPUs that split
- *            512-bit operations in two).
- * Fewer than 8 remaining inputs go to the SSE4.1 code, which both back ends also use
- * for single compressions. The driver calls these only when the CPU and OS support the
+ *            one vprord and the 32 vector registers hold the whole state and message.
+ *            It is the tail (8..15 inputs) of the 16-way AVX-512 back end
+ *            (blake3_avx512.c).
+ * Fewer than 8 remaining inputs go to the SSE4.1 code, which both also use for single
+ * compressions. The driver calls these only when the CPU and OS support the
  * instructions; no global compiler flag is needed.
  */
 #include "blake3_impl.h"

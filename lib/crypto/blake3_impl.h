@@ -1,7 +1,8 @@
 /*
  * blake3_impl.h: internal interface between the BLAKE3 driver (blake3.c) and its
- * compression back ends (portable in blake3.c, SSE4.1 in blake3_sse41.c, AVX2 in
- * blake3_avx2.c). Not part of the public API.
+ * compression back ends (portable in blake3.c, SSE4.1 in blake3_sse41.c, AVX2 and the
+ * 8-way AVX-512VL tail in blake3_avx2.c, 16-way AVX-512 in blake3_avx512.c). Not part
+ * of the public API.
  *
  * A back end provides three operations, all on little-endian byte strings:
  *   compress_in_place  one compression; cv (8 words) is replaced by the new chaining
@@ -32,7 +33,7 @@ enum {
 };
 
 /* The widest hash_many of any back end (inputs per call that run in parallel). */
-#define B3_MAX_DEGREE 8
+#define B3_MAX_DEGREE 16
 
 /* The initial value (SHA-256's). Static in each file so constant indices fold. */
 static const uint32_t b3_iv[8] = {0x6A09E667u, 0xBB67AE85u, 0x3C6EF372u, 0xA54FF53Au,
@@ -98,6 +99,10 @@ void b3_hash_many_avx2(const uint8_t *const *inputs, size_t num_inputs, size_t b
 void b3_hash_many_avx512(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
                          const uint32_t key[8], uint64_t counter, int increment_counter,
                          uint8_t flags, uint8_t flags_start, uint8_t flags_end, uint8_t *out);
+void b3_hash_many_avx512x16(const uint8_t *const *inputs, size_t num_inputs,
+                            size_t blocks, const uint32_t key[8], uint64_t counter,
+                            int increment_counter, uint8_t flags, uint8_t flags_start,
+                            uint8_t flags_end, uint8_t *out);
 #endif
 
 #endif

@@ -151,9 +151,12 @@ B3_SSE41 static inline void transpose4(__m128i *r0, __m128i *r1, __m128i *r2, __
 /* Message words w = 0..15 of block `off` of the 4 inputs, one input per lane. */
 B3_SSE41 static inline void load_msg4(__m128i m[16], const uint8_t *const *in, size_t off)
 {
+    for (int i = 0; i < 4; i++) _mm_prefetch((const char *)(in[i] + off + 256), _MM_HINT_T0);
     for (int q = 0; q < 4; q++) {
-        for (int i = 0; i < 4; i++)
-            m[4 * q + i] = _mm_loadu_si128((const __m128i *)(const void *)(in[i] + off + 16 * q));
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *p = in[i] + off + 16 * q;
+            m[4 * q + i] = _mm_loadu_si128((const __m128i *)(const void *)p);
+        }
         transpose4(&m[4 * q], &m[4 * q + 1], &m[4 * q + 2], &m[4 * q + 3]);
     }
 }
@@ -201,10 +204,10 @@ B3_SSE41 static void hash4(const uint8_t *const *in, size_t blocks, const uint32
     }
 }
 
-B3_SSE41 void b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
-                                 const uint32_t key[8], uint64_t counter, int increment_counter,
-                                 uint8_t flags, uint8_t flags_start, uint8_t flags_end,
-                                 uint8_t *out)
+B3_SSE41 void b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs,
+                                 size_t blocks, const uint32_t key[8], uint64_t counter,
+                                 int increment_counter, uint8_t flags, uint8_t flags_start,
+                                 uint8_t flags_end, uint8_t *out)
 {
     while (num_inputs >= 4) {
         hash4(inputs, blocks, key, counter, increment_counter, flags, flags_start, flags_end,

@@ -112,7 +112,7 @@ typedef enum blake3_impl {
     BLAKE3_IMPL_PORTABLE,
     BLAKE3_IMPL_SSE41,
     BLAKE3_IMPL_AVX2,
-    BLAKE3_IMPL_AVX512,          /* 8-way with AVX-512F+VL (rotates, 32 registers) */
+    BLAKE3_IMPL_AVX512,          /* 16-way with AVX-512F+VL */
 } blake3_impl;
 
 /* Selects the implementation for the whole process (call before hashing; not

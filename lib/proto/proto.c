@@ -550,8 +550,8 @@ static int reader_reserve(esgx_proto_reader *r, size_t need, esgx_err *err)
         r->end = have;
     }
     if (r->cap - r->start >= need) return ESGX_OK;
-    size_t ncap = r->cap ? r->cap : READ_CHUNK;
-    while (ncap < need) ncap *= 2;
+    size_t ncap = r->cap ? 2 * r->cap : READ_CHUNK;
+    if (ncap < need) ncap = need;
     uint8_t *nb = malloc(ncap);
     if (!nb) return esgx_err_set(err, PROTO_E_NOMEM, "cannot allocate %zu-byte frame buffer", ncap);
     if (r->buf) {

@@ -235,6 +235,16 @@ static void test_invalid_encode(void)
     CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
 }
 
+/* A decoded message encodes back to exactly the bytes it came from (canonical form). */
+static int reencodes_to(const esgx_msg *m, const uint8_t *frame, size_t len)
+{
+    size_t n = 0;
+    uint8_t *g = encode_alloc(m, &n);
+    int same = g && n == len && memcmp(g, frame, len) == 0;
+    free(g);
+    return same;
+}
+
 static void test_malformed(void)
 {
     esgx_msg m[12];
@@ -282,7 +292,7 @@ static void test_malformed(void)
                 int rc = esgx_proto_decode(f, len, &d, &err);
                 if (pos < 4 || pos == 4 || pos == 6 || pos == 7 || (pos >= 16 && pos < 20))
                     CHECK(rc != 0);
-                if (rc == 0) CHECK(esgx_proto_encoded_size(&d) == len);
+                if (rc == 0) CHECK(reencodes_to(&d, f, len));
             }
             f[pos] = save;
         }
@@ -312,8 +322,9 @@ static void test_malformed(void)
     uint8_t x[20 + 32 + 1 + 8 + 4] = {(uint8_t)(sizeof x - 4), 0, 0, 0, 1, ESGX_MSG_EXEC};
     x[20 + 41] = 0xff, x[20 + 42] = 0xff, x[20 + 43] = 0xff, x[20 + 44] = 0xff;
     CHECK(esgx_proto_decode(x, sizeof x, &d, &err) == PROTO_E_SHORT);
-    /* Random garbage with a valid prefix: never crashes. */
+    /* Random garbage with a valid prefix: never crashes; what is accepted is canonical. */
     uint8_t r[300];
+    int accepted = 0;
     for (int it = 0; it < 20000; it++) {
         size_t len = 20 + (size_t)(it % 280);
         for (size_t k = 0; k < len; k++) {
@@ -326,8 +337,12 @@ static void test_malformed(void)
         r[5] = (uint8_t)(1 + it % 9);
         r[6] = r[7] = 0;
         memset(r + 16, 0, 4);
-        if (esgx_proto_decode(r, len, &d, &err) == 0) CHECK(esgx_proto_encoded_size(&d) == len);
+        if (esgx_proto_decode(r, len, &d, &err) == 0) {
+            CHECK(reencodes_to(&d, r, len));
+            accepted++;
+        }
     }
+    printf("random frames accepted (and canonical): %d\n", accepted);
 }
 
 struct writer_arg {

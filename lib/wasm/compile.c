@@ -7,8 +7,12 @@
  * local.get and *.const emit nothing, and an operator reads locals and constants
  * directly (a constant right operand becomes an immediate). So
  * `local.get a; i32.const 1; i32.add; local.set a` is one instruction: the destination
- * of the last instruction is patched from its home slot to the local. A compare
- * followed by br_if / if becomes one compare-and-branch. Lazy entries are written to
+ * of the last instruction is patched from its home slot to the local. Other fusions:
+ * a compare followed by br_if / if is one compare-and-branch; `select` on an eqz
+ * swaps its operands instead; a load or store whose address is `x + constant` (an
+ * i32.add just emitted) or a constant folds the add in (it still wraps like i32.add);
+ * f32/f64 add/sub/mul/div take a constant operand as an immediate; a branch back to a
+ * loop header also does the header's fuel charge. Lazy entries are written to
  * their home slots ("materialized") before anything that needs them there: control
  * structure entry, branches carrying values, calls, and a local.set of a local that a
  * lazy entry still names.
@@ -69,14 +73,18 @@ typedef struct comp {
     patch *pt;
     uint32_t npt, pt_cap;
     uint32_t base;            /* first operand-stack slot */
+    uint32_t zero_slot;       /* a slot that always holds 0 */
     uint32_t n_params;
     uint32_t n_results;
     bool dead;
     uint32_t dead_depth;
     bool oom;
+    bool too_big;
+    uint64_t word_limit;      /* bound on the compiled size of one function */
     /* fusion state */
     uint32_t last_end, last_dst, last_h;
     struct { uint32_t start, end, h, a, b; int ci; bool is64, imm; } cmp;
+    struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
     /* fuel */
     uint32_t fuel_pos;
     uint64_t fuel_acc;
@@ -88,6 +96,11 @@ typedef struct comp {
 static void grow_words(comp *c, uint32_t more)
 {
     if (c->n + more <= c->cap) return;
+    if ((uint64_t)c->n + more > c->word_limit) {
+        c->too_big = true;
+        c->oom = true;
+        return;
+    }
     uint32_t ncap = c->cap ? c->cap : 64;
     while (ncap < c->n + more) ncap *= 2;
     uint32_t *nw = realloc(c->w, (size_t)ncap * 4);
@@ -257,6 +270,7 @@ static void fuel_open(comp *c)
     c->fuel_pos = emit_op(c, WOP_FUEL);
     emit_w(c, 0);
     c->fuel_acc = 0;
+    c->addi.end = UINT32_MAX;
 }
 
 /* ------------------------------------------------------------------ labels */
@@ -317,6 +331,20 @@ static void branch_to(comp *c, label *L, uint32_t operand, uint32_t instr)
     else add_patch(c, L, operand, instr);
 }
 
+/* The variant of branch op that, targeting a loop header, also does the header's
+ * FUEL instruction (so a loop iteration is one dispatch shorter). */
+static int loop_op(int op)
+{
+    switch (op) {
+    case WOP_BR: return WOP_BR_L;
+    case WOP_BR_NZ32: return WOP_BR_NZ32_L;
+    case WOP_BR_Z32: return WOP_BR_Z32_L;
+    case WOP_BR_NZ64: return WOP_BR_NZ64_L;
+    case WOP_BR_Z64: return WOP_BR_Z64_L;
+    default: return op + 2;   /* BR_<cmp>[_I] -> BR_<cmp>[_I]_L */
+    }
+}
+
 static uint32_t label_arity(const label *L)
 {
     return L->kind == L_LOOP ? L->n_params : L->n_results;
@@ -364,7 +392,7 @@ static void emit_br(comp *c, uint32_t d)
         return;
     }
     if (needs_moves(c, L)) emit_moves(c, L);
-    uint32_t at = emit_op(c, WOP_BR);
+    uint32_t at = emit_op(c, L->kind == L_LOOP ? WOP_BR_L : WOP_BR);
     emit_w(c, 0);
     branch_to(c, L, at + 2, at);
 }
@@ -390,19 +418,20 @@ static bool take_cmp(comp *c)
 
 /* Emits "branch if (compare) holds" (negate: if it does not) and returns the
  * instruction start; the offset operand is at the returned value + returned *opnd. */
-static uint32_t emit_cmp_branch(comp *c, bool negate, uint32_t *operand)
+static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *operand)
 {
     int ci = c->cmp.ci;
     uint32_t at;
     if (ci == CI_EQZ) {
         int op = c->cmp.is64 ? (negate ? WOP_BR_NZ64 : WOP_BR_Z64)
                              : (negate ? WOP_BR_NZ32 : WOP_BR_Z32);
-        at = emit_op(c, op);
+        at = emit_op(c, to_loop ? loop_op(op) : op);
         emit_w(c, c->cmp.a);
     } else {
         if (negate) ci = cmp_negate[ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + 4 * ci + 2 + (c->cmp.imm ? 1 : 0);
-        at = emit_op(c, op);
+        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci + 2 +
+                 (c->cmp.imm ? 1 : 0);
+        at = emit_op(c, to_loop ? loop_op(op) : op);
         emit_w(c, c->cmp.a);
         emit_w(c, c->cmp.b);
     }
@@ -419,7 +448,7 @@ static uint32_t emit_cond_branch(comp *c, bool negate, uint32_t *operand)
     bool fused = take_cmp(c);
     c->h--;
     materialize_range(c, 0, c->h);
-    if (fused) return emit_cmp_branch(c, negate, operand);
+    if (fused) return emit_cmp_branch(c, negate, false, operand);
     uint32_t s = slot_of(c, c->h);
     uint32_t at = emit_op(c, negate ? WOP_BR_Z32 : WOP_BR_NZ32);
     emit_w(c, s);
@@ -482,6 +511,62 @@ static void op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
     }
     c->h -= 2;
     note_dst(c, at, c->h);
+    if (op == WOP_I32_ADD && !c->oom &&
+        memcmp(c->w + at, &c->H[WOP_I32_ADD_I], sizeof(void *)) == 0) {
+        c->addi.start = at;
+        c->addi.end = c->n;
+        c->addi.h = c->h;
+        c->addi.src = c->w[at + 3];
+        c->addi.imm = c->w[at + 4];
+    }
+    push_slot(c);
+}
+
+/* If entry hh (a home slot) was produced by the i32.add-of-a-constant just emitted,
+ * removes that add and returns true (c->addi has its operands): the memory access
+ * then computes the address itself. */
+static bool take_addi(comp *c, uint32_t hh)
+{
+    if (c->oom || c->addi.end != c->n || c->addi.h != hh || c->st[hh].kind != SV_SLOT)
+        return false;
+    c->n = c->addi.start;
+    c->addi.end = UINT32_MAX;
+    c->last_end = UINT32_MAX;
+    c->cmp.end = UINT32_MAX;
+    return true;
+}
+
+static bool is_nan_bits(uint64_t v, bool is64)
+{
+    return is64 ? (v & 0x7FFFFFFFFFFFFFFFull) > 0x7FF0000000000000ull
+                : (v & 0x7FFFFFFFu) > 0x7F800000u;
+}
+
+/* f32/f64 add, sub, mul, div: a constant right operand (or left, for add and mul,
+ * unless a NaN) becomes an immediate (_K forms). */
+static void op_fbinary(comp *c, int op, bool commutative, bool is64)
+{
+    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
+    int kop = (is64 ? WOP_F64_ADD_K : WOP_F32_ADD_K) + (op - (is64 ? WOP_F64_ADD : WOP_F32_ADD));
+    uint32_t dst = home(c, c->h - 2), sa;
+    uint64_t k;
+    if (b->kind == SV_CONST) {
+        k = b->c;
+        sa = slot_of(c, c->h - 2);
+    } else if (commutative && a->kind == SV_CONST && !is_nan_bits(a->c, is64)) {
+        k = a->c;
+        sa = slot_of(c, c->h - 1);
+    } else {
+        op_binary(c, op, -1, false, is64);
+        return;
+    }
+    uint32_t at = emit_op(c, kop);
+    emit_w(c, dst);
+    emit_w(c, sa);
+    emit_w(c, (uint32_t)k);
+    if (is64) emit_w(c, (uint32_t)(k >> 32));
+    c->h -= 2;
+    note_dst(c, at, c->h);
     push_slot(c);
 }
 
@@ -504,7 +589,7 @@ static void op_compare(comp *c, int ci, bool is64)
         sa = slot_of(c, c->h - 2);
         sb = slot_of(c, c->h - 1);
     }
-    uint32_t at = emit_op(c, fam + 4 * ci + (imm ? 1 : 0));
+    uint32_t at = emit_op(c, fam + WASM_CMP_FAMILY * ci + (imm ? 1 : 0));
     emit_w(c, dst);
     emit_w(c, sa);
     emit_w(c, sb);
@@ -575,6 +660,7 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
     }
     c->h--;
     c->cmp.end = UINT32_MAX;
+    c->addi.end = UINT32_MAX;
     if (tee) {
         sv v = {SV_LOCAL, x, 0};
         if (e->kind == SV_CONST) v = *e;
@@ -601,7 +687,7 @@ static void block_arity(const wasm_module *m, const wasm_instr *in, uint32_t *np
 
 /* ------------------------------------------------------------------ numeric table */
 
-enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID };
+enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID, K_FK };
 
 typedef struct numop {
     uint16_t op;
@@ -633,7 +719,7 @@ static numop num_of(uint32_t op)
             return r;
         }
         /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
-        static const int8_t immidx[15] = {0, 1, 2, -1, -1, -1, -1, 3, 4, 5, 6, 7, 8, -1, -1};
+        static const int8_t immidx[15] = {0, 1, 2, -1, -1, -1, -1, 3, 4, 5, 6, 7, 8, 9, 10};
         static const uint8_t comm[15] = {1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
         k -= 3;
         if (immidx[k] >= 0) {
@@ -641,9 +727,9 @@ static numop num_of(uint32_t op)
             r.op = (uint16_t)((is64 ? WOP_I64_ADD : WOP_I32_ADD) + 2 * immidx[k]);
         } else {
             static const uint16_t o32[15] = {0, 0, 0, WOP_I32_DIVS, WOP_I32_DIVU, WOP_I32_REMS,
-                WOP_I32_REMU, 0, 0, 0, 0, 0, 0, WOP_I32_ROTL, WOP_I32_ROTR};
+                WOP_I32_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
             static const uint16_t o64[15] = {0, 0, 0, WOP_I64_DIVS, WOP_I64_DIVU, WOP_I64_REMS,
-                WOP_I64_REMU, 0, 0, 0, 0, 0, 0, WOP_I64_ROTL, WOP_I64_ROTR};
+                WOP_I64_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
             r.kind = K_BIN;
             r.op = is64 ? o64[k] : o32[k];
         }
@@ -654,7 +740,9 @@ static numop num_of(uint32_t op)
         bool is64 = op >= 0x99;
         unsigned k = op - (is64 ? 0x99 : 0x8B);
         r.op = (uint16_t)((is64 ? WOP_F64_ABS : WOP_F32_ABS) + k);
-        r.kind = k < 7 ? K_UN : K_BIN;
+        r.kind = k < 7 ? K_UN : (k <= 10 ? K_FK : K_BIN);
+        if (k == 7 || k == 9) r.flags |= 1;   /* add, mul commute */
+        if (is64) r.flags |= 2;
         return r;
     }
     static const uint16_t conv[0xC5 - 0xA7] = {
@@ -767,28 +855,61 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
             case K_IMM: op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
             case K_CMP: op_compare(c, no.op, is64); break;
             case K_EQZ: op_eqz(c, is64); break;
+            case K_FK: op_fbinary(c, no.op, no.flags & 1, is64); break;
             default: break;   /* K_ID: the bits are already right */
             }
             continue;
         }
         int lo = load_op(op), so = store_op(op);
         if (lo >= 0) {
-            uint32_t a = slot_of(c, c->h - 1);
-            c->h--;
-            uint32_t at = emit_op(c, lo);
-            emit_w(c, home(c, c->h));
-            emit_w(c, a);
+            uint32_t at;
+            if (take_addi(c, c->h - 1)) {
+                c->h--;
+                at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+                emit_w(c, home(c, c->h));
+                emit_w(c, c->addi.src);
+                emit_w(c, c->addi.imm);
+            } else if (c->st[c->h - 1].kind == SV_CONST) {
+                c->h--;
+                at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+                emit_w(c, home(c, c->h));
+                emit_w(c, c->zero_slot);
+                emit_w(c, (uint32_t)c->st[c->h].c);
+            } else {
+                uint32_t a = slot_of(c, c->h - 1);
+                c->h--;
+                at = emit_op(c, lo);
+                emit_w(c, home(c, c->h));
+                emit_w(c, a);
+            }
             emit_w(c, in.b);
             note_dst(c, at, c->h);
             push_slot(c);
             continue;
         }
         if (so >= 0) {
-            uint32_t a = slot_of(c, c->h - 2), v = slot_of(c, c->h - 1);
-            c->h -= 2;
-            emit_op(c, so);
-            emit_w(c, a);
-            emit_w(c, v);
+            if (c->st[c->h - 1].kind != SV_SLOT && take_addi(c, c->h - 2)) {
+                uint32_t v = slot_of(c, c->h - 1);
+                c->h -= 2;
+                emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+                emit_w(c, c->addi.src);
+                emit_w(c, v);
+                emit_w(c, c->addi.imm);
+            } else if (c->st[c->h - 2].kind == SV_CONST) {
+                uint32_t addr = (uint32_t)c->st[c->h - 2].c;
+                uint32_t v = slot_of(c, c->h - 1);
+                c->h -= 2;
+                emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+                emit_w(c, c->zero_slot);
+                emit_w(c, v);
+                emit_w(c, addr);
+            } else {
+                uint32_t a = slot_of(c, c->h - 2), v = slot_of(c, c->h - 1);
+                c->h -= 2;
+                emit_op(c, so);
+                emit_w(c, a);
+                emit_w(c, v);
+            }
             emit_w(c, in.b);
             continue;
         }
@@ -862,10 +983,12 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
             if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
             bool moves = L->kind == L_FUNC || needs_moves(c, L);
             uint32_t operand, at;
+            bool to_loop = !moves && L->kind == L_LOOP;
             if (fused) {
-                at = emit_cmp_branch(c, moves, &operand);
+                at = emit_cmp_branch(c, moves, to_loop, &operand);
             } else {
-                at = emit_op(c, moves ? WOP_BR_Z32 : WOP_BR_NZ32);
+                int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
+                at = emit_op(c, to_loop ? loop_op(bop) : bop);
                 emit_w(c, cond);
                 operand = c->n;
                 emit_w(c, 0);
@@ -947,8 +1070,26 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
         case 0x1A: /* drop */
             c->h--;
             c->cmp.end = UINT32_MAX;
+            c->addi.end = UINT32_MAX;
             break;
         case 0x1B: case 0x1C: { /* select */
+            /* select(a, b, eqz x) = select(b, a, x): the eqz is dropped */
+            if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
+                {
+                    uint32_t x = c->cmp.a;
+                    uint32_t b = slot_of(c, c->h - 2);
+                    uint32_t a = slot_of(c, c->h - 3);
+                    c->h -= 3;
+                    uint32_t at = emit_op(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT);
+                    emit_w(c, home(c, c->h));
+                    emit_w(c, x);
+                    emit_w(c, b);
+                    emit_w(c, a);
+                    note_dst(c, at, c->h);
+                    push_slot(c);
+                    break;
+                }
+            }
             uint32_t cond = slot_of(c, c->h - 1);
             uint32_t b = slot_of(c, c->h - 2);
             uint32_t a = slot_of(c, c->h - 3);
@@ -1070,6 +1211,9 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
                                 (size_t)(r.p - m->bytes));
         }
     }
+    if (c->too_big)
+        return esgx_err_set(err, WASM_E_LIMIT, "function %u too large once compiled",
+                            c->m->n_func_imports + (uint32_t)(fd - c->m->funcs));
     if (c->oom) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
     return ESGX_OK;
 }
@@ -1095,7 +1239,7 @@ int wasm_compile_module(wasm_module *m, esgx_err *err)
         wasm_code *code = &cm->codes[i];
         code->n_params = ft->n_params;
         code->n_results = ft->n_results;
-        code->n_locals = fd->n_locals;
+        code->n_locals = fd->n_locals + 1;   /* + the zero slot */
         code->func_index = m->n_func_imports + i;
         c.n = 0;
         c.h = 0;
@@ -1104,12 +1248,15 @@ int wasm_compile_module(wasm_module *m, esgx_err *err)
         c.npt = 0;
         c.dead = false;
         c.dead_depth = 0;
-        c.base = ft->n_params + fd->n_locals;
+        c.zero_slot = ft->n_params + fd->n_locals;
+        c.base = c.zero_slot + 1;
         c.n_params = ft->n_params;
         c.n_results = ft->n_results;
         c.last_end = UINT32_MAX;
         c.cmp.end = UINT32_MAX;
+        c.addi.end = UINT32_MAX;
         c.fuel_pos = UINT32_MAX;
+        c.word_limit = 64ull * fd->code_len + 4096;
         /* br_table stubs are indexed by label depth; depth <= body length */
         free(c.stub_at);
         c.stub_at = malloc(((size_t)fd->code_len + 2) * sizeof *c.stub_at);

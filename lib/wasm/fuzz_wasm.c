@@ -111,8 +111,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     esgx_err err;
     if (wasm_module_parse(data, size, &lim, &m, &err)) return 0;
 
-    wasm_store *s = NULL;
+    /* The public introspection calls must agree with the decoded module. */
     uint32_t n = wasm_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        const char *mod, *name;
+        size_t mod_len, name_len;
+        wasm_extern_kind kind;
+        wasm_functype ft;
+        if (wasm_module_import(m, i, &mod, &mod_len, &name, &name_len, &kind, &ft) ||
+            kind != m->imports[i].kind)
+            __builtin_trap();
+    }
+    for (uint32_t e = 0; e < m->n_exports; e++) {
+        wasm_extern_kind kind;
+        wasm_functype ft;
+        if (wasm_module_export(m, m->exports[e].name, m->exports[e].name_len, &kind, &ft))
+            __builtin_trap();
+    }
+
+    wasm_store *s = NULL;
     wasm_extern *imports = calloc(n + 1, sizeof *imports);
     wasm_functype *types = calloc(n + 1, sizeof *types);
     if (!imports || !types || wasm_store_new(&lim, &s, &err)) goto out;

@@ -301,6 +301,29 @@ L_BR_NZ64:
 L_BR_Z64:
     if (!S(0)) { ip += (int32_t)O(1); DISPATCH; }
     NEXT(4);
+/* Branches to a loop header land on its FUEL instruction and do it inline. */
+#define LOOP_JUMP(off)                                                               \
+    do {                                                                             \
+        ip += (int32_t)(off);                                                        \
+        uint32_t cost_ = ip[2];                                                      \
+        if (UNLIKELY(fuel < cost_)) goto out_of_fuel;                                \
+        fuel -= cost_;                                                               \
+        NEXT(3);                                                                     \
+    } while (0)
+L_BR_L:
+    LOOP_JUMP(O(0));
+L_BR_NZ32_L:
+    if (U32(0)) LOOP_JUMP(O(1));
+    NEXT(4);
+L_BR_Z32_L:
+    if (!U32(0)) LOOP_JUMP(O(1));
+    NEXT(4);
+L_BR_NZ64_L:
+    if (S(0)) LOOP_JUMP(O(1));
+    NEXT(4);
+L_BR_Z64_L:
+    if (!S(0)) LOOP_JUMP(O(1));
+    NEXT(4);
 L_BR_TABLE: {
     uint32_t i = U32(0), n = O(1);
     if (i > n) i = n;
@@ -387,8 +410,21 @@ do_call_wasm: {
     fr->ret_ip = ret_ip;
     fr->fp = (uint32_t)(fp - stk);
     fr->inst = inst;
-    if (callee->n_locals)
-        memset(nfp + callee->n_params, 0, (size_t)callee->n_locals * sizeof *nfp);
+    {
+        uint64_t *lp = nfp + callee->n_params;
+        switch (callee->n_locals) {   /* small counts inline: no memset call */
+        case 8: lp[7] = 0; /* fall through */
+        case 7: lp[6] = 0; /* fall through */
+        case 6: lp[5] = 0; /* fall through */
+        case 5: lp[4] = 0; /* fall through */
+        case 4: lp[3] = 0; /* fall through */
+        case 3: lp[2] = 0; /* fall through */
+        case 2: lp[1] = 0; /* fall through */
+        case 1: lp[0] = 0; /* fall through */
+        case 0: break;
+        default: memset(lp, 0, (size_t)callee->n_locals * sizeof *lp); break;
+        }
+    }
     fp = nfp;
     ip = callee->words;
     if (new_inst != inst) {
@@ -410,6 +446,9 @@ L_CONST64:
     NEXT(5);
 L_SELECT:
     S(0) = U32(1) ? S(2) : S(3);
+    NEXT(6);
+L_SELECT64:
+    S(0) = S(1) ? S(2) : S(3);
     NEXT(6);
 L_GLOBAL_GET:
     S(0) = inst->globals[O(1)]->val;
@@ -436,6 +475,25 @@ L_GLOBAL_SET:
         memcpy(mem + ea, &v_, sizeof v_);                                            \
         NEXT(5);                                                                     \
     }
+/* _A forms: the address is slot + 32-bit immediate (an i32.add folded in, wrapping
+ * like i32.add), then the offset is added in 64 bits as usual. */
+#define LOAD_A(NAME, T, CONV)                                                        \
+    L_##NAME##_A: {                                                                  \
+        uint64_t ea = (uint64_t)(uint32_t)(U32(1) + O(2)) + O(3);                    \
+        if (UNLIKELY(ea + sizeof(T) > memsize)) MEM_OOB;                             \
+        T v_;                                                                        \
+        memcpy(&v_, mem + ea, sizeof v_);                                            \
+        S(0) = CONV(v_);                                                             \
+        NEXT(6);                                                                     \
+    }
+#define STORE_A(NAME, T)                                                             \
+    L_##NAME##_A: {                                                                  \
+        uint64_t ea = (uint64_t)(uint32_t)(U32(0) + O(2)) + O(3);                    \
+        if (UNLIKELY(ea + sizeof(T) > memsize)) MEM_OOB;                             \
+        T v_ = (T)S(1);                                                              \
+        memcpy(mem + ea, &v_, sizeof v_);                                            \
+        NEXT(6);                                                                     \
+    }
 #define ZX(v) ((uint64_t)(v))
 #define SX32(v) ((uint64_t)(uint32_t)(int32_t)(v))
 #define SX64(v) ((uint64_t)(int64_t)(v))
@@ -448,6 +506,19 @@ L_GLOBAL_SET:
     LOAD(LD8S64, int8_t, SX64)
     LOAD(LD16S64, int16_t, SX64)
     LOAD(LD32S64, int32_t, SX64)
+    LOAD_A(LD32, uint32_t, ZX)
+    LOAD_A(LD64, uint64_t, ZX)
+    LOAD_A(LD8S32, int8_t, SX32)
+    LOAD_A(LD8U, uint8_t, ZX)
+    LOAD_A(LD16S32, int16_t, SX32)
+    LOAD_A(LD16U, uint16_t, ZX)
+    LOAD_A(LD8S64, int8_t, SX64)
+    LOAD_A(LD16S64, int16_t, SX64)
+    LOAD_A(LD32S64, int32_t, SX64)
+    STORE_A(ST8, uint8_t)
+    STORE_A(ST16, uint16_t)
+    STORE_A(ST32, uint32_t)
+    STORE_A(ST64, uint64_t)
     STORE(ST8, uint8_t)
     STORE(ST16, uint16_t)
     STORE(ST32, uint32_t)
@@ -600,6 +671,16 @@ L_REF_FUNC:
         uint64_t a = S(0), b = (uint64_t)(int64_t)(int32_t)O(1);                     \
         if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
         NEXT(5);                                                                     \
+    }                                                                                \
+    L_BR_##T##_##C##_L: {                                                            \
+        uint64_t a = S(0), b = S(1);                                                 \
+        if (EXPR) LOOP_JUMP(O(2));                                                   \
+        NEXT(5);                                                                     \
+    }                                                                                \
+    L_BR_##T##_##C##_I_L: {                                                          \
+        uint64_t a = S(0), b = (uint64_t)(int64_t)(int32_t)O(1);                     \
+        if (EXPR) LOOP_JUMP(O(2));                                                   \
+        NEXT(5);                                                                     \
     }
     CMP4(I32, EQ, A32 == B32)
     CMP4(I32, NE, A32 != B32)
@@ -636,8 +717,8 @@ L_REF_FUNC:
     BIN2(I32_SHL, (uint32_t)(A32 << (B32 & 31)))
     BIN2(I32_SHRS, (uint32_t)(SA32 >> (B32 & 31)))
     BIN2(I32_SHRU, A32 >> (B32 & 31))
-    BIN(I32_ROTL, (uint32_t)((A32 << (B32 & 31)) | (A32 >> ((32 - B32) & 31))))
-    BIN(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - B32) & 31))))
+    BIN2(I32_ROTL, (uint32_t)((A32 << (B32 & 31)) | (A32 >> ((32 - B32) & 31))))
+    BIN2(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - B32) & 31))))
 L_I32_DIVS: {
     int32_t a = I32V(1), b = I32V(2);
     if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
@@ -675,8 +756,8 @@ L_I32_REMU: {
     BIN2(I64_SHL, a << (b & 63))
     BIN2(I64_SHRS, (uint64_t)(SA64 >> (b & 63)))
     BIN2(I64_SHRU, a >> (b & 63))
-    BIN(I64_ROTL, (a << (b & 63)) | (a >> ((64 - b) & 63)))
-    BIN(I64_ROTR, (a >> (b & 63)) | (a << ((64 - b) & 63)))
+    BIN2(I64_ROTL, (a << (b & 63)) | (a >> ((64 - b) & 63)))
+    BIN2(I64_ROTR, (a >> (b & 63)) | (a << ((64 - b) & 63)))
 L_I64_DIVS: {
     int64_t a = (int64_t)S(1), b = (int64_t)S(2);
     if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
@@ -750,6 +831,28 @@ L_I64_REMU: {
     BIN(F64_MIN, f64_min(FA64, FB64))
     BIN(F64_MAX, f64_max(FA64, FB64))
     BIN(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+
+/* _K forms: the right operand is an immediate (f32: one word; f64: two words) */
+#define FK32(NAME, OPR)                                                              \
+    L_##NAME##_K: {                                                                  \
+        float a_ = F32(1), b_ = f32_of(O(2));                                        \
+        S(0) = bits_f32(a_ OPR b_);                                                  \
+        NEXT(5);                                                                     \
+    }
+#define FK64(NAME, OPR)                                                              \
+    L_##NAME##_K: {                                                                  \
+        double a_ = F64(1), b_ = f64_of((uint64_t)O(2) | (uint64_t)O(3) << 32);      \
+        S(0) = bits_f64(a_ OPR b_);                                                  \
+        NEXT(6);                                                                     \
+    }
+    FK32(F32_ADD, +)
+    FK32(F32_SUB, -)
+    FK32(F32_MUL, *)
+    FK32(F32_DIV, /)
+    FK64(F64_ADD, +)
+    FK64(F64_SUB, -)
+    FK64(F64_MUL, *)
+    FK64(F64_DIV, /)
 
     /* ---------------------------------------------------------------- conversions */
     UN(I32_WRAP, (uint32_t)x)

@@ -151,6 +151,13 @@ static const char *arith_wat =
     "     local.get 0 i32.const 1 i32.sub local.set 0 br $l\n"
     "   end end local.get 1)\n"
     " (func (export \"multi\") (param i32) (result i32 i32) local.get 0 i32.const 1 i32.add local.get 0)\n"
+    " (func (export \"seleqz\") (param i64 i32 i32) (result i32)\n"
+    "   local.get 1 local.get 2 local.get 0 i64.eqz select)\n"
+    " (func (export \"cst\") (param i32) (result i32)\n"
+    "   i32.const 16 local.get 0 i32.store offset=4 i32.const 16 i32.load offset=4)\n"
+    " (func (export \"cstoob\") (result i32) i32.const 65535 i32.load offset=1)\n"
+    " (func (export \"fk\") (param f64) (result f64)\n"
+    "   f64.const 0.5 local.get 0 f64.mul f64.const 1 f64.sub)\n"
     ")\n";
 
 static void expect_trap(env *e, const char *name, const wasm_value *args, size_t n,
@@ -232,6 +239,18 @@ static void test_arith(void)
     a[0] = i32(9);
     CHECK(call(&e, "multi", a, 1, r, 2, &trap, &err) == 0 && r[0].of.i32 == 10 &&
               r[1].of.i32 == 9, "multi-value");
+    wasm_value sa[3] = {i64(0x100000000ll), i32(11), i32(22)};
+    CHECK(call(&e, "seleqz", sa, 3, r, 1, &trap, &err) == 0 && r[0].of.i32 == 22,
+          "select on i64.eqz of a value with zero low bits: %d", r[0].of.i32);
+    sa[0] = i64(0);
+    CHECK(call(&e, "seleqz", sa, 3, r, 1, &trap, &err) == 0 && r[0].of.i32 == 11, "seleqz 0");
+    a[0] = i32(1234567);
+    CHECK(call(&e, "cst", a, 1, r, 1, &trap, &err) == 0 && r[0].of.i32 == 1234567,
+          "constant address");
+    expect_trap(&e, "cstoob", NULL, 0, 1, WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
+    f.of.f64_bits = 0x4010000000000000ull; /* 4.0 */
+    CHECK(call(&e, "fk", &f, 1, r, 1, &trap, &err) == 0 &&
+              r[0].of.f64_bits == 0x3FF0000000000000ull, "f64 immediates: 4*0.5-1 = 1");
     /* wrong argument types are refused before running */
     a[0] = i64(1);
     CHECK(call(&e, "load", a, 1, r, 1, &trap, &err) == WASM_E_ARG, "arg type check");

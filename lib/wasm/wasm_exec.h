@@ -8,7 +8,9 @@
  * direct threading) followed by its operands, one word each. Operands are frame slot
  * indices (every local and every operand-stack position is one 8-byte slot of the
  * frame), immediates, or branch offsets (in words, relative to the instruction start).
- * Frame layout: [params][declared locals][operand stack]; a call's arguments sit at
+ * Frame layout: [params][declared locals][zero][operand stack]; the zero slot is
+ * zeroed on entry like the locals and never written (a constant memory address is
+ * encoded as zero slot + immediate). A call's arguments sit at
  * the top of the caller's operand stack and become the callee's first slots, and the
  * callee leaves its results in its slots 0..n_results-1, i.e. where the arguments were.
  *
@@ -27,9 +29,15 @@
 /* Compare kinds shared by the fused compare-and-branch instructions. */
 #define WASM_ICMPS(X) X(EQ) X(NE) X(LTS) X(LTU) X(GTS) X(GTU) X(LES) X(LEU) X(GES) X(GEU)
 /* Binary ops with a 32-bit immediate variant (_I) as well as the slot form. */
-#define WASM_IMMBIN(X) X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHRS) X(SHRU)
+#define WASM_IMMBIN(X) \
+    X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHRS) X(SHRU) X(ROTL) X(ROTR)
 
-#define WASM_CMP_OPS(X, T, C) X(T##_##C) X(T##_##C##_I) X(BR_##T##_##C) X(BR_##T##_##C##_I)
+/* Per compare: the compare, with an immediate, branch on it, branch with an immediate,
+ * and the two branches to a loop header (_L: they also charge the loop's FUEL). */
+#define WASM_CMP_OPS(X, T, C)                                                        \
+    X(T##_##C) X(T##_##C##_I) X(BR_##T##_##C) X(BR_##T##_##C##_I)                    \
+    X(BR_##T##_##C##_L) X(BR_##T##_##C##_I_L)
+#define WASM_CMP_FAMILY 6
 #define WASM_CMP32(C) WASM_CMP_OPS(OPX, I32, C)
 #define WASM_CMP64(C) WASM_CMP_OPS(OPX, I64, C)
 #define WASM_BIN32(B) OPX(I32_##B) OPX(I32_##B##_I)
@@ -39,12 +47,16 @@
 #define WASM_OPS                                                                     \
     OPX(EXIT) OPX(FUEL) OPX(UNREACHABLE) OPX(NOP)                                    \
     OPX(BR) OPX(BR_NZ32) OPX(BR_Z32) OPX(BR_NZ64) OPX(BR_Z64) OPX(BR_TABLE)          \
+    OPX(BR_L) OPX(BR_NZ32_L) OPX(BR_Z32_L) OPX(BR_NZ64_L) OPX(BR_Z64_L)              \
     OPX(RET0) OPX(RET1) OPX(CALL) OPX(CALL_IMPORT) OPX(CALL_INDIRECT)               \
-    OPX(COPY) OPX(CONST32) OPX(CONST64) OPX(SELECT)                                  \
+    OPX(COPY) OPX(CONST32) OPX(CONST64) OPX(SELECT) OPX(SELECT64)                                  \
     OPX(GLOBAL_GET) OPX(GLOBAL_SET)                                                  \
     OPX(LD32) OPX(LD64) OPX(LD8S32) OPX(LD8U) OPX(LD16S32) OPX(LD16U)                \
     OPX(LD8S64) OPX(LD16S64) OPX(LD32S64)                                            \
     OPX(ST8) OPX(ST16) OPX(ST32) OPX(ST64)                                           \
+    OPX(LD32_A) OPX(LD64_A) OPX(LD8S32_A) OPX(LD8U_A) OPX(LD16S32_A) OPX(LD16U_A)    \
+    OPX(LD8S64_A) OPX(LD16S64_A) OPX(LD32S64_A)                                      \
+    OPX(ST8_A) OPX(ST16_A) OPX(ST32_A) OPX(ST64_A)                                   \
     OPX(MEM_SIZE) OPX(MEM_GROW) OPX(MEM_INIT) OPX(DATA_DROP) OPX(MEM_COPY)           \
     OPX(MEM_FILL)                                                                    \
     OPX(TABLE_GET) OPX(TABLE_SET) OPX(TABLE_SIZE) OPX(TABLE_GROW) OPX(TABLE_FILL)    \
@@ -56,18 +68,18 @@
     OPX(F64_EQ) OPX(F64_NE) OPX(F64_LT) OPX(F64_GT) OPX(F64_LE) OPX(F64_GE)          \
     OPX(I32_CLZ) OPX(I32_CTZ) OPX(I32_POPCNT)                                        \
     WASM_IMMBIN(WASM_BIN32)                                                          \
-    OPX(I32_DIVS) OPX(I32_DIVU) OPX(I32_REMS) OPX(I32_REMU) OPX(I32_ROTL)            \
-    OPX(I32_ROTR)                                                                    \
+    OPX(I32_DIVS) OPX(I32_DIVU) OPX(I32_REMS) OPX(I32_REMU)                          \
     OPX(I64_CLZ) OPX(I64_CTZ) OPX(I64_POPCNT)                                        \
     WASM_IMMBIN(WASM_BIN64)                                                          \
-    OPX(I64_DIVS) OPX(I64_DIVU) OPX(I64_REMS) OPX(I64_REMU) OPX(I64_ROTL)            \
-    OPX(I64_ROTR)                                                                    \
+    OPX(I64_DIVS) OPX(I64_DIVU) OPX(I64_REMS) OPX(I64_REMU)                          \
     OPX(F32_ABS) OPX(F32_NEG) OPX(F32_CEIL) OPX(F32_FLOOR) OPX(F32_TRUNC)            \
     OPX(F32_NEAREST) OPX(F32_SQRT) OPX(F32_ADD) OPX(F32_SUB) OPX(F32_MUL)            \
     OPX(F32_DIV) OPX(F32_MIN) OPX(F32_MAX) OPX(F32_COPYSIGN)                         \
     OPX(F64_ABS) OPX(F64_NEG) OPX(F64_CEIL) OPX(F64_FLOOR) OPX(F64_TRUNC)            \
     OPX(F64_NEAREST) OPX(F64_SQRT) OPX(F64_ADD) OPX(F64_SUB) OPX(F64_MUL)            \
     OPX(F64_DIV) OPX(F64_MIN) OPX(F64_MAX) OPX(F64_COPYSIGN)                         \
+    OPX(F32_ADD_K) OPX(F32_SUB_K) OPX(F32_MUL_K) OPX(F32_DIV_K)                      \
+    OPX(F64_ADD_K) OPX(F64_SUB_K) OPX(F64_MUL_K) OPX(F64_DIV_K)                      \
     OPX(I32_WRAP) OPX(I32_TRUNC_F32S) OPX(I32_TRUNC_F32U) OPX(I32_TRUNC_F64S)        \
     OPX(I32_TRUNC_F64U) OPX(I64_EXTEND_I32S) OPX(I64_TRUNC_F32S)                     \
     OPX(I64_TRUNC_F32U) OPX(I64_TRUNC_F64S) OPX(I64_TRUNC_F64U)                      \
@@ -92,7 +104,7 @@ typedef struct wasm_code {
     uint32_t n_words;
     uint32_t n_params;
     uint32_t n_results;
-    uint32_t n_locals;        /* declared locals (zeroed on entry) */
+    uint32_t n_locals;        /* declared locals + the zero slot (zeroed on entry) */
     uint32_t frame_size;      /* slots: params + locals + max operand stack height */
     uint32_t func_index;      /* in the module's function index space */
 } wasm_code;

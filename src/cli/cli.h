@@ -25,6 +25,10 @@ int cmd_encrypt(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_functions(int argc, char **argv);
+int cmd_invoke(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Prints "esgx: " + message + newline to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,13 +8,15 @@
  * name with the wrong type, fails at instantiation with a message naming the import.
  *
  * Fuel: the store starts with --fuel units (default RUN_DEFAULT_FUEL; 0 or
- * "unlimited" = unmetered). Host calls cost RUN_HOST_BASE_FUEL plus one unit per 64
- * bytes copied (rounded up); running out inside a copying host call returns -1 to the
- * guest like Fleek's runtime, and the next metered instruction traps.
+ * "unlimited" = unmetered). Host calls cost what they cost in the enclave
+ * (docs/guest-abi.md: 50 plus one unit per started 64 bytes moved), and a call that
+ * cannot pay traps with out_of_fuel, so fuel_used here equals the node's for the same
+ * module, function and input.
  *
- * The entry point defaults to `main`; (i32, i32) functions called without --arg get
- * (0, 0), which is what Fleek's runtime passes. Output goes raw to stdout, or as one
- * JSON object with --json. Exit status: 0 ran to completion, 1 load error or trap,
+ * The entry point defaults to `main` (or `_start` when there is no `main`, as in the
+ * enclave); (i32, i32) functions called without --arg get (0, 0), which is what
+ * Fleek's runtime passes. Output goes raw to stdout, or as one JSON
+ * object with --json. Exit status: 0 ran to completion, 1 load error or trap,
  * 2 wrong usage (see cli.h). The reference is docs/cli.md, section "esgx run".
  */
 #include "cli.h"
@@ -30,13 +32,13 @@
 #include <string.h>
 
 #define RUN_DEFAULT_FUEL 10000000000ULL        /* 10^10 */
-#define RUN_HOST_BASE_FUEL 1
+#define RUN_HOST_BASE_FUEL 50                 /* HOSTFN_FUEL_CALL of the enclave */
 #define RUN_MAX_INPUT (8u * 1024 * 1024)       /* DESIGN.md section 6 */
 #define RUN_MAX_OUTPUT (16u * 1024 * 1024)
 #define RUN_MAX_ARGS 64
 
-/* Guest ABI error codes (DESIGN.md section 4). */
-#define FN0_E_FUEL (-1)
+/* Guest ABI error code for a bad memory or input range (DESIGN.md section 4). Out of
+ * fuel (-1 in sgxkit) is a trap here, as in the enclave. */
 #define FN0_E_BOUNDS (-2)
 
 typedef struct run_state {
@@ -48,30 +50,27 @@ typedef struct run_state {
 
 /* ------------------------------------------------------------ host functions */
 
-static uint64_t copy_cost(uint32_t len)
+/* Charges a host call: the base cost plus one unit per started 64 bytes. Like the
+ * enclave, a call that cannot pay traps with out_of_fuel (returns -1). */
+static int charge(wasm_ctx *ctx, uint32_t bytes)
 {
-    return RUN_HOST_BASE_FUEL + ((uint64_t)len + 63) / 64;
+    if (wasm_ctx_fuel_charge(ctx, RUN_HOST_BASE_FUEL + ((uint64_t)bytes + 63) / 64) == 0)
+        return 0;
+    wasm_ctx_trap(ctx, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
+    return -1;
 }
 
-/* Memory [ptr, ptr+len) of the caller, or NULL when out of bounds. A zero-length
- * range is valid anywhere up to the end of memory; a dummy non-NULL pointer is
- * returned for it. */
-static uint8_t *guest_mem(wasm_ctx *ctx, uint32_t ptr, uint32_t len)
+static void ret_i32(wasm_value *res, int32_t v)
 {
-    static uint8_t empty;
-    if (len == 0) return (uint64_t)ptr <= wasm_ctx_memory_size(ctx) ? &empty : NULL;
-    return wasm_ctx_memory(ctx, ptr, len);
+    res[0].type = WASM_I32;
+    res[0].of.i32 = v;
 }
 
 static int host_input_size(wasm_ctx *ctx, const wasm_value *args, wasm_value *res, void *env)
 {
     run_state *st = env;
-    res[0].type = WASM_I32;
-    if (wasm_ctx_fuel_charge(ctx, RUN_HOST_BASE_FUEL)) {
-        res[0].of.i32 = FN0_E_FUEL;
-        return 0;
-    }
-    res[0].of.i32 = (int32_t)st->input_len;
+    if (charge(ctx, 0)) return -1;
+    ret_i32(res, (int32_t)st->input_len);
     return 0;
 }
 
@@ -80,18 +79,14 @@ static int host_input_copy(wasm_ctx *ctx, const wasm_value *args, wasm_value *re
     run_state *st = env;
     uint32_t dst = (uint32_t)args[0].of.i32, off = (uint32_t)args[1].of.i32;
     uint32_t len = (uint32_t)args[2].of.i32;
-    res[0].type = WASM_I32;
-    if (wasm_ctx_fuel_charge(ctx, copy_cost(len))) {
-        res[0].of.i32 = FN0_E_FUEL;
-        return 0;
-    }
-    uint8_t *p = guest_mem(ctx, dst, len);
+    if (charge(ctx, len)) return -1;
+    uint8_t *p = wasm_ctx_memory(ctx, dst, len);
     if (!p || (uint64_t)off + len > st->input_len) {
-        res[0].of.i32 = FN0_E_BOUNDS;
+        ret_i32(res, FN0_E_BOUNDS);
         return 0;
     }
     if (len) memcpy(p, st->input + off, len);
-    res[0].of.i32 = 0;
+    ret_i32(res, 0);
     return 0;
 }
 
@@ -100,18 +95,14 @@ static int host_output_append(wasm_ctx *ctx, const wasm_value *args, wasm_value 
 {
     run_state *st = env;
     uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
-    res[0].type = WASM_I32;
-    if (wasm_ctx_fuel_charge(ctx, copy_cost(len))) {
-        res[0].of.i32 = FN0_E_FUEL;
-        return 0;
-    }
-    const uint8_t *p = guest_mem(ctx, ptr, len);
+    if (charge(ctx, len)) return -1;
+    const uint8_t *p = wasm_ctx_memory(ctx, ptr, len);
     if (!p) {
-        res[0].of.i32 = FN0_E_BOUNDS;
+        ret_i32(res, FN0_E_BOUNDS);
         return 0;
     }
     if ((uint64_t)st->out_len + len > RUN_MAX_OUTPUT)
-        return wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "output larger than %u bytes",
+        return wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "output limit exceeded (%u bytes)",
                              RUN_MAX_OUTPUT);
     if (st->out_len + len > st->out_cap) {
         size_t cap = st->out_cap ? st->out_cap : 4096;
@@ -123,7 +114,7 @@ static int host_output_append(wasm_ctx *ctx, const wasm_value *args, wasm_value 
     }
     if (len) memcpy(st->out + st->out_len, p, len);
     st->out_len += len;
-    res[0].of.i32 = 0;
+    ret_i32(res, 0);
     return 0;
 }
 
@@ -131,7 +122,7 @@ static int host_output_clear(wasm_ctx *ctx, const wasm_value *args, wasm_value *
                              void *env)
 {
     run_state *st = env;
-    (void)wasm_ctx_fuel_charge(ctx, RUN_HOST_BASE_FUEL);
+    if (charge(ctx, 0)) return -1;
     st->out_len = 0;
     return 0;
 }
@@ -140,13 +131,9 @@ static int host_debug_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *r
                             void *env)
 {
     uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
-    if (wasm_ctx_fuel_charge(ctx, copy_cost(len))) return 0;
-    const uint8_t *p = guest_mem(ctx, ptr, len);
-    if (!p) {
-        fprintf(stderr, "[debug] <out of bounds: %" PRIu32 " bytes at %" PRIu32 ">\n", len,
-                ptr);
-        return 0;
-    }
+    if (charge(ctx, len)) return -1;
+    const uint8_t *p = wasm_ctx_memory(ctx, ptr, len);
+    if (!p) return 0;   /* out-of-bounds ranges are ignored, as in the enclave */
     fputs("[debug] ", stderr);
     fwrite(p, 1, len, stderr);
     fputc('\n', stderr);
@@ -634,6 +621,10 @@ int cmd_run(int argc, char **argv)
     /* Check the entry point before running anything (the start function included). */
     wasm_extern_kind kind;
     wasm_functype ftype;
+    if (!strcmp(o.function, "main") &&
+        wasm_module_export(m, "main", 4, &kind, &ftype) == WASM_E_NOT_FOUND &&
+        wasm_module_export(m, "_start", 6, &kind, &ftype) == 0)
+        o.function = "_start";   /* WASI commands, as in the enclave */
     if (wasm_module_export(m, o.function, strlen(o.function), &kind, &ftype) ||
         kind != WASM_EXTERN_FUNC) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s: no exported function '%s'", o.module, o.function);
@@ -719,7 +710,7 @@ int cmd_run(int argc, char **argv)
         json_print(obj);
     } else {
         if (st.out_len) fwrite(st.out, 1, st.out_len, stdout);
-        if (strcmp(o.function, "main"))
+        if (strcmp(o.function, "main") && strcmp(o.function, "_start"))
             for (uint32_t i = 0; i < ftype.n_results; i++) print_value(stdout, &results[i]);
     }
     rc = fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;

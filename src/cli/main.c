@@ -25,6 +25,10 @@ static const cli_command commands[] = {
     {"run", cmd_run, "run a WebAssembly function locally"},
     {"attest", cmd_attest, "verify an SGX quote and its collateral offline"},
     {"sim", cmd_sim, "simulation provisioning bundle: sim init DIR, sim quote"},
+    {"login", cmd_login, "point the CLI at a node, pin its network key, store a token"},
+    {"functions", cmd_functions, "deploy, list and delete functions on the node"},
+    {"invoke", cmd_invoke, "call a function and verify the signed answer"},
+    {"verify", cmd_verify, "verify a saved answer offline against its request"},
 };
 
 static void usage(FILE *f)

@@ -22,3 +22,10 @@ if(ESGX_HAVE_WASM_RUNTIME)
     endif()
   endif()
 endif()
+# End to end through esgxd over HTTP, checked with @scure/bip32, @noble/curves, eciesjs
+# (tests/js/enclave_e2e.mjs; skips when esgxd or the SDK examples are not built).
+find_program(ESGX_NODE_JS NAMES node nodejs)
+if(ESGX_NODE_JS)
+  esgx_add_script_test(enclave_js_e2e ${ESGX_NODE_JS} ${CMAKE_SOURCE_DIR}/tests/js/enclave_e2e.mjs)
+  set_tests_properties(enclave_js_e2e PROPERTIES TIMEOUT 180)
+endif()

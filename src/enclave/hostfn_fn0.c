@@ -3,8 +3,9 @@
  * Fleek's sgxkit): input/output, the shared key (xpub, unseal of approved data) and the
  * per-module derived keys (public key, unseal, sign), untrusted time and debug output.
  *
- * Every call first checks its cheap argument rules (path length), then charges its
- * fuel (which depends only on the arguments), then checks memory ranges, then works.
+ * Every call first checks its argument rules (path length, memory ranges), then charges
+ * its fuel (which depends only on the arguments: a refused call costs only the base),
+ * then works.
  * Decryptions go through a private heap buffer that is wiped afterwards: plaintext
  * reaches guest memory only when the call succeeds, so an unapproved module never sees
  * data it was not approved for. Derived private keys live on the stack and are wiped
@@ -45,9 +46,10 @@ static int fn_input_data_copy(wasm_ctx *ctx, const wasm_value *args, wasm_value 
 {
     guest_state *gs = hostfn_state(ctx);
     uint32_t dst = arg_u32(args, 0), off = arg_u32(args, 1), len = arg_u32(args, 2);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, len)) return -1;
     uint8_t *m = wasm_ctx_memory(ctx, dst, len);
-    if (!m || (uint64_t)off + len > gs->input_len) {
+    int bad = !m || (uint64_t)off + len > gs->input_len;
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : len)) return -1;
+    if (bad) {
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
@@ -61,8 +63,8 @@ static int fn_output_data_append(wasm_ctx *ctx, const wasm_value *args, wasm_val
 {
     guest_state *gs = hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, len)) return -1;
     uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -85,8 +87,8 @@ static int fn_shared_key_public(wasm_ctx *ctx, const wasm_value *args, wasm_valu
                                 void *env)
 {
     guest_state *gs = hostfn_state(ctx);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, BIP32_TEXT_LEN)) return -1;
     uint8_t *m = wasm_ctx_memory(ctx, arg_u32(args, 0), BIP32_TEXT_LEN);
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? BIP32_TEXT_LEN : 0)) return -1;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -120,12 +122,13 @@ static int fn_shared_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_valu
 {
     guest_state *gs = hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return -1;
     uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
     if (!m || len > INT32_MAX) {
+        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return -1;
     uint8_t *pt;
     size_t pt_len;
     int rc = decrypt_copy(gs->shared->private_key, m, len, &pt, &pt_len);
@@ -169,15 +172,16 @@ static int fn_derived_key_public(wasm_ctx *ctx, const wasm_value *args, wasm_val
         ret_i32(results, FN0_E_PATH);
         return 0;
     }
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return -1;
     const uint8_t *hash = gs->module_hash;
     if (wasm_ptr != 0) hash = wasm_ctx_memory(ctx, wasm_ptr, 32);
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     uint8_t *out = wasm_ctx_memory(ctx, buf, 33);
     if (!hash || !path || !out) {
+        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return -1;
     bip32_key key;
     int rc = bip32_module_key_derive(gs->shared, hash, path, path_len, &key, NULL);
     if (rc == 0) memcpy(out, key.public_key, 33);
@@ -197,14 +201,15 @@ static int fn_derived_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_val
         ret_i32(results, FN0_E_PATH);
         return 0;
     }
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
-        return -1;
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
     if (!path || !m || len > INT32_MAX) {
+        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
+        return -1;
     bip32_key key;
     if (bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
         bip32_key_wipe(&key);
@@ -254,15 +259,16 @@ static int fn_derived_key_sign(wasm_ctx *ctx, const wasm_value *args, wasm_value
         ret_i32(results, FN0_E_PATH);
         return 0;
     }
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
-        return -1;
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     const uint8_t *digest = wasm_ctx_memory(ctx, digest_ptr, 32);
     uint8_t *sig = wasm_ctx_memory(ctx, sig_ptr, EC_SIGNATURE_LEN);
     if (!path || !digest || !sig) {
+        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
+        return -1;
     uint8_t d[32];
     memcpy(d, digest, 32);
     ret_i32(results, sign_with_path(gs, path, path_len, d, sig));
@@ -283,16 +289,17 @@ static int fn_derived_key_sign_data(wasm_ctx *ctx, const wasm_value *args,
         ret_i32(results, FN0_E_PATH);
         return 0;
     }
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
-                      data_len))
-        return -1;
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     const uint8_t *data = wasm_ctx_memory(ctx, data_ptr, data_len);
     uint8_t *sig = wasm_ctx_memory(ctx, sig_ptr, EC_SIGNATURE_LEN);
     if (!path || !data || !sig) {
+        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
+                      data_len))
+        return -1;
     uint8_t d[32];
     crypto_sha256(data, data_len, d);
     ret_i32(results, sign_with_path(gs, path, path_len, d, sig));
@@ -313,8 +320,8 @@ static int fn_debug_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *res
 {
     guest_state *gs = hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, len)) return -1;
     const uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
     if (m) hostfn_debug_log(gs, "debug", m, len);
     return 0;
 }

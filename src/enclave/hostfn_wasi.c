@@ -231,8 +231,8 @@ static int wasi_random_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *re
 {
     guest_state *gs = hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, len)) return -1;
     uint8_t *p = wasm_ctx_memory(ctx, ptr, len);
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, p ? len : 0)) return -1;
     if (!p) return ret_errno(results, WASI_EFAULT);
     if (len && esgx_platform_random(gs->plat, p, len, NULL) != 0)
         return ret_errno(results, WASI_EIO);

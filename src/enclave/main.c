@@ -128,7 +128,17 @@ static void send_result(enclave *E, uint64_t id, const exec_result *r)
         o->output.ptr = r->output;
         o->output.len = r->output_len;
     }
-    send_msg(E, &m);
+    int rc = send_msg(E, &m);
+    if (rc != 0 && rc != PROTO_E_IO && r->status == EXEC_OK) {
+        /* The result cannot be framed (e.g. output over the frame limit): the host must
+         * still get an answer for this id. */
+        memset(o, 0, sizeof *o);
+        o->status = ESGX_RESULT_INTERNAL;
+        o->code = str_bytes("internal");
+        o->message = str_bytes("the result does not fit in a channel frame");
+        o->fuel_used = r->fuel_used;
+        send_msg(E, &m);
+    }
 }
 
 static void *worker_main(void *arg)
@@ -404,6 +414,7 @@ int main(int argc, char **argv)
     pthread_cond_init(&E.cond, NULL);
     if (executor_new(&o.cfg, plat, &E.ex, &err) != 0) {
         logf_(LOG_ERROR, "executor: %s", err.msg);
+        keystore_wipe(&ks);
         return 1;
     }
     if (ks.ready) executor_set_key(E.ex, &ks.shared, ks.xpub);
@@ -424,15 +435,19 @@ int main(int argc, char **argv)
         hello.u.hello.xpub = str_bytes(ks.xpub);
         memcpy(hello.u.hello.public_key, ks.public_key, 33);
     }
-    if (send_msg(&E, &hello) != 0) return 1;
+    if (send_msg(&E, &hello) != 0) {
+        keystore_wipe(&ks);
+        return 1;
+    }
 
     pthread_t *threads = calloc(o.workers, sizeof *threads);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 8u << 20);
     for (unsigned i = 0; i < o.workers; i++) {
-        if (pthread_create(&threads[i], &attr, worker_main, &E) != 0) {
+        if (!threads || pthread_create(&threads[i], &attr, worker_main, &E) != 0) {
             logf_(LOG_ERROR, "cannot start worker thread %u", i);
+            keystore_wipe(&ks);
             return 1;
         }
     }

@@ -26,7 +26,14 @@ typedef struct proc {
     esgx_proto_reader rd;
 } proc;
 
+static int start_ex(proc *p, int init, const char *max_output);
+
 static int start(proc *p, int init)
+{
+    return start_ex(p, init, NULL);
+}
+
+static int start_ex(proc *p, int init, const char *max_output)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
@@ -47,6 +54,10 @@ static int start(proc *p, int init)
         argv[n++] = "--log-level";
         argv[n++] = "warn";
         if (init) argv[n++] = "--init";
+        if (max_output) {
+            argv[n++] = "--max-output";
+            argv[n++] = (char *)max_output;
+        }
         argv[n] = NULL;
         execv(g_enclave, argv);
         _exit(127);
@@ -233,6 +244,62 @@ int main(void)
     CHECK(m.u.hello.xpub.len == 111 && !memcmp(m.u.hello.xpub.ptr, xpub, 111));
     CHECK(!memcmp(m.u.hello.public_key, netkey, 33));
     CHECK_EQ_INT(stop(&p), 0);   /* EOF on the channel: clean exit */
+
+    /* Content that does not hash to the requested hash is refused; a malformed frame
+     * makes the enclave exit cleanly (status 1, no crash) so the host restarts it. */
+    CHECK_EQ_INT(start(&p, 0), 0);
+    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    {
+        esgx_msg x;
+        memset(&x, 0, sizeof x);
+        x.type = ESGX_MSG_EXEC;
+        x.id = 1;
+        memset(x.u.exec.module_hash, 0x77, 32);
+        x.u.exec.function.ptr = (const uint8_t *)"main";
+        x.u.exec.function.len = 4;
+        x.u.exec.has_content = 1;
+        x.u.exec.content.ptr = code;
+        x.u.exec.content.len = len;
+        CHECK_EQ_INT(esgx_proto_send(p.fd, &x, NULL), 0);
+        CHECK_EQ_INT(recv_msg(&p, &m), 0);
+        CHECK(m.type == ESGX_MSG_RESULT && m.u.result.status == ESGX_RESULT_BAD_REQUEST);
+        CHECK(m.u.result.code.len == 13 && !memcmp(m.u.result.code.ptr, "hash_mismatch", 13));
+    }
+    static const uint8_t garbage[] = {20, 0, 0, 0, 9, 4, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+                                      0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK(write(p.fd, garbage, sizeof garbage) == (ssize_t)sizeof garbage);
+    CHECK_EQ_INT(stop(&p), 1);
+
+    /* A result too big for one channel frame (64 MiB output + tree) is reported as an
+     * internal error for its id instead of being lost. */
+    CHECK_EQ_INT(start_ex(&p, 0, "67108864"), 0);
+    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    {
+        uint32_t chunks = 1024;
+        esgx_msg x;
+        memset(&x, 0, sizeof x);
+        x.type = ESGX_MSG_EXEC;
+        x.id = 77;
+        blake3_hash(code, len, x.u.exec.module_hash);
+        x.u.exec.function.ptr = (const uint8_t *)"out_n";
+        x.u.exec.function.len = 5;
+        x.u.exec.input.ptr = (const uint8_t *)&chunks;
+        x.u.exec.input.len = 4;
+        x.u.exec.has_content = 1;
+        x.u.exec.content.ptr = code;
+        x.u.exec.content.len = len;
+        CHECK_EQ_INT(esgx_proto_send(p.fd, &x, NULL), 0);
+        CHECK_EQ_INT(recv_msg(&p, &m), 0);
+        CHECK(m.type == ESGX_MSG_RESULT && m.id == 77);
+        CHECK_EQ_INT(m.u.result.status, ESGX_RESULT_INTERNAL);
+        chunks = 1000;   /* 62.5 MiB fits */
+        CHECK_EQ_INT(esgx_proto_send(p.fd, &x, NULL), 0);
+        CHECK_EQ_INT(recv_msg(&p, &m), 0);
+        CHECK(m.type == ESGX_MSG_RESULT && m.id == 77);
+        CHECK_EQ_INT(m.u.result.status, ESGX_RESULT_OK);
+        CHECK_EQ_INT(m.u.result.output.len, 1000u * 65536u);
+    }
+    CHECK_EQ_INT(stop(&p), 0);
 
     /* 4. --init with an existing key: exit 78 before HELLO. */
     CHECK_EQ_INT(start(&p, 1), 0);

@@ -190,6 +190,20 @@ static void test_io(const uint8_t *code, size_t len)
     CHECK(llabs((long long)(t - (int64_t)time(NULL))) < 5);
     exec_result_free(&r);
 
+    /* Multi-block output: 5 x 64 KiB = 2 tree blocks -> 3 nodes, root last = hash. */
+    uint32_t chunks = 5;
+    run(code, len, "out_n", &chunks, 4, &r);
+    expect_ok(&r, "out_n");
+    CHECK_EQ_INT(r.output_len, 5 * 65536);
+    CHECK_EQ_INT(r.tree_len, 3 * 32);
+    uint8_t nodes[3 * 32], oh[32];
+    size_t count = 0;
+    CHECK_EQ_INT(blake3_tree(r.output, r.output_len, nodes, sizeof nodes, &count, NULL), 0);
+    CHECK(count == 3 && r.tree && memcmp(nodes, r.tree, sizeof nodes) == 0);
+    blake3_hash(r.output, r.output_len, oh);
+    CHECK(memcmp(oh, r.output_hash, 32) == 0 && r.tree && memcmp(oh, r.tree + 64, 32) == 0);
+    exec_result_free(&r);
+
     run(code, len, "debug", NULL, 0, &r);
     expect_ok(&r, "debug");
     CHECK(r.output_len == 5);
@@ -482,6 +496,22 @@ static void test_decrypt_mode(const uint8_t *code, size_t len)
     free(ct);
 }
 
+static void test_hostile(void)
+{
+    size_t len;
+    uint8_t *code = assemble("hostile", &len);
+    exec_result r;
+    run_ex(g_ex, code, len, 0, "main", "ab", 2, 100000, &r);
+    expect_ok(&r, "hostile");
+    static const int32_t want[] = {-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+                                   21, 21, 21};
+    CHECK_EQ_INT(r.output_len, sizeof want);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) CHECK_EQ_INT(out_i32(&r, i), want[i]);
+    CHECK(r.fuel_used < 5000);   /* refused calls cost only their base fuel */
+    exec_result_free(&r);
+    free(code);
+}
+
 static void test_wasi(void)
 {
     size_t len;
@@ -596,6 +626,7 @@ int main(void)
     test_keys(code, len);
     test_shared_unseal(code, len);
     test_decrypt_mode(code, len);
+    test_hostile();
     test_wasi();
     test_threads(code, len);
     free(code);

@@ -429,7 +429,8 @@ static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
     sup_info in;
     sup_get_info(&in);
     const char *e = !in.up ? "restarting" : in.state == ESGX_STATE_READY ? "ready" : "no_key";
-    return reply_json(c, h, 200, json_pack("{s:s, s:s}", "status", "ok", "enclave", e));
+    return reply_json(c, h, 200, json_pack("{s:s, s:s, s:I}", "status", "ok", "enclave", e,
+                                           "fuel_limit", (json_int_t)g_cfg.fuel));
 }
 
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)

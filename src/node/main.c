@@ -390,7 +390,7 @@ int main(int argc, char **argv)
         break;
     }
     http_quiesce();
-    sup_stop(10000);
+    sup_stop(25000);
     http_stop();
     registry_close();
     int fatal = atomic_load(&g_exit_fatal);

@@ -151,6 +151,7 @@ static void fail_all(const char *code, const char *msg)
             r = n;
         }
     }
+    pthread_cond_broadcast(&g_sync_cond); /* wakes sup_stats waiters */
     pthread_mutex_unlock(&g_tmu);
     while (list) {
         sup_req *n = list->next;

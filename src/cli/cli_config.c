@@ -1,0 +1,205 @@
+/*
+ * cli_config.c: the esgx CLI's config file.
+ *
+ * One small text file, $XDG_CONFIG_HOME/esgx/config (or ~/.config/esgx/config), holds
+ * "key = value" lines: the node URL, the admin token and the network key pinned at
+ * login. It holds a credential, so it is always written with mode 0600 (folder 0700),
+ * atomically (temp file + fsync + rename via cli_write_file), and a file that other
+ * users can read is reported on load. Unknown keys are ignored so that later versions
+ * can add some; '#' starts a comment line.
+ */
+#include "cli.h"
+#include "cli_node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "esgx_crypto.h"
+
+#define CONFIG_MAX_BYTES 65536
+
+static int config_dir(char *out, size_t cap, esgx_err *err)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    int n;
+    if (xdg && xdg[0] == '/') {
+        n = snprintf(out, cap, "%s/esgx", xdg);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !home[0])
+            return esgx_err_set(err, -1, "cannot locate the config folder: neither "
+                                         "XDG_CONFIG_HOME nor HOME is set");
+        n = snprintf(out, cap, "%s/.config/esgx", home);
+    }
+    if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, -1, "config path too long");
+    return 0;
+}
+
+int cli_config_path(char *out, size_t cap, esgx_err *err)
+{
+    char dir[4096];
+    if (config_dir(dir, sizeof dir, err)) return -1;
+    int n = snprintf(out, cap, "%s/config", dir);
+    if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, -1, "config path too long");
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
+    return s;
+}
+
+static int set_field(char *dst, size_t cap, const char *value, const char *path,
+                     const char *key, esgx_err *err)
+{
+    size_t n = strlen(value);
+    if (n >= cap)
+        return esgx_err_set(err, -1, "%s: value of '%s' is too long", path, key);
+    memcpy(dst, value, n + 1);
+    return 0;
+}
+
+int cli_config_load(cli_config *cfg, esgx_err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char path[4200];
+    if (cli_config_path(path, sizeof path, err)) return -1;
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return esgx_err_set(err, CLI_CONFIG_MISSING, "%s does not exist", path);
+        return esgx_err_set(err, -1, "%s: %s", path, strerror(errno));
+    }
+    if (st.st_mode & 077)
+        fprintf(stderr, "esgx: warning: %s is readable by other users (mode %03o); it holds "
+                        "a token: chmod 600 it\n", path, (unsigned)(st.st_mode & 0777));
+    uint8_t *data;
+    size_t len;
+    if (cli_read_file(path, CONFIG_MAX_BYTES, &data, &len, err)) return -1;
+    char *text = realloc(data, len + 1);
+    if (!text) {
+        free(data);
+        return esgx_err_set(err, -1, "%s: out of memory", path);
+    }
+    text[len] = 0;
+    int rc = 0, line_no = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        line_no++;
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            rc = esgx_err_set(err, -1, "%s:%d: expected 'key = value'", path, line_no);
+            break;
+        }
+        *eq = 0;
+        char *key = trim(s), *value = trim(eq + 1);
+        if (!strcmp(key, "node"))
+            rc = set_field(cfg->node, sizeof cfg->node, value, path, key, err);
+        else if (!strcmp(key, "token"))
+            rc = set_field(cfg->token, sizeof cfg->token, value, path, key, err);
+        else if (!strcmp(key, "network_key"))
+            rc = set_field(cfg->network_key, sizeof cfg->network_key, value, path, key, err);
+        else if (!strcmp(key, "xpub"))
+            rc = set_field(cfg->xpub, sizeof cfg->xpub, value, path, key, err);
+        if (rc) break;
+    }
+    crypto_wipe(text, len);
+    free(text);
+    if (rc) crypto_wipe(cfg->token, sizeof cfg->token);
+    return rc;
+}
+
+int cli_config_save(const cli_config *cfg, esgx_err *err)
+{
+    char dir[4096], path[4200];
+    if (config_dir(dir, sizeof dir, err) || cli_config_path(path, sizeof path, err))
+        return -1;
+    /* create the folder and, for the default ~/.config/esgx, its parent */
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = 0;
+        if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+            return esgx_err_set(err, -1, "%s: %s", parent, strerror(errno));
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return esgx_err_set(err, -1, "%s: %s", dir, strerror(errno));
+    char text[2048];
+    int n = snprintf(text, sizeof text,
+                     "# esgx CLI config, written by 'esgx login'. Holds a token: keep it 0600.\n"
+                     "node = %s\ntoken = %s\nnetwork_key = %s\nxpub = %s\n",
+                     cfg->node, cfg->token, cfg->network_key, cfg->xpub);
+    if (n < 0 || (size_t)n >= sizeof text) {
+        crypto_wipe(text, sizeof text);
+        return esgx_err_set(err, -1, "config too long");
+    }
+    int rc = cli_write_file(path, (const uint8_t *)text, (size_t)n, 0600, err);
+    crypto_wipe(text, sizeof text);
+    return rc;
+}
+
+int cli_config_require(cli_config *cfg, int need_key)
+{
+    esgx_err err;
+    int rc = cli_config_load(cfg, &err);
+    if (rc == CLI_CONFIG_MISSING) {
+        cli_error("not logged in (%s): run 'esgx login --node URL' first", err.msg);
+        return -1;
+    }
+    if (rc) {
+        cli_error("%s", err.msg);
+        return -1;
+    }
+    if (!cfg->node[0]) {
+        cli_error("the config names no node: run 'esgx login --node URL'");
+        return -1;
+    }
+    if (need_key && !cfg->network_key[0]) {
+        cli_error("no network key is pinned: run 'esgx login --node %s' again", cfg->node);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- option helpers */
+
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n)) return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        (*i)++;
+        return 1;
+    }
+    if (a[n]) return 0;
+    if (*i + 1 >= argc) {
+        cli_error("option %s needs a value", name);
+        return -1;
+    }
+    *value = argv[*i + 1];
+    *i += 2;
+    return 1;
+}
+
+int cli_parse_u64(const char *text, uint64_t *out)
+{
+    if (!text[0] || text[0] < '0' || text[0] > '9') return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,165 @@
+/*
+ * cli_node.h: what the esgx commands that talk to a node share (login, functions,
+ * invoke, verify): the config file (cli_config.c), a small libcurl wrapper
+ * (cli_http.c) and the parsing and verification of signed answers (cli_response.c).
+ * Error convention of esgx_err.h: functions return 0 or a negative code and fill err.
+ */
+#ifndef ESGX_CLI_NODE_H
+#define ESGX_CLI_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_err.h"
+
+/* ---------------------------------------------------------------- config */
+
+#define CLI_CONFIG_MISSING (-2)   /* cli_config_load: no config file yet */
+
+/* The CLI's config: $XDG_CONFIG_HOME/esgx/config (default ~/.config/esgx/config),
+ * lines "key = value": node, token, network_key (66 hex chars), xpub. */
+typedef struct cli_config {
+    char node[1024];        /* base URL without a trailing slash */
+    char token[256];        /* admin bearer token, "" if none */
+    char network_key[67];   /* pinned network public key, hex, "" if none */
+    char xpub[128];         /* the network xpub read at login, "" if none */
+} cli_config;
+
+/* Writes the config file path into out (capacity cap). Returns 0, or -1 when neither
+ * XDG_CONFIG_HOME nor HOME is set or the path does not fit. */
+int cli_config_path(char *out, size_t cap, esgx_err *err);
+
+/* Loads the config into cfg (zeroed first). Returns 0, CLI_CONFIG_MISSING when the file
+ * does not exist (err names the path), or -1 for an unreadable or malformed file. */
+int cli_config_load(cli_config *cfg, esgx_err *err);
+
+/* Writes cfg atomically with mode 0600 (creating the folder with mode 0700). Returns 0
+ * or -1 with err. */
+int cli_config_save(const cli_config *cfg, esgx_err *err);
+
+/* Loads the config and checks that it names a node (and a pinned key when need_key).
+ * On failure prints why (e.g. "not logged in: run 'esgx login --node URL'") and
+ * returns -1. */
+int cli_config_require(cli_config *cfg, int need_key);
+
+/* Option helper for the commands: if argv[*i] is `name` (value in the next argument)
+ * or `name=VALUE`, sets *value, advances *i past what it used and returns 1; returns 0
+ * if argv[*i] is another argument; returns -1 (message printed) when the value is
+ * missing. */
+int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* Parses a decimal u64 (no sign, no junk). Returns 0 or -1. */
+int cli_parse_u64(const char *text, uint64_t *out);
+
+/* Resolves a function name with GET /functions (needs cfg->token): fills hash_hex and
+ * *decrypt. Returns a CLI exit status (0 found; messages printed otherwise). Defined in
+ * cmd_functions.c. */
+int cli_function_lookup(const cli_config *cfg, const char *name, char hash_hex[65],
+                        int *decrypt);
+
+/* ---------------------------------------------------------------- HTTP */
+
+typedef struct cli_http_request {
+    const char *method;        /* "GET", "POST", "PUT", "DELETE" */
+    const char *url;           /* full URL */
+    const char *token;         /* bearer token or NULL */
+    const char *content_type;  /* for a body; NULL = application/octet-stream */
+    const uint8_t *body;       /* request body or NULL */
+    size_t body_len;
+    int progress;              /* upload progress bar on stderr: 1 on, 0 off, -1 if TTY */
+    size_t max_response;       /* largest accepted response body; 0 = 64 MiB + 1 MiB */
+} cli_http_request;
+
+typedef struct cli_http_response {
+    long status;               /* HTTP status */
+    uint8_t *body;             /* malloc'd, NUL-terminated (not counted in len) */
+    size_t len;
+} cli_http_response;
+
+/* Performs the request. Timeouts: 10 s to connect, ESGX_TIMEOUT seconds in all
+ * (default 300). Returns 0 when an HTTP answer arrived (any status; *rs filled, free it
+ * with cli_http_response_free), or -1 with err = "METHOD URL: CAUSE" (connection
+ * refused, timeout, bad URL, answer too large, ...). */
+int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err);
+
+/* Frees rs->body. */
+void cli_http_response_free(cli_http_response *rs);
+
+/* Describes a non-2xx answer into out: "HTTP 404 (unknown_hash): no content ..." using
+ * the node's JSON error body when there is one. */
+void cli_http_describe(const cli_http_response *rs, char *out, size_t cap);
+
+/* out = base + path (base without trailing slashes). Returns 0 or -1 if too long. */
+int cli_url(const char *base, const char *path, char *out, size_t cap);
+
+/* ---------------------------------------------------------------- service request */
+
+/* A POST /services/3 request (DESIGN.md section 3). */
+typedef struct cli_service_request {
+    uint8_t hash[32];
+    char hash_hex[65];
+    int decrypt;
+    char function[256];        /* NUL-terminated */
+    size_t function_len;       /* 1..255 */
+    uint8_t *input;            /* malloc'd (may be NULL when input_len is 0) */
+    size_t input_len;
+    int has_fuel;              /* 0: the request leaves fuel to the node's limit */
+    uint64_t fuel;
+} cli_service_request;
+
+/* Parses the request JSON strictly, as the node does (unknown fields, wrong types, bad
+ * hash or function length are errors). Returns 0 or -1 with err. Free with
+ * cli_request_free. */
+int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
+                      esgx_err *err);
+
+/* The request as compact JSON text (malloc'd, NUL-terminated; keys hash, decrypt,
+ * function, input, fuel; fuel only if has_fuel). NULL if out of memory or the input is
+ * not valid UTF-8. */
+char *cli_request_json(const cli_service_request *rq);
+
+/* Frees rq->input. */
+void cli_request_free(cli_service_request *rq);
+
+/* ---------------------------------------------------------------- signed answers */
+
+/* A parsed 200 answer of /services/3: header JSON line, "\r\n", output. */
+typedef struct cli_answer {
+    uint8_t hash[32];
+    uint8_t *tree;             /* malloc'd, tree_count * 32 bytes */
+    size_t tree_count;
+    uint8_t input_hash[32];
+    uint64_t fuel_used;
+    uint8_t signature[65];
+    const uint8_t *output;     /* points into the body given to cli_answer_parse */
+    size_t output_len;
+    size_t header_len;         /* bytes of the header line (without "\r\n") */
+} cli_answer;
+
+/* Parses body[0..len). Returns 0 or -1 with err ("malformed answer: ..."). Free with
+ * cli_answer_free. */
+int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *err);
+
+/* Verifies an answer for request rq, in this order, each failure named in err:
+ * "output hash mismatch", "tree mismatch", "input_hash mismatch" (recomputed from rq;
+ * when rq has no fuel, fuel_limit is the limit the node used), "signature does not
+ * recover to the network key" (digest_response + ec_recover compared with
+ * network_key). signer (may be NULL) gets the recovered key when recovery worked.
+ * Returns 0 when everything verifies, -1 otherwise. */
+int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
+                      uint64_t fuel_limit, const uint8_t network_key[33],
+                      uint8_t signer[33], esgx_err *err);
+
+/* Frees a->tree. */
+void cli_answer_free(cli_answer *a);
+
+/* Prints an answer as one JSON line on stdout: verified, hash, tree, input_hash,
+ * fuel_used, signature, signer (hex), output (string if valid UTF-8, else
+ * output_base64). Returns 0 or -1 when out of memory. */
+int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33]);
+
+/* Parses a network key: 66 hex characters (compressed), 130 (uncompressed) or an xpub.
+ * Returns 0 or -1 with err. */
+int cli_parse_network_key(const char *text, uint8_t key[33], esgx_err *err);
+
+#endif

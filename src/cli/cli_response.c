@@ -1,0 +1,355 @@
+/*
+ * cli_response.c: service requests and the checking of signed answers.
+ *
+ * An answer of POST /services/3 is one JSON header line (hash, tree, input_hash,
+ * fuel_used, signature), "\r\n", then the raw output. Trust comes only from what we
+ * recompute ourselves, in this order:
+ *   1. BLAKE3(output) must equal the header's hash         -> "output hash mismatch"
+ *   2. blake3_tree(output) must equal the header's tree    -> "tree mismatch"
+ *   3. digest_input_hash(our own request) must equal the
+ *      header's input_hash, so the answer is for our module,
+ *      decrypt flag, fuel limit, function and input        -> "input_hash mismatch"
+ *   4. ec_recover(digest_response(input_hash, fuel_used,
+ *      hash), signature) must equal the pinned network key -> "signature does not
+ *                                                             recover to the network key"
+ * Only step 4 involves the network's secret; steps 1-3 tie what was signed to the bytes
+ * we hold. The request side is parsed as strictly as the node parses it, so that a
+ * request file that the node would reject is not "verified" either.
+ */
+#include "cli.h"
+#include "cli_node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esgx_crypto.h"
+
+/* ---------------------------------------------------------------- requests */
+
+static int is_lower_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
+                      esgx_err *err)
+{
+    memset(rq, 0, sizeof *rq);
+    memcpy(rq->function, "main", 5);
+    rq->function_len = 4;
+    json_error_t je;
+    json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return esgx_err_set(err, -1, "request: invalid JSON: %s (line %d)", je.text, je.line);
+    int rc = 0, have_hash = 0;
+    if (!json_is_object(root)) {
+        rc = esgx_err_set(err, -1, "request: not a JSON object");
+        goto out;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        if (!strcmp(key, "hash")) {
+            const char *h = json_string_value(v);
+            if (!h || json_string_length(v) != 64 || !is_lower_hex(h, 64)) {
+                rc = esgx_err_set(err, -1, "request: 'hash' must be 64 lowercase hex characters");
+                goto out;
+            }
+            memcpy(rq->hash_hex, h, 65);
+            crypto_hex_decode(h, 64, rq->hash, 32, NULL, NULL);
+            have_hash = 1;
+        } else if (!strcmp(key, "decrypt")) {
+            if (!json_is_boolean(v)) {
+                rc = esgx_err_set(err, -1, "request: 'decrypt' must be a boolean");
+                goto out;
+            }
+            rq->decrypt = json_is_true(v);
+        } else if (!strcmp(key, "function")) {
+            size_t n = json_string_length(v);
+            if (!json_is_string(v) || n < 1 || n > 255) {
+                rc = esgx_err_set(err, -1, "request: 'function' must be a string of 1 to 255 bytes");
+                goto out;
+            }
+            memcpy(rq->function, json_string_value(v), n);
+            rq->function[n] = 0;
+            rq->function_len = n;
+        } else if (!strcmp(key, "input")) {
+            if (!json_is_string(v)) {
+                rc = esgx_err_set(err, -1, "request: 'input' must be a string");
+                goto out;
+            }
+            size_t n = json_string_length(v);
+            free(rq->input);
+            rq->input = malloc(n ? n : 1);
+            if (!rq->input) {
+                rc = esgx_err_set(err, -1, "request: out of memory");
+                goto out;
+            }
+            memcpy(rq->input, json_string_value(v), n);
+            rq->input_len = n;
+        } else if (!strcmp(key, "fuel")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1) {
+                rc = esgx_err_set(err, -1, "request: 'fuel' must be a positive integer");
+                goto out;
+            }
+            rq->has_fuel = 1;
+            rq->fuel = (uint64_t)json_integer_value(v);
+        } else {
+            rc = esgx_err_set(err, -1, "request: unknown field '%.64s'", key);
+            goto out;
+        }
+    }
+    if (!have_hash) rc = esgx_err_set(err, -1, "request: field 'hash' is required");
+out:
+    json_decref(root);
+    if (rc) cli_request_free(rq);
+    return rc;
+}
+
+char *cli_request_json(const cli_service_request *rq)
+{
+    /* jansson refuses invalid UTF-8 (and NUL) in strings: json_stringn gives NULL */
+    json_t *input = json_stringn((const char *)(rq->input ? rq->input : (const uint8_t *)""),
+                                 rq->input_len);
+    json_t *o = json_object();
+    if (!input || !o) {
+        json_decref(input);
+        json_decref(o);
+        return NULL;
+    }
+    int bad = json_object_set_new(o, "hash", json_string(rq->hash_hex));
+    bad |= json_object_set_new(o, "decrypt", json_boolean(rq->decrypt));
+    bad |= json_object_set_new(o, "function", json_stringn(rq->function, rq->function_len));
+    bad |= json_object_set_new(o, "input", input);
+    if (rq->has_fuel) bad |= json_object_set_new(o, "fuel", json_integer((json_int_t)rq->fuel));
+    char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return text;
+}
+
+void cli_request_free(cli_service_request *rq)
+{
+    free(rq->input);
+    rq->input = NULL;
+    rq->input_len = 0;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static int hex_field(json_t *hdr, const char *name, uint8_t *out, size_t want, esgx_err *err)
+{
+    json_t *v = json_object_get(hdr, name);
+    const char *s = json_string_value(v);
+    if (!s) return esgx_err_set(err, -1, "malformed answer: header field '%s' missing", name);
+    size_t n = 0;
+    if (json_string_length(v) != want * 2 ||
+        crypto_hex_decode(s, want * 2, out, want, &n, NULL))
+        return esgx_err_set(err, -1, "malformed answer: header field '%s' is not %zu hex bytes",
+                            name, want);
+    return 0;
+}
+
+int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *err)
+{
+    memset(a, 0, sizeof *a);
+    const uint8_t *crlf = NULL;
+    for (size_t i = 0; i + 1 < len && i < 1u << 24; i++)
+        if (body[i] == '\r' && body[i + 1] == '\n') {
+            crlf = body + i;
+            break;
+        }
+    if (!crlf) return esgx_err_set(err, -1, "malformed answer: no \\r\\n after the header line");
+    a->header_len = (size_t)(crlf - body);
+    json_error_t je;
+    json_t *hdr = json_loadb((const char *)body, a->header_len, JSON_REJECT_DUPLICATES, &je);
+    if (!hdr || !json_is_object(hdr)) {
+        json_decref(hdr);
+        return esgx_err_set(err, -1, "malformed answer: the header line is not a JSON object");
+    }
+    int rc = -1;
+    if (hex_field(hdr, "hash", a->hash, 32, err) ||
+        hex_field(hdr, "input_hash", a->input_hash, 32, err) ||
+        hex_field(hdr, "signature", a->signature, 65, err))
+        goto out;
+    json_t *fu = json_object_get(hdr, "fuel_used");
+    if (!json_is_integer(fu) || json_integer_value(fu) < 0) {
+        esgx_err_set(err, -1, "malformed answer: header field 'fuel_used' is not an integer >= 0");
+        goto out;
+    }
+    a->fuel_used = (uint64_t)json_integer_value(fu);
+    json_t *tv = json_object_get(hdr, "tree");
+    const char *t = json_string_value(tv);
+    size_t tl = json_string_length(tv);
+    if (!t || tl == 0 || tl % 64) {
+        esgx_err_set(err, -1, "malformed answer: header field 'tree' is not a list of 32-byte "
+                              "hex hashes");
+        goto out;
+    }
+    a->tree_count = tl / 64;
+    a->tree = malloc(tl / 2);
+    if (!a->tree) {
+        esgx_err_set(err, -1, "out of memory");
+        goto out;
+    }
+    if (crypto_hex_decode(t, tl, a->tree, tl / 2, NULL, NULL)) {
+        esgx_err_set(err, -1, "malformed answer: header field 'tree' is not hex");
+        goto out;
+    }
+    a->output = crlf + 2;
+    a->output_len = len - a->header_len - 2;
+    rc = 0;
+out:
+    json_decref(hdr);
+    if (rc) cli_answer_free(a);
+    return rc;
+}
+
+void cli_answer_free(cli_answer *a)
+{
+    free(a->tree);
+    a->tree = NULL;
+    a->tree_count = 0;
+}
+
+int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
+                      uint64_t fuel_limit, const uint8_t network_key[33],
+                      uint8_t signer[33], esgx_err *err)
+{
+    char x1[131], x2[131];
+    uint8_t h[32];
+    blake3_hash(a->output, a->output_len, h);
+    if (memcmp(h, a->hash, 32)) {
+        crypto_hex_encode(a->hash, 32, x1);
+        crypto_hex_encode(h, 32, x2);
+        return esgx_err_set(err, -1, "output hash mismatch: the header says %.16s..., the %zu "
+                                     "output bytes hash to %.16s...", x1, a->output_len, x2);
+    }
+    size_t count = blake3_tree_node_count(a->output_len);
+    if (count != a->tree_count)
+        return esgx_err_set(err, -1, "tree mismatch: the header lists %zu node hashes, an output "
+                                     "of %zu bytes has %zu", a->tree_count, a->output_len, count);
+    uint8_t *tree = malloc(count * 32);
+    if (!tree) return esgx_err_set(err, -1, "out of memory");
+    size_t got = 0;
+    esgx_err e2;
+    if (blake3_tree(a->output, a->output_len, tree, count * 32, &got, &e2)) {
+        free(tree);
+        return esgx_err_set(err, -1, "tree mismatch: %s", e2.msg);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (memcmp(tree + 32 * i, a->tree + 32 * i, 32)) {
+            free(tree);
+            return esgx_err_set(err, -1, "tree mismatch: node %zu of %zu differs from the "
+                                         "recomputed tree", i, count);
+        }
+    free(tree);
+    uint8_t ih[32];
+    uint64_t fuel = rq->has_fuel ? rq->fuel : fuel_limit;
+    if (digest_input_hash(rq->hash, rq->decrypt, fuel, rq->function, rq->function_len,
+                          rq->input, rq->input_len, ih, &e2))
+        return esgx_err_set(err, -1, "input_hash mismatch: %s", e2.msg);
+    if (memcmp(ih, a->input_hash, 32))
+        return esgx_err_set(err, -1, "input_hash mismatch: the answer is not for this request "
+                                     "(module %.16s..., decrypt %s, fuel limit %llu%s, function "
+                                     "'%.40s', %zu input bytes)", rq->hash_hex,
+                            rq->decrypt ? "true" : "false", (unsigned long long)fuel,
+                            rq->has_fuel ? "" : " assumed", rq->function, rq->input_len);
+    uint8_t digest[32], pub[33];
+    digest_response(a->input_hash, a->fuel_used, a->hash, digest);
+    if (ec_recover(digest, a->signature, pub, &e2))
+        return esgx_err_set(err, -1, "signature does not recover to the network key (%s)",
+                            e2.msg);
+    if (signer) memcpy(signer, pub, 33);
+    if (memcmp(pub, network_key, 33)) {
+        crypto_hex_encode(pub, 33, x1);
+        crypto_hex_encode(network_key, 33, x2);
+        return esgx_err_set(err, -1, "signature does not recover to the network key (signer "
+                                     "%s, network key %s)", x1, x2);
+    }
+    return 0;
+}
+
+static char *base64(const uint8_t *in, size_t len)
+{
+    static const char tbl[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < len) v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < len) v |= in[i + 2];
+        *p++ = tbl[v >> 18 & 63];
+        *p++ = tbl[v >> 12 & 63];
+        *p++ = i + 1 < len ? tbl[v >> 6 & 63] : '=';
+        *p++ = i + 2 < len ? tbl[v & 63] : '=';
+    }
+    *p = 0;
+    return out;
+}
+
+int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33])
+{
+    char h[65], ih[65], sig[131], pk[67];
+    crypto_hex_encode(a->hash, 32, h);
+    crypto_hex_encode(a->input_hash, 32, ih);
+    crypto_hex_encode(a->signature, 65, sig);
+    crypto_hex_encode(signer, 33, pk);
+    char *tree = malloc(a->tree_count * 64 + 1);
+    if (!tree) return -1;
+    crypto_hex_encode(a->tree, a->tree_count * 32, tree);
+    json_t *o = json_object();
+    json_object_set_new(o, "verified", json_true());
+    json_object_set_new(o, "hash", json_string(h));
+    json_object_set_new(o, "tree", json_string(tree));
+    json_object_set_new(o, "input_hash", json_string(ih));
+    json_object_set_new(o, "fuel_used", json_integer((json_int_t)a->fuel_used));
+    json_object_set_new(o, "signature", json_string(sig));
+    json_object_set_new(o, "signer", json_string(pk));
+    free(tree);
+    json_t *out = json_stringn((const char *)a->output, a->output_len);
+    if (out) {
+        json_object_set_new(o, "output", out);
+    } else {
+        char *b = base64(a->output, a->output_len);
+        if (!b) {
+            json_decref(o);
+            return -1;
+        }
+        json_object_set_new(o, "output_base64", json_string(b));
+        free(b);
+    }
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!text) return -1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+int cli_parse_network_key(const char *text, uint8_t key[33], esgx_err *err)
+{
+    size_t len = strlen(text);
+    if (len > 4 && !strncmp(text, "xpub", 4)) {
+        bip32_key k;
+        esgx_err e2;
+        if (bip32_key_parse(text, len, &k, &e2))
+            return esgx_err_set(err, -1, "network key: not a valid xpub: %s", e2.msg);
+        memcpy(key, k.public_key, 33);
+        bip32_key_wipe(&k);
+        return 0;
+    }
+    uint8_t raw[65];
+    size_t n = 0;
+    if ((len != 66 && len != 130) || crypto_hex_decode(text, len, raw, sizeof raw, &n, NULL))
+        return esgx_err_set(err, -1, "network key: expected 66 hex characters (compressed "
+                                     "secp256k1 key), 130, or an xpub");
+    esgx_err e2;
+    if (ec_pubkey_normalize(raw, n, key, &e2))
+        return esgx_err_set(err, -1, "network key: %s", e2.msg);
+    return 0;
+}

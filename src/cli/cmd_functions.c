@@ -1,0 +1,375 @@
+/*
+ * cmd_functions.c: `esgx functions deploy|list|delete`.
+ *
+ * deploy: checks the file is WebAssembly (magic and version 1), encrypts it with ECIES
+ * to the pinned network key unless --no-encrypt (as Fleek's CLI does: only enclaves can
+ * read the code), uploads it to POST /content with a progress bar, checks that the hash
+ * the node reports is the BLAKE3 of the bytes we sent, points the name at it with
+ * PUT /functions/NAME {"hash", "decrypt"}, and prints the hash, the invoke URL and a
+ * curl line ready to paste. ECIES uses a fresh ephemeral key, so each encrypted deploy
+ * of the same file gets a new hash; --no-encrypt gives the file's own BLAKE3.
+ * list / delete: GET /functions, DELETE /functions/NAME, with the stored token.
+ */
+#include "cli.h"
+#include "cli_node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "esgx_crypto.h"
+
+#define DEPLOY_MAX_FILE ((size_t)64 << 20)
+
+static const char functions_usage[] =
+    "usage: esgx functions deploy --name NAME --path FILE.wasm [--no-encrypt]\n"
+    "                             [--progress | --no-progress] [--json]\n"
+    "       esgx functions list [--json]\n"
+    "       esgx functions delete NAME\n"
+    "  deploy  check FILE is WebAssembly, encrypt it to the pinned network key (unless\n"
+    "          --no-encrypt), upload it, point NAME at it; prints the BLAKE3 hash, the\n"
+    "          invoke URL and a curl line\n"
+    "  list    the node's functions: NAME HASH DECRYPT CREATED\n"
+    "  delete  remove NAME (the content stays stored)\n"
+    "NAME: 1 to 64 characters from A-Z a-z 0-9 . _ -\n"
+    "Needs 'esgx login --node URL --token TOKEN' first.\n"
+    "exit: 0 done, 1 refused (bad file, unknown name, bad token), 2 usage, 3 network error\n";
+
+static int usage_error(const char *msg)
+{
+    if (msg) cli_error("%s", msg);
+    fputs(functions_usage, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Runs one request against the configured node; on success *rs holds a 2xx answer.
+ * Returns a CLI exit status (messages printed). */
+static int call(const cli_config *cfg, const char *method, const char *path,
+                const char *ctype, const uint8_t *body, size_t len, int progress,
+                cli_http_response *rs)
+{
+    char url[1400];
+    if (cli_url(cfg->node, path, url, sizeof url)) {
+        cli_error("URL too long");
+        return CLI_EXIT_FAIL;
+    }
+    cli_http_request rq = {.method = method, .url = url, .token = cfg->token,
+                           .content_type = ctype, .body = body, .body_len = len,
+                           .progress = progress};
+    esgx_err err;
+    if (cli_http(&rq, rs, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_NETWORK;
+    }
+    if (rs->status / 100 != 2) {
+        char d[300];
+        cli_http_describe(rs, d, sizeof d);
+        cli_error("%s %s: %s", method, url, d);
+        int st = rs->status;
+        cli_http_response_free(rs);
+        if (st == 401 || st == 403 || st == 404 || st == 400 || st == 413) return CLI_EXIT_FAIL;
+        return CLI_EXIT_NETWORK;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int need_token(const cli_config *cfg)
+{
+    if (cfg->token[0]) return 0;
+    cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN' (the token is "
+              "in the node's DATA_DIR/admin.token)", cfg->node);
+    return -1;
+}
+
+static int deploy(int argc, char **argv)
+{
+    const char *name = NULL, *path = NULL;
+    int encrypt = 1, progress = -1, as_json = 0;
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        int r;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(functions_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(a, "--no-encrypt")) encrypt = 0, i++;
+        else if (!strcmp(a, "--progress")) progress = 1, i++;
+        else if (!strcmp(a, "--no-progress")) progress = 0, i++;
+        else if (!strcmp(a, "--json")) as_json = 1, i++;
+        else if ((r = cli_opt_value(argc, argv, &i, "--name", &name)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--path", &path))) {
+            if (r < 0) return usage_error(NULL);
+        } else {
+            cli_error("functions deploy: unexpected argument '%s'", a);
+            return usage_error(NULL);
+        }
+    }
+    if (!name || !path) return usage_error("functions deploy: --name and --path are required");
+    if (!valid_name(name))
+        return usage_error("functions deploy: NAME must be 1 to 64 characters from "
+                           "A-Z a-z 0-9 . _ -");
+    cli_config cfg;
+    if (cli_config_require(&cfg, encrypt) || need_token(&cfg)) {
+        crypto_wipe(&cfg, sizeof cfg);
+        return CLI_EXIT_FAIL;
+    }
+
+    int rc = CLI_EXIT_FAIL;
+    uint8_t *wasm = NULL, *upload = NULL;
+    size_t wasm_len = 0, upload_len = 0;
+    cli_http_response rs = {0};
+    json_t *j = NULL;
+    char *put_body = NULL;
+    esgx_err err;
+    if (cli_read_file(path, DEPLOY_MAX_FILE, &wasm, &wasm_len, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    static const uint8_t magic[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    if (wasm_len < 8 || memcmp(wasm, magic, 4)) {
+        cli_error("%s is not a WebAssembly module (no \\0asm magic at the start)", path);
+        goto out;
+    }
+    if (memcmp(wasm + 4, magic + 4, 4)) {
+        cli_error("%s: unsupported WebAssembly binary version (expected 1)", path);
+        goto out;
+    }
+    if (encrypt) {
+        uint8_t key[33];
+        if (cli_parse_network_key(cfg.network_key, key, &err)) {
+            cli_error("pinned %s", err.msg);
+            goto out;
+        }
+        upload_len = wasm_len + ECIES_OVERHEAD;
+        upload = malloc(upload_len);
+        if (!upload) {
+            cli_error("out of memory");
+            goto out;
+        }
+        if (ecies_encrypt(key, 33, wasm, wasm_len, upload, upload_len, &upload_len, &err)) {
+            cli_error("encrypting %s: %s", path, err.msg);
+            goto out;
+        }
+    }
+    const uint8_t *body = encrypt ? upload : wasm;
+    size_t body_len = encrypt ? upload_len : wasm_len;
+    uint8_t want[32];
+    char want_hex[65];
+    blake3_hash(body, body_len, want);
+    crypto_hex_encode(want, 32, want_hex);
+
+    rc = call(&cfg, "POST", "/content", "application/octet-stream", body, body_len, progress,
+              &rs);
+    if (rc) goto out;
+    rc = CLI_EXIT_FAIL;
+    j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+    const char *got = j ? json_string_value(json_object_get(j, "hash")) : NULL;
+    if (!got) {
+        cli_error("POST %s/content: the answer has no \"hash\"", cfg.node);
+        rc = CLI_EXIT_NETWORK;
+        goto out;
+    }
+    if (strcmp(got, want_hex)) {
+        cli_error("the node stored the upload under %s, but its BLAKE3 is %s", got, want_hex);
+        goto out;
+    }
+    cli_http_response_free(&rs);
+
+    json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
+    put_body = pb ? json_dumps(pb, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(pb);
+    if (!put_body) {
+        cli_error("out of memory");
+        goto out;
+    }
+    char fpath[100];
+    snprintf(fpath, sizeof fpath, "/functions/%s", name);
+    rc = call(&cfg, "PUT", fpath, "application/json", (const uint8_t *)put_body,
+              strlen(put_body), 0, &rs);
+    if (rc) goto out;
+
+    char invoke_url[1200], services_url[1200];
+    cli_url(cfg.node, fpath, invoke_url, sizeof invoke_url);
+    cli_url(cfg.node, "/services/3", services_url, sizeof services_url);
+    if (as_json) {
+        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s}", "name", name, "hash", want_hex,
+                              "decrypt", encrypt, "size", (json_int_t)body_len, "invoke_url",
+                              invoke_url);
+        char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(o);
+        if (t) puts(t);
+        free(t);
+    } else {
+        printf("uploaded %s (%zu bytes%s)\n", path, body_len,
+               encrypt ? ", encrypted to the network key" : ", not encrypted");
+        printf("hash %s\n", want_hex);
+        printf("deployed %s\n", name);
+        printf("invoke %s\n", invoke_url);
+        printf("curl %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
+               services_url, want_hex, encrypt ? "true" : "false");
+    }
+    rc = CLI_EXIT_OK;
+out:
+    json_decref(j);
+    free(put_body);
+    cli_http_response_free(&rs);
+    if (wasm) crypto_wipe(wasm, wasm_len);
+    free(wasm);
+    free(upload);
+    crypto_wipe(&cfg, sizeof cfg);
+    return rc;
+}
+
+static int list(int argc, char **argv)
+{
+    int as_json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(functions_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            as_json = 1;
+            continue;
+        }
+        cli_error("functions list: unexpected argument '%s'", argv[i]);
+        return usage_error(NULL);
+    }
+    cli_config cfg;
+    if (cli_config_require(&cfg, 0) || need_token(&cfg)) return CLI_EXIT_FAIL;
+    cli_http_response rs = {0};
+    int rc = call(&cfg, "GET", "/functions", NULL, NULL, 0, 0, &rs);
+    crypto_wipe(&cfg, sizeof cfg);
+    if (rc) return rc;
+    json_t *a = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+    if (!json_is_array(a)) {
+        cli_error("GET /functions: the answer is not a JSON array");
+        json_decref(a);
+        cli_http_response_free(&rs);
+        return CLI_EXIT_NETWORK;
+    }
+    if (as_json) {
+        fwrite(rs.body, 1, rs.len, stdout);
+        if (!rs.len || rs.body[rs.len - 1] != '\n') putchar('\n');
+    } else {
+        size_t i;
+        json_t *f;
+        if (json_array_size(a)) printf("%-24s %-64s %-7s %s\n", "NAME", "HASH", "DECRYPT", "CREATED");
+        json_array_foreach(a, i, f) {
+            const char *n = json_string_value(json_object_get(f, "name"));
+            const char *h = json_string_value(json_object_get(f, "hash"));
+            json_t *c = json_object_get(f, "created");
+            char when[32] = "-";
+            if (json_is_integer(c)) {
+                time_t t = (time_t)json_integer_value(c);
+                struct tm tm;
+                if (gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            }
+            printf("%-24s %-64s %-7s %s\n", n ? n : "?", h ? h : "?",
+                   json_is_true(json_object_get(f, "decrypt")) ? "yes" : "no", when);
+        }
+    }
+    json_decref(a);
+    cli_http_response_free(&rs);
+    return CLI_EXIT_OK;
+}
+
+static int delete_fn(int argc, char **argv)
+{
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(functions_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (argv[i][0] == '-' || name) {
+            cli_error("functions delete: unexpected argument '%s'", argv[i]);
+            return usage_error(NULL);
+        }
+        name = argv[i];
+    }
+    if (!name) return usage_error("functions delete: NAME is required");
+    if (!valid_name(name))
+        return usage_error("functions delete: NAME must be 1 to 64 characters from "
+                           "A-Z a-z 0-9 . _ -");
+    cli_config cfg;
+    if (cli_config_require(&cfg, 0) || need_token(&cfg)) return CLI_EXIT_FAIL;
+    char fpath[100];
+    snprintf(fpath, sizeof fpath, "/functions/%s", name);
+    cli_http_response rs = {0};
+    int rc = call(&cfg, "DELETE", fpath, NULL, NULL, 0, 0, &rs);
+    crypto_wipe(&cfg, sizeof cfg);
+    if (rc) return rc;
+    printf("deleted %s\n", name);
+    cli_http_response_free(&rs);
+    return CLI_EXIT_OK;
+}
+
+int cmd_functions(int argc, char **argv)
+{
+    if (argc < 2) return usage_error("functions: give a subcommand: deploy, list or delete");
+    const char *sub = argv[1];
+    if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+        fputs(functions_usage, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(sub, "deploy")) return deploy(argc - 1, argv + 1);
+    if (!strcmp(sub, "list")) return list(argc - 1, argv + 1);
+    if (!strcmp(sub, "delete")) return delete_fn(argc - 1, argv + 1);
+    cli_error("functions: unknown subcommand '%s'", sub);
+    return usage_error(NULL);
+}
+
+/* resolve a name for `esgx invoke NAME`: GET /functions, find it. Declared in cli_node.h. */
+int cli_function_lookup(const cli_config *cfg, const char *name, char hash_hex[65],
+                        int *decrypt)
+{
+    if (!valid_name(name)) {
+        cli_error("'%s' is neither a 64-hex-character hash nor a function name", name);
+        return CLI_EXIT_USAGE;
+    }
+    if (!cfg->token[0]) {
+        cli_error("invoking by name needs the function list, which needs the admin token: run "
+                  "'esgx login --node %s --token TOKEN', or invoke by hash", cfg->node);
+        return CLI_EXIT_FAIL;
+    }
+    cli_http_response rs = {0};
+    int rc = call(cfg, "GET", "/functions", NULL, NULL, 0, 0, &rs);
+    if (rc) return rc;
+    json_t *a = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+    rc = CLI_EXIT_FAIL;
+    size_t i;
+    json_t *f;
+    int found = 0;
+    json_array_foreach(a, i, f) {
+        const char *n = json_string_value(json_object_get(f, "name"));
+        const char *h = json_string_value(json_object_get(f, "hash"));
+        if (n && h && !strcmp(n, name) && strlen(h) == 64) {
+            memcpy(hash_hex, h, 65);
+            *decrypt = json_is_true(json_object_get(f, "decrypt"));
+            found = 1;
+            rc = CLI_EXIT_OK;
+            break;
+        }
+    }
+    if (!found) cli_error("%s has no function named '%s' (see esgx functions list)", cfg->node,
+                          name);
+    json_decref(a);
+    cli_http_response_free(&rs);
+    return rc;
+}

@@ -1,0 +1,340 @@
+/*
+ * cmd_invoke.c: `esgx invoke` (call a function and verify the answer) and `esgx verify`
+ * (the same checks offline, on a saved answer and its request).
+ *
+ * invoke always sends POST /services/3 with every field explicit, fuel included, so that
+ * the request alone determines input_hash: --fuel N, else the node's limit as reported
+ * by GET /health ("fuel_limit"), else esgxd's default limit 10^9. A NAME is first
+ * resolved to its hash and decrypt flag with GET /functions (which needs the token), so
+ * the CLI knows which module it asked for instead of trusting the node's registry.
+ * Nothing of the output reaches stdout before cli_answer_verify accepted it; a rejected
+ * answer exits 1 with the name of the failed check. --save / --save-request keep the
+ * raw answer and the exact request for `esgx verify`.
+ */
+#include "cli.h"
+#include "cli_node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "esgx_crypto.h"
+
+/* esgxd's default --fuel (docs/cli.md): assumed when neither the request nor the node
+ * says otherwise. */
+#define NODE_DEFAULT_FUEL_LIMIT 1000000000ull
+#define INPUT_MAX ((size_t)64 << 20)
+#define ANSWER_MAX ((size_t)96 << 20)
+
+static const char invoke_usage[] =
+    "usage: esgx invoke HASH|NAME [--input STR | --input-file FILE] [--decrypt]\n"
+    "                   [--function NAME] [--fuel N] [--json] [--save FILE]\n"
+    "                   [--save-request FILE]\n"
+    "  Call a function on the logged-in node, verify the answer (output hash, tree,\n"
+    "  input_hash, signature by the pinned network key) and only then print the output.\n"
+    "options:\n"
+    "  HASH               64 hex characters: the module's content hash\n"
+    "  NAME               a deployed function name (resolved with the token)\n"
+    "  --input STR        input data (UTF-8 text); default empty\n"
+    "  --input-file FILE  input data from FILE ('-' = stdin); must be UTF-8 text\n"
+    "  --decrypt          the content under HASH is encrypted to the network key\n"
+    "                     (a NAME carries its own flag)\n"
+    "  --function NAME    export to call (default main)\n"
+    "  --fuel N           fuel limit (default: the node's limit from /health, else 10^9)\n"
+    "  --json             print one JSON line (header fields, signer, output)\n"
+    "  --save FILE        also write the raw answer (header line, \\r\\n, output) to FILE\n"
+    "  --save-request FILE  also write the request JSON that was sent to FILE\n"
+    "  -h, --help         this help\n"
+    "exit: 0 verified, 1 rejected (the failed check is named) or refused by the node,\n"
+    "      2 usage, 3 network error or node failure\n";
+
+static const char verify_usage[] =
+    "usage: esgx verify --request REQ.json --response FILE [--network-key KEY]\n"
+    "                   [--fuel-limit N] [--json | --print-output]\n"
+    "  Check offline that FILE (a saved /services/3 answer) answers REQ.json (the\n"
+    "  request: hash, decrypt, function, input, fuel) and is signed by the network key.\n"
+    "options:\n"
+    "  --network-key KEY  66 hex characters or an xpub; default: the key pinned by login\n"
+    "  --fuel-limit N     the node's fuel limit, used when REQ.json has no \"fuel\"\n"
+    "                     (default 1000000000, esgxd's default)\n"
+    "  --json             print the verified answer as one JSON line\n"
+    "  --print-output     print the output bytes instead of a summary\n"
+    "  -h, --help         this help\n"
+    "exit: 0 verified, 1 rejected (the failed check is named) or unreadable, 2 usage\n";
+
+static int usage_error(const char *text, const char *msg)
+{
+    if (msg) cli_error("%s", msg);
+    fputs(text, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+static int is_hash(const char *s)
+{
+    if (strlen(s) != 64) return 0;
+    for (int i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+/* The node's fuel limit from GET /health, or the default. Network errors are reported
+ * by the invocation that follows, so they are ignored here. */
+static uint64_t node_fuel_limit(const cli_config *cfg)
+{
+    char url[1200];
+    if (cli_url(cfg->node, "/health", url, sizeof url)) return NODE_DEFAULT_FUEL_LIMIT;
+    cli_http_request rq = {.method = "GET", .url = url};
+    cli_http_response rs;
+    uint64_t v = NODE_DEFAULT_FUEL_LIMIT;
+    if (cli_http(&rq, &rs, NULL)) return v;
+    if (rs.status == 200) {
+        json_t *j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+        json_t *f = json_object_get(j, "fuel_limit");
+        if (json_is_integer(f) && json_integer_value(f) > 0)
+            v = (uint64_t)json_integer_value(f);
+        json_decref(j);
+    }
+    cli_http_response_free(&rs);
+    return v;
+}
+
+/* Raw output bytes; on a terminal a missing final newline is added so that the prompt
+ * does not stick to the output (pipes and files get the exact bytes). */
+static void print_output(const cli_answer *a)
+{
+    fwrite(a->output, 1, a->output_len, stdout);
+    if (a->output_len && a->output[a->output_len - 1] != '\n' && isatty(STDOUT_FILENO))
+        putchar('\n');
+    fflush(stdout);
+}
+
+int cmd_invoke(int argc, char **argv)
+{
+    const char *target = NULL, *input = NULL, *input_file = NULL, *function = NULL;
+    const char *fuel_text = NULL, *save = NULL, *save_req = NULL;
+    int decrypt = 0, as_json = 0;
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        int r;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(invoke_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(a, "--decrypt")) decrypt = 1, i++;
+        else if (!strcmp(a, "--json")) as_json = 1, i++;
+        else if ((r = cli_opt_value(argc, argv, &i, "--input", &input)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--input-file", &input_file)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--function", &function)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--fuel", &fuel_text)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--save", &save)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--save-request", &save_req))) {
+            if (r < 0) return usage_error(invoke_usage, NULL);
+        } else if (a[0] == '-' && a[1]) {
+            cli_error("invoke: unknown option '%s'", a);
+            return usage_error(invoke_usage, NULL);
+        } else if (target) {
+            cli_error("invoke: unexpected argument '%s'", a);
+            return usage_error(invoke_usage, NULL);
+        } else {
+            target = a, i++;
+        }
+    }
+    if (!target) return usage_error(invoke_usage, "invoke: HASH or NAME is required");
+    if (input && input_file)
+        return usage_error(invoke_usage, "invoke: give --input or --input-file, not both");
+    cli_service_request rq;
+    memset(&rq, 0, sizeof rq);
+    if (fuel_text) {
+        if (cli_parse_u64(fuel_text, &rq.fuel) || rq.fuel == 0)
+            return usage_error(invoke_usage, "invoke: --fuel wants a positive integer");
+        rq.has_fuel = 1;
+    }
+    size_t fl = function ? strlen(function) : 4;
+    if (fl < 1 || fl > 255)
+        return usage_error(invoke_usage, "invoke: --function must be 1 to 255 bytes");
+    memcpy(rq.function, function ? function : "main", fl + 1);
+    rq.function_len = fl;
+
+    cli_config cfg;
+    if (cli_config_require(&cfg, 1)) return CLI_EXIT_FAIL;
+    uint8_t network_key[33];
+    esgx_err err;
+    int rc = CLI_EXIT_FAIL;
+    char *body = NULL;
+    cli_http_response rs = {0};
+    cli_answer ans = {0};
+    if (cli_parse_network_key(cfg.network_key, network_key, &err)) {
+        cli_error("pinned %s (run esgx login again)", err.msg);
+        goto out;
+    }
+    if (is_hash(target)) {
+        memcpy(rq.hash_hex, target, 65);
+        rq.decrypt = decrypt;
+    } else {
+        rc = cli_function_lookup(&cfg, target, rq.hash_hex, &rq.decrypt);
+        if (rc) goto out;
+        rc = CLI_EXIT_FAIL;
+    }
+    crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, NULL);
+    if (input_file) {
+        if (cli_read_file(input_file, INPUT_MAX, &rq.input, &rq.input_len, &err)) {
+            cli_error("%s", err.msg);
+            goto out;
+        }
+    } else if (input) {
+        rq.input_len = strlen(input);
+        rq.input = malloc(rq.input_len + 1);
+        if (!rq.input) goto out;
+        memcpy(rq.input, input, rq.input_len + 1);
+    }
+    if (!rq.has_fuel) {
+        rq.fuel = node_fuel_limit(&cfg);
+        rq.has_fuel = 1;
+    }
+    body = cli_request_json(&rq);
+    if (!body) {
+        cli_error("the input must be UTF-8 text without NUL bytes (it travels as a JSON string)");
+        goto out;
+    }
+    if (save_req && cli_write_file(save_req, (const uint8_t *)body, strlen(body), 0644, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    char url[1200];
+    cli_url(cfg.node, "/services/3", url, sizeof url);
+    cli_http_request hr = {.method = "POST", .url = url, .content_type = "application/json",
+                           .body = (const uint8_t *)body, .body_len = strlen(body),
+                           .max_response = ANSWER_MAX};
+    if (cli_http(&hr, &rs, &err)) {
+        cli_error("%s", err.msg);
+        rc = CLI_EXIT_NETWORK;
+        goto out;
+    }
+    if (rs.status != 200) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("POST %s: %s", url, d);
+        rc = rs.status >= 500 ? CLI_EXIT_NETWORK : CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (save && cli_write_file(save, rs.body, rs.len, 0644, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    if (cli_answer_parse(rs.body, rs.len, &ans, &err)) {
+        cli_error("answer rejected: %s", err.msg);
+        goto out;
+    }
+    uint8_t signer[33];
+    if (cli_answer_verify(&ans, &rq, rq.fuel, network_key, signer, &err)) {
+        cli_error("answer rejected: %s", err.msg);
+        goto out;
+    }
+    if (as_json) {
+        if (cli_answer_print_json(&ans, signer)) goto out;
+    } else {
+        print_output(&ans);
+    }
+    rc = CLI_EXIT_OK;
+out:
+    cli_answer_free(&ans);
+    cli_http_response_free(&rs);
+    free(body);
+    cli_request_free(&rq);
+    crypto_wipe(&cfg, sizeof cfg);
+    return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    const char *req_file = NULL, *resp_file = NULL, *key_text = NULL, *fuel_text = NULL;
+    int as_json = 0, print_out = 0;
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        int r;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(verify_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(a, "--json")) as_json = 1, i++;
+        else if (!strcmp(a, "--print-output")) print_out = 1, i++;
+        else if ((r = cli_opt_value(argc, argv, &i, "--request", &req_file)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--response", &resp_file)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--network-key", &key_text)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--fuel-limit", &fuel_text))) {
+            if (r < 0) return usage_error(verify_usage, NULL);
+        } else {
+            cli_error("verify: unexpected argument '%s'", a);
+            return usage_error(verify_usage, NULL);
+        }
+    }
+    if (!req_file || !resp_file)
+        return usage_error(verify_usage, "verify: --request and --response are required");
+    if (as_json && print_out)
+        return usage_error(verify_usage, "verify: give --json or --print-output, not both");
+    uint64_t fuel_limit = NODE_DEFAULT_FUEL_LIMIT;
+    if (fuel_text && (cli_parse_u64(fuel_text, &fuel_limit) || fuel_limit == 0))
+        return usage_error(verify_usage, "verify: --fuel-limit wants a positive integer");
+
+    uint8_t key[33];
+    esgx_err err;
+    if (key_text) {
+        if (cli_parse_network_key(key_text, key, &err)) {
+            cli_error("--network-key: %s", err.msg);
+            return CLI_EXIT_USAGE;
+        }
+    } else {
+        cli_config cfg;
+        int bad = cli_config_require(&cfg, 1) ||
+                  cli_parse_network_key(cfg.network_key, key, &err);
+        crypto_wipe(&cfg, sizeof cfg);
+        if (bad) {
+            cli_error("no usable pinned network key: give --network-key KEY");
+            return CLI_EXIT_FAIL;
+        }
+    }
+    int rc = CLI_EXIT_FAIL;
+    uint8_t *req_text = NULL, *resp = NULL;
+    size_t req_len = 0, resp_len = 0;
+    cli_service_request rq = {0};
+    cli_answer ans = {0};
+    int have_rq = 0;
+    if (cli_read_file(req_file, INPUT_MAX * 2, &req_text, &req_len, &err) ||
+        cli_read_file(resp_file, ANSWER_MAX, &resp, &resp_len, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    if (cli_request_parse(req_text, req_len, &rq, &err)) {
+        cli_error("%s: %s", req_file, err.msg);
+        goto out;
+    }
+    have_rq = 1;
+    if (cli_answer_parse(resp, resp_len, &ans, &err)) {
+        cli_error("answer rejected: %s", err.msg);
+        goto out;
+    }
+    uint8_t signer[33];
+    if (cli_answer_verify(&ans, &rq, fuel_limit, key, signer, &err)) {
+        cli_error("answer rejected: %s", err.msg);
+        goto out;
+    }
+    if (as_json) {
+        if (cli_answer_print_json(&ans, signer)) goto out;
+    } else if (print_out) {
+        print_output(&ans);
+    } else {
+        char pk[67];
+        crypto_hex_encode(signer, 33, pk);
+        printf("verified: %zu output bytes, fuel_used %llu, signed by network key %s\n",
+               ans.output_len, (unsigned long long)ans.fuel_used, pk);
+    }
+    rc = CLI_EXIT_OK;
+out:
+    cli_answer_free(&ans);
+    if (have_rq) cli_request_free(&rq);
+    free(req_text);
+    free(resp);
+    return rc;
+}

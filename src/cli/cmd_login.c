@@ -1,0 +1,231 @@
+/*
+ * cmd_login.c: `esgx login`, pointing the CLI at a node.
+ *
+ * Reads the node's GET /attestation document, takes its network public key (checking it
+ * against the xpub in the same document), checks the admin token if one is given
+ * (GET /functions must answer 200), and writes node URL, token and key to the config
+ * file (0600). The key is pinned trust-on-first-use: a later login to the same node URL
+ * that reports a different key is refused unless --force, because every answer that
+ * `esgx invoke` accepts must recover to exactly this key. (The attestation issue makes
+ * the pin verified by checking the quote that binds the xpub.)
+ */
+#include "cli.h"
+#include "cli_node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esgx_crypto.h"
+
+static const char login_usage[] =
+    "usage: esgx login --node URL [--token TOKEN | --token-file FILE] [--force]\n"
+    "  Point the CLI at a node: read its network public key from URL/attestation and\n"
+    "  pin it, check the admin token, and store URL, token and key in\n"
+    "  $XDG_CONFIG_HOME/esgx/config (default ~/.config/esgx/config), mode 0600.\n"
+    "options:\n"
+    "  --node URL         the node, e.g. http://127.0.0.1:8080\n"
+    "  --token TOKEN      admin token (the node's DATA_DIR/admin.token); needed to deploy,\n"
+    "                     list and delete functions\n"
+    "  --token-file FILE  read the token from FILE\n"
+    "  --force            accept a network key that differs from the one pinned before\n"
+    "  -h, --help         this help\n"
+    "exit: 0 logged in, 1 refused (no key yet, key changed, bad token), 2 usage,\n"
+    "      3 network error\n";
+
+static int usage_error(const char *msg)
+{
+    if (msg) cli_error("%s", msg);
+    fputs(login_usage, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/* Fetches URL/attestation and fills key/xpub. Returns a CLI exit status. */
+static int fetch_network_key(const char *node, uint8_t key[33], char *xpub, size_t xpub_cap)
+{
+    char url[1200];
+    if (cli_url(node, "/attestation", url, sizeof url)) {
+        cli_error("node URL too long");
+        return CLI_EXIT_USAGE;
+    }
+    cli_http_request rq = {.method = "GET", .url = url};
+    cli_http_response rs;
+    esgx_err err;
+    if (cli_http(&rq, &rs, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_NETWORK;
+    }
+    int rc = CLI_EXIT_FAIL;
+    json_t *j = NULL;
+    if (rs.status != 200) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("GET %s: %s", url, d);
+        rc = CLI_EXIT_NETWORK;
+        goto out;
+    }
+    j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+    const char *pk = j ? json_string_value(json_object_get(j, "public_key")) : NULL;
+    const char *xp = j ? json_string_value(json_object_get(j, "xpub")) : NULL;
+    if (!j || !json_is_object(j)) {
+        cli_error("GET %s: the answer is not a JSON attestation document", url);
+        goto out;
+    }
+    if (!pk || !pk[0]) {
+        cli_error("%s has no network key yet (the node is not initialised or has not "
+                  "obtained the shared key); nothing to pin", node);
+        goto out;
+    }
+    if (cli_parse_network_key(pk, key, &err)) {
+        cli_error("GET %s: public_key: %s", url, err.msg);
+        goto out;
+    }
+    xpub[0] = 0;
+    if (xp && xp[0]) {
+        uint8_t k2[33];
+        if (cli_parse_network_key(xp, k2, &err) || memcmp(k2, key, 33)) {
+            cli_error("GET %s: the document's xpub does not match its public_key", url);
+            goto out;
+        }
+        snprintf(xpub, xpub_cap, "%s", xp);
+    }
+    rc = CLI_EXIT_OK;
+out:
+    json_decref(j);
+    cli_http_response_free(&rs);
+    return rc;
+}
+
+static int check_token(const char *node, const char *token)
+{
+    char url[1200];
+    if (cli_url(node, "/functions", url, sizeof url)) return CLI_EXIT_USAGE;
+    cli_http_request rq = {.method = "GET", .url = url, .token = token};
+    cli_http_response rs;
+    esgx_err err;
+    if (cli_http(&rq, &rs, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_NETWORK;
+    }
+    int rc = CLI_EXIT_OK;
+    if (rs.status != 200) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("the node refused the token: GET %s: %s", url, d);
+        rc = (rs.status == 401 || rs.status == 403) ? CLI_EXIT_FAIL : CLI_EXIT_NETWORK;
+    }
+    cli_http_response_free(&rs);
+    return rc;
+}
+
+int cmd_login(int argc, char **argv)
+{
+    const char *node = NULL, *token = NULL, *token_file = NULL;
+    int force = 0;
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        int r;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(login_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(a, "--force")) {
+            force = 1;
+            i++;
+            continue;
+        }
+        if ((r = cli_opt_value(argc, argv, &i, "--node", &node)) ||
+            (r = cli_opt_value(argc, argv, &i, "--token", &token)) ||
+            (r = cli_opt_value(argc, argv, &i, "--token-file", &token_file))) {
+            if (r < 0) return usage_error(NULL);
+            continue;
+        }
+        cli_error("login: unexpected argument '%s'", a);
+        return usage_error(NULL);
+    }
+    if (!node) return usage_error("login: --node URL is required");
+    if (token && token_file) return usage_error("login: give --token or --token-file, not both");
+    if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8))
+        return usage_error("login: --node must be an http:// or https:// URL");
+
+    cli_config cfg, old;
+    memset(&cfg, 0, sizeof cfg);
+    size_t nl = strlen(node);
+    while (nl && node[nl - 1] == '/') nl--;
+    if (nl >= sizeof cfg.node) return usage_error("login: --node URL too long");
+    memcpy(cfg.node, node, nl);
+
+    char tokbuf[256] = "";
+    if (token_file) {
+        uint8_t *data;
+        size_t len;
+        esgx_err err;
+        if (cli_read_file(token_file, 4096, &data, &len, &err)) {
+            cli_error("%s", err.msg);
+            return CLI_EXIT_FAIL;
+        }
+        while (len && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
+            len--;
+        if (len >= sizeof tokbuf) {
+            crypto_wipe(data, len);
+            free(data);
+            cli_error("%s: token too long", token_file);
+            return CLI_EXIT_FAIL;
+        }
+        memcpy(tokbuf, data, len);
+        tokbuf[len] = 0;
+        crypto_wipe(data, len);
+        free(data);
+        token = tokbuf;
+    }
+    if (token && strlen(token) >= sizeof cfg.token) return usage_error("login: token too long");
+    for (const char *p = token; p && *p; p++)
+        if (*p <= ' ' || *p == 127) return usage_error("login: the token contains spaces or "
+                                                       "control characters");
+
+    uint8_t key[33];
+    int rc = fetch_network_key(cfg.node, key, cfg.xpub, sizeof cfg.xpub);
+    if (rc) goto out;
+    crypto_hex_encode(key, 33, cfg.network_key);
+    if (token && token[0]) {
+        rc = check_token(cfg.node, token);
+        if (rc) goto out;
+        snprintf(cfg.token, sizeof cfg.token, "%s", token);
+    }
+
+    esgx_err err;
+    int lr = cli_config_load(&old, &err);
+    if (lr && lr != CLI_CONFIG_MISSING) {
+        cli_error("%s (fix or remove it)", err.msg);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (!lr && !strcmp(old.node, cfg.node) && old.network_key[0] &&
+        strcmp(old.network_key, cfg.network_key) && !force) {
+        cli_error("the network key of %s changed: pinned %s, the node now reports %s; "
+                  "run again with --force only if you know why", cfg.node, old.network_key,
+                  cfg.network_key);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    /* a login without a token to the same node keeps the stored token */
+    if (!token && !lr && !strcmp(old.node, cfg.node))
+        memcpy(cfg.token, old.token, sizeof cfg.token);
+    if (cli_config_save(&cfg, &err)) {
+        cli_error("%s", err.msg);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    char path[4200];
+    cli_config_path(path, sizeof path, NULL);
+    printf("logged in to %s\n", cfg.node);
+    printf("network key %s (pinned)\n", cfg.network_key);
+    printf("token %s\n", cfg.token[0] ? "accepted" : "none (deploy, list and delete need one)");
+    printf("config %s\n", path);
+out:
+    crypto_wipe(&old, sizeof old);
+    crypto_wipe(&cfg, sizeof cfg);
+    crypto_wipe(tokbuf, sizeof tokbuf);
+    return rc;
+}
