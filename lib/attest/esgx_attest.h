@@ -307,8 +307,9 @@ typedef int (*attest_collateral_fn)(const uint8_t fmspc[6], const uint8_t pce_id
  * host's cached copy; not owned, must outlive every use) or get_collateral is set;
  * collateral wins when both are. trusted_roots_pem: NULL = Intel SGX Root CA only (a sim
  * root must be configured explicitly). now: Unix seconds at which to verify; 0 = read
- * the clock at each verification. Strings are not copied by the attest_ratls_* calls
- * that take a verifier, except attest_ratls_ctx_new, which copies everything. */
+ * the clock at each verification. attest_ratls_verify_cert uses the strings in place;
+ * attest_ratls_ctx_new copies the collateral and roots (collateral_arg, if used, must
+ * outlive the context). */
 typedef struct attest_ratls_verifier {
     const char *collateral;
     size_t collateral_len;

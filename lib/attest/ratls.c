@@ -560,7 +560,8 @@ int attest_ratls_ctx_new(const attest_ratls_cert *c, const attest_ratls_verifier
              SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) &&
              SSL_CTX_use_certificate(ctx, c->x) == 1 &&
              SSL_CTX_use_PrivateKey(ctx, c->key) == 1 && SSL_CTX_check_private_key(ctx) == 1 &&
-             SSL_CTX_set_num_tickets(ctx, 0) == 1;
+             SSL_CTX_set_num_tickets(ctx, 0) == 1 &&
+             SSL_CTX_get_keylog_callback(ctx) == NULL;   /* key logging never enabled */
     if (ok) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
         SSL_CTX_set_cert_verify_callback(ctx, ratls_verify_cb, vc);

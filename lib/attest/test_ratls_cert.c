@@ -198,9 +198,8 @@ static void test_sources(const rt_net *n1)
           "failing source: %s", err.msg);
     CHECK(attest_ratls_cert_new(attest_ratls_sim_get_quote, &src, NULL, 0, 0, &c, &err) ==
               ATTEST_E_ARG, "0 days accepted");
-    /* the Gramine source against a directory laid out like /dev/attestation, where the
-     * "quote" file holds a sim quote made for whatever report data was written last
-     * is not possible without Gramine: check only the file protocol and errors */
+    /* the Gramine source: without Gramine only its file protocol can be checked, against
+     * a directory laid out like /dev/attestation */
     char dir[] = "/tmp/esgx-ratls-gramine-XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     uint8_t rd[64] = {1}, buf[16];

@@ -175,6 +175,7 @@ static SSL_CTX *client_ctx(const rt_net *quote_net, const uint8_t *mrenclave,
         fprintf(stderr, "client ctx: %s\n", e.msg);
         exit(1);
     }
+    CHECK(SSL_CTX_get_keylog_callback(ctx) == NULL, "key logging enabled");
     return ctx;
 }
 
@@ -184,6 +185,37 @@ static int all_zero(const char *p, size_t n)
         if (p[i])
             return 0;
     return 1;
+}
+
+/* Connects with attest_ratls_connect (checking TLS 1.3 and the verified peer), sends
+ * req (20 bytes) and reads the 4-byte reply header into hdr. 0 or -1. */
+static int raw_request(SSL_CTX *ctx, uint16_t port, const char *req, uint8_t hdr[4])
+{
+    SSL *ssl = NULL;
+    int fd = -1;
+    esgx_err e;
+    attest_result peer;
+    memset(hdr, 0, 4);
+    int rc = attest_ratls_connect(ctx, "127.0.0.1", port, 20000, &ssl, &fd, &e);
+    CHECK(rc == 0 && SSL_version(ssl) == TLS1_3_VERSION, "(f) client TLS version: %s", e.msg);
+    CHECK(rc == 0 && attest_ratls_peer(ssl, &peer, &e) == 0 &&
+              !memcmp(peer.body.mrenclave, MA, 32) && !strcmp(peer.tcb_status, "UpToDate"),
+          "(f) peer: %s", e.msg);
+    if (rc)
+        return -1;
+    size_t w, got = 0;
+    if (SSL_write_ex(ssl, req, 20, &w) != 1)
+        rc = -1;
+    for (int i = 0; !rc && i < 5000 && got < 4; i++) {   /* non-blocking socket */
+        size_t k = 0;
+        if (SSL_read_ex(ssl, hdr + got, 4 - got, &k) == 1)
+            got += k;
+        else
+            usleep(1000);
+    }
+    SSL_free(ssl);
+    close(fd);
+    return !rc && got == 4 ? 0 : -1;
 }
 
 /* (a) + (f): the normal case */
@@ -208,37 +240,23 @@ static void test_share(void)
     CHECK(!memcmp(r.peer_mrenclave, MA, 32), "(a) server did not verify the client");
     CHECK(r.tls_version == TLS1_3_VERSION, "(f) server TLS version %x", r.tls_version);
 
-    /* (f) on the client side, through attest_ratls_connect */
-    c.xprv = NULL;   /* this time: a server without the key answers NO_KEY */
+    /* (f) on the client side, through attest_ratls_connect; this server has no key */
+    c.xprv = NULL;
     s = spawn(&c);
-    SSL *ssl = NULL;
-    int fd = -1;
-    rc = attest_ratls_connect(ctx, "127.0.0.1", s.port, 20000, &ssl, &fd, &e);
-    CHECK(rc == 0 && SSL_version(ssl) == TLS1_3_VERSION, "(f) client TLS version: %s", e.msg);
-    CHECK(rc == 0 && attest_ratls_peer(ssl, &peer, &e) == 0 &&
-              !strcmp(peer.tcb_status, "UpToDate"), "(f) peer: %s", e.msg);
-    if (ssl) {
-        const char req[] = "ESGX-KEYSHARE/1 GET\n";
-        size_t w;
-        uint8_t hdr[4] = {0};
-        size_t got = 0;
-        /* blocking-ish reads on the non-blocking socket: simple poll loop */
-        CHECK(SSL_write_ex(ssl, req, 20, &w) == 1, "(no key) write");
-        for (int i = 0; i < 2000 && got < 4; i++) {
-            size_t k = 0;
-            if (SSL_read_ex(ssl, hdr + got, 4 - got, &k) == 1)
-                got += k;
-            else
-                usleep(1000);
-        }
-        CHECK(got == 4 && hdr[0] == 1 && hdr[1] == ATTEST_KS_NO_KEY, "(no key) reply %u %u",
-              hdr[0], hdr[1]);
-        SSL_free(ssl);
-        close(fd);
-    }
+    uint8_t hdr[4];
+    CHECK(raw_request(ctx, s.port, "ESGX-KEYSHARE/1 GET\n", hdr) == 0 && hdr[0] == 1 &&
+              hdr[1] == ATTEST_KS_NO_KEY, "(no key) reply %u %u", hdr[0], hdr[1]);
     CHECK(finish(&s, &r) == 0 && r.serve_rc == ATTEST_E_ARG, "(no key) server %d: %s",
           r.serve_rc, r.msg);
-    /* the same through attest_keyshare_fetch */
+    /* a verified peer sending something else gets BAD_REQUEST and no key */
+    c.xprv = XPRV;
+    s = spawn(&c);
+    CHECK(raw_request(ctx, s.port, "ESGX-KEYSHARE/2 GET\n", hdr) == 0 && hdr[0] == 1 &&
+              hdr[1] == ATTEST_KS_BAD_REQUEST, "(bad request) reply %u %u", hdr[0], hdr[1]);
+    CHECK(finish(&s, &r) == 0 && r.serve_rc == ATTEST_E_FORMAT, "(bad request) server %d: %s",
+          r.serve_rc, r.msg);
+    c.xprv = NULL;
+    /* no key, through attest_keyshare_fetch */
     s = spawn(&c);
     rc = attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
     CHECK(rc == ATTEST_E_IO && strstr(e.msg, "status 3") && all_zero(out, sizeof out),

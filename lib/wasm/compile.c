@@ -827,7 +827,8 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
     wasm_instr in;
     const wasm_module *m = c->m;
     push_label(c, L_FUNC, 0, c->n_results);
-    fuel_open(c);
+    fuel_open(c);   /* words[0] is always a FUEL instruction (the call does it inline) */
+    c->fuel_acc = fd->n_locals / 64;   /* zeroing the declared locals on entry */
     while (c->nl > 0 && !c->oom) {
         if (r.p >= r.end)
             return esgx_err_set(err, WASM_E_MALFORMED, "function body without end");
@@ -1267,6 +1268,11 @@ int wasm_compile_module(wasm_module *m, esgx_err *err)
         for (uint32_t k = 0; k < fd->code_len + 2; k++) c.stub_at[k] = UINT32_MAX;
         rc = compile_body(&c, fd, err);
         if (rc) break;
+        if (c.n < 3 || memcmp(c.w, &c.H[WOP_FUEL], sizeof(void *)) != 0) {
+            rc = esgx_err_set(err, WASM_E_INVALID, "internal: function %u lacks its entry block",
+                              code->func_index);
+            break;
+        }
         code->words = malloc((size_t)(c.n ? c.n : 1) * 4);
         if (!code->words) {
             rc = esgx_err_set(err, WASM_E_NOMEM, "out of memory");

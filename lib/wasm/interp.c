@@ -426,12 +426,18 @@ do_call_wasm: {
         }
     }
     fp = nfp;
-    ip = callee->words;
     if (new_inst != inst) {
         inst = new_inst;
         RELOAD_MEM;
     }
-    DISPATCH;
+    /* every function starts with a FUEL instruction (compile.c): do it here */
+    ip = callee->words;
+    {
+        uint32_t cost = ip[2];
+        if (UNLIKELY(fuel < cost)) goto out_of_fuel;
+        fuel -= cost;
+    }
+    NEXT(3);
 }
 
     /* ---------------------------------------------------------------- variables */

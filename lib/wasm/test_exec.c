@@ -302,6 +302,10 @@ static void test_fuel(void)
     }
     used = fuel_run(&e, "calls", 0, false, 1000, &rc, &trap);
     CHECK(rc == 0 && used == 1 + 4 + 1, "call costs 4: used %llu", (unsigned long long)used);
+    /* 5 pays the caller's block; the callee's entry block then cannot start */
+    used = fuel_run(&e, "calls", 0, false, 5, &rc, &trap);
+    CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 5,
+          "out of fuel at callee entry");
     /* exactly enough fuel: success, nothing left */
     used = fuel_run(&e, "loop", 10, true, 51, &rc, &trap);
     CHECK(rc == 0 && used == 51 && wasm_store_fuel_get(e.s) == 0, "exact fuel");
@@ -322,6 +326,19 @@ static void test_fuel(void)
     CHECK(rc == 0 && used == 4 + 2, "fill(65) used %llu", (unsigned long long)used);
     used = fuel_run(&e, "fill", 6400, true, 50, &rc, &trap);
     CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 50, "fill fuel");
+    /* entering a function with 130 declared locals costs floor(130 / 64) = 2 */
+    {
+        char wat[2048];
+        int off = snprintf(wat, sizeof wat, "(module (func (export \"f\") (result i32) (local");
+        for (int i = 0; i < 130; i++) off += snprintf(wat + off, sizeof wat - (size_t)off, " i64");
+        snprintf(wat + off, sizeof wat - (size_t)off, ") i32.const 1))");
+        env e2;
+        if (setup(&e2, wat, NULL, NULL, 0) == 0) {
+            used = fuel_run(&e2, "f", 0, false, 1000, &rc, &trap);
+            CHECK(rc == 0 && used == 3, "locals charge: used %llu", (unsigned long long)used);
+        }
+        teardown(&e2);
+    }
     /* unmetered */
     wasm_store_fuel_set(e.s, UINT64_MAX);
     wasm_value a = i32(1000), r;

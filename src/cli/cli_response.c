@@ -112,7 +112,8 @@ out:
 
 char *cli_request_json(const cli_service_request *rq)
 {
-    /* jansson refuses invalid UTF-8 (and NUL) in strings: json_stringn gives NULL */
+    /* jansson refuses invalid UTF-8 (json_stringn gives NULL); the node refuses NUL */
+    if (rq->input_len && memchr(rq->input, 0, rq->input_len)) return NULL;
     json_t *input = json_stringn((const char *)(rq->input ? rq->input : (const uint8_t *)""),
                                  rq->input_len);
     json_t *o = json_object();

@@ -220,7 +220,7 @@ static int deploy(int argc, char **argv)
         printf("hash %s\n", want_hex);
         printf("deployed %s\n", name);
         printf("invoke %s\n", invoke_url);
-        printf("curl %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
+        printf("curl -sS %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
                services_url, want_hex, encrypt ? "true" : "false");
     }
     rc = CLI_EXIT_OK;
