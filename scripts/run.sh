@@ -1,7 +1,40 @@
 #!/usr/bin/env bash
-# The main job: sets up, builds, and shows the esgx command.
+# The main job: sets up, builds, starts a local esgx node on the sim platform, deploys
+# the hello example (encrypted to the network key) and prints the command to call it.
+# The node keeps running in the foreground until Ctrl-C (SIGTERM/SIGINT: clean stop).
+#   scripts/run.sh [PORT]        (default 8080; state in ./esgx-node, config in ./esgx-node/cli)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+port="${1:-8080}"
 scripts/setup.sh
 scripts/build.sh release
-./build/esgx --help
+export PATH="$PWD/build:$PATH"
+data="$PWD/esgx-node"
+export XDG_CONFIG_HOME="$data/cli"
+mkdir -p "$data"
+
+# A sim network needs a simulation provisioning bundle (root CA, PCK, collateral) so
+# the enclave can quote; its sim_root.pem is what clients trust instead of Intel's root.
+[ -f "$data/sim/sim_root.pem" ] || esgx sim init "$data/sim" >/dev/null
+init=()
+[ -f "$data/shared_key.sealed" ] || init=(--init)
+esgxd --data-dir "$data" --listen "127.0.0.1:$port" --sim-bundle "$data/sim" "${init[@]}" \
+  2> "$data/esgxd.log" &
+node_pid=$!
+trap 'kill -TERM $node_pid 2>/dev/null; wait $node_pid 2>/dev/null' EXIT INT TERM
+
+for _ in $(seq 1 50); do
+  curl -sf "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"ready"' && break
+  kill -0 $node_pid 2>/dev/null || { echo "esgxd exited; see $data/esgxd.log" >&2; exit 1; }
+  sleep 0.2
+done
+
+esgx attest "http://127.0.0.1:$port" --sim-root "$data/sim/sim_root.pem"
+esgx login --node "http://127.0.0.1:$port" --sim-root "$data/sim/sim_root.pem" \
+  --token "$(cat "$data/admin.token")" --force >/dev/null
+esgx functions deploy --name hello --path build/examples/hello.wasm
+echo
+echo "node running on http://127.0.0.1:$port (log: $data/esgxd.log); call it with the curl"
+echo "line above, or verified: XDG_CONFIG_HOME=$XDG_CONFIG_HOME build/esgx invoke hello"
+echo "Ctrl-C stops the node."
+wait $node_pid

@@ -45,8 +45,8 @@ else
   echo "note: DCAP vectors absent, real-quote checks skipped" >&2
 fi
 
-expect 1 "node URL is not yet supported" -- "$esgx" attest http://127.0.0.1:1
-grep -q "not yet" "$tmp/err" || bad "'not yet' message"
+expect 3 "unreachable node URL" -- "$esgx" attest http://127.0.0.1:1
+grep -q "127.0.0.1:1/attestation" "$tmp/err" || bad "network error message names the URL"
 expect 2 "missing arguments" -- "$esgx" attest --quote x
 expect 0 "sim init" -- "$esgx" sim init "$tmp/b1"
 expect 0 "sim init (second bundle)" -- "$esgx" sim init "$tmp/b2"

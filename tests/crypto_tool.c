@@ -128,8 +128,11 @@ int main(int argc, char **argv)
         size_t pkl, len, out_len;
         if (hex_arg(argv[2], pk, sizeof pk, 0, &pkl)) return 1;
         uint8_t *pt = read_stdin(&len), *out = malloc(len + ECIES_OVERHEAD);
-        if (ecies_encrypt(pk, pkl, pt, len, out, len + ECIES_OVERHEAD, &out_len, &err))
+        if (ecies_encrypt(pk, pkl, pt, len, out, len + ECIES_OVERHEAD, &out_len, &err)) {
+            free(pt);
+            free(out);
             return fail(&err);
+        }
         write_stdout(out, out_len);
         free(pt);
         free(out);
@@ -140,7 +143,10 @@ int main(int argc, char **argv)
         size_t len, out_len;
         if (hex_arg(argv[2], sk, 32, 32, NULL)) return 1;
         uint8_t *ct = read_stdin(&len);
-        if (ecies_decrypt(sk, ct, len, ct, len, &out_len, &err)) return fail(&err);
+        if (ecies_decrypt(sk, ct, len, ct, len, &out_len, &err)) {
+            free(ct);
+            return fail(&err);
+        }
         write_stdout(ct, out_len);
         free(ct);
         return 0;
@@ -173,8 +179,10 @@ int main(int argc, char **argv)
         uint64_t fuel = strtoull(argv[4], NULL, 10);
         uint8_t *in = read_stdin(&len);
         if (digest_input_hash(mh, atoi(argv[3]), fuel, argv[5], strlen(argv[5]), in, len, out,
-                              &err))
+                              &err)) {
+            free(in);
             return fail(&err);
+        }
         crypto_hex_encode(out, 32, hex);
         puts(hex);
         free(in);

@@ -29,6 +29,7 @@ XPUB=$(json xpub < "$T/body")
 [ ${#PUB} = 66 ] || fail "attestation public_key: '$PUB'"
 [ "${XPUB:0:4}" = xpub ] || fail "attestation xpub"
 [ "$(json platform < "$T/body")" = sim ] || fail "platform is not sim"
+grep -q '"quote_error":"' "$T/body" || fail "a sim node without a bundle must say why it has no quote"
 req GET /health; expect 200; grep -q '"enclave":"ready"' "$T/body" || fail "health not ready"
 ok "init: key created, attestation $PUB"
 
@@ -113,6 +114,30 @@ wait "${CPIDS[@]}"
 [ "$(grep -c '^200$' "$T/codes")" = 40 ] || fail "parallel requests: $(sort "$T/codes" | uniq -c)"
 for i in $(seq 1 40); do grep -q "Hello, p$i\$" "$T/par$i" || fail "parallel answer $i mixed up"; done
 ok "40 concurrent invocations matched by request id"
+
+# ---- concurrent first calls of an uncached module: every one gets NEED_CONTENT
+cp "$T/hello.wasm" "$T/hello2.wasm"
+printf '\x00\x05\x04pad2' >> "$T/hello2.wasm"   # a custom section: new bytes, same code
+req POST /content "${AUTH[@]}" --data-binary @"$T/hello2.wasm"; expect 200
+MOD2=$(json hash < "$T/body")
+CPIDS=()
+: > "$T/codes2"
+for i in $(seq 1 20); do
+    curl -s -o "$T/nc$i" -w '%{http_code}\n' "$URL/services/3" -d '{"hash":"'$MOD2'","input":"n'$i'"}' >> "$T/codes2" &
+    CPIDS+=($!)
+done
+wait "${CPIDS[@]}"
+[ "$(grep -c '^200$' "$T/codes2")" = 20 ] || fail "concurrent uncached: $(sort "$T/codes2" | uniq -c)"
+for i in $(seq 1 20); do grep -q "Hello, n$i\$" "$T/nc$i" || fail "uncached answer $i"; done
+ok "20 concurrent first calls of an uncached module"
+
+# ---- a client that gives up while its invocation runs does not disturb the node
+curl -s -o /dev/null --max-time 0.3 "$URL/services/3" -d '{"hash":"'$MOD'","function":"spin","fuel":200000000}'
+req POST /services/3 -d '{"hash":"'$MOD'","input":"still here"}'; expect 200
+grep -q 'Hello, still here$' "$T/body" || fail "answer after an abandoned request"
+sleep 1
+req GET /health; expect 200
+ok "abandoned request: node healthy"
 
 # ---- restart keeps content, functions and the network key
 stop_node

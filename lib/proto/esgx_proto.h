@@ -44,6 +44,7 @@
 #define ESGX_PROTO_MAX_FUNCTION 255              /* EXEC function name (1..255) */
 #define ESGX_PROTO_MAX_CODE 64                   /* RESULT code */
 #define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
+#define ESGX_PROTO_MAX_QUOTE 65536               /* ATTEST_DOC_REPLY quote */
 
 enum {
     PROTO_E_ARG = -1,        /* bad argument: NULL, field over its limit, bad enum */
@@ -69,6 +70,9 @@ typedef enum esgx_msg_type {
     ESGX_MSG_STATS = 7,        /* H, empty payload */
     ESGX_MSG_STATS_REPLY = 8,  /* E */
     ESGX_MSG_SHUTDOWN = 9,     /* H, empty payload: finish in-flight work, exit 0 */
+    /* Added by the attestation work (additive; docs/channel.md "Changes"). */
+    ESGX_MSG_ATTEST_DOC = 10,        /* H, empty payload: reply ATTEST_DOC_REPLY */
+    ESGX_MSG_ATTEST_DOC_REPLY = 11,  /* E, same id */
 } esgx_msg_type;
 
 /* HELLO / KEY_STATUS state. */
@@ -159,6 +163,18 @@ typedef struct esgx_msg_stats_reply {
     uint64_t cache_misses;
 } esgx_msg_stats_reply;
 
+/* ATTEST_DOC_REPLY: u8 state, str xpub, bytes33 public_key, bytes quote
+ * (0..ESGX_PROTO_MAX_QUOTE; empty when the enclave has no key or cannot quote; its
+ * report data is SHA-256(xpub text) || 32 zero bytes), str error (0..4096: why there is
+ * no quote). Same xpub/public_key rules as HELLO; state NO_KEY requires an empty quote. */
+typedef struct esgx_msg_attest_doc {
+    uint8_t state;
+    esgx_bytes xpub;
+    uint8_t public_key[33];
+    esgx_bytes quote;
+    esgx_bytes error;
+} esgx_msg_attest_doc;
+
 /* Any message. type selects the union member; INIT_KEY, STATS and SHUTDOWN have no
  * payload and use no member. */
 typedef struct esgx_msg {
@@ -171,6 +187,7 @@ typedef struct esgx_msg {
         esgx_msg_need_content need_content;
         esgx_msg_result result;
         esgx_msg_stats_reply stats;
+        esgx_msg_attest_doc attest_doc;
     } u;
 } esgx_msg;
 

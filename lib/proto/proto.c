@@ -44,6 +44,8 @@ const char *esgx_proto_type_name(int type)
     case ESGX_MSG_STATS: return "STATS";
     case ESGX_MSG_STATS_REPLY: return "STATS_REPLY";
     case ESGX_MSG_SHUTDOWN: return "SHUTDOWN";
+    case ESGX_MSG_ATTEST_DOC: return "ATTEST_DOC";
+    case ESGX_MSG_ATTEST_DOC_REPLY: return "ATTEST_DOC_REPLY";
     default: return "UNKNOWN";
     }
 }
@@ -164,11 +166,23 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
                                 r->tree.len, r->output.len, esgx_proto_tree_len(r->output.len));
         return ESGX_OK;
     }
+    case ESGX_MSG_ATTEST_DOC_REPLY: {
+        const esgx_msg_attest_doc *a = &m->u.attest_doc;
+        if ((rc = check_key(a->state, &a->xpub, a->public_key, code, err))) return rc;
+        if (a->quote.len > ESGX_PROTO_MAX_QUOTE)
+            return esgx_err_set(err, code, "quote of %zu bytes over %u", a->quote.len,
+                                ESGX_PROTO_MAX_QUOTE);
+        if ((rc = check_bytes(&a->quote, "quote", err))) return rc;
+        if (a->state == ESGX_STATE_NO_KEY && a->quote.len)
+            return esgx_err_set(err, code, "state no-key with a quote");
+        return check_str(&a->error, 0, ESGX_PROTO_MAX_MESSAGE, "error", code, err);
+    }
     case ESGX_MSG_INIT_KEY:
     case ESGX_MSG_NEED_CONTENT:
     case ESGX_MSG_STATS:
     case ESGX_MSG_STATS_REPLY:
     case ESGX_MSG_SHUTDOWN:
+    case ESGX_MSG_ATTEST_DOC:
         return ESGX_OK;
     default:
         return esgx_err_set(err, PROTO_E_TYPE, "unknown message type %u", m->type);
@@ -298,7 +312,16 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_int(e, s->cache_misses, 8);
         break;
     }
-    default: /* INIT_KEY, STATS, SHUTDOWN: empty payload */
+    case ESGX_MSG_ATTEST_DOC_REPLY: {
+        const esgx_msg_attest_doc *a = &m->u.attest_doc;
+        enc_int(e, a->state, 1);
+        enc_bytes(e, &a->xpub);
+        enc_put(e, a->public_key, 33);
+        enc_bytes(e, &a->quote);
+        enc_bytes(e, &a->error);
+        break;
+    }
+    default: /* INIT_KEY, STATS, SHUTDOWN, ATTEST_DOC: empty payload */
         break;
     }
 }
@@ -474,9 +497,20 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             return rc;
         break;
     }
+    case ESGX_MSG_ATTEST_DOC_REPLY: {
+        esgx_msg_attest_doc *a = &m->u.attest_doc;
+        if ((rc = dec_u8(d, &a->state, "state", err)) ||
+            (rc = dec_bytes(d, &a->xpub, "xpub", err)) ||
+            (rc = dec_fixed(d, a->public_key, 33, "public_key", err)) ||
+            (rc = dec_bytes(d, &a->quote, "quote", err)) ||
+            (rc = dec_bytes(d, &a->error, "error", err)))
+            return rc;
+        break;
+    }
     case ESGX_MSG_INIT_KEY:
     case ESGX_MSG_STATS:
     case ESGX_MSG_SHUTDOWN:
+    case ESGX_MSG_ATTEST_DOC:
         break;
     default:
         return esgx_err_set(err, PROTO_E_TYPE, "unknown message type %u", m->type);

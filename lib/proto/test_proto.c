@@ -46,7 +46,7 @@ static const char XPUB[] =
 static size_t sample_msgs(esgx_msg *m, uint8_t *big, size_t big_len)
 {
     size_t n = 0;
-    memset(m, 0, 12 * sizeof *m);
+    memset(m, 0, 16 * sizeof *m);
     m[n].type = ESGX_MSG_HELLO;
     m[n].u.hello.state = 1;
     m[n].u.hello.platform = S("sim");
@@ -111,6 +111,20 @@ static size_t sample_msgs(esgx_msg *m, uint8_t *big, size_t big_len)
     m[n].type = ESGX_MSG_SHUTDOWN;
     m[n].id = 12;
     n++;
+    m[n].type = ESGX_MSG_ATTEST_DOC;
+    m[n].id = 13;
+    n++;
+    m[n].type = ESGX_MSG_ATTEST_DOC_REPLY;
+    m[n].id = 13;
+    m[n].u.attest_doc.state = 1;
+    m[n].u.attest_doc.xpub = S(XPUB);
+    m[n].u.attest_doc.public_key[0] = 3;
+    m[n].u.attest_doc.quote = B(big, 1200);
+    n++;
+    m[n].type = ESGX_MSG_ATTEST_DOC_REPLY;
+    m[n].id = 14;
+    m[n].u.attest_doc.error = S("the enclave has no network key yet");
+    n++;
     return n;
 }
 
@@ -151,6 +165,12 @@ static int msg_eq(const esgx_msg *a, const esgx_msg *b)
     }
     case ESGX_MSG_STATS_REPLY:
         return !memcmp(&a->u.stats, &b->u.stats, sizeof a->u.stats);
+    case ESGX_MSG_ATTEST_DOC_REPLY: {
+        const esgx_msg_attest_doc *x = &a->u.attest_doc, *y = &b->u.attest_doc;
+        return x->state == y->state && bytes_eq(x->xpub, y->xpub) &&
+               !memcmp(x->public_key, y->public_key, 33) && bytes_eq(x->quote, y->quote) &&
+               bytes_eq(x->error, y->error);
+    }
     default:
         return 1;
     }
@@ -172,7 +192,7 @@ static uint8_t *encode_alloc(const esgx_msg *m, size_t *len)
 
 static void test_roundtrip(uint8_t *big, size_t big_len)
 {
-    esgx_msg m[12];
+    esgx_msg m[16];
     size_t n = sample_msgs(m, big, 2000);
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
@@ -233,6 +253,10 @@ static void test_invalid_encode(void)
     m.u.hello.state = 0;
     m.u.hello.public_key[5] = 1; /* no key but a public key */
     CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_ATTEST_DOC_REPLY;
+    m.u.attest_doc.quote = B(buf, 10); /* no key but a quote */
+    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == PROTO_E_ARG);
 }
 
 /* A decoded message encodes back to exactly the bytes it came from (canonical form). */
@@ -247,7 +271,7 @@ static int reencodes_to(const esgx_msg *m, const uint8_t *frame, size_t len)
 
 static void test_malformed(void)
 {
-    esgx_msg m[12];
+    esgx_msg m[16];
     uint8_t big[2000];
     memset(big, 0x5a, sizeof big);
     size_t n = sample_msgs(m, big, 100);
@@ -334,7 +358,7 @@ static void test_malformed(void)
         uint32_t l = (uint32_t)(len - 4);
         memcpy(r, &l, 4);
         r[4] = 1;
-        r[5] = (uint8_t)(1 + it % 9);
+        r[5] = (uint8_t)(1 + it % 11);
         r[6] = r[7] = 0;
         memset(r + 16, 0, 4);
         if (esgx_proto_decode(r, len, &d, &err) == 0) {
@@ -371,7 +395,7 @@ static void test_stream(uint8_t *big, size_t big_len, int rounds)
 {
     int sv[2];
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-    esgx_msg m[12];
+    esgx_msg m[16];
     size_t n = sample_msgs(m, big, big_len); /* includes one EXEC with 20 MiB content */
     struct writer_arg a = {sv[0], m, n, rounds, 0};
     pthread_t t;
@@ -405,8 +429,8 @@ static void test_stream_errors(void)
     esgx_proto_reader r;
     esgx_err err;
     esgx_msg d;
-    esgx_msg m[12];
-    uint8_t small[100] = {0};
+    esgx_msg m[16];
+    uint8_t small[2000] = {0};
     sample_msgs(m, small, sizeof small);
     /* EOF inside a frame is an I/O error; a bad prefix a length error. */
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);

@@ -270,7 +270,10 @@ static void fuel_open(comp *c)
     c->fuel_pos = emit_op(c, WOP_FUEL);
     emit_w(c, 0);
     c->fuel_acc = 0;
+    /* no fusion across a block boundary */
     c->addi.end = UINT32_MAX;
+    c->cmp.end = UINT32_MAX;
+    c->last_end = UINT32_MAX;
 }
 
 /* ------------------------------------------------------------------ labels */
@@ -1126,13 +1129,10 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
             emit_w(c, in.a);
             break;
         }
-        case 0x25: { /* table.get */
-            uint32_t at = op_generic(c, WOP_TABLE_GET, 1, true);
-            (void)at;
+        case 0x25: /* table.get */
+            op_generic(c, WOP_TABLE_GET, 1, true);
             emit_w(c, in.a);
-            c->last_end = UINT32_MAX;
             break;
-        }
         case 0x26: { /* table.set: t idx val */
             uint32_t v = slot_of(c, c->h - 1), i = slot_of(c, c->h - 2);
             c->h -= 2;
@@ -1194,14 +1194,12 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
             emit_w(c, in.a);
             c->last_end = UINT32_MAX;
             break;
-        case WASM_OP_FC(16): {
-            uint32_t at = emit_op(c, WOP_TABLE_SIZE);
+        case WASM_OP_FC(16):
+            emit_op(c, WOP_TABLE_SIZE);
             emit_w(c, home(c, c->h));
             emit_w(c, in.a);
-            (void)at;
             push_slot(c);
             break;
-        }
         case WASM_OP_FC(17): /* table.fill */
             op_generic(c, WOP_TABLE_FILL, 3, false);
             emit_w(c, in.a);
@@ -1231,8 +1229,6 @@ int wasm_compile_module(wasm_module *m, esgx_err *err)
     c.m = m;
     c.H = wasm_exec_handlers();
     c.codes = cm->codes;
-    uint32_t max_labels = 1;
-    (void)max_labels;
     int rc = ESGX_OK;
     for (uint32_t i = 0; i < m->n_funcs && rc == ESGX_OK; i++) {
         const wasm_func_decl *fd = &m->funcs[i];

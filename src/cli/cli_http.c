@@ -33,7 +33,7 @@ typedef struct sink {
 typedef struct progress_state {
     int on;
     int drawn;
-    curl_off_t last;
+    curl_off_t last;             /* percentage last drawn */
 } progress_state;
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -85,8 +85,10 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 {
     progress_state *p = ud;
     if (!p->on || ultotal <= 0) return 0;
-    if (p->drawn && ulnow == p->last) return 0;
-    p->last = ulnow;
+    /* redraw when the percentage moves (or at the end), not on every callback */
+    curl_off_t pct = ulnow * 100 / ultotal;
+    if (p->drawn && pct == p->last) return 0;
+    p->last = pct;
     p->drawn = 1;
     draw_bar(ulnow, ultotal);
     return 0;

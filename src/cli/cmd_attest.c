@@ -2,13 +2,23 @@
  * cmd_attest.c: `esgx attest`: offline verification of an SGX DCAP quote with its
  * collateral (lib/attest), then the verifier's policy (accepted TCB statuses,
  * MRENCLAVE allowlist, debug enclaves). Exit 0 only when the quote is trusted under
- * the policy. Fetching the quote from a node (`esgx attest NODE`) comes later.
- * A hidden `--bench N` times N verifications and prints the median.
+ * the policy. A hidden `--bench N` times N verifications and prints the median.
+ *
+ * `esgx attest NODE_URL` fetches the node's attestation document (GET /attestation)
+ * and verifies it (cli_attest_node, also used by `esgx login`): the quote with the
+ * collateral the node sent (its exact bytes: the tcbInfo/enclaveIdentity signatures
+ * cover their raw text, so the member is cut out of the answer, never re-encoded), the
+ * policy, and the binding of the network key: report data bytes 0..31 must be SHA-256
+ * of the xpub text and public_key the xpub's key.
  */
 #include "cli.h"
+#include "cli_attest.h"
+#include "cli_node.h"
 #include "esgx_attest.h"
+#include "esgx_crypto.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +28,11 @@ static void attest_usage(FILE *f)
 {
     fprintf(f,
             "usage: esgx attest --quote FILE --collateral FILE [options]\n"
-            "       esgx attest NODE_URL            (not yet)\n\n"
-            "Verifies an SGX DCAP quote offline against its collateral.\n\n"
+            "       esgx attest NODE_URL [--sim-root PEM] [--mrenclave HEX] [--json]\n\n"
+            "Verifies an SGX DCAP quote offline against its collateral. With NODE_URL:\n"
+            "fetches NODE_URL/attestation, verifies its quote with the collateral it\n"
+            "carries, checks that the quote's report data binds the node's xpub, and\n"
+            "prints MRENCLAVE, MRSIGNER, TCB status and the network key.\n\n"
             "  --quote FILE            the quote (binary)\n"
             "  --collateral FILE       collateral JSON (Intel sgx_ql_qve_collateral_t fields)\n"
             "  --at UNIX_SECONDS       verify at this time (default: now)\n"
@@ -129,6 +142,320 @@ static void print_result(const attest_result *r, int verified, int trusted, cons
     }
 }
 
+/* ---------------------------------------------------------------- node documents */
+
+static size_t json_ws(const char *s, size_t n, size_t p)
+{
+    while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n'))
+        p++;
+    return p;
+}
+
+/* s[p] == '"': returns the index just after the closing quote, or 0. */
+static size_t json_scan_string(const char *s, size_t n, size_t p)
+{
+    for (p++; p < n; p++) {
+        if (s[p] == '\\')
+            p++;
+        else if (s[p] == '"')
+            return p + 1;
+    }
+    return 0;
+}
+
+/* Returns the index just after the JSON value starting at s[p], or 0. Nested values
+ * are only skipped (strings respected); jansson validates the document separately. */
+static size_t json_scan_value(const char *s, size_t n, size_t p)
+{
+    if (p >= n)
+        return 0;
+    if (s[p] == '"')
+        return json_scan_string(s, n, p);
+    if (s[p] == '{' || s[p] == '[') {
+        int depth = 0;
+        while (p < n) {
+            char c = s[p];
+            if (c == '"') {
+                p = json_scan_string(s, n, p);
+                if (!p)
+                    return 0;
+                continue;
+            }
+            if (c == '{' || c == '[')
+                depth++;
+            else if (c == '}' || c == ']') {
+                if (--depth == 0)
+                    return p + 1;
+            }
+            p++;
+        }
+        return 0;
+    }
+    while (p < n && !strchr(",}] \t\r\n", s[p]))
+        p++;
+    return p;
+}
+
+/* Finds the raw bytes of the top-level member `key` of the JSON object in s[0..n). */
+static int json_member_span(const char *s, size_t n, const char *key, size_t *start,
+                            size_t *end)
+{
+    size_t klen = strlen(key);
+    size_t p = json_ws(s, n, 0);
+    if (p >= n || s[p] != '{')
+        return -1;
+    p = json_ws(s, n, p + 1);
+    if (p < n && s[p] == '}')
+        return -1;
+    for (;;) {
+        if (p >= n || s[p] != '"')
+            return -1;
+        size_t ke = json_scan_string(s, n, p);
+        if (!ke)
+            return -1;
+        int match = ke - p - 2 == klen && !memcmp(s + p + 1, key, klen);
+        p = json_ws(s, n, ke);
+        if (p >= n || s[p] != ':')
+            return -1;
+        p = json_ws(s, n, p + 1);
+        size_t ve = json_scan_value(s, n, p);
+        if (!ve)
+            return -1;
+        if (match) {
+            *start = p;
+            *end = ve;
+            return 0;
+        }
+        p = json_ws(s, n, ve);
+        if (p < n && s[p] == ',') {
+            p = json_ws(s, n, p + 1);
+            continue;
+        }
+        return -1;
+    }
+}
+
+static int doc_fail(cli_attest_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int doc_fail(cli_attest_doc *doc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(doc->why, sizeof doc->why, fmt, ap);
+    va_end(ap);
+    doc->trusted = 0;
+    return CLI_EXIT_FAIL;
+}
+
+/* Checks a hex field of the document against 32 bytes from the quote (absent = ok). */
+static int doc_field_matches(json_t *j, const char *name, const uint8_t want[32])
+{
+    const char *h = json_string_value(json_object_get(j, name));
+    if (!h)
+        return 1;
+    uint8_t v[32];
+    size_t n = 0;
+    return crypto_hex_decode(h, strlen(h), v, sizeof v, &n, NULL) == 0 && n == 32 &&
+           !memcmp(v, want, 32);
+}
+
+int cli_attest_node(const char *node_url, const char *sim_root_path, const attest_policy *pol,
+                    cli_attest_doc *doc)
+{
+    memset(doc, 0, sizeof *doc);
+    attest_policy defpol;
+    if (!pol) {
+        attest_policy_default(&defpol);
+        pol = &defpol;
+    }
+    char *root_text = NULL;
+    esgx_err e;
+    if (sim_root_path) {
+        uint8_t *root;
+        size_t rl;
+        if (cli_read_file(sim_root_path, 1u << 20, &root, &rl, &e)) {
+            cli_error("--sim-root: %s", e.msg);
+            return CLI_EXIT_USAGE;
+        }
+        root_text = calloc(1, rl + 1);
+        if (root_text)
+            memcpy(root_text, root, rl);
+        free(root);
+        if (!root_text)
+            return CLI_EXIT_FAIL;
+    }
+    char url[1200];
+    if (cli_url(node_url, "/attestation", url, sizeof url)) {
+        free(root_text);
+        cli_error("node URL too long");
+        return CLI_EXIT_USAGE;
+    }
+    cli_http_request rq = {.method = "GET", .url = url, .max_response = 8u << 20};
+    cli_http_response rs;
+    if (cli_http(&rq, &rs, &e)) {
+        free(root_text);
+        cli_error("%s", e.msg);
+        return CLI_EXIT_NETWORK;
+    }
+    int rc = CLI_EXIT_FAIL;
+    json_t *j = NULL;
+    uint8_t *quote = NULL;
+    if (rs.status != 200) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("GET %s: %s", url, d);
+        rc = CLI_EXIT_NETWORK;
+        goto out;
+    }
+    json_error_t je;
+    j = json_loadb((const char *)rs.body, rs.len, JSON_REJECT_DUPLICATES, &je);
+    if (!j || !json_is_object(j)) {
+        rc = doc_fail(doc, "GET %s: the answer is not a JSON attestation document", url);
+        goto out;
+    }
+    const char *platform = json_string_value(json_object_get(j, "platform"));
+    snprintf(doc->platform, sizeof doc->platform, "%s", platform ? platform : "?");
+    const char *xpub = json_string_value(json_object_get(j, "xpub"));
+    const char *pk = json_string_value(json_object_get(j, "public_key"));
+    size_t pkn = 0;
+    if (!pk || !*pk) {
+        rc = doc_fail(doc, "the node has no network key yet (not initialised, or still "
+                           "fetching it from its peers)");
+        goto out;
+    }
+    if (crypto_hex_decode(pk, strlen(pk), doc->public_key, 33, &pkn, NULL) || pkn != 33) {
+        rc = doc_fail(doc, "the document's public_key is not a 33-byte hex key");
+        goto out;
+    }
+    if (!xpub || !*xpub) {
+        doc->have_key = 1;   /* a bare key: usable only without verification */
+        rc = doc_fail(doc, "the document has no xpub, so no quote can bind its key");
+        goto out;
+    }
+    bip32_key k;
+    if (strlen(xpub) >= sizeof doc->xpub || bip32_key_parse(xpub, strlen(xpub), &k, &e) ||
+        k.has_private) {
+        bip32_key_wipe(&k);
+        rc = doc_fail(doc, "the document's xpub is not an extended public key");
+        goto out;
+    }
+    if (memcmp(doc->public_key, k.public_key, 33)) {
+        rc = doc_fail(doc, "the document's public_key is not the key of its xpub");
+        goto out;
+    }
+    snprintf(doc->xpub, sizeof doc->xpub, "%s", xpub);
+    doc->have_key = 1;
+    const char *qhex = json_string_value(json_object_get(j, "quote"));
+    if (!qhex || !*qhex) {
+        const char *why = json_string_value(json_object_get(j, "quote_error"));
+        rc = doc_fail(doc, "the node sent no quote%s%s (a sim node needs esgxd --sim-bundle "
+                           "DIR to attest)", why ? ": " : "", why ? why : "");
+        goto out;
+    }
+    size_t qcap = strlen(qhex) / 2 + 1, qlen = 0;
+    quote = malloc(qcap);
+    if (!quote || crypto_hex_decode(qhex, strlen(qhex), quote, qcap, &qlen, NULL)) {
+        rc = doc_fail(doc, "the document's quote is not hex");
+        goto out;
+    }
+    doc->have_quote = 1;
+    size_t cs, ce;
+    if (!json_is_object(json_object_get(j, "collateral")) ||
+        json_member_span((const char *)rs.body, rs.len, "collateral", &cs, &ce)) {
+        rc = doc_fail(doc, "the document carries no collateral object");
+        goto out;
+    }
+    int vrc = attest_quote_verify(quote, qlen, (const char *)rs.body + cs, ce - cs,
+                                  (int64_t)time(NULL), root_text, &doc->result, &e);
+    if (vrc) {
+        rc = doc_fail(doc, "quote: %s", e.msg);
+        goto out;
+    }
+    doc->verified = 1;
+    if (attest_policy_check(&doc->result, pol, &e)) {
+        rc = doc_fail(doc, "%s", e.msg);
+        goto out;
+    }
+    uint8_t h[32];
+    crypto_sha256(xpub, strlen(xpub), h);
+    if (memcmp(doc->result.body.report_data, h, 32)) {
+        rc = doc_fail(doc, "the quote's report data does not bind the xpub (SHA-256 of the "
+                           "xpub text expected in bytes 0..31)");
+        goto out;
+    }
+    if (!doc_field_matches(j, "mrenclave", doc->result.body.mrenclave) ||
+        !doc_field_matches(j, "mrsigner", doc->result.body.mrsigner)) {
+        rc = doc_fail(doc, "the document's mrenclave/mrsigner differ from the quote's");
+        goto out;
+    }
+    doc->trusted = 1;
+    rc = CLI_EXIT_OK;
+out:
+    free(quote);
+    json_decref(j);
+    cli_http_response_free(&rs);
+    free(root_text);
+    return rc;
+}
+
+void cli_attest_print(const cli_attest_doc *doc)
+{
+    char mre[65], mrs[65], key[67];
+    hex(doc->result.body.mrenclave, 32, mre);
+    hex(doc->result.body.mrsigner, 32, mrs);
+    hex(doc->public_key, 33, key);
+    printf("verdict:      %s\n", doc->trusted ? "trusted" : "NOT trusted");
+    if (!doc->trusted)
+        printf("reason:       %s\n", doc->why);
+    printf("platform:     %s\n", doc->platform);
+    if (doc->have_quote && doc->result.version) {
+        printf("mrenclave:    %s\n", mre);
+        printf("mrsigner:     %s\n", mrs);
+    }
+    if (doc->verified)
+        printf("tcb_status:   %s\n", doc->result.tcb_status);
+    if (doc->have_key) {
+        printf("network_key:  %s\n", key);
+        printf("xpub:         %s\n", doc->xpub);
+    }
+}
+
+static int attest_node_cmd(const char *node, const char *root_path, const attest_policy *pol,
+                           int json)
+{
+    cli_attest_doc doc;
+    int rc = cli_attest_node(node, root_path, pol, &doc);
+    if (rc == CLI_EXIT_USAGE || rc == CLI_EXIT_NETWORK)
+        return rc;
+    if (json) {
+        char mre[65], mrs[65], key[67];
+        hex(doc.result.body.mrenclave, 32, mre);
+        hex(doc.result.body.mrsigner, 32, mrs);
+        hex(doc.public_key, 33, key);
+        json_t *o = json_object();
+        json_object_set_new(o, "trusted", json_boolean(doc.trusted));
+        json_object_set_new(o, "verified", json_boolean(doc.verified));
+        json_object_set_new(o, "platform", json_string(doc.platform));
+        json_object_set_new(o, "mrenclave", doc.have_quote ? json_string(mre) : json_null());
+        json_object_set_new(o, "mrsigner", doc.have_quote ? json_string(mrs) : json_null());
+        json_object_set_new(o, "tcb_status",
+                            doc.verified ? json_string(doc.result.tcb_status) : json_null());
+        json_object_set_new(o, "network_key", doc.have_key ? json_string(key) : json_null());
+        json_object_set_new(o, "xpub", doc.have_key ? json_string(doc.xpub) : json_null());
+        if (!doc.trusted)
+            json_object_set_new(o, "error", json_string(doc.why));
+        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        cli_attest_print(&doc);
+    }
+    if (!doc.trusted)
+        cli_error("attest %s: NOT trusted: %s", node, doc.why);
+    return doc.trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
 int cmd_attest(int argc, char **argv)
 {
     const char *quote_path = NULL, *coll_path = NULL, *root_path = NULL, *node = NULL;
@@ -181,10 +508,16 @@ int cmd_attest(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
     }
-    if (node && !quote_path) {
-        cli_error("attest %s: fetching the attestation from a node is not yet implemented; "
-                  "use --quote and --collateral", node);
-        return CLI_EXIT_FAIL;
+    if (node && !quote_path && !coll_path) {
+        if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8)) {
+            cli_error("attest: NODE must be an http:// or https:// URL");
+            return CLI_EXIT_USAGE;
+        }
+        return attest_node_cmd(node, root_path, &pol, json);
+    }
+    if (node) {
+        cli_error("attest: give NODE_URL or --quote/--collateral, not both");
+        return CLI_EXIT_USAGE;
     }
     if (!quote_path || !coll_path) {
         cli_error("attest: --quote and --collateral are required");

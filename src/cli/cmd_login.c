@@ -1,15 +1,19 @@
 /*
  * cmd_login.c: `esgx login`, pointing the CLI at a node.
  *
- * Reads the node's GET /attestation document, takes its network public key (checking it
- * against the xpub in the same document), checks the admin token if one is given
- * (GET /functions must answer 200), and writes node URL, token and key to the config
- * file (0600). The key is pinned trust-on-first-use: a later login to the same node URL
- * that reports a different key is refused unless --force, because every answer that
- * `esgx invoke` accepts must recover to exactly this key. (The attestation issue makes
- * the pin verified by checking the quote that binds the xpub.)
+ * Reads the node's GET /attestation document and verifies it exactly as `esgx attest`
+ * does (cli_attest_node: the quote against the collateral up to the Intel root, or the
+ * sim root given with --sim-root; the TCB policy; report data binding SHA-256 of the
+ * xpub; public_key = the xpub's key). Only then is the network key pinned. When the
+ * verification fails, login refuses unless --insecure-skip-attest is given, and then
+ * says loudly that the pinned key is unverified. It also checks the admin token if one
+ * is given (GET /functions must answer 200), and writes node URL, token and key to the
+ * config file (0600). A later login to the same node URL that reports a different key
+ * is refused unless --force, because every answer that `esgx invoke` accepts must
+ * recover to exactly this key.
  */
 #include "cli.h"
+#include "cli_attest.h"
 #include "cli_node.h"
 
 #include <jansson.h>
@@ -21,8 +25,11 @@
 
 static const char login_usage[] =
     "usage: esgx login --node URL [--token TOKEN | --token-file FILE] [--force]\n"
-    "  Point the CLI at a node: read its network public key from URL/attestation and\n"
-    "  pin it, check the admin token, and store URL, token and key in\n"
+    "                  [--sim-root PEM] [--insecure-skip-attest]\n"
+    "  Point the CLI at a node: read its attestation document from URL/attestation,\n"
+    "  verify it (quote, collateral, TCB status, and that the quote binds the network\n"
+    "  key, as `esgx attest` does), pin the network key, check the admin token, and\n"
+    "  store URL, token and key in\n"
     "  $XDG_CONFIG_HOME/esgx/config (default ~/.config/esgx/config), mode 0600.\n"
     "options:\n"
     "  --node URL         the node, e.g. http://127.0.0.1:8080\n"
@@ -30,8 +37,12 @@ static const char login_usage[] =
     "                     list and delete functions\n"
     "  --token-file FILE  read the token from FILE\n"
     "  --force            accept a network key that differs from the one pinned before\n"
+    "  --sim-root PEM     trust this sim root (esgx sim init) instead of the Intel root\n"
+    "  --insecure-skip-attest  pin the key even if the attestation does not verify\n"
+    "                     (NOT recommended: nothing then shows the key is in an enclave)\n"
     "  -h, --help         this help\n"
-    "exit: 0 logged in, 1 refused (no key yet, key changed, bad token), 2 usage,\n"
+    "exit: 0 logged in, 1 refused (no key yet, attestation failed, key changed, bad\n"
+    "      token), 2 usage,\n"
     "      3 network error\n";
 
 static int usage_error(const char *msg)
@@ -41,60 +52,39 @@ static int usage_error(const char *msg)
     return CLI_EXIT_USAGE;
 }
 
-/* Fetches URL/attestation and fills key/xpub. Returns a CLI exit status. */
-static int fetch_network_key(const char *node, uint8_t key[33], char *xpub, size_t xpub_cap)
+/* Fetches and verifies URL/attestation and fills key/xpub. Returns a CLI exit status. */
+static int fetch_network_key(const char *node, const char *sim_root, int skip_attest,
+                             uint8_t key[33], char *xpub, size_t xpub_cap)
 {
-    char url[1200];
-    if (cli_url(node, "/attestation", url, sizeof url)) {
-        cli_error("node URL too long");
-        return CLI_EXIT_USAGE;
+    cli_attest_doc doc;
+    int rc = cli_attest_node(node, sim_root, NULL, &doc);
+    if (rc == CLI_EXIT_USAGE || rc == CLI_EXIT_NETWORK) return rc;
+    if (!doc.have_key) {
+        cli_error("%s: %s; nothing to pin", node, doc.why);
+        return CLI_EXIT_FAIL;
     }
-    cli_http_request rq = {.method = "GET", .url = url};
-    cli_http_response rs;
-    esgx_err err;
-    if (cli_http(&rq, &rs, &err)) {
-        cli_error("%s", err.msg);
-        return CLI_EXIT_NETWORK;
+    char mre[65];
+    crypto_hex_encode(doc.result.body.mrenclave, 32, mre);
+    if (rc == CLI_EXIT_OK) {
+        printf("attestation verified: platform %s, mrenclave %s, tcb %s\n", doc.platform, mre,
+               doc.result.tcb_status);
+    } else if (!skip_attest) {
+        cli_error("refusing to pin the network key of %s: its attestation does not verify: "
+                  "%s", node, doc.why);
+        cli_error("(check with `esgx attest %s`; for a sim network pass --sim-root "
+                  "BUNDLE/sim_root.pem; --insecure-skip-attest pins it anyway)", node);
+        return CLI_EXIT_FAIL;
+    } else {
+        fprintf(stderr,
+                "esgx: WARNING: *** INSECURE: pinning an UNVERIFIED network key ***\n"
+                "esgx: WARNING: the attestation of %s does not verify: %s\n"
+                "esgx: WARNING: nothing shows that this key lives only in an attested "
+                "enclave (--insecure-skip-attest)\n",
+                node, doc.why);
     }
-    int rc = CLI_EXIT_FAIL;
-    json_t *j = NULL;
-    if (rs.status != 200) {
-        char d[300];
-        cli_http_describe(&rs, d, sizeof d);
-        cli_error("GET %s: %s", url, d);
-        rc = CLI_EXIT_NETWORK;
-        goto out;
-    }
-    j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
-    const char *pk = j ? json_string_value(json_object_get(j, "public_key")) : NULL;
-    const char *xp = j ? json_string_value(json_object_get(j, "xpub")) : NULL;
-    if (!j || !json_is_object(j)) {
-        cli_error("GET %s: the answer is not a JSON attestation document", url);
-        goto out;
-    }
-    if (!pk || !pk[0]) {
-        cli_error("%s has no network key yet (the node is not initialised or has not "
-                  "obtained the shared key); nothing to pin", node);
-        goto out;
-    }
-    if (cli_parse_network_key(pk, key, &err)) {
-        cli_error("GET %s: public_key: %s", url, err.msg);
-        goto out;
-    }
-    xpub[0] = 0;
-    if (xp && xp[0]) {
-        uint8_t k2[33];
-        if (cli_parse_network_key(xp, k2, &err) || memcmp(k2, key, 33)) {
-            cli_error("GET %s: the document's xpub does not match its public_key", url);
-            goto out;
-        }
-        snprintf(xpub, xpub_cap, "%s", xp);
-    }
-    rc = CLI_EXIT_OK;
-out:
-    json_decref(j);
-    cli_http_response_free(&rs);
-    return rc;
+    memcpy(key, doc.public_key, 33);
+    snprintf(xpub, xpub_cap, "%s", doc.xpub);
+    return CLI_EXIT_OK;
 }
 
 static int check_token(const char *node, const char *token)
@@ -121,8 +111,8 @@ static int check_token(const char *node, const char *token)
 
 int cmd_login(int argc, char **argv)
 {
-    const char *node = NULL, *token = NULL, *token_file = NULL;
-    int force = 0;
+    const char *node = NULL, *token = NULL, *token_file = NULL, *sim_root = NULL;
+    int force = 0, skip_attest = 0;
     for (int i = 1; i < argc;) {
         const char *a = argv[i];
         int r;
@@ -135,9 +125,15 @@ int cmd_login(int argc, char **argv)
             i++;
             continue;
         }
+        if (!strcmp(a, "--insecure-skip-attest")) {
+            skip_attest = 1;
+            i++;
+            continue;
+        }
         if ((r = cli_opt_value(argc, argv, &i, "--node", &node)) ||
             (r = cli_opt_value(argc, argv, &i, "--token", &token)) ||
-            (r = cli_opt_value(argc, argv, &i, "--token-file", &token_file))) {
+            (r = cli_opt_value(argc, argv, &i, "--token-file", &token_file)) ||
+            (r = cli_opt_value(argc, argv, &i, "--sim-root", &sim_root))) {
             if (r < 0) return usage_error(NULL);
             continue;
         }
@@ -185,7 +181,8 @@ int cmd_login(int argc, char **argv)
                                                        "control characters");
 
     uint8_t key[33];
-    int rc = fetch_network_key(cfg.node, key, cfg.xpub, sizeof cfg.xpub);
+    int rc = fetch_network_key(cfg.node, sim_root, skip_attest, key, cfg.xpub,
+                               sizeof cfg.xpub);
     if (rc) goto out;
     crypto_hex_encode(key, 33, cfg.network_key);
     if (token && token[0]) {

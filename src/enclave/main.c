@@ -10,12 +10,24 @@
  *             queued for the worker pool; ids still in flight are refused (duplicate_id)
  *   INIT_KEY  creates and seals the shared key, replies KEY_STATUS
  *   STATS     replies STATS_REPLY
+ *   ATTEST_DOC replies ATTEST_DOC_REPLY: xpub, network key and a quote whose report
+ *             data is SHA-256(xpub text) || zeros, made once per key and cached
  *   SHUTDOWN  or EOF: stop reading, let the workers finish every queued job, exit 0
  *
  * Workers run executor_run and send NEED_CONTENT or RESULT. Sends from all threads are
  * serialised by one mutex so frames never interleave. An id leaves the in-flight set
  * before its reply is sent, so the host may reuse it (NEED_CONTENT resend) at once.
  * Secrets never leave this process: HELLO/KEY_STATUS carry only the xpub and public key.
+ *
+ * Platform: ESGX_PLATFORM (fixed by the Gramine manifest, never the host's command line)
+ * selects `sim` (default) or `gramine-sgx` (attestation files under ESGX_ATTESTATION_DIR,
+ * default /dev/attestation). Key sharing (peer.c): --peer-listen serves the key over
+ * RA-TLS to verified enclaves of the allowlist; --peers fetches it (backoff until a peer
+ * answers), seals it, and tells the host with an unsolicited KEY_STATUS (id 0). The trust
+ * policy (allowlist, TCB statuses, extra roots) decides who gets the key, so on
+ * gramine-sgx it comes only from the manifest's environment (ESGX_TRUST_MRENCLAVE,
+ * ESGX_ACCEPT_STATUS, ESGX_TRUST_SIM_ROOT), never from the untrusted command line; on sim
+ * the command-line options are accepted (sim protects nothing from its host anyway).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,9 +43,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "esgx_attest.h"
 #include "esgx_proto.h"
 #include "executor.h"
 #include "keystore.h"
+#include "peer.h"
 #include "platform.h"
 
 #define EXIT_CONFIG 78
@@ -244,12 +258,22 @@ static void handle_exec(enclave *E, const esgx_msg *m)
 
 /* ---------------------------------------------------------------- options */
 
+#define MAX_TRUST 16
+
 typedef struct options {
     const char *data_dir;
     int channel_fd;
     int init;
     unsigned workers;
     exec_config cfg;
+    const char *sim_bundle;       /* --sim-bundle DIR */
+    const char *peer_listen;      /* --peer-listen HOST:PORT */
+    const char *peers;            /* --peers LIST */
+    const char *collateral;       /* --collateral FILE (gramine-sgx peers) */
+    const char *sim_root;         /* --sim-root PEM (extra trust anchor, sim only) */
+    const char *trust[MAX_TRUST]; /* --trust-mrenclave HEX */
+    int trust_count;
+    const char *accept_status;    /* --accept-status LIST */
 } options;
 
 static void usage(FILE *f)
@@ -259,6 +283,9 @@ static void usage(FILE *f)
             "                    [--workers N] [--max-content BYTES] [--max-input BYTES]\n"
             "                    [--max-output BYTES] [--memory-pages N] [--debug]\n"
             "                    [--log-level error|warn|info|debug]\n"
+            "                    [--sim-bundle DIR] [--peer-listen HOST:PORT] [--peers LIST]\n"
+            "                    [--trust-mrenclave HEX]... [--accept-status LIST]\n"
+            "                    [--collateral FILE] [--sim-root PEM]\n"
             "The trusted process of an esgx node; started by esgxd (docs/channel.md).\n");
 }
 
@@ -322,6 +349,31 @@ static int parse_args(int argc, char **argv, options *o)
             if (parse_u64(a, v, 1, 65536, &n)) return -1;
             o->cfg.memory_pages = (uint32_t)n;
             i++;
+        } else if (!strcmp(a, "--sim-bundle") && v) {
+            o->sim_bundle = v;
+            i++;
+        } else if (!strcmp(a, "--peer-listen") && v) {
+            o->peer_listen = v;
+            i++;
+        } else if (!strcmp(a, "--peers") && v) {
+            o->peers = v;
+            i++;
+        } else if (!strcmp(a, "--collateral") && v) {
+            o->collateral = v;
+            i++;
+        } else if (!strcmp(a, "--sim-root") && v) {
+            o->sim_root = v;
+            i++;
+        } else if (!strcmp(a, "--trust-mrenclave") && v) {
+            if (o->trust_count >= MAX_TRUST) {
+                fprintf(stderr, "esgx-enclave: at most %d --trust-mrenclave\n", MAX_TRUST);
+                return -1;
+            }
+            o->trust[o->trust_count++] = v;
+            i++;
+        } else if (!strcmp(a, "--accept-status") && v) {
+            o->accept_status = v;
+            i++;
         } else if (!strcmp(a, "--log-level") && v) {
             if (!strcmp(v, "error")) g_log_level = LOG_ERROR;
             else if (!strcmp(v, "warn")) g_log_level = LOG_WARN;
@@ -338,6 +390,11 @@ static int parse_args(int argc, char **argv, options *o)
             return -1;
         }
     }
+    if (o->init && o->peers) {
+        fprintf(stderr, "esgx-enclave: --init and --peers exclude each other: the first node "
+                        "creates the key, the others fetch it\n");
+        return -1;
+    }
     if (!o->data_dir || o->channel_fd < 0) {
         fprintf(stderr, "esgx-enclave: --data-dir and --channel-fd are required\n");
         usage(stderr);
@@ -346,7 +403,23 @@ static int parse_args(int argc, char **argv, options *o)
     return 0;
 }
 
-/* ---------------------------------------------------------------- main */
+/* ---------------------------------------------------------------- key state */
+
+/* The key store and what is published from it. g_ks_mu guards g_ks against the peer
+ * threads (serve: read the xprv; fetch: install) and the channel thread (INIT_KEY,
+ * ATTEST_DOC). Workers read the key only through executor_set_key's release-published
+ * pointer. */
+static esgx_keystore g_ks;
+static pthread_mutex_t g_ks_mu = PTHREAD_MUTEX_INITIALIZER;
+static enclave g_E;
+static esgx_platform *g_plat;
+static const char *g_data_dir;
+
+/* ATTEST_DOC cache: the quote over SHA-256(xpub) for the current key. */
+static uint8_t *g_doc_quote;
+static size_t g_doc_quote_len;
+static char g_doc_error[512];
+static int g_doc_done;
 
 static void send_key_status(enclave *E, uint64_t id, const esgx_keystore *ks, const char *error)
 {
@@ -363,6 +436,246 @@ static void send_key_status(enclave *E, uint64_t id, const esgx_keystore *ks, co
     send_msg(E, &m);
 }
 
+static int peer_get_xprv(void *arg, char buf[ATTEST_KEYSHARE_XPRV_LEN + 1])
+{
+    (void)arg;
+    int have = 0;
+    pthread_mutex_lock(&g_ks_mu);
+    if (g_ks.ready &&
+        bip32_key_serialize(&g_ks.shared, 1, buf, ATTEST_KEYSHARE_XPRV_LEN + 1, NULL) == 0)
+        have = 1;
+    pthread_mutex_unlock(&g_ks_mu);
+    if (!have) crypto_wipe(buf, ATTEST_KEYSHARE_XPRV_LEN + 1);
+    return have;
+}
+
+static int peer_install(void *arg, const char *xprv, const attest_result *from, esgx_err *err)
+{
+    (void)arg;
+    (void)from;
+    bip32_key key;
+    esgx_err kerr;
+    if (bip32_key_parse(xprv, strlen(xprv), &key, &kerr) != 0 || !key.has_private) {
+        bip32_key_wipe(&key);
+        return esgx_err_set(err, KS_E_CORRUPT, "the fetched key is not an xprv");
+    }
+    pthread_mutex_lock(&g_ks_mu);
+    int rc = 0;
+    if (!g_ks.ready) {
+        rc = keystore_install(&g_ks, g_plat, g_data_dir, &key, err);
+        if (rc == 0) executor_set_key(g_E.ex, &g_ks.shared, g_ks.xpub);
+    }
+    bip32_key_wipe(&key);
+    if (rc == 0) {
+        logf_(LOG_INFO, "network key %s sealed to %s/%s", g_ks.xpub, g_data_dir, KS_SEALED_NAME);
+        send_key_status(&g_E, 0, &g_ks, NULL);   /* unsolicited: the host leaves 503 */
+    }
+    pthread_mutex_unlock(&g_ks_mu);
+    return rc;
+}
+
+static void peer_log(void *arg, int level, const char *msg)
+{
+    (void)arg;
+    logf_(level, "peer: %s", msg);
+}
+
+/* ATTEST_DOC: reply with the key and the cached quote over SHA-256(xpub). */
+static void handle_attest_doc(enclave *E, uint64_t id)
+{
+    esgx_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_ATTEST_DOC_REPLY;
+    m.id = id;
+    esgx_msg_attest_doc *a = &m.u.attest_doc;
+    pthread_mutex_lock(&g_ks_mu);
+    if (!g_ks.ready) {
+        a->state = ESGX_STATE_NO_KEY;
+        a->error = str_bytes("the enclave has no network key yet");
+    } else {
+        a->state = ESGX_STATE_READY;
+        a->xpub = str_bytes(g_ks.xpub);
+        memcpy(a->public_key, g_ks.public_key, 33);
+        if (!g_doc_done) {
+            uint8_t rd[64];
+            memset(rd, 0, sizeof rd);
+            crypto_sha256(g_ks.xpub, strlen(g_ks.xpub), rd);
+            uint8_t *q = malloc(ESGX_PROTO_MAX_QUOTE);
+            size_t qlen = 0;
+            esgx_err qerr;
+            if (!q) {
+                snprintf(g_doc_error, sizeof g_doc_error, "out of memory");
+            } else if (esgx_platform_quote(g_plat, rd, q, ESGX_PROTO_MAX_QUOTE, &qlen, &qerr)) {
+                snprintf(g_doc_error, sizeof g_doc_error, "no quote: %s", qerr.msg);
+                free(q);
+                q = NULL;
+            } else {
+                g_doc_quote = q;
+                g_doc_quote_len = qlen;
+            }
+            g_doc_done = 1;   /* the key never changes once set: one quote per key */
+            if (!g_doc_quote) logf_(LOG_WARN, "attestation document: %s", g_doc_error);
+        }
+        a->quote.ptr = g_doc_quote;
+        a->quote.len = g_doc_quote_len;
+        a->error = str_bytes(g_doc_quote ? "" : g_doc_error);
+    }
+    send_msg(E, &m);
+    pthread_mutex_unlock(&g_ks_mu);
+}
+
+/* ---------------------------------------------------------------- trust setup */
+
+static char *read_text(const char *path, size_t max, size_t *len_out, esgx_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        esgx_err_set(err, -1, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(max + 1);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    int bad = !buf || ferror(f) || n > max;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        esgx_err_set(err, -1, "%s: unreadable or larger than %zu bytes", path, max);
+        return NULL;
+    }
+    buf[n] = 0;
+    if (len_out) *len_out = n;
+    return buf;
+}
+
+typedef struct trust_setup {
+    attest_sim_bundle *bundle;
+    char *collateral;        /* owned copy (gramine --collateral) */
+    char *roots;             /* owned PEM text */
+    peer_config pc;
+} trust_setup;
+
+static void trust_free(trust_setup *t)
+{
+    attest_sim_free(t->bundle);
+    free(t->collateral);
+    free(t->roots);
+    memset(t, 0, sizeof *t);
+}
+
+/* Concatenates two PEM texts (b may be NULL) into a new string. */
+static char *pem_cat(const char *a, const char *b)
+{
+    size_t n = strlen(a) + (b ? strlen(b) : 0) + 2;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s\n%s", a, b ? b : "");
+    return s;
+}
+
+/* Builds the verifier: roots, collateral, policy (allowlist default: our MRENCLAVE).
+ * Returns 0 or -1 after logging why (a configuration error). */
+static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_setup *t)
+{
+    esgx_err err;
+    memset(t, 0, sizeof *t);
+    attest_ratls_verifier *v = &t->pc.verifier;
+    attest_policy_default(&v->policy);
+    /* On gramine-sgx the trust policy must be measured: manifest environment only. */
+    const char *status = o->accept_status, *sim_root = o->sim_root;
+    const char *trust_env = NULL;
+    if (gramine) {
+        if (o->trust_count || o->accept_status || o->sim_root || o->sim_bundle) {
+            logf_(LOG_ERROR, "on gramine-sgx the trust policy comes from the manifest "
+                             "(loader.env.ESGX_TRUST_MRENCLAVE, ESGX_ACCEPT_STATUS, "
+                             "ESGX_TRUST_SIM_ROOT), not from the command line; refusing "
+                             "--trust-mrenclave/--accept-status/--sim-root/--sim-bundle");
+            return -1;
+        }
+        status = getenv("ESGX_ACCEPT_STATUS");
+        sim_root = getenv("ESGX_TRUST_SIM_ROOT");
+        trust_env = getenv("ESGX_TRUST_MRENCLAVE");
+        if (status && !*status) status = NULL;
+        if (sim_root && !*sim_root) sim_root = NULL;
+    }
+    if (status && attest_policy_add_statuses(&v->policy, status, &err)) {
+        logf_(LOG_ERROR, "accepted TCB statuses: %s", err.msg);
+        return -1;
+    }
+    char own[65];
+    crypto_hex_encode(plat->mrenclave, 32, own);
+    if (attest_policy_add_mrenclave(&v->policy, own, &err)) return -1;
+    for (int i = 0; i < o->trust_count; i++)
+        if (attest_policy_add_mrenclave(&v->policy, o->trust[i], &err)) {
+            logf_(LOG_ERROR, "--trust-mrenclave %s: %s", o->trust[i], err.msg);
+            return -1;
+        }
+    if (trust_env) {
+        char buf[2048];
+        snprintf(buf, sizeof buf, "%s", trust_env);
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+            if (attest_policy_add_mrenclave(&v->policy, tok, &err)) {
+                logf_(LOG_ERROR, "ESGX_TRUST_MRENCLAVE %s: %s", tok, err.msg);
+                return -1;
+            }
+    }
+    char *extra_root = NULL;
+    if (sim_root && !(extra_root = read_text(sim_root, 1u << 20, NULL, &err))) {
+        logf_(LOG_ERROR, "sim root: %s", err.msg);
+        return -1;
+    }
+    int rc = -1;
+    if (!gramine) {
+        if (o->collateral) {
+            logf_(LOG_ERROR, "--collateral is for gramine-sgx; sim takes the collateral "
+                             "from its --sim-bundle");
+            goto out;
+        }
+        if (o->sim_bundle) {
+            if (attest_sim_load(o->sim_bundle, &t->bundle, &err) ||
+                esgx_platform_sim_set_bundle(plat, t->bundle, &err)) {
+                logf_(LOG_ERROR, "--sim-bundle %s: %s", o->sim_bundle, err.msg);
+                goto out;
+            }
+            size_t clen = 0;
+            v->collateral = attest_sim_collateral(t->bundle, &clen);
+            v->collateral_len = clen;
+            /* The sim network's root is the trust anchor (plus --sim-root if given). */
+            if (!(t->roots = pem_cat(attest_sim_root(t->bundle), extra_root))) goto out;
+        } else if (o->peers || o->peer_listen) {
+            logf_(LOG_ERROR, "the sim platform cannot attest without a sim provisioning "
+                             "bundle: --peers/--peer-listen need --sim-bundle DIR (made by "
+                             "`esgx sim init DIR`, the same for the whole network)");
+            goto out;
+        }
+    } else {
+        /* The Intel root always; a sim root only when the manifest names one. */
+        if (!(t->roots = pem_cat(attest_intel_root_pem, extra_root))) goto out;
+        if (o->collateral) {
+            size_t clen = 0;
+            if (!(t->collateral = read_text(o->collateral, 4u << 20, &clen, &err))) {
+                logf_(LOG_ERROR, "--collateral: %s", err.msg);
+                goto out;
+            }
+            v->collateral = t->collateral;
+            v->collateral_len = clen;
+        } else if (o->peers || o->peer_listen) {
+            logf_(LOG_ERROR, "--peers/--peer-listen on gramine-sgx need --collateral FILE "
+                             "(the PCCS collateral the host cached) to verify peers");
+            goto out;
+        }
+    }
+    v->trusted_roots_pem = t->roots;
+    v->now = 0;
+    t->pc.listen = o->peer_listen;
+    t->pc.peers = o->peers;
+    rc = 0;
+out:
+    free(extra_root);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- main */
+
 int main(int argc, char **argv)
 {
     options o;
@@ -376,16 +689,30 @@ int main(int argc, char **argv)
     /* The platform comes from the environment, which the Gramine manifest fixes (and
      * measures); never from the untrusted host's command line. */
     const char *platform = getenv("ESGX_PLATFORM");
-    if (platform && *platform && strcmp(platform, "sim") != 0) {
-        logf_(LOG_ERROR, "platform '%s' is not available in this build (only 'sim')", platform);
+    int gramine = 0;
+    if (platform && !strcmp(platform, "gramine-sgx")) {
+        gramine = 1;
+        if (esgx_platform_gramine_open(getenv("ESGX_ATTESTATION_DIR"), &plat, &err) != 0) {
+            logf_(LOG_ERROR, "platform gramine-sgx: %s", err.msg);
+            return EXIT_CONFIG;
+        }
+    } else if (platform && *platform && strcmp(platform, "sim") != 0) {
+        logf_(LOG_ERROR, "unknown platform '%s' (sim, gramine-sgx)", platform);
         return EXIT_CONFIG;
-    }
-    if (esgx_platform_sim_open(o.data_dir, NULL, &plat, &err) != 0) {
+    } else if (esgx_platform_sim_open(o.data_dir, NULL, &plat, &err) != 0) {
         logf_(LOG_ERROR, "platform: %s", err.msg);
         return EXIT_CONFIG;
     }
-    static esgx_keystore ks;   /* static: its address is published to the workers */
-    memset(&ks, 0, sizeof ks);
+    g_plat = plat;
+    g_data_dir = o.data_dir;
+    trust_setup trust;
+    if (trust_init(&o, plat, gramine, &trust) != 0) {
+        trust_free(&trust);
+        esgx_platform_close(plat);
+        return EXIT_CONFIG;
+    }
+    esgx_keystore *ks = &g_ks;   /* static: its address is published to the workers */
+    memset(ks, 0, sizeof *ks);
     if (o.init) {
         char path[4096];
         struct stat st;
@@ -393,51 +720,75 @@ int main(int argc, char **argv)
         if (lstat(path, &st) == 0) {
             logf_(LOG_ERROR, "--init: %s already exists; refusing to create a new shared key",
                   path);
+            trust_free(&trust);
             esgx_platform_close(plat);
             return EXIT_CONFIG;
         }
     } else {
-        int rc = keystore_load(&ks, plat, o.data_dir, &err);
+        int rc = keystore_load(ks, plat, o.data_dir, &err);
         if (rc == KS_E_NOKEY) {
             logf_(LOG_INFO, "no shared key yet (%s)", err.msg);
         } else if (rc != 0) {
             logf_(LOG_ERROR, "shared key: %s", err.msg);
+            trust_free(&trust);
             esgx_platform_close(plat);
             return EXIT_CONFIG;
         }
     }
 
-    static enclave E;
-    E.fd = o.channel_fd;
-    pthread_mutex_init(&E.send_lock, NULL);
-    pthread_mutex_init(&E.lock, NULL);
-    pthread_cond_init(&E.cond, NULL);
-    if (executor_new(&o.cfg, plat, &E.ex, &err) != 0) {
+    enclave *E = &g_E;
+    E->fd = o.channel_fd;
+    pthread_mutex_init(&E->send_lock, NULL);
+    pthread_mutex_init(&E->lock, NULL);
+    pthread_cond_init(&E->cond, NULL);
+    if (executor_new(&o.cfg, plat, &E->ex, &err) != 0) {
         logf_(LOG_ERROR, "executor: %s", err.msg);
-        keystore_wipe(&ks);
+        keystore_wipe(ks);
         return 1;
     }
-    if (ks.ready) executor_set_key(E.ex, &ks.shared, ks.xpub);
+    if (ks->ready) executor_set_key(E->ex, &ks->shared, ks->xpub);
 
     char hex[65];
     crypto_hex_encode(plat->mrenclave, 32, hex);
     logf_(LOG_INFO, "platform %s, mrenclave %s, %s, %u workers", plat->name, hex,
-          ks.ready ? "shared key ready" : "no shared key", o.workers);
+          ks->ready ? "shared key ready" : "no shared key", o.workers);
 
     esgx_msg hello;
     memset(&hello, 0, sizeof hello);
     hello.type = ESGX_MSG_HELLO;
-    hello.u.hello.state = ks.ready ? ESGX_STATE_READY : ESGX_STATE_NO_KEY;
+    hello.u.hello.state = ks->ready ? ESGX_STATE_READY : ESGX_STATE_NO_KEY;
     hello.u.hello.platform = str_bytes(plat->name);
     memcpy(hello.u.hello.mrenclave, plat->mrenclave, 32);
     memcpy(hello.u.hello.mrsigner, plat->mrsigner, 32);
-    if (ks.ready) {
-        hello.u.hello.xpub = str_bytes(ks.xpub);
-        memcpy(hello.u.hello.public_key, ks.public_key, 33);
+    if (ks->ready) {
+        hello.u.hello.xpub = str_bytes(ks->xpub);
+        memcpy(hello.u.hello.public_key, ks->public_key, 33);
     }
-    if (send_msg(&E, &hello) != 0) {
-        keystore_wipe(&ks);
+    if (send_msg(E, &hello) != 0) {
+        keystore_wipe(ks);
         return 1;
+    }
+
+    /* Key sharing (after HELLO, so an unsolicited KEY_STATUS always follows it): serve on
+     * --peer-listen; fetch from --peers unless the key was unsealed from disk. */
+    peer_service *peers = NULL;
+    if (o.peers && ks->ready) {
+        logf_(LOG_INFO, "shared key unsealed from disk; not fetching from --peers");
+        trust.pc.peers = NULL;
+    }
+    if (trust.pc.listen || trust.pc.peers) {
+        peer_key_ops kops = {.get_xprv = peer_get_xprv, .install = peer_install,
+                             .log = peer_log, .arg = NULL};
+        if (peer_start(plat, &trust.pc, &kops, &peers, &err) != 0) {
+            logf_(LOG_ERROR, "key sharing: %s", err.msg);
+            keystore_wipe(ks);
+            return EXIT_CONFIG;
+        }
+        if (trust.pc.listen)
+            logf_(LOG_INFO, "peer endpoint listening on %s (port %u)", trust.pc.listen,
+                  (unsigned)peer_listen_port(peers));
+        if (trust.pc.peers)
+            logf_(LOG_INFO, "fetching the network key from peers %s", trust.pc.peers);
     }
 
     pthread_t *threads = calloc(o.workers, sizeof *threads);
@@ -445,9 +796,9 @@ int main(int argc, char **argv)
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 8u << 20);
     for (unsigned i = 0; i < o.workers; i++) {
-        if (!threads || pthread_create(&threads[i], &attr, worker_main, &E) != 0) {
+        if (!threads || pthread_create(&threads[i], &attr, worker_main, E) != 0) {
             logf_(LOG_ERROR, "cannot start worker thread %u", i);
-            keystore_wipe(&ks);
+            keystore_wipe(ks);
             return 1;
         }
     }
@@ -458,7 +809,7 @@ int main(int argc, char **argv)
     int exit_code = 0;
     for (;;) {
         esgx_msg m;
-        int rc = esgx_proto_read(&reader, E.fd, &m, &err);
+        int rc = esgx_proto_read(&reader, E->fd, &m, &err);
         if (rc == PROTO_E_CLOSED) {
             logf_(LOG_INFO, "channel closed by the host; finishing");
             break;
@@ -469,21 +820,25 @@ int main(int argc, char **argv)
             break;
         }
         if (m.type == ESGX_MSG_EXEC) {
-            handle_exec(&E, &m);
+            handle_exec(E, &m);
         } else if (m.type == ESGX_MSG_INIT_KEY) {
-            if (ks.ready) {
-                send_key_status(&E, m.id, &ks, "a shared key already exists");
-            } else if (keystore_create(&ks, plat, o.data_dir, &err) != 0) {
+            pthread_mutex_lock(&g_ks_mu);
+            if (ks->ready) {
+                send_key_status(E, m.id, ks, "a shared key already exists");
+            } else if (keystore_create(ks, plat, o.data_dir, &err) != 0) {
                 logf_(LOG_ERROR, "INIT_KEY: %s", err.msg);
-                send_key_status(&E, m.id, &ks, err.msg);
+                send_key_status(E, m.id, ks, err.msg);
             } else {
-                executor_set_key(E.ex, &ks.shared, ks.xpub);
-                logf_(LOG_INFO, "created and sealed the shared key %s", ks.xpub);
-                send_key_status(&E, m.id, &ks, NULL);
+                executor_set_key(E->ex, &ks->shared, ks->xpub);
+                logf_(LOG_INFO, "created and sealed the shared key %s", ks->xpub);
+                send_key_status(E, m.id, ks, NULL);
             }
+            pthread_mutex_unlock(&g_ks_mu);
+        } else if (m.type == ESGX_MSG_ATTEST_DOC) {
+            handle_attest_doc(E, m.id);
         } else if (m.type == ESGX_MSG_STATS) {
             exec_stats st;
-            executor_get_stats(E.ex, &st);
+            executor_get_stats(E->ex, &st);
             esgx_msg r;
             memset(&r, 0, sizeof r);
             r.type = ESGX_MSG_STATS_REPLY;
@@ -493,7 +848,7 @@ int main(int argc, char **argv)
             r.u.stats.cache_entries = st.cache_entries;
             r.u.stats.cache_hits = st.cache_hits;
             r.u.stats.cache_misses = st.cache_misses;
-            send_msg(&E, &r);
+            send_msg(E, &r);
         } else if (m.type == ESGX_MSG_SHUTDOWN) {
             logf_(LOG_INFO, "shutdown requested; finishing in-flight work");
             break;
@@ -505,14 +860,17 @@ int main(int argc, char **argv)
     }
     esgx_proto_reader_free(&reader);
 
-    pthread_mutex_lock(&E.lock);
-    E.stopping = 1;
-    pthread_cond_broadcast(&E.cond);
-    pthread_mutex_unlock(&E.lock);
+    peer_stop(peers);
+    pthread_mutex_lock(&E->lock);
+    E->stopping = 1;
+    pthread_cond_broadcast(&E->cond);
+    pthread_mutex_unlock(&E->lock);
     for (unsigned i = 0; i < o.workers; i++) pthread_join(threads[i], NULL);
     free(threads);
-    executor_free(E.ex);
-    keystore_wipe(&ks);
+    executor_free(E->ex);
+    keystore_wipe(ks);
+    free(g_doc_quote);
+    trust_free(&trust);
     esgx_platform_close(plat);
     return exit_code;
 }

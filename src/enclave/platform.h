@@ -11,12 +11,14 @@
  *   seal_key      a 32-byte sealing key bound to this machine and to either MRENCLAVE
  *                 or MRSIGNER (the policy), as SGX EGETKEY gives
  *   random        cryptographic random bytes from inside the TEE
- *   quote         an attestation quote over 64 bytes of report data (added by the
- *                 attestation work; sim returns PLAT_E_UNSUPPORTED for now)
+ *   quote         an SGX DCAP quote over 64 bytes of report data (sim: signed with a
+ *                 sim provisioning bundle given by esgx_platform_sim_set_bundle, else
+ *                 PLAT_E_UNSUPPORTED; gramine-sgx: Gramine's /dev/attestation files)
  *
- * The attestation issue adds a gramine-sgx platform (keys from
- * /dev/attestation/keys/_sgx_mr{enclave,signer}, quotes from /dev/attestation/quote)
- * without changing any caller.
+ * Platforms: `sim` (platform_sim.c) and `gramine-sgx` (platform_gramine.c: measurement
+ * from /dev/attestation/report, sealing keys from /dev/attestation/keys/_sgx_mr{enclave,
+ * signer}, quotes from /dev/attestation/quote; the directory is configurable so tests
+ * can run it against a directory imitating those files).
  */
 #ifndef ESGX_PLATFORM_H
 #define ESGX_PLATFORM_H
@@ -41,6 +43,7 @@ typedef enum esgx_seal_policy {
 } esgx_seal_policy;
 
 typedef struct esgx_platform esgx_platform;
+struct attest_sim_bundle;   /* lib/attest/esgx_attest.h */
 
 typedef struct esgx_platform_ops {
     /* Writes the 32-byte sealing key for policy into key. The key is secret: the caller
@@ -50,7 +53,8 @@ typedef struct esgx_platform_ops {
     /* Fills out[0..n) with random bytes. Returns 0 or PLAT_E_INTERNAL. */
     int (*random)(esgx_platform *p, void *out, size_t n, esgx_err *err);
     /* Writes a quote binding report_data into out (capacity cap), *out_len its size.
-     * PLAT_E_UNSUPPORTED where not available yet. */
+     * PLAT_E_UNSUPPORTED where the platform cannot quote (sim without a bundle).
+     * Safe to call from several threads. */
     int (*quote)(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
                  size_t cap, size_t *out_len, esgx_err *err);
     /* Frees the platform and wipes its secrets. */
@@ -74,6 +78,25 @@ struct esgx_platform {
 int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
                            esgx_platform **out, esgx_err *err);
 
+/* Gives the sim platform a loaded sim provisioning bundle (attest_sim_load; not owned,
+ * must outlive p) so that its quote op signs real-format quotes with it. The quoted
+ * report body has MRENCLAVE/MRSIGNER of p, attributes INIT|MODE64BIT (not debug),
+ * XFRM 3, ISVPRODID/ISVSVN 0. Without a bundle the sim quote op returns
+ * PLAT_E_UNSUPPORTED. Returns 0 or PLAT_E_ARG (p is not a sim platform). */
+int esgx_platform_sim_set_bundle(esgx_platform *p, const struct attest_sim_bundle *bundle,
+                                 esgx_err *err);
+
+/* Opens the gramine-sgx platform over Gramine's attestation pseudo-files in attest_dir
+ * (NULL = "/dev/attestation"): reads my_target_info and writes it to target_info,
+ * writes 64 zero bytes to user_report_data and reads the 432-byte `report` (its
+ * 384-byte body at offset 0 gives MRENCLAVE at 64 and MRSIGNER at 128). Sealing keys
+ * are HKDF-SHA256 of keys/_sgx_mrsigner or keys/_sgx_mrenclave (16 bytes each) with
+ * info = policy byte || identity. Quotes: user_report_data written, `quote` read, and
+ * the quote checked to carry exactly that report data and our MRENCLAVE. If
+ * attestation_type exists and is "none", quotes are PLAT_E_UNSUPPORTED.
+ * Returns 0 or PLAT_E_IO / PLAT_E_CORRUPT / PLAT_E_INTERNAL with a message. */
+int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx_err *err);
+
 /* Fixed string whose SHA-256 is the sim MRSIGNER. */
 #define ESGX_SIM_SIGNER "esgx sim enclave signer v1"
 
@@ -81,6 +104,8 @@ int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
 int esgx_platform_seal_key(esgx_platform *p, esgx_seal_policy policy, uint8_t key[32],
                            esgx_err *err);
 int esgx_platform_random(esgx_platform *p, void *out, size_t n, esgx_err *err);
+int esgx_platform_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
+                        size_t cap, size_t *out_len, esgx_err *err);
 /* Closes p (NULL is allowed). */
 void esgx_platform_close(esgx_platform *p);
 

@@ -80,6 +80,16 @@ static void usage(FILE *f)
             "  --memory-pages N      max 64 KiB pages of linear memory (default 1024)\n"
             "  --debug               let functions' debug output reach the log\n"
             "  --log-level LEVEL     error, warn, info (default) or debug\n"
+            "\n"
+            "Attestation and key sharing (docs/protocols.md), passed to the enclave:\n"
+            "  --sim-bundle DIR      sim: the network's sim bundle (quotes; its\n"
+            "                        collateral.json is served in /attestation)\n"
+            "  --peer-listen H:P     serve the network key over RA-TLS to verified peers\n"
+            "  --peers LIST          host:port,... to fetch the key from (no sealed key yet)\n"
+            "  --trust-mrenclave HEX accept peers with this MRENCLAVE too (repeatable, sim)\n"
+            "  --accept-status LIST  accepted TCB statuses of peers (sim)\n"
+            "  --collateral FILE     gramine-sgx: DCAP collateral JSON (also served)\n"
+            "  --sim-root PEM        sim: extra trust anchor for peers' quotes\n"
             "  --help                this text\n"
             "\n"
             "Sizes take a K, M or G suffix (powers of 1024).\n");
@@ -182,6 +192,26 @@ static int parse_args(int argc, char **argv)
         } else if (FLAG("--enclave")) {
             VALUE();
             g_cfg.enclave_path = val;
+        } else if (FLAG("--sim-bundle") || FLAG("--peer-listen") || FLAG("--peers") ||
+                   FLAG("--collateral") || FLAG("--sim-root") || FLAG("--accept-status")) {
+            VALUE();
+            if (!*val) {
+                fprintf(stderr, "esgxd: %s needs a non-empty value\n", name);
+                return -1;
+            }
+            if (FLAG("--sim-bundle")) g_cfg.sim_bundle = val;
+            else if (FLAG("--peer-listen")) g_cfg.peer_listen = val;
+            else if (FLAG("--peers")) g_cfg.peers = val;
+            else if (FLAG("--collateral")) g_cfg.collateral = val;
+            else if (FLAG("--sim-root")) g_cfg.sim_root = val;
+            else g_cfg.accept_status = val;
+        } else if (FLAG("--trust-mrenclave")) {
+            VALUE();
+            if (g_cfg.n_trust >= sizeof g_cfg.trust_mrenclave / sizeof g_cfg.trust_mrenclave[0]) {
+                fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
+                return -1;
+            }
+            g_cfg.trust_mrenclave[g_cfg.n_trust++] = val;
         } else if (FLAG("--log-level")) {
             VALUE();
             int l = -1;
@@ -229,6 +259,11 @@ static int parse_args(int argc, char **argv)
     }
     if (!g_cfg.data_dir) {
         fprintf(stderr, "esgxd: --data-dir is required (see --help)\n");
+        return -1;
+    }
+    if (g_cfg.init && g_cfg.peers) {
+        fprintf(stderr, "esgxd: --init and --peers exclude each other (the first node creates "
+                        "the key, later nodes fetch it)\n");
         return -1;
     }
     if (g_cfg.max_content + g_cfg.max_input > (64ull << 20)) {

@@ -45,6 +45,15 @@ typedef struct node_config {
     unsigned memory_pages;
     int debug;
     int log_level;                 /* NODE_LOG_* */
+    /* attestation and key sharing, passed through to the enclave (docs/channel.md) */
+    const char *sim_bundle;        /* --sim-bundle DIR (its collateral.json is served) */
+    const char *peer_listen;       /* --peer-listen HOST:PORT */
+    const char *peers;             /* --peers host:port,... */
+    const char *collateral;        /* --collateral FILE (gramine-sgx; also served) */
+    const char *sim_root;          /* --sim-root PEM */
+    const char *accept_status;     /* --accept-status LIST */
+    const char *trust_mrenclave[16]; /* --trust-mrenclave HEX (repeatable) */
+    unsigned n_trust;
 } node_config;
 
 enum { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };
@@ -140,6 +149,7 @@ typedef struct sup_req {
     size_t body_len;
     int body_is_json;              /* error JSON vs header line + output */
     esgx_msg_stats_reply stats;    /* for STATS */
+    struct sup_attest_doc *doc;    /* for ATTEST_DOC: filled by the reader */
     struct sup_req *next;          /* table chain */
     void *owner;
 } sup_req;
@@ -172,6 +182,22 @@ void sup_get_info(sup_info *out);
  * Returns 0 when sent (r->on_done will be called exactly once later), or
  * NODE_E_DOWN when the enclave is not available (on_done is not called). */
 int sup_exec(sup_req *r);
+
+/* The enclave's attestation document (ATTEST_DOC): state, xpub, key and a quote whose
+ * report data is SHA-256(xpub) || 32 zero bytes. quote is malloc'ed (caller frees; NULL
+ * when there is none, and error then says why). */
+typedef struct sup_attest_doc {
+    int state;
+    char xpub[ESGX_PROTO_XPUB_LEN + 1];
+    uint8_t public_key[33];
+    uint8_t *quote;
+    size_t quote_len;
+    char error[512];
+} sup_attest_doc;
+
+/* Asks the enclave for its attestation document (blocks up to timeout_ms). Returns 0
+ * or -1 (enclave down, timeout). */
+int sup_attest(sup_attest_doc *out, int timeout_ms);
 
 /* Queries enclave counters (blocks up to timeout_ms). Returns 0 or -1. */
 int sup_stats(esgx_msg_stats_reply *out, int timeout_ms);

@@ -249,6 +249,61 @@ static void on_stats(const esgx_msg *m)
     pthread_mutex_unlock(&g_tmu);
 }
 
+static void copy_str(char *dst, size_t cap, esgx_bytes b)
+{
+    size_t n = b.len < cap - 1 ? b.len : cap - 1;
+    if (n) memcpy(dst, b.ptr, n);
+    dst[n] = 0;
+}
+
+/* ATTEST_DOC_REPLY: copies the document into the waiting sync request. */
+static void on_attest_doc(const esgx_msg *m)
+{
+    const esgx_msg_attest_doc *a = &m->u.attest_doc;
+    uint8_t *q = NULL;
+    if (a->quote.len && (q = malloc(a->quote.len))) memcpy(q, a->quote.ptr, a->quote.len);
+    pthread_mutex_lock(&g_tmu);
+    sup_req *r = table_find(m->id);
+    if (r && !r->done && r->doc) {
+        table_remove(r);
+        sup_attest_doc *d = r->doc;
+        d->state = a->state;
+        snprintf(d->xpub, sizeof d->xpub, "%.*s", (int)a->xpub.len, (const char *)a->xpub.ptr);
+        memcpy(d->public_key, a->public_key, 33);
+        d->quote = q;
+        d->quote_len = q ? a->quote.len : 0;
+        q = NULL;
+        if (a->quote.len && !d->quote) snprintf(d->error, sizeof d->error, "out of memory");
+        else
+            snprintf(d->error, sizeof d->error, "%.*s", (int)a->error.len,
+                     (const char *)a->error.ptr);
+        r->http_status = 200;
+        r->done = 1;
+    }
+    pthread_cond_broadcast(&g_sync_cond);
+    pthread_mutex_unlock(&g_tmu);
+    free(q);
+}
+
+/* KEY_STATUS outside INIT_KEY: sent unsolicited (id 0) when the enclave got the network
+ * key from a peer (--peers). Record it: invocations stop answering 503 no_key. */
+static void on_key_status(const esgx_msg *m)
+{
+    const esgx_msg_key_status *k = &m->u.key_status;
+    if (k->state != ESGX_STATE_READY) {
+        node_log(NODE_LOG_WARN, "enclave reports no key: %.*s", (int)k->error.len,
+                 (const char *)k->error.ptr);
+        return;
+    }
+    pthread_mutex_lock(&g_mu);
+    g_info.state = ESGX_STATE_READY;
+    copy_str(g_info.xpub, sizeof g_info.xpub, k->xpub);
+    memcpy(g_info.public_key, k->public_key, 33);
+    pthread_mutex_unlock(&g_mu);
+    node_log(NODE_LOG_INFO, "the enclave obtained the network key from a peer; xpub %.*s",
+             (int)k->xpub.len, (const char *)k->xpub.ptr);
+}
+
 /* ---------------------------------------------------------------- content thread */
 
 static void content_enqueue(uint64_t id)
@@ -388,7 +443,7 @@ static pid_t spawn_enclave(int with_init, int *fd)
     snprintf(s_input, sizeof s_input, "%llu", (unsigned long long)g_cfg.max_input);
     snprintf(s_output, sizeof s_output, "%llu", (unsigned long long)g_cfg.max_output);
     snprintf(s_pages, sizeof s_pages, "%u", g_cfg.memory_pages);
-    const char *argv[32];
+    const char *argv[80];
     int a = 0;
     argv[a++] = g_cfg.enclave_path;
     argv[a++] = "--data-dir";
@@ -409,6 +464,14 @@ static pid_t spawn_enclave(int with_init, int *fd)
     argv[a++] = "--memory-pages";
     argv[a++] = s_pages;
     if (g_cfg.debug) argv[a++] = "--debug";
+    if (g_cfg.sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = g_cfg.sim_bundle;
+    if (g_cfg.peer_listen) argv[a++] = "--peer-listen", argv[a++] = g_cfg.peer_listen;
+    if (g_cfg.peers && !with_init) argv[a++] = "--peers", argv[a++] = g_cfg.peers;
+    if (g_cfg.collateral) argv[a++] = "--collateral", argv[a++] = g_cfg.collateral;
+    if (g_cfg.sim_root) argv[a++] = "--sim-root", argv[a++] = g_cfg.sim_root;
+    if (g_cfg.accept_status) argv[a++] = "--accept-status", argv[a++] = g_cfg.accept_status;
+    for (unsigned t = 0; t < g_cfg.n_trust; t++)
+        argv[a++] = "--trust-mrenclave", argv[a++] = g_cfg.trust_mrenclave[t];
     argv[a++] = "--log-level";
     argv[a++] = level_name(g_cfg.log_level);
     argv[a] = NULL;
@@ -462,13 +525,6 @@ static void backoff_sleep(int ms)
     while (!g_stopping)
         if (pthread_cond_timedwait(&g_cond, &g_mu, &ts) == ETIMEDOUT) break;
     pthread_mutex_unlock(&g_mu);
-}
-
-static void copy_str(char *dst, size_t cap, esgx_bytes b)
-{
-    size_t n = b.len < cap - 1 ? b.len : cap - 1;
-    if (n) memcpy(dst, b.ptr, n);
-    dst[n] = 0;
 }
 
 static void set_fatal(const char *why)
@@ -589,6 +645,8 @@ static void *sup_main(void *arg)
                 case ESGX_MSG_RESULT: on_result(&m); break;
                 case ESGX_MSG_NEED_CONTENT: content_enqueue(m.id); break;
                 case ESGX_MSG_STATS_REPLY: on_stats(&m); break;
+                case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(&m); break;
+                case ESGX_MSG_KEY_STATUS: on_key_status(&m); break;
                 default:
                     rc = esgx_err_set(&err, PROTO_E_TYPE, "unexpected %s from the enclave",
                                       esgx_proto_type_name(m.type));
@@ -716,34 +774,33 @@ int sup_exec(sup_req *r)
     int rc = esgx_proto_send(g_fd, &m, &err);
     pthread_mutex_unlock(&g_wmu);
     if (rc) {
-        node_log(NODE_LOG_WARN, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
+        node_log(NODE_LOG_DEBUG, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
         finish_error(r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
     }
     return ESGX_OK;
 }
 
-int sup_stats(esgx_msg_stats_reply *out, int timeout_ms)
+/* Sends an empty-payload request of type and waits for its reply (r->done). */
+static int sync_request(sup_req *r, uint8_t type, int timeout_ms)
 {
-    sup_req r;
-    memset(&r, 0, sizeof r);
-    r.id = atomic_fetch_add(&g_next_id, 1);
+    r->id = atomic_fetch_add(&g_next_id, 1);
     esgx_msg m;
     memset(&m, 0, sizeof m);
-    m.type = ESGX_MSG_STATS;
-    m.id = r.id;
+    m.type = type;
+    m.id = r->id;
     pthread_mutex_lock(&g_wmu);
     if (!g_chan_up) {
         pthread_mutex_unlock(&g_wmu);
         return -1;
     }
     pthread_mutex_lock(&g_tmu);
-    table_insert(&r);
+    table_insert(r);
     pthread_mutex_unlock(&g_tmu);
     int rc = esgx_proto_send(g_fd, &m, NULL);
     pthread_mutex_unlock(&g_wmu);
     int64_t deadline = now_ms() + timeout_ms;
     pthread_mutex_lock(&g_tmu);
-    while (!r.done && rc == 0) {
+    while (!r->done && rc == 0) {
         int64_t left = deadline - now_ms();
         if (left <= 0) break;
         struct timespec ts;
@@ -753,15 +810,38 @@ int sup_stats(esgx_msg_stats_reply *out, int timeout_ms)
         if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
         pthread_cond_timedwait(&g_sync_cond, &g_tmu, &ts);
     }
-    int ok = r.done && r.http_status == 200;
-    if (!r.done) {
-        table_remove(&r);
-        r.done = 1;
+    int ok = r->done && r->http_status == 200;
+    if (!r->done) {
+        table_remove(r);
+        r->done = 1;
     }
     pthread_mutex_unlock(&g_tmu);
-    free(r.body);
-    if (!ok) return -1;
+    free(r->body);
+    r->body = NULL;
+    return ok ? 0 : -1;
+}
+
+int sup_stats(esgx_msg_stats_reply *out, int timeout_ms)
+{
+    sup_req r;
+    memset(&r, 0, sizeof r);
+    if (sync_request(&r, ESGX_MSG_STATS, timeout_ms)) return -1;
     *out = r.stats;
+    return 0;
+}
+
+int sup_attest(sup_attest_doc *out, int timeout_ms)
+{
+    sup_req r;
+    memset(&r, 0, sizeof r);
+    memset(out, 0, sizeof *out);
+    r.doc = out;
+    if (sync_request(&r, ESGX_MSG_ATTEST_DOC, timeout_ms)) {
+        /* a reply racing the timeout may have stored a quote: nothing else frees it */
+        free(out->quote);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
     return 0;
 }
 

@@ -1,0 +1,455 @@
+/*
+ * peer.c: RA-TLS key sharing between enclaves (peer.h; protocol in docs/protocols.md).
+ *
+ * One RA-TLS identity per process: a fresh P-256 key and a self-signed certificate whose
+ * quote (extension 1.2.840.113741.1.13.1.6) binds the SubjectPublicKeyInfo, made through
+ * the platform's quote op. Two SSL_CTXs share it: the server one for --peer-listen, the
+ * client one for --peers. Both verify the other side in full (quote, collateral, trusted
+ * roots, TCB status, MRENCLAVE allowlist) during the handshake, so a refused peer never
+ * completes it and no key byte is ever written to it.
+ *
+ * Threads:
+ *   accept   polls the listening socket (200 ms ticks, to notice stop) and hands each
+ *            connection to a detached handler thread; at most max_connections run at
+ *            once (more are closed at once), each bounded by timeout_ms.
+ *   handler  attest_ratls_accept, then attest_keyshare_serve with the xprv if the
+ *            enclave has the key (copied from the key store for this one reply and
+ *            wiped right after), else NO_KEY. Logs who got the key.
+ *   fetch    one attest_keyshare_fetch_any round at a time over the peer list; between
+ *            rounds an interruptible sleep with backoff (doubling, max 30 s); once a
+ *            peer gives the key, ops.install seals it and the thread ends.
+ * peer_stop sets `stopping`, wakes the sleeps, joins accept, gives fetch 2 s (a fetch
+ * stuck on an unreachable peer is left to the process exit), and waits for the handlers
+ * (their count drops under the lock; each is bounded by timeout_ms).
+ */
+#define _GNU_SOURCE
+#include "peer.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+
+#include "esgx_crypto.h"
+
+#define PEER_DEFAULT_TIMEOUT_MS 10000
+#define PEER_DEFAULT_BACKOFF_MS 500
+#define PEER_MAX_BACKOFF_MS 30000
+#define PEER_DEFAULT_MAX_CONN 32
+#define PEER_CERT_DAYS 365
+
+struct peer_service {
+    esgx_platform *plat;
+    peer_key_ops ops;
+    int timeout_ms, backoff_ms, max_conn;
+    char *peers;
+    attest_ratls_cert *cert;
+    SSL_CTX *server_ctx, *client_ctx;
+    int listen_fd;
+    uint16_t port;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int stopping;
+    int active;              /* handler threads running */
+    int have_accept, have_fetch;
+    pthread_t accept_thread, fetch_thread;
+};
+
+typedef struct conn {
+    peer_service *ps;
+    int fd;
+    char addr[INET6_ADDRSTRLEN + 8];
+} conn;
+
+static void plog(peer_service *ps, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void plog(peer_service *ps, int level, const char *fmt, ...)
+{
+    if (!ps->ops.log) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ps->ops.log(ps->ops.arg, level, msg);
+}
+
+static void hex32(const uint8_t in[32], char out[65])
+{
+    crypto_hex_encode(in, 32, out);
+}
+
+/* Quote source for attest_ratls_cert_new: the platform's quote op. */
+static int plat_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap, size_t *len,
+                      void *arg, esgx_err *err)
+{
+    int rc = esgx_platform_quote(arg, report_data, quote, cap, len, err);
+    return rc == 0 ? 0 : ATTEST_E_IO;
+}
+
+/* Splits "HOST:PORT" / "[V6]:PORT" into host and port (0..65535). */
+static int split_hostport(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon;
+    size_t hlen;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':') return -1;
+        hlen = (size_t)(end - s - 1);
+        s++;
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return -1;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || hlen >= cap) return -1;
+    memcpy(host, s, hlen);
+    host[hlen] = 0;
+    char *end;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || errno || p < 0 || p > 65535) return -1;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+static int listen_on(peer_service *ps, const char *spec, esgx_err *err)
+{
+    char host[256], portstr[8];
+    uint16_t port;
+    if (split_hostport(spec, host, sizeof host, &port))
+        return esgx_err_set(err, PEER_E_ARG, "--peer-listen %s: expected HOST:PORT", spec);
+    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int g = getaddrinfo(host, portstr, &hints, &res);
+    if (g != 0)
+        return esgx_err_set(err, PEER_E_ARG, "--peer-listen %s: %s", spec, gai_strerror(g));
+    int fd = -1, e = 0;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 64) == 0) break;
+        e = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return esgx_err_set(err, PEER_E_IO, "--peer-listen %s: %s", spec, strerror(e));
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        ps->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                  : ((struct sockaddr_in *)&ss)->sin_port);
+    ps->listen_fd = fd;
+    return 0;
+}
+
+static void peer_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+        port = ntohs(a->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(out, cap, "%s:%u", ip, port);
+}
+
+/* ---------------------------------------------------------------- serving */
+
+static void *handler_main(void *arg)
+{
+    conn *c = arg;
+    peer_service *ps = c->ps;
+    SSL *ssl = NULL;
+    esgx_err err;
+    int rc = attest_ratls_accept(ps->server_ctx, c->fd, ps->timeout_ms, &ssl, &err);
+    if (rc != 0) {
+        plog(ps, PEER_LOG_WARN, "peer %s refused: %s", c->addr, err.msg);
+    } else {
+        char xprv[ATTEST_KEYSHARE_XPRV_LEN + 1];
+        memset(xprv, 0, sizeof xprv);
+        int have = ps->ops.get_xprv(ps->ops.arg, xprv);
+        attest_result res;
+        memset(&res, 0, sizeof res);
+        rc = attest_keyshare_serve(ssl, have ? xprv : NULL, ps->timeout_ms, &res, &err);
+        crypto_wipe(xprv, sizeof xprv);
+        char mre[65];
+        hex32(res.body.mrenclave, mre);
+        if (rc == 0)
+            plog(ps, PEER_LOG_INFO, "sent the network key to peer %s (mrenclave %s, tcb %s)",
+                 c->addr, mre, res.tcb_status);
+        else if (!have)
+            plog(ps, PEER_LOG_INFO, "peer %s (mrenclave %s) asked for the key; we have none "
+                 "yet (answered NO_KEY)", c->addr, mre);
+        else
+            plog(ps, PEER_LOG_WARN, "key share with peer %s failed: %s", c->addr, err.msg);
+        SSL_free(ssl);
+    }
+    close(c->fd);
+    pthread_mutex_lock(&ps->mu);
+    ps->active--;
+    pthread_cond_broadcast(&ps->cond);
+    pthread_mutex_unlock(&ps->mu);
+    free(c);
+    return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+    peer_service *ps = arg;
+    for (;;) {
+        pthread_mutex_lock(&ps->mu);
+        int stop = ps->stopping;
+        pthread_mutex_unlock(&ps->mu);
+        if (stop) break;
+        struct pollfd pfd = {.fd = ps->listen_fd, .events = POLLIN};
+        int n = poll(&pfd, 1, 200);
+        if (n <= 0) continue;
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(ps->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                struct timespec ts = {0, 100 * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+            continue;
+        }
+        conn *c = calloc(1, sizeof *c);
+        pthread_mutex_lock(&ps->mu);
+        int full = ps->active >= ps->max_conn;
+        if (!full && c) ps->active++;
+        pthread_mutex_unlock(&ps->mu);
+        if (full || !c) {
+            free(c);
+            close(fd);
+            plog(ps, PEER_LOG_WARN, "too many peer connections; dropped one");
+            continue;
+        }
+        c->ps = ps;
+        c->fd = fd;
+        peer_addr(&ss, c->addr, sizeof c->addr);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, handler_main, c) != 0) {
+            close(fd);
+            free(c);
+            pthread_mutex_lock(&ps->mu);
+            ps->active--;
+            pthread_cond_broadcast(&ps->cond);
+            pthread_mutex_unlock(&ps->mu);
+        }
+        pthread_attr_destroy(&attr);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- fetching */
+
+/* Sleeps ms unless stopping; returns 1 if stopping. */
+static int sleep_or_stop(peer_service *ps, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&ps->mu);
+    while (!ps->stopping)
+        if (pthread_cond_timedwait(&ps->cond, &ps->mu, &ts) == ETIMEDOUT) break;
+    int stop = ps->stopping;
+    pthread_mutex_unlock(&ps->mu);
+    return stop;
+}
+
+static void *fetch_main(void *arg)
+{
+    peer_service *ps = arg;
+    int backoff = ps->backoff_ms;
+    unsigned round = 0;
+    char xprv[ATTEST_KEYSHARE_XPRV_LEN + 1];
+    for (;;) {
+        pthread_mutex_lock(&ps->mu);
+        int stop = ps->stopping;
+        pthread_mutex_unlock(&ps->mu);
+        if (stop) break;
+        memset(xprv, 0, sizeof xprv);
+        if (ps->ops.get_xprv(ps->ops.arg, xprv)) {   /* got it some other way */
+            crypto_wipe(xprv, sizeof xprv);
+            break;
+        }
+        round++;
+        attest_result from;
+        memset(&from, 0, sizeof from);
+        esgx_err err;
+        int rc = attest_keyshare_fetch_any(ps->client_ctx, ps->peers, ps->timeout_ms, 1, 0,
+                                           xprv, &from, &err);
+        if (rc == 0) {
+            char mre[65];
+            hex32(from.body.mrenclave, mre);
+            rc = ps->ops.install(ps->ops.arg, xprv, &from, &err);
+            crypto_wipe(xprv, sizeof xprv);
+            if (rc == 0) {
+                plog(ps, PEER_LOG_INFO, "obtained the network key from a peer (mrenclave %s, "
+                     "tcb %s) after %u round(s)", mre, from.tcb_status, round);
+                break;
+            }
+            plog(ps, PEER_LOG_ERROR, "could not install the key fetched from a peer: %s",
+                 err.msg);
+        } else {
+            crypto_wipe(xprv, sizeof xprv);
+            plog(ps, round == 1 ? PEER_LOG_WARN : PEER_LOG_INFO,
+                 "key fetch round %u failed: %s; retrying in %d ms", round, err.msg, backoff);
+        }
+        if (sleep_or_stop(ps, backoff)) break;
+        backoff = backoff >= PEER_MAX_BACKOFF_MS / 2 ? PEER_MAX_BACKOFF_MS : backoff * 2;
+    }
+    return NULL;
+}
+
+/* Checks a peer list the way attest_keyshare_fetch_any will parse it. */
+static int check_peers(const char *peers, esgx_err *err)
+{
+    if (!*peers) return esgx_err_set(err, PEER_E_ARG, "--peers: empty list");
+    for (const char *p = peers;;) {
+        size_t n = strcspn(p, ",");
+        char one[300], host[256];
+        uint16_t port;
+        if (n == 0 || n >= sizeof one)
+            return esgx_err_set(err, PEER_E_ARG, "--peers: bad entry in \"%s\"", peers);
+        memcpy(one, p, n);
+        one[n] = 0;
+        if (split_hostport(one, host, sizeof host, &port) || port == 0)
+            return esgx_err_set(err, PEER_E_ARG, "--peers: \"%s\" is not HOST:PORT", one);
+        if (!p[n]) break;
+        p += n + 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- public */
+
+int peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
+               peer_service **out, esgx_err *err)
+{
+    if (!plat || !cfg || !ops || !ops->get_xprv || !ops->install || !out)
+        return esgx_err_set(err, PEER_E_ARG, "peer_start: bad argument");
+    *out = NULL;
+    if (cfg->peers && check_peers(cfg->peers, err)) return PEER_E_ARG;
+    peer_service *ps = calloc(1, sizeof *ps);
+    if (!ps) return esgx_err_set(err, PEER_E_IO, "out of memory");
+    ps->plat = plat;
+    ps->ops = *ops;
+    ps->listen_fd = -1;
+    ps->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : PEER_DEFAULT_TIMEOUT_MS;
+    ps->backoff_ms = cfg->backoff_ms > 0 ? cfg->backoff_ms : PEER_DEFAULT_BACKOFF_MS;
+    ps->max_conn = cfg->max_connections > 0 ? cfg->max_connections : PEER_DEFAULT_MAX_CONN;
+    pthread_mutex_init(&ps->mu, NULL);
+    pthread_cond_init(&ps->cond, NULL);
+    int rc = 0;
+    if (cfg->peers && !(ps->peers = strdup(cfg->peers)))
+        rc = esgx_err_set(err, PEER_E_IO, "out of memory");
+    esgx_err aerr;
+    if (rc == 0 && attest_ratls_cert_new(plat_quote, plat, NULL, (int64_t)time(NULL),
+                                         PEER_CERT_DAYS, &ps->cert, &aerr) != 0)
+        rc = esgx_err_set(err, PEER_E_ATTEST, "RA-TLS certificate: %s", aerr.msg);
+    if (rc == 0 && cfg->listen &&
+        attest_ratls_ctx_new(ps->cert, &cfg->verifier, ATTEST_RATLS_SERVER, &ps->server_ctx,
+                             &aerr) != 0)
+        rc = esgx_err_set(err, PEER_E_ATTEST, "RA-TLS server context: %s", aerr.msg);
+    if (rc == 0 && cfg->peers &&
+        attest_ratls_ctx_new(ps->cert, &cfg->verifier, ATTEST_RATLS_CLIENT, &ps->client_ctx,
+                             &aerr) != 0)
+        rc = esgx_err_set(err, PEER_E_ATTEST, "RA-TLS client context: %s", aerr.msg);
+    if (rc == 0 && cfg->listen) rc = listen_on(ps, cfg->listen, err);
+    if (rc == 0 && cfg->listen) {
+        if (pthread_create(&ps->accept_thread, NULL, accept_main, ps) != 0)
+            rc = esgx_err_set(err, PEER_E_IO, "cannot start the peer accept thread");
+        else
+            ps->have_accept = 1;
+    }
+    if (rc == 0 && cfg->peers) {
+        if (pthread_create(&ps->fetch_thread, NULL, fetch_main, ps) != 0)
+            rc = esgx_err_set(err, PEER_E_IO, "cannot start the key fetch thread");
+        else
+            ps->have_fetch = 1;
+    }
+    if (rc != 0) {
+        peer_stop(ps);
+        return rc;
+    }
+    *out = ps;
+    return 0;
+}
+
+uint16_t peer_listen_port(const peer_service *ps)
+{
+    return ps ? ps->port : 0;
+}
+
+void peer_stop(peer_service *ps)
+{
+    if (!ps) return;
+    pthread_mutex_lock(&ps->mu);
+    ps->stopping = 1;
+    pthread_cond_broadcast(&ps->cond);
+    pthread_mutex_unlock(&ps->mu);
+    if (ps->have_accept) pthread_join(ps->accept_thread, NULL);
+    if (ps->listen_fd >= 0) close(ps->listen_fd);
+    /* The fetch thread may be inside a connection attempt (up to timeout_ms per peer):
+     * give it a moment, then leave it (and everything it uses) to the process exit, so
+     * that a shutdown is never held up by an unreachable peer. */
+    if (ps->have_fetch) {
+        struct timespec jt;
+        clock_gettime(CLOCK_REALTIME, &jt);
+        jt.tv_sec += 2;
+        if (pthread_timedjoin_np(ps->fetch_thread, NULL, &jt) != 0) return;
+    }
+    /* Handlers are bounded by timeout_ms; wait a little longer than that. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ps->timeout_ms / 1000 + 2;
+    pthread_mutex_lock(&ps->mu);
+    while (ps->active > 0)
+        if (pthread_cond_timedwait(&ps->cond, &ps->mu, &ts) == ETIMEDOUT) break;
+    int left = ps->active;
+    pthread_mutex_unlock(&ps->mu);
+    if (left > 0) return;   /* a handler is stuck: leave its state alive (process exits) */
+    SSL_CTX_free(ps->server_ctx);
+    SSL_CTX_free(ps->client_ctx);
+    attest_ratls_cert_free(ps->cert);
+    free(ps->peers);
+    pthread_mutex_destroy(&ps->mu);
+    pthread_cond_destroy(&ps->cond);
+    free(ps);
+}
