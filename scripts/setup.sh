@@ -9,7 +9,7 @@ DEB_PACKAGES=(
   clang-19 lld-19 libclang-rt-19-dev wasi-libc libclang-rt-19-dev-wasm32 wabt
   libssl-dev libsecp256k1-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
   libjansson-dev
-  b3sum wrk curl nodejs npm
+  b3sum wrk curl python3 nodejs npm
 )
 
 SUDO=""
