@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wasm_run.sh: `esgx run` end to end: the fn0 imports and their error codes, entry
 # point types, --arg parsing, --json, fuel accounting, the output limit, link errors
-# and usage errors. Modules are built from tests/wasm/run_*.wat with wat2wasm.
+# usage errors, the development key, WASI and unseal. Modules are built from tests/wasm/run_*.wat with wat2wasm.
 set -uo pipefail
 src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bld=${ESGX_BUILD_DIR:-$src/build}
@@ -10,6 +10,7 @@ command -v wat2wasm >/dev/null || { echo "wasm_run: wat2wasm (wabt) not installe
 [ -x "$esgx" ] || { echo "wasm_run: $esgx not built" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export XDG_CONFIG_HOME=$tmp/cfg   # the development key file goes here, not in ~
 for f in "$src"/tests/wasm/run_*.wat; do
   wat2wasm "$f" -o "$tmp/$(basename "${f%.wat}").wasm" || { echo "wat2wasm $f failed" >&2; exit 1; }
 done
@@ -37,7 +38,7 @@ expect() {
 
 # --- the fn0 ABI
 run run "$abi" --input 'hello, world'
-expect "echo" 0 "hello, world" "[debug] debug line"
+expect "echo" 0 "hello, world" "debug line"
 run run "$abi" --input 'hi' --json
 expect "echo json" 0 '*'
 [[ "$out" =~ ^\{\"result\":\ \[7\],\ \"fuel_used\":\ [1-9][0-9]*,\ \"output\":\ \"hi\"\}$ ]] && ok || bad "echo json shape: $out"
@@ -79,9 +80,9 @@ expect "no memory: output_data_append = -2" 0 "-2"
 run run "$tmp/run_start_only.wasm"
 expect "_start when there is no main" 0 "from _start"
 run run "$abi" --function flood
-expect "output limit" 1 "" "trap: limit:"
+expect "output limit" 1 "" "trap: output_too_large:"
 run run "$abi" --function flood --json
-[[ "$out" == *'"trap": "limit"'* ]] && ok || bad "output limit json"
+[[ "$out" == *'"trap": "output_too_large"'* ]] && ok || bad "output limit json"
 
 # --- entry points and arguments
 run run "$tmp/run_unit.wasm"
@@ -119,12 +120,54 @@ expect "divide by zero" 1 "" "esgx: trap: div_zero"
 
 # --- link errors
 run run "$tmp/run_unsupported.wasm"
-expect "unsupported import" 1 "" "unsupported import fn0.shared_key_public"
+expect "unknown import" 1 "" "unsupported import fn0.nope"
 run run "$tmp/run_badtype.wasm"
 expect "wrong import type" 1 "" "fn0.output_data_append"
 run run "$tmp/run_memimport.wasm" --json
 expect "memory import" 1 '*' "unsupported import env.memory"
 [[ "$out" == '{"error": '*'env.memory'* ]] && ok || bad "link error json: $out"
+
+# --- keys (development key) and the enclave's other host functions
+seed=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+run run --show-dev-key --dev-seed "$seed"
+xpub=$out
+[ "$rc" = 0 ] && [ ${#xpub} = 111 ] && [[ "$xpub" == xpub* ]] && ok || bad "--show-dev-key"
+run run "$tmp/run_keys.wasm" --dev-seed "$seed"
+expect "shared_key_public = the dev xpub" 0 "$xpub"
+run run "$tmp/run_keys.wasm" --dev-seed "$seed" --function derived
+d1=$out
+[ "$rc" = 0 ] && [[ "$d1" =~ ^0[23][0-9a-f]{64}0$ ]] && ok || bad "derived_key_public"
+run run "$tmp/run_keys.wasm" --dev-seed "$seed" --function derived
+expect "derived_key_public is deterministic" 0 "$d1"
+run run "$tmp/run_keys.wasm" --dev-seed "$seed" --function derived --module-hash "$(printf '%064d' 1)"
+[ "$rc" = 0 ] && [ "$out" != "$d1" ] && ok || bad "--module-hash changes the derived key"
+run run "$tmp/run_keys.wasm" --dev-seed 1234
+expect "bad --dev-seed" 2 ""
+# without --dev-seed: a key file is created (0600) and reused
+run run --show-dev-key
+k1=$out
+[ "$rc" = 0 ] && [ ${#k1} = 111 ] && [ "$k1" != "$xpub" ] && ok || bad "dev key file created"
+[ "$(stat -c %a "$XDG_CONFIG_HOME/esgx/dev-key" 2>/dev/null)" = 600 ] && ok || bad "dev key file mode"
+run run "$tmp/run_keys.wasm"
+expect "dev key file reused" 0 "$k1"
+ex=$bld/examples
+if [ -f "$ex/wasi_printf.wasm" ]; then
+  run run "$ex/wasi_printf.wasm" --input abc
+  expect "WASI printf" 0 'Hello from WASI printf! You sent 3 bytes: "abc"' "handled 3 bytes"
+else
+  echo "wasm_run: $ex/wasi_printf.wasm not built; WASI check skipped" >&2
+fi
+if [ -f "$ex/unseal.wasm" ] && command -v b3sum >/dev/null; then
+  h=$(b3sum --no-names "$ex/unseal.wasm")
+  printf 'secret test data' >"$tmp/plain"
+  "$esgx" encrypt shared --pubkey "$xpub" "$tmp/plain" "$h" -o "$tmp/plain.ct" >/dev/null 2>&1
+  run run "$ex/unseal.wasm" --dev-seed "$seed" --input-file "$tmp/plain.ct"
+  expect "shared_key_unseal" 0 "secret test data"
+  run run "$ex/unseal.wasm" --dev-seed "$seed" --input-file "$tmp/plain.ct" --module-hash "$(printf '%064d' 1)"
+  expect "shared_key_unseal: module not approved" 0 "error: -06"
+else
+  echo "wasm_run: $ex/unseal.wasm not built; unseal check skipped" >&2
+fi
 
 # --- usage and load errors
 run run "$abi" --function nosuch

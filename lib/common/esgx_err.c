@@ -34,5 +34,18 @@ void esgx_err_prefix(esgx_err *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* Truncation is intended: the message is cut at ESGX_ERR_MSG_MAX - 1 bytes. */
+    size_t n = strnlen(prefix, sizeof prefix - 1);
+    memcpy(err->msg, prefix, n);
+    size_t room = sizeof err->msg - n;
+    if (room > 2) {
+        err->msg[n] = ':';
+        err->msg[n + 1] = ' ';
+        size_t m = strnlen(old, sizeof old - 1);
+        if (m > room - 3) m = room - 3;
+        memcpy(err->msg + n + 2, old, m);
+        err->msg[n + 2 + m] = '\0';
+    } else {
+        err->msg[sizeof err->msg - 1] = '\0';
+    }
 }

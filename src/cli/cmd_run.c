@@ -1,11 +1,20 @@
 /*
  * cmd_run.c: `esgx run`, run a WebAssembly function locally.
  *
- * The module is loaded with the same runtime as the enclave (lib/wasm) and linked
- * against a local copy of the fn0 guest ABI (DESIGN.md section 4) restricted to what
- * needs no keys: input_data_size, input_data_copy, output_data_append,
- * output_data_clear and debug_print (to stderr). Any other import, or a supported
- * name with the wrong type, fails at instantiation with a message naming the import.
+ * The module is loaded with the same runtime as the enclave (lib/wasm) and its imports
+ * are resolved with the enclave's own host functions (src/enclave/hostfn*.c through
+ * hostfn_lookup: every fn0 import and the WASI subset), run on a guest_state set up as
+ * the executor does. Any other import, or a known name with the wrong type, fails at
+ * instantiation with a message naming the import. debug_print and WASI fd 2 go to
+ * stderr; WASI stdout (fd 1) is the output.
+ *
+ * Keys: instead of the network's shared key, a development key: the shared key
+ * derived (bip32_shared_from_seed) from a 32-byte seed kept in
+ * $XDG_CONFIG_HOME/esgx/dev-key (default ~/.config/esgx/dev-key, hex, mode 0600,
+ * created atomically on first use) or given with --dev-seed. --show-dev-key prints its
+ * xpub, to encrypt test data with `esgx encrypt ... --pubkey XPUB`. The module hash the
+ * guest sees (derived keys, approved-wasm checks) is BLAKE3 of the module file unless
+ * --module-hash gives another. The development key is not a secret of any network.
  *
  * Fuel: the store starts with --fuel units (default RUN_DEFAULT_FUEL; 0 or
  * "unlimited" = unmetered). Host calls cost what they cost in the enclave
@@ -20,6 +29,9 @@
  * 2 wrong usage (see cli.h). The reference is docs/cli.md, section "esgx run".
  */
 #include "cli.h"
+#include "esgx_crypto.h"
+#include "hostfn.h"
+#include "platform.h"
 #include "wasm.h"
 
 #include <errno.h>
@@ -30,131 +42,143 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define RUN_DEFAULT_FUEL 10000000000ULL        /* 10^10 */
-#define RUN_HOST_BASE_FUEL 50                 /* HOSTFN_FUEL_CALL of the enclave */
 #define RUN_MAX_INPUT (8u * 1024 * 1024)       /* DESIGN.md section 6 */
 #define RUN_MAX_OUTPUT (16u * 1024 * 1024)
 #define RUN_MAX_ARGS 64
+#define RUN_SEED_LEN 32
 
-/* Guest ABI error code for a bad memory or input range (DESIGN.md section 4). Out of
- * fuel (-1 in sgxkit) is a trap here, as in the enclave. */
-#define FN0_E_BOUNDS (-2)
+/* ------------------------------------------------------------ platform */
 
-typedef struct run_state {
-    const uint8_t *input;
-    size_t input_len;
-    uint8_t *out;
-    size_t out_len, out_cap;
-} run_state;
-
-/* ------------------------------------------------------------ host functions */
-
-/* Charges a host call: the base cost plus one unit per started 64 bytes. Like the
- * enclave, a call that cannot pay traps with out_of_fuel (returns -1). */
-static int charge(wasm_ctx *ctx, uint32_t bytes)
+/* The enclave's host functions read random bytes (WASI random_get) through a
+ * platform; `esgx run` offers one that has only that operation, backed by the OS. */
+static int run_plat_random(esgx_platform *p, void *out, size_t n, esgx_err *err)
 {
-    if (wasm_ctx_fuel_charge(ctx, RUN_HOST_BASE_FUEL + ((uint64_t)bytes + 63) / 64) == 0)
-        return 0;
-    wasm_ctx_trap(ctx, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
-    return -1;
+    (void)p;
+    return crypto_random(out, n, err) ? PLAT_E_INTERNAL : 0;
 }
 
-static void ret_i32(wasm_value *res, int32_t v)
+static int run_plat_seal_key(esgx_platform *p, esgx_seal_policy policy, uint8_t key[32],
+                             esgx_err *err)
 {
-    res[0].type = WASM_I32;
-    res[0].of.i32 = v;
+    (void)p, (void)policy, (void)key;
+    return esgx_err_set(err, PLAT_E_UNSUPPORTED, "esgx run has no sealing keys");
 }
 
-static int host_input_size(wasm_ctx *ctx, const wasm_value *args, wasm_value *res, void *env)
+static int run_plat_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
+                          size_t cap, size_t *out_len, esgx_err *err)
 {
-    run_state *st = env;
-    if (charge(ctx, 0)) return -1;
-    ret_i32(res, (int32_t)st->input_len);
-    return 0;
+    (void)p, (void)report_data, (void)out, (void)cap, (void)out_len;
+    return esgx_err_set(err, PLAT_E_UNSUPPORTED, "esgx run cannot quote");
 }
 
-static int host_input_copy(wasm_ctx *ctx, const wasm_value *args, wasm_value *res, void *env)
+static void run_plat_close(esgx_platform *p)
 {
-    run_state *st = env;
-    uint32_t dst = (uint32_t)args[0].of.i32, off = (uint32_t)args[1].of.i32;
-    uint32_t len = (uint32_t)args[2].of.i32;
-    if (charge(ctx, len)) return -1;
-    uint8_t *p = wasm_ctx_memory(ctx, dst, len);
-    if (!p || (uint64_t)off + len > st->input_len) {
-        ret_i32(res, FN0_E_BOUNDS);
-        return 0;
+    (void)p;
+}
+
+static const esgx_platform_ops run_plat_ops = {run_plat_seal_key, run_plat_random,
+                                               run_plat_quote, run_plat_close};
+
+/* ------------------------------------------------------------ development key */
+
+/* Path of the development seed file: $XDG_CONFIG_HOME/esgx/dev-key, else
+ * $HOME/.config/esgx/dev-key. dir gets the folder. Returns 0 or -1. */
+static int dev_key_path(char *dir, size_t dcap, char *path, size_t pcap)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && *xdg) n = snprintf(dir, dcap, "%s/esgx", xdg);
+    else if (home && *home) n = snprintf(dir, dcap, "%s/.config/esgx", home);
+    else return -1;
+    if (n < 0 || (size_t)n >= dcap) return -1;
+    n = snprintf(path, pcap, "%s/dev-key", dir);
+    return n < 0 || (size_t)n >= pcap ? -1 : 0;
+}
+
+/* Creates dir and its missing parents with mode 0700. */
+static int mkdir_p(const char *dir)
+{
+    char tmp[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof tmp) return -1;
+    memcpy(tmp, dir, n + 1);
+    for (char *q = tmp + 1; *q; q++) {
+        if (*q != '/') continue;
+        *q = 0;
+        if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+        *q = '/';
     }
-    if (len) memcpy(p, st->input + off, len);
-    ret_i32(res, 0);
+    return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+/* Parses 64 hex characters (surrounding whitespace allowed) into seed. */
+static int parse_seed(const char *text, size_t len, uint8_t seed[RUN_SEED_LEN])
+{
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+        len--;
+    size_t got = 0;
+    if (len != 2 * RUN_SEED_LEN || crypto_hex_decode(text, len, seed, RUN_SEED_LEN, &got, NULL) ||
+        got != RUN_SEED_LEN)
+        return -1;
     return 0;
 }
 
-static int host_output_append(wasm_ctx *ctx, const wasm_value *args, wasm_value *res,
-                              void *env)
+/* The development shared key: from --dev-seed, else from the dev-key file (created
+ * with 32 fresh random bytes, mode 0600, on first use). Returns 0 or -1 with err. */
+static int dev_key_load(const char *seed_hex, bip32_key *key, char xpub[BIP32_TEXT_LEN + 1],
+                        esgx_err *err)
 {
-    run_state *st = env;
-    uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
-    if (charge(ctx, len)) return -1;
-    const uint8_t *p = wasm_ctx_memory(ctx, ptr, len);
-    if (!p) {
-        ret_i32(res, FN0_E_BOUNDS);
-        return 0;
+    uint8_t seed[RUN_SEED_LEN];
+    int rc = -1;
+    if (seed_hex) {
+        if (parse_seed(seed_hex, strlen(seed_hex), seed))
+            return esgx_err_set(err, -1, "--dev-seed must be %d hex characters",
+                                2 * RUN_SEED_LEN);
+    } else {
+        char dir[4096], path[4200];
+        if (dev_key_path(dir, sizeof dir, path, sizeof path))
+            return esgx_err_set(err, -1, "cannot locate the dev key: set HOME or "
+                                         "XDG_CONFIG_HOME, or give --dev-seed");
+        uint8_t *text = NULL;
+        size_t len = 0;
+        struct stat sb;
+        int missing = stat(path, &sb) != 0 && errno == ENOENT;
+        if (!missing && cli_read_file(path, 4096, &text, &len, err) == 0) {
+            int bad = parse_seed((const char *)text, len, seed);
+            crypto_wipe(text, len);
+            free(text);
+            if (bad)
+                return esgx_err_set(err, -1, "%s: not %d hex characters (delete it to make a "
+                                             "new dev key)", path, 2 * RUN_SEED_LEN);
+        } else if (missing) {
+            char hex[2 * RUN_SEED_LEN + 2];
+            if (crypto_random(seed, sizeof seed, err)) return -1;
+            crypto_hex_encode(seed, sizeof seed, hex);
+            strcat(hex, "\n");
+            if (mkdir_p(dir)) {
+                crypto_wipe(seed, sizeof seed);
+                crypto_wipe(hex, sizeof hex);
+                return esgx_err_set(err, -1, "%s: %s", dir, strerror(errno));
+            }
+            int w = cli_write_file(path, (const uint8_t *)hex, strlen(hex), 0600, err);
+            crypto_wipe(hex, sizeof hex);
+            if (w) {
+                crypto_wipe(seed, sizeof seed);
+                return -1;
+            }
+        } else {
+            return -1;
+        }
     }
-    if ((uint64_t)st->out_len + len > RUN_MAX_OUTPUT)
-        return wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "output limit exceeded (%u bytes)",
-                             RUN_MAX_OUTPUT);
-    if (st->out_len + len > st->out_cap) {
-        size_t cap = st->out_cap ? st->out_cap : 4096;
-        while (cap < st->out_len + len) cap *= 2;
-        uint8_t *nb = realloc(st->out, cap);
-        if (!nb) return wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "out of memory for the output");
-        st->out = nb;
-        st->out_cap = cap;
-    }
-    if (len) memcpy(st->out + st->out_len, p, len);
-    st->out_len += len;
-    ret_i32(res, 0);
-    return 0;
+    if (bip32_shared_from_seed(seed, sizeof seed, key, err) == 0 &&
+        bip32_key_serialize(key, 0, xpub, BIP32_TEXT_LEN + 1, err) == 0)
+        rc = 0;
+    crypto_wipe(seed, sizeof seed);
+    return rc;
 }
-
-static int host_output_clear(wasm_ctx *ctx, const wasm_value *args, wasm_value *res,
-                             void *env)
-{
-    run_state *st = env;
-    if (charge(ctx, 0)) return -1;
-    st->out_len = 0;
-    return 0;
-}
-
-static int host_debug_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *res,
-                            void *env)
-{
-    uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
-    if (charge(ctx, len)) return -1;
-    const uint8_t *p = wasm_ctx_memory(ctx, ptr, len);
-    if (!p) return 0;   /* out-of-bounds ranges are ignored, as in the enclave */
-    fputs("[debug] ", stderr);
-    fwrite(p, 1, len, stderr);
-    fputc('\n', stderr);
-    return 0;
-}
-
-typedef struct host_def {
-    const char *name;
-    wasm_host_fn fn;
-    uint32_t n_params, n_results;
-} host_def;
-
-static const wasm_valtype i32x3[3] = {WASM_I32, WASM_I32, WASM_I32};
-
-static const host_def host_defs[] = {
-    {"input_data_size", host_input_size, 0, 1},
-    {"input_data_copy", host_input_copy, 3, 1},
-    {"output_data_append", host_output_append, 2, 1},
-    {"output_data_clear", host_output_clear, 0, 0},
-    {"debug_print", host_debug_print, 2, 0},
-};
 
 /* ------------------------------------------------------------ formatting */
 
@@ -294,7 +318,7 @@ static void b64_encode(const uint8_t *in, size_t n, char *out)
 
 /* Adds the output to obj: "output" as a string when it is UTF-8, else "output": null
  * and "output_base64". */
-static void json_add_output(json_t *obj, const run_state *st)
+static void json_add_output(json_t *obj, const guest_state *st)
 {
     json_t *s = json_stringn(st->out_len ? (const char *)st->out : "", st->out_len);
     if (s) {
@@ -411,17 +435,23 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: esgx run MODULE.wasm [--function NAME] [--input STR | --input-file PATH]\n"
-            "                [--fuel N] [--json] [--arg VALUE ...]\n\n"
-            "Runs a function of a WebAssembly module locally with the fn0 imports\n"
-            "input_data_size, input_data_copy, output_data_append, output_data_clear and\n"
-            "debug_print (printed to stderr).\n\n"
+            "                [--fuel N] [--json] [--arg VALUE ...] [--dev-seed HEX]\n"
+            "                [--module-hash HEX]\n"
+            "       esgx run --show-dev-key [--dev-seed HEX]\n\n"
+            "Runs a function of a WebAssembly module locally with every fn0 import and the\n"
+            "WASI subset of the enclave (debug_print and stderr are printed to stderr), using\n"
+            "a local development key instead of the network's shared key.\n\n"
             "  --function NAME   function to call (default: main; (i32, i32) gets (0, 0))\n"
             "  --input STR       input data seen by the guest (default: empty)\n"
             "  --input-file PATH input data from a file (\"-\" = stdin)\n"
             "  --fuel N          fuel budget (default %llu; 0 or \"unlimited\": unmetered)\n"
             "  --json            print {\"result\": [...], \"fuel_used\": N, \"output\": \"...\"}\n"
             "  --arg VALUE       one argument per parameter, parsed by its type\n"
-            "                    (integers, floats, nan, nan:0xP, inf, -inf, null)\n\n"
+            "                    (integers, floats, nan, nan:0xP, inf, -inf, null)\n"
+            "  --dev-seed HEX    development key seed (64 hex characters; default: the seed\n"
+            "                    in $XDG_CONFIG_HOME/esgx/dev-key, created on first use)\n"
+            "  --show-dev-key    print the development key's xpub and exit\n"
+            "  --module-hash HEX module hash seen by the guest (default: BLAKE3 of the file)\n\n"
             "The output is printed raw to stdout; for functions other than main the results\n"
             "follow, one per line. A trap prints 'esgx: trap: KIND: MESSAGE' and exits 1.\n",
             (unsigned long long)RUN_DEFAULT_FUEL);
@@ -431,8 +461,9 @@ typedef struct run_opts {
     const char *module, *function, *input, *input_file;
     const char *args[RUN_MAX_ARGS];
     size_t n_args;
+    const char *dev_seed, *module_hash;
     uint64_t fuel;   /* UINT64_MAX = unmetered */
-    int json;
+    int json, show_dev_key;
 } run_opts;
 
 static int parse_opts(int argc, char **argv, run_opts *o)
@@ -448,6 +479,16 @@ static int parse_opts(int argc, char **argv, run_opts *o)
             return 1;
         } else if (!strcmp(a, "--json")) {
             o->json = 1;
+        } else if (!strcmp(a, "--show-dev-key")) {
+            o->show_dev_key = 1;
+        } else if (!strcmp(a, "--dev-seed") || !strcmp(a, "--module-hash")) {
+            if (!val) {
+                cli_error("run: %s needs a value", a);
+                return -1;
+            }
+            i++;
+            if (!strcmp(a, "--dev-seed")) o->dev_seed = val;
+            else o->module_hash = val;
         } else if (!strcmp(a, "--function") || !strcmp(a, "--input") ||
                    !strcmp(a, "--input-file") || !strcmp(a, "--fuel") ||
                    !strcmp(a, "--arg")) {
@@ -488,8 +529,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
             return -1;
         }
     }
-    if (!o->module) {
+    if (!o->module && !o->show_dev_key) {
         cli_error("run: missing MODULE.wasm");
+        return -1;
+    }
+    if (o->module_hash && strlen(o->module_hash) != 64) {
+        cli_error("run: --module-hash must be 64 hex characters");
         return -1;
     }
     if (o->input && o->input_file) {
@@ -502,10 +547,10 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 /* ------------------------------------------------------------ the command */
 
 /* Reports a failure (stderr, and a JSON object on stdout with --json). */
-static int fail(const run_opts *o, const run_state *st, const char *trap, uint64_t fuel_used,
+static int fail(const run_opts *o, const guest_state *st, const char *trap, uint64_t fuel_used,
                 int have_fuel, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static int fail(const run_opts *o, const run_state *st, const char *trap, uint64_t fuel_used,
+static int fail(const run_opts *o, const guest_state *st, const char *trap, uint64_t fuel_used,
                 int have_fuel, const char *fmt, ...)
 {
     char msg[512];
@@ -526,10 +571,10 @@ static int fail(const run_opts *o, const run_state *st, const char *trap, uint64
     return CLI_EXIT_FAIL;
 }
 
-/* Builds the import list: fn0 host functions only. Returns 0 or fails with a message
- * naming the first import that cannot be satisfied. */
-static int link_imports(const wasm_module *m, wasm_store *s, run_state *st,
-                        wasm_extern *imports, char *msg, size_t cap)
+/* Builds the import list from the enclave's fn0 and WASI tables (hostfn_lookup). Returns
+ * 0 or fails with a message naming the first import that cannot be satisfied. */
+static int link_imports(const wasm_module *m, wasm_store *s, wasm_extern *imports, char *msg,
+                        size_t cap)
 {
     uint32_t n = wasm_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
@@ -538,34 +583,33 @@ static int link_imports(const wasm_module *m, wasm_store *s, run_state *st,
         wasm_extern_kind kind;
         wasm_functype type;
         esgx_err err;
+        memset(&type, 0, sizeof type);
         if (wasm_module_import(m, i, &mod, &mod_len, &name, &name_len, &kind, &type)) {
             snprintf(msg, cap, "cannot read import %" PRIu32, i);
             return -1;
         }
-        const host_def *d = NULL;
-        if (kind == WASM_EXTERN_FUNC && mod_len == 3 && !memcmp(mod, "fn0", 3))
-            for (size_t k = 0; k < sizeof host_defs / sizeof host_defs[0]; k++)
-                if (strlen(host_defs[k].name) == name_len &&
-                    !memcmp(host_defs[k].name, name, name_len))
-                    d = &host_defs[k];
-        if (!d) {
-            snprintf(msg, cap, "unsupported import %.*s.%.*s (%s)", (int)mod_len, mod,
-                     (int)name_len, name, extern_kind_name(kind));
-            return -1;
-        }
-        wasm_functype want = {d->n_params, d->n_results, i32x3, i32x3};
-        int same = type.n_params == want.n_params && type.n_results == want.n_results;
-        for (uint32_t k = 0; same && k < type.n_params; k++) same = type.params[k] == WASM_I32;
-        for (uint32_t k = 0; same && k < type.n_results; k++) same = type.results[k] == WASM_I32;
-        if (!same) {
+        int ml = (int)(mod_len > 100 ? 100 : mod_len), nl = (int)(name_len > 100 ? 100 : name_len);
+        int known = 0;
+        const hostfn_def *want = NULL, *d = NULL;
+        if (kind == WASM_EXTERN_FUNC)
+            d = hostfn_lookup(mod, mod_len, name, name_len, &type, &known, &want);
+        if (!d && known && want) {
             char got[128], exp[128];
+            wasm_functype wt = {want->n_params, want->n_results, want->params, want->results};
             format_type(&type, got, sizeof got);
-            format_type(&want, exp, sizeof exp);
-            snprintf(msg, cap, "import fn0.%s has type %s, expected %s", d->name, got, exp);
+            format_type(&wt, exp, sizeof exp);
+            snprintf(msg, cap, "import %.*s.%.*s has type %s, expected %s", ml, mod, nl, name,
+                     got, exp);
             return -1;
         }
-        if (wasm_func_new_host(s, &want, d->fn, st, &imports[i], &err)) {
-            snprintf(msg, cap, "fn0.%s: %s", d->name, err.msg);
+        if (!d) {
+            snprintf(msg, cap, "unsupported import %.*s.%.*s (%s)", ml, mod, nl, name,
+                     extern_kind_name(kind));
+            return -1;
+        }
+        wasm_functype ft = {d->n_params, d->n_results, d->params, d->results};
+        if (wasm_func_new_host(s, &ft, d->fn, NULL, &imports[i], &err)) {
+            snprintf(msg, cap, "%.*s.%.*s: %s", ml, mod, nl, name, err.msg);
             return -1;
         }
     }
@@ -582,7 +626,11 @@ int cmd_run(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
-    run_state st = {0};
+    guest_state st = {0};
+    bip32_key key;
+    char xpub[BIP32_TEXT_LEN + 1];
+    esgx_platform plat = {.ops = &run_plat_ops, .name = "esgx-run"};
+    memset(&key, 0, sizeof key);
     uint8_t *bytes = NULL, *input_buf = NULL;
     size_t len = 0;
     wasm_module *m = NULL;
@@ -595,10 +643,35 @@ int cmd_run(int argc, char **argv)
     int metered = o.fuel != UINT64_MAX;
     rc = CLI_EXIT_FAIL;
 
+    if (dev_key_load(o.dev_seed, &key, xpub, &err)) {
+        cli_error("run: %s", err.msg);
+        rc = o.dev_seed ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (o.show_dev_key) {
+        printf("%s\n", xpub);
+        rc = fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+        goto out;   /* nothing is run */
+    }
     if (cli_read_file(o.module, limits.max_module_size, &bytes, &len, &err)) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s", err.msg);
         goto out;
     }
+    size_t hl = 0;
+    if (o.module_hash) {
+        if (crypto_hex_decode(o.module_hash, 64, st.module_hash, 32, &hl, NULL) || hl != 32) {
+            cli_error("run: --module-hash must be 64 hex characters");
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+    } else {
+        blake3_hash(bytes, len, st.module_hash);
+    }
+    st.shared = &key;
+    st.xpub = xpub;
+    st.plat = &plat;
+    st.max_output = RUN_MAX_OUTPUT;
+    st.debug = 1;
     if (o.input_file) {
         if (cli_read_file(o.input_file, RUN_MAX_INPUT, &input_buf, &st.input_len, &err)) {
             rc = fail(&o, NULL, NULL, 0, 0, "%s", err.msg);
@@ -672,7 +745,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     char msg[512];
-    if (link_imports(m, s, &st, imports, msg, sizeof msg)) {
+    if (link_imports(m, s, imports, msg, sizeof msg)) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s: %s", o.module, msg);
         goto out;
     }
@@ -691,8 +764,17 @@ int cmd_run(int argc, char **argv)
         r = wasm_call(s, fn, args, ftype.n_params, results, ftype.n_results, &trap, &err);
     }
     uint64_t used = metered ? o.fuel - wasm_store_fuel_get(s) : 0;
+    if (r == WASM_E_TRAP && trap == WASM_TRAP_EXIT && st.exited && st.exit_code == 0)
+        r = 0;   /* proc_exit(0): a normal end, as in the enclave */
+    if (r == WASM_E_TRAP && trap == WASM_TRAP_EXIT) {
+        rc = fail(&o, &st, "proc_exit", used, metered, "program exited with code %d",
+                  st.exit_code);
+        goto out;
+    }
     if (r == WASM_E_TRAP) {
-        rc = fail(&o, &st, wasm_trap_name(trap), used, metered, "%s", err.msg);
+        if (trap == WASM_TRAP_OUT_OF_FUEL && metered) used = o.fuel;
+        rc = fail(&o, &st, st.trap_code ? st.trap_code : wasm_trap_name(trap), used, metered,
+                  "%s", err.msg);
         goto out;
     }
     if (r) {
@@ -724,5 +806,6 @@ out:
     free(bytes);
     free(input_buf);
     free(st.out);
+    bip32_key_wipe(&key);
     return rc;
 }

@@ -1,0 +1,32 @@
+;; run_keys.wat: the key imports of `esgx run` (development key).
+;;   main     outputs the 111-character shared xpub (shared_key_public)
+;;   derived  outputs the 33-byte derived public key of this module, path "ab", as hex
+(module
+  (import "fn0" "shared_key_public" (func $pub (param i32) (result i32)))
+  (import "fn0" "derived_key_public" (func $dpub (param i32 i32 i32 i32) (result i32)))
+  (import "fn0" "output_data_append" (func $out (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 256) "ab")
+  (data (i32.const 512) "0123456789abcdef")
+  (func (export "main") (param i32 i32) (result i32)
+    (local $n i32)
+    (local.set $n (call $pub (i32.const 0)))
+    (drop (call $out (i32.const 0) (local.get $n)))
+    (i32.const 0))
+  (func (export "derived") (result i32)
+    (local $i i32) (local $b i32)
+    (if (i32.ne (call $dpub (i32.const 0) (i32.const 256) (i32.const 2) (i32.const 300))
+                (i32.const 0))
+      (then (return (i32.const 1))))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (i32.const 33)))
+        (local.set $b (i32.load8_u (i32.add (i32.const 300) (local.get $i))))
+        (i32.store8 (i32.add (i32.const 600) (i32.shl (local.get $i) (i32.const 1)))
+          (i32.load8_u (i32.add (i32.const 512) (i32.shr_u (local.get $b) (i32.const 4)))))
+        (i32.store8 (i32.add (i32.const 601) (i32.shl (local.get $i) (i32.const 1)))
+          (i32.load8_u (i32.add (i32.const 512) (i32.and (local.get $b) (i32.const 15)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (drop (call $out (i32.const 600) (i32.const 66)))
+    (i32.const 0)))
