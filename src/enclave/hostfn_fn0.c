@@ -32,6 +32,15 @@ static void ret_i32(wasm_value *results, int32_t v)
     results[0].of.i32 = v;
 }
 
+/* A refused call: charges only the base cost and returns error `code` to the guest
+ * (or traps out_of_fuel, returning -1, if even that cannot be paid). */
+static int refuse(wasm_ctx *ctx, wasm_value *results, int32_t code)
+{
+    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    ret_i32(results, code);
+    return 0;
+}
+
 static int fn_input_data_size(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
                               void *env)
 {
@@ -123,11 +132,8 @@ static int fn_shared_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_valu
     guest_state *gs = hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
-    if (!m || len > INT32_MAX) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_OOB);
-        return 0;
-    }
+    if (!m || len > INT32_MAX)
+        return refuse(ctx, results, FN0_E_OOB);
     if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return -1;
     uint8_t *pt;
     size_t pt_len;
@@ -167,20 +173,14 @@ static int fn_derived_key_public(wasm_ctx *ctx, const wasm_value *args, wasm_val
     guest_state *gs = hostfn_state(ctx);
     uint32_t wasm_ptr = arg_u32(args, 0), path_ptr = arg_u32(args, 1);
     uint32_t path_len = arg_u32(args, 2), buf = arg_u32(args, 3);
-    if (!path_ok(path_len)) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_PATH);
-        return 0;
-    }
+    if (!path_ok(path_len))
+        return refuse(ctx, results, FN0_E_PATH);
     const uint8_t *hash = gs->module_hash;
     if (wasm_ptr != 0) hash = wasm_ctx_memory(ctx, wasm_ptr, 32);
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     uint8_t *out = wasm_ctx_memory(ctx, buf, 33);
-    if (!hash || !path || !out) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_OOB);
-        return 0;
-    }
+    if (!hash || !path || !out)
+        return refuse(ctx, results, FN0_E_OOB);
     if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return -1;
     bip32_key key;
     int rc = bip32_module_key_derive(gs->shared, hash, path, path_len, &key, NULL);
@@ -196,18 +196,12 @@ static int fn_derived_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_val
     guest_state *gs = hostfn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t ptr = arg_u32(args, 2), len = arg_u32(args, 3);
-    if (!path_ok(path_len)) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_PATH);
-        return 0;
-    }
+    if (!path_ok(path_len))
+        return refuse(ctx, results, FN0_E_PATH);
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
-    if (!path || !m || len > INT32_MAX) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_OOB);
-        return 0;
-    }
+    if (!path || !m || len > INT32_MAX)
+        return refuse(ctx, results, FN0_E_OOB);
     if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
         return -1;
     bip32_key key;
@@ -254,19 +248,13 @@ static int fn_derived_key_sign(wasm_ctx *ctx, const wasm_value *args, wasm_value
     guest_state *gs = hostfn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t digest_ptr = arg_u32(args, 2), sig_ptr = arg_u32(args, 3);
-    if (!path_ok(path_len)) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_PATH);
-        return 0;
-    }
+    if (!path_ok(path_len))
+        return refuse(ctx, results, FN0_E_PATH);
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     const uint8_t *digest = wasm_ctx_memory(ctx, digest_ptr, 32);
     uint8_t *sig = wasm_ctx_memory(ctx, sig_ptr, EC_SIGNATURE_LEN);
-    if (!path || !digest || !sig) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_OOB);
-        return 0;
-    }
+    if (!path || !digest || !sig)
+        return refuse(ctx, results, FN0_E_OOB);
     if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
         return -1;
     uint8_t d[32];
@@ -284,19 +272,13 @@ static int fn_derived_key_sign_data(wasm_ctx *ctx, const wasm_value *args,
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t data_ptr = arg_u32(args, 2), data_len = arg_u32(args, 3);
     uint32_t sig_ptr = arg_u32(args, 4);
-    if (!path_ok(path_len)) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_PATH);
-        return 0;
-    }
+    if (!path_ok(path_len))
+        return refuse(ctx, results, FN0_E_PATH);
     const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
     const uint8_t *data = wasm_ctx_memory(ctx, data_ptr, data_len);
     uint8_t *sig = wasm_ctx_memory(ctx, sig_ptr, EC_SIGNATURE_LEN);
-    if (!path || !data || !sig) {
-        if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-        ret_i32(results, FN0_E_OOB);
-        return 0;
-    }
+    if (!path || !data || !sig)
+        return refuse(ctx, results, FN0_E_OOB);
     if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
                       data_len))
         return -1;
