@@ -13,17 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
+#include "esgx_test.h"
 
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            failures++;                                                                  \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fputc('\n', stderr);                                                         \
-        }                                                                                \
-    } while (0)
 
 enum mode { MODE_HASH, MODE_KEYED, MODE_DERIVE };
 static const char *const mode_names[] = {"hash", "keyed_hash", "derive_key"};

@@ -16,17 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
+#include "esgx_test.h"
 
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            failures++;                                                                  \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fputc('\n', stderr);                                                         \
-        }                                                                                \
-    } while (0)
 
 static uint64_t rng_state;
 

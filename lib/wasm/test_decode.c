@@ -14,17 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
+#include "esgx_test.h"
 
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (!(cond)) {                                                \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);      \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fprintf(stderr, "\n");                                    \
-            failures++;                                               \
-        }                                                             \
-    } while (0)
 
 /* ------------------------------------------------------------------ builder */
 

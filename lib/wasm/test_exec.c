@@ -21,18 +21,9 @@
 
 extern char **environ;
 
-static int failures;
+#include "esgx_test.h"
 static char tmpdir[256];
 
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (!(cond)) {                                                \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);      \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fprintf(stderr, "\n");                                    \
-            failures++;                                               \
-        }                                                             \
-    } while (0)
 
 /* ------------------------------------------------------------------ helpers */
 
