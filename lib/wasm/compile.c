@@ -29,7 +29,15 @@
 #include "wasm_exec.h"
 #include "wasm_binary.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+#define TRY(x)                  \
+    do {                        \
+        int rc_ = (x);          \
+        if (rc_) return rc_;    \
+    } while (0)
 
 enum { SV_SLOT = 0, SV_LOCAL = 1, SV_CONST = 2 };
 
@@ -81,6 +89,7 @@ typedef struct comp {
     bool oom;
     bool too_big;
     uint64_t word_limit;      /* bound on the compiled size of one function */
+    uint32_t room;            /* min(cap, word_limit): emit_w's fast path stays below */
     /* fusion state */
     uint32_t last_end, last_dst, last_h;
     struct { uint32_t start, end, h, a, b; int ci; bool is64, imm; } cmp;
@@ -89,33 +98,39 @@ typedef struct comp {
     uint32_t fuel_pos;
     uint64_t fuel_acc;
     uint32_t *stub_at;        /* br_table scratch, per label depth */
+    size_t stub_cap;
 } comp;
 
 /* ------------------------------------------------------------------ emission */
 
+/* Makes room for `more` words, failing (too_big) past the function's word_limit. */
 static void grow_words(comp *c, uint32_t more)
 {
-    if (c->n + more <= c->cap) return;
     if ((uint64_t)c->n + more > c->word_limit) {
         c->too_big = true;
         c->oom = true;
         return;
     }
-    uint32_t ncap = c->cap ? c->cap : 64;
-    while (ncap < c->n + more) ncap *= 2;
-    uint32_t *nw = realloc(c->w, (size_t)ncap * 4);
-    if (!nw) {
-        c->oom = true;
-        return;
+    if (c->n + more > c->cap) {
+        uint32_t ncap = c->cap ? c->cap : 64;
+        while (ncap < c->n + more) ncap *= 2;
+        uint32_t *nw = realloc(c->w, (size_t)ncap * 4);
+        if (!nw) {
+            c->oom = true;
+            return;
+        }
+        c->w = nw;
+        c->cap = ncap;
     }
-    c->w = nw;
-    c->cap = ncap;
+    c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;
 }
 
-static void emit_w(comp *c, uint32_t x)
+static inline void emit_w(comp *c, uint32_t x)
 {
-    grow_words(c, 1);
-    if (c->oom) return;
+    if (c->n >= c->room) {   /* rare: grow (or fail) out of line */
+        grow_words(c, 1);
+        if (c->oom) return;
+    }
     c->w[c->n++] = x;
 }
 
@@ -824,392 +839,28 @@ static void do_end(comp *c)
     if (new_block) fuel_open(c);
 }
 
-static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
+/* A select into the home slot of stack height h (its operands already popped):
+ * cond != 0 picks a, else b. */
+static void emit_select(comp *c, int op, uint32_t cond, uint32_t a, uint32_t b)
 {
-    wasm_reader r = {fd->code, fd->code + fd->code_len, c->m->bytes, "code", true, err};
-    wasm_instr in;
-    const wasm_module *m = c->m;
+    uint32_t at = emit_op(c, op);
+    emit_w(c, home(c, c->h));
+    emit_w(c, cond);
+    emit_w(c, a);
+    emit_w(c, b);
+    note_dst(c, at, c->h);
+    push_slot(c);
+}
+
+static void compile_begin(comp *c, const wasm_func_decl *fd)
+{
     push_label(c, L_FUNC, 0, c->n_results);
     fuel_open(c);   /* words[0] is always a FUEL instruction (the call does it inline) */
     c->fuel_acc = fd->n_locals / 64;   /* zeroing the declared locals on entry */
-    while (c->nl > 0 && !c->oom) {
-        if (r.p >= r.end)
-            return esgx_err_set(err, WASM_E_MALFORMED, "function body without end");
-        int rc = wasm_read_instr(&r, &in);
-        if (rc) return rc;
-        uint32_t op = in.op;
-        if (c->dead) {
-            if (op == 0x02 || op == 0x03 || op == 0x04) {
-                c->dead_depth++;
-                continue;
-            }
-            if (op == 0x0B && c->dead_depth > 0) {
-                c->dead_depth--;
-                continue;
-            }
-            if (!(op == 0x0B || (op == 0x05 && c->dead_depth == 0))) continue;
-        }
-        if (!c->dead) c->fuel_acc += op_cost(op);
-        numop no = num_of(op);
-        if (no.kind != K_NONE) {
-            bool is64 = no.flags & 2;
-            switch (no.kind) {
-            case K_UN: op_unary(c, no.op); break;
-            case K_BIN: op_binary(c, no.op, -1, false, is64); break;
-            case K_IMM: op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
-            case K_CMP: op_compare(c, no.op, is64); break;
-            case K_EQZ: op_eqz(c, is64); break;
-            case K_FK: op_fbinary(c, no.op, no.flags & 1, is64); break;
-            default: break;   /* K_ID: the bits are already right */
-            }
-            continue;
-        }
-        int lo = load_op(op), so = store_op(op);
-        if (lo >= 0) {
-            uint32_t at;
-            if (take_addi(c, c->h - 1)) {
-                c->h--;
-                at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
-                emit_w(c, home(c, c->h));
-                emit_w(c, c->addi.src);
-                emit_w(c, c->addi.imm);
-            } else if (c->st[c->h - 1].kind == SV_CONST) {
-                c->h--;
-                at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
-                emit_w(c, home(c, c->h));
-                emit_w(c, c->zero_slot);
-                emit_w(c, (uint32_t)c->st[c->h].c);
-            } else {
-                uint32_t a = slot_of(c, c->h - 1);
-                c->h--;
-                at = emit_op(c, lo);
-                emit_w(c, home(c, c->h));
-                emit_w(c, a);
-            }
-            emit_w(c, in.b);
-            note_dst(c, at, c->h);
-            push_slot(c);
-            continue;
-        }
-        if (so >= 0) {
-            if (c->st[c->h - 1].kind != SV_SLOT && take_addi(c, c->h - 2)) {
-                uint32_t v = slot_of(c, c->h - 1);
-                c->h -= 2;
-                emit_op(c, so + (WOP_ST8_A - WOP_ST8));
-                emit_w(c, c->addi.src);
-                emit_w(c, v);
-                emit_w(c, c->addi.imm);
-            } else if (c->st[c->h - 2].kind == SV_CONST) {
-                uint32_t addr = (uint32_t)c->st[c->h - 2].c;
-                uint32_t v = slot_of(c, c->h - 1);
-                c->h -= 2;
-                emit_op(c, so + (WOP_ST8_A - WOP_ST8));
-                emit_w(c, c->zero_slot);
-                emit_w(c, v);
-                emit_w(c, addr);
-            } else {
-                uint32_t a = slot_of(c, c->h - 2), v = slot_of(c, c->h - 1);
-                c->h -= 2;
-                emit_op(c, so);
-                emit_w(c, a);
-                emit_w(c, v);
-            }
-            emit_w(c, in.b);
-            continue;
-        }
-        switch (op) {
-        case 0x00: /* unreachable */
-            emit_op(c, WOP_UNREACHABLE);
-            c->dead = true;
-            c->dead_depth = 0;
-            break;
-        case 0x01: break;
-        case 0x02: case 0x03: { /* block, loop */
-            uint32_t np, nr;
-            block_arity(m, &in, &np, &nr);
-            materialize_range(c, 0, c->h);
-            label *L = push_label(c, op == 0x02 ? L_BLOCK : L_LOOP, np, nr);
-            if (!L) break;
-            if (op == 0x03) {
-                fuel_open(c);
-                L = &c->lb[c->nl - 1];
-                L->loop_pos = c->fuel_pos;
-            }
-            c->last_end = UINT32_MAX;
-            c->cmp.end = UINT32_MAX;
-            break;
-        }
-        case 0x04: { /* if */
-            uint32_t np, nr, operand;
-            block_arity(m, &in, &np, &nr);
-            uint32_t at = emit_cond_branch(c, true, &operand);
-            label *L = push_label(c, L_IF, np, nr);
-            if (!L) break;
-            L->else_instr = at;
-            L->else_operand = operand;
-            fuel_open(c);
-            c->last_end = UINT32_MAX;
-            c->cmp.end = UINT32_MAX;
-            break;
-        }
-        case 0x05: { /* else */
-            label *L = &c->lb[c->nl - 1];
-            if (!c->dead) {
-                materialize_range(c, c->h - L->n_results, c->h);
-                uint32_t at = emit_op(c, WOP_BR);
-                emit_w(c, 0);
-                add_patch(c, L, at + 2, at);
-            }
-            set_w(c, L->else_operand, c->n - L->else_instr);
-            L->else_seen = true;
-            c->h = L->height;
-            for (uint32_t i = 0; i < L->n_params; i++) push_slot(c);
-            c->dead = false;
-            c->last_end = UINT32_MAX;
-            c->cmp.end = UINT32_MAX;
-            fuel_open(c);
-            break;
-        }
-        case 0x0B:
-            do_end(c);
-            break;
-        case 0x0C: /* br */
-            emit_br(c, in.a);
-            c->dead = true;
-            c->dead_depth = 0;
-            break;
-        case 0x0D: { /* br_if */
-            label *L = &c->lb[c->nl - 1 - in.a];
-            bool fused = take_cmp(c);
-            c->h--;   /* the condition */
-            uint32_t cond = fused ? 0 : slot_of(c, c->h);
-            /* a return materializes its values: do it on the common path */
-            if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
-            bool moves = L->kind == L_FUNC || needs_moves(c, L);
-            uint32_t operand, at;
-            bool to_loop = !moves && L->kind == L_LOOP;
-            if (fused) {
-                at = emit_cmp_branch(c, moves, to_loop, &operand);
-            } else {
-                int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
-                at = emit_op(c, to_loop ? loop_op(bop) : bop);
-                emit_w(c, cond);
-                operand = c->n;
-                emit_w(c, 0);
-            }
-            if (!moves) {
-                branch_to(c, L, operand, at);
-            } else {
-                emit_br(c, in.a);
-                set_w(c, operand, c->n - at);
-            }
-            fuel_open(c);
-            c->last_end = UINT32_MAX;
-            c->cmp.end = UINT32_MAX;
-            break;
-        }
-        case 0x0E: { /* br_table */
-            uint32_t idx = pop_slot(c);
-            uint32_t n = in.n;
-            materialize_range(c, 0, c->h);
-            uint32_t at = emit_op(c, WOP_BR_TABLE);
-            emit_w(c, idx);
-            emit_w(c, n);
-            uint32_t tab = c->n;
-            for (uint32_t i = 0; i <= n; i++) emit_w(c, 0);
-            const uint8_t *cur = in.vec;
-            for (uint32_t i = 0; i <= n && !c->oom; i++) {
-                uint32_t d = wasm_leb_u32_next(&cur);
-                label *L = &c->lb[c->nl - 1 - d];
-                if (L->kind != L_FUNC && !needs_moves(c, L)) {
-                    branch_to(c, L, tab + i, at);
-                    continue;
-                }
-                if (c->stub_at[d] == UINT32_MAX) {
-                    c->stub_at[d] = c->n;
-                    emit_br(c, d);
-                }
-                set_w(c, tab + i, c->stub_at[d] - at);
-            }
-            cur = in.vec;
-            for (uint32_t i = 0; i <= n; i++) c->stub_at[wasm_leb_u32_next(&cur)] = UINT32_MAX;
-            c->dead = true;
-            c->dead_depth = 0;
-            break;
-        }
-        case 0x0F: /* return */
-            emit_return(c);
-            c->dead = true;
-            c->dead_depth = 0;
-            break;
-        case 0x10: case 0x11: { /* call, call_indirect */
-            uint32_t fi = in.a;
-            const wasm_functype_decl *ft =
-                op == 0x10 ? wasm_module_func_type(m, fi) : &m->types[in.a];
-            uint32_t elem = 0;
-            if (op == 0x11) elem = pop_slot(c);
-            uint32_t np = ft->n_params, nr = ft->n_results;
-            materialize_range(c, c->h - np, c->h);
-            uint32_t argbase = home(c, c->h - np);
-            if (op == 0x11) {
-                emit_op(c, WOP_CALL_INDIRECT);
-                emit_w(c, in.a);
-                emit_w(c, in.b);
-                emit_w(c, argbase);
-                emit_w(c, elem);
-            } else if (fi < m->n_func_imports) {
-                emit_op(c, WOP_CALL_IMPORT);
-                emit_w(c, fi);
-                emit_w(c, argbase);
-            } else {
-                emit_op(c, WOP_CALL);
-                emit_ptr(c, &c->codes[fi - m->n_func_imports]);
-                emit_w(c, argbase);
-            }
-            c->h -= np;
-            for (uint32_t i = 0; i < nr; i++) push_slot(c);
-            c->last_end = UINT32_MAX;
-            break;
-        }
-        case 0x1A: /* drop */
-            c->h--;
-            c->cmp.end = UINT32_MAX;
-            c->addi.end = UINT32_MAX;
-            break;
-        case 0x1B: case 0x1C: { /* select */
-            /* select(a, b, eqz x) = select(b, a, x): the eqz is dropped */
-            if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
-                {
-                    uint32_t x = c->cmp.a;
-                    uint32_t b = slot_of(c, c->h - 2);
-                    uint32_t a = slot_of(c, c->h - 3);
-                    c->h -= 3;
-                    uint32_t at = emit_op(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT);
-                    emit_w(c, home(c, c->h));
-                    emit_w(c, x);
-                    emit_w(c, b);
-                    emit_w(c, a);
-                    note_dst(c, at, c->h);
-                    push_slot(c);
-                    break;
-                }
-            }
-            uint32_t cond = slot_of(c, c->h - 1);
-            uint32_t b = slot_of(c, c->h - 2);
-            uint32_t a = slot_of(c, c->h - 3);
-            c->h -= 3;
-            uint32_t at = emit_op(c, WOP_SELECT);
-            emit_w(c, home(c, c->h));
-            emit_w(c, cond);
-            emit_w(c, a);
-            emit_w(c, b);
-            note_dst(c, at, c->h);
-            push_slot(c);
-            break;
-        }
-        case 0x20: { /* local.get */
-            sv v = {SV_LOCAL, in.a, 0};
-            push(c, v);
-            break;
-        }
-        case 0x21: op_local_set(c, in.a, false); break;
-        case 0x22: op_local_set(c, in.a, true); break;
-        case 0x23: {
-            uint32_t at = emit_op(c, WOP_GLOBAL_GET);
-            emit_w(c, home(c, c->h));
-            emit_w(c, in.a);
-            note_dst(c, at, c->h);
-            push_slot(c);
-            break;
-        }
-        case 0x24: {
-            uint32_t s = pop_slot(c);
-            emit_op(c, WOP_GLOBAL_SET);
-            emit_w(c, s);
-            emit_w(c, in.a);
-            break;
-        }
-        case 0x25: /* table.get */
-            op_generic(c, WOP_TABLE_GET, 1, true);
-            emit_w(c, in.a);
-            break;
-        case 0x26: { /* table.set: t idx val */
-            uint32_t v = slot_of(c, c->h - 1), i = slot_of(c, c->h - 2);
-            c->h -= 2;
-            emit_op(c, WOP_TABLE_SET);
-            emit_w(c, in.a);
-            emit_w(c, i);
-            emit_w(c, v);
-            break;
-        }
-        case 0x3F: {
-            uint32_t at = emit_op(c, WOP_MEM_SIZE);
-            emit_w(c, home(c, c->h));
-            note_dst(c, at, c->h);
-            push_slot(c);
-            break;
-        }
-        case 0x40: op_generic(c, WOP_MEM_GROW, 1, true); break;
-        case 0x41: case 0x42: case 0x43: case 0x44: case 0xD0: {
-            sv v = {SV_CONST, 0, op == 0xD0 ? 0 : in.bits};
-            if (op == 0x41 || op == 0x43) v.c = (uint32_t)v.c;
-            push(c, v);
-            break;
-        }
-        case 0xD1: op_unary(c, WOP_REF_IS_NULL); break;
-        case 0xD2: {
-            uint32_t at = emit_op(c, WOP_REF_FUNC);
-            emit_w(c, home(c, c->h));
-            emit_w(c, in.a);
-            note_dst(c, at, c->h);
-            push_slot(c);
-            break;
-        }
-        case WASM_OP_FC(8): /* memory.init */
-            op_generic(c, WOP_MEM_INIT, 3, false);
-            emit_w(c, in.a);
-            break;
-        case WASM_OP_FC(9):
-            emit_op(c, WOP_DATA_DROP);
-            emit_w(c, in.a);
-            break;
-        case WASM_OP_FC(10): op_generic(c, WOP_MEM_COPY, 3, false); break;
-        case WASM_OP_FC(11): op_generic(c, WOP_MEM_FILL, 3, false); break;
-        case WASM_OP_FC(12): /* table.init elem table */
-            op_generic(c, WOP_TABLE_INIT, 3, false);
-            emit_w(c, in.b);
-            emit_w(c, in.a);
-            break;
-        case WASM_OP_FC(13):
-            emit_op(c, WOP_ELEM_DROP);
-            emit_w(c, in.a);
-            break;
-        case WASM_OP_FC(14): /* table.copy dst src */
-            op_generic(c, WOP_TABLE_COPY, 3, false);
-            emit_w(c, in.a);
-            emit_w(c, in.b);
-            break;
-        case WASM_OP_FC(15): /* table.grow */
-            op_generic(c, WOP_TABLE_GROW, 2, true);
-            emit_w(c, in.a);
-            c->last_end = UINT32_MAX;
-            break;
-        case WASM_OP_FC(16):
-            emit_op(c, WOP_TABLE_SIZE);
-            emit_w(c, home(c, c->h));
-            emit_w(c, in.a);
-            push_slot(c);
-            break;
-        case WASM_OP_FC(17): /* table.fill */
-            op_generic(c, WOP_TABLE_FILL, 3, false);
-            emit_w(c, in.a);
-            break;
-        default:
-            return esgx_err_set(err, WASM_E_UNSUPPORTED,
-                                "compile: unsupported opcode 0x%x (offset %zu)", op,
-                                (size_t)(r.p - m->bytes));
-        }
-    }
+}
+
+static int compile_finish(comp *c, const wasm_func_decl *fd, esgx_err *err)
+{
     if (c->too_big)
         return esgx_err_set(err, WASM_E_LIMIT, "function %u too large once compiled",
                             c->m->n_func_imports + (uint32_t)(fd - c->m->funcs));
@@ -1217,75 +868,545 @@ static int compile_body(comp *c, const wasm_func_decl *fd, esgx_err *err)
     return ESGX_OK;
 }
 
-int wasm_compile_module(wasm_module *m, esgx_err *err)
+/* Compiles one instruction of a body being compiled (the validator has accepted it
+ * and everything before it). off is its offset in the module, for messages. */
+static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
+{
+    const wasm_module *m = c->m;
+    uint32_t op = in.op;
+    if (c->dead) {
+        if (op == 0x02 || op == 0x03 || op == 0x04) {
+            c->dead_depth++;
+            return 0;
+        }
+        if (op == 0x0B && c->dead_depth > 0) {
+            c->dead_depth--;
+            return 0;
+        }
+        if (!(op == 0x0B || (op == 0x05 && c->dead_depth == 0))) return 0;
+    }
+    if (!c->dead) c->fuel_acc += op_cost(op);
+    numop no = num_of(op);
+    if (no.kind != K_NONE) {
+        bool is64 = no.flags & 2;
+        switch (no.kind) {
+        case K_UN: op_unary(c, no.op); break;
+        case K_BIN: op_binary(c, no.op, -1, false, is64); break;
+        case K_IMM: op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
+        case K_CMP: op_compare(c, no.op, is64); break;
+        case K_EQZ: op_eqz(c, is64); break;
+        case K_FK: op_fbinary(c, no.op, no.flags & 1, is64); break;
+        default: break;   /* K_ID: the bits are already right */
+        }
+        return 0;
+    }
+    int lo = load_op(op), so = store_op(op);
+    if (lo >= 0) {
+        uint32_t at;
+        if (take_addi(c, c->h - 1)) {
+            c->h--;
+            at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+            emit_w(c, home(c, c->h));
+            emit_w(c, c->addi.src);
+            emit_w(c, c->addi.imm);
+        } else if (c->st[c->h - 1].kind == SV_CONST) {
+            c->h--;
+            at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+            emit_w(c, home(c, c->h));
+            emit_w(c, c->zero_slot);
+            emit_w(c, (uint32_t)c->st[c->h].c);
+        } else {
+            uint32_t a = slot_of(c, c->h - 1);
+            c->h--;
+            at = emit_op(c, lo);
+            emit_w(c, home(c, c->h));
+            emit_w(c, a);
+        }
+        emit_w(c, in.b);
+        note_dst(c, at, c->h);
+        push_slot(c);
+        return 0;
+    }
+    if (so >= 0) {
+        if (c->st[c->h - 1].kind != SV_SLOT && take_addi(c, c->h - 2)) {
+            uint32_t v = slot_of(c, c->h - 1);
+            c->h -= 2;
+            emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+            emit_w(c, c->addi.src);
+            emit_w(c, v);
+            emit_w(c, c->addi.imm);
+        } else if (c->st[c->h - 2].kind == SV_CONST) {
+            uint32_t addr = (uint32_t)c->st[c->h - 2].c;
+            uint32_t v = slot_of(c, c->h - 1);
+            c->h -= 2;
+            emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+            emit_w(c, c->zero_slot);
+            emit_w(c, v);
+            emit_w(c, addr);
+        } else {
+            uint32_t a = slot_of(c, c->h - 2), v = slot_of(c, c->h - 1);
+            c->h -= 2;
+            emit_op(c, so);
+            emit_w(c, a);
+            emit_w(c, v);
+        }
+        emit_w(c, in.b);
+        return 0;
+    }
+    switch (op) {
+    case 0x00: /* unreachable */
+        emit_op(c, WOP_UNREACHABLE);
+        c->dead = true;
+        c->dead_depth = 0;
+        break;
+    case 0x01: break;
+    case 0x02: case 0x03: { /* block, loop */
+        uint32_t np, nr;
+        block_arity(m, &in, &np, &nr);
+        materialize_range(c, 0, c->h);
+        label *L = push_label(c, op == 0x02 ? L_BLOCK : L_LOOP, np, nr);
+        if (!L) break;
+        if (op == 0x03) {
+            fuel_open(c);
+            L = &c->lb[c->nl - 1];
+            L->loop_pos = c->fuel_pos;
+        }
+        c->last_end = UINT32_MAX;
+        c->cmp.end = UINT32_MAX;
+        break;
+    }
+    case 0x04: { /* if */
+        uint32_t np, nr, operand;
+        block_arity(m, &in, &np, &nr);
+        uint32_t at = emit_cond_branch(c, true, &operand);
+        label *L = push_label(c, L_IF, np, nr);
+        if (!L) break;
+        L->else_instr = at;
+        L->else_operand = operand;
+        fuel_open(c);
+        c->last_end = UINT32_MAX;
+        c->cmp.end = UINT32_MAX;
+        break;
+    }
+    case 0x05: { /* else */
+        label *L = &c->lb[c->nl - 1];
+        if (!c->dead) {
+            materialize_range(c, c->h - L->n_results, c->h);
+            uint32_t at = emit_op(c, WOP_BR);
+            emit_w(c, 0);
+            add_patch(c, L, at + 2, at);
+        }
+        set_w(c, L->else_operand, c->n - L->else_instr);
+        L->else_seen = true;
+        c->h = L->height;
+        for (uint32_t i = 0; i < L->n_params; i++) push_slot(c);
+        c->dead = false;
+        c->last_end = UINT32_MAX;
+        c->cmp.end = UINT32_MAX;
+        fuel_open(c);
+        break;
+    }
+    case 0x0B:
+        do_end(c);
+        break;
+    case 0x0C: /* br */
+        emit_br(c, in.a);
+        c->dead = true;
+        c->dead_depth = 0;
+        break;
+    case 0x0D: { /* br_if */
+        label *L = &c->lb[c->nl - 1 - in.a];
+        bool fused = take_cmp(c);
+        c->h--;   /* the condition */
+        uint32_t cond = fused ? 0 : slot_of(c, c->h);
+        /* a return materializes its values: do it on the common path */
+        if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
+        bool moves = L->kind == L_FUNC || needs_moves(c, L);
+        uint32_t operand, at;
+        bool to_loop = !moves && L->kind == L_LOOP;
+        if (fused) {
+            at = emit_cmp_branch(c, moves, to_loop, &operand);
+        } else {
+            int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
+            at = emit_op(c, to_loop ? loop_op(bop) : bop);
+            emit_w(c, cond);
+            operand = c->n;
+            emit_w(c, 0);
+        }
+        if (!moves) {
+            branch_to(c, L, operand, at);
+        } else {
+            emit_br(c, in.a);
+            set_w(c, operand, c->n - at);
+        }
+        fuel_open(c);
+        c->last_end = UINT32_MAX;
+        c->cmp.end = UINT32_MAX;
+        break;
+    }
+    case 0x0E: { /* br_table */
+        uint32_t idx = pop_slot(c);
+        uint32_t n = in.n;
+        materialize_range(c, 0, c->h);
+        uint32_t at = emit_op(c, WOP_BR_TABLE);
+        emit_w(c, idx);
+        emit_w(c, n);
+        uint32_t tab = c->n;
+        for (uint32_t i = 0; i <= n; i++) emit_w(c, 0);
+        const uint8_t *cur = in.vec;
+        for (uint32_t i = 0; i <= n && !c->oom; i++) {
+            uint32_t d = wasm_leb_u32_next(&cur);
+            label *L = &c->lb[c->nl - 1 - d];
+            if (L->kind != L_FUNC && !needs_moves(c, L)) {
+                branch_to(c, L, tab + i, at);
+                continue;
+            }
+            if (c->stub_at[d] == UINT32_MAX) {
+                c->stub_at[d] = c->n;
+                emit_br(c, d);
+            }
+            set_w(c, tab + i, c->stub_at[d] - at);
+        }
+        cur = in.vec;
+        for (uint32_t i = 0; i <= n; i++) c->stub_at[wasm_leb_u32_next(&cur)] = UINT32_MAX;
+        c->dead = true;
+        c->dead_depth = 0;
+        break;
+    }
+    case 0x0F: /* return */
+        emit_return(c);
+        c->dead = true;
+        c->dead_depth = 0;
+        break;
+    case 0x10: case 0x11: { /* call, call_indirect */
+        uint32_t fi = in.a;
+        const wasm_functype_decl *ft =
+            op == 0x10 ? wasm_module_func_type(m, fi) : &m->types[in.a];
+        uint32_t elem = 0;
+        if (op == 0x11) elem = pop_slot(c);
+        uint32_t np = ft->n_params, nr = ft->n_results;
+        materialize_range(c, c->h - np, c->h);
+        uint32_t argbase = home(c, c->h - np);
+        if (op == 0x11) {
+            emit_op(c, WOP_CALL_INDIRECT);
+            emit_w(c, in.a);
+            emit_w(c, in.b);
+            emit_w(c, argbase);
+            emit_w(c, elem);
+        } else if (fi < m->n_func_imports) {
+            emit_op(c, WOP_CALL_IMPORT);
+            emit_w(c, fi);
+            emit_w(c, argbase);
+        } else {
+            emit_op(c, WOP_CALL);
+            emit_ptr(c, &c->codes[fi - m->n_func_imports]);
+            emit_w(c, argbase);
+        }
+        c->h -= np;
+        for (uint32_t i = 0; i < nr; i++) push_slot(c);
+        c->last_end = UINT32_MAX;
+        break;
+    }
+    case 0x1A: /* drop */
+        c->h--;
+        c->cmp.end = UINT32_MAX;
+        c->addi.end = UINT32_MAX;
+        break;
+    case 0x1B: case 0x1C: { /* select */
+        /* select(a, b, eqz x) = select(b, a, x): the eqz is dropped */
+        if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
+            {
+                uint32_t x = c->cmp.a;
+                uint32_t b = slot_of(c, c->h - 2);
+                uint32_t a = slot_of(c, c->h - 3);
+                c->h -= 3;
+                emit_select(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT, x, b, a);
+                break;
+            }
+        }
+        uint32_t cond = slot_of(c, c->h - 1);
+        uint32_t b = slot_of(c, c->h - 2);
+        uint32_t a = slot_of(c, c->h - 3);
+        c->h -= 3;
+        emit_select(c, WOP_SELECT, cond, a, b);
+        break;
+    }
+    case 0x20: { /* local.get */
+        sv v = {SV_LOCAL, in.a, 0};
+        push(c, v);
+        break;
+    }
+    case 0x21: op_local_set(c, in.a, false); break;
+    case 0x22: op_local_set(c, in.a, true); break;
+    case 0x23: {
+        uint32_t at = emit_op(c, WOP_GLOBAL_GET);
+        emit_w(c, home(c, c->h));
+        emit_w(c, in.a);
+        note_dst(c, at, c->h);
+        push_slot(c);
+        break;
+    }
+    case 0x24: {
+        uint32_t s = pop_slot(c);
+        emit_op(c, WOP_GLOBAL_SET);
+        emit_w(c, s);
+        emit_w(c, in.a);
+        break;
+    }
+    case 0x25: /* table.get */
+        op_generic(c, WOP_TABLE_GET, 1, true);
+        emit_w(c, in.a);
+        break;
+    case 0x26: { /* table.set: t idx val */
+        uint32_t v = slot_of(c, c->h - 1), i = slot_of(c, c->h - 2);
+        c->h -= 2;
+        emit_op(c, WOP_TABLE_SET);
+        emit_w(c, in.a);
+        emit_w(c, i);
+        emit_w(c, v);
+        break;
+    }
+    case 0x3F: {
+        uint32_t at = emit_op(c, WOP_MEM_SIZE);
+        emit_w(c, home(c, c->h));
+        note_dst(c, at, c->h);
+        push_slot(c);
+        break;
+    }
+    case 0x40: op_generic(c, WOP_MEM_GROW, 1, true); break;
+    case 0x41: case 0x42: case 0x43: case 0x44: case 0xD0: {
+        sv v = {SV_CONST, 0, op == 0xD0 ? 0 : in.bits};
+        if (op == 0x41 || op == 0x43) v.c = (uint32_t)v.c;
+        push(c, v);
+        break;
+    }
+    case 0xD1: op_unary(c, WOP_REF_IS_NULL); break;
+    case 0xD2: {
+        uint32_t at = emit_op(c, WOP_REF_FUNC);
+        emit_w(c, home(c, c->h));
+        emit_w(c, in.a);
+        note_dst(c, at, c->h);
+        push_slot(c);
+        break;
+    }
+    case WASM_OP_FC(8): /* memory.init */
+        op_generic(c, WOP_MEM_INIT, 3, false);
+        emit_w(c, in.a);
+        break;
+    case WASM_OP_FC(9):
+        emit_op(c, WOP_DATA_DROP);
+        emit_w(c, in.a);
+        break;
+    case WASM_OP_FC(10): op_generic(c, WOP_MEM_COPY, 3, false); break;
+    case WASM_OP_FC(11): op_generic(c, WOP_MEM_FILL, 3, false); break;
+    case WASM_OP_FC(12): /* table.init elem table */
+        op_generic(c, WOP_TABLE_INIT, 3, false);
+        emit_w(c, in.b);
+        emit_w(c, in.a);
+        break;
+    case WASM_OP_FC(13):
+        emit_op(c, WOP_ELEM_DROP);
+        emit_w(c, in.a);
+        break;
+    case WASM_OP_FC(14): /* table.copy dst src */
+        op_generic(c, WOP_TABLE_COPY, 3, false);
+        emit_w(c, in.a);
+        emit_w(c, in.b);
+        break;
+    case WASM_OP_FC(15): /* table.grow */
+        op_generic(c, WOP_TABLE_GROW, 2, true);
+        emit_w(c, in.a);
+        c->last_end = UINT32_MAX;
+        break;
+    case WASM_OP_FC(16):
+        emit_op(c, WOP_TABLE_SIZE);
+        emit_w(c, home(c, c->h));
+        emit_w(c, in.a);
+        push_slot(c);
+        break;
+    case WASM_OP_FC(17): /* table.fill */
+        op_generic(c, WOP_TABLE_FILL, 3, false);
+        emit_w(c, in.a);
+        break;
+    default:
+        return esgx_err_set(err, WASM_E_UNSUPPORTED,
+                            "compile: unsupported opcode 0x%x (offset %zu)", op,
+                            off);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ functions */
+
+/* Compiles defined function i into codes[i]; with bc, each instruction is first
+ * checked by the validator (the fused pass), otherwise the body is known valid. */
+static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err *err)
+{
+    const wasm_module *m = c->m;
+    const wasm_func_decl *fd = &m->funcs[i];
+    const wasm_functype_decl *ft = &m->types[fd->type];
+    wasm_code *code = &c->codes[i];
+    code->n_params = ft->n_params;
+    code->n_results = ft->n_results;
+    code->n_locals = fd->n_locals + 1;   /* + the zero slot */
+    code->func_index = m->n_func_imports + i;
+    c->n = 0;
+    c->h = 0;
+    c->max_h = 0;
+    c->nl = 0;
+    c->npt = 0;
+    c->dead = false;
+    c->dead_depth = 0;
+    c->zero_slot = ft->n_params + fd->n_locals;
+    c->base = c->zero_slot + 1;
+    c->n_params = ft->n_params;
+    c->n_results = ft->n_results;
+    c->last_end = UINT32_MAX;
+    c->cmp.end = UINT32_MAX;
+    c->addi.end = UINT32_MAX;
+    c->fuel_pos = UINT32_MAX;
+    c->word_limit = 64ull * fd->code_len + 4096;
+    c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;
+    /* br_table stubs are indexed by label depth; depth <= body length */
+    size_t stubs = (size_t)fd->code_len + 2;
+    if (stubs > c->stub_cap) {
+        free(c->stub_at);
+        c->stub_at = malloc(stubs * sizeof *c->stub_at);
+        c->stub_cap = c->stub_at ? stubs : 0;
+        if (!c->stub_at) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < stubs; k++) c->stub_at[k] = UINT32_MAX;
+
+    if (bc) TRY(wasm_body_check_begin(bc, i));
+    wasm_reader r = {fd->code, fd->code + fd->code_len, m->bytes, "code", true, err};
+    wasm_instr in;
+    compile_begin(c, fd);
+    while (r.p < r.end && !c->oom) {
+        size_t off = (size_t)(r.p - m->bytes);
+        if (!bc && c->nl == 0) break;
+        TRY(wasm_read_instr(&r, &in));
+        if (bc) {
+            TRY(wasm_body_check_instr(bc, &in, off));
+            /* the one rule of decode.c's body scan that the validator does not have */
+            if ((in.op == WASM_OP_FC(8) || in.op == WASM_OP_FC(9)) && !m->has_data_count)
+                return esgx_err_set(err, WASM_E_MALFORMED, "data count section required");
+        }
+        if (c->nl > 0) TRY(compile_instr(c, in, off, err));
+    }
+    if (bc) TRY(wasm_body_check_end(bc));
+    TRY(compile_finish(c, fd, err));
+    if (c->nl > 0)
+        return esgx_err_set(err, WASM_E_MALFORMED, "function body without end");
+    if (c->n < 3 || memcmp(c->w, &c->H[WOP_FUEL], sizeof(void *)) != 0)
+        return esgx_err_set(err, WASM_E_INVALID, "internal: function %u lacks its entry block",
+                            code->func_index);
+    code->words = malloc((size_t)(c->n ? c->n : 1) * 4);
+    if (!code->words) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    memcpy(code->words, c->w, (size_t)c->n * 4);
+    code->n_words = c->n;
+    uint64_t fs = (uint64_t)c->base + c->max_h + 1;
+    if (fs < ft->n_results) fs = ft->n_results;
+    code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+    return ESGX_OK;
+}
+
+/* ------------------------------------------------------------------ module */
+
+/* Bodies smaller than this in all are compiled by the calling thread alone: starting
+ * a thread costs tens of microseconds. */
+#define PARALLEL_MIN_CODE (64u << 10)
+
+/* Work shared by the threads of one wasm_compile_module: functions are taken in
+ * index order from a counter; after a failure no new function is started, so every
+ * function below the failing one has been compiled and the lowest failure is the
+ * one a single thread would have met first. */
+typedef struct cjob {
+    wasm_module *m;
+    wasm_validator *vm;
+    wasm_code *codes;
+    _Atomic uint32_t next;
+    _Atomic bool failed;
+} cjob;
+
+typedef struct cworker {
+    cjob *job;
+    int rc;
+    uint32_t fail_at;         /* function that failed (if rc) */
+    esgx_err err;
+} cworker;
+
+static void *compile_worker(void *arg)
+{
+    cworker *wk = arg;
+    cjob *job = wk->job;
+    comp c;
+    memset(&c, 0, sizeof c);
+    c.m = job->m;
+    c.H = wasm_exec_handlers();
+    c.codes = job->codes;
+    wasm_body_checker *bc = NULL;
+    wk->rc = ESGX_OK;
+    if (job->vm) wk->rc = wasm_body_checker_new(job->vm, &wk->err, &bc);
+    while (wk->rc == ESGX_OK && !atomic_load_explicit(&job->failed, memory_order_relaxed)) {
+        uint32_t i = atomic_fetch_add(&job->next, 1);
+        if (i >= job->m->n_funcs) break;
+        wk->rc = compile_function(&c, bc, i, &wk->err);
+        if (wk->rc) {
+            wk->fail_at = i;
+            atomic_store(&job->failed, true);
+        }
+    }
+    wasm_body_checker_free(bc);
+    free(c.w);
+    free(c.st);
+    free(c.lb);
+    free(c.pt);
+    free(c.stub_at);
+    return NULL;
+}
+
+int wasm_compile_module(wasm_module *m, wasm_validator *vm, uint32_t threads,
+                        esgx_err *err)
 {
     wasm_compiled *cm = calloc(1, sizeof *cm);
     if (!cm) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
     m->compiled = cm;
     cm->codes = calloc(m->n_funcs ? m->n_funcs : 1, sizeof *cm->codes);
     if (!cm->codes) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
-    comp c;
-    memset(&c, 0, sizeof c);
-    c.m = m;
-    c.H = wasm_exec_handlers();
-    c.codes = cm->codes;
-    int rc = ESGX_OK;
-    for (uint32_t i = 0; i < m->n_funcs && rc == ESGX_OK; i++) {
-        const wasm_func_decl *fd = &m->funcs[i];
-        const wasm_functype_decl *ft = &m->types[fd->type];
-        wasm_code *code = &cm->codes[i];
-        code->n_params = ft->n_params;
-        code->n_results = ft->n_results;
-        code->n_locals = fd->n_locals + 1;   /* + the zero slot */
-        code->func_index = m->n_func_imports + i;
-        c.n = 0;
-        c.h = 0;
-        c.max_h = 0;
-        c.nl = 0;
-        c.npt = 0;
-        c.dead = false;
-        c.dead_depth = 0;
-        c.zero_slot = ft->n_params + fd->n_locals;
-        c.base = c.zero_slot + 1;
-        c.n_params = ft->n_params;
-        c.n_results = ft->n_results;
-        c.last_end = UINT32_MAX;
-        c.cmp.end = UINT32_MAX;
-        c.addi.end = UINT32_MAX;
-        c.fuel_pos = UINT32_MAX;
-        c.word_limit = 64ull * fd->code_len + 4096;
-        /* br_table stubs are indexed by label depth; depth <= body length */
-        free(c.stub_at);
-        c.stub_at = malloc(((size_t)fd->code_len + 2) * sizeof *c.stub_at);
-        if (!c.stub_at) {
-            rc = esgx_err_set(err, WASM_E_NOMEM, "out of memory");
-            break;
-        }
-        for (uint32_t k = 0; k < fd->code_len + 2; k++) c.stub_at[k] = UINT32_MAX;
-        rc = compile_body(&c, fd, err);
-        if (rc) break;
-        if (c.n < 3 || memcmp(c.w, &c.H[WOP_FUEL], sizeof(void *)) != 0) {
-            rc = esgx_err_set(err, WASM_E_INVALID, "internal: function %u lacks its entry block",
-                              code->func_index);
-            break;
-        }
-        code->words = malloc((size_t)(c.n ? c.n : 1) * 4);
-        if (!code->words) {
-            rc = esgx_err_set(err, WASM_E_NOMEM, "out of memory");
-            break;
-        }
-        memcpy(code->words, c.w, (size_t)c.n * 4);
-        code->n_words = c.n;
-        uint64_t fs = (uint64_t)c.base + c.max_h + 1;
-        if (fs < ft->n_results) fs = ft->n_results;
-        code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+    uint64_t code_bytes = 0;
+    for (uint32_t i = 0; i < m->n_funcs; i++) code_bytes += m->funcs[i].code_len;
+    if (code_bytes < PARALLEL_MIN_CODE) threads = 1;
+    if (threads > m->n_funcs) threads = m->n_funcs;
+    if (threads > WASM_COMPILE_THREADS_MAX) threads = WASM_COMPILE_THREADS_MAX;
+    if (threads < 1) threads = 1;
+
+    cjob job = {.m = m, .vm = vm, .codes = cm->codes};
+    atomic_init(&job.next, 0);
+    atomic_init(&job.failed, false);
+    cworker wk[WASM_COMPILE_THREADS_MAX];
+    pthread_t tid[WASM_COMPILE_THREADS_MAX];
+    bool started[WASM_COMPILE_THREADS_MAX] = {false};
+    for (uint32_t t = 0; t < threads; t++) {
+        memset(&wk[t], 0, sizeof wk[t]);
+        wk[t].job = &job;
     }
-    free(c.w);
-    free(c.st);
-    free(c.lb);
-    free(c.pt);
-    free(c.stub_at);
-    if (rc) esgx_err_prefix(err, "compile");
+    /* helpers that cannot start just leave their share to the others */
+    for (uint32_t t = 1; t < threads; t++)
+        started[t] = pthread_create(&tid[t], NULL, compile_worker, &wk[t]) == 0;
+    compile_worker(&wk[0]);
+    for (uint32_t t = 1; t < threads; t++)
+        if (started[t]) pthread_join(tid[t], NULL);
+
+    int rc = ESGX_OK;
+    uint32_t first = UINT32_MAX;
+    for (uint32_t t = 0; t < threads; t++) {
+        if (wk[t].rc && wk[t].fail_at < first) {
+            first = wk[t].fail_at;
+            rc = wk[t].rc;
+            if (err) *err = wk[t].err;
+        }
+    }
+    if (rc) esgx_err_prefix(err, vm ? "validate and compile" : "compile");
     return rc;
 }
 

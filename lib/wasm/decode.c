@@ -17,6 +17,8 @@
  *   encoding errors (unknown opcodes, bad LEBs, reserved bytes) are reported as
  *   WASM_E_MALFORMED here, before validation; validate.c then types the bodies. The
  *   scan keeps only a nesting counter (no stack), so deep nesting costs nothing.
+ *   WASM_DECODE_SKIP_BODIES leaves the scan out for the fast path of module.c, whose
+ *   fused check-and-compile pass reads every instruction anyway.
  * - declared_funcs (the spec's C.refs) is filled while reading globals, exports and
  *   element segments: the function indices named there (ref.func included).
  * - Messages start with the spec test suite's wording, then name the section and the
@@ -332,6 +334,7 @@ typedef struct dec {
     size_t data_use_off;      /* offset of the first memory.init / data.drop, or 0 */
     uint64_t locals_left;     /* expanded locals still allowed in the whole module */
     bool have_funcs;          /* function index space is final (bitmap may be made) */
+    bool skip_bodies;         /* WASM_DECODE_SKIP_BODIES: the caller reads the bodies */
 } dec;
 
 /* Checks that s holds at least n more elements of min_size bytes each. */
@@ -770,7 +773,7 @@ static int sec_code(dec *d, wasm_reader *r)
         f->code = b.p;
         f->code_offset = (uint32_t)(b.p - b.base);
         f->code_len = (uint32_t)(b.end - b.p);
-        TRY(scan_body(d, &b));
+        if (!d->skip_bodies) TRY(scan_body(d, &b));
         d->n_code++;
     }
     return 0;
@@ -818,7 +821,7 @@ static const char *const section_names[13] = {
 static const uint8_t section_rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
 
 int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
-                const wasm_limits *limits, esgx_err *err)
+                const wasm_limits *limits, unsigned flags, esgx_err *err)
 {
     wasm_limits defaults;
     if (!limits) {
@@ -834,7 +837,8 @@ int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
     if (len) memcpy(m->bytes, bytes, len);
     m->len = len;
 
-    dec d = {.m = m, .lim = limits, .err = err, .locals_left = 2 * (uint64_t)len + (1u << 20)};
+    dec d = {.m = m, .lim = limits, .err = err, .locals_left = 2 * (uint64_t)len + (1u << 20),
+             .skip_bodies = (flags & WASM_DECODE_SKIP_BODIES) != 0};
     wasm_reader r = {.p = m->bytes, .end = m->bytes + len, .base = m->bytes,
                      .where = "header", .in_section = false, .err = err};
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6d};

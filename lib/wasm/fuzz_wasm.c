@@ -8,12 +8,15 @@
  * their first i32 argument is 13, to exercise host traps; memories, tables and globals
  * sized as the import asks), then a call of every exported function with zero
  * arguments and a fresh budget of FUZZ_FUEL. Any result is fine; crashes, sanitizer
- * reports, leaks and hangs are the bugs. Import types are read from the decoded
+ * reports, leaks and hangs are the bugs. Before that, each input is also parsed by
+ * both paths of module.c separately (the fused check-and-compile pass and the three
+ * exact passes), and the two must accept the same inputs: a disagreement traps. Import types are read from the decoded
  * module (wasm_module.h), which is why this file lives inside lib/wasm.
  */
 #include "wasm.h"
 #include "wasm_module.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,12 +106,38 @@ static void call_exports(wasm_store *s, const wasm_module *m, wasm_instance *ins
     }
 }
 
+/* Parses by one path of module.c: fused (decode without the body scan, then check
+ * and compile each body in one read) or exact (decode, validate, compile). */
+static int parse_path(const uint8_t *data, size_t size, const wasm_limits *lim, bool fused)
+{
+    wasm_module x;
+    memset(&x, 0, sizeof x);
+    esgx_err err;
+    wasm_validator *vm = NULL;
+    int rc = wasm_decode(&x, data, size, lim, fused ? WASM_DECODE_SKIP_BODIES : 0, &err);
+    if (rc == 0 && fused) {
+        rc = wasm_validator_new(&x, &vm, &err);
+        if (rc == 0) rc = wasm_validator_check_module(vm, &err);
+        if (rc == 0) rc = wasm_compile_module(&x, vm, 1, &err);
+        wasm_validator_free(vm);
+    } else if (rc == 0) {
+        rc = wasm_validate(&x, &err);
+        if (rc == 0) rc = wasm_compile_module(&x, NULL, 1, &err);
+    }
+    wasm_compiled_free(&x);
+    wasm_module_release(&x);
+    return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wasm_limits lim;
     fuzz_limits(&lim);
     wasm_module *m = NULL;
     esgx_err err;
+    int fused = parse_path(data, size, &lim, true), exact = parse_path(data, size, &lim, false);
+    if ((fused == 0) != (exact == 0) && fused != WASM_E_NOMEM && exact != WASM_E_NOMEM)
+        __builtin_trap();
     if (wasm_module_parse(data, size, &lim, &m, &err)) return 0;
 
     /* The public introspection calls must agree with the decoded module. */

@@ -1,12 +1,27 @@
 /*
  * module.c: wasm_module_parse and the module accessors of the public API.
  *
- * Parsing is a pipeline of three passes (see wasm_module.h): decode, validate, compile.
+ * Parsing (see wasm_module.h) first tries the fast path: decode the sections without
+ * scanning the function bodies, apply the module-level rules, then read each body
+ * once, checking and compiling every instruction as it is read (one thread per CPU
+ * for large modules). Reading the code once instead of three times is what makes the
+ * first invocation of a new module cheap.
+ *
+ * The fast path accepts exactly the modules the three separate passes accept: every
+ * instruction still goes through wasm_read_instr and the validator, and the one
+ * thing only the body scan checked (memory.init / data.drop need the data count
+ * section) is rejected by the validator's own rules or by the check below. Only the
+ * error it reports can differ: the spec says a malformed body anywhere wins over an
+ * invalid one earlier, and with threads the failing function found first can vary.
+ * So when the fast path fails, the module is parsed again by decode, validate,
+ * compile, one thread, and that error is the one returned. Invalid modules cost two
+ * parses; valid ones one.
  */
 #include "wasm_module.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void wasm_limits_default(wasm_limits *l)
 {
@@ -17,6 +32,38 @@ void wasm_limits_default(wasm_limits *l)
     l->max_value_stack = 1u << 20;
     l->max_locals = 50000;
     l->max_functions = 100000;
+    l->compile_threads = 0;
+}
+
+static uint32_t compile_threads(const wasm_limits *l)
+{
+    if (l->compile_threads) return l->compile_threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) return 1;
+    return n > WASM_COMPILE_THREADS_MAX ? WASM_COMPILE_THREADS_MAX : (uint32_t)n;
+}
+
+/* The fast path; any failure sends the caller to the slow one. */
+static int parse_fused(wasm_module *m, const uint8_t *bytes, size_t len,
+                       const wasm_limits *limits, esgx_err *err)
+{
+    int rc = wasm_decode(m, bytes, len, limits, WASM_DECODE_SKIP_BODIES, err);
+    if (rc) return rc;
+    wasm_validator *vm = NULL;
+    rc = wasm_validator_new(m, &vm, err);
+    if (rc == ESGX_OK) rc = wasm_validator_check_module(vm, err);
+    if (rc == ESGX_OK) rc = wasm_compile_module(m, vm, compile_threads(limits), err);
+    wasm_validator_free(vm);
+    return rc;
+}
+
+static int parse_exact(wasm_module *m, const uint8_t *bytes, size_t len,
+                       const wasm_limits *limits, esgx_err *err)
+{
+    int rc = wasm_decode(m, bytes, len, limits, 0, err);
+    if (rc == ESGX_OK) rc = wasm_validate(m, err);
+    if (rc == ESGX_OK) rc = wasm_compile_module(m, NULL, 1, err);
+    return rc;
 }
 
 int wasm_module_parse(const uint8_t *bytes, size_t len, const wasm_limits *limits,
@@ -33,9 +80,13 @@ int wasm_module_parse(const uint8_t *bytes, size_t len, const wasm_limits *limit
     wasm_module *m = calloc(1, sizeof *m);
     if (!m)
         return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
-    int rc = wasm_decode(m, bytes, len, limits, err);
-    if (rc == ESGX_OK) rc = wasm_validate(m, err);
-    if (rc == ESGX_OK) rc = wasm_compile_module(m, err);
+    int rc = parse_fused(m, bytes, len, limits, err);
+    if (rc != ESGX_OK) {
+        wasm_compiled_free(m);
+        wasm_module_release(m);
+        memset(m, 0, sizeof *m);
+        rc = parse_exact(m, bytes, len, limits, err);
+    }
     if (rc != ESGX_OK) {
         wasm_module_free(m);
         return rc;

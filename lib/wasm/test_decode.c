@@ -6,9 +6,11 @@
  * wasm_decode + wasm_validate directly so they test exactly the validator's bounded
  * control stack. Every case checks the error code and that a message was written; the
  * truncation and byte-flip sweeps check that every prefix / mutation of a valid module
- * gives a clean result (run under ASan+UBSan to catch any stray access).
+ * gives a clean result (run under ASan+UBSan to catch any stray access). The fused
+ * fast path of module.c is compared with the three separate passes on a module large
+ * enough to be compiled by several threads.
  */
-#include "wasm_module.h"
+#include "wasm_exec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +100,7 @@ static int decode_validate(const buf *b, const wasm_limits *lim, esgx_err *err)
     wasm_module m;
     memset(&m, 0, sizeof m);
     memset(err, 0, sizeof *err);
-    int rc = wasm_decode(&m, b->p, b->n, lim, err);
+    int rc = wasm_decode(&m, b->p, b->n, lim, 0, err);
     if (rc == 0) rc = wasm_validate(&m, err);
     wasm_module_release(&m);
     return rc;
@@ -495,8 +497,141 @@ static void test_spec_style_errors(void)
     }
 }
 
+/* ------------------------------------------------------------------ fast path */
+
+/* A module of n functions (i32) -> i32, each a long chain of arithmetic and a loop,
+ * more than 64 KiB of code in all so that several threads compile it. bad[k] replaces
+ * one instruction of function k: 1 = a type error (i64.const where i32 is needed),
+ * 2 = an illegal opcode (malformed), 3 = memory.init without a data count section. */
+static void big_module(buf *m, uint32_t n, const uint8_t *bad)
+{
+    buf s = {0}, body = {0};
+    header(m);
+    putn(&s, "\x01\x60\x01\x7f\x01\x7f", 6);
+    section(m, 1, &s);
+    s.n = 0;
+    leb(&s, n);
+    for (uint32_t i = 0; i < n; i++) put(&s, 0);
+    section(m, 3, &s);
+    s.n = 0;
+    putn(&s, "\x01\x00\x01", 3);   /* one memory, 1 page */
+    section(m, 5, &s);
+    s.n = 0;
+    leb(&s, n);
+    for (uint32_t i = 0; i < n; i++) {
+        body.n = 0;
+        putn(&body, "\x01\x01\x7f", 3);                 /* one i32 local */
+        putn(&body, "\x03\x40", 2);                      /* loop */
+        for (uint32_t k = 0; k < 60; k++) {
+            putn(&body, "\x20\x00\x41", 3);             /* local.get 0; i32.const */
+            leb(&body, (i * 131 + k * 7) & 0x3f);
+            putn(&body, "\x6a\x21\x00", 3);             /* i32.add; local.set 0 */
+        }
+        if (bad && bad[i] == 1) putn(&body, "\x42\x00\x21\x00", 4); /* i64 into i32 */
+        if (bad && bad[i] == 2) put(&body, 0xff);
+        if (bad && bad[i] == 3) putn(&body, "\x41\x00\x41\x00\x41\x00\xfc\x08\x00\x00", 10);
+        putn(&body, "\x20\x00\x41\x80\x08\x49\x0d\x00", 8); /* br_if 0 (x < 1024) */
+        putn(&body, "\x0b\x20\x00\x0b", 4);            /* end; local.get 0; end */
+        leb(&s, body.n);
+        putn(&s, body.p, body.n);
+    }
+    section(m, 10, &s);
+    if (bad) {
+        for (uint32_t i = 0; i < n; i++) {
+            if (bad[i] != 3) continue;
+            s.n = 0;
+            putn(&s, "\x01\x01\x01\x00", 4);           /* one passive data segment */
+            section(m, 11, &s);
+            break;
+        }
+    }
+    free(s.p);
+    free(body.p);
+}
+
+static wasm_module *parse_threads(const buf *b, uint32_t threads, esgx_err *err, int *rc)
+{
+    wasm_limits lim;
+    wasm_limits_default(&lim);
+    lim.compile_threads = threads;
+    wasm_module *m = NULL;
+    memset(err, 0, sizeof *err);
+    *rc = wasm_module_parse(b->p, b->n, &lim, &m, err);
+    return m;
+}
+
+static void test_fast_path(void)
+{
+    enum { N = 400 };
+    buf b = {0};
+    esgx_err err;
+    int rc;
+    big_module(&b, N, NULL);
+    CHECK(b.n > (96u << 10), "module only %zu bytes", b.n);
+
+    /* the same compiled code from the exact passes and from 1, 2 and 4 threads */
+    wasm_module ref;
+    memset(&ref, 0, sizeof ref);
+    memset(&err, 0, sizeof err);
+    rc = wasm_decode(&ref, b.p, b.n, NULL, 0, &err);
+    if (rc == 0) rc = wasm_validate(&ref, &err);
+    if (rc == 0) rc = wasm_compile_module(&ref, NULL, 1, &err);
+    CHECK(rc == 0, "exact passes: rc %d (%s)", rc, err.msg);
+    const wasm_compiled *rc_ = ref.compiled;
+    static const uint32_t threads[] = {1, 2, 4, 0};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0] && rc_; t++) {
+        wasm_module *m = parse_threads(&b, threads[t], &err, &rc);
+        CHECK(rc == 0 && m, "%u threads: rc %d (%s)", threads[t], rc, err.msg);
+        if (!m) continue;
+        const wasm_compiled *cm = m->compiled;
+        for (uint32_t i = 0; i < N; i++) {
+            const wasm_code *x = &cm->codes[i], *y = &rc_->codes[i];
+            CHECK(x->n_words == y->n_words && x->frame_size == y->frame_size &&
+                      !memcmp(x->words, y->words, (size_t)x->n_words * 4),
+                  "%u threads: function %u compiled differently", threads[t], i);
+        }
+        wasm_module_free(m);
+    }
+    wasm_compiled_free(&ref);
+    wasm_module_release(&ref);
+
+    /* errors are those of the exact passes, whatever the threads meet first */
+    struct {
+        uint32_t at[2];
+        uint8_t kind[2];
+        int want;
+        const char *msg;
+    } cases[] = {
+        {{7, 390}, {1, 1}, WASM_E_INVALID, "type mismatch"},
+        {{7, 390}, {1, 2}, WASM_E_MALFORMED, "illegal opcode"},
+        {{390, 391}, {2, 1}, WASM_E_MALFORMED, "illegal opcode"},
+        {{3, 200}, {1, 3}, WASM_E_MALFORMED, "data count section required"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        uint8_t bad[N] = {0};
+        bad[cases[k].at[0]] = cases[k].kind[0];
+        bad[cases[k].at[1]] = cases[k].kind[1];
+        b.n = 0;
+        big_module(&b, N, bad);
+        for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+            wasm_module *m = parse_threads(&b, threads[t], &err, &rc);
+            CHECK(!m && rc == cases[k].want && strstr(err.msg, cases[k].msg),
+                  "case %zu, %u threads: rc %d (%s)", k, threads[t], rc, err.msg);
+            if (cases[k].want == WASM_E_INVALID) {
+                char fn[32];
+                snprintf(fn, sizeof fn, "function %u,", cases[k].at[0]);
+                CHECK(strstr(err.msg, fn) != NULL, "case %zu: \"%s\" does not name %s", k,
+                      err.msg, fn);
+            }
+            wasm_module_free(m);
+        }
+    }
+    free(b.p);
+}
+
 int main(void)
 {
+    test_fast_path();
     test_spec_style_errors();
     test_huge_sizes_and_counts();
     test_locals();

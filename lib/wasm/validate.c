@@ -9,10 +9,15 @@
  *   control frames. Both are heap arrays grown on demand and capped by
  *   limits.max_value_stack (WASM_E_LIMIT), so deep nesting never recurses on the C
  *   stack and never grows without bound. Instructions are decoded with the shared
- *   wasm_read_instr (decode.c has already checked they are well formed).
+ *   wasm_read_instr.
+ * - Two drivers share the body rules: wasm_validate reads every body itself, and
+ *   compile.c feeds each instruction it reads to a wasm_body_checker before compiling
+ *   it (one read of the code instead of two; see module.c). A checker belongs to one
+ *   thread; the wasm_validator it checks against is read-only apart from the budget.
  * - Cost: typing an instruction costs O(its arity), so a work budget over all bodies
- *   (64 stack operations per byte of the module, plus 4M) turns pathological modules
- *   into WASM_E_LIMIT instead of seconds of CPU. Global and table indices resolve
+ *   (64 stack operations per byte of the module, plus 4M; an atomic counter, since
+ *   bodies may be checked by several threads) turns pathological modules into
+ *   WASM_E_LIMIT instead of seconds of CPU. Global and table indices resolve
  *   through arrays built once per module (no scan of the imports per instruction).
  * - wabt omits the data count section when a module has no data segments at all;
  *   memory.init / data.drop then meet "unknown data segment" here (decode.c only
@@ -22,6 +27,7 @@
  */
 #include "wasm_binary.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,32 +66,34 @@ static uint32_t n_total_globals(const wasm_module *m) { return m->n_global_impor
 
 /* Module-wide lookup tables, so that every global / table index resolves in O(1)
  * (imports first, then definitions). */
-typedef struct vmod {
+struct wasm_validator {
     const wasm_module *m;
     const wasm_global_type **globals;
     const wasm_table_type **tables;
-    uint64_t *ops_left;         /* work budget for all bodies (see wasm_validate) */
-} vmod;
+    _Atomic uint64_t ops_left;  /* work budget left for all bodies (see wasm_validator_new) */
+};
 
-static const wasm_table_type *table_at(const vmod *vm, uint32_t i)
+static const wasm_table_type *table_at(const wasm_validator *vm, uint32_t i)
 {
     return vm->tables[i];
 }
 
-static const wasm_global_type *global_at(const vmod *vm, uint32_t i)
+static const wasm_global_type *global_at(const wasm_validator *vm, uint32_t i)
 {
     return vm->globals[i];
 }
 
-static int vmod_init(vmod *vm, const wasm_module *m, esgx_err *err)
+int wasm_validator_new(const wasm_module *m, wasm_validator **out, esgx_err *err)
 {
     uint32_t nt = n_total_tables(m), ng = n_total_globals(m);
+    *out = NULL;
+    wasm_validator *vm = calloc(1, sizeof *vm);
+    if (!vm) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
     vm->m = m;
     vm->globals = calloc(ng ? ng : 1, sizeof *vm->globals);
     vm->tables = calloc(nt ? nt : 1, sizeof *vm->tables);
     if (!vm->globals || !vm->tables) {
-        free(vm->globals);
-        free(vm->tables);
+        wasm_validator_free(vm);
         return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
     }
     uint32_t kt = 0, kg = 0;
@@ -96,7 +104,21 @@ static int vmod_init(vmod *vm, const wasm_module *m, esgx_err *err)
     }
     for (uint32_t i = 0; i < m->n_tables; i++) vm->tables[kt++] = &m->tables[i];
     for (uint32_t i = 0; i < m->n_globals; i++) vm->globals[kg++] = &m->globals[i].type;
+    /* Work budget: operand-stack operations over all bodies. Typing an instruction
+     * costs O(its arity), and a 2-byte call or block can have a type with thousands
+     * of parameters, so without a cap a hostile module could make validation take
+     * O(size * arity). Real code stays far below 64 operations per byte. */
+    atomic_init(&vm->ops_left, 64 * (uint64_t)m->len + (4u << 20));
+    *out = vm;
     return 0;
+}
+
+void wasm_validator_free(wasm_validator *vm)
+{
+    if (!vm) return;
+    free(vm->globals);
+    free(vm->tables);
+    free(vm);
 }
 
 static int check_limits(const wasm_limits_decl *l, uint64_t bound, const char *what,
@@ -116,7 +138,7 @@ static int check_limits(const wasm_limits_decl *l, uint64_t bound, const char *w
 
 /* A constant expression producing one value of type want. global.get may only name
  * an imported immutable global (the spec's C' context). */
-static int check_const_expr(const vmod *vm, const wasm_const_expr *ce,
+static int check_const_expr(const wasm_validator *vm, const wasm_const_expr *ce,
                             wasm_valtype want, const char *what, esgx_err *err)
 {
     const wasm_module *m = vm->m;
@@ -166,27 +188,22 @@ static int check_const_expr(const vmod *vm, const wasm_const_expr *ce,
     }
 }
 
-static int validate_body(const vmod *vm, uint32_t fi, esgx_err *err);
-static int validate_module(const vmod *vm, esgx_err *err);
+static int validate_body(wasm_body_checker *v, uint32_t i);
 
 int wasm_validate(const wasm_module *m, esgx_err *err)
 {
-    vmod vm;
-    int rc = vmod_init(&vm, m, err);
-    if (rc) return rc;
-    /* Work budget: operand-stack operations over all bodies. Typing an instruction
-     * costs O(its arity), and a 2-byte call or block can have a type with thousands
-     * of parameters, so without a cap a hostile module could make validation take
-     * O(size * arity). Real code stays far below 64 operations per byte. */
-    uint64_t ops_left = 64 * (uint64_t)m->len + (4u << 20);
-    vm.ops_left = &ops_left;
-    rc = validate_module(&vm, err);
-    free(vm.globals);
-    free(vm.tables);
+    wasm_validator *vm = NULL;
+    wasm_body_checker *bc = NULL;
+    int rc = wasm_validator_new(m, &vm, err);
+    if (rc == 0) rc = wasm_validator_check_module(vm, err);
+    if (rc == 0) rc = wasm_body_checker_new(vm, err, &bc);
+    for (uint32_t i = 0; rc == 0 && i < m->n_funcs; i++) rc = validate_body(bc, i);
+    wasm_body_checker_free(bc);
+    wasm_validator_free(vm);
     return rc;
 }
 
-static int validate_module(const vmod *vm, esgx_err *err)
+int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err)
 {
     const wasm_module *m = vm->m;
     uint32_t nf = n_total_funcs(m), nt = n_total_tables(m), nm = n_total_mems(m),
@@ -308,7 +325,6 @@ static int validate_module(const vmod *vm, esgx_err *err)
             TRY(check_const_expr(vm, &s->offset, WASM_I32, what, err));
         }
     }
-    for (uint32_t i = 0; i < m->n_funcs; i++) TRY(validate_body(vm, i, err));
     return ESGX_OK;
 }
 
@@ -321,8 +337,8 @@ typedef struct ctrl {
     bool unreachable;
 } ctrl;
 
-typedef struct vctx {
-    const vmod *vm;
+struct wasm_body_checker {
+    wasm_validator *vm;
     const wasm_module *m;
     esgx_err *err;
     uint32_t func;                 /* function index (imports first) */
@@ -337,21 +353,21 @@ typedef struct vctx {
     size_t cap_scratch;
     size_t max_stack;
     uint64_t ops;                  /* stack operations so far in this body */
-} vctx;
+};
 
-static int vfail(vctx *v, const char *fmt, const char *detail)
+static int vfail(wasm_body_checker *v, const char *fmt, const char *detail)
 {
     return esgx_err_set(v->err, WASM_E_INVALID, "%s%s%s (function %u, offset %zu)", fmt,
                         detail ? ": " : "", detail ? detail : "", v->func, v->off);
 }
 
-static int vfailu(vctx *v, const char *what, uint32_t idx)
+static int vfailu(wasm_body_checker *v, const char *what, uint32_t idx)
 {
     return esgx_err_set(v->err, WASM_E_INVALID, "%s %u (function %u, offset %zu)", what,
                         idx, v->func, v->off);
 }
 
-static int push(vctx *v, uint8_t t)
+static int push(wasm_body_checker *v, uint8_t t)
 {
     v->ops++;
     if (v->nv == v->capv) {
@@ -370,7 +386,7 @@ static int push(vctx *v, uint8_t t)
     return 0;
 }
 
-static int pop(vctx *v, uint8_t *out)
+static int pop(wasm_body_checker *v, uint8_t *out)
 {
     v->ops++;
     ctrl *c = &v->ctrls[v->nc - 1];
@@ -385,7 +401,7 @@ static int pop(vctx *v, uint8_t *out)
     return 0;
 }
 
-static int pop_expect(vctx *v, uint8_t want, uint8_t *out)
+static int pop_expect(wasm_body_checker *v, uint8_t want, uint8_t *out)
 {
     uint8_t t = 0;
     TRY(pop(v, &t));
@@ -395,19 +411,19 @@ static int pop_expect(vctx *v, uint8_t want, uint8_t *out)
     return 0;
 }
 
-static int pop_vals(vctx *v, const wasm_valtype *ts, uint32_t n)
+static int pop_vals(wasm_body_checker *v, const wasm_valtype *ts, uint32_t n)
 {
     for (uint32_t i = n; i-- > 0;) TRY(pop_expect(v, (uint8_t)ts[i], NULL));
     return 0;
 }
 
-static int push_vals(vctx *v, const wasm_valtype *ts, uint32_t n)
+static int push_vals(wasm_body_checker *v, const wasm_valtype *ts, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) TRY(push(v, (uint8_t)ts[i]));
     return 0;
 }
 
-static void bt_types(const vctx *v, uint32_t kind, uint32_t a, const wasm_valtype **params,
+static void bt_types(const wasm_body_checker *v, uint32_t kind, uint32_t a, const wasm_valtype **params,
                      uint32_t *np, const wasm_valtype **results, uint32_t *nr)
 {
     *np = *nr = 0;
@@ -424,7 +440,7 @@ static void bt_types(const vctx *v, uint32_t kind, uint32_t a, const wasm_valtyp
     }
 }
 
-static void frame_types(const vctx *v, const ctrl *c, const wasm_valtype **params,
+static void frame_types(const wasm_body_checker *v, const ctrl *c, const wasm_valtype **params,
                         uint32_t *np, const wasm_valtype **results, uint32_t *nr)
 {
     if (c->op == 0) {
@@ -437,7 +453,7 @@ static void frame_types(const vctx *v, const ctrl *c, const wasm_valtype **param
     bt_types(v, c->bt_kind, c->bt_a, params, np, results, nr);
 }
 
-static void label_types(const vctx *v, const ctrl *c, const wasm_valtype **ts, uint32_t *n)
+static void label_types(const wasm_body_checker *v, const ctrl *c, const wasm_valtype **ts, uint32_t *n)
 {
     const wasm_valtype *p, *r;
     uint32_t np, nr;
@@ -451,7 +467,7 @@ static void label_types(const vctx *v, const ctrl *c, const wasm_valtype **ts, u
     }
 }
 
-static int push_ctrl(vctx *v, uint32_t op, uint32_t bt_kind, uint32_t bt_a)
+static int push_ctrl(wasm_body_checker *v, uint32_t op, uint32_t bt_kind, uint32_t bt_a)
 {
     if (v->nc == v->capc) {
         if (v->capc >= v->max_stack)
@@ -478,7 +494,7 @@ static int push_ctrl(vctx *v, uint32_t op, uint32_t bt_kind, uint32_t bt_a)
 }
 
 /* Pops the frame's results and checks the stack is back at the frame's height. */
-static int pop_ctrl(vctx *v, ctrl *out)
+static int pop_ctrl(wasm_body_checker *v, ctrl *out)
 {
     if (v->nc == 0) return vfail(v, "type mismatch", "no open block");
     ctrl *c = &v->ctrls[v->nc - 1];
@@ -492,33 +508,33 @@ static int pop_ctrl(vctx *v, ctrl *out)
     return 0;
 }
 
-static void set_unreachable(vctx *v)
+static void set_unreachable(wasm_body_checker *v)
 {
     ctrl *c = &v->ctrls[v->nc - 1];
     v->nv = c->height;
     c->unreachable = true;
 }
 
-static int check_label(vctx *v, uint32_t l)
+static int check_label(wasm_body_checker *v, uint32_t l)
 {
     if (l >= v->nc) return vfailu(v, "unknown label", l);
     return 0;
 }
 
-static int check_mem(vctx *v, uint32_t i)
+static int check_mem(wasm_body_checker *v, uint32_t i)
 {
     if (i >= n_total_mems(v->m)) return vfailu(v, "unknown memory", i);
     return 0;
 }
 
-static int check_table(vctx *v, uint32_t i, wasm_valtype *elem_type)
+static int check_table(wasm_body_checker *v, uint32_t i, wasm_valtype *elem_type)
 {
     if (i >= n_total_tables(v->m)) return vfailu(v, "unknown table", i);
     if (elem_type) *elem_type = table_at(v->vm, i)->elem_type;
     return 0;
 }
 
-static int check_data(vctx *v, uint32_t i)
+static int check_data(wasm_body_checker *v, uint32_t i)
 {
     uint32_t n = v->m->has_data_count ? v->m->data_count : v->m->n_datas;
     if (i >= n)
@@ -526,7 +542,7 @@ static int check_data(vctx *v, uint32_t i)
     return 0;
 }
 
-static int check_elem(vctx *v, uint32_t i)
+static int check_elem(wasm_body_checker *v, uint32_t i)
 {
     if (i >= v->m->n_elems) return vfailu(v, "unknown elem segment", i);
     return 0;
@@ -597,13 +613,13 @@ static void memop_sig(uint32_t op, uint8_t *t, uint32_t *natural)
     *natural = align[op - 0x28];
 }
 
-static uint8_t local_type(const vctx *v, uint32_t i)
+static uint8_t local_type(const wasm_body_checker *v, uint32_t i)
 {
     if (i < v->ft->n_params) return (uint8_t)v->ft->types[i];
     return (uint8_t)v->fd->local_types[i - v->ft->n_params];
 }
 
-static int scratch_reserve(vctx *v, size_t n)
+static int scratch_reserve(wasm_body_checker *v, size_t n)
 {
     if (n <= v->cap_scratch) return 0;
     uint8_t *p = realloc(v->scratch, n);
@@ -613,7 +629,7 @@ static int scratch_reserve(vctx *v, size_t n)
     return 0;
 }
 
-static int check_instr(vctx *v, const wasm_instr *in)
+static int check_instr(wasm_body_checker *v, const wasm_instr *in)
 {
     const wasm_module *m = v->m;
     uint8_t t = 0, t1 = 0, t2 = 0, a, b, r;
@@ -829,36 +845,78 @@ three_i32:
     return pop_expect(v, WASM_I32, NULL);
 }
 
-static int validate_body(const vmod *vm, uint32_t i, esgx_err *err)
+int wasm_body_checker_new(wasm_validator *vm, esgx_err *err, wasm_body_checker **out)
 {
+    *out = calloc(1, sizeof **out);
+    if (!*out) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    (*out)->vm = vm;
+    (*out)->m = vm->m;
+    (*out)->err = err;
     const wasm_module *m = vm->m;
-    const wasm_func_decl *fd = &m->funcs[i];
-    vctx v = {.vm = vm, .m = m, .err = err, .func = m->n_func_imports + i,
-              .ft = &m->types[fd->type], .fd = fd};
-    v.max_stack = m->limits.max_value_stack ? m->limits.max_value_stack : (1u << 20);
-    wasm_reader r = {.p = fd->code, .end = fd->code + fd->code_len, .base = m->bytes,
-                     .where = "code section", .in_section = true, .err = err};
-    int rc = push_ctrl(&v, 0, 0, 0);
+    (*out)->max_stack = m->limits.max_value_stack ? m->limits.max_value_stack : (1u << 20);
+    return 0;
+}
+
+void wasm_body_checker_free(wasm_body_checker *v)
+{
+    if (!v) return;
+    free(v->vals);
+    free(v->ctrls);
+    free(v->scratch);
+    free(v);
+}
+
+int wasm_body_check_begin(wasm_body_checker *v, uint32_t i)
+{
+    const wasm_module *m = v->m;
+    v->fd = &m->funcs[i];
+    v->func = m->n_func_imports + i;
+    v->ft = &m->types[v->fd->type];
+    v->off = (size_t)(v->fd->code - m->bytes);
+    v->nv = v->nc = 0;
+    v->ops = 0;
+    return push_ctrl(v, 0, 0, 0);
+}
+
+int wasm_body_check_instr(wasm_body_checker *v, const wasm_instr *in, size_t off)
+{
+    v->off = off;
+    if (v->nc == 0) return vfail(v, "type mismatch", "instructions after the final end");
+    TRY(check_instr(v, in));
+    if (v->ops > atomic_load_explicit(&v->vm->ops_left, memory_order_relaxed))
+        return esgx_err_set(v->err, WASM_E_LIMIT,
+                            "module too costly to validate (function %u, offset %zu)",
+                            v->func, v->off);
+    return 0;
+}
+
+int wasm_body_check_end(wasm_body_checker *v)
+{
+    /* take this body's operations from the budget shared by all bodies (and threads) */
+    uint64_t left = atomic_load(&v->vm->ops_left);
+    do {
+        if (v->ops > left)
+            return esgx_err_set(v->err, WASM_E_LIMIT,
+                                "module too costly to validate (function %u)", v->func);
+    } while (!atomic_compare_exchange_weak(&v->vm->ops_left, &left, left - v->ops));
+    if (v->nc != 0) return vfail(v, "type mismatch", "missing end");
+    return 0;
+}
+
+/* The whole body of defined function i, read here. */
+static int validate_body(wasm_body_checker *v, uint32_t i)
+{
+    TRY(wasm_body_check_begin(v, i));
+    const wasm_func_decl *fd = v->fd;
+    wasm_reader r = {.p = fd->code, .end = fd->code + fd->code_len, .base = v->m->bytes,
+                     .where = "code section", .in_section = true, .err = v->err};
     wasm_instr in;
-    while (rc == 0 && r.p < r.end) {
-        v.off = (size_t)(r.p - r.base);
-        if (v.nc == 0) {
-            rc = vfail(&v, "type mismatch", "instructions after the final end");
-            break;
-        }
-        rc = wasm_read_instr(&r, &in);
-        if (rc == 0) rc = check_instr(&v, &in);
-        if (v.ops > *vm->ops_left) {
-            rc = esgx_err_set(err, WASM_E_LIMIT,
-                              "module too costly to validate (function %u, offset %zu)",
-                              v.func, v.off);
-            break;
-        }
+    while (r.p < r.end) {
+        size_t off = (size_t)(r.p - r.base);
+        v->off = off;
+        if (v->nc == 0) return vfail(v, "type mismatch", "instructions after the final end");
+        TRY(wasm_read_instr(&r, &in));
+        TRY(wasm_body_check_instr(v, &in, off));
     }
-    *vm->ops_left -= v.ops < *vm->ops_left ? v.ops : *vm->ops_left;
-    if (rc == 0 && v.nc != 0) rc = vfail(&v, "type mismatch", "missing end");
-    free(v.vals);
-    free(v.ctrls);
-    free(v.scratch);
-    return rc;
+    return wasm_body_check_end(v);
 }

@@ -1,5 +1,5 @@
 /*
- * wasm: the esgx WebAssembly runtime (libc only; runs inside the enclave).
+ * wasm: the esgx WebAssembly runtime (libc and pthreads only; runs inside the enclave).
  *
  * Features: MVP + sign-extension, non-trapping float-to-int, multi-value, bulk memory,
  * reference types, mutable-global import/export. SIMD is refused at decode time with
@@ -110,7 +110,14 @@ typedef struct wasm_limits {
     uint32_t max_value_stack;     /* 8-byte slots of operand stack + locals; default 1M */
     uint32_t max_locals;          /* per function, params included; default 50000 */
     uint32_t max_functions;       /* per module; default 100000 */
+    uint32_t compile_threads;     /* threads that check and compile the functions of a
+                                     module with 64 KiB of code or more, the calling
+                                     thread included: 0 = one per online CPU (default),
+                                     1 = the calling thread only; at most
+                                     WASM_COMPILE_THREADS_MAX */
 } wasm_limits;
+
+#define WASM_COMPILE_THREADS_MAX 8
 
 /* Fills l with the defaults above. */
 void wasm_limits_default(wasm_limits *l);
@@ -127,7 +134,8 @@ typedef enum wasm_extern_kind {
 } wasm_extern_kind;
 
 /* Decodes, validates and compiles a binary module. bytes are copied; the caller may
- * free them after return. limits may be NULL for the defaults.
+ * free them after return. limits may be NULL for the defaults. Large modules are
+ * compiled by up to limits->compile_threads threads, joined before return.
  * WASM_E_MALFORMED / WASM_E_INVALID / WASM_E_UNSUPPORTED / WASM_E_LIMIT / WASM_E_NOMEM
  * with a message naming the section, offset and problem. */
 int wasm_module_parse(const uint8_t *bytes, size_t len, const wasm_limits *limits,

@@ -11,6 +11,12 @@
  *   wasm_compile_module()   function bodies -> internal compiled form, stored in
  *                           wasm_func_decl.compiled; may assume a valid module
  *
+ * module.c runs a faster form first: decode without scanning the bodies, the
+ * module-level rules, then one pass per body that checks each instruction and
+ * compiles it (several threads for large modules). Only if that fails does it run
+ * the three passes above, which name the error exactly as the spec orders them
+ * (a malformed body anywhere wins over an invalid one earlier).
+ *
  * All memory of a module is owned by it and freed by wasm_module_free. Pointers into
  * the binary (code, const exprs, data bytes, names) point into m->bytes, a private
  * copy of the input.
@@ -167,13 +173,44 @@ struct wasm_module {
     void *compiled;              /* module-wide compiled state, owned by compile.c */
 };
 
-/* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). */
+/* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). With
+ * WASM_DECODE_SKIP_BODIES the instructions of function bodies are not scanned (only
+ * their sizes and locals are read): the caller must then read every instruction
+ * itself, as the fused check-and-compile pass does, and redo the full pipeline to
+ * name the error the spec expects if anything fails (see module.c). */
+#define WASM_DECODE_SKIP_BODIES 1u
 int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
-                const wasm_limits *limits, esgx_err *err);
+                const wasm_limits *limits, unsigned flags, esgx_err *err);
 /* validate.c: validates a decoded module, every function body included. */
 int wasm_validate(const wasm_module *m, esgx_err *err);
-/* compile.c: compiles every function of a valid module. */
-int wasm_compile_module(wasm_module *m, esgx_err *err);
+
+/* validate.c, in parts, for callers that read the bodies themselves:
+ * a wasm_validator holds the module-wide lookup tables and the work budget of all
+ * bodies; wasm_validator_check_module applies every rule except those of the bodies.
+ * A wasm_body_checker (one per thread, reused from body to body) types one body at
+ * a time: begin(defined function index i), then each instruction in order with its
+ * module offset, then end. Each returns 0 or WASM_E_INVALID / WASM_E_LIMIT /
+ * WASM_E_NOMEM with the message in the err given to wasm_body_checker_new. */
+typedef struct wasm_validator wasm_validator;
+typedef struct wasm_body_checker wasm_body_checker;
+int wasm_validator_new(const wasm_module *m, wasm_validator **out, esgx_err *err);
+int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err);
+void wasm_validator_free(wasm_validator *vm);
+int wasm_body_checker_new(wasm_validator *vm, esgx_err *err, wasm_body_checker **out);
+void wasm_body_checker_free(wasm_body_checker *v);
+struct wasm_instr;
+int wasm_body_check_begin(wasm_body_checker *v, uint32_t i);
+int wasm_body_check_instr(wasm_body_checker *v, const struct wasm_instr *in, size_t off);
+int wasm_body_check_end(wasm_body_checker *v);
+
+/* compile.c: compiles every function of a decoded module. With vm NULL the module
+ * must be valid (wasm_validate accepted it); otherwise every body is checked by vm
+ * as it is compiled (vm must have passed wasm_validator_check_module). threads > 1
+ * spreads the functions over that many threads (the caller's included) when the
+ * code is large enough to gain from it; the error is then that of the lowest
+ * failing function. */
+int wasm_compile_module(wasm_module *m, wasm_validator *vm, uint32_t threads,
+                        esgx_err *err);
 /* compile.c: frees what wasm_compile_module made (safe on a partly compiled module). */
 void wasm_compiled_free(wasm_module *m);
 /* decode.c: frees what wasm_decode allocated (not m itself). */

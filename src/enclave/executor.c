@@ -74,6 +74,7 @@ int executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, es
     ex->limits.max_memory_pages = cfg->memory_pages;
     ex->limits.max_call_depth = cfg->call_depth;
     ex->limits.max_table_elems = cfg->table_elems;
+    ex->limits.compile_threads = cfg->compile_threads;
     *out = ex;
     return 0;
 }

@@ -30,6 +30,7 @@ typedef struct exec_config {
     uint64_t max_output;        /* default 16 MiB */
     uint64_t fuel_limit;        /* default and maximum fuel per request; default 10^9 */
     uint32_t memory_pages;      /* linear memory cap, 64 KiB pages; default 1024 */
+    uint32_t compile_threads;   /* wasm_limits.compile_threads; default 0 (one per CPU) */
     uint32_t call_depth;        /* default 10000 */
     uint32_t table_elems;       /* default 100000 */
     size_t cache_entries;       /* compiled modules kept; default 64 */

@@ -49,6 +49,7 @@
 #include "keystore.h"
 #include "peer.h"
 #include "platform.h"
+#include "wasm.h"
 
 #define EXIT_CONFIG 78
 #define INFLIGHT_BUCKETS 1024
@@ -281,7 +282,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: esgx-enclave --data-dir DIR --channel-fd N [--init] [--fuel N]\n"
             "                    [--workers N] [--max-content BYTES] [--max-input BYTES]\n"
-            "                    [--max-output BYTES] [--memory-pages N] [--debug]\n"
+            "                    [--max-output BYTES] [--memory-pages N] [--compile-threads N]\n"
+            "                    [--debug]\n"
             "                    [--log-level error|warn|info|debug]\n"
             "                    [--sim-bundle DIR] [--peer-listen HOST:PORT] [--peers LIST]\n"
             "                    [--trust-mrenclave HEX]... [--accept-status LIST]\n"
@@ -344,6 +346,10 @@ static int parse_args(int argc, char **argv, options *o)
             i++;
         } else if (!strcmp(a, "--max-output") && v) {
             if (parse_u64(a, v, 1, 64u << 20, &o->cfg.max_output)) return -1;
+            i++;
+        } else if (!strcmp(a, "--compile-threads") && v) {
+            if (parse_u64(a, v, 0, WASM_COMPILE_THREADS_MAX, &n)) return -1;
+            o->cfg.compile_threads = (uint32_t)n;
             i++;
         } else if (!strcmp(a, "--memory-pages") && v) {
             if (parse_u64(a, v, 1, 65536, &n)) return -1;

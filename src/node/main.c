@@ -78,6 +78,8 @@ static void usage(FILE *f)
             "  --max-output BYTES    largest output (default 16M)\n"
             "  --fuel N              default and maximum fuel per invocation (default 1000000000)\n"
             "  --memory-pages N      max 64 KiB pages of linear memory (default 1024)\n"
+            "  --compile-threads N   threads compiling a new large module (default 0 =\n"
+            "                        one per CPU, at most 8; 1 = the worker alone)\n"
             "  --debug               let functions' debug output reach the log\n"
             "  --log-level LEVEL     error, warn, info (default) or debug\n"
             "\n"
@@ -223,6 +225,13 @@ static int parse_args(int argc, char **argv)
                 return -1;
             }
             g_cfg.log_level = l;
+        } else if (FLAG("--compile-threads")) {
+            VALUE();
+            if (parse_u64(val, &n, 0) || n > 8) {
+                fprintf(stderr, "esgxd: --compile-threads wants an integer 0..8\n");
+                return -1;
+            }
+            g_cfg.compile_threads = (unsigned)n;
         } else if (FLAG("--workers") || FLAG("--http-threads") || FLAG("--memory-pages")) {
             VALUE();
             uint64_t max = FLAG("--memory-pages") ? 65536 : 256;

@@ -43,6 +43,7 @@ typedef struct node_config {
     uint64_t max_output;
     uint64_t fuel;
     unsigned memory_pages;
+    unsigned compile_threads;   /* 0 = one per CPU */
     int debug;
     int log_level;                 /* NODE_LOG_* */
     /* attestation and key sharing, passed through to the enclave (docs/channel.md) */

@@ -435,7 +435,7 @@ static pid_t spawn_enclave(int with_init, int *fd)
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz);
     setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz);
     char s_fd[16], s_fuel[24], s_workers[16], s_content[24], s_input[24], s_output[24],
-        s_pages[16];
+        s_pages[16], s_cthreads[16];
     snprintf(s_fd, sizeof s_fd, "%d", sv[1]);
     snprintf(s_fuel, sizeof s_fuel, "%llu", (unsigned long long)g_cfg.fuel);
     snprintf(s_workers, sizeof s_workers, "%u", g_cfg.workers);
@@ -443,6 +443,7 @@ static pid_t spawn_enclave(int with_init, int *fd)
     snprintf(s_input, sizeof s_input, "%llu", (unsigned long long)g_cfg.max_input);
     snprintf(s_output, sizeof s_output, "%llu", (unsigned long long)g_cfg.max_output);
     snprintf(s_pages, sizeof s_pages, "%u", g_cfg.memory_pages);
+    snprintf(s_cthreads, sizeof s_cthreads, "%u", g_cfg.compile_threads);
     const char *argv[80];
     int a = 0;
     argv[a++] = g_cfg.enclave_path;
@@ -463,6 +464,8 @@ static pid_t spawn_enclave(int with_init, int *fd)
     argv[a++] = s_output;
     argv[a++] = "--memory-pages";
     argv[a++] = s_pages;
+    argv[a++] = "--compile-threads";
+    argv[a++] = s_cthreads;
     if (g_cfg.debug) argv[a++] = "--debug";
     if (g_cfg.sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = g_cfg.sim_bundle;
     if (g_cfg.peer_listen) argv[a++] = "--peer-listen", argv[a++] = g_cfg.peer_listen;
