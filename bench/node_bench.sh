@@ -8,13 +8,18 @@
 #    the warm time of the same module after it;
 # 3. resident memory (VmRSS) of esgxd and esgx-enclave when idle, and after the load.
 # Needs wrk, curl, wat2wasm, python3. Numbers depend on what else runs on the machine.
+# ESGXD_FLAGS adds esgxd options, e.g. ESGXD_FLAGS="--compile-threads 1" for the cold
+# start of a single-threaded compile; COLD_MODULES (default 5) sets how many 1 MiB
+# modules the cold-start median is taken over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bdir=$(realpath "${1:-build}"); secs=${2:-10}
 work=$(mktemp -d); trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
-"$bdir/esgxd" --data-dir "$work/node" --listen "127.0.0.1:$port" --init 2> "$work/log" &
+# shellcheck disable=SC2086  # ESGXD_FLAGS is a list of options
+"$bdir/esgxd" --data-dir "$work/node" --listen "127.0.0.1:$port" --init ${ESGXD_FLAGS:-} \
+  2> "$work/log" &
 pid=$!
 for _ in $(seq 50); do curl -sf "$url/health" | grep -q ready && break; sleep 0.1; done
 tok=$(cat "$work/node/admin.token")
@@ -55,7 +60,7 @@ print('\n'.join(out))
 PY
 }
 cold=() warm=()
-for k in 1 2 3 4 5; do
+for k in $(seq "${COLD_MODULES:-5}"); do
   gen $k > "$work/big$k.wat"; wat2wasm "$work/big$k.wat" -o "$work/big$k.wasm"
   hb=$(upload "$work/big$k.wasm")
   t1=$(curl -sf -o /dev/null -w '%{time_total}' "$url/services/3" --data "{\"hash\":\"$hb\"}")
@@ -64,6 +69,6 @@ for k in 1 2 3 4 5; do
 done
 size=$(stat -c %s "$work/big1.wasm")
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.1f ms", a[int((NR+1)/2)]*1000}'; }
-echo "cold start, ${size}-byte module, first invocation after upload: median $(med "${cold[@]}") (curl time_total, 5 modules)"
+echo "cold start, ${size}-byte module, first invocation after upload: median $(med "${cold[@]}") (curl time_total, ${#cold[@]} modules)"
 echo "same module, second invocation: median $(med "${warm[@]}")"
 echo "idle RSS after all: esgxd $(rss $pid) KiB, esgx-enclave $(rss $enc) KiB"

@@ -150,6 +150,18 @@ k1=$out
 [ "$(stat -c %a "$XDG_CONFIG_HOME/esgx/dev-key" 2>/dev/null)" = 600 ] && ok || bad "dev key file mode"
 run run "$tmp/run_keys.wasm"
 expect "dev key file reused" 0 "$k1"
+# eight first runs at once (a fresh config folder each round): all get one key
+for round in 1 2 3; do
+  export XDG_CONFIG_HOME=$tmp/race$round
+  for i in 1 2 3 4 5 6 7 8; do "$esgx" run --show-dev-key >"$tmp/race.$i" 2>&1 & done
+  wait
+  keys=$(cat "$tmp"/race.* | sort -u)
+  [ "$(printf '%s\n' "$keys" | wc -l)" = 1 ] && [[ "$keys" == xpub* ]] &&
+    [ "$(cat "$XDG_CONFIG_HOME/esgx/dev-key" | wc -c)" = 65 ] &&
+    [ -z "$(ls "$XDG_CONFIG_HOME/esgx" | grep -v '^dev-key$')" ] && ok ||
+    bad "concurrent first runs, round $round: $(printf '%s ' $keys)"
+done
+export XDG_CONFIG_HOME=$tmp/cfg
 ex=$bld/examples
 if [ -f "$ex/wasi_printf.wasm" ]; then
   run run "$ex/wasi_printf.wasm" --input abc

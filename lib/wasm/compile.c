@@ -1293,8 +1293,8 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
         }
         if (c->nl > 0) TRY(compile_instr(c, in, off, err));
     }
+    TRY(compile_finish(c, fd, err));   /* first: a full buffer also stops the loop */
     if (bc) TRY(wasm_body_check_end(bc));
-    TRY(compile_finish(c, fd, err));
     if (c->nl > 0)
         return esgx_err_set(err, WASM_E_MALFORMED, "function body without end");
     if (c->n < 3 || memcmp(c->w, &c->H[WOP_FUEL], sizeof(void *)) != 0)
@@ -1357,6 +1357,7 @@ static void *compile_worker(void *arg)
         }
     }
     wasm_body_checker_free(bc);
+    if (c.w) explicit_bzero(c.w, (size_t)c.cap * 4);   /* see wasm_compiled_free */
     free(c.w);
     free(c.st);
     free(c.lb);
@@ -1415,7 +1416,12 @@ void wasm_compiled_free(wasm_module *m)
     wasm_compiled *cm = m->compiled;
     if (!cm) return;
     if (cm->codes)
-        for (uint32_t i = 0; i < m->n_funcs; i++) free(cm->codes[i].words);
+        for (uint32_t i = 0; i < m->n_funcs; i++) {
+            /* compiled code holds the module's constants: wiped like its bytes */
+            if (cm->codes[i].words)
+                explicit_bzero(cm->codes[i].words, (size_t)cm->codes[i].n_words * 4);
+            free(cm->codes[i].words);
+        }
     free(cm->codes);
     free(cm);
     m->compiled = NULL;

@@ -52,8 +52,14 @@ int wasm_rd_byte(wasm_reader *r, uint8_t *out)
 
 /* Strict LEB128 of at most `bits` bits: at most ceil(bits/7) bytes, and the unused
  * bits of the last byte must be zero (unsigned) or copies of the sign bit (signed). */
-static int rd_leb(wasm_reader *r, unsigned bits, bool sign, uint64_t *out)
+static inline int rd_leb(wasm_reader *r, unsigned bits, bool sign, uint64_t *out)
 {
+    /* one byte (most indices and small constants): never the last byte of a long form */
+    if (r->p < r->end && !(*r->p & 0x80)) {
+        uint64_t b = *r->p++;
+        *out = sign && (b & 0x40) ? b | ~(uint64_t)0x7f : b;
+        return 0;
+    }
     uint64_t v = 0;
     unsigned shift = 0;
     unsigned maxbytes = (bits + 6) / 7;
@@ -84,7 +90,7 @@ static int rd_leb(wasm_reader *r, unsigned bits, bool sign, uint64_t *out)
 
 int wasm_rd_u32(wasm_reader *r, uint32_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = rd_leb(r, 32, false, &v);
     if (rc) return rc;
     *out = (uint32_t)v;
@@ -93,7 +99,7 @@ int wasm_rd_u32(wasm_reader *r, uint32_t *out)
 
 int wasm_rd_s32(wasm_reader *r, int32_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = rd_leb(r, 32, true, &v);
     if (rc) return rc;
     *out = (int32_t)(uint32_t)v;
@@ -102,7 +108,7 @@ int wasm_rd_s32(wasm_reader *r, int32_t *out)
 
 int wasm_rd_s33(wasm_reader *r, int64_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = rd_leb(r, 33, true, &v);
     if (rc) return rc;
     *out = (int64_t)v;
@@ -111,7 +117,7 @@ int wasm_rd_s33(wasm_reader *r, int64_t *out)
 
 int wasm_rd_s64(wasm_reader *r, int64_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = rd_leb(r, 64, true, &v);
     if (rc) return rc;
     *out = (int64_t)v;
@@ -955,6 +961,8 @@ void wasm_module_release(wasm_module *m)
     free(m->elems);
     free(m->datas);
     free(m->declared_funcs);
+    /* the binary may be a decrypted confidential module: wipe it, not just free it */
+    if (m->bytes) explicit_bzero(m->bytes, m->len);
     free(m->bytes);
     memset(m, 0, sizeof *m);
 }

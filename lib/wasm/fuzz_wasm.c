@@ -10,8 +10,9 @@
  * arguments and a fresh budget of FUZZ_FUEL. Any result is fine; crashes, sanitizer
  * reports, leaks and hangs are the bugs. Before that, each input is also parsed by
  * both paths of module.c separately (the fused check-and-compile pass and the three
- * exact passes), and the two must accept the same inputs: a disagreement traps. Import types are read from the decoded
- * module (wasm_module.h), which is why this file lives inside lib/wasm.
+ * exact passes), and the two must accept the same inputs: a disagreement traps.
+ * Import types are read from the decoded module (wasm_module.h), and the two paths
+ * are internal calls, which is why this file lives inside lib/wasm.
  */
 #include "wasm.h"
 #include "wasm_module.h"

@@ -367,26 +367,31 @@ static int vfailu(wasm_body_checker *v, const char *what, uint32_t idx)
                         idx, v->func, v->off);
 }
 
-static int push(wasm_body_checker *v, uint8_t t)
+static int push_grow(wasm_body_checker *v, uint8_t t)
 {
-    v->ops++;
-    if (v->nv == v->capv) {
-        if (v->capv >= v->max_stack)
-            return esgx_err_set(v->err, WASM_E_LIMIT,
-                                "operand stack too deep (function %u, limit %zu)", v->func,
-                                v->max_stack);
-        size_t nc = v->capv ? v->capv * 2 : 64;
-        if (nc > v->max_stack) nc = v->max_stack;
-        uint8_t *p = realloc(v->vals, nc);
-        if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
-        v->vals = p;
-        v->capv = nc;
-    }
+    if (v->capv >= v->max_stack)
+        return esgx_err_set(v->err, WASM_E_LIMIT,
+                            "operand stack too deep (function %u, limit %zu)", v->func,
+                            v->max_stack);
+    size_t nc = v->capv ? v->capv * 2 : 64;
+    if (nc > v->max_stack) nc = v->max_stack;
+    uint8_t *p = realloc(v->vals, nc);
+    if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+    v->vals = p;
+    v->capv = nc;
     v->vals[v->nv++] = t;
     return 0;
 }
 
-static int pop(wasm_body_checker *v, uint8_t *out)
+static inline int push(wasm_body_checker *v, uint8_t t)
+{
+    v->ops++;
+    if (v->nv == v->capv) return push_grow(v, t);
+    v->vals[v->nv++] = t;
+    return 0;
+}
+
+static inline int pop(wasm_body_checker *v, uint8_t *out)
 {
     v->ops++;
     ctrl *c = &v->ctrls[v->nc - 1];
@@ -401,7 +406,7 @@ static int pop(wasm_body_checker *v, uint8_t *out)
     return 0;
 }
 
-static int pop_expect(wasm_body_checker *v, uint8_t want, uint8_t *out)
+static inline int pop_expect(wasm_body_checker *v, uint8_t want, uint8_t *out)
 {
     uint8_t t = 0;
     TRY(pop(v, &t));
@@ -423,8 +428,9 @@ static int push_vals(wasm_body_checker *v, const wasm_valtype *ts, uint32_t n)
     return 0;
 }
 
-static void bt_types(const wasm_body_checker *v, uint32_t kind, uint32_t a, const wasm_valtype **params,
-                     uint32_t *np, const wasm_valtype **results, uint32_t *nr)
+static void bt_types(const wasm_body_checker *v, uint32_t kind, uint32_t a,
+                     const wasm_valtype **params, uint32_t *np,
+                     const wasm_valtype **results, uint32_t *nr)
 {
     *np = *nr = 0;
     *params = *results = NULL;
@@ -453,7 +459,8 @@ static void frame_types(const wasm_body_checker *v, const ctrl *c, const wasm_va
     bt_types(v, c->bt_kind, c->bt_a, params, np, results, nr);
 }
 
-static void label_types(const wasm_body_checker *v, const ctrl *c, const wasm_valtype **ts, uint32_t *n)
+static void label_types(const wasm_body_checker *v, const ctrl *c, const wasm_valtype **ts,
+                        uint32_t *n)
 {
     const wasm_valtype *p, *r;
     uint32_t np, nr;

@@ -140,6 +140,8 @@ typedef enum wasm_extern_kind {
  * with a message naming the section, offset and problem. */
 int wasm_module_parse(const uint8_t *bytes, size_t len, const wasm_limits *limits,
                       wasm_module **out, esgx_err *err);
+/* Frees m (NULL is fine). Its copy of the binary and its compiled code are wiped
+ * first: a module may be a decrypted confidential one. */
 void wasm_module_free(wasm_module *m);
 
 /* Import i of the module (0 <= i < wasm_module_import_count): names (not

@@ -43,4 +43,10 @@ int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esg
 int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
                    esgx_err *err);
 
+/* Like cli_write_file, but never replaces: the complete file appears under path only
+ * if nothing is there yet (temp file, fsync, link). Returns 0, 1 if path already
+ * exists (nothing written), or -1 with err. */
+int cli_create_file(const char *path, const uint8_t *data, size_t len, int mode,
+                    esgx_err *err);
+
 #endif

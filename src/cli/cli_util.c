@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,14 +79,11 @@ static int write_all(int fd, const uint8_t *data, size_t len)
     return 0;
 }
 
-int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
-                   esgx_err *err)
+/* Temp file beside path, written, chmod'ed and fsync'ed, then renamed over path, or
+ * with no_replace linked to path (EEXIST if it exists: returns 1, nothing changed). */
+static int write_file(const char *path, const uint8_t *data, size_t len, int mode,
+                      bool no_replace, esgx_err *err)
 {
-    if (!strcmp(path, "-")) {
-        if (write_all(STDOUT_FILENO, data, len) < 0)
-            return esgx_err_set(err, -1, "stdout: %s", strerror(errno));
-        return 0;
-    }
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
         return esgx_err_set(err, -1, "%s: path too long", path);
@@ -99,12 +97,12 @@ int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
         return esgx_err_set(err, -1, "%s: %s", path, strerror(e));
     }
     close(fd);
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return esgx_err_set(err, -1, "%s: %s", path, strerror(e));
-    }
-    /* make the rename durable */
+    int rc = no_replace ? link(tmp, path) : rename(tmp, path);
+    int e = errno;
+    if (no_replace || rc < 0) unlink(tmp);
+    if (rc < 0 && no_replace && e == EEXIST) return 1;
+    if (rc < 0) return esgx_err_set(err, -1, "%s: %s", path, strerror(e));
+    /* make the new name durable */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -113,4 +111,21 @@ int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
         close(dfd);
     }
     return 0;
+}
+
+int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
+                   esgx_err *err)
+{
+    if (!strcmp(path, "-")) {
+        if (write_all(STDOUT_FILENO, data, len) < 0)
+            return esgx_err_set(err, -1, "stdout: %s", strerror(errno));
+        return 0;
+    }
+    return write_file(path, data, len, mode, false, err);
+}
+
+int cli_create_file(const char *path, const uint8_t *data, size_t len, int mode,
+                    esgx_err *err)
+{
+    return write_file(path, data, len, mode, true, err);
 }

@@ -126,6 +126,41 @@ static int parse_seed(const char *text, size_t len, uint8_t seed[RUN_SEED_LEN])
     return 0;
 }
 
+/* The seed in the dev-key file at path, made first if missing: 32 fresh random bytes
+ * written whole or not at all, and never over a file another process made first (the
+ * loser of a race reads the winner's key). Returns 0 or -1 with err. */
+static int dev_key_file(const char *dir, const char *path, uint8_t seed[RUN_SEED_LEN],
+                        esgx_err *err)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint8_t *text = NULL;
+        size_t len = 0;
+        struct stat sb;
+        if (stat(path, &sb) == 0 || errno != ENOENT) {
+            if (cli_read_file(path, 4096, &text, &len, err)) return -1;
+            int bad = parse_seed((const char *)text, len, seed);
+            crypto_wipe(text, len);
+            free(text);
+            if (bad)
+                return esgx_err_set(err, -1, "%s: not %d hex characters (delete it to make a "
+                                             "new dev key)", path, 2 * RUN_SEED_LEN);
+            return 0;
+        }
+        char hex[2 * RUN_SEED_LEN + 2];
+        if (crypto_random(seed, RUN_SEED_LEN, err)) return -1;
+        crypto_hex_encode(seed, RUN_SEED_LEN, hex);
+        strcat(hex, "\n");
+        int w = mkdir_p(dir) ? esgx_err_set(err, -1, "%s: %s", dir, strerror(errno))
+                             : cli_create_file(path, (const uint8_t *)hex, strlen(hex), 0600, err);
+        crypto_wipe(hex, sizeof hex);
+        if (w == 0) return 0;
+        crypto_wipe(seed, RUN_SEED_LEN);
+        if (w < 0) return -1;
+        /* w == 1: another run created it meanwhile; read theirs */
+    }
+    return esgx_err_set(err, -1, "%s: cannot read or create the dev key", path);
+}
+
 /* The development shared key: from --dev-seed, else from the dev-key file (created
  * with 32 fresh random bytes, mode 0600, on first use). Returns 0 or -1 with err. */
 static int dev_key_load(const char *seed_hex, bip32_key *key, char xpub[BIP32_TEXT_LEN + 1],
@@ -142,36 +177,7 @@ static int dev_key_load(const char *seed_hex, bip32_key *key, char xpub[BIP32_TE
         if (dev_key_path(dir, sizeof dir, path, sizeof path))
             return esgx_err_set(err, -1, "cannot locate the dev key: set HOME or "
                                          "XDG_CONFIG_HOME, or give --dev-seed");
-        uint8_t *text = NULL;
-        size_t len = 0;
-        struct stat sb;
-        int missing = stat(path, &sb) != 0 && errno == ENOENT;
-        if (!missing && cli_read_file(path, 4096, &text, &len, err) == 0) {
-            int bad = parse_seed((const char *)text, len, seed);
-            crypto_wipe(text, len);
-            free(text);
-            if (bad)
-                return esgx_err_set(err, -1, "%s: not %d hex characters (delete it to make a "
-                                             "new dev key)", path, 2 * RUN_SEED_LEN);
-        } else if (missing) {
-            char hex[2 * RUN_SEED_LEN + 2];
-            if (crypto_random(seed, sizeof seed, err)) return -1;
-            crypto_hex_encode(seed, sizeof seed, hex);
-            strcat(hex, "\n");
-            if (mkdir_p(dir)) {
-                crypto_wipe(seed, sizeof seed);
-                crypto_wipe(hex, sizeof hex);
-                return esgx_err_set(err, -1, "%s: %s", dir, strerror(errno));
-            }
-            int w = cli_write_file(path, (const uint8_t *)hex, strlen(hex), 0600, err);
-            crypto_wipe(hex, sizeof hex);
-            if (w) {
-                crypto_wipe(seed, sizeof seed);
-                return -1;
-            }
-        } else {
-            return -1;
-        }
+        if (dev_key_file(dir, path, seed, err)) return -1;
     }
     if (bip32_shared_from_seed(seed, sizeof seed, key, err) == 0 &&
         bip32_key_serialize(key, 0, xpub, BIP32_TEXT_LEN + 1, err) == 0)

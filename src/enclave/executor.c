@@ -17,6 +17,8 @@
  *
  * fuel_used = limit - remaining, exact and deterministic; out of fuel uses the whole
  * limit. The module cache holds references, so eviction never frees a running module.
+ * A decrypted module's plaintext is wiped after compiling; lib/wasm wipes its own copy
+ * of the bytes and the compiled code when the module is freed (evicted).
  */
 #include "executor.h"
 
