@@ -111,7 +111,7 @@ int main(void)
     CHECK(esgx_proto_decode(buf, n, &d, &err) == 0 && d.id == 0 && d.type == ESGX_MSG_KEY_STATUS);
 
     /* Types past the new ones are still unknown. */
-    uint8_t h[20] = {16, 0, 0, 0, 1, 12};
+    uint8_t h[20] = {16, 0, 0, 0, 1, 14};
     CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE);
 
     if (failures) {

@@ -43,6 +43,8 @@ int attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out
 
 /* The SGX extension of an X509 PCK certificate (pck.c). */
 int attest_pck_x509_info(X509 *x, attest_pck_info *out, esgx_err *err);
+/* FMSPC, PCE-ID and issuing CA of the leaf of a PEM PCK chain (pck.c). */
+int attest_pck_chain_ids(const char *pem, size_t len, attest_pck_ids *out, esgx_err *err);
 
 /* P-256 public key from 64 raw bytes x||y; NULL if not on the curve. */
 EVP_PKEY *attest_pkey_from_raw(const uint8_t xy[64]);

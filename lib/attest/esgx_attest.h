@@ -130,6 +130,30 @@ int attest_pck_ext_parse(const uint8_t *der, size_t len, attest_pck_info *out,
 int attest_pck_cert_info(const uint8_t *cert_der, size_t len, attest_pck_info *out,
                          esgx_err *err);
 
+/* Which Intel PCK CA issued a PCK certificate; it selects the PCK CRL
+ * (PCCS: GET /pckcrl?ca=processor|platform). */
+enum { ATTEST_PCK_CA_PROCESSOR = 0, ATTEST_PCK_CA_PLATFORM = 1 };
+
+/* "processor", "platform" (the PCCS spelling), or "unknown". Never NULL. */
+const char *attest_pck_ca_name(int ca);
+
+/* What selects the collateral for a quote: FMSPC and PCE-ID from the PCK certificate's
+ * SGX extension, and the issuing CA (ATTEST_PCK_CA_*) from the certificate's issuer
+ * common name ("Intel SGX PCK Processor CA" / "Intel SGX PCK Platform CA"; any issuer
+ * CN containing "PCK Processor CA" / "PCK Platform CA", so sim bundles work too). */
+typedef struct attest_pck_ids {
+    uint8_t fmspc[6];
+    uint8_t pce_id[2];
+    int ca;                    /* ATTEST_PCK_CA_* */
+} attest_pck_ids;
+
+/* Parses quote[0..len) and the leaf of its PCK certificate chain (no signature or chain
+ * checks: this only says which collateral to fetch). Returns 0, ATTEST_E_ARG,
+ * ATTEST_E_FORMAT (bad quote, certification data not a PCK chain) or ATTEST_E_CERT
+ * (chain malformed, SGX extension missing, issuer neither PCK CA). */
+int attest_quote_pck_ids(const uint8_t *quote, size_t len, attest_pck_ids *out,
+                         esgx_err *err);
+
 /* ---------------------------------------------------------------- collateral */
 
 /* Checks that collateral JSON parses: all fields present, PEM chains and CRLs decode,
@@ -297,11 +321,13 @@ void attest_ratls_cert_free(attest_ratls_cert *c);
 /* The certificate DER (owned by c) and its length. */
 const uint8_t *attest_ratls_cert_der(const attest_ratls_cert *c, size_t *len);
 
-/* Collateral provider: given the FMSPC and PCE-ID of the quote's PCK certificate, sets
- * *json to malloc'd collateral JSON (freed by the caller with free()) and *len.
- * Returns 0 or a negative code with err filled. */
-typedef int (*attest_collateral_fn)(const uint8_t fmspc[6], const uint8_t pce_id[2],
-                                    char **json, size_t *len, void *arg, esgx_err *err);
+/* Collateral provider: given the FMSPC, PCE-ID and issuing CA (ids->ca,
+ * ATTEST_PCK_CA_*) of the quote's PCK certificate, sets *json to malloc'd collateral
+ * JSON (freed by the caller with free()) and *len. Called from the thread doing the
+ * verification (TLS handshakes: a peer thread); it may block (e.g. ask the host), so
+ * bound its wait. Returns 0 or a negative code with err filled. */
+typedef int (*attest_collateral_fn)(const attest_pck_ids *ids, char **json, size_t *len,
+                                    void *arg, esgx_err *err);
 
 /* What a verifier trusts. Either collateral (fixed JSON, e.g. the sim bundle's or the
  * host's cached copy; not owned, must outlive every use) or get_collateral is set;

@@ -409,3 +409,73 @@ int attest_pck_cert_info(const uint8_t *cert_der, size_t len, attest_pck_info *o
     X509_free(x);
     return rc;
 }
+
+/* Which PCK CA issued leaf: from the issuer's common name, which Intel sets to "Intel
+ * SGX PCK Processor CA" or "Intel SGX PCK Platform CA" (the sim bundle's CA is named
+ * "esgx Sim SGX PCK Platform CA", so the match is on "PCK Processor CA" / "PCK Platform
+ * CA"). */
+static int pck_issuer_ca(X509 *leaf, int *ca, esgx_err *err)
+{
+    const X509_NAME *issuer = X509_get_issuer_name(leaf);
+    int idx = issuer ? X509_NAME_get_index_by_NID(issuer, NID_commonName, -1) : -1;
+    X509_NAME_ENTRY *e = idx >= 0 ? X509_NAME_get_entry(issuer, idx) : NULL;
+    unsigned char *cn = NULL;
+    int n = e ? ASN1_STRING_to_UTF8(&cn, X509_NAME_ENTRY_get_data(e)) : -1;
+    int rc = 0;
+    if (n < 0)
+        rc = esgx_err_set(err, ATTEST_E_CERT, "PCK certificate: issuer has no common name");
+    else if (memchr(cn, 0, (size_t)n))
+        rc = esgx_err_set(err, ATTEST_E_CERT, "PCK certificate: NUL in the issuer name");
+    else if (strstr((const char *)cn, "PCK Processor CA"))
+        *ca = ATTEST_PCK_CA_PROCESSOR;
+    else if (strstr((const char *)cn, "PCK Platform CA"))
+        *ca = ATTEST_PCK_CA_PLATFORM;
+    else
+        rc = esgx_err_set(err, ATTEST_E_CERT,
+                          "PCK certificate: issuer '%.80s' is neither a PCK Processor CA "
+                          "nor a PCK Platform CA", (const char *)cn);
+    OPENSSL_free(cn);
+    return rc;
+}
+
+int attest_pck_chain_ids(const char *pem, size_t len, attest_pck_ids *out, esgx_err *err)
+{
+    STACK_OF(X509) *chain = NULL;
+    attest_pck_info info;
+    int rc = attest_pem_chain(pem, len, "quote PCK chain", &chain, err);
+    if (!rc && sk_X509_num(chain) < 1)
+        rc = esgx_err_set(err, ATTEST_E_CERT, "quote PCK chain empty");
+    if (!rc)
+        rc = attest_pck_x509_info(sk_X509_value(chain, 0), &info, err);
+    if (!rc)
+        rc = pck_issuer_ca(sk_X509_value(chain, 0), &out->ca, err);
+    if (!rc) {
+        memcpy(out->fmspc, info.fmspc, 6);
+        memcpy(out->pce_id, info.pce_id, 2);
+    }
+    sk_X509_pop_free(chain, X509_free);
+    return rc;
+}
+
+int attest_quote_pck_ids(const uint8_t *quote, size_t len, attest_pck_ids *out,
+                         esgx_err *err)
+{
+    if (!quote || !out)
+        return esgx_err_set(err, ATTEST_E_ARG, "quote: NULL argument");
+    attest_quote q;
+    int rc = attest_quote_parse(quote, len, &q, err);
+    if (rc)
+        return rc;
+    if (q.cert_type != 5)
+        return esgx_err_set(err, ATTEST_E_FORMAT,
+                            "quote: certification data type %u is not a PCK chain",
+                            q.cert_type);
+    return attest_pck_chain_ids((const char *)q.cert_data, q.cert_len, out, err);
+}
+
+const char *attest_pck_ca_name(int ca)
+{
+    return ca == ATTEST_PCK_CA_PROCESSOR ? "processor"
+           : ca == ATTEST_PCK_CA_PLATFORM ? "platform"
+                                          : "unknown";
+}

@@ -352,19 +352,13 @@ static int get_collateral(const attest_ratls_verifier *v, const attest_quote *q,
     }
     if (!v->get_collateral)
         return esgx_err_set(err, ATTEST_E_ARG, "ratls: verifier has no collateral");
-    STACK_OF(X509) *chain = NULL;
-    attest_pck_info info;
-    int rc = attest_pem_chain((const char *)q->cert_data, q->cert_len, "quote PCK chain",
-                              &chain, err);
-    if (!rc)
-        rc = sk_X509_num(chain) > 0 ? attest_pck_x509_info(sk_X509_value(chain, 0), &info, err)
-                                    : esgx_err_set(err, ATTEST_E_CERT, "quote PCK chain empty");
-    sk_X509_pop_free(chain, X509_free);
+    attest_pck_ids ids;
+    int rc = attest_pck_chain_ids((const char *)q->cert_data, q->cert_len, &ids, err);
     if (rc)
         return rc;
     char *json = NULL;
     size_t n = 0;
-    if ((rc = v->get_collateral(info.fmspc, info.pce_id, &json, &n, v->collateral_arg, err))) {
+    if ((rc = v->get_collateral(&ids, &json, &n, v->collateral_arg, err))) {
         esgx_err_prefix(err, "ratls collateral");
         return rc;
     }

@@ -49,6 +49,13 @@ static void test_good(void)
     CHECK(r.debug == 1, "debug bit");
     static const uint8_t fmspc[6] = {0x00, 0xa0, 0x67, 0x11, 0x00, 0x00};
     CHECK(!memcmp(r.fmspc, fmspc, 6), "fmspc");
+    /* which collateral to fetch for this quote: FMSPC, PCE-ID, PCK Processor CA */
+    attest_pck_ids ids;
+    CHECK(attest_quote_pck_ids(quote, quote_len, &ids, &e) == 0, "pck ids: %s", e.msg);
+    CHECK(!memcmp(ids.fmspc, fmspc, 6) && ids.pce_id[0] == 0 && ids.pce_id[1] == 0 &&
+              ids.ca == ATTEST_PCK_CA_PROCESSOR, "pck ids");
+    CHECK(!strcmp(attest_pck_ca_name(ids.ca), "processor"), "ca name");
+    CHECK(attest_quote_pck_ids(quote, 100, &ids, &e) == ATTEST_E_FORMAT, "short quote");
 
     attest_policy p;
     attest_policy_default(&p);

@@ -26,9 +26,12 @@ static int failing_source(const uint8_t rd[64], uint8_t *quote, size_t cap, size
 }
 
 static int provider_calls;
-static int provider(const uint8_t fmspc[6], const uint8_t pce_id[2], char **json,
-                    size_t *len, void *arg, esgx_err *err)
+static int provider_ca = -1;
+static int provider(const attest_pck_ids *ids, char **json, size_t *len, void *arg,
+                    esgx_err *err)
 {
+    const uint8_t *fmspc = ids->fmspc;
+    provider_ca = ids->ca;
     const rt_net *n = arg;
     static const uint8_t sim_fmspc[6] = {0x53, 0x49, 0x4d, 0, 0, 1};
     provider_calls++;
@@ -114,6 +117,7 @@ static void test_contents(const rt_net *n1)
     vp.collateral_arg = (void *)n1;
     CHECK(attest_ratls_verify_cert(der, len, &vp, &res, NULL, &err) == 0 &&
               provider_calls == 1, "provider verify: %s", err.msg);
+    CHECK(provider_ca == ATTEST_PCK_CA_PLATFORM, "provider got the sim CA as platform");
 
     /* MRENCLAVE not in the allowlist */
     rt_verifier(&v, n1, MC);

@@ -45,6 +45,7 @@
 #define ESGX_PROTO_MAX_CODE 64                   /* RESULT code */
 #define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
 #define ESGX_PROTO_MAX_QUOTE 65536               /* ATTEST_DOC_REPLY quote */
+#define ESGX_PROTO_MAX_COLLATERAL (4u << 20)      /* COLLATERAL_REPLY collateral JSON */
 
 enum {
     PROTO_E_ARG = -1,        /* bad argument: NULL, field over its limit, bad enum */
@@ -73,7 +74,16 @@ typedef enum esgx_msg_type {
     /* Added by the attestation work (additive; docs/channel.md "Changes"). */
     ESGX_MSG_ATTEST_DOC = 10,        /* H, empty payload: reply ATTEST_DOC_REPLY */
     ESGX_MSG_ATTEST_DOC_REPLY = 11,  /* E, same id */
+    /* Added by the PCCS work (additive): the enclave asks the host for collateral. */
+    ESGX_MSG_COLLATERAL_REQ = 12,    /* E, id chosen by the enclave (nonzero) */
+    ESGX_MSG_COLLATERAL_REPLY = 13,  /* H, same id as the COLLATERAL_REQ */
 } esgx_msg_type;
+
+/* COLLATERAL_REQ PCK CA type (the same values as lib/attest's ATTEST_PCK_CA_*). */
+enum { ESGX_PCK_CA_PROCESSOR = 0, ESGX_PCK_CA_PLATFORM = 1 };
+
+/* COLLATERAL_REPLY status. */
+enum { ESGX_COLLATERAL_OK = 0, ESGX_COLLATERAL_ERROR = 1 };
 
 /* HELLO / KEY_STATUS state. */
 enum { ESGX_STATE_NO_KEY = 0, ESGX_STATE_READY = 1 };
@@ -175,6 +185,24 @@ typedef struct esgx_msg_attest_doc {
     esgx_bytes error;
 } esgx_msg_attest_doc;
 
+/* COLLATERAL_REQ: bytes6 fmspc, bytes2 pce_id, u8 ca (ESGX_PCK_CA_*), from the PCK
+ * certificate of a quote the enclave must verify. The id is nonzero. */
+typedef struct esgx_msg_collateral_req {
+    uint8_t fmspc[6];
+    uint8_t pce_id[2];
+    uint8_t ca;
+} esgx_msg_collateral_req;
+
+/* COLLATERAL_REPLY: u8 status (ESGX_COLLATERAL_*), bytes collateral
+ * (0..ESGX_PROTO_MAX_COLLATERAL; the collateral JSON, byte for byte), str error
+ * (0..4096). OK requires a non-empty collateral and an empty error; ERROR requires an
+ * empty collateral and a non-empty error. */
+typedef struct esgx_msg_collateral_reply {
+    uint8_t status;
+    esgx_bytes collateral;
+    esgx_bytes error;
+} esgx_msg_collateral_reply;
+
 /* Any message. type selects the union member; INIT_KEY, STATS and SHUTDOWN have no
  * payload and use no member. */
 typedef struct esgx_msg {
@@ -188,6 +216,8 @@ typedef struct esgx_msg {
         esgx_msg_result result;
         esgx_msg_stats_reply stats;
         esgx_msg_attest_doc attest_doc;
+        esgx_msg_collateral_req collateral_req;
+        esgx_msg_collateral_reply collateral_reply;
     } u;
 } esgx_msg;
 

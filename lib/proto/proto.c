@@ -46,6 +46,8 @@ const char *esgx_proto_type_name(int type)
     case ESGX_MSG_SHUTDOWN: return "SHUTDOWN";
     case ESGX_MSG_ATTEST_DOC: return "ATTEST_DOC";
     case ESGX_MSG_ATTEST_DOC_REPLY: return "ATTEST_DOC_REPLY";
+    case ESGX_MSG_COLLATERAL_REQ: return "COLLATERAL_REQ";
+    case ESGX_MSG_COLLATERAL_REPLY: return "COLLATERAL_REPLY";
     default: return "UNKNOWN";
     }
 }
@@ -176,6 +178,26 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
         if (a->state == ESGX_STATE_NO_KEY && a->quote.len)
             return esgx_err_set(err, code, "state no-key with a quote");
         return check_str(&a->error, 0, ESGX_PROTO_MAX_MESSAGE, "error", code, err);
+    }
+    case ESGX_MSG_COLLATERAL_REQ:
+        if (m->u.collateral_req.ca > ESGX_PCK_CA_PLATFORM)
+            return esgx_err_set(err, code, "ca %u is not 0 or 1", m->u.collateral_req.ca);
+        if (m->id == 0) return esgx_err_set(err, code, "COLLATERAL_REQ with id 0");
+        return ESGX_OK;
+    case ESGX_MSG_COLLATERAL_REPLY: {
+        const esgx_msg_collateral_reply *c = &m->u.collateral_reply;
+        if (c->status > ESGX_COLLATERAL_ERROR)
+            return esgx_err_set(err, code, "collateral status %u is not 0 or 1", c->status);
+        if (c->collateral.len > ESGX_PROTO_MAX_COLLATERAL)
+            return esgx_err_set(err, code, "collateral of %zu bytes over %u",
+                                c->collateral.len, ESGX_PROTO_MAX_COLLATERAL);
+        if ((rc = check_bytes(&c->collateral, "collateral", err))) return rc;
+        int ok = c->status == ESGX_COLLATERAL_OK;
+        if (ok != (c->collateral.len > 0))
+            return esgx_err_set(err, code, "collateral %s with status %s",
+                                ok ? "missing" : "given", ok ? "ok" : "error");
+        return check_str(&c->error, ok ? 0 : 1, ok ? 0 : ESGX_PROTO_MAX_MESSAGE, "error", code,
+                         err);
     }
     case ESGX_MSG_INIT_KEY:
     case ESGX_MSG_NEED_CONTENT:
@@ -321,6 +343,16 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_bytes(e, &a->error);
         break;
     }
+    case ESGX_MSG_COLLATERAL_REQ:
+        enc_put(e, m->u.collateral_req.fmspc, 6);
+        enc_put(e, m->u.collateral_req.pce_id, 2);
+        enc_int(e, m->u.collateral_req.ca, 1);
+        break;
+    case ESGX_MSG_COLLATERAL_REPLY:
+        enc_int(e, m->u.collateral_reply.status, 1);
+        enc_bytes(e, &m->u.collateral_reply.collateral);
+        enc_bytes(e, &m->u.collateral_reply.error);
+        break;
     default: /* INIT_KEY, STATS, SHUTDOWN, ATTEST_DOC: empty payload */
         break;
     }
@@ -504,6 +536,22 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             (rc = dec_fixed(d, a->public_key, 33, "public_key", err)) ||
             (rc = dec_bytes(d, &a->quote, "quote", err)) ||
             (rc = dec_bytes(d, &a->error, "error", err)))
+            return rc;
+        break;
+    }
+    case ESGX_MSG_COLLATERAL_REQ: {
+        esgx_msg_collateral_req *c = &m->u.collateral_req;
+        if ((rc = dec_fixed(d, c->fmspc, 6, "fmspc", err)) ||
+            (rc = dec_fixed(d, c->pce_id, 2, "pce_id", err)) ||
+            (rc = dec_u8(d, &c->ca, "ca", err)))
+            return rc;
+        break;
+    }
+    case ESGX_MSG_COLLATERAL_REPLY: {
+        esgx_msg_collateral_reply *c = &m->u.collateral_reply;
+        if ((rc = dec_u8(d, &c->status, "status", err)) ||
+            (rc = dec_bytes(d, &c->collateral, "collateral", err)) ||
+            (rc = dec_bytes(d, &c->error, "error", err)))
             return rc;
         break;
     }
