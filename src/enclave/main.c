@@ -12,6 +12,8 @@
  *   STATS     replies STATS_REPLY
  *   ATTEST_DOC replies ATTEST_DOC_REPLY: xpub, network key and a quote whose report
  *             data is SHA-256(xpub text) || zeros, made once per key and cached
+ *   COLLATERAL_REPLY  the answer to a COLLATERAL_REQ we sent (below): handed to the
+ *             peer thread waiting for it
  *   SHUTDOWN  or EOF: stop reading, let the workers finish every queued job, exit 0
  *
  * Workers run executor_run and send NEED_CONTENT or RESULT. Sends from all threads are
@@ -28,6 +30,13 @@
  * gramine-sgx it comes only from the manifest's environment (ESGX_TRUST_MRENCLAVE,
  * ESGX_ACCEPT_STATUS, ESGX_TRUST_SIM_ROOT), never from the untrusted command line; on sim
  * the command-line options are accepted (sim protects nothing from its host anyway).
+ *
+ * Collateral for verifying peers on gramine-sgx: a fixed file (--collateral FILE), or
+ * from the host (--collateral-from-host, esgxd --pccs): the RA-TLS verifier's provider
+ * sends COLLATERAL_REQ (FMSPC, PCE-ID, PCK CA of the peer's PCK certificate) and waits
+ * at most COLLATERAL_WAIT_MS for the COLLATERAL_REPLY the channel thread delivers. The
+ * host is not trusted with it: the collateral is verified against Intel's signatures
+ * and the trusted roots like any other.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +50,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "esgx_attest.h"
@@ -52,6 +62,7 @@
 #include "wasm.h"
 
 #define EXIT_CONFIG 78
+#define COLLATERAL_WAIT_MS 20000
 #define INFLIGHT_BUCKETS 1024
 
 enum { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -271,6 +282,7 @@ typedef struct options {
     const char *peer_listen;      /* --peer-listen HOST:PORT */
     const char *peers;            /* --peers LIST */
     const char *collateral;       /* --collateral FILE (gramine-sgx peers) */
+    int collateral_from_host;     /* --collateral-from-host (gramine-sgx peers) */
     const char *sim_root;         /* --sim-root PEM (extra trust anchor, sim only) */
     const char *trust[MAX_TRUST]; /* --trust-mrenclave HEX */
     int trust_count;
@@ -287,7 +299,7 @@ static void usage(FILE *f)
             "                    [--log-level error|warn|info|debug]\n"
             "                    [--sim-bundle DIR] [--peer-listen HOST:PORT] [--peers LIST]\n"
             "                    [--trust-mrenclave HEX]... [--accept-status LIST]\n"
-            "                    [--collateral FILE] [--sim-root PEM]\n"
+            "                    [--collateral FILE | --collateral-from-host] [--sim-root PEM]\n"
             "The trusted process of an esgx node; started by esgxd (docs/channel.md).\n");
 }
 
@@ -364,6 +376,8 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--peers") && v) {
             o->peers = v;
             i++;
+        } else if (!strcmp(a, "--collateral-from-host")) {
+            o->collateral_from_host = 1;
         } else if (!strcmp(a, "--collateral") && v) {
             o->collateral = v;
             i++;
@@ -399,6 +413,11 @@ static int parse_args(int argc, char **argv, options *o)
     if (o->init && o->peers) {
         fprintf(stderr, "esgx-enclave: --init and --peers exclude each other: the first node "
                         "creates the key, the others fetch it\n");
+        return -1;
+    }
+    if (o->collateral && o->collateral_from_host) {
+        fprintf(stderr, "esgx-enclave: --collateral and --collateral-from-host exclude each "
+                        "other\n");
         return -1;
     }
     if (!o->data_dir || o->channel_fd < 0) {
@@ -530,6 +549,116 @@ static void handle_attest_doc(enclave *E, uint64_t id)
     pthread_mutex_unlock(&g_ks_mu);
 }
 
+/* ---------------------------------------------------------------- collateral from the host */
+
+/* One COLLATERAL_REQ waiting for its reply (on the waiting thread's stack). */
+typedef struct coll_wait {
+    uint64_t id;
+    int done;
+    char *json;                  /* malloc'd on success */
+    size_t len;
+    char error[512];
+    struct coll_wait *next;
+} coll_wait;
+
+static pthread_mutex_t g_coll_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_coll_cond = PTHREAD_COND_INITIALIZER;
+static coll_wait *g_coll_waiting;
+static uint64_t g_coll_next_id = 1;
+static int g_coll_closed;        /* the channel is gone: nobody will answer */
+
+/* COLLATERAL_REPLY from the host (channel thread): completes the waiter with its id. */
+static void handle_collateral_reply(const esgx_msg *m)
+{
+    const esgx_msg_collateral_reply *r = &m->u.collateral_reply;
+    pthread_mutex_lock(&g_coll_mu);
+    coll_wait *w = g_coll_waiting;
+    while (w && w->id != m->id) w = w->next;
+    if (!w) {
+        pthread_mutex_unlock(&g_coll_mu);
+        logf_(LOG_DEBUG, "COLLATERAL_REPLY %" PRIu64 " for no waiting request", m->id);
+        return;
+    }
+    if (r->status == ESGX_COLLATERAL_OK) {
+        if ((w->json = malloc(r->collateral.len + 1))) {
+            memcpy(w->json, r->collateral.ptr, r->collateral.len);
+            w->json[r->collateral.len] = 0;
+            w->len = r->collateral.len;
+        } else {
+            snprintf(w->error, sizeof w->error, "out of memory");
+        }
+    } else {
+        snprintf(w->error, sizeof w->error, "%.*s", (int)r->error.len,
+                 (const char *)r->error.ptr);
+    }
+    w->done = 1;
+    pthread_cond_broadcast(&g_coll_cond);
+    pthread_mutex_unlock(&g_coll_mu);
+}
+
+/* The channel closed: wake every waiter (they fail at once). */
+static void collateral_channel_closed(void)
+{
+    pthread_mutex_lock(&g_coll_mu);
+    g_coll_closed = 1;
+    pthread_cond_broadcast(&g_coll_cond);
+    pthread_mutex_unlock(&g_coll_mu);
+}
+
+/* attest_collateral_fn: asks the host (COLLATERAL_REQ) and waits for the reply. Runs
+ * on a peer thread (TLS handshake), never on the channel thread that delivers it. */
+static int host_collateral(const attest_pck_ids *ids, char **json, size_t *len, void *arg,
+                           esgx_err *err)
+{
+    enclave *E = arg;
+    coll_wait w;
+    memset(&w, 0, sizeof w);
+    pthread_mutex_lock(&g_coll_mu);
+    if (g_coll_closed) {
+        pthread_mutex_unlock(&g_coll_mu);
+        return esgx_err_set(err, ATTEST_E_COLLATERAL, "host channel closed");
+    }
+    w.id = g_coll_next_id++;
+    w.next = g_coll_waiting;
+    g_coll_waiting = &w;
+    pthread_mutex_unlock(&g_coll_mu);
+
+    esgx_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_COLLATERAL_REQ;
+    m.id = w.id;
+    memcpy(m.u.collateral_req.fmspc, ids->fmspc, 6);
+    memcpy(m.u.collateral_req.pce_id, ids->pce_id, 2);
+    m.u.collateral_req.ca = (uint8_t)ids->ca;
+    int sent = send_msg(E, &m) == 0;
+
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += COLLATERAL_WAIT_MS / 1000;
+    pthread_mutex_lock(&g_coll_mu);
+    int timed_out = 0;
+    while (sent && !w.done && !g_coll_closed && !timed_out)
+        timed_out = pthread_cond_timedwait(&g_coll_cond, &g_coll_mu, &dl) == ETIMEDOUT;
+    for (coll_wait **pp = &g_coll_waiting; *pp; pp = &(*pp)->next)
+        if (*pp == &w) {
+            *pp = w.next;
+            break;
+        }
+    pthread_mutex_unlock(&g_coll_mu);
+    if (w.json) {
+        *json = w.json;
+        *len = w.len;
+        return 0;
+    }
+    if (!sent) return esgx_err_set(err, ATTEST_E_COLLATERAL, "cannot ask the host");
+    if (!w.done && g_coll_closed)
+        return esgx_err_set(err, ATTEST_E_COLLATERAL, "the host channel closed");
+    if (!w.done)
+        return esgx_err_set(err, ATTEST_E_COLLATERAL, "the host did not answer within %d s",
+                            COLLATERAL_WAIT_MS / 1000);
+    return esgx_err_set(err, ATTEST_E_COLLATERAL, "host: %s", w.error);
+}
+
 /* ---------------------------------------------------------------- trust setup */
 
 static char *read_text(const char *path, size_t max, size_t *len_out, esgx_err *err)
@@ -631,9 +760,9 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
     }
     int rc = -1;
     if (!gramine) {
-        if (o->collateral) {
-            logf_(LOG_ERROR, "--collateral is for gramine-sgx; sim takes the collateral "
-                             "from its --sim-bundle");
+        if (o->collateral || o->collateral_from_host) {
+            logf_(LOG_ERROR, "--collateral/--collateral-from-host (esgxd --pccs) are for "
+                             "gramine-sgx; sim takes the collateral from its --sim-bundle");
             goto out;
         }
         if (o->sim_bundle) {
@@ -664,9 +793,13 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
             }
             v->collateral = t->collateral;
             v->collateral_len = clen;
+        } else if (o->collateral_from_host) {
+            v->get_collateral = host_collateral;
+            v->collateral_arg = &g_E;
         } else if (o->peers || o->peer_listen) {
-            logf_(LOG_ERROR, "--peers/--peer-listen on gramine-sgx need --collateral FILE "
-                             "(the PCCS collateral the host cached) to verify peers");
+            logf_(LOG_ERROR, "--peers/--peer-listen on gramine-sgx need collateral to verify "
+                             "peers: esgxd --pccs URL (fetched by the host) or --collateral "
+                             "FILE");
             goto out;
         }
     }
@@ -842,6 +975,8 @@ int main(int argc, char **argv)
             pthread_mutex_unlock(&g_ks_mu);
         } else if (m.type == ESGX_MSG_ATTEST_DOC) {
             handle_attest_doc(E, m.id);
+        } else if (m.type == ESGX_MSG_COLLATERAL_REPLY) {
+            handle_collateral_reply(&m);
         } else if (m.type == ESGX_MSG_STATS) {
             exec_stats st;
             executor_get_stats(E->ex, &st);
@@ -865,6 +1000,7 @@ int main(int argc, char **argv)
         }
     }
     esgx_proto_reader_free(&reader);
+    collateral_channel_closed();
 
     peer_stop(peers);
     pthread_mutex_lock(&E->lock);

@@ -474,6 +474,8 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
                           ready ? pk : "", "ready", ready);
     /* the quote over SHA-256(xpub), from the enclave (cached there, one per key) */
     sup_attest_doc doc;
+    uint8_t *quote = NULL;   /* kept for the PCCS collateral lookup */
+    size_t quote_len = 0;
     if (!in.up) {
         json_object_set_new(o, "quote_error", json_string("the enclave is restarting"));
     } else if (sup_attest(&doc, 5000)) {
@@ -490,14 +492,27 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
             json_object_set_new(o, "quote_error",
                                 json_string(doc.error[0] ? doc.error : "no quote"));
         }
-        free(doc.quote);
+        quote = doc.quote;
+        quote_len = doc.quote_len;
     }
+    /* With --pccs: the cached collateral for our own quote's FMSPC and PCK CA. */
+    const char *why;
+    char *col = NULL, col_why[ESGX_ERR_MSG_MAX + 64];
+    size_t col_len = 0;
+    if (collat_enabled()) {
+        col = collat_for_quote(quote, quote_len, &col_len, col_why, sizeof col_why);
+        if (!col) json_object_set_new(o, "collateral_error", json_string(col_why));
+    } else {
+        col = load_collateral(&why);
+    }
+    free(quote);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (!s) return MHD_NO;
+    if (!s) {
+        free(col);
+        return MHD_NO;
+    }
     /* The collateral is embedded byte for byte: its signatures cover its exact text. */
-    const char *why;
-    char *col = load_collateral(&why);
     if (col) {
         size_t sl = strlen(s), cl = strlen(col);
         char *t = malloc(sl + cl + 32);

@@ -90,7 +90,15 @@ static void usage(FILE *f)
             "  --peers LIST          host:port,... to fetch the key from (no sealed key yet)\n"
             "  --trust-mrenclave HEX accept peers with this MRENCLAVE too (repeatable, sim)\n"
             "  --accept-status LIST  accepted TCB statuses of peers (sim)\n"
-            "  --collateral FILE     gramine-sgx: DCAP collateral JSON (also served)\n"
+            "  --collateral FILE     gramine-sgx: a fixed DCAP collateral JSON (also served)\n"
+            "  --pccs URL            gramine-sgx: fetch collateral from this PCCS (API v4, e.g.\n"
+            "                        https://pccs:8081/sgx/certification/v4) when the enclave\n"
+            "                        verifies a peer and for /attestation; cached in\n"
+            "                        DIR/collateral/ (not with --collateral)\n"
+            "  --pccs-insecure       do not check the PCCS's TLS certificate (collateral is\n"
+            "                        still verified against Intel's signatures and root)\n"
+            "  --pccs-refresh SECS   refetch cached collateral after SECS (default 3600); a\n"
+            "                        failed refetch keeps serving the cached copy\n"
             "  --sim-root PEM        sim: extra trust anchor for peers' quotes\n"
             "  --help                this text\n"
             "\n"
@@ -182,6 +190,22 @@ static int parse_args(int argc, char **argv)
             g_cfg.init = 1;
         } else if (FLAG("--debug")) {
             g_cfg.debug = 1;
+        } else if (FLAG("--pccs-insecure")) {
+            g_cfg.pccs_insecure = 1;
+        } else if (FLAG("--pccs")) {
+            VALUE();
+            if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
+                fprintf(stderr, "esgxd: --pccs wants an http:// or https:// URL, got '%s'\n", val);
+                return -1;
+            }
+            g_cfg.pccs_url = val;
+        } else if (FLAG("--pccs-refresh")) {
+            VALUE();
+            if (parse_u64(val, &n, 0) || n < 1 || n > 7 * 86400) {
+                fprintf(stderr, "esgxd: --pccs-refresh wants seconds, 1..604800\n");
+                return -1;
+            }
+            g_cfg.pccs_refresh = (unsigned)n;
         } else if (FLAG("--data-dir")) {
             VALUE();
             g_cfg.data_dir = val;
@@ -275,6 +299,16 @@ static int parse_args(int argc, char **argv)
                         "the key, later nodes fetch it)\n");
         return -1;
     }
+    if (g_cfg.pccs_url && g_cfg.collateral) {
+        fprintf(stderr, "esgxd: --pccs and --collateral exclude each other (collateral comes "
+                        "either from a PCCS or from a fixed file)\n");
+        return -1;
+    }
+    if ((g_cfg.pccs_insecure || g_cfg.pccs_refresh) && !g_cfg.pccs_url) {
+        fprintf(stderr, "esgxd: --pccs-insecure and --pccs-refresh need --pccs URL\n");
+        return -1;
+    }
+    if (!g_cfg.pccs_refresh) g_cfg.pccs_refresh = 3600;
     if (g_cfg.max_content + g_cfg.max_input > (64ull << 20)) {
         fprintf(stderr, "esgxd: --max-content + --max-input must stay within 64M\n");
         return -1;
@@ -398,14 +432,21 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (collat_start(&err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        registry_close();
+        return 1;
+    }
     if (sup_start(&err)) {
         node_log(NODE_LOG_ERROR, "%s", err.msg);
+        collat_stop();
         return 1;
     }
     if (sup_wait_ready(g_cfg.init ? 60000 : 15000)) {
         if (g_cfg.init || atomic_load(&g_exit_fatal)) {
             node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
             sup_stop(5000);
+            collat_stop();
             registry_close();
             return 1;
         }
@@ -414,6 +455,7 @@ int main(int argc, char **argv)
     if (http_start(&err)) {
         node_log(NODE_LOG_ERROR, "%s", err.msg);
         sup_stop(5000);
+        collat_stop();
         registry_close();
         return 1;
     }
@@ -435,6 +477,7 @@ int main(int argc, char **argv)
     }
     http_quiesce();
     sup_stop(25000);
+    collat_stop();
     http_stop();
     registry_close();
     int fatal = atomic_load(&g_exit_fatal);

@@ -7,6 +7,8 @@
  *   registry.c    function registry: SQLite DIR/registry.db
  *   supervisor.c  the esgx-enclave child: start, channel, request table, restarts
  *   metrics.c     counters and the Prometheus text of /metrics
+ *   collateral.c  --pccs: COLLATERAL_REQ answers and /attestation collateral
+ *   pccs.c        PCCS client and collateral cache (pccs.h)
  */
 #ifndef ESGX_NODE_H
 #define ESGX_NODE_H
@@ -51,6 +53,9 @@ typedef struct node_config {
     const char *peer_listen;       /* --peer-listen HOST:PORT */
     const char *peers;             /* --peers host:port,... */
     const char *collateral;        /* --collateral FILE (gramine-sgx; also served) */
+    const char *pccs_url;          /* --pccs URL (collateral fetched and cached) */
+    int pccs_insecure;             /* --pccs-insecure */
+    unsigned pccs_refresh;         /* --pccs-refresh SECONDS (default 3600) */
     const char *sim_root;          /* --sim-root PEM */
     const char *accept_status;     /* --accept-status LIST */
     const char *trust_mrenclave[16]; /* --trust-mrenclave HEX (repeatable) */
@@ -203,9 +208,36 @@ int sup_attest(sup_attest_doc *out, int timeout_ms);
 /* Queries enclave counters (blocks up to timeout_ms). Returns 0 or -1. */
 int sup_stats(esgx_msg_stats_reply *out, int timeout_ms);
 
+/* Sends one message to the enclave (serialised with every other writer). Returns 0, or
+ * NODE_E_DOWN when the channel is not up or the send failed. */
+int sup_send(const esgx_msg *m);
+
 /* Graceful stop: SHUTDOWN to the enclave, wait for its exit (up to timeout_ms, then
  * SIGKILL), fail anything still pending, join threads. */
 void sup_stop(int timeout_ms);
+
+/* ---------------------------------------------------------------- collateral */
+
+/* Creates the PCCS client when --pccs is set (loading DATA_DIR/collateral) and starts
+ * the thread answering COLLATERAL_REQ. Returns 0, NODE_E_ARG (bad --pccs URL, cache
+ * directory unusable: err says why) or NODE_E_IO. */
+int collat_start(esgx_err *err);
+
+/* Stops the thread and frees the client (requests still queued get no reply). */
+void collat_stop(void);
+
+/* Queues the enclave's COLLATERAL_REQ id for the collateral thread (never blocks; a
+ * full queue is answered at once with an error). Called by the channel reader. */
+void collat_request(uint64_t id, const esgx_msg_collateral_req *rq);
+
+/* Whether collateral comes from a PCCS (--pccs). */
+int collat_enabled(void);
+
+/* The collateral for the node's own quote (FMSPC and CA from its PCK certificate),
+ * through the PCCS cache (may block on the network on first use or after the refresh
+ * interval). Returns malloc'd JSON (*len bytes) or NULL with why filled. */
+char *collat_for_quote(const uint8_t *quote, size_t quote_len, size_t *len, char *why,
+                       size_t why_cap);
 
 /* ---------------------------------------------------------------- http */
 

@@ -13,6 +13,8 @@
  *               resends the EXEC with it (or fails the request with 404). Kept off the
  *               reader thread so the reader never blocks on a large write.
  *   callers     (HTTP threads) send EXECs themselves, pipelined on the one socket.
+ *   collateral  (collateral.c) answers the enclave's COLLATERAL_REQ, which the reader
+ *               only queues: fetching from a PCCS may block on the network.
  *
  * Locks: g_wmu serialises writes and guards g_fd/g_chan_up (the fd is closed only with
  * g_chan_up cleared under g_wmu, so a writer never sees a stale fd); g_tmu guards the
@@ -471,6 +473,7 @@ static pid_t spawn_enclave(int with_init, int *fd)
     if (g_cfg.peer_listen) argv[a++] = "--peer-listen", argv[a++] = g_cfg.peer_listen;
     if (g_cfg.peers && !with_init) argv[a++] = "--peers", argv[a++] = g_cfg.peers;
     if (g_cfg.collateral) argv[a++] = "--collateral", argv[a++] = g_cfg.collateral;
+    if (g_cfg.pccs_url) argv[a++] = "--collateral-from-host";
     if (g_cfg.sim_root) argv[a++] = "--sim-root", argv[a++] = g_cfg.sim_root;
     if (g_cfg.accept_status) argv[a++] = "--accept-status", argv[a++] = g_cfg.accept_status;
     for (unsigned t = 0; t < g_cfg.n_trust; t++)
@@ -650,6 +653,7 @@ static void *sup_main(void *arg)
                 case ESGX_MSG_STATS_REPLY: on_stats(&m); break;
                 case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(&m); break;
                 case ESGX_MSG_KEY_STATUS: on_key_status(&m); break;
+                case ESGX_MSG_COLLATERAL_REQ: collat_request(m.id, &m.u.collateral_req); break;
                 default:
                     rc = esgx_err_set(&err, PROTO_E_TYPE, "unexpected %s from the enclave",
                                       esgx_proto_type_name(m.type));
@@ -781,6 +785,19 @@ int sup_exec(sup_req *r)
         finish_error(r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
     }
     return ESGX_OK;
+}
+
+int sup_send(const esgx_msg *m)
+{
+    esgx_err err;
+    int rc = NODE_E_DOWN;
+    pthread_mutex_lock(&g_wmu);
+    if (g_chan_up) {
+        if (esgx_proto_send(g_fd, m, &err) == 0) rc = 0;
+        else node_log(NODE_LOG_WARN, "sending %s: %s", esgx_proto_type_name(m->type), err.msg);
+    }
+    pthread_mutex_unlock(&g_wmu);
+    return rc;
 }
 
 /* Sends an empty-payload request of type and waits for its reply (r->done). */
