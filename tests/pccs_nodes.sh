@@ -28,72 +28,18 @@ for c in curl python3; do
 done
 T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-pccs-nodes.XXXXXX")
 declare -A PID HTTP PEERPORT
-HELPERS=()
 export XDG_CONFIG_HOME=$T/config HOME=$T/home
 mkdir -p "$T/home" "$T/pccs"
 
-cleanup() {
-    for n in "${!PID[@]}"; do
-        p=${PID[$n]}
-        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null
-    done
-    for n in "${!PID[@]}"; do
-        p=${PID[$n]}
-        [ -n "$p" ] || continue
-        for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
-    for p in "${HELPERS[@]}"; do kill "$p" 2>/dev/null; done
-    [ -n "${PCCS_PID:-}" ] && kill "$PCCS_PID" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for l in "$T"/*.log; do [ -f "$l" ] && { echo "--- $l:" >&2; tail -25 "$l" >&2; }; done
+extra_cleanup() { [ -n "${PCCS_PID:-}" ] && kill "$PCCS_PID" 2>/dev/null; }
+extra_fail_report() {
     [ -f "$T/pccs/requests.log" ] && { echo "--- PCCS requests:" >&2; cat "$T/pccs/requests.log" >&2; }
-    exit 1
 }
-ok() { echo "ok - $*"; }
+# shellcheck source=tests/nodes_lib.sh
+. "$SRC/tests/nodes_lib.sh"
+# start_att NAME [esgxd args...]: start with the attestation dir $T/att-NAME.
+start_att() { ESGX_ATTESTATION_DIR=$T/att-$1 start "$@"; }
 
-jget() {
-    python3 -c 'import json,sys
-v=json.load(sys.stdin).get(sys.argv[1])
-print("" if v is None else (json.dumps(v) if isinstance(v,(dict,list,bool)) else v))' "$1"
-}
-
-# start NAME [esgxd args...]: attestation dir $T/att-NAME; waits for HTTP.
-start() {
-    local name=$1; shift
-    : > "$T/$name.log"
-    ESGX_ATTESTATION_DIR=$T/att-$name "$ESGXD" --data-dir "$T/$name" --listen 127.0.0.1:0 \
-        "$@" >>"$T/$name.log" 2>&1 &
-    PID[$name]=$!
-    for _ in $(seq 1 600); do
-        local l
-        l=$(grep -o 'listening on http://127.0.0.1:[0-9]* (data' "$T/$name.log" | tail -1)
-        if [ -n "$l" ]; then
-            HTTP[$name]=http://127.0.0.1:$(printf '%s' "$l" | sed 's/.*:\([0-9]*\) (data/\1/')
-            l=$(grep -o 'peer endpoint listening on [^ ]* (port [0-9]*)' "$T/$name.log" | tail -1)
-            [ -n "$l" ] && PEERPORT[$name]=$(printf '%s' "$l" | sed 's/.*(port \([0-9]*\))/\1/')
-            return 0
-        fi
-        kill -0 "${PID[$name]}" 2>/dev/null || fail "esgxd $name exited during startup"
-        sleep 0.1
-    done
-    fail "esgxd $name did not start listening within 60 s"
-}
-stop() {
-    local name=$1 p=${PID[$1]} rc=0
-    kill -TERM "$p"
-    for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && fail "esgxd $name did not stop within 30 s"
-    wait "$p" || rc=$?
-    PID[$name]=
-    [ "$rc" = 0 ] || fail "esgxd $name exited with status $rc after SIGTERM"
-}
 # attest_dir NAME: the quoting imitation of /dev/attestation for node NAME.
 attest_dir() {
     python3 "$SRC/tests/fake_attestation.py" --dir "$T/att-$1" --bundle "$T/sim" \
@@ -128,7 +74,7 @@ grep -q 'http://' "$T/X.log" || fail "no clear error for a non-HTTP --pccs"
 ok "flags: --pccs/--collateral exclusive, URL checked, --help"
 
 # ---- A: collateral for its own quote in /attestation
-start A --init --pccs "$PCCS" --peer-listen 127.0.0.1:0 --log-level debug
+start_att A --init --pccs "$PCCS" --peer-listen 127.0.0.1:0 --log-level debug
 [ -n "${PEERPORT[A]:-}" ] || fail "A does not log its peer port"
 curl -s "${HTTP[A]}/attestation" > "$T/docA"
 [ -n "$(jget quote < "$T/docA")" ] || fail "A's document has no quote: $(jget quote_error < "$T/docA")"
@@ -146,7 +92,7 @@ curl -s "${HTTP[A]}/attestation" > "$T/docA2"
 ok "A: /attestation carries the PCCS collateral for its quote (4 requests, cached, verifies)"
 
 # ---- B fetches the key from A over RA-TLS; both enclaves get collateral from their host
-start B --pccs "$PCCS" --peers "127.0.0.1:${PEERPORT[A]}" --log-level debug
+start_att B --pccs "$PCCS" --peers "127.0.0.1:${PEERPORT[A]}" --log-level debug
 for _ in $(seq 1 150); do
     grep -q 'obtained the network key' "$T/B.log" && break
     sleep 0.2
@@ -169,7 +115,7 @@ kill "$PCCS_PID"; wait "$PCCS_PID" 2>/dev/null; PCCS_PID=
 curl -s "${HTTP[A]}/attestation" | jget collateral > "$T/collA3"
 [ "$(cat "$T/collA3")" = "$COLL" ] || fail "A lost its collateral when the PCCS stopped"
 stop A
-start A --pccs "$PCCS" --pccs-refresh 1 --peer-listen 127.0.0.1:0
+start_att A --pccs "$PCCS" --pccs-refresh 1 --peer-listen 127.0.0.1:0
 grep -q 'collateral cache: loaded 53494d000001-platform.json' "$T/A.log" || fail "disk cache not loaded"
 sleep 1.2
 curl -s "${HTTP[A]}/attestation" > "$T/docA4"
@@ -181,7 +127,7 @@ ok "PCCS down: the cached copy is served (memory, then disk after a restart), wa
 
 # ---- a new node with nothing cached and the PCCS down: refuses A, says why, retries
 attest_dir C
-start C --pccs "$PCCS" --peers "127.0.0.1:${PEERPORT[A]}"
+start_att C --pccs "$PCCS" --peers "127.0.0.1:${PEERPORT[A]}"
 for _ in $(seq 1 100); do
     grep -q 'ratls collateral: host: PCCS: GET .*/tcb?fmspc=53494D000001' "$T/C.log" && break
     sleep 0.2
