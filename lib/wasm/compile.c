@@ -12,10 +12,11 @@
  * swaps its operands instead; a load or store whose address is `x + constant` (an
  * i32.add just emitted) or a constant folds the add in (it still wraps like i32.add);
  * f32/f64 add/sub/mul/div take a constant operand as an immediate; a branch back to a
- * loop header also does the header's fuel charge. Lazy entries are written to
- * their home slots ("materialized") before anything that needs them there: control
- * structure entry, branches carrying values, calls, and a local.set of a local that a
- * lazy entry still names.
+ * loop header also does the header's fuel charge; two copies in a row (say the
+ * `local.get a; local.set b` chains that rotate variables) are one COPY2. Lazy entries
+ * are written to their home slots ("materialized") before anything that needs them
+ * there: control structure entry, branches carrying values, calls, and a local.set of a
+ * local that a lazy entry still names.
  *
  * Fuel: the code is cut into metering blocks; each starts with a FUEL instruction that
  * charges the static cost (docs/wasm.md) of the wasm instructions of the block. A block
@@ -92,6 +93,7 @@ typedef struct comp {
     uint32_t room;            /* min(cap, word_limit): emit_w's fast path stays below */
     /* fusion state */
     uint32_t last_end, last_dst, last_h;
+    uint32_t copy_at, copy_end;   /* the last COPY emitted (a COPY2 candidate) */
     struct { uint32_t start, end, h, a, b; int ci; bool is64, imm; } cmp;
     struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
     /* fuel */
@@ -205,12 +207,23 @@ static void emit_const(comp *c, uint32_t dst, uint64_t v)
     }
 }
 
+/* Copies slot src to dst. A copy right after another one (no jump target between
+ * them: fuel_open and br_table stubs reset copy_end) turns it into a COPY2. */
 static void emit_copy(comp *c, uint32_t dst, uint32_t src)
 {
     if (dst == src) return;
-    emit_op(c, WOP_COPY);
+    if (c->copy_end == c->n && !c->oom) {
+        const void *h = c->H[WOP_COPY2];
+        memcpy(c->w + c->copy_at, &h, sizeof h);
+        emit_w(c, dst);
+        emit_w(c, src);
+        c->copy_end = UINT32_MAX;
+        return;
+    }
+    c->copy_at = emit_op(c, WOP_COPY);
     emit_w(c, dst);
     emit_w(c, src);
+    c->copy_end = c->n;
 }
 
 /* Writes entry i into slot dst (entry unchanged). */
@@ -286,6 +299,7 @@ static void fuel_open(comp *c)
     emit_w(c, 0);
     c->fuel_acc = 0;
     /* no fusion across a block boundary */
+    c->copy_end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
@@ -1063,6 +1077,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
             }
             if (c->stub_at[d] == UINT32_MAX) {
                 c->stub_at[d] = c->n;
+                c->copy_end = UINT32_MAX;   /* a jump target */
                 emit_br(c, d);
             }
             set_w(c, tab + i, c->stub_at[d] - at);
@@ -1262,6 +1277,7 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
     c->n_params = ft->n_params;
     c->n_results = ft->n_results;
     c->last_end = UINT32_MAX;
+    c->copy_end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->fuel_pos = UINT32_MAX;

@@ -444,6 +444,10 @@ do_call_wasm: {
 L_COPY:
     S(0) = S(1);
     NEXT(4);
+L_COPY2:   /* two copies, in order */
+    S(0) = S(1);
+    S(2) = S(3);
+    NEXT(6);
 L_CONST32:
     S(0) = O(1);
     NEXT(4);

@@ -49,7 +49,7 @@
     OPX(BR) OPX(BR_NZ32) OPX(BR_Z32) OPX(BR_NZ64) OPX(BR_Z64) OPX(BR_TABLE)          \
     OPX(BR_L) OPX(BR_NZ32_L) OPX(BR_Z32_L) OPX(BR_NZ64_L) OPX(BR_Z64_L)              \
     OPX(RET0) OPX(RET1) OPX(CALL) OPX(CALL_IMPORT) OPX(CALL_INDIRECT)               \
-    OPX(COPY) OPX(CONST32) OPX(CONST64) OPX(SELECT) OPX(SELECT64)                                  \
+    OPX(COPY) OPX(COPY2) OPX(CONST32) OPX(CONST64) OPX(SELECT) OPX(SELECT64)                                  \
     OPX(GLOBAL_GET) OPX(GLOBAL_SET)                                                  \
     OPX(LD32) OPX(LD64) OPX(LD8S32) OPX(LD8U) OPX(LD16S32) OPX(LD16U)                \
     OPX(LD8S64) OPX(LD16S64) OPX(LD32S64)                                            \
