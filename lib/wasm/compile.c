@@ -8,8 +8,10 @@
  * directly (a constant right operand becomes an immediate). So
  * `local.get a; i32.const 1; i32.add; local.set a` is one instruction: the destination
  * of the last instruction is patched from its home slot to the local. Other fusions:
- * a compare followed by br_if / if is one compare-and-branch; `select` on an eqz
- * swaps its operands instead; a load or store whose address is `x + constant` (an
+ * a compare followed by br_if / if is one compare-and-branch (f64 compares too, with
+ * a constant right operand as an immediate, and through an eqz as the negated
+ * branch); i32.eqz of an integer compare turns it into the negated compare; `select`
+ * on an eqz swaps its operands instead; a load or store whose address is `x + constant` (an
  * i32.add just emitted) or a constant folds the add in (it still wraps like i32.add);
  * f32/f64 add/sub/mul/div take a constant operand as an immediate; a branch back to a
  * loop header also does the header's fuel charge; two copies in a row (say the
@@ -94,7 +96,9 @@ typedef struct comp {
     /* fusion state */
     uint32_t last_end, last_dst, last_h;
     uint32_t copy_at, copy_end;   /* the last COPY emitted (a COPY2 candidate) */
-    struct { uint32_t start, end, h, a, b; int ci; bool is64, imm; } cmp;
+    /* the last compare (or eqz) emitted; for an f64 compare (ci >= CI_F64) neg says the
+     * value is its negation (eqz of it) and k is a constant right operand (imm) */
+    struct cmp_state { uint32_t start, end, h, a, b; int ci; bool is64, imm, neg; uint64_t k; } cmp;
     struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
     /* fuel */
     uint32_t fuel_pos;
@@ -434,6 +438,7 @@ static void emit_br(comp *c, uint32_t d)
 static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
 static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 #define CI_EQZ 10
+#define CI_F64 11        /* + index in WASM_FCMPS */
 
 /* If the top of the stack is the result of the compare just emitted, removes that
  * compare and returns true (c->cmp describes it). */
@@ -454,7 +459,18 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
 {
     int ci = c->cmp.ci;
     uint32_t at;
-    if (ci == CI_EQZ) {
+    if (ci >= CI_F64) {      /* no _L forms: a branch to the loop header does its FUEL */
+        bool neg = c->cmp.neg != negate;
+        at = emit_op(c, WOP_BR_F64_EQ + WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
+                            (neg ? 2 : 0));
+        emit_w(c, c->cmp.a);
+        if (c->cmp.imm) {
+            emit_w(c, (uint32_t)c->cmp.k);
+            emit_w(c, (uint32_t)(c->cmp.k >> 32));
+        } else {
+            emit_w(c, c->cmp.b);
+        }
+    } else if (ci == CI_EQZ) {
         int op = c->cmp.is64 ? (negate ? WOP_BR_NZ64 : WOP_BR_Z64)
                              : (negate ? WOP_BR_NZ32 : WOP_BR_Z32);
         at = emit_op(c, to_loop ? loop_op(op) : op);
@@ -638,8 +654,46 @@ static void op_compare(comp *c, int ci, bool is64)
     push_slot(c);
 }
 
+/* f64 compare (index fi in WASM_FCMPS): a plain F64_<C>, remembered in c->cmp so that a
+ * branch on it (maybe through eqz) becomes one BR_F64_[N]<C>[_K]; a constant right
+ * operand is then an immediate (the constant's materialization is dropped with the
+ * compare). */
+static void op_fcompare(comp *c, int fi)
+{
+    bool fuse = c->st[c->h - 2].kind != SV_CONST;
+    bool k = c->st[c->h - 1].kind == SV_CONST;
+    uint64_t kv = c->st[c->h - 1].c;
+    uint32_t start = c->n;
+    op_binary(c, WOP_F64_EQ + fi, -1, false, true);
+    if (!fuse || c->oom) return;
+    uint32_t at = c->n - 5;
+    c->cmp.start = start;
+    c->cmp.end = c->n;
+    c->cmp.h = c->h - 1;
+    c->cmp.a = c->w[at + 3];
+    c->cmp.b = c->w[at + 4];
+    c->cmp.ci = CI_F64 + fi;
+    c->cmp.is64 = true;
+    c->cmp.imm = k;
+    c->cmp.neg = false;
+    c->cmp.k = kv;
+}
+
+/* i32.eqz of an integer compare just emitted negates that compare in place; of an f64
+ * compare it is emitted, and a branch on it still fuses (negated) with the compare. */
 static void op_eqz(comp *c, bool is64)
 {
+    bool of_cmp = !is64 && !c->oom && c->cmp.end == c->n && c->cmp.h == c->h - 1 &&
+                  c->st[c->h - 1].kind == SV_SLOT && c->cmp.ci != CI_EQZ;
+    if (of_cmp && c->cmp.ci < CI_EQZ) {
+        int ci = cmp_negate[c->cmp.ci];
+        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci +
+                 (c->cmp.imm ? 1 : 0);
+        memcpy(c->w + c->cmp.start, &c->H[op], sizeof(void *));
+        c->cmp.ci = ci;
+        return;
+    }
+    struct cmp_state fcmp = c->cmp;
     uint32_t s = slot_of(c, c->h - 1);
     c->h--;
     uint32_t at = emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
@@ -654,6 +708,11 @@ static void op_eqz(comp *c, bool is64)
     c->cmp.is64 = is64;
     c->cmp.imm = false;
     push_slot(c);
+    if (of_cmp) {   /* of an f64 compare: a branch on it removes both */
+        fcmp.end = c->n;
+        fcmp.neg = !fcmp.neg;
+        c->cmp = fcmp;
+    }
 }
 
 /* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
@@ -719,7 +778,7 @@ static void block_arity(const wasm_module *m, const wasm_instr *in, uint32_t *np
 
 /* ------------------------------------------------------------------ numeric table */
 
-enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID, K_FK };
+enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID, K_FK, K_FCMP };
 
 typedef struct numop {
     uint16_t op;
@@ -739,6 +798,7 @@ static numop num_of(uint32_t op)
     static const uint16_t fcmp[12] = {WOP_F32_EQ, WOP_F32_NE, WOP_F32_LT, WOP_F32_GT,
         WOP_F32_LE, WOP_F32_GE, WOP_F64_EQ, WOP_F64_NE, WOP_F64_LT, WOP_F64_GT,
         WOP_F64_LE, WOP_F64_GE};
+    if (op >= 0x61 && op <= 0x66) { r.kind = K_FCMP; r.op = (uint16_t)(op - 0x61); return r; }
     if (op >= 0x5B && op <= 0x66) { r.kind = K_BIN; r.op = fcmp[op - 0x5B]; return r; }
     /* integer arithmetic: i32 0x67..0x78, i64 0x79..0x8A */
     if (op >= 0x67 && op <= 0x8A) {
@@ -910,6 +970,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         case K_CMP: op_compare(c, no.op, is64); break;
         case K_EQZ: op_eqz(c, is64); break;
         case K_FK: op_fbinary(c, no.op, no.flags & 1, is64); break;
+        case K_FCMP: op_fcompare(c, no.op); break;
         default: break;   /* K_ID: the bits are already right */
         }
         return 0;

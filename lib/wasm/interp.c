@@ -801,18 +801,34 @@ L_I64_REMU: {
 #define FB64 f64_of(b)
 #define FX32 f32_of(x)
 #define FX64 f64_of(x)
-    BIN(F32_EQ, FA32 == FB32)
-    BIN(F32_NE, FA32 != FB32)
-    BIN(F32_LT, FA32 < FB32)
-    BIN(F32_GT, FA32 > FB32)
-    BIN(F32_LE, FA32 <= FB32)
-    BIN(F32_GE, FA32 >= FB32)
-    BIN(F64_EQ, FA64 == FB64)
-    BIN(F64_NE, FA64 != FB64)
-    BIN(F64_LT, FA64 < FB64)
-    BIN(F64_GT, FA64 > FB64)
-    BIN(F64_LE, FA64 <= FB64)
-    BIN(F64_GE, FA64 >= FB64)
+/* f64 compare-and-branch: slot or constant right operand, branch if it holds or not */
+#define FBR(C, EXPR)                                                                 \
+    L_BR_F64_##C: {                                                                  \
+        double a = F64(0), b = F64(1);                                               \
+        if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
+        NEXT(5);                                                                     \
+    }                                                                                \
+    L_BR_F64_##C##_K: {                                                              \
+        double a = F64(0), b = f64_of((uint64_t)O(1) | (uint64_t)O(2) << 32);       \
+        if (EXPR) { ip += (int32_t)O(3); DISPATCH; }                                 \
+        NEXT(6);                                                                     \
+    }                                                                                \
+    L_BR_F64_N##C: {                                                                 \
+        double a = F64(0), b = F64(1);                                               \
+        if (!(EXPR)) { ip += (int32_t)O(2); DISPATCH; }                              \
+        NEXT(5);                                                                     \
+    }                                                                                \
+    L_BR_F64_N##C##_K: {                                                             \
+        double a = F64(0), b = f64_of((uint64_t)O(1) | (uint64_t)O(2) << 32);       \
+        if (!(EXPR)) { ip += (int32_t)O(3); DISPATCH; }                              \
+        NEXT(6);                                                                     \
+    }
+/* the float compares (name, C operator): f32 and f64 values, f64 branches */
+#define FCMP_LIST(X) X(EQ, ==) X(NE, !=) X(LT, <) X(GT, >) X(LE, <=) X(GE, >=)
+#define F32CMP(C, OPR) BIN(F32_##C, FA32 OPR FB32)
+#define F64CMP(C, OPR) BIN(F64_##C, FA64 OPR FB64) FBR(C, a OPR b)
+    FCMP_LIST(F32CMP)
+    FCMP_LIST(F64CMP)
     UN(F32_ABS, x & 0x7FFFFFFFu)
     UN(F32_NEG, (x ^ 0x80000000u) & 0xFFFFFFFFu)
     UN(F32_CEIL, FROUND32(ceilf, FX32))

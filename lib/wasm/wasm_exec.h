@@ -40,6 +40,11 @@
 #define WASM_CMP_FAMILY 6
 #define WASM_CMP32(C) WASM_CMP_OPS(OPX, I32, C)
 #define WASM_CMP64(C) WASM_CMP_OPS(OPX, I64, C)
+/* f64 compare-and-branch (compare index as in WASM_FCMPS): branch if the compare holds,
+ * right operand a slot or a constant (_K, two words); _N: branch if it does not. */
+#define WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
+#define WASM_FBR(C) OPX(BR_F64_##C) OPX(BR_F64_##C##_K) OPX(BR_F64_N##C) OPX(BR_F64_N##C##_K)
+#define WASM_FBR_FAMILY 4
 #define WASM_BIN32(B) OPX(I32_##B) OPX(I32_##B##_I)
 #define WASM_BIN64(B) OPX(I64_##B) OPX(I64_##B##_I)
 
@@ -66,6 +71,7 @@
     WASM_ICMPS(WASM_CMP32) WASM_ICMPS(WASM_CMP64)                                    \
     OPX(F32_EQ) OPX(F32_NE) OPX(F32_LT) OPX(F32_GT) OPX(F32_LE) OPX(F32_GE)          \
     OPX(F64_EQ) OPX(F64_NE) OPX(F64_LT) OPX(F64_GT) OPX(F64_LE) OPX(F64_GE)          \
+    WASM_FCMPS(WASM_FBR)                                                             \
     OPX(I32_CLZ) OPX(I32_CTZ) OPX(I32_POPCNT)                                        \
     WASM_IMMBIN(WASM_BIN32)                                                          \
     OPX(I32_DIVS) OPX(I32_DIVU) OPX(I32_REMS) OPX(I32_REMU)                          \
