@@ -14,7 +14,9 @@
  * on an eqz swaps its operands instead; a load or store whose address is `x + constant` (an
  * i32.add just emitted) or a constant folds the add in (it still wraps like i32.add);
  * f32/f64 add/sub/mul/div take a constant operand as an immediate; a branch back to a
- * loop header also does the header's fuel charge; two copies in a row (say the
+ * loop header also does the header's fuel charge, and a compare-and-branch back to it
+ * right after an i32.add of a constant (the loop counter step, even if teed to a
+ * local) does that add too (ADDI_BR_*_L); two copies in a row (say the
  * `local.get a; local.set b` chains that rotate variables) are one COPY2. Lazy entries
  * are written to their home slots ("materialized") before anything that needs them
  * there: control structure entry, branches carrying values, calls, and a local.set of a
@@ -100,6 +102,7 @@ typedef struct comp {
      * value is its negation (eqz of it) and k is a constant right operand (imm) */
     struct cmp_state { uint32_t start, end, h, a, b; int ci; bool is64, imm, neg; uint64_t k; } cmp;
     struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
+    struct { uint32_t start, end; } inc;  /* the same, even if its result went to a local */
     /* fuel */
     uint32_t fuel_pos;
     uint64_t fuel_acc;
@@ -305,6 +308,7 @@ static void fuel_open(comp *c)
     /* no fusion across a block boundary */
     c->copy_end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
+    c->inc.end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
 }
@@ -479,7 +483,19 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
         if (negate) ci = cmp_negate[ci];
         int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci + 2 +
                  (c->cmp.imm ? 1 : 0);
-        at = emit_op(c, to_loop ? loop_op(op) : op);
+        if (to_loop && c->inc.end == c->n && !c->oom) {
+            /* the i32.add of a constant just before: ADDI_BR_<cmp>[_I]_L */
+            uint32_t d = c->w[c->inc.start + 2], s = c->w[c->inc.start + 3];
+            uint32_t imm = c->w[c->inc.start + 4];
+            c->n = c->inc.start;
+            c->inc.end = UINT32_MAX;
+            at = emit_op(c, op + 4);
+            emit_w(c, d);
+            emit_w(c, s);
+            emit_w(c, imm);
+        } else {
+            at = emit_op(c, to_loop ? loop_op(op) : op);
+        }
         emit_w(c, c->cmp.a);
         emit_w(c, c->cmp.b);
     }
@@ -566,6 +582,8 @@ static void op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
         c->addi.h = c->h;
         c->addi.src = c->w[at + 3];
         c->addi.imm = c->w[at + 4];
+        c->inc.start = at;
+        c->inc.end = c->n;
     }
     push_slot(c);
 }
@@ -579,6 +597,7 @@ static bool take_addi(comp *c, uint32_t hh)
         return false;
     c->n = c->addi.start;
     c->addi.end = UINT32_MAX;
+    c->inc.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     return true;
@@ -1341,6 +1360,7 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
     c->copy_end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
+    c->inc.end = UINT32_MAX;
     c->fuel_pos = UINT32_MAX;
     c->word_limit = 64ull * fd->code_len + 4096;
     c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;

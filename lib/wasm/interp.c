@@ -669,7 +669,8 @@ L_REF_FUNC:
 #define SB32 ((int32_t)(uint32_t)b)
 #define SA64 ((int64_t)a)
 #define SB64 ((int64_t)b)
-/* compare, compare with immediate, branch on compare, branch on compare immediate */
+/* compare, compare with immediate, branch on compare, branch on compare immediate,
+ * the loop forms of the branches, and those after an i32 add of an immediate */
 #define CMP4(T, C, EXPR)                                                             \
     BIN2(T##_##C, (uint64_t)(EXPR))                                                  \
     L_BR_##T##_##C: {                                                                \
@@ -691,6 +692,18 @@ L_REF_FUNC:
         uint64_t a = S(0), b = (uint64_t)(int64_t)(int32_t)O(1);                     \
         if (EXPR) LOOP_JUMP(O(2));                                                   \
         NEXT(5);                                                                     \
+    }                                                                                \
+    L_ADDI_BR_##T##_##C##_L: {                                                       \
+        S(0) = (uint32_t)(U32(1) + O(2));                                            \
+        uint64_t a = S(3), b = S(4);                                                 \
+        if (EXPR) LOOP_JUMP(O(5));                                                   \
+        NEXT(8);                                                                     \
+    }                                                                                \
+    L_ADDI_BR_##T##_##C##_I_L: {                                                     \
+        S(0) = (uint32_t)(U32(1) + O(2));                                            \
+        uint64_t a = S(3), b = (uint64_t)(int64_t)(int32_t)O(4);                     \
+        if (EXPR) LOOP_JUMP(O(5));                                                   \
+        NEXT(8);                                                                     \
     }
     CMP4(I32, EQ, A32 == B32)
     CMP4(I32, NE, A32 != B32)

@@ -33,11 +33,14 @@
     X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHRS) X(SHRU) X(ROTL) X(ROTR)
 
 /* Per compare: the compare, with an immediate, branch on it, branch with an immediate,
- * and the two branches to a loop header (_L: they also charge the loop's FUEL). */
+ * the two branches to a loop header (_L: they also charge the loop's FUEL), and those
+ * two preceded by an i32 add of an immediate (ADDI_: d = s + imm first; the loop
+ * counter step before the loop's closing compare-and-branch). */
 #define WASM_CMP_OPS(X, T, C)                                                        \
     X(T##_##C) X(T##_##C##_I) X(BR_##T##_##C) X(BR_##T##_##C##_I)                    \
-    X(BR_##T##_##C##_L) X(BR_##T##_##C##_I_L)
-#define WASM_CMP_FAMILY 6
+    X(BR_##T##_##C##_L) X(BR_##T##_##C##_I_L)                                        \
+    X(ADDI_BR_##T##_##C##_L) X(ADDI_BR_##T##_##C##_I_L)
+#define WASM_CMP_FAMILY 8
 #define WASM_CMP32(C) WASM_CMP_OPS(OPX, I32, C)
 #define WASM_CMP64(C) WASM_CMP_OPS(OPX, I64, C)
 /* f64 compare-and-branch (compare index as in WASM_FCMPS): branch if the compare holds,
