@@ -16,7 +16,8 @@
  * f32/f64 add/sub/mul/div take a constant operand as an immediate; a branch back to a
  * loop header also does the header's fuel charge, and a compare-and-branch back to it
  * right after an i32.add of a constant (the loop counter step, even if teed to a
- * local) does that add too (ADDI_BR_*_L); two copies in a row (say the
+ * local) does that add too (ADDI_BR_*_L); an i32/i64/f64 add of the product of the mul just emitted (of two
+ * slots) is one MULADD; two copies in a row (say the
  * `local.get a; local.set b` chains that rotate variables) are one COPY2. Lazy entries
  * are written to their home slots ("materialized") before anything that needs them
  * there: control structure entry, branches carrying values, calls, and a local.set of a
@@ -103,6 +104,7 @@ typedef struct comp {
     struct cmp_state { uint32_t start, end, h, a, b; int ci; bool is64, imm, neg; uint64_t k; } cmp;
     struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
     struct { uint32_t start, end; } inc;  /* the same, even if its result went to a local */
+    struct { uint32_t start, end, h; } mul;   /* last i32/i64/f64 mul of two slots */
     /* fuel */
     uint32_t fuel_pos;
     uint64_t fuel_acc;
@@ -309,6 +311,7 @@ static void fuel_open(comp *c)
     c->copy_end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
+    c->mul.end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
 }
@@ -453,6 +456,7 @@ static bool take_cmp(comp *c)
         return false;
     c->n = c->cmp.start;
     c->cmp.end = UINT32_MAX;
+    c->mul.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
     return true;
 }
@@ -545,6 +549,17 @@ static void op_unary(comp *c, int op)
     push_slot(c);
 }
 
+/* The multiply-add fusing a mul (just emitted) into add op, or -1. */
+static int muladd_op(int op)
+{
+    switch (op) {
+    case WOP_I32_ADD: return WOP_I32_MULADD;
+    case WOP_I64_ADD: return WOP_I64_MULADD;
+    case WOP_F64_ADD: return WOP_F64_MULADD;
+    default: return -1;
+    }
+}
+
 /* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
  * operand; commutative lets a constant left operand become the immediate. */
 static void op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
@@ -568,10 +583,31 @@ static void op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
     } else {
         uint32_t sa = slot_of(c, c->h - 2);
         uint32_t sb = slot_of(c, c->h - 1);
-        at = emit_op(c, op);
-        emit_w(c, dst);
-        emit_w(c, sa);
-        emit_w(c, sb);
+        int mop = muladd_op(op);
+        if (mop >= 0 && c->mul.end == c->n && !c->oom &&
+            (c->mul.h == c->h - 1 || c->mul.h == c->h - 2) &&
+            c->st[c->mul.h].kind == SV_SLOT && c->w[c->mul.start + 2] == home(c, c->mul.h)) {
+            /* the product of the mul just emitted, used only here: one MULADD */
+            uint32_t x = c->w[c->mul.start + 3], y = c->w[c->mul.start + 4];
+            uint32_t other = c->mul.h == c->h - 1 ? sa : sb;
+            c->n = c->mul.start;
+            c->mul.end = UINT32_MAX;
+            at = emit_op(c, mop);
+            emit_w(c, dst);
+            emit_w(c, x);
+            emit_w(c, y);
+            emit_w(c, other);
+        } else {
+            at = emit_op(c, op);
+            emit_w(c, dst);
+            emit_w(c, sa);
+            emit_w(c, sb);
+            if (op == WOP_I32_MUL || op == WOP_I64_MUL || op == WOP_F64_MUL) {
+                c->mul.start = at;
+                c->mul.end = c->n;
+                c->mul.h = c->h - 2;
+            }
+        }
     }
     c->h -= 2;
     note_dst(c, at, c->h);
@@ -598,6 +634,7 @@ static bool take_addi(comp *c, uint32_t hh)
     c->n = c->addi.start;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
+    c->mul.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     return true;
@@ -1361,6 +1398,7 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
+    c->mul.end = UINT32_MAX;
     c->fuel_pos = UINT32_MAX;
     c->word_limit = 64ull * fd->code_len + 4096;
     c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;

@@ -871,6 +871,20 @@ L_I64_REMU: {
     BIN(F64_MAX, f64_max(FA64, FB64))
     BIN(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
 
+/* multiply-add: a mul whose product only feeds an add (d = a * b + c); f64: two
+ * roundings, as the two instructions (lib/wasm builds with -ffp-contract=off) */
+L_I32_MULADD:
+    S(0) = (uint32_t)(U32(1) * U32(2) + U32(3));
+    NEXT(6);
+L_I64_MULADD:
+    S(0) = S(1) * S(2) + S(3);
+    NEXT(6);
+L_F64_MULADD: {
+    double p_ = F64(1) * F64(2);
+    S(0) = bits_f64(p_ + F64(3));
+    NEXT(6);
+}
+
 /* _K forms: the right operand is an immediate (f32: one word; f64: two words) */
 #define FK32(NAME, OPR)                                                              \
     L_##NAME##_K: {                                                                  \
