@@ -8,20 +8,27 @@
  * directly (a constant right operand becomes an immediate). So
  * `local.get a; i32.const 1; i32.add; local.set a` is one instruction: the destination
  * of the last instruction is patched from its home slot to the local. Other fusions:
- * a compare followed by br_if / if is one compare-and-branch (f64 compares too, with
- * a constant right operand as an immediate, and through an eqz as the negated
- * branch); i32.eqz of an integer compare turns it into the negated compare; `select`
- * on an eqz swaps its operands instead; a load or store whose address is `x + constant` (an
- * i32.add just emitted) or a constant folds the add in (it still wraps like i32.add);
- * f32/f64 add/sub/mul/div take a constant operand as an immediate; a branch back to a
- * loop header also does the header's fuel charge, and a compare-and-branch back to it
- * right after an i32.add of a constant (the loop counter step, even if teed to a
- * local) does that add too (ADDI_BR_*_L); an i32/i64/f64 add of the product of the mul just emitted (of two
- * slots) is one MULADD; two copies in a row (say the
- * `local.get a; local.set b` chains that rotate variables) are one COPY2. Lazy entries
- * are written to their home slots ("materialized") before anything that needs them
- * there: control structure entry, branches carrying values, calls, and a local.set of a
- * local that a lazy entry still names.
+ * - a compare followed by br_if / if is one compare-and-branch; f64 compares too (a
+ *   constant right operand is then an immediate, and an eqz between them gives the
+ *   negated branch: no NaN-unsafe inversion); i32.eqz of an integer compare just
+ *   turns it into the negated compare; `select` on an eqz swaps its operands instead;
+ * - a load or store whose address is `x + constant` (an i32.add just emitted) or a
+ *   constant folds the add in (it still wraps like i32.add);
+ * - f32/f64 add/sub/mul/div take a constant operand as an immediate;
+ * - an i32/i64/f64 add of the product of the mul just emitted (two slots) is one
+ *   MULADD (f64: still two roundings);
+ * - a branch back to a loop header also does the header's fuel charge, and a
+ *   compare-and-branch back to it right after an i32.add of a constant (the loop
+ *   counter step, even if teed to a local) does that add too (ADDI_BR_*_L);
+ * - two copies in a row (the `local.get a; local.set b` chains that rotate variables)
+ *   are one COPY2.
+ * A fusion never spans a jump target: each starts a metering block, whose fuel_open
+ * forgets the fusion state (and so does a br_table stub).
+ * Lazy entries are written to their home slots ("materialized") before anything that
+ * needs them there: control structure entry, branches carrying values, calls, and a
+ * local.set of a local that a lazy entry still names.
+ *
+ * The numeric operators are in compile_ops.c; compile_internal.h has the shared state.
  *
  * Fuel: the code is cut into metering blocks; each starts with a FUEL instruction that
  * charges the static cost (docs/wasm.md) of the wasm instructions of the block. A block
@@ -32,8 +39,7 @@
  *
  * Dead code after br / br_table / return / unreachable is skipped up to its else / end.
  */
-#include "wasm_exec.h"
-#include "wasm_binary.h"
+#include "compile_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -45,77 +51,10 @@
         if (rc_) return rc_;    \
     } while (0)
 
-enum { SV_SLOT = 0, SV_LOCAL = 1, SV_CONST = 2 };
-
-/* Entries at stack heights >= LAZY_MAX are always in their home slots. */
-#define LAZY_MAX 64u
-
-typedef struct sv {
-    uint8_t kind;
-    uint32_t local;
-    uint64_t c;
-} sv;
-
-enum { L_BLOCK, L_LOOP, L_IF, L_FUNC };
-
-typedef struct label {
-    uint8_t kind;
-    bool else_seen;
-    bool targeted;
-    uint32_t height;          /* stack height under the block's params */
-    uint32_t n_params, n_results;
-    uint32_t loop_pos;        /* loop: start (the FUEL instruction) */
-    int32_t patches;          /* head of the forward patch list, -1 if none */
-    uint32_t else_instr, else_operand; /* if: the branch to the else arm */
-} label;
-
-typedef struct patch {
-    uint32_t operand, instr;
-    int32_t next;
-} patch;
-
-typedef struct comp {
-    const wasm_module *m;
-    const void *const *H;
-    wasm_code *codes;
-    uint32_t *w;
-    uint32_t n, cap;
-    sv *st;
-    uint32_t h, st_cap, max_h;
-    label *lb;
-    uint32_t nl, lb_cap;
-    patch *pt;
-    uint32_t npt, pt_cap;
-    uint32_t base;            /* first operand-stack slot */
-    uint32_t zero_slot;       /* a slot that always holds 0 */
-    uint32_t n_params;
-    uint32_t n_results;
-    bool dead;
-    uint32_t dead_depth;
-    bool oom;
-    bool too_big;
-    uint64_t word_limit;      /* bound on the compiled size of one function */
-    uint32_t room;            /* min(cap, word_limit): emit_w's fast path stays below */
-    /* fusion state */
-    uint32_t last_end, last_dst, last_h;
-    uint32_t copy_at, copy_end;   /* the last COPY emitted (a COPY2 candidate) */
-    /* the last compare (or eqz) emitted; for an f64 compare (ci >= CI_F64) neg says the
-     * value is its negation (eqz of it) and k is a constant right operand (imm) */
-    struct cmp_state { uint32_t start, end, h, a, b; int ci; bool is64, imm, neg; uint64_t k; } cmp;
-    struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
-    struct { uint32_t start, end; } inc;  /* the same, even if its result went to a local */
-    struct { uint32_t start, end, h; } mul;   /* last i32/i64/f64 mul of two slots */
-    /* fuel */
-    uint32_t fuel_pos;
-    uint64_t fuel_acc;
-    uint32_t *stub_at;        /* br_table scratch, per label depth */
-    size_t stub_cap;
-} comp;
-
 /* ------------------------------------------------------------------ emission */
 
 /* Makes room for `more` words, failing (too_big) past the function's word_limit. */
-static void grow_words(comp *c, uint32_t more)
+void comp_grow_words(comp *c, uint32_t more)
 {
     if ((uint64_t)c->n + more > c->word_limit) {
         c->too_big = true;
@@ -136,16 +75,7 @@ static void grow_words(comp *c, uint32_t more)
     c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;
 }
 
-static inline void emit_w(comp *c, uint32_t x)
-{
-    if (c->n >= c->room) {   /* rare: grow (or fail) out of line */
-        grow_words(c, 1);
-        if (c->oom) return;
-    }
-    c->w[c->n++] = x;
-}
-
-static uint32_t emit_op(comp *c, int op)
+uint32_t comp_emit_op(comp *c, int op)
 {
     uint32_t at = c->n;
     uint32_t hw[2];
@@ -171,11 +101,6 @@ static void set_w(comp *c, uint32_t at, uint32_t x)
 
 /* ------------------------------------------------------------------ operand stack */
 
-static uint32_t home(const comp *c, uint32_t i)
-{
-    return c->base + i;
-}
-
 static void materialize(comp *c, uint32_t i);
 
 static void push(comp *c, sv v)
@@ -196,7 +121,7 @@ static void push(comp *c, sv v)
     if (v.kind != SV_SLOT && c->h > LAZY_MAX) materialize(c, c->h - 1);
 }
 
-static void push_slot(comp *c)
+void comp_push_slot(comp *c)
 {
     sv v = {SV_SLOT, 0, 0};
     push(c, v);
@@ -205,12 +130,12 @@ static void push_slot(comp *c)
 static void emit_const(comp *c, uint32_t dst, uint64_t v)
 {
     if (v >> 32) {
-        emit_op(c, WOP_CONST64);
+        comp_emit_op(c, WOP_CONST64);
         emit_w(c, dst);
         emit_w(c, (uint32_t)v);
         emit_w(c, (uint32_t)(v >> 32));
     } else {
-        emit_op(c, WOP_CONST32);
+        comp_emit_op(c, WOP_CONST32);
         emit_w(c, dst);
         emit_w(c, (uint32_t)v);
     }
@@ -229,7 +154,7 @@ static void emit_copy(comp *c, uint32_t dst, uint32_t src)
         c->copy_end = UINT32_MAX;
         return;
     }
-    c->copy_at = emit_op(c, WOP_COPY);
+    c->copy_at = comp_emit_op(c, WOP_COPY);
     emit_w(c, dst);
     emit_w(c, src);
     c->copy_end = c->n;
@@ -241,13 +166,13 @@ static void move_to(comp *c, uint32_t i, uint32_t dst)
     sv *e = &c->st[i];
     if (e->kind == SV_CONST) emit_const(c, dst, e->c);
     else if (e->kind == SV_LOCAL) emit_copy(c, dst, e->local);
-    else emit_copy(c, dst, home(c, i));
+    else emit_copy(c, dst, comp_home(c, i));
 }
 
 static void materialize(comp *c, uint32_t i)
 {
     if (c->oom || c->st[i].kind == SV_SLOT) return;
-    move_to(c, i, home(c, i));
+    move_to(c, i, comp_home(c, i));
     c->st[i].kind = SV_SLOT;
 }
 
@@ -258,17 +183,17 @@ static void materialize_range(comp *c, uint32_t from, uint32_t to)
 }
 
 /* The slot to read entry i from (constants are materialized). */
-static uint32_t slot_of(comp *c, uint32_t i)
+uint32_t comp_slot_of(comp *c, uint32_t i)
 {
     if (c->oom) return 0;
     sv *e = &c->st[i];
     if (e->kind == SV_CONST) materialize(c, i);
-    return e->kind == SV_LOCAL ? e->local : home(c, i);
+    return e->kind == SV_LOCAL ? e->local : comp_home(c, i);
 }
 
 /* Records that the instruction just emitted wrote its result (operand 0, at
  * instruction start + 2) into the home slot of the entry at height hh. */
-static void note_dst(comp *c, uint32_t instr, uint32_t hh)
+void comp_note_dst(comp *c, uint32_t instr, uint32_t hh)
 {
     c->last_end = c->n;
     c->last_dst = instr + 2;
@@ -304,7 +229,7 @@ static void fuel_close(comp *c)
 static void fuel_open(comp *c)
 {
     fuel_close(c);
-    c->fuel_pos = emit_op(c, WOP_FUEL);
+    c->fuel_pos = comp_emit_op(c, WOP_FUEL);
     emit_w(c, 0);
     c->fuel_acc = 0;
     /* no fusion across a block boundary */
@@ -406,7 +331,8 @@ static bool needs_moves(const comp *c, const label *L)
 static void emit_moves(comp *c, const label *L)
 {
     uint32_t ar = label_arity(L);
-    for (uint32_t k = 0; k < ar; k++) move_to(c, c->h - ar + k, home(c, L->height + k));
+    for (uint32_t k = 0; k < ar; k++)
+        move_to(c, c->h - ar + k, comp_home(c, L->height + k));
 }
 
 /* The return sequence: results into slots 0..n-1, then return. */
@@ -414,15 +340,15 @@ static void emit_return(comp *c)
 {
     uint32_t nr = c->n_results;
     if (nr == 0) {
-        emit_op(c, WOP_RET0);
+        comp_emit_op(c, WOP_RET0);
     } else if (nr == 1) {
-        uint32_t s = slot_of(c, c->h - 1);
-        emit_op(c, WOP_RET1);
+        uint32_t s = comp_slot_of(c, c->h - 1);
+        comp_emit_op(c, WOP_RET1);
         emit_w(c, s);
     } else {
         materialize_range(c, c->h - nr, c->h);
-        for (uint32_t k = 0; k < nr; k++) emit_copy(c, k, home(c, c->h - nr + k));
-        emit_op(c, WOP_RET0);
+        for (uint32_t k = 0; k < nr; k++) emit_copy(c, k, comp_home(c, c->h - nr + k));
+        comp_emit_op(c, WOP_RET0);
     }
 }
 
@@ -435,17 +361,13 @@ static void emit_br(comp *c, uint32_t d)
         return;
     }
     if (needs_moves(c, L)) emit_moves(c, L);
-    uint32_t at = emit_op(c, L->kind == L_LOOP ? WOP_BR_L : WOP_BR);
+    uint32_t at = comp_emit_op(c, L->kind == L_LOOP ? WOP_BR_L : WOP_BR);
     emit_w(c, 0);
     branch_to(c, L, at + 2, at);
 }
 
 /* ------------------------------------------------------------------ compare fusion */
 
-static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
-static const uint8_t cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
-#define CI_EQZ 10
-#define CI_F64 11        /* + index in WASM_FCMPS */
 
 /* If the top of the stack is the result of the compare just emitted, removes that
  * compare and returns true (c->cmp describes it). */
@@ -469,8 +391,9 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
     uint32_t at;
     if (ci >= CI_F64) {      /* no _L forms: a branch to the loop header does its FUEL */
         bool neg = c->cmp.neg != negate;
-        at = emit_op(c, WOP_BR_F64_EQ + WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
-                            (neg ? 2 : 0));
+        int op = WOP_BR_F64_EQ + WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
+                 (neg ? 2 : 0);
+        at = comp_emit_op(c, op);
         emit_w(c, c->cmp.a);
         if (c->cmp.imm) {
             emit_w(c, (uint32_t)c->cmp.k);
@@ -481,10 +404,10 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
     } else if (ci == CI_EQZ) {
         int op = c->cmp.is64 ? (negate ? WOP_BR_NZ64 : WOP_BR_Z64)
                              : (negate ? WOP_BR_NZ32 : WOP_BR_Z32);
-        at = emit_op(c, to_loop ? loop_op(op) : op);
+        at = comp_emit_op(c, to_loop ? loop_op(op) : op);
         emit_w(c, c->cmp.a);
     } else {
-        if (negate) ci = cmp_negate[ci];
+        if (negate) ci = comp_cmp_negate[ci];
         int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci + 2 +
                  (c->cmp.imm ? 1 : 0);
         if (to_loop && c->inc.end == c->n && !c->oom) {
@@ -493,12 +416,12 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
             uint32_t imm = c->w[c->inc.start + 4];
             c->n = c->inc.start;
             c->inc.end = UINT32_MAX;
-            at = emit_op(c, op + 4);
+            at = comp_emit_op(c, op + 4);
             emit_w(c, d);
             emit_w(c, s);
             emit_w(c, imm);
         } else {
-            at = emit_op(c, to_loop ? loop_op(op) : op);
+            at = comp_emit_op(c, to_loop ? loop_op(op) : op);
         }
         emit_w(c, c->cmp.a);
         emit_w(c, c->cmp.b);
@@ -517,8 +440,8 @@ static uint32_t emit_cond_branch(comp *c, bool negate, uint32_t *operand)
     c->h--;
     materialize_range(c, 0, c->h);
     if (fused) return emit_cmp_branch(c, negate, false, operand);
-    uint32_t s = slot_of(c, c->h);
-    uint32_t at = emit_op(c, negate ? WOP_BR_Z32 : WOP_BR_NZ32);
+    uint32_t s = comp_slot_of(c, c->h);
+    uint32_t at = comp_emit_op(c, negate ? WOP_BR_Z32 : WOP_BR_NZ32);
     emit_w(c, s);
     *operand = c->n;
     emit_w(c, 0);
@@ -530,261 +453,7 @@ static uint32_t emit_cond_branch(comp *c, bool negate, uint32_t *operand)
 static uint32_t pop_slot(comp *c)
 {
     c->h--;
-    return slot_of(c, c->h);
-}
-
-static bool fits_imm(uint64_t v, bool is64)
-{
-    return !is64 || (uint64_t)(int64_t)(int32_t)(uint32_t)v == v;
-}
-
-static void op_unary(comp *c, int op)
-{
-    uint32_t s = slot_of(c, c->h - 1);
-    c->h--;
-    uint32_t at = emit_op(c, op);
-    emit_w(c, home(c, c->h));
-    emit_w(c, s);
-    note_dst(c, at, c->h);
-    push_slot(c);
-}
-
-/* The multiply-add fusing a mul (just emitted) into add op, or -1. */
-static int muladd_op(int op)
-{
-    switch (op) {
-    case WOP_I32_ADD: return WOP_I32_MULADD;
-    case WOP_I64_ADD: return WOP_I64_MULADD;
-    case WOP_F64_ADD: return WOP_F64_MULADD;
-    default: return -1;
-    }
-}
-
-/* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
- * operand; commutative lets a constant left operand become the immediate. */
-static void op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
-{
-    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
-    uint32_t dst = home(c, c->h - 2), at;
-    if (imm_op >= 0 && b->kind == SV_CONST && fits_imm(b->c, is64)) {
-        uint32_t imm = (uint32_t)b->c;
-        uint32_t sa = slot_of(c, c->h - 2);
-        at = emit_op(c, imm_op);
-        emit_w(c, dst);
-        emit_w(c, sa);
-        emit_w(c, imm);
-    } else if (imm_op >= 0 && commutative && a->kind == SV_CONST && fits_imm(a->c, is64)) {
-        uint32_t imm = (uint32_t)a->c;
-        uint32_t sb = slot_of(c, c->h - 1);
-        at = emit_op(c, imm_op);
-        emit_w(c, dst);
-        emit_w(c, sb);
-        emit_w(c, imm);
-    } else {
-        uint32_t sa = slot_of(c, c->h - 2);
-        uint32_t sb = slot_of(c, c->h - 1);
-        int mop = muladd_op(op);
-        if (mop >= 0 && c->mul.end == c->n && !c->oom &&
-            (c->mul.h == c->h - 1 || c->mul.h == c->h - 2) &&
-            c->st[c->mul.h].kind == SV_SLOT && c->w[c->mul.start + 2] == home(c, c->mul.h)) {
-            /* the product of the mul just emitted, used only here: one MULADD */
-            uint32_t x = c->w[c->mul.start + 3], y = c->w[c->mul.start + 4];
-            uint32_t other = c->mul.h == c->h - 1 ? sa : sb;
-            c->n = c->mul.start;
-            c->mul.end = UINT32_MAX;
-            at = emit_op(c, mop);
-            emit_w(c, dst);
-            emit_w(c, x);
-            emit_w(c, y);
-            emit_w(c, other);
-        } else {
-            at = emit_op(c, op);
-            emit_w(c, dst);
-            emit_w(c, sa);
-            emit_w(c, sb);
-            if (op == WOP_I32_MUL || op == WOP_I64_MUL || op == WOP_F64_MUL) {
-                c->mul.start = at;
-                c->mul.end = c->n;
-                c->mul.h = c->h - 2;
-            }
-        }
-    }
-    c->h -= 2;
-    note_dst(c, at, c->h);
-    if (op == WOP_I32_ADD && !c->oom &&
-        memcmp(c->w + at, &c->H[WOP_I32_ADD_I], sizeof(void *)) == 0) {
-        c->addi.start = at;
-        c->addi.end = c->n;
-        c->addi.h = c->h;
-        c->addi.src = c->w[at + 3];
-        c->addi.imm = c->w[at + 4];
-        c->inc.start = at;
-        c->inc.end = c->n;
-    }
-    push_slot(c);
-}
-
-/* If entry hh (a home slot) was produced by the i32.add-of-a-constant just emitted,
- * removes that add and returns true (c->addi has its operands): the memory access
- * then computes the address itself. */
-static bool take_addi(comp *c, uint32_t hh)
-{
-    if (c->oom || c->addi.end != c->n || c->addi.h != hh || c->st[hh].kind != SV_SLOT)
-        return false;
-    c->n = c->addi.start;
-    c->addi.end = UINT32_MAX;
-    c->inc.end = UINT32_MAX;
-    c->mul.end = UINT32_MAX;
-    c->last_end = UINT32_MAX;
-    c->cmp.end = UINT32_MAX;
-    return true;
-}
-
-static bool is_nan_bits(uint64_t v, bool is64)
-{
-    return is64 ? (v & 0x7FFFFFFFFFFFFFFFull) > 0x7FF0000000000000ull
-                : (v & 0x7FFFFFFFu) > 0x7F800000u;
-}
-
-/* f32/f64 add, sub, mul, div: a constant right operand (or left, for add and mul,
- * unless a NaN) becomes an immediate (_K forms). */
-static void op_fbinary(comp *c, int op, bool commutative, bool is64)
-{
-    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
-    int kop = (is64 ? WOP_F64_ADD_K : WOP_F32_ADD_K) + (op - (is64 ? WOP_F64_ADD : WOP_F32_ADD));
-    uint32_t dst = home(c, c->h - 2), sa;
-    uint64_t k;
-    if (b->kind == SV_CONST) {
-        k = b->c;
-        sa = slot_of(c, c->h - 2);
-    } else if (commutative && a->kind == SV_CONST && !is_nan_bits(a->c, is64)) {
-        k = a->c;
-        sa = slot_of(c, c->h - 1);
-    } else {
-        op_binary(c, op, -1, false, is64);
-        return;
-    }
-    uint32_t at = emit_op(c, kop);
-    emit_w(c, dst);
-    emit_w(c, sa);
-    emit_w(c, (uint32_t)k);
-    if (is64) emit_w(c, (uint32_t)(k >> 32));
-    c->h -= 2;
-    note_dst(c, at, c->h);
-    push_slot(c);
-}
-
-static void op_compare(comp *c, int ci, bool is64)
-{
-    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
-    int fam = is64 ? WOP_I64_EQ : WOP_I32_EQ;
-    uint32_t dst = home(c, c->h - 2), sa, sb;
-    bool imm = false;
-    if (b->kind == SV_CONST && fits_imm(b->c, is64)) {
-        sb = (uint32_t)b->c;
-        sa = slot_of(c, c->h - 2);
-        imm = true;
-    } else if (a->kind == SV_CONST && fits_imm(a->c, is64)) {
-        sb = (uint32_t)a->c;
-        sa = slot_of(c, c->h - 1);
-        ci = cmp_mirror[ci];
-        imm = true;
-    } else {
-        sa = slot_of(c, c->h - 2);
-        sb = slot_of(c, c->h - 1);
-    }
-    uint32_t at = emit_op(c, fam + WASM_CMP_FAMILY * ci + (imm ? 1 : 0));
-    emit_w(c, dst);
-    emit_w(c, sa);
-    emit_w(c, sb);
-    c->h -= 2;
-    note_dst(c, at, c->h);
-    c->cmp.start = at;
-    c->cmp.end = c->n;
-    c->cmp.h = c->h;
-    c->cmp.a = sa;
-    c->cmp.b = sb;
-    c->cmp.ci = ci;
-    c->cmp.is64 = is64;
-    c->cmp.imm = imm;
-    push_slot(c);
-}
-
-/* f64 compare (index fi in WASM_FCMPS): a plain F64_<C>, remembered in c->cmp so that a
- * branch on it (maybe through eqz) becomes one BR_F64_[N]<C>[_K]; a constant right
- * operand is then an immediate (the constant's materialization is dropped with the
- * compare). */
-static void op_fcompare(comp *c, int fi)
-{
-    bool fuse = c->st[c->h - 2].kind != SV_CONST;
-    bool k = c->st[c->h - 1].kind == SV_CONST;
-    uint64_t kv = c->st[c->h - 1].c;
-    uint32_t start = c->n;
-    op_binary(c, WOP_F64_EQ + fi, -1, false, true);
-    if (!fuse || c->oom) return;
-    uint32_t at = c->n - 5;
-    c->cmp.start = start;
-    c->cmp.end = c->n;
-    c->cmp.h = c->h - 1;
-    c->cmp.a = c->w[at + 3];
-    c->cmp.b = c->w[at + 4];
-    c->cmp.ci = CI_F64 + fi;
-    c->cmp.is64 = true;
-    c->cmp.imm = k;
-    c->cmp.neg = false;
-    c->cmp.k = kv;
-}
-
-/* i32.eqz of an integer compare just emitted negates that compare in place; of an f64
- * compare it is emitted, and a branch on it still fuses (negated) with the compare. */
-static void op_eqz(comp *c, bool is64)
-{
-    bool of_cmp = !is64 && !c->oom && c->cmp.end == c->n && c->cmp.h == c->h - 1 &&
-                  c->st[c->h - 1].kind == SV_SLOT && c->cmp.ci != CI_EQZ;
-    if (of_cmp && c->cmp.ci < CI_EQZ) {
-        int ci = cmp_negate[c->cmp.ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci +
-                 (c->cmp.imm ? 1 : 0);
-        memcpy(c->w + c->cmp.start, &c->H[op], sizeof(void *));
-        c->cmp.ci = ci;
-        return;
-    }
-    struct cmp_state fcmp = c->cmp;
-    uint32_t s = slot_of(c, c->h - 1);
-    c->h--;
-    uint32_t at = emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
-    emit_w(c, home(c, c->h));
-    emit_w(c, s);
-    note_dst(c, at, c->h);
-    c->cmp.start = at;
-    c->cmp.end = c->n;
-    c->cmp.h = c->h;
-    c->cmp.a = s;
-    c->cmp.ci = CI_EQZ;
-    c->cmp.is64 = is64;
-    c->cmp.imm = false;
-    push_slot(c);
-    if (of_cmp) {   /* of an f64 compare: a branch on it removes both */
-        fcmp.end = c->n;
-        fcmp.neg = !fcmp.neg;
-        c->cmp = fcmp;
-    }
-}
-
-/* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
-static uint32_t op_generic(comp *c, int op, unsigned k, bool has_result)
-{
-    uint32_t s[5];
-    for (unsigned i = 0; i < k; i++) s[i] = slot_of(c, c->h - k + i);
-    c->h -= k;
-    uint32_t at = emit_op(c, op);
-    if (has_result) emit_w(c, home(c, c->h));
-    for (unsigned i = 0; i < k; i++) emit_w(c, s[i]);
-    if (has_result) {
-        note_dst(c, at, c->h);
-        push_slot(c);
-    }
-    return at;
+    return comp_slot_of(c, c->h);
 }
 
 /* local.set / local.tee */
@@ -830,88 +499,6 @@ static void block_arity(const wasm_module *m, const wasm_instr *in, uint32_t *np
         *np = m->types[in->a].n_params;
         *nr = m->types[in->a].n_results;
     }
-}
-
-/* ------------------------------------------------------------------ numeric table */
-
-enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID, K_FK, K_FCMP };
-
-typedef struct numop {
-    uint16_t op;
-    uint8_t kind;
-    uint8_t flags;           /* 1 commutative, 2 is64, compare index in op for K_CMP */
-} numop;
-
-static numop num_of(uint32_t op)
-{
-    numop r = {0, K_NONE, 0};
-    if (op == 0x45) { r.kind = K_EQZ; return r; }
-    if (op == 0x50) { r.kind = K_EQZ; r.flags = 2; return r; }
-    if (op >= 0x46 && op <= 0x4F) { r.kind = K_CMP; r.op = (uint16_t)(op - 0x46); return r; }
-    if (op >= 0x51 && op <= 0x5A) {
-        r.kind = K_CMP; r.op = (uint16_t)(op - 0x51); r.flags = 2; return r;
-    }
-    static const uint16_t fcmp[12] = {WOP_F32_EQ, WOP_F32_NE, WOP_F32_LT, WOP_F32_GT,
-        WOP_F32_LE, WOP_F32_GE, WOP_F64_EQ, WOP_F64_NE, WOP_F64_LT, WOP_F64_GT,
-        WOP_F64_LE, WOP_F64_GE};
-    if (op >= 0x61 && op <= 0x66) { r.kind = K_FCMP; r.op = (uint16_t)(op - 0x61); return r; }
-    if (op >= 0x5B && op <= 0x66) { r.kind = K_BIN; r.op = fcmp[op - 0x5B]; return r; }
-    /* integer arithmetic: i32 0x67..0x78, i64 0x79..0x8A */
-    if (op >= 0x67 && op <= 0x8A) {
-        bool is64 = op >= 0x79;
-        unsigned k = op - (is64 ? 0x79 : 0x67);
-        r.flags = is64 ? 2 : 0;
-        if (k < 3) {
-            r.kind = K_UN;
-            r.op = (uint16_t)((is64 ? WOP_I64_CLZ : WOP_I32_CLZ) + k);
-            return r;
-        }
-        /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
-        static const int8_t immidx[15] = {0, 1, 2, -1, -1, -1, -1, 3, 4, 5, 6, 7, 8, 9, 10};
-        static const uint8_t comm[15] = {1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
-        k -= 3;
-        if (immidx[k] >= 0) {
-            r.kind = K_IMM;
-            r.op = (uint16_t)((is64 ? WOP_I64_ADD : WOP_I32_ADD) + 2 * immidx[k]);
-        } else {
-            static const uint16_t o32[15] = {0, 0, 0, WOP_I32_DIVS, WOP_I32_DIVU, WOP_I32_REMS,
-                WOP_I32_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
-            static const uint16_t o64[15] = {0, 0, 0, WOP_I64_DIVS, WOP_I64_DIVU, WOP_I64_REMS,
-                WOP_I64_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
-            r.kind = K_BIN;
-            r.op = is64 ? o64[k] : o32[k];
-        }
-        if (comm[k]) r.flags |= 1;
-        return r;
-    }
-    if (op >= 0x8B && op <= 0xA6) {
-        bool is64 = op >= 0x99;
-        unsigned k = op - (is64 ? 0x99 : 0x8B);
-        r.op = (uint16_t)((is64 ? WOP_F64_ABS : WOP_F32_ABS) + k);
-        r.kind = k < 7 ? K_UN : (k <= 10 ? K_FK : K_BIN);
-        if (k == 7 || k == 9) r.flags |= 1;   /* add, mul commute */
-        if (is64) r.flags |= 2;
-        return r;
-    }
-    static const uint16_t conv[0xC5 - 0xA7] = {
-        WOP_I32_WRAP, WOP_I32_TRUNC_F32S, WOP_I32_TRUNC_F32U, WOP_I32_TRUNC_F64S,
-        WOP_I32_TRUNC_F64U, WOP_I64_EXTEND_I32S, 0 /* extend_i32_u: identity */,
-        WOP_I64_TRUNC_F32S, WOP_I64_TRUNC_F32U, WOP_I64_TRUNC_F64S, WOP_I64_TRUNC_F64U,
-        WOP_F32_CONV_I32S, WOP_F32_CONV_I32U, WOP_F32_CONV_I64S, WOP_F32_CONV_I64U,
-        WOP_F32_DEMOTE, WOP_F64_CONV_I32S, WOP_F64_CONV_I32U, WOP_F64_CONV_I64S,
-        WOP_F64_CONV_I64U, WOP_F64_PROMOTE, 0, 0, 0, 0 /* reinterprets */,
-        WOP_I32_EXT8S, WOP_I32_EXT16S, WOP_I64_EXT8S, WOP_I64_EXT16S, WOP_I64_EXT32S};
-    if (op >= 0xA7 && op <= 0xC4) {
-        r.op = conv[op - 0xA7];
-        r.kind = r.op ? K_UN : K_ID;
-        return r;
-    }
-    if (op >= WASM_OP_FC(0) && op <= WASM_OP_FC(7)) {
-        r.kind = K_UN;
-        r.op = (uint16_t)(WOP_I32_SAT_F32S + (op - WASM_OP_FC(0)));
-        return r;
-    }
-    return r;
 }
 
 /* ------------------------------------------------------------------ loads / stores */
@@ -961,7 +548,7 @@ static void do_end(comp *c)
     resolve_patches(c, L, here);
     bool new_block = L->kind == L_IF || L->targeted || was_dead;
     c->h = L->height;
-    for (uint32_t i = 0; i < L->n_results; i++) push_slot(c);
+    for (uint32_t i = 0; i < L->n_results; i++) comp_push_slot(c);
     c->nl--;
     c->dead = false;
     c->last_end = UINT32_MAX;
@@ -973,13 +560,13 @@ static void do_end(comp *c)
  * cond != 0 picks a, else b. */
 static void emit_select(comp *c, int op, uint32_t cond, uint32_t a, uint32_t b)
 {
-    uint32_t at = emit_op(c, op);
-    emit_w(c, home(c, c->h));
+    uint32_t at = comp_emit_op(c, op);
+    emit_w(c, comp_home(c, c->h));
     emit_w(c, cond);
     emit_w(c, a);
     emit_w(c, b);
-    note_dst(c, at, c->h);
-    push_slot(c);
+    comp_note_dst(c, at, c->h);
+    comp_push_slot(c);
 }
 
 static void compile_begin(comp *c, const wasm_func_decl *fd)
@@ -1016,17 +603,17 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         if (!(op == 0x0B || (op == 0x05 && c->dead_depth == 0))) return 0;
     }
     if (!c->dead) c->fuel_acc += op_cost(op);
-    numop no = num_of(op);
+    numop no = comp_num_of(op);
     if (no.kind != K_NONE) {
         bool is64 = no.flags & 2;
         switch (no.kind) {
-        case K_UN: op_unary(c, no.op); break;
-        case K_BIN: op_binary(c, no.op, -1, false, is64); break;
-        case K_IMM: op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
-        case K_CMP: op_compare(c, no.op, is64); break;
-        case K_EQZ: op_eqz(c, is64); break;
-        case K_FK: op_fbinary(c, no.op, no.flags & 1, is64); break;
-        case K_FCMP: op_fcompare(c, no.op); break;
+        case K_UN: comp_op_unary(c, no.op); break;
+        case K_BIN: comp_op_binary(c, no.op, -1, false, is64); break;
+        case K_IMM: comp_op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
+        case K_CMP: comp_op_compare(c, no.op, is64); break;
+        case K_EQZ: comp_op_eqz(c, is64); break;
+        case K_FK: comp_op_fbinary(c, no.op, no.flags & 1, is64); break;
+        case K_FCMP: comp_op_fcompare(c, no.op); break;
         default: break;   /* K_ID: the bits are already right */
         }
         return 0;
@@ -1034,50 +621,50 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     int lo = load_op(op), so = store_op(op);
     if (lo >= 0) {
         uint32_t at;
-        if (take_addi(c, c->h - 1)) {
+        if (comp_take_addi(c, c->h - 1)) {
             c->h--;
-            at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
-            emit_w(c, home(c, c->h));
+            at = comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+            emit_w(c, comp_home(c, c->h));
             emit_w(c, c->addi.src);
             emit_w(c, c->addi.imm);
         } else if (c->st[c->h - 1].kind == SV_CONST) {
             c->h--;
-            at = emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
-            emit_w(c, home(c, c->h));
+            at = comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+            emit_w(c, comp_home(c, c->h));
             emit_w(c, c->zero_slot);
             emit_w(c, (uint32_t)c->st[c->h].c);
         } else {
-            uint32_t a = slot_of(c, c->h - 1);
+            uint32_t a = comp_slot_of(c, c->h - 1);
             c->h--;
-            at = emit_op(c, lo);
-            emit_w(c, home(c, c->h));
+            at = comp_emit_op(c, lo);
+            emit_w(c, comp_home(c, c->h));
             emit_w(c, a);
         }
         emit_w(c, in.b);
-        note_dst(c, at, c->h);
-        push_slot(c);
+        comp_note_dst(c, at, c->h);
+        comp_push_slot(c);
         return 0;
     }
     if (so >= 0) {
-        if (c->st[c->h - 1].kind != SV_SLOT && take_addi(c, c->h - 2)) {
-            uint32_t v = slot_of(c, c->h - 1);
+        if (c->st[c->h - 1].kind != SV_SLOT && comp_take_addi(c, c->h - 2)) {
+            uint32_t v = comp_slot_of(c, c->h - 1);
             c->h -= 2;
-            emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+            comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
             emit_w(c, c->addi.src);
             emit_w(c, v);
             emit_w(c, c->addi.imm);
         } else if (c->st[c->h - 2].kind == SV_CONST) {
             uint32_t addr = (uint32_t)c->st[c->h - 2].c;
-            uint32_t v = slot_of(c, c->h - 1);
+            uint32_t v = comp_slot_of(c, c->h - 1);
             c->h -= 2;
-            emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+            comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
             emit_w(c, c->zero_slot);
             emit_w(c, v);
             emit_w(c, addr);
         } else {
-            uint32_t a = slot_of(c, c->h - 2), v = slot_of(c, c->h - 1);
+            uint32_t a = comp_slot_of(c, c->h - 2), v = comp_slot_of(c, c->h - 1);
             c->h -= 2;
-            emit_op(c, so);
+            comp_emit_op(c, so);
             emit_w(c, a);
             emit_w(c, v);
         }
@@ -1086,7 +673,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     }
     switch (op) {
     case 0x00: /* unreachable */
-        emit_op(c, WOP_UNREACHABLE);
+        comp_emit_op(c, WOP_UNREACHABLE);
         c->dead = true;
         c->dead_depth = 0;
         break;
@@ -1123,14 +710,14 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         label *L = &c->lb[c->nl - 1];
         if (!c->dead) {
             materialize_range(c, c->h - L->n_results, c->h);
-            uint32_t at = emit_op(c, WOP_BR);
+            uint32_t at = comp_emit_op(c, WOP_BR);
             emit_w(c, 0);
             add_patch(c, L, at + 2, at);
         }
         set_w(c, L->else_operand, c->n - L->else_instr);
         L->else_seen = true;
         c->h = L->height;
-        for (uint32_t i = 0; i < L->n_params; i++) push_slot(c);
+        for (uint32_t i = 0; i < L->n_params; i++) comp_push_slot(c);
         c->dead = false;
         c->last_end = UINT32_MAX;
         c->cmp.end = UINT32_MAX;
@@ -1149,7 +736,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         label *L = &c->lb[c->nl - 1 - in.a];
         bool fused = take_cmp(c);
         c->h--;   /* the condition */
-        uint32_t cond = fused ? 0 : slot_of(c, c->h);
+        uint32_t cond = fused ? 0 : comp_slot_of(c, c->h);
         /* a return materializes its values: do it on the common path */
         if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
         bool moves = L->kind == L_FUNC || needs_moves(c, L);
@@ -1159,7 +746,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
             at = emit_cmp_branch(c, moves, to_loop, &operand);
         } else {
             int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
-            at = emit_op(c, to_loop ? loop_op(bop) : bop);
+            at = comp_emit_op(c, to_loop ? loop_op(bop) : bop);
             emit_w(c, cond);
             operand = c->n;
             emit_w(c, 0);
@@ -1179,7 +766,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         uint32_t idx = pop_slot(c);
         uint32_t n = in.n;
         materialize_range(c, 0, c->h);
-        uint32_t at = emit_op(c, WOP_BR_TABLE);
+        uint32_t at = comp_emit_op(c, WOP_BR_TABLE);
         emit_w(c, idx);
         emit_w(c, n);
         uint32_t tab = c->n;
@@ -1218,24 +805,24 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         if (op == 0x11) elem = pop_slot(c);
         uint32_t np = ft->n_params, nr = ft->n_results;
         materialize_range(c, c->h - np, c->h);
-        uint32_t argbase = home(c, c->h - np);
+        uint32_t argbase = comp_home(c, c->h - np);
         if (op == 0x11) {
-            emit_op(c, WOP_CALL_INDIRECT);
+            comp_emit_op(c, WOP_CALL_INDIRECT);
             emit_w(c, in.a);
             emit_w(c, in.b);
             emit_w(c, argbase);
             emit_w(c, elem);
         } else if (fi < m->n_func_imports) {
-            emit_op(c, WOP_CALL_IMPORT);
+            comp_emit_op(c, WOP_CALL_IMPORT);
             emit_w(c, fi);
             emit_w(c, argbase);
         } else {
-            emit_op(c, WOP_CALL);
+            comp_emit_op(c, WOP_CALL);
             emit_ptr(c, &c->codes[fi - m->n_func_imports]);
             emit_w(c, argbase);
         }
         c->h -= np;
-        for (uint32_t i = 0; i < nr; i++) push_slot(c);
+        for (uint32_t i = 0; i < nr; i++) comp_push_slot(c);
         c->last_end = UINT32_MAX;
         break;
     }
@@ -1249,16 +836,16 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
             {
                 uint32_t x = c->cmp.a;
-                uint32_t b = slot_of(c, c->h - 2);
-                uint32_t a = slot_of(c, c->h - 3);
+                uint32_t b = comp_slot_of(c, c->h - 2);
+                uint32_t a = comp_slot_of(c, c->h - 3);
                 c->h -= 3;
                 emit_select(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT, x, b, a);
                 break;
             }
         }
-        uint32_t cond = slot_of(c, c->h - 1);
-        uint32_t b = slot_of(c, c->h - 2);
-        uint32_t a = slot_of(c, c->h - 3);
+        uint32_t cond = comp_slot_of(c, c->h - 1);
+        uint32_t b = comp_slot_of(c, c->h - 2);
+        uint32_t a = comp_slot_of(c, c->h - 3);
         c->h -= 3;
         emit_select(c, WOP_SELECT, cond, a, b);
         break;
@@ -1271,93 +858,93 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     case 0x21: op_local_set(c, in.a, false); break;
     case 0x22: op_local_set(c, in.a, true); break;
     case 0x23: {
-        uint32_t at = emit_op(c, WOP_GLOBAL_GET);
-        emit_w(c, home(c, c->h));
+        uint32_t at = comp_emit_op(c, WOP_GLOBAL_GET);
+        emit_w(c, comp_home(c, c->h));
         emit_w(c, in.a);
-        note_dst(c, at, c->h);
-        push_slot(c);
+        comp_note_dst(c, at, c->h);
+        comp_push_slot(c);
         break;
     }
     case 0x24: {
         uint32_t s = pop_slot(c);
-        emit_op(c, WOP_GLOBAL_SET);
+        comp_emit_op(c, WOP_GLOBAL_SET);
         emit_w(c, s);
         emit_w(c, in.a);
         break;
     }
     case 0x25: /* table.get */
-        op_generic(c, WOP_TABLE_GET, 1, true);
+        comp_op_generic(c, WOP_TABLE_GET, 1, true);
         emit_w(c, in.a);
         break;
     case 0x26: { /* table.set: t idx val */
-        uint32_t v = slot_of(c, c->h - 1), i = slot_of(c, c->h - 2);
+        uint32_t v = comp_slot_of(c, c->h - 1), i = comp_slot_of(c, c->h - 2);
         c->h -= 2;
-        emit_op(c, WOP_TABLE_SET);
+        comp_emit_op(c, WOP_TABLE_SET);
         emit_w(c, in.a);
         emit_w(c, i);
         emit_w(c, v);
         break;
     }
     case 0x3F: {
-        uint32_t at = emit_op(c, WOP_MEM_SIZE);
-        emit_w(c, home(c, c->h));
-        note_dst(c, at, c->h);
-        push_slot(c);
+        uint32_t at = comp_emit_op(c, WOP_MEM_SIZE);
+        emit_w(c, comp_home(c, c->h));
+        comp_note_dst(c, at, c->h);
+        comp_push_slot(c);
         break;
     }
-    case 0x40: op_generic(c, WOP_MEM_GROW, 1, true); break;
+    case 0x40: comp_op_generic(c, WOP_MEM_GROW, 1, true); break;
     case 0x41: case 0x42: case 0x43: case 0x44: case 0xD0: {
         sv v = {SV_CONST, 0, op == 0xD0 ? 0 : in.bits};
         if (op == 0x41 || op == 0x43) v.c = (uint32_t)v.c;
         push(c, v);
         break;
     }
-    case 0xD1: op_unary(c, WOP_REF_IS_NULL); break;
+    case 0xD1: comp_op_unary(c, WOP_REF_IS_NULL); break;
     case 0xD2: {
-        uint32_t at = emit_op(c, WOP_REF_FUNC);
-        emit_w(c, home(c, c->h));
+        uint32_t at = comp_emit_op(c, WOP_REF_FUNC);
+        emit_w(c, comp_home(c, c->h));
         emit_w(c, in.a);
-        note_dst(c, at, c->h);
-        push_slot(c);
+        comp_note_dst(c, at, c->h);
+        comp_push_slot(c);
         break;
     }
     case WASM_OP_FC(8): /* memory.init */
-        op_generic(c, WOP_MEM_INIT, 3, false);
+        comp_op_generic(c, WOP_MEM_INIT, 3, false);
         emit_w(c, in.a);
         break;
     case WASM_OP_FC(9):
-        emit_op(c, WOP_DATA_DROP);
+        comp_emit_op(c, WOP_DATA_DROP);
         emit_w(c, in.a);
         break;
-    case WASM_OP_FC(10): op_generic(c, WOP_MEM_COPY, 3, false); break;
-    case WASM_OP_FC(11): op_generic(c, WOP_MEM_FILL, 3, false); break;
+    case WASM_OP_FC(10): comp_op_generic(c, WOP_MEM_COPY, 3, false); break;
+    case WASM_OP_FC(11): comp_op_generic(c, WOP_MEM_FILL, 3, false); break;
     case WASM_OP_FC(12): /* table.init elem table */
-        op_generic(c, WOP_TABLE_INIT, 3, false);
+        comp_op_generic(c, WOP_TABLE_INIT, 3, false);
         emit_w(c, in.b);
         emit_w(c, in.a);
         break;
     case WASM_OP_FC(13):
-        emit_op(c, WOP_ELEM_DROP);
+        comp_emit_op(c, WOP_ELEM_DROP);
         emit_w(c, in.a);
         break;
     case WASM_OP_FC(14): /* table.copy dst src */
-        op_generic(c, WOP_TABLE_COPY, 3, false);
+        comp_op_generic(c, WOP_TABLE_COPY, 3, false);
         emit_w(c, in.a);
         emit_w(c, in.b);
         break;
     case WASM_OP_FC(15): /* table.grow */
-        op_generic(c, WOP_TABLE_GROW, 2, true);
+        comp_op_generic(c, WOP_TABLE_GROW, 2, true);
         emit_w(c, in.a);
         c->last_end = UINT32_MAX;
         break;
     case WASM_OP_FC(16):
-        emit_op(c, WOP_TABLE_SIZE);
-        emit_w(c, home(c, c->h));
+        comp_emit_op(c, WOP_TABLE_SIZE);
+        emit_w(c, comp_home(c, c->h));
         emit_w(c, in.a);
-        push_slot(c);
+        comp_push_slot(c);
         break;
     case WASM_OP_FC(17): /* table.fill */
-        op_generic(c, WOP_TABLE_FILL, 3, false);
+        comp_op_generic(c, WOP_TABLE_FILL, 3, false);
         emit_w(c, in.a);
         break;
     default:

@@ -46,7 +46,8 @@
 /* f64 compare-and-branch (compare index as in WASM_FCMPS): branch if the compare holds,
  * right operand a slot or a constant (_K, two words); _N: branch if it does not. */
 #define WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
-#define WASM_FBR(C) OPX(BR_F64_##C) OPX(BR_F64_##C##_K) OPX(BR_F64_N##C) OPX(BR_F64_N##C##_K)
+#define WASM_FBR(C) \
+    OPX(BR_F64_##C) OPX(BR_F64_##C##_K) OPX(BR_F64_N##C) OPX(BR_F64_N##C##_K)
 #define WASM_FBR_FAMILY 4
 #define WASM_BIN32(B) OPX(I32_##B) OPX(I32_##B##_I)
 #define WASM_BIN64(B) OPX(I64_##B) OPX(I64_##B##_I)
@@ -57,7 +58,7 @@
     OPX(BR) OPX(BR_NZ32) OPX(BR_Z32) OPX(BR_NZ64) OPX(BR_Z64) OPX(BR_TABLE)          \
     OPX(BR_L) OPX(BR_NZ32_L) OPX(BR_Z32_L) OPX(BR_NZ64_L) OPX(BR_Z64_L)              \
     OPX(RET0) OPX(RET1) OPX(CALL) OPX(CALL_IMPORT) OPX(CALL_INDIRECT)               \
-    OPX(COPY) OPX(COPY2) OPX(CONST32) OPX(CONST64) OPX(SELECT) OPX(SELECT64)                                  \
+    OPX(COPY) OPX(COPY2) OPX(CONST32) OPX(CONST64) OPX(SELECT) OPX(SELECT64)         \
     OPX(GLOBAL_GET) OPX(GLOBAL_SET)                                                  \
     OPX(LD32) OPX(LD64) OPX(LD8S32) OPX(LD8U) OPX(LD16S32) OPX(LD16U)                \
     OPX(LD8S64) OPX(LD16S64) OPX(LD32S64)                                            \

@@ -1,0 +1,148 @@
+/*
+ * compile_internal.h (internal to compile*.c): the compiler's state and the helpers
+ * shared by compile.c (control flow, locals, memory, functions, the module) and
+ * compile_ops.c (the numeric operators and their fusions). See compile.c for the
+ * design.
+ */
+#ifndef ESGX_WASM_COMPILE_INTERNAL_H
+#define ESGX_WASM_COMPILE_INTERNAL_H
+
+#include "wasm_exec.h"
+#include "wasm_binary.h"
+
+enum { SV_SLOT = 0, SV_LOCAL = 1, SV_CONST = 2 };
+
+/* Entries at stack heights >= LAZY_MAX are always in their home slots. */
+#define LAZY_MAX 64u
+
+typedef struct sv {
+    uint8_t kind;
+    uint32_t local;
+    uint64_t c;
+} sv;
+
+enum { L_BLOCK, L_LOOP, L_IF, L_FUNC };
+
+typedef struct label {
+    uint8_t kind;
+    bool else_seen;
+    bool targeted;
+    uint32_t height;          /* stack height under the block's params */
+    uint32_t n_params, n_results;
+    uint32_t loop_pos;        /* loop: start (the FUEL instruction) */
+    int32_t patches;          /* head of the forward patch list, -1 if none */
+    uint32_t else_instr, else_operand; /* if: the branch to the else arm */
+} label;
+
+typedef struct patch {
+    uint32_t operand, instr;
+    int32_t next;
+} patch;
+
+typedef struct comp {
+    const wasm_module *m;
+    const void *const *H;
+    wasm_code *codes;
+    uint32_t *w;
+    uint32_t n, cap;
+    sv *st;
+    uint32_t h, st_cap, max_h;
+    label *lb;
+    uint32_t nl, lb_cap;
+    patch *pt;
+    uint32_t npt, pt_cap;
+    uint32_t base;            /* first operand-stack slot */
+    uint32_t zero_slot;       /* a slot that always holds 0 */
+    uint32_t n_params;
+    uint32_t n_results;
+    bool dead;
+    uint32_t dead_depth;
+    bool oom;
+    bool too_big;
+    uint64_t word_limit;      /* bound on the compiled size of one function */
+    uint32_t room;            /* min(cap, word_limit): emit_w's fast path stays below */
+    /* fusion state */
+    uint32_t last_end, last_dst, last_h;
+    uint32_t copy_at, copy_end;   /* the last COPY emitted (a COPY2 candidate) */
+    /* the last compare (or eqz) emitted; for an f64 compare (ci >= CI_F64) neg says the
+     * value is its negation (eqz of it) and k is a constant right operand (imm) */
+    struct cmp_state {
+        uint32_t start, end, h, a, b;
+        int ci;
+        bool is64, imm, neg;
+        uint64_t k;
+    } cmp;
+    struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
+    struct { uint32_t start, end; } inc;  /* the same, even if the result went to a local */
+    struct { uint32_t start, end, h; } mul;   /* last i32/i64/f64 mul of two slots */
+    /* fuel */
+    uint32_t fuel_pos;
+    uint64_t fuel_acc;
+    uint32_t *stub_at;        /* br_table scratch, per label depth */
+    size_t stub_cap;
+} comp;
+
+/* Compare kinds in comp.cmp.ci: 0-9 as WASM_ICMPS, then: */
+#define CI_EQZ 10
+#define CI_F64 11        /* + index in WASM_FCMPS */
+extern const uint8_t comp_cmp_negate[10];   /* ci of the negated integer compare */
+
+/* ------------------------------------------------------------------ emission */
+
+/* Makes room for `more` words, failing (too_big) past the function's word_limit. */
+void comp_grow_words(comp *c, uint32_t more);
+
+static inline void emit_w(comp *c, uint32_t x)
+{
+    if (c->n >= c->room) {   /* rare: grow (or fail) out of line */
+        comp_grow_words(c, 1);
+        if (c->oom) return;
+    }
+    c->w[c->n++] = x;
+}
+
+/* Emits the handler address of op; returns the instruction start. */
+uint32_t comp_emit_op(comp *c, int op);
+
+/* ------------------------------------------------------------------ operand stack */
+
+/* The home slot of stack height i. */
+static inline uint32_t comp_home(const comp *c, uint32_t i)
+{
+    return c->base + i;
+}
+
+/* Pushes an entry that is in its home slot. */
+void comp_push_slot(comp *c);
+/* The slot to read entry i from (constants are materialized). */
+uint32_t comp_slot_of(comp *c, uint32_t i);
+/* Records that the instruction just emitted wrote its result (operand 0, at
+ * instruction start + 2) into the home slot of the entry at height hh. */
+void comp_note_dst(comp *c, uint32_t instr, uint32_t hh);
+
+/* ------------------------------------------------------------------ compile_ops.c */
+
+enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID, K_FK, K_FCMP };
+
+typedef struct numop {
+    uint16_t op;
+    uint8_t kind;
+    uint8_t flags;           /* 1 commutative, 2 is64, compare index in op for K_CMP */
+} numop;
+
+/* How wasm opcode op compiles (kind K_NONE: not a numeric operator). */
+numop comp_num_of(uint32_t op);
+/* The numeric operators: pop operands, emit, push the result (see compile_ops.c). */
+void comp_op_unary(comp *c, int op);
+void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64);
+void comp_op_fbinary(comp *c, int op, bool commutative, bool is64);
+void comp_op_compare(comp *c, int ci, bool is64);
+void comp_op_fcompare(comp *c, int fi);
+void comp_op_eqz(comp *c, bool is64);
+/* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
+uint32_t comp_op_generic(comp *c, int op, unsigned k, bool has_result);
+/* If entry hh was produced by the i32.add of a constant just emitted, removes that add
+ * and returns true (c->addi has its operands). */
+bool comp_take_addi(comp *c, uint32_t hh);
+
+#endif

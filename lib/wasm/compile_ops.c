@@ -1,0 +1,334 @@
+/*
+ * compile_ops.c: the numeric operators of compile.c (see its design note): unary and
+ * binary operators with immediate forms, compares and eqz (remembered in c->cmp for
+ * compare-and-branch fusion; i32.eqz of an integer compare negates it in place; f64
+ * compares fuse with a branch, also through an eqz), the i32.add of a constant
+ * remembered for address folding (c->addi) and loop-counter fusion (c->inc), and
+ * the mul whose product an add consumes right away (MULADD).
+ */
+#include "compile_internal.h"
+
+static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
+const uint8_t comp_cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+
+/* Records in c->cmp the compare (or eqz) of kind ci emitted from start to here, whose
+ * result is the entry at height h, reading slot a and slot or immediate b. */
+static void set_cmp(comp *c, uint32_t start, uint32_t h, uint32_t a, uint32_t b, int ci,
+                    bool is64, bool imm)
+{
+    c->cmp.start = start;
+    c->cmp.end = c->n;
+    c->cmp.h = h;
+    c->cmp.a = a;
+    c->cmp.b = b;
+    c->cmp.ci = ci;
+    c->cmp.is64 = is64;
+    c->cmp.imm = imm;
+    c->cmp.neg = false;
+    c->cmp.k = 0;
+}
+
+static bool fits_imm(uint64_t v, bool is64)
+{
+    return !is64 || (uint64_t)(int64_t)(int32_t)(uint32_t)v == v;
+}
+
+void comp_op_unary(comp *c, int op)
+{
+    uint32_t s = comp_slot_of(c, c->h - 1);
+    c->h--;
+    uint32_t at = comp_emit_op(c, op);
+    emit_w(c, comp_home(c, c->h));
+    emit_w(c, s);
+    comp_note_dst(c, at, c->h);
+    comp_push_slot(c);
+}
+
+/* The multiply-add fusing a mul (just emitted) into add op, or -1. */
+static int muladd_op(int op)
+{
+    switch (op) {
+    case WOP_I32_ADD: return WOP_I32_MULADD;
+    case WOP_I64_ADD: return WOP_I64_MULADD;
+    case WOP_F64_ADD: return WOP_F64_MULADD;
+    default: return -1;
+    }
+}
+
+/* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
+ * operand; commutative lets a constant left operand become the immediate. */
+void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
+{
+    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
+    uint32_t dst = comp_home(c, c->h - 2), at;
+    bool imm_b = imm_op >= 0 && b->kind == SV_CONST && fits_imm(b->c, is64);
+    bool imm_a = !imm_b && imm_op >= 0 && commutative && a->kind == SV_CONST &&
+                 fits_imm(a->c, is64);
+    if (imm_a || imm_b) {   /* the other operand, and the constant as the immediate */
+        uint32_t imm = (uint32_t)(imm_b ? b->c : a->c);
+        uint32_t s = comp_slot_of(c, c->h - (imm_b ? 2 : 1));
+        at = comp_emit_op(c, imm_op);
+        emit_w(c, dst);
+        emit_w(c, s);
+        emit_w(c, imm);
+    } else {
+        uint32_t sa = comp_slot_of(c, c->h - 2);
+        uint32_t sb = comp_slot_of(c, c->h - 1);
+        int mop = muladd_op(op);
+        if (mop >= 0 && c->mul.end == c->n && !c->oom &&
+            (c->mul.h == c->h - 1 || c->mul.h == c->h - 2) &&
+            c->st[c->mul.h].kind == SV_SLOT &&
+            c->w[c->mul.start + 2] == comp_home(c, c->mul.h)) {
+            /* the product of the mul just emitted, used only here: one MULADD */
+            uint32_t x = c->w[c->mul.start + 3], y = c->w[c->mul.start + 4];
+            uint32_t other = c->mul.h == c->h - 1 ? sa : sb;
+            c->n = c->mul.start;
+            c->mul.end = UINT32_MAX;
+            at = comp_emit_op(c, mop);
+            emit_w(c, dst);
+            emit_w(c, x);
+            emit_w(c, y);
+            emit_w(c, other);
+        } else {
+            at = comp_emit_op(c, op);
+            emit_w(c, dst);
+            emit_w(c, sa);
+            emit_w(c, sb);
+            if (op == WOP_I32_MUL || op == WOP_I64_MUL || op == WOP_F64_MUL) {
+                c->mul.start = at;
+                c->mul.end = c->n;
+                c->mul.h = c->h - 2;
+            }
+        }
+    }
+    c->h -= 2;
+    comp_note_dst(c, at, c->h);
+    if (op == WOP_I32_ADD && !c->oom &&
+        memcmp(c->w + at, &c->H[WOP_I32_ADD_I], sizeof(void *)) == 0) {
+        c->addi.start = at;
+        c->addi.end = c->n;
+        c->addi.h = c->h;
+        c->addi.src = c->w[at + 3];
+        c->addi.imm = c->w[at + 4];
+        c->inc.start = at;
+        c->inc.end = c->n;
+    }
+    comp_push_slot(c);
+}
+
+/* If entry hh (a home slot) was produced by the i32.add-of-a-constant just emitted,
+ * removes that add and returns true (c->addi has its operands): the memory access
+ * then computes the address itself. */
+bool comp_take_addi(comp *c, uint32_t hh)
+{
+    if (c->oom || c->addi.end != c->n || c->addi.h != hh || c->st[hh].kind != SV_SLOT)
+        return false;
+    c->n = c->addi.start;
+    c->addi.end = UINT32_MAX;
+    c->inc.end = UINT32_MAX;
+    c->mul.end = UINT32_MAX;
+    c->last_end = UINT32_MAX;
+    c->cmp.end = UINT32_MAX;
+    return true;
+}
+
+static bool is_nan_bits(uint64_t v, bool is64)
+{
+    return is64 ? (v & 0x7FFFFFFFFFFFFFFFull) > 0x7FF0000000000000ull
+                : (v & 0x7FFFFFFFu) > 0x7F800000u;
+}
+
+/* f32/f64 add, sub, mul, div: a constant right operand (or left, for add and mul,
+ * unless a NaN) becomes an immediate (_K forms). */
+void comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
+{
+    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
+    int kop = (is64 ? WOP_F64_ADD_K : WOP_F32_ADD_K) + (op - (is64 ? WOP_F64_ADD : WOP_F32_ADD));
+    uint32_t dst = comp_home(c, c->h - 2), sa;
+    uint64_t k;
+    if (b->kind == SV_CONST) {
+        k = b->c;
+        sa = comp_slot_of(c, c->h - 2);
+    } else if (commutative && a->kind == SV_CONST && !is_nan_bits(a->c, is64)) {
+        k = a->c;
+        sa = comp_slot_of(c, c->h - 1);
+    } else {
+        comp_op_binary(c, op, -1, false, is64);
+        return;
+    }
+    uint32_t at = comp_emit_op(c, kop);
+    emit_w(c, dst);
+    emit_w(c, sa);
+    emit_w(c, (uint32_t)k);
+    if (is64) emit_w(c, (uint32_t)(k >> 32));
+    c->h -= 2;
+    comp_note_dst(c, at, c->h);
+    comp_push_slot(c);
+}
+
+void comp_op_compare(comp *c, int ci, bool is64)
+{
+    sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
+    int fam = is64 ? WOP_I64_EQ : WOP_I32_EQ;
+    uint32_t dst = comp_home(c, c->h - 2), sa, sb;
+    bool imm = false;
+    if (b->kind == SV_CONST && fits_imm(b->c, is64)) {
+        sb = (uint32_t)b->c;
+        sa = comp_slot_of(c, c->h - 2);
+        imm = true;
+    } else if (a->kind == SV_CONST && fits_imm(a->c, is64)) {
+        sb = (uint32_t)a->c;
+        sa = comp_slot_of(c, c->h - 1);
+        ci = cmp_mirror[ci];
+        imm = true;
+    } else {
+        sa = comp_slot_of(c, c->h - 2);
+        sb = comp_slot_of(c, c->h - 1);
+    }
+    uint32_t at = comp_emit_op(c, fam + WASM_CMP_FAMILY * ci + (imm ? 1 : 0));
+    emit_w(c, dst);
+    emit_w(c, sa);
+    emit_w(c, sb);
+    c->h -= 2;
+    comp_note_dst(c, at, c->h);
+    set_cmp(c, at, c->h, sa, sb, ci, is64, imm);
+    comp_push_slot(c);
+}
+
+/* f64 compare (index fi in WASM_FCMPS): a plain F64_<C>, remembered in c->cmp so that a
+ * branch on it (maybe through eqz) becomes one BR_F64_[N]<C>[_K]; a constant right
+ * operand is then an immediate (the constant's materialization is dropped with the
+ * compare). */
+void comp_op_fcompare(comp *c, int fi)
+{
+    bool fuse = c->st[c->h - 2].kind != SV_CONST;
+    bool k = c->st[c->h - 1].kind == SV_CONST;
+    uint64_t kv = c->st[c->h - 1].c;
+    uint32_t start = c->n;
+    comp_op_binary(c, WOP_F64_EQ + fi, -1, false, true);
+    if (!fuse || c->oom) return;
+    uint32_t at = c->n - 5;
+    set_cmp(c, start, c->h - 1, c->w[at + 3], c->w[at + 4], CI_F64 + fi, true, k);
+    c->cmp.k = kv;
+}
+
+/* i32.eqz of an integer compare just emitted negates that compare in place; of an f64
+ * compare it is emitted, and a branch on it still fuses (negated) with the compare. */
+void comp_op_eqz(comp *c, bool is64)
+{
+    bool of_cmp = !is64 && !c->oom && c->cmp.end == c->n && c->cmp.h == c->h - 1 &&
+                  c->st[c->h - 1].kind == SV_SLOT && c->cmp.ci != CI_EQZ;
+    if (of_cmp && c->cmp.ci < CI_EQZ) {
+        int ci = comp_cmp_negate[c->cmp.ci];
+        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci +
+                 (c->cmp.imm ? 1 : 0);
+        memcpy(c->w + c->cmp.start, &c->H[op], sizeof(void *));
+        c->cmp.ci = ci;
+        return;
+    }
+    struct cmp_state fcmp = c->cmp;
+    uint32_t s = comp_slot_of(c, c->h - 1);
+    c->h--;
+    uint32_t at = comp_emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
+    emit_w(c, comp_home(c, c->h));
+    emit_w(c, s);
+    comp_note_dst(c, at, c->h);
+    set_cmp(c, at, c->h, s, 0, CI_EQZ, is64, false);
+    comp_push_slot(c);
+    if (of_cmp) {   /* of an f64 compare: a branch on it removes both */
+        fcmp.end = c->n;
+        fcmp.neg = !fcmp.neg;
+        c->cmp = fcmp;
+    }
+}
+
+/* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
+uint32_t comp_op_generic(comp *c, int op, unsigned k, bool has_result)
+{
+    uint32_t s[5];
+    for (unsigned i = 0; i < k; i++) s[i] = comp_slot_of(c, c->h - k + i);
+    c->h -= k;
+    uint32_t at = comp_emit_op(c, op);
+    if (has_result) emit_w(c, comp_home(c, c->h));
+    for (unsigned i = 0; i < k; i++) emit_w(c, s[i]);
+    if (has_result) {
+        comp_note_dst(c, at, c->h);
+        comp_push_slot(c);
+    }
+    return at;
+}
+
+/* ------------------------------------------------------------------ numeric table */
+
+
+numop comp_num_of(uint32_t op)
+{
+    numop r = {0, K_NONE, 0};
+    if (op == 0x45) { r.kind = K_EQZ; return r; }
+    if (op == 0x50) { r.kind = K_EQZ; r.flags = 2; return r; }
+    if (op >= 0x46 && op <= 0x4F) { r.kind = K_CMP; r.op = (uint16_t)(op - 0x46); return r; }
+    if (op >= 0x51 && op <= 0x5A) {
+        r.kind = K_CMP; r.op = (uint16_t)(op - 0x51); r.flags = 2; return r;
+    }
+    static const uint16_t fcmp[12] = {WOP_F32_EQ, WOP_F32_NE, WOP_F32_LT, WOP_F32_GT,
+        WOP_F32_LE, WOP_F32_GE, WOP_F64_EQ, WOP_F64_NE, WOP_F64_LT, WOP_F64_GT,
+        WOP_F64_LE, WOP_F64_GE};
+    if (op >= 0x61 && op <= 0x66) { r.kind = K_FCMP; r.op = (uint16_t)(op - 0x61); return r; }
+    if (op >= 0x5B && op <= 0x66) { r.kind = K_BIN; r.op = fcmp[op - 0x5B]; return r; }
+    /* integer arithmetic: i32 0x67..0x78, i64 0x79..0x8A */
+    if (op >= 0x67 && op <= 0x8A) {
+        bool is64 = op >= 0x79;
+        unsigned k = op - (is64 ? 0x79 : 0x67);
+        r.flags = is64 ? 2 : 0;
+        if (k < 3) {
+            r.kind = K_UN;
+            r.op = (uint16_t)((is64 ? WOP_I64_CLZ : WOP_I32_CLZ) + k);
+            return r;
+        }
+        /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
+        static const int8_t immidx[15] = {0, 1, 2, -1, -1, -1, -1, 3, 4, 5, 6, 7, 8, 9, 10};
+        static const uint8_t comm[15] = {1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+        k -= 3;
+        if (immidx[k] >= 0) {
+            r.kind = K_IMM;
+            r.op = (uint16_t)((is64 ? WOP_I64_ADD : WOP_I32_ADD) + 2 * immidx[k]);
+        } else {
+            static const uint16_t o32[15] = {0, 0, 0, WOP_I32_DIVS, WOP_I32_DIVU, WOP_I32_REMS,
+                WOP_I32_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
+            static const uint16_t o64[15] = {0, 0, 0, WOP_I64_DIVS, WOP_I64_DIVU, WOP_I64_REMS,
+                WOP_I64_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
+            r.kind = K_BIN;
+            r.op = is64 ? o64[k] : o32[k];
+        }
+        if (comm[k]) r.flags |= 1;
+        return r;
+    }
+    if (op >= 0x8B && op <= 0xA6) {
+        bool is64 = op >= 0x99;
+        unsigned k = op - (is64 ? 0x99 : 0x8B);
+        r.op = (uint16_t)((is64 ? WOP_F64_ABS : WOP_F32_ABS) + k);
+        r.kind = k < 7 ? K_UN : (k <= 10 ? K_FK : K_BIN);
+        if (k == 7 || k == 9) r.flags |= 1;   /* add, mul commute */
+        if (is64) r.flags |= 2;
+        return r;
+    }
+    static const uint16_t conv[0xC5 - 0xA7] = {
+        WOP_I32_WRAP, WOP_I32_TRUNC_F32S, WOP_I32_TRUNC_F32U, WOP_I32_TRUNC_F64S,
+        WOP_I32_TRUNC_F64U, WOP_I64_EXTEND_I32S, 0 /* extend_i32_u: identity */,
+        WOP_I64_TRUNC_F32S, WOP_I64_TRUNC_F32U, WOP_I64_TRUNC_F64S, WOP_I64_TRUNC_F64U,
+        WOP_F32_CONV_I32S, WOP_F32_CONV_I32U, WOP_F32_CONV_I64S, WOP_F32_CONV_I64U,
+        WOP_F32_DEMOTE, WOP_F64_CONV_I32S, WOP_F64_CONV_I32U, WOP_F64_CONV_I64S,
+        WOP_F64_CONV_I64U, WOP_F64_PROMOTE, 0, 0, 0, 0 /* reinterprets */,
+        WOP_I32_EXT8S, WOP_I32_EXT16S, WOP_I64_EXT8S, WOP_I64_EXT16S, WOP_I64_EXT32S};
+    if (op >= 0xA7 && op <= 0xC4) {
+        r.op = conv[op - 0xA7];
+        r.kind = r.op ? K_UN : K_ID;
+        return r;
+    }
+    if (op >= WASM_OP_FC(0) && op <= WASM_OP_FC(7)) {
+        r.kind = K_UN;
+        r.op = (uint16_t)(WOP_I32_SAT_F32S + (op - WASM_OP_FC(0)));
+        return r;
+    }
+    return r;
+}
