@@ -3,4 +3,5 @@
 esgx_add_script_test(wasm_run ${CMAKE_CURRENT_SOURCE_DIR}/wasm_run.sh)
 esgx_add_script_test(wasm_kernels ${CMAKE_CURRENT_SOURCE_DIR}/wasm_run_kernels.sh)
 esgx_add_script_test(wasm_hostile ${CMAKE_CURRENT_SOURCE_DIR}/wasm_hostile.sh)
-set_tests_properties(wasm_kernels wasm_hostile PROPERTIES TIMEOUT 900)
+esgx_add_script_test(wasm_fuel ${CMAKE_CURRENT_SOURCE_DIR}/wasm_fuel.sh)
+set_tests_properties(wasm_kernels wasm_hostile wasm_fuel PROPERTIES TIMEOUT 900)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# wasm_fuel.sh (ctest: wasm_fuel): fuel is a contract (docs/wasm.md): fuel_used depends
+# only on the module bytes and the executed path, never on how the compiler fuses
+# instructions. Pins fuel_used (and the result) of fixed runs: the shapes the compiler
+# fuses (tests/wasm/fuel_fusions.wat), functions of the run/hostile test modules, and
+# the benchmark kernels at small sizes (compiled by clang-19; skipped without it). The
+# values were recorded before the fusions existed; a change here is a contract break.
+set -uo pipefail
+src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+bld=${ESGX_BUILD_DIR:-$src/build}
+esgx=$bld/esgx
+command -v wat2wasm >/dev/null || { echo "wasm_fuel: wat2wasm (wabt) not installed; skipping" >&2; exit 77; }
+[ -x "$esgx" ] || { echo "wasm_fuel: $esgx not built" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_CONFIG_HOME=$tmp/cfg   # the development key file goes here, not in ~
+fails=0 n=0
+
+# pin NAME WANT_RESULT WANT_FUEL ESGX-RUN-ARGS...: runs `esgx run ARGS --json` and
+# compares the result ('-' when the run traps) and fuel_used.
+pin() {
+  local name=$1 want_r=$2 want_f=$3; shift 3
+  local out r f
+  out=$(timeout 300 "$esgx" run "$@" --json 2>/dev/null | head -c 4096)
+  r=$(sed -n 's/.*"result": \[\([^]]*\)\].*/\1/p' <<<"$out")
+  f=$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")
+  n=$((n + 1))
+  if [ "${r:--}" != "$want_r" ] || [ "$f" != "$want_f" ]; then
+    echo "FAIL: $name: result '${r:--}' fuel_used '$f', want '$want_r' and $want_f"
+    fails=$((fails + 1))
+  fi
+}
+
+for f in fuel_fusions run_abi hostile_loop hostile_mutual hostile_unreachable \
+         hostile_mem_oob hostile_grow; do
+  wat2wasm "$src/tests/wasm/$f.wat" -o "$tmp/$f.wasm" || { echo "wat2wasm $f failed" >&2; exit 1; }
+done
+ff=$tmp/fuel_fusions.wasm
+pin "muladd 1" 0 30 "$ff" --function muladd --arg 1
+pin "muladd 5" 23380 146 "$ff" --function muladd --arg 5
+pin "muladd 1000" -1228133656 29001 "$ff" --function muladd --arg 1000
+pin "muladd64" 4610447503711632434 2606 "$ff" --function muladd64 --arg 0
+pin "fcmp 1" 10000 49 "$ff" --function fcmp --arg 1
+pin "fcmp 100" 998981 5491 "$ff" --function fcmp --arg 100
+pin "fcmp 1000" 10090781 55891 "$ff" --function fcmp --arg 1000
+pin "rotate 1" 39 44 "$ff" --function rotate --arg 1
+pin "rotate 5" 33754444 172 "$ff" --function rotate --arg 5
+pin "rotate 1000" 55414437 31535 "$ff" --function rotate --arg 1000
+abi=$tmp/run_abi.wasm
+pin "abi main" 7 344 "$abi" --input hello
+pin "abi add" 7 3 "$abi" --function add --arg 3 --arg 4
+pin "abi floats" '1.5, 2.5, "inf", "-inf", "nan:0x200000"' 9 "$abi" --function floats --arg 1.5 --arg 2.5
+pin "abi copy_all" 0 111 "$abi" --function copy_all --input abcdefgh
+pin "abi flood" - 279873 "$abi" --function flood
+pin "abi div0" - 3 "$abi" --function div0
+pin "abi spin" - 100000 "$abi" --function spin --fuel 100000
+pin "hostile loop" - 1000000 "$tmp/hostile_loop.wasm" --fuel 1000000
+pin "hostile mutual" - 50000 "$tmp/hostile_mutual.wasm" --fuel 1000000
+pin "hostile unreachable" - 1 "$tmp/hostile_unreachable.wasm"
+pin "hostile mem_oob" - 2 "$tmp/hostile_mem_oob.wasm"
+pin "hostile grow" 1024 71616 "$tmp/hostile_grow.wasm" --function grow --fuel 100000000
+
+CC=${CC:-clang-19}
+if command -v "$CC" >/dev/null && { command -v wasm-ld >/dev/null || command -v wasm-ld-19 >/dev/null; }; then
+  for kv in fib:20:9349:496965 collatz:20000:1834639530167:39207312 \
+            matmul:40:6250991383657131653:1419404 nbody:2000:-1702353344022490745:3001807 \
+            mandel:60:-354370751614911441:5368470 qsort:20000:-1577863826660003384:8989130 \
+            sha256:4:-3821621776856596396:37636743; do
+    IFS=: read -r k size want_r want_f <<<"$kv"
+    if ! "$CC" --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--export=run \
+         -o "$tmp/$k.wasm" "$src/bench/kernels/$k.c"; then
+      echo "FAIL: $k: build failed"; fails=$((fails + 1)); continue
+    fi
+    pin "kernel $k($size)" "$want_r" "$want_f" "$tmp/$k.wasm" --function run --arg "$size" \
+      --fuel 100000000000
+  done
+else
+  echo "wasm_fuel: $CC or wasm-ld missing; kernels skipped" >&2
+fi
+echo "wasm_fuel: $((n - fails))/$n ok"
+[ $fails -eq 0 ]
