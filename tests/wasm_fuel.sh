@@ -46,6 +46,8 @@ pin "fcmp 1000" 10090781 55891 "$ff" --function fcmp --arg 1000
 pin "rotate 1" 39 44 "$ff" --function rotate --arg 1
 pin "rotate 5" 33754444 172 "$ff" --function rotate --arg 5
 pin "rotate 1000" 55414437 31535 "$ff" --function rotate --arg 1000
+pin "sigma 1" -1172146498 28 "$ff" --function sigma --arg 1
+pin "sigma 1000" -1760396314 25003 "$ff" --function sigma --arg 1000
 abi=$tmp/run_abi.wasm
 pin "abi main" 7 344 "$abi" --input hello
 pin "abi add" 7 3 "$abi" --function add --arg 3 --arg 4

@@ -15,8 +15,10 @@
  * - a load or store whose address is `x + constant` (an i32.add just emitted) or a
  *   constant folds the add in (it still wraps like i32.add);
  * - f32/f64 add/sub/mul/div take a constant operand as an immediate;
- * - an i32/i64/f64 add of the product of the mul just emitted (two slots) is one
- *   MULADD (f64: still two roundings);
+ * - an operator whose operand is the result of the instruction just emitted, used
+ *   nowhere else, can fuse with it (fusions[] in compile_ops.c): an i32/i64/f64 add of
+ *   a product is one MULADD (f64: still two roundings), an xor of a rotl / shr_u by a
+ *   constant one ROTLI_XOR / SHRUI_XOR (the sigma functions of SHA-2);
  * - a branch back to a loop header also does the header's fuel charge, and a
  *   compare-and-branch back to it right after an i32.add of a constant (the loop
  *   counter step, even if teed to a local) does that add too (ADDI_BR_*_L);
@@ -236,7 +238,7 @@ static void fuel_open(comp *c)
     c->copy_end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
-    c->mul.end = UINT32_MAX;
+    c->prod.end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
 }
@@ -378,7 +380,7 @@ static bool take_cmp(comp *c)
         return false;
     c->n = c->cmp.start;
     c->cmp.end = UINT32_MAX;
-    c->mul.end = UINT32_MAX;
+    c->prod.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
     return true;
 }
@@ -985,7 +987,7 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
-    c->mul.end = UINT32_MAX;
+    c->prod.end = UINT32_MAX;
     c->fuel_pos = UINT32_MAX;
     c->word_limit = 64ull * fd->code_len + 4096;
     c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;

@@ -4,7 +4,8 @@
  * compare-and-branch fusion; i32.eqz of an integer compare negates it in place; f64
  * compares fuse with a branch, also through an eqz), the i32.add of a constant
  * remembered for address folding (c->addi) and loop-counter fusion (c->inc), and
- * the mul whose product an add consumes right away (MULADD).
+ * two-operator fusions (fusions[]: a mul whose product an add consumes right away is a
+ * MULADD, a rotl/shr_u by a constant feeding an xor one ROTLI_XOR/SHRUI_XOR).
  */
 #include "compile_internal.h"
 
@@ -44,15 +45,37 @@ void comp_op_unary(comp *c, int op)
     comp_push_slot(c);
 }
 
-/* The multiply-add fusing a mul (just emitted) into add op, or -1. */
-static int muladd_op(int op)
+/* Two-operator fusions: producer `prod` (just emitted, result in its home slot) whose
+ * result only feeds binary operator op (either operand) -> one instruction
+ * `fused dst, p1, p2, other` (p1, p2: the producer's operands). */
+static const struct { uint16_t prod, op, fused; } fusions[] = {
+    {WOP_I32_MUL, WOP_I32_ADD, WOP_I32_MULADD},
+    {WOP_I64_MUL, WOP_I64_ADD, WOP_I64_MULADD},
+    {WOP_F64_MUL, WOP_F64_ADD, WOP_F64_MULADD},
+    {WOP_I32_ROTL_I, WOP_I32_XOR, WOP_I32_ROTLI_XOR},
+    {WOP_I32_SHRU_I, WOP_I32_XOR, WOP_I32_SHRUI_XOR},
+};
+
+/* Whether the instruction op is a producer in fusions[]. */
+static bool is_producer(int op)
 {
-    switch (op) {
-    case WOP_I32_ADD: return WOP_I32_MULADD;
-    case WOP_I64_ADD: return WOP_I64_MULADD;
-    case WOP_F64_ADD: return WOP_F64_MULADD;
-    default: return -1;
-    }
+    for (size_t i = 0; i < sizeof fusions / sizeof fusions[0]; i++)
+        if (fusions[i].prod == op) return true;
+    return false;
+}
+
+/* The fusion of c->prod (if just emitted, its result is the entry at height h - 1 or
+ * h - 2, in its home slot) into binary operator op on the top two entries, or -1. */
+static int fused_op(comp *c, int op)
+{
+    if (c->prod.end != c->n || c->oom ||
+        (c->prod.h != c->h - 1 && c->prod.h != c->h - 2) ||
+        c->st[c->prod.h].kind != SV_SLOT ||
+        c->w[c->prod.start + 2] != comp_home(c, c->prod.h))
+        return -1;
+    for (size_t i = 0; i < sizeof fusions / sizeof fusions[0]; i++)
+        if (fusions[i].prod == c->prod.op && fusions[i].op == op) return fusions[i].fused;
+    return -1;
 }
 
 /* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
@@ -71,40 +94,38 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
         emit_w(c, dst);
         emit_w(c, s);
         emit_w(c, imm);
+        op = imm_op;   /* as emitted, for the producer check below */
     } else {
         uint32_t sa = comp_slot_of(c, c->h - 2);
         uint32_t sb = comp_slot_of(c, c->h - 1);
-        int mop = muladd_op(op);
-        if (mop >= 0 && c->mul.end == c->n && !c->oom &&
-            (c->mul.h == c->h - 1 || c->mul.h == c->h - 2) &&
-            c->st[c->mul.h].kind == SV_SLOT &&
-            c->w[c->mul.start + 2] == comp_home(c, c->mul.h)) {
-            /* the product of the mul just emitted, used only here: one MULADD */
-            uint32_t x = c->w[c->mul.start + 3], y = c->w[c->mul.start + 4];
-            uint32_t other = c->mul.h == c->h - 1 ? sa : sb;
-            c->n = c->mul.start;
-            c->mul.end = UINT32_MAX;
-            at = comp_emit_op(c, mop);
+        int fop = fused_op(c, op);
+        if (fop >= 0) {   /* the producer's result is used only here: fuse them */
+            uint32_t p1 = c->w[c->prod.start + 3], p2 = c->w[c->prod.start + 4];
+            uint32_t other = c->prod.h == c->h - 1 ? sa : sb;
+            c->n = c->prod.start;
+            at = comp_emit_op(c, fop);
             emit_w(c, dst);
-            emit_w(c, x);
-            emit_w(c, y);
+            emit_w(c, p1);
+            emit_w(c, p2);
             emit_w(c, other);
+            op = fop;
         } else {
             at = comp_emit_op(c, op);
             emit_w(c, dst);
             emit_w(c, sa);
             emit_w(c, sb);
-            if (op == WOP_I32_MUL || op == WOP_I64_MUL || op == WOP_F64_MUL) {
-                c->mul.start = at;
-                c->mul.end = c->n;
-                c->mul.h = c->h - 2;
-            }
         }
+    }
+    c->prod.end = UINT32_MAX;
+    if (is_producer(op)) {
+        c->prod.start = at;
+        c->prod.end = c->n;
+        c->prod.h = c->h - 2;
+        c->prod.op = op;
     }
     c->h -= 2;
     comp_note_dst(c, at, c->h);
-    if (op == WOP_I32_ADD && !c->oom &&
-        memcmp(c->w + at, &c->H[WOP_I32_ADD_I], sizeof(void *)) == 0) {
+    if (op == WOP_I32_ADD_I && !c->oom) {
         c->addi.start = at;
         c->addi.end = c->n;
         c->addi.h = c->h;
@@ -126,7 +147,7 @@ bool comp_take_addi(comp *c, uint32_t hh)
     c->n = c->addi.start;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
-    c->mul.end = UINT32_MAX;
+    c->prod.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     return true;

@@ -884,6 +884,15 @@ L_F64_MULADD: {
     S(0) = bits_f64(p_ + F64(3));
     NEXT(6);
 }
+/* a rotl / shr_u by an immediate whose result only feeds an xor: d = (a op imm) ^ b */
+L_I32_ROTLI_XOR: {
+    uint32_t a = U32(1), k = O(2) & 31;
+    S(0) = ((a << k) | (a >> ((32 - k) & 31))) ^ U32(3);
+    NEXT(6);
+}
+L_I32_SHRUI_XOR:
+    S(0) = (U32(1) >> (O(2) & 31)) ^ U32(3);
+    NEXT(6);
 
 /* _K forms: the right operand is an immediate (f32: one word; f64: two words) */
 #define FK32(NAME, OPR)                                                              \
