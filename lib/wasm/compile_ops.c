@@ -5,7 +5,8 @@
  * compares fuse with a branch, also through an eqz), the i32.add of a constant
  * remembered for address folding (c->addi) and loop-counter fusion (c->inc), and
  * two-operator fusions (fusions[]: a mul whose product an add consumes right away is a
- * MULADD, a rotl/shr_u by a constant feeding an xor one ROTLI_XOR/SHRUI_XOR).
+ * MULADD, f64 MULSUB / MUL3 likewise, a rotl/shr_u by a constant feeding an xor one
+ * ROTLI_XOR/SHRUI_XOR).
  */
 #include "compile_internal.h"
 
@@ -46,14 +47,17 @@ void comp_op_unary(comp *c, int op)
 }
 
 /* Two-operator fusions: producer `prod` (just emitted, result in its home slot) whose
- * result only feeds binary operator op (either operand) -> one instruction
- * `fused dst, p1, p2, other` (p1, p2: the producer's operands). */
-static const struct { uint16_t prod, op, fused; } fusions[] = {
-    {WOP_I32_MUL, WOP_I32_ADD, WOP_I32_MULADD},
-    {WOP_I64_MUL, WOP_I64_ADD, WOP_I64_MULADD},
-    {WOP_F64_MUL, WOP_F64_ADD, WOP_F64_MULADD},
-    {WOP_I32_ROTL_I, WOP_I32_XOR, WOP_I32_ROTLI_XOR},
-    {WOP_I32_SHRU_I, WOP_I32_XOR, WOP_I32_SHRUI_XOR},
+ * result only feeds binary operator op -> one instruction `fused dst, p1, p2, other`
+ * (p1, p2: the producer's operands; other: op's other operand). The producer's result
+ * may be either operand of op, or (right) only its right one. */
+static const struct { uint16_t prod, op, fused; bool right; } fusions[] = {
+    {WOP_I32_MUL, WOP_I32_ADD, WOP_I32_MULADD, false},
+    {WOP_I64_MUL, WOP_I64_ADD, WOP_I64_MULADD, false},
+    {WOP_F64_MUL, WOP_F64_ADD, WOP_F64_MULADD, false},
+    {WOP_F64_MUL, WOP_F64_SUB, WOP_F64_MULSUB, true},
+    {WOP_F64_MUL, WOP_F64_MUL, WOP_F64_MUL3, false},
+    {WOP_I32_ROTL_I, WOP_I32_XOR, WOP_I32_ROTLI_XOR, false},
+    {WOP_I32_SHRU_I, WOP_I32_XOR, WOP_I32_SHRUI_XOR, false},
 };
 
 /* Whether the instruction op is a producer in fusions[]. */
@@ -74,7 +78,9 @@ static int fused_op(comp *c, int op)
         c->w[c->prod.start + 2] != comp_home(c, c->prod.h))
         return -1;
     for (size_t i = 0; i < sizeof fusions / sizeof fusions[0]; i++)
-        if (fusions[i].prod == c->prod.op && fusions[i].op == op) return fusions[i].fused;
+        if (fusions[i].prod == c->prod.op && fusions[i].op == op &&
+            (!fusions[i].right || c->prod.h == c->h - 1))
+            return fusions[i].fused;
     return -1;
 }
 

@@ -871,8 +871,9 @@ L_I64_REMU: {
     BIN(F64_MAX, f64_max(FA64, FB64))
     BIN(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
 
-/* multiply-add: a mul whose product only feeds an add (d = a * b + c); f64: two
- * roundings, as the two instructions (lib/wasm builds with -ffp-contract=off) */
+/* multiply-add: a mul whose product only feeds an add (d = a * b + c); f64 also
+ * multiply-subtract and a product of three; f64: every operation rounded, as the two
+ * instructions (lib/wasm builds with -ffp-contract=off) */
 L_I32_MULADD:
     S(0) = (uint32_t)(U32(1) * U32(2) + U32(3));
     NEXT(6);
@@ -882,6 +883,16 @@ L_I64_MULADD:
 L_F64_MULADD: {
     double p_ = F64(1) * F64(2);
     S(0) = bits_f64(p_ + F64(3));
+    NEXT(6);
+}
+L_F64_MULSUB: {   /* d = c - a * b */
+    double p_ = F64(1) * F64(2);
+    S(0) = bits_f64(F64(3) - p_);
+    NEXT(6);
+}
+L_F64_MUL3: {     /* d = a * b * c */
+    double p_ = F64(1) * F64(2);
+    S(0) = bits_f64(p_ * F64(3));
     NEXT(6);
 }
 /* a rotl / shr_u by an immediate whose result only feeds an xor: d = (a op imm) ^ b */

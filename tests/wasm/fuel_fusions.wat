@@ -68,4 +68,15 @@
       (local.set $x (i32.xor (i32.shr_u (local.get $x) (i32.const 10)) (local.get $x)))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (local.get $x))
+;; f64 products feeding a sub (c - a*b) or another mul (a*b*c), from memory
+  (func (export "fmul3") (param $n i32) (result i64) (local $v f64) (local $d f64)
+    (f64.store (i32.const 8) (f64.const 1.25))
+    (local.set $d (f64.const 0.001))
+    (loop $l
+      (f64.store (i32.const 8) (f64.sub (f64.load (i32.const 8))
+        (f64.mul (f64.mul (local.get $d) (f64.load (i32.const 8))) (local.get $d))))
+      (local.set $v (f64.sub (f64.mul (local.get $v) (local.get $d)) (f64.load (i32.const 8))))
+      (local.set $v (f64.sub (f64.load (i32.const 8)) (f64.mul (local.get $v) (local.get $d))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i64.xor (i64.reinterpret_f64 (local.get $v)) (i64.load (i32.const 8))))
 )
