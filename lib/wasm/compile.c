@@ -24,7 +24,8 @@
  *   compare-and-branch back to it right after an i32.add of a constant (the loop
  *   counter step, even if teed to a local) does that add too (ADDI_BR_*_L);
  * - two copies in a row (the `local.get a; local.set b` chains that rotate variables)
- *   are one COPY2.
+ *   are one COPY2, and two i32.adds of a constant into locals in a row (induction
+ *   variables) one ADDI2.
  * A fusion never spans a jump target: each starts a metering block, whose fuel_open
  * forgets the fusion state (and so does a br_table stub).
  * Lazy entries are written to their home slots ("materialized") before anything that
@@ -239,6 +240,7 @@ static void fuel_open(comp *c)
     c->copy_end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
+    c->addl.end = UINT32_MAX;
     c->prod.end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
     c->last_end = UINT32_MAX;
@@ -472,6 +474,20 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
         !c->oom) {
         c->w[c->last_dst] = x;       /* the producer writes the local directly */
         c->last_end = UINT32_MAX;
+        if (c->inc.end == c->n && c->last_dst == c->inc.start + 2) {
+            if (c->addl.end == c->inc.start) {
+                /* two i32.adds of constants into locals in a row: one ADDI2 */
+                const void *h = c->H[WOP_ADDI2];
+                memcpy(c->w + c->addl.start, &h, sizeof h);
+                memmove(c->w + c->addl.start + 5, c->w + c->inc.start + 2, 3 * 4);
+                c->n = c->addl.start + 8;
+                c->inc.end = UINT32_MAX;
+                c->addl.end = UINT32_MAX;
+            } else {
+                c->addl.start = c->inc.start;
+                c->addl.end = c->n;
+            }
+        }
     } else {
         for (uint32_t i = 0; i < lim; i++)
             if (c->st[i].kind == SV_LOCAL && c->st[i].local == x) materialize(c, i);
@@ -988,6 +1004,7 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     c->inc.end = UINT32_MAX;
+    c->addl.end = UINT32_MAX;
     c->prod.end = UINT32_MAX;
     c->fuel_pos = UINT32_MAX;
     c->word_limit = 64ull * fd->code_len + 4096;

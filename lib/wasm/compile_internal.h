@@ -74,6 +74,7 @@ typedef struct comp {
     } cmp;
     struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
     struct { uint32_t start, end; } inc;  /* the same, even if the result went to a local */
+    struct { uint32_t start, end; } addl; /* the last one into a local (ADDI2 candidate) */
     struct { uint32_t start, end, h; int op; } prod;   /* last producer (see fusions[]) */
     /* fuel */
     uint32_t fuel_pos;

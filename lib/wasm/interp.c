@@ -444,6 +444,10 @@ do_call_wasm: {
 L_COPY:
     S(0) = S(1);
     NEXT(4);
+L_ADDI2:   /* two i32 adds of an immediate, in order: d1 = s1 + i1; d2 = s2 + i2 */
+    S(0) = (uint32_t)(U32(1) + O(2));
+    S(3) = (uint32_t)(U32(4) + O(5));
+    NEXT(8);
 L_COPY2:   /* two copies, in order */
     S(0) = S(1);
     S(2) = S(3);

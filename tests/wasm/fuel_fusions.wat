@@ -58,7 +58,7 @@
       (local.set $d (i32.add (local.get $d) (local.get $t)))
       (br_if $l (i32.gt_s (local.tee $n (i32.sub (local.get $n) (i32.const 1))) (i32.const 0))))
     (i32.xor (i32.xor (local.get $a) (local.get $b)) (i32.xor (local.get $c) (local.get $d))))
-;; rotl / shr_u by a constant feeding an xor (the sigma functions of SHA-2)
+  ;; rotl / shr_u by a constant feeding an xor (the sigma functions of SHA-2)
   (func (export "sigma") (param $n i32) (result i32) (local $x i32)
     (local.set $x (i32.const 0x6a09e667))
     (loop $l
@@ -68,7 +68,7 @@
       (local.set $x (i32.xor (i32.shr_u (local.get $x) (i32.const 10)) (local.get $x)))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (local.get $x))
-;; f64 products feeding a sub (c - a*b) or another mul (a*b*c), from memory
+  ;; f64 products feeding a sub (c - a*b) or another mul (a*b*c), from memory
   (func (export "fmul3") (param $n i32) (result i64) (local $v f64) (local $d f64)
     (f64.store (i32.const 8) (f64.const 1.25))
     (local.set $d (f64.const 0.001))
@@ -79,4 +79,15 @@
       (local.set $v (f64.sub (f64.load (i32.const 8)) (f64.mul (local.get $v) (local.get $d))))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (i64.xor (i64.reinterpret_f64 (local.get $v)) (i64.load (i32.const 8))))
+  ;; induction variables stepped by constants in a row, the last one the loop counter
+  (func (export "steps") (param $n i32) (result i32)
+    (local $p i32) (local $q i32) (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (i32.add (local.get $s) (local.get $i))
+        (i32.load (i32.and (local.get $p) (i32.const 4092)))))
+      (i32.store (i32.and (local.get $q) (i32.const 4092)) (local.get $s))
+      (local.set $p (i32.add (local.get $p) (i32.const 12)))
+      (local.set $q (i32.add (local.get $q) (i32.const 8)))
+      (br_if $l (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i32.add (local.get $s) (local.get $p)))
 )
