@@ -52,6 +52,7 @@ pin "fmul3 1" 2246181325638606 40 "$ff" --function fmul3 --arg 1
 pin "fmul3 1000" 5634587769376 30010 "$ff" --function fmul3 --arg 1000
 pin "steps 1" 12 32 "$ff" --function steps --arg 1
 pin "steps 1000" -147523276 29003 "$ff" --function steps --arg 1000
+pin "zinit 5" 5 25 "$ff" --function zinit --arg 5
 abi=$tmp/run_abi.wasm
 pin "abi main" 7 344 "$abi" --input hello
 pin "abi add" 7 3 "$abi" --function add --arg 3 --arg 4

@@ -25,7 +25,9 @@
  *   counter step, even if teed to a local) does that add too (ADDI_BR_*_L);
  * - two copies in a row (the `local.get a; local.set b` chains that rotate variables)
  *   are one COPY2, and two i32.adds of a constant into locals in a row (induction
- *   variables) one ADDI2.
+ *   variables) one ADDI2;
+ * - in the straight code at function entry, a local.set of zero to a declared local
+ *   not set yet (explicit initialization: locals start at zero) emits nothing.
  * A fusion never spans a jump target: each starts a metering block, whose fuel_open
  * forgets the fusion state (and so does a br_table stub).
  * Lazy entries are written to their home slots ("materialized") before anything that
@@ -461,10 +463,27 @@ static uint32_t pop_slot(comp *c)
     return comp_slot_of(c, c->h);
 }
 
+/* Whether local x still holds the zero it was given on entry (a declared local that
+ * the straight code at function entry has not set yet, among the first 64). */
+static bool known_zero(const comp *c, uint32_t x)
+{
+    return c->entry && x >= c->n_params && x - c->n_params < 64 &&
+           !(c->written >> (x - c->n_params) & 1);
+}
+
 /* local.set / local.tee */
 static void op_local_set(comp *c, uint32_t x, bool tee)
 {
     uint32_t top = c->h - 1;
+    sv *z = &c->st[top];
+    if (z->kind == SV_CONST && z->c == 0 && known_zero(c, x)) {
+        /* setting a zero local to zero (explicit init of the locals): nothing to do */
+        if (!tee) c->h--;   /* a tee leaves the constant on the stack */
+        c->cmp.end = UINT32_MAX;
+        c->addi.end = UINT32_MAX;
+        return;
+    }
+    if (x >= c->n_params && x - c->n_params < 64) c->written |= 1ull << (x - c->n_params);
     uint32_t lim = top < LAZY_MAX ? top : LAZY_MAX;
     bool others = false;
     for (uint32_t i = 0; i < lim; i++)
@@ -593,6 +612,8 @@ static void compile_begin(comp *c, const wasm_func_decl *fd)
     push_label(c, L_FUNC, 0, c->n_results);
     fuel_open(c);   /* words[0] is always a FUEL instruction (the call does it inline) */
     c->fuel_acc = fd->n_locals / 64;   /* zeroing the declared locals on entry */
+    c->entry = true;
+    c->written = 0;
 }
 
 static int compile_finish(comp *c, const wasm_func_decl *fd, esgx_err *err)
@@ -622,6 +643,8 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         if (!(op == 0x0B || (op == 0x05 && c->dead_depth == 0))) return 0;
     }
     if (!c->dead) c->fuel_acc += op_cost(op);
+    /* the straight code at function entry ends at the first branch or branch target */
+    if (op <= 0x11 && op != 0x01 && op != 0x02 && op != 0x10) c->entry = false;
     numop no = comp_num_of(op);
     if (no.kind != K_NONE) {
         bool is64 = no.flags & 2;

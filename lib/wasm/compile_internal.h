@@ -57,6 +57,8 @@ typedef struct comp {
     uint32_t n_results;
     bool dead;
     uint32_t dead_depth;
+    bool entry;               /* in the straight code at function entry */
+    uint64_t written;         /* declared locals 0-63 it has set (see known_zero) */
     bool oom;
     bool too_big;
     uint64_t word_limit;      /* bound on the compiled size of one function */
