@@ -19,7 +19,8 @@
  *   nowhere else, can fuse with it (fusions[] in compile_ops.c): an i32/i64/f64 add of
  *   a product is one MULADD, an f64 `c - a*b` one MULSUB and `a*b*c` one MUL3 (f64:
  *   every operation still rounded), an xor of a rotl / shr_u by a constant one
- *   ROTLI_XOR / SHRUI_XOR (the sigma functions of SHA-2);
+ *   ROTLI_XOR / SHRUI_XOR, and of two rotls by constants one ROT2_XOR (the sigma
+ *   functions of SHA-2);
  * - a branch back to a loop header also does the header's fuel charge, and a
  *   compare-and-branch back to it right after an i32.add of a constant (the loop
  *   counter step, even if teed to a local) does that add too (ADDI_BR_*_L);

@@ -77,7 +77,8 @@ typedef struct comp {
     struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
     struct { uint32_t start, end; } inc;  /* the same, even if the result went to a local */
     struct { uint32_t start, end; } addl; /* the last one into a local (ADDI2 candidate) */
-    struct { uint32_t start, end, h; int op; } prod;   /* last producer (see fusions[]) */
+    struct prod_state { uint32_t start, end, h; int op; } prod;   /* see fusions[] */
+    struct prod_state prev;   /* the producer emitted right before prod, if any */
     /* fuel */
     uint32_t fuel_pos;
     uint64_t fuel_acc;

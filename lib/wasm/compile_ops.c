@@ -6,7 +6,8 @@
  * remembered for address folding (c->addi) and loop-counter fusion (c->inc), and
  * two-operator fusions (fusions[]: a mul whose product an add consumes right away is a
  * MULADD, f64 MULSUB / MUL3 likewise, a rotl/shr_u by a constant feeding an xor one
- * ROTLI_XOR/SHRUI_XOR).
+ * ROTLI_XOR/SHRUI_XOR; with the producer before it, two rotls feeding an xor one
+ * ROT2_XOR).
  */
 #include "compile_internal.h"
 
@@ -105,7 +106,22 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
         uint32_t sa = comp_slot_of(c, c->h - 2);
         uint32_t sb = comp_slot_of(c, c->h - 1);
         int fop = fused_op(c, op);
-        if (fop >= 0) {   /* the producer's result is used only here: fuse them */
+        if (fop == WOP_I32_ROTLI_XOR && c->prev.end == c->prod.start &&
+            c->prev.op == WOP_I32_ROTL_I && c->prev.h == c->h - 2 &&
+            c->prod.h == c->h - 1 && c->st[c->h - 2].kind == SV_SLOT &&
+            c->w[c->prev.start + 2] == dst) {
+            /* the other operand is a rotl by a constant just before: I32_ROT2_XOR */
+            uint32_t x1 = c->w[c->prev.start + 3], k1 = c->w[c->prev.start + 4];
+            uint32_t x2 = c->w[c->prod.start + 3], k2 = c->w[c->prod.start + 4];
+            c->n = c->prev.start;
+            op = WOP_I32_ROT2_XOR;
+            at = comp_emit_op(c, op);
+            emit_w(c, dst);
+            emit_w(c, x1);
+            emit_w(c, k1);
+            emit_w(c, x2);
+            emit_w(c, k2);
+        } else if (fop >= 0) {   /* the producer's result is used only here: fuse them */
             uint32_t p1 = c->w[c->prod.start + 3], p2 = c->w[c->prod.start + 4];
             uint32_t other = c->prod.h == c->h - 1 ? sa : sb;
             c->n = c->prod.start;
@@ -122,6 +138,9 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
             emit_w(c, sb);
         }
     }
+    /* the producer before this one, if this one comes right after it */
+    c->prev = c->prod;
+    if (c->prod.end != at) c->prev.end = UINT32_MAX;
     c->prod.end = UINT32_MAX;
     if (is_producer(op)) {
         c->prod.start = at;

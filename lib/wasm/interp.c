@@ -905,6 +905,11 @@ L_I32_ROTLI_XOR: {
     S(0) = ((a << k) | (a >> ((32 - k) & 31))) ^ U32(3);
     NEXT(6);
 }
+L_I32_ROT2_XOR: { /* and a rotl by an immediate as the other operand: two rotls */
+    uint32_t a = U32(1), k = O(2) & 31, b = U32(3), j = O(4) & 31;
+    S(0) = ((a << k) | (a >> ((32 - k) & 31))) ^ ((b << j) | (b >> ((32 - j) & 31)));
+    NEXT(7);
+}
 L_I32_SHRUI_XOR:
     S(0) = (U32(1) >> (O(2) & 31)) ^ U32(3);
     NEXT(6);

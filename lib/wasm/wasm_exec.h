@@ -89,7 +89,7 @@
     OPX(F64_NEAREST) OPX(F64_SQRT) OPX(F64_ADD) OPX(F64_SUB) OPX(F64_MUL)            \
     OPX(F64_DIV) OPX(F64_MIN) OPX(F64_MAX) OPX(F64_COPYSIGN)                         \
     OPX(I32_MULADD) OPX(I64_MULADD) OPX(F64_MULADD) OPX(F64_MULSUB) OPX(F64_MUL3)     \
-    OPX(I32_ROTLI_XOR) OPX(I32_SHRUI_XOR)                                            \
+    OPX(I32_ROTLI_XOR) OPX(I32_ROT2_XOR) OPX(I32_SHRUI_XOR)                          \
     OPX(F32_ADD_K) OPX(F32_SUB_K) OPX(F32_MUL_K) OPX(F32_DIV_K)                      \
     OPX(F64_ADD_K) OPX(F64_SUB_K) OPX(F64_MUL_K) OPX(F64_DIV_K)                      \
     OPX(I32_WRAP) OPX(I32_TRUNC_F32S) OPX(I32_TRUNC_F32U) OPX(I32_TRUNC_F64S)        \
