@@ -53,6 +53,8 @@ pin "fmul3 1000" 5634587769376 30010 "$ff" --function fmul3 --arg 1000
 pin "steps 1" 12 32 "$ff" --function steps --arg 1
 pin "steps 1000" -147523276 29003 "$ff" --function steps --arg 1000
 pin "zinit 5" 5 25 "$ff" --function zinit --arg 5
+pin "muli 1" -4294967118 30 "$ff" --function muli --arg 1
+pin "muli 1000" -7422381907373663505 24006 "$ff" --function muli --arg 1000
 abi=$tmp/run_abi.wasm
 pin "abi main" 7 344 "$abi" --input hello
 pin "abi add" 7 3 "$abi" --function add --arg 3 --arg 4

@@ -17,7 +17,8 @@
  * - f32/f64 add/sub/mul/div take a constant operand as an immediate;
  * - an operator whose operand is the result of the instruction just emitted, used
  *   nowhere else, can fuse with it (fusions[] in compile_ops.c): an i32/i64/f64 add of
- *   a product is one MULADD, an f64 `c - a*b` one MULSUB and `a*b*c` one MUL3 (f64:
+ *   a product is one MULADD, an add of a constant to a product by a constant one
+ *   MULI_ADDI (`3n + 1`), an f64 `c - a*b` one MULSUB and `a*b*c` one MUL3 (f64:
  *   every operation still rounded), an xor of a rotl / shr_u by a constant one
  *   ROTLI_XOR / SHRUI_XOR, and of two rotls by constants one ROT2_XOR (the sigma
  *   functions of SHA-2);

@@ -5,7 +5,7 @@
  * compares fuse with a branch, also through an eqz), the i32.add of a constant
  * remembered for address folding (c->addi) and loop-counter fusion (c->inc), and
  * two-operator fusions (fusions[]: a mul whose product an add consumes right away is a
- * MULADD, f64 MULSUB / MUL3 likewise, a rotl/shr_u by a constant feeding an xor one
+ * MULADD, or with constants a MULI_ADDI, f64 MULSUB / MUL3 likewise, a rotl/shr_u by a constant feeding an xor one
  * ROTLI_XOR/SHRUI_XOR; with the producer before it, two rotls feeding an xor one
  * ROT2_XOR).
  */
@@ -49,9 +49,12 @@ void comp_op_unary(comp *c, int op)
 
 /* Two-operator fusions: producer `prod` (just emitted, result in its home slot) whose
  * result only feeds binary operator op -> one instruction `fused dst, p1, p2, other`
- * (p1, p2: the producer's operands; other: op's other operand). The producer's result
- * may be either operand of op, or (right) only its right one. */
+ * (p1, p2: the producer's operands; other: op's other operand, or its immediate when
+ * op is an _I form). The producer's result may be either operand of op, or (right)
+ * only its right one. */
 static const struct { uint16_t prod, op, fused; bool right; } fusions[] = {
+    {WOP_I32_MUL_I, WOP_I32_ADD_I, WOP_I32_MULI_ADDI, false},
+    {WOP_I64_MUL_I, WOP_I64_ADD_I, WOP_I64_MULI_ADDI, false},
     {WOP_I32_MUL, WOP_I32_ADD, WOP_I32_MULADD, false},
     {WOP_I64_MUL, WOP_I64_ADD, WOP_I64_MULADD, false},
     {WOP_F64_MUL, WOP_F64_ADD, WOP_F64_MULADD, false},
@@ -69,12 +72,12 @@ static bool is_producer(int op)
     return false;
 }
 
-/* The fusion of c->prod (if just emitted, its result is the entry at height h - 1 or
- * h - 2, in its home slot) into binary operator op on the top two entries, or -1. */
-static int fused_op(comp *c, int op)
+/* The fusion of c->prod (if just emitted, its result is the entry at a height from lo
+ * to hi among the top two, in its home slot) into binary operator op on the top two
+ * entries, or -1. */
+static int fused_op(comp *c, int op, uint32_t lo, uint32_t hi)
 {
-    if (c->prod.end != c->n || c->oom ||
-        (c->prod.h != c->h - 1 && c->prod.h != c->h - 2) ||
+    if (c->prod.end != c->n || c->oom || c->prod.h < lo || c->prod.h > hi ||
         c->st[c->prod.h].kind != SV_SLOT ||
         c->w[c->prod.start + 2] != comp_home(c, c->prod.h))
         return -1;
@@ -83,6 +86,21 @@ static int fused_op(comp *c, int op)
             (!fusions[i].right || c->prod.h == c->h - 1))
             return fusions[i].fused;
     return -1;
+}
+
+/* Replaces c->prod (just emitted; its result is used only by the operator being
+ * compiled) with fused op `fop dst, p1, p2, other` (p1, p2: the producer's operands);
+ * returns the instruction start. */
+static uint32_t emit_fused(comp *c, int fop, uint32_t dst, uint32_t other)
+{
+    uint32_t p1 = c->w[c->prod.start + 3], p2 = c->w[c->prod.start + 4];
+    c->n = c->prod.start;
+    uint32_t at = comp_emit_op(c, fop);
+    emit_w(c, dst);
+    emit_w(c, p1);
+    emit_w(c, p2);
+    emit_w(c, other);
+    return at;
 }
 
 /* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
@@ -95,17 +113,23 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
     bool imm_a = !imm_b && imm_op >= 0 && commutative && a->kind == SV_CONST &&
                  fits_imm(a->c, is64);
     if (imm_a || imm_b) {   /* the other operand, and the constant as the immediate */
-        uint32_t imm = (uint32_t)(imm_b ? b->c : a->c);
-        uint32_t s = comp_slot_of(c, c->h - (imm_b ? 2 : 1));
-        at = comp_emit_op(c, imm_op);
-        emit_w(c, dst);
-        emit_w(c, s);
-        emit_w(c, imm);
-        op = imm_op;   /* as emitted, for the producer check below */
+        uint32_t imm = (uint32_t)(imm_b ? b->c : a->c), hs = c->h - (imm_b ? 2 : 1);
+        uint32_t s = comp_slot_of(c, hs);
+        int fop = fused_op(c, imm_op, hs, hs);
+        if (fop >= 0) {
+            op = fop;
+            at = emit_fused(c, fop, dst, imm);
+        } else {
+            op = imm_op;   /* as emitted, for the producer check below */
+            at = comp_emit_op(c, imm_op);
+            emit_w(c, dst);
+            emit_w(c, s);
+            emit_w(c, imm);
+        }
     } else {
         uint32_t sa = comp_slot_of(c, c->h - 2);
         uint32_t sb = comp_slot_of(c, c->h - 1);
-        int fop = fused_op(c, op);
+        int fop = fused_op(c, op, c->h - 2, c->h - 1);
         if (fop == WOP_I32_ROTLI_XOR && c->prev.end == c->prod.start &&
             c->prev.op == WOP_I32_ROTL_I && c->prev.h == c->h - 2 &&
             c->prod.h == c->h - 1 && c->st[c->h - 2].kind == SV_SLOT &&
@@ -121,16 +145,9 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
             emit_w(c, k1);
             emit_w(c, x2);
             emit_w(c, k2);
-        } else if (fop >= 0) {   /* the producer's result is used only here: fuse them */
-            uint32_t p1 = c->w[c->prod.start + 3], p2 = c->w[c->prod.start + 4];
-            uint32_t other = c->prod.h == c->h - 1 ? sa : sb;
-            c->n = c->prod.start;
-            at = comp_emit_op(c, fop);
-            emit_w(c, dst);
-            emit_w(c, p1);
-            emit_w(c, p2);
-            emit_w(c, other);
+        } else if (fop >= 0) {
             op = fop;
+            at = emit_fused(c, fop, dst, c->prod.h == c->h - 1 ? sa : sb);
         } else {
             at = comp_emit_op(c, op);
             emit_w(c, dst);

@@ -878,6 +878,13 @@ L_I64_REMU: {
 /* multiply-add: a mul whose product only feeds an add (d = a * b + c); f64 also
  * multiply-subtract and a product of three; f64: every operation rounded, as the two
  * instructions (lib/wasm builds with -ffp-contract=off) */
+/* multiply by an immediate, add an immediate (i64: both sign-extended) */
+L_I32_MULI_ADDI:
+    S(0) = (uint32_t)(U32(1) * O(2) + O(3));
+    NEXT(6);
+L_I64_MULI_ADDI:
+    S(0) = S(1) * (uint64_t)(int64_t)(int32_t)O(2) + (uint64_t)(int64_t)(int32_t)O(3);
+    NEXT(6);
 L_I32_MULADD:
     S(0) = (uint32_t)(U32(1) * U32(2) + U32(3));
     NEXT(6);

@@ -99,4 +99,13 @@
     (local.set $c (i32.add (i32.wrap_i64 (local.tee $b (i64.const 0))) (local.get $n)))
     (local.set $c (i32.add (local.get $c) (local.tee $a (i32.const 0))))
     (i32.add (i32.add (local.get $a) (local.get $c)) (i32.wrap_i64 (local.get $b))))
+  ;; multiply by a constant, then add a constant (i32 and i64, negative constants too)
+  (func (export "muli") (param $n i32) (result i64) (local $x i64) (local $y i32)
+    (local.set $x (i64.const 7))
+    (loop $l
+      (local.set $x (i64.add (i64.mul (local.get $x) (i64.const 3)) (i64.const 1)))
+      (local.set $y (i32.add (i32.const -1072) (i32.mul (i32.const 56) (local.get $y))))
+      (local.set $x (i64.add (i64.mul (local.get $x) (i64.const -5)) (i64.extend_i32_s (local.get $y))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i64.xor (local.get $x) (i64.extend_i32_u (local.get $y))))
 )
