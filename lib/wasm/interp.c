@@ -875,10 +875,10 @@ L_I64_REMU: {
     BIN(F64_MAX, f64_max(FA64, FB64))
     BIN(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
 
-/* multiply-add: a mul whose product only feeds an add (d = a * b + c); f64 also
- * multiply-subtract and a product of three; f64: every operation rounded, as the two
- * instructions (lib/wasm builds with -ffp-contract=off) */
-/* multiply by an immediate, add an immediate (i64: both sign-extended) */
+/* multiply-add: a mul whose product only feeds an add, d = a * imm1 + imm2 (MULI_ADDI;
+ * i64: both immediates sign-extended) or d = a * b + c; f64 also multiply-subtract and
+ * a product of three; f64: every operation rounded, as the two instructions (lib/wasm
+ * builds with -ffp-contract=off) */
 L_I32_MULI_ADDI:
     S(0) = (uint32_t)(U32(1) * O(2) + O(3));
     NEXT(6);
