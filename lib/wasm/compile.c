@@ -583,10 +583,15 @@ static void do_end(comp *c)
         return;
     }
     if (!c->dead) materialize_range(c, c->h - L->n_results, c->h);
+    bool new_block = L->kind == L_IF || L->targeted || was_dead;
+    /* Close the block that runs into this end before fixing the jump targets: if it is
+     * empty its FUEL is dropped, and the next block's FUEL is emitted where that one
+     * stood, i.e. at `here`. Computing `here` first would land every branch to this
+     * end just past the next block's FUEL, running that block without paying for it. */
+    if (new_block) fuel_close(c);
     uint32_t here = c->n;
     if (L->kind == L_IF && !L->else_seen) set_w(c, L->else_operand, here - L->else_instr);
     resolve_patches(c, L, here);
-    bool new_block = L->kind == L_IF || L->targeted || was_dead;
     c->h = L->height;
     for (uint32_t i = 0; i < L->n_results; i++) comp_push_slot(c);
     c->nl--;
