@@ -1057,12 +1057,7 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
         size_t off = (size_t)(r.p - m->bytes);
         if (!bc && c->nl == 0) break;
         TRY(wasm_read_instr(&r, &in));
-        if (bc) {
-            TRY(wasm_body_check_instr(bc, &in, off));
-            /* the one rule of decode.c's body scan that the validator does not have */
-            if ((in.op == WASM_OP_FC(8) || in.op == WASM_OP_FC(9)) && !m->has_data_count)
-                return esgx_err_set(err, WASM_E_MALFORMED, "data count section required");
-        }
+        if (bc) TRY(wasm_body_check_instr(bc, &in, off));
         if (c->nl > 0) TRY(compile_instr(c, in, off, err));
     }
     TRY(compile_finish(c, fd, err));   /* first: a full buffer also stops the loop */

@@ -10,7 +10,7 @@
  * The fast path accepts exactly the modules the three separate passes accept: every
  * instruction still goes through wasm_read_instr and the validator, and the one
  * thing only the body scan checked (memory.init / data.drop need the data count
- * section) is rejected by the validator's own rules or by the check below. Only the
+ * section) the validator checks too (validate.c, check_data). Only the
  * error it reports can differ: the spec says a malformed body anywhere wins over an
  * invalid one earlier, and with threads the failing function found first can vary.
  * So when the fast path fails, the module is parsed again by decode, validate,

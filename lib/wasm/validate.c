@@ -20,8 +20,9 @@
  *   WASM_E_LIMIT instead of seconds of CPU. Global and table indices resolve
  *   through arrays built once per module (no scan of the imports per instruction).
  * - wabt omits the data count section when a module has no data segments at all;
- *   memory.init / data.drop then meet "unknown data segment" here (decode.c only
- *   insists on the data count section when a data section exists).
+ *   memory.init / data.drop then meet "unknown data segment" here. With data segments
+ *   and no data count section they are malformed ("data count section required"),
+ *   which decode.c's body scan reports first when it runs.
  * - Messages start with the spec test suite's wording ("type mismatch",
  *   "unknown local", ...) and name the function and the byte offset.
  */
@@ -543,6 +544,13 @@ static int check_table(wasm_body_checker *v, uint32_t i, wasm_valtype *elem_type
 
 static int check_data(wasm_body_checker *v, uint32_t i)
 {
+    /* memory.init / data.drop with data segments but no data count section: malformed.
+     * decode.c's body scan reports it first; this covers the fused pass (module.c),
+     * which skips that scan. */
+    if (!v->m->has_data_count && v->m->n_datas > 0)
+        return esgx_err_set(v->err, WASM_E_MALFORMED,
+                            "data count section required (function %u, offset %zu)", v->func,
+                            v->off);
     uint32_t n = v->m->has_data_count ? v->m->data_count : v->m->n_datas;
     if (i >= n)
         return vfailu(v, "unknown data segment", i);

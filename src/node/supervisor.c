@@ -436,16 +436,20 @@ static pid_t spawn_enclave(int with_init, int *fd)
     int bufsz = 1 << 20;
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz);
     setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz);
-    char s_fd[16], s_fuel[24], s_workers[16], s_content[24], s_input[24], s_output[24],
-        s_pages[16], s_cthreads[16];
+    char s_fd[16];
     snprintf(s_fd, sizeof s_fd, "%d", sv[1]);
-    snprintf(s_fuel, sizeof s_fuel, "%llu", (unsigned long long)g_cfg.fuel);
-    snprintf(s_workers, sizeof s_workers, "%u", g_cfg.workers);
-    snprintf(s_content, sizeof s_content, "%llu", (unsigned long long)g_cfg.max_content);
-    snprintf(s_input, sizeof s_input, "%llu", (unsigned long long)g_cfg.max_input);
-    snprintf(s_output, sizeof s_output, "%llu", (unsigned long long)g_cfg.max_output);
-    snprintf(s_pages, sizeof s_pages, "%u", g_cfg.memory_pages);
-    snprintf(s_cthreads, sizeof s_cthreads, "%u", g_cfg.compile_threads);
+    /* the numeric limits, each as "--flag VALUE" */
+    const struct { const char *flag; unsigned long long v; } nums[] = {
+        {"--fuel", g_cfg.fuel},
+        {"--workers", g_cfg.workers},
+        {"--max-content", g_cfg.max_content},
+        {"--max-input", g_cfg.max_input},
+        {"--max-output", g_cfg.max_output},
+        {"--memory-pages", g_cfg.memory_pages},
+        {"--compile-threads", g_cfg.compile_threads},
+    };
+    enum { N_NUMS = sizeof nums / sizeof nums[0] };
+    char s_num[N_NUMS][24];
     const char *argv[80];
     int a = 0;
     argv[a++] = g_cfg.enclave_path;
@@ -454,20 +458,11 @@ static pid_t spawn_enclave(int with_init, int *fd)
     argv[a++] = "--channel-fd";
     argv[a++] = s_fd;
     if (with_init) argv[a++] = "--init";
-    argv[a++] = "--fuel";
-    argv[a++] = s_fuel;
-    argv[a++] = "--workers";
-    argv[a++] = s_workers;
-    argv[a++] = "--max-content";
-    argv[a++] = s_content;
-    argv[a++] = "--max-input";
-    argv[a++] = s_input;
-    argv[a++] = "--max-output";
-    argv[a++] = s_output;
-    argv[a++] = "--memory-pages";
-    argv[a++] = s_pages;
-    argv[a++] = "--compile-threads";
-    argv[a++] = s_cthreads;
+    for (size_t k = 0; k < N_NUMS; k++) {
+        snprintf(s_num[k], sizeof s_num[k], "%llu", nums[k].v);
+        argv[a++] = nums[k].flag;
+        argv[a++] = s_num[k];
+    }
     if (g_cfg.debug) argv[a++] = "--debug";
     if (g_cfg.sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = g_cfg.sim_bundle;
     if (g_cfg.peer_listen) argv[a++] = "--peer-listen", argv[a++] = g_cfg.peer_listen;
