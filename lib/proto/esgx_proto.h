@@ -298,4 +298,10 @@ size_t esgx_proto_header_len(const esgx_msg_result *result);
 int esgx_proto_format_header(const esgx_msg_result *result, char *out, size_t cap,
                              size_t *out_len, esgx_err *err);
 
+/* Text forms of the HTTP API (docs/http-api.md), checked the same way by the node and
+ * the CLI. 1 if s[0..n) is a content hash (exactly 64 lowercase hex characters), else
+ * 0; 1 if it is a function name (1..64 characters of [A-Za-z0-9._-]), else 0. */
+int esgx_proto_hash_text_valid(const char *s, size_t n);
+int esgx_proto_name_valid(const char *s, size_t n);
+
 #endif

@@ -495,8 +495,30 @@ static void test_header(void)
           esgx_proto_tree_len(256 * 1024 + 1) == 96 && esgx_proto_tree_len(1024 * 1024) == 7 * 32);
 }
 
+/* The API's text forms: content hashes and function names. */
+static void test_names(void)
+{
+    const char *h = "5d7666bc752594aec99429cfd25e5d811cb0d9a0a8511bfa011e0e0b71d97d9a";
+    CHECK(esgx_proto_hash_text_valid(h, 64));
+    CHECK(!esgx_proto_hash_text_valid(h, 63));
+    char bad[65];
+    memcpy(bad, h, 65);
+    bad[0] = 'D';   /* upper case */
+    CHECK(!esgx_proto_hash_text_valid(bad, 64));
+    bad[0] = 'g';
+    CHECK(!esgx_proto_hash_text_valid(bad, 64));
+    CHECK(!esgx_proto_hash_text_valid(NULL, 64));
+    CHECK(esgx_proto_name_valid("hello", 5) && esgx_proto_name_valid("a.b_c-9", 7));
+    CHECK(!esgx_proto_name_valid("", 0) && !esgx_proto_name_valid("a/b", 3));
+    CHECK(!esgx_proto_name_valid("a b", 3) && !esgx_proto_name_valid("\xc3\xa9", 2));
+    char name[66];
+    memset(name, 'n', sizeof name);
+    CHECK(esgx_proto_name_valid(name, 64) && !esgx_proto_name_valid(name, 65));
+}
+
 int main(void)
 {
+    test_names();
     size_t big_len = 20u * 1024 * 1024;
     uint8_t *big = malloc(big_len);
     for (size_t i = 0; i < big_len; i++) big[i] = (uint8_t)(i * 31 + (i >> 12));

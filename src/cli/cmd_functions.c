@@ -12,6 +12,7 @@
  */
 #include "cli.h"
 #include "cli_node.h"
+#include "esgx_proto.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -46,15 +47,7 @@ static int usage_error(const char *msg)
 
 static int valid_name(const char *s)
 {
-    size_t n = strlen(s);
-    if (n < 1 || n > 64) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
+    return esgx_proto_name_valid(s, strlen(s));
 }
 
 /* Runs one request against the configured node; on success *rs holds a 2xx answer.

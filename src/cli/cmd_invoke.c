@@ -13,6 +13,7 @@
  */
 #include "cli.h"
 #include "cli_node.h"
+#include "esgx_proto.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -71,13 +72,6 @@ static int usage_error(const char *text, const char *msg)
     return CLI_EXIT_USAGE;
 }
 
-static int is_hash(const char *s)
-{
-    if (strlen(s) != 64) return 0;
-    for (int i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
-}
 
 /* The node's fuel limit from GET /health, or the default. Network errors are reported
  * by the invocation that follows, so they are ignored here. */
@@ -169,7 +163,7 @@ int cmd_invoke(int argc, char **argv)
         cli_error("pinned %s (run esgx login again)", err.msg);
         goto out;
     }
-    if (is_hash(target)) {
+    if (esgx_proto_hash_text_valid(target, strlen(target))) {
         memcpy(rq.hash_hex, target, 65);
         rq.decrypt = decrypt;
     } else {

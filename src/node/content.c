@@ -29,14 +29,6 @@ static char g_dir[4096];
 static int g_dirfd = -1;
 static _Atomic uint64_t g_total;
 
-static int is_hex64(const char *s)
-{
-    if (strlen(s) != 64) return 0;
-    for (int i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
-}
-
 int content_open(const char *data_dir, esgx_err *err)
 {
     if (snprintf(g_dir, sizeof g_dir, "%s/content", data_dir) >= (int)sizeof g_dir)
@@ -55,7 +47,7 @@ int content_open(const char *data_dir, esgx_err *err)
             unlinkat(g_dirfd, e->d_name, 0);
             continue;
         }
-        if (!is_hex64(e->d_name)) continue;
+        if (!esgx_proto_hash_text_valid(e->d_name, strlen(e->d_name))) continue;
         struct stat st;
         if (fstatat(g_dirfd, e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
             total += (uint64_t)st.st_size;

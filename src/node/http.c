@@ -99,27 +99,6 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned s
 
 /* ---------------------------------------------------------------- helpers */
 
-static int is_lower_hex64(const char *s, size_t n)
-{
-    if (n != 64) return 0;
-    for (size_t i = 0; i < 64; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
-    return 1;
-}
-
-static int valid_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 64) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 /* 0 ok, 401 missing/malformed, 403 wrong token. */
 static unsigned check_auth(struct MHD_Connection *c)
 {
@@ -260,7 +239,7 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
                                type_name(v));
     }
     if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
-    if (!is_lower_hex64(hash, json_string_length(json_object_get(root, "hash"))))
+    if (!esgx_proto_hash_text_valid(hash, json_string_length(json_object_get(root, "hash"))))
         return reply_error(c, h, 400, "bad_hash",
                            "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
     if (function_len < 1 || function_len > ESGX_PROTO_MAX_FUNCTION)
@@ -318,7 +297,7 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
                 return reply_error(c, h, 400, "bad_type", "field 'hash' must be a string, not %s",
                                    type_name(v));
             hash = json_string_value(v);
-            if (!is_lower_hex64(hash, json_string_length(v)))
+            if (!esgx_proto_hash_text_valid(hash, json_string_length(v)))
                 return reply_error(c, h, 400, "bad_hash",
                                    "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
         } else if (!strcmp(key, "decrypt")) {
@@ -384,7 +363,7 @@ static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
 
 static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
 {
-    if (!is_lower_hex64(h->name, strlen(h->name)))
+    if (!esgx_proto_hash_text_valid(h->name, strlen(h->name)))
         return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
     uint8_t hb[32];
     crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL);
@@ -645,7 +624,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
         if (a == 403) return reply_error(c, h, 403, "forbidden", "wrong admin token");
     }
     if ((h->route == ROUTE_FN_INVOKE || h->route == ROUTE_FN_DEPLOY ||
-         h->route == ROUTE_FN_DELETE) && !valid_name(h->name))
+         h->route == ROUTE_FN_DELETE) && !esgx_proto_name_valid(h->name, strlen(h->name)))
         return reply_error(c, h, 400, "bad_name",
                            "function names are 1 to 64 characters of [A-Za-z0-9._-]");
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

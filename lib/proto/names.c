@@ -1,0 +1,26 @@
+/*
+ * names.c: the text forms of the HTTP API shared by esgxd and the CLI (esgx_proto.h):
+ * content hashes (64 lowercase hex characters, as b3sum prints them) and function
+ * names (1..64 of [A-Za-z0-9._-], safe in URLs and file names).
+ */
+#include "esgx_proto.h"
+
+int esgx_proto_hash_text_valid(const char *s, size_t n)
+{
+    if (!s || n != 64) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+int esgx_proto_name_valid(const char *s, size_t n)
+{
+    if (!s || n < 1 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
