@@ -10,9 +10,9 @@
  * (so the server has finished verifying the client before the clock stops). Modes:
  *   plain  ordinary self-signed P-256 certs, each side checks the peer's signature
  *          and pins the peer certificate
- *   ratls  attest_ratls_ctx_new contexts: each side verifies the peer's quote with
+ *   ratls  esgx_attest_ratls_ctx_new contexts: each side verifies the peer's quote with
  *          the sim collateral (full DCAP verification + policy)
- * Also times attest_ratls_cert_new and attest_ratls_verify_cert alone. Prints medians.
+ * Also times esgx_attest_ratls_cert_new and esgx_attest_ratls_verify_cert alone. Prints medians.
  */
 #include "esgx_attest.h"
 #include "esgx_crypto.h"
@@ -124,7 +124,7 @@ static double run(SSL_CTX *ctx_c, SSL_CTX *ctx_s, int n, int check_ratls, double
             SSL_set_fd(ssl, fd);
             uint8_t b;
             size_t k;
-            if (SSL_accept(ssl) != 1 || (check_ratls && attest_ratls_peer(ssl, NULL, NULL)) ||
+            if (SSL_accept(ssl) != 1 || (check_ratls && esgx_attest_ratls_peer(ssl, NULL, NULL)) ||
                 SSL_read_ex(ssl, &b, 1, &k) != 1 || SSL_write_ex(ssl, &b, 1, &k) != 1)
                 _exit(3);
             SSL_free(ssl);
@@ -143,7 +143,7 @@ static double run(SSL_CTX *ctx_c, SSL_CTX *ctx_s, int n, int check_ratls, double
         SSL_set_fd(ssl, fd);
         uint8_t b = 1;
         size_t k;
-        if (SSL_connect(ssl) != 1 || (check_ratls && attest_ratls_peer(ssl, NULL, NULL)) ||
+        if (SSL_connect(ssl) != 1 || (check_ratls && esgx_attest_ratls_peer(ssl, NULL, NULL)) ||
             SSL_write_ex(ssl, &b, 1, &k) != 1 || SSL_read_ex(ssl, &b, 1, &k) != 1)
             die("handshake", NULL);
         samples[i] = now_us() - t0;
@@ -169,20 +169,20 @@ int main(int argc, char **argv)
     char dir[64];
     snprintf(dir, sizeof dir, "%s/net", tmpl);
     esgx_err e;
-    attest_sim_bundle *b = NULL;
-    if (attest_sim_init(dir, (int64_t)time(NULL), &e) || attest_sim_load(dir, &b, &e))
+    esgx_attest_sim_bundle *b = NULL;
+    if (esgx_attest_sim_init(dir, (int64_t)time(NULL), &e) || esgx_attest_sim_load(dir, &b, &e))
         die("sim bundle", &e);
-    attest_ratls_sim_source src = {.bundle = b};
-    crypto_sha256("bench enclave", 13, src.body.mrenclave);
-    src.body.attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    esgx_attest_ratls_sim_source src = {.bundle = b};
+    esgx_crypto_sha256("bench enclave", 13, src.body.mrenclave);
+    src.body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     double *s = malloc(sizeof(double) * (size_t)(n > 50 ? n : 50));
 
     /* certificate creation and verification alone */
-    attest_ratls_cert *cs = NULL, *cc = NULL;
+    esgx_attest_ratls_cert *cs = NULL, *cc = NULL;
     for (int i = 0; i < 20; i++) {
         double t0 = now_us();
-        attest_ratls_cert *c;
-        if (attest_ratls_cert_new(attest_ratls_sim_get_quote, &src, NULL, (int64_t)time(NULL),
+        esgx_attest_ratls_cert *c;
+        if (esgx_attest_ratls_cert_new(esgx_attest_ratls_sim_get_quote, &src, NULL, (int64_t)time(NULL),
                                   1, &c, &e))
             die("cert_new", &e);
         s[i] = now_us() - t0;
@@ -191,20 +191,20 @@ int main(int argc, char **argv)
         else if (!cc)
             cc = c;
         else
-            attest_ratls_cert_free(c);
+            esgx_attest_ratls_cert_free(c);
     }
     double t_new = median(s, 20);
-    attest_ratls_verifier v = {0};
-    v.collateral = attest_sim_collateral(b, &v.collateral_len);
-    v.trusted_roots_pem = attest_sim_root(b);
-    attest_policy_default(&v.policy);
+    esgx_attest_ratls_verifier v = {0};
+    v.collateral = esgx_attest_sim_collateral(b, &v.collateral_len);
+    v.trusted_roots_pem = esgx_attest_sim_root(b);
+    esgx_attest_policy_default(&v.policy);
     memcpy(v.policy.mrenclave[0], src.body.mrenclave, 32);
     v.policy.mrenclave_count = 1;
     size_t dl;
-    const uint8_t *der = attest_ratls_cert_der(cs, &dl);
+    const uint8_t *der = esgx_attest_ratls_cert_der(cs, &dl);
     for (int i = 0; i < 50; i++) {
         double t0 = now_us();
-        if (attest_ratls_verify_cert(der, dl, &v, NULL, NULL, &e))
+        if (esgx_attest_ratls_verify_cert(der, dl, &v, NULL, NULL, &e))
             die("verify_cert", &e);
         s[i] = now_us() - t0;
     }
@@ -218,8 +218,8 @@ int main(int argc, char **argv)
 
     /* RA-TLS */
     SSL_CTX *rs = NULL, *rc = NULL;
-    if (attest_ratls_ctx_new(cs, &v, ATTEST_RATLS_SERVER, &rs, &e) ||
-        attest_ratls_ctx_new(cc, &v, ATTEST_RATLS_CLIENT, &rc, &e))
+    if (esgx_attest_ratls_ctx_new(cs, &v, ESGX_ATTEST_RATLS_SERVER, &rs, &e) ||
+        esgx_attest_ratls_ctx_new(cc, &v, ESGX_ATTEST_RATLS_CLIENT, &rc, &e))
         die("ratls ctx", &e);
     double t_ratls = run(rc, rs, n, 1, s);
 
@@ -239,9 +239,9 @@ int main(int argc, char **argv)
     X509_free(xc);
     EVP_PKEY_free(ks);
     EVP_PKEY_free(kc);
-    attest_ratls_cert_free(cs);
-    attest_ratls_cert_free(cc);
-    attest_sim_free(b);
+    esgx_attest_ratls_cert_free(cs);
+    esgx_attest_ratls_cert_free(cc);
+    esgx_attest_sim_free(b);
     free(s);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);

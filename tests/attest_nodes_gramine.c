@@ -5,7 +5,7 @@
  * The imitation holds what Gramine would give this enclave: my_target_info, a 432-byte
  * report whose body carries MRENCLAVE/MRSIGNER (and zero report data, which is what the
  * platform writes first), 16-byte sealing keys, attestation_type, and a `quote` file
- * produced by attest_sim_quote with a fresh sim bundle for a report data the test picks.
+ * produced by esgx_attest_sim_quote with a fresh sim bundle for a report data the test picks.
  * Checked: the measurement, target_info/user_report_data writes, sealing keys
  * (deterministic, policy- and machine-bound, usable by the key store), quotes (the exact
  * file bytes; verified by the sim root and refused by the default Intel-only roots; a
@@ -74,16 +74,16 @@ static void make_attest_dir(const char *dir, const char *type)
     snprintf(keys, sizeof keys, "%s/keys", dir);
     mkdir(keys, 0700);
     uint8_t ti[512], report[432], k1[16], k2[16];
-    crypto_random(ti, sizeof ti, NULL);
-    crypto_random(k1, sizeof k1, NULL);
-    crypto_random(k2, sizeof k2, NULL);
-    attest_report_body body;
+    esgx_crypto_random(ti, sizeof ti, NULL);
+    esgx_crypto_random(k1, sizeof k1, NULL);
+    esgx_crypto_random(k2, sizeof k2, NULL);
+    esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
-    body.attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     memcpy(body.mrenclave, MRE, 32);
     memcpy(body.mrsigner, MRS, 32);
     memset(report, 0xee, sizeof report);   /* KEYID + MAC: anything */
-    attest_report_body_encode(&body, report);
+    esgx_attest_report_body_encode(&body, report);
     put_file(dir, "my_target_info", ti, sizeof ti);
     put_file(dir, "target_info", "", 0);
     put_file(dir, "user_report_data", "", 0);
@@ -95,17 +95,17 @@ static void make_attest_dir(const char *dir, const char *type)
 }
 
 /* Writes a sim quote for (mrenclave, report_data) into dir/quote. */
-static void put_quote(const attest_sim_bundle *b, const char *dir, const uint8_t mre[32],
+static void put_quote(const esgx_attest_sim_bundle *b, const char *dir, const uint8_t mre[32],
                       const uint8_t rd[64], uint8_t **q, size_t *qlen)
 {
-    attest_report_body body;
+    esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
-    body.attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     memcpy(body.mrenclave, mre, 32);
     memcpy(body.mrsigner, MRS, 32);
     memcpy(body.report_data, rd, 64);
     esgx_err err;
-    if (attest_sim_quote(b, &body, q, qlen, &err) != 0) {
+    if (esgx_attest_sim_quote(b, &body, q, qlen, &err) != 0) {
         fprintf(stderr, "attest_sim_quote: %s\n", err.msg);
         exit(1);
     }
@@ -126,8 +126,8 @@ int main(void)
     snprintf(bdir, sizeof bdir, "%s/bundle", root);
     snprintf(ddir, sizeof ddir, "%s/data", root);
     mkdir(ddir, 0700);
-    crypto_random(MRE, 32, NULL);
-    crypto_random(MRS, 32, NULL);
+    esgx_crypto_random(MRE, 32, NULL);
+    esgx_crypto_random(MRS, 32, NULL);
     make_attest_dir(adir, "dcap\n");
 
     esgx_err err;
@@ -158,104 +158,104 @@ int main(void)
     esgx_keystore ks, ks2;
     memset(&ks, 0, sizeof ks);
     memset(&ks2, 0, sizeof ks2);
-    CHECK(keystore_create(&ks, p, ddir, &err) == 0 && ks.ready);
+    CHECK(esgx_keystore_create(&ks, p, ddir, &err) == 0 && ks.ready);
     esgx_platform *p2 = NULL;
     CHECK(esgx_platform_gramine_open(adir, &p2, &err) == 0);
-    CHECK(p2 && keystore_load(&ks2, p2, ddir, &err) == 0 && ks2.ready);
+    CHECK(p2 && esgx_keystore_load(&ks2, p2, ddir, &err) == 0 && ks2.ready);
     CHECK(!strcmp(ks.xpub, ks2.xpub));
-    keystore_wipe(&ks2);
+    esgx_keystore_wipe(&ks2);
     esgx_platform_close(p2);
 
     /* Quotes: the platform writes the report data and returns the quote file's bytes. */
-    attest_sim_bundle *bundle = NULL;
-    CHECK(attest_sim_init(bdir, (int64_t)time(NULL), &err) == 0);
-    CHECK(attest_sim_load(bdir, &bundle, &err) == 0);
+    esgx_attest_sim_bundle *bundle = NULL;
+    CHECK(esgx_attest_sim_init(bdir, (int64_t)time(NULL), &err) == 0);
+    CHECK(esgx_attest_sim_load(bdir, &bundle, &err) == 0);
     if (!bundle) return 1;
     uint8_t rd[64], rd2[64];
-    crypto_random(rd, 64, NULL);
-    crypto_random(rd2, 64, NULL);
+    esgx_crypto_random(rd, 64, NULL);
+    esgx_crypto_random(rd2, 64, NULL);
     uint8_t *q = NULL;
     size_t qlen = 0;
     put_quote(bundle, adir, MRE, rd, &q, &qlen);
-    uint8_t *out = malloc(ATTEST_RATLS_MAX_QUOTE);
+    uint8_t *out = malloc(ESGX_ATTEST_RATLS_MAX_QUOTE);
     size_t olen = 0;
-    rc = esgx_platform_quote(p, rd, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err);
+    rc = esgx_platform_quote(p, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err);
     if (rc) fprintf(stderr, "quote: %s\n", err.msg);
     CHECK(rc == 0 && olen == qlen && !memcmp(out, q, qlen));
     CHECK(get_file(adir, "user_report_data", a, sizeof a) == 64 && !memcmp(a, rd, 64));
     /* It verifies against the sim root, and not against the default (Intel) roots. */
     size_t clen = 0;
-    const char *coll = attest_sim_collateral(bundle, &clen);
-    attest_result res;
-    CHECK(attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL),
-                              attest_sim_root(bundle), &res, &err) == 0);
+    const char *coll = esgx_attest_sim_collateral(bundle, &clen);
+    esgx_attest_result res;
+    CHECK(esgx_attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL),
+                              esgx_attest_sim_root(bundle), &res, &err) == 0);
     CHECK(!memcmp(res.body.mrenclave, MRE, 32));
-    CHECK(attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL), NULL, &res, &err) != 0);
+    CHECK(esgx_attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL), NULL, &res, &err) != 0);
     /* The RA-TLS quote source (lib/attest) reads the same files. */
     size_t rlen = 0;
-    CHECK(attest_ratls_gramine_get_quote(rd, out, ATTEST_RATLS_MAX_QUOTE, &rlen, adir, &err) == 0 &&
+    CHECK(esgx_attest_ratls_gramine_get_quote(rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &rlen, adir, &err) == 0 &&
           rlen == qlen);
     /* A quote over other report data than the one written is refused. */
-    rc = esgx_platform_quote(p, rd2, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err);
-    CHECK(rc == PLAT_E_CORRUPT);
+    rc = esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err);
+    CHECK(rc == ESGX_PLAT_E_CORRUPT);
     if (rc) printf("ok - stale quote refused: %s\n", err.msg);
     free(q);
     /* A quote for another MRENCLAVE is refused. */
     uint8_t other[32];
-    crypto_random(other, 32, NULL);
+    esgx_crypto_random(other, 32, NULL);
     put_quote(bundle, adir, other, rd2, &q, &qlen);
-    CHECK(esgx_platform_quote(p, rd2, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err) == PLAT_E_CORRUPT);
+    CHECK(esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) == ESGX_PLAT_E_CORRUPT);
     free(q);
     /* Too small a buffer. */
     put_quote(bundle, adir, MRE, rd2, &q, &qlen);
     CHECK(esgx_platform_quote(p, rd2, out, 100, &olen, &err) != 0);
-    CHECK(esgx_platform_quote(p, rd2, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err) == 0);
+    CHECK(esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) == 0);
     free(q);
     esgx_platform_close(p);
 
     /* Another machine (other hardware sealing key) cannot unseal. */
     uint8_t k1[16];
-    crypto_random(k1, sizeof k1, NULL);
+    esgx_crypto_random(k1, sizeof k1, NULL);
     put_file(adir, "keys/_sgx_mrsigner", k1, sizeof k1);
     p2 = NULL;
     CHECK(esgx_platform_gramine_open(adir, &p2, &err) == 0);
-    CHECK(p2 && keystore_load(&ks2, p2, ddir, &err) == KS_E_FOREIGN);
+    CHECK(p2 && esgx_keystore_load(&ks2, p2, ddir, &err) == ESGX_KS_E_FOREIGN);
     esgx_platform_close(p2);
-    keystore_wipe(&ks);
+    esgx_keystore_wipe(&ks);
 
     /* attestation_type "none": no quotes. */
     put_file(adir, "attestation_type", "none", 4);
     p2 = NULL;
     CHECK(esgx_platform_gramine_open(adir, &p2, &err) == 0);
-    CHECK(p2 && esgx_platform_quote(p2, rd, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err) ==
-                    PLAT_E_UNSUPPORTED);
+    CHECK(p2 && esgx_platform_quote(p2, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) ==
+                    ESGX_PLAT_E_UNSUPPORTED);
     esgx_platform_close(p2);
 
     /* A truncated report and a missing directory are errors with a message. */
     put_file(adir, "report", zero, 64);
     p2 = NULL;
-    CHECK(esgx_platform_gramine_open(adir, &p2, &err) == PLAT_E_CORRUPT && !p2);
+    CHECK(esgx_platform_gramine_open(adir, &p2, &err) == ESGX_PLAT_E_CORRUPT && !p2);
     printf("ok - short report: %s\n", err.msg);
     char missing[400];
     snprintf(missing, sizeof missing, "%s/nope", root);
-    CHECK(esgx_platform_gramine_open(missing, &p2, &err) == PLAT_E_IO && !p2);
+    CHECK(esgx_platform_gramine_open(missing, &p2, &err) == ESGX_PLAT_E_IO && !p2);
     printf("ok - missing dir: %s\n", err.msg);
 
     /* The sim platform without a bundle cannot quote; with one it can. */
     esgx_platform *sp = NULL;
     CHECK(esgx_platform_sim_open(ddir, NULL, &sp, &err) == 0);
-    CHECK(sp && esgx_platform_quote(sp, rd, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err) ==
-                    PLAT_E_UNSUPPORTED);
+    CHECK(sp && esgx_platform_quote(sp, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) ==
+                    ESGX_PLAT_E_UNSUPPORTED);
     CHECK(sp && esgx_platform_sim_set_bundle(sp, bundle, &err) == 0);
-    CHECK(sp && esgx_platform_quote(sp, rd, out, ATTEST_RATLS_MAX_QUOTE, &olen, &err) == 0);
-    CHECK(attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL),
-                              attest_sim_root(bundle), &res, &err) == 0);
+    CHECK(sp && esgx_platform_quote(sp, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) == 0);
+    CHECK(esgx_attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL),
+                              esgx_attest_sim_root(bundle), &res, &err) == 0);
     CHECK(!memcmp(res.body.mrenclave, sp->mrenclave, 32) && !memcmp(res.body.report_data, rd, 64));
     CHECK(!res.debug);
     esgx_platform_close(sp);
 
     free(out);
-    attest_sim_free(bundle);
+    esgx_attest_sim_free(bundle);
     rmrf(root);
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -1,6 +1,6 @@
 /*
  * attest_nodes_proto.c: the channel messages added by the attestation work
- * (docs/channel.md: 10 ATTEST_DOC, 11 ATTEST_DOC_REPLY, unsolicited KEY_STATUS id 0):
+ * (docs/channel.md: 10 ESGX_ATTEST_DOC, 11 ESGX_ATTEST_DOC_REPLY, unsolicited KEY_STATUS id 0):
  * round trips, and the validation rules on both encode and decode.
  */
 #include <stdio.h>
@@ -36,7 +36,7 @@ int main(void)
     size_t n;
     esgx_msg m, d;
 
-    /* ATTEST_DOC: empty payload. */
+    /* ESGX_ATTEST_DOC: empty payload. */
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_ATTEST_DOC;
     m.id = 42;
@@ -45,9 +45,9 @@ int main(void)
     CHECK(!strcmp(esgx_proto_type_name(ESGX_MSG_ATTEST_DOC), "ATTEST_DOC"));
     buf[0] = 17;   /* a payload byte where none belongs */
     buf[20] = 0;
-    CHECK(esgx_proto_decode(buf, 21, &d, &err) == PROTO_E_FORMAT);
+    CHECK(esgx_proto_decode(buf, 21, &d, &err) == ESGX_PROTO_E_FORMAT);
 
-    /* ATTEST_DOC_REPLY with a key and a quote. */
+    /* ESGX_ATTEST_DOC_REPLY with a key and a quote. */
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_ATTEST_DOC_REPLY;
     m.id = 42;
@@ -112,7 +112,7 @@ int main(void)
 
     /* Types past the new ones are still unknown. */
     uint8_t h[20] = {16, 0, 0, 0, 1, 14};
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE);
 
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

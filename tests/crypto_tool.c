@@ -63,7 +63,7 @@ static int hex_arg(const char *s, uint8_t *out, size_t cap, size_t want, size_t 
 {
     size_t n = 0;
     esgx_err err;
-    if (crypto_hex_decode(s, strlen(s), out, cap, &n, &err)) return fail(&err);
+    if (esgx_crypto_hex_decode(s, strlen(s), out, cap, &n, &err)) return fail(&err);
     if (want && n != want) {
         fprintf(stderr, "crypto_tool: '%s' is not %zu bytes\n", s, want);
         return 1;
@@ -75,7 +75,7 @@ static int hex_arg(const char *s, uint8_t *out, size_t cap, size_t want, size_t 
 static void put_hex(json_t *o, const char *name, const uint8_t *p, size_t n)
 {
     char buf[1024];
-    crypto_hex_encode(p, n, buf);
+    esgx_crypto_hex_encode(p, n, buf);
     json_object_set_new(o, name, json_string(buf));
 }
 
@@ -96,21 +96,21 @@ static int cmd_bip32(char **argv)
         hex_arg(argv[1], hash, 32, 32, NULL) || hex_arg(argv[2], path, sizeof path, 0, &path_len))
         return 1;
     esgx_err err;
-    bip32_key shared, pub, d_prv, d_pub;
-    char text[BIP32_TEXT_LEN + 1];
-    if (bip32_shared_from_seed(seed, seed_len, &shared, &err)) return fail(&err);
+    esgx_bip32_key shared, pub, d_prv, d_pub;
+    char text[ESGX_BIP32_TEXT_LEN + 1];
+    if (esgx_bip32_shared_from_seed(seed, seed_len, &shared, &err)) return fail(&err);
     json_t *o = json_object();
-    bip32_key_serialize(&shared, 1, text, sizeof text, &err);
+    esgx_bip32_key_serialize(&shared, 1, text, sizeof text, &err);
     json_object_set_new(o, "shared_xprv", json_string(text));
-    bip32_key_serialize(&shared, 0, text, sizeof text, &err);
+    esgx_bip32_key_serialize(&shared, 0, text, sizeof text, &err);
     json_object_set_new(o, "shared_xpub", json_string(text));
     /* derive from the parsed xpub text, as a client would */
-    if (bip32_key_parse(text, strlen(text), &pub, &err)) return fail(&err);
-    if (bip32_module_key_derive(&shared, hash, path, path_len, &d_prv, &err)) return fail(&err);
-    if (bip32_module_key_derive(&pub, hash, path, path_len, &d_pub, &err)) return fail(&err);
-    bip32_key_serialize(&d_prv, 1, text, sizeof text, &err);
+    if (esgx_bip32_key_parse(text, strlen(text), &pub, &err)) return fail(&err);
+    if (esgx_bip32_module_key_derive(&shared, hash, path, path_len, &d_prv, &err)) return fail(&err);
+    if (esgx_bip32_module_key_derive(&pub, hash, path, path_len, &d_pub, &err)) return fail(&err);
+    esgx_bip32_key_serialize(&d_prv, 1, text, sizeof text, &err);
     json_object_set_new(o, "derived_xprv", json_string(text));
-    bip32_key_serialize(&d_pub, 0, text, sizeof text, &err);
+    esgx_bip32_key_serialize(&d_pub, 0, text, sizeof text, &err);
     json_object_set_new(o, "derived_xpub_from_xpub", json_string(text));
     put_hex(o, "derived_secret_key", d_prv.private_key, 32);
     put_hex(o, "derived_public_key", d_prv.public_key, 33);
@@ -127,8 +127,8 @@ int main(int argc, char **argv)
         uint8_t pk[65];
         size_t pkl, len, out_len;
         if (hex_arg(argv[2], pk, sizeof pk, 0, &pkl)) return 1;
-        uint8_t *pt = read_stdin(&len), *out = malloc(len + ECIES_OVERHEAD);
-        if (ecies_encrypt(pk, pkl, pt, len, out, len + ECIES_OVERHEAD, &out_len, &err)) {
+        uint8_t *pt = read_stdin(&len), *out = malloc(len + ESGX_ECIES_OVERHEAD);
+        if (esgx_ecies_encrypt(pk, pkl, pt, len, out, len + ESGX_ECIES_OVERHEAD, &out_len, &err)) {
             free(pt);
             free(out);
             return fail(&err);
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         size_t len, out_len;
         if (hex_arg(argv[2], sk, 32, 32, NULL)) return 1;
         uint8_t *ct = read_stdin(&len);
-        if (ecies_decrypt(sk, ct, len, ct, len, &out_len, &err)) {
+        if (esgx_ecies_decrypt(sk, ct, len, ct, len, &out_len, &err)) {
             free(ct);
             return fail(&err);
         }
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "sign") && argc == 4) {
         uint8_t sk[32], d[32], sig[65], pk[33];
         if (hex_arg(argv[2], sk, 32, 32, NULL) || hex_arg(argv[3], d, 32, 32, NULL)) return 1;
-        if (ec_sign_recoverable(sk, d, sig, &err) || ec_pubkey_from_seckey(sk, pk, &err))
+        if (esgx_ec_sign_recoverable(sk, d, sig, &err) || esgx_ec_pubkey_from_seckey(sk, pk, &err))
             return fail(&err);
         json_t *o = json_object();
         put_hex(o, "signature", sig, 65);
@@ -166,8 +166,8 @@ int main(int argc, char **argv)
         uint8_t d[32], sig[65], pk[33];
         char hex[67];
         if (hex_arg(argv[2], d, 32, 32, NULL) || hex_arg(argv[3], sig, 65, 65, NULL)) return 1;
-        if (ec_recover(d, sig, pk, &err)) return fail(&err);
-        crypto_hex_encode(pk, 33, hex);
+        if (esgx_ec_recover(d, sig, pk, &err)) return fail(&err);
+        esgx_crypto_hex_encode(pk, 33, hex);
         puts(hex);
         return 0;
     }
@@ -178,12 +178,12 @@ int main(int argc, char **argv)
         if (hex_arg(argv[2], mh, 32, 32, NULL)) return 1;
         uint64_t fuel = strtoull(argv[4], NULL, 10);
         uint8_t *in = read_stdin(&len);
-        if (digest_input_hash(mh, atoi(argv[3]), fuel, argv[5], strlen(argv[5]), in, len, out,
+        if (esgx_digest_input_hash(mh, atoi(argv[3]), fuel, argv[5], strlen(argv[5]), in, len, out,
                               &err)) {
             free(in);
             return fail(&err);
         }
-        crypto_hex_encode(out, 32, hex);
+        esgx_crypto_hex_encode(out, 32, hex);
         puts(hex);
         free(in);
         return 0;
@@ -192,8 +192,8 @@ int main(int argc, char **argv)
         uint8_t ih[32], oh[32], out[32];
         char hex[65];
         if (hex_arg(argv[2], ih, 32, 32, NULL) || hex_arg(argv[4], oh, 32, 32, NULL)) return 1;
-        digest_response(ih, strtoull(argv[3], NULL, 10), oh, out);
-        crypto_hex_encode(out, 32, hex);
+        esgx_digest_response(ih, strtoull(argv[3], NULL, 10), oh, out);
+        esgx_crypto_hex_encode(out, 32, hex);
         puts(hex);
         return 0;
     }

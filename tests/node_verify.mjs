@@ -1,7 +1,7 @@
 // node_verify.mjs: checks an esgxd /services/3 response offline with independent
 // libraries (@noble/curves, @noble/hashes from tests/js/node_modules):
 //   header keys and order, hash = BLAKE3(output), tree (for one block) = hash,
-//   input_hash recomputed from the request (DESIGN.md section 5), and the signature
+//   input_hash recomputed from the request (docs/formats.md#input_hash), and the signature
 //   recovers to the network public key from /attestation.
 // usage: node node_verify.mjs RESPONSE_FILE MODULE_HASH DECRYPT FUEL FUNCTION INPUT_FILE PUBKEY_HEX
 import { readFileSync } from 'node:fs';

@@ -59,16 +59,16 @@ int main(void)
     CHECK(!strcmp(esgx_proto_type_name(ESGX_MSG_COLLATERAL_REQ), "COLLATERAL_REQ"), "name");
     check_truncations(buf, n);
     buf[n - 1] = 2;   /* ca out of range */
-    CHECK(esgx_proto_decode(buf, n, &d, &err) == PROTO_E_FORMAT, "ca 2 decoded");
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == ESGX_PROTO_E_FORMAT, "ca 2 decoded");
     m.u.collateral_req.ca = 2;
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "ca 2 encoded");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "ca 2 encoded");
     m.u.collateral_req.ca = 0;
     m.id = 0;
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "id 0 encoded");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "id 0 encoded");
     m.id = 7;
     CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == 0, "req");
     memset(buf + 8, 0, 8);  /* id 0 on the wire */
-    CHECK(esgx_proto_decode(buf, n, &d, &err) == PROTO_E_FORMAT, "id 0 decoded");
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == ESGX_PROTO_E_FORMAT, "id 0 decoded");
 
     /* COLLATERAL_REPLY OK with JSON. */
     memset(&m, 0, sizeof m);
@@ -93,13 +93,13 @@ int main(void)
               d.u.collateral_reply.collateral.len == ESGX_PROTO_MAX_COLLATERAL, "max: %s",
           err.msg);
     c->collateral = B(coll, ESGX_PROTO_MAX_COLLATERAL + 1);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "max + 1");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "max + 1");
     /* OK without collateral, OK with an error text: refused */
     c->collateral = B(NULL, 0);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "ok, empty");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "ok, empty");
     c->collateral = B(json, strlen(json));
     c->error = B("e", 1);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "ok + error");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "ok + error");
 
     /* ERROR with a reason. */
     c->status = ESGX_COLLATERAL_ERROR;
@@ -109,21 +109,21 @@ int main(void)
     CHECK(esgx_proto_decode(buf, n, &d, &err) == 0 && d.u.collateral_reply.status == 1 &&
               d.u.collateral_reply.error.len == 18, "error decode: %s", err.msg);
     buf[20] = 0;  /* status byte flipped to OK: no collateral, an error: refused */
-    CHECK(esgx_proto_decode(buf, n, &d, &err) == PROTO_E_FORMAT, "flipped status");
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == ESGX_PROTO_E_FORMAT, "flipped status");
     c->error = B(NULL, 0);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "error, no text");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "error, no text");
     c->error = B("a\0b", 3);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "NUL in error");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "NUL in error");
     c->error = B("why", 3);
     c->collateral = B(json, 2);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "error + json");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "error + json");
     c->collateral = B(NULL, 0);
     c->status = 2;
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == PROTO_E_ARG, "status 2");
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "status 2");
 
     /* Types past the new ones are still unknown. */
     uint8_t h[20] = {16, 0, 0, 0, 1, 14};
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE, "type 14");
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE, "type 14");
 
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -2,8 +2,8 @@
  * attest_int.h: internal pieces shared by the files of lib/attest (not installed,
  * not part of the public API). OpenSSL types appear only here.
  */
-#ifndef ATTEST_INT_H
-#define ATTEST_INT_H
+#ifndef ESGX_ATTEST_INT_H
+#define ESGX_ATTEST_INT_H
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -11,105 +11,105 @@
 #include "esgx_attest.h"
 
 /* Intel's QE vendor id 939A7233-F79C-4CA9-940A-0DB3957F0607. */
-extern const uint8_t attest_intel_qe_vendor[16];
+extern const uint8_t esgx_attest_intel_qe_vendor[16];
 
-static inline uint16_t attest_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static inline uint32_t attest_le32(const uint8_t *p)
+static inline uint16_t esgx_attest_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t esgx_attest_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static inline void attest_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void attest_put32(uint8_t *p, uint32_t v)
+static inline void esgx_attest_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void esgx_attest_put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
 }
 
 /* Lowercase hex of in into out (2*len+1 bytes). */
-void attest_hex(const uint8_t *in, size_t len, char *out);
+void esgx_attest_hex(const uint8_t *in, size_t len, char *out);
 /* Decodes exactly 2*n hex chars (either case) into out[n]; -1 on bad input. */
-int attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n);
+int esgx_attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n);
 /* SHA-256 via OpenSSL. */
-void attest_sha256(const void *data, size_t len, uint8_t out[32]);
+void esgx_attest_sha256(const void *data, size_t len, uint8_t out[32]);
 
 /* Splits a PEM certificate chain into certificates. Strict: only BEGIN/END
  * CERTIFICATE blocks, base64 lines ending in \n or \r\n, canonical base64 (unused bits
  * zero), DER consuming each block exactly, nothing after the last block but NUL bytes.
  * what names the chain in errors. *out is a new stack (leaf first). */
-int attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X509) **out,
+int esgx_attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X509) **out,
                      esgx_err *err);
 /* One CRL from PEM (the same strict rules). */
-int attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out,
+int esgx_attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out,
                    esgx_err *err);
 
 /* The SGX extension of an X509 PCK certificate (pck.c). */
-int attest_pck_x509_info(X509 *x, attest_pck_info *out, esgx_err *err);
+int esgx_attest_pck_x509_info(X509 *x, esgx_attest_pck_info *out, esgx_err *err);
 /* FMSPC, PCE-ID and issuing CA of the leaf of a PEM PCK chain (pck.c). */
-int attest_pck_chain_ids(const char *pem, size_t len, attest_pck_ids *out, esgx_err *err);
+int esgx_attest_pck_chain_ids(const char *pem, size_t len, esgx_attest_pck_ids *out, esgx_err *err);
 
 /* P-256 public key from 64 raw bytes x||y; NULL if not on the curve. */
-EVP_PKEY *attest_pkey_from_raw(const uint8_t xy[64]);
+EVP_PKEY *esgx_attest_pkey_from_raw(const uint8_t xy[64]);
 /* 64 raw bytes x||y of a P-256 key. Returns 0 or -1. */
-int attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64]);
+int esgx_attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64]);
 /* ECDSA-SHA256 verification of a raw r||s signature. Returns 1 valid, 0 not. */
-int attest_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64]);
+int esgx_attest_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64]);
 /* ECDSA-SHA256 signature as raw r||s. Returns 0 or -1. */
-int attest_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
+int esgx_attest_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
 /* ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds. Returns 0 or -1. */
-int attest_parse_time(const char *s, int64_t *out);
+int esgx_attest_parse_time(const char *s, int64_t *out);
 /* Unix seconds to "YYYY-MM-DDTHH:MM:SSZ" (21 bytes). */
-void attest_format_time(int64_t t, char out[21]);
+void esgx_attest_format_time(int64_t t, char out[21]);
 
 /* ---- collateral (collateral.c) */
 
-typedef struct attest_tcb_level {
+typedef struct esgx_attest_tcb_level {
     uint8_t comp_svn[16];
     uint16_t pcesvn;
     uint16_t isvsvn;           /* QE identity levels */
     int64_t tcb_date;
-    char status[ATTEST_STATUS_LEN];
-    char advisories[ATTEST_MAX_ADVISORIES][ATTEST_ADVISORY_LEN];
+    char status[ESGX_ATTEST_STATUS_LEN];
+    char advisories[ESGX_ATTEST_MAX_ADVISORIES][ESGX_ATTEST_ADVISORY_LEN];
     size_t advisory_count;
-} attest_tcb_level;
+} esgx_attest_tcb_level;
 
-typedef struct attest_signed_json {
+typedef struct esgx_attest_signed_json {
     const char *body;          /* exact bytes of the signed value, inside the text */
     size_t body_len;
     uint8_t signature[64];
-} attest_signed_json;
+} esgx_attest_signed_json;
 
-typedef struct attest_tcb_info {
+typedef struct esgx_attest_tcb_info {
     int version;
     int64_t issue_date, next_update;
     uint8_t fmspc[6];
     uint8_t pce_id[2];
-    attest_tcb_level *levels;
+    esgx_attest_tcb_level *levels;
     size_t level_count;
-} attest_tcb_info;
+} esgx_attest_tcb_info;
 
-typedef struct attest_qe_identity {
+typedef struct esgx_attest_qe_identity {
     int version;
     int64_t issue_date, next_update;
     uint32_t miscselect, miscselect_mask;
     uint8_t attributes[16], attributes_mask[16];
     uint8_t mrsigner[32];
     uint16_t isvprodid;
-    attest_tcb_level *levels;
+    esgx_attest_tcb_level *levels;
     size_t level_count;
-} attest_qe_identity;
+} esgx_attest_qe_identity;
 
-typedef struct attest_collateral {
+typedef struct esgx_attest_collateral {
     char *text;                /* private copy of the JSON; spans point here */
     char *tcb_text, *qe_text;  /* decoded when tcb_info/qe_identity are JSON strings */
     X509_CRL *root_crl, *pck_crl;
     STACK_OF(X509) *pck_crl_chain, *tcb_chain, *qe_chain;
-    attest_signed_json tcb_signed, qe_signed;
-    attest_tcb_info tcb;
-    attest_qe_identity qe;
-} attest_collateral;
+    esgx_attest_signed_json tcb_signed, qe_signed;
+    esgx_attest_tcb_info tcb;
+    esgx_attest_qe_identity qe;
+} esgx_attest_collateral;
 
-int attest_collateral_parse(const char *json, size_t len, attest_collateral *c,
+int esgx_attest_collateral_parse(const char *json, size_t len, esgx_attest_collateral *c,
                             esgx_err *err);
-void attest_collateral_clear(attest_collateral *c);
+void esgx_attest_collateral_clear(esgx_attest_collateral *c);
 
 #endif

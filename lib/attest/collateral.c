@@ -109,13 +109,13 @@ static int get_hex(json_t *o, const char *name, uint8_t *out, size_t n)
     json_t *v = json_object_get(o, name);
     if (!json_is_string(v))
         return -1;
-    return attest_unhex(json_string_value(v), json_string_length(v), out, n);
+    return esgx_attest_unhex(json_string_value(v), json_string_length(v), out, n);
 }
 
 static int get_time(json_t *o, const char *name, int64_t *out)
 {
     json_t *v = json_object_get(o, name);
-    return json_is_string(v) ? attest_parse_time(json_string_value(v), out) : -1;
+    return json_is_string(v) ? esgx_attest_parse_time(json_string_value(v), out) : -1;
 }
 
 static int get_uint(json_t *o, const char *name, json_int_t max, json_int_t *out)
@@ -140,23 +140,23 @@ static int known_status(const char *s)
 }
 
 /* tcbDate, tcbStatus, advisoryIDs of one level. */
-static int level_common(json_t *lv, attest_tcb_level *out, const char *what,
+static int level_common(json_t *lv, esgx_attest_tcb_level *out, const char *what,
                         esgx_err *err)
 {
     json_t *st = json_object_get(lv, "tcbStatus");
     if (!json_is_string(st) || !known_status(json_string_value(st)))
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: bad tcbStatus", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: bad tcbStatus", what);
     snprintf(out->status, sizeof out->status, "%s", json_string_value(st));
     if (get_time(lv, "tcbDate", &out->tcb_date))
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: bad tcbDate", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: bad tcbDate", what);
     json_t *adv = json_object_get(lv, "advisoryIDs");
     if (adv) {
-        if (!json_is_array(adv) || json_array_size(adv) > ATTEST_MAX_ADVISORIES)
-            return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: bad advisoryIDs", what);
+        if (!json_is_array(adv) || json_array_size(adv) > ESGX_ATTEST_MAX_ADVISORIES)
+            return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: bad advisoryIDs", what);
         for (size_t i = 0; i < json_array_size(adv); i++) {
             json_t *a = json_array_get(adv, i);
-            if (!json_is_string(a) || json_string_length(a) >= ATTEST_ADVISORY_LEN)
-                return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: bad advisory id", what);
+            if (!json_is_string(a) || json_string_length(a) >= ESGX_ATTEST_ADVISORY_LEN)
+                return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: bad advisory id", what);
             memcpy(out->advisories[i], json_string_value(a), json_string_length(a) + 1);
         }
         out->advisory_count = json_array_size(adv);
@@ -165,36 +165,36 @@ static int level_common(json_t *lv, attest_tcb_level *out, const char *what,
 }
 
 static int parse_tcb_levels(json_t *arr, int tcb_info, int version,
-                            attest_tcb_level **out, size_t *count, const char *what,
+                            esgx_attest_tcb_level **out, size_t *count, const char *what,
                             esgx_err *err)
 {
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 256)
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: bad tcbLevels", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: bad tcbLevels", what);
     size_t n = json_array_size(arr);
-    attest_tcb_level *lv = calloc(n, sizeof *lv);
+    esgx_attest_tcb_level *lv = calloc(n, sizeof *lv);
     if (!lv)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: out of memory", what);
     *out = lv;
     *count = n;
     for (size_t i = 0; i < n; i++) {
         json_t *l = json_array_get(arr, i), *tcb = json_object_get(l, "tcb");
         json_int_t v;
         if (!json_is_object(tcb))
-            return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: level %zu without tcb",
+            return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: level %zu without tcb",
                                 what, i);
         if (!tcb_info) {
             if (get_uint(tcb, "isvsvn", 65535, &v))
-                return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: level %zu: bad isvsvn",
+                return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: level %zu: bad isvsvn",
                                     what, i);
             lv[i].isvsvn = (uint16_t)v;
         } else {
             if (get_uint(tcb, "pcesvn", 65535, &v))
-                return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: level %zu: bad pcesvn",
+                return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: level %zu: bad pcesvn",
                                     what, i);
             lv[i].pcesvn = (uint16_t)v;
             json_t *comps = json_object_get(tcb, "sgxtcbcomponents");
             if (version >= 3 && (!json_is_array(comps) || json_array_size(comps) != 16))
-                return esgx_err_set(err, ATTEST_E_COLLATERAL,
+                return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL,
                                     "%s: level %zu: bad sgxtcbcomponents", what, i);
             for (int k = 0; k < 16; k++) {
                 char name[24];
@@ -206,7 +206,7 @@ static int parse_tcb_levels(json_t *arr, int tcb_info, int version,
                     bad = get_uint(tcb, name, 255, &v);
                 }
                 if (bad)
-                    return esgx_err_set(err, ATTEST_E_COLLATERAL,
+                    return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL,
                                         "%s: level %zu: bad SVN of component %d", what, i,
                                         k + 1);
                 lv[i].comp_svn[k] = (uint8_t)v;
@@ -215,16 +215,16 @@ static int parse_tcb_levels(json_t *arr, int tcb_info, int version,
         char w[64];
         snprintf(w, sizeof w, "%s: level %zu", what, i);
         if (level_common(l, &lv[i], w, err))
-            return err ? err->code : ATTEST_E_COLLATERAL;
+            return err ? err->code : ESGX_ATTEST_E_COLLATERAL;
     }
     return 0;
 }
 
-static int parse_tcb_info(const char *s, size_t len, attest_tcb_info *t, esgx_err *err)
+static int parse_tcb_info(const char *s, size_t len, esgx_attest_tcb_info *t, esgx_err *err)
 {
     json_error_t je;
     json_t *o = json_loadb(s, len, JFLAGS, &je);
-    int rc = ATTEST_E_COLLATERAL;
+    int rc = ESGX_ATTEST_E_COLLATERAL;
     json_int_t v;
     if (!json_is_object(o)) {
         esgx_err_set(err, rc, "tcbInfo: not a JSON object (%s)", je.text);
@@ -260,12 +260,12 @@ out:
     return rc;
 }
 
-static int parse_qe_identity(const char *s, size_t len, attest_qe_identity *q,
+static int parse_qe_identity(const char *s, size_t len, esgx_attest_qe_identity *q,
                              esgx_err *err)
 {
     json_error_t je;
     json_t *o = json_loadb(s, len, JFLAGS, &je);
-    int rc = ATTEST_E_COLLATERAL;
+    int rc = ESGX_ATTEST_E_COLLATERAL;
     json_int_t v;
     uint8_t b4[4];
     json_t *id;
@@ -312,8 +312,8 @@ out:
 
 /* Locates "<inner>" and "signature" in the member `field` of the collateral: either an
  * object inside c->text, or a string whose decoded text is kept in *owned. */
-static int signed_doc(attest_collateral *c, json_t *root, const char *field,
-                      const char *inner, attest_signed_json *out, char **owned,
+static int signed_doc(esgx_attest_collateral *c, json_t *root, const char *field,
+                      const char *inner, esgx_attest_signed_json *out, char **owned,
                       esgx_err *err)
 {
     json_t *v = json_object_get(root, field);
@@ -323,32 +323,32 @@ static int signed_doc(attest_collateral *c, json_t *root, const char *field,
     if (json_is_string(v)) {
         *owned = strndup(json_string_value(v), json_string_length(v));
         if (!*owned)
-            return esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", field);
+            return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: out of memory", field);
         text = *owned;
         tlen = strlen(text);
         start = 0;
     } else if (json_is_object(v)) {
         if (find_member(c->text, len, 0, field, &ds, &de))
-            return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: not found", field);
+            return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: not found", field);
         text = c->text;
         tlen = len;
         start = ds;
     } else {
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "collateral: %s missing", field);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: %s missing", field);
     }
     if (find_member(text, tlen, start, inner, &ds, &de) || text[ds] != '{')
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: no %s object", field, inner);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: no %s object", field, inner);
     out->body = text + ds;
     out->body_len = de - ds;
     json_error_t je;
     json_t *doc = json_is_string(v) ? json_loadb(text, tlen, JFLAGS, &je) : json_incref(v);
     json_t *sig = json_object_get(doc, "signature");
     int bad = !json_is_string(sig) ||
-              attest_unhex(json_string_value(sig), json_string_length(sig), out->signature,
+              esgx_attest_unhex(json_string_value(sig), json_string_length(sig), out->signature,
                            64);
     json_decref(doc);
     if (bad)
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "%s: bad signature hex", field);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: bad signature hex", field);
     return 0;
 }
 
@@ -357,43 +357,43 @@ static int str_field(json_t *root, const char *name, const char **s, size_t *len
 {
     json_t *v = json_object_get(root, name);
     if (!json_is_string(v))
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "collateral: %s missing", name);
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: %s missing", name);
     *s = json_string_value(v);
     *len = json_string_length(v);
     return 0;
 }
 
-int attest_collateral_parse(const char *json, size_t len, attest_collateral *c,
+int esgx_attest_collateral_parse(const char *json, size_t len, esgx_attest_collateral *c,
                             esgx_err *err)
 {
     memset(c, 0, sizeof *c);
     if (!json || len > (4u << 20))
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "collateral: missing or too large");
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: missing or too large");
     if (memchr(json, 0, len))
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "collateral: NUL byte in JSON");
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: NUL byte in JSON");
     c->text = strndup(json, len);
     if (!c->text)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "collateral: out of memory");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "collateral: out of memory");
     json_error_t je;
     json_t *root = json_loadb(json, len, JFLAGS, &je);
     int rc;
     const char *s;
     size_t n;
     if (!json_is_object(root)) {
-        rc = esgx_err_set(err, ATTEST_E_COLLATERAL, "collateral: bad JSON at line %d: %s",
+        rc = esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: bad JSON at line %d: %s",
                           je.line, je.text);
         goto out;
     }
     if ((rc = str_field(root, "root_ca_crl", &s, &n, err)) ||
-        (rc = attest_pem_crl(s, n, "root_ca_crl", &c->root_crl, err)) ||
+        (rc = esgx_attest_pem_crl(s, n, "root_ca_crl", &c->root_crl, err)) ||
         (rc = str_field(root, "pck_crl", &s, &n, err)) ||
-        (rc = attest_pem_crl(s, n, "pck_crl", &c->pck_crl, err)) ||
+        (rc = esgx_attest_pem_crl(s, n, "pck_crl", &c->pck_crl, err)) ||
         (rc = str_field(root, "pck_crl_issuer_chain", &s, &n, err)) ||
-        (rc = attest_pem_chain(s, n, "pck_crl_issuer_chain", &c->pck_crl_chain, err)) ||
+        (rc = esgx_attest_pem_chain(s, n, "pck_crl_issuer_chain", &c->pck_crl_chain, err)) ||
         (rc = str_field(root, "tcb_info_issuer_chain", &s, &n, err)) ||
-        (rc = attest_pem_chain(s, n, "tcb_info_issuer_chain", &c->tcb_chain, err)) ||
+        (rc = esgx_attest_pem_chain(s, n, "tcb_info_issuer_chain", &c->tcb_chain, err)) ||
         (rc = str_field(root, "qe_identity_issuer_chain", &s, &n, err)) ||
-        (rc = attest_pem_chain(s, n, "qe_identity_issuer_chain", &c->qe_chain, err)))
+        (rc = esgx_attest_pem_chain(s, n, "qe_identity_issuer_chain", &c->qe_chain, err)))
         goto out;
     if ((rc = signed_doc(c, root, "tcb_info", "tcbInfo", &c->tcb_signed, &c->tcb_text,
                          err)) ||
@@ -405,11 +405,11 @@ int attest_collateral_parse(const char *json, size_t len, attest_collateral *c,
 out:
     json_decref(root);
     if (rc)
-        attest_collateral_clear(c);
+        esgx_attest_collateral_clear(c);
     return rc;
 }
 
-void attest_collateral_clear(attest_collateral *c)
+void esgx_attest_collateral_clear(esgx_attest_collateral *c)
 {
     free(c->text);
     free(c->tcb_text);
@@ -424,11 +424,11 @@ void attest_collateral_clear(attest_collateral *c)
     memset(c, 0, sizeof *c);
 }
 
-int attest_collateral_check(const char *json, size_t len, esgx_err *err)
+int esgx_attest_collateral_check(const char *json, size_t len, esgx_err *err)
 {
-    attest_collateral c;
-    int rc = attest_collateral_parse(json, len, &c, err);
+    esgx_attest_collateral c;
+    int rc = esgx_attest_collateral_parse(json, len, &c, err);
     if (!rc)
-        attest_collateral_clear(&c);
+        esgx_attest_collateral_clear(&c);
     return rc;
 }

@@ -21,43 +21,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     esgx_err e;
     switch (mode) {
     case 0: {
-        attest_quote q;
-        if (attest_quote_parse(data, size, &q, &e) == 0) {
+        esgx_attest_quote q;
+        if (esgx_attest_quote_parse(data, size, &q, &e) == 0) {
             STACK_OF(X509) *st = NULL;
-            if (attest_pem_chain((const char *)q.cert_data, q.cert_len, "fuzz", &st, &e) == 0) {
-                attest_pck_info info;
-                (void)attest_pck_x509_info(sk_X509_value(st, 0), &info, &e);
+            if (esgx_attest_pem_chain((const char *)q.cert_data, q.cert_len, "fuzz", &st, &e) == 0) {
+                esgx_attest_pck_info info;
+                (void)esgx_attest_pck_x509_info(sk_X509_value(st, 0), &info, &e);
                 sk_X509_pop_free(st, X509_free);
             }
         }
         break;
     }
     case 1: {
-        attest_pck_info info;
-        (void)attest_pck_ext_parse(data, size, &info, &e);
+        esgx_attest_pck_info info;
+        (void)esgx_attest_pck_ext_parse(data, size, &info, &e);
         break;
     }
     case 2: {
-        attest_pck_info info;
-        (void)attest_pck_cert_info(data, size, &info, &e);
+        esgx_attest_pck_info info;
+        (void)esgx_attest_pck_cert_info(data, size, &info, &e);
         break;
     }
     case 3:
-        (void)attest_collateral_check((const char *)data, size, &e);
+        (void)esgx_attest_collateral_check((const char *)data, size, &e);
         break;
     case 4: {
         STACK_OF(X509) *st = NULL;
-        if (attest_pem_chain((const char *)data, size, "fuzz", &st, &e) == 0)
+        if (esgx_attest_pem_chain((const char *)data, size, "fuzz", &st, &e) == 0)
             sk_X509_pop_free(st, X509_free);
         X509_CRL *crl = NULL;
-        if (attest_pem_crl((const char *)data, size, "fuzz", &crl, &e) == 0)
+        if (esgx_attest_pem_crl((const char *)data, size, "fuzz", &crl, &e) == 0)
             X509_CRL_free(crl);
         break;
     }
     default: {
         /* a quote against empty collateral: exercises the early verify path */
-        attest_result r;
-        (void)attest_quote_verify(data, size, "{}", 2, 0, NULL, &r, &e);
+        esgx_attest_result r;
+        (void)esgx_attest_quote_verify(data, size, "{}", 2, 0, NULL, &r, &e);
         break;
     }
     }

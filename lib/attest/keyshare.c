@@ -9,7 +9,7 @@
  *   server closes (close_notify).
  *
  * Both sides already verified each other's quote during the handshake (ratls.c);
- * the server checks attest_ratls_peer once more before the key moves, so a
+ * the server checks esgx_attest_ratls_peer once more before the key moves, so a
  * context without peer verification can never leak it. The reply buffer and the
  * parsed key are wiped on every path.
  */
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-_Static_assert(ATTEST_KEYSHARE_XPRV_LEN == BIP32_TEXT_LEN, "xprv length");
+_Static_assert(ESGX_ATTEST_KEYSHARE_XPRV_LEN == ESGX_BIP32_TEXT_LEN, "xprv length");
 
 static const char REQUEST[] = "ESGX-KEYSHARE/1 GET\n";
 #define REQUEST_LEN (sizeof REQUEST - 1)
@@ -42,45 +42,45 @@ static int send_reply(SSL *ssl, int status, const void *payload, size_t len,
     buf[2] = (uint8_t)(len >> 8);
     buf[3] = (uint8_t)len;
     memcpy(buf + 4, payload, len);
-    int rc = ratls_write_full(ssl, buf, 4 + len, deadline, "keyshare reply", err);
-    crypto_wipe(buf, sizeof buf);
+    int rc = esgx_ratls_write_full(ssl, buf, 4 + len, deadline, "keyshare reply", err);
+    esgx_crypto_wipe(buf, sizeof buf);
     return rc;
 }
 
-int attest_keyshare_serve(SSL *ssl, const char *xprv, int timeout_ms, attest_result *res,
+int esgx_attest_keyshare_serve(SSL *ssl, const char *xprv, int timeout_ms, esgx_attest_result *res,
                           esgx_err *err)
 {
     if (!ssl || timeout_ms <= 0)
-        return esgx_err_set(err, ATTEST_E_ARG, "keyshare serve: bad argument");
-    int64_t deadline = ratls_deadline(timeout_ms);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "keyshare serve: bad argument");
+    int64_t deadline = esgx_ratls_deadline(timeout_ms);
     esgx_err perr;
-    int prc = attest_ratls_peer(ssl, res, &perr);
+    int prc = esgx_attest_ratls_peer(ssl, res, &perr);
     if (prc) {
-        /* unreachable through attest_ratls_accept, kept as the last line of defence */
-        send_reply(ssl, ATTEST_KS_REFUSED, "peer not verified", 17, deadline, NULL);
-        ratls_close(ssl);
+        /* unreachable through esgx_attest_ratls_accept, kept as the last line of defence */
+        send_reply(ssl, ESGX_ATTEST_KS_REFUSED, "peer not verified", 17, deadline, NULL);
+        esgx_ratls_close(ssl);
         if (err)
             *err = perr;
         esgx_err_prefix(err, "keyshare refused");
-        return ATTEST_E_POLICY;
+        return ESGX_ATTEST_E_POLICY;
     }
     char req[REQUEST_LEN];
-    int rc = ratls_read_full(ssl, req, REQUEST_LEN, NULL, deadline, "keyshare request", err);
+    int rc = esgx_ratls_read_full(ssl, req, REQUEST_LEN, NULL, deadline, "keyshare request", err);
     if (rc)
         return rc;
     if (memcmp(req, REQUEST, REQUEST_LEN)) {
-        send_reply(ssl, ATTEST_KS_BAD_REQUEST, "expected ESGX-KEYSHARE/1 GET", 28, deadline,
+        send_reply(ssl, ESGX_ATTEST_KS_BAD_REQUEST, "expected ESGX-KEYSHARE/1 GET", 28, deadline,
                    NULL);
-        ratls_close(ssl);
-        return esgx_err_set(err, ATTEST_E_FORMAT, "keyshare: bad request");
+        esgx_ratls_close(ssl);
+        return esgx_err_set(err, ESGX_ATTEST_E_FORMAT, "keyshare: bad request");
     }
-    if (!xprv || strnlen(xprv, ATTEST_KEYSHARE_XPRV_LEN + 1) != ATTEST_KEYSHARE_XPRV_LEN) {
-        send_reply(ssl, ATTEST_KS_NO_KEY, "no key yet", 10, deadline, NULL);
-        ratls_close(ssl);
-        return esgx_err_set(err, ATTEST_E_ARG, "keyshare: this node has no key to share");
+    if (!xprv || strnlen(xprv, ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1) != ESGX_ATTEST_KEYSHARE_XPRV_LEN) {
+        send_reply(ssl, ESGX_ATTEST_KS_NO_KEY, "no key yet", 10, deadline, NULL);
+        esgx_ratls_close(ssl);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "keyshare: this node has no key to share");
     }
-    rc = send_reply(ssl, ATTEST_KS_OK, xprv, ATTEST_KEYSHARE_XPRV_LEN, deadline, err);
-    ratls_close(ssl);
+    rc = send_reply(ssl, ESGX_ATTEST_KS_OK, xprv, ESGX_ATTEST_KEYSHARE_XPRV_LEN, deadline, err);
+    esgx_ratls_close(ssl);
     return rc;
 }
 
@@ -89,69 +89,69 @@ static int read_reply(SSL *ssl, int64_t deadline, char *xprv_out, esgx_err *err)
 {
     uint8_t hdr[4];
     char payload[MAX_PAYLOAD + 1];
-    int rc = ratls_read_full(ssl, hdr, 4, NULL, deadline, "keyshare reply", err);
+    int rc = esgx_ratls_read_full(ssl, hdr, 4, NULL, deadline, "keyshare reply", err);
     if (rc)
         return rc;
     size_t len = (size_t)hdr[2] << 8 | hdr[3];
     if (hdr[0] != KS_VERSION)
-        return esgx_err_set(err, ATTEST_E_FORMAT, "keyshare reply: version %u", hdr[0]);
+        return esgx_err_set(err, ESGX_ATTEST_E_FORMAT, "keyshare reply: version %u", hdr[0]);
     if (len > MAX_PAYLOAD)
-        return esgx_err_set(err, ATTEST_E_FORMAT, "keyshare reply: length %zu", len);
-    rc = ratls_read_full(ssl, payload, len, NULL, deadline, "keyshare reply", err);
+        return esgx_err_set(err, ESGX_ATTEST_E_FORMAT, "keyshare reply: length %zu", len);
+    rc = esgx_ratls_read_full(ssl, payload, len, NULL, deadline, "keyshare reply", err);
     if (rc)
         goto out;
     payload[len] = 0;
-    if (hdr[1] != ATTEST_KS_OK) {
+    if (hdr[1] != ESGX_ATTEST_KS_OK) {
         for (size_t i = 0; i < len; i++)
             if (payload[i] < 0x20 || payload[i] > 0x7e)
                 payload[i] = '?';
-        rc = esgx_err_set(err, hdr[1] == ATTEST_KS_NO_KEY ? ATTEST_E_IO : ATTEST_E_POLICY,
+        rc = esgx_err_set(err, hdr[1] == ESGX_ATTEST_KS_NO_KEY ? ESGX_ATTEST_E_IO : ESGX_ATTEST_E_POLICY,
                           "keyshare: server answered status %u: %.100s", hdr[1], payload);
         goto out;
     }
-    if (len != ATTEST_KEYSHARE_XPRV_LEN) {
-        rc = esgx_err_set(err, ATTEST_E_FORMAT, "keyshare reply: key of %zu bytes", len);
+    if (len != ESGX_ATTEST_KEYSHARE_XPRV_LEN) {
+        rc = esgx_err_set(err, ESGX_ATTEST_E_FORMAT, "keyshare reply: key of %zu bytes", len);
         goto out;
     }
-    bip32_key key = {0};
+    esgx_bip32_key key = {0};
     esgx_err kerr;
-    if (bip32_key_parse(payload, len, &key, &kerr) || !key.has_private) {
-        rc = esgx_err_set(err, ATTEST_E_FORMAT, "keyshare reply: not an extended private key");
+    if (esgx_bip32_key_parse(payload, len, &key, &kerr) || !key.has_private) {
+        rc = esgx_err_set(err, ESGX_ATTEST_E_FORMAT, "keyshare reply: not an extended private key");
     } else {
         memcpy(xprv_out, payload, len);
         xprv_out[len] = 0;
     }
-    bip32_key_wipe(&key);
+    esgx_bip32_key_wipe(&key);
 out:
-    crypto_wipe(payload, sizeof payload);
+    esgx_crypto_wipe(payload, sizeof payload);
     return rc;
 }
 
-int attest_keyshare_fetch(SSL_CTX *ctx, const char *host, uint16_t port, int timeout_ms,
-                          char xprv_out[ATTEST_KEYSHARE_XPRV_LEN + 1], attest_result *peer,
+int esgx_attest_keyshare_fetch(SSL_CTX *ctx, const char *host, uint16_t port, int timeout_ms,
+                          char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1], esgx_attest_result *peer,
                           esgx_err *err)
 {
     if (!xprv_out)
-        return esgx_err_set(err, ATTEST_E_ARG, "keyshare fetch: NULL output");
-    memset(xprv_out, 0, ATTEST_KEYSHARE_XPRV_LEN + 1);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "keyshare fetch: NULL output");
+    memset(xprv_out, 0, ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1);
     if (peer)
         memset(peer, 0, sizeof *peer);
     if (timeout_ms <= 0)
-        return esgx_err_set(err, ATTEST_E_ARG, "keyshare fetch: bad timeout");
-    int64_t deadline = ratls_deadline(timeout_ms);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "keyshare fetch: bad timeout");
+    int64_t deadline = esgx_ratls_deadline(timeout_ms);
     SSL *ssl = NULL;
     int fd = -1;
-    int rc = attest_ratls_connect(ctx, host, port, timeout_ms, &ssl, &fd, err);
+    int rc = esgx_attest_ratls_connect(ctx, host, port, timeout_ms, &ssl, &fd, err);
     if (rc)
         return rc;
     if (peer)
-        attest_ratls_peer(ssl, peer, NULL);
-    rc = ratls_write_full(ssl, REQUEST, REQUEST_LEN, deadline, "keyshare request", err);
+        esgx_attest_ratls_peer(ssl, peer, NULL);
+    rc = esgx_ratls_write_full(ssl, REQUEST, REQUEST_LEN, deadline, "keyshare request", err);
     if (!rc)
         rc = read_reply(ssl, deadline, xprv_out, err);
     if (rc)
-        crypto_wipe(xprv_out, ATTEST_KEYSHARE_XPRV_LEN + 1);
-    ratls_close(ssl);
+        esgx_crypto_wipe(xprv_out, ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1);
+    esgx_ratls_close(ssl);
     SSL_free(ssl);
     close(fd);
     return rc;
@@ -209,20 +209,20 @@ static void sleep_ms(int ms)
     }
 }
 
-int attest_keyshare_fetch_any(SSL_CTX *ctx, const char *peers, int timeout_ms,
+int esgx_attest_keyshare_fetch_any(SSL_CTX *ctx, const char *peers, int timeout_ms,
                               int max_rounds, int backoff_ms,
-                              char xprv_out[ATTEST_KEYSHARE_XPRV_LEN + 1],
-                              attest_result *peer, esgx_err *err)
+                              char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
+                              esgx_attest_result *peer, esgx_err *err)
 {
     if (!ctx || !peers || !xprv_out || max_rounds < 0)
-        return esgx_err_set(err, ATTEST_E_ARG, "keyshare peers: bad argument");
-    memset(xprv_out, 0, ATTEST_KEYSHARE_XPRV_LEN + 1);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "keyshare peers: bad argument");
+    memset(xprv_out, 0, ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1);
     char host[256];
     uint16_t port;
     for (const char *p = peers;;) {   /* validate the whole list first */
         size_t n = strcspn(p, ",");
         if (parse_peer(p, n, host, sizeof host, &port))
-            return esgx_err_set(err, ATTEST_E_ARG, "keyshare peers: bad entry \"%.*s\"",
+            return esgx_err_set(err, ESGX_ATTEST_E_ARG, "keyshare peers: bad entry \"%.*s\"",
                                 (int)(n > 80 ? 80 : n), p);
         if (!p[n])
             break;
@@ -230,7 +230,7 @@ int attest_keyshare_fetch_any(SSL_CTX *ctx, const char *peers, int timeout_ms,
     }
     if (backoff_ms <= 0)
         backoff_ms = 500;
-    int rc = ATTEST_E_IO;
+    int rc = ESGX_ATTEST_E_IO;
     for (int round = 0; max_rounds == 0 || round < max_rounds; round++) {
         if (round) {
             sleep_ms(backoff_ms);
@@ -239,7 +239,7 @@ int attest_keyshare_fetch_any(SSL_CTX *ctx, const char *peers, int timeout_ms,
         for (const char *p = peers;;) {
             size_t n = strcspn(p, ",");
             parse_peer(p, n, host, sizeof host, &port);
-            rc = attest_keyshare_fetch(ctx, host, port, timeout_ms, xprv_out, peer, err);
+            rc = esgx_attest_keyshare_fetch(ctx, host, port, timeout_ms, xprv_out, peer, err);
             if (rc == 0)
                 return 0;
             esgx_err_prefix(err, "%s:%u", host, (unsigned)port);

@@ -58,14 +58,14 @@ static int pem_block(const char *s, size_t len, size_t *pos, const char *label,
     snprintf(end, sizeof end, "-----END %s-----", label);
     size_t bl = strlen(begin), el = strlen(end), p = *pos;
     if (len - p < bl || memcmp(s + p, begin, bl))
-        return esgx_err_set(err, ATTEST_E_CERT, "%s: expected '%s' at offset %zu", what,
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: expected '%s' at offset %zu", what,
                             begin, p);
     p += bl;
     if (!eol(s, len, &p))
-        return esgx_err_set(err, ATTEST_E_CERT, "%s: bad line end at offset %zu", what, p);
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: bad line end at offset %zu", what, p);
     uint8_t *out = malloc(len / 4 * 3 + 3);
     if (!out)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: out of memory", what);
     size_t n = 0, pad = 0;
     uint32_t acc = 0;
     int bits = 0;
@@ -79,7 +79,7 @@ static int pem_block(const char *s, size_t len, size_t *pos, const char *label,
                 pad++;
             } else if (v < 0 || pad) {
                 free(out);
-                return esgx_err_set(err, ATTEST_E_CERT,
+                return esgx_err_set(err, ESGX_ATTEST_E_CERT,
                                     "%s: bad base64 character at offset %zu", what, p);
             } else {
                 acc = acc << 6 | (uint32_t)v;
@@ -93,7 +93,7 @@ static int pem_block(const char *s, size_t len, size_t *pos, const char *label,
         }
         if (p == line_start || p - line_start > 76 || !eol(s, len, &p)) {
             free(out);
-            return esgx_err_set(err, ATTEST_E_CERT, "%s: bad base64 line at offset %zu",
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: bad base64 line at offset %zu",
                                 what, line_start);
         }
     }
@@ -101,7 +101,7 @@ static int pem_block(const char *s, size_t len, size_t *pos, const char *label,
     if ((bits == 2 && pad != 1) || (bits == 4 && pad != 2) || (bits == 0 && pad) ||
         (acc & ((1u << bits) - 1)) || n == 0) {
         free(out);
-        return esgx_err_set(err, ATTEST_E_CERT, "%s: non-canonical base64 before offset %zu",
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: non-canonical base64 before offset %zu",
                             what, p);
     }
     p += el;
@@ -117,17 +117,17 @@ static int pem_tail(const char *s, size_t len, size_t pos, const char *what, esg
 {
     for (size_t i = pos; i < len; i++)
         if (s[i] != 0)
-            return esgx_err_set(err, ATTEST_E_CERT, "%s: unexpected byte at offset %zu",
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: unexpected byte at offset %zu",
                                 what, i);
     return 0;
 }
 
-int attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X509) **out,
+int esgx_attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X509) **out,
                      esgx_err *err)
 {
     STACK_OF(X509) *st = sk_X509_new_null();
     if (!st)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: out of memory", what);
     size_t pos = 0;
     int rc = 0;
     while (pos < len && pem[pos] != 0) {
@@ -141,7 +141,7 @@ int attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X50
         free(der);
         if (!exact || sk_X509_num(st) >= 8 || !sk_X509_push(st, x)) {
             X509_free(x);
-            rc = esgx_err_set(err, ATTEST_E_CERT, "%s: certificate %d is not valid DER%s",
+            rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: certificate %d is not valid DER%s",
                               what, sk_X509_num(st) + 1,
                               sk_X509_num(st) >= 8 ? " (too many)" : "");
             goto fail;
@@ -150,7 +150,7 @@ int attest_pem_chain(const char *pem, size_t len, const char *what, STACK_OF(X50
     if ((rc = pem_tail(pem, len, pos, what, err)))
         goto fail;
     if (sk_X509_num(st) == 0) {
-        rc = esgx_err_set(err, ATTEST_E_CERT, "%s: no certificate", what);
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "%s: no certificate", what);
         goto fail;
     }
     *out = st;
@@ -160,7 +160,7 @@ fail:
     return rc;
 }
 
-int attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out,
+int esgx_attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out,
                    esgx_err *err)
 {
     size_t pos = 0;
@@ -169,8 +169,8 @@ int attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out
     int rc = pem_block(pem, len, &pos, "X509 CRL", what, &der, &der_len, err);
     if (rc) {
         if (err)
-            err->code = ATTEST_E_CRL;
-        return ATTEST_E_CRL;
+            err->code = ESGX_ATTEST_E_CRL;
+        return ESGX_ATTEST_E_CRL;
     }
     const uint8_t *p = der;
     X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)der_len);
@@ -178,13 +178,13 @@ int attest_pem_crl(const char *pem, size_t len, const char *what, X509_CRL **out
     free(der);
     if (!exact) {
         X509_CRL_free(crl);
-        return esgx_err_set(err, ATTEST_E_CRL, "%s: not a valid DER CRL", what);
+        return esgx_err_set(err, ESGX_ATTEST_E_CRL, "%s: not a valid DER CRL", what);
     }
     if ((rc = pem_tail(pem, len, pos, what, err))) {
         X509_CRL_free(crl);
         if (err)
-            err->code = ATTEST_E_CRL;
-        return ATTEST_E_CRL;
+            err->code = ESGX_ATTEST_E_CRL;
+        return ESGX_ATTEST_E_CRL;
     }
     *out = crl;
     return 0;
@@ -259,7 +259,7 @@ static int is_seq(const tlv *t)
 }
 
 /* The TCB sequence (.2): 16 component SVNs, PCESVN, CPUSVN, each exactly once. */
-static int parse_tcb(const uint8_t *p, const uint8_t *end, attest_pck_info *out,
+static int parse_tcb(const uint8_t *p, const uint8_t *end, esgx_attest_pck_info *out,
                      esgx_err *err)
 {
     uint32_t seen = 0;
@@ -267,11 +267,11 @@ static int parse_tcb(const uint8_t *p, const uint8_t *end, attest_pck_info *out,
         tlv s, oid, val;
         const uint8_t *q;
         if (tlv_next(&p, end, &s) || !is_seq(&s))
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed TCB entry");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: malformed TCB entry");
         q = s.val;
         if (tlv_next(&q, s.val + s.len, &oid) || tlv_next(&q, s.val + s.len, &val) ||
             q != s.val + s.len)
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed TCB entry");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: malformed TCB entry");
         int idx = -1;
         for (uint8_t k = 1; k <= 18; k++) {
             uint8_t sub[2] = {2, k};
@@ -281,65 +281,65 @@ static int parse_tcb(const uint8_t *p, const uint8_t *end, attest_pck_info *out,
             }
         }
         if (idx < 0)
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: unknown TCB entry");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: unknown TCB entry");
         if (seen & (1u << idx))
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: TCB entry %d repeated",
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: TCB entry %d repeated",
                                 idx);
         seen |= 1u << idx;
         long v;
         if (idx <= 16) {
             if (int_value(&val, V_ASN1_INTEGER, 255, &v))
-                return esgx_err_set(err, ATTEST_E_CERT,
+                return esgx_err_set(err, ESGX_ATTEST_E_CERT,
                                     "PCK extension: bad SVN for component %d", idx);
             out->comp_svn[idx - 1] = (uint8_t)v;
         } else if (idx == 17) {
             if (int_value(&val, V_ASN1_INTEGER, 65535, &v))
-                return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: bad PCESVN");
+                return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: bad PCESVN");
             out->pcesvn = (uint16_t)v;
         } else if (octets(&val, out->cpusvn, 16)) {
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: bad CPUSVN");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: bad CPUSVN");
         }
     }
     if (seen != 0x7fffeu)
-        return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: TCB entries missing");
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: TCB entries missing");
     return 0;
 }
 
-int attest_pck_ext_parse(const uint8_t *der, size_t len, attest_pck_info *out,
+int esgx_attest_pck_ext_parse(const uint8_t *der, size_t len, esgx_attest_pck_info *out,
                          esgx_err *err)
 {
     if (!der || !out)
-        return esgx_err_set(err, ATTEST_E_ARG, "PCK extension: NULL argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "PCK extension: NULL argument");
     memset(out, 0, sizeof *out);
     const uint8_t *p = der, *end = der + len;
     tlv top;
     if (len > 65536 || tlv_next(&p, end, &top) || !is_seq(&top) || p != end)
-        return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: not a DER SEQUENCE");
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: not a DER SEQUENCE");
     p = top.val;
     end = top.val + top.len;
     unsigned seen = 0;
     while (p < end) {
         tlv s, oid, val;
         if (tlv_next(&p, end, &s) || !is_seq(&s))
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed entry");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: malformed entry");
         const uint8_t *q = s.val, *qe = s.val + s.len;
         if (tlv_next(&q, qe, &oid) || tlv_next(&q, qe, &val) || q != qe)
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: malformed entry");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: malformed entry");
         if (oid.tag != V_ASN1_OBJECT || (size_t)oid.len != sizeof SGX_ARC + 1 ||
             memcmp(oid.val, SGX_ARC, sizeof SGX_ARC))
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: unexpected entry OID");
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: unexpected entry OID");
         unsigned k = oid.val[sizeof SGX_ARC];
         if (k < 32 && (seen & (1u << k)))
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: entry %u repeated", k);
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: entry %u repeated", k);
         int bad = 0;
         long v;
         switch (k) {
         case 1: bad = octets(&val, out->ppid, 16); break;
         case 2:
             if (!is_seq(&val))
-                return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: TCB not a SEQUENCE");
+                return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: TCB not a SEQUENCE");
             if (parse_tcb(val.val, val.val + val.len, out, err))
-                return ATTEST_E_CERT;
+                return ESGX_ATTEST_E_CERT;
             break;
         case 3: bad = octets(&val, out->pce_id, 2); break;
         case 4: bad = octets(&val, out->fmspc, 6); break;
@@ -349,14 +349,14 @@ int attest_pck_ext_parse(const uint8_t *der, size_t len, attest_pck_info *out,
             break;
         case 6: case 7: break;   /* platform instance id, configuration: not used */
         default:
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: unknown entry %u", k);
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: unknown entry %u", k);
         }
         if (bad)
-            return esgx_err_set(err, ATTEST_E_CERT, "PCK extension: bad value of entry %u", k);
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK extension: bad value of entry %u", k);
         seen |= 1u << k;
     }
     if ((seen & 0x3e) != 0x3e)
-        return esgx_err_set(err, ATTEST_E_CERT,
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT,
                             "PCK extension: missing PPID, TCB, PCE-ID, FMSPC or SGX type");
     return 0;
 }
@@ -384,28 +384,28 @@ static const ASN1_OCTET_STRING *sgx_ext(X509 *x)
     return found;
 }
 
-int attest_pck_x509_info(X509 *x, attest_pck_info *out, esgx_err *err)
+int esgx_attest_pck_x509_info(X509 *x, esgx_attest_pck_info *out, esgx_err *err)
 {
     const ASN1_OCTET_STRING *v = sgx_ext(x);
     if (!v)
-        return esgx_err_set(err, ATTEST_E_CERT,
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT,
                             "PCK certificate: SGX extension 1.2.840.113741.1.13.1 missing");
-    return attest_pck_ext_parse(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v),
+    return esgx_attest_pck_ext_parse(ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v),
                                 out, err);
 }
 
-int attest_pck_cert_info(const uint8_t *cert_der, size_t len, attest_pck_info *out,
+int esgx_attest_pck_cert_info(const uint8_t *cert_der, size_t len, esgx_attest_pck_info *out,
                          esgx_err *err)
 {
     if (!cert_der || !out)
-        return esgx_err_set(err, ATTEST_E_ARG, "PCK certificate: NULL argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "PCK certificate: NULL argument");
     const uint8_t *p = cert_der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
     if (!x || p != cert_der + len) {
         X509_free(x);
-        return esgx_err_set(err, ATTEST_E_CERT, "PCK certificate: not valid DER");
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK certificate: not valid DER");
     }
-    int rc = attest_pck_x509_info(x, out, err);
+    int rc = esgx_attest_pck_x509_info(x, out, err);
     X509_free(x);
     return rc;
 }
@@ -423,30 +423,30 @@ static int pck_issuer_ca(X509 *leaf, int *ca, esgx_err *err)
     int n = e ? ASN1_STRING_to_UTF8(&cn, X509_NAME_ENTRY_get_data(e)) : -1;
     int rc = 0;
     if (n < 0)
-        rc = esgx_err_set(err, ATTEST_E_CERT, "PCK certificate: issuer has no common name");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK certificate: issuer has no common name");
     else if (memchr(cn, 0, (size_t)n))
-        rc = esgx_err_set(err, ATTEST_E_CERT, "PCK certificate: NUL in the issuer name");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "PCK certificate: NUL in the issuer name");
     else if (strstr((const char *)cn, "PCK Processor CA"))
-        *ca = ATTEST_PCK_CA_PROCESSOR;
+        *ca = ESGX_ATTEST_PCK_CA_PROCESSOR;
     else if (strstr((const char *)cn, "PCK Platform CA"))
-        *ca = ATTEST_PCK_CA_PLATFORM;
+        *ca = ESGX_ATTEST_PCK_CA_PLATFORM;
     else
-        rc = esgx_err_set(err, ATTEST_E_CERT,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT,
                           "PCK certificate: issuer '%.80s' is neither a PCK Processor CA "
                           "nor a PCK Platform CA", (const char *)cn);
     OPENSSL_free(cn);
     return rc;
 }
 
-int attest_pck_chain_ids(const char *pem, size_t len, attest_pck_ids *out, esgx_err *err)
+int esgx_attest_pck_chain_ids(const char *pem, size_t len, esgx_attest_pck_ids *out, esgx_err *err)
 {
     STACK_OF(X509) *chain = NULL;
-    attest_pck_info info;
-    int rc = attest_pem_chain(pem, len, "quote PCK chain", &chain, err);
+    esgx_attest_pck_info info;
+    int rc = esgx_attest_pem_chain(pem, len, "quote PCK chain", &chain, err);
     if (!rc && sk_X509_num(chain) < 1)
-        rc = esgx_err_set(err, ATTEST_E_CERT, "quote PCK chain empty");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "quote PCK chain empty");
     if (!rc)
-        rc = attest_pck_x509_info(sk_X509_value(chain, 0), &info, err);
+        rc = esgx_attest_pck_x509_info(sk_X509_value(chain, 0), &info, err);
     if (!rc)
         rc = pck_issuer_ca(sk_X509_value(chain, 0), &out->ca, err);
     if (!rc) {
@@ -457,25 +457,25 @@ int attest_pck_chain_ids(const char *pem, size_t len, attest_pck_ids *out, esgx_
     return rc;
 }
 
-int attest_quote_pck_ids(const uint8_t *quote, size_t len, attest_pck_ids *out,
+int esgx_attest_quote_pck_ids(const uint8_t *quote, size_t len, esgx_attest_pck_ids *out,
                          esgx_err *err)
 {
     if (!quote || !out)
-        return esgx_err_set(err, ATTEST_E_ARG, "quote: NULL argument");
-    attest_quote q;
-    int rc = attest_quote_parse(quote, len, &q, err);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "quote: NULL argument");
+    esgx_attest_quote q;
+    int rc = esgx_attest_quote_parse(quote, len, &q, err);
     if (rc)
         return rc;
     if (q.cert_type != 5)
-        return esgx_err_set(err, ATTEST_E_FORMAT,
+        return esgx_err_set(err, ESGX_ATTEST_E_FORMAT,
                             "quote: certification data type %u is not a PCK chain",
                             q.cert_type);
-    return attest_pck_chain_ids((const char *)q.cert_data, q.cert_len, out, err);
+    return esgx_attest_pck_chain_ids((const char *)q.cert_data, q.cert_len, out, err);
 }
 
-const char *attest_pck_ca_name(int ca)
+const char *esgx_attest_pck_ca_name(int ca)
 {
-    return ca == ATTEST_PCK_CA_PROCESSOR ? "processor"
-           : ca == ATTEST_PCK_CA_PLATFORM ? "platform"
+    return ca == ESGX_ATTEST_PCK_CA_PROCESSOR ? "processor"
+           : ca == ESGX_ATTEST_PCK_CA_PLATFORM ? "platform"
                                           : "unknown";
 }

@@ -1,5 +1,5 @@
 /*
- * ratls.c: RA-TLS certificates and TLS 1.3 mutual attestation (DESIGN.md section 7).
+ * ratls.c: RA-TLS certificates and TLS 1.3 mutual attestation (docs/protocols.md).
  *
  * Certificate: a fresh P-256 key, a self-signed X.509 v3 certificate, and the
  * enclave's quote in extension 1.2.840.113741.1.13.1.6. The quote's report data is
@@ -14,7 +14,7 @@
  *
  * TLS: SSL_CTX_set_cert_verify_callback replaces OpenSSL's chain building: the
  * callback verifies the leaf as above and records the outcome (result or refusal
- * reason) in the SSL's ex_data so that attest_ratls_peer can report it after the
+ * reason) in the SSL's ex_data so that esgx_attest_ratls_peer can report it after the
  * handshake. Resumption and tickets are off, so every connection runs the check.
  * Nothing here sets a key-log callback. Sockets are non-blocking and every operation
  * is bounded by a deadline (poll).
@@ -41,7 +41,7 @@
 
 #define DAY 86400
 
-struct attest_ratls_cert {
+struct esgx_attest_ratls_cert {
     X509 *x;
     EVP_PKEY *key;
     uint8_t *der;
@@ -50,22 +50,22 @@ struct attest_ratls_cert {
 
 /* ---------------------------------------------------------------- quote sources */
 
-int attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
+int esgx_attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
                                size_t *len, void *arg, esgx_err *err)
 {
-    const attest_ratls_sim_source *src = arg;
+    const esgx_attest_ratls_sim_source *src = arg;
     if (!report_data || !quote || !len || !src || !src->bundle)
-        return esgx_err_set(err, ATTEST_E_ARG, "sim quote source: NULL argument");
-    attest_report_body body = src->body;
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "sim quote source: NULL argument");
+    esgx_attest_report_body body = src->body;
     memcpy(body.report_data, report_data, 64);
     uint8_t *q = NULL;
     size_t n = 0;
-    int rc = attest_sim_quote(src->bundle, &body, &q, &n, err);
+    int rc = esgx_attest_sim_quote(src->bundle, &body, &q, &n, err);
     if (rc)
         return rc;
     if (n > cap) {
         free(q);
-        return esgx_err_set(err, ATTEST_E_ARG, "sim quote source: quote of %zu bytes over %zu",
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "sim quote source: quote of %zu bytes over %zu",
                             n, cap);
     }
     memcpy(quote, q, n);
@@ -74,26 +74,26 @@ int attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, si
     return 0;
 }
 
-int attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote,
+int esgx_attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote,
                                    size_t cap, size_t *len, void *arg, esgx_err *err)
 {
     const char *dir = arg ? (const char *)arg : "/dev/attestation";
     char path[4096];
     if (!report_data || !quote || !len)
-        return esgx_err_set(err, ATTEST_E_ARG, "gramine quote source: NULL argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "gramine quote source: NULL argument");
     snprintf(path, sizeof path, "%s/user_report_data", dir);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return esgx_err_set(err, ATTEST_E_IO, "gramine quote source: %s: %s", path,
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "gramine quote source: %s: %s", path,
                             strerror(errno));
     ssize_t w = write(fd, report_data, 64);
     close(fd);
     if (w != 64)
-        return esgx_err_set(err, ATTEST_E_IO, "gramine quote source: write %s failed", path);
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "gramine quote source: write %s failed", path);
     snprintf(path, sizeof path, "%s/quote", dir);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return esgx_err_set(err, ATTEST_E_IO, "gramine quote source: %s: %s", path,
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "gramine quote source: %s: %s", path,
                             strerror(errno));
     size_t n = 0;
     for (;;) {
@@ -102,7 +102,7 @@ int attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote
             ssize_t r = read(fd, &extra, 1);
             close(fd);
             if (r != 0)
-                return esgx_err_set(err, ATTEST_E_IO, "gramine quote source: quote over %zu "
+                return esgx_err_set(err, ESGX_ATTEST_E_IO, "gramine quote source: quote over %zu "
                                     "bytes", cap);
             break;
         }
@@ -111,7 +111,7 @@ int attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote
             continue;
         if (r < 0) {
             close(fd);
-            return esgx_err_set(err, ATTEST_E_IO, "gramine quote source: read %s: %s", path,
+            return esgx_err_set(err, ESGX_ATTEST_E_IO, "gramine quote source: read %s: %s", path,
                                 strerror(errno));
         }
         if (r == 0) {
@@ -143,17 +143,17 @@ static int spki_hash(X509 *x, uint8_t out[32])
     int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
     if (n <= 0)
         return -1;
-    attest_sha256(der, (size_t)n, out);
+    esgx_attest_sha256(der, (size_t)n, out);
     OPENSSL_free(der);
     return 0;
 }
 
 static int add_quote_ext(X509 *x, const uint8_t *quote, size_t len)
 {
-    ASN1_OBJECT *oid = OBJ_txt2obj(ATTEST_RATLS_OID, 1);
+    ASN1_OBJECT *oid = OBJ_txt2obj(ESGX_ATTEST_RATLS_OID, 1);
     ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
     X509_EXTENSION *e = NULL;
-    int ok = oid && os && len <= ATTEST_RATLS_MAX_QUOTE &&
+    int ok = oid && os && len <= ESGX_ATTEST_RATLS_MAX_QUOTE &&
              ASN1_OCTET_STRING_set(os, quote, (int)len) &&
              (e = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os)) && X509_add_ext(x, e, -1);
     X509_EXTENSION_free(e);
@@ -162,7 +162,7 @@ static int add_quote_ext(X509 *x, const uint8_t *quote, size_t len)
     return ok ? 0 : -1;
 }
 
-void attest_ratls_cert_free(attest_ratls_cert *c)
+void esgx_attest_ratls_cert_free(esgx_attest_ratls_cert *c)
 {
     if (!c)
         return;
@@ -172,7 +172,7 @@ void attest_ratls_cert_free(attest_ratls_cert *c)
     free(c);
 }
 
-const uint8_t *attest_ratls_cert_der(const attest_ratls_cert *c, size_t *len)
+const uint8_t *esgx_attest_ratls_cert_der(const esgx_attest_ratls_cert *c, size_t *len)
 {
     if (!c)
         return NULL;
@@ -181,22 +181,22 @@ const uint8_t *attest_ratls_cert_der(const attest_ratls_cert *c, size_t *len)
     return c->der;
 }
 
-int attest_ratls_cert_new(attest_get_quote_fn get_quote, void *quote_arg,
+int esgx_attest_ratls_cert_new(esgx_attest_get_quote_fn get_quote, void *quote_arg,
                           const uint8_t user_data[32], int64_t now, int valid_days,
-                          attest_ratls_cert **out, esgx_err *err)
+                          esgx_attest_ratls_cert **out, esgx_err *err)
 {
     if (!get_quote || !out)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls cert: NULL argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls cert: NULL argument");
     if (valid_days < 1 || valid_days > 3650)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls cert: validity of %d days (1..3650)",
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls cert: validity of %d days (1..3650)",
                             valid_days);
     *out = NULL;
-    attest_ratls_cert *c = calloc(1, sizeof *c);
-    uint8_t *qbuf = malloc(ATTEST_RATLS_MAX_QUOTE);
+    esgx_attest_ratls_cert *c = calloc(1, sizeof *c);
+    uint8_t *qbuf = malloc(ESGX_ATTEST_RATLS_MAX_QUOTE);
     X509_NAME *name = X509_NAME_new();
     BIGNUM *bn = NULL;
     uint8_t serial[16], rd[64];
-    int rc = ATTEST_E_INTERNAL;
+    int rc = ESGX_ATTEST_E_INTERNAL;
     if (!c || !qbuf || !name)
         goto fail;
     c->key = EVP_EC_gen("P-256");
@@ -222,23 +222,23 @@ int attest_ratls_cert_new(attest_get_quote_fn get_quote, void *quote_arg,
     else
         memset(rd + 32, 0, 32);
     size_t qlen = 0;
-    rc = get_quote(rd, qbuf, ATTEST_RATLS_MAX_QUOTE, &qlen, quote_arg, err);
+    rc = get_quote(rd, qbuf, ESGX_ATTEST_RATLS_MAX_QUOTE, &qlen, quote_arg, err);
     if (rc) {
         esgx_err_prefix(err, "ratls quote");
         goto out;
     }
     /* a quote source that ignored report_data would make a certificate nobody accepts */
-    attest_quote q;
-    if ((rc = attest_quote_parse(qbuf, qlen, &q, err))) {
+    esgx_attest_quote q;
+    if ((rc = esgx_attest_quote_parse(qbuf, qlen, &q, err))) {
         esgx_err_prefix(err, "ratls quote");
         goto out;
     }
     if (memcmp(q.body.report_data, rd, 64)) {
-        rc = esgx_err_set(err, ATTEST_E_MISMATCH,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_MISMATCH,
                           "ratls quote: source returned a quote with other report data");
         goto out;
     }
-    rc = ATTEST_E_INTERNAL;
+    rc = ESGX_ATTEST_E_INTERNAL;
     if (add_conf_ext(c->x, NID_basic_constraints, "critical,CA:FALSE") ||
         add_conf_ext(c->x, NID_key_usage, "critical,digitalSignature") ||
         add_conf_ext(c->x, NID_ext_key_usage, "serverAuth,clientAuth") ||
@@ -259,10 +259,10 @@ int attest_ratls_cert_new(attest_get_quote_fn get_quote, void *quote_arg,
     rc = 0;
     goto out;
 fail:
-    rc = esgx_err_set(err, ATTEST_E_INTERNAL, "ratls cert: OpenSSL failure making the "
+    rc = esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls cert: OpenSSL failure making the "
                       "key or certificate");
 out:
-    attest_ratls_cert_free(c);
+    esgx_attest_ratls_cert_free(c);
     free(qbuf);
     X509_NAME_free(name);
     BN_free(bn);
@@ -274,9 +274,9 @@ out:
 
 static int find_quote_ext(X509 *x, const uint8_t **quote, size_t *len, esgx_err *err)
 {
-    ASN1_OBJECT *oid = OBJ_txt2obj(ATTEST_RATLS_OID, 1);
+    ASN1_OBJECT *oid = OBJ_txt2obj(ESGX_ATTEST_RATLS_OID, 1);
     if (!oid)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls: OID");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls: OID");
     int found = 0;
     for (int i = 0; i < X509_get_ext_count(x); i++) {
         X509_EXTENSION *e = X509_get_ext(x, i);
@@ -284,7 +284,7 @@ static int find_quote_ext(X509 *x, const uint8_t **quote, size_t *len, esgx_err 
             continue;
         if (found++) {
             ASN1_OBJECT_free(oid);
-            return esgx_err_set(err, ATTEST_E_CERT,
+            return esgx_err_set(err, ESGX_ATTEST_E_CERT,
                                 "peer certificate carries two SGX quote extensions");
         }
         const ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(e);
@@ -293,7 +293,7 @@ static int find_quote_ext(X509 *x, const uint8_t **quote, size_t *len, esgx_err 
     }
     ASN1_OBJECT_free(oid);
     if (!found)
-        return esgx_err_set(err, ATTEST_E_CERT, "peer certificate carries no SGX quote");
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "peer certificate carries no SGX quote");
     return 0;
 }
 
@@ -301,22 +301,22 @@ static int parse_der(const uint8_t *der, size_t len, X509 **out, esgx_err *err)
 {
     const uint8_t *p = der;
     if (!der || len == 0 || len > (1u << 24))
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls: no certificate");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls: no certificate");
     X509 *x = d2i_X509(NULL, &p, (long)len);
     if (!x || p != der + len) {
         X509_free(x);
         ERR_clear_error();
-        return esgx_err_set(err, ATTEST_E_CERT, "peer certificate: malformed DER");
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "peer certificate: malformed DER");
     }
     *out = x;
     return 0;
 }
 
-int attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t **quote,
+int esgx_attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t **quote,
                             size_t *quote_len, esgx_err *err)
 {
     if (!quote || !quote_len)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls: NULL argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls: NULL argument");
     X509 *x;
     int rc = parse_der(cert_der, len, &x, err);
     if (rc)
@@ -331,7 +331,7 @@ int attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t *
             if (cert_der[i] == q[0] && !memcmp(cert_der + i, q, n))
                 hit = cert_der + i;
         if (!hit)
-            rc = esgx_err_set(err, ATTEST_E_CERT, "peer certificate: quote not found in DER");
+            rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "peer certificate: quote not found in DER");
         *quote = hit;
         *quote_len = hit ? n : 0;
     }
@@ -341,7 +341,7 @@ int attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t *
 
 /* The collateral for quote q: fixed, or from the provider keyed by the PCK cert's
  * FMSPC/PCE-ID. *owned is set when the text must be freed. */
-static int get_collateral(const attest_ratls_verifier *v, const attest_quote *q,
+static int get_collateral(const esgx_attest_ratls_verifier *v, const esgx_attest_quote *q,
                           const char **text, size_t *len, char **owned, esgx_err *err)
 {
     *owned = NULL;
@@ -351,9 +351,9 @@ static int get_collateral(const attest_ratls_verifier *v, const attest_quote *q,
         return 0;
     }
     if (!v->get_collateral)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls: verifier has no collateral");
-    attest_pck_ids ids;
-    int rc = attest_pck_chain_ids((const char *)q->cert_data, q->cert_len, &ids, err);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls: verifier has no collateral");
+    esgx_attest_pck_ids ids;
+    int rc = esgx_attest_pck_chain_ids((const char *)q->cert_data, q->cert_len, &ids, err);
     if (rc)
         return rc;
     char *json = NULL;
@@ -363,22 +363,22 @@ static int get_collateral(const attest_ratls_verifier *v, const attest_quote *q,
         return rc;
     }
     if (!json)
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "ratls collateral: provider gave none");
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "ratls collateral: provider gave none");
     *text = *owned = json;
     *len = n;
     return 0;
 }
 
-int attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
-                             const attest_ratls_verifier *v, attest_result *res,
+int esgx_attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
+                             const esgx_attest_ratls_verifier *v, esgx_attest_result *res,
                              uint8_t user_data[32], esgx_err *err)
 {
-    attest_result local;
+    esgx_attest_result local;
     if (!res)
         res = &local;
     memset(res, 0, sizeof *res);
     if (!v)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls: no verifier");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls: no verifier");
     int64_t now = v->now ? v->now : (int64_t)time(NULL);
     X509 *x;
     int rc = parse_der(cert_der, len, &x, err);
@@ -387,36 +387,36 @@ int attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
     const uint8_t *quote = NULL;
     size_t qlen = 0;
     uint8_t h[32];
-    attest_quote q;
+    esgx_attest_quote q;
     char *owned = NULL;
     if ((rc = find_quote_ext(x, &quote, &qlen, err)))
         goto out;
     EVP_PKEY *pub = X509_get0_pubkey(x);
     if (!pub || X509_verify(x, pub) != 1) {
-        rc = esgx_err_set(err, ATTEST_E_CERT, "peer certificate: self-signature does not "
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "peer certificate: self-signature does not "
                           "verify");
         goto out;
     }
     time_t t = (time_t)now;
     if (X509_cmp_time(X509_get0_notBefore(x), &t) >= 0 ||
         X509_cmp_time(X509_get0_notAfter(x), &t) <= 0) {
-        rc = esgx_err_set(err, ATTEST_E_CERT, "peer certificate: not valid at %lld",
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "peer certificate: not valid at %lld",
                           (long long)now);
         goto out;
     }
     if (spki_hash(x, h)) {
-        rc = esgx_err_set(err, ATTEST_E_CERT, "peer certificate: bad public key");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT, "peer certificate: bad public key");
         goto out;
     }
-    if ((rc = attest_quote_parse(quote, qlen, &q, err))) {
+    if ((rc = esgx_attest_quote_parse(quote, qlen, &q, err))) {
         esgx_err_prefix(err, "peer quote");
         goto out;
     }
     res->version = q.version;
     res->body = q.body;
-    res->debug = (q.body.attributes[0] & ATTEST_ATTR_DEBUG) != 0;
+    res->debug = (q.body.attributes[0] & ESGX_ATTEST_ATTR_DEBUG) != 0;
     if (memcmp(q.body.report_data, h, 32)) {
-        rc = esgx_err_set(err, ATTEST_E_MISMATCH, "peer quote: report data does not bind the "
+        rc = esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "peer quote: report data does not bind the "
                           "certificate's public key");
         goto out;
     }
@@ -424,12 +424,12 @@ int attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
     size_t coll_len = 0;
     if ((rc = get_collateral(v, &q, &coll, &coll_len, &owned, err)))
         goto out;
-    if ((rc = attest_quote_verify(quote, qlen, coll, coll_len, now, v->trusted_roots_pem, res,
+    if ((rc = esgx_attest_quote_verify(quote, qlen, coll, coll_len, now, v->trusted_roots_pem, res,
                                   err))) {
         esgx_err_prefix(err, "peer quote");
         goto out;
     }
-    if ((rc = attest_policy_check(res, &v->policy, err))) {
+    if ((rc = esgx_attest_policy_check(res, &v->policy, err))) {
         esgx_err_prefix(err, "peer enclave");
         goto out;
     }
@@ -446,7 +446,7 @@ out:
 
 /* What a context verifies with (a private copy, owned by the SSL_CTX's ex_data). */
 typedef struct ratls_vcopy {
-    attest_ratls_verifier v;
+    esgx_attest_ratls_verifier v;
     char *collateral, *roots;
 } ratls_vcopy;
 
@@ -455,7 +455,7 @@ typedef struct ratls_peer_state {
     int checked;
     int code;
     esgx_err err;
-    attest_result res;
+    esgx_attest_result res;
 } ratls_peer_state;
 
 static int ctx_idx = -1, ssl_idx = -1;
@@ -502,29 +502,29 @@ static int ratls_verify_cb(X509_STORE_CTX *xs, void *arg)
     uint8_t *der = NULL;
     int n = i2d_X509(leaf, &der);
     if (n <= 0)
-        ps->code = esgx_err_set(&ps->err, ATTEST_E_CERT, "peer certificate: cannot encode");
+        ps->code = esgx_err_set(&ps->err, ESGX_ATTEST_E_CERT, "peer certificate: cannot encode");
     else
-        ps->code = attest_ratls_verify_cert(der, (size_t)n, &vc->v, &ps->res, NULL, &ps->err);
+        ps->code = esgx_attest_ratls_verify_cert(der, (size_t)n, &vc->v, &ps->res, NULL, &ps->err);
     OPENSSL_free(der);
     ps->checked = 1;
     X509_STORE_CTX_set_error(xs, ps->code ? X509_V_ERR_APPLICATION_VERIFICATION : X509_V_OK);
     return ps->code ? 0 : 1;
 }
 
-int attest_ratls_ctx_new(const attest_ratls_cert *c, const attest_ratls_verifier *v,
+int esgx_attest_ratls_ctx_new(const esgx_attest_ratls_cert *c, const esgx_attest_ratls_verifier *v,
                          int role, SSL_CTX **out, esgx_err *err)
 {
-    if (!c || !v || !out || (role != ATTEST_RATLS_SERVER && role != ATTEST_RATLS_CLIENT))
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls ctx: bad argument");
+    if (!c || !v || !out || (role != ESGX_ATTEST_RATLS_SERVER && role != ESGX_ATTEST_RATLS_CLIENT))
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls ctx: bad argument");
     if (!v->collateral && !v->get_collateral)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls ctx: verifier has no collateral");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls ctx: verifier has no collateral");
     pthread_once(&idx_once, init_idx);
     if (ctx_idx < 0 || ssl_idx < 0)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls ctx: ex_data index");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls ctx: ex_data index");
     *out = NULL;
     ratls_vcopy *vc = calloc(1, sizeof *vc);
     if (!vc)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls ctx: out of memory");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls ctx: out of memory");
     vc->v = *v;
     if (v->collateral) {
         size_t n = v->collateral_len ? v->collateral_len : strlen(v->collateral);
@@ -539,15 +539,15 @@ int attest_ratls_ctx_new(const attest_ratls_cert *c, const attest_ratls_verifier
         vc->v.trusted_roots_pem = vc->roots = strdup(v->trusted_roots_pem);
     if ((v->collateral && !vc->collateral) || (v->trusted_roots_pem && !vc->roots)) {
         free_vcopy(NULL, vc, NULL, 0, 0, NULL);
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls ctx: out of memory");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls ctx: out of memory");
     }
-    SSL_CTX *ctx = SSL_CTX_new(role == ATTEST_RATLS_SERVER ? TLS_server_method()
+    SSL_CTX *ctx = SSL_CTX_new(role == ESGX_ATTEST_RATLS_SERVER ? TLS_server_method()
                                                             : TLS_client_method());
     if (!ctx || !SSL_CTX_set_ex_data(ctx, ctx_idx, vc)) {
         free_vcopy(NULL, vc, NULL, 0, 0, NULL);
         SSL_CTX_free(ctx);
         ERR_clear_error();
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls ctx: SSL_CTX_new failed");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls ctx: SSL_CTX_new failed");
     }
     /* from here vc belongs to ctx */
     int ok = SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) &&
@@ -565,21 +565,21 @@ int attest_ratls_ctx_new(const attest_ratls_cert *c, const attest_ratls_verifier
     if (!ok) {
         SSL_CTX_free(ctx);
         ERR_clear_error();
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls ctx: configuring TLS failed");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls ctx: configuring TLS failed");
     }
     *out = ctx;
     return 0;
 }
 
-int attest_ratls_peer(const SSL *ssl, attest_result *res, esgx_err *err)
+int esgx_attest_ratls_peer(const SSL *ssl, esgx_attest_result *res, esgx_err *err)
 {
     if (res)
         memset(res, 0, sizeof *res);
     if (!ssl || ssl_idx < 0)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls peer: no RA-TLS connection");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls peer: no RA-TLS connection");
     const ratls_peer_state *ps = SSL_get_ex_data(ssl, ssl_idx);
     if (!ps || !ps->checked)
-        return esgx_err_set(err, ATTEST_E_POLICY, "peer not verified: no certificate checked");
+        return esgx_err_set(err, ESGX_ATTEST_E_POLICY, "peer not verified: no certificate checked");
     if (res)
         *res = ps->res;
     if (ps->code) {
@@ -588,28 +588,28 @@ int attest_ratls_peer(const SSL *ssl, attest_result *res, esgx_err *err)
         return ps->code;
     }
     if (!SSL_is_init_finished(ssl) || SSL_get_verify_result(ssl) != X509_V_OK)
-        return esgx_err_set(err, ATTEST_E_POLICY, "peer not verified: handshake incomplete");
+        return esgx_err_set(err, ESGX_ATTEST_E_POLICY, "peer not verified: handshake incomplete");
     return 0;
 }
 
 /* ---------------------------------------------------------------- I/O with deadlines */
 
-int64_t ratls_now_ms(void)
+int64_t esgx_ratls_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t ratls_deadline(int timeout_ms)
+int64_t esgx_ratls_deadline(int timeout_ms)
 {
-    return ratls_now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    return esgx_ratls_now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 }
 
 static int wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - ratls_now_ms();
+        int64_t left = deadline - esgx_ratls_now_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = fd, .events = events};
@@ -634,7 +634,7 @@ static void tls_reason(char *buf, size_t cap)
 enum { OP_ACCEPT, OP_CONNECT, OP_READ, OP_WRITE };
 
 /* Runs one SSL operation to completion before deadline. Returns 1 done, 0 clean EOF
- * (read), or a negative ATTEST_E_IO with err filled. */
+ * (read), or a negative ESGX_ATTEST_E_IO with err filled. */
 static int ssl_run(SSL *ssl, int op, void *buf, size_t n, size_t *done, int64_t deadline,
                    const char *what, esgx_err *err)
 {
@@ -666,16 +666,16 @@ static int ssl_run(SSL *ssl, int op, void *buf, size_t n, size_t *done, int64_t 
                          errno ? strerror(errno) : "connection closed");
             else
                 tls_reason(reason, sizeof reason);
-            return esgx_err_set(err, ATTEST_E_IO, "%s: %s", what, reason);
+            return esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: %s", what, reason);
         }
         if (w == 0)
-            return esgx_err_set(err, ATTEST_E_IO, "%s: timed out", what);
+            return esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: timed out", what);
         if (w < 0)
-            return esgx_err_set(err, ATTEST_E_IO, "%s: poll: %s", what, strerror(errno));
+            return esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: poll: %s", what, strerror(errno));
     }
 }
 
-int ratls_read_full(SSL *ssl, void *buf, size_t n, size_t *got, int64_t deadline,
+int esgx_ratls_read_full(SSL *ssl, void *buf, size_t n, size_t *got, int64_t deadline,
                     const char *what, esgx_err *err)
 {
     size_t have = 0;
@@ -689,7 +689,7 @@ int ratls_read_full(SSL *ssl, void *buf, size_t n, size_t *got, int64_t deadline
             break;
         }
         if (r == 0) {
-            rc = esgx_err_set(err, ATTEST_E_IO, "%s: connection closed after %zu of %zu bytes",
+            rc = esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: connection closed after %zu of %zu bytes",
                               what, have, n);
             break;
         }
@@ -700,7 +700,7 @@ int ratls_read_full(SSL *ssl, void *buf, size_t n, size_t *got, int64_t deadline
     return rc;
 }
 
-int ratls_write_full(SSL *ssl, const void *buf, size_t n, int64_t deadline,
+int esgx_ratls_write_full(SSL *ssl, const void *buf, size_t n, int64_t deadline,
                      const char *what, esgx_err *err)
 {
     size_t have = 0;
@@ -709,13 +709,13 @@ int ratls_write_full(SSL *ssl, const void *buf, size_t n, int64_t deadline,
         int r = ssl_run(ssl, OP_WRITE, (uint8_t *)buf + have, n - have, &k, deadline, what,
                         err);
         if (r <= 0)
-            return r < 0 ? r : esgx_err_set(err, ATTEST_E_IO, "%s: connection closed", what);
+            return r < 0 ? r : esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: connection closed", what);
         have += k;
     }
     return 0;
 }
 
-void ratls_close(SSL *ssl)
+void esgx_ratls_close(SSL *ssl)
 {
     if (ssl) {
         SSL_shutdown(ssl);
@@ -745,29 +745,29 @@ static int handshake_error(SSL *ssl, int rc, esgx_err *err)
     return rc;
 }
 
-int attest_ratls_accept(SSL_CTX *ctx, int fd, int timeout_ms, SSL **out, esgx_err *err)
+int esgx_attest_ratls_accept(SSL_CTX *ctx, int fd, int timeout_ms, SSL **out, esgx_err *err)
 {
     if (!ctx || fd < 0 || !out || timeout_ms <= 0)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls accept: bad argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls accept: bad argument");
     *out = NULL;
     pthread_once(&idx_once, init_idx);
-    int64_t deadline = ratls_deadline(timeout_ms);
+    int64_t deadline = esgx_ratls_deadline(timeout_ms);
     SSL *ssl = SSL_new(ctx);
     if (!ssl || !SSL_set_fd(ssl, fd)) {
         SSL_free(ssl);
         ERR_clear_error();
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls accept: SSL_new failed");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls accept: SSL_new failed");
     }
     set_socket_opts(fd);
     int rc = ssl_run(ssl, OP_ACCEPT, NULL, 0, NULL, deadline, "ratls handshake", err);
     if (rc == 0)
-        rc = esgx_err_set(err, ATTEST_E_IO, "ratls handshake: connection closed");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_IO, "ratls handshake: connection closed");
     if (rc < 0) {
         rc = handshake_error(ssl, rc, err);
         SSL_free(ssl);
         return rc;
     }
-    if ((rc = attest_ratls_peer(ssl, NULL, err))) {
+    if ((rc = esgx_attest_ratls_peer(ssl, NULL, err))) {
         SSL_free(ssl);
         return rc;
     }
@@ -784,7 +784,7 @@ static int tcp_connect(const char *host, uint16_t port, int64_t deadline, int *f
     struct addrinfo *ai = NULL;
     int g = getaddrinfo(host, ps, &hints, &ai);
     if (g)
-        return esgx_err_set(err, ATTEST_E_IO, "connect %s:%u: %s", host, (unsigned)port,
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "connect %s:%u: %s", host, (unsigned)port,
                             gai_strerror(g));
     int rc = 0, tried = 0;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -810,29 +810,29 @@ static int tcp_connect(const char *host, uint16_t port, int64_t deadline, int *f
             *fd_out = fd;
             return 0;
         }
-        rc = esgx_err_set(err, ATTEST_E_IO, "connect %s:%u: %s", host, (unsigned)port,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_IO, "connect %s:%u: %s", host, (unsigned)port,
                           strerror(errno));
         tried = 1;
         close(fd);
-        if (ratls_now_ms() >= deadline)
+        if (esgx_ratls_now_ms() >= deadline)
             break;
     }
     freeaddrinfo(ai);
     if (!tried)
-        rc = esgx_err_set(err, ATTEST_E_IO, "connect %s:%u: no usable address", host,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_IO, "connect %s:%u: no usable address", host,
                           (unsigned)port);
     return rc;
 }
 
-int attest_ratls_connect(SSL_CTX *ctx, const char *host, uint16_t port, int timeout_ms,
+int esgx_attest_ratls_connect(SSL_CTX *ctx, const char *host, uint16_t port, int timeout_ms,
                          SSL **out, int *fd_out, esgx_err *err)
 {
     if (!ctx || !host || !out || !fd_out || timeout_ms <= 0 || port == 0)
-        return esgx_err_set(err, ATTEST_E_ARG, "ratls connect: bad argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "ratls connect: bad argument");
     *out = NULL;
     *fd_out = -1;
     pthread_once(&idx_once, init_idx);
-    int64_t deadline = ratls_deadline(timeout_ms);
+    int64_t deadline = esgx_ratls_deadline(timeout_ms);
     int fd = -1;
     int rc = tcp_connect(host, port, deadline, &fd, err);
     if (rc)
@@ -842,13 +842,13 @@ int attest_ratls_connect(SSL_CTX *ctx, const char *host, uint16_t port, int time
         SSL_free(ssl);
         close(fd);
         ERR_clear_error();
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "ratls connect: SSL_new failed");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls connect: SSL_new failed");
     }
     rc = ssl_run(ssl, OP_CONNECT, NULL, 0, NULL, deadline, "ratls handshake", err);
     if (rc == 0)
-        rc = esgx_err_set(err, ATTEST_E_IO, "ratls handshake: connection closed");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_IO, "ratls handshake: connection closed");
     if (rc > 0)
-        rc = attest_ratls_peer(ssl, NULL, err);
+        rc = esgx_attest_ratls_peer(ssl, NULL, err);
     else
         rc = handshake_error(ssl, rc, err);
     if (rc) {

@@ -10,19 +10,19 @@
 #include "esgx_attest.h"
 
 /* Monotonic clock in milliseconds, and now + timeout_ms. */
-int64_t ratls_now_ms(void);
-int64_t ratls_deadline(int timeout_ms);
+int64_t esgx_ratls_now_ms(void);
+int64_t esgx_ratls_deadline(int timeout_ms);
 
-/* Reads exactly n bytes from ssl before deadline. ATTEST_E_IO (timeout, closed early,
+/* Reads exactly n bytes from ssl before deadline. ESGX_ATTEST_E_IO (timeout, closed early,
  * TLS alert; message names what) or 0. *got (may be NULL) gets the bytes read. */
-int ratls_read_full(SSL *ssl, void *buf, size_t n, size_t *got, int64_t deadline,
+int esgx_ratls_read_full(SSL *ssl, void *buf, size_t n, size_t *got, int64_t deadline,
                     const char *what, esgx_err *err);
 
-/* Writes all n bytes before deadline. 0 or ATTEST_E_IO. */
-int ratls_write_full(SSL *ssl, const void *buf, size_t n, int64_t deadline,
+/* Writes all n bytes before deadline. 0 or ESGX_ATTEST_E_IO. */
+int esgx_ratls_write_full(SSL *ssl, const void *buf, size_t n, int64_t deadline,
                      const char *what, esgx_err *err);
 
 /* Sends close_notify (does not wait for the peer's). */
-void ratls_close(SSL *ssl);
+void esgx_ratls_close(SSL *ssl);
 
 #endif

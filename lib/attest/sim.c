@@ -1,5 +1,5 @@
 /*
- * sim.c: the simulation provisioning bundle and sim quotes (DESIGN.md section 7, sim).
+ * sim.c: the simulation provisioning bundle and sim quotes (docs/protocols.md, sim).
  *
  * A bundle mirrors Intel's provisioning PKI with keys we make ourselves:
  *   root CA (self-signed P-256, like "Intel SGX Root CA")
@@ -40,7 +40,7 @@ static const uint16_t SIM_QE_PRODID = 1;
 #define SIM_VALID_DAYS 365
 #define DAY 86400
 
-struct attest_sim_bundle {
+struct esgx_attest_sim_bundle {
     char *root_pem;
     char *collateral;
     size_t collateral_len;
@@ -51,7 +51,7 @@ struct attest_sim_bundle {
 
 static void sim_qe_mrsigner(uint8_t out[32])
 {
-    attest_sha256("esgx sim quoting enclave signer", 31, out);
+    esgx_attest_sha256("esgx sim quoting enclave signer", 31, out);
 }
 
 /* ---------------------------------------------------------------- DER writer */
@@ -277,18 +277,18 @@ static int write_file(const char *dir, const char *name, const char *data, int m
     snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
     if (fd < 0)
-        return esgx_err_set(err, ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
     size_t n = strlen(data), off = 0;
     while (off < n) {
         ssize_t w = write(fd, data + off, n - off);
         if (w <= 0) {
             close(fd);
-            return esgx_err_set(err, ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
+            return esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
         }
         off += (size_t)w;
     }
     if (fchmod(fd, (mode_t)mode) || fsync(fd) || close(fd))
-        return esgx_err_set(err, ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -298,7 +298,7 @@ static char *read_text(const char *dir, const char *name, size_t *len, esgx_err 
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        esgx_err_set(err, ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
+        esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = NULL;
@@ -309,7 +309,7 @@ static char *read_text(const char *dir, const char *name, size_t *len, esgx_err 
             if (!nb || cap > (8u << 20)) {
                 free(nb ? nb : buf);
                 fclose(f);
-                esgx_err_set(err, ATTEST_E_IO, "sim: %s: too large", path);
+                esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: too large", path);
                 return NULL;
             }
             buf = nb;
@@ -339,8 +339,8 @@ static char *jstr(const char *s)
 static char *tcb_info_text(int64_t now)
 {
     char issue[21], next[21], fmspc[13], levels[1200], comps[2][400];
-    attest_format_time(now - 3600, issue);
-    attest_format_time(now + (int64_t)SIM_VALID_DAYS * DAY, next);
+    esgx_attest_format_time(now - 3600, issue);
+    esgx_attest_format_time(now + (int64_t)SIM_VALID_DAYS * DAY, next);
     for (int i = 0; i < 6; i++)
         snprintf(fmspc + 2 * i, 3, "%02X", SIM_FMSPC[i]);
     for (int l = 0; l < 2; l++) {
@@ -369,10 +369,10 @@ static char *qe_identity_text(int64_t now)
 {
     char issue[21], next[21], mrs_hex[65];
     uint8_t mrs[32];
-    attest_format_time(now - 3600, issue);
-    attest_format_time(now + (int64_t)SIM_VALID_DAYS * DAY, next);
+    esgx_attest_format_time(now - 3600, issue);
+    esgx_attest_format_time(now + (int64_t)SIM_VALID_DAYS * DAY, next);
     sim_qe_mrsigner(mrs);
-    attest_hex(mrs, 32, mrs_hex);
+    esgx_attest_hex(mrs, 32, mrs_hex);
     for (char *p = mrs_hex; *p; p++)
         if (*p >= 'a')
             *p = (char)(*p - 32);
@@ -394,28 +394,28 @@ static char *sign_hex(EVP_PKEY *key, const char *text)
 {
     uint8_t sig[64];
     char *hex = malloc(129);
-    if (!hex || attest_sign_raw(key, (const uint8_t *)text, strlen(text), sig)) {
+    if (!hex || esgx_attest_sign_raw(key, (const uint8_t *)text, strlen(text), sig)) {
         free(hex);
         return NULL;
     }
-    attest_hex(sig, 64, hex);
+    esgx_attest_hex(sig, 64, hex);
     return hex;
 }
 
 /* ---------------------------------------------------------------- init */
 
-int attest_sim_init(const char *dir, int64_t now, esgx_err *err)
+int esgx_attest_sim_init(const char *dir, int64_t now, esgx_err *err)
 {
     if (!dir)
-        return esgx_err_set(err, ATTEST_E_ARG, "sim: no directory");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "sim: no directory");
     char path[4096];
     snprintf(path, sizeof path, "%s/sim_root.pem", dir);
     if (mkdir(dir, 0700) && errno != EEXIST)
-        return esgx_err_set(err, ATTEST_E_IO, "sim: %s: %s", dir, strerror(errno));
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: %s", dir, strerror(errno));
     if (access(path, F_OK) == 0)
-        return esgx_err_set(err, ATTEST_E_IO, "sim: %s already exists; not overwriting",
+        return esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s already exists; not overwriting",
                             path);
-    int rc = ATTEST_E_INTERNAL;
+    int rc = ESGX_ATTEST_E_INTERNAL;
     EVP_PKEY *k_root = EVP_EC_gen("P-256"), *k_ca = EVP_EC_gen("P-256"),
              *k_pck = EVP_EC_gen("P-256"), *k_tcb = EVP_EC_gen("P-256"),
              *k_att = EVP_EC_gen("P-256");
@@ -491,7 +491,7 @@ int attest_sim_init(const char *dir, int64_t now, esgx_err *err)
     rc = 0;
     goto done;
 out:
-    rc = esgx_err_set(err, ATTEST_E_INTERNAL, "sim: making the bundle failed (OpenSSL)");
+    rc = esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "sim: making the bundle failed (OpenSSL)");
 done:
     for (int i = 0; i < 5; i++) {
         if (keys[i]) {
@@ -531,30 +531,30 @@ static EVP_PKEY *load_key(const char *dir, const char *name, esgx_err *err)
     OPENSSL_cleanse(pem, n);
     free(pem);
     if (!k)
-        esgx_err_set(err, ATTEST_E_IO, "sim: %s/%s: not a PEM private key", dir, name);
+        esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s/%s: not a PEM private key", dir, name);
     return k;
 }
 
-int attest_sim_load(const char *dir, attest_sim_bundle **out, esgx_err *err)
+int esgx_attest_sim_load(const char *dir, esgx_attest_sim_bundle **out, esgx_err *err)
 {
     if (!dir || !out)
-        return esgx_err_set(err, ATTEST_E_ARG, "sim: NULL argument");
-    attest_sim_bundle *b = calloc(1, sizeof *b);
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "sim: NULL argument");
+    esgx_attest_sim_bundle *b = calloc(1, sizeof *b);
     if (!b)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "sim: out of memory");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "sim: out of memory");
     if (!(b->root_pem = read_text(dir, "sim_root.pem", NULL, err)) ||
         !(b->collateral = read_text(dir, "collateral.json", &b->collateral_len, err)) ||
         !(b->pck_chain = read_text(dir, "pck_chain.pem", &b->pck_chain_len, err)) ||
         !(b->pck_key = load_key(dir, "pck_key.pem", err)) ||
         !(b->att_key = load_key(dir, "attestation_key.pem", err))) {
-        attest_sim_free(b);
-        return err ? err->code : ATTEST_E_IO;
+        esgx_attest_sim_free(b);
+        return err ? err->code : ESGX_ATTEST_E_IO;
     }
     *out = b;
     return 0;
 }
 
-void attest_sim_free(attest_sim_bundle *b)
+void esgx_attest_sim_free(esgx_attest_sim_bundle *b)
 {
     if (!b)
         return;
@@ -566,12 +566,12 @@ void attest_sim_free(attest_sim_bundle *b)
     free(b);
 }
 
-const char *attest_sim_root(const attest_sim_bundle *b)
+const char *esgx_attest_sim_root(const esgx_attest_sim_bundle *b)
 {
     return b ? b->root_pem : NULL;
 }
 
-const char *attest_sim_collateral(const attest_sim_bundle *b, size_t *len)
+const char *esgx_attest_sim_collateral(const esgx_attest_sim_bundle *b, size_t *len)
 {
     if (!b)
         return NULL;
@@ -580,62 +580,62 @@ const char *attest_sim_collateral(const attest_sim_bundle *b, size_t *len)
     return b->collateral;
 }
 
-int attest_sim_quote(const attest_sim_bundle *b, const attest_report_body *body,
+int esgx_attest_sim_quote(const esgx_attest_sim_bundle *b, const esgx_attest_report_body *body,
                      uint8_t **quote, size_t *quote_len, esgx_err *err)
 {
     if (!b || !body || !quote || !quote_len)
-        return esgx_err_set(err, ATTEST_E_ARG, "sim quote: NULL argument");
+        return esgx_err_set(err, ESGX_ATTEST_E_ARG, "sim quote: NULL argument");
     size_t cert_len = b->pck_chain_len + 1;   /* PEM + NUL, as Intel's QE writes it */
-    size_t sig_len = 64 + 64 + ATTEST_REPORT_BODY_LEN + 64 + 2 + 32 + 2 + 4 + cert_len;
-    size_t total = ATTEST_SIGNED_LEN + 4 + sig_len;
+    size_t sig_len = 64 + 64 + ESGX_ATTEST_REPORT_BODY_LEN + 64 + 2 + 32 + 2 + 4 + cert_len;
+    size_t total = ESGX_ATTEST_SIGNED_LEN + 4 + sig_len;
     uint8_t *q = calloc(1, total);
     if (!q)
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "sim quote: out of memory");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "sim quote: out of memory");
     /* header */
-    attest_put16(q, 3);
-    attest_put16(q + 2, 2);
-    attest_put16(q + 8, SIM_QE_SVN);
-    attest_put16(q + 10, SIM_PCESVN);
-    memcpy(q + 12, attest_intel_qe_vendor, 16);
+    esgx_attest_put16(q, 3);
+    esgx_attest_put16(q + 2, 2);
+    esgx_attest_put16(q + 8, SIM_QE_SVN);
+    esgx_attest_put16(q + 10, SIM_PCESVN);
+    memcpy(q + 12, esgx_attest_intel_qe_vendor, 16);
     /* enclave report, on the sim platform */
-    attest_report_body rb = *body;
+    esgx_attest_report_body rb = *body;
     memcpy(rb.cpusvn, SIM_SVN, 16);
-    attest_report_body_encode(&rb, q + ATTEST_HEADER_LEN);
-    uint8_t *s = q + ATTEST_SIGNED_LEN;
-    attest_put32(s, (uint32_t)sig_len);
+    esgx_attest_report_body_encode(&rb, q + ESGX_ATTEST_HEADER_LEN);
+    uint8_t *s = q + ESGX_ATTEST_SIGNED_LEN;
+    esgx_attest_put32(s, (uint32_t)sig_len);
     s += 4;
     uint8_t *isv_sig = s, *att = s + 64, *qe_rep = s + 128, *qe_sig = qe_rep + 384;
     uint8_t *auth = qe_sig + 64 + 2;
-    if (attest_pkey_to_raw(b->att_key, att))
+    if (esgx_attest_pkey_to_raw(b->att_key, att))
         goto fail;
     /* the QE's own report: binds the attestation key */
-    attest_report_body qe = {0};
+    esgx_attest_report_body qe = {0};
     memcpy(qe.cpusvn, SIM_SVN, 16);
     qe.attributes[0] = 0x11;
     qe.attributes[8] = 0xe7;
-    attest_sha256("esgx sim quoting enclave", 24, qe.mrenclave);
+    esgx_attest_sha256("esgx sim quoting enclave", 24, qe.mrenclave);
     sim_qe_mrsigner(qe.mrsigner);
     qe.isvprodid = SIM_QE_PRODID;
     qe.isvsvn = SIM_QE_SVN;
-    attest_put16(qe_sig + 64, 32);
+    esgx_attest_put16(qe_sig + 64, 32);
     for (int i = 0; i < 32; i++)
         auth[i] = (uint8_t)i;
     uint8_t buf[96];
     memcpy(buf, att, 64);
     memcpy(buf + 64, auth, 32);
-    attest_sha256(buf, 96, qe.report_data);
-    attest_report_body_encode(&qe, qe_rep);
+    esgx_attest_sha256(buf, 96, qe.report_data);
+    esgx_attest_report_body_encode(&qe, qe_rep);
     uint8_t *cd = auth + 32;
-    attest_put16(cd, 5);
-    attest_put32(cd + 2, (uint32_t)cert_len);
+    esgx_attest_put16(cd, 5);
+    esgx_attest_put32(cd + 2, (uint32_t)cert_len);
     memcpy(cd + 6, b->pck_chain, b->pck_chain_len);
-    if (attest_sign_raw(b->pck_key, qe_rep, ATTEST_REPORT_BODY_LEN, qe_sig) ||
-        attest_sign_raw(b->att_key, q, ATTEST_SIGNED_LEN, isv_sig))
+    if (esgx_attest_sign_raw(b->pck_key, qe_rep, ESGX_ATTEST_REPORT_BODY_LEN, qe_sig) ||
+        esgx_attest_sign_raw(b->att_key, q, ESGX_ATTEST_SIGNED_LEN, isv_sig))
         goto fail;
     *quote = q;
     *quote_len = total;
     return 0;
 fail:
     free(q);
-    return esgx_err_set(err, ATTEST_E_INTERNAL, "sim quote: signing failed");
+    return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "sim quote: signing failed");
 }

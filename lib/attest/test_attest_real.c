@@ -15,14 +15,14 @@ static char *coll;
 static size_t coll_len;
 
 static int verify(const uint8_t *q, size_t ql, const char *c, size_t cl, int64_t t,
-                  attest_result *r, esgx_err *e)
+                  esgx_attest_result *r, esgx_err *e)
 {
-    return attest_quote_verify(q, ql, c, cl, t, NULL, r, e);
+    return esgx_attest_quote_verify(q, ql, c, cl, t, NULL, r, e);
 }
 
 static void test_good(void)
 {
-    attest_result r;
+    esgx_attest_result r;
     esgx_err e;
     int rc = verify(quote, quote_len, coll, coll_len, T_OK, &r, &e);
     CHECK(rc == 0, "verify: %d %s", rc, e.msg);
@@ -50,34 +50,34 @@ static void test_good(void)
     static const uint8_t fmspc[6] = {0x00, 0xa0, 0x67, 0x11, 0x00, 0x00};
     CHECK(!memcmp(r.fmspc, fmspc, 6), "fmspc");
     /* which collateral to fetch for this quote: FMSPC, PCE-ID, PCK Processor CA */
-    attest_pck_ids ids;
-    CHECK(attest_quote_pck_ids(quote, quote_len, &ids, &e) == 0, "pck ids: %s", e.msg);
+    esgx_attest_pck_ids ids;
+    CHECK(esgx_attest_quote_pck_ids(quote, quote_len, &ids, &e) == 0, "pck ids: %s", e.msg);
     CHECK(!memcmp(ids.fmspc, fmspc, 6) && ids.pce_id[0] == 0 && ids.pce_id[1] == 0 &&
-              ids.ca == ATTEST_PCK_CA_PROCESSOR, "pck ids");
-    CHECK(!strcmp(attest_pck_ca_name(ids.ca), "processor"), "ca name");
-    CHECK(attest_quote_pck_ids(quote, 100, &ids, &e) == ATTEST_E_FORMAT, "short quote");
+              ids.ca == ESGX_ATTEST_PCK_CA_PROCESSOR, "pck ids");
+    CHECK(!strcmp(esgx_attest_pck_ca_name(ids.ca), "processor"), "ca name");
+    CHECK(esgx_attest_quote_pck_ids(quote, 100, &ids, &e) == ESGX_ATTEST_E_FORMAT, "short quote");
 
-    attest_policy p;
-    attest_policy_default(&p);
-    CHECK(attest_policy_check(&r, &p, &e) == ATTEST_E_POLICY, "default policy accepted");
+    esgx_attest_policy p;
+    esgx_attest_policy_default(&p);
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == ESGX_ATTEST_E_POLICY, "default policy accepted");
     CHECK(strstr(e.msg, "ConfigurationAndSWHardeningNeeded") != NULL, "msg %s", e.msg);
-    CHECK(attest_policy_add_statuses(&p, "UpToDate,ConfigurationAndSWHardeningNeeded", &e) == 0,
+    CHECK(esgx_attest_policy_add_statuses(&p, "UpToDate,ConfigurationAndSWHardeningNeeded", &e) == 0,
           "%s", e.msg);
-    CHECK(attest_policy_check(&r, &p, &e) == ATTEST_E_POLICY && strstr(e.msg, "debug"),
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == ESGX_ATTEST_E_POLICY && strstr(e.msg, "debug"),
           "debug enclave accepted: %s", e.msg);
     p.allow_debug = 1;
-    CHECK(attest_policy_check(&r, &p, &e) == 0, "refused: %s", e.msg);
-    CHECK(attest_policy_add_mrenclave(&p, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", &e) == 0, "%s", e.msg);
-    CHECK(attest_policy_check(&r, &p, &e) == ATTEST_E_POLICY, "wrong mrenclave accepted");
-    CHECK(attest_policy_add_mrenclave(&p, "a39d532e6ac9fe8ad9418851bbe26e1dee7408006505fce8580b511b97e704b4", &e) == 0, "%s", e.msg);
-    CHECK(attest_policy_check(&r, &p, &e) == 0, "listed mrenclave refused: %s", e.msg);
-    CHECK(attest_policy_add_statuses(&p, "Bogus", &e) == ATTEST_E_ARG, "bogus status");
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == 0, "refused: %s", e.msg);
+    CHECK(esgx_attest_policy_add_mrenclave(&p, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", &e) == 0, "%s", e.msg);
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == ESGX_ATTEST_E_POLICY, "wrong mrenclave accepted");
+    CHECK(esgx_attest_policy_add_mrenclave(&p, "a39d532e6ac9fe8ad9418851bbe26e1dee7408006505fce8580b511b97e704b4", &e) == 0, "%s", e.msg);
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == 0, "listed mrenclave refused: %s", e.msg);
+    CHECK(esgx_attest_policy_add_statuses(&p, "Bogus", &e) == ESGX_ATTEST_E_ARG, "bogus status");
 
     rc = verify(quote, quote_len, coll, coll_len, T_LATE, &r, &e);
     CHECK(rc != 0 && !r.verified, "verified in December 2024");
     fprintf(stderr, "at %d: %s\n", T_LATE, e.msg);
     /* the Intel root refuses a wrong root: use the tcb signing cert as 'root' */
-    rc = attest_quote_verify(quote, quote_len, coll, coll_len, T_OK,
+    rc = esgx_attest_quote_verify(quote, quote_len, coll, coll_len, T_OK,
                              "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
                              &r, &e);
     CHECK(rc != 0, "verified with a bogus root");
@@ -90,7 +90,7 @@ static void test_quote_flips(void)
     for (size_t i = 0; i < quote_len; i++) {
         memcpy(q, quote, quote_len);
         q[i] ^= 0x01;
-        attest_result r;
+        esgx_attest_result r;
         esgx_err e;
         if (verify(q, quote_len, coll, coll_len, T_OK, &r, &e) == 0) {
             passed++;

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void make_body(attest_report_body *b, uint8_t tag)
+static void make_body(esgx_attest_report_body *b, uint8_t tag)
 {
     memset(b, 0, sizeof *b);
     for (int i = 0; i < 32; i++) {
@@ -21,7 +21,7 @@ static void make_body(attest_report_body *b, uint8_t tag)
     }
     for (int i = 0; i < 64; i++)
         b->report_data[i] = (uint8_t)(i * 3);
-    b->attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    b->attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     b->attributes[8] = 3;
     b->isvprodid = 7;
     b->isvsvn = 2;
@@ -51,18 +51,18 @@ static void test_v4_layout(void)
     uint32_t il = (uint32_t)inner;
     memcpy(q4 + 566, &il, 4);
     memcpy(q4 + 570, q3 + 564, inner);
-    attest_quote a, b;
+    esgx_attest_quote a, b;
     esgx_err e;
-    CHECK(attest_quote_parse(q3, len, &a, &e) == 0, "v3 parse: %s", e.msg);
-    CHECK(attest_quote_parse(q4, n4, &b, &e) == 0, "v4 parse: %s", e.msg);
+    CHECK(esgx_attest_quote_parse(q3, len, &a, &e) == 0, "v3 parse: %s", e.msg);
+    CHECK(esgx_attest_quote_parse(q4, n4, &b, &e) == 0, "v4 parse: %s", e.msg);
     CHECK(b.version == 4 && b.cert_len == a.cert_len && b.qe_auth_len == a.qe_auth_len &&
               !memcmp(b.qe_report, a.qe_report, 384) &&
               !memcmp(&a.body, &b.body, sizeof a.body),
           "v4 fields differ from v3");
     CHECK(a.cert_type == 5 && b.cert_type == 5, "cert type");
     q4[4] = 0x81;  /* TDX */
-    CHECK(attest_quote_parse(q4, n4, &b, &e) == ATTEST_E_FORMAT, "TDX accepted");
-    CHECK(attest_quote_parse(q3, 100, &a, &e) == ATTEST_E_FORMAT &&
+    CHECK(esgx_attest_quote_parse(q4, n4, &b, &e) == ESGX_ATTEST_E_FORMAT, "TDX accepted");
+    CHECK(esgx_attest_quote_parse(q3, 100, &a, &e) == ESGX_ATTEST_E_FORMAT &&
               strstr(e.msg, "truncated at offset 48"), "truncation message: %s", e.msg);
     free(q3);
     free(q4);
@@ -80,9 +80,9 @@ int main(void)
     snprintf(d2, sizeof d2, "%s/two", tmpl);
     int64_t now = (int64_t)time(NULL);
     esgx_err e;
-    CHECK(attest_sim_init(d1, now, &e) == 0, "init: %s", e.msg);
-    CHECK(attest_sim_init(d2, now, &e) == 0, "init 2: %s", e.msg);
-    CHECK(attest_sim_init(d1, now, &e) == ATTEST_E_IO, "re-init overwrote a bundle");
+    CHECK(esgx_attest_sim_init(d1, now, &e) == 0, "init: %s", e.msg);
+    CHECK(esgx_attest_sim_init(d2, now, &e) == 0, "init 2: %s", e.msg);
+    CHECK(esgx_attest_sim_init(d1, now, &e) == ESGX_ATTEST_E_IO, "re-init overwrote a bundle");
     static const char *const keys[] = {"root_key.pem", "pck_ca_key.pem", "pck_key.pem",
                                        "tcb_signing_key.pem", "attestation_key.pem"};
     for (size_t i = 0; i < 5; i++) {
@@ -91,61 +91,61 @@ int main(void)
         CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "%s mode %o", keys[i],
               st.st_mode & 0777);
     }
-    attest_sim_bundle *b1 = NULL, *b2 = NULL;
-    CHECK(attest_sim_load(d1, &b1, &e) == 0, "load: %s", e.msg);
-    CHECK(attest_sim_load(d2, &b2, &e) == 0, "load 2: %s", e.msg);
+    esgx_attest_sim_bundle *b1 = NULL, *b2 = NULL;
+    CHECK(esgx_attest_sim_load(d1, &b1, &e) == 0, "load: %s", e.msg);
+    CHECK(esgx_attest_sim_load(d2, &b2, &e) == 0, "load 2: %s", e.msg);
     if (!b1 || !b2)
         return 1;
-    attest_report_body body;
+    esgx_attest_report_body body;
     make_body(&body, 0x10);
     uint8_t *q;
     size_t ql;
-    CHECK(attest_sim_quote(b1, &body, &q, &ql, &e) == 0, "quote: %s", e.msg);
+    CHECK(esgx_attest_sim_quote(b1, &body, &q, &ql, &e) == 0, "quote: %s", e.msg);
     size_t cl;
-    const char *coll = attest_sim_collateral(b1, &cl);
-    CHECK(attest_collateral_check(coll, cl, &e) == 0, "collateral: %s", e.msg);
-    attest_result r;
-    int rc = attest_quote_verify(q, ql, coll, cl, now, attest_sim_root(b1), &r, &e);
+    const char *coll = esgx_attest_sim_collateral(b1, &cl);
+    CHECK(esgx_attest_collateral_check(coll, cl, &e) == 0, "collateral: %s", e.msg);
+    esgx_attest_result r;
+    int rc = esgx_attest_quote_verify(q, ql, coll, cl, now, esgx_attest_sim_root(b1), &r, &e);
     CHECK(rc == 0 && r.verified, "sim quote with sim root: %s", e.msg);
     CHECK(!strcmp(r.tcb_status, "UpToDate"), "status %s", r.tcb_status);
     CHECK(!memcmp(r.body.mrenclave, body.mrenclave, 32) &&
               !memcmp(r.body.report_data, body.report_data, 64) && r.body.isvsvn == 2 &&
               r.debug == 0, "report body round trip");
-    attest_policy p;
-    attest_policy_default(&p);
-    CHECK(attest_policy_check(&r, &p, &e) == 0, "default policy: %s", e.msg);
-    rc = attest_quote_verify(q, ql, coll, cl, now, NULL, &r, &e);
-    CHECK(rc == ATTEST_E_CERT && !r.verified, "sim quote passed with the Intel root (%d)", rc);
+    esgx_attest_policy p;
+    esgx_attest_policy_default(&p);
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == 0, "default policy: %s", e.msg);
+    rc = esgx_attest_quote_verify(q, ql, coll, cl, now, NULL, &r, &e);
+    CHECK(rc == ESGX_ATTEST_E_CERT && !r.verified, "sim quote passed with the Intel root (%d)", rc);
     fprintf(stderr, "intel root: %s\n", e.msg);
-    rc = attest_quote_verify(q, ql, coll, cl, now, attest_sim_root(b2), &r, &e);
+    rc = esgx_attest_quote_verify(q, ql, coll, cl, now, esgx_attest_sim_root(b2), &r, &e);
     CHECK(rc != 0, "bundle 2's root accepted bundle 1's quote");
     size_t cl2;
-    const char *coll2 = attest_sim_collateral(b2, &cl2);
-    rc = attest_quote_verify(q, ql, coll2, cl2, now, attest_sim_root(b2), &r, &e);
+    const char *coll2 = esgx_attest_sim_collateral(b2, &cl2);
+    rc = esgx_attest_quote_verify(q, ql, coll2, cl2, now, esgx_attest_sim_root(b2), &r, &e);
     CHECK(rc != 0, "bundle 2 (root and collateral) accepted bundle 1's quote");
     fprintf(stderr, "other bundle: %s\n", e.msg);
     /* validity window: a year and a day later the collateral has expired */
-    rc = attest_quote_verify(q, ql, coll, cl, now + 366 * 86400, attest_sim_root(b1), &r, &e);
+    rc = esgx_attest_quote_verify(q, ql, coll, cl, now + 366 * 86400, esgx_attest_sim_root(b1), &r, &e);
     CHECK(rc != 0, "verified after the bundle's collateral expired");
     /* flips of the signed parts */
     size_t fails = 0;
     for (size_t i = 0; i < ql; i += 7) {
         q[i] ^= 1;
-        if (attest_quote_verify(q, ql, coll, cl, now, attest_sim_root(b1), NULL, NULL) == 0)
+        if (esgx_attest_quote_verify(q, ql, coll, cl, now, esgx_attest_sim_root(b1), NULL, NULL) == 0)
             fails++;
         q[i] ^= 1;
     }
     CHECK(fails == 0, "%zu flipped sim quotes verified", fails);
     /* debug enclave: verifies, refused by the default policy */
     free(q);
-    body.attributes[0] |= ATTEST_ATTR_DEBUG;
-    CHECK(attest_sim_quote(b1, &body, &q, &ql, &e) == 0, "quote: %s", e.msg);
-    CHECK(attest_quote_verify(q, ql, coll, cl, now, attest_sim_root(b1), &r, &e) == 0 &&
+    body.attributes[0] |= ESGX_ATTEST_ATTR_DEBUG;
+    CHECK(esgx_attest_sim_quote(b1, &body, &q, &ql, &e) == 0, "quote: %s", e.msg);
+    CHECK(esgx_attest_quote_verify(q, ql, coll, cl, now, esgx_attest_sim_root(b1), &r, &e) == 0 &&
               r.debug, "debug quote: %s", e.msg);
-    CHECK(attest_policy_check(&r, &p, &e) == ATTEST_E_POLICY, "debug accepted by default");
+    CHECK(esgx_attest_policy_check(&r, &p, &e) == ESGX_ATTEST_E_POLICY, "debug accepted by default");
     free(q);
-    attest_sim_free(b1);
-    attest_sim_free(b2);
+    esgx_attest_sim_free(b1);
+    esgx_attest_sim_free(b2);
     test_v4_layout();
     char cmd[4400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);

@@ -1,7 +1,7 @@
 /*
- * test_ratls_cert.c: RA-TLS certificates in one process: what attest_ratls_cert_new
+ * test_ratls_cert.c: RA-TLS certificates in one process: what esgx_attest_ratls_cert_new
  * puts in the certificate (checked independently with OpenSSL), acceptance by
- * attest_ratls_verify_cert, and each refusal: no extension, a quote bound to another
+ * esgx_attest_ratls_verify_cert, and each refusal: no extension, a quote bound to another
  * key, tampering, another network, MRENCLAVE not allowed, expired, a quote source
  * that ignores the report data; the collateral provider path; peer list parsing.
  */
@@ -16,18 +16,18 @@ static int bad_source(const uint8_t rd[64], uint8_t *quote, size_t cap, size_t *
                       void *arg, esgx_err *err)
 {
     uint8_t other[64] = {0};
-    return attest_ratls_sim_get_quote(other, quote, cap, len, arg, err);
+    return esgx_attest_ratls_sim_get_quote(other, quote, cap, len, arg, err);
 }
 
 static int failing_source(const uint8_t rd[64], uint8_t *quote, size_t cap, size_t *len,
                           void *arg, esgx_err *err)
 {
-    return esgx_err_set(err, ATTEST_E_IO, "no attestation device");
+    return esgx_err_set(err, ESGX_ATTEST_E_IO, "no attestation device");
 }
 
 static int provider_calls;
 static int provider_ca = -1;
-static int provider(const attest_pck_ids *ids, char **json, size_t *len, void *arg,
+static int provider(const esgx_attest_pck_ids *ids, char **json, size_t *len, void *arg,
                     esgx_err *err)
 {
     const uint8_t *fmspc = ids->fmspc;
@@ -36,9 +36,9 @@ static int provider(const attest_pck_ids *ids, char **json, size_t *len, void *a
     static const uint8_t sim_fmspc[6] = {0x53, 0x49, 0x4d, 0, 0, 1};
     provider_calls++;
     if (memcmp(fmspc, sim_fmspc, 6))
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "unknown FMSPC");
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "unknown FMSPC");
     size_t l;
-    const char *c = attest_sim_collateral(n->b, &l);
+    const char *c = esgx_attest_sim_collateral(n->b, &l);
     *json = malloc(l);
     memcpy(*json, c, l);
     *len = l;
@@ -50,9 +50,9 @@ static void test_contents(const rt_net *n1)
     uint8_t user[32];
     for (int i = 0; i < 32; i++)
         user[i] = (uint8_t)(0xa0 + i);
-    attest_ratls_cert *c = rt_identity(n1, MA, user);
+    esgx_attest_ratls_cert *c = rt_identity(n1, MA, user);
     size_t len;
-    const uint8_t *der = attest_ratls_cert_der(c, &len);
+    const uint8_t *der = esgx_attest_ratls_cert_der(c, &len);
     const uint8_t *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
     CHECK(x && p == der + len, "certificate DER does not parse");
@@ -72,20 +72,20 @@ static void test_contents(const rt_net *n1)
     X509_EXTENSION *e = X509_get_ext(x, idx);
     CHECK(!X509_EXTENSION_get_critical(e), "extension is critical");
     const ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(e);
-    attest_quote q;
+    esgx_attest_quote q;
     esgx_err err;
-    CHECK(attest_quote_parse(ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), &q,
+    CHECK(esgx_attest_quote_parse(ASN1_STRING_get0_data(os), (size_t)ASN1_STRING_length(os), &q,
                              &err) == 0, "quote: %s", err.msg);
     uint8_t *spki = NULL;
     int sl = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
     uint8_t h[32];
-    crypto_sha256(spki, (size_t)sl, h);
+    esgx_crypto_sha256(spki, (size_t)sl, h);
     CHECK(!memcmp(q.body.report_data, h, 32), "report data 0..31 != SHA-256(SPKI)");
     CHECK(!memcmp(q.body.report_data + 32, user, 32), "report data 32..63 != user data");
     CHECK(!memcmp(q.body.mrenclave, MA, 32), "MRENCLAVE");
     const uint8_t *q2;
     size_t q2len;
-    CHECK(attest_ratls_cert_quote(der, len, &q2, &q2len, &err) == 0 &&
+    CHECK(esgx_attest_ratls_cert_quote(der, len, &q2, &q2len, &err) == 0 &&
               q2len == (size_t)ASN1_STRING_length(os) &&
               !memcmp(q2, ASN1_STRING_get0_data(os), q2len), "cert_quote: %s", err.msg);
     /* validity: now-1h .. now+7 days */
@@ -100,44 +100,44 @@ static void test_contents(const rt_net *n1)
     CHECK(na >= t + 7 * 86400 - 100 && na <= t + 7 * 86400 + 100, "notAfter");
 
     /* accepted, and the verifier reports the facts and the user data */
-    attest_ratls_verifier v;
+    esgx_attest_ratls_verifier v;
     rt_verifier(&v, n1, MA);
-    attest_result res;
+    esgx_attest_result res;
     uint8_t got_user[32];
-    CHECK(attest_ratls_verify_cert(der, len, &v, &res, got_user, &err) == 0, "verify: %s",
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, &res, got_user, &err) == 0, "verify: %s",
           err.msg);
     CHECK(res.verified && !memcmp(res.body.mrenclave, MA, 32) &&
               !strcmp(res.tcb_status, "UpToDate"), "result facts");
     CHECK(!memcmp(got_user, user, 32), "user data");
     /* the same through the collateral provider */
-    attest_ratls_verifier vp = v;
+    esgx_attest_ratls_verifier vp = v;
     vp.collateral = NULL;
     vp.collateral_len = 0;
     vp.get_collateral = provider;
     vp.collateral_arg = (void *)n1;
-    CHECK(attest_ratls_verify_cert(der, len, &vp, &res, NULL, &err) == 0 &&
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &vp, &res, NULL, &err) == 0 &&
               provider_calls == 1, "provider verify: %s", err.msg);
-    CHECK(provider_ca == ATTEST_PCK_CA_PLATFORM, "provider got the sim CA as platform");
+    CHECK(provider_ca == ESGX_ATTEST_PCK_CA_PLATFORM, "provider got the sim CA as platform");
 
     /* MRENCLAVE not in the allowlist */
     rt_verifier(&v, n1, MC);
-    CHECK(attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) == ATTEST_E_POLICY &&
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) == ESGX_ATTEST_E_POLICY &&
               strstr(err.msg, "MRENCLAVE"), "allowlist: %s", err.msg);
     /* expired: after notAfter; and before notBefore */
     rt_verifier(&v, n1, NULL);
     v.now = (int64_t)t + 8 * 86400;
-    CHECK(attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) == ATTEST_E_CERT &&
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) == ESGX_ATTEST_E_CERT &&
               strstr(err.msg, "not valid"), "expired: %s", err.msg);
     v.now = (int64_t)t - 7200;
-    CHECK(attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) == ATTEST_E_CERT,
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) == ESGX_ATTEST_E_CERT,
           "not yet valid: %s", err.msg);
     /* tampered: one byte of the quote inside the DER */
     uint8_t *bad = malloc(len);
     memcpy(bad, der, len);
     bad[(size_t)(q2 - der) + 100] ^= 1;
     rt_verifier(&v, n1, NULL);
-    CHECK(attest_ratls_verify_cert(bad, len, &v, &res, NULL, &err) != 0, "tampered accepted");
-    CHECK(attest_ratls_verify_cert(der, len - 1, &v, &res, NULL, &err) == ATTEST_E_CERT,
+    CHECK(esgx_attest_ratls_verify_cert(bad, len, &v, &res, NULL, &err) != 0, "tampered accepted");
+    CHECK(esgx_attest_ratls_verify_cert(der, len - 1, &v, &res, NULL, &err) == ESGX_ATTEST_E_CERT,
           "truncated: %s", err.msg);
     free(bad);
 
@@ -146,7 +146,7 @@ static void test_contents(const rt_net *n1)
     X509 *swapped = rt_plain_cert(&k2, q2, q2len);
     uint8_t *sder;
     size_t slen = rt_der(swapped, &sder);
-    CHECK(attest_ratls_verify_cert(sder, slen, &v, &res, NULL, &err) == ATTEST_E_MISMATCH &&
+    CHECK(esgx_attest_ratls_verify_cert(sder, slen, &v, &res, NULL, &err) == ESGX_ATTEST_E_MISMATCH &&
               strstr(err.msg, "does not bind"), "swapped quote: %s", err.msg);
     OPENSSL_free(sder);
     X509_free(swapped);
@@ -154,61 +154,61 @@ static void test_contents(const rt_net *n1)
     /* a plain certificate: no quote */
     X509 *plain = rt_plain_cert(&k2, NULL, 0);
     slen = rt_der(plain, &sder);
-    CHECK(attest_ratls_verify_cert(sder, slen, &v, &res, NULL, &err) == ATTEST_E_CERT &&
+    CHECK(esgx_attest_ratls_verify_cert(sder, slen, &v, &res, NULL, &err) == ESGX_ATTEST_E_CERT &&
               !strcmp(err.msg, "peer certificate carries no SGX quote"), "plain: %s", err.msg);
-    CHECK(attest_ratls_cert_quote(sder, slen, &q2, &q2len, &err) == ATTEST_E_CERT,
+    CHECK(esgx_attest_ratls_cert_quote(sder, slen, &q2, &q2len, &err) == ESGX_ATTEST_E_CERT,
           "plain cert_quote");
     OPENSSL_free(sder);
     X509_free(plain);
     EVP_PKEY_free(k2);
     /* intel root only (the default): a sim quote is refused */
     v.trusted_roots_pem = NULL;
-    CHECK(attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) != 0,
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, &res, NULL, &err) != 0,
           "sim quote accepted with the Intel root");
     OPENSSL_free(spki);
     ASN1_OBJECT_free(oid);
     X509_free(x);
-    attest_ratls_cert_free(c);
+    esgx_attest_ratls_cert_free(c);
 }
 
 static void test_other_network(const rt_net *n1, const rt_net *n2)
 {
-    attest_ratls_cert *c = rt_identity(n2, MA, NULL);
+    esgx_attest_ratls_cert *c = rt_identity(n2, MA, NULL);
     size_t len;
-    const uint8_t *der = attest_ratls_cert_der(c, &len);
-    attest_ratls_verifier v;
+    const uint8_t *der = esgx_attest_ratls_cert_der(c, &len);
+    esgx_attest_ratls_verifier v;
     esgx_err err;
     rt_verifier(&v, n1, MA);
-    CHECK(attest_ratls_verify_cert(der, len, &v, NULL, NULL, &err) != 0 &&
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, NULL, NULL, &err) != 0 &&
               strstr(err.msg, "peer quote"), "other network accepted: %s", err.msg);
     /* its own network accepts it; user data defaults to zeros */
     uint8_t user[32], zero[32] = {0};
     rt_verifier(&v, n2, MA);
-    CHECK(attest_ratls_verify_cert(der, len, &v, NULL, user, &err) == 0 &&
+    CHECK(esgx_attest_ratls_verify_cert(der, len, &v, NULL, user, &err) == 0 &&
               !memcmp(user, zero, 32), "own network: %s", err.msg);
-    attest_ratls_cert_free(c);
+    esgx_attest_ratls_cert_free(c);
 }
 
 static void test_sources(const rt_net *n1)
 {
-    attest_ratls_sim_source src = {.bundle = n1->b};
+    esgx_attest_ratls_sim_source src = {.bundle = n1->b};
     memcpy(src.body.mrenclave, MA, 32);
-    attest_ratls_cert *c = NULL;
+    esgx_attest_ratls_cert *c = NULL;
     esgx_err err;
-    CHECK(attest_ratls_cert_new(bad_source, &src, NULL, (int64_t)time(NULL), 1, &c, &err) ==
-              ATTEST_E_MISMATCH && !c, "quote source ignoring report data: %s", err.msg);
-    CHECK(attest_ratls_cert_new(failing_source, NULL, NULL, (int64_t)time(NULL), 1, &c,
-                                &err) == ATTEST_E_IO && strstr(err.msg, "no attestation"),
+    CHECK(esgx_attest_ratls_cert_new(bad_source, &src, NULL, (int64_t)time(NULL), 1, &c, &err) ==
+              ESGX_ATTEST_E_MISMATCH && !c, "quote source ignoring report data: %s", err.msg);
+    CHECK(esgx_attest_ratls_cert_new(failing_source, NULL, NULL, (int64_t)time(NULL), 1, &c,
+                                &err) == ESGX_ATTEST_E_IO && strstr(err.msg, "no attestation"),
           "failing source: %s", err.msg);
-    CHECK(attest_ratls_cert_new(attest_ratls_sim_get_quote, &src, NULL, 0, 0, &c, &err) ==
-              ATTEST_E_ARG, "0 days accepted");
+    CHECK(esgx_attest_ratls_cert_new(esgx_attest_ratls_sim_get_quote, &src, NULL, 0, 0, &c, &err) ==
+              ESGX_ATTEST_E_ARG, "0 days accepted");
     /* the Gramine source: without Gramine only its file protocol can be checked, against
      * a directory laid out like /dev/attestation */
     char dir[] = "/tmp/esgx-ratls-gramine-XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     uint8_t rd[64] = {1}, buf[16];
     size_t n;
-    CHECK(attest_ratls_gramine_get_quote(rd, buf, sizeof buf, &n, dir, &err) == ATTEST_E_IO,
+    CHECK(esgx_attest_ratls_gramine_get_quote(rd, buf, sizeof buf, &n, dir, &err) == ESGX_ATTEST_E_IO,
           "gramine: missing files accepted");
     char path[200];
     snprintf(path, sizeof path, "%s/user_report_data", dir);
@@ -218,9 +218,9 @@ static void test_sources(const rt_net *n1)
     f = fopen(path, "w");
     fputs("0123456789", f);
     fclose(f);
-    CHECK(attest_ratls_gramine_get_quote(rd, buf, sizeof buf, &n, dir, &err) == 0 && n == 10 &&
+    CHECK(esgx_attest_ratls_gramine_get_quote(rd, buf, sizeof buf, &n, dir, &err) == 0 && n == 10 &&
               !memcmp(buf, "0123456789", 10), "gramine read: %s", err.msg);
-    CHECK(attest_ratls_gramine_get_quote(rd, buf, 5, &n, dir, &err) == ATTEST_E_IO,
+    CHECK(esgx_attest_ratls_gramine_get_quote(rd, buf, 5, &n, dir, &err) == ESGX_ATTEST_E_IO,
           "gramine: oversize quote accepted");
     snprintf(path, sizeof path, "%s/user_report_data", dir);
     size_t wl;
@@ -233,13 +233,13 @@ static void test_sources(const rt_net *n1)
 static void test_peer_lists(void)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    char out[ATTEST_KEYSHARE_XPRV_LEN + 1];
+    char out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
     esgx_err err;
     const char *bad[] = {"", "host", "host:", "host:0", "host:65536", ":80", "a:80,",
                          "[::1]80", "a:8x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK(attest_keyshare_fetch_any(ctx, bad[i], 100, 1, 1, out, NULL, &err) ==
-                  ATTEST_E_ARG, "peer list \"%s\" accepted", bad[i]);
+        CHECK(esgx_attest_keyshare_fetch_any(ctx, bad[i], 100, 1, 1, out, NULL, &err) ==
+                  ESGX_ATTEST_E_ARG, "peer list \"%s\" accepted", bad[i]);
     SSL_CTX_free(ctx);
 }
 
@@ -259,8 +259,8 @@ int main(void)
     test_other_network(&n1, &n2);
     test_sources(&n1);
     test_peer_lists();
-    attest_sim_free(n1.b);
-    attest_sim_free(n2.b);
+    esgx_attest_sim_free(n1.b);
+    esgx_attest_sim_free(n2.b);
     rt_rmtree(tmpl);
     if (t_failures) {
         fprintf(stderr, "%d check(s) failed\n", t_failures);

@@ -15,7 +15,7 @@
 
 typedef struct rt_net {
     char dir[4200];
-    attest_sim_bundle *b;
+    esgx_attest_sim_bundle *b;
 } rt_net;
 
 /* Makes net->dir under tmp and loads the bundle; exits on failure. */
@@ -23,8 +23,8 @@ static inline void rt_net_init(rt_net *n, const char *tmp, const char *name)
 {
     esgx_err e;
     snprintf(n->dir, sizeof n->dir, "%s/%s", tmp, name);
-    if (attest_sim_init(n->dir, (int64_t)time(NULL), &e) ||
-        attest_sim_load(n->dir, &n->b, &e)) {
+    if (esgx_attest_sim_init(n->dir, (int64_t)time(NULL), &e) ||
+        esgx_attest_sim_load(n->dir, &n->b, &e)) {
         fprintf(stderr, "sim bundle %s: %s\n", name, e.msg);
         exit(1);
     }
@@ -32,22 +32,22 @@ static inline void rt_net_init(rt_net *n, const char *tmp, const char *name)
 
 static inline void rt_measure(const char *build, uint8_t out[32])
 {
-    crypto_sha256(build, strlen(build), out);
+    esgx_crypto_sha256(build, strlen(build), out);
 }
 
 /* An enclave identity: sim quote source with this MRENCLAVE (fixed MRSIGNER). */
-static inline attest_ratls_cert *rt_identity(const rt_net *n, const uint8_t mrenclave[32],
+static inline esgx_attest_ratls_cert *rt_identity(const rt_net *n, const uint8_t mrenclave[32],
                                              const uint8_t user[32])
 {
-    attest_ratls_sim_source src = {.bundle = n->b};
+    esgx_attest_ratls_sim_source src = {.bundle = n->b};
     memcpy(src.body.mrenclave, mrenclave, 32);
     rt_measure("esgx test signer", src.body.mrsigner);
-    src.body.attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    src.body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     src.body.attributes[8] = 3;
     src.body.isvsvn = 1;
-    attest_ratls_cert *c = NULL;
+    esgx_attest_ratls_cert *c = NULL;
     esgx_err e;
-    if (attest_ratls_cert_new(attest_ratls_sim_get_quote, &src, user, (int64_t)time(NULL), 7,
+    if (esgx_attest_ratls_cert_new(esgx_attest_ratls_sim_get_quote, &src, user, (int64_t)time(NULL), 7,
                               &c, &e)) {
         fprintf(stderr, "ratls cert: %s\n", e.msg);
         exit(1);
@@ -56,13 +56,13 @@ static inline attest_ratls_cert *rt_identity(const rt_net *n, const uint8_t mren
 }
 
 /* A verifier trusting net n with an optional one-entry MRENCLAVE allowlist. */
-static inline void rt_verifier(attest_ratls_verifier *v, const rt_net *n,
+static inline void rt_verifier(esgx_attest_ratls_verifier *v, const rt_net *n,
                                const uint8_t *allow)
 {
     memset(v, 0, sizeof *v);
-    v->collateral = attest_sim_collateral(n->b, &v->collateral_len);
-    v->trusted_roots_pem = attest_sim_root(n->b);
-    attest_policy_default(&v->policy);
+    v->collateral = esgx_attest_sim_collateral(n->b, &v->collateral_len);
+    v->trusted_roots_pem = esgx_attest_sim_root(n->b);
+    esgx_attest_policy_default(&v->policy);
     if (allow) {
         memcpy(v->policy.mrenclave[0], allow, 32);
         v->policy.mrenclave_count = 1;
@@ -85,7 +85,7 @@ static inline X509 *rt_plain_cert(EVP_PKEY **key, const uint8_t *ext, size_t ext
     X509_gmtime_adj(X509_getm_notAfter(x), 86400);
     X509_set_pubkey(x, *key);
     if (ext) {
-        ASN1_OBJECT *oid = OBJ_txt2obj(ATTEST_RATLS_OID, 1);
+        ASN1_OBJECT *oid = OBJ_txt2obj(ESGX_ATTEST_RATLS_OID, 1);
         ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
         ASN1_OCTET_STRING_set(os, ext, (int)ext_len);
         X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os);
@@ -107,18 +107,18 @@ static inline size_t rt_der(X509 *x, uint8_t **der)
 }
 
 /* The network key text of a test network. */
-static inline void rt_xprv(char out[BIP32_TEXT_LEN + 1], uint8_t tag)
+static inline void rt_xprv(char out[ESGX_BIP32_TEXT_LEN + 1], uint8_t tag)
 {
     uint8_t seed[32];
     memset(seed, tag, sizeof seed);
-    bip32_key k;
+    esgx_bip32_key k;
     esgx_err e;
-    if (bip32_shared_from_seed(seed, sizeof seed, &k, &e) ||
-        bip32_key_serialize(&k, 1, out, BIP32_TEXT_LEN + 1, &e)) {
+    if (esgx_bip32_shared_from_seed(seed, sizeof seed, &k, &e) ||
+        esgx_bip32_key_serialize(&k, 1, out, ESGX_BIP32_TEXT_LEN + 1, &e)) {
         fprintf(stderr, "xprv: %s\n", e.msg);
         exit(1);
     }
-    bip32_key_wipe(&k);
+    esgx_bip32_key_wipe(&k);
 }
 
 static inline void rt_rmtree(const char *tmp)

@@ -25,7 +25,7 @@
 
 static uint8_t MA[32], MC[32];
 static rt_net N1, N2;
-static char XPRV[BIP32_TEXT_LEN + 1];
+static char XPRV[ESGX_BIP32_TEXT_LEN + 1];
 
 enum { SRV_RATLS, SRV_RAW };
 
@@ -41,8 +41,8 @@ typedef struct srv_cfg {
 } srv_cfg;
 
 typedef struct srv_report {
-    int accept_rc;               /* RATLS: attest_ratls_accept; RAW: 0 or -1 */
-    int serve_rc;                /* RATLS: attest_keyshare_serve */
+    int accept_rc;               /* RATLS: esgx_attest_ratls_accept; RAW: 0 or -1 */
+    int serve_rc;                /* RATLS: esgx_attest_keyshare_serve */
     int tls_version;
     uint8_t peer_mrenclave[32];
     long request_bytes;          /* bytes of request the server received */
@@ -72,28 +72,28 @@ static void server_child(const srv_cfg *c, int lfd, int wfd)
     alarm(60);
     int fd = accept(lfd, NULL, NULL);
     if (c->kind == SRV_RATLS) {
-        attest_ratls_cert *cert = rt_identity(c->quote_net, c->mrenclave, NULL);
-        attest_ratls_verifier v;
+        esgx_attest_ratls_cert *cert = rt_identity(c->quote_net, c->mrenclave, NULL);
+        esgx_attest_ratls_verifier v;
         rt_verifier(&v, c->trust_net, c->allow);
         SSL_CTX *ctx = NULL;
         SSL *ssl = NULL;
         esgx_err e = {0};
-        r.accept_rc = attest_ratls_ctx_new(cert, &v, ATTEST_RATLS_SERVER, &ctx, &e);
+        r.accept_rc = esgx_attest_ratls_ctx_new(cert, &v, ESGX_ATTEST_RATLS_SERVER, &ctx, &e);
         if (!r.accept_rc)
-            r.accept_rc = attest_ratls_accept(ctx, fd, 20000, &ssl, &e);
+            r.accept_rc = esgx_attest_ratls_accept(ctx, fd, 20000, &ssl, &e);
         if (r.accept_rc == 0) {
             r.tls_version = SSL_version(ssl);
-            attest_result res;
-            r.serve_rc = attest_keyshare_serve(ssl, c->xprv, 20000, &res, &e);
+            esgx_attest_result res;
+            r.serve_rc = esgx_attest_keyshare_serve(ssl, c->xprv, 20000, &res, &e);
             memcpy(r.peer_mrenclave, res.body.mrenclave, 32);
             r.request_bytes = 20;   /* serve only returns after reading the request */
-            if (r.serve_rc == ATTEST_E_IO)
+            if (r.serve_rc == ESGX_ATTEST_E_IO)
                 r.request_bytes = 0;
         }   /* a failed handshake: no TLS session, so no request can have arrived */
         snprintf(r.msg, sizeof r.msg, "%s", e.msg);
         SSL_free(ssl);
         SSL_CTX_free(ctx);
-        attest_ratls_cert_free(cert);
+        esgx_attest_ratls_cert_free(cert);
     } else {
         SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
         SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
@@ -164,14 +164,14 @@ static int finish(srv *s, srv_report *r)
 
 static SSL_CTX *client_ctx(const rt_net *quote_net, const uint8_t *mrenclave,
                            const rt_net *trust_net, const uint8_t *allow,
-                           attest_ratls_cert **cert)
+                           esgx_attest_ratls_cert **cert)
 {
     *cert = rt_identity(quote_net, mrenclave, NULL);
-    attest_ratls_verifier v;
+    esgx_attest_ratls_verifier v;
     rt_verifier(&v, trust_net, allow);
     SSL_CTX *ctx = NULL;
     esgx_err e;
-    if (attest_ratls_ctx_new(*cert, &v, ATTEST_RATLS_CLIENT, &ctx, &e)) {
+    if (esgx_attest_ratls_ctx_new(*cert, &v, ESGX_ATTEST_RATLS_CLIENT, &ctx, &e)) {
         fprintf(stderr, "client ctx: %s\n", e.msg);
         exit(1);
     }
@@ -187,18 +187,18 @@ static int all_zero(const char *p, size_t n)
     return 1;
 }
 
-/* Connects with attest_ratls_connect (checking TLS 1.3 and the verified peer), sends
+/* Connects with esgx_attest_ratls_connect (checking TLS 1.3 and the verified peer), sends
  * req (20 bytes) and reads the 4-byte reply header into hdr. 0 or -1. */
 static int raw_request(SSL_CTX *ctx, uint16_t port, const char *req, uint8_t hdr[4])
 {
     SSL *ssl = NULL;
     int fd = -1;
     esgx_err e;
-    attest_result peer;
+    esgx_attest_result peer;
     memset(hdr, 0, 4);
-    int rc = attest_ratls_connect(ctx, "127.0.0.1", port, 20000, &ssl, &fd, &e);
+    int rc = esgx_attest_ratls_connect(ctx, "127.0.0.1", port, 20000, &ssl, &fd, &e);
     CHECK(rc == 0 && SSL_version(ssl) == TLS1_3_VERSION, "(f) client TLS version: %s", e.msg);
-    CHECK(rc == 0 && attest_ratls_peer(ssl, &peer, &e) == 0 &&
+    CHECK(rc == 0 && esgx_attest_ratls_peer(ssl, &peer, &e) == 0 &&
               !memcmp(peer.body.mrenclave, MA, 32) && !strcmp(peer.tcb_status, "UpToDate"),
           "(f) peer: %s", e.msg);
     if (rc)
@@ -224,12 +224,12 @@ static void test_share(void)
     srv_cfg c = {.kind = SRV_RATLS, .quote_net = &N1, .mrenclave = MA, .trust_net = &N1,
                  .allow = MA, .xprv = XPRV};
     srv s = spawn(&c);
-    attest_ratls_cert *cert;
+    esgx_attest_ratls_cert *cert;
     SSL_CTX *ctx = client_ctx(&N1, MA, &N1, MA, &cert);
-    char out[ATTEST_KEYSHARE_XPRV_LEN + 1];
-    attest_result peer;
+    char out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
+    esgx_attest_result peer;
     esgx_err e;
-    int rc = attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, &peer, &e);
+    int rc = esgx_attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, &peer, &e);
     srv_report r;
     CHECK(finish(&s, &r) == 0, "(a) server process failed");
     CHECK(rc == 0, "(a) fetch: %s", e.msg);
@@ -240,30 +240,30 @@ static void test_share(void)
     CHECK(!memcmp(r.peer_mrenclave, MA, 32), "(a) server did not verify the client");
     CHECK(r.tls_version == TLS1_3_VERSION, "(f) server TLS version %x", r.tls_version);
 
-    /* (f) on the client side, through attest_ratls_connect; this server has no key */
+    /* (f) on the client side, through esgx_attest_ratls_connect; this server has no key */
     c.xprv = NULL;
     s = spawn(&c);
     uint8_t hdr[4];
     CHECK(raw_request(ctx, s.port, "ESGX-KEYSHARE/1 GET\n", hdr) == 0 && hdr[0] == 1 &&
-              hdr[1] == ATTEST_KS_NO_KEY, "(no key) reply %u %u", hdr[0], hdr[1]);
-    CHECK(finish(&s, &r) == 0 && r.serve_rc == ATTEST_E_ARG, "(no key) server %d: %s",
+              hdr[1] == ESGX_ATTEST_KS_NO_KEY, "(no key) reply %u %u", hdr[0], hdr[1]);
+    CHECK(finish(&s, &r) == 0 && r.serve_rc == ESGX_ATTEST_E_ARG, "(no key) server %d: %s",
           r.serve_rc, r.msg);
     /* a verified peer sending something else gets BAD_REQUEST and no key */
     c.xprv = XPRV;
     s = spawn(&c);
     CHECK(raw_request(ctx, s.port, "ESGX-KEYSHARE/2 GET\n", hdr) == 0 && hdr[0] == 1 &&
-              hdr[1] == ATTEST_KS_BAD_REQUEST, "(bad request) reply %u %u", hdr[0], hdr[1]);
-    CHECK(finish(&s, &r) == 0 && r.serve_rc == ATTEST_E_FORMAT, "(bad request) server %d: %s",
+              hdr[1] == ESGX_ATTEST_KS_BAD_REQUEST, "(bad request) reply %u %u", hdr[0], hdr[1]);
+    CHECK(finish(&s, &r) == 0 && r.serve_rc == ESGX_ATTEST_E_FORMAT, "(bad request) server %d: %s",
           r.serve_rc, r.msg);
     c.xprv = NULL;
-    /* no key, through attest_keyshare_fetch */
+    /* no key, through esgx_attest_keyshare_fetch */
     s = spawn(&c);
-    rc = attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
-    CHECK(rc == ATTEST_E_IO && strstr(e.msg, "status 3") && all_zero(out, sizeof out),
+    rc = esgx_attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
+    CHECK(rc == ESGX_ATTEST_E_IO && strstr(e.msg, "status 3") && all_zero(out, sizeof out),
           "(no key) fetch %d: %s", rc, e.msg);
     finish(&s, &r);
     SSL_CTX_free(ctx);
-    attest_ratls_cert_free(cert);
+    esgx_attest_ratls_cert_free(cert);
 }
 
 /* (b), (c): RA-TLS clients the server must refuse */
@@ -273,11 +273,11 @@ static void test_refused_client(const char *what, const rt_net *qnet, const uint
     srv_cfg c = {.kind = SRV_RATLS, .quote_net = &N1, .mrenclave = MA, .trust_net = &N1,
                  .allow = MA, .xprv = XPRV};
     srv s = spawn(&c);
-    attest_ratls_cert *cert;
+    esgx_attest_ratls_cert *cert;
     SSL_CTX *ctx = client_ctx(qnet, mr, &N1, MA, &cert);
-    char out[ATTEST_KEYSHARE_XPRV_LEN + 1];
+    char out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
     esgx_err e;
-    int rc = attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
+    int rc = esgx_attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
     srv_report r;
     CHECK(finish(&s, &r) == 0, "%s: server process failed", what);
     CHECK(rc != 0 && all_zero(out, sizeof out), "%s: client got a key", what);
@@ -285,7 +285,7 @@ static void test_refused_client(const char *what, const rt_net *qnet, const uint
     CHECK(strstr(r.msg, server_msg), "%s: server reason \"%s\"", what, r.msg);
     fprintf(stderr, "%s: client: %s | server: %s\n", what, e.msg, r.msg);
     SSL_CTX_free(ctx);
-    attest_ratls_cert_free(cert);
+    esgx_attest_ratls_cert_free(cert);
 }
 
 /* (d): plain TLS clients: refused, no key byte received */
@@ -341,11 +341,11 @@ static void test_plain_client(const char *what, int with_cert, int tls12)
 static void check_refused_server(const char *what, const srv_cfg *c, const char *client_msg)
 {
     srv s = spawn(c);
-    attest_ratls_cert *cert;
+    esgx_attest_ratls_cert *cert;
     SSL_CTX *ctx = client_ctx(&N1, MA, &N1, MA, &cert);
-    char out[ATTEST_KEYSHARE_XPRV_LEN + 1];
+    char out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
     esgx_err e;
-    int rc = attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
+    int rc = esgx_attest_keyshare_fetch(ctx, "127.0.0.1", s.port, 20000, out, NULL, &e);
     srv_report r;
     CHECK(finish(&s, &r) == 0, "%s: server process failed", what);
     CHECK(rc != 0 && all_zero(out, sizeof out), "%s: client accepted the server", what);
@@ -355,7 +355,7 @@ static void check_refused_server(const char *what, const srv_cfg *c, const char 
           "%s: server handshake %d, %ld request bytes", what, r.accept_rc, r.request_bytes);
     fprintf(stderr, "%s: client: %s\n", what, e.msg);
     SSL_CTX_free(ctx);
-    attest_ratls_cert_free(cert);
+    esgx_attest_ratls_cert_free(cert);
 }
 
 static void test_refused_servers(void)
@@ -375,16 +375,16 @@ static void test_refused_servers(void)
     X509_free(p.raw_cert);
     EVP_PKEY_free(p.raw_key);
     /* a valid quote of an A enclave, but in a certificate with another key */
-    attest_ratls_cert *a = rt_identity(&N1, MA, NULL);
+    esgx_attest_ratls_cert *a = rt_identity(&N1, MA, NULL);
     size_t dl, ql;
-    const uint8_t *der = attest_ratls_cert_der(a, &dl), *q;
+    const uint8_t *der = esgx_attest_ratls_cert_der(a, &dl), *q;
     esgx_err e;
-    CHECK(attest_ratls_cert_quote(der, dl, &q, &ql, &e) == 0, "cert_quote: %s", e.msg);
+    CHECK(esgx_attest_ratls_cert_quote(der, dl, &q, &ql, &e) == 0, "cert_quote: %s", e.msg);
     p.raw_cert = rt_plain_cert(&p.raw_key, q, ql);
     check_refused_server("(e) stolen-quote server", &p, "does not bind");
     X509_free(p.raw_cert);
     EVP_PKEY_free(p.raw_key);
-    attest_ratls_cert_free(a);
+    esgx_attest_ratls_cert_free(a);
 }
 
 static void test_fetch_any(void)
@@ -396,22 +396,22 @@ static void test_fetch_any(void)
     srv_cfg c = {.kind = SRV_RATLS, .quote_net = &N1, .mrenclave = MA, .trust_net = &N1,
                  .allow = MA, .xprv = XPRV};
     srv s = spawn(&c);
-    attest_ratls_cert *cert;
+    esgx_attest_ratls_cert *cert;
     SSL_CTX *ctx = client_ctx(&N1, MA, &N1, MA, &cert);
-    char peers[128], out[ATTEST_KEYSHARE_XPRV_LEN + 1];
+    char peers[128], out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
     snprintf(peers, sizeof peers, "127.0.0.1:%u, localhost:%u", dead, s.port);
     esgx_err e;
-    int rc = attest_keyshare_fetch_any(ctx, peers, 20000, 3, 50, out, NULL, &e);
+    int rc = esgx_attest_keyshare_fetch_any(ctx, peers, 20000, 3, 50, out, NULL, &e);
     srv_report r;
     finish(&s, &r);
     CHECK(rc == 0 && !strcmp(out, XPRV), "fetch_any: %s", e.msg);
     /* nobody anywhere: gives up after max_rounds with the last error */
     snprintf(peers, sizeof peers, "127.0.0.1:%u", dead);
-    rc = attest_keyshare_fetch_any(ctx, peers, 2000, 2, 50, out, NULL, &e);
-    CHECK(rc == ATTEST_E_IO && strstr(e.msg, "refused") && all_zero(out, sizeof out),
+    rc = esgx_attest_keyshare_fetch_any(ctx, peers, 2000, 2, 50, out, NULL, &e);
+    CHECK(rc == ESGX_ATTEST_E_IO && strstr(e.msg, "refused") && all_zero(out, sizeof out),
           "fetch_any dead: %d %s", rc, e.msg);
     SSL_CTX_free(ctx);
-    attest_ratls_cert_free(cert);
+    esgx_attest_ratls_cert_free(cert);
 }
 
 int main(void)
@@ -435,8 +435,8 @@ int main(void)
     test_plain_client("(d) TLS 1.2 client", 1, 1);
     test_refused_servers();
     test_fetch_any();
-    attest_sim_free(N1.b);
-    attest_sim_free(N2.b);
+    esgx_attest_sim_free(N1.b);
+    esgx_attest_sim_free(N2.b);
     rt_rmtree(tmpl);
     if (t_failures) {
         fprintf(stderr, "%d check(s) failed\n", t_failures);

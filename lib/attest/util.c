@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-void attest_hex(const uint8_t *in, size_t len, char *out)
+void esgx_attest_hex(const uint8_t *in, size_t len, char *out)
 {
     static const char d[] = "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {
@@ -34,7 +34,7 @@ static int nib(char ch)
     return -1;
 }
 
-int attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n)
+int esgx_attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n)
 {
     if (!hex || hex_len != 2 * n)
         return -1;
@@ -47,12 +47,12 @@ int attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n)
     return 0;
 }
 
-void attest_sha256(const void *data, size_t len, uint8_t out[32])
+void esgx_attest_sha256(const void *data, size_t len, uint8_t out[32])
 {
     SHA256(data, len, out);
 }
 
-EVP_PKEY *attest_pkey_from_raw(const uint8_t xy[64])
+EVP_PKEY *esgx_attest_pkey_from_raw(const uint8_t xy[64])
 {
     uint8_t pt[65];
     pt[0] = 0x04;
@@ -73,7 +73,7 @@ EVP_PKEY *attest_pkey_from_raw(const uint8_t xy[64])
     return key;
 }
 
-int attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64])
+int esgx_attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64])
 {
     uint8_t pt[65];
     size_t n = 0;
@@ -84,7 +84,7 @@ int attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64])
     return 0;
 }
 
-int attest_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64])
+int esgx_attest_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64])
 {
     int ok = 0;
     ECDSA_SIG *s = ECDSA_SIG_new();
@@ -111,7 +111,7 @@ out:
     return ok;
 }
 
-int attest_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[64])
+int esgx_attest_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
     int rc = -1;
     uint8_t der[80];
@@ -142,7 +142,7 @@ static int num(const char *s, int n)
     return v;
 }
 
-int attest_parse_time(const char *s, int64_t *out)
+int esgx_attest_parse_time(const char *s, int64_t *out)
 {
     if (!s || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
         s[13] != ':' || s[16] != ':' || s[19] != 'Z')
@@ -165,7 +165,7 @@ int attest_parse_time(const char *s, int64_t *out)
     return 0;
 }
 
-void attest_format_time(int64_t t, char out[21])
+void esgx_attest_format_time(int64_t t, char out[21])
 {
     time_t tt = (time_t)t;
     struct tm tm;

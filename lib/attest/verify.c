@@ -28,7 +28,7 @@
 #include <openssl/x509_vfy.h>
 #include <string.h>
 
-const char attest_intel_root_pem[] =
+const char esgx_attest_intel_root_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
     "MIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqwwCgYIKoZIzj0EAwIw\n"
     "aDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENv\n"
@@ -55,7 +55,7 @@ static int load_roots(const char *pem, STACK_OF(X509) **out, esgx_err *err)
     if (!bio || !st) {
         BIO_free(bio);
         sk_X509_free(st);
-        return esgx_err_set(err, ATTEST_E_INTERNAL, "roots: out of memory");
+        return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "roots: out of memory");
     }
     while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
         if (!sk_X509_push(st, x))
@@ -63,7 +63,7 @@ static int load_roots(const char *pem, STACK_OF(X509) **out, esgx_err *err)
     BIO_free(bio);
     if (sk_X509_num(st) == 0) {
         sk_X509_free(st);
-        return esgx_err_set(err, ATTEST_E_CERT, "trusted roots: no PEM certificate");
+        return esgx_err_set(err, ESGX_ATTEST_E_CERT, "trusted roots: no PEM certificate");
     }
     *out = st;
     return 0;
@@ -71,20 +71,20 @@ static int load_roots(const char *pem, STACK_OF(X509) **out, esgx_err *err)
 
 static const char *time_text(int64_t t, char buf[21])
 {
-    attest_format_time(t, buf);
+    esgx_attest_format_time(t, buf);
     return buf;
 }
 
 /* Verifies chain (leaf first) at now with both CRLs; see the design note. */
 static int verify_chain(STACK_OF(X509) *chain, STACK_OF(X509) *roots,
-                        const attest_collateral *c, int64_t now, const char *what,
+                        const esgx_attest_collateral *c, int64_t now, const char *what,
                         esgx_err *err)
 {
-    int rc = ATTEST_E_CERT;
+    int rc = ESGX_ATTEST_E_CERT;
     X509_STORE *store = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!store || !ctx) {
-        rc = esgx_err_set(err, ATTEST_E_INTERNAL, "%s: out of memory", what);
+        rc = esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: out of memory", what);
         goto out;
     }
     for (int i = 0; i < sk_X509_num(roots); i++)
@@ -93,7 +93,7 @@ static int verify_chain(STACK_OF(X509) *chain, STACK_OF(X509) *roots,
     X509_STORE_add_crl(store, c->pck_crl);
     X509 *leaf = sk_X509_value(chain, 0);
     if (!X509_STORE_CTX_init(ctx, store, leaf, chain)) {
-        rc = esgx_err_set(err, ATTEST_E_INTERNAL, "%s: X509_STORE_CTX_init failed", what);
+        rc = esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: X509_STORE_CTX_init failed", what);
         goto out;
     }
     X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
@@ -105,7 +105,7 @@ static int verify_chain(STACK_OF(X509) *chain, STACK_OF(X509) *roots,
                   e == X509_V_ERR_CRL_HAS_EXPIRED || e == X509_V_ERR_CRL_NOT_YET_VALID ||
                   e == X509_V_ERR_CRL_SIGNATURE_FAILURE ||
                   e == X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE;
-        rc = esgx_err_set(err, crl ? ATTEST_E_CRL : ATTEST_E_CERT,
+        rc = esgx_err_set(err, crl ? ESGX_ATTEST_E_CRL : ESGX_ATTEST_E_CERT,
                           "%s: certificate %d: %s", what,
                           X509_STORE_CTX_get_error_depth(ctx),
                           X509_verify_cert_error_string(e));
@@ -113,14 +113,14 @@ static int verify_chain(STACK_OF(X509) *chain, STACK_OF(X509) *roots,
     }
     STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
     if (sk_X509_num(built) != sk_X509_num(chain)) {
-        rc = esgx_err_set(err, ATTEST_E_CERT,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CERT,
                           "%s: chain of %d certificates, but %d lead to the trusted root",
                           what, sk_X509_num(chain), sk_X509_num(built));
         goto out;
     }
     for (int i = 0; i < sk_X509_num(chain); i++)
         if (X509_cmp(sk_X509_value(chain, i), sk_X509_value(built, i))) {
-            rc = esgx_err_set(err, ATTEST_E_CERT,
+            rc = esgx_err_set(err, ESGX_ATTEST_E_CERT,
                               "%s: certificate %d is not the one that chains to the "
                               "trusted root", what, i);
             goto out;
@@ -132,34 +132,34 @@ out:
     return rc;
 }
 
-static int verify_json(const attest_signed_json *s, STACK_OF(X509) *chain,
+static int verify_json(const esgx_attest_signed_json *s, STACK_OF(X509) *chain,
                        int64_t issue, int64_t next, int64_t now, const char *what,
                        esgx_err *err)
 {
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(chain, 0));
-    if (!key || !attest_verify_raw(key, (const uint8_t *)s->body, s->body_len, s->signature))
-        return esgx_err_set(err, ATTEST_E_SIGNATURE, "%s: signature does not verify", what);
+    if (!key || !esgx_attest_verify_raw(key, (const uint8_t *)s->body, s->body_len, s->signature))
+        return esgx_err_set(err, ESGX_ATTEST_E_SIGNATURE, "%s: signature does not verify", what);
     char a[21], b[21];
     if (now < issue || now >= next)
-        return esgx_err_set(err, ATTEST_E_EXPIRED, "%s: valid from %s to %s, not at %s",
+        return esgx_err_set(err, ESGX_ATTEST_E_EXPIRED, "%s: valid from %s to %s, not at %s",
                             what, time_text(issue, a), time_text(next, b),
                             time_text(now, (char[21]){0}));
     return 0;
 }
 
-static void add_advisories(attest_result *r, const attest_tcb_level *lv)
+static void add_advisories(esgx_attest_result *r, const esgx_attest_tcb_level *lv)
 {
     for (size_t i = 0; i < lv->advisory_count; i++) {
         int dup = 0;
         for (size_t j = 0; j < r->advisory_count; j++)
             dup |= !strcmp(r->advisory_ids[j], lv->advisories[i]);
-        if (!dup && r->advisory_count < ATTEST_MAX_ADVISORIES)
+        if (!dup && r->advisory_count < ESGX_ATTEST_MAX_ADVISORIES)
             memcpy(r->advisory_ids[r->advisory_count++], lv->advisories[i],
-                   ATTEST_ADVISORY_LEN);
+                   ESGX_ATTEST_ADVISORY_LEN);
     }
 }
 
-static void combine_status(attest_result *r)
+static void combine_status(esgx_attest_result *r)
 {
     const char *p = r->platform_status, *q = r->qe_status, *out = p;
     if (!strcmp(q, "Revoked"))
@@ -174,42 +174,42 @@ static void combine_status(attest_result *r)
     snprintf(r->tcb_status, sizeof r->tcb_status, "%s", out);
 }
 
-static int check_qe_identity(const attest_quote *q, const attest_qe_identity *id,
-                             attest_result *r, esgx_err *err)
+static int check_qe_identity(const esgx_attest_quote *q, const esgx_attest_qe_identity *id,
+                             esgx_attest_result *r, esgx_err *err)
 {
-    const attest_report_body *qb = &q->qe_body;
+    const esgx_attest_report_body *qb = &q->qe_body;
     if (memcmp(qb->mrsigner, id->mrsigner, 32))
-        return esgx_err_set(err, ATTEST_E_MISMATCH, "QE identity: MRSIGNER mismatch");
+        return esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "QE identity: MRSIGNER mismatch");
     if (qb->isvprodid != id->isvprodid)
-        return esgx_err_set(err, ATTEST_E_MISMATCH, "QE identity: ISVPRODID %u, want %u",
+        return esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "QE identity: ISVPRODID %u, want %u",
                             qb->isvprodid, id->isvprodid);
     if ((qb->miscselect & id->miscselect_mask) != (id->miscselect & id->miscselect_mask))
-        return esgx_err_set(err, ATTEST_E_MISMATCH, "QE identity: MISCSELECT mismatch");
+        return esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "QE identity: MISCSELECT mismatch");
     for (int i = 0; i < 16; i++)
         if ((qb->attributes[i] & id->attributes_mask[i]) !=
             (id->attributes[i] & id->attributes_mask[i]))
-            return esgx_err_set(err, ATTEST_E_MISMATCH, "QE identity: ATTRIBUTES mismatch");
+            return esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "QE identity: ATTRIBUTES mismatch");
     for (size_t i = 0; i < id->level_count; i++)
         if (id->levels[i].isvsvn <= qb->isvsvn) {
             snprintf(r->qe_status, sizeof r->qe_status, "%s", id->levels[i].status);
             add_advisories(r, &id->levels[i]);
             return 0;
         }
-    return esgx_err_set(err, ATTEST_E_TCB, "QE identity: no TCB level for QE ISVSVN %u",
+    return esgx_err_set(err, ESGX_ATTEST_E_TCB, "QE identity: no TCB level for QE ISVSVN %u",
                         qb->isvsvn);
 }
 
-static int check_tcb(const attest_pck_info *pck, const attest_tcb_info *t, attest_result *r,
+static int check_tcb(const esgx_attest_pck_info *pck, const esgx_attest_tcb_info *t, esgx_attest_result *r,
                      esgx_err *err)
 {
     if (memcmp(pck->fmspc, t->fmspc, 6))
-        return esgx_err_set(err, ATTEST_E_MISMATCH, "tcbInfo: FMSPC differs from the PCK "
+        return esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "tcbInfo: FMSPC differs from the PCK "
                                                     "certificate's");
     if (memcmp(pck->pce_id, t->pce_id, 2))
-        return esgx_err_set(err, ATTEST_E_MISMATCH, "tcbInfo: PCE-ID differs from the PCK "
+        return esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "tcbInfo: PCE-ID differs from the PCK "
                                                     "certificate's");
     for (size_t i = 0; i < t->level_count; i++) {
-        const attest_tcb_level *lv = &t->levels[i];
+        const esgx_attest_tcb_level *lv = &t->levels[i];
         int ok = lv->pcesvn <= pck->pcesvn;
         for (int k = 0; k < 16 && ok; k++)
             ok = lv->comp_svn[k] <= pck->comp_svn[k];
@@ -218,49 +218,49 @@ static int check_tcb(const attest_pck_info *pck, const attest_tcb_info *t, attes
             r->tcb_date = lv->tcb_date;
             /* platform advisories first, then the QE's (added later, deduplicated) */
             size_t qn = r->advisory_count;
-            char saved[ATTEST_MAX_ADVISORIES][ATTEST_ADVISORY_LEN];
+            char saved[ESGX_ATTEST_MAX_ADVISORIES][ESGX_ATTEST_ADVISORY_LEN];
             memcpy(saved, r->advisory_ids, sizeof saved);
             r->advisory_count = 0;
             add_advisories(r, lv);
             for (size_t j = 0; j < qn; j++) {
-                attest_tcb_level one = {0};
-                memcpy(one.advisories[0], saved[j], ATTEST_ADVISORY_LEN);
+                esgx_attest_tcb_level one = {0};
+                memcpy(one.advisories[0], saved[j], ESGX_ATTEST_ADVISORY_LEN);
                 one.advisory_count = 1;
                 add_advisories(r, &one);
             }
             return 0;
         }
     }
-    return esgx_err_set(err, ATTEST_E_TCB, "tcbInfo: no TCB level matches the platform "
+    return esgx_err_set(err, ESGX_ATTEST_E_TCB, "tcbInfo: no TCB level matches the platform "
                                            "(TCB below every level)");
 }
 
-int attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *collateral,
+int esgx_attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *collateral,
                         size_t collateral_len, int64_t now, const char *trusted_roots_pem,
-                        attest_result *res, esgx_err *err)
+                        esgx_attest_result *res, esgx_err *err)
 {
-    attest_result tmp;
-    attest_result *r = res ? res : &tmp;
+    esgx_attest_result tmp;
+    esgx_attest_result *r = res ? res : &tmp;
     memset(r, 0, sizeof *r);
-    attest_quote q;
-    attest_collateral c;
+    esgx_attest_quote q;
+    esgx_attest_collateral c;
     STACK_OF(X509) *roots = NULL, *pck_chain = NULL;
     EVP_PKEY *att = NULL;
-    attest_pck_info pck;
+    esgx_attest_pck_info pck;
     int rc;
     memset(&c, 0, sizeof c);
 
-    if ((rc = attest_quote_parse(quote, quote_len, &q, err)))
+    if ((rc = esgx_attest_quote_parse(quote, quote_len, &q, err)))
         return rc;
     r->version = q.version;
     r->body = q.body;
-    r->debug = !!(q.body.attributes[0] & ATTEST_ATTR_DEBUG);
-    if ((rc = attest_collateral_parse(collateral, collateral_len, &c, err)))
+    r->debug = !!(q.body.attributes[0] & ESGX_ATTEST_ATTR_DEBUG);
+    if ((rc = esgx_attest_collateral_parse(collateral, collateral_len, &c, err)))
         return rc;
-    if ((rc = load_roots(trusted_roots_pem ? trusted_roots_pem : attest_intel_root_pem,
+    if ((rc = load_roots(trusted_roots_pem ? trusted_roots_pem : esgx_attest_intel_root_pem,
                          &roots, err)))
         goto out;
-    if ((rc = attest_pem_chain((const char *)q.cert_data, q.cert_len, "quote PCK chain",
+    if ((rc = esgx_attest_pem_chain((const char *)q.cert_data, q.cert_len, "quote PCK chain",
                                &pck_chain, err)))
         goto out;
     if ((rc = verify_chain(pck_chain, roots, &c, now, "quote PCK chain", err)) ||
@@ -271,12 +271,12 @@ int attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *coll
     X509 *crl_signer = sk_X509_value(c.pck_crl_chain, 0);
     if (X509_NAME_cmp(X509_CRL_get_issuer(c.pck_crl), X509_get_subject_name(crl_signer)) ||
         X509_CRL_verify(c.pck_crl, X509_get0_pubkey(crl_signer)) != 1) {
-        rc = esgx_err_set(err, ATTEST_E_CRL, "pck_crl: not signed by pck_crl_issuer_chain");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CRL, "pck_crl: not signed by pck_crl_issuer_chain");
         goto out;
     }
     X509 *root = sk_X509_value(c.pck_crl_chain, sk_X509_num(c.pck_crl_chain) - 1);
     if (X509_CRL_verify(c.root_crl, X509_get0_pubkey(root)) != 1) {
-        rc = esgx_err_set(err, ATTEST_E_CRL, "root_ca_crl: not signed by the root CA");
+        rc = esgx_err_set(err, ESGX_ATTEST_E_CRL, "root_ca_crl: not signed by the root CA");
         goto out;
     }
     if ((rc = verify_json(&c.tcb_signed, c.tcb_chain, c.tcb.issue_date, c.tcb.next_update,
@@ -286,14 +286,14 @@ int attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *coll
         goto out;
 
     /* the quote's signatures */
-    if (memcmp(q.qe_vendor_id, attest_intel_qe_vendor, 16)) {
-        rc = esgx_err_set(err, ATTEST_E_MISMATCH, "quote: QE vendor id is not Intel's");
+    if (memcmp(q.qe_vendor_id, esgx_attest_intel_qe_vendor, 16)) {
+        rc = esgx_err_set(err, ESGX_ATTEST_E_MISMATCH, "quote: QE vendor id is not Intel's");
         goto out;
     }
     X509 *leaf = sk_X509_value(pck_chain, 0);
-    if (!attest_verify_raw(X509_get0_pubkey(leaf), q.qe_report, ATTEST_REPORT_BODY_LEN,
+    if (!esgx_attest_verify_raw(X509_get0_pubkey(leaf), q.qe_report, ESGX_ATTEST_REPORT_BODY_LEN,
                            q.qe_signature)) {
-        rc = esgx_err_set(err, ATTEST_E_SIGNATURE,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_SIGNATURE,
                           "quote: QE report signature does not verify with the PCK key");
         goto out;
     }
@@ -308,17 +308,17 @@ int attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *coll
     static const uint8_t zero[32];
     if (!hok || memcmp(q.qe_body.report_data, h, 32) ||
         memcmp(q.qe_body.report_data + 32, zero, 32)) {
-        rc = esgx_err_set(err, ATTEST_E_SIGNATURE,
+        rc = esgx_err_set(err, ESGX_ATTEST_E_SIGNATURE,
                           "quote: QE report data does not bind the attestation key");
         goto out;
     }
-    if (!(att = attest_pkey_from_raw(q.att_key))) {
-        rc = esgx_err_set(err, ATTEST_E_SIGNATURE,
+    if (!(att = esgx_attest_pkey_from_raw(q.att_key))) {
+        rc = esgx_err_set(err, ESGX_ATTEST_E_SIGNATURE,
                           "quote: attestation key is not a P-256 point");
         goto out;
     }
-    if (!attest_verify_raw(att, q.signed_part, ATTEST_SIGNED_LEN, q.isv_signature)) {
-        rc = esgx_err_set(err, ATTEST_E_SIGNATURE,
+    if (!esgx_attest_verify_raw(att, q.signed_part, ESGX_ATTEST_SIGNED_LEN, q.isv_signature)) {
+        rc = esgx_err_set(err, ESGX_ATTEST_E_SIGNATURE,
                           "quote: report signature does not verify with the attestation "
                           "key");
         goto out;
@@ -326,7 +326,7 @@ int attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *coll
 
     /* identities and TCB */
     if ((rc = check_qe_identity(&q, &c.qe, r, err)) ||
-        (rc = attest_pck_x509_info(leaf, &pck, err)))
+        (rc = esgx_attest_pck_x509_info(leaf, &pck, err)))
         goto out;
     memcpy(r->fmspc, pck.fmspc, 6);
     memcpy(r->pce_id, pck.pce_id, 2);
@@ -339,6 +339,6 @@ out:
     EVP_PKEY_free(att);
     sk_X509_pop_free(roots, X509_free);
     sk_X509_pop_free(pck_chain, X509_free);
-    attest_collateral_clear(&c);
+    esgx_attest_collateral_clear(&c);
     return rc;
 }

@@ -27,7 +27,7 @@ static int encode_segments(const uint8_t *a, size_t alen, const uint8_t *b, size
                            char *out, size_t out_cap, size_t *out_len, esgx_err *err)
 {
     if (!out || out_cap == 0)
-        return esgx_err_set(err, CRYPTO_E_BUFFER, "base58: no room for the text");
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "base58: no room for the text");
     size_t total = alen + blen, zeros = 0;
     while (zeros < total && (zeros < alen ? a[zeros] : b[zeros - alen]) == 0) zeros++;
     /* digits: little-endian base-58 digit values in out[0..nd) */
@@ -42,7 +42,7 @@ static int encode_segments(const uint8_t *a, size_t alen, const uint8_t *b, size
         }
         while (carry) {
             if (nd + 1 >= out_cap)
-                return esgx_err_set(err, CRYPTO_E_BUFFER,
+                return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER,
                                     "base58: %zu-byte buffer too small for %zu input bytes",
                                     out_cap, total);
             dig[nd++] = (uint8_t)(carry % 58);
@@ -51,7 +51,7 @@ static int encode_segments(const uint8_t *a, size_t alen, const uint8_t *b, size
     }
     size_t len = zeros + nd;
     if (len + 1 > out_cap)
-        return esgx_err_set(err, CRYPTO_E_BUFFER,
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER,
                             "base58: text needs %zu bytes, buffer has %zu", len + 1, out_cap);
     /* reverse the digits into place after the leading '1's, then map to characters */
     for (size_t j = 0; j < nd / 2; j++) {
@@ -67,24 +67,24 @@ static int encode_segments(const uint8_t *a, size_t alen, const uint8_t *b, size
     return ESGX_OK;
 }
 
-int base58_encode(const uint8_t *in, size_t len, char *out, size_t out_cap,
+int esgx_base58_encode(const uint8_t *in, size_t len, char *out, size_t out_cap,
                   size_t *out_len, esgx_err *err)
 {
-    if (!in && len) return esgx_err_set(err, CRYPTO_E_ARG, "base58: NULL input");
+    if (!in && len) return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "base58: NULL input");
     return encode_segments(in, len, NULL, 0, out, out_cap, out_len, err);
 }
 
-int base58_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
+int esgx_base58_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
                   size_t *out_len, esgx_err *err)
 {
-    if (!text && text_len) return esgx_err_set(err, CRYPTO_E_ARG, "base58: NULL text");
+    if (!text && text_len) return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "base58: NULL text");
     size_t zeros = 0;
     while (zeros < text_len && text[zeros] == '1') zeros++;
     size_t nb = 0; /* little-endian base-256 bytes in out[0..nb) */
     for (size_t i = zeros; i < text_len; i++) {
         int d = digit_of(text[i]);
         if (d < 0)
-            return esgx_err_set(err, CRYPTO_E_BASE58,
+            return esgx_err_set(err, ESGX_CRYPTO_E_BASE58,
                                 "base58: character 0x%02x at offset %zu is not in the alphabet",
                                 (unsigned char)text[i], i);
         unsigned carry = (unsigned)d;
@@ -95,14 +95,14 @@ int base58_decode(const char *text, size_t text_len, uint8_t *out, size_t out_ca
         }
         while (carry) {
             if (nb >= out_cap)
-                return esgx_err_set(err, CRYPTO_E_BUFFER,
+                return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER,
                                     "base58: %zu-byte buffer too small for the text", out_cap);
             out[nb++] = (uint8_t)carry;
             carry >>= 8;
         }
     }
     if (zeros + nb > out_cap)
-        return esgx_err_set(err, CRYPTO_E_BUFFER, "base58: text decodes to %zu bytes, room for %zu",
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "base58: text decodes to %zu bytes, room for %zu",
                             zeros + nb, out_cap);
     for (size_t j = 0; j < nb / 2; j++) {
         uint8_t t = out[j];
@@ -118,47 +118,47 @@ int base58_decode(const char *text, size_t text_len, uint8_t *out, size_t out_ca
 static void checksum(const uint8_t *payload, size_t len, uint8_t sum[4])
 {
     uint8_t h[32];
-    crypto_sha256(payload, len, h);
-    crypto_sha256(h, 32, h);
+    esgx_crypto_sha256(payload, len, h);
+    esgx_crypto_sha256(h, 32, h);
     memcpy(sum, h, 4);
 }
 
-int base58check_encode(const uint8_t *payload, size_t len, char *out, size_t out_cap,
+int esgx_base58check_encode(const uint8_t *payload, size_t len, char *out, size_t out_cap,
                        size_t *out_len, esgx_err *err)
 {
-    if (!payload && len) return esgx_err_set(err, CRYPTO_E_ARG, "base58check: NULL payload");
+    if (!payload && len) return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "base58check: NULL payload");
     uint8_t sum[4];
     checksum(payload, len, sum);
     return encode_segments(payload, len, sum, 4, out, out_cap, out_len, err);
 }
 
-int base58check_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
+int esgx_base58check_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
                        size_t *out_len, esgx_err *err)
 {
     if (text_len > BASE58CHECK_MAX_TEXT)
-        return esgx_err_set(err, CRYPTO_E_ARG, "base58check: text of %zu characters is over %d",
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "base58check: text of %zu characters is over %d",
                             text_len, BASE58CHECK_MAX_TEXT);
     uint8_t buf[BASE58CHECK_MAX_TEXT];
     size_t n = 0;
-    int rc = base58_decode(text, text_len, buf, sizeof buf, &n, err);
+    int rc = esgx_base58_decode(text, text_len, buf, sizeof buf, &n, err);
     if (rc) return rc;
     if (n < 4) {
-        crypto_wipe(buf, n);
-        return esgx_err_set(err, CRYPTO_E_CHECKSUM, "base58check: %zu bytes, shorter than the checksum", n);
+        esgx_crypto_wipe(buf, n);
+        return esgx_err_set(err, ESGX_CRYPTO_E_CHECKSUM, "base58check: %zu bytes, shorter than the checksum", n);
     }
     uint8_t sum[4];
     checksum(buf, n - 4, sum);
     if (memcmp(sum, buf + n - 4, 4) != 0) {
-        crypto_wipe(buf, n);
-        return esgx_err_set(err, CRYPTO_E_CHECKSUM, "base58check: checksum mismatch");
+        esgx_crypto_wipe(buf, n);
+        return esgx_err_set(err, ESGX_CRYPTO_E_CHECKSUM, "base58check: checksum mismatch");
     }
     if (n - 4 > out_cap) {
-        crypto_wipe(buf, n);
-        return esgx_err_set(err, CRYPTO_E_BUFFER, "base58check: payload of %zu bytes, room for %zu",
+        esgx_crypto_wipe(buf, n);
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "base58check: payload of %zu bytes, room for %zu",
                             n - 4, out_cap);
     }
     memcpy(out, buf, n - 4);
-    crypto_wipe(buf, n);
+    esgx_crypto_wipe(buf, n);
     if (out_len) *out_len = n - 4;
     return ESGX_OK;
 }

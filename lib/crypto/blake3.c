@@ -19,10 +19,10 @@
  * (8-way) in blake3_avx2.c, AVX-512 (16-way, its tail 8-way on 256-bit vectors with
  * AVX-512VL) in blake3_avx512.c, all with per-function target attributes. The
  * one in use is chosen on first use: the env var ESGX_BLAKE3_IMPL (portable|sse41|avx2|
- * avx512) if set and supported, else the best the CPU has; blake3_impl_select()
+ * avx512) if set and supported, else the best the CPU has; esgx_blake3_impl_select()
  * overrides it.
  *
- * The output tree (blake3_tree) hashes each 256 KiB block as one subtree and merges the
+ * The output tree (esgx_blake3_tree) hashes each 256 KiB block as one subtree and merges the
  * block CVs with a stack exactly as described in esgx_crypto.h.
  */
 #include "esgx_crypto.h"
@@ -120,17 +120,17 @@ static void hash_many_portable(const uint8_t *const *inputs, size_t num_inputs,
 static const b3_backend backend_portable = {
     "portable", 4, compress_in_place_portable, compress_xof_portable, hash_many_portable};
 #ifdef B3_HAVE_X86
-static const b3_backend backend_sse41 = {"sse41", 4, b3_compress_in_place_sse41,
-                                         b3_compress_xof_sse41, b3_hash_many_sse41};
-static const b3_backend backend_avx2 = {"avx2", 8, b3_compress_in_place_sse41,
-                                        b3_compress_xof_sse41, b3_hash_many_avx2};
-static const b3_backend backend_avx512 = {"avx512", 16, b3_compress_in_place_sse41,
-                                          b3_compress_xof_sse41, b3_hash_many_avx512x16};
+static const b3_backend backend_sse41 = {"sse41", 4, esgx_b3_compress_in_place_sse41,
+                                         esgx_b3_compress_xof_sse41, esgx_b3_hash_many_sse41};
+static const b3_backend backend_avx2 = {"avx2", 8, esgx_b3_compress_in_place_sse41,
+                                        esgx_b3_compress_xof_sse41, esgx_b3_hash_many_avx2};
+static const b3_backend backend_avx512 = {"avx512", 16, esgx_b3_compress_in_place_sse41,
+                                          esgx_b3_compress_xof_sse41, esgx_b3_hash_many_avx512x16};
 #endif
 
 static const b3_backend *active_backend;
 
-static const b3_backend *backend_for(blake3_impl impl)
+static const b3_backend *backend_for(esgx_blake3_impl impl)
 {
 #ifdef B3_HAVE_X86
     __builtin_cpu_init();
@@ -139,17 +139,17 @@ static const b3_backend *backend_for(blake3_impl impl)
     int avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
                  __builtin_cpu_supports("avx512vl");
     switch (impl) {
-    case BLAKE3_IMPL_AUTO:
+    case ESGX_BLAKE3_IMPL_AUTO:
         return avx512 ? &backend_avx512 : avx2 ? &backend_avx2 : sse41 ? &backend_sse41
                                                                        : &backend_portable;
-    case BLAKE3_IMPL_PORTABLE: return &backend_portable;
-    case BLAKE3_IMPL_SSE41: return sse41 ? &backend_sse41 : NULL;
-    case BLAKE3_IMPL_AVX2: return avx2 ? &backend_avx2 : NULL;
-    case BLAKE3_IMPL_AVX512: return avx512 ? &backend_avx512 : NULL;
+    case ESGX_BLAKE3_IMPL_PORTABLE: return &backend_portable;
+    case ESGX_BLAKE3_IMPL_SSE41: return sse41 ? &backend_sse41 : NULL;
+    case ESGX_BLAKE3_IMPL_AVX2: return avx2 ? &backend_avx2 : NULL;
+    case ESGX_BLAKE3_IMPL_AVX512: return avx512 ? &backend_avx512 : NULL;
     }
     return NULL;
 #else
-    return impl == BLAKE3_IMPL_AUTO || impl == BLAKE3_IMPL_PORTABLE ? &backend_portable : NULL;
+    return impl == ESGX_BLAKE3_IMPL_AUTO || impl == ESGX_BLAKE3_IMPL_PORTABLE ? &backend_portable : NULL;
 #endif
 }
 
@@ -157,15 +157,15 @@ static const b3_backend *backend(void)
 {
     const b3_backend *b = __atomic_load_n(&active_backend, __ATOMIC_ACQUIRE);
     if (b) return b;
-    b = backend_for(BLAKE3_IMPL_AUTO);
+    b = backend_for(ESGX_BLAKE3_IMPL_AUTO);
     const char *env = getenv("ESGX_BLAKE3_IMPL");
     if (env && *env) {
-        blake3_impl want = !strcmp(env, "portable") ? BLAKE3_IMPL_PORTABLE
-                           : !strcmp(env, "sse41")  ? BLAKE3_IMPL_SSE41
-                           : !strcmp(env, "avx2")   ? BLAKE3_IMPL_AVX2
-                           : !strcmp(env, "avx512") ? BLAKE3_IMPL_AVX512
-                                                    : BLAKE3_IMPL_AUTO;
-        const b3_backend *forced = want == BLAKE3_IMPL_AUTO ? NULL : backend_for(want);
+        esgx_blake3_impl want = !strcmp(env, "portable") ? ESGX_BLAKE3_IMPL_PORTABLE
+                           : !strcmp(env, "sse41")  ? ESGX_BLAKE3_IMPL_SSE41
+                           : !strcmp(env, "avx2")   ? ESGX_BLAKE3_IMPL_AVX2
+                           : !strcmp(env, "avx512") ? ESGX_BLAKE3_IMPL_AVX512
+                                                    : ESGX_BLAKE3_IMPL_AUTO;
+        const b3_backend *forced = want == ESGX_BLAKE3_IMPL_AUTO ? NULL : backend_for(want);
         if (forced)
             b = forced;
         else if (strcmp(env, "auto"))
@@ -179,15 +179,15 @@ static const b3_backend *backend(void)
     return b;
 }
 
-int blake3_impl_select(blake3_impl impl)
+int esgx_blake3_impl_select(esgx_blake3_impl impl)
 {
     const b3_backend *b = backend_for(impl);
-    if (!b) return CRYPTO_E_ARG;
+    if (!b) return ESGX_CRYPTO_E_ARG;
     __atomic_store_n(&active_backend, b, __ATOMIC_RELEASE);
     return ESGX_OK;
 }
 
-const char *blake3_impl_name(void)
+const char *esgx_blake3_impl_name(void)
 {
     return backend()->name;
 }
@@ -227,7 +227,7 @@ static void output_root_bytes(const b3_backend *be, const b3_output *o, uint64_t
         skip = 0;
         counter++;
     }
-    crypto_wipe(buf, sizeof buf);
+    esgx_crypto_wipe(buf, sizeof buf);
 }
 
 static void parent_output(b3_output *o, const uint8_t block[64], const uint32_t key[8],
@@ -246,10 +246,10 @@ static void parent_output(b3_output *o, const uint8_t block[64], const uint32_t 
  * two number of chunks strictly less than the number of chunks. */
 static size_t left_len(size_t len)
 {
-    size_t chunks = (len - 1) / BLAKE3_CHUNK_LEN; /* full chunks before the last one */
+    size_t chunks = (len - 1) / ESGX_BLAKE3_CHUNK_LEN; /* full chunks before the last one */
     size_t p = 1;
     while (p * 2 <= chunks) p *= 2;
-    return p * BLAKE3_CHUNK_LEN;
+    return p * ESGX_BLAKE3_CHUNK_LEN;
 }
 
 /* CVs of all chunks of input (the last may be partial, but not empty), in order. */
@@ -258,14 +258,14 @@ static size_t chunks_parallel(const b3_backend *be, const uint8_t *in, size_t le
                               uint8_t *out)
 {
     const uint8_t *ptrs[B3_MAX_DEGREE];
-    size_t n = len / BLAKE3_CHUNK_LEN; /* whole chunks; the caller keeps n <= degree */
-    for (size_t i = 0; i < n; i++) ptrs[i] = in + i * BLAKE3_CHUNK_LEN;
-    be->hash_many(ptrs, n, BLAKE3_CHUNK_LEN / 64, key, counter, 1, flags, B3_CHUNK_START,
+    size_t n = len / ESGX_BLAKE3_CHUNK_LEN; /* whole chunks; the caller keeps n <= degree */
+    for (size_t i = 0; i < n; i++) ptrs[i] = in + i * ESGX_BLAKE3_CHUNK_LEN;
+    be->hash_many(ptrs, n, ESGX_BLAKE3_CHUNK_LEN / 64, key, counter, 1, flags, B3_CHUNK_START,
                   B3_CHUNK_END, out);
-    size_t rest = len - n * BLAKE3_CHUNK_LEN;
+    size_t rest = len - n * ESGX_BLAKE3_CHUNK_LEN;
     if (rest) {
         /* The partial last chunk: every block but the last is full. */
-        const uint8_t *p = in + n * BLAKE3_CHUNK_LEN;
+        const uint8_t *p = in + n * ESGX_BLAKE3_CHUNK_LEN;
         b3_output o;
         memcpy(o.cv, key, sizeof o.cv);
         uint8_t f = B3_CHUNK_START;
@@ -281,7 +281,7 @@ static size_t chunks_parallel(const b3_backend *be, const uint8_t *in, size_t le
         o.counter = counter + n;
         o.flags = flags | f | B3_CHUNK_END;
         output_cv(be, &o, out + 32 * n);
-        crypto_wipe(&o, sizeof o);
+        esgx_crypto_wipe(&o, sizeof o);
         n++;
     }
     return n;
@@ -307,13 +307,13 @@ static size_t subtree_wide(const b3_backend *be, const uint8_t *in, size_t len,
                            const uint32_t key[8], uint64_t counter, uint8_t flags,
                            uint8_t *out)
 {
-    if (len <= be->degree * BLAKE3_CHUNK_LEN)
+    if (len <= be->degree * ESGX_BLAKE3_CHUNK_LEN)
         return chunks_parallel(be, in, len, key, counter, flags, out);
     size_t l = left_len(len);
     /* Left then right CVs side by side: each side gives at most degree CVs. */
     uint8_t cvs[2 * B3_MAX_DEGREE * 32];
     size_t nl = subtree_wide(be, in, l, key, counter, flags, cvs);
-    size_t nr = subtree_wide(be, in + l, len - l, key, counter + l / BLAKE3_CHUNK_LEN,
+    size_t nr = subtree_wide(be, in + l, len - l, key, counter + l / ESGX_BLAKE3_CHUNK_LEN,
                              flags, cvs + 32 * nl);
     return parents_parallel(be, cvs, nl + nr, key, flags, out);
 }
@@ -335,12 +335,12 @@ static void subtree_to_pair(const b3_backend *be, const uint8_t *in, size_t len,
 
 /* ---------------------------------------------------------------- chunk state */
 
-static size_t chunk_len(const blake3_hasher *h)
+static size_t chunk_len(const esgx_blake3_hasher *h)
 {
     return (size_t)h->blocks_compressed * 64 + h->buf_len;
 }
 
-static void chunk_reset(blake3_hasher *h, uint64_t counter)
+static void chunk_reset(esgx_blake3_hasher *h, uint64_t counter)
 {
     memcpy(h->cv, h->key, sizeof h->cv);
     h->chunk_counter = counter;
@@ -349,13 +349,13 @@ static void chunk_reset(blake3_hasher *h, uint64_t counter)
     h->blocks_compressed = 0;
 }
 
-static uint8_t chunk_start_flag(const blake3_hasher *h)
+static uint8_t chunk_start_flag(const esgx_blake3_hasher *h)
 {
     return h->blocks_compressed == 0 ? B3_CHUNK_START : 0;
 }
 
 /* Adds len bytes (the chunk must have room). The last block always stays buffered. */
-static void chunk_update(const b3_backend *be, blake3_hasher *h, const uint8_t *in,
+static void chunk_update(const b3_backend *be, esgx_blake3_hasher *h, const uint8_t *in,
                          size_t len)
 {
     if (h->buf_len) {
@@ -383,7 +383,7 @@ static void chunk_update(const b3_backend *be, blake3_hasher *h, const uint8_t *
     h->buf_len = (uint8_t)len;
 }
 
-static void chunk_output(const blake3_hasher *h, b3_output *o)
+static void chunk_output(const esgx_blake3_hasher *h, b3_output *o)
 {
     memcpy(o->cv, h->cv, sizeof o->cv);
     memcpy(o->block, h->buf, 64);
@@ -394,7 +394,7 @@ static void chunk_output(const blake3_hasher *h, b3_output *o)
 
 /* ---------------------------------------------------------------- hasher */
 
-static void hasher_init_flags(blake3_hasher *h, const uint32_t key[8], uint8_t flags)
+static void hasher_init_flags(esgx_blake3_hasher *h, const uint32_t key[8], uint8_t flags)
 {
     memcpy(h->key, key, sizeof h->key);
     h->flags = flags;
@@ -402,59 +402,59 @@ static void hasher_init_flags(blake3_hasher *h, const uint32_t key[8], uint8_t f
     chunk_reset(h, 0);
 }
 
-void blake3_hasher_init(blake3_hasher *h)
+void esgx_blake3_init(esgx_blake3_hasher *h)
 {
     hasher_init_flags(h, b3_iv, 0);
 }
 
-void blake3_hasher_init_keyed(blake3_hasher *h, const uint8_t key[BLAKE3_KEY_LEN])
+void esgx_blake3_init_keyed(esgx_blake3_hasher *h, const uint8_t key[ESGX_BLAKE3_KEY_LEN])
 {
     uint32_t k[8];
     for (int i = 0; i < 8; i++) k[i] = b3_load32(key + 4 * i);
     hasher_init_flags(h, k, B3_KEYED_HASH);
-    crypto_wipe(k, sizeof k);
+    esgx_crypto_wipe(k, sizeof k);
 }
 
-void blake3_hasher_init_derive_key(blake3_hasher *h, const void *context,
+void esgx_blake3_init_derive_key(esgx_blake3_hasher *h, const void *context,
                                    size_t context_len)
 {
-    blake3_hasher ctx;
+    esgx_blake3_hasher ctx;
     hasher_init_flags(&ctx, b3_iv, B3_DERIVE_KEY_CONTEXT);
-    blake3_hasher_update(&ctx, context, context_len);
-    uint8_t ck[BLAKE3_KEY_LEN];
-    blake3_hasher_finalize(&ctx, ck, sizeof ck);
+    esgx_blake3_update(&ctx, context, context_len);
+    uint8_t ck[ESGX_BLAKE3_KEY_LEN];
+    esgx_blake3_finalize(&ctx, ck, sizeof ck);
     uint32_t k[8];
     for (int i = 0; i < 8; i++) k[i] = b3_load32(ck + 4 * i);
     hasher_init_flags(h, k, B3_DERIVE_KEY_MATERIAL);
-    crypto_wipe(k, sizeof k);
-    crypto_wipe(ck, sizeof ck);
-    blake3_hasher_wipe(&ctx);
+    esgx_crypto_wipe(k, sizeof k);
+    esgx_crypto_wipe(ck, sizeof ck);
+    esgx_blake3_wipe(&ctx);
 }
 
 /* Merges the top of the CV stack so that it holds one CV per 1 bit of `total_chunks`
  * (the chunks before the CV about to be pushed). Lazy: never merges the last pair. */
-static void merge_cv_stack(const b3_backend *be, blake3_hasher *h, uint64_t total_chunks)
+static void merge_cv_stack(const b3_backend *be, esgx_blake3_hasher *h, uint64_t total_chunks)
 {
     size_t keep = (size_t)__builtin_popcountll(total_chunks);
     while (h->cv_stack_len > keep) {
-        uint8_t *pair = h->cv_stack + (h->cv_stack_len - 2) * BLAKE3_OUT_LEN;
+        uint8_t *pair = h->cv_stack + (h->cv_stack_len - 2) * ESGX_BLAKE3_OUT_LEN;
         b3_output o;
         parent_output(&o, pair, h->key, h->flags);
         output_cv(be, &o, pair);
         h->cv_stack_len--;
-        crypto_wipe(&o, sizeof o); /* o.cv held the key */
+        esgx_crypto_wipe(&o, sizeof o); /* o.cv held the key */
     }
 }
 
-static void push_cv(const b3_backend *be, blake3_hasher *h, const uint8_t cv[32],
+static void push_cv(const b3_backend *be, esgx_blake3_hasher *h, const uint8_t cv[32],
                     uint64_t chunk_counter)
 {
     merge_cv_stack(be, h, chunk_counter);
-    memcpy(h->cv_stack + h->cv_stack_len * BLAKE3_OUT_LEN, cv, BLAKE3_OUT_LEN);
+    memcpy(h->cv_stack + h->cv_stack_len * ESGX_BLAKE3_OUT_LEN, cv, ESGX_BLAKE3_OUT_LEN);
     h->cv_stack_len++;
 }
 
-void blake3_hasher_update(blake3_hasher *h, const void *input, size_t len)
+void esgx_blake3_update(esgx_blake3_hasher *h, const void *input, size_t len)
 {
     const b3_backend *be = backend();
     const uint8_t *in = input;
@@ -462,7 +462,7 @@ void blake3_hasher_update(blake3_hasher *h, const void *input, size_t len)
 
     /* Finish a partial chunk first; push it only once more input is known to follow. */
     if (chunk_len(h) > 0) {
-        size_t take = BLAKE3_CHUNK_LEN - chunk_len(h);
+        size_t take = ESGX_BLAKE3_CHUNK_LEN - chunk_len(h);
         if (take > len) take = len;
         chunk_update(be, h, in, take);
         in += take;
@@ -472,21 +472,21 @@ void blake3_hasher_update(blake3_hasher *h, const void *input, size_t len)
         uint8_t cv[32];
         chunk_output(h, &o);
         output_cv(be, &o, cv);
-        crypto_wipe(&o, sizeof o);
+        esgx_crypto_wipe(&o, sizeof o);
         push_cv(be, h, cv, h->chunk_counter);
         chunk_reset(h, h->chunk_counter + 1);
     }
 
     /* Whole subtrees while more than one chunk remains: the largest power of two that
      * fits the input and is aligned with the chunks hashed so far. */
-    while (len > BLAKE3_CHUNK_LEN) {
+    while (len > ESGX_BLAKE3_CHUNK_LEN) {
         size_t sub = (size_t)1 << (63 - __builtin_clzll((unsigned long long)len));
-        uint64_t done = h->chunk_counter * BLAKE3_CHUNK_LEN;
+        uint64_t done = h->chunk_counter * ESGX_BLAKE3_CHUNK_LEN;
         while (((uint64_t)(sub - 1) & done) != 0) sub >>= 1;
-        uint64_t sub_chunks = sub / BLAKE3_CHUNK_LEN;
-        if (sub == BLAKE3_CHUNK_LEN) {
+        uint64_t sub_chunks = sub / ESGX_BLAKE3_CHUNK_LEN;
+        if (sub == ESGX_BLAKE3_CHUNK_LEN) {
             uint8_t cv[32];
-            be->hash_many(&in, 1, BLAKE3_CHUNK_LEN / 64, h->key, h->chunk_counter, 1,
+            be->hash_many(&in, 1, ESGX_BLAKE3_CHUNK_LEN / 64, h->key, h->chunk_counter, 1,
                           h->flags, B3_CHUNK_START, B3_CHUNK_END, cv);
             push_cv(be, h, cv, h->chunk_counter);
         } else {
@@ -506,7 +506,7 @@ void blake3_hasher_update(blake3_hasher *h, const void *input, size_t len)
     }
 }
 
-void blake3_hasher_finalize_seek(const blake3_hasher *h, uint64_t seek, uint8_t *out,
+void esgx_blake3_finalize_seek(const esgx_blake3_hasher *h, uint64_t seek, uint8_t *out,
                                  size_t out_len)
 {
     const b3_backend *be = backend();
@@ -516,7 +516,7 @@ void blake3_hasher_finalize_seek(const blake3_hasher *h, uint64_t seek, uint8_t 
     if (h->cv_stack_len == 0) {
         chunk_output(h, &o);
         output_root_bytes(be, &o, seek, out, out_len);
-        crypto_wipe(&o, sizeof o);
+        esgx_crypto_wipe(&o, sizeof o);
         return;
     }
     if (chunk_len(h) > 0) {
@@ -525,42 +525,42 @@ void blake3_hasher_finalize_seek(const blake3_hasher *h, uint64_t seek, uint8_t 
     } else {
         /* Input ended exactly after a subtree: the top two CVs are the last pair. */
         remaining = h->cv_stack_len - 2u;
-        parent_output(&o, h->cv_stack + remaining * BLAKE3_OUT_LEN, h->key, h->flags);
+        parent_output(&o, h->cv_stack + remaining * ESGX_BLAKE3_OUT_LEN, h->key, h->flags);
     }
     while (remaining > 0) {
         remaining--;
         uint8_t block[64];
-        memcpy(block, h->cv_stack + remaining * BLAKE3_OUT_LEN, 32);
+        memcpy(block, h->cv_stack + remaining * ESGX_BLAKE3_OUT_LEN, 32);
         output_cv(be, &o, block + 32);
         parent_output(&o, block, h->key, h->flags);
     }
     output_root_bytes(be, &o, seek, out, out_len);
-    crypto_wipe(&o, sizeof o);
+    esgx_crypto_wipe(&o, sizeof o);
 }
 
-void blake3_hasher_finalize(const blake3_hasher *h, uint8_t *out, size_t out_len)
+void esgx_blake3_finalize(const esgx_blake3_hasher *h, uint8_t *out, size_t out_len)
 {
-    blake3_hasher_finalize_seek(h, 0, out, out_len);
+    esgx_blake3_finalize_seek(h, 0, out, out_len);
 }
 
-void blake3_hasher_wipe(blake3_hasher *h)
+void esgx_blake3_wipe(esgx_blake3_hasher *h)
 {
-    crypto_wipe(h, sizeof *h);
+    esgx_crypto_wipe(h, sizeof *h);
 }
 
-void blake3_hash(const void *in, size_t len, uint8_t out[BLAKE3_OUT_LEN])
+void esgx_blake3_hash(const void *in, size_t len, uint8_t out[ESGX_BLAKE3_OUT_LEN])
 {
-    blake3_hasher h;
-    blake3_hasher_init(&h);
-    blake3_hasher_update(&h, in, len);
-    blake3_hasher_finalize(&h, out, BLAKE3_OUT_LEN);
+    esgx_blake3_hasher h;
+    esgx_blake3_init(&h);
+    esgx_blake3_update(&h, in, len);
+    esgx_blake3_finalize(&h, out, ESGX_BLAKE3_OUT_LEN);
 }
 
 /* ---------------------------------------------------------------- output tree */
 
-size_t blake3_tree_node_count(uint64_t len)
+size_t esgx_blake3_tree_node_count(uint64_t len)
 {
-    uint64_t blocks = (len + BLAKE3_TREE_BLOCK_LEN - 1) / BLAKE3_TREE_BLOCK_LEN;
+    uint64_t blocks = (len + ESGX_BLAKE3_TREE_BLOCK_LEN - 1) / ESGX_BLAKE3_TREE_BLOCK_LEN;
     if (blocks == 0) blocks = 1;
     return (size_t)(2 * blocks - 1);
 }
@@ -571,12 +571,12 @@ static void block_cv(const b3_backend *be, const uint8_t *in, size_t len, uint64
                      uint8_t out[32])
 {
     b3_output o;
-    if (len > BLAKE3_CHUNK_LEN) {
+    if (len > ESGX_BLAKE3_CHUNK_LEN) {
         uint8_t pair[64];
         subtree_to_pair(be, in, len, b3_iv, counter, 0, pair);
         parent_output(&o, pair, b3_iv, 0);
     } else {
-        blake3_hasher h;
+        esgx_blake3_hasher h;
         hasher_init_flags(&h, b3_iv, 0);
         h.chunk_counter = counter;
         chunk_update(be, &h, in, len);
@@ -585,31 +585,31 @@ static void block_cv(const b3_backend *be, const uint8_t *in, size_t len, uint64
     output_cv(be, &o, out);
 }
 
-int blake3_tree(const void *data, size_t len, uint8_t *nodes, size_t nodes_cap,
+int esgx_blake3_tree(const void *data, size_t len, uint8_t *nodes, size_t nodes_cap,
                 size_t *node_count, esgx_err *err)
 {
     if ((!data && len) || !nodes || !node_count)
-        return esgx_err_set(err, CRYPTO_E_ARG, "blake3_tree: NULL argument");
-    size_t count = blake3_tree_node_count(len);
-    if (count > nodes_cap / BLAKE3_OUT_LEN)
-        return esgx_err_set(err, CRYPTO_E_BUFFER,
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "blake3_tree: NULL argument");
+    size_t count = esgx_blake3_tree_node_count(len);
+    if (count > nodes_cap / ESGX_BLAKE3_OUT_LEN)
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER,
                             "blake3_tree: %zu nodes need %zu bytes, room for %zu", count,
-                            count * BLAKE3_OUT_LEN, nodes_cap);
+                            count * ESGX_BLAKE3_OUT_LEN, nodes_cap);
     const b3_backend *be = backend();
     const uint8_t *in = data;
     size_t blocks = (count + 1) / 2, n = 0;
     if (blocks == 1) {
-        blake3_hash(in, len, nodes);
+        esgx_blake3_hash(in, len, nodes);
         *node_count = 1;
         return ESGX_OK;
     }
     /* Stack of CVs of complete subtrees of blocks (one per 1 bit of blocks seen). */
-    uint8_t stack[64 * BLAKE3_OUT_LEN];
+    uint8_t stack[64 * ESGX_BLAKE3_OUT_LEN];
     size_t depth = 0;
     for (size_t i = 0; i < blocks; i++) {
-        size_t off = i * (size_t)BLAKE3_TREE_BLOCK_LEN;
-        size_t blen = len - off < BLAKE3_TREE_BLOCK_LEN ? len - off : BLAKE3_TREE_BLOCK_LEN;
-        uint64_t counter = (uint64_t)i * (BLAKE3_TREE_BLOCK_LEN / BLAKE3_CHUNK_LEN);
+        size_t off = i * (size_t)ESGX_BLAKE3_TREE_BLOCK_LEN;
+        size_t blen = len - off < ESGX_BLAKE3_TREE_BLOCK_LEN ? len - off : ESGX_BLAKE3_TREE_BLOCK_LEN;
+        uint64_t counter = (uint64_t)i * (ESGX_BLAKE3_TREE_BLOCK_LEN / ESGX_BLAKE3_CHUNK_LEN);
         block_cv(be, in + off, blen, counter, stack + depth * 32);
         memcpy(nodes + 32 * n++, stack + depth * 32, 32);
         depth++;

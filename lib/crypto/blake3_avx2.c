@@ -39,7 +39,7 @@ B3_AVX2 static inline __m256i rotr_avx2(__m256i x, int n)
 #define B3K_ATTR B3_AVX2
 #define B3K_FN(name) name##_avx2
 #define B3K_ROTR(x, n) rotr_avx2((x), (n))
-#define B3K_TAIL b3_hash_many_sse41
+#define B3K_TAIL esgx_b3_hash_many_sse41
 #include "blake3_x8_kernel.h"
 #undef B3K_ATTR
 #undef B3K_FN
@@ -53,7 +53,7 @@ B3_AVX2 static inline __m256i rotr_avx2(__m256i x, int n)
 #define B3K_ATTR B3_AVX512
 #define B3K_FN(name) name##_avx512
 #define B3K_ROTR(x, n) _mm256_ror_epi32((x), (n))
-#define B3K_TAIL b3_hash_many_sse41
+#define B3K_TAIL esgx_b3_hash_many_sse41
 #include "blake3_x8_kernel.h"
 #undef B3K_ATTR
 #undef B3K_FN

@@ -131,7 +131,7 @@ B3_AVX512F static void hash16(const uint8_t *const *in, size_t blocks, const uin
         for (int w = 0; w < 8; w++) memcpy(out + 32 * i + 4 * w, &words[w][i], 4);
 }
 
-B3_AVX512F void b3_hash_many_avx512x16(const uint8_t *const *inputs, size_t num_inputs,
+B3_AVX512F void esgx_b3_hash_many_avx512x16(const uint8_t *const *inputs, size_t num_inputs,
                                        size_t blocks, const uint32_t key[8],
                                        uint64_t counter, int increment_counter,
                                        uint8_t flags, uint8_t flags_start,
@@ -145,7 +145,7 @@ B3_AVX512F void b3_hash_many_avx512x16(const uint8_t *const *inputs, size_t num_
         num_inputs -= 16;
         out += 16 * 32;
     }
-    b3_hash_many_avx512(inputs, num_inputs, blocks, key, counter, increment_counter, flags,
+    esgx_b3_hash_many_avx512(inputs, num_inputs, blocks, key, counter, increment_counter, flags,
                         flags_start, flags_end, out);
 }
 

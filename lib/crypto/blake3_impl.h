@@ -86,20 +86,20 @@ static inline void b3_store32(uint8_t *p, uint32_t w)
 
 #if defined(__x86_64__) || defined(__i386__)
 #define B3_HAVE_X86 1
-void b3_compress_in_place_sse41(uint32_t cv[8], const uint8_t block[64], uint8_t block_len,
+void esgx_b3_compress_in_place_sse41(uint32_t cv[8], const uint8_t block[64], uint8_t block_len,
                                 uint64_t counter, uint8_t flags);
-void b3_compress_xof_sse41(const uint32_t cv[8], const uint8_t block[64], uint8_t block_len,
+void esgx_b3_compress_xof_sse41(const uint32_t cv[8], const uint8_t block[64], uint8_t block_len,
                            uint64_t counter, uint8_t flags, uint8_t out[64]);
-void b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
+void esgx_b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
                         const uint32_t key[8], uint64_t counter, int increment_counter,
                         uint8_t flags, uint8_t flags_start, uint8_t flags_end, uint8_t *out);
-void b3_hash_many_avx2(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
+void esgx_b3_hash_many_avx2(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
                        const uint32_t key[8], uint64_t counter, int increment_counter,
                        uint8_t flags, uint8_t flags_start, uint8_t flags_end, uint8_t *out);
-void b3_hash_many_avx512(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
+void esgx_b3_hash_many_avx512(const uint8_t *const *inputs, size_t num_inputs, size_t blocks,
                          const uint32_t key[8], uint64_t counter, int increment_counter,
                          uint8_t flags, uint8_t flags_start, uint8_t flags_end, uint8_t *out);
-void b3_hash_many_avx512x16(const uint8_t *const *inputs, size_t num_inputs,
+void esgx_b3_hash_many_avx512x16(const uint8_t *const *inputs, size_t num_inputs,
                             size_t blocks, const uint32_t key[8], uint64_t counter,
                             int increment_counter, uint8_t flags, uint8_t flags_start,
                             uint8_t flags_end, uint8_t *out);

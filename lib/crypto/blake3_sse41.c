@@ -88,7 +88,7 @@ B3_SSE41 static void core_rows(__m128i rows[4], const uint32_t cv[8], const uint
     rows[3] = d;
 }
 
-B3_SSE41 void b3_compress_in_place_sse41(uint32_t cv[8], const uint8_t block[64],
+B3_SSE41 void esgx_b3_compress_in_place_sse41(uint32_t cv[8], const uint8_t block[64],
                                          uint8_t block_len, uint64_t counter, uint8_t flags)
 {
     __m128i r[4];
@@ -97,7 +97,7 @@ B3_SSE41 void b3_compress_in_place_sse41(uint32_t cv[8], const uint8_t block[64]
     _mm_storeu_si128((__m128i *)(void *)(cv + 4), _mm_xor_si128(r[1], r[3]));
 }
 
-B3_SSE41 void b3_compress_xof_sse41(const uint32_t cv[8], const uint8_t block[64],
+B3_SSE41 void esgx_b3_compress_xof_sse41(const uint32_t cv[8], const uint8_t block[64],
                                     uint8_t block_len, uint64_t counter, uint8_t flags,
                                     uint8_t out[64])
 {
@@ -204,7 +204,7 @@ B3_SSE41 static void hash4(const uint8_t *const *in, size_t blocks, const uint32
     }
 }
 
-B3_SSE41 void b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs,
+B3_SSE41 void esgx_b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs,
                                  size_t blocks, const uint32_t key[8], uint64_t counter,
                                  int increment_counter, uint8_t flags, uint8_t flags_start,
                                  uint8_t flags_end, uint8_t *out)
@@ -224,7 +224,7 @@ B3_SSE41 void b3_hash_many_sse41(const uint8_t *const *inputs, size_t num_inputs
             uint8_t f = flags;
             if (blk == 0) f |= flags_start;
             if (blk + 1 == blocks) f |= flags_end;
-            b3_compress_in_place_sse41(cv, inputs[0] + 64 * blk, 64, counter, f);
+            esgx_b3_compress_in_place_sse41(cv, inputs[0] + 64 * blk, 64, counter, f);
         }
         memcpy(out, cv, 32);
         if (increment_counter) counter++;

@@ -8,7 +8,7 @@
  *   B3K_FN(name)    the name of a function of this variant (adds a suffix)
  *   B3K_ROTR(x, n)  rotate each 32-bit lane of x right by n (16, 12, 8, 7)
  *   B3K_TAIL        the hash_many used for fewer than 8 remaining inputs
- * and the file must provide b3_hash_many_<variant> declared in blake3_impl.h.
+ * and the file must provide esgx_b3_hash_many_<variant> declared in blake3_impl.h.
  *
  * Layout: one input per 32-bit lane; the 16 state words are 16 vectors v[0..15] and
  * the 16 message words of the current block of the 8 inputs are m[0..15], obtained by
@@ -130,7 +130,7 @@ B3K_ATTR static void B3K_FN(hash8)(const uint8_t *const *in, size_t blocks,
     for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)(void *)(out + 32 * i), h[i]);
 }
 
-B3K_ATTR void B3K_FN(b3_hash_many)(const uint8_t *const *inputs, size_t num_inputs,
+B3K_ATTR void B3K_FN(esgx_b3_hash_many)(const uint8_t *const *inputs, size_t num_inputs,
                                    size_t blocks, const uint32_t key[8], uint64_t counter,
                                    int increment_counter, uint8_t flags, uint8_t flags_start,
                                    uint8_t flags_end, uint8_t *out)

@@ -1,5 +1,5 @@
 /*
- * digest.c: the two SHA-256 digests of a response (DESIGN.md section 5).
+ * digest.c: the two SHA-256 digests of a response (docs/formats.md).
  *
  *   input_hash = SHA-256("MODULE_HASH" + 64 lowercase hex chars of the module hash +
  *                "MODULE_DECRYPT" + u8 0/1 + "FUEL_LIMIT" + u64be fuel_limit +
@@ -27,18 +27,18 @@ static void put_u64be(uint8_t *p, uint64_t v)
 #define ADD(ctx, ok, p, n) ((ok) = (ok) && EVP_DigestUpdate((ctx), (p), (n)) == 1)
 #define ADD_LABEL(ctx, ok, s) ADD(ctx, ok, s, sizeof(s) - 1)
 
-int digest_input_hash(const uint8_t module_hash[32], int decrypt, uint64_t fuel_limit,
+int esgx_digest_input_hash(const uint8_t module_hash[32], int decrypt, uint64_t fuel_limit,
                       const char *function, size_t function_len, const uint8_t *input,
                       size_t input_len, uint8_t out[32], esgx_err *err)
 {
     if (!module_hash || !out || (!function && function_len) || (!input && input_len))
-        return esgx_err_set(err, CRYPTO_E_ARG, "input_hash: NULL argument");
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "input_hash: NULL argument");
     if (function_len > 255)
-        return esgx_err_set(err, CRYPTO_E_ARG, "input_hash: function name of %zu bytes, max 255",
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "input_hash: function name of %zu bytes, max 255",
                             function_len);
     char hex[65];
     uint8_t b1 = decrypt ? 1 : 0, fuel[8], inlen[8], flen = (uint8_t)function_len;
-    crypto_hex_encode(module_hash, 32, hex);
+    esgx_crypto_hex_encode(module_hash, 32, hex);
     put_u64be(fuel, fuel_limit);
     put_u64be(inlen, (uint64_t)input_len);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -58,11 +58,11 @@ int digest_input_hash(const uint8_t module_hash[32], int decrypt, uint64_t fuel_
     unsigned int n = 0;
     ok = ok && EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == 32;
     EVP_MD_CTX_free(ctx);
-    if (!ok) return esgx_err_set(err, CRYPTO_E_INTERNAL, "input_hash: SHA-256 failed");
+    if (!ok) return esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "input_hash: SHA-256 failed");
     return ESGX_OK;
 }
 
-void digest_response(const uint8_t input_hash[32], uint64_t fuel_used,
+void esgx_digest_response(const uint8_t input_hash[32], uint64_t fuel_used,
                      const uint8_t output_hash[32], uint8_t out[32])
 {
     uint8_t buf[10 + 32 + 9 + 8 + 11 + 32], *p = buf;
@@ -77,5 +77,5 @@ void digest_response(const uint8_t input_hash[32], uint64_t fuel_used,
     memcpy(p, "OUTPUT_HASH", 11);
     p += 11;
     memcpy(p, output_hash, 32);
-    crypto_sha256(buf, sizeof buf, out);
+    esgx_crypto_sha256(buf, sizeof buf, out);
 }

@@ -11,11 +11,11 @@
 
 /* The process-wide libsecp256k1 context: created and randomized once (pthread_once),
  * then only read, so it may be used from any thread. Returns NULL (and fills err with
- * CRYPTO_E_INTERNAL) if creation or randomization failed. */
-const secp256k1_context *ec_context(esgx_err *err);
+ * ESGX_CRYPTO_E_INTERNAL) if creation or randomization failed. */
+const secp256k1_context *esgx_ec_context(esgx_err *err);
 
-/* Parses a 33- or 65-byte public key. CRYPTO_E_KEY (message names `what`). */
-int ec_pubkey_parse(const secp256k1_context *ctx, const uint8_t *in, size_t in_len,
+/* Parses a 33- or 65-byte public key. ESGX_CRYPTO_E_KEY (message names `what`). */
+int esgx_ec_pubkey_parse(const secp256k1_context *ctx, const uint8_t *in, size_t in_len,
                     secp256k1_pubkey *out, const char *what, esgx_err *err);
 
 #endif

@@ -50,7 +50,7 @@ static int hkdf_sha256(const uint8_t *ikm, size_t ikm_len, uint8_t key[32], esgx
     }
     EVP_KDF_CTX_free(kctx);
     EVP_KDF_free(kdf);
-    if (!ok) return esgx_err_set(err, CRYPTO_E_INTERNAL, "ecies: HKDF-SHA256 failed");
+    if (!ok) return esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "ecies: HKDF-SHA256 failed");
     return ESGX_OK;
 }
 
@@ -62,16 +62,16 @@ static int derive_key(const secp256k1_context *ctx, const uint8_t seckey[32],
     uint8_t ikm[EPH_LEN + 65];
     memcpy(ikm, eph, EPH_LEN);
     if (!secp256k1_ecdh(ctx, ikm + EPH_LEN, pub, seckey, ecdh_point_hash, NULL)) {
-        crypto_wipe(ikm, sizeof ikm);
-        return esgx_err_set(err, CRYPTO_E_KEY, "ecies: secret key is invalid");
+        esgx_crypto_wipe(ikm, sizeof ikm);
+        return esgx_err_set(err, ESGX_CRYPTO_E_KEY, "ecies: secret key is invalid");
     }
     int rc = hkdf_sha256(ikm, sizeof ikm, key, err);
-    crypto_wipe(ikm, sizeof ikm);
+    esgx_crypto_wipe(ikm, sizeof ikm);
     return rc;
 }
 
 /* AES-256-GCM with a 16-byte nonce over buf[0..len) in place. encrypt: writes tag;
- * decrypt: checks tag (returns CRYPTO_E_AUTH on mismatch). */
+ * decrypt: checks tag (returns ESGX_CRYPTO_E_AUTH on mismatch). */
 static int gcm16(int encrypt, const uint8_t key[32], const uint8_t nonce[NONCE_LEN],
                  uint8_t *buf, size_t len, uint8_t tag[TAG_LEN], esgx_err *err)
 {
@@ -98,32 +98,32 @@ static int gcm16(int encrypt, const uint8_t key[32], const uint8_t nonce[NONCE_L
     if (ok && encrypt) ok = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1;
     EVP_CIPHER_CTX_free(c);
     if (auth_fail)
-        return esgx_err_set(err, CRYPTO_E_AUTH, "ecies: authentication tag mismatch "
+        return esgx_err_set(err, ESGX_CRYPTO_E_AUTH, "ecies: authentication tag mismatch "
                                                 "(wrong key or tampered ciphertext)");
-    if (!ok) return esgx_err_set(err, CRYPTO_E_INTERNAL, "ecies: AES-256-GCM failed");
+    if (!ok) return esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "ecies: AES-256-GCM failed");
     return ESGX_OK;
 }
 
-int ecies_encrypt(const uint8_t *pubkey, size_t pubkey_len, const uint8_t *pt,
+int esgx_ecies_encrypt(const uint8_t *pubkey, size_t pubkey_len, const uint8_t *pt,
                   size_t pt_len, uint8_t *out, size_t out_cap, size_t *out_len,
                   esgx_err *err)
 {
-    if (!out || (!pt && pt_len)) return esgx_err_set(err, CRYPTO_E_ARG, "ecies: NULL buffer");
-    if (pt_len > SIZE_MAX - ECIES_OVERHEAD || out_cap < pt_len + ECIES_OVERHEAD)
-        return esgx_err_set(err, CRYPTO_E_BUFFER, "ecies: output needs %zu bytes, have %zu",
-                            pt_len + ECIES_OVERHEAD, out_cap);
-    const secp256k1_context *ctx = ec_context(err);
-    if (!ctx) return CRYPTO_E_INTERNAL;
+    if (!out || (!pt && pt_len)) return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "ecies: NULL buffer");
+    if (pt_len > SIZE_MAX - ESGX_ECIES_OVERHEAD || out_cap < pt_len + ESGX_ECIES_OVERHEAD)
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "ecies: output needs %zu bytes, have %zu",
+                            pt_len + ESGX_ECIES_OVERHEAD, out_cap);
+    const secp256k1_context *ctx = esgx_ec_context(err);
+    if (!ctx) return ESGX_CRYPTO_E_INTERNAL;
     secp256k1_pubkey recipient, eph_pk;
-    int rc = ec_pubkey_parse(ctx, pubkey, pubkey_len, &recipient, "ecies recipient", err);
+    int rc = esgx_ec_pubkey_parse(ctx, pubkey, pubkey_len, &recipient, "ecies recipient", err);
     if (rc) return rc;
 
     uint8_t eph_sk[32], key[32], eph[EPH_LEN];
-    rc = ec_seckey_generate(eph_sk, err);
+    rc = esgx_ec_seckey_generate(eph_sk, err);
     if (rc) return rc;
     size_t n = EPH_LEN;
     if (!secp256k1_ec_pubkey_create(ctx, &eph_pk, eph_sk)) {
-        rc = esgx_err_set(err, CRYPTO_E_INTERNAL, "ecies: ephemeral key creation failed");
+        rc = esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "ecies: ephemeral key creation failed");
         goto done;
     }
     secp256k1_ec_pubkey_serialize(ctx, eph, &n, &eph_pk, SECP256K1_EC_UNCOMPRESSED);
@@ -131,53 +131,53 @@ int ecies_encrypt(const uint8_t *pubkey, size_t pubkey_len, const uint8_t *pt,
     if (rc) goto done;
     uint8_t *nonce = out + EPH_LEN, *tag = nonce + NONCE_LEN, *body = tag + TAG_LEN;
     memmove(body, pt, pt_len); /* first: pt may be at out (in-place encryption) */
-    rc = crypto_random(nonce, NONCE_LEN, err);
+    rc = esgx_crypto_random(nonce, NONCE_LEN, err);
     if (rc) goto done;
     memcpy(out, eph, EPH_LEN);
     rc = gcm16(1, key, nonce, body, pt_len, tag, err);
     if (rc) {
-        crypto_wipe(out, pt_len + ECIES_OVERHEAD);
+        esgx_crypto_wipe(out, pt_len + ESGX_ECIES_OVERHEAD);
         goto done;
     }
-    if (out_len) *out_len = pt_len + ECIES_OVERHEAD;
+    if (out_len) *out_len = pt_len + ESGX_ECIES_OVERHEAD;
 done:
-    crypto_wipe(eph_sk, sizeof eph_sk);
-    crypto_wipe(key, sizeof key);
+    esgx_crypto_wipe(eph_sk, sizeof eph_sk);
+    esgx_crypto_wipe(key, sizeof key);
     return rc;
 }
 
-int ecies_decrypt(const uint8_t seckey[32], const uint8_t *ct, size_t ct_len,
+int esgx_ecies_decrypt(const uint8_t seckey[32], const uint8_t *ct, size_t ct_len,
                   uint8_t *out, size_t out_cap, size_t *out_len, esgx_err *err)
 {
-    if (!seckey || !ct || !out) return esgx_err_set(err, CRYPTO_E_ARG, "ecies: NULL argument");
-    if (ct_len < ECIES_OVERHEAD)
-        return esgx_err_set(err, CRYPTO_E_SHORT,
+    if (!seckey || !ct || !out) return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "ecies: NULL argument");
+    if (ct_len < ESGX_ECIES_OVERHEAD)
+        return esgx_err_set(err, ESGX_CRYPTO_E_SHORT,
                             "ecies: ciphertext of %zu bytes is shorter than its %d-byte overhead",
-                            ct_len, ECIES_OVERHEAD);
-    size_t n = ct_len - ECIES_OVERHEAD;
+                            ct_len, ESGX_ECIES_OVERHEAD);
+    size_t n = ct_len - ESGX_ECIES_OVERHEAD;
     if (out_cap < n)
-        return esgx_err_set(err, CRYPTO_E_BUFFER, "ecies: output needs %zu bytes, have %zu", n,
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "ecies: output needs %zu bytes, have %zu", n,
                             out_cap);
-    const secp256k1_context *ctx = ec_context(err);
-    if (!ctx) return CRYPTO_E_INTERNAL;
+    const secp256k1_context *ctx = esgx_ec_context(err);
+    if (!ctx) return ESGX_CRYPTO_E_INTERNAL;
     uint8_t eph[EPH_LEN], nonce[NONCE_LEN], tag[TAG_LEN], key[32];
     memcpy(eph, ct, EPH_LEN);
     memcpy(nonce, ct + EPH_LEN, NONCE_LEN);
     memcpy(tag, ct + EPH_LEN + NONCE_LEN, TAG_LEN);
     secp256k1_pubkey eph_pk;
     if (eph[0] != 0x04)
-        return esgx_err_set(err, CRYPTO_E_KEY,
+        return esgx_err_set(err, ESGX_CRYPTO_E_KEY,
                             "ecies: ephemeral public key must be uncompressed (0x04), got 0x%02x",
                             eph[0]);
-    int rc = ec_pubkey_parse(ctx, eph, EPH_LEN, &eph_pk, "ecies ephemeral key", err);
+    int rc = esgx_ec_pubkey_parse(ctx, eph, EPH_LEN, &eph_pk, "ecies ephemeral key", err);
     if (rc) return rc;
     rc = derive_key(ctx, seckey, &eph_pk, eph, key, err);
     if (rc) return rc;
-    memmove(out, ct + ECIES_OVERHEAD, n);
+    memmove(out, ct + ESGX_ECIES_OVERHEAD, n);
     rc = gcm16(0, key, nonce, out, n, tag, err);
-    crypto_wipe(key, sizeof key);
+    esgx_crypto_wipe(key, sizeof key);
     if (rc) {
-        crypto_wipe(out, n);
+        esgx_crypto_wipe(out, n);
         return rc;
     }
     if (out_len) *out_len = n;

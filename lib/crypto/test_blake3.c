@@ -3,7 +3,7 @@
  * test_vectors.json), for every implementation this CPU supports: hash, keyed_hash and
  * derive_key, the full extended output and its 32-byte prefix, the input fed in one
  * piece and in odd-sized pieces, and finalize_seek at several offsets. Also checks the
- * hasher may be finalized twice and then continued, and blake3_impl_select's errors.
+ * hasher may be finalized twice and then continued, and esgx_blake3_impl_select's errors.
  * Exits 77 if the vectors file is absent.
  */
 #include "esgx_crypto.h"
@@ -22,22 +22,22 @@ static const char *const mode_names[] = {"hash", "keyed_hash", "derive_key"};
 static const char *key_text;
 static const char *context_text;
 
-static void init_mode(blake3_hasher *h, enum mode m)
+static void init_mode(esgx_blake3_hasher *h, enum mode m)
 {
-    if (m == MODE_HASH) blake3_hasher_init(h);
-    else if (m == MODE_KEYED) blake3_hasher_init_keyed(h, (const uint8_t *)key_text);
-    else blake3_hasher_init_derive_key(h, context_text, strlen(context_text));
+    if (m == MODE_HASH) esgx_blake3_init(h);
+    else if (m == MODE_KEYED) esgx_blake3_init_keyed(h, (const uint8_t *)key_text);
+    else esgx_blake3_init_derive_key(h, context_text, strlen(context_text));
 }
 
 /* Feeds in[0..len) in pieces whose sizes cycle through an odd list. */
-static void update_pieces(blake3_hasher *h, const uint8_t *in, size_t len, size_t phase)
+static void update_pieces(esgx_blake3_hasher *h, const uint8_t *in, size_t len, size_t phase)
 {
     static const size_t sizes[] = {1, 3, 7, 63, 65, 1023, 1025, 4097, 2, 31744, 64, 1024};
     size_t n = sizeof sizes / sizeof sizes[0], i = phase % n;
     while (len) {
         size_t take = sizes[i++ % n];
         if (take > len) take = len;
-        blake3_hasher_update(h, in, take);
+        esgx_blake3_update(h, in, take);
         in += take;
         len -= take;
     }
@@ -47,16 +47,16 @@ static void check_case(const char *impl, size_t input_len, enum mode m, const ui
                        const uint8_t *want, size_t want_len)
 {
     uint8_t got[512];
-    blake3_hasher h;
+    esgx_blake3_hasher h;
 
     /* One piece, full extended output and the default 32 bytes. */
     init_mode(&h, m);
-    blake3_hasher_update(&h, in, input_len);
-    blake3_hasher_finalize(&h, got, want_len);
+    esgx_blake3_update(&h, in, input_len);
+    esgx_blake3_finalize(&h, got, want_len);
     CHECK(!memcmp(got, want, want_len), "%s %s len %zu: extended output", impl,
           mode_names[m], input_len);
     memset(got, 0, sizeof got);
-    blake3_hasher_finalize(&h, got, 32);
+    esgx_blake3_finalize(&h, got, 32);
     CHECK(!memcmp(got, want, 32), "%s %s len %zu: 32-byte output", impl, mode_names[m],
           input_len);
 
@@ -67,7 +67,7 @@ static void check_case(const char *impl, size_t input_len, enum mode m, const ui
         size_t n = want_len - seeks[s];
         if (s % 2 && n > 37) n = 37;
         memset(got, 0xAA, sizeof got);
-        blake3_hasher_finalize_seek(&h, seeks[s], got, n);
+        esgx_blake3_finalize_seek(&h, seeks[s], got, n);
         CHECK(!memcmp(got, want + seeks[s], n), "%s %s len %zu: seek %zu len %zu", impl,
               mode_names[m], input_len, seeks[s], n);
         CHECK(got[n] == 0xAA, "%s: finalize_seek wrote past out_len", impl);
@@ -78,7 +78,7 @@ static void check_case(const char *impl, size_t input_len, enum mode m, const ui
         init_mode(&h, m);
         update_pieces(&h, in, input_len, phase * 5);
         memset(got, 0, sizeof got);
-        blake3_hasher_finalize(&h, got, want_len);
+        esgx_blake3_finalize(&h, got, want_len);
         CHECK(!memcmp(got, want, want_len), "%s %s len %zu: pieces phase %zu", impl,
               mode_names[m], input_len, phase);
     }
@@ -86,25 +86,25 @@ static void check_case(const char *impl, size_t input_len, enum mode m, const ui
     /* Finalize in the middle, then continue: the state must be unchanged. */
     if (input_len > 1) {
         init_mode(&h, m);
-        blake3_hasher_update(&h, in, input_len / 2);
-        blake3_hasher_finalize(&h, got, 64);
-        blake3_hasher_update(&h, in + input_len / 2, input_len - input_len / 2);
-        blake3_hasher_finalize(&h, got, want_len);
+        esgx_blake3_update(&h, in, input_len / 2);
+        esgx_blake3_finalize(&h, got, 64);
+        esgx_blake3_update(&h, in + input_len / 2, input_len - input_len / 2);
+        esgx_blake3_finalize(&h, got, want_len);
         CHECK(!memcmp(got, want, want_len), "%s %s len %zu: finalize then continue", impl,
               mode_names[m], input_len);
     }
 
     if (m == MODE_HASH) {
         memset(got, 0, sizeof got);
-        blake3_hash(in, input_len, got);
+        esgx_blake3_hash(in, input_len, got);
         CHECK(!memcmp(got, want, 32), "%s blake3_hash len %zu", impl, input_len);
     }
-    blake3_hasher_wipe(&h);
+    esgx_blake3_wipe(&h);
 }
 
 static int hex_to_bytes(const char *hex, uint8_t *out, size_t cap, size_t *len)
 {
-    return crypto_hex_decode(hex, strlen(hex), out, cap, len, NULL);
+    return esgx_crypto_hex_decode(hex, strlen(hex), out, cap, len, NULL);
 }
 
 int main(void)
@@ -134,16 +134,16 @@ int main(void)
         return 1;
     }
 
-    static const blake3_impl impls[] = {BLAKE3_IMPL_PORTABLE, BLAKE3_IMPL_SSE41,
-                                        BLAKE3_IMPL_AVX2, BLAKE3_IMPL_AVX512};
+    static const esgx_blake3_impl impls[] = {ESGX_BLAKE3_IMPL_PORTABLE, ESGX_BLAKE3_IMPL_SSE41,
+                                        ESGX_BLAKE3_IMPL_AVX2, ESGX_BLAKE3_IMPL_AVX512};
     int tested = 0;
     for (size_t k = 0; k < sizeof impls / sizeof impls[0]; k++) {
-        if (blake3_impl_select(impls[k]) != 0) {
+        if (esgx_blake3_impl_select(impls[k]) != 0) {
             fprintf(stderr, "note: implementation %d not supported by this CPU, skipped\n",
                     (int)impls[k]);
             continue;
         }
-        const char *impl = blake3_impl_name();
+        const char *impl = esgx_blake3_impl_name();
         size_t ncases = 0;
         for (size_t c = 0; c < json_array_size(cases); c++) {
             json_t *tc = json_array_get(cases, c);
@@ -171,12 +171,12 @@ int main(void)
     json_decref(root);
 
     /* Selection API. */
-    CHECK(blake3_impl_select(BLAKE3_IMPL_PORTABLE) == 0 &&
-              !strcmp(blake3_impl_name(), "portable"),
+    CHECK(esgx_blake3_impl_select(ESGX_BLAKE3_IMPL_PORTABLE) == 0 &&
+              !strcmp(esgx_blake3_impl_name(), "portable"),
           "select portable");
-    CHECK(blake3_impl_select((blake3_impl)42) == CRYPTO_E_ARG, "select bogus impl");
-    CHECK(blake3_impl_select(BLAKE3_IMPL_AUTO) == 0, "select auto");
-    printf("auto: %s\n", blake3_impl_name());
+    CHECK(esgx_blake3_impl_select((esgx_blake3_impl)42) == ESGX_CRYPTO_E_ARG, "select bogus impl");
+    CHECK(esgx_blake3_impl_select(ESGX_BLAKE3_IMPL_AUTO) == 0, "select auto");
+    printf("auto: %s\n", esgx_blake3_impl_name());
 
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);

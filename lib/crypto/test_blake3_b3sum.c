@@ -87,27 +87,27 @@ static const char context[] = "esgx 2024-01-01 test context for b3sum agreement"
 static void our_hash(enum mode m, const uint8_t key[32], const uint8_t *in, size_t len,
                      int pieces, char *hex)
 {
-    blake3_hasher h;
-    if (m == MODE_KEYED) blake3_hasher_init_keyed(&h, key);
-    else if (m == MODE_DERIVE) blake3_hasher_init_derive_key(&h, context, strlen(context));
-    else blake3_hasher_init(&h);
+    esgx_blake3_hasher h;
+    if (m == MODE_KEYED) esgx_blake3_init_keyed(&h, key);
+    else if (m == MODE_DERIVE) esgx_blake3_init_derive_key(&h, context, strlen(context));
+    else esgx_blake3_init(&h);
     if (!pieces) {
-        blake3_hasher_update(&h, in, len);
+        esgx_blake3_update(&h, in, len);
     } else {
         size_t off = 0;
         while (off < len) {
             size_t take = (size_t)(rng_next() % 5000);
             if (rng_next() % 4 == 0) take = (size_t)(rng_next() % 70000);
             if (take > len - off) take = len - off;
-            blake3_hasher_update(&h, in + off, take);
+            esgx_blake3_update(&h, in + off, take);
             off += take;
         }
     }
-    size_t out_len = m == MODE_LENGTH ? XOF_LEN : BLAKE3_OUT_LEN;
+    size_t out_len = m == MODE_LENGTH ? XOF_LEN : ESGX_BLAKE3_OUT_LEN;
     uint8_t out[XOF_LEN];
-    blake3_hasher_finalize(&h, out, out_len);
-    crypto_hex_encode(out, out_len, hex);
-    blake3_hasher_wipe(&h);
+    esgx_blake3_finalize(&h, out, out_len);
+    esgx_crypto_hex_encode(out, out_len, hex);
+    esgx_blake3_wipe(&h);
 }
 
 int main(void)
@@ -127,7 +127,7 @@ int main(void)
     snprintf(data_path, sizeof data_path, "%s/data", dir);
     snprintf(key_path, sizeof key_path, "%s/key", dir);
 
-    if (crypto_random(&rng_state, sizeof rng_state, NULL) || !rng_state) rng_state = 1;
+    if (esgx_crypto_random(&rng_state, sizeof rng_state, NULL) || !rng_state) rng_state = 1;
     const char *seed_env = getenv("ESGX_TEST_SEED");
     if (seed_env) rng_state = strtoull(seed_env, NULL, 0);
     printf("seed: ESGX_TEST_SEED=0x%llx\n", (unsigned long long)rng_state);
@@ -142,8 +142,8 @@ int main(void)
     static const size_t lens[] = {0,      1,      63,     64,         65,         1023,
                                   1024,   1025,   2047,   2048,       2049,       262143,
                                   262144, 262145, 524288, 3145728 + 17, 5242880 + 1000};
-    static const blake3_impl impls[] = {BLAKE3_IMPL_PORTABLE, BLAKE3_IMPL_SSE41,
-                                        BLAKE3_IMPL_AVX2, BLAKE3_IMPL_AVX512};
+    static const esgx_blake3_impl impls[] = {ESGX_BLAKE3_IMPL_PORTABLE, ESGX_BLAKE3_IMPL_SSE41,
+                                        ESGX_BLAKE3_IMPL_AVX2, ESGX_BLAKE3_IMPL_AVX512};
     size_t max_len = lens[sizeof lens / sizeof lens[0] - 1];
     uint8_t *data = malloc(max_len);
     if (!data) return 1;
@@ -183,20 +183,20 @@ int main(void)
                 continue;
             }
             for (size_t k = 0; k < sizeof impls / sizeof impls[0]; k++) {
-                if (blake3_impl_select(impls[k])) continue;
+                if (esgx_blake3_impl_select(impls[k])) continue;
                 for (int pieces = 0; pieces < 2; pieces++) {
                     char got[2 * XOF_LEN + 1];
                     our_hash((enum mode)m, key, data, len, pieces, got);
                     CHECK(!strcmp(got, want), "%s %s len %zu %s: got %s want %s",
-                          blake3_impl_name(), mode_names[m], len,
+                          esgx_blake3_impl_name(), mode_names[m], len,
                           pieces ? "pieces" : "one piece", got, want);
                     compared++;
                 }
             }
         }
     }
-    blake3_impl_select(BLAKE3_IMPL_AUTO);
-    crypto_wipe(key, sizeof key);
+    esgx_blake3_impl_select(ESGX_BLAKE3_IMPL_AUTO);
+    esgx_crypto_wipe(key, sizeof key);
     free(data);
     unlink(data_path);
     unlink(key_path);

@@ -1,11 +1,11 @@
 /*
- * test_blake3_tree.c: blake3_tree (DESIGN.md section 5) against an independent,
+ * test_blake3_tree.c: esgx_blake3_tree (docs/formats.md) against an independent,
  * deliberately plain recursive BLAKE3 written here (its own compression function, chunk
  * CVs with the chunk counter offset, parents by the parent compression, the tree split
  * "left = largest power of two strictly less than the total"). For 1, 2, 3, 4, 5, 7,
  * 8 and 9 tree blocks with full and partial last blocks, for every implementation the
  * CPU supports: the node list must equal the reference post-order list, the count must
- * be 2*blocks-1 = blake3_tree_node_count(), the root must equal blake3_hash(), and the
+ * be 2*blocks-1 = esgx_blake3_tree_node_count(), the root must equal esgx_blake3_hash(), and the
  * error returns (small buffer, NULL) must be right.
  */
 #include "esgx_crypto.h"
@@ -130,7 +130,7 @@ static void r_subtree(const uint8_t *in, size_t len, uint64_t chunk, uint32_t ro
 static void r_tree(const uint8_t *data, size_t len, size_t first, size_t count,
                    uint32_t root, uint8_t *list, size_t *n, uint8_t out[32])
 {
-    const size_t B = BLAKE3_TREE_BLOCK_LEN;
+    const size_t B = ESGX_BLAKE3_TREE_BLOCK_LEN;
     if (count == 1) {
         size_t off = first * B, blen = len - off < B ? len - off : B;
         r_subtree(data + off, blen, (uint64_t)first * (B / 1024), root, out);
@@ -150,12 +150,12 @@ static void r_tree(const uint8_t *data, size_t len, size_t first, size_t count,
 /* Checks every supported implementation on data[0..len) against the reference. */
 static size_t check_len(const uint8_t *data, size_t len)
 {
-    static const blake3_impl impls[] = {BLAKE3_IMPL_PORTABLE, BLAKE3_IMPL_SSE41,
-                                        BLAKE3_IMPL_AVX2, BLAKE3_IMPL_AVX512};
-    size_t blocks = len ? (len + BLAKE3_TREE_BLOCK_LEN - 1) / BLAKE3_TREE_BLOCK_LEN : 1;
+    static const esgx_blake3_impl impls[] = {ESGX_BLAKE3_IMPL_PORTABLE, ESGX_BLAKE3_IMPL_SSE41,
+                                        ESGX_BLAKE3_IMPL_AVX2, ESGX_BLAKE3_IMPL_AVX512};
+    size_t blocks = len ? (len + ESGX_BLAKE3_TREE_BLOCK_LEN - 1) / ESGX_BLAKE3_TREE_BLOCK_LEN : 1;
     size_t want_count = 2 * blocks - 1;
-    CHECK(blake3_tree_node_count(len) == want_count, "node_count(%zu) = %zu, want %zu", len,
-          blake3_tree_node_count(len), want_count);
+    CHECK(esgx_blake3_tree_node_count(len) == want_count, "node_count(%zu) = %zu, want %zu", len,
+          esgx_blake3_tree_node_count(len), want_count);
     uint8_t *want = malloc(32 * want_count), *got = malloc(32 * want_count + 32);
     if (!want || !got) exit(1);
     size_t n = 0, checked = 0;
@@ -164,12 +164,12 @@ static size_t check_len(const uint8_t *data, size_t len)
     CHECK(n == want_count, "reference made %zu nodes", n);
 
     for (size_t k = 0; k < sizeof impls / sizeof impls[0]; k++) {
-        if (blake3_impl_select(impls[k])) continue;
-        const char *impl = blake3_impl_name();
+        if (esgx_blake3_impl_select(impls[k])) continue;
+        const char *impl = esgx_blake3_impl_name();
         size_t count = 0;
         esgx_err err;
         memset(got, 0x5A, 32 * want_count + 32);
-        int rc = blake3_tree(data, len, got, 32 * want_count + 32, &count, &err);
+        int rc = esgx_blake3_tree(data, len, got, 32 * want_count + 32, &count, &err);
         CHECK(rc == 0, "%s len %zu: blake3_tree failed: %s", impl, len, err.msg);
         CHECK(count == want_count, "%s len %zu: %zu nodes, want %zu", impl, len, count,
               want_count);
@@ -181,18 +181,18 @@ static size_t check_len(const uint8_t *data, size_t len)
               len);
 
         uint8_t h[32];
-        blake3_hash(data, len, h);
+        esgx_blake3_hash(data, len, h);
         CHECK(!memcmp(got + 32 * (want_count - 1), h, 32), "%s len %zu: root != blake3_hash",
               impl, len);
         CHECK(!memcmp(root, h, 32), "len %zu: reference root != blake3_hash", len);
 
         /* One byte too little room. */
-        rc = blake3_tree(data, len, got, 32 * want_count - 1, &count, &err);
-        CHECK(rc == CRYPTO_E_BUFFER && err.code == CRYPTO_E_BUFFER && err.msg[0],
+        rc = esgx_blake3_tree(data, len, got, 32 * want_count - 1, &count, &err);
+        CHECK(rc == ESGX_CRYPTO_E_BUFFER && err.code == ESGX_CRYPTO_E_BUFFER && err.msg[0],
               "%s len %zu: small buffer gave %d", impl, len, rc);
         checked++;
     }
-    blake3_impl_select(BLAKE3_IMPL_AUTO);
+    esgx_blake3_impl_select(ESGX_BLAKE3_IMPL_AUTO);
     free(want);
     free(got);
     return checked;
@@ -200,7 +200,7 @@ static size_t check_len(const uint8_t *data, size_t len)
 
 int main(void)
 {
-    const size_t B = BLAKE3_TREE_BLOCK_LEN;
+    const size_t B = ESGX_BLAKE3_TREE_BLOCK_LEN;
     static const size_t block_counts[] = {1, 2, 3, 4, 5, 7, 8, 9};
     /* Bytes in the last block: full, and partial sizes around chunk boundaries. */
     static const size_t tails[] = {0 /* full */, 1, 1024, 1025, 100000};
@@ -224,10 +224,10 @@ int main(void)
     uint8_t node[32];
     size_t count;
     esgx_err err;
-    CHECK(blake3_tree(NULL, 5, node, sizeof node, &count, &err) == CRYPTO_E_ARG,
+    CHECK(esgx_blake3_tree(NULL, 5, node, sizeof node, &count, &err) == ESGX_CRYPTO_E_ARG,
           "NULL data accepted");
-    CHECK(blake3_tree(data, 5, NULL, 32, &count, &err) == CRYPTO_E_ARG, "NULL nodes");
-    CHECK(blake3_tree(NULL, 0, node, sizeof node, &count, &err) == 0 && count == 1,
+    CHECK(esgx_blake3_tree(data, 5, NULL, 32, &count, &err) == ESGX_CRYPTO_E_ARG, "NULL nodes");
+    CHECK(esgx_blake3_tree(NULL, 0, node, sizeof node, &count, &err) == 0 && count == 1,
           "empty input with NULL data");
     free(data);
     printf("%zu (length, implementation) tree cases checked\n", cases);

@@ -39,7 +39,7 @@ static uint8_t *hex_field(json_t *c, const char *name, size_t *len)
     size_t tl = strlen(s);
     uint8_t *buf = malloc(tl / 2 + 1);
     esgx_err err;
-    if (!buf || crypto_hex_decode(s, tl, buf, tl / 2 + 1, len, &err)) {
+    if (!buf || esgx_crypto_hex_decode(s, tl, buf, tl / 2 + 1, len, &err)) {
         fprintf(stderr, "field '%s': %s\n", name, err.msg);
         exit(1);
     }
@@ -85,30 +85,30 @@ static int test_ecies(const char *dir)
         size_t skl, pkl, ptl, ctl, outl = 0;
         uint8_t *sk = hex_field(c, "secret_key", &skl), *pk = hex_field(c, "public_key_compressed", &pkl),
                 *pt = hex_field(c, "plaintext", &ptl), *ct = hex_field(c, "ciphertext", &ctl);
-        uint8_t *out = malloc(ctl + ECIES_OVERHEAD + 1);
+        uint8_t *out = malloc(ctl + ESGX_ECIES_OVERHEAD + 1);
         esgx_err err;
         uint8_t derived_pk[33];
-        if (skl != 32 || pkl != 33 || ec_pubkey_from_seckey(sk, derived_pk, &err) ||
+        if (skl != 32 || pkl != 33 || esgx_ec_pubkey_from_seckey(sk, derived_pk, &err) ||
             memcmp(derived_pk, pk, 33))
             FAIL("ecies case %zu: public key does not match the secret key", i);
-        int rc = ecies_decrypt(sk, ct, ctl, out, ctl, &outl, &err);
+        int rc = esgx_ecies_decrypt(sk, ct, ctl, out, ctl, &outl, &err);
         if (rc) FAIL("ecies case %zu: decrypt failed: %s", i, err.msg);
         else if (outl != ptl || memcmp(out, pt, ptl))
             FAIL("ecies case %zu: wrong plaintext (%zu bytes, want %zu)", i, outl, ptl);
         /* our own encryption to the same key round-trips */
         size_t cl = 0;
-        uint8_t *mine = malloc(ptl + ECIES_OVERHEAD);
-        rc = ecies_encrypt(pk, pkl, pt, ptl, mine, ptl + ECIES_OVERHEAD, &cl, &err);
+        uint8_t *mine = malloc(ptl + ESGX_ECIES_OVERHEAD);
+        rc = esgx_ecies_encrypt(pk, pkl, pt, ptl, mine, ptl + ESGX_ECIES_OVERHEAD, &cl, &err);
         if (rc) FAIL("ecies case %zu: encrypt failed: %s", i, err.msg);
         else {
-            rc = ecies_decrypt(sk, mine, cl, out, ptl + 1, &outl, &err);
+            rc = esgx_ecies_decrypt(sk, mine, cl, out, ptl + 1, &outl, &err);
             if (rc || outl != ptl || memcmp(out, pt, ptl))
                 FAIL("ecies case %zu: own round trip failed (%d)", i, rc);
         }
         /* tampering with the vector's tag is detected */
         ct[65 + 16] ^= 1;
-        rc = ecies_decrypt(sk, ct, ctl, out, ctl, &outl, &err);
-        if (rc != CRYPTO_E_AUTH) FAIL("ecies case %zu: flipped tag gave %d", i, rc);
+        rc = esgx_ecies_decrypt(sk, ct, ctl, out, ctl, &outl, &err);
+        if (rc != ESGX_CRYPTO_E_AUTH) FAIL("ecies case %zu: flipped tag gave %d", i, rc);
         free(sk), free(pk), free(pt), free(ct), free(out), free(mine);
     }
     size_t n = json_array_size(cases);
@@ -130,9 +130,9 @@ static int test_signatures(const char *dir)
         if (skl != 32 || pkl != 33 || dl != 32 || sl != 65) {
             FAIL("signature case %zu: bad field lengths", i);
         } else {
-            if (ec_sign_recoverable(sk, d, mine, &err)) FAIL("sig case %zu: %s", i, err.msg);
+            if (esgx_ec_sign_recoverable(sk, d, mine, &err)) FAIL("sig case %zu: %s", i, err.msg);
             else if (memcmp(mine, sig, 65)) FAIL("signature case %zu: signature differs", i);
-            if (ec_recover(d, sig, rec, &err)) FAIL("sig case %zu: recover: %s", i, err.msg);
+            if (esgx_ec_recover(d, sig, rec, &err)) FAIL("sig case %zu: recover: %s", i, err.msg);
             else if (memcmp(rec, pk, 33)) FAIL("signature case %zu: recovered another key", i);
         }
         free(sk), free(pk), free(d), free(sig);
@@ -154,30 +154,30 @@ static int test_bip32(const char *dir)
                 *dpk = hex_field(c, "derived_public_key_compressed", &dpkl),
                 *spk = hex_field(c, "shared_public_key_compressed", &spkl);
         const char *xprv = str_field(c, "shared_xprv"), *xpub = str_field(c, "shared_xpub");
-        bip32_key shared, parsed_prv, parsed_pub, d1, d2, d3;
-        char text[BIP32_TEXT_LEN + 1];
+        esgx_bip32_key shared, parsed_prv, parsed_pub, d1, d2, d3;
+        char text[ESGX_BIP32_TEXT_LEN + 1];
         esgx_err err;
         if (hl != 32 || dskl != 32 || dpkl != 33 || spkl != 33) {
             FAIL("bip32 case %zu: bad field lengths", i);
             goto next;
         }
-        if (bip32_shared_from_seed(seed, seedl, &shared, &err)) {
+        if (esgx_bip32_shared_from_seed(seed, seedl, &shared, &err)) {
             FAIL("bip32 case %zu: shared_from_seed: %s", i, err.msg);
             goto next;
         }
-        if (bip32_key_serialize(&shared, 1, text, sizeof text, &err) || strcmp(text, xprv))
+        if (esgx_bip32_key_serialize(&shared, 1, text, sizeof text, &err) || strcmp(text, xprv))
             FAIL("bip32 case %zu: xprv differs", i);
-        if (bip32_key_serialize(&shared, 0, text, sizeof text, &err) || strcmp(text, xpub))
+        if (esgx_bip32_key_serialize(&shared, 0, text, sizeof text, &err) || strcmp(text, xpub))
             FAIL("bip32 case %zu: xpub differs", i);
         if (memcmp(shared.public_key, spk, 33)) FAIL("bip32 case %zu: shared public key", i);
-        if (bip32_key_parse(xprv, strlen(xprv), &parsed_prv, &err) ||
-            bip32_key_parse(xpub, strlen(xpub), &parsed_pub, &err)) {
+        if (esgx_bip32_key_parse(xprv, strlen(xprv), &parsed_prv, &err) ||
+            esgx_bip32_key_parse(xpub, strlen(xpub), &parsed_pub, &err)) {
             FAIL("bip32 case %zu: parse: %s", i, err.msg);
             goto next;
         }
-        if (bip32_module_key_derive(&parsed_prv, hash, path, pl, &d1, &err) ||
-            bip32_module_key_derive(&parsed_pub, hash, path, pl, &d2, &err) ||
-            bip32_module_key_derive(&shared, hash, path, pl, &d3, &err)) {
+        if (esgx_bip32_module_key_derive(&parsed_prv, hash, path, pl, &d1, &err) ||
+            esgx_bip32_module_key_derive(&parsed_pub, hash, path, pl, &d2, &err) ||
+            esgx_bip32_module_key_derive(&shared, hash, path, pl, &d3, &err)) {
             FAIL("bip32 case %zu: module derive: %s", i, err.msg);
             goto next;
         }
@@ -189,10 +189,10 @@ static int test_bip32(const char *dir)
             FAIL("bip32 case %zu: derived public key from xpub differs", i);
         if (memcmp(d3.private_key, dsk, 32))
             FAIL("bip32 case %zu: derived key from seed differs", i);
-        bip32_key_wipe(&d1);
-        bip32_key_wipe(&d3);
-        bip32_key_wipe(&shared);
-        bip32_key_wipe(&parsed_prv);
+        esgx_bip32_key_wipe(&d1);
+        esgx_bip32_key_wipe(&d3);
+        esgx_bip32_key_wipe(&shared);
+        esgx_bip32_key_wipe(&parsed_prv);
     next:
         free(seed), free(hash), free(path), free(dsk), free(dpk), free(spk);
     }

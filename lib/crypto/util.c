@@ -11,19 +11,19 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
-void crypto_wipe(void *p, size_t n)
+void esgx_crypto_wipe(void *p, size_t n)
 {
     if (p && n) OPENSSL_cleanse(p, n);
 }
 
-int crypto_random(void *out, size_t n, esgx_err *err)
+int esgx_crypto_random(void *out, size_t n, esgx_err *err)
 {
     uint8_t *p = out;
     while (n) {
         ssize_t r = getrandom(p, n > 256 ? 256 : n, 0);
         if (r < 0) {
             if (errno == EINTR) continue;
-            return esgx_err_set(err, CRYPTO_E_INTERNAL, "random source failed: %s",
+            return esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "random source failed: %s",
                                 strerror(errno));
         }
         p += r;
@@ -32,7 +32,7 @@ int crypto_random(void *out, size_t n, esgx_err *err)
     return ESGX_OK;
 }
 
-void crypto_hex_encode(const uint8_t *in, size_t len, char *out)
+void esgx_crypto_hex_encode(const uint8_t *in, size_t len, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {
@@ -50,18 +50,18 @@ static int hex_value(char c)
     return -1;
 }
 
-int crypto_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
+int esgx_crypto_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
                       size_t *out_len, esgx_err *err)
 {
     if (text_len % 2)
-        return esgx_err_set(err, CRYPTO_E_ARG, "hex text has odd length %zu", text_len);
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "hex text has odd length %zu", text_len);
     if (text_len / 2 > out_cap)
-        return esgx_err_set(err, CRYPTO_E_BUFFER, "hex text decodes to %zu bytes, room for %zu",
+        return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "hex text decodes to %zu bytes, room for %zu",
                             text_len / 2, out_cap);
     for (size_t i = 0; i < text_len / 2; i++) {
         int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
         if (hi < 0 || lo < 0)
-            return esgx_err_set(err, CRYPTO_E_ARG, "non-hex character at offset %zu",
+            return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "non-hex character at offset %zu",
                                 hi < 0 ? 2 * i : 2 * i + 1);
         out[i] = (uint8_t)(hi << 4 | lo);
     }
@@ -69,7 +69,7 @@ int crypto_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t ou
     return ESGX_OK;
 }
 
-void crypto_sha256(const void *data, size_t len, uint8_t out[32])
+void esgx_crypto_sha256(const void *data, size_t len, uint8_t out[32])
 {
     SHA256(data, len, out);
 }

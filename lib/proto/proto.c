@@ -84,7 +84,7 @@ static int all_zero(const uint8_t *p, size_t n)
 static int check_str(const esgx_bytes *b, size_t min, size_t max, const char *name,
                      int code, esgx_err *err)
 {
-    if (b->len && !b->ptr) return esgx_err_set(err, PROTO_E_ARG, "%s: NULL with length", name);
+    if (b->len && !b->ptr) return esgx_err_set(err, ESGX_PROTO_E_ARG, "%s: NULL with length", name);
     if (b->len < min || b->len > max)
         return esgx_err_set(err, code, "%s: length %zu outside %zu..%zu", name, b->len, min,
                             max);
@@ -95,9 +95,9 @@ static int check_str(const esgx_bytes *b, size_t min, size_t max, const char *na
 
 static int check_bytes(const esgx_bytes *b, const char *name, esgx_err *err)
 {
-    if (b->len && !b->ptr) return esgx_err_set(err, PROTO_E_ARG, "%s: NULL with length", name);
+    if (b->len && !b->ptr) return esgx_err_set(err, ESGX_PROTO_E_ARG, "%s: NULL with length", name);
     if (b->len > ESGX_PROTO_MAX_FRAME)
-        return esgx_err_set(err, PROTO_E_LENGTH, "%s: %zu bytes exceed the frame limit", name,
+        return esgx_err_set(err, ESGX_PROTO_E_LENGTH, "%s: %zu bytes exceed the frame limit", name,
                             b->len);
     return ESGX_OK;
 }
@@ -121,8 +121,8 @@ static int check_key(uint8_t state, const esgx_bytes *xpub, const uint8_t pub[33
     return ESGX_OK;
 }
 
-/* Validates the semantic rules of a message; code is PROTO_E_ARG when encoding and
- * PROTO_E_FORMAT when decoding. */
+/* Validates the semantic rules of a message; code is ESGX_PROTO_E_ARG when encoding and
+ * ESGX_PROTO_E_FORMAT when decoding. */
 static int check_msg(const esgx_msg *m, int code, esgx_err *err)
 {
     int rc;
@@ -207,7 +207,7 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
     case ESGX_MSG_ATTEST_DOC:
         return ESGX_OK;
     default:
-        return esgx_err_set(err, PROTO_E_TYPE, "unknown message type %u", m->type);
+        return esgx_err_set(err, ESGX_PROTO_E_TYPE, "unknown message type %u", m->type);
     }
 }
 
@@ -353,7 +353,7 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_bytes(e, &m->u.collateral_reply.collateral);
         enc_bytes(e, &m->u.collateral_reply.error);
         break;
-    default: /* INIT_KEY, STATS, SHUTDOWN, ATTEST_DOC: empty payload */
+    default: /* INIT_KEY, STATS, SHUTDOWN, ESGX_ATTEST_DOC: empty payload */
         break;
     }
 }
@@ -361,13 +361,13 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
 /* Validates and sizes msg; returns 0 with *total set, or an error. */
 static int enc_size(const esgx_msg *msg, size_t *total, esgx_err *err)
 {
-    if (!msg) return esgx_err_set(err, PROTO_E_ARG, "NULL message");
-    int rc = check_msg(msg, PROTO_E_ARG, err);
+    if (!msg) return esgx_err_set(err, ESGX_PROTO_E_ARG, "NULL message");
+    int rc = check_msg(msg, ESGX_PROTO_E_ARG, err);
     if (rc) return rc;
     enc e = {.mode = ENC_COUNT};
     enc_frame(&e, msg, 0);
     if (e.len - ESGX_PROTO_PREFIX_LEN > ESGX_PROTO_MAX_FRAME)
-        return esgx_err_set(err, PROTO_E_LENGTH, "%s frame of %zu bytes exceeds the limit",
+        return esgx_err_set(err, ESGX_PROTO_E_LENGTH, "%s frame of %zu bytes exceeds the limit",
                             esgx_proto_type_name(msg->type), e.len);
     *total = e.len;
     return ESGX_OK;
@@ -387,7 +387,7 @@ int esgx_proto_encode(const esgx_msg *msg, uint8_t *buf, size_t cap, size_t *out
     int rc = enc_size(msg, &total, err);
     if (rc) return rc;
     if (!buf || cap < total)
-        return esgx_err_set(err, PROTO_E_BUFFER, "%s frame needs %zu bytes, room for %zu",
+        return esgx_err_set(err, ESGX_PROTO_E_BUFFER, "%s frame needs %zu bytes, room for %zu",
                             esgx_proto_type_name(msg->type), total, cap);
     enc e = {.mode = ENC_BUF, .buf = buf};
     enc_frame(&e, msg, total);
@@ -406,7 +406,7 @@ typedef struct dec {
 static int dec_need(dec *d, size_t n, const char *field, esgx_err *err)
 {
     if (d->left < n)
-        return esgx_err_set(err, PROTO_E_SHORT, "%s: needs %zu bytes, %zu left in the frame",
+        return esgx_err_set(err, ESGX_PROTO_E_SHORT, "%s: needs %zu bytes, %zu left in the frame",
                             field, n, d->left);
     return ESGX_OK;
 }
@@ -457,7 +457,7 @@ int esgx_proto_frame_len(const uint8_t prefix[ESGX_PROTO_PREFIX_LEN], size_t *fr
 {
     uint64_t l = get_le(prefix, 4);
     if (l < ESGX_PROTO_MIN_FRAME || l > ESGX_PROTO_MAX_FRAME)
-        return esgx_err_set(err, PROTO_E_LENGTH, "frame length %llu outside %u..%u",
+        return esgx_err_set(err, ESGX_PROTO_E_LENGTH, "frame length %llu outside %u..%u",
                             (unsigned long long)l, ESGX_PROTO_MIN_FRAME, ESGX_PROTO_MAX_FRAME);
     *frame_len = (size_t)l + ESGX_PROTO_PREFIX_LEN;
     return ESGX_OK;
@@ -561,35 +561,35 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
     case ESGX_MSG_ATTEST_DOC:
         break;
     default:
-        return esgx_err_set(err, PROTO_E_TYPE, "unknown message type %u", m->type);
+        return esgx_err_set(err, ESGX_PROTO_E_TYPE, "unknown message type %u", m->type);
     }
     return ESGX_OK;
 }
 
 int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err *err)
 {
-    if (!frame || !out) return esgx_err_set(err, PROTO_E_ARG, "NULL frame or message");
+    if (!frame || !out) return esgx_err_set(err, ESGX_PROTO_E_ARG, "NULL frame or message");
     if (len < ESGX_PROTO_PREFIX_LEN + ESGX_PROTO_HEADER_LEN)
-        return esgx_err_set(err, PROTO_E_SHORT, "frame of %zu bytes is shorter than a header",
+        return esgx_err_set(err, ESGX_PROTO_E_SHORT, "frame of %zu bytes is shorter than a header",
                             len);
     size_t want;
     int rc = esgx_proto_frame_len(frame, &want, err);
     if (rc) return rc;
     if (want != len)
-        return esgx_err_set(err, len < want ? PROTO_E_SHORT : PROTO_E_FORMAT,
+        return esgx_err_set(err, len < want ? ESGX_PROTO_E_SHORT : ESGX_PROTO_E_FORMAT,
                             "frame length field says %zu bytes, got %zu", want, len);
     const uint8_t *h = frame + ESGX_PROTO_PREFIX_LEN;
     if (h[0] != ESGX_PROTO_VERSION)
-        return esgx_err_set(err, PROTO_E_VERSION, "protocol version %u, expected %u", h[0],
+        return esgx_err_set(err, ESGX_PROTO_E_VERSION, "protocol version %u, expected %u", h[0],
                             ESGX_PROTO_VERSION);
     memset(out, 0, sizeof *out);
     out->type = h[1];
     if (get_le(h + 2, 2) != 0)
-        return esgx_err_set(err, PROTO_E_FORMAT, "nonzero flags 0x%04x",
+        return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "nonzero flags 0x%04x",
                             (unsigned)get_le(h + 2, 2));
     out->id = get_le(h + 4, 8);
     if (get_le(h + 12, 4) != 0)
-        return esgx_err_set(err, PROTO_E_FORMAT, "nonzero reserved field");
+        return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "nonzero reserved field");
     dec d = {.p = h + ESGX_PROTO_HEADER_LEN, .left = len - ESGX_PROTO_PREFIX_LEN -
                                                      ESGX_PROTO_HEADER_LEN};
     if ((rc = dec_payload(&d, out, err))) {
@@ -597,9 +597,9 @@ int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err 
         return rc;
     }
     if (d.left)
-        return esgx_err_set(err, PROTO_E_FORMAT, "%s: %zu trailing bytes",
+        return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "%s: %zu trailing bytes",
                             esgx_proto_type_name(out->type), d.left);
-    if ((rc = check_msg(out, PROTO_E_FORMAT, err))) {
+    if ((rc = check_msg(out, ESGX_PROTO_E_FORMAT, err))) {
         esgx_err_prefix(err, "%s", esgx_proto_type_name(out->type));
         return rc;
     }
@@ -616,7 +616,7 @@ void esgx_proto_reader_init(esgx_proto_reader *r)
 void esgx_proto_reader_free(esgx_proto_reader *r)
 {
     if (r->buf) {
-        crypto_wipe(r->buf, r->cap);
+        esgx_crypto_wipe(r->buf, r->cap);
         free(r->buf);
     }
     memset(r, 0, sizeof *r);
@@ -635,10 +635,10 @@ static int reader_reserve(esgx_proto_reader *r, size_t need, esgx_err *err)
     size_t ncap = r->cap ? 2 * r->cap : READ_CHUNK;
     if (ncap < need) ncap = need;
     uint8_t *nb = malloc(ncap);
-    if (!nb) return esgx_err_set(err, PROTO_E_NOMEM, "cannot allocate %zu-byte frame buffer", ncap);
+    if (!nb) return esgx_err_set(err, ESGX_PROTO_E_NOMEM, "cannot allocate %zu-byte frame buffer", ncap);
     if (r->buf) {
         memcpy(nb, r->buf + r->start, have);
-        crypto_wipe(r->buf, r->cap);
+        esgx_crypto_wipe(r->buf, r->cap);
         free(r->buf);
     }
     r->buf = nb;
@@ -652,7 +652,7 @@ int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err)
 {
     /* Give back a huge buffer once it is drained (views of the previous call die now). */
     if (r->buf && r->start == r->end && r->cap > 4 * READ_CHUNK) {
-        crypto_wipe(r->buf, r->cap);
+        esgx_crypto_wipe(r->buf, r->cap);
         free(r->buf);
         r->buf = NULL;
         r->cap = r->start = r->end = 0;
@@ -675,11 +675,11 @@ int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err)
         ssize_t n = read(fd, r->buf + r->end, r->cap - r->end);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return esgx_err_set(err, PROTO_E_IO, "channel read failed: %s", strerror(errno));
+            return esgx_err_set(err, ESGX_PROTO_E_IO, "channel read failed: %s", strerror(errno));
         }
         if (n == 0) {
-            if (have == 0) return esgx_err_set(err, PROTO_E_CLOSED, "channel closed by peer");
-            return esgx_err_set(err, PROTO_E_IO, "channel closed inside a frame (%zu bytes)",
+            if (have == 0) return esgx_err_set(err, ESGX_PROTO_E_CLOSED, "channel closed by peer");
+            return esgx_err_set(err, ESGX_PROTO_E_IO, "channel closed inside a frame (%zu bytes)",
                                 have);
         }
         r->end += (size_t)n;
@@ -712,7 +712,7 @@ int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err)
         }
         if (n < 0) {
             if (errno == EINTR) continue;
-            rc = esgx_err_set(err, PROTO_E_IO, "channel write failed: %s", strerror(errno));
+            rc = esgx_err_set(err, ESGX_PROTO_E_IO, "channel write failed: %s", strerror(errno));
             break;
         }
         size_t done = (size_t)n;
@@ -726,7 +726,7 @@ int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err)
             iov->iov_len -= done;
         }
     }
-    crypto_wipe(scratch, e.scratch_len);
+    esgx_crypto_wipe(scratch, e.scratch_len);
     return rc;
 }
 
@@ -743,24 +743,24 @@ size_t esgx_proto_header_len(const esgx_msg_result *r)
 int esgx_proto_format_header(const esgx_msg_result *r, char *out, size_t cap,
                              size_t *out_len, esgx_err *err)
 {
-    if (!r || !out) return esgx_err_set(err, PROTO_E_ARG, "NULL result or buffer");
+    if (!r || !out) return esgx_err_set(err, ESGX_PROTO_E_ARG, "NULL result or buffer");
     if (r->status != ESGX_RESULT_OK)
-        return esgx_err_set(err, PROTO_E_ARG, "result status %u has no header", r->status);
+        return esgx_err_set(err, ESGX_PROTO_E_ARG, "result status %u has no header", r->status);
     if (r->tree.len % 32 || (r->tree.len && !r->tree.ptr))
-        return esgx_err_set(err, PROTO_E_ARG, "tree of %zu bytes", r->tree.len);
+        return esgx_err_set(err, ESGX_PROTO_E_ARG, "tree of %zu bytes", r->tree.len);
     if (cap < esgx_proto_header_len(r))
-        return esgx_err_set(err, PROTO_E_BUFFER, "header needs %zu bytes, room for %zu",
+        return esgx_err_set(err, ESGX_PROTO_E_BUFFER, "header needs %zu bytes, room for %zu",
                             esgx_proto_header_len(r), cap);
     char *p = out;
 #define LIT(s) (memcpy(p, s, sizeof s - 1), p += sizeof s - 1)
     LIT("{\"hash\":\"");
-    crypto_hex_encode(r->output_hash, 32, p);
+    esgx_crypto_hex_encode(r->output_hash, 32, p);
     p += 64;
     LIT("\",\"tree\":\"");
-    crypto_hex_encode(r->tree.ptr ? r->tree.ptr : (const uint8_t *)"", r->tree.len, p);
+    esgx_crypto_hex_encode(r->tree.ptr ? r->tree.ptr : (const uint8_t *)"", r->tree.len, p);
     p += 2 * r->tree.len;
     LIT("\",\"input_hash\":\"");
-    crypto_hex_encode(r->input_hash, 32, p);
+    esgx_crypto_hex_encode(r->input_hash, 32, p);
     p += 64;
     LIT("\",\"fuel_used\":");
     char num[24];
@@ -772,7 +772,7 @@ int esgx_proto_format_header(const esgx_msg_result *r, char *out, size_t cap,
     } while (v);
     while (k) *p++ = num[--k];
     LIT(",\"signature\":\"");
-    crypto_hex_encode(r->signature, 65, p);
+    esgx_crypto_hex_encode(r->signature, 65, p);
     p += 130;
     LIT("\"}\r\n");
 #undef LIT

@@ -206,7 +206,7 @@ static void test_roundtrip(uint8_t *big, size_t big_len)
         CHECK(rc == 0);
         CHECK(rc == 0 && msg_eq(&m[i], &d));
         /* A buffer one byte short is refused. */
-        CHECK(esgx_proto_encode(&m[i], f, len - 1, NULL, &err) == PROTO_E_BUFFER);
+        CHECK(esgx_proto_encode(&m[i], f, len - 1, NULL, &err) == ESGX_PROTO_E_BUFFER);
         free(f);
     }
     (void)big_len;
@@ -219,44 +219,44 @@ static void test_invalid_encode(void)
     uint8_t buf[4096];
     memset(&m, 0, sizeof m);
     m.type = 99;
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_TYPE);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_TYPE);
     CHECK(esgx_proto_encoded_size(&m) == 0);
     m.type = ESGX_MSG_EXEC;
     m.u.exec.function = S("");
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     char longname[300];
     memset(longname, 'a', sizeof longname);
     m.u.exec.function = B(longname, 256);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     m.u.exec.function = B(longname, 255);
     CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == 0);
     m.u.exec.function = B("ma\0in", 5);
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     m.u.exec.function = S("main");
     m.u.exec.decrypt = 2;
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     m.u.exec.decrypt = 0;
     m.u.exec.content = S("x");
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_RESULT;
     m.u.result.status = ESGX_RESULT_OK;
     m.u.result.tree = B(buf, 64);
-    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == ESGX_PROTO_E_ARG);
     m.u.result.status = ESGX_RESULT_TRAP; /* trap without a code */
-    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == ESGX_PROTO_E_ARG);
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_HELLO;
     m.u.hello.platform = S("sim");
     m.u.hello.state = 1; /* ready without xpub */
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     m.u.hello.state = 0;
     m.u.hello.public_key[5] = 1; /* no key but a public key */
-    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, NULL, &err) == ESGX_PROTO_E_ARG);
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_ATTEST_DOC_REPLY;
     m.u.attest_doc.quote = B(buf, 10); /* no key but a quote */
-    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_encode(&m, buf + 1024, 2048, NULL, &err) == ESGX_PROTO_E_ARG);
 }
 
 /* A decoded message encodes back to exactly the bytes it came from (canonical form). */
@@ -304,7 +304,7 @@ static void test_malformed(void)
         g[len] = 0;
         uint32_t l = (uint32_t)(len + 1 - 4);
         memcpy(g, &l, 4); /* little-endian host */
-        CHECK(esgx_proto_decode(g, len + 1, &d, &err) == PROTO_E_FORMAT);
+        CHECK(esgx_proto_decode(g, len + 1, &d, &err) == ESGX_PROTO_E_FORMAT);
         free(g);
         /* Single-byte corruptions: never crash; header corruptions always refused. */
         for (size_t pos = 0; pos < len && pos < 400; pos++) {
@@ -326,26 +326,26 @@ static void test_malformed(void)
     uint8_t h[20] = {16, 0, 0, 0, 1, ESGX_MSG_STATS};
     CHECK(esgx_proto_decode(h, 20, &d, &err) == 0 && d.type == ESGX_MSG_STATS);
     h[4] = 2;
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_VERSION);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_VERSION);
     h[4] = 1, h[5] = 0;
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE);
     h[5] = 200;
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_TYPE);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE);
     h[5] = ESGX_MSG_STATS, h[6] = 1;
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_FORMAT);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_FORMAT);
     h[6] = 0, h[19] = 1;
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_FORMAT);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_FORMAT);
     h[19] = 0, h[0] = 15;
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == PROTO_E_LENGTH);
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_LENGTH);
     uint8_t pre[4] = {0x01, 0x10, 0x00, 0x04}; /* 64 MiB + 4097 */
     size_t fl;
-    CHECK(esgx_proto_frame_len(pre, &fl, &err) == PROTO_E_LENGTH);
+    CHECK(esgx_proto_frame_len(pre, &fl, &err) == ESGX_PROTO_E_LENGTH);
     pre[0] = 0x00;
     CHECK(esgx_proto_frame_len(pre, &fl, &err) == 0 && fl == ESGX_PROTO_MAX_FRAME + 4);
     /* A field length beyond the frame: EXEC whose function length is huge. */
     uint8_t x[20 + 32 + 1 + 8 + 4] = {(uint8_t)(sizeof x - 4), 0, 0, 0, 1, ESGX_MSG_EXEC};
     x[20 + 41] = 0xff, x[20 + 42] = 0xff, x[20 + 43] = 0xff, x[20 + 44] = 0xff;
-    CHECK(esgx_proto_decode(x, sizeof x, &d, &err) == PROTO_E_SHORT);
+    CHECK(esgx_proto_decode(x, sizeof x, &d, &err) == ESGX_PROTO_E_SHORT);
     /* Random garbage with a valid prefix: never crashes; what is accepted is canonical. */
     uint8_t r[300];
     int accepted = 0;
@@ -414,7 +414,7 @@ static void test_stream(uint8_t *big, size_t big_len, int rounds)
         }
         got++;
     }
-    CHECK(rc == PROTO_E_CLOSED);
+    CHECK(rc == ESGX_PROTO_E_CLOSED);
     CHECK(got == n * (size_t)rounds);
     pthread_join(t, NULL);
     CHECK(a.rc == 0);
@@ -438,21 +438,21 @@ static void test_stream_errors(void)
     CHECK(write(sv[0], part, sizeof part) == (ssize_t)sizeof part);
     close(sv[0]);
     esgx_proto_reader_init(&r);
-    CHECK(esgx_proto_read(&r, sv[1], &d, &err) == PROTO_E_IO);
+    CHECK(esgx_proto_read(&r, sv[1], &d, &err) == ESGX_PROTO_E_IO);
     esgx_proto_reader_free(&r);
     close(sv[1]);
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
     uint8_t bad[20] = {0xff, 0xff, 0xff, 0xff};
     CHECK(write(sv[0], bad, sizeof bad) == (ssize_t)sizeof bad);
     esgx_proto_reader_init(&r);
-    CHECK(esgx_proto_read(&r, sv[1], &d, &err) == PROTO_E_LENGTH);
+    CHECK(esgx_proto_read(&r, sv[1], &d, &err) == ESGX_PROTO_E_LENGTH);
     esgx_proto_reader_free(&r);
     close(sv[0]);
     close(sv[1]);
     /* Sending to a closed peer fails cleanly (no SIGPIPE). */
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
     close(sv[1]);
-    CHECK(esgx_proto_send(sv[0], &m[2], &err) == PROTO_E_IO);
+    CHECK(esgx_proto_send(sv[0], &m[2], &err) == ESGX_PROTO_E_IO);
     close(sv[0]);
 }
 
@@ -485,12 +485,12 @@ static void test_header(void)
     CHECK(strcmp(buf, want) == 0);
     CHECK(len == strlen(want));
     CHECK(esgx_proto_header_len(&r) >= len + 1);
-    CHECK(esgx_proto_format_header(&r, buf, len, &len, &err) == PROTO_E_BUFFER);
+    CHECK(esgx_proto_format_header(&r, buf, len, &len, &err) == ESGX_PROTO_E_BUFFER);
     r.fuel_used = 0;
     CHECK(esgx_proto_format_header(&r, buf, sizeof buf, &len, &err) == 0);
     CHECK(strstr(buf, "\"fuel_used\":0,") != NULL);
     r.status = 1;
-    CHECK(esgx_proto_format_header(&r, buf, sizeof buf, &len, &err) == PROTO_E_ARG);
+    CHECK(esgx_proto_format_header(&r, buf, sizeof buf, &len, &err) == ESGX_PROTO_E_ARG);
     CHECK(esgx_proto_tree_len(0) == 32 && esgx_proto_tree_len(256 * 1024) == 32 &&
           esgx_proto_tree_len(256 * 1024 + 1) == 96 && esgx_proto_tree_len(1024 * 1024) == 7 * 32);
 }

@@ -62,7 +62,7 @@
 /* ------------------------------------------------------------------ emission */
 
 /* Makes room for `more` words, failing (too_big) past the function's word_limit. */
-void comp_grow_words(comp *c, uint32_t more)
+void esgx_comp_grow_words(comp *c, uint32_t more)
 {
     if ((uint64_t)c->n + more > c->word_limit) {
         c->too_big = true;
@@ -83,7 +83,7 @@ void comp_grow_words(comp *c, uint32_t more)
     c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;
 }
 
-uint32_t comp_emit_op(comp *c, int op)
+uint32_t esgx_comp_emit_op(comp *c, int op)
 {
     uint32_t at = c->n;
     uint32_t hw[2];
@@ -129,7 +129,7 @@ static void push(comp *c, sv v)
     if (v.kind != SV_SLOT && c->h > LAZY_MAX) materialize(c, c->h - 1);
 }
 
-void comp_push_slot(comp *c)
+void esgx_comp_push_slot(comp *c)
 {
     sv v = {SV_SLOT, 0, 0};
     push(c, v);
@@ -138,12 +138,12 @@ void comp_push_slot(comp *c)
 static void emit_const(comp *c, uint32_t dst, uint64_t v)
 {
     if (v >> 32) {
-        comp_emit_op(c, WOP_CONST64);
+        esgx_comp_emit_op(c, WOP_CONST64);
         emit_w(c, dst);
         emit_w(c, (uint32_t)v);
         emit_w(c, (uint32_t)(v >> 32));
     } else {
-        comp_emit_op(c, WOP_CONST32);
+        esgx_comp_emit_op(c, WOP_CONST32);
         emit_w(c, dst);
         emit_w(c, (uint32_t)v);
     }
@@ -162,7 +162,7 @@ static void emit_copy(comp *c, uint32_t dst, uint32_t src)
         c->copy_end = UINT32_MAX;
         return;
     }
-    c->copy_at = comp_emit_op(c, WOP_COPY);
+    c->copy_at = esgx_comp_emit_op(c, WOP_COPY);
     emit_w(c, dst);
     emit_w(c, src);
     c->copy_end = c->n;
@@ -191,7 +191,7 @@ static void materialize_range(comp *c, uint32_t from, uint32_t to)
 }
 
 /* The slot to read entry i from (constants are materialized). */
-uint32_t comp_slot_of(comp *c, uint32_t i)
+uint32_t esgx_comp_slot_of(comp *c, uint32_t i)
 {
     if (c->oom) return 0;
     sv *e = &c->st[i];
@@ -201,7 +201,7 @@ uint32_t comp_slot_of(comp *c, uint32_t i)
 
 /* Records that the instruction just emitted wrote its result (operand 0, at
  * instruction start + 2) into the home slot of the entry at height hh. */
-void comp_note_dst(comp *c, uint32_t instr, uint32_t hh)
+void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh)
 {
     c->last_end = c->n;
     c->last_dst = instr + 2;
@@ -237,7 +237,7 @@ static void fuel_close(comp *c)
 static void fuel_open(comp *c)
 {
     fuel_close(c);
-    c->fuel_pos = comp_emit_op(c, WOP_FUEL);
+    c->fuel_pos = esgx_comp_emit_op(c, WOP_FUEL);
     emit_w(c, 0);
     c->fuel_acc = 0;
     /* no fusion across a block boundary */
@@ -349,15 +349,15 @@ static void emit_return(comp *c)
 {
     uint32_t nr = c->n_results;
     if (nr == 0) {
-        comp_emit_op(c, WOP_RET0);
+        esgx_comp_emit_op(c, WOP_RET0);
     } else if (nr == 1) {
-        uint32_t s = comp_slot_of(c, c->h - 1);
-        comp_emit_op(c, WOP_RET1);
+        uint32_t s = esgx_comp_slot_of(c, c->h - 1);
+        esgx_comp_emit_op(c, WOP_RET1);
         emit_w(c, s);
     } else {
         materialize_range(c, c->h - nr, c->h);
         for (uint32_t k = 0; k < nr; k++) emit_copy(c, k, comp_home(c, c->h - nr + k));
-        comp_emit_op(c, WOP_RET0);
+        esgx_comp_emit_op(c, WOP_RET0);
     }
 }
 
@@ -370,7 +370,7 @@ static void emit_br(comp *c, uint32_t d)
         return;
     }
     if (needs_moves(c, L)) emit_moves(c, L);
-    uint32_t at = comp_emit_op(c, L->kind == L_LOOP ? WOP_BR_L : WOP_BR);
+    uint32_t at = esgx_comp_emit_op(c, L->kind == L_LOOP ? WOP_BR_L : WOP_BR);
     emit_w(c, 0);
     branch_to(c, L, at + 2, at);
 }
@@ -400,9 +400,9 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
     uint32_t at;
     if (ci >= CI_F64) {      /* no _L forms: a branch to the loop header does its FUEL */
         bool neg = c->cmp.neg != negate;
-        int op = WOP_BR_F64_EQ + WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
+        int op = WOP_BR_F64_EQ + ESGX_WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
                  (neg ? 2 : 0);
-        at = comp_emit_op(c, op);
+        at = esgx_comp_emit_op(c, op);
         emit_w(c, c->cmp.a);
         if (c->cmp.imm) {
             emit_w(c, (uint32_t)c->cmp.k);
@@ -413,11 +413,11 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
     } else if (ci == CI_EQZ) {
         int op = c->cmp.is64 ? (negate ? WOP_BR_NZ64 : WOP_BR_Z64)
                              : (negate ? WOP_BR_NZ32 : WOP_BR_Z32);
-        at = comp_emit_op(c, to_loop ? loop_op(op) : op);
+        at = esgx_comp_emit_op(c, to_loop ? loop_op(op) : op);
         emit_w(c, c->cmp.a);
     } else {
-        if (negate) ci = comp_cmp_negate[ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci + 2 +
+        if (negate) ci = esgx_comp_cmp_negate[ci];
+        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + ESGX_WASM_CMP_FAMILY * ci + 2 +
                  (c->cmp.imm ? 1 : 0);
         if (to_loop && c->inc.end == c->n && !c->oom) {
             /* the i32.add of a constant just before: ADDI_BR_<cmp>[_I]_L */
@@ -425,12 +425,12 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
             uint32_t imm = c->w[c->inc.start + 4];
             c->n = c->inc.start;
             c->inc.end = UINT32_MAX;
-            at = comp_emit_op(c, op + 4);
+            at = esgx_comp_emit_op(c, op + 4);
             emit_w(c, d);
             emit_w(c, s);
             emit_w(c, imm);
         } else {
-            at = comp_emit_op(c, to_loop ? loop_op(op) : op);
+            at = esgx_comp_emit_op(c, to_loop ? loop_op(op) : op);
         }
         emit_w(c, c->cmp.a);
         emit_w(c, c->cmp.b);
@@ -449,8 +449,8 @@ static uint32_t emit_cond_branch(comp *c, bool negate, uint32_t *operand)
     c->h--;
     materialize_range(c, 0, c->h);
     if (fused) return emit_cmp_branch(c, negate, false, operand);
-    uint32_t s = comp_slot_of(c, c->h);
-    uint32_t at = comp_emit_op(c, negate ? WOP_BR_Z32 : WOP_BR_NZ32);
+    uint32_t s = esgx_comp_slot_of(c, c->h);
+    uint32_t at = esgx_comp_emit_op(c, negate ? WOP_BR_Z32 : WOP_BR_NZ32);
     emit_w(c, s);
     *operand = c->n;
     emit_w(c, 0);
@@ -462,7 +462,7 @@ static uint32_t emit_cond_branch(comp *c, bool negate, uint32_t *operand)
 static uint32_t pop_slot(comp *c)
 {
     c->h--;
-    return comp_slot_of(c, c->h);
+    return esgx_comp_slot_of(c, c->h);
 }
 
 /* Whether local x still holds the zero it was given on entry (a declared local that
@@ -526,13 +526,13 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
 
 /* ------------------------------------------------------------------ block types */
 
-static void block_arity(const wasm_module *m, const wasm_instr *in, uint32_t *np,
+static void block_arity(const esgx_wasm_module *m, const esgx_wasm_instr *in, uint32_t *np,
                         uint32_t *nr)
 {
-    if (in->bt_kind == WASM_BT_EMPTY) {
+    if (in->bt_kind == ESGX_WASM_BT_EMPTY) {
         *np = 0;
         *nr = 0;
-    } else if (in->bt_kind == WASM_BT_VAL) {
+    } else if (in->bt_kind == ESGX_WASM_BT_VAL) {
         *np = 0;
         *nr = 1;
     } else {
@@ -593,7 +593,7 @@ static void do_end(comp *c)
     if (L->kind == L_IF && !L->else_seen) set_w(c, L->else_operand, here - L->else_instr);
     resolve_patches(c, L, here);
     c->h = L->height;
-    for (uint32_t i = 0; i < L->n_results; i++) comp_push_slot(c);
+    for (uint32_t i = 0; i < L->n_results; i++) esgx_comp_push_slot(c);
     c->nl--;
     c->dead = false;
     c->last_end = UINT32_MAX;
@@ -605,16 +605,16 @@ static void do_end(comp *c)
  * cond != 0 picks a, else b. */
 static void emit_select(comp *c, int op, uint32_t cond, uint32_t a, uint32_t b)
 {
-    uint32_t at = comp_emit_op(c, op);
+    uint32_t at = esgx_comp_emit_op(c, op);
     emit_w(c, comp_home(c, c->h));
     emit_w(c, cond);
     emit_w(c, a);
     emit_w(c, b);
-    comp_note_dst(c, at, c->h);
-    comp_push_slot(c);
+    esgx_comp_note_dst(c, at, c->h);
+    esgx_comp_push_slot(c);
 }
 
-static void compile_begin(comp *c, const wasm_func_decl *fd)
+static void compile_begin(comp *c, const esgx_wasm_func_decl *fd)
 {
     push_label(c, L_FUNC, 0, c->n_results);
     fuel_open(c);   /* words[0] is always a FUEL instruction (the call does it inline) */
@@ -623,20 +623,20 @@ static void compile_begin(comp *c, const wasm_func_decl *fd)
     c->written = 0;
 }
 
-static int compile_finish(comp *c, const wasm_func_decl *fd, esgx_err *err)
+static int compile_finish(comp *c, const esgx_wasm_func_decl *fd, esgx_err *err)
 {
     if (c->too_big)
-        return esgx_err_set(err, WASM_E_LIMIT, "function %u too large once compiled",
+        return esgx_err_set(err, ESGX_WASM_E_LIMIT, "function %u too large once compiled",
                             c->m->n_func_imports + (uint32_t)(fd - c->m->funcs));
-    if (c->oom) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    if (c->oom) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     return ESGX_OK;
 }
 
 /* Compiles one instruction of a body being compiled (the validator has accepted it
  * and everything before it). off is its offset in the module, for messages. */
-static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
+static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
 {
-    const wasm_module *m = c->m;
+    const esgx_wasm_module *m = c->m;
     uint32_t op = in.op;
     if (c->dead) {
         if (op == 0x02 || op == 0x03 || op == 0x04) {
@@ -652,17 +652,17 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     if (!c->dead) c->fuel_acc += op_cost(op);
     /* the straight code at function entry ends at the first branch or branch target */
     if (op <= 0x11 && op != 0x01 && op != 0x02 && op != 0x10) c->entry = false;
-    numop no = comp_num_of(op);
+    numop no = esgx_comp_num_of(op);
     if (no.kind != K_NONE) {
         bool is64 = no.flags & 2;
         switch (no.kind) {
-        case K_UN: comp_op_unary(c, no.op); break;
-        case K_BIN: comp_op_binary(c, no.op, -1, false, is64); break;
-        case K_IMM: comp_op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
-        case K_CMP: comp_op_compare(c, no.op, is64); break;
-        case K_EQZ: comp_op_eqz(c, is64); break;
-        case K_FK: comp_op_fbinary(c, no.op, no.flags & 1, is64); break;
-        case K_FCMP: comp_op_fcompare(c, no.op); break;
+        case K_UN: esgx_comp_op_unary(c, no.op); break;
+        case K_BIN: esgx_comp_op_binary(c, no.op, -1, false, is64); break;
+        case K_IMM: esgx_comp_op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
+        case K_CMP: esgx_comp_op_compare(c, no.op, is64); break;
+        case K_EQZ: esgx_comp_op_eqz(c, is64); break;
+        case K_FK: esgx_comp_op_fbinary(c, no.op, no.flags & 1, is64); break;
+        case K_FCMP: esgx_comp_op_fcompare(c, no.op); break;
         default: break;   /* K_ID: the bits are already right */
         }
         return 0;
@@ -670,50 +670,50 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     int lo = load_op(op), so = store_op(op);
     if (lo >= 0) {
         uint32_t at;
-        if (comp_take_addi(c, c->h - 1)) {
+        if (esgx_comp_take_addi(c, c->h - 1)) {
             c->h--;
-            at = comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+            at = esgx_comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
             emit_w(c, comp_home(c, c->h));
             emit_w(c, c->addi.src);
             emit_w(c, c->addi.imm);
         } else if (c->st[c->h - 1].kind == SV_CONST) {
             c->h--;
-            at = comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
+            at = esgx_comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
             emit_w(c, comp_home(c, c->h));
             emit_w(c, c->zero_slot);
             emit_w(c, (uint32_t)c->st[c->h].c);
         } else {
-            uint32_t a = comp_slot_of(c, c->h - 1);
+            uint32_t a = esgx_comp_slot_of(c, c->h - 1);
             c->h--;
-            at = comp_emit_op(c, lo);
+            at = esgx_comp_emit_op(c, lo);
             emit_w(c, comp_home(c, c->h));
             emit_w(c, a);
         }
         emit_w(c, in.b);
-        comp_note_dst(c, at, c->h);
-        comp_push_slot(c);
+        esgx_comp_note_dst(c, at, c->h);
+        esgx_comp_push_slot(c);
         return 0;
     }
     if (so >= 0) {
-        if (c->st[c->h - 1].kind != SV_SLOT && comp_take_addi(c, c->h - 2)) {
-            uint32_t v = comp_slot_of(c, c->h - 1);
+        if (c->st[c->h - 1].kind != SV_SLOT && esgx_comp_take_addi(c, c->h - 2)) {
+            uint32_t v = esgx_comp_slot_of(c, c->h - 1);
             c->h -= 2;
-            comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+            esgx_comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
             emit_w(c, c->addi.src);
             emit_w(c, v);
             emit_w(c, c->addi.imm);
         } else if (c->st[c->h - 2].kind == SV_CONST) {
             uint32_t addr = (uint32_t)c->st[c->h - 2].c;
-            uint32_t v = comp_slot_of(c, c->h - 1);
+            uint32_t v = esgx_comp_slot_of(c, c->h - 1);
             c->h -= 2;
-            comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
+            esgx_comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
             emit_w(c, c->zero_slot);
             emit_w(c, v);
             emit_w(c, addr);
         } else {
-            uint32_t a = comp_slot_of(c, c->h - 2), v = comp_slot_of(c, c->h - 1);
+            uint32_t a = esgx_comp_slot_of(c, c->h - 2), v = esgx_comp_slot_of(c, c->h - 1);
             c->h -= 2;
-            comp_emit_op(c, so);
+            esgx_comp_emit_op(c, so);
             emit_w(c, a);
             emit_w(c, v);
         }
@@ -722,7 +722,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     }
     switch (op) {
     case 0x00: /* unreachable */
-        comp_emit_op(c, WOP_UNREACHABLE);
+        esgx_comp_emit_op(c, WOP_UNREACHABLE);
         c->dead = true;
         c->dead_depth = 0;
         break;
@@ -759,14 +759,14 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         label *L = &c->lb[c->nl - 1];
         if (!c->dead) {
             materialize_range(c, c->h - L->n_results, c->h);
-            uint32_t at = comp_emit_op(c, WOP_BR);
+            uint32_t at = esgx_comp_emit_op(c, WOP_BR);
             emit_w(c, 0);
             add_patch(c, L, at + 2, at);
         }
         set_w(c, L->else_operand, c->n - L->else_instr);
         L->else_seen = true;
         c->h = L->height;
-        for (uint32_t i = 0; i < L->n_params; i++) comp_push_slot(c);
+        for (uint32_t i = 0; i < L->n_params; i++) esgx_comp_push_slot(c);
         c->dead = false;
         c->last_end = UINT32_MAX;
         c->cmp.end = UINT32_MAX;
@@ -785,7 +785,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         label *L = &c->lb[c->nl - 1 - in.a];
         bool fused = take_cmp(c);
         c->h--;   /* the condition */
-        uint32_t cond = fused ? 0 : comp_slot_of(c, c->h);
+        uint32_t cond = fused ? 0 : esgx_comp_slot_of(c, c->h);
         /* a return materializes its values: do it on the common path */
         if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
         bool moves = L->kind == L_FUNC || needs_moves(c, L);
@@ -795,7 +795,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
             at = emit_cmp_branch(c, moves, to_loop, &operand);
         } else {
             int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
-            at = comp_emit_op(c, to_loop ? loop_op(bop) : bop);
+            at = esgx_comp_emit_op(c, to_loop ? loop_op(bop) : bop);
             emit_w(c, cond);
             operand = c->n;
             emit_w(c, 0);
@@ -815,14 +815,14 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         uint32_t idx = pop_slot(c);
         uint32_t n = in.n;
         materialize_range(c, 0, c->h);
-        uint32_t at = comp_emit_op(c, WOP_BR_TABLE);
+        uint32_t at = esgx_comp_emit_op(c, WOP_BR_TABLE);
         emit_w(c, idx);
         emit_w(c, n);
         uint32_t tab = c->n;
         for (uint32_t i = 0; i <= n; i++) emit_w(c, 0);
         const uint8_t *cur = in.vec;
         for (uint32_t i = 0; i <= n && !c->oom; i++) {
-            uint32_t d = wasm_leb_u32_next(&cur);
+            uint32_t d = esgx_wasm_leb_u32_next(&cur);
             label *L = &c->lb[c->nl - 1 - d];
             if (L->kind != L_FUNC && !needs_moves(c, L)) {
                 branch_to(c, L, tab + i, at);
@@ -836,7 +836,7 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
             set_w(c, tab + i, c->stub_at[d] - at);
         }
         cur = in.vec;
-        for (uint32_t i = 0; i <= n; i++) c->stub_at[wasm_leb_u32_next(&cur)] = UINT32_MAX;
+        for (uint32_t i = 0; i <= n; i++) c->stub_at[esgx_wasm_leb_u32_next(&cur)] = UINT32_MAX;
         c->dead = true;
         c->dead_depth = 0;
         break;
@@ -848,30 +848,30 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         break;
     case 0x10: case 0x11: { /* call, call_indirect */
         uint32_t fi = in.a;
-        const wasm_functype_decl *ft =
-            op == 0x10 ? wasm_module_func_type(m, fi) : &m->types[in.a];
+        const esgx_wasm_functype_decl *ft =
+            op == 0x10 ? esgx_wasm_module_func_type(m, fi) : &m->types[in.a];
         uint32_t elem = 0;
         if (op == 0x11) elem = pop_slot(c);
         uint32_t np = ft->n_params, nr = ft->n_results;
         materialize_range(c, c->h - np, c->h);
         uint32_t argbase = comp_home(c, c->h - np);
         if (op == 0x11) {
-            comp_emit_op(c, WOP_CALL_INDIRECT);
+            esgx_comp_emit_op(c, WOP_CALL_INDIRECT);
             emit_w(c, in.a);
             emit_w(c, in.b);
             emit_w(c, argbase);
             emit_w(c, elem);
         } else if (fi < m->n_func_imports) {
-            comp_emit_op(c, WOP_CALL_IMPORT);
+            esgx_comp_emit_op(c, WOP_CALL_IMPORT);
             emit_w(c, fi);
             emit_w(c, argbase);
         } else {
-            comp_emit_op(c, WOP_CALL);
+            esgx_comp_emit_op(c, WOP_CALL);
             emit_ptr(c, &c->codes[fi - m->n_func_imports]);
             emit_w(c, argbase);
         }
         c->h -= np;
-        for (uint32_t i = 0; i < nr; i++) comp_push_slot(c);
+        for (uint32_t i = 0; i < nr; i++) esgx_comp_push_slot(c);
         c->last_end = UINT32_MAX;
         break;
     }
@@ -885,16 +885,16 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
         if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
             {
                 uint32_t x = c->cmp.a;
-                uint32_t b = comp_slot_of(c, c->h - 2);
-                uint32_t a = comp_slot_of(c, c->h - 3);
+                uint32_t b = esgx_comp_slot_of(c, c->h - 2);
+                uint32_t a = esgx_comp_slot_of(c, c->h - 3);
                 c->h -= 3;
                 emit_select(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT, x, b, a);
                 break;
             }
         }
-        uint32_t cond = comp_slot_of(c, c->h - 1);
-        uint32_t b = comp_slot_of(c, c->h - 2);
-        uint32_t a = comp_slot_of(c, c->h - 3);
+        uint32_t cond = esgx_comp_slot_of(c, c->h - 1);
+        uint32_t b = esgx_comp_slot_of(c, c->h - 2);
+        uint32_t a = esgx_comp_slot_of(c, c->h - 3);
         c->h -= 3;
         emit_select(c, WOP_SELECT, cond, a, b);
         break;
@@ -907,97 +907,97 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
     case 0x21: op_local_set(c, in.a, false); break;
     case 0x22: op_local_set(c, in.a, true); break;
     case 0x23: {
-        uint32_t at = comp_emit_op(c, WOP_GLOBAL_GET);
+        uint32_t at = esgx_comp_emit_op(c, WOP_GLOBAL_GET);
         emit_w(c, comp_home(c, c->h));
         emit_w(c, in.a);
-        comp_note_dst(c, at, c->h);
-        comp_push_slot(c);
+        esgx_comp_note_dst(c, at, c->h);
+        esgx_comp_push_slot(c);
         break;
     }
     case 0x24: {
         uint32_t s = pop_slot(c);
-        comp_emit_op(c, WOP_GLOBAL_SET);
+        esgx_comp_emit_op(c, WOP_GLOBAL_SET);
         emit_w(c, s);
         emit_w(c, in.a);
         break;
     }
     case 0x25: /* table.get */
-        comp_op_generic(c, WOP_TABLE_GET, 1, true);
+        esgx_comp_op_generic(c, WOP_TABLE_GET, 1, true);
         emit_w(c, in.a);
         break;
     case 0x26: { /* table.set: t idx val */
-        uint32_t v = comp_slot_of(c, c->h - 1), i = comp_slot_of(c, c->h - 2);
+        uint32_t v = esgx_comp_slot_of(c, c->h - 1), i = esgx_comp_slot_of(c, c->h - 2);
         c->h -= 2;
-        comp_emit_op(c, WOP_TABLE_SET);
+        esgx_comp_emit_op(c, WOP_TABLE_SET);
         emit_w(c, in.a);
         emit_w(c, i);
         emit_w(c, v);
         break;
     }
     case 0x3F: {
-        uint32_t at = comp_emit_op(c, WOP_MEM_SIZE);
+        uint32_t at = esgx_comp_emit_op(c, WOP_MEM_SIZE);
         emit_w(c, comp_home(c, c->h));
-        comp_note_dst(c, at, c->h);
-        comp_push_slot(c);
+        esgx_comp_note_dst(c, at, c->h);
+        esgx_comp_push_slot(c);
         break;
     }
-    case 0x40: comp_op_generic(c, WOP_MEM_GROW, 1, true); break;
+    case 0x40: esgx_comp_op_generic(c, WOP_MEM_GROW, 1, true); break;
     case 0x41: case 0x42: case 0x43: case 0x44: case 0xD0: {
         sv v = {SV_CONST, 0, op == 0xD0 ? 0 : in.bits};
         if (op == 0x41 || op == 0x43) v.c = (uint32_t)v.c;
         push(c, v);
         break;
     }
-    case 0xD1: comp_op_unary(c, WOP_REF_IS_NULL); break;
+    case 0xD1: esgx_comp_op_unary(c, WOP_REF_IS_NULL); break;
     case 0xD2: {
-        uint32_t at = comp_emit_op(c, WOP_REF_FUNC);
+        uint32_t at = esgx_comp_emit_op(c, WOP_REF_FUNC);
         emit_w(c, comp_home(c, c->h));
         emit_w(c, in.a);
-        comp_note_dst(c, at, c->h);
-        comp_push_slot(c);
+        esgx_comp_note_dst(c, at, c->h);
+        esgx_comp_push_slot(c);
         break;
     }
-    case WASM_OP_FC(8): /* memory.init */
-        comp_op_generic(c, WOP_MEM_INIT, 3, false);
+    case ESGX_WASM_OP_FC(8): /* memory.init */
+        esgx_comp_op_generic(c, WOP_MEM_INIT, 3, false);
         emit_w(c, in.a);
         break;
-    case WASM_OP_FC(9):
-        comp_emit_op(c, WOP_DATA_DROP);
+    case ESGX_WASM_OP_FC(9):
+        esgx_comp_emit_op(c, WOP_DATA_DROP);
         emit_w(c, in.a);
         break;
-    case WASM_OP_FC(10): comp_op_generic(c, WOP_MEM_COPY, 3, false); break;
-    case WASM_OP_FC(11): comp_op_generic(c, WOP_MEM_FILL, 3, false); break;
-    case WASM_OP_FC(12): /* table.init elem table */
-        comp_op_generic(c, WOP_TABLE_INIT, 3, false);
+    case ESGX_WASM_OP_FC(10): esgx_comp_op_generic(c, WOP_MEM_COPY, 3, false); break;
+    case ESGX_WASM_OP_FC(11): esgx_comp_op_generic(c, WOP_MEM_FILL, 3, false); break;
+    case ESGX_WASM_OP_FC(12): /* table.init elem table */
+        esgx_comp_op_generic(c, WOP_TABLE_INIT, 3, false);
         emit_w(c, in.b);
         emit_w(c, in.a);
         break;
-    case WASM_OP_FC(13):
-        comp_emit_op(c, WOP_ELEM_DROP);
+    case ESGX_WASM_OP_FC(13):
+        esgx_comp_emit_op(c, WOP_ELEM_DROP);
         emit_w(c, in.a);
         break;
-    case WASM_OP_FC(14): /* table.copy dst src */
-        comp_op_generic(c, WOP_TABLE_COPY, 3, false);
+    case ESGX_WASM_OP_FC(14): /* table.copy dst src */
+        esgx_comp_op_generic(c, WOP_TABLE_COPY, 3, false);
         emit_w(c, in.a);
         emit_w(c, in.b);
         break;
-    case WASM_OP_FC(15): /* table.grow */
-        comp_op_generic(c, WOP_TABLE_GROW, 2, true);
+    case ESGX_WASM_OP_FC(15): /* table.grow */
+        esgx_comp_op_generic(c, WOP_TABLE_GROW, 2, true);
         emit_w(c, in.a);
         c->last_end = UINT32_MAX;
         break;
-    case WASM_OP_FC(16):
-        comp_emit_op(c, WOP_TABLE_SIZE);
+    case ESGX_WASM_OP_FC(16):
+        esgx_comp_emit_op(c, WOP_TABLE_SIZE);
         emit_w(c, comp_home(c, c->h));
         emit_w(c, in.a);
-        comp_push_slot(c);
+        esgx_comp_push_slot(c);
         break;
-    case WASM_OP_FC(17): /* table.fill */
-        comp_op_generic(c, WOP_TABLE_FILL, 3, false);
+    case ESGX_WASM_OP_FC(17): /* table.fill */
+        esgx_comp_op_generic(c, WOP_TABLE_FILL, 3, false);
         emit_w(c, in.a);
         break;
     default:
-        return esgx_err_set(err, WASM_E_UNSUPPORTED,
+        return esgx_err_set(err, ESGX_WASM_E_UNSUPPORTED,
                             "compile: unsupported opcode 0x%x (offset %zu)", op,
                             off);
     }
@@ -1008,12 +1008,12 @@ static int compile_instr(comp *c, wasm_instr in, size_t off, esgx_err *err)
 
 /* Compiles defined function i into codes[i]; with bc, each instruction is first
  * checked by the validator (the fused pass), otherwise the body is known valid. */
-static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err *err)
+static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esgx_err *err)
 {
-    const wasm_module *m = c->m;
-    const wasm_func_decl *fd = &m->funcs[i];
-    const wasm_functype_decl *ft = &m->types[fd->type];
-    wasm_code *code = &c->codes[i];
+    const esgx_wasm_module *m = c->m;
+    const esgx_wasm_func_decl *fd = &m->funcs[i];
+    const esgx_wasm_functype_decl *ft = &m->types[fd->type];
+    esgx_wasm_code *code = &c->codes[i];
     code->n_params = ft->n_params;
     code->n_results = ft->n_results;
     code->n_locals = fd->n_locals + 1;   /* + the zero slot */
@@ -1045,30 +1045,30 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
         free(c->stub_at);
         c->stub_at = malloc(stubs * sizeof *c->stub_at);
         c->stub_cap = c->stub_at ? stubs : 0;
-        if (!c->stub_at) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        if (!c->stub_at) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     }
     for (size_t k = 0; k < stubs; k++) c->stub_at[k] = UINT32_MAX;
 
-    if (bc) TRY(wasm_body_check_begin(bc, i));
-    wasm_reader r = {fd->code, fd->code + fd->code_len, m->bytes, "code", true, err};
-    wasm_instr in;
+    if (bc) TRY(esgx_wasm_body_check_begin(bc, i));
+    esgx_wasm_reader r = {fd->code, fd->code + fd->code_len, m->bytes, "code", true, err};
+    esgx_wasm_instr in;
     compile_begin(c, fd);
     while (r.p < r.end && !c->oom) {
         size_t off = (size_t)(r.p - m->bytes);
         if (!bc && c->nl == 0) break;
-        TRY(wasm_read_instr(&r, &in));
-        if (bc) TRY(wasm_body_check_instr(bc, &in, off));
+        TRY(esgx_wasm_read_instr(&r, &in));
+        if (bc) TRY(esgx_wasm_body_check_instr(bc, &in, off));
         if (c->nl > 0) TRY(compile_instr(c, in, off, err));
     }
     TRY(compile_finish(c, fd, err));   /* first: a full buffer also stops the loop */
-    if (bc) TRY(wasm_body_check_end(bc));
+    if (bc) TRY(esgx_wasm_body_check_end(bc));
     if (c->nl > 0)
-        return esgx_err_set(err, WASM_E_MALFORMED, "function body without end");
+        return esgx_err_set(err, ESGX_WASM_E_MALFORMED, "function body without end");
     if (c->n < 3 || memcmp(c->w, &c->H[WOP_FUEL], sizeof(void *)) != 0)
-        return esgx_err_set(err, WASM_E_INVALID, "internal: function %u lacks its entry block",
+        return esgx_err_set(err, ESGX_WASM_E_INVALID, "internal: function %u lacks its entry block",
                             code->func_index);
     code->words = malloc((size_t)(c->n ? c->n : 1) * 4);
-    if (!code->words) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    if (!code->words) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     memcpy(code->words, c->w, (size_t)c->n * 4);
     code->n_words = c->n;
     uint64_t fs = (uint64_t)c->base + c->max_h + 1;
@@ -1083,14 +1083,14 @@ static int compile_function(comp *c, wasm_body_checker *bc, uint32_t i, esgx_err
  * a thread costs tens of microseconds. */
 #define PARALLEL_MIN_CODE (64u << 10)
 
-/* Work shared by the threads of one wasm_compile_module: functions are taken in
+/* Work shared by the threads of one esgx_wasm_compile_module: functions are taken in
  * index order from a counter; after a failure no new function is started, so every
  * function below the failing one has been compiled and the lowest failure is the
  * one a single thread would have met first. */
 typedef struct cjob {
-    wasm_module *m;
-    wasm_validator *vm;
-    wasm_code *codes;
+    esgx_wasm_module *m;
+    esgx_wasm_validator *vm;
+    esgx_wasm_code *codes;
     _Atomic uint32_t next;
     _Atomic bool failed;
 } cjob;
@@ -1109,11 +1109,11 @@ static void *compile_worker(void *arg)
     comp c;
     memset(&c, 0, sizeof c);
     c.m = job->m;
-    c.H = wasm_exec_handlers();
+    c.H = esgx_wasm_exec_handlers();
     c.codes = job->codes;
-    wasm_body_checker *bc = NULL;
+    esgx_wasm_body_checker *bc = NULL;
     wk->rc = ESGX_OK;
-    if (job->vm) wk->rc = wasm_body_checker_new(job->vm, &wk->err, &bc);
+    if (job->vm) wk->rc = esgx_wasm_body_checker_new(job->vm, &wk->err, &bc);
     while (wk->rc == ESGX_OK && !atomic_load_explicit(&job->failed, memory_order_relaxed)) {
         uint32_t i = atomic_fetch_add(&job->next, 1);
         if (i >= job->m->n_funcs) break;
@@ -1123,8 +1123,8 @@ static void *compile_worker(void *arg)
             atomic_store(&job->failed, true);
         }
     }
-    wasm_body_checker_free(bc);
-    if (c.w) explicit_bzero(c.w, (size_t)c.cap * 4);   /* see wasm_compiled_free */
+    esgx_wasm_body_checker_free(bc);
+    if (c.w) explicit_bzero(c.w, (size_t)c.cap * 4);   /* see esgx_wasm_compiled_free */
     free(c.w);
     free(c.st);
     free(c.lb);
@@ -1133,27 +1133,27 @@ static void *compile_worker(void *arg)
     return NULL;
 }
 
-int wasm_compile_module(wasm_module *m, wasm_validator *vm, uint32_t threads,
+int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
                         esgx_err *err)
 {
-    wasm_compiled *cm = calloc(1, sizeof *cm);
-    if (!cm) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    esgx_wasm_compiled *cm = calloc(1, sizeof *cm);
+    if (!cm) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     m->compiled = cm;
     cm->codes = calloc(m->n_funcs ? m->n_funcs : 1, sizeof *cm->codes);
-    if (!cm->codes) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    if (!cm->codes) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     uint64_t code_bytes = 0;
     for (uint32_t i = 0; i < m->n_funcs; i++) code_bytes += m->funcs[i].code_len;
     if (code_bytes < PARALLEL_MIN_CODE) threads = 1;
     if (threads > m->n_funcs) threads = m->n_funcs;
-    if (threads > WASM_COMPILE_THREADS_MAX) threads = WASM_COMPILE_THREADS_MAX;
+    if (threads > ESGX_WASM_COMPILE_THREADS_MAX) threads = ESGX_WASM_COMPILE_THREADS_MAX;
     if (threads < 1) threads = 1;
 
     cjob job = {.m = m, .vm = vm, .codes = cm->codes};
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, false);
-    cworker wk[WASM_COMPILE_THREADS_MAX];
-    pthread_t tid[WASM_COMPILE_THREADS_MAX];
-    bool started[WASM_COMPILE_THREADS_MAX] = {false};
+    cworker wk[ESGX_WASM_COMPILE_THREADS_MAX];
+    pthread_t tid[ESGX_WASM_COMPILE_THREADS_MAX];
+    bool started[ESGX_WASM_COMPILE_THREADS_MAX] = {false};
     for (uint32_t t = 0; t < threads; t++) {
         memset(&wk[t], 0, sizeof wk[t]);
         wk[t].job = &job;
@@ -1178,9 +1178,9 @@ int wasm_compile_module(wasm_module *m, wasm_validator *vm, uint32_t threads,
     return rc;
 }
 
-void wasm_compiled_free(wasm_module *m)
+void esgx_wasm_compiled_free(esgx_wasm_module *m)
 {
-    wasm_compiled *cm = m->compiled;
+    esgx_wasm_compiled *cm = m->compiled;
     if (!cm) return;
     if (cm->codes)
         for (uint32_t i = 0; i < m->n_funcs; i++) {

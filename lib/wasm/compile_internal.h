@@ -40,9 +40,9 @@ typedef struct patch {
 } patch;
 
 typedef struct comp {
-    const wasm_module *m;
+    const esgx_wasm_module *m;
     const void *const *H;
-    wasm_code *codes;
+    esgx_wasm_code *codes;
     uint32_t *w;
     uint32_t n, cap;
     sv *st;
@@ -86,27 +86,27 @@ typedef struct comp {
     size_t stub_cap;
 } comp;
 
-/* Compare kinds in comp.cmp.ci: 0-9 as WASM_ICMPS, then: */
+/* Compare kinds in comp.cmp.ci: 0-9 as ESGX_WASM_ICMPS, then: */
 #define CI_EQZ 10
-#define CI_F64 11        /* + index in WASM_FCMPS */
-extern const uint8_t comp_cmp_negate[10];   /* ci of the negated integer compare */
+#define CI_F64 11        /* + index in ESGX_WASM_FCMPS */
+extern const uint8_t esgx_comp_cmp_negate[10];   /* ci of the negated integer compare */
 
 /* ------------------------------------------------------------------ emission */
 
 /* Makes room for `more` words, failing (too_big) past the function's word_limit. */
-void comp_grow_words(comp *c, uint32_t more);
+void esgx_comp_grow_words(comp *c, uint32_t more);
 
 static inline void emit_w(comp *c, uint32_t x)
 {
     if (c->n >= c->room) {   /* rare: grow (or fail) out of line */
-        comp_grow_words(c, 1);
+        esgx_comp_grow_words(c, 1);
         if (c->oom) return;
     }
     c->w[c->n++] = x;
 }
 
 /* Emits the handler address of op; returns the instruction start. */
-uint32_t comp_emit_op(comp *c, int op);
+uint32_t esgx_comp_emit_op(comp *c, int op);
 
 /* ------------------------------------------------------------------ operand stack */
 
@@ -117,12 +117,12 @@ static inline uint32_t comp_home(const comp *c, uint32_t i)
 }
 
 /* Pushes an entry that is in its home slot. */
-void comp_push_slot(comp *c);
+void esgx_comp_push_slot(comp *c);
 /* The slot to read entry i from (constants are materialized). */
-uint32_t comp_slot_of(comp *c, uint32_t i);
+uint32_t esgx_comp_slot_of(comp *c, uint32_t i);
 /* Records that the instruction just emitted wrote its result (operand 0, at
  * instruction start + 2) into the home slot of the entry at height hh. */
-void comp_note_dst(comp *c, uint32_t instr, uint32_t hh);
+void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh);
 
 /* ------------------------------------------------------------------ compile_ops.c */
 
@@ -135,18 +135,18 @@ typedef struct numop {
 } numop;
 
 /* How wasm opcode op compiles (kind K_NONE: not a numeric operator). */
-numop comp_num_of(uint32_t op);
+numop esgx_comp_num_of(uint32_t op);
 /* The numeric operators: pop operands, emit, push the result (see compile_ops.c). */
-void comp_op_unary(comp *c, int op);
-void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64);
-void comp_op_fbinary(comp *c, int op, bool commutative, bool is64);
-void comp_op_compare(comp *c, int ci, bool is64);
-void comp_op_fcompare(comp *c, int fi);
-void comp_op_eqz(comp *c, bool is64);
+void esgx_comp_op_unary(comp *c, int op);
+void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64);
+void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64);
+void esgx_comp_op_compare(comp *c, int ci, bool is64);
+void esgx_comp_op_fcompare(comp *c, int fi);
+void esgx_comp_op_eqz(comp *c, bool is64);
 /* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
-uint32_t comp_op_generic(comp *c, int op, unsigned k, bool has_result);
+uint32_t esgx_comp_op_generic(comp *c, int op, unsigned k, bool has_result);
 /* If entry hh was produced by the i32.add of a constant just emitted, removes that add
  * and returns true (c->addi has its operands). */
-bool comp_take_addi(comp *c, uint32_t hh);
+bool esgx_comp_take_addi(comp *c, uint32_t hh);
 
 #endif

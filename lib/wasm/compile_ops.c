@@ -12,7 +12,7 @@
 #include "compile_internal.h"
 
 static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
-const uint8_t comp_cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+const uint8_t esgx_comp_cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 
 /* Records in c->cmp the compare (or eqz) of kind ci emitted from start to here, whose
  * result is the entry at height h, reading slot a and slot or immediate b. */
@@ -36,15 +36,15 @@ static bool fits_imm(uint64_t v, bool is64)
     return !is64 || (uint64_t)(int64_t)(int32_t)(uint32_t)v == v;
 }
 
-void comp_op_unary(comp *c, int op)
+void esgx_comp_op_unary(comp *c, int op)
 {
-    uint32_t s = comp_slot_of(c, c->h - 1);
+    uint32_t s = esgx_comp_slot_of(c, c->h - 1);
     c->h--;
-    uint32_t at = comp_emit_op(c, op);
+    uint32_t at = esgx_comp_emit_op(c, op);
     emit_w(c, comp_home(c, c->h));
     emit_w(c, s);
-    comp_note_dst(c, at, c->h);
-    comp_push_slot(c);
+    esgx_comp_note_dst(c, at, c->h);
+    esgx_comp_push_slot(c);
 }
 
 /* Two-operator fusions: producer `prod` (just emitted, result in its home slot) whose
@@ -95,7 +95,7 @@ static uint32_t emit_fused(comp *c, int fop, uint32_t dst, uint32_t other)
 {
     uint32_t p1 = c->w[c->prod.start + 3], p2 = c->w[c->prod.start + 4];
     c->n = c->prod.start;
-    uint32_t at = comp_emit_op(c, fop);
+    uint32_t at = esgx_comp_emit_op(c, fop);
     emit_w(c, dst);
     emit_w(c, p1);
     emit_w(c, p2);
@@ -105,7 +105,7 @@ static uint32_t emit_fused(comp *c, int fop, uint32_t dst, uint32_t other)
 
 /* Binary operator; imm_op >= 0 is the variant taking a 32-bit immediate right
  * operand; commutative lets a constant left operand become the immediate. */
-void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
+void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
 {
     sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
     uint32_t dst = comp_home(c, c->h - 2), at;
@@ -114,21 +114,21 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
                  fits_imm(a->c, is64);
     if (imm_a || imm_b) {   /* the other operand, and the constant as the immediate */
         uint32_t imm = (uint32_t)(imm_b ? b->c : a->c), hs = c->h - (imm_b ? 2 : 1);
-        uint32_t s = comp_slot_of(c, hs);
+        uint32_t s = esgx_comp_slot_of(c, hs);
         int fop = fused_op(c, imm_op, hs, hs);
         if (fop >= 0) {
             op = fop;
             at = emit_fused(c, fop, dst, imm);
         } else {
             op = imm_op;   /* as emitted, for the producer check below */
-            at = comp_emit_op(c, imm_op);
+            at = esgx_comp_emit_op(c, imm_op);
             emit_w(c, dst);
             emit_w(c, s);
             emit_w(c, imm);
         }
     } else {
-        uint32_t sa = comp_slot_of(c, c->h - 2);
-        uint32_t sb = comp_slot_of(c, c->h - 1);
+        uint32_t sa = esgx_comp_slot_of(c, c->h - 2);
+        uint32_t sb = esgx_comp_slot_of(c, c->h - 1);
         int fop = fused_op(c, op, c->h - 2, c->h - 1);
         if (fop == WOP_I32_ROTLI_XOR && c->prev.end == c->prod.start &&
             c->prev.op == WOP_I32_ROTL_I && c->prev.h == c->h - 2 &&
@@ -139,7 +139,7 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
             uint32_t x2 = c->w[c->prod.start + 3], k2 = c->w[c->prod.start + 4];
             c->n = c->prev.start;
             op = WOP_I32_ROT2_XOR;
-            at = comp_emit_op(c, op);
+            at = esgx_comp_emit_op(c, op);
             emit_w(c, dst);
             emit_w(c, x1);
             emit_w(c, k1);
@@ -149,7 +149,7 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
             op = fop;
             at = emit_fused(c, fop, dst, c->prod.h == c->h - 1 ? sa : sb);
         } else {
-            at = comp_emit_op(c, op);
+            at = esgx_comp_emit_op(c, op);
             emit_w(c, dst);
             emit_w(c, sa);
             emit_w(c, sb);
@@ -166,7 +166,7 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
         c->prod.op = op;
     }
     c->h -= 2;
-    comp_note_dst(c, at, c->h);
+    esgx_comp_note_dst(c, at, c->h);
     if (op == WOP_I32_ADD_I && !c->oom) {
         c->addi.start = at;
         c->addi.end = c->n;
@@ -176,13 +176,13 @@ void comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64)
         c->inc.start = at;
         c->inc.end = c->n;
     }
-    comp_push_slot(c);
+    esgx_comp_push_slot(c);
 }
 
 /* If entry hh (a home slot) was produced by the i32.add-of-a-constant just emitted,
  * removes that add and returns true (c->addi has its operands): the memory access
  * then computes the address itself. */
-bool comp_take_addi(comp *c, uint32_t hh)
+bool esgx_comp_take_addi(comp *c, uint32_t hh)
 {
     if (c->oom || c->addi.end != c->n || c->addi.h != hh || c->st[hh].kind != SV_SLOT)
         return false;
@@ -203,7 +203,7 @@ static bool is_nan_bits(uint64_t v, bool is64)
 
 /* f32/f64 add, sub, mul, div: a constant right operand (or left, for add and mul,
  * unless a NaN) becomes an immediate (_K forms). */
-void comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
+void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
 {
     sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
     int kop = (is64 ? WOP_F64_ADD_K : WOP_F32_ADD_K) + (op - (is64 ? WOP_F64_ADD : WOP_F32_ADD));
@@ -211,25 +211,25 @@ void comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
     uint64_t k;
     if (b->kind == SV_CONST) {
         k = b->c;
-        sa = comp_slot_of(c, c->h - 2);
+        sa = esgx_comp_slot_of(c, c->h - 2);
     } else if (commutative && a->kind == SV_CONST && !is_nan_bits(a->c, is64)) {
         k = a->c;
-        sa = comp_slot_of(c, c->h - 1);
+        sa = esgx_comp_slot_of(c, c->h - 1);
     } else {
-        comp_op_binary(c, op, -1, false, is64);
+        esgx_comp_op_binary(c, op, -1, false, is64);
         return;
     }
-    uint32_t at = comp_emit_op(c, kop);
+    uint32_t at = esgx_comp_emit_op(c, kop);
     emit_w(c, dst);
     emit_w(c, sa);
     emit_w(c, (uint32_t)k);
     if (is64) emit_w(c, (uint32_t)(k >> 32));
     c->h -= 2;
-    comp_note_dst(c, at, c->h);
-    comp_push_slot(c);
+    esgx_comp_note_dst(c, at, c->h);
+    esgx_comp_push_slot(c);
 }
 
-void comp_op_compare(comp *c, int ci, bool is64)
+void esgx_comp_op_compare(comp *c, int ci, bool is64)
 {
     sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
     int fam = is64 ? WOP_I64_EQ : WOP_I32_EQ;
@@ -237,38 +237,38 @@ void comp_op_compare(comp *c, int ci, bool is64)
     bool imm = false;
     if (b->kind == SV_CONST && fits_imm(b->c, is64)) {
         sb = (uint32_t)b->c;
-        sa = comp_slot_of(c, c->h - 2);
+        sa = esgx_comp_slot_of(c, c->h - 2);
         imm = true;
     } else if (a->kind == SV_CONST && fits_imm(a->c, is64)) {
         sb = (uint32_t)a->c;
-        sa = comp_slot_of(c, c->h - 1);
+        sa = esgx_comp_slot_of(c, c->h - 1);
         ci = cmp_mirror[ci];
         imm = true;
     } else {
-        sa = comp_slot_of(c, c->h - 2);
-        sb = comp_slot_of(c, c->h - 1);
+        sa = esgx_comp_slot_of(c, c->h - 2);
+        sb = esgx_comp_slot_of(c, c->h - 1);
     }
-    uint32_t at = comp_emit_op(c, fam + WASM_CMP_FAMILY * ci + (imm ? 1 : 0));
+    uint32_t at = esgx_comp_emit_op(c, fam + ESGX_WASM_CMP_FAMILY * ci + (imm ? 1 : 0));
     emit_w(c, dst);
     emit_w(c, sa);
     emit_w(c, sb);
     c->h -= 2;
-    comp_note_dst(c, at, c->h);
+    esgx_comp_note_dst(c, at, c->h);
     set_cmp(c, at, c->h, sa, sb, ci, is64, imm);
-    comp_push_slot(c);
+    esgx_comp_push_slot(c);
 }
 
-/* f64 compare (index fi in WASM_FCMPS): a plain F64_<C>, remembered in c->cmp so that a
+/* f64 compare (index fi in ESGX_WASM_FCMPS): a plain F64_<C>, remembered in c->cmp so that a
  * branch on it (maybe through eqz) becomes one BR_F64_[N]<C>[_K]; a constant right
  * operand is then an immediate (the constant's materialization is dropped with the
  * compare). */
-void comp_op_fcompare(comp *c, int fi)
+void esgx_comp_op_fcompare(comp *c, int fi)
 {
     bool fuse = c->st[c->h - 2].kind != SV_CONST;
     bool k = c->st[c->h - 1].kind == SV_CONST;
     uint64_t kv = c->st[c->h - 1].c;
     uint32_t start = c->n;
-    comp_op_binary(c, WOP_F64_EQ + fi, -1, false, true);
+    esgx_comp_op_binary(c, WOP_F64_EQ + fi, -1, false, true);
     if (!fuse || c->oom) return;
     uint32_t at = c->n - 5;
     set_cmp(c, start, c->h - 1, c->w[at + 3], c->w[at + 4], CI_F64 + fi, true, k);
@@ -277,27 +277,27 @@ void comp_op_fcompare(comp *c, int fi)
 
 /* i32.eqz of an integer compare just emitted negates that compare in place; of an f64
  * compare it is emitted, and a branch on it still fuses (negated) with the compare. */
-void comp_op_eqz(comp *c, bool is64)
+void esgx_comp_op_eqz(comp *c, bool is64)
 {
     bool of_cmp = !is64 && !c->oom && c->cmp.end == c->n && c->cmp.h == c->h - 1 &&
                   c->st[c->h - 1].kind == SV_SLOT && c->cmp.ci != CI_EQZ;
     if (of_cmp && c->cmp.ci < CI_EQZ) {
-        int ci = comp_cmp_negate[c->cmp.ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + WASM_CMP_FAMILY * ci +
+        int ci = esgx_comp_cmp_negate[c->cmp.ci];
+        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + ESGX_WASM_CMP_FAMILY * ci +
                  (c->cmp.imm ? 1 : 0);
         memcpy(c->w + c->cmp.start, &c->H[op], sizeof(void *));
         c->cmp.ci = ci;
         return;
     }
     struct cmp_state fcmp = c->cmp;
-    uint32_t s = comp_slot_of(c, c->h - 1);
+    uint32_t s = esgx_comp_slot_of(c, c->h - 1);
     c->h--;
-    uint32_t at = comp_emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
+    uint32_t at = esgx_comp_emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
     emit_w(c, comp_home(c, c->h));
     emit_w(c, s);
-    comp_note_dst(c, at, c->h);
+    esgx_comp_note_dst(c, at, c->h);
     set_cmp(c, at, c->h, s, 0, CI_EQZ, is64, false);
-    comp_push_slot(c);
+    esgx_comp_push_slot(c);
     if (of_cmp) {   /* of an f64 compare: a branch on it removes both */
         fcmp.end = c->n;
         fcmp.neg = !fcmp.neg;
@@ -306,17 +306,17 @@ void comp_op_eqz(comp *c, bool is64)
 }
 
 /* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
-uint32_t comp_op_generic(comp *c, int op, unsigned k, bool has_result)
+uint32_t esgx_comp_op_generic(comp *c, int op, unsigned k, bool has_result)
 {
     uint32_t s[5];
-    for (unsigned i = 0; i < k; i++) s[i] = comp_slot_of(c, c->h - k + i);
+    for (unsigned i = 0; i < k; i++) s[i] = esgx_comp_slot_of(c, c->h - k + i);
     c->h -= k;
-    uint32_t at = comp_emit_op(c, op);
+    uint32_t at = esgx_comp_emit_op(c, op);
     if (has_result) emit_w(c, comp_home(c, c->h));
     for (unsigned i = 0; i < k; i++) emit_w(c, s[i]);
     if (has_result) {
-        comp_note_dst(c, at, c->h);
-        comp_push_slot(c);
+        esgx_comp_note_dst(c, at, c->h);
+        esgx_comp_push_slot(c);
     }
     return at;
 }
@@ -324,7 +324,7 @@ uint32_t comp_op_generic(comp *c, int op, unsigned k, bool has_result)
 /* ------------------------------------------------------------------ numeric table */
 
 
-numop comp_num_of(uint32_t op)
+numop esgx_comp_num_of(uint32_t op)
 {
     numop r = {0, K_NONE, 0};
     if (op == 0x45) { r.kind = K_EQZ; return r; }
@@ -388,9 +388,9 @@ numop comp_num_of(uint32_t op)
         r.kind = r.op ? K_UN : K_ID;
         return r;
     }
-    if (op >= WASM_OP_FC(0) && op <= WASM_OP_FC(7)) {
+    if (op >= ESGX_WASM_OP_FC(0) && op <= ESGX_WASM_OP_FC(7)) {
         r.kind = K_UN;
-        r.op = (uint16_t)(WOP_I32_SAT_F32S + (op - WASM_OP_FC(0)));
+        r.op = (uint16_t)(WOP_I32_SAT_F32S + (op - ESGX_WASM_OP_FC(0)));
         return r;
     }
     return r;

@@ -1,5 +1,5 @@
 /*
- * decode.c: the WebAssembly binary decoder (wasm_decode, wasm_module_release) and the
+ * decode.c: the WebAssembly binary decoder (esgx_wasm_decode, esgx_wasm_module_release) and the
  * strict readers of wasm_binary.h.
  *
  * Design notes:
@@ -10,14 +10,14 @@
  * - Hostile input: every vector count is checked against the bytes left in its section
  *   (each element needs at least one byte) before anything is allocated, so a module
  *   of N bytes never allocates more than a small multiple of N. Function count and
- *   locals per function are also capped by wasm_limits (WASM_E_LIMIT), and the
+ *   locals per function are also capped by esgx_wasm_limits (ESGX_WASM_E_LIMIT), and the
  *   expanded locals of all functions together by 2 per byte of the module + 1M
  *   (a 2-byte locals group may declare thousands).
- * - Function bodies are scanned instruction by instruction with wasm_read_instr, so
+ * - Function bodies are scanned instruction by instruction with esgx_wasm_read_instr, so
  *   encoding errors (unknown opcodes, bad LEBs, reserved bytes) are reported as
- *   WASM_E_MALFORMED here, before validation; validate.c then types the bodies. The
+ *   ESGX_WASM_E_MALFORMED here, before validation; validate.c then types the bodies. The
  *   scan keeps only a nesting counter (no stack), so deep nesting costs nothing.
- *   WASM_DECODE_SKIP_BODIES leaves the scan out for the fast path of module.c, whose
+ *   ESGX_WASM_DECODE_SKIP_BODIES leaves the scan out for the fast path of module.c, whose
  *   fused check-and-compile pass reads every instruction anyway.
  * - declared_funcs (the spec's C.refs) is filled while reading globals, exports and
  *   element segments: the function indices named there (ref.func included).
@@ -31,19 +31,19 @@
 
 /* ------------------------------------------------------------------ readers */
 
-int wasm_rd_fail(wasm_reader *r, const char *msg)
+int esgx_wasm_rd_fail(esgx_wasm_reader *r, const char *msg)
 {
-    return esgx_err_set(r->err, WASM_E_MALFORMED, "%s (%s, offset %zu)", msg,
+    return esgx_err_set(r->err, ESGX_WASM_E_MALFORMED, "%s (%s, offset %zu)", msg,
                         r->where ? r->where : "module", (size_t)(r->p - r->base));
 }
 
-static int rd_eof(wasm_reader *r)
+static int rd_eof(esgx_wasm_reader *r)
 {
-    return wasm_rd_fail(r, r->in_section ? "unexpected end of section or function"
+    return esgx_wasm_rd_fail(r, r->in_section ? "unexpected end of section or function"
                                          : "unexpected end");
 }
 
-int wasm_rd_byte(wasm_reader *r, uint8_t *out)
+int esgx_wasm_rd_byte(esgx_wasm_reader *r, uint8_t *out)
 {
     if (r->p >= r->end) return rd_eof(r);
     *out = *r->p++;
@@ -52,7 +52,7 @@ int wasm_rd_byte(wasm_reader *r, uint8_t *out)
 
 /* Strict LEB128 of at most `bits` bits: at most ceil(bits/7) bytes, and the unused
  * bits of the last byte must be zero (unsigned) or copies of the sign bit (signed). */
-static inline int rd_leb(wasm_reader *r, unsigned bits, bool sign, uint64_t *out)
+static inline int rd_leb(esgx_wasm_reader *r, unsigned bits, bool sign, uint64_t *out)
 {
     /* one byte (most indices and small constants): never the last byte of a long form */
     if (r->p < r->end && !(*r->p & 0x80)) {
@@ -67,13 +67,13 @@ static inline int rd_leb(wasm_reader *r, unsigned bits, bool sign, uint64_t *out
         if (r->p >= r->end) return rd_eof(r);
         uint8_t b = *r->p++;
         if (i == maxbytes - 1) {
-            if (b & 0x80) return wasm_rd_fail(r, "integer representation too long");
+            if (b & 0x80) return esgx_wasm_rd_fail(r, "integer representation too long");
             unsigned used = bits - shift; /* value bits carried by this byte, 1..7 */
             if (used < 7) {
                 uint8_t hi = (uint8_t)((b & 0x7f) >> (used - (sign ? 1 : 0)));
                 uint8_t want = 0;
                 if (sign && ((b >> (used - 1)) & 1)) want = (uint8_t)(0x7f >> (used - 1));
-                if (hi != want) return wasm_rd_fail(r, "integer too large");
+                if (hi != want) return esgx_wasm_rd_fail(r, "integer too large");
             }
             v |= (uint64_t)(b & 0x7f) << shift;
             shift += 7;
@@ -88,7 +88,7 @@ static inline int rd_leb(wasm_reader *r, unsigned bits, bool sign, uint64_t *out
     return 0;
 }
 
-int wasm_rd_u32(wasm_reader *r, uint32_t *out)
+int esgx_wasm_rd_u32(esgx_wasm_reader *r, uint32_t *out)
 {
     uint64_t v = 0;
     int rc = rd_leb(r, 32, false, &v);
@@ -97,7 +97,7 @@ int wasm_rd_u32(wasm_reader *r, uint32_t *out)
     return 0;
 }
 
-int wasm_rd_s32(wasm_reader *r, int32_t *out)
+int esgx_wasm_rd_s32(esgx_wasm_reader *r, int32_t *out)
 {
     uint64_t v = 0;
     int rc = rd_leb(r, 32, true, &v);
@@ -106,7 +106,7 @@ int wasm_rd_s32(wasm_reader *r, int32_t *out)
     return 0;
 }
 
-int wasm_rd_s33(wasm_reader *r, int64_t *out)
+int esgx_wasm_rd_s33(esgx_wasm_reader *r, int64_t *out)
 {
     uint64_t v = 0;
     int rc = rd_leb(r, 33, true, &v);
@@ -115,7 +115,7 @@ int wasm_rd_s33(wasm_reader *r, int64_t *out)
     return 0;
 }
 
-int wasm_rd_s64(wasm_reader *r, int64_t *out)
+int esgx_wasm_rd_s64(esgx_wasm_reader *r, int64_t *out)
 {
     uint64_t v = 0;
     int rc = rd_leb(r, 64, true, &v);
@@ -124,7 +124,7 @@ int wasm_rd_s64(wasm_reader *r, int64_t *out)
     return 0;
 }
 
-int wasm_rd_fixed(wasm_reader *r, unsigned n, uint64_t *out)
+int esgx_wasm_rd_fixed(esgx_wasm_reader *r, unsigned n, uint64_t *out)
 {
     if ((size_t)(r->end - r->p) < n) {
         r->p = r->end;
@@ -137,7 +137,7 @@ int wasm_rd_fixed(wasm_reader *r, unsigned n, uint64_t *out)
     return 0;
 }
 
-uint32_t wasm_leb_u32_next(const uint8_t **cursor)
+uint32_t esgx_wasm_leb_u32_next(const uint8_t **cursor)
 {
     const uint8_t *p = *cursor;
     uint32_t v = 0;
@@ -159,80 +159,80 @@ uint32_t wasm_leb_u32_next(const uint8_t **cursor)
     } while (0)
 
 /* A value type byte. v128 is refused as unsupported. */
-static int rd_valtype(wasm_reader *r, wasm_valtype *out)
+static int rd_valtype(esgx_wasm_reader *r, esgx_wasm_valtype *out)
 {
     uint8_t b = 0;
-    TRY(wasm_rd_byte(r, &b));
+    TRY(esgx_wasm_rd_byte(r, &b));
     switch (b) {
-    case WASM_I32: case WASM_I64: case WASM_F32: case WASM_F64:
-    case WASM_FUNCREF: case WASM_EXTERNREF:
-        *out = (wasm_valtype)b;
+    case ESGX_WASM_I32: case ESGX_WASM_I64: case ESGX_WASM_F32: case ESGX_WASM_F64:
+    case ESGX_WASM_FUNCREF: case ESGX_WASM_EXTERNREF:
+        *out = (esgx_wasm_valtype)b;
         return 0;
-    case WASM_V128:
+    case ESGX_WASM_V128:
         r->p--;
-        return esgx_err_set(r->err, WASM_E_UNSUPPORTED,
+        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
                             "SIMD is not supported: v128 value type (%s, offset %zu)",
                             r->where ? r->where : "module", (size_t)(r->p - r->base));
     default:
         r->p--;
-        return wasm_rd_fail(r, "malformed value type");
+        return esgx_wasm_rd_fail(r, "malformed value type");
     }
 }
 
-static int rd_reftype(wasm_reader *r, wasm_valtype *out)
+static int rd_reftype(esgx_wasm_reader *r, esgx_wasm_valtype *out)
 {
     uint8_t b = 0;
-    TRY(wasm_rd_byte(r, &b));
-    if (b != WASM_FUNCREF && b != WASM_EXTERNREF) {
+    TRY(esgx_wasm_rd_byte(r, &b));
+    if (b != ESGX_WASM_FUNCREF && b != ESGX_WASM_EXTERNREF) {
         r->p--;
-        return wasm_rd_fail(r, "malformed reference type");
+        return esgx_wasm_rd_fail(r, "malformed reference type");
     }
-    *out = (wasm_valtype)b;
+    *out = (esgx_wasm_valtype)b;
     return 0;
 }
 
-static int rd_zero_byte(wasm_reader *r)
+static int rd_zero_byte(esgx_wasm_reader *r)
 {
     uint8_t b = 0;
-    TRY(wasm_rd_byte(r, &b));
+    TRY(esgx_wasm_rd_byte(r, &b));
     if (b != 0) {
         r->p--;
-        return wasm_rd_fail(r, "zero byte expected");
+        return esgx_wasm_rd_fail(r, "zero byte expected");
     }
     return 0;
 }
 
-static int rd_blocktype(wasm_reader *r, wasm_instr *in)
+static int rd_blocktype(esgx_wasm_reader *r, esgx_wasm_instr *in)
 {
     if (r->p >= r->end) return rd_eof(r);
     uint8_t b = *r->p;
-    if (b == WASM_BLOCKTYPE_EMPTY) {
+    if (b == ESGX_WASM_BLOCKTYPE_EMPTY) {
         r->p++;
-        in->bt_kind = WASM_BT_EMPTY;
+        in->bt_kind = ESGX_WASM_BT_EMPTY;
         return 0;
     }
     if ((b & 0xc0) == 0x40) {   /* a one-byte negative s33: must be a value type */
-        wasm_valtype t;
+        esgx_wasm_valtype t;
         TRY(rd_valtype(r, &t));
-        in->bt_kind = WASM_BT_VAL;
+        in->bt_kind = ESGX_WASM_BT_VAL;
         in->a = (uint32_t)t;
         return 0;
     }
     int64_t v;
-    TRY(wasm_rd_s33(r, &v));
-    if (v < 0) return wasm_rd_fail(r, "malformed block type");
-    in->bt_kind = WASM_BT_TYPE;
+    TRY(esgx_wasm_rd_s33(r, &v));
+    if (v < 0) return esgx_wasm_rd_fail(r, "malformed block type");
+    in->bt_kind = ESGX_WASM_BT_TYPE;
     in->a = (uint32_t)v;
     return 0;
 }
 
-int wasm_read_instr(wasm_reader *r, wasm_instr *in)
+int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in)
 {
     uint8_t op = 0;
     in->a = in->b = in->n = in->bt_kind = 0;
     in->bits = 0;
     in->vec = NULL;
-    TRY(wasm_rd_byte(r, &op));
+    TRY(esgx_wasm_rd_byte(r, &op));
     in->op = op;
     switch (op) {
     case 0x00: case 0x01: case 0x05: case 0x0B: case 0x0F: case 0x1A: case 0x1B:
@@ -241,114 +241,114 @@ int wasm_read_instr(wasm_reader *r, wasm_instr *in)
     case 0x02: case 0x03: case 0x04:
         return rd_blocktype(r, in);
     case 0x0C: case 0x0D: case 0x10: case 0x20 ... 0x26: case 0xD2:
-        return wasm_rd_u32(r, &in->a);
+        return esgx_wasm_rd_u32(r, &in->a);
     case 0x0E: {
-        TRY(wasm_rd_u32(r, &in->n));
-        if (in->n > (size_t)(r->end - r->p)) return wasm_rd_fail(r, "length out of bounds");
+        TRY(esgx_wasm_rd_u32(r, &in->n));
+        if (in->n > (size_t)(r->end - r->p)) return esgx_wasm_rd_fail(r, "length out of bounds");
         in->vec = r->p;
         uint32_t x;
-        for (uint64_t i = 0; i <= in->n; i++) TRY(wasm_rd_u32(r, &x));
+        for (uint64_t i = 0; i <= in->n; i++) TRY(esgx_wasm_rd_u32(r, &x));
         return 0;
     }
     case 0x11:
-        TRY(wasm_rd_u32(r, &in->a));
-        return wasm_rd_u32(r, &in->b);
+        TRY(esgx_wasm_rd_u32(r, &in->a));
+        return esgx_wasm_rd_u32(r, &in->b);
     case 0x1C: {
-        TRY(wasm_rd_u32(r, &in->n));
-        if (in->n > (size_t)(r->end - r->p)) return wasm_rd_fail(r, "length out of bounds");
+        TRY(esgx_wasm_rd_u32(r, &in->n));
+        if (in->n > (size_t)(r->end - r->p)) return esgx_wasm_rd_fail(r, "length out of bounds");
         in->vec = r->p;
         for (uint32_t i = 0; i < in->n; i++) {
-            wasm_valtype t;
+            esgx_wasm_valtype t;
             TRY(rd_valtype(r, &t));
             if (i == 0) in->a = (uint32_t)t;
         }
         return 0;
     }
     case 0x28 ... 0x3E:
-        TRY(wasm_rd_u32(r, &in->a));
-        return wasm_rd_u32(r, &in->b);
+        TRY(esgx_wasm_rd_u32(r, &in->a));
+        return esgx_wasm_rd_u32(r, &in->b);
     case 0x3F: case 0x40:
         return rd_zero_byte(r);
     case 0x41: {
         int32_t v;
-        TRY(wasm_rd_s32(r, &v));
+        TRY(esgx_wasm_rd_s32(r, &v));
         in->bits = (uint32_t)v;
         return 0;
     }
     case 0x42: {
         int64_t v;
-        TRY(wasm_rd_s64(r, &v));
+        TRY(esgx_wasm_rd_s64(r, &v));
         in->bits = (uint64_t)v;
         return 0;
     }
     case 0x43:
-        return wasm_rd_fixed(r, 4, &in->bits);
+        return esgx_wasm_rd_fixed(r, 4, &in->bits);
     case 0x44:
-        return wasm_rd_fixed(r, 8, &in->bits);
+        return esgx_wasm_rd_fixed(r, 8, &in->bits);
     case 0xD0: {
-        wasm_valtype t;
+        esgx_wasm_valtype t;
         TRY(rd_reftype(r, &t));
         in->a = (uint32_t)t;
         return 0;
     }
     case 0xFC: {
         uint32_t sub;
-        TRY(wasm_rd_u32(r, &sub));
-        if (sub > 17) return wasm_rd_fail(r, "illegal opcode");
-        in->op = WASM_OP_FC(sub);
+        TRY(esgx_wasm_rd_u32(r, &sub));
+        if (sub > 17) return esgx_wasm_rd_fail(r, "illegal opcode");
+        in->op = ESGX_WASM_OP_FC(sub);
         switch (sub) {
         case 8:
-            TRY(wasm_rd_u32(r, &in->a));
+            TRY(esgx_wasm_rd_u32(r, &in->a));
             return rd_zero_byte(r);
         case 9: case 13: case 15: case 16: case 17:
-            return wasm_rd_u32(r, &in->a);
+            return esgx_wasm_rd_u32(r, &in->a);
         case 10:
             TRY(rd_zero_byte(r));
             return rd_zero_byte(r);
         case 11:
             return rd_zero_byte(r);
         case 12: case 14:
-            TRY(wasm_rd_u32(r, &in->a));
-            return wasm_rd_u32(r, &in->b);
+            TRY(esgx_wasm_rd_u32(r, &in->a));
+            return esgx_wasm_rd_u32(r, &in->b);
         default:
             return 0;
         }
     }
     case 0xFD:
         r->p--;
-        return esgx_err_set(r->err, WASM_E_UNSUPPORTED,
+        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
                             "SIMD is not supported (%s, offset %zu)",
                             r->where ? r->where : "module", (size_t)(r->p - r->base));
     case 0xFE:
         r->p--;
-        return esgx_err_set(r->err, WASM_E_UNSUPPORTED,
+        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
                             "threads are not supported (%s, offset %zu)",
                             r->where ? r->where : "module", (size_t)(r->p - r->base));
     default:
         r->p--;
-        return wasm_rd_fail(r, "illegal opcode");
+        return esgx_wasm_rd_fail(r, "illegal opcode");
     }
 }
 
 /* ------------------------------------------------------------------ decoder */
 
 typedef struct dec {
-    wasm_module *m;
-    const wasm_limits *lim;
+    esgx_wasm_module *m;
+    const esgx_wasm_limits *lim;
     esgx_err *err;
     uint32_t n_code;          /* bodies read from the code section */
     size_t data_use_off;      /* offset of the first memory.init / data.drop, or 0 */
     uint64_t locals_left;     /* expanded locals still allowed in the whole module */
     bool have_funcs;          /* function index space is final (bitmap may be made) */
-    bool skip_bodies;         /* WASM_DECODE_SKIP_BODIES: the caller reads the bodies */
+    bool skip_bodies;         /* ESGX_WASM_DECODE_SKIP_BODIES: the caller reads the bodies */
 } dec;
 
 /* Checks that s holds at least n more elements of min_size bytes each. */
-static int rd_count(wasm_reader *r, uint32_t *n, size_t min_size)
+static int rd_count(esgx_wasm_reader *r, uint32_t *n, size_t min_size)
 {
-    TRY(wasm_rd_u32(r, n));
+    TRY(esgx_wasm_rd_u32(r, n));
     if ((uint64_t)*n * min_size > (size_t)(r->end - r->p))
-        return wasm_rd_fail(r, "unexpected end of section or function");
+        return esgx_wasm_rd_fail(r, "unexpected end of section or function");
     return 0;
 }
 
@@ -378,11 +378,11 @@ static bool utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-static int rd_name(wasm_reader *r, const char **s, uint32_t *len)
+static int rd_name(esgx_wasm_reader *r, const char **s, uint32_t *len)
 {
-    TRY(wasm_rd_u32(r, len));
-    if (*len > (size_t)(r->end - r->p)) return wasm_rd_fail(r, "length out of bounds");
-    if (!utf8_valid(r->p, *len)) return wasm_rd_fail(r, "malformed UTF-8 encoding");
+    TRY(esgx_wasm_rd_u32(r, len));
+    if (*len > (size_t)(r->end - r->p)) return esgx_wasm_rd_fail(r, "length out of bounds");
+    if (!utf8_valid(r->p, *len)) return esgx_wasm_rd_fail(r, "malformed UTF-8 encoding");
     *s = (const char *)r->p;
     r->p += *len;
     return 0;
@@ -390,41 +390,41 @@ static int rd_name(wasm_reader *r, const char **s, uint32_t *len)
 
 /* Limits: flag 0 (min) or 1 (min, max). For memories, flag 3 is a shared memory of
  * the threads proposal (unsupported); anything else is malformed. */
-static int rd_limits(wasm_reader *r, wasm_limits_decl *l, bool memory)
+static int rd_limits(esgx_wasm_reader *r, esgx_wasm_limits_decl *l, bool memory)
 {
     uint8_t flag = 0;
-    TRY(wasm_rd_byte(r, &flag));
+    TRY(esgx_wasm_rd_byte(r, &flag));
     if (memory && flag == 3) {
         r->p--;
-        return esgx_err_set(r->err, WASM_E_UNSUPPORTED,
+        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
                             "shared memories (threads) are not supported (%s, offset %zu)",
                             r->where, (size_t)(r->p - r->base));
     }
     if (flag > 1) {
         r->p--;
-        return wasm_rd_fail(r, "integer too large");
+        return esgx_wasm_rd_fail(r, "integer too large");
     }
-    TRY(wasm_rd_u32(r, &l->min));
+    TRY(esgx_wasm_rd_u32(r, &l->min));
     l->has_max = flag == 1;
     l->max = 0;
-    if (l->has_max) TRY(wasm_rd_u32(r, &l->max));
+    if (l->has_max) TRY(esgx_wasm_rd_u32(r, &l->max));
     return 0;
 }
 
-static int rd_table_type(wasm_reader *r, wasm_table_type *t)
+static int rd_table_type(esgx_wasm_reader *r, esgx_wasm_table_type *t)
 {
     TRY(rd_reftype(r, &t->elem_type));
     return rd_limits(r, &t->limits, false);
 }
 
-static int rd_global_type(wasm_reader *r, wasm_global_type *g)
+static int rd_global_type(esgx_wasm_reader *r, esgx_wasm_global_type *g)
 {
     TRY(rd_valtype(r, &g->type));
     uint8_t mut = 0;
-    TRY(wasm_rd_byte(r, &mut));
+    TRY(esgx_wasm_rd_byte(r, &mut));
     if (mut > 1) {
         r->p--;
-        return wasm_rd_fail(r, "malformed mutability");
+        return esgx_wasm_rd_fail(r, "malformed mutability");
     }
     g->mutable_ = mut == 1;
     return 0;
@@ -434,24 +434,24 @@ static int rd_global_type(wasm_reader *r, wasm_global_type *g)
  * validation reports it). */
 static int declare_func(dec *d, uint32_t f)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t total = m->n_func_imports + m->n_funcs;
     if (!m->declared_funcs) {
         m->declared_funcs = calloc((size_t)total / 8 + 1, 1);
-        if (!m->declared_funcs) return esgx_err_set(d->err, WASM_E_NOMEM, "out of memory");
+        if (!m->declared_funcs) return esgx_err_set(d->err, ESGX_WASM_E_NOMEM, "out of memory");
     }
     if (f < total) m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
     return 0;
 }
 
 /* A constant expression: instructions through the matching `end`. */
-static int rd_const_expr(dec *d, wasm_reader *r, wasm_const_expr *ce)
+static int rd_const_expr(dec *d, esgx_wasm_reader *r, esgx_wasm_const_expr *ce)
 {
     const uint8_t *start = r->p;
     uint64_t depth = 0;
-    wasm_instr in;
+    esgx_wasm_instr in;
     for (;;) {
-        TRY(wasm_read_instr(r, &in));
+        TRY(esgx_wasm_read_instr(r, &in));
         if (in.op == 0x02 || in.op == 0x03 || in.op == 0x04) {
             depth++;
         } else if (in.op == 0x0B) {
@@ -468,12 +468,12 @@ static int rd_const_expr(dec *d, wasm_reader *r, wasm_const_expr *ce)
 
 static int nomem(dec *d)
 {
-    return esgx_err_set(d->err, WASM_E_NOMEM, "out of memory");
+    return esgx_err_set(d->err, ESGX_WASM_E_NOMEM, "out of memory");
 }
 
-static int sec_type(dec *d, wasm_reader *r)
+static int sec_type(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 3));
     m->types = calloc(n ? n : 1, sizeof *m->types);
@@ -481,10 +481,10 @@ static int sec_type(dec *d, wasm_reader *r)
     m->n_types = n;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t form = 0;
-        TRY(wasm_rd_byte(r, &form));
+        TRY(esgx_wasm_rd_byte(r, &form));
         if (form != 0x60) {
             r->p--;
-            return wasm_rd_fail(r, "integer representation too long");
+            return esgx_wasm_rd_fail(r, "integer representation too long");
         }
         uint32_t np, nr;
         TRY(rd_count(r, &np, 1));
@@ -492,81 +492,81 @@ static int sec_type(dec *d, wasm_reader *r)
         r->p += np;
         TRY(rd_count(r, &nr, 1));
         r->p = pp;
-        wasm_functype_decl *t = &m->types[i];
+        esgx_wasm_functype_decl *t = &m->types[i];
         t->types = calloc((size_t)np + nr + 1, sizeof *t->types);
         if (!t->types) return nomem(d);
         t->n_params = np;
         t->n_results = nr;
         for (uint32_t k = 0; k < np; k++) TRY(rd_valtype(r, &t->types[k]));
-        TRY(wasm_rd_u32(r, &nr));
+        TRY(esgx_wasm_rd_u32(r, &nr));
         for (uint32_t k = 0; k < nr; k++) TRY(rd_valtype(r, &t->types[np + k]));
     }
     return 0;
 }
 
-static int sec_import(dec *d, wasm_reader *r)
+static int sec_import(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 4));
     m->imports = calloc(n ? n : 1, sizeof *m->imports);
     if (!m->imports) return nomem(d);
     m->n_imports = n;
     for (uint32_t i = 0; i < n; i++) {
-        wasm_import_decl *im = &m->imports[i];
+        esgx_wasm_import_decl *im = &m->imports[i];
         TRY(rd_name(r, &im->module, &im->module_len));
         TRY(rd_name(r, &im->name, &im->name_len));
         uint8_t kind = 0;
-        TRY(wasm_rd_byte(r, &kind));
+        TRY(esgx_wasm_rd_byte(r, &kind));
         switch (kind) {
         case 0:
-            im->kind = WASM_EXTERN_FUNC;
-            TRY(wasm_rd_u32(r, &im->desc.func_type));
+            im->kind = ESGX_WASM_EXTERN_FUNC;
+            TRY(esgx_wasm_rd_u32(r, &im->desc.func_type));
             if (++m->n_func_imports > d->lim->max_functions)
-                return esgx_err_set(d->err, WASM_E_LIMIT,
+                return esgx_err_set(d->err, ESGX_WASM_E_LIMIT,
                                     "too many functions (limit %u)", d->lim->max_functions);
             break;
         case 1:
-            im->kind = WASM_EXTERN_TABLE;
+            im->kind = ESGX_WASM_EXTERN_TABLE;
             TRY(rd_table_type(r, &im->desc.table));
             m->n_table_imports++;
             break;
         case 2:
-            im->kind = WASM_EXTERN_MEMORY;
+            im->kind = ESGX_WASM_EXTERN_MEMORY;
             TRY(rd_limits(r, &im->desc.memory, true));
             m->n_memory_imports++;
             break;
         case 3:
-            im->kind = WASM_EXTERN_GLOBAL;
+            im->kind = ESGX_WASM_EXTERN_GLOBAL;
             TRY(rd_global_type(r, &im->desc.global));
             m->n_global_imports++;
             break;
         default:
             r->p--;
-            return wasm_rd_fail(r, "malformed import kind");
+            return esgx_wasm_rd_fail(r, "malformed import kind");
         }
     }
     return 0;
 }
 
-static int sec_function(dec *d, wasm_reader *r)
+static int sec_function(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 1));
     if ((uint64_t)n + m->n_func_imports > d->lim->max_functions)
-        return esgx_err_set(d->err, WASM_E_LIMIT, "too many functions: %u (limit %u)",
+        return esgx_err_set(d->err, ESGX_WASM_E_LIMIT, "too many functions: %u (limit %u)",
                             n + m->n_func_imports, d->lim->max_functions);
     m->funcs = calloc(n ? n : 1, sizeof *m->funcs);
     if (!m->funcs) return nomem(d);
     m->n_funcs = n;
-    for (uint32_t i = 0; i < n; i++) TRY(wasm_rd_u32(r, &m->funcs[i].type));
+    for (uint32_t i = 0; i < n; i++) TRY(esgx_wasm_rd_u32(r, &m->funcs[i].type));
     return 0;
 }
 
-static int sec_table(dec *d, wasm_reader *r)
+static int sec_table(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 3));
     m->tables = calloc(n ? n : 1, sizeof *m->tables);
@@ -576,9 +576,9 @@ static int sec_table(dec *d, wasm_reader *r)
     return 0;
 }
 
-static int sec_memory(dec *d, wasm_reader *r)
+static int sec_memory(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 2));
     m->memories = calloc(n ? n : 1, sizeof *m->memories);
@@ -588,9 +588,9 @@ static int sec_memory(dec *d, wasm_reader *r)
     return 0;
 }
 
-static int sec_global(dec *d, wasm_reader *r)
+static int sec_global(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 3));
     m->globals = calloc(n ? n : 1, sizeof *m->globals);
@@ -603,67 +603,67 @@ static int sec_global(dec *d, wasm_reader *r)
     return 0;
 }
 
-static int sec_export(dec *d, wasm_reader *r)
+static int sec_export(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 3));
     m->exports = calloc(n ? n : 1, sizeof *m->exports);
     if (!m->exports) return nomem(d);
     m->n_exports = n;
     for (uint32_t i = 0; i < n; i++) {
-        wasm_export_decl *e = &m->exports[i];
+        esgx_wasm_export_decl *e = &m->exports[i];
         TRY(rd_name(r, &e->name, &e->name_len));
         uint8_t kind = 0;
-        TRY(wasm_rd_byte(r, &kind));
+        TRY(esgx_wasm_rd_byte(r, &kind));
         if (kind > 3) {
             r->p--;
-            return wasm_rd_fail(r, "malformed export kind");
+            return esgx_wasm_rd_fail(r, "malformed export kind");
         }
-        e->kind = (wasm_extern_kind)kind;
-        TRY(wasm_rd_u32(r, &e->index));
-        if (e->kind == WASM_EXTERN_FUNC) TRY(declare_func(d, e->index));
+        e->kind = (esgx_wasm_extern_kind)kind;
+        TRY(esgx_wasm_rd_u32(r, &e->index));
+        if (e->kind == ESGX_WASM_EXTERN_FUNC) TRY(declare_func(d, e->index));
     }
     return 0;
 }
 
-static int sec_start(dec *d, wasm_reader *r)
+static int sec_start(dec *d, esgx_wasm_reader *r)
 {
     d->m->has_start = true;
-    return wasm_rd_u32(r, &d->m->start);
+    return esgx_wasm_rd_u32(r, &d->m->start);
 }
 
-static int sec_elem(dec *d, wasm_reader *r)
+static int sec_elem(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 2));
     m->elems = calloc(n ? n : 1, sizeof *m->elems);
     if (!m->elems) return nomem(d);
     m->n_elems = n;
     for (uint32_t i = 0; i < n; i++) {
-        wasm_elem_segment *s = &m->elems[i];
+        esgx_wasm_elem_segment *s = &m->elems[i];
         uint32_t flags;
-        TRY(wasm_rd_u32(r, &flags));
-        if (flags > 7) return wasm_rd_fail(r, "malformed elements segment kind");
+        TRY(esgx_wasm_rd_u32(r, &flags));
+        if (flags > 7) return esgx_wasm_rd_fail(r, "malformed elements segment kind");
         bool passive_or_decl = flags & 1, explicit_table = flags & 2, exprs = flags & 4;
-        s->elem_type = WASM_FUNCREF;
+        s->elem_type = ESGX_WASM_FUNCREF;
         if (!passive_or_decl) {
-            s->mode = WASM_SEGMENT_ACTIVE;
-            if (explicit_table) TRY(wasm_rd_u32(r, &s->table));
+            s->mode = ESGX_WASM_SEGMENT_ACTIVE;
+            if (explicit_table) TRY(esgx_wasm_rd_u32(r, &s->table));
             TRY(rd_const_expr(d, r, &s->offset));
         } else {
-            s->mode = explicit_table ? WASM_SEGMENT_DECLARATIVE : WASM_SEGMENT_PASSIVE;
+            s->mode = explicit_table ? ESGX_WASM_SEGMENT_DECLARATIVE : ESGX_WASM_SEGMENT_PASSIVE;
         }
         if (flags & 3) {   /* an explicit element kind / reference type */
             if (exprs) {
                 TRY(rd_reftype(r, &s->elem_type));
             } else {
                 uint8_t kind = 0;
-                TRY(wasm_rd_byte(r, &kind));
+                TRY(esgx_wasm_rd_byte(r, &kind));
                 if (kind != 0) {
                     r->p--;
-                    return wasm_rd_fail(r, "malformed element kind");
+                    return esgx_wasm_rd_fail(r, "malformed element kind");
                 }
             }
         }
@@ -679,7 +679,7 @@ static int sec_elem(dec *d, wasm_reader *r)
             if (!s->func_indices) return nomem(d);
             s->n_elems = k;
             for (uint32_t j = 0; j < k; j++) {
-                TRY(wasm_rd_u32(r, &s->func_indices[j]));
+                TRY(esgx_wasm_rd_u32(r, &s->func_indices[j]));
                 TRY(declare_func(d, s->func_indices[j]));
             }
         }
@@ -687,32 +687,32 @@ static int sec_elem(dec *d, wasm_reader *r)
     return 0;
 }
 
-static int sec_datacount(dec *d, wasm_reader *r)
+static int sec_datacount(dec *d, esgx_wasm_reader *r)
 {
     d->m->has_data_count = true;
-    return wasm_rd_u32(r, &d->m->data_count);
+    return esgx_wasm_rd_u32(r, &d->m->data_count);
 }
 
 /* Scans a body's instructions up to its final `end`, which must be its last byte. */
-static int scan_body(dec *d, wasm_reader *r)
+static int scan_body(dec *d, esgx_wasm_reader *r)
 {
     uint64_t depth = 0;
-    wasm_instr in;
+    esgx_wasm_instr in;
     for (;;) {
-        if (r->p >= r->end) return wasm_rd_fail(r, "END opcode expected");
-        TRY(wasm_read_instr(r, &in));
+        if (r->p >= r->end) return esgx_wasm_rd_fail(r, "END opcode expected");
+        TRY(esgx_wasm_read_instr(r, &in));
         switch (in.op) {
         case 0x02: case 0x03: case 0x04:
             depth++;
             break;
         case 0x0B:
             if (depth == 0) {
-                if (r->p != r->end) return wasm_rd_fail(r, "section size mismatch");
+                if (r->p != r->end) return esgx_wasm_rd_fail(r, "section size mismatch");
                 return 0;
             }
             depth--;
             break;
-        case WASM_OP_FC(8): case WASM_OP_FC(9):
+        case ESGX_WASM_OP_FC(8): case ESGX_WASM_OP_FC(9):
             if (!d->m->has_data_count && !d->data_use_off)
                 d->data_use_off = (size_t)(r->p - r->base);
             break;
@@ -722,19 +722,19 @@ static int scan_body(dec *d, wasm_reader *r)
     }
 }
 
-static int sec_code(dec *d, wasm_reader *r)
+static int sec_code(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 2));
     if (n != m->n_funcs)
-        return wasm_rd_fail(r, "function and code section have inconsistent lengths");
+        return esgx_wasm_rd_fail(r, "function and code section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
-        wasm_func_decl *f = &m->funcs[i];
+        esgx_wasm_func_decl *f = &m->funcs[i];
         uint32_t size;
-        TRY(wasm_rd_u32(r, &size));
-        if (size > (size_t)(r->end - r->p)) return wasm_rd_fail(r, "length out of bounds");
-        wasm_reader b = *r;
+        TRY(esgx_wasm_rd_u32(r, &size));
+        if (size > (size_t)(r->end - r->p)) return esgx_wasm_rd_fail(r, "length out of bounds");
+        esgx_wasm_reader b = *r;
         b.end = r->p + size;
         b.where = "code section";
         r->p += size;
@@ -745,22 +745,22 @@ static int sec_code(dec *d, wasm_reader *r)
         uint64_t total = 0;
         for (uint32_t g = 0; g < groups; g++) {
             uint32_t c;
-            wasm_valtype t;
-            TRY(wasm_rd_u32(&b, &c));
+            esgx_wasm_valtype t;
+            TRY(esgx_wasm_rd_u32(&b, &c));
             TRY(rd_valtype(&b, &t));
             total += c;
-            if (total > UINT32_MAX) return wasm_rd_fail(&b, "too many locals");
+            if (total > UINT32_MAX) return esgx_wasm_rd_fail(&b, "too many locals");
         }
         uint64_t params = f->type < m->n_types ? m->types[f->type].n_params : 0;
         if (total + params > d->lim->max_locals)
-            return esgx_err_set(d->err, WASM_E_LIMIT,
+            return esgx_err_set(d->err, ESGX_WASM_E_LIMIT,
                                 "too many locals: %llu in function %u (limit %u)",
                                 (unsigned long long)(total + params),
                                 m->n_func_imports + i, d->lim->max_locals);
         /* A locals group costs 2 bytes however many locals it declares, so the
          * expanded arrays are also capped module-wide (2 per byte of the module). */
         if (total > d->locals_left)
-            return esgx_err_set(d->err, WASM_E_LIMIT,
+            return esgx_err_set(d->err, ESGX_WASM_E_LIMIT,
                                 "too many locals in the module (function %u)",
                                 m->n_func_imports + i);
         d->locals_left -= total;
@@ -771,8 +771,8 @@ static int sec_code(dec *d, wasm_reader *r)
         uint32_t at = 0;
         for (uint32_t g = 0; g < groups; g++) {
             uint32_t c;
-            wasm_valtype t;
-            TRY(wasm_rd_u32(&b, &c));
+            esgx_wasm_valtype t;
+            TRY(esgx_wasm_rd_u32(&b, &c));
             TRY(rd_valtype(&b, &t));
             for (uint32_t k = 0; k < c; k++) f->local_types[at++] = t;
         }
@@ -785,31 +785,31 @@ static int sec_code(dec *d, wasm_reader *r)
     return 0;
 }
 
-static int sec_data(dec *d, wasm_reader *r)
+static int sec_data(dec *d, esgx_wasm_reader *r)
 {
-    wasm_module *m = d->m;
+    esgx_wasm_module *m = d->m;
     uint32_t n;
     TRY(rd_count(r, &n, 2));
     if (m->has_data_count && n != m->data_count)
-        return wasm_rd_fail(r, "data count and data section have inconsistent lengths");
+        return esgx_wasm_rd_fail(r, "data count and data section have inconsistent lengths");
     m->datas = calloc(n ? n : 1, sizeof *m->datas);
     if (!m->datas) return nomem(d);
     m->n_datas = n;
     for (uint32_t i = 0; i < n; i++) {
-        wasm_data_segment *s = &m->datas[i];
+        esgx_wasm_data_segment *s = &m->datas[i];
         uint32_t flags;
-        TRY(wasm_rd_u32(r, &flags));
-        if (flags > 2) return wasm_rd_fail(r, "malformed data segment kind");
+        TRY(esgx_wasm_rd_u32(r, &flags));
+        if (flags > 2) return esgx_wasm_rd_fail(r, "malformed data segment kind");
         if (flags == 1) {
-            s->mode = WASM_SEGMENT_PASSIVE;
+            s->mode = ESGX_WASM_SEGMENT_PASSIVE;
         } else {
-            s->mode = WASM_SEGMENT_ACTIVE;
-            if (flags == 2) TRY(wasm_rd_u32(r, &s->memory));
+            s->mode = ESGX_WASM_SEGMENT_ACTIVE;
+            if (flags == 2) TRY(esgx_wasm_rd_u32(r, &s->memory));
             TRY(rd_const_expr(d, r, &s->offset));
         }
-        TRY(wasm_rd_u32(r, &s->len));
+        TRY(esgx_wasm_rd_u32(r, &s->len));
         if (s->len > (size_t)(r->end - r->p))
-            return wasm_rd_fail(r, "unexpected end of section or function");
+            return esgx_wasm_rd_fail(r, "unexpected end of section or function");
         s->bytes = r->p;
         r->p += s->len;
     }
@@ -826,41 +826,41 @@ static const char *const section_names[13] = {
 /* Position of each known section id in the required order (datacount before code). */
 static const uint8_t section_rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
 
-int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
-                const wasm_limits *limits, unsigned flags, esgx_err *err)
+int esgx_wasm_decode(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
+                const esgx_wasm_limits *limits, unsigned flags, esgx_err *err)
 {
-    wasm_limits defaults;
+    esgx_wasm_limits defaults;
     if (!limits) {
-        wasm_limits_default(&defaults);
+        esgx_wasm_limits_default(&defaults);
         limits = &defaults;
     }
     if (len > limits->max_module_size)
-        return esgx_err_set(err, WASM_E_LIMIT, "module too large: %zu bytes (limit %zu)",
+        return esgx_err_set(err, ESGX_WASM_E_LIMIT, "module too large: %zu bytes (limit %zu)",
                             len, limits->max_module_size);
     m->limits = *limits;
     m->bytes = malloc(len ? len : 1);
-    if (!m->bytes) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    if (!m->bytes) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     if (len) memcpy(m->bytes, bytes, len);
     m->len = len;
 
     dec d = {.m = m, .lim = limits, .err = err, .locals_left = 2 * (uint64_t)len + (1u << 20),
-             .skip_bodies = (flags & WASM_DECODE_SKIP_BODIES) != 0};
-    wasm_reader r = {.p = m->bytes, .end = m->bytes + len, .base = m->bytes,
+             .skip_bodies = (flags & ESGX_WASM_DECODE_SKIP_BODIES) != 0};
+    esgx_wasm_reader r = {.p = m->bytes, .end = m->bytes + len, .base = m->bytes,
                      .where = "header", .in_section = false, .err = err};
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6d};
     static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
     if (len >= 4 && memcmp(r.p, magic, 4) != 0)
-        return wasm_rd_fail(&r, "magic header not detected");
+        return esgx_wasm_rd_fail(&r, "magic header not detected");
     if (len < 4) {
         r.p = r.end;
-        return wasm_rd_fail(&r, "unexpected end");
+        return esgx_wasm_rd_fail(&r, "unexpected end");
     }
     r.p += 4;
     if (len >= 8 && memcmp(r.p, version, 4) != 0)
-        return wasm_rd_fail(&r, "unknown binary version");
+        return esgx_wasm_rd_fail(&r, "unknown binary version");
     if (len < 8) {
         r.p = r.end;
-        return wasm_rd_fail(&r, "unexpected end");
+        return esgx_wasm_rd_fail(&r, "unexpected end");
     }
     r.p += 4;
 
@@ -869,23 +869,23 @@ int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
     while (r.p < r.end) {
         r.where = "module";
         uint8_t id = 0;
-        TRY(wasm_rd_byte(&r, &id));
+        TRY(esgx_wasm_rd_byte(&r, &id));
         if (id > 12) {
             r.p--;
-            return wasm_rd_fail(&r, "malformed section id");
+            return esgx_wasm_rd_fail(&r, "malformed section id");
         }
         r.where = section_names[id];
         uint32_t size;
-        TRY(wasm_rd_u32(&r, &size));
-        if (size > (size_t)(r.end - r.p)) return wasm_rd_fail(&r, "length out of bounds");
-        wasm_reader s = r;
+        TRY(esgx_wasm_rd_u32(&r, &size));
+        if (size > (size_t)(r.end - r.p)) return esgx_wasm_rd_fail(&r, "length out of bounds");
+        esgx_wasm_reader s = r;
         s.end = r.p + size;
         s.in_section = true;
         r.p += size;
         if (id != 0) {
             if (section_rank[id] <= last_rank) {
                 s.p = s.p - 1;
-                return wasm_rd_fail(&s, "unexpected content after last section");
+                return esgx_wasm_rd_fail(&s, "unexpected content after last section");
             }
             last_rank = section_rank[id];
         }
@@ -911,20 +911,20 @@ int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
         case 12: TRY(sec_datacount(&d, &s)); break;
         default: break;
         }
-        if (s.p != s.end) return wasm_rd_fail(&s, "section size mismatch");
+        if (s.p != s.end) return esgx_wasm_rd_fail(&s, "section size mismatch");
     }
     r.where = "module";
     if (!saw_code && m->n_funcs != 0)
-        return wasm_rd_fail(&r, "function and code section have inconsistent lengths");
+        return esgx_wasm_rd_fail(&r, "function and code section have inconsistent lengths");
     if (!saw_data && m->has_data_count && m->data_count != 0)
-        return wasm_rd_fail(&r, "data count and data section have inconsistent lengths");
+        return esgx_wasm_rd_fail(&r, "data count and data section have inconsistent lengths");
     /* memory.init / data.drop need the data count section when there is a data
      * section. Without any data section (wabt omits the data count then) the indices
      * are simply unknown, which validation reports ("unknown data segment"). */
     if (d.data_use_off && saw_data) {
         r.where = "code section";
         r.p = m->bytes + d.data_use_off;
-        return wasm_rd_fail(&r, "data count section required");
+        return esgx_wasm_rd_fail(&r, "data count section required");
     }
 
     uint32_t total = m->n_func_imports + m->n_funcs;
@@ -932,7 +932,7 @@ int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
     if (!m->func_types) return nomem(&d);
     uint32_t k = 0;
     for (uint32_t i = 0; i < m->n_imports; i++)
-        if (m->imports[i].kind == WASM_EXTERN_FUNC) m->func_types[k++] = m->imports[i].desc.func_type;
+        if (m->imports[i].kind == ESGX_WASM_EXTERN_FUNC) m->func_types[k++] = m->imports[i].desc.func_type;
     for (uint32_t i = 0; i < m->n_funcs; i++) m->func_types[k++] = m->funcs[i].type;
     if (!m->declared_funcs) {
         m->declared_funcs = calloc((size_t)total / 8 + 1, 1);
@@ -941,7 +941,7 @@ int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
     return ESGX_OK;
 }
 
-void wasm_module_release(wasm_module *m)
+void esgx_wasm_module_release(esgx_wasm_module *m)
 {
     if (!m) return;
     for (uint32_t i = 0; m->types && i < m->n_types; i++) free(m->types[i].types);

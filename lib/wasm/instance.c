@@ -16,16 +16,16 @@
 #include <stdlib.h>
 
 /* Evaluates a constant expression of inst (globals [0, n_globals) usable). */
-static int eval_const(wasm_instance *inst, const wasm_const_expr *e, uint64_t *out,
+static int eval_const(esgx_wasm_instance *inst, const esgx_wasm_const_expr *e, uint64_t *out,
                       esgx_err *err)
 {
-    wasm_reader r = {e->code, e->code + e->len, inst->m->bytes, "constant expression",
+    esgx_wasm_reader r = {e->code, e->code + e->len, inst->m->bytes, "constant expression",
                      true, err};
     uint64_t st[16];
     unsigned n = 0;
-    wasm_instr in;
+    esgx_wasm_instr in;
     while (r.p < r.end) {
-        int rc = wasm_read_instr(&r, &in);
+        int rc = esgx_wasm_read_instr(&r, &in);
         if (rc) return rc;
         switch (in.op) {
         case 0x0B:
@@ -57,17 +57,17 @@ static int eval_const(wasm_instance *inst, const wasm_const_expr *e, uint64_t *o
         if (n >= 16) goto bad;
     }
 bad:
-    return esgx_err_set(err, WASM_E_INVALID, "unsupported constant expression");
+    return esgx_err_set(err, ESGX_WASM_E_INVALID, "unsupported constant expression");
 }
 
-static int incompatible(esgx_err *err, const wasm_import_decl *imp)
+static int incompatible(esgx_err *err, const esgx_wasm_import_decl *imp)
 {
-    return esgx_err_set(err, WASM_E_UNLINKABLE, "incompatible import type (%.*s.%.*s)",
+    return esgx_err_set(err, ESGX_WASM_E_UNLINKABLE, "incompatible import type (%.*s.%.*s)",
                         (int)imp->module_len, imp->module, (int)imp->name_len, imp->name);
 }
 
 static bool limits_match(uint64_t size, bool has_max, uint64_t max,
-                         const wasm_limits_decl *want)
+                         const esgx_wasm_limits_decl *want)
 {
     if (size < want->min) return false;
     if (want->has_max) {
@@ -76,74 +76,74 @@ static bool limits_match(uint64_t size, bool has_max, uint64_t max,
     return true;
 }
 
-int wasm_instance_new(wasm_store *s, const wasm_module *m, const wasm_extern *imports,
-                      size_t n_imports, wasm_instance **out, wasm_trap *trap,
+int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const esgx_wasm_extern *imports,
+                      size_t n_imports, esgx_wasm_instance **out, esgx_wasm_trap *trap,
                       esgx_err *err)
 {
-    if (trap) *trap = WASM_TRAP_NONE;
+    if (trap) *trap = ESGX_WASM_TRAP_NONE;
     if (!s || !m || !out || (n_imports && !imports))
-        return esgx_err_set(err, WASM_E_ARG, "wasm_instance_new: NULL argument");
+        return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_instance_new: NULL argument");
     *out = NULL;
     if (n_imports != m->n_imports)
-        return esgx_err_set(err, WASM_E_UNLINKABLE, "unknown import: %zu given, %u expected",
+        return esgx_err_set(err, ESGX_WASM_E_UNLINKABLE, "unknown import: %zu given, %u expected",
                             n_imports, m->n_imports);
-    const wasm_compiled *cm = m->compiled;
+    const esgx_wasm_compiled *cm = m->compiled;
     uint32_t nf = m->n_func_imports + m->n_funcs;
     uint32_t nt = m->n_table_imports + m->n_tables;
     uint32_t nm = m->n_memory_imports + m->n_memories;
     uint32_t ng = m->n_global_imports + m->n_globals;
-    wasm_instance *inst = wasm_store_alloc(s, sizeof *inst);
-    if (!inst) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    esgx_wasm_instance *inst = esgx_wasm_store_alloc(s, sizeof *inst);
+    if (!inst) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     inst->store = s;
     inst->m = m;
-    inst->funcs = wasm_store_alloc(s, (size_t)nf * sizeof *inst->funcs);
-    inst->tables = wasm_store_alloc(s, (size_t)nt * sizeof *inst->tables);
-    inst->mems = wasm_store_alloc(s, (size_t)nm * sizeof *inst->mems);
-    inst->globals = wasm_store_alloc(s, (size_t)ng * sizeof *inst->globals);
-    inst->type_ids = wasm_store_alloc(s, (size_t)m->n_types * sizeof *inst->type_ids);
-    inst->elem_refs = wasm_store_alloc(s, (size_t)m->n_elems * sizeof *inst->elem_refs);
-    inst->elem_len = wasm_store_alloc(s, (size_t)m->n_elems * sizeof *inst->elem_len);
-    inst->data_len = wasm_store_alloc(s, (size_t)m->n_datas * sizeof *inst->data_len);
+    inst->funcs = esgx_wasm_store_alloc(s, (size_t)nf * sizeof *inst->funcs);
+    inst->tables = esgx_wasm_store_alloc(s, (size_t)nt * sizeof *inst->tables);
+    inst->mems = esgx_wasm_store_alloc(s, (size_t)nm * sizeof *inst->mems);
+    inst->globals = esgx_wasm_store_alloc(s, (size_t)ng * sizeof *inst->globals);
+    inst->type_ids = esgx_wasm_store_alloc(s, (size_t)m->n_types * sizeof *inst->type_ids);
+    inst->elem_refs = esgx_wasm_store_alloc(s, (size_t)m->n_elems * sizeof *inst->elem_refs);
+    inst->elem_len = esgx_wasm_store_alloc(s, (size_t)m->n_elems * sizeof *inst->elem_len);
+    inst->data_len = esgx_wasm_store_alloc(s, (size_t)m->n_datas * sizeof *inst->data_len);
     if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals || !inst->type_ids ||
         !inst->elem_refs || !inst->elem_len || !inst->data_len)
-        return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     for (uint32_t i = 0; i < m->n_types; i++) {
-        inst->type_ids[i] = wasm_store_intern_type(s, m->types[i].n_params,
+        inst->type_ids[i] = esgx_wasm_store_intern_type(s, m->types[i].n_params,
                                                    m->types[i].n_results, m->types[i].types);
         if (inst->type_ids[i] == UINT32_MAX)
-            return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+            return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     }
 
     /* imports */
     uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
     for (uint32_t i = 0; i < m->n_imports; i++) {
-        const wasm_import_decl *imp = &m->imports[i];
-        const wasm_extern *x = &imports[i];
+        const esgx_wasm_import_decl *imp = &m->imports[i];
+        const esgx_wasm_extern *x = &imports[i];
         if (x->kind != imp->kind || !x->ptr) return incompatible(err, imp);
         switch (imp->kind) {
-        case WASM_EXTERN_FUNC: {
-            wasm_func_obj *f = x->ptr;
+        case ESGX_WASM_EXTERN_FUNC: {
+            esgx_wasm_func_obj *f = x->ptr;
             if (f->type_id != inst->type_ids[imp->desc.func_type]) return incompatible(err, imp);
             inst->funcs[fi++] = f;
             break;
         }
-        case WASM_EXTERN_TABLE: {
-            wasm_table_obj *t = x->ptr;
+        case ESGX_WASM_EXTERN_TABLE: {
+            esgx_wasm_table_obj *t = x->ptr;
             if (t->elem_type != imp->desc.table.elem_type ||
                 !limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits))
                 return incompatible(err, imp);
             inst->tables[ti++] = t;
             break;
         }
-        case WASM_EXTERN_MEMORY: {
-            wasm_memory_obj *mo = x->ptr;
+        case ESGX_WASM_EXTERN_MEMORY: {
+            esgx_wasm_memory_obj *mo = x->ptr;
             if (!limits_match(mo->pages, mo->has_max, mo->max_pages, &imp->desc.memory))
                 return incompatible(err, imp);
             inst->mems[mi++] = mo;
             break;
         }
-        case WASM_EXTERN_GLOBAL: {
-            wasm_global_obj *g = x->ptr;
+        case ESGX_WASM_EXTERN_GLOBAL: {
+            esgx_wasm_global_obj *g = x->ptr;
             if (g->type != imp->desc.global.type || g->mutable_ != imp->desc.global.mutable_)
                 return incompatible(err, imp);
             inst->globals[gi++] = g;
@@ -154,8 +154,8 @@ int wasm_instance_new(wasm_store *s, const wasm_module *m, const wasm_extern *im
 
     /* functions */
     for (uint32_t i = 0; i < m->n_funcs; i++) {
-        wasm_func_obj *f = wasm_store_alloc(s, sizeof *f);
-        if (!f) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        esgx_wasm_func_obj *f = esgx_wasm_store_alloc(s, sizeof *f);
+        if (!f) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         uint32_t t = m->funcs[i].type;
         f->type_id = inst->type_ids[t];
         f->inst = inst;
@@ -166,8 +166,8 @@ int wasm_instance_new(wasm_store *s, const wasm_module *m, const wasm_extern *im
 
     /* globals */
     for (uint32_t i = 0; i < m->n_globals; i++) {
-        wasm_global_obj *g = wasm_store_alloc(s, sizeof *g);
-        if (!g) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        esgx_wasm_global_obj *g = esgx_wasm_store_alloc(s, sizeof *g);
+        if (!g) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         g->type = m->globals[i].type.type;
         g->mutable_ = m->globals[i].type.mutable_;
         int rc = eval_const(inst, &m->globals[i].init, &g->val, err);
@@ -177,31 +177,31 @@ int wasm_instance_new(wasm_store *s, const wasm_module *m, const wasm_extern *im
 
     /* tables and memories */
     for (uint32_t i = 0; i < m->n_tables; i++) {
-        const wasm_table_type *tt = &m->tables[i];
-        int rc = wasm_table_make(s, tt->elem_type, tt->limits.min, tt->limits.max,
+        const esgx_wasm_table_type *tt = &m->tables[i];
+        int rc = esgx_wasm_table_make(s, tt->elem_type, tt->limits.min, tt->limits.max,
                                  tt->limits.has_max, &inst->tables[ti++], err);
         if (rc) return rc;
     }
     for (uint32_t i = 0; i < m->n_memories; i++) {
-        const wasm_limits_decl *ld = &m->memories[i];
-        int rc = wasm_memory_make(s, ld->min, ld->max, ld->has_max, &inst->mems[mi++], err);
+        const esgx_wasm_limits_decl *ld = &m->memories[i];
+        int rc = esgx_wasm_memory_make(s, ld->min, ld->max, ld->has_max, &inst->mems[mi++], err);
         if (rc) return rc;
     }
-    inst->mem = nm ? inst->mems[0] : &wasm_no_memory;
+    inst->mem = nm ? inst->mems[0] : &esgx_wasm_no_memory;
 
     /* element segments: resolve */
     for (uint32_t i = 0; i < m->n_elems; i++) {
-        const wasm_elem_segment *es = &m->elems[i];
-        wasm_ref *refs = wasm_store_alloc(s, (size_t)es->n_elems * sizeof *refs);
-        if (!refs) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        const esgx_wasm_elem_segment *es = &m->elems[i];
+        esgx_wasm_ref *refs = esgx_wasm_store_alloc(s, (size_t)es->n_elems * sizeof *refs);
+        if (!refs) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         for (uint32_t k = 0; k < es->n_elems; k++) {
             if (es->func_indices) {
-                refs[k] = (wasm_ref)inst->funcs[es->func_indices[k]];
+                refs[k] = (esgx_wasm_ref)inst->funcs[es->func_indices[k]];
             } else {
                 uint64_t v;
                 int rc = eval_const(inst, &es->exprs[k], &v, err);
                 if (rc) return rc;
-                refs[k] = (wasm_ref)v;
+                refs[k] = (esgx_wasm_ref)v;
             }
         }
         inst->elem_refs[i] = refs;
@@ -211,32 +211,32 @@ int wasm_instance_new(wasm_store *s, const wasm_module *m, const wasm_extern *im
 
     /* active element segments, then data segments */
     for (uint32_t i = 0; i < m->n_elems; i++) {
-        const wasm_elem_segment *es = &m->elems[i];
-        if (es->mode == WASM_SEGMENT_ACTIVE) {
+        const esgx_wasm_elem_segment *es = &m->elems[i];
+        if (es->mode == ESGX_WASM_SEGMENT_ACTIVE) {
             uint64_t off;
             int rc = eval_const(inst, &es->offset, &off, err);
             if (rc) return rc;
-            wasm_table_obj *t = inst->tables[es->table];
+            esgx_wasm_table_obj *t = inst->tables[es->table];
             if ((uint64_t)(uint32_t)off + es->n_elems > t->size) {
-                if (trap) *trap = WASM_TRAP_TABLE_OOB;
-                return esgx_err_set(err, WASM_E_TRAP, "out of bounds table access");
+                if (trap) *trap = ESGX_WASM_TRAP_TABLE_OOB;
+                return esgx_err_set(err, ESGX_WASM_E_TRAP, "out of bounds table access");
             }
             if (es->n_elems)
                 memcpy(t->elems + (uint32_t)off, inst->elem_refs[i],
-                       (size_t)es->n_elems * sizeof(wasm_ref));
+                       (size_t)es->n_elems * sizeof(esgx_wasm_ref));
         }
-        if (es->mode != WASM_SEGMENT_PASSIVE) inst->elem_len[i] = 0;
+        if (es->mode != ESGX_WASM_SEGMENT_PASSIVE) inst->elem_len[i] = 0;
     }
     for (uint32_t i = 0; i < m->n_datas; i++) {
-        const wasm_data_segment *ds = &m->datas[i];
-        if (ds->mode != WASM_SEGMENT_ACTIVE) continue;
+        const esgx_wasm_data_segment *ds = &m->datas[i];
+        if (ds->mode != ESGX_WASM_SEGMENT_ACTIVE) continue;
         uint64_t off;
         int rc = eval_const(inst, &ds->offset, &off, err);
         if (rc) return rc;
-        wasm_memory_obj *mo = inst->mems[ds->memory];
+        esgx_wasm_memory_obj *mo = inst->mems[ds->memory];
         if ((uint64_t)(uint32_t)off + ds->len > mo->size) {
-            if (trap) *trap = WASM_TRAP_MEMORY_OOB;
-            return esgx_err_set(err, WASM_E_TRAP, "out of bounds memory access");
+            if (trap) *trap = ESGX_WASM_TRAP_MEMORY_OOB;
+            return esgx_err_set(err, ESGX_WASM_E_TRAP, "out of bounds memory access");
         }
         if (ds->len) memcpy(mo->data + (uint32_t)off, ds->bytes, ds->len);
         inst->data_len[i] = 0;
@@ -244,35 +244,35 @@ int wasm_instance_new(wasm_store *s, const wasm_module *m, const wasm_extern *im
 
     /* start */
     if (m->has_start) {
-        wasm_func_obj *f = inst->funcs[m->start];
+        esgx_wasm_func_obj *f = inst->funcs[m->start];
         uint64_t slots[1] = {0};
-        s->trap = WASM_TRAP_NONE;
-        int rc = wasm_exec_call(s, f, slots);
+        s->trap = ESGX_WASM_TRAP_NONE;
+        int rc = esgx_wasm_exec_call(s, f, slots);
         if (rc) {
             if (trap) *trap = s->trap;
-            return esgx_err_set(err, WASM_E_TRAP, "%s", s->trap_msg);
+            return esgx_err_set(err, ESGX_WASM_E_TRAP, "%s", s->trap_msg);
         }
     }
     *out = inst;
     return ESGX_OK;
 }
 
-int wasm_instance_export(const wasm_instance *inst, const char *name, size_t name_len,
-                         wasm_extern *out)
+int esgx_wasm_instance_export(const esgx_wasm_instance *inst, const char *name, size_t name_len,
+                         esgx_wasm_extern *out)
 {
-    if (!inst || !out || (!name && name_len)) return WASM_E_ARG;
-    const wasm_module *m = inst->m;
+    if (!inst || !out || (!name && name_len)) return ESGX_WASM_E_ARG;
+    const esgx_wasm_module *m = inst->m;
     for (uint32_t i = 0; i < m->n_exports; i++) {
-        const wasm_export_decl *e = &m->exports[i];
+        const esgx_wasm_export_decl *e = &m->exports[i];
         if (e->name_len != name_len || memcmp(e->name, name, name_len)) continue;
         out->kind = e->kind;
         switch (e->kind) {
-        case WASM_EXTERN_FUNC: out->ptr = inst->funcs[e->index]; break;
-        case WASM_EXTERN_TABLE: out->ptr = inst->tables[e->index]; break;
-        case WASM_EXTERN_MEMORY: out->ptr = inst->mems[e->index]; break;
-        case WASM_EXTERN_GLOBAL: out->ptr = inst->globals[e->index]; break;
+        case ESGX_WASM_EXTERN_FUNC: out->ptr = inst->funcs[e->index]; break;
+        case ESGX_WASM_EXTERN_TABLE: out->ptr = inst->tables[e->index]; break;
+        case ESGX_WASM_EXTERN_MEMORY: out->ptr = inst->mems[e->index]; break;
+        case ESGX_WASM_EXTERN_GLOBAL: out->ptr = inst->globals[e->index]; break;
         }
         return ESGX_OK;
     }
-    return WASM_E_NOT_FOUND;
+    return ESGX_WASM_E_NOT_FOUND;
 }

@@ -8,11 +8,11 @@
  * stay in registers.
  *
  * Calls between wasm functions do not recurse on the C stack: a call pushes a
- * wasm_frame (return address, caller frame offset, caller instance) on the store's
+ * esgx_wasm_frame (return address, caller frame offset, caller instance) on the store's
  * frame array and jumps to the callee; return pops it. Both the frame array and the
  * value stack grow on demand up to max_call_depth / max_value_stack, beyond which the
  * call traps with "call stack exhausted". Only host functions that call back into
- * wasm recurse, at most WASM_MAX_NEST deep.
+ * wasm recurse, at most ESGX_WASM_MAX_NEST deep.
  *
  * Memory accesses are bounds-checked explicitly (no guard pages, no signals: this
  * runs in an enclave): effective address = 32-bit address + offset in 64 bits,
@@ -137,34 +137,34 @@ static inline uint64_t sat_u64_f64(double x)
 
 /* Calls host function f with its arguments at stack slot offset off; writes the
  * results there. The stack may move (re-entry), hence the offset. */
-static int host_invoke(wasm_store *s, wasm_instance *caller, wasm_func_obj *f,
+static int host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller, esgx_wasm_func_obj *f,
                        uint32_t off)
 {
-    wasm_value abuf[16], rbuf[16];
+    esgx_wasm_value abuf[16], rbuf[16];
     uint32_t np = f->type.n_params, nr = f->type.n_results;
-    wasm_value *args = np <= 16 ? abuf : malloc(np * sizeof *args);
-    wasm_value *res = nr <= 16 ? rbuf : calloc(nr, sizeof *res);
+    esgx_wasm_value *args = np <= 16 ? abuf : malloc(np * sizeof *args);
+    esgx_wasm_value *res = nr <= 16 ? rbuf : calloc(nr, sizeof *res);
     if (!args || !res) {
         if (args != abuf) free(args);
         if (res != rbuf) free(res);
-        return wasm_store_trap(s, WASM_TRAP_HOST, "out of memory");
+        return esgx_wasm_store_trap(s, ESGX_WASM_TRAP_HOST, "out of memory");
     }
     for (uint32_t i = 0; i < np; i++)
-        wasm_slot_to_value(s->stack[off + i], f->type.params[i], &args[i]);
+        esgx_wasm_slot_to_value(s->stack[off + i], f->type.params[i], &args[i]);
     for (uint32_t i = 0; i < nr; i++) {
         memset(&res[i], 0, sizeof res[i]);
         res[i].type = f->type.results[i];
     }
-    wasm_ctx ctx = {s, caller};
-    s->trap = WASM_TRAP_NONE;
+    esgx_wasm_ctx ctx = {s, caller};
+    s->trap = ESGX_WASM_TRAP_NONE;
     int r = f->host(&ctx, args, res, f->env);
     int rc = ESGX_OK;
     if (r != 0) {
-        if (s->trap == WASM_TRAP_NONE)
-            wasm_store_trap(s, WASM_TRAP_HOST, "host function failed");
-        rc = WASM_E_TRAP;
+        if (s->trap == ESGX_WASM_TRAP_NONE)
+            esgx_wasm_store_trap(s, ESGX_WASM_TRAP_HOST, "host function failed");
+        rc = ESGX_WASM_E_TRAP;
     } else {
-        for (uint32_t i = 0; i < nr; i++) s->stack[off + i] = wasm_value_to_slot(&res[i]);
+        for (uint32_t i = 0; i < nr; i++) s->stack[off + i] = esgx_wasm_value_to_slot(&res[i]);
     }
     if (args != abuf) free(args);
     if (res != rbuf) free(res);
@@ -172,7 +172,7 @@ static int host_invoke(wasm_store *s, wasm_instance *caller, wasm_func_obj *f,
 }
 
 /* Grows the value stack so that `need` slots exist; false if the limit forbids. */
-static bool stack_reserve(wasm_store *s, uint64_t need)
+static bool stack_reserve(esgx_wasm_store *s, uint64_t need)
 {
     if (need <= s->stack_cap) return true;
     if (need > s->limits.max_value_stack) return false;
@@ -186,14 +186,14 @@ static bool stack_reserve(wasm_store *s, uint64_t need)
     return true;
 }
 
-static bool frames_reserve(wasm_store *s, uint32_t need)
+static bool frames_reserve(esgx_wasm_store *s, uint32_t need)
 {
     if (need <= s->frames_cap) return true;
     if (need > s->limits.max_call_depth) return false;
     uint64_t ncap = s->frames_cap ? (uint64_t)s->frames_cap * 2 : 256;
     if (ncap < need) ncap = need;
     if (ncap > s->limits.max_call_depth) ncap = s->limits.max_call_depth;
-    wasm_frame *nf = realloc(s->frames, ncap * sizeof *nf);
+    esgx_wasm_frame *nf = realloc(s->frames, ncap * sizeof *nf);
     if (!nf) return false;
     s->frames = nf;
     s->frames_cap = (uint32_t)ncap;
@@ -202,11 +202,11 @@ static bool frames_reserve(wasm_store *s, uint32_t need)
 
 /* ------------------------------------------------------------------ the interpreter */
 
-static int run(wasm_store *s, wasm_instance *inst, const uint32_t *ip, uint32_t fp_off,
+static int run(esgx_wasm_store *s, esgx_wasm_instance *inst, const uint32_t *ip, uint32_t fp_off,
                const void *const **tbl_out)
 {
 #define OPX(n) [WOP_##n] = &&L_##n,
-    static const void *const tbl[WOP_COUNT_] = {WASM_OPS};
+    static const void *const tbl[WOP_COUNT_] = {ESGX_WASM_OPS};
 #undef OPX
     if (tbl_out) {
         *tbl_out = tbl;
@@ -216,19 +216,19 @@ static int run(wasm_store *s, wasm_instance *inst, const uint32_t *ip, uint32_t 
     uint64_t *stk = s->stack;
     uint64_t *stack_end = stk + s->stack_cap;
     uint64_t *fp = stk + fp_off;
-    wasm_frame *frames = s->frames;
+    esgx_wasm_frame *frames = s->frames;
     uint32_t depth = s->depth;
     uint32_t frames_cap = s->frames_cap;
     const uint32_t entry_depth = depth;  /* the sentinel frame is at entry_depth - 1 */
     uint64_t fuel = s->fuel;
     uint8_t *mem = inst->mem->data;
     uint64_t memsize = inst->mem->size;
-    wasm_trap tk = WASM_TRAP_NONE;
+    esgx_wasm_trap tk = ESGX_WASM_TRAP_NONE;
     const char *tmsg = NULL;
     /* call state shared by the call handlers */
-    const wasm_code *callee = NULL;
-    wasm_instance *new_inst = NULL;
-    wasm_func_obj *fobj = NULL;
+    const esgx_wasm_code *callee = NULL;
+    esgx_wasm_instance *new_inst = NULL;
+    esgx_wasm_func_obj *fobj = NULL;
     uint32_t argbase = 0;
     const uint32_t *ret_ip = NULL;
 
@@ -266,8 +266,8 @@ static int run(wasm_store *s, wasm_instance *inst, const uint32_t *ip, uint32_t 
         mem = inst->mem->data;                                                       \
         memsize = inst->mem->size;                                                   \
     } while (0)
-#define MEM_OOB TRAP(WASM_TRAP_MEMORY_OOB, "out of bounds memory access")
-#define TABLE_OOB TRAP(WASM_TRAP_TABLE_OOB, "out of bounds table access")
+#define MEM_OOB TRAP(ESGX_WASM_TRAP_MEMORY_OOB, "out of bounds memory access")
+#define TABLE_OOB TRAP(ESGX_WASM_TRAP_TABLE_OOB, "out of bounds table access")
 
     DISPATCH;
 
@@ -285,7 +285,7 @@ L_FUEL: {
     NEXT(3);
 }
 L_UNREACHABLE:
-    TRAP(WASM_TRAP_UNREACHABLE, "unreachable");
+    TRAP(ESGX_WASM_TRAP_UNREACHABLE, "unreachable");
 L_BR:
     ip += (int32_t)O(0);
     DISPATCH;
@@ -334,7 +334,7 @@ L_RET1:
     fp[0] = S(0);
     /* fall through */
 L_RET0: {
-    wasm_frame *fr = &frames[--depth];
+    esgx_wasm_frame *fr = &frames[--depth];
     ip = fr->ret_ip;
     fp = stk + fr->fp;
     inst = fr->inst;
@@ -353,13 +353,13 @@ L_CALL_IMPORT:
     ret_ip = ip + 4;
     goto do_call_obj;
 L_CALL_INDIRECT: {
-    wasm_table_obj *t = inst->tables[O(1)];
+    esgx_wasm_table_obj *t = inst->tables[O(1)];
     uint32_t i = U32(3);
-    if (UNLIKELY(i >= t->size)) TRAP(WASM_TRAP_TABLE_OOB, "undefined element");
-    fobj = (wasm_func_obj *)t->elems[i];
-    if (UNLIKELY(!fobj)) TRAP(WASM_TRAP_INDIRECT_NULL, "uninitialized element");
+    if (UNLIKELY(i >= t->size)) TRAP(ESGX_WASM_TRAP_TABLE_OOB, "undefined element");
+    fobj = (esgx_wasm_func_obj *)t->elems[i];
+    if (UNLIKELY(!fobj)) TRAP(ESGX_WASM_TRAP_INDIRECT_NULL, "uninitialized element");
     if (UNLIKELY(fobj->type_id != inst->type_ids[O(0)]))
-        TRAP(WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
+        TRAP(ESGX_WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
     argbase = O(2);
     ret_ip = ip + 6;
     goto do_call_obj;
@@ -393,20 +393,20 @@ do_call_wasm: {
     if (UNLIKELY(depth >= frames_cap)) {
         s->depth = depth;
         if (!frames_reserve(s, depth + 1))
-            TRAP(WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+            TRAP(ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         frames = s->frames;
         frames_cap = s->frames_cap;
     }
     if (UNLIKELY(nfp + callee->frame_size > stack_end)) {
         uint64_t fpo = (uint64_t)(fp - stk);
         if (!stack_reserve(s, fpo + argbase + callee->frame_size))
-            TRAP(WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+            TRAP(ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         stk = s->stack;
         stack_end = stk + s->stack_cap;
         fp = stk + fpo;
         nfp = fp + argbase;
     }
-    wasm_frame *fr = &frames[depth++];
+    esgx_wasm_frame *fr = &frames[depth++];
     fr->ret_ip = ret_ip;
     fr->fp = (uint32_t)(fp - stk);
     fr->inst = inst;
@@ -542,13 +542,13 @@ L_MEM_SIZE:
     NEXT(3);
 L_MEM_GROW: {
     uint32_t d = U32(1);
-    wasm_memory_obj *mo = inst->mem;
+    esgx_wasm_memory_obj *mo = inst->mem;
     uint32_t maxp = mo->max_pages;
     if (maxp > s->limits.max_memory_pages) maxp = s->limits.max_memory_pages;
     int64_t r = -1;
     if (d <= maxp && mo->pages <= maxp - d) {
         CHARGE((uint64_t)d * 64);
-        r = wasm_memory_grow(s, mo, d);
+        r = esgx_wasm_memory_grow(s, mo, d);
     }
     S(0) = (uint32_t)(int32_t)r;
     RELOAD_MEM;
@@ -581,58 +581,58 @@ L_MEM_FILL: {
 
     /* ---------------------------------------------------------------- tables */
 L_TABLE_GET: {
-    wasm_table_obj *t = inst->tables[O(2)];
+    esgx_wasm_table_obj *t = inst->tables[O(2)];
     uint32_t i = U32(1);
     if (i >= t->size) TABLE_OOB;
     S(0) = (uint64_t)t->elems[i];
     NEXT(5);
 }
 L_TABLE_SET: {
-    wasm_table_obj *t = inst->tables[O(0)];
+    esgx_wasm_table_obj *t = inst->tables[O(0)];
     uint32_t i = U32(1);
     if (i >= t->size) TABLE_OOB;
-    t->elems[i] = (wasm_ref)S(2);
+    t->elems[i] = (esgx_wasm_ref)S(2);
     NEXT(5);
 }
 L_TABLE_SIZE:
     S(0) = inst->tables[O(1)]->size;
     NEXT(4);
 L_TABLE_GROW: {
-    wasm_table_obj *t = inst->tables[O(3)];
+    esgx_wasm_table_obj *t = inst->tables[O(3)];
     uint32_t n = U32(2);
     uint64_t maxe = t->max;
     if (maxe > s->limits.max_table_elems) maxe = s->limits.max_table_elems;
     int64_t r = -1;
     if ((uint64_t)t->size + n <= maxe) {
         CHARGE(((uint64_t)n + 15) / 16);
-        r = wasm_table_grow(s, t, n, (wasm_ref)S(1));
+        r = esgx_wasm_table_grow(s, t, n, (esgx_wasm_ref)S(1));
     }
     S(0) = (uint32_t)(int32_t)r;
     NEXT(6);
 }
 L_TABLE_FILL: {
-    wasm_table_obj *t = inst->tables[O(3)];
+    esgx_wasm_table_obj *t = inst->tables[O(3)];
     uint32_t i = U32(0), n = U32(2);
     if ((uint64_t)i + n > t->size) TABLE_OOB;
     CHARGE(((uint64_t)n + 15) / 16);
-    for (uint32_t k = 0; k < n; k++) t->elems[i + k] = (wasm_ref)S(1);
+    for (uint32_t k = 0; k < n; k++) t->elems[i + k] = (esgx_wasm_ref)S(1);
     NEXT(6);
 }
 L_TABLE_COPY: {
-    wasm_table_obj *dt = inst->tables[O(3)], *st = inst->tables[O(4)];
+    esgx_wasm_table_obj *dt = inst->tables[O(3)], *st = inst->tables[O(4)];
     uint32_t d = U32(0), src = U32(1), n = U32(2);
     if ((uint64_t)src + n > st->size || (uint64_t)d + n > dt->size) TABLE_OOB;
     CHARGE(((uint64_t)n + 15) / 16);
-    if (n) memmove(dt->elems + d, st->elems + src, (size_t)n * sizeof(wasm_ref));
+    if (n) memmove(dt->elems + d, st->elems + src, (size_t)n * sizeof(esgx_wasm_ref));
     NEXT(7);
 }
 L_TABLE_INIT: {
-    wasm_table_obj *t = inst->tables[O(3)];
+    esgx_wasm_table_obj *t = inst->tables[O(3)];
     uint32_t seg = O(4);
     uint32_t d = U32(0), src = U32(1), n = U32(2);
     if ((uint64_t)src + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TABLE_OOB;
     CHARGE(((uint64_t)n + 15) / 16);
-    if (n) memcpy(t->elems + d, inst->elem_refs[seg] + src, (size_t)n * sizeof(wasm_ref));
+    if (n) memcpy(t->elems + d, inst->elem_refs[seg] + src, (size_t)n * sizeof(esgx_wasm_ref));
     NEXT(7);
 }
 L_ELEM_DROP:
@@ -748,26 +748,26 @@ L_REF_FUNC:
     BIN2(I32_ROTR, (uint32_t)((A32 >> (B32 & 31)) | (A32 << ((32 - B32) & 31))))
 L_I32_DIVS: {
     int32_t a = I32V(1), b = I32V(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
-    if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(WASM_TRAP_INT_OVERFLOW, "integer overflow");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
     S(0) = (uint32_t)(a / b);
     NEXT(5);
 }
 L_I32_DIVU: {
     uint32_t a = U32(1), b = U32(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a / b;
     NEXT(5);
 }
 L_I32_REMS: {
     int32_t a = I32V(1), b = I32V(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = b == -1 ? 0 : (uint32_t)(a % b);
     NEXT(5);
 }
 L_I32_REMU: {
     uint32_t a = U32(1), b = U32(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a % b;
     NEXT(5);
 }
@@ -787,26 +787,26 @@ L_I32_REMU: {
     BIN2(I64_ROTR, (a >> (b & 63)) | (a << ((64 - b) & 63)))
 L_I64_DIVS: {
     int64_t a = (int64_t)S(1), b = (int64_t)S(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
-    if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(WASM_TRAP_INT_OVERFLOW, "integer overflow");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
     S(0) = (uint64_t)(a / b);
     NEXT(5);
 }
 L_I64_DIVU: {
     uint64_t a = S(1), b = S(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a / b;
     NEXT(5);
 }
 L_I64_REMS: {
     int64_t a = (int64_t)S(1), b = (int64_t)S(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = b == -1 ? 0 : (uint64_t)(a % b);
     NEXT(5);
 }
 L_I64_REMU: {
     uint64_t a = S(1), b = S(2);
-    if (UNLIKELY(b == 0)) TRAP(WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a % b;
     NEXT(5);
 }
@@ -974,9 +974,9 @@ L_I32_SHRUI_XOR:
     L_##NAME: {                                                                      \
         double x = (double)GET(1);                                                   \
         if (UNLIKELY(isnan(x)))                                                      \
-            TRAP(WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");      \
+            TRAP(ESGX_WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");      \
         if (UNLIKELY(!(x > (LO) && x < (HI))))                                       \
-            TRAP(WASM_TRAP_INT_OVERFLOW, "integer overflow");                        \
+            TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");                        \
         S(0) = CONV;                                                                 \
         NEXT(4);                                                                     \
     }
@@ -994,17 +994,17 @@ L_I32_SHRUI_XOR:
     /* ---------------------------------------------------------------- exits */
 out_of_fuel:
     fuel = 0;
-    tk = WASM_TRAP_OUT_OF_FUEL;
+    tk = ESGX_WASM_TRAP_OUT_OF_FUEL;
     tmsg = "out of fuel";
 trap:
-    wasm_store_trap(s, tk, tmsg);
+    esgx_wasm_store_trap(s, tk, tmsg);
 trap_set:
     s->fuel = fuel;
     s->depth = entry_depth - 1;
-    return WASM_E_TRAP;
+    return ESGX_WASM_E_TRAP;
 }
 
-const void *const *wasm_exec_handlers(void)
+const void *const *esgx_wasm_exec_handlers(void)
 {
     const void *const *t = NULL;
     run(NULL, NULL, NULL, 0, &t);
@@ -1013,11 +1013,11 @@ const void *const *wasm_exec_handlers(void)
 
 /* ------------------------------------------------------------------ entry */
 
-int wasm_exec_call(wasm_store *s, wasm_func_obj *f, uint64_t *slots)
+int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slots)
 {
     uint32_t np = f->type.n_params, nr = f->type.n_results;
-    if (s->nest >= WASM_MAX_NEST)
-        return wasm_store_trap(s, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+    if (s->nest >= ESGX_WASM_MAX_NEST)
+        return esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
     uint64_t saved_fuel_unmetered = s->metered ? 0 : 1;
     if (!s->metered) s->fuel = UINT64_MAX;
     uint32_t base = s->sp;
@@ -1025,7 +1025,7 @@ int wasm_exec_call(wasm_store *s, wasm_func_obj *f, uint64_t *slots)
     s->nest++;
     if (f->host) {
         if (!stack_reserve(s, (uint64_t)base + np + nr + 1)) {
-            rc = wasm_store_trap(s, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+            rc = esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         } else {
             memcpy(s->stack + base, slots, (size_t)np * 8);
             uint32_t saved_sp = s->sp;
@@ -1035,18 +1035,18 @@ int wasm_exec_call(wasm_store *s, wasm_func_obj *f, uint64_t *slots)
             if (rc == ESGX_OK) memcpy(slots, s->stack + base, (size_t)nr * 8);
         }
     } else {
-        const wasm_code *code = f->code;
+        const esgx_wasm_code *code = f->code;
         if (!stack_reserve(s, (uint64_t)base + code->frame_size + 1) ||
             !frames_reserve(s, s->depth + 1)) {
-            rc = wasm_store_trap(s, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+            rc = esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         } else {
             uint64_t *fp = s->stack + base;
             memcpy(fp, slots, (size_t)np * 8);
             memset(fp + np, 0, (size_t)code->n_locals * 8);
             uint32_t stub[2];
-            const void *h = wasm_exec_handlers()[WOP_EXIT];
+            const void *h = esgx_wasm_exec_handlers()[WOP_EXIT];
             memcpy(stub, &h, sizeof h);
-            wasm_frame *fr = &s->frames[s->depth++];
+            esgx_wasm_frame *fr = &s->frames[s->depth++];
             fr->ret_ip = stub;
             fr->fp = base;
             fr->inst = f->inst;

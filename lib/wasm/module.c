@@ -1,5 +1,5 @@
 /*
- * module.c: wasm_module_parse and the module accessors of the public API.
+ * module.c: esgx_wasm_module_parse and the module accessors of the public API.
  *
  * Parsing (see wasm_module.h) first tries the fast path: decode the sections without
  * scanning the function bodies, apply the module-level rules, then read each body
@@ -8,7 +8,7 @@
  * first invocation of a new module cheap.
  *
  * The fast path accepts exactly the modules the three separate passes accept: every
- * instruction still goes through wasm_read_instr and the validator, and the one
+ * instruction still goes through esgx_wasm_read_instr and the validator, and the one
  * thing only the body scan checked (memory.init / data.drop need the data count
  * section) the validator checks too (validate.c, check_data). Only the
  * error it reports can differ: the spec says a malformed body anywhere wins over an
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void wasm_limits_default(wasm_limits *l)
+void esgx_wasm_limits_default(esgx_wasm_limits *l)
 {
     l->max_module_size = 16u << 20;
     l->max_memory_pages = 1024;
@@ -35,80 +35,80 @@ void wasm_limits_default(wasm_limits *l)
     l->compile_threads = 0;
 }
 
-static uint32_t compile_threads(const wasm_limits *l)
+static uint32_t compile_threads(const esgx_wasm_limits *l)
 {
     if (l->compile_threads) return l->compile_threads;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) return 1;
-    return n > WASM_COMPILE_THREADS_MAX ? WASM_COMPILE_THREADS_MAX : (uint32_t)n;
+    return n > ESGX_WASM_COMPILE_THREADS_MAX ? ESGX_WASM_COMPILE_THREADS_MAX : (uint32_t)n;
 }
 
 /* The fast path; any failure sends the caller to the slow one. */
-static int parse_fused(wasm_module *m, const uint8_t *bytes, size_t len,
-                       const wasm_limits *limits, esgx_err *err)
+static int parse_fused(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
+                       const esgx_wasm_limits *limits, esgx_err *err)
 {
-    int rc = wasm_decode(m, bytes, len, limits, WASM_DECODE_SKIP_BODIES, err);
+    int rc = esgx_wasm_decode(m, bytes, len, limits, ESGX_WASM_DECODE_SKIP_BODIES, err);
     if (rc) return rc;
-    wasm_validator *vm = NULL;
-    rc = wasm_validator_new(m, &vm, err);
-    if (rc == ESGX_OK) rc = wasm_validator_check_module(vm, err);
-    if (rc == ESGX_OK) rc = wasm_compile_module(m, vm, compile_threads(limits), err);
-    wasm_validator_free(vm);
+    esgx_wasm_validator *vm = NULL;
+    rc = esgx_wasm_validator_new(m, &vm, err);
+    if (rc == ESGX_OK) rc = esgx_wasm_validator_check_module(vm, err);
+    if (rc == ESGX_OK) rc = esgx_wasm_compile_module(m, vm, compile_threads(limits), err);
+    esgx_wasm_validator_free(vm);
     return rc;
 }
 
-static int parse_exact(wasm_module *m, const uint8_t *bytes, size_t len,
-                       const wasm_limits *limits, esgx_err *err)
+static int parse_exact(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
+                       const esgx_wasm_limits *limits, esgx_err *err)
 {
-    int rc = wasm_decode(m, bytes, len, limits, 0, err);
-    if (rc == ESGX_OK) rc = wasm_validate(m, err);
-    if (rc == ESGX_OK) rc = wasm_compile_module(m, NULL, 1, err);
+    int rc = esgx_wasm_decode(m, bytes, len, limits, 0, err);
+    if (rc == ESGX_OK) rc = esgx_wasm_validate(m, err);
+    if (rc == ESGX_OK) rc = esgx_wasm_compile_module(m, NULL, 1, err);
     return rc;
 }
 
-int wasm_module_parse(const uint8_t *bytes, size_t len, const wasm_limits *limits,
-                      wasm_module **out, esgx_err *err)
+int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_limits *limits,
+                      esgx_wasm_module **out, esgx_err *err)
 {
-    wasm_limits defaults;
+    esgx_wasm_limits defaults;
     if (!limits) {
-        wasm_limits_default(&defaults);
+        esgx_wasm_limits_default(&defaults);
         limits = &defaults;
     }
     if (!out || (!bytes && len))
-        return esgx_err_set(err, WASM_E_ARG, "wasm_module_parse: NULL argument");
+        return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_module_parse: NULL argument");
     *out = NULL;
-    wasm_module *m = calloc(1, sizeof *m);
+    esgx_wasm_module *m = calloc(1, sizeof *m);
     if (!m)
-        return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     int rc = parse_fused(m, bytes, len, limits, err);
     if (rc != ESGX_OK) {
-        wasm_compiled_free(m);
-        wasm_module_release(m);
+        esgx_wasm_compiled_free(m);
+        esgx_wasm_module_release(m);
         memset(m, 0, sizeof *m);
         rc = parse_exact(m, bytes, len, limits, err);
     }
     if (rc != ESGX_OK) {
-        wasm_module_free(m);
+        esgx_wasm_module_free(m);
         return rc;
     }
     *out = m;
     return ESGX_OK;
 }
 
-void wasm_module_free(wasm_module *m)
+void esgx_wasm_module_free(esgx_wasm_module *m)
 {
     if (!m) return;
-    wasm_compiled_free(m);
-    wasm_module_release(m);
+    esgx_wasm_compiled_free(m);
+    esgx_wasm_module_release(m);
     free(m);
 }
 
-uint32_t wasm_module_import_count(const wasm_module *m)
+uint32_t esgx_wasm_module_import_count(const esgx_wasm_module *m)
 {
     return m->n_imports;
 }
 
-static void functype_view(const wasm_functype_decl *d, wasm_functype *t)
+static void functype_view(const esgx_wasm_functype_decl *d, esgx_wasm_functype *t)
 {
     t->n_params = d->n_params;
     t->n_results = d->n_results;
@@ -116,33 +116,33 @@ static void functype_view(const wasm_functype_decl *d, wasm_functype *t)
     t->results = d->types + d->n_params;
 }
 
-int wasm_module_import(const wasm_module *m, uint32_t i, const char **module,
+int esgx_wasm_module_import(const esgx_wasm_module *m, uint32_t i, const char **module,
                        size_t *module_len, const char **name, size_t *name_len,
-                       wasm_extern_kind *kind, wasm_functype *type)
+                       esgx_wasm_extern_kind *kind, esgx_wasm_functype *type)
 {
-    if (i >= m->n_imports) return WASM_E_ARG;
-    const wasm_import_decl *imp = &m->imports[i];
+    if (i >= m->n_imports) return ESGX_WASM_E_ARG;
+    const esgx_wasm_import_decl *imp = &m->imports[i];
     if (module) *module = imp->module;
     if (module_len) *module_len = imp->module_len;
     if (name) *name = imp->name;
     if (name_len) *name_len = imp->name_len;
     if (kind) *kind = imp->kind;
-    if (type && imp->kind == WASM_EXTERN_FUNC)
+    if (type && imp->kind == ESGX_WASM_EXTERN_FUNC)
         functype_view(&m->types[imp->desc.func_type], type);
     return ESGX_OK;
 }
 
-int wasm_module_export(const wasm_module *m, const char *name, size_t name_len,
-                       wasm_extern_kind *kind, wasm_functype *type)
+int esgx_wasm_module_export(const esgx_wasm_module *m, const char *name, size_t name_len,
+                       esgx_wasm_extern_kind *kind, esgx_wasm_functype *type)
 {
     for (uint32_t i = 0; i < m->n_exports; i++) {
-        const wasm_export_decl *e = &m->exports[i];
+        const esgx_wasm_export_decl *e = &m->exports[i];
         if (e->name_len == name_len && !memcmp(e->name, name, name_len)) {
             if (kind) *kind = e->kind;
-            if (type && e->kind == WASM_EXTERN_FUNC)
-                functype_view(wasm_module_func_type(m, e->index), type);
+            if (type && e->kind == ESGX_WASM_EXTERN_FUNC)
+                functype_view(esgx_wasm_module_func_type(m, e->index), type);
             return ESGX_OK;
         }
     }
-    return WASM_E_NOT_FOUND;
+    return ESGX_WASM_E_NOT_FOUND;
 }

@@ -2,8 +2,8 @@
  * test_decode.c: the decoder and validator on hostile input.
  *
  * Design notes: modules are built byte by byte here (no tools needed). Rejections are
- * checked through the public wasm_module_parse; the deep-nesting cases call
- * wasm_decode + wasm_validate directly so they test exactly the validator's bounded
+ * checked through the public esgx_wasm_module_parse; the deep-nesting cases call
+ * esgx_wasm_decode + esgx_wasm_validate directly so they test exactly the validator's bounded
  * control stack. Every case checks the error code and that a message was written; the
  * truncation and byte-flip sweeps check that every prefix / mutation of a valid module
  * gives a clean result (run under ASan+UBSan to catch any stray access). The fused
@@ -80,14 +80,14 @@ static void one_func_module(buf *m, const buf *body)
     free(s.p);
 }
 
-static int parse(const buf *b, const wasm_limits *lim, esgx_err *err)
+static int parse(const buf *b, const esgx_wasm_limits *lim, esgx_err *err)
 {
-    wasm_module *m = NULL;
+    esgx_wasm_module *m = NULL;
     memset(err, 0, sizeof *err);
-    int rc = wasm_module_parse(b->p, b->n, lim, &m, err);
+    int rc = esgx_wasm_module_parse(b->p, b->n, lim, &m, err);
     if (rc == 0) {
         if (!m) return -100;
-        wasm_module_free(m);
+        esgx_wasm_module_free(m);
     } else if (m) {
         return -101;
     }
@@ -95,14 +95,14 @@ static int parse(const buf *b, const wasm_limits *lim, esgx_err *err)
 }
 
 /* decode + validate only (no compilation). */
-static int decode_validate(const buf *b, const wasm_limits *lim, esgx_err *err)
+static int decode_validate(const buf *b, const esgx_wasm_limits *lim, esgx_err *err)
 {
-    wasm_module m;
+    esgx_wasm_module m;
     memset(&m, 0, sizeof m);
     memset(err, 0, sizeof *err);
-    int rc = wasm_decode(&m, b->p, b->n, lim, 0, err);
-    if (rc == 0) rc = wasm_validate(&m, err);
-    wasm_module_release(&m);
+    int rc = esgx_wasm_decode(&m, b->p, b->n, lim, 0, err);
+    if (rc == 0) rc = esgx_wasm_validate(&m, err);
+    esgx_wasm_module_release(&m);
     return rc;
 }
 
@@ -122,7 +122,7 @@ static void test_huge_sizes_and_counts(void)
     header(&b);
     putn(&b, "\x01\xff\xff\xff\xff\x0f\x01\x60\x00\x00", 10);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_MALFORMED, err, "huge section size");
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "huge section size");
 
     /* vectors claiming 2^32-1 entries in a tiny section, for each vector section */
     static const uint8_t ids[] = {1, 2, 3, 4, 5, 6, 7, 9, 10, 11};
@@ -131,7 +131,7 @@ static void test_huge_sizes_and_counts(void)
         header(&b);
         putn(&b, (uint8_t[]){ids[i], 0x07, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x00}, 9);
         rc = parse(&b, NULL, &err);
-        CHECK(rc == WASM_E_MALFORMED, "huge count in section %u: rc %d (%s)", ids[i], rc,
+        CHECK(rc == ESGX_WASM_E_MALFORMED, "huge count in section %u: rc %d (%s)", ids[i], rc,
               err.msg);
     }
 
@@ -141,14 +141,14 @@ static void test_huge_sizes_and_counts(void)
     putn(&b, "\x05\x03\x01\x00\x01", 5);                            /* memory 1 */
     putn(&b, "\x0b\x0a\x01\x00\x41\x00\x0b\xff\xff\xff\xff\x0f", 12);  /* data */
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_MALFORMED, err, "huge data segment");
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "huge data segment");
 
     /* a name claiming 4 GiB */
     b.n = 0;
     header(&b);
     putn(&b, "\x00\x06\xff\xff\xff\xff\x0f\x00", 8);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_MALFORMED, err, "huge custom section name");
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "huge custom section name");
 
     /* a br_table claiming 2^32-1 labels */
     buf body = {0};
@@ -156,26 +156,26 @@ static void test_huge_sizes_and_counts(void)
     b.n = 0;
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_MALFORMED, err, "huge br_table");
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "huge br_table");
 
     /* module larger than the configured limit */
-    wasm_limits lim;
-    wasm_limits_default(&lim);
+    esgx_wasm_limits lim;
+    esgx_wasm_limits_default(&lim);
     lim.max_module_size = 10;
     b.n = 0;
     one_func_module(&b, &(buf){(uint8_t *)"\x00\x0b", 2, 2});
     rc = parse(&b, &lim, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "module size limit");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "module size limit");
 
     /* too many functions for the configured limit */
-    wasm_limits_default(&lim);
+    esgx_wasm_limits_default(&lim);
     lim.max_functions = 2;
     b.n = 0;
     header(&b);
     putn(&b, "\x01\x04\x01\x60\x00\x00", 6);
     putn(&b, "\x03\x04\x03\x00\x00\x00", 6);
     rc = parse(&b, &lim, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "function limit");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "function limit");
     free(body.p);
     free(b.p);
 }
@@ -185,17 +185,17 @@ static void test_locals(void)
     esgx_err err;
     buf body = {0}, b = {0};
     int rc;
-    wasm_limits lim;
-    wasm_limits_default(&lim);
+    esgx_wasm_limits lim;
+    esgx_wasm_limits_default(&lim);
 
     /* 100k locals in one group: over the default limit (50000) */
     put(&body, 1);
     leb(&body, 100000);
-    put(&body, WASM_I32);
+    put(&body, ESGX_WASM_I32);
     put(&body, 0x0b);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "100k locals, default limit");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "100k locals, default limit");
     CHECK(strstr(err.msg, "too many locals") != NULL, "message: %s", err.msg);
 
     /* the same module with a higher limit is fine */
@@ -211,7 +211,7 @@ static void test_locals(void)
     put(&body, 0x0b);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "100k local groups");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "100k local groups");
 
     /* 2000 functions of 40000 locals each (4 bytes per declaration): within the
      * per-function limit, but the module-wide cap refuses 80M expanded locals */
@@ -232,7 +232,7 @@ static void test_locals(void)
         free(s.p);
     }
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "module-wide locals cap");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "module-wide locals cap");
     CHECK(strstr(err.msg, "too many locals in the module") != NULL, "message: %s", err.msg);
 
     /* counts summing past 2^32: malformed ("too many locals"), whatever the limit */
@@ -242,7 +242,7 @@ static void test_locals(void)
     one_func_module(&b, &body);
     lim.max_locals = UINT32_MAX;
     rc = parse(&b, &lim, &err);
-    EXPECT_RC(rc, WASM_E_MALFORMED, err, "locals overflow");
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "locals overflow");
     free(body.p);
     free(b.p);
 }
@@ -264,11 +264,11 @@ static void test_deep_nesting(void)
     EXPECT_RC(rc, 0, err, "100k nested blocks");
 
     /* the same with a small stack limit: refused cleanly */
-    wasm_limits lim;
-    wasm_limits_default(&lim);
+    esgx_wasm_limits lim;
+    esgx_wasm_limits_default(&lim);
     lim.max_value_stack = 1000;
     rc = decode_validate(&b, &lim, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "100k nested blocks, limit 1000");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "100k nested blocks, limit 1000");
 
     /* 100k nested blocks each leaving an i32: the operand stack grows as well */
     body.n = 0;
@@ -290,7 +290,7 @@ static void test_deep_nesting(void)
     put(&body, 0x0b);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_MALFORMED, err, "100k unclosed blocks");
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "100k unclosed blocks");
 
     /* 100k nested ifs with a type error deep inside: invalid, not a crash */
     body.n = 0;
@@ -302,7 +302,7 @@ static void test_deep_nesting(void)
     put(&body, 0x0b);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_INVALID, err, "100k nested ifs, type error");
+    EXPECT_RC(rc, ESGX_WASM_E_INVALID, err, "100k nested ifs, type error");
     CHECK(strstr(err.msg, "type mismatch") != NULL, "message: %s", err.msg);
     free(body.p);
     free(b.p);
@@ -318,7 +318,7 @@ static void test_costly_module(void)
     put(&s, 1);
     put(&s, 0x60);
     leb(&s, 5000);
-    for (int i = 0; i < 5000; i++) put(&s, WASM_I32);
+    for (int i = 0; i < 5000; i++) put(&s, ESGX_WASM_I32);
     put(&s, 0);
     section(&b, 1, &s);
     s.n = 0;
@@ -334,7 +334,7 @@ static void test_costly_module(void)
     putn(&s, body.p, body.n);
     section(&b, 10, &s);
     int rc = decode_validate(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_LIMIT, err, "costly module");
+    EXPECT_RC(rc, ESGX_WASM_E_LIMIT, err, "costly module");
     /* the same with 100 calls is fine */
     body.n = 2 + 200;
     put(&body, 0x0b);
@@ -344,7 +344,7 @@ static void test_costly_module(void)
     put(&s, 1);
     put(&s, 0x60);
     leb(&s, 5000);
-    for (int i = 0; i < 5000; i++) put(&s, WASM_I32);
+    for (int i = 0; i < 5000; i++) put(&s, ESGX_WASM_I32);
     put(&s, 0);
     section(&b, 1, &s);
     s.n = 0;
@@ -374,21 +374,21 @@ static void test_unsupported(void)
     putn(&body, "\x1a\x0b", 2);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_UNSUPPORTED, err, "SIMD instruction");
+    EXPECT_RC(rc, ESGX_WASM_E_UNSUPPORTED, err, "SIMD instruction");
     CHECK(strstr(err.msg, "SIMD") != NULL, "message: %s", err.msg);
     /* a v128 parameter */
     b.n = 0;
     header(&b);
     putn(&b, "\x01\x05\x01\x60\x01\x7b\x00", 7);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_UNSUPPORTED, err, "v128 type");
+    EXPECT_RC(rc, ESGX_WASM_E_UNSUPPORTED, err, "v128 type");
     /* an atomic instruction */
     body.n = 0;
     b.n = 0;
     putn(&body, "\x00\xfe\x03\x00\x0b", 5);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, WASM_E_UNSUPPORTED, err, "atomic instruction");
+    EXPECT_RC(rc, ESGX_WASM_E_UNSUPPORTED, err, "atomic instruction");
     free(body.p);
     free(b.p);
 }
@@ -432,9 +432,9 @@ static void test_truncation_and_flips(void)
     for (size_t n = 0; n < full; n++) {
         buf t = {b.p, n, n};
         rc = parse(&t, NULL, &err);
-        CHECK(rc == 0 || rc == WASM_E_MALFORMED, "prefix %zu: rc %d (%s)", n, rc, err.msg);
+        CHECK(rc == 0 || rc == ESGX_WASM_E_MALFORMED, "prefix %zu: rc %d (%s)", n, rc, err.msg);
         CHECK(rc == 0 || err.msg[0], "prefix %zu: no message", n);
-        if (n < 8) CHECK(rc == WASM_E_MALFORMED, "header prefix %zu: rc %d", n, rc);
+        if (n < 8) CHECK(rc == ESGX_WASM_E_MALFORMED, "header prefix %zu: rc %d", n, rc);
     }
     /* every byte replaced by a few interesting values: any code, never a crash */
     static const uint8_t vals[] = {0x00, 0x01, 0x0b, 0x40, 0x7f, 0x80, 0xfc, 0xff};
@@ -445,7 +445,7 @@ static void test_truncation_and_flips(void)
             if (vals[k] == orig) continue;
             b.p[i] = vals[k];
             rc = parse(&b, NULL, &err);
-            CHECK(rc <= 0 && rc >= WASM_E_NOT_FOUND, "flip %zu=%02x: rc %d", i, vals[k], rc);
+            CHECK(rc <= 0 && rc >= ESGX_WASM_E_NOT_FOUND, "flip %zu=%02x: rc %d", i, vals[k], rc);
             CHECK(rc == 0 || err.msg[0], "flip %zu=%02x: no message", i, vals[k]);
             if (rc == 0) ok++;
             else bad++;
@@ -467,26 +467,26 @@ static void test_spec_style_errors(void)
         int want;
         const char *msg;
     } cases[] = {
-        {"\0asm\1\0\0", 7, WASM_E_MALFORMED, "unexpected end"},
-        {"\0asx\1\0\0\0", 8, WASM_E_MALFORMED, "magic header not detected"},
-        {"\0asm\2\0\0\0", 8, WASM_E_MALFORMED, "unknown binary version"},
-        {"\0asm\1\0\0\0\x0d\x00", 10, WASM_E_MALFORMED, "malformed section id"},
-        {"\0asm\1\0\0\0\x05\x07\x01\x00\x82\x80\x80\x80\x70", 17, WASM_E_MALFORMED,
+        {"\0asm\1\0\0", 7, ESGX_WASM_E_MALFORMED, "unexpected end"},
+        {"\0asx\1\0\0\0", 8, ESGX_WASM_E_MALFORMED, "magic header not detected"},
+        {"\0asm\2\0\0\0", 8, ESGX_WASM_E_MALFORMED, "unknown binary version"},
+        {"\0asm\1\0\0\0\x0d\x00", 10, ESGX_WASM_E_MALFORMED, "malformed section id"},
+        {"\0asm\1\0\0\0\x05\x07\x01\x00\x82\x80\x80\x80\x70", 17, ESGX_WASM_E_MALFORMED,
          "integer too large"},
-        {"\0asm\1\0\0\0\x05\x08\x01\x00\x82\x80\x80\x80\x80\x00", 18, WASM_E_MALFORMED,
+        {"\0asm\1\0\0\0\x05\x08\x01\x00\x82\x80\x80\x80\x80\x00", 18, ESGX_WASM_E_MALFORMED,
          "integer representation too long"},
-        {"\0asm\1\0\0\0\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00", 18, WASM_E_MALFORMED,
+        {"\0asm\1\0\0\0\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00", 18, ESGX_WASM_E_MALFORMED,
          "function and code section have inconsistent lengths"},
-        {"\0asm\1\0\0\0\x05\x04\x01\x00\x00\x00", 14, WASM_E_MALFORMED, "section size mismatch"},
-        {"\0asm\1\0\0\0\x00\x03\x02\xc0\x80", 13, WASM_E_MALFORMED,
+        {"\0asm\1\0\0\0\x05\x04\x01\x00\x00\x00", 14, ESGX_WASM_E_MALFORMED, "section size mismatch"},
+        {"\0asm\1\0\0\0\x00\x03\x02\xc0\x80", 13, ESGX_WASM_E_MALFORMED,
          "malformed UTF-8 encoding"},
-        {"\0asm\1\0\0\0\x05\x05\x02\x00\x00\x00\x00", 15, WASM_E_INVALID, "multiple memories"},
-        {"\0asm\1\0\0\0\x05\x04\x01\x01\x02\x01", 14, WASM_E_INVALID,
+        {"\0asm\1\0\0\0\x05\x05\x02\x00\x00\x00\x00", 15, ESGX_WASM_E_INVALID, "multiple memories"},
+        {"\0asm\1\0\0\0\x05\x04\x01\x01\x02\x01", 14, ESGX_WASM_E_INVALID,
          "size minimum must not be greater than maximum"},
-        {"\0asm\1\0\0\0\x05\x05\x01\x00\x81\x80\x04", 15, WASM_E_INVALID,
+        {"\0asm\1\0\0\0\x05\x05\x01\x00\x81\x80\x04", 15, ESGX_WASM_E_INVALID,
          "memory size must be at most 65536 pages"},
-        {"\0asm\1\0\0\0\x06\x06\x01\x7f\x00\x42\x00\x0b", 16, WASM_E_INVALID, "type mismatch"},
-        {"\0asm\1\0\0\0\x06\x06\x01\x7f\x00\x23\x00\x0b", 16, WASM_E_INVALID, "unknown global"},
+        {"\0asm\1\0\0\0\x06\x06\x01\x7f\x00\x42\x00\x0b", 16, ESGX_WASM_E_INVALID, "type mismatch"},
+        {"\0asm\1\0\0\0\x06\x06\x01\x7f\x00\x23\x00\x0b", 16, ESGX_WASM_E_INVALID, "unknown global"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf b = {(uint8_t *)cases[i].bytes, cases[i].len, cases[i].len};
@@ -549,14 +549,14 @@ static void big_module(buf *m, uint32_t n, const uint8_t *bad)
     free(body.p);
 }
 
-static wasm_module *parse_threads(const buf *b, uint32_t threads, esgx_err *err, int *rc)
+static esgx_wasm_module *parse_threads(const buf *b, uint32_t threads, esgx_err *err, int *rc)
 {
-    wasm_limits lim;
-    wasm_limits_default(&lim);
+    esgx_wasm_limits lim;
+    esgx_wasm_limits_default(&lim);
     lim.compile_threads = threads;
-    wasm_module *m = NULL;
+    esgx_wasm_module *m = NULL;
     memset(err, 0, sizeof *err);
-    *rc = wasm_module_parse(b->p, b->n, &lim, &m, err);
+    *rc = esgx_wasm_module_parse(b->p, b->n, &lim, &m, err);
     return m;
 }
 
@@ -570,30 +570,30 @@ static void test_fast_path(void)
     CHECK(b.n > (96u << 10), "module only %zu bytes", b.n);
 
     /* the same compiled code from the exact passes and from 1, 2 and 4 threads */
-    wasm_module ref;
+    esgx_wasm_module ref;
     memset(&ref, 0, sizeof ref);
     memset(&err, 0, sizeof err);
-    rc = wasm_decode(&ref, b.p, b.n, NULL, 0, &err);
-    if (rc == 0) rc = wasm_validate(&ref, &err);
-    if (rc == 0) rc = wasm_compile_module(&ref, NULL, 1, &err);
+    rc = esgx_wasm_decode(&ref, b.p, b.n, NULL, 0, &err);
+    if (rc == 0) rc = esgx_wasm_validate(&ref, &err);
+    if (rc == 0) rc = esgx_wasm_compile_module(&ref, NULL, 1, &err);
     CHECK(rc == 0, "exact passes: rc %d (%s)", rc, err.msg);
-    const wasm_compiled *rc_ = ref.compiled;
+    const esgx_wasm_compiled *rc_ = ref.compiled;
     static const uint32_t threads[] = {1, 2, 4, 0};
     for (size_t t = 0; t < sizeof threads / sizeof threads[0] && rc_; t++) {
-        wasm_module *m = parse_threads(&b, threads[t], &err, &rc);
+        esgx_wasm_module *m = parse_threads(&b, threads[t], &err, &rc);
         CHECK(rc == 0 && m, "%u threads: rc %d (%s)", threads[t], rc, err.msg);
         if (!m) continue;
-        const wasm_compiled *cm = m->compiled;
+        const esgx_wasm_compiled *cm = m->compiled;
         for (uint32_t i = 0; i < N; i++) {
-            const wasm_code *x = &cm->codes[i], *y = &rc_->codes[i];
+            const esgx_wasm_code *x = &cm->codes[i], *y = &rc_->codes[i];
             CHECK(x->n_words == y->n_words && x->frame_size == y->frame_size &&
                       !memcmp(x->words, y->words, (size_t)x->n_words * 4),
                   "%u threads: function %u compiled differently", threads[t], i);
         }
-        wasm_module_free(m);
+        esgx_wasm_module_free(m);
     }
-    wasm_compiled_free(&ref);
-    wasm_module_release(&ref);
+    esgx_wasm_compiled_free(&ref);
+    esgx_wasm_module_release(&ref);
 
     /* errors are those of the exact passes, whatever the threads meet first */
     struct {
@@ -602,10 +602,10 @@ static void test_fast_path(void)
         int want;
         const char *msg;
     } cases[] = {
-        {{7, 390}, {1, 1}, WASM_E_INVALID, "type mismatch"},
-        {{7, 390}, {1, 2}, WASM_E_MALFORMED, "illegal opcode"},
-        {{390, 391}, {2, 1}, WASM_E_MALFORMED, "illegal opcode"},
-        {{3, 200}, {1, 3}, WASM_E_MALFORMED, "data count section required"},
+        {{7, 390}, {1, 1}, ESGX_WASM_E_INVALID, "type mismatch"},
+        {{7, 390}, {1, 2}, ESGX_WASM_E_MALFORMED, "illegal opcode"},
+        {{390, 391}, {2, 1}, ESGX_WASM_E_MALFORMED, "illegal opcode"},
+        {{3, 200}, {1, 3}, ESGX_WASM_E_MALFORMED, "data count section required"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         uint8_t bad[N] = {0};
@@ -614,16 +614,16 @@ static void test_fast_path(void)
         b.n = 0;
         big_module(&b, N, bad);
         for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
-            wasm_module *m = parse_threads(&b, threads[t], &err, &rc);
+            esgx_wasm_module *m = parse_threads(&b, threads[t], &err, &rc);
             CHECK(!m && rc == cases[k].want && strstr(err.msg, cases[k].msg),
                   "case %zu, %u threads: rc %d (%s)", k, threads[t], rc, err.msg);
-            if (cases[k].want == WASM_E_INVALID) {
+            if (cases[k].want == ESGX_WASM_E_INVALID) {
                 char fn[32];
                 snprintf(fn, sizeof fn, "function %u,", cases[k].at[0]);
                 CHECK(strstr(err.msg, fn) != NULL, "case %zu: \"%s\" does not name %s", k,
                       err.msg, fn);
             }
-            wasm_module_free(m);
+            esgx_wasm_module_free(m);
         }
     }
     free(b.p);

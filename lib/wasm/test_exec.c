@@ -9,7 +9,7 @@
  * wat2wasm the test is skipped (exit 77).
  */
 #define _GNU_SOURCE
-#include "wasm.h"
+#include "esgx_wasm.h"
 
 #include <spawn.h>
 #include <stdbool.h>
@@ -39,7 +39,7 @@ static int run_wat2wasm(const char *in, const char *out)
 }
 
 /* Compiles wat text; NULL (and a failure) on any error. */
-static wasm_module *load(const char *wat, const wasm_limits *lim)
+static esgx_wasm_module *load(const char *wat, const esgx_wasm_limits *lim)
 {
     char in[300], out[300];
     snprintf(in, sizeof in, "%s/m.wat", tmpdir);
@@ -58,62 +58,62 @@ static wasm_module *load(const char *wat, const wasm_limits *lim)
     size_t n = fread(b, 1, sizeof b, f);
     fclose(f);
     esgx_err err = {0};
-    wasm_module *m = NULL;
-    int rc = wasm_module_parse(b, n, lim, &m, &err);
+    esgx_wasm_module *m = NULL;
+    int rc = esgx_wasm_module_parse(b, n, lim, &m, &err);
     CHECK(rc == 0, "parse: %s", err.msg);
     return m;
 }
 
 typedef struct env {
-    wasm_store *s;
-    wasm_module *m;
-    wasm_instance *inst;
+    esgx_wasm_store *s;
+    esgx_wasm_module *m;
+    esgx_wasm_instance *inst;
 } env;
 
-static int setup(env *e, const char *wat, const wasm_limits *lim, const wasm_extern *imps,
+static int setup(env *e, const char *wat, const esgx_wasm_limits *lim, const esgx_wasm_extern *imps,
                  size_t n_imps)
 {
     memset(e, 0, sizeof *e);
     esgx_err err = {0};
-    if (wasm_store_new(lim, &e->s, &err)) return -1;
+    if (esgx_wasm_store_new(lim, &e->s, &err)) return -1;
     e->m = load(wat, lim);
     if (!e->m) return -1;
-    wasm_trap trap;
-    int rc = wasm_instance_new(e->s, e->m, imps, n_imps, &e->inst, &trap, &err);
+    esgx_wasm_trap trap;
+    int rc = esgx_wasm_instance_new(e->s, e->m, imps, n_imps, &e->inst, &trap, &err);
     CHECK(rc == 0, "instantiate: %s", err.msg);
     return rc;
 }
 
 static void teardown(env *e)
 {
-    wasm_store_free(e->s);
-    wasm_module_free(e->m);
+    esgx_wasm_store_free(e->s);
+    esgx_wasm_module_free(e->m);
 }
 
-static wasm_value i32(int32_t v)
+static esgx_wasm_value i32(int32_t v)
 {
-    wasm_value x = {.type = WASM_I32};
+    esgx_wasm_value x = {.type = ESGX_WASM_I32};
     x.of.i32 = v;
     return x;
 }
 
-static wasm_value i64(int64_t v)
+static esgx_wasm_value i64(int64_t v)
 {
-    wasm_value x = {.type = WASM_I64};
+    esgx_wasm_value x = {.type = ESGX_WASM_I64};
     x.of.i64 = v;
     return x;
 }
 
-/* Calls export name; returns the wasm_call code, fills *res (if 1 result) and *trap. */
-static int call(env *e, const char *name, const wasm_value *args, size_t n, wasm_value *res,
-                size_t nres, wasm_trap *trap, esgx_err *err)
+/* Calls export name; returns the esgx_wasm_call code, fills *res (if 1 result) and *trap. */
+static int call(env *e, const char *name, const esgx_wasm_value *args, size_t n, esgx_wasm_value *res,
+                size_t nres, esgx_wasm_trap *trap, esgx_err *err)
 {
-    wasm_extern f;
-    if (wasm_instance_export(e->inst, name, strlen(name), &f)) {
+    esgx_wasm_extern f;
+    if (esgx_wasm_instance_export(e->inst, name, strlen(name), &f)) {
         CHECK(0, "no export %s", name);
         return -100;
     }
-    return wasm_call(e->s, f, args, n, res, nres, trap, err);
+    return esgx_wasm_call(e->s, f, args, n, res, nres, trap, err);
 }
 
 /* ------------------------------------------------------------------ arithmetic, traps */
@@ -151,16 +151,16 @@ static const char *arith_wat =
     "   f64.const 0.5 local.get 0 f64.mul f64.const 1 f64.sub)\n"
     ")\n";
 
-static void expect_trap(env *e, const char *name, const wasm_value *args, size_t n,
-                        size_t nres, wasm_trap want, const char *msg)
+static void expect_trap(env *e, const char *name, const esgx_wasm_value *args, size_t n,
+                        size_t nres, esgx_wasm_trap want, const char *msg)
 {
-    wasm_value res[2];
-    wasm_trap trap = WASM_TRAP_NONE;
+    esgx_wasm_value res[2];
+    esgx_wasm_trap trap = ESGX_WASM_TRAP_NONE;
     esgx_err err = {0};
     int rc = call(e, name, args, n, res, nres, &trap, &err);
-    CHECK(rc == WASM_E_TRAP && trap == want && strstr(err.msg, msg),
-          "%s: rc %d trap %s msg \"%s\", want %s \"%s\"", name, rc, wasm_trap_name(trap),
-          err.msg, wasm_trap_name(want), msg);
+    CHECK(rc == ESGX_WASM_E_TRAP && trap == want && strstr(err.msg, msg),
+          "%s: rc %d trap %s msg \"%s\", want %s \"%s\"", name, rc, esgx_wasm_trap_name(trap),
+          err.msg, esgx_wasm_trap_name(want), msg);
 }
 
 static void test_arith(void)
@@ -170,8 +170,8 @@ static void test_arith(void)
         teardown(&e);
         return;
     }
-    wasm_value a[2], r[2];
-    wasm_trap trap;
+    esgx_wasm_value a[2], r[2];
+    esgx_wasm_trap trap;
     esgx_err err = {0};
     a[0] = i32(40);
     a[1] = i32(2);
@@ -179,25 +179,25 @@ static void test_arith(void)
     a[0] = i32(-7);
     CHECK(call(&e, "divs", a, 2, r, 1, &trap, &err) == 0 && r[0].of.i32 == -3, "divs");
     a[1] = i32(0);
-    expect_trap(&e, "divs", a, 2, 1, WASM_TRAP_DIV_ZERO, "integer divide by zero");
+    expect_trap(&e, "divs", a, 2, 1, ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     a[0] = i32(INT32_MIN);
     a[1] = i32(-1);
-    expect_trap(&e, "divs", a, 2, 1, WASM_TRAP_INT_OVERFLOW, "integer overflow");
+    expect_trap(&e, "divs", a, 2, 1, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
     a[0] = i64(INT64_MIN);
     a[1] = i64(-1);
     CHECK(call(&e, "rems", a, 2, r, 1, &trap, &err) == 0 && r[0].of.i64 == 0, "rems");
-    wasm_value f = {.type = WASM_F64};
+    esgx_wasm_value f = {.type = ESGX_WASM_F64};
     f.of.f64_bits = 0x7FF8000000000001ull; /* NaN */
-    expect_trap(&e, "trunc", &f, 1, 1, WASM_TRAP_INVALID_CONVERSION,
+    expect_trap(&e, "trunc", &f, 1, 1, ESGX_WASM_TRAP_INVALID_CONVERSION,
                 "invalid conversion to integer");
     f.of.f64_bits = 0x41E0000000000000ull; /* 2^31 */
-    expect_trap(&e, "trunc", &f, 1, 1, WASM_TRAP_INT_OVERFLOW, "integer overflow");
+    expect_trap(&e, "trunc", &f, 1, 1, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
     f.of.f64_bits = 0xC1E0000000000000ull; /* -2^31: fits */
     CHECK(call(&e, "trunc", &f, 1, r, 1, &trap, &err) == 0 && r[0].of.i32 == INT32_MIN,
           "trunc -2^31");
     f.of.f64_bits = 0x7FF0000000000000ull; /* +inf saturates */
     CHECK(call(&e, "sat", &f, 1, r, 1, &trap, &err) == 0 && r[0].of.i32 == -1, "sat");
-    wasm_value g[2] = {{.type = WASM_F32}, {.type = WASM_F32}};
+    esgx_wasm_value g[2] = {{.type = ESGX_WASM_F32}, {.type = ESGX_WASM_F32}};
     g[0].of.f32_bits = 0x00000000; /* +0 */
     g[1].of.f32_bits = 0x80000000; /* -0 */
     CHECK(call(&e, "fmin", g, 2, r, 1, &trap, &err) == 0 && r[0].of.f32_bits == 0x80000000,
@@ -209,28 +209,28 @@ static void test_arith(void)
     f.of.f64_bits = 0x7FF4000000000005ull; /* neg keeps the payload */
     CHECK(call(&e, "fneg", &f, 1, r, 1, &trap, &err) == 0 &&
               r[0].of.f64_bits == 0xFFF4000000000005ull, "fneg payload");
-    expect_trap(&e, "unr", NULL, 0, 0, WASM_TRAP_UNREACHABLE, "unreachable");
+    expect_trap(&e, "unr", NULL, 0, 0, ESGX_WASM_TRAP_UNREACHABLE, "unreachable");
     a[0] = i32(65532);
-    expect_trap(&e, "load", a, 1, 1, WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
+    expect_trap(&e, "load", a, 1, 1, ESGX_WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
     a[0] = i32(65528);
     CHECK(call(&e, "load", a, 1, r, 1, &trap, &err) == 0 && r[0].of.i32 == 0, "load edge");
     a[0] = i32(-1);
-    expect_trap(&e, "load", a, 1, 1, WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
+    expect_trap(&e, "load", a, 1, 1, ESGX_WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
     a[0] = i32(0);
     CHECK(call(&e, "ind", a, 1, r, 1, &trap, &err) == 0 && r[0].of.i32 == 7, "call_indirect");
     a[0] = i32(1);
-    expect_trap(&e, "ind", a, 1, 1, WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
+    expect_trap(&e, "ind", a, 1, 1, ESGX_WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
     a[0] = i32(2);
-    expect_trap(&e, "ind", a, 1, 1, WASM_TRAP_INDIRECT_NULL, "uninitialized element");
+    expect_trap(&e, "ind", a, 1, 1, ESGX_WASM_TRAP_INDIRECT_NULL, "uninitialized element");
     a[0] = i32(3);
-    expect_trap(&e, "ind", a, 1, 1, WASM_TRAP_TABLE_OOB, "undefined element");
+    expect_trap(&e, "ind", a, 1, 1, ESGX_WASM_TRAP_TABLE_OOB, "undefined element");
     a[0] = i32(100000);
     CHECK(call(&e, "sum", a, 1, r, 1, &trap, &err) == 0 && r[0].of.i64 == 5000050000ll,
           "sum loop: %lld", (long long)r[0].of.i64);
     a[0] = i32(9);
     CHECK(call(&e, "multi", a, 1, r, 2, &trap, &err) == 0 && r[0].of.i32 == 10 &&
               r[1].of.i32 == 9, "multi-value");
-    wasm_value sa[3] = {i64(0x100000000ll), i32(11), i32(22)};
+    esgx_wasm_value sa[3] = {i64(0x100000000ll), i32(11), i32(22)};
     CHECK(call(&e, "seleqz", sa, 3, r, 1, &trap, &err) == 0 && r[0].of.i32 == 22,
           "select on i64.eqz of a value with zero low bits: %d", r[0].of.i32);
     sa[0] = i64(0);
@@ -238,13 +238,13 @@ static void test_arith(void)
     a[0] = i32(1234567);
     CHECK(call(&e, "cst", a, 1, r, 1, &trap, &err) == 0 && r[0].of.i32 == 1234567,
           "constant address");
-    expect_trap(&e, "cstoob", NULL, 0, 1, WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
+    expect_trap(&e, "cstoob", NULL, 0, 1, ESGX_WASM_TRAP_MEMORY_OOB, "out of bounds memory access");
     f.of.f64_bits = 0x4010000000000000ull; /* 4.0 */
     CHECK(call(&e, "fk", &f, 1, r, 1, &trap, &err) == 0 &&
               r[0].of.f64_bits == 0x3FF0000000000000ull, "f64 immediates: 4*0.5-1 = 1");
     /* wrong argument types are refused before running */
     a[0] = i64(1);
-    CHECK(call(&e, "load", a, 1, r, 1, &trap, &err) == WASM_E_ARG, "arg type check");
+    CHECK(call(&e, "load", a, 1, r, 1, &trap, &err) == ESGX_WASM_E_ARG, "arg type check");
     teardown(&e);
 }
 
@@ -265,14 +265,14 @@ static const char *fuel_wat =
     ")\n";
 
 static uint64_t fuel_run(env *e, const char *name, int32_t arg, bool has_arg, uint64_t fuel,
-                         int *rc_out, wasm_trap *trap)
+                         int *rc_out, esgx_wasm_trap *trap)
 {
-    wasm_value a = i32(arg), r[1];
+    esgx_wasm_value a = i32(arg), r[1];
     esgx_err err = {0};
-    wasm_store_fuel_set(e->s, fuel);
+    esgx_wasm_store_fuel_set(e->s, fuel);
     *rc_out = call(e, name, has_arg ? &a : NULL, has_arg ? 1 : 0, r,
                    strcmp(name, "spin") && strcmp(name, "fill") ? 1 : 0, trap, &err);
-    return fuel - wasm_store_fuel_get(e->s);
+    return fuel - esgx_wasm_store_fuel_get(e->s);
 }
 
 static void test_fuel(void)
@@ -283,7 +283,7 @@ static void test_fuel(void)
         return;
     }
     int rc;
-    wasm_trap trap;
+    esgx_wasm_trap trap;
     CHECK(fuel_run(&e, "f", 1, true, 1000, &rc, &trap) == 3 && rc == 0, "f costs 3");
     uint64_t used = fuel_run(&e, "loop", 10, true, 1000, &rc, &trap);
     CHECK(rc == 0 && used == 5 * 10 + 1, "loop(10) used %llu", (unsigned long long)used);
@@ -295,28 +295,28 @@ static void test_fuel(void)
     CHECK(rc == 0 && used == 1 + 4 + 1, "call costs 4: used %llu", (unsigned long long)used);
     /* 5 pays the caller's block; the callee's entry block then cannot start */
     used = fuel_run(&e, "calls", 0, false, 5, &rc, &trap);
-    CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 5,
+    CHECK(rc == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_OUT_OF_FUEL && used == 5,
           "out of fuel at callee entry");
     /* exactly enough fuel: success, nothing left */
     used = fuel_run(&e, "loop", 10, true, 51, &rc, &trap);
-    CHECK(rc == 0 && used == 51 && wasm_store_fuel_get(e.s) == 0, "exact fuel");
+    CHECK(rc == 0 && used == 51 && esgx_wasm_store_fuel_get(e.s) == 0, "exact fuel");
     /* one less: the last block (cost 1, after the loop) cannot start */
     used = fuel_run(&e, "loop", 10, true, 50, &rc, &trap);
-    CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 50 &&
-              wasm_store_fuel_get(e.s) == 0, "out of fuel at block start");
+    CHECK(rc == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_OUT_OF_FUEL && used == 50 &&
+              esgx_wasm_store_fuel_get(e.s) == 0, "out of fuel at block start");
     /* mid-loop: 23 fuel = 4 iterations (20) + 3 left < 5: trap at the 5th iteration */
     used = fuel_run(&e, "loop", 10, true, 23, &rc, &trap);
-    CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 23, "mid-loop");
+    CHECK(rc == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_OUT_OF_FUEL && used == 23, "mid-loop");
     /* an infinite loop ends */
     used = fuel_run(&e, "spin", 0, false, 1000000, &rc, &trap);
-    CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 1000000, "spin");
+    CHECK(rc == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_OUT_OF_FUEL && used == 1000000, "spin");
     /* bulk memory: 4 static + ceil(n/64) */
     used = fuel_run(&e, "fill", 6400, true, 1000, &rc, &trap);
     CHECK(rc == 0 && used == 4 + 100, "fill used %llu", (unsigned long long)used);
     used = fuel_run(&e, "fill", 65, true, 1000, &rc, &trap);
     CHECK(rc == 0 && used == 4 + 2, "fill(65) used %llu", (unsigned long long)used);
     used = fuel_run(&e, "fill", 6400, true, 50, &rc, &trap);
-    CHECK(rc == WASM_E_TRAP && trap == WASM_TRAP_OUT_OF_FUEL && used == 50, "fill fuel");
+    CHECK(rc == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_OUT_OF_FUEL && used == 50, "fill fuel");
     /* entering a function with 130 declared locals costs floor(130 / 64) = 2 */
     {
         char wat[2048];
@@ -331,11 +331,11 @@ static void test_fuel(void)
         teardown(&e2);
     }
     /* unmetered */
-    wasm_store_fuel_set(e.s, UINT64_MAX);
-    wasm_value a = i32(1000), r;
+    esgx_wasm_store_fuel_set(e.s, UINT64_MAX);
+    esgx_wasm_value a = i32(1000), r;
     esgx_err err;
     CHECK(call(&e, "loop", &a, 1, &r, 1, &trap, &err) == 0 &&
-              wasm_store_fuel_get(e.s) == UINT64_MAX, "unmetered");
+              esgx_wasm_store_fuel_get(e.s) == UINT64_MAX, "unmetered");
     teardown(&e);
 }
 
@@ -361,8 +361,8 @@ static const char *deep_wat =
 
 static void test_limits(void)
 {
-    wasm_limits lim;
-    wasm_limits_default(&lim);
+    esgx_wasm_limits lim;
+    esgx_wasm_limits_default(&lim);
     lim.max_call_depth = 500;
     lim.max_memory_pages = 40;
     lim.max_table_elems = 1000;
@@ -371,13 +371,13 @@ static void test_limits(void)
         teardown(&e);
         return;
     }
-    wasm_value a = i32(400), r;
-    wasm_trap trap;
+    esgx_wasm_value a = i32(400), r;
+    esgx_wasm_trap trap;
     esgx_err err = {0};
     CHECK(call(&e, "rec", &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 400, "rec 400");
     a = i32(600);
-    expect_trap(&e, "rec", &a, 1, 1, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
-    expect_trap(&e, "inf", NULL, 0, 0, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+    expect_trap(&e, "rec", &a, 1, 1, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+    expect_trap(&e, "inf", NULL, 0, 0, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
     /* the store is usable after a trap */
     a = i32(10);
     CHECK(call(&e, "rec", &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 10, "after trap");
@@ -386,10 +386,10 @@ static void test_limits(void)
     CHECK(call(&e, "grow", &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == -1, "grow > max");
     CHECK(call(&e, "storm", NULL, 0, &r, 1, &trap, &err) == 0 && r.of.i32 == 40,
           "storm stops at the limit: %d", r.of.i32);
-    wasm_extern mem;
-    CHECK(wasm_instance_export(e.inst, "mem", 3, &mem) == 0, "mem export");
+    esgx_wasm_extern mem;
+    CHECK(esgx_wasm_instance_export(e.inst, "mem", 3, &mem) == 0, "mem export");
     uint64_t size = 0;
-    uint8_t *p = wasm_memory_data(mem, &size);
+    uint8_t *p = esgx_wasm_memory_data(mem, &size);
     CHECK(p && size == 40u * 65536, "memory size %llu", (unsigned long long)size);
     if (p) CHECK(p[size - 1] == 0, "grown memory is zeroed");
     a = i32(1000);
@@ -399,10 +399,10 @@ static void test_limits(void)
     teardown(&e);
 
     /* a small value stack: wide frames exhaust it before the call depth */
-    wasm_limits_default(&lim);
+    esgx_wasm_limits_default(&lim);
     lim.max_value_stack = 4096;
     if (setup(&e, deep_wat, &lim, NULL, 0) == 0)
-        expect_trap(&e, "wide", NULL, 0, 0, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        expect_trap(&e, "wide", NULL, 0, 0, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
     teardown(&e);
 
     /* default limits: deep recursion traps cleanly (native stack untouched) */
@@ -410,56 +410,56 @@ static void test_limits(void)
         a = i32(9000);
         CHECK(call(&e, "rec", &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 9000, "rec 9000");
         a = i32(1000000);
-        expect_trap(&e, "rec", &a, 1, 1, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        expect_trap(&e, "rec", &a, 1, 1, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
     }
     teardown(&e);
 
     /* a module whose memory minimum exceeds the limit is refused at instantiation */
-    wasm_limits_default(&lim);
+    esgx_wasm_limits_default(&lim);
     lim.max_memory_pages = 1;
-    wasm_store *s;
-    wasm_store_new(&lim, &s, &err);
-    wasm_module *m = load("(module (memory 2))", &lim);
+    esgx_wasm_store *s;
+    esgx_wasm_store_new(&lim, &s, &err);
+    esgx_wasm_module *m = load("(module (memory 2))", &lim);
     if (m) {
-        wasm_instance *inst;
-        CHECK(wasm_instance_new(s, m, NULL, 0, &inst, &trap, &err) == WASM_E_LIMIT,
+        esgx_wasm_instance *inst;
+        CHECK(esgx_wasm_instance_new(s, m, NULL, 0, &inst, &trap, &err) == ESGX_WASM_E_LIMIT,
               "memory min over limit");
-        wasm_module_free(m);
+        esgx_wasm_module_free(m);
     }
-    wasm_store_free(s);
+    esgx_wasm_store_free(s);
 }
 
 /* ------------------------------------------------------------------ host functions */
 
 typedef struct cb_env {
-    wasm_extern target;   /* wasm function called back */
+    esgx_wasm_extern target;   /* wasm function called back */
     int calls;
 } cb_env;
 
 /* host(x): charges 100 fuel, reads memory[x], calls back target(x) and returns its
  * result + the byte. */
-static int host_cb(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *envp)
+static int host_cb(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *envp)
 {
     cb_env *ce = envp;
     ce->calls++;
-    if (wasm_ctx_fuel_charge(ctx, 100))
-        return wasm_ctx_trap(ctx, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
-    uint8_t *p = wasm_ctx_memory(ctx, (uint32_t)args[0].of.i32, 1);
-    if (!p) return wasm_ctx_trap(ctx, WASM_TRAP_HOST, "bad pointer %d", args[0].of.i32);
-    if (wasm_ctx_memory(ctx, (uint32_t)wasm_ctx_memory_size(ctx), 1) != NULL)
-        return wasm_ctx_trap(ctx, WASM_TRAP_HOST, "memory check broken");
-    wasm_value r;
-    wasm_trap trap;
+    if (esgx_wasm_ctx_fuel_charge(ctx, 100))
+        return esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_OUT_OF_FUEL, "out of fuel");
+    uint8_t *p = esgx_wasm_ctx_memory(ctx, (uint32_t)args[0].of.i32, 1);
+    if (!p) return esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_HOST, "bad pointer %d", args[0].of.i32);
+    if (esgx_wasm_ctx_memory(ctx, (uint32_t)esgx_wasm_ctx_memory_size(ctx), 1) != NULL)
+        return esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_HOST, "memory check broken");
+    esgx_wasm_value r;
+    esgx_wasm_trap trap;
     esgx_err err;
-    int rc = wasm_call(wasm_ctx_store(ctx), ce->target, args, 1, &r, 1, &trap, &err);
-    if (rc) return wasm_ctx_trap(ctx, trap, "%s", err.msg);
+    int rc = esgx_wasm_call(esgx_wasm_ctx_store(ctx), ce->target, args, 1, &r, 1, &trap, &err);
+    if (rc) return esgx_wasm_ctx_trap(ctx, trap, "%s", err.msg);
     results[0] = i32(r.of.i32 + *p);
     return 0;
 }
 
-static int host_exit(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *envp)
+static int host_exit(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *envp)
 {
-    return wasm_ctx_exit(ctx, args[0].of.i32);
+    return esgx_wasm_ctx_exit(ctx, args[0].of.i32);
 }
 
 static const char *host_wat =
@@ -476,61 +476,61 @@ static const char *host_wat =
 static void test_host(void)
 {
     esgx_err err = {0};
-    wasm_store *s;
-    if (wasm_store_new(NULL, &s, &err)) return;
-    wasm_valtype p[1] = {WASM_I32};
-    wasm_functype t1 = {1, 1, p, p}, t0 = {1, 0, p, NULL};
+    esgx_wasm_store *s;
+    if (esgx_wasm_store_new(NULL, &s, &err)) return;
+    esgx_wasm_valtype p[1] = {ESGX_WASM_I32};
+    esgx_wasm_functype t1 = {1, 1, p, p}, t0 = {1, 0, p, NULL};
     cb_env ce = {{0}, 0};
-    wasm_extern imps[2];
-    CHECK(wasm_func_new_host(s, &t1, host_cb, &ce, &imps[0], &err) == 0, "host fn");
-    CHECK(wasm_func_new_host(s, &t0, host_exit, NULL, &imps[1], &err) == 0, "host fn");
-    wasm_module *m = load(host_wat, NULL);
-    wasm_instance *inst = NULL;
-    wasm_trap trap;
-    if (m) CHECK(wasm_instance_new(s, m, imps, 2, &inst, &trap, &err) == 0, "%s", err.msg);
+    esgx_wasm_extern imps[2];
+    CHECK(esgx_wasm_func_new_host(s, &t1, host_cb, &ce, &imps[0], &err) == 0, "host fn");
+    CHECK(esgx_wasm_func_new_host(s, &t0, host_exit, NULL, &imps[1], &err) == 0, "host fn");
+    esgx_wasm_module *m = load(host_wat, NULL);
+    esgx_wasm_instance *inst = NULL;
+    esgx_wasm_trap trap;
+    if (m) CHECK(esgx_wasm_instance_new(s, m, imps, 2, &inst, &trap, &err) == 0, "%s", err.msg);
     if (!inst) {
-        wasm_store_free(s);
-        wasm_module_free(m);
+        esgx_wasm_store_free(s);
+        esgx_wasm_module_free(m);
         return;
     }
-    wasm_instance_export(inst, "double", 6, &ce.target);
-    wasm_extern go, bye, self;
-    wasm_instance_export(inst, "go", 2, &go);
-    wasm_instance_export(inst, "bye", 3, &bye);
-    wasm_instance_export(inst, "self", 4, &self);
-    wasm_value a = i32(8), r;
-    wasm_store_fuel_set(s, 10000);
-    CHECK(wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 16 + 5,
+    esgx_wasm_instance_export(inst, "double", 6, &ce.target);
+    esgx_wasm_extern go, bye, self;
+    esgx_wasm_instance_export(inst, "go", 2, &go);
+    esgx_wasm_instance_export(inst, "bye", 3, &bye);
+    esgx_wasm_instance_export(inst, "self", 4, &self);
+    esgx_wasm_value a = i32(8), r;
+    esgx_wasm_store_fuel_set(s, 10000);
+    CHECK(esgx_wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 16 + 5,
           "callback: %d (%s)", r.of.i32, err.msg);
     /* go: local.get + call (1 + 4) + host 100 + double (3) */
-    CHECK(10000 - wasm_store_fuel_get(s) == 108, "fuel with host charge: %llu",
-          (unsigned long long)(10000 - wasm_store_fuel_get(s)));
-    wasm_store_fuel_set(s, 50);
-    CHECK(wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == WASM_E_TRAP &&
-              trap == WASM_TRAP_OUT_OF_FUEL && wasm_store_fuel_get(s) == 0,
+    CHECK(10000 - esgx_wasm_store_fuel_get(s) == 108, "fuel with host charge: %llu",
+          (unsigned long long)(10000 - esgx_wasm_store_fuel_get(s)));
+    esgx_wasm_store_fuel_set(s, 50);
+    CHECK(esgx_wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == ESGX_WASM_E_TRAP &&
+              trap == ESGX_WASM_TRAP_OUT_OF_FUEL && esgx_wasm_store_fuel_get(s) == 0,
           "host out of fuel");
-    wasm_store_fuel_set(s, UINT64_MAX);
+    esgx_wasm_store_fuel_set(s, UINT64_MAX);
     a = i32(70000);
-    CHECK(wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == WASM_E_TRAP &&
-              trap == WASM_TRAP_HOST && strstr(err.msg, "bad pointer"), "host trap");
-    CHECK(wasm_call(s, bye, NULL, 0, NULL, 0, &trap, &err) == WASM_E_TRAP &&
-              trap == WASM_TRAP_EXIT && wasm_store_exit_code(s) == 3, "exit");
+    CHECK(esgx_wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == ESGX_WASM_E_TRAP &&
+              trap == ESGX_WASM_TRAP_HOST && strstr(err.msg, "bad pointer"), "host trap");
+    CHECK(esgx_wasm_call(s, bye, NULL, 0, NULL, 0, &trap, &err) == ESGX_WASM_E_TRAP &&
+              trap == ESGX_WASM_TRAP_EXIT && esgx_wasm_store_exit_code(s) == 3, "exit");
     /* unbounded host <-> wasm recursion is stopped */
     ce.target = self;
     a = i32(8);
-    CHECK(wasm_call(s, self, &a, 1, &r, 1, &trap, &err) == WASM_E_TRAP &&
-              trap == WASM_TRAP_STACK_EXHAUSTED, "re-entry bound: %s", err.msg);
+    CHECK(esgx_wasm_call(s, self, &a, 1, &r, 1, &trap, &err) == ESGX_WASM_E_TRAP &&
+              trap == ESGX_WASM_TRAP_STACK_EXHAUSTED, "re-entry bound: %s", err.msg);
     /* still usable */
     ce.target.ptr = NULL;
-    wasm_instance_export(inst, "double", 6, &ce.target);
-    CHECK(wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 21, "usable");
+    esgx_wasm_instance_export(inst, "double", 6, &ce.target);
+    CHECK(esgx_wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 21, "usable");
     /* import type check */
-    wasm_instance *bad;
-    wasm_extern swapped[2] = {imps[1], imps[0]};
-    CHECK(wasm_instance_new(s, m, swapped, 2, &bad, &trap, &err) == WASM_E_UNLINKABLE &&
+    esgx_wasm_instance *bad;
+    esgx_wasm_extern swapped[2] = {imps[1], imps[0]};
+    CHECK(esgx_wasm_instance_new(s, m, swapped, 2, &bad, &trap, &err) == ESGX_WASM_E_UNLINKABLE &&
               strstr(err.msg, "incompatible import type"), "import type check");
-    wasm_module_free(m);
-    wasm_store_free(s);
+    esgx_wasm_module_free(m);
+    esgx_wasm_store_free(s);
 }
 
 int main(void)

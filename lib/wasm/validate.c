@@ -1,5 +1,5 @@
 /*
- * validate.c: wasm_validate, the spec's typing rules for a decoded module.
+ * validate.c: esgx_wasm_validate, the spec's typing rules for a decoded module.
  *
  * Design notes:
  * - Module-level rules first (types of imports, limits, one memory at most, constant
@@ -7,17 +7,17 @@
  * - Bodies use the operand-stack algorithm of the spec's validation appendix: a value
  *   stack of types (0 = "unknown", the bottom type of unreachable code) and a stack of
  *   control frames. Both are heap arrays grown on demand and capped by
- *   limits.max_value_stack (WASM_E_LIMIT), so deep nesting never recurses on the C
+ *   limits.max_value_stack (ESGX_WASM_E_LIMIT), so deep nesting never recurses on the C
  *   stack and never grows without bound. Instructions are decoded with the shared
- *   wasm_read_instr.
- * - Two drivers share the body rules: wasm_validate reads every body itself, and
- *   compile.c feeds each instruction it reads to a wasm_body_checker before compiling
+ *   esgx_wasm_read_instr.
+ * - Two drivers share the body rules: esgx_wasm_validate reads every body itself, and
+ *   compile.c feeds each instruction it reads to a esgx_wasm_body_checker before compiling
  *   it (one read of the code instead of two; see module.c). A checker belongs to one
- *   thread; the wasm_validator it checks against is read-only apart from the budget.
+ *   thread; the esgx_wasm_validator it checks against is read-only apart from the budget.
  * - Cost: typing an instruction costs O(its arity), so a work budget over all bodies
  *   (64 stack operations per byte of the module, plus 4M; an atomic counter, since
  *   bodies may be checked by several threads) turns pathological modules into
- *   WASM_E_LIMIT instead of seconds of CPU. Global and table indices resolve
+ *   ESGX_WASM_E_LIMIT instead of seconds of CPU. Global and table indices resolve
  *   through arrays built once per module (no scan of the imports per instruction).
  * - wabt omits the data count section when a module has no data segments at all;
  *   memory.init / data.drop then meet "unknown data segment" here. With data segments
@@ -43,64 +43,64 @@
 
 static bool is_ref(uint8_t t)
 {
-    return t == WASM_FUNCREF || t == WASM_EXTERNREF;
+    return t == ESGX_WASM_FUNCREF || t == ESGX_WASM_EXTERNREF;
 }
 
 static bool is_num(uint8_t t)
 {
-    return t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64;
+    return t == ESGX_WASM_I32 || t == ESGX_WASM_I64 || t == ESGX_WASM_F32 || t == ESGX_WASM_F64;
 }
 
 /* Storage for one-value block types, so they can be returned as arrays. */
-static const wasm_valtype one_type[256] = {
-    [WASM_I32] = WASM_I32, [WASM_I64] = WASM_I64, [WASM_F32] = WASM_F32,
-    [WASM_F64] = WASM_F64, [WASM_FUNCREF] = WASM_FUNCREF,
-    [WASM_EXTERNREF] = WASM_EXTERNREF,
+static const esgx_wasm_valtype one_type[256] = {
+    [ESGX_WASM_I32] = ESGX_WASM_I32, [ESGX_WASM_I64] = ESGX_WASM_I64, [ESGX_WASM_F32] = ESGX_WASM_F32,
+    [ESGX_WASM_F64] = ESGX_WASM_F64, [ESGX_WASM_FUNCREF] = ESGX_WASM_FUNCREF,
+    [ESGX_WASM_EXTERNREF] = ESGX_WASM_EXTERNREF,
 };
 
 /* ------------------------------------------------------------------ module level */
 
-static uint32_t n_total_funcs(const wasm_module *m) { return m->n_func_imports + m->n_funcs; }
-static uint32_t n_total_tables(const wasm_module *m) { return m->n_table_imports + m->n_tables; }
-static uint32_t n_total_mems(const wasm_module *m) { return m->n_memory_imports + m->n_memories; }
-static uint32_t n_total_globals(const wasm_module *m) { return m->n_global_imports + m->n_globals; }
+static uint32_t n_total_funcs(const esgx_wasm_module *m) { return m->n_func_imports + m->n_funcs; }
+static uint32_t n_total_tables(const esgx_wasm_module *m) { return m->n_table_imports + m->n_tables; }
+static uint32_t n_total_mems(const esgx_wasm_module *m) { return m->n_memory_imports + m->n_memories; }
+static uint32_t n_total_globals(const esgx_wasm_module *m) { return m->n_global_imports + m->n_globals; }
 
 /* Module-wide lookup tables, so that every global / table index resolves in O(1)
  * (imports first, then definitions). */
-struct wasm_validator {
-    const wasm_module *m;
-    const wasm_global_type **globals;
-    const wasm_table_type **tables;
-    _Atomic uint64_t ops_left;  /* work budget left for all bodies (see wasm_validator_new) */
+struct esgx_wasm_validator {
+    const esgx_wasm_module *m;
+    const esgx_wasm_global_type **globals;
+    const esgx_wasm_table_type **tables;
+    _Atomic uint64_t ops_left;  /* work budget left for all bodies (see esgx_wasm_validator_new) */
 };
 
-static const wasm_table_type *table_at(const wasm_validator *vm, uint32_t i)
+static const esgx_wasm_table_type *table_at(const esgx_wasm_validator *vm, uint32_t i)
 {
     return vm->tables[i];
 }
 
-static const wasm_global_type *global_at(const wasm_validator *vm, uint32_t i)
+static const esgx_wasm_global_type *global_at(const esgx_wasm_validator *vm, uint32_t i)
 {
     return vm->globals[i];
 }
 
-int wasm_validator_new(const wasm_module *m, wasm_validator **out, esgx_err *err)
+int esgx_wasm_validator_new(const esgx_wasm_module *m, esgx_wasm_validator **out, esgx_err *err)
 {
     uint32_t nt = n_total_tables(m), ng = n_total_globals(m);
     *out = NULL;
-    wasm_validator *vm = calloc(1, sizeof *vm);
-    if (!vm) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    esgx_wasm_validator *vm = calloc(1, sizeof *vm);
+    if (!vm) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     vm->m = m;
     vm->globals = calloc(ng ? ng : 1, sizeof *vm->globals);
     vm->tables = calloc(nt ? nt : 1, sizeof *vm->tables);
     if (!vm->globals || !vm->tables) {
-        wasm_validator_free(vm);
-        return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        esgx_wasm_validator_free(vm);
+        return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     }
     uint32_t kt = 0, kg = 0;
     for (uint32_t i = 0; i < m->n_imports; i++) {
-        if (m->imports[i].kind == WASM_EXTERN_TABLE) vm->tables[kt++] = &m->imports[i].desc.table;
-        if (m->imports[i].kind == WASM_EXTERN_GLOBAL)
+        if (m->imports[i].kind == ESGX_WASM_EXTERN_TABLE) vm->tables[kt++] = &m->imports[i].desc.table;
+        if (m->imports[i].kind == ESGX_WASM_EXTERN_GLOBAL)
             vm->globals[kg++] = &m->imports[i].desc.global;
     }
     for (uint32_t i = 0; i < m->n_tables; i++) vm->tables[kt++] = &m->tables[i];
@@ -114,7 +114,7 @@ int wasm_validator_new(const wasm_module *m, wasm_validator **out, esgx_err *err
     return 0;
 }
 
-void wasm_validator_free(wasm_validator *vm)
+void esgx_wasm_validator_free(esgx_wasm_validator *vm)
 {
     if (!vm) return;
     free(vm->globals);
@@ -122,65 +122,65 @@ void wasm_validator_free(wasm_validator *vm)
     free(vm);
 }
 
-static int check_limits(const wasm_limits_decl *l, uint64_t bound, const char *what,
+static int check_limits(const esgx_wasm_limits_decl *l, uint64_t bound, const char *what,
                         esgx_err *err)
 {
     if (l->min > bound || (l->has_max && l->max > bound)) {
         if (bound == 65536)
-            return esgx_err_set(err, WASM_E_INVALID,
+            return esgx_err_set(err, ESGX_WASM_E_INVALID,
                                 "memory size must be at most 65536 pages (4GiB) (%s)", what);
-        return esgx_err_set(err, WASM_E_INVALID, "table size out of range (%s)", what);
+        return esgx_err_set(err, ESGX_WASM_E_INVALID, "table size out of range (%s)", what);
     }
     if (l->has_max && l->min > l->max)
-        return esgx_err_set(err, WASM_E_INVALID,
+        return esgx_err_set(err, ESGX_WASM_E_INVALID,
                             "size minimum must not be greater than maximum (%s)", what);
     return 0;
 }
 
 /* A constant expression producing one value of type want. global.get may only name
  * an imported immutable global (the spec's C' context). */
-static int check_const_expr(const wasm_validator *vm, const wasm_const_expr *ce,
-                            wasm_valtype want, const char *what, esgx_err *err)
+static int check_const_expr(const esgx_wasm_validator *vm, const esgx_wasm_const_expr *ce,
+                            esgx_wasm_valtype want, const char *what, esgx_err *err)
 {
-    const wasm_module *m = vm->m;
-    wasm_reader r = {.p = ce->code, .end = ce->code + ce->len, .base = m->bytes,
+    const esgx_wasm_module *m = vm->m;
+    esgx_wasm_reader r = {.p = ce->code, .end = ce->code + ce->len, .base = m->bytes,
                      .where = what, .in_section = true, .err = err};
-    wasm_instr in;
+    esgx_wasm_instr in;
     uint32_t depth = 0;
-    wasm_valtype got = 0;
+    esgx_wasm_valtype got = 0;
     for (;;) {
-        TRY(wasm_read_instr(&r, &in));
-        wasm_valtype t;
+        TRY(esgx_wasm_read_instr(&r, &in));
+        esgx_wasm_valtype t;
         switch (in.op) {
         case 0x0B:
             if (depth != 1 || got != want)
-                return esgx_err_set(err, WASM_E_INVALID, "type mismatch (%s)", what);
+                return esgx_err_set(err, ESGX_WASM_E_INVALID, "type mismatch (%s)", what);
             return 0;
-        case 0x41: t = WASM_I32; break;
-        case 0x42: t = WASM_I64; break;
-        case 0x43: t = WASM_F32; break;
-        case 0x44: t = WASM_F64; break;
-        case 0xD0: t = (wasm_valtype)in.a; break;
+        case 0x41: t = ESGX_WASM_I32; break;
+        case 0x42: t = ESGX_WASM_I64; break;
+        case 0x43: t = ESGX_WASM_F32; break;
+        case 0x44: t = ESGX_WASM_F64; break;
+        case 0xD0: t = (esgx_wasm_valtype)in.a; break;
         case 0xD2:
             if (in.a >= n_total_funcs(m))
-                return esgx_err_set(err, WASM_E_INVALID, "unknown function %u (%s)", in.a,
+                return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown function %u (%s)", in.a,
                                     what);
-            t = WASM_FUNCREF;
+            t = ESGX_WASM_FUNCREF;
             break;
         case 0x23: {
             if (in.a >= m->n_global_imports)
-                return esgx_err_set(err, WASM_E_INVALID, "unknown global %u (%s)", in.a,
+                return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown global %u (%s)", in.a,
                                     what);
-            const wasm_global_type *g = global_at(vm, in.a);
+            const esgx_wasm_global_type *g = global_at(vm, in.a);
             if (g->mutable_)
-                return esgx_err_set(err, WASM_E_INVALID,
+                return esgx_err_set(err, ESGX_WASM_E_INVALID,
                                     "constant expression required (%s: mutable global %u)",
                                     what, in.a);
             t = g->type;
             break;
         }
         default:
-            return esgx_err_set(err, WASM_E_INVALID,
+            return esgx_err_set(err, ESGX_WASM_E_INVALID,
                                 "constant expression required (%s: opcode 0x%x)", what,
                                 in.op);
         }
@@ -189,56 +189,56 @@ static int check_const_expr(const wasm_validator *vm, const wasm_const_expr *ce,
     }
 }
 
-static int validate_body(wasm_body_checker *v, uint32_t i);
+static int validate_body(esgx_wasm_body_checker *v, uint32_t i);
 
-int wasm_validate(const wasm_module *m, esgx_err *err)
+int esgx_wasm_validate(const esgx_wasm_module *m, esgx_err *err)
 {
-    wasm_validator *vm = NULL;
-    wasm_body_checker *bc = NULL;
-    int rc = wasm_validator_new(m, &vm, err);
-    if (rc == 0) rc = wasm_validator_check_module(vm, err);
-    if (rc == 0) rc = wasm_body_checker_new(vm, err, &bc);
+    esgx_wasm_validator *vm = NULL;
+    esgx_wasm_body_checker *bc = NULL;
+    int rc = esgx_wasm_validator_new(m, &vm, err);
+    if (rc == 0) rc = esgx_wasm_validator_check_module(vm, err);
+    if (rc == 0) rc = esgx_wasm_body_checker_new(vm, err, &bc);
     for (uint32_t i = 0; rc == 0 && i < m->n_funcs; i++) rc = validate_body(bc, i);
-    wasm_body_checker_free(bc);
-    wasm_validator_free(vm);
+    esgx_wasm_body_checker_free(bc);
+    esgx_wasm_validator_free(vm);
     return rc;
 }
 
-int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err)
+int esgx_wasm_validator_check_module(const esgx_wasm_validator *vm, esgx_err *err)
 {
-    const wasm_module *m = vm->m;
+    const esgx_wasm_module *m = vm->m;
     uint32_t nf = n_total_funcs(m), nt = n_total_tables(m), nm = n_total_mems(m),
              ng = n_total_globals(m);
     char what[64];
     /* imports */
     for (uint32_t i = 0; i < m->n_imports; i++) {
-        const wasm_import_decl *im = &m->imports[i];
+        const esgx_wasm_import_decl *im = &m->imports[i];
         snprintf(what, sizeof what, "import %u", i);
         switch (im->kind) {
-        case WASM_EXTERN_FUNC:
+        case ESGX_WASM_EXTERN_FUNC:
             if (im->desc.func_type >= m->n_types)
-                return esgx_err_set(err, WASM_E_INVALID, "unknown type %u (%s)",
+                return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown type %u (%s)",
                                     im->desc.func_type, what);
             break;
-        case WASM_EXTERN_TABLE:
+        case ESGX_WASM_EXTERN_TABLE:
             TRY(check_limits(&im->desc.table.limits, UINT32_MAX, what, err));
             break;
-        case WASM_EXTERN_MEMORY:
+        case ESGX_WASM_EXTERN_MEMORY:
             TRY(check_limits(&im->desc.memory, 65536, what, err));
             break;
-        case WASM_EXTERN_GLOBAL:
+        case ESGX_WASM_EXTERN_GLOBAL:
             break;
         }
     }
     for (uint32_t i = 0; i < m->n_funcs; i++)
         if (m->funcs[i].type >= m->n_types)
-            return esgx_err_set(err, WASM_E_INVALID, "unknown type %u (function %u)",
+            return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown type %u (function %u)",
                                 m->funcs[i].type, m->n_func_imports + i);
     for (uint32_t i = 0; i < m->n_tables; i++) {
         snprintf(what, sizeof what, "table %u", m->n_table_imports + i);
         TRY(check_limits(&m->tables[i].limits, UINT32_MAX, what, err));
     }
-    if (nm > 1) return esgx_err_set(err, WASM_E_INVALID, "multiple memories (%u)", nm);
+    if (nm > 1) return esgx_err_set(err, ESGX_WASM_E_INVALID, "multiple memories (%u)", nm);
     for (uint32_t i = 0; i < m->n_memories; i++) {
         snprintf(what, sizeof what, "memory %u", m->n_memory_imports + i);
         TRY(check_limits(&m->memories[i], 65536, what, err));
@@ -249,13 +249,13 @@ int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err)
     }
     /* exports */
     for (uint32_t i = 0; i < m->n_exports; i++) {
-        const wasm_export_decl *e = &m->exports[i];
+        const esgx_wasm_export_decl *e = &m->exports[i];
         static const char *const kinds[4] = {"function", "table", "memory", "global"};
-        uint32_t lim = e->kind == WASM_EXTERN_FUNC    ? nf
-                       : e->kind == WASM_EXTERN_TABLE ? nt
-                       : e->kind == WASM_EXTERN_MEMORY ? nm : ng;
+        uint32_t lim = e->kind == ESGX_WASM_EXTERN_FUNC    ? nf
+                       : e->kind == ESGX_WASM_EXTERN_TABLE ? nt
+                       : e->kind == ESGX_WASM_EXTERN_MEMORY ? nm : ng;
         if (e->index >= lim)
-            return esgx_err_set(err, WASM_E_INVALID, "unknown %s %u (export %u)",
+            return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown %s %u (export %u)",
                                 kinds[e->kind], e->index, i);
     }
     if (m->n_exports > 1) {
@@ -263,19 +263,19 @@ int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err)
         size_t cap = 16;
         while (cap < (size_t)m->n_exports * 2) cap *= 2;
         uint32_t *slots = malloc(cap * sizeof *slots);
-        if (!slots) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+        if (!slots) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         memset(slots, 0xff, cap * sizeof *slots);
         for (uint32_t i = 0; i < m->n_exports; i++) {
-            const wasm_export_decl *e = &m->exports[i];
+            const esgx_wasm_export_decl *e = &m->exports[i];
             uint64_t h = 1469598103934665603ull;
             for (uint32_t k = 0; k < e->name_len; k++)
                 h = (h ^ (uint8_t)e->name[k]) * 1099511628211ull;
             size_t s = (size_t)h & (cap - 1);
             while (slots[s] != UINT32_MAX) {
-                const wasm_export_decl *o = &m->exports[slots[s]];
+                const esgx_wasm_export_decl *o = &m->exports[slots[s]];
                 if (o->name_len == e->name_len && !memcmp(o->name, e->name, e->name_len)) {
                     free(slots);
-                    return esgx_err_set(err, WASM_E_INVALID,
+                    return esgx_err_set(err, ESGX_WASM_E_INVALID,
                                         "duplicate export name \"%.*s\"",
                                         (int)(e->name_len > 64 ? 64 : e->name_len), e->name);
                 }
@@ -287,29 +287,29 @@ int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err)
     }
     if (m->has_start) {
         if (m->start >= nf)
-            return esgx_err_set(err, WASM_E_INVALID, "unknown function %u (start)", m->start);
-        const wasm_functype_decl *t = wasm_module_func_type(m, m->start);
+            return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown function %u (start)", m->start);
+        const esgx_wasm_functype_decl *t = esgx_wasm_module_func_type(m, m->start);
         if (t->n_params || t->n_results)
-            return esgx_err_set(err, WASM_E_INVALID,
+            return esgx_err_set(err, ESGX_WASM_E_INVALID,
                                 "start function %u must have type [] -> []", m->start);
     }
     for (uint32_t i = 0; i < m->n_elems; i++) {
-        const wasm_elem_segment *s = &m->elems[i];
+        const esgx_wasm_elem_segment *s = &m->elems[i];
         snprintf(what, sizeof what, "element segment %u", i);
-        if (s->mode == WASM_SEGMENT_ACTIVE) {
+        if (s->mode == ESGX_WASM_SEGMENT_ACTIVE) {
             if (s->table >= nt)
-                return esgx_err_set(err, WASM_E_INVALID, "unknown table %u (%s)", s->table,
+                return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown table %u (%s)", s->table,
                                     what);
-            TRY(check_const_expr(vm, &s->offset, WASM_I32, what, err));
+            TRY(check_const_expr(vm, &s->offset, ESGX_WASM_I32, what, err));
             if (table_at(vm, s->table)->elem_type != s->elem_type)
-                return esgx_err_set(err, WASM_E_INVALID,
+                return esgx_err_set(err, ESGX_WASM_E_INVALID,
                                     "type mismatch (%s: element type differs from table %u)",
                                     what, s->table);
         }
         for (uint32_t k = 0; k < s->n_elems; k++) {
             if (s->func_indices) {
                 if (s->func_indices[k] >= nf)
-                    return esgx_err_set(err, WASM_E_INVALID, "unknown function %u (%s)",
+                    return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown function %u (%s)",
                                         s->func_indices[k], what);
             } else {
                 TRY(check_const_expr(vm, &s->exprs[k], s->elem_type, what, err));
@@ -317,13 +317,13 @@ int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err)
         }
     }
     for (uint32_t i = 0; i < m->n_datas; i++) {
-        const wasm_data_segment *s = &m->datas[i];
+        const esgx_wasm_data_segment *s = &m->datas[i];
         snprintf(what, sizeof what, "data segment %u", i);
-        if (s->mode == WASM_SEGMENT_ACTIVE) {
+        if (s->mode == ESGX_WASM_SEGMENT_ACTIVE) {
             if (s->memory >= nm)
-                return esgx_err_set(err, WASM_E_INVALID, "unknown memory %u (%s)", s->memory,
+                return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown memory %u (%s)", s->memory,
                                     what);
-            TRY(check_const_expr(vm, &s->offset, WASM_I32, what, err));
+            TRY(check_const_expr(vm, &s->offset, ESGX_WASM_I32, what, err));
         }
     }
     return ESGX_OK;
@@ -338,13 +338,13 @@ typedef struct ctrl {
     bool unreachable;
 } ctrl;
 
-struct wasm_body_checker {
-    wasm_validator *vm;
-    const wasm_module *m;
+struct esgx_wasm_body_checker {
+    esgx_wasm_validator *vm;
+    const esgx_wasm_module *m;
     esgx_err *err;
     uint32_t func;                 /* function index (imports first) */
-    const wasm_functype_decl *ft;
-    const wasm_func_decl *fd;
+    const esgx_wasm_functype_decl *ft;
+    const esgx_wasm_func_decl *fd;
     size_t off;                    /* offset of the current instruction */
     uint8_t *vals;
     size_t nv, capv;
@@ -356,35 +356,35 @@ struct wasm_body_checker {
     uint64_t ops;                  /* stack operations so far in this body */
 };
 
-static int vfail(wasm_body_checker *v, const char *fmt, const char *detail)
+static int vfail(esgx_wasm_body_checker *v, const char *fmt, const char *detail)
 {
-    return esgx_err_set(v->err, WASM_E_INVALID, "%s%s%s (function %u, offset %zu)", fmt,
+    return esgx_err_set(v->err, ESGX_WASM_E_INVALID, "%s%s%s (function %u, offset %zu)", fmt,
                         detail ? ": " : "", detail ? detail : "", v->func, v->off);
 }
 
-static int vfailu(wasm_body_checker *v, const char *what, uint32_t idx)
+static int vfailu(esgx_wasm_body_checker *v, const char *what, uint32_t idx)
 {
-    return esgx_err_set(v->err, WASM_E_INVALID, "%s %u (function %u, offset %zu)", what,
+    return esgx_err_set(v->err, ESGX_WASM_E_INVALID, "%s %u (function %u, offset %zu)", what,
                         idx, v->func, v->off);
 }
 
-static int push_grow(wasm_body_checker *v, uint8_t t)
+static int push_grow(esgx_wasm_body_checker *v, uint8_t t)
 {
     if (v->capv >= v->max_stack)
-        return esgx_err_set(v->err, WASM_E_LIMIT,
+        return esgx_err_set(v->err, ESGX_WASM_E_LIMIT,
                             "operand stack too deep (function %u, limit %zu)", v->func,
                             v->max_stack);
     size_t nc = v->capv ? v->capv * 2 : 64;
     if (nc > v->max_stack) nc = v->max_stack;
     uint8_t *p = realloc(v->vals, nc);
-    if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+    if (!p) return esgx_err_set(v->err, ESGX_WASM_E_NOMEM, "out of memory");
     v->vals = p;
     v->capv = nc;
     v->vals[v->nv++] = t;
     return 0;
 }
 
-static inline int push(wasm_body_checker *v, uint8_t t)
+static inline int push(esgx_wasm_body_checker *v, uint8_t t)
 {
     v->ops++;
     if (v->nv == v->capv) return push_grow(v, t);
@@ -392,7 +392,7 @@ static inline int push(wasm_body_checker *v, uint8_t t)
     return 0;
 }
 
-static inline int pop(wasm_body_checker *v, uint8_t *out)
+static inline int pop(esgx_wasm_body_checker *v, uint8_t *out)
 {
     v->ops++;
     ctrl *c = &v->ctrls[v->nc - 1];
@@ -407,7 +407,7 @@ static inline int pop(wasm_body_checker *v, uint8_t *out)
     return 0;
 }
 
-static inline int pop_expect(wasm_body_checker *v, uint8_t want, uint8_t *out)
+static inline int pop_expect(esgx_wasm_body_checker *v, uint8_t want, uint8_t *out)
 {
     uint8_t t = 0;
     TRY(pop(v, &t));
@@ -417,29 +417,29 @@ static inline int pop_expect(wasm_body_checker *v, uint8_t want, uint8_t *out)
     return 0;
 }
 
-static int pop_vals(wasm_body_checker *v, const wasm_valtype *ts, uint32_t n)
+static int pop_vals(esgx_wasm_body_checker *v, const esgx_wasm_valtype *ts, uint32_t n)
 {
     for (uint32_t i = n; i-- > 0;) TRY(pop_expect(v, (uint8_t)ts[i], NULL));
     return 0;
 }
 
-static int push_vals(wasm_body_checker *v, const wasm_valtype *ts, uint32_t n)
+static int push_vals(esgx_wasm_body_checker *v, const esgx_wasm_valtype *ts, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) TRY(push(v, (uint8_t)ts[i]));
     return 0;
 }
 
-static void bt_types(const wasm_body_checker *v, uint32_t kind, uint32_t a,
-                     const wasm_valtype **params, uint32_t *np,
-                     const wasm_valtype **results, uint32_t *nr)
+static void bt_types(const esgx_wasm_body_checker *v, uint32_t kind, uint32_t a,
+                     const esgx_wasm_valtype **params, uint32_t *np,
+                     const esgx_wasm_valtype **results, uint32_t *nr)
 {
     *np = *nr = 0;
     *params = *results = NULL;
-    if (kind == WASM_BT_VAL) {
+    if (kind == ESGX_WASM_BT_VAL) {
         *results = &one_type[a & 0xff];
         *nr = 1;
-    } else if (kind == WASM_BT_TYPE) {
-        const wasm_functype_decl *t = &v->m->types[a];
+    } else if (kind == ESGX_WASM_BT_TYPE) {
+        const esgx_wasm_functype_decl *t = &v->m->types[a];
         *params = t->types;
         *np = t->n_params;
         *results = t->types + t->n_params;
@@ -447,8 +447,8 @@ static void bt_types(const wasm_body_checker *v, uint32_t kind, uint32_t a,
     }
 }
 
-static void frame_types(const wasm_body_checker *v, const ctrl *c, const wasm_valtype **params,
-                        uint32_t *np, const wasm_valtype **results, uint32_t *nr)
+static void frame_types(const esgx_wasm_body_checker *v, const ctrl *c, const esgx_wasm_valtype **params,
+                        uint32_t *np, const esgx_wasm_valtype **results, uint32_t *nr)
 {
     if (c->op == 0) {
         *params = NULL;
@@ -460,10 +460,10 @@ static void frame_types(const wasm_body_checker *v, const ctrl *c, const wasm_va
     bt_types(v, c->bt_kind, c->bt_a, params, np, results, nr);
 }
 
-static void label_types(const wasm_body_checker *v, const ctrl *c, const wasm_valtype **ts,
+static void label_types(const esgx_wasm_body_checker *v, const ctrl *c, const esgx_wasm_valtype **ts,
                         uint32_t *n)
 {
-    const wasm_valtype *p, *r;
+    const esgx_wasm_valtype *p, *r;
     uint32_t np, nr;
     frame_types(v, c, &p, &np, &r, &nr);
     if (c->op == 0x03) {
@@ -475,17 +475,17 @@ static void label_types(const wasm_body_checker *v, const ctrl *c, const wasm_va
     }
 }
 
-static int push_ctrl(wasm_body_checker *v, uint32_t op, uint32_t bt_kind, uint32_t bt_a)
+static int push_ctrl(esgx_wasm_body_checker *v, uint32_t op, uint32_t bt_kind, uint32_t bt_a)
 {
     if (v->nc == v->capc) {
         if (v->capc >= v->max_stack)
-            return esgx_err_set(v->err, WASM_E_LIMIT,
+            return esgx_err_set(v->err, ESGX_WASM_E_LIMIT,
                                 "blocks nested too deeply (function %u, limit %zu)", v->func,
                                 v->max_stack);
         size_t nc = v->capc ? v->capc * 2 : 16;
         if (nc > v->max_stack) nc = v->max_stack;
         ctrl *p = realloc(v->ctrls, nc * sizeof *p);
-        if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+        if (!p) return esgx_err_set(v->err, ESGX_WASM_E_NOMEM, "out of memory");
         v->ctrls = p;
         v->capc = nc;
     }
@@ -495,18 +495,18 @@ static int push_ctrl(wasm_body_checker *v, uint32_t op, uint32_t bt_kind, uint32
     c->bt_a = bt_a;
     c->height = v->nv;
     c->unreachable = false;
-    const wasm_valtype *p, *r;
+    const esgx_wasm_valtype *p, *r;
     uint32_t np, nr;
     frame_types(v, c, &p, &np, &r, &nr);
     return push_vals(v, p, np);
 }
 
 /* Pops the frame's results and checks the stack is back at the frame's height. */
-static int pop_ctrl(wasm_body_checker *v, ctrl *out)
+static int pop_ctrl(esgx_wasm_body_checker *v, ctrl *out)
 {
     if (v->nc == 0) return vfail(v, "type mismatch", "no open block");
     ctrl *c = &v->ctrls[v->nc - 1];
-    const wasm_valtype *p, *r;
+    const esgx_wasm_valtype *p, *r;
     uint32_t np, nr;
     frame_types(v, c, &p, &np, &r, &nr);
     TRY(pop_vals(v, r, nr));
@@ -516,39 +516,39 @@ static int pop_ctrl(wasm_body_checker *v, ctrl *out)
     return 0;
 }
 
-static void set_unreachable(wasm_body_checker *v)
+static void set_unreachable(esgx_wasm_body_checker *v)
 {
     ctrl *c = &v->ctrls[v->nc - 1];
     v->nv = c->height;
     c->unreachable = true;
 }
 
-static int check_label(wasm_body_checker *v, uint32_t l)
+static int check_label(esgx_wasm_body_checker *v, uint32_t l)
 {
     if (l >= v->nc) return vfailu(v, "unknown label", l);
     return 0;
 }
 
-static int check_mem(wasm_body_checker *v, uint32_t i)
+static int check_mem(esgx_wasm_body_checker *v, uint32_t i)
 {
     if (i >= n_total_mems(v->m)) return vfailu(v, "unknown memory", i);
     return 0;
 }
 
-static int check_table(wasm_body_checker *v, uint32_t i, wasm_valtype *elem_type)
+static int check_table(esgx_wasm_body_checker *v, uint32_t i, esgx_wasm_valtype *elem_type)
 {
     if (i >= n_total_tables(v->m)) return vfailu(v, "unknown table", i);
     if (elem_type) *elem_type = table_at(v->vm, i)->elem_type;
     return 0;
 }
 
-static int check_data(wasm_body_checker *v, uint32_t i)
+static int check_data(esgx_wasm_body_checker *v, uint32_t i)
 {
     /* memory.init / data.drop with data segments but no data count section: malformed.
      * decode.c's body scan reports it first; this covers the fused pass (module.c),
      * which skips that scan. */
     if (!v->m->has_data_count && v->m->n_datas > 0)
-        return esgx_err_set(v->err, WASM_E_MALFORMED,
+        return esgx_err_set(v->err, ESGX_WASM_E_MALFORMED,
                             "data count section required (function %u, offset %zu)", v->func,
                             v->off);
     uint32_t n = v->m->has_data_count ? v->m->data_count : v->m->n_datas;
@@ -557,7 +557,7 @@ static int check_data(wasm_body_checker *v, uint32_t i)
     return 0;
 }
 
-static int check_elem(wasm_body_checker *v, uint32_t i)
+static int check_elem(esgx_wasm_body_checker *v, uint32_t i)
 {
     if (i >= v->m->n_elems) return vfailu(v, "unknown elem segment", i);
     return 0;
@@ -566,7 +566,7 @@ static int check_elem(wasm_body_checker *v, uint32_t i)
 /* Operand and result types of the plain numeric opcodes (no immediates); 0 = none. */
 static bool numeric_sig(uint32_t op, uint8_t *a, uint8_t *b, uint8_t *r)
 {
-    const uint8_t I32 = WASM_I32, I64 = WASM_I64, F32 = WASM_F32, F64 = WASM_F64;
+    const uint8_t I32 = ESGX_WASM_I32, I64 = ESGX_WASM_I64, F32 = ESGX_WASM_F32, F64 = ESGX_WASM_F64;
     *a = *b = *r = 0;
 #define UN(x, y) (*a = (x), *r = (y), true)
 #define BIN(x, y) (*a = (x), *b = (x), *r = (y), true)
@@ -603,10 +603,10 @@ static bool numeric_sig(uint32_t op, uint8_t *a, uint8_t *b, uint8_t *r)
     case 0xBF: return UN(I64, F64);
     case 0xC0: case 0xC1: return UN(I32, I32);
     case 0xC2 ... 0xC4: return UN(I64, I64);
-    case WASM_OP_FC(0): case WASM_OP_FC(1): return UN(F32, I32);
-    case WASM_OP_FC(2): case WASM_OP_FC(3): return UN(F64, I32);
-    case WASM_OP_FC(4): case WASM_OP_FC(5): return UN(F32, I64);
-    case WASM_OP_FC(6): case WASM_OP_FC(7): return UN(F64, I64);
+    case ESGX_WASM_OP_FC(0): case ESGX_WASM_OP_FC(1): return UN(F32, I32);
+    case ESGX_WASM_OP_FC(2): case ESGX_WASM_OP_FC(3): return UN(F64, I32);
+    case ESGX_WASM_OP_FC(4): case ESGX_WASM_OP_FC(5): return UN(F32, I64);
+    case ESGX_WASM_OP_FC(6): case ESGX_WASM_OP_FC(7): return UN(F64, I64);
     default: return false;
     }
 #undef UN
@@ -617,10 +617,10 @@ static bool numeric_sig(uint32_t op, uint8_t *a, uint8_t *b, uint8_t *r)
 static void memop_sig(uint32_t op, uint8_t *t, uint32_t *natural)
 {
     static const uint8_t types[23] = {
-        WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32, WASM_I32, WASM_I32,
-        WASM_I64, WASM_I64, WASM_I64, WASM_I64, WASM_I64, WASM_I64,
-        WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32, WASM_I64, WASM_I64,
-        WASM_I64,
+        ESGX_WASM_I32, ESGX_WASM_I64, ESGX_WASM_F32, ESGX_WASM_F64, ESGX_WASM_I32, ESGX_WASM_I32, ESGX_WASM_I32, ESGX_WASM_I32,
+        ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64,
+        ESGX_WASM_I32, ESGX_WASM_I64, ESGX_WASM_F32, ESGX_WASM_F64, ESGX_WASM_I32, ESGX_WASM_I32, ESGX_WASM_I64, ESGX_WASM_I64,
+        ESGX_WASM_I64,
     };
     static const uint8_t align[23] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,
                                       2, 3, 2, 3, 0, 1, 0, 1, 2};
@@ -628,28 +628,28 @@ static void memop_sig(uint32_t op, uint8_t *t, uint32_t *natural)
     *natural = align[op - 0x28];
 }
 
-static uint8_t local_type(const wasm_body_checker *v, uint32_t i)
+static uint8_t local_type(const esgx_wasm_body_checker *v, uint32_t i)
 {
     if (i < v->ft->n_params) return (uint8_t)v->ft->types[i];
     return (uint8_t)v->fd->local_types[i - v->ft->n_params];
 }
 
-static int scratch_reserve(wasm_body_checker *v, size_t n)
+static int scratch_reserve(esgx_wasm_body_checker *v, size_t n)
 {
     if (n <= v->cap_scratch) return 0;
     uint8_t *p = realloc(v->scratch, n);
-    if (!p) return esgx_err_set(v->err, WASM_E_NOMEM, "out of memory");
+    if (!p) return esgx_err_set(v->err, ESGX_WASM_E_NOMEM, "out of memory");
     v->scratch = p;
     v->cap_scratch = n;
     return 0;
 }
 
-static int check_instr(wasm_body_checker *v, const wasm_instr *in)
+static int check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
 {
-    const wasm_module *m = v->m;
+    const esgx_wasm_module *m = v->m;
     uint8_t t = 0, t1 = 0, t2 = 0, a, b, r;
-    wasm_valtype et, et2;
-    const wasm_valtype *ts, *ps;
+    esgx_wasm_valtype et, et2;
+    const esgx_wasm_valtype *ts, *ps;
     uint32_t n, np;
     ctrl c;
 
@@ -665,9 +665,9 @@ static int check_instr(wasm_body_checker *v, const wasm_instr *in)
     case 0x01:
         return 0;
     case 0x02: case 0x03: case 0x04:
-        if (in->bt_kind == WASM_BT_TYPE && in->a >= m->n_types)
+        if (in->bt_kind == ESGX_WASM_BT_TYPE && in->a >= m->n_types)
             return vfailu(v, "unknown type", in->a);
-        if (in->op == 0x04) TRY(pop_expect(v, WASM_I32, NULL));
+        if (in->op == 0x04) TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         bt_types(v, in->bt_kind, in->a, &ps, &np, &ts, &n);
         TRY(pop_vals(v, ps, np));
         return push_ctrl(v, in->op, in->bt_kind, in->a);
@@ -693,22 +693,22 @@ static int check_instr(wasm_body_checker *v, const wasm_instr *in)
         return 0;
     case 0x0D:
         TRY(check_label(v, in->a));
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         label_types(v, &v->ctrls[v->nc - 1 - in->a], &ts, &n);
         TRY(pop_vals(v, ts, n));
         return push_vals(v, ts, n);
     case 0x0E: {
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         const uint8_t *cur = in->vec;
         /* the default label comes last */
         const uint8_t *dcur = in->vec;
-        for (uint32_t i = 0; i < in->n; i++) (void)wasm_leb_u32_next(&dcur);
-        uint32_t def = wasm_leb_u32_next(&dcur);
+        for (uint32_t i = 0; i < in->n; i++) (void)esgx_wasm_leb_u32_next(&dcur);
+        uint32_t def = esgx_wasm_leb_u32_next(&dcur);
         TRY(check_label(v, def));
         uint32_t arity;
         label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &arity);
         for (uint32_t i = 0; i < in->n; i++) {
-            uint32_t l = wasm_leb_u32_next(&cur);
+            uint32_t l = esgx_wasm_leb_u32_next(&cur);
             TRY(check_label(v, l));
             label_types(v, &v->ctrls[v->nc - 1 - l], &ts, &n);
             if (n != arity) return vfail(v, "type mismatch", "br_table arity");
@@ -731,23 +731,23 @@ static int check_instr(wasm_body_checker *v, const wasm_instr *in)
         return 0;
     case 0x10: {
         if (in->a >= n_total_funcs(m)) return vfailu(v, "unknown function", in->a);
-        const wasm_functype_decl *ft = wasm_module_func_type(m, in->a);
+        const esgx_wasm_functype_decl *ft = esgx_wasm_module_func_type(m, in->a);
         TRY(pop_vals(v, ft->types, ft->n_params));
         return push_vals(v, ft->types + ft->n_params, ft->n_results);
     }
     case 0x11: {
         TRY(check_table(v, in->b, &et));
-        if (et != WASM_FUNCREF) return vfail(v, "type mismatch", "call_indirect on a non-funcref table");
+        if (et != ESGX_WASM_FUNCREF) return vfail(v, "type mismatch", "call_indirect on a non-funcref table");
         if (in->a >= m->n_types) return vfailu(v, "unknown type", in->a);
-        const wasm_functype_decl *ft = &m->types[in->a];
-        TRY(pop_expect(v, WASM_I32, NULL));
+        const esgx_wasm_functype_decl *ft = &m->types[in->a];
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_vals(v, ft->types, ft->n_params));
         return push_vals(v, ft->types + ft->n_params, ft->n_results);
     }
     case 0x1A:
         return pop(v, &t);
     case 0x1B:
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop(v, &t1));
         TRY(pop(v, &t2));
         if (!((is_num(t1) || t1 == UNKNOWN) && (is_num(t2) || t2 == UNKNOWN)))
@@ -756,7 +756,7 @@ static int check_instr(wasm_body_checker *v, const wasm_instr *in)
         return push(v, t1 == UNKNOWN ? t2 : t1);
     case 0x1C:
         if (in->n != 1) return vfail(v, "invalid result arity", NULL);
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_expect(v, (uint8_t)in->a, NULL));
         TRY(pop_expect(v, (uint8_t)in->a, NULL));
         return push(v, (uint8_t)in->a);
@@ -769,19 +769,19 @@ static int check_instr(wasm_body_checker *v, const wasm_instr *in)
         return in->op == 0x22 ? push(v, t) : 0;
     case 0x23: case 0x24: {
         if (in->a >= n_total_globals(m)) return vfailu(v, "unknown global", in->a);
-        const wasm_global_type *g = global_at(v->vm, in->a);
+        const esgx_wasm_global_type *g = global_at(v->vm, in->a);
         if (in->op == 0x23) return push(v, (uint8_t)g->type);
         if (!g->mutable_) return vfailu(v, "global is immutable", in->a);
         return pop_expect(v, (uint8_t)g->type, NULL);
     }
     case 0x25:
         TRY(check_table(v, in->a, &et));
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         return push(v, (uint8_t)et);
     case 0x26:
         TRY(check_table(v, in->a, &et));
         TRY(pop_expect(v, (uint8_t)et, NULL));
-        return pop_expect(v, WASM_I32, NULL);
+        return pop_expect(v, ESGX_WASM_I32, NULL);
     case 0x28 ... 0x3E: {
         uint32_t natural;
         TRY(check_mem(v, 0));
@@ -789,90 +789,90 @@ static int check_instr(wasm_body_checker *v, const wasm_instr *in)
         if (in->a > natural)
             return vfail(v, "alignment must not be larger than natural", NULL);
         if (in->op <= 0x35) {
-            TRY(pop_expect(v, WASM_I32, NULL));
+            TRY(pop_expect(v, ESGX_WASM_I32, NULL));
             return push(v, t);
         }
         TRY(pop_expect(v, t, NULL));
-        return pop_expect(v, WASM_I32, NULL);
+        return pop_expect(v, ESGX_WASM_I32, NULL);
     }
     case 0x3F:
         TRY(check_mem(v, 0));
-        return push(v, WASM_I32);
+        return push(v, ESGX_WASM_I32);
     case 0x40:
         TRY(check_mem(v, 0));
-        TRY(pop_expect(v, WASM_I32, NULL));
-        return push(v, WASM_I32);
-    case 0x41: return push(v, WASM_I32);
-    case 0x42: return push(v, WASM_I64);
-    case 0x43: return push(v, WASM_F32);
-    case 0x44: return push(v, WASM_F64);
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+        return push(v, ESGX_WASM_I32);
+    case 0x41: return push(v, ESGX_WASM_I32);
+    case 0x42: return push(v, ESGX_WASM_I64);
+    case 0x43: return push(v, ESGX_WASM_F32);
+    case 0x44: return push(v, ESGX_WASM_F64);
     case 0xD0:
         return push(v, (uint8_t)in->a);
     case 0xD1:
         TRY(pop(v, &t));
         if (t != UNKNOWN && !is_ref(t)) return vfail(v, "type mismatch", "ref.is_null");
-        return push(v, WASM_I32);
+        return push(v, ESGX_WASM_I32);
     case 0xD2:
         if (in->a >= n_total_funcs(m)) return vfailu(v, "unknown function", in->a);
         if (!(m->declared_funcs[in->a / 8] & (1u << (in->a % 8))))
             return vfailu(v, "undeclared function reference", in->a);
-        return push(v, WASM_FUNCREF);
-    case WASM_OP_FC(8):
+        return push(v, ESGX_WASM_FUNCREF);
+    case ESGX_WASM_OP_FC(8):
         TRY(check_mem(v, 0));
         TRY(check_data(v, in->a));
         goto three_i32;
-    case WASM_OP_FC(9):
+    case ESGX_WASM_OP_FC(9):
         return check_data(v, in->a);
-    case WASM_OP_FC(10): case WASM_OP_FC(11):
+    case ESGX_WASM_OP_FC(10): case ESGX_WASM_OP_FC(11):
         TRY(check_mem(v, 0));
         goto three_i32;
-    case WASM_OP_FC(12):
+    case ESGX_WASM_OP_FC(12):
         TRY(check_table(v, in->b, &et));
         TRY(check_elem(v, in->a));
         if (m->elems[in->a].elem_type != et) return vfail(v, "type mismatch", "table.init");
         goto three_i32;
-    case WASM_OP_FC(13):
+    case ESGX_WASM_OP_FC(13):
         return check_elem(v, in->a);
-    case WASM_OP_FC(14):
+    case ESGX_WASM_OP_FC(14):
         TRY(check_table(v, in->a, &et));
         TRY(check_table(v, in->b, &et2));
         if (et != et2) return vfail(v, "type mismatch", "table.copy");
         goto three_i32;
-    case WASM_OP_FC(15):
+    case ESGX_WASM_OP_FC(15):
         TRY(check_table(v, in->a, &et));
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_expect(v, (uint8_t)et, NULL));
-        return push(v, WASM_I32);
-    case WASM_OP_FC(16):
+        return push(v, ESGX_WASM_I32);
+    case ESGX_WASM_OP_FC(16):
         TRY(check_table(v, in->a, NULL));
-        return push(v, WASM_I32);
-    case WASM_OP_FC(17):
+        return push(v, ESGX_WASM_I32);
+    case ESGX_WASM_OP_FC(17):
         TRY(check_table(v, in->a, &et));
-        TRY(pop_expect(v, WASM_I32, NULL));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_expect(v, (uint8_t)et, NULL));
-        return pop_expect(v, WASM_I32, NULL);
+        return pop_expect(v, ESGX_WASM_I32, NULL);
     default:
         return vfail(v, "illegal opcode", NULL);
     }
 three_i32:
-    TRY(pop_expect(v, WASM_I32, NULL));
-    TRY(pop_expect(v, WASM_I32, NULL));
-    return pop_expect(v, WASM_I32, NULL);
+    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+    return pop_expect(v, ESGX_WASM_I32, NULL);
 }
 
-int wasm_body_checker_new(wasm_validator *vm, esgx_err *err, wasm_body_checker **out)
+int esgx_wasm_body_checker_new(esgx_wasm_validator *vm, esgx_err *err, esgx_wasm_body_checker **out)
 {
     *out = calloc(1, sizeof **out);
-    if (!*out) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    if (!*out) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     (*out)->vm = vm;
     (*out)->m = vm->m;
     (*out)->err = err;
-    const wasm_module *m = vm->m;
+    const esgx_wasm_module *m = vm->m;
     (*out)->max_stack = m->limits.max_value_stack ? m->limits.max_value_stack : (1u << 20);
     return 0;
 }
 
-void wasm_body_checker_free(wasm_body_checker *v)
+void esgx_wasm_body_checker_free(esgx_wasm_body_checker *v)
 {
     if (!v) return;
     free(v->vals);
@@ -881,9 +881,9 @@ void wasm_body_checker_free(wasm_body_checker *v)
     free(v);
 }
 
-int wasm_body_check_begin(wasm_body_checker *v, uint32_t i)
+int esgx_wasm_body_check_begin(esgx_wasm_body_checker *v, uint32_t i)
 {
-    const wasm_module *m = v->m;
+    const esgx_wasm_module *m = v->m;
     v->fd = &m->funcs[i];
     v->func = m->n_func_imports + i;
     v->ft = &m->types[v->fd->type];
@@ -893,25 +893,25 @@ int wasm_body_check_begin(wasm_body_checker *v, uint32_t i)
     return push_ctrl(v, 0, 0, 0);
 }
 
-int wasm_body_check_instr(wasm_body_checker *v, const wasm_instr *in, size_t off)
+int esgx_wasm_body_check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in, size_t off)
 {
     v->off = off;
     if (v->nc == 0) return vfail(v, "type mismatch", "instructions after the final end");
     TRY(check_instr(v, in));
     if (v->ops > atomic_load_explicit(&v->vm->ops_left, memory_order_relaxed))
-        return esgx_err_set(v->err, WASM_E_LIMIT,
+        return esgx_err_set(v->err, ESGX_WASM_E_LIMIT,
                             "module too costly to validate (function %u, offset %zu)",
                             v->func, v->off);
     return 0;
 }
 
-int wasm_body_check_end(wasm_body_checker *v)
+int esgx_wasm_body_check_end(esgx_wasm_body_checker *v)
 {
     /* take this body's operations from the budget shared by all bodies (and threads) */
     uint64_t left = atomic_load(&v->vm->ops_left);
     do {
         if (v->ops > left)
-            return esgx_err_set(v->err, WASM_E_LIMIT,
+            return esgx_err_set(v->err, ESGX_WASM_E_LIMIT,
                                 "module too costly to validate (function %u)", v->func);
     } while (!atomic_compare_exchange_weak(&v->vm->ops_left, &left, left - v->ops));
     if (v->nc != 0) return vfail(v, "type mismatch", "missing end");
@@ -919,19 +919,19 @@ int wasm_body_check_end(wasm_body_checker *v)
 }
 
 /* The whole body of defined function i, read here. */
-static int validate_body(wasm_body_checker *v, uint32_t i)
+static int validate_body(esgx_wasm_body_checker *v, uint32_t i)
 {
-    TRY(wasm_body_check_begin(v, i));
-    const wasm_func_decl *fd = v->fd;
-    wasm_reader r = {.p = fd->code, .end = fd->code + fd->code_len, .base = v->m->bytes,
+    TRY(esgx_wasm_body_check_begin(v, i));
+    const esgx_wasm_func_decl *fd = v->fd;
+    esgx_wasm_reader r = {.p = fd->code, .end = fd->code + fd->code_len, .base = v->m->bytes,
                      .where = "code section", .in_section = true, .err = v->err};
-    wasm_instr in;
+    esgx_wasm_instr in;
     while (r.p < r.end) {
         size_t off = (size_t)(r.p - r.base);
         v->off = off;
         if (v->nc == 0) return vfail(v, "type mismatch", "instructions after the final end");
-        TRY(wasm_read_instr(&r, &in));
-        TRY(wasm_body_check_instr(v, &in, off));
+        TRY(esgx_wasm_read_instr(&r, &in));
+        TRY(esgx_wasm_body_check_instr(v, &in, off));
     }
-    return wasm_body_check_end(v);
+    return esgx_wasm_body_check_end(v);
 }

@@ -27,33 +27,33 @@
 /* ------------------------------------------------------------------ opcodes */
 
 /* Compare kinds shared by the fused compare-and-branch instructions. */
-#define WASM_ICMPS(X) X(EQ) X(NE) X(LTS) X(LTU) X(GTS) X(GTU) X(LES) X(LEU) X(GES) X(GEU)
+#define ESGX_WASM_ICMPS(X) X(EQ) X(NE) X(LTS) X(LTU) X(GTS) X(GTU) X(LES) X(LEU) X(GES) X(GEU)
 /* Binary ops with a 32-bit immediate variant (_I) as well as the slot form. */
-#define WASM_IMMBIN(X) \
+#define ESGX_WASM_IMMBIN(X) \
     X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHRS) X(SHRU) X(ROTL) X(ROTR)
 
 /* Per compare: the compare, with an immediate, branch on it, branch with an immediate,
  * the two branches to a loop header (_L: they also charge the loop's FUEL), and those
  * two preceded by an i32 add of an immediate (ADDI_: d = s + imm first; the loop
  * counter step before the loop's closing compare-and-branch). */
-#define WASM_CMP_OPS(X, T, C)                                                        \
+#define ESGX_WASM_CMP_OPS(X, T, C)                                                        \
     X(T##_##C) X(T##_##C##_I) X(BR_##T##_##C) X(BR_##T##_##C##_I)                    \
     X(BR_##T##_##C##_L) X(BR_##T##_##C##_I_L)                                        \
     X(ADDI_BR_##T##_##C##_L) X(ADDI_BR_##T##_##C##_I_L)
-#define WASM_CMP_FAMILY 8
-#define WASM_CMP32(C) WASM_CMP_OPS(OPX, I32, C)
-#define WASM_CMP64(C) WASM_CMP_OPS(OPX, I64, C)
-/* f64 compare-and-branch (compare index as in WASM_FCMPS): branch if the compare holds,
+#define ESGX_WASM_CMP_FAMILY 8
+#define ESGX_WASM_CMP32(C) ESGX_WASM_CMP_OPS(OPX, I32, C)
+#define ESGX_WASM_CMP64(C) ESGX_WASM_CMP_OPS(OPX, I64, C)
+/* f64 compare-and-branch (compare index as in ESGX_WASM_FCMPS): branch if the compare holds,
  * right operand a slot or a constant (_K, two words); _N: branch if it does not. */
-#define WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
-#define WASM_FBR(C) \
+#define ESGX_WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
+#define ESGX_WASM_FBR(C) \
     OPX(BR_F64_##C) OPX(BR_F64_##C##_K) OPX(BR_F64_N##C) OPX(BR_F64_N##C##_K)
-#define WASM_FBR_FAMILY 4
-#define WASM_BIN32(B) OPX(I32_##B) OPX(I32_##B##_I)
-#define WASM_BIN64(B) OPX(I64_##B) OPX(I64_##B##_I)
+#define ESGX_WASM_FBR_FAMILY 4
+#define ESGX_WASM_BIN32(B) OPX(I32_##B) OPX(I32_##B##_I)
+#define ESGX_WASM_BIN64(B) OPX(I64_##B) OPX(I64_##B##_I)
 
-/* Every internal instruction. OPX is defined by the user of WASM_OPS. */
-#define WASM_OPS                                                                     \
+/* Every internal instruction. OPX is defined by the user of ESGX_WASM_OPS. */
+#define ESGX_WASM_OPS                                                                     \
     OPX(EXIT) OPX(FUEL) OPX(UNREACHABLE) OPX(NOP)                                    \
     OPX(BR) OPX(BR_NZ32) OPX(BR_Z32) OPX(BR_NZ64) OPX(BR_Z64) OPX(BR_TABLE)          \
     OPX(BR_L) OPX(BR_NZ32_L) OPX(BR_Z32_L) OPX(BR_NZ64_L) OPX(BR_Z64_L)              \
@@ -72,15 +72,15 @@
     OPX(TABLE_COPY) OPX(TABLE_INIT) OPX(ELEM_DROP)                                   \
     OPX(REF_IS_NULL) OPX(REF_FUNC)                                                   \
     OPX(I32_EQZ) OPX(I64_EQZ)                                                        \
-    WASM_ICMPS(WASM_CMP32) WASM_ICMPS(WASM_CMP64)                                    \
+    ESGX_WASM_ICMPS(ESGX_WASM_CMP32) ESGX_WASM_ICMPS(ESGX_WASM_CMP64)                                    \
     OPX(F32_EQ) OPX(F32_NE) OPX(F32_LT) OPX(F32_GT) OPX(F32_LE) OPX(F32_GE)          \
     OPX(F64_EQ) OPX(F64_NE) OPX(F64_LT) OPX(F64_GT) OPX(F64_LE) OPX(F64_GE)          \
-    WASM_FCMPS(WASM_FBR)                                                             \
+    ESGX_WASM_FCMPS(ESGX_WASM_FBR)                                                             \
     OPX(I32_CLZ) OPX(I32_CTZ) OPX(I32_POPCNT)                                        \
-    WASM_IMMBIN(WASM_BIN32)                                                          \
+    ESGX_WASM_IMMBIN(ESGX_WASM_BIN32)                                                          \
     OPX(I32_DIVS) OPX(I32_DIVU) OPX(I32_REMS) OPX(I32_REMU)                          \
     OPX(I64_CLZ) OPX(I64_CTZ) OPX(I64_POPCNT)                                        \
-    WASM_IMMBIN(WASM_BIN64)                                                          \
+    ESGX_WASM_IMMBIN(ESGX_WASM_BIN64)                                                          \
     OPX(I64_DIVS) OPX(I64_DIVU) OPX(I64_REMS) OPX(I64_REMU)                          \
     OPX(F32_ABS) OPX(F32_NEG) OPX(F32_CEIL) OPX(F32_FLOOR) OPX(F32_TRUNC)            \
     OPX(F32_NEAREST) OPX(F32_SQRT) OPX(F32_ADD) OPX(F32_SUB) OPX(F32_MUL)            \
@@ -104,15 +104,15 @@
     OPX(I64_SAT_F32S) OPX(I64_SAT_F32U) OPX(I64_SAT_F64S) OPX(I64_SAT_F64U)
 
 #define OPX(n) WOP_##n,
-enum wasm_iop { WASM_OPS WOP_COUNT_ };
+enum esgx_wasm_iop { ESGX_WASM_OPS WOP_COUNT_ };
 #undef OPX
 
-/* The handler address table of the interpreter (indexed by enum wasm_iop). */
-const void *const *wasm_exec_handlers(void);
+/* The handler address table of the interpreter (indexed by enum esgx_wasm_iop). */
+const void *const *esgx_wasm_exec_handlers(void);
 
 /* ------------------------------------------------------------------ compiled code */
 
-typedef struct wasm_code {
+typedef struct esgx_wasm_code {
     uint32_t *words;          /* the instructions */
     uint32_t n_words;
     uint32_t n_params;
@@ -120,150 +120,150 @@ typedef struct wasm_code {
     uint32_t n_locals;        /* declared locals + the zero slot (zeroed on entry) */
     uint32_t frame_size;      /* slots: params + locals + max operand stack height */
     uint32_t func_index;      /* in the module's function index space */
-} wasm_code;
+} esgx_wasm_code;
 
-/* m->compiled: one wasm_code per defined function (m->funcs[i] -> codes[i]). */
-typedef struct wasm_compiled {
-    wasm_code *codes;
-} wasm_compiled;
+/* m->compiled: one esgx_wasm_code per defined function (m->funcs[i] -> codes[i]). */
+typedef struct esgx_wasm_compiled {
+    esgx_wasm_code *codes;
+} esgx_wasm_compiled;
 
 /* ------------------------------------------------------------------ run-time objects */
 
-typedef struct wasm_func_obj {
+typedef struct esgx_wasm_func_obj {
     uint32_t type_id;             /* interned in the store: equal ids = equal types */
-    struct wasm_instance *inst;   /* NULL for a host function */
-    const wasm_code *code;        /* wasm functions */
-    wasm_host_fn host;            /* host functions */
+    struct esgx_wasm_instance *inst;   /* NULL for a host function */
+    const esgx_wasm_code *code;        /* wasm functions */
+    esgx_wasm_host_fn host;            /* host functions */
     void *env;
-    wasm_functype type;           /* view (arrays owned by the module or the store) */
-} wasm_func_obj;
+    esgx_wasm_functype type;           /* view (arrays owned by the module or the store) */
+} esgx_wasm_func_obj;
 
-typedef struct wasm_memory_obj {
+typedef struct esgx_wasm_memory_obj {
     uint8_t *data;
     uint64_t size;                /* bytes = pages * 65536 */
     uint64_t cap;                 /* bytes allocated (>= size) */
     uint32_t pages;
     uint32_t max_pages;           /* declared max (65536 if none) */
     bool has_max;
-} wasm_memory_obj;
+} esgx_wasm_memory_obj;
 
-typedef struct wasm_table_obj {
-    wasm_ref *elems;
+typedef struct esgx_wasm_table_obj {
+    esgx_wasm_ref *elems;
     uint32_t size;
     uint32_t cap;                 /* elements allocated */
     uint32_t max;                 /* declared max (UINT32_MAX if none) */
     bool has_max;
-    wasm_valtype elem_type;
-} wasm_table_obj;
+    esgx_wasm_valtype elem_type;
+} esgx_wasm_table_obj;
 
-typedef struct wasm_global_obj {
+typedef struct esgx_wasm_global_obj {
     uint64_t val;                 /* slot representation */
-    wasm_valtype type;
+    esgx_wasm_valtype type;
     bool mutable_;
-} wasm_global_obj;
+} esgx_wasm_global_obj;
 
-struct wasm_instance {
-    wasm_store *store;
-    const wasm_module *m;
-    wasm_memory_obj *mem;         /* memory 0, or an empty dummy */
-    wasm_func_obj **funcs;        /* function index space */
-    wasm_table_obj **tables;
-    wasm_memory_obj **mems;
-    wasm_global_obj **globals;
+struct esgx_wasm_instance {
+    esgx_wasm_store *store;
+    const esgx_wasm_module *m;
+    esgx_wasm_memory_obj *mem;         /* memory 0, or an empty dummy */
+    esgx_wasm_func_obj **funcs;        /* function index space */
+    esgx_wasm_table_obj **tables;
+    esgx_wasm_memory_obj **mems;
+    esgx_wasm_global_obj **globals;
     uint32_t *type_ids;           /* per module type index */
-    wasm_ref **elem_refs;         /* per element segment, resolved references */
+    esgx_wasm_ref **elem_refs;         /* per element segment, resolved references */
     uint32_t *elem_len;           /* 0 once dropped */
     uint32_t *data_len;           /* per data segment; 0 once dropped */
 };
 
 /* A control frame of the interpreter's call stack. */
-typedef struct wasm_frame {
+typedef struct esgx_wasm_frame {
     const uint32_t *ret_ip;
     uint32_t fp;                  /* slot offset of the caller's frame */
-    struct wasm_instance *inst;
-} wasm_frame;
+    struct esgx_wasm_instance *inst;
+} esgx_wasm_frame;
 
-#define WASM_MAX_NEST 32          /* host -> wasm re-entries per store */
+#define ESGX_WASM_MAX_NEST 32          /* host -> wasm re-entries per store */
 
-struct wasm_store {
-    wasm_limits limits;
+struct esgx_wasm_store {
+    esgx_wasm_limits limits;
     uint64_t fuel;                /* remaining */
     bool metered;                 /* fuel != UINT64_MAX when set */
     int exit_code;
     void *user;
 
-    /* owned objects: a singly linked list of allocations freed by wasm_store_free */
-    struct wasm_owned *owned;
+    /* owned objects: a singly linked list of allocations freed by esgx_wasm_store_free */
+    struct esgx_wasm_owned *owned;
 
     /* interned function types */
-    wasm_functype *types;
+    esgx_wasm_functype *types;
     uint32_t n_types, cap_types;
 
     /* execution state */
     uint64_t *stack;              /* value stack (slots) */
     uint32_t stack_cap;
     uint32_t sp;                  /* first free slot for a new entry frame */
-    wasm_frame *frames;
+    esgx_wasm_frame *frames;
     uint32_t frames_cap;
     uint32_t depth;               /* active wasm frames */
     uint32_t nest;                /* active interpreter invocations */
 
-    wasm_trap trap;
+    esgx_wasm_trap trap;
     char trap_msg[200];
 };
 
-struct wasm_ctx {
-    wasm_store *store;
-    struct wasm_instance *inst;   /* the caller's instance, or NULL */
+struct esgx_wasm_ctx {
+    esgx_wasm_store *store;
+    struct esgx_wasm_instance *inst;   /* the caller's instance, or NULL */
 };
 
 /* store.c */
-extern wasm_memory_obj wasm_no_memory;   /* memory 0 of instances without one */
+extern esgx_wasm_memory_obj esgx_wasm_no_memory;   /* memory 0 of instances without one */
 /* Allocates zeroed memory owned by s (freed with the store); NULL on failure. */
-void *wasm_store_alloc(wasm_store *s, size_t size);
-/* Registers a malloc'ed pointer to be freed with the store; 0 or WASM_E_NOMEM. */
-int wasm_store_own(wasm_store *s, void *p);
+void *esgx_wasm_store_alloc(esgx_wasm_store *s, size_t size);
+/* Registers a malloc'ed pointer to be freed with the store; 0 or ESGX_WASM_E_NOMEM. */
+int esgx_wasm_store_own(esgx_wasm_store *s, void *p);
 /* Interns a function type; returns its id or UINT32_MAX on allocation failure. */
-uint32_t wasm_store_intern_type(wasm_store *s, uint32_t n_params, uint32_t n_results,
-                                const wasm_valtype *types);
-/* Sets s->trap and s->trap_msg. Returns WASM_E_TRAP. */
-int wasm_store_trap(wasm_store *s, wasm_trap kind, const char *msg);
+uint32_t esgx_wasm_store_intern_type(esgx_wasm_store *s, uint32_t n_params, uint32_t n_results,
+                                const esgx_wasm_valtype *types);
+/* Sets s->trap and s->trap_msg. Returns ESGX_WASM_E_TRAP. */
+int esgx_wasm_store_trap(esgx_wasm_store *s, esgx_wasm_trap kind, const char *msg);
 /* Makes a memory object (data owned by s). */
-int wasm_memory_make(wasm_store *s, uint32_t min, uint32_t max, bool has_max,
-                     wasm_memory_obj **out, esgx_err *err);
-int wasm_table_make(wasm_store *s, wasm_valtype t, uint32_t min, uint32_t max,
-                    bool has_max, wasm_table_obj **out, esgx_err *err);
+int esgx_wasm_memory_make(esgx_wasm_store *s, uint32_t min, uint32_t max, bool has_max,
+                     esgx_wasm_memory_obj **out, esgx_err *err);
+int esgx_wasm_table_make(esgx_wasm_store *s, esgx_wasm_valtype t, uint32_t min, uint32_t max,
+                    bool has_max, esgx_wasm_table_obj **out, esgx_err *err);
 /* memory.grow / table.grow: old size, or -1 when refused (limits or allocation). */
-int64_t wasm_memory_grow(wasm_store *s, wasm_memory_obj *mem, uint32_t delta);
-int64_t wasm_table_grow(wasm_store *s, wasm_table_obj *t, uint32_t delta, wasm_ref init);
+int64_t esgx_wasm_memory_grow(esgx_wasm_store *s, esgx_wasm_memory_obj *mem, uint32_t delta);
+int64_t esgx_wasm_table_grow(esgx_wasm_store *s, esgx_wasm_table_obj *t, uint32_t delta, esgx_wasm_ref init);
 
 /* interp.c */
 /* Calls f with the arguments in slots[0..n_params) and leaves the results in
- * slots[0..n_results). ESGX_OK or WASM_E_TRAP (kind and message in the store). */
-int wasm_exec_call(wasm_store *s, wasm_func_obj *f, uint64_t *slots);
+ * slots[0..n_results). ESGX_OK or ESGX_WASM_E_TRAP (kind and message in the store). */
+int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slots);
 
 /* Value <-> slot conversions. */
-static inline uint64_t wasm_value_to_slot(const wasm_value *v)
+static inline uint64_t esgx_wasm_value_to_slot(const esgx_wasm_value *v)
 {
     switch (v->type) {
-    case WASM_I32: return (uint32_t)v->of.i32;
-    case WASM_F32: return v->of.f32_bits;
-    case WASM_I64: return (uint64_t)v->of.i64;
-    case WASM_F64: return v->of.f64_bits;
+    case ESGX_WASM_I32: return (uint32_t)v->of.i32;
+    case ESGX_WASM_F32: return v->of.f32_bits;
+    case ESGX_WASM_I64: return (uint64_t)v->of.i64;
+    case ESGX_WASM_F64: return v->of.f64_bits;
     default: return (uint64_t)v->of.ref;
     }
 }
 
-static inline void wasm_slot_to_value(uint64_t s, wasm_valtype t, wasm_value *v)
+static inline void esgx_wasm_slot_to_value(uint64_t s, esgx_wasm_valtype t, esgx_wasm_value *v)
 {
     memset(v, 0, sizeof *v);
     v->type = t;
     switch (t) {
-    case WASM_I32: v->of.i32 = (int32_t)(uint32_t)s; break;
-    case WASM_F32: v->of.f32_bits = (uint32_t)s; break;
-    case WASM_I64: v->of.i64 = (int64_t)s; break;
-    case WASM_F64: v->of.f64_bits = s; break;
-    default: v->of.ref = (wasm_ref)s; break;
+    case ESGX_WASM_I32: v->of.i32 = (int32_t)(uint32_t)s; break;
+    case ESGX_WASM_F32: v->of.f32_bits = (uint32_t)s; break;
+    case ESGX_WASM_I64: v->of.i64 = (int64_t)s; break;
+    case ESGX_WASM_F64: v->of.f64_bits = s; break;
+    default: v->of.ref = (esgx_wasm_ref)s; break;
     }
 }
 

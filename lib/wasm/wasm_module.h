@@ -3,13 +3,13 @@
  * validator (decode.c, validate.c) and the compiler, instantiator and interpreter
  * (compile.c, instance.c, interp.c).
  *
- * Pipeline of wasm_module_parse (module.c):
- *   wasm_decode()           bytes -> struct wasm_module, every section checked for
- *                           well-formedness (WASM_E_MALFORMED) and limits
- *   wasm_validate()         the spec's typing rules over everything, function bodies
- *                           included (WASM_E_INVALID)
- *   wasm_compile_module()   function bodies -> internal compiled form, stored in
- *                           wasm_func_decl.compiled; may assume a valid module
+ * Pipeline of esgx_wasm_module_parse (module.c):
+ *   esgx_wasm_decode()           bytes -> struct esgx_wasm_module, every section checked for
+ *                           well-formedness (ESGX_WASM_E_MALFORMED) and limits
+ *   esgx_wasm_validate()         the spec's typing rules over everything, function bodies
+ *                           included (ESGX_WASM_E_INVALID)
+ *   esgx_wasm_compile_module()   function bodies -> internal compiled form, stored in
+ *                           esgx_wasm_func_decl.compiled; may assume a valid module
  *
  * module.c runs a faster form first: decode without scanning the bodies, the
  * module-level rules, then one pass per body that checks each instruction and
@@ -17,154 +17,154 @@
  * the three passes above, which name the error exactly as the spec orders them
  * (a malformed body anywhere wins over an invalid one earlier).
  *
- * All memory of a module is owned by it and freed by wasm_module_free. Pointers into
+ * All memory of a module is owned by it and freed by esgx_wasm_module_free. Pointers into
  * the binary (code, const exprs, data bytes, names) point into m->bytes, a private
  * copy of the input.
  */
 #ifndef ESGX_WASM_MODULE_H
 #define ESGX_WASM_MODULE_H
 
-#include "wasm.h"
+#include "esgx_wasm.h"
 
 #include <stdbool.h>
 
 /* Block types in the binary: 0x40 empty, a valtype, or a type index (s33 >= 0). */
-#define WASM_BLOCKTYPE_EMPTY 0x40
+#define ESGX_WASM_BLOCKTYPE_EMPTY 0x40
 
-typedef struct wasm_limits_decl {
+typedef struct esgx_wasm_limits_decl {
     uint32_t min;
     uint32_t max;          /* valid iff has_max */
     bool has_max;
-} wasm_limits_decl;
+} esgx_wasm_limits_decl;
 
-typedef struct wasm_functype_decl {
+typedef struct esgx_wasm_functype_decl {
     uint32_t n_params;
     uint32_t n_results;
-    wasm_valtype *types;   /* n_params params then n_results results */
-} wasm_functype_decl;
+    esgx_wasm_valtype *types;   /* n_params params then n_results results */
+} esgx_wasm_functype_decl;
 
 /* A constant expression (global init, segment offset, element expr): the raw bytes
  * including the final 0x0B `end`. Validated: only *.const, ref.null, ref.func and
  * global.get of an imported immutable global (or any global earlier in the
  * index space for element exprs, per spec), producing exactly one value of `type`. */
-typedef struct wasm_const_expr {
+typedef struct esgx_wasm_const_expr {
     const uint8_t *code;
     uint32_t len;
-} wasm_const_expr;
+} esgx_wasm_const_expr;
 
-typedef struct wasm_table_type {
-    wasm_valtype elem_type;      /* WASM_FUNCREF or WASM_EXTERNREF */
-    wasm_limits_decl limits;
-} wasm_table_type;
+typedef struct esgx_wasm_table_type {
+    esgx_wasm_valtype elem_type;      /* ESGX_WASM_FUNCREF or ESGX_WASM_EXTERNREF */
+    esgx_wasm_limits_decl limits;
+} esgx_wasm_table_type;
 
-typedef struct wasm_global_type {
-    wasm_valtype type;
+typedef struct esgx_wasm_global_type {
+    esgx_wasm_valtype type;
     bool mutable_;
-} wasm_global_type;
+} esgx_wasm_global_type;
 
-typedef struct wasm_import_decl {
+typedef struct esgx_wasm_import_decl {
     const char *module;          /* UTF-8, not NUL-terminated */
     uint32_t module_len;
     const char *name;
     uint32_t name_len;
-    wasm_extern_kind kind;
+    esgx_wasm_extern_kind kind;
     union {
         uint32_t func_type;      /* index into m->types */
-        wasm_table_type table;
-        wasm_limits_decl memory;
-        wasm_global_type global;
+        esgx_wasm_table_type table;
+        esgx_wasm_limits_decl memory;
+        esgx_wasm_global_type global;
     } desc;
-} wasm_import_decl;
+} esgx_wasm_import_decl;
 
-typedef struct wasm_export_decl {
+typedef struct esgx_wasm_export_decl {
     const char *name;
     uint32_t name_len;
-    wasm_extern_kind kind;
+    esgx_wasm_extern_kind kind;
     uint32_t index;              /* in the kind's index space (imports first) */
-} wasm_export_decl;
+} esgx_wasm_export_decl;
 
-typedef struct wasm_global_decl {
-    wasm_global_type type;
-    wasm_const_expr init;
-} wasm_global_decl;
+typedef struct esgx_wasm_global_decl {
+    esgx_wasm_global_type type;
+    esgx_wasm_const_expr init;
+} esgx_wasm_global_decl;
 
 /* A function defined in the module (not imported). */
-typedef struct wasm_func_decl {
+typedef struct esgx_wasm_func_decl {
     uint32_t type;               /* index into m->types */
     uint32_t n_locals;           /* declared locals, params excluded */
-    wasm_valtype *local_types;   /* n_locals entries (expanded from the run-length form) */
+    esgx_wasm_valtype *local_types;   /* n_locals entries (expanded from the run-length form) */
     const uint8_t *code;         /* body instructions, after the locals, through the final end */
     uint32_t code_len;
     uint32_t code_offset;        /* offset of code in the binary, for error messages */
-    void *compiled;              /* owned by compile.c; freed by wasm_compiled_free */
-} wasm_func_decl;
+    void *compiled;              /* owned by compile.c; freed by esgx_wasm_compiled_free */
+} esgx_wasm_func_decl;
 
-typedef enum wasm_segment_mode {
-    WASM_SEGMENT_ACTIVE = 0,
-    WASM_SEGMENT_PASSIVE = 1,
-    WASM_SEGMENT_DECLARATIVE = 2,   /* element segments only */
-} wasm_segment_mode;
+typedef enum esgx_wasm_segment_mode {
+    ESGX_WASM_SEGMENT_ACTIVE = 0,
+    ESGX_WASM_SEGMENT_PASSIVE = 1,
+    ESGX_WASM_SEGMENT_DECLARATIVE = 2,   /* element segments only */
+} esgx_wasm_segment_mode;
 
-typedef struct wasm_elem_segment {
-    wasm_segment_mode mode;
+typedef struct esgx_wasm_elem_segment {
+    esgx_wasm_segment_mode mode;
     uint32_t table;              /* active only */
-    wasm_const_expr offset;      /* active only; i32 */
-    wasm_valtype elem_type;      /* WASM_FUNCREF or WASM_EXTERNREF */
+    esgx_wasm_const_expr offset;      /* active only; i32 */
+    esgx_wasm_valtype elem_type;      /* ESGX_WASM_FUNCREF or ESGX_WASM_EXTERNREF */
     uint32_t n_elems;
     /* Exactly one of the two is non-NULL: func_indices for the funcidx-vector encodings
      * (flags 0-3), exprs for the expression encodings (flags 4-7). */
     uint32_t *func_indices;
-    wasm_const_expr *exprs;
-} wasm_elem_segment;
+    esgx_wasm_const_expr *exprs;
+} esgx_wasm_elem_segment;
 
-typedef struct wasm_data_segment {
-    wasm_segment_mode mode;
+typedef struct esgx_wasm_data_segment {
+    esgx_wasm_segment_mode mode;
     uint32_t memory;             /* active only */
-    wasm_const_expr offset;      /* active only; i32 */
+    esgx_wasm_const_expr offset;      /* active only; i32 */
     const uint8_t *bytes;
     uint32_t len;
-} wasm_data_segment;
+} esgx_wasm_data_segment;
 
-struct wasm_module {
+struct esgx_wasm_module {
     uint8_t *bytes;              /* private copy of the binary */
     size_t len;
-    wasm_limits limits;
+    esgx_wasm_limits limits;
 
     uint32_t n_types;
-    wasm_functype_decl *types;
+    esgx_wasm_functype_decl *types;
 
     uint32_t n_imports;
-    wasm_import_decl *imports;
+    esgx_wasm_import_decl *imports;
     uint32_t n_func_imports, n_table_imports, n_memory_imports, n_global_imports;
 
     /* Function index space: imports first, then funcs[]. func_types[i] is the type
      * index of function i for every i < n_func_imports + n_funcs. */
     uint32_t n_funcs;
-    wasm_func_decl *funcs;
+    esgx_wasm_func_decl *funcs;
     uint32_t *func_types;
 
     /* Tables / memories defined here (imports are in imports[]). */
     uint32_t n_tables;
-    wasm_table_type *tables;
+    esgx_wasm_table_type *tables;
     uint32_t n_memories;
-    wasm_limits_decl *memories;
+    esgx_wasm_limits_decl *memories;
 
     uint32_t n_globals;
-    wasm_global_decl *globals;
+    esgx_wasm_global_decl *globals;
 
     uint32_t n_exports;
-    wasm_export_decl *exports;
+    esgx_wasm_export_decl *exports;
 
     bool has_start;
     uint32_t start;
 
     uint32_t n_elems;
-    wasm_elem_segment *elems;
+    esgx_wasm_elem_segment *elems;
 
     bool has_data_count;
     uint32_t data_count;
     uint32_t n_datas;
-    wasm_data_segment *datas;
+    esgx_wasm_data_segment *datas;
 
     /* Functions referenced outside function bodies (exports, elements, globals):
      * ref.func in a body may only name these. Bitmap over the function index space. */
@@ -174,50 +174,50 @@ struct wasm_module {
 };
 
 /* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). With
- * WASM_DECODE_SKIP_BODIES the instructions of function bodies are not scanned (only
+ * ESGX_WASM_DECODE_SKIP_BODIES the instructions of function bodies are not scanned (only
  * their sizes and locals are read): the caller must then read every instruction
  * itself, as the fused check-and-compile pass does, and redo the full pipeline to
  * name the error the spec expects if anything fails (see module.c). */
-#define WASM_DECODE_SKIP_BODIES 1u
-int wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len,
-                const wasm_limits *limits, unsigned flags, esgx_err *err);
+#define ESGX_WASM_DECODE_SKIP_BODIES 1u
+int esgx_wasm_decode(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
+                const esgx_wasm_limits *limits, unsigned flags, esgx_err *err);
 /* validate.c: validates a decoded module, every function body included. */
-int wasm_validate(const wasm_module *m, esgx_err *err);
+int esgx_wasm_validate(const esgx_wasm_module *m, esgx_err *err);
 
 /* validate.c, in parts, for callers that read the bodies themselves:
- * a wasm_validator holds the module-wide lookup tables and the work budget of all
- * bodies; wasm_validator_check_module applies every rule except those of the bodies.
- * A wasm_body_checker (one per thread, reused from body to body) types one body at
+ * a esgx_wasm_validator holds the module-wide lookup tables and the work budget of all
+ * bodies; esgx_wasm_validator_check_module applies every rule except those of the bodies.
+ * A esgx_wasm_body_checker (one per thread, reused from body to body) types one body at
  * a time: begin(defined function index i), then each instruction in order with its
- * module offset, then end. Each returns 0 or WASM_E_INVALID / WASM_E_LIMIT /
- * WASM_E_NOMEM with the message in the err given to wasm_body_checker_new. */
-typedef struct wasm_validator wasm_validator;
-typedef struct wasm_body_checker wasm_body_checker;
-int wasm_validator_new(const wasm_module *m, wasm_validator **out, esgx_err *err);
-int wasm_validator_check_module(const wasm_validator *vm, esgx_err *err);
-void wasm_validator_free(wasm_validator *vm);
-int wasm_body_checker_new(wasm_validator *vm, esgx_err *err, wasm_body_checker **out);
-void wasm_body_checker_free(wasm_body_checker *v);
-struct wasm_instr;
-int wasm_body_check_begin(wasm_body_checker *v, uint32_t i);
-int wasm_body_check_instr(wasm_body_checker *v, const struct wasm_instr *in, size_t off);
-int wasm_body_check_end(wasm_body_checker *v);
+ * module offset, then end. Each returns 0 or ESGX_WASM_E_INVALID / ESGX_WASM_E_LIMIT /
+ * ESGX_WASM_E_NOMEM with the message in the err given to esgx_wasm_body_checker_new. */
+typedef struct esgx_wasm_validator esgx_wasm_validator;
+typedef struct esgx_wasm_body_checker esgx_wasm_body_checker;
+int esgx_wasm_validator_new(const esgx_wasm_module *m, esgx_wasm_validator **out, esgx_err *err);
+int esgx_wasm_validator_check_module(const esgx_wasm_validator *vm, esgx_err *err);
+void esgx_wasm_validator_free(esgx_wasm_validator *vm);
+int esgx_wasm_body_checker_new(esgx_wasm_validator *vm, esgx_err *err, esgx_wasm_body_checker **out);
+void esgx_wasm_body_checker_free(esgx_wasm_body_checker *v);
+struct esgx_wasm_instr;
+int esgx_wasm_body_check_begin(esgx_wasm_body_checker *v, uint32_t i);
+int esgx_wasm_body_check_instr(esgx_wasm_body_checker *v, const struct esgx_wasm_instr *in, size_t off);
+int esgx_wasm_body_check_end(esgx_wasm_body_checker *v);
 
 /* compile.c: compiles every function of a decoded module. With vm NULL the module
- * must be valid (wasm_validate accepted it); otherwise every body is checked by vm
- * as it is compiled (vm must have passed wasm_validator_check_module). threads > 1
+ * must be valid (esgx_wasm_validate accepted it); otherwise every body is checked by vm
+ * as it is compiled (vm must have passed esgx_wasm_validator_check_module). threads > 1
  * spreads the functions over that many threads (the caller's included) when the
  * code is large enough to gain from it; the error is then that of the lowest
  * failing function. */
-int wasm_compile_module(wasm_module *m, wasm_validator *vm, uint32_t threads,
+int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
                         esgx_err *err);
-/* compile.c: frees what wasm_compile_module made (safe on a partly compiled module). */
-void wasm_compiled_free(wasm_module *m);
-/* decode.c: frees what wasm_decode allocated (not m itself). */
-void wasm_module_release(wasm_module *m);
+/* compile.c: frees what esgx_wasm_compile_module made (safe on a partly compiled module). */
+void esgx_wasm_compiled_free(esgx_wasm_module *m);
+/* decode.c: frees what esgx_wasm_decode allocated (not m itself). */
+void esgx_wasm_module_release(esgx_wasm_module *m);
 
 /* Type of function index i (imports first). */
-static inline const wasm_functype_decl *wasm_module_func_type(const wasm_module *m,
+static inline const esgx_wasm_functype_decl *esgx_wasm_module_func_type(const esgx_wasm_module *m,
                                                               uint32_t i)
 {
     return &m->types[m->func_types[i]];

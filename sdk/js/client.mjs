@@ -3,7 +3,7 @@
 //
 // A node answers POST /services/3 with one JSON header line, "\r\n", then the output.
 // verifyAnswer() trusts nothing in it and checks, in this order (the same checks and
-// messages as `esgx invoke` / `esgx verify`, DESIGN.md section 5):
+// messages as `esgx invoke` / `esgx verify`, docs/formats.md#signed-responses):
 //   "output hash mismatch"  BLAKE3(output) = header.hash
 //   "tree mismatch"         the BLAKE3 tree of the output (256 KiB blocks) = header.tree
 //   "input_hash mismatch"   SHA-256 over the request we sent = header.input_hash
@@ -113,7 +113,7 @@ function subtreeCV(data, first, n) { // non-root CV of chunks [first, first + n)
   return parentCV(subtreeCV(data, first, l), subtreeCV(data, first + l, n - l), 0);
 }
 
-/** Node hashes of the output tree (DESIGN.md section 5) in post-order, root last. */
+/** Node hashes of the output tree (docs/formats.md#output-tree) in post-order, root last. */
 export function outputTree(data) {
   const blocks = Math.max(1, Math.ceil(data.length / TREE_BLOCK));
   if (blocks === 1) return [blake3(data)];

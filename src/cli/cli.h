@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1

@@ -2,7 +2,7 @@
  * cli_attest.h: verifying a node's attestation document (GET /attestation), shared by
  * `esgx attest NODE` and `esgx login` (defined in cmd_attest.c).
  *
- * The document (docs/http-api.md, DESIGN.md section 7) is JSON with platform,
+ * The document (docs/http-api.md and docs/protocols.md) is JSON with platform,
  * mrenclave, mrsigner, xpub, public_key (33 bytes hex), quote (hex) and collateral (a
  * JSON object, Intel's sgx_ql_qve_collateral_t fields). It is trusted when, at the
  * current time:
@@ -29,7 +29,7 @@ typedef struct cli_attest_doc {
     uint8_t public_key[33];
     int have_key;              /* xpub and public_key present and consistent */
     int have_quote;
-    attest_result result;      /* the quote's facts, as far as verification got */
+    esgx_attest_result result;      /* the quote's facts, as far as verification got */
     int verified;              /* the quote verified with the collateral */
     int trusted;               /* everything above held */
     char why[600];             /* why not trusted ("" when trusted) */
@@ -39,7 +39,7 @@ typedef struct cli_attest_doc {
  * to trust instead of the Intel root, or NULL. pol: the policy (NULL = default).
  * Returns a CLI exit status: 0 trusted, 1 not trusted (doc->why says why; doc holds
  * what was read), 2 usage (unreadable --sim-root), 3 network or HTTP error (printed). */
-int cli_attest_node(const char *node_url, const char *sim_root_path, const attest_policy *pol,
+int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_attest_policy *pol,
                     cli_attest_doc *doc);
 
 /* Prints the verified facts: platform, MRENCLAVE, MRSIGNER, TCB status, network key

@@ -112,9 +112,9 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
             rc = set_field(cfg->xpub, sizeof cfg->xpub, value, path, key, err);
         if (rc) break;
     }
-    crypto_wipe(text, len);
+    esgx_crypto_wipe(text, len);
     free(text);
-    if (rc) crypto_wipe(cfg->token, sizeof cfg->token);
+    if (rc) esgx_crypto_wipe(cfg->token, sizeof cfg->token);
     return rc;
 }
 
@@ -140,11 +140,11 @@ int cli_config_save(const cli_config *cfg, esgx_err *err)
                      "node = %s\ntoken = %s\nnetwork_key = %s\nxpub = %s\n",
                      cfg->node, cfg->token, cfg->network_key, cfg->xpub);
     if (n < 0 || (size_t)n >= sizeof text) {
-        crypto_wipe(text, sizeof text);
+        esgx_crypto_wipe(text, sizeof text);
         return esgx_err_set(err, -1, "config too long");
     }
     int rc = cli_write_file(path, (const uint8_t *)text, (size_t)n, 0600, err);
-    crypto_wipe(text, sizeof text);
+    esgx_crypto_wipe(text, sizeof text);
     return rc;
 }
 

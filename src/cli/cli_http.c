@@ -159,7 +159,7 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
     CURLcode cc = curl_easy_perform(c);
     if (prog.drawn) fputc('\n', stderr);
     curl_slist_free_all(hdrs);
-    crypto_wipe(auth, sizeof auth);
+    esgx_crypto_wipe(auth, sizeof auth);
     int rc = 0;
     if (cc != CURLE_OK) {
         if (s.too_large)

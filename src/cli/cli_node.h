@@ -2,7 +2,7 @@
  * cli_node.h: what the esgx commands that talk to a node share (login, functions,
  * invoke, verify): the config file (cli_config.c), a small libcurl wrapper
  * (cli_http.c) and the parsing and verification of signed answers (cli_response.c).
- * Error convention of esgx_err.h: functions return 0 or a negative code and fill err.
+ * Error convention of esgx_common.h: functions return 0 or a negative code and fill err.
  */
 #ifndef ESGX_CLI_NODE_H
 #define ESGX_CLI_NODE_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 
 /* ---------------------------------------------------------------- config */
 
@@ -94,7 +94,7 @@ int cli_url(const char *base, const char *path, char *out, size_t cap);
 
 /* ---------------------------------------------------------------- service request */
 
-/* A POST /services/3 request (DESIGN.md section 3). */
+/* A POST /services/3 request (docs/http-api.md). */
 typedef struct cli_service_request {
     uint8_t hash[32];
     char hash_hex[65];
@@ -143,7 +143,7 @@ int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *e
 /* Verifies an answer for request rq, in this order, each failure named in err:
  * "output hash mismatch", "tree mismatch", "input_hash mismatch" (recomputed from rq;
  * when rq has no fuel, fuel_limit is the limit the node used), "signature does not
- * recover to the network key" (digest_response + ec_recover compared with
+ * recover to the network key" (esgx_digest_response + esgx_ec_recover compared with
  * network_key). signer (may be NULL) gets the recovered key when recovery worked.
  * Returns 0 when everything verifies, -1 otherwise. */
 int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,

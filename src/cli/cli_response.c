@@ -5,11 +5,11 @@
  * fuel_used, signature), "\r\n", then the raw output. Trust comes only from what we
  * recompute ourselves, in this order:
  *   1. BLAKE3(output) must equal the header's hash         -> "output hash mismatch"
- *   2. blake3_tree(output) must equal the header's tree    -> "tree mismatch"
- *   3. digest_input_hash(our own request) must equal the
+ *   2. esgx_blake3_tree(output) must equal the header's tree    -> "tree mismatch"
+ *   3. esgx_digest_input_hash(our own request) must equal the
  *      header's input_hash, so the answer is for our module,
  *      decrypt flag, fuel limit, function and input        -> "input_hash mismatch"
- *   4. ec_recover(digest_response(input_hash, fuel_used,
+ *   4. esgx_ec_recover(esgx_digest_response(input_hash, fuel_used,
  *      hash), signature) must equal the pinned network key -> "signature does not
  *                                                             recover to the network key"
  * Only step 4 involves the network's secret; steps 1-3 tie what was signed to the bytes
@@ -60,7 +60,7 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
                 goto out;
             }
             memcpy(rq->hash_hex, h, 65);
-            crypto_hex_decode(h, 64, rq->hash, 32, NULL, NULL);
+            esgx_crypto_hex_decode(h, 64, rq->hash, 32, NULL, NULL);
             have_hash = 1;
         } else if (!strcmp(key, "decrypt")) {
             if (!json_is_boolean(v)) {
@@ -148,7 +148,7 @@ static int hex_field(json_t *hdr, const char *name, uint8_t *out, size_t want, e
     if (!s) return esgx_err_set(err, -1, "malformed answer: header field '%s' missing", name);
     size_t n = 0;
     if (json_string_length(v) != want * 2 ||
-        crypto_hex_decode(s, want * 2, out, want, &n, NULL))
+        esgx_crypto_hex_decode(s, want * 2, out, want, &n, NULL))
         return esgx_err_set(err, -1, "malformed answer: header field '%s' is not %zu hex bytes",
                             name, want);
     return 0;
@@ -196,7 +196,7 @@ int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *e
         esgx_err_set(err, -1, "out of memory");
         goto out;
     }
-    if (crypto_hex_decode(t, tl, a->tree, tl / 2, NULL, NULL)) {
+    if (esgx_crypto_hex_decode(t, tl, a->tree, tl / 2, NULL, NULL)) {
         esgx_err_set(err, -1, "malformed answer: header field 'tree' is not hex");
         goto out;
     }
@@ -222,14 +222,14 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
 {
     char x1[131], x2[131];
     uint8_t h[32];
-    blake3_hash(a->output, a->output_len, h);
+    esgx_blake3_hash(a->output, a->output_len, h);
     if (memcmp(h, a->hash, 32)) {
-        crypto_hex_encode(a->hash, 32, x1);
-        crypto_hex_encode(h, 32, x2);
+        esgx_crypto_hex_encode(a->hash, 32, x1);
+        esgx_crypto_hex_encode(h, 32, x2);
         return esgx_err_set(err, -1, "output hash mismatch: the header says %.16s..., the %zu "
                                      "output bytes hash to %.16s...", x1, a->output_len, x2);
     }
-    size_t count = blake3_tree_node_count(a->output_len);
+    size_t count = esgx_blake3_tree_node_count(a->output_len);
     if (count != a->tree_count)
         return esgx_err_set(err, -1, "tree mismatch: the header lists %zu node hashes, an output "
                                      "of %zu bytes has %zu", a->tree_count, a->output_len, count);
@@ -237,7 +237,7 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
     if (!tree) return esgx_err_set(err, -1, "out of memory");
     size_t got = 0;
     esgx_err e2;
-    if (blake3_tree(a->output, a->output_len, tree, count * 32, &got, &e2)) {
+    if (esgx_blake3_tree(a->output, a->output_len, tree, count * 32, &got, &e2)) {
         free(tree);
         return esgx_err_set(err, -1, "tree mismatch: %s", e2.msg);
     }
@@ -250,7 +250,7 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
     free(tree);
     uint8_t ih[32];
     uint64_t fuel = rq->has_fuel ? rq->fuel : fuel_limit;
-    if (digest_input_hash(rq->hash, rq->decrypt, fuel, rq->function, rq->function_len,
+    if (esgx_digest_input_hash(rq->hash, rq->decrypt, fuel, rq->function, rq->function_len,
                           rq->input, rq->input_len, ih, &e2))
         return esgx_err_set(err, -1, "input_hash mismatch: %s", e2.msg);
     if (memcmp(ih, a->input_hash, 32))
@@ -260,14 +260,14 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
                             rq->decrypt ? "true" : "false", (unsigned long long)fuel,
                             rq->has_fuel ? "" : " assumed", rq->function, rq->input_len);
     uint8_t digest[32], pub[33];
-    digest_response(a->input_hash, a->fuel_used, a->hash, digest);
-    if (ec_recover(digest, a->signature, pub, &e2))
+    esgx_digest_response(a->input_hash, a->fuel_used, a->hash, digest);
+    if (esgx_ec_recover(digest, a->signature, pub, &e2))
         return esgx_err_set(err, -1, "signature does not recover to the network key (%s)",
                             e2.msg);
     if (signer) memcpy(signer, pub, 33);
     if (memcmp(pub, network_key, 33)) {
-        crypto_hex_encode(pub, 33, x1);
-        crypto_hex_encode(network_key, 33, x2);
+        esgx_crypto_hex_encode(pub, 33, x1);
+        esgx_crypto_hex_encode(network_key, 33, x2);
         return esgx_err_set(err, -1, "signature does not recover to the network key (signer "
                                      "%s, network key %s)", x1, x2);
     }
@@ -296,13 +296,13 @@ static char *base64(const uint8_t *in, size_t len)
 int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33])
 {
     char h[65], ih[65], sig[131], pk[67];
-    crypto_hex_encode(a->hash, 32, h);
-    crypto_hex_encode(a->input_hash, 32, ih);
-    crypto_hex_encode(a->signature, 65, sig);
-    crypto_hex_encode(signer, 33, pk);
+    esgx_crypto_hex_encode(a->hash, 32, h);
+    esgx_crypto_hex_encode(a->input_hash, 32, ih);
+    esgx_crypto_hex_encode(a->signature, 65, sig);
+    esgx_crypto_hex_encode(signer, 33, pk);
     char *tree = malloc(a->tree_count * 64 + 1);
     if (!tree) return -1;
-    crypto_hex_encode(a->tree, a->tree_count * 32, tree);
+    esgx_crypto_hex_encode(a->tree, a->tree_count * 32, tree);
     json_t *o = json_object();
     json_object_set_new(o, "verified", json_true());
     json_object_set_new(o, "hash", json_string(h));
@@ -336,21 +336,21 @@ int cli_parse_network_key(const char *text, uint8_t key[33], esgx_err *err)
 {
     size_t len = strlen(text);
     if (len > 4 && !strncmp(text, "xpub", 4)) {
-        bip32_key k;
+        esgx_bip32_key k;
         esgx_err e2;
-        if (bip32_key_parse(text, len, &k, &e2))
+        if (esgx_bip32_key_parse(text, len, &k, &e2))
             return esgx_err_set(err, -1, "network key: not a valid xpub: %s", e2.msg);
         memcpy(key, k.public_key, 33);
-        bip32_key_wipe(&k);
+        esgx_bip32_key_wipe(&k);
         return 0;
     }
     uint8_t raw[65];
     size_t n = 0;
-    if ((len != 66 && len != 130) || crypto_hex_decode(text, len, raw, sizeof raw, &n, NULL))
+    if ((len != 66 && len != 130) || esgx_crypto_hex_decode(text, len, raw, sizeof raw, &n, NULL))
         return esgx_err_set(err, -1, "network key: expected 66 hex characters (compressed "
                                      "secp256k1 key), 130, or an xpub");
     esgx_err e2;
-    if (ec_pubkey_normalize(raw, n, key, &e2))
+    if (esgx_ec_pubkey_normalize(raw, n, key, &e2))
         return esgx_err_set(err, -1, "network key: %s", e2.msg);
     return 0;
 }

@@ -66,8 +66,8 @@ static int bench(const uint8_t *q, size_t ql, const char *c, size_t cl, int64_t 
         return CLI_EXIT_FAIL;
     for (long i = 0; i < n; i++) {
         double s = now_us();
-        attest_result r;
-        attest_quote_verify(q, ql, c, cl, at, root, &r, NULL);
+        esgx_attest_result r;
+        esgx_attest_quote_verify(q, ql, c, cl, at, root, &r, NULL);
         t[i] = now_us() - s;
     }
     qsort(t, (size_t)n, sizeof *t, cmp_double);
@@ -83,7 +83,7 @@ static void hex(const uint8_t *in, size_t n, char *out)
         snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
 
-static void print_result(const attest_result *r, int verified, int trusted, const char *why,
+static void print_result(const esgx_attest_result *r, int verified, int trusted, const char *why,
                          int json)
 {
     char mre[65], mrs[65], attr[33], rd[129], fmspc[13];
@@ -254,17 +254,17 @@ static int doc_field_matches(json_t *j, const char *name, const uint8_t want[32]
         return 1;
     uint8_t v[32];
     size_t n = 0;
-    return crypto_hex_decode(h, strlen(h), v, sizeof v, &n, NULL) == 0 && n == 32 &&
+    return esgx_crypto_hex_decode(h, strlen(h), v, sizeof v, &n, NULL) == 0 && n == 32 &&
            !memcmp(v, want, 32);
 }
 
-int cli_attest_node(const char *node_url, const char *sim_root_path, const attest_policy *pol,
+int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_attest_policy *pol,
                     cli_attest_doc *doc)
 {
     memset(doc, 0, sizeof *doc);
-    attest_policy defpol;
+    esgx_attest_policy defpol;
     if (!pol) {
-        attest_policy_default(&defpol);
+        esgx_attest_policy_default(&defpol);
         pol = &defpol;
     }
     char *root_text = NULL;
@@ -322,7 +322,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const attes
                            "fetching it from its peers)");
         goto out;
     }
-    if (crypto_hex_decode(pk, strlen(pk), doc->public_key, 33, &pkn, NULL) || pkn != 33) {
+    if (esgx_crypto_hex_decode(pk, strlen(pk), doc->public_key, 33, &pkn, NULL) || pkn != 33) {
         rc = doc_fail(doc, "the document's public_key is not a 33-byte hex key");
         goto out;
     }
@@ -331,10 +331,10 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const attes
         rc = doc_fail(doc, "the document has no xpub, so no quote can bind its key");
         goto out;
     }
-    bip32_key k;
-    if (strlen(xpub) >= sizeof doc->xpub || bip32_key_parse(xpub, strlen(xpub), &k, &e) ||
+    esgx_bip32_key k;
+    if (strlen(xpub) >= sizeof doc->xpub || esgx_bip32_key_parse(xpub, strlen(xpub), &k, &e) ||
         k.has_private) {
-        bip32_key_wipe(&k);
+        esgx_bip32_key_wipe(&k);
         rc = doc_fail(doc, "the document's xpub is not an extended public key");
         goto out;
     }
@@ -353,7 +353,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const attes
     }
     size_t qcap = strlen(qhex) / 2 + 1, qlen = 0;
     quote = malloc(qcap);
-    if (!quote || crypto_hex_decode(qhex, strlen(qhex), quote, qcap, &qlen, NULL)) {
+    if (!quote || esgx_crypto_hex_decode(qhex, strlen(qhex), quote, qcap, &qlen, NULL)) {
         rc = doc_fail(doc, "the document's quote is not hex");
         goto out;
     }
@@ -364,19 +364,19 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const attes
         rc = doc_fail(doc, "the document carries no collateral object");
         goto out;
     }
-    int vrc = attest_quote_verify(quote, qlen, (const char *)rs.body + cs, ce - cs,
+    int vrc = esgx_attest_quote_verify(quote, qlen, (const char *)rs.body + cs, ce - cs,
                                   (int64_t)time(NULL), root_text, &doc->result, &e);
     if (vrc) {
         rc = doc_fail(doc, "quote: %s", e.msg);
         goto out;
     }
     doc->verified = 1;
-    if (attest_policy_check(&doc->result, pol, &e)) {
+    if (esgx_attest_policy_check(&doc->result, pol, &e)) {
         rc = doc_fail(doc, "%s", e.msg);
         goto out;
     }
     uint8_t h[32];
-    crypto_sha256(xpub, strlen(xpub), h);
+    esgx_crypto_sha256(xpub, strlen(xpub), h);
     if (memcmp(doc->result.body.report_data, h, 32)) {
         rc = doc_fail(doc, "the quote's report data does not bind the xpub (SHA-256 of the "
                            "xpub text expected in bytes 0..31)");
@@ -419,7 +419,7 @@ void cli_attest_print(const cli_attest_doc *doc)
     }
 }
 
-static int attest_node_cmd(const char *node, const char *root_path, const attest_policy *pol,
+static int attest_node_cmd(const char *node, const char *root_path, const esgx_attest_policy *pol,
                            int json)
 {
     cli_attest_doc doc;
@@ -462,9 +462,9 @@ int cmd_attest(int argc, char **argv)
     int json = 0;
     long bench_n = 0;
     int64_t at = (int64_t)time(NULL);
-    attest_policy pol;
+    esgx_attest_policy pol;
     esgx_err e;
-    attest_policy_default(&pol);
+    esgx_attest_policy_default(&pol);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -485,12 +485,12 @@ int cmd_attest(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--mrenclave") && more) {
-            if (attest_policy_add_mrenclave(&pol, argv[++i], &e)) {
+            if (esgx_attest_policy_add_mrenclave(&pol, argv[++i], &e)) {
                 cli_error("attest: %s", e.msg);
                 return CLI_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--accept-status") && more) {
-            if (attest_policy_add_statuses(&pol, argv[++i], &e)) {
+            if (esgx_attest_policy_add_statuses(&pol, argv[++i], &e)) {
                 cli_error("attest: %s", e.msg);
                 return CLI_EXIT_USAGE;
             }
@@ -527,7 +527,7 @@ int cmd_attest(int argc, char **argv)
     uint8_t *quote = NULL, *coll = NULL, *root = NULL;
     size_t ql, cl, rl;
     int rc = CLI_EXIT_FAIL;
-    if (cli_read_file(quote_path, ATTEST_MAX_QUOTE_LEN, &quote, &ql, &e) ||
+    if (cli_read_file(quote_path, ESGX_ATTEST_MAX_QUOTE_LEN, &quote, &ql, &e) ||
         cli_read_file(coll_path, 4u << 20, &coll, &cl, &e) ||
         (root_path && cli_read_file(root_path, 1u << 20, &root, &rl, &e))) {
         cli_error("attest: %s", e.msg);
@@ -545,14 +545,14 @@ int cmd_attest(int argc, char **argv)
         free(root_text);
         goto out;
     }
-    attest_result r;
-    int vrc = attest_quote_verify(quote, ql, (const char *)coll, cl, at, root_text, &r, &e);
+    esgx_attest_result r;
+    int vrc = esgx_attest_quote_verify(quote, ql, (const char *)coll, cl, at, root_text, &r, &e);
     free(root_text);
     int trusted = 0;
     char why[ESGX_ERR_MSG_MAX + 16];
     if (vrc) {
         snprintf(why, sizeof why, "%s", e.msg);
-    } else if (attest_policy_check(&r, &pol, &e)) {
+    } else if (esgx_attest_policy_check(&r, &pol, &e)) {
         snprintf(why, sizeof why, "%s", e.msg);
     } else {
         trusted = 1;

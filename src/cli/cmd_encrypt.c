@@ -60,7 +60,7 @@ static void print_usage(FILE *f, int mode)
 
 /* A recipient public key from hex or an xpub. With want_xpub, *xpub is filled and the
  * text must be an xpub. Returns 0 or -1 (message printed). */
-static int parse_key(const char *text, int want_xpub, uint8_t pub[33], bip32_key *xpub)
+static int parse_key(const char *text, int want_xpub, uint8_t pub[33], esgx_bip32_key *xpub)
 {
     esgx_err err;
     size_t len = strlen(text);
@@ -69,14 +69,14 @@ static int parse_key(const char *text, int want_xpub, uint8_t pub[33], bip32_key
         return -1;
     }
     if (len >= 4 && !strncmp(text, "xpub", 4)) {
-        bip32_key k;
-        if (bip32_key_parse(text, len, &k, &err)) {
+        esgx_bip32_key k;
+        if (esgx_bip32_key_parse(text, len, &k, &err)) {
             cli_error("--pubkey: not a valid xpub: %s", err.msg);
             return -1;
         }
         memcpy(pub, k.public_key, 33);
         if (xpub) *xpub = k;
-        bip32_key_wipe(&k);
+        esgx_bip32_key_wipe(&k);
         return 0;
     }
     if (want_xpub) {
@@ -91,11 +91,11 @@ static int parse_key(const char *text, int want_xpub, uint8_t pub[33], bip32_key
                   "got %zu characters", len);
         return -1;
     }
-    if (crypto_hex_decode(text, len, raw, sizeof raw, &n, &err)) {
+    if (esgx_crypto_hex_decode(text, len, raw, sizeof raw, &n, &err)) {
         cli_error("--pubkey: %s", err.msg);
         return -1;
     }
-    if (ec_pubkey_normalize(raw, n, pub, &err)) {
+    if (esgx_ec_pubkey_normalize(raw, n, pub, &err)) {
         cli_error("--pubkey: %s", err.msg);
         return -1;
     }
@@ -110,7 +110,7 @@ static int parse_hash(const char *text, uint8_t out[32])
         cli_error("module hash '%s': expected 64 hex characters, got %zu", text, len);
         return -1;
     }
-    if (crypto_hex_decode(text, len, out, 32, &n, &err)) {
+    if (esgx_crypto_hex_decode(text, len, out, 32, &n, &err)) {
         cli_error("module hash '%s': %s", text, err.msg);
         return -1;
     }
@@ -197,7 +197,7 @@ int cmd_encrypt(int argc, char **argv)
 
     /* Validate every argument before touching files. */
     uint8_t pub[33];
-    bip32_key xpub, derived;
+    esgx_bip32_key xpub, derived;
     memset(&xpub, 0, sizeof xpub);
     memset(&derived, 0, sizeof derived);
     if (parse_key(pubkey, mode == MODE_WASM, pub, &xpub)) return CLI_EXIT_FAIL;
@@ -217,22 +217,22 @@ int cmd_encrypt(int argc, char **argv)
             }
     }
     if (mode == MODE_WASM) {
-        uint8_t module_hash[32], path[BIP32_MAX_PATH_LEN];
+        uint8_t module_hash[32], path[ESGX_BIP32_MAX_PATH_LEN];
         size_t path_len = 0;
         esgx_err err;
         if (parse_hash(pos[0], module_hash)) return CLI_EXIT_FAIL;
         if (path_hex) {
             size_t hl = strlen(path_hex);
-            if (hl > 2 * BIP32_MAX_PATH_LEN) {
-                cli_error("--path: %zu bytes, at most %d allowed", hl / 2, BIP32_MAX_PATH_LEN);
+            if (hl > 2 * ESGX_BIP32_MAX_PATH_LEN) {
+                cli_error("--path: %zu bytes, at most %d allowed", hl / 2, ESGX_BIP32_MAX_PATH_LEN);
                 return CLI_EXIT_FAIL;
             }
-            if (crypto_hex_decode(path_hex, hl, path, sizeof path, &path_len, &err)) {
+            if (esgx_crypto_hex_decode(path_hex, hl, path, sizeof path, &path_len, &err)) {
                 cli_error("--path: %s", err.msg);
                 return CLI_EXIT_FAIL;
             }
         }
-        if (bip32_module_key_derive(&xpub, module_hash, path, path_len, &derived, &err)) {
+        if (esgx_bip32_module_key_derive(&xpub, module_hash, path, path_len, &derived, &err)) {
             cli_error("--path: %s", err.msg);
             return CLI_EXIT_FAIL;
         }
@@ -253,31 +253,31 @@ int cmd_encrypt(int argc, char **argv)
                       file);
             goto done;
         }
-        size_t head = APPROVED_WASM_MAGIC_LEN + 1 + 32 * nhashes;
+        size_t head = ESGX_APPROVED_WASM_MAGIC_LEN + 1 + 32 * nhashes;
         uint8_t *pt = malloc(head + len);
         if (!pt) {
             cli_error("out of memory");
             goto done;
         }
         size_t pt_len = 0;
-        if (approved_wasm_build((const uint8_t(*)[32])hashes, nhashes, data, len, pt,
+        if (esgx_approved_wasm_build((const uint8_t(*)[32])hashes, nhashes, data, len, pt,
                                 head + len, &pt_len, &err)) {
             cli_error("%s", err.msg);
-            crypto_wipe(pt, head + len);
+            esgx_crypto_wipe(pt, head + len);
             free(pt);
             goto done;
         }
-        crypto_wipe(data, len);
+        esgx_crypto_wipe(data, len);
         free(data);
         data = pt;
         len = pt_len;
     }
-    out = malloc(len + ECIES_OVERHEAD);
+    out = malloc(len + ESGX_ECIES_OVERHEAD);
     if (!out) {
         cli_error("out of memory");
         goto done;
     }
-    if (ecies_encrypt(pub, 33, data, len, out, len + ECIES_OVERHEAD, &out_len, &err)) {
+    if (esgx_ecies_encrypt(pub, 33, data, len, out, len + ESGX_ECIES_OVERHEAD, &out_len, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
@@ -306,11 +306,11 @@ int cmd_encrypt(int argc, char **argv)
     free(def);
     status = CLI_EXIT_OK;
 done:
-    if (data) crypto_wipe(data, len);
+    if (data) esgx_crypto_wipe(data, len);
     free(data);
     free(out);
     free(hashes);
-    bip32_key_wipe(&xpub);
-    bip32_key_wipe(&derived);
+    esgx_bip32_key_wipe(&xpub);
+    esgx_bip32_key_wipe(&derived);
     return status;
 }

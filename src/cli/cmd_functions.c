@@ -118,7 +118,7 @@ static int deploy(int argc, char **argv)
                            "A-Z a-z 0-9 . _ -");
     cli_config cfg;
     if (cli_config_require(&cfg, encrypt) || need_token(&cfg)) {
-        crypto_wipe(&cfg, sizeof cfg);
+        esgx_crypto_wipe(&cfg, sizeof cfg);
         return CLI_EXIT_FAIL;
     }
 
@@ -148,13 +148,13 @@ static int deploy(int argc, char **argv)
             cli_error("pinned %s", err.msg);
             goto out;
         }
-        upload_len = wasm_len + ECIES_OVERHEAD;
+        upload_len = wasm_len + ESGX_ECIES_OVERHEAD;
         upload = malloc(upload_len);
         if (!upload) {
             cli_error("out of memory");
             goto out;
         }
-        if (ecies_encrypt(key, 33, wasm, wasm_len, upload, upload_len, &upload_len, &err)) {
+        if (esgx_ecies_encrypt(key, 33, wasm, wasm_len, upload, upload_len, &upload_len, &err)) {
             cli_error("encrypting %s: %s", path, err.msg);
             goto out;
         }
@@ -163,8 +163,8 @@ static int deploy(int argc, char **argv)
     size_t body_len = encrypt ? upload_len : wasm_len;
     uint8_t want[32];
     char want_hex[65];
-    blake3_hash(body, body_len, want);
-    crypto_hex_encode(want, 32, want_hex);
+    esgx_blake3_hash(body, body_len, want);
+    esgx_crypto_hex_encode(want, 32, want_hex);
 
     rc = call(&cfg, "POST", "/content", "application/octet-stream", body, body_len, progress,
               &rs);
@@ -221,10 +221,10 @@ out:
     json_decref(j);
     free(put_body);
     cli_http_response_free(&rs);
-    if (wasm) crypto_wipe(wasm, wasm_len);
+    if (wasm) esgx_crypto_wipe(wasm, wasm_len);
     free(wasm);
     free(upload);
-    crypto_wipe(&cfg, sizeof cfg);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
     return rc;
 }
 
@@ -247,7 +247,7 @@ static int list(int argc, char **argv)
     if (cli_config_require(&cfg, 0) || need_token(&cfg)) return CLI_EXIT_FAIL;
     cli_http_response rs = {0};
     int rc = call(&cfg, "GET", "/functions", NULL, NULL, 0, 0, &rs);
-    crypto_wipe(&cfg, sizeof cfg);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
     if (rc) return rc;
     json_t *a = json_loadb((const char *)rs.body, rs.len, 0, NULL);
     if (!json_is_array(a)) {
@@ -306,7 +306,7 @@ static int delete_fn(int argc, char **argv)
     snprintf(fpath, sizeof fpath, "/functions/%s", name);
     cli_http_response rs = {0};
     int rc = call(&cfg, "DELETE", fpath, NULL, NULL, 0, 0, &rs);
-    crypto_wipe(&cfg, sizeof cfg);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
     if (rc) return rc;
     printf("deleted %s\n", name);
     cli_http_response_free(&rs);

@@ -32,7 +32,7 @@ typedef struct hash_opts {
     const char *context;
     int no_names;
     int raw;
-    uint8_t key[BLAKE3_KEY_LEN];
+    uint8_t key[ESGX_BLAKE3_KEY_LEN];
 } hash_opts;
 
 static void hash_usage(FILE *f)
@@ -56,44 +56,44 @@ static void hash_usage(FILE *f)
 }
 
 /* Reads exactly 32 key bytes from stdin. Returns 0 or -1 (message printed). */
-static int read_key(uint8_t key[BLAKE3_KEY_LEN])
+static int read_key(uint8_t key[ESGX_BLAKE3_KEY_LEN])
 {
-    uint8_t buf[BLAKE3_KEY_LEN + 1];
+    uint8_t buf[ESGX_BLAKE3_KEY_LEN + 1];
     size_t n = 0;
     while (n < sizeof buf) {
         ssize_t r = read(STDIN_FILENO, buf + n, sizeof buf - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             cli_error("--keyed: reading the key from stdin: %s", strerror(errno));
-            crypto_wipe(buf, sizeof buf);
+            esgx_crypto_wipe(buf, sizeof buf);
             return -1;
         }
         if (r == 0) break;
         n += (size_t)r;
     }
     int rc = 0;
-    if (n > BLAKE3_KEY_LEN) {
+    if (n > ESGX_BLAKE3_KEY_LEN) {
         cli_error("--keyed: read more than 32 key bytes from stdin");
         rc = -1;
-    } else if (n < BLAKE3_KEY_LEN) {
+    } else if (n < ESGX_BLAKE3_KEY_LEN) {
         cli_error("--keyed: expected 32 key bytes from stdin, found %zu", n);
         rc = -1;
     } else {
-        memcpy(key, buf, BLAKE3_KEY_LEN);
+        memcpy(key, buf, ESGX_BLAKE3_KEY_LEN);
     }
-    crypto_wipe(buf, sizeof buf);
+    esgx_crypto_wipe(buf, sizeof buf);
     return rc;
 }
 
-static void hasher_start(blake3_hasher *h, const hash_opts *o)
+static void hasher_start(esgx_blake3_hasher *h, const hash_opts *o)
 {
-    if (o->keyed) blake3_hasher_init_keyed(h, o->key);
-    else if (o->context) blake3_hasher_init_derive_key(h, o->context, strlen(o->context));
-    else blake3_hasher_init(h);
+    if (o->keyed) esgx_blake3_init_keyed(h, o->key);
+    else if (o->context) esgx_blake3_init_derive_key(h, o->context, strlen(o->context));
+    else esgx_blake3_init(h);
 }
 
 /* Streams path ("-" = stdin) into h. Returns 0, or -1 with the message printed. */
-static int hash_input(const char *path, blake3_hasher *h, uint8_t *buf)
+static int hash_input(const char *path, esgx_blake3_hasher *h, uint8_t *buf)
 {
     int is_stdin = !strcmp(path, "-");
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
@@ -124,7 +124,7 @@ static int hash_input(const char *path, blake3_hasher *h, uint8_t *buf)
             n += (size_t)r;
         }
         if (rc) break;
-        blake3_hasher_update(h, buf, n);
+        esgx_blake3_update(h, buf, n);
         if (eof) break;
     }
     if (!is_stdin) close(fd);
@@ -132,23 +132,23 @@ static int hash_input(const char *path, blake3_hasher *h, uint8_t *buf)
 }
 
 /* Writes the output of h for one input. Returns 0 or -1 if stdout failed. */
-static int print_output(const blake3_hasher *h, const hash_opts *o, const char *name)
+static int print_output(const esgx_blake3_hasher *h, const hash_opts *o, const char *name)
 {
     uint8_t out[HASH_OUT_PIECE];
     char hex[2 * HASH_OUT_PIECE + 1];
     for (uint64_t done = 0; done < o->length;) {
         size_t n = o->length - done < HASH_OUT_PIECE ? (size_t)(o->length - done)
                                                       : HASH_OUT_PIECE;
-        blake3_hasher_finalize_seek(h, done, out, n);
+        esgx_blake3_finalize_seek(h, done, out, n);
         if (o->raw) {
             if (fwrite(out, 1, n, stdout) != n) return -1;
         } else {
-            crypto_hex_encode(out, n, hex);
+            esgx_crypto_hex_encode(out, n, hex);
             if (fputs(hex, stdout) == EOF) return -1;
         }
         done += n;
     }
-    crypto_wipe(out, sizeof out);
+    esgx_crypto_wipe(out, sizeof out);
     if (o->raw) return 0;
     if (!o->no_names && printf("  %s", name) < 0) return -1;
     return putchar('\n') == EOF ? -1 : 0;
@@ -179,7 +179,7 @@ int cmd_hash(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hash_opts o = {.length = BLAKE3_OUT_LEN};
+    hash_opts o = {.length = ESGX_BLAKE3_OUT_LEN};
     uint64_t ignored;
     int c;
     opterr = 0;
@@ -245,25 +245,25 @@ int cmd_hash(int argc, char **argv)
     uint8_t *buf = malloc(HASH_READ_LEN);
     if (!buf) {
         cli_error("hash: out of memory");
-        crypto_wipe(o.key, sizeof o.key);
+        esgx_crypto_wipe(o.key, sizeof o.key);
         return CLI_EXIT_FAIL;
     }
     int status = CLI_EXIT_OK;
     for (int i = 0; i < nfiles; i++) {
-        blake3_hasher h;
+        esgx_blake3_hasher h;
         hasher_start(&h, &o);
         if (hash_input(files[i], &h, buf)) {
             status = CLI_EXIT_FAIL;
         } else if (print_output(&h, &o, files[i])) {
             cli_error("hash: writing to stdout: %s", strerror(errno));
-            blake3_hasher_wipe(&h);
+            esgx_blake3_wipe(&h);
             status = CLI_EXIT_FAIL;
             break;
         }
-        blake3_hasher_wipe(&h);
+        esgx_blake3_wipe(&h);
     }
     free(buf);
-    crypto_wipe(o.key, sizeof o.key);
+    esgx_crypto_wipe(o.key, sizeof o.key);
     if (fflush(stdout) == EOF) {
         cli_error("hash: writing to stdout: %s", strerror(errno));
         status = CLI_EXIT_FAIL;

@@ -171,7 +171,7 @@ int cmd_invoke(int argc, char **argv)
         if (rc) goto out;
         rc = CLI_EXIT_FAIL;
     }
-    crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, NULL);
+    esgx_crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, NULL);
     if (input_file) {
         if (cli_read_file(input_file, INPUT_MAX, &rq.input, &rq.input_len, &err)) {
             cli_error("%s", err.msg);
@@ -237,7 +237,7 @@ out:
     cli_http_response_free(&rs);
     free(body);
     cli_request_free(&rq);
-    crypto_wipe(&cfg, sizeof cfg);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
     return rc;
 }
 
@@ -283,7 +283,7 @@ int cmd_verify(int argc, char **argv)
         cli_config cfg;
         int bad = cli_config_require(&cfg, 1) ||
                   cli_parse_network_key(cfg.network_key, key, &err);
-        crypto_wipe(&cfg, sizeof cfg);
+        esgx_crypto_wipe(&cfg, sizeof cfg);
         if (bad) {
             cli_error("no usable pinned network key: give --network-key KEY");
             return CLI_EXIT_FAIL;
@@ -320,7 +320,7 @@ int cmd_verify(int argc, char **argv)
         print_output(&ans);
     } else {
         char pk[67];
-        crypto_hex_encode(signer, 33, pk);
+        esgx_crypto_hex_encode(signer, 33, pk);
         printf("verified: %zu output bytes, fuel_used %llu, signed by network key %s\n",
                ans.output_len, (unsigned long long)ans.fuel_used, pk);
     }

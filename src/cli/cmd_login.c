@@ -64,7 +64,7 @@ static int fetch_network_key(const char *node, const char *sim_root, int skip_at
         return CLI_EXIT_FAIL;
     }
     char mre[65];
-    crypto_hex_encode(doc.result.body.mrenclave, 32, mre);
+    esgx_crypto_hex_encode(doc.result.body.mrenclave, 32, mre);
     if (rc == CLI_EXIT_OK) {
         printf("attestation verified: platform %s, mrenclave %s, tcb %s\n", doc.platform, mre,
                doc.result.tcb_status);
@@ -164,14 +164,14 @@ int cmd_login(int argc, char **argv)
         while (len && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
             len--;
         if (len >= sizeof tokbuf) {
-            crypto_wipe(data, len);
+            esgx_crypto_wipe(data, len);
             free(data);
             cli_error("%s: token too long", token_file);
             return CLI_EXIT_FAIL;
         }
         memcpy(tokbuf, data, len);
         tokbuf[len] = 0;
-        crypto_wipe(data, len);
+        esgx_crypto_wipe(data, len);
         free(data);
         token = tokbuf;
     }
@@ -184,7 +184,7 @@ int cmd_login(int argc, char **argv)
     int rc = fetch_network_key(cfg.node, sim_root, skip_attest, key, cfg.xpub,
                                sizeof cfg.xpub);
     if (rc) goto out;
-    crypto_hex_encode(key, 33, cfg.network_key);
+    esgx_crypto_hex_encode(key, 33, cfg.network_key);
     if (token && token[0]) {
         rc = check_token(cfg.node, token);
         if (rc) goto out;
@@ -221,8 +221,8 @@ int cmd_login(int argc, char **argv)
     printf("token %s\n", cfg.token[0] ? "accepted" : "none (deploy, list and delete need one)");
     printf("config %s\n", path);
 out:
-    crypto_wipe(&old, sizeof old);
-    crypto_wipe(&cfg, sizeof cfg);
-    crypto_wipe(tokbuf, sizeof tokbuf);
+    esgx_crypto_wipe(&old, sizeof old);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
+    esgx_crypto_wipe(tokbuf, sizeof tokbuf);
     return rc;
 }

@@ -3,13 +3,13 @@
  *
  * The module is loaded with the same runtime as the enclave (lib/wasm) and its imports
  * are resolved with the enclave's own host functions (src/enclave/hostfn*.c through
- * hostfn_lookup: every fn0 import and the WASI subset), run on a guest_state set up as
+ * esgx_hostfn_lookup: every fn0 import and the WASI subset), run on a guest_state set up as
  * the executor does. Any other import, or a known name with the wrong type, fails at
  * instantiation with a message naming the import. debug_print and WASI fd 2 go to
  * stderr; WASI stdout (fd 1) is the output.
  *
  * Keys: instead of the network's shared key, a development key: the shared key
- * derived (bip32_shared_from_seed) from a 32-byte seed kept in
+ * derived (esgx_bip32_shared_from_seed) from a 32-byte seed kept in
  * $XDG_CONFIG_HOME/esgx/dev-key (default ~/.config/esgx/dev-key, hex, mode 0600,
  * created atomically on first use) or given with --dev-seed. --show-dev-key prints its
  * xpub, to encrypt test data with `esgx encrypt ... --pubkey XPUB`. The module hash the
@@ -32,7 +32,7 @@
 #include "esgx_crypto.h"
 #include "hostfn.h"
 #include "platform.h"
-#include "wasm.h"
+#include "esgx_wasm.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,7 +45,7 @@
 #include <sys/stat.h>
 
 #define RUN_DEFAULT_FUEL 10000000000ULL        /* 10^10 */
-#define RUN_MAX_INPUT (8u * 1024 * 1024)       /* DESIGN.md section 6 */
+#define RUN_MAX_INPUT (8u * 1024 * 1024)       /* docs/formats.md#execution-limits */
 #define RUN_MAX_OUTPUT (16u * 1024 * 1024)
 #define RUN_MAX_ARGS 64
 #define RUN_SEED_LEN 32
@@ -57,21 +57,21 @@
 static int run_plat_random(esgx_platform *p, void *out, size_t n, esgx_err *err)
 {
     (void)p;
-    return crypto_random(out, n, err) ? PLAT_E_INTERNAL : 0;
+    return esgx_crypto_random(out, n, err) ? ESGX_PLAT_E_INTERNAL : 0;
 }
 
 static int run_plat_seal_key(esgx_platform *p, esgx_seal_policy policy, uint8_t key[32],
                              esgx_err *err)
 {
     (void)p, (void)policy, (void)key;
-    return esgx_err_set(err, PLAT_E_UNSUPPORTED, "esgx run has no sealing keys");
+    return esgx_err_set(err, ESGX_PLAT_E_UNSUPPORTED, "esgx run has no sealing keys");
 }
 
 static int run_plat_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
                           size_t cap, size_t *out_len, esgx_err *err)
 {
     (void)p, (void)report_data, (void)out, (void)cap, (void)out_len;
-    return esgx_err_set(err, PLAT_E_UNSUPPORTED, "esgx run cannot quote");
+    return esgx_err_set(err, ESGX_PLAT_E_UNSUPPORTED, "esgx run cannot quote");
 }
 
 static void run_plat_close(esgx_platform *p)
@@ -120,7 +120,7 @@ static int parse_seed(const char *text, size_t len, uint8_t seed[RUN_SEED_LEN])
     while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
         len--;
     size_t got = 0;
-    if (len != 2 * RUN_SEED_LEN || crypto_hex_decode(text, len, seed, RUN_SEED_LEN, &got, NULL) ||
+    if (len != 2 * RUN_SEED_LEN || esgx_crypto_hex_decode(text, len, seed, RUN_SEED_LEN, &got, NULL) ||
         got != RUN_SEED_LEN)
         return -1;
     return 0;
@@ -139,7 +139,7 @@ static int dev_key_file(const char *dir, const char *path, uint8_t seed[RUN_SEED
         if (stat(path, &sb) == 0 || errno != ENOENT) {
             if (cli_read_file(path, 4096, &text, &len, err)) return -1;
             int bad = parse_seed((const char *)text, len, seed);
-            crypto_wipe(text, len);
+            esgx_crypto_wipe(text, len);
             free(text);
             if (bad)
                 return esgx_err_set(err, -1, "%s: not %d hex characters (delete it to make a "
@@ -147,14 +147,14 @@ static int dev_key_file(const char *dir, const char *path, uint8_t seed[RUN_SEED
             return 0;
         }
         char hex[2 * RUN_SEED_LEN + 2];
-        if (crypto_random(seed, RUN_SEED_LEN, err)) return -1;
-        crypto_hex_encode(seed, RUN_SEED_LEN, hex);
+        if (esgx_crypto_random(seed, RUN_SEED_LEN, err)) return -1;
+        esgx_crypto_hex_encode(seed, RUN_SEED_LEN, hex);
         strcat(hex, "\n");
         int w = mkdir_p(dir) ? esgx_err_set(err, -1, "%s: %s", dir, strerror(errno))
                              : cli_create_file(path, (const uint8_t *)hex, strlen(hex), 0600, err);
-        crypto_wipe(hex, sizeof hex);
+        esgx_crypto_wipe(hex, sizeof hex);
         if (w == 0) return 0;
-        crypto_wipe(seed, RUN_SEED_LEN);
+        esgx_crypto_wipe(seed, RUN_SEED_LEN);
         if (w < 0) return -1;
         /* w == 1: another run created it meanwhile; read theirs */
     }
@@ -163,7 +163,7 @@ static int dev_key_file(const char *dir, const char *path, uint8_t seed[RUN_SEED
 
 /* The development shared key: from --dev-seed, else from the dev-key file (created
  * with 32 fresh random bytes, mode 0600, on first use). Returns 0 or -1 with err. */
-static int dev_key_load(const char *seed_hex, bip32_key *key, char xpub[BIP32_TEXT_LEN + 1],
+static int dev_key_load(const char *seed_hex, esgx_bip32_key *key, char xpub[ESGX_BIP32_TEXT_LEN + 1],
                         esgx_err *err)
 {
     uint8_t seed[RUN_SEED_LEN];
@@ -179,30 +179,30 @@ static int dev_key_load(const char *seed_hex, bip32_key *key, char xpub[BIP32_TE
                                          "XDG_CONFIG_HOME, or give --dev-seed");
         if (dev_key_file(dir, path, seed, err)) return -1;
     }
-    if (bip32_shared_from_seed(seed, sizeof seed, key, err) == 0 &&
-        bip32_key_serialize(key, 0, xpub, BIP32_TEXT_LEN + 1, err) == 0)
+    if (esgx_bip32_shared_from_seed(seed, sizeof seed, key, err) == 0 &&
+        esgx_bip32_key_serialize(key, 0, xpub, ESGX_BIP32_TEXT_LEN + 1, err) == 0)
         rc = 0;
-    crypto_wipe(seed, sizeof seed);
+    esgx_crypto_wipe(seed, sizeof seed);
     return rc;
 }
 
 /* ------------------------------------------------------------ formatting */
 
-static const char *valtype_name(wasm_valtype t)
+static const char *valtype_name(esgx_wasm_valtype t)
 {
     switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_V128: return "v128";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
+    case ESGX_WASM_I32: return "i32";
+    case ESGX_WASM_I64: return "i64";
+    case ESGX_WASM_F32: return "f32";
+    case ESGX_WASM_F64: return "f64";
+    case ESGX_WASM_V128: return "v128";
+    case ESGX_WASM_FUNCREF: return "funcref";
+    case ESGX_WASM_EXTERNREF: return "externref";
     }
     return "?";
 }
 
-static void format_type(const wasm_functype *t, char *buf, size_t cap)
+static void format_type(const esgx_wasm_functype *t, char *buf, size_t cap)
 {
     size_t n = 0;
     n += (size_t)snprintf(buf + n, cap - n, "(");
@@ -214,13 +214,13 @@ static void format_type(const wasm_functype *t, char *buf, size_t cap)
     if (n < cap) snprintf(buf + n, cap - n, ")");
 }
 
-static const char *extern_kind_name(wasm_extern_kind k)
+static const char *extern_kind_name(esgx_wasm_extern_kind k)
 {
     switch (k) {
-    case WASM_EXTERN_FUNC: return "function";
-    case WASM_EXTERN_TABLE: return "table";
-    case WASM_EXTERN_MEMORY: return "memory";
-    case WASM_EXTERN_GLOBAL: return "global";
+    case ESGX_WASM_EXTERN_FUNC: return "function";
+    case ESGX_WASM_EXTERN_TABLE: return "table";
+    case ESGX_WASM_EXTERN_MEMORY: return "memory";
+    case ESGX_WASM_EXTERN_GLOBAL: return "global";
     }
     return "?";
 }
@@ -252,52 +252,52 @@ static double f64_from_bits(uint64_t b)
     return d;
 }
 
-static json_t *value_to_json(const wasm_value *v)
+static json_t *value_to_json(const esgx_wasm_value *v)
 {
     char buf[64];
     const char *s;
     double d;
     switch (v->type) {
-    case WASM_I32: return json_integer(v->of.i32);
-    case WASM_I64: return json_integer(v->of.i64);
-    case WASM_F32:
+    case ESGX_WASM_I32: return json_integer(v->of.i32);
+    case ESGX_WASM_I64: return json_integer(v->of.i64);
+    case ESGX_WASM_F32:
         d = f32_from_bits(v->of.f32_bits);
         s = float_special(d, v->of.f32_bits, 1, buf, sizeof buf);
         return s ? json_string(s) : json_real(d);
-    case WASM_F64:
+    case ESGX_WASM_F64:
         d = f64_from_bits(v->of.f64_bits);
         s = float_special(d, v->of.f64_bits, 0, buf, sizeof buf);
         return s ? json_string(s) : json_real(d);
-    case WASM_FUNCREF:
+    case ESGX_WASM_FUNCREF:
         return v->of.ref ? json_string("funcref") : json_null();
-    case WASM_EXTERNREF:
+    case ESGX_WASM_EXTERNREF:
         return v->of.ref ? json_integer((json_int_t)v->of.ref) : json_null();
     default: return json_null();
     }
 }
 
-static void print_value(FILE *f, const wasm_value *v)
+static void print_value(FILE *f, const esgx_wasm_value *v)
 {
     char buf[64];
     const char *s;
     double d;
     switch (v->type) {
-    case WASM_I32: fprintf(f, "%" PRId32 "\n", v->of.i32); return;
-    case WASM_I64: fprintf(f, "%" PRId64 "\n", v->of.i64); return;
-    case WASM_F32:
+    case ESGX_WASM_I32: fprintf(f, "%" PRId32 "\n", v->of.i32); return;
+    case ESGX_WASM_I64: fprintf(f, "%" PRId64 "\n", v->of.i64); return;
+    case ESGX_WASM_F32:
         d = f32_from_bits(v->of.f32_bits);
         s = float_special(d, v->of.f32_bits, 1, buf, sizeof buf);
         if (s) fprintf(f, "%s\n", s);
         else fprintf(f, "%.9g\n", d);
         return;
-    case WASM_F64:
+    case ESGX_WASM_F64:
         d = f64_from_bits(v->of.f64_bits);
         s = float_special(d, v->of.f64_bits, 0, buf, sizeof buf);
         if (s) fprintf(f, "%s\n", s);
         else fprintf(f, "%.17g\n", d);
         return;
-    case WASM_FUNCREF: fprintf(f, "%s\n", v->of.ref ? "funcref" : "null"); return;
-    case WASM_EXTERNREF:
+    case ESGX_WASM_FUNCREF: fprintf(f, "%s\n", v->of.ref ? "funcref" : "null"); return;
+    case ESGX_WASM_EXTERNREF:
         if (v->of.ref) fprintf(f, "%" PRIuPTR "\n", v->of.ref);
         else fprintf(f, "null\n");
         return;
@@ -381,7 +381,7 @@ static int parse_i64_wide(const char *s, int64_t *out)
 }
 
 /* Parses "nan", "nan:0xP", "inf", "-inf" and decimal or hex floats. */
-static int parse_float(const char *s, int is_f32, wasm_value *v)
+static int parse_float(const char *s, int is_f32, esgx_wasm_value *v)
 {
     int neg = *s == '-';
     const char *p = (*s == '-' || *s == '+') ? s + 1 : s;
@@ -411,27 +411,27 @@ static int parse_float(const char *s, int is_f32, wasm_value *v)
     return 0;
 }
 
-static int parse_value(const char *s, wasm_valtype t, wasm_value *v)
+static int parse_value(const char *s, esgx_wasm_valtype t, esgx_wasm_value *v)
 {
     int64_t x;
     memset(v, 0, sizeof *v);
     v->type = t;
     switch (t) {
-    case WASM_I32:
+    case ESGX_WASM_I32:
         if (parse_i64_wide(s, &x) || x < INT32_MIN || (x > UINT32_MAX && *s != '-'))
             return -1;
         v->of.i32 = (int32_t)(uint32_t)x;
         return 0;
-    case WASM_I64:
+    case ESGX_WASM_I64:
         return parse_i64_wide(s, &v->of.i64);
-    case WASM_F32: return parse_float(s, 1, v);
-    case WASM_F64: return parse_float(s, 0, v);
-    case WASM_FUNCREF:
+    case ESGX_WASM_F32: return parse_float(s, 1, v);
+    case ESGX_WASM_F64: return parse_float(s, 0, v);
+    case ESGX_WASM_FUNCREF:
         return strcmp(s, "null") ? -1 : 0;
-    case WASM_EXTERNREF:
+    case ESGX_WASM_EXTERNREF:
         if (!strcmp(s, "null")) return 0;
         if (parse_i64_wide(s, &x) || x <= 0) return -1;
-        v->of.ref = (wasm_ref)x;
+        v->of.ref = (esgx_wasm_ref)x;
         return 0;
     default: return -1;
     }
@@ -577,31 +577,31 @@ static int fail(const run_opts *o, const guest_state *st, const char *trap, uint
     return CLI_EXIT_FAIL;
 }
 
-/* Builds the import list from the enclave's fn0 and WASI tables (hostfn_lookup). Returns
+/* Builds the import list from the enclave's fn0 and WASI tables (esgx_hostfn_lookup). Returns
  * 0 or fails with a message naming the first import that cannot be satisfied. */
-static int link_imports(const wasm_module *m, wasm_store *s, wasm_extern *imports, char *msg,
+static int link_imports(const esgx_wasm_module *m, esgx_wasm_store *s, esgx_wasm_extern *imports, char *msg,
                         size_t cap)
 {
-    uint32_t n = wasm_module_import_count(m);
+    uint32_t n = esgx_wasm_module_import_count(m);
     for (uint32_t i = 0; i < n; i++) {
         const char *mod, *name;
         size_t mod_len, name_len;
-        wasm_extern_kind kind;
-        wasm_functype type;
+        esgx_wasm_extern_kind kind;
+        esgx_wasm_functype type;
         esgx_err err;
         memset(&type, 0, sizeof type);
-        if (wasm_module_import(m, i, &mod, &mod_len, &name, &name_len, &kind, &type)) {
+        if (esgx_wasm_module_import(m, i, &mod, &mod_len, &name, &name_len, &kind, &type)) {
             snprintf(msg, cap, "cannot read import %" PRIu32, i);
             return -1;
         }
         int ml = (int)(mod_len > 100 ? 100 : mod_len), nl = (int)(name_len > 100 ? 100 : name_len);
         int known = 0;
         const hostfn_def *want = NULL, *d = NULL;
-        if (kind == WASM_EXTERN_FUNC)
-            d = hostfn_lookup(mod, mod_len, name, name_len, &type, &known, &want);
+        if (kind == ESGX_WASM_EXTERN_FUNC)
+            d = esgx_hostfn_lookup(mod, mod_len, name, name_len, &type, &known, &want);
         if (!d && known && want) {
             char got[128], exp[128];
-            wasm_functype wt = {want->n_params, want->n_results, want->params, want->results};
+            esgx_wasm_functype wt = {want->n_params, want->n_results, want->params, want->results};
             format_type(&type, got, sizeof got);
             format_type(&wt, exp, sizeof exp);
             snprintf(msg, cap, "import %.*s.%.*s has type %s, expected %s", ml, mod, nl, name,
@@ -613,8 +613,8 @@ static int link_imports(const wasm_module *m, wasm_store *s, wasm_extern *import
                      extern_kind_name(kind));
             return -1;
         }
-        wasm_functype ft = {d->n_params, d->n_results, d->params, d->results};
-        if (wasm_func_new_host(s, &ft, d->fn, NULL, &imports[i], &err)) {
+        esgx_wasm_functype ft = {d->n_params, d->n_results, d->params, d->results};
+        if (esgx_wasm_func_new_host(s, &ft, d->fn, NULL, &imports[i], &err)) {
             snprintf(msg, cap, "%.*s.%.*s: %s", ml, mod, nl, name, err.msg);
             return -1;
         }
@@ -633,19 +633,19 @@ int cmd_run(int argc, char **argv)
     }
 
     guest_state st = {0};
-    bip32_key key;
-    char xpub[BIP32_TEXT_LEN + 1];
+    esgx_bip32_key key;
+    char xpub[ESGX_BIP32_TEXT_LEN + 1];
     esgx_platform plat = {.ops = &run_plat_ops, .name = "esgx-run"};
     memset(&key, 0, sizeof key);
     uint8_t *bytes = NULL, *input_buf = NULL;
     size_t len = 0;
-    wasm_module *m = NULL;
-    wasm_store *s = NULL;
-    wasm_extern *imports = NULL;
-    wasm_value *args = NULL, *results = NULL;
+    esgx_wasm_module *m = NULL;
+    esgx_wasm_store *s = NULL;
+    esgx_wasm_extern *imports = NULL;
+    esgx_wasm_value *args = NULL, *results = NULL;
     esgx_err err;
-    wasm_limits limits;
-    wasm_limits_default(&limits);
+    esgx_wasm_limits limits;
+    esgx_wasm_limits_default(&limits);
     int metered = o.fuel != UINT64_MAX;
     rc = CLI_EXIT_FAIL;
 
@@ -665,13 +665,13 @@ int cmd_run(int argc, char **argv)
     }
     size_t hl = 0;
     if (o.module_hash) {
-        if (crypto_hex_decode(o.module_hash, 64, st.module_hash, 32, &hl, NULL) || hl != 32) {
+        if (esgx_crypto_hex_decode(o.module_hash, 64, st.module_hash, 32, &hl, NULL) || hl != 32) {
             cli_error("run: --module-hash must be 64 hex characters");
             rc = CLI_EXIT_USAGE;
             goto out;
         }
     } else {
-        blake3_hash(bytes, len, st.module_hash);
+        esgx_blake3_hash(bytes, len, st.module_hash);
     }
     st.shared = &key;
     st.xpub = xpub;
@@ -692,25 +692,25 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    if (wasm_module_parse(bytes, len, &limits, &m, &err)) {
+    if (esgx_wasm_module_parse(bytes, len, &limits, &m, &err)) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s: %s", o.module, err.msg);
         goto out;
     }
 
     /* Check the entry point before running anything (the start function included). */
-    wasm_extern_kind kind;
-    wasm_functype ftype;
+    esgx_wasm_extern_kind kind;
+    esgx_wasm_functype ftype;
     if (!strcmp(o.function, "main") &&
-        wasm_module_export(m, "main", 4, &kind, &ftype) == WASM_E_NOT_FOUND &&
-        wasm_module_export(m, "_start", 6, &kind, &ftype) == 0)
+        esgx_wasm_module_export(m, "main", 4, &kind, &ftype) == ESGX_WASM_E_NOT_FOUND &&
+        esgx_wasm_module_export(m, "_start", 6, &kind, &ftype) == 0)
         o.function = "_start";   /* WASI commands, as in the enclave */
-    if (wasm_module_export(m, o.function, strlen(o.function), &kind, &ftype) ||
-        kind != WASM_EXTERN_FUNC) {
+    if (esgx_wasm_module_export(m, o.function, strlen(o.function), &kind, &ftype) ||
+        kind != ESGX_WASM_EXTERN_FUNC) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s: no exported function '%s'", o.module, o.function);
         goto out;
     }
-    int fleek_main = o.n_args == 0 && ftype.n_params == 2 && ftype.params[0] == WASM_I32 &&
-                     ftype.params[1] == WASM_I32;
+    int fleek_main = o.n_args == 0 && ftype.n_params == 2 && ftype.params[0] == ESGX_WASM_I32 &&
+                     ftype.params[1] == ESGX_WASM_I32;
     if (!fleek_main && o.n_args != ftype.n_params) {
         char t[256];
         format_type(&ftype, t, sizeof t);
@@ -727,7 +727,7 @@ int cmd_run(int argc, char **argv)
     }
     for (uint32_t i = 0; i < ftype.n_params; i++) {
         if (fleek_main) {
-            args[i].type = WASM_I32;
+            args[i].type = ESGX_WASM_I32;
             continue;
         }
         if (parse_value(o.args[i], ftype.params[i], &args[i])) {
@@ -738,13 +738,13 @@ int cmd_run(int argc, char **argv)
         }
     }
 
-    if (wasm_store_new(&limits, &s, &err)) {
+    if (esgx_wasm_store_new(&limits, &s, &err)) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s", err.msg);
         goto out;
     }
-    wasm_store_fuel_set(s, o.fuel);
-    wasm_store_set_user(s, &st);
-    uint32_t n_imports = wasm_module_import_count(m);
+    esgx_wasm_store_fuel_set(s, o.fuel);
+    esgx_wasm_store_set_user(s, &st);
+    uint32_t n_imports = esgx_wasm_module_import_count(m);
     imports = calloc(n_imports + 1, sizeof *imports);
     if (!imports) {
         rc = fail(&o, NULL, NULL, 0, 0, "out of memory");
@@ -756,30 +756,30 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
 
-    wasm_instance *inst = NULL;
-    wasm_trap trap = WASM_TRAP_NONE;
-    int r = wasm_instance_new(s, m, imports, n_imports, &inst, &trap, &err);
-    wasm_extern fn;
-    if (r == 0 && wasm_instance_export(inst, o.function, strlen(o.function), &fn)) {
+    esgx_wasm_instance *inst = NULL;
+    esgx_wasm_trap trap = ESGX_WASM_TRAP_NONE;
+    int r = esgx_wasm_instance_new(s, m, imports, n_imports, &inst, &trap, &err);
+    esgx_wasm_extern fn;
+    if (r == 0 && esgx_wasm_instance_export(inst, o.function, strlen(o.function), &fn)) {
         rc = fail(&o, NULL, NULL, 0, 0, "%s: no exported function '%s'", o.module, o.function);
         goto out;
     }
     const char *stage = "instantiation";
     if (r == 0) {
         stage = o.function;
-        r = wasm_call(s, fn, args, ftype.n_params, results, ftype.n_results, &trap, &err);
+        r = esgx_wasm_call(s, fn, args, ftype.n_params, results, ftype.n_results, &trap, &err);
     }
-    uint64_t used = metered ? o.fuel - wasm_store_fuel_get(s) : 0;
-    if (r == WASM_E_TRAP && trap == WASM_TRAP_EXIT && st.exited && st.exit_code == 0)
+    uint64_t used = metered ? o.fuel - esgx_wasm_store_fuel_get(s) : 0;
+    if (r == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_EXIT && st.exited && st.exit_code == 0)
         r = 0;   /* proc_exit(0): a normal end, as in the enclave */
-    if (r == WASM_E_TRAP && trap == WASM_TRAP_EXIT) {
+    if (r == ESGX_WASM_E_TRAP && trap == ESGX_WASM_TRAP_EXIT) {
         rc = fail(&o, &st, "proc_exit", used, metered, "program exited with code %d",
                   st.exit_code);
         goto out;
     }
-    if (r == WASM_E_TRAP) {
-        if (trap == WASM_TRAP_OUT_OF_FUEL && metered) used = o.fuel;
-        rc = fail(&o, &st, st.trap_code ? st.trap_code : wasm_trap_name(trap), used, metered,
+    if (r == ESGX_WASM_E_TRAP) {
+        if (trap == ESGX_WASM_TRAP_OUT_OF_FUEL && metered) used = o.fuel;
+        rc = fail(&o, &st, st.trap_code ? st.trap_code : esgx_wasm_trap_name(trap), used, metered,
                   "%s", err.msg);
         goto out;
     }
@@ -804,14 +804,14 @@ int cmd_run(int argc, char **argv)
     rc = fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 
 out:
-    if (s) wasm_store_free(s);
-    if (m) wasm_module_free(m);
+    if (s) esgx_wasm_store_free(s);
+    if (m) esgx_wasm_module_free(m);
     free(imports);
     free(args);
     free(results);
     free(bytes);
     free(input_buf);
     free(st.out);
-    bip32_key_wipe(&key);
+    esgx_bip32_key_wipe(&key);
     return rc;
 }

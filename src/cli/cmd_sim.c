@@ -47,9 +47,9 @@ static int hexarg(const char *hex, uint8_t *out, size_t n, const char *what)
 static int sim_quote(int argc, char **argv)
 {
     const char *dir = NULL, *out = "-";
-    attest_report_body body;
+    esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
-    body.attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     body.attributes[8] = 0x03;   /* XFRM: x87 + SSE */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -72,7 +72,7 @@ static int sim_quote(int argc, char **argv)
         else if (!strcmp(a, "--isvsvn") && more)
             body.isvsvn = (uint16_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--debug"))
-            body.attributes[0] |= ATTEST_ATTR_DEBUG;
+            body.attributes[0] |= ESGX_ATTEST_ATTR_DEBUG;
         else {
             cli_error("sim quote: unknown or incomplete option '%s'", a);
             sim_usage(stderr);
@@ -83,15 +83,15 @@ static int sim_quote(int argc, char **argv)
         cli_error("sim quote: --bundle DIR is required");
         return CLI_EXIT_USAGE;
     }
-    attest_sim_bundle *b;
+    esgx_attest_sim_bundle *b;
     esgx_err e;
     uint8_t *q;
     size_t ql;
-    if (attest_sim_load(dir, &b, &e) || attest_sim_quote(b, &body, &q, &ql, &e)) {
+    if (esgx_attest_sim_load(dir, &b, &e) || esgx_attest_sim_quote(b, &body, &q, &ql, &e)) {
         cli_error("sim quote: %s", e.msg);
         return CLI_EXIT_FAIL;
     }
-    attest_sim_free(b);
+    esgx_attest_sim_free(b);
     int rc = cli_write_file(out, q, ql, 0644, &e);
     free(q);
     if (rc) {
@@ -113,7 +113,7 @@ int cmd_sim(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         esgx_err e;
-        if (attest_sim_init(argv[2], (int64_t)time(NULL), &e)) {
+        if (esgx_attest_sim_init(argv[2], (int64_t)time(NULL), &e)) {
             cli_error("sim init: %s", e.msg);
             return CLI_EXIT_FAIL;
         }

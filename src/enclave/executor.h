@@ -1,8 +1,8 @@
 /*
  * executor.h: runs one invocation request from start to signed result.
  *
- * executor_run is synchronous and thread-safe: the enclave's worker pool calls it from
- * several threads at once. Each call gets a fresh wasm_store and instance (no state
+ * esgx_executor_run is synchronous and thread-safe: the enclave's worker pool calls it from
+ * several threads at once. Each call gets a fresh esgx_wasm_store and instance (no state
  * leaks between invocations); compiled modules come from the shared module cache.
  */
 #ifndef ESGX_EXECUTOR_H
@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "esgx_crypto.h"
-#include "esgx_err.h"
+#include "esgx_common.h"
 #include "platform.h"
 
 /* Result statuses (same values as the channel's RESULT status). */
@@ -30,7 +30,7 @@ typedef struct exec_config {
     uint64_t max_output;        /* default 16 MiB */
     uint64_t fuel_limit;        /* default and maximum fuel per request; default 10^9 */
     uint32_t memory_pages;      /* linear memory cap, 64 KiB pages; default 1024 */
-    uint32_t compile_threads;   /* wasm_limits.compile_threads; default 0 (one per CPU) */
+    uint32_t compile_threads;   /* esgx_wasm_limits.compile_threads; default 0 (one per CPU) */
     uint32_t call_depth;        /* default 10000 */
     uint32_t table_elems;       /* default 100000 */
     size_t cache_entries;       /* compiled modules kept; default 64 */
@@ -39,7 +39,7 @@ typedef struct exec_config {
 } exec_config;
 
 /* Fills c with the defaults above. */
-void exec_config_default(exec_config *c);
+void esgx_exec_config_default(exec_config *c);
 
 typedef struct exec_request {
     uint8_t module_hash[32];
@@ -62,7 +62,7 @@ typedef struct exec_result {
     uint64_t fuel_used;
     uint8_t input_hash[32];
     uint8_t output_hash[32];
-    uint8_t signature[EC_SIGNATURE_LEN];
+    uint8_t signature[ESGX_EC_SIGNATURE_LEN];
     uint8_t *tree;              /* heap: tree_len bytes (n * 32) */
     size_t tree_len;
     uint8_t *output;            /* heap: output_len bytes */
@@ -70,7 +70,7 @@ typedef struct exec_result {
 } exec_result;
 
 /* Frees the heap parts of r (safe on a zeroed or already freed result). */
-void exec_result_free(exec_result *r);
+void esgx_exec_result_free(exec_result *r);
 
 typedef struct exec_stats {
     uint64_t executions;        /* requests that ran guest code */
@@ -82,20 +82,20 @@ typedef struct executor executor;
 
 /* Creates an executor with configuration cfg (copied) using plat for random bytes.
  * Returns 0 or a negative code (-1) with a message. */
-int executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, esgx_err *err);
-void executor_free(executor *ex);
+int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, esgx_err *err);
+void esgx_executor_free(executor *ex);
 
 /* Publishes the shared key (a private extended key and its xpub text). The pointed-to
- * objects must stay valid and unchanged until executor_free; the key cannot be changed
+ * objects must stay valid and unchanged until esgx_executor_free; the key cannot be changed
  * once set. Before this, every request answers EXEC_NOT_READY "no_key". */
-void executor_set_key(executor *ex, const bip32_key *shared, const char *xpub);
+void esgx_executor_set_key(executor *ex, const esgx_bip32_key *shared, const char *xpub);
 
 /* Runs one request into *res (zeroed first). Never fails as a function: every outcome,
  * including internal errors, is described by res. res->need_content = 1 means the
  * module is not cached and the request had no content. */
-void executor_run(executor *ex, const exec_request *rq, exec_result *res);
+void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res);
 
 /* Counters for metrics. */
-void executor_get_stats(executor *ex, exec_stats *out);
+void esgx_executor_get_stats(executor *ex, exec_stats *out);
 
 #endif

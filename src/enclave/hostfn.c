@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int type_equal(const hostfn_def *d, const wasm_functype *t)
+static int type_equal(const hostfn_def *d, const esgx_wasm_functype *t)
 {
     if (!t || t->n_params != d->n_params || t->n_results != d->n_results) return 0;
     for (uint32_t i = 0; i < t->n_params; i++)
@@ -23,8 +23,8 @@ static int name_eq(const char *a, size_t a_len, const char *b)
     return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
 }
 
-const hostfn_def *hostfn_lookup(const char *module, size_t module_len, const char *name,
-                                size_t name_len, const wasm_functype *type, int *name_known,
+const hostfn_def *esgx_hostfn_lookup(const char *module, size_t module_len, const char *name,
+                                size_t name_len, const esgx_wasm_functype *type, int *name_known,
                                 const hostfn_def **expected)
 {
     const hostfn_def *table = NULL;
@@ -32,11 +32,11 @@ const hostfn_def *hostfn_lookup(const char *module, size_t module_len, const cha
     if (name_known) *name_known = 0;
     if (expected) *expected = NULL;
     if (name_eq(module, module_len, "fn0")) {
-        table = hostfn_fn0_table;
-        count = hostfn_fn0_count;
+        table = esgx_hostfn_fn0_table;
+        count = esgx_hostfn_fn0_count;
     } else if (name_eq(module, module_len, "wasi_snapshot_preview1")) {
-        table = hostfn_wasi_table;
-        count = hostfn_wasi_count;
+        table = esgx_hostfn_wasi_table;
+        count = esgx_hostfn_wasi_count;
     }
     for (size_t i = 0; i < count; i++) {
         if (!name_eq(name, name_len, table[i].name)) continue;
@@ -47,27 +47,27 @@ const hostfn_def *hostfn_lookup(const char *module, size_t module_len, const cha
     return NULL;
 }
 
-guest_state *hostfn_state(wasm_ctx *ctx)
+guest_state *esgx_hostfn_state(esgx_wasm_ctx *ctx)
 {
-    return wasm_store_user(wasm_ctx_store(ctx));
+    return esgx_wasm_store_user(esgx_wasm_ctx_store(ctx));
 }
 
-int hostfn_charge(wasm_ctx *ctx, uint64_t base, uint64_t bytes)
+int esgx_hostfn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes)
 {
     uint64_t cost = base + HOSTFN_FUEL_PER_64B * ((bytes + 63) / 64);
-    if (wasm_ctx_fuel_charge(ctx, cost) != 0) {
-        wasm_ctx_trap(ctx, WASM_TRAP_OUT_OF_FUEL, "out of fuel");
+    if (esgx_wasm_ctx_fuel_charge(ctx, cost) != 0) {
+        esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_OUT_OF_FUEL, "out of fuel");
         return -1;
     }
     return 0;
 }
 
-int hostfn_output_append(wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n)
+int esgx_hostfn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n)
 {
     if (n == 0) return 0;
     if (n > gs->max_output || gs->out_len > gs->max_output - n) {
         gs->trap_code = "output_too_large";
-        wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "output limit exceeded (%llu bytes)",
+        esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_LIMIT, "output limit exceeded (%llu bytes)",
                       (unsigned long long)gs->max_output);
         return -1;
     }
@@ -79,7 +79,7 @@ int hostfn_output_append(wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_
         uint8_t *nb = realloc(gs->out, cap);
         if (!nb) {
             gs->trap_code = "output_too_large";
-            wasm_ctx_trap(ctx, WASM_TRAP_LIMIT, "out of memory for %zu bytes of output", need);
+            esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_LIMIT, "out of memory for %zu bytes of output", need);
             return -1;
         }
         gs->out = nb;
@@ -90,11 +90,11 @@ int hostfn_output_append(wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_
     return 0;
 }
 
-void hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
+void esgx_hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
 {
     if (!gs->debug) return;
     char hash8[17];
-    crypto_hex_encode(gs->module_hash, 8, hash8);
+    esgx_crypto_hex_encode(gs->module_hash, 8, hash8);
     if (n > 65536) n = 65536;
     while (n && p[n - 1] == '\n') n--;
     flockfile(stderr);

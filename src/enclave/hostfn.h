@@ -2,8 +2,8 @@
  * hostfn.h: the host functions offered to guests (fn0 and WASI preview 1), and the
  * per-invocation state they work on. Internal to src/enclave.
  *
- * Each invocation owns one guest_state, attached to its wasm_store as the user pointer;
- * host functions reach it with wasm_store_user(wasm_ctx_store(ctx)). Fuel costs are the
+ * Each invocation owns one guest_state, attached to its esgx_wasm_store as the user pointer;
+ * host functions reach it with esgx_wasm_store_user(esgx_wasm_ctx_store(ctx)). Fuel costs are the
  * HOSTFN_FUEL_* constants below, documented in docs/guest-abi.md: they depend only on
  * the arguments, so fuel_used is identical on every node. A host call that cannot pay
  * its fuel traps with out_of_fuel (it does not return -1).
@@ -16,9 +16,9 @@
 
 #include "esgx_crypto.h"
 #include "platform.h"
-#include "wasm.h"
+#include "esgx_wasm.h"
 
-/* fn0 error codes (DESIGN.md section 4, byte-compatible with sgxkit). */
+/* fn0 error codes (docs/guest-abi.md, byte-compatible with sgxkit). */
 enum {
     FN0_E_FUEL = -1,
     FN0_E_OOB = -2,
@@ -41,7 +41,7 @@ enum {
 
 typedef struct guest_state {
     /* Set by the executor before the call. */
-    const bip32_key *shared;           /* the shared private extended key */
+    const esgx_bip32_key *shared;           /* the shared private extended key */
     const char *xpub;                  /* its 111-character xpub text */
     esgx_platform *plat;               /* random source */
     uint8_t module_hash[32];           /* what was requested (BLAKE3 of stored content) */
@@ -63,32 +63,32 @@ typedef struct hostfn_def {
     const char *module;
     const char *name;
     uint8_t n_params, n_results;
-    wasm_valtype params[6];
-    wasm_valtype results[1];
-    wasm_host_fn fn;
+    esgx_wasm_valtype params[6];
+    esgx_wasm_valtype results[1];
+    esgx_wasm_host_fn fn;
 } hostfn_def;
 
-extern const hostfn_def hostfn_fn0_table[];
-extern const size_t hostfn_fn0_count;
-extern const hostfn_def hostfn_wasi_table[];
-extern const size_t hostfn_wasi_count;
+extern const hostfn_def esgx_hostfn_fn0_table[];
+extern const size_t esgx_hostfn_fn0_count;
+extern const hostfn_def esgx_hostfn_wasi_table[];
+extern const size_t esgx_hostfn_wasi_count;
 
 /* Finds the host function for an import (module, name) of type *type. Returns NULL if
  * there is none; then, if name_known is non-NULL, *name_known says whether the name
  * exists with another type (for the error message), and *expected points at that
  * definition. */
-const hostfn_def *hostfn_lookup(const char *module, size_t module_len, const char *name,
-                                size_t name_len, const wasm_functype *type, int *name_known,
+const hostfn_def *esgx_hostfn_lookup(const char *module, size_t module_len, const char *name,
+                                size_t name_len, const esgx_wasm_functype *type, int *name_known,
                                 const hostfn_def **expected);
 
 /* Shared helpers for the host function files. */
-guest_state *hostfn_state(wasm_ctx *ctx);
+guest_state *esgx_hostfn_state(esgx_wasm_ctx *ctx);
 /* Charges base + per_64b * ceil(bytes / 64); traps out_of_fuel and returns -1 if short. */
-int hostfn_charge(wasm_ctx *ctx, uint64_t base, uint64_t bytes);
-/* Appends to the output; traps with WASM_TRAP_LIMIT "output limit exceeded" (returns -1)
+int esgx_hostfn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes);
+/* Appends to the output; traps with ESGX_WASM_TRAP_LIMIT "output limit exceeded" (returns -1)
  * if the output would exceed max_output, or on allocation failure. */
-int hostfn_output_append(wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n);
+int esgx_hostfn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n);
 /* Writes a debug log line from the guest to stderr if gs->debug. */
-void hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
+void esgx_hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * hostfn_fn0.c: the `fn0` host API of DESIGN.md section 4 (byte-compatible with
+ * hostfn_fn0.c: the `fn0` host API of docs/guest-abi.md (byte-compatible with
  * Fleek's sgxkit): input/output, the shared key (xpub, unseal of approved data) and the
  * per-module derived keys (public key, unseal, sign), untrusted time and debug output.
  *
@@ -18,46 +18,46 @@
 #include <string.h>
 #include <time.h>
 
-#define I32 WASM_I32
-#define I64 WASM_I64
+#define I32 ESGX_WASM_I32
+#define I64 ESGX_WASM_I64
 
-static uint32_t arg_u32(const wasm_value *args, int i)
+static uint32_t arg_u32(const esgx_wasm_value *args, int i)
 {
     return (uint32_t)args[i].of.i32;
 }
 
-static void ret_i32(wasm_value *results, int32_t v)
+static void ret_i32(esgx_wasm_value *results, int32_t v)
 {
-    results[0].type = WASM_I32;
+    results[0].type = ESGX_WASM_I32;
     results[0].of.i32 = v;
 }
 
 /* A refused call: charges only the base cost and returns error `code` to the guest
  * (or traps out_of_fuel, returning -1, if even that cannot be paid). */
-static int refuse(wasm_ctx *ctx, wasm_value *results, int32_t code)
+static int refuse(esgx_wasm_ctx *ctx, esgx_wasm_value *results, int32_t code)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     ret_i32(results, code);
     return 0;
 }
 
-static int fn_input_data_size(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_input_data_size(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    guest_state *gs = esgx_hostfn_state(ctx);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     ret_i32(results, (int32_t)gs->input_len);
     return 0;
 }
 
-static int fn_input_data_copy(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_input_data_copy(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t dst = arg_u32(args, 0), off = arg_u32(args, 1), len = arg_u32(args, 2);
-    uint8_t *m = wasm_ctx_memory(ctx, dst, len);
+    uint8_t *m = esgx_wasm_ctx_memory(ctx, dst, len);
     int bad = !m || (uint64_t)off + len > gs->input_len;
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : len)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : len)) return -1;
     if (bad) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -67,43 +67,43 @@ static int fn_input_data_copy(wasm_ctx *ctx, const wasm_value *args, wasm_value 
     return 0;
 }
 
-static int fn_output_data_append(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_output_data_append(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
+    uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
-    if (hostfn_output_append(ctx, gs, m, len)) return -1;
+    if (esgx_hostfn_output_append(ctx, gs, m, len)) return -1;
     ret_i32(results, 0);
     return 0;
 }
 
-static int fn_output_data_clear(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_output_data_clear(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                 void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    guest_state *gs = esgx_hostfn_state(ctx);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     gs->out_len = 0;
     return 0;
 }
 
-static int fn_shared_key_public(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_shared_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                 void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
-    uint8_t *m = wasm_ctx_memory(ctx, arg_u32(args, 0), BIP32_TEXT_LEN);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? BIP32_TEXT_LEN : 0)) return -1;
+    guest_state *gs = esgx_hostfn_state(ctx);
+    uint8_t *m = esgx_wasm_ctx_memory(ctx, arg_u32(args, 0), ESGX_BIP32_TEXT_LEN);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? ESGX_BIP32_TEXT_LEN : 0)) return -1;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
-    memcpy(m, gs->xpub, BIP32_TEXT_LEN);
-    ret_i32(results, BIP32_TEXT_LEN);
+    memcpy(m, gs->xpub, ESGX_BIP32_TEXT_LEN);
+    ret_i32(results, ESGX_BIP32_TEXT_LEN);
     return 0;
 }
 
@@ -114,11 +114,11 @@ static int decrypt_copy(const uint8_t seckey[32], const uint8_t *ct, size_t len,
 {
     *pt = NULL;
     *pt_len = 0;
-    if (len < ECIES_OVERHEAD) return FN0_E_DECRYPT;
-    uint8_t *buf = malloc(len - ECIES_OVERHEAD + 1);
+    if (len < ESGX_ECIES_OVERHEAD) return FN0_E_DECRYPT;
+    uint8_t *buf = malloc(len - ESGX_ECIES_OVERHEAD + 1);
     if (!buf) return FN0_E_UNEXPECTED;
-    if (ecies_decrypt(seckey, ct, len, buf, len - ECIES_OVERHEAD + 1, pt_len, NULL) != 0) {
-        crypto_wipe(buf, len - ECIES_OVERHEAD + 1);
+    if (esgx_ecies_decrypt(seckey, ct, len, buf, len - ESGX_ECIES_OVERHEAD + 1, pt_len, NULL) != 0) {
+        esgx_crypto_wipe(buf, len - ESGX_ECIES_OVERHEAD + 1);
         free(buf);
         return FN0_E_DECRYPT;
     }
@@ -126,15 +126,15 @@ static int decrypt_copy(const uint8_t seckey[32], const uint8_t *ct, size_t len,
     return 0;
 }
 
-static int fn_shared_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_shared_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                 void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
+    uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
     if (!m || len > INT32_MAX)
         return refuse(ctx, results, FN0_E_OOB);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return -1;
     uint8_t *pt;
     size_t pt_len;
     int rc = decrypt_copy(gs->shared->private_key, m, len, &pt, &pt_len);
@@ -144,14 +144,14 @@ static int fn_shared_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_valu
     }
     const uint8_t *data = NULL;
     size_t data_len = 0;
-    rc = approved_wasm_check(pt, pt_len, gs->module_hash, &data, &data_len, NULL);
+    rc = esgx_approved_wasm_check(pt, pt_len, gs->module_hash, &data, &data_len, NULL);
     if (rc == 0) {
         memcpy(m, data, data_len);
         ret_i32(results, (int32_t)data_len);
     } else {
-        ret_i32(results, rc == CRYPTO_E_NOT_APPROVED ? FN0_E_NOT_APPROVED : FN0_E_HEADER);
+        ret_i32(results, rc == ESGX_CRYPTO_E_NOT_APPROVED ? FN0_E_NOT_APPROVED : FN0_E_HEADER);
     }
-    crypto_wipe(pt, pt_len);
+    esgx_crypto_wipe(pt, pt_len);
     free(pt);
     return 0;
 }
@@ -159,7 +159,7 @@ static int fn_shared_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_valu
 /* Path check shared by the derived-key calls: -3 for odd or over 256 bytes. */
 static int path_ok(uint32_t path_len)
 {
-    return path_len % 2 == 0 && path_len <= BIP32_MAX_PATH_LEN;
+    return path_len % 2 == 0 && path_len <= ESGX_BIP32_MAX_PATH_LEN;
 }
 
 static uint64_t derive_cost(uint32_t path_len)
@@ -167,59 +167,59 @@ static uint64_t derive_cost(uint32_t path_len)
     return HOSTFN_FUEL_DERIVE + HOSTFN_FUEL_PATH_ELEM * (uint64_t)(path_len / 2);
 }
 
-static int fn_derived_key_public(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_derived_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t wasm_ptr = arg_u32(args, 0), path_ptr = arg_u32(args, 1);
     uint32_t path_len = arg_u32(args, 2), buf = arg_u32(args, 3);
     if (!path_ok(path_len))
         return refuse(ctx, results, FN0_E_PATH);
     const uint8_t *hash = gs->module_hash;
-    if (wasm_ptr != 0) hash = wasm_ctx_memory(ctx, wasm_ptr, 32);
-    const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
-    uint8_t *out = wasm_ctx_memory(ctx, buf, 33);
+    if (wasm_ptr != 0) hash = esgx_wasm_ctx_memory(ctx, wasm_ptr, 32);
+    const uint8_t *path = esgx_wasm_ctx_memory(ctx, path_ptr, path_len);
+    uint8_t *out = esgx_wasm_ctx_memory(ctx, buf, 33);
     if (!hash || !path || !out)
         return refuse(ctx, results, FN0_E_OOB);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return -1;
-    bip32_key key;
-    int rc = bip32_module_key_derive(gs->shared, hash, path, path_len, &key, NULL);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return -1;
+    esgx_bip32_key key;
+    int rc = esgx_bip32_module_key_derive(gs->shared, hash, path, path_len, &key, NULL);
     if (rc == 0) memcpy(out, key.public_key, 33);
-    bip32_key_wipe(&key);
+    esgx_bip32_key_wipe(&key);
     ret_i32(results, rc == 0 ? 0 : FN0_E_DERIVE);
     return 0;
 }
 
-static int fn_derived_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_derived_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t ptr = arg_u32(args, 2), len = arg_u32(args, 3);
     if (!path_ok(path_len))
         return refuse(ctx, results, FN0_E_PATH);
-    const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
-    uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
+    const uint8_t *path = esgx_wasm_ctx_memory(ctx, path_ptr, path_len);
+    uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
     if (!path || !m || len > INT32_MAX)
         return refuse(ctx, results, FN0_E_OOB);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
         return -1;
-    bip32_key key;
-    if (bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
-        bip32_key_wipe(&key);
+    esgx_bip32_key key;
+    if (esgx_bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
+        esgx_bip32_key_wipe(&key);
         ret_i32(results, FN0_E_DERIVE);
         return 0;
     }
     uint8_t *pt;
     size_t pt_len;
     int rc = decrypt_copy(key.private_key, m, len, &pt, &pt_len);
-    bip32_key_wipe(&key);
+    esgx_bip32_key_wipe(&key);
     if (rc != 0) {
         ret_i32(results, rc);
         return 0;
     }
     memcpy(m, pt, pt_len);
-    crypto_wipe(pt, pt_len);
+    esgx_crypto_wipe(pt, pt_len);
     free(pt);
     ret_i32(results, (int32_t)pt_len);
     return 0;
@@ -229,33 +229,33 @@ static int fn_derived_key_unseal(wasm_ctx *ctx, const wasm_value *args, wasm_val
 static int32_t sign_with_path(guest_state *gs, const uint8_t *path, uint32_t path_len,
                               const uint8_t digest[32], uint8_t *sig)
 {
-    bip32_key key;
-    if (bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
-        bip32_key_wipe(&key);
+    esgx_bip32_key key;
+    if (esgx_bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
+        esgx_bip32_key_wipe(&key);
         return FN0_E_DERIVE;
     }
-    uint8_t tmp[EC_SIGNATURE_LEN];
-    int rc = ec_sign_recoverable(key.private_key, digest, tmp, NULL);
-    bip32_key_wipe(&key);
+    uint8_t tmp[ESGX_EC_SIGNATURE_LEN];
+    int rc = esgx_ec_sign_recoverable(key.private_key, digest, tmp, NULL);
+    esgx_bip32_key_wipe(&key);
     if (rc != 0) return FN0_E_UNEXPECTED;
-    memcpy(sig, tmp, EC_SIGNATURE_LEN);
+    memcpy(sig, tmp, ESGX_EC_SIGNATURE_LEN);
     return 0;
 }
 
-static int fn_derived_key_sign(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_derived_key_sign(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t digest_ptr = arg_u32(args, 2), sig_ptr = arg_u32(args, 3);
     if (!path_ok(path_len))
         return refuse(ctx, results, FN0_E_PATH);
-    const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
-    const uint8_t *digest = wasm_ctx_memory(ctx, digest_ptr, 32);
-    uint8_t *sig = wasm_ctx_memory(ctx, sig_ptr, EC_SIGNATURE_LEN);
+    const uint8_t *path = esgx_wasm_ctx_memory(ctx, path_ptr, path_len);
+    const uint8_t *digest = esgx_wasm_ctx_memory(ctx, digest_ptr, 32);
+    uint8_t *sig = esgx_wasm_ctx_memory(ctx, sig_ptr, ESGX_EC_SIGNATURE_LEN);
     if (!path || !digest || !sig)
         return refuse(ctx, results, FN0_E_OOB);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
         return -1;
     uint8_t d[32];
     memcpy(d, digest, 32);
@@ -265,50 +265,50 @@ static int fn_derived_key_sign(wasm_ctx *ctx, const wasm_value *args, wasm_value
 
 /* sgxkit's earlier form: (path_ptr, path_len, data_ptr, data_len, sig_buf) signs
  * SHA-256(data). */
-static int fn_derived_key_sign_data(wasm_ctx *ctx, const wasm_value *args,
-                                    wasm_value *results, void *env)
+static int fn_derived_key_sign_data(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
+                                    esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t data_ptr = arg_u32(args, 2), data_len = arg_u32(args, 3);
     uint32_t sig_ptr = arg_u32(args, 4);
     if (!path_ok(path_len))
         return refuse(ctx, results, FN0_E_PATH);
-    const uint8_t *path = wasm_ctx_memory(ctx, path_ptr, path_len);
-    const uint8_t *data = wasm_ctx_memory(ctx, data_ptr, data_len);
-    uint8_t *sig = wasm_ctx_memory(ctx, sig_ptr, EC_SIGNATURE_LEN);
+    const uint8_t *path = esgx_wasm_ctx_memory(ctx, path_ptr, path_len);
+    const uint8_t *data = esgx_wasm_ctx_memory(ctx, data_ptr, data_len);
+    uint8_t *sig = esgx_wasm_ctx_memory(ctx, sig_ptr, ESGX_EC_SIGNATURE_LEN);
     if (!path || !data || !sig)
         return refuse(ctx, results, FN0_E_OOB);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
                       data_len))
         return -1;
     uint8_t d[32];
-    crypto_sha256(data, data_len, d);
+    esgx_crypto_sha256(data, data_len, d);
     ret_i32(results, sign_with_path(gs, path, path_len, d, sig));
     return 0;
 }
 
-static int fn_insecure_systemtime(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_insecure_systemtime(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                   void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-    results[0].type = WASM_I64;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    results[0].type = ESGX_WASM_I64;
     results[0].of.i64 = (int64_t)time(NULL);
     return 0;
 }
 
-static int fn_debug_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int fn_debug_print(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                           void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    const uint8_t *m = wasm_ctx_memory(ctx, ptr, len);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
-    if (m) hostfn_debug_log(gs, "debug", m, len);
+    const uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
+    if (m) esgx_hostfn_debug_log(gs, "debug", m, len);
     return 0;
 }
 
-const hostfn_def hostfn_fn0_table[] = {
+const hostfn_def esgx_hostfn_fn0_table[] = {
     {"fn0", "input_data_size", 0, 1, {0}, {I32}, fn_input_data_size},
     {"fn0", "input_data_copy", 3, 1, {I32, I32, I32}, {I32}, fn_input_data_copy},
     {"fn0", "output_data_append", 2, 1, {I32, I32}, {I32}, fn_output_data_append},
@@ -323,4 +323,4 @@ const hostfn_def hostfn_fn0_table[] = {
     {"fn0", "insecure_systemtime", 0, 1, {0}, {I64}, fn_insecure_systemtime},
     {"fn0", "debug_print", 2, 0, {I32, I32}, {0}, fn_debug_print},
 };
-const size_t hostfn_fn0_count = sizeof hostfn_fn0_table / sizeof hostfn_fn0_table[0];
+const size_t esgx_hostfn_fn0_count = sizeof esgx_hostfn_fn0_table / sizeof esgx_hostfn_fn0_table[0];

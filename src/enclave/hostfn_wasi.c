@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#define I32 WASM_I32
-#define I64 WASM_I64
+#define I32 ESGX_WASM_I32
+#define I64 ESGX_WASM_I64
 
 enum {
     WASI_ESUCCESS = 0,
@@ -33,14 +33,14 @@ enum {
 #define WASI_RIGHT_FD_READ (1u << 1)
 #define WASI_RIGHT_FD_WRITE (1u << 6)
 
-static uint32_t arg_u32(const wasm_value *args, int i)
+static uint32_t arg_u32(const esgx_wasm_value *args, int i)
 {
     return (uint32_t)args[i].of.i32;
 }
 
-static int ret_errno(wasm_value *results, int32_t e)
+static int ret_errno(esgx_wasm_value *results, int32_t e)
 {
-    results[0].type = WASM_I32;
+    results[0].type = ESGX_WASM_I32;
     results[0].of.i32 = e;
     return 0;
 }
@@ -61,64 +61,64 @@ static uint32_t get_u32(const uint8_t *p)
 }
 
 /* Sums the lengths of an iovec array; -1 if the array or a buffer is out of bounds. */
-static int iov_total(wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *total)
+static int iov_total(esgx_wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *total)
 {
     if (n > 1024) return -1;
-    const uint8_t *v = wasm_ctx_memory(ctx, iovs, n * 8);
+    const uint8_t *v = esgx_wasm_ctx_memory(ctx, iovs, n * 8);
     if (!v) return -1;
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t len = get_u32(v + 8 * i + 4);
-        if (!wasm_ctx_memory(ctx, get_u32(v + 8 * i), len)) return -1;
+        if (!esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len)) return -1;
         sum += len;
     }
     *total = sum;
     return 0;
 }
 
-static int wasi_fd_write(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int wasi_fd_write(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t fd = arg_u32(args, 0), iovs = arg_u32(args, 1), n = arg_u32(args, 2);
     uint64_t total = 0;
     int bad = iov_total(ctx, iovs, n, &total);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : total)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : total)) return -1;
     if (bad) return ret_errno(results, WASI_EFAULT);
     if (fd != 1 && fd != 2) return ret_errno(results, WASI_EBADF);
-    uint8_t *nw = wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
+    uint8_t *nw = esgx_wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
     if (!nw) return ret_errno(results, WASI_EFAULT);
-    const uint8_t *v = wasm_ctx_memory(ctx, iovs, n * 8);
+    const uint8_t *v = esgx_wasm_ctx_memory(ctx, iovs, n * 8);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t len = get_u32(v + 8 * i + 4);
-        const uint8_t *p = wasm_ctx_memory(ctx, get_u32(v + 8 * i), len);
+        const uint8_t *p = esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len);
         if (fd == 1) {
-            if (hostfn_output_append(ctx, gs, p, len)) return -1;
+            if (esgx_hostfn_output_append(ctx, gs, p, len)) return -1;
         } else if (len) {
-            hostfn_debug_log(gs, "stderr", p, len);
+            esgx_hostfn_debug_log(gs, "stderr", p, len);
         }
     }
     put_u32(nw, (uint32_t)total);
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int wasi_fd_read(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int wasi_fd_read(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t fd = arg_u32(args, 0), iovs = arg_u32(args, 1), n = arg_u32(args, 2);
     uint64_t total = 0;
     int bad = iov_total(ctx, iovs, n, &total);
     uint64_t avail = gs->input_len - gs->stdin_pos;
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : (total < avail ? total : avail)))
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : (total < avail ? total : avail)))
         return -1;
     if (bad) return ret_errno(results, WASI_EFAULT);
     if (fd != 0) return ret_errno(results, WASI_EBADF);
-    uint8_t *nr = wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
+    uint8_t *nr = esgx_wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
     if (!nr) return ret_errno(results, WASI_EFAULT);
-    const uint8_t *v = wasm_ctx_memory(ctx, iovs, n * 8);
+    const uint8_t *v = esgx_wasm_ctx_memory(ctx, iovs, n * 8);
     uint32_t done = 0;
     for (uint32_t i = 0; i < n && gs->stdin_pos < gs->input_len; i++) {
         uint32_t len = get_u32(v + 8 * i + 4);
-        uint8_t *p = wasm_ctx_memory(ctx, get_u32(v + 8 * i), len);
+        uint8_t *p = esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len);
         size_t k = gs->input_len - gs->stdin_pos;
         if (k > len) k = len;
         memcpy(p, gs->input + gs->stdin_pos, k);
@@ -129,25 +129,25 @@ static int wasi_fd_read(wasm_ctx *ctx, const wasm_value *args, wasm_value *resul
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int wasi_fd_close(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int wasi_fd_close(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     return ret_errno(results, arg_u32(args, 0) <= 2 ? WASI_ESUCCESS : WASI_EBADF);
 }
 
-static int wasi_fd_seek(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int wasi_fd_seek(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     return ret_errno(results, arg_u32(args, 0) <= 2 ? WASI_ESPIPE : WASI_EBADF);
 }
 
-static int wasi_fd_fdstat_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_fd_fdstat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     uint32_t fd = arg_u32(args, 0);
     if (fd > 2) return ret_errno(results, WASI_EBADF);
-    uint8_t *p = wasm_ctx_memory(ctx, arg_u32(args, 1), 24);
+    uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 24);
     if (!p) return ret_errno(results, WASI_EFAULT);
     memset(p, 0, 24);
     p[0] = WASI_FILETYPE_CHARACTER_DEVICE;
@@ -155,27 +155,27 @@ static int wasi_fd_fdstat_get(wasm_ctx *ctx, const wasm_value *args, wasm_value 
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int wasi_fd_prestat_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_fd_prestat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     return ret_errno(results, WASI_EBADF);
 }
 
-static int wasi_fd_prestat_dir_name(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_fd_prestat_dir_name(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                     void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     return ret_errno(results, WASI_EBADF);
 }
 
 /* args_sizes_get / environ_sizes_get: zero entries, zero bytes. */
-static int wasi_sizes_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_sizes_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                           void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
-    uint8_t *count = wasm_ctx_memory(ctx, arg_u32(args, 0), 4);
-    uint8_t *size = wasm_ctx_memory(ctx, arg_u32(args, 1), 4);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    uint8_t *count = esgx_wasm_ctx_memory(ctx, arg_u32(args, 0), 4);
+    uint8_t *size = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 4);
     if (!count || !size) return ret_errno(results, WASI_EFAULT);
     put_u32(count, 0);
     put_u32(size, 0);
@@ -183,9 +183,9 @@ static int wasi_sizes_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *res
 }
 
 /* args_get / environ_get: nothing to write. */
-static int wasi_list_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int wasi_list_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     return ret_errno(results, WASI_ESUCCESS);
 }
 
@@ -200,13 +200,13 @@ static int clock_of(uint32_t id, clockid_t *out)
     return -1;
 }
 
-static int wasi_clock_time_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_clock_time_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     clockid_t id;
     if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
-    uint8_t *p = wasm_ctx_memory(ctx, arg_u32(args, 2), 8);
+    uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 2), 8);
     if (!p) return ret_errno(results, WASI_EFAULT);
     struct timespec ts;
     if (clock_gettime(id, &ts) != 0) return ret_errno(results, WASI_EIO);
@@ -214,49 +214,49 @@ static int wasi_clock_time_get(wasm_ctx *ctx, const wasm_value *args, wasm_value
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int wasi_clock_res_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_clock_res_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     clockid_t id;
     if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
-    uint8_t *p = wasm_ctx_memory(ctx, arg_u32(args, 1), 8);
+    uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 8);
     if (!p) return ret_errno(results, WASI_EFAULT);
     put_u64(p, 1000);
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int wasi_random_get(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_random_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                            void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
-    uint8_t *p = wasm_ctx_memory(ctx, ptr, len);
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, p ? len : 0)) return -1;
+    uint8_t *p = esgx_wasm_ctx_memory(ctx, ptr, len);
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, p ? len : 0)) return -1;
     if (!p) return ret_errno(results, WASI_EFAULT);
     if (len && esgx_platform_random(gs->plat, p, len, NULL) != 0)
         return ret_errno(results, WASI_EIO);
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int wasi_proc_exit(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int wasi_proc_exit(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = hostfn_state(ctx);
+    guest_state *gs = esgx_hostfn_state(ctx);
     gs->exited = 1;
     gs->exit_code = (int)args[0].of.i32;
-    wasm_ctx_exit(ctx, gs->exit_code);
+    esgx_wasm_ctx_exit(ctx, gs->exit_code);
     return -1;
 }
 
-static int wasi_sched_yield(wasm_ctx *ctx, const wasm_value *args, wasm_value *results,
+static int wasi_sched_yield(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                             void *env)
 {
-    if (hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
     return ret_errno(results, WASI_ESUCCESS);
 }
 
 #define W "wasi_snapshot_preview1"
-const hostfn_def hostfn_wasi_table[] = {
+const hostfn_def esgx_hostfn_wasi_table[] = {
     {W, "fd_write", 4, 1, {I32, I32, I32, I32}, {I32}, wasi_fd_write},
     {W, "fd_read", 4, 1, {I32, I32, I32, I32}, {I32}, wasi_fd_read},
     {W, "fd_close", 1, 1, {I32}, {I32}, wasi_fd_close},
@@ -274,4 +274,4 @@ const hostfn_def hostfn_wasi_table[] = {
     {W, "proc_exit", 1, 0, {I32}, {0}, wasi_proc_exit},
     {W, "sched_yield", 0, 1, {0}, {I32}, wasi_sched_yield},
 };
-const size_t hostfn_wasi_count = sizeof hostfn_wasi_table / sizeof hostfn_wasi_table[0];
+const size_t esgx_hostfn_wasi_count = sizeof esgx_hostfn_wasi_table / sizeof esgx_hostfn_wasi_table[0];

@@ -10,13 +10,13 @@
  *             queued for the worker pool; ids still in flight are refused (duplicate_id)
  *   INIT_KEY  creates and seals the shared key, replies KEY_STATUS
  *   STATS     replies STATS_REPLY
- *   ATTEST_DOC replies ATTEST_DOC_REPLY: xpub, network key and a quote whose report
+ *   ESGX_ATTEST_DOC replies ESGX_ATTEST_DOC_REPLY: xpub, network key and a quote whose report
  *             data is SHA-256(xpub text) || zeros, made once per key and cached
  *   COLLATERAL_REPLY  the answer to a COLLATERAL_REQ we sent (below): handed to the
  *             peer thread waiting for it
  *   SHUTDOWN  or EOF: stop reading, let the workers finish every queued job, exit 0
  *
- * Workers run executor_run and send NEED_CONTENT or RESULT. Sends from all threads are
+ * Workers run esgx_executor_run and send NEED_CONTENT or RESULT. Sends from all threads are
  * serialised by one mutex so frames never interleave. An id leaves the in-flight set
  * before its reply is sent, so the host may reuse it (NEED_CONTENT resend) at once.
  * Secrets never leave this process: HELLO/KEY_STATUS carry only the xpub and public key.
@@ -59,7 +59,7 @@
 #include "keystore.h"
 #include "peer.h"
 #include "platform.h"
-#include "wasm.h"
+#include "esgx_wasm.h"
 
 #define EXIT_CONFIG 78
 #define COLLATERAL_WAIT_MS 20000
@@ -155,7 +155,7 @@ static void send_result(enclave *E, uint64_t id, const exec_result *r)
         o->output.len = r->output_len;
     }
     int rc = send_msg(E, &m);
-    if (rc != 0 && rc != PROTO_E_IO && r->status == EXEC_OK) {
+    if (rc != 0 && rc != ESGX_PROTO_E_IO && r->status == EXEC_OK) {
         /* The result cannot be framed (e.g. output over the frame limit): the host must
          * still get an answer for this id. */
         memset(o, 0, sizeof *o);
@@ -183,7 +183,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&E->lock);
 
         exec_result res;
-        executor_run(E->ex, &j->rq, &res);
+        esgx_executor_run(E->ex, &j->rq, &res);
 
         pthread_mutex_lock(&E->lock);
         inflight_find(E, j->id, 1);
@@ -201,7 +201,7 @@ static void *worker_main(void *arg)
                 logf_(LOG_DEBUG, "request %" PRIu64 ": %s: %s", j->id, res.code, res.message);
             send_result(E, j->id, &res);
         }
-        exec_result_free(&res);
+        esgx_exec_result_free(&res);
         /* The job holds input (possibly sensitive): wipe before freeing. */
         size_t data_len = j->rq.function_len + j->rq.input_len + j->rq.content_len;
         explicit_bzero(j->data, data_len);
@@ -324,7 +324,7 @@ static int parse_args(int argc, char **argv, options *o)
     memset(o, 0, sizeof *o);
     o->channel_fd = -1;
     o->workers = 2;
-    exec_config_default(&o->cfg);
+    esgx_exec_config_default(&o->cfg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -360,7 +360,7 @@ static int parse_args(int argc, char **argv, options *o)
             if (parse_u64(a, v, 1, 64u << 20, &o->cfg.max_output)) return -1;
             i++;
         } else if (!strcmp(a, "--compile-threads") && v) {
-            if (parse_u64(a, v, 0, WASM_COMPILE_THREADS_MAX, &n)) return -1;
+            if (parse_u64(a, v, 0, ESGX_WASM_COMPILE_THREADS_MAX, &n)) return -1;
             o->cfg.compile_threads = (uint32_t)n;
             i++;
         } else if (!strcmp(a, "--memory-pages") && v) {
@@ -432,7 +432,7 @@ static int parse_args(int argc, char **argv, options *o)
 
 /* The key store and what is published from it. g_ks_mu guards g_ks against the peer
  * threads (serve: read the xprv; fetch: install) and the channel thread (INIT_KEY,
- * ATTEST_DOC). Workers read the key only through executor_set_key's release-published
+ * ESGX_ATTEST_DOC). Workers read the key only through esgx_executor_set_key's release-published
  * pointer. */
 static esgx_keystore g_ks;
 static pthread_mutex_t g_ks_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -440,7 +440,7 @@ static enclave g_E;
 static esgx_platform *g_plat;
 static const char *g_data_dir;
 
-/* ATTEST_DOC cache: the quote over SHA-256(xpub) for the current key. */
+/* ESGX_ATTEST_DOC cache: the quote over SHA-256(xpub) for the current key. */
 static uint8_t *g_doc_quote;
 static size_t g_doc_quote_len;
 static char g_doc_error[512];
@@ -461,36 +461,36 @@ static void send_key_status(enclave *E, uint64_t id, const esgx_keystore *ks, co
     send_msg(E, &m);
 }
 
-static int peer_get_xprv(void *arg, char buf[ATTEST_KEYSHARE_XPRV_LEN + 1])
+static int peer_get_xprv(void *arg, char buf[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1])
 {
     (void)arg;
     int have = 0;
     pthread_mutex_lock(&g_ks_mu);
     if (g_ks.ready &&
-        bip32_key_serialize(&g_ks.shared, 1, buf, ATTEST_KEYSHARE_XPRV_LEN + 1, NULL) == 0)
+        esgx_bip32_key_serialize(&g_ks.shared, 1, buf, ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1, NULL) == 0)
         have = 1;
     pthread_mutex_unlock(&g_ks_mu);
-    if (!have) crypto_wipe(buf, ATTEST_KEYSHARE_XPRV_LEN + 1);
+    if (!have) esgx_crypto_wipe(buf, ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1);
     return have;
 }
 
-static int peer_install(void *arg, const char *xprv, const attest_result *from, esgx_err *err)
+static int peer_install(void *arg, const char *xprv, const esgx_attest_result *from, esgx_err *err)
 {
     (void)arg;
     (void)from;
-    bip32_key key;
+    esgx_bip32_key key;
     esgx_err kerr;
-    if (bip32_key_parse(xprv, strlen(xprv), &key, &kerr) != 0 || !key.has_private) {
-        bip32_key_wipe(&key);
-        return esgx_err_set(err, KS_E_CORRUPT, "the fetched key is not an xprv");
+    if (esgx_bip32_key_parse(xprv, strlen(xprv), &key, &kerr) != 0 || !key.has_private) {
+        esgx_bip32_key_wipe(&key);
+        return esgx_err_set(err, ESGX_KS_E_CORRUPT, "the fetched key is not an xprv");
     }
     pthread_mutex_lock(&g_ks_mu);
     int rc = 0;
     if (!g_ks.ready) {
-        rc = keystore_install(&g_ks, g_plat, g_data_dir, &key, err);
-        if (rc == 0) executor_set_key(g_E.ex, &g_ks.shared, g_ks.xpub);
+        rc = esgx_keystore_install(&g_ks, g_plat, g_data_dir, &key, err);
+        if (rc == 0) esgx_executor_set_key(g_E.ex, &g_ks.shared, g_ks.xpub);
     }
-    bip32_key_wipe(&key);
+    esgx_bip32_key_wipe(&key);
     if (rc == 0) {
         logf_(LOG_INFO, "network key %s sealed to %s/%s", g_ks.xpub, g_data_dir, KS_SEALED_NAME);
         send_key_status(&g_E, 0, &g_ks, NULL);   /* unsolicited: the host leaves 503 */
@@ -505,7 +505,7 @@ static void peer_log(void *arg, int level, const char *msg)
     logf_(level, "peer: %s", msg);
 }
 
-/* ATTEST_DOC: reply with the key and the cached quote over SHA-256(xpub). */
+/* ESGX_ATTEST_DOC: reply with the key and the cached quote over SHA-256(xpub). */
 static void handle_attest_doc(enclave *E, uint64_t id)
 {
     esgx_msg m;
@@ -524,7 +524,7 @@ static void handle_attest_doc(enclave *E, uint64_t id)
         if (!g_doc_done) {
             uint8_t rd[64];
             memset(rd, 0, sizeof rd);
-            crypto_sha256(g_ks.xpub, strlen(g_ks.xpub), rd);
+            esgx_crypto_sha256(g_ks.xpub, strlen(g_ks.xpub), rd);
             uint8_t *q = malloc(ESGX_PROTO_MAX_QUOTE);
             size_t qlen = 0;
             esgx_err qerr;
@@ -605,9 +605,9 @@ static void collateral_channel_closed(void)
     pthread_mutex_unlock(&g_coll_mu);
 }
 
-/* attest_collateral_fn: asks the host (COLLATERAL_REQ) and waits for the reply. Runs
+/* esgx_attest_collateral_fn: asks the host (COLLATERAL_REQ) and waits for the reply. Runs
  * on a peer thread (TLS handshake), never on the channel thread that delivers it. */
-static int host_collateral(const attest_pck_ids *ids, char **json, size_t *len, void *arg,
+static int host_collateral(const esgx_attest_pck_ids *ids, char **json, size_t *len, void *arg,
                            esgx_err *err)
 {
     enclave *E = arg;
@@ -616,7 +616,7 @@ static int host_collateral(const attest_pck_ids *ids, char **json, size_t *len, 
     pthread_mutex_lock(&g_coll_mu);
     if (g_coll_closed) {
         pthread_mutex_unlock(&g_coll_mu);
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "host channel closed");
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "host channel closed");
     }
     w.id = g_coll_next_id++;
     w.next = g_coll_waiting;
@@ -650,13 +650,13 @@ static int host_collateral(const attest_pck_ids *ids, char **json, size_t *len, 
         *len = w.len;
         return 0;
     }
-    if (!sent) return esgx_err_set(err, ATTEST_E_COLLATERAL, "cannot ask the host");
+    if (!sent) return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "cannot ask the host");
     if (!w.done && g_coll_closed)
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "the host channel closed");
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "the host channel closed");
     if (!w.done)
-        return esgx_err_set(err, ATTEST_E_COLLATERAL, "the host did not answer within %d s",
+        return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "the host did not answer within %d s",
                             COLLATERAL_WAIT_MS / 1000);
-    return esgx_err_set(err, ATTEST_E_COLLATERAL, "host: %s", w.error);
+    return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "host: %s", w.error);
 }
 
 /* ---------------------------------------------------------------- trust setup */
@@ -683,7 +683,7 @@ static char *read_text(const char *path, size_t max, size_t *len_out, esgx_err *
 }
 
 typedef struct trust_setup {
-    attest_sim_bundle *bundle;
+    esgx_attest_sim_bundle *bundle;
     char *collateral;        /* owned copy (gramine --collateral) */
     char *roots;             /* owned PEM text */
     peer_config pc;
@@ -691,7 +691,7 @@ typedef struct trust_setup {
 
 static void trust_free(trust_setup *t)
 {
-    attest_sim_free(t->bundle);
+    esgx_attest_sim_free(t->bundle);
     free(t->collateral);
     free(t->roots);
     memset(t, 0, sizeof *t);
@@ -712,8 +712,8 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
 {
     esgx_err err;
     memset(t, 0, sizeof *t);
-    attest_ratls_verifier *v = &t->pc.verifier;
-    attest_policy_default(&v->policy);
+    esgx_attest_ratls_verifier *v = &t->pc.verifier;
+    esgx_attest_policy_default(&v->policy);
     /* On gramine-sgx the trust policy must be measured: manifest environment only. */
     const char *status = o->accept_status, *sim_root = o->sim_root;
     const char *trust_env = NULL;
@@ -731,15 +731,15 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
         if (status && !*status) status = NULL;
         if (sim_root && !*sim_root) sim_root = NULL;
     }
-    if (status && attest_policy_add_statuses(&v->policy, status, &err)) {
+    if (status && esgx_attest_policy_add_statuses(&v->policy, status, &err)) {
         logf_(LOG_ERROR, "accepted TCB statuses: %s", err.msg);
         return -1;
     }
     char own[65];
-    crypto_hex_encode(plat->mrenclave, 32, own);
-    if (attest_policy_add_mrenclave(&v->policy, own, &err)) return -1;
+    esgx_crypto_hex_encode(plat->mrenclave, 32, own);
+    if (esgx_attest_policy_add_mrenclave(&v->policy, own, &err)) return -1;
     for (int i = 0; i < o->trust_count; i++)
-        if (attest_policy_add_mrenclave(&v->policy, o->trust[i], &err)) {
+        if (esgx_attest_policy_add_mrenclave(&v->policy, o->trust[i], &err)) {
             logf_(LOG_ERROR, "--trust-mrenclave %s: %s", o->trust[i], err.msg);
             return -1;
         }
@@ -748,7 +748,7 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
         snprintf(buf, sizeof buf, "%s", trust_env);
         char *save = NULL;
         for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            if (attest_policy_add_mrenclave(&v->policy, tok, &err)) {
+            if (esgx_attest_policy_add_mrenclave(&v->policy, tok, &err)) {
                 logf_(LOG_ERROR, "ESGX_TRUST_MRENCLAVE %s: %s", tok, err.msg);
                 return -1;
             }
@@ -766,16 +766,16 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
             goto out;
         }
         if (o->sim_bundle) {
-            if (attest_sim_load(o->sim_bundle, &t->bundle, &err) ||
+            if (esgx_attest_sim_load(o->sim_bundle, &t->bundle, &err) ||
                 esgx_platform_sim_set_bundle(plat, t->bundle, &err)) {
                 logf_(LOG_ERROR, "--sim-bundle %s: %s", o->sim_bundle, err.msg);
                 goto out;
             }
             size_t clen = 0;
-            v->collateral = attest_sim_collateral(t->bundle, &clen);
+            v->collateral = esgx_attest_sim_collateral(t->bundle, &clen);
             v->collateral_len = clen;
             /* The sim network's root is the trust anchor (plus --sim-root if given). */
-            if (!(t->roots = pem_cat(attest_sim_root(t->bundle), extra_root))) goto out;
+            if (!(t->roots = pem_cat(esgx_attest_sim_root(t->bundle), extra_root))) goto out;
         } else if (o->peers || o->peer_listen) {
             logf_(LOG_ERROR, "the sim platform cannot attest without a sim provisioning "
                              "bundle: --peers/--peer-listen need --sim-bundle DIR (made by "
@@ -784,7 +784,7 @@ static int trust_init(const options *o, esgx_platform *plat, int gramine, trust_
         }
     } else {
         /* The Intel root always; a sim root only when the manifest names one. */
-        if (!(t->roots = pem_cat(attest_intel_root_pem, extra_root))) goto out;
+        if (!(t->roots = pem_cat(esgx_attest_intel_root_pem, extra_root))) goto out;
         if (o->collateral) {
             size_t clen = 0;
             if (!(t->collateral = read_text(o->collateral, 4u << 20, &clen, &err))) {
@@ -864,8 +864,8 @@ int main(int argc, char **argv)
             return EXIT_CONFIG;
         }
     } else {
-        int rc = keystore_load(ks, plat, o.data_dir, &err);
-        if (rc == KS_E_NOKEY) {
+        int rc = esgx_keystore_load(ks, plat, o.data_dir, &err);
+        if (rc == ESGX_KS_E_NOKEY) {
             logf_(LOG_INFO, "no shared key yet (%s)", err.msg);
         } else if (rc != 0) {
             logf_(LOG_ERROR, "shared key: %s", err.msg);
@@ -880,15 +880,15 @@ int main(int argc, char **argv)
     pthread_mutex_init(&E->send_lock, NULL);
     pthread_mutex_init(&E->lock, NULL);
     pthread_cond_init(&E->cond, NULL);
-    if (executor_new(&o.cfg, plat, &E->ex, &err) != 0) {
+    if (esgx_executor_new(&o.cfg, plat, &E->ex, &err) != 0) {
         logf_(LOG_ERROR, "executor: %s", err.msg);
-        keystore_wipe(ks);
+        esgx_keystore_wipe(ks);
         return 1;
     }
-    if (ks->ready) executor_set_key(E->ex, &ks->shared, ks->xpub);
+    if (ks->ready) esgx_executor_set_key(E->ex, &ks->shared, ks->xpub);
 
     char hex[65];
-    crypto_hex_encode(plat->mrenclave, 32, hex);
+    esgx_crypto_hex_encode(plat->mrenclave, 32, hex);
     logf_(LOG_INFO, "platform %s, mrenclave %s, %s, %u workers", plat->name, hex,
           ks->ready ? "shared key ready" : "no shared key", o.workers);
 
@@ -904,7 +904,7 @@ int main(int argc, char **argv)
         memcpy(hello.u.hello.public_key, ks->public_key, 33);
     }
     if (send_msg(E, &hello) != 0) {
-        keystore_wipe(ks);
+        esgx_keystore_wipe(ks);
         return 1;
     }
 
@@ -918,14 +918,14 @@ int main(int argc, char **argv)
     if (trust.pc.listen || trust.pc.peers) {
         peer_key_ops kops = {.get_xprv = peer_get_xprv, .install = peer_install,
                              .log = peer_log, .arg = NULL};
-        if (peer_start(plat, &trust.pc, &kops, &peers, &err) != 0) {
+        if (esgx_peer_start(plat, &trust.pc, &kops, &peers, &err) != 0) {
             logf_(LOG_ERROR, "key sharing: %s", err.msg);
-            keystore_wipe(ks);
+            esgx_keystore_wipe(ks);
             return EXIT_CONFIG;
         }
         if (trust.pc.listen)
             logf_(LOG_INFO, "peer endpoint listening on %s (port %u)", trust.pc.listen,
-                  (unsigned)peer_listen_port(peers));
+                  (unsigned)esgx_peer_listen_port(peers));
         if (trust.pc.peers)
             logf_(LOG_INFO, "fetching the network key from peers %s", trust.pc.peers);
     }
@@ -937,7 +937,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < o.workers; i++) {
         if (!threads || pthread_create(&threads[i], &attr, worker_main, E) != 0) {
             logf_(LOG_ERROR, "cannot start worker thread %u", i);
-            keystore_wipe(ks);
+            esgx_keystore_wipe(ks);
             return 1;
         }
     }
@@ -949,7 +949,7 @@ int main(int argc, char **argv)
     for (;;) {
         esgx_msg m;
         int rc = esgx_proto_read(&reader, E->fd, &m, &err);
-        if (rc == PROTO_E_CLOSED) {
+        if (rc == ESGX_PROTO_E_CLOSED) {
             logf_(LOG_INFO, "channel closed by the host; finishing");
             break;
         }
@@ -964,11 +964,11 @@ int main(int argc, char **argv)
             pthread_mutex_lock(&g_ks_mu);
             if (ks->ready) {
                 send_key_status(E, m.id, ks, "a shared key already exists");
-            } else if (keystore_create(ks, plat, o.data_dir, &err) != 0) {
+            } else if (esgx_keystore_create(ks, plat, o.data_dir, &err) != 0) {
                 logf_(LOG_ERROR, "INIT_KEY: %s", err.msg);
                 send_key_status(E, m.id, ks, err.msg);
             } else {
-                executor_set_key(E->ex, &ks->shared, ks->xpub);
+                esgx_executor_set_key(E->ex, &ks->shared, ks->xpub);
                 logf_(LOG_INFO, "created and sealed the shared key %s", ks->xpub);
                 send_key_status(E, m.id, ks, NULL);
             }
@@ -979,7 +979,7 @@ int main(int argc, char **argv)
             handle_collateral_reply(&m);
         } else if (m.type == ESGX_MSG_STATS) {
             exec_stats st;
-            executor_get_stats(E->ex, &st);
+            esgx_executor_get_stats(E->ex, &st);
             esgx_msg r;
             memset(&r, 0, sizeof r);
             r.type = ESGX_MSG_STATS_REPLY;
@@ -1002,15 +1002,15 @@ int main(int argc, char **argv)
     esgx_proto_reader_free(&reader);
     collateral_channel_closed();
 
-    peer_stop(peers);
+    esgx_peer_stop(peers);
     pthread_mutex_lock(&E->lock);
     E->stopping = 1;
     pthread_cond_broadcast(&E->cond);
     pthread_mutex_unlock(&E->lock);
     for (unsigned i = 0; i < o.workers; i++) pthread_join(threads[i], NULL);
     free(threads);
-    executor_free(E->ex);
-    keystore_wipe(ks);
+    esgx_executor_free(E->ex);
+    esgx_keystore_wipe(ks);
     free(g_doc_quote);
     trust_free(&trust);
     esgx_platform_close(plat);

@@ -41,7 +41,7 @@ static unsigned bucket_of(const uint8_t hash[32], int decrypt)
     return (unsigned)(hash[0] ^ (decrypt ? 0x5a : 0)) % MC_BUCKETS;
 }
 
-modcache *modcache_new(size_t max_entries, uint64_t max_bytes, void (*free_value)(void *))
+modcache *esgx_modcache_new(size_t max_entries, uint64_t max_bytes, void (*free_value)(void *))
 {
     if (max_entries == 0) return NULL;
     modcache *c = calloc(1, sizeof *c);
@@ -59,7 +59,7 @@ static void entry_destroy(modcache *c, modcache_entry *e)
     free(e);
 }
 
-void modcache_free(modcache *c)
+void esgx_modcache_free(modcache *c)
 {
     if (!c) return;
     modcache_entry *e = c->head;
@@ -112,7 +112,7 @@ static int remove_locked(modcache *c, modcache_entry *e)
     return e->refs == 0;
 }
 
-modcache_entry *modcache_get(modcache *c, const uint8_t hash[32], int decrypt)
+modcache_entry *esgx_modcache_get(modcache *c, const uint8_t hash[32], int decrypt)
 {
     decrypt = decrypt ? 1 : 0;
     pthread_mutex_lock(&c->lock);
@@ -129,7 +129,7 @@ modcache_entry *modcache_get(modcache *c, const uint8_t hash[32], int decrypt)
     return e;
 }
 
-modcache_entry *modcache_put(modcache *c, const uint8_t hash[32], int decrypt, void *value,
+modcache_entry *esgx_modcache_put(modcache *c, const uint8_t hash[32], int decrypt, void *value,
                              uint64_t cost)
 {
     decrypt = decrypt ? 1 : 0;
@@ -185,12 +185,12 @@ modcache_entry *modcache_put(modcache *c, const uint8_t hash[32], int decrypt, v
     return e;
 }
 
-void *modcache_entry_value(const modcache_entry *e)
+void *esgx_modcache_entry_value(const modcache_entry *e)
 {
     return e ? e->value : NULL;
 }
 
-void modcache_release(modcache *c, modcache_entry *e)
+void esgx_modcache_release(modcache *c, modcache_entry *e)
 {
     if (!e) return;
     pthread_mutex_lock(&c->lock);
@@ -199,7 +199,7 @@ void modcache_release(modcache *c, modcache_entry *e)
     if (destroy) entry_destroy(c, e);
 }
 
-void modcache_get_stats(modcache *c, modcache_stats *out)
+void esgx_modcache_get_stats(modcache *c, modcache_stats *out)
 {
     pthread_mutex_lock(&c->lock);
     *out = c->stats;

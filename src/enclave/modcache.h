@@ -2,7 +2,7 @@
  * modcache.h: bounded, thread-safe LRU cache of compiled modules.
  *
  * Keyed by (content hash, decrypt flag). Values are opaque (the executor stores
- * wasm_module pointers) with a free function given at creation. Lookups return a
+ * esgx_wasm_module pointers) with a free function given at creation. Lookups return a
  * counted reference: an entry evicted while in use is unlinked from the cache at once
  * but its value is freed only when the last reference is released, so eviction never
  * frees a module a worker is running.
@@ -27,14 +27,14 @@ typedef struct modcache_stats {
 /* A cache holding at most max_entries entries whose costs sum to at most max_bytes
  * (0 = no byte bound). free_value frees a value (called without the cache lock).
  * Returns NULL if out of memory or max_entries is 0. */
-modcache *modcache_new(size_t max_entries, uint64_t max_bytes, void (*free_value)(void *));
+modcache *esgx_modcache_new(size_t max_entries, uint64_t max_bytes, void (*free_value)(void *));
 
 /* Frees the cache and every cached value. No entry may still be referenced. */
-void modcache_free(modcache *c);
+void esgx_modcache_free(modcache *c);
 
 /* Looks up (hash, decrypt). Returns a referenced entry (release it with
- * modcache_release) and marks it most recently used, or NULL (counted as a miss). */
-modcache_entry *modcache_get(modcache *c, const uint8_t hash[32], int decrypt);
+ * esgx_modcache_release) and marks it most recently used, or NULL (counted as a miss). */
+modcache_entry *esgx_modcache_get(modcache *c, const uint8_t hash[32], int decrypt);
 
 /* Inserts value under (hash, decrypt) with the given cost (e.g. bytes of code) and
  * returns a referenced entry. The cache takes ownership of value. If the key is already
@@ -42,16 +42,16 @@ modcache_entry *modcache_get(modcache *c, const uint8_t hash[32], int decrypt);
  * returned. Least recently used entries are evicted until the bounds hold; an entry
  * whose cost alone exceeds max_bytes is returned but not kept. NULL if out of memory
  * (value is then freed). */
-modcache_entry *modcache_put(modcache *c, const uint8_t hash[32], int decrypt, void *value,
+modcache_entry *esgx_modcache_put(modcache *c, const uint8_t hash[32], int decrypt, void *value,
                              uint64_t cost);
 
 /* The value of an entry (valid while the reference is held). */
-void *modcache_entry_value(const modcache_entry *e);
+void *esgx_modcache_entry_value(const modcache_entry *e);
 
 /* Drops a reference; frees the entry if it was evicted and this was the last one. */
-void modcache_release(modcache *c, modcache_entry *e);
+void esgx_modcache_release(modcache *c, modcache_entry *e);
 
 /* Snapshot of the counters. */
-void modcache_get_stats(modcache *c, modcache_stats *out);
+void esgx_modcache_get_stats(modcache *c, modcache_stats *out);
 
 #endif

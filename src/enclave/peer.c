@@ -12,13 +12,13 @@
  *   accept   polls the listening socket (200 ms ticks, to notice stop) and hands each
  *            connection to a detached handler thread; at most max_connections run at
  *            once (more are closed at once), each bounded by timeout_ms.
- *   handler  attest_ratls_accept, then attest_keyshare_serve with the xprv if the
+ *   handler  esgx_attest_ratls_accept, then esgx_attest_keyshare_serve with the xprv if the
  *            enclave has the key (copied from the key store for this one reply and
  *            wiped right after), else NO_KEY. Logs who got the key.
- *   fetch    one attest_keyshare_fetch_any round at a time over the peer list; between
+ *   fetch    one esgx_attest_keyshare_fetch_any round at a time over the peer list; between
  *            rounds an interruptible sleep with backoff (doubling, max 30 s); once a
  *            peer gives the key, ops.install seals it and the thread ends.
- * peer_stop sets `stopping`, wakes the sleeps, joins accept, gives fetch 2 s (a fetch
+ * esgx_peer_stop sets `stopping`, wakes the sleeps, joins accept, gives fetch 2 s (a fetch
  * stuck on an unreachable peer is left to the process exit), and waits for the handlers
  * (their count drops under the lock; each is bounded by timeout_ms).
  */
@@ -54,7 +54,7 @@ struct peer_service {
     peer_key_ops ops;
     int timeout_ms, backoff_ms, max_conn;
     char *peers;
-    attest_ratls_cert *cert;
+    esgx_attest_ratls_cert *cert;
     SSL_CTX *server_ctx, *client_ctx;
     int listen_fd;
     uint16_t port;
@@ -87,15 +87,15 @@ static void plog(peer_service *ps, int level, const char *fmt, ...)
 
 static void hex32(const uint8_t in[32], char out[65])
 {
-    crypto_hex_encode(in, 32, out);
+    esgx_crypto_hex_encode(in, 32, out);
 }
 
-/* Quote source for attest_ratls_cert_new: the platform's quote op. */
+/* Quote source for esgx_attest_ratls_cert_new: the platform's quote op. */
 static int plat_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap, size_t *len,
                       void *arg, esgx_err *err)
 {
     int rc = esgx_platform_quote(arg, report_data, quote, cap, len, err);
-    return rc == 0 ? 0 : ATTEST_E_IO;
+    return rc == 0 ? 0 : ESGX_ATTEST_E_IO;
 }
 
 /* Splits "HOST:PORT" / "[V6]:PORT" into host and port (0..65535). */
@@ -130,7 +130,7 @@ static int listen_on(peer_service *ps, const char *spec, esgx_err *err)
     char host[256], portstr[8];
     uint16_t port;
     if (split_hostport(spec, host, sizeof host, &port))
-        return esgx_err_set(err, PEER_E_ARG, "--peer-listen %s: expected HOST:PORT", spec);
+        return esgx_err_set(err, ESGX_PEER_E_ARG, "--peer-listen %s: expected HOST:PORT", spec);
     snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
@@ -139,7 +139,7 @@ static int listen_on(peer_service *ps, const char *spec, esgx_err *err)
     hints.ai_flags = AI_PASSIVE;
     int g = getaddrinfo(host, portstr, &hints, &res);
     if (g != 0)
-        return esgx_err_set(err, PEER_E_ARG, "--peer-listen %s: %s", spec, gai_strerror(g));
+        return esgx_err_set(err, ESGX_PEER_E_ARG, "--peer-listen %s: %s", spec, gai_strerror(g));
     int fd = -1, e = 0;
     for (struct addrinfo *a = res; a; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
@@ -156,7 +156,7 @@ static int listen_on(peer_service *ps, const char *spec, esgx_err *err)
     }
     freeaddrinfo(res);
     if (fd < 0)
-        return esgx_err_set(err, PEER_E_IO, "--peer-listen %s: %s", spec, strerror(e));
+        return esgx_err_set(err, ESGX_PEER_E_IO, "--peer-listen %s: %s", spec, strerror(e));
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
@@ -190,17 +190,17 @@ static void *handler_main(void *arg)
     peer_service *ps = c->ps;
     SSL *ssl = NULL;
     esgx_err err;
-    int rc = attest_ratls_accept(ps->server_ctx, c->fd, ps->timeout_ms, &ssl, &err);
+    int rc = esgx_attest_ratls_accept(ps->server_ctx, c->fd, ps->timeout_ms, &ssl, &err);
     if (rc != 0) {
         plog(ps, PEER_LOG_WARN, "peer %s refused: %s", c->addr, err.msg);
     } else {
-        char xprv[ATTEST_KEYSHARE_XPRV_LEN + 1];
+        char xprv[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
         memset(xprv, 0, sizeof xprv);
         int have = ps->ops.get_xprv(ps->ops.arg, xprv);
-        attest_result res;
+        esgx_attest_result res;
         memset(&res, 0, sizeof res);
-        rc = attest_keyshare_serve(ssl, have ? xprv : NULL, ps->timeout_ms, &res, &err);
-        crypto_wipe(xprv, sizeof xprv);
+        rc = esgx_attest_keyshare_serve(ssl, have ? xprv : NULL, ps->timeout_ms, &res, &err);
+        esgx_crypto_wipe(xprv, sizeof xprv);
         char mre[65];
         hex32(res.body.mrenclave, mre);
         if (rc == 0)
@@ -297,7 +297,7 @@ static void *fetch_main(void *arg)
     peer_service *ps = arg;
     int backoff = ps->backoff_ms;
     unsigned round = 0;
-    char xprv[ATTEST_KEYSHARE_XPRV_LEN + 1];
+    char xprv[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
     for (;;) {
         pthread_mutex_lock(&ps->mu);
         int stop = ps->stopping;
@@ -305,20 +305,20 @@ static void *fetch_main(void *arg)
         if (stop) break;
         memset(xprv, 0, sizeof xprv);
         if (ps->ops.get_xprv(ps->ops.arg, xprv)) {   /* got it some other way */
-            crypto_wipe(xprv, sizeof xprv);
+            esgx_crypto_wipe(xprv, sizeof xprv);
             break;
         }
         round++;
-        attest_result from;
+        esgx_attest_result from;
         memset(&from, 0, sizeof from);
         esgx_err err;
-        int rc = attest_keyshare_fetch_any(ps->client_ctx, ps->peers, ps->timeout_ms, 1, 0,
+        int rc = esgx_attest_keyshare_fetch_any(ps->client_ctx, ps->peers, ps->timeout_ms, 1, 0,
                                            xprv, &from, &err);
         if (rc == 0) {
             char mre[65];
             hex32(from.body.mrenclave, mre);
             rc = ps->ops.install(ps->ops.arg, xprv, &from, &err);
-            crypto_wipe(xprv, sizeof xprv);
+            esgx_crypto_wipe(xprv, sizeof xprv);
             if (rc == 0) {
                 plog(ps, PEER_LOG_INFO, "obtained the network key from a peer (mrenclave %s, "
                      "tcb %s) after %u round(s)", mre, from.tcb_status, round);
@@ -327,7 +327,7 @@ static void *fetch_main(void *arg)
             plog(ps, PEER_LOG_ERROR, "could not install the key fetched from a peer: %s",
                  err.msg);
         } else {
-            crypto_wipe(xprv, sizeof xprv);
+            esgx_crypto_wipe(xprv, sizeof xprv);
             plog(ps, round == 1 ? PEER_LOG_WARN : PEER_LOG_INFO,
                  "key fetch round %u failed: %s; retrying in %d ms", round, err.msg, backoff);
         }
@@ -337,20 +337,20 @@ static void *fetch_main(void *arg)
     return NULL;
 }
 
-/* Checks a peer list the way attest_keyshare_fetch_any will parse it. */
+/* Checks a peer list the way esgx_attest_keyshare_fetch_any will parse it. */
 static int check_peers(const char *peers, esgx_err *err)
 {
-    if (!*peers) return esgx_err_set(err, PEER_E_ARG, "--peers: empty list");
+    if (!*peers) return esgx_err_set(err, ESGX_PEER_E_ARG, "--peers: empty list");
     for (const char *p = peers;;) {
         size_t n = strcspn(p, ",");
         char one[300], host[256];
         uint16_t port;
         if (n == 0 || n >= sizeof one)
-            return esgx_err_set(err, PEER_E_ARG, "--peers: bad entry in \"%s\"", peers);
+            return esgx_err_set(err, ESGX_PEER_E_ARG, "--peers: bad entry in \"%s\"", peers);
         memcpy(one, p, n);
         one[n] = 0;
         if (split_hostport(one, host, sizeof host, &port) || port == 0)
-            return esgx_err_set(err, PEER_E_ARG, "--peers: \"%s\" is not HOST:PORT", one);
+            return esgx_err_set(err, ESGX_PEER_E_ARG, "--peers: \"%s\" is not HOST:PORT", one);
         if (!p[n]) break;
         p += n + 1;
     }
@@ -359,15 +359,15 @@ static int check_peers(const char *peers, esgx_err *err)
 
 /* ---------------------------------------------------------------- public */
 
-int peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
+int esgx_peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
                peer_service **out, esgx_err *err)
 {
     if (!plat || !cfg || !ops || !ops->get_xprv || !ops->install || !out)
-        return esgx_err_set(err, PEER_E_ARG, "peer_start: bad argument");
+        return esgx_err_set(err, ESGX_PEER_E_ARG, "peer_start: bad argument");
     *out = NULL;
-    if (cfg->peers && check_peers(cfg->peers, err)) return PEER_E_ARG;
+    if (cfg->peers && check_peers(cfg->peers, err)) return ESGX_PEER_E_ARG;
     peer_service *ps = calloc(1, sizeof *ps);
-    if (!ps) return esgx_err_set(err, PEER_E_IO, "out of memory");
+    if (!ps) return esgx_err_set(err, ESGX_PEER_E_IO, "out of memory");
     ps->plat = plat;
     ps->ops = *ops;
     ps->listen_fd = -1;
@@ -378,46 +378,46 @@ int peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *
     pthread_cond_init(&ps->cond, NULL);
     int rc = 0;
     if (cfg->peers && !(ps->peers = strdup(cfg->peers)))
-        rc = esgx_err_set(err, PEER_E_IO, "out of memory");
+        rc = esgx_err_set(err, ESGX_PEER_E_IO, "out of memory");
     esgx_err aerr;
-    if (rc == 0 && attest_ratls_cert_new(plat_quote, plat, NULL, (int64_t)time(NULL),
+    if (rc == 0 && esgx_attest_ratls_cert_new(plat_quote, plat, NULL, (int64_t)time(NULL),
                                          PEER_CERT_DAYS, &ps->cert, &aerr) != 0)
-        rc = esgx_err_set(err, PEER_E_ATTEST, "RA-TLS certificate: %s", aerr.msg);
+        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS certificate: %s", aerr.msg);
     if (rc == 0 && cfg->listen &&
-        attest_ratls_ctx_new(ps->cert, &cfg->verifier, ATTEST_RATLS_SERVER, &ps->server_ctx,
+        esgx_attest_ratls_ctx_new(ps->cert, &cfg->verifier, ESGX_ATTEST_RATLS_SERVER, &ps->server_ctx,
                              &aerr) != 0)
-        rc = esgx_err_set(err, PEER_E_ATTEST, "RA-TLS server context: %s", aerr.msg);
+        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS server context: %s", aerr.msg);
     if (rc == 0 && cfg->peers &&
-        attest_ratls_ctx_new(ps->cert, &cfg->verifier, ATTEST_RATLS_CLIENT, &ps->client_ctx,
+        esgx_attest_ratls_ctx_new(ps->cert, &cfg->verifier, ESGX_ATTEST_RATLS_CLIENT, &ps->client_ctx,
                              &aerr) != 0)
-        rc = esgx_err_set(err, PEER_E_ATTEST, "RA-TLS client context: %s", aerr.msg);
+        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS client context: %s", aerr.msg);
     if (rc == 0 && cfg->listen) rc = listen_on(ps, cfg->listen, err);
     if (rc == 0 && cfg->listen) {
         if (pthread_create(&ps->accept_thread, NULL, accept_main, ps) != 0)
-            rc = esgx_err_set(err, PEER_E_IO, "cannot start the peer accept thread");
+            rc = esgx_err_set(err, ESGX_PEER_E_IO, "cannot start the peer accept thread");
         else
             ps->have_accept = 1;
     }
     if (rc == 0 && cfg->peers) {
         if (pthread_create(&ps->fetch_thread, NULL, fetch_main, ps) != 0)
-            rc = esgx_err_set(err, PEER_E_IO, "cannot start the key fetch thread");
+            rc = esgx_err_set(err, ESGX_PEER_E_IO, "cannot start the key fetch thread");
         else
             ps->have_fetch = 1;
     }
     if (rc != 0) {
-        peer_stop(ps);
+        esgx_peer_stop(ps);
         return rc;
     }
     *out = ps;
     return 0;
 }
 
-uint16_t peer_listen_port(const peer_service *ps)
+uint16_t esgx_peer_listen_port(const peer_service *ps)
 {
     return ps ? ps->port : 0;
 }
 
-void peer_stop(peer_service *ps)
+void esgx_peer_stop(peer_service *ps)
 {
     if (!ps) return;
     pthread_mutex_lock(&ps->mu);
@@ -447,7 +447,7 @@ void peer_stop(peer_service *ps)
     if (left > 0) return;   /* a handler is stuck: leave its state alive (process exits) */
     SSL_CTX_free(ps->server_ctx);
     SSL_CTX_free(ps->client_ctx);
-    attest_ratls_cert_free(ps->cert);
+    esgx_attest_ratls_cert_free(ps->cert);
     free(ps->peers);
     pthread_mutex_destroy(&ps->mu);
     pthread_cond_destroy(&ps->cond);

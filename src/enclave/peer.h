@@ -3,18 +3,18 @@
  * "Bootstrap"). Both live inside the enclave process; the host only carries bytes.
  *
  *   serve   a thread accepting TCP connections on --peer-listen: each connection gets a
- *           mutual RA-TLS 1.3 handshake (attest_ratls_accept: the peer's certificate,
+ *           mutual RA-TLS 1.3 handshake (esgx_attest_ratls_accept: the peer's certificate,
  *           quote, TCB status and MRENCLAVE allowlist are checked before any
  *           application byte), then one ESGX-KEYSHARE/1 exchange
- *           (attest_keyshare_serve) with our xprv when we have the key, NO_KEY otherwise.
- *   fetch   a thread that tries the --peers list (attest_keyshare_fetch_any, one round
+ *           (esgx_attest_keyshare_serve) with our xprv when we have the key, NO_KEY otherwise.
+ *   fetch   a thread that tries the --peers list (esgx_attest_keyshare_fetch_any, one round
  *           at a time) with exponential backoff (first delay backoff_ms, doubling, at
  *           most 30 s) until a peer gives the key, then hands it to the caller's install
  *           callback (which seals it) and stops.
  *
  * Both use one RA-TLS certificate made at start from the platform's quote op (the
  * certificate's key is fresh per process and never leaves it). SIGPIPE must be ignored
- * by the process. TLS key logging is never enabled (attest_ratls_ctx_new refuses it).
+ * by the process. TLS key logging is never enabled (esgx_attest_ratls_ctx_new refuses it).
  */
 #ifndef ESGX_PEER_H
 #define ESGX_PEER_H
@@ -22,14 +22,14 @@
 #include <stdint.h>
 
 #include "esgx_attest.h"
-#include "esgx_err.h"
+#include "esgx_common.h"
 #include "platform.h"
 
-enum {
-    PEER_E_ARG = -1,       /* bad configuration (address, peer list) */
-    PEER_E_ATTEST = -2,    /* cannot make the RA-TLS certificate (no quote) */
-    PEER_E_IO = -3,        /* cannot listen / start a thread */
-};
+/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ *   ESGX_PEER_E_ARG            bad configuration (address, peer list)
+ *   ESGX_PEER_E_ATTEST         cannot make the RA-TLS certificate (no quote)
+ *   ESGX_PEER_E_IO             cannot listen / start a thread
+ */
 
 /* Log levels given to the log callback (as main.c's). */
 enum { PEER_LOG_ERROR = 0, PEER_LOG_WARN = 1, PEER_LOG_INFO = 2, PEER_LOG_DEBUG = 3 };
@@ -38,11 +38,11 @@ enum { PEER_LOG_ERROR = 0, PEER_LOG_WARN = 1, PEER_LOG_INFO = 2, PEER_LOG_DEBUG 
 typedef struct peer_key_ops {
     /* Copies the network key's xprv text (111 chars, NUL-terminated) into buf and
      * returns 1 if the enclave has the key, else returns 0. The caller wipes buf. */
-    int (*get_xprv)(void *arg, char buf[ATTEST_KEYSHARE_XPRV_LEN + 1]);
+    int (*get_xprv)(void *arg, char buf[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1]);
     /* Installs a key fetched from a peer (xprv text, already checked to parse as a
      * private BIP32 key): seal it and start using it. Returns 0, or a negative code with
      * err filled (the fetch thread then retries later). */
-    int (*install)(void *arg, const char *xprv, const attest_result *from, esgx_err *err);
+    int (*install)(void *arg, const char *xprv, const esgx_attest_result *from, esgx_err *err);
     /* Writes one log line (no newline). May be NULL. */
     void (*log)(void *arg, int level, const char *msg);
     void *arg;
@@ -51,7 +51,7 @@ typedef struct peer_key_ops {
 typedef struct peer_config {
     const char *listen;              /* "HOST:PORT" ("[v6]:PORT"; port 0 = any) or NULL */
     const char *peers;               /* "host:port,host:port,..." or NULL */
-    attest_ratls_verifier verifier;  /* collateral, trusted roots, policy (copied) */
+    esgx_attest_ratls_verifier verifier;  /* collateral, trusted roots, policy (copied) */
     int timeout_ms;                  /* per connection; 0 = 10000 */
     int backoff_ms;                  /* first retry delay; 0 = 500 */
     int max_connections;             /* concurrent served connections; 0 = 32 */
@@ -63,17 +63,17 @@ typedef struct peer_service peer_service;
  * outlive the service), builds the server and client TLS contexts, binds the listening
  * socket if cfg->listen is set and starts the serve thread, and starts the fetch thread
  * if cfg->peers is set (the peer list is validated first). ops is copied; ops->arg must
- * outlive the service. Returns 0, PEER_E_ARG, PEER_E_ATTEST or PEER_E_IO with err. */
-int peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
+ * outlive the service. Returns 0, ESGX_PEER_E_ARG, ESGX_PEER_E_ATTEST or ESGX_PEER_E_IO with err. */
+int esgx_peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
                peer_service **out, esgx_err *err);
 
 /* The TCP port the serve thread listens on (0 if it does not listen). */
-uint16_t peer_listen_port(const peer_service *ps);
+uint16_t esgx_peer_listen_port(const peer_service *ps);
 
 /* Stops both threads, closes the socket, waits up to timeout_ms + 2 s for open
  * connections, and frees everything. A fetch thread still inside a connection attempt
  * after 2 s, or a stuck connection, is left running and its state is not freed (the
  * caller is about to exit). NULL is allowed. */
-void peer_stop(peer_service *ps);
+void esgx_peer_stop(peer_service *ps);
 
 #endif

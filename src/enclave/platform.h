@@ -13,7 +13,7 @@
  *   random        cryptographic random bytes from inside the TEE
  *   quote         an SGX DCAP quote over 64 bytes of report data (sim: signed with a
  *                 sim provisioning bundle given by esgx_platform_sim_set_bundle, else
- *                 PLAT_E_UNSUPPORTED; gramine-sgx: Gramine's /dev/attestation files)
+ *                 ESGX_PLAT_E_UNSUPPORTED; gramine-sgx: Gramine's /dev/attestation files)
  *
  * Platforms: `sim` (platform_sim.c) and `gramine-sgx` (platform_gramine.c: measurement
  * from /dev/attestation/report, sealing keys from /dev/attestation/keys/_sgx_mr{enclave,
@@ -26,15 +26,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 
-enum {
-    PLAT_E_ARG = -1,          /* bad argument */
-    PLAT_E_IO = -2,           /* a platform file could not be read or written */
-    PLAT_E_CORRUPT = -3,      /* a platform file exists but is malformed */
-    PLAT_E_UNSUPPORTED = -4,  /* the platform does not offer this operation */
-    PLAT_E_INTERNAL = -5,     /* a crypto primitive or the OS failed */
-};
+/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ *   ESGX_PLAT_E_ARG            bad argument
+ *   ESGX_PLAT_E_IO             a platform file could not be read or written
+ *   ESGX_PLAT_E_CORRUPT        a platform file exists but is malformed
+ *   ESGX_PLAT_E_UNSUPPORTED    the platform does not offer this operation
+ *   ESGX_PLAT_E_INTERNAL       a crypto primitive or the OS failed
+ */
 
 /* Sealing policies, as SGX KEYPOLICY: which identity the sealing key is bound to. */
 typedef enum esgx_seal_policy {
@@ -43,17 +43,17 @@ typedef enum esgx_seal_policy {
 } esgx_seal_policy;
 
 typedef struct esgx_platform esgx_platform;
-struct attest_sim_bundle;   /* lib/attest/esgx_attest.h */
+struct esgx_attest_sim_bundle;   /* lib/attest/esgx_attest.h */
 
 typedef struct esgx_platform_ops {
     /* Writes the 32-byte sealing key for policy into key. The key is secret: the caller
-     * wipes it after use. Returns 0 or a PLAT_E_* code. */
+     * wipes it after use. Returns 0 or a ESGX_PLAT_E_* code. */
     int (*seal_key)(esgx_platform *p, esgx_seal_policy policy, uint8_t key[32],
                     esgx_err *err);
-    /* Fills out[0..n) with random bytes. Returns 0 or PLAT_E_INTERNAL. */
+    /* Fills out[0..n) with random bytes. Returns 0 or ESGX_PLAT_E_INTERNAL. */
     int (*random)(esgx_platform *p, void *out, size_t n, esgx_err *err);
     /* Writes a quote binding report_data into out (capacity cap), *out_len its size.
-     * PLAT_E_UNSUPPORTED where the platform cannot quote (sim without a bundle).
+     * ESGX_PLAT_E_UNSUPPORTED where the platform cannot quote (sim without a bundle).
      * Safe to call from several threads. */
     int (*quote)(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
                  size_t cap, size_t *out_len, esgx_err *err);
@@ -72,18 +72,18 @@ struct esgx_platform {
 /* Opens the sim platform. data_dir is the node's data directory: the per-machine
  * secret DIR/sim_machine.secret (32 random bytes, mode 0600) is created there
  * atomically on first use and read afterwards; a file of the wrong size is refused
- * (PLAT_E_CORRUPT), never replaced. exe_path is the executable to measure (NULL =
+ * (ESGX_PLAT_E_CORRUPT), never replaced. exe_path is the executable to measure (NULL =
  * /proc/self/exe). On success *out must be closed with esgx_platform_close.
- * Returns 0 or PLAT_E_IO / PLAT_E_CORRUPT / PLAT_E_INTERNAL with a message. */
+ * Returns 0 or ESGX_PLAT_E_IO / ESGX_PLAT_E_CORRUPT / ESGX_PLAT_E_INTERNAL with a message. */
 int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
                            esgx_platform **out, esgx_err *err);
 
-/* Gives the sim platform a loaded sim provisioning bundle (attest_sim_load; not owned,
+/* Gives the sim platform a loaded sim provisioning bundle (esgx_attest_sim_load; not owned,
  * must outlive p) so that its quote op signs real-format quotes with it. The quoted
  * report body has MRENCLAVE/MRSIGNER of p, attributes INIT|MODE64BIT (not debug),
  * XFRM 3, ISVPRODID/ISVSVN 0. Without a bundle the sim quote op returns
- * PLAT_E_UNSUPPORTED. Returns 0 or PLAT_E_ARG (p is not a sim platform). */
-int esgx_platform_sim_set_bundle(esgx_platform *p, const struct attest_sim_bundle *bundle,
+ * ESGX_PLAT_E_UNSUPPORTED. Returns 0 or ESGX_PLAT_E_ARG (p is not a sim platform). */
+int esgx_platform_sim_set_bundle(esgx_platform *p, const struct esgx_attest_sim_bundle *bundle,
                                  esgx_err *err);
 
 /* Opens the gramine-sgx platform over Gramine's attestation pseudo-files in attest_dir
@@ -93,8 +93,8 @@ int esgx_platform_sim_set_bundle(esgx_platform *p, const struct attest_sim_bundl
  * are HKDF-SHA256 of keys/_sgx_mrsigner or keys/_sgx_mrenclave (16 bytes each) with
  * info = policy byte || identity. Quotes: user_report_data written, `quote` read, and
  * the quote checked to carry exactly that report data and our MRENCLAVE. If
- * attestation_type exists and is "none", quotes are PLAT_E_UNSUPPORTED.
- * Returns 0 or PLAT_E_IO / PLAT_E_CORRUPT / PLAT_E_INTERNAL with a message. */
+ * attestation_type exists and is "none", quotes are ESGX_PLAT_E_UNSUPPORTED.
+ * Returns 0 or ESGX_PLAT_E_IO / ESGX_PLAT_E_CORRUPT / ESGX_PLAT_E_INTERNAL with a message. */
 int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx_err *err);
 
 /* Fixed string whose SHA-256 is the sim MRSIGNER. */

@@ -65,9 +65,9 @@ static int gr_read(const gr_state *st, const char *name, uint8_t *buf, size_t ca
 {
     char path[4096];
     if (gr_path(st, name, path, sizeof path))
-        return esgx_err_set(err, PLAT_E_ARG, "attestation directory path too long");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "attestation directory path too long");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return esgx_err_set(err, PLAT_E_IO, "cannot open %s: %s", path, strerror(errno));
+    if (fd < 0) return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot open %s: %s", path, strerror(errno));
     size_t got = 0;
     for (;;) {
         if (got == cap) {
@@ -75,7 +75,7 @@ static int gr_read(const gr_state *st, const char *name, uint8_t *buf, size_t ca
             ssize_t r = read(fd, &extra, 1);
             if (r > 0) {
                 close(fd);
-                return esgx_err_set(err, PLAT_E_CORRUPT, "%s is larger than %zu bytes", path,
+                return esgx_err_set(err, ESGX_PLAT_E_CORRUPT, "%s is larger than %zu bytes", path,
                                     cap);
             }
             break;
@@ -85,7 +85,7 @@ static int gr_read(const gr_state *st, const char *name, uint8_t *buf, size_t ca
         if (r < 0) {
             int e = errno;
             close(fd);
-            return esgx_err_set(err, PLAT_E_IO, "cannot read %s: %s", path, strerror(e));
+            return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot read %s: %s", path, strerror(e));
         }
         if (r == 0) break;
         got += (size_t)r;
@@ -103,7 +103,7 @@ static int gr_read_exact(const gr_state *st, const char *name, uint8_t *buf, siz
     int rc = gr_read(st, name, buf, n, &len, err);
     if (rc != 0) return rc;
     if (len != n)
-        return esgx_err_set(err, PLAT_E_CORRUPT, "%s/%s has %zu bytes, expected %zu", st->dir,
+        return esgx_err_set(err, ESGX_PLAT_E_CORRUPT, "%s/%s has %zu bytes, expected %zu", st->dir,
                             name, len, n);
     return 0;
 }
@@ -113,9 +113,9 @@ static int gr_write(const gr_state *st, const char *name, const uint8_t *buf, si
 {
     char path[4096];
     if (gr_path(st, name, path, sizeof path))
-        return esgx_err_set(err, PLAT_E_ARG, "attestation directory path too long");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "attestation directory path too long");
     int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return esgx_err_set(err, PLAT_E_IO, "cannot open %s: %s", path, strerror(errno));
+    if (fd < 0) return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot open %s: %s", path, strerror(errno));
     ssize_t w;
     do {
         w = write(fd, buf, n);
@@ -123,7 +123,7 @@ static int gr_write(const gr_state *st, const char *name, const uint8_t *buf, si
     int e = errno;
     close(fd);
     if (w != (ssize_t)n)
-        return esgx_err_set(err, PLAT_E_IO, "cannot write %zu bytes to %s: %s", n, path,
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot write %zu bytes to %s: %s", n, path,
                             w < 0 ? strerror(e) : "short write");
     return 0;
 }
@@ -141,7 +141,7 @@ static int gr_hkdf32(const uint8_t *ikm, size_t ikm_len, const uint8_t *info, si
     memcpy(block, info, info_len);
     block[info_len] = 1;
     int ok = HMAC(EVP_sha256(), prk, 32, block, info_len + 1, out, &len) && len == 32;
-    crypto_wipe(prk, sizeof prk);
+    esgx_crypto_wipe(prk, sizeof prk);
     return ok ? 0 : -1;
 }
 
@@ -151,29 +151,29 @@ static int gr_seal_key(esgx_platform *p, esgx_seal_policy policy, uint8_t key[32
                        esgx_err *err)
 {
     const uint8_t *id = esgx_platform_identity(p, policy);
-    if (!id) return esgx_err_set(err, PLAT_E_ARG, "unknown sealing policy %d", (int)policy);
+    if (!id) return esgx_err_set(err, ESGX_PLAT_E_ARG, "unknown sealing policy %d", (int)policy);
     gr_state *st = p->impl;
     uint8_t hw[GR_KEY_LEN];
     int rc = gr_read_exact(st, policy == ESGX_SEAL_MRSIGNER ? "keys/_sgx_mrsigner"
                                                            : "keys/_sgx_mrenclave",
                            hw, sizeof hw, err);
     if (rc != 0) {
-        crypto_wipe(hw, sizeof hw);
+        esgx_crypto_wipe(hw, sizeof hw);
         return rc;
     }
     uint8_t info[33];
     info[0] = (uint8_t)policy;
     memcpy(info + 1, id, 32);
     rc = gr_hkdf32(hw, sizeof hw, info, sizeof info, key);
-    crypto_wipe(hw, sizeof hw);
-    if (rc != 0) return esgx_err_set(err, PLAT_E_INTERNAL, "sealing key derivation failed");
+    esgx_crypto_wipe(hw, sizeof hw);
+    if (rc != 0) return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "sealing key derivation failed");
     return 0;
 }
 
 static int gr_random(esgx_platform *p, void *out, size_t n, esgx_err *err)
 {
     (void)p;
-    return crypto_random(out, n, err) == 0 ? 0 : PLAT_E_INTERNAL;
+    return esgx_crypto_random(out, n, err) == 0 ? 0 : ESGX_PLAT_E_INTERNAL;
 }
 
 static int gr_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *out, size_t cap,
@@ -181,7 +181,7 @@ static int gr_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *ou
 {
     gr_state *st = p->impl;
     if (!st->can_quote)
-        return esgx_err_set(err, PLAT_E_UNSUPPORTED,
+        return esgx_err_set(err, ESGX_PLAT_E_UNSUPPORTED,
                             "%s/attestation_type is \"none\": this enclave cannot make quotes "
                             "(set sgx.remote_attestation = \"dcap\" in the manifest)",
                             st->dir);
@@ -191,16 +191,16 @@ static int gr_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *ou
     if (rc == 0) rc = gr_read(st, "quote", out, cap, &len, err);
     pthread_mutex_unlock(&st->mu);
     if (rc != 0) return rc;
-    attest_quote q;
+    esgx_attest_quote q;
     esgx_err qerr;
-    if (attest_quote_parse(out, len, &q, &qerr) != 0)
-        return esgx_err_set(err, PLAT_E_CORRUPT, "%s/quote: %s", st->dir, qerr.msg);
+    if (esgx_attest_quote_parse(out, len, &q, &qerr) != 0)
+        return esgx_err_set(err, ESGX_PLAT_E_CORRUPT, "%s/quote: %s", st->dir, qerr.msg);
     if (memcmp(q.body.report_data, report_data, 64) != 0)
-        return esgx_err_set(err, PLAT_E_CORRUPT,
+        return esgx_err_set(err, ESGX_PLAT_E_CORRUPT,
                             "%s/quote does not carry the report data just written to "
                             "user_report_data", st->dir);
     if (memcmp(q.body.mrenclave, p->mrenclave, 32) != 0)
-        return esgx_err_set(err, PLAT_E_CORRUPT, "%s/quote is for another MRENCLAVE", st->dir);
+        return esgx_err_set(err, ESGX_PLAT_E_CORRUPT, "%s/quote is for another MRENCLAVE", st->dir);
     *out_len = len;
     return 0;
 }
@@ -233,10 +233,10 @@ static int gr_measure(esgx_platform *p, esgx_err *err)
     if (rc == 0) rc = gr_write(st, "user_report_data", zero, sizeof zero, err);
     if (rc == 0) rc = gr_read_exact(st, "report", report, sizeof report, err);
     if (rc != 0) return rc;
-    attest_report_body body;
-    attest_report_body_decode(report, &body);
+    esgx_attest_report_body body;
+    esgx_attest_report_body_decode(report, &body);
     if (memcmp(body.report_data, zero, 64) != 0)
-        return esgx_err_set(err, PLAT_E_CORRUPT,
+        return esgx_err_set(err, ESGX_PLAT_E_CORRUPT,
                             "%s/report does not carry the report data just written", st->dir);
     memcpy(p->mrenclave, body.mrenclave, 32);
     memcpy(p->mrsigner, body.mrsigner, 32);
@@ -245,7 +245,7 @@ static int gr_measure(esgx_platform *p, esgx_err *err)
 
 int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx_err *err)
 {
-    if (!out) return esgx_err_set(err, PLAT_E_ARG, "gramine platform: NULL argument");
+    if (!out) return esgx_err_set(err, ESGX_PLAT_E_ARG, "gramine platform: NULL argument");
     *out = NULL;
     if (!attest_dir || !*attest_dir) attest_dir = GR_DEFAULT_DIR;
     esgx_platform *p = calloc(1, sizeof *p);
@@ -253,7 +253,7 @@ int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx
     if (!p || !st) {
         free(p);
         free(st);
-        return esgx_err_set(err, PLAT_E_INTERNAL, "out of memory");
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "out of memory");
     }
     p->ops = &gr_ops;
     p->name = "gramine-sgx";
@@ -262,12 +262,12 @@ int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx
     int n = snprintf(st->dir, sizeof st->dir, "%s", attest_dir);
     if (n < 0 || (size_t)n >= sizeof st->dir) {
         gr_close(p);
-        return esgx_err_set(err, PLAT_E_ARG, "attestation directory path too long");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "attestation directory path too long");
     }
     if (access(st->dir, F_OK) != 0) {
         int e = errno;
         gr_close(p);
-        return esgx_err_set(err, PLAT_E_IO,
+        return esgx_err_set(err, ESGX_PLAT_E_IO,
                             "%s: %s (is this process running under gramine-sgx with "
                             "sgx.remote_attestation set?)", attest_dir, strerror(e));
     }
@@ -292,7 +292,7 @@ int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx
     /* The MRSIGNER sealing key must be there: the shared key is sealed with it. */
     uint8_t probe[32];
     rc = gr_seal_key(p, ESGX_SEAL_MRSIGNER, probe, err);
-    crypto_wipe(probe, sizeof probe);
+    esgx_crypto_wipe(probe, sizeof probe);
     if (rc != 0) {
         gr_close(p);
         return rc;

@@ -40,7 +40,7 @@
 
 typedef struct sim_state {
     uint8_t machine_secret[SIM_SECRET_LEN];
-    const attest_sim_bundle *bundle;   /* not owned; NULL = no quotes */
+    const esgx_attest_sim_bundle *bundle;   /* not owned; NULL = no quotes */
     pthread_mutex_t quote_mu;
 } sim_state;
 
@@ -85,17 +85,17 @@ static int secret_read(const char *path, uint8_t out[SIM_SECRET_LEN], esgx_err *
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return 1;
-        return esgx_err_set(err, PLAT_E_IO, "cannot open %s: %s", path, strerror(errno));
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot open %s: %s", path, strerror(errno));
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return esgx_err_set(err, PLAT_E_IO, "cannot stat %s: %s", path, strerror(e));
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot stat %s: %s", path, strerror(e));
     }
     if (!S_ISREG(st.st_mode) || st.st_size != SIM_SECRET_LEN) {
         close(fd);
-        return esgx_err_set(err, PLAT_E_CORRUPT,
+        return esgx_err_set(err, ESGX_PLAT_E_CORRUPT,
                             "%s is not a %d-byte regular file (size %lld): refusing to "
                             "use or replace it (keys sealed under it would be lost)",
                             path, SIM_SECRET_LEN, (long long)st.st_size);
@@ -103,8 +103,8 @@ static int secret_read(const char *path, uint8_t out[SIM_SECRET_LEN], esgx_err *
     int rc = read_exact_fd(fd, out, SIM_SECRET_LEN);
     close(fd);
     if (rc != 0) {
-        crypto_wipe(out, SIM_SECRET_LEN);
-        return esgx_err_set(err, PLAT_E_IO, "cannot read %s", path);
+        esgx_crypto_wipe(out, SIM_SECRET_LEN);
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot read %s", path);
     }
     return 0;
 }
@@ -114,34 +114,34 @@ static int secret_create(const char *dir, const char *path, esgx_err *err)
     char tmp[4096];
     uint8_t rnd[8];
     char rhex[17];
-    if (crypto_random(rnd, sizeof rnd, NULL) != 0)
-        return esgx_err_set(err, PLAT_E_INTERNAL, "random source failed");
-    crypto_hex_encode(rnd, sizeof rnd, rhex);
+    if (esgx_crypto_random(rnd, sizeof rnd, NULL) != 0)
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "random source failed");
+    esgx_crypto_hex_encode(rnd, sizeof rnd, rhex);
     int n = snprintf(tmp, sizeof tmp, "%s/.%s.%ld.%s.tmp", dir, SIM_SECRET_NAME, (long)getpid(),
                      rhex);
     if (n < 0 || (size_t)n >= sizeof tmp)
-        return esgx_err_set(err, PLAT_E_ARG, "data directory path too long");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "data directory path too long");
     uint8_t secret[SIM_SECRET_LEN];
-    if (crypto_random(secret, sizeof secret, err) != 0) return PLAT_E_INTERNAL;
+    if (esgx_crypto_random(secret, sizeof secret, err) != 0) return ESGX_PLAT_E_INTERNAL;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        crypto_wipe(secret, sizeof secret);
-        return esgx_err_set(err, PLAT_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+        esgx_crypto_wipe(secret, sizeof secret);
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot create %s: %s", tmp, strerror(errno));
     }
     int rc = write_all_fd(fd, secret, sizeof secret);
-    crypto_wipe(secret, sizeof secret);
+    esgx_crypto_wipe(secret, sizeof secret);
     if (rc == 0) rc = fsync(fd);
     int e = errno;
     close(fd);
     if (rc != 0) {
         unlink(tmp);
-        return esgx_err_set(err, PLAT_E_IO, "cannot write %s: %s", tmp, strerror(e));
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot write %s: %s", tmp, strerror(e));
     }
     rc = link(tmp, path);
     e = errno;
     unlink(tmp);
     if (rc != 0 && e != EEXIST)
-        return esgx_err_set(err, PLAT_E_IO, "cannot create %s: %s", path, strerror(e));
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot create %s: %s", path, strerror(e));
     fsync_dir(dir);
     return 0;
 }
@@ -150,13 +150,13 @@ static int measure_file(const char *path, uint8_t out[32], esgx_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return esgx_err_set(err, PLAT_E_IO, "cannot open %s to measure it: %s", path,
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot open %s to measure it: %s", path,
                             strerror(errno));
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
         EVP_MD_CTX_free(ctx);
         close(fd);
-        return esgx_err_set(err, PLAT_E_INTERNAL, "SHA-256 init failed");
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "SHA-256 init failed");
     }
     uint8_t *buf = malloc(1 << 16);
     int rc = buf ? 0 : -1;
@@ -173,7 +173,7 @@ static int measure_file(const char *path, uint8_t out[32], esgx_err *err)
     EVP_MD_CTX_free(ctx);
     close(fd);
     if (rc != 0 || len != 32)
-        return esgx_err_set(err, PLAT_E_IO, "cannot measure %s", path);
+        return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot measure %s", path);
     return 0;
 }
 
@@ -189,7 +189,7 @@ static int hkdf32(const uint8_t *ikm, size_t ikm_len, const void *salt, size_t s
     memcpy(block, info, info_len);
     block[info_len] = 1;
     int ok = HMAC(EVP_sha256(), prk, 32, block, info_len + 1, out, &len) && len == 32;
-    crypto_wipe(prk, sizeof prk);
+    esgx_crypto_wipe(prk, sizeof prk);
     return ok ? 0 : -1;
 }
 
@@ -199,20 +199,20 @@ static int sim_seal_key(esgx_platform *p, esgx_seal_policy policy, uint8_t key[3
                         esgx_err *err)
 {
     const uint8_t *id = esgx_platform_identity(p, policy);
-    if (!id) return esgx_err_set(err, PLAT_E_ARG, "unknown sealing policy %d", (int)policy);
+    if (!id) return esgx_err_set(err, ESGX_PLAT_E_ARG, "unknown sealing policy %d", (int)policy);
     sim_state *st = p->impl;
     uint8_t info[33];
     info[0] = (uint8_t)policy;
     memcpy(info + 1, id, 32);
     if (hkdf32(st->machine_secret, SIM_SECRET_LEN, SIM_SEAL_SALT, strlen(SIM_SEAL_SALT),
                info, sizeof info, key) != 0)
-        return esgx_err_set(err, PLAT_E_INTERNAL, "sealing key derivation failed");
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "sealing key derivation failed");
     return 0;
 }
 
 static int sim_random(esgx_platform *p, void *out, size_t n, esgx_err *err)
 {
-    return crypto_random(out, n, err) == 0 ? 0 : PLAT_E_INTERNAL;
+    return esgx_crypto_random(out, n, err) == 0 ? 0 : ESGX_PLAT_E_INTERNAL;
 }
 
 static int sim_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
@@ -220,12 +220,12 @@ static int sim_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *o
 {
     sim_state *st = p->impl;
     if (!st->bundle)
-        return esgx_err_set(err, PLAT_E_UNSUPPORTED,
+        return esgx_err_set(err, ESGX_PLAT_E_UNSUPPORTED,
                             "the sim platform has no sim provisioning bundle (esgx sim init "
                             "DIR, then --sim-bundle DIR): it cannot make quotes");
-    attest_report_body body;
+    esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
-    body.attributes[0] = ATTEST_ATTR_INIT | ATTEST_ATTR_MODE64BIT;
+    body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     body.attributes[8] = 0x03;   /* XFRM: x87 + SSE */
     memcpy(body.mrenclave, p->mrenclave, 32);
     memcpy(body.mrsigner, p->mrsigner, 32);
@@ -234,12 +234,12 @@ static int sim_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *o
     size_t qlen = 0;
     esgx_err aerr;
     pthread_mutex_lock(&st->quote_mu);
-    int rc = attest_sim_quote(st->bundle, &body, &q, &qlen, &aerr);
+    int rc = esgx_attest_sim_quote(st->bundle, &body, &q, &qlen, &aerr);
     pthread_mutex_unlock(&st->quote_mu);
-    if (rc != 0) return esgx_err_set(err, PLAT_E_INTERNAL, "sim quote: %s", aerr.msg);
+    if (rc != 0) return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "sim quote: %s", aerr.msg);
     if (qlen > cap) {
         free(q);
-        return esgx_err_set(err, PLAT_E_ARG, "sim quote of %zu bytes exceeds %zu", qlen, cap);
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "sim quote of %zu bytes exceeds %zu", qlen, cap);
     }
     memcpy(out, q, qlen);
     *out_len = qlen;
@@ -252,7 +252,7 @@ static void sim_close(esgx_platform *p)
     if (!p) return;
     if (p->impl) {
         pthread_mutex_destroy(&((sim_state *)p->impl)->quote_mu);
-        crypto_wipe(p->impl, sizeof(sim_state));
+        esgx_crypto_wipe(p->impl, sizeof(sim_state));
         free(p->impl);
     }
     free(p);
@@ -268,19 +268,19 @@ static const esgx_platform_ops sim_ops = {
 int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
                            esgx_platform **out, esgx_err *err)
 {
-    if (!data_dir || !out) return esgx_err_set(err, PLAT_E_ARG, "no data directory");
+    if (!data_dir || !out) return esgx_err_set(err, ESGX_PLAT_E_ARG, "no data directory");
     *out = NULL;
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/%s", data_dir, SIM_SECRET_NAME);
     if (n < 0 || (size_t)n >= sizeof path)
-        return esgx_err_set(err, PLAT_E_ARG, "data directory path too long");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "data directory path too long");
 
     esgx_platform *p = calloc(1, sizeof *p);
     sim_state *st = calloc(1, sizeof *st);
     if (!p || !st) {
         free(p);
         free(st);
-        return esgx_err_set(err, PLAT_E_INTERNAL, "out of memory");
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "out of memory");
     }
     p->ops = &sim_ops;
     p->name = "sim";
@@ -288,13 +288,13 @@ int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
     pthread_mutex_init(&st->quote_mu, NULL);
 
     int rc = measure_file(exe_path ? exe_path : "/proc/self/exe", p->mrenclave, err);
-    if (rc == 0) crypto_sha256(ESGX_SIM_SIGNER, strlen(ESGX_SIM_SIGNER), p->mrsigner);
+    if (rc == 0) esgx_crypto_sha256(ESGX_SIM_SIGNER, strlen(ESGX_SIM_SIGNER), p->mrsigner);
     if (rc == 0) {
         rc = secret_read(path, st->machine_secret, err);
         if (rc == 1) {
             rc = secret_create(data_dir, path, err);
             if (rc == 0) rc = secret_read(path, st->machine_secret, err);
-            if (rc == 1) rc = esgx_err_set(err, PLAT_E_IO, "%s vanished after creation", path);
+            if (rc == 1) rc = esgx_err_set(err, ESGX_PLAT_E_IO, "%s vanished after creation", path);
         }
     }
     if (rc != 0) {
@@ -305,11 +305,11 @@ int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
     return 0;
 }
 
-int esgx_platform_sim_set_bundle(esgx_platform *p, const struct attest_sim_bundle *bundle,
+int esgx_platform_sim_set_bundle(esgx_platform *p, const struct esgx_attest_sim_bundle *bundle,
                                  esgx_err *err)
 {
     if (!p || p->ops != &sim_ops)
-        return esgx_err_set(err, PLAT_E_ARG, "a sim bundle can only be given to the sim platform");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "a sim bundle can only be given to the sim platform");
     ((sim_state *)p->impl)->bundle = bundle;
     return 0;
 }
@@ -320,7 +320,7 @@ int esgx_platform_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t
                         size_t cap, size_t *out_len, esgx_err *err)
 {
     if (!p || !report_data || !out || !out_len)
-        return esgx_err_set(err, PLAT_E_ARG, "quote: NULL argument");
+        return esgx_err_set(err, ESGX_PLAT_E_ARG, "quote: NULL argument");
     return p->ops->quote(p, report_data, out, cap, out_len, err);
 }
 

@@ -101,7 +101,7 @@ static void send_exec(proc *p, uint64_t id, const uint8_t *code, size_t len, int
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_EXEC;
     m.id = id;
-    blake3_hash(code, len, m.u.exec.module_hash);
+    esgx_blake3_hash(code, len, m.u.exec.module_hash);
     m.u.exec.function.ptr = (const uint8_t *)fn;
     m.u.exec.function.len = strlen(fn);
     m.u.exec.input.ptr = (const uint8_t *)input;
@@ -156,7 +156,7 @@ int main(void)
     memcpy(mrenclave, m.u.hello.mrenclave, 32);
     size_t exe_len;
     uint8_t *exe = t_read_file(g_enclave, &exe_len), h[32];
-    crypto_sha256(exe, exe_len, h);
+    esgx_crypto_sha256(exe, exe_len, h);
     free(exe);
     CHECK(memcmp(h, mrenclave, 32) == 0);
 
@@ -189,8 +189,8 @@ int main(void)
     CHECK(m.u.result.output.len == 31 &&
           !memcmp(m.u.result.output.ptr, "Hello, world! From, SGX WASM <3", 31));
     uint8_t d[32], pub[33];
-    digest_response(m.u.result.input_hash, m.u.result.fuel_used, m.u.result.output_hash, d);
-    CHECK_EQ_INT(ec_recover(d, m.u.result.signature, pub, NULL), 0);
+    esgx_digest_response(m.u.result.input_hash, m.u.result.fuel_used, m.u.result.output_hash, d);
+    CHECK_EQ_INT(esgx_ec_recover(d, m.u.result.signature, pub, NULL), 0);
     CHECK(memcmp(pub, netkey, 33) == 0);
 
     /* Pipelined: 20 EXECs back to back (cached now), answers matched by id. */
@@ -209,7 +209,7 @@ int main(void)
     memset(&lm, 0, sizeof lm);
     lm.type = ESGX_MSG_EXEC;
     lm.id = 200;
-    blake3_hash(code, len, lm.u.exec.module_hash);
+    esgx_blake3_hash(code, len, lm.u.exec.module_hash);
     lm.u.exec.function.ptr = (const uint8_t *)"loop";
     lm.u.exec.function.len = 4;
     lm.u.exec.fuel = 200000000;
@@ -280,7 +280,7 @@ int main(void)
         memset(&x, 0, sizeof x);
         x.type = ESGX_MSG_EXEC;
         x.id = 77;
-        blake3_hash(code, len, x.u.exec.module_hash);
+        esgx_blake3_hash(code, len, x.u.exec.module_hash);
         x.u.exec.function.ptr = (const uint8_t *)"out_n";
         x.u.exec.function.len = 5;
         x.u.exec.input.ptr = (const uint8_t *)&chunks;

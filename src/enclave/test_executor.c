@@ -52,19 +52,19 @@ static int run_ex(executor *ex, const uint8_t *code, size_t len, int decrypt, co
 {
     exec_request rq;
     memset(&rq, 0, sizeof rq);
-    blake3_hash(code, len, rq.module_hash);
+    esgx_blake3_hash(code, len, rq.module_hash);
     rq.decrypt = decrypt;
     rq.fuel = fuel;
     rq.function = fn;
     rq.function_len = strlen(fn);
     rq.input = input;
     rq.input_len = in_len;
-    executor_run(ex, &rq, r);
+    esgx_executor_run(ex, &rq, r);
     if (!r->need_content) return 0;
     rq.has_content = 1;
     rq.content = code;
     rq.content_len = len;
-    executor_run(ex, &rq, r);
+    esgx_executor_run(ex, &rq, r);
     CHECK(!r->need_content);
     return 1;
 }
@@ -98,30 +98,30 @@ static void test_hello(const uint8_t *code, size_t len)
     expect_ok(&r, "hello");
     CHECK(r.output_len == strlen(greeting) && memcmp(r.output, greeting, r.output_len) == 0);
     uint8_t h[32];
-    blake3_hash(r.output, r.output_len, h);
+    esgx_blake3_hash(r.output, r.output_len, h);
     CHECK(memcmp(h, r.output_hash, 32) == 0);
     CHECK_EQ_INT(r.tree_len, 32);
     CHECK(memcmp(r.tree, h, 32) == 0);
     /* input_hash with the node default fuel, and the signature by the network key. */
     uint8_t mh[32], ih[32], d[32], pub[33];
-    blake3_hash(code, len, mh);
-    CHECK_EQ_INT(digest_input_hash(mh, 0, 1000000000ull, "main", 4, (const uint8_t *)"foo", 3,
+    esgx_blake3_hash(code, len, mh);
+    CHECK_EQ_INT(esgx_digest_input_hash(mh, 0, 1000000000ull, "main", 4, (const uint8_t *)"foo", 3,
                                    ih, NULL), 0);
     CHECK(memcmp(ih, r.input_hash, 32) == 0);
     CHECK(r.fuel_used > 0 && r.fuel_used < 10000);
-    digest_response(r.input_hash, r.fuel_used, r.output_hash, d);
-    CHECK_EQ_INT(ec_recover(d, r.signature, pub, NULL), 0);
+    esgx_digest_response(r.input_hash, r.fuel_used, r.output_hash, d);
+    CHECK_EQ_INT(esgx_ec_recover(d, r.signature, pub, NULL), 0);
     CHECK(memcmp(pub, g_ks.public_key, 33) == 0);
     uint64_t fuel1 = r.fuel_used;
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Second time: cached (no content needed), same fuel, same output. */
     CHECK_EQ_INT(run(code, len, "main", "foo", 3, &r), 0);
     expect_ok(&r, "hello again");
     CHECK_EQ_INT(r.fuel_used, fuel1);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     exec_stats st;
-    executor_get_stats(g_ex, &st);
+    esgx_executor_get_stats(g_ex, &st);
     CHECK(st.cache_hits >= 1);
     CHECK(st.cache_entries >= 1);
 }
@@ -137,7 +137,7 @@ static void test_content_checks(const uint8_t *code, size_t len)
     rq.has_content = 1;
     rq.content = code;
     rq.content_len = len;
-    executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_ex, &rq, &r);
     CHECK_EQ_INT(r.status, EXEC_BAD_REQUEST);
     CHECK(strcmp(r.code, "hash_mismatch") == 0);
 
@@ -149,16 +149,16 @@ static void test_content_checks(const uint8_t *code, size_t len)
     /* Request bounds are checked before the cache. */
     rq.has_content = 0;
     rq.function_len = 0;
-    executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_ex, &rq, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && !r.need_content);
     rq.function_len = 4;
     rq.fuel = 1000000001ull;
-    executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_ex, &rq, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "fuel_too_large") == 0);
     rq.fuel = 0;
     rq.input_len = (8u << 20) + 1;
     rq.input = code;   /* never read: rejected on size */
-    executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_ex, &rq, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "input_too_large") == 0);
 }
 
@@ -168,7 +168,7 @@ static void test_io(const uint8_t *code, size_t len)
     run(code, len, "echo", "some input bytes", 16, &r);
     expect_ok(&r, "echo");
     CHECK(r.output_len == 16 && memcmp(r.output, "some input bytes", 16) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     run(code, len, "copy_oob", "abc", 3, &r);
     expect_ok(&r, "copy_oob");
@@ -176,19 +176,19 @@ static void test_io(const uint8_t *code, size_t len)
     CHECK_EQ_INT(out_i32(&r, 1), -2);
     CHECK_EQ_INT(out_i32(&r, 2), 0);
     CHECK_EQ_INT(out_i32(&r, 3), -2);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     run(code, len, "clear", NULL, 0, &r);
     expect_ok(&r, "clear");
     CHECK(r.output_len == 5 && memcmp(r.output, "world", 5) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     run(code, len, "time", NULL, 0, &r);
     expect_ok(&r, "time");
     int64_t t = 0;
     if (r.output_len == 8) memcpy(&t, r.output, 8);
     CHECK(llabs((long long)(t - (int64_t)time(NULL))) < 5);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Multi-block output: 5 x 64 KiB = 2 tree blocks -> 3 nodes, root last = hash. */
     uint32_t chunks = 5;
@@ -198,16 +198,16 @@ static void test_io(const uint8_t *code, size_t len)
     CHECK_EQ_INT(r.tree_len, 3 * 32);
     uint8_t nodes[3 * 32], oh[32];
     size_t count = 0;
-    CHECK_EQ_INT(blake3_tree(r.output, r.output_len, nodes, sizeof nodes, &count, NULL), 0);
+    CHECK_EQ_INT(esgx_blake3_tree(r.output, r.output_len, nodes, sizeof nodes, &count, NULL), 0);
     CHECK(count == 3 && r.tree && memcmp(nodes, r.tree, sizeof nodes) == 0);
-    blake3_hash(r.output, r.output_len, oh);
+    esgx_blake3_hash(r.output, r.output_len, oh);
     CHECK(memcmp(oh, r.output_hash, 32) == 0 && r.tree && memcmp(oh, r.tree + 64, 32) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     run(code, len, "debug", NULL, 0, &r);
     expect_ok(&r, "debug");
     CHECK(r.output_len == 5);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 }
 
 static void test_fuel_limits(const uint8_t *code, size_t len)
@@ -217,47 +217,47 @@ static void test_fuel_limits(const uint8_t *code, size_t len)
     CHECK_EQ_INT(r.status, EXEC_TRAP);
     CHECK(strcmp(r.code, "out_of_fuel") == 0);
     CHECK_EQ_INT(r.fuel_used, 10000);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Deterministic fuel: the same run twice costs the same. */
     run(code, len, "echo", "0123456789", 10, &r);
     uint64_t f1 = r.fuel_used;
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "echo", "0123456789", 10, &r);
     CHECK_EQ_INT(r.fuel_used, f1);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     /* Host call costs: a longer copy costs more by the per-64-byte rule. */
     char big[640];
     memset(big, 'x', sizeof big);
     run(code, len, "echo", big, sizeof big, &r);
     CHECK_EQ_INT(r.fuel_used, f1 + 2 * (10 - 1));   /* copy + append: 10 blocks vs 1 */
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Fuel too small for a host call inside: trap out_of_fuel, whole limit used. */
     run_ex(g_ex, code, len, 0, "dpub", "", 0, 300, &r);
     CHECK(r.status == EXEC_TRAP && strcmp(r.code, "out_of_fuel") == 0);
     CHECK_EQ_INT(r.fuel_used, 300);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     exec_config cfg;
-    exec_config_default(&cfg);
+    esgx_exec_config_default(&cfg);
     cfg.max_output = 1u << 20;
     executor *small;
-    CHECK_EQ_INT(executor_new(&cfg, g_plat, &small, NULL), 0);
-    executor_set_key(small, &g_ks.shared, g_ks.xpub);
+    CHECK_EQ_INT(esgx_executor_new(&cfg, g_plat, &small, NULL), 0);
+    esgx_executor_set_key(small, &g_ks.shared, g_ks.xpub);
     run_ex(small, code, len, 0, "big_output", NULL, 0, 0, &r);
     CHECK_EQ_INT(r.status, EXEC_TRAP);
     CHECK(strcmp(r.code, "output_too_large") == 0);
     CHECK(r.output == NULL);
-    exec_result_free(&r);
-    executor_free(small);
+    esgx_exec_result_free(&r);
+    esgx_executor_free(small);
 
     /* An executor without the key refuses everything. */
     executor *nokey;
-    CHECK_EQ_INT(executor_new(&cfg, g_plat, &nokey, NULL), 0);
+    CHECK_EQ_INT(esgx_executor_new(&cfg, g_plat, &nokey, NULL), 0);
     run_ex(nokey, code, len, 0, "main", NULL, 0, 0, &r);
     CHECK(r.status == EXEC_NOT_READY && strcmp(r.code, "no_key") == 0);
-    executor_free(nokey);
+    esgx_executor_free(nokey);
 }
 
 static void test_entries(const uint8_t *code, size_t len)
@@ -266,11 +266,11 @@ static void test_entries(const uint8_t *code, size_t len)
     run(code, len, "trap", NULL, 0, &r);
     CHECK_EQ_INT(r.status, EXEC_TRAP);
     CHECK(r.code[0] != 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "ret_i32", NULL, 0, &r);
     expect_ok(&r, "ret_i32");
     CHECK(r.output_len == 5 && memcmp(r.output, "Hello", 5) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "bad_sig", NULL, 0, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "bad_signature") == 0);
     run(code, len, "nope", NULL, 0, &r);
@@ -311,7 +311,7 @@ static void test_entries(const uint8_t *code, size_t len)
     run(m, l2, "main", NULL, 0, &r);
     expect_ok(&r, "grow");
     CHECK_EQ_INT(out_i32(&r, 0), -1);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     free(m);
     m = assemble_text("recurse", "(module (func $f (export \"main\") (call $f)))", &l2);
     run(m, l2, "main", NULL, 0, &r);
@@ -323,7 +323,7 @@ static void test_entries(const uint8_t *code, size_t len)
                       " (result i32))) (func (export \"main\")))", &l2);
     run(m, l2, "main", NULL, 0, &r);
     expect_ok(&r, "sign5");
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     free(m);
 }
 
@@ -331,7 +331,7 @@ static void test_keys(const uint8_t *code, size_t len)
 {
     exec_result r;
     uint8_t mh[32];
-    blake3_hash(code, len, mh);
+    esgx_blake3_hash(code, len, mh);
 
     run(code, len, "xpub", NULL, 0, &r);
     expect_ok(&r, "xpub");
@@ -342,43 +342,43 @@ static void test_keys(const uint8_t *code, size_t len)
         memcpy(&last, r.output + 115, 4);
         CHECK_EQ_INT(last, -2);
     }
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Derived public keys: this module, and another hash given in memory. */
     const uint8_t path[4] = {0x12, 0x34, 0xab, 0xcd};
-    bip32_key dk;
-    CHECK_EQ_INT(bip32_module_key_derive(&g_ks.shared, mh, path, 4, &dk, NULL), 0);
+    esgx_bip32_key dk;
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_ks.shared, mh, path, 4, &dk, NULL), 0);
     run(code, len, "dpub", path, 4, &r);
     expect_ok(&r, "dpub");
     CHECK_EQ_INT(out_i32(&r, 0), 0);
     CHECK(r.output_len == 37 && memcmp(r.output + 4, dk.public_key, 33) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "dpub", path, 3, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -3);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     uint8_t longpath[258];
     memset(longpath, 1, sizeof longpath);
     run(code, len, "dpub", longpath, 258, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -3);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "dpub", longpath, 256, &r);
     CHECK_EQ_INT(out_i32(&r, 0), 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     uint8_t other[32 + 2];
     memset(other, 0x42, 32);
     other[32] = 0;
     other[33] = 7;
-    bip32_key ok2;
-    CHECK_EQ_INT(bip32_module_key_derive(&g_ks.shared, other, other + 32, 2, &ok2, NULL), 0);
+    esgx_bip32_key ok2;
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_ks.shared, other, other + 32, 2, &ok2, NULL), 0);
     run(code, len, "dpub_hash", other, sizeof other, &r);
     CHECK_EQ_INT(out_i32(&r, 0), 0);
     CHECK(r.output_len == 37 && memcmp(r.output + 4, ok2.public_key, 33) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     /* The public derivation from the xpub alone gives the same key (clients can). */
-    bip32_key xpub_only, pub_dk;
-    CHECK_EQ_INT(bip32_key_parse(g_ks.xpub, 111, &xpub_only, NULL), 0);
-    CHECK_EQ_INT(bip32_module_key_derive(&xpub_only, mh, path, 4, &pub_dk, NULL), 0);
+    esgx_bip32_key xpub_only, pub_dk;
+    CHECK_EQ_INT(esgx_bip32_key_parse(g_ks.xpub, 111, &xpub_only, NULL), 0);
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&xpub_only, mh, path, 4, &pub_dk, NULL), 0);
     CHECK(memcmp(pub_dk.public_key, dk.public_key, 33) == 0);
 
     /* Signing with the derived key: the signature recovers to the derived public key. */
@@ -390,10 +390,10 @@ static void test_keys(const uint8_t *code, size_t len)
     CHECK_EQ_INT(out_i32(&r, 0), 0);
     CHECK(r.output_len == 69);
     if (r.output_len == 69) {
-        CHECK_EQ_INT(ec_recover(in, r.output + 4, pub, NULL), 0);
+        CHECK_EQ_INT(esgx_ec_recover(in, r.output + 4, pub, NULL), 0);
         CHECK(memcmp(pub, dk.public_key, 33) == 0);
     }
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Derived-key unseal: data encrypted to the module's derived public key. */
     const char *secret = "for this module only";
@@ -402,26 +402,26 @@ static void test_keys(const uint8_t *code, size_t len)
     uint32_t pl = 4;
     memcpy(buf, &pl, 4);
     memcpy(buf + 4, path, 4);
-    CHECK_EQ_INT(ecies_encrypt(dk.public_key, 33, (const uint8_t *)secret, strlen(secret),
+    CHECK_EQ_INT(esgx_ecies_encrypt(dk.public_key, 33, (const uint8_t *)secret, strlen(secret),
                                buf + 8, 200, &ct_len, NULL), 0);
     run(code, len, "dunseal", buf, 8 + ct_len, &r);
     expect_ok(&r, "dunseal");
     CHECK_EQ_INT(out_i32(&r, 0), (int)strlen(secret));
     CHECK(r.output_len == 4 + strlen(secret) && !memcmp(r.output + 4, secret, strlen(secret)));
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     buf[8 + 70] ^= 1;   /* corrupt the ciphertext */
     run(code, len, "dunseal", buf, 8 + ct_len, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -7);
     CHECK_EQ_INT(r.output_len, 4);
-    exec_result_free(&r);
-    bip32_key_wipe(&dk);
-    bip32_key_wipe(&ok2);
+    esgx_exec_result_free(&r);
+    esgx_bip32_key_wipe(&dk);
+    esgx_bip32_key_wipe(&ok2);
 }
 
 static void test_shared_unseal(const uint8_t *code, size_t len)
 {
     uint8_t mh[32], hashes[3][32];
-    blake3_hash(code, len, mh);
+    esgx_blake3_hash(code, len, mh);
     memset(hashes[0], 1, 32);
     memcpy(hashes[1], mh, 32);
     memset(hashes[2], 3, 32);
@@ -431,65 +431,65 @@ static void test_shared_unseal(const uint8_t *code, size_t len)
     exec_result r;
 
     /* Approved (our hash second in a list of three). */
-    CHECK_EQ_INT(approved_wasm_build((const uint8_t(*)[32])hashes, 3, (const uint8_t *)data,
+    CHECK_EQ_INT(esgx_approved_wasm_build((const uint8_t(*)[32])hashes, 3, (const uint8_t *)data,
                                      strlen(data), pt, sizeof pt, &pt_len, NULL), 0);
-    CHECK_EQ_INT(ecies_encrypt(g_ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     expect_ok(&r, "unseal approved");
     CHECK_EQ_INT(out_i32(&r, 0), (int)strlen(data));
     CHECK(r.output_len == 4 + strlen(data) && !memcmp(r.output + 4, data, strlen(data)));
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Not approved: -6 and no plaintext reaches the guest (it outputs only the code). */
-    CHECK_EQ_INT(approved_wasm_build((const uint8_t(*)[32])hashes, 1, (const uint8_t *)data,
+    CHECK_EQ_INT(esgx_approved_wasm_build((const uint8_t(*)[32])hashes, 1, (const uint8_t *)data,
                                      strlen(data), pt, sizeof pt, &pt_len, NULL), 0);
-    CHECK_EQ_INT(ecies_encrypt(g_ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -6);
     CHECK_EQ_INT(r.output_len, 4);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Bad header: plain data without the magic. */
-    CHECK_EQ_INT(ecies_encrypt(g_ks.public_key, 33, (const uint8_t *)data, strlen(data), ct,
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, (const uint8_t *)data, strlen(data), ct,
                                sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -5);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 
     /* Encrypted to another key / garbage: -7. */
     uint8_t other_sk[32], other_pk[33];
-    CHECK_EQ_INT(ec_seckey_generate(other_sk, NULL), 0);
-    CHECK_EQ_INT(ec_pubkey_from_seckey(other_sk, other_pk, NULL), 0);
-    CHECK_EQ_INT(approved_wasm_build((const uint8_t(*)[32])hashes, 3, (const uint8_t *)data,
+    CHECK_EQ_INT(esgx_ec_seckey_generate(other_sk, NULL), 0);
+    CHECK_EQ_INT(esgx_ec_pubkey_from_seckey(other_sk, other_pk, NULL), 0);
+    CHECK_EQ_INT(esgx_approved_wasm_build((const uint8_t(*)[32])hashes, 3, (const uint8_t *)data,
                                      strlen(data), pt, sizeof pt, &pt_len, NULL), 0);
-    CHECK_EQ_INT(ecies_encrypt(other_pk, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(other_pk, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -7);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "unseal", "short", 5, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -7);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
 }
 
 static void test_decrypt_mode(const uint8_t *code, size_t len)
 {
-    size_t ct_cap = len + ECIES_OVERHEAD, ct_len;
+    size_t ct_cap = len + ESGX_ECIES_OVERHEAD, ct_len;
     uint8_t *ct = malloc(ct_cap);
-    CHECK_EQ_INT(ecies_encrypt(g_ks.public_key, 33, code, len, ct, ct_cap, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, code, len, ct, ct_cap, &ct_len, NULL), 0);
     exec_result r;
     CHECK_EQ_INT(run_ex(g_ex, ct, ct_len, 1, "main", NULL, 0, 0, &r), 1);
     expect_ok(&r, "decrypt mode");
     CHECK(r.output_len == 31);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     /* Derived keys use the requested (ciphertext) hash. */
     uint8_t ch[32];
-    blake3_hash(ct, ct_len, ch);
-    bip32_key dk;
-    CHECK_EQ_INT(bip32_module_key_derive(&g_ks.shared, ch, NULL, 0, &dk, NULL), 0);
+    esgx_blake3_hash(ct, ct_len, ch);
+    esgx_bip32_key dk;
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_ks.shared, ch, NULL, 0, &dk, NULL), 0);
     run_ex(g_ex, ct, ct_len, 1, "dpub", NULL, 0, 0, &r);
     CHECK(r.output_len == 37 && memcmp(r.output + 4, dk.public_key, 33) == 0);
-    exec_result_free(&r);
-    bip32_key_wipe(&dk);
+    esgx_exec_result_free(&r);
+    esgx_bip32_key_wipe(&dk);
     /* Plain content requested in decrypt mode: decrypt_failed. */
     run_ex(g_ex, code, len, 1, "main", NULL, 0, 0, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "decrypt_failed") == 0);
@@ -508,7 +508,7 @@ static void test_hostile(void)
     CHECK_EQ_INT(r.output_len, sizeof want);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) CHECK_EQ_INT(out_i32(&r, i), want[i]);
     CHECK(r.fuel_used < 5000);   /* refused calls cost only their base fuel */
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     free(code);
 }
 
@@ -520,7 +520,7 @@ static void test_wasi(void)
     run(code, len, "main", NULL, 0, &r);   /* main falls back to _start */
     expect_ok(&r, "wasi _start");
     CHECK(r.output_len == 13 && memcmp(r.output, "hi from wasi\n", 13) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "exit3", NULL, 0, &r);
     CHECK(r.status == EXEC_TRAP && strcmp(r.code, "proc_exit") == 0);
     CHECK(strstr(r.message, "3") != NULL);
@@ -529,11 +529,11 @@ static void test_wasi(void)
     static const int32_t want[] = {8, 21, 0, 0, 28, 0, 2, 8, 0, 0};
     CHECK_EQ_INT(r.output_len, sizeof want);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) CHECK_EQ_INT(out_i32(&r, i), want[i]);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     run(code, len, "cat", "stdin text", 10, &r);
     expect_ok(&r, "cat");
     CHECK(r.output_len == 10 && memcmp(r.output, "stdin text", 10) == 0);
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     free(code);
 
     /* A real C program with printf, compiled by clang for wasm32-wasi. */
@@ -556,7 +556,7 @@ static void test_wasi(void)
     expect_ok(&r, "wasi printf");
     const char *want_out = "printf says 42 and hello\n";
     CHECK(r.output_len == strlen(want_out) && !memcmp(r.output, want_out, r.output_len));
-    exec_result_free(&r);
+    esgx_exec_result_free(&r);
     free(code);
 }
 
@@ -577,7 +577,7 @@ static void *thr(void *p)
         run(a->code, a->len, i % 2 ? "echo" : "main", in, (size_t)n, &r);
         if (r.status != EXEC_OK) a->bad++;
         else if (i % 2 && (r.output_len != (size_t)n || memcmp(r.output, in, (size_t)n))) a->bad++;
-        exec_result_free(&r);
+        esgx_exec_result_free(&r);
     }
     return NULL;
 }
@@ -606,15 +606,15 @@ int main(void)
     t_tmpdir(g_tmp, sizeof g_tmp, "executor");
     esgx_err err;
     if (esgx_platform_sim_open(g_tmp, NULL, &g_plat, &err) != 0 ||
-        keystore_create(&g_ks, g_plat, g_tmp, &err) != 0) {
+        esgx_keystore_create(&g_ks, g_plat, g_tmp, &err) != 0) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
     exec_config cfg;
-    exec_config_default(&cfg);
+    esgx_exec_config_default(&cfg);
     cfg.debug = 1;
-    if (executor_new(&cfg, g_plat, &g_ex, &err) != 0) return 1;
-    executor_set_key(g_ex, &g_ks.shared, g_ks.xpub);
+    if (esgx_executor_new(&cfg, g_plat, &g_ex, &err) != 0) return 1;
+    esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub);
 
     size_t len;
     uint8_t *code = assemble("fn0_tool", &len);
@@ -631,8 +631,8 @@ int main(void)
     test_threads(code, len);
     free(code);
 
-    executor_free(g_ex);
-    keystore_wipe(&g_ks);
+    esgx_executor_free(g_ex);
+    esgx_keystore_wipe(&g_ks);
     esgx_platform_close(g_plat);
     t_rmdir(g_tmp);
     T_DONE("enclave_exec");

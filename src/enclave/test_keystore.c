@@ -64,17 +64,17 @@ static void test_platform(const char *dir)
     size_t len;
     unsigned char *exe = t_read_file(g_exe, &len);
     uint8_t h[32];
-    crypto_sha256(exe, len, h);
+    esgx_crypto_sha256(exe, len, h);
     free(exe);
     CHECK(memcmp(h, p->mrenclave, 32) == 0);
-    crypto_sha256(ESGX_SIM_SIGNER, strlen(ESGX_SIM_SIGNER), h);
+    esgx_crypto_sha256(ESGX_SIM_SIGNER, strlen(ESGX_SIM_SIGNER), h);
     CHECK(memcmp(h, p->mrsigner, 32) == 0);
 
     uint8_t k1[32], k2[32], k3[32];
     CHECK_EQ_INT(esgx_platform_seal_key(p, ESGX_SEAL_MRSIGNER, k1, NULL), 0);
     CHECK_EQ_INT(esgx_platform_seal_key(p, ESGX_SEAL_MRENCLAVE, k2, NULL), 0);
     CHECK(memcmp(k1, k2, 32) != 0);
-    CHECK(esgx_platform_seal_key(p, (esgx_seal_policy)7, k3, NULL) == PLAT_E_ARG);
+    CHECK(esgx_platform_seal_key(p, (esgx_seal_policy)7, k3, NULL) == ESGX_PLAT_E_ARG);
     esgx_platform_close(p);
 
     /* Re-opening reads the same secret: same keys. A different executable (a rebuilt
@@ -101,7 +101,7 @@ static void test_bad_machine_secret(const char *base)
     CHECK_EQ_INT(t_write_file(path, "short", 5), 0);
     esgx_platform *p = NULL;
     esgx_err err;
-    CHECK_EQ_INT(esgx_platform_sim_open(dir, g_exe, &p, &err), PLAT_E_CORRUPT);
+    CHECK_EQ_INT(esgx_platform_sim_open(dir, g_exe, &p, &err), ESGX_PLAT_E_CORRUPT);
     CHECK(strstr(err.msg, "sim_machine.secret") != NULL);
     struct stat st;
     CHECK_EQ_INT(stat(path, &st), 0);
@@ -120,9 +120,9 @@ static void test_keys(const char *base)
     esgx_keystore ks;
     memset(&ks, 0, sizeof ks);
 
-    CHECK_EQ_INT(keystore_load(&ks, p, dir, &err), KS_E_NOKEY);
+    CHECK_EQ_INT(esgx_keystore_load(&ks, p, dir, &err), ESGX_KS_E_NOKEY);
     CHECK(!ks.ready);
-    CHECK_EQ_INT(keystore_create(&ks, p, dir, &err), 0);
+    CHECK_EQ_INT(esgx_keystore_create(&ks, p, dir, &err), 0);
     CHECK(ks.ready);
     CHECK(ks.shared.has_private);
     CHECK_EQ_INT(strlen(ks.xpub), 111);
@@ -130,7 +130,7 @@ static void test_keys(const char *base)
     CHECK_EQ_INT(ks.shared.depth, 2);
     CHECK_EQ_INT(ks.shared.child_number, 0x80000000u);
     uint8_t pub[33];
-    CHECK_EQ_INT(ec_pubkey_from_seckey(ks.shared.private_key, pub, NULL), 0);
+    CHECK_EQ_INT(esgx_ec_pubkey_from_seckey(ks.shared.private_key, pub, NULL), 0);
     CHECK(memcmp(pub, ks.public_key, 33) == 0);
     struct stat st;
     CHECK_EQ_INT(stat(path, &st), 0);
@@ -149,7 +149,7 @@ static void test_keys(const char *base)
     /* Refuses to create a second key; the file is unchanged. */
     esgx_keystore ks2;
     memset(&ks2, 0, sizeof ks2);
-    CHECK_EQ_INT(keystore_create(&ks2, p, dir, &err), KS_E_EXISTS);
+    CHECK_EQ_INT(esgx_keystore_create(&ks2, p, dir, &err), ESGX_KS_E_EXISTS);
     CHECK(strstr(err.msg, "already exists") != NULL);
     size_t flen2;
     unsigned char *file2 = t_read_file(path, &flen2);
@@ -157,15 +157,15 @@ static void test_keys(const char *base)
     free(file2);
 
     /* Unseals to the same key, also from a "rebuilt" enclave (other MRENCLAVE). */
-    CHECK_EQ_INT(keystore_load(&ks2, p, dir, &err), 0);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p, dir, &err), 0);
     CHECK(ks2.ready && strcmp(ks2.xpub, ks.xpub) == 0);
     CHECK(memcmp(ks2.shared.private_key, ks.shared.private_key, 32) == 0);
-    keystore_wipe(&ks2);
+    esgx_keystore_wipe(&ks2);
     CHECK(!ks2.ready);
     esgx_platform *rebuilt = open_plat(dir, "/bin/sh");
-    CHECK_EQ_INT(keystore_load(&ks2, rebuilt, dir, &err), 0);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, rebuilt, dir, &err), 0);
     CHECK(strcmp(ks2.xpub, ks.xpub) == 0);
-    keystore_wipe(&ks2);
+    esgx_keystore_wipe(&ks2);
     esgx_platform_close(rebuilt);
 
     /* Torn file: same machine, truncated copy. Refused, not modified. */
@@ -178,9 +178,9 @@ static void test_keys(const char *base)
     snprintf(path2, sizeof path2, "%s/%s", dir2, KS_SEALED_NAME);
     copy_file(path, path2, 100);
     esgx_platform *p2 = open_plat(dir2, g_exe);
-    CHECK_EQ_INT(keystore_load(&ks2, p2, dir2, &err), KS_E_TORN);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p2, dir2, &err), ESGX_KS_E_TORN);
     CHECK(strstr(err.msg, "torn") != NULL);
-    CHECK_EQ_INT(keystore_create(&ks2, p2, dir2, &err), KS_E_EXISTS);
+    CHECK_EQ_INT(esgx_keystore_create(&ks2, p2, dir2, &err), ESGX_KS_E_EXISTS);
     CHECK_EQ_INT(stat(path2, &st), 0);
     CHECK_EQ_INT(st.st_size, 100);
     /* Tampered ciphertext on the same machine: refused. */
@@ -188,20 +188,20 @@ static void test_keys(const char *base)
     memcpy(tampered, file, flen);
     tampered[60] ^= 1;
     CHECK_EQ_INT(t_write_file(path2, tampered, flen), 0);
-    CHECK_EQ_INT(keystore_load(&ks2, p2, dir2, &err), KS_E_FOREIGN);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p2, dir2, &err), ESGX_KS_E_FOREIGN);
     /* Tampered header (policy byte): refused. */
     memcpy(tampered, file, flen);
     tampered[9] = ESGX_SEAL_MRENCLAVE;
     CHECK_EQ_INT(t_write_file(path2, tampered, flen), 0);
-    CHECK_EQ_INT(keystore_load(&ks2, p2, dir2, &err), KS_E_FOREIGN);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p2, dir2, &err), ESGX_KS_E_FOREIGN);
     /* Not an esgx file. */
     CHECK_EQ_INT(t_write_file(path2, "hello world, not a key", 22), 0);
-    CHECK_EQ_INT(keystore_load(&ks2, p2, dir2, &err), KS_E_CORRUPT);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p2, dir2, &err), ESGX_KS_E_CORRUPT);
     /* Correct copy works on the same machine. */
     copy_file(path, path2, 0);
-    CHECK_EQ_INT(keystore_load(&ks2, p2, dir2, &err), 0);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p2, dir2, &err), 0);
     CHECK(strcmp(ks2.xpub, ks.xpub) == 0);
-    keystore_wipe(&ks2);
+    esgx_keystore_wipe(&ks2);
     esgx_platform_close(p2);
     free(tampered);
 
@@ -212,7 +212,7 @@ static void test_keys(const char *base)
     snprintf(path3, sizeof path3, "%s/%s", dir3, KS_SEALED_NAME);
     copy_file(path, path3, 0);
     esgx_platform *p3 = open_plat(dir3, g_exe);
-    CHECK_EQ_INT(keystore_load(&ks2, p3, dir3, &err), KS_E_FOREIGN);
+    CHECK_EQ_INT(esgx_keystore_load(&ks2, p3, dir3, &err), ESGX_KS_E_FOREIGN);
     CHECK(strstr(err.msg, "another machine") != NULL);
     CHECK(!ks2.ready);
     size_t flen3;
@@ -222,13 +222,13 @@ static void test_keys(const char *base)
     esgx_platform_close(p3);
 
     free(file);
-    keystore_wipe(&ks);
+    esgx_keystore_wipe(&ks);
     CHECK(!ks.ready);
     esgx_platform_close(p);
 }
 
 /* Several processes race to create the key in one directory: exactly one wins, the
- * others get KS_E_EXISTS, and the result unseals to the winner's key. */
+ * others get ESGX_KS_E_EXISTS, and the result unseals to the winner's key. */
 static void test_concurrent_create(const char *base)
 {
     char dir[4200];
@@ -245,11 +245,11 @@ static void test_concurrent_create(const char *base)
         if (pids[i] == 0) {
             esgx_keystore ks;
             memset(&ks, 0, sizeof ks);
-            int rc = keystore_create(&ks, p, dir, NULL);
+            int rc = esgx_keystore_create(&ks, p, dir, NULL);
             char out[120] = {0};
             if (rc == 0) memcpy(out, ks.xpub, 111);
             if (write(pipes[i][1], out, sizeof out) != (ssize_t)sizeof out) _exit(3);
-            _exit(rc == 0 ? 0 : rc == KS_E_EXISTS ? 1 : 2);
+            _exit(rc == 0 ? 0 : rc == ESGX_KS_E_EXISTS ? 1 : 2);
         }
         close(pipes[i][1]);
     }
@@ -269,10 +269,10 @@ static void test_concurrent_create(const char *base)
     CHECK_EQ_INT(losers, N - 1);
     esgx_keystore ks;
     memset(&ks, 0, sizeof ks);
-    CHECK_EQ_INT(keystore_load(&ks, p, dir, NULL), 0);
+    CHECK_EQ_INT(esgx_keystore_load(&ks, p, dir, NULL), 0);
     CHECK(strcmp(ks.xpub, winner_xpub) == 0);
     CHECK_EQ_INT(count_tmp_files(dir), 0);
-    keystore_wipe(&ks);
+    esgx_keystore_wipe(&ks);
     esgx_platform_close(p);
 }
 

@@ -53,90 +53,90 @@ static void key_of(int i, uint8_t h[32])
 
 static void test_basic(void)
 {
-    modcache *c = modcache_new(4, 0, free_value);
+    modcache *c = esgx_modcache_new(4, 0, free_value);
     uint8_t h[32];
     modcache_stats st;
     for (int i = 0; i < 10; i++) {
         key_of(i, h);
-        CHECK(modcache_get(c, h, 0) == NULL);
-        modcache_entry *e = modcache_put(c, h, 0, make_value(i), 100);
-        CHECK(e && ((value *)modcache_entry_value(e))->id == i);
-        modcache_release(c, e);
+        CHECK(esgx_modcache_get(c, h, 0) == NULL);
+        modcache_entry *e = esgx_modcache_put(c, h, 0, make_value(i), 100);
+        CHECK(e && ((value *)esgx_modcache_entry_value(e))->id == i);
+        esgx_modcache_release(c, e);
     }
-    modcache_get_stats(c, &st);
+    esgx_modcache_get_stats(c, &st);
     CHECK_EQ_INT(st.entries, 4);
     CHECK_EQ_INT(st.evictions, 6);
     CHECK_EQ_INT(st.misses, 10);
     CHECK_EQ_INT(st.bytes, 400);
     CHECK_EQ_INT(g_freed, 6);
     key_of(5, h);
-    CHECK(modcache_get(c, h, 0) == NULL);   /* evicted */
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);   /* evicted */
 
     /* LRU: touch 6 (oldest of 6..9), insert 10 -> 7 goes, 6 stays. */
     key_of(6, h);
-    modcache_entry *e6 = modcache_get(c, h, 0);
+    modcache_entry *e6 = esgx_modcache_get(c, h, 0);
     CHECK(e6 != NULL);
-    modcache_release(c, e6);
+    esgx_modcache_release(c, e6);
     key_of(10, h);
-    modcache_release(c, modcache_put(c, h, 0, make_value(10), 100));
+    esgx_modcache_release(c, esgx_modcache_put(c, h, 0, make_value(10), 100));
     key_of(7, h);
-    CHECK(modcache_get(c, h, 0) == NULL);
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);
     key_of(6, h);
-    e6 = modcache_get(c, h, 0);
+    e6 = esgx_modcache_get(c, h, 0);
     CHECK(e6 != NULL);
 
     /* The decrypt flag is part of the key. */
-    CHECK(modcache_get(c, h, 1) == NULL);
+    CHECK(esgx_modcache_get(c, h, 1) == NULL);
 
     /* A held reference survives eviction; the value is freed on release. */
     int freed_before = g_freed;
     for (int i = 20; i < 24; i++) {
         key_of(i, h);
-        modcache_release(c, modcache_put(c, h, 1, make_value(i), 100));
+        esgx_modcache_release(c, esgx_modcache_put(c, h, 1, make_value(i), 100));
     }
     key_of(6, h);
-    CHECK(modcache_get(c, h, 0) == NULL);            /* evicted from the index */
-    CHECK(((value *)modcache_entry_value(e6))->magic == MAGIC);   /* still alive */
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);            /* evicted from the index */
+    CHECK(((value *)esgx_modcache_entry_value(e6))->magic == MAGIC);   /* still alive */
     CHECK_EQ_INT(g_freed, freed_before + 3);         /* 8, 9, 10 freed; 6 held */
-    modcache_release(c, e6);
+    esgx_modcache_release(c, e6);
     CHECK_EQ_INT(g_freed, freed_before + 4);
 
     /* Duplicate insert returns the existing entry and frees the new value. */
     key_of(20, h);
     int before = g_freed;
-    modcache_entry *d = modcache_put(c, h, 1, make_value(99), 100);
-    CHECK(d && ((value *)modcache_entry_value(d))->id == 20);
+    modcache_entry *d = esgx_modcache_put(c, h, 1, make_value(99), 100);
+    CHECK(d && ((value *)esgx_modcache_entry_value(d))->id == 20);
     CHECK_EQ_INT(g_freed, before + 1);
-    modcache_release(c, d);
-    modcache_get_stats(c, &st);
+    esgx_modcache_release(c, d);
+    esgx_modcache_get_stats(c, &st);
     CHECK_EQ_INT(st.entries, 4);
-    modcache_free(c);
+    esgx_modcache_free(c);
     CHECK_EQ_INT(g_freed, g_created);
 }
 
 static void test_bytes(void)
 {
-    modcache *c = modcache_new(100, 1000, free_value);
+    modcache *c = esgx_modcache_new(100, 1000, free_value);
     uint8_t h[32];
     for (int i = 0; i < 5; i++) {
         key_of(i, h);
-        modcache_release(c, modcache_put(c, h, 0, make_value(i), 300));
+        esgx_modcache_release(c, esgx_modcache_put(c, h, 0, make_value(i), 300));
     }
     modcache_stats st;
-    modcache_get_stats(c, &st);
+    esgx_modcache_get_stats(c, &st);
     CHECK_EQ_INT(st.entries, 3);
     CHECK(st.bytes <= 1000);
     /* Too big to cache: handed out, not kept, freed on release. */
     key_of(50, h);
     int before = g_freed;
-    modcache_entry *big = modcache_put(c, h, 0, make_value(50), 5000);
+    modcache_entry *big = esgx_modcache_put(c, h, 0, make_value(50), 5000);
     CHECK(big != NULL);
-    modcache_get_stats(c, &st);
+    esgx_modcache_get_stats(c, &st);
     CHECK_EQ_INT(st.entries, 3);
-    modcache_release(c, big);
+    esgx_modcache_release(c, big);
     CHECK_EQ_INT(g_freed, before + 1);
-    CHECK(modcache_get(c, h, 0) == NULL);
-    modcache_free(c);
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);
+    esgx_modcache_free(c);
     CHECK_EQ_INT(g_freed, g_created);
 }
 
@@ -155,20 +155,20 @@ static void *stress(void *p)
         int k = (int)((a->seed >> 16) % 40);
         int dec = (int)((a->seed >> 8) & 1);
         key_of(k, h);
-        modcache_entry *e = modcache_get(a->c, h, dec);
-        if (!e) e = modcache_put(a->c, h, dec, make_value(k), 10 + (uint64_t)k);
-        value *v = modcache_entry_value(e);
+        modcache_entry *e = esgx_modcache_get(a->c, h, dec);
+        if (!e) e = esgx_modcache_put(a->c, h, dec, make_value(k), 10 + (uint64_t)k);
+        value *v = esgx_modcache_entry_value(e);
         if (v->magic != MAGIC || v->id != k) a->bad++;
         if (i % 7 == 0) sched_yield();
         if (v->magic != MAGIC) a->bad++;
-        modcache_release(a->c, e);
+        esgx_modcache_release(a->c, e);
     }
     return NULL;
 }
 
 static void test_threads(void)
 {
-    modcache *c = modcache_new(8, 150, free_value);
+    modcache *c = esgx_modcache_new(8, 150, free_value);
     enum { T = 8 };
     pthread_t th[T];
     stress_arg args[T];
@@ -181,11 +181,11 @@ static void test_threads(void)
         CHECK_EQ_INT(args[i].bad, 0);
     }
     modcache_stats st;
-    modcache_get_stats(c, &st);
+    esgx_modcache_get_stats(c, &st);
     CHECK(st.entries <= 8);
     CHECK(st.bytes <= 150);
     CHECK_EQ_INT(st.hits + st.misses, T * 20000);
-    modcache_free(c);
+    esgx_modcache_free(c);
     CHECK_EQ_INT(g_freed, g_created);
 }
 

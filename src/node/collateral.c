@@ -68,7 +68,7 @@ static void serve(const creq *q)
 {
     char hex[13];
     for (int i = 0; i < 6; i++) snprintf(hex + 2 * i, 3, "%02x", q->rq.fmspc[i]);
-    const char *ca = attest_pck_ca_name(q->rq.ca);
+    const char *ca = esgx_attest_pck_ca_name(q->rq.ca);
     if (!g_pccs) {
         reply(q->id, NULL, 0, "no PCCS configured (start esgxd with --pccs URL)");
         return;
@@ -119,7 +119,7 @@ int collat_start(esgx_err *err)
         int rc = pccs_new(&cfg, &g_pccs, err);
         if (rc) {
             esgx_err_prefix(err, "--pccs");
-            return NODE_E_ARG;
+            return ESGX_NODE_E_ARG;
         }
         node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s)",
                  g_cfg.pccs_url, dir, g_cfg.pccs_refresh,
@@ -128,7 +128,7 @@ int collat_start(esgx_err *err)
     if (pthread_create(&g_thread, NULL, worker, NULL)) {
         pccs_free(g_pccs);
         g_pccs = NULL;
-        return esgx_err_set(err, NODE_E_IO, "cannot start the collateral thread");
+        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the collateral thread");
     }
     g_started = 1;
     return 0;
@@ -168,14 +168,14 @@ int collat_enabled(void)
 char *collat_for_quote(const uint8_t *quote, size_t quote_len, size_t *len, char *why,
                        size_t why_cap)
 {
-    attest_pck_ids ids;
+    esgx_attest_pck_ids ids;
     esgx_err err;
     char *json = NULL;
     if (!g_pccs) {
         snprintf(why, why_cap, "no PCCS configured");
         return NULL;
     }
-    if (!quote || attest_quote_pck_ids(quote, quote_len, &ids, &err)) {
+    if (!quote || esgx_attest_quote_pck_ids(quote, quote_len, &ids, &err)) {
         snprintf(why, why_cap, "%s", quote ? err.msg : "no quote to fetch collateral for");
         return NULL;
     }

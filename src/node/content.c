@@ -32,14 +32,14 @@ static _Atomic uint64_t g_total;
 int content_open(const char *data_dir, esgx_err *err)
 {
     if (snprintf(g_dir, sizeof g_dir, "%s/content", data_dir) >= (int)sizeof g_dir)
-        return esgx_err_set(err, NODE_E_ARG, "data dir path too long");
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "data dir path too long");
     if (mkdir(g_dir, 0700) && errno != EEXIST)
-        return esgx_err_set(err, NODE_E_IO, "mkdir %s: %s", g_dir, strerror(errno));
+        return esgx_err_set(err, ESGX_NODE_E_IO, "mkdir %s: %s", g_dir, strerror(errno));
     g_dirfd = open(g_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (g_dirfd < 0) return esgx_err_set(err, NODE_E_IO, "open %s: %s", g_dir, strerror(errno));
+    if (g_dirfd < 0) return esgx_err_set(err, ESGX_NODE_E_IO, "open %s: %s", g_dir, strerror(errno));
     int fd = dup(g_dirfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) return esgx_err_set(err, NODE_E_IO, "opendir %s: %s", g_dir, strerror(errno));
+    if (!d) return esgx_err_set(err, ESGX_NODE_E_IO, "opendir %s: %s", g_dir, strerror(errno));
     uint64_t total = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -75,23 +75,23 @@ int content_put(const uint8_t *data, size_t len, char hash_hex[65], int *created
                 esgx_err *err)
 {
     uint8_t h[32];
-    blake3_hash(data, len, h);
-    crypto_hex_encode(h, 32, hash_hex);
+    esgx_blake3_hash(data, len, h);
+    esgx_crypto_hex_encode(h, 32, hash_hex);
     *created = 0;
     struct stat st;
     if (fstatat(g_dirfd, hash_hex, &st, 0) == 0) return ESGX_OK;
     uint8_t rnd[8];
     char rhex[17], tmp[128];
-    if (crypto_random(rnd, sizeof rnd, err)) return NODE_E_IO;
-    crypto_hex_encode(rnd, sizeof rnd, rhex);
+    if (esgx_crypto_random(rnd, sizeof rnd, err)) return ESGX_NODE_E_IO;
+    esgx_crypto_hex_encode(rnd, sizeof rnd, rhex);
     snprintf(tmp, sizeof tmp, ".tmp-%s-%s", hash_hex, rhex);
     int fd = openat(g_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return esgx_err_set(err, NODE_E_IO, "create %s/%s: %s", g_dir, tmp, strerror(errno));
+    if (fd < 0) return esgx_err_set(err, ESGX_NODE_E_IO, "create %s/%s: %s", g_dir, tmp, strerror(errno));
     if (write_all(fd, data, len) || fsync(fd)) {
         int e = errno;
         close(fd);
         unlinkat(g_dirfd, tmp, 0);
-        return esgx_err_set(err, NODE_E_IO, "write %s/%s: %s", g_dir, tmp, strerror(e));
+        return esgx_err_set(err, ESGX_NODE_E_IO, "write %s/%s: %s", g_dir, tmp, strerror(e));
     }
     close(fd);
     /* renameat2 NOREPLACE: a concurrent identical upload wins harmlessly. */
@@ -99,7 +99,7 @@ int content_put(const uint8_t *data, size_t len, char hash_hex[65], int *created
         int e = errno;
         unlinkat(g_dirfd, tmp, 0);
         if (e == EEXIST) return ESGX_OK;
-        return esgx_err_set(err, NODE_E_IO, "rename into %s/%s: %s", g_dir, hash_hex, strerror(e));
+        return esgx_err_set(err, ESGX_NODE_E_IO, "rename into %s/%s: %s", g_dir, hash_hex, strerror(e));
     }
     fsync(g_dirfd);
     atomic_fetch_add(&g_total, (uint64_t)len);
@@ -110,17 +110,17 @@ int content_put(const uint8_t *data, size_t len, char hash_hex[65], int *created
 int content_open_fd(const uint8_t hash[32], uint64_t *size, esgx_err *err)
 {
     char name[65];
-    crypto_hex_encode(hash, 32, name);
+    esgx_crypto_hex_encode(hash, 32, name);
     int fd = openat(g_dirfd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) return esgx_err_set(err, NODE_E_NOTFOUND, "no content %s", name);
-        return esgx_err_set(err, NODE_E_IO, "open content %s: %s", name, strerror(errno));
+        if (errno == ENOENT) return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content %s", name);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "open content %s: %s", name, strerror(errno));
     }
     struct stat st;
     if (fstat(fd, &st)) {
         int e = errno;
         close(fd);
-        return esgx_err_set(err, NODE_E_IO, "stat content %s: %s", name, strerror(e));
+        return esgx_err_set(err, ESGX_NODE_E_IO, "stat content %s: %s", name, strerror(e));
     }
     *size = (uint64_t)st.st_size;
     return fd;
@@ -134,7 +134,7 @@ int content_read(const uint8_t hash[32], uint8_t **data, size_t *len, esgx_err *
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) {
         close(fd);
-        return esgx_err_set(err, NODE_E_NOMEM, "no memory for %llu bytes of content",
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for %llu bytes of content",
                             (unsigned long long)size);
     }
     size_t got = 0;
@@ -145,7 +145,7 @@ int content_read(const uint8_t hash[32], uint8_t **data, size_t *len, esgx_err *
             int e = n < 0 ? errno : EIO;
             free(buf);
             close(fd);
-            return esgx_err_set(err, NODE_E_IO, "read content: %s", strerror(e));
+            return esgx_err_set(err, ESGX_NODE_E_IO, "read content: %s", strerror(e));
         }
         got += (size_t)n;
     }
@@ -159,7 +159,7 @@ int content_exists(const uint8_t hash[32])
 {
     char name[65];
     struct stat st;
-    crypto_hex_encode(hash, 32, name);
+    esgx_crypto_hex_encode(hash, 32, name);
     return fstatat(g_dirfd, name, &st, 0) == 0;
 }
 

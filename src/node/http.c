@@ -1,5 +1,5 @@
 /*
- * http.c: the public HTTP API of a node (DESIGN.md section 3, docs/http-api.md).
+ * http.c: the public HTTP API of a node (docs/http-api.md).
  *
  * libmicrohttpd runs a small thread pool with epoll. Each request gets an `hreq`
  * context on the first call of the access handler, where the route, the method, the
@@ -137,7 +137,7 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
     h->sr.on_done = on_exec_done;
     h->waiting = 1;
     MHD_suspend_connection(c);
-    if (sup_exec(&h->sr) == NODE_E_DOWN) {
+    if (sup_exec(&h->sr) == ESGX_NODE_E_DOWN) {
         h->sr.http_status = 503;
         h->sr.body = node_error_json("enclave_restarting",
                                      "the enclave is not running; retry shortly",
@@ -248,7 +248,7 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
     if (input_len > g_cfg.max_input)
         return reply_error(c, h, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
                            input_len, (unsigned long long)g_cfg.max_input);
-    crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL);
+    esgx_crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL);
     h->sr.decrypt = (uint8_t)decrypt;
     h->sr.fuel = fuel;
     h->sr.function = function;
@@ -263,10 +263,10 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     registry_fn fn;
     esgx_err err;
     int rc = registry_get(h->name, &fn, &err);
-    if (rc == NODE_E_NOTFOUND)
+    if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
-    crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, NULL);
+    esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, NULL);
     h->sr.decrypt = (uint8_t)fn.decrypt;
     h->sr.fuel = g_cfg.fuel;
     h->sr.function = "main";
@@ -311,7 +311,7 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
     }
     if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
     uint8_t hb[32];
-    crypto_hex_decode(hash, 64, hb, 32, NULL, NULL);
+    esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL);
     if (!content_exists(hb))
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
@@ -342,7 +342,7 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
 {
     esgx_err err;
     int rc = registry_delete(h->name, &err);
-    if (rc == NODE_E_NOTFOUND)
+    if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
     node_log(NODE_LOG_INFO, "deleted function %s", h->name);
@@ -366,11 +366,11 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     if (!esgx_proto_hash_text_valid(h->name, strlen(h->name)))
         return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
     uint8_t hb[32];
-    crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL);
+    esgx_crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL);
     uint64_t size;
     esgx_err err;
     int fd = content_open_fd(hb, &size, &err);
-    if (fd == NODE_E_NOTFOUND)
+    if (fd == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->name);
     if (fd < 0) return reply_error(c, h, 500, "internal", "%s", err.msg);
     struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
@@ -444,9 +444,9 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     if (!in.have_hello)
         return reply_error(c, h, 503, "enclave_starting", "the enclave has not started yet");
     char mre[65], mrs[65], pk[67];
-    crypto_hex_encode(in.mrenclave, 32, mre);
-    crypto_hex_encode(in.mrsigner, 32, mrs);
-    crypto_hex_encode(in.public_key, 33, pk);
+    esgx_crypto_hex_encode(in.mrenclave, 32, mre);
+    esgx_crypto_hex_encode(in.mrsigner, 32, mrs);
+    esgx_crypto_hex_encode(in.public_key, 33, pk);
     int ready = in.state == ESGX_STATE_READY;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "platform", in.platform, "mrenclave",
                           mre, "mrsigner", mrs, "xpub", ready ? in.xpub : "", "public_key",
@@ -463,7 +463,7 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
         if (doc.quote_len) {
             char *qh = malloc(2 * doc.quote_len + 1);
             if (qh) {
-                crypto_hex_encode(doc.quote, doc.quote_len, qh);
+                esgx_crypto_hex_encode(doc.quote, doc.quote_len, qh);
                 json_object_set_new(o, "quote", json_string(qh));
                 free(qh);
             }
@@ -732,7 +732,7 @@ int http_start(esgx_err *err)
     char port[16];
     snprintf(port, sizeof port, "%u", g_cfg.listen_port);
     int gr = getaddrinfo(g_cfg.listen_host, port, &hints, &ai);
-    if (gr) return esgx_err_set(err, NODE_E_ARG, "cannot resolve listen host '%s': %s",
+    if (gr) return esgx_err_set(err, ESGX_NODE_E_ARG, "cannot resolve listen host '%s': %s",
                                 g_cfg.listen_host, gai_strerror(gr));
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -746,7 +746,7 @@ int http_start(esgx_err *err)
                                 MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!g_daemon)
-        return esgx_err_set(err, NODE_E_IO, "cannot listen on %s:%u (address in use?)",
+        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?)",
                             g_cfg.listen_host, g_cfg.listen_port);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
     if (di) g_cfg.listen_port = di->port;

@@ -339,18 +339,18 @@ static int load_token(char token[65])
     if (fd < 0 && errno == ENOENT) {
         uint8_t rnd[32];
         char hex[66];
-        if (crypto_random(rnd, sizeof rnd, NULL)) return -1;
-        crypto_hex_encode(rnd, sizeof rnd, hex);
-        crypto_wipe(rnd, sizeof rnd);
+        if (esgx_crypto_random(rnd, sizeof rnd, NULL)) return -1;
+        esgx_crypto_hex_encode(rnd, sizeof rnd, hex);
+        esgx_crypto_wipe(rnd, sizeof rnd);
         hex[64] = '\n';
         snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", g_cfg.data_dir);
         int w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (w < 0 || write(w, hex, 65) != 65 || fsync(w) || close(w) || rename(tmp, path)) {
             node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(errno));
-            crypto_wipe(hex, sizeof hex);
+            esgx_crypto_wipe(hex, sizeof hex);
             return -1;
         }
-        crypto_wipe(hex, sizeof hex);
+        esgx_crypto_wipe(hex, sizeof hex);
         node_log(NODE_LOG_INFO, "created admin token in %s", path);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
@@ -369,7 +369,7 @@ static int load_token(char token[65])
     }
     memcpy(token, buf, 64);
     token[64] = 0;
-    crypto_wipe(buf, sizeof buf);
+    esgx_crypto_wipe(buf, sizeof buf);
     return 0;
 }
 
@@ -416,7 +416,7 @@ int main(int argc, char **argv)
     char token[65];
     if (load_token(token)) return 1;
     http_set_token(token);
-    crypto_wipe(token, sizeof token);
+    esgx_crypto_wipe(token, sizeof token);
     esgx_err err;
     if (content_open(g_cfg.data_dir, &err) || registry_open(g_cfg.data_dir, &err)) {
         node_log(NODE_LOG_ERROR, "%s", err.msg);

@@ -2,7 +2,7 @@
  * node.h: internal interfaces of esgxd, the untrusted node host.
  *
  *   main.c        flags, logging, signals, data-dir bootstrap (--init, admin token)
- *   http.c        libmicrohttpd routes (DESIGN.md section 3), request validation
+ *   http.c        libmicrohttpd routes (docs/http-api.md), request validation
  *   content.c     content store: DIR/content/<blake3 hex>, atomic writes
  *   registry.c    function registry: SQLite DIR/registry.db
  *   supervisor.c  the esgx-enclave child: start, channel, request table, restarts
@@ -17,18 +17,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 #include "esgx_proto.h"
 
 /* Error codes of the node (besides those of the libraries it calls). */
-enum {
-    NODE_E_ARG = -1,       /* bad argument */
-    NODE_E_IO = -2,        /* file system error */
-    NODE_E_NOTFOUND = -3,  /* no such content / function */
-    NODE_E_DB = -4,        /* SQLite error */
-    NODE_E_DOWN = -5,      /* enclave not running */
-    NODE_E_NOMEM = -6,
-};
+/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ *   ESGX_NODE_E_ARG            bad argument
+ *   ESGX_NODE_E_IO             file system error
+ *   ESGX_NODE_E_NOTFOUND       no such content / function
+ *   ESGX_NODE_E_DB             SQLite error
+ *   ESGX_NODE_E_DOWN           enclave not running
+ *   ESGX_NODE_E_NOMEM          
+ */
 
 /* ---------------------------------------------------------------- config and log */
 
@@ -80,21 +80,21 @@ void node_request_shutdown(int fatal);
 /* ---------------------------------------------------------------- content store */
 
 /* Opens DIR/content (created 0700 if missing), removes stale temp files and counts the
- * stored bytes. Returns 0 or NODE_E_IO. */
+ * stored bytes. Returns 0 or ESGX_NODE_E_IO. */
 int content_open(const char *data_dir, esgx_err *err);
 
 /* Stores data[0..len) under its BLAKE3 hash (temp file, fsync, rename, fsync dir;
  * nothing written if it exists). hash_hex gets 64 lowercase hex chars + NUL.
- * *created is 1 if a new file was written. Returns 0 or NODE_E_IO. */
+ * *created is 1 if a new file was written. Returns 0 or ESGX_NODE_E_IO. */
 int content_put(const uint8_t *data, size_t len, char hash_hex[65], int *created,
                 esgx_err *err);
 
 /* Opens the stored file for a 32-byte hash read-only; *size gets its size. Returns the
- * fd (caller closes) or NODE_E_NOTFOUND / NODE_E_IO. */
+ * fd (caller closes) or ESGX_NODE_E_NOTFOUND / ESGX_NODE_E_IO. */
 int content_open_fd(const uint8_t hash[32], uint64_t *size, esgx_err *err);
 
 /* Reads the whole stored file for hash into a malloc'ed buffer (*data, *len; caller
- * frees). Returns 0, NODE_E_NOTFOUND, NODE_E_IO or NODE_E_NOMEM. */
+ * frees). Returns 0, ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
 int content_read(const uint8_t hash[32], uint8_t **data, size_t *len, esgx_err *err);
 
 /* Whether content for hash exists. */
@@ -112,23 +112,23 @@ typedef struct registry_fn {
     int64_t created;               /* unix seconds */
 } registry_fn;
 
-/* Opens (creating) DIR/registry.db. Returns 0 or NODE_E_DB. */
+/* Opens (creating) DIR/registry.db. Returns 0 or ESGX_NODE_E_DB. */
 int registry_open(const char *data_dir, esgx_err *err);
 void registry_close(void);
 
 /* Inserts or replaces name -> (hash, decrypt) with created = now. *replaced = 1 if the
- * name existed. Returns 0 or NODE_E_DB. */
+ * name existed. Returns 0 or ESGX_NODE_E_DB. */
 int registry_put(const char *name, const char *hash_hex, int decrypt, int *replaced,
                  esgx_err *err);
 
-/* Looks name up. Returns 0, NODE_E_NOTFOUND or NODE_E_DB. */
+/* Looks name up. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
 int registry_get(const char *name, registry_fn *out, esgx_err *err);
 
-/* Deletes name. Returns 0, NODE_E_NOTFOUND or NODE_E_DB. */
+/* Deletes name. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
 int registry_delete(const char *name, esgx_err *err);
 
 /* Lists all functions ordered by name into a malloc'ed array (*out, *count; caller
- * frees). Returns 0 or NODE_E_DB. */
+ * frees). Returns 0 or ESGX_NODE_E_DB. */
 int registry_list(registry_fn **out, size_t *count, esgx_err *err);
 
 /* ---------------------------------------------------------------- supervisor */
@@ -155,7 +155,7 @@ typedef struct sup_req {
     size_t body_len;
     int body_is_json;              /* error JSON vs header line + output */
     esgx_msg_stats_reply stats;    /* for STATS */
-    struct sup_attest_doc *doc;    /* for ATTEST_DOC: filled by the reader */
+    struct sup_attest_doc *doc;    /* for ESGX_ATTEST_DOC: filled by the reader */
     struct sup_req *next;          /* table chain */
     void *owner;
 } sup_req;
@@ -174,7 +174,7 @@ typedef struct sup_info {
 } sup_info;
 
 /* Starts the supervisor thread (and the content thread). If init is set the first
- * enclave gets --init and INIT_KEY. Returns 0 or NODE_E_IO. */
+ * enclave gets --init and INIT_KEY. Returns 0 or ESGX_NODE_E_IO. */
 int sup_start(esgx_err *err);
 
 /* Waits (up to timeout_ms) until the enclave reported HELLO (and finished INIT_KEY if
@@ -186,10 +186,10 @@ void sup_get_info(sup_info *out);
 
 /* Sends an EXEC for r (r->hash, decrypt, fuel, function, input set; on_done set).
  * Returns 0 when sent (r->on_done will be called exactly once later), or
- * NODE_E_DOWN when the enclave is not available (on_done is not called). */
+ * ESGX_NODE_E_DOWN when the enclave is not available (on_done is not called). */
 int sup_exec(sup_req *r);
 
-/* The enclave's attestation document (ATTEST_DOC): state, xpub, key and a quote whose
+/* The enclave's attestation document (ESGX_ATTEST_DOC): state, xpub, key and a quote whose
  * report data is SHA-256(xpub) || 32 zero bytes. quote is malloc'ed (caller frees; NULL
  * when there is none, and error then says why). */
 typedef struct sup_attest_doc {
@@ -209,7 +209,7 @@ int sup_attest(sup_attest_doc *out, int timeout_ms);
 int sup_stats(esgx_msg_stats_reply *out, int timeout_ms);
 
 /* Sends one message to the enclave (serialised with every other writer). Returns 0, or
- * NODE_E_DOWN when the channel is not up or the send failed. */
+ * ESGX_NODE_E_DOWN when the channel is not up or the send failed. */
 int sup_send(const esgx_msg *m);
 
 /* Graceful stop: SHUTDOWN to the enclave, wait for its exit (up to timeout_ms, then
@@ -219,8 +219,8 @@ void sup_stop(int timeout_ms);
 /* ---------------------------------------------------------------- collateral */
 
 /* Creates the PCCS client when --pccs is set (loading DATA_DIR/collateral) and starts
- * the thread answering COLLATERAL_REQ. Returns 0, NODE_E_ARG (bad --pccs URL, cache
- * directory unusable: err says why) or NODE_E_IO. */
+ * the thread answering COLLATERAL_REQ. Returns 0, ESGX_NODE_E_ARG (bad --pccs URL, cache
+ * directory unusable: err says why) or ESGX_NODE_E_IO. */
 int collat_start(esgx_err *err);
 
 /* Stops the thread and frees the client (requests still queued get no reply). */
@@ -241,7 +241,7 @@ char *collat_for_quote(const uint8_t *quote, size_t quote_len, size_t *len, char
 
 /* ---------------------------------------------------------------- http */
 
-/* Starts the HTTP daemon on g_cfg.listen_host:listen_port. Returns 0 or NODE_E_IO. */
+/* Starts the HTTP daemon on g_cfg.listen_host:listen_port. Returns 0 or ESGX_NODE_E_IO. */
 int http_start(esgx_err *err);
 /* Stops accepting new connections (quiesce). */
 void http_quiesce(void);

@@ -10,7 +10,7 @@
  * re-emitted as PEM after OpenSSL parsed them; issuer chains are re-emitted as PEM
  * certificate by certificate. The TCB info and QE identity bodies are embedded byte
  * for byte (only surrounding white space trimmed): Intel signs their exact bytes. The
- * assembled text goes through attest_collateral_check before anyone sees it, and the
+ * assembled text goes through esgx_attest_collateral_check before anyone sees it, and the
  * TCB info must name the FMSPC that was asked for.
  *
  * Cache: a list of entries keyed by (FMSPC, CA) under mu; fetches are serialised by
@@ -185,9 +185,9 @@ static int http_get(pccs *p, const char *url, const char *const *want, char **bo
     *body = NULL;
     if (header) *header = NULL;
     pthread_once(&g_curl_once, curl_init_once);
-    if (!g_curl_ok) return esgx_err_set(err, PCCS_E_FETCH, "GET %s: libcurl initialisation failed", url);
+    if (!g_curl_ok) return esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: libcurl initialisation failed", url);
     CURL *c = curl_easy_init();
-    if (!c) return esgx_err_set(err, PCCS_E_NOMEM, "GET %s: libcurl: out of memory", url);
+    if (!c) return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: libcurl: out of memory", url);
     resp r = {.max = p->cfg.max_body, .want = want};
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -212,34 +212,34 @@ static int http_get(pccs *p, const char *url, const char *const *want, char **bo
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     int rc = 0;
     if (r.too_big || cc == CURLE_FILESIZE_EXCEEDED)
-        rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: response larger than %zu bytes", url,
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: response larger than %zu bytes", url,
                           r.max);
     else if (cc == CURLE_OPERATION_TIMEDOUT)
-        rc = esgx_err_set(err, PCCS_E_FETCH, "GET %s: timed out (%s)", url,
+        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: timed out (%s)", url,
                           errbuf[0] ? errbuf : curl_easy_strerror(cc));
     else if (cc != CURLE_OK)
-        rc = esgx_err_set(err, PCCS_E_FETCH, "GET %s: %s", url,
+        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: %s", url,
                           errbuf[0] ? errbuf : curl_easy_strerror(cc));
     else if (status != 200)
-        rc = esgx_err_set(err, PCCS_E_FETCH, "GET %s: HTTP %ld", url, status);
+        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: HTTP %ld", url, status);
     else if (r.header_too_big)
-        rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: %s header larger than %u bytes", url,
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: %s header larger than %u bytes", url,
                           want[0], MAX_HEADER);
     else if (want && !r.header)
-        rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: no %s header", url, want[0]);
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: no %s header", url, want[0]);
     if (!rc && want) {
         int n = 0;
         char *dec = curl_easy_unescape(c, r.header, (int)strlen(r.header), &n);
         if (!dec || memchr(dec, 0, (size_t)n)) {
-            rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: %s header does not URL-decode", url,
+            rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: %s header does not URL-decode", url,
                               want[0]);
         } else if (!(*header = strndup(dec, (size_t)n))) {
-            rc = esgx_err_set(err, PCCS_E_NOMEM, "GET %s: out of memory", url);
+            rc = esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: out of memory", url);
         }
         curl_free(dec);
     }
     if (!rc && !r.body && !(r.body = calloc(1, 1)))
-        rc = esgx_err_set(err, PCCS_E_NOMEM, "GET %s: out of memory", url);
+        rc = esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: out of memory", url);
     curl_easy_cleanup(c);
     free(r.header);
     if (rc) {
@@ -288,7 +288,7 @@ static int crl_to_pem(const char *url, const char *body, size_t body_len, char *
         size_t n = body_len;
         if (len > 0 && hex == len && len % 2 == 0) {
             if (!(der = malloc(len / 2)))
-                return esgx_err_set(err, PCCS_E_NOMEM, "GET %s: out of memory", url);
+                return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: out of memory", url);
             for (size_t i = 0; i < len / 2; i++) {
                 char two[3] = {s[2 * i], s[2 * i + 1], 0};
                 der[i] = (uint8_t)strtoul(two, NULL, 16);
@@ -306,13 +306,13 @@ static int crl_to_pem(const char *url, const char *body, size_t body_len, char *
     }
     ERR_clear_error();
     if (!crl)
-        return esgx_err_set(err, PCCS_E_BODY, "GET %s: body is not a CRL (PEM, DER or hex)",
+        return esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: body is not a CRL (PEM, DER or hex)",
                             url);
     BIO *m = BIO_new(BIO_s_mem());
     int ok = m && PEM_write_bio_X509_CRL(m, crl) == 1 && (*out = bio_string(m));
     BIO_free(m);
     X509_CRL_free(crl);
-    if (!ok) return esgx_err_set(err, PCCS_E_NOMEM, "GET %s: cannot write the CRL", url);
+    if (!ok) return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: cannot write the CRL", url);
     return 0;
 }
 
@@ -333,7 +333,7 @@ static int chain_to_pem(const char *url, const char *hname, const char *pem, cha
     BIO_free(in);
     BIO_free(m);
     if (!*out)
-        return esgx_err_set(err, PCCS_E_BODY,
+        return esgx_err_set(err, ESGX_PCCS_E_BODY,
                             "GET %s: %s header is not a PEM chain of 1..%d certificates", url,
                             hname, MAX_CHAIN);
     return 0;
@@ -351,15 +351,15 @@ static int check_doc(const char *url, const char *body, size_t len, const char *
     json_t *in = json_object_get(o, inner), *sig = json_object_get(o, "signature");
     int rc = 0;
     if (!json_is_object(o))
-        rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: body is not a JSON object (%s)", url,
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: body is not a JSON object (%s)", url,
                           je.text);
     else if (!json_is_object(in) || !json_is_string(sig))
-        rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: body lacks \"%s\" or \"signature\"", url,
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: body lacks \"%s\" or \"signature\"", url,
                           inner);
     else if (fmspc) {
         json_t *f = json_object_get(in, "fmspc");
         if (!json_is_string(f) || strcasecmp(json_string_value(f), fmspc))
-            rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: TCB info is for FMSPC %s, not %s",
+            rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: TCB info is for FMSPC %s, not %s",
                               url, json_is_string(f) ? json_string_value(f) : "(none)",
                               fmspc);
     }
@@ -394,7 +394,7 @@ static int get_doc(pccs *p, const char *url, const char *const *names, const cha
     size_t len = 0;
     int rc = http_get(p, url, names, &body, &len, &hdr, err);
     if (!rc && memchr(body, 0, len))
-        rc = esgx_err_set(err, PCCS_E_BODY, "GET %s: NUL byte in the body", url);
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: NUL byte in the body", url);
     if (!rc) {
         size_t tl = len;
         const char *t = trim(body, &tl);
@@ -462,8 +462,8 @@ static char *assemble(const parts *x, size_t *len)
 int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
                esgx_err *err)
 {
-    if (!p || !fmspc || !json || !len || (ca != ATTEST_PCK_CA_PROCESSOR && ca != ATTEST_PCK_CA_PLATFORM))
-        return esgx_err_set(err, PCCS_E_ARG, "pccs: bad argument");
+    if (!p || !fmspc || !json || !len || (ca != ESGX_ATTEST_PCK_CA_PROCESSOR && ca != ESGX_ATTEST_PCK_CA_PLATFORM))
+        return esgx_err_set(err, ESGX_PCCS_E_ARG, "pccs: bad argument");
     *json = NULL;
     pthread_mutex_lock(&p->mu);
     p->fetches++;
@@ -485,21 +485,21 @@ int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len
     if ((rc = get_doc(p, url, qe_names, "enclaveIdentity", NULL, &x.qe, &x.qe_len,
                       &x.qe_chain, err)))
         goto out;
-    snprintf(url, sizeof url, "%s/pckcrl?ca=%s&encoding=pem", p->base, attest_pck_ca_name(ca));
+    snprintf(url, sizeof url, "%s/pckcrl?ca=%s&encoding=pem", p->base, esgx_attest_pck_ca_name(ca));
     if ((rc = get_crl(p, url, crl_names, &x.pck_crl, &x.pck_chain, err))) goto out;
     snprintf(url, sizeof url, "%s/rootcacrl", p->base);
     if ((rc = get_crl(p, url, NULL, &x.root_crl, NULL, err))) goto out;
     char *s = assemble(&x, len);
     if (!s) {
-        rc = esgx_err_set(err, PCCS_E_NOMEM, "pccs: out of memory assembling the collateral");
+        rc = esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: out of memory assembling the collateral");
         goto out;
     }
     esgx_err cerr;
-    if (attest_collateral_check(s, *len, &cerr)) {
+    if (esgx_attest_collateral_check(s, *len, &cerr)) {
         free(s);
-        rc = esgx_err_set(err, PCCS_E_BODY, "PCCS %s: FMSPC %s CA %s: the collateral does "
+        rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "PCCS %s: FMSPC %s CA %s: the collateral does "
                                             "not parse: %s", p->base, hex,
-                          attest_pck_ca_name(ca), cerr.msg);
+                          esgx_attest_pck_ca_name(ca), cerr.msg);
         goto out;
     }
     *json = s;
@@ -514,7 +514,7 @@ static void cache_name(const uint8_t fmspc[6], int ca, char out[64])
 {
     char hex[13];
     fmspc_hex(fmspc, hex, 0);
-    snprintf(out, 64, "%s-%s.json", hex, attest_pck_ca_name(ca));
+    snprintf(out, 64, "%s-%s.json", hex, esgx_attest_pck_ca_name(ca));
 }
 
 /* Parses "<12 lowercase hex>-<ca>.json". Returns 0 or -1. */
@@ -523,9 +523,9 @@ static int parse_cache_name(const char *name, uint8_t fmspc[6], int *ca)
     for (int i = 0; i < 12; i++)
         if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i])) return -1;
     if (name[12] != '-') return -1;
-    for (int c = ATTEST_PCK_CA_PROCESSOR; c <= ATTEST_PCK_CA_PLATFORM; c++) {
+    for (int c = ESGX_ATTEST_PCK_CA_PROCESSOR; c <= ESGX_ATTEST_PCK_CA_PLATFORM; c++) {
         char want[32];
-        snprintf(want, sizeof want, "%s.json", attest_pck_ca_name(c));
+        snprintf(want, sizeof want, "%s.json", esgx_attest_pck_ca_name(c));
         if (!strcmp(name + 13, want)) {
             for (int i = 0; i < 6; i++) {
                 char two[3] = {name[2 * i], name[2 * i + 1], 0};
@@ -547,7 +547,7 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%d-%08x", dir, name, (int)getpid(), rnd);
     snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return esgx_err_set(err, PCCS_E_IO, "create %s: %s", tmp, strerror(errno));
+    if (fd < 0) return esgx_err_set(err, ESGX_PCCS_E_IO, "create %s: %s", tmp, strerror(errno));
     size_t off = 0;
     while (off < len) {
         ssize_t w = write(fd, data + off, len - off);
@@ -561,7 +561,7 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
     if (!e && rename(tmp, path)) e = errno;
     if (e) {
         unlink(tmp);
-        return esgx_err_set(err, PCCS_E_IO, "write %s: %s", path, strerror(e));
+        return esgx_err_set(err, ESGX_PCCS_E_IO, "write %s: %s", path, strerror(e));
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
@@ -634,7 +634,7 @@ static void put_entry(pccs *p, const uint8_t fmspc[6], int ca, char *json, size_
 static int copy_entry(const entry *e, char **json, size_t *len, esgx_err *err)
 {
     if (!(*json = malloc(e->len + 1)))
-        return esgx_err_set(err, PCCS_E_NOMEM, "pccs: out of memory");
+        return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: out of memory");
     memcpy(*json, e->json, e->len + 1);
     *len = e->len;
     return 0;
@@ -665,7 +665,7 @@ static void load_cache(pccs *p)
                                                     "tcbInfo"), "fmspc");
         int match = json_is_string(f) && !strcasecmp(json_string_value(f), hex);
         json_decref(root);
-        int bad = !json ? 1 : attest_collateral_check(json, len, &err) ? 2 : !match ? 3 : 0;
+        int bad = !json ? 1 : esgx_attest_collateral_check(json, len, &err) ? 2 : !match ? 3 : 0;
         if (bad) {
             plog(p, PCCS_LOG_WARN, "collateral cache %s/%s ignored: %s", p->cache_dir, name,
                  bad == 1 ? "unreadable" : bad == 2 ? err.msg : "not for its FMSPC");
@@ -687,18 +687,18 @@ int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
     *out = NULL;
     if (!cfg || !cfg->base_url ||
         (strncmp(cfg->base_url, "http://", 7) && strncmp(cfg->base_url, "https://", 8)))
-        return esgx_err_set(err, PCCS_E_ARG, "PCCS URL must start with http:// or https://");
+        return esgx_err_set(err, ESGX_PCCS_E_ARG, "PCCS URL must start with http:// or https://");
     size_t bl = strlen(cfg->base_url);
     while (bl && cfg->base_url[bl - 1] == '/') bl--;
     if (bl < 9 || bl > 2048 || strpbrk(cfg->base_url, " \t\r\n?#"))
-        return esgx_err_set(err, PCCS_E_ARG, "PCCS URL '%s' is malformed (no query or "
+        return esgx_err_set(err, ESGX_PCCS_E_ARG, "PCCS URL '%s' is malformed (no query or "
                                              "fragment, at most 2048 characters)",
                             cfg->base_url);
     pccs *p = calloc(1, sizeof *p);
     if (!p || !(p->base = strndup(cfg->base_url, bl)) ||
         (cfg->cache_dir && !(p->cache_dir = strdup(cfg->cache_dir)))) {
         pccs_free(p);
-        return esgx_err_set(err, PCCS_E_NOMEM, "pccs: out of memory");
+        return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: out of memory");
     }
     p->cfg = *cfg;
     p->cfg.base_url = p->base;
@@ -713,7 +713,7 @@ int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
         if (mkdir(p->cache_dir, 0700) && errno != EEXIST) {
             int e = errno;
             pccs_free(p);
-            return esgx_err_set(err, PCCS_E_IO, "cannot create %s: %s", cfg->cache_dir,
+            return esgx_err_set(err, ESGX_PCCS_E_IO, "cannot create %s: %s", cfg->cache_dir,
                                 strerror(e));
         }
         load_cache(p);
@@ -771,7 +771,7 @@ int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
              int *stale, esgx_err *err)
 {
     if (!p || !fmspc || !json || !len)
-        return esgx_err_set(err, PCCS_E_ARG, "pccs: bad argument");
+        return esgx_err_set(err, ESGX_PCCS_E_ARG, "pccs: bad argument");
     if (stale) *stale = 0;
     *json = NULL;
     int rc = 0;
@@ -800,7 +800,7 @@ int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
             memcpy(*json, fresh, flen + 1);
             *len = flen;
         } else {
-            rc = esgx_err_set(err, PCCS_E_NOMEM, "pccs: out of memory");
+            rc = esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: out of memory");
         }
         put_entry(p, fmspc, ca, fresh, flen, now_ms());
         pthread_mutex_unlock(&p->mu);

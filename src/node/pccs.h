@@ -21,15 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 
-enum {
-    PCCS_E_ARG = -1,     /* bad argument or configuration */
-    PCCS_E_FETCH = -2,   /* transport failure, timeout, HTTP status other than 200 */
-    PCCS_E_BODY = -3,    /* a response is malformed, oversized or lacks a header */
-    PCCS_E_IO = -4,      /* cache directory error */
-    PCCS_E_NOMEM = -5,
-};
+/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ *   ESGX_PCCS_E_ARG            bad argument or configuration
+ *   ESGX_PCCS_E_FETCH          transport failure, timeout, HTTP status other than 200
+ *   ESGX_PCCS_E_BODY           a response is malformed, oversized or lacks a header
+ *   ESGX_PCCS_E_IO             cache directory error
+ *   ESGX_PCCS_E_NOMEM          
+ */
 
 /* Log levels given to the log callback (the values of esgxd's NODE_LOG_*). */
 enum { PCCS_LOG_ERROR = 0, PCCS_LOG_WARN, PCCS_LOG_INFO, PCCS_LOG_DEBUG };
@@ -50,19 +50,19 @@ typedef struct pccs pccs;
 /* Checks cfg (http:// or https:// base URL), copies it, creates cache_dir if needed,
  * removes temp files left there by a crash and loads every valid cached entry
  * (<fmspc hex>-<ca>.json; an entry that does not parse is logged and ignored; its age
- * is the file's mtime). *out is freed with pccs_free. Returns 0, PCCS_E_ARG, PCCS_E_IO
- * or PCCS_E_NOMEM. */
+ * is the file's mtime). *out is freed with pccs_free. Returns 0, ESGX_PCCS_E_ARG, ESGX_PCCS_E_IO
+ * or ESGX_PCCS_E_NOMEM. */
 int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err);
 
 /* Frees p (NULL allowed). No call may be running. */
 void pccs_free(pccs *p);
 
-/* Fetches the four documents for fmspc and ca (ATTEST_PCK_CA_*) now, without the cache,
+/* Fetches the four documents for fmspc and ca (ESGX_ATTEST_PCK_CA_*) now, without the cache,
  * and assembles the collateral: *json malloc'd (free()), *len its length. The result
- * passed attest_collateral_check and its TCB info is for fmspc. Errors name the URL and
- * the cause: PCCS_E_FETCH ("GET URL: HTTP 404", "... timed out"), PCCS_E_BODY
+ * passed esgx_attest_collateral_check and its TCB info is for fmspc. Errors name the URL and
+ * the cause: ESGX_PCCS_E_FETCH ("GET URL: HTTP 404", "... timed out"), ESGX_PCCS_E_BODY
  * ("GET URL: no TCB-Info-Issuer-Chain header", "... larger than 1048576 bytes", "...
- * not a TCB info document"), PCCS_E_ARG, PCCS_E_NOMEM. */
+ * not a TCB info document"), ESGX_PCCS_E_ARG, ESGX_PCCS_E_NOMEM. */
 int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
                esgx_err *err);
 

@@ -22,17 +22,17 @@ static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int db_err(esgx_err *err, const char *what)
 {
-    return esgx_err_set(err, NODE_E_DB, "registry %s: %s", what, sqlite3_errmsg(g_db));
+    return esgx_err_set(err, ESGX_NODE_E_DB, "registry %s: %s", what, sqlite3_errmsg(g_db));
 }
 
 int registry_open(const char *data_dir, esgx_err *err)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/registry.db", data_dir) >= (int)sizeof path)
-        return esgx_err_set(err, NODE_E_ARG, "data dir path too long");
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "data dir path too long");
     if (sqlite3_open_v2(path, &g_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        int rc = esgx_err_set(err, NODE_E_DB, "open %s: %s", path,
+        int rc = esgx_err_set(err, ESGX_NODE_E_DB, "open %s: %s", path,
                               g_db ? sqlite3_errmsg(g_db) : "out of memory");
         sqlite3_close(g_db);
         g_db = NULL;
@@ -108,7 +108,7 @@ int registry_get(const char *name, registry_fn *out, esgx_err *err)
         out->created = sqlite3_column_int64(g_get, 2);
         rc = ESGX_OK;
     } else if (s == SQLITE_DONE) {
-        rc = esgx_err_set(err, NODE_E_NOTFOUND, "no function named '%s'", name);
+        rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
     } else {
         rc = db_err(err, "lookup");
     }
@@ -124,7 +124,7 @@ int registry_delete(const char *name, esgx_err *err)
     sqlite3_bind_text(g_del, 1, name, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(g_del) != SQLITE_DONE) rc = db_err(err, "delete");
     else if (sqlite3_changes(g_db) == 0)
-        rc = esgx_err_set(err, NODE_E_NOTFOUND, "no function named '%s'", name);
+        rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
     sqlite3_reset(g_del);
     pthread_mutex_unlock(&g_mu);
     return rc;
@@ -135,14 +135,14 @@ int registry_list(registry_fn **out, size_t *count, esgx_err *err)
     int rc = ESGX_OK;
     size_t n = 0, cap = 16;
     registry_fn *v = malloc(cap * sizeof *v);
-    if (!v) return esgx_err_set(err, NODE_E_NOMEM, "no memory");
+    if (!v) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory");
     pthread_mutex_lock(&g_mu);
     int s;
     while ((s = sqlite3_step(g_list)) == SQLITE_ROW) {
         if (n == cap) {
             registry_fn *nv = realloc(v, 2 * cap * sizeof *v);
             if (!nv) {
-                rc = esgx_err_set(err, NODE_E_NOMEM, "no memory");
+                rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory");
                 break;
             }
             v = nv;

@@ -258,7 +258,7 @@ static void copy_str(char *dst, size_t cap, esgx_bytes b)
     dst[n] = 0;
 }
 
-/* ATTEST_DOC_REPLY: copies the document into the waiting sync request. */
+/* ESGX_ATTEST_DOC_REPLY: copies the document into the waiting sync request. */
 static void on_attest_doc(const esgx_msg *m)
 {
     const esgx_msg_attest_doc *a = &m->u.attest_doc;
@@ -354,9 +354,9 @@ static void content_job(uint64_t id)
     size_t len = 0;
     esgx_err err;
     int rc = content_read(r->hash, &data, &len, &err);
-    if (rc == NODE_E_NOTFOUND) {
+    if (rc == ESGX_NODE_E_NOTFOUND) {
         char hex[65];
-        crypto_hex_encode(r->hash, 32, hex);
+        esgx_crypto_hex_encode(r->hash, 32, hex);
         fail_status = 404, fail_code = "unknown_hash";
         snprintf(fail_msg, sizeof fail_msg, "no content with hash %s", hex);
     } else if (rc) {
@@ -650,7 +650,7 @@ static void *sup_main(void *arg)
                 case ESGX_MSG_KEY_STATUS: on_key_status(&m); break;
                 case ESGX_MSG_COLLATERAL_REQ: collat_request(m.id, &m.u.collateral_req); break;
                 default:
-                    rc = esgx_err_set(&err, PROTO_E_TYPE, "unexpected %s from the enclave",
+                    rc = esgx_err_set(&err, ESGX_PROTO_E_TYPE, "unexpected %s from the enclave",
                                       esgx_proto_type_name(m.type));
                     break;
                 }
@@ -659,7 +659,7 @@ static void *sup_main(void *arg)
             pthread_mutex_lock(&g_mu);
             stop = g_stopping;
             pthread_mutex_unlock(&g_mu);
-            if (!(stop && rc == PROTO_E_CLOSED))
+            if (!(stop && rc == ESGX_PROTO_E_CLOSED))
                 node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
             pthread_mutex_lock(&g_wmu);
             g_chan_up = 0;
@@ -711,9 +711,9 @@ int sup_start(esgx_err *err)
 {
     g_init_pending = g_cfg.init;
     if (pthread_create(&g_content_thread, NULL, content_main, NULL))
-        return esgx_err_set(err, NODE_E_IO, "cannot start the content thread");
+        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the content thread");
     if (pthread_create(&g_sup_thread, NULL, sup_main, NULL))
-        return esgx_err_set(err, NODE_E_IO, "cannot start the supervisor thread");
+        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the supervisor thread");
     g_threads_started = 1;
     return ESGX_OK;
 }
@@ -768,7 +768,7 @@ int sup_exec(sup_req *r)
     pthread_mutex_lock(&g_wmu);
     if (!g_chan_up) {
         pthread_mutex_unlock(&g_wmu);
-        return NODE_E_DOWN;
+        return ESGX_NODE_E_DOWN;
     }
     pthread_mutex_lock(&g_tmu);
     table_insert(r);
@@ -785,7 +785,7 @@ int sup_exec(sup_req *r)
 int sup_send(const esgx_msg *m)
 {
     esgx_err err;
-    int rc = NODE_E_DOWN;
+    int rc = ESGX_NODE_E_DOWN;
     pthread_mutex_lock(&g_wmu);
     if (g_chan_up) {
         if (esgx_proto_send(g_fd, m, &err) == 0) rc = 0;

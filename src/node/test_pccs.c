@@ -164,10 +164,10 @@ int main(void)
 
     size_t qlen = 0;
     uint8_t *quote = (uint8_t *)slurp(qpath, &qlen);
-    attest_pck_ids ids;
+    esgx_attest_pck_ids ids;
     esgx_err err;
-    CHECK(quote && attest_quote_pck_ids(quote, qlen, &ids, &err) == 0, "pck ids: %s", err.msg);
-    CHECK(ids.ca == ATTEST_PCK_CA_PROCESSOR, "CA");
+    CHECK(quote && esgx_attest_quote_pck_ids(quote, qlen, &ids, &err) == 0, "pck ids: %s", err.msg);
+    CHECK(ids.ca == ESGX_ATTEST_PCK_CA_PROCESSOR, "CA");
 
     /* 1. fetch through the cache: verifies the real quote */
     pccs *p = client(60000, 0);
@@ -177,12 +177,12 @@ int main(void)
     CHECK(pccs_get(p, ids.fmspc, ids.ca, &json, &len, &stale, &err) == 0, "get: %s", err.msg);
     CHECK(stale == 0 && json && len == strlen(json), "fresh copy");
     CHECK(requests() == 4, "4 requests, got %d", requests());
-    attest_result res;
-    CHECK(json && attest_quote_verify(quote, qlen, json, len, T_OK, NULL, &res, &err) == 0 &&
+    esgx_attest_result res;
+    CHECK(json && esgx_attest_quote_verify(quote, qlen, json, len, T_OK, NULL, &res, &err) == 0 &&
               res.verified && !strcmp(res.tcb_status, "ConfigurationAndSWHardeningNeeded"),
           "verify with fetched collateral: %s (%s)", err.msg, res.tcb_status);
     /* later than the TCB info's nextUpdate: refused as with the original file */
-    CHECK(json && attest_quote_verify(quote, qlen, json, len, 1734962800, NULL, &res, &err) != 0,
+    CHECK(json && esgx_attest_quote_verify(quote, qlen, json, len, 1734962800, NULL, &res, &err) != 0,
           "expired collateral accepted");
     char cpath[400];
     snprintf(cpath, sizeof cpath, "%s/collateral/00a067110000-processor.json", g_dir);
@@ -236,32 +236,32 @@ int main(void)
     struct stat st0, st1;
     stat(cpath, &st0);
     const uint8_t other[6] = {1, 2, 3, 4, 5, 6};
-    expect_fail(p, other, ids.ca, PCCS_E_FETCH, "tcb?fmspc=010203040506", "HTTP 404");
-    expect_fail(p, ids.fmspc, ATTEST_PCK_CA_PLATFORM, PCCS_E_FETCH, "pckcrl?ca=platform",
+    expect_fail(p, other, ids.ca, ESGX_PCCS_E_FETCH, "tcb?fmspc=010203040506", "HTTP 404");
+    expect_fail(p, ids.fmspc, ESGX_ATTEST_PCK_CA_PLATFORM, ESGX_PCCS_E_FETCH, "pckcrl?ca=platform",
                 "HTTP 404");
     mode("qe 404\n");
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_FETCH, "/qe/identity", "HTTP 404");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_FETCH, "/qe/identity", "HTTP 404");
     mode("tcb garbage\n");
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_BODY, "/tcb?fmspc=00A067110000", "not a JSON object");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/tcb?fmspc=00A067110000", "not a JSON object");
     mode("rootcacrl garbage\n");
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_BODY, "/rootcacrl", "not a CRL");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/rootcacrl", "not a CRL");
     mode("tcb noheader\n");
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_BODY, "/tcb", "no TCB-Info-Issuer-Chain header");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/tcb", "no TCB-Info-Issuer-Chain header");
     mode("pckcrl noheader\n");
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_BODY, "/pckcrl", "no SGX-PCK-CRL-Issuer-Chain");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/pckcrl", "no SGX-PCK-CRL-Issuer-Chain");
     mode("qe big\n");
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_BODY, "/qe/identity", "larger than 1048576");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/qe/identity", "larger than 1048576");
     mode("tcb hang\n");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    expect_fail(p, ids.fmspc, ids.ca, PCCS_E_FETCH, "/tcb", "timed out");
+    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_FETCH, "/tcb", "timed out");
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     CHECK(secs < 5, "timeout took %.1f s", secs);
     /* through pccs_get with a fresh client and no cache entry for the FMSPC: an error */
     char *none = NULL;
     mode("* 500\n");
-    CHECK(pccs_get(p, other, ids.ca, &none, &len, &stale, &err) == PCCS_E_FETCH && !none,
+    CHECK(pccs_get(p, other, ids.ca, &none, &len, &stale, &err) == ESGX_PCCS_E_FETCH && !none,
           "no entry + failure: %s", err.msg);
     stat(cpath, &st1);
     CHECK(st0.st_ino == st1.st_ino && st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec &&
@@ -274,7 +274,7 @@ int main(void)
     mode("pckcrl der\nrootcacrl pem\ntcb oldheader\n");
     char *j3 = NULL;
     CHECK(pccs_fetch(p, ids.fmspc, ids.ca, &j3, &len, &err) == 0 && j3 &&
-              attest_quote_verify(quote, qlen, j3, len, T_OK, NULL, &res, &err) == 0,
+              esgx_attest_quote_verify(quote, qlen, j3, len, T_OK, NULL, &res, &err) == 0,
           "DER/PEM CRLs, old header: %s", err.msg);
     free(j3);
     mode("rootcacrl der\n");
@@ -291,15 +291,15 @@ int main(void)
               !strcmp(j2, json), "cache served with the PCCS gone: %s", err.msg);
     free(j2);
     const uint8_t bad[6] = {1, 2, 3, 4, 5, 0xff};
-    CHECK(pccs_get(p, bad, ATTEST_PCK_CA_PLATFORM, &j2, &len, &stale, &err) == PCCS_E_FETCH &&
+    CHECK(pccs_get(p, bad, ESGX_ATTEST_PCK_CA_PLATFORM, &j2, &len, &stale, &err) == ESGX_PCCS_E_FETCH &&
               strstr(err.msg, "/tcb?fmspc=0102030405FF"), "corrupt entry used / server gone: %s",
           err.msg);
     pccs_free(p);
     /* bad URLs */
     pccs_config bcfg = {.base_url = "ftp://x/"};
-    CHECK(pccs_new(&bcfg, &p, &err) == PCCS_E_ARG && strstr(err.msg, "http"), "ftp URL");
+    CHECK(pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG && strstr(err.msg, "http"), "ftp URL");
     bcfg.base_url = "http://x/v4?a=b";
-    CHECK(pccs_new(&bcfg, &p, &err) == PCCS_E_ARG, "URL with query");
+    CHECK(pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG, "URL with query");
 
     free(json);
     free(quote);

@@ -5,7 +5,7 @@
 //              from random hashes and paths, from the xprv and from the xpub alone
 //   ECDSA      ours vs @noble/curves secp256k1: exact signature bytes, verify, recover
 //   digests    input_hash / response digest vs an independent @noble/hashes sha256
-//              computation written from DESIGN.md section 5
+//              computation written from docs/formats.md#signed-responses
 import { requireNodeModules, buildBinary, check, finish, run, hex, unhex, rand, randInt, eq }
   from './crypto_common.mjs';
 
@@ -39,27 +39,27 @@ for (const n of sizes) {
   check(back !== null && eq(back, pt), `eciesjs decrypts our ciphertext of ${n} bytes`);
   // eciesjs PrivateKey API gives the same public key bytes we use
   check(eq(new PrivateKey(secretKey).publicKey.toBytes(true), publicKey), 'eciesjs public key');
-  // tampering: tag byte and (if any) body byte -> code -10; wrong key -> -10
+  // tampering: tag byte and (if any) body byte -> code -210 (ESGX_CRYPTO_E_AUTH); wrong key -> -210
   const t = Buffer.from(ct); t[65 + 16] ^= 1;
   r = run(tool, ['decrypt', hex(secretKey)], t);
-  check(r.status === 1 && r.stderr.includes('-10:') && r.stdout.length === 0, `flipped tag rejected (${n})`);
+  check(r.status === 1 && r.stderr.includes('-210:') && r.stdout.length === 0, `flipped tag rejected (${n})`);
   if (n) {
     const b = Buffer.from(ct); b[97 + randInt(0, n - 1)] ^= 0x80;
     r = run(tool, ['decrypt', hex(secretKey)], b);
-    check(r.status === 1 && r.stderr.includes('-10:'), `flipped body byte rejected (${n})`);
+    check(r.status === 1 && r.stderr.includes('-210:'), `flipped body byte rejected (${n})`);
   }
   r = run(tool, ['decrypt', hex(secp256k1.utils.randomSecretKey())], ct);
-  check(r.status === 1 && r.stderr.includes('-10:'), `wrong key rejected (${n})`);
+  check(r.status === 1 && r.stderr.includes('-210:'), `wrong key rejected (${n})`);
 }
 {
   // short ciphertext -> -9; bad ephemeral key -> -6
   const { secretKey, publicKey } = secp256k1.keygen();
   const ct = encrypt(publicKey, rand(10));
   let r = run(tool, ['decrypt', hex(secretKey)], ct.subarray(0, 96));
-  check(r.status === 1 && r.stderr.includes('-9:'), 'short ciphertext gives CRYPTO_E_SHORT');
+  check(r.status === 1 && r.stderr.includes('-209:'), 'short ciphertext gives CRYPTO_E_SHORT');
   const bad = Buffer.from(ct); bad[40] ^= 1;
   r = run(tool, ['decrypt', hex(secretKey)], bad);
-  check(r.status === 1 && r.stderr.includes('-6:'), 'off-curve ephemeral key gives CRYPTO_E_KEY');
+  check(r.status === 1 && r.stderr.includes('-206:'), 'off-curve ephemeral key gives CRYPTO_E_KEY');
 }
 
 // ------------------------------------------------------------------ BIP32
@@ -131,7 +131,7 @@ function cat(...parts) {
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
-// DESIGN.md section 5, written independently of lib/crypto/digest.c
+// docs/formats.md#input_hash, written independently of lib/crypto/digest.c
 function jsInputHash(moduleHash, decryptFlag, fuel, fn, input) {
   const name = te.encode(fn);
   return sha256(cat(te.encode('MODULE_HASH'), te.encode(hex(moduleHash)),
@@ -174,7 +174,7 @@ for (let round = 0; round < 12; round++) {
 }
 {
   const r = run(tool, ['input-hash', hex(rand(32)), '0', '1', 'x'.repeat(256)]);
-  check(r.status === 1 && r.stderr.includes('-1:'), 'function name over 255 bytes is CRYPTO_E_ARG');
+  check(r.status === 1 && r.stderr.includes('-201:'), 'function name over 255 bytes is CRYPTO_E_ARG');
 }
 
 finish('crypto_interop');

@@ -13,12 +13,12 @@
  *   module. A file wast2json cannot convert is counted as skipped, as are files of
  *   proposals we do not implement (by name) and assertions on text-format modules
  *   (they test a text parser we do not have).
- * - All modules of one file live in one wasm_store, with the `spectest` host module
+ * - All modules of one file live in one esgx_wasm_store, with the `spectest` host module
  *   made once per store (print functions, four globals, a table, a memory), so
  *   registered modules share state exactly as the spec scripts expect.
  * - Values: integers and float bits compare exactly; expected nan:canonical /
  *   nan:arithmetic are checked as patterns; funcref results compare by null/non-null;
- *   externref N travels as the wasm_ref N+1 (0 is null).
+ *   externref N travels as the esgx_wasm_ref N+1 (0 is null).
  * - Output: one line per failure (file:line: command: expected vs got), one summary per
  *   file, then the final line `N passed, N failed` (plus `, N skipped` if any). The
  *   exit status is 1 if anything failed, 77 if everything was skipped, else 0.
@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "wasm.h"
+#include "esgx_wasm.h"
 
 extern char **environ;
 
@@ -56,24 +56,24 @@ typedef struct counts {
 
 typedef struct named {
     char *name;
-    wasm_instance *inst;
+    esgx_wasm_instance *inst;
 } named;
 
 typedef struct run {
     const char *file;       /* .wast path for messages */
     const char *dir;        /* temp dir with the converted files */
-    wasm_store *store;
-    wasm_limits limits;
-    wasm_instance *current;
+    esgx_wasm_store *store;
+    esgx_wasm_limits limits;
+    esgx_wasm_instance *current;
     named *names;           /* $name -> instance */
     size_t n_names;
     named *regs;            /* registered (`register "as"`) -> instance */
     size_t n_regs;
-    wasm_module **mods;     /* every module parsed, freed at the end */
+    esgx_wasm_module **mods;     /* every module parsed, freed at the end */
     size_t n_mods;
     /* spectest */
     bool spectest_made;
-    wasm_extern st_print[7], st_g_i32, st_g_i64, st_g_f32, st_g_f64, st_table, st_mem;
+    esgx_wasm_extern st_print[7], st_g_i32, st_g_i64, st_g_f32, st_g_f64, st_table, st_mem;
     counts c;
 } run;
 
@@ -91,7 +91,7 @@ static void failf(run *r, long line, const char *cmd, const char *fmt, ...)
     r->c.fail++;
 }
 
-static int host_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *results, void *env)
+static int host_print(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
     return 0;
 }
@@ -99,42 +99,42 @@ static int host_print(wasm_ctx *ctx, const wasm_value *args, wasm_value *results
 static int make_spectest(run *r, esgx_err *err)
 {
     if (r->spectest_made) return 0;
-    static const wasm_valtype p_i32[] = {WASM_I32}, p_i64[] = {WASM_I64},
-                              p_f32[] = {WASM_F32}, p_f64[] = {WASM_F64},
-                              p_i32_f32[] = {WASM_I32, WASM_F32},
-                              p_f64_f64[] = {WASM_F64, WASM_F64};
-    const wasm_functype types[7] = {
+    static const esgx_wasm_valtype p_i32[] = {ESGX_WASM_I32}, p_i64[] = {ESGX_WASM_I64},
+                              p_f32[] = {ESGX_WASM_F32}, p_f64[] = {ESGX_WASM_F64},
+                              p_i32_f32[] = {ESGX_WASM_I32, ESGX_WASM_F32},
+                              p_f64_f64[] = {ESGX_WASM_F64, ESGX_WASM_F64};
+    const esgx_wasm_functype types[7] = {
         {0, 0, NULL, NULL}, {1, 0, p_i32, NULL}, {1, 0, p_i64, NULL}, {1, 0, p_f32, NULL},
         {1, 0, p_f64, NULL}, {2, 0, p_i32_f32, NULL}, {2, 0, p_f64_f64, NULL},
     };
     for (int i = 0; i < 7; i++) {
-        int rc = wasm_func_new_host(r->store, &types[i], host_print, NULL, &r->st_print[i], err);
+        int rc = esgx_wasm_func_new_host(r->store, &types[i], host_print, NULL, &r->st_print[i], err);
         if (rc) return rc;
     }
     float f32 = 666.6f;
     double f64 = 666.6;
-    wasm_value v;
+    esgx_wasm_value v;
     int rc;
-    v.type = WASM_I32;
+    v.type = ESGX_WASM_I32;
     v.of.i32 = 666;
-    if ((rc = wasm_global_new(r->store, v, 0, &r->st_g_i32, err))) return rc;
-    v.type = WASM_I64;
+    if ((rc = esgx_wasm_global_new(r->store, v, 0, &r->st_g_i32, err))) return rc;
+    v.type = ESGX_WASM_I64;
     v.of.i64 = 666;
-    if ((rc = wasm_global_new(r->store, v, 0, &r->st_g_i64, err))) return rc;
-    v.type = WASM_F32;
+    if ((rc = esgx_wasm_global_new(r->store, v, 0, &r->st_g_i64, err))) return rc;
+    v.type = ESGX_WASM_F32;
     memcpy(&v.of.f32_bits, &f32, 4);
-    if ((rc = wasm_global_new(r->store, v, 0, &r->st_g_f32, err))) return rc;
-    v.type = WASM_F64;
+    if ((rc = esgx_wasm_global_new(r->store, v, 0, &r->st_g_f32, err))) return rc;
+    v.type = ESGX_WASM_F64;
     memcpy(&v.of.f64_bits, &f64, 8);
-    if ((rc = wasm_global_new(r->store, v, 0, &r->st_g_f64, err))) return rc;
-    if ((rc = wasm_table_new(r->store, WASM_FUNCREF, 10, 20, &r->st_table, err))) return rc;
-    if ((rc = wasm_memory_new(r->store, 1, 2, &r->st_mem, err))) return rc;
+    if ((rc = esgx_wasm_global_new(r->store, v, 0, &r->st_g_f64, err))) return rc;
+    if ((rc = esgx_wasm_table_new(r->store, ESGX_WASM_FUNCREF, 10, 20, &r->st_table, err))) return rc;
+    if ((rc = esgx_wasm_memory_new(r->store, 1, 2, &r->st_mem, err))) return rc;
     r->spectest_made = true;
     return 0;
 }
 
 /* The spectest export of that name, or -1. */
-static int spectest_lookup(run *r, const char *name, size_t len, wasm_extern *out)
+static int spectest_lookup(run *r, const char *name, size_t len, esgx_wasm_extern *out)
 {
     static const char *const prints[7] = {"print", "print_i32", "print_i64", "print_f32",
                                           "print_f64", "print_i32_f32", "print_f64_f64"};
@@ -143,7 +143,7 @@ static int spectest_lookup(run *r, const char *name, size_t len, wasm_extern *ou
             *out = r->st_print[i];
             return 0;
         }
-    struct { const char *n; wasm_extern *e; } others[] = {
+    struct { const char *n; esgx_wasm_extern *e; } others[] = {
         {"global_i32", &r->st_g_i32}, {"global_i64", &r->st_g_i64},
         {"global_f32", &r->st_g_f32}, {"global_f64", &r->st_g_f64},
         {"table", &r->st_table}, {"memory", &r->st_mem},
@@ -156,14 +156,14 @@ static int spectest_lookup(run *r, const char *name, size_t len, wasm_extern *ou
     return -1;
 }
 
-static wasm_instance *find_named(named *list, size_t n, const char *name, size_t len)
+static esgx_wasm_instance *find_named(named *list, size_t n, const char *name, size_t len)
 {
     for (size_t i = n; i-- > 0;)
         if (strlen(list[i].name) == len && !memcmp(list[i].name, name, len)) return list[i].inst;
     return NULL;
 }
 
-static int add_named(named **list, size_t *n, const char *name, wasm_instance *inst)
+static int add_named(named **list, size_t *n, const char *name, esgx_wasm_instance *inst)
 {
     named *p = realloc(*list, (*n + 1) * sizeof *p);
     if (!p) return -1;
@@ -200,20 +200,20 @@ static uint8_t *read_file(const char *path, size_t *len)
 }
 
 /* Parses a module file of the converted script. */
-static int load_module(run *r, const char *filename, wasm_module **out, esgx_err *err)
+static int load_module(run *r, const char *filename, esgx_wasm_module **out, esgx_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", r->dir, filename);
     size_t len;
     uint8_t *bytes = read_file(path, &len);
-    if (!bytes) return esgx_err_set(err, WASM_E_ARG, "cannot read %s", path);
-    int rc = wasm_module_parse(bytes, len, &r->limits, out, err);
+    if (!bytes) return esgx_err_set(err, ESGX_WASM_E_ARG, "cannot read %s", path);
+    int rc = esgx_wasm_module_parse(bytes, len, &r->limits, out, err);
     free(bytes);
     if (rc == 0) {
-        wasm_module **p = realloc(r->mods, (r->n_mods + 1) * sizeof *p);
+        esgx_wasm_module **p = realloc(r->mods, (r->n_mods + 1) * sizeof *p);
         if (!p) {
-            wasm_module_free(*out);
-            return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+            esgx_wasm_module_free(*out);
+            return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         }
         r->mods = p;
         r->mods[r->n_mods++] = *out;
@@ -222,52 +222,52 @@ static int load_module(run *r, const char *filename, wasm_module **out, esgx_err
 }
 
 /* Resolves the imports of m from spectest and registered instances, then
- * instantiates it. A missing import is WASM_E_UNLINKABLE "unknown import". */
-static int instantiate(run *r, const wasm_module *m, wasm_instance **out, esgx_err *err)
+ * instantiates it. A missing import is ESGX_WASM_E_UNLINKABLE "unknown import". */
+static int instantiate(run *r, const esgx_wasm_module *m, esgx_wasm_instance **out, esgx_err *err)
 {
     int rc = make_spectest(r, err);
     if (rc) return rc;
-    uint32_t n = wasm_module_import_count(m);
-    wasm_extern *imps = calloc(n ? n : 1, sizeof *imps);
-    if (!imps) return esgx_err_set(err, WASM_E_NOMEM, "out of memory");
+    uint32_t n = esgx_wasm_module_import_count(m);
+    esgx_wasm_extern *imps = calloc(n ? n : 1, sizeof *imps);
+    if (!imps) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++) {
         const char *mod, *name;
         size_t mlen, nlen;
-        wasm_extern_kind kind;
-        wasm_module_import(m, i, &mod, &mlen, &name, &nlen, &kind, NULL);
+        esgx_wasm_extern_kind kind;
+        esgx_wasm_module_import(m, i, &mod, &mlen, &name, &nlen, &kind, NULL);
         int found = -1;
         if (mlen == 8 && !memcmp(mod, "spectest", 8)) {
             found = spectest_lookup(r, name, nlen, &imps[i]);
         } else {
-            wasm_instance *src = find_named(r->regs, r->n_regs, mod, mlen);
-            if (src && wasm_instance_export(src, name, nlen, &imps[i]) == 0) found = 0;
+            esgx_wasm_instance *src = find_named(r->regs, r->n_regs, mod, mlen);
+            if (src && esgx_wasm_instance_export(src, name, nlen, &imps[i]) == 0) found = 0;
         }
         if (found != 0) {
             free(imps);
-            return esgx_err_set(err, WASM_E_UNLINKABLE, "unknown import \"%.*s\" \"%.*s\"",
+            return esgx_err_set(err, ESGX_WASM_E_UNLINKABLE, "unknown import \"%.*s\" \"%.*s\"",
                                 (int)mlen, mod, (int)nlen, name);
         }
     }
-    wasm_trap trap = WASM_TRAP_NONE;
-    rc = wasm_instance_new(r->store, m, imps, n, out, &trap, err);
+    esgx_wasm_trap trap = ESGX_WASM_TRAP_NONE;
+    rc = esgx_wasm_instance_new(r->store, m, imps, n, out, &trap, err);
     free(imps);
     return rc;
 }
 
 /* ------------------------------------------------------------------ values */
 
-static int parse_value(json_t *j, wasm_value *v, int *nan_kind)
+static int parse_value(json_t *j, esgx_wasm_value *v, int *nan_kind)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
     const char *val = json_string_value(json_object_get(j, "value"));
     *nan_kind = 0;
     if (!type) return -1;
-    if (!strcmp(type, "i32")) v->type = WASM_I32;
-    else if (!strcmp(type, "i64")) v->type = WASM_I64;
-    else if (!strcmp(type, "f32")) v->type = WASM_F32;
-    else if (!strcmp(type, "f64")) v->type = WASM_F64;
-    else if (!strcmp(type, "funcref")) v->type = WASM_FUNCREF;
-    else if (!strcmp(type, "externref")) v->type = WASM_EXTERNREF;
+    if (!strcmp(type, "i32")) v->type = ESGX_WASM_I32;
+    else if (!strcmp(type, "i64")) v->type = ESGX_WASM_I64;
+    else if (!strcmp(type, "f32")) v->type = ESGX_WASM_F32;
+    else if (!strcmp(type, "f64")) v->type = ESGX_WASM_F64;
+    else if (!strcmp(type, "funcref")) v->type = ESGX_WASM_FUNCREF;
+    else if (!strcmp(type, "externref")) v->type = ESGX_WASM_EXTERNREF;
     else return -1;   /* v128 and anything newer */
     memset(&v->of, 0, sizeof v->of);
     if (!val) return -1;
@@ -279,64 +279,64 @@ static int parse_value(json_t *j, wasm_value *v, int *nan_kind)
         *nan_kind = 2;
         return 0;
     }
-    if (v->type == WASM_FUNCREF || v->type == WASM_EXTERNREF) {
-        if (!strcmp(val, "null")) v->of.ref = WASM_REF_NULL;
-        else v->of.ref = (wasm_ref)strtoull(val, NULL, 10) + 1;
+    if (v->type == ESGX_WASM_FUNCREF || v->type == ESGX_WASM_EXTERNREF) {
+        if (!strcmp(val, "null")) v->of.ref = ESGX_WASM_REF_NULL;
+        else v->of.ref = (esgx_wasm_ref)strtoull(val, NULL, 10) + 1;
         return 0;
     }
     errno = 0;
     unsigned long long u = strtoull(val, NULL, 10);
     if (errno) return -1;
     switch (v->type) {
-    case WASM_I32: v->of.i32 = (int32_t)(uint32_t)u; break;
-    case WASM_I64: v->of.i64 = (int64_t)u; break;
-    case WASM_F32: v->of.f32_bits = (uint32_t)u; break;
+    case ESGX_WASM_I32: v->of.i32 = (int32_t)(uint32_t)u; break;
+    case ESGX_WASM_I64: v->of.i64 = (int64_t)u; break;
+    case ESGX_WASM_F32: v->of.f32_bits = (uint32_t)u; break;
     default: v->of.f64_bits = (uint64_t)u; break;
     }
     return 0;
 }
 
-static const char *type_name(wasm_valtype t)
+static const char *type_name(esgx_wasm_valtype t)
 {
     switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
+    case ESGX_WASM_I32: return "i32";
+    case ESGX_WASM_I64: return "i64";
+    case ESGX_WASM_F32: return "f32";
+    case ESGX_WASM_F64: return "f64";
+    case ESGX_WASM_FUNCREF: return "funcref";
+    case ESGX_WASM_EXTERNREF: return "externref";
     default: return "?";
     }
 }
 
-static void fmt_value(char *buf, size_t n, const wasm_value *v)
+static void fmt_value(char *buf, size_t n, const esgx_wasm_value *v)
 {
     switch (v->type) {
-    case WASM_I32: snprintf(buf, n, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
-    case WASM_I64: snprintf(buf, n, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
-    case WASM_F32: snprintf(buf, n, "f32:0x%08" PRIx32, v->of.f32_bits); break;
-    case WASM_F64: snprintf(buf, n, "f64:0x%016" PRIx64, v->of.f64_bits); break;
+    case ESGX_WASM_I32: snprintf(buf, n, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
+    case ESGX_WASM_I64: snprintf(buf, n, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
+    case ESGX_WASM_F32: snprintf(buf, n, "f32:0x%08" PRIx32, v->of.f32_bits); break;
+    case ESGX_WASM_F64: snprintf(buf, n, "f64:0x%016" PRIx64, v->of.f64_bits); break;
     default:
-        if (v->of.ref == WASM_REF_NULL) snprintf(buf, n, "%s:null", type_name(v->type));
+        if (v->of.ref == ESGX_WASM_REF_NULL) snprintf(buf, n, "%s:null", type_name(v->type));
         else snprintf(buf, n, "%s:%#jx", type_name(v->type), (uintmax_t)v->of.ref);
         break;
     }
 }
 
-static bool value_matches(const wasm_value *want, int nan_kind, const wasm_value *got)
+static bool value_matches(const esgx_wasm_value *want, int nan_kind, const esgx_wasm_value *got)
 {
     if (want->type != got->type) return false;
     switch (want->type) {
-    case WASM_I32: return want->of.i32 == got->of.i32;
-    case WASM_I64: return want->of.i64 == got->of.i64;
-    case WASM_F32: {
+    case ESGX_WASM_I32: return want->of.i32 == got->of.i32;
+    case ESGX_WASM_I64: return want->of.i64 == got->of.i64;
+    case ESGX_WASM_F32: {
         uint32_t b = got->of.f32_bits;
         bool nan = (b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu);
         if (nan_kind == 1) return nan && (b & 0x007fffffu) == 0x00400000u;
         if (nan_kind == 2) return nan && (b & 0x00400000u);
         return want->of.f32_bits == b;
     }
-    case WASM_F64: {
+    case ESGX_WASM_F64: {
         uint64_t b = got->of.f64_bits;
         const uint64_t exp = 0x7ff0000000000000ull, man = 0x000fffffffffffffull,
                        quiet = 0x0008000000000000ull;
@@ -345,8 +345,8 @@ static bool value_matches(const wasm_value *want, int nan_kind, const wasm_value
         if (nan_kind == 2) return nan && (b & quiet);
         return want->of.f64_bits == b;
     }
-    case WASM_FUNCREF:
-        return (want->of.ref == WASM_REF_NULL) == (got->of.ref == WASM_REF_NULL);
+    case ESGX_WASM_FUNCREF:
+        return (want->of.ref == ESGX_WASM_REF_NULL) == (got->of.ref == ESGX_WASM_REF_NULL);
     default:
         return want->of.ref == got->of.ref;
     }
@@ -355,7 +355,7 @@ static bool value_matches(const wasm_value *want, int nan_kind, const wasm_value
 /* ------------------------------------------------------------------ actions */
 
 /* Runs an action. Returns the wasm_* code; results in res (*n_res of them). */
-static int do_action(run *r, json_t *act, wasm_value *res, size_t *n_res, wasm_trap *trap,
+static int do_action(run *r, json_t *act, esgx_wasm_value *res, size_t *n_res, esgx_wasm_trap *trap,
                      esgx_err *err)
 {
     const char *type = json_string_value(json_object_get(act, "type"));
@@ -364,37 +364,37 @@ static int do_action(run *r, json_t *act, wasm_value *res, size_t *n_res, wasm_t
     const char *field = json_string_value(jfield);
     size_t field_len = json_string_length(jfield);
     *n_res = 0;
-    *trap = WASM_TRAP_NONE;
-    if (!type || !field) return esgx_err_set(err, WASM_E_ARG, "bad action");
-    wasm_instance *inst = modname ? find_named(r->names, r->n_names, modname, strlen(modname))
+    *trap = ESGX_WASM_TRAP_NONE;
+    if (!type || !field) return esgx_err_set(err, ESGX_WASM_E_ARG, "bad action");
+    esgx_wasm_instance *inst = modname ? find_named(r->names, r->n_names, modname, strlen(modname))
                                   : r->current;
-    if (!inst) return esgx_err_set(err, WASM_E_ARG, "no module instance for the action");
-    wasm_extern ext;
-    int rc = wasm_instance_export(inst, field, field_len, &ext);
+    if (!inst) return esgx_err_set(err, ESGX_WASM_E_ARG, "no module instance for the action");
+    esgx_wasm_extern ext;
+    int rc = esgx_wasm_instance_export(inst, field, field_len, &ext);
     if (rc) return esgx_err_set(err, rc, "no export \"%s\"", field);
     if (!strcmp(type, "get")) {
-        if (ext.kind != WASM_EXTERN_GLOBAL)
-            return esgx_err_set(err, WASM_E_ARG, "export \"%s\" is not a global", field);
-        rc = wasm_global_get(ext, &res[0]);
+        if (ext.kind != ESGX_WASM_EXTERN_GLOBAL)
+            return esgx_err_set(err, ESGX_WASM_E_ARG, "export \"%s\" is not a global", field);
+        rc = esgx_wasm_global_get(ext, &res[0]);
         if (rc == 0) *n_res = 1;
         return rc;
     }
-    if (strcmp(type, "invoke")) return esgx_err_set(err, WASM_E_ARG, "unknown action %s", type);
-    if (ext.kind != WASM_EXTERN_FUNC)
-        return esgx_err_set(err, WASM_E_ARG, "export \"%s\" is not a function", field);
+    if (strcmp(type, "invoke")) return esgx_err_set(err, ESGX_WASM_E_ARG, "unknown action %s", type);
+    if (ext.kind != ESGX_WASM_EXTERN_FUNC)
+        return esgx_err_set(err, ESGX_WASM_E_ARG, "export \"%s\" is not a function", field);
     json_t *jargs = json_object_get(act, "args");
     size_t na = json_array_size(jargs);
-    if (na > MAX_VALS) return esgx_err_set(err, WASM_E_ARG, "too many arguments");
-    wasm_value args[MAX_VALS];
+    if (na > MAX_VALS) return esgx_err_set(err, ESGX_WASM_E_ARG, "too many arguments");
+    esgx_wasm_value args[MAX_VALS];
     for (size_t i = 0; i < na; i++) {
         int nk;
         if (parse_value(json_array_get(jargs, i), &args[i], &nk))
-            return esgx_err_set(err, WASM_E_UNSUPPORTED, "unsupported argument value");
+            return esgx_err_set(err, ESGX_WASM_E_UNSUPPORTED, "unsupported argument value");
     }
-    wasm_functype ft;
-    if ((rc = wasm_func_type(ext, &ft))) return esgx_err_set(err, rc, "wasm_func_type failed");
-    if (ft.n_results > MAX_VALS) return esgx_err_set(err, WASM_E_ARG, "too many results");
-    rc = wasm_call(r->store, ext, args, na, res, ft.n_results, trap, err);
+    esgx_wasm_functype ft;
+    if ((rc = esgx_wasm_func_type(ext, &ft))) return esgx_err_set(err, rc, "wasm_func_type failed");
+    if (ft.n_results > MAX_VALS) return esgx_err_set(err, ESGX_WASM_E_ARG, "too many results");
+    rc = esgx_wasm_call(r->store, ext, args, na, res, ft.n_results, trap, err);
     if (rc == 0) *n_res = ft.n_results;
     return rc;
 }
@@ -403,15 +403,15 @@ static const char *code_name(int rc)
 {
     switch (rc) {
     case 0: return "ok";
-    case WASM_E_ARG: return "bad argument";
-    case WASM_E_MALFORMED: return "malformed";
-    case WASM_E_INVALID: return "invalid";
-    case WASM_E_UNSUPPORTED: return "unsupported";
-    case WASM_E_LIMIT: return "limit";
-    case WASM_E_UNLINKABLE: return "unlinkable";
-    case WASM_E_TRAP: return "trap";
-    case WASM_E_NOMEM: return "out of memory";
-    case WASM_E_NOT_FOUND: return "not found";
+    case ESGX_WASM_E_ARG: return "bad argument";
+    case ESGX_WASM_E_MALFORMED: return "malformed";
+    case ESGX_WASM_E_INVALID: return "invalid";
+    case ESGX_WASM_E_UNSUPPORTED: return "unsupported";
+    case ESGX_WASM_E_LIMIT: return "limit";
+    case ESGX_WASM_E_UNLINKABLE: return "unlinkable";
+    case ESGX_WASM_E_TRAP: return "trap";
+    case ESGX_WASM_E_NOMEM: return "out of memory";
+    case ESGX_WASM_E_NOT_FOUND: return "not found";
     default: return "error";
     }
 }
@@ -423,10 +423,10 @@ static void cmd_module(run *r, json_t *cmd, long line)
     const char *filename = json_string_value(json_object_get(cmd, "filename"));
     const char *name = json_string_value(json_object_get(cmd, "name"));
     esgx_err err = {0};
-    wasm_module *m = NULL;
+    esgx_wasm_module *m = NULL;
     r->current = NULL;
-    int rc = filename ? load_module(r, filename, &m, &err) : WASM_E_ARG;
-    wasm_instance *inst = NULL;
+    int rc = filename ? load_module(r, filename, &m, &err) : ESGX_WASM_E_ARG;
+    esgx_wasm_instance *inst = NULL;
     if (rc == 0 && parse_only) {
         r->c.pass++;
         return;
@@ -445,7 +445,7 @@ static void cmd_register(run *r, json_t *cmd, long line)
 {
     const char *as = json_string_value(json_object_get(cmd, "as"));
     const char *name = json_string_value(json_object_get(cmd, "name"));
-    wasm_instance *inst = name ? find_named(r->names, r->n_names, name, strlen(name))
+    esgx_wasm_instance *inst = name ? find_named(r->names, r->n_names, name, strlen(name))
                                : r->current;
     if (!inst || !as) {
         failf(r, line, "register", "no module instance to register");
@@ -457,12 +457,12 @@ static void cmd_register(run *r, json_t *cmd, long line)
 
 static void cmd_assert_return(run *r, json_t *cmd, long line, const char *what)
 {
-    wasm_value res[MAX_VALS];
+    esgx_wasm_value res[MAX_VALS];
     size_t n_res;
-    wasm_trap trap;
+    esgx_wasm_trap trap;
     esgx_err err = {0};
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n_res, &trap, &err);
-    if (rc == WASM_E_UNSUPPORTED) {
+    if (rc == ESGX_WASM_E_UNSUPPORTED) {
         r->c.skip++;
         return;
     }
@@ -481,7 +481,7 @@ static void cmd_assert_return(run *r, json_t *cmd, long line, const char *what)
         return;
     }
     for (size_t i = 0; i < ne; i++) {
-        wasm_value want;
+        esgx_wasm_value want;
         int nk;
         if (parse_value(json_array_get(exp, i), &want, &nk)) {
             r->c.skip++;
@@ -503,16 +503,16 @@ static void cmd_assert_return(run *r, json_t *cmd, long line, const char *what)
 static void cmd_assert_trap(run *r, json_t *cmd, long line, const char *what)
 {
     const char *text = json_string_value(json_object_get(cmd, "text"));
-    wasm_value res[MAX_VALS];
+    esgx_wasm_value res[MAX_VALS];
     size_t n_res;
-    wasm_trap trap;
+    esgx_wasm_trap trap;
     esgx_err err = {0};
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n_res, &trap, &err);
-    if (rc == WASM_E_UNSUPPORTED) {
+    if (rc == ESGX_WASM_E_UNSUPPORTED) {
         r->c.skip++;
         return;
     }
-    if (rc != WASM_E_TRAP) {
+    if (rc != ESGX_WASM_E_TRAP) {
         failf(r, line, what, "expected trap \"%s\", got %s%s%s", text ? text : "",
               code_name(rc), rc ? ": " : "", rc ? err.msg : "");
         return;
@@ -534,13 +534,13 @@ static void cmd_assert_module(run *r, json_t *cmd, long line, const char *what, 
         return;
     }
     esgx_err err = {0};
-    wasm_module *m = NULL;
-    int rc = filename ? load_module(r, filename, &m, &err) : WASM_E_ARG;
-    if (rc == 0 && (want == WASM_E_UNLINKABLE || want == WASM_E_TRAP)) {
-        wasm_instance *inst = NULL;
+    esgx_wasm_module *m = NULL;
+    int rc = filename ? load_module(r, filename, &m, &err) : ESGX_WASM_E_ARG;
+    if (rc == 0 && (want == ESGX_WASM_E_UNLINKABLE || want == ESGX_WASM_E_TRAP)) {
+        esgx_wasm_instance *inst = NULL;
         rc = instantiate(r, m, &inst, &err);
     }
-    if (rc == WASM_E_UNSUPPORTED && want != WASM_E_UNSUPPORTED) {
+    if (rc == ESGX_WASM_E_UNSUPPORTED && want != ESGX_WASM_E_UNSUPPORTED) {
         r->c.skip++;
         if (verbose) printf("%s:%ld: %s: skipped: %s\n", r->file, line, what, err.msg);
         return;
@@ -576,13 +576,13 @@ static void run_commands(run *r, json_t *cmds)
         else if (!strcmp(type, "assert_trap")) cmd_assert_trap(r, cmd, line, type);
         else if (!strcmp(type, "assert_exhaustion")) cmd_assert_trap(r, cmd, line, type);
         else if (!strcmp(type, "assert_invalid"))
-            cmd_assert_module(r, cmd, line, type, WASM_E_INVALID);
+            cmd_assert_module(r, cmd, line, type, ESGX_WASM_E_INVALID);
         else if (!strcmp(type, "assert_malformed"))
-            cmd_assert_module(r, cmd, line, type, WASM_E_MALFORMED);
+            cmd_assert_module(r, cmd, line, type, ESGX_WASM_E_MALFORMED);
         else if (!strcmp(type, "assert_unlinkable"))
-            cmd_assert_module(r, cmd, line, type, WASM_E_UNLINKABLE);
+            cmd_assert_module(r, cmd, line, type, ESGX_WASM_E_UNLINKABLE);
         else if (!strcmp(type, "assert_uninstantiable"))
-            cmd_assert_module(r, cmd, line, type, WASM_E_TRAP);
+            cmd_assert_module(r, cmd, line, type, ESGX_WASM_E_TRAP);
         else {
             r->c.skip++;
             if (verbose) printf("%s:%ld: skipped unknown command %s\n", r->file, line, type);
@@ -684,17 +684,17 @@ static void run_file(const char *file, counts *total)
     memset(&r, 0, sizeof r);
     r.file = file;
     r.dir = dir;
-    wasm_limits_default(&r.limits);
+    esgx_wasm_limits_default(&r.limits);
     esgx_err err = {0};
-    if (wasm_store_new(&r.limits, &r.store, &err)) {
+    if (esgx_wasm_store_new(&r.limits, &r.store, &err)) {
         printf("%s: failed: wasm_store_new: %s\n", file, err.msg);
         total->fail++;
     } else {
-        wasm_store_fuel_set(r.store, UINT64_MAX);
+        esgx_wasm_store_fuel_set(r.store, UINT64_MAX);
         run_commands(&r, json_object_get(root, "commands"));
-        wasm_store_free(r.store);
+        esgx_wasm_store_free(r.store);
     }
-    for (size_t i = 0; i < r.n_mods; i++) wasm_module_free(r.mods[i]);
+    for (size_t i = 0; i < r.n_mods; i++) esgx_wasm_module_free(r.mods[i]);
     free(r.mods);
     for (size_t i = 0; i < r.n_names; i++) free(r.names[i].name);
     for (size_t i = 0; i < r.n_regs; i++) free(r.regs[i].name);

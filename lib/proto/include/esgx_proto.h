@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 
 /* ---------------------------------------------------------------- constants */
 
@@ -44,21 +44,21 @@
 #define ESGX_PROTO_MAX_FUNCTION 255              /* EXEC function name (1..255) */
 #define ESGX_PROTO_MAX_CODE 64                   /* RESULT code */
 #define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
-#define ESGX_PROTO_MAX_QUOTE 65536               /* ATTEST_DOC_REPLY quote */
+#define ESGX_PROTO_MAX_QUOTE 65536               /* ESGX_ATTEST_DOC_REPLY quote */
 #define ESGX_PROTO_MAX_COLLATERAL (4u << 20)      /* COLLATERAL_REPLY collateral JSON */
 
-enum {
-    PROTO_E_ARG = -1,        /* bad argument: NULL, field over its limit, bad enum */
-    PROTO_E_SHORT = -2,      /* frame or field truncated */
-    PROTO_E_LENGTH = -3,     /* frame length outside 16..ESGX_PROTO_MAX_FRAME */
-    PROTO_E_VERSION = -4,    /* unknown protocol version */
-    PROTO_E_TYPE = -5,       /* unknown message type */
-    PROTO_E_FORMAT = -6,     /* bad field value, nonzero flags/reserved, trailing bytes */
-    PROTO_E_BUFFER = -7,     /* output buffer too small */
-    PROTO_E_IO = -8,         /* read/write failed (errno in the message) */
-    PROTO_E_CLOSED = -9,     /* peer closed the channel (EOF at a frame boundary) */
-    PROTO_E_NOMEM = -10,     /* allocation failed */
-};
+/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ *   ESGX_PROTO_E_ARG           bad argument: NULL, field over its limit, bad enum
+ *   ESGX_PROTO_E_SHORT         frame or field truncated
+ *   ESGX_PROTO_E_LENGTH        frame length outside 16..ESGX_PROTO_MAX_FRAME
+ *   ESGX_PROTO_E_VERSION       unknown protocol version
+ *   ESGX_PROTO_E_TYPE          unknown message type
+ *   ESGX_PROTO_E_FORMAT        bad field value, nonzero flags/reserved, trailing bytes
+ *   ESGX_PROTO_E_BUFFER        output buffer too small
+ *   ESGX_PROTO_E_IO            read/write failed (errno in the message)
+ *   ESGX_PROTO_E_CLOSED        peer closed the channel (EOF at a frame boundary)
+ *   ESGX_PROTO_E_NOMEM         allocation failed
+ */
 
 /* Message types. H = host -> enclave, E = enclave -> host. */
 typedef enum esgx_msg_type {
@@ -72,14 +72,14 @@ typedef enum esgx_msg_type {
     ESGX_MSG_STATS_REPLY = 8,  /* E */
     ESGX_MSG_SHUTDOWN = 9,     /* H, empty payload: finish in-flight work, exit 0 */
     /* Added by the attestation work (additive; docs/channel.md "Changes"). */
-    ESGX_MSG_ATTEST_DOC = 10,        /* H, empty payload: reply ATTEST_DOC_REPLY */
+    ESGX_MSG_ATTEST_DOC = 10,        /* H, empty payload: reply ESGX_ATTEST_DOC_REPLY */
     ESGX_MSG_ATTEST_DOC_REPLY = 11,  /* E, same id */
     /* Added by the PCCS work (additive): the enclave asks the host for collateral. */
     ESGX_MSG_COLLATERAL_REQ = 12,    /* E, id chosen by the enclave (nonzero) */
     ESGX_MSG_COLLATERAL_REPLY = 13,  /* H, same id as the COLLATERAL_REQ */
 } esgx_msg_type;
 
-/* COLLATERAL_REQ PCK CA type (the same values as lib/attest's ATTEST_PCK_CA_*). */
+/* COLLATERAL_REQ PCK CA type (the same values as lib/attest's ESGX_ATTEST_PCK_CA_*). */
 enum { ESGX_PCK_CA_PROCESSOR = 0, ESGX_PCK_CA_PLATFORM = 1 };
 
 /* COLLATERAL_REPLY status. */
@@ -173,7 +173,7 @@ typedef struct esgx_msg_stats_reply {
     uint64_t cache_misses;
 } esgx_msg_stats_reply;
 
-/* ATTEST_DOC_REPLY: u8 state, str xpub, bytes33 public_key, bytes quote
+/* ESGX_ATTEST_DOC_REPLY: u8 state, str xpub, bytes33 public_key, bytes quote
  * (0..ESGX_PROTO_MAX_QUOTE; empty when the enclave has no key or cannot quote; its
  * report data is SHA-256(xpub text) || 32 zero bytes), str error (0..4096: why there is
  * no quote). Same xpub/public_key rules as HELLO; state NO_KEY requires an empty quote. */
@@ -232,20 +232,20 @@ size_t esgx_proto_encoded_size(const esgx_msg *msg);
 
 /* Encodes msg (prefix + header + payload) into buf (capacity cap). *out_len gets the
  * number of bytes written (= esgx_proto_encoded_size(msg)). Validates every field by
- * the same rules as decode: PROTO_E_ARG / PROTO_E_TYPE / PROTO_E_FORMAT for an invalid
- * message, PROTO_E_BUFFER if cap is too small, PROTO_E_LENGTH if over the max frame. */
+ * the same rules as decode: ESGX_PROTO_E_ARG / ESGX_PROTO_E_TYPE / ESGX_PROTO_E_FORMAT for an invalid
+ * message, ESGX_PROTO_E_BUFFER if cap is too small, ESGX_PROTO_E_LENGTH if over the max frame. */
 int esgx_proto_encode(const esgx_msg *msg, uint8_t *buf, size_t cap, size_t *out_len,
                       esgx_err *err);
 
 /* Checks the 4-byte length prefix at p: returns 0 and sets *frame_len to L + 4 (the
- * whole frame) or PROTO_E_LENGTH if L is outside 16..ESGX_PROTO_MAX_FRAME. */
+ * whole frame) or ESGX_PROTO_E_LENGTH if L is outside 16..ESGX_PROTO_MAX_FRAME. */
 int esgx_proto_frame_len(const uint8_t prefix[ESGX_PROTO_PREFIX_LEN], size_t *frame_len,
                          esgx_err *err);
 
 /* Decodes one whole frame frame[0..len) (prefix included; len must equal L + 4,
- * PROTO_E_SHORT / PROTO_E_FORMAT otherwise) into *out. esgx_bytes fields of *out point
- * into frame. Errors: PROTO_E_LENGTH, PROTO_E_VERSION, PROTO_E_TYPE, PROTO_E_SHORT
- * (a field runs past the end), PROTO_E_FORMAT (nonzero flags/reserved, bad enum value,
+ * ESGX_PROTO_E_SHORT / ESGX_PROTO_E_FORMAT otherwise) into *out. esgx_bytes fields of *out point
+ * into frame. Errors: ESGX_PROTO_E_LENGTH, ESGX_PROTO_E_VERSION, ESGX_PROTO_E_TYPE, ESGX_PROTO_E_SHORT
+ * (a field runs past the end), ESGX_PROTO_E_FORMAT (nonzero flags/reserved, bad enum value,
  * bad lengths, NUL in a str, trailing bytes). On error *out is unspecified. */
 int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err *err);
 
@@ -273,27 +273,27 @@ void esgx_proto_reader_free(esgx_proto_reader *r);
 /* Reads (blocking, retrying EINTR) until one whole frame is buffered, then decodes it
  * into *out. Views in *out stay valid until the next call on r or reader_free.
  * Several frames may arrive in one read(); later calls return them without a syscall.
- * Returns 0, PROTO_E_CLOSED at EOF on a frame boundary, PROTO_E_IO on a read error or
- * EOF inside a frame, PROTO_E_NOMEM, or a decode error (then the stream is out of sync
+ * Returns 0, ESGX_PROTO_E_CLOSED at EOF on a frame boundary, ESGX_PROTO_E_IO on a read error or
+ * EOF inside a frame, ESGX_PROTO_E_NOMEM, or a decode error (then the stream is out of sync
  * and the caller must close the channel). */
 int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err);
 
 /* Encodes msg and writes it fully to fd (blocking; retries EINTR and short writes;
- * uses MSG_NOSIGNAL when fd is a socket so a dead peer gives PROTO_E_IO, not SIGPIPE).
+ * uses MSG_NOSIGNAL when fd is a socket so a dead peer gives ESGX_PROTO_E_IO, not SIGPIPE).
  * Large payloads (EXEC content/input, RESULT output) are written from the caller's
- * memory without an extra copy. Returns 0, an encode error, or PROTO_E_IO. The caller
+ * memory without an extra copy. Returns 0, an encode error, or ESGX_PROTO_E_IO. The caller
  * serialises concurrent sends on one fd. */
 int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err);
 
 /* ---------------------------------------------------------------- response header */
 
-/* Writes the response header line of DESIGN.md section 3 for an OK RESULT:
+/* Writes the response header line of docs/http-api.md for an OK RESULT:
  *   {"hash":"<hex output_hash>","tree":"<hex tree>","input_hash":"<hex>",
  *    "fuel_used":<decimal>,"signature":"<hex 65 bytes>"}\r\n
  * (one line, no spaces, keys in this order, ending with CR LF) into out (capacity cap,
  * NUL added but not counted). *out_len gets the length without the NUL.
  * esgx_proto_header_len(result) gives the exact size needed including the NUL.
- * PROTO_E_ARG if result->status != OK, PROTO_E_BUFFER if cap is too small. */
+ * ESGX_PROTO_E_ARG if result->status != OK, ESGX_PROTO_E_BUFFER if cap is too small. */
 size_t esgx_proto_header_len(const esgx_msg_result *result);
 int esgx_proto_format_header(const esgx_msg_result *result, char *out, size_t cap,
                              size_t *out_len, esgx_err *err);

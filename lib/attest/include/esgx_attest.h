@@ -1,14 +1,14 @@
 /*
  * esgx_attest: Intel SGX DCAP quote parsing and verification, verifier policy, and the
- * simulation provisioning bundle (DESIGN.md section 7).
+ * simulation provisioning bundle (docs/protocols.md).
  *
- *   attest_quote_parse     bounds-checked parse of an ECDSA-P256 quote (v3, v4 SGX)
- *   attest_quote_verify    full offline verification against collateral JSON
- *   attest_policy_check    which TCB statuses / MRENCLAVEs / debug enclaves to accept
- *   attest_sim_*           simulation bundle: root CA, PCK, TCB signer, collateral,
+ *   esgx_attest_quote_parse     bounds-checked parse of an ECDSA-P256 quote (v3, v4 SGX)
+ *   esgx_attest_quote_verify    full offline verification against collateral JSON
+ *   esgx_attest_policy_check    which TCB statuses / MRENCLAVEs / debug enclaves to accept
+ *   esgx_attest_sim_*      simulation bundle: root CA, PCK, TCB signer, collateral,
  *                          and real quotes signed with those keys
  *
- * Conventions: functions return ESGX_OK (0) or a negative ATTEST_E_* code and, when
+ * Conventions: functions return ESGX_OK (0) or a negative ESGX_ATTEST_E_* code and, when
  * `err` is non-NULL, fill it with that code and a message naming what was wrong
  * ("quote: truncated at offset 436", "tcbInfo: signature does not verify", ...).
  * Times are Unix seconds (int64_t). Nothing here reads the clock: callers pass the
@@ -20,42 +20,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_err.h"
+#include "esgx_common.h"
 
 /* ---------------------------------------------------------------- error codes */
 
-enum {
-    ATTEST_E_ARG = -1,        /* bad argument (NULL pointer, bad hex, ...) */
-    ATTEST_E_FORMAT = -2,     /* quote malformed: truncated, bad lengths, bad version */
-    ATTEST_E_CERT = -3,       /* certificate malformed, chain or validity failed */
-    ATTEST_E_CRL = -4,        /* CRL malformed, bad signature, expired, or revoked cert */
-    ATTEST_E_COLLATERAL = -5, /* collateral JSON malformed or missing a field */
-    ATTEST_E_SIGNATURE = -6,  /* a signature (quote, QE report, tcbInfo, ...) failed */
-    ATTEST_E_EXPIRED = -7,    /* collateral not valid at the given time */
-    ATTEST_E_MISMATCH = -8,   /* FMSPC/PCE-ID/QE identity/report data mismatch */
-    ATTEST_E_TCB = -9,        /* no TCB level matches the platform */
-    ATTEST_E_POLICY = -10,    /* verified but refused by the policy */
-    ATTEST_E_IO = -11,        /* file read/write failed (sim bundle) */
-    ATTEST_E_INTERNAL = -12,  /* OpenSSL or allocation failure */
-};
+/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ *   ESGX_ATTEST_E_ARG          bad argument (NULL pointer, bad hex, ...)
+ *   ESGX_ATTEST_E_FORMAT       quote malformed: truncated, bad lengths, bad version
+ *   ESGX_ATTEST_E_CERT         certificate malformed, chain or validity failed
+ *   ESGX_ATTEST_E_CRL          CRL malformed, bad signature, expired, or revoked cert
+ *   ESGX_ATTEST_E_COLLATERAL   collateral JSON malformed or missing a field
+ *   ESGX_ATTEST_E_SIGNATURE    a signature (quote, QE report, tcbInfo, ...) failed
+ *   ESGX_ATTEST_E_EXPIRED      collateral not valid at the given time
+ *   ESGX_ATTEST_E_MISMATCH     FMSPC/PCE-ID/QE identity/report data mismatch
+ *   ESGX_ATTEST_E_TCB          no TCB level matches the platform
+ *   ESGX_ATTEST_E_POLICY       verified but refused by the policy
+ *   ESGX_ATTEST_E_IO           file read/write failed (sim bundle)
+ *   ESGX_ATTEST_E_INTERNAL     OpenSSL or allocation failure
+ */
 
 /* ---------------------------------------------------------------- quote layout */
 
-#define ATTEST_HEADER_LEN 48
-#define ATTEST_REPORT_BODY_LEN 384
-#define ATTEST_SIGNED_LEN (ATTEST_HEADER_LEN + ATTEST_REPORT_BODY_LEN) /* 432 */
-#define ATTEST_MAX_QUOTE_LEN (1u << 20)
-#define ATTEST_MAX_ADVISORIES 32
-#define ATTEST_ADVISORY_LEN 32
-#define ATTEST_STATUS_LEN 48
+#define ESGX_ATTEST_HEADER_LEN 48
+#define ESGX_ATTEST_REPORT_BODY_LEN 384
+#define ESGX_ATTEST_SIGNED_LEN (ESGX_ATTEST_HEADER_LEN + ESGX_ATTEST_REPORT_BODY_LEN) /* 432 */
+#define ESGX_ATTEST_MAX_QUOTE_LEN (1u << 20)
+#define ESGX_ATTEST_MAX_ADVISORIES 32
+#define ESGX_ATTEST_ADVISORY_LEN 32
+#define ESGX_ATTEST_STATUS_LEN 48
 
 /* Attributes flags (low 8 bytes of the 16-byte ATTRIBUTES field, little-endian). */
-#define ATTEST_ATTR_INIT 0x01u
-#define ATTEST_ATTR_DEBUG 0x02u
-#define ATTEST_ATTR_MODE64BIT 0x04u
+#define ESGX_ATTEST_ATTR_INIT 0x01u
+#define ESGX_ATTEST_ATTR_DEBUG 0x02u
+#define ESGX_ATTEST_ATTR_MODE64BIT 0x04u
 
 /* An SGX report body (384 bytes on the wire), decoded. */
-typedef struct attest_report_body {
+typedef struct esgx_attest_report_body {
     uint8_t cpusvn[16];
     uint32_t miscselect;
     uint8_t isv_ext_prod_id[16];
@@ -68,48 +68,48 @@ typedef struct attest_report_body {
     uint16_t config_svn;
     uint8_t isv_family_id[16];
     uint8_t report_data[64];
-} attest_report_body;
+} esgx_attest_report_body;
 
 /* A parsed quote. Pointers point into the caller's quote buffer (no copies), which
  * must outlive this struct. */
-typedef struct attest_quote {
+typedef struct esgx_attest_quote {
     uint16_t version;          /* 3 or 4 */
     uint16_t att_key_type;     /* 2 = ECDSA-256-with-P-256 */
     uint32_t tee_type;         /* v4: 0 = SGX; v3: the reserved field (0) */
     uint16_t qe_svn, pce_svn;
     uint8_t qe_vendor_id[16];
     uint8_t user_data[20];
-    attest_report_body body;   /* the ISV enclave's report */
-    const uint8_t *signed_part;  /* header + body, ATTEST_SIGNED_LEN bytes */
+    esgx_attest_report_body body;   /* the ISV enclave's report */
+    const uint8_t *signed_part;  /* header + body, ESGX_ATTEST_SIGNED_LEN bytes */
     const uint8_t *isv_signature;/* 64 bytes r||s (big-endian) */
     const uint8_t *att_key;      /* 64 bytes x||y */
     const uint8_t *qe_report;    /* 384 bytes */
-    attest_report_body qe_body;  /* decoded QE report */
+    esgx_attest_report_body qe_body;  /* decoded QE report */
     const uint8_t *qe_signature; /* 64 bytes r||s */
     const uint8_t *qe_auth;      /* qe_auth_len bytes */
     uint16_t qe_auth_len;
     uint16_t cert_type;          /* 5 = PCK certificate chain (PEM) */
     const uint8_t *cert_data;    /* cert_len bytes */
     uint32_t cert_len;
-} attest_quote;
+} esgx_attest_quote;
 
 /* Parses quote[0..len) (v3, or v4 with TEE type SGX; ECDSA-P256 attestation key;
  * certification data type 5, in v4 nested in type 6). Every length is checked against
- * the buffer; trailing bytes are refused. Returns 0 or ATTEST_E_FORMAT ("quote:
+ * the buffer; trailing bytes are refused. Returns 0 or ESGX_ATTEST_E_FORMAT ("quote:
  * truncated at offset N", "quote: unsupported version 2", ...). */
-int attest_quote_parse(const uint8_t *quote, size_t len, attest_quote *out, esgx_err *err);
+int esgx_attest_quote_parse(const uint8_t *quote, size_t len, esgx_attest_quote *out, esgx_err *err);
 
 /* Decodes a 384-byte report body. */
-void attest_report_body_decode(const uint8_t in[ATTEST_REPORT_BODY_LEN],
-                               attest_report_body *out);
+void esgx_attest_report_body_decode(const uint8_t in[ESGX_ATTEST_REPORT_BODY_LEN],
+                               esgx_attest_report_body *out);
 /* Encodes a report body into 384 bytes (reserved fields zero). */
-void attest_report_body_encode(const attest_report_body *in,
-                               uint8_t out[ATTEST_REPORT_BODY_LEN]);
+void esgx_attest_report_body_encode(const esgx_attest_report_body *in,
+                               uint8_t out[ESGX_ATTEST_REPORT_BODY_LEN]);
 
 /* ---------------------------------------------------------------- PCK extension */
 
 /* The SGX extension (OID 1.2.840.113741.1.13.1) of a PCK certificate. */
-typedef struct attest_pck_info {
+typedef struct esgx_attest_pck_info {
     uint8_t ppid[16];
     uint8_t comp_svn[16];      /* TCB component SVNs .2.1 .. .2.16 */
     uint16_t pcesvn;           /* .2.17 */
@@ -117,41 +117,41 @@ typedef struct attest_pck_info {
     uint8_t pce_id[2];         /* .3 */
     uint8_t fmspc[6];          /* .4 */
     int sgx_type;              /* .5: 0 standard, 1 scalable, ... */
-} attest_pck_info;
+} esgx_attest_pck_info;
 
 /* Parses the DER value (the OCTET STRING contents) of the SGX extension. Requires PPID,
  * all 18 TCB entries, PCE-ID, FMSPC and SGX type; ignores optional entries it does not
- * know (.6 platform instance id, .7 configuration). Returns 0 or ATTEST_E_CERT. */
-int attest_pck_ext_parse(const uint8_t *der, size_t len, attest_pck_info *out,
+ * know (.6 platform instance id, .7 configuration). Returns 0 or ESGX_ATTEST_E_CERT. */
+int esgx_attest_pck_ext_parse(const uint8_t *der, size_t len, esgx_attest_pck_info *out,
                          esgx_err *err);
 
 /* Finds the SGX extension in a DER certificate and parses it. Returns 0 or
- * ATTEST_E_CERT (malformed certificate, extension missing or malformed). */
-int attest_pck_cert_info(const uint8_t *cert_der, size_t len, attest_pck_info *out,
+ * ESGX_ATTEST_E_CERT (malformed certificate, extension missing or malformed). */
+int esgx_attest_pck_cert_info(const uint8_t *cert_der, size_t len, esgx_attest_pck_info *out,
                          esgx_err *err);
 
 /* Which Intel PCK CA issued a PCK certificate; it selects the PCK CRL
  * (PCCS: GET /pckcrl?ca=processor|platform). */
-enum { ATTEST_PCK_CA_PROCESSOR = 0, ATTEST_PCK_CA_PLATFORM = 1 };
+enum { ESGX_ATTEST_PCK_CA_PROCESSOR = 0, ESGX_ATTEST_PCK_CA_PLATFORM = 1 };
 
 /* "processor", "platform" (the PCCS spelling), or "unknown". Never NULL. */
-const char *attest_pck_ca_name(int ca);
+const char *esgx_attest_pck_ca_name(int ca);
 
 /* What selects the collateral for a quote: FMSPC and PCE-ID from the PCK certificate's
- * SGX extension, and the issuing CA (ATTEST_PCK_CA_*) from the certificate's issuer
+ * SGX extension, and the issuing CA (ESGX_ATTEST_PCK_CA_*) from the certificate's issuer
  * common name ("Intel SGX PCK Processor CA" / "Intel SGX PCK Platform CA"; any issuer
  * CN containing "PCK Processor CA" / "PCK Platform CA", so sim bundles work too). */
-typedef struct attest_pck_ids {
+typedef struct esgx_attest_pck_ids {
     uint8_t fmspc[6];
     uint8_t pce_id[2];
-    int ca;                    /* ATTEST_PCK_CA_* */
-} attest_pck_ids;
+    int ca;                    /* ESGX_ATTEST_PCK_CA_* */
+} esgx_attest_pck_ids;
 
 /* Parses quote[0..len) and the leaf of its PCK certificate chain (no signature or chain
- * checks: this only says which collateral to fetch). Returns 0, ATTEST_E_ARG,
- * ATTEST_E_FORMAT (bad quote, certification data not a PCK chain) or ATTEST_E_CERT
+ * checks: this only says which collateral to fetch). Returns 0, ESGX_ATTEST_E_ARG,
+ * ESGX_ATTEST_E_FORMAT (bad quote, certification data not a PCK chain) or ESGX_ATTEST_E_CERT
  * (chain malformed, SGX extension missing, issuer neither PCK CA). */
-int attest_quote_pck_ids(const uint8_t *quote, size_t len, attest_pck_ids *out,
+int esgx_attest_quote_pck_ids(const uint8_t *quote, size_t len, esgx_attest_pck_ids *out,
                          esgx_err *err);
 
 /* ---------------------------------------------------------------- collateral */
@@ -159,29 +159,29 @@ int attest_quote_pck_ids(const uint8_t *quote, size_t len, attest_pck_ids *out,
 /* Checks that collateral JSON parses: all fields present, PEM chains and CRLs decode,
  * tcbInfo/enclaveIdentity values can be cut out and parsed. No signature checks.
  * Used by the fuzzer and by callers that want an early, clear error. */
-int attest_collateral_check(const char *json, size_t len, esgx_err *err);
+int esgx_attest_collateral_check(const char *json, size_t len, esgx_err *err);
 
 /* ---------------------------------------------------------------- verification */
 
-/* The result of attest_quote_verify. Filled as far as verification got, so that a
+/* The result of esgx_attest_quote_verify. Filled as far as verification got, so that a
  * failure can still show the report body. */
-typedef struct attest_result {
+typedef struct esgx_attest_result {
     int verified;              /* 1 when every check passed (policy not applied) */
     uint16_t version;
-    attest_report_body body;   /* the ISV enclave's report */
+    esgx_attest_report_body body;   /* the ISV enclave's report */
     int debug;                 /* DEBUG attribute bit of the ISV enclave */
-    char tcb_status[ATTEST_STATUS_LEN];     /* final status: platform and QE combined */
-    char platform_status[ATTEST_STATUS_LEN];/* status of the matching tcbInfo level */
-    char qe_status[ATTEST_STATUS_LEN];      /* status of the matching QE identity level */
-    char advisory_ids[ATTEST_MAX_ADVISORIES][ATTEST_ADVISORY_LEN];
+    char tcb_status[ESGX_ATTEST_STATUS_LEN];     /* final status: platform and QE combined */
+    char platform_status[ESGX_ATTEST_STATUS_LEN];/* status of the matching tcbInfo level */
+    char qe_status[ESGX_ATTEST_STATUS_LEN];      /* status of the matching QE identity level */
+    char advisory_ids[ESGX_ATTEST_MAX_ADVISORIES][ESGX_ATTEST_ADVISORY_LEN];
     size_t advisory_count;     /* union of platform and QE advisories, in order */
     uint8_t fmspc[6];
     uint8_t pce_id[2];
     int64_t tcb_date;          /* tcbDate of the matching level (Unix seconds) */
-} attest_result;
+} esgx_attest_result;
 
 /* The Intel SGX Root CA certificate (PEM), the default trust anchor. */
-extern const char attest_intel_root_pem[];
+extern const char esgx_attest_intel_root_pem[];
 
 /* Verifies quote[0..quote_len) with collateral JSON (the shape of Intel's
  * sgx_ql_qve_collateral_t: version, root_ca_crl, pck_crl, pck_crl_issuer_chain,
@@ -189,43 +189,43 @@ extern const char attest_intel_root_pem[];
  * `now`. trusted_roots_pem: one or more PEM root certificates (NULL = the Intel SGX Root
  * CA only); every chain (quote PCK chain, CRL issuer chain, TCB and QE identity signing
  * chains) must end in one of them. On success returns 0 with res->verified = 1 and the
- * TCB status (which the policy then judges). Errors: ATTEST_E_FORMAT, _CERT, _CRL,
+ * TCB status (which the policy then judges). Errors: ESGX_ATTEST_E_FORMAT, _CERT, _CRL,
  * _COLLATERAL, _SIGNATURE, _EXPIRED, _MISMATCH, _TCB, _INTERNAL; res still holds what
  * was decoded. */
-int attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *collateral,
+int esgx_attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *collateral,
                         size_t collateral_len, int64_t now, const char *trusted_roots_pem,
-                        attest_result *res, esgx_err *err);
+                        esgx_attest_result *res, esgx_err *err);
 
 /* ---------------------------------------------------------------- policy */
 
-#define ATTEST_POLICY_MAX_STATUS 8
-#define ATTEST_POLICY_MAX_MRENCLAVE 16
+#define ESGX_ATTEST_POLICY_MAX_STATUS 8
+#define ESGX_ATTEST_POLICY_MAX_MRENCLAVE 16
 
-typedef struct attest_policy {
+typedef struct esgx_attest_policy {
     /* accepted TCB statuses; empty = the default {UpToDate, SWHardeningNeeded} */
-    char statuses[ATTEST_POLICY_MAX_STATUS][ATTEST_STATUS_LEN];
+    char statuses[ESGX_ATTEST_POLICY_MAX_STATUS][ESGX_ATTEST_STATUS_LEN];
     size_t status_count;
     /* accepted MRENCLAVE values; empty = any */
-    uint8_t mrenclave[ATTEST_POLICY_MAX_MRENCLAVE][32];
+    uint8_t mrenclave[ESGX_ATTEST_POLICY_MAX_MRENCLAVE][32];
     size_t mrenclave_count;
     int allow_debug;           /* accept enclaves with the DEBUG attribute */
-} attest_policy;
+} esgx_attest_policy;
 
 /* Sets the default policy: statuses UpToDate and SWHardeningNeeded, any MRENCLAVE,
  * debug refused. */
-void attest_policy_default(attest_policy *p);
+void esgx_attest_policy_default(esgx_attest_policy *p);
 
 /* Adds comma-separated statuses ("UpToDate,SWHardeningNeeded") to p. Returns 0 or
- * ATTEST_E_ARG (unknown status name, too many). */
-int attest_policy_add_statuses(attest_policy *p, const char *list, esgx_err *err);
+ * ESGX_ATTEST_E_ARG (unknown status name, too many). */
+int esgx_attest_policy_add_statuses(esgx_attest_policy *p, const char *list, esgx_err *err);
 
-/* Adds one MRENCLAVE given as 64 hex characters. Returns 0 or ATTEST_E_ARG. */
-int attest_policy_add_mrenclave(attest_policy *p, const char *hex, esgx_err *err);
+/* Adds one MRENCLAVE given as 64 hex characters. Returns 0 or ESGX_ATTEST_E_ARG. */
+int esgx_attest_policy_add_mrenclave(esgx_attest_policy *p, const char *hex, esgx_err *err);
 
 /* Judges a result: it must be verified, its TCB status accepted, its MRENCLAVE listed
- * (when a list is set), and not debug unless allowed. Returns 0 or ATTEST_E_POLICY with
+ * (when a list is set), and not debug unless allowed. Returns 0 or ESGX_ATTEST_E_POLICY with
  * the reason. */
-int attest_policy_check(const attest_result *res, const attest_policy *p, esgx_err *err);
+int esgx_attest_policy_check(const esgx_attest_result *res, const esgx_attest_policy *p, esgx_err *err);
 
 /* ---------------------------------------------------------------- simulation */
 
@@ -235,31 +235,31 @@ int attest_policy_check(const attest_result *res, const attest_policy *p, esgx_e
  *   pck_chain.pem       PCK leaf + PCK platform CA + root (quote certification data)
  *   root_key.pem, pck_ca_key.pem, pck_key.pem, tcb_signing_key.pem,
  *   attestation_key.pem private keys, mode 0600
- * Refuses (ATTEST_E_IO) when dir already holds sim_root.pem. Returns 0 or an error. */
-int attest_sim_init(const char *dir, int64_t now, esgx_err *err);
+ * Refuses (ESGX_ATTEST_E_IO) when dir already holds sim_root.pem. Returns 0 or an error. */
+int esgx_attest_sim_init(const char *dir, int64_t now, esgx_err *err);
 
-typedef struct attest_sim_bundle attest_sim_bundle;
+typedef struct esgx_attest_sim_bundle esgx_attest_sim_bundle;
 
-/* Loads a bundle made by attest_sim_init. *out is freed with attest_sim_free. */
-int attest_sim_load(const char *dir, attest_sim_bundle **out, esgx_err *err);
+/* Loads a bundle made by esgx_attest_sim_init. *out is freed with esgx_attest_sim_free. */
+int esgx_attest_sim_load(const char *dir, esgx_attest_sim_bundle **out, esgx_err *err);
 
 /* Frees a bundle and wipes its keys. NULL is allowed. */
-void attest_sim_free(attest_sim_bundle *b);
+void esgx_attest_sim_free(esgx_attest_sim_bundle *b);
 
 /* The bundle's root certificate PEM and collateral JSON (owned by the bundle). */
-const char *attest_sim_root(const attest_sim_bundle *b);
-const char *attest_sim_collateral(const attest_sim_bundle *b, size_t *len);
+const char *esgx_attest_sim_root(const esgx_attest_sim_bundle *b);
+const char *esgx_attest_sim_collateral(const esgx_attest_sim_bundle *b, size_t *len);
 
 /* Builds a v3 quote for an enclave with the given report body, signed like a real one
  * (the QE report by the PCK key, the report by the attestation key). cpusvn in body is
  * replaced by the sim platform's. *quote is malloc'd (free() it). Returns 0 or
- * ATTEST_E_INTERNAL. */
-int attest_sim_quote(const attest_sim_bundle *b, const attest_report_body *body,
+ * ESGX_ATTEST_E_INTERNAL. */
+int esgx_attest_sim_quote(const esgx_attest_sim_bundle *b, const esgx_attest_report_body *body,
                      uint8_t **quote, size_t *quote_len, esgx_err *err);
 
 /* ---------------------------------------------------------------- RA-TLS (ratls.c) */
 /*
- * RA-TLS (DESIGN.md section 7): each enclave makes a fresh ECDSA P-256 TLS key and a
+ * RA-TLS (docs/protocols.md): each enclave makes a fresh ECDSA P-256 TLS key and a
  * self-signed X.509 v3 certificate carrying its quote in the non-critical extension
  * 1.2.840.113741.1.13.1.6 (value: the raw quote in an OCTET STRING). The quote's report
  * data is SHA-256(the certificate's SubjectPublicKeyInfo, DER) || 32 bytes of user data
@@ -271,127 +271,127 @@ int attest_sim_quote(const attest_sim_bundle *b, const attest_report_body *body,
  * pointers (struct ssl_ctx_st = SSL_CTX, struct ssl_st = SSL).
  */
 
-#define ATTEST_RATLS_OID "1.2.840.113741.1.13.1.6"
-#define ATTEST_RATLS_MAX_QUOTE 65536   /* quote buffer given to the quote source */
+#define ESGX_ATTEST_RATLS_OID "1.2.840.113741.1.13.1.6"
+#define ESGX_ATTEST_RATLS_MAX_QUOTE 65536   /* quote buffer given to the quote source */
 
 struct ssl_ctx_st;
 struct ssl_st;
 
 /* Quote source: writes the quote of the calling enclave whose report data is
  * report_data[64] into quote[0..cap), sets *len, returns 0 or a negative code with err
- * filled. Sim: attest_ratls_sim_get_quote; Gramine: attest_ratls_gramine_get_quote. */
-typedef int (*attest_get_quote_fn)(const uint8_t report_data[64], uint8_t *quote,
+ * filled. Sim: esgx_attest_ratls_sim_get_quote; Gramine: esgx_attest_ratls_gramine_get_quote. */
+typedef int (*esgx_attest_get_quote_fn)(const uint8_t report_data[64], uint8_t *quote,
                                    size_t cap, size_t *len, void *arg, esgx_err *err);
 
-/* Argument of attest_ratls_sim_get_quote: a loaded sim bundle (not owned) and the
+/* Argument of esgx_attest_ratls_sim_get_quote: a loaded sim bundle (not owned) and the
  * enclave's report body (MRENCLAVE, MRSIGNER, attributes, ...; report_data is replaced). */
-typedef struct attest_ratls_sim_source {
-    const attest_sim_bundle *bundle;
-    attest_report_body body;
-} attest_ratls_sim_source;
+typedef struct esgx_attest_ratls_sim_source {
+    const esgx_attest_sim_bundle *bundle;
+    esgx_attest_report_body body;
+} esgx_attest_ratls_sim_source;
 
-/* Quote source for sim: arg is an attest_ratls_sim_source*; signs a quote with the
- * bundle (attest_sim_quote). ATTEST_E_ARG if cap is too small. */
-int attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
+/* Quote source for sim: arg is an esgx_attest_ratls_sim_source*; signs a quote with the
+ * bundle (esgx_attest_sim_quote). ESGX_ATTEST_E_ARG if cap is too small. */
+int esgx_attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
                                size_t *len, void *arg, esgx_err *err);
 
 /* Quote source for Gramine (SGX DCAP): arg is the attestation directory (const char*,
  * NULL = "/dev/attestation"); writes report_data to <dir>/user_report_data and reads
- * <dir>/quote. ATTEST_E_IO when a file cannot be written or read. */
-int attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote,
+ * <dir>/quote. ESGX_ATTEST_E_IO when a file cannot be written or read. */
+int esgx_attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote,
                                    size_t cap, size_t *len, void *arg, esgx_err *err);
 
 /* An RA-TLS identity: private key + certificate. The key never leaves the process and is
- * freed (zeroised by OpenSSL) with attest_ratls_cert_free. */
-typedef struct attest_ratls_cert attest_ratls_cert;
+ * freed (zeroised by OpenSSL) with esgx_attest_ratls_cert_free. */
+typedef struct esgx_attest_ratls_cert esgx_attest_ratls_cert;
 
 /* Makes a fresh P-256 key and a self-signed certificate (CN "esgx-enclave", serial
  * random, valid now-1h .. now+valid_days days, keyUsage digitalSignature, extKeyUsage
  * serverAuth+clientAuth) whose quote comes from get_quote(report_data, ..., quote_arg)
  * with report_data = SHA-256(SPKI DER) || user_data (32 bytes; NULL = zeros).
- * valid_days: 1..3650. *out is freed with attest_ratls_cert_free. Returns 0,
- * ATTEST_E_ARG, ATTEST_E_INTERNAL, or the quote source's error (prefixed "ratls quote"). */
-int attest_ratls_cert_new(attest_get_quote_fn get_quote, void *quote_arg,
+ * valid_days: 1..3650. *out is freed with esgx_attest_ratls_cert_free. Returns 0,
+ * ESGX_ATTEST_E_ARG, ESGX_ATTEST_E_INTERNAL, or the quote source's error (prefixed "ratls quote"). */
+int esgx_attest_ratls_cert_new(esgx_attest_get_quote_fn get_quote, void *quote_arg,
                           const uint8_t user_data[32], int64_t now, int valid_days,
-                          attest_ratls_cert **out, esgx_err *err);
+                          esgx_attest_ratls_cert **out, esgx_err *err);
 
 /* Frees the certificate and wipes the key. NULL is allowed. */
-void attest_ratls_cert_free(attest_ratls_cert *c);
+void esgx_attest_ratls_cert_free(esgx_attest_ratls_cert *c);
 
 /* The certificate DER (owned by c) and its length. */
-const uint8_t *attest_ratls_cert_der(const attest_ratls_cert *c, size_t *len);
+const uint8_t *esgx_attest_ratls_cert_der(const esgx_attest_ratls_cert *c, size_t *len);
 
 /* Collateral provider: given the FMSPC, PCE-ID and issuing CA (ids->ca,
- * ATTEST_PCK_CA_*) of the quote's PCK certificate, sets *json to malloc'd collateral
+ * ESGX_ATTEST_PCK_CA_*) of the quote's PCK certificate, sets *json to malloc'd collateral
  * JSON (freed by the caller with free()) and *len. Called from the thread doing the
  * verification (TLS handshakes: a peer thread); it may block (e.g. ask the host), so
  * bound its wait. Returns 0 or a negative code with err filled. */
-typedef int (*attest_collateral_fn)(const attest_pck_ids *ids, char **json, size_t *len,
+typedef int (*esgx_attest_collateral_fn)(const esgx_attest_pck_ids *ids, char **json, size_t *len,
                                     void *arg, esgx_err *err);
 
 /* What a verifier trusts. Either collateral (fixed JSON, e.g. the sim bundle's or the
  * host's cached copy; not owned, must outlive every use) or get_collateral is set;
  * collateral wins when both are. trusted_roots_pem: NULL = Intel SGX Root CA only (a sim
  * root must be configured explicitly). now: Unix seconds at which to verify; 0 = read
- * the clock at each verification. attest_ratls_verify_cert uses the strings in place;
- * attest_ratls_ctx_new copies the collateral and roots (collateral_arg, if used, must
+ * the clock at each verification. esgx_attest_ratls_verify_cert uses the strings in place;
+ * esgx_attest_ratls_ctx_new copies the collateral and roots (collateral_arg, if used, must
  * outlive the context). */
-typedef struct attest_ratls_verifier {
+typedef struct esgx_attest_ratls_verifier {
     const char *collateral;
     size_t collateral_len;
-    attest_collateral_fn get_collateral;
+    esgx_attest_collateral_fn get_collateral;
     void *collateral_arg;
     const char *trusted_roots_pem;
-    attest_policy policy;
+    esgx_attest_policy policy;
     int64_t now;
-} attest_ratls_verifier;
+} esgx_attest_ratls_verifier;
 
 /* Finds the RA-TLS extension in cert_der[0..len) and points *quote / *quote_len at its
- * value inside cert_der. ATTEST_E_CERT "peer certificate carries no SGX quote" when
- * absent, ATTEST_E_CERT for a malformed certificate. */
-int attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t **quote,
+ * value inside cert_der. ESGX_ATTEST_E_CERT "peer certificate carries no SGX quote" when
+ * absent, ESGX_ATTEST_E_CERT for a malformed certificate. */
+int esgx_attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t **quote,
                             size_t *quote_len, esgx_err *err);
 
 /* Verifies an RA-TLS certificate: parses it, checks its self-signature and validity at
  * v->now, extracts the quote, checks report data 0..31 = SHA-256(SPKI DER), runs
- * attest_quote_verify with v's collateral and roots and attest_policy_check with
+ * esgx_attest_quote_verify with v's collateral and roots and esgx_attest_policy_check with
  * v->policy. res (may be NULL) gets the quote's facts; user_data (may be NULL) gets
  * report data bytes 32..63. Returns 0 when the certificate is accepted; otherwise
- * ATTEST_E_ARG, ATTEST_E_CERT (malformed, no quote, bad self-signature, not valid
- * at now), ATTEST_E_MISMATCH (report data does not bind the key), the
- * attest_quote_verify errors, or ATTEST_E_POLICY. */
-int attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
-                             const attest_ratls_verifier *v, attest_result *res,
+ * ESGX_ATTEST_E_ARG, ESGX_ATTEST_E_CERT (malformed, no quote, bad self-signature, not valid
+ * at now), ESGX_ATTEST_E_MISMATCH (report data does not bind the key), the
+ * esgx_attest_quote_verify errors, or ESGX_ATTEST_E_POLICY. */
+int esgx_attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
+                             const esgx_attest_ratls_verifier *v, esgx_attest_result *res,
                              uint8_t user_data[32], esgx_err *err);
 
-enum { ATTEST_RATLS_SERVER = 0, ATTEST_RATLS_CLIENT = 1 };
+enum { ESGX_ATTEST_RATLS_SERVER = 0, ESGX_ATTEST_RATLS_CLIENT = 1 };
 
-/* Builds an SSL_CTX for role ATTEST_RATLS_SERVER or _CLIENT: TLS 1.3 only, cert c and
+/* Builds an SSL_CTX for role ESGX_ATTEST_RATLS_SERVER or _CLIENT: TLS 1.3 only, cert c and
  * its key, peer certificate required (SSL_VERIFY_PEER | FAIL_IF_NO_PEER_CERT) and
- * checked by attest_ratls_verify_cert with a private copy of *v (c is referenced: keep
+ * checked by esgx_attest_ratls_verify_cert with a private copy of *v (c is referenced: keep
  * it alive as long as the context), no session resumption or tickets, no key logging.
- * Free with SSL_CTX_free. Returns 0, ATTEST_E_ARG or ATTEST_E_INTERNAL. */
-int attest_ratls_ctx_new(const attest_ratls_cert *c, const attest_ratls_verifier *v,
+ * Free with SSL_CTX_free. Returns 0, ESGX_ATTEST_E_ARG or ESGX_ATTEST_E_INTERNAL. */
+int esgx_attest_ratls_ctx_new(const esgx_attest_ratls_cert *c, const esgx_attest_ratls_verifier *v,
                          int role, struct ssl_ctx_st **out, esgx_err *err);
 
-/* After a handshake on an SSL made from an attest_ratls_ctx_new context: 0 and *res
+/* After a handshake on an SSL made from an esgx_attest_ratls_ctx_new context: 0 and *res
  * (may be NULL) = the verified peer's facts (MRENCLAVE, MRSIGNER, TCB status, ...), or
- * the reason the peer was refused / not verified (ATTEST_E_* code, err filled). */
-int attest_ratls_peer(const struct ssl_st *ssl, attest_result *res, esgx_err *err);
+ * the reason the peer was refused / not verified (ESGX_ATTEST_E_* code, err filled). */
+int esgx_attest_ratls_peer(const struct ssl_st *ssl, esgx_attest_result *res, esgx_err *err);
 
 /* Server handshake on a connected socket fd with a deadline of timeout_ms (> 0): makes
  * the SSL (fd is attached, non-blocking; the caller still owns and closes fd) and
  * accepts. On success *out is the SSL (SSL_free it) with a verified peer. Errors:
- * ATTEST_E_IO (timeout, connection closed), ATTEST_E_POLICY or the verification code
- * of the refused peer, ATTEST_E_INTERNAL. */
-int attest_ratls_accept(struct ssl_ctx_st *ctx, int fd, int timeout_ms,
+ * ESGX_ATTEST_E_IO (timeout, connection closed), ESGX_ATTEST_E_POLICY or the verification code
+ * of the refused peer, ESGX_ATTEST_E_INTERNAL. */
+int esgx_attest_ratls_accept(struct ssl_ctx_st *ctx, int fd, int timeout_ms,
                         struct ssl_st **out, esgx_err *err);
 
 /* Client: connects to host:port (numeric or name, TCP) and handshakes, all within
  * timeout_ms. On success *out is the SSL and *fd_out the socket (caller: SSL_free,
  * close). The server's certificate is verified before this returns 0. Errors as for
- * attest_ratls_accept. */
-int attest_ratls_connect(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
+ * esgx_attest_ratls_accept. */
+int esgx_attest_ratls_connect(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
                          int timeout_ms, struct ssl_st **out, int *fd_out, esgx_err *err);
 
 /* ---------------------------------------------------------------- key sharing (keyshare.c) */
@@ -400,39 +400,39 @@ int attest_ratls_connect(struct ssl_ctx_st *ctx, const char *host, uint16_t port
  * client sends the 20 bytes "ESGX-KEYSHARE/1 GET\n"; server replies
  * [version 0x01][status][len: u16 big-endian][len bytes], status 0 = OK (payload = the
  * 111-byte xprv), else an ASCII reason (1 refused, 2 bad request, 3 no key). Then the
- * server closes. The server sends the key only when attest_ratls_peer accepts the peer.
+ * server closes. The server sends the key only when esgx_attest_ratls_peer accepts the peer.
  */
 
-#define ATTEST_KEYSHARE_XPRV_LEN 111
-enum { ATTEST_KS_OK = 0, ATTEST_KS_REFUSED = 1, ATTEST_KS_BAD_REQUEST = 2,
-       ATTEST_KS_NO_KEY = 3 };
+#define ESGX_ATTEST_KEYSHARE_XPRV_LEN 111
+enum { ESGX_ATTEST_KS_OK = 0, ESGX_ATTEST_KS_REFUSED = 1, ESGX_ATTEST_KS_BAD_REQUEST = 2,
+       ESGX_ATTEST_KS_NO_KEY = 3 };
 
-/* Serves one request on a handshaken RA-TLS server SSL (from attest_ratls_accept):
- * reads the request, replies with xprv (ATTEST_KEYSHARE_XPRV_LEN chars; NULL = this
+/* Serves one request on a handshaken RA-TLS server SSL (from esgx_attest_ratls_accept):
+ * reads the request, replies with xprv (ESGX_ATTEST_KEYSHARE_XPRV_LEN chars; NULL = this
  * node has no key yet, replies NO_KEY) if the peer verified, else REFUSED; shuts down
  * TLS. res (may be NULL) gets the peer's facts. Returns 0 when the key was sent;
- * ATTEST_E_POLICY (peer not verified), ATTEST_E_FORMAT (bad request), ATTEST_E_IO
- * (timeout/closed), ATTEST_E_ARG (xprv NULL: NO_KEY sent). */
-int attest_keyshare_serve(struct ssl_st *ssl, const char *xprv, int timeout_ms,
-                          attest_result *res, esgx_err *err);
+ * ESGX_ATTEST_E_POLICY (peer not verified), ESGX_ATTEST_E_FORMAT (bad request), ESGX_ATTEST_E_IO
+ * (timeout/closed), ESGX_ATTEST_E_ARG (xprv NULL: NO_KEY sent). */
+int esgx_attest_keyshare_serve(struct ssl_st *ssl, const char *xprv, int timeout_ms,
+                          esgx_attest_result *res, esgx_err *err);
 
-/* Client: attest_ratls_connect to host:port, send the request, read the reply, check it
- * parses as a private BIP32 key (bip32_key_parse), copy it into xprv_out (NUL-terminated,
- * capacity ATTEST_KEYSHARE_XPRV_LEN + 1). All within timeout_ms. peer (may be NULL) gets
- * the server's facts. Buffers are wiped. Returns 0, or ATTEST_E_IO, the server's
- * refusal (ATTEST_E_POLICY with its reason), ATTEST_E_FORMAT (bad reply or key), or a
+/* Client: esgx_attest_ratls_connect to host:port, send the request, read the reply, check it
+ * parses as a private BIP32 key (esgx_bip32_key_parse), copy it into xprv_out (NUL-terminated,
+ * capacity ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1). All within timeout_ms. peer (may be NULL) gets
+ * the server's facts. Buffers are wiped. Returns 0, or ESGX_ATTEST_E_IO, the server's
+ * refusal (ESGX_ATTEST_E_POLICY with its reason), ESGX_ATTEST_E_FORMAT (bad reply or key), or a
  * verification error of the server's certificate; xprv_out is then all zero. */
-int attest_keyshare_fetch(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
-                          int timeout_ms, char xprv_out[ATTEST_KEYSHARE_XPRV_LEN + 1],
-                          attest_result *peer, esgx_err *err);
+int esgx_attest_keyshare_fetch(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
+                          int timeout_ms, char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
+                          esgx_attest_result *peer, esgx_err *err);
 
-/* Tries attest_keyshare_fetch on each peer of "host:port,host:port,..." ([v6]:port
+/* Tries esgx_attest_keyshare_fetch on each peer of "host:port,host:port,..." ([v6]:port
  * accepted) in order; after a round with no success sleeps (backoff_ms, doubling up to
  * 30 s) and tries again, at most max_rounds rounds (0 = until success). Returns 0 with
- * the key, ATTEST_E_ARG for a malformed peer list, or the last peer's error. */
-int attest_keyshare_fetch_any(struct ssl_ctx_st *ctx, const char *peers, int timeout_ms,
+ * the key, ESGX_ATTEST_E_ARG for a malformed peer list, or the last peer's error. */
+int esgx_attest_keyshare_fetch_any(struct ssl_ctx_st *ctx, const char *peers, int timeout_ms,
                               int max_rounds, int backoff_ms,
-                              char xprv_out[ATTEST_KEYSHARE_XPRV_LEN + 1],
-                              attest_result *peer, esgx_err *err);
+                              char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
+                              esgx_attest_result *peer, esgx_err *err);
 
 #endif
