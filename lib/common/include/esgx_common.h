@@ -92,6 +92,12 @@
     X(ESGX_NODE_E_DB, -604, "node: registry database error")                            \
     X(ESGX_NODE_E_DOWN, -605, "node: enclave not running")                              \
     X(ESGX_NODE_E_NOMEM, -606, "node: out of memory")                                   \
+    X(ESGX_NODE_E_FETCH, -620, "node: HTTP transfer failed")                            \
+    X(ESGX_NODE_E_TOO_BIG, -621, "node: answer over its size limit")                    \
+    X(ESGX_NODE_E_ABORTED, -622, "node: transfer stopped")                              \
+    X(ESGX_NODE_E_ETCD, -623, "node: etcd unreachable or refused the request")          \
+    X(ESGX_NODE_E_CONFLICT, -624, "node: etcd compare failed (changed meanwhile)")      \
+    X(ESGX_NODE_E_MISMATCH, -625, "node: content does not match its hash")              \
     X(ESGX_PCCS_E_ARG, -651, "pccs: bad argument or configuration")                     \
     X(ESGX_PCCS_E_FETCH, -652, "pccs: fetch failed")                                    \
     X(ESGX_PCCS_E_BODY, -653, "pccs: response malformed or oversized")                  \

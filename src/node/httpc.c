@@ -1,0 +1,156 @@
+/*
+ * httpc.c: the node's HTTP client (httpc.h). One libcurl easy handle per request: the
+ * control plane makes few calls, and a fresh handle keeps threads independent. The
+ * global libcurl state is made once (pthread_once), as libcurl requires.
+ */
+#include "httpc.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t httpc_once = PTHREAD_ONCE_INIT;
+static int httpc_ready;
+
+static void httpc_init(void)
+{
+    httpc_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+typedef struct xfer {
+    const esgx_httpc_opts *o;
+    esgx_httpc_sink sink;
+    void *arg;
+    uint64_t got;
+    int too_big, aborted;
+} xfer;
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nmemb;
+    if (x->o->max_bytes && n > x->o->max_bytes - x->got) {
+        x->too_big = 1;
+        return 0;
+    }
+    x->got += n;
+    if (x->sink(x->arg, (const uint8_t *)data, n)) {
+        x->aborted = 1;
+        return 0;
+    }
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    const xfer *x = ud;
+    return x->o->stop && *x->o->stop;
+}
+
+static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x,
+                     struct curl_slist **hdrs, char *errbuf)
+{
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 2000));
+    if (o->timeout_ms) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+    if (o->low_speed_ms) {
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_ms + 999) / 1000));
+    }
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "esgxd/1");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    if (o->stop) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
+    if (o->body) {
+        char ct[128];
+        snprintf(ct, sizeof ct, "Content-Type: %s",
+                 o->content_type ? o->content_type : "application/json");
+        *hdrs = curl_slist_append(*hdrs, ct);
+        *hdrs = curl_slist_append(*hdrs, "Expect:");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+    }
+    if (o->method) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
+}
+
+int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o, esgx_httpc_sink sink,
+                      void *arg, long *status, esgx_err *err)
+{
+    *status = 0;
+    pthread_once(&httpc_once, httpc_init);
+    if (!httpc_ready) return esgx_err_set(err, ESGX_NODE_E_FETCH, "libcurl did not start");
+    CURL *c = curl_easy_init();
+    if (!c) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "curl_easy_init failed");
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    xfer x = {.o = o, .sink = sink, .arg = arg};
+    set_opts(c, url, o, &x, &hdrs, errbuf);
+    CURLcode cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    if (x.too_big)
+        return esgx_err_set(err, ESGX_NODE_E_TOO_BIG, "%s: answer over %llu bytes", url,
+                            (unsigned long long)o->max_bytes);
+    if (x.aborted || (cc == CURLE_ABORTED_BY_CALLBACK))
+        return esgx_err_set(err, ESGX_NODE_E_ABORTED, "%s: transfer stopped", url);
+    if (cc != CURLE_OK)
+        return esgx_err_set(err, ESGX_NODE_E_FETCH, "%s: %s", url,
+                            errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    return ESGX_OK;
+}
+
+typedef struct membuf {
+    char *p;
+    size_t len, cap;
+    int nomem;
+} membuf;
+
+static int mem_sink(void *arg, const uint8_t *data, size_t len)
+{
+    membuf *b = arg;
+    if (len + 1 > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (len + 1 > cap - b->len) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) return b->nomem = 1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status, char **body,
+                     size_t *len, esgx_err *err)
+{
+    membuf b = {0};
+    *body = NULL;
+    *len = 0;
+    int rc = esgx_httpc_stream(url, o, mem_sink, &b, status, err);
+    if (rc == ESGX_OK && !b.p) {
+        b.p = malloc(1);
+        if (!b.p) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    }
+    if (rc == ESGX_NODE_E_ABORTED && b.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    if (rc) {
+        free(b.p);
+        return rc;
+    }
+    b.p[b.len] = 0;
+    *body = b.p;
+    *len = b.len;
+    return ESGX_OK;
+}

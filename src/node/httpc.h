@@ -1,0 +1,45 @@
+/*
+ * httpc.h: the node's one HTTP client (libcurl), shared by the etcd client, the peer
+ * and origin content fetches. Bounded in size and time, no redirects, http and https
+ * only. Two shapes: a request whose answer is collected in memory (control calls), and
+ * a request whose answer is streamed to a callback (content, watch streams).
+ */
+#ifndef ESGX_NODE_HTTPC_H
+#define ESGX_NODE_HTTPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_common.h"
+
+typedef struct esgx_httpc_opts {
+    const char *method;           /* "GET" or "POST" (NULL = GET, or POST with a body) */
+    const char *content_type;     /* of the body; NULL = application/json */
+    const void *body;             /* request body or NULL */
+    size_t body_len;
+    unsigned connect_timeout_ms;  /* 0 = 2000 */
+    unsigned timeout_ms;          /* whole transfer; 0 = none (streams) */
+    unsigned low_speed_ms;        /* abort when under 1 byte/s for this long; 0 = off */
+    uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
+    const volatile int *stop;     /* when non-NULL and set, the transfer aborts */
+} esgx_httpc_opts;
+
+/* Called with each piece of the answer body; returns 0 to go on, non-zero to abort
+ * (the request then fails with ESGX_NODE_E_ABORTED). */
+typedef int (*esgx_httpc_sink)(void *arg, const uint8_t *data, size_t len);
+
+/* Sends one request to url and streams the answer body to sink.
+ * *status is the HTTP status (0 when no answer came). Returns ESGX_OK for any HTTP
+ * status (callers judge it), ESGX_NODE_E_FETCH when the transfer failed (connection,
+ * timeout: message names the URL and curl's reason), ESGX_NODE_E_TOO_BIG beyond
+ * max_bytes, ESGX_NODE_E_ABORTED when sink or stop ended it. */
+ESGX_MUST_CHECK int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o,
+                                      esgx_httpc_sink sink, void *arg, long *status,
+                                      esgx_err *err);
+
+/* Like esgx_httpc_stream, collecting the answer body into a NUL-terminated heap
+ * buffer *body (length *len; the caller frees it). */
+ESGX_MUST_CHECK int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status,
+                                     char **body, size_t *len, esgx_err *err);
+
+#endif
