@@ -71,16 +71,17 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     }
+    if (o->peer_fetch) *hdrs = curl_slist_append(*hdrs, "X-Esgx-Peer-Fetch: 1");
     if (o->body) {
         char ct[128];
         snprintf(ct, sizeof ct, "Content-Type: %s",
                  o->content_type ? o->content_type : "application/json");
         *hdrs = curl_slist_append(*hdrs, ct);
         *hdrs = curl_slist_append(*hdrs, "Expect:");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
     }
+    if (*hdrs) curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
     if (o->method) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
 }
 

@@ -22,6 +22,7 @@ typedef struct esgx_httpc_opts {
     unsigned low_speed_ms;        /* abort when under 1 byte/s for this long; 0 = off */
     uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
     const volatile int *stop;     /* when non-NULL and set, the transfer aborts */
+    int peer_fetch;               /* send X-Esgx-Peer-Fetch: 1 (a node asking a node) */
 } esgx_httpc_opts;
 
 /* Called with each piece of the answer body; returns 0 to go on, non-zero to abort

@@ -1,0 +1,656 @@
+/*
+ * network.c: membership, the watched view of the network, the function registry and
+ * the admin token on etcd (network.h). Content transfer and replication are in
+ * replicate.c; both share struct esgx_net (network_internal.h).
+ *
+ * The view: one watch over the whole prefix feeds in-memory tables of members, node
+ * records, functions, content items and holders. After a list at revision R the watch
+ * starts at R+1, so no change falls between the two; when the stream breaks the view
+ * is listed again. Readers take the view's mutex; every change signals `changed` (the
+ * replicator and the upload acknowledgement wait on it).
+ *
+ * Membership: members/<id> carries a lease of lease_ttl seconds that the keeper renews
+ * every third of it. When etcd stops answering the node reports itself unhealthy
+ * (503 on /health) and keeps trying; a lease that expired meanwhile is granted again.
+ */
+#include "network_internal.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "esgx_crypto.h"
+
+void net_log(esgx_net *n, int level, const char *fmt, ...)
+{
+    if (!n->cfg.log) return;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    n->cfg.log(level, msg);
+}
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* ---------------------------------------------------------------- view tables */
+
+static void member_clear(net_member *m)
+{
+    free(m->json);
+    memset(m, 0, sizeof *m);
+}
+
+/* Sets or removes (json NULL) id in a member table. */
+static void members_set(net_members *t, const char *id, const char *json)
+{
+    size_t i = 0;
+    while (i < t->n && strcmp(t->v[i].id, id)) i++;
+    if (!json) {
+        if (i < t->n) {
+            member_clear(&t->v[i]);
+            t->v[i] = t->v[--t->n];
+        }
+        return;
+    }
+    if (i == t->n) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? 2 * t->cap : 8;
+            net_member *v = realloc(t->v, cap * sizeof *v);
+            if (!v) return;
+            t->v = v;
+            t->cap = cap;
+        }
+        memset(&t->v[t->n], 0, sizeof t->v[0]);
+        snprintf(t->v[t->n].id, sizeof t->v[0].id, "%s", id);
+        t->n++;
+    }
+    net_member *m = &t->v[i];
+    json_t *j = json_loads(json, 0, NULL);
+    free(m->json);
+    m->json = strdup(json);
+    snprintf(m->url, sizeof m->url, "%s", json_string_value(json_object_get(j, "url")) ?: "");
+    snprintf(m->peer, sizeof m->peer, "%s", json_string_value(json_object_get(j, "peer")) ?: "");
+    json_decref(j);
+}
+
+static void fns_set(esgx_net *n, const char *name, const char *json)
+{
+    size_t i = 0;
+    while (i < n->n_fns && strcmp(n->fns[i].name, name)) i++;
+    if (!json) {
+        if (i < n->n_fns) n->fns[i] = n->fns[--n->n_fns];
+        return;
+    }
+    json_t *j = json_loads(json, 0, NULL);
+    const char *hash = json_string_value(json_object_get(j, "hash"));
+    if (!hash || strlen(hash) != 64 || strlen(name) > 64) {
+        net_log(n, NET_LOG_WARN, "etcd: functions/%.64s has no valid hash; ignored", name);
+        json_decref(j);
+        return;
+    }
+    if (i == n->n_fns) {
+        if (n->n_fns == n->cap_fns) {
+            size_t cap = n->cap_fns ? 2 * n->cap_fns : 16;
+            esgx_net_fn *v = realloc(n->fns, cap * sizeof *v);
+            if (!v) {
+                json_decref(j);
+                return;
+            }
+            n->fns = v;
+            n->cap_fns = cap;
+        }
+        n->n_fns++;
+    }
+    esgx_net_fn *f = &n->fns[i];
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->hash, sizeof f->hash, "%s", hash);
+    f->encrypted = json_is_true(json_object_get(j, "encrypted"));
+    f->created = json_integer_value(json_object_get(j, "created"));
+    f->updated = json_integer_value(json_object_get(j, "updated"));
+    json_decref(j);
+}
+
+static int hash_of(const char *hex, uint8_t out[32])
+{
+    size_t n = 0;
+    return strlen(hex) >= 64 && !esgx_crypto_hex_decode(hex, 64, out, 32, &n, NULL) && n == 32;
+}
+
+static void content_set(esgx_net *n, const char *hex, const char *json)
+{
+    uint8_t h[32];
+    if (strlen(hex) != 64 || !hash_of(hex, h)) return;
+    net_content *c = net_content_find(n, h);
+    if (!json) {
+        if (c) {
+            free(c->origins);
+            *c = n->content[--n->n_content];
+        }
+        return;
+    }
+    if (!c) {
+        if (n->n_content == n->cap_content) {
+            size_t cap = n->cap_content ? 2 * n->cap_content : 64;
+            net_content *v = realloc(n->content, cap * sizeof *v);
+            if (!v) return;
+            n->content = v;
+            n->cap_content = cap;
+        }
+        c = &n->content[n->n_content++];
+        memset(c, 0, sizeof *c);
+        memcpy(c->hash, h, 32);
+    }
+    json_t *j = json_loads(json, 0, NULL);
+    c->size = (uint64_t)json_integer_value(json_object_get(j, "size"));
+    free(c->origins);
+    json_t *o = json_object_get(j, "origins");
+    c->origins = json_array_size(o) ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(j);
+    net_repl_wake(n, h);
+}
+
+static void holders_set(esgx_net *n, const char *rest, int present)
+{
+    uint8_t h[32];
+    if (strlen(rest) < 66 || rest[64] != '/' || !hash_of(rest, h)) return;
+    const char *id = rest + 65;
+    size_t i = 0;
+    while (i < n->n_holders && !(memcmp(n->holders[i].hash, h, 32) == 0 &&
+                                 !strcmp(n->holders[i].id, id)))
+        i++;
+    if (!present) {
+        if (i < n->n_holders) n->holders[i] = n->holders[--n->n_holders];
+        net_repl_wake(n, h);
+        return;
+    }
+    if (i < n->n_holders) return;
+    if (n->n_holders == n->cap_holders) {
+        size_t cap = n->cap_holders ? 2 * n->cap_holders : 64;
+        net_holder *v = realloc(n->holders, cap * sizeof *v);
+        if (!v) return;
+        n->holders = v;
+        n->cap_holders = cap;
+    }
+    net_holder *x = &n->holders[n->n_holders++];
+    memcpy(x->hash, h, 32);
+    snprintf(x->id, sizeof x->id, "%s", id);
+}
+
+/* Applies one key of the prefix to the view (value NULL: deleted). Caller holds mu. */
+static void view_apply(esgx_net *n, const char *key, const char *value)
+{
+    if (!strcmp(key, "token_sha256")) {
+        snprintf(n->token_sha, sizeof n->token_sha, "%s", value ? value : "");
+    } else if (!strncmp(key, "members/", 8)) {
+        members_set(&n->members, key + 8, value);
+        n->repl_rescan = 1;   /* who should hold what may have changed */
+    } else if (!strncmp(key, "nodes/", 6)) {
+        members_set(&n->nodes, key + 6, value);
+    } else if (!strncmp(key, "functions/", 10)) {
+        fns_set(n, key + 10, value);
+    } else if (!strncmp(key, "content/", 8)) {
+        content_set(n, key + 8, value);
+    } else if (!strncmp(key, "holders/", 8)) {
+        holders_set(n, key + 8, value != NULL);
+    }
+}
+
+static void view_reset(esgx_net *n)
+{
+    for (size_t i = 0; i < n->members.n; i++) member_clear(&n->members.v[i]);
+    for (size_t i = 0; i < n->nodes.n; i++) member_clear(&n->nodes.v[i]);
+    for (size_t i = 0; i < n->n_content; i++) free(n->content[i].origins);
+    n->members.n = n->nodes.n = 0;
+    n->n_fns = n->n_content = n->n_holders = 0;
+    n->token_sha[0] = 0;
+}
+
+static int on_watch(void *arg, int is_delete, const esgx_etcd_kv *kv)
+{
+    esgx_net *n = arg;
+    pthread_mutex_lock(&n->mu);
+    view_apply(n, kv->key, is_delete ? NULL : (const char *)kv->value);
+    pthread_cond_broadcast(&n->changed);
+    pthread_mutex_unlock(&n->mu);
+    return 0;
+}
+
+/* Lists the whole prefix into a fresh view; *rev is the revision of the list. */
+static int view_load(esgx_net *n, int64_t *rev, esgx_err *err)
+{
+    esgx_etcd_kv *kvs;
+    size_t count;
+    int rc = esgx_etcd_list(n->etcd, "", 0, &kvs, &count, rev, err);
+    if (rc) return rc;
+    pthread_mutex_lock(&n->mu);
+    view_reset(n);
+    for (size_t i = 0; i < count; i++) view_apply(n, kvs[i].key, (const char *)kvs[i].value);
+    n->view_ok = 1;
+    n->repl_rescan = 1;
+    pthread_cond_broadcast(&n->changed);
+    pthread_mutex_unlock(&n->mu);
+    esgx_etcd_kvs_free(kvs, count);
+    return ESGX_OK;
+}
+
+static void *watch_main(void *arg)
+{
+    esgx_net *n = arg;
+    int64_t rev = n->start_rev;
+    while (!n->stop) {
+        esgx_err err;
+        int rc = esgx_etcd_watch(n->etcd, "", rev + 1, on_watch, n, &n->stop, &rev, &err);
+        if (n->stop) break;
+        rev = rev > 0 ? rev - 1 : 0;
+        pthread_mutex_lock(&n->mu);
+        n->view_ok = 0;
+        n->stats.etcd_errors++;
+        pthread_mutex_unlock(&n->mu);
+        net_log(n, NET_LOG_WARN, "etcd watch broke (%s); listing again", rc ? err.msg : "ended");
+        while (!n->stop && view_load(n, &rev, &err)) {
+            net_log(n, NET_LOG_WARN, "%s", err.msg);
+            for (int i = 0; i < 10 && !n->stop; i++) esgx_sleep_ms(100);
+        }
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- membership */
+
+/* This node's record as JSON text (malloc'ed). */
+static char *member_json(esgx_net *n)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:I}", "id", n->cfg.node_id, "url",
+                          n->cfg.advertise, "peer", n->cfg.peer_listen ? n->cfg.peer_listen : "",
+                          "platform", n->cfg.platform ? n->cfg.platform : "", "mrenclave",
+                          n->mrenclave, "has_key", n->has_key, "version",
+                          n->cfg.version ? n->cfg.version : "", "joined", (json_int_t)n->joined);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return s;
+}
+
+/* Writes nodes/<id> and members/<id> (on a fresh lease if needed). */
+static int announce(esgx_net *n, esgx_err *err)
+{
+    pthread_mutex_lock(&n->mu);
+    char *rec = member_json(n);
+    n->identity_dirty = 0;
+    pthread_mutex_unlock(&n->mu);
+    if (!rec) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    char key[128];
+    int rc = ESGX_OK;
+    if (!n->lease) rc = esgx_etcd_lease_grant(n->etcd, n->cfg.lease_ttl, &n->lease, err);
+    snprintf(key, sizeof key, "nodes/%s", n->cfg.node_id);
+    if (!rc) rc = esgx_etcd_put(n->etcd, key, rec, strlen(rec), 0, err);
+    snprintf(key, sizeof key, "members/%s", n->cfg.node_id);
+    if (!rc) rc = esgx_etcd_put(n->etcd, key, rec, strlen(rec), n->lease, err);
+    free(rec);
+    return rc;
+}
+
+static void *keeper_main(void *arg)
+{
+    esgx_net *n = arg;
+    unsigned period_ms = n->cfg.lease_ttl * 1000 / 3;
+    while (!n->stop) {
+        for (unsigned t = 0; t < period_ms && !n->stop; t += 100) esgx_sleep_ms(100);
+        if (n->stop) break;
+        esgx_err err;
+        int rc = esgx_etcd_lease_keepalive(n->etcd, n->lease, &err);
+        if (rc == ESGX_NODE_E_NOTFOUND) n->lease = 0;   /* expired while etcd was away */
+        if (rc == ESGX_NODE_E_NOTFOUND || (rc == ESGX_OK && n->identity_dirty))
+            rc = announce(n, &err);
+        pthread_mutex_lock(&n->mu);
+        if (rc && n->etcd_ok) net_log(n, NET_LOG_WARN, "lost etcd: %s", err.msg);
+        if (!rc && !n->etcd_ok) net_log(n, NET_LOG_INFO, "etcd answers again");
+        n->etcd_ok = rc == ESGX_OK;
+        if (rc) n->stats.etcd_errors++;
+        pthread_mutex_unlock(&n->mu);
+        if (rc) period_ms = 1000;
+        else period_ms = n->cfg.lease_ttl * 1000 / 3;
+    }
+    return NULL;
+}
+
+int esgx_net_healthy(const esgx_net *n)
+{
+    return n->etcd_ok && n->view_ok;
+}
+
+void esgx_net_set_identity(esgx_net *n, const char *mrenclave_hex, int has_key)
+{
+    pthread_mutex_lock(&n->mu);
+    if (strcmp(n->mrenclave, mrenclave_hex) || n->has_key != has_key) {
+        snprintf(n->mrenclave, sizeof n->mrenclave, "%s", mrenclave_hex);
+        n->has_key = has_key;
+        n->identity_dirty = 1;
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* ---------------------------------------------------------------- start / stop */
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int copy_config(esgx_net *n, const esgx_net_config *c, esgx_err *err)
+{
+    n->cfg = *c;
+    n->cfg.etcd = dup_or_null(c->etcd);
+    n->cfg.prefix = dup_or_null(c->prefix ? c->prefix : "/esgx/");
+    n->cfg.node_id = dup_or_null(c->node_id);
+    n->cfg.advertise = dup_or_null(c->advertise);
+    n->cfg.peer_listen = dup_or_null(c->peer_listen);
+    n->cfg.platform = dup_or_null(c->platform);
+    n->cfg.version = dup_or_null(c->version);
+    n->cfg.ipfs_gateway = dup_or_null(c->ipfs_gateway);
+    if (!n->cfg.replicas) n->cfg.replicas = 2;
+    if (!n->cfg.fetch_timeout_ms) n->cfg.fetch_timeout_ms = 10000;
+    if (!n->cfg.ack_timeout_ms) n->cfg.ack_timeout_ms = 10000;
+    if (!n->cfg.lease_ttl) n->cfg.lease_ttl = 6;
+    if (!n->cfg.etcd || !n->cfg.prefix || !n->cfg.node_id || !n->cfg.advertise)
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "network: --etcd, a node id and --advertise "
+                                                  "are needed");
+    return ESGX_OK;
+}
+
+static void free_config(esgx_net_config *c)
+{
+    free((char *)c->etcd);
+    free((char *)c->prefix);
+    free((char *)c->node_id);
+    free((char *)c->advertise);
+    free((char *)c->peer_listen);
+    free((char *)c->platform);
+    free((char *)c->version);
+    free((char *)c->ipfs_gateway);
+}
+
+static void net_free(esgx_net *n)
+{
+    view_reset(n);
+    free(n->members.v);
+    free(n->nodes.v);
+    free(n->fns);
+    free(n->content);
+    free(n->holders);
+    net_repl_free(n);
+    esgx_etcd_free(n->etcd);
+    free_config(&n->cfg);
+    pthread_mutex_destroy(&n->mu);
+    pthread_cond_destroy(&n->changed);
+    free(n);
+}
+
+int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx_net **out,
+                   esgx_err *err)
+{
+    *out = NULL;
+    esgx_net *n = calloc(1, sizeof *n);
+    if (!n) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    pthread_mutex_init(&n->mu, NULL);
+    if (esgx_cond_init_monotonic(&n->changed)) {
+        free(n);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "cannot make a condition variable");
+    }
+    n->store = *store;
+    n->joined = now_s();
+    int rc = copy_config(n, cfg, err);
+    if (!rc) rc = esgx_etcd_new(n->cfg.etcd, n->cfg.prefix, 3000, &n->etcd, err);
+    if (!rc) rc = net_repl_init(n, err);
+    if (!rc) rc = view_load(n, &n->start_rev, err);
+    if (!rc) rc = announce(n, err);
+    if (rc) {
+        net_free(n);
+        return rc;
+    }
+    n->etcd_ok = 1;
+    net_register_local(n);
+    int started = 0;
+    if (pthread_create(&n->watch_thread, NULL, watch_main, n) == 0) started |= 1;
+    if (pthread_create(&n->keeper_thread, NULL, keeper_main, n) == 0) started |= 2;
+    if (pthread_create(&n->repl_thread, NULL, net_repl_main, n) == 0) started |= 4;
+    n->threads = started;
+    if (started != 7) {
+        esgx_net_stop(n);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "network: cannot start its threads");
+    }
+    net_log(n, NET_LOG_INFO, "joined the network at %s%s as %s (%s)", n->cfg.etcd,
+            n->cfg.prefix, n->cfg.node_id, n->cfg.advertise);
+    *out = n;
+    return ESGX_OK;
+}
+
+void esgx_net_stop(esgx_net *n)
+{
+    if (!n) return;
+    n->stop = 1;
+    pthread_mutex_lock(&n->mu);
+    pthread_cond_broadcast(&n->changed);
+    pthread_mutex_unlock(&n->mu);
+    if (n->threads & 1) pthread_join(n->watch_thread, NULL);
+    if (n->threads & 2) pthread_join(n->keeper_thread, NULL);
+    if (n->threads & 4) pthread_join(n->repl_thread, NULL);
+    esgx_err err;
+    if (n->lease && esgx_etcd_lease_revoke(n->etcd, n->lease, &err))
+        net_log(n, NET_LOG_WARN, "leaving the network: %s", err.msg);
+    net_free(n);
+}
+
+/* ---------------------------------------------------------------- admin token */
+
+int esgx_net_token_publish(esgx_net *n, const char *token_hex, esgx_err *err)
+{
+    uint8_t d[32];
+    char hex[65];
+    esgx_crypto_sha256(token_hex, strlen(token_hex), d);
+    esgx_crypto_hex_encode(d, 32, hex);
+    int rc = esgx_etcd_put_if(n->etcd, "token_sha256", hex, 64, 0, 0, err);
+    if (rc != ESGX_NODE_E_CONFLICT) return rc;
+    esgx_etcd_kv kv;
+    rc = esgx_etcd_get(n->etcd, "token_sha256", &kv, err);
+    if (rc) return rc;
+    int same = kv.value_len == 64 && !memcmp(kv.value, hex, 64);
+    esgx_etcd_kv_clear(&kv);
+    return same ? ESGX_OK
+                : esgx_err_set(err, ESGX_NODE_E_CONFLICT,
+                               "the network at %s already has another admin token (only one "
+                               "node starts with --init)", n->cfg.etcd);
+}
+
+int esgx_net_token_check(esgx_net *n, const char *token, size_t len)
+{
+    uint8_t d[32];
+    char hex[65];
+    esgx_crypto_sha256(token, len, d);
+    esgx_crypto_hex_encode(d, 32, hex);
+    pthread_mutex_lock(&n->mu);
+    unsigned diff = strlen(n->token_sha) != 64;
+    for (size_t i = 0; i < 64 && !diff; i++) diff |= (unsigned)(hex[i] ^ n->token_sha[i]);
+    pthread_mutex_unlock(&n->mu);
+    return diff == 0;
+}
+
+/* ---------------------------------------------------------------- functions */
+
+static int fn_from_kv(const esgx_etcd_kv *kv, const char *name, esgx_net_fn *out)
+{
+    json_t *j = json_loads((const char *)kv->value, 0, NULL);
+    const char *hash = json_string_value(json_object_get(j, "hash"));
+    int ok = hash && strlen(hash) == 64;
+    if (ok) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->name, sizeof out->name, "%s", name);
+        snprintf(out->hash, sizeof out->hash, "%s", hash);
+        out->encrypted = json_is_true(json_object_get(j, "encrypted"));
+        out->created = json_integer_value(json_object_get(j, "created"));
+        out->updated = json_integer_value(json_object_get(j, "updated"));
+    }
+    json_decref(j);
+    return ok;
+}
+
+int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *err)
+{
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->n_fns; i++) {
+        if (!strcmp(n->fns[i].name, name)) {
+            *out = n->fns[i];
+            pthread_mutex_unlock(&n->mu);
+            return ESGX_OK;
+        }
+    }
+    pthread_mutex_unlock(&n->mu);
+    /* not in the view: it may have been deployed a moment ago */
+    char key[96];
+    snprintf(key, sizeof key, "functions/%s", name);
+    esgx_etcd_kv kv;
+    int rc = esgx_etcd_get(n->etcd, key, &kv, err);
+    if (rc) return rc;
+    int ok = fn_from_kv(&kv, name, out);
+    esgx_etcd_kv_clear(&kv);
+    return ok ? ESGX_OK
+              : esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "function %s has a malformed record", name);
+}
+
+int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex, int encrypted,
+                    int *replaced, esgx_err *err)
+{
+    char key[96];
+    snprintf(key, sizeof key, "functions/%s", name);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        esgx_etcd_kv kv;
+        int64_t created = now_s(), rev = 0;
+        int rc = esgx_etcd_get(n->etcd, key, &kv, err);
+        if (rc && rc != ESGX_NODE_E_NOTFOUND) return rc;
+        if (rc == ESGX_OK) {
+            esgx_net_fn old;
+            if (fn_from_kv(&kv, name, &old) && old.created) created = old.created;
+            rev = kv.mod_rev;
+            esgx_etcd_kv_clear(&kv);
+        }
+        json_t *j = json_pack("{s:s,s:b,s:I,s:I}", "hash", hash_hex, "encrypted", encrypted,
+                              "created", (json_int_t)created, "updated", (json_int_t)now_s());
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (!text) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+        rc = esgx_etcd_put_if(n->etcd, key, text, strlen(text), rev, 0, err);
+        free(text);
+        if (rc != ESGX_NODE_E_CONFLICT) {
+            *replaced = rev != 0;
+            return rc;
+        }
+    }
+    return esgx_err_set(err, ESGX_NODE_E_CONFLICT,
+                        "function %s is being deployed elsewhere at the same time; try again", name);
+}
+
+int esgx_net_fn_delete(esgx_net *n, const char *name, esgx_err *err)
+{
+    char key[96];
+    snprintf(key, sizeof key, "functions/%s", name);
+    esgx_etcd_kv kv;
+    int rc = esgx_etcd_get(n->etcd, key, &kv, err);
+    if (rc == ESGX_NODE_E_NOTFOUND)
+        return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named %s", name);
+    if (rc) return rc;
+    rc = esgx_etcd_delete(n->etcd, key, kv.mod_rev, 0, err);
+    esgx_etcd_kv_clear(&kv);
+    return rc;
+}
+
+static int fn_cmp(const void *a, const void *b)
+{
+    return strcmp(((const esgx_net_fn *)a)->name, ((const esgx_net_fn *)b)->name);
+}
+
+int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *count, esgx_err *err)
+{
+    esgx_etcd_kv *kvs;
+    size_t k;
+    *out = NULL;
+    *count = 0;
+    int rc = esgx_etcd_list(n->etcd, "functions/", 0, &kvs, &k, NULL, err);
+    if (rc) return rc;
+    esgx_net_fn *v = calloc(k ? k : 1, sizeof *v);
+    if (!v) {
+        esgx_etcd_kvs_free(kvs, k);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (fn_from_kv(&kvs[i], kvs[i].key + 10, &v[m])) m++;
+    esgx_etcd_kvs_free(kvs, k);
+    qsort(v, m, sizeof *v, fn_cmp);
+    *out = v;
+    *count = m;
+    return ESGX_OK;
+}
+
+/* ---------------------------------------------------------------- observation */
+
+static int is_member(const esgx_net *n, const char *id)
+{
+    for (size_t i = 0; i < n->members.n; i++)
+        if (!strcmp(n->members.v[i].id, id)) return 1;
+    return 0;
+}
+
+char *esgx_net_nodes_json(esgx_net *n)
+{
+    json_t *arr = json_array();
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->nodes.n; i++) {
+        const net_member *m = &n->nodes.v[i];
+        int up = is_member(n, m->id);
+        /* a live member's own record is the current one */
+        const char *text = m->json;
+        for (size_t k = 0; k < n->members.n; k++)
+            if (!strcmp(n->members.v[k].id, m->id)) text = n->members.v[k].json;
+        json_t *j = json_loads(text ? text : "{}", 0, NULL);
+        if (!j) j = json_pack("{s:s}", "id", m->id);
+        json_object_set_new(j, "state", json_string(up ? "up" : "down"));
+        json_object_set_new(j, "self", json_boolean(!strcmp(m->id, n->cfg.node_id)));
+        json_array_append_new(arr, j);
+    }
+    pthread_mutex_unlock(&n->mu);
+    char *s = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return s;
+}
+
+char *esgx_net_peer_list(esgx_net *n)
+{
+    size_t cap = 1;
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->members.n; i++) cap += strlen(n->members.v[i].peer) + 1;
+    char *s = calloc(1, cap);
+    for (size_t i = 0; s && i < n->members.n; i++) {
+        const net_member *m = &n->members.v[i];
+        if (!m->peer[0] || !strcmp(m->id, n->cfg.node_id)) continue;
+        if (s[0]) strcat(s, ",");
+        strcat(s, m->peer);
+    }
+    pthread_mutex_unlock(&n->mu);
+    return s;
+}
+
+void esgx_net_get_stats(esgx_net *n, esgx_net_stats *out)
+{
+    pthread_mutex_lock(&n->mu);
+    *out = n->stats;
+    out->members = (unsigned)n->members.n;
+    out->holders_wanted = n->cfg.replicas;
+    pthread_mutex_unlock(&n->mu);
+}

@@ -1,0 +1,142 @@
+/*
+ * network.h: several nodes as one network, on etcd (esgxd --etcd). Internal to esgxd.
+ *
+ * The control plane lives in etcd under one prefix (docs/operations.md#network-keys):
+ *   token_sha256            SHA-256 (hex) of the admin token: one token for every node
+ *   nodes/<id>              what a node said of itself when it last joined (kept)
+ *   members/<id>            the same, on a lease: present while the node is alive
+ *   functions/<name>        {"hash","encrypted","created","updated"}
+ *   content/<hash>          {"size","origins":[url...],"added"}
+ *   holders/<hash>/<id>     {"since"}: node <id> stores content <hash>
+ * Nothing secret is ever written there: etcd is untrusted storage, like the host. Every
+ * byte fetched from a peer or an origin is checked against its BLAKE3 hash.
+ *
+ * A watch keeps a local view of members, functions and the content index current
+ * (within milliseconds of a change); a keeper thread renews the member lease; a
+ * replicator thread makes sure each content item is held by `replicas` live nodes,
+ * chosen by rendezvous hashing of (hash, node id), and catches up after an absence.
+ * Content a node lacks is fetched on demand (esgx_net_fetch) from a live holder, else
+ * from its origins, with one transfer per hash however many requests wait for it.
+ */
+#ifndef ESGX_NODE_NETWORK_H
+#define ESGX_NODE_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_common.h"
+
+typedef struct esgx_net esgx_net;
+
+/* What the network needs of the node's content store. */
+typedef struct esgx_net_store {
+    void *arg;
+    /* 1 if content for hash is stored locally. */
+    int (*has)(void *arg, const uint8_t hash[32]);
+    /* Stores data (already checked against hash) atomically. 0 or a negative code. */
+    int (*put)(void *arg, const uint8_t *data, size_t len, esgx_err *err);
+    /* Calls fn for every stored hash (until fn returns non-zero). */
+    void (*each)(void *arg, int (*fn)(void *fnarg, const uint8_t hash[32], uint64_t size),
+                 void *fnarg);
+} esgx_net_store;
+
+typedef struct esgx_net_config {
+    const char *etcd;              /* --etcd endpoints, comma-separated */
+    const char *prefix;            /* --etcd-prefix, default "/esgx/" */
+    const char *node_id;           /* stable id of this node (DATA_DIR/node.id) */
+    const char *advertise;         /* --advertise URL other nodes and clients reach */
+    const char *peer_listen;       /* --peer-listen HOST:PORT (key sharing), or NULL */
+    const char *platform;          /* "sim" / "gramine-sgx" */
+    const char *version;
+    unsigned replicas;             /* --replicas, default 2 */
+    const char *ipfs_gateway;      /* --ipfs-gateway URL, or NULL */
+    uint64_t max_content;          /* bytes of one content item */
+    unsigned fetch_timeout_ms;     /* one peer or origin transfer; default 10000 */
+    unsigned ack_timeout_ms;       /* wait for replicas before answering; default 10000 */
+    unsigned lease_ttl;            /* seconds; default 6 */
+    void (*log)(int level, const char *msg);   /* NODE_LOG_* levels */
+} esgx_net_config;
+
+/* Joins the network: checks etcd answers (ESGX_NODE_E_ETCD with the reason otherwise),
+ * registers this node, and starts the watch, keeper and replicator threads. */
+ESGX_MUST_CHECK int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store,
+                                   esgx_net **out, esgx_err *err);
+/* Leaves: revokes the member lease (others see the node go at once), stops threads. */
+void esgx_net_stop(esgx_net *n);
+
+/* Whether etcd answered the last keepalive and the view is current (for /health). */
+int esgx_net_healthy(const esgx_net *n);
+
+/* Publishes the enclave's identity in this node's member record (after HELLO). */
+void esgx_net_set_identity(esgx_net *n, const char *mrenclave_hex, int has_key);
+
+/* ------------------------------------------------------------- admin token */
+
+/* Stores SHA-256 of the admin token if none is stored yet (the --init node); returns
+ * ESGX_NODE_E_CONFLICT if another token is already the network's. */
+ESGX_MUST_CHECK int esgx_net_token_publish(esgx_net *n, const char *token_hex, esgx_err *err);
+/* 1 if token (as presented by a client) hashes to the network's token hash. */
+int esgx_net_token_check(esgx_net *n, const char *token, size_t len);
+
+/* -------------------------------------------------------------- functions */
+
+typedef struct esgx_net_fn {
+    char name[65];
+    char hash[65];
+    int encrypted;
+    int64_t created, updated;
+} esgx_net_fn;
+
+/* Looks a name up (the view, then etcd itself). ESGX_NODE_E_NOTFOUND. */
+ESGX_MUST_CHECK int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out,
+                                    esgx_err *err);
+/* Deploys name -> (hash, encrypted) in one transaction; *replaced = 1 if it existed. */
+ESGX_MUST_CHECK int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex,
+                                    int encrypted, int *replaced, esgx_err *err);
+/* Deletes name in one transaction. ESGX_NODE_E_NOTFOUND. */
+ESGX_MUST_CHECK int esgx_net_fn_delete(esgx_net *n, const char *name, esgx_err *err);
+/* Every function, by name (*out malloc'ed, caller frees). */
+ESGX_MUST_CHECK int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *count,
+                                     esgx_err *err);
+
+/* ---------------------------------------------------------------- content */
+
+/* Records content this node now stores (size, origin URL or NULL), registers this
+ * node as a holder, and waits (ack_timeout_ms at most) until min(replicas, live
+ * members) nodes hold it. *held gets the number of live holders reached. */
+ESGX_MUST_CHECK int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
+                                           const char *origin, unsigned *held, esgx_err *err);
+
+/* Fetches content this node lacks from a live holder, else from its origins, checks
+ * BLAKE3 while receiving (bounded size and time), stores it through the store and
+ * registers this node as a holder. Concurrent calls for one hash share one transfer.
+ * ESGX_NODE_E_NOTFOUND when no node and no origin has it; ESGX_NODE_E_MISMATCH /
+ * ESGX_NODE_E_FETCH / ESGX_NODE_E_TOO_BIG when every source failed (the message
+ * names the last one). */
+ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err);
+
+/* Fetches url ("http://", "https://" or "ipfs://CID" through the gateway) into memory
+ * (max_content bytes at most, fetch_timeout_ms), for POST /content {"url"}. *data is
+ * malloc'ed (caller frees). */
+ESGX_MUST_CHECK int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data,
+                                          size_t *len, esgx_err *err);
+
+/* ------------------------------------------------------------- observation */
+
+/* The members as a JSON array text (malloc'ed): each {"id","url","peer","platform",
+ * "mrenclave","has_key","version","state":"up"|"down","self"}. */
+char *esgx_net_nodes_json(esgx_net *n);
+
+/* Comma-separated key-sharing addresses of live members other than this node ("" if
+ * none; malloc'ed). */
+char *esgx_net_peer_list(esgx_net *n);
+
+/* Counters for /metrics. */
+typedef struct esgx_net_stats {
+    uint64_t peer_fetches, peer_fetch_failures, origin_fetches, origin_fetch_failures;
+    uint64_t fetched_bytes, replications, replication_failures, etcd_errors;
+    unsigned members, holders_wanted;
+} esgx_net_stats;
+void esgx_net_get_stats(esgx_net *n, esgx_net_stats *out);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * network_internal.h: the state shared by network.c (membership, view, registry) and
+ * replicate.c (fetches and replication). Internal to esgxd.
+ */
+#ifndef ESGX_NODE_NETWORK_INTERNAL_H
+#define ESGX_NODE_NETWORK_INTERNAL_H
+
+#include <pthread.h>
+
+#include "etcd.h"
+#include "network.h"
+
+enum { NET_LOG_ERROR = 0, NET_LOG_WARN, NET_LOG_INFO, NET_LOG_DEBUG };
+
+typedef struct net_member {
+    char id[65];
+    char url[256];
+    char peer[256];
+    char *json;                   /* the record as stored */
+} net_member;
+
+typedef struct net_members {
+    net_member *v;
+    size_t n, cap;
+} net_members;
+
+typedef struct net_content {
+    uint8_t hash[32];
+    uint64_t size;
+    char *origins;                /* JSON array text, or NULL */
+} net_content;
+
+typedef struct net_holder {
+    uint8_t hash[32];
+    char id[65];
+} net_holder;
+
+typedef struct net_inflight net_inflight;   /* one fetch in progress (replicate.c) */
+
+struct esgx_net {
+    esgx_net_config cfg;          /* strings owned */
+    esgx_net_store store;
+    esgx_etcd *etcd;
+    int64_t lease;
+    int64_t joined;
+    int64_t start_rev;
+    volatile int stop;
+    int threads;                  /* bit 0 watch, 1 keeper, 2 replicator */
+    pthread_t watch_thread, keeper_thread, repl_thread;
+
+    pthread_mutex_t mu;           /* everything below */
+    pthread_cond_t changed;       /* the view changed (monotonic clock) */
+    int etcd_ok, view_ok;
+    char mrenclave[65];
+    int has_key, identity_dirty;
+    char token_sha[65];
+    net_members members, nodes;
+    esgx_net_fn *fns;
+    size_t n_fns, cap_fns;
+    net_content *content;
+    size_t n_content, cap_content;
+    net_holder *holders;
+    size_t n_holders, cap_holders;
+    esgx_net_stats stats;
+    /* replicator work */
+    uint8_t (*repl_queue)[32];
+    size_t repl_len, repl_cap;
+    int repl_rescan;
+    net_inflight *inflight;
+};
+
+/* network.c */
+void net_log(esgx_net *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* replicate.c */
+ESGX_MUST_CHECK int net_repl_init(esgx_net *n, esgx_err *err);
+void net_repl_free(esgx_net *n);
+void *net_repl_main(void *arg);
+/* Queues hash for a replication check (caller holds mu). */
+void net_repl_wake(esgx_net *n, const uint8_t hash[32]);
+/* Registers this node as a holder of what it stores (at start). */
+void net_register_local(esgx_net *n);
+/* The content item of hash in the view, or NULL (caller holds mu). */
+net_content *net_content_find(esgx_net *n, const uint8_t hash[32]);
+
+/* Sleeps ms milliseconds. */
+void esgx_sleep_ms(unsigned ms);
+
+#endif

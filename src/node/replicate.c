@@ -1,0 +1,527 @@
+/*
+ * replicate.c: content moving between nodes (network.h): fetches from peers and
+ * origins, the replicator, and the acknowledgement of uploads.
+ *
+ * Fetch: the sources of a hash are its live holders (in rendezvous order, this node
+ * excluded), then its origins. Each transfer is bounded (the item's recorded size, or
+ * max_content; fetch_timeout_ms; a stalled transfer is dropped) and hashed with BLAKE3
+ * as it arrives; only bytes whose hash matches are handed to the store, which writes
+ * them atomically, so no partial or wrong file is ever visible. Peers are asked with
+ * the header X-Esgx-Peer-Fetch, so a node that lacks the item answers 404 instead of
+ * fetching it in turn. Concurrent fetches of one hash wait for a single transfer.
+ *
+ * Placement: for each item, live members are ranked by SHA-256(hash || node id); the
+ * first `want` = min(replicas, live members) in that order should hold it. A node that
+ * is among the first non-holders needed to reach `want` fetches it. The replicator
+ * checks an item when its record or holders change, when members come or go, and
+ * rescans everything every 30 s (and at start: catching up after an absence).
+ */
+#include "network_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "esgx_crypto.h"
+#include "httpc.h"
+
+#define RESCAN_MS 30000u
+
+struct net_inflight {
+    uint8_t hash[32];
+    int done, rc;
+    esgx_err err;
+    unsigned waiters;
+    net_inflight *next;
+};
+
+void esgx_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int net_repl_init(esgx_net *n, esgx_err *err)
+{
+    n->repl_cap = 64;
+    n->repl_queue = malloc(n->repl_cap * sizeof *n->repl_queue);
+    return n->repl_queue ? ESGX_OK : esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+}
+
+void net_repl_free(esgx_net *n)
+{
+    free(n->repl_queue);
+    while (n->inflight) {
+        net_inflight *f = n->inflight;
+        n->inflight = f->next;
+        free(f);
+    }
+}
+
+void net_repl_wake(esgx_net *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < n->repl_len; i++)
+        if (!memcmp(n->repl_queue[i], hash, 32)) return;
+    if (n->repl_len == n->repl_cap) {
+        n->repl_rescan = 1;   /* too much at once: look at everything */
+        return;
+    }
+    memcpy(n->repl_queue[n->repl_len++], hash, 32);
+}
+
+net_content *net_content_find(esgx_net *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < n->n_content; i++)
+        if (!memcmp(n->content[i].hash, hash, 32)) return &n->content[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- placement */
+
+static uint64_t rank_score(const uint8_t hash[32], const char *id)
+{
+    uint8_t buf[32 + 65], d[32];
+    size_t len = strlen(id);
+    memcpy(buf, hash, 32);
+    memcpy(buf + 32, id, len);
+    esgx_crypto_sha256(buf, 32 + len, d);
+    uint64_t s = 0;
+    for (int i = 0; i < 8; i++) s = s << 8 | d[i];
+    return s;
+}
+
+static int holds(const esgx_net *n, const uint8_t hash[32], const char *id)
+{
+    for (size_t i = 0; i < n->n_holders; i++)
+        if (!memcmp(n->holders[i].hash, hash, 32) && !strcmp(n->holders[i].id, id)) return 1;
+    return 0;
+}
+
+/* The live members in rendezvous order for hash (indexes into n->members.v; *count).
+ * Caller holds mu and frees the array. */
+static size_t *ranked_members(esgx_net *n, const uint8_t hash[32], size_t *count)
+{
+    size_t m = n->members.n;
+    size_t *idx = malloc((m ? m : 1) * sizeof *idx);
+    uint64_t *score = malloc((m ? m : 1) * sizeof *score);
+    if (!idx || !score) {
+        free(idx);
+        free(score);
+        *count = 0;
+        return NULL;
+    }
+    for (size_t i = 0; i < m; i++) {
+        idx[i] = i;
+        score[i] = rank_score(hash, n->members.v[i].id);
+    }
+    for (size_t i = 1; i < m; i++)   /* insertion sort, highest score first */
+        for (size_t j = i; j > 0 && score[idx[j]] > score[idx[j - 1]]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    free(score);
+    *count = m;
+    return idx;
+}
+
+static unsigned live_holders(esgx_net *n, const uint8_t hash[32])
+{
+    unsigned c = 0;
+    for (size_t i = 0; i < n->members.n; i++) c += (unsigned)holds(n, hash, n->members.v[i].id);
+    return c;
+}
+
+static unsigned wanted(const esgx_net *n)
+{
+    size_t m = n->members.n ? n->members.n : 1;
+    return n->cfg.replicas < m ? n->cfg.replicas : (unsigned)m;
+}
+
+/* Whether this node should fetch hash now (caller holds mu). */
+static int should_fetch(esgx_net *n, const uint8_t hash[32])
+{
+    if (holds(n, hash, n->cfg.node_id)) return 0;
+    unsigned have = live_holders(n, hash), want = wanted(n);
+    if (have >= want) return 0;
+    size_t count;
+    size_t *idx = ranked_members(n, hash, &count);
+    unsigned needed = want - have;
+    int mine = 0;
+    for (size_t i = 0; i < count && needed > 0; i++) {
+        const net_member *m = &n->members.v[idx[i]];
+        if (holds(n, hash, m->id)) continue;
+        if (!strcmp(m->id, n->cfg.node_id)) mine = 1;
+        needed--;
+    }
+    free(idx);
+    return mine;
+}
+
+/* ---------------------------------------------------------------- transfers */
+
+typedef struct recv_state {
+    esgx_blake3_hasher h;
+    uint8_t *buf;
+    size_t len, cap;
+    int nomem;
+} recv_state;
+
+static int recv_sink(void *arg, const uint8_t *data, size_t len)
+{
+    recv_state *r = arg;
+    if (len > r->cap - r->len) {
+        size_t cap = r->cap ? r->cap : 65536;
+        while (len > cap - r->len) cap *= 2;
+        uint8_t *p = realloc(r->buf, cap);
+        if (!p) return r->nomem = 1;
+        r->buf = p;
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, data, len);
+    r->len += len;
+    esgx_blake3_update(&r->h, data, len);
+    return 0;
+}
+
+/* GETs url (max bytes, bounded in time) into memory, hashing as it arrives. */
+static int fetch_url(esgx_net *n, const char *url, uint64_t max, int peer, uint8_t **data,
+                     size_t *len, uint8_t digest[32], esgx_err *err)
+{
+    recv_state r = {0};
+    esgx_blake3_init(&r.h);
+    esgx_httpc_opts o = {.method = "GET", .timeout_ms = n->cfg.fetch_timeout_ms,
+                         .low_speed_ms = 3000, .max_bytes = max, .stop = &n->stop,
+                         .peer_fetch = peer};
+    long status = 0;
+    int rc = esgx_httpc_stream(url, &o, recv_sink, &r, &status, err);
+    if (rc == ESGX_NODE_E_ABORTED && r.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    if (rc == ESGX_OK && status == 404) rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "%s: 404", url);
+    else if (rc == ESGX_OK && status != 200)
+        rc = esgx_err_set(err, ESGX_NODE_E_FETCH, "%s: HTTP %ld", url, status);
+    if (rc) {
+        free(r.buf);
+        return rc;
+    }
+    esgx_blake3_finalize(&r.h, digest, 32);
+    *data = r.buf;
+    *len = r.len;
+    return ESGX_OK;
+}
+
+/* The URL of an origin: http(s) as is, ipfs://CID through the gateway. */
+static int origin_url(esgx_net *n, const char *origin, char *out, size_t cap, esgx_err *err)
+{
+    if (!strncmp(origin, "http://", 7) || !strncmp(origin, "https://", 8)) {
+        if (strlen(origin) >= cap) return esgx_err_set(err, ESGX_NODE_E_ARG, "origin URL too long");
+        snprintf(out, cap, "%s", origin);
+        return ESGX_OK;
+    }
+    if (!strncmp(origin, "ipfs://", 7)) {
+        const char *cid = origin + 7;
+        size_t k = strlen(cid);
+        if (k == 0 || k > 128 || strspn(cid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != k)
+            return esgx_err_set(err, ESGX_NODE_E_ARG, "'%.80s' is not an ipfs://CID", origin);
+        if (!n->cfg.ipfs_gateway)
+            return esgx_err_set(err, ESGX_NODE_E_ARG,
+                                "%.80s: this node has no IPFS gateway (esgxd --ipfs-gateway URL)",
+                                origin);
+        const char *g = n->cfg.ipfs_gateway;
+        size_t gl = strlen(g);
+        while (gl && g[gl - 1] == '/') gl--;
+        snprintf(out, cap, "%.*s/ipfs/%s", (int)gl, g, cid);
+        return ESGX_OK;
+    }
+    return esgx_err_set(err, ESGX_NODE_E_ARG,
+                        "'%.80s' is not an http://, https:// or ipfs:// URL", origin);
+}
+
+int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data, size_t *len, esgx_err *err)
+{
+    char u[1024];
+    uint8_t d[32];
+    int rc = origin_url(n, url, u, sizeof u, err);
+    if (rc) return rc;
+    rc = fetch_url(n, u, n->cfg.max_content, 0, data, len, d, err);
+    pthread_mutex_lock(&n->mu);
+    if (rc) n->stats.origin_fetch_failures++;
+    else n->stats.origin_fetches++, n->stats.fetched_bytes += *len;
+    pthread_mutex_unlock(&n->mu);
+    if (rc == ESGX_OK && *len == 0) {
+        free(*data);
+        *data = NULL;
+        return esgx_err_set(err, ESGX_NODE_E_FETCH, "%s: the origin sent no bytes", url);
+    }
+    return rc;
+}
+
+/* The sources of hash: live holders' URLs then origins (malloc'ed JSON array). */
+static json_t *sources_of(esgx_net *n, const uint8_t hash[32], uint64_t *size)
+{
+    json_t *src = json_array();
+    pthread_mutex_lock(&n->mu);
+    size_t count;
+    size_t *idx = ranked_members(n, hash, &count);
+    for (size_t i = 0; i < count; i++) {
+        const net_member *m = &n->members.v[idx[i]];
+        if (strcmp(m->id, n->cfg.node_id) && holds(n, hash, m->id) && m->url[0])
+            json_array_append_new(src, json_pack("{s:s,s:b}", "url", m->url, "peer", 1));
+    }
+    free(idx);
+    net_content *c = net_content_find(n, hash);
+    *size = c ? c->size : 0;
+    json_t *o = c && c->origins ? json_loads(c->origins, 0, NULL) : NULL;
+    pthread_mutex_unlock(&n->mu);
+    for (size_t i = 0; i < json_array_size(o); i++) {
+        const char *s = json_string_value(json_array_get(o, i));
+        if (s) json_array_append_new(src, json_pack("{s:s,s:b}", "url", s, "peer", 0));
+    }
+    json_decref(o);
+    return src;
+}
+
+/* Tries each source in turn; stores the first bytes that match hash. */
+static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+{
+    char hex[65];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    uint64_t size = 0;
+    json_t *src = sources_of(n, hash, &size);
+    uint64_t max = size && size <= n->cfg.max_content ? size : n->cfg.max_content;
+    int rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no node and no origin holds %s", hex);
+    for (size_t i = 0; i < json_array_size(src) && rc != ESGX_OK && !n->stop; i++) {
+        json_t *s = json_array_get(src, i);
+        int peer = json_is_true(json_object_get(s, "peer"));
+        char url[1200];
+        if (peer)
+            snprintf(url, sizeof url, "%s/content/%s", json_string_value(json_object_get(s, "url")), hex);
+        else if (origin_url(n, json_string_value(json_object_get(s, "url")), url, sizeof url, err))
+            continue;
+        uint8_t *data = NULL, d[32];
+        size_t len = 0;
+        rc = fetch_url(n, url, max, peer, &data, &len, d, err);
+        if (rc == ESGX_OK && memcmp(d, hash, 32))
+            rc = esgx_err_set(err, ESGX_NODE_E_MISMATCH, "%s sent bytes that do not match %s",
+                              url, hex);
+        if (rc == ESGX_OK) rc = n->store.put(n->store.arg, data, len, err);
+        free(data);
+        pthread_mutex_lock(&n->mu);
+        if (peer) rc ? n->stats.peer_fetch_failures++ : n->stats.peer_fetches++;
+        else rc ? n->stats.origin_fetch_failures++ : n->stats.origin_fetches++;
+        if (!rc) n->stats.fetched_bytes += len;
+        pthread_mutex_unlock(&n->mu);
+        if (rc) net_log(n, NET_LOG_WARN, "fetch of %s: %s", hex, err ? err->msg : "failed");
+    }
+    json_decref(src);
+    return rc;
+}
+
+static int put_holder(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+{
+    char key[160], hex[65], val[64];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    snprintf(key, sizeof key, "holders/%s/%s", hex, n->cfg.node_id);
+    snprintf(val, sizeof val, "{\"since\":%lld}", (long long)time(NULL));
+    int rc = esgx_etcd_put(n->etcd, key, val, strlen(val), 0, err);
+    if (rc == ESGX_OK) {   /* into the view at once, ahead of the watch */
+        pthread_mutex_lock(&n->mu);
+        if (!holds(n, hash, n->cfg.node_id) && n->n_holders < n->cap_holders) {
+            memcpy(n->holders[n->n_holders].hash, hash, 32);
+            snprintf(n->holders[n->n_holders].id, sizeof n->holders[0].id, "%s", n->cfg.node_id);
+            n->n_holders++;
+        }
+        pthread_cond_broadcast(&n->changed);
+        pthread_mutex_unlock(&n->mu);
+    }
+    return rc;
+}
+
+/* One transfer per hash: the first caller fetches, the others wait for its result. */
+int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+{
+    pthread_mutex_lock(&n->mu);
+    net_inflight *f = n->inflight;
+    while (f && memcmp(f->hash, hash, 32)) f = f->next;
+    if (f) {
+        f->waiters++;
+        while (!f->done) pthread_cond_wait(&n->changed, &n->mu);
+        int rc = f->rc;
+        if (rc && err) *err = f->err;
+        if (--f->waiters == 0) {
+            net_inflight **p = &n->inflight;
+            while (*p != f) p = &(*p)->next;
+            *p = f->next;
+            free(f);
+        }
+        pthread_mutex_unlock(&n->mu);
+        return rc;
+    }
+    f = calloc(1, sizeof *f);
+    if (!f) {
+        pthread_mutex_unlock(&n->mu);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    }
+    memcpy(f->hash, hash, 32);
+    f->waiters = 1;
+    f->next = n->inflight;
+    n->inflight = f;
+    pthread_mutex_unlock(&n->mu);
+
+    esgx_err e;
+    esgx_err_clear(&e);
+    int rc = n->store.has(n->store.arg, hash) ? ESGX_OK : fetch_from_sources(n, hash, &e);
+    if (rc == ESGX_OK && put_holder(n, hash, &e))
+        net_log(n, NET_LOG_WARN, "cannot register as a holder: %s", e.msg);
+
+    pthread_mutex_lock(&n->mu);
+    f->done = 1;
+    f->rc = rc;
+    f->err = e;
+    if (rc && err) *err = e;
+    pthread_cond_broadcast(&n->changed);
+    if (--f->waiters == 0) {
+        net_inflight **p = &n->inflight;
+        while (*p != f) p = &(*p)->next;
+        *p = f->next;
+        free(f);
+    }
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- uploads */
+
+/* Adds origin to content/<hash> (creating the record) in a transaction. */
+static int record_content(esgx_net *n, const char *hex, uint64_t size, const char *origin,
+                          esgx_err *err)
+{
+    char key[96];
+    snprintf(key, sizeof key, "content/%s", hex);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        esgx_etcd_kv kv;
+        int64_t rev = 0;
+        json_t *j = NULL;
+        int rc = esgx_etcd_get(n->etcd, key, &kv, err);
+        if (rc && rc != ESGX_NODE_E_NOTFOUND) return rc;
+        if (rc == ESGX_OK) {
+            rev = kv.mod_rev;
+            j = json_loads((const char *)kv.value, 0, NULL);
+            esgx_etcd_kv_clear(&kv);
+        }
+        if (!j) j = json_pack("{s:I,s:[],s:I}", "size", (json_int_t)size, "origins", "added",
+                              (json_int_t)time(NULL));
+        json_t *o = json_object_get(j, "origins");
+        if (!json_is_array(o)) json_object_set_new(j, "origins", o = json_array());
+        int known = !origin;
+        for (size_t i = 0; i < json_array_size(o) && !known; i++)
+            known = !strcmp(json_string_value(json_array_get(o, i)) ?: "", origin);
+        if (known && rev) {
+            json_decref(j);
+            return ESGX_OK;
+        }
+        if (!known) json_array_append_new(o, json_string(origin));
+        char *text = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!text) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+        rc = esgx_etcd_put_if(n->etcd, key, text, strlen(text), rev, 0, err);
+        free(text);
+        if (rc != ESGX_NODE_E_CONFLICT) return rc;
+    }
+    return esgx_err_set(err, ESGX_NODE_E_CONFLICT, "content %s: too many concurrent updates", hex);
+}
+
+int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
+                           const char *origin, unsigned *held, esgx_err *err)
+{
+    char hex[65];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    *held = 0;
+    int rc = put_holder(n, hash, err);
+    if (!rc) rc = record_content(n, hex, size, origin, err);
+    if (rc) return rc;
+    struct timespec dl = esgx_deadline_after_ms(n->cfg.ack_timeout_ms);
+    pthread_mutex_lock(&n->mu);
+    net_repl_wake(n, hash);
+    pthread_cond_broadcast(&n->changed);
+    while (!n->stop && (*held = live_holders(n, hash)) < wanted(n))
+        if (pthread_cond_timedwait(&n->changed, &n->mu, &dl)) break;
+    *held = live_holders(n, hash);
+    if (*held == 0) *held = 1;   /* this node holds it, even if its lease just lapsed */
+    pthread_mutex_unlock(&n->mu);
+    return ESGX_OK;
+}
+
+/* ---------------------------------------------------------------- the replicator */
+
+static int register_one(void *arg, const uint8_t hash[32], uint64_t size)
+{
+    esgx_net *n = arg;
+    char hex[65];
+    esgx_err err;
+    esgx_crypto_hex_encode(hash, 32, hex);
+    pthread_mutex_lock(&n->mu);
+    int known = net_content_find(n, hash) != NULL, mine = holds(n, hash, n->cfg.node_id);
+    pthread_mutex_unlock(&n->mu);
+    if ((!known && record_content(n, hex, size, NULL, &err)) || (!mine && put_holder(n, hash, &err)))
+        net_log(n, NET_LOG_WARN, "cannot register content %s: %s", hex, err.msg);
+    return n->stop;
+}
+
+void net_register_local(esgx_net *n)
+{
+    n->store.each(n->store.arg, register_one, n);
+}
+
+/* Takes the next queued hash (or, on a rescan, every known one) to check. */
+static size_t take_work(esgx_net *n, uint8_t (**out)[32])
+{
+    size_t k;
+    if (n->repl_rescan) {
+        n->repl_rescan = 0;
+        n->repl_len = 0;
+        k = n->n_content;
+        *out = malloc((k ? k : 1) * sizeof **out);
+        for (size_t i = 0; *out && i < k; i++) memcpy((*out)[i], n->content[i].hash, 32);
+    } else {
+        k = n->repl_len;
+        *out = malloc((k ? k : 1) * sizeof **out);
+        if (*out) memcpy(*out, n->repl_queue, k * sizeof **out);
+        n->repl_len = 0;
+    }
+    return *out ? k : 0;
+}
+
+void *net_repl_main(void *arg)
+{
+    esgx_net *n = arg;
+    uint64_t next_scan = 0;
+    while (!n->stop) {
+        pthread_mutex_lock(&n->mu);
+        struct timespec dl = esgx_deadline_after_ms(1000);
+        while (!n->stop && !n->repl_len && !n->repl_rescan && esgx_monotonic_ms() < next_scan)
+            if (pthread_cond_timedwait(&n->changed, &n->mu, &dl)) break;
+        if (esgx_monotonic_ms() >= next_scan) {
+            n->repl_rescan = 1;
+            next_scan = esgx_monotonic_ms() + RESCAN_MS;
+        }
+        uint8_t (*work)[32] = NULL;
+        size_t k = n->view_ok ? take_work(n, &work) : 0;
+        pthread_mutex_unlock(&n->mu);
+        for (size_t i = 0; i < k && !n->stop; i++) {
+            pthread_mutex_lock(&n->mu);
+            int go = should_fetch(n, work[i]);
+            pthread_mutex_unlock(&n->mu);
+            if (!go) continue;
+            esgx_err err;
+            int rc = esgx_net_fetch(n, work[i], &err);
+            pthread_mutex_lock(&n->mu);
+            rc ? n->stats.replication_failures++ : n->stats.replications++;
+            pthread_mutex_unlock(&n->mu);
+            if (rc) net_log(n, NET_LOG_WARN, "replication: %s", err.msg);
+        }
+        free(work);
+    }
+    return NULL;
+}
