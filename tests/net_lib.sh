@@ -1,0 +1,92 @@
+# net_lib.sh: helpers for the network tests and scripts/cluster.sh (sourced, not run):
+# a real etcd cluster (Debian etcd-server) and a real nginx (Debian nginx) on loopback.
+# The caller sets T (a temp folder it owns). Every process started here is recorded in
+# NET_PIDS (name -> pid) so that net_cleanup stops it.
+declare -A NET_PIDS ETCD_CLIENT
+
+net_free_port() {
+    python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# etcd_cluster N: starts N etcd members e1..eN; sets ETCD_ENDPOINTS (comma-separated).
+etcd_cluster() {
+    local n=$1 i cluster="" peer client
+    declare -gA ETCD_PEER
+    for i in $(seq 1 "$n"); do
+        ETCD_PEER[e$i]=$(net_free_port)
+        ETCD_CLIENT[e$i]=$(net_free_port)
+        cluster+="${cluster:+,}e$i=http://127.0.0.1:${ETCD_PEER[e$i]}"
+    done
+    ETCD_ENDPOINTS=""
+    for i in $(seq 1 "$n"); do
+        peer=http://127.0.0.1:${ETCD_PEER[e$i]}
+        client=http://127.0.0.1:${ETCD_CLIENT[e$i]}
+        etcd --name "e$i" --data-dir "$T/etcd-e$i" --listen-client-urls "$client" \
+             --advertise-client-urls "$client" --listen-peer-urls "$peer" \
+             --initial-advertise-peer-urls "$peer" --initial-cluster "$cluster" \
+             --initial-cluster-state new --initial-cluster-token "esgx-$$" \
+             --heartbeat-interval 50 --election-timeout 500 >"$T/etcd-e$i.log" 2>&1 &
+        NET_PIDS[etcd-e$i]=$!
+        ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}$client"
+    done
+    for _ in $(seq 1 200); do
+        if curl -sf -m 1 "http://127.0.0.1:${ETCD_CLIENT[e1]}/health" | grep -q '"health":"true"'; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "etcd cluster did not become healthy within 20 s" >&2
+    return 1
+}
+
+# etcd_kill NAME: kill -9 one etcd member (e1, e2, ...).
+etcd_kill() {
+    kill -KILL "${NET_PIDS[etcd-$1]}" 2>/dev/null
+    wait "${NET_PIDS[etcd-$1]}" 2>/dev/null
+    unset "NET_PIDS[etcd-$1]"
+}
+
+# nginx_front PORT URL...: renders deploy/nginx/esgx.conf for these node URLs, listening
+# on 127.0.0.1:PORT, and starts nginx with its own prefix under $T/nginx.
+nginx_front() {
+    local port=$1; shift
+    local d=$T/nginx servers="" u
+    mkdir -p "$d/logs" "$d/tmp"
+    for u in "$@"; do servers+="    server ${u#http://} max_fails=1 fail_timeout=5s;\n"; done
+    awk -v servers="$servers" -v port="$port" '
+        /^ *server 127\.0\.0\.1:[0-9]+ max_fails/ { if (!done) { printf "%s", servers; done = 1 } next }
+        /^ *listen 127\.0\.0\.1:[0-9]+;/ { print "    listen 127.0.0.1:" port ";"; next }
+        { print }' "${ESGX_SOURCE_DIR:-$SRC}/deploy/nginx/esgx.conf" >"$d/esgx.conf"
+    cat >"$d/nginx.conf" <<EOF
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    include $d/esgx.conf;
+}
+EOF
+    nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;' >"$T/nginx.log" 2>&1 &
+    NET_PIDS[nginx]=$!
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null -m 1 "http://127.0.0.1:$port/health" && return 0
+        sleep 0.1
+    done
+    echo "nginx did not start (see $T/nginx.log)" >&2
+    return 1
+}
+
+net_cleanup() {
+    local k
+    for k in "${!NET_PIDS[@]}"; do kill -TERM "${NET_PIDS[$k]}" 2>/dev/null; done
+    for k in "${!NET_PIDS[@]}"; do
+        for _ in $(seq 1 50); do kill -0 "${NET_PIDS[$k]}" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "${NET_PIDS[$k]}" 2>/dev/null
+    done
+}
