@@ -23,17 +23,9 @@
 
 #include "esgx_attest.h"
 #include "esgx_crypto.h"
+#include "esgx_test.h"
 #include "keystore.h"
 #include "platform.h"
-
-static int failures;
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
 
 static void put_file(const char *dir, const char *name, const void *data, size_t n)
 {
@@ -257,10 +249,5 @@ int main(void)
     free(out);
     esgx_attest_sim_free(bundle);
     rmrf(root);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("ok - gramine-sgx platform over an imitation of /dev/attestation\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("attest_nodes_gramine");
 }
