@@ -27,6 +27,16 @@
 #include "keystore.h"
 #include "platform.h"
 
+/* n random bytes at p; exits when the OS random source fails (the test cannot go on). */
+static void fill_random(void *p, size_t n)
+{
+    esgx_err e;
+    if (esgx_crypto_random(p, n, &e) != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        exit(1);
+    }
+}
+
 static void put_file(const char *dir, const char *name, const void *data, size_t n)
 {
     char p[4200];
@@ -66,9 +76,9 @@ static void make_attest_dir(const char *dir, const char *type)
     snprintf(keys, sizeof keys, "%s/keys", dir);
     mkdir(keys, 0700);
     uint8_t ti[512], report[432], k1[16], k2[16];
-    esgx_crypto_random(ti, sizeof ti, NULL);
-    esgx_crypto_random(k1, sizeof k1, NULL);
-    esgx_crypto_random(k2, sizeof k2, NULL);
+    fill_random(ti, sizeof ti);
+    fill_random(k1, sizeof k1);
+    fill_random(k2, sizeof k2);
     esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
     body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
@@ -118,8 +128,8 @@ int main(void)
     snprintf(bdir, sizeof bdir, "%s/bundle", root);
     snprintf(ddir, sizeof ddir, "%s/data", root);
     mkdir(ddir, 0700);
-    esgx_crypto_random(MRE, 32, NULL);
-    esgx_crypto_random(MRS, 32, NULL);
+    fill_random(MRE, 32);
+    fill_random(MRS, 32);
     make_attest_dir(adir, "dcap\n");
 
     esgx_err err;
@@ -164,8 +174,8 @@ int main(void)
     CHECK(esgx_attest_sim_load(bdir, &bundle, &err) == 0);
     if (!bundle) return 1;
     uint8_t rd[64], rd2[64];
-    esgx_crypto_random(rd, 64, NULL);
-    esgx_crypto_random(rd2, 64, NULL);
+    fill_random(rd, 64);
+    fill_random(rd2, 64);
     uint8_t *q = NULL;
     size_t qlen = 0;
     put_quote(bundle, adir, MRE, rd, &q, &qlen);
@@ -194,7 +204,7 @@ int main(void)
     free(q);
     /* A quote for another MRENCLAVE is refused. */
     uint8_t other[32];
-    esgx_crypto_random(other, 32, NULL);
+    fill_random(other, 32);
     put_quote(bundle, adir, other, rd2, &q, &qlen);
     CHECK(esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) == ESGX_PLAT_E_CORRUPT);
     free(q);
@@ -207,7 +217,7 @@ int main(void)
 
     /* Another machine (other hardware sealing key) cannot unseal. */
     uint8_t k1[16];
-    esgx_crypto_random(k1, sizeof k1, NULL);
+    fill_random(k1, sizeof k1);
     put_file(adir, "keys/_sgx_mrsigner", k1, sizeof k1);
     p2 = NULL;
     CHECK(esgx_platform_gramine_open(adir, &p2, &err) == 0);
