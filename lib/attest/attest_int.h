@@ -1,6 +1,11 @@
 /*
  * attest_int.h: internal pieces shared by the files of lib/attest (not installed,
  * not part of the public API). OpenSSL types appear only here.
+ *
+ * Errors: the fallible helpers return 0 or a negative ESGX_ATTEST_E_* code named at each
+ * (the table is in esgx_common.h; esgx_attest.h describes the codes) and fill err where
+ * they take one. esgx_attest_verify_raw is a 1/0 predicate and esgx_attest_pkey_from_raw
+ * returns NULL on failure.
  */
 #ifndef ESGX_ATTEST_INT_H
 #define ESGX_ATTEST_INT_H

@@ -8,9 +8,30 @@
  *   esgx_attest_sim_*      simulation bundle: root CA, PCK, TCB signer, collateral,
  *                          and real quotes signed with those keys
  *
- * Conventions: functions return ESGX_OK (0) or a negative ESGX_ATTEST_E_* code and, when
- * `err` is non-NULL, fill it with that code and a message naming what was wrong
- * ("quote: truncated at offset 436", "tcbInfo: signature does not verify", ...).
+ * Errors: every fallible function is marked ESGX_MUST_CHECK and returns ESGX_OK (0) or
+ * one of the negative codes below (values in esgx_common.h's ESGX_ERRORS; esgx_strerror
+ * names them) and, when `err` is non-NULL, fills it with that code and a message naming
+ * what was wrong ("quote: truncated at offset 436", "tcbInfo: signature does not
+ * verify", ...). Each function's comment names its codes. The exceptions: the void
+ * functions and accessors cannot fail, and a quote source (esgx_attest_get_quote_fn) or
+ * collateral provider (esgx_attest_collateral_fn) may return its own code (e.g.
+ * ESGX_PLAT_E_* from the enclave's platform), which esgx_attest_ratls_cert_new and the
+ * verifiers pass on.
+ *   ESGX_ATTEST_E_ARG          bad argument (NULL pointer, bad hex, ...)
+ *   ESGX_ATTEST_E_FORMAT       quote malformed: truncated, bad lengths, bad version
+ *   ESGX_ATTEST_E_CERT         certificate malformed, chain or validity failed
+ *   ESGX_ATTEST_E_CRL          CRL malformed, bad signature, expired, or revoked cert
+ *   ESGX_ATTEST_E_COLLATERAL   collateral JSON malformed or missing a field
+ *   ESGX_ATTEST_E_SIGNATURE    a signature (quote, QE report, tcbInfo, ...) failed
+ *   ESGX_ATTEST_E_EXPIRED      collateral not valid at the given time
+ *   ESGX_ATTEST_E_MISMATCH     FMSPC/PCE-ID/QE identity/report data mismatch
+ *   ESGX_ATTEST_E_TCB          no TCB level matches the platform
+ *   ESGX_ATTEST_E_POLICY       verified but refused by the policy (or by a key-share peer)
+ *   ESGX_ATTEST_E_IO           file read/write failed (sim bundle, Gramine files), TLS
+ *                              connection failed, closed or timed out
+ *   ESGX_ATTEST_E_INTERNAL     OpenSSL or allocation failure
+ *
+ * Conventions:
  * Times are Unix seconds (int64_t). Nothing here reads the clock: callers pass the
  * time at which certificates, CRLs and collateral must be valid.
  */
@@ -21,23 +42,6 @@
 #include <stdint.h>
 
 #include "esgx_common.h"
-
-/* ---------------------------------------------------------------- error codes */
-
-/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
- *   ESGX_ATTEST_E_ARG          bad argument (NULL pointer, bad hex, ...)
- *   ESGX_ATTEST_E_FORMAT       quote malformed: truncated, bad lengths, bad version
- *   ESGX_ATTEST_E_CERT         certificate malformed, chain or validity failed
- *   ESGX_ATTEST_E_CRL          CRL malformed, bad signature, expired, or revoked cert
- *   ESGX_ATTEST_E_COLLATERAL   collateral JSON malformed or missing a field
- *   ESGX_ATTEST_E_SIGNATURE    a signature (quote, QE report, tcbInfo, ...) failed
- *   ESGX_ATTEST_E_EXPIRED      collateral not valid at the given time
- *   ESGX_ATTEST_E_MISMATCH     FMSPC/PCE-ID/QE identity/report data mismatch
- *   ESGX_ATTEST_E_TCB          no TCB level matches the platform
- *   ESGX_ATTEST_E_POLICY       verified but refused by the policy
- *   ESGX_ATTEST_E_IO           file read/write failed (sim bundle)
- *   ESGX_ATTEST_E_INTERNAL     OpenSSL or allocation failure
- */
 
 /* ---------------------------------------------------------------- quote layout */
 

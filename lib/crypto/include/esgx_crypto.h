@@ -10,26 +10,14 @@
  *   digest_*        the input_hash and response-signature digests
  *   aead_*          AES-256-GCM sealing (OpenSSL)
  *
- * Conventions: every fallible function returns ESGX_OK (0) or a negative ESGX_CRYPTO_E_*
- * code and, if `err` is non-NULL, fills it with that code and a message naming what was
- * wrong. Output buffers are always given with their capacity; functions never allocate
- * on the heap except inside OpenSSL. Secret material that passes through internal
- * buffers is wiped before return; callers wipe their own copies with esgx_crypto_wipe().
- * All functions are thread-safe (the secp256k1 context is created once, read-only).
- */
-#ifndef ESGX_CRYPTO_H
-#define ESGX_CRYPTO_H
-
-#include <stddef.h>
-#include <stdint.h>
-
-#include "esgx_common.h"
-
-/* ---------------------------------------------------------------- error codes */
-
-/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
+ * Errors: every fallible function is marked ESGX_MUST_CHECK and returns ESGX_OK (0) or
+ * one of the negative codes below (values in esgx_common.h's ESGX_ERRORS; esgx_strerror
+ * names them) and, if `err` is non-NULL, fills it with that code and a message naming
+ * what was wrong. The void functions, esgx_blake3_impl_name and
+ * esgx_blake3_tree_node_count cannot fail. Each function's comment names its codes.
  *   ESGX_CRYPTO_E_ARG          bad argument: NULL pointer, wrong length, bad hex
  *   ESGX_CRYPTO_E_BUFFER       output buffer too small
+ *   ESGX_CRYPTO_E_BASE58       base58 text with a character outside the alphabet
  *   ESGX_CRYPTO_E_CHECKSUM     base58check checksum mismatch
  *   ESGX_CRYPTO_E_VERSION      extended key with unknown version bytes
  *   ESGX_CRYPTO_E_KEY          invalid key: zero, >= curve order, not on the curve
@@ -41,7 +29,20 @@
  *   ESGX_CRYPTO_E_HEADER       approved-wasm header malformed
  *   ESGX_CRYPTO_E_NOT_APPROVED module hash not listed in approved-wasm header
  *   ESGX_CRYPTO_E_INTERNAL     OpenSSL, libsecp256k1 or the OS random source failed
+ *
+ * Conventions: output buffers are always given with their capacity; functions never
+ * allocate on the heap except inside OpenSSL. Secret material that passes through
+ * internal buffers is wiped before return; callers wipe their own copies with
+ * esgx_crypto_wipe().
+ * All functions are thread-safe (the secp256k1 context is created once, read-only).
  */
+#ifndef ESGX_CRYPTO_H
+#define ESGX_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_common.h"
 
 /* Overwrites n bytes at p with zeros in a way the compiler cannot elide. */
 void esgx_crypto_wipe(void *p, size_t n);

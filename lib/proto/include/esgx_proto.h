@@ -18,6 +18,23 @@
  * last field are an error: a decoded message is always well-formed (it may still be
  * semantically untrusted: the enclave re-hashes content etc.).
  *
+ * Errors: every fallible function is marked ESGX_MUST_CHECK and returns ESGX_OK (0) or
+ * one of the negative codes below (values in esgx_common.h's ESGX_ERRORS; esgx_strerror
+ * names them) and, when `err` is non-NULL, fills it with that code and a message naming
+ * what was wrong. Each function's comment names its codes. The void functions, the
+ * size and name functions (0 or a string, never an error code) and the 1/0 predicates
+ * esgx_proto_hash_text_valid / esgx_proto_name_valid cannot fail.
+ *   ESGX_PROTO_E_ARG           bad argument: NULL, field over its limit, bad enum
+ *   ESGX_PROTO_E_SHORT         frame or field truncated
+ *   ESGX_PROTO_E_LENGTH        frame length outside 16..ESGX_PROTO_MAX_FRAME
+ *   ESGX_PROTO_E_VERSION       unknown protocol version
+ *   ESGX_PROTO_E_TYPE          unknown message type
+ *   ESGX_PROTO_E_FORMAT        bad field value, nonzero flags/reserved, trailing bytes
+ *   ESGX_PROTO_E_BUFFER        output buffer too small
+ *   ESGX_PROTO_E_IO            read/write failed (errno in the message)
+ *   ESGX_PROTO_E_CLOSED        peer closed the channel (EOF at a frame boundary)
+ *   ESGX_PROTO_E_NOMEM         allocation failed
+ *
  * Thread safety: encode/decode functions are pure. A reader (esgx_proto_reader) belongs
  * to one thread. esgx_proto_send may be called from several threads on the same fd only
  * if the caller serialises the calls (one mutex per fd): frames must not interleave.
@@ -46,19 +63,6 @@
 #define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
 #define ESGX_PROTO_MAX_QUOTE 65536               /* ESGX_ATTEST_DOC_REPLY quote */
 #define ESGX_PROTO_MAX_COLLATERAL (4u << 20)      /* COLLATERAL_REPLY collateral JSON */
-
-/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
- *   ESGX_PROTO_E_ARG           bad argument: NULL, field over its limit, bad enum
- *   ESGX_PROTO_E_SHORT         frame or field truncated
- *   ESGX_PROTO_E_LENGTH        frame length outside 16..ESGX_PROTO_MAX_FRAME
- *   ESGX_PROTO_E_VERSION       unknown protocol version
- *   ESGX_PROTO_E_TYPE          unknown message type
- *   ESGX_PROTO_E_FORMAT        bad field value, nonzero flags/reserved, trailing bytes
- *   ESGX_PROTO_E_BUFFER        output buffer too small
- *   ESGX_PROTO_E_IO            read/write failed (errno in the message)
- *   ESGX_PROTO_E_CLOSED        peer closed the channel (EOF at a frame boundary)
- *   ESGX_PROTO_E_NOMEM         allocation failed
- */
 
 /* Message types. H = host -> enclave, E = enclave -> host. */
 typedef enum esgx_msg_type {
