@@ -23,17 +23,19 @@
 
 #include "esgx_attest.h"
 #include "esgx_crypto.h"
+#include "esgx_test.h"
 #include "keystore.h"
 #include "platform.h"
 
-static int failures;
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
+/* n random bytes at p; exits when the OS random source fails (the test cannot go on). */
+static void fill_random(void *p, size_t n)
+{
+    esgx_err e;
+    if (esgx_crypto_random(p, n, &e) != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        exit(1);
+    }
+}
 
 static void put_file(const char *dir, const char *name, const void *data, size_t n)
 {
@@ -74,9 +76,9 @@ static void make_attest_dir(const char *dir, const char *type)
     snprintf(keys, sizeof keys, "%s/keys", dir);
     mkdir(keys, 0700);
     uint8_t ti[512], report[432], k1[16], k2[16];
-    esgx_crypto_random(ti, sizeof ti, NULL);
-    esgx_crypto_random(k1, sizeof k1, NULL);
-    esgx_crypto_random(k2, sizeof k2, NULL);
+    fill_random(ti, sizeof ti);
+    fill_random(k1, sizeof k1);
+    fill_random(k2, sizeof k2);
     esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
     body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
@@ -112,33 +114,11 @@ static void put_quote(const esgx_attest_sim_bundle *b, const char *dir, const ui
     put_file(dir, "quote", *q, *qlen);
 }
 
-int main(void)
+/* target_info and user_report_data as Gramine leaves them, the sealing keys, and the
+ * key store on this platform (created with p, unsealed by a second instance). */
+static void test_files_and_sealing(esgx_platform *p, const char *adir, const char *ddir)
 {
-    const char *base = getenv("TMPDIR");
-    char root[256];
-    snprintf(root, sizeof root, "%s/esgx-gramine-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(root)) {
-        perror("mkdtemp");
-        return 1;
-    }
-    char adir[300], bdir[300], ddir[300];
-    snprintf(adir, sizeof adir, "%s/attestation", root);
-    snprintf(bdir, sizeof bdir, "%s/bundle", root);
-    snprintf(ddir, sizeof ddir, "%s/data", root);
-    mkdir(ddir, 0700);
-    esgx_crypto_random(MRE, 32, NULL);
-    esgx_crypto_random(MRS, 32, NULL);
-    make_attest_dir(adir, "dcap\n");
-
     esgx_err err;
-    esgx_platform *p = NULL;
-    int rc = esgx_platform_gramine_open(adir, &p, &err);
-    if (rc != 0) fprintf(stderr, "open: %s\n", err.msg);
-    CHECK(rc == 0 && p);
-    if (!p) return 1;
-    CHECK(!strcmp(p->name, "gramine-sgx"));
-    CHECK(!memcmp(p->mrenclave, MRE, 32));
-    CHECK(!memcmp(p->mrsigner, MRS, 32));
     /* target_info = my_target_info; user_report_data = 64 zero bytes. */
     uint8_t a[600], b[600], zero[64];
     memset(zero, 0, sizeof zero);
@@ -164,22 +144,24 @@ int main(void)
     CHECK(p2 && esgx_keystore_load(&ks2, p2, ddir, &err) == 0 && ks2.ready);
     CHECK(!strcmp(ks.xpub, ks2.xpub));
     esgx_keystore_wipe(&ks2);
+    esgx_keystore_wipe(&ks);
     esgx_platform_close(p2);
+}
 
-    /* Quotes: the platform writes the report data and returns the quote file's bytes. */
-    esgx_attest_sim_bundle *bundle = NULL;
-    CHECK(esgx_attest_sim_init(bdir, (int64_t)time(NULL), &err) == 0);
-    CHECK(esgx_attest_sim_load(bdir, &bundle, &err) == 0);
-    if (!bundle) return 1;
-    uint8_t rd[64], rd2[64];
-    esgx_crypto_random(rd, 64, NULL);
-    esgx_crypto_random(rd2, 64, NULL);
+/* Quotes: the platform writes the report data and returns the quote file's bytes, which
+ * verify against the sim root only; stale, foreign and oversized quotes are refused.
+ * out holds ESGX_ATTEST_RATLS_MAX_QUOTE bytes. */
+static void test_quotes(esgx_platform *p, const esgx_attest_sim_bundle *bundle,
+                        const char *adir, const uint8_t rd[64], const uint8_t rd2[64],
+                        uint8_t *out)
+{
+    esgx_err err;
+    uint8_t a[600];
     uint8_t *q = NULL;
     size_t qlen = 0;
     put_quote(bundle, adir, MRE, rd, &q, &qlen);
-    uint8_t *out = malloc(ESGX_ATTEST_RATLS_MAX_QUOTE);
     size_t olen = 0;
-    rc = esgx_platform_quote(p, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err);
+    int rc = esgx_platform_quote(p, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err);
     if (rc) fprintf(stderr, "quote: %s\n", err.msg);
     CHECK(rc == 0 && olen == qlen && !memcmp(out, q, qlen));
     CHECK(get_file(adir, "user_report_data", a, sizeof a) == 64 && !memcmp(a, rd, 64));
@@ -193,7 +175,8 @@ int main(void)
     CHECK(esgx_attest_quote_verify(out, olen, coll, clen, (int64_t)time(NULL), NULL, &res, &err) != 0);
     /* The RA-TLS quote source (lib/attest) reads the same files. */
     size_t rlen = 0;
-    CHECK(esgx_attest_ratls_gramine_get_quote(rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &rlen, adir, &err) == 0 &&
+    CHECK(esgx_attest_ratls_gramine_get_quote(rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &rlen,
+                                              (void *)adir, &err) == 0 &&
           rlen == qlen);
     /* A quote over other report data than the one written is refused. */
     rc = esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err);
@@ -202,7 +185,7 @@ int main(void)
     free(q);
     /* A quote for another MRENCLAVE is refused. */
     uint8_t other[32];
-    esgx_crypto_random(other, 32, NULL);
+    fill_random(other, 32);
     put_quote(bundle, adir, other, rd2, &q, &qlen);
     CHECK(esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) == ESGX_PLAT_E_CORRUPT);
     free(q);
@@ -211,17 +194,25 @@ int main(void)
     CHECK(esgx_platform_quote(p, rd2, out, 100, &olen, &err) != 0);
     CHECK(esgx_platform_quote(p, rd2, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) == 0);
     free(q);
-    esgx_platform_close(p);
+}
 
+/* What the platform refuses: another machine's sealed key, quotes under attestation_type
+ * "none", a truncated report, a missing directory. root holds adir and ddir. */
+static void test_refusals(const char *root, const char *adir, const char *ddir,
+                          const uint8_t rd[64], uint8_t *out)
+{
+    esgx_err err;
+    size_t olen = 0;
     /* Another machine (other hardware sealing key) cannot unseal. */
+    esgx_keystore ks2;
+    memset(&ks2, 0, sizeof ks2);
     uint8_t k1[16];
-    esgx_crypto_random(k1, sizeof k1, NULL);
+    fill_random(k1, sizeof k1);
     put_file(adir, "keys/_sgx_mrsigner", k1, sizeof k1);
-    p2 = NULL;
+    esgx_platform *p2 = NULL;
     CHECK(esgx_platform_gramine_open(adir, &p2, &err) == 0);
     CHECK(p2 && esgx_keystore_load(&ks2, p2, ddir, &err) == ESGX_KS_E_FOREIGN);
     esgx_platform_close(p2);
-    esgx_keystore_wipe(&ks);
 
     /* attestation_type "none": no quotes. */
     put_file(adir, "attestation_type", "none", 4);
@@ -232,6 +223,8 @@ int main(void)
     esgx_platform_close(p2);
 
     /* A truncated report and a missing directory are errors with a message. */
+    uint8_t zero[64];
+    memset(zero, 0, sizeof zero);
     put_file(adir, "report", zero, 64);
     p2 = NULL;
     CHECK(esgx_platform_gramine_open(adir, &p2, &err) == ESGX_PLAT_E_CORRUPT && !p2);
@@ -240,8 +233,16 @@ int main(void)
     snprintf(missing, sizeof missing, "%s/nope", root);
     CHECK(esgx_platform_gramine_open(missing, &p2, &err) == ESGX_PLAT_E_IO && !p2);
     printf("ok - missing dir: %s\n", err.msg);
+}
 
-    /* The sim platform without a bundle cannot quote; with one it can. */
+/* The sim platform without a bundle cannot quote; with one it can, and the quote verifies. */
+static void test_sim_platform(const char *ddir, const esgx_attest_sim_bundle *bundle,
+                              const uint8_t rd[64], uint8_t *out)
+{
+    esgx_err err;
+    size_t olen = 0, clen = 0;
+    const char *coll = esgx_attest_sim_collateral(bundle, &clen);
+    esgx_attest_result res;
     esgx_platform *sp = NULL;
     CHECK(esgx_platform_sim_open(ddir, NULL, &sp, &err) == 0);
     CHECK(sp && esgx_platform_quote(sp, rd, out, ESGX_ATTEST_RATLS_MAX_QUOTE, &olen, &err) ==
@@ -253,14 +254,53 @@ int main(void)
     CHECK(!memcmp(res.body.mrenclave, sp->mrenclave, 32) && !memcmp(res.body.report_data, rd, 64));
     CHECK(!res.debug);
     esgx_platform_close(sp);
+}
+
+int main(void)
+{
+    const char *base = getenv("TMPDIR");
+    char root[256];
+    snprintf(root, sizeof root, "%s/esgx-gramine-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(root)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char adir[300], bdir[300], ddir[300];
+    snprintf(adir, sizeof adir, "%s/attestation", root);
+    snprintf(bdir, sizeof bdir, "%s/bundle", root);
+    snprintf(ddir, sizeof ddir, "%s/data", root);
+    mkdir(ddir, 0700);
+    fill_random(MRE, 32);
+    fill_random(MRS, 32);
+    make_attest_dir(adir, "dcap\n");
+
+    esgx_err err;
+    esgx_platform *p = NULL;
+    int rc = esgx_platform_gramine_open(adir, &p, &err);
+    if (rc != 0) fprintf(stderr, "open: %s\n", err.msg);
+    CHECK(rc == 0 && p);
+    if (!p) return 1;
+    CHECK(!strcmp(p->name, "gramine-sgx"));
+    CHECK(!memcmp(p->mrenclave, MRE, 32));
+    CHECK(!memcmp(p->mrsigner, MRS, 32));
+    test_files_and_sealing(p, adir, ddir);
+
+    esgx_attest_sim_bundle *bundle = NULL;
+    CHECK(esgx_attest_sim_init(bdir, (int64_t)time(NULL), &err) == 0);
+    CHECK(esgx_attest_sim_load(bdir, &bundle, &err) == 0);
+    if (!bundle) return 1;
+    uint8_t rd[64], rd2[64];
+    fill_random(rd, 64);
+    fill_random(rd2, 64);
+    uint8_t *out = malloc(ESGX_ATTEST_RATLS_MAX_QUOTE);
+    if (!out) return 1;
+    test_quotes(p, bundle, adir, rd, rd2, out);
+    esgx_platform_close(p);
+    test_refusals(root, adir, ddir, rd, out);
+    test_sim_platform(ddir, bundle, rd, out);
 
     free(out);
     esgx_attest_sim_free(bundle);
     rmrf(root);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("ok - gramine-sgx platform over an imitation of /dev/attestation\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("attest_nodes_gramine");
 }

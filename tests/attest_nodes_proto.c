@@ -8,15 +8,7 @@
 #include <string.h>
 
 #include "esgx_proto.h"
-
-static int failures;
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
+#include "esgx_test.h"
 
 static const char XPUB[] = "xpub6Am73Kp94XFefFbz3EaLBgMmaXEKhH8TugiWyztpcdaTmewEkPdteiPEmcvpeQoZy"
                            "X7ZQFjMKrbgwyXVE52FCSHfPQRJ67BaBFEccyLWRKr";
@@ -114,10 +106,5 @@ int main(void)
     uint8_t h[20] = {16, 0, 0, 0, 1, 14};
     CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE);
 
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("ok - ATTEST_DOC / ATTEST_DOC_REPLY codec\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("attest_nodes_proto");
 }

@@ -100,17 +100,17 @@ static int cmd_bip32(char **argv)
     char text[ESGX_BIP32_TEXT_LEN + 1];
     if (esgx_bip32_shared_from_seed(seed, seed_len, &shared, &err)) return fail(&err);
     json_t *o = json_object();
-    esgx_bip32_key_serialize(&shared, 1, text, sizeof text, &err);
+    if (esgx_bip32_key_serialize(&shared, 1, text, sizeof text, &err)) return fail(&err);
     json_object_set_new(o, "shared_xprv", json_string(text));
-    esgx_bip32_key_serialize(&shared, 0, text, sizeof text, &err);
+    if (esgx_bip32_key_serialize(&shared, 0, text, sizeof text, &err)) return fail(&err);
     json_object_set_new(o, "shared_xpub", json_string(text));
     /* derive from the parsed xpub text, as a client would */
     if (esgx_bip32_key_parse(text, strlen(text), &pub, &err)) return fail(&err);
     if (esgx_bip32_module_key_derive(&shared, hash, path, path_len, &d_prv, &err)) return fail(&err);
     if (esgx_bip32_module_key_derive(&pub, hash, path, path_len, &d_pub, &err)) return fail(&err);
-    esgx_bip32_key_serialize(&d_prv, 1, text, sizeof text, &err);
+    if (esgx_bip32_key_serialize(&d_prv, 1, text, sizeof text, &err)) return fail(&err);
     json_object_set_new(o, "derived_xprv", json_string(text));
-    esgx_bip32_key_serialize(&d_pub, 0, text, sizeof text, &err);
+    if (esgx_bip32_key_serialize(&d_pub, 0, text, sizeof text, &err)) return fail(&err);
     json_object_set_new(o, "derived_xpub_from_xpub", json_string(text));
     put_hex(o, "derived_secret_key", d_prv.private_key, 32);
     put_hex(o, "derived_public_key", d_prv.public_key, 33);

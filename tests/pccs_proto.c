@@ -125,10 +125,5 @@ int main(void)
     uint8_t h[20] = {16, 0, 0, 0, 1, 14};
     CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE, "type 14");
 
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("ok - COLLATERAL_REQ / COLLATERAL_REPLY codec\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("pccs_proto");
 }

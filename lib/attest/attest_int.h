@@ -1,6 +1,11 @@
 /*
  * attest_int.h: internal pieces shared by the files of lib/attest (not installed,
  * not part of the public API). OpenSSL types appear only here.
+ *
+ * Errors: the fallible helpers return 0 or a negative ESGX_ATTEST_E_* code named at each
+ * (the table is in esgx_common.h; esgx_attest.h describes the codes) and fill err where
+ * they take one. esgx_attest_verify_raw is a 1/0 predicate and esgx_attest_pkey_from_raw
+ * returns NULL on failure.
  */
 #ifndef ESGX_ATTEST_INT_H
 #define ESGX_ATTEST_INT_H
@@ -26,7 +31,8 @@ static inline void esgx_attest_put32(uint8_t *p, uint32_t v)
 
 /* Lowercase hex of in into out (2*len+1 bytes). */
 void esgx_attest_hex(const uint8_t *in, size_t len, char *out);
-/* Decodes exactly 2*n hex chars (either case) into out[n]; -1 on bad input. */
+/* Decodes exactly 2*n hex chars (either case) into out[n]. Returns 0 or
+ * ESGX_ATTEST_E_ARG (wrong length, non-hex character). */
 int esgx_attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n);
 /* SHA-256 via OpenSSL. */
 void esgx_attest_sha256(const void *data, size_t len, uint8_t out[32]);
@@ -48,14 +54,14 @@ int esgx_attest_pck_chain_ids(const char *pem, size_t len, esgx_attest_pck_ids *
 
 /* P-256 public key from 64 raw bytes x||y; NULL if not on the curve. */
 EVP_PKEY *esgx_attest_pkey_from_raw(const uint8_t xy[64]);
-/* 64 raw bytes x||y of a P-256 key. Returns 0 or -1. */
+/* 64 raw bytes x||y of a P-256 key. Returns 0 or ESGX_ATTEST_E_INTERNAL. */
 int esgx_attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64]);
 /* ECDSA-SHA256 verification of a raw r||s signature. Returns 1 valid, 0 not. */
 int esgx_attest_verify_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t sig[64]);
-/* ECDSA-SHA256 signature as raw r||s. Returns 0 or -1. */
+/* ECDSA-SHA256 signature as raw r||s. Returns 0 or ESGX_ATTEST_E_INTERNAL. */
 int esgx_attest_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
-/* ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds. Returns 0 or -1. */
+/* ISO 8601 "YYYY-MM-DDTHH:MM:SSZ" to Unix seconds. Returns 0 or ESGX_ATTEST_E_ARG. */
 int esgx_attest_parse_time(const char *s, int64_t *out);
 /* Unix seconds to "YYYY-MM-DDTHH:MM:SSZ" (21 bytes). */
 void esgx_attest_format_time(int64_t t, char out[21]);

@@ -69,25 +69,25 @@ static size_t skip_value(const char *s, size_t len, size_t p)
 }
 
 /* In the object starting at s[p] == '{', finds the member whose raw key is key and
- * returns the span of its value. Returns 0 or -1. */
+ * returns the span of its value. Returns 0 or ESGX_ATTEST_E_COLLATERAL. */
 static int find_member(const char *s, size_t len, size_t p, const char *key,
                        size_t *vstart, size_t *vend)
 {
     p = skip_ws(s, len, p);
     if (p >= len || s[p] != '{')
-        return -1;
+        return ESGX_ATTEST_E_COLLATERAL;
     p++;
     size_t kl = strlen(key);
     for (;;) {
         p = skip_ws(s, len, p);
         if (p >= len || s[p] != '"')
-            return -1;
+            return ESGX_ATTEST_E_COLLATERAL;
         size_t ks = p + 1, ke = skip_string(s, len, p);
         if (ke > len || ke < ks + 1)
-            return -1;
+            return ESGX_ATTEST_E_COLLATERAL;
         p = skip_ws(s, len, ke);
         if (p >= len || s[p] != ':')
-            return -1;
+            return ESGX_ATTEST_E_COLLATERAL;
         p = skip_ws(s, len, p + 1);
         size_t ve = skip_value(s, len, p);
         if (ke - 1 - ks == kl && !memcmp(s + ks, key, kl)) {
@@ -97,32 +97,38 @@ static int find_member(const char *s, size_t len, size_t p, const char *key,
         }
         p = skip_ws(s, len, ve);
         if (p >= len || s[p] != ',')
-            return -1;
+            return ESGX_ATTEST_E_COLLATERAL;
         p++;
     }
 }
 
 /* ---------------------------------------------------------------- field helpers */
 
+/* The helpers below read one member of a JSON object: 0, or ESGX_ATTEST_E_COLLATERAL
+ * when it is missing or malformed (the caller names the field in its message). */
+
 static int get_hex(json_t *o, const char *name, uint8_t *out, size_t n)
 {
     json_t *v = json_object_get(o, name);
-    if (!json_is_string(v))
-        return -1;
-    return esgx_attest_unhex(json_string_value(v), json_string_length(v), out, n);
+    if (!json_is_string(v) ||
+        esgx_attest_unhex(json_string_value(v), json_string_length(v), out, n) != 0)
+        return ESGX_ATTEST_E_COLLATERAL;
+    return 0;
 }
 
 static int get_time(json_t *o, const char *name, int64_t *out)
 {
     json_t *v = json_object_get(o, name);
-    return json_is_string(v) ? esgx_attest_parse_time(json_string_value(v), out) : -1;
+    if (!json_is_string(v) || esgx_attest_parse_time(json_string_value(v), out) != 0)
+        return ESGX_ATTEST_E_COLLATERAL;
+    return 0;
 }
 
 static int get_uint(json_t *o, const char *name, json_int_t max, json_int_t *out)
 {
     json_t *v = json_object_get(o, name);
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
-        return -1;
+        return ESGX_ATTEST_E_COLLATERAL;
     *out = json_integer_value(v);
     return 0;
 }

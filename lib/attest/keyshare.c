@@ -144,9 +144,11 @@ int esgx_attest_keyshare_fetch(SSL_CTX *ctx, const char *host, uint16_t port, in
     int rc = esgx_attest_ratls_connect(ctx, host, port, timeout_ms, &ssl, &fd, err);
     if (rc)
         return rc;
+    /* connect returned 0, so the server verified; its facts are there to copy */
     if (peer)
-        esgx_attest_ratls_peer(ssl, peer, NULL);
-    rc = esgx_ratls_write_full(ssl, REQUEST, REQUEST_LEN, deadline, "keyshare request", err);
+        rc = esgx_attest_ratls_peer(ssl, peer, err);
+    if (!rc)
+        rc = esgx_ratls_write_full(ssl, REQUEST, REQUEST_LEN, deadline, "keyshare request", err);
     if (!rc)
         rc = read_reply(ssl, deadline, xprv_out, err);
     if (rc)
@@ -157,7 +159,8 @@ int esgx_attest_keyshare_fetch(SSL_CTX *ctx, const char *host, uint16_t port, in
     return rc;
 }
 
-/* One "host:port" or "[v6]:port" of a list: host into h (cap hcap), port. */
+/* One "host:port" or "[v6]:port" of a list: host into h (cap hcap), port. Returns 0 or
+ * ESGX_ATTEST_E_ARG (the caller names the entry). */
 static int parse_peer(const char *s, size_t n, char *h, size_t hcap, uint16_t *port)
 {
     while (n && (*s == ' ' || *s == '\t'))
@@ -170,7 +173,7 @@ static int parse_peer(const char *s, size_t n, char *h, size_t hcap, uint16_t *p
     if (n && *s == '[') {
         const char *rb = memchr(s, ']', n);
         if (!rb || rb + 1 >= s + n || rb[1] != ':')
-            return -1;
+            return ESGX_ATTEST_E_ARG;
         hs = s + 1;
         hl = (size_t)(rb - hs);
         colon = rb + 1;
@@ -179,23 +182,23 @@ static int parse_peer(const char *s, size_t n, char *h, size_t hcap, uint16_t *p
             if (s[i] == ':')
                 colon = s + i;
         if (!colon)
-            return -1;
+            return ESGX_ATTEST_E_ARG;
         hl = (size_t)(colon - s);
     }
     if (hl == 0 || hl >= hcap)
-        return -1;
+        return ESGX_ATTEST_E_ARG;
     size_t pl = (size_t)(s + n - colon - 1);
     unsigned long v = 0;
     if (pl == 0 || pl > 5)
-        return -1;
+        return ESGX_ATTEST_E_ARG;
     for (size_t i = 0; i < pl; i++) {
         char c = colon[1 + i];
         if (c < '0' || c > '9')
-            return -1;
+            return ESGX_ATTEST_E_ARG;
         v = v * 10 + (unsigned long)(c - '0');
     }
     if (v == 0 || v > 65535)
-        return -1;
+        return ESGX_ATTEST_E_ARG;
     memcpy(h, hs, hl);
     h[hl] = 0;
     *port = (uint16_t)v;
@@ -238,7 +241,7 @@ int esgx_attest_keyshare_fetch_any(SSL_CTX *ctx, const char *peers, int timeout_
         }
         for (const char *p = peers;;) {
             size_t n = strcspn(p, ",");
-            parse_peer(p, n, host, sizeof host, &port);
+            (void)parse_peer(p, n, host, sizeof host, &port); /* the list was checked above */
             rc = esgx_attest_keyshare_fetch(ctx, host, port, timeout_ms, xprv_out, peer, err);
             if (rc == 0)
                 return 0;

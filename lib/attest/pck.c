@@ -24,14 +24,15 @@
 
 /* ---------------------------------------------------------------- strict PEM */
 
-static int b64val(char ch)
+/* 1 and *v = the value of base64 character ch, or 0 when ch is not one ('=' is not). */
+static int b64val(char ch, uint32_t *v)
 {
-    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-    if (ch == '+') return 62;
-    if (ch == '/') return 63;
-    return -1;
+    if (ch >= 'A' && ch <= 'Z') return *v = (uint32_t)(ch - 'A'), 1;
+    if (ch >= 'a' && ch <= 'z') return *v = (uint32_t)(ch - 'a' + 26), 1;
+    if (ch >= '0' && ch <= '9') return *v = (uint32_t)(ch - '0' + 52), 1;
+    if (ch == '+') return *v = 62, 1;
+    if (ch == '/') return *v = 63, 1;
+    return 0;
 }
 
 /* Matches a line end at *pos ("\n" or "\r\n"); returns 1 and advances, else 0. */
@@ -74,15 +75,16 @@ static int pem_block(const char *s, size_t len, size_t *pos, const char *label,
             break;
         size_t line_start = p;
         while (p < len && s[p] != '\r' && s[p] != '\n') {
-            int v = b64val(s[p]);
+            uint32_t v = 0;
+            int is_b64 = b64val(s[p], &v);
             if (s[p] == '=' && pad < 2 && p > line_start) {
                 pad++;
-            } else if (v < 0 || pad) {
+            } else if (!is_b64 || pad) {
                 free(out);
                 return esgx_err_set(err, ESGX_ATTEST_E_CERT,
                                     "%s: bad base64 character at offset %zu", what, p);
             } else {
-                acc = acc << 6 | (uint32_t)v;
+                acc = acc << 6 | v;
                 bits += 6;
                 if (bits >= 8) {
                     bits -= 8;
@@ -200,17 +202,18 @@ typedef struct tlv {
     long len;
 } tlv;
 
-/* Reads one TLV from [*p, end). Returns 0 or -1 (malformed, indefinite length). */
+/* Reads one TLV from [*p, end). Returns 0 or ESGX_ATTEST_E_CERT (malformed, indefinite
+ * length). tlv_next, int_value and octets leave the message to their caller. */
 static int tlv_next(const uint8_t **p, const uint8_t *end, tlv *t)
 {
     if (*p >= end)
-        return -1;
+        return ESGX_ATTEST_E_CERT;
     const uint8_t *q = *p;
     long len;
     int tag, cls;
     int r = ASN1_get_object(&q, &len, &tag, &cls, end - *p);
     if (r & 0x80 || r == 0x21)
-        return -1;
+        return ESGX_ATTEST_E_CERT;
     t->tag = tag;
     t->cls = cls;
     t->constructed = !!(r & 0x20);
@@ -229,26 +232,28 @@ static int oid_is(const tlv *t, const uint8_t *sub, size_t sub_len)
            !memcmp(t->val + sizeof SGX_ARC, sub, sub_len);
 }
 
-/* Non-negative DER INTEGER (or ENUMERATED when enumerated) up to max. */
+/* Non-negative DER INTEGER (or ENUMERATED when enumerated) up to max: 0 or
+ * ESGX_ATTEST_E_CERT. */
 static int int_value(const tlv *t, int tag, long max, long *out)
 {
     if (t->tag != tag || t->cls != V_ASN1_UNIVERSAL || t->constructed || t->len < 1 ||
         t->len > 3 || t->val[0] & 0x80 || (t->len > 1 && t->val[0] == 0 && !(t->val[1] & 0x80)))
-        return -1;
+        return ESGX_ATTEST_E_CERT;
     long v = 0;
     for (long i = 0; i < t->len; i++)
         v = v << 8 | t->val[i];
     if (v > max)
-        return -1;
+        return ESGX_ATTEST_E_CERT;
     *out = v;
     return 0;
 }
 
+/* An OCTET STRING of exactly n bytes into out: 0 or ESGX_ATTEST_E_CERT. */
 static int octets(const tlv *t, uint8_t *out, long n)
 {
     if (t->tag != V_ASN1_OCTET_STRING || t->cls != V_ASN1_UNIVERSAL || t->constructed ||
         t->len != n)
-        return -1;
+        return ESGX_ATTEST_E_CERT;
     memcpy(out, t->val, (size_t)n);
     return 0;
 }

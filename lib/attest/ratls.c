@@ -126,6 +126,8 @@ int esgx_attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *
 
 /* ---------------------------------------------------------------- certificate */
 
+/* The helpers that build the certificate return 0 or ESGX_ATTEST_E_INTERNAL (OpenSSL
+ * failed); esgx_attest_ratls_cert_new reports it. */
 static int add_conf_ext(X509 *x, int nid, const char *value)
 {
     X509V3_CTX ctx;
@@ -133,7 +135,7 @@ static int add_conf_ext(X509 *x, int nid, const char *value)
     X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
     int ok = e && X509_add_ext(x, e, -1);
     X509_EXTENSION_free(e);
-    return ok ? 0 : -1;
+    return ok ? 0 : ESGX_ATTEST_E_INTERNAL;
 }
 
 /* SHA-256 of the certificate's SubjectPublicKeyInfo DER. */
@@ -142,7 +144,7 @@ static int spki_hash(X509 *x, uint8_t out[32])
     uint8_t *der = NULL;
     int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
     if (n <= 0)
-        return -1;
+        return ESGX_ATTEST_E_INTERNAL;
     esgx_attest_sha256(der, (size_t)n, out);
     OPENSSL_free(der);
     return 0;
@@ -159,7 +161,7 @@ static int add_quote_ext(X509 *x, const uint8_t *quote, size_t len)
     X509_EXTENSION_free(e);
     ASN1_OCTET_STRING_free(os);
     ASN1_OBJECT_free(oid);
-    return ok ? 0 : -1;
+    return ok ? 0 : ESGX_ATTEST_E_INTERNAL;
 }
 
 void esgx_attest_ratls_cert_free(esgx_attest_ratls_cert *c)
@@ -606,18 +608,21 @@ int64_t esgx_ratls_deadline(int timeout_ms)
     return esgx_ratls_now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 }
 
-static int wait_fd(int fd, short events, int64_t deadline)
+/* What wait_fd saw: fd ready, the deadline passed, or poll failed (errno set). */
+enum wait_result { WAIT_READY, WAIT_TIMEOUT, WAIT_FAILED };
+
+static enum wait_result wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
         int64_t left = deadline - esgx_ratls_now_ms();
         if (left <= 0)
-            return 0;
+            return WAIT_TIMEOUT;
         struct pollfd p = {.fd = fd, .events = events};
         int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
         if (r > 0)
-            return 1;
+            return WAIT_READY;
         if (r < 0 && errno != EINTR)
-            return -1;
+            return WAIT_FAILED;
     }
 }
 
@@ -651,7 +656,7 @@ static int ssl_run(SSL *ssl, int op, void *buf, size_t n, size_t *done, int64_t 
         if (r == 1)
             return 1;
         int e = SSL_get_error(ssl, r);
-        int w;
+        enum wait_result w;
         if (e == SSL_ERROR_WANT_READ)
             w = wait_fd(fd, POLLIN, deadline);
         else if (e == SSL_ERROR_WANT_WRITE)
@@ -668,9 +673,9 @@ static int ssl_run(SSL *ssl, int op, void *buf, size_t n, size_t *done, int64_t 
                 tls_reason(reason, sizeof reason);
             return esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: %s", what, reason);
         }
-        if (w == 0)
+        if (w == WAIT_TIMEOUT)
             return esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: timed out", what);
-        if (w < 0)
+        if (w == WAIT_FAILED)
             return esgx_err_set(err, ESGX_ATTEST_E_IO, "%s: poll: %s", what, strerror(errno));
     }
 }
@@ -794,11 +799,11 @@ static int tcp_connect(const char *host, uint16_t port, int64_t deadline, int *f
         set_socket_opts(fd);
         int r = connect(fd, a->ai_addr, a->ai_addrlen);
         if (r < 0 && errno == EINPROGRESS) {
-            int w = wait_fd(fd, POLLOUT, deadline);
+            enum wait_result w = wait_fd(fd, POLLOUT, deadline);
             int soerr = 0;
             socklen_t sl = sizeof soerr;
-            if (w <= 0) {
-                errno = w == 0 ? ETIMEDOUT : errno;
+            if (w != WAIT_READY) {
+                errno = w == WAIT_TIMEOUT ? ETIMEDOUT : errno;
             } else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && !soerr) {
                 r = 0;
             } else {

@@ -1,6 +1,8 @@
 /*
  * ratls_int.h: pieces of ratls.c used by keyshare.c (not part of the public API):
  * deadline-bounded TLS reads and writes on a non-blocking socket.
+ * Errors: the read and write functions return 0 or ESGX_ATTEST_E_IO (table in
+ * esgx_common.h) with err filled; the clock functions and close cannot fail.
  */
 #ifndef RATLS_INT_H
 #define RATLS_INT_H

@@ -123,7 +123,8 @@ static void d_int_entry(dbuf *d, const uint8_t *sub, size_t sub_len, unsigned v)
     d_entry(d, sub, sub_len, 0x02, b, n);
 }
 
-/* The SGX extension value of the sim PCK certificate. */
+/* The SGX extension value of the sim PCK certificate. Returns 0 or ESGX_ATTEST_E_INTERNAL
+ * (the buffer overflowed). */
 static int sgx_extension(const uint8_t ppid[16], dbuf *out)
 {
     dbuf tcb = {0}, top = {0};
@@ -140,7 +141,7 @@ static int sgx_extension(const uint8_t ppid[16], dbuf *out)
     d_entry(&top, (const uint8_t[]){5}, 1, 0x0a, (const uint8_t[]){0}, 1);
     memset(out, 0, sizeof *out);
     d_tlv(out, 0x30, top.b, top.n);
-    return tcb.overflow || top.overflow || out->overflow ? -1 : 0;
+    return tcb.overflow || top.overflow || out->overflow ? ESGX_ATTEST_E_INTERNAL : 0;
 }
 
 /* ---------------------------------------------------------------- certificates */
@@ -156,6 +157,7 @@ static X509_NAME *sim_name(const char *cn)
     return NULL;
 }
 
+/* Adds extension nid = value to x: 0 or ESGX_ATTEST_E_INTERNAL. */
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
     X509V3_CTX ctx;
@@ -163,7 +165,7 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
     X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
     int ok = e && X509_add_ext(x, e, -1);
     X509_EXTENSION_free(e);
-    return ok ? 0 : -1;
+    return ok ? 0 : ESGX_ATTEST_E_INTERNAL;
 }
 
 /* A certificate for key, signed by issuer_key (issuer NULL = self-signed). */

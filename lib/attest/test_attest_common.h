@@ -1,4 +1,7 @@
-/* test_attest_common.h: tiny helpers shared by the lib/attest tests. */
+/*
+ * test_attest_common.h: tiny helpers shared by the lib/attest tests: whole-file reads.
+ * The assertions come from the one harness, tests/include/esgx_test.h (included here).
+ */
 #ifndef TEST_ATTEST_COMMON_H
 #define TEST_ATTEST_COMMON_H
 
@@ -6,16 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_failures;
-#define CHECK(cond, ...)                                                          \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            t_failures++;                                                         \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                         \
-            fprintf(stderr, "\n");                                                \
-        }                                                                         \
-    } while (0)
+#include "esgx_test.h"
 
 static inline char *t_read(const char *path, size_t *len)
 {

@@ -177,13 +177,11 @@ int main(void)
         return 77;
     }
     test_good();
-    if (t_failures == 0) {
+    if (failures == 0) {
         test_quote_flips();
         test_collateral_tamper();
     }
     free(quote);
     free(coll);
-    if (t_failures)
-        fprintf(stderr, "%d check(s) failed\n", t_failures);
-    return t_failures ? 1 : 0;
+    return ESGX_TEST_SUMMARY("attest_real");
 }

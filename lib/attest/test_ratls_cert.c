@@ -262,10 +262,5 @@ int main(void)
     esgx_attest_sim_free(n1.b);
     esgx_attest_sim_free(n2.b);
     rt_rmtree(tmpl);
-    if (t_failures) {
-        fprintf(stderr, "%d check(s) failed\n", t_failures);
-        return 1;
-    }
-    printf("ratls_cert: ok\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("ratls_cert");
 }

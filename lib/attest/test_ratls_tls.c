@@ -438,10 +438,5 @@ int main(void)
     esgx_attest_sim_free(N1.b);
     esgx_attest_sim_free(N2.b);
     rt_rmtree(tmpl);
-    if (t_failures) {
-        fprintf(stderr, "%d check(s) failed\n", t_failures);
-        return 1;
-    }
-    printf("ratls_tls: ok\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("ratls_tls");
 }

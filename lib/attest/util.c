@@ -2,11 +2,15 @@
  * util.c: small helpers of lib/attest: hex, SHA-256, raw (r||s) ECDSA-P256 signatures
  * and raw (x||y) public keys over OpenSSL 3's EVP API, and Intel's ISO 8601 dates.
  *
+ * Helpers that fail return ESGX_OK or ESGX_ATTEST_E_ARG (bad text) /
+ * ESGX_ATTEST_E_INTERNAL (OpenSSL); esgx_attest_verify_raw is a predicate (1 valid, 0 not).
+ *
  * Intel's formats carry ECDSA signatures as 64 raw bytes and public keys as 64 raw
  * bytes; OpenSSL wants DER signatures and encoded points, so the conversions live here
  * and nowhere else.
  */
 #include "attest_int.h"
+#include "esgx_crypto.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
@@ -18,33 +22,14 @@
 
 void esgx_attest_hex(const uint8_t *in, size_t len, char *out)
 {
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * len] = 0;
-}
-
-static int nib(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
+    esgx_crypto_hex_encode(in, len, out);
 }
 
 int esgx_attest_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t n)
 {
-    if (!hex || hex_len != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int hi = nib(hex[2 * i]), lo = nib(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    if (!hex || hex_len != 2 * n || esgx_crypto_hex_decode(hex, hex_len, out, n, NULL, NULL))
+        return ESGX_ATTEST_E_ARG;
+    return ESGX_OK;
 }
 
 void esgx_attest_sha256(const void *data, size_t len, uint8_t out[32])
@@ -79,7 +64,7 @@ int esgx_attest_pkey_to_raw(EVP_PKEY *key, uint8_t xy[64])
     size_t n = 0;
     if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt,
                                         sizeof pt, &n) != 1 || n != 65 || pt[0] != 4)
-        return -1;
+        return ESGX_ATTEST_E_INTERNAL;
     memcpy(xy, pt + 1, 64);
     return 0;
 }
@@ -113,7 +98,7 @@ out:
 
 int esgx_attest_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
-    int rc = -1;
+    int rc = ESGX_ATTEST_E_INTERNAL;
     uint8_t der[80];
     size_t der_len = sizeof der;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -146,11 +131,11 @@ int esgx_attest_parse_time(const char *s, int64_t *out)
 {
     if (!s || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
         s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-        return -1;
+        return ESGX_ATTEST_E_ARG;
     static const int digits[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
     for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++)
         if (s[digits[i]] < '0' || s[digits[i]] > '9')
-            return -1;
+            return ESGX_ATTEST_E_ARG;
     struct tm tm = {0};
     tm.tm_year = num(s, 4) - 1900;
     tm.tm_mon = num(s + 5, 2) - 1;
@@ -160,7 +145,7 @@ int esgx_attest_parse_time(const char *s, int64_t *out)
     tm.tm_sec = num(s + 17, 2);
     if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
         tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-        return -1;
+        return ESGX_ATTEST_E_ARG;
     *out = (int64_t)timegm(&tm);
     return 0;
 }

@@ -16,10 +16,13 @@
 
 static const char alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-static int digit_of(char c)
+/* 1 and *value = the digit of c (0..57) when c is in the alphabet, else 0. */
+static int digit_of(char c, unsigned *value)
 {
     const char *p = c ? strchr(alphabet, c) : NULL;
-    return p ? (int)(p - alphabet) : -1;
+    if (!p) return 0;
+    *value = (unsigned)(p - alphabet);
+    return 1;
 }
 
 /* Encodes the concatenation a[0..alen) + b[0..blen) (b may be empty). */
@@ -82,12 +85,12 @@ int esgx_base58_decode(const char *text, size_t text_len, uint8_t *out, size_t o
     while (zeros < text_len && text[zeros] == '1') zeros++;
     size_t nb = 0; /* little-endian base-256 bytes in out[0..nb) */
     for (size_t i = zeros; i < text_len; i++) {
-        int d = digit_of(text[i]);
-        if (d < 0)
+        unsigned d;
+        if (!digit_of(text[i], &d))
             return esgx_err_set(err, ESGX_CRYPTO_E_BASE58,
                                 "base58: character 0x%02x at offset %zu is not in the alphabet",
                                 (unsigned char)text[i], i);
-        unsigned carry = (unsigned)d;
+        unsigned carry = d;
         for (size_t j = 0; j < nb; j++) {
             carry += (unsigned)out[j] * 58;
             out[j] = (uint8_t)carry;

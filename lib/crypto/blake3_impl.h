@@ -15,6 +15,7 @@
  *                      num_inputs * 32 bytes (chaining values, in input order).
  * hash_many is how whole chunks (blocks = 16, CHUNK_START/CHUNK_END) and parent nodes
  * (blocks = 1, PARENT, counter 0) are compressed several at a time.
+ * Errors: none; every operation here is total (no error codes, nothing to check).
  */
 #ifndef ESGX_BLAKE3_IMPL_H
 #define ESGX_BLAKE3_IMPL_H

@@ -1,6 +1,8 @@
 /*
  * ec_internal.h: what ec.c shares with the other lib/crypto files (bip32.c, ecies.c).
  * Not part of the public API.
+ * Errors: esgx_ec_pubkey_parse returns 0 or ESGX_CRYPTO_E_KEY, esgx_ec_context NULL with
+ * ESGX_CRYPTO_E_INTERNAL in err (codes in esgx_common.h, described in esgx_crypto.h).
  */
 #ifndef ESGX_EC_INTERNAL_H
 #define ESGX_EC_INTERNAL_H

@@ -195,7 +195,10 @@ int main(void)
             }
         }
     }
-    esgx_blake3_impl_select(ESGX_BLAKE3_IMPL_AUTO);
+    if (esgx_blake3_impl_select(ESGX_BLAKE3_IMPL_AUTO) != 0) { /* AUTO is always available */
+        fprintf(stderr, "cannot select the automatic BLAKE3 implementation\n");
+        exit(1);
+    }
     esgx_crypto_wipe(key, sizeof key);
     free(data);
     unlink(data_path);

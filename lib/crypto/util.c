@@ -42,12 +42,13 @@ void esgx_crypto_hex_encode(const uint8_t *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static int hex_value(char c)
+/* 1 and *value = the value of hex digit c (either case), or 0 when c is not one. */
+static int hex_value(char c, unsigned *value)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    if (c >= '0' && c <= '9') return *value = (unsigned)(c - '0'), 1;
+    if (c >= 'a' && c <= 'f') return *value = (unsigned)(c - 'a' + 10), 1;
+    if (c >= 'A' && c <= 'F') return *value = (unsigned)(c - 'A' + 10), 1;
+    return 0;
 }
 
 int esgx_crypto_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t out_cap,
@@ -59,10 +60,11 @@ int esgx_crypto_hex_decode(const char *text, size_t text_len, uint8_t *out, size
         return esgx_err_set(err, ESGX_CRYPTO_E_BUFFER, "hex text decodes to %zu bytes, room for %zu",
                             text_len / 2, out_cap);
     for (size_t i = 0; i < text_len / 2; i++) {
-        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-        if (hi < 0 || lo < 0)
+        unsigned hi, lo;
+        int hi_ok = hex_value(text[2 * i], &hi);
+        if (!hi_ok || !hex_value(text[2 * i + 1], &lo))
             return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "non-hex character at offset %zu",
-                                hi < 0 ? 2 * i : 2 * i + 1);
+                                hi_ok ? 2 * i + 1 : 2 * i);
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     if (out_len) *out_len = text_len / 2;

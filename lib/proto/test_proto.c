@@ -5,6 +5,7 @@
  * frame written by another thread), and the response header line.
  */
 #include "esgx_proto.h"
+#include "esgx_test.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -12,16 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(c)                                                                  \
-    do {                                                                          \
-        if (!(c)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                           \
-        }                                                                         \
-    } while (0)
 
 static esgx_bytes B(const void *p, size_t n)
 {
@@ -530,10 +521,5 @@ int main(void)
     test_stream_errors();
     test_header();
     free(big);
-    if (failures) {
-        fprintf(stderr, "test_proto: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_proto: ok\n");
-    return 0;
+    return ESGX_TEST_SUMMARY("test_proto");
 }

@@ -60,7 +60,7 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
                 goto out;
             }
             memcpy(rq->hash_hex, h, 65);
-            esgx_crypto_hex_decode(h, 64, rq->hash, 32, NULL, NULL);
+            (void)!esgx_crypto_hex_decode(h, 64, rq->hash, 32, NULL, NULL); /* hex checked above */
             have_hash = 1;
         } else if (!strcmp(key, "decrypt")) {
             if (!json_is_boolean(v)) {

@@ -171,7 +171,10 @@ int cmd_invoke(int argc, char **argv)
         if (rc) goto out;
         rc = CLI_EXIT_FAIL;
     }
-    esgx_crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, NULL);
+    if (esgx_crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, &err)) { /* node's list */
+        cli_error("function '%s': %s", target, err.msg);
+        goto out;
+    }
     if (input_file) {
         if (cli_read_file(input_file, INPUT_MAX, &rq.input, &rq.input_len, &err)) {
             cli_error("%s", err.msg);

@@ -1,5 +1,7 @@
 /*
- * test_util.h: tiny helpers shared by the src/enclave tests (header-only).
+ * test_util.h: tiny helpers shared by the src/enclave tests (header-only): temporary
+ * directories and whole-file I/O. The assertions (CHECK, CHECK_EQ_INT, CHECK_RC) come
+ * from the one harness, tests/include/esgx_test.h; T_DONE ends main with its summary.
  */
 #ifndef ESGX_ENCLAVE_TEST_UTIL_H
 #define ESGX_ENCLAVE_TEST_UTIL_H
@@ -8,25 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_failures;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);  \
-            t_failures++;                                                             \
-        }                                                                             \
-    } while (0)
-
-#define CHECK_EQ_INT(a, b)                                                            \
-    do {                                                                              \
-        long long t_a_ = (long long)(a), t_b_ = (long long)(b);                       \
-        if (t_a_ != t_b_) {                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",         \
-                    __FILE__, __LINE__, #a, #b, t_a_, t_b_);                          \
-            t_failures++;                                                             \
-        }                                                                             \
-    } while (0)
+#include "esgx_test.h"
 
 /* A fresh temporary directory (mkdtemp); path in buf (>= 64 bytes). */
 static inline void t_tmpdir(char *buf, size_t cap, const char *tag)
@@ -73,14 +57,8 @@ static inline int t_write_file(const char *path, const void *data, size_t len)
     return fclose(f) == 0 && w == len ? 0 : -1;
 }
 
-#define T_DONE(name)                                                                  \
-    do {                                                                              \
-        if (t_failures) {                                                             \
-            fprintf(stderr, "%s: %d check(s) failed\n", name, t_failures);            \
-            return 1;                                                                 \
-        }                                                                             \
-        printf("%s: all checks passed\n", name);                                      \
-        return 0;                                                                     \
-    } while (0)
+/* Ends main: prints the harness summary ("name: N checks, M failed") and returns 0 when
+ * every check passed, 1 otherwise. */
+#define T_DONE(name) return ESGX_TEST_SUMMARY(name)
 
 #endif

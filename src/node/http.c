@@ -248,7 +248,7 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
     if (input_len > g_cfg.max_input)
         return reply_error(c, h, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
                            input_len, (unsigned long long)g_cfg.max_input);
-    esgx_crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL);
+    (void)!esgx_crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL); /* hex checked */
     h->sr.decrypt = (uint8_t)decrypt;
     h->sr.fuel = fuel;
     h->sr.function = function;
@@ -266,7 +266,8 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
-    esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, NULL);
+    if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
+        return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
     h->sr.decrypt = (uint8_t)fn.decrypt;
     h->sr.fuel = g_cfg.fuel;
     h->sr.function = "main";
@@ -311,7 +312,7 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
     }
     if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
     uint8_t hb[32];
-    esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL);
+    (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
     if (!content_exists(hb))
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
@@ -366,7 +367,7 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     if (!esgx_proto_hash_text_valid(h->name, strlen(h->name)))
         return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
     uint8_t hb[32];
-    esgx_crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL);
+    (void)!esgx_crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL); /* hex checked */
     uint64_t size;
     esgx_err err;
     int fd = content_open_fd(hb, &size, &err);

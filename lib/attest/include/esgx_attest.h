@@ -8,9 +8,30 @@
  *   esgx_attest_sim_*      simulation bundle: root CA, PCK, TCB signer, collateral,
  *                          and real quotes signed with those keys
  *
- * Conventions: functions return ESGX_OK (0) or a negative ESGX_ATTEST_E_* code and, when
- * `err` is non-NULL, fill it with that code and a message naming what was wrong
- * ("quote: truncated at offset 436", "tcbInfo: signature does not verify", ...).
+ * Errors: every fallible function is marked ESGX_MUST_CHECK and returns ESGX_OK (0) or
+ * one of the negative codes below (values in esgx_common.h's ESGX_ERRORS; esgx_strerror
+ * names them) and, when `err` is non-NULL, fills it with that code and a message naming
+ * what was wrong ("quote: truncated at offset 436", "tcbInfo: signature does not
+ * verify", ...). Each function's comment names its codes. The exceptions: the void
+ * functions and accessors cannot fail, and a quote source (esgx_attest_get_quote_fn) or
+ * collateral provider (esgx_attest_collateral_fn) may return its own code (e.g.
+ * ESGX_PLAT_E_* from the enclave's platform), which esgx_attest_ratls_cert_new and the
+ * verifiers pass on.
+ *   ESGX_ATTEST_E_ARG          bad argument (NULL pointer, bad hex, ...)
+ *   ESGX_ATTEST_E_FORMAT       quote malformed: truncated, bad lengths, bad version
+ *   ESGX_ATTEST_E_CERT         certificate malformed, chain or validity failed
+ *   ESGX_ATTEST_E_CRL          CRL malformed, bad signature, expired, or revoked cert
+ *   ESGX_ATTEST_E_COLLATERAL   collateral JSON malformed or missing a field
+ *   ESGX_ATTEST_E_SIGNATURE    a signature (quote, QE report, tcbInfo, ...) failed
+ *   ESGX_ATTEST_E_EXPIRED      collateral not valid at the given time
+ *   ESGX_ATTEST_E_MISMATCH     FMSPC/PCE-ID/QE identity/report data mismatch
+ *   ESGX_ATTEST_E_TCB          no TCB level matches the platform
+ *   ESGX_ATTEST_E_POLICY       verified but refused by the policy (or by a key-share peer)
+ *   ESGX_ATTEST_E_IO           file read/write failed (sim bundle, Gramine files), TLS
+ *                              connection failed, closed or timed out
+ *   ESGX_ATTEST_E_INTERNAL     OpenSSL or allocation failure
+ *
+ * Conventions:
  * Times are Unix seconds (int64_t). Nothing here reads the clock: callers pass the
  * time at which certificates, CRLs and collateral must be valid.
  */
@@ -21,23 +42,6 @@
 #include <stdint.h>
 
 #include "esgx_common.h"
-
-/* ---------------------------------------------------------------- error codes */
-
-/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
- *   ESGX_ATTEST_E_ARG          bad argument (NULL pointer, bad hex, ...)
- *   ESGX_ATTEST_E_FORMAT       quote malformed: truncated, bad lengths, bad version
- *   ESGX_ATTEST_E_CERT         certificate malformed, chain or validity failed
- *   ESGX_ATTEST_E_CRL          CRL malformed, bad signature, expired, or revoked cert
- *   ESGX_ATTEST_E_COLLATERAL   collateral JSON malformed or missing a field
- *   ESGX_ATTEST_E_SIGNATURE    a signature (quote, QE report, tcbInfo, ...) failed
- *   ESGX_ATTEST_E_EXPIRED      collateral not valid at the given time
- *   ESGX_ATTEST_E_MISMATCH     FMSPC/PCE-ID/QE identity/report data mismatch
- *   ESGX_ATTEST_E_TCB          no TCB level matches the platform
- *   ESGX_ATTEST_E_POLICY       verified but refused by the policy
- *   ESGX_ATTEST_E_IO           file read/write failed (sim bundle)
- *   ESGX_ATTEST_E_INTERNAL     OpenSSL or allocation failure
- */
 
 /* ---------------------------------------------------------------- quote layout */
 
@@ -97,7 +101,9 @@ typedef struct esgx_attest_quote {
  * certification data type 5, in v4 nested in type 6). Every length is checked against
  * the buffer; trailing bytes are refused. Returns 0 or ESGX_ATTEST_E_FORMAT ("quote:
  * truncated at offset N", "quote: unsupported version 2", ...). */
-int esgx_attest_quote_parse(const uint8_t *quote, size_t len, esgx_attest_quote *out, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_quote_parse(const uint8_t *quote, size_t len, esgx_attest_quote *out,
+                            esgx_err *err);
 
 /* Decodes a 384-byte report body. */
 void esgx_attest_report_body_decode(const uint8_t in[ESGX_ATTEST_REPORT_BODY_LEN],
@@ -122,13 +128,15 @@ typedef struct esgx_attest_pck_info {
 /* Parses the DER value (the OCTET STRING contents) of the SGX extension. Requires PPID,
  * all 18 TCB entries, PCE-ID, FMSPC and SGX type; ignores optional entries it does not
  * know (.6 platform instance id, .7 configuration). Returns 0 or ESGX_ATTEST_E_CERT. */
+ESGX_MUST_CHECK
 int esgx_attest_pck_ext_parse(const uint8_t *der, size_t len, esgx_attest_pck_info *out,
-                         esgx_err *err);
+                              esgx_err *err);
 
 /* Finds the SGX extension in a DER certificate and parses it. Returns 0 or
  * ESGX_ATTEST_E_CERT (malformed certificate, extension missing or malformed). */
-int esgx_attest_pck_cert_info(const uint8_t *cert_der, size_t len, esgx_attest_pck_info *out,
-                         esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_pck_cert_info(const uint8_t *cert_der, size_t len,
+                              esgx_attest_pck_info *out, esgx_err *err);
 
 /* Which Intel PCK CA issued a PCK certificate; it selects the PCK CRL
  * (PCCS: GET /pckcrl?ca=processor|platform). */
@@ -151,14 +159,16 @@ typedef struct esgx_attest_pck_ids {
  * checks: this only says which collateral to fetch). Returns 0, ESGX_ATTEST_E_ARG,
  * ESGX_ATTEST_E_FORMAT (bad quote, certification data not a PCK chain) or ESGX_ATTEST_E_CERT
  * (chain malformed, SGX extension missing, issuer neither PCK CA). */
+ESGX_MUST_CHECK
 int esgx_attest_quote_pck_ids(const uint8_t *quote, size_t len, esgx_attest_pck_ids *out,
-                         esgx_err *err);
+                              esgx_err *err);
 
 /* ---------------------------------------------------------------- collateral */
 
 /* Checks that collateral JSON parses: all fields present, PEM chains and CRLs decode,
  * tcbInfo/enclaveIdentity values can be cut out and parsed. No signature checks.
  * Used by the fuzzer and by callers that want an early, clear error. */
+ESGX_MUST_CHECK
 int esgx_attest_collateral_check(const char *json, size_t len, esgx_err *err);
 
 /* ---------------------------------------------------------------- verification */
@@ -192,9 +202,11 @@ extern const char esgx_attest_intel_root_pem[];
  * TCB status (which the policy then judges). Errors: ESGX_ATTEST_E_FORMAT, _CERT, _CRL,
  * _COLLATERAL, _SIGNATURE, _EXPIRED, _MISMATCH, _TCB, _INTERNAL; res still holds what
  * was decoded. */
+ESGX_MUST_CHECK
 int esgx_attest_quote_verify(const uint8_t *quote, size_t quote_len, const char *collateral,
-                        size_t collateral_len, int64_t now, const char *trusted_roots_pem,
-                        esgx_attest_result *res, esgx_err *err);
+                             size_t collateral_len, int64_t now,
+                             const char *trusted_roots_pem, esgx_attest_result *res,
+                             esgx_err *err);
 
 /* ---------------------------------------------------------------- policy */
 
@@ -217,15 +229,19 @@ void esgx_attest_policy_default(esgx_attest_policy *p);
 
 /* Adds comma-separated statuses ("UpToDate,SWHardeningNeeded") to p. Returns 0 or
  * ESGX_ATTEST_E_ARG (unknown status name, too many). */
+ESGX_MUST_CHECK
 int esgx_attest_policy_add_statuses(esgx_attest_policy *p, const char *list, esgx_err *err);
 
 /* Adds one MRENCLAVE given as 64 hex characters. Returns 0 or ESGX_ATTEST_E_ARG. */
+ESGX_MUST_CHECK
 int esgx_attest_policy_add_mrenclave(esgx_attest_policy *p, const char *hex, esgx_err *err);
 
 /* Judges a result: it must be verified, its TCB status accepted, its MRENCLAVE listed
  * (when a list is set), and not debug unless allowed. Returns 0 or ESGX_ATTEST_E_POLICY with
  * the reason. */
-int esgx_attest_policy_check(const esgx_attest_result *res, const esgx_attest_policy *p, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_policy_check(const esgx_attest_result *res, const esgx_attest_policy *p,
+                             esgx_err *err);
 
 /* ---------------------------------------------------------------- simulation */
 
@@ -236,11 +252,13 @@ int esgx_attest_policy_check(const esgx_attest_result *res, const esgx_attest_po
  *   root_key.pem, pck_ca_key.pem, pck_key.pem, tcb_signing_key.pem,
  *   attestation_key.pem private keys, mode 0600
  * Refuses (ESGX_ATTEST_E_IO) when dir already holds sim_root.pem. Returns 0 or an error. */
+ESGX_MUST_CHECK
 int esgx_attest_sim_init(const char *dir, int64_t now, esgx_err *err);
 
 typedef struct esgx_attest_sim_bundle esgx_attest_sim_bundle;
 
 /* Loads a bundle made by esgx_attest_sim_init. *out is freed with esgx_attest_sim_free. */
+ESGX_MUST_CHECK
 int esgx_attest_sim_load(const char *dir, esgx_attest_sim_bundle **out, esgx_err *err);
 
 /* Frees a bundle and wipes its keys. NULL is allowed. */
@@ -254,8 +272,10 @@ const char *esgx_attest_sim_collateral(const esgx_attest_sim_bundle *b, size_t *
  * (the QE report by the PCK key, the report by the attestation key). cpusvn in body is
  * replaced by the sim platform's. *quote is malloc'd (free() it). Returns 0 or
  * ESGX_ATTEST_E_INTERNAL. */
-int esgx_attest_sim_quote(const esgx_attest_sim_bundle *b, const esgx_attest_report_body *body,
-                     uint8_t **quote, size_t *quote_len, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_sim_quote(const esgx_attest_sim_bundle *b,
+                          const esgx_attest_report_body *body, uint8_t **quote,
+                          size_t *quote_len, esgx_err *err);
 
 /* ---------------------------------------------------------------- RA-TLS (ratls.c) */
 /*
@@ -292,14 +312,16 @@ typedef struct esgx_attest_ratls_sim_source {
 
 /* Quote source for sim: arg is an esgx_attest_ratls_sim_source*; signs a quote with the
  * bundle (esgx_attest_sim_quote). ESGX_ATTEST_E_ARG if cap is too small. */
-int esgx_attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
-                               size_t *len, void *arg, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_ratls_sim_get_quote(const uint8_t report_data[64], uint8_t *quote,
+                                    size_t cap, size_t *len, void *arg, esgx_err *err);
 
 /* Quote source for Gramine (SGX DCAP): arg is the attestation directory (const char*,
  * NULL = "/dev/attestation"); writes report_data to <dir>/user_report_data and reads
  * <dir>/quote. ESGX_ATTEST_E_IO when a file cannot be written or read. */
+ESGX_MUST_CHECK
 int esgx_attest_ratls_gramine_get_quote(const uint8_t report_data[64], uint8_t *quote,
-                                   size_t cap, size_t *len, void *arg, esgx_err *err);
+                                        size_t cap, size_t *len, void *arg, esgx_err *err);
 
 /* An RA-TLS identity: private key + certificate. The key never leaves the process and is
  * freed (zeroised by OpenSSL) with esgx_attest_ratls_cert_free. */
@@ -311,9 +333,10 @@ typedef struct esgx_attest_ratls_cert esgx_attest_ratls_cert;
  * with report_data = SHA-256(SPKI DER) || user_data (32 bytes; NULL = zeros).
  * valid_days: 1..3650. *out is freed with esgx_attest_ratls_cert_free. Returns 0,
  * ESGX_ATTEST_E_ARG, ESGX_ATTEST_E_INTERNAL, or the quote source's error (prefixed "ratls quote"). */
+ESGX_MUST_CHECK
 int esgx_attest_ratls_cert_new(esgx_attest_get_quote_fn get_quote, void *quote_arg,
-                          const uint8_t user_data[32], int64_t now, int valid_days,
-                          esgx_attest_ratls_cert **out, esgx_err *err);
+                               const uint8_t user_data[32], int64_t now, int valid_days,
+                               esgx_attest_ratls_cert **out, esgx_err *err);
 
 /* Frees the certificate and wipes the key. NULL is allowed. */
 void esgx_attest_ratls_cert_free(esgx_attest_ratls_cert *c);
@@ -349,8 +372,9 @@ typedef struct esgx_attest_ratls_verifier {
 /* Finds the RA-TLS extension in cert_der[0..len) and points *quote / *quote_len at its
  * value inside cert_der. ESGX_ATTEST_E_CERT "peer certificate carries no SGX quote" when
  * absent, ESGX_ATTEST_E_CERT for a malformed certificate. */
+ESGX_MUST_CHECK
 int esgx_attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint8_t **quote,
-                            size_t *quote_len, esgx_err *err);
+                                 size_t *quote_len, esgx_err *err);
 
 /* Verifies an RA-TLS certificate: parses it, checks its self-signature and validity at
  * v->now, extracts the quote, checks report data 0..31 = SHA-256(SPKI DER), runs
@@ -360,9 +384,11 @@ int esgx_attest_ratls_cert_quote(const uint8_t *cert_der, size_t len, const uint
  * ESGX_ATTEST_E_ARG, ESGX_ATTEST_E_CERT (malformed, no quote, bad self-signature, not valid
  * at now), ESGX_ATTEST_E_MISMATCH (report data does not bind the key), the
  * esgx_attest_quote_verify errors, or ESGX_ATTEST_E_POLICY. */
+ESGX_MUST_CHECK
 int esgx_attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
-                             const esgx_attest_ratls_verifier *v, esgx_attest_result *res,
-                             uint8_t user_data[32], esgx_err *err);
+                                  const esgx_attest_ratls_verifier *v,
+                                  esgx_attest_result *res, uint8_t user_data[32],
+                                  esgx_err *err);
 
 enum { ESGX_ATTEST_RATLS_SERVER = 0, ESGX_ATTEST_RATLS_CLIENT = 1 };
 
@@ -371,28 +397,35 @@ enum { ESGX_ATTEST_RATLS_SERVER = 0, ESGX_ATTEST_RATLS_CLIENT = 1 };
  * checked by esgx_attest_ratls_verify_cert with a private copy of *v (c is referenced: keep
  * it alive as long as the context), no session resumption or tickets, no key logging.
  * Free with SSL_CTX_free. Returns 0, ESGX_ATTEST_E_ARG or ESGX_ATTEST_E_INTERNAL. */
-int esgx_attest_ratls_ctx_new(const esgx_attest_ratls_cert *c, const esgx_attest_ratls_verifier *v,
-                         int role, struct ssl_ctx_st **out, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_ratls_ctx_new(const esgx_attest_ratls_cert *c,
+                              const esgx_attest_ratls_verifier *v, int role,
+                              struct ssl_ctx_st **out, esgx_err *err);
 
 /* After a handshake on an SSL made from an esgx_attest_ratls_ctx_new context: 0 and *res
  * (may be NULL) = the verified peer's facts (MRENCLAVE, MRSIGNER, TCB status, ...), or
  * the reason the peer was refused / not verified (ESGX_ATTEST_E_* code, err filled). */
-int esgx_attest_ratls_peer(const struct ssl_st *ssl, esgx_attest_result *res, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_ratls_peer(const struct ssl_st *ssl, esgx_attest_result *res,
+                           esgx_err *err);
 
 /* Server handshake on a connected socket fd with a deadline of timeout_ms (> 0): makes
  * the SSL (fd is attached, non-blocking; the caller still owns and closes fd) and
  * accepts. On success *out is the SSL (SSL_free it) with a verified peer. Errors:
  * ESGX_ATTEST_E_IO (timeout, connection closed), ESGX_ATTEST_E_POLICY or the verification code
  * of the refused peer, ESGX_ATTEST_E_INTERNAL. */
+ESGX_MUST_CHECK
 int esgx_attest_ratls_accept(struct ssl_ctx_st *ctx, int fd, int timeout_ms,
-                        struct ssl_st **out, esgx_err *err);
+                             struct ssl_st **out, esgx_err *err);
 
 /* Client: connects to host:port (numeric or name, TCP) and handshakes, all within
  * timeout_ms. On success *out is the SSL and *fd_out the socket (caller: SSL_free,
  * close). The server's certificate is verified before this returns 0. Errors as for
  * esgx_attest_ratls_accept. */
+ESGX_MUST_CHECK
 int esgx_attest_ratls_connect(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
-                         int timeout_ms, struct ssl_st **out, int *fd_out, esgx_err *err);
+                              int timeout_ms, struct ssl_st **out, int *fd_out,
+                              esgx_err *err);
 
 /* ---------------------------------------------------------------- key sharing (keyshare.c) */
 /*
@@ -413,8 +446,9 @@ enum { ESGX_ATTEST_KS_OK = 0, ESGX_ATTEST_KS_REFUSED = 1, ESGX_ATTEST_KS_BAD_REQ
  * TLS. res (may be NULL) gets the peer's facts. Returns 0 when the key was sent;
  * ESGX_ATTEST_E_POLICY (peer not verified), ESGX_ATTEST_E_FORMAT (bad request), ESGX_ATTEST_E_IO
  * (timeout/closed), ESGX_ATTEST_E_ARG (xprv NULL: NO_KEY sent). */
+ESGX_MUST_CHECK
 int esgx_attest_keyshare_serve(struct ssl_st *ssl, const char *xprv, int timeout_ms,
-                          esgx_attest_result *res, esgx_err *err);
+                               esgx_attest_result *res, esgx_err *err);
 
 /* Client: esgx_attest_ratls_connect to host:port, send the request, read the reply, check it
  * parses as a private BIP32 key (esgx_bip32_key_parse), copy it into xprv_out (NUL-terminated,
@@ -422,17 +456,20 @@ int esgx_attest_keyshare_serve(struct ssl_st *ssl, const char *xprv, int timeout
  * the server's facts. Buffers are wiped. Returns 0, or ESGX_ATTEST_E_IO, the server's
  * refusal (ESGX_ATTEST_E_POLICY with its reason), ESGX_ATTEST_E_FORMAT (bad reply or key), or a
  * verification error of the server's certificate; xprv_out is then all zero. */
+ESGX_MUST_CHECK
 int esgx_attest_keyshare_fetch(struct ssl_ctx_st *ctx, const char *host, uint16_t port,
-                          int timeout_ms, char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
-                          esgx_attest_result *peer, esgx_err *err);
+                               int timeout_ms,
+                               char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
+                               esgx_attest_result *peer, esgx_err *err);
 
 /* Tries esgx_attest_keyshare_fetch on each peer of "host:port,host:port,..." ([v6]:port
  * accepted) in order; after a round with no success sleeps (backoff_ms, doubling up to
  * 30 s) and tries again, at most max_rounds rounds (0 = until success). Returns 0 with
  * the key, ESGX_ATTEST_E_ARG for a malformed peer list, or the last peer's error. */
-int esgx_attest_keyshare_fetch_any(struct ssl_ctx_st *ctx, const char *peers, int timeout_ms,
-                              int max_rounds, int backoff_ms,
-                              char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
-                              esgx_attest_result *peer, esgx_err *err);
+ESGX_MUST_CHECK
+int esgx_attest_keyshare_fetch_any(struct ssl_ctx_st *ctx, const char *peers,
+                                   int timeout_ms, int max_rounds, int backoff_ms,
+                                   char xprv_out[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1],
+                                   esgx_attest_result *peer, esgx_err *err);
 
 #endif

@@ -18,6 +18,23 @@
  * last field are an error: a decoded message is always well-formed (it may still be
  * semantically untrusted: the enclave re-hashes content etc.).
  *
+ * Errors: every fallible function is marked ESGX_MUST_CHECK and returns ESGX_OK (0) or
+ * one of the negative codes below (values in esgx_common.h's ESGX_ERRORS; esgx_strerror
+ * names them) and, when `err` is non-NULL, fills it with that code and a message naming
+ * what was wrong. Each function's comment names its codes. The void functions, the
+ * size and name functions (0 or a string, never an error code) and the 1/0 predicates
+ * esgx_proto_hash_text_valid / esgx_proto_name_valid cannot fail.
+ *   ESGX_PROTO_E_ARG           bad argument: NULL, field over its limit, bad enum
+ *   ESGX_PROTO_E_SHORT         frame or field truncated
+ *   ESGX_PROTO_E_LENGTH        frame length outside 16..ESGX_PROTO_MAX_FRAME
+ *   ESGX_PROTO_E_VERSION       unknown protocol version
+ *   ESGX_PROTO_E_TYPE          unknown message type
+ *   ESGX_PROTO_E_FORMAT        bad field value, nonzero flags/reserved, trailing bytes
+ *   ESGX_PROTO_E_BUFFER        output buffer too small
+ *   ESGX_PROTO_E_IO            read/write failed (errno in the message)
+ *   ESGX_PROTO_E_CLOSED        peer closed the channel (EOF at a frame boundary)
+ *   ESGX_PROTO_E_NOMEM         allocation failed
+ *
  * Thread safety: encode/decode functions are pure. A reader (esgx_proto_reader) belongs
  * to one thread. esgx_proto_send may be called from several threads on the same fd only
  * if the caller serialises the calls (one mutex per fd): frames must not interleave.
@@ -46,19 +63,6 @@
 #define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
 #define ESGX_PROTO_MAX_QUOTE 65536               /* ESGX_ATTEST_DOC_REPLY quote */
 #define ESGX_PROTO_MAX_COLLATERAL (4u << 20)      /* COLLATERAL_REPLY collateral JSON */
-
-/* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
- *   ESGX_PROTO_E_ARG           bad argument: NULL, field over its limit, bad enum
- *   ESGX_PROTO_E_SHORT         frame or field truncated
- *   ESGX_PROTO_E_LENGTH        frame length outside 16..ESGX_PROTO_MAX_FRAME
- *   ESGX_PROTO_E_VERSION       unknown protocol version
- *   ESGX_PROTO_E_TYPE          unknown message type
- *   ESGX_PROTO_E_FORMAT        bad field value, nonzero flags/reserved, trailing bytes
- *   ESGX_PROTO_E_BUFFER        output buffer too small
- *   ESGX_PROTO_E_IO            read/write failed (errno in the message)
- *   ESGX_PROTO_E_CLOSED        peer closed the channel (EOF at a frame boundary)
- *   ESGX_PROTO_E_NOMEM         allocation failed
- */
 
 /* Message types. H = host -> enclave, E = enclave -> host. */
 typedef enum esgx_msg_type {
@@ -234,11 +238,13 @@ size_t esgx_proto_encoded_size(const esgx_msg *msg);
  * number of bytes written (= esgx_proto_encoded_size(msg)). Validates every field by
  * the same rules as decode: ESGX_PROTO_E_ARG / ESGX_PROTO_E_TYPE / ESGX_PROTO_E_FORMAT for an invalid
  * message, ESGX_PROTO_E_BUFFER if cap is too small, ESGX_PROTO_E_LENGTH if over the max frame. */
+ESGX_MUST_CHECK
 int esgx_proto_encode(const esgx_msg *msg, uint8_t *buf, size_t cap, size_t *out_len,
                       esgx_err *err);
 
 /* Checks the 4-byte length prefix at p: returns 0 and sets *frame_len to L + 4 (the
  * whole frame) or ESGX_PROTO_E_LENGTH if L is outside 16..ESGX_PROTO_MAX_FRAME. */
+ESGX_MUST_CHECK
 int esgx_proto_frame_len(const uint8_t prefix[ESGX_PROTO_PREFIX_LEN], size_t *frame_len,
                          esgx_err *err);
 
@@ -247,6 +253,7 @@ int esgx_proto_frame_len(const uint8_t prefix[ESGX_PROTO_PREFIX_LEN], size_t *fr
  * into frame. Errors: ESGX_PROTO_E_LENGTH, ESGX_PROTO_E_VERSION, ESGX_PROTO_E_TYPE, ESGX_PROTO_E_SHORT
  * (a field runs past the end), ESGX_PROTO_E_FORMAT (nonzero flags/reserved, bad enum value,
  * bad lengths, NUL in a str, trailing bytes). On error *out is unspecified. */
+ESGX_MUST_CHECK
 int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err *err);
 
 /* Number of bytes of the RESULT tree field for an output of output_len bytes:
@@ -276,6 +283,7 @@ void esgx_proto_reader_free(esgx_proto_reader *r);
  * Returns 0, ESGX_PROTO_E_CLOSED at EOF on a frame boundary, ESGX_PROTO_E_IO on a read error or
  * EOF inside a frame, ESGX_PROTO_E_NOMEM, or a decode error (then the stream is out of sync
  * and the caller must close the channel). */
+ESGX_MUST_CHECK
 int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err);
 
 /* Encodes msg and writes it fully to fd (blocking; retries EINTR and short writes;
@@ -283,6 +291,7 @@ int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err);
  * Large payloads (EXEC content/input, RESULT output) are written from the caller's
  * memory without an extra copy. Returns 0, an encode error, or ESGX_PROTO_E_IO. The caller
  * serialises concurrent sends on one fd. */
+ESGX_MUST_CHECK
 int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err);
 
 /* ---------------------------------------------------------------- response header */
@@ -295,6 +304,7 @@ int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err);
  * esgx_proto_header_len(result) gives the exact size needed including the NUL.
  * ESGX_PROTO_E_ARG if result->status != OK, ESGX_PROTO_E_BUFFER if cap is too small. */
 size_t esgx_proto_header_len(const esgx_msg_result *result);
+ESGX_MUST_CHECK
 int esgx_proto_format_header(const esgx_msg_result *result, char *out, size_t cap,
                              size_t *out_len, esgx_err *err);
 
