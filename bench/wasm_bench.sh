@@ -51,8 +51,7 @@ for kn in $KERNELS; do
   src=$root/bench/kernels/$k.c
   [ -f "$src" ] || die "no kernel $src"
   "$CC" -O2 -o "$OUT/$k" "$root/bench/kernels/native_main.c" "$src" -lm
-  "$CC" --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--export=run \
-    -o "$OUT/$k.wasm" "$src"
+  CC=$CC "$root/bench/kernels/build_wasm.sh" "$src" "$OUT/$k.wasm"
 
   best_time tn "$OUT/$k" "$n"
   rn=$(cat "$OUT/last.out")

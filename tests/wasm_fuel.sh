@@ -88,8 +88,7 @@ if command -v "$CC" >/dev/null && { command -v wasm-ld >/dev/null || command -v 
             mandel:60:-354370751614911441:5368470 qsort:20000:-1577863826660003384:9215144 \
             sha256:4:-3821621776856596396:37636846; do
     IFS=: read -r k size want_r want_f <<<"$kv"
-    if ! "$CC" --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--export=run \
-         -o "$tmp/$k.wasm" "$src/bench/kernels/$k.c"; then
+    if ! CC=$CC "$src/bench/kernels/build_wasm.sh" "$src/bench/kernels/$k.c" "$tmp/$k.wasm"; then
       echo "FAIL: $k: build failed"; fails=$((fails + 1)); continue
     fi
     pin "kernel $k($size)" "$want_r" "$want_f" "$tmp/$k.wasm" --function run --arg "$size" \

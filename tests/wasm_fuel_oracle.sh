@@ -51,8 +51,7 @@ CC=${CC:-clang-19}
 if command -v "$CC" >/dev/null && { command -v wasm-ld >/dev/null || command -v wasm-ld-19 >/dev/null; }; then
   for kv in fib:20 collatz:20000 matmul:40 nbody:2000 mandel:60 qsort:20000 sha256:4; do
     k=${kv%%:*} size=${kv#*:}
-    "$CC" --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--export=run \
-      -o "$tmp/$k.wasm" "$src/bench/kernels/$k.c" || { echo "FAIL: $k: build failed"; fails=$((fails + 1)); continue; }
+    CC=$CC "$src/bench/kernels/build_wasm.sh" "$src/bench/kernels/$k.c" "$tmp/$k.wasm" || { echo "FAIL: $k: build failed"; fails=$((fails + 1)); continue; }
     check "$tmp/$k.wasm" run "$size"
   done
 else

@@ -21,8 +21,7 @@ for kn in fib:20 collatz:20000 matmul:40 nbody:2000 mandel:60 qsort:20000 sha256
   k=${kn%%:*} n=${kn#*:}
   ksrc=$src/bench/kernels/$k.c
   if ! "$CC" -O2 -o "$tmp/$k" "$src/bench/kernels/native_main.c" "$ksrc" -lm ||
-     ! "$CC" --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--export=run \
-       -o "$tmp/$k.wasm" "$ksrc"; then
+     ! CC=$CC "$src/bench/kernels/build_wasm.sh" "$ksrc" "$tmp/$k.wasm"; then
     echo "FAIL: $k: build failed"; fails=$((fails + 1)); continue
   fi
   rn=$("$tmp/$k" "$n")

@@ -20,8 +20,8 @@ seeds=$bdir/fuzz-seeds corpus=$bdir/fuzz-corpus art=$bdir/fuzz-artifacts
 rm -rf "$seeds"; mkdir -p "$seeds" "$corpus" "$art"
 for k in "$root"/bench/kernels/*.c; do
   case $k in */native_main.c) continue ;; esac
-  clang-19 --target=wasm32 -O2 -nostdlib -fno-builtin -Wl,--no-entry -Wl,--export=run \
-    -o "$seeds/kernel_$(basename "${k%.c}").wasm" "$k" 2>/dev/null || true
+  "$root/bench/kernels/build_wasm.sh" "$k" "$seeds/kernel_$(basename "${k%.c}").wasm" \
+    2>/dev/null || true
 done
 if command -v wat2wasm >/dev/null; then
   for w in "$root"/tests/wasm/*.wat; do
