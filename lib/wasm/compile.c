@@ -1047,6 +1047,10 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     uint64_t fs = (uint64_t)c->base + c->max_h + 1;
     if (fs < ft->n_results) fs = ft->n_results;
     code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+#ifndef NDEBUG
+    /* debug builds: every op as wide as the interpreter's NEXT says (code.c) */
+    TRY(esgx_wasm_code_check(code, err));
+#endif
     return ESGX_OK;
 }
 

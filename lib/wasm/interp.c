@@ -166,8 +166,11 @@ static int host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller, esgx_wasm
     } else {
         for (uint32_t i = 0; i < nr; i++) s->stack[off + i] = esgx_wasm_value_to_slot(&res[i]);
     }
-    if (args != abuf) free(args);
-    if (res != rbuf) free(res);
+    /* arguments and results are guest values: wiped (heap or stack copies) */
+    if (args != abuf) esgx_wasm_free_wiped(args, np * sizeof *args);
+    else explicit_bzero(abuf, np * sizeof *args);
+    if (res != rbuf) esgx_wasm_free_wiped(res, nr * sizeof *res);
+    else explicit_bzero(rbuf, nr * sizeof *res);
     return rc;
 }
 
@@ -179,7 +182,10 @@ static bool stack_reserve(esgx_wasm_store *s, uint64_t need)
     uint64_t ncap = s->stack_cap ? s->stack_cap : 4096;
     while (ncap < need) ncap *= 2;
     if (ncap > s->limits.max_value_stack) ncap = s->limits.max_value_stack;
-    uint64_t *ns = realloc(s->stack, ncap * sizeof *ns);
+    /* the old stack holds guest values: moved and wiped, never left in freed heap */
+    uint64_t *ns = esgx_wasm_realloc_wiped(s->stack, (size_t)s->stack_cap * sizeof *ns,
+                                           (size_t)s->stack_cap * sizeof *ns,
+                                           ncap * sizeof *ns);
     if (!ns) return false;
     s->stack = ns;
     s->stack_cap = (uint32_t)ncap;

@@ -173,6 +173,12 @@ typedef struct esgx_wasm_compiled {
     esgx_wasm_code *codes;
 } esgx_wasm_compiled;
 
+/* code.c: checks that code->words decode exactly as a sequence of internal ops of
+ * their declared widths and that every branch offset lands on an instruction start.
+ * ESGX_OK, or ESGX_WASM_E_INVALID naming the word (compile.c runs it on every function
+ * in debug builds), ESGX_WASM_E_NOMEM. */
+int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err);
+
 /* ------------------------------------------------------------------ run-time objects */
 
 typedef struct esgx_wasm_func_obj {
@@ -265,6 +271,12 @@ struct esgx_wasm_ctx {
 
 /* store.c */
 extern esgx_wasm_memory_obj esgx_wasm_no_memory;   /* memory 0 of instances without one */
+/* Moves a block holding guest data to a new one of new_size bytes, copying its first
+ * keep bytes, then wipes all old_size bytes of the old block and frees it (realloc
+ * could leave a copy in freed heap). NULL on allocation failure (p unchanged). */
+void *esgx_wasm_realloc_wiped(void *p, size_t old_size, size_t keep, size_t new_size);
+/* Wipes size bytes at p (explicit_bzero: not elided) and frees p; NULL is fine. */
+void esgx_wasm_free_wiped(void *p, size_t size);
 /* Allocates zeroed memory owned by s (freed with the store); NULL on failure. */
 void *esgx_wasm_store_alloc(esgx_wasm_store *s, size_t size);
 /* Registers a malloc'ed pointer to be freed with the store; 0 or ESGX_WASM_E_NOMEM. */

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "esgx_common.h"
 
@@ -154,6 +155,17 @@ int esgx_wasm_module_import(const esgx_wasm_module *m, uint32_t i, const char **
 /* Export lookup by name: kind and, for functions, the type. ESGX_WASM_E_NOT_FOUND. */
 int esgx_wasm_module_export(const esgx_wasm_module *m, const char *name, size_t name_len,
                        esgx_wasm_extern_kind *kind, esgx_wasm_functype *type);
+
+/* Prints the compiled code (the interpreter's internal ops, docs/wasm.md) of defined
+ * function func_index_or_all (in the function index space, imports first), or of every
+ * defined function with UINT32_MAX, to out. Per function a header line
+ * "func N: params P, results R, locals L, frame F slots, W words", then one line per
+ * op: its word offset, its name and its operands (dN destination slot, sN source slot,
+ * ->N branch target word, fuel=N, funcN callee, 0x... constants, plain immediates).
+ * ESGX_OK; ESGX_WASM_E_ARG for an import, an index out of range or a write error. */
+ESGX_MUST_CHECK int esgx_wasm_module_dump_code(const esgx_wasm_module *m,
+                                               uint32_t func_index_or_all, FILE *out,
+                                               esgx_err *err);
 
 /* ---------------------------------------------------------------- stores */
 
