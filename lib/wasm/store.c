@@ -424,7 +424,7 @@ int esgx_wasm_ctx_fuel_charge(esgx_wasm_ctx *ctx, uint64_t fuel)
     if (!s->metered) return 0;
     if (s->fuel < fuel) {
         s->fuel = 0;
-        return -1;
+        return ESGX_WASM_E_LIMIT;
     }
     s->fuel -= fuel;
     return 0;
