@@ -210,18 +210,6 @@ void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh)
 
 /* ------------------------------------------------------------------ fuel */
 
-static uint32_t op_cost(uint32_t op)
-{
-    switch (op) {
-    case 0x01: case 0x02: case 0x03: case 0x05: case 0x0B:
-        return 0;        /* nop, block, loop, else, end */
-    case 0x10: case 0x11:
-        return 4;        /* call, call_indirect */
-    default:
-        return 1;
-    }
-}
-
 static void fuel_close(comp *c)
 {
     if (c->fuel_pos == UINT32_MAX) return;
@@ -541,35 +529,6 @@ static void block_arity(const esgx_wasm_module *m, const esgx_wasm_instr *in, ui
     }
 }
 
-/* ------------------------------------------------------------------ loads / stores */
-
-static int load_op(uint32_t op)
-{
-    switch (op) {
-    case 0x28: case 0x2A: case 0x35: return WOP_LD32;
-    case 0x29: case 0x2B: return WOP_LD64;
-    case 0x2C: return WOP_LD8S32;
-    case 0x2D: case 0x31: return WOP_LD8U;
-    case 0x2E: return WOP_LD16S32;
-    case 0x2F: case 0x33: return WOP_LD16U;
-    case 0x30: return WOP_LD8S64;
-    case 0x32: return WOP_LD16S64;
-    case 0x34: return WOP_LD32S64;
-    default: return -1;
-    }
-}
-
-static int store_op(uint32_t op)
-{
-    switch (op) {
-    case 0x36: case 0x38: case 0x3E: return WOP_ST32;
-    case 0x37: case 0x39: return WOP_ST64;
-    case 0x3A: case 0x3C: return WOP_ST8;
-    case 0x3B: case 0x3D: return WOP_ST16;
-    default: return -1;
-    }
-}
-
 /* ------------------------------------------------------------------ one function */
 
 static void do_end(comp *c)
@@ -632,108 +591,77 @@ static int compile_finish(comp *c, const esgx_wasm_func_decl *fd, esgx_err *err)
     return ESGX_OK;
 }
 
-/* Compiles one instruction of a body being compiled (the validator has accepted it
- * and everything before it). off is its offset in the module, for messages. */
-static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
+/* A load (iop: its internal op): the address may fold an i32.add of a constant or be
+ * a constant (the _A form), in.b is the offset. */
+static void compile_load(comp *c, const esgx_wasm_instr *in, int iop)
 {
-    const esgx_wasm_module *m = c->m;
-    uint32_t op = in.op;
-    if (c->dead) {
-        if (op == 0x02 || op == 0x03 || op == 0x04) {
-            c->dead_depth++;
-            return 0;
-        }
-        if (op == 0x0B && c->dead_depth > 0) {
-            c->dead_depth--;
-            return 0;
-        }
-        if (!(op == 0x0B || (op == 0x05 && c->dead_depth == 0))) return 0;
+    int aop = iop + (WOP_LD32_A - WOP_LD32);
+    uint32_t at;
+    if (esgx_comp_take_addi(c, c->h - 1)) {
+        c->h--;
+        at = esgx_comp_emit_op(c, aop);
+        emit_w(c, comp_home(c, c->h));
+        emit_w(c, c->addi.src);
+        emit_w(c, c->addi.imm);
+    } else if (c->st[c->h - 1].kind == SV_CONST) {
+        c->h--;
+        at = esgx_comp_emit_op(c, aop);
+        emit_w(c, comp_home(c, c->h));
+        emit_w(c, c->zero_slot);
+        emit_w(c, (uint32_t)c->st[c->h].c);
+    } else {
+        uint32_t a = esgx_comp_slot_of(c, c->h - 1);
+        c->h--;
+        at = esgx_comp_emit_op(c, iop);
+        emit_w(c, comp_home(c, c->h));
+        emit_w(c, a);
     }
-    if (!c->dead) c->fuel_acc += op_cost(op);
-    /* the straight code at function entry ends at the first branch or branch target */
-    if (op <= 0x11 && op != 0x01 && op != 0x02 && op != 0x10) c->entry = false;
-    numop no = esgx_comp_num_of(op);
-    if (no.kind != K_NONE) {
-        bool is64 = no.flags & 2;
-        switch (no.kind) {
-        case K_UN: esgx_comp_op_unary(c, no.op); break;
-        case K_BIN: esgx_comp_op_binary(c, no.op, -1, false, is64); break;
-        case K_IMM: esgx_comp_op_binary(c, no.op, no.op + 1, no.flags & 1, is64); break;
-        case K_CMP: esgx_comp_op_compare(c, no.op, is64); break;
-        case K_EQZ: esgx_comp_op_eqz(c, is64); break;
-        case K_FK: esgx_comp_op_fbinary(c, no.op, no.flags & 1, is64); break;
-        case K_FCMP: esgx_comp_op_fcompare(c, no.op); break;
-        default: break;   /* K_ID: the bits are already right */
-        }
-        return 0;
+    emit_w(c, in->b);
+    esgx_comp_note_dst(c, at, c->h);
+    esgx_comp_push_slot(c);
+}
+
+/* A store, addresses as for compile_load. */
+static void compile_store(comp *c, const esgx_wasm_instr *in, int iop)
+{
+    int aop = iop + (WOP_ST8_A - WOP_ST8);
+    if (c->st[c->h - 1].kind != SV_SLOT && esgx_comp_take_addi(c, c->h - 2)) {
+        uint32_t v = esgx_comp_slot_of(c, c->h - 1);
+        c->h -= 2;
+        esgx_comp_emit_op(c, aop);
+        emit_w(c, c->addi.src);
+        emit_w(c, v);
+        emit_w(c, c->addi.imm);
+    } else if (c->st[c->h - 2].kind == SV_CONST) {
+        uint32_t addr = (uint32_t)c->st[c->h - 2].c;
+        uint32_t v = esgx_comp_slot_of(c, c->h - 1);
+        c->h -= 2;
+        esgx_comp_emit_op(c, aop);
+        emit_w(c, c->zero_slot);
+        emit_w(c, v);
+        emit_w(c, addr);
+    } else {
+        uint32_t a = esgx_comp_slot_of(c, c->h - 2), v = esgx_comp_slot_of(c, c->h - 1);
+        c->h -= 2;
+        esgx_comp_emit_op(c, iop);
+        emit_w(c, a);
+        emit_w(c, v);
     }
-    int lo = load_op(op), so = store_op(op);
-    if (lo >= 0) {
-        uint32_t at;
-        if (esgx_comp_take_addi(c, c->h - 1)) {
-            c->h--;
-            at = esgx_comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
-            emit_w(c, comp_home(c, c->h));
-            emit_w(c, c->addi.src);
-            emit_w(c, c->addi.imm);
-        } else if (c->st[c->h - 1].kind == SV_CONST) {
-            c->h--;
-            at = esgx_comp_emit_op(c, lo + (WOP_LD32_A - WOP_LD32));
-            emit_w(c, comp_home(c, c->h));
-            emit_w(c, c->zero_slot);
-            emit_w(c, (uint32_t)c->st[c->h].c);
-        } else {
-            uint32_t a = esgx_comp_slot_of(c, c->h - 1);
-            c->h--;
-            at = esgx_comp_emit_op(c, lo);
-            emit_w(c, comp_home(c, c->h));
-            emit_w(c, a);
-        }
-        emit_w(c, in.b);
-        esgx_comp_note_dst(c, at, c->h);
-        esgx_comp_push_slot(c);
-        return 0;
-    }
-    if (so >= 0) {
-        if (c->st[c->h - 1].kind != SV_SLOT && esgx_comp_take_addi(c, c->h - 2)) {
-            uint32_t v = esgx_comp_slot_of(c, c->h - 1);
-            c->h -= 2;
-            esgx_comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
-            emit_w(c, c->addi.src);
-            emit_w(c, v);
-            emit_w(c, c->addi.imm);
-        } else if (c->st[c->h - 2].kind == SV_CONST) {
-            uint32_t addr = (uint32_t)c->st[c->h - 2].c;
-            uint32_t v = esgx_comp_slot_of(c, c->h - 1);
-            c->h -= 2;
-            esgx_comp_emit_op(c, so + (WOP_ST8_A - WOP_ST8));
-            emit_w(c, c->zero_slot);
-            emit_w(c, v);
-            emit_w(c, addr);
-        } else {
-            uint32_t a = esgx_comp_slot_of(c, c->h - 2), v = esgx_comp_slot_of(c, c->h - 1);
-            c->h -= 2;
-            esgx_comp_emit_op(c, so);
-            emit_w(c, a);
-            emit_w(c, v);
-        }
-        emit_w(c, in.b);
-        return 0;
-    }
-    switch (op) {
-    case 0x00: /* unreachable */
-        esgx_comp_emit_op(c, WOP_UNREACHABLE);
-        c->dead = true;
-        c->dead_depth = 0;
-        break;
-    case 0x01: break;
-    case 0x02: case 0x03: { /* block, loop */
-        uint32_t np, nr;
-        block_arity(m, &in, &np, &nr);
+    emit_w(c, in->b);
+}
+
+/* block, loop, if, else, end */
+static void compile_structured(comp *c, const esgx_wasm_instr *in)
+{
+    uint32_t np, nr, operand;
+    label *L;
+    switch (in->op) {
+    case OPC_BLOCK: case OPC_LOOP:
+        block_arity(c->m, in, &np, &nr);
         materialize_range(c, 0, c->h);
-        label *L = push_label(c, op == 0x02 ? L_BLOCK : L_LOOP, np, nr);
+        L = push_label(c, in->op == OPC_BLOCK ? L_BLOCK : L_LOOP, np, nr);
         if (!L) break;
-        if (op == 0x03) {
+        if (in->op == OPC_LOOP) {
             fuel_open(c);
             L = &c->lb[c->nl - 1];
             L->loop_pos = c->fuel_pos;
@@ -741,12 +669,10 @@ static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
         c->last_end = UINT32_MAX;
         c->cmp.end = UINT32_MAX;
         break;
-    }
-    case 0x04: { /* if */
-        uint32_t np, nr, operand;
-        block_arity(m, &in, &np, &nr);
+    case OPC_IF: {
+        block_arity(c->m, in, &np, &nr);
         uint32_t at = emit_cond_branch(c, true, &operand);
-        label *L = push_label(c, L_IF, np, nr);
+        L = push_label(c, L_IF, np, nr);
         if (!L) break;
         L->else_instr = at;
         L->else_operand = operand;
@@ -755,8 +681,8 @@ static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
         c->cmp.end = UINT32_MAX;
         break;
     }
-    case 0x05: { /* else */
-        label *L = &c->lb[c->nl - 1];
+    case OPC_ELSE:
+        L = &c->lb[c->nl - 1];
         if (!c->dead) {
             materialize_range(c, c->h - L->n_results, c->h);
             uint32_t at = esgx_comp_emit_op(c, WOP_BR);
@@ -772,125 +698,162 @@ static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
         c->cmp.end = UINT32_MAX;
         fuel_open(c);
         break;
-    }
-    case 0x0B:
+    default:   /* OPC_END */
         do_end(c);
         break;
-    case 0x0C: /* br */
-        emit_br(c, in.a);
+    }
+}
+
+static void compile_br_if(comp *c, const esgx_wasm_instr *in)
+{
+    label *L = &c->lb[c->nl - 1 - in->a];
+    bool fused = take_cmp(c);
+    c->h--;   /* the condition */
+    uint32_t cond = fused ? 0 : esgx_comp_slot_of(c, c->h);
+    /* a return materializes its values: do it on the common path */
+    if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
+    bool moves = L->kind == L_FUNC || needs_moves(c, L);
+    uint32_t operand, at;
+    bool to_loop = !moves && L->kind == L_LOOP;
+    if (fused) {
+        at = emit_cmp_branch(c, moves, to_loop, &operand);
+    } else {
+        int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
+        at = esgx_comp_emit_op(c, to_loop ? loop_op(bop) : bop);
+        emit_w(c, cond);
+        operand = c->n;
+        emit_w(c, 0);
+    }
+    if (!moves) {
+        branch_to(c, L, operand, at);
+    } else {
+        emit_br(c, in->a);
+        set_w(c, operand, c->n - at);
+    }
+    fuel_open(c);
+    c->last_end = UINT32_MAX;
+    c->cmp.end = UINT32_MAX;
+}
+
+static void compile_br_table(comp *c, const esgx_wasm_instr *in)
+{
+    uint32_t idx = pop_slot(c);
+    uint32_t n = in->n;
+    materialize_range(c, 0, c->h);
+    uint32_t at = esgx_comp_emit_op(c, WOP_BR_TABLE);
+    emit_w(c, idx);
+    emit_w(c, n);
+    uint32_t tab = c->n;
+    for (uint32_t i = 0; i <= n; i++) emit_w(c, 0);
+    const uint8_t *cur = in->vec;
+    for (uint32_t i = 0; i <= n && !c->oom; i++) {
+        uint32_t d = esgx_wasm_leb_u32_next(&cur);
+        label *L = &c->lb[c->nl - 1 - d];
+        if (L->kind != L_FUNC && !needs_moves(c, L)) {
+            branch_to(c, L, tab + i, at);
+            continue;
+        }
+        if (c->stub_at[d] == UINT32_MAX) {
+            c->stub_at[d] = c->n;
+            c->copy_end = UINT32_MAX;   /* a jump target */
+            emit_br(c, d);
+        }
+        set_w(c, tab + i, c->stub_at[d] - at);
+    }
+    cur = in->vec;
+    for (uint32_t i = 0; i <= n; i++) c->stub_at[esgx_wasm_leb_u32_next(&cur)] = UINT32_MAX;
+    c->dead = true;
+    c->dead_depth = 0;
+}
+
+static void compile_call(comp *c, const esgx_wasm_instr *in)
+{
+    const esgx_wasm_module *m = c->m;
+    uint32_t fi = in->a;
+    bool indirect = in->op == OPC_CALL_INDIRECT;
+    const esgx_wasm_functype_decl *ft =
+        indirect ? &m->types[in->a] : esgx_wasm_module_func_type(m, fi);
+    uint32_t elem = 0;
+    if (indirect) elem = pop_slot(c);
+    uint32_t np = ft->n_params, nr = ft->n_results;
+    materialize_range(c, c->h - np, c->h);
+    uint32_t argbase = comp_home(c, c->h - np);
+    if (indirect) {
+        esgx_comp_emit_op(c, WOP_CALL_INDIRECT);
+        emit_w(c, in->a);
+        emit_w(c, in->b);
+        emit_w(c, argbase);
+        emit_w(c, elem);
+    } else if (fi < m->n_func_imports) {
+        esgx_comp_emit_op(c, WOP_CALL_IMPORT);
+        emit_w(c, fi);
+        emit_w(c, argbase);
+    } else {
+        esgx_comp_emit_op(c, WOP_CALL);
+        emit_ptr(c, &c->codes[fi - m->n_func_imports]);
+        emit_w(c, argbase);
+    }
+    c->h -= np;
+    for (uint32_t i = 0; i < nr; i++) esgx_comp_push_slot(c);
+    c->last_end = UINT32_MAX;
+}
+
+/* The control instructions (CAT_CTRL). */
+static void compile_control(comp *c, const esgx_wasm_instr *in)
+{
+    switch (in->op) {
+    case OPC_UNREACHABLE:
+        esgx_comp_emit_op(c, WOP_UNREACHABLE);
         c->dead = true;
         c->dead_depth = 0;
         break;
-    case 0x0D: { /* br_if */
-        label *L = &c->lb[c->nl - 1 - in.a];
-        bool fused = take_cmp(c);
-        c->h--;   /* the condition */
-        uint32_t cond = fused ? 0 : esgx_comp_slot_of(c, c->h);
-        /* a return materializes its values: do it on the common path */
-        if (L->kind == L_FUNC) materialize_range(c, c->h - c->n_results, c->h);
-        bool moves = L->kind == L_FUNC || needs_moves(c, L);
-        uint32_t operand, at;
-        bool to_loop = !moves && L->kind == L_LOOP;
-        if (fused) {
-            at = emit_cmp_branch(c, moves, to_loop, &operand);
-        } else {
-            int bop = moves ? WOP_BR_Z32 : WOP_BR_NZ32;
-            at = esgx_comp_emit_op(c, to_loop ? loop_op(bop) : bop);
-            emit_w(c, cond);
-            operand = c->n;
-            emit_w(c, 0);
-        }
-        if (!moves) {
-            branch_to(c, L, operand, at);
-        } else {
-            emit_br(c, in.a);
-            set_w(c, operand, c->n - at);
-        }
-        fuel_open(c);
-        c->last_end = UINT32_MAX;
-        c->cmp.end = UINT32_MAX;
-        break;
-    }
-    case 0x0E: { /* br_table */
-        uint32_t idx = pop_slot(c);
-        uint32_t n = in.n;
-        materialize_range(c, 0, c->h);
-        uint32_t at = esgx_comp_emit_op(c, WOP_BR_TABLE);
-        emit_w(c, idx);
-        emit_w(c, n);
-        uint32_t tab = c->n;
-        for (uint32_t i = 0; i <= n; i++) emit_w(c, 0);
-        const uint8_t *cur = in.vec;
-        for (uint32_t i = 0; i <= n && !c->oom; i++) {
-            uint32_t d = esgx_wasm_leb_u32_next(&cur);
-            label *L = &c->lb[c->nl - 1 - d];
-            if (L->kind != L_FUNC && !needs_moves(c, L)) {
-                branch_to(c, L, tab + i, at);
-                continue;
-            }
-            if (c->stub_at[d] == UINT32_MAX) {
-                c->stub_at[d] = c->n;
-                c->copy_end = UINT32_MAX;   /* a jump target */
-                emit_br(c, d);
-            }
-            set_w(c, tab + i, c->stub_at[d] - at);
-        }
-        cur = in.vec;
-        for (uint32_t i = 0; i <= n; i++) c->stub_at[esgx_wasm_leb_u32_next(&cur)] = UINT32_MAX;
+    case OPC_NOP: break;
+    case OPC_BR:
+        emit_br(c, in->a);
         c->dead = true;
         c->dead_depth = 0;
         break;
-    }
-    case 0x0F: /* return */
+    case OPC_BR_IF: compile_br_if(c, in); break;
+    case OPC_BR_TABLE: compile_br_table(c, in); break;
+    case OPC_RETURN:
         emit_return(c);
         c->dead = true;
         c->dead_depth = 0;
         break;
-    case 0x10: case 0x11: { /* call, call_indirect */
-        uint32_t fi = in.a;
-        const esgx_wasm_functype_decl *ft =
-            op == 0x10 ? esgx_wasm_module_func_type(m, fi) : &m->types[in.a];
-        uint32_t elem = 0;
-        if (op == 0x11) elem = pop_slot(c);
-        uint32_t np = ft->n_params, nr = ft->n_results;
-        materialize_range(c, c->h - np, c->h);
-        uint32_t argbase = comp_home(c, c->h - np);
-        if (op == 0x11) {
-            esgx_comp_emit_op(c, WOP_CALL_INDIRECT);
-            emit_w(c, in.a);
-            emit_w(c, in.b);
-            emit_w(c, argbase);
-            emit_w(c, elem);
-        } else if (fi < m->n_func_imports) {
-            esgx_comp_emit_op(c, WOP_CALL_IMPORT);
-            emit_w(c, fi);
-            emit_w(c, argbase);
-        } else {
-            esgx_comp_emit_op(c, WOP_CALL);
-            emit_ptr(c, &c->codes[fi - m->n_func_imports]);
-            emit_w(c, argbase);
-        }
-        c->h -= np;
-        for (uint32_t i = 0; i < nr; i++) esgx_comp_push_slot(c);
-        c->last_end = UINT32_MAX;
-        break;
+    case OPC_CALL: case OPC_CALL_INDIRECT: compile_call(c, in); break;
+    default: compile_structured(c, in); break;
     }
-    case 0x1A: /* drop */
+}
+
+/* Emits op with destination the home slot of a new entry and immediate x. */
+static void emit_push_imm(comp *c, int op, uint32_t x, bool note)
+{
+    uint32_t at = esgx_comp_emit_op(c, op);
+    emit_w(c, comp_home(c, c->h));
+    emit_w(c, x);
+    if (note) esgx_comp_note_dst(c, at, c->h);
+    esgx_comp_push_slot(c);
+}
+
+/* drop, select, locals, globals, constants and references (CAT_PARAM, CAT_VAR,
+ * CAT_CONST, CAT_REF). */
+static void compile_variable(comp *c, const esgx_wasm_instr *in, const esgx_wasm_opinfo *oi)
+{
+    switch (in->op) {
+    case OPC_DROP:
         c->h--;
         c->cmp.end = UINT32_MAX;
         c->addi.end = UINT32_MAX;
         break;
-    case 0x1B: case 0x1C: { /* select */
+    case OPC_SELECT: case OPC_SELECT_T: {
         /* select(a, b, eqz x) = select(b, a, x): the eqz is dropped */
         if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
-            {
-                uint32_t x = c->cmp.a;
-                uint32_t b = esgx_comp_slot_of(c, c->h - 2);
-                uint32_t a = esgx_comp_slot_of(c, c->h - 3);
-                c->h -= 3;
-                emit_select(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT, x, b, a);
-                break;
-            }
+            uint32_t x = c->cmp.a;
+            uint32_t b = esgx_comp_slot_of(c, c->h - 2);
+            uint32_t a = esgx_comp_slot_of(c, c->h - 3);
+            c->h -= 3;
+            emit_select(c, c->cmp.is64 ? WOP_SELECT64 : WOP_SELECT, x, b, a);
+            break;
         }
         uint32_t cond = esgx_comp_slot_of(c, c->h - 1);
         uint32_t b = esgx_comp_slot_of(c, c->h - 2);
@@ -899,107 +862,117 @@ static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
         emit_select(c, WOP_SELECT, cond, a, b);
         break;
     }
-    case 0x20: { /* local.get */
-        sv v = {SV_LOCAL, in.a, 0};
+    case OPC_LOCAL_GET: {
+        sv v = {SV_LOCAL, in->a, 0};
         push(c, v);
         break;
     }
-    case 0x21: op_local_set(c, in.a, false); break;
-    case 0x22: op_local_set(c, in.a, true); break;
-    case 0x23: {
-        uint32_t at = esgx_comp_emit_op(c, WOP_GLOBAL_GET);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, in.a);
-        esgx_comp_note_dst(c, at, c->h);
-        esgx_comp_push_slot(c);
-        break;
-    }
-    case 0x24: {
+    case OPC_LOCAL_SET: op_local_set(c, in->a, false); break;
+    case OPC_LOCAL_TEE: op_local_set(c, in->a, true); break;
+    case OPC_GLOBAL_GET: emit_push_imm(c, oi->iop, in->a, true); break;
+    case OPC_GLOBAL_SET: {
         uint32_t s = pop_slot(c);
-        esgx_comp_emit_op(c, WOP_GLOBAL_SET);
+        esgx_comp_emit_op(c, oi->iop);
         emit_w(c, s);
-        emit_w(c, in.a);
+        emit_w(c, in->a);
         break;
     }
-    case 0x25: /* table.get */
-        esgx_comp_op_generic(c, WOP_TABLE_GET, 1, true);
-        emit_w(c, in.a);
+    case OPC_REF_IS_NULL: esgx_comp_op_unary(c, oi->iop); break;
+    case OPC_REF_FUNC: emit_push_imm(c, oi->iop, in->a, true); break;
+    default: {   /* the constants and ref.null */
+        sv v = {SV_CONST, 0, in->op == OPC_REF_NULL ? 0 : in->bits};
+        if (oi->r == ESGX_WASM_I32 || oi->r == ESGX_WASM_F32) v.c = (uint32_t)v.c;
+        push(c, v);
         break;
-    case 0x26: { /* table.set: t idx val */
+    }
+    }
+}
+
+/* table.* and elem.drop (CAT_TABLE), memory.size / grow, bulk memory, data.drop
+ * (CAT_MEMORY): generic operands, then the immediates. */
+static void compile_table_memory(comp *c, const esgx_wasm_instr *in, const esgx_wasm_opinfo *oi)
+{
+    int op = oi->iop;
+    switch (in->op) {
+    case OPC_TABLE_GET: esgx_comp_op_generic(c, op, 1, true); emit_w(c, in->a); break;
+    case OPC_TABLE_SET: { /* t idx val */
         uint32_t v = esgx_comp_slot_of(c, c->h - 1), i = esgx_comp_slot_of(c, c->h - 2);
         c->h -= 2;
-        esgx_comp_emit_op(c, WOP_TABLE_SET);
-        emit_w(c, in.a);
+        esgx_comp_emit_op(c, op);
+        emit_w(c, in->a);
         emit_w(c, i);
         emit_w(c, v);
         break;
     }
-    case 0x3F: {
-        uint32_t at = esgx_comp_emit_op(c, WOP_MEM_SIZE);
+    case OPC_MEMORY_SIZE: {
+        uint32_t at = esgx_comp_emit_op(c, op);
         emit_w(c, comp_home(c, c->h));
         esgx_comp_note_dst(c, at, c->h);
         esgx_comp_push_slot(c);
         break;
     }
-    case 0x40: esgx_comp_op_generic(c, WOP_MEM_GROW, 1, true); break;
-    case 0x41: case 0x42: case 0x43: case 0x44: case 0xD0: {
-        sv v = {SV_CONST, 0, op == 0xD0 ? 0 : in.bits};
-        if (op == 0x41 || op == 0x43) v.c = (uint32_t)v.c;
-        push(c, v);
+    case OPC_MEMORY_GROW: esgx_comp_op_generic(c, op, 1, true); break;
+    case OPC_MEMORY_INIT: case OPC_TABLE_FILL:
+        esgx_comp_op_generic(c, op, 3, false);
+        emit_w(c, in->a);
         break;
-    }
-    case 0xD1: esgx_comp_op_unary(c, WOP_REF_IS_NULL); break;
-    case 0xD2: {
-        uint32_t at = esgx_comp_emit_op(c, WOP_REF_FUNC);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, in.a);
-        esgx_comp_note_dst(c, at, c->h);
-        esgx_comp_push_slot(c);
+    case OPC_DATA_DROP: case OPC_ELEM_DROP:
+        esgx_comp_emit_op(c, op);
+        emit_w(c, in->a);
         break;
-    }
-    case ESGX_WASM_OP_FC(8): /* memory.init */
-        esgx_comp_op_generic(c, WOP_MEM_INIT, 3, false);
-        emit_w(c, in.a);
+    case OPC_MEMORY_COPY: case OPC_MEMORY_FILL: esgx_comp_op_generic(c, op, 3, false); break;
+    case OPC_TABLE_INIT: /* table.init elem table */
+        esgx_comp_op_generic(c, op, 3, false);
+        emit_w(c, in->b);
+        emit_w(c, in->a);
         break;
-    case ESGX_WASM_OP_FC(9):
-        esgx_comp_emit_op(c, WOP_DATA_DROP);
-        emit_w(c, in.a);
+    case OPC_TABLE_COPY: /* table.copy dst src */
+        esgx_comp_op_generic(c, op, 3, false);
+        emit_w(c, in->a);
+        emit_w(c, in->b);
         break;
-    case ESGX_WASM_OP_FC(10): esgx_comp_op_generic(c, WOP_MEM_COPY, 3, false); break;
-    case ESGX_WASM_OP_FC(11): esgx_comp_op_generic(c, WOP_MEM_FILL, 3, false); break;
-    case ESGX_WASM_OP_FC(12): /* table.init elem table */
-        esgx_comp_op_generic(c, WOP_TABLE_INIT, 3, false);
-        emit_w(c, in.b);
-        emit_w(c, in.a);
-        break;
-    case ESGX_WASM_OP_FC(13):
-        esgx_comp_emit_op(c, WOP_ELEM_DROP);
-        emit_w(c, in.a);
-        break;
-    case ESGX_WASM_OP_FC(14): /* table.copy dst src */
-        esgx_comp_op_generic(c, WOP_TABLE_COPY, 3, false);
-        emit_w(c, in.a);
-        emit_w(c, in.b);
-        break;
-    case ESGX_WASM_OP_FC(15): /* table.grow */
-        esgx_comp_op_generic(c, WOP_TABLE_GROW, 2, true);
-        emit_w(c, in.a);
+    case OPC_TABLE_GROW:
+        esgx_comp_op_generic(c, op, 2, true);
+        emit_w(c, in->a);
         c->last_end = UINT32_MAX;
         break;
-    case ESGX_WASM_OP_FC(16):
-        esgx_comp_emit_op(c, WOP_TABLE_SIZE);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, in.a);
-        esgx_comp_push_slot(c);
+    default:   /* OPC_TABLE_SIZE */
+        emit_push_imm(c, op, in->a, false);
         break;
-    case ESGX_WASM_OP_FC(17): /* table.fill */
-        esgx_comp_op_generic(c, WOP_TABLE_FILL, 3, false);
-        emit_w(c, in.a);
-        break;
-    default:
+    }
+}
+
+/* Compiles one instruction of a body being compiled (the validator has accepted it
+ * and everything before it), by its row in wasm_opcodes.h. off is its offset in the
+ * module, for messages. */
+static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
+{
+    uint32_t op = in.op;
+    const esgx_wasm_opinfo *oi = esgx_wasm_opinfo_of(op);
+    if (c->dead) {
+        if (op == OPC_BLOCK || op == OPC_LOOP || op == OPC_IF) {
+            c->dead_depth++;
+            return 0;
+        }
+        if (op == OPC_END && c->dead_depth > 0) {
+            c->dead_depth--;
+            return 0;
+        }
+        if (!(op == OPC_END || (op == OPC_ELSE && c->dead_depth == 0))) return 0;
+    }
+    if (!oi)
         return esgx_err_set(err, ESGX_WASM_E_UNSUPPORTED,
-                            "compile: unsupported opcode 0x%x (offset %zu)", op,
-                            off);
+                            "compile: unsupported opcode 0x%x (offset %zu)", op, off);
+    if (!c->dead) c->fuel_acc += oi->cost;
+    /* the straight code at function entry ends at the first branch or branch target */
+    if (oi->flags & F_ENDS_ENTRY) c->entry = false;
+    switch (oi->cat) {
+    case CAT_NUM: esgx_comp_numeric(c, oi); break;
+    case CAT_LOAD: compile_load(c, &in, oi->iop); break;
+    case CAT_STORE: compile_store(c, &in, oi->iop); break;
+    case CAT_CTRL: compile_control(c, &in); break;
+    case CAT_TABLE: case CAT_MEMORY: compile_table_memory(c, &in, oi); break;
+    default: compile_variable(c, &in, oi); break;
     }
     return 0;
 }
@@ -1074,6 +1047,10 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     uint64_t fs = (uint64_t)c->base + c->max_h + 1;
     if (fs < ft->n_results) fs = ft->n_results;
     code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+#ifndef NDEBUG
+    /* debug builds: every op as wide as the interpreter's NEXT says (code.c) */
+    TRY(esgx_wasm_code_check(code, err));
+#endif
     return ESGX_OK;
 }
 

@@ -126,16 +126,8 @@ void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh);
 
 /* ------------------------------------------------------------------ compile_ops.c */
 
-enum { K_NONE, K_UN, K_BIN, K_IMM, K_CMP, K_EQZ, K_ID, K_FK, K_FCMP };
-
-typedef struct numop {
-    uint16_t op;
-    uint8_t kind;
-    uint8_t flags;           /* 1 commutative, 2 is64, compare index in op for K_CMP */
-} numop;
-
-/* How wasm opcode op compiles (kind K_NONE: not a numeric operator). */
-numop esgx_comp_num_of(uint32_t op);
+/* Compiles numeric operator oi (CAT_NUM) by its compile kind (wasm_opcodes.h). */
+void esgx_comp_numeric(comp *c, const esgx_wasm_opinfo *oi);
 /* The numeric operators: pop operands, emit, push the result (see compile_ops.c). */
 void esgx_comp_op_unary(comp *c, int op);
 void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64);

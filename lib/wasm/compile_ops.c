@@ -321,77 +321,20 @@ uint32_t esgx_comp_op_generic(comp *c, int op, unsigned k, bool has_result)
     return at;
 }
 
-/* ------------------------------------------------------------------ numeric table */
+/* ------------------------------------------------------------------ dispatch */
 
-
-numop esgx_comp_num_of(uint32_t op)
+/* Compiles numeric operator oi (CAT_NUM) by its compile kind (wasm_opcodes.h). */
+void esgx_comp_numeric(comp *c, const esgx_wasm_opinfo *oi)
 {
-    numop r = {0, K_NONE, 0};
-    if (op == 0x45) { r.kind = K_EQZ; return r; }
-    if (op == 0x50) { r.kind = K_EQZ; r.flags = 2; return r; }
-    if (op >= 0x46 && op <= 0x4F) { r.kind = K_CMP; r.op = (uint16_t)(op - 0x46); return r; }
-    if (op >= 0x51 && op <= 0x5A) {
-        r.kind = K_CMP; r.op = (uint16_t)(op - 0x51); r.flags = 2; return r;
+    bool is64 = oi->flags & F_64, comm = oi->flags & F_COMM;
+    switch (oi->ck) {
+    case K_UN: esgx_comp_op_unary(c, oi->iop); break;
+    case K_BIN: esgx_comp_op_binary(c, oi->iop, -1, false, is64); break;
+    case K_IMM: esgx_comp_op_binary(c, oi->iop, oi->iop + 1, comm, is64); break;
+    case K_CMP: esgx_comp_op_compare(c, oi->arg, is64); break;
+    case K_EQZ: esgx_comp_op_eqz(c, is64); break;
+    case K_FK: esgx_comp_op_fbinary(c, oi->iop, comm, is64); break;
+    case K_FCMP: esgx_comp_op_fcompare(c, oi->arg); break;
+    default: break;   /* K_ID: the bits are already right */
     }
-    static const uint16_t fcmp[12] = {WOP_F32_EQ, WOP_F32_NE, WOP_F32_LT, WOP_F32_GT,
-        WOP_F32_LE, WOP_F32_GE, WOP_F64_EQ, WOP_F64_NE, WOP_F64_LT, WOP_F64_GT,
-        WOP_F64_LE, WOP_F64_GE};
-    if (op >= 0x61 && op <= 0x66) { r.kind = K_FCMP; r.op = (uint16_t)(op - 0x61); return r; }
-    if (op >= 0x5B && op <= 0x66) { r.kind = K_BIN; r.op = fcmp[op - 0x5B]; return r; }
-    /* integer arithmetic: i32 0x67..0x78, i64 0x79..0x8A */
-    if (op >= 0x67 && op <= 0x8A) {
-        bool is64 = op >= 0x79;
-        unsigned k = op - (is64 ? 0x79 : 0x67);
-        r.flags = is64 ? 2 : 0;
-        if (k < 3) {
-            r.kind = K_UN;
-            r.op = (uint16_t)((is64 ? WOP_I64_CLZ : WOP_I32_CLZ) + k);
-            return r;
-        }
-        /* add sub mul div_s div_u rem_s rem_u and or xor shl shr_s shr_u rotl rotr */
-        static const int8_t immidx[15] = {0, 1, 2, -1, -1, -1, -1, 3, 4, 5, 6, 7, 8, 9, 10};
-        static const uint8_t comm[15] = {1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
-        k -= 3;
-        if (immidx[k] >= 0) {
-            r.kind = K_IMM;
-            r.op = (uint16_t)((is64 ? WOP_I64_ADD : WOP_I32_ADD) + 2 * immidx[k]);
-        } else {
-            static const uint16_t o32[15] = {0, 0, 0, WOP_I32_DIVS, WOP_I32_DIVU, WOP_I32_REMS,
-                WOP_I32_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
-            static const uint16_t o64[15] = {0, 0, 0, WOP_I64_DIVS, WOP_I64_DIVU, WOP_I64_REMS,
-                WOP_I64_REMU, 0, 0, 0, 0, 0, 0, 0, 0};
-            r.kind = K_BIN;
-            r.op = is64 ? o64[k] : o32[k];
-        }
-        if (comm[k]) r.flags |= 1;
-        return r;
-    }
-    if (op >= 0x8B && op <= 0xA6) {
-        bool is64 = op >= 0x99;
-        unsigned k = op - (is64 ? 0x99 : 0x8B);
-        r.op = (uint16_t)((is64 ? WOP_F64_ABS : WOP_F32_ABS) + k);
-        r.kind = k < 7 ? K_UN : (k <= 10 ? K_FK : K_BIN);
-        if (k == 7 || k == 9) r.flags |= 1;   /* add, mul commute */
-        if (is64) r.flags |= 2;
-        return r;
-    }
-    static const uint16_t conv[0xC5 - 0xA7] = {
-        WOP_I32_WRAP, WOP_I32_TRUNC_F32S, WOP_I32_TRUNC_F32U, WOP_I32_TRUNC_F64S,
-        WOP_I32_TRUNC_F64U, WOP_I64_EXTEND_I32S, 0 /* extend_i32_u: identity */,
-        WOP_I64_TRUNC_F32S, WOP_I64_TRUNC_F32U, WOP_I64_TRUNC_F64S, WOP_I64_TRUNC_F64U,
-        WOP_F32_CONV_I32S, WOP_F32_CONV_I32U, WOP_F32_CONV_I64S, WOP_F32_CONV_I64U,
-        WOP_F32_DEMOTE, WOP_F64_CONV_I32S, WOP_F64_CONV_I32U, WOP_F64_CONV_I64S,
-        WOP_F64_CONV_I64U, WOP_F64_PROMOTE, 0, 0, 0, 0 /* reinterprets */,
-        WOP_I32_EXT8S, WOP_I32_EXT16S, WOP_I64_EXT8S, WOP_I64_EXT16S, WOP_I64_EXT32S};
-    if (op >= 0xA7 && op <= 0xC4) {
-        r.op = conv[op - 0xA7];
-        r.kind = r.op ? K_UN : K_ID;
-        return r;
-    }
-    if (op >= ESGX_WASM_OP_FC(0) && op <= ESGX_WASM_OP_FC(7)) {
-        r.kind = K_UN;
-        r.op = (uint16_t)(WOP_I32_SAT_F32S + (op - ESGX_WASM_OP_FC(0)));
-        return r;
-    }
-    return r;
 }

@@ -226,23 +226,18 @@ static int rd_blocktype(esgx_wasm_reader *r, esgx_wasm_instr *in)
     return 0;
 }
 
-int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in)
+/* Reads the immediates of an instruction whose kind (IMM_*, wasm_opcodes.h) is imm. */
+static int rd_immediates(esgx_wasm_reader *r, esgx_wasm_instr *in, unsigned imm)
 {
-    uint8_t op = 0;
-    in->a = in->b = in->n = in->bt_kind = 0;
-    in->bits = 0;
-    in->vec = NULL;
-    TRY(esgx_wasm_rd_byte(r, &op));
-    in->op = op;
-    switch (op) {
-    case 0x00: case 0x01: case 0x05: case 0x0B: case 0x0F: case 0x1A: case 0x1B:
-    case 0x45 ... 0xC4: case 0xD1:
-        return 0;
-    case 0x02: case 0x03: case 0x04:
+    switch (imm) {
+    case IMM_BLOCK:
         return rd_blocktype(r, in);
-    case 0x0C: case 0x0D: case 0x10: case 0x20 ... 0x26: case 0xD2:
+    case IMM_IDX:
         return esgx_wasm_rd_u32(r, &in->a);
-    case 0x0E: {
+    case IMM_IDX2: case IMM_MEMARG:
+        TRY(esgx_wasm_rd_u32(r, &in->a));
+        return esgx_wasm_rd_u32(r, &in->b);
+    case IMM_BR_TABLE: {
         TRY(esgx_wasm_rd_u32(r, &in->n));
         if (in->n > (size_t)(r->end - r->p)) return esgx_wasm_rd_fail(r, "length out of bounds");
         in->vec = r->p;
@@ -250,10 +245,7 @@ int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in)
         for (uint64_t i = 0; i <= in->n; i++) TRY(esgx_wasm_rd_u32(r, &x));
         return 0;
     }
-    case 0x11:
-        TRY(esgx_wasm_rd_u32(r, &in->a));
-        return esgx_wasm_rd_u32(r, &in->b);
-    case 0x1C: {
+    case IMM_SELECT_T:
         TRY(esgx_wasm_rd_u32(r, &in->n));
         if (in->n > (size_t)(r->end - r->p)) return esgx_wasm_rd_fail(r, "length out of bounds");
         in->vec = r->p;
@@ -263,71 +255,67 @@ int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in)
             if (i == 0) in->a = (uint32_t)t;
         }
         return 0;
-    }
-    case 0x28 ... 0x3E:
-        TRY(esgx_wasm_rd_u32(r, &in->a));
-        return esgx_wasm_rd_u32(r, &in->b);
-    case 0x3F: case 0x40:
+    case IMM_ZERO:
         return rd_zero_byte(r);
-    case 0x41: {
+    case IMM_IDX_ZERO:
+        TRY(esgx_wasm_rd_u32(r, &in->a));
+        return rd_zero_byte(r);
+    case IMM_ZERO2:
+        TRY(rd_zero_byte(r));
+        return rd_zero_byte(r);
+    case IMM_I32: {
         int32_t v;
         TRY(esgx_wasm_rd_s32(r, &v));
         in->bits = (uint32_t)v;
         return 0;
     }
-    case 0x42: {
+    case IMM_I64: {
         int64_t v;
         TRY(esgx_wasm_rd_s64(r, &v));
         in->bits = (uint64_t)v;
         return 0;
     }
-    case 0x43:
+    case IMM_F32:
         return esgx_wasm_rd_fixed(r, 4, &in->bits);
-    case 0x44:
+    case IMM_F64:
         return esgx_wasm_rd_fixed(r, 8, &in->bits);
-    case 0xD0: {
+    case IMM_REFTYPE: {
         esgx_wasm_valtype t;
         TRY(rd_reftype(r, &t));
         in->a = (uint32_t)t;
         return 0;
     }
-    case 0xFC: {
+    default:   /* IMM_NONE */
+        return 0;
+    }
+}
+
+int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in)
+{
+    uint8_t op = 0;
+    in->a = in->b = in->n = in->bt_kind = 0;
+    in->bits = 0;
+    in->vec = NULL;
+    TRY(esgx_wasm_rd_byte(r, &op));
+    in->op = op;
+    const esgx_wasm_opinfo *oi = esgx_wasm_opinfo_of(op);
+    if (op == ESGX_WASM_PREFIX_FC) {
         uint32_t sub;
         TRY(esgx_wasm_rd_u32(r, &sub));
-        if (sub > 17) return esgx_wasm_rd_fail(r, "illegal opcode");
+        if (sub >= ESGX_WASM_FC_COUNT) return esgx_wasm_rd_fail(r, "illegal opcode");
         in->op = ESGX_WASM_OP_FC(sub);
-        switch (sub) {
-        case 8:
-            TRY(esgx_wasm_rd_u32(r, &in->a));
-            return rd_zero_byte(r);
-        case 9: case 13: case 15: case 16: case 17:
-            return esgx_wasm_rd_u32(r, &in->a);
-        case 10:
-            TRY(rd_zero_byte(r));
-            return rd_zero_byte(r);
-        case 11:
-            return rd_zero_byte(r);
-        case 12: case 14:
-            TRY(esgx_wasm_rd_u32(r, &in->a));
-            return esgx_wasm_rd_u32(r, &in->b);
-        default:
-            return 0;
-        }
-    }
-    case 0xFD:
+        oi = &esgx_wasm_opinfo_fc[sub];
+    } else if (op == ESGX_WASM_PREFIX_SIMD || op == ESGX_WASM_PREFIX_THREADS) {
         r->p--;
-        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
-                            "SIMD is not supported (%s, offset %zu)",
+        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED, "%s (%s, offset %zu)",
+                            op == ESGX_WASM_PREFIX_SIMD ? "SIMD is not supported"
+                                                        : "threads are not supported",
                             r->where ? r->where : "module", (size_t)(r->p - r->base));
-    case 0xFE:
-        r->p--;
-        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
-                            "threads are not supported (%s, offset %zu)",
-                            r->where ? r->where : "module", (size_t)(r->p - r->base));
-    default:
+    } else if (!oi) {
         r->p--;
         return esgx_wasm_rd_fail(r, "illegal opcode");
     }
+    return rd_immediates(r, in, oi->imm);
 }
 
 /* ------------------------------------------------------------------ decoder */
@@ -452,12 +440,12 @@ static int rd_const_expr(dec *d, esgx_wasm_reader *r, esgx_wasm_const_expr *ce)
     esgx_wasm_instr in;
     for (;;) {
         TRY(esgx_wasm_read_instr(r, &in));
-        if (in.op == 0x02 || in.op == 0x03 || in.op == 0x04) {
+        if (in.op == OPC_BLOCK || in.op == OPC_LOOP || in.op == OPC_IF) {
             depth++;
-        } else if (in.op == 0x0B) {
+        } else if (in.op == OPC_END) {
             if (depth == 0) break;
             depth--;
-        } else if (in.op == 0xD2) {
+        } else if (in.op == OPC_REF_FUNC) {
             TRY(declare_func(d, in.a));
         }
     }
@@ -702,17 +690,17 @@ static int scan_body(dec *d, esgx_wasm_reader *r)
         if (r->p >= r->end) return esgx_wasm_rd_fail(r, "END opcode expected");
         TRY(esgx_wasm_read_instr(r, &in));
         switch (in.op) {
-        case 0x02: case 0x03: case 0x04:
+        case OPC_BLOCK: case OPC_LOOP: case OPC_IF:
             depth++;
             break;
-        case 0x0B:
+        case OPC_END:
             if (depth == 0) {
                 if (r->p != r->end) return esgx_wasm_rd_fail(r, "section size mismatch");
                 return 0;
             }
             depth--;
             break;
-        case ESGX_WASM_OP_FC(8): case ESGX_WASM_OP_FC(9):
+        case OPC_MEMORY_INIT: case OPC_DATA_DROP:
             if (!d->m->has_data_count && !d->data_use_off)
                 d->data_use_off = (size_t)(r->p - r->base);
             break;

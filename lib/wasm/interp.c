@@ -166,8 +166,11 @@ static int host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller, esgx_wasm
     } else {
         for (uint32_t i = 0; i < nr; i++) s->stack[off + i] = esgx_wasm_value_to_slot(&res[i]);
     }
-    if (args != abuf) free(args);
-    if (res != rbuf) free(res);
+    /* arguments and results are guest values: wiped (heap or stack copies) */
+    if (args != abuf) esgx_wasm_free_wiped(args, np * sizeof *args);
+    else explicit_bzero(abuf, np * sizeof *args);
+    if (res != rbuf) esgx_wasm_free_wiped(res, nr * sizeof *res);
+    else explicit_bzero(rbuf, nr * sizeof *res);
     return rc;
 }
 
@@ -179,7 +182,10 @@ static bool stack_reserve(esgx_wasm_store *s, uint64_t need)
     uint64_t ncap = s->stack_cap ? s->stack_cap : 4096;
     while (ncap < need) ncap *= 2;
     if (ncap > s->limits.max_value_stack) ncap = s->limits.max_value_stack;
-    uint64_t *ns = realloc(s->stack, ncap * sizeof *ns);
+    /* the old stack holds guest values: moved and wiped, never left in freed heap */
+    uint64_t *ns = esgx_wasm_realloc_wiped(s->stack, (size_t)s->stack_cap * sizeof *ns,
+                                           (size_t)s->stack_cap * sizeof *ns,
+                                           ncap * sizeof *ns);
     if (!ns) return false;
     s->stack = ns;
     s->stack_cap = (uint32_t)ncap;
@@ -205,7 +211,7 @@ static bool frames_reserve(esgx_wasm_store *s, uint32_t need)
 static int run(esgx_wasm_store *s, esgx_wasm_instance *inst, const uint32_t *ip, uint32_t fp_off,
                const void *const **tbl_out)
 {
-#define OPX(n) [WOP_##n] = &&L_##n,
+#define OPX(n, f) [WOP_##n] = &&L_##n,
     static const void *const tbl[WOP_COUNT_] = {ESGX_WASM_OPS};
 #undef OPX
     if (tbl_out) {
@@ -277,12 +283,12 @@ L_EXIT:
     s->depth = depth;
     return ESGX_OK;
 L_NOP:
-    NEXT(2);
+    NEXT(ESGX_WASM_W_NOP);
 L_FUEL: {
     uint32_t cost = O(0);
     if (UNLIKELY(fuel < cost)) goto out_of_fuel;
     fuel -= cost;
-    NEXT(3);
+    NEXT(ESGX_WASM_W_FUEL);
 }
 L_UNREACHABLE:
     TRAP(ESGX_WASM_TRAP_UNREACHABLE, "unreachable");
@@ -291,16 +297,16 @@ L_BR:
     DISPATCH;
 L_BR_NZ32:
     if (U32(0)) { ip += (int32_t)O(1); DISPATCH; }
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_NZ32);
 L_BR_Z32:
     if (!U32(0)) { ip += (int32_t)O(1); DISPATCH; }
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_Z32);
 L_BR_NZ64:
     if (S(0)) { ip += (int32_t)O(1); DISPATCH; }
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_NZ64);
 L_BR_Z64:
     if (!S(0)) { ip += (int32_t)O(1); DISPATCH; }
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_Z64);
 /* Branches to a loop header land on its FUEL instruction and do it inline. */
 #define LOOP_JUMP(off)                                                               \
     do {                                                                             \
@@ -308,22 +314,22 @@ L_BR_Z64:
         uint32_t cost_ = ip[2];                                                      \
         if (UNLIKELY(fuel < cost_)) goto out_of_fuel;                                \
         fuel -= cost_;                                                               \
-        NEXT(3);                                                                     \
+        NEXT(ESGX_WASM_W_FUEL);                                                      \
     } while (0)
 L_BR_L:
     LOOP_JUMP(O(0));
 L_BR_NZ32_L:
     if (U32(0)) LOOP_JUMP(O(1));
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_NZ32_L);
 L_BR_Z32_L:
     if (!U32(0)) LOOP_JUMP(O(1));
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_Z32_L);
 L_BR_NZ64_L:
     if (S(0)) LOOP_JUMP(O(1));
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_NZ64_L);
 L_BR_Z64_L:
     if (!S(0)) LOOP_JUMP(O(1));
-    NEXT(4);
+    NEXT(ESGX_WASM_W_BR_Z64_L);
 L_BR_TABLE: {
     uint32_t i = U32(0), n = O(1);
     if (i > n) i = n;
@@ -344,13 +350,13 @@ L_RET0: {
 L_CALL:
     memcpy(&callee, ip + 2, sizeof callee);
     argbase = O(2);
-    ret_ip = ip + 5;
+    ret_ip = ip + ESGX_WASM_W_CALL;
     new_inst = inst;
     goto do_call_wasm;
 L_CALL_IMPORT:
     fobj = inst->funcs[O(0)];
     argbase = O(1);
-    ret_ip = ip + 4;
+    ret_ip = ip + ESGX_WASM_W_CALL_IMPORT;
     goto do_call_obj;
 L_CALL_INDIRECT: {
     esgx_wasm_table_obj *t = inst->tables[O(1)];
@@ -361,7 +367,7 @@ L_CALL_INDIRECT: {
     if (UNLIKELY(fobj->type_id != inst->type_ids[O(0)]))
         TRAP(ESGX_WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
     argbase = O(2);
-    ret_ip = ip + 6;
+    ret_ip = ip + ESGX_WASM_W_CALL_INDIRECT;
     goto do_call_obj;
 }
 do_call_obj:
@@ -437,39 +443,39 @@ do_call_wasm: {
         if (UNLIKELY(fuel < cost)) goto out_of_fuel;
         fuel -= cost;
     }
-    NEXT(3);
+    NEXT(ESGX_WASM_W_FUEL);
 }
 
     /* ---------------------------------------------------------------- variables */
 L_COPY:
     S(0) = S(1);
-    NEXT(4);
+    NEXT(ESGX_WASM_W_COPY);
 L_ADDI2:   /* two i32 adds of an immediate, in order: d1 = s1 + i1; d2 = s2 + i2 */
     S(0) = (uint32_t)(U32(1) + O(2));
     S(3) = (uint32_t)(U32(4) + O(5));
-    NEXT(8);
+    NEXT(ESGX_WASM_W_ADDI2);
 L_COPY2:   /* two copies, in order */
     S(0) = S(1);
     S(2) = S(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_COPY2);
 L_CONST32:
     S(0) = O(1);
-    NEXT(4);
+    NEXT(ESGX_WASM_W_CONST32);
 L_CONST64:
     S(0) = (uint64_t)O(1) | (uint64_t)O(2) << 32;
-    NEXT(5);
+    NEXT(ESGX_WASM_W_CONST64);
 L_SELECT:
     S(0) = U32(1) ? S(2) : S(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_SELECT);
 L_SELECT64:
     S(0) = S(1) ? S(2) : S(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_SELECT64);
 L_GLOBAL_GET:
     S(0) = inst->globals[O(1)]->val;
-    NEXT(4);
+    NEXT(ESGX_WASM_W_GLOBAL_GET);
 L_GLOBAL_SET:
     inst->globals[O(1)]->val = S(0);
-    NEXT(4);
+    NEXT(ESGX_WASM_W_GLOBAL_SET);
 
     /* ---------------------------------------------------------------- memory */
 #define LOAD(NAME, T, CONV)                                                          \
@@ -479,7 +485,7 @@ L_GLOBAL_SET:
         T v_;                                                                        \
         memcpy(&v_, mem + ea, sizeof v_);                                            \
         S(0) = CONV(v_);                                                             \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME);                                                    \
     }
 #define STORE(NAME, T)                                                               \
     L_##NAME: {                                                                      \
@@ -487,7 +493,7 @@ L_GLOBAL_SET:
         if (UNLIKELY(ea + sizeof(T) > memsize)) MEM_OOB;                             \
         T v_ = (T)S(1);                                                              \
         memcpy(mem + ea, &v_, sizeof v_);                                            \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME);                                                    \
     }
 /* _A forms: the address is slot + 32-bit immediate (an i32.add folded in, wrapping
  * like i32.add), then the offset is added in 64 bits as usual. */
@@ -498,7 +504,7 @@ L_GLOBAL_SET:
         T v_;                                                                        \
         memcpy(&v_, mem + ea, sizeof v_);                                            \
         S(0) = CONV(v_);                                                             \
-        NEXT(6);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME##_A);                                                \
     }
 #define STORE_A(NAME, T)                                                             \
     L_##NAME##_A: {                                                                  \
@@ -506,7 +512,7 @@ L_GLOBAL_SET:
         if (UNLIKELY(ea + sizeof(T) > memsize)) MEM_OOB;                             \
         T v_ = (T)S(1);                                                              \
         memcpy(mem + ea, &v_, sizeof v_);                                            \
-        NEXT(6);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME##_A);                                                \
     }
 #define ZX(v) ((uint64_t)(v))
 #define SX32(v) ((uint64_t)(uint32_t)(int32_t)(v))
@@ -539,7 +545,7 @@ L_GLOBAL_SET:
     STORE(ST64, uint64_t)
 L_MEM_SIZE:
     S(0) = (uint32_t)(memsize >> 16);
-    NEXT(3);
+    NEXT(ESGX_WASM_W_MEM_SIZE);
 L_MEM_GROW: {
     uint32_t d = U32(1);
     esgx_wasm_memory_obj *mo = inst->mem;
@@ -552,31 +558,31 @@ L_MEM_GROW: {
     }
     S(0) = (uint32_t)(int32_t)r;
     RELOAD_MEM;
-    NEXT(4);
+    NEXT(ESGX_WASM_W_MEM_GROW);
 }
 L_MEM_INIT: {
     uint32_t d = U32(0), src = U32(1), n = U32(2), seg = O(3);
     if ((uint64_t)src + n > inst->data_len[seg] || (uint64_t)d + n > memsize) MEM_OOB;
     CHARGE(((uint64_t)n + 63) / 64);
     if (n) memcpy(mem + d, inst->m->datas[seg].bytes + src, n);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_MEM_INIT);
 }
 L_DATA_DROP:
     inst->data_len[O(0)] = 0;
-    NEXT(3);
+    NEXT(ESGX_WASM_W_DATA_DROP);
 L_MEM_COPY: {
     uint32_t d = U32(0), src = U32(1), n = U32(2);
     if ((uint64_t)src + n > memsize || (uint64_t)d + n > memsize) MEM_OOB;
     CHARGE(((uint64_t)n + 63) / 64);
     if (n) memmove(mem + d, mem + src, n);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_MEM_COPY);
 }
 L_MEM_FILL: {
     uint32_t d = U32(0), v = U32(1), n = U32(2);
     if ((uint64_t)d + n > memsize) MEM_OOB;
     CHARGE(((uint64_t)n + 63) / 64);
     if (n) memset(mem + d, (int)(uint8_t)v, n);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_MEM_FILL);
 }
 
     /* ---------------------------------------------------------------- tables */
@@ -585,18 +591,18 @@ L_TABLE_GET: {
     uint32_t i = U32(1);
     if (i >= t->size) TABLE_OOB;
     S(0) = (uint64_t)t->elems[i];
-    NEXT(5);
+    NEXT(ESGX_WASM_W_TABLE_GET);
 }
 L_TABLE_SET: {
     esgx_wasm_table_obj *t = inst->tables[O(0)];
     uint32_t i = U32(1);
     if (i >= t->size) TABLE_OOB;
     t->elems[i] = (esgx_wasm_ref)S(2);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_TABLE_SET);
 }
 L_TABLE_SIZE:
     S(0) = inst->tables[O(1)]->size;
-    NEXT(4);
+    NEXT(ESGX_WASM_W_TABLE_SIZE);
 L_TABLE_GROW: {
     esgx_wasm_table_obj *t = inst->tables[O(3)];
     uint32_t n = U32(2);
@@ -608,7 +614,7 @@ L_TABLE_GROW: {
         r = esgx_wasm_table_grow(s, t, n, (esgx_wasm_ref)S(1));
     }
     S(0) = (uint32_t)(int32_t)r;
-    NEXT(6);
+    NEXT(ESGX_WASM_W_TABLE_GROW);
 }
 L_TABLE_FILL: {
     esgx_wasm_table_obj *t = inst->tables[O(3)];
@@ -616,7 +622,7 @@ L_TABLE_FILL: {
     if ((uint64_t)i + n > t->size) TABLE_OOB;
     CHARGE(((uint64_t)n + 15) / 16);
     for (uint32_t k = 0; k < n; k++) t->elems[i + k] = (esgx_wasm_ref)S(1);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_TABLE_FILL);
 }
 L_TABLE_COPY: {
     esgx_wasm_table_obj *dt = inst->tables[O(3)], *st = inst->tables[O(4)];
@@ -624,7 +630,7 @@ L_TABLE_COPY: {
     if ((uint64_t)src + n > st->size || (uint64_t)d + n > dt->size) TABLE_OOB;
     CHARGE(((uint64_t)n + 15) / 16);
     if (n) memmove(dt->elems + d, st->elems + src, (size_t)n * sizeof(esgx_wasm_ref));
-    NEXT(7);
+    NEXT(ESGX_WASM_W_TABLE_COPY);
 }
 L_TABLE_INIT: {
     esgx_wasm_table_obj *t = inst->tables[O(3)];
@@ -633,17 +639,17 @@ L_TABLE_INIT: {
     if ((uint64_t)src + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TABLE_OOB;
     CHARGE(((uint64_t)n + 15) / 16);
     if (n) memcpy(t->elems + d, inst->elem_refs[seg] + src, (size_t)n * sizeof(esgx_wasm_ref));
-    NEXT(7);
+    NEXT(ESGX_WASM_W_TABLE_INIT);
 }
 L_ELEM_DROP:
     inst->elem_len[O(0)] = 0;
-    NEXT(3);
+    NEXT(ESGX_WASM_W_ELEM_DROP);
 L_REF_IS_NULL:
     S(0) = S(1) == 0;
-    NEXT(4);
+    NEXT(ESGX_WASM_W_REF_IS_NULL);
 L_REF_FUNC:
     S(0) = (uint64_t)(uintptr_t)inst->funcs[O(1)];
-    NEXT(4);
+    NEXT(ESGX_WASM_W_REF_FUNC);
 
     /* ---------------------------------------------------------------- integers */
 #define UN(NAME, EXPR)                                                               \
@@ -651,13 +657,13 @@ L_REF_FUNC:
         uint64_t x = S(1);                                                           \
         (void)x;                                                                     \
         S(0) = (EXPR);                                                               \
-        NEXT(4);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME);                                                    \
     }
 #define BIN(NAME, EXPR)                                                              \
     L_##NAME: {                                                                      \
         uint64_t a = S(1), b = S(2);                                                 \
         S(0) = (EXPR);                                                               \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME);                                                    \
     }
 /* slot form and immediate form (immediate: 32 bits, sign-extended for i64) */
 #define BIN2(NAME, EXPR)                                                             \
@@ -665,7 +671,7 @@ L_REF_FUNC:
     L_##NAME##_I: {                                                                  \
         uint64_t a = S(1), b = (uint64_t)(int64_t)(int32_t)O(2);                     \
         S(0) = (EXPR);                                                               \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME##_I);                                                \
     }
 #define A32 ((uint32_t)a)
 #define B32 ((uint32_t)b)
@@ -680,34 +686,34 @@ L_REF_FUNC:
     L_BR_##T##_##C: {                                                                \
         uint64_t a = S(0), b = S(1);                                                 \
         if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_BR_##T##_##C);                                              \
     }                                                                                \
     L_BR_##T##_##C##_I: {                                                            \
         uint64_t a = S(0), b = (uint64_t)(int64_t)(int32_t)O(1);                     \
         if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_BR_##T##_##C##_I);                                          \
     }                                                                                \
     L_BR_##T##_##C##_L: {                                                            \
         uint64_t a = S(0), b = S(1);                                                 \
         if (EXPR) LOOP_JUMP(O(2));                                                   \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_BR_##T##_##C##_L);                                          \
     }                                                                                \
     L_BR_##T##_##C##_I_L: {                                                          \
         uint64_t a = S(0), b = (uint64_t)(int64_t)(int32_t)O(1);                     \
         if (EXPR) LOOP_JUMP(O(2));                                                   \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_BR_##T##_##C##_I_L);                                        \
     }                                                                                \
     L_ADDI_BR_##T##_##C##_L: {                                                       \
         S(0) = (uint32_t)(U32(1) + O(2));                                            \
         uint64_t a = S(3), b = S(4);                                                 \
         if (EXPR) LOOP_JUMP(O(5));                                                   \
-        NEXT(8);                                                                     \
+        NEXT(ESGX_WASM_W_ADDI_BR_##T##_##C##_L);                                     \
     }                                                                                \
     L_ADDI_BR_##T##_##C##_I_L: {                                                     \
         S(0) = (uint32_t)(U32(1) + O(2));                                            \
         uint64_t a = S(3), b = (uint64_t)(int64_t)(int32_t)O(4);                     \
         if (EXPR) LOOP_JUMP(O(5));                                                   \
-        NEXT(8);                                                                     \
+        NEXT(ESGX_WASM_W_ADDI_BR_##T##_##C##_I_L);                                   \
     }
     CMP4(I32, EQ, A32 == B32)
     CMP4(I32, NE, A32 != B32)
@@ -751,25 +757,25 @@ L_I32_DIVS: {
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
     S(0) = (uint32_t)(a / b);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I32_DIVS);
 }
 L_I32_DIVU: {
     uint32_t a = U32(1), b = U32(2);
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a / b;
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I32_DIVU);
 }
 L_I32_REMS: {
     int32_t a = I32V(1), b = I32V(2);
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = b == -1 ? 0 : (uint32_t)(a % b);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I32_REMS);
 }
 L_I32_REMU: {
     uint32_t a = U32(1), b = U32(2);
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a % b;
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I32_REMU);
 }
     UN(I64_CLZ, x ? (uint64_t)__builtin_clzll(x) : 64)
     UN(I64_CTZ, x ? (uint64_t)__builtin_ctzll(x) : 64)
@@ -790,25 +796,25 @@ L_I64_DIVS: {
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
     S(0) = (uint64_t)(a / b);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I64_DIVS);
 }
 L_I64_DIVU: {
     uint64_t a = S(1), b = S(2);
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a / b;
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I64_DIVU);
 }
 L_I64_REMS: {
     int64_t a = (int64_t)S(1), b = (int64_t)S(2);
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = b == -1 ? 0 : (uint64_t)(a % b);
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I64_REMS);
 }
 L_I64_REMU: {
     uint64_t a = S(1), b = S(2);
     if (UNLIKELY(b == 0)) TRAP(ESGX_WASM_TRAP_DIV_ZERO, "integer divide by zero");
     S(0) = a % b;
-    NEXT(5);
+    NEXT(ESGX_WASM_W_I64_REMU);
 }
 
     /* ---------------------------------------------------------------- floats */
@@ -823,22 +829,22 @@ L_I64_REMU: {
     L_BR_F64_##C: {                                                                  \
         double a = F64(0), b = F64(1);                                               \
         if (EXPR) { ip += (int32_t)O(2); DISPATCH; }                                 \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_BR_F64_##C);                                                \
     }                                                                                \
     L_BR_F64_##C##_K: {                                                              \
         double a = F64(0), b = f64_of((uint64_t)O(1) | (uint64_t)O(2) << 32);       \
         if (EXPR) { ip += (int32_t)O(3); DISPATCH; }                                 \
-        NEXT(6);                                                                     \
+        NEXT(ESGX_WASM_W_BR_F64_##C##_K);                                            \
     }                                                                                \
     L_BR_F64_N##C: {                                                                 \
         double a = F64(0), b = F64(1);                                               \
         if (!(EXPR)) { ip += (int32_t)O(2); DISPATCH; }                              \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_BR_F64_N##C);                                               \
     }                                                                                \
     L_BR_F64_N##C##_K: {                                                             \
         double a = F64(0), b = f64_of((uint64_t)O(1) | (uint64_t)O(2) << 32);       \
         if (!(EXPR)) { ip += (int32_t)O(3); DISPATCH; }                              \
-        NEXT(6);                                                                     \
+        NEXT(ESGX_WASM_W_BR_F64_N##C##_K);                                           \
     }
 /* the float compares (name, C operator): f32 and f64 values, f64 branches */
 #define FCMP_LIST(X) X(EQ, ==) X(NE, !=) X(LT, <) X(GT, >) X(LE, <=) X(GE, >=)
@@ -881,58 +887,58 @@ L_I64_REMU: {
  * builds with -ffp-contract=off) */
 L_I32_MULI_ADDI:
     S(0) = (uint32_t)(U32(1) * O(2) + O(3));
-    NEXT(6);
+    NEXT(ESGX_WASM_W_I32_MULI_ADDI);
 L_I64_MULI_ADDI:
     S(0) = S(1) * (uint64_t)(int64_t)(int32_t)O(2) + (uint64_t)(int64_t)(int32_t)O(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_I64_MULI_ADDI);
 L_I32_MULADD:
     S(0) = (uint32_t)(U32(1) * U32(2) + U32(3));
-    NEXT(6);
+    NEXT(ESGX_WASM_W_I32_MULADD);
 L_I64_MULADD:
     S(0) = S(1) * S(2) + S(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_I64_MULADD);
 L_F64_MULADD: {
     double p_ = F64(1) * F64(2);
     S(0) = bits_f64(p_ + F64(3));
-    NEXT(6);
+    NEXT(ESGX_WASM_W_F64_MULADD);
 }
 L_F64_MULSUB: {   /* d = c - a * b */
     double p_ = F64(1) * F64(2);
     S(0) = bits_f64(F64(3) - p_);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_F64_MULSUB);
 }
 L_F64_MUL3: {     /* d = a * b * c */
     double p_ = F64(1) * F64(2);
     S(0) = bits_f64(p_ * F64(3));
-    NEXT(6);
+    NEXT(ESGX_WASM_W_F64_MUL3);
 }
 /* a rotl / shr_u by an immediate whose result only feeds an xor: d = (a op imm) ^ b */
 L_I32_ROTLI_XOR: {
     uint32_t a = U32(1), k = O(2) & 31;
     S(0) = ((a << k) | (a >> ((32 - k) & 31))) ^ U32(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_I32_ROTLI_XOR);
 }
 L_I32_ROT2_XOR: { /* and a rotl by an immediate as the other operand: two rotls */
     uint32_t a = U32(1), k = O(2) & 31, b = U32(3), j = O(4) & 31;
     S(0) = ((a << k) | (a >> ((32 - k) & 31))) ^ ((b << j) | (b >> ((32 - j) & 31)));
-    NEXT(7);
+    NEXT(ESGX_WASM_W_I32_ROT2_XOR);
 }
 L_I32_SHRUI_XOR:
     S(0) = (U32(1) >> (O(2) & 31)) ^ U32(3);
-    NEXT(6);
+    NEXT(ESGX_WASM_W_I32_SHRUI_XOR);
 
 /* _K forms: the right operand is an immediate (f32: one word; f64: two words) */
 #define FK32(NAME, OPR)                                                              \
     L_##NAME##_K: {                                                                  \
         float a_ = F32(1), b_ = f32_of(O(2));                                        \
         S(0) = bits_f32(a_ OPR b_);                                                  \
-        NEXT(5);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME##_K);                                                \
     }
 #define FK64(NAME, OPR)                                                              \
     L_##NAME##_K: {                                                                  \
         double a_ = F64(1), b_ = f64_of((uint64_t)O(2) | (uint64_t)O(3) << 32);      \
         S(0) = bits_f64(a_ OPR b_);                                                  \
-        NEXT(6);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME##_K);                                                \
     }
     FK32(F32_ADD, +)
     FK32(F32_SUB, -)
@@ -978,7 +984,7 @@ L_I32_SHRUI_XOR:
         if (UNLIKELY(!(x > (LO) && x < (HI))))                                       \
             TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");                        \
         S(0) = CONV;                                                                 \
-        NEXT(4);                                                                     \
+        NEXT(ESGX_WASM_W_##NAME);                                                    \
     }
     TRUNC(I32_TRUNC_F32S, F32, -2147483649.0, 2147483648.0, (uint32_t)(int32_t)x)
     TRUNC(I32_TRUNC_F32U, F32, -1.0, 4294967296.0, (uint32_t)x)

@@ -9,6 +9,11 @@
  *
  * Memories grow geometrically in capacity (bounded by the limit) so a storm of
  * memory.grow by one page costs linear time, and never beyond max_memory_pages.
+ *
+ * Linear memory and the value stack hold guest secrets (decrypted data segments,
+ * unsealed plaintext): they are never realloc'ed (realloc may leave the old block's
+ * bytes in freed heap) but moved by esgx_wasm_realloc_wiped, and wiped before free
+ * (explicit_bzero, which the compiler may not elide).
  */
 #include "wasm_exec.h"
 
@@ -72,7 +77,10 @@ void esgx_wasm_store_free(esgx_wasm_store *s)
     struct esgx_wasm_owned *o = s->owned;
     while (o) {
         struct esgx_wasm_owned *next = o->next;
-        if (o->kind == OWN_MEMORY) free(((esgx_wasm_memory_obj *)o->p)->data);
+        if (o->kind == OWN_MEMORY) {
+            esgx_wasm_memory_obj *mo = o->p;
+            esgx_wasm_free_wiped(mo->data, mo->cap);
+        }
         else if (o->kind == OWN_TABLE) free(((esgx_wasm_table_obj *)o->p)->elems);
         free(o->p);
         free(o);
@@ -80,9 +88,26 @@ void esgx_wasm_store_free(esgx_wasm_store *s)
     }
     for (uint32_t i = 0; i < s->n_types; i++) free((void *)s->types[i].params);
     free(s->types);
-    free(s->stack);
+    esgx_wasm_free_wiped(s->stack, (size_t)s->stack_cap * sizeof *s->stack);
     free(s->frames);
     free(s);
+}
+
+void *esgx_wasm_realloc_wiped(void *p, size_t old_size, size_t keep, size_t new_size)
+{
+    void *q = malloc(new_size ? new_size : 1);
+    if (!q) return NULL;
+    if (keep > new_size) keep = new_size;
+    if (keep) memcpy(q, p, keep);
+    esgx_wasm_free_wiped(p, old_size);
+    return q;
+}
+
+void esgx_wasm_free_wiped(void *p, size_t size)
+{
+    if (!p) return;
+    explicit_bzero(p, size);
+    free(p);
 }
 
 static int own(esgx_wasm_store *s, void *p, int kind)
@@ -219,10 +244,10 @@ int64_t esgx_wasm_memory_grow(esgx_wasm_store *s, esgx_wasm_memory_obj *mo, uint
         while (ncap < nsize) ncap *= 2;
         uint64_t lim = (uint64_t)maxp << 16;
         if (ncap > lim) ncap = lim;
-        uint8_t *nd = realloc(mo->data, ncap);
+        uint8_t *nd = esgx_wasm_realloc_wiped(mo->data, mo->cap, mo->size, ncap);
         if (!nd) {
             ncap = nsize;
-            nd = realloc(mo->data, ncap);
+            nd = esgx_wasm_realloc_wiped(mo->data, mo->cap, mo->size, ncap);
             if (!nd) return -1;
         }
         mo->data = nd;
@@ -399,7 +424,7 @@ int esgx_wasm_ctx_fuel_charge(esgx_wasm_ctx *ctx, uint64_t fuel)
     if (!s->metered) return 0;
     if (s->fuel < fuel) {
         s->fuel = 0;
-        return -1;
+        return ESGX_WASM_E_LIMIT;
     }
     s->fuel -= fuel;
     return 0;
@@ -463,6 +488,7 @@ int esgx_wasm_call(esgx_wasm_store *s, esgx_wasm_extern func, const esgx_wasm_va
         if (trap) *trap = s->trap;
         esgx_err_set(err, ESGX_WASM_E_TRAP, "%s", s->trap_msg);
     }
-    if (slots != buf) free(slots);
+    if (slots != buf) esgx_wasm_free_wiped(slots, n * sizeof *slots);
+    else explicit_bzero(buf, sizeof buf);
     return rc;
 }

@@ -417,8 +417,8 @@ static void test_limits(void)
     /* a module whose memory minimum exceeds the limit is refused at instantiation */
     esgx_wasm_limits_default(&lim);
     lim.max_memory_pages = 1;
-    esgx_wasm_store *s;
-    esgx_wasm_store_new(&lim, &s, &err);
+    esgx_wasm_store *s = NULL;
+    CHECK_RC(esgx_wasm_store_new(&lim, &s, &err), ESGX_OK);
     esgx_wasm_module *m = load("(module (memory 2))", &lim);
     if (m) {
         esgx_wasm_instance *inst;
@@ -493,11 +493,11 @@ static void test_host(void)
         esgx_wasm_module_free(m);
         return;
     }
-    esgx_wasm_instance_export(inst, "double", 6, &ce.target);
+    CHECK_RC(esgx_wasm_instance_export(inst, "double", 6, &ce.target), ESGX_OK);
     esgx_wasm_extern go, bye, self;
-    esgx_wasm_instance_export(inst, "go", 2, &go);
-    esgx_wasm_instance_export(inst, "bye", 3, &bye);
-    esgx_wasm_instance_export(inst, "self", 4, &self);
+    CHECK_RC(esgx_wasm_instance_export(inst, "go", 2, &go), ESGX_OK);
+    CHECK_RC(esgx_wasm_instance_export(inst, "bye", 3, &bye), ESGX_OK);
+    CHECK_RC(esgx_wasm_instance_export(inst, "self", 4, &self), ESGX_OK);
     esgx_wasm_value a = i32(8), r;
     esgx_wasm_store_fuel_set(s, 10000);
     CHECK(esgx_wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 16 + 5,
@@ -522,7 +522,7 @@ static void test_host(void)
               trap == ESGX_WASM_TRAP_STACK_EXHAUSTED, "re-entry bound: %s", err.msg);
     /* still usable */
     ce.target.ptr = NULL;
-    esgx_wasm_instance_export(inst, "double", 6, &ce.target);
+    CHECK_RC(esgx_wasm_instance_export(inst, "double", 6, &ce.target), ESGX_OK);
     CHECK(esgx_wasm_call(s, go, &a, 1, &r, 1, &trap, &err) == 0 && r.of.i32 == 21, "usable");
     /* import type check */
     esgx_wasm_instance *bad;

@@ -152,22 +152,21 @@ static int check_const_expr(const esgx_wasm_validator *vm, const esgx_wasm_const
         TRY(esgx_wasm_read_instr(&r, &in));
         esgx_wasm_valtype t;
         switch (in.op) {
-        case 0x0B:
+        case OPC_END:
             if (depth != 1 || got != want)
                 return esgx_err_set(err, ESGX_WASM_E_INVALID, "type mismatch (%s)", what);
             return 0;
-        case 0x41: t = ESGX_WASM_I32; break;
-        case 0x42: t = ESGX_WASM_I64; break;
-        case 0x43: t = ESGX_WASM_F32; break;
-        case 0x44: t = ESGX_WASM_F64; break;
-        case 0xD0: t = (esgx_wasm_valtype)in.a; break;
-        case 0xD2:
+        case OPC_I32_CONST: case OPC_I64_CONST: case OPC_F32_CONST: case OPC_F64_CONST:
+            t = (esgx_wasm_valtype)esgx_wasm_opinfo_of(in.op)->r;
+            break;
+        case OPC_REF_NULL: t = (esgx_wasm_valtype)in.a; break;
+        case OPC_REF_FUNC:
             if (in.a >= n_total_funcs(m))
                 return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown function %u (%s)", in.a,
                                     what);
             t = ESGX_WASM_FUNCREF;
             break;
-        case 0x23: {
+        case OPC_GLOBAL_GET: {
             if (in.a >= m->n_global_imports)
                 return esgx_err_set(err, ESGX_WASM_E_INVALID, "unknown global %u (%s)", in.a,
                                     what);
@@ -332,11 +331,13 @@ int esgx_wasm_validator_check_module(const esgx_wasm_validator *vm, esgx_err *er
 /* ------------------------------------------------------------------ bodies */
 
 typedef struct ctrl {
-    uint32_t op;          /* 0 function, 0x02 block, 0x03 loop, 0x04 if, 0x05 else */
+    uint32_t op;          /* CTRL_FUNC, or OPC_BLOCK, OPC_LOOP, OPC_IF, OPC_ELSE */
     uint32_t bt_kind, bt_a;
     size_t height;
     bool unreachable;
 } ctrl;
+
+#define CTRL_FUNC 0u   /* the function's own frame (not an opcode of a frame) */
 
 struct esgx_wasm_body_checker {
     esgx_wasm_validator *vm;
@@ -450,7 +451,7 @@ static void bt_types(const esgx_wasm_body_checker *v, uint32_t kind, uint32_t a,
 static void frame_types(const esgx_wasm_body_checker *v, const ctrl *c, const esgx_wasm_valtype **params,
                         uint32_t *np, const esgx_wasm_valtype **results, uint32_t *nr)
 {
-    if (c->op == 0) {
+    if (c->op == CTRL_FUNC) {
         *params = NULL;
         *np = 0;
         *results = v->ft->types + v->ft->n_params;
@@ -466,7 +467,7 @@ static void label_types(const esgx_wasm_body_checker *v, const ctrl *c, const es
     const esgx_wasm_valtype *p, *r;
     uint32_t np, nr;
     frame_types(v, c, &p, &np, &r, &nr);
-    if (c->op == 0x03) {
+    if (c->op == OPC_LOOP) {
         *ts = p;
         *n = np;
     } else {
@@ -563,71 +564,6 @@ static int check_elem(esgx_wasm_body_checker *v, uint32_t i)
     return 0;
 }
 
-/* Operand and result types of the plain numeric opcodes (no immediates); 0 = none. */
-static bool numeric_sig(uint32_t op, uint8_t *a, uint8_t *b, uint8_t *r)
-{
-    const uint8_t I32 = ESGX_WASM_I32, I64 = ESGX_WASM_I64, F32 = ESGX_WASM_F32, F64 = ESGX_WASM_F64;
-    *a = *b = *r = 0;
-#define UN(x, y) (*a = (x), *r = (y), true)
-#define BIN(x, y) (*a = (x), *b = (x), *r = (y), true)
-    switch (op) {
-    case 0x45: return UN(I32, I32);
-    case 0x46 ... 0x4F: return BIN(I32, I32);
-    case 0x50: return UN(I64, I32);
-    case 0x51 ... 0x5A: return BIN(I64, I32);
-    case 0x5B ... 0x60: return BIN(F32, I32);
-    case 0x61 ... 0x66: return BIN(F64, I32);
-    case 0x67 ... 0x69: return UN(I32, I32);
-    case 0x6A ... 0x78: return BIN(I32, I32);
-    case 0x79 ... 0x7B: return UN(I64, I64);
-    case 0x7C ... 0x8A: return BIN(I64, I64);
-    case 0x8B ... 0x91: return UN(F32, F32);
-    case 0x92 ... 0x98: return BIN(F32, F32);
-    case 0x99 ... 0x9F: return UN(F64, F64);
-    case 0xA0 ... 0xA6: return BIN(F64, F64);
-    case 0xA7: return UN(I64, I32);
-    case 0xA8: case 0xA9: return UN(F32, I32);
-    case 0xAA: case 0xAB: return UN(F64, I32);
-    case 0xAC: case 0xAD: return UN(I32, I64);
-    case 0xAE: case 0xAF: return UN(F32, I64);
-    case 0xB0: case 0xB1: return UN(F64, I64);
-    case 0xB2: case 0xB3: return UN(I32, F32);
-    case 0xB4: case 0xB5: return UN(I64, F32);
-    case 0xB6: return UN(F64, F32);
-    case 0xB7: case 0xB8: return UN(I32, F64);
-    case 0xB9: case 0xBA: return UN(I64, F64);
-    case 0xBB: return UN(F32, F64);
-    case 0xBC: return UN(F32, I32);
-    case 0xBD: return UN(F64, I64);
-    case 0xBE: return UN(I32, F32);
-    case 0xBF: return UN(I64, F64);
-    case 0xC0: case 0xC1: return UN(I32, I32);
-    case 0xC2 ... 0xC4: return UN(I64, I64);
-    case ESGX_WASM_OP_FC(0): case ESGX_WASM_OP_FC(1): return UN(F32, I32);
-    case ESGX_WASM_OP_FC(2): case ESGX_WASM_OP_FC(3): return UN(F64, I32);
-    case ESGX_WASM_OP_FC(4): case ESGX_WASM_OP_FC(5): return UN(F32, I64);
-    case ESGX_WASM_OP_FC(6): case ESGX_WASM_OP_FC(7): return UN(F64, I64);
-    default: return false;
-    }
-#undef UN
-#undef BIN
-}
-
-/* Loads (0x28..0x35) and stores (0x36..0x3E): value type and natural alignment. */
-static void memop_sig(uint32_t op, uint8_t *t, uint32_t *natural)
-{
-    static const uint8_t types[23] = {
-        ESGX_WASM_I32, ESGX_WASM_I64, ESGX_WASM_F32, ESGX_WASM_F64, ESGX_WASM_I32, ESGX_WASM_I32, ESGX_WASM_I32, ESGX_WASM_I32,
-        ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64, ESGX_WASM_I64,
-        ESGX_WASM_I32, ESGX_WASM_I64, ESGX_WASM_F32, ESGX_WASM_F64, ESGX_WASM_I32, ESGX_WASM_I32, ESGX_WASM_I64, ESGX_WASM_I64,
-        ESGX_WASM_I64,
-    };
-    static const uint8_t align[23] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,
-                                      2, 3, 2, 3, 0, 1, 0, 1, 2};
-    *t = types[op - 0x28];
-    *natural = align[op - 0x28];
-}
-
 static uint8_t local_type(const esgx_wasm_body_checker *v, uint32_t i)
 {
     if (i < v->ft->n_params) return (uint8_t)v->ft->types[i];
@@ -644,109 +580,129 @@ static int scratch_reserve(esgx_wasm_body_checker *v, size_t n)
     return 0;
 }
 
-static int check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+/* block, loop, if, else, end */
+static int check_structured(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
 {
     const esgx_wasm_module *m = v->m;
-    uint8_t t = 0, t1 = 0, t2 = 0, a, b, r;
-    esgx_wasm_valtype et, et2;
     const esgx_wasm_valtype *ts, *ps;
     uint32_t n, np;
     ctrl c;
-
-    if (numeric_sig(in->op, &a, &b, &r)) {
-        if (b) TRY(pop_expect(v, b, NULL));
-        TRY(pop_expect(v, a, NULL));
-        return push(v, r);
-    }
     switch (in->op) {
-    case 0x00:
-        set_unreachable(v);
-        return 0;
-    case 0x01:
-        return 0;
-    case 0x02: case 0x03: case 0x04:
+    case OPC_BLOCK: case OPC_LOOP: case OPC_IF:
         if (in->bt_kind == ESGX_WASM_BT_TYPE && in->a >= m->n_types)
             return vfailu(v, "unknown type", in->a);
-        if (in->op == 0x04) TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+        if (in->op == OPC_IF) TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         bt_types(v, in->bt_kind, in->a, &ps, &np, &ts, &n);
         TRY(pop_vals(v, ps, np));
         return push_ctrl(v, in->op, in->bt_kind, in->a);
-    case 0x05:
-        if (v->nc == 0 || v->ctrls[v->nc - 1].op != 0x04)
+    case OPC_ELSE:
+        if (v->nc == 0 || v->ctrls[v->nc - 1].op != OPC_IF)
             return vfail(v, "type mismatch", "else without if");
         TRY(pop_ctrl(v, &c));
-        return push_ctrl(v, 0x05, c.bt_kind, c.bt_a);
-    case 0x0B:
+        return push_ctrl(v, OPC_ELSE, c.bt_kind, c.bt_a);
+    default:   /* OPC_END */
         TRY(pop_ctrl(v, &c));
         frame_types(v, &c, &ps, &np, &ts, &n);
-        if (c.op == 0x04) {   /* if without else: params must pass through as results */
+        if (c.op == OPC_IF) {   /* if without else: params must pass through as results */
             if (np != n) return vfail(v, "type mismatch", "if without else");
             for (uint32_t i = 0; i < n; i++)
                 if (ps[i] != ts[i]) return vfail(v, "type mismatch", "if without else");
         }
         return push_vals(v, ts, n);
-    case 0x0C:
+    }
+}
+
+static int check_br_table(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+{
+    const esgx_wasm_valtype *ts;
+    uint32_t n;
+    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+    const uint8_t *cur = in->vec;
+    /* the default label comes last */
+    const uint8_t *dcur = in->vec;
+    for (uint32_t i = 0; i < in->n; i++) (void)esgx_wasm_leb_u32_next(&dcur);
+    uint32_t def = esgx_wasm_leb_u32_next(&dcur);
+    TRY(check_label(v, def));
+    uint32_t arity;
+    label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &arity);
+    for (uint32_t i = 0; i < in->n; i++) {
+        uint32_t l = esgx_wasm_leb_u32_next(&cur);
+        TRY(check_label(v, l));
+        label_types(v, &v->ctrls[v->nc - 1 - l], &ts, &n);
+        if (n != arity) return vfail(v, "type mismatch", "br_table arity");
+        /* pop the label's types, then push back what was actually there */
+        TRY(scratch_reserve(v, n ? n : 1));
+        for (uint32_t k = n; k-- > 0;) TRY(pop_expect(v, (uint8_t)ts[k], &v->scratch[k]));
+        for (uint32_t k = 0; k < n; k++) {
+            /* keep unknowns unknown, like the spec's pop_vals/push_vals */
+            TRY(push(v, v->scratch[k]));
+        }
+    }
+    label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &n);
+    TRY(pop_vals(v, ts, n));
+    set_unreachable(v);
+    return 0;
+}
+
+/* The control instructions (CAT_CTRL). */
+static int check_control(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+{
+    const esgx_wasm_module *m = v->m;
+    esgx_wasm_valtype et;
+    const esgx_wasm_valtype *ts;
+    uint32_t n;
+    const esgx_wasm_functype_decl *ft;
+    switch (in->op) {
+    case OPC_UNREACHABLE:
+        set_unreachable(v);
+        return 0;
+    case OPC_NOP:
+        return 0;
+    case OPC_BLOCK: case OPC_LOOP: case OPC_IF: case OPC_ELSE: case OPC_END:
+        return check_structured(v, in);
+    case OPC_BR:
         TRY(check_label(v, in->a));
         label_types(v, &v->ctrls[v->nc - 1 - in->a], &ts, &n);
         TRY(pop_vals(v, ts, n));
         set_unreachable(v);
         return 0;
-    case 0x0D:
+    case OPC_BR_IF:
         TRY(check_label(v, in->a));
         TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         label_types(v, &v->ctrls[v->nc - 1 - in->a], &ts, &n);
         TRY(pop_vals(v, ts, n));
         return push_vals(v, ts, n);
-    case 0x0E: {
-        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
-        const uint8_t *cur = in->vec;
-        /* the default label comes last */
-        const uint8_t *dcur = in->vec;
-        for (uint32_t i = 0; i < in->n; i++) (void)esgx_wasm_leb_u32_next(&dcur);
-        uint32_t def = esgx_wasm_leb_u32_next(&dcur);
-        TRY(check_label(v, def));
-        uint32_t arity;
-        label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &arity);
-        for (uint32_t i = 0; i < in->n; i++) {
-            uint32_t l = esgx_wasm_leb_u32_next(&cur);
-            TRY(check_label(v, l));
-            label_types(v, &v->ctrls[v->nc - 1 - l], &ts, &n);
-            if (n != arity) return vfail(v, "type mismatch", "br_table arity");
-            /* pop the label's types, then push back what was actually there */
-            TRY(scratch_reserve(v, n ? n : 1));
-            for (uint32_t k = n; k-- > 0;) TRY(pop_expect(v, (uint8_t)ts[k], &v->scratch[k]));
-            for (uint32_t k = 0; k < n; k++) {
-                /* keep unknowns unknown, like the spec's pop_vals/push_vals */
-                TRY(push(v, v->scratch[k]));
-            }
-        }
-        label_types(v, &v->ctrls[v->nc - 1 - def], &ts, &n);
-        TRY(pop_vals(v, ts, n));
-        set_unreachable(v);
-        return 0;
-    }
-    case 0x0F:
+    case OPC_BR_TABLE:
+        return check_br_table(v, in);
+    case OPC_RETURN:
         TRY(pop_vals(v, v->ft->types + v->ft->n_params, v->ft->n_results));
         set_unreachable(v);
         return 0;
-    case 0x10: {
+    case OPC_CALL:
         if (in->a >= n_total_funcs(m)) return vfailu(v, "unknown function", in->a);
-        const esgx_wasm_functype_decl *ft = esgx_wasm_module_func_type(m, in->a);
+        ft = esgx_wasm_module_func_type(m, in->a);
         TRY(pop_vals(v, ft->types, ft->n_params));
         return push_vals(v, ft->types + ft->n_params, ft->n_results);
-    }
-    case 0x11: {
+    default:   /* OPC_CALL_INDIRECT */
         TRY(check_table(v, in->b, &et));
         if (et != ESGX_WASM_FUNCREF) return vfail(v, "type mismatch", "call_indirect on a non-funcref table");
         if (in->a >= m->n_types) return vfailu(v, "unknown type", in->a);
-        const esgx_wasm_functype_decl *ft = &m->types[in->a];
+        ft = &m->types[in->a];
         TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_vals(v, ft->types, ft->n_params));
         return push_vals(v, ft->types + ft->n_params, ft->n_results);
     }
-    case 0x1A:
+}
+
+/* drop, select, select t (CAT_PARAM) and the references (CAT_REF). */
+static int check_parametric(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+{
+    const esgx_wasm_module *m = v->m;
+    uint8_t t = 0, t1 = 0, t2 = 0;
+    switch (in->op) {
+    case OPC_DROP:
         return pop(v, &t);
-    case 0x1B:
+    case OPC_SELECT:
         TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop(v, &t1));
         TRY(pop(v, &t2));
@@ -754,110 +710,130 @@ static int check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
             return vfail(v, "type mismatch", "select on reference types needs a type");
         if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN) return vfail(v, "type mismatch", NULL);
         return push(v, t1 == UNKNOWN ? t2 : t1);
-    case 0x1C:
+    case OPC_SELECT_T:
         if (in->n != 1) return vfail(v, "invalid result arity", NULL);
         TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_expect(v, (uint8_t)in->a, NULL));
         TRY(pop_expect(v, (uint8_t)in->a, NULL));
         return push(v, (uint8_t)in->a);
-    case 0x20: case 0x21: case 0x22:
-        if ((uint64_t)in->a >= (uint64_t)v->ft->n_params + v->fd->n_locals)
-            return vfailu(v, "unknown local", in->a);
-        t = local_type(v, in->a);
-        if (in->op == 0x20) return push(v, t);
-        TRY(pop_expect(v, t, NULL));
-        return in->op == 0x22 ? push(v, t) : 0;
-    case 0x23: case 0x24: {
-        if (in->a >= n_total_globals(m)) return vfailu(v, "unknown global", in->a);
-        const esgx_wasm_global_type *g = global_at(v->vm, in->a);
-        if (in->op == 0x23) return push(v, (uint8_t)g->type);
-        if (!g->mutable_) return vfailu(v, "global is immutable", in->a);
-        return pop_expect(v, (uint8_t)g->type, NULL);
-    }
-    case 0x25:
-        TRY(check_table(v, in->a, &et));
-        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
-        return push(v, (uint8_t)et);
-    case 0x26:
-        TRY(check_table(v, in->a, &et));
-        TRY(pop_expect(v, (uint8_t)et, NULL));
-        return pop_expect(v, ESGX_WASM_I32, NULL);
-    case 0x28 ... 0x3E: {
-        uint32_t natural;
-        TRY(check_mem(v, 0));
-        memop_sig(in->op, &t, &natural);
-        if (in->a > natural)
-            return vfail(v, "alignment must not be larger than natural", NULL);
-        if (in->op <= 0x35) {
-            TRY(pop_expect(v, ESGX_WASM_I32, NULL));
-            return push(v, t);
-        }
-        TRY(pop_expect(v, t, NULL));
-        return pop_expect(v, ESGX_WASM_I32, NULL);
-    }
-    case 0x3F:
-        TRY(check_mem(v, 0));
-        return push(v, ESGX_WASM_I32);
-    case 0x40:
-        TRY(check_mem(v, 0));
-        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
-        return push(v, ESGX_WASM_I32);
-    case 0x41: return push(v, ESGX_WASM_I32);
-    case 0x42: return push(v, ESGX_WASM_I64);
-    case 0x43: return push(v, ESGX_WASM_F32);
-    case 0x44: return push(v, ESGX_WASM_F64);
-    case 0xD0:
+    case OPC_REF_NULL:
         return push(v, (uint8_t)in->a);
-    case 0xD1:
+    case OPC_REF_IS_NULL:
         TRY(pop(v, &t));
         if (t != UNKNOWN && !is_ref(t)) return vfail(v, "type mismatch", "ref.is_null");
         return push(v, ESGX_WASM_I32);
-    case 0xD2:
+    default:   /* OPC_REF_FUNC */
         if (in->a >= n_total_funcs(m)) return vfailu(v, "unknown function", in->a);
         if (!(m->declared_funcs[in->a / 8] & (1u << (in->a % 8))))
             return vfailu(v, "undeclared function reference", in->a);
         return push(v, ESGX_WASM_FUNCREF);
-    case ESGX_WASM_OP_FC(8):
-        TRY(check_mem(v, 0));
-        TRY(check_data(v, in->a));
-        goto three_i32;
-    case ESGX_WASM_OP_FC(9):
-        return check_data(v, in->a);
-    case ESGX_WASM_OP_FC(10): case ESGX_WASM_OP_FC(11):
-        TRY(check_mem(v, 0));
-        goto three_i32;
-    case ESGX_WASM_OP_FC(12):
+    }
+}
+
+/* local.* and global.* (CAT_VAR). */
+static int check_variable(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+{
+    uint8_t t;
+    if (in->op == OPC_LOCAL_GET || in->op == OPC_LOCAL_SET || in->op == OPC_LOCAL_TEE) {
+        if ((uint64_t)in->a >= (uint64_t)v->ft->n_params + v->fd->n_locals)
+            return vfailu(v, "unknown local", in->a);
+        t = local_type(v, in->a);
+        if (in->op == OPC_LOCAL_GET) return push(v, t);
+        TRY(pop_expect(v, t, NULL));
+        return in->op == OPC_LOCAL_TEE ? push(v, t) : 0;
+    }
+    if (in->a >= n_total_globals(v->m)) return vfailu(v, "unknown global", in->a);
+    const esgx_wasm_global_type *g = global_at(v->vm, in->a);
+    if (in->op == OPC_GLOBAL_GET) return push(v, (uint8_t)g->type);
+    if (!g->mutable_) return vfailu(v, "global is immutable", in->a);
+    return pop_expect(v, (uint8_t)g->type, NULL);
+}
+
+static int pop_three_i32(esgx_wasm_body_checker *v)
+{
+    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+    return pop_expect(v, ESGX_WASM_I32, NULL);
+}
+
+/* table.* and elem.drop (CAT_TABLE). */
+static int check_table_op(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+{
+    esgx_wasm_valtype et, et2;
+    switch (in->op) {
+    case OPC_TABLE_GET:
+        TRY(check_table(v, in->a, &et));
+        TRY(pop_expect(v, ESGX_WASM_I32, NULL));
+        return push(v, (uint8_t)et);
+    case OPC_TABLE_SET:
+        TRY(check_table(v, in->a, &et));
+        TRY(pop_expect(v, (uint8_t)et, NULL));
+        return pop_expect(v, ESGX_WASM_I32, NULL);
+    case OPC_TABLE_INIT:
         TRY(check_table(v, in->b, &et));
         TRY(check_elem(v, in->a));
-        if (m->elems[in->a].elem_type != et) return vfail(v, "type mismatch", "table.init");
-        goto three_i32;
-    case ESGX_WASM_OP_FC(13):
+        if (v->m->elems[in->a].elem_type != et) return vfail(v, "type mismatch", "table.init");
+        return pop_three_i32(v);
+    case OPC_ELEM_DROP:
         return check_elem(v, in->a);
-    case ESGX_WASM_OP_FC(14):
+    case OPC_TABLE_COPY:
         TRY(check_table(v, in->a, &et));
         TRY(check_table(v, in->b, &et2));
         if (et != et2) return vfail(v, "type mismatch", "table.copy");
-        goto three_i32;
-    case ESGX_WASM_OP_FC(15):
+        return pop_three_i32(v);
+    case OPC_TABLE_GROW:
         TRY(check_table(v, in->a, &et));
         TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_expect(v, (uint8_t)et, NULL));
         return push(v, ESGX_WASM_I32);
-    case ESGX_WASM_OP_FC(16):
+    case OPC_TABLE_SIZE:
         TRY(check_table(v, in->a, NULL));
         return push(v, ESGX_WASM_I32);
-    case ESGX_WASM_OP_FC(17):
+    default:   /* OPC_TABLE_FILL */
         TRY(check_table(v, in->a, &et));
         TRY(pop_expect(v, ESGX_WASM_I32, NULL));
         TRY(pop_expect(v, (uint8_t)et, NULL));
         return pop_expect(v, ESGX_WASM_I32, NULL);
-    default:
-        return vfail(v, "illegal opcode", NULL);
     }
-three_i32:
-    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
-    TRY(pop_expect(v, ESGX_WASM_I32, NULL));
-    return pop_expect(v, ESGX_WASM_I32, NULL);
+}
+
+/* memory.size, memory.grow, the bulk memory ops and data.drop (CAT_MEMORY). */
+static int check_memory_op(esgx_wasm_body_checker *v, const esgx_wasm_instr *in,
+                           const esgx_wasm_opinfo *oi)
+{
+    if (in->op == OPC_DATA_DROP) return check_data(v, in->a);
+    TRY(check_mem(v, 0));
+    if (in->op == OPC_MEMORY_INIT) {
+        TRY(check_data(v, in->a));
+        return pop_three_i32(v);
+    }
+    if (in->op == OPC_MEMORY_COPY || in->op == OPC_MEMORY_FILL) return pop_three_i32(v);
+    if (oi->a) TRY(pop_expect(v, oi->a, NULL));   /* memory.grow */
+    return push(v, oi->r);
+}
+
+/* Types one instruction by its row in wasm_opcodes.h: the signature columns for the
+ * numeric operators, loads, stores and constants, a helper per category otherwise. */
+static int check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
+{
+    const esgx_wasm_opinfo *oi = esgx_wasm_opinfo_of(in->op);
+    if (!oi) return vfail(v, "illegal opcode", NULL);
+    switch (oi->cat) {
+    case CAT_LOAD: case CAT_STORE:
+        TRY(check_mem(v, 0));
+        if (in->a > oi->arg) return vfail(v, "alignment must not be larger than natural", NULL);
+        /* fall through */
+    case CAT_NUM: case CAT_CONST:
+        if (oi->b) TRY(pop_expect(v, oi->b, NULL));
+        if (oi->a) TRY(pop_expect(v, oi->a, NULL));
+        return oi->r ? push(v, oi->r) : 0;
+    case CAT_CTRL: return check_control(v, in);
+    case CAT_PARAM: case CAT_REF: return check_parametric(v, in);
+    case CAT_VAR: return check_variable(v, in);
+    case CAT_TABLE: return check_table_op(v, in);
+    case CAT_MEMORY: return check_memory_op(v, in, oi);
+    default: return vfail(v, "illegal opcode", NULL);
+    }
 }
 
 int esgx_wasm_body_checker_new(esgx_wasm_validator *vm, esgx_err *err, esgx_wasm_body_checker **out)
@@ -890,7 +866,7 @@ int esgx_wasm_body_check_begin(esgx_wasm_body_checker *v, uint32_t i)
     v->off = (size_t)(v->fd->code - m->bytes);
     v->nv = v->nc = 0;
     v->ops = 0;
-    return push_ctrl(v, 0, 0, 0);
+    return push_ctrl(v, CTRL_FUNC, 0, 0);
 }
 
 int esgx_wasm_body_check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in, size_t off)

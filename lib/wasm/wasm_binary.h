@@ -11,6 +11,7 @@
 #define ESGX_WASM_BINARY_H
 
 #include "wasm_module.h"
+#include "wasm_opcodes.h"
 
 /* A cursor over [p, end) inside the binary that starts at base (for offsets). */
 typedef struct esgx_wasm_reader {
@@ -36,8 +37,6 @@ int esgx_wasm_rd_fail(esgx_wasm_reader *r, const char *msg);
 /* Block type kinds of esgx_wasm_instr.bt_kind. */
 enum { ESGX_WASM_BT_EMPTY = 0, ESGX_WASM_BT_VAL = 1, ESGX_WASM_BT_TYPE = 2 };
 
-/* Prefixed opcodes are stored as 0xFC00 | sub-opcode. */
-#define ESGX_WASM_OP_FC(sub) (0xFC00u | (sub))
 
 /* One decoded instruction with its immediates. */
 typedef struct esgx_wasm_instr {

@@ -24,7 +24,17 @@
 
 #include <string.h>
 
-/* ------------------------------------------------------------------ opcodes */
+/* ------------------------------------------------------------------ internal ops */
+
+/* Every internal op with its operand format, one character per code word after the
+ * two words of the handler address:
+ *   d  destination slot        s  source slot             i  immediate (u32, index)
+ *   c  32-bit constant bits    K  half of a 64-bit constant (two K: low, high word)
+ *   P  half of a pointer to the callee's esgx_wasm_code (two P)
+ *   o  branch offset (words, from the instruction start)   f  fuel charge
+ *   n  br_table: label count n, followed by n + 1 offsets (the only variable width)
+ * So an op's width in words is 2 + strlen(format) (ESGX_WASM_W_*), the one number the
+ * emitter (compile*.c), the interpreter's NEXT and the code walker (code.c) use. */
 
 /* Compare kinds shared by the fused compare-and-branch instructions. */
 #define ESGX_WASM_ICMPS(X) X(EQ) X(NE) X(LTS) X(LTU) X(GTS) X(GTU) X(LES) X(LEU) X(GES) X(GEU)
@@ -37,75 +47,111 @@
  * two preceded by an i32 add of an immediate (ADDI_: d = s + imm first; the loop
  * counter step before the loop's closing compare-and-branch). */
 #define ESGX_WASM_CMP_OPS(X, T, C)                                                        \
-    X(T##_##C) X(T##_##C##_I) X(BR_##T##_##C) X(BR_##T##_##C##_I)                    \
-    X(BR_##T##_##C##_L) X(BR_##T##_##C##_I_L)                                        \
-    X(ADDI_BR_##T##_##C##_L) X(ADDI_BR_##T##_##C##_I_L)
+    X(T##_##C, "dss") X(T##_##C##_I, "dsi") X(BR_##T##_##C, "sso")                   \
+    X(BR_##T##_##C##_I, "sio") X(BR_##T##_##C##_L, "sso") X(BR_##T##_##C##_I_L, "sio") \
+    X(ADDI_BR_##T##_##C##_L, "dsisso") X(ADDI_BR_##T##_##C##_I_L, "dsisio")
 #define ESGX_WASM_CMP_FAMILY 8
 #define ESGX_WASM_CMP32(C) ESGX_WASM_CMP_OPS(OPX, I32, C)
 #define ESGX_WASM_CMP64(C) ESGX_WASM_CMP_OPS(OPX, I64, C)
 /* f64 compare-and-branch (compare index as in ESGX_WASM_FCMPS): branch if the compare holds,
  * right operand a slot or a constant (_K, two words); _N: branch if it does not. */
 #define ESGX_WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
-#define ESGX_WASM_FBR(C) \
-    OPX(BR_F64_##C) OPX(BR_F64_##C##_K) OPX(BR_F64_N##C) OPX(BR_F64_N##C##_K)
+#define ESGX_WASM_FBR(C)                                                                  \
+    OPX(BR_F64_##C, "sso") OPX(BR_F64_##C##_K, "sKKo") OPX(BR_F64_N##C, "sso")       \
+    OPX(BR_F64_N##C##_K, "sKKo")
 #define ESGX_WASM_FBR_FAMILY 4
-#define ESGX_WASM_BIN32(B) OPX(I32_##B) OPX(I32_##B##_I)
-#define ESGX_WASM_BIN64(B) OPX(I64_##B) OPX(I64_##B##_I)
+#define ESGX_WASM_BIN32(B) OPX(I32_##B, "dss") OPX(I32_##B##_I, "dsi")
+#define ESGX_WASM_BIN64(B) OPX(I64_##B, "dss") OPX(I64_##B##_I, "dsi")
+#define ESGX_WASM_UNOP(N) OPX(N, "ds")
+#define ESGX_WASM_BINOP(N) OPX(N, "dss")
 
-/* Every internal instruction. OPX is defined by the user of ESGX_WASM_OPS. */
+/* Every internal instruction. OPX(name, format) is defined by the user. */
 #define ESGX_WASM_OPS                                                                     \
-    OPX(EXIT) OPX(FUEL) OPX(UNREACHABLE) OPX(NOP)                                    \
-    OPX(BR) OPX(BR_NZ32) OPX(BR_Z32) OPX(BR_NZ64) OPX(BR_Z64) OPX(BR_TABLE)          \
-    OPX(BR_L) OPX(BR_NZ32_L) OPX(BR_Z32_L) OPX(BR_NZ64_L) OPX(BR_Z64_L)              \
-    OPX(RET0) OPX(RET1) OPX(CALL) OPX(CALL_IMPORT) OPX(CALL_INDIRECT)               \
-    OPX(ADDI2) OPX(COPY) OPX(COPY2) OPX(CONST32) OPX(CONST64) OPX(SELECT) OPX(SELECT64)         \
-    OPX(GLOBAL_GET) OPX(GLOBAL_SET)                                                  \
-    OPX(LD32) OPX(LD64) OPX(LD8S32) OPX(LD8U) OPX(LD16S32) OPX(LD16U)                \
-    OPX(LD8S64) OPX(LD16S64) OPX(LD32S64)                                            \
-    OPX(ST8) OPX(ST16) OPX(ST32) OPX(ST64)                                           \
-    OPX(LD32_A) OPX(LD64_A) OPX(LD8S32_A) OPX(LD8U_A) OPX(LD16S32_A) OPX(LD16U_A)    \
-    OPX(LD8S64_A) OPX(LD16S64_A) OPX(LD32S64_A)                                      \
-    OPX(ST8_A) OPX(ST16_A) OPX(ST32_A) OPX(ST64_A)                                   \
-    OPX(MEM_SIZE) OPX(MEM_GROW) OPX(MEM_INIT) OPX(DATA_DROP) OPX(MEM_COPY)           \
-    OPX(MEM_FILL)                                                                    \
-    OPX(TABLE_GET) OPX(TABLE_SET) OPX(TABLE_SIZE) OPX(TABLE_GROW) OPX(TABLE_FILL)    \
-    OPX(TABLE_COPY) OPX(TABLE_INIT) OPX(ELEM_DROP)                                   \
-    OPX(REF_IS_NULL) OPX(REF_FUNC)                                                   \
-    OPX(I32_EQZ) OPX(I64_EQZ)                                                        \
-    ESGX_WASM_ICMPS(ESGX_WASM_CMP32) ESGX_WASM_ICMPS(ESGX_WASM_CMP64)                                    \
-    OPX(F32_EQ) OPX(F32_NE) OPX(F32_LT) OPX(F32_GT) OPX(F32_LE) OPX(F32_GE)          \
-    OPX(F64_EQ) OPX(F64_NE) OPX(F64_LT) OPX(F64_GT) OPX(F64_LE) OPX(F64_GE)          \
-    ESGX_WASM_FCMPS(ESGX_WASM_FBR)                                                             \
-    OPX(I32_CLZ) OPX(I32_CTZ) OPX(I32_POPCNT)                                        \
-    ESGX_WASM_IMMBIN(ESGX_WASM_BIN32)                                                          \
-    OPX(I32_DIVS) OPX(I32_DIVU) OPX(I32_REMS) OPX(I32_REMU)                          \
-    OPX(I64_CLZ) OPX(I64_CTZ) OPX(I64_POPCNT)                                        \
-    ESGX_WASM_IMMBIN(ESGX_WASM_BIN64)                                                          \
-    OPX(I64_DIVS) OPX(I64_DIVU) OPX(I64_REMS) OPX(I64_REMU)                          \
-    OPX(F32_ABS) OPX(F32_NEG) OPX(F32_CEIL) OPX(F32_FLOOR) OPX(F32_TRUNC)            \
-    OPX(F32_NEAREST) OPX(F32_SQRT) OPX(F32_ADD) OPX(F32_SUB) OPX(F32_MUL)            \
-    OPX(F32_DIV) OPX(F32_MIN) OPX(F32_MAX) OPX(F32_COPYSIGN)                         \
-    OPX(F64_ABS) OPX(F64_NEG) OPX(F64_CEIL) OPX(F64_FLOOR) OPX(F64_TRUNC)            \
-    OPX(F64_NEAREST) OPX(F64_SQRT) OPX(F64_ADD) OPX(F64_SUB) OPX(F64_MUL)            \
-    OPX(F64_DIV) OPX(F64_MIN) OPX(F64_MAX) OPX(F64_COPYSIGN)                         \
-    OPX(I32_MULI_ADDI) OPX(I64_MULI_ADDI) OPX(I32_MULADD) OPX(I64_MULADD)             \
-    OPX(F64_MULADD) OPX(F64_MULSUB) OPX(F64_MUL3)                                    \
-    OPX(I32_ROTLI_XOR) OPX(I32_ROT2_XOR) OPX(I32_SHRUI_XOR)                          \
-    OPX(F32_ADD_K) OPX(F32_SUB_K) OPX(F32_MUL_K) OPX(F32_DIV_K)                      \
-    OPX(F64_ADD_K) OPX(F64_SUB_K) OPX(F64_MUL_K) OPX(F64_DIV_K)                      \
-    OPX(I32_WRAP) OPX(I32_TRUNC_F32S) OPX(I32_TRUNC_F32U) OPX(I32_TRUNC_F64S)        \
-    OPX(I32_TRUNC_F64U) OPX(I64_EXTEND_I32S) OPX(I64_TRUNC_F32S)                     \
-    OPX(I64_TRUNC_F32U) OPX(I64_TRUNC_F64S) OPX(I64_TRUNC_F64U)                      \
-    OPX(F32_CONV_I32S) OPX(F32_CONV_I32U) OPX(F32_CONV_I64S) OPX(F32_CONV_I64U)      \
-    OPX(F32_DEMOTE) OPX(F64_CONV_I32S) OPX(F64_CONV_I32U) OPX(F64_CONV_I64S)         \
-    OPX(F64_CONV_I64U) OPX(F64_PROMOTE)                                              \
-    OPX(I32_EXT8S) OPX(I32_EXT16S) OPX(I64_EXT8S) OPX(I64_EXT16S) OPX(I64_EXT32S)    \
-    OPX(I32_SAT_F32S) OPX(I32_SAT_F32U) OPX(I32_SAT_F64S) OPX(I32_SAT_F64U)          \
-    OPX(I64_SAT_F32S) OPX(I64_SAT_F32U) OPX(I64_SAT_F64S) OPX(I64_SAT_F64U)
+    OPX(EXIT, "") OPX(FUEL, "f") OPX(UNREACHABLE, "") OPX(NOP, "")                   \
+    OPX(BR, "o") OPX(BR_NZ32, "so") OPX(BR_Z32, "so") OPX(BR_NZ64, "so")             \
+    OPX(BR_Z64, "so") OPX(BR_TABLE, "sn")                                            \
+    OPX(BR_L, "o") OPX(BR_NZ32_L, "so") OPX(BR_Z32_L, "so") OPX(BR_NZ64_L, "so")     \
+    OPX(BR_Z64_L, "so")                                                              \
+    OPX(RET0, "") OPX(RET1, "s") OPX(CALL, "PPs") OPX(CALL_IMPORT, "is")             \
+    OPX(CALL_INDIRECT, "iiss")                                                       \
+    OPX(ADDI2, "dsidsi") OPX(COPY, "ds") OPX(COPY2, "dsds") OPX(CONST32, "dc")       \
+    OPX(CONST64, "dKK") OPX(SELECT, "dsss") OPX(SELECT64, "dsss")                    \
+    OPX(GLOBAL_GET, "di") OPX(GLOBAL_SET, "si")                                      \
+    OPX(LD32, "dsi") OPX(LD64, "dsi") OPX(LD8S32, "dsi") OPX(LD8U, "dsi")            \
+    OPX(LD16S32, "dsi") OPX(LD16U, "dsi") OPX(LD8S64, "dsi") OPX(LD16S64, "dsi")     \
+    OPX(LD32S64, "dsi")                                                              \
+    OPX(ST8, "ssi") OPX(ST16, "ssi") OPX(ST32, "ssi") OPX(ST64, "ssi")               \
+    OPX(LD32_A, "dsii") OPX(LD64_A, "dsii") OPX(LD8S32_A, "dsii") OPX(LD8U_A, "dsii") \
+    OPX(LD16S32_A, "dsii") OPX(LD16U_A, "dsii") OPX(LD8S64_A, "dsii")                \
+    OPX(LD16S64_A, "dsii") OPX(LD32S64_A, "dsii")                                    \
+    OPX(ST8_A, "ssii") OPX(ST16_A, "ssii") OPX(ST32_A, "ssii") OPX(ST64_A, "ssii")   \
+    OPX(MEM_SIZE, "d") OPX(MEM_GROW, "ds") OPX(MEM_INIT, "sssi") OPX(DATA_DROP, "i") \
+    OPX(MEM_COPY, "sss") OPX(MEM_FILL, "sss")                                        \
+    OPX(TABLE_GET, "dsi") OPX(TABLE_SET, "iss") OPX(TABLE_SIZE, "di")                \
+    OPX(TABLE_GROW, "dssi") OPX(TABLE_FILL, "sssi") OPX(TABLE_COPY, "sssii")         \
+    OPX(TABLE_INIT, "sssii") OPX(ELEM_DROP, "i")                                     \
+    OPX(REF_IS_NULL, "ds") OPX(REF_FUNC, "di")                                       \
+    OPX(I32_EQZ, "ds") OPX(I64_EQZ, "ds")                                            \
+    ESGX_WASM_ICMPS(ESGX_WASM_CMP32) ESGX_WASM_ICMPS(ESGX_WASM_CMP64)                \
+    OPX(F32_EQ, "dss") OPX(F32_NE, "dss") OPX(F32_LT, "dss") OPX(F32_GT, "dss")      \
+    OPX(F32_LE, "dss") OPX(F32_GE, "dss")                                            \
+    OPX(F64_EQ, "dss") OPX(F64_NE, "dss") OPX(F64_LT, "dss") OPX(F64_GT, "dss")      \
+    OPX(F64_LE, "dss") OPX(F64_GE, "dss")                                            \
+    ESGX_WASM_FCMPS(ESGX_WASM_FBR)                                                   \
+    ESGX_WASM_UNOP(I32_CLZ) ESGX_WASM_UNOP(I32_CTZ) ESGX_WASM_UNOP(I32_POPCNT)       \
+    ESGX_WASM_IMMBIN(ESGX_WASM_BIN32)                                                \
+    ESGX_WASM_BINOP(I32_DIVS) ESGX_WASM_BINOP(I32_DIVU) ESGX_WASM_BINOP(I32_REMS)    \
+    ESGX_WASM_BINOP(I32_REMU)                                                        \
+    ESGX_WASM_UNOP(I64_CLZ) ESGX_WASM_UNOP(I64_CTZ) ESGX_WASM_UNOP(I64_POPCNT)       \
+    ESGX_WASM_IMMBIN(ESGX_WASM_BIN64)                                                \
+    ESGX_WASM_BINOP(I64_DIVS) ESGX_WASM_BINOP(I64_DIVU) ESGX_WASM_BINOP(I64_REMS)    \
+    ESGX_WASM_BINOP(I64_REMU)                                                        \
+    ESGX_WASM_FLOAT_OPS(F32) ESGX_WASM_FLOAT_OPS(F64)                                \
+    OPX(I32_MULI_ADDI, "dsii") OPX(I64_MULI_ADDI, "dsii") OPX(I32_MULADD, "dsss")    \
+    OPX(I64_MULADD, "dsss") OPX(F64_MULADD, "dsss") OPX(F64_MULSUB, "dsss")          \
+    OPX(F64_MUL3, "dsss")                                                            \
+    OPX(I32_ROTLI_XOR, "dsis") OPX(I32_ROT2_XOR, "dsisi") OPX(I32_SHRUI_XOR, "dsis") \
+    OPX(F32_ADD_K, "dsc") OPX(F32_SUB_K, "dsc") OPX(F32_MUL_K, "dsc")                \
+    OPX(F32_DIV_K, "dsc")                                                            \
+    OPX(F64_ADD_K, "dsKK") OPX(F64_SUB_K, "dsKK") OPX(F64_MUL_K, "dsKK")             \
+    OPX(F64_DIV_K, "dsKK")                                                           \
+    ESGX_WASM_UNOP(I32_WRAP) ESGX_WASM_UNOP(I32_TRUNC_F32S)                          \
+    ESGX_WASM_UNOP(I32_TRUNC_F32U) ESGX_WASM_UNOP(I32_TRUNC_F64S)                    \
+    ESGX_WASM_UNOP(I32_TRUNC_F64U) ESGX_WASM_UNOP(I64_EXTEND_I32S)                   \
+    ESGX_WASM_UNOP(I64_TRUNC_F32S) ESGX_WASM_UNOP(I64_TRUNC_F32U)                    \
+    ESGX_WASM_UNOP(I64_TRUNC_F64S) ESGX_WASM_UNOP(I64_TRUNC_F64U)                    \
+    ESGX_WASM_UNOP(F32_CONV_I32S) ESGX_WASM_UNOP(F32_CONV_I32U)                      \
+    ESGX_WASM_UNOP(F32_CONV_I64S) ESGX_WASM_UNOP(F32_CONV_I64U)                      \
+    ESGX_WASM_UNOP(F32_DEMOTE) ESGX_WASM_UNOP(F64_CONV_I32S)                         \
+    ESGX_WASM_UNOP(F64_CONV_I32U) ESGX_WASM_UNOP(F64_CONV_I64S)                      \
+    ESGX_WASM_UNOP(F64_CONV_I64U) ESGX_WASM_UNOP(F64_PROMOTE)                        \
+    ESGX_WASM_UNOP(I32_EXT8S) ESGX_WASM_UNOP(I32_EXT16S) ESGX_WASM_UNOP(I64_EXT8S)   \
+    ESGX_WASM_UNOP(I64_EXT16S) ESGX_WASM_UNOP(I64_EXT32S)                            \
+    ESGX_WASM_UNOP(I32_SAT_F32S) ESGX_WASM_UNOP(I32_SAT_F32U)                        \
+    ESGX_WASM_UNOP(I32_SAT_F64S) ESGX_WASM_UNOP(I32_SAT_F64U)                        \
+    ESGX_WASM_UNOP(I64_SAT_F32S) ESGX_WASM_UNOP(I64_SAT_F32U)                        \
+    ESGX_WASM_UNOP(I64_SAT_F64S) ESGX_WASM_UNOP(I64_SAT_F64U)
+/* f32 / f64: abs .. sqrt, add .. copysign (in wasm opcode order) */
+#define ESGX_WASM_FLOAT_OPS(T)                                                            \
+    ESGX_WASM_UNOP(T##_ABS) ESGX_WASM_UNOP(T##_NEG) ESGX_WASM_UNOP(T##_CEIL)         \
+    ESGX_WASM_UNOP(T##_FLOOR) ESGX_WASM_UNOP(T##_TRUNC) ESGX_WASM_UNOP(T##_NEAREST)  \
+    ESGX_WASM_UNOP(T##_SQRT) ESGX_WASM_BINOP(T##_ADD) ESGX_WASM_BINOP(T##_SUB)       \
+    ESGX_WASM_BINOP(T##_MUL) ESGX_WASM_BINOP(T##_DIV) ESGX_WASM_BINOP(T##_MIN)       \
+    ESGX_WASM_BINOP(T##_MAX) ESGX_WASM_BINOP(T##_COPYSIGN)
 
-#define OPX(n) WOP_##n,
+#define OPX(n, f) WOP_##n,
 enum esgx_wasm_iop { ESGX_WASM_OPS WOP_COUNT_ };
 #undef OPX
+
+/* ESGX_WASM_W_<op>: the op's width in code words (BR_TABLE: without its n + 1 offsets). */
+#define OPX(n, f) ESGX_WASM_W_##n = 2 + (int)sizeof(f) - 1,
+enum esgx_wasm_iop_width { ESGX_WASM_OPS ESGX_WASM_W_END_ };
+#undef OPX
+
+/* Per internal op: its name ("I32_ADD") and operand format (opcodes.c). */
+extern const char *const esgx_wasm_iop_name[WOP_COUNT_];
+extern const char *const esgx_wasm_iop_format[WOP_COUNT_];
+extern const uint8_t esgx_wasm_iop_width[WOP_COUNT_];
 
 /* The handler address table of the interpreter (indexed by enum esgx_wasm_iop). */
 const void *const *esgx_wasm_exec_handlers(void);
@@ -126,6 +172,12 @@ typedef struct esgx_wasm_code {
 typedef struct esgx_wasm_compiled {
     esgx_wasm_code *codes;
 } esgx_wasm_compiled;
+
+/* code.c: checks that code->words decode exactly as a sequence of internal ops of
+ * their declared widths and that every branch offset lands on an instruction start.
+ * ESGX_OK, or ESGX_WASM_E_INVALID naming the word (compile.c runs it on every function
+ * in debug builds), ESGX_WASM_E_NOMEM. */
+int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err);
 
 /* ------------------------------------------------------------------ run-time objects */
 
@@ -219,6 +271,12 @@ struct esgx_wasm_ctx {
 
 /* store.c */
 extern esgx_wasm_memory_obj esgx_wasm_no_memory;   /* memory 0 of instances without one */
+/* Moves a block holding guest data to a new one of new_size bytes, copying its first
+ * keep bytes, then wipes all old_size bytes of the old block and frees it (realloc
+ * could leave a copy in freed heap). NULL on allocation failure (p unchanged). */
+void *esgx_wasm_realloc_wiped(void *p, size_t old_size, size_t keep, size_t new_size);
+/* Wipes size bytes at p (explicit_bzero: not elided) and frees p; NULL is fine. */
+void esgx_wasm_free_wiped(void *p, size_t size);
 /* Allocates zeroed memory owned by s (freed with the store); NULL on failure. */
 void *esgx_wasm_store_alloc(esgx_wasm_store *s, size_t size);
 /* Registers a malloc'ed pointer to be freed with the store; 0 or ESGX_WASM_E_NOMEM. */

@@ -9,7 +9,7 @@
  *   esgx_wasm_validate()         the spec's typing rules over everything, function bodies
  *                           included (ESGX_WASM_E_INVALID)
  *   esgx_wasm_compile_module()   function bodies -> internal compiled form, stored in
- *                           esgx_wasm_func_decl.compiled; may assume a valid module
+ *                           esgx_wasm_module.compiled; may assume a valid module
  *
  * module.c runs a faster form first: decode without scanning the bodies, the
  * module-level rules, then one pass per body that checks each instruction and
@@ -96,7 +96,6 @@ typedef struct esgx_wasm_func_decl {
     const uint8_t *code;         /* body instructions, after the locals, through the final end */
     uint32_t code_len;
     uint32_t code_offset;        /* offset of code in the binary, for error messages */
-    void *compiled;              /* owned by compile.c; freed by esgx_wasm_compiled_free */
 } esgx_wasm_func_decl;
 
 typedef enum esgx_wasm_segment_mode {

@@ -234,7 +234,11 @@ static int instantiate(run *r, const esgx_wasm_module *m, esgx_wasm_instance **o
         const char *mod, *name;
         size_t mlen, nlen;
         esgx_wasm_extern_kind kind;
-        esgx_wasm_module_import(m, i, &mod, &mlen, &name, &nlen, &kind, NULL);
+        int irc = esgx_wasm_module_import(m, i, &mod, &mlen, &name, &nlen, &kind, NULL);
+        if (irc) {
+            free(imps);
+            return esgx_err_set(err, irc, "import %u of the module: %s", i, esgx_strerror(irc));
+        }
         int found = -1;
         if (mlen == 8 && !memcmp(mod, "spectest", 8)) {
             found = spectest_lookup(r, name, nlen, &imps[i]);

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "esgx_common.h"
 
@@ -138,7 +139,7 @@ typedef enum esgx_wasm_extern_kind {
  * compiled by up to limits->compile_threads threads, joined before return.
  * ESGX_WASM_E_MALFORMED / ESGX_WASM_E_INVALID / ESGX_WASM_E_UNSUPPORTED / ESGX_WASM_E_LIMIT / ESGX_WASM_E_NOMEM
  * with a message naming the section, offset and problem. */
-int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_limits *limits,
+ESGX_MUST_CHECK int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_limits *limits,
                       esgx_wasm_module **out, esgx_err *err);
 /* Frees m (NULL is fine). Its copy of the binary and its compiled code are wiped
  * first: a module may be a decrypted confidential one. */
@@ -147,13 +148,24 @@ void esgx_wasm_module_free(esgx_wasm_module *m);
 /* Import i of the module (0 <= i < esgx_wasm_module_import_count): names (not
  * NUL-terminated; lengths given) and kind. For functions, *type is filled if non-NULL. */
 uint32_t esgx_wasm_module_import_count(const esgx_wasm_module *m);
-int esgx_wasm_module_import(const esgx_wasm_module *m, uint32_t i, const char **module,
+ESGX_MUST_CHECK int esgx_wasm_module_import(const esgx_wasm_module *m, uint32_t i, const char **module,
                        size_t *module_len, const char **name, size_t *name_len,
                        esgx_wasm_extern_kind *kind, esgx_wasm_functype *type);
 
 /* Export lookup by name: kind and, for functions, the type. ESGX_WASM_E_NOT_FOUND. */
-int esgx_wasm_module_export(const esgx_wasm_module *m, const char *name, size_t name_len,
+ESGX_MUST_CHECK int esgx_wasm_module_export(const esgx_wasm_module *m, const char *name, size_t name_len,
                        esgx_wasm_extern_kind *kind, esgx_wasm_functype *type);
+
+/* Prints the compiled code (the interpreter's internal ops, docs/wasm.md) of defined
+ * function func_index_or_all (in the function index space, imports first), or of every
+ * defined function with UINT32_MAX, to out. Per function a header line
+ * "func N: params P, results R, locals L, frame F slots, W words", then one line per
+ * op: its word offset, its name and its operands (dN destination slot, sN source slot,
+ * ->N branch target word, fuel=N, funcN callee, 0x... constants, plain immediates).
+ * ESGX_OK; ESGX_WASM_E_ARG for an import, an index out of range or a write error. */
+ESGX_MUST_CHECK int esgx_wasm_module_dump_code(const esgx_wasm_module *m,
+                                               uint32_t func_index_or_all, FILE *out,
+                                               esgx_err *err);
 
 /* ---------------------------------------------------------------- stores */
 
@@ -165,7 +177,7 @@ typedef struct esgx_wasm_extern {
 } esgx_wasm_extern;
 
 /* A new empty store using limits (NULL = defaults) for everything made in it. */
-int esgx_wasm_store_new(const esgx_wasm_limits *limits, esgx_wasm_store **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_wasm_store_new(const esgx_wasm_limits *limits, esgx_wasm_store **out, esgx_err *err);
 void esgx_wasm_store_free(esgx_wasm_store *s);
 
 /* Fuel: execution stops with ESGX_WASM_TRAP_OUT_OF_FUEL when it runs out. The cost table is
@@ -195,9 +207,9 @@ typedef int (*esgx_wasm_host_fn)(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
 uint8_t *esgx_wasm_ctx_memory(esgx_wasm_ctx *ctx, uint32_t ptr, uint32_t len);
 /* Size in bytes of the caller's memory 0 (0 if none). */
 uint64_t esgx_wasm_ctx_memory_size(esgx_wasm_ctx *ctx);
-/* Charges fuel; returns 0, or -1 if fuel ran out (the host should then trap with
+/* Charges fuel; returns 0, or ESGX_WASM_E_LIMIT if fuel ran out (the host should then trap with
  * esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_OUT_OF_FUEL, "out of fuel") or return an error code). */
-int esgx_wasm_ctx_fuel_charge(esgx_wasm_ctx *ctx, uint64_t fuel);
+ESGX_MUST_CHECK int esgx_wasm_ctx_fuel_charge(esgx_wasm_ctx *ctx, uint64_t fuel);
 /* Records a trap of kind with a message; the host function must then return non-zero. */
 int esgx_wasm_ctx_trap(esgx_wasm_ctx *ctx, esgx_wasm_trap kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -207,18 +219,18 @@ int esgx_wasm_ctx_exit(esgx_wasm_ctx *ctx, int code);
 esgx_wasm_store *esgx_wasm_ctx_store(esgx_wasm_ctx *ctx);
 
 /* Makes a host function in s. type is copied. */
-int esgx_wasm_func_new_host(esgx_wasm_store *s, const esgx_wasm_functype *type, esgx_wasm_host_fn fn,
+ESGX_MUST_CHECK int esgx_wasm_func_new_host(esgx_wasm_store *s, const esgx_wasm_functype *type, esgx_wasm_host_fn fn,
                        void *env, esgx_wasm_extern *out, esgx_err *err);
 /* Makes a memory, table (elem_type ESGX_WASM_FUNCREF/ESGX_WASM_EXTERNREF) or global in s, for
  * the spectest module and for embedders that share them. max UINT32_MAX = none. */
-int esgx_wasm_memory_new(esgx_wasm_store *s, uint32_t min_pages, uint32_t max_pages,
+ESGX_MUST_CHECK int esgx_wasm_memory_new(esgx_wasm_store *s, uint32_t min_pages, uint32_t max_pages,
                     esgx_wasm_extern *out, esgx_err *err);
-int esgx_wasm_table_new(esgx_wasm_store *s, esgx_wasm_valtype elem_type, uint32_t min, uint32_t max,
+ESGX_MUST_CHECK int esgx_wasm_table_new(esgx_wasm_store *s, esgx_wasm_valtype elem_type, uint32_t min, uint32_t max,
                    esgx_wasm_extern *out, esgx_err *err);
-int esgx_wasm_global_new(esgx_wasm_store *s, esgx_wasm_value value, int mutable_, esgx_wasm_extern *out,
+ESGX_MUST_CHECK int esgx_wasm_global_new(esgx_wasm_store *s, esgx_wasm_value value, int mutable_, esgx_wasm_extern *out,
                     esgx_err *err);
 /* Reads a global's value. */
-int esgx_wasm_global_get(esgx_wasm_extern global, esgx_wasm_value *out);
+ESGX_MUST_CHECK int esgx_wasm_global_get(esgx_wasm_extern global, esgx_wasm_value *out);
 
 /* Bytes and size of a memory extern (pointer valid until the guest runs again). */
 uint8_t *esgx_wasm_memory_data(esgx_wasm_extern memory, uint64_t *size);
@@ -233,21 +245,21 @@ typedef struct esgx_wasm_instance esgx_wasm_instance;
  * tables, memories are made, element and data segments applied (a segment out of
  * bounds traps: ESGX_WASM_E_TRAP), and the start function runs (its traps are returned as
  * ESGX_WASM_E_TRAP; the instance is then not returned). */
-int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const esgx_wasm_extern *imports,
+ESGX_MUST_CHECK int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const esgx_wasm_extern *imports,
                       size_t n_imports, esgx_wasm_instance **out, esgx_wasm_trap *trap,
                       esgx_err *err);
 
 /* Export of an instance by name. ESGX_WASM_E_NOT_FOUND. */
-int esgx_wasm_instance_export(const esgx_wasm_instance *inst, const char *name, size_t name_len,
+ESGX_MUST_CHECK int esgx_wasm_instance_export(const esgx_wasm_instance *inst, const char *name, size_t name_len,
                          esgx_wasm_extern *out);
 
 /* Type of a function extern. */
-int esgx_wasm_func_type(esgx_wasm_extern func, esgx_wasm_functype *out);
+ESGX_MUST_CHECK int esgx_wasm_func_type(esgx_wasm_extern func, esgx_wasm_functype *out);
 
 /* Calls a function extern (wasm or host) with args (count and types must match its
  * type: ESGX_WASM_E_ARG otherwise). results must hold n_results values.
  * ESGX_WASM_E_TRAP with *trap and a message on a trap; the store stays usable. */
-int esgx_wasm_call(esgx_wasm_store *s, esgx_wasm_extern func, const esgx_wasm_value *args, size_t n_args,
+ESGX_MUST_CHECK int esgx_wasm_call(esgx_wasm_store *s, esgx_wasm_extern func, const esgx_wasm_value *args, size_t n_args,
               esgx_wasm_value *results, size_t n_results, esgx_wasm_trap *trap, esgx_err *err);
 
 #endif
