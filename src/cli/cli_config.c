@@ -193,13 +193,3 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
     return 1;
 }
 
-int cli_parse_u64(const char *text, uint64_t *out)
-{
-    if (!text[0] || text[0] < '0' || text[0] > '9') return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
-}

@@ -97,11 +97,8 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 static long timeout_seconds(void)
 {
     const char *t = getenv("ESGX_TIMEOUT");
-    if (t && *t) {
-        char *end;
-        long v = strtol(t, &end, 10);
-        if (!*end && v > 0) return v;
-    }
+    uint64_t v;
+    if (t && *t && esgx_parse_u64(t, 1, 86400, 0, &v, NULL) == ESGX_OK) return (long)v;
     return 300;
 }
 

@@ -48,9 +48,6 @@ int cli_config_require(cli_config *cfg, int need_key);
  * missing. */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
 
-/* Parses a decimal u64 (no sign, no junk). Returns 0 or -1. */
-int cli_parse_u64(const char *text, uint64_t *out);
-
 /* Resolves a function name with GET /functions (needs cfg->token): fills hash_hex and
  * *decrypt. Returns a CLI exit status (0 found; messages printed otherwise). Defined in
  * cmd_functions.c. */

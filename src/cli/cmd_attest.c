@@ -478,12 +478,12 @@ int cmd_attest(int argc, char **argv)
         } else if (!strcmp(a, "--sim-root") && more) {
             root_path = argv[++i];
         } else if (!strcmp(a, "--at") && more) {
-            char *end;
-            at = strtoll(argv[++i], &end, 10);
-            if (*end || end == argv[i]) {
-                cli_error("attest: --at wants Unix seconds");
+            uint64_t v;
+            if (esgx_parse_u64(argv[++i], 0, INT64_MAX, 0, &v, &e)) {
+                cli_error("attest: --at wants Unix seconds: %s", e.msg);
                 return CLI_EXIT_USAGE;
             }
+            at = (int64_t)v;
         } else if (!strcmp(a, "--mrenclave") && more) {
             if (esgx_attest_policy_add_mrenclave(&pol, argv[++i], &e)) {
                 cli_error("attest: %s", e.msg);
@@ -499,7 +499,12 @@ int cmd_attest(int argc, char **argv)
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--bench") && more) {
-            bench_n = strtol(argv[++i], NULL, 10);
+            uint64_t v;
+            if (esgx_parse_u64(argv[++i], 1, 1000000, 0, &v, &e)) {
+                cli_error("attest: --bench: %s", e.msg);
+                return CLI_EXIT_USAGE;
+            }
+            bench_n = (long)v;
         } else if (a[0] != '-' && !node) {
             node = a;
         } else {

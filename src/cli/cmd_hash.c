@@ -154,17 +154,6 @@ static int print_output(const esgx_blake3_hasher *h, const hash_opts *o, const c
     return putchar('\n') == EOF ? -1 : 0;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-    if (!*s || *s == '-' || *s == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *v = x;
-    return 0;
-}
-
 int cmd_hash(int argc, char **argv)
 {
     enum { OPT_KEYED = 256, OPT_DERIVE, OPT_NO_NAMES, OPT_RAW, OPT_THREADS, OPT_NO_MMAP };
@@ -181,14 +170,15 @@ int cmd_hash(int argc, char **argv)
     };
     hash_opts o = {.length = ESGX_BLAKE3_OUT_LEN};
     uint64_t ignored;
+    esgx_err perr;
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            if (parse_u64(optarg, &o.length)) {
-                cli_error("hash: --length: '%s' is not a byte count", optarg);
+            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &o.length, &perr)) {
+                cli_error("hash: --length: '%s' is not a byte count: %s", optarg, perr.msg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -197,8 +187,8 @@ int cmd_hash(int argc, char **argv)
         case OPT_NO_NAMES: o.no_names = 1; break;
         case OPT_RAW: o.raw = 1; break;
         case OPT_THREADS:
-            if (parse_u64(optarg, &ignored)) {
-                cli_error("hash: --num-threads: '%s' is not a number", optarg);
+            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &ignored, &perr)) {
+                cli_error("hash: --num-threads: %s", perr.msg);
                 return CLI_EXIT_USAGE;
             }
             break;
