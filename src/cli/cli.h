@@ -63,7 +63,8 @@ typedef struct cli_option {
 /*
  * Parses argv[1..argc) of command cmd against table into the struct at opts. Options
  * take their value as the next argument or after '=' (--fuel=10); every number goes
- * through esgx_parse_u64 (decimal: "010" is 10). Other arguments are positional and
+ * through esgx_parse_u64 (decimal: "010" is 10). "--" ends the options; "-" is a
+ * positional argument (stdin). Other arguments are positional and
  * are stored in pos[0..max_pos) (*n_pos = count). "--help" and "-h" print nothing and
  * return 1. On a usage error (unknown option, missing or bad value, too many
  * positional arguments) prints "esgx: CMD: ..." and returns ESGX_CLI_E_USAGE.

@@ -62,11 +62,17 @@ int cli_parse_options(const char *cmd, const cli_option *table, void *opts, int 
                       char **argv, const char **pos, size_t max_pos, size_t *n_pos)
 {
     *n_pos = 0;
+    int opts_done = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *eq;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return 1;
-        const cli_option *r = a[0] == '-' && a[1] ? find_row(table, a, &eq) : NULL;
-        if (!r && a[0] == '-' && a[1]) {
+        int is_opt = !opts_done && a[0] == '-' && a[1];
+        if (is_opt && !strcmp(a, "--")) {
+            opts_done = 1;
+            continue;
+        }
+        if (is_opt && (!strcmp(a, "--help") || !strcmp(a, "-h"))) return 1;
+        const cli_option *r = is_opt ? find_row(table, a, &eq) : NULL;
+        if (!r && is_opt) {
             cli_error("%s: unknown option '%s'", cmd, a);
             return ESGX_CLI_E_USAGE;
         }
