@@ -78,18 +78,18 @@ ESGX_MUST_CHECK int cli_parse_options(const char *cmd, const cli_option *table, 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reads a whole file ("-" = stdin) of at most max bytes into a malloc'd buffer.
- * Returns 0, or -1 with err filled ("PATH: No such file or directory", "PATH: larger
+ * Returns 0, or ESGX_CLI_E_FAILED with err filled ("PATH: No such file or directory", "PATH: larger
  * than N bytes"). */
 int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esgx_err *err);
 
 /* Writes data to path atomically (temp file in the same folder, fsync, rename);
- * "-" = stdout. mode is the file mode (e.g. 0644). Returns 0 or -1 with err. */
+ * "-" = stdout. mode is the file mode (e.g. 0644). Returns 0 or ESGX_CLI_E_FAILED with err. */
 int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
                    esgx_err *err);
 
 /* Like cli_write_file, but never replaces: the complete file appears under path only
  * if nothing is there yet (temp file, fsync, link). Returns 0, 1 if path already
- * exists (nothing written), or -1 with err. */
+ * exists (nothing written), or ESGX_CLI_E_FAILED with err. */
 int cli_create_file(const char *path, const uint8_t *data, size_t len, int mode,
                     esgx_err *err);
 

@@ -55,7 +55,7 @@ static double now_us(void)
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    return x < y ? ESGX_CLI_E_FAILED : x > y;
 }
 
 static int bench(const uint8_t *q, size_t ql, const char *c, size_t cl, int64_t at,
@@ -203,24 +203,24 @@ static int json_member_span(const char *s, size_t n, const char *key, size_t *st
     size_t klen = strlen(key);
     size_t p = json_ws(s, n, 0);
     if (p >= n || s[p] != '{')
-        return -1;
+        return ESGX_CLI_E_FAILED;
     p = json_ws(s, n, p + 1);
     if (p < n && s[p] == '}')
-        return -1;
+        return ESGX_CLI_E_FAILED;
     for (;;) {
         if (p >= n || s[p] != '"')
-            return -1;
+            return ESGX_CLI_E_FAILED;
         size_t ke = json_scan_string(s, n, p);
         if (!ke)
-            return -1;
+            return ESGX_CLI_E_FAILED;
         int match = ke - p - 2 == klen && !memcmp(s + p + 1, key, klen);
         p = json_ws(s, n, ke);
         if (p >= n || s[p] != ':')
-            return -1;
+            return ESGX_CLI_E_FAILED;
         p = json_ws(s, n, p + 1);
         size_t ve = json_scan_value(s, n, p);
         if (!ve)
-            return -1;
+            return ESGX_CLI_E_FAILED;
         if (match) {
             *start = p;
             *end = ve;
@@ -231,7 +231,7 @@ static int json_member_span(const char *s, size_t n, const char *key, size_t *st
             p = json_ws(s, n, p + 1);
             continue;
         }
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
 }
 

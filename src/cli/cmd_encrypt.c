@@ -67,13 +67,13 @@ static int parse_key(const char *text, int want_xpub, uint8_t pub[33], esgx_bip3
     size_t len = strlen(text);
     if (len >= 4 && (!strncmp(text, "xprv", 4) || !strncmp(text, "tprv", 4))) {
         cli_error("--pubkey: this is a private extended key; give the xpub instead");
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (len >= 4 && !strncmp(text, "xpub", 4)) {
         esgx_bip32_key k;
         if (esgx_bip32_key_parse(text, len, &k, &err)) {
             cli_error("--pubkey: not a valid xpub: %s", err.msg);
-            return -1;
+            return ESGX_CLI_E_FAILED;
         }
         memcpy(pub, k.public_key, 33);
         if (xpub) *xpub = k;
@@ -83,22 +83,22 @@ static int parse_key(const char *text, int want_xpub, uint8_t pub[33], esgx_bip3
     if (want_xpub) {
         cli_error("--pubkey: wasm mode needs the network xpub (111 characters starting "
                   "with 'xpub'), not a bare public key");
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     uint8_t raw[65];
     size_t n = 0;
     if (len != 66 && len != 130) {
         cli_error("--pubkey: expected 66 hex characters (compressed public key) or an xpub, "
                   "got %zu characters", len);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (esgx_crypto_hex_decode(text, len, raw, sizeof raw, &n, &err)) {
         cli_error("--pubkey: %s", err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (esgx_ec_pubkey_normalize(raw, n, pub, &err)) {
         cli_error("--pubkey: %s", err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     return 0;
 }
@@ -109,11 +109,11 @@ static int parse_hash(const char *text, uint8_t out[32])
     size_t n = 0, len = strlen(text);
     if (len != 64) {
         cli_error("module hash '%s': expected 64 hex characters, got %zu", text, len);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (esgx_crypto_hex_decode(text, len, out, 32, &n, &err)) {
         cli_error("module hash '%s': %s", text, err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     return 0;
 }
@@ -191,7 +191,7 @@ static int encrypt_parse(int argc, char **argv, encrypt_job *j)
     if (j->mode == MODE_WASM && j->npos != 2)
         return usage_error(j->mode, "%s", "wasm mode takes a HASH and a FILE");
     j->file = j->mode == MODE_WASM ? j->pos[1] : j->pos[0];
-    return -1;
+    return ESGX_CLI_E_FAILED;
 }
 
 /* The recipient key (wasm mode: the module key derived from the xpub) and the hashes

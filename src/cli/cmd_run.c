@@ -60,10 +60,10 @@ static int dev_key_path(char *dir, size_t dcap, char *path, size_t pcap)
     int n;
     if (xdg && *xdg) n = snprintf(dir, dcap, "%s/esgx", xdg);
     else if (home && *home) n = snprintf(dir, dcap, "%s/.config/esgx", home);
-    else return -1;
-    if (n < 0 || (size_t)n >= dcap) return -1;
+    else return ESGX_CLI_E_FAILED;
+    if (n < 0 || (size_t)n >= dcap) return ESGX_CLI_E_FAILED;
     n = snprintf(path, pcap, "%s/dev-key", dir);
-    return n < 0 || (size_t)n >= pcap ? -1 : 0;
+    return n < 0 || (size_t)n >= pcap ? ESGX_CLI_E_FAILED : 0;
 }
 
 /* Creates dir and its missing parents with mode 0700. */
@@ -71,15 +71,15 @@ static int mkdir_p(const char *dir)
 {
     char tmp[4096];
     size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof tmp) return -1;
+    if (n == 0 || n >= sizeof tmp) return ESGX_CLI_E_FAILED;
     memcpy(tmp, dir, n + 1);
     for (char *q = tmp + 1; *q; q++) {
         if (*q != '/') continue;
         *q = 0;
-        if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+        if (mkdir(tmp, 0700) && errno != EEXIST) return ESGX_CLI_E_FAILED;
         *q = '/';
     }
-    return mkdir(tmp, 0700) && errno != EEXIST ? -1 : 0;
+    return mkdir(tmp, 0700) && errno != EEXIST ? ESGX_CLI_E_FAILED : 0;
 }
 
 /* Parses 64 hex characters (surrounding whitespace allowed) into seed. */
@@ -90,7 +90,7 @@ static int parse_seed(const char *text, size_t len, uint8_t seed[RUN_SEED_LEN])
     size_t got = 0;
     if (len != 2 * RUN_SEED_LEN || esgx_crypto_hex_decode(text, len, seed, RUN_SEED_LEN, &got, NULL) ||
         got != RUN_SEED_LEN)
-        return -1;
+        return ESGX_CLI_E_FAILED;
     return 0;
 }
 
@@ -105,28 +105,28 @@ static int dev_key_file(const char *dir, const char *path, uint8_t seed[RUN_SEED
         size_t len = 0;
         struct stat sb;
         if (stat(path, &sb) == 0 || errno != ENOENT) {
-            if (cli_read_file(path, 4096, &text, &len, err)) return -1;
+            if (cli_read_file(path, 4096, &text, &len, err)) return ESGX_CLI_E_FAILED;
             int bad = parse_seed((const char *)text, len, seed);
             esgx_crypto_wipe(text, len);
             free(text);
             if (bad)
-                return esgx_err_set(err, -1, "%s: not %d hex characters (delete it to make a "
+                return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: not %d hex characters (delete it to make a "
                                              "new dev key)", path, 2 * RUN_SEED_LEN);
             return 0;
         }
         char hex[2 * RUN_SEED_LEN + 2];
-        if (esgx_crypto_random(seed, RUN_SEED_LEN, err)) return -1;
+        if (esgx_crypto_random(seed, RUN_SEED_LEN, err)) return ESGX_CLI_E_FAILED;
         esgx_crypto_hex_encode(seed, RUN_SEED_LEN, hex);
         strcat(hex, "\n");
-        int w = mkdir_p(dir) ? esgx_err_set(err, -1, "%s: %s", dir, strerror(errno))
+        int w = mkdir_p(dir) ? esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", dir, strerror(errno))
                              : cli_create_file(path, (const uint8_t *)hex, strlen(hex), 0600, err);
         esgx_crypto_wipe(hex, sizeof hex);
         if (w == 0) return 0;
         esgx_crypto_wipe(seed, RUN_SEED_LEN);
-        if (w < 0) return -1;
+        if (w < 0) return ESGX_CLI_E_FAILED;
         /* w == 1: another run created it meanwhile; read theirs */
     }
-    return esgx_err_set(err, -1, "%s: cannot read or create the dev key", path);
+    return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: cannot read or create the dev key", path);
 }
 
 /* The development shared key: from --dev-seed, else from the dev-key file (created
@@ -135,17 +135,17 @@ static int dev_key_load(const char *seed_hex, esgx_bip32_key *key, char xpub[ESG
                         esgx_err *err)
 {
     uint8_t seed[RUN_SEED_LEN];
-    int rc = -1;
+    int rc = ESGX_CLI_E_FAILED;
     if (seed_hex) {
         if (parse_seed(seed_hex, strlen(seed_hex), seed))
-            return esgx_err_set(err, -1, "--dev-seed must be %d hex characters",
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "--dev-seed must be %d hex characters",
                                 2 * RUN_SEED_LEN);
     } else {
         char dir[4096], path[4200];
         if (dev_key_path(dir, sizeof dir, path, sizeof path))
-            return esgx_err_set(err, -1, "cannot locate the dev key: set HOME or "
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "cannot locate the dev key: set HOME or "
                                          "XDG_CONFIG_HOME, or give --dev-seed");
-        if (dev_key_file(dir, path, seed, err)) return -1;
+        if (dev_key_file(dir, path, seed, err)) return ESGX_CLI_E_FAILED;
     }
     if (esgx_bip32_shared_from_seed(seed, sizeof seed, key, err) == 0 &&
         esgx_bip32_key_serialize(key, 0, xpub, ESGX_BIP32_TEXT_LEN + 1, err) == 0)
@@ -287,10 +287,10 @@ static void json_print(json_t *obj)
 static int value_u64(const char *s, uint64_t *out)
 {
     char *end;
-    if (!*s || *s == '-') return -1;
+    if (!*s || *s == '-') return ESGX_CLI_E_USAGE;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end) return -1;
+    if (errno || *end) return ESGX_CLI_E_USAGE;
     *out = v;
     return 0;
 }
@@ -301,12 +301,12 @@ static int parse_i64_wide(const char *s, int64_t *out)
     errno = 0;
     if (*s == '-') {
         long long v = strtoll(s, &end, 0);
-        if (errno || *end || end == s) return -1;
+        if (errno || *end || end == s) return ESGX_CLI_E_USAGE;
         *out = v;
         return 0;
     }
     uint64_t u;
-    if (value_u64(s, &u)) return -1;
+    if (value_u64(s, &u)) return ESGX_CLI_E_USAGE;
     *out = (int64_t)u;   /* values above INT64_MAX wrap, as in the text format */
     return 0;
 }
@@ -319,10 +319,10 @@ static int parse_float(const char *s, int is_f32, esgx_wasm_value *v)
     if (!strncmp(p, "nan", 3)) {
         uint64_t payload = is_f32 ? 0x400000 : 0x8000000000000ULL;
         if (p[3] == ':') {
-            if (value_u64(p + 4, &payload) || !payload) return -1;
-            if (payload > (is_f32 ? 0x7FFFFFULL : 0xFFFFFFFFFFFFFULL)) return -1;
+            if (value_u64(p + 4, &payload) || !payload) return ESGX_CLI_E_USAGE;
+            if (payload > (is_f32 ? 0x7FFFFFULL : 0xFFFFFFFFFFFFFULL)) return ESGX_CLI_E_USAGE;
         } else if (p[3]) {
-            return -1;
+            return ESGX_CLI_E_USAGE;
         }
         if (is_f32) v->of.f32_bits = (neg ? 0x80000000u : 0) | 0x7F800000u | (uint32_t)payload;
         else v->of.f64_bits = (neg ? 1ULL << 63 : 0) | 0x7FF0000000000000ULL | payload;
@@ -332,11 +332,11 @@ static int parse_float(const char *s, int is_f32, esgx_wasm_value *v)
     errno = 0;
     if (is_f32) {
         float f = strtof(s, &end);
-        if (*end || end == s) return -1;
+        if (*end || end == s) return ESGX_CLI_E_USAGE;
         memcpy(&v->of.f32_bits, &f, sizeof f);
     } else {
         double d = strtod(s, &end);
-        if (*end || end == s) return -1;
+        if (*end || end == s) return ESGX_CLI_E_USAGE;
         memcpy(&v->of.f64_bits, &d, sizeof d);
     }
     return 0;
@@ -350,7 +350,7 @@ static int parse_value(const char *s, esgx_wasm_valtype t, esgx_wasm_value *v)
     switch (t) {
     case ESGX_WASM_I32:
         if (parse_i64_wide(s, &x) || x < INT32_MIN || (x > UINT32_MAX && *s != '-'))
-            return -1;
+            return ESGX_CLI_E_USAGE;
         v->of.i32 = (int32_t)(uint32_t)x;
         return 0;
     case ESGX_WASM_I64:
@@ -358,13 +358,13 @@ static int parse_value(const char *s, esgx_wasm_valtype t, esgx_wasm_value *v)
     case ESGX_WASM_F32: return parse_float(s, 1, v);
     case ESGX_WASM_F64: return parse_float(s, 0, v);
     case ESGX_WASM_FUNCREF:
-        return strcmp(s, "null") ? -1 : 0;
+        return strcmp(s, "null") ? ESGX_CLI_E_FAILED : 0;
     case ESGX_WASM_EXTERNREF:
         if (!strcmp(s, "null")) return 0;
-        if (parse_i64_wide(s, &x) || x <= 0) return -1;
+        if (parse_i64_wide(s, &x) || x <= 0) return ESGX_CLI_E_USAGE;
         v->of.ref = (esgx_wasm_ref)x;
         return 0;
-    default: return -1;
+    default: return ESGX_CLI_E_USAGE;
     }
 }
 

@@ -30,14 +30,14 @@ static int hexarg(const char *hex, uint8_t *out, size_t n, const char *what)
     size_t len = strlen(hex);
     if (len > 2 * n || len % 2) {
         cli_error("sim: %s wants at most %zu hex characters", what, 2 * n);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     memset(out, 0, n);
     for (size_t i = 0; i < len / 2; i++) {
         unsigned v;
         if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
             cli_error("sim: %s: bad hex", what);
-            return -1;
+            return ESGX_CLI_E_FAILED;
         }
         out[i] = (uint8_t)v;
     }
