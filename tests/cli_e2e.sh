@@ -150,6 +150,10 @@ python3 -c 'import sys; h=open(sys.argv[1],"rb").read().split(b"\r\n")[0].decode
 run 1 invoke echo --input x --fuel 3
 has err "HTTP 422"
 has err "out_of_fuel"
+# --fuel is decimal (esgx_parse_u64, as for `esgx run`): 010 is ten, not octal eight
+run 1 invoke echo --input x --fuel 010 --save-request "$T/fuel010.req"
+has err "out_of_fuel"
+[ "$(field "$T/fuel010.req" fuel)" = 10 ] || fail "invoke --fuel 010 must request fuel 10"
 run 1 invoke nosuchfn
 has err "no function named 'nosuchfn'"
 run 1 invoke "$(printf '%064d' 0)"

@@ -132,3 +132,19 @@ has err "nope.json: No such file or directory"
 run 2 verify --request "$T/req.json" --response "$T/resp.bin" --network-key 1234
 has err "network key"
 ok "verify rejects malformed requests and answers"
+
+# ---- --version: "esgx VERSION", VERSION being project(VERSION) of CMakeLists.txt
+V=$(sed -n 's/^project(esgx VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+[ -n "$V" ] || fail "no project(esgx VERSION ...) in CMakeLists.txt"
+run 0 --version
+[ "$(cat "$T/out")" = "esgx $V" ] || fail "esgx --version printed '$(cat "$T/out")', want 'esgx $V'"
+ok "--version prints esgx $V"
+
+# ---- number options are decimal everywhere (esgx_parse_u64): 010 is ten, junk is usage
+run 2 invoke --fuel 0x10 abc
+has err "0x10"
+run 2 hash --length 1e3 /dev/null
+has err "1e3"
+run 2 sim quote --isvsvn 70000
+has err "out of range"
+ok "number options: one decimal parser"

@@ -109,6 +109,17 @@ run run "$abi" --function nop --fuel 0 --json
 expect "unmetered" 0 '{"result": [], "fuel_used": null, "output": ""}'
 run run "$abi" --function forty_two --fuel unlimited
 expect "unmetered by name" 0 "42"
+# --fuel is decimal (esgx_parse_u64, as for `esgx invoke`): 010 is ten, not octal eight
+run run "$abi" --function spin --fuel 010 --json
+expect "--fuel 010 runs out at ten" 1 '*' "esgx: trap: out_of_fuel:"
+[[ "$out" == *'"trap": "out_of_fuel", "fuel_used": 10,'* ]] && ok || bad "--fuel 010 is ten: $out"
+run run "$abi" --function floats --arg 1.5 --arg 2.5 --fuel 010 --json
+expect "--fuel 010 pays for a 9-unit call" 0 '*'
+[[ "$out" == *'"fuel_used": 9,'* ]] && ok || bad "9 units under --fuel 010: $out"
+run run "$abi" --function floats --arg 1.5 --arg 2.5 --fuel 8 --json
+expect "--fuel 8 does not" 1 '*' "esgx: trap: out_of_fuel:"
+run run "$abi" --function nop --fuel 0x10
+expect "--fuel 0x10 is not a decimal number" 2 ""
 
 # --- traps
 run run "$abi" --function spin --fuel 100000

@@ -30,20 +30,20 @@ static int config_dir(char *out, size_t cap, esgx_err *err)
     } else {
         const char *home = getenv("HOME");
         if (!home || !home[0])
-            return esgx_err_set(err, -1, "cannot locate the config folder: neither "
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "cannot locate the config folder: neither "
                                          "XDG_CONFIG_HOME nor HOME is set");
         n = snprintf(out, cap, "%s/.config/esgx", home);
     }
-    if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, -1, "config path too long");
+    if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, ESGX_CLI_E_FAILED, "config path too long");
     return 0;
 }
 
 int cli_config_path(char *out, size_t cap, esgx_err *err)
 {
     char dir[4096];
-    if (config_dir(dir, sizeof dir, err)) return -1;
+    if (config_dir(dir, sizeof dir, err)) return ESGX_CLI_E_FAILED;
     int n = snprintf(out, cap, "%s/config", dir);
-    if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, -1, "config path too long");
+    if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, ESGX_CLI_E_FAILED, "config path too long");
     return 0;
 }
 
@@ -60,7 +60,7 @@ static int set_field(char *dst, size_t cap, const char *value, const char *path,
 {
     size_t n = strlen(value);
     if (n >= cap)
-        return esgx_err_set(err, -1, "%s: value of '%s' is too long", path, key);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: value of '%s' is too long", path, key);
     memcpy(dst, value, n + 1);
     return 0;
 }
@@ -69,23 +69,23 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
 {
     memset(cfg, 0, sizeof *cfg);
     char path[4200];
-    if (cli_config_path(path, sizeof path, err)) return -1;
+    if (cli_config_path(path, sizeof path, err)) return ESGX_CLI_E_FAILED;
     struct stat st;
     if (stat(path, &st) < 0) {
         if (errno == ENOENT)
             return esgx_err_set(err, CLI_CONFIG_MISSING, "%s does not exist", path);
-        return esgx_err_set(err, -1, "%s: %s", path, strerror(errno));
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(errno));
     }
     if (st.st_mode & 077)
         fprintf(stderr, "esgx: warning: %s is readable by other users (mode %03o); it holds "
                         "a token: chmod 600 it\n", path, (unsigned)(st.st_mode & 0777));
     uint8_t *data;
     size_t len;
-    if (cli_read_file(path, CONFIG_MAX_BYTES, &data, &len, err)) return -1;
+    if (cli_read_file(path, CONFIG_MAX_BYTES, &data, &len, err)) return ESGX_CLI_E_FAILED;
     char *text = realloc(data, len + 1);
     if (!text) {
         free(data);
-        return esgx_err_set(err, -1, "%s: out of memory", path);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
     }
     text[len] = 0;
     int rc = 0, line_no = 0;
@@ -97,7 +97,7 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
         if (!*s || *s == '#') continue;
         char *eq = strchr(s, '=');
         if (!eq) {
-            rc = esgx_err_set(err, -1, "%s:%d: expected 'key = value'", path, line_no);
+            rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "%s:%d: expected 'key = value'", path, line_no);
             break;
         }
         *eq = 0;
@@ -122,7 +122,7 @@ int cli_config_save(const cli_config *cfg, esgx_err *err)
 {
     char dir[4096], path[4200];
     if (config_dir(dir, sizeof dir, err) || cli_config_path(path, sizeof path, err))
-        return -1;
+        return ESGX_CLI_E_FAILED;
     /* create the folder and, for the default ~/.config/esgx, its parent */
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", dir);
@@ -130,10 +130,10 @@ int cli_config_save(const cli_config *cfg, esgx_err *err)
     if (slash && slash != parent) {
         *slash = 0;
         if (mkdir(parent, 0700) < 0 && errno != EEXIST)
-            return esgx_err_set(err, -1, "%s: %s", parent, strerror(errno));
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", parent, strerror(errno));
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return esgx_err_set(err, -1, "%s: %s", dir, strerror(errno));
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", dir, strerror(errno));
     char text[2048];
     int n = snprintf(text, sizeof text,
                      "# esgx CLI config, written by 'esgx login'. Holds a token: keep it 0600.\n"
@@ -141,7 +141,7 @@ int cli_config_save(const cli_config *cfg, esgx_err *err)
                      cfg->node, cfg->token, cfg->network_key, cfg->xpub);
     if (n < 0 || (size_t)n >= sizeof text) {
         esgx_crypto_wipe(text, sizeof text);
-        return esgx_err_set(err, -1, "config too long");
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "config too long");
     }
     int rc = cli_write_file(path, (const uint8_t *)text, (size_t)n, 0600, err);
     esgx_crypto_wipe(text, sizeof text);
@@ -154,19 +154,19 @@ int cli_config_require(cli_config *cfg, int need_key)
     int rc = cli_config_load(cfg, &err);
     if (rc == CLI_CONFIG_MISSING) {
         cli_error("not logged in (%s): run 'esgx login --node URL' first", err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (rc) {
         cli_error("%s", err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (!cfg->node[0]) {
         cli_error("the config names no node: run 'esgx login --node URL'");
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (need_key && !cfg->network_key[0]) {
         cli_error("no network key is pinned: run 'esgx login --node %s' again", cfg->node);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     return 0;
 }
@@ -186,20 +186,10 @@ int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **
     if (a[n]) return 0;
     if (*i + 1 >= argc) {
         cli_error("option %s needs a value", name);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     *value = argv[*i + 1];
     *i += 2;
     return 1;
 }
 
-int cli_parse_u64(const char *text, uint64_t *out)
-{
-    if (!text[0] || text[0] < '0' || text[0] > '9') return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
-}

@@ -97,11 +97,8 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 static long timeout_seconds(void)
 {
     const char *t = getenv("ESGX_TIMEOUT");
-    if (t && *t) {
-        char *end;
-        long v = strtol(t, &end, 10);
-        if (!*end && v > 0) return v;
-    }
+    uint64_t v;
+    if (t && *t && esgx_parse_u64(t, 1, 86400, 0, &v, NULL) == ESGX_OK) return (long)v;
     return 300;
 }
 
@@ -111,12 +108,12 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
     memset(rs, 0, sizeof *rs);
     if (!inited) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT))
-            return esgx_err_set(err, -1, "%s %s: libcurl initialisation failed", rq->method,
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: libcurl initialisation failed", rq->method,
                                 rq->url);
         inited = 1;
     }
     CURL *c = curl_easy_init();
-    if (!c) return esgx_err_set(err, -1, "%s %s: libcurl: out of memory", rq->method, rq->url);
+    if (!c) return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: libcurl: out of memory", rq->method, rq->url);
     char errbuf[CURL_ERROR_SIZE] = "";
     sink s = {.max = rq->max_response ? rq->max_response : DEFAULT_MAX_RESPONSE};
     progress_state prog = {.on = rq->progress > 0 ||
@@ -163,17 +160,17 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
     int rc = 0;
     if (cc != CURLE_OK) {
         if (s.too_large)
-            rc = esgx_err_set(err, -1, "%s %s: the answer is larger than %zu bytes", rq->method,
+            rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: the answer is larger than %zu bytes", rq->method,
                               rq->url, s.max);
         else if (cc == CURLE_OPERATION_TIMEDOUT)
-            rc = esgx_err_set(err, -1, "%s %s: timed out (%s; ESGX_TIMEOUT=%ld s)", rq->method,
+            rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: timed out (%s; ESGX_TIMEOUT=%ld s)", rq->method,
                               rq->url, errbuf[0] ? errbuf : curl_easy_strerror(cc), timeout);
         else {
             long os_errno = 0;
             curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
             size_t n = strlen(errbuf);
             while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == ' ')) errbuf[--n] = 0;
-            rc = esgx_err_set(err, -1, "%s %s: %s%s%s%s", rq->method, rq->url,
+            rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: %s%s%s%s", rq->method, rq->url,
                               errbuf[0] ? errbuf : curl_easy_strerror(cc),
                               os_errno ? " (" : "", os_errno ? strerror((int)os_errno) : "",
                               os_errno ? ")" : "");
@@ -183,7 +180,7 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rs->status);
         if (!s.buf) s.buf = malloc(1);
         if (!s.buf) {
-            rc = esgx_err_set(err, -1, "%s %s: out of memory", rq->method, rq->url);
+            rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: out of memory", rq->method, rq->url);
         } else {
             s.buf[s.len] = 0;
             rs->body = s.buf;
@@ -229,5 +226,5 @@ int cli_url(const char *base, const char *path, char *out, size_t cap)
     size_t n = strlen(base);
     while (n && base[n - 1] == '/') n--;
     int w = snprintf(out, cap, "%.*s%s", (int)n, base, path);
-    return (w < 0 || (size_t)w >= cap) ? -1 : 0;
+    return (w < 0 || (size_t)w >= cap) ? ESGX_CLI_E_FAILED : 0;
 }

@@ -25,31 +25,28 @@ typedef struct cli_config {
     char xpub[128];         /* the network xpub read at login, "" if none */
 } cli_config;
 
-/* Writes the config file path into out (capacity cap). Returns 0, or -1 when neither
+/* Writes the config file path into out (capacity cap). Returns 0, or ESGX_CLI_E_FAILED when neither
  * XDG_CONFIG_HOME nor HOME is set or the path does not fit. */
 int cli_config_path(char *out, size_t cap, esgx_err *err);
 
 /* Loads the config into cfg (zeroed first). Returns 0, CLI_CONFIG_MISSING when the file
- * does not exist (err names the path), or -1 for an unreadable or malformed file. */
+ * does not exist (err names the path), or ESGX_CLI_E_FAILED for an unreadable or malformed file. */
 int cli_config_load(cli_config *cfg, esgx_err *err);
 
 /* Writes cfg atomically with mode 0600 (creating the folder with mode 0700). Returns 0
- * or -1 with err. */
+ * or ESGX_CLI_E_FAILED with err. */
 int cli_config_save(const cli_config *cfg, esgx_err *err);
 
 /* Loads the config and checks that it names a node (and a pinned key when need_key).
  * On failure prints why (e.g. "not logged in: run 'esgx login --node URL'") and
- * returns -1. */
+ * returns ESGX_CLI_E_FAILED. */
 int cli_config_require(cli_config *cfg, int need_key);
 
 /* Option helper for the commands: if argv[*i] is `name` (value in the next argument)
  * or `name=VALUE`, sets *value, advances *i past what it used and returns 1; returns 0
- * if argv[*i] is another argument; returns -1 (message printed) when the value is
+ * if argv[*i] is another argument; returns ESGX_CLI_E_USAGE (message printed) when the value is
  * missing. */
 int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
-
-/* Parses a decimal u64 (no sign, no junk). Returns 0 or -1. */
-int cli_parse_u64(const char *text, uint64_t *out);
 
 /* Resolves a function name with GET /functions (needs cfg->token): fills hash_hex and
  * *decrypt. Returns a CLI exit status (0 found; messages printed otherwise). Defined in
@@ -78,7 +75,7 @@ typedef struct cli_http_response {
 
 /* Performs the request. Timeouts: 10 s to connect, ESGX_TIMEOUT seconds in all
  * (default 300). Returns 0 when an HTTP answer arrived (any status; *rs filled, free it
- * with cli_http_response_free), or -1 with err = "METHOD URL: CAUSE" (connection
+ * with cli_http_response_free), or ESGX_CLI_E_FAILED with err = "METHOD URL: CAUSE" (connection
  * refused, timeout, bad URL, answer too large, ...). */
 int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err);
 
@@ -89,7 +86,7 @@ void cli_http_response_free(cli_http_response *rs);
  * the node's JSON error body when there is one. */
 void cli_http_describe(const cli_http_response *rs, char *out, size_t cap);
 
-/* out = base + path (base without trailing slashes). Returns 0 or -1 if too long. */
+/* out = base + path (base without trailing slashes). Returns 0 or ESGX_CLI_E_FAILED if too long. */
 int cli_url(const char *base, const char *path, char *out, size_t cap);
 
 /* ---------------------------------------------------------------- service request */
@@ -108,7 +105,7 @@ typedef struct cli_service_request {
 } cli_service_request;
 
 /* Parses the request JSON strictly, as the node does (unknown fields, wrong types, bad
- * hash or function length are errors). Returns 0 or -1 with err. Free with
+ * hash or function length are errors). Returns 0 or ESGX_CLI_E_FAILED with err. Free with
  * cli_request_free. */
 int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
                       esgx_err *err);
@@ -136,7 +133,7 @@ typedef struct cli_answer {
     size_t header_len;         /* bytes of the header line (without "\r\n") */
 } cli_answer;
 
-/* Parses body[0..len). Returns 0 or -1 with err ("malformed answer: ..."). Free with
+/* Parses body[0..len). Returns 0 or ESGX_CLI_E_FAILED with err ("malformed answer: ..."). Free with
  * cli_answer_free. */
 int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *err);
 
@@ -145,7 +142,7 @@ int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *e
  * when rq has no fuel, fuel_limit is the limit the node used), "signature does not
  * recover to the network key" (esgx_digest_response + esgx_ec_recover compared with
  * network_key). signer (may be NULL) gets the recovered key when recovery worked.
- * Returns 0 when everything verifies, -1 otherwise. */
+ * Returns 0 when everything verifies, ESGX_CLI_E_FAILED otherwise. */
 int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
                       uint64_t fuel_limit, const uint8_t network_key[33],
                       uint8_t signer[33], esgx_err *err);
@@ -155,11 +152,11 @@ void cli_answer_free(cli_answer *a);
 
 /* Prints an answer as one JSON line on stdout: verified, hash, tree, input_hash,
  * fuel_used, signature, signer (hex), output (string if valid UTF-8, else
- * output_base64). Returns 0 or -1 when out of memory. */
+ * output_base64). Returns 0 or ESGX_CLI_E_FAILED when out of memory. */
 int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33]);
 
 /* Parses a network key: 66 hex characters (compressed), 130 (uncompressed) or an xpub.
- * Returns 0 or -1 with err. */
+ * Returns 0 or ESGX_CLI_E_FAILED with err. */
 int cli_parse_network_key(const char *text, uint8_t key[33], esgx_err *err);
 
 #endif

@@ -44,10 +44,10 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
     json_error_t je;
     json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return esgx_err_set(err, -1, "request: invalid JSON: %s (line %d)", je.text, je.line);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "request: invalid JSON: %s (line %d)", je.text, je.line);
     int rc = 0, have_hash = 0;
     if (!json_is_object(root)) {
-        rc = esgx_err_set(err, -1, "request: not a JSON object");
+        rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: not a JSON object");
         goto out;
     }
     const char *key;
@@ -56,7 +56,7 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
         if (!strcmp(key, "hash")) {
             const char *h = json_string_value(v);
             if (!h || json_string_length(v) != 64 || !is_lower_hex(h, 64)) {
-                rc = esgx_err_set(err, -1, "request: 'hash' must be 64 lowercase hex characters");
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'hash' must be 64 lowercase hex characters");
                 goto out;
             }
             memcpy(rq->hash_hex, h, 65);
@@ -64,14 +64,14 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             have_hash = 1;
         } else if (!strcmp(key, "decrypt")) {
             if (!json_is_boolean(v)) {
-                rc = esgx_err_set(err, -1, "request: 'decrypt' must be a boolean");
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'decrypt' must be a boolean");
                 goto out;
             }
             rq->decrypt = json_is_true(v);
         } else if (!strcmp(key, "function")) {
             size_t n = json_string_length(v);
             if (!json_is_string(v) || n < 1 || n > 255) {
-                rc = esgx_err_set(err, -1, "request: 'function' must be a string of 1 to 255 bytes");
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'function' must be a string of 1 to 255 bytes");
                 goto out;
             }
             memcpy(rq->function, json_string_value(v), n);
@@ -79,31 +79,31 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             rq->function_len = n;
         } else if (!strcmp(key, "input")) {
             if (!json_is_string(v)) {
-                rc = esgx_err_set(err, -1, "request: 'input' must be a string");
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'input' must be a string");
                 goto out;
             }
             size_t n = json_string_length(v);
             free(rq->input);
             rq->input = malloc(n ? n : 1);
             if (!rq->input) {
-                rc = esgx_err_set(err, -1, "request: out of memory");
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: out of memory");
                 goto out;
             }
             memcpy(rq->input, json_string_value(v), n);
             rq->input_len = n;
         } else if (!strcmp(key, "fuel")) {
             if (!json_is_integer(v) || json_integer_value(v) < 1) {
-                rc = esgx_err_set(err, -1, "request: 'fuel' must be a positive integer");
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'fuel' must be a positive integer");
                 goto out;
             }
             rq->has_fuel = 1;
             rq->fuel = (uint64_t)json_integer_value(v);
         } else {
-            rc = esgx_err_set(err, -1, "request: unknown field '%.64s'", key);
+            rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: unknown field '%.64s'", key);
             goto out;
         }
     }
-    if (!have_hash) rc = esgx_err_set(err, -1, "request: field 'hash' is required");
+    if (!have_hash) rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: field 'hash' is required");
 out:
     json_decref(root);
     if (rc) cli_request_free(rq);
@@ -145,11 +145,11 @@ static int hex_field(json_t *hdr, const char *name, uint8_t *out, size_t want, e
 {
     json_t *v = json_object_get(hdr, name);
     const char *s = json_string_value(v);
-    if (!s) return esgx_err_set(err, -1, "malformed answer: header field '%s' missing", name);
+    if (!s) return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field '%s' missing", name);
     size_t n = 0;
     if (json_string_length(v) != want * 2 ||
         esgx_crypto_hex_decode(s, want * 2, out, want, &n, NULL))
-        return esgx_err_set(err, -1, "malformed answer: header field '%s' is not %zu hex bytes",
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field '%s' is not %zu hex bytes",
                             name, want);
     return 0;
 }
@@ -163,22 +163,22 @@ int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *e
             crlf = body + i;
             break;
         }
-    if (!crlf) return esgx_err_set(err, -1, "malformed answer: no \\r\\n after the header line");
+    if (!crlf) return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: no \\r\\n after the header line");
     a->header_len = (size_t)(crlf - body);
     json_error_t je;
     json_t *hdr = json_loadb((const char *)body, a->header_len, JSON_REJECT_DUPLICATES, &je);
     if (!hdr || !json_is_object(hdr)) {
         json_decref(hdr);
-        return esgx_err_set(err, -1, "malformed answer: the header line is not a JSON object");
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: the header line is not a JSON object");
     }
-    int rc = -1;
+    int rc = ESGX_CLI_E_FAILED;
     if (hex_field(hdr, "hash", a->hash, 32, err) ||
         hex_field(hdr, "input_hash", a->input_hash, 32, err) ||
         hex_field(hdr, "signature", a->signature, 65, err))
         goto out;
     json_t *fu = json_object_get(hdr, "fuel_used");
     if (!json_is_integer(fu) || json_integer_value(fu) < 0) {
-        esgx_err_set(err, -1, "malformed answer: header field 'fuel_used' is not an integer >= 0");
+        esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field 'fuel_used' is not an integer >= 0");
         goto out;
     }
     a->fuel_used = (uint64_t)json_integer_value(fu);
@@ -186,18 +186,18 @@ int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *e
     const char *t = json_string_value(tv);
     size_t tl = json_string_length(tv);
     if (!t || tl == 0 || tl % 64) {
-        esgx_err_set(err, -1, "malformed answer: header field 'tree' is not a list of 32-byte "
+        esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field 'tree' is not a list of 32-byte "
                               "hex hashes");
         goto out;
     }
     a->tree_count = tl / 64;
     a->tree = malloc(tl / 2);
     if (!a->tree) {
-        esgx_err_set(err, -1, "out of memory");
+        esgx_err_set(err, ESGX_CLI_E_FAILED, "out of memory");
         goto out;
     }
     if (esgx_crypto_hex_decode(t, tl, a->tree, tl / 2, NULL, NULL)) {
-        esgx_err_set(err, -1, "malformed answer: header field 'tree' is not hex");
+        esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field 'tree' is not hex");
         goto out;
     }
     a->output = crlf + 2;
@@ -226,25 +226,25 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
     if (memcmp(h, a->hash, 32)) {
         esgx_crypto_hex_encode(a->hash, 32, x1);
         esgx_crypto_hex_encode(h, 32, x2);
-        return esgx_err_set(err, -1, "output hash mismatch: the header says %.16s..., the %zu "
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "output hash mismatch: the header says %.16s..., the %zu "
                                      "output bytes hash to %.16s...", x1, a->output_len, x2);
     }
     size_t count = esgx_blake3_tree_node_count(a->output_len);
     if (count != a->tree_count)
-        return esgx_err_set(err, -1, "tree mismatch: the header lists %zu node hashes, an output "
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "tree mismatch: the header lists %zu node hashes, an output "
                                      "of %zu bytes has %zu", a->tree_count, a->output_len, count);
     uint8_t *tree = malloc(count * 32);
-    if (!tree) return esgx_err_set(err, -1, "out of memory");
+    if (!tree) return esgx_err_set(err, ESGX_CLI_E_FAILED, "out of memory");
     size_t got = 0;
     esgx_err e2;
     if (esgx_blake3_tree(a->output, a->output_len, tree, count * 32, &got, &e2)) {
         free(tree);
-        return esgx_err_set(err, -1, "tree mismatch: %s", e2.msg);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "tree mismatch: %s", e2.msg);
     }
     for (size_t i = 0; i < count; i++)
         if (memcmp(tree + 32 * i, a->tree + 32 * i, 32)) {
             free(tree);
-            return esgx_err_set(err, -1, "tree mismatch: node %zu of %zu differs from the "
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "tree mismatch: node %zu of %zu differs from the "
                                          "recomputed tree", i, count);
         }
     free(tree);
@@ -252,9 +252,9 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
     uint64_t fuel = rq->has_fuel ? rq->fuel : fuel_limit;
     if (esgx_digest_input_hash(rq->hash, rq->decrypt, fuel, rq->function, rq->function_len,
                           rq->input, rq->input_len, ih, &e2))
-        return esgx_err_set(err, -1, "input_hash mismatch: %s", e2.msg);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: %s", e2.msg);
     if (memcmp(ih, a->input_hash, 32))
-        return esgx_err_set(err, -1, "input_hash mismatch: the answer is not for this request "
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: the answer is not for this request "
                                      "(module %.16s..., decrypt %s, fuel limit %llu%s, function "
                                      "'%.40s', %zu input bytes)", rq->hash_hex,
                             rq->decrypt ? "true" : "false", (unsigned long long)fuel,
@@ -262,13 +262,13 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
     uint8_t digest[32], pub[33];
     esgx_digest_response(a->input_hash, a->fuel_used, a->hash, digest);
     if (esgx_ec_recover(digest, a->signature, pub, &e2))
-        return esgx_err_set(err, -1, "signature does not recover to the network key (%s)",
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "signature does not recover to the network key (%s)",
                             e2.msg);
     if (signer) memcpy(signer, pub, 33);
     if (memcmp(pub, network_key, 33)) {
         esgx_crypto_hex_encode(pub, 33, x1);
         esgx_crypto_hex_encode(network_key, 33, x2);
-        return esgx_err_set(err, -1, "signature does not recover to the network key (signer "
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "signature does not recover to the network key (signer "
                                      "%s, network key %s)", x1, x2);
     }
     return 0;
@@ -301,7 +301,7 @@ int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33])
     esgx_crypto_hex_encode(a->signature, 65, sig);
     esgx_crypto_hex_encode(signer, 33, pk);
     char *tree = malloc(a->tree_count * 64 + 1);
-    if (!tree) return -1;
+    if (!tree) return ESGX_CLI_E_FAILED;
     esgx_crypto_hex_encode(a->tree, a->tree_count * 32, tree);
     json_t *o = json_object();
     json_object_set_new(o, "verified", json_true());
@@ -319,14 +319,14 @@ int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33])
         char *b = base64(a->output, a->output_len);
         if (!b) {
             json_decref(o);
-            return -1;
+            return ESGX_CLI_E_FAILED;
         }
         json_object_set_new(o, "output_base64", json_string(b));
         free(b);
     }
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
-    if (!text) return -1;
+    if (!text) return ESGX_CLI_E_FAILED;
     puts(text);
     free(text);
     return 0;
@@ -339,7 +339,7 @@ int cli_parse_network_key(const char *text, uint8_t key[33], esgx_err *err)
         esgx_bip32_key k;
         esgx_err e2;
         if (esgx_bip32_key_parse(text, len, &k, &e2))
-            return esgx_err_set(err, -1, "network key: not a valid xpub: %s", e2.msg);
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "network key: not a valid xpub: %s", e2.msg);
         memcpy(key, k.public_key, 33);
         esgx_bip32_key_wipe(&k);
         return 0;
@@ -347,10 +347,10 @@ int cli_parse_network_key(const char *text, uint8_t key[33], esgx_err *err)
     uint8_t raw[65];
     size_t n = 0;
     if ((len != 66 && len != 130) || esgx_crypto_hex_decode(text, len, raw, sizeof raw, &n, NULL))
-        return esgx_err_set(err, -1, "network key: expected 66 hex characters (compressed "
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "network key: expected 66 hex characters (compressed "
                                      "secp256k1 key), 130, or an xpub");
     esgx_err e2;
     if (esgx_ec_pubkey_normalize(raw, n, key, &e2))
-        return esgx_err_set(err, -1, "network key: %s", e2.msg);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "network key: %s", e2.msg);
     return 0;
 }

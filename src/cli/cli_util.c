@@ -26,12 +26,12 @@ int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esg
 {
     int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
     if (fd < 0)
-        return esgx_err_set(err, -1, "%s: %s", path, strerror(errno));
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(errno));
     size_t cap = 65536, n = 0;
     uint8_t *buf = malloc(cap);
     if (!buf) {
         if (fd != STDIN_FILENO) close(fd);
-        return esgx_err_set(err, -1, "%s: out of memory", path);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
     }
     for (;;) {
         if (n == cap) {
@@ -40,7 +40,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esg
             if (!nb) {
                 free(buf);
                 if (fd != STDIN_FILENO) close(fd);
-                return esgx_err_set(err, -1, "%s: out of memory", path);
+                return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
             }
             buf = nb;
             cap *= 2;
@@ -51,7 +51,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esg
             int e = errno;
             free(buf);
             if (fd != STDIN_FILENO) close(fd);
-            return esgx_err_set(err, -1, "%s: %s", path, strerror(e));
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(e));
         }
         if (r == 0) break;
         n += (size_t)r;
@@ -60,7 +60,7 @@ int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esg
     if (fd != STDIN_FILENO) close(fd);
     if (n > max) {
         free(buf);
-        return esgx_err_set(err, -1, "%s: larger than %zu bytes", path, max);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: larger than %zu bytes", path, max);
     }
     *data = buf;
     *len = n;
@@ -72,7 +72,7 @@ static int write_all(int fd, const uint8_t *data, size_t len)
     while (len) {
         ssize_t w = write(fd, data, len);
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -1;
+        if (w < 0) return ESGX_CLI_E_FAILED;
         data += w;
         len -= (size_t)w;
     }
@@ -86,22 +86,22 @@ static int write_file(const char *path, const uint8_t *data, size_t len, int mod
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
-        return esgx_err_set(err, -1, "%s: path too long", path);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: path too long", path);
     int fd = mkstemp(tmp);
     if (fd < 0)
-        return esgx_err_set(err, -1, "%s: %s", path, strerror(errno));
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(errno));
     if (write_all(fd, data, len) < 0 || fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
-        return esgx_err_set(err, -1, "%s: %s", path, strerror(e));
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(e));
     }
     close(fd);
     int rc = no_replace ? link(tmp, path) : rename(tmp, path);
     int e = errno;
     if (no_replace || rc < 0) unlink(tmp);
     if (rc < 0 && no_replace && e == EEXIST) return 1;
-    if (rc < 0) return esgx_err_set(err, -1, "%s: %s", path, strerror(e));
+    if (rc < 0) return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(e));
     /* make the new name durable */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
@@ -118,7 +118,7 @@ int cli_write_file(const char *path, const uint8_t *data, size_t len, int mode,
 {
     if (!strcmp(path, "-")) {
         if (write_all(STDOUT_FILENO, data, len) < 0)
-            return esgx_err_set(err, -1, "stdout: %s", strerror(errno));
+            return esgx_err_set(err, ESGX_CLI_E_FAILED, "stdout: %s", strerror(errno));
         return 0;
     }
     return write_file(path, data, len, mode, false, err);

@@ -55,7 +55,7 @@ static double now_us(void)
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    return x < y ? ESGX_CLI_E_FAILED : x > y;
 }
 
 static int bench(const uint8_t *q, size_t ql, const char *c, size_t cl, int64_t at,
@@ -207,24 +207,24 @@ static int json_member_span(const char *s, size_t n, const char *key, size_t *st
     size_t klen = strlen(key);
     size_t p = json_ws(s, n, 0);
     if (p >= n || s[p] != '{')
-        return -1;
+        return ESGX_CLI_E_FAILED;
     p = json_ws(s, n, p + 1);
     if (p < n && s[p] == '}')
-        return -1;
+        return ESGX_CLI_E_FAILED;
     for (;;) {
         if (p >= n || s[p] != '"')
-            return -1;
+            return ESGX_CLI_E_FAILED;
         size_t ke = json_scan_string(s, n, p);
         if (!ke)
-            return -1;
+            return ESGX_CLI_E_FAILED;
         int match = ke - p - 2 == klen && !memcmp(s + p + 1, key, klen);
         p = json_ws(s, n, ke);
         if (p >= n || s[p] != ':')
-            return -1;
+            return ESGX_CLI_E_FAILED;
         p = json_ws(s, n, p + 1);
         size_t ve = json_scan_value(s, n, p);
         if (!ve)
-            return -1;
+            return ESGX_CLI_E_FAILED;
         if (match) {
             *start = p;
             *end = ve;
@@ -235,7 +235,7 @@ static int json_member_span(const char *s, size_t n, const char *key, size_t *st
             p = json_ws(s, n, p + 1);
             continue;
         }
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
 }
 
@@ -482,12 +482,12 @@ int cmd_attest(int argc, char **argv)
         } else if (!strcmp(a, "--sim-root") && more) {
             root_path = argv[++i];
         } else if (!strcmp(a, "--at") && more) {
-            char *end;
-            at = strtoll(argv[++i], &end, 10);
-            if (*end || end == argv[i]) {
-                cli_error("attest: --at wants Unix seconds");
+            uint64_t v;
+            if (esgx_parse_u64(argv[++i], 0, INT64_MAX, 0, &v, &e)) {
+                cli_error("attest: --at wants Unix seconds: %s", e.msg);
                 return CLI_EXIT_USAGE;
             }
+            at = (int64_t)v;
         } else if (!strcmp(a, "--mrenclave") && more) {
             if (esgx_attest_policy_add_mrenclave(&pol, argv[++i], &e)) {
                 cli_error("attest: %s", e.msg);
@@ -503,7 +503,12 @@ int cmd_attest(int argc, char **argv)
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--bench") && more) {
-            bench_n = strtol(argv[++i], NULL, 10);
+            uint64_t v;
+            if (esgx_parse_u64(argv[++i], 1, 1000000, 0, &v, &e)) {
+                cli_error("attest: --bench: %s", e.msg);
+                return CLI_EXIT_USAGE;
+            }
+            bench_n = (long)v;
         } else if (a[0] != '-' && !node) {
             node = a;
         } else {

@@ -14,6 +14,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,13 +67,13 @@ static int parse_key(const char *text, int want_xpub, uint8_t pub[33], esgx_bip3
     size_t len = strlen(text);
     if (len >= 4 && (!strncmp(text, "xprv", 4) || !strncmp(text, "tprv", 4))) {
         cli_error("--pubkey: this is a private extended key; give the xpub instead");
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (len >= 4 && !strncmp(text, "xpub", 4)) {
         esgx_bip32_key k;
         if (esgx_bip32_key_parse(text, len, &k, &err)) {
             cli_error("--pubkey: not a valid xpub: %s", err.msg);
-            return -1;
+            return ESGX_CLI_E_FAILED;
         }
         memcpy(pub, k.public_key, 33);
         if (xpub) *xpub = k;
@@ -82,22 +83,22 @@ static int parse_key(const char *text, int want_xpub, uint8_t pub[33], esgx_bip3
     if (want_xpub) {
         cli_error("--pubkey: wasm mode needs the network xpub (111 characters starting "
                   "with 'xpub'), not a bare public key");
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     uint8_t raw[65];
     size_t n = 0;
     if (len != 66 && len != 130) {
         cli_error("--pubkey: expected 66 hex characters (compressed public key) or an xpub, "
                   "got %zu characters", len);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (esgx_crypto_hex_decode(text, len, raw, sizeof raw, &n, &err)) {
         cli_error("--pubkey: %s", err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (esgx_ec_pubkey_normalize(raw, n, pub, &err)) {
         cli_error("--pubkey: %s", err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     return 0;
 }
@@ -108,11 +109,11 @@ static int parse_hash(const char *text, uint8_t out[32])
     size_t n = 0, len = strlen(text);
     if (len != 64) {
         cli_error("module hash '%s': expected 64 hex characters, got %zu", text, len);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     if (esgx_crypto_hex_decode(text, len, out, 32, &n, &err)) {
         cli_error("module hash '%s': %s", text, err.msg);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     return 0;
 }
@@ -130,187 +131,210 @@ static int usage_error(int mode, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+typedef struct encrypt_opts {
+    const char *pubkey, *out_path, *path_hex;
+} encrypt_opts;
+
+/* --path comes first so that modes other than wasm can skip it. */
+static const cli_option encrypt_options[] = {
+    {"--path", NULL, CLI_OPT_STRING, offsetof(encrypt_opts, path_hex), 0, 0, 0, NULL, 0},
+    {"--pubkey", NULL, CLI_OPT_STRING, offsetof(encrypt_opts, pubkey), 0, 0, 0, NULL, 0},
+    {"--output", "-o", CLI_OPT_STRING, offsetof(encrypt_opts, out_path), 0, 0, 0, NULL, 0},
+    {NULL, NULL, CLI_OPT_FLAG, 0, 0, 0, 0, NULL, 0},
+};
+
+/* One encryption: the parsed command line and the keys and hashes it names. */
+typedef struct encrypt_job {
+    int mode;
+    encrypt_opts o;
+    const char *pos[MAX_POSITIONAL];
+    size_t npos;
+    const char *file;
+    uint8_t pub[33];
+    esgx_bip32_key xpub, derived;
+    uint8_t (*hashes)[32];
+    size_t nhashes;
+} encrypt_job;
+
+/* Mode, options and argument counts. Returns -1 to go on, else an exit status. */
+static int encrypt_parse(int argc, char **argv, encrypt_job *j)
+{
+    const char *m = argv[1];
+    if (!strcmp(m, "--help") || !strcmp(m, "-h") || !strcmp(m, "help")) {
+        print_usage(stdout, -1);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(m, "module")) j->mode = MODE_MODULE;
+    else if (!strcmp(m, "shared")) j->mode = MODE_SHARED;
+    else if (!strcmp(m, "wasm")) j->mode = MODE_WASM;
+    else {
+        fprintf(stderr, "esgx: encrypt: unknown mode '%s'\n", m);
+        print_usage(stderr, -1);
+        return CLI_EXIT_USAGE;
+    }
+    const cli_option *table = encrypt_options + (j->mode == MODE_WASM ? 0 : 1);
+    int rc = cli_parse_options("encrypt", table, &j->o, argc - 1, argv + 1, j->pos,
+                               MAX_POSITIONAL, &j->npos);
+    if (rc == 1) print_usage(stdout, j->mode);
+    if (rc == 1) return CLI_EXIT_OK;
+    if (rc != ESGX_OK) {
+        print_usage(stderr, j->mode);
+        return CLI_EXIT_USAGE;
+    }
+    if (!j->o.pubkey) return usage_error(j->mode, "%s", "--pubkey is required");
+    if (j->mode == MODE_MODULE && j->npos != 1)
+        return usage_error(j->mode, "%s", "module mode takes exactly one FILE");
+    if (j->mode == MODE_SHARED && j->npos < 2)
+        return usage_error(j->mode, "%s", "shared mode takes a FILE and at least one HASH");
+    if (j->mode == MODE_SHARED && j->npos > 256)
+        return usage_error(j->mode, "%s", "shared mode takes at most 255 HASHes");
+    if (j->mode == MODE_WASM && j->npos != 2)
+        return usage_error(j->mode, "%s", "wasm mode takes a HASH and a FILE");
+    j->file = j->mode == MODE_WASM ? j->pos[1] : j->pos[0];
+    return ESGX_CLI_E_FAILED;
+}
+
+/* The recipient key (wasm mode: the module key derived from the xpub) and the hashes
+ * of shared mode, all checked before any file is touched. Returns an exit status. */
+static int encrypt_keys(encrypt_job *j)
+{
+    if (parse_key(j->o.pubkey, j->mode == MODE_WASM, j->pub, &j->xpub)) return CLI_EXIT_FAIL;
+    if (j->mode == MODE_SHARED) {
+        j->nhashes = j->npos - 1;
+        j->hashes = calloc(j->nhashes, 32);
+        if (!j->hashes) {
+            cli_error("out of memory");
+            return CLI_EXIT_FAIL;
+        }
+        for (size_t i = 0; i < j->nhashes; i++)
+            if (parse_hash(j->pos[i + 1], j->hashes[i])) return CLI_EXIT_FAIL;
+    }
+    if (j->mode != MODE_WASM) return CLI_EXIT_OK;
+    uint8_t module_hash[32], path[ESGX_BIP32_MAX_PATH_LEN];
+    size_t path_len = 0;
+    esgx_err err;
+    if (parse_hash(j->pos[0], module_hash)) return CLI_EXIT_FAIL;
+    if (j->o.path_hex) {
+        size_t hl = strlen(j->o.path_hex);
+        if (hl > 2 * ESGX_BIP32_MAX_PATH_LEN) {
+            cli_error("--path: %zu bytes, at most %d allowed", hl / 2, ESGX_BIP32_MAX_PATH_LEN);
+            return CLI_EXIT_FAIL;
+        }
+        if (esgx_crypto_hex_decode(j->o.path_hex, hl, path, sizeof path, &path_len, &err)) {
+            cli_error("--path: %s", err.msg);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    if (esgx_bip32_module_key_derive(&j->xpub, module_hash, path, path_len, &j->derived, &err)) {
+        cli_error("--path: %s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    memcpy(j->pub, j->derived.public_key, 33);
+    return CLI_EXIT_OK;
+}
+
+/* Shared mode: wraps *data in the approved-wasm format (replacing and wiping it).
+ * Returns 0 or ESGX_CLI_E_FAILED (message printed). */
+static int wrap_approved(const encrypt_job *j, uint8_t **data, size_t *len)
+{
+    if (*len == 0) {
+        cli_error("%s: empty; the approved-wasm format needs at least one byte of data",
+                  j->file);
+        return ESGX_CLI_E_FAILED;
+    }
+    size_t head = ESGX_APPROVED_WASM_MAGIC_LEN + 1 + 32 * j->nhashes, pt_len = 0;
+    uint8_t *pt = malloc(head + *len);
+    esgx_err err;
+    if (!pt) {
+        cli_error("out of memory");
+        return ESGX_CLI_E_FAILED;
+    }
+    if (esgx_approved_wasm_build((const uint8_t(*)[32])j->hashes, j->nhashes, *data, *len, pt,
+                                 head + *len, &pt_len, &err)) {
+        cli_error("%s", err.msg);
+        esgx_crypto_wipe(pt, head + *len);
+        free(pt);
+        return ESGX_CLI_E_FAILED;
+    }
+    esgx_crypto_wipe(*data, *len);
+    free(*data);
+    *data = pt;
+    *len = pt_len;
+    return ESGX_OK;
+}
+
+/* Writes the ciphertext to -o, else FILE.cipher (stdout for "-"). Returns an exit status. */
+static int write_cipher(const encrypt_job *j, const uint8_t *out, size_t out_len)
+{
+    const char *out_path = j->o.out_path;
+    char *def = NULL;
+    esgx_err err;
+    if (!out_path && !strcmp(j->file, "-")) {
+        out_path = "-";
+    } else if (!out_path) {
+        size_t fl = strlen(j->file);
+        def = malloc(fl + 8);
+        if (!def) {
+            cli_error("out of memory");
+            return CLI_EXIT_FAIL;
+        }
+        memcpy(def, j->file, fl);
+        memcpy(def + fl, ".cipher", 8);
+        out_path = def;
+    }
+    int status = CLI_EXIT_OK;
+    if (cli_write_file(out_path, out, out_len, 0644, &err)) {
+        cli_error("%s", err.msg);
+        status = CLI_EXIT_FAIL;
+    } else if (strcmp(out_path, "-")) {
+        fprintf(stderr, "esgx: wrote %s (%zu bytes)\n", out_path, out_len);
+    }
+    free(def);
+    return status;
+}
+
+/* Reads FILE, wraps it (shared mode), encrypts it to j->pub and writes it. */
+static int encrypt_file(const encrypt_job *j)
+{
+    uint8_t *data = NULL, *out = NULL;
+    size_t len = 0, out_len = 0;
+    int status = CLI_EXIT_FAIL;
+    esgx_err err;
+    if (cli_read_file(j->file, ENCRYPT_MAX_INPUT, &data, &len, &err)) {
+        cli_error("%s", err.msg);
+    } else if (j->mode != MODE_SHARED || wrap_approved(j, &data, &len) == ESGX_OK) {
+        out = malloc(len + ESGX_ECIES_OVERHEAD);
+        if (!out)
+            cli_error("out of memory");
+        else if (esgx_ecies_encrypt(j->pub, 33, data, len, out, len + ESGX_ECIES_OVERHEAD,
+                                    &out_len, &err))
+            cli_error("%s", err.msg);
+        else
+            status = write_cipher(j, out, out_len);
+    }
+    if (data) esgx_crypto_wipe(data, len);
+    free(data);
+    free(out);
+    return status;
+}
+
 int cmd_encrypt(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr, -1);
         return CLI_EXIT_USAGE;
     }
-    const char *m = argv[1];
-    if (!strcmp(m, "--help") || !strcmp(m, "-h") || !strcmp(m, "help")) {
-        print_usage(stdout, -1);
-        return CLI_EXIT_OK;
-    }
-    int mode;
-    if (!strcmp(m, "module")) mode = MODE_MODULE;
-    else if (!strcmp(m, "shared")) mode = MODE_SHARED;
-    else if (!strcmp(m, "wasm")) mode = MODE_WASM;
-    else {
-        fprintf(stderr, "esgx: encrypt: unknown mode '%s'\n", m);
-        print_usage(stderr, -1);
-        return CLI_EXIT_USAGE;
-    }
-
-    const char *pubkey = NULL, *out_path = NULL, *path_hex = NULL;
-    const char *pos[MAX_POSITIONAL];
-    int npos = 0, opts_done = 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && a[0] == '-' && a[1] != '\0') {
-            if (!strcmp(a, "--")) {
-                opts_done = 1;
-            } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                print_usage(stdout, mode);
-                return CLI_EXIT_OK;
-            } else if (!strcmp(a, "--pubkey") || !strcmp(a, "-o") || !strcmp(a, "--output") ||
-                       (!strcmp(a, "--path") && mode == MODE_WASM)) {
-                if (i + 1 >= argc) return usage_error(mode, "option %s needs a value", a);
-                const char *v = argv[++i];
-                if (a[1] == 'o' || a[2] == 'o') out_path = v;
-                else if (a[2] == 'p' && a[3] == 'u') pubkey = v;
-                else path_hex = v;
-            } else if (!strncmp(a, "--pubkey=", 9)) {
-                pubkey = a + 9;
-            } else if (!strncmp(a, "--output=", 9)) {
-                out_path = a + 9;
-            } else if (!strncmp(a, "--path=", 7) && mode == MODE_WASM) {
-                path_hex = a + 7;
-            } else {
-                return usage_error(mode, "unknown option '%s'", a);
-            }
-        } else {
-            if (npos == MAX_POSITIONAL)
-                return usage_error(mode, "too many arguments (%s)", a);
-            pos[npos++] = a;
-        }
-    }
-    if (!pubkey) return usage_error(mode, "%s", "--pubkey is required");
-    if (mode == MODE_MODULE && npos != 1)
-        return usage_error(mode, "%s", "module mode takes exactly one FILE");
-    if (mode == MODE_SHARED && npos < 2)
-        return usage_error(mode, "%s", "shared mode takes a FILE and at least one HASH");
-    if (mode == MODE_SHARED && npos > 256)
-        return usage_error(mode, "%s", "shared mode takes at most 255 HASHes");
-    if (mode == MODE_WASM && npos != 2)
-        return usage_error(mode, "%s", "wasm mode takes a HASH and a FILE");
-    const char *file = mode == MODE_WASM ? pos[1] : pos[0];
-
-    /* Validate every argument before touching files. */
-    uint8_t pub[33];
-    esgx_bip32_key xpub, derived;
-    memset(&xpub, 0, sizeof xpub);
-    memset(&derived, 0, sizeof derived);
-    if (parse_key(pubkey, mode == MODE_WASM, pub, &xpub)) return CLI_EXIT_FAIL;
-    uint8_t (*hashes)[32] = NULL;
-    size_t nhashes = 0;
-    if (mode == MODE_SHARED) {
-        nhashes = (size_t)npos - 1;
-        hashes = calloc(nhashes, 32);
-        if (!hashes) {
-            cli_error("out of memory");
-            return CLI_EXIT_FAIL;
-        }
-        for (size_t i = 0; i < nhashes; i++)
-            if (parse_hash(pos[i + 1], hashes[i])) {
-                free(hashes);
-                return CLI_EXIT_FAIL;
-            }
-    }
-    if (mode == MODE_WASM) {
-        uint8_t module_hash[32], path[ESGX_BIP32_MAX_PATH_LEN];
-        size_t path_len = 0;
-        esgx_err err;
-        if (parse_hash(pos[0], module_hash)) return CLI_EXIT_FAIL;
-        if (path_hex) {
-            size_t hl = strlen(path_hex);
-            if (hl > 2 * ESGX_BIP32_MAX_PATH_LEN) {
-                cli_error("--path: %zu bytes, at most %d allowed", hl / 2, ESGX_BIP32_MAX_PATH_LEN);
-                return CLI_EXIT_FAIL;
-            }
-            if (esgx_crypto_hex_decode(path_hex, hl, path, sizeof path, &path_len, &err)) {
-                cli_error("--path: %s", err.msg);
-                return CLI_EXIT_FAIL;
-            }
-        }
-        if (esgx_bip32_module_key_derive(&xpub, module_hash, path, path_len, &derived, &err)) {
-            cli_error("--path: %s", err.msg);
-            return CLI_EXIT_FAIL;
-        }
-        memcpy(pub, derived.public_key, 33);
-    }
-
-    uint8_t *data = NULL, *out = NULL;
-    size_t len = 0, out_len = 0;
-    int status = CLI_EXIT_FAIL;
-    esgx_err err;
-    if (cli_read_file(file, ENCRYPT_MAX_INPUT, &data, &len, &err)) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    if (mode == MODE_SHARED) {
-        if (len == 0) {
-            cli_error("%s: empty; the approved-wasm format needs at least one byte of data",
-                      file);
-            goto done;
-        }
-        size_t head = ESGX_APPROVED_WASM_MAGIC_LEN + 1 + 32 * nhashes;
-        uint8_t *pt = malloc(head + len);
-        if (!pt) {
-            cli_error("out of memory");
-            goto done;
-        }
-        size_t pt_len = 0;
-        if (esgx_approved_wasm_build((const uint8_t(*)[32])hashes, nhashes, data, len, pt,
-                                head + len, &pt_len, &err)) {
-            cli_error("%s", err.msg);
-            esgx_crypto_wipe(pt, head + len);
-            free(pt);
-            goto done;
-        }
-        esgx_crypto_wipe(data, len);
-        free(data);
-        data = pt;
-        len = pt_len;
-    }
-    out = malloc(len + ESGX_ECIES_OVERHEAD);
-    if (!out) {
+    encrypt_job *j = calloc(1, sizeof *j);
+    if (!j) {
         cli_error("out of memory");
-        goto done;
+        return CLI_EXIT_FAIL;
     }
-    if (esgx_ecies_encrypt(pub, 33, data, len, out, len + ESGX_ECIES_OVERHEAD, &out_len, &err)) {
-        cli_error("%s", err.msg);
-        goto done;
-    }
-    char *def = NULL;
-    if (!out_path) {
-        if (!strcmp(file, "-")) {
-            out_path = "-";
-        } else {
-            size_t fl = strlen(file);
-            def = malloc(fl + 8);
-            if (!def) {
-                cli_error("out of memory");
-                goto done;
-            }
-            memcpy(def, file, fl);
-            memcpy(def + fl, ".cipher", 8);
-            out_path = def;
-        }
-    }
-    if (cli_write_file(out_path, out, out_len, 0644, &err)) {
-        cli_error("%s", err.msg);
-        free(def);
-        goto done;
-    }
-    if (strcmp(out_path, "-")) fprintf(stderr, "esgx: wrote %s (%zu bytes)\n", out_path, out_len);
-    free(def);
-    status = CLI_EXIT_OK;
-done:
-    if (data) esgx_crypto_wipe(data, len);
-    free(data);
-    free(out);
-    free(hashes);
-    esgx_bip32_key_wipe(&xpub);
-    esgx_bip32_key_wipe(&derived);
+    int status = encrypt_parse(argc, argv, j);
+    if (status < 0) status = encrypt_keys(j);
+    if (status == CLI_EXIT_OK && j->file) status = encrypt_file(j);
+    free(j->hashes);
+    esgx_bip32_key_wipe(&j->xpub);
+    esgx_bip32_key_wipe(&j->derived);
+    free(j);
     return status;
 }

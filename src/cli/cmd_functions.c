@@ -86,7 +86,7 @@ static int need_token(const cli_config *cfg)
     if (cfg->token[0]) return 0;
     cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN' (the token is "
               "in the node's DATA_DIR/admin.token)", cfg->node);
-    return -1;
+    return ESGX_CLI_E_FAILED;
 }
 
 static int deploy(int argc, char **argv)

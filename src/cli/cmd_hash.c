@@ -66,7 +66,7 @@ static int read_key(uint8_t key[ESGX_BLAKE3_KEY_LEN])
         if (r < 0) {
             cli_error("--keyed: reading the key from stdin: %s", strerror(errno));
             esgx_crypto_wipe(buf, sizeof buf);
-            return -1;
+            return ESGX_CLI_E_FAILED;
         }
         if (r == 0) break;
         n += (size_t)r;
@@ -74,10 +74,10 @@ static int read_key(uint8_t key[ESGX_BLAKE3_KEY_LEN])
     int rc = 0;
     if (n > ESGX_BLAKE3_KEY_LEN) {
         cli_error("--keyed: read more than 32 key bytes from stdin");
-        rc = -1;
+        rc = ESGX_CLI_E_FAILED;
     } else if (n < ESGX_BLAKE3_KEY_LEN) {
         cli_error("--keyed: expected 32 key bytes from stdin, found %zu", n);
-        rc = -1;
+        rc = ESGX_CLI_E_FAILED;
     } else {
         memcpy(key, buf, ESGX_BLAKE3_KEY_LEN);
     }
@@ -99,7 +99,7 @@ static int hash_input(const char *path, esgx_blake3_hasher *h, uint8_t *buf)
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         cli_error("%s: %s", path, strerror(errno));
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
 #ifdef POSIX_FADV_SEQUENTIAL
     if (!is_stdin) (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -114,7 +114,7 @@ static int hash_input(const char *path, esgx_blake3_hasher *h, uint8_t *buf)
             if (r < 0 && errno == EINTR) continue;
             if (r < 0) {
                 cli_error("%s: %s", path, strerror(errno));
-                rc = -1;
+                rc = ESGX_CLI_E_FAILED;
                 break;
             }
             if (r == 0) {
@@ -141,28 +141,17 @@ static int print_output(const esgx_blake3_hasher *h, const hash_opts *o, const c
                                                       : HASH_OUT_PIECE;
         esgx_blake3_finalize_seek(h, done, out, n);
         if (o->raw) {
-            if (fwrite(out, 1, n, stdout) != n) return -1;
+            if (fwrite(out, 1, n, stdout) != n) return ESGX_CLI_E_FAILED;
         } else {
             esgx_crypto_hex_encode(out, n, hex);
-            if (fputs(hex, stdout) == EOF) return -1;
+            if (fputs(hex, stdout) == EOF) return ESGX_CLI_E_FAILED;
         }
         done += n;
     }
     esgx_crypto_wipe(out, sizeof out);
     if (o->raw) return 0;
-    if (!o->no_names && printf("  %s", name) < 0) return -1;
-    return putchar('\n') == EOF ? -1 : 0;
-}
-
-static int parse_u64(const char *s, uint64_t *v)
-{
-    if (!*s || *s == '-' || *s == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *v = x;
-    return 0;
+    if (!o->no_names && printf("  %s", name) < 0) return ESGX_CLI_E_FAILED;
+    return putchar('\n') == EOF ? ESGX_CLI_E_FAILED : 0;
 }
 
 int cmd_hash(int argc, char **argv)
@@ -181,14 +170,15 @@ int cmd_hash(int argc, char **argv)
     };
     hash_opts o = {.length = ESGX_BLAKE3_OUT_LEN};
     uint64_t ignored;
+    esgx_err perr;
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            if (parse_u64(optarg, &o.length)) {
-                cli_error("hash: --length: '%s' is not a byte count", optarg);
+            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &o.length, &perr)) {
+                cli_error("hash: --length: '%s' is not a byte count: %s", optarg, perr.msg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -197,8 +187,8 @@ int cmd_hash(int argc, char **argv)
         case OPT_NO_NAMES: o.no_names = 1; break;
         case OPT_RAW: o.raw = 1; break;
         case OPT_THREADS:
-            if (parse_u64(optarg, &ignored)) {
-                cli_error("hash: --num-threads: '%s' is not a number", optarg);
+            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &ignored, &perr)) {
+                cli_error("hash: --num-threads: %s", perr.msg);
                 return CLI_EXIT_USAGE;
             }
             break;

@@ -25,7 +25,6 @@
 
 /* esgxd's default --fuel (docs/cli.md): assumed when neither the request nor the node
  * says otherwise. */
-#define NODE_DEFAULT_FUEL_LIMIT 1000000000ull
 #define INPUT_MAX ((size_t)64 << 20)
 #define ANSWER_MAX ((size_t)96 << 20)
 
@@ -78,10 +77,10 @@ static int usage_error(const char *text, const char *msg)
 static uint64_t node_fuel_limit(const cli_config *cfg)
 {
     char url[1200];
-    if (cli_url(cfg->node, "/health", url, sizeof url)) return NODE_DEFAULT_FUEL_LIMIT;
+    if (cli_url(cfg->node, "/health", url, sizeof url)) return ESGX_DEFAULT_FUEL;
     cli_http_request rq = {.method = "GET", .url = url};
     cli_http_response rs;
-    uint64_t v = NODE_DEFAULT_FUEL_LIMIT;
+    uint64_t v = ESGX_DEFAULT_FUEL;
     if (cli_http(&rq, &rs, NULL)) return v;
     if (rs.status == 200) {
         json_t *j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
@@ -141,8 +140,11 @@ int cmd_invoke(int argc, char **argv)
     cli_service_request rq;
     memset(&rq, 0, sizeof rq);
     if (fuel_text) {
-        if (cli_parse_u64(fuel_text, &rq.fuel) || rq.fuel == 0)
-            return usage_error(invoke_usage, "invoke: --fuel wants a positive integer");
+        esgx_err perr;
+        if (esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &rq.fuel, &perr)) {
+            cli_error("invoke: --fuel wants a positive integer: %s", perr.msg);
+            return usage_error(invoke_usage, NULL);
+        }
         rq.has_fuel = 1;
     }
     size_t fl = function ? strlen(function) : 4;
@@ -271,9 +273,12 @@ int cmd_verify(int argc, char **argv)
         return usage_error(verify_usage, "verify: --request and --response are required");
     if (as_json && print_out)
         return usage_error(verify_usage, "verify: give --json or --print-output, not both");
-    uint64_t fuel_limit = NODE_DEFAULT_FUEL_LIMIT;
-    if (fuel_text && (cli_parse_u64(fuel_text, &fuel_limit) || fuel_limit == 0))
-        return usage_error(verify_usage, "verify: --fuel-limit wants a positive integer");
+    uint64_t fuel_limit = ESGX_DEFAULT_FUEL;
+    esgx_err perr;
+    if (fuel_text && esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &fuel_limit, &perr)) {
+        cli_error("verify: --fuel-limit wants a positive integer: %s", perr.msg);
+        return usage_error(verify_usage, NULL);
+    }
 
     uint8_t key[33];
     esgx_err err;

@@ -30,14 +30,14 @@ static int hexarg(const char *hex, uint8_t *out, size_t n, const char *what)
     size_t len = strlen(hex);
     if (len > 2 * n || len % 2) {
         cli_error("sim: %s wants at most %zu hex characters", what, 2 * n);
-        return -1;
+        return ESGX_CLI_E_FAILED;
     }
     memset(out, 0, n);
     for (size_t i = 0; i < len / 2; i++) {
         unsigned v;
         if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
             cli_error("sim: %s: bad hex", what);
-            return -1;
+            return ESGX_CLI_E_FAILED;
         }
         out[i] = (uint8_t)v;
     }
@@ -67,11 +67,16 @@ static int sim_quote(int argc, char **argv)
         } else if (!strcmp(a, "--report-data") && more) {
             if (hexarg(argv[++i], body.report_data, 64, "--report-data"))
                 return CLI_EXIT_USAGE;
-        } else if (!strcmp(a, "--isvprodid") && more)
-            body.isvprodid = (uint16_t)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--isvsvn") && more)
-            body.isvsvn = (uint16_t)strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--debug"))
+        } else if ((!strcmp(a, "--isvprodid") || !strcmp(a, "--isvsvn")) && more) {
+            uint64_t v;
+            esgx_err e;
+            if (esgx_parse_u64(argv[++i], 0, UINT16_MAX, 0, &v, &e)) {
+                cli_error("sim quote: %s: %s", a, e.msg);
+                return CLI_EXIT_USAGE;
+            }
+            if (!strcmp(a, "--isvprodid")) body.isvprodid = (uint16_t)v;
+            else body.isvsvn = (uint16_t)v;
+        } else if (!strcmp(a, "--debug"))
             body.attributes[0] |= ESGX_ATTEST_ATTR_DEBUG;
         else {
             cli_error("sim quote: unknown or incomplete option '%s'", a);

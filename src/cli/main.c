@@ -1,16 +1,17 @@
 /*
  * esgx: the command-line tool of esgx.
  *
- * main() only dispatches to the subcommands (cmd_*.c); shared helpers live in
- * cli_util.c. See docs/cli.md for the reference.
+ * main() only dispatches to the subcommands (cmd_*.c) and answers --help and
+ * --version ("esgx VERSION", VERSION from CMake's project(VERSION)); shared helpers live
+ * in cli_util.c and cli_opts.c (option tables). See docs/cli.md for the reference.
  */
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#ifndef ESGX_VERSION
-#define ESGX_VERSION "0.1.0"
+#ifndef ESGX_VERSION   /* from project(VERSION) in the top CMakeLists.txt */
+#error "ESGX_VERSION must be defined by the build"
 #endif
 
 typedef struct cli_command {

@@ -1,3 +1,4 @@
-# esgx run links the enclave's host functions (fn0 and WASI, src/enclave/hostfn*.c)
-# so that local runs behave exactly as deployed ones.
-target_link_libraries(esgx PRIVATE esgx_enclave_core)
+# esgx run calls lib/host's one invocation path (esgx_host_run, with the fn0 and WASI
+# host functions), the same code as the enclave's executor, so that local runs behave
+# exactly as deployed ones. It does not link the enclave's core (keystore, RA-TLS).
+target_link_libraries(esgx PRIVATE esgx_host)

@@ -8,15 +8,17 @@
  *      (need_content), else re-hash the content with BLAKE3 and compare with the
  *      requested hash (hash_mismatch), ECIES-decrypt it with the shared key in decrypt
  *      mode (decrypt_failed), compile it (invalid_module), check every import against
- *      the fn0 and WASI tables (unsupported_import, naming the import) and cache it;
- *   3. fresh store and instance with fuel = the request's limit, call the entry:
- *      `function` as exported, or for "main" also `_start` (WASI commands), of type
+ *      the fn0 and WASI tables (esgx_host_check_imports: unsupported_import, naming the
+ *      import) and cache it;
+ *   3. run it through lib/host's one invocation path (esgx_host_run, the same as
+ *      `esgx run`) with fuel = the request's limit and the node's invocation ABI: the
+ *      entry `function`, or for "main" also `_start` (WASI commands), of type
  *      (i32,i32)->i32 (called with 0,0), ()->() or ()->i32;
  *   4. on success: output BLAKE3 tree (root = output hash), input_hash, the response
  *      digest and its recoverable signature with the shared private key.
  *
  * fuel_used = limit - remaining, exact and deterministic; out of fuel uses the whole
- * limit. The module cache holds references, so eviction never frees a running module.
+ * limit (esgx_host_run). The module cache holds references, so eviction never frees a running module.
  * A decrypted module's plaintext is wiped after compiling; lib/wasm wipes its own copy
  * of the bytes and the compiled code when the module is freed (evicted).
  */
@@ -26,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostfn.h"
-#include "modcache.h"
+#include "esgx_host.h"
 #include "esgx_wasm.h"
+#include "modcache.h"
 
 struct executor {
     exec_config cfg;
@@ -43,13 +45,13 @@ struct executor {
 void esgx_exec_config_default(exec_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->max_content = 16u << 20;
-    c->max_input = 8u << 20;
-    c->max_output = 16u << 20;
-    c->fuel_limit = 1000000000ull;
-    c->memory_pages = 1024;
-    c->call_depth = 10000;
-    c->table_elems = 100000;
+    c->max_content = ESGX_DEFAULT_MAX_CONTENT;
+    c->max_input = ESGX_DEFAULT_MAX_INPUT;
+    c->max_output = ESGX_DEFAULT_MAX_OUTPUT;
+    c->fuel_limit = ESGX_DEFAULT_FUEL;
+    c->memory_pages = ESGX_DEFAULT_MEMORY_PAGES;
+    c->call_depth = ESGX_DEFAULT_CALL_DEPTH;
+    c->table_elems = ESGX_DEFAULT_TABLE_ELEMS;
     c->cache_entries = 64;
     c->cache_bytes = 256u << 20;
 }
@@ -62,14 +64,14 @@ static void free_module(void *m)
 int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, esgx_err *err)
 {
     executor *ex = calloc(1, sizeof *ex);
-    if (!ex) return esgx_err_set(err, -1, "out of memory");
+    if (!ex) return esgx_err_set(err, ESGX_E_NOMEM, "executor: out of memory");
     ex->cfg = *cfg;
     ex->plat = plat;
     ex->cache = esgx_modcache_new(cfg->cache_entries ? cfg->cache_entries : 1, cfg->cache_bytes,
                              free_module);
     if (!ex->cache) {
         free(ex);
-        return esgx_err_set(err, -1, "cannot create the module cache");
+        return esgx_err_set(err, ESGX_E_NOMEM, "cannot create the module cache");
     }
     esgx_wasm_limits_default(&ex->limits);
     ex->limits.max_module_size = (size_t)cfg->max_content;
@@ -114,10 +116,10 @@ void esgx_executor_get_stats(executor *ex, exec_stats *out)
     out->cache_misses = cs.misses;
 }
 
-static void fail(exec_result *res, int status, const char *code, const char *fmt, ...)
+static void fail(exec_result *res, exec_status status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void fail(exec_result *res, int status, const char *code, const char *fmt, ...)
+static void fail(exec_result *res, exec_status status, const char *code, const char *fmt, ...)
 {
     va_list ap;
     res->status = status;
@@ -125,68 +127,6 @@ static void fail(exec_result *res, int status, const char *code, const char *fmt
     va_start(ap, fmt);
     vsnprintf(res->message, sizeof res->message, fmt, ap);
     va_end(ap);
-}
-
-/* "(i32, i32) -> i32" into buf. */
-static void functype_text(uint32_t np, const esgx_wasm_valtype *p, uint32_t nr,
-                          const esgx_wasm_valtype *r, char *buf, size_t cap)
-{
-    size_t o = 0;
-    o += (size_t)snprintf(buf + o, cap - o, "(");
-    for (uint32_t i = 0; i < np && o < cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? ", " : "",
-                              p[i] == ESGX_WASM_I32 ? "i32" : p[i] == ESGX_WASM_I64 ? "i64"
-                              : p[i] == ESGX_WASM_F32 ? "f32" : p[i] == ESGX_WASM_F64 ? "f64" : "ref");
-    if (o < cap) o += (size_t)snprintf(buf + o, cap - o, ") -> (");
-    for (uint32_t i = 0; i < nr && o < cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? ", " : "",
-                              r[i] == ESGX_WASM_I32 ? "i32" : r[i] == ESGX_WASM_I64 ? "i64"
-                              : r[i] == ESGX_WASM_F32 ? "f32" : r[i] == ESGX_WASM_F64 ? "f64" : "ref");
-    if (o < cap) snprintf(buf + o, cap - o, ")");
-}
-
-/* Checks every import of m against the host tables. 0 or fills res. */
-static int check_imports(const esgx_wasm_module *m, exec_result *res)
-{
-    uint32_t n = esgx_wasm_module_import_count(m);
-    for (uint32_t i = 0; i < n; i++) {
-        const char *mod, *name;
-        size_t ml, nl;
-        esgx_wasm_extern_kind kind;
-        esgx_wasm_functype type;
-        memset(&type, 0, sizeof type);
-        if (esgx_wasm_module_import(m, i, &mod, &ml, &name, &nl, &kind, &type) != 0) {
-            fail(res, EXEC_INTERNAL, "internal", "cannot read import %u", i);
-            return -1;
-        }
-        int ml_i = (int)(ml > 100 ? 100 : ml), nl_i = (int)(nl > 100 ? 100 : nl);
-        if (kind != ESGX_WASM_EXTERN_FUNC) {
-            fail(res, EXEC_BAD_REQUEST, "unsupported_import",
-                 "unsupported import \"%.*s\".\"%.*s\": only functions can be imported",
-                 ml_i, mod, nl_i, name);
-            return -1;
-        }
-        int known = 0;
-        const hostfn_def *want = NULL;
-        if (!esgx_hostfn_lookup(mod, ml, name, nl, &type, &known, &want)) {
-            if (known && want) {
-                char got[128], exp[128];
-                functype_text(type.n_params, type.params, type.n_results, type.results, got,
-                              sizeof got);
-                functype_text(want->n_params, want->params, want->n_results, want->results,
-                              exp, sizeof exp);
-                fail(res, EXEC_BAD_REQUEST, "unsupported_import",
-                     "import \"%.*s\".\"%.*s\" has type %s, expected %s", ml_i, mod, nl_i,
-                     name, got, exp);
-            } else {
-                fail(res, EXEC_BAD_REQUEST, "unsupported_import",
-                     "unsupported import \"%.*s\".\"%.*s\" (see docs/guest-abi.md)", ml_i,
-                     mod, nl_i, name);
-            }
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* Verifies, decrypts and compiles content; returns a referenced cache entry or NULL
@@ -249,7 +189,10 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
             fail(res, EXEC_BAD_REQUEST, "invalid_module", "invalid module: %s", werr.msg);
         return NULL;
     }
-    if (check_imports(m, res) != 0) {
+    if (esgx_host_check_imports(m, &werr) != 0) {
+        fail(res, werr.code == ESGX_HOST_E_IMPORT ? EXEC_BAD_REQUEST : EXEC_INTERNAL,
+             werr.code == ESGX_HOST_E_IMPORT ? "unsupported_import" : "internal", "%s",
+             werr.msg);
         esgx_wasm_module_free(m);
         return NULL;
     }
@@ -258,128 +201,44 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
     return e;
 }
 
-/* Describes a trap in res (status TRAP) unless it is proc_exit(0). Returns 1 if the run
- * should be treated as a normal end. */
-static int on_trap(executor *ex, exec_result *res, esgx_wasm_trap trap, const esgx_err *werr,
-                   const guest_state *gs)
+/* Random bytes for WASI random_get from the enclave's platform. */
+static int platform_random(void *ctx, void *out, size_t n, esgx_err *err)
 {
-    if (trap == ESGX_WASM_TRAP_EXIT && gs->exited && gs->exit_code == 0) return 1;
-    __atomic_fetch_add(&ex->traps, 1, __ATOMIC_RELAXED);
-    if (trap == ESGX_WASM_TRAP_EXIT)
-        fail(res, EXEC_TRAP, "proc_exit", "program exited with code %d", gs->exit_code);
-    else if (gs->trap_code)
-        fail(res, EXEC_TRAP, gs->trap_code, "%s", werr->msg[0] ? werr->msg : gs->trap_code);
-    else
-        fail(res, EXEC_TRAP, esgx_wasm_trap_name(trap), "%s",
-             werr->msg[0] ? werr->msg : esgx_wasm_trap_name(trap));
-    return 0;
+    return esgx_platform_random(ctx, out, n, err);
 }
 
-static int entry_type_ok(const esgx_wasm_functype *t, int *with_args)
-{
-    *with_args = 0;
-    if (t->n_params == 2 && t->params[0] == ESGX_WASM_I32 && t->params[1] == ESGX_WASM_I32 &&
-        t->n_results == 1 && t->results[0] == ESGX_WASM_I32) {
-        *with_args = 1;
-        return 1;
-    }
-    if (t->n_params == 0 && t->n_results == 0) return 1;
-    if (t->n_params == 0 && t->n_results == 1 && t->results[0] == ESGX_WASM_I32) return 1;
-    return 0;
-}
-
-/* Instantiates and runs; fills res except the signed parts. 1 = normal end. */
+/* Runs the module through lib/host; fills res except the signed parts and returns 1
+ * for a normal end. The output moves into res. */
 static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_module *m,
-                      uint64_t fuel, guest_state *gs, exec_result *res)
+                      uint64_t fuel, const esgx_bip32_key *shared, exec_result *res)
 {
-    esgx_wasm_store *s = NULL;
-    esgx_err werr;
-    esgx_err_clear(&werr);
-    if (esgx_wasm_store_new(&ex->limits, &s, &werr) != 0) {
-        fail(res, EXEC_INTERNAL, "internal", "cannot create a store: %s", werr.msg);
-        return 0;
-    }
-    esgx_wasm_store_set_user(s, gs);
-    esgx_wasm_store_fuel_set(s, fuel);
-
-    int ok = 0;
-    uint32_t n = esgx_wasm_module_import_count(m);
-    esgx_wasm_extern *imports = calloc(n ? n : 1, sizeof *imports);
-    if (!imports) {
-        fail(res, EXEC_INTERNAL, "internal", "out of memory");
-        goto out;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        const char *mod, *name;
-        size_t ml, nl;
-        esgx_wasm_extern_kind kind;
-        esgx_wasm_functype type;
-        esgx_wasm_module_import(m, i, &mod, &ml, &name, &nl, &kind, &type);
-        const hostfn_def *d = esgx_hostfn_lookup(mod, ml, name, nl, &type, NULL, NULL);
-        esgx_wasm_functype ft = {d->n_params, d->n_results, d->params, d->results};
-        if (esgx_wasm_func_new_host(s, &ft, d->fn, NULL, &imports[i], &werr) != 0) {
-            fail(res, EXEC_INTERNAL, "internal", "cannot make host function: %s", werr.msg);
-            goto out;
-        }
-    }
-    __atomic_fetch_add(&ex->executions, 1, __ATOMIC_RELAXED);
-    esgx_wasm_instance *inst = NULL;
-    esgx_wasm_trap trap = ESGX_WASM_TRAP_NONE;
-    int rc = esgx_wasm_instance_new(s, m, imports, n, &inst, &trap, &werr);
-    if (rc == ESGX_WASM_E_TRAP) {
-        ok = on_trap(ex, res, trap, &werr, gs);
-        goto out;
-    }
-    if (rc == ESGX_WASM_E_LIMIT) {
+    esgx_host_platform plat = {platform_random, ex->plat};
+    esgx_host_request hr = {
+        .function = rq->function, .function_len = rq->function_len,
+        .abi = ESGX_HOST_ENTRY_INVOKE, .input = rq->input, .input_len = rq->input_len,
+        .fuel = fuel, .max_output = ex->cfg.max_output, .debug = ex->cfg.debug,
+        .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .platform = &plat,
+    };
+    memcpy(hr.module_hash, rq->module_hash, 32);
+    esgx_host_result hres;
+    int rc = esgx_host_run(m, &hr, &hres, NULL);
+    if (hres.started) __atomic_fetch_add(&ex->executions, 1, __ATOMIC_RELAXED);
+    res->fuel_used = hres.fuel_used;
+    res->trap = hres.trap;
+    if (rc == ESGX_HOST_E_TRAP || rc == ESGX_HOST_E_LIMIT) {
         __atomic_fetch_add(&ex->traps, 1, __ATOMIC_RELAXED);
-        fail(res, EXEC_TRAP, "limit", "%s", werr.msg);
-        goto out;
+        fail(res, EXEC_TRAP, hres.code, "%s", hres.message);
+    } else if (rc == ESGX_HOST_E_NOMEM || rc == ESGX_HOST_E_INTERNAL || rc == ESGX_HOST_E_ARG) {
+        fail(res, EXEC_INTERNAL, "internal", "%s", hres.message);
+    } else if (rc != ESGX_OK) {
+        fail(res, EXEC_BAD_REQUEST, hres.code, "%s", hres.message);
+    } else {
+        res->output = hres.output;
+        res->output_len = hres.output_len;
+        hres.output = NULL;
     }
-    if (rc == ESGX_WASM_E_UNLINKABLE) {
-        fail(res, EXEC_BAD_REQUEST, "unsupported_import", "%s", werr.msg);
-        goto out;
-    }
-    if (rc != 0) {
-        fail(res, rc == ESGX_WASM_E_NOMEM ? EXEC_INTERNAL : EXEC_BAD_REQUEST,
-             rc == ESGX_WASM_E_NOMEM ? "internal" : "invalid_module", "instantiation failed: %s",
-             werr.msg);
-        goto out;
-    }
-
-    esgx_wasm_extern fn;
-    rc = esgx_wasm_instance_export(inst, rq->function, rq->function_len, &fn);
-    if (rc != 0 && rq->function_len == 4 && memcmp(rq->function, "main", 4) == 0)
-        rc = esgx_wasm_instance_export(inst, "_start", 6, &fn);
-    if (rc != 0 || fn.kind != ESGX_WASM_EXTERN_FUNC) {
-        fail(res, EXEC_BAD_REQUEST, "no_such_function", "the module exports no function \"%.*s\"",
-             (int)rq->function_len, rq->function);
-        goto out;
-    }
-    esgx_wasm_functype ft;
-    int with_args;
-    if (esgx_wasm_func_type(fn, &ft) != 0 || !entry_type_ok(&ft, &with_args)) {
-        fail(res, EXEC_BAD_REQUEST, "bad_signature",
-             "entry \"%.*s\" must have type (i32, i32) -> i32, () -> () or () -> i32",
-             (int)rq->function_len, rq->function);
-        goto out;
-    }
-    esgx_wasm_value args[2] = {{.type = ESGX_WASM_I32, .of.i32 = 0}, {.type = ESGX_WASM_I32, .of.i32 = 0}};
-    esgx_wasm_value results[1];
-    rc = esgx_wasm_call(s, fn, args, with_args ? 2 : 0, results, ft.n_results, &trap, &werr);
-    if (rc == ESGX_WASM_E_TRAP) ok = on_trap(ex, res, trap, &werr, gs);
-    else if (rc != 0) fail(res, EXEC_INTERNAL, "internal", "call failed: %s", werr.msg);
-    else ok = 1;
-out:
-    {
-        uint64_t left = esgx_wasm_store_fuel_get(s);
-        res->fuel_used = left <= fuel ? fuel - left : fuel;
-        /* Running out of fuel (in code or in a host call) always uses the whole limit. */
-        if (res->status == EXEC_TRAP && strcmp(res->code, "out_of_fuel") == 0)
-            res->fuel_used = fuel;
-    }
-    free(imports);
-    esgx_wasm_store_free(s);
-    return ok;
+    esgx_host_result_free(&hres);
+    return rc == ESGX_OK;
 }
 
 void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
@@ -416,40 +275,24 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
         if (!e) return;
     }
 
-    guest_state gs;
-    memset(&gs, 0, sizeof gs);
-    gs.shared = shared;
-    gs.xpub = ex->xpub;
-    gs.plat = ex->plat;
-    memcpy(gs.module_hash, rq->module_hash, 32);
-    gs.input = rq->input;
-    gs.input_len = rq->input_len;
-    gs.max_output = ex->cfg.max_output;
-    gs.debug = ex->cfg.debug;
-
-    int ok = run_module(ex, rq, esgx_modcache_entry_value(e), fuel, &gs, res);
+    int ok = run_module(ex, rq, esgx_modcache_entry_value(e), fuel, shared, res);
     esgx_modcache_release(ex->cache, e);
-    if (!ok) {
-        free(gs.out);
-        return;
-    }
+    if (!ok) return;
 
     /* Signed response. */
     esgx_err cerr;
-    size_t nodes = esgx_blake3_tree_node_count(gs.out_len), count = 0;
+    size_t nodes = esgx_blake3_tree_node_count(res->output_len), count = 0;
     res->tree = malloc(nodes * 32);
     if (!res->tree ||
-        esgx_blake3_tree(gs.out, gs.out_len, res->tree, nodes * 32, &count, &cerr) != 0 ||
+        esgx_blake3_tree(res->output, res->output_len, res->tree, nodes * 32, &count,
+                         &cerr) != 0 ||
         count != nodes) {
-        free(gs.out);
         esgx_exec_result_free(res);
         fail(res, EXEC_INTERNAL, "internal", "output tree failed");
         return;
     }
     res->tree_len = nodes * 32;
     memcpy(res->output_hash, res->tree + (nodes - 1) * 32, 32);
-    res->output = gs.out;
-    res->output_len = gs.out_len;
     uint8_t digest[32];
     if (esgx_digest_input_hash(rq->module_hash, rq->decrypt ? 1 : 0, fuel, rq->function,
                           rq->function_len, rq->input, rq->input_len, res->input_hash,

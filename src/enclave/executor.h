@@ -11,18 +11,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "esgx_crypto.h"
 #include "esgx_common.h"
+#include "esgx_crypto.h"
+#include "esgx_wasm.h"
 #include "platform.h"
 
 /* Result statuses (same values as the channel's RESULT status). */
-enum {
+typedef enum exec_status {
     EXEC_OK = 0,
     EXEC_TRAP = 1,
     EXEC_BAD_REQUEST = 2,
     EXEC_NOT_READY = 3,
     EXEC_INTERNAL = 4,
-};
+} exec_status;
 
 typedef struct exec_config {
     uint64_t max_content;       /* bytes of stored content; default 16 MiB */
@@ -56,8 +57,12 @@ typedef struct exec_request {
 
 typedef struct exec_result {
     int need_content;           /* 1: module not cached, resend with content */
-    int status;                 /* EXEC_* */
-    char code[64];              /* e.g. "out_of_fuel", "hash_mismatch" (empty if OK) */
+    exec_status status;
+    esgx_wasm_trap trap;        /* the trap when status is EXEC_TRAP from guest code or a
+                                   host call (ESGX_WASM_TRAP_NONE otherwise); compare this,
+                                   not code */
+    char code[64];              /* the channel's code text, e.g. "out_of_fuel",
+                                   "hash_mismatch" (empty if OK) */
     char message[512];
     uint64_t fuel_used;
     uint8_t input_hash[32];
@@ -81,7 +86,7 @@ typedef struct exec_stats {
 typedef struct executor executor;
 
 /* Creates an executor with configuration cfg (copied) using plat for random bytes.
- * Returns 0 or a negative code (-1) with a message. */
+ * Returns 0, or ESGX_E_NOMEM with a message when memory runs out. */
 int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, esgx_err *err);
 void esgx_executor_free(executor *ex);
 

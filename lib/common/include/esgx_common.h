@@ -86,6 +86,12 @@
     X(ESGX_HOST_E_ARG, -501, "host: bad argument")                                      \
     X(ESGX_HOST_E_MODULE, -502, "host: module cannot run")                              \
     X(ESGX_HOST_E_NOMEM, -503, "host: out of memory")                                   \
+    X(ESGX_HOST_E_TRAP, -504, "host: the guest trapped or exited non-zero")             \
+    X(ESGX_HOST_E_IMPORT, -505, "host: an import is not in the guest ABI")              \
+    X(ESGX_HOST_E_ENTRY, -506, "host: no such exported function")                       \
+    X(ESGX_HOST_E_SIGNATURE, -507, "host: the entry has a type the call cannot use")    \
+    X(ESGX_HOST_E_LIMIT, -508, "host: instantiation exceeds a configured limit")        \
+    X(ESGX_HOST_E_INTERNAL, -509, "host: internal failure")                             \
     X(ESGX_NODE_E_ARG, -601, "node: bad argument")                                      \
     X(ESGX_NODE_E_IO, -602, "node: file system error")                                  \
     X(ESGX_NODE_E_NOTFOUND, -603, "node: no such content or function")                  \

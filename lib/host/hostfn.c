@@ -2,7 +2,7 @@
  * hostfn.c: what the fn0 and WASI host functions share: import lookup by name and
  * exact type, fuel charging, the bounded output buffer, and the guest debug log.
  */
-#include "hostfn.h"
+#include "host_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@ static int name_eq(const char *a, size_t a_len, const char *b)
     return strlen(b) == a_len && memcmp(a, b, a_len) == 0;
 }
 
-const hostfn_def *esgx_hostfn_lookup(const char *module, size_t module_len, const char *name,
+const hostfn_def *esgx_host_fn_lookup(const char *module, size_t module_len, const char *name,
                                 size_t name_len, const esgx_wasm_functype *type, int *name_known,
                                 const hostfn_def **expected)
 {
@@ -32,11 +32,11 @@ const hostfn_def *esgx_hostfn_lookup(const char *module, size_t module_len, cons
     if (name_known) *name_known = 0;
     if (expected) *expected = NULL;
     if (name_eq(module, module_len, "fn0")) {
-        table = esgx_hostfn_fn0_table;
-        count = esgx_hostfn_fn0_count;
+        table = esgx_host_fn_fn0_table;
+        count = esgx_host_fn_fn0_count;
     } else if (name_eq(module, module_len, "wasi_snapshot_preview1")) {
-        table = esgx_hostfn_wasi_table;
-        count = esgx_hostfn_wasi_count;
+        table = esgx_host_fn_wasi_table;
+        count = esgx_host_fn_wasi_count;
     }
     for (size_t i = 0; i < count; i++) {
         if (!name_eq(name, name_len, table[i].name)) continue;
@@ -47,29 +47,29 @@ const hostfn_def *esgx_hostfn_lookup(const char *module, size_t module_len, cons
     return NULL;
 }
 
-guest_state *esgx_hostfn_state(esgx_wasm_ctx *ctx)
+guest_state *esgx_host_fn_state(esgx_wasm_ctx *ctx)
 {
     return esgx_wasm_store_user(esgx_wasm_ctx_store(ctx));
 }
 
-int esgx_hostfn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes)
+int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes)
 {
     uint64_t cost = base + HOSTFN_FUEL_PER_64B * ((bytes + 63) / 64);
     if (esgx_wasm_ctx_fuel_charge(ctx, cost) != 0) {
         esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_OUT_OF_FUEL, "out of fuel");
-        return -1;
+        return ESGX_HOST_E_TRAP;
     }
     return 0;
 }
 
-int esgx_hostfn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n)
+int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n)
 {
     if (n == 0) return 0;
     if (n > gs->max_output || gs->out_len > gs->max_output - n) {
         gs->trap_code = "output_too_large";
         esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_LIMIT, "output limit exceeded (%llu bytes)",
                       (unsigned long long)gs->max_output);
-        return -1;
+        return ESGX_HOST_E_TRAP;
     }
     size_t need = gs->out_len + n;
     if (need > gs->out_cap) {
@@ -80,7 +80,7 @@ int esgx_hostfn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t
         if (!nb) {
             gs->trap_code = "output_too_large";
             esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_LIMIT, "out of memory for %zu bytes of output", need);
-            return -1;
+            return ESGX_HOST_E_TRAP;
         }
         gs->out = nb;
         gs->out_cap = cap;
@@ -90,7 +90,7 @@ int esgx_hostfn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t
     return 0;
 }
 
-void esgx_hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
+void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
 {
     if (!gs->debug) return;
     char hash8[17];

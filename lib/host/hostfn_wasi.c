@@ -5,14 +5,14 @@
  *   (same limit as output_data_append); fd 2 (stderr) goes to the debug log (stderr of
  *   the enclave, only with --debug). No files, no preopens (fd_prestat_get says EBADF,
  *   so wasi-libc sees an empty filesystem), no arguments, no environment. Clocks and
- *   random bytes come from the enclave; time is as untrusted as insecure_systemtime.
+ *   random bytes come from the platform (esgx_host_platform); time is as untrusted as insecure_systemtime.
  *   proc_exit ends the run: code 0 is a normal end, any other code a trap "exit".
  *
  * Errors are WASI errno values (EBADF 8, EFAULT 21, EINVAL 28, ESPIPE 70); an argument
  * pointer outside memory is EFAULT. Fuel: HOSTFN_FUEL_CALL per call plus one per
  * started 64 bytes moved (docs/guest-abi.md).
  */
-#include "hostfn.h"
+#include "host_internal.h"
 
 #include <string.h>
 #include <time.h>
@@ -63,13 +63,13 @@ static uint32_t get_u32(const uint8_t *p)
 /* Sums the lengths of an iovec array; -1 if the array or a buffer is out of bounds. */
 static int iov_total(esgx_wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *total)
 {
-    if (n > 1024) return -1;
+    if (n > 1024) return ESGX_HOST_E_ARG;
     const uint8_t *v = esgx_wasm_ctx_memory(ctx, iovs, n * 8);
-    if (!v) return -1;
+    if (!v) return ESGX_HOST_E_ARG;
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t len = get_u32(v + 8 * i + 4);
-        if (!esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len)) return -1;
+        if (!esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len)) return ESGX_HOST_E_ARG;
         sum += len;
     }
     *total = sum;
@@ -78,11 +78,11 @@ static int iov_total(esgx_wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *to
 
 static int wasi_fd_write(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t fd = arg_u32(args, 0), iovs = arg_u32(args, 1), n = arg_u32(args, 2);
     uint64_t total = 0;
     int bad = iov_total(ctx, iovs, n, &total);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : total)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : total)) return ESGX_HOST_E_TRAP;
     if (bad) return ret_errno(results, WASI_EFAULT);
     if (fd != 1 && fd != 2) return ret_errno(results, WASI_EBADF);
     uint8_t *nw = esgx_wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
@@ -92,9 +92,9 @@ static int wasi_fd_write(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_w
         uint32_t len = get_u32(v + 8 * i + 4);
         const uint8_t *p = esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len);
         if (fd == 1) {
-            if (esgx_hostfn_output_append(ctx, gs, p, len)) return -1;
+            if (esgx_host_fn_output_append(ctx, gs, p, len)) return ESGX_HOST_E_TRAP;
         } else if (len) {
-            esgx_hostfn_debug_log(gs, "stderr", p, len);
+            esgx_host_fn_debug_log(gs, "stderr", p, len);
         }
     }
     put_u32(nw, (uint32_t)total);
@@ -103,13 +103,13 @@ static int wasi_fd_write(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_w
 
 static int wasi_fd_read(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t fd = arg_u32(args, 0), iovs = arg_u32(args, 1), n = arg_u32(args, 2);
     uint64_t total = 0;
     int bad = iov_total(ctx, iovs, n, &total);
     uint64_t avail = gs->input_len - gs->stdin_pos;
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : (total < avail ? total : avail)))
-        return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : (total < avail ? total : avail)))
+        return ESGX_HOST_E_TRAP;
     if (bad) return ret_errno(results, WASI_EFAULT);
     if (fd != 0) return ret_errno(results, WASI_EBADF);
     uint8_t *nr = esgx_wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
@@ -131,20 +131,20 @@ static int wasi_fd_read(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wa
 
 static int wasi_fd_close(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, arg_u32(args, 0) <= 2 ? WASI_ESUCCESS : WASI_EBADF);
 }
 
 static int wasi_fd_seek(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, arg_u32(args, 0) <= 2 ? WASI_ESPIPE : WASI_EBADF);
 }
 
 static int wasi_fd_fdstat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     uint32_t fd = arg_u32(args, 0);
     if (fd > 2) return ret_errno(results, WASI_EBADF);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 24);
@@ -158,14 +158,14 @@ static int wasi_fd_fdstat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
 static int wasi_fd_prestat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_EBADF);
 }
 
 static int wasi_fd_prestat_dir_name(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                     void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_EBADF);
 }
 
@@ -173,7 +173,7 @@ static int wasi_fd_prestat_dir_name(esgx_wasm_ctx *ctx, const esgx_wasm_value *a
 static int wasi_sizes_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                           void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     uint8_t *count = esgx_wasm_ctx_memory(ctx, arg_u32(args, 0), 4);
     uint8_t *size = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 4);
     if (!count || !size) return ret_errno(results, WASI_EFAULT);
@@ -185,7 +185,7 @@ static int wasi_sizes_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_
 /* args_get / environ_get: nothing to write. */
 static int wasi_list_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_ESUCCESS);
 }
 
@@ -197,13 +197,13 @@ static int clock_of(uint32_t id, clockid_t *out)
     case 2: *out = CLOCK_PROCESS_CPUTIME_ID; return 0;
     case 3: *out = CLOCK_THREAD_CPUTIME_ID; return 0;
     }
-    return -1;
+    return ESGX_HOST_E_ARG;
 }
 
 static int wasi_clock_time_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     clockid_t id;
     if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 2), 8);
@@ -217,7 +217,7 @@ static int wasi_clock_time_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, 
 static int wasi_clock_res_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     clockid_t id;
     if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 8);
@@ -229,34 +229,34 @@ static int wasi_clock_res_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
 static int wasi_random_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                            void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, ptr, len);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, p ? len : 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, p ? len : 0)) return ESGX_HOST_E_TRAP;
     if (!p) return ret_errno(results, WASI_EFAULT);
-    if (len && esgx_platform_random(gs->plat, p, len, NULL) != 0)
+    if (len && (!gs->plat || !gs->plat->random || gs->plat->random(gs->plat->ctx, p, len, NULL) != 0))
         return ret_errno(results, WASI_EIO);
     return ret_errno(results, WASI_ESUCCESS);
 }
 
 static int wasi_proc_exit(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     gs->exited = 1;
     gs->exit_code = (int)args[0].of.i32;
     esgx_wasm_ctx_exit(ctx, gs->exit_code);
-    return -1;
+    return ESGX_HOST_E_TRAP;
 }
 
 static int wasi_sched_yield(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                             void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_ESUCCESS);
 }
 
 #define W "wasi_snapshot_preview1"
-const hostfn_def esgx_hostfn_wasi_table[] = {
+const hostfn_def esgx_host_fn_wasi_table[] = {
     {W, "fd_write", 4, 1, {I32, I32, I32, I32}, {I32}, wasi_fd_write},
     {W, "fd_read", 4, 1, {I32, I32, I32, I32}, {I32}, wasi_fd_read},
     {W, "fd_close", 1, 1, {I32}, {I32}, wasi_fd_close},
@@ -274,4 +274,4 @@ const hostfn_def esgx_hostfn_wasi_table[] = {
     {W, "proc_exit", 1, 0, {I32}, {0}, wasi_proc_exit},
     {W, "sched_yield", 0, 1, {0}, {I32}, wasi_sched_yield},
 };
-const size_t esgx_hostfn_wasi_count = sizeof esgx_hostfn_wasi_table / sizeof esgx_hostfn_wasi_table[0];
+const size_t esgx_host_fn_wasi_count = sizeof esgx_host_fn_wasi_table / sizeof esgx_host_fn_wasi_table[0];

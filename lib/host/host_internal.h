@@ -1,21 +1,21 @@
 /*
- * hostfn.h: the host functions offered to guests (fn0 and WASI preview 1), and the
- * per-invocation state they work on. Internal to src/enclave.
+ * host_internal.h: the host functions offered to guests (fn0 and WASI preview 1), and
+ * the per-invocation state they work on. Internal to lib/host (esgx_host.h is public).
  *
  * Each invocation owns one guest_state, attached to its esgx_wasm_store as the user pointer;
  * host functions reach it with esgx_wasm_store_user(esgx_wasm_ctx_store(ctx)). Fuel costs are the
  * HOSTFN_FUEL_* constants below, documented in docs/guest-abi.md: they depend only on
  * the arguments, so fuel_used is identical on every node. A host call that cannot pay
- * its fuel traps with out_of_fuel (it does not return -1).
+ * its fuel traps with out_of_fuel and returns ESGX_HOST_E_TRAP (non-zero).
  */
-#ifndef ESGX_HOSTFN_H
-#define ESGX_HOSTFN_H
+#ifndef ESGX_HOST_INTERNAL_H
+#define ESGX_HOST_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "esgx_crypto.h"
-#include "platform.h"
+#include "esgx_host.h"
 #include "esgx_wasm.h"
 
 /* fn0 error codes (docs/guest-abi.md, byte-compatible with sgxkit). */
@@ -40,10 +40,10 @@ enum {
 #define HOSTFN_FUEL_DIGEST_PER_64B 1 /* SHA-256 of data to sign (5-argument variant) */
 
 typedef struct guest_state {
-    /* Set by the executor before the call. */
+    /* Set by esgx_host_run before the call. */
     const esgx_bip32_key *shared;           /* the shared private extended key */
     const char *xpub;                  /* its 111-character xpub text */
-    esgx_platform *plat;               /* random source */
+    const esgx_host_platform *plat;    /* random source (may be NULL) */
     uint8_t module_hash[32];           /* what was requested (BLAKE3 of stored content) */
     const uint8_t *input;
     size_t input_len;
@@ -68,27 +68,29 @@ typedef struct hostfn_def {
     esgx_wasm_host_fn fn;
 } hostfn_def;
 
-extern const hostfn_def esgx_hostfn_fn0_table[];
-extern const size_t esgx_hostfn_fn0_count;
-extern const hostfn_def esgx_hostfn_wasi_table[];
-extern const size_t esgx_hostfn_wasi_count;
+extern const hostfn_def esgx_host_fn_fn0_table[];
+extern const size_t esgx_host_fn_fn0_count;
+extern const hostfn_def esgx_host_fn_wasi_table[];
+extern const size_t esgx_host_fn_wasi_count;
 
 /* Finds the host function for an import (module, name) of type *type. Returns NULL if
  * there is none; then, if name_known is non-NULL, *name_known says whether the name
  * exists with another type (for the error message), and *expected points at that
  * definition. */
-const hostfn_def *esgx_hostfn_lookup(const char *module, size_t module_len, const char *name,
+const hostfn_def *esgx_host_fn_lookup(const char *module, size_t module_len, const char *name,
                                 size_t name_len, const esgx_wasm_functype *type, int *name_known,
                                 const hostfn_def **expected);
 
 /* Shared helpers for the host function files. */
-guest_state *esgx_hostfn_state(esgx_wasm_ctx *ctx);
-/* Charges base + per_64b * ceil(bytes / 64); traps out_of_fuel and returns -1 if short. */
-int esgx_hostfn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes);
-/* Appends to the output; traps with ESGX_WASM_TRAP_LIMIT "output limit exceeded" (returns -1)
- * if the output would exceed max_output, or on allocation failure. */
-int esgx_hostfn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n);
+guest_state *esgx_host_fn_state(esgx_wasm_ctx *ctx);
+/* Charges base + per_64b * ceil(bytes / 64); traps out_of_fuel and returns
+ * ESGX_HOST_E_TRAP if short, else 0. */
+ESGX_MUST_CHECK int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes);
+/* Appends to the output; traps with ESGX_WASM_TRAP_LIMIT "output limit exceeded" (returns
+ * ESGX_HOST_E_TRAP) if the output would exceed max_output, or on allocation failure;
+ * else 0. */
+ESGX_MUST_CHECK int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n);
 /* Writes a debug log line from the guest to stderr if gs->debug. */
-void esgx_hostfn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
+void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
 
 #endif

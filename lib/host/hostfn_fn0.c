@@ -12,7 +12,7 @@
  * before return. sgxkit's older 5-argument derived_key_sign (sign SHA-256 of data) is
  * accepted too, chosen by the import's type.
  */
-#include "hostfn.h"
+#include "host_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,7 @@ static void ret_i32(esgx_wasm_value *results, int32_t v)
  * (or traps out_of_fuel, returning -1, if even that cannot be paid). */
 static int refuse(esgx_wasm_ctx *ctx, esgx_wasm_value *results, int32_t code)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     ret_i32(results, code);
     return 0;
 }
@@ -44,8 +44,8 @@ static int refuse(esgx_wasm_ctx *ctx, esgx_wasm_value *results, int32_t code)
 static int fn_input_data_size(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    guest_state *gs = esgx_host_fn_state(ctx);
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     ret_i32(results, (int32_t)gs->input_len);
     return 0;
 }
@@ -53,11 +53,11 @@ static int fn_input_data_size(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
 static int fn_input_data_copy(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t dst = arg_u32(args, 0), off = arg_u32(args, 1), len = arg_u32(args, 2);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, dst, len);
     int bad = !m || (uint64_t)off + len > gs->input_len;
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : len)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : len)) return ESGX_HOST_E_TRAP;
     if (bad) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -70,15 +70,15 @@ static int fn_input_data_copy(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
 static int fn_output_data_append(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return ESGX_HOST_E_TRAP;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
     }
-    if (esgx_hostfn_output_append(ctx, gs, m, len)) return -1;
+    if (esgx_host_fn_output_append(ctx, gs, m, len)) return ESGX_HOST_E_TRAP;
     ret_i32(results, 0);
     return 0;
 }
@@ -86,8 +86,8 @@ static int fn_output_data_append(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
 static int fn_output_data_clear(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                 void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    guest_state *gs = esgx_host_fn_state(ctx);
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     gs->out_len = 0;
     return 0;
 }
@@ -95,9 +95,9 @@ static int fn_output_data_clear(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
 static int fn_shared_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                 void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, arg_u32(args, 0), ESGX_BIP32_TEXT_LEN);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? ESGX_BIP32_TEXT_LEN : 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, m ? ESGX_BIP32_TEXT_LEN : 0)) return ESGX_HOST_E_TRAP;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -129,12 +129,12 @@ static int decrypt_copy(const uint8_t seckey[32], const uint8_t *ct, size_t len,
 static int fn_shared_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                 void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
     if (!m || len > INT32_MAX)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return ESGX_HOST_E_TRAP;
     uint8_t *pt;
     size_t pt_len;
     int rc = decrypt_copy(gs->shared->private_key, m, len, &pt, &pt_len);
@@ -170,7 +170,7 @@ static uint64_t derive_cost(uint32_t path_len)
 static int fn_derived_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t wasm_ptr = arg_u32(args, 0), path_ptr = arg_u32(args, 1);
     uint32_t path_len = arg_u32(args, 2), buf = arg_u32(args, 3);
     if (!path_ok(path_len))
@@ -181,7 +181,7 @@ static int fn_derived_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
     uint8_t *out = esgx_wasm_ctx_memory(ctx, buf, 33);
     if (!hash || !path || !out)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return ESGX_HOST_E_TRAP;
     esgx_bip32_key key;
     int rc = esgx_bip32_module_key_derive(gs->shared, hash, path, path_len, &key, NULL);
     if (rc == 0) memcpy(out, key.public_key, 33);
@@ -193,7 +193,7 @@ static int fn_derived_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
 static int fn_derived_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t ptr = arg_u32(args, 2), len = arg_u32(args, 3);
     if (!path_ok(path_len))
@@ -202,8 +202,8 @@ static int fn_derived_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
     uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
     if (!path || !m || len > INT32_MAX)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
-        return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
+        return ESGX_HOST_E_TRAP;
     esgx_bip32_key key;
     if (esgx_bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
         esgx_bip32_key_wipe(&key);
@@ -245,7 +245,7 @@ static int32_t sign_with_path(guest_state *gs, const uint8_t *path, uint32_t pat
 static int fn_derived_key_sign(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t digest_ptr = arg_u32(args, 2), sig_ptr = arg_u32(args, 3);
     if (!path_ok(path_len))
@@ -255,8 +255,8 @@ static int fn_derived_key_sign(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, 
     uint8_t *sig = esgx_wasm_ctx_memory(ctx, sig_ptr, ESGX_EC_SIGNATURE_LEN);
     if (!path || !digest || !sig)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
-        return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
+        return ESGX_HOST_E_TRAP;
     uint8_t d[32];
     memcpy(d, digest, 32);
     ret_i32(results, sign_with_path(gs, path, path_len, d, sig));
@@ -268,7 +268,7 @@ static int fn_derived_key_sign(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, 
 static int fn_derived_key_sign_data(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
                                     esgx_wasm_value *results, void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t path_ptr = arg_u32(args, 0), path_len = arg_u32(args, 1);
     uint32_t data_ptr = arg_u32(args, 2), data_len = arg_u32(args, 3);
     uint32_t sig_ptr = arg_u32(args, 4);
@@ -279,9 +279,9 @@ static int fn_derived_key_sign_data(esgx_wasm_ctx *ctx, const esgx_wasm_value *a
     uint8_t *sig = esgx_wasm_ctx_memory(ctx, sig_ptr, ESGX_EC_SIGNATURE_LEN);
     if (!path || !data || !sig)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
                       data_len))
-        return -1;
+        return ESGX_HOST_E_TRAP;
     uint8_t d[32];
     esgx_crypto_sha256(data, data_len, d);
     ret_i32(results, sign_with_path(gs, path, path_len, d, sig));
@@ -291,7 +291,7 @@ static int fn_derived_key_sign_data(esgx_wasm_ctx *ctx, const esgx_wasm_value *a
 static int fn_insecure_systemtime(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                   void *env)
 {
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return -1;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
     results[0].type = ESGX_WASM_I64;
     results[0].of.i64 = (int64_t)time(NULL);
     return 0;
@@ -300,15 +300,15 @@ static int fn_insecure_systemtime(esgx_wasm_ctx *ctx, const esgx_wasm_value *arg
 static int fn_debug_print(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                           void *env)
 {
-    guest_state *gs = esgx_hostfn_state(ctx);
+    guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     const uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
-    if (esgx_hostfn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return -1;
-    if (m) esgx_hostfn_debug_log(gs, "debug", m, len);
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return ESGX_HOST_E_TRAP;
+    if (m) esgx_host_fn_debug_log(gs, "debug", m, len);
     return 0;
 }
 
-const hostfn_def esgx_hostfn_fn0_table[] = {
+const hostfn_def esgx_host_fn_fn0_table[] = {
     {"fn0", "input_data_size", 0, 1, {0}, {I32}, fn_input_data_size},
     {"fn0", "input_data_copy", 3, 1, {I32, I32, I32}, {I32}, fn_input_data_copy},
     {"fn0", "output_data_append", 2, 1, {I32, I32}, {I32}, fn_output_data_append},
@@ -323,4 +323,4 @@ const hostfn_def esgx_hostfn_fn0_table[] = {
     {"fn0", "insecure_systemtime", 0, 1, {0}, {I64}, fn_insecure_systemtime},
     {"fn0", "debug_print", 2, 0, {I32, I32}, {0}, fn_debug_print},
 };
-const size_t esgx_hostfn_fn0_count = sizeof esgx_hostfn_fn0_table / sizeof esgx_hostfn_fn0_table[0];
+const size_t esgx_host_fn_fn0_count = sizeof esgx_host_fn_fn0_table / sizeof esgx_host_fn_fn0_table[0];
