@@ -8,7 +8,11 @@
  * --init), then serve HTTP. All signals of interest are blocked in every thread and
  * taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
  * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
- * other threads ask for shutdown by sending SIGUSR1 to the process.
+ * the supervisor asks for shutdown (fatal) through its on_fatal hook, which sets a flag
+ * in main's node_state and sends SIGUSR1 to the process. Because signals are taken with
+ * sigwaitinfo there is no signal handler and no static state for it. The objects
+ * (metrics, content store, registry, collateral service, supervisor, HTTP server) are
+ * built in that order and freed in reverse on one cleanup path.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -29,32 +33,19 @@
 
 #include "esgx_crypto.h"
 
-node_config g_cfg;
-static _Atomic int g_exit_fatal;
-static char g_enclave_path[PATH_MAX];
+/* What main owns: the parsed options and the fatal-exit flag the supervisor sets. */
+typedef struct node_state {
+    node_config cfg;
+    char listen_host[256];
+    char enclave_path[PATH_MAX];
+    _Atomic int exit_fatal;
+} node_state;
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
-
-void node_log(int level, const char *fmt, ...)
+/* sup_hooks.on_fatal: records the fatal exit and wakes the main thread (SIGUSR1). */
+static void on_fatal(void *arg)
 {
-    if (level > g_cfg.log_level) return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "esgxd: %s.%03ldZ %s %s\n", when, ts.tv_nsec / 1000000, level_names[level], msg);
-}
-
-void node_request_shutdown(int fatal)
-{
-    if (fatal) atomic_store(&g_exit_fatal, 1);
+    node_state *st = arg;
+    atomic_store(&st->exit_fatal, 1);
     kill(getpid(), SIGUSR1);
 }
 
@@ -128,39 +119,41 @@ static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
     return 0;
 }
 
-static int parse_listen(const char *s)
+static int parse_listen(node_state *st, const char *s)
 {
-    static char host[256];
+    char *host = st->listen_host;
+    size_t hostcap = sizeof st->listen_host;
     const char *colon;
     if (s[0] == '[') {
         const char *rb = strchr(s, ']');
         if (!rb || rb[1] != ':') return -1;
-        snprintf(host, sizeof host, "%.*s", (int)(rb - s - 1), s + 1);
+        snprintf(host, hostcap, "%.*s", (int)(rb - s - 1), s + 1);
         colon = rb + 1;
     } else {
         colon = strrchr(s, ':');
         if (!colon || colon == s) return -1;
-        snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+        snprintf(host, hostcap, "%.*s", (int)(colon - s), s);
     }
     uint64_t port;
     if (parse_u64(colon + 1, &port, 0) || port > 65535) return -1;
-    g_cfg.listen_host = host;
-    g_cfg.listen_port = (unsigned)port;
+    st->cfg.listen_host = host;
+    st->cfg.listen_port = (unsigned)port;
     return 0;
 }
 
-static int parse_args(int argc, char **argv)
+static int parse_args(int argc, char **argv, node_state *st)
 {
-    g_cfg.listen_host = "127.0.0.1";
-    g_cfg.listen_port = 8080;
-    g_cfg.workers = 2;
-    g_cfg.http_threads = 2;
-    g_cfg.max_content = 16u << 20;
-    g_cfg.max_input = 8u << 20;
-    g_cfg.max_output = 16u << 20;
-    g_cfg.fuel = 1000000000ull;
-    g_cfg.memory_pages = 1024;
-    g_cfg.log_level = NODE_LOG_INFO;
+    node_config *cfg = &st->cfg;
+    cfg->listen_host = "127.0.0.1";
+    cfg->listen_port = 8080;
+    cfg->workers = 2;
+    cfg->http_threads = 2;
+    cfg->max_content = 16u << 20;
+    cfg->max_input = 8u << 20;
+    cfg->max_output = 16u << 20;
+    cfg->fuel = 1000000000ull;
+    cfg->memory_pages = 1024;
+    cfg->log_level = NODE_LOG_INFO;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i], *val = NULL;
         char name[64];
@@ -187,37 +180,37 @@ static int parse_args(int argc, char **argv)
             usage(stdout);
             exit(0);
         } else if (FLAG("--init")) {
-            g_cfg.init = 1;
+            cfg->init = 1;
         } else if (FLAG("--debug")) {
-            g_cfg.debug = 1;
+            cfg->debug = 1;
         } else if (FLAG("--pccs-insecure")) {
-            g_cfg.pccs_insecure = 1;
+            cfg->pccs_insecure = 1;
         } else if (FLAG("--pccs")) {
             VALUE();
             if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
                 fprintf(stderr, "esgxd: --pccs wants an http:// or https:// URL, got '%s'\n", val);
                 return -1;
             }
-            g_cfg.pccs_url = val;
+            cfg->pccs_url = val;
         } else if (FLAG("--pccs-refresh")) {
             VALUE();
             if (parse_u64(val, &n, 0) || n < 1 || n > 7 * 86400) {
                 fprintf(stderr, "esgxd: --pccs-refresh wants seconds, 1..604800\n");
                 return -1;
             }
-            g_cfg.pccs_refresh = (unsigned)n;
+            cfg->pccs_refresh = (unsigned)n;
         } else if (FLAG("--data-dir")) {
             VALUE();
-            g_cfg.data_dir = val;
+            cfg->data_dir = val;
         } else if (FLAG("--listen")) {
             VALUE();
-            if (parse_listen(val)) {
+            if (parse_listen(st, val)) {
                 fprintf(stderr, "esgxd: --listen wants HOST:PORT, got '%s'\n", val);
                 return -1;
             }
         } else if (FLAG("--enclave")) {
             VALUE();
-            g_cfg.enclave_path = val;
+            cfg->enclave_path = val;
         } else if (FLAG("--sim-bundle") || FLAG("--peer-listen") || FLAG("--peers") ||
                    FLAG("--collateral") || FLAG("--sim-root") || FLAG("--accept-status")) {
             VALUE();
@@ -225,37 +218,34 @@ static int parse_args(int argc, char **argv)
                 fprintf(stderr, "esgxd: %s needs a non-empty value\n", name);
                 return -1;
             }
-            if (FLAG("--sim-bundle")) g_cfg.sim_bundle = val;
-            else if (FLAG("--peer-listen")) g_cfg.peer_listen = val;
-            else if (FLAG("--peers")) g_cfg.peers = val;
-            else if (FLAG("--collateral")) g_cfg.collateral = val;
-            else if (FLAG("--sim-root")) g_cfg.sim_root = val;
-            else g_cfg.accept_status = val;
+            if (FLAG("--sim-bundle")) cfg->sim_bundle = val;
+            else if (FLAG("--peer-listen")) cfg->peer_listen = val;
+            else if (FLAG("--peers")) cfg->peers = val;
+            else if (FLAG("--collateral")) cfg->collateral = val;
+            else if (FLAG("--sim-root")) cfg->sim_root = val;
+            else cfg->accept_status = val;
         } else if (FLAG("--trust-mrenclave")) {
             VALUE();
-            if (g_cfg.n_trust >= sizeof g_cfg.trust_mrenclave / sizeof g_cfg.trust_mrenclave[0]) {
+            if (cfg->n_trust >= sizeof cfg->trust_mrenclave / sizeof cfg->trust_mrenclave[0]) {
                 fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
                 return -1;
             }
-            g_cfg.trust_mrenclave[g_cfg.n_trust++] = val;
+            cfg->trust_mrenclave[cfg->n_trust++] = val;
         } else if (FLAG("--log-level")) {
             VALUE();
-            int l = -1;
-            for (int k = 0; k < 4; k++)
-                if (!strcasecmp(val, level_names[k])) l = k;
-            if (!strcasecmp(val, "warning")) l = NODE_LOG_WARN;
-            if (l < 0) {
+            int l;
+            if (node_log_level_parse(val, &l)) {
                 fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
                 return -1;
             }
-            g_cfg.log_level = l;
+            cfg->log_level = l;
         } else if (FLAG("--compile-threads")) {
             VALUE();
             if (parse_u64(val, &n, 0) || n > 8) {
                 fprintf(stderr, "esgxd: --compile-threads wants an integer 0..8\n");
                 return -1;
             }
-            g_cfg.compile_threads = (unsigned)n;
+            cfg->compile_threads = (unsigned)n;
         } else if (FLAG("--workers") || FLAG("--http-threads") || FLAG("--memory-pages")) {
             VALUE();
             uint64_t max = FLAG("--memory-pages") ? 65536 : 256;
@@ -264,25 +254,25 @@ static int parse_args(int argc, char **argv)
                         (unsigned long long)max);
                 return -1;
             }
-            if (FLAG("--workers")) g_cfg.workers = (unsigned)n;
-            else if (FLAG("--http-threads")) g_cfg.http_threads = (unsigned)n;
-            else g_cfg.memory_pages = (unsigned)n;
+            if (FLAG("--workers")) cfg->workers = (unsigned)n;
+            else if (FLAG("--http-threads")) cfg->http_threads = (unsigned)n;
+            else cfg->memory_pages = (unsigned)n;
         } else if (FLAG("--max-content") || FLAG("--max-input") || FLAG("--max-output")) {
             VALUE();
             if (parse_u64(val, &n, 1) || n < 1 || n > (64ull << 20) - (1u << 16)) {
                 fprintf(stderr, "esgxd: %s wants a size from 1 byte to 64M-64K\n", name);
                 return -1;
             }
-            if (FLAG("--max-content")) g_cfg.max_content = n;
-            else if (FLAG("--max-input")) g_cfg.max_input = n;
-            else g_cfg.max_output = n;
+            if (FLAG("--max-content")) cfg->max_content = n;
+            else if (FLAG("--max-input")) cfg->max_input = n;
+            else cfg->max_output = n;
         } else if (FLAG("--fuel")) {
             VALUE();
             if (parse_u64(val, &n, 0) || n < 1 || n > (uint64_t)INT64_MAX) {
                 fprintf(stderr, "esgxd: --fuel wants a positive integer\n");
                 return -1;
             }
-            g_cfg.fuel = n;
+            cfg->fuel = n;
         } else {
             fprintf(stderr, "esgxd: unknown option '%s' (see --help)\n", a);
             return -1;
@@ -290,26 +280,26 @@ static int parse_args(int argc, char **argv)
 #undef FLAG
 #undef VALUE
     }
-    if (!g_cfg.data_dir) {
+    if (!cfg->data_dir) {
         fprintf(stderr, "esgxd: --data-dir is required (see --help)\n");
         return -1;
     }
-    if (g_cfg.init && g_cfg.peers) {
+    if (cfg->init && cfg->peers) {
         fprintf(stderr, "esgxd: --init and --peers exclude each other (the first node creates "
                         "the key, later nodes fetch it)\n");
         return -1;
     }
-    if (g_cfg.pccs_url && g_cfg.collateral) {
+    if (cfg->pccs_url && cfg->collateral) {
         fprintf(stderr, "esgxd: --pccs and --collateral exclude each other (collateral comes "
                         "either from a PCCS or from a fixed file)\n");
         return -1;
     }
-    if ((g_cfg.pccs_insecure || g_cfg.pccs_refresh) && !g_cfg.pccs_url) {
+    if ((cfg->pccs_insecure || cfg->pccs_refresh) && !cfg->pccs_url) {
         fprintf(stderr, "esgxd: --pccs-insecure and --pccs-refresh need --pccs URL\n");
         return -1;
     }
-    if (!g_cfg.pccs_refresh) g_cfg.pccs_refresh = 3600;
-    if (g_cfg.max_content + g_cfg.max_input > (64ull << 20)) {
+    if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
+    if (cfg->max_content + cfg->max_input > (64ull << 20)) {
         fprintf(stderr, "esgxd: --max-content + --max-input must stay within 64M\n");
         return -1;
     }
@@ -331,10 +321,10 @@ static int mkdir_p(const char *path)
 }
 
 /* Reads DIR/admin.token, creating it (0600, atomically) if missing. */
-static int load_token(char token[65])
+static int load_token(const node_config *cfg, char token[65])
 {
     char path[PATH_MAX], tmp[PATH_MAX];
-    snprintf(path, sizeof path, "%s/admin.token", g_cfg.data_dir);
+    snprintf(path, sizeof path, "%s/admin.token", cfg->data_dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         uint8_t rnd[32];
@@ -343,7 +333,7 @@ static int load_token(char token[65])
         esgx_crypto_hex_encode(rnd, sizeof rnd, hex);
         esgx_crypto_wipe(rnd, sizeof rnd);
         hex[64] = '\n';
-        snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", g_cfg.data_dir);
+        snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", cfg->data_dir);
         int w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (w < 0 || write(w, hex, 65) != 65 || fsync(w) || close(w) || rename(tmp, path)) {
             node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(errno));
@@ -373,11 +363,12 @@ static int load_token(char token[65])
     return 0;
 }
 
-static int find_enclave(void)
+static int find_enclave(node_state *st)
 {
-    if (g_cfg.enclave_path) {
-        if (!realpath(g_cfg.enclave_path, g_enclave_path)) {
-            fprintf(stderr, "esgxd: --enclave %s: %s\n", g_cfg.enclave_path, strerror(errno));
+    node_config *cfg = &st->cfg;
+    if (cfg->enclave_path) {
+        if (!realpath(cfg->enclave_path, st->enclave_path)) {
+            fprintf(stderr, "esgxd: --enclave %s: %s\n", cfg->enclave_path, strerror(errno));
             return -1;
         }
     } else {
@@ -385,43 +376,126 @@ static int find_enclave(void)
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         if (n < 0) return -1;
         self[n] = 0;
-        snprintf(g_enclave_path, sizeof g_enclave_path, "%s/esgx-enclave", dirname(self));
+        snprintf(st->enclave_path, sizeof st->enclave_path, "%s/esgx-enclave", dirname(self));
     }
-    if (access(g_enclave_path, X_OK)) {
-        fprintf(stderr, "esgxd: enclave binary %s: %s (use --enclave PATH)\n", g_enclave_path,
+    if (access(st->enclave_path, X_OK)) {
+        fprintf(stderr, "esgxd: enclave binary %s: %s (use --enclave PATH)\n", st->enclave_path,
                 strerror(errno));
         return -1;
     }
-    g_cfg.enclave_path = g_enclave_path;
+    cfg->enclave_path = st->enclave_path;
     return 0;
+}
+
+/* Refuses --init on a node that already has a sealed key. Returns 0 or 1 (exit status). */
+static int check_init(const node_config *cfg)
+{
+    if (!cfg->init) return 0;
+    char sealed[PATH_MAX];
+    snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", cfg->data_dir);
+    if (access(sealed, F_OK) == 0) {
+        node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
+                                 "initialised; start without --init)", sealed);
+        return 1;
+    }
+    return 0;
+}
+
+/* Waits for SIGTERM/SIGINT (or SIGUSR1 from on_fatal); SIGHUP is logged and ignored. */
+static void wait_for_stop(const sigset_t *set)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(set, &si);
+        if (sig < 0) continue;
+        if (sig == SIGHUP) {
+            node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
+            continue;
+        }
+        node_log(NODE_LOG_INFO, "%s: shutting down",
+                 sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "fatal error");
+        return;
+    }
+}
+
+/* The objects of a running node, in the order main builds them. */
+typedef struct node_objects {
+    metrics *metrics;
+    content_store *content;
+    registry *registry;
+    collat *collateral;
+    sup *sup;
+    http *http;
+} node_objects;
+
+/* Builds the objects in order and waits for the enclave. Returns 0 (serving) or 1
+ * (what was built is in *o for the cleanup path). */
+static int start_node(node_state *st, const char *token, node_objects *o)
+{
+    const node_config *cfg = &st->cfg;
+    esgx_err err;
+    if (metrics_new(&o->metrics, &err) || content_open(cfg->data_dir, &o->content, &err) ||
+        registry_open(cfg->data_dir, &o->registry, &err) ||
+        collat_new(cfg, &o->collateral, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
+                       .on_collateral_req = collat_request, .collateral_arg = o->collateral};
+    if (sup_new(cfg, o->content, o->metrics, &hooks, &o->sup, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    collat_attach(o->collateral, o->sup);
+    if (sup_wait_ready(o->sup, cfg->init ? 60000 : 15000)) {
+        if (cfg->init || atomic_load(&st->exit_fatal)) {
+            node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
+            sup_stop(o->sup, 5000);
+            return 1;
+        }
+        node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
+    }
+    http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
+                      .registry = o->registry, .metrics = o->metrics,
+                      .collateral = o->collateral};
+    if (http_start(&deps, &o->http, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        sup_stop(o->sup, 5000);
+        return 1;
+    }
+    node_log(NODE_LOG_INFO, "listening on http://%s%s%s:%u (data dir %s)",
+             strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+             strchr(cfg->listen_host, ':') ? "]" : "", http_port(o->http), cfg->data_dir);
+    return 0;
+}
+
+/* Frees the objects in reverse order (the supervisor is stopped before the HTTP server
+ * goes, so no connection is still suspended). */
+static void free_node(node_objects *o)
+{
+    sup_stop(o->sup, 5000);
+    collat_free(o->collateral);
+    http_free(o->http);
+    sup_free(o->sup);
+    registry_close(o->registry);
+    content_close(o->content);
+    metrics_free(o->metrics);
 }
 
 int main(int argc, char **argv)
 {
-    if (parse_args(argc, argv)) return 2;
-    if (find_enclave()) return 1;
-    if (mkdir_p(g_cfg.data_dir)) {
-        fprintf(stderr, "esgxd: cannot create %s: %s\n", g_cfg.data_dir, strerror(errno));
+    node_state st = {0};    /* main's, passed down by pointer */
+    if (parse_args(argc, argv, &st)) return 2;
+    node_config *cfg = &st.cfg;
+    node_log_set_level(cfg->log_level);
+    if (find_enclave(&st)) return 1;
+    if (mkdir_p(cfg->data_dir)) {
+        fprintf(stderr, "esgxd: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
-    if (g_cfg.init) {
-        char sealed[PATH_MAX];
-        snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", g_cfg.data_dir);
-        if (access(sealed, F_OK) == 0) {
-            node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
-                                     "initialised; start without --init)", sealed);
-            return 1;
-        }
-    }
+    if (check_init(cfg)) return 1;
     char token[65];
-    if (load_token(token)) return 1;
-    http_set_token(token);
-    esgx_crypto_wipe(token, sizeof token);
-    esgx_err err;
-    if (content_open(g_cfg.data_dir, &err) || registry_open(g_cfg.data_dir, &err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        return 1;
-    }
+    if (load_token(cfg, token)) return 1;
 
     sigset_t set;
     sigemptyset(&set);
@@ -432,55 +506,17 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (collat_start(&err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        registry_close();
-        return 1;
+    node_objects o = {0};
+    int rc = start_node(&st, token, &o);
+    esgx_crypto_wipe(token, sizeof token);
+    if (rc == 0) {
+        wait_for_stop(&set);
+        http_quiesce(o.http);
+        sup_stop(o.sup, 25000);
     }
-    if (sup_start(&err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        collat_stop();
-        return 1;
-    }
-    if (sup_wait_ready(g_cfg.init ? 60000 : 15000)) {
-        if (g_cfg.init || atomic_load(&g_exit_fatal)) {
-            node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
-            sup_stop(5000);
-            collat_stop();
-            registry_close();
-            return 1;
-        }
-        node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
-    }
-    if (http_start(&err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        sup_stop(5000);
-        collat_stop();
-        registry_close();
-        return 1;
-    }
-    node_log(NODE_LOG_INFO, "listening on http://%s%s%s:%u (data dir %s)",
-             strchr(g_cfg.listen_host, ':') ? "[" : "", g_cfg.listen_host,
-             strchr(g_cfg.listen_host, ':') ? "]" : "", g_cfg.listen_port, g_cfg.data_dir);
-
-    for (;;) {
-        siginfo_t si;
-        int sig = sigwaitinfo(&set, &si);
-        if (sig < 0) continue;
-        if (sig == SIGHUP) {
-            node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
-            continue;
-        }
-        node_log(NODE_LOG_INFO, "%s: shutting down",
-                 sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "fatal error");
-        break;
-    }
-    http_quiesce();
-    sup_stop(25000);
-    collat_stop();
-    http_stop();
-    registry_close();
-    int fatal = atomic_load(&g_exit_fatal);
+    free_node(&o);
+    if (rc) return rc;
+    int fatal = atomic_load(&st.exit_fatal);
     node_log(NODE_LOG_INFO, "stopped%s", fatal ? " after a fatal error" : "");
     return fatal ? 1 : 0;
 }
