@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,76 +50,140 @@ static void on_fatal(void *arg)
     kill(getpid(), SIGUSR1);
 }
 
+/* ---------------------------------------------------------------- options */
+
+/* How an option's value is taken. */
+typedef enum {
+    OPT_FLAG,        /* no value: sets an int to 1 */
+    OPT_STR,         /* a string (may be empty) */
+    OPT_STR_NONEMPTY,/* a non-empty string */
+    OPT_UNSIGNED,    /* a whole number min..max into an unsigned */
+    OPT_U64,         /* a whole number min..max into a uint64_t */
+    OPT_SIZE,        /* a size min..max (K, M, G suffix) into a uint64_t */
+    OPT_LISTEN,      /* HOST:PORT or [V6]:PORT */
+    OPT_LOG_LEVEL,   /* error, warn, info, debug */
+    OPT_URL,         /* an http:// or https:// URL */
+    OPT_TRUST,       /* a MRENCLAVE, repeatable (trust_mrenclave[]) */
+    OPT_HELP,        /* prints the help text, exit 0 */
+    OPT_VERSION,     /* prints "esgxd VERSION", exit 0 */
+    OPT_SECTION,     /* not an option: a heading of the help text */
+} opt_kind;
+
+/* One option: the table drives both parsing and --help. */
+typedef struct opt {
+    const char *name;        /* "--workers" (or the heading for OPT_SECTION) */
+    const char *arg;         /* placeholder in the help ("N"), NULL for none */
+    opt_kind kind;
+    size_t off;              /* offsetof(node_config, field) */
+    uint64_t min, max;       /* numbers */
+    const char *wants;       /* what is accepted, for the error message */
+    const char *help;        /* lines separated by '\n' */
+} opt;
+
+#define CFG(f) offsetof(node_config, f)
+#define MAX_BODY ((64ull << 20) - (1u << 16))
+
+static const opt options[] = {
+    {"--data-dir", "DIR", OPT_STR, CFG(data_dir), 0, 0, NULL,
+     "node state (content/, registry.db, admin.token, sealed key)"},
+    {"--listen", "HOST:PORT", OPT_LISTEN, 0, 0, 0, "HOST:PORT",
+     "HTTP address (default 127.0.0.1:8080; port 0 = any free)"},
+    {"--init", NULL, OPT_FLAG, CFG(init), 0, 0, NULL,
+     "create the network's shared key (first node only); refuses\n"
+     "if DIR/shared_key.sealed exists"},
+    {"--enclave", "PATH", OPT_STR, CFG(enclave_path), 0, 0, NULL,
+     "the esgx-enclave binary (default: next to esgxd)"},
+    {"--workers", "N", OPT_UNSIGNED, CFG(workers), 1, 256, "an integer 1..256",
+     "concurrent executions in the enclave (default 2)"},
+    {"--http-threads", "N", OPT_UNSIGNED, CFG(http_threads), 1, 256, "an integer 1..256",
+     "HTTP threads (default 2)"},
+    {"--max-content", "BYTES", OPT_SIZE, CFG(max_content), 1, MAX_BODY,
+     "a size from 1 byte to 64M-64K", "largest upload (default 16M)"},
+    {"--max-input", "BYTES", OPT_SIZE, CFG(max_input), 1, MAX_BODY,
+     "a size from 1 byte to 64M-64K", "largest invocation input (default 8M)"},
+    {"--max-output", "BYTES", OPT_SIZE, CFG(max_output), 1, MAX_BODY,
+     "a size from 1 byte to 64M-64K", "largest output (default 16M)"},
+    {"--fuel", "N", OPT_U64, CFG(fuel), 1, (uint64_t)INT64_MAX, "a positive integer",
+     "default and maximum fuel per invocation (default 1000000000)"},
+    {"--memory-pages", "N", OPT_UNSIGNED, CFG(memory_pages), 1, 65536, "an integer 1..65536",
+     "max 64 KiB pages of linear memory (default 1024)"},
+    {"--compile-threads", "N", OPT_UNSIGNED, CFG(compile_threads), 0, 8, "an integer 0..8",
+     "threads compiling a new large module (default 0 =\n"
+     "one per CPU, at most 8; 1 = the worker alone)"},
+    {"--debug", NULL, OPT_FLAG, CFG(debug), 0, 0, NULL,
+     "let functions' debug output reach the log"},
+    {"--log-level", "LEVEL", OPT_LOG_LEVEL, CFG(log_level), 0, 0, "error, warn, info or debug",
+     "error, warn, info (default) or debug"},
+    {"Attestation and key sharing (docs/protocols.md), passed to the enclave:", NULL,
+     OPT_SECTION, 0, 0, 0, NULL, NULL},
+    {"--sim-bundle", "DIR", OPT_STR_NONEMPTY, CFG(sim_bundle), 0, 0, NULL,
+     "sim: the network's sim bundle (quotes; its\n"
+     "collateral.json is served in /attestation)"},
+    {"--peer-listen", "H:P", OPT_STR_NONEMPTY, CFG(peer_listen), 0, 0, NULL,
+     "serve the network key over RA-TLS to verified peers"},
+    {"--peers", "LIST", OPT_STR_NONEMPTY, CFG(peers), 0, 0, NULL,
+     "host:port,... to fetch the key from (no sealed key yet)"},
+    {"--trust-mrenclave", "HEX", OPT_TRUST, 0, 0, 0, NULL,
+     "accept peers with this MRENCLAVE too (repeatable, sim)"},
+    {"--accept-status", "LIST", OPT_STR_NONEMPTY, CFG(accept_status), 0, 0, NULL,
+     "accepted TCB statuses of peers (sim)"},
+    {"--collateral", "FILE", OPT_STR_NONEMPTY, CFG(collateral), 0, 0, NULL,
+     "gramine-sgx: a fixed DCAP collateral JSON (also served)"},
+    {"--pccs", "URL", OPT_URL, CFG(pccs_url), 0, 0, NULL,
+     "gramine-sgx: fetch collateral from this PCCS (API v4, e.g.\n"
+     "https://pccs:8081/sgx/certification/v4) when the enclave\n"
+     "verifies a peer and for /attestation; cached in\n"
+     "DIR/collateral/ (not with --collateral)"},
+    {"--pccs-insecure", NULL, OPT_FLAG, CFG(pccs_insecure), 0, 0, NULL,
+     "do not check the PCCS's TLS certificate (collateral is\n"
+     "still verified against Intel's signatures and root)"},
+    {"--pccs-refresh", "SECS", OPT_UNSIGNED, CFG(pccs_refresh), 1, 7 * 86400,
+     "seconds, 1..604800",
+     "refetch cached collateral after SECS (default 3600); a\n"
+     "failed refetch keeps serving the cached copy"},
+    {"--sim-root", "PEM", OPT_STR_NONEMPTY, CFG(sim_root), 0, 0, NULL,
+     "sim: extra trust anchor for peers' quotes"},
+    {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL, "print \"esgxd VERSION\" and exit"},
+    {"--help", NULL, OPT_HELP, 0, 0, 0, NULL, "this text"},
+};
+enum { N_OPTIONS = sizeof options / sizeof options[0] };
+
+/* The help text quotes these defaults. */
+_Static_assert(ESGX_DEFAULT_MAX_CONTENT == 16u << 20, "--help says 16M");
+_Static_assert(ESGX_DEFAULT_MAX_INPUT == 8u << 20, "--help says 8M");
+_Static_assert(ESGX_DEFAULT_MAX_OUTPUT == 16u << 20, "--help says 16M");
+_Static_assert(ESGX_DEFAULT_FUEL == 1000000000ull, "--help says 1000000000");
+_Static_assert(ESGX_DEFAULT_MEMORY_PAGES == 1024, "--help says 1024");
+
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: esgxd --data-dir DIR [options]\n"
-            "\n"
-            "Runs an esgx node: the HTTP API, the content store, the function registry and\n"
-            "the esgx-enclave process that executes functions.\n"
-            "\n"
-            "  --data-dir DIR        node state (content/, registry.db, admin.token, sealed key)\n"
-            "  --listen HOST:PORT    HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
-            "  --init                create the network's shared key (first node only); refuses\n"
-            "                        if DIR/shared_key.sealed exists\n"
-            "  --enclave PATH        the esgx-enclave binary (default: next to esgxd)\n"
-            "  --workers N           concurrent executions in the enclave (default 2)\n"
-            "  --http-threads N      HTTP threads (default 2)\n"
-            "  --max-content BYTES   largest upload (default 16M)\n"
-            "  --max-input BYTES     largest invocation input (default 8M)\n"
-            "  --max-output BYTES    largest output (default 16M)\n"
-            "  --fuel N              default and maximum fuel per invocation (default 1000000000)\n"
-            "  --memory-pages N      max 64 KiB pages of linear memory (default 1024)\n"
-            "  --compile-threads N   threads compiling a new large module (default 0 =\n"
-            "                        one per CPU, at most 8; 1 = the worker alone)\n"
-            "  --debug               let functions' debug output reach the log\n"
-            "  --log-level LEVEL     error, warn, info (default) or debug\n"
-            "\n"
-            "Attestation and key sharing (docs/protocols.md), passed to the enclave:\n"
-            "  --sim-bundle DIR      sim: the network's sim bundle (quotes; its\n"
-            "                        collateral.json is served in /attestation)\n"
-            "  --peer-listen H:P     serve the network key over RA-TLS to verified peers\n"
-            "  --peers LIST          host:port,... to fetch the key from (no sealed key yet)\n"
-            "  --trust-mrenclave HEX accept peers with this MRENCLAVE too (repeatable, sim)\n"
-            "  --accept-status LIST  accepted TCB statuses of peers (sim)\n"
-            "  --collateral FILE     gramine-sgx: a fixed DCAP collateral JSON (also served)\n"
-            "  --pccs URL            gramine-sgx: fetch collateral from this PCCS (API v4, e.g.\n"
-            "                        https://pccs:8081/sgx/certification/v4) when the enclave\n"
-            "                        verifies a peer and for /attestation; cached in\n"
-            "                        DIR/collateral/ (not with --collateral)\n"
-            "  --pccs-insecure       do not check the PCCS's TLS certificate (collateral is\n"
-            "                        still verified against Intel's signatures and root)\n"
-            "  --pccs-refresh SECS   refetch cached collateral after SECS (default 3600); a\n"
-            "                        failed refetch keeps serving the cached copy\n"
-            "  --sim-root PEM        sim: extra trust anchor for peers' quotes\n"
-            "  --help                this text\n"
-            "\n"
-            "Sizes take a K, M or G suffix (powers of 1024).\n");
-}
-
-static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
-{
-    char *end;
-    errno = 0;
-    if (!s || !*s || *s == '-') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    uint64_t mul = 1;
-    if (allow_suffix && *end) {
-        if ((*end == 'K' || *end == 'k')) mul = 1024;
-        else if (*end == 'M' || *end == 'm') mul = 1024 * 1024;
-        else if (*end == 'G' || *end == 'g') mul = 1024ull * 1024 * 1024;
-        else return -1;
-        end++;
-        if (*end == 'i' && end[1] == 'B') end += 2;
-        else if (*end == 'B') end++;
+    fprintf(f, "usage: esgxd --data-dir DIR [options]\n"
+               "\n"
+               "Runs an esgx node: the HTTP API, the content store, the function registry and\n"
+               "the esgx-enclave process that executes functions.\n"
+               "\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const opt *o = &options[i];
+        if (o->kind == OPT_SECTION) {
+            fprintf(f, "\n%s\n", o->name);
+            continue;
+        }
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        const char *h = o->help;
+        int first = 1;
+        while (*h) {
+            const char *nl = strchr(h, '\n');
+            int n = nl ? (int)(nl - h) : (int)strlen(h);
+            fprintf(f, "  %-21s %.*s\n", first ? left : "", n, h);
+            first = 0;
+            h += n + (nl ? 1 : 0);
+        }
     }
-    if (*end) return -1;
-    if (v > UINT64_MAX / mul) return -1;
-    *out = v * mul;
-    return 0;
+    fprintf(f, "\nSizes take a K, M or G suffix (powers of 1024).\n");
 }
 
+/* Parses HOST:PORT or [V6]:PORT into st->listen_host and cfg.listen_port. */
 static int parse_listen(node_state *st, const char *s)
 {
     char *host = st->listen_host;
@@ -126,21 +191,104 @@ static int parse_listen(node_state *st, const char *s)
     const char *colon;
     if (s[0] == '[') {
         const char *rb = strchr(s, ']');
-        if (!rb || rb[1] != ':') return -1;
+        if (!rb || rb[1] != ':') return ESGX_NODE_E_USAGE;
         snprintf(host, hostcap, "%.*s", (int)(rb - s - 1), s + 1);
         colon = rb + 1;
     } else {
         colon = strrchr(s, ':');
-        if (!colon || colon == s) return -1;
+        if (!colon || colon == s) return ESGX_NODE_E_USAGE;
         snprintf(host, hostcap, "%.*s", (int)(colon - s), s);
     }
     uint64_t port;
-    if (parse_u64(colon + 1, &port, 0) || port > 65535) return -1;
+    if (esgx_parse_u64(colon + 1, 0, 65535, 0, &port, NULL)) return ESGX_NODE_E_USAGE;
     st->cfg.listen_host = host;
     st->cfg.listen_port = (unsigned)port;
-    return 0;
+    return ESGX_OK;
 }
 
+/* Stores val for option o. Returns 0 or ESGX_NODE_E_USAGE (message printed). */
+static int apply_option(node_state *st, const opt *o, const char *val)
+{
+    node_config *cfg = &st->cfg;
+    char *field = (char *)cfg + o->off;
+    uint64_t n;
+    esgx_err err;
+    switch (o->kind) {
+    case OPT_FLAG: *(int *)(void *)field = 1; return ESGX_OK;
+    case OPT_STR_NONEMPTY:
+        if (!*val) {
+            fprintf(stderr, "esgxd: %s needs a non-empty value\n", o->name);
+            return ESGX_NODE_E_USAGE;
+        }
+        /* fall through */
+    case OPT_STR: *(const char **)(void *)field = val; return ESGX_OK;
+    case OPT_UNSIGNED:
+    case OPT_U64:
+    case OPT_SIZE:
+        if (esgx_parse_u64(val, o->min, o->max, o->kind == OPT_SIZE ? ESGX_PARSE_SIZE : 0, &n,
+                           &err)) {
+            fprintf(stderr, "esgxd: %s wants %s (%s)\n", o->name, o->wants, err.msg);
+            return ESGX_NODE_E_USAGE;
+        }
+        if (o->kind == OPT_UNSIGNED) *(unsigned *)(void *)field = (unsigned)n;
+        else *(uint64_t *)(void *)field = n;
+        return ESGX_OK;
+    case OPT_LISTEN:
+        if (parse_listen(st, val)) {
+            fprintf(stderr, "esgxd: --listen wants HOST:PORT, got '%s'\n", val);
+            return ESGX_NODE_E_USAGE;
+        }
+        return ESGX_OK;
+    case OPT_LOG_LEVEL:
+        if (node_log_level_parse(val, (int *)(void *)field)) {
+            fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
+            return ESGX_NODE_E_USAGE;
+        }
+        return ESGX_OK;
+    case OPT_URL:
+        if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
+            fprintf(stderr, "esgxd: %s wants an http:// or https:// URL, got '%s'\n", o->name, val);
+            return ESGX_NODE_E_USAGE;
+        }
+        *(const char **)(void *)field = val;
+        return ESGX_OK;
+    case OPT_TRUST:
+        if (cfg->n_trust >= sizeof cfg->trust_mrenclave / sizeof cfg->trust_mrenclave[0]) {
+            fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
+            return ESGX_NODE_E_USAGE;
+        }
+        cfg->trust_mrenclave[cfg->n_trust++] = val;
+        return ESGX_OK;
+    default: return ESGX_NODE_E_USAGE;
+    }
+}
+
+/* Checks the combinations of options and fills the late defaults. Returns 0 or
+ * ESGX_NODE_E_USAGE (message printed). */
+static int check_options(node_config *cfg)
+{
+    const char *why = NULL;
+    if (!cfg->data_dir) why = "--data-dir is required (see --help)";
+    else if (cfg->init && cfg->peers)
+        why = "--init and --peers exclude each other (the first node creates the key, later "
+              "nodes fetch it)";
+    else if (cfg->pccs_url && cfg->collateral)
+        why = "--pccs and --collateral exclude each other (collateral comes either from a "
+              "PCCS or from a fixed file)";
+    else if ((cfg->pccs_insecure || cfg->pccs_refresh) && !cfg->pccs_url)
+        why = "--pccs-insecure and --pccs-refresh need --pccs URL";
+    else if (cfg->max_content + cfg->max_input > (64ull << 20))
+        why = "--max-content + --max-input must stay within 64M";
+    if (why) {
+        fprintf(stderr, "esgxd: %s\n", why);
+        return ESGX_NODE_E_USAGE;
+    }
+    if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
+    return ESGX_OK;
+}
+
+/* Fills st->cfg from argv (defaults first). --help and --version print and exit 0.
+ * Returns 0 or ESGX_NODE_E_USAGE (a message naming the option was printed). */
 static int parse_args(int argc, char **argv, node_state *st)
 {
     node_config *cfg = &st->cfg;
@@ -148,162 +296,44 @@ static int parse_args(int argc, char **argv, node_state *st)
     cfg->listen_port = 8080;
     cfg->workers = 2;
     cfg->http_threads = 2;
-    cfg->max_content = 16u << 20;
-    cfg->max_input = 8u << 20;
-    cfg->max_output = 16u << 20;
-    cfg->fuel = 1000000000ull;
-    cfg->memory_pages = 1024;
+    cfg->max_content = ESGX_DEFAULT_MAX_CONTENT;
+    cfg->max_input = ESGX_DEFAULT_MAX_INPUT;
+    cfg->max_output = ESGX_DEFAULT_MAX_OUTPUT;
+    cfg->fuel = ESGX_DEFAULT_FUEL;
+    cfg->memory_pages = ESGX_DEFAULT_MEMORY_PAGES;
     cfg->log_level = NODE_LOG_INFO;
     for (int i = 1; i < argc; i++) {
-        char *a = argv[i], *val = NULL;
-        char name[64];
-        char *eq = strchr(a, '=');
-        if (eq && !strncmp(a, "--", 2)) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
+        const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
+        size_t nlen = eq && !strncmp(a, "--", 2) ? (size_t)(eq - a) : strlen(a);
+        if (eq && nlen != strlen(a)) val = eq + 1;
+        const opt *o = NULL;
+        for (size_t k = 0; k < N_OPTIONS && !o; k++)
+            if (options[k].kind != OPT_SECTION && strlen(options[k].name) == nlen &&
+                !strncmp(options[k].name, a, nlen))
+                o = &options[k];
+        if (!o && !strcmp(a, "-h")) o = &options[N_OPTIONS - 1];
+        if (!o) {
+            fprintf(stderr, "esgxd: unknown option '%s' (see --help)\n", a);
+            return ESGX_NODE_E_USAGE;
         }
-#define FLAG(s) (!strcmp(name, s))
-#define VALUE()                                                                 \
-    do {                                                                        \
-        if (!val) {                                                             \
-            if (i + 1 >= argc) {                                                \
-                fprintf(stderr, "esgxd: %s needs a value\n", name);             \
-                return -1;                                                      \
-            }                                                                   \
-            val = argv[++i];                                                    \
-        }                                                                       \
-    } while (0)
-        uint64_t n;
-        if (FLAG("--help") || FLAG("-h")) {
+        if (o->kind == OPT_HELP) {
             usage(stdout);
             exit(0);
-        } else if (FLAG("--init")) {
-            cfg->init = 1;
-        } else if (FLAG("--debug")) {
-            cfg->debug = 1;
-        } else if (FLAG("--pccs-insecure")) {
-            cfg->pccs_insecure = 1;
-        } else if (FLAG("--pccs")) {
-            VALUE();
-            if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
-                fprintf(stderr, "esgxd: --pccs wants an http:// or https:// URL, got '%s'\n", val);
-                return -1;
-            }
-            cfg->pccs_url = val;
-        } else if (FLAG("--pccs-refresh")) {
-            VALUE();
-            if (parse_u64(val, &n, 0) || n < 1 || n > 7 * 86400) {
-                fprintf(stderr, "esgxd: --pccs-refresh wants seconds, 1..604800\n");
-                return -1;
-            }
-            cfg->pccs_refresh = (unsigned)n;
-        } else if (FLAG("--data-dir")) {
-            VALUE();
-            cfg->data_dir = val;
-        } else if (FLAG("--listen")) {
-            VALUE();
-            if (parse_listen(st, val)) {
-                fprintf(stderr, "esgxd: --listen wants HOST:PORT, got '%s'\n", val);
-                return -1;
-            }
-        } else if (FLAG("--enclave")) {
-            VALUE();
-            cfg->enclave_path = val;
-        } else if (FLAG("--sim-bundle") || FLAG("--peer-listen") || FLAG("--peers") ||
-                   FLAG("--collateral") || FLAG("--sim-root") || FLAG("--accept-status")) {
-            VALUE();
-            if (!*val) {
-                fprintf(stderr, "esgxd: %s needs a non-empty value\n", name);
-                return -1;
-            }
-            if (FLAG("--sim-bundle")) cfg->sim_bundle = val;
-            else if (FLAG("--peer-listen")) cfg->peer_listen = val;
-            else if (FLAG("--peers")) cfg->peers = val;
-            else if (FLAG("--collateral")) cfg->collateral = val;
-            else if (FLAG("--sim-root")) cfg->sim_root = val;
-            else cfg->accept_status = val;
-        } else if (FLAG("--trust-mrenclave")) {
-            VALUE();
-            if (cfg->n_trust >= sizeof cfg->trust_mrenclave / sizeof cfg->trust_mrenclave[0]) {
-                fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
-                return -1;
-            }
-            cfg->trust_mrenclave[cfg->n_trust++] = val;
-        } else if (FLAG("--log-level")) {
-            VALUE();
-            int l;
-            if (node_log_level_parse(val, &l)) {
-                fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
-                return -1;
-            }
-            cfg->log_level = l;
-        } else if (FLAG("--compile-threads")) {
-            VALUE();
-            if (parse_u64(val, &n, 0) || n > 8) {
-                fprintf(stderr, "esgxd: --compile-threads wants an integer 0..8\n");
-                return -1;
-            }
-            cfg->compile_threads = (unsigned)n;
-        } else if (FLAG("--workers") || FLAG("--http-threads") || FLAG("--memory-pages")) {
-            VALUE();
-            uint64_t max = FLAG("--memory-pages") ? 65536 : 256;
-            if (parse_u64(val, &n, 0) || n < 1 || n > max) {
-                fprintf(stderr, "esgxd: %s wants an integer 1..%llu\n", name,
-                        (unsigned long long)max);
-                return -1;
-            }
-            if (FLAG("--workers")) cfg->workers = (unsigned)n;
-            else if (FLAG("--http-threads")) cfg->http_threads = (unsigned)n;
-            else cfg->memory_pages = (unsigned)n;
-        } else if (FLAG("--max-content") || FLAG("--max-input") || FLAG("--max-output")) {
-            VALUE();
-            if (parse_u64(val, &n, 1) || n < 1 || n > (64ull << 20) - (1u << 16)) {
-                fprintf(stderr, "esgxd: %s wants a size from 1 byte to 64M-64K\n", name);
-                return -1;
-            }
-            if (FLAG("--max-content")) cfg->max_content = n;
-            else if (FLAG("--max-input")) cfg->max_input = n;
-            else cfg->max_output = n;
-        } else if (FLAG("--fuel")) {
-            VALUE();
-            if (parse_u64(val, &n, 0) || n < 1 || n > (uint64_t)INT64_MAX) {
-                fprintf(stderr, "esgxd: --fuel wants a positive integer\n");
-                return -1;
-            }
-            cfg->fuel = n;
-        } else {
-            fprintf(stderr, "esgxd: unknown option '%s' (see --help)\n", a);
-            return -1;
         }
-#undef FLAG
-#undef VALUE
+        if (o->kind == OPT_VERSION) {
+            printf("esgxd %s\n", ESGX_VERSION);
+            exit(0);
+        }
+        if (o->arg && !val) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "esgxd: %s needs a value\n", o->name);
+                return ESGX_NODE_E_USAGE;
+            }
+            val = argv[++i];
+        }
+        if (apply_option(st, o, val)) return ESGX_NODE_E_USAGE;
     }
-    if (!cfg->data_dir) {
-        fprintf(stderr, "esgxd: --data-dir is required (see --help)\n");
-        return -1;
-    }
-    if (cfg->init && cfg->peers) {
-        fprintf(stderr, "esgxd: --init and --peers exclude each other (the first node creates "
-                        "the key, later nodes fetch it)\n");
-        return -1;
-    }
-    if (cfg->pccs_url && cfg->collateral) {
-        fprintf(stderr, "esgxd: --pccs and --collateral exclude each other (collateral comes "
-                        "either from a PCCS or from a fixed file)\n");
-        return -1;
-    }
-    if ((cfg->pccs_insecure || cfg->pccs_refresh) && !cfg->pccs_url) {
-        fprintf(stderr, "esgxd: --pccs-insecure and --pccs-refresh need --pccs URL\n");
-        return -1;
-    }
-    if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
-    if (cfg->max_content + cfg->max_input > (64ull << 20)) {
-        fprintf(stderr, "esgxd: --max-content + --max-input must stay within 64M\n");
-        return -1;
-    }
-    return 0;
+    return check_options(cfg);
 }
 
 static int mkdir_p(const char *path)
