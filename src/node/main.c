@@ -336,6 +336,7 @@ static int parse_args(int argc, char **argv, node_state *st)
     return check_options(cfg);
 }
 
+/* Creates path and its parents (0700). Returns 0 or ESGX_NODE_E_IO (errno set). */
 static int mkdir_p(const char *path)
 {
     char tmp[PATH_MAX];
@@ -343,14 +344,15 @@ static int mkdir_p(const char *path)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+            if (mkdir(tmp, 0700) && errno != EEXIST) return ESGX_NODE_E_IO;
             *p = '/';
         }
-    if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
-    return 0;
+    if (mkdir(tmp, 0700) && errno != EEXIST) return ESGX_NODE_E_IO;
+    return ESGX_OK;
 }
 
-/* Reads DIR/admin.token, creating it (0600, atomically) if missing. */
+/* Reads DIR/admin.token into token (64 hex + NUL), creating it (0600, atomically) if
+ * missing. Returns 0 or ESGX_NODE_E_IO (logged). */
 static int load_token(const node_config *cfg, char token[65])
 {
     char path[PATH_MAX], tmp[PATH_MAX];
@@ -359,62 +361,79 @@ static int load_token(const node_config *cfg, char token[65])
     if (fd < 0 && errno == ENOENT) {
         uint8_t rnd[32];
         char hex[66];
-        if (esgx_crypto_random(rnd, sizeof rnd, NULL)) return -1;
+        esgx_err err;
+        if (esgx_crypto_random(rnd, sizeof rnd, &err)) {
+            node_log(NODE_LOG_ERROR, "cannot make an admin token: %s", err.msg);
+            return ESGX_NODE_E_IO;
+        }
         esgx_crypto_hex_encode(rnd, sizeof rnd, hex);
         esgx_crypto_wipe(rnd, sizeof rnd);
         hex[64] = '\n';
         snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", cfg->data_dir);
         int w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (w < 0 || write(w, hex, 65) != 65 || fsync(w) || close(w) || rename(tmp, path)) {
-            node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(errno));
-            esgx_crypto_wipe(hex, sizeof hex);
-            return -1;
-        }
+        int bad = w < 0 || write(w, hex, 65) != 65 || fsync(w);
+        int e = errno;
+        if (w >= 0 && close(w) && !bad) bad = 1, e = errno;
+        if (!bad && rename(tmp, path)) bad = 1, e = errno;
         esgx_crypto_wipe(hex, sizeof hex);
+        if (bad) {
+            node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(e));
+            return ESGX_NODE_E_IO;
+        }
         node_log(NODE_LOG_INFO, "created admin token in %s", path);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
     if (fd < 0) {
         node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
-        return -1;
+        return ESGX_NODE_E_IO;
     }
     char buf[130];
     ssize_t n = read(fd, buf, sizeof buf - 1);
+    int e = errno;
     close(fd);
-    if (n < 0) return -1;
+    if (n < 0) {
+        node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(e));
+        return ESGX_NODE_E_IO;
+    }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
     if (n != 64) {
         node_log(NODE_LOG_ERROR, "%s must hold 64 hex characters", path);
-        return -1;
+        esgx_crypto_wipe(buf, sizeof buf);
+        return ESGX_NODE_E_IO;
     }
     memcpy(token, buf, 64);
     token[64] = 0;
     esgx_crypto_wipe(buf, sizeof buf);
-    return 0;
+    return ESGX_OK;
 }
 
+/* Resolves the enclave binary (--enclave, else esgx-enclave next to esgxd) into
+ * st->enclave_path and checks it is executable. Returns 0 or ESGX_NODE_E_ARG (printed). */
 static int find_enclave(node_state *st)
 {
     node_config *cfg = &st->cfg;
     if (cfg->enclave_path) {
         if (!realpath(cfg->enclave_path, st->enclave_path)) {
             fprintf(stderr, "esgxd: --enclave %s: %s\n", cfg->enclave_path, strerror(errno));
-            return -1;
+            return ESGX_NODE_E_ARG;
         }
     } else {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n < 0) return -1;
+        if (n < 0) {
+            fprintf(stderr, "esgxd: /proc/self/exe: %s (use --enclave PATH)\n", strerror(errno));
+            return ESGX_NODE_E_ARG;
+        }
         self[n] = 0;
         snprintf(st->enclave_path, sizeof st->enclave_path, "%s/esgx-enclave", dirname(self));
     }
     if (access(st->enclave_path, X_OK)) {
         fprintf(stderr, "esgxd: enclave binary %s: %s (use --enclave PATH)\n", st->enclave_path,
                 strerror(errno));
-        return -1;
+        return ESGX_NODE_E_ARG;
     }
     cfg->enclave_path = st->enclave_path;
-    return 0;
+    return ESGX_OK;
 }
 
 /* Refuses --init on a node that already has a sealed key. Returns 0 or 1 (exit status). */

@@ -443,13 +443,14 @@ static const char *level_name(int l)
     return l >= 0 && l <= 3 ? n[l] : "info";
 }
 
-/* Forks and execs the enclave. Returns its pid and sets *fd, or -1. */
-static pid_t spawn_enclave(sup *s, int with_init, int *fd)
+/* Forks and execs the enclave: *pid_out gets its pid, *fd our end of the channel.
+ * Returns 0 or ESGX_NODE_E_IO (logged). */
+static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
         node_log(NODE_LOG_ERROR, "socketpair: %s", strerror(errno));
-        return -1;
+        return ESGX_NODE_E_IO;
     }
     int bufsz = 1 << 20;
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz);
@@ -500,7 +501,7 @@ static pid_t spawn_enclave(sup *s, int with_init, int *fd)
         node_log(NODE_LOG_ERROR, "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
-        return -1;
+        return ESGX_NODE_E_IO;
     }
     if (pid == 0) {
         /* child: only async-signal-safe calls until exec */
@@ -522,7 +523,8 @@ static pid_t spawn_enclave(sup *s, int with_init, int *fd)
     }
     close(sv[1]);
     *fd = sv[0];
-    return pid;
+    *pid_out = pid;
+    return ESGX_OK;
 }
 
 /* Sleeps ms unless stopping. */
@@ -545,18 +547,19 @@ static void set_fatal(sup *s, const char *why)
     if (s->hooks.on_fatal) s->hooks.on_fatal(s->hooks.fatal_arg);
 }
 
-/* Handshake: HELLO, then INIT_KEY if pending. Returns 0, -1 (restart) or -2 (fatal). */
+/* Handshake: HELLO, then INIT_KEY if pending. Returns 0, ESGX_NODE_E_DOWN (restart the
+ * enclave) or ESGX_NODE_E_FATAL (INIT_KEY refused). */
 static int handshake(sup *s, esgx_proto_reader *rd, int fd)
 {
     esgx_msg m;
     esgx_err err;
     if (esgx_proto_read(rd, fd, &m, &err)) {
         node_log(NODE_LOG_ERROR, "enclave did not say HELLO: %s", err.msg);
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (m.type != ESGX_MSG_HELLO) {
         node_log(NODE_LOG_ERROR, "enclave sent %s before HELLO", esgx_proto_type_name(m.type));
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     pthread_mutex_lock(&s->mu);
     s->info.state = m.u.hello.state;
@@ -583,20 +586,20 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     q.id = atomic_fetch_add(&s->next_id, 1);
     if (esgx_proto_send(fd, &q, &err)) {
         node_log(NODE_LOG_ERROR, "sending INIT_KEY: %s", err.msg);
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (esgx_proto_read(rd, fd, &m, &err)) {
         node_log(NODE_LOG_ERROR, "waiting for KEY_STATUS: %s", err.msg);
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (m.type != ESGX_MSG_KEY_STATUS || m.id != q.id) {
         node_log(NODE_LOG_ERROR, "enclave answered INIT_KEY with %s", esgx_proto_type_name(m.type));
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (m.u.key_status.state != ESGX_STATE_READY) {
         node_log(NODE_LOG_ERROR, "INIT_KEY failed: %.*s", (int)m.u.key_status.error.len,
                  (const char *)m.u.key_status.error.ptr);
-        return -2;
+        return ESGX_NODE_E_FATAL;
     }
     pthread_mutex_lock(&s->mu);
     s->info.state = ESGX_STATE_READY;
@@ -608,6 +611,83 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     return 0;
 }
 
+/* Marks the channel up and reads it until it breaks, dispatching each message; why it
+ * broke is logged unless the enclave closed it while stopping. */
+static void read_channel(sup *s, esgx_proto_reader *rd, int fd)
+{
+    pthread_mutex_lock(&s->wmu);
+    s->fd = fd;
+    s->chan_up = 1;
+    pthread_mutex_unlock(&s->wmu);
+    pthread_mutex_lock(&s->mu);
+    s->info.up = 1;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    esgx_msg m;
+    esgx_err err;
+    int rc;
+    while ((rc = esgx_proto_read(rd, fd, &m, &err)) == 0) {
+        switch (m.type) {
+        case ESGX_MSG_RESULT: on_result(s, &m); break;
+        case ESGX_MSG_NEED_CONTENT: content_enqueue(s, m.id); break;
+        case ESGX_MSG_STATS_REPLY: on_stats(s, &m); break;
+        case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(s, &m); break;
+        case ESGX_MSG_KEY_STATUS: on_key_status(s, &m); break;
+        case ESGX_MSG_COLLATERAL_REQ: on_collateral_req(s, &m); break;
+        default:
+            rc = esgx_err_set(&err, ESGX_PROTO_E_TYPE, "unexpected %s from the enclave",
+                              esgx_proto_type_name(m.type));
+            break;
+        }
+        if (rc) break;
+    }
+    pthread_mutex_lock(&s->mu);
+    int stop = s->stopping;
+    pthread_mutex_unlock(&s->mu);
+    if (!(stop && rc == ESGX_PROTO_E_CLOSED))
+        node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
+    pthread_mutex_lock(&s->wmu);
+    s->chan_up = 0;
+    s->fd = -1;
+    pthread_mutex_unlock(&s->wmu);
+}
+
+/* After the channel of child pid ended (hs: the handshake's result): marks the enclave
+ * down, fails what was in flight, closes fd and reaps the child (SIGKILL unless it is
+ * stopping gracefully). Returns ESGX_NODE_E_FATAL if the enclave refused its
+ * configuration, ESGX_NODE_E_DOWN when stopping, else 0 (restart it). */
+static int reap_enclave(sup *s, pid_t pid, int fd, int hs)
+{
+    pthread_mutex_lock(&s->mu);
+    s->info.up = 0;
+    int stop = s->stopping;
+    if (hs != 0) s->failed_starts++;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    fail_all(s, "enclave_restarting", "the enclave process stopped; retry shortly");
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+    if (!stop || hs != 0) kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    pthread_mutex_lock(&s->mu);
+    s->info.pid = 0;
+    pthread_mutex_unlock(&s->mu);
+    if (WIFEXITED(status))
+        node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d exited with status %d",
+                 (int)pid, WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d killed by signal %d",
+                 (int)pid, WTERMSIG(status));
+    if (hs == ESGX_NODE_E_FATAL || (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG)) {
+        set_fatal(s, "the enclave refused its configuration (see its log above)");
+        return ESGX_NODE_E_FATAL;
+    }
+    return stop ? ESGX_NODE_E_DOWN : ESGX_OK;
+}
+
+/* The supervisor thread: start the enclave, serve its channel, restart it with backoff
+ * (100 ms doubling to 5 s, reset after 30 s of uptime) until stopping or fatal. */
 static void *sup_main(void *arg)
 {
     sup *s = arg;
@@ -618,8 +698,8 @@ static void *sup_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (stop) break;
         int fd = -1;
-        pid_t pid = spawn_enclave(s, init, &fd);
-        if (pid < 0) {
+        pid_t pid = 0;
+        if (spawn_enclave(s, init, &pid, &fd)) {
             pthread_mutex_lock(&s->mu);
             s->failed_starts++;
             pthread_cond_broadcast(&s->cond);
@@ -636,70 +716,9 @@ static void *sup_main(void *arg)
         esgx_proto_reader rd;
         esgx_proto_reader_init(&rd);
         int hs = handshake(s, &rd, fd);
-        if (hs == 0) {
-            pthread_mutex_lock(&s->wmu);
-            s->fd = fd;
-            s->chan_up = 1;
-            pthread_mutex_unlock(&s->wmu);
-            pthread_mutex_lock(&s->mu);
-            s->info.up = 1;
-            pthread_cond_broadcast(&s->cond);
-            pthread_mutex_unlock(&s->mu);
-            esgx_msg m;
-            esgx_err err;
-            int rc;
-            while ((rc = esgx_proto_read(&rd, fd, &m, &err)) == 0) {
-                switch (m.type) {
-                case ESGX_MSG_RESULT: on_result(s, &m); break;
-                case ESGX_MSG_NEED_CONTENT: content_enqueue(s, m.id); break;
-                case ESGX_MSG_STATS_REPLY: on_stats(s, &m); break;
-                case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(s, &m); break;
-                case ESGX_MSG_KEY_STATUS: on_key_status(s, &m); break;
-                case ESGX_MSG_COLLATERAL_REQ: on_collateral_req(s, &m); break;
-                default:
-                    rc = esgx_err_set(&err, ESGX_PROTO_E_TYPE, "unexpected %s from the enclave",
-                                      esgx_proto_type_name(m.type));
-                    break;
-                }
-                if (rc) break;
-            }
-            pthread_mutex_lock(&s->mu);
-            stop = s->stopping;
-            pthread_mutex_unlock(&s->mu);
-            if (!(stop && rc == ESGX_PROTO_E_CLOSED))
-                node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
-            pthread_mutex_lock(&s->wmu);
-            s->chan_up = 0;
-            s->fd = -1;
-            pthread_mutex_unlock(&s->wmu);
-        }
-        pthread_mutex_lock(&s->mu);
-        s->info.up = 0;
-        stop = s->stopping;
-        if (hs != 0) s->failed_starts++;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->mu);
-        fail_all(s, "enclave_restarting", "the enclave process stopped; retry shortly");
+        if (hs == 0) read_channel(s, &rd, fd);
         esgx_proto_reader_free(&rd);
-        shutdown(fd, SHUT_RDWR);
-        close(fd);
-        if (!stop || hs != 0) kill(pid, SIGKILL);
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-        pthread_mutex_lock(&s->mu);
-        s->info.pid = 0;
-        pthread_mutex_unlock(&s->mu);
-        if (WIFEXITED(status))
-            node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d exited with status %d",
-                     (int)pid, WEXITSTATUS(status));
-        else if (WIFSIGNALED(status))
-            node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d killed by signal %d",
-                     (int)pid, WTERMSIG(status));
-        if (hs == -2 || (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG)) {
-            set_fatal(s, "the enclave refused its configuration (see its log above)");
-            break;
-        }
-        if (stop) break;
+        if (reap_enclave(s, pid, fd, hs)) break;
         metrics_enclave_restart(s->metrics);
         if ((int64_t)esgx_monotonic_ms() - started > 30000) backoff = 100;
         node_log(NODE_LOG_INFO, "restarting the enclave in %d ms", backoff);
