@@ -152,18 +152,19 @@ static void test_errors(pccs *p, const esgx_attest_pck_ids *ids, const char *cpa
     expect_fail(p, other, ids->ca, ESGX_PCCS_E_FETCH, "tcb?fmspc=010203040506", "HTTP 404");
     expect_fail(p, ids->fmspc, ESGX_ATTEST_PCK_CA_PLATFORM, ESGX_PCCS_E_FETCH, "pckcrl?ca=platform",
                 "HTTP 404");
-    mode("qe 404\n");
-    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_FETCH, "/qe/identity", "HTTP 404");
-    mode("tcb garbage\n");
-    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_BODY, "/tcb?fmspc=00A067110000", "not a JSON object");
-    mode("rootcacrl garbage\n");
-    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_BODY, "/rootcacrl", "not a CRL");
-    mode("tcb noheader\n");
-    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_BODY, "/tcb", "no TCB-Info-Issuer-Chain header");
-    mode("pckcrl noheader\n");
-    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_BODY, "/pckcrl", "no SGX-PCK-CRL-Issuer-Chain");
-    mode("qe big\n");
-    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_BODY, "/qe/identity", "larger than 1048576");
+    /* fake PCCS mode, expected code, two strings the message must hold */
+    static const struct { const char *mode; int code; const char *n1, *n2; } cases[] = {
+        {"qe 404\n", ESGX_PCCS_E_FETCH, "/qe/identity", "HTTP 404"},
+        {"tcb garbage\n", ESGX_PCCS_E_BODY, "/tcb?fmspc=00A067110000", "not a JSON object"},
+        {"rootcacrl garbage\n", ESGX_PCCS_E_BODY, "/rootcacrl", "not a CRL"},
+        {"tcb noheader\n", ESGX_PCCS_E_BODY, "/tcb", "no TCB-Info-Issuer-Chain header"},
+        {"pckcrl noheader\n", ESGX_PCCS_E_BODY, "/pckcrl", "no SGX-PCK-CRL-Issuer-Chain"},
+        {"qe big\n", ESGX_PCCS_E_BODY, "/qe/identity", "larger than 1048576"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mode(cases[i].mode);
+        expect_fail(p, ids->fmspc, ids->ca, cases[i].code, cases[i].n1, cases[i].n2);
+    }
     mode("tcb hang\n");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
