@@ -21,7 +21,9 @@
  * request table and each request's done/busy flags; s->mu guards s->info and lifecycle.
  * Order: s->wmu before s->tmu. A request completes exactly once: whoever sets done under
  * s->tmu fills the result, and on_done runs outside the locks, deferred to the content
- * thread while it is still sending that request's EXEC (busy).
+ * thread while it is still sending that request's EXEC (busy). All of this state is in
+ * the sup object (sup_new); every timed wait is on CLOCK_MONOTONIC (esgx_deadline_after_ms),
+ * so a wall-clock jump neither stretches nor cuts a timeout.
  */
 #define _GNU_SOURCE
 #include "node.h"
