@@ -155,5 +155,24 @@ ok "restart keeps content and registry; SIGTERM exits 0"
 "$ESGXD" --help | grep -q -- '--data-dir' || fail "--help"
 "$ESGXD" --bogus >/dev/null 2>&1 && fail "unknown flag accepted"
 "$ESGXD" --data-dir "$T/z" --listen nope >/dev/null 2>&1 && fail "bad --listen accepted"
+want_version=$(sed -n 's/^project(esgx VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+[ -n "$want_version" ] || fail "no project version in CMakeLists.txt"
+[ "$("$ESGXD" --version)" = "esgxd $want_version" ] || fail "--version: $("$ESGXD" --version)"
+"$ESGXD" --help | grep -q -- '--version' || fail "--help does not list --version"
+# a bad number names the flag and what is accepted, exit status 2
+for bad in "--workers 0:--workers wants an integer 1..256" \
+           "--max-content 1X:--max-content wants a size from 1 byte to 64M-64K" \
+           "--fuel -1:--fuel wants a positive integer" \
+           "--pccs-refresh 0:--pccs-refresh wants seconds, 1..604800" \
+           "--compile-threads 9:--compile-threads wants an integer 0..8"; do
+    args=${bad%%:*} want=${bad#*:}
+    rc=0
+    "$ESGXD" --data-dir "$T/z" $args >/dev/null 2>"$T/err" || rc=$?
+    [ "$rc" = 2 ] || fail "$args: exit status $rc, want 2"
+    grep -qF -- "esgxd: $want" "$T/err" || fail "$args: message $(cat "$T/err")"
+done
+"$ESGXD" --data-dir "$T/z" --max-content 32M --max-input 33M >/dev/null 2>"$T/err" &&
+    fail "--max-content + --max-input over 64M accepted"
+grep -qF -- "--max-content + --max-input must stay within 64M" "$T/err" || fail "sum message"
 ok "flags"
 echo "node_http: all ok"

@@ -10,6 +10,8 @@
  * request's id through sup_send. Without --pccs every request is answered at once with
  * the error "no PCCS configured". The queue is bounded (QUEUE_MAX): a request beyond it
  * is answered at once with an error, so a misbehaving enclave cannot grow host memory.
+ * Client, queue and thread live in the collat object; the supervisor it replies through
+ * is attached after both exist (collat_attach), since each refers to the other.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -29,14 +31,18 @@ typedef struct creq {
     esgx_msg_collateral_req rq;
 } creq;
 
-static pccs *g_pccs;
-static pthread_mutex_t g_qmu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_qcond = PTHREAD_COND_INITIALIZER;
-static creq g_queue[QUEUE_MAX];
-static size_t g_qhead, g_qlen;
-static int g_qstop;
-static pthread_t g_thread;
-static int g_started;
+struct collat {
+    const node_config *cfg;
+    pccs *pccs;
+    sup *sup;                      /* replies go through it; NULL until collat_attach */
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    creq queue[QUEUE_MAX];
+    size_t head, len;
+    int stop;
+    int started;
+    pthread_t thread;
+};
 
 static void pccs_log(int level, const char *msg)
 {
@@ -44,7 +50,7 @@ static void pccs_log(int level, const char *msg)
 }
 
 /* Sends the reply for id: the collateral, or the error text. */
-static void reply(uint64_t id, const char *json, size_t len, const char *error)
+static void reply(collat *c, uint64_t id, const char *json, size_t len, const char *error)
 {
     esgx_msg m;
     memset(&m, 0, sizeof m);
@@ -59,119 +65,146 @@ static void reply(uint64_t id, const char *json, size_t len, const char *error)
         if (!error || !*error) error = "collateral too large for the channel";
         r->error = (esgx_bytes){(const uint8_t *)error, strnlen(error, ESGX_PROTO_MAX_MESSAGE)};
     }
-    if (sup_send(&m))
+    pthread_mutex_lock(&c->mu);
+    sup *s = c->sup;
+    pthread_mutex_unlock(&c->mu);
+    if (!s || sup_send(s, &m))
         node_log(NODE_LOG_DEBUG, "COLLATERAL_REPLY %llu not sent (enclave gone)",
                  (unsigned long long)id);
 }
 
-static void serve(const creq *q)
+static void serve(collat *c, const creq *q)
 {
     char hex[13];
     for (int i = 0; i < 6; i++) snprintf(hex + 2 * i, 3, "%02x", q->rq.fmspc[i]);
     const char *ca = esgx_attest_pck_ca_name(q->rq.ca);
-    if (!g_pccs) {
-        reply(q->id, NULL, 0, "no PCCS configured (start esgxd with --pccs URL)");
+    if (!c->pccs) {
+        reply(c, q->id, NULL, 0, "no PCCS configured (start esgxd with --pccs URL)");
         return;
     }
     char *json = NULL;
     size_t len = 0;
     int stale = 0;
     esgx_err err;
-    if (pccs_get(g_pccs, q->rq.fmspc, q->rq.ca, &json, &len, &stale, &err)) {
+    if (pccs_get(c->pccs, q->rq.fmspc, q->rq.ca, &json, &len, &stale, &err)) {
         node_log(NODE_LOG_WARN, "collateral for FMSPC %s CA %s: %s", hex, ca, err.msg);
         char msg[ESGX_ERR_MSG_MAX + 64];
         snprintf(msg, sizeof msg, "PCCS: %s", err.msg);
-        reply(q->id, NULL, 0, msg);
+        reply(c, q->id, NULL, 0, msg);
         return;
     }
     node_log(NODE_LOG_DEBUG, "collateral for FMSPC %s CA %s to the enclave (%zu bytes%s)", hex,
              ca, len, stale ? ", stale" : "");
-    reply(q->id, json, len, NULL);
+    reply(c, q->id, json, len, NULL);
     free(json);
 }
 
 static void *worker(void *arg)
 {
-    (void)arg;
+    collat *c = arg;
     for (;;) {
-        pthread_mutex_lock(&g_qmu);
-        while (!g_qlen && !g_qstop) pthread_cond_wait(&g_qcond, &g_qmu);
-        if (g_qstop) {
-            pthread_mutex_unlock(&g_qmu);
+        pthread_mutex_lock(&c->mu);
+        while ((!c->len || !c->sup) && !c->stop) pthread_cond_wait(&c->cond, &c->mu);
+        if (c->stop) {
+            pthread_mutex_unlock(&c->mu);
             return NULL;
         }
-        creq q = g_queue[g_qhead];
-        g_qhead = (g_qhead + 1) % QUEUE_MAX;
-        g_qlen--;
-        pthread_mutex_unlock(&g_qmu);
-        serve(&q);
+        creq q = c->queue[c->head];
+        c->head = (c->head + 1) % QUEUE_MAX;
+        c->len--;
+        pthread_mutex_unlock(&c->mu);
+        serve(c, &q);
     }
 }
 
-int collat_start(esgx_err *err)
+/* Creates the PCCS client for cfg->pccs_url (cache in DATA_DIR/collateral). */
+static int open_pccs(collat *c, esgx_err *err)
 {
-    if (g_cfg.pccs_url) {
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s/collateral", g_cfg.data_dir);
-        pccs_config cfg = {.base_url = g_cfg.pccs_url, .insecure = g_cfg.pccs_insecure,
-                           .refresh_ms = (int64_t)g_cfg.pccs_refresh * 1000, .cache_dir = dir,
-                           .log = pccs_log};
-        int rc = pccs_new(&cfg, &g_pccs, err);
-        if (rc) {
-            esgx_err_prefix(err, "--pccs");
-            return ESGX_NODE_E_ARG;
-        }
-        node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s)",
-                 g_cfg.pccs_url, dir, g_cfg.pccs_refresh,
-                 g_cfg.pccs_insecure ? ", TLS certificate not checked" : "");
+    const node_config *cfg = c->cfg;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/collateral", cfg->data_dir);
+    pccs_config pc = {.base_url = cfg->pccs_url, .insecure = cfg->pccs_insecure,
+                      .refresh_ms = (int64_t)cfg->pccs_refresh * 1000, .cache_dir = dir,
+                      .log = pccs_log};
+    if (pccs_new(&pc, &c->pccs, err)) {
+        esgx_err_prefix(err, "--pccs");
+        return ESGX_NODE_E_ARG;
     }
-    if (pthread_create(&g_thread, NULL, worker, NULL)) {
-        pccs_free(g_pccs);
-        g_pccs = NULL;
-        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the collateral thread");
-    }
-    g_started = 1;
-    return 0;
+    node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s)", cfg->pccs_url,
+             dir, cfg->pccs_refresh, cfg->pccs_insecure ? ", TLS certificate not checked" : "");
+    return ESGX_OK;
 }
 
-void collat_stop(void)
+int collat_new(const node_config *cfg, collat **out, esgx_err *err)
 {
-    if (!g_started) return;
-    pthread_mutex_lock(&g_qmu);
-    g_qstop = 1;
-    pthread_cond_signal(&g_qcond);
-    pthread_mutex_unlock(&g_qmu);
-    pthread_join(g_thread, NULL);
-    g_started = 0;
-    pccs_free(g_pccs);
-    g_pccs = NULL;
+    *out = NULL;
+    collat *c = calloc(1, sizeof *c);
+    if (!c) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the collateral service");
+    c->cfg = cfg;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    int rc = cfg->pccs_url ? open_pccs(c, err) : ESGX_OK;
+    if (!rc && pthread_create(&c->thread, NULL, worker, c))
+        rc = esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the collateral thread");
+    if (rc) {
+        collat_free(c);
+        return rc;
+    }
+    c->started = 1;
+    *out = c;
+    return ESGX_OK;
 }
 
-void collat_request(uint64_t id, const esgx_msg_collateral_req *rq)
+void collat_attach(collat *c, sup *s)
 {
-    pthread_mutex_lock(&g_qmu);
-    int full = g_qlen >= QUEUE_MAX;
+    pthread_mutex_lock(&c->mu);
+    c->sup = s;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void collat_free(collat *c)
+{
+    if (!c) return;
+    if (c->started) {
+        pthread_mutex_lock(&c->mu);
+        c->stop = 1;
+        pthread_cond_signal(&c->cond);
+        pthread_mutex_unlock(&c->mu);
+        pthread_join(c->thread, NULL);
+    }
+    pccs_free(c->pccs);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+void collat_request(void *arg, uint64_t id, const esgx_msg_collateral_req *rq)
+{
+    collat *c = arg;
+    pthread_mutex_lock(&c->mu);
+    int full = c->len >= QUEUE_MAX;
     if (!full) {
-        g_queue[(g_qhead + g_qlen) % QUEUE_MAX] = (creq){.id = id, .rq = *rq};
-        g_qlen++;
-        pthread_cond_signal(&g_qcond);
+        c->queue[(c->head + c->len) % QUEUE_MAX] = (creq){.id = id, .rq = *rq};
+        c->len++;
+        pthread_cond_signal(&c->cond);
     }
-    pthread_mutex_unlock(&g_qmu);
-    if (full) reply(id, NULL, 0, "too many collateral requests in flight");
+    pthread_mutex_unlock(&c->mu);
+    if (full) reply(c, id, NULL, 0, "too many collateral requests in flight");
 }
 
-int collat_enabled(void)
+int collat_enabled(const collat *c)
 {
-    return g_pccs != NULL;
+    return c && c->pccs != NULL;
 }
 
-char *collat_for_quote(const uint8_t *quote, size_t quote_len, size_t *len, char *why,
-                       size_t why_cap)
+char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
+                       char *why, size_t why_cap)
 {
     esgx_attest_pck_ids ids;
     esgx_err err;
     char *json = NULL;
-    if (!g_pccs) {
+    if (!c || !c->pccs) {
         snprintf(why, why_cap, "no PCCS configured");
         return NULL;
     }
@@ -179,7 +212,7 @@ char *collat_for_quote(const uint8_t *quote, size_t quote_len, size_t *len, char
         snprintf(why, why_cap, "%s", quote ? err.msg : "no quote to fetch collateral for");
         return NULL;
     }
-    if (pccs_get(g_pccs, ids.fmspc, ids.ca, &json, len, NULL, &err)) {
+    if (pccs_get(c->pccs, ids.fmspc, ids.ca, &json, len, NULL, &err)) {
         snprintf(why, why_cap, "PCCS: %s", err.msg);
         node_log(NODE_LOG_WARN, "collateral for /attestation: %s", err.msg);
         return NULL;

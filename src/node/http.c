@@ -12,7 +12,8 @@
  * supervisor's completion callback resumes the connection and the handler, called
  * again, queues the prepared body. No thread waits for the enclave, and the
  * /services/3 path touches neither SQLite nor the disk (NEED_CONTENT brings the module
- * from the store only when the enclave has not cached it).
+ * from the store only when the enclave has not cached it). The server's state (daemon,
+ * token, the objects it serves from) is the http object; each request's hreq points to it.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -32,10 +33,16 @@
 #define DISCARD_SLACK (1u << 20)
 #define SERVICE_JSON_OVERHEAD (64u * 1024u)
 
-static struct MHD_Daemon *g_daemon;
-static char g_token[65];
+struct http {
+    http_deps d;
+    const node_config *cfg;
+    struct MHD_Daemon *daemon;
+    char token[65];
+    unsigned port;
+};
 
 typedef struct hreq {
+    http *srv;
     int route;
     int waiting;                   /* suspended for the enclave */
     char name[65];
@@ -49,11 +56,6 @@ typedef struct hreq {
     sup_req sr;
 } hreq;
 
-void http_set_token(const char *token_hex)
-{
-    snprintf(g_token, sizeof g_token, "%s", token_hex);
-}
-
 /* ---------------------------------------------------------------- replies */
 
 static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned status,
@@ -66,7 +68,7 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned sta
     if (status == 401) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     enum MHD_Result r = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
-    metrics_request(h ? h->route : ROUTE_OTHER, status);
+    metrics_request(h ? h->srv->d.metrics : NULL, h ? h->route : ROUTE_OTHER, status);
     return r;
 }
 
@@ -100,7 +102,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned s
 /* ---------------------------------------------------------------- helpers */
 
 /* 0 ok, 401 missing/malformed, 403 wrong token. */
-static unsigned check_auth(struct MHD_Connection *c)
+static unsigned check_auth(const http *srv, struct MHD_Connection *c)
 {
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!a || strncmp(a, "Bearer ", 7)) return 401;
@@ -108,10 +110,10 @@ static unsigned check_auth(struct MHD_Connection *c)
     while (*a == ' ') a++;
     size_t n = strlen(a);
     while (n && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
-    if (!g_token[0]) return 403;
+    if (!srv->token[0]) return 403;
     if (n != 64) return 403;
     unsigned char diff = 0;
-    for (size_t i = 0; i < 64; i++) diff |= (unsigned char)(a[i] ^ g_token[i]);
+    for (size_t i = 0; i < 64; i++) diff |= (unsigned char)(a[i] ^ srv->token[i]);
     return diff ? 403 : 0;
 }
 
@@ -125,7 +127,7 @@ static void on_exec_done(sup_req *r)
 static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
 {
     sup_info info;
-    sup_get_info(&info);
+    sup_get_info(h->srv->d.sup, &info);
     if (!info.up)
         return reply_error(c, h, 503, "enclave_restarting",
                            "the enclave is not running; retry shortly");
@@ -137,7 +139,7 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
     h->sr.on_done = on_exec_done;
     h->waiting = 1;
     MHD_suspend_connection(c);
-    if (sup_exec(&h->sr) == ESGX_NODE_E_DOWN) {
+    if (sup_exec(h->srv->d.sup, &h->sr) == ESGX_NODE_E_DOWN) {
         h->sr.http_status = 503;
         h->sr.body = node_error_json("enclave_restarting",
                                      "the enclave is not running; retry shortly",
@@ -205,7 +207,7 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
     const char *input = "";
     size_t input_len = 0;
     int decrypt = 0;
-    uint64_t fuel = g_cfg.fuel;
+    uint64_t fuel = h->srv->cfg->fuel;
     json_object_foreach(root, key, v) {
         const char *want = NULL;
         if (!strcmp(key, "hash")) {
@@ -224,10 +226,10 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
             if (!json_is_integer(v)) want = "integer";
             else {
                 json_int_t f = json_integer_value(v);
-                if (f < 1 || (uint64_t)f > g_cfg.fuel)
+                if (f < 1 || (uint64_t)f > h->srv->cfg->fuel)
                     return reply_error(c, h, 400, "bad_fuel",
                                        "field 'fuel' must be between 1 and %llu (the node limit)",
-                                       (unsigned long long)g_cfg.fuel);
+                                       (unsigned long long)h->srv->cfg->fuel);
                 fuel = (uint64_t)f;
             }
         } else {
@@ -245,9 +247,9 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
     if (function_len < 1 || function_len > ESGX_PROTO_MAX_FUNCTION)
         return reply_error(c, h, 400, "bad_function",
                            "field 'function' must be 1 to 255 bytes, got %zu", function_len);
-    if (input_len > g_cfg.max_input)
+    if (input_len > h->srv->cfg->max_input)
         return reply_error(c, h, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
-                           input_len, (unsigned long long)g_cfg.max_input);
+                           input_len, (unsigned long long)h->srv->cfg->max_input);
     (void)!esgx_crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL); /* hex checked */
     h->sr.decrypt = (uint8_t)decrypt;
     h->sr.fuel = fuel;
@@ -262,14 +264,14 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
 {
     registry_fn fn;
     esgx_err err;
-    int rc = registry_get(h->name, &fn, &err);
+    int rc = registry_get(h->srv->d.registry, h->name, &fn, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
     if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
         return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
     h->sr.decrypt = (uint8_t)fn.decrypt;
-    h->sr.fuel = g_cfg.fuel;
+    h->sr.fuel = h->srv->cfg->fuel;
     h->sr.function = "main";
     h->sr.function_len = 4;
     h->sr.input = h->body ? h->body : (const uint8_t *)"";
@@ -313,15 +315,15 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
     if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
     uint8_t hb[32];
     (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
-    if (!content_exists(hb))
+    if (!content_exists(h->srv->d.content, hb))
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
     int replaced = 0;
     esgx_err err;
-    if (registry_put(h->name, hash, decrypt, &replaced, &err))
+    if (registry_put(h->srv->d.registry, h->name, hash, decrypt, &replaced, &err))
         return reply_error(c, h, 500, "internal", "%s", err.msg);
     registry_fn f;
-    if (registry_get(h->name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (registry_get(h->srv->d.registry, h->name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
     node_log(NODE_LOG_INFO, "deployed function %s -> %s%s", h->name, hash,
              decrypt ? " (decrypt)" : "");
     return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
@@ -332,7 +334,7 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
     registry_fn *v;
     size_t n;
     esgx_err err;
-    if (registry_list(&v, &n, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (registry_list(h->srv->d.registry, &v, &n, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
     free(v);
@@ -342,7 +344,7 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
 {
     esgx_err err;
-    int rc = registry_delete(h->name, &err);
+    int rc = registry_delete(h->srv->d.registry, h->name, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
@@ -356,7 +358,7 @@ static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
     char hex[65];
     int created;
     esgx_err err;
-    if (content_put(h->body, h->len, hex, &created, &err))
+    if (content_put(h->srv->d.content, h->body, h->len, hex, &created, &err))
         return reply_error(c, h, 500, "internal", "%s", err.msg);
     if (created) node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, h->len);
     return reply_json(c, h, 200, json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)h->len));
@@ -370,10 +372,11 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     (void)!esgx_crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL); /* hex checked */
     uint64_t size;
     esgx_err err;
-    int fd = content_open_fd(hb, &size, &err);
-    if (fd == ESGX_NODE_E_NOTFOUND)
+    int fd;
+    int rc = content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->name);
-    if (fd < 0) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
     struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
     if (!resp) {
         close(fd);
@@ -383,19 +386,19 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
     enum MHD_Result r = MHD_queue_response(c, 200, resp);
     MHD_destroy_response(resp);
-    metrics_request(h->route, 200);
+    metrics_request(h->srv->d.metrics, h->route, 200);
     return r;
 }
 
 /* The collateral file served with /attestation: --collateral, else the sim bundle's
  * collateral.json. Returns malloc'ed text (trimmed, validated as a JSON object) or NULL
  * (*why set when configured but unusable). */
-static char *load_collateral(const char **why)
+static char *load_collateral(const node_config *cfg, const char **why)
 {
     char path[4096];
     *why = NULL;
-    if (g_cfg.collateral) snprintf(path, sizeof path, "%s", g_cfg.collateral);
-    else if (g_cfg.sim_bundle) snprintf(path, sizeof path, "%s/collateral.json", g_cfg.sim_bundle);
+    if (cfg->collateral) snprintf(path, sizeof path, "%s", cfg->collateral);
+    else if (cfg->sim_bundle) snprintf(path, sizeof path, "%s/collateral.json", cfg->sim_bundle);
     else return NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -441,7 +444,7 @@ static char *load_collateral(const char **why)
 static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
 {
     sup_info in;
-    sup_get_info(&in);
+    sup_get_info(h->srv->d.sup, &in);
     if (!in.have_hello)
         return reply_error(c, h, 503, "enclave_starting", "the enclave has not started yet");
     char mre[65], mrs[65], pk[67];
@@ -458,7 +461,7 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     size_t quote_len = 0;
     if (!in.up) {
         json_object_set_new(o, "quote_error", json_string("the enclave is restarting"));
-    } else if (sup_attest(&doc, 5000)) {
+    } else if (sup_attest(h->srv->d.sup, &doc, 5000)) {
         json_object_set_new(o, "quote_error", json_string("the enclave did not answer"));
     } else {
         if (doc.quote_len) {
@@ -479,11 +482,11 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     const char *why;
     char *col = NULL, col_why[ESGX_ERR_MSG_MAX + 64];
     size_t col_len = 0;
-    if (collat_enabled()) {
-        col = collat_for_quote(quote, quote_len, &col_len, col_why, sizeof col_why);
+    if (collat_enabled(h->srv->d.collateral)) {
+        col = collat_for_quote(h->srv->d.collateral, quote, quote_len, &col_len, col_why, sizeof col_why);
         if (!col) json_object_set_new(o, "collateral_error", json_string(col_why));
     } else {
-        col = load_collateral(&why);
+        col = load_collateral(h->srv->cfg, &why);
     }
     free(quote);
     char *s = json_dumps(o, JSON_COMPACT);
@@ -516,16 +519,16 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
 {
     sup_info in;
-    sup_get_info(&in);
+    sup_get_info(h->srv->d.sup, &in);
     const char *e = !in.up ? "restarting" : in.state == ESGX_STATE_READY ? "ready" : "no_key";
     return reply_json(c, h, 200, json_pack("{s:s, s:s, s:I}", "status", "ok", "enclave", e,
-                                           "fuel_limit", (json_int_t)g_cfg.fuel));
+                                           "fuel_limit", (json_int_t)h->srv->cfg->fuel));
 }
 
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 {
     size_t len;
-    char *s = metrics_render(&len);
+    char *s = metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup, &len);
     if (!s) return MHD_NO;
     return reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
 }
@@ -541,13 +544,13 @@ static unsigned classify(hreq *h, const char *method, const char *url, const cha
     h->limit = 0;
     if (!strcmp(url, "/services/3")) {
         h->route = ROUTE_SERVICES;
-        h->limit = (size_t)(g_cfg.max_input + SERVICE_JSON_OVERHEAD);
+        h->limit = (size_t)(h->srv->cfg->max_input + SERVICE_JSON_OVERHEAD);
         *allow = "POST";
         return post ? 0 : 405;
     }
     if (!strcmp(url, "/content") || !strcmp(url, "/content/")) {
         h->route = ROUTE_CONTENT_PUT;
-        h->limit = (size_t)g_cfg.max_content;
+        h->limit = (size_t)h->srv->cfg->max_content;
         *allow = "POST";
         return post ? 0 : 405;
     }
@@ -573,7 +576,7 @@ static unsigned classify(hreq *h, const char *method, const char *url, const cha
         *allow = "POST, PUT, DELETE";
         if (post) {
             h->route = ROUTE_FN_INVOKE;
-            h->limit = (size_t)g_cfg.max_input;
+            h->limit = (size_t)h->srv->cfg->max_input;
         } else if (put) {
             h->route = ROUTE_FN_DEPLOY;
             h->limit = SMALL_BODY_LIMIT;
@@ -614,11 +617,11 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
         enum MHD_Result r = MHD_queue_response(c, 405, resp);
         MHD_destroy_response(resp);
-        metrics_request(h->route, 405);
+        metrics_request(h->srv->d.metrics, h->route, 405);
         return r;
     }
     if (needs_auth(h->route)) {
-        unsigned a = check_auth(c);
+        unsigned a = check_auth(h->srv, c);
         if (a == 401)
             return reply_error(c, h, 401, "unauthorized",
                                "missing 'Authorization: Bearer <token>' header");
@@ -653,11 +656,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version,
                                const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-    (void)cls, (void)version;
+    (void)version;
     hreq *h = *con_cls;
     if (!h) {
         h = calloc(1, sizeof *h);
         if (!h) return MHD_NO;
+        h->srv = cls;
         *con_cls = h;
         return first_call(c, h, method, url);
     }
@@ -723,46 +727,68 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---------------------------------------------------------------- lifecycle */
 
-int http_start(esgx_err *err)
+int http_start(const http_deps *deps, http **out, esgx_err *err)
 {
+    *out = NULL;
+    const node_config *cfg = deps->cfg;
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
     char port[16];
-    snprintf(port, sizeof port, "%u", g_cfg.listen_port);
-    int gr = getaddrinfo(g_cfg.listen_host, port, &hints, &ai);
+    snprintf(port, sizeof port, "%u", cfg->listen_port);
+    int gr = getaddrinfo(cfg->listen_host, port, &hints, &ai);
     if (gr) return esgx_err_set(err, ESGX_NODE_E_ARG, "cannot resolve listen host '%s': %s",
-                                g_cfg.listen_host, gai_strerror(gr));
+                                cfg->listen_host, gai_strerror(gr));
+    http *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        freeaddrinfo(ai);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the HTTP server");
+    }
+    srv->d = *deps;
+    srv->cfg = cfg;
+    snprintf(srv->token, sizeof srv->token, "%s", deps->token_hex ? deps->token_hex : "");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-    g_daemon = MHD_start_daemon(flags, (uint16_t)g_cfg.listen_port, NULL, NULL, handler, NULL,
-                                MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                MHD_OPTION_THREAD_POOL_SIZE, g_cfg.http_threads,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
-                                MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-                                MHD_OPTION_END);
+    srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, handler, srv,
+                                   MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                   MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads,
+                                   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
+                                   MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                                   MHD_OPTION_END);
     freeaddrinfo(ai);
-    if (!g_daemon)
+    if (!srv->daemon) {
+        esgx_crypto_wipe(srv->token, sizeof srv->token);
+        free(srv);
         return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?)",
-                            g_cfg.listen_host, g_cfg.listen_port);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(g_daemon, MHD_DAEMON_INFO_BIND_PORT);
-    if (di) g_cfg.listen_port = di->port;
+                            cfg->listen_host, cfg->listen_port);
+    }
+    srv->port = cfg->listen_port;
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    if (di) srv->port = di->port;
+    *out = srv;
     return ESGX_OK;
 }
 
-void http_quiesce(void)
+unsigned http_port(const http *h)
 {
-    if (!g_daemon) return;
-    MHD_socket s = MHD_quiesce_daemon(g_daemon);
+    return h->port;
+}
+
+void http_quiesce(http *h)
+{
+    if (!h || !h->daemon) return;
+    MHD_socket s = MHD_quiesce_daemon(h->daemon);
     if (s != MHD_INVALID_SOCKET) close(s);
 }
 
-void http_stop(void)
+void http_free(http *h)
 {
-    if (g_daemon) MHD_stop_daemon(g_daemon);
-    g_daemon = NULL;
+    if (!h) return;
+    if (h->daemon) MHD_stop_daemon(h->daemon);
+    esgx_crypto_wipe(h->token, sizeof h->token);
+    free(h);
 }

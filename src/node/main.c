@@ -8,7 +8,11 @@
  * --init), then serve HTTP. All signals of interest are blocked in every thread and
  * taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
  * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
- * other threads ask for shutdown by sending SIGUSR1 to the process.
+ * the supervisor asks for shutdown (fatal) through its on_fatal hook, which sets a flag
+ * in main's node_state and sends SIGUSR1 to the process. Because signals are taken with
+ * sigwaitinfo there is no signal handler and no static state for it. The objects
+ * (metrics, content store, registry, collateral service, supervisor, HTTP server) are
+ * built in that order and freed in reverse on one cleanup path.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -20,6 +24,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,293 +34,309 @@
 
 #include "esgx_crypto.h"
 
-node_config g_cfg;
-static _Atomic int g_exit_fatal;
-static char g_enclave_path[PATH_MAX];
+/* What main owns: the parsed options and the fatal-exit flag the supervisor sets. */
+typedef struct node_state {
+    node_config cfg;
+    char listen_host[256];
+    char enclave_path[PATH_MAX];
+    _Atomic int exit_fatal;
+} node_state;
 
-static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
-
-void node_log(int level, const char *fmt, ...)
+/* sup_hooks.on_fatal: records the fatal exit and wakes the main thread (SIGUSR1). */
+static void on_fatal(void *arg)
 {
-    if (level > g_cfg.log_level) return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    char when[32];
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "esgxd: %s.%03ldZ %s %s\n", when, ts.tv_nsec / 1000000, level_names[level], msg);
-}
-
-void node_request_shutdown(int fatal)
-{
-    if (fatal) atomic_store(&g_exit_fatal, 1);
+    node_state *st = arg;
+    atomic_store(&st->exit_fatal, 1);
     kill(getpid(), SIGUSR1);
 }
 
+/* ---------------------------------------------------------------- options */
+
+/* How an option's value is taken. */
+typedef enum {
+    OPT_FLAG,        /* no value: sets an int to 1 */
+    OPT_STR,         /* a string (may be empty) */
+    OPT_STR_NONEMPTY,/* a non-empty string */
+    OPT_UNSIGNED,    /* a whole number min..max into an unsigned */
+    OPT_U64,         /* a whole number min..max into a uint64_t */
+    OPT_SIZE,        /* a size min..max (K, M, G suffix) into a uint64_t */
+    OPT_LISTEN,      /* HOST:PORT or [V6]:PORT */
+    OPT_LOG_LEVEL,   /* error, warn, info, debug */
+    OPT_URL,         /* an http:// or https:// URL */
+    OPT_TRUST,       /* a MRENCLAVE, repeatable (trust_mrenclave[]) */
+    OPT_HELP,        /* prints the help text, exit 0 */
+    OPT_VERSION,     /* prints "esgxd VERSION", exit 0 */
+    OPT_SECTION,     /* not an option: a heading of the help text */
+} opt_kind;
+
+/* One option: the table drives both parsing and --help. */
+typedef struct opt {
+    const char *name;        /* "--workers" (or the heading for OPT_SECTION) */
+    const char *arg;         /* placeholder in the help ("N"), NULL for none */
+    opt_kind kind;
+    size_t off;              /* offsetof(node_config, field) */
+    uint64_t min, max;       /* numbers */
+    const char *wants;       /* what is accepted, for the error message */
+    const char *help;        /* lines separated by '\n' */
+} opt;
+
+#define CFG(f) offsetof(node_config, f)
+#define MAX_BODY ((64ull << 20) - (1u << 16))
+
+static const opt options[] = {
+    {"--data-dir", "DIR", OPT_STR, CFG(data_dir), 0, 0, NULL,
+     "node state (content/, registry.db, admin.token, sealed key)"},
+    {"--listen", "HOST:PORT", OPT_LISTEN, 0, 0, 0, "HOST:PORT",
+     "HTTP address (default 127.0.0.1:8080; port 0 = any free)"},
+    {"--init", NULL, OPT_FLAG, CFG(init), 0, 0, NULL,
+     "create the network's shared key (first node only); refuses\n"
+     "if DIR/shared_key.sealed exists"},
+    {"--enclave", "PATH", OPT_STR, CFG(enclave_path), 0, 0, NULL,
+     "the esgx-enclave binary (default: next to esgxd)"},
+    {"--workers", "N", OPT_UNSIGNED, CFG(workers), 1, 256, "an integer 1..256",
+     "concurrent executions in the enclave (default 2)"},
+    {"--http-threads", "N", OPT_UNSIGNED, CFG(http_threads), 1, 256, "an integer 1..256",
+     "HTTP threads (default 2)"},
+    {"--max-content", "BYTES", OPT_SIZE, CFG(max_content), 1, MAX_BODY,
+     "a size from 1 byte to 64M-64K", "largest upload (default 16M)"},
+    {"--max-input", "BYTES", OPT_SIZE, CFG(max_input), 1, MAX_BODY,
+     "a size from 1 byte to 64M-64K", "largest invocation input (default 8M)"},
+    {"--max-output", "BYTES", OPT_SIZE, CFG(max_output), 1, MAX_BODY,
+     "a size from 1 byte to 64M-64K", "largest output (default 16M)"},
+    {"--fuel", "N", OPT_U64, CFG(fuel), 1, (uint64_t)INT64_MAX, "a positive integer",
+     "default and maximum fuel per invocation (default 1000000000)"},
+    {"--memory-pages", "N", OPT_UNSIGNED, CFG(memory_pages), 1, 65536, "an integer 1..65536",
+     "max 64 KiB pages of linear memory (default 1024)"},
+    {"--compile-threads", "N", OPT_UNSIGNED, CFG(compile_threads), 0, 8, "an integer 0..8",
+     "threads compiling a new large module (default 0 =\n"
+     "one per CPU, at most 8; 1 = the worker alone)"},
+    {"--debug", NULL, OPT_FLAG, CFG(debug), 0, 0, NULL,
+     "let functions' debug output reach the log"},
+    {"--log-level", "LEVEL", OPT_LOG_LEVEL, CFG(log_level), 0, 0, "error, warn, info or debug",
+     "error, warn, info (default) or debug"},
+    {"Attestation and key sharing (docs/protocols.md), passed to the enclave:", NULL,
+     OPT_SECTION, 0, 0, 0, NULL, NULL},
+    {"--sim-bundle", "DIR", OPT_STR_NONEMPTY, CFG(sim_bundle), 0, 0, NULL,
+     "sim: the network's sim bundle (quotes; its\n"
+     "collateral.json is served in /attestation)"},
+    {"--peer-listen", "H:P", OPT_STR_NONEMPTY, CFG(peer_listen), 0, 0, NULL,
+     "serve the network key over RA-TLS to verified peers"},
+    {"--peers", "LIST", OPT_STR_NONEMPTY, CFG(peers), 0, 0, NULL,
+     "host:port,... to fetch the key from (no sealed key yet)"},
+    {"--trust-mrenclave", "HEX", OPT_TRUST, 0, 0, 0, NULL,
+     "accept peers with this MRENCLAVE too (repeatable, sim)"},
+    {"--accept-status", "LIST", OPT_STR_NONEMPTY, CFG(accept_status), 0, 0, NULL,
+     "accepted TCB statuses of peers (sim)"},
+    {"--collateral", "FILE", OPT_STR_NONEMPTY, CFG(collateral), 0, 0, NULL,
+     "gramine-sgx: a fixed DCAP collateral JSON (also served)"},
+    {"--pccs", "URL", OPT_URL, CFG(pccs_url), 0, 0, NULL,
+     "gramine-sgx: fetch collateral from this PCCS (API v4, e.g.\n"
+     "https://pccs:8081/sgx/certification/v4) when the enclave\n"
+     "verifies a peer and for /attestation; cached in\n"
+     "DIR/collateral/ (not with --collateral)"},
+    {"--pccs-insecure", NULL, OPT_FLAG, CFG(pccs_insecure), 0, 0, NULL,
+     "do not check the PCCS's TLS certificate (collateral is\n"
+     "still verified against Intel's signatures and root)"},
+    {"--pccs-refresh", "SECS", OPT_UNSIGNED, CFG(pccs_refresh), 1, 7 * 86400,
+     "seconds, 1..604800",
+     "refetch cached collateral after SECS (default 3600); a\n"
+     "failed refetch keeps serving the cached copy"},
+    {"--sim-root", "PEM", OPT_STR_NONEMPTY, CFG(sim_root), 0, 0, NULL,
+     "sim: extra trust anchor for peers' quotes"},
+    {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL, "print \"esgxd VERSION\" and exit"},
+    {"--help", NULL, OPT_HELP, 0, 0, 0, NULL, "this text"},
+};
+enum { N_OPTIONS = sizeof options / sizeof options[0] };
+
+/* The help text quotes these defaults. */
+_Static_assert(ESGX_DEFAULT_MAX_CONTENT == 16u << 20, "--help says 16M");
+_Static_assert(ESGX_DEFAULT_MAX_INPUT == 8u << 20, "--help says 8M");
+_Static_assert(ESGX_DEFAULT_MAX_OUTPUT == 16u << 20, "--help says 16M");
+_Static_assert(ESGX_DEFAULT_FUEL == 1000000000ull, "--help says 1000000000");
+_Static_assert(ESGX_DEFAULT_MEMORY_PAGES == 1024, "--help says 1024");
+
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: esgxd --data-dir DIR [options]\n"
-            "\n"
-            "Runs an esgx node: the HTTP API, the content store, the function registry and\n"
-            "the esgx-enclave process that executes functions.\n"
-            "\n"
-            "  --data-dir DIR        node state (content/, registry.db, admin.token, sealed key)\n"
-            "  --listen HOST:PORT    HTTP address (default 127.0.0.1:8080; port 0 = any free)\n"
-            "  --init                create the network's shared key (first node only); refuses\n"
-            "                        if DIR/shared_key.sealed exists\n"
-            "  --enclave PATH        the esgx-enclave binary (default: next to esgxd)\n"
-            "  --workers N           concurrent executions in the enclave (default 2)\n"
-            "  --http-threads N      HTTP threads (default 2)\n"
-            "  --max-content BYTES   largest upload (default 16M)\n"
-            "  --max-input BYTES     largest invocation input (default 8M)\n"
-            "  --max-output BYTES    largest output (default 16M)\n"
-            "  --fuel N              default and maximum fuel per invocation (default 1000000000)\n"
-            "  --memory-pages N      max 64 KiB pages of linear memory (default 1024)\n"
-            "  --compile-threads N   threads compiling a new large module (default 0 =\n"
-            "                        one per CPU, at most 8; 1 = the worker alone)\n"
-            "  --debug               let functions' debug output reach the log\n"
-            "  --log-level LEVEL     error, warn, info (default) or debug\n"
-            "\n"
-            "Attestation and key sharing (docs/protocols.md), passed to the enclave:\n"
-            "  --sim-bundle DIR      sim: the network's sim bundle (quotes; its\n"
-            "                        collateral.json is served in /attestation)\n"
-            "  --peer-listen H:P     serve the network key over RA-TLS to verified peers\n"
-            "  --peers LIST          host:port,... to fetch the key from (no sealed key yet)\n"
-            "  --trust-mrenclave HEX accept peers with this MRENCLAVE too (repeatable, sim)\n"
-            "  --accept-status LIST  accepted TCB statuses of peers (sim)\n"
-            "  --collateral FILE     gramine-sgx: a fixed DCAP collateral JSON (also served)\n"
-            "  --pccs URL            gramine-sgx: fetch collateral from this PCCS (API v4, e.g.\n"
-            "                        https://pccs:8081/sgx/certification/v4) when the enclave\n"
-            "                        verifies a peer and for /attestation; cached in\n"
-            "                        DIR/collateral/ (not with --collateral)\n"
-            "  --pccs-insecure       do not check the PCCS's TLS certificate (collateral is\n"
-            "                        still verified against Intel's signatures and root)\n"
-            "  --pccs-refresh SECS   refetch cached collateral after SECS (default 3600); a\n"
-            "                        failed refetch keeps serving the cached copy\n"
-            "  --sim-root PEM        sim: extra trust anchor for peers' quotes\n"
-            "  --help                this text\n"
-            "\n"
-            "Sizes take a K, M or G suffix (powers of 1024).\n");
-}
-
-static int parse_u64(const char *s, uint64_t *out, int allow_suffix)
-{
-    char *end;
-    errno = 0;
-    if (!s || !*s || *s == '-') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    uint64_t mul = 1;
-    if (allow_suffix && *end) {
-        if ((*end == 'K' || *end == 'k')) mul = 1024;
-        else if (*end == 'M' || *end == 'm') mul = 1024 * 1024;
-        else if (*end == 'G' || *end == 'g') mul = 1024ull * 1024 * 1024;
-        else return -1;
-        end++;
-        if (*end == 'i' && end[1] == 'B') end += 2;
-        else if (*end == 'B') end++;
+    fprintf(f, "usage: esgxd --data-dir DIR [options]\n"
+               "\n"
+               "Runs an esgx node: the HTTP API, the content store, the function registry and\n"
+               "the esgx-enclave process that executes functions.\n"
+               "\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const opt *o = &options[i];
+        if (o->kind == OPT_SECTION) {
+            fprintf(f, "\n%s\n", o->name);
+            continue;
+        }
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        const char *h = o->help;
+        int first = 1;
+        while (*h) {
+            const char *nl = strchr(h, '\n');
+            int n = nl ? (int)(nl - h) : (int)strlen(h);
+            fprintf(f, "  %-21s %.*s\n", first ? left : "", n, h);
+            first = 0;
+            h += n + (nl ? 1 : 0);
+        }
     }
-    if (*end) return -1;
-    if (v > UINT64_MAX / mul) return -1;
-    *out = v * mul;
-    return 0;
+    fprintf(f, "\nSizes take a K, M or G suffix (powers of 1024).\n");
 }
 
-static int parse_listen(const char *s)
+/* Parses HOST:PORT or [V6]:PORT into st->listen_host and cfg.listen_port. */
+static int parse_listen(node_state *st, const char *s)
 {
-    static char host[256];
+    char *host = st->listen_host;
+    size_t hostcap = sizeof st->listen_host;
     const char *colon;
     if (s[0] == '[') {
         const char *rb = strchr(s, ']');
-        if (!rb || rb[1] != ':') return -1;
-        snprintf(host, sizeof host, "%.*s", (int)(rb - s - 1), s + 1);
+        if (!rb || rb[1] != ':') return ESGX_NODE_E_USAGE;
+        snprintf(host, hostcap, "%.*s", (int)(rb - s - 1), s + 1);
         colon = rb + 1;
     } else {
         colon = strrchr(s, ':');
-        if (!colon || colon == s) return -1;
-        snprintf(host, sizeof host, "%.*s", (int)(colon - s), s);
+        if (!colon || colon == s) return ESGX_NODE_E_USAGE;
+        snprintf(host, hostcap, "%.*s", (int)(colon - s), s);
     }
     uint64_t port;
-    if (parse_u64(colon + 1, &port, 0) || port > 65535) return -1;
-    g_cfg.listen_host = host;
-    g_cfg.listen_port = (unsigned)port;
-    return 0;
+    if (esgx_parse_u64(colon + 1, 0, 65535, 0, &port, NULL)) return ESGX_NODE_E_USAGE;
+    st->cfg.listen_host = host;
+    st->cfg.listen_port = (unsigned)port;
+    return ESGX_OK;
 }
 
-static int parse_args(int argc, char **argv)
+/* Stores val for option o. Returns 0 or ESGX_NODE_E_USAGE (message printed). */
+static int apply_option(node_state *st, const opt *o, const char *val)
 {
-    g_cfg.listen_host = "127.0.0.1";
-    g_cfg.listen_port = 8080;
-    g_cfg.workers = 2;
-    g_cfg.http_threads = 2;
-    g_cfg.max_content = 16u << 20;
-    g_cfg.max_input = 8u << 20;
-    g_cfg.max_output = 16u << 20;
-    g_cfg.fuel = 1000000000ull;
-    g_cfg.memory_pages = 1024;
-    g_cfg.log_level = NODE_LOG_INFO;
-    for (int i = 1; i < argc; i++) {
-        char *a = argv[i], *val = NULL;
-        char name[64];
-        char *eq = strchr(a, '=');
-        if (eq && !strncmp(a, "--", 2)) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
+    node_config *cfg = &st->cfg;
+    char *field = (char *)cfg + o->off;
+    uint64_t n;
+    esgx_err err;
+    switch (o->kind) {
+    case OPT_FLAG: *(int *)(void *)field = 1; return ESGX_OK;
+    case OPT_STR_NONEMPTY:
+        if (!*val) {
+            fprintf(stderr, "esgxd: %s needs a non-empty value\n", o->name);
+            return ESGX_NODE_E_USAGE;
         }
-#define FLAG(s) (!strcmp(name, s))
-#define VALUE()                                                                 \
-    do {                                                                        \
-        if (!val) {                                                             \
-            if (i + 1 >= argc) {                                                \
-                fprintf(stderr, "esgxd: %s needs a value\n", name);             \
-                return -1;                                                      \
-            }                                                                   \
-            val = argv[++i];                                                    \
-        }                                                                       \
-    } while (0)
-        uint64_t n;
-        if (FLAG("--help") || FLAG("-h")) {
+        /* fall through */
+    case OPT_STR: *(const char **)(void *)field = val; return ESGX_OK;
+    case OPT_UNSIGNED:
+    case OPT_U64:
+    case OPT_SIZE:
+        if (esgx_parse_u64(val, o->min, o->max, o->kind == OPT_SIZE ? ESGX_PARSE_SIZE : 0, &n,
+                           &err)) {
+            fprintf(stderr, "esgxd: %s wants %s (%s)\n", o->name, o->wants, err.msg);
+            return ESGX_NODE_E_USAGE;
+        }
+        if (o->kind == OPT_UNSIGNED) *(unsigned *)(void *)field = (unsigned)n;
+        else *(uint64_t *)(void *)field = n;
+        return ESGX_OK;
+    case OPT_LISTEN:
+        if (parse_listen(st, val)) {
+            fprintf(stderr, "esgxd: --listen wants HOST:PORT, got '%s'\n", val);
+            return ESGX_NODE_E_USAGE;
+        }
+        return ESGX_OK;
+    case OPT_LOG_LEVEL:
+        if (node_log_level_parse(val, (int *)(void *)field)) {
+            fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
+            return ESGX_NODE_E_USAGE;
+        }
+        return ESGX_OK;
+    case OPT_URL:
+        if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
+            fprintf(stderr, "esgxd: %s wants an http:// or https:// URL, got '%s'\n", o->name, val);
+            return ESGX_NODE_E_USAGE;
+        }
+        *(const char **)(void *)field = val;
+        return ESGX_OK;
+    case OPT_TRUST:
+        if (cfg->n_trust >= sizeof cfg->trust_mrenclave / sizeof cfg->trust_mrenclave[0]) {
+            fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
+            return ESGX_NODE_E_USAGE;
+        }
+        cfg->trust_mrenclave[cfg->n_trust++] = val;
+        return ESGX_OK;
+    default: return ESGX_NODE_E_USAGE;
+    }
+}
+
+/* Checks the combinations of options and fills the late defaults. Returns 0 or
+ * ESGX_NODE_E_USAGE (message printed). */
+static int check_options(node_config *cfg)
+{
+    const char *why = NULL;
+    if (!cfg->data_dir) why = "--data-dir is required (see --help)";
+    else if (cfg->init && cfg->peers)
+        why = "--init and --peers exclude each other (the first node creates the key, later "
+              "nodes fetch it)";
+    else if (cfg->pccs_url && cfg->collateral)
+        why = "--pccs and --collateral exclude each other (collateral comes either from a "
+              "PCCS or from a fixed file)";
+    else if ((cfg->pccs_insecure || cfg->pccs_refresh) && !cfg->pccs_url)
+        why = "--pccs-insecure and --pccs-refresh need --pccs URL";
+    else if (cfg->max_content + cfg->max_input > (64ull << 20))
+        why = "--max-content + --max-input must stay within 64M";
+    if (why) {
+        fprintf(stderr, "esgxd: %s\n", why);
+        return ESGX_NODE_E_USAGE;
+    }
+    if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
+    return ESGX_OK;
+}
+
+/* Fills st->cfg from argv (defaults first). --help and --version print and exit 0.
+ * Returns 0 or ESGX_NODE_E_USAGE (a message naming the option was printed). */
+static int parse_args(int argc, char **argv, node_state *st)
+{
+    node_config *cfg = &st->cfg;
+    cfg->listen_host = "127.0.0.1";
+    cfg->listen_port = 8080;
+    cfg->workers = 2;
+    cfg->http_threads = 2;
+    cfg->max_content = ESGX_DEFAULT_MAX_CONTENT;
+    cfg->max_input = ESGX_DEFAULT_MAX_INPUT;
+    cfg->max_output = ESGX_DEFAULT_MAX_OUTPUT;
+    cfg->fuel = ESGX_DEFAULT_FUEL;
+    cfg->memory_pages = ESGX_DEFAULT_MEMORY_PAGES;
+    cfg->log_level = NODE_LOG_INFO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
+        size_t nlen = eq && !strncmp(a, "--", 2) ? (size_t)(eq - a) : strlen(a);
+        if (eq && nlen != strlen(a)) val = eq + 1;
+        const opt *o = NULL;
+        for (size_t k = 0; k < N_OPTIONS && !o; k++)
+            if (options[k].kind != OPT_SECTION && strlen(options[k].name) == nlen &&
+                !strncmp(options[k].name, a, nlen))
+                o = &options[k];
+        if (!o && !strcmp(a, "-h")) o = &options[N_OPTIONS - 1];
+        if (!o) {
+            fprintf(stderr, "esgxd: unknown option '%s' (see --help)\n", a);
+            return ESGX_NODE_E_USAGE;
+        }
+        if (o->kind == OPT_HELP) {
             usage(stdout);
             exit(0);
-        } else if (FLAG("--init")) {
-            g_cfg.init = 1;
-        } else if (FLAG("--debug")) {
-            g_cfg.debug = 1;
-        } else if (FLAG("--pccs-insecure")) {
-            g_cfg.pccs_insecure = 1;
-        } else if (FLAG("--pccs")) {
-            VALUE();
-            if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
-                fprintf(stderr, "esgxd: --pccs wants an http:// or https:// URL, got '%s'\n", val);
-                return -1;
-            }
-            g_cfg.pccs_url = val;
-        } else if (FLAG("--pccs-refresh")) {
-            VALUE();
-            if (parse_u64(val, &n, 0) || n < 1 || n > 7 * 86400) {
-                fprintf(stderr, "esgxd: --pccs-refresh wants seconds, 1..604800\n");
-                return -1;
-            }
-            g_cfg.pccs_refresh = (unsigned)n;
-        } else if (FLAG("--data-dir")) {
-            VALUE();
-            g_cfg.data_dir = val;
-        } else if (FLAG("--listen")) {
-            VALUE();
-            if (parse_listen(val)) {
-                fprintf(stderr, "esgxd: --listen wants HOST:PORT, got '%s'\n", val);
-                return -1;
-            }
-        } else if (FLAG("--enclave")) {
-            VALUE();
-            g_cfg.enclave_path = val;
-        } else if (FLAG("--sim-bundle") || FLAG("--peer-listen") || FLAG("--peers") ||
-                   FLAG("--collateral") || FLAG("--sim-root") || FLAG("--accept-status")) {
-            VALUE();
-            if (!*val) {
-                fprintf(stderr, "esgxd: %s needs a non-empty value\n", name);
-                return -1;
-            }
-            if (FLAG("--sim-bundle")) g_cfg.sim_bundle = val;
-            else if (FLAG("--peer-listen")) g_cfg.peer_listen = val;
-            else if (FLAG("--peers")) g_cfg.peers = val;
-            else if (FLAG("--collateral")) g_cfg.collateral = val;
-            else if (FLAG("--sim-root")) g_cfg.sim_root = val;
-            else g_cfg.accept_status = val;
-        } else if (FLAG("--trust-mrenclave")) {
-            VALUE();
-            if (g_cfg.n_trust >= sizeof g_cfg.trust_mrenclave / sizeof g_cfg.trust_mrenclave[0]) {
-                fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
-                return -1;
-            }
-            g_cfg.trust_mrenclave[g_cfg.n_trust++] = val;
-        } else if (FLAG("--log-level")) {
-            VALUE();
-            int l = -1;
-            for (int k = 0; k < 4; k++)
-                if (!strcasecmp(val, level_names[k])) l = k;
-            if (!strcasecmp(val, "warning")) l = NODE_LOG_WARN;
-            if (l < 0) {
-                fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
-                return -1;
-            }
-            g_cfg.log_level = l;
-        } else if (FLAG("--compile-threads")) {
-            VALUE();
-            if (parse_u64(val, &n, 0) || n > 8) {
-                fprintf(stderr, "esgxd: --compile-threads wants an integer 0..8\n");
-                return -1;
-            }
-            g_cfg.compile_threads = (unsigned)n;
-        } else if (FLAG("--workers") || FLAG("--http-threads") || FLAG("--memory-pages")) {
-            VALUE();
-            uint64_t max = FLAG("--memory-pages") ? 65536 : 256;
-            if (parse_u64(val, &n, 0) || n < 1 || n > max) {
-                fprintf(stderr, "esgxd: %s wants an integer 1..%llu\n", name,
-                        (unsigned long long)max);
-                return -1;
-            }
-            if (FLAG("--workers")) g_cfg.workers = (unsigned)n;
-            else if (FLAG("--http-threads")) g_cfg.http_threads = (unsigned)n;
-            else g_cfg.memory_pages = (unsigned)n;
-        } else if (FLAG("--max-content") || FLAG("--max-input") || FLAG("--max-output")) {
-            VALUE();
-            if (parse_u64(val, &n, 1) || n < 1 || n > (64ull << 20) - (1u << 16)) {
-                fprintf(stderr, "esgxd: %s wants a size from 1 byte to 64M-64K\n", name);
-                return -1;
-            }
-            if (FLAG("--max-content")) g_cfg.max_content = n;
-            else if (FLAG("--max-input")) g_cfg.max_input = n;
-            else g_cfg.max_output = n;
-        } else if (FLAG("--fuel")) {
-            VALUE();
-            if (parse_u64(val, &n, 0) || n < 1 || n > (uint64_t)INT64_MAX) {
-                fprintf(stderr, "esgxd: --fuel wants a positive integer\n");
-                return -1;
-            }
-            g_cfg.fuel = n;
-        } else {
-            fprintf(stderr, "esgxd: unknown option '%s' (see --help)\n", a);
-            return -1;
         }
-#undef FLAG
-#undef VALUE
+        if (o->kind == OPT_VERSION) {
+            printf("esgxd %s\n", ESGX_VERSION);
+            exit(0);
+        }
+        if (o->arg && !val) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "esgxd: %s needs a value\n", o->name);
+                return ESGX_NODE_E_USAGE;
+            }
+            val = argv[++i];
+        }
+        if (apply_option(st, o, val)) return ESGX_NODE_E_USAGE;
     }
-    if (!g_cfg.data_dir) {
-        fprintf(stderr, "esgxd: --data-dir is required (see --help)\n");
-        return -1;
-    }
-    if (g_cfg.init && g_cfg.peers) {
-        fprintf(stderr, "esgxd: --init and --peers exclude each other (the first node creates "
-                        "the key, later nodes fetch it)\n");
-        return -1;
-    }
-    if (g_cfg.pccs_url && g_cfg.collateral) {
-        fprintf(stderr, "esgxd: --pccs and --collateral exclude each other (collateral comes "
-                        "either from a PCCS or from a fixed file)\n");
-        return -1;
-    }
-    if ((g_cfg.pccs_insecure || g_cfg.pccs_refresh) && !g_cfg.pccs_url) {
-        fprintf(stderr, "esgxd: --pccs-insecure and --pccs-refresh need --pccs URL\n");
-        return -1;
-    }
-    if (!g_cfg.pccs_refresh) g_cfg.pccs_refresh = 3600;
-    if (g_cfg.max_content + g_cfg.max_input > (64ull << 20)) {
-        fprintf(stderr, "esgxd: --max-content + --max-input must stay within 64M\n");
-        return -1;
-    }
-    return 0;
+    return check_options(cfg);
 }
 
+/* Creates path and its parents (0700). Returns 0 or ESGX_NODE_E_IO (errno set). */
 static int mkdir_p(const char *path)
 {
     char tmp[PATH_MAX];
@@ -323,105 +344,207 @@ static int mkdir_p(const char *path)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+            if (mkdir(tmp, 0700) && errno != EEXIST) return ESGX_NODE_E_IO;
             *p = '/';
         }
-    if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
-    return 0;
+    if (mkdir(tmp, 0700) && errno != EEXIST) return ESGX_NODE_E_IO;
+    return ESGX_OK;
 }
 
-/* Reads DIR/admin.token, creating it (0600, atomically) if missing. */
-static int load_token(char token[65])
+/* Reads DIR/admin.token into token (64 hex + NUL), creating it (0600, atomically) if
+ * missing. Returns 0 or ESGX_NODE_E_IO (logged). */
+static int load_token(const node_config *cfg, char token[65])
 {
     char path[PATH_MAX], tmp[PATH_MAX];
-    snprintf(path, sizeof path, "%s/admin.token", g_cfg.data_dir);
+    snprintf(path, sizeof path, "%s/admin.token", cfg->data_dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         uint8_t rnd[32];
         char hex[66];
-        if (esgx_crypto_random(rnd, sizeof rnd, NULL)) return -1;
+        esgx_err err;
+        if (esgx_crypto_random(rnd, sizeof rnd, &err)) {
+            node_log(NODE_LOG_ERROR, "cannot make an admin token: %s", err.msg);
+            return ESGX_NODE_E_IO;
+        }
         esgx_crypto_hex_encode(rnd, sizeof rnd, hex);
         esgx_crypto_wipe(rnd, sizeof rnd);
         hex[64] = '\n';
-        snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", g_cfg.data_dir);
+        snprintf(tmp, sizeof tmp, "%s/.admin.token.tmp", cfg->data_dir);
         int w = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (w < 0 || write(w, hex, 65) != 65 || fsync(w) || close(w) || rename(tmp, path)) {
-            node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(errno));
-            esgx_crypto_wipe(hex, sizeof hex);
-            return -1;
-        }
+        int bad = w < 0 || write(w, hex, 65) != 65 || fsync(w);
+        int e = errno;
+        if (w >= 0 && close(w) && !bad) bad = 1, e = errno;
+        if (!bad && rename(tmp, path)) bad = 1, e = errno;
         esgx_crypto_wipe(hex, sizeof hex);
+        if (bad) {
+            node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(e));
+            return ESGX_NODE_E_IO;
+        }
         node_log(NODE_LOG_INFO, "created admin token in %s", path);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
     if (fd < 0) {
         node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
-        return -1;
+        return ESGX_NODE_E_IO;
     }
     char buf[130];
     ssize_t n = read(fd, buf, sizeof buf - 1);
+    int e = errno;
     close(fd);
-    if (n < 0) return -1;
+    if (n < 0) {
+        node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(e));
+        return ESGX_NODE_E_IO;
+    }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
     if (n != 64) {
         node_log(NODE_LOG_ERROR, "%s must hold 64 hex characters", path);
-        return -1;
+        esgx_crypto_wipe(buf, sizeof buf);
+        return ESGX_NODE_E_IO;
     }
     memcpy(token, buf, 64);
     token[64] = 0;
     esgx_crypto_wipe(buf, sizeof buf);
-    return 0;
+    return ESGX_OK;
 }
 
-static int find_enclave(void)
+/* Resolves the enclave binary (--enclave, else esgx-enclave next to esgxd) into
+ * st->enclave_path and checks it is executable. Returns 0 or ESGX_NODE_E_ARG (printed). */
+static int find_enclave(node_state *st)
 {
-    if (g_cfg.enclave_path) {
-        if (!realpath(g_cfg.enclave_path, g_enclave_path)) {
-            fprintf(stderr, "esgxd: --enclave %s: %s\n", g_cfg.enclave_path, strerror(errno));
-            return -1;
+    node_config *cfg = &st->cfg;
+    if (cfg->enclave_path) {
+        if (!realpath(cfg->enclave_path, st->enclave_path)) {
+            fprintf(stderr, "esgxd: --enclave %s: %s\n", cfg->enclave_path, strerror(errno));
+            return ESGX_NODE_E_ARG;
         }
     } else {
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n < 0) return -1;
+        if (n < 0) {
+            fprintf(stderr, "esgxd: /proc/self/exe: %s (use --enclave PATH)\n", strerror(errno));
+            return ESGX_NODE_E_ARG;
+        }
         self[n] = 0;
-        snprintf(g_enclave_path, sizeof g_enclave_path, "%s/esgx-enclave", dirname(self));
+        snprintf(st->enclave_path, sizeof st->enclave_path, "%s/esgx-enclave", dirname(self));
     }
-    if (access(g_enclave_path, X_OK)) {
-        fprintf(stderr, "esgxd: enclave binary %s: %s (use --enclave PATH)\n", g_enclave_path,
+    if (access(st->enclave_path, X_OK)) {
+        fprintf(stderr, "esgxd: enclave binary %s: %s (use --enclave PATH)\n", st->enclave_path,
                 strerror(errno));
-        return -1;
+        return ESGX_NODE_E_ARG;
     }
-    g_cfg.enclave_path = g_enclave_path;
+    cfg->enclave_path = st->enclave_path;
+    return ESGX_OK;
+}
+
+/* Refuses --init on a node that already has a sealed key. Returns 0 or 1 (exit status). */
+static int check_init(const node_config *cfg)
+{
+    if (!cfg->init) return 0;
+    char sealed[PATH_MAX];
+    snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", cfg->data_dir);
+    if (access(sealed, F_OK) == 0) {
+        node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
+                                 "initialised; start without --init)", sealed);
+        return 1;
+    }
     return 0;
+}
+
+/* Waits for SIGTERM/SIGINT (or SIGUSR1 from on_fatal); SIGHUP is logged and ignored. */
+static void wait_for_stop(const sigset_t *set)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(set, &si);
+        if (sig < 0) continue;
+        if (sig == SIGHUP) {
+            node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
+            continue;
+        }
+        node_log(NODE_LOG_INFO, "%s: shutting down",
+                 sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "fatal error");
+        return;
+    }
+}
+
+/* The objects of a running node, in the order main builds them. */
+typedef struct node_objects {
+    metrics *metrics;
+    content_store *content;
+    registry *registry;
+    collat *collateral;
+    sup *sup;
+    http *http;
+} node_objects;
+
+/* Builds the objects in order and waits for the enclave. Returns 0 (serving) or 1
+ * (what was built is in *o for the cleanup path). */
+static int start_node(node_state *st, const char *token, node_objects *o)
+{
+    const node_config *cfg = &st->cfg;
+    esgx_err err;
+    if (metrics_new(&o->metrics, &err) || content_open(cfg->data_dir, &o->content, &err) ||
+        registry_open(cfg->data_dir, &o->registry, &err) ||
+        collat_new(cfg, &o->collateral, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
+                       .on_collateral_req = collat_request, .collateral_arg = o->collateral};
+    if (sup_new(cfg, o->content, o->metrics, &hooks, &o->sup, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        return 1;
+    }
+    collat_attach(o->collateral, o->sup);
+    if (sup_wait_ready(o->sup, cfg->init ? 60000 : 15000)) {
+        if (cfg->init || atomic_load(&st->exit_fatal)) {
+            node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
+            sup_stop(o->sup, 5000);
+            return 1;
+        }
+        node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
+    }
+    http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
+                      .registry = o->registry, .metrics = o->metrics,
+                      .collateral = o->collateral};
+    if (http_start(&deps, &o->http, &err)) {
+        node_log(NODE_LOG_ERROR, "%s", err.msg);
+        sup_stop(o->sup, 5000);
+        return 1;
+    }
+    node_log(NODE_LOG_INFO, "listening on http://%s%s%s:%u (data dir %s)",
+             strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+             strchr(cfg->listen_host, ':') ? "]" : "", http_port(o->http), cfg->data_dir);
+    return 0;
+}
+
+/* Frees the objects in reverse order (the supervisor is stopped before the HTTP server
+ * goes, so no connection is still suspended). */
+static void free_node(node_objects *o)
+{
+    sup_stop(o->sup, 5000);
+    collat_free(o->collateral);
+    http_free(o->http);
+    sup_free(o->sup);
+    registry_close(o->registry);
+    content_close(o->content);
+    metrics_free(o->metrics);
 }
 
 int main(int argc, char **argv)
 {
-    if (parse_args(argc, argv)) return 2;
-    if (find_enclave()) return 1;
-    if (mkdir_p(g_cfg.data_dir)) {
-        fprintf(stderr, "esgxd: cannot create %s: %s\n", g_cfg.data_dir, strerror(errno));
+    node_state st = {0};    /* main's, passed down by pointer */
+    if (parse_args(argc, argv, &st)) return 2;
+    node_config *cfg = &st.cfg;
+    node_log_set_level(cfg->log_level);
+    if (find_enclave(&st)) return 1;
+    if (mkdir_p(cfg->data_dir)) {
+        fprintf(stderr, "esgxd: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
-    if (g_cfg.init) {
-        char sealed[PATH_MAX];
-        snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", g_cfg.data_dir);
-        if (access(sealed, F_OK) == 0) {
-            node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
-                                     "initialised; start without --init)", sealed);
-            return 1;
-        }
-    }
+    if (check_init(cfg)) return 1;
     char token[65];
-    if (load_token(token)) return 1;
-    http_set_token(token);
-    esgx_crypto_wipe(token, sizeof token);
-    esgx_err err;
-    if (content_open(g_cfg.data_dir, &err) || registry_open(g_cfg.data_dir, &err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        return 1;
-    }
+    if (load_token(cfg, token)) return 1;
 
     sigset_t set;
     sigemptyset(&set);
@@ -432,55 +555,17 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (collat_start(&err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        registry_close();
-        return 1;
+    node_objects o = {0};
+    int rc = start_node(&st, token, &o);
+    esgx_crypto_wipe(token, sizeof token);
+    if (rc == 0) {
+        wait_for_stop(&set);
+        http_quiesce(o.http);
+        sup_stop(o.sup, 25000);
     }
-    if (sup_start(&err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        collat_stop();
-        return 1;
-    }
-    if (sup_wait_ready(g_cfg.init ? 60000 : 15000)) {
-        if (g_cfg.init || atomic_load(&g_exit_fatal)) {
-            node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
-            sup_stop(5000);
-            collat_stop();
-            registry_close();
-            return 1;
-        }
-        node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
-    }
-    if (http_start(&err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        sup_stop(5000);
-        collat_stop();
-        registry_close();
-        return 1;
-    }
-    node_log(NODE_LOG_INFO, "listening on http://%s%s%s:%u (data dir %s)",
-             strchr(g_cfg.listen_host, ':') ? "[" : "", g_cfg.listen_host,
-             strchr(g_cfg.listen_host, ':') ? "]" : "", g_cfg.listen_port, g_cfg.data_dir);
-
-    for (;;) {
-        siginfo_t si;
-        int sig = sigwaitinfo(&set, &si);
-        if (sig < 0) continue;
-        if (sig == SIGHUP) {
-            node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
-            continue;
-        }
-        node_log(NODE_LOG_INFO, "%s: shutting down",
-                 sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "fatal error");
-        break;
-    }
-    http_quiesce();
-    sup_stop(25000);
-    collat_stop();
-    http_stop();
-    registry_close();
-    int fatal = atomic_load(&g_exit_fatal);
+    free_node(&o);
+    if (rc) return rc;
+    int fatal = atomic_load(&st.exit_fatal);
     node_log(NODE_LOG_INFO, "stopped%s", fatal ? " after a fatal error" : "");
     return fatal ? 1 : 0;
 }

@@ -4,7 +4,8 @@
  * Counters are relaxed atomics (requests by route and status, invocations, traps,
  * enclave restarts); the enclave's own counters are fetched with a STATS message at
  * scrape time (1 s timeout; missing if the enclave is down). Status codes are kept in a
- * dense [route][status - 100] table so counting never allocates or locks.
+ * dense [route][status - 100] table so counting never allocates or locks. The counters
+ * live in the metrics object (metrics_new).
  */
 #include "node.h"
 
@@ -14,29 +15,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Atomic uint64_t g_requests[ROUTE_COUNT][500];
-static _Atomic uint64_t g_invocations, g_traps, g_restarts;
+struct metrics {
+    _Atomic uint64_t requests[ROUTE_COUNT][500];
+    _Atomic uint64_t invocations, traps, restarts;
+};
 
 static const char *const route_names[ROUTE_COUNT] = {
     "services", "content_upload", "content_get", "function_invoke", "function_deploy",
     "function_list", "function_delete", "attestation", "health", "metrics", "other",
 };
 
-void metrics_request(int route, unsigned status)
+int metrics_new(metrics **out, esgx_err *err)
 {
-    if (route < 0 || route >= ROUTE_COUNT || status < 100 || status > 599) return;
-    atomic_fetch_add_explicit(&g_requests[route][status - 100], 1, memory_order_relaxed);
+    *out = calloc(1, sizeof **out);
+    if (!*out) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the metrics");
+    return ESGX_OK;
 }
 
-void metrics_invocation(int trapped)
+void metrics_free(metrics *m)
 {
-    atomic_fetch_add_explicit(&g_invocations, 1, memory_order_relaxed);
-    if (trapped) atomic_fetch_add_explicit(&g_traps, 1, memory_order_relaxed);
+    free(m);
 }
 
-void metrics_enclave_restart(void)
+void metrics_request(metrics *m, int route, unsigned status)
 {
-    atomic_fetch_add_explicit(&g_restarts, 1, memory_order_relaxed);
+    if (!m || route < 0 || route >= ROUTE_COUNT || status < 100 || status > 599) return;
+    atomic_fetch_add_explicit(&m->requests[route][status - 100], 1, memory_order_relaxed);
+}
+
+void metrics_invocation(metrics *m, int trapped)
+{
+    if (!m) return;
+    atomic_fetch_add_explicit(&m->invocations, 1, memory_order_relaxed);
+    if (trapped) atomic_fetch_add_explicit(&m->traps, 1, memory_order_relaxed);
+}
+
+void metrics_enclave_restart(metrics *m)
+{
+    if (!m) return;
+    atomic_fetch_add_explicit(&m->restarts, 1, memory_order_relaxed);
 }
 
 typedef struct sbuf {
@@ -74,7 +91,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-char *metrics_render(size_t *len)
+char *metrics_render(metrics *m, content_store *cs, sup *s, size_t *len)
 {
     sbuf b = {malloc(8192), 0, 8192, 0};
     if (!b.p) return NULL;
@@ -82,33 +99,33 @@ char *metrics_render(size_t *len)
     sb_printf(&b, "# HELP esgx_requests_total HTTP requests answered, by route and status.\n"
                   "# TYPE esgx_requests_total counter\n");
     for (int r = 0; r < ROUTE_COUNT; r++)
-        for (unsigned s = 0; s < 500; s++) {
-            uint64_t v = atomic_load_explicit(&g_requests[r][s], memory_order_relaxed);
+        for (unsigned st = 0; st < 500; st++) {
+            uint64_t v = atomic_load_explicit(&m->requests[r][st], memory_order_relaxed);
             if (v)
                 sb_printf(&b, "esgx_requests_total{route=\"%s\",status=\"%u\"} %llu\n",
-                          route_names[r], s + 100, (unsigned long long)v);
+                          route_names[r], st + 100, (unsigned long long)v);
         }
     sb_printf(&b, "# HELP esgx_invocations_total Invocations the enclave answered (ok or trap).\n"
                   "# TYPE esgx_invocations_total counter\nesgx_invocations_total %llu\n",
-              (unsigned long long)atomic_load(&g_invocations));
+              (unsigned long long)atomic_load(&m->invocations));
     sb_printf(&b, "# HELP esgx_traps_total Invocations that trapped (incl. out of fuel).\n"
                   "# TYPE esgx_traps_total counter\nesgx_traps_total %llu\n",
-              (unsigned long long)atomic_load(&g_traps));
+              (unsigned long long)atomic_load(&m->traps));
     sb_printf(&b, "# HELP esgx_enclave_restarts_total Times the enclave process was restarted.\n"
                   "# TYPE esgx_enclave_restarts_total counter\nesgx_enclave_restarts_total %llu\n",
-              (unsigned long long)atomic_load(&g_restarts));
+              (unsigned long long)atomic_load(&m->restarts));
     sb_printf(&b, "# HELP esgx_content_bytes Bytes in the content store.\n"
                   "# TYPE esgx_content_bytes gauge\nesgx_content_bytes %llu\n",
-              (unsigned long long)content_total_bytes());
+              (unsigned long long)content_total_bytes(cs));
     sup_info in;
-    sup_get_info(&in);
+    sup_get_info(s, &in);
     sb_printf(&b, "# HELP esgx_enclave_up 1 if the enclave channel is up.\n"
                   "# TYPE esgx_enclave_up gauge\nesgx_enclave_up %d\n", in.up);
     sb_printf(&b, "# HELP esgx_enclave_key_ready 1 if the enclave holds the shared key.\n"
                   "# TYPE esgx_enclave_key_ready gauge\nesgx_enclave_key_ready %d\n",
               in.up && in.state == ESGX_STATE_READY);
     esgx_msg_stats_reply st;
-    if (in.up && sup_stats(&st, 1000) == 0) {
+    if (in.up && sup_stats(s, &st, 1000) == 0) {
         sb_printf(&b, "# HELP esgx_enclave_executions_total Executions counted by the enclave.\n"
                       "# TYPE esgx_enclave_executions_total counter\n"
                       "esgx_enclave_executions_total %llu\n", (unsigned long long)st.executions);

@@ -1,14 +1,19 @@
 /*
  * node.h: internal interfaces of esgxd, the untrusted node host.
  *
- *   main.c        flags, logging, signals, data-dir bootstrap (--init, admin token)
- *   http.c        libmicrohttpd routes (docs/http-api.md), request validation
- *   content.c     content store: DIR/content/<blake3 hex>, atomic writes
- *   registry.c    function registry: SQLite DIR/registry.db
- *   supervisor.c  the esgx-enclave child: start, channel, request table, restarts
- *   metrics.c     counters and the Prometheus text of /metrics
- *   collateral.c  --pccs: COLLATERAL_REQ answers and /attestation collateral
+ *   main.c        flags (table-driven), logging, signals, data-dir bootstrap (--init,
+ *                 admin token); builds the objects below in order and frees them in
+ *                 reverse on one cleanup path
+ *   http.c        libmicrohttpd routes (docs/http-api.md), request validation: http
+ *   content.c     content store: DIR/content/<blake3 hex>, atomic writes: content_store
+ *   registry.c    function registry: SQLite DIR/registry.db: registry
+ *   supervisor.c  the esgx-enclave child: start, channel, request table, restarts: sup
+ *   metrics.c     counters and the Prometheus text of /metrics: metrics
+ *   collateral.c  --pccs: COLLATERAL_REQ answers and /attestation collateral: collat
  *   pccs.c        PCCS client and collateral cache (pccs.h)
+ *
+ * State lives in these objects, passed down explicitly; the only process-wide state is
+ * the log level (node_log_set_level; logging goes to the one stderr anyway).
  */
 #ifndef ESGX_NODE_H
 #define ESGX_NODE_H
@@ -20,14 +25,15 @@
 #include "esgx_common.h"
 #include "esgx_proto.h"
 
-/* Error codes of the node (besides those of the libraries it calls). */
 /* Error codes (values in esgx_common.h's ESGX_ERRORS; esgx_strerror names them):
  *   ESGX_NODE_E_ARG            bad argument
- *   ESGX_NODE_E_IO             file system error
+ *   ESGX_NODE_E_IO             file system error (or a thread / process could not start)
  *   ESGX_NODE_E_NOTFOUND       no such content / function
  *   ESGX_NODE_E_DB             SQLite error
  *   ESGX_NODE_E_DOWN           enclave not running
- *   ESGX_NODE_E_NOMEM          
+ *   ESGX_NODE_E_NOMEM          out of memory
+ *   ESGX_NODE_E_TIMEOUT        the enclave did not answer in time
+ *   ESGX_NODE_E_FATAL          the enclave refused its configuration
  */
 
 /* ---------------------------------------------------------------- config and log */
@@ -64,44 +70,77 @@ typedef struct node_config {
 
 enum { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };
 
-extern node_config g_cfg;
+/* Sets the level node_log prints up to (NODE_LOG_*; default NODE_LOG_INFO). The one
+ * process-wide setting of esgxd: every object logs to the same stderr. */
+void node_log_set_level(int level);
+
+/* Sets *level to the NODE_LOG_* named by name (error, warn or warning, info, debug; any
+ * case). Returns 0 or ESGX_NODE_E_ARG (unknown name; *level untouched). */
+ESGX_MUST_CHECK int node_log_level_parse(const char *name, int *level);
 
 /* Logs one line to stderr ("esgxd: 2026-01-01T00:00:00Z LEVEL message") if level is
  * enabled. Never pass secrets. */
 void node_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* {"error": message (or code if NULL), "code": code} as a malloc'ed compact JSON
- * string; *len (if non-NULL) gets its length. */
+ * string (NULL only when out of memory); *len (if non-NULL) gets its length. */
 char *node_error_json(const char *code, const char *message, size_t *len);
 
-/* Asks the main thread to shut down (fatal = exit status 1 afterwards). Async-safe. */
-void node_request_shutdown(int fatal);
+/* ---------------------------------------------------------------- metrics */
+
+enum {
+    ROUTE_SERVICES = 0, ROUTE_CONTENT_PUT, ROUTE_CONTENT_GET, ROUTE_FN_INVOKE, ROUTE_FN_DEPLOY,
+    ROUTE_FN_LIST, ROUTE_FN_DELETE, ROUTE_ATTESTATION, ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER,
+    ROUTE_COUNT
+};
+
+typedef struct metrics metrics;
+
+/* Creates the zeroed counters (*out; freed with metrics_free). Returns 0 or
+ * ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int metrics_new(metrics **out, esgx_err *err);
+/* Frees m (NULL allowed). */
+void metrics_free(metrics *m);
+/* Counts one answered request of route (ROUTE_*) with HTTP status. m may be NULL. */
+void metrics_request(metrics *m, int route, unsigned status);
+/* Counts one invocation result (trapped: 1 if it trapped). m may be NULL. */
+void metrics_invocation(metrics *m, int trapped);
+/* Counts one restart of the enclave process. m may be NULL. */
+void metrics_enclave_restart(metrics *m);
 
 /* ---------------------------------------------------------------- content store */
 
-/* Opens DIR/content (created 0700 if missing), removes stale temp files and counts the
- * stored bytes. Returns 0 or ESGX_NODE_E_IO. */
-int content_open(const char *data_dir, esgx_err *err);
+typedef struct content_store content_store;
+
+/* Opens DATA_DIR/content (created 0700 if missing), removes stale temp files and counts
+ * the stored bytes; *out is freed with content_close. Returns 0, ESGX_NODE_E_ARG (path
+ * too long), ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int content_open(const char *data_dir, content_store **out, esgx_err *err);
+
+/* Closes cs (NULL allowed). */
+void content_close(content_store *cs);
 
 /* Stores data[0..len) under its BLAKE3 hash (temp file, fsync, rename, fsync dir;
  * nothing written if it exists). hash_hex gets 64 lowercase hex chars + NUL.
  * *created is 1 if a new file was written. Returns 0 or ESGX_NODE_E_IO. */
-int content_put(const uint8_t *data, size_t len, char hash_hex[65], int *created,
-                esgx_err *err);
+ESGX_MUST_CHECK int content_put(content_store *cs, const uint8_t *data, size_t len,
+                                char hash_hex[65], int *created, esgx_err *err);
 
-/* Opens the stored file for a 32-byte hash read-only; *size gets its size. Returns the
- * fd (caller closes) or ESGX_NODE_E_NOTFOUND / ESGX_NODE_E_IO. */
-int content_open_fd(const uint8_t hash[32], uint64_t *size, esgx_err *err);
+/* Opens the stored file for a 32-byte hash read-only: *fd gets the descriptor (caller
+ * closes), *size its size. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int content_open_fd(content_store *cs, const uint8_t hash[32], int *fd,
+                                    uint64_t *size, esgx_err *err);
 
 /* Reads the whole stored file for hash into a malloc'ed buffer (*data, *len; caller
  * frees). Returns 0, ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
-int content_read(const uint8_t hash[32], uint8_t **data, size_t *len, esgx_err *err);
+ESGX_MUST_CHECK int content_read(content_store *cs, const uint8_t hash[32], uint8_t **data,
+                                 size_t *len, esgx_err *err);
 
-/* Whether content for hash exists. */
-int content_exists(const uint8_t hash[32]);
+/* Returns 1 if content for hash exists, else 0. */
+int content_exists(content_store *cs, const uint8_t hash[32]);
 
-/* Total bytes stored (for /metrics). */
-uint64_t content_total_bytes(void);
+/* Returns the total bytes stored (for /metrics). */
+uint64_t content_total_bytes(const content_store *cs);
 
 /* ---------------------------------------------------------------- registry */
 
@@ -112,26 +151,34 @@ typedef struct registry_fn {
     int64_t created;               /* unix seconds */
 } registry_fn;
 
-/* Opens (creating) DIR/registry.db. Returns 0 or ESGX_NODE_E_DB. */
-int registry_open(const char *data_dir, esgx_err *err);
-void registry_close(void);
+typedef struct registry registry;
+
+/* Opens (creating) DATA_DIR/registry.db; *out is freed with registry_close. Returns 0,
+ * ESGX_NODE_E_ARG (path too long), ESGX_NODE_E_DB or ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int registry_open(const char *data_dir, registry **out, esgx_err *err);
+/* Closes r (NULL allowed). No call may be running. */
+void registry_close(registry *r);
 
 /* Inserts or replaces name -> (hash, decrypt) with created = now. *replaced = 1 if the
  * name existed. Returns 0 or ESGX_NODE_E_DB. */
-int registry_put(const char *name, const char *hash_hex, int decrypt, int *replaced,
-                 esgx_err *err);
+ESGX_MUST_CHECK int registry_put(registry *r, const char *name, const char *hash_hex,
+                                 int decrypt, int *replaced, esgx_err *err);
 
-/* Looks name up. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
-int registry_get(const char *name, registry_fn *out, esgx_err *err);
+/* Looks name up into *out. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
+ESGX_MUST_CHECK int registry_get(registry *r, const char *name, registry_fn *out,
+                                 esgx_err *err);
 
 /* Deletes name. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
-int registry_delete(const char *name, esgx_err *err);
+ESGX_MUST_CHECK int registry_delete(registry *r, const char *name, esgx_err *err);
 
 /* Lists all functions ordered by name into a malloc'ed array (*out, *count; caller
- * frees). Returns 0 or ESGX_NODE_E_DB. */
-int registry_list(registry_fn **out, size_t *count, esgx_err *err);
+ * frees). Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_DB. */
+ESGX_MUST_CHECK int registry_list(registry *r, registry_fn **out, size_t *count,
+                                  esgx_err *err);
 
 /* ---------------------------------------------------------------- supervisor */
+
+typedef struct sup sup;
 
 /* A request waiting for the enclave. Embedded in the HTTP request context (http.c) or
  * on a waiter's stack (sync requests). Filled by the supervisor. */
@@ -173,21 +220,40 @@ typedef struct sup_info {
     pid_t pid;
 } sup_info;
 
-/* Starts the supervisor thread (and the content thread). If init is set the first
- * enclave gets --init and INIT_KEY. Returns 0 or ESGX_NODE_E_IO. */
-int sup_start(esgx_err *err);
+/* What the supervisor calls back into (any member may be NULL). */
+typedef struct sup_hooks {
+    /* The enclave refused its configuration: the node should stop (supervisor thread). */
+    void (*on_fatal)(void *arg);
+    void *fatal_arg;
+    /* A COLLATERAL_REQ from the enclave (channel reader thread; must not block). */
+    void (*on_collateral_req)(void *arg, uint64_t id, const esgx_msg_collateral_req *rq);
+    void *collateral_arg;
+} sup_hooks;
+
+/* Starts the supervisor: the content thread and the supervisor thread, which starts
+ * cfg->enclave_path (with --init and INIT_KEY when cfg->init) and restarts it when it
+ * dies. cfg, content and m (may be NULL) must outlive the supervisor. *out is freed with
+ * sup_free. Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int sup_new(const node_config *cfg, content_store *content, metrics *m,
+                            const sup_hooks *hooks, sup **out, esgx_err *err);
+
+/* Stops s if running (sup_stop with 5 s) and frees it (NULL allowed). */
+void sup_free(sup *s);
 
 /* Waits (up to timeout_ms) until the enclave reported HELLO (and finished INIT_KEY if
- * requested). Returns 0, or -1 on timeout or fatal failure. */
-int sup_wait_ready(int timeout_ms);
+ * requested). Returns 0, ESGX_NODE_E_TIMEOUT (not ready in time, or some start failed
+ * and no INIT_KEY is pending: the node serves 503 while the supervisor retries),
+ * ESGX_NODE_E_FATAL (the enclave refused its configuration) or ESGX_NODE_E_DOWN
+ * (stopping). */
+ESGX_MUST_CHECK int sup_wait_ready(sup *s, int timeout_ms);
 
-/* Snapshot of the enclave state. */
-void sup_get_info(sup_info *out);
+/* Copies a snapshot of the enclave state to *out. */
+void sup_get_info(sup *s, sup_info *out);
 
 /* Sends an EXEC for r (r->hash, decrypt, fuel, function, input set; on_done set).
  * Returns 0 when sent (r->on_done will be called exactly once later), or
  * ESGX_NODE_E_DOWN when the enclave is not available (on_done is not called). */
-int sup_exec(sup_req *r);
+ESGX_MUST_CHECK int sup_exec(sup *s, sup_req *r);
 
 /* The enclave's attestation document (ESGX_ATTEST_DOC): state, xpub, key and a quote whose
  * report data is SHA-256(xpub) || 32 zero bytes. quote is malloc'ed (caller frees; NULL
@@ -201,68 +267,85 @@ typedef struct sup_attest_doc {
     char error[512];
 } sup_attest_doc;
 
-/* Asks the enclave for its attestation document (blocks up to timeout_ms). Returns 0
- * or -1 (enclave down, timeout). */
-int sup_attest(sup_attest_doc *out, int timeout_ms);
+/* Asks the enclave for its attestation document into *out (blocks up to timeout_ms).
+ * Returns 0, ESGX_NODE_E_DOWN (enclave down or channel failed) or ESGX_NODE_E_TIMEOUT. */
+ESGX_MUST_CHECK int sup_attest(sup *s, sup_attest_doc *out, int timeout_ms);
 
-/* Queries enclave counters (blocks up to timeout_ms). Returns 0 or -1. */
-int sup_stats(esgx_msg_stats_reply *out, int timeout_ms);
+/* Queries enclave counters into *out (blocks up to timeout_ms). Returns 0,
+ * ESGX_NODE_E_DOWN or ESGX_NODE_E_TIMEOUT. */
+ESGX_MUST_CHECK int sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms);
 
 /* Sends one message to the enclave (serialised with every other writer). Returns 0, or
  * ESGX_NODE_E_DOWN when the channel is not up or the send failed. */
-int sup_send(const esgx_msg *m);
+ESGX_MUST_CHECK int sup_send(sup *s, const esgx_msg *m);
 
 /* Graceful stop: SHUTDOWN to the enclave, wait for its exit (up to timeout_ms, then
- * SIGKILL), fail anything still pending, join threads. */
-void sup_stop(int timeout_ms);
+ * SIGKILL), fail anything still pending, join threads. Idempotent. */
+void sup_stop(sup *s, int timeout_ms);
 
 /* ---------------------------------------------------------------- collateral */
 
-/* Creates the PCCS client when --pccs is set (loading DATA_DIR/collateral) and starts
- * the thread answering COLLATERAL_REQ. Returns 0, ESGX_NODE_E_ARG (bad --pccs URL, cache
- * directory unusable: err says why) or ESGX_NODE_E_IO. */
-int collat_start(esgx_err *err);
+typedef struct collat collat;
 
-/* Stops the thread and frees the client (requests still queued get no reply). */
-void collat_stop(void);
+/* Creates the collateral service: the PCCS client when cfg->pccs_url is set (loading
+ * DATA_DIR/collateral) and the thread answering COLLATERAL_REQ through s (set later with
+ * collat_attach; requests queue until then). *out is freed with collat_free. Returns 0,
+ * ESGX_NODE_E_ARG (bad --pccs URL, cache directory unusable: err says why),
+ * ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int collat_new(const node_config *cfg, collat **out, esgx_err *err);
+
+/* Gives c the supervisor its replies go through; the worker starts answering. */
+void collat_attach(collat *c, sup *s);
+
+/* Stops the thread and frees c (NULL allowed; requests still queued get no reply). */
+void collat_free(collat *c);
 
 /* Queues the enclave's COLLATERAL_REQ id for the collateral thread (never blocks; a
- * full queue is answered at once with an error). Called by the channel reader. */
-void collat_request(uint64_t id, const esgx_msg_collateral_req *rq);
+ * full queue is answered at once with an error). A sup_hooks.on_collateral_req (arg is
+ * the collat). */
+void collat_request(void *c, uint64_t id, const esgx_msg_collateral_req *rq);
 
-/* Whether collateral comes from a PCCS (--pccs). */
-int collat_enabled(void);
+/* Returns 1 if collateral comes from a PCCS (--pccs), else 0. */
+int collat_enabled(const collat *c);
 
 /* The collateral for the node's own quote (FMSPC and CA from its PCK certificate),
  * through the PCCS cache (may block on the network on first use or after the refresh
  * interval). Returns malloc'd JSON (*len bytes) or NULL with why filled. */
-char *collat_for_quote(const uint8_t *quote, size_t quote_len, size_t *len, char *why,
-                       size_t why_cap);
+char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
+                       char *why, size_t why_cap);
 
 /* ---------------------------------------------------------------- http */
 
-/* Starts the HTTP daemon on g_cfg.listen_host:listen_port. Returns 0 or ESGX_NODE_E_IO. */
-int http_start(esgx_err *err);
+typedef struct http http;
+
+/* What the HTTP server serves from (all must outlive it; collateral may be NULL). */
+typedef struct http_deps {
+    const node_config *cfg;        /* listen address, limits, collateral file */
+    const char *token_hex;         /* admin token, 64 hex chars (copied) */
+    sup *sup;
+    content_store *content;
+    registry *registry;
+    metrics *metrics;
+    collat *collateral;
+} http_deps;
+
+/* Starts the HTTP daemon on cfg->listen_host:listen_port (port 0: any free port, see
+ * http_port). *out is freed with http_free. Returns 0, ESGX_NODE_E_ARG (host does not
+ * resolve), ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO (cannot listen). */
+ESGX_MUST_CHECK int http_start(const http_deps *deps, http **out, esgx_err *err);
+/* Returns the port h listens on. */
+unsigned http_port(const http *h);
 /* Stops accepting new connections (quiesce). */
-void http_quiesce(void);
-/* Stops the daemon (all suspended connections must have been resumed). */
-void http_stop(void);
-/* The admin token (64 hex chars) the daemon checks; set before http_start. */
-void http_set_token(const char *token_hex);
+void http_quiesce(http *h);
+/* Stops the daemon and frees h (NULL allowed; every suspended connection must have been
+ * resumed, i.e. the supervisor stopped). */
+void http_free(http *h);
 
-/* ---------------------------------------------------------------- metrics */
+/* ---------------------------------------------------------------- metrics text */
 
-enum {
-    ROUTE_SERVICES = 0, ROUTE_CONTENT_PUT, ROUTE_CONTENT_GET, ROUTE_FN_INVOKE, ROUTE_FN_DEPLOY,
-    ROUTE_FN_LIST, ROUTE_FN_DELETE, ROUTE_ATTESTATION, ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER,
-    ROUTE_COUNT
-};
-
-/* Counts one answered request. */
-void metrics_request(int route, unsigned status);
-void metrics_invocation(int trapped);
-void metrics_enclave_restart(void);
-/* Renders the Prometheus text into a malloc'ed NUL-terminated buffer (caller frees). */
-char *metrics_render(size_t *len);
+/* Renders the Prometheus text (counters of m, bytes of cs, state and counters of the
+ * enclave through s) into a malloc'ed NUL-terminated buffer (*len bytes; caller frees).
+ * Returns NULL when out of memory. */
+char *metrics_render(metrics *m, content_store *cs, sup *s, size_t *len);
 
 #endif

@@ -517,12 +517,13 @@ static void cache_name(const uint8_t fmspc[6], int ca, char out[64])
     snprintf(out, 64, "%s-%s.json", hex, esgx_attest_pck_ca_name(ca));
 }
 
-/* Parses "<12 lowercase hex>-<ca>.json". Returns 0 or -1. */
+/* Parses "<12 lowercase hex>-<ca>.json". Returns 0 or ESGX_PCCS_E_ARG (not a
+ * cache file name). */
 static int parse_cache_name(const char *name, uint8_t fmspc[6], int *ca)
 {
     for (int i = 0; i < 12; i++)
-        if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i])) return -1;
-    if (name[12] != '-') return -1;
+        if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i])) return ESGX_PCCS_E_ARG;
+    if (name[12] != '-') return ESGX_PCCS_E_ARG;
     for (int c = ESGX_ATTEST_PCK_CA_PROCESSOR; c <= ESGX_ATTEST_PCK_CA_PLATFORM; c++) {
         char want[32];
         snprintf(want, sizeof want, "%s.json", esgx_attest_pck_ca_name(c));
@@ -532,10 +533,10 @@ static int parse_cache_name(const char *name, uint8_t fmspc[6], int *ca)
                 fmspc[i] = (uint8_t)strtoul(two, NULL, 16);
             }
             *ca = c;
-            return 0;
+            return ESGX_OK;
         }
     }
-    return -1;
+    return ESGX_PCCS_E_ARG;
 }
 
 /* Writes data to dir/name atomically: temp file, fsync, rename, fsync of dir. */

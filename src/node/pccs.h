@@ -28,7 +28,7 @@
  *   ESGX_PCCS_E_FETCH          transport failure, timeout, HTTP status other than 200
  *   ESGX_PCCS_E_BODY           a response is malformed, oversized or lacks a header
  *   ESGX_PCCS_E_IO             cache directory error
- *   ESGX_PCCS_E_NOMEM          
+ *   ESGX_PCCS_E_NOMEM          out of memory
  */
 
 /* Log levels given to the log callback (the values of esgxd's NODE_LOG_*). */
@@ -52,7 +52,7 @@ typedef struct pccs pccs;
  * (<fmspc hex>-<ca>.json; an entry that does not parse is logged and ignored; its age
  * is the file's mtime). *out is freed with pccs_free. Returns 0, ESGX_PCCS_E_ARG, ESGX_PCCS_E_IO
  * or ESGX_PCCS_E_NOMEM. */
-int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err);
+ESGX_MUST_CHECK int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err);
 
 /* Frees p (NULL allowed). No call may be running. */
 void pccs_free(pccs *p);
@@ -63,7 +63,7 @@ void pccs_free(pccs *p);
  * the cause: ESGX_PCCS_E_FETCH ("GET URL: HTTP 404", "... timed out"), ESGX_PCCS_E_BODY
  * ("GET URL: no TCB-Info-Issuer-Chain header", "... larger than 1048576 bytes", "...
  * not a TCB info document"), ESGX_PCCS_E_ARG, ESGX_PCCS_E_NOMEM. */
-int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
+ESGX_MUST_CHECK int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
                esgx_err *err);
 
 /* The collateral for fmspc and ca through the cache: a cached entry younger than the
@@ -74,7 +74,7 @@ int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len
  * still tells why the refetch failed; after a failure the next refetch is tried no
  * sooner than min(refresh, 60 s) later. Concurrent calls share one fetch. Returns 0 or
  * the pccs_fetch error when there is no entry at all. */
-int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
+ESGX_MUST_CHECK int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
              int *stale, esgx_err *err);
 
 /* Number of fetches (pccs_fetch calls, successful or not) made so far. */

@@ -5,7 +5,8 @@
  * INTEGER). WAL journal with synchronous=FULL, so an acknowledged deploy survives a
  * crash. A single connection guarded by one mutex: deploys are rare and the invocation
  * path by hash (/services/3) never touches SQLite; POST /functions/{name} does one
- * primary-key lookup with a prepared statement.
+ * primary-key lookup with a prepared statement. Connection, statements and mutex live in
+ * the registry object.
  */
 #include "node.h"
 
@@ -16,29 +17,34 @@
 #include <string.h>
 #include <time.h>
 
-static sqlite3 *g_db;
-static sqlite3_stmt *g_get, *g_put, *g_del, *g_list, *g_exists;
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+struct registry {
+    sqlite3 *db;
+    sqlite3_stmt *get, *put, *del, *list, *exists;
+    pthread_mutex_t mu;
+};
 
-static int db_err(esgx_err *err, const char *what)
+static int db_err(registry *r, esgx_err *err, const char *what)
 {
-    return esgx_err_set(err, ESGX_NODE_E_DB, "registry %s: %s", what, sqlite3_errmsg(g_db));
+    return esgx_err_set(err, ESGX_NODE_E_DB, "registry %s: %s", what, sqlite3_errmsg(r->db));
 }
 
-int registry_open(const char *data_dir, esgx_err *err)
+int registry_open(const char *data_dir, registry **out, esgx_err *err)
 {
+    *out = NULL;
     char path[4096];
     if (snprintf(path, sizeof path, "%s/registry.db", data_dir) >= (int)sizeof path)
         return esgx_err_set(err, ESGX_NODE_E_ARG, "data dir path too long");
-    if (sqlite3_open_v2(path, &g_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                         SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    registry *r = calloc(1, sizeof *r);
+    if (!r) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the registry");
+    pthread_mutex_init(&r->mu, NULL);
+    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         int rc = esgx_err_set(err, ESGX_NODE_E_DB, "open %s: %s", path,
-                              g_db ? sqlite3_errmsg(g_db) : "out of memory");
-        sqlite3_close(g_db);
-        g_db = NULL;
+                              r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        registry_close(r);
         return rc;
     }
-    sqlite3_busy_timeout(g_db, 5000);
+    sqlite3_busy_timeout(r->db, 5000);
     const char *setup =
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=FULL;"
@@ -47,98 +53,105 @@ int registry_open(const char *data_dir, esgx_err *err)
         " hash TEXT NOT NULL,"
         " decrypt INTEGER NOT NULL,"
         " created INTEGER NOT NULL);";
-    if (sqlite3_exec(g_db, setup, NULL, NULL, NULL) != SQLITE_OK) return db_err(err, "setup");
-    if (sqlite3_prepare_v2(g_db, "SELECT hash, decrypt, created FROM functions WHERE name=?1",
-                           -1, &g_get, NULL) ||
-        sqlite3_prepare_v2(g_db,
-                           "INSERT OR REPLACE INTO functions(name, hash, decrypt, created)"
-                           " VALUES(?1, ?2, ?3, ?4)",
-                           -1, &g_put, NULL) ||
-        sqlite3_prepare_v2(g_db, "DELETE FROM functions WHERE name=?1", -1, &g_del, NULL) ||
-        sqlite3_prepare_v2(g_db, "SELECT name, hash, decrypt, created FROM functions ORDER BY name",
-                           -1, &g_list, NULL) ||
-        sqlite3_prepare_v2(g_db, "SELECT 1 FROM functions WHERE name=?1", -1, &g_exists, NULL))
-        return db_err(err, "prepare");
+    int rc = ESGX_OK;
+    if (sqlite3_exec(r->db, setup, NULL, NULL, NULL) != SQLITE_OK) rc = db_err(r, err, "setup");
+    else if (sqlite3_prepare_v2(r->db, "SELECT hash, decrypt, created FROM functions WHERE name=?1",
+                                -1, &r->get, NULL) ||
+             sqlite3_prepare_v2(r->db,
+                                "INSERT OR REPLACE INTO functions(name, hash, decrypt, created)"
+                                " VALUES(?1, ?2, ?3, ?4)",
+                                -1, &r->put, NULL) ||
+             sqlite3_prepare_v2(r->db, "DELETE FROM functions WHERE name=?1", -1, &r->del, NULL) ||
+             sqlite3_prepare_v2(r->db,
+                                "SELECT name, hash, decrypt, created FROM functions ORDER BY name",
+                                -1, &r->list, NULL) ||
+             sqlite3_prepare_v2(r->db, "SELECT 1 FROM functions WHERE name=?1", -1, &r->exists,
+                                NULL))
+        rc = db_err(r, err, "prepare");
+    if (rc) {
+        registry_close(r);
+        return rc;
+    }
+    *out = r;
     return ESGX_OK;
 }
 
-void registry_close(void)
+void registry_close(registry *r)
 {
-    pthread_mutex_lock(&g_mu);
-    sqlite3_finalize(g_get);
-    sqlite3_finalize(g_put);
-    sqlite3_finalize(g_del);
-    sqlite3_finalize(g_list);
-    sqlite3_finalize(g_exists);
-    sqlite3_close(g_db);
-    g_db = NULL;
-    g_get = g_put = g_del = g_list = g_exists = NULL;
-    pthread_mutex_unlock(&g_mu);
+    if (!r) return;
+    sqlite3_finalize(r->get);
+    sqlite3_finalize(r->put);
+    sqlite3_finalize(r->del);
+    sqlite3_finalize(r->list);
+    sqlite3_finalize(r->exists);
+    sqlite3_close(r->db);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
 }
 
-int registry_put(const char *name, const char *hash_hex, int decrypt, int *replaced,
+int registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int *replaced,
                  esgx_err *err)
 {
     int rc = ESGX_OK;
-    pthread_mutex_lock(&g_mu);
-    sqlite3_bind_text(g_exists, 1, name, -1, SQLITE_TRANSIENT);
-    *replaced = sqlite3_step(g_exists) == SQLITE_ROW;
-    sqlite3_reset(g_exists);
-    sqlite3_bind_text(g_put, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(g_put, 2, hash_hex, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(g_put, 3, decrypt ? 1 : 0);
-    sqlite3_bind_int64(g_put, 4, (sqlite3_int64)time(NULL));
-    if (sqlite3_step(g_put) != SQLITE_DONE) rc = db_err(err, "insert");
-    sqlite3_reset(g_put);
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_lock(&r->mu);
+    sqlite3_bind_text(r->exists, 1, name, -1, SQLITE_TRANSIENT);
+    *replaced = sqlite3_step(r->exists) == SQLITE_ROW;
+    sqlite3_reset(r->exists);
+    sqlite3_bind_text(r->put, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(r->put, 2, hash_hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(r->put, 3, decrypt ? 1 : 0);
+    sqlite3_bind_int64(r->put, 4, (sqlite3_int64)time(NULL));
+    if (sqlite3_step(r->put) != SQLITE_DONE) rc = db_err(r, err, "insert");
+    sqlite3_reset(r->put);
+    pthread_mutex_unlock(&r->mu);
     return rc;
 }
 
-int registry_get(const char *name, registry_fn *out, esgx_err *err)
+int registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
 {
     int rc;
-    pthread_mutex_lock(&g_mu);
-    sqlite3_bind_text(g_get, 1, name, -1, SQLITE_TRANSIENT);
-    int s = sqlite3_step(g_get);
+    pthread_mutex_lock(&r->mu);
+    sqlite3_bind_text(r->get, 1, name, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(r->get);
     if (s == SQLITE_ROW) {
         memset(out, 0, sizeof *out);
         snprintf(out->name, sizeof out->name, "%s", name);
-        snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(g_get, 0));
-        out->decrypt = sqlite3_column_int(g_get, 1);
-        out->created = sqlite3_column_int64(g_get, 2);
+        snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(r->get, 0));
+        out->decrypt = sqlite3_column_int(r->get, 1);
+        out->created = sqlite3_column_int64(r->get, 2);
         rc = ESGX_OK;
     } else if (s == SQLITE_DONE) {
         rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
     } else {
-        rc = db_err(err, "lookup");
+        rc = db_err(r, err, "lookup");
     }
-    sqlite3_reset(g_get);
-    pthread_mutex_unlock(&g_mu);
+    sqlite3_reset(r->get);
+    pthread_mutex_unlock(&r->mu);
     return rc;
 }
 
-int registry_delete(const char *name, esgx_err *err)
+int registry_delete(registry *r, const char *name, esgx_err *err)
 {
     int rc = ESGX_OK;
-    pthread_mutex_lock(&g_mu);
-    sqlite3_bind_text(g_del, 1, name, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(g_del) != SQLITE_DONE) rc = db_err(err, "delete");
-    else if (sqlite3_changes(g_db) == 0)
+    pthread_mutex_lock(&r->mu);
+    sqlite3_bind_text(r->del, 1, name, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(r->del) != SQLITE_DONE) rc = db_err(r, err, "delete");
+    else if (sqlite3_changes(r->db) == 0)
         rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
-    sqlite3_reset(g_del);
-    pthread_mutex_unlock(&g_mu);
+    sqlite3_reset(r->del);
+    pthread_mutex_unlock(&r->mu);
     return rc;
 }
 
-int registry_list(registry_fn **out, size_t *count, esgx_err *err)
+int registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *err)
 {
     int rc = ESGX_OK;
     size_t n = 0, cap = 16;
     registry_fn *v = malloc(cap * sizeof *v);
     if (!v) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory");
-    pthread_mutex_lock(&g_mu);
+    pthread_mutex_lock(&r->mu);
     int s;
-    while ((s = sqlite3_step(g_list)) == SQLITE_ROW) {
+    while ((s = sqlite3_step(r->list)) == SQLITE_ROW) {
         if (n == cap) {
             registry_fn *nv = realloc(v, 2 * cap * sizeof *v);
             if (!nv) {
@@ -149,15 +162,15 @@ int registry_list(registry_fn **out, size_t *count, esgx_err *err)
             cap *= 2;
         }
         memset(&v[n], 0, sizeof v[n]);
-        snprintf(v[n].name, sizeof v[n].name, "%s", (const char *)sqlite3_column_text(g_list, 0));
-        snprintf(v[n].hash, sizeof v[n].hash, "%s", (const char *)sqlite3_column_text(g_list, 1));
-        v[n].decrypt = sqlite3_column_int(g_list, 2);
-        v[n].created = sqlite3_column_int64(g_list, 3);
+        snprintf(v[n].name, sizeof v[n].name, "%s", (const char *)sqlite3_column_text(r->list, 0));
+        snprintf(v[n].hash, sizeof v[n].hash, "%s", (const char *)sqlite3_column_text(r->list, 1));
+        v[n].decrypt = sqlite3_column_int(r->list, 2);
+        v[n].created = sqlite3_column_int64(r->list, 3);
         n++;
     }
-    if (rc == ESGX_OK && s != SQLITE_DONE) rc = db_err(err, "list");
-    sqlite3_reset(g_list);
-    pthread_mutex_unlock(&g_mu);
+    if (rc == ESGX_OK && s != SQLITE_DONE) rc = db_err(r, err, "list");
+    sqlite3_reset(r->list);
+    pthread_mutex_unlock(&r->mu);
     if (rc) {
         free(v);
         return rc;

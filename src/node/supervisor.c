@@ -16,12 +16,14 @@
  *   collateral  (collateral.c) answers the enclave's COLLATERAL_REQ, which the reader
  *               only queues: fetching from a PCCS may block on the network.
  *
- * Locks: g_wmu serialises writes and guards g_fd/g_chan_up (the fd is closed only with
- * g_chan_up cleared under g_wmu, so a writer never sees a stale fd); g_tmu guards the
- * request table and each request's done/busy flags; g_mu guards g_info and lifecycle.
- * Order: g_wmu before g_tmu. A request completes exactly once: whoever sets done under
- * g_tmu fills the result, and on_done runs outside the locks, deferred to the content
- * thread while it is still sending that request's EXEC (busy).
+ * Locks: s->wmu serialises writes and guards s->fd/s->chan_up (the fd is closed only with
+ * s->chan_up cleared under s->wmu, so a writer never sees a stale fd); s->tmu guards the
+ * request table and each request's done/busy flags; s->mu guards s->info and lifecycle.
+ * Order: s->wmu before s->tmu. A request completes exactly once: whoever sets done under
+ * s->tmu fills the result, and on_done runs outside the locks, deferred to the content
+ * thread while it is still sending that request's EXEC (busy). All of this state is in
+ * the sup object (sup_new); every timed wait is on CLOCK_MONOTONIC (esgx_deadline_after_ms),
+ * so a wall-clock jump neither stretches nor cuts a timeout.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -46,51 +48,59 @@
 #define TABLE_SIZE 4096
 #define EX_CONFIG 78
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
-static sup_info g_info;
-static int g_fatal;
-static int g_stopping;
-static int g_init_pending;
-static int g_failed_starts;       /* attempts that ended before the channel was up */
+struct sup {
+    const node_config *cfg;
+    content_store *content;
+    metrics *metrics;
+    sup_hooks hooks;
 
-static pthread_mutex_t g_wmu = PTHREAD_MUTEX_INITIALIZER;
-static int g_fd = -1;
-static int g_chan_up;
+    pthread_mutex_t mu;            /* guards info and the lifecycle fields */
+    pthread_cond_t cond;           /* monotonic */
+    sup_info info;
+    int fatal;
+    int stopping;
+    int init_pending;
+    int failed_starts;             /* attempts that ended before the channel was up */
 
-static pthread_mutex_t g_tmu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_sync_cond = PTHREAD_COND_INITIALIZER;
-static sup_req *g_table[TABLE_SIZE];
-static _Atomic uint64_t g_next_id = 1;
+    pthread_mutex_t wmu;           /* serialises writes; guards fd, chan_up */
+    int fd;
+    int chan_up;
 
-static pthread_mutex_t g_cmu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_ccond = PTHREAD_COND_INITIALIZER;
-static uint64_t *g_cq;
-static size_t g_cq_head, g_cq_len, g_cq_cap;
-static int g_cstop;
+    pthread_mutex_t tmu;           /* guards the request table, done/busy flags */
+    pthread_cond_t sync_cond;      /* monotonic */
+    sup_req *table[TABLE_SIZE];
+    _Atomic uint64_t next_id;
 
-static pthread_t g_sup_thread, g_content_thread;
-static int g_threads_started;
+    pthread_mutex_t cmu;           /* guards the NEED_CONTENT queue */
+    pthread_cond_t ccond;
+    uint64_t *cq;
+    size_t cq_head, cq_len, cq_cap;
+    int cstop;
+
+    pthread_t sup_thread, content_thread;
+    int content_started, sup_started;
+    int stopped;
+};
 
 /* ---------------------------------------------------------------- request table */
 
-static void table_insert(sup_req *r)
+static void table_insert(sup *s, sup_req *r)
 {
-    sup_req **b = &g_table[r->id % TABLE_SIZE];
+    sup_req **b = &s->table[r->id % TABLE_SIZE];
     r->next = *b;
     *b = r;
 }
 
-static sup_req *table_find(uint64_t id)
+static sup_req *table_find(sup *s, uint64_t id)
 {
-    for (sup_req *r = g_table[id % TABLE_SIZE]; r; r = r->next)
+    for (sup_req *r = s->table[id % TABLE_SIZE]; r; r = r->next)
         if (r->id == id) return r;
     return NULL;
 }
 
-static void table_remove(sup_req *r)
+static void table_remove(sup *s, sup_req *r)
 {
-    for (sup_req **p = &g_table[r->id % TABLE_SIZE]; *p; p = &(*p)->next)
+    for (sup_req **p = &s->table[r->id % TABLE_SIZE]; *p; p = &(*p)->next)
         if (*p == r) {
             *p = r->next;
             r->next = NULL;
@@ -118,28 +128,28 @@ static void set_error(sup_req *r, unsigned status, const char *code, const char 
 }
 
 /* Completes r with an error unless it is already done. */
-static void finish_error(sup_req *r, unsigned status, const char *code, const char *msg)
+static void finish_error(sup *s, sup_req *r, unsigned status, const char *code, const char *msg)
 {
     void (*fn)(sup_req *) = NULL;
-    pthread_mutex_lock(&g_tmu);
+    pthread_mutex_lock(&s->tmu);
     if (!r->done) {
-        table_remove(r);
+        table_remove(s, r);
         set_error(r, status, code, msg);
         r->done = 1;
         if (!r->busy) fn = r->on_done;
     }
-    pthread_mutex_unlock(&g_tmu);
+    pthread_mutex_unlock(&s->tmu);
     if (fn) fn(r);
 }
 
 /* Fails every request in the table (channel lost). */
-static void fail_all(const char *code, const char *msg)
+static void fail_all(sup *s, const char *code, const char *msg)
 {
     sup_req *list = NULL;
-    pthread_mutex_lock(&g_tmu);
+    pthread_mutex_lock(&s->tmu);
     for (size_t i = 0; i < TABLE_SIZE; i++) {
-        sup_req *r = g_table[i];
-        g_table[i] = NULL;
+        sup_req *r = s->table[i];
+        s->table[i] = NULL;
         while (r) {
             sup_req *n = r->next;
             set_error(r, 503, code, msg);
@@ -153,8 +163,8 @@ static void fail_all(const char *code, const char *msg)
             r = n;
         }
     }
-    pthread_cond_broadcast(&g_sync_cond); /* wakes sup_stats waiters */
-    pthread_mutex_unlock(&g_tmu);
+    pthread_cond_broadcast(&s->sync_cond); /* wakes sup_stats waiters */
+    pthread_mutex_unlock(&s->tmu);
     while (list) {
         sup_req *n = list->next;
         list->next = NULL;
@@ -209,18 +219,18 @@ static void fill_result(sup_req *r, const esgx_msg_result *res)
     set_error(r, st, code, msg[0] ? msg : code);
 }
 
-static void on_result(const esgx_msg *m)
+static void on_result(sup *s, const esgx_msg *m)
 {
     sup_req tmp;
     memset(&tmp, 0, sizeof tmp);
     fill_result(&tmp, &m->u.result);
-    metrics_invocation(m->u.result.status == ESGX_RESULT_TRAP);
+    metrics_invocation(s->metrics, m->u.result.status == ESGX_RESULT_TRAP);
     void (*fn)(sup_req *) = NULL;
     sup_req *r;
-    pthread_mutex_lock(&g_tmu);
-    r = table_find(m->id);
+    pthread_mutex_lock(&s->tmu);
+    r = table_find(s, m->id);
     if (r && !r->done) {
-        table_remove(r);
+        table_remove(s, r);
         free(r->body);
         r->http_status = tmp.http_status;
         r->body = tmp.body;
@@ -230,25 +240,25 @@ static void on_result(const esgx_msg *m)
         r->done = 1;
         if (!r->busy) fn = r->on_done;
     }
-    pthread_mutex_unlock(&g_tmu);
+    pthread_mutex_unlock(&s->tmu);
     if (!r) node_log(NODE_LOG_WARN, "RESULT for unknown request id %llu",
                      (unsigned long long)m->id);
     free(tmp.body);
     if (fn) fn(r);
 }
 
-static void on_stats(const esgx_msg *m)
+static void on_stats(sup *s, const esgx_msg *m)
 {
-    pthread_mutex_lock(&g_tmu);
-    sup_req *r = table_find(m->id);
+    pthread_mutex_lock(&s->tmu);
+    sup_req *r = table_find(s, m->id);
     if (r && !r->done) {
-        table_remove(r);
+        table_remove(s, r);
         r->stats = m->u.stats;
         r->http_status = 200;
         r->done = 1;
     }
-    pthread_cond_broadcast(&g_sync_cond);
-    pthread_mutex_unlock(&g_tmu);
+    pthread_cond_broadcast(&s->sync_cond);
+    pthread_mutex_unlock(&s->tmu);
 }
 
 static void copy_str(char *dst, size_t cap, esgx_bytes b)
@@ -259,15 +269,15 @@ static void copy_str(char *dst, size_t cap, esgx_bytes b)
 }
 
 /* ESGX_ATTEST_DOC_REPLY: copies the document into the waiting sync request. */
-static void on_attest_doc(const esgx_msg *m)
+static void on_attest_doc(sup *s, const esgx_msg *m)
 {
     const esgx_msg_attest_doc *a = &m->u.attest_doc;
     uint8_t *q = NULL;
     if (a->quote.len && (q = malloc(a->quote.len))) memcpy(q, a->quote.ptr, a->quote.len);
-    pthread_mutex_lock(&g_tmu);
-    sup_req *r = table_find(m->id);
+    pthread_mutex_lock(&s->tmu);
+    sup_req *r = table_find(s, m->id);
     if (r && !r->done && r->doc) {
-        table_remove(r);
+        table_remove(s, r);
         sup_attest_doc *d = r->doc;
         d->state = a->state;
         snprintf(d->xpub, sizeof d->xpub, "%.*s", (int)a->xpub.len, (const char *)a->xpub.ptr);
@@ -282,14 +292,14 @@ static void on_attest_doc(const esgx_msg *m)
         r->http_status = 200;
         r->done = 1;
     }
-    pthread_cond_broadcast(&g_sync_cond);
-    pthread_mutex_unlock(&g_tmu);
+    pthread_cond_broadcast(&s->sync_cond);
+    pthread_mutex_unlock(&s->tmu);
     free(q);
 }
 
 /* KEY_STATUS outside INIT_KEY: sent unsolicited (id 0) when the enclave got the network
  * key from a peer (--peers). Record it: invocations stop answering 503 no_key. */
-static void on_key_status(const esgx_msg *m)
+static void on_key_status(sup *s, const esgx_msg *m)
 {
     const esgx_msg_key_status *k = &m->u.key_status;
     if (k->state != ESGX_STATE_READY) {
@@ -297,55 +307,65 @@ static void on_key_status(const esgx_msg *m)
                  (const char *)k->error.ptr);
         return;
     }
-    pthread_mutex_lock(&g_mu);
-    g_info.state = ESGX_STATE_READY;
-    copy_str(g_info.xpub, sizeof g_info.xpub, k->xpub);
-    memcpy(g_info.public_key, k->public_key, 33);
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_lock(&s->mu);
+    s->info.state = ESGX_STATE_READY;
+    copy_str(s->info.xpub, sizeof s->info.xpub, k->xpub);
+    memcpy(s->info.public_key, k->public_key, 33);
+    pthread_mutex_unlock(&s->mu);
     node_log(NODE_LOG_INFO, "the enclave obtained the network key from a peer; xpub %.*s",
              (int)k->xpub.len, (const char *)k->xpub.ptr);
 }
 
+/* COLLATERAL_REQ: handed to the collateral hook (which only queues it). */
+static void on_collateral_req(sup *s, const esgx_msg *m)
+{
+    if (s->hooks.on_collateral_req)
+        s->hooks.on_collateral_req(s->hooks.collateral_arg, m->id, &m->u.collateral_req);
+    else
+        node_log(NODE_LOG_WARN, "COLLATERAL_REQ %llu ignored (no collateral service)",
+                 (unsigned long long)m->id);
+}
+
 /* ---------------------------------------------------------------- content thread */
 
-static void content_enqueue(uint64_t id)
+static void content_enqueue(sup *s, uint64_t id)
 {
-    pthread_mutex_lock(&g_cmu);
-    if (g_cq_len == g_cq_cap) {
-        size_t ncap = g_cq_cap ? 2 * g_cq_cap : 64;
+    pthread_mutex_lock(&s->cmu);
+    if (s->cq_len == s->cq_cap) {
+        size_t ncap = s->cq_cap ? 2 * s->cq_cap : 64;
         uint64_t *nq = malloc(ncap * sizeof *nq);
         if (!nq) {
-            pthread_mutex_unlock(&g_cmu);
+            pthread_mutex_unlock(&s->cmu);
             node_log(NODE_LOG_ERROR, "out of memory queueing NEED_CONTENT");
             return;
         }
-        for (size_t i = 0; i < g_cq_len; i++) nq[i] = g_cq[(g_cq_head + i) % g_cq_cap];
-        free(g_cq);
-        g_cq = nq;
-        g_cq_cap = ncap;
-        g_cq_head = 0;
+        for (size_t i = 0; i < s->cq_len; i++) nq[i] = s->cq[(s->cq_head + i) % s->cq_cap];
+        free(s->cq);
+        s->cq = nq;
+        s->cq_cap = ncap;
+        s->cq_head = 0;
     }
-    g_cq[(g_cq_head + g_cq_len) % g_cq_cap] = id;
-    g_cq_len++;
-    pthread_cond_signal(&g_ccond);
-    pthread_mutex_unlock(&g_cmu);
+    s->cq[(s->cq_head + s->cq_len) % s->cq_cap] = id;
+    s->cq_len++;
+    pthread_cond_signal(&s->ccond);
+    pthread_mutex_unlock(&s->cmu);
 }
 
-static void content_job(uint64_t id)
+static void content_job(sup *s, uint64_t id)
 {
-    pthread_mutex_lock(&g_tmu);
-    sup_req *r = table_find(id);
+    pthread_mutex_lock(&s->tmu);
+    sup_req *r = table_find(s, id);
     if (!r || r->done) {
-        pthread_mutex_unlock(&g_tmu);
+        pthread_mutex_unlock(&s->tmu);
         return;
     }
     if (r->content_sent) { /* the enclave asked twice: it did not accept the module */
-        pthread_mutex_unlock(&g_tmu);
-        finish_error(r, 500, "internal", "enclave asked for content it was already given");
+        pthread_mutex_unlock(&s->tmu);
+        finish_error(s, r, 500, "internal", "enclave asked for content it was already given");
         return;
     }
     r->busy = 1;
-    pthread_mutex_unlock(&g_tmu);
+    pthread_mutex_unlock(&s->tmu);
 
     unsigned fail_status = 0;
     const char *fail_code = NULL;
@@ -353,7 +373,7 @@ static void content_job(uint64_t id)
     uint8_t *data = NULL;
     size_t len = 0;
     esgx_err err;
-    int rc = content_read(r->hash, &data, &len, &err);
+    int rc = content_read(s->content, r->hash, &data, &len, &err);
     if (rc == ESGX_NODE_E_NOTFOUND) {
         char hex[65];
         esgx_crypto_hex_encode(r->hash, 32, hex);
@@ -375,45 +395,45 @@ static void content_job(uint64_t id)
         m.u.exec.input = (esgx_bytes){r->input, r->input_len};
         m.u.exec.has_content = 1;
         m.u.exec.content = (esgx_bytes){data, len};
-        pthread_mutex_lock(&g_wmu);
-        if (g_chan_up) {
-            if (esgx_proto_send(g_fd, &m, &err))
+        pthread_mutex_lock(&s->wmu);
+        if (s->chan_up) {
+            if (esgx_proto_send(s->fd, &m, &err))
                 node_log(NODE_LOG_WARN, "sending content for request %llu: %s",
                          (unsigned long long)id, err.msg);
             /* a broken channel is noticed by the reader, which fails the request */
         }
-        pthread_mutex_unlock(&g_wmu);
+        pthread_mutex_unlock(&s->wmu);
         free(data);
     }
     void (*fn)(sup_req *) = NULL;
-    pthread_mutex_lock(&g_tmu);
+    pthread_mutex_lock(&s->tmu);
     r->busy = 0;
     r->content_sent = 1;
     if (fail_status && !r->done) {
-        table_remove(r);
+        table_remove(s, r);
         set_error(r, fail_status, fail_code, fail_msg);
         r->done = 1;
     }
     if (r->done) fn = r->on_done;
-    pthread_mutex_unlock(&g_tmu);
+    pthread_mutex_unlock(&s->tmu);
     if (fn) fn(r);
 }
 
 static void *content_main(void *arg)
 {
-    (void)arg;
+    sup *s = arg;
     for (;;) {
-        pthread_mutex_lock(&g_cmu);
-        while (!g_cq_len && !g_cstop) pthread_cond_wait(&g_ccond, &g_cmu);
-        if (!g_cq_len && g_cstop) {
-            pthread_mutex_unlock(&g_cmu);
+        pthread_mutex_lock(&s->cmu);
+        while (!s->cq_len && !s->cstop) pthread_cond_wait(&s->ccond, &s->cmu);
+        if (!s->cq_len && s->cstop) {
+            pthread_mutex_unlock(&s->cmu);
             return NULL;
         }
-        uint64_t id = g_cq[g_cq_head];
-        g_cq_head = (g_cq_head + 1) % g_cq_cap;
-        g_cq_len--;
-        pthread_mutex_unlock(&g_cmu);
-        content_job(id);
+        uint64_t id = s->cq[s->cq_head];
+        s->cq_head = (s->cq_head + 1) % s->cq_cap;
+        s->cq_len--;
+        pthread_mutex_unlock(&s->cmu);
+        content_job(s, id);
     }
 }
 
@@ -425,13 +445,14 @@ static const char *level_name(int l)
     return l >= 0 && l <= 3 ? n[l] : "info";
 }
 
-/* Forks and execs the enclave. Returns its pid and sets *fd, or -1. */
-static pid_t spawn_enclave(int with_init, int *fd)
+/* Forks and execs the enclave: *pid_out gets its pid, *fd our end of the channel.
+ * Returns 0 or ESGX_NODE_E_IO (logged). */
+static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
         node_log(NODE_LOG_ERROR, "socketpair: %s", strerror(errno));
-        return -1;
+        return ESGX_NODE_E_IO;
     }
     int bufsz = 1 << 20;
     setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz);
@@ -440,21 +461,21 @@ static pid_t spawn_enclave(int with_init, int *fd)
     snprintf(s_fd, sizeof s_fd, "%d", sv[1]);
     /* the numeric limits, each as "--flag VALUE" */
     const struct { const char *flag; unsigned long long v; } nums[] = {
-        {"--fuel", g_cfg.fuel},
-        {"--workers", g_cfg.workers},
-        {"--max-content", g_cfg.max_content},
-        {"--max-input", g_cfg.max_input},
-        {"--max-output", g_cfg.max_output},
-        {"--memory-pages", g_cfg.memory_pages},
-        {"--compile-threads", g_cfg.compile_threads},
+        {"--fuel", s->cfg->fuel},
+        {"--workers", s->cfg->workers},
+        {"--max-content", s->cfg->max_content},
+        {"--max-input", s->cfg->max_input},
+        {"--max-output", s->cfg->max_output},
+        {"--memory-pages", s->cfg->memory_pages},
+        {"--compile-threads", s->cfg->compile_threads},
     };
     enum { N_NUMS = sizeof nums / sizeof nums[0] };
     char s_num[N_NUMS][24];
     const char *argv[80];
     int a = 0;
-    argv[a++] = g_cfg.enclave_path;
+    argv[a++] = s->cfg->enclave_path;
     argv[a++] = "--data-dir";
-    argv[a++] = g_cfg.data_dir;
+    argv[a++] = s->cfg->data_dir;
     argv[a++] = "--channel-fd";
     argv[a++] = s_fd;
     if (with_init) argv[a++] = "--init";
@@ -463,18 +484,18 @@ static pid_t spawn_enclave(int with_init, int *fd)
         argv[a++] = nums[k].flag;
         argv[a++] = s_num[k];
     }
-    if (g_cfg.debug) argv[a++] = "--debug";
-    if (g_cfg.sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = g_cfg.sim_bundle;
-    if (g_cfg.peer_listen) argv[a++] = "--peer-listen", argv[a++] = g_cfg.peer_listen;
-    if (g_cfg.peers && !with_init) argv[a++] = "--peers", argv[a++] = g_cfg.peers;
-    if (g_cfg.collateral) argv[a++] = "--collateral", argv[a++] = g_cfg.collateral;
-    if (g_cfg.pccs_url) argv[a++] = "--collateral-from-host";
-    if (g_cfg.sim_root) argv[a++] = "--sim-root", argv[a++] = g_cfg.sim_root;
-    if (g_cfg.accept_status) argv[a++] = "--accept-status", argv[a++] = g_cfg.accept_status;
-    for (unsigned t = 0; t < g_cfg.n_trust; t++)
-        argv[a++] = "--trust-mrenclave", argv[a++] = g_cfg.trust_mrenclave[t];
+    if (s->cfg->debug) argv[a++] = "--debug";
+    if (s->cfg->sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = s->cfg->sim_bundle;
+    if (s->cfg->peer_listen) argv[a++] = "--peer-listen", argv[a++] = s->cfg->peer_listen;
+    if (s->cfg->peers && !with_init) argv[a++] = "--peers", argv[a++] = s->cfg->peers;
+    if (s->cfg->collateral) argv[a++] = "--collateral", argv[a++] = s->cfg->collateral;
+    if (s->cfg->pccs_url) argv[a++] = "--collateral-from-host";
+    if (s->cfg->sim_root) argv[a++] = "--sim-root", argv[a++] = s->cfg->sim_root;
+    if (s->cfg->accept_status) argv[a++] = "--accept-status", argv[a++] = s->cfg->accept_status;
+    for (unsigned t = 0; t < s->cfg->n_trust; t++)
+        argv[a++] = "--trust-mrenclave", argv[a++] = s->cfg->trust_mrenclave[t];
     argv[a++] = "--log-level";
-    argv[a++] = level_name(g_cfg.log_level);
+    argv[a++] = level_name(s->cfg->log_level);
     argv[a] = NULL;
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -482,7 +503,7 @@ static pid_t spawn_enclave(int with_init, int *fd)
         node_log(NODE_LOG_ERROR, "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
-        return -1;
+        return ESGX_NODE_E_IO;
     }
     if (pid == 0) {
         /* child: only async-signal-safe calls until exec */
@@ -499,69 +520,60 @@ static pid_t spawn_enclave(int with_init, int *fd)
             dup2(dn, 0);
             close(dn);
         }
-        execv(g_cfg.enclave_path, (char *const *)argv);
+        execv(s->cfg->enclave_path, (char *const *)argv);
         _exit(127);
     }
     close(sv[1]);
     *fd = sv[0];
-    return pid;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    *pid_out = pid;
+    return ESGX_OK;
 }
 
 /* Sleeps ms unless stopping. */
-static void backoff_sleep(int ms)
+static void backoff_sleep(sup *s, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-    pthread_mutex_lock(&g_mu);
-    while (!g_stopping)
-        if (pthread_cond_timedwait(&g_cond, &g_mu, &ts) == ETIMEDOUT) break;
-    pthread_mutex_unlock(&g_mu);
+    struct timespec ts = esgx_deadline_after_ms((uint64_t)ms);
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopping)
+        if (pthread_cond_timedwait(&s->cond, &s->mu, &ts) == ETIMEDOUT) break;
+    pthread_mutex_unlock(&s->mu);
 }
 
-static void set_fatal(const char *why)
+static void set_fatal(sup *s, const char *why)
 {
     node_log(NODE_LOG_ERROR, "fatal: %s", why);
-    pthread_mutex_lock(&g_mu);
-    g_fatal = 1;
-    pthread_cond_broadcast(&g_cond);
-    pthread_mutex_unlock(&g_mu);
-    node_request_shutdown(1);
+    pthread_mutex_lock(&s->mu);
+    s->fatal = 1;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    if (s->hooks.on_fatal) s->hooks.on_fatal(s->hooks.fatal_arg);
 }
 
-/* Handshake: HELLO, then INIT_KEY if pending. Returns 0, -1 (restart) or -2 (fatal). */
-static int handshake(esgx_proto_reader *rd, int fd)
+/* Handshake: HELLO, then INIT_KEY if pending. Returns 0, ESGX_NODE_E_DOWN (restart the
+ * enclave) or ESGX_NODE_E_FATAL (INIT_KEY refused). */
+static int handshake(sup *s, esgx_proto_reader *rd, int fd)
 {
     esgx_msg m;
     esgx_err err;
     if (esgx_proto_read(rd, fd, &m, &err)) {
         node_log(NODE_LOG_ERROR, "enclave did not say HELLO: %s", err.msg);
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (m.type != ESGX_MSG_HELLO) {
         node_log(NODE_LOG_ERROR, "enclave sent %s before HELLO", esgx_proto_type_name(m.type));
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
-    pthread_mutex_lock(&g_mu);
-    g_info.state = m.u.hello.state;
-    copy_str(g_info.platform, sizeof g_info.platform, m.u.hello.platform);
-    memcpy(g_info.mrenclave, m.u.hello.mrenclave, 32);
-    memcpy(g_info.mrsigner, m.u.hello.mrsigner, 32);
-    copy_str(g_info.xpub, sizeof g_info.xpub, m.u.hello.xpub);
-    memcpy(g_info.public_key, m.u.hello.public_key, 33);
-    g_info.have_hello = 1;
-    int init = g_init_pending;
-    pthread_mutex_unlock(&g_mu);
-    node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s", g_info.platform,
+    pthread_mutex_lock(&s->mu);
+    s->info.state = m.u.hello.state;
+    copy_str(s->info.platform, sizeof s->info.platform, m.u.hello.platform);
+    memcpy(s->info.mrenclave, m.u.hello.mrenclave, 32);
+    memcpy(s->info.mrsigner, m.u.hello.mrsigner, 32);
+    copy_str(s->info.xpub, sizeof s->info.xpub, m.u.hello.xpub);
+    memcpy(s->info.public_key, m.u.hello.public_key, 33);
+    s->info.have_hello = 1;
+    int init = s->init_pending;
+    pthread_mutex_unlock(&s->mu);
+    node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s", s->info.platform,
              m.u.hello.state == ESGX_STATE_READY ? "ready" : "no key");
     if (!init) {
         if (m.u.hello.state != ESGX_STATE_READY)
@@ -573,186 +585,257 @@ static int handshake(esgx_proto_reader *rd, int fd)
     esgx_msg q;
     memset(&q, 0, sizeof q);
     q.type = ESGX_MSG_INIT_KEY;
-    q.id = atomic_fetch_add(&g_next_id, 1);
+    q.id = atomic_fetch_add(&s->next_id, 1);
     if (esgx_proto_send(fd, &q, &err)) {
         node_log(NODE_LOG_ERROR, "sending INIT_KEY: %s", err.msg);
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (esgx_proto_read(rd, fd, &m, &err)) {
         node_log(NODE_LOG_ERROR, "waiting for KEY_STATUS: %s", err.msg);
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (m.type != ESGX_MSG_KEY_STATUS || m.id != q.id) {
         node_log(NODE_LOG_ERROR, "enclave answered INIT_KEY with %s", esgx_proto_type_name(m.type));
-        return -1;
+        return ESGX_NODE_E_DOWN;
     }
     if (m.u.key_status.state != ESGX_STATE_READY) {
         node_log(NODE_LOG_ERROR, "INIT_KEY failed: %.*s", (int)m.u.key_status.error.len,
                  (const char *)m.u.key_status.error.ptr);
-        return -2;
+        return ESGX_NODE_E_FATAL;
     }
-    pthread_mutex_lock(&g_mu);
-    g_info.state = ESGX_STATE_READY;
-    copy_str(g_info.xpub, sizeof g_info.xpub, m.u.key_status.xpub);
-    memcpy(g_info.public_key, m.u.key_status.public_key, 33);
-    g_init_pending = 0;
-    pthread_mutex_unlock(&g_mu);
-    node_log(NODE_LOG_INFO, "shared key created; network xpub %s", g_info.xpub);
+    pthread_mutex_lock(&s->mu);
+    s->info.state = ESGX_STATE_READY;
+    copy_str(s->info.xpub, sizeof s->info.xpub, m.u.key_status.xpub);
+    memcpy(s->info.public_key, m.u.key_status.public_key, 33);
+    s->init_pending = 0;
+    pthread_mutex_unlock(&s->mu);
+    node_log(NODE_LOG_INFO, "shared key created; network xpub %s", s->info.xpub);
     return 0;
 }
 
+/* Marks the channel up and reads it until it breaks, dispatching each message; why it
+ * broke is logged unless the enclave closed it while stopping. */
+static void read_channel(sup *s, esgx_proto_reader *rd, int fd)
+{
+    pthread_mutex_lock(&s->wmu);
+    s->fd = fd;
+    s->chan_up = 1;
+    pthread_mutex_unlock(&s->wmu);
+    pthread_mutex_lock(&s->mu);
+    s->info.up = 1;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    esgx_msg m;
+    esgx_err err;
+    int rc;
+    while ((rc = esgx_proto_read(rd, fd, &m, &err)) == 0) {
+        switch (m.type) {
+        case ESGX_MSG_RESULT: on_result(s, &m); break;
+        case ESGX_MSG_NEED_CONTENT: content_enqueue(s, m.id); break;
+        case ESGX_MSG_STATS_REPLY: on_stats(s, &m); break;
+        case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(s, &m); break;
+        case ESGX_MSG_KEY_STATUS: on_key_status(s, &m); break;
+        case ESGX_MSG_COLLATERAL_REQ: on_collateral_req(s, &m); break;
+        default:
+            rc = esgx_err_set(&err, ESGX_PROTO_E_TYPE, "unexpected %s from the enclave",
+                              esgx_proto_type_name(m.type));
+            break;
+        }
+        if (rc) break;
+    }
+    pthread_mutex_lock(&s->mu);
+    int stop = s->stopping;
+    pthread_mutex_unlock(&s->mu);
+    if (!(stop && rc == ESGX_PROTO_E_CLOSED))
+        node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
+    pthread_mutex_lock(&s->wmu);
+    s->chan_up = 0;
+    s->fd = -1;
+    pthread_mutex_unlock(&s->wmu);
+}
+
+/* After the channel of child pid ended (hs: the handshake's result): marks the enclave
+ * down, fails what was in flight, closes fd and reaps the child (SIGKILL unless it is
+ * stopping gracefully). Returns ESGX_NODE_E_FATAL if the enclave refused its
+ * configuration, ESGX_NODE_E_DOWN when stopping, else 0 (restart it). */
+static int reap_enclave(sup *s, pid_t pid, int fd, int hs)
+{
+    pthread_mutex_lock(&s->mu);
+    s->info.up = 0;
+    int stop = s->stopping;
+    if (hs != 0) s->failed_starts++;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    fail_all(s, "enclave_restarting", "the enclave process stopped; retry shortly");
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+    if (!stop || hs != 0) kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    pthread_mutex_lock(&s->mu);
+    s->info.pid = 0;
+    pthread_mutex_unlock(&s->mu);
+    if (WIFEXITED(status))
+        node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d exited with status %d",
+                 (int)pid, WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d killed by signal %d",
+                 (int)pid, WTERMSIG(status));
+    if (hs == ESGX_NODE_E_FATAL || (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG)) {
+        set_fatal(s, "the enclave refused its configuration (see its log above)");
+        return ESGX_NODE_E_FATAL;
+    }
+    return stop ? ESGX_NODE_E_DOWN : ESGX_OK;
+}
+
+/* The supervisor thread: start the enclave, serve its channel, restart it with backoff
+ * (100 ms doubling to 5 s, reset after 30 s of uptime) until stopping or fatal. */
 static void *sup_main(void *arg)
 {
-    (void)arg;
+    sup *s = arg;
     int backoff = 100;
     for (;;) {
-        pthread_mutex_lock(&g_mu);
-        int stop = g_stopping, init = g_init_pending;
-        pthread_mutex_unlock(&g_mu);
+        pthread_mutex_lock(&s->mu);
+        int stop = s->stopping, init = s->init_pending;
+        pthread_mutex_unlock(&s->mu);
         if (stop) break;
         int fd = -1;
-        pid_t pid = spawn_enclave(init, &fd);
-        if (pid < 0) {
-            pthread_mutex_lock(&g_mu);
-            g_failed_starts++;
-            pthread_cond_broadcast(&g_cond);
-            pthread_mutex_unlock(&g_mu);
-            backoff_sleep(backoff);
+        pid_t pid = 0;
+        if (spawn_enclave(s, init, &pid, &fd)) {
+            pthread_mutex_lock(&s->mu);
+            s->failed_starts++;
+            pthread_cond_broadcast(&s->cond);
+            pthread_mutex_unlock(&s->mu);
+            backoff_sleep(s, backoff);
             backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
             continue;
         }
-        int64_t started = now_ms();
-        pthread_mutex_lock(&g_mu);
-        g_info.pid = pid;
-        pthread_mutex_unlock(&g_mu);
+        int64_t started = (int64_t)esgx_monotonic_ms();
+        pthread_mutex_lock(&s->mu);
+        s->info.pid = pid;
+        pthread_mutex_unlock(&s->mu);
         node_log(NODE_LOG_INFO, "started enclave pid %d", (int)pid);
         esgx_proto_reader rd;
         esgx_proto_reader_init(&rd);
-        int hs = handshake(&rd, fd);
-        if (hs == 0) {
-            pthread_mutex_lock(&g_wmu);
-            g_fd = fd;
-            g_chan_up = 1;
-            pthread_mutex_unlock(&g_wmu);
-            pthread_mutex_lock(&g_mu);
-            g_info.up = 1;
-            pthread_cond_broadcast(&g_cond);
-            pthread_mutex_unlock(&g_mu);
-            esgx_msg m;
-            esgx_err err;
-            int rc;
-            while ((rc = esgx_proto_read(&rd, fd, &m, &err)) == 0) {
-                switch (m.type) {
-                case ESGX_MSG_RESULT: on_result(&m); break;
-                case ESGX_MSG_NEED_CONTENT: content_enqueue(m.id); break;
-                case ESGX_MSG_STATS_REPLY: on_stats(&m); break;
-                case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(&m); break;
-                case ESGX_MSG_KEY_STATUS: on_key_status(&m); break;
-                case ESGX_MSG_COLLATERAL_REQ: collat_request(m.id, &m.u.collateral_req); break;
-                default:
-                    rc = esgx_err_set(&err, ESGX_PROTO_E_TYPE, "unexpected %s from the enclave",
-                                      esgx_proto_type_name(m.type));
-                    break;
-                }
-                if (rc) break;
-            }
-            pthread_mutex_lock(&g_mu);
-            stop = g_stopping;
-            pthread_mutex_unlock(&g_mu);
-            if (!(stop && rc == ESGX_PROTO_E_CLOSED))
-                node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
-            pthread_mutex_lock(&g_wmu);
-            g_chan_up = 0;
-            g_fd = -1;
-            pthread_mutex_unlock(&g_wmu);
-        }
-        pthread_mutex_lock(&g_mu);
-        g_info.up = 0;
-        stop = g_stopping;
-        if (hs != 0) g_failed_starts++;
-        pthread_cond_broadcast(&g_cond);
-        pthread_mutex_unlock(&g_mu);
-        fail_all("enclave_restarting", "the enclave process stopped; retry shortly");
+        int hs = handshake(s, &rd, fd);
+        if (hs == 0) read_channel(s, &rd, fd);
         esgx_proto_reader_free(&rd);
-        shutdown(fd, SHUT_RDWR);
-        close(fd);
-        if (!stop || hs != 0) kill(pid, SIGKILL);
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-        pthread_mutex_lock(&g_mu);
-        g_info.pid = 0;
-        pthread_mutex_unlock(&g_mu);
-        if (WIFEXITED(status))
-            node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d exited with status %d",
-                     (int)pid, WEXITSTATUS(status));
-        else if (WIFSIGNALED(status))
-            node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d killed by signal %d",
-                     (int)pid, WTERMSIG(status));
-        if (hs == -2 || (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG)) {
-            set_fatal("the enclave refused its configuration (see its log above)");
-            break;
-        }
-        if (stop) break;
-        metrics_enclave_restart();
-        if (now_ms() - started > 30000) backoff = 100;
+        if (reap_enclave(s, pid, fd, hs)) break;
+        metrics_enclave_restart(s->metrics);
+        if ((int64_t)esgx_monotonic_ms() - started > 30000) backoff = 100;
         node_log(NODE_LOG_INFO, "restarting the enclave in %d ms", backoff);
-        backoff_sleep(backoff);
+        backoff_sleep(s, backoff);
         backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
-    pthread_mutex_lock(&g_mu);
-    pthread_cond_broadcast(&g_cond);
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_lock(&s->mu);
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
 /* ---------------------------------------------------------------- public */
 
-int sup_start(esgx_err *err)
+/* Initialises the locks and condition variables of a zeroed s. */
+static int sup_init_sync(sup *s, esgx_err *err)
 {
-    g_init_pending = g_cfg.init;
-    if (pthread_create(&g_content_thread, NULL, content_main, NULL))
-        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the content thread");
-    if (pthread_create(&g_sup_thread, NULL, sup_main, NULL))
-        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the supervisor thread");
-    g_threads_started = 1;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_mutex_init(&s->tmu, NULL);
+    pthread_mutex_init(&s->cmu, NULL);
+    pthread_cond_init(&s->ccond, NULL);
+    int e = esgx_cond_init_monotonic(&s->cond);
+    if (e == 0) e = esgx_cond_init_monotonic(&s->sync_cond);
+    if (e) return esgx_err_set(err, ESGX_NODE_E_IO, "condition variable: %s", strerror(e));
     return ESGX_OK;
 }
 
-int sup_wait_ready(int timeout_ms)
+int sup_new(const node_config *cfg, content_store *content, metrics *m,
+            const sup_hooks *hooks, sup **out, esgx_err *err)
 {
-    int64_t deadline = now_ms() + timeout_ms;
-    int rc = -1;
-    pthread_mutex_lock(&g_mu);
+    *out = NULL;
+    sup *s = calloc(1, sizeof *s);
+    if (!s) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the supervisor");
+    s->cfg = cfg;
+    s->content = content;
+    s->metrics = m;
+    if (hooks) s->hooks = *hooks;
+    s->fd = -1;
+    s->next_id = 1;
+    s->init_pending = cfg->init;
+    int rc = sup_init_sync(s, err);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    if (pthread_create(&s->content_thread, NULL, content_main, s))
+        rc = esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the content thread");
+    else
+        s->content_started = 1;
+    if (!rc && pthread_create(&s->sup_thread, NULL, sup_main, s))
+        rc = esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the supervisor thread");
+    else if (!rc)
+        s->sup_started = 1;
+    if (rc) {
+        sup_free(s);
+        return rc;
+    }
+    *out = s;
+    return ESGX_OK;
+}
+
+int sup_wait_ready(sup *s, int timeout_ms)
+{
+    struct timespec deadline = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
+    int rc = ESGX_NODE_E_TIMEOUT, timed_out = 0;
+    pthread_mutex_lock(&s->mu);
     for (;;) {
-        if (g_info.up && !g_init_pending) {
-            rc = 0;
+        if (s->info.up && !s->init_pending) {
+            rc = ESGX_OK;
             break;
         }
-        if (g_fatal || g_stopping) break;
-        if (g_failed_starts && !g_init_pending) break; /* serve (503) while retrying */
-        int64_t left = deadline - now_ms();
-        if (left <= 0) break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += left / 1000;
-        ts.tv_nsec += (long)(left % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-        pthread_cond_timedwait(&g_cond, &g_mu, &ts);
+        if (s->fatal) {
+            rc = ESGX_NODE_E_FATAL;
+            break;
+        }
+        if (s->stopping) {
+            rc = ESGX_NODE_E_DOWN;
+            break;
+        }
+        if (s->failed_starts && !s->init_pending) break; /* serve (503) while retrying */
+        if (timed_out) break;
+        timed_out = pthread_cond_timedwait(&s->cond, &s->mu, &deadline) == ETIMEDOUT;
     }
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_unlock(&s->mu);
     return rc;
 }
 
-void sup_get_info(sup_info *out)
+void sup_get_info(sup *s, sup_info *out)
 {
-    pthread_mutex_lock(&g_mu);
-    *out = g_info;
-    pthread_mutex_unlock(&g_mu);
+    pthread_mutex_lock(&s->mu);
+    *out = s->info;
+    pthread_mutex_unlock(&s->mu);
 }
 
-int sup_exec(sup_req *r)
+/* Enters r in the request table and sends m, under the write lock. Returns 0,
+ * ESGX_NODE_E_DOWN (channel not up: r not entered) or the send's error (r entered). */
+static int send_tracked(sup *s, sup_req *r, const esgx_msg *m, esgx_err *err)
 {
-    r->id = atomic_fetch_add(&g_next_id, 1);
+    pthread_mutex_lock(&s->wmu);
+    if (!s->chan_up) {
+        pthread_mutex_unlock(&s->wmu);
+        return ESGX_NODE_E_DOWN;
+    }
+    pthread_mutex_lock(&s->tmu);
+    table_insert(s, r);
+    pthread_mutex_unlock(&s->tmu);
+    int rc = esgx_proto_send(s->fd, m, err);
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
+int sup_exec(sup *s, sup_req *r)
+{
+    r->id = atomic_fetch_add(&s->next_id, 1);
     r->done = r->busy = r->content_sent = 0;
     r->next = NULL;
     esgx_msg m;
@@ -765,137 +848,130 @@ int sup_exec(sup_req *r)
     m.u.exec.function = (esgx_bytes){(const uint8_t *)r->function, r->function_len};
     m.u.exec.input = (esgx_bytes){r->input, r->input_len};
     esgx_err err;
-    pthread_mutex_lock(&g_wmu);
-    if (!g_chan_up) {
-        pthread_mutex_unlock(&g_wmu);
-        return ESGX_NODE_E_DOWN;
-    }
-    pthread_mutex_lock(&g_tmu);
-    table_insert(r);
-    pthread_mutex_unlock(&g_tmu);
-    int rc = esgx_proto_send(g_fd, &m, &err);
-    pthread_mutex_unlock(&g_wmu);
+    int rc = send_tracked(s, r, &m, &err);
+    if (rc == ESGX_NODE_E_DOWN) return rc;
     if (rc) {
         node_log(NODE_LOG_DEBUG, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
-        finish_error(r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
+        finish_error(s, r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
     }
     return ESGX_OK;
 }
 
-int sup_send(const esgx_msg *m)
+int sup_send(sup *s, const esgx_msg *m)
 {
     esgx_err err;
     int rc = ESGX_NODE_E_DOWN;
-    pthread_mutex_lock(&g_wmu);
-    if (g_chan_up) {
-        if (esgx_proto_send(g_fd, m, &err) == 0) rc = 0;
+    pthread_mutex_lock(&s->wmu);
+    if (s->chan_up) {
+        if (esgx_proto_send(s->fd, m, &err) == 0) rc = 0;
         else node_log(NODE_LOG_WARN, "sending %s: %s", esgx_proto_type_name(m->type), err.msg);
     }
-    pthread_mutex_unlock(&g_wmu);
+    pthread_mutex_unlock(&s->wmu);
     return rc;
 }
 
 /* Sends an empty-payload request of type and waits for its reply (r->done). */
-static int sync_request(sup_req *r, uint8_t type, int timeout_ms)
+static int sync_request(sup *s, sup_req *r, uint8_t type, int timeout_ms)
 {
-    r->id = atomic_fetch_add(&g_next_id, 1);
+    r->id = atomic_fetch_add(&s->next_id, 1);
     esgx_msg m;
     memset(&m, 0, sizeof m);
     m.type = type;
     m.id = r->id;
-    pthread_mutex_lock(&g_wmu);
-    if (!g_chan_up) {
-        pthread_mutex_unlock(&g_wmu);
-        return -1;
-    }
-    pthread_mutex_lock(&g_tmu);
-    table_insert(r);
-    pthread_mutex_unlock(&g_tmu);
-    int rc = esgx_proto_send(g_fd, &m, NULL);
-    pthread_mutex_unlock(&g_wmu);
-    int64_t deadline = now_ms() + timeout_ms;
-    pthread_mutex_lock(&g_tmu);
-    while (!r->done && rc == 0) {
-        int64_t left = deadline - now_ms();
-        if (left <= 0) break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += left / 1000;
-        ts.tv_nsec += (long)(left % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-        pthread_cond_timedwait(&g_sync_cond, &g_tmu, &ts);
-    }
-    int ok = r->done && r->http_status == 200;
+    int sent = send_tracked(s, r, &m, NULL);
+    if (sent == ESGX_NODE_E_DOWN) return sent;
+    struct timespec deadline = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
+    pthread_mutex_lock(&s->tmu);
+    while (!r->done && sent == 0)
+        if (pthread_cond_timedwait(&s->sync_cond, &s->tmu, &deadline) == ETIMEDOUT) break;
+    int rc = r->done && r->http_status == 200 ? ESGX_OK
+             : sent || r->done               ? ESGX_NODE_E_DOWN
+                                             : ESGX_NODE_E_TIMEOUT;
     if (!r->done) {
-        table_remove(r);
+        table_remove(s, r);
         r->done = 1;
     }
-    pthread_mutex_unlock(&g_tmu);
+    pthread_mutex_unlock(&s->tmu);
     free(r->body);
     r->body = NULL;
-    return ok ? 0 : -1;
+    return rc;
 }
 
-int sup_stats(esgx_msg_stats_reply *out, int timeout_ms)
+int sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms)
 {
     sup_req r;
     memset(&r, 0, sizeof r);
-    if (sync_request(&r, ESGX_MSG_STATS, timeout_ms)) return -1;
+    int rc = sync_request(s, &r, ESGX_MSG_STATS, timeout_ms);
+    if (rc) return rc;
     *out = r.stats;
-    return 0;
+    return ESGX_OK;
 }
 
-int sup_attest(sup_attest_doc *out, int timeout_ms)
+int sup_attest(sup *s, sup_attest_doc *out, int timeout_ms)
 {
     sup_req r;
     memset(&r, 0, sizeof r);
     memset(out, 0, sizeof *out);
     r.doc = out;
-    if (sync_request(&r, ESGX_MSG_ATTEST_DOC, timeout_ms)) {
+    int rc = sync_request(s, &r, ESGX_MSG_ATTEST_DOC, timeout_ms);
+    if (rc) {
         /* a reply racing the timeout may have stored a quote: nothing else frees it */
         free(out->quote);
         memset(out, 0, sizeof *out);
-        return -1;
+        return rc;
     }
-    return 0;
+    return ESGX_OK;
 }
 
-void sup_stop(int timeout_ms)
+void sup_stop(sup *s, int timeout_ms)
 {
-    if (!g_threads_started) return;
-    pthread_mutex_lock(&g_mu);
-    g_stopping = 1;
-    pid_t pid = g_info.pid;
-    pthread_cond_broadcast(&g_cond);
-    pthread_mutex_unlock(&g_mu);
-    pthread_mutex_lock(&g_wmu);
-    if (g_chan_up) {
+    if (!s || s->stopped) return;
+    s->stopped = 1;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pid_t pid = s->info.pid;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_lock(&s->wmu);
+    if (s->chan_up) {
         esgx_msg m;
         memset(&m, 0, sizeof m);
         m.type = ESGX_MSG_SHUTDOWN;
-        m.id = atomic_fetch_add(&g_next_id, 1);
+        m.id = atomic_fetch_add(&s->next_id, 1);
         esgx_err err;
-        if (esgx_proto_send(g_fd, &m, &err))
+        if (esgx_proto_send(s->fd, &m, &err))
             node_log(NODE_LOG_WARN, "sending SHUTDOWN: %s", err.msg);
     }
-    pthread_mutex_unlock(&g_wmu);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-    if (pthread_timedjoin_np(g_sup_thread, NULL, &ts)) {
-        node_log(NODE_LOG_WARN, "enclave did not stop within %d ms; killing it", timeout_ms);
-        if (pid > 0) kill(pid, SIGKILL);
-        pthread_join(g_sup_thread, NULL);
+    pthread_mutex_unlock(&s->wmu);
+    if (s->sup_started) {
+        struct timespec ts = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
+        if (pthread_clockjoin_np(s->sup_thread, NULL, CLOCK_MONOTONIC, &ts)) {
+            node_log(NODE_LOG_WARN, "enclave did not stop within %d ms; killing it", timeout_ms);
+            if (pid > 0) kill(pid, SIGKILL);
+            pthread_join(s->sup_thread, NULL);
+        }
     }
-    pthread_mutex_lock(&g_cmu);
-    g_cstop = 1;
-    pthread_cond_signal(&g_ccond);
-    pthread_mutex_unlock(&g_cmu);
-    pthread_join(g_content_thread, NULL);
-    fail_all("shutting_down", "the node is shutting down");
-    free(g_cq);
-    g_cq = NULL;
-    g_threads_started = 0;
+    if (s->content_started) {
+        pthread_mutex_lock(&s->cmu);
+        s->cstop = 1;
+        pthread_cond_signal(&s->ccond);
+        pthread_mutex_unlock(&s->cmu);
+        pthread_join(s->content_thread, NULL);
+    }
+    fail_all(s, "shutting_down", "the node is shutting down");
+}
+
+void sup_free(sup *s)
+{
+    if (!s) return;
+    sup_stop(s, 5000);
+    free(s->cq);
+    pthread_cond_destroy(&s->cond);
+    pthread_cond_destroy(&s->sync_cond);
+    pthread_cond_destroy(&s->ccond);
+    pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->wmu);
+    pthread_mutex_destroy(&s->tmu);
+    pthread_mutex_destroy(&s->cmu);
+    free(s);
 }

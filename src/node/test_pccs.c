@@ -139,6 +139,53 @@ static void expect_fail(pccs *p, const uint8_t fmspc[6], int ca, int code, const
     free(json);
 }
 
+/* 5. errors: clear messages, the cache file cpath untouched. */
+static void test_errors(pccs *p, const esgx_attest_pck_ids *ids, const char *cpath)
+{
+    size_t len = 0;
+    int stale = -1;
+    esgx_err err;
+    char lsbuf[600];
+    struct stat st0, st1;
+    stat(cpath, &st0);
+    const uint8_t other[6] = {1, 2, 3, 4, 5, 6};
+    expect_fail(p, other, ids->ca, ESGX_PCCS_E_FETCH, "tcb?fmspc=010203040506", "HTTP 404");
+    expect_fail(p, ids->fmspc, ESGX_ATTEST_PCK_CA_PLATFORM, ESGX_PCCS_E_FETCH, "pckcrl?ca=platform",
+                "HTTP 404");
+    /* fake PCCS mode, expected code, two strings the message must hold */
+    static const struct { const char *mode; int code; const char *n1, *n2; } cases[] = {
+        {"qe 404\n", ESGX_PCCS_E_FETCH, "/qe/identity", "HTTP 404"},
+        {"tcb garbage\n", ESGX_PCCS_E_BODY, "/tcb?fmspc=00A067110000", "not a JSON object"},
+        {"rootcacrl garbage\n", ESGX_PCCS_E_BODY, "/rootcacrl", "not a CRL"},
+        {"tcb noheader\n", ESGX_PCCS_E_BODY, "/tcb", "no TCB-Info-Issuer-Chain header"},
+        {"pckcrl noheader\n", ESGX_PCCS_E_BODY, "/pckcrl", "no SGX-PCK-CRL-Issuer-Chain"},
+        {"qe big\n", ESGX_PCCS_E_BODY, "/qe/identity", "larger than 1048576"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mode(cases[i].mode);
+        expect_fail(p, ids->fmspc, ids->ca, cases[i].code, cases[i].n1, cases[i].n2);
+    }
+    mode("tcb hang\n");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_FETCH, "/tcb", "timed out");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(secs < 5, "timeout took %.1f s", secs);
+    /* through pccs_get with a fresh client and no cache entry for the FMSPC: an error */
+    char *none = NULL;
+    mode("* 500\n");
+    CHECK(pccs_get(p, other, ids->ca, &none, &len, &stale, &err) == ESGX_PCCS_E_FETCH && !none,
+          "no entry + failure: %s", err.msg);
+    stat(cpath, &st1);
+    CHECK(st0.st_ino == st1.st_ino && st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec &&
+              st0.st_size == st1.st_size, "a failed fetch touched the cache file");
+    snprintf(lsbuf, sizeof lsbuf, "ls -A %s/collateral | grep -v '^00a067110000-processor.json$'",
+             g_dir);
+    CHECK(system(lsbuf) != 0, "a failed fetch left files in the cache directory");
+
+}
+
 int main(void)
 {
     const char *shared = getenv("ESGX_SHARED_DIR");
@@ -233,42 +280,7 @@ int main(void)
 
     /* 5. errors: clear messages, the cache file untouched */
     p = client(60000, 1500);
-    struct stat st0, st1;
-    stat(cpath, &st0);
-    const uint8_t other[6] = {1, 2, 3, 4, 5, 6};
-    expect_fail(p, other, ids.ca, ESGX_PCCS_E_FETCH, "tcb?fmspc=010203040506", "HTTP 404");
-    expect_fail(p, ids.fmspc, ESGX_ATTEST_PCK_CA_PLATFORM, ESGX_PCCS_E_FETCH, "pckcrl?ca=platform",
-                "HTTP 404");
-    mode("qe 404\n");
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_FETCH, "/qe/identity", "HTTP 404");
-    mode("tcb garbage\n");
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/tcb?fmspc=00A067110000", "not a JSON object");
-    mode("rootcacrl garbage\n");
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/rootcacrl", "not a CRL");
-    mode("tcb noheader\n");
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/tcb", "no TCB-Info-Issuer-Chain header");
-    mode("pckcrl noheader\n");
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/pckcrl", "no SGX-PCK-CRL-Issuer-Chain");
-    mode("qe big\n");
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_BODY, "/qe/identity", "larger than 1048576");
-    mode("tcb hang\n");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    expect_fail(p, ids.fmspc, ids.ca, ESGX_PCCS_E_FETCH, "/tcb", "timed out");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-    CHECK(secs < 5, "timeout took %.1f s", secs);
-    /* through pccs_get with a fresh client and no cache entry for the FMSPC: an error */
-    char *none = NULL;
-    mode("* 500\n");
-    CHECK(pccs_get(p, other, ids.ca, &none, &len, &stale, &err) == ESGX_PCCS_E_FETCH && !none,
-          "no entry + failure: %s", err.msg);
-    stat(cpath, &st1);
-    CHECK(st0.st_ino == st1.st_ino && st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec &&
-              st0.st_size == st1.st_size, "a failed fetch touched the cache file");
-    snprintf(lsbuf, sizeof lsbuf, "ls -A %s/collateral | grep -v '^00a067110000-processor.json$'",
-             g_dir);
-    CHECK(system(lsbuf) != 0, "a failed fetch left files in the cache directory");
+    test_errors(p, &ids, cpath);
 
     /* 6. accepted variants: CRLs as DER / PEM, the older TCB header name */
     mode("pckcrl der\nrootcacrl pem\ntcb oldheader\n");

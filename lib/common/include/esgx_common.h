@@ -98,6 +98,9 @@
     X(ESGX_NODE_E_DB, -604, "node: registry database error")                            \
     X(ESGX_NODE_E_DOWN, -605, "node: enclave not running")                              \
     X(ESGX_NODE_E_NOMEM, -606, "node: out of memory")                                   \
+    X(ESGX_NODE_E_TIMEOUT, -607, "node: the enclave did not answer in time")            \
+    X(ESGX_NODE_E_FATAL, -608, "node: the enclave refused its configuration")           \
+    X(ESGX_NODE_E_USAGE, -609, "node: bad command line")                                \
     X(ESGX_NODE_E_FETCH, -620, "node: HTTP transfer failed")                            \
     X(ESGX_NODE_E_TOO_BIG, -621, "node: answer over its size limit")                    \
     X(ESGX_NODE_E_ABORTED, -622, "node: transfer stopped")                              \

@@ -1,0 +1,300 @@
+/*
+ * test_http.c: the HTTP server (http.c) on 127.0.0.1 with a kernel-chosen port, serving
+ * a real content store and registry in a temporary directory and a real supervisor
+ * whose enclave cannot start (/bin/false: every start fails, so invocations answer 503
+ * enclave_restarting). Requests are sent over plain sockets and the status code, the
+ * JSON error code and headers checked: routing (404, 405 with Allow), auth (401 with
+ * WWW-Authenticate, 403), content upload and download (hash is BLAKE3 of the body),
+ * bad hashes and names, a Content-Length over the route's limit (413 before the body),
+ * a chunked body growing past it (413), the registry (deploy, list, delete), request
+ * validation of /services/3, /health and /metrics.
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "esgx_crypto.h"
+#include "esgx_test.h"
+#include "test_node.h"
+
+static unsigned g_port;   /* the port of the server under test (test program only) */
+static char g_token[65];
+
+typedef struct reply {
+    int status;
+    char head[4096];
+    char *body;            /* NUL-terminated */
+    size_t body_len;
+} reply;
+
+/* Sends raw (a whole request) and reads the reply until the server closes. */
+static int send_raw(const char *raw, size_t raw_len, reply *out)
+{
+    memset(out, 0, sizeof *out);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        if (fd >= 0) close(fd);
+        return ESGX_NODE_E_IO;
+    }
+    size_t off = 0;
+    while (off < raw_len) {
+        ssize_t n = send(fd, raw + off, raw_len - off, MSG_NOSIGNAL);
+        if (n <= 0) break; /* the server may answer (413) and close before all is sent */
+        off += (size_t)n;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    ssize_t n;
+    while (buf && (n = recv(fd, buf + len, cap - len, 0)) > 0) {
+        len += (size_t)n;
+        if (len == cap) {
+            char *nb = realloc(buf, 2 * cap + 1);
+            if (!nb) break;
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    if (!buf) return ESGX_NODE_E_NOMEM;
+    buf[len] = 0;
+    char *eoh = strstr(buf, "\r\n\r\n");
+    if (!eoh || sscanf(buf, "HTTP/1.1 %d", &out->status) != 1) {
+        free(buf);
+        return ESGX_NODE_E_IO;
+    }
+    snprintf(out->head, sizeof out->head, "%.*s", (int)(eoh - buf), buf);
+    out->body_len = len - (size_t)(eoh + 4 - buf);
+    out->body = malloc(out->body_len + 1);
+    if (out->body) {
+        memcpy(out->body, eoh + 4, out->body_len);
+        out->body[out->body_len] = 0;
+    }
+    free(buf);
+    return out->body ? ESGX_OK : ESGX_NODE_E_NOMEM;
+}
+
+/* One request: method, path, auth (NULL, "good" or a literal token), body (may be NULL).
+ * Returns the status (0 on transport failure); *out holds the reply (caller frees body). */
+static int req(const char *method, const char *path, const char *auth, const char *body,
+               reply *out)
+{
+    size_t blen = body ? strlen(body) : 0;
+    char *raw = malloc(blen + 1024);
+    if (!raw) return 0;
+    char authz[128] = "";
+    if (auth)
+        snprintf(authz, sizeof authz, "Authorization: Bearer %s\r\n",
+                 !strcmp(auth, "good") ? g_token : auth);
+    int n = snprintf(raw, 1024,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s"
+                     "Content-Length: %zu\r\n\r\n",
+                     method, path, authz, blen);
+    if (blen) memcpy(raw + n, body, blen);
+    int rc = send_raw(raw, (size_t)n + blen, out);
+    free(raw);
+    return rc ? 0 : out->status;
+}
+
+/* Checks status and, for an error, the JSON code of one request. */
+static void expect(const char *method, const char *path, const char *auth, const char *body,
+                   int status, const char *code)
+{
+    reply r;
+    int st = req(method, path, auth, body, &r);
+    CHECK(st == status, "%s %s: status %d, want %d (%s)", method, path, st, status,
+          r.body ? r.body : "");
+    if (code) {
+        char want[96];
+        snprintf(want, sizeof want, "\"code\":\"%s\"", code);
+        CHECK(r.body && strstr(r.body, want), "%s %s: body %s, want code %s", method, path,
+              r.body ? r.body : "(none)", code);
+    }
+    free(r.body);
+}
+
+static void test_routes_and_auth(void)
+{
+    reply r;
+    CHECK_EQ_INT(req("GET", "/health", NULL, NULL, &r), 200);
+    CHECK(r.body && strstr(r.body, "\"enclave\":\"restarting\""), "health %s", r.body);
+    free(r.body);
+    expect("GET", "/nope", NULL, NULL, 404, "not_found");
+    CHECK_EQ_INT(req("GET", "/services/3", NULL, NULL, &r), 405);
+    CHECK(strstr(r.head, "\r\nAllow: POST"), "no Allow header:\n%s", r.head);
+    free(r.body);
+    expect("PATCH", "/functions/x", NULL, NULL, 405, "method_not_allowed");
+    CHECK_EQ_INT(req("POST", "/content", NULL, "abc", &r), 401);
+    CHECK(strstr(r.head, "WWW-Authenticate: Bearer"), "no WWW-Authenticate:\n%s", r.head);
+    CHECK(r.body && strstr(r.body, "\"code\":\"unauthorized\""), "401 body %s", r.body);
+    free(r.body);
+    char wrong[65];
+    memset(wrong, 'f', 64);
+    wrong[64] = 0;
+    expect("POST", "/content", wrong, "abc", 403, "forbidden");
+    expect("GET", "/functions", "short", NULL, 403, "forbidden");
+}
+
+/* Uploads text and returns its hash (hex) as the server reported it. */
+static void upload(const char *text, char hex[65])
+{
+    reply r;
+    hex[0] = 0;
+    CHECK_EQ_INT(req("POST", "/content", "good", text, &r), 200);
+    uint8_t h[32];
+    esgx_blake3_hash((const uint8_t *)text, strlen(text), h);
+    esgx_crypto_hex_encode(h, 32, hex);
+    char want[100];
+    snprintf(want, sizeof want, "\"hash\":\"%s\"", hex);
+    CHECK(r.body && strstr(r.body, want), "upload body %s, want %s", r.body, want);
+    free(r.body);
+}
+
+static void test_content(char hex[65])
+{
+    upload("hello content", hex);
+    char path[128];
+    snprintf(path, sizeof path, "/content/%s", hex);
+    reply r;
+    CHECK_EQ_INT(req("GET", path, NULL, NULL, &r), 200);
+    CHECK(r.body && !strcmp(r.body, "hello content"), "download %s", r.body);
+    free(r.body);
+    expect("GET", "/content/XYZ", NULL, NULL, 400, "bad_hash");
+    char unknown[128];
+    snprintf(unknown, sizeof unknown, "/content/%064d", 0);
+    expect("GET", unknown, NULL, NULL, 404, "unknown_hash");
+    expect("POST", "/content", "good", NULL, 400, "empty_body");
+    /* a declared length over --max-content (1024) is refused before the body is read */
+    char raw[512];
+    int n = snprintf(raw, sizeof raw,
+                     "POST /content HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     "Authorization: Bearer %s\r\nContent-Length: 2000\r\n\r\n", g_token);
+    CHECK_RC(send_raw(raw, (size_t)n, &r), ESGX_OK);
+    CHECK_EQ_INT(r.status, 413);
+    CHECK(r.body && strstr(r.body, "\"code\":\"too_large\""), "413 body %s", r.body);
+    free(r.body);
+    /* a chunked body that grows past the limit */
+    char chunked[4096];
+    n = snprintf(chunked, sizeof chunked,
+                 "POST /content HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Authorization: Bearer %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "600\r\n%01536d\r\n600\r\n%01536d\r\n0\r\n\r\n", g_token, 0, 0);
+    CHECK_RC(send_raw(chunked, (size_t)n, &r), ESGX_OK);
+    CHECK_EQ_INT(r.status, 413);
+    CHECK(r.body && strstr(r.body, "\"code\":\"too_large\""), "chunked 413 body %s", r.body);
+    free(r.body);
+}
+
+static void test_registry(const char *hex)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"hash\":\"%s\"}", hex);
+    expect("PUT", "/functions/f1", NULL, body, 401, "unauthorized");
+    expect("PUT", "/functions/bad!name", "good", body, 400, "bad_name");
+    expect("PUT", "/functions/f1", "good", "{\"hash\":\"zz\"}", 400, "bad_hash");
+    char unknown[128];
+    snprintf(unknown, sizeof unknown, "{\"hash\":\"%064d\"}", 0);
+    expect("PUT", "/functions/f1", "good", unknown, 404, "unknown_hash");
+    expect("PUT", "/functions/f1", "good", "{\"hash\":1}", 400, "bad_type");
+    expect("PUT", "/functions/f1", "good", "{\"x\":1}", 400, "unknown_field");
+    expect("PUT", "/functions/f1", "good", body, 201, NULL);
+    expect("PUT", "/functions/f1", "good", body, 200, NULL);
+    reply r;
+    CHECK_EQ_INT(req("GET", "/functions", "good", NULL, &r), 200);
+    CHECK(r.body && strstr(r.body, "\"name\":\"f1\"") && strstr(r.body, hex), "list %s", r.body);
+    free(r.body);
+    /* invoking needs the enclave, which cannot start */
+    expect("POST", "/functions/f1", NULL, "in", 503, "enclave_restarting");
+    expect("DELETE", "/functions/f1", "good", NULL, 200, NULL);
+    expect("DELETE", "/functions/f1", "good", NULL, 404, "unknown_function");
+    expect("POST", "/functions/f1", NULL, "in", 404, "unknown_function");
+}
+
+static void test_services(const char *hex)
+{
+    char body[1024];
+    expect("POST", "/services/3", NULL, "not json", 400, "invalid_json");
+    expect("POST", "/services/3", NULL, "[1]", 400, "invalid_json");
+    expect("POST", "/services/3", NULL, "{\"input\":\"x\"}", 400, "missing_field");
+    expect("POST", "/services/3", NULL, "{\"hash\":\"ABC\"}", 400, "bad_hash");
+    expect("POST", "/services/3", NULL, "{\"hash\":7}", 400, "bad_type");
+    expect("POST", "/services/3", NULL, "{\"nope\":1}", 400, "unknown_field");
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"fuel\":0}", hex);
+    expect("POST", "/services/3", NULL, body, 400, "bad_fuel");
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"function\":\"\"}", hex);
+    expect("POST", "/services/3", NULL, body, 400, "bad_function");
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"input\":\"%0600d\"}", hex, 0);
+    expect("POST", "/services/3", NULL, body, 413, "input_too_large");
+    snprintf(body, sizeof body, "{\"hash\":\"%s\"}", hex);
+    expect("POST", "/services/3", NULL, body, 503, "enclave_restarting");
+    reply r;
+    CHECK_EQ_INT(req("GET", "/metrics", NULL, NULL, &r), 200);
+    CHECK(r.body && strstr(r.body, "esgx_requests_total{route=\"services\",status=\"400\"} 8"),
+          "metrics %s", r.body);
+    CHECK(r.body && strstr(r.body, "\nesgx_content_bytes 13\n"), "content bytes");
+    free(r.body);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/esgx-test-http.XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
+    signal(SIGPIPE, SIG_IGN);
+    node_config cfg = {.data_dir = dir, .listen_host = "127.0.0.1", .listen_port = 0,
+                       .enclave_path = "/bin/false", .workers = 1, .http_threads = 2,
+                       .max_content = 1024, .max_input = 512, .max_output = 1024,
+                       .fuel = 1000, .memory_pages = 16, .log_level = NODE_LOG_ERROR};
+    memset(g_token, 'a', 64);
+    esgx_err err;
+    metrics *m = NULL;
+    content_store *cs = NULL;
+    registry *reg = NULL;
+    sup *s = NULL;
+    http *h = NULL;
+    CHECK_RC(metrics_new(&m, &err), ESGX_OK);
+    CHECK_RC(content_open(dir, &cs, &err), ESGX_OK);
+    CHECK_RC(registry_open(dir, &reg, &err), ESGX_OK);
+    CHECK_RC(sup_new(&cfg, cs, m, NULL, &s, &err), ESGX_OK);
+    if (s) CHECK_RC(sup_wait_ready(s, 5000), ESGX_NODE_E_TIMEOUT);
+    http_deps deps = {.cfg = &cfg, .token_hex = g_token, .sup = s, .content = cs,
+                      .registry = reg, .metrics = m};
+    if (m && cs && reg && s) CHECK_RC(http_start(&deps, &h, &err), ESGX_OK);
+    if (h) {
+        g_port = http_port(h);
+        CHECK(g_port > 0, "port %u", g_port);
+        /* a second server on the same port cannot listen */
+        node_config busy = cfg;
+        busy.listen_port = g_port;
+        http *h2 = NULL;
+        deps.cfg = &busy;
+        CHECK_RC(http_start(&deps, &h2, &err), ESGX_NODE_E_IO);
+        http_free(h2);
+        busy.listen_host = "no-such-host.invalid";
+        CHECK_RC(http_start(&deps, &h2, &err), ESGX_NODE_E_ARG);
+        http_free(h2);
+        char hex[65];
+        test_routes_and_auth();
+        test_content(hex);
+        test_registry(hex);
+        test_services(hex);
+        http_quiesce(h);
+    }
+    sup_stop(s, 5000);
+    http_free(h);
+    sup_free(s);
+    registry_close(reg);
+    content_close(cs);
+    metrics_free(m);
+    test_remove_dir(dir);
+    return ESGX_TEST_SUMMARY("node_http_unit");
+}

@@ -1,0 +1,208 @@
+/*
+ * test_supervisor.c: the enclave supervisor (supervisor.c) against the real esgx-enclave
+ * (from ESGX_BUILD_DIR; skipped when it is not built) in a temporary data directory:
+ * start with --init and INIT_KEY, the info snapshot, STATS, an EXEC whose module is not
+ * in the content store (NEED_CONTENT answered 404 unknown_hash by the content thread),
+ * an EXEC whose stored module is not wasm, a STATS timeout while the child is stopped
+ * (SIGSTOP), the restart after kill -9 of the child (new pid, counted in the metrics),
+ * sup_exec/sup_stats after sup_stop (ESGX_NODE_E_DOWN), and the fatal path: --init on an
+ * initialised data directory makes the enclave exit 78, which calls on_fatal and makes
+ * sup_wait_ready answer ESGX_NODE_E_FATAL.
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "esgx_crypto.h"
+#include "esgx_test.h"
+#include "test_node.h"
+
+/* Completion of an EXEC: on_done signals the waiter. */
+typedef struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int calls;
+} waiter;
+
+static void on_done(sup_req *r)
+{
+    waiter *w = r->owner;
+    pthread_mutex_lock(&w->mu);
+    w->calls++;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Waits up to ms for the first on_done call. Returns the number of calls. */
+static int wait_done(waiter *w, int ms)
+{
+    struct timespec dl = esgx_deadline_after_ms((uint64_t)ms);
+    pthread_mutex_lock(&w->mu);
+    while (!w->calls && pthread_cond_timedwait(&w->cond, &w->mu, &dl) == 0) {}
+    int n = w->calls;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+/* Runs one EXEC of hash (function "main", empty input) and waits for its completion. */
+static void exec_one(sup *s, const uint8_t hash[32], sup_req *r, waiter *w)
+{
+    memset(r, 0, sizeof *r);
+    memcpy(r->hash, hash, 32);
+    r->fuel = 1000000;
+    r->function = "main";
+    r->function_len = 4;
+    r->input = (const uint8_t *)"";
+    r->owner = w;
+    r->on_done = on_done;
+    w->calls = 0;
+    CHECK_RC(sup_exec(s, r), ESGX_OK);
+    CHECK_EQ_INT(wait_done(w, 20000), 1);
+}
+
+static _Atomic int fatal_calls;
+static void on_fatal(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&fatal_calls, 1);
+}
+
+/* Polls until the supervisor reports a child other than old_pid with the channel up. */
+static int wait_restarted(sup *s, pid_t old_pid, int ms)
+{
+    for (int i = 0; i < ms / 50; i++) {
+        sup_info in;
+        sup_get_info(s, &in);
+        if (in.up && in.pid > 0 && in.pid != old_pid) return 1;
+        usleep(50 * 1000);
+    }
+    return 0;
+}
+
+static void test_running(const node_config *cfg, content_store *cs, metrics *m)
+{
+    sup *s = NULL;
+    esgx_err err;
+    sup_hooks hooks = {.on_fatal = on_fatal};
+    CHECK_RC(sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
+    if (!s) return;
+    CHECK_RC(sup_wait_ready(s, 60000), ESGX_OK);
+    sup_info in;
+    sup_get_info(s, &in);
+    CHECK(in.up && in.have_hello && in.pid > 0, "up %d hello %d pid %d", in.up, in.have_hello,
+          (int)in.pid);
+    CHECK_EQ_INT(in.state, ESGX_STATE_READY);
+    CHECK(strlen(in.xpub) > 100, "xpub '%s'", in.xpub);
+    esgx_msg_stats_reply st;
+    CHECK_RC(sup_stats(s, &st, 5000), ESGX_OK);
+
+    /* a module the store does not have: NEED_CONTENT -> 404 unknown_hash */
+    waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    CHECK_EQ_INT(esgx_cond_init_monotonic(&w.cond), 0);
+    sup_req r;
+    uint8_t missing[32];
+    memset(missing, 0x5a, sizeof missing);
+    exec_one(s, missing, &r, &w);
+    CHECK_EQ_INT(r.http_status, 404);
+    CHECK(r.body_is_json && r.body && strstr(r.body, "\"code\":\"unknown_hash\""), "body %s",
+          r.body ? r.body : "(none)");
+    free(r.body);
+
+    /* a stored module that is not wasm: the enclave gets it and refuses it */
+    char hex[65];
+    int created;
+    uint8_t junk[32];
+    CHECK_RC(content_put(cs, (const uint8_t *)"not a wasm module", 17, hex, &created, &err),
+             ESGX_OK);
+    (void)!esgx_crypto_hex_decode(hex, 64, junk, 32, NULL, NULL); /* a fixed valid hex */
+    exec_one(s, junk, &r, &w);
+    CHECK(r.http_status >= 400 && r.http_status < 500, "status %u", r.http_status);
+    CHECK(r.body_is_json && r.content_sent, "json %d content_sent %d", r.body_is_json,
+          r.content_sent);
+    free(r.body);
+
+    /* a stopped child does not answer: the sync request times out */
+    sup_get_info(s, &in);
+    CHECK_EQ_INT(kill(in.pid, SIGSTOP), 0);
+    uint64_t t0 = esgx_monotonic_ms();
+    CHECK_RC(sup_stats(s, &st, 300), ESGX_NODE_E_TIMEOUT);
+    uint64_t waited = esgx_monotonic_ms() - t0;
+    CHECK(waited >= 290 && waited < 5000, "waited %llu ms", (unsigned long long)waited);
+    CHECK_EQ_INT(kill(in.pid, SIGCONT), 0);
+
+    /* kill -9: the supervisor restarts the enclave and counts it */
+    pid_t old = in.pid;
+    CHECK_EQ_INT(kill(old, SIGKILL), 0);
+    CHECK(wait_restarted(s, old, 20000), "no restart after kill -9 of pid %d", (int)old);
+    CHECK_RC(sup_stats(s, &st, 5000), ESGX_OK);
+    size_t len;
+    char *text = metrics_render(m, cs, s, &len);
+    CHECK(text && strstr(text, "\nesgx_enclave_restarts_total 1\n"), "metrics:\n%s",
+          text ? text : "(none)");
+    CHECK(text && strstr(text, "\nesgx_enclave_up 1\n"), "enclave_up");
+    free(text);
+    CHECK_EQ_INT(atomic_load(&fatal_calls), 0);
+
+    sup_stop(s, 10000);
+    sup_get_info(s, &in);
+    CHECK(!in.up && in.pid == 0, "after stop: up %d pid %d", in.up, (int)in.pid);
+    memset(&r, 0, sizeof r);
+    CHECK_RC(sup_exec(s, &r), ESGX_NODE_E_DOWN);
+    CHECK_RC(sup_stats(s, &st, 1000), ESGX_NODE_E_DOWN);
+    CHECK_RC(sup_wait_ready(s, 1000), ESGX_NODE_E_DOWN);
+    sup_free(s);
+}
+
+/* --init on a data directory that has a sealed key: the enclave exits 78. */
+static void test_fatal(const node_config *cfg, content_store *cs, metrics *m)
+{
+    sup *s = NULL;
+    esgx_err err;
+    sup_hooks hooks = {.on_fatal = on_fatal};
+    atomic_store(&fatal_calls, 0);
+    CHECK_RC(sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
+    if (!s) return;
+    CHECK_RC(sup_wait_ready(s, 30000), ESGX_NODE_E_FATAL);
+    sup_free(s); /* joins the supervisor thread, which calls on_fatal after the flag */
+    CHECK_EQ_INT(atomic_load(&fatal_calls), 1);
+}
+
+int main(void)
+{
+    const char *build = getenv("ESGX_BUILD_DIR");
+    char enclave[4096];
+    snprintf(enclave, sizeof enclave, "%s/esgx-enclave", build ? build : "build");
+    if (access(enclave, X_OK)) {
+        printf("skip: %s not built\n", enclave);
+        return 77;
+    }
+    char dir[] = "/tmp/esgx-test-sup.XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
+    signal(SIGPIPE, SIG_IGN);
+    node_config cfg = {.data_dir = dir, .enclave_path = enclave, .init = 1, .workers = 2,
+                       .max_content = ESGX_DEFAULT_MAX_CONTENT,
+                       .max_input = ESGX_DEFAULT_MAX_INPUT,
+                       .max_output = ESGX_DEFAULT_MAX_OUTPUT, .fuel = ESGX_DEFAULT_FUEL,
+                       .memory_pages = ESGX_DEFAULT_MEMORY_PAGES, .log_level = NODE_LOG_ERROR};
+    content_store *cs = NULL;
+    metrics *m = NULL;
+    esgx_err err;
+    CHECK_RC(content_open(dir, &cs, &err), ESGX_OK);
+    CHECK_RC(metrics_new(&m, &err), ESGX_OK);
+    if (cs && m) {
+        test_running(&cfg, cs, m);
+        test_fatal(&cfg, cs, m);
+    }
+    content_close(cs);
+    metrics_free(m);
+    test_remove_dir(dir);
+    return ESGX_TEST_SUMMARY("node_supervisor");
+}
