@@ -101,29 +101,30 @@ static int plat_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
     return rc == 0 ? 0 : ESGX_ATTEST_E_IO;
 }
 
-/* Splits "HOST:PORT" / "[V6]:PORT" into host and port (0..65535). */
+/* Splits "HOST:PORT" / "[V6]:PORT" into host and port (0..65535). Returns 0 or
+ * ESGX_PEER_E_ARG (the callers name the option in their message). */
 static int split_hostport(const char *s, char *host, size_t cap, uint16_t *port)
 {
     const char *colon;
     size_t hlen;
     if (s[0] == '[') {
         const char *end = strchr(s, ']');
-        if (!end || end[1] != ':') return -1;
+        if (!end || end[1] != ':') return ESGX_PEER_E_ARG;
         hlen = (size_t)(end - s - 1);
         s++;
         colon = end + 1;
     } else {
         colon = strrchr(s, ':');
-        if (!colon) return -1;
+        if (!colon) return ESGX_PEER_E_ARG;
         hlen = (size_t)(colon - s);
     }
-    if (hlen == 0 || hlen >= cap) return -1;
+    if (hlen == 0 || hlen >= cap) return ESGX_PEER_E_ARG;
     memcpy(host, s, hlen);
     host[hlen] = 0;
     char *end;
     errno = 0;
     long p = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || errno || p < 0 || p > 65535) return -1;
+    if (!colon[1] || *end || errno || p < 0 || p > 65535) return ESGX_PEER_E_ARG;
     *port = (uint16_t)p;
     return 0;
 }
