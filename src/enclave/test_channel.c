@@ -2,8 +2,9 @@
  * test_channel.c: the real esgx-enclave process driven over a real socketpair with the
  * lib/proto codec, as esgxd does: HELLO without a key, INIT_KEY, the EXEC /
  * NEED_CONTENT / RESULT flow with pipelined requests, duplicate ids, STATS, SHUTDOWN;
- * a restart that unseals the same key; a HELLO that cannot be sent (exit 1); and the fatal start-up errors (exit 78) for --init over an existing key and
- * for a torn sealed file (which is left untouched).
+ * a restart that unseals the same key; a HELLO that cannot be sent (exit 1); and the
+ * fatal start-up errors (exit 78) for --init over an existing key and for a torn
+ * sealed file (which is left untouched).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
