@@ -205,7 +205,7 @@ static int write_sealed(esgx_platform *plat, const char *dir, const esgx_bip32_k
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
-        fsync(dfd);
+        (void)fsync(dfd);   /* best effort: the file itself is already fsync'd */
         close(dfd);
     }
     return 0;

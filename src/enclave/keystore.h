@@ -50,17 +50,20 @@ typedef struct esgx_keystore {
  * file does not exist (ks unchanged, not ready), or ESGX_KS_E_TORN / ESGX_KS_E_FOREIGN /
  * ESGX_KS_E_CORRUPT / ESGX_KS_E_IO with a message naming the file and the problem. A bad file is
  * never modified. */
-int esgx_keystore_load(esgx_keystore *ks, esgx_platform *plat, const char *dir, esgx_err *err);
+ESGX_MUST_CHECK int esgx_keystore_load(esgx_keystore *ks, esgx_platform *plat, const char *dir,
+                                       esgx_err *err);
 
 /* Creates a fresh shared key: 32-byte seed from the platform generator,
  * esgx_bip32_shared_from_seed, sealed under the MRSIGNER policy and written atomically
  * (temporary file, fsync, rename without replacing, fsync of the directory). Refuses
  * with ESGX_KS_E_EXISTS if the sealed file (or any file of that name) exists. */
+ESGX_MUST_CHECK
 int esgx_keystore_create(esgx_keystore *ks, esgx_platform *plat, const char *dir,
                     esgx_err *err);
 
 /* Seals an existing private extended key (e.g. fetched from a peer) to DIR and loads it
  * into ks; same file rules as esgx_keystore_create. key must have its private part. */
+ESGX_MUST_CHECK
 int esgx_keystore_install(esgx_keystore *ks, esgx_platform *plat, const char *dir,
                      const esgx_bip32_key *key, esgx_err *err);
 

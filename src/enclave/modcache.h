@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "esgx_common.h"
+
 typedef struct modcache modcache;
 typedef struct modcache_entry modcache_entry;
 
@@ -27,14 +29,15 @@ typedef struct modcache_stats {
 /* A cache holding at most max_entries entries whose costs sum to at most max_bytes
  * (0 = no byte bound). free_value frees a value (called without the cache lock).
  * Returns NULL if out of memory or max_entries is 0. */
-modcache *esgx_modcache_new(size_t max_entries, uint64_t max_bytes, void (*free_value)(void *));
+ESGX_MUST_CHECK modcache *esgx_modcache_new(size_t max_entries, uint64_t max_bytes,
+                                            void (*free_value)(void *));
 
 /* Frees the cache and every cached value. No entry may still be referenced. */
 void esgx_modcache_free(modcache *c);
 
 /* Looks up (hash, decrypt). Returns a referenced entry (release it with
  * esgx_modcache_release) and marks it most recently used, or NULL (counted as a miss). */
-modcache_entry *esgx_modcache_get(modcache *c, const uint8_t hash[32], int decrypt);
+ESGX_MUST_CHECK modcache_entry *esgx_modcache_get(modcache *c, const uint8_t hash[32], int decrypt);
 
 /* Inserts value under (hash, decrypt) with the given cost (e.g. bytes of code) and
  * returns a referenced entry. The cache takes ownership of value. If the key is already
@@ -42,6 +45,7 @@ modcache_entry *esgx_modcache_get(modcache *c, const uint8_t hash[32], int decry
  * returned. Least recently used entries are evicted until the bounds hold; an entry
  * whose cost alone exceeds max_bytes is returned but not kept. NULL if out of memory
  * (value is then freed). */
+ESGX_MUST_CHECK
 modcache_entry *esgx_modcache_put(modcache *c, const uint8_t hash[32], int decrypt, void *value,
                              uint64_t cost);
 

@@ -20,7 +20,9 @@
  *            peer gives the key, ops.install seals it and the thread ends.
  * esgx_peer_stop sets `stopping`, wakes the sleeps, joins accept, gives fetch 2 s (a fetch
  * stuck on an unreachable peer is left to the process exit), and waits for the handlers
- * (their count drops under the lock; each is bounded by timeout_ms).
+ * (their count drops under the lock; each is bounded by timeout_ms). Every deadline is
+ * on CLOCK_MONOTONIC (esgx_deadline_after_ms; `cond` is made by esgx_cond_init_monotonic),
+ * so a wall-clock step neither cuts a wait short nor stretches it.
  */
 #define _GNU_SOURCE
 #include "peer.h"
@@ -48,6 +50,7 @@
 #define PEER_MAX_BACKOFF_MS 30000
 #define PEER_DEFAULT_MAX_CONN 32
 #define PEER_CERT_DAYS 365
+#define PEER_FETCH_JOIN_MS 2000      /* what stop gives the fetch thread and the handlers */
 
 struct peer_service {
     esgx_platform *plat;
@@ -98,29 +101,30 @@ static int plat_quote(const uint8_t report_data[64], uint8_t *quote, size_t cap,
     return rc == 0 ? 0 : ESGX_ATTEST_E_IO;
 }
 
-/* Splits "HOST:PORT" / "[V6]:PORT" into host and port (0..65535). */
+/* Splits "HOST:PORT" / "[V6]:PORT" into host and port (0..65535). Returns 0 or
+ * ESGX_PEER_E_ARG (the callers name the option in their message). */
 static int split_hostport(const char *s, char *host, size_t cap, uint16_t *port)
 {
     const char *colon;
     size_t hlen;
     if (s[0] == '[') {
         const char *end = strchr(s, ']');
-        if (!end || end[1] != ':') return -1;
+        if (!end || end[1] != ':') return ESGX_PEER_E_ARG;
         hlen = (size_t)(end - s - 1);
         s++;
         colon = end + 1;
     } else {
         colon = strrchr(s, ':');
-        if (!colon) return -1;
+        if (!colon) return ESGX_PEER_E_ARG;
         hlen = (size_t)(colon - s);
     }
-    if (hlen == 0 || hlen >= cap) return -1;
+    if (hlen == 0 || hlen >= cap) return ESGX_PEER_E_ARG;
     memcpy(host, s, hlen);
     host[hlen] = 0;
     char *end;
     errno = 0;
     long p = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || errno || p < 0 || p > 65535) return -1;
+    if (!colon[1] || *end || errno || p < 0 || p > 65535) return ESGX_PEER_E_ARG;
     *port = (uint16_t)p;
     return 0;
 }
@@ -279,11 +283,7 @@ static void *accept_main(void *arg)
 /* Sleeps ms unless stopping; returns 1 if stopping. */
 static int sleep_or_stop(peer_service *ps, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    struct timespec ts = esgx_deadline_after_ms((uint64_t)ms);
     pthread_mutex_lock(&ps->mu);
     while (!ps->stopping)
         if (pthread_cond_timedwait(&ps->cond, &ps->mu, &ts) == ETIMEDOUT) break;
@@ -374,9 +374,16 @@ int esgx_peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_
     ps->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : PEER_DEFAULT_TIMEOUT_MS;
     ps->backoff_ms = cfg->backoff_ms > 0 ? cfg->backoff_ms : PEER_DEFAULT_BACKOFF_MS;
     ps->max_conn = cfg->max_connections > 0 ? cfg->max_connections : PEER_DEFAULT_MAX_CONN;
-    pthread_mutex_init(&ps->mu, NULL);
-    pthread_cond_init(&ps->cond, NULL);
     int rc = 0;
+    if (pthread_mutex_init(&ps->mu, NULL) != 0) {
+        free(ps);
+        return esgx_err_set(err, ESGX_PEER_E_IO, "cannot initialise a lock");
+    }
+    if (esgx_cond_init_monotonic(&ps->cond) != 0) {
+        pthread_mutex_destroy(&ps->mu);
+        free(ps);
+        return esgx_err_set(err, ESGX_PEER_E_IO, "cannot initialise a condition variable");
+    }
     if (cfg->peers && !(ps->peers = strdup(cfg->peers)))
         rc = esgx_err_set(err, ESGX_PEER_E_IO, "out of memory");
     esgx_err aerr;
@@ -430,15 +437,11 @@ void esgx_peer_stop(peer_service *ps)
      * give it a moment, then leave it (and everything it uses) to the process exit, so
      * that a shutdown is never held up by an unreachable peer. */
     if (ps->have_fetch) {
-        struct timespec jt;
-        clock_gettime(CLOCK_REALTIME, &jt);
-        jt.tv_sec += 2;
-        if (pthread_timedjoin_np(ps->fetch_thread, NULL, &jt) != 0) return;
+        struct timespec jt = esgx_deadline_after_ms(PEER_FETCH_JOIN_MS);
+        if (pthread_clockjoin_np(ps->fetch_thread, NULL, CLOCK_MONOTONIC, &jt) != 0) return;
     }
     /* Handlers are bounded by timeout_ms; wait a little longer than that. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ps->timeout_ms / 1000 + 2;
+    struct timespec ts = esgx_deadline_after_ms((uint64_t)ps->timeout_ms + PEER_FETCH_JOIN_MS);
     pthread_mutex_lock(&ps->mu);
     while (ps->active > 0)
         if (pthread_cond_timedwait(&ps->cond, &ps->mu, &ts) == ETIMEDOUT) break;

@@ -64,6 +64,7 @@ typedef struct peer_service peer_service;
  * socket if cfg->listen is set and starts the serve thread, and starts the fetch thread
  * if cfg->peers is set (the peer list is validated first). ops is copied; ops->arg must
  * outlive the service. Returns 0, ESGX_PEER_E_ARG, ESGX_PEER_E_ATTEST or ESGX_PEER_E_IO with err. */
+ESGX_MUST_CHECK
 int esgx_peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
                peer_service **out, esgx_err *err);
 

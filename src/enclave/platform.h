@@ -75,6 +75,7 @@ struct esgx_platform {
  * (ESGX_PLAT_E_CORRUPT), never replaced. exe_path is the executable to measure (NULL =
  * /proc/self/exe). On success *out must be closed with esgx_platform_close.
  * Returns 0 or ESGX_PLAT_E_IO / ESGX_PLAT_E_CORRUPT / ESGX_PLAT_E_INTERNAL with a message. */
+ESGX_MUST_CHECK
 int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
                            esgx_platform **out, esgx_err *err);
 
@@ -83,6 +84,7 @@ int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
  * report body has MRENCLAVE/MRSIGNER of p, attributes INIT|MODE64BIT (not debug),
  * XFRM 3, ISVPRODID/ISVSVN 0. Without a bundle the sim quote op returns
  * ESGX_PLAT_E_UNSUPPORTED. Returns 0 or ESGX_PLAT_E_ARG (p is not a sim platform). */
+ESGX_MUST_CHECK
 int esgx_platform_sim_set_bundle(esgx_platform *p, const struct esgx_attest_sim_bundle *bundle,
                                  esgx_err *err);
 
@@ -95,15 +97,18 @@ int esgx_platform_sim_set_bundle(esgx_platform *p, const struct esgx_attest_sim_
  * the quote checked to carry exactly that report data and our MRENCLAVE. If
  * attestation_type exists and is "none", quotes are ESGX_PLAT_E_UNSUPPORTED.
  * Returns 0 or ESGX_PLAT_E_IO / ESGX_PLAT_E_CORRUPT / ESGX_PLAT_E_INTERNAL with a message. */
-int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out,
+                                               esgx_err *err);
 
 /* Fixed string whose SHA-256 is the sim MRSIGNER. */
 #define ESGX_SIM_SIGNER "esgx sim enclave signer v1"
 
 /* Convenience wrappers over the vtable (same contracts as the ops). */
+ESGX_MUST_CHECK
 int esgx_platform_seal_key(esgx_platform *p, esgx_seal_policy policy, uint8_t key[32],
                            esgx_err *err);
-int esgx_platform_random(esgx_platform *p, void *out, size_t n, esgx_err *err);
+ESGX_MUST_CHECK int esgx_platform_random(esgx_platform *p, void *out, size_t n, esgx_err *err);
+ESGX_MUST_CHECK
 int esgx_platform_quote(esgx_platform *p, const uint8_t report_data[64], uint8_t *out,
                         size_t cap, size_t *out_len, esgx_err *err);
 /* Closes p (NULL is allowed). */

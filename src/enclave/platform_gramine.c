@@ -134,15 +134,15 @@ static int gr_hkdf32(const uint8_t *ikm, size_t ikm_len, const uint8_t *info, si
 {
     uint8_t prk[32], block[64 + 1];
     unsigned int len = 0;
-    if (info_len > 64) return -1;
+    if (info_len > 64) return ESGX_PLAT_E_INTERNAL;
     if (!HMAC(EVP_sha256(), GR_SEAL_SALT, (int)strlen(GR_SEAL_SALT), ikm, ikm_len, prk, &len) ||
         len != 32)
-        return -1;
+        return ESGX_PLAT_E_INTERNAL;
     memcpy(block, info, info_len);
     block[info_len] = 1;
     int ok = HMAC(EVP_sha256(), prk, 32, block, info_len + 1, out, &len) && len == 32;
     esgx_crypto_wipe(prk, sizeof prk);
-    return ok ? 0 : -1;
+    return ok ? 0 : ESGX_PLAT_E_INTERNAL;
 }
 
 /* ---------------------------------------------------------------- ops */

@@ -49,10 +49,10 @@ typedef struct sim_state {
 static int fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
+    if (fd < 0) return ESGX_PLAT_E_IO;
     int rc = fsync(fd);
     close(fd);
-    return rc;
+    return rc == 0 ? 0 : ESGX_PLAT_E_IO;
 }
 
 static int read_exact_fd(int fd, uint8_t *buf, size_t n)
@@ -61,7 +61,7 @@ static int read_exact_fd(int fd, uint8_t *buf, size_t n)
     while (got < n) {
         ssize_t r = read(fd, buf + got, n - got);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
+        if (r <= 0) return ESGX_PLAT_E_IO;
         got += (size_t)r;
     }
     return 0;
@@ -72,7 +72,7 @@ static int write_all_fd(int fd, const uint8_t *buf, size_t n)
     while (n) {
         ssize_t w = write(fd, buf, n);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
+        if (w <= 0) return ESGX_PLAT_E_IO;
         buf += w;
         n -= (size_t)w;
     }
@@ -142,7 +142,7 @@ static int secret_create(const char *dir, const char *path, esgx_err *err)
     unlink(tmp);
     if (rc != 0 && e != EEXIST)
         return esgx_err_set(err, ESGX_PLAT_E_IO, "cannot create %s: %s", path, strerror(e));
-    fsync_dir(dir);
+    (void)fsync_dir(dir);   /* best effort: the file itself is already fsync'd */
     return 0;
 }
 
@@ -159,16 +159,16 @@ static int measure_file(const char *path, uint8_t out[32], esgx_err *err)
         return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "SHA-256 init failed");
     }
     uint8_t *buf = malloc(1 << 16);
-    int rc = buf ? 0 : -1;
+    int rc = buf ? 0 : ESGX_PLAT_E_INTERNAL;
     while (rc == 0) {
         ssize_t r = read(fd, buf, 1 << 16);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) rc = -1;
+        if (r < 0) rc = ESGX_PLAT_E_IO;
         if (r <= 0) break;
-        if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1) rc = -1;
+        if (EVP_DigestUpdate(ctx, buf, (size_t)r) != 1) rc = ESGX_PLAT_E_INTERNAL;
     }
     unsigned int len = 0;
-    if (rc == 0 && EVP_DigestFinal_ex(ctx, out, &len) != 1) rc = -1;
+    if (rc == 0 && EVP_DigestFinal_ex(ctx, out, &len) != 1) rc = ESGX_PLAT_E_INTERNAL;
     free(buf);
     EVP_MD_CTX_free(ctx);
     close(fd);
@@ -184,13 +184,13 @@ static int hkdf32(const uint8_t *ikm, size_t ikm_len, const void *salt, size_t s
     uint8_t prk[32], block[64 + 1];
     unsigned int len = 0;
     if (!HMAC(EVP_sha256(), salt, (int)salt_len, ikm, ikm_len, prk, &len) || len != 32)
-        return -1;
-    if (info_len > 64) return -1;
+        return ESGX_PLAT_E_INTERNAL;
+    if (info_len > 64) return ESGX_PLAT_E_INTERNAL;
     memcpy(block, info, info_len);
     block[info_len] = 1;
     int ok = HMAC(EVP_sha256(), prk, 32, block, info_len + 1, out, &len) && len == 32;
     esgx_crypto_wipe(prk, sizeof prk);
-    return ok ? 0 : -1;
+    return ok ? 0 : ESGX_PLAT_E_INTERNAL;
 }
 
 /* ---------------------------------------------------------------- ops */

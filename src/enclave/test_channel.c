@@ -2,8 +2,9 @@
  * test_channel.c: the real esgx-enclave process driven over a real socketpair with the
  * lib/proto codec, as esgxd does: HELLO without a key, INIT_KEY, the EXEC /
  * NEED_CONTENT / RESULT flow with pipelined requests, duplicate ids, STATS, SHUTDOWN;
- * a restart that unseals the same key; and the fatal start-up errors (exit 78) for
- * --init over an existing key and for a torn sealed file (which is left untouched).
+ * a restart that unseals the same key; a HELLO that cannot be sent (exit 1); and the
+ * fatal start-up errors (exit 78) for --init over an existing key and for a torn
+ * sealed file (which is left untouched).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -66,6 +67,24 @@ static int start_ex(proc *p, int init, const char *max_output)
     p->fd = sv[0];
     esgx_proto_reader_init(&p->rd);
     return 0;
+}
+
+/* Runs the enclave with a read-only descriptor as its channel; returns its exit status. */
+static int run_hello_fails(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDONLY);
+        char fds[16];
+        snprintf(fds, sizeof fds, "%d", fd);
+        char *argv[] = {g_enclave, "--data-dir", g_tmp, "--channel-fd", fds,
+                        "--log-level", "error", NULL};
+        execv(g_enclave, argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static int stop(proc *p)
@@ -300,6 +319,10 @@ int main(void)
         CHECK_EQ_INT(m.u.result.output.len, 1000u * 65536u);
     }
     CHECK_EQ_INT(stop(&p), 0);
+
+    /* 4a. HELLO cannot be sent (the channel fd is read-only): exit 1 (a failure the host
+     * restarts) through the one teardown, not a hang, a signal or 78. */
+    CHECK_EQ_INT(run_hello_fails(), 1);
 
     /* 4. --init with an existing key: exit 78 before HELLO. */
     CHECK_EQ_INT(start(&p, 1), 0);

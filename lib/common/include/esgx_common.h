@@ -128,6 +128,11 @@
     X(ESGX_PEER_E_ARG, -741, "peer: bad configuration")                                 \
     X(ESGX_PEER_E_ATTEST, -742, "peer: cannot make the RA-TLS certificate")             \
     X(ESGX_PEER_E_IO, -743, "peer: cannot listen or start a thread")                    \
+    X(ESGX_ENCLAVE_E_USAGE, -761, "enclave: bad command line")                          \
+    X(ESGX_ENCLAVE_E_CONFIG, -762, "enclave: configuration refused")                    \
+    X(ESGX_ENCLAVE_E_IO, -763, "enclave: file could not be read")                       \
+    X(ESGX_ENCLAVE_E_NOMEM, -764, "enclave: out of memory")                             \
+    X(ESGX_ENCLAVE_E_THREAD, -765, "enclave: cannot initialise a lock or thread")       \
     X(ESGX_CLI_E_USAGE, -801, "cli: usage error")                                       \
     X(ESGX_CLI_E_IO, -802, "cli: file or network error")                                \
     X(ESGX_CLI_E_FAILED, -803, "cli: operation failed")

@@ -1,0 +1,181 @@
+/*
+ * exec_bridge.c: the one place where esgx-enclave calls the executor (executor.h).
+ *
+ * It translates between channel messages and the executor's API: the options become an
+ * exec_config, an EXEC frame becomes a job (a copy of the request, since the reader's
+ * buffer is reused by the next read) that channel.c queues, a worker's job becomes
+ * esgx_executor_run and then NEED_CONTENT or RESULT, STATS becomes STATS_REPLY, and a
+ * key in the key store is published with esgx_executor_set_key. Keeping every executor
+ * call here means a change of that API touches this file only.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enclave.h"
+#include "executor.h"
+
+/* A job: channel.c's part first, then the request and its bytes. */
+typedef struct exec_job {
+    enclave_job base;
+    exec_request rq;
+    uint8_t data[];              /* function, input, content */
+} exec_job;
+
+int enclave_exec_start(enclave *E)
+{
+    const enclave_options *o = &E->opt;
+    exec_config cfg;
+    esgx_exec_config_default(&cfg);
+    cfg.fuel_limit = o->fuel;
+    cfg.max_content = o->max_content;
+    cfg.max_input = o->max_input;
+    cfg.max_output = o->max_output;
+    cfg.memory_pages = o->memory_pages;
+    cfg.compile_threads = o->compile_threads;
+    cfg.debug = o->debug;
+    esgx_err err;
+    if (esgx_executor_new(&cfg, E->trust.plat, &E->chan.ex, &err) != 0) {
+        enclave_log(E, LOG_ERROR, "executor: %s", err.msg);
+        return ENCLAVE_EXIT_FAILURE;
+    }
+    if (E->trust.ks.ready) enclave_exec_publish_key(E);
+    return 0;
+}
+
+void enclave_exec_stop(enclave *E)
+{
+    if (E->chan.ex) esgx_executor_free(E->chan.ex);
+    E->chan.ex = NULL;
+}
+
+void enclave_exec_publish_key(enclave *E)
+{
+    esgx_executor_set_key(E->chan.ex, &E->trust.ks.shared, E->trust.ks.xpub);
+}
+
+static void send_result(enclave *E, uint64_t id, const exec_result *r)
+{
+    esgx_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_RESULT;
+    m.id = id;
+    esgx_msg_result *o = &m.u.result;
+    o->status = (uint8_t)r->status;
+    o->code = enclave_str_bytes(r->code);
+    o->message = enclave_str_bytes(r->message);
+    o->fuel_used = r->fuel_used;
+    if (r->status == EXEC_OK) {
+        memcpy(o->input_hash, r->input_hash, 32);
+        memcpy(o->output_hash, r->output_hash, 32);
+        memcpy(o->signature, r->signature, 65);
+        o->tree.ptr = r->tree;
+        o->tree.len = r->tree_len;
+        o->output.ptr = r->output;
+        o->output.len = r->output_len;
+    }
+    int rc = enclave_send(E, &m);
+    if (rc != 0 && rc != ESGX_PROTO_E_IO && r->status == EXEC_OK) {
+        /* The result cannot be framed (e.g. output over the frame limit): the host must
+         * still get an answer for this id. */
+        memset(o, 0, sizeof *o);
+        o->status = ESGX_RESULT_INTERNAL;
+        o->code = enclave_str_bytes("internal");
+        o->message = enclave_str_bytes("the result does not fit in a channel frame");
+        o->fuel_used = r->fuel_used;
+        (void)enclave_send(E, &m);   /* a failure is logged; nothing more to do */
+    }
+}
+
+/* Sends a RESULT with no output: status, code and message only. */
+static void send_refusal(enclave *E, uint64_t id, int status, const char *code,
+                         const char *message)
+{
+    exec_result r;
+    memset(&r, 0, sizeof r);
+    r.status = status;
+    snprintf(r.code, sizeof r.code, "%s", code);
+    snprintf(r.message, sizeof r.message, "%s", message);
+    send_result(E, id, &r);
+}
+
+void enclave_exec_job_run(enclave *E, enclave_job *base)
+{
+    exec_job *j = (exec_job *)base;
+    uint64_t id = j->base.id;
+    exec_result res;
+    esgx_executor_run(E->chan.ex, &j->rq, &res);
+    enclave_inflight_remove(E, id);
+    if (res.need_content) {
+        esgx_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = ESGX_MSG_NEED_CONTENT;
+        m.id = id;
+        memcpy(m.u.need_content.module_hash, j->rq.module_hash, 32);
+        (void)enclave_send(E, &m);   /* a failure is logged; the reader sees the EOF */
+    } else {
+        if (res.status != EXEC_OK)
+            enclave_log(E, LOG_DEBUG, "request %" PRIu64 ": %s: %s", id, res.code,
+                        res.message);
+        send_result(E, id, &res);
+    }
+    esgx_exec_result_free(&res);
+    /* The job holds input (possibly sensitive): wipe before freeing. */
+    explicit_bzero(j->data, j->rq.function_len + j->rq.input_len + j->rq.content_len);
+    free(j);
+}
+
+void enclave_exec_submit(enclave *E, const esgx_msg *m)
+{
+    const esgx_msg_exec *x = &m->u.exec;
+    if (enclave_inflight_has(E, m->id)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "request id %" PRIu64 " is already running", m->id);
+        send_refusal(E, m->id, EXEC_BAD_REQUEST, "duplicate_id", msg);
+        return;
+    }
+    size_t content_len = x->has_content ? x->content.len : 0;
+    size_t total = x->function.len + x->input.len + content_len;
+    exec_job *j = malloc(sizeof *j + (total ? total : 1));
+    if (!j) {
+        send_refusal(E, m->id, EXEC_INTERNAL, "internal", "out of memory queueing the request");
+        return;
+    }
+    memset(j, 0, sizeof *j);
+    j->base.id = m->id;
+    uint8_t *p = j->data;
+    memcpy(j->rq.module_hash, x->module_hash, 32);
+    j->rq.decrypt = x->decrypt;
+    j->rq.fuel = x->fuel;
+    if (x->function.len) memcpy(p, x->function.ptr, x->function.len);
+    j->rq.function = (const char *)p;
+    j->rq.function_len = x->function.len;
+    p += x->function.len;
+    if (x->input.len) memcpy(p, x->input.ptr, x->input.len);
+    j->rq.input = p;
+    j->rq.input_len = x->input.len;
+    p += x->input.len;
+    j->rq.has_content = x->has_content;
+    if (content_len) memcpy(p, x->content.ptr, content_len);
+    j->rq.content = p;
+    j->rq.content_len = content_len;
+    enclave_enqueue(E, &j->base);
+}
+
+void enclave_exec_stats(enclave *E, uint64_t id)
+{
+    exec_stats st;
+    esgx_executor_get_stats(E->chan.ex, &st);
+    esgx_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = ESGX_MSG_STATS_REPLY;
+    r.id = id;
+    r.u.stats.executions = st.executions;
+    r.u.stats.traps = st.traps;
+    r.u.stats.cache_entries = st.cache_entries;
+    r.u.stats.cache_hits = st.cache_hits;
+    r.u.stats.cache_misses = st.cache_misses;
+    (void)enclave_send(E, &r);   /* a failure is logged; the reader sees the EOF */
+}
