@@ -218,5 +218,17 @@ run run --help
 expect "help" 0 '*'
 [[ "$out" == *"usage: esgx run"* ]] && ok || bad "help text"
 
+# --- --dump-code: the compiled code, one op per line, nothing run
+run run "$abi" --dump-code
+expect "dump-code" 0 '*'
+[[ "$out" == *"func "*": params "*"words"* && "$out" == *"  FUEL fuel="* && "$out" == *"RET"* ]] \
+  && ok || bad "dump-code lists functions and ops"
+[ -z "$err" ] && ok || bad "dump-code runs nothing (no debug output)"
+run run "$abi" --dump-code --function add
+expect "dump-code --function add" 0 '*'
+[ "$(grep -c '^func ' <<<"$out")" = 1 ] && [[ "$out" == *"I32_ADD"* ]] && ok || bad "dump of add alone"
+run run "$abi" --dump-code --function nope
+expect "dump-code unknown function" 1 "" "no exported function 'nope'"
+
 echo "wasm_run: $((n - fails))/$n checks passed"
 [ $fails -eq 0 ]

@@ -146,3 +146,18 @@ int esgx_wasm_module_export(const esgx_wasm_module *m, const char *name, size_t 
     }
     return ESGX_WASM_E_NOT_FOUND;
 }
+
+int esgx_wasm_module_export_func_index(const esgx_wasm_module *m, const char *name,
+                                       size_t name_len, uint32_t *index, esgx_err *err)
+{
+    for (uint32_t i = 0; i < m->n_exports; i++) {
+        const esgx_wasm_export_decl *e = &m->exports[i];
+        if (e->kind == ESGX_WASM_EXTERN_FUNC && e->name_len == name_len &&
+            !memcmp(e->name, name, name_len)) {
+            *index = e->index;
+            return ESGX_OK;
+        }
+    }
+    return esgx_err_set(err, ESGX_WASM_E_NOT_FOUND, "no exported function '%.*s'",
+                        (int)(name_len > 200 ? 200 : name_len), name);
+}

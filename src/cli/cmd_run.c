@@ -376,6 +376,7 @@ static void usage(FILE *f)
             "usage: esgx run MODULE.wasm [--function NAME] [--input STR | --input-file PATH]\n"
             "                [--fuel N] [--json] [--arg VALUE ...] [--dev-seed HEX]\n"
             "                [--module-hash HEX]\n"
+            "       esgx run MODULE.wasm --dump-code [--function NAME]\n"
             "       esgx run --show-dev-key [--dev-seed HEX]\n\n"
             "Runs a function of a WebAssembly module locally with every fn0 import and the\n"
             "WASI subset of the enclave (debug_print and stderr are printed to stderr), using\n"
@@ -391,7 +392,9 @@ static void usage(FILE *f)
             "  --dev-seed HEX    development key seed (64 hex characters; default: the seed\n"
             "                    in $XDG_CONFIG_HOME/esgx/dev-key, created on first use)\n"
             "  --show-dev-key    print the development key's xpub and exit\n"
-            "  --module-hash HEX module hash seen by the guest (default: BLAKE3 of the file)\n\n"
+            "  --module-hash HEX module hash seen by the guest (default: BLAKE3 of the file)\n"
+            "  --dump-code       print the module's compiled code (every function, or the\n"
+            "                    one --function exports) and exit without running it\n\n"
             "The output is printed raw to stdout; for functions other than main the results\n"
             "follow, one per line. A trap prints 'esgx: trap: KIND: MESSAGE' and exits 1.\n",
             (unsigned long long)RUN_DEFAULT_FUEL);
@@ -401,7 +404,8 @@ typedef struct run_opts {
     const char *module, *function, *input, *input_file, *dev_seed, *module_hash;
     cli_list args;
     uint64_t fuel;   /* ESGX_HOST_UNMETERED = unmetered */
-    int json, show_dev_key;
+    int json, show_dev_key, dump_code;
+    int function_given;
 } run_opts;
 
 #define RUN_OPT(name, kind, field) {name, NULL, kind, offsetof(run_opts, field), 0, 0, 0, NULL, 0}
@@ -415,6 +419,7 @@ static const cli_option run_options[] = {
     RUN_OPT("--arg", CLI_OPT_LIST, args),
     RUN_OPT("--json", CLI_OPT_FLAG, json),
     RUN_OPT("--show-dev-key", CLI_OPT_FLAG, show_dev_key),
+    RUN_OPT("--dump-code", CLI_OPT_FLAG, dump_code),
     {"--fuel", NULL, CLI_OPT_U64, offsetof(run_opts, fuel), 0, UINT64_MAX - 1, 0, "unlimited",
      0},
     {NULL, NULL, CLI_OPT_FLAG, 0, 0, 0, 0, NULL, 0},
@@ -431,6 +436,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     if (rc == 1) usage(stdout);
     if (rc != ESGX_OK) return rc;
     if (o->fuel == 0) o->fuel = ESGX_HOST_UNMETERED;
+    o->function_given = strcmp(o->function, "main") != 0;
     if (!o->module && !o->show_dev_key) {
         cli_error("run: missing MODULE.wasm");
         return ESGX_CLI_E_USAGE;
@@ -575,6 +581,23 @@ static int prepare_call(run_ctx *c, const esgx_wasm_limits *limits)
     return CLI_EXIT_OK;
 }
 
+/* --dump-code: prints the compiled code of every function (or of the exported
+ * --function) to stdout. Returns a CLI exit status. */
+static int dump_code(run_ctx *c, const esgx_wasm_limits *limits)
+{
+    const run_opts *o = &c->o;
+    esgx_err err;
+    if (esgx_wasm_module_parse(c->bytes, c->len, limits, &c->m, &err))
+        return fail(o, NULL, NULL, "%s: %s", o->module, err.msg);
+    uint32_t index = UINT32_MAX;
+    if (o->function_given &&
+        esgx_wasm_module_export_func_index(c->m, o->function, strlen(o->function), &index, &err))
+        return fail(o, NULL, NULL, "%s: %s", o->module, err.msg);
+    if (esgx_wasm_module_dump_code(c->m, index, stdout, &err))
+        return fail(o, NULL, NULL, "%s: %s", o->module, err.msg);
+    return fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 /* Prints a successful run: raw output and results, or one JSON object. */
 static int report(const run_ctx *c)
 {
@@ -637,6 +660,11 @@ int cmd_run(int argc, char **argv)
         rc = fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     } else {
         rc = load_inputs(&c, &limits);
+        if (rc == CLI_EXIT_OK && c.o.dump_code) {
+            rc = dump_code(&c, &limits);
+            run_free(&c);
+            return rc;
+        }
         if (rc == CLI_EXIT_OK) rc = prepare_call(&c, &limits);
         if (rc == CLI_EXIT_OK) rc = run_call(&c, &limits);
     }

@@ -156,6 +156,12 @@ ESGX_MUST_CHECK int esgx_wasm_module_import(const esgx_wasm_module *m, uint32_t 
 ESGX_MUST_CHECK int esgx_wasm_module_export(const esgx_wasm_module *m, const char *name, size_t name_len,
                        esgx_wasm_extern_kind *kind, esgx_wasm_functype *type);
 
+/* The function index (imports first) of the exported function name. ESGX_OK, or
+ * ESGX_WASM_E_NOT_FOUND with a message naming it. */
+ESGX_MUST_CHECK int esgx_wasm_module_export_func_index(const esgx_wasm_module *m,
+                                                       const char *name, size_t name_len,
+                                                       uint32_t *index, esgx_err *err);
+
 /* Prints the compiled code (the interpreter's internal ops, docs/wasm.md) of defined
  * function func_index_or_all (in the function index space, imports first), or of every
  * defined function with UINT32_MAX, to out. Per function a header line
