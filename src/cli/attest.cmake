@@ -1,1 +1,0 @@
-target_link_libraries(esgx PRIVATE esgx_attest)
