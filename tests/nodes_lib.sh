@@ -55,7 +55,9 @@ start() {
             HTTP[$name]=http://127.0.0.1:$(printf '%s' "$l" | sed 's/.*:\([0-9]*\) (data/\1/')
             l=$(grep -o 'peer endpoint listening on [^ ]* (port [0-9]*)' "$T/$name.log" | tail -1)
             [ -n "$l" ] && PEERPORT[$name]=$(printf '%s' "$l" | sed 's/.*(port \([0-9]*\))/\1/')
-            return 0
+            # with --peer-listen the enclave logs its (new) peer port only after HELLO,
+            # which may come after the HTTP line: wait for it, or PEERPORT is stale
+            if [ -n "$l" ] || [[ " $* " != *" --peer-listen "* ]]; then return 0; fi
         fi
         kill -0 "${PID[$name]}" 2>/dev/null || fail "esgxd $name exited during startup"
         sleep 0.1
