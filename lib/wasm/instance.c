@@ -76,18 +76,10 @@ static bool limits_match(uint64_t size, bool has_max, uint64_t max,
     return true;
 }
 
-int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const esgx_wasm_extern *imports,
-                      size_t n_imports, esgx_wasm_instance **out, esgx_wasm_trap *trap,
-                      esgx_err *err)
+/* Allocates the instance and its index spaces in the store; interns the types. */
+static int instance_alloc(esgx_wasm_store *s, const esgx_wasm_module *m,
+                          esgx_wasm_instance **out, esgx_err *err)
 {
-    if (trap) *trap = ESGX_WASM_TRAP_NONE;
-    if (!s || !m || !out || (n_imports && !imports))
-        return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_instance_new: NULL argument");
-    *out = NULL;
-    if (n_imports != m->n_imports)
-        return esgx_err_set(err, ESGX_WASM_E_UNLINKABLE, "unknown import: %zu given, %u expected",
-                            n_imports, m->n_imports);
-    const esgx_wasm_compiled *cm = m->compiled;
     uint32_t nf = m->n_func_imports + m->n_funcs;
     uint32_t nt = m->n_table_imports + m->n_tables;
     uint32_t nm = m->n_memory_imports + m->n_memories;
@@ -113,9 +105,15 @@ int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const 
         if (inst->type_ids[i] == UINT32_MAX)
             return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     }
+    *out = inst;
+    return ESGX_OK;
+}
 
-    /* imports */
-    uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+/* Checks each import against its declaration and places it in its index space. */
+static int link_imports(esgx_wasm_instance *inst, const esgx_wasm_extern *imports,
+                        uint32_t idx[4], esgx_err *err)
+{
+    const esgx_wasm_module *m = inst->m;
     for (uint32_t i = 0; i < m->n_imports; i++) {
         const esgx_wasm_import_decl *imp = &m->imports[i];
         const esgx_wasm_extern *x = &imports[i];
@@ -124,7 +122,7 @@ int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const 
         case ESGX_WASM_EXTERN_FUNC: {
             esgx_wasm_func_obj *f = x->ptr;
             if (f->type_id != inst->type_ids[imp->desc.func_type]) return incompatible(err, imp);
-            inst->funcs[fi++] = f;
+            inst->funcs[idx[0]++] = f;
             break;
         }
         case ESGX_WASM_EXTERN_TABLE: {
@@ -132,39 +130,42 @@ int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const 
             if (t->elem_type != imp->desc.table.elem_type ||
                 !limits_match(t->size, t->has_max, t->max, &imp->desc.table.limits))
                 return incompatible(err, imp);
-            inst->tables[ti++] = t;
+            inst->tables[idx[1]++] = t;
             break;
         }
         case ESGX_WASM_EXTERN_MEMORY: {
             esgx_wasm_memory_obj *mo = x->ptr;
             if (!limits_match(mo->pages, mo->has_max, mo->max_pages, &imp->desc.memory))
                 return incompatible(err, imp);
-            inst->mems[mi++] = mo;
+            inst->mems[idx[2]++] = mo;
             break;
         }
         case ESGX_WASM_EXTERN_GLOBAL: {
             esgx_wasm_global_obj *g = x->ptr;
             if (g->type != imp->desc.global.type || g->mutable_ != imp->desc.global.mutable_)
                 return incompatible(err, imp);
-            inst->globals[gi++] = g;
+            inst->globals[idx[3]++] = g;
             break;
         }
         }
     }
+    return ESGX_OK;
+}
 
-    /* functions */
+/* Makes the module's own functions, globals, tables and memories after the imports. */
+static int make_defined(esgx_wasm_instance *inst, uint32_t idx[4], esgx_err *err)
+{
+    const esgx_wasm_module *m = inst->m;
+    esgx_wasm_store *s = inst->store;
     for (uint32_t i = 0; i < m->n_funcs; i++) {
         esgx_wasm_func_obj *f = esgx_wasm_store_alloc(s, sizeof *f);
         if (!f) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-        uint32_t t = m->funcs[i].type;
-        f->type_id = inst->type_ids[t];
+        f->type_id = inst->type_ids[m->funcs[i].type];
         f->inst = inst;
-        f->code = &cm->codes[i];
+        f->code = &((const esgx_wasm_compiled *)m->compiled)->codes[i];
         f->type = s->types[f->type_id];
-        inst->funcs[fi++] = f;
+        inst->funcs[idx[0]++] = f;
     }
-
-    /* globals */
     for (uint32_t i = 0; i < m->n_globals; i++) {
         esgx_wasm_global_obj *g = esgx_wasm_store_alloc(s, sizeof *g);
         if (!g) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
@@ -172,27 +173,31 @@ int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const 
         g->mutable_ = m->globals[i].type.mutable_;
         int rc = eval_const(inst, &m->globals[i].init, &g->val, err);
         if (rc) return rc;
-        inst->globals[gi++] = g;
+        inst->globals[idx[3]++] = g;
     }
-
-    /* tables and memories */
     for (uint32_t i = 0; i < m->n_tables; i++) {
         const esgx_wasm_table_type *tt = &m->tables[i];
         int rc = esgx_wasm_table_make(s, tt->elem_type, tt->limits.min, tt->limits.max,
-                                 tt->limits.has_max, &inst->tables[ti++], err);
+                                 tt->limits.has_max, &inst->tables[idx[1]++], err);
         if (rc) return rc;
     }
     for (uint32_t i = 0; i < m->n_memories; i++) {
         const esgx_wasm_limits_decl *ld = &m->memories[i];
-        int rc = esgx_wasm_memory_make(s, ld->min, ld->max, ld->has_max, &inst->mems[mi++], err);
+        int rc = esgx_wasm_memory_make(s, ld->min, ld->max, ld->has_max, &inst->mems[idx[2]++], err);
         if (rc) return rc;
     }
-    inst->mem = nm ? inst->mems[0] : &esgx_wasm_no_memory;
+    inst->mem = idx[2] ? inst->mems[0] : &esgx_wasm_no_memory;
+    return ESGX_OK;
+}
 
-    /* element segments: resolve */
+/* Resolves every element segment to references (function indices or constant
+ * expressions) and records the length of every segment. */
+static int resolve_segments(esgx_wasm_instance *inst, esgx_err *err)
+{
+    const esgx_wasm_module *m = inst->m;
     for (uint32_t i = 0; i < m->n_elems; i++) {
         const esgx_wasm_elem_segment *es = &m->elems[i];
-        esgx_wasm_ref *refs = esgx_wasm_store_alloc(s, (size_t)es->n_elems * sizeof *refs);
+        esgx_wasm_ref *refs = esgx_wasm_store_alloc(inst->store, (size_t)es->n_elems * sizeof *refs);
         if (!refs) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         for (uint32_t k = 0; k < es->n_elems; k++) {
             if (es->func_indices) {
@@ -208,8 +213,14 @@ int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const 
         inst->elem_len[i] = es->n_elems;
     }
     for (uint32_t i = 0; i < m->n_datas; i++) inst->data_len[i] = m->datas[i].len;
+    return ESGX_OK;
+}
 
-    /* active element segments, then data segments */
+/* Applies the active element segments, then the active data segments (a segment out
+ * of bounds traps); active and declarative segments are dropped afterwards. */
+static int apply_segments(esgx_wasm_instance *inst, esgx_wasm_trap *trap, esgx_err *err)
+{
+    const esgx_wasm_module *m = inst->m;
     for (uint32_t i = 0; i < m->n_elems; i++) {
         const esgx_wasm_elem_segment *es = &m->elems[i];
         if (es->mode == ESGX_WASM_SEGMENT_ACTIVE) {
@@ -241,14 +252,33 @@ int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const 
         if (ds->len) memcpy(mo->data + (uint32_t)off, ds->bytes, ds->len);
         inst->data_len[i] = 0;
     }
+    return ESGX_OK;
+}
 
-    /* start */
+int esgx_wasm_instance_new(esgx_wasm_store *s, const esgx_wasm_module *m, const esgx_wasm_extern *imports,
+                      size_t n_imports, esgx_wasm_instance **out, esgx_wasm_trap *trap,
+                      esgx_err *err)
+{
+    if (trap) *trap = ESGX_WASM_TRAP_NONE;
+    if (!s || !m || !out || (n_imports && !imports))
+        return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_instance_new: NULL argument");
+    *out = NULL;
+    if (n_imports != m->n_imports)
+        return esgx_err_set(err, ESGX_WASM_E_UNLINKABLE, "unknown import: %zu given, %u expected",
+                            n_imports, m->n_imports);
+    esgx_wasm_instance *inst = NULL;
+    uint32_t idx[4] = {0, 0, 0, 0};   /* next function, table, memory, global index */
+    int rc = instance_alloc(s, m, &inst, err);
+    if (!rc) rc = link_imports(inst, imports, idx, err);
+    if (!rc) rc = make_defined(inst, idx, err);
+    if (!rc) rc = resolve_segments(inst, err);
+    if (!rc) rc = apply_segments(inst, trap, err);
+    if (rc) return rc;
     if (m->has_start) {
         esgx_wasm_func_obj *f = inst->funcs[m->start];
         uint64_t slots[1] = {0};
         s->trap = ESGX_WASM_TRAP_NONE;
-        int rc = esgx_wasm_exec_call(s, f, slots);
-        if (rc) {
+        if (esgx_wasm_exec_call(s, f, slots)) {
             if (trap) *trap = s->trap;
             return esgx_err_set(err, ESGX_WASM_E_TRAP, "%s", s->trap_msg);
         }

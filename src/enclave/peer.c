@@ -121,10 +121,8 @@ static int split_hostport(const char *s, char *host, size_t cap, uint16_t *port)
     if (hlen == 0 || hlen >= cap) return ESGX_PEER_E_ARG;
     memcpy(host, s, hlen);
     host[hlen] = 0;
-    char *end;
-    errno = 0;
-    long p = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || errno || p < 0 || p > 65535) return ESGX_PEER_E_ARG;
+    uint64_t p;
+    if (esgx_parse_u64(colon + 1, 0, 65535, 0, &p, NULL)) return ESGX_PEER_E_ARG;
     *port = (uint16_t)p;
     return 0;
 }

@@ -633,10 +633,8 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
                            "function names are 1 to 64 characters of [A-Za-z0-9._-]");
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
-        char *end;
-        errno = 0;
-        unsigned long long n = strtoull(cl, &end, 10);
-        if (errno || end == cl || n > h->limit) {
+        uint64_t n = 0;
+        if (esgx_parse_u64(cl, 0, h->limit, 0, &n, NULL)) {   /* malformed or over the limit */
             h->too_large = 1;
             return reply_error(c, h, 413, "too_large",
                                "body of %s bytes exceeds the limit of %zu for this route", cl,
