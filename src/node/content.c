@@ -214,3 +214,27 @@ uint64_t content_total_bytes(const content_store *cs)
 {
     return atomic_load(&((content_store *)cs)->total);
 }
+
+void content_each(content_store *cs, int (*fn)(void *arg, const uint8_t hash[32], uint64_t size),
+                  void *arg)
+{
+    int fd = dup(cs->dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0) close(fd);
+        node_log(NODE_LOG_WARN, "cannot list %s: %s", cs->dir, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    int stop = 0;
+    while (!stop && (e = readdir(d))) {
+        uint8_t h[32];
+        struct stat st;
+        if (!esgx_proto_hash_text_valid(e->d_name, strlen(e->d_name)) ||
+            esgx_crypto_hex_decode(e->d_name, 64, h, 32, NULL, NULL) ||
+            fstatat(cs->dirfd, e->d_name, &st, 0) || !S_ISREG(st.st_mode))
+            continue;
+        stop = fn(arg, h, (uint64_t)st.st_size);
+    }
+    closedir(d);
+}

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "esgx_crypto.h"
+#include "network.h"
 
 #define SMALL_BODY_LIMIT 4096
 #define DISCARD_SLACK (1u << 20)
@@ -110,6 +111,7 @@ static unsigned check_auth(const http *srv, struct MHD_Connection *c)
     while (*a == ' ') a++;
     size_t n = strlen(a);
     while (n && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
+    if (srv->d.net) return n == 64 && esgx_net_token_check(srv->d.net, a, n) ? 0 : 403;
     if (!srv->token[0]) return 403;
     if (n != 64) return 403;
     unsigned char diff = 0;
@@ -194,6 +196,67 @@ static json_t *parse_object(struct MHD_Connection *c, hreq *h, enum MHD_Result *
     return root;
 }
 
+/* ---------------------------------------------------------------- registry */
+
+/* The function registry: etcd when the node is in a network, else SQLite. */
+static void fn_from_net(const esgx_net_fn *n, registry_fn *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", n->name);
+    snprintf(out->hash, sizeof out->hash, "%s", n->hash);
+    out->decrypt = n->encrypted;
+    out->created = n->created;
+}
+
+static int fn_get(http *srv, const char *name, registry_fn *out, esgx_err *err)
+{
+    if (!srv->d.net) return registry_get(srv->d.registry, name, out, err);
+    esgx_net_fn f;
+    int rc = esgx_net_fn_get(srv->d.net, name, &f, err);
+    if (rc == ESGX_OK) fn_from_net(&f, out);
+    return rc;
+}
+
+static int fn_put(http *srv, const char *name, const char *hash, int decrypt, int *replaced,
+                  esgx_err *err)
+{
+    if (!srv->d.net) return registry_put(srv->d.registry, name, hash, decrypt, replaced, err);
+    return esgx_net_fn_put(srv->d.net, name, hash, decrypt, replaced, err);
+}
+
+static int fn_delete(http *srv, const char *name, esgx_err *err)
+{
+    if (!srv->d.net) return registry_delete(srv->d.registry, name, err);
+    return esgx_net_fn_delete(srv->d.net, name, err);
+}
+
+static int fn_list(http *srv, registry_fn **out, size_t *n, esgx_err *err)
+{
+    if (!srv->d.net) return registry_list(srv->d.registry, out, n, err);
+    esgx_net_fn *v;
+    int rc = esgx_net_fn_list(srv->d.net, &v, n, err);
+    if (rc) return rc;
+    *out = calloc(*n ? *n : 1, sizeof **out);
+    if (!*out) {
+        free(v);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < *n; i++) fn_from_net(&v[i], &(*out)[i]);
+    free(v);
+    return ESGX_OK;
+}
+
+/* Whether content for hash is here, fetching it from the network when it is not
+ * (unless a peer asks: it must not make us fetch in turn). 0, or the fetch's code. */
+static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32], esgx_err *err)
+{
+    http *srv = h->srv;
+    if (content_exists(srv->d.content, hash)) return ESGX_OK;
+    if (!srv->d.net || MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Peer-Fetch"))
+        return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content with that hash");
+    return esgx_net_fetch(srv->d.net, hash, err);
+}
+
 static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
 {
     enum MHD_Result res = MHD_NO;
@@ -264,7 +327,7 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
 {
     registry_fn fn;
     esgx_err err;
-    int rc = registry_get(h->srv->d.registry, h->name, &fn, &err);
+    int rc = fn_get(h->srv, h->name, &fn, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
@@ -315,15 +378,17 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
     if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
     uint8_t hb[32];
     (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
-    if (!content_exists(h->srv->d.content, hb))
+    esgx_err err;
+    int rc = content_here(h, c, hb, &err);
+    if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
+    if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
     int replaced = 0;
-    esgx_err err;
-    if (registry_put(h->srv->d.registry, h->name, hash, decrypt, &replaced, &err))
-        return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (fn_put(h->srv, h->name, hash, decrypt, &replaced, &err))
+        return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
     registry_fn f;
-    if (registry_get(h->srv->d.registry, h->name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (fn_get(h->srv, h->name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
     node_log(NODE_LOG_INFO, "deployed function %s -> %s%s", h->name, hash,
              decrypt ? " (decrypt)" : "");
     return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
@@ -334,7 +399,8 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
     registry_fn *v;
     size_t n;
     esgx_err err;
-    if (registry_list(h->srv->d.registry, &v, &n, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (fn_list(h->srv, &v, &n, &err))
+        return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
     free(v);
@@ -344,7 +410,7 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
 {
     esgx_err err;
-    int rc = registry_delete(h->srv->d.registry, h->name, &err);
+    int rc = fn_delete(h->srv, h->name, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
@@ -352,16 +418,76 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
     return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->name));
 }
 
-static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
+/* Stores data (an upload or an origin's bytes) and answers its hash; in a network,
+ * once enough nodes hold it ("replicas"). */
+static enum MHD_Result store_and_answer(struct MHD_Connection *c, hreq *h, const uint8_t *data,
+                                        size_t len, const char *origin)
 {
-    if (h->len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
     char hex[65];
     int created;
     esgx_err err;
-    if (content_put(h->srv->d.content, h->body, h->len, hex, &created, &err))
+    if (content_put(h->srv->d.content, data, len, hex, &created, &err))
         return reply_error(c, h, 500, "internal", "%s", err.msg);
-    if (created) node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, h->len);
-    return reply_json(c, h, 200, json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)h->len));
+    if (created) node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, len);
+    json_t *o = json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)len);
+    if (h->srv->d.net) {
+        uint8_t hb[32];
+        unsigned held = 0;
+        esgx_blake3_hash(data, len, hb);
+        if (esgx_net_content_added(h->srv->d.net, hb, len, origin, &held, &err)) {
+            json_decref(o);
+            return reply_error(c, h, 503, "network_unavailable",
+                               "stored here, but the network could not record it: %s", err.msg);
+        }
+        json_object_set_new(o, "replicas", json_integer(held));
+    }
+    if (origin) json_object_set_new(o, "origin", json_string(origin));
+    return reply_json(c, h, 200, o);
+}
+
+/* POST /content with Content-Type application/json: {"url": "..."} fetches the content
+ * from that origin (http, https, or ipfs://CID through the gateway). */
+static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
+{
+    enum MHD_Result res = MHD_NO;
+    json_t *root = parse_object(c, h, &res);
+    if (!root) return res;
+    h->json = root;
+    json_t *u = json_object_get(root, "url");
+    if (json_object_size(root) != 1 || !json_is_string(u))
+        return reply_error(c, h, 400, "bad_origin",
+                           "a JSON body must be {\"url\": \"https://...\" | \"http://...\" | "
+                           "\"ipfs://CID\"} (upload raw bytes with another Content-Type)");
+    const char *url = json_string_value(u);
+    if (!h->srv->d.net)
+        return reply_error(c, h, 501, "no_network",
+                           "fetching from an origin needs a node in a network (esgxd --etcd)");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    esgx_err err;
+    int rc = esgx_net_fetch_origin(h->srv->d.net, url, &data, &len, &err);
+    if (rc == ESGX_NODE_E_ARG) return reply_error(c, h, 400, "bad_origin", "%s", err.msg);
+    if (rc == ESGX_NODE_E_TOO_BIG)
+        return reply_error(c, h, 413, "too_large", "%s (the limit is %llu)", err.msg,
+                           (unsigned long long)h->srv->cfg->max_content);
+    if (rc) return reply_error(c, h, 502, "origin_failed", "%s", err.msg);
+    node_log(NODE_LOG_INFO, "fetched %zu bytes from %.200s", len, url);
+    enum MHD_Result r = store_and_answer(c, h, data, len, url);
+    free(data);
+    return r;
+}
+
+static int is_json_request(struct MHD_Connection *c)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    return ct && !strncasecmp(ct, "application/json", 16) && (!ct[16] || ct[16] == ';');
+}
+
+static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
+{
+    if (h->len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
+    if (is_json_request(c)) return route_content_origin(c, h);
+    return store_and_answer(c, h, h->body, h->len, NULL);
 }
 
 static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
@@ -373,7 +499,10 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     uint64_t size;
     esgx_err err;
     int fd;
-    int rc = content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    int rc = content_here(h, c, hb, &err);
+    if (rc && rc != ESGX_NODE_E_NOTFOUND)
+        return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
+    rc = content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
@@ -516,13 +645,74 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     return reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
+/* 200 while the node can answer invocations; 503 while its enclave is restarting, has
+ * no key, or (in a network) etcd is lost, so a balancer skips it. */
 static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
 {
     sup_info in;
     sup_get_info(h->srv->d.sup, &in);
     const char *e = !in.up ? "restarting" : in.state == ESGX_STATE_READY ? "ready" : "no_key";
-    return reply_json(c, h, 200, json_pack("{s:s, s:s, s:I}", "status", "ok", "enclave", e,
-                                           "fuel_limit", (json_int_t)h->srv->cfg->fuel));
+    int net_ok = !h->srv->d.net || esgx_net_healthy(h->srv->d.net);
+    int ok = in.up && in.state == ESGX_STATE_READY && net_ok;
+    json_t *o = json_pack("{s:s, s:s, s:I}", "status", ok ? "ok" : "unavailable", "enclave", e,
+                          "fuel_limit", (json_int_t)h->srv->cfg->fuel);
+    if (h->srv->d.net) json_object_set_new(o, "network", json_string(net_ok ? "ok" : "etcd_lost"));
+    return reply_json(c, h, ok ? 200 : 503, o);
+}
+
+/* GET /nodes: the network's members and their state (a node alone lists itself). */
+static enum MHD_Result route_nodes(struct MHD_Connection *c, hreq *h)
+{
+    char *s = NULL;
+    if (h->srv->d.net) {
+        s = esgx_net_nodes_json(h->srv->d.net);
+    } else {
+        sup_info in;
+        sup_get_info(h->srv->d.sup, &in);
+        char mre[65] = "";
+        if (in.have_hello) esgx_crypto_hex_encode(in.mrenclave, 32, mre);
+        json_t *a = json_pack("[{s:s,s:s,s:s,s:b,s:s,s:b}]", "id", "", "platform", in.platform,
+                              "mrenclave", mre, "has_key", in.state == ESGX_STATE_READY,
+                              "state", "up", "self", 1);
+        s = json_dumps(a, JSON_COMPACT);
+        json_decref(a);
+    }
+    if (!s) return MHD_NO;
+    return reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
+}
+
+/* The network's counters, appended to /metrics (malloc'ed, or NULL). */
+static char *network_metrics(esgx_net *net)
+{
+    esgx_net_stats st;
+    esgx_net_get_stats(net, &st);
+    char *s = NULL;
+    if (asprintf(&s,
+                 "# TYPE esgx_peer_fetches_total counter\n"
+                 "esgx_peer_fetches_total{result=\"ok\"} %llu\n"
+                 "esgx_peer_fetches_total{result=\"failed\"} %llu\n"
+                 "# TYPE esgx_origin_fetches_total counter\n"
+                 "esgx_origin_fetches_total{result=\"ok\"} %llu\n"
+                 "esgx_origin_fetches_total{result=\"failed\"} %llu\n"
+                 "# TYPE esgx_fetched_bytes_total counter\n"
+                 "esgx_fetched_bytes_total %llu\n"
+                 "# TYPE esgx_replications_total counter\n"
+                 "esgx_replications_total{result=\"ok\"} %llu\n"
+                 "esgx_replications_total{result=\"failed\"} %llu\n"
+                 "# TYPE esgx_etcd_errors_total counter\n"
+                 "esgx_etcd_errors_total %llu\n"
+                 "# TYPE esgx_network_members gauge\n"
+                 "esgx_network_members %u\n"
+                 "# TYPE esgx_network_healthy gauge\n"
+                 "esgx_network_healthy %d\n",
+                 (unsigned long long)st.peer_fetches, (unsigned long long)st.peer_fetch_failures,
+                 (unsigned long long)st.origin_fetches,
+                 (unsigned long long)st.origin_fetch_failures,
+                 (unsigned long long)st.fetched_bytes, (unsigned long long)st.replications,
+                 (unsigned long long)st.replication_failures,
+                 (unsigned long long)st.etcd_errors, st.members, esgx_net_healthy(net)) < 0)
+        return NULL;
+    return s;
 }
 
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
@@ -530,6 +720,17 @@ static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
     size_t len;
     char *s = metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup, &len);
     if (!s) return MHD_NO;
+    char *n = h->srv->d.net ? network_metrics(h->srv->d.net) : NULL;
+    if (n) {
+        size_t nl = strlen(n);
+        char *t = realloc(s, len + nl + 1);
+        if (t) {
+            memcpy(t + len, n, nl + 1);
+            s = t;
+            len += nl;
+        }
+        free(n);
+    }
     return reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
 }
 
@@ -592,6 +793,7 @@ static unsigned classify(hreq *h, const char *method, const char *url, const cha
     if (!strcmp(url, "/attestation")) h->route = ROUTE_ATTESTATION;
     else if (!strcmp(url, "/health")) h->route = ROUTE_HEALTH;
     else if (!strcmp(url, "/metrics")) h->route = ROUTE_METRICS;
+    else if (!strcmp(url, "/nodes")) h->route = ROUTE_NODES;
     else return 404;
     *allow = "GET";
     return get ? 0 : 405;
@@ -706,6 +908,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     case ROUTE_ATTESTATION: return route_attestation(c, h);
     case ROUTE_HEALTH: return route_health(c, h);
     case ROUTE_METRICS: return route_metrics(c, h);
+    case ROUTE_NODES: return route_nodes(c, h);
     default: return reply_error(c, h, 404, "not_found", "no route %.200s", url);
     }
 }

@@ -143,6 +143,23 @@ static const opt options[] = {
      "failed refetch keeps serving the cached copy"},
     {"--sim-root", "PEM", OPT_STR_NONEMPTY, CFG(sim_root), 0, 0, NULL,
      "sim: extra trust anchor for peers' quotes"},
+    {"The network (docs/network.md); without --etcd the node runs alone:", NULL,
+     OPT_SECTION, 0, 0, 0, NULL, NULL},
+    {"--etcd", "URLS", OPT_STR_NONEMPTY, CFG(etcd), 0, 0, NULL,
+     "join the network whose control plane is this etcd\n"
+     "cluster (http://host:port[,...], v3 JSON gateway)"},
+    {"--etcd-prefix", "PREFIX", OPT_STR_NONEMPTY, CFG(etcd_prefix), 0, 0, NULL,
+     "the network's keys in etcd (default /esgx/)"},
+    {"--advertise", "URL", OPT_URL, CFG(advertise), 0, 0, NULL,
+     "the URL other nodes reach this node at (needed\n"
+     "with --etcd)"},
+    {"--node-id", "ID", OPT_STR_NONEMPTY, CFG(node_id), 0, 0, NULL,
+     "this node's id (default: DIR/node.id, made once)"},
+    {"--replicas", "N", OPT_UNSIGNED, CFG(replicas), 1, 16, "an integer 1..16",
+     "an upload is acknowledged once N nodes hold it\n"
+     "(default 2, fewer when fewer nodes are up)"},
+    {"--ipfs-gateway", "URL", OPT_URL, CFG(ipfs_gateway), 0, 0, NULL,
+     "fetch ipfs://CID origins from URL/ipfs/CID"},
     {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL, "print \"esgxd VERSION\" and exit"},
     {"--help", NULL, OPT_HELP, 0, 0, 0, NULL, "this text"},
 };
@@ -279,11 +296,19 @@ static int check_options(node_config *cfg)
         why = "--pccs-insecure and --pccs-refresh need --pccs URL";
     else if (cfg->max_content + cfg->max_input > (64ull << 20))
         why = "--max-content + --max-input must stay within 64M";
+    else if (cfg->etcd && !cfg->advertise)
+        why = "--etcd needs --advertise URL (how the other nodes reach this one)";
+    else if (!cfg->etcd && (cfg->etcd_prefix || cfg->advertise || cfg->node_id ||
+                            cfg->replicas || cfg->ipfs_gateway))
+        why = "--etcd-prefix, --advertise, --node-id, --replicas and --ipfs-gateway need "
+              "--etcd";
     if (why) {
         fprintf(stderr, "esgxd: %s\n", why);
         return ESGX_NODE_E_USAGE;
     }
     if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
+    if (!cfg->etcd_prefix) cfg->etcd_prefix = "/esgx/";
+    if (!cfg->replicas) cfg->replicas = 2;
     return ESGX_OK;
 }
 
@@ -358,6 +383,10 @@ static int load_token(const node_config *cfg, char token[65])
     char path[PATH_MAX], tmp[PATH_MAX];
     snprintf(path, sizeof path, "%s/admin.token", cfg->data_dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && cfg->etcd && !cfg->init) {
+        token[0] = 0;   /* a node joining a network uses the network's token (etcd) */
+        return ESGX_OK;
+    }
     if (fd < 0 && errno == ENOENT) {
         uint8_t rnd[32];
         char hex[66];
@@ -472,10 +501,30 @@ typedef struct node_objects {
     metrics *metrics;
     content_store *content;
     registry *registry;
+    node_net *net;                 /* --etcd only */
     collat *collateral;
     sup *sup;
     http *http;
 } node_objects;
+
+/* With --etcd: joins the network, and when this node has no sealed key and is not the
+ * first, waits for a member that serves the key. Returns 0 or 1 (logged). */
+static int join_network(const node_config *cfg, const char *token, node_objects *o)
+{
+    if (!cfg->etcd) return 0;
+    esgx_err err;
+    if (node_net_open(cfg, o->content, token[0] ? token : NULL, &o->net, &err)) {
+        node_log(NODE_LOG_ERROR, "cannot join the network: %s", err.msg);
+        return 1;
+    }
+    char sealed[PATH_MAX];
+    snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", cfg->data_dir);
+    if (!cfg->init && !cfg->peers && access(sealed, F_OK) != 0 &&
+        node_net_wait_peers(o->net, 60000))
+        node_log(NODE_LOG_WARN, "no member of the network serves the key yet (--peer-listen); "
+                                "this node has no key until it is restarted");
+    return 0;
+}
 
 /* Builds the objects in order and waits for the enclave. Returns 0 (serving) or 1
  * (what was built is in *o for the cleanup path). */
@@ -489,13 +538,16 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
+    if (join_network(cfg, token, o)) return 1;
     sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
                        .on_collateral_req = collat_request, .collateral_arg = o->collateral};
+    node_net_hooks(o->net, &hooks);
     if (sup_new(cfg, o->content, o->metrics, &hooks, &o->sup, &err)) {
         node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
     collat_attach(o->collateral, o->sup);
+    node_net_attach(o->net, o->sup);
     if (sup_wait_ready(o->sup, cfg->init ? 60000 : 15000)) {
         if (cfg->init || atomic_load(&st->exit_fatal)) {
             node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
@@ -506,7 +558,7 @@ static int start_node(node_state *st, const char *token, node_objects *o)
     }
     http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
                       .registry = o->registry, .metrics = o->metrics,
-                      .collateral = o->collateral};
+                      .collateral = o->collateral, .net = node_net_handle(o->net)};
     if (http_start(&deps, &o->http, &err)) {
         node_log(NODE_LOG_ERROR, "%s", err.msg);
         sup_stop(o->sup, 5000);
@@ -526,6 +578,7 @@ static void free_node(node_objects *o)
     collat_free(o->collateral);
     http_free(o->http);
     sup_free(o->sup);
+    node_net_close(o->net);
     registry_close(o->registry);
     content_close(o->content);
     metrics_free(o->metrics);

@@ -270,7 +270,7 @@ static char *member_json(esgx_net *n)
 {
     json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:I}", "id", n->cfg.node_id, "url",
                           n->cfg.advertise, "peer", n->cfg.peer_listen ? n->cfg.peer_listen : "",
-                          "platform", n->cfg.platform ? n->cfg.platform : "", "mrenclave",
+                          "platform", n->platform, "mrenclave",
                           n->mrenclave, "has_key", n->has_key, "version",
                           n->cfg.version ? n->cfg.version : "", "joined", (json_int_t)n->joined);
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -297,6 +297,24 @@ static int announce(esgx_net *n, esgx_err *err)
     return rc;
 }
 
+/* Asks the node for its enclave's identity; marks the record for a new announce when
+ * it changed. */
+static void refresh_identity(esgx_net *n)
+{
+    if (!n->cfg.identity) return;
+    char mre[65] = "", plat[32] = "";
+    int has_key = 0;
+    n->cfg.identity(n->cfg.identity_arg, mre, plat, &has_key);
+    pthread_mutex_lock(&n->mu);
+    if (strcmp(n->mrenclave, mre) || strcmp(n->platform, plat) || n->has_key != has_key) {
+        snprintf(n->mrenclave, sizeof n->mrenclave, "%s", mre);
+        snprintf(n->platform, sizeof n->platform, "%s", plat);
+        n->has_key = has_key;
+        n->identity_dirty = 1;
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
 static void *keeper_main(void *arg)
 {
     esgx_net *n = arg;
@@ -304,6 +322,7 @@ static void *keeper_main(void *arg)
     while (!n->stop) {
         for (unsigned t = 0; t < period_ms && !n->stop; t += 100) esgx_sleep_ms(100);
         if (n->stop) break;
+        refresh_identity(n);
         esgx_err err;
         int rc = esgx_etcd_lease_keepalive(n->etcd, n->lease, &err);
         if (rc == ESGX_NODE_E_NOTFOUND) n->lease = 0;   /* expired while etcd was away */
@@ -326,16 +345,6 @@ int esgx_net_healthy(const esgx_net *n)
     return n->etcd_ok && n->view_ok;
 }
 
-void esgx_net_set_identity(esgx_net *n, const char *mrenclave_hex, int has_key)
-{
-    pthread_mutex_lock(&n->mu);
-    if (strcmp(n->mrenclave, mrenclave_hex) || n->has_key != has_key) {
-        snprintf(n->mrenclave, sizeof n->mrenclave, "%s", mrenclave_hex);
-        n->has_key = has_key;
-        n->identity_dirty = 1;
-    }
-    pthread_mutex_unlock(&n->mu);
-}
 
 /* ---------------------------------------------------------------- start / stop */
 
@@ -352,7 +361,6 @@ static int copy_config(esgx_net *n, const esgx_net_config *c, esgx_err *err)
     n->cfg.node_id = dup_or_null(c->node_id);
     n->cfg.advertise = dup_or_null(c->advertise);
     n->cfg.peer_listen = dup_or_null(c->peer_listen);
-    n->cfg.platform = dup_or_null(c->platform);
     n->cfg.version = dup_or_null(c->version);
     n->cfg.ipfs_gateway = dup_or_null(c->ipfs_gateway);
     if (!n->cfg.replicas) n->cfg.replicas = 2;
@@ -372,7 +380,6 @@ static void free_config(esgx_net_config *c)
     free((char *)c->node_id);
     free((char *)c->advertise);
     free((char *)c->peer_listen);
-    free((char *)c->platform);
     free((char *)c->version);
     free((char *)c->ipfs_gateway);
 }
@@ -406,6 +413,7 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
     }
     n->store = *store;
     n->joined = now_s();
+    refresh_identity(n);
     int rc = copy_config(n, cfg, err);
     if (!rc) rc = esgx_etcd_new(n->cfg.etcd, n->cfg.prefix, 3000, &n->etcd, err);
     if (!rc) rc = net_repl_init(n, err);

@@ -46,7 +46,6 @@ typedef struct esgx_net_config {
     const char *node_id;           /* stable id of this node (DATA_DIR/node.id) */
     const char *advertise;         /* --advertise URL other nodes and clients reach */
     const char *peer_listen;       /* --peer-listen HOST:PORT (key sharing), or NULL */
-    const char *platform;          /* "sim" / "gramine-sgx" */
     const char *version;
     unsigned replicas;             /* --replicas, default 2 */
     const char *ipfs_gateway;      /* --ipfs-gateway URL, or NULL */
@@ -55,6 +54,10 @@ typedef struct esgx_net_config {
     unsigned ack_timeout_ms;       /* wait for replicas before answering; default 10000 */
     unsigned lease_ttl;            /* seconds; default 6 */
     void (*log)(int level, const char *msg);   /* NODE_LOG_* levels */
+    /* The enclave's identity for the member record, asked every keepalive period:
+     * MRENCLAVE in hex and platform ("" while unknown), whether it holds the key. */
+    void (*identity)(void *arg, char mrenclave_hex[65], char platform[32], int *has_key);
+    void *identity_arg;
 } esgx_net_config;
 
 /* Joins the network: checks etcd answers (ESGX_NODE_E_ETCD with the reason otherwise),
@@ -67,8 +70,6 @@ void esgx_net_stop(esgx_net *n);
 /* Whether etcd answered the last keepalive and the view is current (for /health). */
 int esgx_net_healthy(const esgx_net *n);
 
-/* Publishes the enclave's identity in this node's member record (after HELLO). */
-void esgx_net_set_identity(esgx_net *n, const char *mrenclave_hex, int has_key);
 
 /* ------------------------------------------------------------- admin token */
 

@@ -52,6 +52,7 @@ struct esgx_net {
     pthread_cond_t changed;       /* the view changed (monotonic clock) */
     int etcd_ok, view_ok;
     char mrenclave[65];
+    char platform[32];
     int has_key, identity_dirty;
     char token_sha[65];
     net_members members, nodes;

@@ -11,6 +11,8 @@
  *   metrics.c     counters and the Prometheus text of /metrics: metrics
  *   collateral.c  --pccs: COLLATERAL_REQ answers and /attestation collateral: collat
  *   pccs.c        PCCS client and collateral cache (pccs.h)
+ *   network.c     --etcd: several nodes as one (network.h, replicate.c, etcd.c,
+ *                 httpc.c; docs/network.md): esgx_net
  *
  * State lives in these objects, passed down explicitly; the only process-wide state is
  * the log level (node_log_set_level; logging goes to the one stderr anyway).
@@ -66,6 +68,13 @@ typedef struct node_config {
     const char *accept_status;     /* --accept-status LIST */
     const char *trust_mrenclave[16]; /* --trust-mrenclave HEX (repeatable) */
     unsigned n_trust;
+    /* the network (docs/network.md); etcd NULL = a node alone */
+    const char *etcd;              /* --etcd URL[,URL...] */
+    const char *etcd_prefix;       /* --etcd-prefix (default "/esgx/") */
+    const char *advertise;         /* --advertise URL (how others reach this node) */
+    const char *node_id;           /* --node-id, else DATA_DIR/node.id */
+    unsigned replicas;             /* --replicas N (default 2) */
+    const char *ipfs_gateway;      /* --ipfs-gateway URL */
 } node_config;
 
 enum { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };
@@ -90,7 +99,8 @@ char *node_error_json(const char *code, const char *message, size_t *len);
 
 enum {
     ROUTE_SERVICES = 0, ROUTE_CONTENT_PUT, ROUTE_CONTENT_GET, ROUTE_FN_INVOKE, ROUTE_FN_DEPLOY,
-    ROUTE_FN_LIST, ROUTE_FN_DELETE, ROUTE_ATTESTATION, ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER,
+    ROUTE_FN_LIST, ROUTE_FN_DELETE, ROUTE_ATTESTATION, ROUTE_HEALTH, ROUTE_METRICS, ROUTE_NODES,
+    ROUTE_OTHER,
     ROUTE_COUNT
 };
 
@@ -138,6 +148,10 @@ ESGX_MUST_CHECK int content_read(content_store *cs, const uint8_t hash[32], uint
 
 /* Returns 1 if content for hash exists, else 0. */
 int content_exists(content_store *cs, const uint8_t hash[32]);
+
+/* Calls fn for every stored item (hash, size) until fn returns non-zero. */
+void content_each(content_store *cs, int (*fn)(void *arg, const uint8_t hash[32], uint64_t size),
+                  void *arg);
 
 /* Returns the total bytes stored (for /metrics). */
 uint64_t content_total_bytes(const content_store *cs);
@@ -228,6 +242,13 @@ typedef struct sup_hooks {
     /* A COLLATERAL_REQ from the enclave (channel reader thread; must not block). */
     void (*on_collateral_req)(void *arg, uint64_t id, const esgx_msg_collateral_req *rq);
     void *collateral_arg;
+    /* Content the enclave needs is not stored here: fetch it from the network (content
+     * thread; may block, bounded). 0 when it is now stored, else a code with err. */
+    int (*fetch_content)(void *arg, const uint8_t hash[32], esgx_err *err);
+    /* The key-sharing peers to give an enclave that starts without --init when
+     * cfg->peers is not set: a malloc'ed "host:port,..." ("" or NULL for none). */
+    char *(*peers)(void *arg);
+    void *net_arg;
 } sup_hooks;
 
 /* Starts the supervisor: the content thread and the supervisor thread, which starts
@@ -316,6 +337,8 @@ char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t
 
 /* ---------------------------------------------------------------- http */
 
+struct esgx_net;
+
 typedef struct http http;
 
 /* What the HTTP server serves from (all must outlive it; collateral may be NULL). */
@@ -327,6 +350,7 @@ typedef struct http_deps {
     registry *registry;
     metrics *metrics;
     collat *collateral;
+    struct esgx_net *net;          /* the network (--etcd), or NULL for a node alone */
 } http_deps;
 
 /* Starts the HTTP daemon on cfg->listen_host:listen_port (port 0: any free port, see
@@ -340,6 +364,31 @@ void http_quiesce(http *h);
 /* Stops the daemon and frees h (NULL allowed; every suspended connection must have been
  * resumed, i.e. the supervisor stopped). */
 void http_free(http *h);
+
+/* ---------------------------------------------------------------- network glue */
+
+/* node_net.c: joining a network (--etcd). */
+typedef struct node_net node_net;
+
+/* Joins the network of cfg->etcd: the node id (--node-id or DATA_DIR/node.id), the
+ * network object serving content through `content`, and, when token_hex is given (a
+ * node that has DATA_DIR/admin.token), the admin token's hash published (refused if
+ * the network already has another). *out is freed with node_net_close. Returns 0,
+ * ESGX_NODE_E_ETCD (unreachable: the message names the endpoints), ESGX_NODE_E_CONFLICT
+ * or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int node_net_open(const node_config *cfg, content_store *content,
+                                  const char *token_hex, node_net **out, esgx_err *err);
+/* Gives the network the supervisor, for the enclave's identity in the member record. */
+void node_net_attach(node_net *nn, sup *s);
+/* Fills the supervisor hooks that fetch missing content and find key-sharing peers
+ * (nothing when nn is NULL). */
+void node_net_hooks(node_net *nn, sup_hooks *h);
+/* The network object (NULL when nn is NULL). */
+struct esgx_net *node_net_handle(node_net *nn);
+/* Waits until a live member serves the key (--peer-listen). 0 or ESGX_NODE_E_TIMEOUT. */
+ESGX_MUST_CHECK int node_net_wait_peers(node_net *nn, int timeout_ms);
+/* Leaves the network (NULL allowed). */
+void node_net_close(node_net *nn);
 
 /* ---------------------------------------------------------------- metrics text */
 

@@ -374,6 +374,13 @@ static void content_job(sup *s, uint64_t id)
     size_t len = 0;
     esgx_err err;
     int rc = content_read(s->content, r->hash, &data, &len, &err);
+    if (rc == ESGX_NODE_E_NOTFOUND && s->hooks.fetch_content) {
+        /* not here: another node of the network may hold it */
+        esgx_err ferr;
+        int frc = s->hooks.fetch_content(s->hooks.net_arg, r->hash, &ferr);
+        if (frc == ESGX_OK) rc = content_read(s->content, r->hash, &data, &len, &err);
+        else if (frc != ESGX_NODE_E_NOTFOUND) node_log(NODE_LOG_WARN, "%s", ferr.msg);
+    }
     if (rc == ESGX_NODE_E_NOTFOUND) {
         char hex[65];
         esgx_crypto_hex_encode(r->hash, 32, hex);
@@ -487,7 +494,10 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     if (s->cfg->debug) argv[a++] = "--debug";
     if (s->cfg->sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = s->cfg->sim_bundle;
     if (s->cfg->peer_listen) argv[a++] = "--peer-listen", argv[a++] = s->cfg->peer_listen;
+    char *net_peers = NULL;   /* the network's members, when --peers is not given */
+    if (!s->cfg->peers && !with_init && s->hooks.peers) net_peers = s->hooks.peers(s->hooks.net_arg);
     if (s->cfg->peers && !with_init) argv[a++] = "--peers", argv[a++] = s->cfg->peers;
+    else if (net_peers && net_peers[0]) argv[a++] = "--peers", argv[a++] = net_peers;
     if (s->cfg->collateral) argv[a++] = "--collateral", argv[a++] = s->cfg->collateral;
     if (s->cfg->pccs_url) argv[a++] = "--collateral-from-host";
     if (s->cfg->sim_root) argv[a++] = "--sim-root", argv[a++] = s->cfg->sim_root;
@@ -499,6 +509,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     argv[a] = NULL;
     pid_t parent = getpid();
     pid_t pid = fork();
+    if (pid != 0) free(net_peers);   /* the parent's copy (the child execs with its own) */
     if (pid < 0) {
         node_log(NODE_LOG_ERROR, "fork: %s", strerror(errno));
         close(sv[0]);

@@ -125,8 +125,10 @@ static void expect(const char *method, const char *path, const char *auth, const
 static void test_routes_and_auth(void)
 {
     reply r;
-    CHECK_EQ_INT(req("GET", "/health", NULL, NULL, &r), 200);
-    CHECK(r.body && strstr(r.body, "\"enclave\":\"restarting\""), "health %s", r.body);
+    /* the enclave never comes up here: unavailable, so that a balancer skips the node */
+    CHECK_EQ_INT(req("GET", "/health", NULL, NULL, &r), 503);
+    CHECK(r.body && strstr(r.body, "\"enclave\":\"restarting\"") &&
+          strstr(r.body, "\"status\":\"unavailable\""), "health %s", r.body);
     free(r.body);
     expect("GET", "/nope", NULL, NULL, 404, "not_found");
     CHECK_EQ_INT(req("GET", "/services/3", NULL, NULL, &r), 405);
