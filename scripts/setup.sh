@@ -10,7 +10,7 @@ DEB_PACKAGES=(
   libssl-dev libsecp256k1-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
   libjansson-dev
   b3sum wrk curl python3 nodejs npm
-  binaryen etcd-server nginx
+  binaryen etcd-server etcd-client nginx
 )
 
 SUDO=""

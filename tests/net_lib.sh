@@ -18,21 +18,33 @@ etcd_cluster() {
         cluster+="${cluster:+,}e$i=http://127.0.0.1:${ETCD_PEER[e$i]}"
     done
     ETCD_ENDPOINTS=""
+    ETCD_CLUSTER=$cluster
     for i in $(seq 1 "$n"); do
-        peer=http://127.0.0.1:${ETCD_PEER[e$i]}
-        client=http://127.0.0.1:${ETCD_CLIENT[e$i]}
-        etcd --name "e$i" --data-dir "$T/etcd-e$i" --listen-client-urls "$client" \
-             --advertise-client-urls "$client" --listen-peer-urls "$peer" \
-             --initial-advertise-peer-urls "$peer" --initial-cluster "$cluster" \
-             --initial-cluster-state new --initial-cluster-token "esgx-$$" \
-             --heartbeat-interval 50 --election-timeout 500 >"$T/etcd-e$i.log" 2>&1 &
-        NET_PIDS[etcd-e$i]=$!
-        ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}$client"
+        etcd_start "e$i"
+        ETCD_ENDPOINTS+="${ETCD_ENDPOINTS:+,}http://127.0.0.1:${ETCD_CLIENT[e$i]}"
     done
+    etcd_wait_healthy
+}
+
+# etcd_start NAME: starts (or restarts, on its data dir) one member of the cluster.
+etcd_start() {
+    local name=$1
+    local peer=http://127.0.0.1:${ETCD_PEER[$name]} client=http://127.0.0.1:${ETCD_CLIENT[$name]}
+    etcd --name "$name" --data-dir "$T/etcd-$name" --listen-client-urls "$client" \
+         --advertise-client-urls "$client" --listen-peer-urls "$peer" \
+         --initial-advertise-peer-urls "$peer" --initial-cluster "$ETCD_CLUSTER" \
+         --initial-cluster-state new --initial-cluster-token "esgx-$$" \
+         --heartbeat-interval 50 --election-timeout 500 >>"$T/etcd-$name.log" 2>&1 &
+    NET_PIDS[etcd-$name]=$!
+}
+
+# etcd_wait_healthy: waits (20 s at most) until a member reports the cluster healthy.
+etcd_wait_healthy() {
     for _ in $(seq 1 200); do
-        if curl -sf -m 1 "http://127.0.0.1:${ETCD_CLIENT[e1]}/health" | grep -q '"health":"true"'; then
-            return 0
-        fi
+        local c
+        for c in "${ETCD_CLIENT[@]}"; do
+            curl -sf -m 1 "http://127.0.0.1:$c/health" | grep -q '"health":"true"' && return 0
+        done
         sleep 0.1
     done
     echo "etcd cluster did not become healthy within 20 s" >&2

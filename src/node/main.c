@@ -160,6 +160,9 @@ static const opt options[] = {
      "(default 2, fewer when fewer nodes are up)"},
     {"--ipfs-gateway", "URL", OPT_URL, CFG(ipfs_gateway), 0, 0, NULL,
      "fetch ipfs://CID origins from URL/ipfs/CID"},
+    {"--fetch-timeout", "SECS", OPT_UNSIGNED, CFG(fetch_timeout), 1, 3600, "seconds, 1..3600",
+     "bound of one transfer from a peer or an origin\n"
+     "(default 10; a transfer stalled for 3 s is dropped)"},
     {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL, "print \"esgxd VERSION\" and exit"},
     {"--help", NULL, OPT_HELP, 0, 0, 0, NULL, "this text"},
 };
@@ -299,9 +302,12 @@ static int check_options(node_config *cfg)
     else if (cfg->etcd && !cfg->advertise)
         why = "--etcd needs --advertise URL (how the other nodes reach this one)";
     else if (!cfg->etcd && (cfg->etcd_prefix || cfg->advertise || cfg->node_id ||
-                            cfg->replicas || cfg->ipfs_gateway))
-        why = "--etcd-prefix, --advertise, --node-id, --replicas and --ipfs-gateway need "
-              "--etcd";
+                            cfg->replicas || cfg->ipfs_gateway || cfg->fetch_timeout))
+        why = "--etcd-prefix, --advertise, --node-id, --replicas, --ipfs-gateway and "
+              "--fetch-timeout need --etcd";
+    else if (cfg->etcd && cfg->peer_listen && strlen(cfg->peer_listen) > 2 &&
+             !strcmp(cfg->peer_listen + strlen(cfg->peer_listen) - 2, ":0"))
+        why = "with --etcd, --peer-listen needs a fixed port (the members publish it)";
     if (why) {
         fprintf(stderr, "esgxd: %s\n", why);
         return ESGX_NODE_E_USAGE;
@@ -309,6 +315,7 @@ static int check_options(node_config *cfg)
     if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
     if (!cfg->etcd_prefix) cfg->etcd_prefix = "/esgx/";
     if (!cfg->replicas) cfg->replicas = 2;
+    if (!cfg->fetch_timeout) cfg->fetch_timeout = 10;
     return ESGX_OK;
 }
 

@@ -75,6 +75,7 @@ typedef struct node_config {
     const char *node_id;           /* --node-id, else DATA_DIR/node.id */
     unsigned replicas;             /* --replicas N (default 2) */
     const char *ipfs_gateway;      /* --ipfs-gateway URL */
+    unsigned fetch_timeout;        /* --fetch-timeout SECS (default 10) */
 } node_config;
 
 enum { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };

@@ -138,7 +138,7 @@ int node_net_open(const node_config *cfg, content_store *content, const char *to
         .etcd = cfg->etcd, .prefix = cfg->etcd_prefix, .node_id = nn->id,
         .advertise = cfg->advertise, .peer_listen = cfg->peer_listen,
         .version = ESGX_VERSION, .replicas = cfg->replicas, .ipfs_gateway = cfg->ipfs_gateway,
-        .max_content = cfg->max_content, .log = net_log_line, .identity = identity,
+        .max_content = cfg->max_content, .fetch_timeout_ms = cfg->fetch_timeout * 1000u, .log = net_log_line, .identity = identity,
         .identity_arg = nn};
     esgx_net_store st = {.arg = nn, .has = store_has, .put = store_put, .each = store_each};
     rc = esgx_net_start(&nc, &st, &nn->net, err);
