@@ -315,16 +315,22 @@ static void refresh_identity(esgx_net *n)
     pthread_mutex_unlock(&n->mu);
 }
 
+/* Renews the member lease every third of its TTL, announces the record again when the
+ * enclave's identity changes (checked every 250 ms) or the lease expired, and keeps
+ * etcd_ok current (1 s between attempts while etcd is away). */
 static void *keeper_main(void *arg)
 {
     esgx_net *n = arg;
-    unsigned period_ms = n->cfg.lease_ttl * 1000 / 3;
+    uint64_t next_alive = esgx_monotonic_ms() + n->cfg.lease_ttl * 1000u / 3;
     while (!n->stop) {
-        for (unsigned t = 0; t < period_ms && !n->stop; t += 100) esgx_sleep_ms(100);
+        esgx_sleep_ms(250);
         if (n->stop) break;
         refresh_identity(n);
+        int due = esgx_monotonic_ms() >= next_alive;
+        if (!due && !n->identity_dirty) continue;
         esgx_err err;
-        int rc = esgx_etcd_lease_keepalive(n->etcd, n->lease, &err);
+        int rc = ESGX_OK;
+        if (due) rc = esgx_etcd_lease_keepalive(n->etcd, n->lease, &err);
         if (rc == ESGX_NODE_E_NOTFOUND) n->lease = 0;   /* expired while etcd was away */
         if (rc == ESGX_NODE_E_NOTFOUND || (rc == ESGX_OK && n->identity_dirty))
             rc = announce(n, &err);
@@ -334,8 +340,8 @@ static void *keeper_main(void *arg)
         n->etcd_ok = rc == ESGX_OK;
         if (rc) n->stats.etcd_errors++;
         pthread_mutex_unlock(&n->mu);
-        if (rc) period_ms = 1000;
-        else period_ms = n->cfg.lease_ttl * 1000 / 3;
+        if (due || rc)
+            next_alive = esgx_monotonic_ms() + (rc ? 1000u : n->cfg.lease_ttl * 1000u / 3);
     }
     return NULL;
 }
