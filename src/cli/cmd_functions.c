@@ -27,11 +27,15 @@
 static const char functions_usage[] =
     "usage: esgx functions deploy --name NAME --path FILE.wasm [--no-encrypt]\n"
     "                             [--progress | --no-progress] [--json]\n"
+    "       esgx functions deploy --name NAME --url URL [--encrypted] [--json]\n"
     "       esgx functions list [--json]\n"
     "       esgx functions delete NAME\n"
     "  deploy  check FILE is WebAssembly, encrypt it to the pinned network key (unless\n"
     "          --no-encrypt), upload it, point NAME at it; prints the BLAKE3 hash, the\n"
-    "          invoke URL and a curl line\n"
+    "          invoke URL and a curl line. With --url the node fetches the module\n"
+    "          from an origin (https://, http:// or ipfs://CID; a node of a network,\n"
+    "          esgxd --etcd) and records it; --encrypted says the origin serves it\n"
+    "          encrypted to the network key\n"
     "  list    the node's functions: NAME HASH DECRYPT CREATED\n"
     "  delete  remove NAME (the content stays stored)\n"
     "NAME: 1 to 64 characters from A-Z a-z 0-9 . _ -\n"
@@ -89,10 +93,83 @@ static int need_token(const cli_config *cfg)
     return ESGX_CLI_E_FAILED;
 }
 
+/* PUT /functions/NAME -> hash, then prints what was deployed (what: the file or URL).
+ * Returns a CLI exit status. */
+static int point_name(const cli_config *cfg, const char *name, const char *want_hex, int encrypt,
+                      size_t body_len, const char *what, int as_json)
+{
+    cli_http_response rs = {0};
+    json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
+    char *put_body = pb ? json_dumps(pb, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(pb);
+    if (!put_body) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    char fpath[100];
+    snprintf(fpath, sizeof fpath, "/functions/%s", name);
+    int rc = call(cfg, "PUT", fpath, "application/json", (const uint8_t *)put_body,
+                  strlen(put_body), 0, &rs);
+    free(put_body);
+    cli_http_response_free(&rs);
+    if (rc) return rc;
+    char invoke_url[1200], services_url[1200];
+    cli_url(cfg->node, fpath, invoke_url, sizeof invoke_url);
+    cli_url(cfg->node, "/services/3", services_url, sizeof services_url);
+    if (as_json) {
+        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s}", "name", name, "hash", want_hex,
+                              "decrypt", encrypt, "size", (json_int_t)body_len, "invoke_url",
+                              invoke_url);
+        char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(o);
+        if (t) puts(t);
+        free(t);
+    } else {
+        printf("uploaded %s (%zu bytes%s)\n", what, body_len,
+               encrypt ? ", encrypted to the network key" : ", not encrypted");
+        printf("hash %s\n", want_hex);
+        printf("deployed %s\n", name);
+        printf("invoke %s\n", invoke_url);
+        printf("curl -sS %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
+               services_url, want_hex, encrypt ? "true" : "false");
+    }
+    return CLI_EXIT_OK;
+}
+
+/* deploy --url: the node fetches the module from an origin (POST /content {"url"}). */
+static int deploy_url(const cli_config *cfg, const char *name, const char *url, int encrypted,
+                      int as_json)
+{
+    json_t *o = json_pack("{s:s}", "url", url);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!body) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    cli_http_response rs = {0};
+    int rc = call(cfg, "POST", "/content", "application/json", (const uint8_t *)body,
+                  strlen(body), 0, &rs);
+    free(body);
+    if (rc) return rc;
+    json_t *j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+    const char *hash = j ? json_string_value(json_object_get(j, "hash")) : NULL;
+    json_int_t size = j ? json_integer_value(json_object_get(j, "size")) : 0;
+    if (!hash || !esgx_proto_hash_text_valid(hash, strlen(hash))) {
+        cli_error("POST %s/content: the answer has no \"hash\"", cfg->node);
+        rc = CLI_EXIT_NETWORK;
+    } else {
+        rc = point_name(cfg, name, hash, encrypted, (size_t)size, url, as_json);
+    }
+    json_decref(j);
+    cli_http_response_free(&rs);
+    return rc;
+}
+
 static int deploy(int argc, char **argv)
 {
-    const char *name = NULL, *path = NULL;
-    int encrypt = 1, progress = -1, as_json = 0;
+    const char *name = NULL, *path = NULL, *url = NULL;
+    int encrypt = 1, progress = -1, as_json = 0, encrypted = 0;
     for (int i = 1; i < argc;) {
         const char *a = argv[i];
         int r;
@@ -104,22 +181,31 @@ static int deploy(int argc, char **argv)
         else if (!strcmp(a, "--progress")) progress = 1, i++;
         else if (!strcmp(a, "--no-progress")) progress = 0, i++;
         else if (!strcmp(a, "--json")) as_json = 1, i++;
+        else if (!strcmp(a, "--encrypted")) encrypted = 1, i++;
         else if ((r = cli_opt_value(argc, argv, &i, "--name", &name)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--path", &path))) {
+                 (r = cli_opt_value(argc, argv, &i, "--path", &path)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--url", &url))) {
             if (r < 0) return usage_error(NULL);
         } else {
             cli_error("functions deploy: unexpected argument '%s'", a);
             return usage_error(NULL);
         }
     }
-    if (!name || !path) return usage_error("functions deploy: --name and --path are required");
+    if (!name || !!path == !!url)
+        return usage_error("functions deploy: --name and one of --path or --url are required");
+    if (encrypted && !url) return usage_error("functions deploy: --encrypted goes with --url");
     if (!valid_name(name))
         return usage_error("functions deploy: NAME must be 1 to 64 characters from "
                            "A-Z a-z 0-9 . _ -");
     cli_config cfg;
-    if (cli_config_require(&cfg, encrypt) || need_token(&cfg)) {
+    if (cli_config_require(&cfg, encrypt && !url) || need_token(&cfg)) {
         esgx_crypto_wipe(&cfg, sizeof cfg);
         return CLI_EXIT_FAIL;
+    }
+    if (url) {
+        int urc = deploy_url(&cfg, name, url, encrypted, as_json);
+        esgx_crypto_wipe(&cfg, sizeof cfg);
+        return urc;
     }
 
     int rc = CLI_EXIT_FAIL;
@@ -127,7 +213,6 @@ static int deploy(int argc, char **argv)
     size_t wasm_len = 0, upload_len = 0;
     cli_http_response rs = {0};
     json_t *j = NULL;
-    char *put_body = NULL;
     esgx_err err;
     if (cli_read_file(path, DEPLOY_MAX_FILE, &wasm, &wasm_len, &err)) {
         cli_error("%s", err.msg);
@@ -183,43 +268,10 @@ static int deploy(int argc, char **argv)
     }
     cli_http_response_free(&rs);
 
-    json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
-    put_body = pb ? json_dumps(pb, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(pb);
-    if (!put_body) {
-        cli_error("out of memory");
-        goto out;
-    }
-    char fpath[100];
-    snprintf(fpath, sizeof fpath, "/functions/%s", name);
-    rc = call(&cfg, "PUT", fpath, "application/json", (const uint8_t *)put_body,
-              strlen(put_body), 0, &rs);
-    if (rc) goto out;
-
-    char invoke_url[1200], services_url[1200];
-    cli_url(cfg.node, fpath, invoke_url, sizeof invoke_url);
-    cli_url(cfg.node, "/services/3", services_url, sizeof services_url);
-    if (as_json) {
-        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s}", "name", name, "hash", want_hex,
-                              "decrypt", encrypt, "size", (json_int_t)body_len, "invoke_url",
-                              invoke_url);
-        char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        json_decref(o);
-        if (t) puts(t);
-        free(t);
-    } else {
-        printf("uploaded %s (%zu bytes%s)\n", path, body_len,
-               encrypt ? ", encrypted to the network key" : ", not encrypted");
-        printf("hash %s\n", want_hex);
-        printf("deployed %s\n", name);
-        printf("invoke %s\n", invoke_url);
-        printf("curl -sS %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
-               services_url, want_hex, encrypt ? "true" : "false");
-    }
+    rc = point_name(&cfg, name, want_hex, encrypt, body_len, path, as_json);
     rc = CLI_EXIT_OK;
 out:
     json_decref(j);
-    free(put_body);
     cli_http_response_free(&rs);
     if (wasm) esgx_crypto_wipe(wasm, wasm_len);
     free(wasm);

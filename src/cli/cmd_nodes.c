@@ -1,0 +1,136 @@
+/*
+ * cmd_nodes.c: `esgx nodes [--verify [--sim-root PEM]] [--json]`, the members of the
+ * network the CLI is logged in to (GET /nodes on that node, docs/network.md).
+ *
+ * With --verify every member that is up is attested on its own (its GET /attestation,
+ * through cli_attest_node: quote, collateral, policy, report data bound to the xpub)
+ * and its network key is compared with the key pinned at login: one network, one key.
+ * Exit 0 when every live member verified and serves the pinned key, 1 otherwise.
+ */
+#include "cli.h"
+#include "cli_attest.h"
+#include "cli_node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char nodes_usage[] =
+    "usage: esgx nodes [--verify [--sim-root PEM]] [--json]\n"
+    "  The members of the network of the logged-in node: ID, URL, STATE (up/down),\n"
+    "  KEY (whether its enclave holds the network key) and MRENCLAVE.\n"
+    "  --verify         attest each live member (GET /attestation) and check that it\n"
+    "                   serves the network key pinned at login\n"
+    "  --sim-root PEM   trust this sim root (esgx sim init) instead of the Intel root\n"
+    "  --json           print the list (with \"verified\" per member under --verify)\n"
+    "exit: 0 listed (and all verified), 1 a member failed verification, 2 usage,\n"
+    "      3 network error\n";
+
+/* Attests one member; fills "verified" and "why" in m. Returns 1 when it holds. */
+static int verify_member(json_t *m, const cli_config *cfg, const char *sim_root)
+{
+    const char *url = json_string_value(json_object_get(m, "url"));
+    if (!url || !*url) {
+        json_object_set_new(m, "why", json_string("no URL in its record"));
+        json_object_set_new(m, "verified", json_false());
+        return 0;
+    }
+    cli_attest_doc doc;
+    int rc = cli_attest_node(url, sim_root, NULL, &doc);
+    char key[67] = "";
+    if (doc.have_key) {
+        for (int i = 0; i < 33; i++) snprintf(key + 2 * i, 3, "%02x", doc.public_key[i]);
+    }
+    const char *why = rc == CLI_EXIT_OK ? NULL : doc.why[0] ? doc.why : "attestation failed";
+    if (!why && strcmp(key, cfg->network_key))
+        why = "it serves another network key than the one pinned at login";
+    json_object_set_new(m, "verified", json_boolean(!why));
+    if (why) json_object_set_new(m, "why", json_string(why));
+    return !why;
+}
+
+static void print_table(json_t *list, int verify)
+{
+    printf("%-34s %-28s %-5s %-4s %-16s%s\n", "ID", "URL", "STATE", "KEY", "MRENCLAVE",
+           verify ? " VERIFIED" : "");
+    size_t i;
+    json_t *m;
+    json_array_foreach(list, i, m) {
+        const char *id = json_string_value(json_object_get(m, "id"));
+        const char *url = json_string_value(json_object_get(m, "url"));
+        const char *st = json_string_value(json_object_get(m, "state"));
+        const char *mre = json_string_value(json_object_get(m, "mrenclave"));
+        int self = json_is_true(json_object_get(m, "self"));
+        printf("%-34s %-28s %-5s %-4s %.16s", id ? id : "?", url ? url : "", st ? st : "?",
+               json_is_true(json_object_get(m, "has_key")) ? "yes" : "no", mre ? mre : "");
+        if (verify) {
+            json_t *v = json_object_get(m, "verified");
+            const char *why = json_string_value(json_object_get(m, "why"));
+            printf(" %s%s%s", !v ? "-" : json_is_true(v) ? "yes" : "NO", why ? ": " : "",
+                   why ? why : "");
+        }
+        printf("%s\n", self ? "  (this node)" : "");
+    }
+}
+
+int cmd_nodes(int argc, char **argv)
+{
+    int verify = 0, as_json = 0;
+    const char *sim_root = NULL;
+    for (int i = 1; i < argc;) {
+        int r;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(nodes_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--verify")) verify = 1, i++;
+        else if (!strcmp(argv[i], "--json")) as_json = 1, i++;
+        else if ((r = cli_opt_value(argc, argv, &i, "--sim-root", &sim_root))) {
+            if (r < 0) return CLI_EXIT_USAGE;
+        } else {
+            cli_error("nodes: unexpected argument '%s' (see --help)", argv[i]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    cli_config cfg;
+    if (cli_config_require(&cfg, verify)) return CLI_EXIT_FAIL;
+    char url[1200];
+    if (cli_url(cfg.node, "/nodes", url, sizeof url)) {
+        cli_error("URL too long");
+        return CLI_EXIT_FAIL;
+    }
+    cli_http_request rq = {.method = "GET", .url = url};
+    cli_http_response rs;
+    esgx_err err;
+    if (cli_http(&rq, &rs, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_NETWORK;
+    }
+    json_t *list = rs.status == 200 ? json_loadb((const char *)rs.body, rs.len, 0, NULL) : NULL;
+    if (!json_is_array(list)) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("GET %s: %s", url, rs.status == 200 ? "not a JSON list" : d);
+        cli_http_response_free(&rs);
+        json_decref(list);
+        return CLI_EXIT_NETWORK;
+    }
+    cli_http_response_free(&rs);
+    int bad = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(list, i, m) {
+        const char *st = json_string_value(json_object_get(m, "state"));
+        if (verify && st && !strcmp(st, "up")) bad += !verify_member(m, &cfg, sim_root);
+    }
+    if (as_json) {
+        char *t = json_dumps(list, JSON_COMPACT);
+        if (t) puts(t);
+        free(t);
+    } else {
+        print_table(list, verify);
+    }
+    json_decref(list);
+    if (verify && bad) cli_error("%d member(s) failed verification", bad);
+    return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
