@@ -146,28 +146,15 @@ static uint8_t *assemble(size_t *len)
     return b;
 }
 
-int main(void)
+/* 1. A fresh enclave started with --init: HELLO without a key, EXEC not ready,
+ * INIT_KEY creates the key once. Leaves p running; fills xpub and netkey. */
+static void scenario_init(proc *p, const uint8_t *code, size_t len, char xpub[112],
+                          uint8_t netkey[33])
 {
-    const char *build = getenv("ESGX_BUILD_DIR");
-    snprintf(g_enclave, sizeof g_enclave, "%s/esgx-enclave", build ? build : ".");
-    if (access(g_enclave, X_OK) != 0) {
-        fprintf(stderr, "no %s: skipping\n", g_enclave);
-        return 77;
-    }
-    if (system("wat2wasm --version >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "wat2wasm not found: skipping\n");
-        return 77;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    t_tmpdir(g_tmp, sizeof g_tmp, "channel");
-    size_t len;
-    uint8_t *code = assemble(&len);
     esgx_msg m;
-    proc p;
-
     /* 1. Fresh node started with --init: HELLO without key, INIT_KEY creates it. */
-    CHECK_EQ_INT(start(&p, 1), 0);
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    CHECK_EQ_INT(start(p, 1), 0);
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK_EQ_INT(m.type, ESGX_MSG_HELLO);
     CHECK_EQ_INT(m.u.hello.state, ESGX_STATE_NO_KEY);
     CHECK(m.u.hello.platform.len == 3 && !memcmp(m.u.hello.platform.ptr, "sim", 3));
@@ -180,30 +167,35 @@ int main(void)
     CHECK(memcmp(h, mrenclave, 32) == 0);
 
     /* Without a key, EXEC answers not ready. */
-    send_exec(&p, 5, code, len, 1, "main", "");
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    send_exec(p, 5, code, len, 1, "main", "");
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_RESULT && m.id == 5 && m.u.result.status == ESGX_RESULT_NOT_READY);
 
-    send_simple(&p, ESGX_MSG_INIT_KEY, 6);
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    send_simple(p, ESGX_MSG_INIT_KEY, 6);
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_KEY_STATUS && m.id == 6);
     CHECK_EQ_INT(m.u.key_status.state, ESGX_STATE_READY);
     CHECK_EQ_INT(m.u.key_status.error.len, 0);
-    char xpub[112] = {0};
-    uint8_t netkey[33];
     CHECK_EQ_INT(m.u.key_status.xpub.len, 111);
     memcpy(xpub, m.u.key_status.xpub.ptr, 111);
     memcpy(netkey, m.u.key_status.public_key, 33);
-    send_simple(&p, ESGX_MSG_INIT_KEY, 7);   /* a second INIT_KEY is refused */
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    send_simple(p, ESGX_MSG_INIT_KEY, 7);   /* a second INIT_KEY is refused */
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_KEY_STATUS && m.u.key_status.error.len > 0);
 
+}
+
+/* 2. The EXEC flow on p: NEED_CONTENT then RESULT signed by netkey, pipelining,
+ * duplicate ids, STATS; then SHUTDOWN. */
+static void scenario_exec(proc *p, const uint8_t *code, size_t len, const uint8_t netkey[33])
+{
+    esgx_msg m;
     /* 2. EXEC flow: no content -> NEED_CONTENT; resend with content -> RESULT. */
-    send_exec(&p, 10, code, len, 0, "main", "x");
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    send_exec(p, 10, code, len, 0, "main", "x");
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_NEED_CONTENT && m.id == 10);
-    send_exec(&p, 10, code, len, 1, "main", "x");
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    send_exec(p, 10, code, len, 1, "main", "x");
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_RESULT && m.id == 10 && m.u.result.status == ESGX_RESULT_OK);
     CHECK(m.u.result.output.len == 31 &&
           !memcmp(m.u.result.output.ptr, "Hello, world! From, SGX WASM <3", 31));
@@ -214,9 +206,9 @@ int main(void)
 
     /* Pipelined: 20 EXECs back to back (cached now), answers matched by id. */
     int seen[20] = {0};
-    for (int i = 0; i < 20; i++) send_exec(&p, 100 + (uint64_t)i, code, len, 0, "echo", "pipelined");
+    for (int i = 0; i < 20; i++) send_exec(p, 100 + (uint64_t)i, code, len, 0, "echo", "pipelined");
     for (int i = 0; i < 20; i++) {
-        CHECK_EQ_INT(recv_msg(&p, &m), 0);
+        CHECK_EQ_INT(recv_msg(p, &m), 0);
         CHECK(m.type == ESGX_MSG_RESULT && m.u.result.status == ESGX_RESULT_OK);
         CHECK(m.u.result.output.len == 9 && !memcmp(m.u.result.output.ptr, "pipelined", 9));
         if (m.id >= 100 && m.id < 120) seen[m.id - 100]++;
@@ -232,11 +224,11 @@ int main(void)
     lm.u.exec.function.ptr = (const uint8_t *)"loop";
     lm.u.exec.function.len = 4;
     lm.u.exec.fuel = 200000000;
-    CHECK_EQ_INT(esgx_proto_send(p.fd, &lm, NULL), 0);
-    CHECK_EQ_INT(esgx_proto_send(p.fd, &lm, NULL), 0);
+    CHECK_EQ_INT(esgx_proto_send(p->fd, &lm, NULL), 0);
+    CHECK_EQ_INT(esgx_proto_send(p->fd, &lm, NULL), 0);
     int dup = 0, fuel_trap = 0;
     for (int i = 0; i < 2; i++) {
-        CHECK_EQ_INT(recv_msg(&p, &m), 0);
+        CHECK_EQ_INT(recv_msg(p, &m), 0);
         CHECK(m.type == ESGX_MSG_RESULT && m.id == 200);
         if (m.u.result.code.len == 12 && !memcmp(m.u.result.code.ptr, "duplicate_id", 12)) dup++;
         if (m.u.result.code.len == 11 && !memcmp(m.u.result.code.ptr, "out_of_fuel", 11)) {
@@ -247,15 +239,24 @@ int main(void)
     CHECK_EQ_INT(dup, 1);
     CHECK_EQ_INT(fuel_trap, 1);
 
-    send_simple(&p, ESGX_MSG_STATS, 300);
-    CHECK_EQ_INT(recv_msg(&p, &m), 0);
+    send_simple(p, ESGX_MSG_STATS, 300);
+    CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_STATS_REPLY && m.id == 300);
     CHECK(m.u.stats.executions >= 22 && m.u.stats.traps >= 1);
     CHECK(m.u.stats.cache_entries == 1 && m.u.stats.cache_hits >= 20);
 
-    send_simple(&p, ESGX_MSG_SHUTDOWN, 0);
-    CHECK_EQ_INT(stop(&p), 0);
+    send_simple(p, ESGX_MSG_SHUTDOWN, 0);
+    CHECK_EQ_INT(stop(p), 0);
 
+}
+
+/* 3. A restart unseals the key: the same xpub; then refusals of bad content and
+ * frames, and a result too big for one frame. */
+static void scenario_restart(const uint8_t *code, size_t len, const char xpub[112],
+                             const uint8_t netkey[33])
+{
+    esgx_msg m;
+    proc p;
     /* 3. Restart: the sealed key is unsealed, same xpub in HELLO. */
     CHECK_EQ_INT(start(&p, 0), 0);
     CHECK_EQ_INT(recv_msg(&p, &m), 0);
@@ -320,6 +321,14 @@ int main(void)
     }
     CHECK_EQ_INT(stop(&p), 0);
 
+}
+
+/* 4. Exits: HELLO cannot be sent (1), --init over a key (78), a torn sealed file (78,
+ * the file untouched). */
+static void scenario_exits(void)
+{
+    esgx_msg m;
+    proc p;
     /* 4a. HELLO cannot be sent (the channel fd is read-only): exit 1 (a failure the host
      * restarts) through the one teardown, not a hang, a signal or 78. */
     CHECK_EQ_INT(run_hello_fails(), 1);
@@ -339,6 +348,31 @@ int main(void)
     struct stat st;
     CHECK(stat(path, &st) == 0 && st.st_size == 50);
 
+}
+
+int main(void)
+{
+    const char *build = getenv("ESGX_BUILD_DIR");
+    snprintf(g_enclave, sizeof g_enclave, "%s/esgx-enclave", build ? build : ".");
+    if (access(g_enclave, X_OK) != 0) {
+        fprintf(stderr, "no %s: skipping\n", g_enclave);
+        return 77;
+    }
+    if (system("wat2wasm --version >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "wat2wasm not found: skipping\n");
+        return 77;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    t_tmpdir(g_tmp, sizeof g_tmp, "channel");
+    size_t len;
+    uint8_t *code = assemble(&len);
+    proc p;
+    char xpub[112] = {0};
+    uint8_t netkey[33];
+    scenario_init(&p, code, len, xpub, netkey);
+    scenario_exec(&p, code, len, netkey);
+    scenario_restart(code, len, xpub, netkey);
+    scenario_exits();
     free(code);
     t_rmdir(g_tmp);
     T_DONE("enclave_channel");
