@@ -112,32 +112,31 @@ int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o, esgx_httpc_sink
     return ESGX_OK;
 }
 
-typedef struct membuf {
-    char *p;
-    size_t len, cap;
-    int nomem;
-} membuf;
-
-static int mem_sink(void *arg, const uint8_t *data, size_t len)
+int esgx_httpc_buf_append(esgx_httpc_buf *b, const uint8_t *data, size_t len)
 {
-    membuf *b = arg;
-    if (len + 1 > b->cap - b->len) {
-        size_t cap = b->cap ? b->cap : 1024;
+    if (len + 1 > b->cap - b->len) {   /* room for a NUL after the data */
+        size_t cap = b->cap ? b->cap : 4096;
         while (len + 1 > cap - b->len) cap *= 2;
-        char *p = realloc(b->p, cap);
+        uint8_t *p = realloc(b->p, cap);
         if (!p) return b->nomem = 1;
         b->p = p;
         b->cap = cap;
     }
     memcpy(b->p + b->len, data, len);
     b->len += len;
+    b->p[b->len] = 0;
     return 0;
+}
+
+static int mem_sink(void *arg, const uint8_t *data, size_t len)
+{
+    return esgx_httpc_buf_append(arg, data, len);
 }
 
 int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status, char **body,
                      size_t *len, esgx_err *err)
 {
-    membuf b = {0};
+    esgx_httpc_buf b = {0};
     *body = NULL;
     *len = 0;
     int rc = esgx_httpc_stream(url, o, mem_sink, &b, status, err);
@@ -151,7 +150,7 @@ int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status, ch
         return rc;
     }
     b.p[b.len] = 0;
-    *body = b.p;
+    *body = (char *)b.p;
     *len = b.len;
     return ESGX_OK;
 }

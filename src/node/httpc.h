@@ -43,4 +43,14 @@ ESGX_MUST_CHECK int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o,
 ESGX_MUST_CHECK int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status,
                                      char **body, size_t *len, esgx_err *err);
 
+/* A growable buffer for answers (always NUL-terminated after its data). */
+typedef struct esgx_httpc_buf {
+    uint8_t *p;                   /* malloc'ed, or NULL while empty */
+    size_t len, cap;
+    int nomem;                    /* set when a growth failed */
+} esgx_httpc_buf;
+
+/* Appends data to b. Returns 0, or 1 (and sets b->nomem) when out of memory. */
+int esgx_httpc_buf_append(esgx_httpc_buf *b, const uint8_t *data, size_t len);
+
 #endif

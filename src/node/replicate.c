@@ -164,24 +164,13 @@ static int should_fetch(esgx_net *n, const uint8_t hash[32])
 
 typedef struct recv_state {
     esgx_blake3_hasher h;
-    uint8_t *buf;
-    size_t len, cap;
-    int nomem;
+    esgx_httpc_buf b;
 } recv_state;
 
 static int recv_sink(void *arg, const uint8_t *data, size_t len)
 {
     recv_state *r = arg;
-    if (len > r->cap - r->len) {
-        size_t cap = r->cap ? r->cap : 65536;
-        while (len > cap - r->len) cap *= 2;
-        uint8_t *p = realloc(r->buf, cap);
-        if (!p) return r->nomem = 1;
-        r->buf = p;
-        r->cap = cap;
-    }
-    memcpy(r->buf + r->len, data, len);
-    r->len += len;
+    if (esgx_httpc_buf_append(&r->b, data, len)) return 1;
     esgx_blake3_update(&r->h, data, len);
     return 0;
 }
@@ -197,17 +186,17 @@ static int fetch_url(esgx_net *n, const char *url, uint64_t max, int peer, uint8
                          .peer_fetch = peer};
     long status = 0;
     int rc = esgx_httpc_stream(url, &o, recv_sink, &r, &status, err);
-    if (rc == ESGX_NODE_E_ABORTED && r.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    if (rc == ESGX_NODE_E_ABORTED && r.b.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
     if (rc == ESGX_OK && status == 404) rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "%s: 404", url);
     else if (rc == ESGX_OK && status != 200)
         rc = esgx_err_set(err, ESGX_NODE_E_FETCH, "%s: HTTP %ld", url, status);
     if (rc) {
-        free(r.buf);
+        free(r.b.p);
         return rc;
     }
     esgx_blake3_finalize(&r.h, digest, 32);
-    *data = r.buf;
-    *len = r.len;
+    *data = r.b.p;
+    *len = r.b.len;
     return ESGX_OK;
 }
 
