@@ -82,7 +82,7 @@ static uint64_t node_fuel_limit(const cli_config *cfg)
     cli_http_response rs;
     uint64_t v = ESGX_DEFAULT_FUEL;
     if (cli_http(&rq, &rs, NULL)) return v;
-    if (rs.status == 200) {
+    if (rs.status == 200 || rs.status == 503) {   /* an unavailable node still says it */
         json_t *j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
         json_t *f = json_object_get(j, "fuel_limit");
         if (json_is_integer(f) && json_integer_value(f) > 0)

@@ -413,7 +413,7 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
     int rc = fn_delete(h->srv, h->name, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
-    if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (rc) return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
     node_log(NODE_LOG_INFO, "deleted function %s", h->name);
     return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->name));
 }

@@ -1,7 +1,7 @@
 /*
  * network.h: several nodes as one network, on etcd (esgxd --etcd). Internal to esgxd.
  *
- * The control plane lives in etcd under one prefix (docs/operations.md#network-keys):
+ * The control plane lives in etcd under one prefix (docs/network.md#keys):
  *   token_sha256            SHA-256 (hex) of the admin token: one token for every node
  *   nodes/<id>              what a node said of itself when it last joined (kept)
  *   members/<id>            the same, on a lease: present while the node is alive

@@ -378,10 +378,18 @@ static void content_job(sup *s, uint64_t id)
         /* not here: another node of the network may hold it */
         esgx_err ferr;
         int frc = s->hooks.fetch_content(s->hooks.net_arg, r->hash, &ferr);
-        if (frc == ESGX_OK) rc = content_read(s->content, r->hash, &data, &len, &err);
-        else if (frc != ESGX_NODE_E_NOTFOUND) node_log(NODE_LOG_WARN, "%s", ferr.msg);
+        if (frc == ESGX_OK) {
+            rc = content_read(s->content, r->hash, &data, &len, &err);
+        } else if (frc != ESGX_NODE_E_NOTFOUND) {   /* some source has it, none delivered */
+            rc = frc;
+            fail_status = 502, fail_code = "fetch_failed";
+            snprintf(fail_msg, sizeof fail_msg, "%s", ferr.msg);
+            node_log(NODE_LOG_WARN, "%s", ferr.msg);
+        }
     }
-    if (rc == ESGX_NODE_E_NOTFOUND) {
+    if (fail_status) {
+        /* already described */
+    } else if (rc == ESGX_NODE_E_NOTFOUND) {
         char hex[65];
         esgx_crypto_hex_encode(r->hash, 32, hex);
         fail_status = 404, fail_code = "unknown_hash";
