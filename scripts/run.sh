@@ -31,7 +31,7 @@ done
 
 esgx attest "http://127.0.0.1:$port" --sim-root "$data/sim/sim_root.pem"
 esgx login --node "http://127.0.0.1:$port" --sim-root "$data/sim/sim_root.pem" \
-  --token "$(cat "$data/admin.token")" --force >/dev/null
+  --token-file "$data/admin.token" --force >/dev/null
 esgx functions deploy --name hello --path build/examples/hello.wasm
 echo
 echo "node running on http://127.0.0.1:$port (log: $data/esgxd.log); call it with the curl"

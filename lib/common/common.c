@@ -145,3 +145,24 @@ void esgx_err_prefix(esgx_err *err, const char *fmt, ...)
         err->msg[sizeof err->msg - 1] = '\0';
     }
 }
+
+size_t esgx_escape_controls(const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != 0x7f) {
+            if (n + 1 >= cap) break;
+            out[n++] = (char)c;
+            continue;
+        }
+        if (n + 4 >= cap) break;
+        out[n++] = '\\';
+        out[n++] = 'x';
+        out[n++] = hex[c >> 4];
+        out[n++] = hex[c & 15];
+    }
+    out[n] = '\0';
+    return n;
+}

@@ -89,8 +89,23 @@ static void test_deadline(void)
     pthread_cond_destroy(&c);
 }
 
+/* Control characters come out as \xNN, the rest unchanged; truncation keeps the NUL
+ * and never splits an escape. */
+static void test_escape(void)
+{
+    char out[64];
+    CHECK(esgx_escape_controls("a\nb\r\x1b[2Jc\x7f", out, sizeof out) == strlen(out));
+    CHECK(strcmp(out, "a\\x0ab\\x0d\\x1b[2Jc\\x7f") == 0);
+    char small[6];
+    esgx_escape_controls("ab\ncdef", small, sizeof small);
+    CHECK(strcmp(small, "ab") == 0);
+    esgx_escape_controls("abcdefgh", small, sizeof small);
+    CHECK(strcmp(small, "abcde") == 0);
+}
+
 int main(void)
 {
+    test_escape();
     test_parse();
     test_strerror();
     test_deadline();

@@ -90,7 +90,8 @@ ESGX_MUST_CHECK int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint6
  * ESGX_HOST_E_TRAP) if the output would exceed max_output, or on allocation failure;
  * else 0. */
 ESGX_MUST_CHECK int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n);
-/* Writes a debug log line from the guest to stderr if gs->debug. */
+/* Writes a debug log line from the guest to stderr if gs->debug (one line: trailing
+ * newlines dropped, every control character written as \xNN). */
 void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
 
 #endif

@@ -101,7 +101,7 @@ void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p,
     fprintf(stderr, "[guest %s %s] ", hash8, what);
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) putc_unlocked(c, stderr);
+        if (c >= 0x20 && c != 0x7f) putc_unlocked(c, stderr);   /* one line per print */
         else fprintf(stderr, "\\x%02x", c);
     }
     putc_unlocked('\n', stderr);

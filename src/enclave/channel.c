@@ -15,15 +15,22 @@
  *             queued job), exit 0
  *
  * Workers pop jobs and hand them to exec_bridge.c, which runs them and sends
- * NEED_CONTENT or RESULT. Sends from all threads are serialised by chan.send_lock so
+ * NEED_CONTENT or RESULT. With --queue-timeout-ms or --max-exec-ms a watchdog thread
+ * looks every 50 ms: a job that waited too long for a worker is answered
+ * not_ready/queue_timeout (a worker popping one does the same), and a job running too
+ * long is answered internal/exec_timeout, unsigned, and the process exits 1 (no thread
+ * running guest code can be stopped; the host restarts us and fails what was in flight). Sends from all threads are serialised by chan.send_lock so
  * frames never interleave. An id leaves the in-flight table before its reply is sent,
  * so the host may reuse it (NEED_CONTENT resend) at once. Secrets never leave this
  * process: HELLO/KEY_STATUS carry only the xpub and the public key.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "enclave.h"
 
@@ -34,7 +41,7 @@ int enclave_channel_init(enclave *E)
     enclave_channel *C = &E->chan;
     C->fd = E->opt.channel_fd;
     if (pthread_mutex_init(&C->send_lock, NULL) || pthread_mutex_init(&C->lock, NULL) ||
-        pthread_cond_init(&C->cond, NULL))
+        pthread_cond_init(&C->cond, NULL) || esgx_cond_init_monotonic(&C->wd_cond))
         return ESGX_ENCLAVE_E_THREAD;
     return 0;
 }
@@ -94,6 +101,7 @@ void enclave_enqueue(enclave *E, enclave_job *j)
     j->next_inflight = *bucket;
     *bucket = j;
     j->next = NULL;
+    j->queued_ms = esgx_monotonic_ms();
     if (C->tail) C->tail->next = j;
     else C->head = j;
     C->tail = j;
@@ -103,10 +111,28 @@ void enclave_enqueue(enclave *E, enclave_job *j)
 
 /* ---------------------------------------------------------------- workers */
 
+/* 1 if j waited longer than --queue-timeout-ms by now. */
+static int queue_expired(const enclave *E, const enclave_job *j, uint64_t now)
+{
+    uint64_t limit = E->opt.queue_timeout_ms;
+    return limit && now - j->queued_ms > limit;
+}
+
+static void refuse_queue_timeout(enclave *E, enclave_job *j)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "the request waited over %" PRIu64 " ms for a worker; retry later",
+             E->opt.queue_timeout_ms);
+    enclave_exec_job_refuse(E, j, ESGX_RESULT_NOT_READY, "queue_timeout", msg);
+}
+
 static void *worker_main(void *arg)
 {
     enclave *E = arg;
     enclave_channel *C = &E->chan;
+    pthread_mutex_lock(&C->lock);
+    unsigned slot = C->next_slot++;
+    pthread_mutex_unlock(&C->lock);
     for (;;) {
         pthread_mutex_lock(&C->lock);
         while (!C->head && !C->stopping) pthread_cond_wait(&C->cond, &C->lock);
@@ -117,9 +143,94 @@ static void *worker_main(void *arg)
         }
         C->head = j->next;
         if (!C->head) C->tail = NULL;
+        uint64_t now = esgx_monotonic_ms();
+        int expired = queue_expired(E, j, now);
+        if (expired) {
+            inflight_find(C, j->id, 1);
+        } else {
+            C->run_id[slot] = j->id;
+            C->run_start_ms[slot] = now;
+        }
         pthread_mutex_unlock(&C->lock);
+        if (expired) {
+            refuse_queue_timeout(E, j);
+            continue;
+        }
         enclave_exec_job_run(E, j);
+        pthread_mutex_lock(&C->lock);
+        C->run_id[slot] = 0;
+        pthread_mutex_unlock(&C->lock);
     }
+    return NULL;
+}
+
+/* One watchdog round (C->lock held): unlinks the queued jobs that waited too long into
+ * *expired (chained by next, out of flight too) and returns the id of a job running
+ * longer than --max-exec-ms, or 0. */
+static uint64_t watchdog_scan(enclave *E, uint64_t now, enclave_job **expired)
+{
+    enclave_channel *C = &E->chan;
+    enclave_job *prev = NULL, *j = C->head;
+    while (j) {
+        enclave_job *next = j->next;
+        if (queue_expired(E, j, now)) {
+            if (prev) prev->next = next;
+            else C->head = next;
+            if (C->tail == j) C->tail = prev;
+            inflight_find(C, j->id, 1);
+            j->next = *expired;
+            *expired = j;
+        } else {
+            prev = j;
+        }
+        j = next;
+    }
+    for (unsigned i = 0; E->opt.max_exec_ms && i < C->nthreads; i++)
+        if (C->run_id[i] && now - C->run_start_ms[i] > E->opt.max_exec_ms) return C->run_id[i];
+    return 0;
+}
+
+/* Answers the runaway job exec_timeout (unsigned) and ends the process: a thread
+ * running guest code cannot be stopped, and the host restarts the enclave. */
+static void watchdog_fire(enclave *E, uint64_t id)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "the invocation ran over %" PRIu64 " ms and was stopped",
+             E->opt.max_exec_ms);
+    esgx_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_RESULT;
+    m.id = id;
+    m.u.result.status = ESGX_RESULT_INTERNAL;
+    m.u.result.code = enclave_str_bytes("exec_timeout");
+    m.u.result.message = enclave_str_bytes(msg);
+    (void)enclave_send(E, &m);   /* a failure is logged; the host sees the EOF anyway */
+    enclave_log(E, LOG_ERROR, "request %" PRIu64 " ran over %" PRIu64 " ms; exiting to stop it",
+                id, E->opt.max_exec_ms);
+    _exit(ENCLAVE_EXIT_FAILURE);
+}
+
+/* The watchdog: every 50 ms, expires queued jobs and stops a runaway one. */
+static void *watchdog_main(void *arg)
+{
+    enclave *E = arg;
+    enclave_channel *C = &E->chan;
+    pthread_mutex_lock(&C->lock);
+    while (!C->wd_stop) {
+        struct timespec dl = esgx_deadline_after_ms(50);
+        pthread_cond_timedwait(&C->wd_cond, &C->lock, &dl);
+        enclave_job *expired = NULL;
+        uint64_t runaway = watchdog_scan(E, esgx_monotonic_ms(), &expired);
+        pthread_mutex_unlock(&C->lock);
+        while (expired) {
+            enclave_job *next = expired->next;
+            refuse_queue_timeout(E, expired);
+            expired = next;
+        }
+        if (runaway) watchdog_fire(E, runaway);
+        pthread_mutex_lock(&C->lock);
+    }
+    pthread_mutex_unlock(&C->lock);
     return NULL;
 }
 
@@ -127,7 +238,10 @@ int enclave_workers_start(enclave *E)
 {
     enclave_channel *C = &E->chan;
     unsigned n = E->opt.workers;
-    if (!(C->threads = calloc(n, sizeof *C->threads))) {
+    C->threads = calloc(n, sizeof *C->threads);
+    C->run_id = calloc(n, sizeof *C->run_id);
+    C->run_start_ms = calloc(n, sizeof *C->run_start_ms);
+    if (!C->threads || !C->run_id || !C->run_start_ms) {
         enclave_log(E, LOG_ERROR, "cannot start worker threads: out of memory");
         return ENCLAVE_EXIT_FAILURE;
     }
@@ -146,6 +260,14 @@ int enclave_workers_start(enclave *E)
         C->nthreads++;
     }
     pthread_attr_destroy(&attr);
+    if (rc == 0 && (E->opt.queue_timeout_ms || E->opt.max_exec_ms)) {
+        if (pthread_create(&C->watchdog, NULL, watchdog_main, E) != 0) {
+            enclave_log(E, LOG_ERROR, "cannot start the watchdog thread");
+            rc = ENCLAVE_EXIT_FAILURE;
+        } else {
+            C->watchdog_started = 1;
+        }
+    }
     return rc == 0 ? 0 : ENCLAVE_EXIT_FAILURE;
 }
 
@@ -158,8 +280,19 @@ void enclave_workers_stop(enclave *E)
     pthread_mutex_unlock(&C->lock);
     for (unsigned i = 0; i < C->nthreads; i++) pthread_join(C->threads[i], NULL);
     C->nthreads = 0;
+    if (C->watchdog_started) {   /* after the workers: it bounds their last jobs too */
+        pthread_mutex_lock(&C->lock);
+        C->wd_stop = 1;
+        pthread_cond_signal(&C->wd_cond);
+        pthread_mutex_unlock(&C->lock);
+        pthread_join(C->watchdog, NULL);
+        C->watchdog_started = 0;
+    }
     free(C->threads);
+    free(C->run_id);
+    free(C->run_start_ms);
     C->threads = NULL;
+    C->run_id = C->run_start_ms = NULL;
 }
 
 /* ---------------------------------------------------------------- frames */

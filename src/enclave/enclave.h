@@ -51,6 +51,8 @@ typedef struct enclave_options {
     uint64_t max_output;           /* --max-output BYTES */
     uint32_t memory_pages;         /* --memory-pages N */
     uint32_t compile_threads;      /* --compile-threads N */
+    uint64_t queue_timeout_ms;     /* --queue-timeout-ms MS (0 = none) */
+    uint64_t max_exec_ms;          /* --max-exec-ms MS (0 = none) */
     int debug;                     /* --debug */
     int log_level;                 /* --log-level (LOG_*) */
     const char *sim_bundle;        /* --sim-bundle DIR */
@@ -67,6 +69,7 @@ typedef struct enclave_options {
 /* A queued or running EXEC. exec_bridge.c allocates it with its request behind it. */
 typedef struct enclave_job {
     uint64_t id;
+    uint64_t queued_ms;                  /* esgx_monotonic_ms() when queued */
     struct enclave_job *next;            /* queue */
     struct enclave_job *next_inflight;   /* in-flight bucket chain */
 } enclave_job;
@@ -83,6 +86,12 @@ typedef struct enclave_channel {
     int stopping;
     pthread_t *threads;                  /* worker pool */
     unsigned nthreads;                   /* started */
+    /* what each worker runs (lock): id and start, 0 = idle; the watchdog reads them */
+    uint64_t *run_id, *run_start_ms;
+    unsigned next_slot;                  /* the next worker's index in run_id */
+    pthread_t watchdog;                  /* --queue-timeout-ms / --max-exec-ms */
+    pthread_cond_t wd_cond;              /* CLOCK_MONOTONIC; wakes the watchdog to stop */
+    int watchdog_started, wd_stop;
     struct executor *ex;                 /* exec_bridge.c */
 } enclave_channel;
 
@@ -196,6 +205,11 @@ void enclave_exec_submit(enclave *E, const esgx_msg *m);
 
 /* Worker: runs j, takes its id out of flight, sends NEED_CONTENT or RESULT, frees j. */
 void enclave_exec_job_run(enclave *E, enclave_job *j);
+
+/* Answers j (already out of the queue and out of flight) with a RESULT of status
+ * (EXEC_*), code and message and no output, then wipes and frees j. */
+void enclave_exec_job_refuse(enclave *E, enclave_job *j, int status, const char *code,
+                             const char *message);
 
 /* STATS: replies STATS_REPLY with the executor's counters. */
 void enclave_exec_stats(enclave *E, uint64_t id);

@@ -101,6 +101,22 @@ static void send_refusal(enclave *E, uint64_t id, int status, const char *code,
     send_result(E, id, &r);
 }
 
+/* The job holds input (possibly sensitive): wiped before it is freed. */
+static void job_free(exec_job *j)
+{
+    explicit_bzero(j->data, j->rq.function_len + j->rq.input_len + j->rq.content_len);
+    free(j);
+}
+
+void enclave_exec_job_refuse(enclave *E, enclave_job *base, int status, const char *code,
+                             const char *message)
+{
+    exec_job *j = (exec_job *)base;
+    enclave_log(E, LOG_DEBUG, "request %" PRIu64 ": %s: %s", j->base.id, code, message);
+    send_refusal(E, j->base.id, status, code, message);
+    job_free(j);
+}
+
 void enclave_exec_job_run(enclave *E, enclave_job *base)
 {
     exec_job *j = (exec_job *)base;
@@ -122,9 +138,7 @@ void enclave_exec_job_run(enclave *E, enclave_job *base)
         send_result(E, id, &res);
     }
     esgx_exec_result_free(&res);
-    /* The job holds input (possibly sensitive): wipe before freeing. */
-    explicit_bzero(j->data, j->rq.function_len + j->rq.input_len + j->rq.content_len);
-    free(j);
+    job_free(j);
 }
 
 void enclave_exec_submit(enclave *E, const esgx_msg *m)

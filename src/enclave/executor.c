@@ -17,6 +17,10 @@
  *   4. on success: output BLAKE3 tree (root = output hash), input_hash, the response
  *      digest and its recoverable signature with the shared private key.
  *
+ * A module that is invalid or imports what the host lacks is remembered by (hash,
+ * decrypt) for cfg.bad_module_ms (64 at most, the oldest forgotten first): requests
+ * for it get the same answer at once, without its content or a new compile.
+ *
  * fuel_used = limit - remaining, exact and deterministic; out of fuel uses the whole
  * limit (esgx_host_run). The module cache holds references, so eviction never frees a running module.
  * A decrypted module's plaintext is wiped after compiling; lib/wasm wipes its own copy
@@ -24,6 +28,7 @@
  */
 #include "executor.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +37,24 @@
 #include "esgx_wasm.h"
 #include "modcache.h"
 
+/* A module that failed to load for a reason that depends on its bytes alone (invalid,
+ * unsupported import): the failure is answered again without the content for a while,
+ * so a hostile module is not shipped and recompiled on every request. */
+#define BAD_SLOTS 64
+typedef struct bad_module {
+    uint8_t hash[32];
+    int decrypt;
+    uint64_t until_ms;            /* 0 = free slot */
+    char code[sizeof(((exec_result *)0)->code)];
+    char message[sizeof(((exec_result *)0)->message)];
+} bad_module;
+
 struct executor {
     exec_config cfg;
     esgx_platform *plat;
     modcache *cache;
+    pthread_mutex_t bad_mu;       /* guards bad[] */
+    bad_module bad[BAD_SLOTS];
     esgx_wasm_limits limits;
     const esgx_bip32_key *shared;    /* published once with release semantics */
     const char *xpub;
@@ -54,6 +73,46 @@ void esgx_exec_config_default(exec_config *c)
     c->table_elems = ESGX_DEFAULT_TABLE_ELEMS;
     c->cache_entries = 64;
     c->cache_bytes = 256u << 20;
+    c->bad_module_ms = 60000;
+}
+
+/* Remembers that (hash, decrypt) failed with res's code and message; replaces the
+ * oldest entry when all are taken. */
+static void bad_remember(executor *ex, const exec_request *rq, const exec_result *res)
+{
+    if (!ex->cfg.bad_module_ms) return;
+    uint64_t now = esgx_monotonic_ms();
+    pthread_mutex_lock(&ex->bad_mu);
+    bad_module *slot = &ex->bad[0];
+    for (size_t i = 0; i < BAD_SLOTS; i++)
+        if (ex->bad[i].until_ms < slot->until_ms) slot = &ex->bad[i];
+    memcpy(slot->hash, rq->module_hash, 32);
+    slot->decrypt = rq->decrypt ? 1 : 0;
+    slot->until_ms = now + ex->cfg.bad_module_ms;
+    snprintf(slot->code, sizeof slot->code, "%s", res->code);
+    snprintf(slot->message, sizeof slot->message, "%s", res->message);
+    pthread_mutex_unlock(&ex->bad_mu);
+}
+
+/* Fills res from a remembered, unexpired failure of (hash, decrypt). Returns 1 if
+ * there was one, else 0. */
+static int bad_recall(executor *ex, const exec_request *rq, exec_result *res)
+{
+    uint64_t now = esgx_monotonic_ms();
+    int found = 0;
+    pthread_mutex_lock(&ex->bad_mu);
+    for (size_t i = 0; i < BAD_SLOTS && !found; i++) {
+        const bad_module *b = &ex->bad[i];
+        if (b->until_ms > now && b->decrypt == (rq->decrypt ? 1 : 0) &&
+            memcmp(b->hash, rq->module_hash, 32) == 0) {
+            res->status = EXEC_BAD_REQUEST;
+            snprintf(res->code, sizeof res->code, "%s", b->code);
+            snprintf(res->message, sizeof res->message, "%s", b->message);
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&ex->bad_mu);
+    return found;
 }
 
 static void free_module(void *m)
@@ -73,6 +132,7 @@ int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **ou
         free(ex);
         return esgx_err_set(err, ESGX_E_NOMEM, "cannot create the module cache");
     }
+    pthread_mutex_init(&ex->bad_mu, NULL);
     esgx_wasm_limits_default(&ex->limits);
     ex->limits.max_module_size = (size_t)cfg->max_content;
     ex->limits.max_memory_pages = cfg->memory_pages;
@@ -87,6 +147,7 @@ void esgx_executor_free(executor *ex)
 {
     if (!ex) return;
     esgx_modcache_free(ex->cache);
+    pthread_mutex_destroy(&ex->bad_mu);
     free(ex);
 }
 
@@ -267,12 +328,17 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
 
     modcache_entry *e = esgx_modcache_get(ex->cache, rq->module_hash, rq->decrypt);
     if (!e) {
+        if (bad_recall(ex, rq, res)) return;
         if (!rq->has_content) {
             res->need_content = 1;
             return;
         }
         e = load_module(ex, rq, res);
-        if (!e) return;
+        if (!e) {
+            if (!strcmp(res->code, "invalid_module") || !strcmp(res->code, "unsupported_import"))
+                bad_remember(ex, rq, res);
+            return;
+        }
     }
 
     int ok = run_module(ex, rq, esgx_modcache_entry_value(e), fuel, shared, res);

@@ -37,6 +37,9 @@ typedef struct exec_config {
     size_t cache_entries;       /* compiled modules kept; default 64 */
     uint64_t cache_bytes;       /* sum of their content sizes; default 256 MiB */
     int debug;                  /* guest debug output to stderr */
+    uint64_t bad_module_ms;     /* how long an invalid module's failure is remembered
+                                   (answered without content or compile); default
+                                   60000, 0 = never */
 } exec_config;
 
 /* Fills c with the defaults above. */

@@ -27,14 +27,13 @@ void enclave_log(const enclave *E, int level, const char *fmt, ...)
 {
     static const char *names[] = {"error", "warn", "info", "debug"};
     if (level > E->opt.log_level || level < LOG_ERROR) return;
+    char msg[2048], safe[4 * sizeof msg];
     va_list ap;
     va_start(ap, fmt);
-    flockfile(stderr);
-    fprintf(stderr, "esgx-enclave: %s: ", names[level]);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    funlockfile(stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    esgx_escape_controls(msg, safe, sizeof safe);   /* one message, one line */
+    fprintf(stderr, "esgx-enclave: %s: %s\n", names[level], safe);
 }
 
 /* Step: the locks of the channel and of the collateral wait. */

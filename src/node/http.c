@@ -67,6 +67,7 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned sta
     if (!resp) return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (status == 401) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     enum MHD_Result r = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     metrics_request(h ? h->srv->d.metrics : NULL, h ? h->route : ROUTE_OTHER, status);

@@ -4,6 +4,8 @@
  * The level is the one process-wide setting of esgxd (an atomic, set once by main from
  * --log-level): every object writes to the same stderr, so passing a logger down
  * would add an argument to every function without giving anyone a second log.
+ * Every message is written with its control characters escaped (\xNN): names,
+ * paths and errors that came from a request can never forge a second log line.
  */
 #include "node.h"
 
@@ -31,13 +33,15 @@ void node_log(int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    char safe[4 * sizeof msg];
+    esgx_escape_controls(msg, safe, sizeof safe);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "esgxd: %s.%03ldZ %s %s\n", when, ts.tv_nsec / 1000000, level_names[level], msg);
+    fprintf(stderr, "esgxd: %s.%03ldZ %s %s\n", when, ts.tv_nsec / 1000000, level_names[level], safe);
 }
 
 

@@ -1,7 +1,8 @@
 /*
  * main.c: esgxd, the untrusted node host (docs/operations.md).
  *
- * Startup: parse flags, prepare the data directory (0700) and the admin token
+ * Startup: parse flags; no core dumps, not dumpable, umask 077; prepare the data
+ * directory (0700, tightened if it exists: registry.db and its journal 0600) and the admin token
  * (DIR/admin.token, 32 random bytes as hex, 0600, created if missing), refuse --init on
  * an initialised node, open the content store and the registry, start the enclave
  * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
@@ -28,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +113,17 @@ static const opt options[] = {
     {"--compile-threads", "N", OPT_UNSIGNED, CFG(compile_threads), 0, 8, "an integer 0..8",
      "threads compiling a new large module (default 0 =\n"
      "one per CPU, at most 8; 1 = the worker alone)"},
+    {"--max-queue", "N", OPT_UNSIGNED, CFG(max_queue), 0, 100000, "an integer 0..100000",
+     "invocations waiting for a worker; more answer 503\n"
+     "queue_full with Retry-After (default 64)"},
+    {"--queue-timeout", "SECS", OPT_UNSIGNED, CFG(queue_timeout), 0, 3600,
+     "seconds, 0..3600",
+     "an invocation that waited SECS for a worker answers\n"
+     "503 queue_timeout (default 30; 0 = no limit)"},
+    {"--max-exec-time", "SECS", OPT_UNSIGNED, CFG(max_exec_time), 0, 3600,
+     "seconds, 0..3600",
+     "an invocation running SECS answers 504 exec_timeout\n"
+     "and the enclave restarts (default 60; 0 = none)"},
     {"--debug", NULL, OPT_FLAG, CFG(debug), 0, 0, NULL,
      "let functions' debug output reach the log"},
     {"--log-level", "LEVEL", OPT_LOG_LEVEL, CFG(log_level), 0, 0, "error, warn, info or debug",
@@ -334,6 +348,9 @@ static int parse_args(int argc, char **argv, node_state *st)
     cfg->fuel = ESGX_DEFAULT_FUEL;
     cfg->memory_pages = ESGX_DEFAULT_MEMORY_PAGES;
     cfg->log_level = NODE_LOG_INFO;
+    cfg->max_queue = 64;
+    cfg->queue_timeout = 30;
+    cfg->max_exec_time = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
         size_t nlen = eq && !strncmp(a, "--", 2) ? (size_t)(eq - a) : strlen(a);
@@ -380,6 +397,43 @@ static int mkdir_p(const char *path)
             *p = '/';
         }
     if (mkdir(tmp, 0700) && errno != EEXIST) return ESGX_NODE_E_IO;
+    return ESGX_OK;
+}
+
+/* The process holds the admin token for life: no core dumps, no ptrace or /proc/PID/mem
+ * by other non-root processes of the same user, and every file it (or the enclave it
+ * starts) creates is private (umask 077). */
+static void harden_process(void)
+{
+    umask(077);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+        fprintf(stderr, "esgxd: warning: PR_SET_DUMPABLE: %s\n", strerror(errno));
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none))
+        fprintf(stderr, "esgxd: warning: RLIMIT_CORE: %s\n", strerror(errno));
+}
+
+/* Tightens a data directory made by an older esgxd or by hand: the directory and
+ * content/ 0700, the registry and its journal files 0600 (symbolic links inside are
+ * left alone). Returns 0 or ESGX_NODE_E_IO (message printed). */
+static int tighten_data_dir(const char *dir)
+{
+    static const struct { const char *name; mode_t mode; } items[] = {
+        {"", 0700}, {"content", 0700}, {"registry.db", 0600},
+        {"registry.db-wal", 0600}, {"registry.db-shm", 0600}, {"admin.token", 0600},
+    };
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        snprintf(path, sizeof path, "%s%s%s", dir, items[i].name[0] ? "/" : "", items[i].name);
+        int r = items[i].name[0] ? lstat(path, &st) : stat(path, &st);
+        if (r && errno == ENOENT) continue;
+        if (!r && (S_ISLNK(st.st_mode) || (st.st_mode & 07777) == items[i].mode)) continue;
+        if (r || chmod(path, items[i].mode)) {
+            fprintf(stderr, "esgxd: cannot make %s private: %s\n", path, strerror(errno));
+            return ESGX_NODE_E_IO;
+        }
+    }
     return ESGX_OK;
 }
 
@@ -598,10 +652,12 @@ int main(int argc, char **argv)
     node_config *cfg = &st.cfg;
     node_log_set_level(cfg->log_level);
     if (find_enclave(&st)) return 1;
+    harden_process();
     if (mkdir_p(cfg->data_dir)) {
         fprintf(stderr, "esgxd: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
+    if (tighten_data_dir(cfg->data_dir)) return 1;
     if (check_init(cfg)) return 1;
     char token[65];
     if (load_token(cfg, token)) return 1;

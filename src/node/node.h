@@ -54,6 +54,10 @@ typedef struct node_config {
     uint64_t fuel;
     unsigned memory_pages;
     unsigned compile_threads;   /* 0 = one per CPU */
+    /* bounded work (docs/operations.md, "Bounded work") */
+    unsigned max_queue;            /* --max-queue N: waiting beyond the workers (64) */
+    unsigned queue_timeout;        /* --queue-timeout SECS (30; 0 = none) */
+    unsigned max_exec_time;        /* --max-exec-time SECS (60; 0 = none) */
     int debug;
     int log_level;                 /* NODE_LOG_* */
     /* attestation and key sharing, passed through to the enclave (docs/channel.md) */
@@ -273,7 +277,9 @@ ESGX_MUST_CHECK int sup_wait_ready(sup *s, int timeout_ms);
 void sup_get_info(sup *s, sup_info *out);
 
 /* Sends an EXEC for r (r->hash, decrypt, fuel, function, input set; on_done set).
- * Returns 0 when sent (r->on_done will be called exactly once later), or
+ * When cfg->workers + cfg->max_queue EXECs are already pending, r completes at once
+ * with 503 queue_full instead. Returns 0 when sent or refused (r->on_done is called
+ * exactly once, possibly before sup_exec returns), or
  * ESGX_NODE_E_DOWN when the enclave is not available (on_done is not called). */
 ESGX_MUST_CHECK int sup_exec(sup *s, sup_req *r);
 

@@ -16,6 +16,12 @@
  *   collateral  (collateral.c) answers the enclave's COLLATERAL_REQ, which the reader
  *               only queues: fetching from a PCCS may block on the network.
  *
+ * Bounded work: at most cfg->workers + cfg->max_queue EXECs are in the table; one more
+ * is answered 503 queue_full at once. The enclave answers a job that waited longer than
+ * --queue-timeout 503 queue_timeout, and one that ran longer than --max-exec-time
+ * RESULT exec_timeout (504 here) before it exits (and is restarted): the runaway thread
+ * cannot be stopped inside it.
+ *
  * Locks: s->wmu serialises writes and guards s->fd/s->chan_up (the fd is closed only with
  * s->chan_up cleared under s->wmu, so a writer never sees a stale fd); s->tmu guards the
  * request table and each request's done/busy flags; s->mu guards s->info and lifecycle.
@@ -69,6 +75,7 @@ struct sup {
     pthread_mutex_t tmu;           /* guards the request table, done/busy flags */
     pthread_cond_t sync_cond;      /* monotonic */
     sup_req *table[TABLE_SIZE];
+    size_t n_exec;                 /* EXECs in the table (running, queued, awaiting content) */
     _Atomic uint64_t next_id;
 
     pthread_mutex_t cmu;           /* guards the NEED_CONTENT queue */
@@ -84,8 +91,11 @@ struct sup {
 
 /* ---------------------------------------------------------------- request table */
 
+/* The table under s->tmu. EXECs (the requests with an on_done) are counted: their
+ * number bounds the enclave's queue (--max-queue). */
 static void table_insert(sup *s, sup_req *r)
 {
+    if (r->on_done) s->n_exec++;
     sup_req **b = &s->table[r->id % TABLE_SIZE];
     r->next = *b;
     *b = r;
@@ -104,6 +114,7 @@ static void table_remove(sup *s, sup_req *r)
         if (*p == r) {
             *p = r->next;
             r->next = NULL;
+            if (r->on_done) s->n_exec--;
             return;
         }
 }
@@ -147,6 +158,7 @@ static void fail_all(sup *s, const char *code, const char *msg)
 {
     sup_req *list = NULL;
     pthread_mutex_lock(&s->tmu);
+    s->n_exec = 0;
     for (size_t i = 0; i < TABLE_SIZE; i++) {
         sup_req *r = s->table[i];
         s->table[i] = NULL;
@@ -187,7 +199,8 @@ static unsigned status_for(const esgx_msg_result *res)
         if (IS("input_too_large") || IS("content_too_large")) return 413;
         if (IS("no_such_function")) return 404;
         return 400;
-    case ESGX_RESULT_NOT_READY: return 503;
+    case ESGX_RESULT_NOT_READY: return 503;   /* no_key, queue_timeout */
+    case ESGX_RESULT_INTERNAL: return IS("exec_timeout") ? 504 : 500;
     default: return 500;
     }
 #undef IS
@@ -483,6 +496,8 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
         {"--max-output", s->cfg->max_output},
         {"--memory-pages", s->cfg->memory_pages},
         {"--compile-threads", s->cfg->compile_threads},
+        {"--queue-timeout-ms", (unsigned long long)s->cfg->queue_timeout * 1000},
+        {"--max-exec-ms", (unsigned long long)s->cfg->max_exec_time * 1000},
     };
     enum { N_NUMS = sizeof nums / sizeof nums[0] };
     char s_num[N_NUMS][24];
@@ -835,9 +850,11 @@ void sup_get_info(sup *s, sup_info *out)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Enters r in the request table and sends m, under the write lock. Returns 0,
+/* Enters r in the request table and sends m, under the write lock, unless max_exec
+ * (0 = no bound) EXECs are already there (*full = 1, nothing sent). Returns 0,
  * ESGX_NODE_E_DOWN (channel not up: r not entered) or the send's error (r entered). */
-static int send_tracked(sup *s, sup_req *r, const esgx_msg *m, esgx_err *err)
+static int send_tracked(sup *s, sup_req *r, const esgx_msg *m, size_t max_exec, int *full,
+                        esgx_err *err)
 {
     pthread_mutex_lock(&s->wmu);
     if (!s->chan_up) {
@@ -845,8 +862,13 @@ static int send_tracked(sup *s, sup_req *r, const esgx_msg *m, esgx_err *err)
         return ESGX_NODE_E_DOWN;
     }
     pthread_mutex_lock(&s->tmu);
-    table_insert(s, r);
+    *full = max_exec && s->n_exec >= max_exec;
+    if (!*full) table_insert(s, r);
     pthread_mutex_unlock(&s->tmu);
+    if (*full) {
+        pthread_mutex_unlock(&s->wmu);
+        return ESGX_OK;
+    }
     int rc = esgx_proto_send(s->fd, m, err);
     pthread_mutex_unlock(&s->wmu);
     return rc;
@@ -867,9 +889,16 @@ int sup_exec(sup *s, sup_req *r)
     m.u.exec.function = (esgx_bytes){(const uint8_t *)r->function, r->function_len};
     m.u.exec.input = (esgx_bytes){r->input, r->input_len};
     esgx_err err;
-    int rc = send_tracked(s, r, &m, &err);
+    int full = 0;
+    /* the workers' jobs plus --max-queue waiting ones; more are refused at once */
+    int rc = send_tracked(s, r, &m, (size_t)s->cfg->workers + s->cfg->max_queue, &full, &err);
     if (rc == ESGX_NODE_E_DOWN) return rc;
-    if (rc) {
+    if (full) {
+        node_log(NODE_LOG_DEBUG, "invocation refused: %u running and %u waiting already",
+                 s->cfg->workers, s->cfg->max_queue);
+        finish_error(s, r, 503, "queue_full",
+                     "too many invocations are waiting for this node; retry shortly");
+    } else if (rc) {
         node_log(NODE_LOG_DEBUG, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
         finish_error(s, r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
     }
@@ -897,7 +926,8 @@ static int sync_request(sup *s, sup_req *r, uint8_t type, int timeout_ms)
     memset(&m, 0, sizeof m);
     m.type = type;
     m.id = r->id;
-    int sent = send_tracked(s, r, &m, NULL);
+    int full = 0;
+    int sent = send_tracked(s, r, &m, 0, &full, NULL);
     if (sent == ESGX_NODE_E_DOWN) return sent;
     struct timespec deadline = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
     pthread_mutex_lock(&s->tmu);

@@ -209,4 +209,10 @@ struct timespec esgx_deadline_after_ms(uint64_t ms);
 /* Initialises c to time its waits on CLOCK_MONOTONIC. Returns 0 or an errno value. */
 ESGX_MUST_CHECK int esgx_cond_init_monotonic(pthread_cond_t *c);
 
+/* Copies the NUL-terminated text in to out (cap bytes, cap >= 1; always
+ * NUL-terminated, truncated to fit) with every control character (below 0x20, and
+ * 0x7f) written as \xNN, so text from outside cannot start a new log line or move
+ * the cursor. Returns the length written (without the NUL). */
+size_t esgx_escape_controls(const char *in, char *out, size_t cap);
+
 #endif
