@@ -101,8 +101,9 @@ typedef struct http_body {
     int mapped;
 } http_body;
 
-/* The capacity the body needs to hold len + n bytes, growing by doubling but never past
- * cap_max (len + n <= cap_max). */
+/* The capacity the body needs to hold len + n bytes, growing by doubling but not past
+ * cap_max (len + n <= cap_max; a mapped body's capacity, already rounded up to whole
+ * pages, may be up to a page over it). */
 size_t http_body_next_cap(const http_body *b, size_t n, size_t cap_max);
 
 /* Grows b to hold at least ncap bytes (contents kept). Returns 0 or ESGX_NODE_E_NOMEM. */
