@@ -4,7 +4,9 @@
  *   main.c        flags (table-driven), logging, signals, data-dir bootstrap (--init,
  *                 admin token); builds the objects below in order and frees them in
  *                 reverse on one cleanup path
- *   http.c        libmicrohttpd routes (docs/http-api.md), request validation: http
+ *   http.c        libmicrohttpd routes (docs/http-api.md), the limits of requests: http
+ *   http_req.c    request classification, framing, auth and body validation without
+ *                 sockets (http_req.h; driven by fuzz_http.c)
  *   content.c     content store: DIR/content/<blake3 hex>, atomic writes: content_store
  *   registry.c    function registry: SQLite DIR/registry.db: registry
  *   supervisor.c  the esgx-enclave child: start, channel, request table, restarts: sup
