@@ -51,6 +51,11 @@
 #define TRIM_AFTER (1u << 20)      /* malloc_trim after a request this large */
 #define IDLE_TIMEOUT 120u          /* seconds, a connection between requests */
 
+/* esgxd --help and docs/operations.md quote these defaults. */
+_Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help says 256M");
+_Static_assert(HTTP_DEFAULT_PER_IP == 64, "--ip-connections: help says 64");
+_Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30");
+
 struct http {
     http_deps d;
     const node_config *cfg;
@@ -800,6 +805,7 @@ static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c
     hreq *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->srv = srv;
+    h->rt.route = ROUTE_OTHER;   /* until classified (metrics of an early refusal) */
     (void)http_check_raw_path(uri, &h->early);
     h->deadline_ms = esgx_monotonic_ms() + srv->request_ms;
     return h;
