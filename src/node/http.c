@@ -1,38 +1,60 @@
 /*
- * http.c: the public HTTP API of a node (docs/http-api.md).
+ * http.c: the public HTTP API of a node (docs/http-api.md), on libmicrohttpd.
  *
  * libmicrohttpd runs a small thread pool with epoll. Each request gets an `hreq`
- * context on the first call of the access handler, where the route, the method, the
- * admin token and the declared Content-Length are checked, so a request that cannot
- * succeed is answered before its body is read (413 as soon as Content-Length is over
- * the route's limit). Bodies are buffered only up to the limit; a chunked body that
- * grows past it is discarded as it streams in (up to 1 MiB more, then the connection is
- * dropped) and answered 413. Invocations are asynchronous: the handler parses and
- * validates, suspends the connection, hands an EXEC to the supervisor and returns; the
- * supervisor's completion callback resumes the connection and the handler, called
- * again, queues the prepared body. No thread waits for the enclave, and the
- * /services/3 path touches neither SQLite nor the disk (NEED_CONTENT brings the module
- * from the store only when the enclave has not cached it). The server's state (daemon,
- * token, the objects it serves from) is the http object; each request's hreq points to it.
+ * context as soon as its request line is read (the URI log callback, which also sees the
+ * raw target: a %00 is refused there, before unescaping hides it). On the first call of
+ * the access handler the route, the method, the admin token and the framing headers are
+ * checked (http_req.c, which needs no socket and is what the fuzzer drives), so a
+ * request that cannot succeed is answered before its body is read: 413 as soon as
+ * Content-Length is over the route's limit, 400 for ambiguous framing.
+ *
+ * Limits against one client exhausting the node: at most --ip-connections
+ * connections per client address; --read-timeout from the request line to the end
+ * of the body (the connection's idle timeout is shortened to it while the body comes);
+ * and --max-buffered bytes of bodies across all connections, reserved from the declared
+ * Content-Length at the first call (or as a chunked body grows) and answered 503 `busy`
+ * beyond it. Bodies past 64 KiB live in mmap'ed blocks that are unmapped when the
+ * request ends, and malloc_trim runs after a large request, so the memory goes back.
+ * A chunked body that grows past the limit is discarded as it streams in (up to 1 MiB
+ * over the limit, then the connection is dropped) and answered 413.
+ *
+ * Invocations are asynchronous: the handler parses and validates, suspends the
+ * connection, hands an EXEC to the supervisor and returns; the supervisor's completion
+ * callback resumes the connection and the handler, called again, queues the prepared
+ * body. No thread waits for the enclave, and the /services/3 path touches neither SQLite
+ * nor the disk (NEED_CONTENT brings the module from the store only when the enclave has
+ * not cached it). The server's state (daemon, token, the objects it serves from, the
+ * bytes buffered) is the http object; each request's hreq points to it.
  */
 #define _GNU_SOURCE
 #include "node.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "esgx_crypto.h"
+#include "http_req.h"
 #include "network.h"
 
-#define SMALL_BODY_LIMIT 4096
-#define DISCARD_SLACK (1u << 20)
-#define SERVICE_JSON_OVERHEAD (64u * 1024u)
+#define DISCARD_SLACK (1u << 20)   /* bytes over the limit discarded before dropping */
+#define PREALLOC_MAX (1u << 20)    /* preallocated for a declared body not yet seen */
+#define TRIM_AFTER (1u << 20)      /* malloc_trim after a request this large */
+#define IDLE_TIMEOUT 120u          /* seconds, a connection between requests */
+
+/* esgxd --help and docs/operations.md quote these defaults. */
+_Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help says 256M");
+_Static_assert(HTTP_DEFAULT_PER_IP == 64, "--ip-connections: help says 64");
+_Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30");
 
 struct http {
     http_deps d;
@@ -40,18 +62,25 @@ struct http {
     struct MHD_Daemon *daemon;
     char token[65];
     unsigned port;
+    uint64_t max_buffered;         /* --max-buffered (default applied) */
+    uint64_t request_ms;           /* --read-timeout in ms */
+    unsigned request_s;
+    _Atomic uint64_t buffered;     /* bytes of bodies reserved across all requests */
 };
 
 typedef struct hreq {
     http *srv;
-    int route;
+    int started;                   /* the access handler has seen this request */
+    http_problem early;            /* a refusal found on the request line (status 0: none) */
     int waiting;                   /* suspended for the enclave */
-    char name[65];
-    size_t limit;
-    uint8_t *body;
-    size_t len, cap;
-    size_t discarded;
+    http_route rt;
+    http_framing fr;
+    http_body b;
+    size_t reserved;               /* bytes counted in srv->buffered */
+    size_t discarded;              /* bytes over the limit thrown away */
     int too_large;
+    int over_budget;               /* a chunked body outgrew --max-buffered */
+    uint64_t deadline_ms;          /* the whole request by then (monotonic) */
     json_t *json;                  /* keeps the parsed service request alive */
     struct MHD_Connection *conn;
     sup_req sr;
@@ -70,7 +99,7 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned sta
     if (status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     enum MHD_Result r = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
-    metrics_request(h ? h->srv->d.metrics : NULL, h ? h->route : ROUTE_OTHER, status);
+    metrics_request(h ? h->srv->d.metrics : NULL, h ? h->rt.route : ROUTE_OTHER, status);
     return r;
 }
 
@@ -103,21 +132,20 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned s
 
 /* ---------------------------------------------------------------- helpers */
 
+static enum MHD_Result reply_problem(struct MHD_Connection *c, hreq *h, const http_problem *p)
+{
+    return reply_error(c, h, p->status, p->code, "%s", p->msg);
+}
+
 /* 0 ok, 401 missing/malformed, 403 wrong token. */
 static unsigned check_auth(const http *srv, struct MHD_Connection *c)
 {
+    const char *tok;
+    size_t n;
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!a || strncmp(a, "Bearer ", 7)) return 401;
-    a += 7;
-    while (*a == ' ') a++;
-    size_t n = strlen(a);
-    while (n && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
-    if (srv->d.net) return n == 64 && esgx_net_token_check(srv->d.net, a, n) ? 0 : 403;
-    if (!srv->token[0]) return 403;
-    if (n != 64) return 403;
-    unsigned char diff = 0;
-    for (size_t i = 0; i < 64; i++) diff |= (unsigned char)(a[i] ^ srv->token[i]);
-    return diff ? 403 : 0;
+    if (http_bearer(a, &tok, &n)) return 401;
+    if (srv->d.net) return n == 64 && esgx_net_token_check(srv->d.net, tok, n) ? 0 : 403;
+    return http_token_equal(srv->token, tok, n) ? 0 : 403;
 }
 
 static void on_exec_done(sup_req *r)
@@ -164,38 +192,6 @@ static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
 }
 
 /* ---------------------------------------------------------------- routes */
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    default: return "null";
-    }
-}
-
-static json_t *parse_object(struct MHD_Connection *c, hreq *h, enum MHD_Result *res)
-{
-    json_error_t je;
-    json_t *root = json_loadb((const char *)h->body, h->len, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        *res = reply_error(c, h, 400, "invalid_json", "invalid JSON: %s (line %d, column %d)",
-                           je.text, je.line, je.column);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        *res = reply_error(c, h, 400, "invalid_json", "the body must be a JSON object, not %s",
-                           type_name(root));
-        json_decref(root);
-        return NULL;
-    }
-    return root;
-}
 
 /* ---------------------------------------------------------------- registry */
 
@@ -260,67 +256,10 @@ static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32
 
 static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
 {
-    enum MHD_Result res = MHD_NO;
-    json_t *root = parse_object(c, h, &res);
-    if (!root) return res;
-    h->json = root;
-    const char *key;
-    json_t *v;
-    const char *hash = NULL, *function = "main";
-    size_t function_len = 4;
-    const char *input = "";
-    size_t input_len = 0;
-    int decrypt = 0;
-    uint64_t fuel = h->srv->cfg->fuel;
-    json_object_foreach(root, key, v) {
-        const char *want = NULL;
-        if (!strcmp(key, "hash")) {
-            if (!json_is_string(v)) want = "string";
-            else hash = json_string_value(v);
-        } else if (!strcmp(key, "decrypt")) {
-            if (!json_is_boolean(v)) want = "boolean";
-            else decrypt = json_is_true(v);
-        } else if (!strcmp(key, "function")) {
-            if (!json_is_string(v)) want = "string";
-            else function = json_string_value(v), function_len = json_string_length(v);
-        } else if (!strcmp(key, "input")) {
-            if (!json_is_string(v)) want = "string";
-            else input = json_string_value(v), input_len = json_string_length(v);
-        } else if (!strcmp(key, "fuel")) {
-            if (!json_is_integer(v)) want = "integer";
-            else {
-                json_int_t f = json_integer_value(v);
-                if (f < 1 || (uint64_t)f > h->srv->cfg->fuel)
-                    return reply_error(c, h, 400, "bad_fuel",
-                                       "field 'fuel' must be between 1 and %llu (the node limit)",
-                                       (unsigned long long)h->srv->cfg->fuel);
-                fuel = (uint64_t)f;
-            }
-        } else {
-            return reply_error(c, h, 400, "unknown_field", "unknown field '%.64s'", key);
-        }
-        if (want)
-            return reply_error(c, h, 400, "bad_type", "field '%s' must be %s %s, not %s", key,
-                               want[0] == 'i' ? "an" : "a", want,
-                               type_name(v));
-    }
-    if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
-    if (!esgx_proto_hash_text_valid(hash, json_string_length(json_object_get(root, "hash"))))
-        return reply_error(c, h, 400, "bad_hash",
-                           "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
-    if (function_len < 1 || function_len > ESGX_PROTO_MAX_FUNCTION)
-        return reply_error(c, h, 400, "bad_function",
-                           "field 'function' must be 1 to 255 bytes, got %zu", function_len);
-    if (input_len > h->srv->cfg->max_input)
-        return reply_error(c, h, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
-                           input_len, (unsigned long long)h->srv->cfg->max_input);
-    (void)!esgx_crypto_hex_decode(hash, 64, h->sr.hash, 32, NULL, NULL); /* hex checked */
-    h->sr.decrypt = (uint8_t)decrypt;
-    h->sr.fuel = fuel;
-    h->sr.function = function;
-    h->sr.function_len = function_len;
-    h->sr.input = (const uint8_t *)input;
-    h->sr.input_len = input_len;
+    http_problem p;
+    if (http_parse_service(h->b.p, h->b.len, h->srv->cfg->fuel, h->srv->cfg->max_input,
+                           &h->json, &h->sr, &p))
+        return reply_problem(c, h, &p);
     return start_exec(c, h);
 }
 
@@ -328,9 +267,9 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
 {
     registry_fn fn;
     esgx_err err;
-    int rc = fn_get(h->srv, h->name, &fn, &err);
+    int rc = fn_get(h->srv, h->rt.name, &fn, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
+        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
     if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
         return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
@@ -338,8 +277,8 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     h->sr.fuel = h->srv->cfg->fuel;
     h->sr.function = "main";
     h->sr.function_len = 4;
-    h->sr.input = h->body ? h->body : (const uint8_t *)"";
-    h->sr.input_len = h->len;
+    h->sr.input = h->b.p ? h->b.p : (const uint8_t *)"";
+    h->sr.input_len = h->b.len;
     return start_exec(c, h);
 }
 
@@ -351,32 +290,10 @@ static json_t *fn_json(const registry_fn *f)
 
 static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
 {
-    enum MHD_Result res = MHD_NO;
-    json_t *root = parse_object(c, h, &res);
-    if (!root) return res;
-    h->json = root;
-    const char *key, *hash = NULL;
-    json_t *v;
-    int decrypt = 0;
-    json_object_foreach(root, key, v) {
-        if (!strcmp(key, "hash")) {
-            if (!json_is_string(v))
-                return reply_error(c, h, 400, "bad_type", "field 'hash' must be a string, not %s",
-                                   type_name(v));
-            hash = json_string_value(v);
-            if (!esgx_proto_hash_text_valid(hash, json_string_length(v)))
-                return reply_error(c, h, 400, "bad_hash",
-                                   "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
-        } else if (!strcmp(key, "decrypt")) {
-            if (!json_is_boolean(v))
-                return reply_error(c, h, 400, "bad_type",
-                                   "field 'decrypt' must be a boolean, not %s", type_name(v));
-            decrypt = json_is_true(v);
-        } else {
-            return reply_error(c, h, 400, "unknown_field", "unknown field '%.64s'", key);
-        }
-    }
-    if (!hash) return reply_error(c, h, 400, "missing_field", "field 'hash' is required");
+    char hash[65];
+    int decrypt;
+    http_problem p;
+    if (http_parse_deploy(h->b.p, h->b.len, hash, &decrypt, &p)) return reply_problem(c, h, &p);
     uint8_t hb[32];
     (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
     esgx_err err;
@@ -386,11 +303,11 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
                            hash);
     if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
     int replaced = 0;
-    if (fn_put(h->srv, h->name, hash, decrypt, &replaced, &err))
+    if (fn_put(h->srv, h->rt.name, hash, decrypt, &replaced, &err))
         return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
     registry_fn f;
-    if (fn_get(h->srv, h->name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
-    node_log(NODE_LOG_INFO, "deployed function %s -> %s%s", h->name, hash,
+    if (fn_get(h->srv, h->rt.name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    node_log(NODE_LOG_INFO, "deployed function %s -> %s%s", h->rt.name, hash,
              decrypt ? " (decrypt)" : "");
     return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
 }
@@ -411,12 +328,12 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
 {
     esgx_err err;
-    int rc = fn_delete(h->srv, h->name, &err);
+    int rc = fn_delete(h->srv, h->rt.name, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->name);
+        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     if (rc) return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
-    node_log(NODE_LOG_INFO, "deleted function %s", h->name);
-    return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->name));
+    node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
+    return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
 }
 
 /* Stores data (an upload or an origin's bytes) and answers its hash; in a network,
@@ -450,16 +367,9 @@ static enum MHD_Result store_and_answer(struct MHD_Connection *c, hreq *h, const
  * from that origin (http, https, or ipfs://CID through the gateway). */
 static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
 {
-    enum MHD_Result res = MHD_NO;
-    json_t *root = parse_object(c, h, &res);
-    if (!root) return res;
-    h->json = root;
-    json_t *u = json_object_get(root, "url");
-    if (json_object_size(root) != 1 || !json_is_string(u))
-        return reply_error(c, h, 400, "bad_origin",
-                           "a JSON body must be {\"url\": \"https://...\" | \"http://...\" | "
-                           "\"ipfs://CID\"} (upload raw bytes with another Content-Type)");
-    const char *url = json_string_value(u);
+    const char *url;
+    http_problem p;
+    if (http_parse_origin(h->b.p, h->b.len, &h->json, &url, &p)) return reply_problem(c, h, &p);
     if (!h->srv->d.net)
         return reply_error(c, h, 501, "no_network",
                            "fetching from an origin needs a node in a network (esgxd --etcd)");
@@ -486,17 +396,17 @@ static int is_json_request(struct MHD_Connection *c)
 
 static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
 {
-    if (h->len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
+    if (h->b.len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
     if (is_json_request(c)) return route_content_origin(c, h);
-    return store_and_answer(c, h, h->body, h->len, NULL);
+    return store_and_answer(c, h, h->b.p, h->b.len, NULL);
 }
 
 static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
 {
-    if (!esgx_proto_hash_text_valid(h->name, strlen(h->name)))
+    if (!esgx_proto_hash_text_valid(h->rt.name, strlen(h->rt.name)))
         return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
     uint8_t hb[32];
-    (void)!esgx_crypto_hex_decode(h->name, 64, hb, 32, NULL, NULL); /* hex checked */
+    (void)!esgx_crypto_hex_decode(h->rt.name, 64, hb, 32, NULL, NULL); /* hex checked */
     uint64_t size;
     esgx_err err;
     int fd;
@@ -505,7 +415,7 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
         return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
     rc = content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->name);
+        return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->rt.name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
     struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
     if (!resp) {
@@ -516,7 +426,7 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
     enum MHD_Result r = MHD_queue_response(c, 200, resp);
     MHD_destroy_response(resp);
-    metrics_request(h->srv->d.metrics, h->route, 200);
+    metrics_request(h->srv->d.metrics, h->rt.route, 200);
     return r;
 }
 
@@ -737,168 +647,141 @@ static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 
 /* ---------------------------------------------------------------- dispatch */
 
-/* Sets h->route/name/limit for method+url. Returns 0, 404 or 405 (and *allow). */
-static unsigned classify(hreq *h, const char *method, const char *url, const char **allow)
+/* The framing headers of the request, for http_check_framing. */
+typedef struct framing_headers {
+    http_header h[8];
+    size_t n;
+} framing_headers;
+
+static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
 {
-    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-    int post = !strcmp(method, "POST"), put = !strcmp(method, "PUT");
-    int del = !strcmp(method, "DELETE");
-    h->limit = 0;
-    if (!strcmp(url, "/services/3")) {
-        h->route = ROUTE_SERVICES;
-        h->limit = (size_t)(h->srv->cfg->max_input + SERVICE_JSON_OVERHEAD);
-        *allow = "POST";
-        return post ? 0 : 405;
+    (void)kind;
+    framing_headers *f = cls;
+    if (key && (!strcasecmp(key, "Content-Length") || !strcasecmp(key, "Transfer-Encoding"))) {
+        if (f->n == sizeof f->h / sizeof f->h[0]) return MHD_NO;
+        f->h[f->n].name = key;
+        f->h[f->n].value = value ? value : "";
+        f->n++;
     }
-    if (!strcmp(url, "/content") || !strcmp(url, "/content/")) {
-        h->route = ROUTE_CONTENT_PUT;
-        h->limit = (size_t)h->srv->cfg->max_content;
-        *allow = "POST";
-        return post ? 0 : 405;
-    }
-    if (!strncmp(url, "/content/", 9)) {
-        h->route = ROUTE_CONTENT_GET;
-        snprintf(h->name, sizeof h->name, "%.64s", url + 9);
-        if (strlen(url + 9) > 64) snprintf(h->name, sizeof h->name, "x"); /* -> bad_hash */
-        *allow = "GET";
-        return get ? 0 : 405;
-    }
-    if (!strcmp(url, "/functions") || !strcmp(url, "/functions/")) {
-        h->route = ROUTE_FN_LIST;
-        *allow = "GET";
-        return get ? 0 : 405;
-    }
-    if (!strncmp(url, "/functions/", 11)) {
-        const char *n = url + 11;
-        if (strlen(n) > 64) {
-            h->name[0] = 0;
-        } else {
-            snprintf(h->name, sizeof h->name, "%s", n);
-        }
-        *allow = "POST, PUT, DELETE";
-        if (post) {
-            h->route = ROUTE_FN_INVOKE;
-            h->limit = (size_t)h->srv->cfg->max_input;
-        } else if (put) {
-            h->route = ROUTE_FN_DEPLOY;
-            h->limit = SMALL_BODY_LIMIT;
-        } else if (del) {
-            h->route = ROUTE_FN_DELETE;
-        } else {
-            h->route = ROUTE_OTHER;
-            return 405;
-        }
-        return 0;
-    }
-    h->route = ROUTE_OTHER;
-    if (!strcmp(url, "/attestation")) h->route = ROUTE_ATTESTATION;
-    else if (!strcmp(url, "/health")) h->route = ROUTE_HEALTH;
-    else if (!strcmp(url, "/metrics")) h->route = ROUTE_METRICS;
-    else if (!strcmp(url, "/nodes")) h->route = ROUTE_NODES;
-    else return 404;
-    *allow = "GET";
-    return get ? 0 : 405;
+    return MHD_YES;
 }
 
-static int needs_auth(int route)
+/* Counts want more bytes (total for h) against --max-buffered. 0, or 503 when over. */
+static unsigned reserve(hreq *h, size_t want)
 {
-    return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
-           route == ROUTE_FN_DELETE;
+    if (want <= h->reserved) return 0;
+    size_t more = want - h->reserved;
+    uint64_t now = atomic_fetch_add(&h->srv->buffered, more) + more;
+    if (now > h->srv->max_buffered) {
+        atomic_fetch_sub(&h->srv->buffered, more);
+        return 503;
+    }
+    h->reserved = want;
+    return 0;
+}
+
+static enum MHD_Result reply_busy(struct MHD_Connection *c, hreq *h)
+{
+    return reply_error(c, h, 503, "busy",
+                       "the node is receiving too many request bodies (over %llu bytes); "
+                       "retry shortly",
+                       (unsigned long long)h->srv->max_buffered);
+}
+
+static enum MHD_Result reply_405(struct MHD_Connection *c, hreq *h)
+{
+    size_t len;
+    char *s = node_error_json("method_not_allowed", "method not allowed on this route", &len);
+    struct MHD_Response *resp = s ? MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE)
+                                  : NULL;
+    if (!resp) {
+        free(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, h->rt.allow);
+    enum MHD_Result r = MHD_queue_response(c, 405, resp);
+    MHD_destroy_response(resp);
+    metrics_request(h->srv->d.metrics, h->rt.route, 405);
+    return r;
 }
 
 static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char *method,
                                   const char *url)
 {
-    const char *allow = "";
-    unsigned st = classify(h, method, url, &allow);
+    http_problem p;
+    if (h->early.status) return reply_problem(c, h, &h->early);
+    if (esgx_monotonic_ms() > h->deadline_ms)
+        return reply_error(c, h, 408, "request_timeout",
+                           "the request was not received within %u s", h->srv->request_s);
+    unsigned st = http_classify(h->srv->cfg, method, url, &h->rt);
     if (st == 404) return reply_error(c, h, 404, "not_found", "no route %.200s", url);
-    if (st == 405) {
-        size_t len;
-        char *s = node_error_json("method_not_allowed", "method not allowed on this route", &len);
-        struct MHD_Response *resp = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-        enum MHD_Result r = MHD_queue_response(c, 405, resp);
-        MHD_destroy_response(resp);
-        metrics_request(h->srv->d.metrics, h->route, 405);
-        return r;
-    }
-    if (needs_auth(h->route)) {
+    if (st == 405) return reply_405(c, h);
+    if (http_needs_auth(h->rt.route)) {
         unsigned a = check_auth(h->srv, c);
         if (a == 401)
             return reply_error(c, h, 401, "unauthorized",
                                "missing 'Authorization: Bearer <token>' header");
         if (a == 403) return reply_error(c, h, 403, "forbidden", "wrong admin token");
     }
-    if ((h->route == ROUTE_FN_INVOKE || h->route == ROUTE_FN_DEPLOY ||
-         h->route == ROUTE_FN_DELETE) && !esgx_proto_name_valid(h->name, strlen(h->name)))
-        return reply_error(c, h, 400, "bad_name",
-                           "function names are 1 to 64 characters of [A-Za-z0-9._-]");
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl) {
-        uint64_t n = 0;
-        if (esgx_parse_u64(cl, 0, h->limit, 0, &n, NULL)) {   /* malformed or over the limit */
-            h->too_large = 1;
-            return reply_error(c, h, 413, "too_large",
-                               "body of %s bytes exceeds the limit of %zu for this route", cl,
-                               h->limit);
-        }
-        if (n) { /* preallocate, but not more than 1 MiB for a body not yet seen */
-            size_t pre = n < (1u << 20) ? (size_t)n : (1u << 20);
-            h->body = malloc(pre);
-            if (!h->body) return reply_error(c, h, 503, "busy", "out of memory");
-            h->cap = pre;
-        }
+    if (http_check_name(&h->rt, &p)) return reply_problem(c, h, &p);
+    framing_headers fh = {.n = 0};
+    if (MHD_get_connection_values(c, MHD_HEADER_KIND, collect_framing, &fh) < 0 ||
+        fh.n == sizeof fh.h / sizeof fh.h[0])
+        return reply_error(c, h, 400, "ambiguous_length", "too many framing headers");
+    if (http_check_framing(fh.h, fh.n, h->rt.limit, &h->fr, &p)) {
+        h->too_large = p.status == 413;
+        return reply_problem(c, h, &p);
     }
+    if (h->fr.has_length && h->fr.length) {
+        if (reserve(h, (size_t)h->fr.length)) return reply_busy(c, h);
+        size_t pre = h->fr.length < PREALLOC_MAX ? (size_t)h->fr.length : PREALLOC_MAX;
+        if (http_body_grow(&h->b, pre)) return reply_error(c, h, 503, "busy", "out of memory");
+    }
+    if (h->fr.chunked || h->fr.has_length)   /* the body must come within the deadline */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  h->srv->request_s ? h->srv->request_s : 1);
     return MHD_YES;
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size, void **con_cls)
+/* Takes n bytes of body. MHD_NO drops the connection. */
+static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
 {
-    (void)version;
-    hreq *h = *con_cls;
-    if (!h) {
-        h = calloc(1, sizeof *h);
-        if (!h) return MHD_NO;
-        h->srv = cls;
-        *con_cls = h;
-        return first_call(c, h, method, url);
+    if (esgx_monotonic_ms() > h->deadline_ms) {
+        node_log(NODE_LOG_DEBUG, "request body not received within %u s: dropped",
+                 h->srv->request_s);
+        return MHD_NO;
     }
-    if (h->waiting) return finish_exec(c, h);
-    size_t n = *upload_data_size;
-    if (n) {
-        *upload_data_size = 0;
-        if (h->too_large) {
-            h->discarded += n;
-            return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
-        }
-        if (h->len + n > h->limit) {
-            h->too_large = 1;
-            h->discarded = h->len + n;
-            free(h->body);
-            h->body = NULL;
-            h->len = h->cap = 0;
+    if (h->too_large || h->over_budget) {
+        h->discarded += n;
+        return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
+    }
+    if (h->b.len + n > h->rt.limit) {
+        h->too_large = 1;
+        h->discarded = h->b.len + n - h->rt.limit;   /* only the excess */
+        http_body_free(&h->b);
+        return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
+    }
+    size_t cap_max = h->fr.has_length ? (size_t)h->fr.length : h->rt.limit;
+    size_t ncap = http_body_next_cap(&h->b, n, cap_max);
+    if (ncap > h->b.cap) {
+        if (reserve(h, ncap)) {
+            h->over_budget = 1;
+            h->discarded = 0;
+            http_body_free(&h->b);
             return MHD_YES;
         }
-        if (h->len + n > h->cap) {
-            size_t ncap = h->cap ? h->cap : 4096;
-            while (ncap < h->len + n) ncap *= 2;
-            if (ncap > h->limit) ncap = h->limit;
-            uint8_t *nb = realloc(h->body, ncap);
-            if (!nb) return MHD_NO;
-            h->body = nb;
-            h->cap = ncap;
-        }
-        memcpy(h->body + h->len, upload_data, n);
-        h->len += n;
-        return MHD_YES;
+        if (http_body_grow(&h->b, ncap)) return MHD_NO;
     }
-    if (h->too_large)
-        return reply_error(c, h, 413, "too_large", "body exceeds the limit of %zu for this route",
-                           h->limit);
-    switch (h->route) {
+    memcpy(h->b.p + h->b.len, data, n);
+    h->b.len += n;
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, hreq *h, const char *url)
+{
+    switch (h->rt.route) {
     case ROUTE_SERVICES: return route_services(c, h);
     case ROUTE_CONTENT_PUT: return route_content_put(c, h);
     case ROUTE_CONTENT_GET: return route_content_get(c, h);
@@ -914,17 +797,66 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
 }
 
+/* MHD_OPTION_URI_LOG_CALLBACK: the request line is read; its hreq starts here, with the
+ * raw target (a %00 in it is refused at the first call) and the request's deadline. */
+static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)c;
+    http *srv = cls;
+    hreq *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->srv = srv;
+    h->rt.route = ROUTE_OTHER;   /* until classified (metrics of an early refusal) */
+    (void)http_check_raw_path(uri, &h->early);
+    h->deadline_ms = esgx_monotonic_ms() + srv->request_ms;
+    return h;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version,
+                               const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    hreq *h = *con_cls;
+    if (!h) {   /* no memory in request_begins */
+        h = request_begins(cls, NULL, c);
+        if (!h) return MHD_NO;
+        *con_cls = h;
+    }
+    if (!h->started) {
+        h->started = 1;
+        return first_call(c, h, method, url);
+    }
+    if (h->waiting) return finish_exec(c, h);
+    size_t n = *upload_data_size;
+    if (n) {
+        *upload_data_size = 0;
+        return take_body(h, upload_data, n);
+    }
+    if (h->fr.chunked || h->fr.has_length)   /* back to the idle timeout between requests */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, IDLE_TIMEOUT);
+    if (h->over_budget) return reply_busy(c, h);
+    if (h->too_large)
+        return reply_error(c, h, 413, "too_large", "body exceeds the limit of %zu for this route",
+                           h->rt.limit);
+    return dispatch(c, h, url);
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    (void)c, (void)toe;
+    http *srv = cls;
     hreq *h = *con_cls;
     if (!h) return;
-    free(h->body);
+    size_t big = h->reserved + h->sr.body_len + h->sr.input_len;
+    if (h->reserved) atomic_fetch_sub(&srv->buffered, h->reserved);
+    http_body_free(&h->b);
     free(h->sr.body);
     json_decref(h->json);
     free(h);
     *con_cls = NULL;
+    if (big >= TRIM_AFTER) malloc_trim(0);   /* give a large request's heap back */
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -953,11 +885,17 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     snprintf(srv->token, sizeof srv->token, "%s", deps->token_hex ? deps->token_hex : "");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    srv->max_buffered = cfg->max_buffered ? cfg->max_buffered : HTTP_DEFAULT_MAX_BUFFERED;
+    srv->request_s = cfg->request_timeout ? cfg->request_timeout : HTTP_DEFAULT_REQUEST_TIMEOUT;
+    srv->request_ms = (uint64_t)srv->request_s * 1000u;
+    unsigned per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : HTTP_DEFAULT_PER_IP;
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, handler, srv,
                                    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                    MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads,
-                                   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                   MHD_OPTION_URI_LOG_CALLBACK, request_begins, srv,
+                                   MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
                                    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                                    MHD_OPTION_END);

@@ -106,6 +106,15 @@ static const opt options[] = {
      "a size from 1 byte to 64M-64K", "largest invocation input (default 8M)"},
     {"--max-output", "BYTES", OPT_SIZE, CFG(max_output), 1, MAX_BODY,
      "a size from 1 byte to 64M-64K", "largest output (default 16M)"},
+    {"--max-buffered", "BYTES", OPT_SIZE, CFG(max_buffered), 1u << 20, 1ull << 40,
+     "a size from 1M to 1T",
+     "request bodies buffered across all connections; a\n"
+     "body beyond it is answered 503 (default 256M)"},
+    {"--ip-connections", "N", OPT_UNSIGNED, CFG(max_conns_per_ip), 1, 8192,
+     "an integer 1..8192", "connections from one client address (default 64)"},
+    {"--read-timeout", "SECS", OPT_UNSIGNED, CFG(request_timeout), 1, 3600,
+     "seconds, 1..3600", "time a client has to send a request and its body\n"
+     "(default 30)"},
     {"--fuel", "N", OPT_U64, CFG(fuel), 1, (uint64_t)INT64_MAX, "a positive integer",
      "default and maximum fuel per invocation (default 1000000000)"},
     {"--memory-pages", "N", OPT_UNSIGNED, CFG(memory_pages), 1, 65536, "an integer 1..65536",

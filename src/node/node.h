@@ -4,7 +4,9 @@
  *   main.c        flags (table-driven), logging, signals, data-dir bootstrap (--init,
  *                 admin token); builds the objects below in order and frees them in
  *                 reverse on one cleanup path
- *   http.c        libmicrohttpd routes (docs/http-api.md), request validation: http
+ *   http.c        libmicrohttpd routes (docs/http-api.md), the limits of requests: http
+ *   http_req.c    request classification, framing, auth and body validation without
+ *                 sockets (http_req.h; driven by fuzz_http.c)
  *   content.c     content store: DIR/content/<blake3 hex>, atomic writes: content_store
  *   registry.c    function registry: SQLite DIR/registry.db: registry
  *   supervisor.c  the esgx-enclave child: start, channel, request table, restarts: sup
@@ -80,7 +82,15 @@ typedef struct node_config {
     unsigned replicas;             /* --replicas N (default 2) */
     const char *ipfs_gateway;      /* --ipfs-gateway URL */
     unsigned fetch_timeout;        /* --fetch-timeout SECS (default 10) */
+    /* HTTP limits against one client exhausting the node (0: the HTTP_DEFAULT_*) */
+    uint64_t max_buffered;         /* --max-buffered BYTES of bodies across connections */
+    unsigned max_conns_per_ip;     /* --ip-connections N */
+    unsigned request_timeout;      /* --read-timeout SECS, request line to body's end */
 } node_config;
+
+#define HTTP_DEFAULT_MAX_BUFFERED (256ull << 20)
+#define HTTP_DEFAULT_PER_IP 64u
+#define HTTP_DEFAULT_REQUEST_TIMEOUT 30u
 
 enum { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };
 

@@ -7,7 +7,8 @@
  * WWW-Authenticate, 403), content upload and download (hash is BLAKE3 of the body),
  * bad hashes and names, a Content-Length over the route's limit (413 before the body),
  * a chunked body growing past it (413), the registry (deploy, list, delete), request
- * validation of /services/3, /health and /metrics.
+ * validation of /services/3, /health and /metrics; and http_req.c on plain buffers
+ * (framing headers, the raw path, the body buffer across its mmap threshold).
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -23,6 +24,7 @@
 
 #include "esgx_crypto.h"
 #include "esgx_test.h"
+#include "http_req.h"
 #include "test_node.h"
 
 static unsigned g_port;   /* the port of the server under test (test program only) */
@@ -246,6 +248,55 @@ static void test_services(const char *hex)
     free(r.body);
 }
 
+/* http_req.c without sockets: what the fuzzer drives, checked on known cases. */
+static void test_plain(void)
+{
+    http_problem p;
+    http_framing fr;
+    http_header two[] = {{"Content-Length", "3"}, {"content-length", "5"}};
+    CHECK_EQ_INT(http_check_framing(two, 2, 100, &fr, &p), 400);
+    CHECK(!strcmp(p.code, "ambiguous_length"), "code %s", p.code);
+    http_header same[] = {{"Content-Length", "3"}, {"Content-Length", "3"}};
+    CHECK_EQ_INT(http_check_framing(same, 2, 100, &fr, &p), 0);
+    CHECK(fr.has_length && fr.length == 3 && !fr.chunked, "framing of one length");
+    http_header both[] = {{"Transfer-Encoding", "chunked"}, {"Content-Length", "3"}};
+    CHECK_EQ_INT(http_check_framing(both, 2, 100, &fr, &p), 400);
+    http_header gz[] = {{"Transfer-Encoding", "gzip"}};
+    CHECK_EQ_INT(http_check_framing(gz, 1, 100, &fr, &p), 400);
+    CHECK(!strcmp(p.code, "bad_transfer_encoding"), "code %s", p.code);
+    http_header big[] = {{"Content-Length", "101"}};
+    CHECK_EQ_INT(http_check_framing(big, 1, 100, &fr, &p), 413);
+    http_header ch[] = {{"Host", "x"}, {"Transfer-Encoding", "Chunked"}};
+    CHECK_EQ_INT(http_check_framing(ch, 2, 100, &fr, &p), 0);
+    CHECK(fr.chunked && !fr.has_length, "chunked framing");
+    CHECK_EQ_INT(http_check_raw_path("/functions/a%00b", &p), 400);
+    CHECK(!strcmp(p.code, "bad_path"), "code %s", p.code);
+    CHECK_EQ_INT(http_check_raw_path("/health?x=%00", &p), 0);
+    CHECK_EQ_INT(http_check_raw_path("/functions/a%200", &p), 0);
+    const char *tok;
+    size_t n;
+    CHECK_EQ_INT(http_bearer("Basic abc", &tok, &n), 401);
+    CHECK_EQ_INT(http_bearer("Bearer  abc \t", &tok, &n), 0);
+    CHECK(n == 3 && !strncmp(tok, "abc", 3), "bearer token");
+    CHECK(http_token_equal(g_token, g_token, 64) && !http_token_equal("", g_token, 64),
+          "token compare");
+    /* the body buffer: malloc'ed, then mmap'ed past 64 KiB, contents kept */
+    http_body b = {0};
+    uint8_t chunk[40000];
+    for (unsigned i = 0; i < 8; i++) {
+        memset(chunk, (int)('a' + i), sizeof chunk);
+        size_t ncap = http_body_next_cap(&b, sizeof chunk, 400000);
+        CHECK(ncap >= b.len + sizeof chunk && ncap <= 400000 + 4096, "cap %zu", ncap);
+        CHECK_RC(http_body_grow(&b, ncap), ESGX_OK);
+        memcpy(b.p + b.len, chunk, sizeof chunk);
+        b.len += sizeof chunk;
+    }
+    CHECK(b.mapped && b.len == 320000 && b.p[0] == 'a' && b.p[319999] == 'h',
+          "body %zu bytes, mapped %d", b.len, b.mapped);
+    http_body_free(&b);
+    CHECK(!b.p && !b.len && !b.cap, "body freed");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/esgx-test-http.XXXXXX";
@@ -289,6 +340,7 @@ int main(void)
         test_content(hex);
         test_registry(hex);
         test_services(hex);
+        test_plain();
         http_quiesce(h);
     }
     sup_stop(s, 5000);

@@ -1,0 +1,383 @@
+/*
+ * http_req.c: the request handling of esgxd's HTTP API that needs no socket (see
+ * http_req.h). http.c calls these with what libmicrohttpd parsed; fuzz_http.c calls them
+ * with arbitrary bytes. Nothing here keeps state: each function looks at its arguments
+ * and says 0 (go on) or the HTTP status of the refusal with a problem naming the cause.
+ * The body buffer lives here too because its growth rule (never past the route's limit
+ * or the declared length) is part of what the fuzzer checks.
+ */
+#define _GNU_SOURCE
+#include "http_req.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+
+#include "esgx_crypto.h"
+
+#define SMALL_BODY_LIMIT 4096
+#define SERVICE_JSON_OVERHEAD (64u * 1024u)
+#define MAPPED_BODY_MIN (64u * 1024u)   /* bodies past this go to mmap'ed memory */
+
+static unsigned problem(http_problem *p, unsigned status, const char *code, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
+static unsigned problem(http_problem *p, unsigned status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+    va_end(ap);
+    p->status = status;
+    p->code = code;
+    return status;
+}
+
+/* ---------------------------------------------------------------- routes */
+
+static unsigned one_method(http_route *r, int route, size_t limit, const char *allow, int ok)
+{
+    r->route = route;
+    r->limit = limit;
+    r->allow = allow;
+    return ok ? 0 : 405;
+}
+
+unsigned http_classify(const node_config *cfg, const char *method, const char *url,
+                       http_route *r)
+{
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    int post = !strcmp(method, "POST"), put = !strcmp(method, "PUT");
+    int del = !strcmp(method, "DELETE");
+    memset(r, 0, sizeof *r);
+    r->allow = "";
+    if (!strcmp(url, "/services/3"))
+        return one_method(r, ROUTE_SERVICES, (size_t)(cfg->max_input + SERVICE_JSON_OVERHEAD),
+                          "POST", post);
+    if (!strcmp(url, "/content") || !strcmp(url, "/content/"))
+        return one_method(r, ROUTE_CONTENT_PUT, (size_t)cfg->max_content, "POST", post);
+    if (!strncmp(url, "/content/", 9)) {
+        snprintf(r->name, sizeof r->name, "%.64s", url + 9);
+        if (strlen(url + 9) > 64) snprintf(r->name, sizeof r->name, "x"); /* -> bad_hash */
+        return one_method(r, ROUTE_CONTENT_GET, 0, "GET", get);
+    }
+    if (!strcmp(url, "/functions") || !strcmp(url, "/functions/"))
+        return one_method(r, ROUTE_FN_LIST, 0, "GET", get);
+    if (!strncmp(url, "/functions/", 11)) {
+        const char *n = url + 11;
+        if (strlen(n) <= 64) snprintf(r->name, sizeof r->name, "%s", n);
+        r->allow = "POST, PUT, DELETE";
+        if (post) r->route = ROUTE_FN_INVOKE, r->limit = (size_t)cfg->max_input;
+        else if (put) r->route = ROUTE_FN_DEPLOY, r->limit = SMALL_BODY_LIMIT;
+        else if (del) r->route = ROUTE_FN_DELETE;
+        else return r->route = ROUTE_OTHER, 405;
+        return 0;
+    }
+    r->route = ROUTE_OTHER;
+    if (!strcmp(url, "/attestation")) r->route = ROUTE_ATTESTATION;
+    else if (!strcmp(url, "/health")) r->route = ROUTE_HEALTH;
+    else if (!strcmp(url, "/metrics")) r->route = ROUTE_METRICS;
+    else if (!strcmp(url, "/nodes")) r->route = ROUTE_NODES;
+    else return 404;
+    return one_method(r, r->route, 0, "GET", get);
+}
+
+int http_needs_auth(int route)
+{
+    return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
+           route == ROUTE_FN_DELETE;
+}
+
+unsigned http_check_name(const http_route *r, http_problem *p)
+{
+    if ((r->route == ROUTE_FN_INVOKE || r->route == ROUTE_FN_DEPLOY ||
+         r->route == ROUTE_FN_DELETE) && !esgx_proto_name_valid(r->name, strlen(r->name)))
+        return problem(p, 400, "bad_name",
+                       "function names are 1 to 64 characters of [A-Za-z0-9._-]");
+    return 0;
+}
+
+unsigned http_check_raw_path(const char *raw, http_problem *p)
+{
+    if (!raw) return 0;
+    size_t n = strcspn(raw, "?#");
+    for (size_t i = 0; i + 2 < n; i++)
+        if (raw[i] == '%' && raw[i + 1] == '0' && raw[i + 2] == '0')
+            return problem(p, 400, "bad_path", "the path must not contain %%00 (a NUL byte)");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- framing */
+
+unsigned http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
+                            http_problem *p)
+{
+    memset(out, 0, sizeof *out);
+    const char *cl = NULL;
+    int te = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!hdr[i].name || !hdr[i].value) continue;
+        if (!strcasecmp(hdr[i].name, "Content-Length")) {
+            if (cl && strcmp(cl, hdr[i].value))
+                return problem(p, 400, "ambiguous_length",
+                               "two different Content-Length headers (%.32s and %.32s)", cl,
+                               hdr[i].value);
+            cl = hdr[i].value;
+        } else if (!strcasecmp(hdr[i].name, "Transfer-Encoding")) {
+            if (te || strcasecmp(hdr[i].value, "chunked"))
+                return problem(p, 400, "bad_transfer_encoding",
+                               "only 'Transfer-Encoding: chunked' is accepted, once");
+            te = 1;
+        }
+    }
+    if (cl && te)
+        return problem(p, 400, "ambiguous_length",
+                       "Content-Length and Transfer-Encoding exclude each other");
+    out->chunked = te;
+    if (!cl) return 0;
+    uint64_t v;
+    if (esgx_parse_u64(cl, 0, limit, 0, &v, NULL))   /* malformed or over the limit */
+        return problem(p, 413, "too_large",
+                       "body of %.32s bytes exceeds the limit of %zu for this route", cl, limit);
+    out->has_length = 1;
+    out->length = v;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- auth */
+
+unsigned http_bearer(const char *a, const char **tok, size_t *len)
+{
+    *tok = NULL;
+    *len = 0;
+    if (!a || strncmp(a, "Bearer ", 7)) return 401;
+    a += 7;
+    while (*a == ' ') a++;
+    size_t n = strlen(a);
+    while (n && (a[n - 1] == ' ' || a[n - 1] == '\t')) n--;
+    *tok = a;
+    *len = n;
+    return 0;
+}
+
+int http_token_equal(const char *want, const char *tok, size_t len)
+{
+    if (!want[0] || len != 64 || strlen(want) != 64) return 0;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < 64; i++) diff |= (unsigned char)(tok[i] ^ want[i]);
+    return diff == 0;
+}
+
+/* ---------------------------------------------------------------- JSON bodies */
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "integer";
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
+    default: return "null";
+    }
+}
+
+/* The body as a JSON object (NULL with *p filled). */
+static json_t *parse_object(const uint8_t *body, size_t len, http_problem *p)
+{
+    json_error_t je;
+    json_t *root = json_loadb((const char *)(body ? body : (const uint8_t *)""), len,
+                              JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        problem(p, 400, "invalid_json", "invalid JSON: %s (line %d, column %d)", je.text,
+                je.line, je.column);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        problem(p, 400, "invalid_json", "the body must be a JSON object, not %s",
+                type_name(root));
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+static unsigned bad_type(http_problem *p, const char *key, const char *want, const json_t *v)
+{
+    return problem(p, 400, "bad_type", "field '%s' must be %s %s, not %s", key,
+                   want[0] == 'i' ? "an" : "a", want, type_name(v));
+}
+
+/* One field of a /services/3 body into *s. Returns 0 or the refusal. */
+static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, sup_req *s,
+                              const char **hash, size_t *hash_len, http_problem *p)
+{
+    if (!strcmp(key, "hash")) {
+        if (!json_is_string(v)) return bad_type(p, key, "string", v);
+        *hash = json_string_value(v);
+        *hash_len = json_string_length(v);
+    } else if (!strcmp(key, "decrypt")) {
+        if (!json_is_boolean(v)) return bad_type(p, key, "boolean", v);
+        s->decrypt = (uint8_t)json_is_true(v);
+    } else if (!strcmp(key, "function")) {
+        if (!json_is_string(v)) return bad_type(p, key, "string", v);
+        s->function = json_string_value(v);
+        s->function_len = json_string_length(v);
+    } else if (!strcmp(key, "input")) {
+        if (!json_is_string(v)) return bad_type(p, key, "string", v);
+        s->input = (const uint8_t *)json_string_value(v);
+        s->input_len = json_string_length(v);
+    } else if (!strcmp(key, "fuel")) {
+        if (!json_is_integer(v)) return bad_type(p, key, "integer", v);
+        json_int_t f = json_integer_value(v);
+        if (f < 1 || (uint64_t)f > node_fuel)
+            return problem(p, 400, "bad_fuel",
+                           "field 'fuel' must be between 1 and %llu (the node limit)",
+                           (unsigned long long)node_fuel);
+        s->fuel = (uint64_t)f;
+    } else {
+        return problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
+    }
+    return 0;
+}
+
+unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
+                            uint64_t max_input, json_t **rootp, sup_req *s, http_problem *p)
+{
+    *rootp = NULL;
+    s->decrypt = 0;
+    s->function = "main";
+    s->function_len = 4;
+    s->input = (const uint8_t *)"";
+    s->input_len = 0;
+    json_t *root = parse_object(body, len, p);
+    if (!root) return p->status;
+    s->fuel = node_fuel;
+    const char *key, *hash = NULL;
+    size_t hash_len = 0;
+    json_t *v;
+    unsigned st = 0;
+    json_object_foreach(root, key, v) {
+        st = service_field(key, v, node_fuel, s, &hash, &hash_len, p);
+        if (st) break;
+    }
+    if (!st && !hash) st = problem(p, 400, "missing_field", "field 'hash' is required");
+    if (!st && !esgx_proto_hash_text_valid(hash, hash_len))
+        st = problem(p, 400, "bad_hash",
+                     "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
+    if (!st && (s->function_len < 1 || s->function_len > ESGX_PROTO_MAX_FUNCTION))
+        st = problem(p, 400, "bad_function", "field 'function' must be 1 to 255 bytes, got %zu",
+                     s->function_len);
+    if (!st && s->input_len > max_input)
+        st = problem(p, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
+                     s->input_len, (unsigned long long)max_input);
+    if (st) {
+        json_decref(root);
+        s->function = NULL;
+        s->input = NULL;
+        return st;
+    }
+    (void)!esgx_crypto_hex_decode(hash, 64, s->hash, 32, NULL, NULL); /* hex checked */
+    *rootp = root;
+    return 0;
+}
+
+unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
+                           http_problem *p)
+{
+    hash[0] = 0;
+    *decrypt = 0;
+    json_t *root = parse_object(body, len, p);
+    if (!root) return p->status;
+    const char *key;
+    json_t *v;
+    unsigned st = 0;
+    json_object_foreach(root, key, v) {
+        if (!strcmp(key, "hash")) {
+            if (!json_is_string(v)) st = bad_type(p, key, "string", v);
+            else if (!esgx_proto_hash_text_valid(json_string_value(v), json_string_length(v)))
+                st = problem(p, 400, "bad_hash",
+                             "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
+            else memcpy(hash, json_string_value(v), 65);
+        } else if (!strcmp(key, "decrypt")) {
+            if (!json_is_boolean(v)) st = bad_type(p, key, "boolean", v);
+            else *decrypt = json_is_true(v);
+        } else {
+            st = problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
+        }
+        if (st) break;
+    }
+    json_decref(root);
+    if (!st && !hash[0]) st = problem(p, 400, "missing_field", "field 'hash' is required");
+    if (st) hash[0] = 0;
+    return st;
+}
+
+unsigned http_parse_origin(const uint8_t *body, size_t len, json_t **root, const char **url,
+                           http_problem *p)
+{
+    *root = NULL;
+    *url = NULL;
+    json_t *o = parse_object(body, len, p);
+    if (!o) return p->status;
+    json_t *u = json_object_get(o, "url");
+    if (json_object_size(o) != 1 || !json_is_string(u)) {
+        json_decref(o);
+        return problem(p, 400, "bad_origin",
+                       "a JSON body must be {\"url\": \"https://...\" | \"http://...\" | "
+                       "\"ipfs://CID\"} (upload raw bytes with another Content-Type)");
+    }
+    *root = o;
+    *url = json_string_value(u);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- body buffer */
+
+size_t http_body_next_cap(const http_body *b, size_t n, size_t cap_max)
+{
+    size_t need = b->len + n;
+    if (need <= b->cap) return b->cap;
+    size_t ncap = b->cap ? b->cap : 4096;
+    while (ncap < need && ncap < cap_max) ncap = ncap > cap_max / 2 ? cap_max : ncap * 2;
+    return ncap < need ? need : ncap;
+}
+
+int http_body_grow(http_body *b, size_t ncap)
+{
+    if (ncap <= b->cap) return ESGX_OK;
+    if (ncap < MAPPED_BODY_MIN) {
+        uint8_t *nb = realloc(b->p, ncap);
+        if (!nb) return ESGX_NODE_E_NOMEM;
+        b->p = nb;
+        b->cap = ncap;
+        return ESGX_OK;
+    }
+    size_t page = 4096;
+    size_t mcap = (ncap + page - 1) / page * page;
+    void *nb;
+    if (b->mapped) {
+        nb = mremap(b->p, b->cap, mcap, MREMAP_MAYMOVE);
+    } else {
+        nb = mmap(NULL, mcap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (nb != MAP_FAILED && b->len) memcpy(nb, b->p, b->len);
+        if (nb != MAP_FAILED) free(b->p);
+    }
+    if (nb == MAP_FAILED) return ESGX_NODE_E_NOMEM;
+    b->p = nb;
+    b->cap = mcap;
+    b->mapped = 1;
+    return ESGX_OK;
+}
+
+void http_body_free(http_body *b)
+{
+    if (b->mapped) munmap(b->p, b->cap);
+    else free(b->p);
+    memset(b, 0, sizeof *b);
+}

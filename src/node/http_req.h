@@ -1,0 +1,115 @@
+/*
+ * http_req.h: the socket-free part of esgxd's HTTP request handling (http_req.c):
+ * route classification, request framing (Content-Length / Transfer-Encoding, the raw
+ * path), the bearer token, the validation of JSON bodies (/services/3, deploy, origin)
+ * and the body buffer. Everything takes plain buffers, so http.c (libmicrohttpd) and
+ * the fuzzer (fuzz_http.c) drive the same code. A refusal is an http_problem: the HTTP
+ * status, the JSON error code and a message naming what was wrong.
+ */
+#ifndef ESGX_NODE_HTTP_REQ_H
+#define ESGX_NODE_HTTP_REQ_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node.h"
+
+/* Why a request is refused: status (4xx/5xx), code ("bad_hash") and message. */
+typedef struct http_problem {
+    unsigned status;
+    const char *code;              /* static string */
+    char msg[512];
+} http_problem;
+
+/* What classification found for one method and URL. */
+typedef struct http_route {
+    int route;                     /* ROUTE_* */
+    char name[65];                 /* function name or content hash from the path */
+    size_t limit;                  /* largest body accepted (0: no body) */
+    const char *allow;             /* the Allow header for a 405 */
+} http_route;
+
+/* Classifies method + url (the unescaped path) for the limits of cfg into *out.
+ * Returns 0, 404 (no such path) or 405 (path known, method not: out->allow set). */
+unsigned http_classify(const node_config *cfg, const char *method, const char *url,
+                       http_route *out);
+
+/* Returns 1 if route (ROUTE_*) needs the admin token, else 0. */
+int http_needs_auth(int route);
+
+/* Checks the function name of the invoke, deploy and delete routes. Returns 0 (valid or
+ * another route) or 400 with *p filled. */
+unsigned http_check_name(const http_route *r, http_problem *p);
+
+/* Checks the raw request target (before unescaping; may be NULL): a %00 in its path
+ * would cut the unescaped path short ("/functions/a%00b" naming "a"). Returns 0 or 400
+ * (bad_path) with *p filled. */
+unsigned http_check_raw_path(const char *raw_uri, http_problem *p);
+
+/* One request header as received. */
+typedef struct http_header {
+    const char *name;
+    const char *value;
+} http_header;
+
+/* The body framing the headers declare. */
+typedef struct http_framing {
+    int has_length;                /* a Content-Length was given */
+    uint64_t length;               /* its value */
+    int chunked;                   /* Transfer-Encoding: chunked */
+} http_framing;
+
+/* Checks the framing headers among hdr[0..n) (other headers are ignored) against the
+ * route's body limit: two different Content-Length values, Content-Length together with
+ * Transfer-Encoding, or a Transfer-Encoding other than chunked are refused 400 (a proxy
+ * in front could read the body's end elsewhere than we do); a Content-Length over limit
+ * or not a number 413. Returns 0 with *out filled, or the status with *p filled. */
+unsigned http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
+                            http_problem *p);
+
+/* Finds the token of an "Authorization: Bearer TOKEN" value (NULL when absent): *tok and
+ * *len get it without surrounding blanks. Returns 0, or 401 when missing or not Bearer. */
+unsigned http_bearer(const char *authz, const char **tok, size_t *len);
+
+/* Compares a presented token with the 64-hex-character admin token in constant time.
+ * Returns 1 when equal, else 0 (also when want is empty). */
+int http_token_equal(const char *want, const char *tok, size_t len);
+
+/* Parses and validates a /services/3 body (body[0..len)) against the node's fuel and
+ * input limits into the EXEC parameters of *ex (hash, decrypt, fuel, function, input;
+ * the strings point into *root, which the caller json_decref's after the invocation).
+ * Returns 0, or 400/413 with *p filled and nothing to free (*root NULL). */
+unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
+                            uint64_t max_input, json_t **root, sup_req *ex, http_problem *p);
+
+/* Parses and validates a deploy body {"hash": HEX, "decrypt": BOOL}. Returns 0 with
+ * hash (64 hex + NUL) and *decrypt filled, or 400 with *p filled. */
+unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
+                           http_problem *p);
+
+/* Parses an origin body {"url": STRING}. Returns 0 with *root (caller json_decref's) and
+ * *url (inside *root) filled, or 400 with *p filled and nothing to free. */
+unsigned http_parse_origin(const uint8_t *body, size_t len, json_t **root, const char **url,
+                           http_problem *p);
+
+/* A request body being received: malloc'ed while small, then in mmap'ed blocks that are
+ * unmapped when freed, so a large body's memory goes back to the system at once. */
+typedef struct http_body {
+    uint8_t *p;
+    size_t len, cap;
+    int mapped;
+} http_body;
+
+/* The capacity the body needs to hold len + n bytes, growing by doubling but not past
+ * cap_max (len + n <= cap_max; a mapped body's capacity, already rounded up to whole
+ * pages, may be up to a page over it). */
+size_t http_body_next_cap(const http_body *b, size_t n, size_t cap_max);
+
+/* Grows b to hold at least ncap bytes (contents kept). Returns 0 or ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int http_body_grow(http_body *b, size_t ncap);
+
+/* Frees b's memory and zeroes it (an empty b is fine). */
+void http_body_free(http_body *b);
+
+#endif
