@@ -11,6 +11,8 @@
 #define ESGX_ATTEST_INT_H
 
 #include <openssl/evp.h>
+#include <openssl/x509_vfy.h>
+#include <pthread.h>
 #include <openssl/x509.h>
 
 #include "esgx_attest.h"
@@ -113,6 +115,46 @@ typedef struct esgx_attest_collateral {
     esgx_attest_tcb_info tcb;
     esgx_attest_qe_identity qe;
 } esgx_attest_collateral;
+
+/* ---- the collateral cache (collcache.c; used by verify.c) */
+
+#define ESGX_ATTEST_PCK_SLOTS 4
+
+/* A quote's PCK chain that verified, with the times [lo, hi] in which that holds. */
+typedef struct esgx_attest_pck_slot {
+    uint8_t hash[32];          /* SHA-256 of the quote's certification data (PEM) */
+    STACK_OF(X509) *chain;     /* NULL = free slot */
+    int64_t lo, hi;
+} esgx_attest_pck_slot;
+
+/* One collateral (+ roots): parsed, with the quote-independent results (design note of
+ * collcache.c). c, roots, store and key never change after creation; the result fields
+ * are read and set under mu. */
+typedef struct esgx_attest_coll_entry {
+    pthread_mutex_t mu;
+    int refs;
+    uint8_t key[64];
+    esgx_attest_collateral c;
+    STACK_OF(X509) *roots;
+    X509_STORE *store;         /* roots + root CRL + PCK CRL */
+    int chains_ok;             /* the 3 collateral chains verified in [chains_lo, chains_hi] */
+    int64_t chains_lo, chains_hi;
+    int crls_ok;               /* PCK CRL and root CRL signatures verified */
+    int tcb_sig_ok, qe_sig_ok; /* tcbInfo / enclaveIdentity signatures verified */
+    esgx_attest_pck_slot pck[ESGX_ATTEST_PCK_SLOTS];
+    unsigned pck_next;         /* next slot to replace */
+} esgx_attest_coll_entry;
+
+/* The entry for collateral[0..len) and roots_pem (NULL = Intel root) with a reference
+ * for the caller (release with esgx_attest_coll_entry_put): from cache c when present,
+ * else parsed (and added to c unless c is NULL). Returns 0, or the parse errors of
+ * esgx_attest_collateral_parse / the roots (ESGX_ATTEST_E_COLLATERAL, _CRL, _CERT,
+ * _INTERNAL). */
+int esgx_attest_coll_entry_get(esgx_attest_collateral_cache *c, const char *coll,
+                               size_t coll_len, const char *roots_pem,
+                               esgx_attest_coll_entry **out, esgx_err *err);
+/* Drops one reference; the last frees the entry. NULL allowed. */
+void esgx_attest_coll_entry_put(esgx_attest_coll_entry *e);
 
 int esgx_attest_collateral_parse(const char *json, size_t len, esgx_attest_collateral *c,
                             esgx_err *err);

@@ -371,9 +371,11 @@ static int get_collateral(const esgx_attest_ratls_verifier *v, const esgx_attest
     return 0;
 }
 
-int esgx_attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
-                             const esgx_attest_ratls_verifier *v, esgx_attest_result *res,
-                             uint8_t user_data[32], esgx_err *err)
+/* esgx_attest_ratls_verify_cert with the quote checked through cache (NULL = none). */
+static int verify_cert_cached(const uint8_t *cert_der, size_t len,
+                              const esgx_attest_ratls_verifier *v,
+                              esgx_attest_collateral_cache *cache, esgx_attest_result *res,
+                              uint8_t user_data[32], esgx_err *err)
 {
     esgx_attest_result local;
     if (!res)
@@ -426,8 +428,8 @@ int esgx_attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
     size_t coll_len = 0;
     if ((rc = get_collateral(v, &q, &coll, &coll_len, &owned, err)))
         goto out;
-    if ((rc = esgx_attest_quote_verify(quote, qlen, coll, coll_len, now, v->trusted_roots_pem, res,
-                                  err))) {
+    if ((rc = esgx_attest_quote_verify_cached(cache, quote, qlen, coll, coll_len, now,
+                                              v->trusted_roots_pem, res, err))) {
         esgx_err_prefix(err, "peer quote");
         goto out;
     }
@@ -444,12 +446,25 @@ out:
     return rc;
 }
 
+int esgx_attest_ratls_verify_cert(const uint8_t *cert_der, size_t len,
+                                  const esgx_attest_ratls_verifier *v,
+                                  esgx_attest_result *res, uint8_t user_data[32],
+                                  esgx_err *err)
+{
+    return verify_cert_cached(cert_der, len, v, NULL, res, user_data, err);
+}
+
 /* ---------------------------------------------------------------- TLS contexts */
 
-/* What a context verifies with (a private copy, owned by the SSL_CTX's ex_data). */
+/* Collaterals a context keeps parsed (one per FMSPC and PCK CA of its peers). */
+#define RATLS_CACHE_ENTRIES 8
+
+/* What a context verifies with (a private copy, owned by the SSL_CTX's ex_data), and
+ * its collateral cache (handshakes of one context share it, from any thread). */
 typedef struct ratls_vcopy {
     esgx_attest_ratls_verifier v;
     char *collateral, *roots;
+    esgx_attest_collateral_cache *cache;
 } ratls_vcopy;
 
 /* Outcome of the peer check of one connection (owned by the SSL's ex_data). */
@@ -471,6 +486,7 @@ static void free_vcopy(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lon
         return;
     free(vc->collateral);
     free(vc->roots);
+    esgx_attest_collateral_cache_free(vc->cache);
     free(vc);
 }
 
@@ -506,7 +522,8 @@ static int ratls_verify_cb(X509_STORE_CTX *xs, void *arg)
     if (n <= 0)
         ps->code = esgx_err_set(&ps->err, ESGX_ATTEST_E_CERT, "peer certificate: cannot encode");
     else
-        ps->code = esgx_attest_ratls_verify_cert(der, (size_t)n, &vc->v, &ps->res, NULL, &ps->err);
+        ps->code = verify_cert_cached(der, (size_t)n, &vc->v, vc->cache, &ps->res, NULL,
+                                      &ps->err);
     OPENSSL_free(der);
     ps->checked = 1;
     X509_STORE_CTX_set_error(xs, ps->code ? X509_V_ERR_APPLICATION_VERIFICATION : X509_V_OK);
@@ -539,7 +556,8 @@ int esgx_attest_ratls_ctx_new(const esgx_attest_ratls_cert *c, const esgx_attest
     }
     if (v->trusted_roots_pem)
         vc->v.trusted_roots_pem = vc->roots = strdup(v->trusted_roots_pem);
-    if ((v->collateral && !vc->collateral) || (v->trusted_roots_pem && !vc->roots)) {
+    if (esgx_attest_collateral_cache_new(RATLS_CACHE_ENTRIES, &vc->cache, NULL) ||
+        (v->collateral && !vc->collateral) || (v->trusted_roots_pem && !vc->roots)) {
         free_vcopy(NULL, vc, NULL, 0, 0, NULL);
         return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "ratls ctx: out of memory");
     }

@@ -9,6 +9,8 @@
  * terminal, or forced on/off by the caller (--progress / --no-progress).
  * Non-2xx answers are not errors here: the caller decides, and cli_http_describe turns
  * the node's {"error": ..., "code": ...} body into one readable line.
+ * https:// URLs are checked against the system CA store, or against the PEM file named
+ * by CURL_CA_BUNDLE (else SSL_CERT_FILE) when set, e.g. a node's self-signed certificate.
  */
 #include "cli.h"
 #include "cli_node.h"
@@ -94,6 +96,15 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     return 0;
 }
 
+/* The CA file of https:// requests: CURL_CA_BUNDLE, else SSL_CERT_FILE, else NULL (the
+ * system store libcurl was built with). */
+static const char *ca_file(void)
+{
+    const char *f = getenv("CURL_CA_BUNDLE");
+    if (!f || !*f) f = getenv("SSL_CERT_FILE");
+    return f && *f ? f : NULL;
+}
+
 static long timeout_seconds(void)
 {
     const char *t = getenv("ESGX_TIMEOUT");
@@ -128,6 +139,7 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (ca_file()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_file());
     curl_easy_setopt(c, CURLOPT_USERAGENT, "esgx-cli/0.1");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);

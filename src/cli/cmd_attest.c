@@ -58,26 +58,41 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? ESGX_CLI_E_FAILED : x > y;
 }
 
+/* Verifies n times without a cache, then n times with one (esgx_attest_quote_verify_cached:
+ * the first of those parses, the rest reuse the parsed collateral). */
 static int bench(const uint8_t *q, size_t ql, const char *c, size_t cl, int64_t at,
                  const char *root, long n)
 {
     double *t = calloc((size_t)n, sizeof *t);
-    if (!t)
+    esgx_attest_collateral_cache *cache = NULL;
+    if (!t || esgx_attest_collateral_cache_new(4, &cache, NULL) != 0) {
+        free(t);
         return CLI_EXIT_FAIL;
-    for (long i = 0; i < n; i++) {
-        double s = now_us();
-        esgx_attest_result r;
-        if (esgx_attest_quote_verify(q, ql, c, cl, at, root, &r, NULL) != 0) {
-            cli_error("attest --bench: the quote does not verify (run without --bench)");
-            free(t);
-            return CLI_EXIT_FAIL;
-        }
-        t[i] = now_us() - s;
     }
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
-    printf("verifications: %ld\nmedian_us: %.1f\nmin_us: %.1f\np90_us: %.1f\n", n,
-           t[n / 2], t[0], t[(size_t)(n * 9 / 10)]);
+    for (int pass = 0; pass < 2; pass++) {
+        for (long i = 0; i < n; i++) {
+            double s = now_us();
+            esgx_attest_result r;
+            if (esgx_attest_quote_verify_cached(pass ? cache : NULL, q, ql, c, cl, at, root, &r,
+                                                NULL) != 0) {
+                cli_error("attest --bench: the quote does not verify (run without --bench)");
+                free(t);
+                esgx_attest_collateral_cache_free(cache);
+                return CLI_EXIT_FAIL;
+            }
+            t[i] = now_us() - s;
+        }
+        double first = t[0];
+        qsort(t, (size_t)n, sizeof *t, cmp_double);
+        if (!pass)
+            printf("verifications: %ld\nmedian_us: %.1f\nmin_us: %.1f\np90_us: %.1f\n", n,
+                   t[n / 2], t[0], t[(size_t)(n * 9 / 10)]);
+        else
+            printf("cached_first_us: %.1f\ncached_median_us: %.1f\ncached_min_us: %.1f\n"
+                   "cached_p90_us: %.1f\n", first, t[n / 2], t[0], t[(size_t)(n * 9 / 10)]);
+    }
     free(t);
+    esgx_attest_collateral_cache_free(cache);
     return CLI_EXIT_OK;
 }
 

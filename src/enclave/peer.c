@@ -18,6 +18,13 @@
  *   fetch    one esgx_attest_keyshare_fetch_any round at a time over the peer list; between
  *            rounds an interruptible sleep with backoff (doubling, max 30 s); once a
  *            peer gives the key, ops.install seals it and the thread ends.
+ * Renewal: the certificate is valid PEER_CERT_DAYS and is made again, with a fresh key
+ * and quote, every renew_s seconds (default half its lifetime; ESGX_TEST_RATLS_RENEW_SECONDS
+ * shortens it for tests). The accept and fetch threads check between connections /
+ * rounds (renew_if_due): one of them builds the new certificate and both contexts
+ * outside the lock and swaps them in; a connection takes a reference to the context of
+ * the moment (ctx_take), so a swap never frees one in use. The old certificate is kept
+ * until the next renewal (its X509 and key are referenced by the old contexts anyway).
  * esgx_peer_stop sets `stopping`, wakes the sleeps, joins accept, gives fetch 2 s (a fetch
  * stuck on an unreachable peer is left to the process exit), and waits for the handlers
  * (their count drops under the lock; each is bounded by timeout_ms). Every deadline is
@@ -50,6 +57,8 @@
 #define PEER_MAX_BACKOFF_MS 30000
 #define PEER_DEFAULT_MAX_CONN 32
 #define PEER_CERT_DAYS 365
+#define PEER_RENEW_S ((int64_t)PEER_CERT_DAYS * 86400 / 2)
+#define PEER_RENEW_RETRY_S 60        /* after a failed renewal */
 #define PEER_FETCH_JOIN_MS 2000      /* what stop gives the fetch thread and the handlers */
 
 struct peer_service {
@@ -57,8 +66,14 @@ struct peer_service {
     peer_key_ops ops;
     int timeout_ms, backoff_ms, max_conn;
     char *peers;
-    esgx_attest_ratls_cert *cert;
-    SSL_CTX *server_ctx, *client_ctx;
+    esgx_attest_ratls_cert *cert, *old_cert;
+    SSL_CTX *server_ctx, *client_ctx;   /* replaced under mu at renewal */
+    esgx_attest_ratls_verifier verifier;
+    int listening, fetching;
+    int64_t renew_s;
+    uint64_t renew_at_ms;    /* esgx_monotonic_ms() of the next renewal */
+    int renewing;
+    unsigned renewals;
     int listen_fd;
     uint16_t port;
     pthread_mutex_t mu;
@@ -184,6 +199,89 @@ static void peer_addr(const struct sockaddr_storage *ss, char *out, size_t cap)
     snprintf(out, cap, "%s:%u", ip, port);
 }
 
+/* ---------------------------------------------------------------- certificate */
+
+/* A reference to the current server (client 0) or client (1) context; SSL_CTX_free it. */
+static SSL_CTX *ctx_take(peer_service *ps, int client)
+{
+    pthread_mutex_lock(&ps->mu);
+    SSL_CTX *ctx = client ? ps->client_ctx : ps->server_ctx;
+    if (ctx && !SSL_CTX_up_ref(ctx)) ctx = NULL;
+    pthread_mutex_unlock(&ps->mu);
+    return ctx;
+}
+
+/* A new certificate and the contexts the service uses (server if listening, client if
+ * fetching). Returns 0 or ESGX_PEER_E_ATTEST with err; on error nothing is kept. */
+static int make_identity(peer_service *ps, esgx_attest_ratls_cert **cert, SSL_CTX **server,
+                         SSL_CTX **client, esgx_err *err)
+{
+    esgx_err aerr;
+    int rc = 0;
+    *cert = NULL;
+    *server = *client = NULL;
+    if (esgx_attest_ratls_cert_new(plat_quote, ps->plat, NULL, (int64_t)time(NULL),
+                                   PEER_CERT_DAYS, cert, &aerr) != 0)
+        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS certificate: %s", aerr.msg);
+    if (rc == 0 && ps->listening &&
+        esgx_attest_ratls_ctx_new(*cert, &ps->verifier, ESGX_ATTEST_RATLS_SERVER, server,
+                                  &aerr) != 0)
+        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS server context: %s", aerr.msg);
+    if (rc == 0 && ps->fetching &&
+        esgx_attest_ratls_ctx_new(*cert, &ps->verifier, ESGX_ATTEST_RATLS_CLIENT, client,
+                                  &aerr) != 0)
+        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS client context: %s", aerr.msg);
+    if (rc != 0) {
+        SSL_CTX_free(*server);
+        SSL_CTX_free(*client);
+        esgx_attest_ratls_cert_free(*cert);
+        *cert = NULL;
+        *server = *client = NULL;
+    }
+    return rc;
+}
+
+/* Renews the certificate when its time has come (see the design note). */
+static void renew_if_due(peer_service *ps)
+{
+    pthread_mutex_lock(&ps->mu);
+    int due = !ps->renewing && !ps->stopping && esgx_monotonic_ms() >= ps->renew_at_ms;
+    if (due) ps->renewing = 1;
+    pthread_mutex_unlock(&ps->mu);
+    if (!due) return;
+    esgx_attest_ratls_cert *cert, *drop = NULL;
+    SSL_CTX *server, *client;
+    esgx_err err;
+    int rc = make_identity(ps, &cert, &server, &client, &err);
+    pthread_mutex_lock(&ps->mu);
+    if (rc == 0) {
+        SSL_CTX *old_s = ps->server_ctx, *old_c = ps->client_ctx;
+        ps->server_ctx = server;
+        ps->client_ctx = client;
+        drop = ps->old_cert;
+        ps->old_cert = ps->cert;
+        ps->cert = cert;
+        server = old_s;            /* freed below, outside the lock */
+        client = old_c;
+        ps->renewals++;
+    }
+    ps->renew_at_ms = esgx_monotonic_ms() +
+                      (uint64_t)(rc == 0 ? ps->renew_s : PEER_RENEW_RETRY_S) * 1000u;
+    unsigned n = ps->renewals;
+    ps->renewing = 0;
+    pthread_mutex_unlock(&ps->mu);
+    if (rc == 0) {
+        SSL_CTX_free(server);
+        SSL_CTX_free(client);
+        esgx_attest_ratls_cert_free(drop);
+        plog(ps, PEER_LOG_INFO, "renewed the RA-TLS certificate (renewal %u; next in %lld s)",
+             n, (long long)ps->renew_s);
+    } else {
+        plog(ps, PEER_LOG_WARN, "RA-TLS certificate renewal failed: %s; retrying in %d s",
+             err.msg, PEER_RENEW_RETRY_S);
+    }
+}
+
 /* ---------------------------------------------------------------- serving */
 
 static void *handler_main(void *arg)
@@ -192,7 +290,9 @@ static void *handler_main(void *arg)
     peer_service *ps = c->ps;
     SSL *ssl = NULL;
     esgx_err err;
-    int rc = esgx_attest_ratls_accept(ps->server_ctx, c->fd, ps->timeout_ms, &ssl, &err);
+    SSL_CTX *ctx = ctx_take(ps, 0);
+    int rc = esgx_attest_ratls_accept(ctx, c->fd, ps->timeout_ms, &ssl, &err);
+    SSL_CTX_free(ctx);
     if (rc != 0) {
         plog(ps, PEER_LOG_WARN, "peer %s refused: %s", c->addr, err.msg);
     } else {
@@ -232,6 +332,7 @@ static void *accept_main(void *arg)
         int stop = ps->stopping;
         pthread_mutex_unlock(&ps->mu);
         if (stop) break;
+        renew_if_due(ps);
         struct pollfd pfd = {.fd = ps->listen_fd, .events = POLLIN};
         int n = poll(&pfd, 1, 200);
         if (n <= 0) continue;
@@ -310,8 +411,11 @@ static void *fetch_main(void *arg)
         esgx_attest_result from;
         memset(&from, 0, sizeof from);
         esgx_err err;
-        int rc = esgx_attest_keyshare_fetch_any(ps->client_ctx, ps->peers, ps->timeout_ms, 1, 0,
+        renew_if_due(ps);
+        SSL_CTX *ctx = ctx_take(ps, 1);
+        int rc = esgx_attest_keyshare_fetch_any(ctx, ps->peers, ps->timeout_ms, 1, 0,
                                            xprv, &from, &err);
+        SSL_CTX_free(ctx);
         if (rc == 0) {
             char mre[65];
             hex32(from.body.mrenclave, mre);
@@ -384,18 +488,17 @@ int esgx_peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_
     }
     if (cfg->peers && !(ps->peers = strdup(cfg->peers)))
         rc = esgx_err_set(err, ESGX_PEER_E_IO, "out of memory");
-    esgx_err aerr;
-    if (rc == 0 && esgx_attest_ratls_cert_new(plat_quote, plat, NULL, (int64_t)time(NULL),
-                                         PEER_CERT_DAYS, &ps->cert, &aerr) != 0)
-        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS certificate: %s", aerr.msg);
-    if (rc == 0 && cfg->listen &&
-        esgx_attest_ratls_ctx_new(ps->cert, &cfg->verifier, ESGX_ATTEST_RATLS_SERVER, &ps->server_ctx,
-                             &aerr) != 0)
-        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS server context: %s", aerr.msg);
-    if (rc == 0 && cfg->peers &&
-        esgx_attest_ratls_ctx_new(ps->cert, &cfg->verifier, ESGX_ATTEST_RATLS_CLIENT, &ps->client_ctx,
-                             &aerr) != 0)
-        rc = esgx_err_set(err, ESGX_PEER_E_ATTEST, "RA-TLS client context: %s", aerr.msg);
+    ps->verifier = cfg->verifier;
+    ps->listening = cfg->listen != NULL;
+    ps->fetching = cfg->peers != NULL;
+    ps->renew_s = cfg->renew_seconds > 0 ? cfg->renew_seconds : PEER_RENEW_S;
+    const char *test_renew = getenv("ESGX_TEST_RATLS_RENEW_SECONDS");
+    uint64_t tr;
+    if (test_renew && esgx_parse_u64(test_renew, 1, 86400, 0, &tr, NULL) == ESGX_OK)
+        ps->renew_s = (int64_t)tr;
+    ps->renew_at_ms = esgx_monotonic_ms() + (uint64_t)ps->renew_s * 1000u;
+    if (rc == 0)
+        rc = make_identity(ps, &ps->cert, &ps->server_ctx, &ps->client_ctx, err);
     if (rc == 0 && cfg->listen) rc = listen_on(ps, cfg->listen, err);
     if (rc == 0 && cfg->listen) {
         if (pthread_create(&ps->accept_thread, NULL, accept_main, ps) != 0)
@@ -449,6 +552,7 @@ void esgx_peer_stop(peer_service *ps)
     SSL_CTX_free(ps->server_ctx);
     SSL_CTX_free(ps->client_ctx);
     esgx_attest_ratls_cert_free(ps->cert);
+    esgx_attest_ratls_cert_free(ps->old_cert);
     free(ps->peers);
     pthread_mutex_destroy(&ps->mu);
     pthread_cond_destroy(&ps->cond);

@@ -55,6 +55,10 @@ typedef struct peer_config {
     int timeout_ms;                  /* per connection; 0 = 10000 */
     int backoff_ms;                  /* first retry delay; 0 = 500 */
     int max_connections;             /* concurrent served connections; 0 = 32 */
+    int64_t renew_seconds;           /* RA-TLS certificate renewal period; 0 = half its
+                                        365-day lifetime. The environment variable
+                                        ESGX_TEST_RATLS_RENEW_SECONDS (1..86400, tests
+                                        only) overrides it */
 } peer_config;
 
 typedef struct peer_service peer_service;
@@ -63,7 +67,8 @@ typedef struct peer_service peer_service;
  * outlive the service), builds the server and client TLS contexts, binds the listening
  * socket if cfg->listen is set and starts the serve thread, and starts the fetch thread
  * if cfg->peers is set (the peer list is validated first). ops is copied; ops->arg must
- * outlive the service. Returns 0, ESGX_PEER_E_ARG, ESGX_PEER_E_ATTEST or ESGX_PEER_E_IO with err. */
+ * outlive the service, and so must the strings of cfg->verifier (the contexts are built
+ * again from them when the certificate is renewed, every cfg->renew_seconds). Returns 0, ESGX_PEER_E_ARG, ESGX_PEER_E_ATTEST or ESGX_PEER_E_IO with err. */
 ESGX_MUST_CHECK
 int esgx_peer_start(esgx_platform *plat, const peer_config *cfg, const peer_key_ops *ops,
                peer_service **out, esgx_err *err);

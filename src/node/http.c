@@ -42,6 +42,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "esgx_crypto.h"
 #include "http_req.h"
 #include "network.h"
@@ -55,6 +59,7 @@
 _Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help says 256M");
 _Static_assert(HTTP_DEFAULT_PER_IP == 64, "--ip-connections: help says 64");
 _Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30");
+#define TLS_PEM_MAX (256u * 1024u)
 
 struct http {
     http_deps d;
@@ -861,6 +866,79 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---------------------------------------------------------------- lifecycle */
 
+/* ---------------------------------------------------------------- TLS (--tls-cert/--tls-key) */
+
+/* Reads the PEM file `path` given to `opt` into a malloc'd NUL-terminated *out, then
+ * checks with OpenSSL that it holds what libmicrohttpd (GnuTLS) will need: a certificate
+ * (want_key 0) or a private key (want_key 1), so a bad file is named at startup rather
+ * than failing inside MHD_start_daemon. Returns 0 or ESGX_NODE_E_ARG. */
+static int tls_read_pem(const char *opt, const char *path, int want_key, char **out,
+                        esgx_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s: %s", opt, path, strerror(errno));
+    char *buf = malloc(TLS_PEM_MAX + 1);
+    size_t n = buf ? fread(buf, 1, TLS_PEM_MAX + 1, f) : 0;
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "%s: out of memory", opt);
+    const char *why = rerr ? "read error" : n > TLS_PEM_MAX ? "larger than 256 KiB"
+                      : memchr(buf, 0, n) ? "NUL byte (not a PEM file)" : NULL;
+    if (!why) {
+        buf[n] = 0;
+        BIO *bio = BIO_new_mem_buf(buf, (int)n);
+        void *obj = !bio ? NULL : want_key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+                                           : (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+        if (!obj)
+            why = want_key ? "no PEM private key (unencrypted PKCS#8, PKCS#1 or SEC1 expected)"
+                           : "no PEM certificate";
+        else if (want_key) EVP_PKEY_free(obj);
+        else X509_free(obj);
+    }
+    if (why) {
+        esgx_crypto_wipe(buf, TLS_PEM_MAX + 1);
+        free(buf);
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s: %s", opt, path, why);
+    }
+    *out = buf;
+    return ESGX_OK;
+}
+
+/* Both PEM files of cfg, checked to be a pair (the certificate's public key is the
+ * key's). Returns 0 or ESGX_NODE_E_ARG / _NOMEM; on error nothing is kept. */
+static int tls_load(const node_config *cfg, char **cert, char **key, esgx_err *err)
+{
+    if (!cfg->tls_cert || !cfg->tls_key)
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "--tls-cert and --tls-key go together "
+                                                  "(give both or neither)");
+    int rc = tls_read_pem("--tls-cert", cfg->tls_cert, 0, cert, err);
+    if (rc) return rc;
+    if ((rc = tls_read_pem("--tls-key", cfg->tls_key, 1, key, err))) {
+        free(*cert);
+        *cert = NULL;
+        return rc;
+    }
+    BIO *cb = BIO_new_mem_buf(*cert, -1), *kb = BIO_new_mem_buf(*key, -1);
+    X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *k = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    int match = x && k && X509_check_private_key(x, k) == 1;
+    BIO_free(cb);
+    BIO_free(kb);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    ERR_clear_error();
+    if (match) return ESGX_OK;
+    esgx_crypto_wipe(*key, strlen(*key));
+    free(*key);
+    free(*cert);
+    *cert = *key = NULL;
+    return esgx_err_set(err, ESGX_NODE_E_ARG, "--tls-key %s is not the key of --tls-cert %s",
+                        cfg->tls_key, cfg->tls_cert);
+}
+
 int http_start(const http_deps *deps, http **out, esgx_err *err)
 {
     *out = NULL;
@@ -889,7 +967,28 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     srv->request_s = cfg->request_timeout ? cfg->request_timeout : HTTP_DEFAULT_REQUEST_TIMEOUT;
     srv->request_ms = (uint64_t)srv->request_s * 1000u;
     unsigned per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : HTTP_DEFAULT_PER_IP;
+    /* TLS: GnuTLS copies the PEM buffers when the daemon starts; they are freed below */
+    char *tls_cert = NULL, *tls_key = NULL;
+    struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}};
+    if (cfg->tls_cert || cfg->tls_key) {
+        int trc;
+        if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+            trc = esgx_err_set(err, ESGX_NODE_E_ARG, "--tls-cert: this libmicrohttpd is built "
+                                                     "without TLS support");
+        else
+            trc = tls_load(cfg, &tls_cert, &tls_key, err);
+        if (trc) {
+            freeaddrinfo(ai);
+            esgx_crypto_wipe(srv->token, sizeof srv->token);
+            free(srv);
+            return trc;
+        }
+        flags |= MHD_USE_TLS;
+        tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert};
+        tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key};
+    }
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, handler, srv,
+                                   MHD_OPTION_ARRAY, tls_opts,
                                    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                    MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads,
                                    MHD_OPTION_URI_LOG_CALLBACK, request_begins, srv,
@@ -900,11 +999,15 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
                                    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                                    MHD_OPTION_END);
     freeaddrinfo(ai);
+    if (tls_key) esgx_crypto_wipe(tls_key, strlen(tls_key));
+    free(tls_key);
+    free(tls_cert);
     if (!srv->daemon) {
         esgx_crypto_wipe(srv->token, sizeof srv->token);
         free(srv);
-        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?)",
-                            cfg->listen_host, cfg->listen_port);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?%s)",
+                            cfg->listen_host, cfg->listen_port,
+                            cfg->tls_cert ? " or a certificate GnuTLS refuses" : "");
     }
     srv->port = cfg->listen_port;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);

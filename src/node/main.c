@@ -186,6 +186,12 @@ static const opt options[] = {
     {"--fetch-timeout", "SECS", OPT_UNSIGNED, CFG(fetch_timeout), 1, 3600, "seconds, 1..3600",
      "bound of one transfer from a peer or an origin\n"
      "(default 10; a transfer stalled for 3 s is dropped)"},
+    {"HTTPS on the API port (docs/operations.md); give both or neither:", NULL,
+     OPT_SECTION, 0, 0, 0, NULL, NULL},
+    {"--tls-cert", "FILE", OPT_STR_NONEMPTY, CFG(tls_cert), 0, 0, NULL,
+     "PEM certificate (chain: leaf first) served on --listen"},
+    {"--tls-key", "FILE", OPT_STR_NONEMPTY, CFG(tls_key), 0, 0, NULL,
+     "its PEM private key (unencrypted)"},
     {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL, "print \"esgxd VERSION\" and exit"},
     {"--help", NULL, OPT_HELP, 0, 0, 0, NULL, "this text"},
 };
@@ -634,8 +640,8 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         sup_stop(o->sup, 5000);
         return 1;
     }
-    node_log(NODE_LOG_INFO, "listening on http://%s%s%s:%u (data dir %s)",
-             strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+    node_log(NODE_LOG_INFO, "listening on %s://%s%s%s:%u (data dir %s)",
+             cfg->tls_cert ? "https" : "http", strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
              strchr(cfg->listen_host, ':') ? "]" : "", http_port(o->http), cfg->data_dir);
     return 0;
 }

@@ -86,6 +86,9 @@ typedef struct node_config {
     uint64_t max_buffered;         /* --max-buffered BYTES of bodies across connections */
     unsigned max_conns_per_ip;     /* --ip-connections N */
     unsigned request_timeout;      /* --read-timeout SECS, request line to body's end */
+    /* HTTPS on the API port (docs/operations.md); both or neither */
+    const char *tls_cert;          /* --tls-cert FILE (PEM, chain allowed) */
+    const char *tls_key;           /* --tls-key FILE (PEM, unencrypted) */
 } node_config;
 
 #define HTTP_DEFAULT_MAX_BUFFERED (256ull << 20)
@@ -371,8 +374,11 @@ typedef struct http_deps {
 } http_deps;
 
 /* Starts the HTTP daemon on cfg->listen_host:listen_port (port 0: any free port, see
- * http_port). *out is freed with http_free. Returns 0, ESGX_NODE_E_ARG (host does not
- * resolve), ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO (cannot listen). */
+ * http_port); with cfg->tls_cert and tls_key, HTTPS only (the PEM files are read and
+ * checked to be a certificate and its key first). *out is freed with http_free. Returns
+ * 0, ESGX_NODE_E_ARG (host does not resolve; a TLS file missing, unreadable, not PEM, or
+ * key and certificate not a pair; only one of the two given), ESGX_NODE_E_NOMEM or
+ * ESGX_NODE_E_IO (cannot listen). */
 ESGX_MUST_CHECK int http_start(const http_deps *deps, http **out, esgx_err *err);
 /* Returns the port h listens on. */
 unsigned http_port(const http *h);

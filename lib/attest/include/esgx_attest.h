@@ -208,6 +208,38 @@ int esgx_attest_quote_verify(const uint8_t *quote, size_t quote_len, const char 
                              const char *trusted_roots_pem, esgx_attest_result *res,
                              esgx_err *err);
 
+/* A bounded, thread-safe cache of parsed collateral for esgx_attest_quote_verify_cached:
+ * entries are keyed by the SHA-256 of the collateral bytes (and of the trusted roots),
+ * and keep the parsed chains, CRLs, TCB info and QE identity with the results of the
+ * checks that do not depend on the quote (CRL and document signatures; the collateral
+ * chains, for the span of time in which every certificate and CRL is valid), so another
+ * quote against the same collateral skips them. Least recently used entries go first. */
+typedef struct esgx_attest_collateral_cache esgx_attest_collateral_cache;
+
+/* Makes a cache of at most max_entries (1..1024) collaterals. Free with
+ * esgx_attest_collateral_cache_free. Returns 0, ESGX_ATTEST_E_ARG or _INTERNAL. */
+ESGX_MUST_CHECK
+int esgx_attest_collateral_cache_new(size_t max_entries, esgx_attest_collateral_cache **out,
+                                     esgx_err *err);
+
+/* Frees the cache (NULL allowed). No verification may be using it. */
+void esgx_attest_collateral_cache_free(esgx_attest_collateral_cache *c);
+
+/* Counters of c: lookups that found an entry, lookups that parsed, entries held (each
+ * pointer may be NULL). */
+void esgx_attest_collateral_cache_stats(esgx_attest_collateral_cache *c, uint64_t *hits,
+                                        uint64_t *misses, size_t *entries);
+
+/* esgx_attest_quote_verify with the collateral taken from (and added to) cache (NULL =
+ * no cache: exactly esgx_attest_quote_verify). Same arguments, checks, results and
+ * errors; safe to call from several threads on one cache. */
+ESGX_MUST_CHECK
+int esgx_attest_quote_verify_cached(esgx_attest_collateral_cache *cache, const uint8_t *quote,
+                                    size_t quote_len, const char *collateral,
+                                    size_t collateral_len, int64_t now,
+                                    const char *trusted_roots_pem, esgx_attest_result *res,
+                                    esgx_err *err);
+
 /* ---------------------------------------------------------------- policy */
 
 #define ESGX_ATTEST_POLICY_MAX_STATUS 8
@@ -394,7 +426,8 @@ enum { ESGX_ATTEST_RATLS_SERVER = 0, ESGX_ATTEST_RATLS_CLIENT = 1 };
 
 /* Builds an SSL_CTX for role ESGX_ATTEST_RATLS_SERVER or _CLIENT: TLS 1.3 only, cert c and
  * its key, peer certificate required (SSL_VERIFY_PEER | FAIL_IF_NO_PEER_CERT) and
- * checked by esgx_attest_ratls_verify_cert with a private copy of *v (c is referenced: keep
+ * checked by esgx_attest_ratls_verify_cert with a private copy of *v and the context's
+ * own collateral cache (esgx_attest_quote_verify_cached, 8 entries) (c is referenced: keep
  * it alive as long as the context), no session resumption or tickets, no key logging.
  * Free with SSL_CTX_free. Returns 0, ESGX_ATTEST_E_ARG or ESGX_ATTEST_E_INTERNAL. */
 ESGX_MUST_CHECK
