@@ -114,6 +114,18 @@ static void tg_store_counter(tg_buf *b, uint32_t addr)
     tg_uleb(b, 0);
 }
 
+/* i32.store [addr] = local 0 & 7. */
+static void tg_store_counter_mod8(tg_buf *b, uint32_t addr)
+{
+    tg_i32(b, addr);
+    tg_local_get(b, 0);
+    tg_i32(b, 7);
+    tg_byte(b, 0x71); /* i32.and */
+    tg_byte(b, 0x36);
+    tg_uleb(b, 2);
+    tg_uleb(b, 0);
+}
+
 /* memory.copy dst <- src, n bytes. */
 static void tg_memcpy(tg_buf *b, uint32_t dst, uint32_t src, uint32_t n)
 {

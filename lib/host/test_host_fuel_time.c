@@ -56,6 +56,7 @@ enum {
     G_VARY_HASH = 4,    /* store the counter into the module hash at A_HASH */
     G_RESTORE = 8,      /* copy ciphertext `ct` to A_WORK before each call */
     G_CLEAR = 16,       /* call output_data_clear after each call */
+    G_CYCLE8 = 32,      /* store counter % 8 at the end of the path: 8 paths in turn */
 };
 
 typedef struct spec {
@@ -86,6 +87,8 @@ static const spec SPECS[] = {
      G_RESTORE, CT_SHARED_BIG},
     {"derived_key_public same path", F0, "derived_key_public", "iiii", "i",
      {0, A_PATH, 256, A_OUT}, 0, 0},
+    {"derived_key_public 8 cached paths 256 B", F0, "derived_key_public", "iiii", "i",
+     {0, A_PATH, 256, A_OUT}, G_CYCLE8, 0},
     {"derived_key_public new path 2 B", F0, "derived_key_public", "iiii", "i",
      {0, A_PATH, 2, A_OUT}, G_VARY_PATH, 0},
     {"derived_key_public new path 256 B", F0, "derived_key_public", "iiii", "i",
@@ -109,7 +112,7 @@ static const spec SPECS[] = {
     {"derived_key_sign(5) new path 16 B", F0, "derived_key_sign", "iiiii", "i",
      {A_PATH, 2, A_DATA, 16, A_OUT}, G_VARY_PATH, 0},
     {"insecure_systemtime", F0, "insecure_systemtime", "", "I", {0}, 0, 0},
-    {"debug_print 64 KiB (no --debug)", F0, "debug_print", "ii", "", {A_DATA, DATA_LEN}, 0, 0},
+    {"debug_print 64 KiB", F0, "debug_print", "ii", "", {A_DATA, DATA_LEN}, 0, 0},
     {"fd_write fd 2, 1024 empty iovecs", W, "fd_write", "iiii", "i",
      {2, A_IOV_EMPTY, N_IOV, A_OUT}, 0, 0},
     {"fd_write fd 1, 1024 empty iovecs", W, "fd_write", "iiii", "i",
@@ -153,6 +156,7 @@ typedef struct fixture {
     size_t ct_len[N_CT];
     esgx_wasm_limits limits;
     esgx_host_platform plat;
+    int debug;            /* --debug: guests log to stderr (debug_print, fd 2) */
 } fixture;
 
 static void put32(uint8_t *p, uint32_t v)
@@ -263,6 +267,7 @@ static void build_guest(const spec *g, const fixture *fx, tg_buf *wasm)
     if (g->flags & G_PLAIN) plain_body(&body);
     if (g->flags & G_VARY_PATH) tg_store_counter(&body, A_PATH);
     if (g->flags & G_VARY_HASH) tg_store_counter(&body, A_HASH);
+    if (g->flags & G_CYCLE8) tg_store_counter_mod8(&body, A_PATH + 252);
     if (g->flags & G_RESTORE) tg_memcpy(&body, A_WORK, ct_off, (uint32_t)fx->ct_len[g->ct]);
     for (size_t i = 0; n_imp && i < strlen(g->params); i++) {
         int64_t a = g->args[i] == CT_LEN ? (int64_t)fx->ct_len[g->ct] : g->args[i];
@@ -302,7 +307,7 @@ static int run_guest(const fixture *fx, const esgx_wasm_module *m, uint32_t n, u
     esgx_host_request rq = {
         .function = "main", .function_len = 4, .abi = ESGX_HOST_ENTRY_ARGS, .args = &arg,
         .n_args = 1, .input = fx->input, .input_len = DATA_LEN, .fuel = 1000000000000000ull,
-        .max_output = 1u << 30, .limits = &fx->limits, .shared = &fx->shared,
+        .max_output = 1u << 30, .debug = fx->debug, .limits = &fx->limits, .shared = &fx->shared,
         .xpub = fx->xpub, .platform = &fx->plat,
     };
     memcpy(rq.module_hash, fx->module_hash, 32);
@@ -337,7 +342,7 @@ static int measure_guest(const fixture *fx, const spec *g, uint64_t target_ns, i
         return -1;
     }
     free(wasm.p);
-    uint32_t n = 1;
+    uint32_t n = g->flags & G_CYCLE8 ? 400 : 1; /* cycling guests: mostly hits */
     uint64_t ns = 0, fuel = 0;
     for (;;) {
         if (run_guest(fx, m, n, &ns, &fuel, g->label)) goto fail;
@@ -363,15 +368,16 @@ fail:
 
 int main(int argc, char **argv)
 {
-    int bench = 0, reps = 3;
+    int bench = 0, reps = 3, debug = 0;
     double limit = 20.0, ms = 15.0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--bench") == 0) bench = 1;
+        else if (strcmp(argv[i], "--debug") == 0) debug = 1;
         else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--ms") == 0 && i + 1 < argc) ms = atof(argv[++i]);
         else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) limit = atof(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [--bench] [--reps N] [--ms MS] [--limit RATIO]\n",
+            fprintf(stderr, "usage: %s [--bench] [--debug] [--reps N] [--ms MS] [--limit RATIO]\n",
                     argv[0]);
             return 2;
         }
@@ -380,6 +386,7 @@ int main(int argc, char **argv)
     fixture fx;
     CHECK(fixture_init(&fx) == 0, "fixture (keys, ciphertexts)");
     if (failures) return ESGX_TEST_SUMMARY("host_fuel_time");
+    fx.debug = debug;
     uint64_t target = (uint64_t)(ms * 1e6);
     measure base;
     CHECK(measure_guest(&fx, &SPECS[0], target, reps + 2, 0, 0, &base) == 0);
