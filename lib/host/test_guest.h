@@ -7,7 +7,7 @@
  * exported as "memory", active data segments, and one function "main" of type
  * (i32) -> () with `extra_locals` i32 locals after its parameter. The body is given
  * without the function's final `end`. Helpers emit the few instructions the tests use.
- * Header-only (static functions) because each test program is one translation unit.
+ * Header-only (static inline functions) because each test program is one translation unit.
  */
 #ifndef ESGX_HOST_TEST_GUEST_H
 #define ESGX_HOST_TEST_GUEST_H
@@ -33,7 +33,7 @@ typedef struct tg_data {
 } tg_data;
 
 /* Appends n bytes (aborts on allocation failure: test code). */
-static void tg_put(tg_buf *b, const void *p, size_t n)
+static inline void tg_put(tg_buf *b, const void *p, size_t n)
 {
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
@@ -47,12 +47,12 @@ static void tg_put(tg_buf *b, const void *p, size_t n)
     b->n += n;
 }
 
-static void tg_byte(tg_buf *b, uint8_t v)
+static inline void tg_byte(tg_buf *b, uint8_t v)
 {
     tg_put(b, &v, 1);
 }
 
-static void tg_uleb(tg_buf *b, uint64_t v)
+static inline void tg_uleb(tg_buf *b, uint64_t v)
 {
     do {
         uint8_t c = v & 0x7f;
@@ -61,7 +61,7 @@ static void tg_uleb(tg_buf *b, uint64_t v)
     } while (v);
 }
 
-static void tg_sleb(tg_buf *b, int64_t v)
+static inline void tg_sleb(tg_buf *b, int64_t v)
 {
     for (;;) {
         uint8_t c = v & 0x7f;
@@ -72,20 +72,20 @@ static void tg_sleb(tg_buf *b, int64_t v)
     }
 }
 
-static void tg_name(tg_buf *b, const char *s)
+static inline void tg_name(tg_buf *b, const char *s)
 {
     tg_uleb(b, strlen(s));
     tg_put(b, s, strlen(s));
 }
 
-static void tg_valtypes(tg_buf *b, const char *letters)
+static inline void tg_valtypes(tg_buf *b, const char *letters)
 {
     tg_uleb(b, strlen(letters));
     for (const char *c = letters; *c; c++) tg_byte(b, *c == 'I' ? 0x7e : 0x7f);
 }
 
 /* Appends section `id` holding the bytes of s, and frees s. */
-static void tg_section(tg_buf *out, uint8_t id, tg_buf *s)
+static inline void tg_section(tg_buf *out, uint8_t id, tg_buf *s)
 {
     tg_byte(out, id);
     tg_uleb(out, s->n);
@@ -95,17 +95,17 @@ static void tg_section(tg_buf *out, uint8_t id, tg_buf *s)
 }
 
 /* Instructions. */
-static void tg_i32(tg_buf *b, int64_t v) { tg_byte(b, 0x41); tg_sleb(b, (int32_t)v); }
-static void tg_i64(tg_buf *b, int64_t v) { tg_byte(b, 0x42); tg_sleb(b, v); }
-static void tg_call(tg_buf *b, uint32_t f) { tg_byte(b, 0x10); tg_uleb(b, f); }
-static void tg_local_get(tg_buf *b, uint32_t i) { tg_byte(b, 0x20); tg_uleb(b, i); }
-static void tg_local_set(tg_buf *b, uint32_t i) { tg_byte(b, 0x21); tg_uleb(b, i); }
-static void tg_drop(tg_buf *b) { tg_byte(b, 0x1a); }
-static void tg_loop(tg_buf *b) { tg_byte(b, 0x03); tg_byte(b, 0x40); }
-static void tg_end(tg_buf *b) { tg_byte(b, 0x0b); }
+static inline void tg_i32(tg_buf *b, int64_t v) { tg_byte(b, 0x41); tg_sleb(b, (int32_t)v); }
+static inline void tg_i64(tg_buf *b, int64_t v) { tg_byte(b, 0x42); tg_sleb(b, v); }
+static inline void tg_call(tg_buf *b, uint32_t f) { tg_byte(b, 0x10); tg_uleb(b, f); }
+static inline void tg_local_get(tg_buf *b, uint32_t i) { tg_byte(b, 0x20); tg_uleb(b, i); }
+static inline void tg_local_set(tg_buf *b, uint32_t i) { tg_byte(b, 0x21); tg_uleb(b, i); }
+static inline void tg_drop(tg_buf *b) { tg_byte(b, 0x1a); }
+static inline void tg_loop(tg_buf *b) { tg_byte(b, 0x03); tg_byte(b, 0x40); }
+static inline void tg_end(tg_buf *b) { tg_byte(b, 0x0b); }
 
 /* i32.store [addr] = local 0 (the loop counter). */
-static void tg_store_counter(tg_buf *b, uint32_t addr)
+static inline void tg_store_counter(tg_buf *b, uint32_t addr)
 {
     tg_i32(b, addr);
     tg_local_get(b, 0);
@@ -115,7 +115,7 @@ static void tg_store_counter(tg_buf *b, uint32_t addr)
 }
 
 /* i32.store [addr] = local 0 & 7. */
-static void tg_store_counter_mod8(tg_buf *b, uint32_t addr)
+static inline void tg_store_counter_mod8(tg_buf *b, uint32_t addr)
 {
     tg_i32(b, addr);
     tg_local_get(b, 0);
@@ -127,7 +127,7 @@ static void tg_store_counter_mod8(tg_buf *b, uint32_t addr)
 }
 
 /* memory.copy dst <- src, n bytes. */
-static void tg_memcpy(tg_buf *b, uint32_t dst, uint32_t src, uint32_t n)
+static inline void tg_memcpy(tg_buf *b, uint32_t dst, uint32_t src, uint32_t n)
 {
     tg_i32(b, dst);
     tg_i32(b, src);
@@ -140,7 +140,7 @@ static void tg_memcpy(tg_buf *b, uint32_t dst, uint32_t src, uint32_t n)
 
 /* Closes a tg_loop that runs local 0 times (local 0 >= 1 on entry): decrements local
  * 0 and branches back while it is not zero. */
-static void tg_loop_end_countdown(tg_buf *b)
+static inline void tg_loop_end_countdown(tg_buf *b)
 {
     tg_local_get(b, 0);
     tg_i32(b, 1);
@@ -153,7 +153,7 @@ static void tg_loop_end_countdown(tg_buf *b)
 }
 
 /* Writes the whole module into out (which it resets). */
-static void tg_module(const tg_import *imp, uint32_t n_imp, const tg_buf *body,
+static inline void tg_module(const tg_import *imp, uint32_t n_imp, const tg_buf *body,
                       uint32_t extra_locals, const tg_data *data, uint32_t n_data,
                       uint32_t pages, tg_buf *out)
 {
