@@ -100,7 +100,8 @@ void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p,
     if (!gs->debug || gs->debug_logged >= HOSTFN_DEBUG_LOG_MAX) return;
     char hash8[17];
     esgx_crypto_hex_encode(gs->module_hash, 8, hash8);
-    if (n > HOSTFN_DEBUG_LOG_MAX - gs->debug_logged) n = HOSTFN_DEBUG_LOG_MAX - gs->debug_logged;
+    size_t room = HOSTFN_DEBUG_LOG_MAX - gs->debug_logged;
+    if (n > room) n = room;
     gs->debug_logged += n;
     while (n && p[n - 1] == '\n') n--;
     static const char hex[] = "0123456789abcdef";

@@ -10,8 +10,8 @@
  * reaches guest memory only when the call succeeds, so an unapproved module never sees
  * data it was not approved for. Derived keys come from the invocation's key cache
  * (hostfn_keys.c: a path asked again is not derived again, and costs less fuel); the
- * copies on the stack are wiped before return. sgxkit's older 5-argument derived_key_sign (sign SHA-256 of data) is
- * accepted too, chosen by the import's type.
+ * copies on the stack are wiped before return. sgxkit's older 5-argument
+ * derived_key_sign (sign SHA-256 of data) is accepted too, chosen by the import's type.
  */
 #include "host_internal.h"
 

@@ -7,7 +7,7 @@
  * derived keys (a miss derives 17 + path/2 steps, a cached base key path/2, a cached
  * key none; round-robin replacement; no cache across invocations; the cached key is
  * the right key, for public keys and signatures), fd_write's per-iovec price (also when
- * an iovec is refused), random_get, copies.
+ * an iovec is refused), random_get, copies; the debug log's bound per invocation.
  */
 #include "esgx_test.h"
 #include "host_internal.h"
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { A_OUT = 0x0, A_SIG = 0x100, A_DIGEST = 0x200, A_HASH = 0x300, A_PATHS = 0x1000,
        A_IOV = 0x3000, A_DATA = 0x4000, PAGES = 2 };
@@ -59,9 +60,10 @@ static int env_init(env *e)
     return 0;
 }
 
-/* Runs the guest (imports, body, data) once; fills *res (caller frees). */
-static int run(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf *body,
-               const tg_data *data, uint32_t n_data, esgx_host_result *res)
+/* Runs the guest (imports, body, data) once, with the debug log if debug; fills *res
+ * (caller frees). */
+static int run_debug(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf *body,
+                     const tg_data *data, uint32_t n_data, int debug, esgx_host_result *res)
 {
     tg_buf wasm = {0};
     tg_module(imp, n_imp, body, 0, data, n_data, PAGES, &wasm);
@@ -77,7 +79,8 @@ static int run(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf 
     esgx_wasm_value arg = {.type = ESGX_WASM_I32, .of.i32 = 1};
     esgx_host_request rq = {
         .function = "main", .function_len = 4, .abi = ESGX_HOST_ENTRY_ARGS, .args = &arg,
-        .n_args = 1, .fuel = 100000000000ull, .max_output = 1 << 20, .limits = &e->limits,
+        .n_args = 1, .fuel = 100000000000ull, .max_output = 1 << 20, .debug = debug,
+        .limits = &e->limits,
         .shared = &e->shared, .xpub = e->xpub, .platform = &e->plat,
     };
     memcpy(rq.module_hash, e->module_hash, 32);
@@ -85,6 +88,12 @@ static int run(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf 
     if (rc) fprintf(stderr, "run: %s\n", res->message);
     esgx_wasm_module_free(m);
     return rc;
+}
+
+static int run(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf *body,
+               const tg_data *data, uint32_t n_data, esgx_host_result *res)
+{
+    return run_debug(e, imp, n_imp, body, data, n_data, 0, res);
 }
 
 /* Emits a call of import f with i32 arguments, dropping its result if it has one;
@@ -240,6 +249,57 @@ static void test_wasi(const env *e)
     free(body.p);
 }
 
+/* The debug log takes at most HOSTFN_DEBUG_LOG_MAX guest bytes per invocation, whatever
+ * the fuel (which cannot depend on --debug): 20 debug_print of 64 KiB log 16 of them. */
+static void test_debug_cap(const env *e)
+{
+    tg_import imp[1] = {{"fn0", "debug_print", "ii", ""}};
+    static uint8_t text[65536];
+    memset(text, 'a', sizeof text);
+    tg_data data[1] = {{A_DATA, text, sizeof text}};
+    tg_buf body = {0};
+    int32_t a[2] = {A_DATA, (int32_t)sizeof text};
+    uint64_t want = 0;
+    for (int i = 0; i < 20; i++)
+        want += emit_call(&body, 0, a, 2, 0) + esgx_host_fn_copy_cost(sizeof text);
+    char path[] = "/tmp/host_prices_debug_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0) return;
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    esgx_host_result res;
+    int rc = run_debug(e, imp, 1, &body, data, 1, 1, &res);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CHECK_RC(rc, ESGX_OK);
+    CHECK(res.fuel_used == want, "debug_print: fuel_used %llu, want %llu",
+          (unsigned long long)res.fuel_used, (unsigned long long)want);
+    esgx_host_result_free(&res);
+    size_t logged = 0, notes = 0;
+    FILE *f = fdopen(fd, "r");
+    CHECK(f != NULL);
+    if (f) {
+        rewind(f);
+        char line[256];
+        int c;
+        while ((c = fgetc(f)) != EOF) logged += c == 'a';
+        rewind(f);
+        while (fgets(line, sizeof line, f))
+            notes += strstr(line, "debug log limit reached") != NULL;
+        fclose(f);
+    }
+    unlink(path);
+    /* 'a' also appears a few times in the note's text ("reached", "invocation"); the line
+     * prefixes carry none (the module hash starts 40 41 ... 47). */
+    CHECK_EQ_INT(notes, 1);
+    CHECK(logged >= HOSTFN_DEBUG_LOG_MAX && logged < HOSTFN_DEBUG_LOG_MAX + 64,
+          "guest bytes logged: %zu, want %u", logged, (unsigned)HOSTFN_DEBUG_LOG_MAX);
+    free(body.p);
+}
+
 int main(void)
 {
     env e;
@@ -248,6 +308,7 @@ int main(void)
         test_derived_public(&e);
         test_sign(&e);
         test_wasi(&e);
+        test_debug_cap(&e);
     }
     esgx_bip32_key_wipe(&e.shared);
     return ESGX_TEST_SUMMARY("host_prices");
