@@ -5,7 +5,8 @@
  * Each invocation owns one guest_state, attached to its esgx_wasm_store as the user pointer;
  * host functions reach it with esgx_wasm_store_user(esgx_wasm_ctx_store(ctx)). Fuel costs are the
  * HOSTFN_FUEL_* constants below, documented in docs/guest-abi.md: they depend only on
- * the arguments, so fuel_used is identical on every node. A host call that cannot pay
+ * the arguments and the invocation's earlier calls (its key cache), so fuel_used is
+ * identical on every node. A host call that cannot pay
  * its fuel traps with out_of_fuel and returns ESGX_HOST_E_TRAP (non-zero).
  */
 #ifndef ESGX_HOST_INTERNAL_H
@@ -30,14 +31,61 @@ enum {
     FN0_E_UNEXPECTED = -99,
 };
 
-/* Fuel costs of host calls. */
-#define HOSTFN_FUEL_CALL 50          /* every host call */
-#define HOSTFN_FUEL_PER_64B 1        /* per started 64 bytes moved or processed */
-#define HOSTFN_FUEL_DERIVE 2000      /* one module key derivation (plus per path element) */
-#define HOSTFN_FUEL_PATH_ELEM 20     /* per u16 of a user derivation path */
-#define HOSTFN_FUEL_ECIES 3000       /* one ECIES decryption (plus per 64 bytes) */
-#define HOSTFN_FUEL_SIGN 3000        /* one secp256k1 signature */
-#define HOSTFN_FUEL_DIGEST_PER_64B 1 /* SHA-256 of data to sign (5-argument variant) */
+/*
+ * Fuel prices of host calls: THE table (docs/guest-abi.md#fuel documents it; changing a
+ * price changes fuel_used, so it is part of the protocol). Each price follows the work
+ * the call does, so that a host call never costs more CPU time per fuel unit than
+ * plain wasm code does, give or take a small factor: bench/hostcall_bench.sh measures
+ * the ratio (about 0.33 ns per fuel unit for plain wasm on the reference machine; the
+ * prices below are about 2 fuel per ns of measured work, i.e. ratio ~1.5), and the
+ * test host_fuel_time fails over 20x.
+ */
+#define HOSTFN_FUEL_CALL 50              /* every host call (proc_exit: 0) */
+#define HOSTFN_FUEL_COPY_PER_64B 4       /* per started 64 bytes copied, scanned or
+                                            written (input, output, fd_read/fd_write data,
+                                            debug_print, shared_key_public) */
+#define HOSTFN_FUEL_IOVEC 8              /* per iovec walked (fd_write, fd_read) */
+#define HOSTFN_FUEL_KEY_LOOKUP 200       /* a derived_key_* call: the invocation's key cache */
+#define HOSTFN_FUEL_DERIVE_STEP 40000    /* per BIP32 child derivation (an EC multiplication):
+                                            17 for a module's base key, 1 per u16 of path */
+#define HOSTFN_FUEL_SIGN 40000           /* one secp256k1 recoverable signature */
+#define HOSTFN_FUEL_SHA256_PER_64B 120   /* SHA-256 of data (5-argument derived_key_sign) */
+#define HOSTFN_FUEL_ECIES 75000          /* one ECIES decryption: ECDH, HKDF, AES-GCM setup */
+#define HOSTFN_FUEL_ECIES_PER_64B 40     /* per started 64 bytes of ciphertext */
+#define HOSTFN_FUEL_RANDOM 500           /* random_get: the platform call */
+#define HOSTFN_FUEL_RANDOM_PER_64B 400   /* per started 64 bytes of random_get */
+
+/* price * ceil(bytes / 64): the per-byte part of a price. */
+static inline uint64_t hostfn_per_64b(uint64_t price, uint64_t bytes)
+{
+    return price * ((bytes + 63) / 64);
+}
+
+/*
+ * The derived keys of an invocation: the same (module hash, path) asked twice is derived
+ * once, and a module's base key (shared/0/<hash>, 17 derivations) once per hash.
+ * Replacement is round-robin in call order, so whether a call hits depends only on the
+ * invocation's own earlier calls: its fuel stays a function of the guest's calls, the
+ * same on every node. Private keys stay in the cache until the invocation ends, when
+ * run.c wipes it.
+ */
+#define HOSTFN_KEY_CACHE 8     /* full keys (module hash, path) */
+#define HOSTFN_BASE_CACHE 4    /* base keys (module hash) */
+#define HOSTFN_BASE_STEPS 17   /* shared/0, then 16 u16 of the module hash */
+
+typedef struct hostfn_key_slot {
+    int used;
+    uint8_t hash[32];
+    uint32_t path_len;
+    uint8_t path[ESGX_BIP32_MAX_PATH_LEN];
+    esgx_bip32_key key;
+} hostfn_key_slot;
+
+typedef struct hostfn_key_cache {
+    hostfn_key_slot full[HOSTFN_KEY_CACHE];
+    hostfn_key_slot base[HOSTFN_BASE_CACHE];
+    uint32_t next_full, next_base;   /* round-robin replacement */
+} hostfn_key_cache;
 
 typedef struct guest_state {
     /* Set by esgx_host_run before the call. */
@@ -49,6 +97,7 @@ typedef struct guest_state {
     size_t input_len;
     uint64_t max_output;
     int debug;                         /* debug_print and fd 2 go to stderr */
+    size_t debug_logged;               /* guest bytes logged so far (HOSTFN_DEBUG_LOG_MAX) */
     /* Filled while running. */
     uint8_t *out;                      /* output buffer (heap, grows up to max_output) */
     size_t out_len, out_cap;
@@ -56,6 +105,7 @@ typedef struct guest_state {
     const char *trap_code;             /* channel code for a host-made trap, or NULL */
     int exited;                        /* proc_exit was called */
     int exit_code;
+    hostfn_key_cache keys;             /* derived keys of this invocation (wiped at end) */
 } guest_state;
 
 /* One host function: its import names, exact type and implementation. */
@@ -83,15 +133,35 @@ const hostfn_def *esgx_host_fn_lookup(const char *module, size_t module_len, con
 
 /* Shared helpers for the host function files. */
 guest_state *esgx_host_fn_state(esgx_wasm_ctx *ctx);
-/* Charges base + per_64b * ceil(bytes / 64); traps out_of_fuel and returns
+/* Charges fuel (a sum of HOSTFN_FUEL_* prices); traps out_of_fuel and returns
  * ESGX_HOST_E_TRAP if short, else 0. */
-ESGX_MUST_CHECK int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes);
+ESGX_MUST_CHECK int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t fuel);
+/* The fuel of a call that copies `bytes` bytes: HOSTFN_FUEL_CALL + the copy price. */
+uint64_t esgx_host_fn_copy_cost(uint64_t bytes);
+
+/* The fuel of getting the derived key (hash, path): HOSTFN_FUEL_KEY_LOOKUP plus
+ * HOSTFN_FUEL_DERIVE_STEP per child derivation the cache c does not spare (0 for a
+ * cached key, path_len / 2 when the module's base key is cached, else 17 more).
+ * path_len is even and at most ESGX_BIP32_MAX_PATH_LEN (checked by the caller). */
+uint64_t esgx_host_keys_cost(const hostfn_key_cache *c, const uint8_t hash[32],
+                             const uint8_t *path, uint32_t path_len);
+/* Sets *out to the derived key (hash, path) of shared, from the cache or derived (and
+ * then cached, with the base key): exactly the derivations esgx_host_keys_cost counted.
+ * Returns 0 or ESGX_CRYPTO_E_DERIVE (nothing cached); the caller wipes *out. */
+ESGX_MUST_CHECK int esgx_host_keys_get(hostfn_key_cache *c, const esgx_bip32_key *shared,
+                                       const uint8_t hash[32], const uint8_t *path,
+                                       uint32_t path_len, esgx_bip32_key *out);
 /* Appends to the output; traps with ESGX_WASM_TRAP_LIMIT "output limit exceeded" (returns
  * ESGX_HOST_E_TRAP) if the output would exceed max_output, or on allocation failure;
  * else 0. */
 ESGX_MUST_CHECK int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n);
-/* Writes a debug log line from the guest to stderr if gs->debug (one line: trailing
- * newlines dropped, every control character written as \xNN). */
+/* Guest bytes written to the debug log per invocation (--debug only; the rest is dropped,
+ * so logging stays bounded whatever the fuel, which cannot depend on --debug). */
+#define HOSTFN_DEBUG_LOG_MAX (1u << 20)
+
+/* Writes a debug log line from the guest to stderr if gs->debug, within the
+ * invocation's HOSTFN_DEBUG_LOG_MAX bytes (one line: trailing newlines dropped, every
+ * control character written as \xNN). */
 void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
 
 #endif

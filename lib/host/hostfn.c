@@ -1,6 +1,7 @@
 /*
  * hostfn.c: what the fn0 and WASI host functions share: import lookup by name and
- * exact type, fuel charging, the bounded output buffer, and the guest debug log.
+ * exact type, fuel charging (prices in host_internal.h), the bounded output buffer, and
+ * the guest debug log.
  */
 #include "host_internal.h"
 
@@ -52,14 +53,18 @@ guest_state *esgx_host_fn_state(esgx_wasm_ctx *ctx)
     return esgx_wasm_store_user(esgx_wasm_ctx_store(ctx));
 }
 
-int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t base, uint64_t bytes)
+int esgx_host_fn_charge(esgx_wasm_ctx *ctx, uint64_t fuel)
 {
-    uint64_t cost = base + HOSTFN_FUEL_PER_64B * ((bytes + 63) / 64);
-    if (esgx_wasm_ctx_fuel_charge(ctx, cost) != 0) {
+    if (esgx_wasm_ctx_fuel_charge(ctx, fuel) != 0) {
         esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_OUT_OF_FUEL, "out of fuel");
         return ESGX_HOST_E_TRAP;
     }
     return 0;
+}
+
+uint64_t esgx_host_fn_copy_cost(uint64_t bytes)
+{
+    return HOSTFN_FUEL_CALL + hostfn_per_64b(HOSTFN_FUEL_COPY_PER_64B, bytes);
 }
 
 int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_t *p, size_t n)
@@ -92,18 +97,37 @@ int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_
 
 void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
 {
-    if (!gs->debug) return;
+    if (!gs->debug || gs->debug_logged >= HOSTFN_DEBUG_LOG_MAX) return;
     char hash8[17];
     esgx_crypto_hex_encode(gs->module_hash, 8, hash8);
-    if (n > 65536) n = 65536;
+    size_t room = HOSTFN_DEBUG_LOG_MAX - gs->debug_logged;
+    if (n > room) n = room;
+    gs->debug_logged += n;
     while (n && p[n - 1] == '\n') n--;
+    static const char hex[] = "0123456789abcdef";
+    char buf[4096];
+    size_t k = 0;
     flockfile(stderr);
     fprintf(stderr, "[guest %s %s] ", hash8, what);
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (c >= 0x20 && c != 0x7f) putc_unlocked(c, stderr);   /* one line per print */
-        else fprintf(stderr, "\\x%02x", c);
+        if (k > sizeof buf - 4) {
+            fwrite(buf, 1, k, stderr);
+            k = 0;
+        }
+        if (c >= 0x20 && c != 0x7f) {   /* one line per print: no raw control bytes */
+            buf[k++] = (char)c;
+        } else {
+            buf[k++] = '\\';
+            buf[k++] = 'x';
+            buf[k++] = hex[c >> 4];
+            buf[k++] = hex[c & 15];
+        }
     }
+    fwrite(buf, 1, k, stderr);
     putc_unlocked('\n', stderr);
+    if (gs->debug_logged >= HOSTFN_DEBUG_LOG_MAX)
+        fprintf(stderr, "[guest %s] debug log limit reached (%u bytes per invocation); "
+                "the rest is dropped\n", hash8, (unsigned)HOSTFN_DEBUG_LOG_MAX);
     funlockfile(stderr);
 }

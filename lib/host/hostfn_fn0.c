@@ -8,9 +8,10 @@
  * then works.
  * Decryptions go through a private heap buffer that is wiped afterwards: plaintext
  * reaches guest memory only when the call succeeds, so an unapproved module never sees
- * data it was not approved for. Derived private keys live on the stack and are wiped
- * before return. sgxkit's older 5-argument derived_key_sign (sign SHA-256 of data) is
- * accepted too, chosen by the import's type.
+ * data it was not approved for. Derived keys come from the invocation's key cache
+ * (hostfn_keys.c: a path asked again is not derived again, and costs less fuel); the
+ * copies on the stack are wiped before return. sgxkit's older 5-argument
+ * derived_key_sign (sign SHA-256 of data) is accepted too, chosen by the import's type.
  */
 #include "host_internal.h"
 
@@ -36,7 +37,7 @@ static void ret_i32(esgx_wasm_value *results, int32_t v)
  * (or traps out_of_fuel, returning -1, if even that cannot be paid). */
 static int refuse(esgx_wasm_ctx *ctx, esgx_wasm_value *results, int32_t code)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     ret_i32(results, code);
     return 0;
 }
@@ -45,7 +46,7 @@ static int fn_input_data_size(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
                               void *env)
 {
     guest_state *gs = esgx_host_fn_state(ctx);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     ret_i32(results, (int32_t)gs->input_len);
     return 0;
 }
@@ -57,7 +58,7 @@ static int fn_input_data_copy(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
     uint32_t dst = arg_u32(args, 0), off = arg_u32(args, 1), len = arg_u32(args, 2);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, dst, len);
     int bad = !m || (uint64_t)off + len > gs->input_len;
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : len)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, esgx_host_fn_copy_cost(bad ? 0 : len))) return ESGX_HOST_E_TRAP;
     if (bad) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -73,7 +74,7 @@ static int fn_output_data_append(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
     guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, esgx_host_fn_copy_cost(m ? len : 0))) return ESGX_HOST_E_TRAP;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -87,7 +88,7 @@ static int fn_output_data_clear(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
                                 void *env)
 {
     guest_state *gs = esgx_host_fn_state(ctx);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     gs->out_len = 0;
     return 0;
 }
@@ -97,7 +98,8 @@ static int fn_shared_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
 {
     guest_state *gs = esgx_host_fn_state(ctx);
     uint8_t *m = esgx_wasm_ctx_memory(ctx, arg_u32(args, 0), ESGX_BIP32_TEXT_LEN);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, m ? ESGX_BIP32_TEXT_LEN : 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, esgx_host_fn_copy_cost(m ? ESGX_BIP32_TEXT_LEN : 0)))
+        return ESGX_HOST_E_TRAP;
     if (!m) {
         ret_i32(results, FN0_E_OOB);
         return 0;
@@ -105,6 +107,12 @@ static int fn_shared_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
     memcpy(m, gs->xpub, ESGX_BIP32_TEXT_LEN);
     ret_i32(results, ESGX_BIP32_TEXT_LEN);
     return 0;
+}
+
+/* The fuel of one ECIES decryption of len bytes of ciphertext. */
+static uint64_t ecies_cost(uint64_t len)
+{
+    return HOSTFN_FUEL_ECIES + hostfn_per_64b(HOSTFN_FUEL_ECIES_PER_64B, len);
 }
 
 /* Decrypts ct[0..len) with seckey into a fresh heap buffer (*pt, *pt_len); the caller
@@ -134,7 +142,7 @@ static int fn_shared_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
     uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
     if (!m || len > INT32_MAX)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + HOSTFN_FUEL_ECIES, len)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + ecies_cost(len))) return ESGX_HOST_E_TRAP;
     uint8_t *pt;
     size_t pt_len;
     int rc = decrypt_copy(gs->shared->private_key, m, len, &pt, &pt_len);
@@ -162,11 +170,6 @@ static int path_ok(uint32_t path_len)
     return path_len % 2 == 0 && path_len <= ESGX_BIP32_MAX_PATH_LEN;
 }
 
-static uint64_t derive_cost(uint32_t path_len)
-{
-    return HOSTFN_FUEL_DERIVE + HOSTFN_FUEL_PATH_ELEM * (uint64_t)(path_len / 2);
-}
-
 static int fn_derived_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                  void *env)
 {
@@ -181,9 +184,11 @@ static int fn_derived_key_public(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
     uint8_t *out = esgx_wasm_ctx_memory(ctx, buf, 33);
     if (!hash || !path || !out)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len), 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL +
+                                     esgx_host_keys_cost(&gs->keys, hash, path, path_len)))
+        return ESGX_HOST_E_TRAP;
     esgx_bip32_key key;
-    int rc = esgx_bip32_module_key_derive(gs->shared, hash, path, path_len, &key, NULL);
+    int rc = esgx_host_keys_get(&gs->keys, gs->shared, hash, path, path_len, &key);
     if (rc == 0) memcpy(out, key.public_key, 33);
     esgx_bip32_key_wipe(&key);
     ret_i32(results, rc == 0 ? 0 : FN0_E_DERIVE);
@@ -202,10 +207,12 @@ static int fn_derived_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
     uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
     if (!path || !m || len > INT32_MAX)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_ECIES, len))
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL +
+                                     esgx_host_keys_cost(&gs->keys, gs->module_hash, path,
+                                                         path_len) + ecies_cost(len)))
         return ESGX_HOST_E_TRAP;
     esgx_bip32_key key;
-    if (esgx_bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
+    if (esgx_host_keys_get(&gs->keys, gs->shared, gs->module_hash, path, path_len, &key) != 0) {
         esgx_bip32_key_wipe(&key);
         ret_i32(results, FN0_E_DERIVE);
         return 0;
@@ -225,12 +232,19 @@ static int fn_derived_key_unseal(esgx_wasm_ctx *ctx, const esgx_wasm_value *args
     return 0;
 }
 
+/* The fuel of a signature with the module key at path (the key, then the signature). */
+static uint64_t sign_cost(const guest_state *gs, const uint8_t *path, uint32_t path_len)
+{
+    return HOSTFN_FUEL_CALL + esgx_host_keys_cost(&gs->keys, gs->module_hash, path, path_len) +
+           HOSTFN_FUEL_SIGN;
+}
+
 /* Signs digest with the module key at path into sig (65 bytes). */
 static int32_t sign_with_path(guest_state *gs, const uint8_t *path, uint32_t path_len,
                               const uint8_t digest[32], uint8_t *sig)
 {
     esgx_bip32_key key;
-    if (esgx_bip32_module_key_derive(gs->shared, gs->module_hash, path, path_len, &key, NULL) != 0) {
+    if (esgx_host_keys_get(&gs->keys, gs->shared, gs->module_hash, path, path_len, &key) != 0) {
         esgx_bip32_key_wipe(&key);
         return FN0_E_DERIVE;
     }
@@ -255,8 +269,7 @@ static int fn_derived_key_sign(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, 
     uint8_t *sig = esgx_wasm_ctx_memory(ctx, sig_ptr, ESGX_EC_SIGNATURE_LEN);
     if (!path || !digest || !sig)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN, 0))
-        return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, sign_cost(gs, path, path_len))) return ESGX_HOST_E_TRAP;
     uint8_t d[32];
     memcpy(d, digest, 32);
     ret_i32(results, sign_with_path(gs, path, path_len, d, sig));
@@ -279,8 +292,8 @@ static int fn_derived_key_sign_data(esgx_wasm_ctx *ctx, const esgx_wasm_value *a
     uint8_t *sig = esgx_wasm_ctx_memory(ctx, sig_ptr, ESGX_EC_SIGNATURE_LEN);
     if (!path || !data || !sig)
         return refuse(ctx, results, FN0_E_OOB);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + derive_cost(path_len) + HOSTFN_FUEL_SIGN,
-                      data_len))
+    if (esgx_host_fn_charge(ctx, sign_cost(gs, path, path_len) +
+                                     hostfn_per_64b(HOSTFN_FUEL_SHA256_PER_64B, data_len)))
         return ESGX_HOST_E_TRAP;
     uint8_t d[32];
     esgx_crypto_sha256(data, data_len, d);
@@ -291,7 +304,7 @@ static int fn_derived_key_sign_data(esgx_wasm_ctx *ctx, const esgx_wasm_value *a
 static int fn_insecure_systemtime(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                   void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     results[0].type = ESGX_WASM_I64;
     results[0].of.i64 = (int64_t)time(NULL);
     return 0;
@@ -303,7 +316,7 @@ static int fn_debug_print(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_
     guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     const uint8_t *m = esgx_wasm_ctx_memory(ctx, ptr, len);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, m ? len : 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, esgx_host_fn_copy_cost(m ? len : 0))) return ESGX_HOST_E_TRAP;
     if (m) esgx_host_fn_debug_log(gs, "debug", m, len);
     return 0;
 }

@@ -9,8 +9,9 @@
  *   proc_exit ends the run: code 0 is a normal end, any other code a trap "exit".
  *
  * Errors are WASI errno values (EBADF 8, EFAULT 21, EINVAL 28, ESPIPE 70); an argument
- * pointer outside memory is EFAULT. Fuel: HOSTFN_FUEL_CALL per call plus one per
- * started 64 bytes moved (docs/guest-abi.md).
+ * pointer outside memory is EFAULT. Fuel: HOSTFN_FUEL_CALL per call, plus the bytes moved
+ * and the iovecs walked (fd_write, fd_read) or the random bytes made (random_get), by
+ * the prices of host_internal.h (docs/guest-abi.md).
  */
 #include "host_internal.h"
 
@@ -60,15 +61,19 @@ static uint32_t get_u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Sums the lengths of an iovec array; -1 if the array or a buffer is out of bounds. */
-static int iov_total(esgx_wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *total)
+/* Sums the lengths of an iovec array into *total; *walked gets the number of iovecs
+ * looked at. ESGX_HOST_E_ARG if the array or a buffer is out of bounds, else 0. */
+static int iov_total(esgx_wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *total,
+                     uint32_t *walked)
 {
+    *walked = 0;
     if (n > 1024) return ESGX_HOST_E_ARG;
     const uint8_t *v = esgx_wasm_ctx_memory(ctx, iovs, n * 8);
     if (!v) return ESGX_HOST_E_ARG;
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t len = get_u32(v + 8 * i + 4);
+        *walked = i + 1;
         if (!esgx_wasm_ctx_memory(ctx, get_u32(v + 8 * i), len)) return ESGX_HOST_E_ARG;
         sum += len;
     }
@@ -76,13 +81,21 @@ static int iov_total(esgx_wasm_ctx *ctx, uint32_t iovs, uint32_t n, uint64_t *to
     return 0;
 }
 
+/* The fuel of fd_write / fd_read that walked `walked` iovecs and moves `bytes` bytes
+ * (none when the array was refused: bad). */
+static uint64_t iov_cost(int bad, uint32_t walked, uint64_t bytes)
+{
+    return esgx_host_fn_copy_cost(bad ? 0 : bytes) + (uint64_t)HOSTFN_FUEL_IOVEC * walked;
+}
+
 static int wasi_fd_write(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
     guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t fd = arg_u32(args, 0), iovs = arg_u32(args, 1), n = arg_u32(args, 2);
     uint64_t total = 0;
-    int bad = iov_total(ctx, iovs, n, &total);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : total)) return ESGX_HOST_E_TRAP;
+    uint32_t walked;
+    int bad = iov_total(ctx, iovs, n, &total, &walked);
+    if (esgx_host_fn_charge(ctx, iov_cost(bad, walked, total))) return ESGX_HOST_E_TRAP;
     if (bad) return ret_errno(results, WASI_EFAULT);
     if (fd != 1 && fd != 2) return ret_errno(results, WASI_EBADF);
     uint8_t *nw = esgx_wasm_ctx_memory(ctx, arg_u32(args, 3), 4);
@@ -106,9 +119,10 @@ static int wasi_fd_read(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wa
     guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t fd = arg_u32(args, 0), iovs = arg_u32(args, 1), n = arg_u32(args, 2);
     uint64_t total = 0;
-    int bad = iov_total(ctx, iovs, n, &total);
+    uint32_t walked;
+    int bad = iov_total(ctx, iovs, n, &total, &walked);
     uint64_t avail = gs->input_len - gs->stdin_pos;
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, bad ? 0 : (total < avail ? total : avail)))
+    if (esgx_host_fn_charge(ctx, iov_cost(bad, walked, total < avail ? total : avail)))
         return ESGX_HOST_E_TRAP;
     if (bad) return ret_errno(results, WASI_EFAULT);
     if (fd != 0) return ret_errno(results, WASI_EBADF);
@@ -131,20 +145,20 @@ static int wasi_fd_read(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wa
 
 static int wasi_fd_close(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, arg_u32(args, 0) <= 2 ? WASI_ESUCCESS : WASI_EBADF);
 }
 
 static int wasi_fd_seek(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, arg_u32(args, 0) <= 2 ? WASI_ESPIPE : WASI_EBADF);
 }
 
 static int wasi_fd_fdstat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     uint32_t fd = arg_u32(args, 0);
     if (fd > 2) return ret_errno(results, WASI_EBADF);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 24);
@@ -158,14 +172,14 @@ static int wasi_fd_fdstat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, e
 static int wasi_fd_prestat_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_EBADF);
 }
 
 static int wasi_fd_prestat_dir_name(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                     void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_EBADF);
 }
 
@@ -173,7 +187,7 @@ static int wasi_fd_prestat_dir_name(esgx_wasm_ctx *ctx, const esgx_wasm_value *a
 static int wasi_sizes_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                           void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     uint8_t *count = esgx_wasm_ctx_memory(ctx, arg_u32(args, 0), 4);
     uint8_t *size = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 4);
     if (!count || !size) return ret_errno(results, WASI_EFAULT);
@@ -185,7 +199,7 @@ static int wasi_sizes_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_
 /* args_get / environ_get: nothing to write. */
 static int wasi_list_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results, void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_ESUCCESS);
 }
 
@@ -203,7 +217,7 @@ static int clock_of(uint32_t id, clockid_t *out)
 static int wasi_clock_time_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     clockid_t id;
     if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 2), 8);
@@ -217,7 +231,7 @@ static int wasi_clock_time_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, 
 static int wasi_clock_res_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     clockid_t id;
     if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 8);
@@ -232,7 +246,9 @@ static int wasi_random_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx
     guest_state *gs = esgx_host_fn_state(ctx);
     uint32_t ptr = arg_u32(args, 0), len = arg_u32(args, 1);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, ptr, len);
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, p ? len : 0)) return ESGX_HOST_E_TRAP;
+    uint64_t fuel = HOSTFN_FUEL_CALL;
+    if (p) fuel += HOSTFN_FUEL_RANDOM + hostfn_per_64b(HOSTFN_FUEL_RANDOM_PER_64B, len);
+    if (esgx_host_fn_charge(ctx, fuel)) return ESGX_HOST_E_TRAP;
     if (!p) return ret_errno(results, WASI_EFAULT);
     if (len && (!gs->plat || !gs->plat->random || gs->plat->random(gs->plat->ctx, p, len, NULL) != 0))
         return ret_errno(results, WASI_EIO);
@@ -251,7 +267,7 @@ static int wasi_proc_exit(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_
 static int wasi_sched_yield(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                             void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL, 0)) return ESGX_HOST_E_TRAP;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
     return ret_errno(results, WASI_ESUCCESS);
 }
 

@@ -14,6 +14,7 @@
  *      ("output_too_large"), any other trap its esgx_wasm_trap_name;
  *   5. fuel_used = budget - remaining, or the whole budget when the run ran out of
  *      fuel (in guest code or in a host call), so it is identical on every node.
+ *   6. the invocation's derived-key cache (private keys) is wiped.
  */
 #include "host_internal.h"
 
@@ -325,6 +326,7 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     }
     free(args);
     esgx_wasm_store_free(s);
+    esgx_crypto_wipe(&gs.keys, sizeof gs.keys);
     return rc;
 }
 

@@ -18,7 +18,7 @@
  *
  * Fuel: the store starts with --fuel units (decimal, esgx_parse_u64: "010" is 10;
  * default RUN_DEFAULT_FUEL; 0 or "unlimited" = unmetered). Host calls cost what they cost in the enclave
- * (docs/guest-abi.md: 50 plus one unit per started 64 bytes moved), and a call that
+ * (docs/guest-abi.md#fuel: priced by their work, same table), and a call that
  * cannot pay traps with out_of_fuel, so fuel_used here equals the node's for the same
  * module, function and input.
  *
