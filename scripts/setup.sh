@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   libjansson-dev
   b3sum wrk curl python3 nodejs npm
   binaryen etcd-server etcd-client nginx
+  rustc cargo libstd-rust-dev-wasm32
 )
 
 SUDO=""
