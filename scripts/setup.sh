@@ -44,3 +44,12 @@ if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/n
 else
   echo "setup: npm packages present"
 fi
+
+# the AssemblyScript compiler for the guest SDK (pinned by sdk/assemblyscript/package-lock.json)
+asdir=sdk/assemblyscript
+if [ ! -d $asdir/node_modules ] || [ $asdir/package-lock.json -nt $asdir/node_modules ]; then
+  echo "setup: installing npm packages in $asdir"
+  (cd $asdir && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "setup: npm packages of $asdir present"
+fi
