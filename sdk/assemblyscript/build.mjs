@@ -2,7 +2,7 @@
 //   node build.mjs OUT_DIR [FILE.ts ...]     (default: every examples/*.ts)
 // Flags: -O3 (optimize), --runtime stub (a bump allocator: a guest runs once per fresh
 // instance), --use abort=assembly/esgx/index/esgxAbort (no env.abort import: aborts
-// become the output and a trap), --exportStart-free plain exports (`main`, memory).
+// become the output and a trap). The module exports `main` and `memory`.
 import { readdirSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

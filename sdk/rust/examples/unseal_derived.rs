@@ -9,6 +9,8 @@ use esgx::io::{get_input_data, output_writer};
 #[esgx::main]
 fn main() {
     let key = DerivedKey::from_path_bytes(&[0xab, 0x12]).unwrap();
+    // sgxkit's encoding, kept for ported programs: the u16 0x12ab lies in memory as ab 12
+    assert_eq!(key.public_key(), DerivedKey::new(&[0x12ab]).unwrap().public_key());
     let mut data = get_input_data().unwrap();
     let mut out = output_writer();
     match key.unseal(&mut data) {
