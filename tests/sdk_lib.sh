@@ -58,6 +58,8 @@ sdk_check_guests() {
   expect "$SDK_NAME json" 0 '{"greeting":"Hello, Zoë \"Z\"!","count":42,"name_bytes":8}'
   sdk_run "$d/json.wasm" --input '{"name": 7}'
   expect "$SDK_NAME json: wrong type" 0 '{"error":"\"name\" must be a string"}'
+  sdk_run "$d/json.wasm" --input '{"name": "x", "count": 1.5}'
+  expect "$SDK_NAME json: fractional count" 0 '{"error":"\"count\" must be an integer"}'
   sdk_run "$d/json.wasm" --input '{"name": "x"'
   expect "$SDK_NAME json: truncated" 0 '*'
   [[ "$out" == '{"error":'* ]] && ok || bad "$SDK_NAME json: truncated input gets an error object"

@@ -1,4 +1,4 @@
-// json: reads {"name": STRING, "count": NUMBER} and answers {"greeting": "Hello, NAME!",
+// json: reads {"name": STRING, "count": INTEGER} and answers {"greeting": "Hello, NAME!",
 // "count": COUNT + 1, "name_bytes": N}; bad input gets {"error": MESSAGE}. The same
 // contract as the Rust and C json examples.
 import { getInputDataString, outputString, parseJsonObject, JsonValue, JsonWriter } from "../assembly/esgx/index";

@@ -1,5 +1,5 @@
 /*
- * json: reads a flat JSON object {"name": STRING, "count": NUMBER} and answers
+ * json: reads a flat JSON object {"name": STRING, "count": INTEGER} and answers
  * {"greeting": "Hello, NAME!", "count": COUNT + 1, "name_bytes": N}; bad input gets
  * {"error": MESSAGE}. The same contract as sdk/rust/examples/json.rs.
  */

@@ -1,4 +1,4 @@
-//! json: reads a flat JSON object {"name": STRING, "count": NUMBER} and answers
+//! json: reads a flat JSON object {"name": STRING, "count": INTEGER} and answers
 //! {"greeting": "Hello, NAME!", "count": COUNT + 1, "name_bytes": N}; bad input gets
 //! {"error": MESSAGE}.
 use std::io::Write;
@@ -13,9 +13,9 @@ fn answer(input: &str) -> Result<String, String> {
         _ => return Err("\"name\" must be a string".to_string()),
     };
     let count = match json::get(&obj, "count") {
-        Some(Value::Num(n)) => *n,
+        Some(Value::Num(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => *n,
         None => 0.0,
-        _ => return Err("\"count\" must be a number".to_string()),
+        _ => return Err("\"count\" must be an integer".to_string()),
     };
     Ok(json::Writer::new()
         .string("greeting", &format!("Hello, {}!", name))
