@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   libjansson-dev
   b3sum wrk curl python3 nodejs npm
   binaryen etcd-server etcd-client nginx
+  rustc cargo libstd-rust-dev-wasm32
 )
 
 SUDO=""
@@ -42,4 +43,13 @@ if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/n
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
 else
   echo "setup: npm packages present"
+fi
+
+# the AssemblyScript compiler for the guest SDK (pinned by sdk/assemblyscript/package-lock.json)
+asdir=sdk/assemblyscript
+if [ ! -d $asdir/node_modules ] || [ $asdir/package-lock.json -nt $asdir/node_modules ]; then
+  echo "setup: installing npm packages in $asdir"
+  (cd $asdir && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "setup: npm packages of $asdir present"
 fi
