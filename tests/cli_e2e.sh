@@ -321,6 +321,11 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 [ -n "$PORT" ] || fail "keyless esgxd did not start"
+for _ in $(seq 1 100); do   # answering at all (503: no key) before the login
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" != 000 ] && break
+    kill -0 "$NODE_PID" 2>/dev/null || fail "keyless esgxd exited"
+    sleep 0.1
+done
 run 1 login --insecure-skip-attest --node "http://127.0.0.1:$PORT"
 has err "has no network key yet"
 grep -qx "network_key = $NETKEY" "$CFG" || fail "a refused login changed the config"
