@@ -6,7 +6,8 @@
 # Each target starts from a scratch copy of its committed seeds fuzz/corpus/TARGET/ (plus
 # build-fuzz/fuzz/extra/TARGET/ when something put seeds there, e.g. lib/wasm/fuzz_run.sh)
 # in build-fuzz/fuzz/TARGET/corpus, so the committed corpus stays small. Optional
-# fuzz/TARGET.flags adds libFuzzer flags, fuzz/TARGET.dict is passed as -dict.
+# fuzz/TARGET.flags adds libFuzzer flags (after the default -timeout=30, so they win);
+# fuzz/TARGET.dict is passed as -dict.
 # Artifacts (crash-*, leak-*, timeout-*, oom-*) go to build-fuzz/fuzz/TARGET/artifacts/,
 # the libFuzzer log to build-fuzz/fuzz/TARGET/log. Prints one line per target and exits
 # 1 if any target left an artifact (or failed to run), 0 otherwise.
@@ -49,7 +50,7 @@ for t in "${targets[@]}"; do
   seeds=$(find "$work/corpus" -type f | wc -l)
   extra=()
   [ -d "$bdir/fuzz/extra/$t" ] && extra=("$bdir/fuzz/extra/$t")
-  flags=()
+  flags=(-timeout=30)   # a hang is a finding; fuzz/TARGET.flags may say otherwise
   # shellcheck disable=SC2207
   [ -f "fuzz/$t.flags" ] && flags+=($(grep -v '^#' "fuzz/$t.flags"))
   [ -f "fuzz/$t.dict" ] && flags+=("-dict=$root/fuzz/$t.dict")
