@@ -1,6 +1,6 @@
 /*
  * fuzz_wasm.c: libFuzzer target over the whole runtime (built only with ESGX_FUZZ=ON,
- * see fuzz.cmake; run with lib/wasm/fuzz_run.sh).
+ * esgx_add_fuzzer in CMakeLists.txt; run with scripts/fuzz.sh or lib/wasm/fuzz_run.sh).
  *
  * Each input is taken as a module binary and pushed as far as it goes, under small
  * limits: esgx_wasm_module_parse, then esgx_wasm_instance_new with every import satisfied by a
