@@ -53,7 +53,7 @@ static int load_node_id(const node_config *cfg, char id[65], esgx_err *err)
         if (!ok || !id_valid(buf))
             return esgx_err_set(err, ESGX_NODE_E_IO, "%s is not a node id (remove it to make "
                                                      "a new one)", path);
-        snprintf(id, 65, "%s", buf);
+        snprintf(id, 65, "%.64s", buf);
         return ESGX_OK;
     }
     uint8_t r[16];
