@@ -16,7 +16,11 @@ tcb_info / qe_identity are cut out of the file's text (their signatures cover th
 bytes). Only the file's FMSPC is known (other FMSPCs: 404), and the PCK CRL only for the
 CA that issued it (the CRL issuer's name says Processor or Platform; the other CA: 404).
 
-Usage: fake_pccs.py --collateral FILE --dir DIR
+Usage: fake_pccs.py --collateral FILE --dir DIR [--tls CERT KEY]
+  --tls CERT KEY    serve https with this PEM certificate (chain) and key; a client that
+                    refuses the certificate only ends its own connection (the TLS
+                    handshake runs in the request's thread, not in the accept loop)
+  The server exits when the process that started it does.
   DIR/port          written once listening (loopback, port chosen by the kernel)
   DIR/requests.log  one line per request: "<path and query>"
   DIR/mode          read at each request; lines "<doc> <action>" with doc one of tcb,
@@ -29,12 +33,17 @@ Usage: fake_pccs.py --collateral FILE --dir DIR
                       der             (pckcrl/rootcacrl) the CRL as raw DER
                       pem             (rootcacrl) the CRL as PEM
                       oldheader       (tcb) the header spelled SGX-TCB-Info-Issuer-Chain
+                      tamper          (tcb) the document with its nextUpdate a year later:
+                                      still JSON of the right FMSPC, but Intel's
+                                      signature no longer matches
 """
 import argparse
 import base64
 import binascii
 import json
 import os
+import re
+import ssl
 import sys
 import threading
 import time
@@ -213,6 +222,10 @@ def make_handler(st):
                 else:
                     body = binascii.hexlify(pem_der(st.root_crl))
                 hdr = None
+            if mode == "tamper" and doc == "tcb":
+                body = re.sub(rb'("nextUpdate"\s*:\s*")(\d{4})',
+                              lambda m: m.group(1) + str(int(m.group(2)) + 1).encode(), body,
+                              count=1)
             if mode == "garbage":
                 body = b"<html>this is not it</html>"
             headers = []
@@ -223,18 +236,51 @@ def make_handler(st):
     return H
 
 
+class TLSServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer whose connections are wrapped in TLS in their own thread."""
+
+    def __init__(self, addr, handler, ctx):
+        super().__init__(addr, handler)
+        self.ctx = ctx
+
+    def finish_request(self, request, client_address):
+        try:
+            conn = self.ctx.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):   # the client refused the certificate
+            return
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            conn.close()
+
+
+def exit_with_parent(parent):
+    """Ends the process when the test that started it is gone (even killed)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
+    parent = os.getppid()
     ap = argparse.ArgumentParser()
     ap.add_argument("--collateral", required=True)
     ap.add_argument("--dir", required=True)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     a = ap.parse_args()
     st = State(a.collateral, a.dir)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(st))
+    if a.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv = TLSServer(("127.0.0.1", 0), make_handler(st), ctx)
+    else:
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(st))
     srv.daemon_threads = True
     tmp = os.path.join(a.dir, "port.tmp")
     with open(tmp, "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(tmp, os.path.join(a.dir, "port"))
+    threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
     try:
         srv.serve_forever()
     except KeyboardInterrupt:

@@ -124,14 +124,18 @@ static int open_pccs(collat *c, esgx_err *err)
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/collateral", cfg->data_dir);
     pccs_config pc = {.base_url = cfg->pccs_url, .insecure = cfg->pccs_insecure,
+                      .ca_file = cfg->pccs_ca,
                       .refresh_ms = (int64_t)cfg->pccs_refresh * 1000, .cache_dir = dir,
                       .log = pccs_log};
     if (pccs_new(&pc, &c->pccs, err)) {
         esgx_err_prefix(err, "--pccs");
         return ESGX_NODE_E_ARG;
     }
-    node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s)", cfg->pccs_url,
-             dir, cfg->pccs_refresh, cfg->pccs_insecure ? ", TLS certificate not checked" : "");
+    node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s%s)",
+             cfg->pccs_url, dir, cfg->pccs_refresh,
+             cfg->pccs_insecure ? ", TLS certificate not checked" :
+             cfg->pccs_ca ? ", TLS certificate checked against " : "",
+             cfg->pccs_ca ? cfg->pccs_ca : "");
     return ESGX_OK;
 }
 

@@ -160,6 +160,9 @@ static const opt options[] = {
     {"--pccs-insecure", NULL, OPT_FLAG, CFG(pccs_insecure), 0, 0, NULL,
      "do not check the PCCS's TLS certificate (collateral is\n"
      "still verified against Intel's signatures and root)"},
+    {"--pccs-ca", "FILE", OPT_STR_NONEMPTY, CFG(pccs_ca), 0, 0, NULL,
+     "PEM CA certificate(s) for the PCCS's TLS certificate\n"
+     "(a private CA) instead of the system's store"},
     {"--pccs-refresh", "SECS", OPT_UNSIGNED, CFG(pccs_refresh), 1, 7 * 86400,
      "seconds, 1..604800",
      "refetch cached collateral after SECS (default 3600); a\n"
@@ -324,8 +327,11 @@ static int check_options(node_config *cfg)
     else if (cfg->pccs_url && cfg->collateral)
         why = "--pccs and --collateral exclude each other (collateral comes either from a "
               "PCCS or from a fixed file)";
-    else if ((cfg->pccs_insecure || cfg->pccs_refresh) && !cfg->pccs_url)
-        why = "--pccs-insecure and --pccs-refresh need --pccs URL";
+    else if ((cfg->pccs_insecure || cfg->pccs_ca || cfg->pccs_refresh) && !cfg->pccs_url)
+        why = "--pccs-insecure, --pccs-ca and --pccs-refresh need --pccs URL";
+    else if (cfg->pccs_insecure && cfg->pccs_ca)
+        why = "--pccs-insecure and --pccs-ca exclude each other (no check, or a check "
+              "against FILE)";
     else if (cfg->max_content + cfg->max_input > (64ull << 20))
         why = "--max-content + --max-input must stay within 64M";
     else if (cfg->etcd && !cfg->advertise)

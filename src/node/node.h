@@ -69,6 +69,7 @@ typedef struct node_config {
     const char *collateral;        /* --collateral FILE (gramine-sgx; also served) */
     const char *pccs_url;          /* --pccs URL (collateral fetched and cached) */
     int pccs_insecure;             /* --pccs-insecure */
+    const char *pccs_ca;           /* --pccs-ca FILE (PEM CAs for the PCCS's TLS) */
     unsigned pccs_refresh;         /* --pccs-refresh SECONDS (default 3600) */
     const char *sim_root;          /* --sim-root PEM */
     const char *accept_status;     /* --accept-status LIST */

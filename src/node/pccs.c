@@ -4,14 +4,16 @@
  *
  * Design. One libcurl easy handle per request (no connection reuse: four requests per
  * refresh interval per FMSPC), http/https only, no redirects, connect and total
- * timeouts, and a hard cap on each body (the write callback refuses more). Response
- * headers are collected by name (case-insensitive) and URL-decoded. The CRLs are
- * accepted as PEM, DER or hex-encoded DER (what PCCS returns for /rootcacrl) and are
- * re-emitted as PEM after OpenSSL parsed them; issuer chains are re-emitted as PEM
- * certificate by certificate. The TCB info and QE identity bodies are embedded byte
- * for byte (only surrounding white space trimmed): Intel signs their exact bytes. The
- * assembled text goes through esgx_attest_collateral_check before anyone sees it, and the
- * TCB info must name the FMSPC that was asked for.
+ * timeouts, and a hard cap on each body (the write callback refuses more). https checks
+ * the PCCS's certificate against the system's store or cfg.ca_file (a private CA)
+ * unless cfg.insecure; a refused certificate is an error naming the URL, the CAs and
+ * the cause. Response headers are collected by name (case-insensitive) and
+ * URL-decoded. The CRLs are accepted as PEM, DER or hex-encoded DER (what PCCS returns
+ * for /rootcacrl) and are re-emitted as PEM after OpenSSL parsed them; issuer chains
+ * are re-emitted as PEM certificate by certificate. The TCB info and QE identity
+ * bodies are embedded byte for byte (only surrounding white space trimmed): Intel signs
+ * their exact bytes. The assembled text goes through esgx_attest_collateral_check
+ * before anyone sees it, and the TCB info must name the FMSPC that was asked for.
  *
  * Cache: a list of entries keyed by (FMSPC, CA) under mu; fetches are serialised by
  * fetch_mu so that concurrent requests for a stale entry cause one fetch (the second
@@ -62,6 +64,7 @@ typedef struct entry {
 struct pccs {
     char *base;              /* without a trailing '/' */
     char *cache_dir;
+    char *ca_file;
     pccs_config cfg;
     pthread_mutex_t mu;      /* entries */
     pthread_mutex_t fetch_mu;
@@ -206,6 +209,8 @@ static int http_get(pccs *p, const char *url, const char *const *want, char **bo
     if (p->cfg.insecure) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else if (p->ca_file) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
     }
     CURLcode cc = curl_easy_perform(c);
     long status = 0;
@@ -216,6 +221,10 @@ static int http_get(pccs *p, const char *url, const char *const *want, char **bo
                           r.max);
     else if (cc == CURLE_OPERATION_TIMEDOUT)
         rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: timed out (%s)", url,
+                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: TLS certificate check failed "
+                          "(trusted CAs: %s): %s", url, p->ca_file ? p->ca_file : "system store",
                           errbuf[0] ? errbuf : curl_easy_strerror(cc));
     else if (cc != CURLE_OK)
         rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: %s", url,
@@ -695,15 +704,24 @@ int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
         return esgx_err_set(err, ESGX_PCCS_E_ARG, "PCCS URL '%s' is malformed (no query or "
                                              "fragment, at most 2048 characters)",
                             cfg->base_url);
+    if (cfg->ca_file) {
+        FILE *f = fopen(cfg->ca_file, "r");
+        if (!f)
+            return esgx_err_set(err, ESGX_PCCS_E_ARG, "PCCS CA file %s: %s", cfg->ca_file,
+                                strerror(errno));
+        fclose(f);
+    }
     pccs *p = calloc(1, sizeof *p);
     if (!p || !(p->base = strndup(cfg->base_url, bl)) ||
-        (cfg->cache_dir && !(p->cache_dir = strdup(cfg->cache_dir)))) {
+        (cfg->cache_dir && !(p->cache_dir = strdup(cfg->cache_dir))) ||
+        (cfg->ca_file && !(p->ca_file = strdup(cfg->ca_file)))) {
         pccs_free(p);
         return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: out of memory");
     }
     p->cfg = *cfg;
     p->cfg.base_url = p->base;
     p->cfg.cache_dir = p->cache_dir;
+    p->cfg.ca_file = p->ca_file;
     if (p->cfg.refresh_ms <= 0) p->cfg.refresh_ms = 3600 * 1000;
     if (p->cfg.connect_timeout_ms <= 0) p->cfg.connect_timeout_ms = 5000;
     if (p->cfg.timeout_ms <= 0) p->cfg.timeout_ms = 15000;
@@ -737,6 +755,7 @@ void pccs_free(pccs *p)
     }
     free(p->base);
     free(p->cache_dir);
+    free(p->ca_file);
     free(p);
 }
 

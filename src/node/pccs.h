@@ -37,6 +37,9 @@ enum { PCCS_LOG_ERROR = 0, PCCS_LOG_WARN, PCCS_LOG_INFO, PCCS_LOG_DEBUG };
 typedef struct pccs_config {
     const char *base_url;        /* e.g. https://host:8081/sgx/certification/v4 */
     int insecure;                /* 1: do not check the PCCS's TLS certificate */
+    const char *ca_file;         /* PEM CA certificate(s) that the PCCS's TLS certificate
+                                    must chain to, instead of the system's store; NULL =
+                                    the system's store. Ignored when insecure is set */
     int64_t refresh_ms;          /* cache entries younger than this are used; 0 = 1 h */
     const char *cache_dir;       /* on-disk cache (created 0700); NULL = memory only */
     long connect_timeout_ms;     /* 0 = 5000 */
@@ -47,7 +50,8 @@ typedef struct pccs_config {
 
 typedef struct pccs pccs;
 
-/* Checks cfg (http:// or https:// base URL), copies it, creates cache_dir if needed,
+/* Checks cfg (http:// or https:// base URL; ca_file, when set, must be readable),
+ * copies it, creates cache_dir if needed,
  * removes temp files left there by a crash and loads every valid cached entry
  * (<fmspc hex>-<ca>.json; an entry that does not parse is logged and ignored; its age
  * is the file's mtime). *out is freed with pccs_free. Returns 0, ESGX_PCCS_E_ARG, ESGX_PCCS_E_IO

@@ -9,7 +9,14 @@
  * returned; errors (404, 500, garbage body, missing issuer-chain header, oversize body,
  * timeout, unknown FMSPC, wrong CA, server gone) name the URL and cause and leave the
  * cache file unchanged; CRLs as DER / PEM / hex and the older TCB header spelling work.
- * Skips (77) without the shared vectors or python3.
+ * Over https (the fake with --tls and certificates made by `openssl req` at test time):
+ * a server certificate from a test CA is accepted with ca_file = that CA and gives the
+ * same collateral as http, and refused (error naming the URL and the TLS failure)
+ * against the system store or another CA file; a self-signed server is refused unless
+ * insecure, and with insecure the collateral is still checked (a garbage body is
+ * refused by pccs.c, a tampered TCB info parses but fails Intel's signature at verify).
+ * Skips (77) without the shared vectors or python3; skips the https part (with a
+ * message) without openssl.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,15 +55,18 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-static void put(const char *name, const char *text)
+/* Writes dir/name (a file of a fake PCCS). */
+static void put_in(const char *dir, const char *name, const char *text)
 {
     char p[512];
-    snprintf(p, sizeof p, "%s/%s", g_fake, name);
+    snprintf(p, sizeof p, "%s/%s", dir, name);
     FILE *f = fopen(p, "w");
     if (!f) exit(1);
     fputs(text, f);
     fclose(f);
 }
+
+static void put(const char *name, const char *text) { put_in(g_fake, name, text); }
 
 /* Sets the fake's mode file ("" = serve normally). */
 static void mode(const char *text) { put("mode", text); }
@@ -74,41 +84,58 @@ static int requests(void)
     return lines;
 }
 
-static void start_fake(const char *src, const char *coll)
+/* Starts tests/fake_pccs.py with its files in dir (over https with cert and key when
+ * cert is not NULL); fills base (the API v4 URL) and returns its pid. Exits if it does
+ * not start within 10 s. */
+static pid_t spawn_fake(const char *src, const char *coll, const char *dir, const char *cert,
+                        const char *key, char *base, size_t base_size)
 {
     char script[600], port_path[512];
     snprintf(script, sizeof script, "%s/tests/fake_pccs.py", src);
-    snprintf(port_path, sizeof port_path, "%s/port", g_fake);
+    snprintf(port_path, sizeof port_path, "%s/port", dir);
     unlink(port_path);
-    g_fake_pid = fork();
-    if (g_fake_pid == 0) {
-        execlp("python3", "python3", script, "--collateral", coll, "--dir", g_fake, (char *)NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (cert)
+            execlp("python3", "python3", script, "--collateral", coll, "--dir", dir, "--tls",
+                   cert, key, (char *)NULL);
+        else
+            execlp("python3", "python3", script, "--collateral", coll, "--dir", dir,
+                   (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; pid > 0 && i < 200; i++) {
         size_t n;
         char *s = slurp(port_path, &n);
         if (s && n) {
-            snprintf(g_base, sizeof g_base, "http://127.0.0.1:%d/sgx/certification/v4/", atoi(s));
+            snprintf(base, base_size, "%s://127.0.0.1:%d/sgx/certification/v4/",
+                     cert ? "https" : "http", atoi(s));
             free(s);
-            return;
+            return pid;
         }
         free(s);
         usleep(50000);
     }
-    fprintf(stderr, "fake PCCS did not start\n");
-    kill(g_fake_pid, SIGKILL);
+    fprintf(stderr, "fake PCCS in %s did not start\n", dir);
+    if (pid > 0) kill(pid, SIGKILL);
     exit(1);
 }
 
-static void stop_fake(void)
+static void stop_pid(pid_t *pid)
 {
-    if (g_fake_pid > 0) {
-        kill(g_fake_pid, SIGTERM);
-        waitpid(g_fake_pid, NULL, 0);
-        g_fake_pid = 0;
+    if (*pid > 0) {
+        kill(*pid, SIGTERM);
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
     }
 }
+
+static void start_fake(const char *src, const char *coll)
+{
+    g_fake_pid = spawn_fake(src, coll, g_fake, NULL, NULL, g_base, sizeof g_base);
+}
+
+static void stop_fake(void) { stop_pid(&g_fake_pid); }
 
 static pccs *client(int64_t refresh_ms, long timeout_ms)
 {
@@ -184,6 +211,141 @@ static void test_errors(pccs *p, const esgx_attest_pck_ids *ids, const char *cpa
              g_dir);
     CHECK(system(lsbuf) != 0, "a failed fetch left files in the cache directory");
 
+}
+
+/* A memory-only client of base for the https checks (ca_file NULL = system store). */
+static int tls_client(const char *base, const char *ca_file, int insecure, pccs **p,
+                      esgx_err *err)
+{
+    pccs_config cfg = {.base_url = base, .ca_file = ca_file, .insecure = insecure,
+                       .connect_timeout_ms = 3000, .timeout_ms = 5000, .log = on_log};
+    return pccs_new(&cfg, p, err);
+}
+
+/* Makes in dir a test CA (ca.pem), a server certificate for 127.0.0.1 it signed
+ * (server.pem/.key) and a self-signed one for 127.0.0.1 (self.pem/.key), with
+ * `openssl req`. Returns the shell's status (0 = made; the log is in dir/openssl.log). */
+static int make_certs(const char *dir)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && exec >openssl.log 2>&1 && "
+             "K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes' && "
+             "openssl req -x509 $K -keyout ca.key -out ca.pem -days 2 -subj '/CN=esgx test CA' "
+             "-addext basicConstraints=critical,CA:TRUE "
+             "-addext keyUsage=critical,keyCertSign,cRLSign && "
+             "openssl req $K -keyout server.key -out server.csr -subj /CN=127.0.0.1 && "
+             "printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' >ext.cnf && "
+             "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 "
+             "-days 2 -extfile ext.cnf -out server.pem && "
+             "openssl req -x509 $K -keyout self.key -out self.pem -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1",
+             dir);
+    return system(cmd);
+}
+
+/* Fetches over https with (ca_file, insecure) and expects the collateral fetched over
+ * http (want) byte for byte, which verifies the real quote. */
+static void expect_same(const char *what, const char *base, const char *ca_file, int insecure,
+                        const esgx_attest_pck_ids *ids, const char *want, const uint8_t *quote,
+                        size_t qlen)
+{
+    pccs *p = NULL;
+    char *json = NULL;
+    size_t len = 0;
+    esgx_err err;
+    esgx_attest_result res;
+    CHECK(tls_client(base, ca_file, insecure, &p, &err) == 0 &&
+              pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) == 0,
+          "%s: %s", what, err.msg);
+    CHECK(json && len == strlen(want) && !memcmp(json, want, len),
+          "%s: not the collateral fetched over http", what);
+    CHECK(json && esgx_attest_quote_verify(quote, qlen, json, len, T_OK, NULL, &res, &err) == 0 &&
+              res.verified, "%s: verify: %s", what, err.msg);
+    free(json);
+    pccs_free(p);
+}
+
+/* Expects a fetch from base with (ca_file, insecure) to fail on the TLS certificate:
+ * the message names the tcb URL, the trusted CAs (cas) and curl's reason (why). */
+static void expect_tls_refused(const char *base, const char *ca_file, const char *cas,
+                               const char *why, const esgx_attest_pck_ids *ids)
+{
+    pccs *p = NULL;
+    esgx_err err;
+    char url[300], msg[400];
+    snprintf(url, sizeof url, "GET %stcb?fmspc=00A067110000: ", base);
+    snprintf(msg, sizeof msg, "TLS certificate check failed (trusted CAs: %s): ", cas);
+    if (tls_client(base, ca_file, 0, &p, &err)) {
+        CHECK(0, "client: %s", err.msg);
+        return;
+    }
+    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_FETCH, url, msg);
+    char *json = NULL;
+    size_t len = 0;
+    CHECK(pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) != 0 && strstr(err.msg, why),
+          "reason '%s' not in: %s", why, err.msg);
+    fprintf(stderr, "  refused: %s\n", err.msg);
+    free(json);
+    pccs_free(p);
+}
+
+/* 8. https: test CA, self-signed server, insecure; want = the collateral over http. */
+static void test_tls(const char *src, const char *coll, const esgx_attest_pck_ids *ids,
+                     const char *want, const uint8_t *quote, size_t qlen)
+{
+    if (system("openssl version >/dev/null 2>&1") != 0) {
+        printf("skip: https checks: openssl not found (the certificates are made with it)\n");
+        return;
+    }
+    char dir[300], cadir[320], selfdir[320], f[6][340], ca_base[128], self_base[128];
+    snprintf(dir, sizeof dir, "%s/tls", g_dir);
+    snprintf(cadir, sizeof cadir, "%s/ca-fake", dir);
+    snprintf(selfdir, sizeof selfdir, "%s/self-fake", dir);
+    static const char *const names[6] = {"ca.pem", "server.pem", "server.key", "self.pem",
+                                         "self.key", "missing.pem"};
+    for (int i = 0; i < 6; i++) snprintf(f[i], sizeof f[i], "%s/%s", dir, names[i]);
+    if (mkdir(dir, 0700) || mkdir(cadir, 0700) || mkdir(selfdir, 0700) || make_certs(dir)) {
+        CHECK(0, "cannot make the test certificates (see %s/openssl.log)", dir);
+        return;
+    }
+    pid_t ca_pid = spawn_fake(src, coll, cadir, f[1], f[2], ca_base, sizeof ca_base);
+    pid_t self_pid = spawn_fake(src, coll, selfdir, f[3], f[4], self_base, sizeof self_base);
+
+    /* the CA-signed server: accepted with the CA, refused otherwise */
+    expect_same("https, test CA", ca_base, f[0], 0, ids, want, quote, qlen);
+    expect_tls_refused(ca_base, NULL, "system store", "certificate", ids);
+    expect_tls_refused(ca_base, f[3], f[3], "certificate", ids);
+    /* the self-signed server: refused unless insecure */
+    expect_tls_refused(self_base, NULL, "system store", "self", ids);
+    expect_tls_refused(self_base, f[0], f[0], "self", ids);
+    expect_same("https, self-signed, insecure", self_base, NULL, 1, ids, want, quote, qlen);
+
+    /* insecure does not skip the checks on what comes back */
+    pccs *p = NULL;
+    esgx_err err;
+    esgx_attest_result res;
+    CHECK(tls_client(self_base, NULL, 1, &p, &err) == 0, "client: %s", err.msg);
+    put_in(selfdir, "mode", "tcb garbage\n");
+    expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_BODY, "https://127.0.0.1:",
+                "not a JSON object");
+    put_in(selfdir, "mode", "tcb tamper\n");
+    char *json = NULL;
+    size_t len = 0;
+    CHECK(pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) == 0,
+          "a tampered TCB info that parses is fetched: %s", err.msg);
+    CHECK(json && esgx_attest_quote_verify(quote, qlen, json, len, T_OK, NULL, &res, &err) != 0 &&
+              !res.verified, "tampered TCB info (nextUpdate moved) verified");
+    fprintf(stderr, "  tampered TCB info refused: %s\n", err.msg);
+    free(json);
+    pccs_free(p);
+    put_in(selfdir, "mode", "");
+
+    /* an unreadable CA file is refused at creation */
+    CHECK(tls_client(ca_base, f[5], 0, &p, &err) == ESGX_PCCS_E_ARG && strstr(err.msg, f[5]),
+          "missing CA file: %s", err.msg);
+    stop_pid(&ca_pid);
+    stop_pid(&self_pid);
 }
 
 int main(void)
@@ -312,6 +474,9 @@ int main(void)
     CHECK(pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG && strstr(err.msg, "http"), "ftp URL");
     bcfg.base_url = "http://x/v4?a=b";
     CHECK(pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG, "URL with query");
+
+    /* 8. https against the test CA and a self-signed server, and insecure */
+    test_tls(src, coll, &ids, json, quote, qlen);
 
     free(json);
     free(quote);
