@@ -1,7 +1,11 @@
 #!/bin/bash
 # cli_usage.sh: the node-facing esgx commands without a node: --help (exit 0, usage on
-# stdout), wrong usage (exit 2, usage on stderr), network errors that name the URL and
-# the cause (exit 3), missing login (exit 1), and esgx verify's input checks.
+# stdout), wrong usage (exit 2, one line naming the problem plus "see 'esgx CMD
+# --help'", never the whole usage), did-you-mean for misspelled commands and options,
+# JSON error objects under --json, network errors that name the URL and the cause
+# (exit 3), missing login (exit 1), esgx verify's input checks, the option table
+# against every --help, `esgx completion bash`, and (with a built esgxd) the --decrypt
+# hint of esgx invoke against a real node.
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
@@ -35,41 +39,142 @@ run 0 --help
 for c in login functions invoke verify; do has out "  $c "; done
 ok "--help on every command"
 
-# ---- wrong usage: exit 2 with the usage on stderr
-while IFS= read -r args; do
+# ---- wrong usage: exit 2, the problem on one line, then where the usage is (not the
+# whole usage text); each line: the arguments | what the message must name | the command
+while IFS='|' read -r args what cmd; do
     # shellcheck disable=SC2086
     run 2 $args
-    has err "usage: esgx"
+    has err "$what"
+    has err "see 'esgx $cmd --help'"
+    grep -qF "usage: esgx" "$T/err" && fail "esgx $args printed the whole usage"
+    [ "$(wc -l <"$T/err")" -le 2 ] || fail "esgx $args: more than two lines on stderr"
+    case " $args " in *" --json "*) ;; *) [ -s "$T/out" ] && fail "esgx $args wrote to stdout";; esac
 done <<'EOF'
-login
-login --node
-login --node ftp://example.org
-login --node http://127.0.0.1:1 --bogus
-login --node http://127.0.0.1:1 --token a --token-file b
-functions
-functions frobnicate
-functions deploy
-functions deploy --name x
-functions deploy --path x.wasm
-functions deploy --name bad/name --path x.wasm
-functions deploy --name x --path x.wasm --what
-functions list extra
-functions delete
-functions delete a b
-functions delete bad/name
-invoke
-invoke --fuel 0 abc
-invoke --fuel x abc
-invoke --input a --input-file b abc
-invoke a b
-invoke --nope abc
-verify
-verify --request r.json
-verify --request r.json --response a.bin --fuel-limit -1
-verify --request r.json --response a.bin --json --print-output
-verify --request r.json --response a.bin extra
+login|--node URL is required|login
+login --node|--node needs a value|login
+login --node ftp://example.org|http:// or https://|login
+login --node http://127.0.0.1:1 --bogus|unknown option '--bogus'|login
+login --node http://127.0.0.1:1 --token a --token-file b|not both|login
+functions|give a subcommand|functions
+functions frobnicate|unknown subcommand 'frobnicate'|functions
+functions deploy|--name and one of --path or --url|functions deploy
+functions deploy --name x|--name and one of --path or --url|functions deploy
+functions deploy --path x.wasm|--name and one of --path or --url|functions deploy
+functions deploy --name bad/name --path x.wasm|NAME must be|functions deploy
+functions deploy --name x --path x.wasm --what|unknown option '--what'|functions deploy
+functions list extra|unexpected argument 'extra'|functions list
+functions delete|NAME is required|functions delete
+functions delete a b|unexpected argument 'b'|functions delete
+functions delete bad/name|NAME must be|functions delete
+invoke|HASH or NAME is required|invoke
+invoke --fuel 0 abc|--fuel wants a positive integer|invoke
+invoke --fuel x abc|--fuel wants a positive integer|invoke
+invoke --input a --input-file b abc|not both|invoke
+invoke a b|unexpected argument 'b'|invoke
+invoke --nope abc|unknown option '--nope'|invoke
+verify|--request and --response are required|verify
+verify --request r.json|--request and --response are required|verify
+verify --request r.json --response a.bin --fuel-limit -1|--fuel-limit|verify
+verify --request r.json --response a.bin --json --print-output|not both|verify
+verify --request r.json --response a.bin extra|unexpected argument 'extra'|verify
+nodes --bogus|unknown option '--bogus'|nodes
+attest --quote q|--quote and --collateral are required|attest
+attest --quote|--quote needs a value|attest
+sim|give a subcommand|sim
+sim init|DIR is required|sim init
+sim quote|--bundle DIR is required|sim quote
+sim frob|unknown subcommand 'frob'|sim
+encrypt|give a mode|encrypt
+hash --keyed --derive-key x|cannot be used together|hash
+hash -q|unknown option '-q'|hash
+run|missing MODULE.wasm|run
+completion|name the shell|completion
 EOF
-ok "wrong usage exits 2 with the usage"
+run 2
+has err "give a command"
+has err "see 'esgx --help'"
+ok "wrong usage exits 2 with one line and where the usage is"
+
+# ---- did you mean: misspelled commands, subcommands and options (edit distance <= 2)
+while IFS='|' read -r args want cmd; do
+    # shellcheck disable=SC2086
+    run 2 $args
+    has err "did you mean '$want'?"
+    has err "see 'esgx $cmd--help'"
+done <<'EOF'
+invok|invoke|
+functons list|functions|
+nodse|nodes|
+invoke --inptu x|--input|invoke 
+invoke --inptu=x abc|--input|invoke 
+invoke abc --decrpyt|--decrypt|invoke 
+functions delet x|delete|functions 
+functions deploy --nmae x|--name|functions deploy 
+functions list --jsn|--json|functions list 
+encrypt modul|module|encrypt 
+encrypt wasm --pubky x|--pubkey|encrypt wasm 
+run m.wasm --fule 3|--fuel|run 
+hash --lenght 3|--length|hash 
+attest --colateral x|--collateral|attest 
+sim quote --bundel x|--bundle|sim quote 
+login --nod x|--node|login 
+nodes --verfy|--verify|nodes 
+verify --requets x|--request|verify 
+invoke --hepl|--help|invoke 
+EOF
+# nothing close: no guess
+run 2 frobnicate
+has err "unknown command 'frobnicate'"
+grep -q "did you mean" "$T/err" && fail "a guess for frobnicate"
+run 2 invoke --zzzzzz abc
+grep -q "did you mean" "$T/err" && fail "a guess for --zzzzzz"
+run 2 hash -x
+grep -q "did you mean" "$T/err" && fail "a guess for the one-letter -x"
+ok "did you mean for commands, subcommands and options"
+
+# ---- --json: failures end with one JSON error object on stdout (the human line stays
+# on stderr), usage errors included
+# json_err EXIT CODE: stdout is exactly one object {"error", "code": CODE, "exit": EXIT}
+json_err() {
+    python3 - "$T/out" "$1" "$2" <<'PY' || fail "JSON error object (want exit $1, code $2)"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+o = json.loads(lines[0])
+assert o["exit"] == int(sys.argv[2]), o
+assert o["code"] == sys.argv[3], o
+assert isinstance(o["error"], str) and o["error"], o
+PY
+}
+run 2 invoke --json --inptu x
+json_err 2 usage
+has err "unknown option '--inptu'"
+run 2 functions list --json extra
+json_err 2 usage
+run 2 functions deploy --json --name x
+json_err 2 usage
+run 2 run --json
+json_err 2 usage
+run 2 nodes --json --bogus
+json_err 2 usage
+run 2 verify --json --request r.json
+json_err 2 usage
+run 1 invoke --json abc
+json_err 1 not_logged_in
+has err "not logged in"
+run 1 functions list --json
+json_err 1 not_logged_in
+run 1 nodes --json
+json_err 1 not_logged_in
+# a failed local run: run's own JSON error, with code and exit
+printf 'not wasm' >"$T/junk.wasm"
+run 1 run "$T/junk.wasm" --json
+json_err 1 failed
+has err "junk.wasm"
+# commands without --json print no JSON
+run 2 hash --json
+[ -s "$T/out" ] && fail "hash printed JSON"
+ok "--json failures print one JSON error object"
 
 # ---- not logged in: exit 1 and say how to log in
 for args in "functions list" "invoke Myfunction" \
