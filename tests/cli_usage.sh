@@ -207,6 +207,12 @@ has err "POST http://127.0.0.1:$PORT/services/3"
 has err "Connection refused"
 run 3 functions list
 has err "GET http://127.0.0.1:$PORT/functions"
+run 3 functions list --json
+json_err 3 network
+run 3 invoke --json "$(printf '%064d' 0)"
+json_err 3 network
+run 3 nodes --json
+json_err 3 network
 run 3 functions delete foo
 has err "DELETE http://127.0.0.1:$PORT/functions/foo"
 # deploy checks the file before any network traffic
@@ -253,3 +259,120 @@ has err "1e3"
 run 2 sim quote --isvsvn 70000
 has err "out of range"
 ok "number options: one decimal parser"
+
+# ---- the option table (cli_spec.c) against every --help: each option it names is in
+# the command's --help, and each --option a --help names is in the table
+SPEC_PATHS="hash|encrypt module|encrypt shared|encrypt wasm|run|attest|sim quote|login|functions deploy|invoke|verify|nodes"
+"$ESGX" completion bash >"$T/complete.bash" 2>"$T/err" || fail "esgx completion bash failed"
+IFS='|' read -ra paths <<<"$SPEC_PATHS"
+for p in "${paths[@]}"; do
+    # shellcheck disable=SC2086
+    "$ESGX" $p --help >"$T/help" 2>&1 || fail "esgx $p --help failed"
+    opts=$(bash -c 'source "$1"; _esgx_options "$2"' _ "$T/complete.bash" "$p")
+    [ -n "$opts" ] || fail "no options for '$p' in the completion table"
+    for o in $opts; do
+        grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" "$T/help" || fail "esgx $p --help lacks $o"
+    done
+    # a --help may name the options of its sibling subcommands (encrypt: "(wasm) --path")
+    family=$(bash -c 'source "$1"; for s in $(_esgx_subcommands "${2%% *}"); do
+                      _esgx_options "${2%% *} $s"; done' _ "$T/complete.bash" "$p")
+    # (other programs' options: esgxd --etcd, quoted commands like 'esgx login --node')
+    for o in $(sed "s/esgxd --[a-z-]*//g; s/'[^']*'//g; s/\`[^\`]*\`//g" "$T/help" |
+               grep -oE -- '(^|[ [|])--[a-z][a-z-]*' | sed 's/^[ [|]//' | sort -u); do
+        case " $opts $family --help " in
+        *" $o "*) ;;
+        *) fail "esgx $p --help names $o, the table does not";;
+        esac
+    done
+done
+# every command of `esgx --help` is in the table
+"$ESGX" --help >"$T/help"
+for c in $(sed -n 's/^  \([a-z]*\) .*/\1/p' "$T/help"); do
+    bash -c 'source "$1"; COMP_WORDS=(esgx ""); COMP_CWORD=1; _esgx; printf "%s\n" "${COMPREPLY[@]}"' \
+        _ "$T/complete.bash" | grep -qx "$c" || fail "command $c is not completed"
+done
+ok "the option table matches every --help"
+
+# ---- completion: source the script, set COMP_WORDS/COMP_CWORD, call _esgx
+# complete WORDS...: the last word is the one being completed; prints COMPREPLY sorted
+complete_words() {
+    bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _esgx
+             printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$T/complete.bash" "$@"
+}
+want() { [ "$1" = "$2" ] || fail "completion of '$3': got [$(echo $1)], want [$(echo $2)]"; }
+grep -q '^complete .*-F _esgx esgx$' "$T/complete.bash" || fail "no complete line"
+want "$(complete_words esgx inv)" "invoke" "esgx inv"
+want "$(complete_words esgx fu)" "functions" "esgx fu"
+want "$(complete_words esgx functions d)" "$(printf 'delete\ndeploy')" "esgx functions d"
+want "$(complete_words esgx sim "")" "$(printf -- '--help\ninit\nquote')" "esgx sim"
+want "$(complete_words esgx encrypt w)" "wasm" "esgx encrypt w"
+want "$(complete_words esgx invoke abc --inp)" "$(printf -- '--input\n--input-file')" "esgx invoke --inp"
+want "$(complete_words esgx functions deploy --no-)" "$(printf -- '--no-encrypt\n--no-progress')" \
+    "esgx functions deploy --no-"
+want "$(complete_words esgx encrypt wasm --pa)" "--path" "esgx encrypt wasm --pa"
+want "$(complete_words esgx encrypt module --pa)" "" "esgx encrypt module --pa"
+want "$(complete_words esgx nodes --)" "$(printf -- '--help\n--json\n--sim-root\n--verify')" "esgx nodes --"
+# a file argument is left to bash's default completion (complete -o default)
+want "$(complete_words esgx run mod)" "" "esgx run mod"
+run 0 completion --help
+has out "usage: esgx completion bash"
+ok "bash completion: commands, subcommands, options"
+
+# ---- attest: a sim quote checked against the Intel root hints at --sim-root
+run 0 sim init "$T/bundle"
+"$ESGX" sim quote --bundle "$T/bundle" >"$T/sim.quote" || fail "sim quote"
+run 1 attest --quote "$T/sim.quote" --collateral "$T/bundle/collateral.json"
+has err "not trusted"
+has err "--sim-root BUNDLE/sim_root.pem"
+run 0 attest --quote "$T/sim.quote" --collateral "$T/bundle/collateral.json" \
+    --sim-root "$T/bundle/sim_root.pem"
+grep -q "hint" "$T/err" && fail "a hint although the quote is trusted"
+ok "attest hints at --sim-root when the quote's root is not Intel's"
+
+# ---- a real node: invoking an encrypted hash without --decrypt (and a plain one with
+# it) names the flag to change; under --json the node's code and the hint are in the
+# error object
+for b in esgxd esgx-enclave examples/hello.wasm; do
+    [ -e "$BUILD/$b" ] || { echo "ok - (skipped the node checks: $b not built)"; exit 0; }
+done
+rm -rf "$XDG_CONFIG_HOME"
+"$BUILD/esgxd" --data-dir "$T/node" --listen 127.0.0.1:0 --init 2>"$T/node.log" &
+NODE_PID=$!
+trap 'kill -TERM $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null; rm -rf "$T"' EXIT
+NPORT=
+for _ in $(seq 1 300); do
+    NPORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
+    [ -n "$NPORT" ] && break
+    kill -0 $NODE_PID 2>/dev/null || fail "esgxd exited during startup"
+    sleep 0.1
+done
+[ -n "$NPORT" ] || fail "esgxd did not start"
+for _ in $(seq 1 100); do
+    "$ESGX" login --insecure-skip-attest --node "http://127.0.0.1:$NPORT" \
+        --token "$(cat "$T/node/admin.token")" >"$T/out" 2>"$T/err" && break
+    sleep 0.1
+done
+has out "token accepted"
+run 0 functions deploy --name enc --path "$BUILD/examples/hello.wasm" --json
+ENC=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$T/out")
+run 0 functions deploy --name plain --no-encrypt --path "$BUILD/examples/hello.wasm" --json
+PLAIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$T/out")
+run 1 invoke "$ENC" --input x
+has err "invalid_module"
+has err "add --decrypt"
+run 1 invoke "$ENC" --input x --json
+python3 - "$T/out" <<'PY' || fail "JSON error object of the encrypted invoke"
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert o["code"] == "invalid_module" and o["exit"] == 1, o
+assert "add --decrypt" in o["hint"], o
+PY
+run 0 invoke "$ENC" --input x --decrypt
+run 1 invoke "$PLAIN" --input x --decrypt
+has err "decrypt_failed"
+has err "drop --decrypt"
+run 0 invoke "$PLAIN" --input x
+grep -q "hint" "$T/err" && fail "a hint on a good call"
+# the name carries its own flag: no hint needed
+run 0 invoke enc --input x
+ok "invoke names --decrypt when the content is (not) encrypted"

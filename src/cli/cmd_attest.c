@@ -444,12 +444,12 @@ void cli_attest_print(const cli_attest_doc *doc)
     }
 }
 
-/* When a quote's chain does not lead to the trusted root (no --sim-root: Intel's), or
- * the node says it runs the sim platform, says how a sim network is trusted, as
+/* When a quote's certificate chain does not lead to the trusted root and no --sim-root
+ * was given (so the root was Intel's), says how a sim network is trusted, as
  * `esgx login` does. */
-static void root_hint(const char *root_path, int quote_code, const char *platform)
+static void root_hint(const char *root_path, int chain_failed)
 {
-    if (root_path || (quote_code != ESGX_ATTEST_E_CERT && strcmp(platform, "sim")))
+    if (root_path || !chain_failed)
         return;
     cli_hint("the quote does not chain to the Intel SGX root; for a sim network pass "
              "--sim-root BUNDLE/sim_root.pem (esgx sim init, esgxd --sim-bundle)");
@@ -495,7 +495,9 @@ static int attest_node_cmd(const char *node, const char *root_path, const esgx_a
     if (!doc.trusted) {
         cli_error_code("not_trusted");
         cli_error("attest %s: NOT trusted: %s", node, doc.why);
-        root_hint(root_path, doc.quote_code, doc.platform);
+        root_hint(root_path, doc.quote_code == ESGX_ATTEST_E_CERT ||
+                                 (!strcmp(doc.platform, "sim") && doc.have_quote &&
+                                  !doc.verified));
     }
     return doc.trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -597,7 +599,7 @@ int cmd_attest(int argc, char **argv)
         cli_error_code("not_trusted");
         cli_error("attest: not trusted: %s", why);
     }
-    if (!trusted) root_hint(root_path, vrc ? e.code : 0, "");
+    if (!trusted) root_hint(root_path, vrc && e.code == ESGX_ATTEST_E_CERT);
     rc = trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
     free(quote);

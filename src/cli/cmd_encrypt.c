@@ -43,7 +43,7 @@ static const char common_help[] =
     "  --pubkey KEY  secp256k1 public key in hex (66 characters compressed, 130\n"
     "                uncompressed) or an xpub (111 characters); wasm needs the xpub\n"
     "  --path HEX    (wasm) user derivation path: even number of bytes, at most 256\n"
-    "  -o OUT        output file; '-' for stdout; default FILE.cipher (stdout if FILE is -)\n"
+    "  -o, --output OUT  output file; '-' for stdout; default FILE.cipher (stdout if FILE is -)\n"
     "  -h, --help    this help\n"
     "HASH is a module's 64-hex-character BLAKE3 content hash. FILE '-' reads stdin.\n";
 
