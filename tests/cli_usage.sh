@@ -1,7 +1,11 @@
 #!/bin/bash
 # cli_usage.sh: the node-facing esgx commands without a node: --help (exit 0, usage on
-# stdout), wrong usage (exit 2, usage on stderr), network errors that name the URL and
-# the cause (exit 3), missing login (exit 1), and esgx verify's input checks.
+# stdout), wrong usage (exit 2, one line naming the problem plus "see 'esgx CMD
+# --help'", never the whole usage), did-you-mean for misspelled commands and options,
+# JSON error objects under --json, network errors that name the URL and the cause
+# (exit 3), missing login (exit 1), esgx verify's input checks, the option table
+# against every --help, `esgx completion bash`, and (with a built esgxd) the --decrypt
+# hint of esgx invoke against a real node.
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
@@ -35,41 +39,142 @@ run 0 --help
 for c in login functions invoke verify; do has out "  $c "; done
 ok "--help on every command"
 
-# ---- wrong usage: exit 2 with the usage on stderr
-while IFS= read -r args; do
+# ---- wrong usage: exit 2, the problem on one line, then where the usage is (not the
+# whole usage text); each line: the arguments | what the message must name | the command
+while IFS='|' read -r args what cmd; do
     # shellcheck disable=SC2086
     run 2 $args
-    has err "usage: esgx"
+    has err "$what"
+    has err "see 'esgx $cmd --help'"
+    grep -qF "usage: esgx" "$T/err" && fail "esgx $args printed the whole usage"
+    [ "$(wc -l <"$T/err")" -le 2 ] || fail "esgx $args: more than two lines on stderr"
+    case " $args " in *" --json "*) ;; *) [ -s "$T/out" ] && fail "esgx $args wrote to stdout";; esac
 done <<'EOF'
-login
-login --node
-login --node ftp://example.org
-login --node http://127.0.0.1:1 --bogus
-login --node http://127.0.0.1:1 --token a --token-file b
-functions
-functions frobnicate
-functions deploy
-functions deploy --name x
-functions deploy --path x.wasm
-functions deploy --name bad/name --path x.wasm
-functions deploy --name x --path x.wasm --what
-functions list extra
-functions delete
-functions delete a b
-functions delete bad/name
-invoke
-invoke --fuel 0 abc
-invoke --fuel x abc
-invoke --input a --input-file b abc
-invoke a b
-invoke --nope abc
-verify
-verify --request r.json
-verify --request r.json --response a.bin --fuel-limit -1
-verify --request r.json --response a.bin --json --print-output
-verify --request r.json --response a.bin extra
+login|--node URL is required|login
+login --node|--node needs a value|login
+login --node ftp://example.org|http:// or https://|login
+login --node http://127.0.0.1:1 --bogus|unknown option '--bogus'|login
+login --node http://127.0.0.1:1 --token a --token-file b|not both|login
+functions|give a subcommand|functions
+functions frobnicate|unknown subcommand 'frobnicate'|functions
+functions deploy|--name and one of --path or --url|functions deploy
+functions deploy --name x|--name and one of --path or --url|functions deploy
+functions deploy --path x.wasm|--name and one of --path or --url|functions deploy
+functions deploy --name bad/name --path x.wasm|NAME must be|functions deploy
+functions deploy --name x --path x.wasm --what|unknown option '--what'|functions deploy
+functions list extra|unexpected argument 'extra'|functions list
+functions delete|NAME is required|functions delete
+functions delete a b|unexpected argument 'b'|functions delete
+functions delete bad/name|NAME must be|functions delete
+invoke|HASH or NAME is required|invoke
+invoke --fuel 0 abc|--fuel wants a positive integer|invoke
+invoke --fuel x abc|--fuel wants a positive integer|invoke
+invoke --input a --input-file b abc|not both|invoke
+invoke a b|unexpected argument 'b'|invoke
+invoke --nope abc|unknown option '--nope'|invoke
+verify|--request and --response are required|verify
+verify --request r.json|--request and --response are required|verify
+verify --request r.json --response a.bin --fuel-limit -1|--fuel-limit|verify
+verify --request r.json --response a.bin --json --print-output|not both|verify
+verify --request r.json --response a.bin extra|unexpected argument 'extra'|verify
+nodes --bogus|unknown option '--bogus'|nodes
+attest --quote q|--quote and --collateral are required|attest
+attest --quote|--quote needs a value|attest
+sim|give a subcommand|sim
+sim init|DIR is required|sim init
+sim quote|--bundle DIR is required|sim quote
+sim frob|unknown subcommand 'frob'|sim
+encrypt|give a mode|encrypt
+hash --keyed --derive-key x|cannot be used together|hash
+hash -q|unknown option '-q'|hash
+run|missing MODULE.wasm|run
+completion|name the shell|completion
 EOF
-ok "wrong usage exits 2 with the usage"
+run 2
+has err "give a command"
+has err "see 'esgx --help'"
+ok "wrong usage exits 2 with one line and where the usage is"
+
+# ---- did you mean: misspelled commands, subcommands and options (edit distance <= 2)
+while IFS='|' read -r args want cmd; do
+    # shellcheck disable=SC2086
+    run 2 $args
+    has err "did you mean '$want'?"
+    has err "see 'esgx $cmd--help'"
+done <<'EOF'
+invok|invoke|
+functons list|functions|
+nodse|nodes|
+invoke --inptu x|--input|invoke 
+invoke --inptu=x abc|--input|invoke 
+invoke abc --decrpyt|--decrypt|invoke 
+functions delet x|delete|functions 
+functions deploy --nmae x|--name|functions deploy 
+functions list --jsn|--json|functions list 
+encrypt modul|module|encrypt 
+encrypt wasm --pubky x|--pubkey|encrypt wasm 
+run m.wasm --fule 3|--fuel|run 
+hash --lenght 3|--length|hash 
+attest --colateral x|--collateral|attest 
+sim quote --bundel x|--bundle|sim quote 
+login --nod x|--node|login 
+nodes --verfy|--verify|nodes 
+verify --requets x|--request|verify 
+invoke --hepl|--help|invoke 
+EOF
+# nothing close: no guess
+run 2 frobnicate
+has err "unknown command 'frobnicate'"
+grep -q "did you mean" "$T/err" && fail "a guess for frobnicate"
+run 2 invoke --zzzzzz abc
+grep -q "did you mean" "$T/err" && fail "a guess for --zzzzzz"
+run 2 hash -x
+grep -q "did you mean" "$T/err" && fail "a guess for the one-letter -x"
+ok "did you mean for commands, subcommands and options"
+
+# ---- --json: failures end with one JSON error object on stdout (the human line stays
+# on stderr), usage errors included
+# json_err EXIT CODE: stdout is exactly one object {"error", "code": CODE, "exit": EXIT}
+json_err() {
+    python3 - "$T/out" "$1" "$2" <<'PY' || fail "JSON error object (want exit $1, code $2)"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+o = json.loads(lines[0])
+assert o["exit"] == int(sys.argv[2]), o
+assert o["code"] == sys.argv[3], o
+assert isinstance(o["error"], str) and o["error"], o
+PY
+}
+run 2 invoke --json --inptu x
+json_err 2 usage
+has err "unknown option '--inptu'"
+run 2 functions list --json extra
+json_err 2 usage
+run 2 functions deploy --json --name x
+json_err 2 usage
+run 2 run --json
+json_err 2 usage
+run 2 nodes --json --bogus
+json_err 2 usage
+run 2 verify --json --request r.json
+json_err 2 usage
+run 1 invoke --json abc
+json_err 1 not_logged_in
+has err "not logged in"
+run 1 functions list --json
+json_err 1 not_logged_in
+run 1 nodes --json
+json_err 1 not_logged_in
+# a failed local run: run's own JSON error, with code and exit
+printf 'not wasm' >"$T/junk.wasm"
+run 1 run "$T/junk.wasm" --json
+json_err 1 failed
+has err "junk.wasm"
+# commands without --json print no JSON
+run 2 hash --json
+[ -s "$T/out" ] && fail "hash printed JSON"
+ok "--json failures print one JSON error object"
 
 # ---- not logged in: exit 1 and say how to log in
 for args in "functions list" "invoke Myfunction" \
@@ -102,6 +207,12 @@ has err "POST http://127.0.0.1:$PORT/services/3"
 has err "Connection refused"
 run 3 functions list
 has err "GET http://127.0.0.1:$PORT/functions"
+run 3 functions list --json
+json_err 3 network
+run 3 invoke --json "$(printf '%064d' 0)"
+json_err 3 network
+run 3 nodes --json
+json_err 3 network
 run 3 functions delete foo
 has err "DELETE http://127.0.0.1:$PORT/functions/foo"
 # deploy checks the file before any network traffic
@@ -148,3 +259,120 @@ has err "1e3"
 run 2 sim quote --isvsvn 70000
 has err "out of range"
 ok "number options: one decimal parser"
+
+# ---- the option table (cli_spec.c) against every --help: each option it names is in
+# the command's --help, and each --option a --help names is in the table
+SPEC_PATHS="hash|encrypt module|encrypt shared|encrypt wasm|run|attest|sim quote|login|functions deploy|invoke|verify|nodes"
+"$ESGX" completion bash >"$T/complete.bash" 2>"$T/err" || fail "esgx completion bash failed"
+IFS='|' read -ra paths <<<"$SPEC_PATHS"
+for p in "${paths[@]}"; do
+    # shellcheck disable=SC2086
+    "$ESGX" $p --help >"$T/help" 2>&1 || fail "esgx $p --help failed"
+    opts=$(bash -c 'source "$1"; _esgx_options "$2"' _ "$T/complete.bash" "$p")
+    [ -n "$opts" ] || fail "no options for '$p' in the completion table"
+    for o in $opts; do
+        grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" "$T/help" || fail "esgx $p --help lacks $o"
+    done
+    # a --help may name the options of its sibling subcommands (encrypt: "(wasm) --path")
+    family=$(bash -c 'source "$1"; for s in $(_esgx_subcommands "${2%% *}"); do
+                      _esgx_options "${2%% *} $s"; done' _ "$T/complete.bash" "$p")
+    # (other programs' options: esgxd --etcd, quoted commands like 'esgx login --node')
+    for o in $(sed "s/esgxd --[a-z-]*//g; s/'[^']*'//g; s/\`[^\`]*\`//g" "$T/help" |
+               grep -oE -- '(^|[ [|])--[a-z][a-z-]*' | sed 's/^[ [|]//' | sort -u); do
+        case " $opts $family --help " in
+        *" $o "*) ;;
+        *) fail "esgx $p --help names $o, the table does not";;
+        esac
+    done
+done
+# every command of `esgx --help` is in the table
+"$ESGX" --help >"$T/help"
+for c in $(sed -n 's/^  \([a-z]*\) .*/\1/p' "$T/help"); do
+    bash -c 'source "$1"; COMP_WORDS=(esgx ""); COMP_CWORD=1; _esgx; printf "%s\n" "${COMPREPLY[@]}"' \
+        _ "$T/complete.bash" | grep -qx "$c" || fail "command $c is not completed"
+done
+ok "the option table matches every --help"
+
+# ---- completion: source the script, set COMP_WORDS/COMP_CWORD, call _esgx
+# complete WORDS...: the last word is the one being completed; prints COMPREPLY sorted
+complete_words() {
+    bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _esgx
+             printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$T/complete.bash" "$@"
+}
+want() { [ "$1" = "$2" ] || fail "completion of '$3': got [$(echo $1)], want [$(echo $2)]"; }
+grep -q '^complete .*-F _esgx esgx$' "$T/complete.bash" || fail "no complete line"
+want "$(complete_words esgx inv)" "invoke" "esgx inv"
+want "$(complete_words esgx fu)" "functions" "esgx fu"
+want "$(complete_words esgx functions d)" "$(printf 'delete\ndeploy')" "esgx functions d"
+want "$(complete_words esgx sim "")" "$(printf -- '--help\ninit\nquote')" "esgx sim"
+want "$(complete_words esgx encrypt w)" "wasm" "esgx encrypt w"
+want "$(complete_words esgx invoke abc --inp)" "$(printf -- '--input\n--input-file')" "esgx invoke --inp"
+want "$(complete_words esgx functions deploy --no-)" "$(printf -- '--no-encrypt\n--no-progress')" \
+    "esgx functions deploy --no-"
+want "$(complete_words esgx encrypt wasm --pa)" "--path" "esgx encrypt wasm --pa"
+want "$(complete_words esgx encrypt module --pa)" "" "esgx encrypt module --pa"
+want "$(complete_words esgx nodes --)" "$(printf -- '--help\n--json\n--sim-root\n--verify')" "esgx nodes --"
+# a file argument is left to bash's default completion (complete -o default)
+want "$(complete_words esgx run mod)" "" "esgx run mod"
+run 0 completion --help
+has out "usage: esgx completion bash"
+ok "bash completion: commands, subcommands, options"
+
+# ---- attest: a sim quote checked against the Intel root hints at --sim-root
+run 0 sim init "$T/bundle"
+"$ESGX" sim quote --bundle "$T/bundle" >"$T/sim.quote" || fail "sim quote"
+run 1 attest --quote "$T/sim.quote" --collateral "$T/bundle/collateral.json"
+has err "not trusted"
+has err "--sim-root BUNDLE/sim_root.pem"
+run 0 attest --quote "$T/sim.quote" --collateral "$T/bundle/collateral.json" \
+    --sim-root "$T/bundle/sim_root.pem"
+grep -q "hint" "$T/err" && fail "a hint although the quote is trusted"
+ok "attest hints at --sim-root when the quote's root is not Intel's"
+
+# ---- a real node: invoking an encrypted hash without --decrypt (and a plain one with
+# it) names the flag to change; under --json the node's code and the hint are in the
+# error object
+for b in esgxd esgx-enclave examples/hello.wasm; do
+    [ -e "$BUILD/$b" ] || { echo "ok - (skipped the node checks: $b not built)"; exit 0; }
+done
+rm -rf "$XDG_CONFIG_HOME"
+"$BUILD/esgxd" --data-dir "$T/node" --listen 127.0.0.1:0 --init 2>"$T/node.log" &
+NODE_PID=$!
+trap 'kill -TERM $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null; rm -rf "$T"' EXIT
+NPORT=
+for _ in $(seq 1 300); do
+    NPORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
+    [ -n "$NPORT" ] && break
+    kill -0 $NODE_PID 2>/dev/null || fail "esgxd exited during startup"
+    sleep 0.1
+done
+[ -n "$NPORT" ] || fail "esgxd did not start"
+for _ in $(seq 1 100); do
+    "$ESGX" login --insecure-skip-attest --node "http://127.0.0.1:$NPORT" \
+        --token "$(cat "$T/node/admin.token")" >"$T/out" 2>"$T/err" && break
+    sleep 0.1
+done
+has out "token accepted"
+run 0 functions deploy --name enc --path "$BUILD/examples/hello.wasm" --json
+ENC=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$T/out")
+run 0 functions deploy --name plain --no-encrypt --path "$BUILD/examples/hello.wasm" --json
+PLAIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hash"])' "$T/out")
+run 1 invoke "$ENC" --input x
+has err "invalid_module"
+has err "add --decrypt"
+run 1 invoke "$ENC" --input x --json
+python3 - "$T/out" <<'PY' || fail "JSON error object of the encrypted invoke"
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+assert o["code"] == "invalid_module" and o["exit"] == 1, o
+assert "add --decrypt" in o["hint"], o
+PY
+run 0 invoke "$ENC" --input x --decrypt
+run 1 invoke "$PLAIN" --input x --decrypt
+has err "decrypt_failed"
+has err "drop --decrypt"
+run 0 invoke "$PLAIN" --input x
+grep -q "hint" "$T/err" && fail "a hint on a good call"
+# the name carries its own flag: no hint needed
+run 0 invoke enc --input x
+ok "invoke names --decrypt when the content is (not) encrypted"

@@ -38,7 +38,7 @@ expect 0 "module.*shared.*|shared" "$ESGX" encrypt --help
 expect 0 "usage: esgx encrypt module" "$ESGX" encrypt module --help
 expect 0 "usage: esgx encrypt shared" "$ESGX" encrypt shared -h
 expect 0 "--path HEX" "$ESGX" encrypt wasm --help
-expect 2 "usage: esgx encrypt" "$ESGX" encrypt
+expect 2 "give a mode" "$ESGX" encrypt
 expect 2 "unknown mode 'bogus'" "$ESGX" encrypt bogus
 expect 2 "--pubkey is required" "$ESGX" encrypt module "$F"
 expect 2 "exactly one FILE" "$ESGX" encrypt module --pubkey $G

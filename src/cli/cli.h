@@ -4,8 +4,13 @@
  * Each subcommand is a function `int cmd_NAME(int argc, char **argv)` where argv[0] is
  * the subcommand's name; it returns the process exit status:
  *   0 success, 1 failure (a check failed, a file was missing, ...), 2 wrong usage
- *   (usage printed to stderr), 3 network or node error.
+ *   (one line naming the problem plus "see 'esgx COMMAND --help'" on stderr, through
+ *   cli_usage_error), 3 network or node error.
  * Messages go to stderr prefixed with "esgx: ". Output meant for scripts goes to stdout.
+ * Errors are also recorded in the run's cli_report (main.c owns it): when the command
+ * was given --json, main prints {"error", "code", "exit"[, "hint"]} on stdout at the end.
+ * The command line's names (commands, subcommands, options) are in one table,
+ * cli_spec.c: did-you-mean suggestions, --json detection and `esgx completion bash`.
  */
 #ifndef ESGX_CLI_H
 #define ESGX_CLI_H
@@ -30,6 +35,7 @@ int cmd_functions(int argc, char **argv);
 int cmd_invoke(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_nodes(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 /* ---------------------------------------------------------------- options */
 
@@ -68,15 +74,86 @@ typedef struct cli_option {
  * positional argument (stdin). Other arguments are positional and
  * are stored in pos[0..max_pos) (*n_pos = count). "--help" and "-h" print nothing and
  * return 1. On a usage error (unknown option, missing or bad value, too many
- * positional arguments) prints "esgx: CMD: ..." and returns ESGX_CLI_E_USAGE.
+ * positional arguments) prints it through cli_usage_error (one line, a did-you-mean
+ * for a misspelled option, "see 'esgx CMD --help'") and returns ESGX_CLI_E_USAGE.
  * Returns 0 otherwise.
  */
 ESGX_MUST_CHECK int cli_parse_options(const char *cmd, const cli_option *table, void *opts,
                                       int argc, char **argv, const char **pos,
                                       size_t max_pos, size_t *n_pos);
 
-/* Prints "esgx: " + message + newline to stderr. */
+/* Prints "esgx: " + message + newline to stderr; the first one of a run is recorded
+ * as the run's error message (cli_report). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---------------------------------------------------------------- names and usage errors */
+
+/* One command (or "command subcommand") of the command line: cli_spec.c has the table. */
+typedef struct cli_spec {
+    const char *path;          /* "invoke", "functions deploy" */
+    const char *subcommands;   /* space-separated ("deploy list delete"), or NULL */
+    const char *options;       /* space-separated ("--input --input-file ..."), or "" */
+} cli_spec;
+
+/* The whole table; *n gets its length. */
+const cli_spec *cli_specs(size_t *n);
+
+/* The row of path ("invoke", "functions deploy"), or NULL. */
+const cli_spec *cli_spec_find(const char *path);
+
+/* Whether the space-separated list words holds word exactly. */
+int cli_words_has(const char *words, const char *word);
+
+/* The word of the space-separated list words closest to word (Levenshtein distance at
+ * most 2 and at most half of word's length; words of 1 or 2 bytes get none), copied to out (capacity cap); returns out,
+ * or NULL when none is that close or words is NULL. */
+const char *cli_suggest(const char *word, const char *words, char *out, size_t cap);
+
+/* Prints "esgx: CMD: MESSAGE" (when fmt is not NULL: the message was printed already
+ * otherwise) and "esgx: see 'esgx CMD --help'" to stderr, records the error with code
+ * "usage", and returns CLI_EXIT_USAGE. cmd is the command path ("functions deploy"). */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A usage error for an argument cmd does not take: "unknown option '--inptu'; did you
+ * mean '--input'?" for an option (suggested from cmd's options in cli_spec.c),
+ * "unexpected argument 'X'" otherwise. Returns CLI_EXIT_USAGE. */
+int cli_unknown_option(const char *cmd, const char *arg);
+
+/* A usage error for a subcommand cmd does not have ("unknown subcommand 'X'; did you
+ * mean 'Y'?"; what names the kind: "subcommand", "mode"). Returns CLI_EXIT_USAGE. */
+int cli_unknown_subcommand(const char *cmd, const char *what, const char *sub);
+
+/* ---------------------------------------------------------------- the run's error report */
+
+/* What main() prints as JSON when the command fails under --json. */
+typedef struct cli_report {
+    int json;                  /* the command was given --json */
+    int json_printed;          /* the command printed its own JSON answer already */
+    char message[600];         /* the first error of the run ("" if none) */
+    char code[64];             /* short code ("usage", "unknown_hash", ...) or "" */
+    char hint[600];            /* the first hint ("" if none) */
+} cli_report;
+
+/* Makes r (zeroed by the caller, owned by main) the report that cli_error, cli_hint,
+ * cli_error_code and cli_json_printed fill for the rest of the process (NULL: none). */
+void cli_report_attach(cli_report *r);
+
+/* Sets the run's short error code unless one is set already: the node's code of an
+ * error answer ("decrypt_failed"), or a CLI code ("usage", "rejected"). */
+void cli_error_code(const char *code);
+
+/* Prints "esgx: hint: MESSAGE" to stderr and records the first hint of the run. */
+void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Notes that the command printed its own JSON answer (one that says what failed), so
+ * that no second JSON object follows it. */
+void cli_json_printed(void);
+
+/* When status is not 0 and r->json and the command printed no JSON of its own: prints
+ * {"error": message, "code": code, "exit": status[, "hint": hint]} as one line on
+ * stdout (code defaults to "failed", "usage" or "network" by status). Returns status. */
+int cli_report_finish(const cli_report *r, int status);
 
 /* Reads a whole file ("-" = stdin) of at most max bytes into a malloc'd buffer.
  * Returns 0, or ESGX_CLI_E_FAILED with err filled ("PATH: No such file or directory", "PATH: larger

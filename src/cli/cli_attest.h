@@ -32,6 +32,7 @@ typedef struct cli_attest_doc {
     esgx_attest_result result;      /* the quote's facts, as far as verification got */
     int verified;              /* the quote verified with the collateral */
     int trusted;               /* everything above held */
+    int quote_code;            /* the quote verification's error code (0: none) */
     char why[600];             /* why not trusted ("" when trusted) */
 } cli_attest_doc;
 

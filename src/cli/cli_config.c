@@ -153,6 +153,7 @@ int cli_config_require(cli_config *cfg, int need_key)
     esgx_err err;
     int rc = cli_config_load(cfg, &err);
     if (rc == CLI_CONFIG_MISSING) {
+        cli_error_code("not_logged_in");
         cli_error("not logged in (%s): run 'esgx login --node URL' first", err.msg);
         return ESGX_CLI_E_FAILED;
     }

@@ -215,6 +215,7 @@ void cli_http_describe(const cli_http_response *rs, char *out, size_t cap)
     json_t *j = rs->body ? json_loadb((const char *)rs->body, rs->len, 0, NULL) : NULL;
     const char *msg = j ? json_string_value(json_object_get(j, "error")) : NULL;
     const char *code = j ? json_string_value(json_object_get(j, "code")) : NULL;
+    if (code) cli_error_code(code);   /* the run's short code under --json */
     if (msg && code) {
         snprintf(out, cap, "HTTP %ld (%s): %s", rs->status, code, msg);
     } else if (msg) {

@@ -83,7 +83,8 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err);
 void cli_http_response_free(cli_http_response *rs);
 
 /* Describes a non-2xx answer into out: "HTTP 404 (unknown_hash): no content ..." using
- * the node's JSON error body when there is one. */
+ * the node's JSON error body when there is one; the node's code also becomes the run's
+ * error code (cli_error_code) for --json. */
 void cli_http_describe(const cli_http_response *rs, char *out, size_t cap);
 
 /* out = base + path (base without trailing slashes). Returns 0 or ESGX_CLI_E_FAILED if too long. */

@@ -3,9 +3,12 @@
  * matches each argument against a table of rows (name, kind, field offset, range), so
  * a command lists its options instead of writing its own strcmp chain, and every number
  * given as an option goes through the one parser esgx_parse_u64 (decimal only).
+ * Every usage error is one line through cli_usage_error ("see 'esgx CMD --help'"), an
+ * unknown option with the closest name of the table as its did-you-mean.
  */
 #include "cli.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The row for argument a (exact name or alias, or "name=value"); *eq gets the value
@@ -40,7 +43,7 @@ static int store(const char *cmd, const cli_option *r, void *opts, const char *v
     if (r->kind == CLI_OPT_LIST) {
         cli_list *l = (cli_list *)field;
         if (l->n == CLI_LIST_MAX) {
-            cli_error("%s: at most %d %s values", cmd, CLI_LIST_MAX, r->name);
+            cli_usage_error(cmd, "at most %d %s values", CLI_LIST_MAX, r->name);
             return ESGX_CLI_E_USAGE;
         }
         l->v[l->n++] = v;
@@ -52,10 +55,27 @@ static int store(const char *cmd, const cli_option *r, void *opts, const char *v
     }
     esgx_err err;
     if (esgx_parse_u64(v, r->min, r->max, r->flags, (uint64_t *)field, &err) != 0) {
-        cli_error("%s: %s: %s", cmd, r->name, err.msg);
+        cli_usage_error(cmd, "%s: %s", r->name, err.msg);
         return ESGX_CLI_E_USAGE;
     }
     return ESGX_OK;
+}
+
+/* "unknown option 'A'", with the table's closest name as a did-you-mean. */
+static void unknown(const char *cmd, const cli_option *t, const char *a)
+{
+    char words[1024] = "--help", near[64], name[64];
+    size_t used = strlen(words);
+    for (; t->name; t++) {
+        int n = snprintf(words + used, sizeof words - used, " %s%s%s", t->name,
+                         t->alias ? " " : "", t->alias ? t->alias : "");
+        if (n > 0 && (size_t)n < sizeof words - used) used += (size_t)n;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(a, "="), a);
+    if (cli_suggest(name, words, near, sizeof near))
+        cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", a, near);
+    else
+        cli_usage_error(cmd, "unknown option '%s'", a);
 }
 
 int cli_parse_options(const char *cmd, const cli_option *table, void *opts, int argc,
@@ -73,12 +93,12 @@ int cli_parse_options(const char *cmd, const cli_option *table, void *opts, int 
         if (is_opt && (!strcmp(a, "--help") || !strcmp(a, "-h"))) return 1;
         const cli_option *r = is_opt ? find_row(table, a, &eq) : NULL;
         if (!r && is_opt) {
-            cli_error("%s: unknown option '%s'", cmd, a);
+            unknown(cmd, table, a);
             return ESGX_CLI_E_USAGE;
         }
         if (!r) {
             if (*n_pos == max_pos) {
-                cli_error("%s: unexpected argument '%s'", cmd, a);
+                cli_usage_error(cmd, "unexpected argument '%s'", a);
                 return ESGX_CLI_E_USAGE;
             }
             pos[(*n_pos)++] = a;
@@ -89,7 +109,7 @@ int cli_parse_options(const char *cmd, const cli_option *table, void *opts, int 
             continue;
         }
         if (!eq && i + 1 >= argc) {
-            cli_error("%s: %s needs a value", cmd, r->name);
+            cli_usage_error(cmd, "%s needs a value", r->name);
             return ESGX_CLI_E_USAGE;
         }
         int rc = store(cmd, r, opts, eq ? eq : argv[++i]);

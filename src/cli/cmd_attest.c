@@ -132,11 +132,16 @@ static void print_result(const esgx_attest_result *r, int verified, int trusted,
         json_object_set_new(o, "report_data", json_string(rd));
         if (verified)
             json_object_set_new(o, "fmspc", json_string(fmspc));
-        if (why)
+        if (why) {
             json_object_set_new(o, "error", json_string(why));
+            json_object_set_new(o, "code", json_string("not_trusted"));
+            json_object_set_new(o, "exit", json_integer(CLI_EXIT_FAIL));
+        }
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s)
             printf("%s\n", s);
+        if (s)
+            cli_json_printed();
         free(s);
         json_decref(o);
         return;
@@ -386,6 +391,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
     int vrc = esgx_attest_quote_verify(quote, qlen, (const char *)rs.body + cs, ce - cs,
                                   (int64_t)time(NULL), root_text, &doc->result, &e);
     if (vrc) {
+        doc->quote_code = e.code;
         rc = doc_fail(doc, "quote: %s", e.msg);
         goto out;
     }
@@ -438,6 +444,17 @@ void cli_attest_print(const cli_attest_doc *doc)
     }
 }
 
+/* When a quote's certificate chain does not lead to the trusted root and no --sim-root
+ * was given (so the root was Intel's), says how a sim network is trusted, as
+ * `esgx login` does. */
+static void root_hint(const char *root_path, int chain_failed)
+{
+    if (root_path || !chain_failed)
+        return;
+    cli_hint("the quote does not chain to the Intel SGX root; for a sim network pass "
+             "--sim-root BUNDLE/sim_root.pem (esgx sim init, esgxd --sim-bundle)");
+}
+
 static int attest_node_cmd(const char *node, const char *root_path, const esgx_attest_policy *pol,
                            int json)
 {
@@ -460,18 +477,28 @@ static int attest_node_cmd(const char *node, const char *root_path, const esgx_a
                             doc.verified ? json_string(doc.result.tcb_status) : json_null());
         json_object_set_new(o, "network_key", doc.have_key ? json_string(key) : json_null());
         json_object_set_new(o, "xpub", doc.have_key ? json_string(doc.xpub) : json_null());
-        if (!doc.trusted)
+        if (!doc.trusted) {
             json_object_set_new(o, "error", json_string(doc.why));
+            json_object_set_new(o, "code", json_string("not_trusted"));
+            json_object_set_new(o, "exit", json_integer(CLI_EXIT_FAIL));
+        }
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (s)
             printf("%s\n", s);
+        if (s)
+            cli_json_printed();
         free(s);
         json_decref(o);
     } else {
         cli_attest_print(&doc);
     }
-    if (!doc.trusted)
+    if (!doc.trusted) {
+        cli_error_code("not_trusted");
         cli_error("attest %s: NOT trusted: %s", node, doc.why);
+        root_hint(root_path, doc.quote_code == ESGX_ATTEST_E_CERT ||
+                                 (!strcmp(doc.platform, "sim") && doc.have_quote &&
+                                  !doc.verified));
+    }
     return doc.trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
@@ -498,56 +525,41 @@ int cmd_attest(int argc, char **argv)
             root_path = argv[++i];
         } else if (!strcmp(a, "--at") && more) {
             uint64_t v;
-            if (esgx_parse_u64(argv[++i], 0, INT64_MAX, 0, &v, &e)) {
-                cli_error("attest: --at wants Unix seconds: %s", e.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_parse_u64(argv[++i], 0, INT64_MAX, 0, &v, &e))
+                return cli_usage_error("attest", "--at wants Unix seconds: %s", e.msg);
             at = (int64_t)v;
         } else if (!strcmp(a, "--mrenclave") && more) {
-            if (esgx_attest_policy_add_mrenclave(&pol, argv[++i], &e)) {
-                cli_error("attest: %s", e.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_attest_policy_add_mrenclave(&pol, argv[++i], &e))
+                return cli_usage_error("attest", "%s", e.msg);
         } else if (!strcmp(a, "--accept-status") && more) {
-            if (esgx_attest_policy_add_statuses(&pol, argv[++i], &e)) {
-                cli_error("attest: %s", e.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_attest_policy_add_statuses(&pol, argv[++i], &e))
+                return cli_usage_error("attest", "%s", e.msg);
         } else if (!strcmp(a, "--allow-debug")) {
             pol.allow_debug = 1;
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--bench") && more) {
             uint64_t v;
-            if (esgx_parse_u64(argv[++i], 1, 1000000, 0, &v, &e)) {
-                cli_error("attest: --bench: %s", e.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_parse_u64(argv[++i], 1, 1000000, 0, &v, &e))
+                return cli_usage_error("attest", "--bench: %s", e.msg);
             bench_n = (long)v;
         } else if (a[0] != '-' && !node) {
             node = a;
+        } else if (!more && cli_words_has(cli_spec_find("attest")->options, a)) {
+            return cli_usage_error("attest", "%s needs a value", a);
         } else {
-            cli_error("attest: unknown or incomplete option '%s'", a);
-            attest_usage(stderr);
-            return CLI_EXIT_USAGE;
+            return cli_unknown_option("attest", a);
         }
     }
     if (node && !quote_path && !coll_path) {
-        if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8)) {
-            cli_error("attest: NODE must be an http:// or https:// URL");
-            return CLI_EXIT_USAGE;
-        }
+        if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8))
+            return cli_usage_error("attest", "NODE must be an http:// or https:// URL");
         return attest_node_cmd(node, root_path, &pol, json);
     }
-    if (node) {
-        cli_error("attest: give NODE_URL or --quote/--collateral, not both");
-        return CLI_EXIT_USAGE;
-    }
-    if (!quote_path || !coll_path) {
-        cli_error("attest: --quote and --collateral are required");
-        attest_usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (node)
+        return cli_usage_error("attest", "give NODE_URL or --quote/--collateral, not both");
+    if (!quote_path || !coll_path)
+        return cli_usage_error("attest", "--quote and --collateral are required");
     uint8_t *quote = NULL, *coll = NULL, *root = NULL;
     size_t ql, cl, rl;
     int rc = CLI_EXIT_FAIL;
@@ -583,8 +595,11 @@ int cmd_attest(int argc, char **argv)
         why[0] = 0;
     }
     print_result(&r, vrc == 0, trusted, trusted ? NULL : why, json);
-    if (!trusted && !json)
+    if (!trusted && !json) {
+        cli_error_code("not_trusted");
         cli_error("attest: not trusted: %s", why);
+    }
+    if (!trusted) root_hint(root_path, vrc && e.code == ESGX_ATTEST_E_CERT);
     rc = trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
     free(quote);

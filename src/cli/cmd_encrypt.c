@@ -13,7 +13,6 @@
  */
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +43,7 @@ static const char common_help[] =
     "  --pubkey KEY  secp256k1 public key in hex (66 characters compressed, 130\n"
     "                uncompressed) or an xpub (111 characters); wasm needs the xpub\n"
     "  --path HEX    (wasm) user derivation path: even number of bytes, at most 256\n"
-    "  -o OUT        output file; '-' for stdout; default FILE.cipher (stdout if FILE is -)\n"
+    "  -o, --output OUT  output file; '-' for stdout; default FILE.cipher (stdout if FILE is -)\n"
     "  -h, --help    this help\n"
     "HASH is a module's 64-hex-character BLAKE3 content hash. FILE '-' reads stdin.\n";
 
@@ -118,17 +117,12 @@ static int parse_hash(const char *text, uint8_t out[32])
     return 0;
 }
 
-static int usage_error(int mode, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(int mode, const char *fmt, ...)
+static const char *const mode_path[] = {"encrypt module", "encrypt shared", "encrypt wasm"};
+
+/* A usage error of a mode: one line, then where its usage is. */
+static int usage_error(int mode, const char *msg)
 {
-    va_list ap;
-    fputs("esgx: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    print_usage(stderr, mode);
-    return CLI_EXIT_USAGE;
+    return cli_usage_error(mode_path[mode], "%s", msg);
 }
 
 typedef struct encrypt_opts {
@@ -167,29 +161,23 @@ static int encrypt_parse(int argc, char **argv, encrypt_job *j)
     if (!strcmp(m, "module")) j->mode = MODE_MODULE;
     else if (!strcmp(m, "shared")) j->mode = MODE_SHARED;
     else if (!strcmp(m, "wasm")) j->mode = MODE_WASM;
-    else {
-        fprintf(stderr, "esgx: encrypt: unknown mode '%s'\n", m);
-        print_usage(stderr, -1);
-        return CLI_EXIT_USAGE;
-    }
+    else
+        return cli_unknown_subcommand("encrypt", "mode", m);
     const cli_option *table = encrypt_options + (j->mode == MODE_WASM ? 0 : 1);
-    int rc = cli_parse_options("encrypt", table, &j->o, argc - 1, argv + 1, j->pos,
+    int rc = cli_parse_options(mode_path[j->mode], table, &j->o, argc - 1, argv + 1, j->pos,
                                MAX_POSITIONAL, &j->npos);
     if (rc == 1) print_usage(stdout, j->mode);
     if (rc == 1) return CLI_EXIT_OK;
-    if (rc != ESGX_OK) {
-        print_usage(stderr, j->mode);
-        return CLI_EXIT_USAGE;
-    }
-    if (!j->o.pubkey) return usage_error(j->mode, "%s", "--pubkey is required");
+    if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    if (!j->o.pubkey) return usage_error(j->mode, "--pubkey is required");
     if (j->mode == MODE_MODULE && j->npos != 1)
-        return usage_error(j->mode, "%s", "module mode takes exactly one FILE");
+        return usage_error(j->mode, "module mode takes exactly one FILE");
     if (j->mode == MODE_SHARED && j->npos < 2)
-        return usage_error(j->mode, "%s", "shared mode takes a FILE and at least one HASH");
+        return usage_error(j->mode, "shared mode takes a FILE and at least one HASH");
     if (j->mode == MODE_SHARED && j->npos > 256)
-        return usage_error(j->mode, "%s", "shared mode takes at most 255 HASHes");
+        return usage_error(j->mode, "shared mode takes at most 255 HASHes");
     if (j->mode == MODE_WASM && j->npos != 2)
-        return usage_error(j->mode, "%s", "wasm mode takes a HASH and a FILE");
+        return usage_error(j->mode, "wasm mode takes a HASH and a FILE");
     j->file = j->mode == MODE_WASM ? j->pos[1] : j->pos[0];
     return ESGX_CLI_E_FAILED;
 }
@@ -320,10 +308,7 @@ static int encrypt_file(const encrypt_job *j)
 
 int cmd_encrypt(int argc, char **argv)
 {
-    if (argc < 2) {
-        print_usage(stderr, -1);
-        return CLI_EXIT_USAGE;
-    }
+    if (argc < 2) return cli_usage_error("encrypt", "give a mode: module, shared or wasm");
     encrypt_job *j = calloc(1, sizeof *j);
     if (!j) {
         cli_error("out of memory");

@@ -42,13 +42,6 @@ static const char functions_usage[] =
     "Needs 'esgx login --node URL --token TOKEN' first.\n"
     "exit: 0 done, 1 refused (bad file, unknown name, bad token), 2 usage, 3 network error\n";
 
-static int usage_error(const char *msg)
-{
-    if (msg) cli_error("%s", msg);
-    fputs(functions_usage, stderr);
-    return CLI_EXIT_USAGE;
-}
-
 static int valid_name(const char *s)
 {
     return esgx_proto_name_valid(s, strlen(s));
@@ -185,18 +178,19 @@ static int deploy(int argc, char **argv)
         else if ((r = cli_opt_value(argc, argv, &i, "--name", &name)) ||
                  (r = cli_opt_value(argc, argv, &i, "--path", &path)) ||
                  (r = cli_opt_value(argc, argv, &i, "--url", &url))) {
-            if (r < 0) return usage_error(NULL);
+            if (r < 0) return cli_usage_error("functions deploy", NULL);
         } else {
-            cli_error("functions deploy: unexpected argument '%s'", a);
-            return usage_error(NULL);
+            return cli_unknown_option("functions deploy", a);
         }
     }
     if (!name || !!path == !!url)
-        return usage_error("functions deploy: --name and one of --path or --url are required");
-    if (encrypted && !url) return usage_error("functions deploy: --encrypted goes with --url");
+        return cli_usage_error("functions deploy",
+                               "--name and one of --path or --url are required");
+    if (encrypted && !url)
+        return cli_usage_error("functions deploy", "--encrypted goes with --url");
     if (!valid_name(name))
-        return usage_error("functions deploy: NAME must be 1 to 64 characters from "
-                           "A-Z a-z 0-9 . _ -");
+        return cli_usage_error("functions deploy", "NAME must be 1 to 64 characters from "
+                               "A-Z a-z 0-9 . _ -");
     cli_config cfg;
     if (cli_config_require(&cfg, encrypt && !url) || need_token(&cfg)) {
         esgx_crypto_wipe(&cfg, sizeof cfg);
@@ -292,8 +286,7 @@ static int list(int argc, char **argv)
             as_json = 1;
             continue;
         }
-        cli_error("functions list: unexpected argument '%s'", argv[i]);
-        return usage_error(NULL);
+        return cli_unknown_option("functions list", argv[i]);
     }
     cli_config cfg;
     if (cli_config_require(&cfg, 0) || need_token(&cfg)) return CLI_EXIT_FAIL;
@@ -342,16 +335,13 @@ static int delete_fn(int argc, char **argv)
             fputs(functions_usage, stdout);
             return CLI_EXIT_OK;
         }
-        if (argv[i][0] == '-' || name) {
-            cli_error("functions delete: unexpected argument '%s'", argv[i]);
-            return usage_error(NULL);
-        }
+        if (argv[i][0] == '-' || name) return cli_unknown_option("functions delete", argv[i]);
         name = argv[i];
     }
-    if (!name) return usage_error("functions delete: NAME is required");
+    if (!name) return cli_usage_error("functions delete", "NAME is required");
     if (!valid_name(name))
-        return usage_error("functions delete: NAME must be 1 to 64 characters from "
-                           "A-Z a-z 0-9 . _ -");
+        return cli_usage_error("functions delete", "NAME must be 1 to 64 characters from "
+                               "A-Z a-z 0-9 . _ -");
     cli_config cfg;
     if (cli_config_require(&cfg, 0) || need_token(&cfg)) return CLI_EXIT_FAIL;
     char fpath[100];
@@ -367,7 +357,8 @@ static int delete_fn(int argc, char **argv)
 
 int cmd_functions(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("functions: give a subcommand: deploy, list or delete");
+    if (argc < 2)
+        return cli_usage_error("functions", "give a subcommand: deploy, list or delete");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
         fputs(functions_usage, stdout);
@@ -376,18 +367,16 @@ int cmd_functions(int argc, char **argv)
     if (!strcmp(sub, "deploy")) return deploy(argc - 1, argv + 1);
     if (!strcmp(sub, "list")) return list(argc - 1, argv + 1);
     if (!strcmp(sub, "delete")) return delete_fn(argc - 1, argv + 1);
-    cli_error("functions: unknown subcommand '%s'", sub);
-    return usage_error(NULL);
+    return cli_unknown_subcommand("functions", "subcommand", sub);
 }
 
 /* resolve a name for `esgx invoke NAME`: GET /functions, find it. Declared in cli_node.h. */
 int cli_function_lookup(const cli_config *cfg, const char *name, char hash_hex[65],
                         int *decrypt)
 {
-    if (!valid_name(name)) {
-        cli_error("'%s' is neither a 64-hex-character hash nor a function name", name);
-        return CLI_EXIT_USAGE;
-    }
+    if (!valid_name(name))
+        return cli_usage_error("invoke", "'%s' is neither a 64-hex-character hash nor a "
+                               "function name", name);
     if (!cfg->token[0]) {
         cli_error("invoking by name needs the function list, which needs the admin token: run "
                   "'esgx login --node %s --token TOKEN', or invoke by hash", cfg->node);

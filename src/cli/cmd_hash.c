@@ -177,34 +177,28 @@ int cmd_hash(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &o.length, &perr)) {
-                cli_error("hash: --length: '%s' is not a byte count: %s", optarg, perr.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &o.length, &perr))
+                return cli_usage_error("hash", "--length: '%s' is not a byte count: %s", optarg,
+                                       perr.msg);
             break;
         case OPT_KEYED: o.keyed = 1; break;
         case OPT_DERIVE: o.context = optarg; break;
         case OPT_NO_NAMES: o.no_names = 1; break;
         case OPT_RAW: o.raw = 1; break;
         case OPT_THREADS:
-            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &ignored, &perr)) {
-                cli_error("hash: --num-threads: %s", perr.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &ignored, &perr))
+                return cli_usage_error("hash", "--num-threads: %s", perr.msg);
             break;
         case OPT_NO_MMAP: break;
         case 'h': hash_usage(stdout); return CLI_EXIT_OK;
         case ':':
-            cli_error("hash: %s: needs a value", argv[optind - 1]);
-            hash_usage(stderr);
-            return CLI_EXIT_USAGE;
+            return cli_usage_error("hash", "%s: needs a value", argv[optind - 1]);
         default:
-            if (optopt > 0 && optopt < 256)
-                cli_error("hash: -%c: unknown option", optopt);
-            else
-                cli_error("hash: %s: unknown option", argv[optind - 1]);
-            hash_usage(stderr);
-            return CLI_EXIT_USAGE;
+            if (optopt > 0 && optopt < 256) {
+                char shortopt[3] = {'-', (char)optopt, 0};
+                return cli_unknown_option("hash", shortopt);
+            }
+            return cli_unknown_option("hash", argv[optind - 1]);
         }
     }
     char *stdin_only[] = {(char *)"-"};
@@ -214,21 +208,15 @@ int cmd_hash(int argc, char **argv)
         files = stdin_only;
         nfiles = 1;
     }
-    if (o.keyed && o.context) {
-        cli_error("hash: --keyed and --derive-key cannot be used together");
-        return CLI_EXIT_USAGE;
-    }
-    if (o.raw && nfiles > 1) {
-        cli_error("hash: only one input can be given with --raw");
-        return CLI_EXIT_USAGE;
-    }
+    if (o.keyed && o.context)
+        return cli_usage_error("hash", "--keyed and --derive-key cannot be used together");
+    if (o.raw && nfiles > 1)
+        return cli_usage_error("hash", "only one input can be given with --raw");
     if (o.keyed) {
         for (int i = 0; i < nfiles; i++)
-            if (!strcmp(files[i], "-")) {
-                cli_error("hash: --keyed reads the key from stdin, so stdin cannot be "
-                          "an input; name the files to hash");
-                return CLI_EXIT_USAGE;
-            }
+            if (!strcmp(files[i], "-"))
+                return cli_usage_error("hash", "--keyed reads the key from stdin, so stdin "
+                                       "cannot be an input; name the files to hash");
         if (read_key(o.key)) return CLI_EXIT_FAIL;
     }
 

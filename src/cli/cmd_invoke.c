@@ -64,13 +64,35 @@ static const char verify_usage[] =
     "  -h, --help         this help\n"
     "exit: 0 verified, 1 rejected (the failed check is named) or unreadable, 2 usage\n";
 
-static int usage_error(const char *text, const char *msg)
+/* After a 400 answer to an invocation by hash: when the node could not read the module
+ * (invalid_module without --decrypt, decrypt_failed with it), looks at the stored bytes
+ * (GET /content/HASH, open to everybody) and says which way the flag should go: content
+ * encrypted to the network key is ECIES, which starts with an uncompressed secp256k1
+ * point (0x04 and 64 bytes); a WebAssembly module starts with \0asm. */
+static void decrypt_hint(const cli_config *cfg, const cli_service_request *rq,
+                         const cli_http_response *rs)
 {
-    if (msg) cli_error("%s", msg);
-    fputs(text, stderr);
-    return CLI_EXIT_USAGE;
+    json_t *j = json_loadb((const char *)rs->body, rs->len, 0, NULL);
+    const char *code = json_string_value(json_object_get(j, "code"));
+    int unreadable = code && !strcmp(code, rq->decrypt ? "decrypt_failed" : "invalid_module");
+    json_decref(j);
+    if (rs->status != 400 || !unreadable) return;
+    char path[80], url[1200];
+    snprintf(path, sizeof path, "/content/%s", rq->hash_hex);
+    if (cli_url(cfg->node, path, url, sizeof url)) return;
+    cli_http_request hr = {.method = "GET", .url = url};
+    cli_http_response c;
+    if (cli_http(&hr, &c, NULL)) return;
+    int ecies = c.status == 200 && c.len > ESGX_ECIES_OVERHEAD && c.body[0] == 0x04;
+    int wasm = c.status == 200 && c.len >= 4 && !memcmp(c.body, "\0asm", 4);
+    cli_http_response_free(&c);
+    if (!rq->decrypt && ecies)
+        cli_hint("the content under %.16s... is encrypted to the network key (it starts with "
+                 "an ECIES public key): add --decrypt", rq->hash_hex);
+    else if (rq->decrypt && wasm)
+        cli_hint("the content under %.16s... is a plain WebAssembly module, not encrypted: "
+                 "drop --decrypt", rq->hash_hex);
 }
-
 
 /* The node's fuel limit from GET /health, or the default. Network errors are reported
  * by the invocation that follows, so they are ignored here. */
@@ -123,33 +145,27 @@ int cmd_invoke(int argc, char **argv)
                  (r = cli_opt_value(argc, argv, &i, "--fuel", &fuel_text)) ||
                  (r = cli_opt_value(argc, argv, &i, "--save", &save)) ||
                  (r = cli_opt_value(argc, argv, &i, "--save-request", &save_req))) {
-            if (r < 0) return usage_error(invoke_usage, NULL);
-        } else if (a[0] == '-' && a[1]) {
-            cli_error("invoke: unknown option '%s'", a);
-            return usage_error(invoke_usage, NULL);
-        } else if (target) {
-            cli_error("invoke: unexpected argument '%s'", a);
-            return usage_error(invoke_usage, NULL);
+            if (r < 0) return cli_usage_error("invoke", NULL);
+        } else if ((a[0] == '-' && a[1]) || target) {
+            return cli_unknown_option("invoke", a);
         } else {
             target = a, i++;
         }
     }
-    if (!target) return usage_error(invoke_usage, "invoke: HASH or NAME is required");
+    if (!target) return cli_usage_error("invoke", "HASH or NAME is required");
     if (input && input_file)
-        return usage_error(invoke_usage, "invoke: give --input or --input-file, not both");
+        return cli_usage_error("invoke", "give --input or --input-file, not both");
     cli_service_request rq;
     memset(&rq, 0, sizeof rq);
     if (fuel_text) {
         esgx_err perr;
-        if (esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &rq.fuel, &perr)) {
-            cli_error("invoke: --fuel wants a positive integer: %s", perr.msg);
-            return usage_error(invoke_usage, NULL);
-        }
+        if (esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &rq.fuel, &perr))
+            return cli_usage_error("invoke", "--fuel wants a positive integer: %s", perr.msg);
         rq.has_fuel = 1;
     }
     size_t fl = function ? strlen(function) : 4;
     if (fl < 1 || fl > 255)
-        return usage_error(invoke_usage, "invoke: --function must be 1 to 255 bytes");
+        return cli_usage_error("invoke", "--function must be 1 to 255 bytes");
     memcpy(rq.function, function ? function : "main", fl + 1);
     rq.function_len = fl;
 
@@ -165,7 +181,8 @@ int cmd_invoke(int argc, char **argv)
         cli_error("pinned %s (run esgx login again)", err.msg);
         goto out;
     }
-    if (esgx_proto_hash_text_valid(target, strlen(target))) {
+    int by_hash = esgx_proto_hash_text_valid(target, strlen(target));
+    if (by_hash) {
         memcpy(rq.hash_hex, target, 65);
         rq.decrypt = decrypt;
     } else {
@@ -215,6 +232,7 @@ int cmd_invoke(int argc, char **argv)
         char d[300];
         cli_http_describe(&rs, d, sizeof d);
         cli_error("POST %s: %s", url, d);
+        if (by_hash) decrypt_hint(&cfg, &rq, &rs);
         rc = rs.status >= 500 ? CLI_EXIT_NETWORK : CLI_EXIT_FAIL;
         goto out;
     }
@@ -223,11 +241,13 @@ int cmd_invoke(int argc, char **argv)
         goto out;
     }
     if (cli_answer_parse(rs.body, rs.len, &ans, &err)) {
+        cli_error_code("rejected");
         cli_error("answer rejected: %s", err.msg);
         goto out;
     }
     uint8_t signer[33];
     if (cli_answer_verify(&ans, &rq, rq.fuel, network_key, signer, &err)) {
+        cli_error_code("rejected");
         cli_error("answer rejected: %s", err.msg);
         goto out;
     }
@@ -263,30 +283,25 @@ int cmd_verify(int argc, char **argv)
                  (r = cli_opt_value(argc, argv, &i, "--response", &resp_file)) ||
                  (r = cli_opt_value(argc, argv, &i, "--network-key", &key_text)) ||
                  (r = cli_opt_value(argc, argv, &i, "--fuel-limit", &fuel_text))) {
-            if (r < 0) return usage_error(verify_usage, NULL);
+            if (r < 0) return cli_usage_error("verify", NULL);
         } else {
-            cli_error("verify: unexpected argument '%s'", a);
-            return usage_error(verify_usage, NULL);
+            return cli_unknown_option("verify", a);
         }
     }
     if (!req_file || !resp_file)
-        return usage_error(verify_usage, "verify: --request and --response are required");
+        return cli_usage_error("verify", "--request and --response are required");
     if (as_json && print_out)
-        return usage_error(verify_usage, "verify: give --json or --print-output, not both");
+        return cli_usage_error("verify", "give --json or --print-output, not both");
     uint64_t fuel_limit = ESGX_DEFAULT_FUEL;
     esgx_err perr;
-    if (fuel_text && esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &fuel_limit, &perr)) {
-        cli_error("verify: --fuel-limit wants a positive integer: %s", perr.msg);
-        return usage_error(verify_usage, NULL);
-    }
+    if (fuel_text && esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &fuel_limit, &perr))
+        return cli_usage_error("verify", "--fuel-limit wants a positive integer: %s", perr.msg);
 
     uint8_t key[33];
     esgx_err err;
     if (key_text) {
-        if (cli_parse_network_key(key_text, key, &err)) {
-            cli_error("--network-key: %s", err.msg);
-            return CLI_EXIT_USAGE;
-        }
+        if (cli_parse_network_key(key_text, key, &err))
+            return cli_usage_error("verify", "--network-key: %s", err.msg);
     } else {
         cli_config cfg;
         int bad = cli_config_require(&cfg, 1) ||
@@ -319,6 +334,7 @@ int cmd_verify(int argc, char **argv)
     }
     uint8_t signer[33];
     if (cli_answer_verify(&ans, &rq, fuel_limit, key, signer, &err)) {
+        cli_error_code("rejected");
         cli_error("answer rejected: %s", err.msg);
         goto out;
     }

@@ -45,11 +45,10 @@ static const char login_usage[] =
     "      token), 2 usage,\n"
     "      3 network error\n";
 
+/* A usage error of login: one line, then where the usage is (msg NULL: printed). */
 static int usage_error(const char *msg)
 {
-    if (msg) cli_error("%s", msg);
-    fputs(login_usage, stderr);
-    return CLI_EXIT_USAGE;
+    return msg ? cli_usage_error("login", "%s", msg) : cli_usage_error("login", NULL);
 }
 
 /* Fetches and verifies URL/attestation and fills key/xpub. Returns a CLI exit status. */
@@ -137,19 +136,18 @@ int cmd_login(int argc, char **argv)
             if (r < 0) return usage_error(NULL);
             continue;
         }
-        cli_error("login: unexpected argument '%s'", a);
-        return usage_error(NULL);
+        return cli_unknown_option("login", a);
     }
-    if (!node) return usage_error("login: --node URL is required");
-    if (token && token_file) return usage_error("login: give --token or --token-file, not both");
+    if (!node) return usage_error("--node URL is required");
+    if (token && token_file) return usage_error("give --token or --token-file, not both");
     if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8))
-        return usage_error("login: --node must be an http:// or https:// URL");
+        return usage_error("--node must be an http:// or https:// URL");
 
     cli_config cfg, old;
     memset(&cfg, 0, sizeof cfg);
     size_t nl = strlen(node);
     while (nl && node[nl - 1] == '/') nl--;
-    if (nl >= sizeof cfg.node) return usage_error("login: --node URL too long");
+    if (nl >= sizeof cfg.node) return usage_error("--node URL too long");
     memcpy(cfg.node, node, nl);
 
     char tokbuf[256] = "";
@@ -175,9 +173,9 @@ int cmd_login(int argc, char **argv)
         free(data);
         token = tokbuf;
     }
-    if (token && strlen(token) >= sizeof cfg.token) return usage_error("login: token too long");
+    if (token && strlen(token) >= sizeof cfg.token) return usage_error("token too long");
     for (const char *p = token; p && *p; p++)
-        if (*p <= ' ' || *p == 127) return usage_error("login: the token contains spaces or "
+        if (*p <= ' ' || *p == 127) return usage_error("the token contains spaces or "
                                                        "control characters");
 
     uint8_t key[33];

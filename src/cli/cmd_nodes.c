@@ -86,10 +86,9 @@ int cmd_nodes(int argc, char **argv)
         if (!strcmp(argv[i], "--verify")) verify = 1, i++;
         else if (!strcmp(argv[i], "--json")) as_json = 1, i++;
         else if ((r = cli_opt_value(argc, argv, &i, "--sim-root", &sim_root))) {
-            if (r < 0) return CLI_EXIT_USAGE;
+            if (r < 0) return cli_usage_error("nodes", NULL);
         } else {
-            cli_error("nodes: unexpected argument '%s' (see --help)", argv[i]);
-            return CLI_EXIT_USAGE;
+            return cli_unknown_option("nodes", argv[i]);
         }
     }
     cli_config cfg;
@@ -126,6 +125,7 @@ int cmd_nodes(int argc, char **argv)
     if (as_json) {
         char *t = json_dumps(list, JSON_COMPACT);
         if (t) puts(t);
+        if (t) cli_json_printed();   /* the list says which member failed */
         free(t);
     } else {
         print_table(list, verify);

@@ -438,15 +438,15 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     if (o->fuel == 0) o->fuel = ESGX_HOST_UNMETERED;
     o->function_given = strcmp(o->function, "main") != 0;
     if (!o->module && !o->show_dev_key) {
-        cli_error("run: missing MODULE.wasm");
+        cli_usage_error("run", "missing MODULE.wasm");
         return ESGX_CLI_E_USAGE;
     }
     if (o->module_hash && strlen(o->module_hash) != 64) {
-        cli_error("run: --module-hash must be 64 hex characters");
+        cli_usage_error("run", "--module-hash must be 64 hex characters");
         return ESGX_CLI_E_USAGE;
     }
     if (o->input && o->input_file) {
-        cli_error("run: --input and --input-file are exclusive");
+        cli_usage_error("run", "--input and --input-file are exclusive");
         return ESGX_CLI_E_USAGE;
     }
     return ESGX_OK;
@@ -501,7 +501,10 @@ static int fail(const run_opts *o, const esgx_host_result *res, const char *trap
         if (res && res->started && res->metered)
             json_object_set_new(obj, "fuel_used", json_integer((json_int_t)res->fuel_used));
         if (res && trap) json_add_output(obj, res->output, res->output_len);
+        json_object_set_new(obj, "code", json_string(trap ? trap : "failed"));
+        json_object_set_new(obj, "exit", json_integer(CLI_EXIT_FAIL));
         json_print(obj);
+        cli_json_printed();
     }
     return CLI_EXIT_FAIL;
 }
@@ -524,10 +527,8 @@ static int load_inputs(run_ctx *c, const esgx_wasm_limits *limits)
     size_t hl = 0;
     if (o->module_hash) {
         if (esgx_crypto_hex_decode(o->module_hash, 64, c->rq.module_hash, 32, &hl, NULL) ||
-            hl != 32) {
-            cli_error("run: --module-hash must be 64 hex characters");
-            return CLI_EXIT_USAGE;
-        }
+            hl != 32)
+            return cli_usage_error("run", "--module-hash must be 64 hex characters");
     } else {
         esgx_blake3_hash(c->bytes, c->len, c->rq.module_hash);
     }
@@ -563,18 +564,16 @@ static int prepare_call(run_ctx *c, const esgx_wasm_limits *limits)
     if (!fleek_main && o->args.n != t->n_params) {
         char text[256];
         esgx_host_functype_text(t, text, sizeof text);
-        cli_error("run: %.*s has type %s: it takes %" PRIu32 " argument(s), %zu --arg given",
-                  (int)c->rq.function_len, c->rq.function, text, t->n_params, o->args.n);
-        return CLI_EXIT_USAGE;
+        return cli_usage_error("run", "%.*s has type %s: it takes %" PRIu32
+                               " argument(s), %zu --arg given", (int)c->rq.function_len,
+                               c->rq.function, text, t->n_params, o->args.n);
     }
     c->args = calloc(t->n_params + 1, sizeof *c->args);
     if (!c->args) return fail(o, NULL, NULL, "out of memory");
     for (uint32_t i = 0; i < o->args.n; i++) {
-        if (parse_value(o->args.v[i], t->params[i], &c->args[i])) {
-            cli_error("run: argument %" PRIu32 " '%s' is not a valid %s", i + 1, o->args.v[i],
-                      esgx_host_valtype_name(t->params[i]));
-            return CLI_EXIT_USAGE;
-        }
+        if (parse_value(o->args.v[i], t->params[i], &c->args[i]))
+            return cli_usage_error("run", "argument %" PRIu32 " '%s' is not a valid %s", i + 1,
+                                   o->args.v[i], esgx_host_valtype_name(t->params[i]));
     }
     c->rq.args = c->args;
     c->rq.n_args = (uint32_t)o->args.n;
@@ -645,10 +644,7 @@ int cmd_run(int argc, char **argv)
     memset(&c, 0, sizeof c);
     int rc = parse_opts(argc, argv, &c.o);
     if (rc == 1) return CLI_EXIT_OK;
-    if (rc != ESGX_OK) {
-        usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
+    if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* printed: one line and where --help is */
     esgx_err err;
     esgx_wasm_limits limits;
     esgx_wasm_limits_default(&limits);

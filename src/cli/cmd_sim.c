@@ -54,40 +54,38 @@ static int sim_quote(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            sim_usage(stdout);
+            return CLI_EXIT_OK;
+        }
         if (!strcmp(a, "--bundle") && more)
             dir = argv[++i];
         else if (!strcmp(a, "--out") && more)
             out = argv[++i];
         else if (!strcmp(a, "--mrenclave") && more) {
             if (hexarg(argv[++i], body.mrenclave, 32, "--mrenclave"))
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("sim quote", NULL);
         } else if (!strcmp(a, "--mrsigner") && more) {
             if (hexarg(argv[++i], body.mrsigner, 32, "--mrsigner"))
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("sim quote", NULL);
         } else if (!strcmp(a, "--report-data") && more) {
             if (hexarg(argv[++i], body.report_data, 64, "--report-data"))
-                return CLI_EXIT_USAGE;
+                return cli_usage_error("sim quote", NULL);
         } else if ((!strcmp(a, "--isvprodid") || !strcmp(a, "--isvsvn")) && more) {
             uint64_t v;
             esgx_err e;
-            if (esgx_parse_u64(argv[++i], 0, UINT16_MAX, 0, &v, &e)) {
-                cli_error("sim quote: %s: %s", a, e.msg);
-                return CLI_EXIT_USAGE;
-            }
+            if (esgx_parse_u64(argv[++i], 0, UINT16_MAX, 0, &v, &e))
+                return cli_usage_error("sim quote", "%s: %s", a, e.msg);
             if (!strcmp(a, "--isvprodid")) body.isvprodid = (uint16_t)v;
             else body.isvsvn = (uint16_t)v;
         } else if (!strcmp(a, "--debug"))
             body.attributes[0] |= ESGX_ATTEST_ATTR_DEBUG;
-        else {
-            cli_error("sim quote: unknown or incomplete option '%s'", a);
-            sim_usage(stderr);
-            return CLI_EXIT_USAGE;
-        }
+        else if (!more && cli_words_has(cli_spec_find("sim quote")->options, a))
+            return cli_usage_error("sim quote", "%s needs a value", a);
+        else
+            return cli_unknown_option("sim quote", a);
     }
-    if (!dir) {
-        cli_error("sim quote: --bundle DIR is required");
-        return CLI_EXIT_USAGE;
-    }
+    if (!dir) return cli_usage_error("sim quote", "--bundle DIR is required");
     esgx_attest_sim_bundle *b;
     esgx_err e;
     uint8_t *q;
@@ -108,15 +106,19 @@ static int sim_quote(int argc, char **argv)
 
 int cmd_sim(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        sim_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    if (argc < 2) return cli_usage_error("sim", "give a subcommand: init or quote");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        sim_usage(stdout);
+        return CLI_EXIT_OK;
     }
     if (!strcmp(argv[1], "init")) {
-        if (argc != 3 || argv[2][0] == '-') {
-            sim_usage(stderr);
-            return CLI_EXIT_USAGE;
+        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            sim_usage(stdout);
+            return CLI_EXIT_OK;
         }
+        if (argc < 3) return cli_usage_error("sim init", "DIR is required");
+        if (argv[2][0] == '-') return cli_unknown_option("sim init", argv[2]);
+        if (argc > 3) return cli_unknown_option("sim init", argv[3]);
         esgx_err e;
         if (esgx_attest_sim_init(argv[2], (int64_t)time(NULL), &e)) {
             cli_error("sim init: %s", e.msg);
@@ -127,7 +129,5 @@ int cmd_sim(int argc, char **argv)
     }
     if (!strcmp(argv[1], "quote"))
         return sim_quote(argc - 1, argv + 1);
-    cli_error("sim: unknown subcommand '%s'", argv[1]);
-    sim_usage(stderr);
-    return CLI_EXIT_USAGE;
+    return cli_unknown_subcommand("sim", "subcommand", argv[1]);
 }

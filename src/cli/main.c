@@ -3,7 +3,10 @@
  *
  * main() only dispatches to the subcommands (cmd_*.c) and answers --help and
  * --version ("esgx VERSION", VERSION from CMake's project(VERSION)); shared helpers live
- * in cli_util.c and cli_opts.c (option tables). See docs/cli.md for the reference.
+ * in cli_util.c and cli_opts.c (option tables). It owns the run's error report
+ * (cli_report): when the command takes --json (cli_spec.c) and was given it, a failure
+ * ends with the JSON error object on stdout. A misspelled command gets a did-you-mean.
+ * See docs/cli.md for the reference.
  */
 #include "cli.h"
 
@@ -31,6 +34,7 @@ static const cli_command commands[] = {
     {"invoke", cmd_invoke, "call a function and verify the signed answer"},
     {"nodes", cmd_nodes, "the members of the network (--verify: attest each, one key)"},
     {"verify", cmd_verify, "verify a saved answer offline against its request"},
+    {"completion", cmd_completion, "print a shell completion script (bash)"},
 };
 
 static void usage(FILE *f)
@@ -44,10 +48,44 @@ static void usage(FILE *f)
     fprintf(f, "\nRun 'esgx COMMAND --help' for a command's options.\n");
 }
 
+/* Whether the command at argv[1] (with its subcommand, when it has one) takes --json
+ * and argv holds it before any "--". */
+static int wants_json(int argc, char **argv)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s", argv[1]);
+    const cli_spec *s = cli_spec_find(path);
+    if (s && s->subcommands && argc > 2 && cli_words_has(s->subcommands, argv[2])) {
+        snprintf(path, sizeof path, "%s %s", argv[1], argv[2]);
+        s = cli_spec_find(path);
+    }
+    if (!s || !cli_words_has(s->options, "--json")) return 0;
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--json")) return 1;
+    return 0;
+}
+
+static int unknown_command(const char *name)
+{
+    char words[512] = "", near[64];
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        int n = snprintf(words + used, sizeof words - used, "%s ", commands[i].name);
+        if (n > 0 && (size_t)n < sizeof words - used) used += (size_t)n;
+    }
+    if (cli_suggest(name, words, near, sizeof near))
+        cli_error("unknown command '%s'; did you mean '%s'?", name, near);
+    else
+        cli_error("unknown command '%s'", name);
+    fprintf(stderr, "esgx: see 'esgx --help'\n");
+    return CLI_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        cli_error("give a command");
+        fprintf(stderr, "esgx: see 'esgx --help'\n");
         return CLI_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -58,10 +96,15 @@ int main(int argc, char **argv)
         printf("esgx %s\n", ESGX_VERSION);
         return CLI_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
-    cli_error("unknown command '%s'", argv[1]);
-    usage(stderr);
-    return CLI_EXIT_USAGE;
+    cli_report report;
+    memset(&report, 0, sizeof report);
+    report.json = wants_json(argc, argv);
+    cli_report_attach(&report);
+    int rc = -1;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0] && rc < 0; i++)
+        if (!strcmp(argv[1], commands[i].name)) rc = commands[i].run(argc - 1, argv + 1);
+    if (rc < 0) rc = unknown_command(argv[1]);
+    rc = cli_report_finish(&report, rc);
+    cli_report_attach(NULL);
+    return rc;
 }
