@@ -1,13 +1,16 @@
 /*
  * cmd_functions.c: `esgx functions deploy|list|delete`.
  *
- * deploy: checks the file is WebAssembly (magic and version 1), encrypts it with ECIES
+ * deploy: checks the file is a module a node can run (cli_check_module: magic, decode and
+ * validation by the runtime, imports of the guest ABI; refused before any upload), encrypts it with ECIES
  * to the pinned network key unless --no-encrypt (as Fleek's CLI does: only enclaves can
  * read the code), uploads it to POST /content with a progress bar, checks that the hash
  * the node reports is the BLAKE3 of the bytes we sent, points the name at it with
  * PUT /functions/NAME {"hash", "decrypt"}, and prints the hash, the invoke URL and a
  * curl line ready to paste. ECIES uses a fresh ephemeral key, so each encrypted deploy
  * of the same file gets a new hash; --no-encrypt gives the file's own BLAKE3.
+ * cli_deploy_file does this for `esgx functions deploy --path` and the project commands
+ * (cli_project.h); with a state file it reuses the hash of an unchanged module.
  * list / delete: GET /functions, DELETE /functions/NAME, with the stored token.
  */
 #include "cli.h"
