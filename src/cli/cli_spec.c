@@ -38,6 +38,10 @@ static const cli_spec specs[] = {
     {"verify", NULL,
      "--request --response --network-key --fuel-limit --json --print-output"},
     {"nodes", NULL, "--verify --sim-root --json"},
+    {"new", NULL, "--lang --dir"},
+    {"build", NULL, "--dir"},
+    {"deploy", NULL, "--dir --json --progress --no-progress"},
+    {"dev", NULL, "--dir --port --verbose"},
     {"completion", "bash", ""},
 };
 

@@ -1,17 +1,21 @@
 /*
  * cmd_functions.c: `esgx functions deploy|list|delete`.
  *
- * deploy: checks the file is WebAssembly (magic and version 1), encrypts it with ECIES
+ * deploy: checks the file is a module a node can run (cli_check_module: magic, decode and
+ * validation by the runtime, imports of the guest ABI; refused before any upload), encrypts it with ECIES
  * to the pinned network key unless --no-encrypt (as Fleek's CLI does: only enclaves can
  * read the code), uploads it to POST /content with a progress bar, checks that the hash
  * the node reports is the BLAKE3 of the bytes we sent, points the name at it with
  * PUT /functions/NAME {"hash", "decrypt"}, and prints the hash, the invoke URL and a
  * curl line ready to paste. ECIES uses a fresh ephemeral key, so each encrypted deploy
  * of the same file gets a new hash; --no-encrypt gives the file's own BLAKE3.
+ * cli_deploy_file does this for `esgx functions deploy --path` and the project commands
+ * (cli_project.h); with a state file it reuses the hash of an unchanged module.
  * list / delete: GET /functions, DELETE /functions/NAME, with the stored token.
  */
 #include "cli.h"
 #include "cli_node.h"
+#include "cli_project.h"
 #include "esgx_proto.h"
 
 #include <jansson.h>
@@ -49,9 +53,11 @@ static int valid_name(const char *s)
 
 /* Runs one request against the configured node; on success *rs holds a 2xx answer.
  * Returns a CLI exit status (messages printed). */
-static int call(const cli_config *cfg, const char *method, const char *path,
-                const char *ctype, const uint8_t *body, size_t len, int progress,
-                cli_http_response *rs)
+#define DEPLOY_GONE 100   /* call_opt with quiet_404: the answer was 404, nothing printed */
+
+static int call_opt(const cli_config *cfg, const char *method, const char *path,
+                    const char *ctype, const uint8_t *body, size_t len, int progress,
+                    int quiet_404, cli_http_response *rs)
 {
     char url[1400];
     if (cli_url(cfg->node, path, url, sizeof url)) {
@@ -66,6 +72,10 @@ static int call(const cli_config *cfg, const char *method, const char *path,
         cli_error("%s", err.msg);
         return CLI_EXIT_NETWORK;
     }
+    if (rs->status == 404 && quiet_404) {
+        cli_http_response_free(rs);
+        return DEPLOY_GONE;
+    }
     if (rs->status / 100 != 2) {
         char d[300];
         cli_http_describe(rs, d, sizeof d);
@@ -78,6 +88,13 @@ static int call(const cli_config *cfg, const char *method, const char *path,
     return CLI_EXIT_OK;
 }
 
+static int call(const cli_config *cfg, const char *method, const char *path,
+                const char *ctype, const uint8_t *body, size_t len, int progress,
+                cli_http_response *rs)
+{
+    return call_opt(cfg, method, path, ctype, body, len, progress, 0, rs);
+}
+
 static int need_token(const cli_config *cfg)
 {
     if (cfg->token[0]) return 0;
@@ -87,9 +104,11 @@ static int need_token(const cli_config *cfg)
 }
 
 /* PUT /functions/NAME -> hash, then prints what was deployed (what: the file or URL).
+ * uploaded = 0: the hash is reused from an earlier upload; if the node answers 404 (it
+ * no longer holds it) nothing is printed and DEPLOY_GONE is returned.
  * Returns a CLI exit status. */
 static int point_name(const cli_config *cfg, const char *name, const char *want_hex, int encrypt,
-                      size_t body_len, const char *what, int as_json)
+                      size_t body_len, const char *what, int as_json, int uploaded)
 {
     cli_http_response rs = {0};
     json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
@@ -101,8 +120,8 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     }
     char fpath[100];
     snprintf(fpath, sizeof fpath, "/functions/%s", name);
-    int rc = call(cfg, "PUT", fpath, "application/json", (const uint8_t *)put_body,
-                  strlen(put_body), 0, &rs);
+    int rc = call_opt(cfg, "PUT", fpath, "application/json", (const uint8_t *)put_body,
+                      strlen(put_body), 0, !uploaded, &rs);
     free(put_body);
     cli_http_response_free(&rs);
     if (rc) return rc;
@@ -110,16 +129,19 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     cli_url(cfg->node, fpath, invoke_url, sizeof invoke_url);
     cli_url(cfg->node, "/services/3", services_url, sizeof services_url);
     if (as_json) {
-        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s}", "name", name, "hash", want_hex,
+        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s, s:b}", "name", name, "hash", want_hex,
                               "decrypt", encrypt, "size", (json_int_t)body_len, "invoke_url",
-                              invoke_url);
+                              invoke_url, "uploaded", uploaded);
         char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(o);
         if (t) puts(t);
         free(t);
     } else {
-        printf("uploaded %s (%zu bytes%s)\n", what, body_len,
-               encrypt ? ", encrypted to the network key" : ", not encrypted");
+        if (uploaded)
+            printf("uploaded %s (%zu bytes%s)\n", what, body_len,
+                   encrypt ? ", encrypted to the network key" : ", not encrypted");
+        else
+            printf("unchanged since the last deploy: %s keeps its hash, nothing uploaded\n", what);
         printf("hash %s\n", want_hex);
         printf("deployed %s\n", name);
         printf("invoke %s\n", invoke_url);
@@ -152,10 +174,156 @@ static int deploy_url(const cli_config *cfg, const char *name, const char *url, 
         cli_error("POST %s/content: the answer has no \"hash\"", cfg->node);
         rc = CLI_EXIT_NETWORK;
     } else {
-        rc = point_name(cfg, name, hash, encrypted, (size_t)size, url, as_json);
+        rc = point_name(cfg, name, hash, encrypted, (size_t)size, url, as_json, 1);
     }
     json_decref(j);
     cli_http_response_free(&rs);
+    return rc;
+}
+
+/* ------------------------------------------------------------ deploy of a file */
+
+/* The state file of a project deploy: the last upload, "key = value" lines. */
+typedef struct deploy_state {
+    char node[1024], network_key[67], plain[65], hash[65];
+    int encrypt;
+} deploy_state;
+
+/* Reads the state file at path into st. Returns 0, or ESGX_CLI_E_FAILED when it is
+ * missing or incomplete (then nothing is reused). */
+static int state_load(const char *path, deploy_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->encrypt = -1;
+    FILE *f = fopen(path, "r");
+    if (!f) return ESGX_CLI_E_FAILED;
+    char line[1200], key[32], val[1100];
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%31s = %1099s", key, val) != 2) continue;
+        size_t n = strlen(val);
+        char *dst = !strcmp(key, "node") ? st->node
+                    : !strcmp(key, "network_key") ? st->network_key
+                    : !strcmp(key, "plain") ? st->plain : !strcmp(key, "hash") ? st->hash : NULL;
+        size_t cap = !strcmp(key, "node") ? sizeof st->node : !strcmp(key, "network_key")
+                                                                   ? sizeof st->network_key
+                                                                   : sizeof st->hash;
+        if (dst && n < cap) memcpy(dst, val, n + 1);
+        else if (!strcmp(key, "encrypt")) st->encrypt = !strcmp(val, "true");
+    }
+    fclose(f);
+    int complete = st->node[0] && st->plain[0] && st->encrypt >= 0 &&
+                   esgx_proto_hash_text_valid(st->hash, strlen(st->hash));
+    return complete ? 0 : ESGX_CLI_E_FAILED;
+}
+
+/* Writes the state file (warns on failure: the deploy itself succeeded). */
+static void state_save(const char *path, const cli_config *cfg, int encrypt, const char *plain,
+                       const char *hash)
+{
+    char text[1600];
+    int n = snprintf(text, sizeof text,
+                     "# esgx: the last upload of this project (docs/cli.md \"Projects\")\n"
+                     "node = %s\nnetwork_key = %s\nencrypt = %s\nplain = %s\nhash = %s\n",
+                     cfg->node, cfg->network_key[0] ? cfg->network_key : "-",
+                     encrypt ? "true" : "false", plain, hash);
+    esgx_err err;
+    if (n < 0 || (size_t)n >= sizeof text ||
+        cli_write_file(path, (const uint8_t *)text, (size_t)n, 0644, &err))
+        cli_error("warning: cannot record the deploy in %s", path);
+}
+
+/* Encrypts (when d->encrypt), uploads and checks the hash the node reports; want_hex
+ * gets the BLAKE3 of what was sent, *body_len its size. Returns a CLI exit status. */
+static int upload(const cli_config *cfg, const cli_deploy *d, const uint8_t *wasm,
+                  size_t wasm_len, char want_hex[65], size_t *body_len)
+{
+    int rc = CLI_EXIT_FAIL;
+    uint8_t *sealed = NULL;
+    size_t sealed_len = 0;
+    cli_http_response rs = {0};
+    json_t *j = NULL;
+    esgx_err err;
+    if (d->encrypt) {
+        uint8_t key[33];
+        if (cli_parse_network_key(cfg->network_key, key, &err)) {
+            cli_error("pinned %s", err.msg);
+            return CLI_EXIT_FAIL;
+        }
+        sealed_len = wasm_len + ESGX_ECIES_OVERHEAD;
+        sealed = malloc(sealed_len);
+        if (!sealed) {
+            cli_error("out of memory");
+            return CLI_EXIT_FAIL;
+        }
+        if (esgx_ecies_encrypt(key, 33, wasm, wasm_len, sealed, sealed_len, &sealed_len, &err)) {
+            cli_error("encrypting %s: %s", d->path, err.msg);
+            goto out;
+        }
+    }
+    const uint8_t *body = d->encrypt ? sealed : wasm;
+    *body_len = d->encrypt ? sealed_len : wasm_len;
+    uint8_t want[32];
+    esgx_blake3_hash(body, *body_len, want);
+    esgx_crypto_hex_encode(want, 32, want_hex);
+    rc = call(cfg, "POST", "/content", "application/octet-stream", body, *body_len,
+              d->progress, &rs);
+    if (rc) goto out;
+    rc = CLI_EXIT_FAIL;
+    j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+    const char *got = j ? json_string_value(json_object_get(j, "hash")) : NULL;
+    if (!got) {
+        cli_error("POST %s/content: the answer has no \"hash\"", cfg->node);
+        rc = CLI_EXIT_NETWORK;
+    } else if (strcmp(got, want_hex)) {
+        cli_error("the node stored the upload under %s, but its BLAKE3 is %s", got, want_hex);
+    } else {
+        rc = CLI_EXIT_OK;
+    }
+out:
+    json_decref(j);
+    cli_http_response_free(&rs);
+    free(sealed);
+    return rc;
+}
+
+int cli_deploy_file(const cli_config *cfg, const cli_deploy *d, char *hash_out)
+{
+    uint8_t *wasm = NULL;
+    size_t wasm_len = 0, body_len = 0;
+    esgx_err err;
+    if (cli_read_file(d->path, DEPLOY_MAX_FILE, &wasm, &wasm_len, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    int rc = CLI_EXIT_FAIL;
+    if (cli_check_module(d->path, wasm, wasm_len, &err)) {
+        cli_error("%s; nothing uploaded", err.msg);
+        goto out;
+    }
+    uint8_t plain[32];
+    char plain_hex[65], hash_hex[65];
+    esgx_blake3_hash(wasm, wasm_len, plain);
+    esgx_crypto_hex_encode(plain, 32, plain_hex);
+    deploy_state st;
+    if (d->state_path && state_load(d->state_path, &st) == 0 && !strcmp(st.node, cfg->node) &&
+        !strcmp(st.network_key, cfg->network_key[0] ? cfg->network_key : "-") &&
+        st.encrypt == d->encrypt && !strcmp(st.plain, plain_hex)) {
+        rc = point_name(cfg, d->name, st.hash, d->encrypt,
+                        wasm_len + (d->encrypt ? ESGX_ECIES_OVERHEAD : 0), d->path, d->as_json, 0);
+        if (rc != DEPLOY_GONE) {
+            if (rc == CLI_EXIT_OK && hash_out) memcpy(hash_out, st.hash, 65);
+            goto out;
+        }
+    }
+    rc = upload(cfg, d, wasm, wasm_len, hash_hex, &body_len);
+    if (rc) goto out;
+    rc = point_name(cfg, d->name, hash_hex, d->encrypt, body_len, d->path, d->as_json, 1);
+    if (rc == CLI_EXIT_OK && d->state_path)
+        state_save(d->state_path, cfg, d->encrypt, plain_hex, hash_hex);
+    if (rc == CLI_EXIT_OK && hash_out) memcpy(hash_out, hash_hex, 65);
+out:
+    esgx_crypto_wipe(wasm, wasm_len);
+    free(wasm);
     return rc;
 }
 
@@ -202,74 +370,9 @@ static int deploy(int argc, char **argv)
         return urc;
     }
 
-    int rc = CLI_EXIT_FAIL;
-    uint8_t *wasm = NULL, *upload = NULL;
-    size_t wasm_len = 0, upload_len = 0;
-    cli_http_response rs = {0};
-    json_t *j = NULL;
-    esgx_err err;
-    if (cli_read_file(path, DEPLOY_MAX_FILE, &wasm, &wasm_len, &err)) {
-        cli_error("%s", err.msg);
-        goto out;
-    }
-    static const uint8_t magic[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
-    if (wasm_len < 8 || memcmp(wasm, magic, 4)) {
-        cli_error("%s is not a WebAssembly module (no \\0asm magic at the start)", path);
-        goto out;
-    }
-    if (memcmp(wasm + 4, magic + 4, 4)) {
-        cli_error("%s: unsupported WebAssembly binary version (expected 1)", path);
-        goto out;
-    }
-    if (encrypt) {
-        uint8_t key[33];
-        if (cli_parse_network_key(cfg.network_key, key, &err)) {
-            cli_error("pinned %s", err.msg);
-            goto out;
-        }
-        upload_len = wasm_len + ESGX_ECIES_OVERHEAD;
-        upload = malloc(upload_len);
-        if (!upload) {
-            cli_error("out of memory");
-            goto out;
-        }
-        if (esgx_ecies_encrypt(key, 33, wasm, wasm_len, upload, upload_len, &upload_len, &err)) {
-            cli_error("encrypting %s: %s", path, err.msg);
-            goto out;
-        }
-    }
-    const uint8_t *body = encrypt ? upload : wasm;
-    size_t body_len = encrypt ? upload_len : wasm_len;
-    uint8_t want[32];
-    char want_hex[65];
-    esgx_blake3_hash(body, body_len, want);
-    esgx_crypto_hex_encode(want, 32, want_hex);
-
-    rc = call(&cfg, "POST", "/content", "application/octet-stream", body, body_len, progress,
-              &rs);
-    if (rc) goto out;
-    rc = CLI_EXIT_FAIL;
-    j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
-    const char *got = j ? json_string_value(json_object_get(j, "hash")) : NULL;
-    if (!got) {
-        cli_error("POST %s/content: the answer has no \"hash\"", cfg.node);
-        rc = CLI_EXIT_NETWORK;
-        goto out;
-    }
-    if (strcmp(got, want_hex)) {
-        cli_error("the node stored the upload under %s, but its BLAKE3 is %s", got, want_hex);
-        goto out;
-    }
-    cli_http_response_free(&rs);
-
-    rc = point_name(&cfg, name, want_hex, encrypt, body_len, path, as_json);
-    rc = CLI_EXIT_OK;
-out:
-    json_decref(j);
-    cli_http_response_free(&rs);
-    if (wasm) esgx_crypto_wipe(wasm, wasm_len);
-    free(wasm);
-    free(upload);
+    cli_deploy d = {.name = name, .path = path, .encrypt = encrypt, .progress = progress,
+                    .as_json = as_json};
+    int rc = cli_deploy_file(&cfg, &d, NULL);
     esgx_crypto_wipe(&cfg, sizeof cfg);
     return rc;
 }

@@ -17,7 +17,7 @@
  * --module-hash gives another. The development key is not a secret of any network.
  *
  * Fuel: the store starts with --fuel units (decimal, esgx_parse_u64: "010" is 10;
- * default RUN_DEFAULT_FUEL; 0 or "unlimited" = unmetered). Host calls cost what they cost in the enclave
+ * default RUN_DEFAULT_FUEL = ESGX_DEFAULT_FUEL, what a node gives an invocation; 0 or "unlimited" = unmetered). Host calls cost what they cost in the enclave
  * (docs/guest-abi.md#fuel: priced by their work, same table), and a call that
  * cannot pay traps with out_of_fuel, so fuel_used here equals the node's for the same
  * module, function and input.
@@ -44,7 +44,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define RUN_DEFAULT_FUEL 10000000000ULL        /* 10^10 */
+#define RUN_DEFAULT_FUEL ESGX_DEFAULT_FUEL       /* 10^9, the node's default */
 #define RUN_MAX_INPUT ESGX_DEFAULT_MAX_INPUT   /* docs/formats.md#execution-limits */
 #define RUN_MAX_OUTPUT ESGX_DEFAULT_MAX_OUTPUT
 #define RUN_SEED_LEN 32

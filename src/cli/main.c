@@ -9,6 +9,7 @@
  * See docs/cli.md for the reference.
  */
 #include "cli.h"
+#include "cli_project.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,10 @@ static const cli_command commands[] = {
     {"invoke", cmd_invoke, "call a function and verify the signed answer"},
     {"nodes", cmd_nodes, "the members of the network (--verify: attest each, one key)"},
     {"verify", cmd_verify, "verify a saved answer offline against its request"},
+    {"new", cmd_new, "make a function project: esgx new NAME --lang c|rust|assemblyscript"},
+    {"build", cmd_build, "build the project in this folder (esgx.toml)"},
+    {"deploy", cmd_deploy, "build, check and deploy the project in this folder"},
+    {"dev", cmd_dev, "a local node running this project, rebuilt on every change"},
     {"completion", cmd_completion, "print a shell completion script (bash)"},
 };
 

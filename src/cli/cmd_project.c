@@ -1,0 +1,277 @@
+/*
+ * cmd_project.c: `esgx new`, `esgx build` and `esgx deploy` (docs/cli.md "Projects").
+ *
+ * new writes a project folder: esgx.toml, a hello source and what the language's
+ * toolchain needs (Cargo.toml for rust, naming the SDK crate by its absolute path;
+ * for assemblyscript a symlink src/esgx to the SDK's assembly/esgx, which asc compiles
+ * as part of the project and which --use abort= names). Build commands
+ * name the SDK as "$ESGX_SDK_DIR", which `esgx build` exports (cli_sdk_dir), so
+ * esgx.toml itself holds no machine-specific path.
+ * deploy (no flags needed) builds when a source is newer than the output, checks the
+ * module, encrypts it unless encrypt = false and deploys it under the project's name;
+ * .esgx/deployed remembers the last upload so unchanged code keeps its hash.
+ */
+#include "cli.h"
+#include "cli_node.h"
+#include "cli_project.h"
+#include "esgx_crypto.h"
+#include "esgx_proto.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char project_usage[] =
+    "usage: esgx new NAME --lang c|rust|assemblyscript [--dir DIR]\n"
+    "       esgx build [--dir DIR]\n"
+    "       esgx deploy [--dir DIR] [--json] [--progress | --no-progress]\n"
+    "  new     make a project in DIR (default ./NAME): esgx.toml, a hello function\n"
+    "  build   run the build command of esgx.toml, check the output is WebAssembly\n"
+    "  deploy  build if a source changed, check the module, encrypt it (unless\n"
+    "          encrypt = false), deploy it as the project's name; unchanged code keeps\n"
+    "          its hash and is not uploaded again (.esgx/deployed)\n"
+    "DIR defaults to the current folder for build and deploy. The SDK is found at\n"
+    "$ESGX_SDK_DIR, else next to the esgx binary (../sdk, ../share/esgx/sdk).\n"
+    "exit: 0 done, 1 failed (build, check, refused), 2 usage, 3 network error\n";
+
+static int usage_error(const char *msg)
+{
+    if (msg) cli_error("%s", msg);
+    fputs(project_usage, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/* Parses [--dir DIR] [--json] [--progress|--no-progress]; allowed: which flags the
+ * command takes (bit 1: json/progress). Returns -1 to go on, or an exit status. */
+static int parse_common(const char *cmd, int argc, char **argv, int allowed, const char **dir,
+                        int *as_json, int *progress)
+{
+    for (int i = 1; i < argc;) {
+        const char *a = argv[i];
+        int r;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(project_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if ((allowed & 1) && !strcmp(a, "--json")) *as_json = 1, i++;
+        else if ((allowed & 1) && !strcmp(a, "--progress")) *progress = 1, i++;
+        else if ((allowed & 1) && !strcmp(a, "--no-progress")) *progress = 0, i++;
+        else if ((r = cli_opt_value(argc, argv, &i, "--dir", dir))) {
+            if (r < 0) return usage_error(NULL);
+        } else {
+            cli_error("%s: unexpected argument '%s'", cmd, a);
+            return usage_error(NULL);
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ new */
+
+static const char c_hello[] =
+    "/* %s: an esgx function (docs/guest-abi.md, sdk/c/). Output: a greeting. */\n"
+    "#include \"esgx_fn0.h\"\n\n"
+    "ESGX_MAIN\n{\n"
+    "    static const char msg[] = \"%s: running\";\n"
+    "    fn0_debug_print(msg, sizeof msg - 1);   /* shown by a node started with --debug */\n"
+    "    fn0_output_str(\"Hello from %s!\");\n"
+    "    return 0;\n}\n";
+
+static const char rust_hello[] =
+    "//! %s: an esgx function (sdk/rust). Output: a greeting.\n"
+    "use std::io::Write;\n\nuse esgx::io::output_writer;\n\n"
+    "#[esgx::main]\nfn main() {\n"
+    "    esgx::println!(\"%s: running\"); // shown by a node started with --debug\n"
+    "    output_writer().write_all(b\"Hello from %s!\").unwrap();\n}\n";
+
+static const char as_hello[] =
+    "// %s: an esgx function (sdk/assemblyscript). Output: a greeting.\n"
+    "import { debugPrint, outputString } from \"./esgx/index\";\n\n"
+    "export function main(): void {\n"
+    "  debugPrint(\"%s: running\"); // shown by a node started with --debug\n"
+    "  outputString(\"Hello from %s!\");\n}\n";
+
+/* Writes dir/rel (which must not exist yet). Returns 0 or ESGX_CLI_E_FAILED (printed). */
+static int put_file(const char *dir, const char *rel, const char *text)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    esgx_err err;
+    int rc = cli_create_file(path, (const uint8_t *)text, strlen(text), 0644, &err);
+    if (rc == 1) cli_error("%s exists already: not overwritten", path);
+    else if (rc) cli_error("%s", err.msg);
+    return rc ? ESGX_CLI_E_FAILED : 0;
+}
+
+/* The language's files and esgx.toml lines (build, output). Returns 0 or -1 (printed). */
+static int new_sources(const char *lang, const char *name, const char *dir, const char *sdk,
+                       char *toml_lang, size_t cap)
+{
+    char text[12288];
+    if (!strcmp(lang, "c")) {
+        snprintf(text, sizeof text, c_hello, name, name, name);
+        snprintf(toml_lang, cap,
+                 "build = \"mkdir -p build && clang-19 --target=wasm32 -O2 -ffreestanding "
+                 "-nostdlib -mbulk-memory -Wall -Wextra -Wl,--no-entry -Wl,--strip-all "
+                 "-I\\\"$ESGX_SDK_DIR\\\" -I\\\"$ESGX_SDK_DIR/c\\\" -o build/%s.wasm src/main.c\"\n"
+                 "output = \"build/%s.wasm\"\n", name, name);
+        return put_file(dir, "src/main.c", text);
+    }
+    if (!strcmp(lang, "rust")) {
+        char crate[65];
+        snprintf(crate, sizeof crate, "%s", name);
+        for (char *p = crate; *p; p++)
+            if (*p == '.' || *p == '-') *p = '_';
+        snprintf(text, sizeof text,
+                 "# %s: an esgx function. The esgx crate is the SDK of this esgx install.\n"
+                 "[package]\nname = \"%s\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n"
+                 "[dependencies]\nesgx = { path = \"%s/rust\" }\n\n"
+                 "[profile.release]\nopt-level = \"s\"\nlto = true\ncodegen-units = 1\n"
+                 "panic = \"abort\"\nstrip = true\n\n[workspace]\n", name, crate, sdk);
+        if (put_file(dir, "Cargo.toml", text)) return ESGX_CLI_E_FAILED;
+        snprintf(text, sizeof text, rust_hello, name, name, name);
+        snprintf(toml_lang, cap,
+                 "build = \"cargo build --offline --release --target wasm32-unknown-unknown\"\n"
+                 "output = \"target/wasm32-unknown-unknown/release/%s.wasm\"\n", crate);
+        return put_file(dir, "src/main.rs", text);
+    }
+    if (!strcmp(lang, "assemblyscript")) {
+        char link[PATH_MAX + 16], target[PATH_MAX + 32];
+        snprintf(link, sizeof link, "%s/src/esgx", dir);
+        snprintf(target, sizeof target, "%s/assemblyscript/assembly/esgx", sdk);
+        if (symlink(target, link)) {
+            cli_error("%s: %s", link, strerror(errno));
+            return ESGX_CLI_E_FAILED;
+        }
+        snprintf(text, sizeof text, as_hello, name, name, name);
+        snprintf(toml_lang, cap,
+                 "build = \"mkdir -p build && node "
+                 "\\\"$ESGX_SDK_DIR/assemblyscript/node_modules/assemblyscript/bin/asc.js\\\" "
+                 "src/main.ts -o build/main.wasm -O3 --runtime stub "
+                 "--use abort=src/esgx/index/esgxAbort\"\n"
+                 "output = \"build/main.wasm\"\n");
+        return put_file(dir, "src/main.ts", text);
+    }
+    cli_error("new: unknown language '%s' (c, rust or assemblyscript)", lang);
+    return ESGX_CLI_E_USAGE;
+}
+
+int cmd_new(int argc, char **argv)
+{
+    const char *name = NULL, *lang = NULL, *dir_opt = NULL;
+    for (int i = 1; i < argc;) {
+        int r;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(project_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if ((r = cli_opt_value(argc, argv, &i, "--lang", &lang)) ||
+            (r = cli_opt_value(argc, argv, &i, "--dir", &dir_opt))) {
+            if (r < 0) return usage_error(NULL);
+        } else if (argv[i][0] != '-' && !name) {
+            name = argv[i++];
+        } else {
+            cli_error("new: unexpected argument '%s'", argv[i]);
+            return usage_error(NULL);
+        }
+    }
+    if (!name || !lang) return usage_error("new: NAME and --lang c|rust|assemblyscript are required");
+    if (!esgx_proto_name_valid(name, strlen(name)))
+        return usage_error("new: NAME must be 1 to 64 characters from A-Z a-z 0-9 . _ -");
+    if (strcmp(lang, "c") && strcmp(lang, "rust") && strcmp(lang, "assemblyscript"))
+        return usage_error("new: --lang must be c, rust or assemblyscript");
+    char sdk[PATH_MAX];
+    esgx_err err;
+    if (cli_sdk_dir(sdk, sizeof sdk, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    const char *dir_arg = dir_opt ? dir_opt : name;
+    char dir[PATH_MAX], srcdir[PATH_MAX + 8];
+    if (mkdir(dir_arg, 0755) && errno != EEXIST) {
+        cli_error("%s: %s", dir_arg, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    if (!realpath(dir_arg, dir)) {
+        cli_error("%s: %s", dir_arg, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    snprintf(srcdir, sizeof srcdir, "%s/src", dir);
+    (void)mkdir(srcdir, 0755);
+    char lang_lines[2048], toml[4096];
+    int rc = new_sources(lang, name, dir, sdk, lang_lines, sizeof lang_lines);
+    if (rc) return rc == ESGX_CLI_E_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+    snprintf(toml, sizeof toml,
+             "# esgx project (docs/cli.md \"Projects\"): esgx build, esgx deploy, esgx dev\n"
+             "name = \"%s\"\nlanguage = \"%s\"\n%s"
+             "encrypt = true   # upload the module encrypted to the network key\n"
+             "watch = \"src\"    # esgx dev rebuilds when a file here changes\n",
+             name, lang, lang_lines);
+    if (put_file(dir, CLI_PROJECT_FILE, toml) ||
+        put_file(dir, ".gitignore", "build/\ntarget/\n.esgx/\n"))
+        return CLI_EXIT_FAIL;
+    printf("created %s (%s)\n", dir, lang);
+    printf("next: cd %s && esgx build && esgx deploy   (or esgx dev for a local node)\n",
+           dir_arg);
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ build, deploy */
+
+int cmd_build(int argc, char **argv)
+{
+    const char *dir = ".";
+    int unused = 0, unused2 = 0;
+    int r = parse_common("build", argc, argv, 0, &dir, &unused, &unused2);
+    if (r >= 0) return r;
+    cli_project p;
+    esgx_err err;
+    if (cli_project_load(dir, &p, &err) || cli_project_build(&p, 0, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    char out[PATH_MAX];
+    struct stat sb;
+    (void)cli_project_path(&p, p.output, out, sizeof out);
+    printf("built %s (%lld bytes)\n", out, stat(out, &sb) ? 0LL : (long long)sb.st_size);
+    return CLI_EXIT_OK;
+}
+
+int cmd_deploy(int argc, char **argv)
+{
+    const char *dir = ".";
+    int as_json = 0, progress = -1;
+    int r = parse_common("deploy", argc, argv, 1, &dir, &as_json, &progress);
+    if (r >= 0) return r;
+    cli_project p;
+    esgx_err err;
+    if (cli_project_load(dir, &p, &err) || cli_project_build_if_needed(&p, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    cli_config cfg;
+    if (cli_config_require(&cfg, p.encrypt)) return CLI_EXIT_FAIL;
+    if (!cfg.token[0]) {
+        cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN'", cfg.node);
+        esgx_crypto_wipe(&cfg, sizeof cfg);
+        return CLI_EXIT_FAIL;
+    }
+    char state_dir[PATH_MAX], state[PATH_MAX], out[PATH_MAX];
+    if (cli_project_path(&p, ".esgx", state_dir, sizeof state_dir) ||
+        cli_project_path(&p, ".esgx/deployed", state, sizeof state) ||
+        cli_project_path(&p, p.output, out, sizeof out)) {
+        cli_error("%s: path too long", p.dir);
+        esgx_crypto_wipe(&cfg, sizeof cfg);
+        return CLI_EXIT_FAIL;
+    }
+    (void)mkdir(state_dir, 0755);
+    cli_deploy d = {.name = p.name, .path = out, .encrypt = p.encrypt, .progress = progress,
+                    .as_json = as_json, .state_path = state};
+    int rc = cli_deploy_file(&cfg, &d, NULL);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
+    return rc;
+}
