@@ -7,7 +7,7 @@
  * registry record) and a ring of text lines. An invocation by name captures when its
  * entry says so; an invocation by hash (/services/3, which reads no registry) captures
  * when an entry with logs on has that hash, and its lines go to every such entry. Each
- * line is "TIME STATUS TEXT" with TIME in UTC to the millisecond, STATUS the invocation's
+ * line is "SEQ TIME STATUS TEXT" with SEQ its sequence number, TIME in UTC to the millisecond, STATUS the invocation's
  * outcome ("ok" or the error code) and TEXT the guest's bytes with every control
  * character written as \xNN. A ring keeps at most NODE_LOGS_LINES lines and
  * NODE_LOGS_BYTES bytes (the oldest go first); at most NODE_LOGS_FUNCTIONS entries are
@@ -31,7 +31,7 @@
 
 typedef struct log_line {
     uint64_t seq;
-    char *text;                    /* "TIME STATUS TEXT\n", NUL-terminated */
+    char *text;                    /* "SEQ TIME STATUS TEXT\n", NUL-terminated */
     size_t len;
 } log_line;
 
@@ -219,18 +219,18 @@ int node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32])
     return want;
 }
 
-/* Appends one line "stamp status text" (text[0..n), escaped) to f. */
+/* Appends one line "seq stamp status text" (text[0..n), escaped) to f. */
 static void ring_add(node_logs *l, log_fn *f, const char *prefix, const uint8_t *p, size_t n)
 {
-    size_t plen = strlen(prefix), cap = plen + 4 * n + 2;
+    size_t plen = strlen(prefix), cap = 24 + plen + 4 * n + 2;
     char *t = malloc(cap), *raw = malloc(n + 1);
     if (!t || !raw) {
         free(t);
         free(raw);
         return;
     }
-    memcpy(t, prefix, plen);
-    size_t k = plen;
+    uint64_t seq = ++l->seq;
+    size_t k = (size_t)snprintf(t, cap, "%llu %s", (unsigned long long)seq, prefix);
     if (n) memcpy(raw, p, n);
     raw[n] = 0;
     for (size_t s = 0; s <= n;) {   /* NUL-free runs escaped, each NUL as \x00 */
@@ -248,7 +248,7 @@ static void ring_add(node_logs *l, log_fn *f, const char *prefix, const uint8_t 
     while (f->count && (f->count == NODE_LOGS_LINES || f->bytes + k > NODE_LOGS_BYTES))
         ring_drop_oldest(f);
     log_line *ln = &f->lines[(f->first + f->count) % NODE_LOGS_LINES];
-    ln->seq = ++l->seq;
+    ln->seq = seq;
     ln->text = t;
     ln->len = k;
     f->count++;
