@@ -107,17 +107,9 @@ static int resolve_name(const cli_config *cfg, const char *name, char hash_hex[6
     }
     char path[96], url[1200];
     snprintf(path, sizeof path, "/functions/%s", name);
-    if (cli_url(cfg->node, path, url, sizeof url)) {
-        cli_error("URL too long");
-        return CLI_EXIT_FAIL;
-    }
-    cli_http_request rq = {.method = "GET", .url = url};
     cli_http_response rs;
-    esgx_err err;
-    if (cli_http(&rq, &rs, &err)) {
-        cli_error("%s", err.msg);
-        return CLI_EXIT_NETWORK;
-    }
+    int grc = cli_get(cfg->node, path, NULL, &rs, url, sizeof url);
+    if (grc) return grc;
     int rc = CLI_EXIT_FAIL;
     json_t *j = rs.status == 200 ? json_loadb((const char *)rs.body, rs.len, 0, NULL) : NULL;
     const char *h = json_string_value(json_object_get(j, "hash"));

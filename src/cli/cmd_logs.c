@@ -44,17 +44,9 @@ static int fetch(const cli_config *cfg, const char *name, uint64_t since, int fo
     char path[160], url[1300];
     snprintf(path, sizeof path, "/functions/%s/logs?since=%llu%s", name,
              (unsigned long long)since, follow ? "&follow=1" : "");
-    if (cli_url(cfg->node, path, url, sizeof url)) {
-        cli_error("URL too long");
-        return CLI_EXIT_FAIL;
-    }
-    cli_http_request rq = {.method = "GET", .url = url, .token = cfg->token};
     cli_http_response rs;
-    esgx_err err;
-    if (cli_http(&rq, &rs, &err)) {
-        cli_error("%s", err.msg);
-        return CLI_EXIT_NETWORK;
-    }
+    int grc = cli_get(cfg->node, path, cfg->token, &rs, url, sizeof url);
+    if (grc) return grc;
     int rc = CLI_EXIT_OK;
     if (rs.status != 200) {
         char d[300];
