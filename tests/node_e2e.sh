@@ -88,7 +88,7 @@ req POST /services/3 -d '{"hash":"'$MOD'","input":["x"]}'; expect 400 bad_type
 req POST /services/3 -d '{"hash":"'$MOD'","fuel":'$((FUEL + 1))'}'; expect 400 bad_fuel
 head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' a > "$T/ten"
 { printf '{"hash":"%s","input":"' "$MOD"; cat "$T/ten"; printf '"}'; } > "$T/tenreq"
-req POST /services/3 --data-binary @"$T/tenreq"; expect 413 too_large
+req POST /services/3 --data-binary @"$T/tenreq"; expect 413 input_too_large   # the body fits 6 x --max-input: the decoded input is refused
 req POST /functions/hello --data-binary @"$T/ten"; expect 413 too_large
 req POST /content --data-binary @"$T/hello.wasm"; expect 401 unauthorized
 # content whose bytes are not a module: the enclave refuses to compile it

@@ -98,6 +98,10 @@ typedef struct guest_state {
     uint64_t max_output;
     int debug;                         /* debug_print and fd 2 go to stderr */
     size_t debug_logged;               /* guest bytes logged so far (HOSTFN_DEBUG_LOG_MAX) */
+    size_t capture_max;                /* > 0: debug output also kept in cap (bytes) */
+    uint8_t *cap;                      /* heap: the captured debug output */
+    size_t cap_len;
+    int cap_cut;                       /* capture_max reached: the rest is dropped */
     /* Filled while running. */
     uint8_t *out;                      /* output buffer (heap, grows up to max_output) */
     size_t out_len, out_cap;
@@ -161,7 +165,8 @@ ESGX_MUST_CHECK int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *
 
 /* Writes a debug log line from the guest to stderr if gs->debug, within the
  * invocation's HOSTFN_DEBUG_LOG_MAX bytes (one line: trailing newlines dropped, every
- * control character written as \xNN). */
+ * control character written as \xNN); and, if gs->capture_max, appends the bytes to
+ * gs->cap (what "debug": as one line; "stderr": as written) within capture_max. */
 void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n);
 
 #endif

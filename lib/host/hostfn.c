@@ -95,8 +95,40 @@ int esgx_host_fn_output_append(esgx_wasm_ctx *ctx, guest_state *gs, const uint8_
     return 0;
 }
 
+/* Appends p[0..n) to the capture buffer, and a newline if line; once capture_max would
+ * be passed, the buffer ends with ESGX_HOST_LOGS_CUT (counted in capture_max) and the rest
+ * is dropped. Allocation failure drops the bytes too (the capture is best effort). */
+static void capture(guest_state *gs, const uint8_t *p, size_t n, int line)
+{
+    static const char cut[] = ESGX_HOST_LOGS_CUT;
+    size_t cut_len = sizeof cut - 1;
+    if (gs->cap_cut || gs->capture_max <= cut_len) return;
+    if (!gs->cap) {
+        gs->cap = malloc(gs->capture_max);
+        if (!gs->cap) return;
+    }
+    size_t room = gs->capture_max - cut_len - gs->cap_len;   /* cap_len <= max - cut */
+    size_t want = n + (line ? 1 : 0);
+    if (want > room) {
+        memcpy(gs->cap + gs->cap_len, p, room);
+        memcpy(gs->cap + gs->cap_len + room, cut, cut_len);
+        gs->cap_len += room + cut_len;
+        gs->cap_cut = 1;
+        return;
+    }
+    if (n) memcpy(gs->cap + gs->cap_len, p, n);
+    if (line) gs->cap[gs->cap_len + n] = '\n';
+    gs->cap_len += want;
+}
+
 void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p, size_t n)
 {
+    if (gs->capture_max) {
+        int line = strcmp(what, "debug") == 0;
+        size_t k = n;
+        while (line && k && p[k - 1] == '\n') k--;
+        capture(gs, p, k, line);
+    }
     if (!gs->debug || gs->debug_logged >= HOSTFN_DEBUG_LOG_MAX) return;
     char hash8[17];
     esgx_crypto_hex_encode(gs->module_hash, 8, hash8);

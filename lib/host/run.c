@@ -303,6 +303,7 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     gs.input_len = rq->input_len;
     gs.max_output = rq->max_output;
     gs.debug = rq->debug;
+    gs.capture_max = rq->capture_max;
     esgx_wasm_store_set_user(s, &gs);
     esgx_wasm_store_fuel_set(s, rq->fuel);
 
@@ -317,6 +318,8 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     }
     res->output = gs.out;
     res->output_len = gs.out_len;
+    res->logs = gs.cap;
+    res->logs_len = gs.cap_len;
     if (rc != ESGX_OK) {
         free(res->values);
         res->values = NULL;
@@ -335,8 +338,11 @@ void esgx_host_result_free(esgx_host_result *res)
     if (!res) return;
     free(res->output);
     free(res->values);
+    free(res->logs);
     res->output = NULL;
     res->values = NULL;
+    res->logs = NULL;
+    res->logs_len = 0;
     res->output_len = 0;
     res->n_values = 0;
 }

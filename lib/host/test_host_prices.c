@@ -63,7 +63,8 @@ static int env_init(env *e)
 /* Runs the guest (imports, body, data) once, with the debug log if debug; fills *res
  * (caller frees). */
 static int run_debug(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf *body,
-                     const tg_data *data, uint32_t n_data, int debug, esgx_host_result *res)
+                     const tg_data *data, uint32_t n_data, int debug, size_t capture,
+                     esgx_host_result *res)
 {
     tg_buf wasm = {0};
     tg_module(imp, n_imp, body, 0, data, n_data, PAGES, &wasm);
@@ -80,7 +81,7 @@ static int run_debug(const env *e, const tg_import *imp, uint32_t n_imp, const t
     esgx_host_request rq = {
         .function = "main", .function_len = 4, .abi = ESGX_HOST_ENTRY_ARGS, .args = &arg,
         .n_args = 1, .fuel = 100000000000ull, .max_output = 1 << 20, .debug = debug,
-        .limits = &e->limits,
+        .capture_max = capture, .limits = &e->limits,
         .shared = &e->shared, .xpub = e->xpub, .platform = &e->plat,
     };
     memcpy(rq.module_hash, e->module_hash, 32);
@@ -93,7 +94,7 @@ static int run_debug(const env *e, const tg_import *imp, uint32_t n_imp, const t
 static int run(const env *e, const tg_import *imp, uint32_t n_imp, const tg_buf *body,
                const tg_data *data, uint32_t n_data, esgx_host_result *res)
 {
-    return run_debug(e, imp, n_imp, body, data, n_data, 0, res);
+    return run_debug(e, imp, n_imp, body, data, n_data, 0, 0, res);
 }
 
 /* Emits a call of import f with i32 arguments, dropping its result if it has one;
@@ -270,7 +271,7 @@ static void test_debug_cap(const env *e)
     int saved = dup(2);
     dup2(fd, 2);
     esgx_host_result res;
-    int rc = run_debug(e, imp, 1, &body, data, 1, 1, &res);
+    int rc = run_debug(e, imp, 1, &body, data, 1, 1, 0, &res);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -300,6 +301,33 @@ static void test_debug_cap(const env *e)
     free(body.p);
 }
 
+/* Captured debug output (rq->capture_max): each debug_print one line, the same fuel as
+ * without capture, and cut with the marker at capture_max. */
+static void test_capture(const env *e)
+{
+    tg_import imp[1] = {{"fn0", "debug_print", "ii", ""}};
+    static const uint8_t text[] = "hi\n";
+    tg_data data[1] = {{A_DATA, text, 3}};
+    tg_buf body = {0};
+    int32_t a[2] = {A_DATA, 3};
+    for (int i = 0; i < 20; i++) (void)emit_call(&body, 0, a, 2, 0);
+    esgx_host_result plain, res;
+    CHECK_RC(run_debug(e, imp, 1, &body, data, 1, 0, 0, &plain), ESGX_OK);
+    CHECK(plain.logs == NULL && plain.logs_len == 0, "no capture asked, nothing kept");
+    CHECK_RC(run_debug(e, imp, 1, &body, data, 1, 0, 4096, &res), ESGX_OK);
+    CHECK_EQ_INT(res.logs_len, 60);
+    CHECK(res.logs && memcmp(res.logs, "hi\nhi\nhi\n", 9) == 0 && res.logs[59] == '\n');
+    CHECK(res.fuel_used == plain.fuel_used, "capture changes no fuel");
+    esgx_host_result_free(&res);
+    CHECK_RC(run_debug(e, imp, 1, &body, data, 1, 0, 32, &res), ESGX_OK);
+    static const char want[] = "hi\nhi\n" ESGX_HOST_LOGS_CUT;   /* 6 + 26 */
+    CHECK(res.logs_len == 32 && sizeof want - 1 == 32 && memcmp(res.logs, want, 32) == 0,
+          "cut at capture_max: %.*s", (int)res.logs_len, res.logs ? (char *)res.logs : "");
+    esgx_host_result_free(&res);
+    esgx_host_result_free(&plain);
+    free(body.p);
+}
+
 int main(void)
 {
     env e;
@@ -309,6 +337,7 @@ int main(void)
         test_sign(&e);
         test_wasi(&e);
         test_debug_cap(&e);
+        test_capture(&e);
     }
     esgx_bip32_key_wipe(&e.shared);
     return ESGX_TEST_SUMMARY("host_prices");

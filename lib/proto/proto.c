@@ -146,6 +146,8 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
         if ((rc = check_bytes(&x->input, "input", err))) return rc;
         if (x->has_content > 1)
             return esgx_err_set(err, code, "has_content %u is not 0 or 1", x->has_content);
+        if (x->capture_logs > 1)
+            return esgx_err_set(err, code, "capture_logs %u is not 0 or 1", x->capture_logs);
         if (x->has_content) return check_bytes(&x->content, "content", err);
         if (x->content.len)
             return esgx_err_set(err, code, "content given with has_content = 0");
@@ -160,6 +162,10 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
             return rc;
         if ((rc = check_str(&r->message, 0, ESGX_PROTO_MAX_MESSAGE, "message", code, err)))
             return rc;
+        if ((rc = check_bytes(&r->logs, "logs", err))) return rc;
+        if (r->logs.len > ESGX_PROTO_MAX_LOGS)
+            return esgx_err_set(err, code, "logs of %zu bytes over %u", r->logs.len,
+                                ESGX_PROTO_MAX_LOGS);
         if (r->status != ESGX_RESULT_OK) return ESGX_OK;
         if ((rc = check_bytes(&r->output, "output", err))) return rc;
         if ((rc = check_bytes(&r->tree, "tree", err))) return rc;
@@ -305,6 +311,7 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_bytes(e, &x->input);
         enc_int(e, x->has_content, 1);
         if (x->has_content) enc_bytes(e, &x->content);
+        if (x->capture_logs) enc_int(e, x->capture_logs, 1);   /* optional, trailing */
         break;
     }
     case ESGX_MSG_NEED_CONTENT:
@@ -323,6 +330,7 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
             enc_bytes(e, &r->tree);
             enc_bytes(e, &r->output);
         }
+        if (r->logs.len) enc_bytes(e, &r->logs);   /* optional, trailing */
         break;
     }
     case ESGX_MSG_STATS_REPLY: {
@@ -497,6 +505,13 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             (rc = dec_u8(d, &x->has_content, "has_content", err)))
             return rc;
         if (x->has_content == 1 && (rc = dec_bytes(d, &x->content, "content", err))) return rc;
+        if (d->left) {   /* optional trailing capture_logs: present means 1 */
+            if ((rc = dec_u8(d, &x->capture_logs, "capture_logs", err))) return rc;
+            if (x->capture_logs != 1)
+                return esgx_err_set(err, ESGX_PROTO_E_FORMAT,
+                                    "capture_logs present with value %u (must be 1)",
+                                    x->capture_logs);
+        }
         break;
     }
     case ESGX_MSG_NEED_CONTENT:
@@ -517,6 +532,13 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
              (rc = dec_bytes(d, &r->tree, "tree", err)) ||
              (rc = dec_bytes(d, &r->output, "output", err))))
             return rc;
+        if (d->left) {   /* optional trailing logs: present means non-empty */
+            if (d->left < 4)
+                return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "%zu trailing bytes", d->left);
+            if ((rc = dec_bytes(d, &r->logs, "logs", err))) return rc;
+            if (r->logs.len == 0)
+                return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "logs present but empty");
+        }
         break;
     }
     case ESGX_MSG_STATS_REPLY: {

@@ -139,14 +139,15 @@ static int msg_eq(const esgx_msg *a, const esgx_msg *b)
         return !memcmp(x->module_hash, y->module_hash, 32) && x->decrypt == y->decrypt &&
                x->fuel == y->fuel && bytes_eq(x->function, y->function) &&
                bytes_eq(x->input, y->input) && x->has_content == y->has_content &&
-               bytes_eq(x->content, y->content);
+               bytes_eq(x->content, y->content) && x->capture_logs == y->capture_logs;
     }
     case ESGX_MSG_NEED_CONTENT:
         return !memcmp(a->u.need_content.module_hash, b->u.need_content.module_hash, 32);
     case ESGX_MSG_RESULT: {
         const esgx_msg_result *x = &a->u.result, *y = &b->u.result;
         if (x->status != y->status || !bytes_eq(x->code, y->code) ||
-            !bytes_eq(x->message, y->message) || x->fuel_used != y->fuel_used)
+            !bytes_eq(x->message, y->message) || x->fuel_used != y->fuel_used ||
+            !bytes_eq(x->logs, y->logs))
             return 0;
         if (x->status) return 1;
         return !memcmp(x->input_hash, y->input_hash, 32) &&
@@ -507,8 +508,82 @@ static void test_names(void)
     CHECK(esgx_proto_name_valid(name, 64) && !esgx_proto_name_valid(name, 65));
 }
 
+/* Encodes m into a fresh buffer (*len bytes; caller frees), NULL if it fails. */
+static uint8_t *encode_new(const esgx_msg *m, size_t *len)
+{
+    size_t n = esgx_proto_encoded_size(m);
+    uint8_t *b = n ? malloc(n) : NULL;
+    if (b && esgx_proto_encode(m, b, n, len, NULL) == 0) return b;
+    free(b);
+    return NULL;
+}
+
+/* The optional trailing fields (EXEC capture_logs, RESULT logs): absent they give the
+ * frames of before byte for byte, present they round-trip, and a present field must
+ * carry its non-default value. */
+static void test_optional_fields(void)
+{
+    esgx_msg m, d;
+    esgx_err err;
+    size_t plain_len, len;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_EXEC;
+    m.id = 5;
+    m.u.exec.function = S("main");
+    m.u.exec.input = S("in");
+    uint8_t *plain = encode_new(&m, &plain_len);
+    m.u.exec.capture_logs = 1;
+    uint8_t *cap = encode_new(&m, &len);
+    CHECK(plain && cap && len == plain_len + 1, "EXEC capture_logs adds one trailing byte");
+    if (plain && cap) {
+        CHECK(memcmp(plain + 4, cap + 4, plain_len - 4) == 0 && cap[len - 1] == 1);
+        CHECK_RC(esgx_proto_decode(plain, plain_len, &d, &err), 0);
+        CHECK(d.u.exec.capture_logs == 0, "an EXEC of before decodes without capture");
+        CHECK_RC(esgx_proto_decode(cap, len, &d, &err), 0);
+        CHECK(d.u.exec.capture_logs == 1 && msg_eq(&m, &d));
+        cap[len - 1] = 0;   /* present but 0: not the canonical encoding */
+        CHECK_RC(esgx_proto_decode(cap, len, &d, &err), ESGX_PROTO_E_FORMAT);
+    }
+    m.u.exec.capture_logs = 2;
+    CHECK(esgx_proto_encode(&m, plain, plain_len, NULL, &err) == ESGX_PROTO_E_ARG);
+    free(plain);
+    free(cap);
+
+    static const uint8_t tree[32];
+    for (int st = 0; st < 2; st++) {
+        memset(&m, 0, sizeof m);
+        m.type = ESGX_MSG_RESULT;
+        m.id = 6;
+        m.u.result.status = st ? ESGX_RESULT_TRAP : ESGX_RESULT_OK;
+        if (st) m.u.result.code = S("unreachable");
+        else m.u.result.tree = B(tree, 32);
+        plain = encode_new(&m, &plain_len);
+        m.u.result.logs = S("hello\nworld\n");
+        uint8_t *lg = encode_new(&m, &len);
+        CHECK(plain && lg && len == plain_len + 4 + 12, "RESULT logs: a trailing bytes field");
+        if (plain && lg) {
+            CHECK_RC(esgx_proto_decode(plain, plain_len, &d, &err), 0);
+            CHECK(d.u.result.logs.len == 0, "a RESULT of before decodes without logs");
+            CHECK_RC(esgx_proto_decode(lg, len, &d, &err), 0);
+            CHECK(msg_eq(&m, &d) && d.u.result.logs.len == 12);
+            /* present but empty: replace the field by a zero length */
+            memset(lg + plain_len, 0, 4);
+            lg[0] = (uint8_t)(plain_len + 4 - 4);
+            CHECK_RC(esgx_proto_decode(lg, plain_len + 4, &d, &err), ESGX_PROTO_E_FORMAT);
+        }
+        free(plain);
+        free(lg);
+    }
+    static uint8_t huge[ESGX_PROTO_MAX_LOGS + 1];
+    m.u.result.logs = B(huge, sizeof huge);
+    CHECK(esgx_proto_encoded_size(&m) == 0, "logs over ESGX_PROTO_MAX_LOGS refused");
+    m.u.result.logs = B(huge, ESGX_PROTO_MAX_LOGS);
+    CHECK(esgx_proto_encoded_size(&m) != 0);
+}
+
 int main(void)
 {
+    test_optional_fields();
     test_names();
     size_t big_len = 20u * 1024 * 1024;
     uint8_t *big = malloc(big_len);

@@ -15,12 +15,18 @@
 //   import { invoke, verifyAnswer, fetchNetworkKey } from './client.mjs';
 //   const { output } = await invoke('http://127.0.0.1:8080', { hash, decrypt: true,
 //                                   input: 'foo' }, { networkKey });
+//   // by name (public GET /functions/NAME gives hash and decrypt), binary input
+//   await invoke(node, { name: 'echo', input: new Uint8Array([0, 1, 255]) }, { networkKey });
+// A string input travels as "input" (UTF-8), a Uint8Array as "input_base64" (any bytes);
+// input_hash is over the bytes either way.
 // Command line:
-//   node client.mjs --node URL --hash HEX [--decrypt] [--input STR] [--function NAME]
-//                   [--fuel N] [--network-key HEX]
+//   node client.mjs --node URL (--hash HEX [--decrypt] | --name NAME)
+//                   [--input STR | --input-file FILE] [--function NAME] [--fuel N]
+//                   [--network-key HEX]
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { blake3 } from '@noble/hashes/blake3.js';
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const enc = new TextEncoder();
@@ -140,7 +146,9 @@ export function outputTree(data) {
 /** input_hash of a service request (fields as sent; fuel defaults to fuelLimit). */
 export function inputHash(req, fuelLimit = DEFAULT_FUEL_LIMIT) {
   const fn = enc.encode(req.function ?? 'main');
-  const input = typeof req.input === 'string' ? enc.encode(req.input) : (req.input ?? new Uint8Array());
+  const input = req.input_base64 !== undefined
+    ? new Uint8Array(Buffer.from(req.input_base64, 'base64'))
+    : typeof req.input === 'string' ? enc.encode(req.input) : (req.input ?? new Uint8Array());
   if (fn.length < 1 || fn.length > 255) throw new Error('function name must be 1 to 255 bytes');
   return sha256(concat([enc.encode('MODULE_HASH'), enc.encode(req.hash),
     enc.encode('MODULE_DECRYPT'), Uint8Array.of(req.decrypt ? 1 : 0),
@@ -204,15 +212,31 @@ export async function fetchNetworkKey(node) {
   return doc.public_key;
 }
 
+/** A function's hash and decrypt flag from the public GET /functions/NAME. */
+export async function resolveName(node, name) {
+  const url = new URL(`/functions/${encodeURIComponent(name)}`, node);
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
+  const f = await r.json();
+  if (!/^[0-9a-f]{64}$/.test(f.hash ?? '')) throw new Error(`GET ${url}: no valid hash`);
+  return { hash: f.hash, decrypt: f.decrypt === true };
+}
+
 /**
- * Invokes a function by hash and verifies the answer. req: { hash, decrypt, function,
- * input, fuel }; without fuel, the node's limit (GET /health fuel_limit) is sent, so the
- * request alone determines input_hash. Returns { output, header, signer, body, request }.
+ * Invokes a function and verifies the answer. req: { hash, decrypt | name, function,
+ * input, fuel }; a name is resolved with resolveName (so the module asked for is known
+ * here, not taken from the node's registry at call time); input is a string (sent as
+ * "input") or a Uint8Array (sent as "input_base64"); without fuel, the node's limit
+ * (GET /health fuel_limit) is sent, so the request alone determines input_hash.
+ * Returns { output, header, signer, body, request }.
  */
 export async function invoke(node, req, { networkKey } = {}) {
   if (!networkKey) throw new Error('invoke needs the pinned networkKey');
-  const request = { hash: req.hash, decrypt: !!req.decrypt, function: req.function ?? 'main',
-    input: req.input ?? '' };
+  const target = req.name !== undefined ? await resolveName(node, req.name)
+    : { hash: req.hash, decrypt: !!req.decrypt };
+  const request = { hash: target.hash, decrypt: target.decrypt, function: req.function ?? 'main' };
+  if (req.input instanceof Uint8Array) request.input_base64 = Buffer.from(req.input).toString('base64');
+  else request.input = req.input ?? '';
   if (req.fuel !== undefined) request.fuel = Number(req.fuel);
   else {
     const h = await (await fetch(new URL('/health', node))).json();
@@ -240,6 +264,8 @@ async function main(argv) {
     if (a === '--node') opt.node = v();
     else if (a === '--hash') opt.hash = v();
     else if (a === '--input') opt.input = v();
+    else if (a === '--input-file') opt.input = new Uint8Array(readFileSync(v()));
+    else if (a === '--name') opt.name = v();
     else if (a === '--function') opt.function = v();
     else if (a === '--fuel') opt.fuel = v();
     else if (a === '--network-key') opt.networkKey = v();
@@ -247,7 +273,7 @@ async function main(argv) {
     else if (a === '-h' || a === '--help') { console.log(USAGE); return 0; }
     else usage(`unexpected argument ${a}`);
   }
-  if (!opt.node || !opt.hash) usage('--node and --hash are required');
+  if (!opt.node || (!opt.hash === !opt.name)) usage('--node and one of --hash or --name are required');
   let key = opt.networkKey;
   if (!key) {
     key = await fetchNetworkKey(opt.node);
@@ -258,8 +284,8 @@ async function main(argv) {
   console.error(`client: verified (fuel_used ${header.fuel_used}, signed by ${key})`);
   return 0;
 }
-const USAGE = 'usage: node client.mjs --node URL --hash HEX [--decrypt] [--input STR] ' +
-  '[--function NAME] [--fuel N] [--network-key HEX]';
+const USAGE = 'usage: node client.mjs --node URL (--hash HEX [--decrypt] | --name NAME) ' +
+  '[--input STR | --input-file FILE] [--function NAME] [--fuel N] [--network-key HEX]';
 function usage(msg) { console.error(`client: ${msg}\n${USAGE}`); process.exit(2); }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

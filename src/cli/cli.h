@@ -34,6 +34,7 @@ int cmd_login(int argc, char **argv);
 int cmd_functions(int argc, char **argv);
 int cmd_invoke(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cmd_nodes(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 

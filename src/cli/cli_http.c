@@ -241,3 +241,20 @@ int cli_url(const char *base, const char *path, char *out, size_t cap)
     int w = snprintf(out, cap, "%.*s%s", (int)n, base, path);
     return (w < 0 || (size_t)w >= cap) ? ESGX_CLI_E_FAILED : 0;
 }
+
+int cli_get(const char *base, const char *path, const char *token, cli_http_response *rs,
+            char *url, size_t url_cap)
+{
+    memset(rs, 0, sizeof *rs);
+    if (cli_url(base, path, url, url_cap)) {
+        cli_error("URL too long");
+        return CLI_EXIT_FAIL;
+    }
+    cli_http_request rq = {.method = "GET", .url = url, .token = token};
+    esgx_err err;
+    if (cli_http(&rq, rs, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_NETWORK;
+    }
+    return CLI_EXIT_OK;
+}

@@ -90,6 +90,13 @@ void cli_http_describe(const cli_http_response *rs, char *out, size_t cap);
 /* out = base + path (base without trailing slashes). Returns 0 or ESGX_CLI_E_FAILED if too long. */
 int cli_url(const char *base, const char *path, char *out, size_t cap);
 
+/* GET base + path (with token as bearer when non-NULL) into *rs (any status; free it
+ * with cli_http_response_free); url (url_cap bytes) gets the URL for messages. Returns
+ * CLI_EXIT_OK when an answer came, else CLI_EXIT_FAIL (URL too long) or
+ * CLI_EXIT_NETWORK with the error printed (rs then empty). */
+int cli_get(const char *base, const char *path, const char *token, cli_http_response *rs,
+            char *url, size_t url_cap);
+
 /* ---------------------------------------------------------------- service request */
 
 /* A POST /services/3 request (docs/http-api.md). */

@@ -29,6 +29,7 @@ typedef struct cli_project {
     char output[1024];     /* relative to dir */
     char watch[1024];      /* relative to dir */
     int encrypt;
+    int logs;                  /* keep the function's debug output on the node */
 } cli_project;
 
 /* Reads DIR/esgx.toml into p (dir = realpath of DIR). Returns 0, or ESGX_CLI_E_FAILED with
@@ -75,6 +76,7 @@ typedef struct cli_deploy {
     const char *name;          /* function name */
     const char *path;          /* the module file (named in messages) */
     int encrypt;               /* encrypt to cfg->network_key (ECIES) */
+    int logs;                  /* deploy with "logs": true (esgx logs NAME) */
     int progress;              /* upload progress bar: 1, 0, -1 if TTY */
     int as_json;               /* print one JSON object instead of text */
     const char *state_path;    /* a state file (previous upload) or NULL for none */

@@ -20,6 +20,7 @@
 #include "cli_node.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,25 @@ static int is_lower_hex(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
     return 1;
+}
+
+/* Decodes the base64 text in buf[0..*len) in place (padding required); *len gets the
+ * byte count. Returns 0, or -1 when it is not base64. */
+static int base64_decode(uint8_t *buf, size_t *len)
+{
+    size_t n = *len;
+    if (n % 4) return -1;
+    size_t pad = n && buf[n - 1] == '=' ? (n > 1 && buf[n - 2] == '=' ? 2 : 1) : 0;
+    uint8_t *out = malloc(n / 4 * 3 + 1);
+    int got = out && n ? EVP_DecodeBlock(out, buf, (int)n) : 0;
+    if (!out || got < 0) {
+        free(out);
+        return -1;
+    }
+    *len = n / 4 * 3 - pad;
+    memcpy(buf, out, *len);
+    free(out);
+    return 0;
 }
 
 int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
@@ -77,13 +97,13 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             memcpy(rq->function, json_string_value(v), n);
             rq->function[n] = 0;
             rq->function_len = n;
-        } else if (!strcmp(key, "input")) {
-            if (!json_is_string(v)) {
-                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'input' must be a string");
+        } else if (!strcmp(key, "input") || !strcmp(key, "input_base64")) {
+            if (!json_is_string(v) || rq->input) {
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: '%s' must be a string, and "
+                                  "only one of 'input' and 'input_base64'", key);
                 goto out;
             }
             size_t n = json_string_length(v);
-            free(rq->input);
             rq->input = malloc(n ? n : 1);
             if (!rq->input) {
                 rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: out of memory");
@@ -91,6 +111,10 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             }
             memcpy(rq->input, json_string_value(v), n);
             rq->input_len = n;
+            if (key[5] == '_' && base64_decode(rq->input, &rq->input_len)) {
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'input_base64' is not base64");
+                goto out;
+            }
         } else if (!strcmp(key, "fuel")) {
             if (!json_is_integer(v) || json_integer_value(v) < 1) {
                 rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'fuel' must be a positive integer");

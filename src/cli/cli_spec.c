@@ -30,7 +30,7 @@ static const cli_spec specs[] = {
     {"login", NULL, "--node --token --token-file --force --sim-root --insecure-skip-attest"},
     {"functions", "deploy list delete", ""},
     {"functions deploy", NULL,
-     "--name --path --url --encrypted --no-encrypt --progress --no-progress --json"},
+     "--name --path --url --encrypted --no-encrypt --progress --no-progress --logs --json"},
     {"functions list", NULL, "--json"},
     {"functions delete", NULL, ""},
     {"invoke", NULL,
@@ -42,6 +42,7 @@ static const cli_spec specs[] = {
     {"build", NULL, "--dir"},
     {"deploy", NULL, "--dir --json --progress --no-progress"},
     {"dev", NULL, "--dir --port --verbose"},
+    {"logs", NULL, "--follow -f"},
     {"completion", "bash", ""},
 };
 

@@ -235,7 +235,8 @@ static void dev_build_deploy(dev_state *s, int force)
     if (cli_project_path(&s->p, s->p.output, out, sizeof out) ||
         cli_project_path(&s->p, ".esgx/dev/deployed", state, sizeof state))
         return;
-    cli_deploy d = {.name = s->p.name, .path = out, .encrypt = s->p.encrypt, .progress = 0,
+    cli_deploy d = {.name = s->p.name, .path = out, .encrypt = s->p.encrypt, .logs = s->p.logs,
+                    .progress = 0,
                     .state_path = state};
     if (cli_deploy_file(&s->cfg, &d, NULL) == CLI_EXIT_OK)
         printf("call it: curl -sS -X POST %s/functions/%s --data 'your input'\n", s->url,

@@ -30,8 +30,8 @@
 
 static const char functions_usage[] =
     "usage: esgx functions deploy --name NAME --path FILE.wasm [--no-encrypt]\n"
-    "                             [--progress | --no-progress] [--json]\n"
-    "       esgx functions deploy --name NAME --url URL [--encrypted] [--json]\n"
+    "                             [--progress | --no-progress] [--logs] [--json]\n"
+    "       esgx functions deploy --name NAME --url URL [--encrypted] [--logs] [--json]\n"
     "       esgx functions list [--json]\n"
     "       esgx functions delete NAME\n"
     "  deploy  check FILE is WebAssembly, encrypt it to the pinned network key (unless\n"
@@ -39,7 +39,8 @@ static const char functions_usage[] =
     "          invoke URL and a curl line. With --url the node fetches the module\n"
     "          from an origin (https://, http:// or ipfs://CID; a node of a network,\n"
     "          esgxd --etcd) and records it; --encrypted says the origin serves it\n"
-    "          encrypted to the network key\n"
+    "          encrypted to the network key. --logs: the node keeps the function's\n"
+    "          recent debug output (esgx logs NAME)\n"
     "  list    the node's functions: NAME HASH DECRYPT CREATED\n"
     "  delete  remove NAME (the content stays stored)\n"
     "NAME: 1 to 64 characters from A-Z a-z 0-9 . _ -\n"
@@ -108,10 +109,11 @@ static int need_token(const cli_config *cfg)
  * no longer holds it) nothing is printed and DEPLOY_GONE is returned.
  * Returns a CLI exit status. */
 static int point_name(const cli_config *cfg, const char *name, const char *want_hex, int encrypt,
-                      size_t body_len, const char *what, int as_json, int uploaded)
+                      int logs, size_t body_len, const char *what, int as_json, int uploaded)
 {
     cli_http_response rs = {0};
     json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
+    if (pb && logs) json_object_set_new(pb, "logs", json_true());
     char *put_body = pb ? json_dumps(pb, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(pb);
     if (!put_body) {
@@ -153,7 +155,7 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
 
 /* deploy --url: the node fetches the module from an origin (POST /content {"url"}). */
 static int deploy_url(const cli_config *cfg, const char *name, const char *url, int encrypted,
-                      int as_json)
+                      int logs, int as_json)
 {
     json_t *o = json_pack("{s:s}", "url", url);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -174,7 +176,7 @@ static int deploy_url(const cli_config *cfg, const char *name, const char *url, 
         cli_error("POST %s/content: the answer has no \"hash\"", cfg->node);
         rc = CLI_EXIT_NETWORK;
     } else {
-        rc = point_name(cfg, name, hash, encrypted, (size_t)size, url, as_json, 1);
+        rc = point_name(cfg, name, hash, encrypted, logs, (size_t)size, url, as_json, 1);
     }
     json_decref(j);
     cli_http_response_free(&rs);
@@ -308,7 +310,7 @@ int cli_deploy_file(const cli_config *cfg, const cli_deploy *d, char *hash_out)
     if (d->state_path && state_load(d->state_path, &st) == 0 && !strcmp(st.node, cfg->node) &&
         !strcmp(st.network_key, cfg->network_key[0] ? cfg->network_key : "-") &&
         st.encrypt == d->encrypt && !strcmp(st.plain, plain_hex)) {
-        rc = point_name(cfg, d->name, st.hash, d->encrypt,
+        rc = point_name(cfg, d->name, st.hash, d->encrypt, d->logs,
                         wasm_len + (d->encrypt ? ESGX_ECIES_OVERHEAD : 0), d->path, d->as_json, 0);
         if (rc != DEPLOY_GONE) {
             if (rc == CLI_EXIT_OK && hash_out) memcpy(hash_out, st.hash, 65);
@@ -317,7 +319,7 @@ int cli_deploy_file(const cli_config *cfg, const cli_deploy *d, char *hash_out)
     }
     rc = upload(cfg, d, wasm, wasm_len, hash_hex, &body_len);
     if (rc) goto out;
-    rc = point_name(cfg, d->name, hash_hex, d->encrypt, body_len, d->path, d->as_json, 1);
+    rc = point_name(cfg, d->name, hash_hex, d->encrypt, d->logs, body_len, d->path, d->as_json, 1);
     if (rc == CLI_EXIT_OK && d->state_path)
         state_save(d->state_path, cfg, d->encrypt, plain_hex, hash_hex);
     if (rc == CLI_EXIT_OK && hash_out) memcpy(hash_out, hash_hex, 65);
@@ -330,7 +332,7 @@ out:
 static int deploy(int argc, char **argv)
 {
     const char *name = NULL, *path = NULL, *url = NULL;
-    int encrypt = 1, progress = -1, as_json = 0, encrypted = 0;
+    int encrypt = 1, progress = -1, as_json = 0, encrypted = 0, logs = 0;
     for (int i = 1; i < argc;) {
         const char *a = argv[i];
         int r;
@@ -343,6 +345,7 @@ static int deploy(int argc, char **argv)
         else if (!strcmp(a, "--no-progress")) progress = 0, i++;
         else if (!strcmp(a, "--json")) as_json = 1, i++;
         else if (!strcmp(a, "--encrypted")) encrypted = 1, i++;
+        else if (!strcmp(a, "--logs")) logs = 1, i++;
         else if ((r = cli_opt_value(argc, argv, &i, "--name", &name)) ||
                  (r = cli_opt_value(argc, argv, &i, "--path", &path)) ||
                  (r = cli_opt_value(argc, argv, &i, "--url", &url))) {
@@ -365,12 +368,13 @@ static int deploy(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     if (url) {
-        int urc = deploy_url(&cfg, name, url, encrypted, as_json);
+        int urc = deploy_url(&cfg, name, url, encrypted, logs, as_json);
         esgx_crypto_wipe(&cfg, sizeof cfg);
         return urc;
     }
 
-    cli_deploy d = {.name = name, .path = path, .encrypt = encrypt, .progress = progress,
+    cli_deploy d = {.name = name, .path = path, .encrypt = encrypt, .logs = logs,
+                    .progress = progress,
                     .as_json = as_json};
     int rc = cli_deploy_file(&cfg, &d, NULL);
     esgx_crypto_wipe(&cfg, sizeof cfg);

@@ -5,8 +5,10 @@
  * invoke always sends POST /services/3 with every field explicit, fuel included, so that
  * the request alone determines input_hash: --fuel N, else the node's limit as reported
  * by GET /health ("fuel_limit"), else esgxd's default limit 10^9. A NAME is first
- * resolved to its hash and decrypt flag with GET /functions (which needs the token), so
+ * resolved to its hash and decrypt flag with GET /functions/NAME (public, no token), so
  * the CLI knows which module it asked for instead of trusting the node's registry.
+ * --input-file sends any bytes as "input_base64" (the input_hash is over the raw bytes);
+ * --input sends its text as "input".
  * Nothing of the output reaches stdout before cli_answer_verify accepted it; a rejected
  * answer exits 1 with the name of the failed check. --save / --save-request keep the
  * raw answer and the exact request for `esgx verify`.
@@ -16,6 +18,7 @@
 #include "esgx_proto.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +39,9 @@ static const char invoke_usage[] =
     "  input_hash, signature by the pinned network key) and only then print the output.\n"
     "options:\n"
     "  HASH               64 hex characters: the module's content hash\n"
-    "  NAME               a deployed function name (resolved with the token)\n"
+    "  NAME               a deployed function name (resolved with GET /functions/NAME)\n"
     "  --input STR        input data (UTF-8 text); default empty\n"
-    "  --input-file FILE  input data from FILE ('-' = stdin); must be UTF-8 text\n"
+    "  --input-file FILE  input data from FILE ('-' = stdin); any bytes\n"
     "  --decrypt          the content under HASH is encrypted to the network key\n"
     "                     (a NAME carries its own flag)\n"
     "  --function NAME    export to call (default main)\n"
@@ -115,6 +118,66 @@ static uint64_t node_fuel_limit(const cli_config *cfg)
     return v;
 }
 
+/* Resolves a function name to its hash and decrypt flag with the public
+ * GET /functions/NAME. Returns CLI_EXIT_OK, or an exit code with the error printed. */
+static int resolve_name(const cli_config *cfg, const char *name, char hash_hex[65],
+                        int *decrypt)
+{
+    if (!esgx_proto_name_valid(name, strlen(name))) {
+        cli_error("'%s' is neither a 64-hex-character hash nor a function name", name);
+        return CLI_EXIT_USAGE;
+    }
+    char path[96], url[1200];
+    snprintf(path, sizeof path, "/functions/%s", name);
+    cli_http_response rs;
+    int grc = cli_get(cfg->node, path, NULL, &rs, url, sizeof url);
+    if (grc) return grc;
+    int rc = CLI_EXIT_FAIL;
+    json_t *j = rs.status == 200 ? json_loadb((const char *)rs.body, rs.len, 0, NULL) : NULL;
+    const char *h = json_string_value(json_object_get(j, "hash"));
+    if (rs.status == 404) {
+        cli_error("%s has no function named '%s' (see esgx functions list)", cfg->node, name);
+    } else if (rs.status != 200) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("GET %s: %s", url, d);
+        if (rs.status >= 500) rc = CLI_EXIT_NETWORK;
+    } else if (!h || !esgx_proto_hash_text_valid(h, strlen(h))) {
+        cli_error("GET %s: the answer has no valid \"hash\"", url);
+    } else {
+        memcpy(hash_hex, h, 65);
+        *decrypt = json_is_true(json_object_get(j, "decrypt"));
+        rc = CLI_EXIT_OK;
+    }
+    json_decref(j);
+    cli_http_response_free(&rs);
+    return rc;
+}
+
+/* The request JSON with the input as "input_base64" (any bytes), NULL when out of
+ * memory. */
+static char *request_json_base64(const cli_service_request *rq)
+{
+    cli_service_request t = *rq;
+    t.input = NULL;
+    t.input_len = 0;
+    char *base = cli_request_json(&t);
+    json_t *o = base ? json_loads(base, 0, NULL) : NULL;
+    free(base);
+    char *b64 = malloc((rq->input_len + 2) / 3 * 4 + 1);
+    char *text = NULL;
+    if (o && b64) {
+        EVP_EncodeBlock((unsigned char *)b64, rq->input ? rq->input : (const uint8_t *)"",
+                        (int)rq->input_len);
+        json_object_del(o, "input");
+        if (!json_object_set_new(o, "input_base64", json_string(b64)))
+            text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    free(b64);
+    json_decref(o);
+    return text;
+}
+
 /* Raw output bytes; on a terminal a missing final newline is added so that the prompt
  * does not stick to the output (pipes and files get the exact bytes). */
 static void print_output(const cli_answer *a)
@@ -186,7 +249,7 @@ int cmd_invoke(int argc, char **argv)
         memcpy(rq.hash_hex, target, 65);
         rq.decrypt = decrypt;
     } else {
-        rc = cli_function_lookup(&cfg, target, rq.hash_hex, &rq.decrypt);
+        rc = resolve_name(&cfg, target, rq.hash_hex, &rq.decrypt);
         if (rc) goto out;
         rc = CLI_EXIT_FAIL;
     }
@@ -209,7 +272,11 @@ int cmd_invoke(int argc, char **argv)
         rq.fuel = node_fuel_limit(&cfg);
         rq.has_fuel = 1;
     }
-    body = cli_request_json(&rq);
+    body = input_file ? request_json_base64(&rq) : cli_request_json(&rq);
+    if (!body && input_file) {
+        cli_error("out of memory building the request");
+        goto out;
+    }
     if (!body) {
         cli_error("the input must be UTF-8 text without NUL bytes (it travels as a JSON string)");
         goto out;

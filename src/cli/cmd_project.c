@@ -269,7 +269,8 @@ int cmd_deploy(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     (void)mkdir(state_dir, 0755);
-    cli_deploy d = {.name = p.name, .path = out, .encrypt = p.encrypt, .progress = progress,
+    cli_deploy d = {.name = p.name, .path = out, .encrypt = p.encrypt, .logs = p.logs,
+                    .progress = progress,
                     .as_json = as_json, .state_path = state};
     int rc = cli_deploy_file(&cfg, &d, NULL);
     esgx_crypto_wipe(&cfg, sizeof cfg);

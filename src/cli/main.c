@@ -33,6 +33,7 @@ static const cli_command commands[] = {
     {"login", cmd_login, "point the CLI at a node, pin its network key, store a token"},
     {"functions", cmd_functions, "deploy, list and delete functions on the node"},
     {"invoke", cmd_invoke, "call a function and verify the signed answer"},
+    {"logs", cmd_logs, "recent debug output of a function deployed with logs (--follow)"},
     {"nodes", cmd_nodes, "the members of the network (--verify: attest each, one key)"},
     {"verify", cmd_verify, "verify a saved answer offline against its request"},
     {"new", cmd_new, "make a function project: esgx new NAME --lang c|rust|assemblyscript"},

@@ -17,6 +17,8 @@
 #include "enclave.h"
 #include "executor.h"
 
+_Static_assert(EXEC_MAX_LOGS == ESGX_PROTO_MAX_LOGS, "captured logs must fit a RESULT");
+
 /* A job: channel.c's part first, then the request and its bytes. */
 typedef struct exec_job {
     enclave_job base;
@@ -67,6 +69,8 @@ static void send_result(enclave *E, uint64_t id, const exec_result *r)
     o->code = enclave_str_bytes(r->code);
     o->message = enclave_str_bytes(r->message);
     o->fuel_used = r->fuel_used;
+    o->logs.ptr = r->logs;
+    o->logs.len = r->logs_len;
     if (r->status == EXEC_OK) {
         memcpy(o->input_hash, r->input_hash, 32);
         memcpy(o->output_hash, r->output_hash, 32);
@@ -163,6 +167,7 @@ void enclave_exec_submit(enclave *E, const esgx_msg *m)
     memcpy(j->rq.module_hash, x->module_hash, 32);
     j->rq.decrypt = x->decrypt;
     j->rq.fuel = x->fuel;
+    j->rq.capture_logs = x->capture_logs;
     if (x->function.len) memcpy(p, x->function.ptr, x->function.len);
     j->rq.function = (const char *)p;
     j->rq.function_len = x->function.len;

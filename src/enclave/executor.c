@@ -162,8 +162,9 @@ void esgx_exec_result_free(exec_result *r)
     if (!r) return;
     free(r->tree);
     free(r->output);
-    r->tree = r->output = NULL;
-    r->tree_len = r->output_len = 0;
+    free(r->logs);
+    r->tree = r->output = r->logs = NULL;
+    r->tree_len = r->output_len = r->logs_len = 0;
 }
 
 void esgx_executor_get_stats(executor *ex, exec_stats *out)
@@ -278,7 +279,7 @@ static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_modu
         .function = rq->function, .function_len = rq->function_len,
         .abi = ESGX_HOST_ENTRY_INVOKE, .input = rq->input, .input_len = rq->input_len,
         .fuel = fuel, .max_output = ex->cfg.max_output, .debug = ex->cfg.debug,
-        .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .platform = &plat,
+        .capture_max = rq->capture_logs ? EXEC_MAX_LOGS : 0, .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .platform = &plat,
     };
     memcpy(hr.module_hash, rq->module_hash, 32);
     esgx_host_result hres;
@@ -286,6 +287,9 @@ static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_modu
     if (hres.started) __atomic_fetch_add(&ex->executions, 1, __ATOMIC_RELAXED);
     res->fuel_used = hres.fuel_used;
     res->trap = hres.trap;
+    res->logs = hres.logs;   /* every outcome: the output of a trapped guest helps most */
+    res->logs_len = hres.logs_len;
+    hres.logs = NULL;
     if (rc == ESGX_HOST_E_TRAP || rc == ESGX_HOST_E_LIMIT) {
         __atomic_fetch_add(&ex->traps, 1, __ATOMIC_RELAXED);
         fail(res, EXEC_TRAP, hres.code, "%s", hres.message);

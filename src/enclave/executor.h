@@ -45,6 +45,10 @@ typedef struct exec_config {
 /* Fills c with the defaults above. */
 void esgx_exec_config_default(exec_config *c);
 
+/* The most captured debug output kept per request (the channel's ESGX_PROTO_MAX_LOGS,
+ * checked in exec_bridge.c). */
+#define EXEC_MAX_LOGS 16384
+
 typedef struct exec_request {
     uint8_t module_hash[32];
     int decrypt;
@@ -56,6 +60,7 @@ typedef struct exec_request {
     int has_content;
     const uint8_t *content;
     size_t content_len;
+    int capture_logs;           /* 1: keep the guest's debug output in res->logs */
 } exec_request;
 
 typedef struct exec_result {
@@ -75,6 +80,9 @@ typedef struct exec_result {
     size_t tree_len;
     uint8_t *output;            /* heap: output_len bytes */
     size_t output_len;
+    uint8_t *logs;              /* heap: captured debug output (capture_logs), at most
+                                   EXEC_MAX_LOGS bytes, in any status; NULL if none */
+    size_t logs_len;
 } exec_result;
 
 /* Frees the heap parts of r (safe on a zeroed or already freed result). */

@@ -60,23 +60,26 @@ static void fuzz_body(const http_route *r, const uint8_t *body, size_t len)
     unsigned st;
     if (r->route == ROUTE_SERVICES) {
         json_t *root;
+        uint8_t *decoded;
         sup_req ex;
         memset(&ex, 0, sizeof ex);
-        st = http_parse_service(body, len, 5000, 1024, &root, &ex, &p);
+        st = http_parse_service(body, len, 5000, 1024, &root, &decoded, &ex, &p);
         if (st) {
             refused(st, &p);
-            must(!root);
+            must(!root && !decoded);
         } else {
             must(root && ex.fuel >= 1 && ex.fuel <= 5000 && ex.input_len <= 1024);
             must(ex.function_len >= 1 && ex.function_len <= ESGX_PROTO_MAX_FUNCTION);
             json_decref(root);
+            free(decoded);
         }
     } else if (r->route == ROUTE_FN_DEPLOY) {
         char hash[65];
-        int decrypt;
-        st = http_parse_deploy(body, len, hash, &decrypt, &p);
+        int decrypt, logs;
+        st = http_parse_deploy(body, len, hash, &decrypt, &logs, &p);
         if (st) refused(st, &p);
-        else must(esgx_proto_hash_text_valid(hash, strlen(hash)) && (decrypt == 0 || decrypt == 1));
+        else must(esgx_proto_hash_text_valid(hash, strlen(hash)) && (decrypt == 0 || decrypt == 1) &&
+                  (logs == 0 || logs == 1));
     } else if (r->route == ROUTE_CONTENT_PUT) {
         json_t *root;
         const char *url;

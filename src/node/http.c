@@ -25,7 +25,13 @@
  * body. No thread waits for the enclave, and the /services/3 path touches neither SQLite
  * nor the disk (NEED_CONTENT brings the module from the store only when the enclave has
  * not cached it). The server's state (daemon, token, the objects it serves from, the
- * bytes buffered) is the http object; each request's hreq points to it.
+ * bytes buffered, the logs) is the http object; each request's hreq points to it.
+ *
+ * Every invocation leaves one access line in the node's log (name, entry function, hash,
+ * status, code, fuel_used, milliseconds; what came from outside escaped). A function
+ * deployed with "logs": true gets its guest's debug output captured (the EXEC flag) and
+ * kept in its ring (logs.c); GET /functions/NAME/logs?follow=1 is a long poll: the
+ * connection is suspended until new lines come or 30 s pass.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -54,6 +60,7 @@
 #define PREALLOC_MAX (1u << 20)    /* preallocated for a declared body not yet seen */
 #define TRIM_AFTER (1u << 20)      /* malloc_trim after a request this large */
 #define IDLE_TIMEOUT 120u          /* seconds, a connection between requests */
+#define LOGS_POLL_MS 30000u        /* the longest a ?follow=1 waits for new lines */
 
 /* esgxd --help and docs/operations.md quote these defaults. */
 _Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help says 256M");
@@ -71,6 +78,7 @@ struct http {
     uint64_t request_ms;           /* --read-timeout in ms */
     unsigned request_s;
     _Atomic uint64_t buffered;     /* bytes of bodies reserved across all requests */
+    node_logs *logs;               /* rings of guest debug output, long polls */
 };
 
 typedef struct hreq {
@@ -87,8 +95,14 @@ typedef struct hreq {
     int over_budget;               /* a chunked body outgrew --max-buffered */
     uint64_t deadline_ms;          /* the whole request by then (monotonic) */
     json_t *json;                  /* keeps the parsed service request alive */
+    uint8_t *decoded;              /* the decoded input_base64 of a service request */
+    const char *fn_name;           /* the function invoked by name (NULL: by hash) */
+    uint64_t t0_ms;                /* when the invocation was handed on */
     struct MHD_Connection *conn;
     sup_req sr;
+    node_logs_waiter lw;           /* a ?follow=1 long poll */
+    int logs_polling;              /* suspended in a long poll */
+    uint64_t logs_since;
 } hreq;
 
 /* ---------------------------------------------------------------- replies */
@@ -153,6 +167,48 @@ static unsigned check_auth(const http *srv, struct MHD_Connection *c)
     return http_token_equal(srv->token, tok, n) ? 0 : 403;
 }
 
+/* Writes src[0..n) to out (cap bytes, NUL-terminated) with '"' and '\\' as \xNN and
+ * control characters as esgx_escape_controls does, so a quoted field cannot end early. */
+static void escape_quoted(const char *src, size_t n, char *out, size_t cap)
+{
+    char *tmp = malloc(4 * n + 1);
+    if (!tmp) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        if (ch == '"' || ch == '\\') k += (size_t)sprintf(tmp + k, "\\x%02x", ch);
+        else tmp[k++] = (char)ch;   /* no NUL: the channel refuses one in a function */
+    }
+    tmp[k] = 0;
+    esgx_escape_controls(tmp, out, cap);
+    free(tmp);
+}
+
+/* The access line of one invocation (answered with status). */
+static void access_line(hreq *h, unsigned status)
+{
+    char name[4 * 64 + 1] = "-", fn[4 * 4 * ESGX_PROTO_MAX_FUNCTION + 1] = "-", hash[65];
+    if (h->fn_name) esgx_escape_controls(h->fn_name, name, sizeof name);
+    if (h->sr.function) escape_quoted(h->sr.function, h->sr.function_len, fn, sizeof fn);
+    esgx_crypto_hex_encode(h->sr.hash, 32, hash);
+    uint64_t ms = h->t0_ms ? esgx_monotonic_ms() - h->t0_ms : 0;
+    node_log(NODE_LOG_INFO, "access name=%s function=\"%s\" hash=%s status=%u code=%s "
+             "fuel_used=%llu ms=%llu", name, fn, hash, status, h->sr.code[0] ? h->sr.code : "-",
+             (unsigned long long)h->sr.fuel_used, (unsigned long long)ms);
+}
+
+/* A refusal of an invocation before the enclave saw it: its access line, then the reply. */
+static enum MHD_Result refuse_exec(struct MHD_Connection *c, hreq *h, unsigned status,
+                                   const char *code, const char *msg)
+{
+    snprintf(h->sr.code, sizeof h->sr.code, "%s", code);
+    access_line(h, status);
+    return reply_error(c, h, status, code, "%s", msg);
+}
+
 static void on_exec_done(sup_req *r)
 {
     hreq *h = r->owner;
@@ -164,11 +220,12 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
 {
     sup_info info;
     sup_get_info(h->srv->d.sup, &info);
+    h->t0_ms = esgx_monotonic_ms();
     if (!info.up)
-        return reply_error(c, h, 503, "enclave_restarting",
+        return refuse_exec(c, h, 503, "enclave_restarting",
                            "the enclave is not running; retry shortly");
     if (info.state != ESGX_STATE_READY)
-        return reply_error(c, h, 503, "no_key",
+        return refuse_exec(c, h, 503, "no_key",
                            "this node has no shared key yet (not initialised)");
     h->conn = c;
     h->sr.owner = h;
@@ -188,6 +245,11 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
 
 static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
 {
+    h->waiting = 0;
+    access_line(h, h->sr.body ? h->sr.http_status : 500);
+    if (h->sr.logs_len)
+        node_logs_append(h->srv->logs, h->fn_name, h->sr.hash, h->sr.code, h->sr.logs,
+                         h->sr.logs_len);
     char *b = h->sr.body;
     h->sr.body = NULL;
     if (!b) return reply_error(c, h, 500, "internal", "no result");
@@ -207,6 +269,7 @@ static void fn_from_net(const esgx_net_fn *n, registry_fn *out)
     snprintf(out->name, sizeof out->name, "%s", n->name);
     snprintf(out->hash, sizeof out->hash, "%s", n->hash);
     out->decrypt = n->encrypted;
+    out->logs = n->logs;
     out->created = n->created;
 }
 
@@ -219,11 +282,12 @@ static int fn_get(http *srv, const char *name, registry_fn *out, esgx_err *err)
     return rc;
 }
 
-static int fn_put(http *srv, const char *name, const char *hash, int decrypt, int *replaced,
-                  esgx_err *err)
+static int fn_put(http *srv, const char *name, const char *hash, int decrypt, int logs,
+                  int *replaced, esgx_err *err)
 {
-    if (!srv->d.net) return registry_put(srv->d.registry, name, hash, decrypt, replaced, err);
-    return esgx_net_fn_put(srv->d.net, name, hash, decrypt, replaced, err);
+    if (!srv->d.net)
+        return registry_put(srv->d.registry, name, hash, decrypt, logs, replaced, err);
+    return esgx_net_fn_put(srv->d.net, name, hash, decrypt, logs, replaced, err);
 }
 
 static int fn_delete(http *srv, const char *name, esgx_err *err)
@@ -263,8 +327,9 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
 {
     http_problem p;
     if (http_parse_service(h->b.p, h->b.len, h->srv->cfg->fuel, h->srv->cfg->max_input,
-                           &h->json, &h->sr, &p))
+                           &h->json, &h->decoded, &h->sr, &p))
         return reply_problem(c, h, &p);
+    h->sr.capture_logs = (uint8_t)node_logs_wanted(h->srv->logs, NULL, h->sr.hash);
     return start_exec(c, h);
 }
 
@@ -279,6 +344,9 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
         return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
     h->sr.decrypt = (uint8_t)fn.decrypt;
+    node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, fn.logs);
+    h->sr.capture_logs = (uint8_t)(fn.logs != 0);
+    h->fn_name = h->rt.name;
     h->sr.fuel = h->srv->cfg->fuel;
     h->sr.function = "main";
     h->sr.function_len = 4;
@@ -289,16 +357,17 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
 
 static json_t *fn_json(const registry_fn *f)
 {
-    return json_pack("{s:s, s:s, s:b, s:I}", "name", f->name, "hash", f->hash, "decrypt",
-                     f->decrypt, "created", (json_int_t)f->created);
+    return json_pack("{s:s, s:s, s:b, s:b, s:I}", "name", f->name, "hash", f->hash, "decrypt",
+                     f->decrypt, "logs", f->logs, "created", (json_int_t)f->created);
 }
 
 static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
 {
     char hash[65];
-    int decrypt;
+    int decrypt, logs;
     http_problem p;
-    if (http_parse_deploy(h->b.p, h->b.len, hash, &decrypt, &p)) return reply_problem(c, h, &p);
+    if (http_parse_deploy(h->b.p, h->b.len, hash, &decrypt, &logs, &p))
+        return reply_problem(c, h, &p);
     uint8_t hb[32];
     (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
     esgx_err err;
@@ -308,12 +377,13 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
                            hash);
     if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
     int replaced = 0;
-    if (fn_put(h->srv, h->rt.name, hash, decrypt, &replaced, &err))
+    if (fn_put(h->srv, h->rt.name, hash, decrypt, logs, &replaced, &err))
         return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
     registry_fn f;
     if (fn_get(h->srv, h->rt.name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
-    node_log(NODE_LOG_INFO, "deployed function %s -> %s%s", h->rt.name, hash,
-             decrypt ? " (decrypt)" : "");
+    node_logs_set(h->srv->logs, h->rt.name, hb, logs);
+    node_log(NODE_LOG_INFO, "deployed function %s -> %s%s%s", h->rt.name, hash,
+             decrypt ? " (decrypt)" : "", logs ? " (logs)" : "");
     return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
 }
 
@@ -337,8 +407,93 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     if (rc) return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
+    node_logs_forget(h->srv->logs, h->rt.name);
     node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
     return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
+}
+
+/* Looks name up for the routes that only read it; on success the logs learn its flag
+ * (so an invocation by hash after a public resolution captures). 0 with *out filled,
+ * or the lookup's code with the refusal queued in *r. */
+static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum MHD_Result *r)
+{
+    esgx_err err;
+    int rc = fn_get(h->srv, h->rt.name, out, &err);
+    if (rc == ESGX_NODE_E_NOTFOUND)
+        *r = reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
+    else if (rc)
+        *r = reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
+    if (rc) return rc;
+    uint8_t hb[32];
+    if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL))
+        node_logs_set(h->srv->logs, out->name, hb, out->logs);
+    return ESGX_OK;
+}
+
+/* GET /functions/NAME (public): what a verified call by name needs. */
+static enum MHD_Result route_fn_get(struct MHD_Connection *c, hreq *h)
+{
+    registry_fn f;
+    enum MHD_Result r = MHD_NO;
+    if (fn_lookup(c, h, &f, &r)) return r;
+    return reply_json(c, h, 200, json_pack("{s:s, s:s, s:b}", "name", f.name, "hash", f.hash,
+                                           "decrypt", f.decrypt));
+}
+
+static void on_logs_wake(node_logs_waiter *w)
+{
+    hreq *h = w->owner;
+    MHD_resume_connection(h->conn);
+}
+
+/* Answers the lines after h->logs_since, with the sequence number to ask next. */
+static enum MHD_Result logs_answer(struct MHD_Connection *c, hreq *h)
+{
+    h->logs_polling = 0;
+    char *text;
+    size_t len;
+    uint64_t next;
+    esgx_err err;
+    if (node_logs_read(h->srv->logs, h->rt.name, h->logs_since, &text, &len, &next, &err))
+        return reply_error(c, h, 503, "busy", "%s", err.msg);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    char nx[24];
+    snprintf(nx, sizeof nx, "%llu", (unsigned long long)next);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, "X-Esgx-Logs-Next", nx);
+    enum MHD_Result r = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    metrics_request(h->srv->d.metrics, h->rt.route, 200);
+    return r;
+}
+
+/* GET /functions/NAME/logs[?since=N][&follow=1] (admin). */
+static enum MHD_Result route_fn_logs(struct MHD_Connection *c, hreq *h)
+{
+    registry_fn f;
+    enum MHD_Result r = MHD_NO;
+    if (fn_lookup(c, h, &f, &r)) return r;
+    const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+    const char *follow = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
+    esgx_err err;
+    if (since && esgx_parse_u64(since, 0, UINT64_MAX, 0, &h->logs_since, &err))
+        return reply_error(c, h, 400, "bad_since", "since: %s", err.msg);
+    if (!follow || !strcmp(follow, "0")) return logs_answer(c, h);
+    if (strcmp(follow, "1"))
+        return reply_error(c, h, 400, "bad_follow", "follow must be 0 or 1");
+    snprintf(h->lw.name, sizeof h->lw.name, "%s", h->rt.name);
+    h->lw.deadline_ms = esgx_monotonic_ms() + LOGS_POLL_MS;
+    h->lw.wake = on_logs_wake;
+    h->lw.owner = h;
+    h->conn = c;
+    h->logs_polling = 1;
+    MHD_suspend_connection(c);
+    if (!node_logs_wait(h->srv->logs, &h->lw, h->logs_since)) MHD_resume_connection(c);
+    return MHD_YES;
 }
 
 /* Stores data (an upload or an origin's bytes) and answers its hash; in a network,
@@ -798,6 +953,8 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, hreq *h, const char *u
     case ROUTE_HEALTH: return route_health(c, h);
     case ROUTE_METRICS: return route_metrics(c, h);
     case ROUTE_NODES: return route_nodes(c, h);
+    case ROUTE_FN_GET: return route_fn_get(c, h);
+    case ROUTE_FN_LOGS: return route_fn_logs(c, h);
     default: return reply_error(c, h, 404, "not_found", "no route %.200s", url);
     }
 }
@@ -833,6 +990,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return first_call(c, h, method, url);
     }
     if (h->waiting) return finish_exec(c, h);
+    if (h->logs_polling) return logs_answer(c, h);
     size_t n = *upload_data_size;
     if (n) {
         *upload_data_size = 0;
@@ -857,7 +1015,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     size_t big = h->reserved + h->sr.body_len + h->sr.input_len;
     if (h->reserved) atomic_fetch_sub(&srv->buffered, h->reserved);
     http_body_free(&h->b);
+    if (h->lw.registered) node_logs_cancel(srv->logs, &h->lw);
     free(h->sr.body);
+    free(h->sr.logs);
+    free(h->decoded);
     json_decref(h->json);
     free(h);
     *con_cls = NULL;
@@ -960,6 +1121,12 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     }
     srv->d = *deps;
     srv->cfg = cfg;
+    int lrc = node_logs_new(&srv->logs, err);
+    if (lrc) {
+        freeaddrinfo(ai);
+        free(srv);
+        return lrc;
+    }
     snprintf(srv->token, sizeof srv->token, "%s", deps->token_hex ? deps->token_hex : "");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -980,6 +1147,7 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
         if (trc) {
             freeaddrinfo(ai);
             esgx_crypto_wipe(srv->token, sizeof srv->token);
+            node_logs_free(srv->logs);
             free(srv);
             return trc;
         }
@@ -1004,6 +1172,7 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     free(tls_cert);
     if (!srv->daemon) {
         esgx_crypto_wipe(srv->token, sizeof srv->token);
+        node_logs_free(srv->logs);
         free(srv);
         return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?%s)",
                             cfg->listen_host, cfg->listen_port,
@@ -1031,7 +1200,9 @@ void http_quiesce(http *h)
 void http_free(http *h)
 {
     if (!h) return;
+    node_logs_stop(h->logs);   /* resumes the long polls, which then answer at once */
     if (h->daemon) MHD_stop_daemon(h->daemon);
+    node_logs_free(h->logs);
     esgx_crypto_wipe(h->token, sizeof h->token);
     free(h);
 }

@@ -16,10 +16,15 @@
 #include <strings.h>
 #include <sys/mman.h>
 
+#include <openssl/evp.h>
+
 #include "esgx_crypto.h"
 
 #define SMALL_BODY_LIMIT 4096
 #define SERVICE_JSON_OVERHEAD (64u * 1024u)
+/* The /services/3 body limit: the input may come as a JSON string, where one byte can
+ * take 6 ("\u0000"), or as base64 (4 per 3 bytes); --max-input applies to the bytes. */
+#define SERVICE_BODY_LIMIT(max_input) ((max_input) * 6 + SERVICE_JSON_OVERHEAD)
 #define MAPPED_BODY_MIN (64u * 1024u)   /* bodies past this go to mmap'ed memory */
 
 static unsigned problem(http_problem *p, unsigned status, const char *code, const char *fmt,
@@ -55,7 +60,7 @@ unsigned http_classify(const node_config *cfg, const char *method, const char *u
     memset(r, 0, sizeof *r);
     r->allow = "";
     if (!strcmp(url, "/services/3"))
-        return one_method(r, ROUTE_SERVICES, (size_t)(cfg->max_input + SERVICE_JSON_OVERHEAD),
+        return one_method(r, ROUTE_SERVICES, (size_t)SERVICE_BODY_LIMIT(cfg->max_input),
                           "POST", post);
     if (!strcmp(url, "/content") || !strcmp(url, "/content/"))
         return one_method(r, ROUTE_CONTENT_PUT, (size_t)cfg->max_content, "POST", post);
@@ -67,10 +72,16 @@ unsigned http_classify(const node_config *cfg, const char *method, const char *u
     if (!strcmp(url, "/functions") || !strcmp(url, "/functions/"))
         return one_method(r, ROUTE_FN_LIST, 0, "GET", get);
     if (!strncmp(url, "/functions/", 11)) {
-        const char *n = url + 11;
+        const char *n = url + 11, *slash = strchr(n, '/');
+        if (slash && !strcmp(slash, "/logs")) {
+            if ((size_t)(slash - n) <= 64) snprintf(r->name, sizeof r->name, "%.*s",
+                                                    (int)(slash - n), n);
+            return one_method(r, ROUTE_FN_LOGS, 0, "GET", get);
+        }
         if (strlen(n) <= 64) snprintf(r->name, sizeof r->name, "%s", n);
-        r->allow = "POST, PUT, DELETE";
-        if (post) r->route = ROUTE_FN_INVOKE, r->limit = (size_t)cfg->max_input;
+        r->allow = "GET, POST, PUT, DELETE";
+        if (get) r->route = ROUTE_FN_GET;
+        else if (post) r->route = ROUTE_FN_INVOKE, r->limit = (size_t)cfg->max_input;
         else if (put) r->route = ROUTE_FN_DEPLOY, r->limit = SMALL_BODY_LIMIT;
         else if (del) r->route = ROUTE_FN_DELETE;
         else return r->route = ROUTE_OTHER, 405;
@@ -88,13 +99,14 @@ unsigned http_classify(const node_config *cfg, const char *method, const char *u
 int http_needs_auth(int route)
 {
     return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
-           route == ROUTE_FN_DELETE;
+           route == ROUTE_FN_DELETE || route == ROUTE_FN_LOGS;
 }
 
 unsigned http_check_name(const http_route *r, http_problem *p)
 {
     if ((r->route == ROUTE_FN_INVOKE || r->route == ROUTE_FN_DEPLOY ||
-         r->route == ROUTE_FN_DELETE) && !esgx_proto_name_valid(r->name, strlen(r->name)))
+         r->route == ROUTE_FN_DELETE || r->route == ROUTE_FN_GET || r->route == ROUTE_FN_LOGS) &&
+        !esgx_proto_name_valid(r->name, strlen(r->name)))
         return problem(p, 400, "bad_name",
                        "function names are 1 to 64 characters of [A-Za-z0-9._-]");
     return 0;
@@ -213,6 +225,40 @@ static unsigned bad_type(http_problem *p, const char *key, const char *want, con
                    want[0] == 'i' ? "an" : "a", want, type_name(v));
 }
 
+/* Decodes the standard base64 text b64[0..n) (padding required, no whitespace) into a
+ * malloc'ed buffer (*out, *out_len; freed by the caller) unless it would exceed max
+ * bytes. Returns 0, or 400 / 413 with *p filled. */
+static unsigned decode_base64(const char *b64, size_t n, uint64_t max, uint8_t **out,
+                              size_t *out_len, http_problem *p)
+{
+    *out = NULL;
+    *out_len = 0;
+    if (n % 4)
+        return problem(p, 400, "bad_base64", "field 'input_base64' is not base64 (length %zu "
+                                             "is not a multiple of 4)", n);
+    size_t pad = n >= 1 && b64[n - 1] == '=' ? (n >= 2 && b64[n - 2] == '=' ? 2 : 1) : 0;
+    size_t bytes = n / 4 * 3 - pad;
+    if (bytes > max)
+        return problem(p, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
+                       bytes, (unsigned long long)max);
+    for (size_t i = 0; i < n - pad; i++) {
+        char c = b64[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/'))
+            return problem(p, 400, "bad_base64", "field 'input_base64' is not base64 "
+                                                 "(character %zu)", i);
+    }
+    uint8_t *buf = malloc(n / 4 * 3 + 1);
+    if (!buf) return problem(p, 503, "busy", "no memory for the input");
+    if (n && EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) < 0) {
+        free(buf);
+        return problem(p, 400, "bad_base64", "field 'input_base64' is not base64");
+    }
+    *out = buf;
+    *out_len = bytes;
+    return 0;
+}
+
 /* One field of a /services/3 body into *s. Returns 0 or the refusal. */
 static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, sup_req *s,
                               const char **hash, size_t *hash_len, http_problem *p)
@@ -228,8 +274,11 @@ static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, su
         if (!json_is_string(v)) return bad_type(p, key, "string", v);
         s->function = json_string_value(v);
         s->function_len = json_string_length(v);
-    } else if (!strcmp(key, "input")) {
+    } else if (!strcmp(key, "input") || !strcmp(key, "input_base64")) {
         if (!json_is_string(v)) return bad_type(p, key, "string", v);
+        if (s->input)
+            return problem(p, 400, "bad_input",
+                           "fields 'input' and 'input_base64' are mutually exclusive");
         s->input = (const uint8_t *)json_string_value(v);
         s->input_len = json_string_length(v);
     } else if (!strcmp(key, "fuel")) {
@@ -247,13 +296,15 @@ static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, su
 }
 
 unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
-                            uint64_t max_input, json_t **rootp, sup_req *s, http_problem *p)
+                            uint64_t max_input, json_t **rootp, uint8_t **decoded, sup_req *s,
+                            http_problem *p)
 {
     *rootp = NULL;
+    *decoded = NULL;
     s->decrypt = 0;
     s->function = "main";
     s->function_len = 4;
-    s->input = (const uint8_t *)"";
+    s->input = NULL;
     s->input_len = 0;
     json_t *root = parse_object(body, len, p);
     if (!root) return p->status;
@@ -273,10 +324,21 @@ unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
     if (!st && (s->function_len < 1 || s->function_len > ESGX_PROTO_MAX_FUNCTION))
         st = problem(p, 400, "bad_function", "field 'function' must be 1 to 255 bytes, got %zu",
                      s->function_len);
+    json_t *b64 = json_object_get(root, "input_base64");
+    if (!st && b64) {
+        size_t n;
+        st = decode_base64(json_string_value(b64), json_string_length(b64), max_input, decoded,
+                           &n, p);
+        s->input = *decoded;
+        s->input_len = n;
+    }
+    if (!s->input) s->input = (const uint8_t *)"";
     if (!st && s->input_len > max_input)
         st = problem(p, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
                      s->input_len, (unsigned long long)max_input);
     if (st) {
+        free(*decoded);
+        *decoded = NULL;
         json_decref(root);
         s->function = NULL;
         s->input = NULL;
@@ -288,10 +350,11 @@ unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
 }
 
 unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
-                           http_problem *p)
+                           int *logs, http_problem *p)
 {
     hash[0] = 0;
     *decrypt = 0;
+    *logs = 0;
     json_t *root = parse_object(body, len, p);
     if (!root) return p->status;
     const char *key;
@@ -307,6 +370,9 @@ unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *
         } else if (!strcmp(key, "decrypt")) {
             if (!json_is_boolean(v)) st = bad_type(p, key, "boolean", v);
             else *decrypt = json_is_true(v);
+        } else if (!strcmp(key, "logs")) {
+            if (!json_is_boolean(v)) st = bad_type(p, key, "boolean", v);
+            else *logs = json_is_true(v);
         } else {
             st = problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
         }

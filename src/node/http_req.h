@@ -78,15 +78,19 @@ int http_token_equal(const char *want, const char *tok, size_t len);
 
 /* Parses and validates a /services/3 body (body[0..len)) against the node's fuel and
  * input limits into the EXEC parameters of *ex (hash, decrypt, fuel, function, input;
- * the strings point into *root, which the caller json_decref's after the invocation).
- * Returns 0, or 400/413 with *p filled and nothing to free (*root NULL). */
+ * the strings point into *root, which the caller json_decref's after the invocation;
+ * an "input_base64" is decoded into *decoded, which the caller frees, and max_input
+ * applies to the decoded bytes). Returns 0, or 400/413 (503 when out of memory) with *p
+ * filled and nothing to free (*root and *decoded NULL). */
 unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
-                            uint64_t max_input, json_t **root, sup_req *ex, http_problem *p);
+                            uint64_t max_input, json_t **root, uint8_t **decoded, sup_req *ex,
+                            http_problem *p);
 
-/* Parses and validates a deploy body {"hash": HEX, "decrypt": BOOL}. Returns 0 with
- * hash (64 hex + NUL) and *decrypt filled, or 400 with *p filled. */
+/* Parses and validates a deploy body {"hash": HEX, "decrypt": BOOL, "logs": BOOL}.
+ * Returns 0 with hash (64 hex + NUL), *decrypt and *logs (default 0) filled, or 400
+ * with *p filled. */
 unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
-                           http_problem *p);
+                           int *logs, http_problem *p);
 
 /* Parses an origin body {"url": STRING}. Returns 0 with *root (caller json_decref's) and
  * *url (inside *root) filled, or 400 with *p filled and nothing to free. */

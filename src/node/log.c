@@ -35,13 +35,20 @@ void node_log(int level, const char *fmt, ...)
     va_end(ap);
     char safe[4 * sizeof msg];
     esgx_escape_controls(msg, safe, sizeof safe);
+    char when[40];
+    node_log_stamp(when, sizeof when);
+    fprintf(stderr, "esgxd: %s %s %s\n", when, level_names[level], safe);
+}
+
+void node_log_stamp(char *out, size_t cap)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "esgxd: %s.%03ldZ %s %s\n", when, ts.tv_nsec / 1000000, level_names[level], safe);
+    snprintf(out, cap, "%s.%03ldZ", when, ts.tv_nsec / 1000000);
 }
 
 

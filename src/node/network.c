@@ -113,6 +113,7 @@ static void fns_set(esgx_net *n, const char *name, const char *json)
     snprintf(f->name, sizeof f->name, "%s", name);
     snprintf(f->hash, sizeof f->hash, "%s", hash);
     f->encrypted = json_is_true(json_object_get(j, "encrypted"));
+    f->logs = json_is_true(json_object_get(j, "logs"));
     f->created = json_integer_value(json_object_get(j, "created"));
     f->updated = json_integer_value(json_object_get(j, "updated"));
     json_decref(j);
@@ -508,6 +509,7 @@ static int fn_from_kv(const esgx_etcd_kv *kv, const char *name, esgx_net_fn *out
         snprintf(out->name, sizeof out->name, "%s", name);
         snprintf(out->hash, sizeof out->hash, "%s", hash);
         out->encrypted = json_is_true(json_object_get(j, "encrypted"));
+        out->logs = json_is_true(json_object_get(j, "logs"));
         out->created = json_integer_value(json_object_get(j, "created"));
         out->updated = json_integer_value(json_object_get(j, "updated"));
     }
@@ -539,7 +541,7 @@ int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *e
 }
 
 int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex, int encrypted,
-                    int *replaced, esgx_err *err)
+                    int logs, int *replaced, esgx_err *err)
 {
     char key[96];
     snprintf(key, sizeof key, "functions/%s", name);
@@ -556,6 +558,7 @@ int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex, int enc
         }
         json_t *j = json_pack("{s:s,s:b,s:I,s:I}", "hash", hash_hex, "encrypted", encrypted,
                               "created", (json_int_t)created, "updated", (json_int_t)now_s());
+        if (j && logs) json_object_set_new(j, "logs", json_true());   /* absent = off */
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
         if (!text) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");

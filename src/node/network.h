@@ -85,15 +85,17 @@ typedef struct esgx_net_fn {
     char name[65];
     char hash[65];
     int encrypted;
+    int logs;                      /* "logs" of the record (absent in old ones: 0) */
     int64_t created, updated;
 } esgx_net_fn;
 
 /* Looks a name up (the view, then etcd itself). ESGX_NODE_E_NOTFOUND. */
 ESGX_MUST_CHECK int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out,
                                     esgx_err *err);
-/* Deploys name -> (hash, encrypted) in one transaction; *replaced = 1 if it existed. */
+/* Deploys name -> (hash, encrypted, logs) in one transaction; *replaced = 1 if it
+ * existed. */
 ESGX_MUST_CHECK int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex,
-                                    int encrypted, int *replaced, esgx_err *err);
+                                    int encrypted, int logs, int *replaced, esgx_err *err);
 /* Deletes name in one transaction. ESGX_NODE_E_NOTFOUND. */
 ESGX_MUST_CHECK int esgx_net_fn_delete(esgx_net *n, const char *name, esgx_err *err);
 /* Every function, by name (*out malloc'ed, caller frees). */

@@ -13,6 +13,7 @@
  *   metrics.c     counters and the Prometheus text of /metrics: metrics
  *   collateral.c  --pccs: COLLATERAL_REQ answers and /attestation collateral: collat
  *   pccs.c        PCCS client and collateral cache (pccs.h)
+ *   logs.c        recent guest debug output per function, long polls: node_logs
  *   network.c     --etcd: several nodes as one (network.h, replicate.c, etcd.c,
  *                 httpc.c; docs/network.md): esgx_net
  *
@@ -110,6 +111,10 @@ ESGX_MUST_CHECK int node_log_level_parse(const char *name, int *level);
  * enabled. Never pass secrets. */
 void node_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Writes the current UTC time as "2026-01-01T00:00:00.000Z" into out (cap bytes,
+ * NUL-terminated; 25 bytes hold it). */
+void node_log_stamp(char *out, size_t cap);
+
 /* {"error": message (or code if NULL), "code": code} as a malloc'ed compact JSON
  * string (NULL only when out of memory); *len (if non-NULL) gets its length. */
 char *node_error_json(const char *code, const char *message, size_t *len);
@@ -119,6 +124,7 @@ char *node_error_json(const char *code, const char *message, size_t *len);
 enum {
     ROUTE_SERVICES = 0, ROUTE_CONTENT_PUT, ROUTE_CONTENT_GET, ROUTE_FN_INVOKE, ROUTE_FN_DEPLOY,
     ROUTE_FN_LIST, ROUTE_FN_DELETE, ROUTE_ATTESTATION, ROUTE_HEALTH, ROUTE_METRICS, ROUTE_NODES,
+    ROUTE_FN_GET, ROUTE_FN_LOGS,
     ROUTE_OTHER,
     ROUTE_COUNT
 };
@@ -181,6 +187,7 @@ typedef struct registry_fn {
     char name[65];
     char hash[65];                 /* 64 lowercase hex */
     int decrypt;
+    int logs;                      /* keep the guest's debug output (deploy "logs") */
     int64_t created;               /* unix seconds */
 } registry_fn;
 
@@ -192,10 +199,10 @@ ESGX_MUST_CHECK int registry_open(const char *data_dir, registry **out, esgx_err
 /* Closes r (NULL allowed). No call may be running. */
 void registry_close(registry *r);
 
-/* Inserts or replaces name -> (hash, decrypt) with created = now. *replaced = 1 if the
- * name existed. Returns 0 or ESGX_NODE_E_DB. */
+/* Inserts or replaces name -> (hash, decrypt, logs) with created = now. *replaced = 1
+ * if the name existed. Returns 0 or ESGX_NODE_E_DB. */
 ESGX_MUST_CHECK int registry_put(registry *r, const char *name, const char *hash_hex,
-                                 int decrypt, int *replaced, esgx_err *err);
+                                 int decrypt, int logs, int *replaced, esgx_err *err);
 
 /* Looks name up into *out. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
 ESGX_MUST_CHECK int registry_get(registry *r, const char *name, registry_fn *out,
@@ -225,6 +232,7 @@ typedef struct sup_req {
     size_t function_len;
     const uint8_t *input;
     size_t input_len;
+    uint8_t capture_logs;          /* ask the enclave for the guest's debug output */
     /* completion */
     void (*on_done)(struct sup_req *r);   /* called once, outside locks (may be NULL) */
     int done;
@@ -234,6 +242,10 @@ typedef struct sup_req {
     char *body;                    /* malloc'ed response body (owner frees) */
     size_t body_len;
     int body_is_json;              /* error JSON vs header line + output */
+    char code[ESGX_PROTO_MAX_CODE + 1]; /* "" when OK, else the error code */
+    uint64_t fuel_used;            /* from the RESULT (0 when none came) */
+    uint8_t *logs;                 /* malloc'ed captured debug output (owner frees) */
+    size_t logs_len;
     esgx_msg_stats_reply stats;    /* for STATS */
     struct sup_attest_doc *doc;    /* for ESGX_ATTEST_DOC: filled by the reader */
     struct sup_req *next;          /* table chain */
@@ -355,6 +367,58 @@ int collat_enabled(const collat *c);
  * interval). Returns malloc'd JSON (*len bytes) or NULL with why filled. */
 char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
                        char *why, size_t why_cap);
+
+/* ---------------------------------------------------------------- logs */
+
+#define NODE_LOGS_LINES 200          /* lines kept per function */
+#define NODE_LOGS_BYTES (64u * 1024u) /* bytes kept per function */
+#define NODE_LOGS_FUNCTIONS 256      /* functions kept (the least recently used goes) */
+
+typedef struct node_logs node_logs;
+
+/* A long poll waiting for new lines of a function (owned by the HTTP request). */
+typedef struct node_logs_waiter {
+    char name[65];
+    uint64_t deadline_ms;          /* monotonic: woken then without new lines */
+    void (*wake)(struct node_logs_waiter *w);  /* called once, under the logs lock: it
+                                                  may only resume the connection */
+    void *owner;
+    int registered;
+    struct node_logs_waiter *next;
+} node_logs_waiter;
+
+/* Creates the logs (and their waker thread); *out is freed with node_logs_free.
+ * Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int node_logs_new(node_logs **out, esgx_err *err);
+/* Wakes every waiter and stops the thread; later waits return 0 at once (NULL allowed,
+ * idempotent). */
+void node_logs_stop(node_logs *l);
+/* Stops l (node_logs_stop) and frees it (NULL allowed). */
+void node_logs_free(node_logs *l);
+/* Records what the registry says of name: its hash and whether logs are on. Turning
+ * logs off, or a new hash, empties its ring. */
+void node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int enabled);
+/* Forgets name and its ring (the function was deleted). */
+void node_logs_forget(node_logs *l, const char *name);
+/* 1 if an invocation of hash (by name, or by hash when name is NULL) is to capture the
+ * guest's debug output, else 0. */
+int node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32]);
+/* Appends captured output p[0..n) (one ring line per guest line) with the invocation's
+ * status ("" or NULL: "ok") to the ring of name, or of every function with logs on and
+ * this hash when name is NULL, and wakes their waiters. */
+void node_logs_append(node_logs *l, const char *name, const uint8_t hash[32],
+                      const char *status, const uint8_t *p, size_t n);
+/* The lines of name after sequence number since, as malloc'ed text (*text, *len; caller
+ * frees; empty for a function without lines); *next gets the last sequence number
+ * given (ask for since = *next next time). Returns 0 or ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int node_logs_read(node_logs *l, const char *name, uint64_t since, char **text,
+                                   size_t *len, uint64_t *next, esgx_err *err);
+/* Registers w (name, deadline_ms, wake set) unless w->name already has lines after
+ * since. Returns 1 when registered (w->wake will be called once: new lines, deadline
+ * or node_logs_free), 0 when there is something to read now. */
+int node_logs_wait(node_logs *l, node_logs_waiter *w, uint64_t since);
+/* Removes w if it is still registered (its wake is then not called). */
+void node_logs_cancel(node_logs *l, node_logs_waiter *w);
 
 /* ---------------------------------------------------------------- http */
 

@@ -2,7 +2,8 @@
  * registry.c: the function registry of esgxd (SQLite, DIR/registry.db).
  *
  * One table: functions(name TEXT PRIMARY KEY, hash TEXT, decrypt INTEGER, created
- * INTEGER). WAL journal with synchronous=FULL, so an acknowledged deploy survives a
+ * INTEGER, logs INTEGER DEFAULT 0); a database from before the logs column gets it
+ * when opened (ALTER TABLE, its functions keep logs off). WAL journal with synchronous=FULL, so an acknowledged deploy survives a
  * crash. A single connection guarded by one mutex: deploys are rare and the invocation
  * path by hash (/services/3) never touches SQLite; POST /functions/{name} does one
  * primary-key lookup with a prepared statement. Connection, statements and mutex live in
@@ -26,6 +27,21 @@ struct registry {
 static int db_err(registry *r, esgx_err *err, const char *what)
 {
     return esgx_err_set(err, ESGX_NODE_E_DB, "registry %s: %s", what, sqlite3_errmsg(r->db));
+}
+
+/* Adds the logs column to a table made before it existed. SQLITE_OK or the error. */
+static int add_logs_column(registry *r)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db, "SELECT 1 FROM pragma_table_info('functions')"
+                                       " WHERE name='logs'", -1, &st, NULL);
+    if (rc != SQLITE_OK) return rc;
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s == SQLITE_ROW) return SQLITE_OK;
+    if (s != SQLITE_DONE) return s;
+    return sqlite3_exec(r->db, "ALTER TABLE functions ADD COLUMN logs INTEGER NOT NULL DEFAULT 0",
+                        NULL, NULL, NULL);
 }
 
 int registry_open(const char *data_dir, registry **out, esgx_err *err)
@@ -55,15 +71,18 @@ int registry_open(const char *data_dir, registry **out, esgx_err *err)
         " created INTEGER NOT NULL);";
     int rc = ESGX_OK;
     if (sqlite3_exec(r->db, setup, NULL, NULL, NULL) != SQLITE_OK) rc = db_err(r, err, "setup");
-    else if (sqlite3_prepare_v2(r->db, "SELECT hash, decrypt, created FROM functions WHERE name=?1",
+    else if (add_logs_column(r) != SQLITE_OK) rc = db_err(r, err, "adding the logs column");
+    else if (sqlite3_prepare_v2(r->db,
+                                "SELECT hash, decrypt, created, logs FROM functions WHERE name=?1",
                                 -1, &r->get, NULL) ||
              sqlite3_prepare_v2(r->db,
-                                "INSERT OR REPLACE INTO functions(name, hash, decrypt, created)"
-                                " VALUES(?1, ?2, ?3, ?4)",
+                                "INSERT OR REPLACE INTO functions(name, hash, decrypt, created,"
+                                " logs) VALUES(?1, ?2, ?3, ?4, ?5)",
                                 -1, &r->put, NULL) ||
              sqlite3_prepare_v2(r->db, "DELETE FROM functions WHERE name=?1", -1, &r->del, NULL) ||
              sqlite3_prepare_v2(r->db,
-                                "SELECT name, hash, decrypt, created FROM functions ORDER BY name",
+                                "SELECT name, hash, decrypt, created, logs FROM functions"
+                                " ORDER BY name",
                                 -1, &r->list, NULL) ||
              sqlite3_prepare_v2(r->db, "SELECT 1 FROM functions WHERE name=?1", -1, &r->exists,
                                 NULL))
@@ -89,8 +108,8 @@ void registry_close(registry *r)
     free(r);
 }
 
-int registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int *replaced,
-                 esgx_err *err)
+int registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int logs,
+                 int *replaced, esgx_err *err)
 {
     int rc = ESGX_OK;
     pthread_mutex_lock(&r->mu);
@@ -101,6 +120,7 @@ int registry_put(registry *r, const char *name, const char *hash_hex, int decryp
     sqlite3_bind_text(r->put, 2, hash_hex, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(r->put, 3, decrypt ? 1 : 0);
     sqlite3_bind_int64(r->put, 4, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int(r->put, 5, logs ? 1 : 0);
     if (sqlite3_step(r->put) != SQLITE_DONE) rc = db_err(r, err, "insert");
     sqlite3_reset(r->put);
     pthread_mutex_unlock(&r->mu);
@@ -119,6 +139,7 @@ int registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
         snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(r->get, 0));
         out->decrypt = sqlite3_column_int(r->get, 1);
         out->created = sqlite3_column_int64(r->get, 2);
+        out->logs = sqlite3_column_int(r->get, 3);
         rc = ESGX_OK;
     } else if (s == SQLITE_DONE) {
         rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
@@ -166,6 +187,7 @@ int registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *err)
         snprintf(v[n].hash, sizeof v[n].hash, "%s", (const char *)sqlite3_column_text(r->list, 1));
         v[n].decrypt = sqlite3_column_int(r->list, 2);
         v[n].created = sqlite3_column_int64(r->list, 3);
+        v[n].logs = sqlite3_column_int(r->list, 4);
         n++;
     }
     if (rc == ESGX_OK && s != SQLITE_DONE) rc = db_err(r, err, "list");

@@ -134,6 +134,7 @@ static void set_error(sup_req *r, unsigned status, const char *code, const char 
 {
     free(r->body);
     r->http_status = status;
+    snprintf(r->code, sizeof r->code, "%s", code);
     r->body = node_error_json(code, message, &r->body_len);
     r->body_is_json = 1;
 }
@@ -210,6 +211,11 @@ static unsigned status_for(const esgx_msg_result *res)
 static void fill_result(sup_req *r, const esgx_msg_result *res)
 {
     r->http_status = status_for(res);
+    r->fuel_used = res->fuel_used;
+    if (res->logs.len && (r->logs = malloc(res->logs.len))) {
+        memcpy(r->logs, res->logs.ptr, res->logs.len);
+        r->logs_len = res->logs.len;
+    }
     if (res->status == ESGX_RESULT_OK) {
         size_t hl = esgx_proto_header_len(res);
         char *b = malloc(hl + res->output.len);
@@ -245,11 +251,17 @@ static void on_result(sup *s, const esgx_msg *m)
     if (r && !r->done) {
         table_remove(s, r);
         free(r->body);
+        free(r->logs);
         r->http_status = tmp.http_status;
         r->body = tmp.body;
         r->body_len = tmp.body_len;
         r->body_is_json = tmp.body_is_json;
+        memcpy(r->code, tmp.code, sizeof r->code);
+        r->fuel_used = tmp.fuel_used;
+        r->logs = tmp.logs;
+        r->logs_len = tmp.logs_len;
         tmp.body = NULL;
+        tmp.logs = NULL;
         r->done = 1;
         if (!r->busy) fn = r->on_done;
     }
@@ -257,6 +269,7 @@ static void on_result(sup *s, const esgx_msg *m)
     if (!r) node_log(NODE_LOG_WARN, "RESULT for unknown request id %llu",
                      (unsigned long long)m->id);
     free(tmp.body);
+    free(tmp.logs);
     if (fn) fn(r);
 }
 
@@ -423,6 +436,7 @@ static void content_job(sup *s, uint64_t id)
         m.u.exec.input = (esgx_bytes){r->input, r->input_len};
         m.u.exec.has_content = 1;
         m.u.exec.content = (esgx_bytes){data, len};
+        m.u.exec.capture_logs = r->capture_logs ? 1 : 0;
         pthread_mutex_lock(&s->wmu);
         if (s->chan_up) {
             if (esgx_proto_send(s->fd, &m, &err))
@@ -888,6 +902,7 @@ int sup_exec(sup *s, sup_req *r)
     m.u.exec.fuel = r->fuel;
     m.u.exec.function = (esgx_bytes){(const uint8_t *)r->function, r->function_len};
     m.u.exec.input = (esgx_bytes){r->input, r->input_len};
+    m.u.exec.capture_logs = r->capture_logs ? 1 : 0;
     esgx_err err;
     int full = 0;
     /* the workers' jobs plus --max-queue waiting ones; more are refused at once */

@@ -34,6 +34,13 @@ const e = await c.invoke(node, { hash: echoHash, input: big, fuel: 900000000 }, 
 if (new TextDecoder().decode(e.output) !== big) fail('echo output');
 if (e.header.tree.length !== 5 * 64) fail('expected a 5-node tree');
 ok('invoke echo 600 KiB verified, tree of 5 nodes recomputed');
+
+// 2b. binary input (input_base64) by name: the public GET /functions/NAME resolves it
+const bin = new Uint8Array(256).map((_, i) => i);
+const b = await c.invoke(node, { name: 'echo', input: bin }, { networkKey: netKey });
+if (b.request.input_base64 === undefined || b.request.hash !== echoHash) fail('binary request');
+if (Buffer.compare(Buffer.from(b.output), Buffer.from(bin)) !== 0) fail('echo of 256 byte values');
+ok('invoke by name with binary input (input_base64) verified');
 writeFileSync(`${outDir}/js.ans`, e.body);
 writeFileSync(`${outDir}/js.req`, JSON.stringify(e.request));
 

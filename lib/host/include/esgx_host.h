@@ -57,6 +57,9 @@ typedef struct esgx_host_request {
     uint64_t fuel;                   /* budget; ESGX_HOST_UNMETERED = none */
     uint64_t max_output;             /* bytes the guest may write */
     int debug;                       /* debug_print and WASI fd 2 go to stderr */
+    size_t capture_max;              /* > 0: debug_print and WASI fd 2 are also kept in
+                                        res->logs, at most this many bytes (the end is
+                                        then cut and marked); 0: nothing kept */
     const esgx_wasm_limits *limits;  /* store limits (memory pages, call depth, ...) */
     const esgx_bip32_key *shared;    /* the shared private extended key */
     const char *xpub;                /* its xpub text (111 characters) */
@@ -80,7 +83,15 @@ typedef struct esgx_host_result {
     size_t output_len;
     esgx_wasm_value *values; /* heap: the entry's results (n_values), on success only */
     uint32_t n_values;
+    uint8_t *logs;           /* heap: the captured debug output (rq->capture_max > 0), in
+                                every outcome: each debug_print as one line (trailing
+                                newlines dropped, then one added), fd 2 bytes as written;
+                                ends with ESGX_HOST_LOGS_CUT when cut */
+    size_t logs_len;
 } esgx_host_result;
+
+/* The line that ends captured debug output cut at rq->capture_max. */
+#define ESGX_HOST_LOGS_CUT "\n[debug output truncated]\n"
 
 /*
  * Runs rq->function of the compiled module m.

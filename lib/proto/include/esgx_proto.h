@@ -63,6 +63,7 @@
 #define ESGX_PROTO_MAX_MESSAGE 4096              /* RESULT message, KEY_STATUS error */
 #define ESGX_PROTO_MAX_QUOTE 65536               /* ESGX_ATTEST_DOC_REPLY quote */
 #define ESGX_PROTO_MAX_COLLATERAL (4u << 20)      /* COLLATERAL_REPLY collateral JSON */
+#define ESGX_PROTO_MAX_LOGS 16384                /* RESULT logs (captured debug output) */
 
 /* Message types. H = host -> enclave, E = enclave -> host. */
 typedef enum esgx_msg_type {
@@ -133,9 +134,12 @@ typedef struct esgx_msg_key_status {
 } esgx_msg_key_status;
 
 /* EXEC: bytes32 module_hash, u8 decrypt (0/1), u64 fuel (0 = enclave default),
- * str function (1..255), bytes input, u8 has_content (0/1), [bytes content].
- * has_content = 1 requires content (may be empty only if it really is empty: allowed,
- * the enclave will report invalid_module). */
+ * str function (1..255), bytes input, u8 has_content (0/1), [bytes content],
+ * [u8 capture_logs]. has_content = 1 requires content (may be empty only if it really
+ * is empty: allowed, the enclave will report invalid_module). capture_logs (0/1) is an
+ * optional trailing field: encoded only when 1 (so a frame without it is the frame of
+ * before), and when present it must be 1; 1 asks the enclave to return the guest's
+ * debug output (debug_print, WASI fd 2) in RESULT logs. */
 typedef struct esgx_msg_exec {
     uint8_t module_hash[32];
     uint8_t decrypt;
@@ -144,6 +148,7 @@ typedef struct esgx_msg_exec {
     esgx_bytes input;
     uint8_t has_content;
     esgx_bytes content;
+    uint8_t capture_logs;
 } esgx_msg_exec;
 
 /* NEED_CONTENT: bytes32 module_hash. */
@@ -153,7 +158,10 @@ typedef struct esgx_msg_need_content {
 
 /* RESULT: u8 status (esgx_result_status), str code (0..64), str message (0..4096),
  * u64 fuel_used, and only if status == OK: bytes32 input_hash, bytes32 output_hash,
- * bytes65 signature, bytes tree, bytes output. tree.len must equal
+ * bytes65 signature, bytes tree, bytes output; then, for any status, the optional
+ * trailing [bytes logs] (1..ESGX_PROTO_MAX_LOGS: the captured debug output of an EXEC
+ * with capture_logs; encoded only when non-empty, so a RESULT without logs is the frame
+ * of before, and when present it must be non-empty). tree.len must equal
  * esgx_proto_tree_len(output.len) (n*32 node hashes). A non-OK status requires a
  * non-empty code. */
 typedef struct esgx_msg_result {
@@ -166,6 +174,7 @@ typedef struct esgx_msg_result {
     uint8_t signature[65];
     esgx_bytes tree;
     esgx_bytes output;
+    esgx_bytes logs;
 } esgx_msg_result;
 
 /* STATS_REPLY: five u64 counters for /metrics. */

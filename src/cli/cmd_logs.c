@@ -1,0 +1,114 @@
+/*
+ * cmd_logs.c: `esgx logs NAME [--follow]`: the recent debug output of a function
+ * deployed with "logs": true (GET /functions/NAME/logs, admin token; docs/cli.md).
+ *
+ * Each line of the answer starts with its sequence number; the CLI prints the lines
+ * without it and remembers the last. Without --follow it prints the node's ring once.
+ * With --follow it then asks again and again with ?since=LAST&follow=1, a long poll
+ * that the node answers when new lines arrive or after 30 s, and prints what comes
+ * until interrupted.
+ */
+#include "cli.h"
+#include "cli_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esgx_crypto.h"
+#include "esgx_proto.h"
+
+static const char logs_usage[] =
+    "usage: esgx logs NAME [--follow]\n"
+    "  Print the recent debug output (debug_print, WASI stderr) of function NAME, kept by\n"
+    "  the logged-in node when the function was deployed with \"logs\": true. Each line:\n"
+    "  UTC time, the invocation's status (ok or its error code), the guest's text.\n"
+    "options:\n"
+    "  --follow, -f       keep printing new lines as invocations come (Ctrl-C ends)\n"
+    "  -h, --help         this help\n"
+    "exit: 0 printed, 1 refused by the node (unknown function, token), 2 usage,\n"
+    "      3 network error or node failure\n";
+
+static int usage_error(const char *msg)
+{
+    if (msg) cli_error("%s", msg);
+    fputs(logs_usage, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/* One GET of the logs after since (long poll when follow). Prints the lines and sets
+ * *next from the answer's last line number. Returns an exit code. */
+static int fetch(const cli_config *cfg, const char *name, uint64_t since, int follow,
+                 uint64_t *next)
+{
+    char path[160], url[1300];
+    snprintf(path, sizeof path, "/functions/%s/logs?since=%llu%s", name,
+             (unsigned long long)since, follow ? "&follow=1" : "");
+    cli_http_response rs;
+    int grc = cli_get(cfg->node, path, cfg->token, &rs, url, sizeof url);
+    if (grc) return grc;
+    int rc = CLI_EXIT_OK;
+    if (rs.status != 200) {
+        char d[300];
+        cli_http_describe(&rs, d, sizeof d);
+        cli_error("GET %s: %s", url, d);
+        rc = rs.status >= 500 ? CLI_EXIT_NETWORK : CLI_EXIT_FAIL;
+    } else {
+        *next = since;
+        const char *p = (const char *)rs.body, *end = p + rs.len;
+        while (p < end) {   /* "SEQ TIME STATUS TEXT\n" */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *e = nl ? nl + 1 : end;
+            uint64_t seq = 0;
+            const char *q = p;
+            while (q < e && *q >= '0' && *q <= '9') seq = seq * 10 + (uint64_t)(*q++ - '0');
+            if (q < e && *q == ' ') q++;
+            if (seq > *next) *next = seq;
+            fwrite(q, 1, (size_t)(e - q), stdout);
+            p = e;
+        }
+        fflush(stdout);
+    }
+    cli_http_response_free(&rs);
+    return rc;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+    const char *name = NULL;
+    int follow = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(logs_usage, stdout);
+            return CLI_EXIT_OK;
+        }
+        if (!strcmp(a, "--follow") || !strcmp(a, "-f")) follow = 1;
+        else if (a[0] == '-' && a[1]) {
+            cli_error("logs: unknown option '%s'", a);
+            return usage_error(NULL);
+        } else if (name) {
+            cli_error("logs: unexpected argument '%s'", a);
+            return usage_error(NULL);
+        } else {
+            name = a;
+        }
+    }
+    if (!name) return usage_error("logs: NAME is required");
+    if (!esgx_proto_name_valid(name, strlen(name)))
+        return usage_error("logs: function names are 1 to 64 characters of [A-Za-z0-9._-]");
+    cli_config cfg;
+    if (cli_config_require(&cfg, 1)) return CLI_EXIT_FAIL;
+    int rc;
+    if (!cfg.token[0]) {
+        cli_error("logs need the admin token: run 'esgx login --node %s --token TOKEN'",
+                  cfg.node);
+        rc = CLI_EXIT_FAIL;
+    } else {
+        uint64_t next = 0;
+        rc = fetch(&cfg, name, 0, 0, &next);
+        while (rc == CLI_EXIT_OK && follow) rc = fetch(&cfg, name, next, 1, &next);
+    }
+    esgx_crypto_wipe(&cfg, sizeof cfg);
+    return rc;
+}
