@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tree_rules: the rules of the tree that a reviewer would otherwise check by hand.
-#  1. every external symbol defined by a library archive starts with esgx_
+#  1. every external symbol defined by an archive of ours (the libraries, and the cores
+#     of esgxd and the enclave that their tests link) starts with esgx_
 #  2. every public header (lib/*/include/) is named esgx_*.h, and nothing else is there
 #  3. no file of the repository names the product brief (the project stands on its own)
 set -euo pipefail
@@ -8,7 +9,7 @@ src="${ESGX_SOURCE_DIR:?}"; build="${ESGX_BUILD_DIR:?}"
 fail=0; checks=0
 check() { checks=$((checks + 1)); if ! eval "$1"; then echo "FAIL: $2"; fail=$((fail + 1)); fi; }
 
-archives=$(find "$build/lib" "$build/src" -name 'libesgx_*.a' | sort)
+archives=$(find "$build/lib" "$build/src" -name 'lib*.a' | sort)
 check '[ -n "$archives" ]' "no library archive found under $build"
 for a in $archives; do
   # (the sanitizer build adds its own __odr_asan.* twins of our globals)

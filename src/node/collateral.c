@@ -4,14 +4,14 @@
  *
  * Design: one pccs client (pccs.c; cache under DATA_DIR/collateral) and one worker
  * thread. The channel reader (supervisor.c) only copies a COLLATERAL_REQ into a small
- * queue (collat_request) and goes back to reading, because answering may block on the
+ * queue (esgx_collat_request) and goes back to reading, because answering may block on the
  * network for up to the PCCS timeouts; the worker takes requests in order, asks the
  * client (cached copy, fetch, or stale copy) and sends COLLATERAL_REPLY with the
- * request's id through sup_send. Without --pccs every request is answered at once with
+ * request's id through esgx_sup_send. Without --pccs every request is answered at once with
  * the error "no PCCS configured". The queue is bounded (QUEUE_MAX): a request beyond it
  * is answered at once with an error, so a misbehaving enclave cannot grow host memory.
  * Client, queue and thread live in the collat object; the supervisor it replies through
- * is attached after both exist (collat_attach), since each refers to the other.
+ * is attached after both exist (esgx_collat_attach), since each refers to the other.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -34,7 +34,7 @@ typedef struct creq {
 struct collat {
     const node_config *cfg;
     pccs *pccs;
-    sup *sup;                      /* replies go through it; NULL until collat_attach */
+    sup *sup;                      /* replies go through it; NULL until esgx_collat_attach */
     pthread_mutex_t mu;
     pthread_cond_t cond;
     creq queue[QUEUE_MAX];
@@ -46,7 +46,7 @@ struct collat {
 
 static void pccs_log(int level, const char *msg)
 {
-    node_log(level, "%s", msg);
+    esgx_node_log(level, "%s", msg);
 }
 
 /* Sends the reply for id: the collateral, or the error text. */
@@ -68,8 +68,8 @@ static void reply(collat *c, uint64_t id, const char *json, size_t len, const ch
     pthread_mutex_lock(&c->mu);
     sup *s = c->sup;
     pthread_mutex_unlock(&c->mu);
-    if (!s || sup_send(s, &m))
-        node_log(NODE_LOG_DEBUG, "COLLATERAL_REPLY %llu not sent (enclave gone)",
+    if (!s || esgx_sup_send(s, &m))
+        esgx_node_log(NODE_LOG_DEBUG, "COLLATERAL_REPLY %llu not sent (enclave gone)",
                  (unsigned long long)id);
 }
 
@@ -86,14 +86,14 @@ static void serve(collat *c, const creq *q)
     size_t len = 0;
     int stale = 0;
     esgx_err err;
-    if (pccs_get(c->pccs, q->rq.fmspc, q->rq.ca, &json, &len, &stale, &err)) {
-        node_log(NODE_LOG_WARN, "collateral for FMSPC %s CA %s: %s", hex, ca, err.msg);
+    if (esgx_pccs_get(c->pccs, q->rq.fmspc, q->rq.ca, &json, &len, &stale, &err)) {
+        esgx_node_log(NODE_LOG_WARN, "collateral for FMSPC %s CA %s: %s", hex, ca, err.msg);
         char msg[ESGX_ERR_MSG_MAX + 64];
         snprintf(msg, sizeof msg, "PCCS: %s", err.msg);
         reply(c, q->id, NULL, 0, msg);
         return;
     }
-    node_log(NODE_LOG_DEBUG, "collateral for FMSPC %s CA %s to the enclave (%zu bytes%s)", hex,
+    esgx_node_log(NODE_LOG_DEBUG, "collateral for FMSPC %s CA %s to the enclave (%zu bytes%s)", hex,
              ca, len, stale ? ", stale" : "");
     reply(c, q->id, json, len, NULL);
     free(json);
@@ -127,11 +127,11 @@ static int open_pccs(collat *c, esgx_err *err)
                       .ca_file = cfg->pccs_ca,
                       .refresh_ms = (int64_t)cfg->pccs_refresh * 1000, .cache_dir = dir,
                       .log = pccs_log};
-    if (pccs_new(&pc, &c->pccs, err)) {
+    if (esgx_pccs_new(&pc, &c->pccs, err)) {
         esgx_err_prefix(err, "--pccs");
         return ESGX_NODE_E_ARG;
     }
-    node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s%s)",
+    esgx_node_log(NODE_LOG_INFO, "collateral from PCCS %s (cache %s, refresh %u s%s%s)",
              cfg->pccs_url, dir, cfg->pccs_refresh,
              cfg->pccs_insecure ? ", TLS certificate not checked" :
              cfg->pccs_ca ? ", TLS certificate checked against " : "",
@@ -139,7 +139,7 @@ static int open_pccs(collat *c, esgx_err *err)
     return ESGX_OK;
 }
 
-int collat_new(const node_config *cfg, collat **out, esgx_err *err)
+int esgx_collat_new(const node_config *cfg, collat **out, esgx_err *err)
 {
     *out = NULL;
     collat *c = calloc(1, sizeof *c);
@@ -151,7 +151,7 @@ int collat_new(const node_config *cfg, collat **out, esgx_err *err)
     if (!rc && pthread_create(&c->thread, NULL, worker, c))
         rc = esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the collateral thread");
     if (rc) {
-        collat_free(c);
+        esgx_collat_free(c);
         return rc;
     }
     c->started = 1;
@@ -159,7 +159,7 @@ int collat_new(const node_config *cfg, collat **out, esgx_err *err)
     return ESGX_OK;
 }
 
-void collat_attach(collat *c, sup *s)
+void esgx_collat_attach(collat *c, sup *s)
 {
     pthread_mutex_lock(&c->mu);
     c->sup = s;
@@ -167,7 +167,7 @@ void collat_attach(collat *c, sup *s)
     pthread_mutex_unlock(&c->mu);
 }
 
-void collat_free(collat *c)
+void esgx_collat_free(collat *c)
 {
     if (!c) return;
     if (c->started) {
@@ -177,13 +177,13 @@ void collat_free(collat *c)
         pthread_mutex_unlock(&c->mu);
         pthread_join(c->thread, NULL);
     }
-    pccs_free(c->pccs);
+    esgx_pccs_free(c->pccs);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
 
-void collat_request(void *arg, uint64_t id, const esgx_msg_collateral_req *rq)
+void esgx_collat_request(void *arg, uint64_t id, const esgx_msg_collateral_req *rq)
 {
     collat *c = arg;
     pthread_mutex_lock(&c->mu);
@@ -197,12 +197,12 @@ void collat_request(void *arg, uint64_t id, const esgx_msg_collateral_req *rq)
     if (full) reply(c, id, NULL, 0, "too many collateral requests in flight");
 }
 
-int collat_enabled(const collat *c)
+int esgx_collat_enabled(const collat *c)
 {
     return c && c->pccs != NULL;
 }
 
-char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
+char *esgx_collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
                        char *why, size_t why_cap)
 {
     esgx_attest_pck_ids ids;
@@ -216,9 +216,9 @@ char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t
         snprintf(why, why_cap, "%s", quote ? err.msg : "no quote to fetch collateral for");
         return NULL;
     }
-    if (pccs_get(c->pccs, ids.fmspc, ids.ca, &json, len, NULL, &err)) {
+    if (esgx_pccs_get(c->pccs, ids.fmspc, ids.ca, &json, len, NULL, &err)) {
         snprintf(why, why_cap, "PCCS: %s", err.msg);
-        node_log(NODE_LOG_WARN, "collateral for /attestation: %s", err.msg);
+        esgx_node_log(NODE_LOG_WARN, "collateral for /attestation: %s", err.msg);
         return NULL;
     }
     return json;

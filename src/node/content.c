@@ -46,7 +46,7 @@ static int scan_store(content_store *cs, esgx_err *err)
     while ((e = readdir(d))) {
         if (!strncmp(e->d_name, ".tmp-", 5)) {
             if (unlinkat(cs->dirfd, e->d_name, 0))
-                node_log(NODE_LOG_WARN, "cannot remove %s/%s: %s", cs->dir, e->d_name,
+                esgx_node_log(NODE_LOG_WARN, "cannot remove %s/%s: %s", cs->dir, e->d_name,
                          strerror(errno));
             continue;
         }
@@ -60,7 +60,7 @@ static int scan_store(content_store *cs, esgx_err *err)
     return ESGX_OK;
 }
 
-int content_open(const char *data_dir, content_store **out, esgx_err *err)
+int esgx_content_open(const char *data_dir, content_store **out, esgx_err *err)
 {
     *out = NULL;
     content_store *cs = calloc(1, sizeof *cs);
@@ -76,14 +76,14 @@ int content_open(const char *data_dir, content_store **out, esgx_err *err)
     else
         rc = scan_store(cs, err);
     if (rc) {
-        content_close(cs);
+        esgx_content_close(cs);
         return rc;
     }
     *out = cs;
     return ESGX_OK;
 }
 
-void content_close(content_store *cs)
+void esgx_content_close(content_store *cs)
 {
     if (!cs) return;
     if (cs->dirfd >= 0) close(cs->dirfd);
@@ -105,7 +105,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return ESGX_OK;
 }
 
-int content_put(content_store *cs, const uint8_t *data, size_t len, char hash_hex[65],
+int esgx_content_put(content_store *cs, const uint8_t *data, size_t len, char hash_hex[65],
                 int *created, esgx_err *err)
 {
     uint8_t h[32];
@@ -143,13 +143,13 @@ int content_put(content_store *cs, const uint8_t *data, size_t len, char hash_he
                             strerror(e));
     }
     if (fsync(cs->dirfd))
-        node_log(NODE_LOG_WARN, "fsync %s: %s", cs->dir, strerror(errno));
+        esgx_node_log(NODE_LOG_WARN, "fsync %s: %s", cs->dir, strerror(errno));
     atomic_fetch_add(&cs->total, (uint64_t)len);
     *created = 1;
     return ESGX_OK;
 }
 
-int content_open_fd(content_store *cs, const uint8_t hash[32], int *fd_out, uint64_t *size,
+int esgx_content_open_fd(content_store *cs, const uint8_t hash[32], int *fd_out, uint64_t *size,
                     esgx_err *err)
 {
     char name[65];
@@ -171,12 +171,12 @@ int content_open_fd(content_store *cs, const uint8_t hash[32], int *fd_out, uint
     return ESGX_OK;
 }
 
-int content_read(content_store *cs, const uint8_t hash[32], uint8_t **data, size_t *len,
+int esgx_content_read(content_store *cs, const uint8_t hash[32], uint8_t **data, size_t *len,
                  esgx_err *err)
 {
     uint64_t size;
     int fd;
-    int rc = content_open_fd(cs, hash, &fd, &size, err);
+    int rc = esgx_content_open_fd(cs, hash, &fd, &size, err);
     if (rc) return rc;
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) {
@@ -202,7 +202,7 @@ int content_read(content_store *cs, const uint8_t hash[32], uint8_t **data, size
     return ESGX_OK;
 }
 
-int content_exists(content_store *cs, const uint8_t hash[32])
+int esgx_content_exists(content_store *cs, const uint8_t hash[32])
 {
     char name[65];
     struct stat st;
@@ -210,19 +210,19 @@ int content_exists(content_store *cs, const uint8_t hash[32])
     return fstatat(cs->dirfd, name, &st, 0) == 0;
 }
 
-uint64_t content_total_bytes(const content_store *cs)
+uint64_t esgx_content_total_bytes(const content_store *cs)
 {
     return atomic_load(&((content_store *)cs)->total);
 }
 
-void content_each(content_store *cs, int (*fn)(void *arg, const uint8_t hash[32], uint64_t size),
+void esgx_content_each(content_store *cs, int (*fn)(void *arg, const uint8_t hash[32], uint64_t size),
                   void *arg)
 {
     int fd = dup(cs->dirfd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         if (fd >= 0) close(fd);
-        node_log(NODE_LOG_WARN, "cannot list %s: %s", cs->dir, strerror(errno));
+        esgx_node_log(NODE_LOG_WARN, "cannot list %s: %s", cs->dir, strerror(errno));
         return;
     }
     struct dirent *e;

@@ -63,7 +63,7 @@ static void fuzz_body(const http_route *r, const uint8_t *body, size_t len)
         uint8_t *decoded;
         sup_req ex;
         memset(&ex, 0, sizeof ex);
-        st = http_parse_service(body, len, 5000, 1024, &root, &decoded, &ex, &p);
+        st = esgx_http_parse_service(body, len, 5000, 1024, &root, &decoded, &ex, &p);
         if (st) {
             refused(st, &p);
             must(!root && !decoded);
@@ -76,14 +76,14 @@ static void fuzz_body(const http_route *r, const uint8_t *body, size_t len)
     } else if (r->route == ROUTE_FN_DEPLOY) {
         char hash[65];
         int decrypt, logs;
-        st = http_parse_deploy(body, len, hash, &decrypt, &logs, &p);
+        st = esgx_http_parse_deploy(body, len, hash, &decrypt, &logs, &p);
         if (st) refused(st, &p);
         else must(esgx_proto_hash_text_valid(hash, strlen(hash)) && (decrypt == 0 || decrypt == 1) &&
                   (logs == 0 || logs == 1));
     } else if (r->route == ROUTE_CONTENT_PUT) {
         json_t *root;
         const char *url;
-        st = http_parse_origin(body, len, &root, &url, &p);
+        st = esgx_http_parse_origin(body, len, &root, &url, &p);
         if (st) refused(st, &p);
         else must(root && url);
         json_decref(root);
@@ -102,9 +102,9 @@ static void fuzz_buffer(const uint8_t *body, size_t len, size_t limit)
         if (n > total - off) n = total - off;
         if (b.len + n > limit) break;
         for (size_t i = 0; i < n; i++) piece[i] = body[(off + i) % len];
-        size_t ncap = http_body_next_cap(&b, n, limit);
+        size_t ncap = esgx_http_body_next_cap(&b, n, limit);
         must(ncap >= b.len + n);
-        if (http_body_grow(&b, ncap)) break;
+        if (esgx_http_body_grow(&b, ncap)) break;
         must(b.cap >= b.len + n && (b.mapped || b.cap < 65536));
         memcpy(b.p + b.len, piece, n);
         b.len += n;
@@ -112,7 +112,7 @@ static void fuzz_buffer(const uint8_t *body, size_t len, size_t limit)
     }
     must(b.len == off);
     for (size_t i = 0; i < off; i++) must(b.p[i] == body[i % len]);
-    http_body_free(&b);
+    esgx_http_body_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -135,26 +135,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nh = split(buf, size - 1, &target, hdr, &body, &body_len);
 
     http_problem p;
-    unsigned st = http_check_raw_path(target, &p);
+    unsigned st = esgx_http_check_raw_path(target, &p);
     if (st) refused(st, &p);
     http_route r;
-    st = http_classify(&cfg, method, target, &r);
+    st = esgx_http_classify(&cfg, method, target, &r);
     must(st == 0 || st == 404 || st == 405);
     must(r.route >= 0 && r.route < ROUTE_COUNT && strlen(r.name) <= 64 && r.allow);
     if (st == 0) {
-        st = http_check_name(&r, &p);
+        st = esgx_http_check_name(&r, &p);
         if (st) refused(st, &p);
         http_framing fr;
-        st = http_check_framing(hdr, nh, r.limit, &fr, &p);
+        st = esgx_http_check_framing(hdr, nh, r.limit, &fr, &p);
         if (st) refused(st, &p);
         else must(!fr.has_length || fr.length <= r.limit);
         for (size_t i = 0; i < nh; i++) {
             if (strcmp(hdr[i].name, "Authorization")) continue;
             const char *tok;
             size_t n;
-            if (!http_bearer(hdr[i].value, &tok, &n)) {
+            if (!esgx_http_bearer(hdr[i].value, &tok, &n)) {
                 must(tok && strlen(tok) >= n);
-                (void)http_token_equal("00112233445566778899aabbccddeeff"
+                (void)esgx_http_token_equal("00112233445566778899aabbccddeeff"
                                        "00112233445566778899aabbccddeeff", tok, n);
             }
         }

@@ -118,7 +118,7 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned sta
     if (status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     enum MHD_Result r = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
-    metrics_request(h ? h->srv->d.metrics : NULL, h ? h->rt.route : ROUTE_OTHER, status);
+    esgx_metrics_request(h ? h->srv->d.metrics : NULL, h ? h->rt.route : ROUTE_OTHER, status);
     return r;
 }
 
@@ -143,9 +143,9 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned s
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t len;
-    char *s = node_error_json(code, msg, &len);
+    char *s = esgx_node_error_json(code, msg, &len);
     if (!s) return MHD_NO;
-    node_log(NODE_LOG_DEBUG, "%u %s: %s", status, code, msg);
+    esgx_node_log(NODE_LOG_DEBUG, "%u %s: %s", status, code, msg);
     return reply_buf(c, h, status, s, len, MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
@@ -162,9 +162,9 @@ static unsigned check_auth(const http *srv, struct MHD_Connection *c)
     const char *tok;
     size_t n;
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (http_bearer(a, &tok, &n)) return 401;
+    if (esgx_http_bearer(a, &tok, &n)) return 401;
     if (srv->d.net) return n == 64 && esgx_net_token_check(srv->d.net, tok, n) ? 0 : 403;
-    return http_token_equal(srv->token, tok, n) ? 0 : 403;
+    return esgx_http_token_equal(srv->token, tok, n) ? 0 : 403;
 }
 
 /* Writes src[0..n) to out (cap bytes, NUL-terminated) with '"' and '\\' as \xNN and
@@ -195,7 +195,7 @@ static void access_line(hreq *h, unsigned status)
     if (h->sr.function) escape_quoted(h->sr.function, h->sr.function_len, fn, sizeof fn);
     esgx_crypto_hex_encode(h->sr.hash, 32, hash);
     uint64_t ms = h->t0_ms ? esgx_monotonic_ms() - h->t0_ms : 0;
-    node_log(NODE_LOG_INFO, "access name=%s function=\"%s\" hash=%s status=%u code=%s "
+    esgx_node_log(NODE_LOG_INFO, "access name=%s function=\"%s\" hash=%s status=%u code=%s "
              "fuel_used=%llu ms=%llu", name, fn, hash, status, h->sr.code[0] ? h->sr.code : "-",
              (unsigned long long)h->sr.fuel_used, (unsigned long long)ms);
 }
@@ -219,7 +219,7 @@ static void on_exec_done(sup_req *r)
 static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
 {
     sup_info info;
-    sup_get_info(h->srv->d.sup, &info);
+    esgx_sup_get_info(h->srv->d.sup, &info);
     h->t0_ms = esgx_monotonic_ms();
     if (!info.up)
         return refuse_exec(c, h, 503, "enclave_restarting",
@@ -232,9 +232,9 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
     h->sr.on_done = on_exec_done;
     h->waiting = 1;
     MHD_suspend_connection(c);
-    if (sup_exec(h->srv->d.sup, &h->sr) == ESGX_NODE_E_DOWN) {
+    if (esgx_sup_exec(h->srv->d.sup, &h->sr) == ESGX_NODE_E_DOWN) {
         h->sr.http_status = 503;
-        h->sr.body = node_error_json("enclave_restarting",
+        h->sr.body = esgx_node_error_json("enclave_restarting",
                                      "the enclave is not running; retry shortly",
                                      &h->sr.body_len);
         h->sr.body_is_json = 1;
@@ -248,7 +248,7 @@ static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
     h->waiting = 0;
     access_line(h, h->sr.body ? h->sr.http_status : 500);
     if (h->sr.logs_len)
-        node_logs_append(h->srv->logs, h->fn_name, h->sr.hash, h->sr.code, h->sr.logs,
+        esgx_node_logs_append(h->srv->logs, h->fn_name, h->sr.hash, h->sr.code, h->sr.logs,
                          h->sr.logs_len);
     char *b = h->sr.body;
     h->sr.body = NULL;
@@ -275,7 +275,7 @@ static void fn_from_net(const esgx_net_fn *n, registry_fn *out)
 
 static int fn_get(http *srv, const char *name, registry_fn *out, esgx_err *err)
 {
-    if (!srv->d.net) return registry_get(srv->d.registry, name, out, err);
+    if (!srv->d.net) return esgx_registry_get(srv->d.registry, name, out, err);
     esgx_net_fn f;
     int rc = esgx_net_fn_get(srv->d.net, name, &f, err);
     if (rc == ESGX_OK) fn_from_net(&f, out);
@@ -286,19 +286,19 @@ static int fn_put(http *srv, const char *name, const char *hash, int decrypt, in
                   int *replaced, esgx_err *err)
 {
     if (!srv->d.net)
-        return registry_put(srv->d.registry, name, hash, decrypt, logs, replaced, err);
+        return esgx_registry_put(srv->d.registry, name, hash, decrypt, logs, replaced, err);
     return esgx_net_fn_put(srv->d.net, name, hash, decrypt, logs, replaced, err);
 }
 
 static int fn_delete(http *srv, const char *name, esgx_err *err)
 {
-    if (!srv->d.net) return registry_delete(srv->d.registry, name, err);
+    if (!srv->d.net) return esgx_registry_delete(srv->d.registry, name, err);
     return esgx_net_fn_delete(srv->d.net, name, err);
 }
 
 static int fn_list(http *srv, registry_fn **out, size_t *n, esgx_err *err)
 {
-    if (!srv->d.net) return registry_list(srv->d.registry, out, n, err);
+    if (!srv->d.net) return esgx_registry_list(srv->d.registry, out, n, err);
     esgx_net_fn *v;
     int rc = esgx_net_fn_list(srv->d.net, &v, n, err);
     if (rc) return rc;
@@ -317,7 +317,7 @@ static int fn_list(http *srv, registry_fn **out, size_t *n, esgx_err *err)
 static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32], esgx_err *err)
 {
     http *srv = h->srv;
-    if (content_exists(srv->d.content, hash)) return ESGX_OK;
+    if (esgx_content_exists(srv->d.content, hash)) return ESGX_OK;
     if (!srv->d.net || MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Peer-Fetch"))
         return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content with that hash");
     return esgx_net_fetch(srv->d.net, hash, err);
@@ -326,10 +326,10 @@ static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32
 static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
 {
     http_problem p;
-    if (http_parse_service(h->b.p, h->b.len, h->srv->cfg->fuel, h->srv->cfg->max_input,
+    if (esgx_http_parse_service(h->b.p, h->b.len, h->srv->cfg->fuel, h->srv->cfg->max_input,
                            &h->json, &h->decoded, &h->sr, &p))
         return reply_problem(c, h, &p);
-    h->sr.capture_logs = (uint8_t)node_logs_wanted(h->srv->logs, NULL, h->sr.hash);
+    h->sr.capture_logs = (uint8_t)esgx_node_logs_wanted(h->srv->logs, NULL, h->sr.hash);
     return start_exec(c, h);
 }
 
@@ -344,7 +344,7 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
         return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
     h->sr.decrypt = (uint8_t)fn.decrypt;
-    node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, fn.logs);
+    esgx_node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, fn.logs);
     h->sr.capture_logs = (uint8_t)(fn.logs != 0);
     h->fn_name = h->rt.name;
     h->sr.fuel = h->srv->cfg->fuel;
@@ -366,7 +366,7 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
     char hash[65];
     int decrypt, logs;
     http_problem p;
-    if (http_parse_deploy(h->b.p, h->b.len, hash, &decrypt, &logs, &p))
+    if (esgx_http_parse_deploy(h->b.p, h->b.len, hash, &decrypt, &logs, &p))
         return reply_problem(c, h, &p);
     uint8_t hb[32];
     (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
@@ -381,8 +381,8 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
         return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
     registry_fn f;
     if (fn_get(h->srv, h->rt.name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
-    node_logs_set(h->srv->logs, h->rt.name, hb, logs);
-    node_log(NODE_LOG_INFO, "deployed function %s -> %s%s%s", h->rt.name, hash,
+    esgx_node_logs_set(h->srv->logs, h->rt.name, hb, logs);
+    esgx_node_log(NODE_LOG_INFO, "deployed function %s -> %s%s%s", h->rt.name, hash,
              decrypt ? " (decrypt)" : "", logs ? " (logs)" : "");
     return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
 }
@@ -407,8 +407,8 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     if (rc) return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
-    node_logs_forget(h->srv->logs, h->rt.name);
-    node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
+    esgx_node_logs_forget(h->srv->logs, h->rt.name);
+    esgx_node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
     return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
 }
 
@@ -426,7 +426,7 @@ static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum M
     if (rc) return rc;
     uint8_t hb[32];
     if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL))
-        node_logs_set(h->srv->logs, out->name, hb, out->logs);
+        esgx_node_logs_set(h->srv->logs, out->name, hb, out->logs);
     return ESGX_OK;
 }
 
@@ -454,7 +454,7 @@ static enum MHD_Result logs_answer(struct MHD_Connection *c, hreq *h)
     size_t len;
     uint64_t next;
     esgx_err err;
-    if (node_logs_read(h->srv->logs, h->rt.name, h->logs_since, &text, &len, &next, &err))
+    if (esgx_node_logs_read(h->srv->logs, h->rt.name, h->logs_since, &text, &len, &next, &err))
         return reply_error(c, h, 503, "busy", "%s", err.msg);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
@@ -467,7 +467,7 @@ static enum MHD_Result logs_answer(struct MHD_Connection *c, hreq *h)
     MHD_add_response_header(resp, "X-Esgx-Logs-Next", nx);
     enum MHD_Result r = MHD_queue_response(c, 200, resp);
     MHD_destroy_response(resp);
-    metrics_request(h->srv->d.metrics, h->rt.route, 200);
+    esgx_metrics_request(h->srv->d.metrics, h->rt.route, 200);
     return r;
 }
 
@@ -492,7 +492,7 @@ static enum MHD_Result route_fn_logs(struct MHD_Connection *c, hreq *h)
     h->conn = c;
     h->logs_polling = 1;
     MHD_suspend_connection(c);
-    if (!node_logs_wait(h->srv->logs, &h->lw, h->logs_since)) MHD_resume_connection(c);
+    if (!esgx_node_logs_wait(h->srv->logs, &h->lw, h->logs_since)) MHD_resume_connection(c);
     return MHD_YES;
 }
 
@@ -504,9 +504,9 @@ static enum MHD_Result store_and_answer(struct MHD_Connection *c, hreq *h, const
     char hex[65];
     int created;
     esgx_err err;
-    if (content_put(h->srv->d.content, data, len, hex, &created, &err))
+    if (esgx_content_put(h->srv->d.content, data, len, hex, &created, &err))
         return reply_error(c, h, 500, "internal", "%s", err.msg);
-    if (created) node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, len);
+    if (created) esgx_node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, len);
     json_t *o = json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)len);
     if (h->srv->d.net) {
         uint8_t hb[32];
@@ -529,7 +529,7 @@ static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
 {
     const char *url;
     http_problem p;
-    if (http_parse_origin(h->b.p, h->b.len, &h->json, &url, &p)) return reply_problem(c, h, &p);
+    if (esgx_http_parse_origin(h->b.p, h->b.len, &h->json, &url, &p)) return reply_problem(c, h, &p);
     if (!h->srv->d.net)
         return reply_error(c, h, 501, "no_network",
                            "fetching from an origin needs a node in a network (esgxd --etcd)");
@@ -542,7 +542,7 @@ static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
         return reply_error(c, h, 413, "too_large", "%s (the limit is %llu)", err.msg,
                            (unsigned long long)h->srv->cfg->max_content);
     if (rc) return reply_error(c, h, 502, "origin_failed", "%s", err.msg);
-    node_log(NODE_LOG_INFO, "fetched %zu bytes from %.200s", len, url);
+    esgx_node_log(NODE_LOG_INFO, "fetched %zu bytes from %.200s", len, url);
     enum MHD_Result r = store_and_answer(c, h, data, len, url);
     free(data);
     return r;
@@ -573,7 +573,7 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     int rc = content_here(h, c, hb, &err);
     if (rc && rc != ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    rc = content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->rt.name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
@@ -586,7 +586,7 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
     enum MHD_Result r = MHD_queue_response(c, 200, resp);
     MHD_destroy_response(resp);
-    metrics_request(h->srv->d.metrics, h->rt.route, 200);
+    esgx_metrics_request(h->srv->d.metrics, h->rt.route, 200);
     return r;
 }
 
@@ -603,7 +603,7 @@ static char *load_collateral(const node_config *cfg, const char **why)
     FILE *f = fopen(path, "rb");
     if (!f) {
         *why = "the collateral file cannot be read";
-        node_log(NODE_LOG_WARN, "collateral %s: %s", path, strerror(errno));
+        esgx_node_log(NODE_LOG_WARN, "collateral %s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, len = 0;
@@ -635,7 +635,7 @@ static char *load_collateral(const node_config *cfg, const char **why)
     if (!ok) {
         free(b);
         *why = "the collateral file is not a JSON object";
-        node_log(NODE_LOG_WARN, "collateral %s is not a JSON object", path);
+        esgx_node_log(NODE_LOG_WARN, "collateral %s is not a JSON object", path);
         return NULL;
     }
     return b;
@@ -644,7 +644,7 @@ static char *load_collateral(const node_config *cfg, const char **why)
 static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
 {
     sup_info in;
-    sup_get_info(h->srv->d.sup, &in);
+    esgx_sup_get_info(h->srv->d.sup, &in);
     if (!in.have_hello)
         return reply_error(c, h, 503, "enclave_starting", "the enclave has not started yet");
     char mre[65], mrs[65], pk[67];
@@ -661,7 +661,7 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     size_t quote_len = 0;
     if (!in.up) {
         json_object_set_new(o, "quote_error", json_string("the enclave is restarting"));
-    } else if (sup_attest(h->srv->d.sup, &doc, 5000)) {
+    } else if (esgx_sup_attest(h->srv->d.sup, &doc, 5000)) {
         json_object_set_new(o, "quote_error", json_string("the enclave did not answer"));
     } else {
         if (doc.quote_len) {
@@ -682,8 +682,8 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     const char *why;
     char *col = NULL, col_why[ESGX_ERR_MSG_MAX + 64];
     size_t col_len = 0;
-    if (collat_enabled(h->srv->d.collateral)) {
-        col = collat_for_quote(h->srv->d.collateral, quote, quote_len, &col_len, col_why, sizeof col_why);
+    if (esgx_collat_enabled(h->srv->d.collateral)) {
+        col = esgx_collat_for_quote(h->srv->d.collateral, quote, quote_len, &col_len, col_why, sizeof col_why);
         if (!col) json_object_set_new(o, "collateral_error", json_string(col_why));
     } else {
         col = load_collateral(h->srv->cfg, &why);
@@ -721,7 +721,7 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
 {
     sup_info in;
-    sup_get_info(h->srv->d.sup, &in);
+    esgx_sup_get_info(h->srv->d.sup, &in);
     const char *e = !in.up ? "restarting" : in.state == ESGX_STATE_READY ? "ready" : "no_key";
     int net_ok = !h->srv->d.net || esgx_net_healthy(h->srv->d.net);
     int ok = in.up && in.state == ESGX_STATE_READY && net_ok;
@@ -739,7 +739,7 @@ static enum MHD_Result route_nodes(struct MHD_Connection *c, hreq *h)
         s = esgx_net_nodes_json(h->srv->d.net);
     } else {
         sup_info in;
-        sup_get_info(h->srv->d.sup, &in);
+        esgx_sup_get_info(h->srv->d.sup, &in);
         char mre[65] = "";
         if (in.have_hello) esgx_crypto_hex_encode(in.mrenclave, 32, mre);
         json_t *a = json_pack("[{s:s,s:s,s:s,s:b,s:s,s:b}]", "id", "", "platform", in.platform,
@@ -789,7 +789,7 @@ static char *network_metrics(esgx_net *net)
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 {
     size_t len;
-    char *s = metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup, &len);
+    char *s = esgx_metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup, &len);
     if (!s) return MHD_NO;
     char *n = h->srv->d.net ? network_metrics(h->srv->d.net) : NULL;
     if (n) {
@@ -807,7 +807,7 @@ static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 
 /* ---------------------------------------------------------------- dispatch */
 
-/* The framing headers of the request, for http_check_framing. */
+/* The framing headers of the request, for esgx_http_check_framing. */
 typedef struct framing_headers {
     http_header h[8];
     size_t n;
@@ -852,7 +852,7 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result reply_405(struct MHD_Connection *c, hreq *h)
 {
     size_t len;
-    char *s = node_error_json("method_not_allowed", "method not allowed on this route", &len);
+    char *s = esgx_node_error_json("method_not_allowed", "method not allowed on this route", &len);
     struct MHD_Response *resp = s ? MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE)
                                   : NULL;
     if (!resp) {
@@ -863,7 +863,7 @@ static enum MHD_Result reply_405(struct MHD_Connection *c, hreq *h)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, h->rt.allow);
     enum MHD_Result r = MHD_queue_response(c, 405, resp);
     MHD_destroy_response(resp);
-    metrics_request(h->srv->d.metrics, h->rt.route, 405);
+    esgx_metrics_request(h->srv->d.metrics, h->rt.route, 405);
     return r;
 }
 
@@ -875,29 +875,29 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
     if (esgx_monotonic_ms() > h->deadline_ms)
         return reply_error(c, h, 408, "request_timeout",
                            "the request was not received within %u s", h->srv->request_s);
-    unsigned st = http_classify(h->srv->cfg, method, url, &h->rt);
+    unsigned st = esgx_http_classify(h->srv->cfg, method, url, &h->rt);
     if (st == 404) return reply_error(c, h, 404, "not_found", "no route %.200s", url);
     if (st == 405) return reply_405(c, h);
-    if (http_needs_auth(h->rt.route)) {
+    if (esgx_http_needs_auth(h->rt.route)) {
         unsigned a = check_auth(h->srv, c);
         if (a == 401)
             return reply_error(c, h, 401, "unauthorized",
                                "missing 'Authorization: Bearer <token>' header");
         if (a == 403) return reply_error(c, h, 403, "forbidden", "wrong admin token");
     }
-    if (http_check_name(&h->rt, &p)) return reply_problem(c, h, &p);
+    if (esgx_http_check_name(&h->rt, &p)) return reply_problem(c, h, &p);
     framing_headers fh = {.n = 0};
     if (MHD_get_connection_values(c, MHD_HEADER_KIND, collect_framing, &fh) < 0 ||
         fh.n == sizeof fh.h / sizeof fh.h[0])
         return reply_error(c, h, 400, "ambiguous_length", "too many framing headers");
-    if (http_check_framing(fh.h, fh.n, h->rt.limit, &h->fr, &p)) {
+    if (esgx_http_check_framing(fh.h, fh.n, h->rt.limit, &h->fr, &p)) {
         h->too_large = p.status == 413;
         return reply_problem(c, h, &p);
     }
     if (h->fr.has_length && h->fr.length) {
         if (reserve(h, (size_t)h->fr.length)) return reply_busy(c, h);
         size_t pre = h->fr.length < PREALLOC_MAX ? (size_t)h->fr.length : PREALLOC_MAX;
-        if (http_body_grow(&h->b, pre)) return reply_error(c, h, 503, "busy", "out of memory");
+        if (esgx_http_body_grow(&h->b, pre)) return reply_error(c, h, 503, "busy", "out of memory");
     }
     if (h->fr.chunked || h->fr.has_length)   /* the body must come within the deadline */
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
@@ -909,7 +909,7 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
 static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
 {
     if (esgx_monotonic_ms() > h->deadline_ms) {
-        node_log(NODE_LOG_DEBUG, "request body not received within %u s: dropped",
+        esgx_node_log(NODE_LOG_DEBUG, "request body not received within %u s: dropped",
                  h->srv->request_s);
         return MHD_NO;
     }
@@ -920,19 +920,19 @@ static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
     if (h->b.len + n > h->rt.limit) {
         h->too_large = 1;
         h->discarded = h->b.len + n - h->rt.limit;   /* only the excess */
-        http_body_free(&h->b);
+        esgx_http_body_free(&h->b);
         return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
     }
     size_t cap_max = h->fr.has_length ? (size_t)h->fr.length : h->rt.limit;
-    size_t ncap = http_body_next_cap(&h->b, n, cap_max);
+    size_t ncap = esgx_http_body_next_cap(&h->b, n, cap_max);
     if (ncap > h->b.cap) {
         if (reserve(h, ncap)) {
             h->over_budget = 1;
             h->discarded = 0;
-            http_body_free(&h->b);
+            esgx_http_body_free(&h->b);
             return MHD_YES;
         }
-        if (http_body_grow(&h->b, ncap)) return MHD_NO;
+        if (esgx_http_body_grow(&h->b, ncap)) return MHD_NO;
     }
     memcpy(h->b.p + h->b.len, data, n);
     h->b.len += n;
@@ -969,7 +969,7 @@ static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c
     if (!h) return NULL;
     h->srv = srv;
     h->rt.route = ROUTE_OTHER;   /* until classified (metrics of an early refusal) */
-    (void)http_check_raw_path(uri, &h->early);
+    (void)esgx_http_check_raw_path(uri, &h->early);
     h->deadline_ms = esgx_monotonic_ms() + srv->request_ms;
     return h;
 }
@@ -1014,8 +1014,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!h) return;
     size_t big = h->reserved + h->sr.body_len + h->sr.input_len;
     if (h->reserved) atomic_fetch_sub(&srv->buffered, h->reserved);
-    http_body_free(&h->b);
-    if (h->lw.registered) node_logs_cancel(srv->logs, &h->lw);
+    esgx_http_body_free(&h->b);
+    if (h->lw.registered) esgx_node_logs_cancel(srv->logs, &h->lw);
     free(h->sr.body);
     free(h->sr.logs);
     free(h->decoded);
@@ -1100,7 +1100,7 @@ static int tls_load(const node_config *cfg, char **cert, char **key, esgx_err *e
                         cfg->tls_key, cfg->tls_cert);
 }
 
-int http_start(const http_deps *deps, http **out, esgx_err *err)
+int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
 {
     *out = NULL;
     const node_config *cfg = deps->cfg;
@@ -1121,7 +1121,7 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     }
     srv->d = *deps;
     srv->cfg = cfg;
-    int lrc = node_logs_new(&srv->logs, err);
+    int lrc = esgx_node_logs_new(&srv->logs, err);
     if (lrc) {
         freeaddrinfo(ai);
         free(srv);
@@ -1147,7 +1147,7 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
         if (trc) {
             freeaddrinfo(ai);
             esgx_crypto_wipe(srv->token, sizeof srv->token);
-            node_logs_free(srv->logs);
+            esgx_node_logs_free(srv->logs);
             free(srv);
             return trc;
         }
@@ -1172,7 +1172,7 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     free(tls_cert);
     if (!srv->daemon) {
         esgx_crypto_wipe(srv->token, sizeof srv->token);
-        node_logs_free(srv->logs);
+        esgx_node_logs_free(srv->logs);
         free(srv);
         return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?%s)",
                             cfg->listen_host, cfg->listen_port,
@@ -1185,24 +1185,24 @@ int http_start(const http_deps *deps, http **out, esgx_err *err)
     return ESGX_OK;
 }
 
-unsigned http_port(const http *h)
+unsigned esgx_http_port(const http *h)
 {
     return h->port;
 }
 
-void http_quiesce(http *h)
+void esgx_http_quiesce(http *h)
 {
     if (!h || !h->daemon) return;
     MHD_socket s = MHD_quiesce_daemon(h->daemon);
     if (s != MHD_INVALID_SOCKET) close(s);
 }
 
-void http_free(http *h)
+void esgx_http_free(http *h)
 {
     if (!h) return;
-    node_logs_stop(h->logs);   /* resumes the long polls, which then answer at once */
+    esgx_node_logs_stop(h->logs);   /* resumes the long polls, which then answer at once */
     if (h->daemon) MHD_stop_daemon(h->daemon);
-    node_logs_free(h->logs);
+    esgx_node_logs_free(h->logs);
     esgx_crypto_wipe(h->token, sizeof h->token);
     free(h);
 }

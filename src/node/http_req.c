@@ -51,7 +51,7 @@ static unsigned one_method(http_route *r, int route, size_t limit, const char *a
     return ok ? 0 : 405;
 }
 
-unsigned http_classify(const node_config *cfg, const char *method, const char *url,
+unsigned esgx_http_classify(const node_config *cfg, const char *method, const char *url,
                        http_route *r)
 {
     int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
@@ -96,13 +96,13 @@ unsigned http_classify(const node_config *cfg, const char *method, const char *u
     return one_method(r, r->route, 0, "GET", get);
 }
 
-int http_needs_auth(int route)
+int esgx_http_needs_auth(int route)
 {
     return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
            route == ROUTE_FN_DELETE || route == ROUTE_FN_LOGS;
 }
 
-unsigned http_check_name(const http_route *r, http_problem *p)
+unsigned esgx_http_check_name(const http_route *r, http_problem *p)
 {
     if ((r->route == ROUTE_FN_INVOKE || r->route == ROUTE_FN_DEPLOY ||
          r->route == ROUTE_FN_DELETE || r->route == ROUTE_FN_GET || r->route == ROUTE_FN_LOGS) &&
@@ -112,7 +112,7 @@ unsigned http_check_name(const http_route *r, http_problem *p)
     return 0;
 }
 
-unsigned http_check_raw_path(const char *raw, http_problem *p)
+unsigned esgx_http_check_raw_path(const char *raw, http_problem *p)
 {
     if (!raw) return 0;
     size_t n = strcspn(raw, "?#");
@@ -124,7 +124,7 @@ unsigned http_check_raw_path(const char *raw, http_problem *p)
 
 /* ---------------------------------------------------------------- framing */
 
-unsigned http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
+unsigned esgx_http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
                             http_problem *p)
 {
     memset(out, 0, sizeof *out);
@@ -161,7 +161,7 @@ unsigned http_check_framing(const http_header *hdr, size_t n, size_t limit, http
 
 /* ---------------------------------------------------------------- auth */
 
-unsigned http_bearer(const char *a, const char **tok, size_t *len)
+unsigned esgx_http_bearer(const char *a, const char **tok, size_t *len)
 {
     *tok = NULL;
     *len = 0;
@@ -175,7 +175,7 @@ unsigned http_bearer(const char *a, const char **tok, size_t *len)
     return 0;
 }
 
-int http_token_equal(const char *want, const char *tok, size_t len)
+int esgx_http_token_equal(const char *want, const char *tok, size_t len)
 {
     if (!want[0] || len != 64 || strlen(want) != 64) return 0;
     unsigned char diff = 0;
@@ -295,7 +295,7 @@ static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, su
     return 0;
 }
 
-unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
+unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
                             uint64_t max_input, json_t **rootp, uint8_t **decoded, sup_req *s,
                             http_problem *p)
 {
@@ -349,7 +349,7 @@ unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
     return 0;
 }
 
-unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
+unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
                            int *logs, http_problem *p)
 {
     hash[0] = 0;
@@ -384,7 +384,7 @@ unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *
     return st;
 }
 
-unsigned http_parse_origin(const uint8_t *body, size_t len, json_t **root, const char **url,
+unsigned esgx_http_parse_origin(const uint8_t *body, size_t len, json_t **root, const char **url,
                            http_problem *p)
 {
     *root = NULL;
@@ -405,7 +405,7 @@ unsigned http_parse_origin(const uint8_t *body, size_t len, json_t **root, const
 
 /* ---------------------------------------------------------------- body buffer */
 
-size_t http_body_next_cap(const http_body *b, size_t n, size_t cap_max)
+size_t esgx_http_body_next_cap(const http_body *b, size_t n, size_t cap_max)
 {
     size_t need = b->len + n;
     if (need <= b->cap) return b->cap;
@@ -414,7 +414,7 @@ size_t http_body_next_cap(const http_body *b, size_t n, size_t cap_max)
     return ncap < need ? need : ncap;
 }
 
-int http_body_grow(http_body *b, size_t ncap)
+int esgx_http_body_grow(http_body *b, size_t ncap)
 {
     if (ncap <= b->cap) return ESGX_OK;
     if (ncap < MAPPED_BODY_MIN) {
@@ -441,7 +441,7 @@ int http_body_grow(http_body *b, size_t ncap)
     return ESGX_OK;
 }
 
-void http_body_free(http_body *b)
+void esgx_http_body_free(http_body *b)
 {
     if (b->mapped) munmap(b->p, b->cap);
     else free(b->p);

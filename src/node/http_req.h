@@ -32,20 +32,20 @@ typedef struct http_route {
 
 /* Classifies method + url (the unescaped path) for the limits of cfg into *out.
  * Returns 0, 404 (no such path) or 405 (path known, method not: out->allow set). */
-unsigned http_classify(const node_config *cfg, const char *method, const char *url,
+unsigned esgx_http_classify(const node_config *cfg, const char *method, const char *url,
                        http_route *out);
 
 /* Returns 1 if route (ROUTE_*) needs the admin token, else 0. */
-int http_needs_auth(int route);
+int esgx_http_needs_auth(int route);
 
 /* Checks the function name of the invoke, deploy and delete routes. Returns 0 (valid or
  * another route) or 400 with *p filled. */
-unsigned http_check_name(const http_route *r, http_problem *p);
+unsigned esgx_http_check_name(const http_route *r, http_problem *p);
 
 /* Checks the raw request target (before unescaping; may be NULL): a %00 in its path
  * would cut the unescaped path short ("/functions/a%00b" naming "a"). Returns 0 or 400
  * (bad_path) with *p filled. */
-unsigned http_check_raw_path(const char *raw_uri, http_problem *p);
+unsigned esgx_http_check_raw_path(const char *raw_uri, http_problem *p);
 
 /* One request header as received. */
 typedef struct http_header {
@@ -65,16 +65,16 @@ typedef struct http_framing {
  * Transfer-Encoding, or a Transfer-Encoding other than chunked are refused 400 (a proxy
  * in front could read the body's end elsewhere than we do); a Content-Length over limit
  * or not a number 413. Returns 0 with *out filled, or the status with *p filled. */
-unsigned http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
+unsigned esgx_http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
                             http_problem *p);
 
 /* Finds the token of an "Authorization: Bearer TOKEN" value (NULL when absent): *tok and
  * *len get it without surrounding blanks. Returns 0, or 401 when missing or not Bearer. */
-unsigned http_bearer(const char *authz, const char **tok, size_t *len);
+unsigned esgx_http_bearer(const char *authz, const char **tok, size_t *len);
 
 /* Compares a presented token with the 64-hex-character admin token in constant time.
  * Returns 1 when equal, else 0 (also when want is empty). */
-int http_token_equal(const char *want, const char *tok, size_t len);
+int esgx_http_token_equal(const char *want, const char *tok, size_t len);
 
 /* Parses and validates a /services/3 body (body[0..len)) against the node's fuel and
  * input limits into the EXEC parameters of *ex (hash, decrypt, fuel, function, input;
@@ -82,19 +82,19 @@ int http_token_equal(const char *want, const char *tok, size_t len);
  * an "input_base64" is decoded into *decoded, which the caller frees, and max_input
  * applies to the decoded bytes). Returns 0, or 400/413 (503 when out of memory) with *p
  * filled and nothing to free (*root and *decoded NULL). */
-unsigned http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
+unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
                             uint64_t max_input, json_t **root, uint8_t **decoded, sup_req *ex,
                             http_problem *p);
 
 /* Parses and validates a deploy body {"hash": HEX, "decrypt": BOOL, "logs": BOOL}.
  * Returns 0 with hash (64 hex + NUL), *decrypt and *logs (default 0) filled, or 400
  * with *p filled. */
-unsigned http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
+unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
                            int *logs, http_problem *p);
 
 /* Parses an origin body {"url": STRING}. Returns 0 with *root (caller json_decref's) and
  * *url (inside *root) filled, or 400 with *p filled and nothing to free. */
-unsigned http_parse_origin(const uint8_t *body, size_t len, json_t **root, const char **url,
+unsigned esgx_http_parse_origin(const uint8_t *body, size_t len, json_t **root, const char **url,
                            http_problem *p);
 
 /* A request body being received: malloc'ed while small, then in mmap'ed blocks that are
@@ -108,12 +108,12 @@ typedef struct http_body {
 /* The capacity the body needs to hold len + n bytes, growing by doubling but not past
  * cap_max (len + n <= cap_max; a mapped body's capacity, already rounded up to whole
  * pages, may be up to a page over it). */
-size_t http_body_next_cap(const http_body *b, size_t n, size_t cap_max);
+size_t esgx_http_body_next_cap(const http_body *b, size_t n, size_t cap_max);
 
 /* Grows b to hold at least ncap bytes (contents kept). Returns 0 or ESGX_NODE_E_NOMEM. */
-ESGX_MUST_CHECK int http_body_grow(http_body *b, size_t ncap);
+ESGX_MUST_CHECK int esgx_http_body_grow(http_body *b, size_t ncap);
 
 /* Frees b's memory and zeroes it (an empty b is fine). */
-void http_body_free(http_body *b);
+void esgx_http_body_free(http_body *b);
 
 #endif

@@ -20,12 +20,12 @@ static _Atomic int g_log_level = NODE_LOG_INFO;
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
-void node_log_set_level(int level)
+void esgx_node_log_set_level(int level)
 {
     atomic_store(&g_log_level, level);
 }
 
-void node_log(int level, const char *fmt, ...)
+void esgx_node_log(int level, const char *fmt, ...)
 {
     if (level > atomic_load(&g_log_level)) return;
     char msg[1024];
@@ -36,11 +36,11 @@ void node_log(int level, const char *fmt, ...)
     char safe[4 * sizeof msg];
     esgx_escape_controls(msg, safe, sizeof safe);
     char when[40];
-    node_log_stamp(when, sizeof when);
+    esgx_node_log_stamp(when, sizeof when);
     fprintf(stderr, "esgxd: %s %s %s\n", when, level_names[level], safe);
 }
 
-void node_log_stamp(char *out, size_t cap)
+void esgx_node_log_stamp(char *out, size_t cap)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -52,7 +52,7 @@ void node_log_stamp(char *out, size_t cap)
 }
 
 
-int node_log_level_parse(const char *name, int *level)
+int esgx_node_log_level_parse(const char *name, int *level)
 {
     for (int k = 0; k < 4; k++)
         if (!strcasecmp(name, level_names[k])) {

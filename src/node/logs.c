@@ -15,7 +15,7 @@
  * reader asks for the lines after the last one it saw.
  *
  * Long polls (?follow=1) do not hold an HTTP thread: the connection is suspended and a
- * waiter registered here; an append, the waiter's deadline or node_logs_free resumes it
+ * waiter registered here; an append, the waiter's deadline or esgx_node_logs_free resumes it
  * through its callback (the waker thread handles deadlines). State is this object only,
  * under one mutex.
  */
@@ -115,7 +115,7 @@ static void *waker_main(void *arg)
     return NULL;
 }
 
-int node_logs_new(node_logs **out, esgx_err *err)
+int esgx_node_logs_new(node_logs **out, esgx_err *err)
 {
     *out = NULL;
     node_logs *l = calloc(1, sizeof *l);
@@ -127,7 +127,7 @@ int node_logs_new(node_logs **out, esgx_err *err)
         return esgx_err_set(err, ESGX_NODE_E_IO, "logs: cannot make a condition variable");
     }
     if (pthread_create(&l->waker, NULL, waker_main, l)) {
-        node_logs_free(l);
+        esgx_node_logs_free(l);
         return esgx_err_set(err, ESGX_NODE_E_IO, "logs: cannot start the waker thread");
     }
     l->started = 1;
@@ -135,7 +135,7 @@ int node_logs_new(node_logs **out, esgx_err *err)
     return ESGX_OK;
 }
 
-void node_logs_stop(node_logs *l)
+void esgx_node_logs_stop(node_logs *l)
 {
     if (!l) return;
     pthread_mutex_lock(&l->mu);
@@ -148,10 +148,10 @@ void node_logs_stop(node_logs *l)
     if (join) pthread_join(l->waker, NULL);
 }
 
-void node_logs_free(node_logs *l)
+void esgx_node_logs_free(node_logs *l)
 {
     if (!l) return;
-    node_logs_stop(l);
+    esgx_node_logs_stop(l);
     for (size_t i = 0; i < l->n_fns; i++) {
         ring_clear(l->fns[i]);
         free(l->fns[i]);
@@ -161,7 +161,7 @@ void node_logs_free(node_logs *l)
     free(l);
 }
 
-void node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int enabled)
+void esgx_node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int enabled)
 {
     pthread_mutex_lock(&l->mu);
     log_fn *f = find(l, name);
@@ -181,7 +181,7 @@ void node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int e
         f = calloc(1, sizeof *f);
         if (!f) {
             pthread_mutex_unlock(&l->mu);
-            node_log(NODE_LOG_WARN, "logs: no memory for function %s", name);
+            esgx_node_log(NODE_LOG_WARN, "logs: no memory for function %s", name);
             return;
         }
         snprintf(f->name, sizeof f->name, "%s", name);
@@ -194,7 +194,7 @@ void node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int e
     pthread_mutex_unlock(&l->mu);
 }
 
-void node_logs_forget(node_logs *l, const char *name)
+void esgx_node_logs_forget(node_logs *l, const char *name)
 {
     pthread_mutex_lock(&l->mu);
     for (size_t i = 0; i < l->n_fns; i++) {
@@ -207,7 +207,7 @@ void node_logs_forget(node_logs *l, const char *name)
     pthread_mutex_unlock(&l->mu);
 }
 
-int node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32])
+int esgx_node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32])
 {
     int want = 0;
     pthread_mutex_lock(&l->mu);
@@ -259,13 +259,13 @@ static void ring_add(node_logs *l, log_fn *f, const char *prefix, const uint8_t 
 static void line_prefix(const char *status, char *out, size_t cap)
 {
     char stamp[40];
-    node_log_stamp(stamp, sizeof stamp);
+    esgx_node_log_stamp(stamp, sizeof stamp);
     char st[ESGX_PROTO_MAX_CODE * 4 + 1];
     esgx_escape_controls(status && status[0] ? status : "ok", st, sizeof st);
     snprintf(out, cap, "%s %s ", stamp, st);
 }
 
-void node_logs_append(node_logs *l, const char *name, const uint8_t hash[32],
+void esgx_node_logs_append(node_logs *l, const char *name, const uint8_t hash[32],
                       const char *status, const uint8_t *p, size_t n)
 {
     if (!n) return;
@@ -289,7 +289,7 @@ void node_logs_append(node_logs *l, const char *name, const uint8_t hash[32],
     pthread_mutex_unlock(&l->mu);
 }
 
-int node_logs_read(node_logs *l, const char *name, uint64_t since, char **text, size_t *len,
+int esgx_node_logs_read(node_logs *l, const char *name, uint64_t since, char **text, size_t *len,
                    uint64_t *next, esgx_err *err)
 {
     *text = NULL;
@@ -321,7 +321,7 @@ int node_logs_read(node_logs *l, const char *name, uint64_t since, char **text, 
     return ESGX_OK;
 }
 
-int node_logs_wait(node_logs *l, node_logs_waiter *w, uint64_t since)
+int esgx_node_logs_wait(node_logs *l, node_logs_waiter *w, uint64_t since)
 {
     int queued = 0;
     pthread_mutex_lock(&l->mu);
@@ -338,7 +338,7 @@ int node_logs_wait(node_logs *l, node_logs_waiter *w, uint64_t since)
     return queued;
 }
 
-void node_logs_cancel(node_logs *l, node_logs_waiter *w)
+void esgx_node_logs_cancel(node_logs *l, node_logs_waiter *w)
 {
     pthread_mutex_lock(&l->mu);
     for (node_logs_waiter **pp = &l->waiters; *pp; pp = &(*pp)->next) {

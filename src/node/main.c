@@ -292,7 +292,7 @@ static int apply_option(node_state *st, const opt *o, const char *val)
         }
         return ESGX_OK;
     case OPT_LOG_LEVEL:
-        if (node_log_level_parse(val, (int *)(void *)field)) {
+        if (esgx_node_log_level_parse(val, (int *)(void *)field)) {
             fprintf(stderr, "esgxd: --log-level wants error, warn, info or debug\n");
             return ESGX_NODE_E_USAGE;
         }
@@ -474,7 +474,7 @@ static int load_token(const node_config *cfg, char token[65])
         char hex[66];
         esgx_err err;
         if (esgx_crypto_random(rnd, sizeof rnd, &err)) {
-            node_log(NODE_LOG_ERROR, "cannot make an admin token: %s", err.msg);
+            esgx_node_log(NODE_LOG_ERROR, "cannot make an admin token: %s", err.msg);
             return ESGX_NODE_E_IO;
         }
         esgx_crypto_hex_encode(rnd, sizeof rnd, hex);
@@ -488,14 +488,14 @@ static int load_token(const node_config *cfg, char token[65])
         if (!bad && rename(tmp, path)) bad = 1, e = errno;
         esgx_crypto_wipe(hex, sizeof hex);
         if (bad) {
-            node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(e));
+            esgx_node_log(NODE_LOG_ERROR, "cannot create %s: %s", path, strerror(e));
             return ESGX_NODE_E_IO;
         }
-        node_log(NODE_LOG_INFO, "created admin token in %s", path);
+        esgx_node_log(NODE_LOG_INFO, "created admin token in %s", path);
         fd = open(path, O_RDONLY | O_CLOEXEC);
     }
     if (fd < 0) {
-        node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
+        esgx_node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
         return ESGX_NODE_E_IO;
     }
     char buf[130];
@@ -503,12 +503,12 @@ static int load_token(const node_config *cfg, char token[65])
     int e = errno;
     close(fd);
     if (n < 0) {
-        node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(e));
+        esgx_node_log(NODE_LOG_ERROR, "cannot read %s: %s", path, strerror(e));
         return ESGX_NODE_E_IO;
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) n--;
     if (n != 64) {
-        node_log(NODE_LOG_ERROR, "%s must hold 64 hex characters", path);
+        esgx_node_log(NODE_LOG_ERROR, "%s must hold 64 hex characters", path);
         esgx_crypto_wipe(buf, sizeof buf);
         return ESGX_NODE_E_IO;
     }
@@ -554,7 +554,7 @@ static int check_init(const node_config *cfg)
     char sealed[PATH_MAX];
     snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", cfg->data_dir);
     if (access(sealed, F_OK) == 0) {
-        node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
+        esgx_node_log(NODE_LOG_ERROR, "refusing --init: %s exists (this node is already "
                                  "initialised; start without --init)", sealed);
         return 1;
     }
@@ -569,10 +569,10 @@ static void wait_for_stop(const sigset_t *set)
         int sig = sigwaitinfo(set, &si);
         if (sig < 0) continue;
         if (sig == SIGHUP) {
-            node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
+            esgx_node_log(NODE_LOG_INFO, "SIGHUP ignored (restart to change settings)");
             continue;
         }
-        node_log(NODE_LOG_INFO, "%s: shutting down",
+        esgx_node_log(NODE_LOG_INFO, "%s: shutting down",
                  sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "fatal error");
         return;
     }
@@ -595,15 +595,15 @@ static int join_network(const node_config *cfg, const char *token, node_objects 
 {
     if (!cfg->etcd) return 0;
     esgx_err err;
-    if (node_net_open(cfg, o->content, token[0] ? token : NULL, &o->net, &err)) {
-        node_log(NODE_LOG_ERROR, "cannot join the network: %s", err.msg);
+    if (esgx_node_net_open(cfg, o->content, token[0] ? token : NULL, &o->net, &err)) {
+        esgx_node_log(NODE_LOG_ERROR, "cannot join the network: %s", err.msg);
         return 1;
     }
     char sealed[PATH_MAX];
     snprintf(sealed, sizeof sealed, "%s/shared_key.sealed", cfg->data_dir);
     if (!cfg->init && !cfg->peers && access(sealed, F_OK) != 0 &&
-        node_net_wait_peers(o->net, 60000))
-        node_log(NODE_LOG_WARN, "no member of the network serves the key yet (--peer-listen); "
+        esgx_node_net_wait_peers(o->net, 60000))
+        esgx_node_log(NODE_LOG_WARN, "no member of the network serves the key yet (--peer-listen); "
                                 "this node has no key until it is restarted");
     return 0;
 }
@@ -614,41 +614,41 @@ static int start_node(node_state *st, const char *token, node_objects *o)
 {
     const node_config *cfg = &st->cfg;
     esgx_err err;
-    if (metrics_new(&o->metrics, &err) || content_open(cfg->data_dir, &o->content, &err) ||
-        registry_open(cfg->data_dir, &o->registry, &err) ||
-        collat_new(cfg, &o->collateral, &err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
+    if (esgx_metrics_new(&o->metrics, &err) || esgx_content_open(cfg->data_dir, &o->content, &err) ||
+        esgx_registry_open(cfg->data_dir, &o->registry, &err) ||
+        esgx_collat_new(cfg, &o->collateral, &err)) {
+        esgx_node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
     if (join_network(cfg, token, o)) return 1;
     sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
-                       .on_collateral_req = collat_request, .collateral_arg = o->collateral};
-    node_net_hooks(o->net, &hooks);
-    if (sup_new(cfg, o->content, o->metrics, &hooks, &o->sup, &err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
+                       .on_collateral_req = esgx_collat_request, .collateral_arg = o->collateral};
+    esgx_node_net_hooks(o->net, &hooks);
+    if (esgx_sup_new(cfg, o->content, o->metrics, &hooks, &o->sup, &err)) {
+        esgx_node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
-    collat_attach(o->collateral, o->sup);
-    node_net_attach(o->net, o->sup);
-    if (sup_wait_ready(o->sup, cfg->init ? 60000 : 15000)) {
+    esgx_collat_attach(o->collateral, o->sup);
+    esgx_node_net_attach(o->net, o->sup);
+    if (esgx_sup_wait_ready(o->sup, cfg->init ? 60000 : 15000)) {
         if (cfg->init || atomic_load(&st->exit_fatal)) {
-            node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
-            sup_stop(o->sup, 5000);
+            esgx_node_log(NODE_LOG_ERROR, "the enclave did not come up; giving up");
+            esgx_sup_stop(o->sup, 5000);
             return 1;
         }
-        node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
+        esgx_node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
     }
     http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
                       .registry = o->registry, .metrics = o->metrics,
-                      .collateral = o->collateral, .net = node_net_handle(o->net)};
-    if (http_start(&deps, &o->http, &err)) {
-        node_log(NODE_LOG_ERROR, "%s", err.msg);
-        sup_stop(o->sup, 5000);
+                      .collateral = o->collateral, .net = esgx_node_net_handle(o->net)};
+    if (esgx_http_start(&deps, &o->http, &err)) {
+        esgx_node_log(NODE_LOG_ERROR, "%s", err.msg);
+        esgx_sup_stop(o->sup, 5000);
         return 1;
     }
-    node_log(NODE_LOG_INFO, "listening on %s://%s%s%s:%u (data dir %s)",
+    esgx_node_log(NODE_LOG_INFO, "listening on %s://%s%s%s:%u (data dir %s)",
              cfg->tls_cert ? "https" : "http", strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
-             strchr(cfg->listen_host, ':') ? "]" : "", http_port(o->http), cfg->data_dir);
+             strchr(cfg->listen_host, ':') ? "]" : "", esgx_http_port(o->http), cfg->data_dir);
     return 0;
 }
 
@@ -656,14 +656,14 @@ static int start_node(node_state *st, const char *token, node_objects *o)
  * goes, so no connection is still suspended). */
 static void free_node(node_objects *o)
 {
-    sup_stop(o->sup, 5000);
-    collat_free(o->collateral);
-    http_free(o->http);
-    sup_free(o->sup);
-    node_net_close(o->net);
-    registry_close(o->registry);
-    content_close(o->content);
-    metrics_free(o->metrics);
+    esgx_sup_stop(o->sup, 5000);
+    esgx_collat_free(o->collateral);
+    esgx_http_free(o->http);
+    esgx_sup_free(o->sup);
+    esgx_node_net_close(o->net);
+    esgx_registry_close(o->registry);
+    esgx_content_close(o->content);
+    esgx_metrics_free(o->metrics);
 }
 
 int main(int argc, char **argv)
@@ -671,7 +671,7 @@ int main(int argc, char **argv)
     node_state st = {0};    /* main's, passed down by pointer */
     if (parse_args(argc, argv, &st)) return 2;
     node_config *cfg = &st.cfg;
-    node_log_set_level(cfg->log_level);
+    esgx_node_log_set_level(cfg->log_level);
     if (find_enclave(&st)) return 1;
     harden_process();
     if (mkdir_p(cfg->data_dir)) {
@@ -697,12 +697,12 @@ int main(int argc, char **argv)
     esgx_crypto_wipe(token, sizeof token);
     if (rc == 0) {
         wait_for_stop(&set);
-        http_quiesce(o.http);
-        sup_stop(o.sup, 25000);
+        esgx_http_quiesce(o.http);
+        esgx_sup_stop(o.sup, 25000);
     }
     free_node(&o);
     if (rc) return rc;
     int fatal = atomic_load(&st.exit_fatal);
-    node_log(NODE_LOG_INFO, "stopped%s", fatal ? " after a fatal error" : "");
+    esgx_node_log(NODE_LOG_INFO, "stopped%s", fatal ? " after a fatal error" : "");
     return fatal ? 1 : 0;
 }

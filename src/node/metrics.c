@@ -5,7 +5,7 @@
  * enclave restarts); the enclave's own counters are fetched with a STATS message at
  * scrape time (1 s timeout; missing if the enclave is down). Status codes are kept in a
  * dense [route][status - 100] table so counting never allocates or locks. The counters
- * live in the metrics object (metrics_new).
+ * live in the metrics object (esgx_metrics_new).
  */
 #include "node.h"
 
@@ -26,32 +26,32 @@ static const char *const route_names[ROUTE_COUNT] = {
     "function_get", "function_logs", "other",
 };
 
-int metrics_new(metrics **out, esgx_err *err)
+int esgx_metrics_new(metrics **out, esgx_err *err)
 {
     *out = calloc(1, sizeof **out);
     if (!*out) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the metrics");
     return ESGX_OK;
 }
 
-void metrics_free(metrics *m)
+void esgx_metrics_free(metrics *m)
 {
     free(m);
 }
 
-void metrics_request(metrics *m, int route, unsigned status)
+void esgx_metrics_request(metrics *m, int route, unsigned status)
 {
     if (!m || route < 0 || route >= ROUTE_COUNT || status < 100 || status > 599) return;
     atomic_fetch_add_explicit(&m->requests[route][status - 100], 1, memory_order_relaxed);
 }
 
-void metrics_invocation(metrics *m, int trapped)
+void esgx_metrics_invocation(metrics *m, int trapped)
 {
     if (!m) return;
     atomic_fetch_add_explicit(&m->invocations, 1, memory_order_relaxed);
     if (trapped) atomic_fetch_add_explicit(&m->traps, 1, memory_order_relaxed);
 }
 
-void metrics_enclave_restart(metrics *m)
+void esgx_metrics_enclave_restart(metrics *m)
 {
     if (!m) return;
     atomic_fetch_add_explicit(&m->restarts, 1, memory_order_relaxed);
@@ -92,7 +92,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-char *metrics_render(metrics *m, content_store *cs, sup *s, size_t *len)
+char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, size_t *len)
 {
     sbuf b = {malloc(8192), 0, 8192, 0};
     if (!b.p) return NULL;
@@ -117,16 +117,16 @@ char *metrics_render(metrics *m, content_store *cs, sup *s, size_t *len)
               (unsigned long long)atomic_load(&m->restarts));
     sb_printf(&b, "# HELP esgx_content_bytes Bytes in the content store.\n"
                   "# TYPE esgx_content_bytes gauge\nesgx_content_bytes %llu\n",
-              (unsigned long long)content_total_bytes(cs));
+              (unsigned long long)esgx_content_total_bytes(cs));
     sup_info in;
-    sup_get_info(s, &in);
+    esgx_sup_get_info(s, &in);
     sb_printf(&b, "# HELP esgx_enclave_up 1 if the enclave channel is up.\n"
                   "# TYPE esgx_enclave_up gauge\nesgx_enclave_up %d\n", in.up);
     sb_printf(&b, "# HELP esgx_enclave_key_ready 1 if the enclave holds the shared key.\n"
                   "# TYPE esgx_enclave_key_ready gauge\nesgx_enclave_key_ready %d\n",
               in.up && in.state == ESGX_STATE_READY);
     esgx_msg_stats_reply st;
-    if (in.up && sup_stats(s, &st, 1000) == 0) {
+    if (in.up && esgx_sup_stats(s, &st, 1000) == 0) {
         sb_printf(&b, "# HELP esgx_enclave_executions_total Executions counted by the enclave.\n"
                       "# TYPE esgx_enclave_executions_total counter\n"
                       "esgx_enclave_executions_total %llu\n", (unsigned long long)st.executions);

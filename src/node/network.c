@@ -24,7 +24,7 @@
 
 #include "esgx_crypto.h"
 
-void net_log(esgx_net *n, int level, const char *fmt, ...)
+void esgx_net_log(esgx_net *n, int level, const char *fmt, ...)
 {
     if (!n->cfg.log) return;
     char msg[768];
@@ -92,7 +92,7 @@ static void fns_set(esgx_net *n, const char *name, const char *json)
     json_t *j = json_loads(json, 0, NULL);
     const char *hash = json_string_value(json_object_get(j, "hash"));
     if (!hash || strlen(hash) != 64 || strlen(name) > 64) {
-        net_log(n, NET_LOG_WARN, "etcd: functions/%.64s has no valid hash; ignored", name);
+        esgx_net_log(n, NET_LOG_WARN, "etcd: functions/%.64s has no valid hash; ignored", name);
         json_decref(j);
         return;
     }
@@ -129,7 +129,7 @@ static void content_set(esgx_net *n, const char *hex, const char *json)
 {
     uint8_t h[32];
     if (strlen(hex) != 64 || !hash_of(hex, h)) return;
-    net_content *c = net_content_find(n, h);
+    net_content *c = esgx_net_content_find(n, h);
     if (!json) {
         if (c) {
             free(c->origins);
@@ -155,7 +155,7 @@ static void content_set(esgx_net *n, const char *hex, const char *json)
     json_t *o = json_object_get(j, "origins");
     c->origins = json_array_size(o) ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(j);
-    net_repl_wake(n, h);
+    esgx_net_repl_wake(n, h);
 }
 
 static void holders_set(esgx_net *n, const char *rest, int present)
@@ -169,7 +169,7 @@ static void holders_set(esgx_net *n, const char *rest, int present)
         i++;
     if (!present) {
         if (i < n->n_holders) n->holders[i] = n->holders[--n->n_holders];
-        net_repl_wake(n, h);
+        esgx_net_repl_wake(n, h);
         return;
     }
     if (i < n->n_holders) return;
@@ -255,9 +255,9 @@ static void *watch_main(void *arg)
         n->view_ok = 0;
         n->stats.etcd_errors++;
         pthread_mutex_unlock(&n->mu);
-        net_log(n, NET_LOG_WARN, "etcd watch broke (%s); listing again", rc ? err.msg : "ended");
+        esgx_net_log(n, NET_LOG_WARN, "etcd watch broke (%s); listing again", rc ? err.msg : "ended");
         while (!n->stop && view_load(n, &rev, &err)) {
-            net_log(n, NET_LOG_WARN, "%s", err.msg);
+            esgx_net_log(n, NET_LOG_WARN, "%s", err.msg);
             for (int i = 0; i < 10 && !n->stop; i++) esgx_sleep_ms(100);
         }
     }
@@ -336,8 +336,8 @@ static void *keeper_main(void *arg)
         if (rc == ESGX_NODE_E_NOTFOUND || (rc == ESGX_OK && n->identity_dirty))
             rc = announce(n, &err);
         pthread_mutex_lock(&n->mu);
-        if (rc && n->etcd_ok) net_log(n, NET_LOG_WARN, "lost etcd: %s", err.msg);
-        if (!rc && !n->etcd_ok) net_log(n, NET_LOG_INFO, "etcd answers again");
+        if (rc && n->etcd_ok) esgx_net_log(n, NET_LOG_WARN, "lost etcd: %s", err.msg);
+        if (!rc && !n->etcd_ok) esgx_net_log(n, NET_LOG_INFO, "etcd answers again");
         n->etcd_ok = rc == ESGX_OK;
         if (rc) n->stats.etcd_errors++;
         pthread_mutex_unlock(&n->mu);
@@ -399,7 +399,7 @@ static void net_free(esgx_net *n)
     free(n->fns);
     free(n->content);
     free(n->holders);
-    net_repl_free(n);
+    esgx_net_repl_free(n);
     esgx_etcd_free(n->etcd);
     free_config(&n->cfg);
     pthread_mutex_destroy(&n->mu);
@@ -423,7 +423,7 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
     refresh_identity(n);
     int rc = copy_config(n, cfg, err);
     if (!rc) rc = esgx_etcd_new(n->cfg.etcd, n->cfg.prefix, 3000, &n->etcd, err);
-    if (!rc) rc = net_repl_init(n, err);
+    if (!rc) rc = esgx_net_repl_init(n, err);
     if (!rc) rc = view_load(n, &n->start_rev, err);
     if (!rc) rc = announce(n, err);
     if (rc) {
@@ -431,17 +431,17 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
         return rc;
     }
     n->etcd_ok = 1;
-    net_register_local(n);
+    esgx_net_register_local(n);
     int started = 0;
     if (pthread_create(&n->watch_thread, NULL, watch_main, n) == 0) started |= 1;
     if (pthread_create(&n->keeper_thread, NULL, keeper_main, n) == 0) started |= 2;
-    if (pthread_create(&n->repl_thread, NULL, net_repl_main, n) == 0) started |= 4;
+    if (pthread_create(&n->repl_thread, NULL, esgx_net_repl_main, n) == 0) started |= 4;
     n->threads = started;
     if (started != 7) {
         esgx_net_stop(n);
         return esgx_err_set(err, ESGX_NODE_E_IO, "network: cannot start its threads");
     }
-    net_log(n, NET_LOG_INFO, "joined the network at %s%s as %s (%s)", n->cfg.etcd,
+    esgx_net_log(n, NET_LOG_INFO, "joined the network at %s%s as %s (%s)", n->cfg.etcd,
             n->cfg.prefix, n->cfg.node_id, n->cfg.advertise);
     *out = n;
     return ESGX_OK;
@@ -459,7 +459,7 @@ void esgx_net_stop(esgx_net *n)
     if (n->threads & 4) pthread_join(n->repl_thread, NULL);
     esgx_err err;
     if (n->lease && esgx_etcd_lease_revoke(n->etcd, n->lease, &err))
-        net_log(n, NET_LOG_WARN, "leaving the network: %s", err.msg);
+        esgx_net_log(n, NET_LOG_WARN, "leaving the network: %s", err.msg);
     net_free(n);
 }
 

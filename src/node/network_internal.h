@@ -71,18 +71,18 @@ struct esgx_net {
 };
 
 /* network.c */
-void net_log(esgx_net *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void esgx_net_log(esgx_net *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* replicate.c */
-ESGX_MUST_CHECK int net_repl_init(esgx_net *n, esgx_err *err);
-void net_repl_free(esgx_net *n);
-void *net_repl_main(void *arg);
+ESGX_MUST_CHECK int esgx_net_repl_init(esgx_net *n, esgx_err *err);
+void esgx_net_repl_free(esgx_net *n);
+void *esgx_net_repl_main(void *arg);
 /* Queues hash for a replication check (caller holds mu). */
-void net_repl_wake(esgx_net *n, const uint8_t hash[32]);
+void esgx_net_repl_wake(esgx_net *n, const uint8_t hash[32]);
 /* Registers this node as a holder of what it stores (at start). */
-void net_register_local(esgx_net *n);
+void esgx_net_register_local(esgx_net *n);
 /* The content item of hash in the view, or NULL (caller holds mu). */
-net_content *net_content_find(esgx_net *n, const uint8_t hash[32]);
+net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32]);
 
 /* Sleeps ms milliseconds. */
 void esgx_sleep_ms(unsigned ms);

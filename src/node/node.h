@@ -18,7 +18,7 @@
  *                 httpc.c; docs/network.md): esgx_net
  *
  * State lives in these objects, passed down explicitly; the only process-wide state is
- * the log level (node_log_set_level; logging goes to the one stderr anyway).
+ * the log level (esgx_node_log_set_level; logging goes to the one stderr anyway).
  */
 #ifndef ESGX_NODE_H
 #define ESGX_NODE_H
@@ -99,25 +99,25 @@ typedef struct node_config {
 
 enum { NODE_LOG_ERROR = 0, NODE_LOG_WARN, NODE_LOG_INFO, NODE_LOG_DEBUG };
 
-/* Sets the level node_log prints up to (NODE_LOG_*; default NODE_LOG_INFO). The one
+/* Sets the level esgx_node_log prints up to (NODE_LOG_*; default NODE_LOG_INFO). The one
  * process-wide setting of esgxd: every object logs to the same stderr. */
-void node_log_set_level(int level);
+void esgx_node_log_set_level(int level);
 
 /* Sets *level to the NODE_LOG_* named by name (error, warn or warning, info, debug; any
  * case). Returns 0 or ESGX_NODE_E_ARG (unknown name; *level untouched). */
-ESGX_MUST_CHECK int node_log_level_parse(const char *name, int *level);
+ESGX_MUST_CHECK int esgx_node_log_level_parse(const char *name, int *level);
 
 /* Logs one line to stderr ("esgxd: 2026-01-01T00:00:00Z LEVEL message") if level is
  * enabled. Never pass secrets. */
-void node_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void esgx_node_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Writes the current UTC time as "2026-01-01T00:00:00.000Z" into out (cap bytes,
  * NUL-terminated; 25 bytes hold it). */
-void node_log_stamp(char *out, size_t cap);
+void esgx_node_log_stamp(char *out, size_t cap);
 
 /* {"error": message (or code if NULL), "code": code} as a malloc'ed compact JSON
  * string (NULL only when out of memory); *len (if non-NULL) gets its length. */
-char *node_error_json(const char *code, const char *message, size_t *len);
+char *esgx_node_error_json(const char *code, const char *message, size_t *len);
 
 /* ---------------------------------------------------------------- metrics */
 
@@ -131,55 +131,55 @@ enum {
 
 typedef struct metrics metrics;
 
-/* Creates the zeroed counters (*out; freed with metrics_free). Returns 0 or
+/* Creates the zeroed counters (*out; freed with esgx_metrics_free). Returns 0 or
  * ESGX_NODE_E_NOMEM. */
-ESGX_MUST_CHECK int metrics_new(metrics **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_metrics_new(metrics **out, esgx_err *err);
 /* Frees m (NULL allowed). */
-void metrics_free(metrics *m);
+void esgx_metrics_free(metrics *m);
 /* Counts one answered request of route (ROUTE_*) with HTTP status. m may be NULL. */
-void metrics_request(metrics *m, int route, unsigned status);
+void esgx_metrics_request(metrics *m, int route, unsigned status);
 /* Counts one invocation result (trapped: 1 if it trapped). m may be NULL. */
-void metrics_invocation(metrics *m, int trapped);
+void esgx_metrics_invocation(metrics *m, int trapped);
 /* Counts one restart of the enclave process. m may be NULL. */
-void metrics_enclave_restart(metrics *m);
+void esgx_metrics_enclave_restart(metrics *m);
 
 /* ---------------------------------------------------------------- content store */
 
 typedef struct content_store content_store;
 
 /* Opens DATA_DIR/content (created 0700 if missing), removes stale temp files and counts
- * the stored bytes; *out is freed with content_close. Returns 0, ESGX_NODE_E_ARG (path
+ * the stored bytes; *out is freed with esgx_content_close. Returns 0, ESGX_NODE_E_ARG (path
  * too long), ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
-ESGX_MUST_CHECK int content_open(const char *data_dir, content_store **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_content_open(const char *data_dir, content_store **out, esgx_err *err);
 
 /* Closes cs (NULL allowed). */
-void content_close(content_store *cs);
+void esgx_content_close(content_store *cs);
 
 /* Stores data[0..len) under its BLAKE3 hash (temp file, fsync, rename, fsync dir;
  * nothing written if it exists). hash_hex gets 64 lowercase hex chars + NUL.
  * *created is 1 if a new file was written. Returns 0 or ESGX_NODE_E_IO. */
-ESGX_MUST_CHECK int content_put(content_store *cs, const uint8_t *data, size_t len,
+ESGX_MUST_CHECK int esgx_content_put(content_store *cs, const uint8_t *data, size_t len,
                                 char hash_hex[65], int *created, esgx_err *err);
 
 /* Opens the stored file for a 32-byte hash read-only: *fd gets the descriptor (caller
  * closes), *size its size. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_IO. */
-ESGX_MUST_CHECK int content_open_fd(content_store *cs, const uint8_t hash[32], int *fd,
+ESGX_MUST_CHECK int esgx_content_open_fd(content_store *cs, const uint8_t hash[32], int *fd,
                                     uint64_t *size, esgx_err *err);
 
 /* Reads the whole stored file for hash into a malloc'ed buffer (*data, *len; caller
  * frees). Returns 0, ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
-ESGX_MUST_CHECK int content_read(content_store *cs, const uint8_t hash[32], uint8_t **data,
+ESGX_MUST_CHECK int esgx_content_read(content_store *cs, const uint8_t hash[32], uint8_t **data,
                                  size_t *len, esgx_err *err);
 
 /* Returns 1 if content for hash exists, else 0. */
-int content_exists(content_store *cs, const uint8_t hash[32]);
+int esgx_content_exists(content_store *cs, const uint8_t hash[32]);
 
 /* Calls fn for every stored item (hash, size) until fn returns non-zero. */
-void content_each(content_store *cs, int (*fn)(void *arg, const uint8_t hash[32], uint64_t size),
+void esgx_content_each(content_store *cs, int (*fn)(void *arg, const uint8_t hash[32], uint64_t size),
                   void *arg);
 
 /* Returns the total bytes stored (for /metrics). */
-uint64_t content_total_bytes(const content_store *cs);
+uint64_t esgx_content_total_bytes(const content_store *cs);
 
 /* ---------------------------------------------------------------- registry */
 
@@ -193,27 +193,27 @@ typedef struct registry_fn {
 
 typedef struct registry registry;
 
-/* Opens (creating) DATA_DIR/registry.db; *out is freed with registry_close. Returns 0,
+/* Opens (creating) DATA_DIR/registry.db; *out is freed with esgx_registry_close. Returns 0,
  * ESGX_NODE_E_ARG (path too long), ESGX_NODE_E_DB or ESGX_NODE_E_NOMEM. */
-ESGX_MUST_CHECK int registry_open(const char *data_dir, registry **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_registry_open(const char *data_dir, registry **out, esgx_err *err);
 /* Closes r (NULL allowed). No call may be running. */
-void registry_close(registry *r);
+void esgx_registry_close(registry *r);
 
 /* Inserts or replaces name -> (hash, decrypt, logs) with created = now. *replaced = 1
  * if the name existed. Returns 0 or ESGX_NODE_E_DB. */
-ESGX_MUST_CHECK int registry_put(registry *r, const char *name, const char *hash_hex,
+ESGX_MUST_CHECK int esgx_registry_put(registry *r, const char *name, const char *hash_hex,
                                  int decrypt, int logs, int *replaced, esgx_err *err);
 
 /* Looks name up into *out. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
-ESGX_MUST_CHECK int registry_get(registry *r, const char *name, registry_fn *out,
+ESGX_MUST_CHECK int esgx_registry_get(registry *r, const char *name, registry_fn *out,
                                  esgx_err *err);
 
 /* Deletes name. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_DB. */
-ESGX_MUST_CHECK int registry_delete(registry *r, const char *name, esgx_err *err);
+ESGX_MUST_CHECK int esgx_registry_delete(registry *r, const char *name, esgx_err *err);
 
 /* Lists all functions ordered by name into a malloc'ed array (*out, *count; caller
  * frees). Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_DB. */
-ESGX_MUST_CHECK int registry_list(registry *r, registry_fn **out, size_t *count,
+ESGX_MUST_CHECK int esgx_registry_list(registry *r, registry_fn **out, size_t *count,
                                   esgx_err *err);
 
 /* ---------------------------------------------------------------- supervisor */
@@ -285,29 +285,29 @@ typedef struct sup_hooks {
 /* Starts the supervisor: the content thread and the supervisor thread, which starts
  * cfg->enclave_path (with --init and INIT_KEY when cfg->init) and restarts it when it
  * dies. cfg, content and m (may be NULL) must outlive the supervisor. *out is freed with
- * sup_free. Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
-ESGX_MUST_CHECK int sup_new(const node_config *cfg, content_store *content, metrics *m,
+ * esgx_sup_free. Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int esgx_sup_new(const node_config *cfg, content_store *content, metrics *m,
                             const sup_hooks *hooks, sup **out, esgx_err *err);
 
-/* Stops s if running (sup_stop with 5 s) and frees it (NULL allowed). */
-void sup_free(sup *s);
+/* Stops s if running (esgx_sup_stop with 5 s) and frees it (NULL allowed). */
+void esgx_sup_free(sup *s);
 
 /* Waits (up to timeout_ms) until the enclave reported HELLO (and finished INIT_KEY if
  * requested). Returns 0, ESGX_NODE_E_TIMEOUT (not ready in time, or some start failed
  * and no INIT_KEY is pending: the node serves 503 while the supervisor retries),
  * ESGX_NODE_E_FATAL (the enclave refused its configuration) or ESGX_NODE_E_DOWN
  * (stopping). */
-ESGX_MUST_CHECK int sup_wait_ready(sup *s, int timeout_ms);
+ESGX_MUST_CHECK int esgx_sup_wait_ready(sup *s, int timeout_ms);
 
 /* Copies a snapshot of the enclave state to *out. */
-void sup_get_info(sup *s, sup_info *out);
+void esgx_sup_get_info(sup *s, sup_info *out);
 
 /* Sends an EXEC for r (r->hash, decrypt, fuel, function, input set; on_done set).
  * When cfg->workers + cfg->max_queue EXECs are already pending, r completes at once
  * with 503 queue_full instead. Returns 0 when sent or refused (r->on_done is called
- * exactly once, possibly before sup_exec returns), or
+ * exactly once, possibly before esgx_sup_exec returns), or
  * ESGX_NODE_E_DOWN when the enclave is not available (on_done is not called). */
-ESGX_MUST_CHECK int sup_exec(sup *s, sup_req *r);
+ESGX_MUST_CHECK int esgx_sup_exec(sup *s, sup_req *r);
 
 /* The enclave's attestation document (ESGX_ATTEST_DOC): state, xpub, key and a quote whose
  * report data is SHA-256(xpub) || 32 zero bytes. quote is malloc'ed (caller frees; NULL
@@ -323,19 +323,19 @@ typedef struct sup_attest_doc {
 
 /* Asks the enclave for its attestation document into *out (blocks up to timeout_ms).
  * Returns 0, ESGX_NODE_E_DOWN (enclave down or channel failed) or ESGX_NODE_E_TIMEOUT. */
-ESGX_MUST_CHECK int sup_attest(sup *s, sup_attest_doc *out, int timeout_ms);
+ESGX_MUST_CHECK int esgx_sup_attest(sup *s, sup_attest_doc *out, int timeout_ms);
 
 /* Queries enclave counters into *out (blocks up to timeout_ms). Returns 0,
  * ESGX_NODE_E_DOWN or ESGX_NODE_E_TIMEOUT. */
-ESGX_MUST_CHECK int sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms);
+ESGX_MUST_CHECK int esgx_sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms);
 
 /* Sends one message to the enclave (serialised with every other writer). Returns 0, or
  * ESGX_NODE_E_DOWN when the channel is not up or the send failed. */
-ESGX_MUST_CHECK int sup_send(sup *s, const esgx_msg *m);
+ESGX_MUST_CHECK int esgx_sup_send(sup *s, const esgx_msg *m);
 
 /* Graceful stop: SHUTDOWN to the enclave, wait for its exit (up to timeout_ms, then
  * SIGKILL), fail anything still pending, join threads. Idempotent. */
-void sup_stop(sup *s, int timeout_ms);
+void esgx_sup_stop(sup *s, int timeout_ms);
 
 /* ---------------------------------------------------------------- collateral */
 
@@ -343,29 +343,29 @@ typedef struct collat collat;
 
 /* Creates the collateral service: the PCCS client when cfg->pccs_url is set (loading
  * DATA_DIR/collateral) and the thread answering COLLATERAL_REQ through s (set later with
- * collat_attach; requests queue until then). *out is freed with collat_free. Returns 0,
+ * esgx_collat_attach; requests queue until then). *out is freed with esgx_collat_free. Returns 0,
  * ESGX_NODE_E_ARG (bad --pccs URL, cache directory unusable: err says why),
  * ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
-ESGX_MUST_CHECK int collat_new(const node_config *cfg, collat **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_collat_new(const node_config *cfg, collat **out, esgx_err *err);
 
 /* Gives c the supervisor its replies go through; the worker starts answering. */
-void collat_attach(collat *c, sup *s);
+void esgx_collat_attach(collat *c, sup *s);
 
 /* Stops the thread and frees c (NULL allowed; requests still queued get no reply). */
-void collat_free(collat *c);
+void esgx_collat_free(collat *c);
 
 /* Queues the enclave's COLLATERAL_REQ id for the collateral thread (never blocks; a
  * full queue is answered at once with an error). A sup_hooks.on_collateral_req (arg is
  * the collat). */
-void collat_request(void *c, uint64_t id, const esgx_msg_collateral_req *rq);
+void esgx_collat_request(void *c, uint64_t id, const esgx_msg_collateral_req *rq);
 
 /* Returns 1 if collateral comes from a PCCS (--pccs), else 0. */
-int collat_enabled(const collat *c);
+int esgx_collat_enabled(const collat *c);
 
 /* The collateral for the node's own quote (FMSPC and CA from its PCK certificate),
  * through the PCCS cache (may block on the network on first use or after the refresh
  * interval). Returns malloc'd JSON (*len bytes) or NULL with why filled. */
-char *collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
+char *esgx_collat_for_quote(collat *c, const uint8_t *quote, size_t quote_len, size_t *len,
                        char *why, size_t why_cap);
 
 /* ---------------------------------------------------------------- logs */
@@ -387,38 +387,38 @@ typedef struct node_logs_waiter {
     struct node_logs_waiter *next;
 } node_logs_waiter;
 
-/* Creates the logs (and their waker thread); *out is freed with node_logs_free.
+/* Creates the logs (and their waker thread); *out is freed with esgx_node_logs_free.
  * Returns 0, ESGX_NODE_E_NOMEM or ESGX_NODE_E_IO. */
-ESGX_MUST_CHECK int node_logs_new(node_logs **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_node_logs_new(node_logs **out, esgx_err *err);
 /* Wakes every waiter and stops the thread; later waits return 0 at once (NULL allowed,
  * idempotent). */
-void node_logs_stop(node_logs *l);
-/* Stops l (node_logs_stop) and frees it (NULL allowed). */
-void node_logs_free(node_logs *l);
+void esgx_node_logs_stop(node_logs *l);
+/* Stops l (esgx_node_logs_stop) and frees it (NULL allowed). */
+void esgx_node_logs_free(node_logs *l);
 /* Records what the registry says of name: its hash and whether logs are on. Turning
  * logs off, or a new hash, empties its ring. */
-void node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int enabled);
+void esgx_node_logs_set(node_logs *l, const char *name, const uint8_t hash[32], int enabled);
 /* Forgets name and its ring (the function was deleted). */
-void node_logs_forget(node_logs *l, const char *name);
+void esgx_node_logs_forget(node_logs *l, const char *name);
 /* 1 if an invocation of hash (by name, or by hash when name is NULL) is to capture the
  * guest's debug output, else 0. */
-int node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32]);
+int esgx_node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32]);
 /* Appends captured output p[0..n) (one ring line per guest line) with the invocation's
  * status ("" or NULL: "ok") to the ring of name, or of every function with logs on and
  * this hash when name is NULL, and wakes their waiters. */
-void node_logs_append(node_logs *l, const char *name, const uint8_t hash[32],
+void esgx_node_logs_append(node_logs *l, const char *name, const uint8_t hash[32],
                       const char *status, const uint8_t *p, size_t n);
 /* The lines of name after sequence number since, as malloc'ed text (*text, *len; caller
  * frees; empty for a function without lines); *next gets the last sequence number
  * given (ask for since = *next next time). Returns 0 or ESGX_NODE_E_NOMEM. */
-ESGX_MUST_CHECK int node_logs_read(node_logs *l, const char *name, uint64_t since, char **text,
+ESGX_MUST_CHECK int esgx_node_logs_read(node_logs *l, const char *name, uint64_t since, char **text,
                                    size_t *len, uint64_t *next, esgx_err *err);
 /* Registers w (name, deadline_ms, wake set) unless w->name already has lines after
  * since. Returns 1 when registered (w->wake will be called once: new lines, deadline
- * or node_logs_free), 0 when there is something to read now. */
-int node_logs_wait(node_logs *l, node_logs_waiter *w, uint64_t since);
+ * or esgx_node_logs_free), 0 when there is something to read now. */
+int esgx_node_logs_wait(node_logs *l, node_logs_waiter *w, uint64_t since);
 /* Removes w if it is still registered (its wake is then not called). */
-void node_logs_cancel(node_logs *l, node_logs_waiter *w);
+void esgx_node_logs_cancel(node_logs *l, node_logs_waiter *w);
 
 /* ---------------------------------------------------------------- http */
 
@@ -439,19 +439,19 @@ typedef struct http_deps {
 } http_deps;
 
 /* Starts the HTTP daemon on cfg->listen_host:listen_port (port 0: any free port, see
- * http_port); with cfg->tls_cert and tls_key, HTTPS only (the PEM files are read and
- * checked to be a certificate and its key first). *out is freed with http_free. Returns
+ * esgx_http_port); with cfg->tls_cert and tls_key, HTTPS only (the PEM files are read and
+ * checked to be a certificate and its key first). *out is freed with esgx_http_free. Returns
  * 0, ESGX_NODE_E_ARG (host does not resolve; a TLS file missing, unreadable, not PEM, or
  * key and certificate not a pair; only one of the two given), ESGX_NODE_E_NOMEM or
  * ESGX_NODE_E_IO (cannot listen). */
-ESGX_MUST_CHECK int http_start(const http_deps *deps, http **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_http_start(const http_deps *deps, http **out, esgx_err *err);
 /* Returns the port h listens on. */
-unsigned http_port(const http *h);
+unsigned esgx_http_port(const http *h);
 /* Stops accepting new connections (quiesce). */
-void http_quiesce(http *h);
+void esgx_http_quiesce(http *h);
 /* Stops the daemon and frees h (NULL allowed; every suspended connection must have been
  * resumed, i.e. the supervisor stopped). */
-void http_free(http *h);
+void esgx_http_free(http *h);
 
 /* ---------------------------------------------------------------- network glue */
 
@@ -461,28 +461,28 @@ typedef struct node_net node_net;
 /* Joins the network of cfg->etcd: the node id (--node-id or DATA_DIR/node.id), the
  * network object serving content through `content`, and, when token_hex is given (a
  * node that has DATA_DIR/admin.token), the admin token's hash published (refused if
- * the network already has another). *out is freed with node_net_close. Returns 0,
+ * the network already has another). *out is freed with esgx_node_net_close. Returns 0,
  * ESGX_NODE_E_ETCD (unreachable: the message names the endpoints), ESGX_NODE_E_CONFLICT
  * or ESGX_NODE_E_IO. */
-ESGX_MUST_CHECK int node_net_open(const node_config *cfg, content_store *content,
+ESGX_MUST_CHECK int esgx_node_net_open(const node_config *cfg, content_store *content,
                                   const char *token_hex, node_net **out, esgx_err *err);
 /* Gives the network the supervisor, for the enclave's identity in the member record. */
-void node_net_attach(node_net *nn, sup *s);
+void esgx_node_net_attach(node_net *nn, sup *s);
 /* Fills the supervisor hooks that fetch missing content and find key-sharing peers
  * (nothing when nn is NULL). */
-void node_net_hooks(node_net *nn, sup_hooks *h);
+void esgx_node_net_hooks(node_net *nn, sup_hooks *h);
 /* The network object (NULL when nn is NULL). */
-struct esgx_net *node_net_handle(node_net *nn);
+struct esgx_net *esgx_node_net_handle(node_net *nn);
 /* Waits until a live member serves the key (--peer-listen). 0 or ESGX_NODE_E_TIMEOUT. */
-ESGX_MUST_CHECK int node_net_wait_peers(node_net *nn, int timeout_ms);
+ESGX_MUST_CHECK int esgx_node_net_wait_peers(node_net *nn, int timeout_ms);
 /* Leaves the network (NULL allowed). */
-void node_net_close(node_net *nn);
+void esgx_node_net_close(node_net *nn);
 
 /* ---------------------------------------------------------------- metrics text */
 
 /* Renders the Prometheus text (counters of m, bytes of cs, state and counters of the
  * enclave through s) into a malloc'ed NUL-terminated buffer (*len bytes; caller frees).
  * Returns NULL when out of memory. */
-char *metrics_render(metrics *m, content_store *cs, sup *s, size_t *len);
+char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, size_t *len);
 
 #endif

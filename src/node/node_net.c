@@ -19,7 +19,7 @@
 struct node_net {
     esgx_net *net;
     content_store *content;
-    sup *sup;                      /* for the identity (set by node_net_attach) */
+    sup *sup;                      /* for the identity (set by esgx_node_net_attach) */
     char id[65];
 };
 
@@ -72,7 +72,7 @@ static int load_node_id(const node_config *cfg, char id[65], esgx_err *err)
 
 static int store_has(void *arg, const uint8_t hash[32])
 {
-    return content_exists(((node_net *)arg)->content, hash);
+    return esgx_content_exists(((node_net *)arg)->content, hash);
 }
 
 static int store_put(void *arg, const uint8_t *data, size_t len, esgx_err *err)
@@ -80,15 +80,15 @@ static int store_put(void *arg, const uint8_t *data, size_t len, esgx_err *err)
     node_net *nn = arg;
     char hex[65];
     int created = 0;
-    int rc = content_put(nn->content, data, len, hex, &created, err);
+    int rc = esgx_content_put(nn->content, data, len, hex, &created, err);
     if (rc == ESGX_OK && created)
-        node_log(NODE_LOG_INFO, "stored content %s (%zu bytes) from the network", hex, len);
+        esgx_node_log(NODE_LOG_INFO, "stored content %s (%zu bytes) from the network", hex, len);
     return rc;
 }
 
 static void store_each(void *arg, int (*fn)(void *, const uint8_t[32], uint64_t), void *fnarg)
 {
-    content_each(((node_net *)arg)->content, fn, fnarg);
+    esgx_content_each(((node_net *)arg)->content, fn, fnarg);
 }
 
 static void identity(void *arg, char mre[65], char platform[32], int *has_key)
@@ -98,7 +98,7 @@ static void identity(void *arg, char mre[65], char platform[32], int *has_key)
     *has_key = 0;
     if (!nn->sup) return;
     sup_info in;
-    sup_get_info(nn->sup, &in);
+    esgx_sup_get_info(nn->sup, &in);
     if (!in.have_hello) return;
     esgx_crypto_hex_encode(in.mrenclave, 32, mre);
     snprintf(platform, 32, "%.31s", in.platform);
@@ -107,7 +107,7 @@ static void identity(void *arg, char mre[65], char platform[32], int *has_key)
 
 static void net_log_line(int level, const char *msg)
 {
-    node_log(level, "network: %s", msg);
+    esgx_node_log(level, "network: %s", msg);
 }
 
 static int hook_fetch(void *arg, const uint8_t hash[32], esgx_err *err)
@@ -122,7 +122,7 @@ static char *hook_peers(void *arg)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-int node_net_open(const node_config *cfg, content_store *content, const char *token_hex,
+int esgx_node_net_open(const node_config *cfg, content_store *content, const char *token_hex,
                   node_net **out, esgx_err *err)
 {
     *out = NULL;
@@ -152,12 +152,12 @@ int node_net_open(const node_config *cfg, content_store *content, const char *to
     return ESGX_OK;
 }
 
-void node_net_attach(node_net *nn, sup *s)
+void esgx_node_net_attach(node_net *nn, sup *s)
 {
     if (nn) nn->sup = s;
 }
 
-void node_net_hooks(node_net *nn, sup_hooks *h)
+void esgx_node_net_hooks(node_net *nn, sup_hooks *h)
 {
     if (!nn) return;
     h->fetch_content = hook_fetch;
@@ -165,12 +165,12 @@ void node_net_hooks(node_net *nn, sup_hooks *h)
     h->net_arg = nn;
 }
 
-struct esgx_net *node_net_handle(node_net *nn)
+struct esgx_net *esgx_node_net_handle(node_net *nn)
 {
     return nn ? nn->net : NULL;
 }
 
-int node_net_wait_peers(node_net *nn, int timeout_ms)
+int esgx_node_net_wait_peers(node_net *nn, int timeout_ms)
 {
     uint64_t end = esgx_monotonic_ms() + (uint64_t)timeout_ms;
     for (;;) {
@@ -183,7 +183,7 @@ int node_net_wait_peers(node_net *nn, int timeout_ms)
     }
 }
 
-void node_net_close(node_net *nn)
+void esgx_node_net_close(node_net *nn)
 {
     if (!nn) return;
     esgx_net_stop(nn->net);

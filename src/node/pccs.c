@@ -468,7 +468,7 @@ static char *assemble(const parts *x, size_t *len)
     return s;
 }
 
-int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
+int esgx_pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
                esgx_err *err)
 {
     if (!p || !fmspc || !json || !len || (ca != ESGX_ATTEST_PCK_CA_PROCESSOR && ca != ESGX_ATTEST_PCK_CA_PLATFORM))
@@ -692,7 +692,7 @@ static void load_cache(pccs *p)
 
 /* ---------------------------------------------------------------- public */
 
-int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
+int esgx_pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
 {
     *out = NULL;
     if (!cfg || !cfg->base_url ||
@@ -715,7 +715,7 @@ int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
     if (!p || !(p->base = strndup(cfg->base_url, bl)) ||
         (cfg->cache_dir && !(p->cache_dir = strdup(cfg->cache_dir))) ||
         (cfg->ca_file && !(p->ca_file = strdup(cfg->ca_file)))) {
-        pccs_free(p);
+        esgx_pccs_free(p);
         return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: out of memory");
     }
     p->cfg = *cfg;
@@ -731,7 +731,7 @@ int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
     if (p->cache_dir) {
         if (mkdir(p->cache_dir, 0700) && errno != EEXIST) {
             int e = errno;
-            pccs_free(p);
+            esgx_pccs_free(p);
             return esgx_err_set(err, ESGX_PCCS_E_IO, "cannot create %s: %s", cfg->cache_dir,
                                 strerror(e));
         }
@@ -741,7 +741,7 @@ int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
     return 0;
 }
 
-void pccs_free(pccs *p)
+void esgx_pccs_free(pccs *p)
 {
     if (!p) return;
     for (entry *e = p->entries, *n; e; e = n) {
@@ -759,7 +759,7 @@ void pccs_free(pccs *p)
     free(p);
 }
 
-uint64_t pccs_fetch_count(const pccs *p)
+uint64_t esgx_pccs_fetch_count(const pccs *p)
 {
     pthread_mutex_lock((pthread_mutex_t *)&p->mu);
     uint64_t n = p->fetches;
@@ -787,7 +787,7 @@ static int cached(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *
     return hit;
 }
 
-int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
+int esgx_pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
              int *stale, esgx_err *err)
 {
     if (!p || !fmspc || !json || !len)
@@ -805,7 +805,7 @@ int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
     size_t flen = 0;
     char name[64];
     cache_name(fmspc, ca, name);
-    rc = pccs_fetch(p, fmspc, ca, &fresh, &flen, err);
+    rc = esgx_pccs_fetch(p, fmspc, ca, &fresh, &flen, err);
     if (!rc) {
         esgx_err werr;
         if (p->cache_dir && write_atomic(p->cache_dir, name, fresh, flen, &werr))

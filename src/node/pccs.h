@@ -54,12 +54,12 @@ typedef struct pccs pccs;
  * copies it, creates cache_dir if needed,
  * removes temp files left there by a crash and loads every valid cached entry
  * (<fmspc hex>-<ca>.json; an entry that does not parse is logged and ignored; its age
- * is the file's mtime). *out is freed with pccs_free. Returns 0, ESGX_PCCS_E_ARG, ESGX_PCCS_E_IO
+ * is the file's mtime). *out is freed with esgx_pccs_free. Returns 0, ESGX_PCCS_E_ARG, ESGX_PCCS_E_IO
  * or ESGX_PCCS_E_NOMEM. */
-ESGX_MUST_CHECK int pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err);
+ESGX_MUST_CHECK int esgx_pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err);
 
 /* Frees p (NULL allowed). No call may be running. */
-void pccs_free(pccs *p);
+void esgx_pccs_free(pccs *p);
 
 /* Fetches the four documents for fmspc and ca (ESGX_ATTEST_PCK_CA_*) now, without the cache,
  * and assembles the collateral: *json malloc'd (free()), *len its length. The result
@@ -67,21 +67,21 @@ void pccs_free(pccs *p);
  * the cause: ESGX_PCCS_E_FETCH ("GET URL: HTTP 404", "... timed out"), ESGX_PCCS_E_BODY
  * ("GET URL: no TCB-Info-Issuer-Chain header", "... larger than 1048576 bytes", "...
  * not a TCB info document"), ESGX_PCCS_E_ARG, ESGX_PCCS_E_NOMEM. */
-ESGX_MUST_CHECK int pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
+ESGX_MUST_CHECK int esgx_pccs_fetch(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
                esgx_err *err);
 
 /* The collateral for fmspc and ca through the cache: a cached entry younger than the
- * refresh interval is returned as is; otherwise it is fetched (pccs_fetch), stored in
+ * refresh interval is returned as is; otherwise it is fetched (esgx_pccs_fetch), stored in
  * memory and written atomically to cache_dir/<fmspc hex>-<ca>.json (a failed write is
  * logged; the fetch still counts). If the fetch fails and an older entry exists, that
  * stale entry is returned (logged at warn), *stale (may be NULL) is set to 1 and err
  * still tells why the refetch failed; after a failure the next refetch is tried no
  * sooner than min(refresh, 60 s) later. Concurrent calls share one fetch. Returns 0 or
- * the pccs_fetch error when there is no entry at all. */
-ESGX_MUST_CHECK int pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
+ * the esgx_pccs_fetch error when there is no entry at all. */
+ESGX_MUST_CHECK int esgx_pccs_get(pccs *p, const uint8_t fmspc[6], int ca, char **json, size_t *len,
              int *stale, esgx_err *err);
 
-/* Number of fetches (pccs_fetch calls, successful or not) made so far. */
-uint64_t pccs_fetch_count(const pccs *p);
+/* Number of fetches (esgx_pccs_fetch calls, successful or not) made so far. */
+uint64_t esgx_pccs_fetch_count(const pccs *p);
 
 #endif

@@ -44,7 +44,7 @@ static int add_logs_column(registry *r)
                         NULL, NULL, NULL);
 }
 
-int registry_open(const char *data_dir, registry **out, esgx_err *err)
+int esgx_registry_open(const char *data_dir, registry **out, esgx_err *err)
 {
     *out = NULL;
     char path[4096];
@@ -57,7 +57,7 @@ int registry_open(const char *data_dir, registry **out, esgx_err *err)
                                           SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         int rc = esgx_err_set(err, ESGX_NODE_E_DB, "open %s: %s", path,
                               r->db ? sqlite3_errmsg(r->db) : "out of memory");
-        registry_close(r);
+        esgx_registry_close(r);
         return rc;
     }
     sqlite3_busy_timeout(r->db, 5000);
@@ -88,14 +88,14 @@ int registry_open(const char *data_dir, registry **out, esgx_err *err)
                                 NULL))
         rc = db_err(r, err, "prepare");
     if (rc) {
-        registry_close(r);
+        esgx_registry_close(r);
         return rc;
     }
     *out = r;
     return ESGX_OK;
 }
 
-void registry_close(registry *r)
+void esgx_registry_close(registry *r)
 {
     if (!r) return;
     sqlite3_finalize(r->get);
@@ -108,7 +108,7 @@ void registry_close(registry *r)
     free(r);
 }
 
-int registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int logs,
+int esgx_registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int logs,
                  int *replaced, esgx_err *err)
 {
     int rc = ESGX_OK;
@@ -127,7 +127,7 @@ int registry_put(registry *r, const char *name, const char *hash_hex, int decryp
     return rc;
 }
 
-int registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
+int esgx_registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
 {
     int rc;
     pthread_mutex_lock(&r->mu);
@@ -151,7 +151,7 @@ int registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
     return rc;
 }
 
-int registry_delete(registry *r, const char *name, esgx_err *err)
+int esgx_registry_delete(registry *r, const char *name, esgx_err *err)
 {
     int rc = ESGX_OK;
     pthread_mutex_lock(&r->mu);
@@ -164,7 +164,7 @@ int registry_delete(registry *r, const char *name, esgx_err *err)
     return rc;
 }
 
-int registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *err)
+int esgx_registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *err)
 {
     int rc = ESGX_OK;
     size_t n = 0, cap = 16;

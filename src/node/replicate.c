@@ -43,14 +43,14 @@ void esgx_sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-int net_repl_init(esgx_net *n, esgx_err *err)
+int esgx_net_repl_init(esgx_net *n, esgx_err *err)
 {
     n->repl_cap = 64;
     n->repl_queue = malloc(n->repl_cap * sizeof *n->repl_queue);
     return n->repl_queue ? ESGX_OK : esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
 }
 
-void net_repl_free(esgx_net *n)
+void esgx_net_repl_free(esgx_net *n)
 {
     free(n->repl_queue);
     while (n->inflight) {
@@ -60,7 +60,7 @@ void net_repl_free(esgx_net *n)
     }
 }
 
-void net_repl_wake(esgx_net *n, const uint8_t hash[32])
+void esgx_net_repl_wake(esgx_net *n, const uint8_t hash[32])
 {
     for (size_t i = 0; i < n->repl_len; i++)
         if (!memcmp(n->repl_queue[i], hash, 32)) return;
@@ -71,7 +71,7 @@ void net_repl_wake(esgx_net *n, const uint8_t hash[32])
     memcpy(n->repl_queue[n->repl_len++], hash, 32);
 }
 
-net_content *net_content_find(esgx_net *n, const uint8_t hash[32])
+net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32])
 {
     for (size_t i = 0; i < n->n_content; i++)
         if (!memcmp(n->content[i].hash, hash, 32)) return &n->content[i];
@@ -259,7 +259,7 @@ static json_t *sources_of(esgx_net *n, const uint8_t hash[32], uint64_t *size)
             json_array_append_new(src, json_pack("{s:s,s:b}", "url", m->url, "peer", 1));
     }
     free(idx);
-    net_content *c = net_content_find(n, hash);
+    net_content *c = esgx_net_content_find(n, hash);
     *size = c ? c->size : 0;
     json_t *o = c && c->origins ? json_loads(c->origins, 0, NULL) : NULL;
     pthread_mutex_unlock(&n->mu);
@@ -301,7 +301,7 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err
         else rc ? n->stats.origin_fetch_failures++ : n->stats.origin_fetches++;
         if (!rc) n->stats.fetched_bytes += len;
         pthread_mutex_unlock(&n->mu);
-        if (rc) net_log(n, NET_LOG_WARN, "fetch of %s: %s", hex, err ? err->msg : "failed");
+        if (rc) esgx_net_log(n, NET_LOG_WARN, "fetch of %s: %s", hex, err ? err->msg : "failed");
     }
     json_decref(src);
     return rc;
@@ -362,7 +362,7 @@ int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     esgx_err_clear(&e);
     int rc = n->store.has(n->store.arg, hash) ? ESGX_OK : fetch_from_sources(n, hash, &e);
     if (rc == ESGX_OK && put_holder(n, hash, &e))
-        net_log(n, NET_LOG_WARN, "cannot register as a holder: %s", e.msg);
+        esgx_net_log(n, NET_LOG_WARN, "cannot register as a holder: %s", e.msg);
 
     pthread_mutex_lock(&n->mu);
     f->done = 1;
@@ -432,7 +432,7 @@ int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
     if (rc) return rc;
     struct timespec dl = esgx_deadline_after_ms(n->cfg.ack_timeout_ms);
     pthread_mutex_lock(&n->mu);
-    net_repl_wake(n, hash);
+    esgx_net_repl_wake(n, hash);
     pthread_cond_broadcast(&n->changed);
     while (!n->stop && (*held = live_holders(n, hash)) < wanted(n))
         if (pthread_cond_timedwait(&n->changed, &n->mu, &dl)) break;
@@ -451,14 +451,14 @@ static int register_one(void *arg, const uint8_t hash[32], uint64_t size)
     esgx_err err;
     esgx_crypto_hex_encode(hash, 32, hex);
     pthread_mutex_lock(&n->mu);
-    int known = net_content_find(n, hash) != NULL, mine = holds(n, hash, n->cfg.node_id);
+    int known = esgx_net_content_find(n, hash) != NULL, mine = holds(n, hash, n->cfg.node_id);
     pthread_mutex_unlock(&n->mu);
     if ((!known && record_content(n, hex, size, NULL, &err)) || (!mine && put_holder(n, hash, &err)))
-        net_log(n, NET_LOG_WARN, "cannot register content %s: %s", hex, err.msg);
+        esgx_net_log(n, NET_LOG_WARN, "cannot register content %s: %s", hex, err.msg);
     return n->stop;
 }
 
-void net_register_local(esgx_net *n)
+void esgx_net_register_local(esgx_net *n)
 {
     n->store.each(n->store.arg, register_one, n);
 }
@@ -482,7 +482,7 @@ static size_t take_work(esgx_net *n, uint8_t (**out)[32])
     return *out ? k : 0;
 }
 
-void *net_repl_main(void *arg)
+void *esgx_net_repl_main(void *arg)
 {
     esgx_net *n = arg;
     uint64_t next_scan = 0;
@@ -508,7 +508,7 @@ void *net_repl_main(void *arg)
             pthread_mutex_lock(&n->mu);
             rc ? n->stats.replication_failures++ : n->stats.replications++;
             pthread_mutex_unlock(&n->mu);
-            if (rc) net_log(n, NET_LOG_WARN, "replication: %s", err.msg);
+            if (rc) esgx_net_log(n, NET_LOG_WARN, "replication: %s", err.msg);
         }
         free(work);
     }

@@ -28,7 +28,7 @@
  * Order: s->wmu before s->tmu. A request completes exactly once: whoever sets done under
  * s->tmu fills the result, and on_done runs outside the locks, deferred to the content
  * thread while it is still sending that request's EXEC (busy). All of this state is in
- * the sup object (sup_new); every timed wait is on CLOCK_MONOTONIC (esgx_deadline_after_ms),
+ * the sup object (esgx_sup_new); every timed wait is on CLOCK_MONOTONIC (esgx_deadline_after_ms),
  * so a wall-clock jump neither stretches nor cuts a timeout.
  */
 #define _GNU_SOURCE
@@ -120,7 +120,7 @@ static void table_remove(sup *s, sup_req *r)
 }
 
 /* Builds the JSON error body. Returns a malloc'ed string (never NULL on success). */
-char *node_error_json(const char *code, const char *message, size_t *len)
+char *esgx_node_error_json(const char *code, const char *message, size_t *len)
 {
     json_t *o = json_pack("{s:s, s:s}", "error", message ? message : code, "code", code);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -135,7 +135,7 @@ static void set_error(sup_req *r, unsigned status, const char *code, const char 
     free(r->body);
     r->http_status = status;
     snprintf(r->code, sizeof r->code, "%s", code);
-    r->body = node_error_json(code, message, &r->body_len);
+    r->body = esgx_node_error_json(code, message, &r->body_len);
     r->body_is_json = 1;
 }
 
@@ -176,7 +176,7 @@ static void fail_all(sup *s, const char *code, const char *msg)
             r = n;
         }
     }
-    pthread_cond_broadcast(&s->sync_cond); /* wakes sup_stats waiters */
+    pthread_cond_broadcast(&s->sync_cond); /* wakes esgx_sup_stats waiters */
     pthread_mutex_unlock(&s->tmu);
     while (list) {
         sup_req *n = list->next;
@@ -243,7 +243,7 @@ static void on_result(sup *s, const esgx_msg *m)
     sup_req tmp;
     memset(&tmp, 0, sizeof tmp);
     fill_result(&tmp, &m->u.result);
-    metrics_invocation(s->metrics, m->u.result.status == ESGX_RESULT_TRAP);
+    esgx_metrics_invocation(s->metrics, m->u.result.status == ESGX_RESULT_TRAP);
     void (*fn)(sup_req *) = NULL;
     sup_req *r;
     pthread_mutex_lock(&s->tmu);
@@ -266,7 +266,7 @@ static void on_result(sup *s, const esgx_msg *m)
         if (!r->busy) fn = r->on_done;
     }
     pthread_mutex_unlock(&s->tmu);
-    if (!r) node_log(NODE_LOG_WARN, "RESULT for unknown request id %llu",
+    if (!r) esgx_node_log(NODE_LOG_WARN, "RESULT for unknown request id %llu",
                      (unsigned long long)m->id);
     free(tmp.body);
     free(tmp.logs);
@@ -329,7 +329,7 @@ static void on_key_status(sup *s, const esgx_msg *m)
 {
     const esgx_msg_key_status *k = &m->u.key_status;
     if (k->state != ESGX_STATE_READY) {
-        node_log(NODE_LOG_WARN, "enclave reports no key: %.*s", (int)k->error.len,
+        esgx_node_log(NODE_LOG_WARN, "enclave reports no key: %.*s", (int)k->error.len,
                  (const char *)k->error.ptr);
         return;
     }
@@ -338,7 +338,7 @@ static void on_key_status(sup *s, const esgx_msg *m)
     copy_str(s->info.xpub, sizeof s->info.xpub, k->xpub);
     memcpy(s->info.public_key, k->public_key, 33);
     pthread_mutex_unlock(&s->mu);
-    node_log(NODE_LOG_INFO, "the enclave obtained the network key from a peer; xpub %.*s",
+    esgx_node_log(NODE_LOG_INFO, "the enclave obtained the network key from a peer; xpub %.*s",
              (int)k->xpub.len, (const char *)k->xpub.ptr);
 }
 
@@ -348,7 +348,7 @@ static void on_collateral_req(sup *s, const esgx_msg *m)
     if (s->hooks.on_collateral_req)
         s->hooks.on_collateral_req(s->hooks.collateral_arg, m->id, &m->u.collateral_req);
     else
-        node_log(NODE_LOG_WARN, "COLLATERAL_REQ %llu ignored (no collateral service)",
+        esgx_node_log(NODE_LOG_WARN, "COLLATERAL_REQ %llu ignored (no collateral service)",
                  (unsigned long long)m->id);
 }
 
@@ -362,7 +362,7 @@ static void content_enqueue(sup *s, uint64_t id)
         uint64_t *nq = malloc(ncap * sizeof *nq);
         if (!nq) {
             pthread_mutex_unlock(&s->cmu);
-            node_log(NODE_LOG_ERROR, "out of memory queueing NEED_CONTENT");
+            esgx_node_log(NODE_LOG_ERROR, "out of memory queueing NEED_CONTENT");
             return;
         }
         for (size_t i = 0; i < s->cq_len; i++) nq[i] = s->cq[(s->cq_head + i) % s->cq_cap];
@@ -399,18 +399,18 @@ static void content_job(sup *s, uint64_t id)
     uint8_t *data = NULL;
     size_t len = 0;
     esgx_err err;
-    int rc = content_read(s->content, r->hash, &data, &len, &err);
+    int rc = esgx_content_read(s->content, r->hash, &data, &len, &err);
     if (rc == ESGX_NODE_E_NOTFOUND && s->hooks.fetch_content) {
         /* not here: another node of the network may hold it */
         esgx_err ferr;
         int frc = s->hooks.fetch_content(s->hooks.net_arg, r->hash, &ferr);
         if (frc == ESGX_OK) {
-            rc = content_read(s->content, r->hash, &data, &len, &err);
+            rc = esgx_content_read(s->content, r->hash, &data, &len, &err);
         } else if (frc != ESGX_NODE_E_NOTFOUND) {   /* some source has it, none delivered */
             rc = frc;
             fail_status = 502, fail_code = "fetch_failed";
             snprintf(fail_msg, sizeof fail_msg, "%s", ferr.msg);
-            node_log(NODE_LOG_WARN, "%s", ferr.msg);
+            esgx_node_log(NODE_LOG_WARN, "%s", ferr.msg);
         }
     }
     if (fail_status) {
@@ -423,7 +423,7 @@ static void content_job(sup *s, uint64_t id)
     } else if (rc) {
         fail_status = 500, fail_code = "internal";
         snprintf(fail_msg, sizeof fail_msg, "content store: %s", err.msg);
-        node_log(NODE_LOG_ERROR, "%s", fail_msg);
+        esgx_node_log(NODE_LOG_ERROR, "%s", fail_msg);
     } else {
         esgx_msg m;
         memset(&m, 0, sizeof m);
@@ -440,7 +440,7 @@ static void content_job(sup *s, uint64_t id)
         pthread_mutex_lock(&s->wmu);
         if (s->chan_up) {
             if (esgx_proto_send(s->fd, &m, &err))
-                node_log(NODE_LOG_WARN, "sending content for request %llu: %s",
+                esgx_node_log(NODE_LOG_WARN, "sending content for request %llu: %s",
                          (unsigned long long)id, err.msg);
             /* a broken channel is noticed by the reader, which fails the request */
         }
@@ -493,7 +493,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-        node_log(NODE_LOG_ERROR, "socketpair: %s", strerror(errno));
+        esgx_node_log(NODE_LOG_ERROR, "socketpair: %s", strerror(errno));
         return ESGX_NODE_E_IO;
     }
     int bufsz = 1 << 20;
@@ -548,7 +548,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     pid_t pid = fork();
     if (pid != 0) free(net_peers);   /* the parent's copy (the child execs with its own) */
     if (pid < 0) {
-        node_log(NODE_LOG_ERROR, "fork: %s", strerror(errno));
+        esgx_node_log(NODE_LOG_ERROR, "fork: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return ESGX_NODE_E_IO;
@@ -589,7 +589,7 @@ static void backoff_sleep(sup *s, int ms)
 
 static void set_fatal(sup *s, const char *why)
 {
-    node_log(NODE_LOG_ERROR, "fatal: %s", why);
+    esgx_node_log(NODE_LOG_ERROR, "fatal: %s", why);
     pthread_mutex_lock(&s->mu);
     s->fatal = 1;
     pthread_cond_broadcast(&s->cond);
@@ -604,11 +604,11 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     esgx_msg m;
     esgx_err err;
     if (esgx_proto_read(rd, fd, &m, &err)) {
-        node_log(NODE_LOG_ERROR, "enclave did not say HELLO: %s", err.msg);
+        esgx_node_log(NODE_LOG_ERROR, "enclave did not say HELLO: %s", err.msg);
         return ESGX_NODE_E_DOWN;
     }
     if (m.type != ESGX_MSG_HELLO) {
-        node_log(NODE_LOG_ERROR, "enclave sent %s before HELLO", esgx_proto_type_name(m.type));
+        esgx_node_log(NODE_LOG_ERROR, "enclave sent %s before HELLO", esgx_proto_type_name(m.type));
         return ESGX_NODE_E_DOWN;
     }
     pthread_mutex_lock(&s->mu);
@@ -621,11 +621,11 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     s->info.have_hello = 1;
     int init = s->init_pending;
     pthread_mutex_unlock(&s->mu);
-    node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s", s->info.platform,
+    esgx_node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s", s->info.platform,
              m.u.hello.state == ESGX_STATE_READY ? "ready" : "no key");
     if (!init) {
         if (m.u.hello.state != ESGX_STATE_READY)
-            node_log(NODE_LOG_WARN, "enclave has no shared key: invocations answer 503 no_key "
+            esgx_node_log(NODE_LOG_WARN, "enclave has no shared key: invocations answer 503 no_key "
                                     "(run esgxd --init on the first node)");
         return 0;
     }
@@ -635,19 +635,19 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     q.type = ESGX_MSG_INIT_KEY;
     q.id = atomic_fetch_add(&s->next_id, 1);
     if (esgx_proto_send(fd, &q, &err)) {
-        node_log(NODE_LOG_ERROR, "sending INIT_KEY: %s", err.msg);
+        esgx_node_log(NODE_LOG_ERROR, "sending INIT_KEY: %s", err.msg);
         return ESGX_NODE_E_DOWN;
     }
     if (esgx_proto_read(rd, fd, &m, &err)) {
-        node_log(NODE_LOG_ERROR, "waiting for KEY_STATUS: %s", err.msg);
+        esgx_node_log(NODE_LOG_ERROR, "waiting for KEY_STATUS: %s", err.msg);
         return ESGX_NODE_E_DOWN;
     }
     if (m.type != ESGX_MSG_KEY_STATUS || m.id != q.id) {
-        node_log(NODE_LOG_ERROR, "enclave answered INIT_KEY with %s", esgx_proto_type_name(m.type));
+        esgx_node_log(NODE_LOG_ERROR, "enclave answered INIT_KEY with %s", esgx_proto_type_name(m.type));
         return ESGX_NODE_E_DOWN;
     }
     if (m.u.key_status.state != ESGX_STATE_READY) {
-        node_log(NODE_LOG_ERROR, "INIT_KEY failed: %.*s", (int)m.u.key_status.error.len,
+        esgx_node_log(NODE_LOG_ERROR, "INIT_KEY failed: %.*s", (int)m.u.key_status.error.len,
                  (const char *)m.u.key_status.error.ptr);
         return ESGX_NODE_E_FATAL;
     }
@@ -657,7 +657,7 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     memcpy(s->info.public_key, m.u.key_status.public_key, 33);
     s->init_pending = 0;
     pthread_mutex_unlock(&s->mu);
-    node_log(NODE_LOG_INFO, "shared key created; network xpub %s", s->info.xpub);
+    esgx_node_log(NODE_LOG_INFO, "shared key created; network xpub %s", s->info.xpub);
     return 0;
 }
 
@@ -695,7 +695,7 @@ static void read_channel(sup *s, esgx_proto_reader *rd, int fd)
     int stop = s->stopping;
     pthread_mutex_unlock(&s->mu);
     if (!(stop && rc == ESGX_PROTO_E_CLOSED))
-        node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
+        esgx_node_log(NODE_LOG_ERROR, "enclave channel lost: %s", err.msg);
     pthread_mutex_lock(&s->wmu);
     s->chan_up = 0;
     s->fd = -1;
@@ -724,10 +724,10 @@ static int reap_enclave(sup *s, pid_t pid, int fd, int hs)
     s->info.pid = 0;
     pthread_mutex_unlock(&s->mu);
     if (WIFEXITED(status))
-        node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d exited with status %d",
+        esgx_node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d exited with status %d",
                  (int)pid, WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d killed by signal %d",
+        esgx_node_log(stop ? NODE_LOG_INFO : NODE_LOG_WARN, "enclave pid %d killed by signal %d",
                  (int)pid, WTERMSIG(status));
     if (hs == ESGX_NODE_E_FATAL || (WIFEXITED(status) && WEXITSTATUS(status) == EX_CONFIG)) {
         set_fatal(s, "the enclave refused its configuration (see its log above)");
@@ -762,16 +762,16 @@ static void *sup_main(void *arg)
         pthread_mutex_lock(&s->mu);
         s->info.pid = pid;
         pthread_mutex_unlock(&s->mu);
-        node_log(NODE_LOG_INFO, "started enclave pid %d", (int)pid);
+        esgx_node_log(NODE_LOG_INFO, "started enclave pid %d", (int)pid);
         esgx_proto_reader rd;
         esgx_proto_reader_init(&rd);
         int hs = handshake(s, &rd, fd);
         if (hs == 0) read_channel(s, &rd, fd);
         esgx_proto_reader_free(&rd);
         if (reap_enclave(s, pid, fd, hs)) break;
-        metrics_enclave_restart(s->metrics);
+        esgx_metrics_enclave_restart(s->metrics);
         if ((int64_t)esgx_monotonic_ms() - started > 30000) backoff = 100;
-        node_log(NODE_LOG_INFO, "restarting the enclave in %d ms", backoff);
+        esgx_node_log(NODE_LOG_INFO, "restarting the enclave in %d ms", backoff);
         backoff_sleep(s, backoff);
         backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
@@ -797,7 +797,7 @@ static int sup_init_sync(sup *s, esgx_err *err)
     return ESGX_OK;
 }
 
-int sup_new(const node_config *cfg, content_store *content, metrics *m,
+int esgx_sup_new(const node_config *cfg, content_store *content, metrics *m,
             const sup_hooks *hooks, sup **out, esgx_err *err)
 {
     *out = NULL;
@@ -824,14 +824,14 @@ int sup_new(const node_config *cfg, content_store *content, metrics *m,
     else if (!rc)
         s->sup_started = 1;
     if (rc) {
-        sup_free(s);
+        esgx_sup_free(s);
         return rc;
     }
     *out = s;
     return ESGX_OK;
 }
 
-int sup_wait_ready(sup *s, int timeout_ms)
+int esgx_sup_wait_ready(sup *s, int timeout_ms)
 {
     struct timespec deadline = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
     int rc = ESGX_NODE_E_TIMEOUT, timed_out = 0;
@@ -857,7 +857,7 @@ int sup_wait_ready(sup *s, int timeout_ms)
     return rc;
 }
 
-void sup_get_info(sup *s, sup_info *out)
+void esgx_sup_get_info(sup *s, sup_info *out)
 {
     pthread_mutex_lock(&s->mu);
     *out = s->info;
@@ -888,7 +888,7 @@ static int send_tracked(sup *s, sup_req *r, const esgx_msg *m, size_t max_exec, 
     return rc;
 }
 
-int sup_exec(sup *s, sup_req *r)
+int esgx_sup_exec(sup *s, sup_req *r)
 {
     r->id = atomic_fetch_add(&s->next_id, 1);
     r->done = r->busy = r->content_sent = 0;
@@ -909,25 +909,25 @@ int sup_exec(sup *s, sup_req *r)
     int rc = send_tracked(s, r, &m, (size_t)s->cfg->workers + s->cfg->max_queue, &full, &err);
     if (rc == ESGX_NODE_E_DOWN) return rc;
     if (full) {
-        node_log(NODE_LOG_DEBUG, "invocation refused: %u running and %u waiting already",
+        esgx_node_log(NODE_LOG_DEBUG, "invocation refused: %u running and %u waiting already",
                  s->cfg->workers, s->cfg->max_queue);
         finish_error(s, r, 503, "queue_full",
                      "too many invocations are waiting for this node; retry shortly");
     } else if (rc) {
-        node_log(NODE_LOG_DEBUG, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
+        esgx_node_log(NODE_LOG_DEBUG, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
         finish_error(s, r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
     }
     return ESGX_OK;
 }
 
-int sup_send(sup *s, const esgx_msg *m)
+int esgx_sup_send(sup *s, const esgx_msg *m)
 {
     esgx_err err;
     int rc = ESGX_NODE_E_DOWN;
     pthread_mutex_lock(&s->wmu);
     if (s->chan_up) {
         if (esgx_proto_send(s->fd, m, &err) == 0) rc = 0;
-        else node_log(NODE_LOG_WARN, "sending %s: %s", esgx_proto_type_name(m->type), err.msg);
+        else esgx_node_log(NODE_LOG_WARN, "sending %s: %s", esgx_proto_type_name(m->type), err.msg);
     }
     pthread_mutex_unlock(&s->wmu);
     return rc;
@@ -961,7 +961,7 @@ static int sync_request(sup *s, sup_req *r, uint8_t type, int timeout_ms)
     return rc;
 }
 
-int sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms)
+int esgx_sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms)
 {
     sup_req r;
     memset(&r, 0, sizeof r);
@@ -971,7 +971,7 @@ int sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms)
     return ESGX_OK;
 }
 
-int sup_attest(sup *s, sup_attest_doc *out, int timeout_ms)
+int esgx_sup_attest(sup *s, sup_attest_doc *out, int timeout_ms)
 {
     sup_req r;
     memset(&r, 0, sizeof r);
@@ -987,7 +987,7 @@ int sup_attest(sup *s, sup_attest_doc *out, int timeout_ms)
     return ESGX_OK;
 }
 
-void sup_stop(sup *s, int timeout_ms)
+void esgx_sup_stop(sup *s, int timeout_ms)
 {
     if (!s || s->stopped) return;
     s->stopped = 1;
@@ -1004,13 +1004,13 @@ void sup_stop(sup *s, int timeout_ms)
         m.id = atomic_fetch_add(&s->next_id, 1);
         esgx_err err;
         if (esgx_proto_send(s->fd, &m, &err))
-            node_log(NODE_LOG_WARN, "sending SHUTDOWN: %s", err.msg);
+            esgx_node_log(NODE_LOG_WARN, "sending SHUTDOWN: %s", err.msg);
     }
     pthread_mutex_unlock(&s->wmu);
     if (s->sup_started) {
         struct timespec ts = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
         if (pthread_clockjoin_np(s->sup_thread, NULL, CLOCK_MONOTONIC, &ts)) {
-            node_log(NODE_LOG_WARN, "enclave did not stop within %d ms; killing it", timeout_ms);
+            esgx_node_log(NODE_LOG_WARN, "enclave did not stop within %d ms; killing it", timeout_ms);
             if (pid > 0) kill(pid, SIGKILL);
             pthread_join(s->sup_thread, NULL);
         }
@@ -1025,10 +1025,10 @@ void sup_stop(sup *s, int timeout_ms)
     fail_all(s, "shutting_down", "the node is shutting down");
 }
 
-void sup_free(sup *s)
+void esgx_sup_free(sup *s)
 {
     if (!s) return;
-    sup_stop(s, 5000);
+    esgx_sup_stop(s, 5000);
     free(s->cq);
     pthread_cond_destroy(&s->cond);
     pthread_cond_destroy(&s->sync_cond);

@@ -254,46 +254,46 @@ static void test_plain(void)
     http_problem p;
     http_framing fr;
     http_header two[] = {{"Content-Length", "3"}, {"content-length", "5"}};
-    CHECK_EQ_INT(http_check_framing(two, 2, 100, &fr, &p), 400);
+    CHECK_EQ_INT(esgx_http_check_framing(two, 2, 100, &fr, &p), 400);
     CHECK(!strcmp(p.code, "ambiguous_length"), "code %s", p.code);
     http_header same[] = {{"Content-Length", "3"}, {"Content-Length", "3"}};
-    CHECK_EQ_INT(http_check_framing(same, 2, 100, &fr, &p), 0);
+    CHECK_EQ_INT(esgx_http_check_framing(same, 2, 100, &fr, &p), 0);
     CHECK(fr.has_length && fr.length == 3 && !fr.chunked, "framing of one length");
     http_header both[] = {{"Transfer-Encoding", "chunked"}, {"Content-Length", "3"}};
-    CHECK_EQ_INT(http_check_framing(both, 2, 100, &fr, &p), 400);
+    CHECK_EQ_INT(esgx_http_check_framing(both, 2, 100, &fr, &p), 400);
     http_header gz[] = {{"Transfer-Encoding", "gzip"}};
-    CHECK_EQ_INT(http_check_framing(gz, 1, 100, &fr, &p), 400);
+    CHECK_EQ_INT(esgx_http_check_framing(gz, 1, 100, &fr, &p), 400);
     CHECK(!strcmp(p.code, "bad_transfer_encoding"), "code %s", p.code);
     http_header big[] = {{"Content-Length", "101"}};
-    CHECK_EQ_INT(http_check_framing(big, 1, 100, &fr, &p), 413);
+    CHECK_EQ_INT(esgx_http_check_framing(big, 1, 100, &fr, &p), 413);
     http_header ch[] = {{"Host", "x"}, {"Transfer-Encoding", "Chunked"}};
-    CHECK_EQ_INT(http_check_framing(ch, 2, 100, &fr, &p), 0);
+    CHECK_EQ_INT(esgx_http_check_framing(ch, 2, 100, &fr, &p), 0);
     CHECK(fr.chunked && !fr.has_length, "chunked framing");
-    CHECK_EQ_INT(http_check_raw_path("/functions/a%00b", &p), 400);
+    CHECK_EQ_INT(esgx_http_check_raw_path("/functions/a%00b", &p), 400);
     CHECK(!strcmp(p.code, "bad_path"), "code %s", p.code);
-    CHECK_EQ_INT(http_check_raw_path("/health?x=%00", &p), 0);
-    CHECK_EQ_INT(http_check_raw_path("/functions/a%200", &p), 0);
+    CHECK_EQ_INT(esgx_http_check_raw_path("/health?x=%00", &p), 0);
+    CHECK_EQ_INT(esgx_http_check_raw_path("/functions/a%200", &p), 0);
     const char *tok;
     size_t n;
-    CHECK_EQ_INT(http_bearer("Basic abc", &tok, &n), 401);
-    CHECK_EQ_INT(http_bearer("Bearer  abc \t", &tok, &n), 0);
+    CHECK_EQ_INT(esgx_http_bearer("Basic abc", &tok, &n), 401);
+    CHECK_EQ_INT(esgx_http_bearer("Bearer  abc \t", &tok, &n), 0);
     CHECK(n == 3 && !strncmp(tok, "abc", 3), "bearer token");
-    CHECK(http_token_equal(g_token, g_token, 64) && !http_token_equal("", g_token, 64),
+    CHECK(esgx_http_token_equal(g_token, g_token, 64) && !esgx_http_token_equal("", g_token, 64),
           "token compare");
     /* the body buffer: malloc'ed, then mmap'ed past 64 KiB, contents kept */
     http_body b = {0};
     uint8_t chunk[40000];
     for (unsigned i = 0; i < 8; i++) {
         memset(chunk, (int)('a' + i), sizeof chunk);
-        size_t ncap = http_body_next_cap(&b, sizeof chunk, 400000);
+        size_t ncap = esgx_http_body_next_cap(&b, sizeof chunk, 400000);
         CHECK(ncap >= b.len + sizeof chunk && ncap <= 400000 + 4096, "cap %zu", ncap);
-        CHECK_RC(http_body_grow(&b, ncap), ESGX_OK);
+        CHECK_RC(esgx_http_body_grow(&b, ncap), ESGX_OK);
         memcpy(b.p + b.len, chunk, sizeof chunk);
         b.len += sizeof chunk;
     }
     CHECK(b.mapped && b.len == 320000 && b.p[0] == 'a' && b.p[319999] == 'h',
           "body %zu bytes, mapped %d", b.len, b.mapped);
-    http_body_free(&b);
+    esgx_http_body_free(&b);
     CHECK(!b.p && !b.len && !b.cap, "body freed");
 }
 
@@ -301,7 +301,7 @@ int main(void)
 {
     char dir[] = "/tmp/esgx-test-http.XXXXXX";
     if (!mkdtemp(dir)) return 1;
-    node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
+    esgx_node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
     signal(SIGPIPE, SIG_IGN);
     node_config cfg = {.data_dir = dir, .listen_host = "127.0.0.1", .listen_port = 0,
                        .enclave_path = "/bin/false", .workers = 1, .http_threads = 2,
@@ -314,41 +314,41 @@ int main(void)
     registry *reg = NULL;
     sup *s = NULL;
     http *h = NULL;
-    CHECK_RC(metrics_new(&m, &err), ESGX_OK);
-    CHECK_RC(content_open(dir, &cs, &err), ESGX_OK);
-    CHECK_RC(registry_open(dir, &reg, &err), ESGX_OK);
-    CHECK_RC(sup_new(&cfg, cs, m, NULL, &s, &err), ESGX_OK);
-    if (s) CHECK_RC(sup_wait_ready(s, 5000), ESGX_NODE_E_TIMEOUT);
+    CHECK_RC(esgx_metrics_new(&m, &err), ESGX_OK);
+    CHECK_RC(esgx_content_open(dir, &cs, &err), ESGX_OK);
+    CHECK_RC(esgx_registry_open(dir, &reg, &err), ESGX_OK);
+    CHECK_RC(esgx_sup_new(&cfg, cs, m, NULL, &s, &err), ESGX_OK);
+    if (s) CHECK_RC(esgx_sup_wait_ready(s, 5000), ESGX_NODE_E_TIMEOUT);
     http_deps deps = {.cfg = &cfg, .token_hex = g_token, .sup = s, .content = cs,
                       .registry = reg, .metrics = m};
-    if (m && cs && reg && s) CHECK_RC(http_start(&deps, &h, &err), ESGX_OK);
+    if (m && cs && reg && s) CHECK_RC(esgx_http_start(&deps, &h, &err), ESGX_OK);
     if (h) {
-        g_port = http_port(h);
+        g_port = esgx_http_port(h);
         CHECK(g_port > 0, "port %u", g_port);
         /* a second server on the same port cannot listen */
         node_config busy = cfg;
         busy.listen_port = g_port;
         http *h2 = NULL;
         deps.cfg = &busy;
-        CHECK_RC(http_start(&deps, &h2, &err), ESGX_NODE_E_IO);
-        http_free(h2);
+        CHECK_RC(esgx_http_start(&deps, &h2, &err), ESGX_NODE_E_IO);
+        esgx_http_free(h2);
         busy.listen_host = "no-such-host.invalid";
-        CHECK_RC(http_start(&deps, &h2, &err), ESGX_NODE_E_ARG);
-        http_free(h2);
+        CHECK_RC(esgx_http_start(&deps, &h2, &err), ESGX_NODE_E_ARG);
+        esgx_http_free(h2);
         char hex[65];
         test_routes_and_auth();
         test_content(hex);
         test_registry(hex);
         test_services(hex);
         test_plain();
-        http_quiesce(h);
+        esgx_http_quiesce(h);
     }
-    sup_stop(s, 5000);
-    http_free(h);
-    sup_free(s);
-    registry_close(reg);
-    content_close(cs);
-    metrics_free(m);
+    esgx_sup_stop(s, 5000);
+    esgx_http_free(h);
+    esgx_sup_free(s);
+    esgx_registry_close(reg);
+    esgx_content_close(cs);
+    esgx_metrics_free(m);
     test_remove_dir(dir);
     return ESGX_TEST_SUMMARY("node_http_unit");
 }

@@ -145,21 +145,21 @@ static pccs *client(int64_t refresh_ms, long timeout_ms)
                        .timeout_ms = timeout_ms, .log = on_log};
     pccs *p = NULL;
     esgx_err err;
-    if (pccs_new(&cfg, &p, &err)) {
-        fprintf(stderr, "pccs_new: %s\n", err.msg);
+    if (esgx_pccs_new(&cfg, &p, &err)) {
+        fprintf(stderr, "esgx_pccs_new: %s\n", err.msg);
         exit(1);
     }
     return p;
 }
 
-/* Expects pccs_fetch to fail with code and a message containing both needles. */
+/* Expects esgx_pccs_fetch to fail with code and a message containing both needles. */
 static void expect_fail(pccs *p, const uint8_t fmspc[6], int ca, int code, const char *n1,
                         const char *n2)
 {
     char *json = NULL;
     size_t len = 0;
     esgx_err err;
-    int rc = pccs_fetch(p, fmspc, ca, &json, &len, &err);
+    int rc = esgx_pccs_fetch(p, fmspc, ca, &json, &len, &err);
     CHECK(rc == code && strstr(err.msg, n1) && strstr(err.msg, n2),
           "expected %d with '%s' and '%s', got %d: %s", code, n1, n2, rc, err.msg);
     CHECK(json == NULL, "a failed fetch gave collateral");
@@ -199,10 +199,10 @@ static void test_errors(pccs *p, const esgx_attest_pck_ids *ids, const char *cpa
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     CHECK(secs < 5, "timeout took %.1f s", secs);
-    /* through pccs_get with a fresh client and no cache entry for the FMSPC: an error */
+    /* through esgx_pccs_get with a fresh client and no cache entry for the FMSPC: an error */
     char *none = NULL;
     mode("* 500\n");
-    CHECK(pccs_get(p, other, ids->ca, &none, &len, &stale, &err) == ESGX_PCCS_E_FETCH && !none,
+    CHECK(esgx_pccs_get(p, other, ids->ca, &none, &len, &stale, &err) == ESGX_PCCS_E_FETCH && !none,
           "no entry + failure: %s", err.msg);
     stat(cpath, &st1);
     CHECK(st0.st_ino == st1.st_ino && st0.st_mtim.tv_nsec == st1.st_mtim.tv_nsec &&
@@ -219,7 +219,7 @@ static int tls_client(const char *base, const char *ca_file, int insecure, pccs 
 {
     pccs_config cfg = {.base_url = base, .ca_file = ca_file, .insecure = insecure,
                        .connect_timeout_ms = 3000, .timeout_ms = 5000, .log = on_log};
-    return pccs_new(&cfg, p, err);
+    return esgx_pccs_new(&cfg, p, err);
 }
 
 /* Makes in dir a test CA (ca.pem), a server certificate for 127.0.0.1 it signed
@@ -256,14 +256,14 @@ static void expect_same(const char *what, const char *base, const char *ca_file,
     esgx_err err;
     esgx_attest_result res;
     CHECK(tls_client(base, ca_file, insecure, &p, &err) == 0 &&
-              pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) == 0,
+              esgx_pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) == 0,
           "%s: %s", what, err.msg);
     CHECK(json && len == strlen(want) && !memcmp(json, want, len),
           "%s: not the collateral fetched over http", what);
     CHECK(json && esgx_attest_quote_verify(quote, qlen, json, len, T_OK, NULL, &res, &err) == 0 &&
               res.verified, "%s: verify: %s", what, err.msg);
     free(json);
-    pccs_free(p);
+    esgx_pccs_free(p);
 }
 
 /* Expects a fetch from base with (ca_file, insecure) to fail on the TLS certificate:
@@ -283,11 +283,11 @@ static void expect_tls_refused(const char *base, const char *ca_file, const char
     expect_fail(p, ids->fmspc, ids->ca, ESGX_PCCS_E_FETCH, url, msg);
     char *json = NULL;
     size_t len = 0;
-    CHECK(pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) != 0 && strstr(err.msg, why),
+    CHECK(esgx_pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) != 0 && strstr(err.msg, why),
           "reason '%s' not in: %s", why, err.msg);
     fprintf(stderr, "  refused: %s\n", err.msg);
     free(json);
-    pccs_free(p);
+    esgx_pccs_free(p);
 }
 
 /* 8. https: test CA, self-signed server, insecure; want = the collateral over http. */
@@ -332,13 +332,13 @@ static void test_tls(const char *src, const char *coll, const esgx_attest_pck_id
     put_in(selfdir, "mode", "tcb tamper\n");
     char *json = NULL;
     size_t len = 0;
-    CHECK(pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) == 0,
+    CHECK(esgx_pccs_fetch(p, ids->fmspc, ids->ca, &json, &len, &err) == 0,
           "a tampered TCB info that parses is fetched: %s", err.msg);
     CHECK(json && esgx_attest_quote_verify(quote, qlen, json, len, T_OK, NULL, &res, &err) != 0 &&
               !res.verified, "tampered TCB info (nextUpdate moved) verified");
     fprintf(stderr, "  tampered TCB info refused: %s\n", err.msg);
     free(json);
-    pccs_free(p);
+    esgx_pccs_free(p);
     put_in(selfdir, "mode", "");
 
     /* an unreadable CA file is refused at creation */
@@ -383,7 +383,7 @@ int main(void)
     char *json = NULL;
     size_t len = 0;
     int stale = -1;
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &json, &len, &stale, &err) == 0, "get: %s", err.msg);
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &json, &len, &stale, &err) == 0, "get: %s", err.msg);
     CHECK(stale == 0 && json && len == strlen(json), "fresh copy");
     CHECK(requests() == 4, "4 requests, got %d", requests());
     esgx_attest_result res;
@@ -406,39 +406,39 @@ int main(void)
 
     /* 2. within the refresh interval: no request */
     char *j2 = NULL;
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 0 &&
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 0 &&
               j2 && !strcmp(j2, json), "cached copy: %s", err.msg);
     CHECK(requests() == 4, "a cached get made requests (%d)", requests());
     free(j2);
-    pccs_free(p);
+    esgx_pccs_free(p);
 
     /* 3. a new client loads the disk cache: still no request */
     p = client(60000, 0);
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && j2 &&
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && j2 &&
               !strcmp(j2, json) && requests() == 4, "disk cache reload: %s", err.msg);
     free(j2);
-    pccs_free(p);
+    esgx_pccs_free(p);
 
     /* 4. after the interval: refetch; a failing refetch returns the stale copy */
     p = client(300, 0);
     usleep(400000);
     mode("tcb 500\n");
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 1 && j2 &&
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 1 && j2 &&
               !strcmp(j2, json), "stale copy on failure: %s", err.msg);
     CHECK(strstr(err.msg, "HTTP 500") != NULL, "the refetch error is reported: %s", err.msg);
     CHECK(requests() == 5, "one refetch attempt, got %d requests", requests() - 4);
     free(j2);
     /* within the retry pause: the stale copy without a new attempt */
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 1 &&
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 1 &&
               requests() == 5, "retry pause");
     free(j2);
     usleep(400000);
     mode("");
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 0 &&
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && stale == 0 &&
               requests() == 9, "refetch after the pause: %s", err.msg);
     free(j2);
-    CHECK(pccs_fetch_count(p) == 2, "fetch count %llu", (unsigned long long)pccs_fetch_count(p));
-    pccs_free(p);
+    CHECK(esgx_pccs_fetch_count(p) == 2, "fetch count %llu", (unsigned long long)esgx_pccs_fetch_count(p));
+    esgx_pccs_free(p);
 
     /* 5. errors: clear messages, the cache file untouched */
     p = client(60000, 1500);
@@ -447,33 +447,33 @@ int main(void)
     /* 6. accepted variants: CRLs as DER / PEM, the older TCB header name */
     mode("pckcrl der\nrootcacrl pem\ntcb oldheader\n");
     char *j3 = NULL;
-    CHECK(pccs_fetch(p, ids.fmspc, ids.ca, &j3, &len, &err) == 0 && j3 &&
+    CHECK(esgx_pccs_fetch(p, ids.fmspc, ids.ca, &j3, &len, &err) == 0 && j3 &&
               esgx_attest_quote_verify(quote, qlen, j3, len, T_OK, NULL, &res, &err) == 0,
           "DER/PEM CRLs, old header: %s", err.msg);
     free(j3);
     mode("rootcacrl der\n");
-    CHECK(pccs_fetch(p, ids.fmspc, ids.ca, &j3, &len, &err) == 0, "DER root CRL: %s", err.msg);
+    CHECK(esgx_pccs_fetch(p, ids.fmspc, ids.ca, &j3, &len, &err) == 0, "DER root CRL: %s", err.msg);
     free(j3);
     mode("");
-    pccs_free(p);
+    esgx_pccs_free(p);
 
     /* 7. a corrupt cache file is ignored at load, and the server gone is an error */
     put("../collateral/0102030405ff-platform.json", "{\"version\":3}");
     stop_fake();
     p = client(60000, 1500);
-    CHECK(pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && j2 &&
+    CHECK(esgx_pccs_get(p, ids.fmspc, ids.ca, &j2, &len, &stale, &err) == 0 && j2 &&
               !strcmp(j2, json), "cache served with the PCCS gone: %s", err.msg);
     free(j2);
     const uint8_t bad[6] = {1, 2, 3, 4, 5, 0xff};
-    CHECK(pccs_get(p, bad, ESGX_ATTEST_PCK_CA_PLATFORM, &j2, &len, &stale, &err) == ESGX_PCCS_E_FETCH &&
+    CHECK(esgx_pccs_get(p, bad, ESGX_ATTEST_PCK_CA_PLATFORM, &j2, &len, &stale, &err) == ESGX_PCCS_E_FETCH &&
               strstr(err.msg, "/tcb?fmspc=0102030405FF"), "corrupt entry used / server gone: %s",
           err.msg);
-    pccs_free(p);
+    esgx_pccs_free(p);
     /* bad URLs */
     pccs_config bcfg = {.base_url = "ftp://x/"};
-    CHECK(pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG && strstr(err.msg, "http"), "ftp URL");
+    CHECK(esgx_pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG && strstr(err.msg, "http"), "ftp URL");
     bcfg.base_url = "http://x/v4?a=b";
-    CHECK(pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG, "URL with query");
+    CHECK(esgx_pccs_new(&bcfg, &p, &err) == ESGX_PCCS_E_ARG, "URL with query");
 
     /* 8. https against the test CA and a self-signed server, and insecure */
     test_tls(src, coll, &ids, json, quote, qlen);

@@ -5,9 +5,9 @@
  * in the content store (NEED_CONTENT answered 404 unknown_hash by the content thread),
  * an EXEC whose stored module is not wasm, a STATS timeout while the child is stopped
  * (SIGSTOP), the restart after kill -9 of the child (new pid, counted in the metrics),
- * sup_exec/sup_stats after sup_stop (ESGX_NODE_E_DOWN), and the fatal path: --init on an
+ * esgx_sup_exec/esgx_sup_stats after esgx_sup_stop (ESGX_NODE_E_DOWN), and the fatal path: --init on an
  * initialised data directory makes the enclave exit 78, which calls on_fatal and makes
- * sup_wait_ready answer ESGX_NODE_E_FATAL.
+ * esgx_sup_wait_ready answer ESGX_NODE_E_FATAL.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -63,7 +63,7 @@ static void exec_one(sup *s, const uint8_t hash[32], sup_req *r, waiter *w)
     r->owner = w;
     r->on_done = on_done;
     w->calls = 0;
-    CHECK_RC(sup_exec(s, r), ESGX_OK);
+    CHECK_RC(esgx_sup_exec(s, r), ESGX_OK);
     CHECK_EQ_INT(wait_done(w, 20000), 1);
 }
 
@@ -79,7 +79,7 @@ static int wait_restarted(sup *s, pid_t old_pid, int ms)
 {
     for (int i = 0; i < ms / 50; i++) {
         sup_info in;
-        sup_get_info(s, &in);
+        esgx_sup_get_info(s, &in);
         if (in.up && in.pid > 0 && in.pid != old_pid) return 1;
         usleep(50 * 1000);
     }
@@ -91,17 +91,17 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     sup *s = NULL;
     esgx_err err;
     sup_hooks hooks = {.on_fatal = on_fatal};
-    CHECK_RC(sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
+    CHECK_RC(esgx_sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
     if (!s) return;
-    CHECK_RC(sup_wait_ready(s, 60000), ESGX_OK);
+    CHECK_RC(esgx_sup_wait_ready(s, 60000), ESGX_OK);
     sup_info in;
-    sup_get_info(s, &in);
+    esgx_sup_get_info(s, &in);
     CHECK(in.up && in.have_hello && in.pid > 0, "up %d hello %d pid %d", in.up, in.have_hello,
           (int)in.pid);
     CHECK_EQ_INT(in.state, ESGX_STATE_READY);
     CHECK(strlen(in.xpub) > 100, "xpub '%s'", in.xpub);
     esgx_msg_stats_reply st;
-    CHECK_RC(sup_stats(s, &st, 5000), ESGX_OK);
+    CHECK_RC(esgx_sup_stats(s, &st, 5000), ESGX_OK);
 
     /* a module the store does not have: NEED_CONTENT -> 404 unknown_hash */
     waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
@@ -119,7 +119,7 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     char hex[65];
     int created;
     uint8_t junk[32];
-    CHECK_RC(content_put(cs, (const uint8_t *)"not a wasm module", 17, hex, &created, &err),
+    CHECK_RC(esgx_content_put(cs, (const uint8_t *)"not a wasm module", 17, hex, &created, &err),
              ESGX_OK);
     (void)!esgx_crypto_hex_decode(hex, 64, junk, 32, NULL, NULL); /* a fixed valid hex */
     exec_one(s, junk, &r, &w);
@@ -129,10 +129,10 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     free(r.body);
 
     /* a stopped child does not answer: the sync request times out */
-    sup_get_info(s, &in);
+    esgx_sup_get_info(s, &in);
     CHECK_EQ_INT(kill(in.pid, SIGSTOP), 0);
     uint64_t t0 = esgx_monotonic_ms();
-    CHECK_RC(sup_stats(s, &st, 300), ESGX_NODE_E_TIMEOUT);
+    CHECK_RC(esgx_sup_stats(s, &st, 300), ESGX_NODE_E_TIMEOUT);
     uint64_t waited = esgx_monotonic_ms() - t0;
     CHECK(waited >= 290 && waited < 5000, "waited %llu ms", (unsigned long long)waited);
     CHECK_EQ_INT(kill(in.pid, SIGCONT), 0);
@@ -141,23 +141,23 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     pid_t old = in.pid;
     CHECK_EQ_INT(kill(old, SIGKILL), 0);
     CHECK(wait_restarted(s, old, 20000), "no restart after kill -9 of pid %d", (int)old);
-    CHECK_RC(sup_stats(s, &st, 5000), ESGX_OK);
+    CHECK_RC(esgx_sup_stats(s, &st, 5000), ESGX_OK);
     size_t len;
-    char *text = metrics_render(m, cs, s, &len);
+    char *text = esgx_metrics_render(m, cs, s, &len);
     CHECK(text && strstr(text, "\nesgx_enclave_restarts_total 1\n"), "metrics:\n%s",
           text ? text : "(none)");
     CHECK(text && strstr(text, "\nesgx_enclave_up 1\n"), "enclave_up");
     free(text);
     CHECK_EQ_INT(atomic_load(&fatal_calls), 0);
 
-    sup_stop(s, 10000);
-    sup_get_info(s, &in);
+    esgx_sup_stop(s, 10000);
+    esgx_sup_get_info(s, &in);
     CHECK(!in.up && in.pid == 0, "after stop: up %d pid %d", in.up, (int)in.pid);
     memset(&r, 0, sizeof r);
-    CHECK_RC(sup_exec(s, &r), ESGX_NODE_E_DOWN);
-    CHECK_RC(sup_stats(s, &st, 1000), ESGX_NODE_E_DOWN);
-    CHECK_RC(sup_wait_ready(s, 1000), ESGX_NODE_E_DOWN);
-    sup_free(s);
+    CHECK_RC(esgx_sup_exec(s, &r), ESGX_NODE_E_DOWN);
+    CHECK_RC(esgx_sup_stats(s, &st, 1000), ESGX_NODE_E_DOWN);
+    CHECK_RC(esgx_sup_wait_ready(s, 1000), ESGX_NODE_E_DOWN);
+    esgx_sup_free(s);
 }
 
 /* --init on a data directory that has a sealed key: the enclave exits 78. */
@@ -167,10 +167,10 @@ static void test_fatal(const node_config *cfg, content_store *cs, metrics *m)
     esgx_err err;
     sup_hooks hooks = {.on_fatal = on_fatal};
     atomic_store(&fatal_calls, 0);
-    CHECK_RC(sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
+    CHECK_RC(esgx_sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
     if (!s) return;
-    CHECK_RC(sup_wait_ready(s, 30000), ESGX_NODE_E_FATAL);
-    sup_free(s); /* joins the supervisor thread, which calls on_fatal after the flag */
+    CHECK_RC(esgx_sup_wait_ready(s, 30000), ESGX_NODE_E_FATAL);
+    esgx_sup_free(s); /* joins the supervisor thread, which calls on_fatal after the flag */
     CHECK_EQ_INT(atomic_load(&fatal_calls), 1);
 }
 
@@ -185,7 +185,7 @@ int main(void)
     }
     char dir[] = "/tmp/esgx-test-sup.XXXXXX";
     if (!mkdtemp(dir)) return 1;
-    node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
+    esgx_node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
     signal(SIGPIPE, SIG_IGN);
     node_config cfg = {.data_dir = dir, .enclave_path = enclave, .init = 1, .workers = 2,
                        .max_content = ESGX_DEFAULT_MAX_CONTENT,
@@ -195,14 +195,14 @@ int main(void)
     content_store *cs = NULL;
     metrics *m = NULL;
     esgx_err err;
-    CHECK_RC(content_open(dir, &cs, &err), ESGX_OK);
-    CHECK_RC(metrics_new(&m, &err), ESGX_OK);
+    CHECK_RC(esgx_content_open(dir, &cs, &err), ESGX_OK);
+    CHECK_RC(esgx_metrics_new(&m, &err), ESGX_OK);
     if (cs && m) {
         test_running(&cfg, cs, m);
         test_fatal(&cfg, cs, m);
     }
-    content_close(cs);
-    metrics_free(m);
+    esgx_content_close(cs);
+    esgx_metrics_free(m);
     test_remove_dir(dir);
     return ESGX_TEST_SUMMARY("node_supervisor");
 }
