@@ -6,6 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-8080}"
+case "$port" in ''|*[!0-9]*) echo "usage: scripts/run.sh [PORT]" >&2; exit 2 ;; esac
+# A taken port would make the health check below talk to whatever holds it (another
+# node, perhaps): refuse before anything is set up, built or attested.
+if ! python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' \
+     "$port" 2>/dev/null; then
+  echo "run.sh: port $port on 127.0.0.1 is already in use (another esgxd?); stop it or" \
+       "pick another: scripts/run.sh PORT" >&2
+  exit 1
+fi
 scripts/setup.sh
 scripts/build.sh release
 export PATH="$PWD/build:$PATH"
@@ -24,8 +33,10 @@ node_pid=$!
 trap 'kill -TERM $node_pid 2>/dev/null; wait $node_pid 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 1 50); do
-  curl -sf "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"ready"' && break
   kill -0 $node_pid 2>/dev/null || { echo "esgxd exited; see $data/esgxd.log" >&2; exit 1; }
+  # our node, and ready: its log names the port, and /health says ready
+  grep -q "listening on http://127.0.0.1:$port " "$data/esgxd.log" 2>/dev/null &&
+    curl -sf "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"ready"' && break
   sleep 0.2
 done
 

@@ -105,12 +105,16 @@ node -e 'const b=Buffer.alloc(256);for(let i=0;i<256;i++)b[i]=i;process.stdout.w
 $E invoke "$HASH" --input-file "$T/all256" > "$T/out256" || fail "invoke --input-file with all 256 byte values"
 cmp "$T/all256" "$T/out256" || fail "echo of 256 byte values differs"
 head -c 1048576 /dev/urandom > "$T/mib"
-$E invoke nologs --input-file "$T/mib" --save-request "$T/req.json" --save "$T/ans" > "$T/outmib" \
-    || fail "invoke --input-file 1 MiB"
+# by name and without the admin token: a CLI logged in with no token at all
+XDG_CONFIG_HOME=$T/notoken $E login --insecure-skip-attest --node "$URL" >/dev/null \
+    || fail "login without a token"
+grep -q '^token = .' "$T/notoken/esgx/config" && fail "the token-less login stored a token"
+XDG_CONFIG_HOME=$T/notoken $E invoke nologs --input-file "$T/mib" --save-request "$T/req.json" \
+    --save "$T/ans" > "$T/outmib" || fail "invoke by name, 1 MiB of random bytes, no token"
 cmp "$T/mib" "$T/outmib" || fail "echo of 1 MiB differs"
 grep -q '"input_base64":"' "$T/req.json" || fail "the CLI did not send input_base64"
 $E verify --request "$T/req.json" --response "$T/ans" >/dev/null || fail "esgx verify of an input_base64 request"
-ok "esgx invoke --input-file: any bytes and 1 MiB, sent as input_base64, verified (and esgx verify)"
+ok "esgx invoke --input-file: any bytes, and 1 MiB of random bytes by name without the token, sent as input_base64, verified (and esgx verify)"
 
 # ---- the limit applies to the decoded bytes
 b64file() { node -e 'const n=+process.argv[1];const b=Buffer.alloc(n,7);process.stdout.write(JSON.stringify({hash:process.argv[2],input_base64:b.toString("base64")}))' "$1" "$HASH" > "$T/b64.json"; }
