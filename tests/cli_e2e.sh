@@ -22,10 +22,7 @@ export XDG_CONFIG_HOME=$T/config HOME=$T/home
 unset ESGX_TIMEOUT
 NODE_PID= PROXY_PID=
 cleanup() {
-    for p in $PROXY_PID $NODE_PID; do
-        kill -TERM "$p" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    done
+    stop_pids 10 $PROXY_PID $NODE_PID
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -37,26 +34,11 @@ fail() {
     exit 1
 }
 ok() { echo "ok - $*"; }
-run() {
-    local want=$1; shift
-    "$ESGX" "$@" >"$T/out" 2>"$T/err" </dev/null
-    local rc=$?
-    [ "$rc" = "$want" ] || fail "esgx $* exited $rc, expected $want"
-}
-has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks '$2'"; }
+. "$SRC/tests/cli_lib.sh"
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
 
 # ---- a node
-"$BUILD/esgxd" --data-dir "$T/node" --listen 127.0.0.1:0 --init 2>"$T/node.log" &
-NODE_PID=$!
-for _ in $(seq 1 300); do
-    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
-    [ -n "$PORT" ] && break
-    kill -0 $NODE_PID 2>/dev/null || fail "esgxd exited during startup"
-    sleep 0.1
-done
-[ -n "$PORT" ] || fail "esgxd did not start"
-URL=http://127.0.0.1:$PORT
+esgxd_start "$T/node" --init
 TOKEN=$(cat "$T/node/admin.token")
 curl -s "$URL/attestation" >"$T/att.json"
 NETKEY=$(field "$T/att.json" public_key)
@@ -315,20 +297,7 @@ ok "delete; token handling"
 
 # ---- a node without a network key: nothing to pin
 kill -TERM "$NODE_PID"; wait "$NODE_PID" 2>/dev/null; NODE_PID=
-"$BUILD/esgxd" --data-dir "$T/keyless" --listen 127.0.0.1:0 2>"$T/node.log" &
-NODE_PID=$!
-PORT=
-for _ in $(seq 1 300); do
-    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || fail "keyless esgxd did not start"
-for _ in $(seq 1 100); do   # answering at all (503: no key) before the login
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" != 000 ] && break
-    kill -0 "$NODE_PID" 2>/dev/null || fail "keyless esgxd exited"
-    sleep 0.1
-done
+esgxd_start "$T/keyless"   # answers 503 (no key) once up
 run 1 login --insecure-skip-attest --node "http://127.0.0.1:$PORT"
 has err "has no network key yet"
 grep -qx "network_key = $NETKEY" "$CFG" || fail "a refused login changed the config"

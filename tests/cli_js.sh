@@ -23,17 +23,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -20 "$T/node.log" >&2; exit 1; }
 
-"$BUILD/esgxd" --data-dir "$T/node" --listen 127.0.0.1:0 --init 2>"$T/node.log" &
-NODE_PID=$!
-PORT=
-for _ in $(seq 1 300); do
-    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
-    [ -n "$PORT" ] && break
-    kill -0 $NODE_PID 2>/dev/null || fail "esgxd exited during startup"
-    sleep 0.1
-done
-[ -n "$PORT" ] || fail "esgxd did not start"
-URL=http://127.0.0.1:$PORT
+. "$SRC/tests/cli_lib.sh"
+esgxd_start "$T/node" --init
 E=$BUILD/esgx
 $E login --insecure-skip-attest --node "$URL" --token "$(cat "$T/node/admin.token")" >/dev/null || fail "login"
 NETKEY=$(sed -n 's/^network_key = //p' "$XDG_CONFIG_HOME/esgx/config")

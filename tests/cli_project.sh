@@ -24,11 +24,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-cli-project.XXXXXX")
 export XDG_CONFIG_HOME=$T/config HOME=$T/home ESGX_SDK_DIR=$SRC/sdk
 unset ESGX_TIMEOUT
 NODE_PID= DEV_PID=
+. "$SRC/tests/cli_lib.sh"
 cleanup() {
-    for p in $DEV_PID $NODE_PID; do
-        kill -TERM "$p" 2>/dev/null
-        for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    done
+    stop_pids 15 $DEV_PID $NODE_PID
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -49,16 +47,11 @@ has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks '$2'"; }
 hash_of() { sed -n 's/^hash \([0-9a-f]\{64\}\)$/\1/p' "$T/out"; }
 stored() { grep -c "stored content" "$T/node.log"; }
 
-"$BUILD/esgxd" --data-dir "$T/node" --listen 127.0.0.1:0 --init 2>"$T/node.log" &
-NODE_PID=$!
-for _ in $(seq 1 300); do
-    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
-    [ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/attestation" | grep -q public_key && break
-    kill -0 $NODE_PID 2>/dev/null || fail "esgxd exited during startup"
+esgxd_start "$T/node" --init
+for _ in $(seq 1 300); do   # the key is made: /attestation names it
+    curl -sf "$URL/attestation" | grep -q public_key && break
     sleep 0.1
 done
-[ -n "$PORT" ] || fail "esgxd did not start"
-URL=http://127.0.0.1:$PORT
 run 0 login --insecure-skip-attest --node "$URL" --token "$(cat "$T/node/admin.token")"
 
 # ---- C: new, build, deploy, redeploy

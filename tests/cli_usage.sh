@@ -18,14 +18,7 @@ unset ESGX_TIMEOUT
 
 fail() { echo "FAIL: $*" >&2; echo "--- stdout:" >&2; cat "$T/out" >&2; echo "--- stderr:" >&2; cat "$T/err" >&2; exit 1; }
 ok() { echo "ok - $*"; }
-# run EXPECTED_STATUS ARGS...: runs esgx, checks the exit status
-run() {
-    local want=$1; shift
-    "$ESGX" "$@" >"$T/out" 2>"$T/err" </dev/null
-    local rc=$?
-    [ "$rc" = "$want" ] || fail "esgx $* exited $rc, expected $want"
-}
-has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks '$2'"; }
+. "$SRC/tests/cli_lib.sh"
 
 # ---- --help everywhere: exit 0, usage on stdout
 for c in "login" "functions" "functions deploy" "functions list" "functions delete" \
@@ -336,17 +329,10 @@ for b in esgxd esgx-enclave examples/hello.wasm; do
     [ -e "$BUILD/$b" ] || { echo "ok - (skipped the node checks: $b not built)"; exit 0; }
 done
 rm -rf "$XDG_CONFIG_HOME"
-"$BUILD/esgxd" --data-dir "$T/node" --listen 127.0.0.1:0 --init 2>"$T/node.log" &
-NODE_PID=$!
+NODE_PID=
 trap 'kill -TERM $NODE_PID 2>/dev/null; wait $NODE_PID 2>/dev/null; rm -rf "$T"' EXIT
-NPORT=
-for _ in $(seq 1 300); do
-    NPORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$T/node.log" | head -1 | sed 's/.*://')
-    [ -n "$NPORT" ] && break
-    kill -0 $NODE_PID 2>/dev/null || fail "esgxd exited during startup"
-    sleep 0.1
-done
-[ -n "$NPORT" ] || fail "esgxd did not start"
+esgxd_start "$T/node" --init
+NPORT=$PORT
 for _ in $(seq 1 100); do
     "$ESGX" login --insecure-skip-attest --node "http://127.0.0.1:$NPORT" \
         --token "$(cat "$T/node/admin.token")" >"$T/out" 2>"$T/err" && break

@@ -31,11 +31,7 @@ declare -A NODE_PID NODE_HTTP NODE_PEER
 HELPERS=()
 cleanup() {
     local p
-    for p in "${NODE_PID[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${NODE_PID[@]}"; do
-        for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
+    stop_pids 10 "${NODE_PID[@]}"
     for p in "${HELPERS[@]}"; do kill "$p" 2>/dev/null; done
     net_cleanup
     rm -rf "$T"

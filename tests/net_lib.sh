@@ -94,11 +94,16 @@ EOF
     return 1
 }
 
-net_cleanup() {
-    local k
-    for k in "${!NET_PIDS[@]}"; do kill -TERM "${NET_PIDS[$k]}" 2>/dev/null; done
-    for k in "${!NET_PIDS[@]}"; do
-        for _ in $(seq 1 50); do kill -0 "${NET_PIDS[$k]}" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "${NET_PIDS[$k]}" 2>/dev/null
+# stop_pids SECONDS PID...: SIGTERM to each, SIGKILL to those still there after SECONDS.
+stop_pids() {
+    local wait=$1 p; shift
+    for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "$@"; do
+        for _ in $(seq 1 $((wait * 10))); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
     done
+}
+
+net_cleanup() {
+    stop_pids 5 "${NET_PIDS[@]}"
 }

@@ -104,15 +104,23 @@ grep -q '^esgx_traps_total [1-9]' "$T/body" || fail "traps metric"
 grep -q '^esgx_enclave_cache_entries' "$T/body" || fail "enclave stats in metrics"
 ok "metrics"
 
+# parallel HASH N TAG: N invocations of HASH at once, each with input TAG<i>; every one
+# must answer 200 with its own greeting (answers matched by request id, never mixed up)
+parallel() {
+    local hash=$1 n=$2 tag=$3 i pids=()
+    : > "$T/codes-$tag"
+    for i in $(seq 1 "$n"); do
+        curl -s -o "$T/$tag$i" -w '%{http_code}\n' "$URL/services/3" \
+            -d '{"hash":"'$hash'","input":"'$tag$i'"}' >> "$T/codes-$tag" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    [ "$(grep -c '^200$' "$T/codes-$tag")" = "$n" ] || fail "$tag: $(sort "$T/codes-$tag" | uniq -c)"
+    for i in $(seq 1 "$n"); do grep -q "Hello, $tag$i\$" "$T/$tag$i" || fail "$tag answer $i mixed up"; done
+}
+
 # ---- concurrency: many requests in flight over the one channel
-CPIDS=()
-for i in $(seq 1 40); do
-    curl -s -o "$T/par$i" -w '%{http_code}\n' "$URL/services/3" -d '{"hash":"'$MOD'","input":"p'$i'"}' >> "$T/codes" &
-    CPIDS+=($!)
-done
-wait "${CPIDS[@]}"
-[ "$(grep -c '^200$' "$T/codes")" = 40 ] || fail "parallel requests: $(sort "$T/codes" | uniq -c)"
-for i in $(seq 1 40); do grep -q "Hello, p$i\$" "$T/par$i" || fail "parallel answer $i mixed up"; done
+parallel "$MOD" 40 p
 ok "40 concurrent invocations matched by request id"
 
 # ---- concurrent first calls of an uncached module: every one gets NEED_CONTENT
@@ -120,15 +128,7 @@ cp "$T/hello.wasm" "$T/hello2.wasm"
 printf '\x00\x05\x04pad2' >> "$T/hello2.wasm"   # a custom section: new bytes, same code
 req POST /content "${AUTH[@]}" --data-binary @"$T/hello2.wasm"; expect 200
 MOD2=$(json hash < "$T/body")
-CPIDS=()
-: > "$T/codes2"
-for i in $(seq 1 20); do
-    curl -s -o "$T/nc$i" -w '%{http_code}\n' "$URL/services/3" -d '{"hash":"'$MOD2'","input":"n'$i'"}' >> "$T/codes2" &
-    CPIDS+=($!)
-done
-wait "${CPIDS[@]}"
-[ "$(grep -c '^200$' "$T/codes2")" = 20 ] || fail "concurrent uncached: $(sort "$T/codes2" | uniq -c)"
-for i in $(seq 1 20); do grep -q "Hello, n$i\$" "$T/nc$i" || fail "uncached answer $i"; done
+parallel "$MOD2" 20 n
 ok "20 concurrent first calls of an uncached module"
 
 # ---- a client that gives up while its invocation runs does not disturb the node

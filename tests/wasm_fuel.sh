@@ -9,15 +9,8 @@
 # branches to an `end` that skipped the next block's charge (fuel_blocks.wat; it made
 # fib, qsort, nbody... pay for code they ran free before); a change here is a contract
 # break.
-set -uo pipefail
-src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bld=${ESGX_BUILD_DIR:-$src/build}
-esgx=$bld/esgx
-command -v wat2wasm >/dev/null || { echo "wasm_fuel: wat2wasm (wabt) not installed; skipping" >&2; exit 77; }
-[ -x "$esgx" ] || { echo "wasm_fuel: $esgx not built" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export XDG_CONFIG_HOME=$tmp/cfg   # the development key file goes here, not in ~
+TEST=wasm_fuel
+. "$(dirname "$0")/wasm_lib.sh"
 fails=0 n=0
 
 # pin NAME WANT_RESULT WANT_FUEL ESGX-RUN-ARGS...: runs `esgx run ARGS --json` and

@@ -4,17 +4,9 @@
 # for non-sanitizer builds, under 1 GiB of resident memory. Text modules come from
 # tests/wasm/hostile_*.wat (wat2wasm); malformed or oversized ones are written here
 # byte by byte.
-set -uo pipefail
-src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bld=${ESGX_BUILD_DIR:-$src/build}
-esgx=$bld/esgx
-command -v wat2wasm >/dev/null || { echo "wasm_hostile: wat2wasm (wabt) not installed; skipping" >&2; exit 77; }
-[ -x "$esgx" ] || { echo "wasm_hostile: $esgx not built" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-for f in "$src"/tests/wasm/hostile_*.wat; do
-  wat2wasm "$f" -o "$tmp/$(basename "${f%.wat}").wasm" || { echo "wat2wasm $f failed" >&2; exit 1; }
-done
+TEST=wasm_hostile
+. "$(dirname "$0")/wasm_lib.sh"
+wasm_build 'hostile_*'
 # ASan reserves terabytes of shadow memory and inflates RSS: no memory check there.
 check_rss=1
 case "$bld" in *asan*|*fuzz*) check_rss=0 ;; esac

@@ -2,18 +2,9 @@
 # wasm_run.sh: `esgx run` end to end: the fn0 imports and their error codes, entry
 # point types, --arg parsing, --json, fuel accounting, the output limit, link errors
 # usage errors, the development key, WASI and unseal. Modules are built from tests/wasm/run_*.wat with wat2wasm.
-set -uo pipefail
-src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-bld=${ESGX_BUILD_DIR:-$src/build}
-esgx=$bld/esgx
-command -v wat2wasm >/dev/null || { echo "wasm_run: wat2wasm (wabt) not installed; skipping" >&2; exit 77; }
-[ -x "$esgx" ] || { echo "wasm_run: $esgx not built" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export XDG_CONFIG_HOME=$tmp/cfg   # the development key file goes here, not in ~
-for f in "$src"/tests/wasm/run_*.wat; do
-  wat2wasm "$f" -o "$tmp/$(basename "${f%.wat}").wasm" || { echo "wat2wasm $f failed" >&2; exit 1; }
-done
+TEST=wasm_run
+. "$(dirname "$0")/wasm_lib.sh"
+wasm_build 'run_*'
 abi=$tmp/run_abi.wasm
 fails=0 n=0
 

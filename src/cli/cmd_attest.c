@@ -24,6 +24,24 @@
 #include <string.h>
 #include <time.h>
 
+
+/* Prints a verdict object (with error, code and exit when why is set) and frees it. */
+static void print_verdict_json(json_t *o, const char *why)
+{
+    if (why) {
+        json_object_set_new(o, "error", json_string(why));
+        json_object_set_new(o, "code", json_string("not_trusted"));
+        json_object_set_new(o, "exit", json_integer(CLI_EXIT_FAIL));
+    }
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s) {
+        printf("%s\n", s);
+        cli_json_printed();
+    }
+    free(s);
+    json_decref(o);
+}
+
 static void attest_usage(FILE *f)
 {
     fprintf(f,
@@ -132,18 +150,7 @@ static void print_result(const esgx_attest_result *r, int verified, int trusted,
         json_object_set_new(o, "report_data", json_string(rd));
         if (verified)
             json_object_set_new(o, "fmspc", json_string(fmspc));
-        if (why) {
-            json_object_set_new(o, "error", json_string(why));
-            json_object_set_new(o, "code", json_string("not_trusted"));
-            json_object_set_new(o, "exit", json_integer(CLI_EXIT_FAIL));
-        }
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-            printf("%s\n", s);
-        if (s)
-            cli_json_printed();
-        free(s);
-        json_decref(o);
+        print_verdict_json(o, why);
         return;
     }
     printf("verdict:      %s\n", trusted ? "trusted" : "NOT trusted");
@@ -477,18 +484,7 @@ static int attest_node_cmd(const char *node, const char *root_path, const esgx_a
                             doc.verified ? json_string(doc.result.tcb_status) : json_null());
         json_object_set_new(o, "network_key", doc.have_key ? json_string(key) : json_null());
         json_object_set_new(o, "xpub", doc.have_key ? json_string(doc.xpub) : json_null());
-        if (!doc.trusted) {
-            json_object_set_new(o, "error", json_string(doc.why));
-            json_object_set_new(o, "code", json_string("not_trusted"));
-            json_object_set_new(o, "exit", json_integer(CLI_EXIT_FAIL));
-        }
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-            printf("%s\n", s);
-        if (s)
-            cli_json_printed();
-        free(s);
-        json_decref(o);
+        print_verdict_json(o, doc.trusted ? NULL : doc.why);
     } else {
         cli_attest_print(&doc);
     }

@@ -327,6 +327,16 @@ static int put_holder(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     return rc;
 }
 
+/* A caller is done with f: the last one unlinks and frees it (caller holds mu). */
+static void inflight_leave(esgx_net *n, net_inflight *f)
+{
+    if (--f->waiters) return;
+    net_inflight **p = &n->inflight;
+    while (*p != f) p = &(*p)->next;
+    *p = f->next;
+    free(f);
+}
+
 /* One transfer per hash: the first caller fetches, the others wait for its result. */
 int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
 {
@@ -338,12 +348,7 @@ int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
         while (!f->done) pthread_cond_wait(&n->changed, &n->mu);
         int rc = f->rc;
         if (rc && err) *err = f->err;
-        if (--f->waiters == 0) {
-            net_inflight **p = &n->inflight;
-            while (*p != f) p = &(*p)->next;
-            *p = f->next;
-            free(f);
-        }
+        inflight_leave(n, f);
         pthread_mutex_unlock(&n->mu);
         return rc;
     }
@@ -370,12 +375,7 @@ int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     f->err = e;
     if (rc && err) *err = e;
     pthread_cond_broadcast(&n->changed);
-    if (--f->waiters == 0) {
-        net_inflight **p = &n->inflight;
-        while (*p != f) p = &(*p)->next;
-        *p = f->next;
-        free(f);
-    }
+    inflight_leave(n, f);
     pthread_mutex_unlock(&n->mu);
     return rc;
 }
