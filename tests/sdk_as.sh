@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sdk_as.sh: the AssemblyScript SDK (sdk/assemblyscript): every example compiled with asc
 # (pinned by its package-lock.json) through build.mjs and run with the real host
-# functions through `esgx run` (tests/sdk_lib.sh), plus the entry export, the absence of
+# functions through `esgx run`, then on a node (tests/sdk_lib.sh), plus the entry export, the absence of
 # env imports, the debug log and the abort handler.
 SDK_NAME=sdk_as
 . "$(dirname "$0")/sdk_lib.sh"
@@ -31,4 +31,9 @@ sdk_run "$ex/abort.wasm" --input xyz --json
 expect "abort: trap" 1 '*' "abort: refusing xyz at examples/abort.ts:"
 [[ "$out" == *'"trap": "unreachable"'* && "$out" == *'"output": "abort: refusing xyz at examples/abort.ts:'* ]] &&
   ok || bad "abort handler: the output is the abort message alone"
+
+# the same examples deployed to a real node and invoked there (verified answers, the
+# unseal/signer checks against the node's network xpub)
+sdk_node_start
+sdk_check_guests "$ex"
 sdk_summary

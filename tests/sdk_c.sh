@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sdk_c.sh: the C SDK (sdk/esgx_fn0.h + sdk/c/esgx_sdk.h): every example of sdk/c/examples
 # (and sdk/examples/hello.c) built with the documented command (clang-19, freestanding,
-# -mbulk-memory) and run with the real host functions through `esgx run`
+# -mbulk-memory) and run with the real host functions through `esgx run` and on a node
 # (tests/sdk_lib.sh: echo byte-exact, JSON, shared and derived unseal, the signer whose
 # in-guest SHA-256 and signature are checked from the xpub); memcpy/memset become
 # memory.copy/memory.fill with -mbulk-memory and the byte-loop fallbacks work without it.
@@ -46,4 +46,9 @@ head -c 3000000 /dev/urandom >"$tmp/huge.in"
 timeout 60 "$esgx" run "$out_dir/echo.wasm" --input-file "$tmp/huge.in" >"$tmp/huge.out" 2>"$tmp/err"
 rc=$? out="" err=$(cat "$tmp/err")
 [ "$rc" = 0 ] && cmp -s "$tmp/huge.in" "$tmp/huge.out" && ok || bad "echo of 3 MB (esgx_alloc grows memory)"
+
+# the same examples deployed to a real node and invoked there (verified answers, the
+# unseal/signer checks against the node's network xpub)
+sdk_node_start
+sdk_check_guests "$out_dir"
 sdk_summary

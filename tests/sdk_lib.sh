@@ -1,7 +1,12 @@
 # sdk_lib.sh: shared by the guest SDK tests (sdk_rust.sh, sdk_c.sh, sdk_as.sh), sourced
 # after SDK_NAME is set. Runs guests with the real host functions through `esgx run`
-# under a fixed development seed, and checks their answers:
-#   sdk_run ARGS...           esgx run with a time limit; sets $out, $err, $rc
+# under a fixed development seed, and checks their answers; after sdk_node_start, the
+# same checks run on a real node instead (deploy + verified `esgx invoke`):
+#   sdk_run MODULE ARGS...    runs MODULE (esgx run, or deploy once + esgx invoke on the
+#                             node) with a time limit; sets $out, $err, $rc
+#   sdk_call FILE MODULE ARGS...  the same with stdout written to FILE (byte-exact)
+#   sdk_node_start            starts esgxd (--init) on 127.0.0.1, logs the CLI in, sets
+#                             $xpub to the node's network xpub; stopped at exit
 #   expect NAME RC OUT [ERR]  OUT '*' = any; ERR = a substring of stderr
 #   sdk_check_guests DIR      the checks every SDK's examples must pass (hello, echo,
 #                             json, unseal, unseal_derived, signer), DIR holding NAME.wasm
@@ -12,17 +17,70 @@ bld=${ESGX_BUILD_DIR:-$src/build}
 esgx=$bld/esgx
 [ -x "$esgx" ] || { echo "$SDK_NAME: $esgx not built" >&2; exit 1; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+node_pid="" node_url=""
+declare -A sdk_deployed=()               # module path -> function name on the node
+sdk_cleanup() {              # esgxd stops its enclave on SIGTERM; wait for both to go
+  [ -z "$node_pid" ] || { kill -TERM "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; }
+  rm -rf "$tmp"
+}
+trap sdk_cleanup EXIT
 export XDG_CONFIG_HOME=$tmp/cfg          # the development key file goes here, not in ~
 seed=$(printf '5d%.0s' $(seq 32))
 xpub=$("$esgx" run --show-dev-key --dev-seed "$seed")
 passed=0 failed=0
 
-sdk_run() {
-  timeout 60 "$esgx" run --dev-seed "$seed" "$@" >"$tmp/out" 2>"$tmp/err"
-  rc=$?
-  out=$(cat "$tmp/out")
+# sdk_call FILE MODULE ARGS...: locally `esgx run --dev-seed`; in node mode the module is
+# deployed unencrypted once (named after its file) and called with `esgx invoke`, which
+# checks the signed answer against the network key pinned at login
+sdk_call() {
+  local f=$1 m=$2; shift 2
+  if [ -z "$node_url" ]; then
+    timeout 60 "$esgx" run --dev-seed "$seed" "$m" "$@" >"$f" 2>"$tmp/err"
+    rc=$?
+  else
+    if [ -z "${sdk_deployed[$m]:-}" ]; then
+      local name
+      name=$(basename "$m" .wasm)
+      timeout 60 "$esgx" functions deploy --name "$name" --path "$m" --no-encrypt \
+        --no-progress >"$f" 2>"$tmp/err"
+      rc=$?
+      [ "$rc" = 0 ] || { err="deploy of $m failed: $(cat "$tmp/err")"; : >"$f"; return; }
+      sdk_deployed[$m]=$name
+    fi
+    timeout 60 "$esgx" invoke "${sdk_deployed[$m]}" "$@" >"$f" 2>"$tmp/err" </dev/null
+    rc=$?
+  fi
   err=$(cat "$tmp/err")
+}
+sdk_run() {
+  sdk_call "$tmp/out" "$@"
+  out=$(cat "$tmp/out")
+}
+# sdk_node_start: a fresh esgxd with its own network key; the checks after it run there
+sdk_node_start() {
+  local port="" att=""
+  "$bld/esgxd" --data-dir "$tmp/node" --listen 127.0.0.1:0 --init 2>"$tmp/node.log" &
+  node_pid=$!
+  for _ in $(seq 1 300); do
+    port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$tmp/node.log" | head -1 | sed 's/.*://')
+    [ -n "$port" ] && break
+    kill -0 "$node_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { tail -20 "$tmp/node.log" >&2; echo "$SDK_NAME: esgxd did not start" >&2; exit 1; }
+  node_url=http://127.0.0.1:$port
+  for _ in $(seq 1 300); do      # the network key is created right after the listen
+    att=$(curl -s "$node_url/attestation" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin).get("xpub",""))' 2>/dev/null)
+    [ -n "$att" ] && break
+    sleep 0.1
+  done
+  [ -n "$att" ] || { tail -20 "$tmp/node.log" >&2; echo "$SDK_NAME: no xpub at /attestation" >&2; exit 1; }
+  "$esgx" login --insecure-skip-attest --node "$node_url" --token-file "$tmp/node/admin.token" \
+    >"$tmp/login.out" 2>&1 || { cat "$tmp/login.out" >&2; echo "$SDK_NAME: esgx login failed" >&2; exit 1; }
+  [ "$att" != "$xpub" ] || { echo "$SDK_NAME: the node's xpub is the development one" >&2; exit 1; }
+  xpub=$att
+  echo "$SDK_NAME: node at $node_url; the checks now run there"
 }
 # sdk_hash FILE: the module hash a node (and esgx run) gives FILE
 sdk_hash() { "$esgx" hash "$1" | cut -d' ' -f1; }
@@ -49,8 +107,8 @@ sdk_check_guests() {
   head -c 300000 /dev/urandom >"$tmp/big.in"
   : >"$tmp/empty.in"
   for f in bin.in big.in empty.in; do
-    timeout 60 "$esgx" run "$d/echo.wasm" --input-file "$tmp/$f" >"$tmp/echo.out" 2>"$tmp/err"
-    rc=$? out="" err=$(cat "$tmp/err")
+    sdk_call "$tmp/echo.out" "$d/echo.wasm" --input-file "$tmp/$f"
+    out=""
     [ "$rc" = 0 ] && cmp -s "$tmp/$f" "$tmp/echo.out" && ok || bad "$SDK_NAME echo $f is not byte-exact"
   done
 
@@ -69,18 +127,24 @@ sdk_check_guests() {
   printf 'secret \0 data' >"$tmp/plain"
   "$esgx" encrypt shared --pubkey "$xpub" "$tmp/plain" "$h" -o "$tmp/plain.ct" >/dev/null 2>&1 ||
     { bad "esgx encrypt shared"; return; }
-  timeout 60 "$esgx" run --dev-seed "$seed" "$d/unseal.wasm" --input-file "$tmp/plain.ct" >"$tmp/u.out" 2>"$tmp/err"
-  rc=$? out="" err=$(cat "$tmp/err")
+  sdk_call "$tmp/u.out" "$d/unseal.wasm" --input-file "$tmp/plain.ct"
+  out=""
   [ "$rc" = 0 ] && cmp -s "$tmp/plain" "$tmp/u.out" && ok || bad "$SDK_NAME shared unseal"
-  sdk_run "$d/unseal.wasm" --input-file "$tmp/plain.ct" --module-hash "$(printf '%064d' 1)"
+  if [ -z "$node_url" ]; then     # the module runs as another one
+    sdk_run "$d/unseal.wasm" --input-file "$tmp/plain.ct" --module-hash "$(printf '%064d' 1)"
+  else                            # a node runs it as itself: data sealed to another module
+    "$esgx" encrypt shared --pubkey "$xpub" "$tmp/plain" "$(printf '%064d' 1)" -o "$tmp/other.ct" \
+      >/dev/null 2>&1 || { bad "esgx encrypt shared (other module)"; return; }
+    sdk_run "$d/unseal.wasm" --input-file "$tmp/other.ct"
+  fi
   expect "$SDK_NAME shared unseal: not approved" 0 '*'
   [[ "$out" == "error:"*"-6"* ]] && ok || bad "$SDK_NAME shared unseal: not approved reports -6"
 
   h=$(sdk_hash "$d/unseal_derived.wasm")
   "$esgx" encrypt wasm --pubkey "$xpub" --path ab12 "$h" "$tmp/plain" -o "$tmp/d.ct" >/dev/null 2>&1 ||
     { bad "esgx encrypt wasm"; return; }
-  timeout 60 "$esgx" run --dev-seed "$seed" "$d/unseal_derived.wasm" --input-file "$tmp/d.ct" >"$tmp/u.out" 2>"$tmp/err"
-  rc=$? out="" err=$(cat "$tmp/err")
+  sdk_call "$tmp/u.out" "$d/unseal_derived.wasm" --input-file "$tmp/d.ct"
+  out=""
   [ "$rc" = 0 ] && cmp -s "$tmp/plain" "$tmp/u.out" && ok || bad "$SDK_NAME derived unseal (path ab12)"
   "$esgx" encrypt wasm --pubkey "$xpub" --path ab13 "$h" "$tmp/plain" -o "$tmp/d2.ct" >/dev/null 2>&1
   sdk_run "$d/unseal_derived.wasm" --input-file "$tmp/d2.ct"
@@ -90,8 +154,8 @@ sdk_check_guests() {
   # signer: the key and signature checked by @scure/bip32 + @noble/curves from the xpub
   h=$(sdk_hash "$d/signer.wasm")
   printf 'sign me \0 please' >"$tmp/msg"
-  timeout 60 "$esgx" run --dev-seed "$seed" "$d/signer.wasm" --input-file "$tmp/msg" >"$tmp/sig.json" 2>"$tmp/err"
-  rc=$? out=$(cat "$tmp/sig.json") err=$(cat "$tmp/err")
+  sdk_call "$tmp/sig.json" "$d/signer.wasm" --input-file "$tmp/msg"
+  out=$(cat "$tmp/sig.json")
   [ "$rc" = 0 ] || { bad "$SDK_NAME signer ran"; return; }
   if command -v node >/dev/null && [ -d "$src/tests/js/node_modules/@scure/bip32" ]; then
     node "$src/tests/js/sdk_verify.mjs" "$xpub" "$h" "" "$tmp/msg" "$tmp/sig.json" >"$tmp/v" 2>&1 &&

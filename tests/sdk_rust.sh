@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sdk_rust.sh: the Rust SDK (sdk/rust): host-side unit tests of its pure helpers, then
 # every example built with Debian's rustc/cargo for wasm32-unknown-unknown and run with
-# the real host functions through `esgx run` (tests/sdk_lib.sh); plus the exported entry
+# the real host functions through `esgx run`, then on a node (tests/sdk_lib.sh); plus the exported entry
 # (main: (i32, i32) -> i32), the debug log of esgx::println! and the panic hook.
 SDK_NAME=sdk_rust
 . "$(dirname "$0")/sdk_lib.sh"
@@ -40,4 +40,9 @@ sdk_run "$ex/panic.wasm" --input xyz --json
 expect "panic: trap" 1 '*' "panicked at 'refusing \"xyz\"'"
 [[ "$out" == *'"trap": "unreachable"'* && "$out" == *'"output": "panicked at '"'"'refusing \"xyz\"'"'"', examples/panic.rs:'* ]] &&
   ok || bad "panic hook: the output is the panic message alone"
+
+# the same examples deployed to a real node and invoked there (verified answers, the
+# unseal/signer checks against the node's network xpub)
+sdk_node_start
+sdk_check_guests "$ex"
 sdk_summary
