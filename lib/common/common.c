@@ -146,23 +146,32 @@ void esgx_err_prefix(esgx_err *err, const char *fmt, ...)
     }
 }
 
-size_t esgx_escape_controls(const char *in, char *out, size_t cap)
+size_t esgx_escape_bytes(const void *in, size_t n, const char *also, char *out, size_t cap,
+                         size_t *used)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        unsigned char c = *p;
-        if (c >= 0x20 && c != 0x7f) {
-            if (n + 1 >= cap) break;
-            out[n++] = (char)c;
+    const unsigned char *p = in;
+    size_t k = 0, i = 0;
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        int plain = c >= 0x20 && c != 0x7f && !(also && strchr(also, c));
+        if (plain) {
+            if (k + 1 >= cap) break;
+            out[k++] = (char)c;
             continue;
         }
-        if (n + 4 >= cap) break;
-        out[n++] = '\\';
-        out[n++] = 'x';
-        out[n++] = hex[c >> 4];
-        out[n++] = hex[c & 15];
+        if (k + 4 >= cap) break;
+        out[k++] = '\\';
+        out[k++] = 'x';
+        out[k++] = hex[c >> 4];
+        out[k++] = hex[c & 15];
     }
-    out[n] = '\0';
-    return n;
+    out[k] = '\0';
+    if (used) *used = i;
+    return k;
+}
+
+size_t esgx_escape_controls(const char *in, char *out, size_t cap)
+{
+    return esgx_escape_bytes(in, strlen(in), NULL, out, cap, NULL);
 }

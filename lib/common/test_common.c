@@ -101,6 +101,14 @@ static void test_escape(void)
     CHECK(strcmp(small, "ab") == 0);
     esgx_escape_controls("abcdefgh", small, sizeof small);
     CHECK(strcmp(small, "abcde") == 0);
+    /* bytes with NULs, extra characters, and how much of the input went out */
+    size_t used = 0;
+    CHECK(esgx_escape_bytes("a\0\"b\\", 5, "\"\\", out, sizeof out, &used) == 14);
+    CHECK(strcmp(out, "a\\x00\\x22b\\x5c") == 0, "%s", out);
+    CHECK_EQ_INT(used, 5);
+    esgx_escape_bytes("xy\nz", 4, NULL, small, sizeof small, &used);
+    CHECK(strcmp(small, "xy") == 0);
+    CHECK_EQ_INT(used, 2);
 }
 
 int main(void)

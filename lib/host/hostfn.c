@@ -136,27 +136,15 @@ void esgx_host_fn_debug_log(guest_state *gs, const char *what, const uint8_t *p,
     if (n > room) n = room;
     gs->debug_logged += n;
     while (n && p[n - 1] == '\n') n--;
-    static const char hex[] = "0123456789abcdef";
     char buf[4096];
-    size_t k = 0;
     flockfile(stderr);
     fprintf(stderr, "[guest %s %s] ", hash8, what);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (k > sizeof buf - 4) {
-            fwrite(buf, 1, k, stderr);
-            k = 0;
-        }
-        if (c >= 0x20 && c != 0x7f) {   /* one line per print: no raw control bytes */
-            buf[k++] = (char)c;
-        } else {
-            buf[k++] = '\\';
-            buf[k++] = 'x';
-            buf[k++] = hex[c >> 4];
-            buf[k++] = hex[c & 15];
-        }
+    while (n) {   /* one line per print: no raw control bytes */
+        size_t used;
+        fwrite(buf, 1, esgx_escape_bytes(p, n, NULL, buf, sizeof buf, &used), stderr);
+        p += used;
+        n -= used;
     }
-    fwrite(buf, 1, k, stderr);
     putc_unlocked('\n', stderr);
     if (gs->debug_logged >= HOSTFN_DEBUG_LOG_MAX)
         fprintf(stderr, "[guest %s] debug log limit reached (%u bytes per invocation); "

@@ -167,24 +167,11 @@ static unsigned check_auth(const http *srv, struct MHD_Connection *c)
     return esgx_http_token_equal(srv->token, tok, n) ? 0 : 403;
 }
 
-/* Writes src[0..n) to out (cap bytes, NUL-terminated) with '"' and '\\' as \xNN and
- * control characters as esgx_escape_controls does, so a quoted field cannot end early. */
+/* Writes src[0..n) to out (cap bytes, NUL-terminated) with '"', '\\' and control
+ * characters as \xNN, so a quoted field cannot end early. */
 static void escape_quoted(const char *src, size_t n, char *out, size_t cap)
 {
-    char *tmp = malloc(4 * n + 1);
-    if (!tmp) {
-        snprintf(out, cap, "?");
-        return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)src[i];
-        if (ch == '"' || ch == '\\') k += (size_t)sprintf(tmp + k, "\\x%02x", ch);
-        else tmp[k++] = (char)ch;   /* no NUL: the channel refuses one in a function */
-    }
-    tmp[k] = 0;
-    esgx_escape_controls(tmp, out, cap);
-    free(tmp);
+    esgx_escape_bytes(src, n, "\"\\", out, cap, NULL);
 }
 
 /* The access line of one invocation (answered with status). */

@@ -223,26 +223,11 @@ int esgx_node_logs_wanted(node_logs *l, const char *name, const uint8_t hash[32]
 static void ring_add(node_logs *l, log_fn *f, const char *prefix, const uint8_t *p, size_t n)
 {
     size_t plen = strlen(prefix), cap = 24 + plen + 4 * n + 2;
-    char *t = malloc(cap), *raw = malloc(n + 1);
-    if (!t || !raw) {
-        free(t);
-        free(raw);
-        return;
-    }
+    char *t = malloc(cap);
+    if (!t) return;
     uint64_t seq = ++l->seq;
     size_t k = (size_t)snprintf(t, cap, "%llu %s", (unsigned long long)seq, prefix);
-    if (n) memcpy(raw, p, n);
-    raw[n] = 0;
-    for (size_t s = 0; s <= n;) {   /* NUL-free runs escaped, each NUL as \x00 */
-        size_t run = strlen(raw + s);
-        k += esgx_escape_controls(raw + s, t + k, cap - k);
-        s += run + 1;
-        if (s <= n) {
-            memcpy(t + k, "\\x00", 4);
-            k += 4;
-        }
-    }
-    free(raw);
+    k += esgx_escape_bytes(p, n, NULL, t + k, cap - k, NULL);
     t[k++] = '\n';
     t[k] = 0;
     while (f->count && (f->count == NODE_LOGS_LINES || f->bytes + k > NODE_LOGS_BYTES))

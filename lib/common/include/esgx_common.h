@@ -209,10 +209,17 @@ struct timespec esgx_deadline_after_ms(uint64_t ms);
 /* Initialises c to time its waits on CLOCK_MONOTONIC. Returns 0 or an errno value. */
 ESGX_MUST_CHECK int esgx_cond_init_monotonic(pthread_cond_t *c);
 
-/* Copies the NUL-terminated text in to out (cap bytes, cap >= 1; always
- * NUL-terminated, truncated to fit) with every control character (below 0x20, and
- * 0x7f) written as \xNN, so text from outside cannot start a new log line or move
- * the cursor. Returns the length written (without the NUL). */
+/* The one escaper of text from outside before it is logged. Copies in[0..n) to out
+ * (cap bytes, cap >= 1; always NUL-terminated, truncated to fit, never inside an
+ * escape) with every control character (below 0x20, NUL included, and 0x7f) and every
+ * byte of `also` (NULL = none; e.g. "\"\\" for a quoted field) written as \xNN, so
+ * such text cannot start a new log line, move the cursor or end a field early.
+ * Returns the length written (without the NUL); *used (if non-NULL) gets how many
+ * input bytes went out, so a caller can stream a long input through a small buffer. */
+size_t esgx_escape_bytes(const void *in, size_t n, const char *also, char *out, size_t cap,
+                         size_t *used);
+
+/* esgx_escape_bytes of the NUL-terminated text in, nothing else escaped. */
 size_t esgx_escape_controls(const char *in, char *out, size_t cap);
 
 #endif
