@@ -16,14 +16,7 @@ run() {
 }
 has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks '$2'"; }
 
-stop_pids() {
-    local wait=$1 p; shift
-    for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "$@"; do
-        for _ in $(seq 1 $((wait * 10))); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/proc_lib.sh"
 
 esgxd_start() {
     local dir=$1; shift
