@@ -5,8 +5,10 @@
  */
 #include "httpc.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +26,28 @@ typedef struct xfer {
     void *arg;
     uint64_t got;
     int too_big, aborted;
+    esgx_httpc_answer *a;         /* NULL: no header wanted */
 } xfer;
+
+/* Keeps the first of o->want_headers the answer carries, its value trimmed. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nmemb;
+    const char *colon = memchr(data, ':', n);
+    if (!colon || !x->a || x->a->header || x->a->header_too_big) return n;
+    size_t nl = (size_t)(colon - data), max = x->o->header_max ? x->o->header_max : 65536;
+    for (const char *const *w = x->o->want_headers; *w; w++) {
+        if (strlen(*w) != nl || strncasecmp(data, *w, nl)) continue;
+        const char *v = colon + 1, *e = data + n;
+        while (v < e && isspace((unsigned char)*v)) v++;
+        while (e > v && isspace((unsigned char)e[-1])) e--;
+        if ((size_t)(e - v) > max) x->a->header_too_big = 1;
+        else if (!(x->a->header = strndup(v, (size_t)(e - v)))) return 0;
+        break;
+    }
+    return n;
+}
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -63,9 +86,19 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_ms + 999) / 1000));
     }
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "esgxd/1");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "esgxd/1");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    if (o->insecure) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else if (o->ca_file) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    }
+    if (o->want_headers && x->a) {
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+    }
     if (o->stop) {
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
@@ -85,31 +118,47 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
     if (o->method) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
 }
 
-int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o, esgx_httpc_sink sink,
-                      void *arg, long *status, esgx_err *err)
+/* One transfer: the body to sink, status (and failure, header) into *a. */
+static int transfer(const char *url, const esgx_httpc_opts *o, esgx_httpc_sink sink, void *arg,
+                    esgx_httpc_answer *a, int want_header, esgx_err *err)
 {
-    *status = 0;
     pthread_once(&httpc_once, httpc_init);
     if (!httpc_ready) return esgx_err_set(err, ESGX_NODE_E_FETCH, "libcurl did not start");
     CURL *c = curl_easy_init();
     if (!c) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "curl_easy_init failed");
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
-    xfer x = {.o = o, .sink = sink, .arg = arg};
+    xfer x = {.o = o, .sink = sink, .arg = arg, .a = want_header ? a : NULL};
     set_opts(c, url, o, &x, &hdrs, errbuf);
     CURLcode cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
-    if (x.too_big)
+    if (cc != CURLE_OK)
+        snprintf(a->reason, sizeof a->reason, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    if (x.too_big) {
+        a->failure = ESGX_HTTPC_TOO_BIG;
         return esgx_err_set(err, ESGX_NODE_E_TOO_BIG, "%s: answer over %llu bytes", url,
                             (unsigned long long)o->max_bytes);
+    }
     if (x.aborted || (cc == CURLE_ABORTED_BY_CALLBACK))
         return esgx_err_set(err, ESGX_NODE_E_ABORTED, "%s: transfer stopped", url);
-    if (cc != CURLE_OK)
-        return esgx_err_set(err, ESGX_NODE_E_FETCH, "%s: %s", url,
-                            errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    return ESGX_OK;
+    if (cc == CURLE_OK) return ESGX_OK;
+    a->failure = cc == CURLE_OPERATION_TIMEDOUT ? ESGX_HTTPC_TIMEOUT
+                 : cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE
+                     ? ESGX_HTTPC_TLS
+                     : ESGX_HTTPC_FAILED;
+    return esgx_err_set(err, ESGX_NODE_E_FETCH, "%s: %s", url, a->reason);
+}
+
+int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o, esgx_httpc_sink sink,
+                      void *arg, long *status, esgx_err *err)
+{
+    esgx_httpc_answer a;
+    memset(&a, 0, sizeof a);
+    int rc = transfer(url, o, sink, arg, &a, 0, err);
+    *status = a.status;
+    return rc;
 }
 
 int esgx_httpc_buf_append(esgx_httpc_buf *b, const uint8_t *data, size_t len)
@@ -133,24 +182,40 @@ static int mem_sink(void *arg, const uint8_t *data, size_t len)
     return esgx_httpc_buf_append(arg, data, len);
 }
 
+int esgx_httpc_get(const char *url, const esgx_httpc_opts *o, esgx_httpc_answer *a,
+                   esgx_err *err)
+{
+    esgx_httpc_buf b = {0};
+    memset(a, 0, sizeof *a);
+    int rc = transfer(url, o, mem_sink, &b, a, o->want_headers != NULL, err);
+    if (rc == ESGX_NODE_E_ABORTED && b.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    if (rc == ESGX_OK && !b.p && !(b.p = calloc(1, 1)))
+        rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    a->body = (char *)b.p;
+    a->len = b.len;
+    return rc;
+}
+
+void esgx_httpc_answer_free(esgx_httpc_answer *a)
+{
+    free(a->body);
+    free(a->header);
+    a->body = a->header = NULL;
+}
+
 int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status, char **body,
                      size_t *len, esgx_err *err)
 {
-    esgx_httpc_buf b = {0};
-    *body = NULL;
-    *len = 0;
-    int rc = esgx_httpc_stream(url, o, mem_sink, &b, status, err);
-    if (rc == ESGX_OK && !b.p) {
-        b.p = malloc(1);
-        if (!b.p) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-    }
-    if (rc == ESGX_NODE_E_ABORTED && b.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    esgx_httpc_answer a;
+    int rc = esgx_httpc_get(url, o, &a, err);
+    *status = a.status;
+    free(a.header);
     if (rc) {
-        free(b.p);
-        return rc;
+        free(a.body);
+        a.body = NULL;
+        a.len = 0;
     }
-    b.p[b.len] = 0;
-    *body = (char *)b.p;
-    *len = b.len;
-    return ESGX_OK;
+    *body = a.body;
+    *len = a.len;
+    return rc;
 }

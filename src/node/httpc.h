@@ -1,6 +1,6 @@
 /*
  * httpc.h: the node's one HTTP client (libcurl), shared by the etcd client, the peer
- * and origin content fetches. Bounded in size and time, no redirects, http and https
+ * and origin content fetches and the PCCS client. Bounded in size and time, no redirects, http and https
  * only. Two shapes: a request whose answer is collected in memory (control calls), and
  * a request whose answer is streamed to a callback (content, watch streams).
  */
@@ -23,7 +23,35 @@ typedef struct esgx_httpc_opts {
     uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
     const volatile int *stop;     /* when non-NULL and set, the transfer aborts */
     int peer_fetch;               /* send X-Esgx-Peer-Fetch: 1 (a node asking a node) */
+    const char *user_agent;       /* NULL = "esgxd/1" */
+    const char *ca_file;          /* PEM CAs for https (NULL = the system store) */
+    int insecure;                 /* https without checking the server's certificate */
+    const char *const *want_headers; /* answer header names (NULL-terminated list): the
+                                        first one present is kept (esgx_httpc_get) */
+    size_t header_max;            /* its longest accepted value (0 = 64 KiB) */
 } esgx_httpc_opts;
+
+/* Why a transfer failed (esgx_httpc_answer.failure). */
+typedef enum esgx_httpc_failure {
+    ESGX_HTTPC_OK = 0,
+    ESGX_HTTPC_TIMEOUT,           /* connect or transfer time exceeded */
+    ESGX_HTTPC_TLS,               /* the server's certificate was refused */
+    ESGX_HTTPC_TOO_BIG,           /* the answer went past max_bytes */
+    ESGX_HTTPC_FAILED,            /* anything else (connection refused, reset, ...) */
+} esgx_httpc_failure;
+
+/* What came back (esgx_httpc_get). */
+typedef struct esgx_httpc_answer {
+    long status;                  /* HTTP status, 0 when no answer came */
+    char *body;                   /* malloc'ed, NUL-terminated; free with
+                                     esgx_httpc_answer_free */
+    size_t len;
+    char *header;                 /* the first of want_headers present (value trimmed),
+                                     or NULL */
+    int header_too_big;           /* it was longer than header_max (header NULL) */
+    esgx_httpc_failure failure;
+    char reason[256];             /* libcurl's words when the transfer failed */
+} esgx_httpc_answer;
 
 /* Called with each piece of the answer body; returns 0 to go on, non-zero to abort
  * (the request then fails with ESGX_NODE_E_ABORTED). */
@@ -42,6 +70,15 @@ ESGX_MUST_CHECK int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o,
  * buffer *body (length *len; the caller frees it). */
 ESGX_MUST_CHECK int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, long *status,
                                      char **body, size_t *len, esgx_err *err);
+
+/* GETs (or sends, per o) url, collecting the answer into *a (zeroed first): status,
+ * body, the wanted header, and on a failed transfer why (a->failure, a->reason).
+ * Returns ESGX_OK for any HTTP status, else the code esgx_httpc_stream would return
+ * (err names the URL and the reason). Free *a with esgx_httpc_answer_free in every
+ * case. */
+ESGX_MUST_CHECK int esgx_httpc_get(const char *url, const esgx_httpc_opts *o,
+                                   esgx_httpc_answer *a, esgx_err *err);
+void esgx_httpc_answer_free(esgx_httpc_answer *a);
 
 /* A growable buffer for answers (always NUL-terminated after its data). */
 typedef struct esgx_httpc_buf {

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "esgx_attest.h"
+#include "httpc.h"
 
 #define MAX_HEADER (64u * 1024u)     /* one collected header value */
 #define MAX_CACHE_FILE (8u << 20)
@@ -72,14 +73,6 @@ struct pccs {
     size_t n_entries;
     uint64_t fetches;
 };
-
-static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
-static int g_curl_ok;
-
-static void curl_init_once(void)
-{
-    g_curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -126,119 +119,46 @@ static const char *trim(const char *s, size_t *len)
 
 /* ---------------------------------------------------------------- HTTP */
 
-typedef struct resp {
-    char *body;
-    size_t len, cap, max;
-    int too_big;
-    const char *const *want;   /* header names wanted (NULL-terminated) */
-    char *header;              /* the first wanted header's raw value */
-    int header_too_big;
-} resp;
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-    resp *r = ud;
-    size_t n = size * nmemb;
-    if (n > r->max - r->len) {
-        r->too_big = 1;
-        return 0;
-    }
-    if (r->len + n + 1 > r->cap) {
-        size_t ncap = r->cap ? r->cap : 16384;
-        while (ncap < r->len + n + 1) ncap *= 2;
-        if (ncap > r->max + 1) ncap = r->max + 1;
-        char *nb = realloc(r->body, ncap);
-        if (!nb) return 0;
-        r->body = nb;
-        r->cap = ncap;
-    }
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    r->body[r->len] = 0;
-    return n;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
-{
-    resp *r = ud;
-    size_t n = size * nmemb;
-    const char *colon = memchr(data, ':', n);
-    if (!colon || r->header) return n;
-    size_t nl = (size_t)(colon - data);
-    for (const char *const *w = r->want; w && *w; w++) {
-        if (strlen(*w) != nl || strncasecmp(data, *w, nl)) continue;
-        size_t vl = n - nl - 1;
-        const char *v = trim(colon + 1, &vl);
-        if (vl > MAX_HEADER) {
-            r->header_too_big = 1;
-        } else if (!(r->header = strndup(v, vl))) {
-            return 0;
-        }
-        break;
-    }
-    return n;
-}
-
-/* GET url. want: header names of which the first present one is returned in *header
- * (URL-decoded, malloc'd; NULL allowed when want is NULL). On 0, *body is malloc'd
- * (NUL-terminated) with *len bytes. */
+/* GET url through the node's HTTP client (httpc.c). want: header names of which the
+ * first present one is returned in *header (URL-decoded, malloc'd; NULL allowed when
+ * want is NULL). On 0, *body is malloc'd (NUL-terminated) with *len bytes. */
 static int http_get(pccs *p, const char *url, const char *const *want, char **body,
                     size_t *len, char **header, esgx_err *err)
 {
     *body = NULL;
     if (header) *header = NULL;
-    pthread_once(&g_curl_once, curl_init_once);
-    if (!g_curl_ok) return esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: libcurl initialisation failed", url);
-    CURL *c = curl_easy_init();
-    if (!c) return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: libcurl: out of memory", url);
-    resp r = {.max = p->cfg.max_body, .want = want};
-    char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, p->cfg.connect_timeout_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, p->cfg.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)p->cfg.max_body);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "esgxd-pccs/1");
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-    if (p->cfg.insecure) {
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else if (p->ca_file) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
-    }
-    CURLcode cc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    int rc = 0;
-    if (r.too_big || cc == CURLE_FILESIZE_EXCEEDED)
+    esgx_httpc_opts o = {.method = "GET", .connect_timeout_ms = p->cfg.connect_timeout_ms,
+                         .timeout_ms = p->cfg.timeout_ms, .max_bytes = p->cfg.max_body,
+                         .user_agent = "esgxd-pccs/1", .ca_file = p->ca_file,
+                         .insecure = p->cfg.insecure, .want_headers = want,
+                         .header_max = MAX_HEADER};
+    esgx_httpc_answer a;
+    esgx_err e;
+    int hrc = esgx_httpc_get(url, &o, &a, &e), rc = 0;
+    if (hrc == ESGX_NODE_E_NOMEM)
+        rc = esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: out of memory", url);
+    else if (a.failure == ESGX_HTTPC_TOO_BIG)
         rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: response larger than %zu bytes", url,
-                          r.max);
-    else if (cc == CURLE_OPERATION_TIMEDOUT)
-        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: timed out (%s)", url,
-                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+                          p->cfg.max_body);
+    else if (a.failure == ESGX_HTTPC_TIMEOUT)
+        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: timed out (%s)", url, a.reason);
+    else if (a.failure == ESGX_HTTPC_TLS)
         rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: TLS certificate check failed "
                           "(trusted CAs: %s): %s", url, p->ca_file ? p->ca_file : "system store",
-                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    else if (cc != CURLE_OK)
+                          a.reason);
+    else if (hrc)
         rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: %s", url,
-                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    else if (status != 200)
-        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: HTTP %ld", url, status);
-    else if (r.header_too_big)
+                          a.reason[0] ? a.reason : e.msg);
+    else if (a.status != 200)
+        rc = esgx_err_set(err, ESGX_PCCS_E_FETCH, "GET %s: HTTP %ld", url, a.status);
+    else if (a.header_too_big)
         rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: %s header larger than %u bytes", url,
                           want[0], MAX_HEADER);
-    else if (want && !r.header)
+    else if (want && !a.header)
         rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: no %s header", url, want[0]);
     if (!rc && want) {
         int n = 0;
-        char *dec = curl_easy_unescape(c, r.header, (int)strlen(r.header), &n);
+        char *dec = curl_easy_unescape(NULL, a.header, (int)strlen(a.header), &n);
         if (!dec || memchr(dec, 0, (size_t)n)) {
             rc = esgx_err_set(err, ESGX_PCCS_E_BODY, "GET %s: %s header does not URL-decode", url,
                               want[0]);
@@ -247,16 +167,13 @@ static int http_get(pccs *p, const char *url, const char *const *want, char **bo
         }
         curl_free(dec);
     }
-    if (!rc && !r.body && !(r.body = calloc(1, 1)))
-        rc = esgx_err_set(err, ESGX_PCCS_E_NOMEM, "GET %s: out of memory", url);
-    curl_easy_cleanup(c);
-    free(r.header);
     if (rc) {
-        free(r.body);
+        esgx_httpc_answer_free(&a);
         return rc;
     }
-    *body = r.body;
-    *len = r.len;
+    *body = a.body;
+    *len = a.len;
+    free(a.header);
     return 0;
 }
 
