@@ -139,6 +139,11 @@ ECHO=$(jget hash <"$T/body")
 svc() { curl -s -o "$T/body" -w '%{http_code}' "$1/services/3" -d "{\"hash\":\"$2\",\"input\":\"$3\"}"; }
 [ "$(svc "$(url 3)" "$ECHO" ping)" = 200 ] && grep -q ping "$T/body" || fail "node3 did not serve content uploaded to node1"
 ok "uploaded to node1 (2 replicas acknowledged), invoked on node3"
+curl -s "$(url 3)/metrics" >"$T/body"
+grep -q '^esgx_network_members 3$' "$T/body" && grep -q '^esgx_network_healthy 1$' "$T/body" &&
+    grep -qE '^esgx_(peer_fetches|replications)_total\{result="ok"\} [1-9]' "$T/body" \
+    || fail "/metrics lacks the network counters"
+ok "/metrics: members, health, peer fetch and replication counters"
 kill9 1
 for i in 2 3; do
     [ "$(svc "$(url $i)" "$ECHO" after-kill)" = 200 ] && grep -q after-kill "$T/body" \

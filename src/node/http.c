@@ -739,56 +739,12 @@ static enum MHD_Result route_nodes(struct MHD_Connection *c, hreq *h)
     return reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
-/* The network's counters, appended to /metrics (malloc'ed, or NULL). */
-static char *network_metrics(esgx_net *net)
-{
-    esgx_net_stats st;
-    esgx_net_get_stats(net, &st);
-    char *s = NULL;
-    if (asprintf(&s,
-                 "# TYPE esgx_peer_fetches_total counter\n"
-                 "esgx_peer_fetches_total{result=\"ok\"} %llu\n"
-                 "esgx_peer_fetches_total{result=\"failed\"} %llu\n"
-                 "# TYPE esgx_origin_fetches_total counter\n"
-                 "esgx_origin_fetches_total{result=\"ok\"} %llu\n"
-                 "esgx_origin_fetches_total{result=\"failed\"} %llu\n"
-                 "# TYPE esgx_fetched_bytes_total counter\n"
-                 "esgx_fetched_bytes_total %llu\n"
-                 "# TYPE esgx_replications_total counter\n"
-                 "esgx_replications_total{result=\"ok\"} %llu\n"
-                 "esgx_replications_total{result=\"failed\"} %llu\n"
-                 "# TYPE esgx_etcd_errors_total counter\n"
-                 "esgx_etcd_errors_total %llu\n"
-                 "# TYPE esgx_network_members gauge\n"
-                 "esgx_network_members %u\n"
-                 "# TYPE esgx_network_healthy gauge\n"
-                 "esgx_network_healthy %d\n",
-                 (unsigned long long)st.peer_fetches, (unsigned long long)st.peer_fetch_failures,
-                 (unsigned long long)st.origin_fetches,
-                 (unsigned long long)st.origin_fetch_failures,
-                 (unsigned long long)st.fetched_bytes, (unsigned long long)st.replications,
-                 (unsigned long long)st.replication_failures,
-                 (unsigned long long)st.etcd_errors, st.members, esgx_net_healthy(net)) < 0)
-        return NULL;
-    return s;
-}
-
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 {
     size_t len;
-    char *s = esgx_metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup, &len);
+    char *s = esgx_metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup,
+                                  h->srv->d.net, &len);
     if (!s) return MHD_NO;
-    char *n = h->srv->d.net ? network_metrics(h->srv->d.net) : NULL;
-    if (n) {
-        size_t nl = strlen(n);
-        char *t = realloc(s, len + nl + 1);
-        if (t) {
-            memcpy(t + len, n, nl + 1);
-            s = t;
-            len += nl;
-        }
-        free(n);
-    }
     return reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
 }
 

@@ -8,6 +8,7 @@
  * live in the metrics object (esgx_metrics_new).
  */
 #include "node.h"
+#include "network.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -92,7 +93,36 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, size_t *len)
+/* The network's counters (--etcd). */
+static void render_network(sbuf *b, esgx_net *net)
+{
+    esgx_net_stats st;
+    esgx_net_get_stats(net, &st);
+    sb_printf(b, "# TYPE esgx_peer_fetches_total counter\n"
+                 "esgx_peer_fetches_total{result=\"ok\"} %llu\n"
+                 "esgx_peer_fetches_total{result=\"failed\"} %llu\n"
+                 "# TYPE esgx_origin_fetches_total counter\n"
+                 "esgx_origin_fetches_total{result=\"ok\"} %llu\n"
+                 "esgx_origin_fetches_total{result=\"failed\"} %llu\n"
+                 "# TYPE esgx_fetched_bytes_total counter\n"
+                 "esgx_fetched_bytes_total %llu\n"
+                 "# TYPE esgx_replications_total counter\n"
+                 "esgx_replications_total{result=\"ok\"} %llu\n"
+                 "esgx_replications_total{result=\"failed\"} %llu\n"
+                 "# TYPE esgx_etcd_errors_total counter\n"
+                 "esgx_etcd_errors_total %llu\n"
+                 "# TYPE esgx_network_members gauge\n"
+                 "esgx_network_members %u\n"
+                 "# TYPE esgx_network_healthy gauge\n"
+                 "esgx_network_healthy %d\n",
+              (unsigned long long)st.peer_fetches, (unsigned long long)st.peer_fetch_failures,
+              (unsigned long long)st.origin_fetches, (unsigned long long)st.origin_fetch_failures,
+              (unsigned long long)st.fetched_bytes, (unsigned long long)st.replications,
+              (unsigned long long)st.replication_failures, (unsigned long long)st.etcd_errors,
+              st.members, esgx_net_healthy(net));
+}
+
+char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, esgx_net *net, size_t *len)
 {
     sbuf b = {malloc(8192), 0, 8192, 0};
     if (!b.p) return NULL;
@@ -143,6 +173,7 @@ char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, size_t *len)
                       "# TYPE esgx_enclave_cache_misses_total counter\n"
                       "esgx_enclave_cache_misses_total %llu\n", (unsigned long long)st.cache_misses);
     }
+    if (net) render_network(&b, net);
     if (b.oom) {
         free(b.p);
         return NULL;

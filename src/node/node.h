@@ -481,8 +481,9 @@ void esgx_node_net_close(node_net *nn);
 /* ---------------------------------------------------------------- metrics text */
 
 /* Renders the Prometheus text (counters of m, bytes of cs, state and counters of the
- * enclave through s) into a malloc'ed NUL-terminated buffer (*len bytes; caller frees).
+ * enclave through s, and the network's counters when net is non-NULL) into a malloc'ed NUL-terminated buffer (*len bytes; caller frees).
  * Returns NULL when out of memory. */
-char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, size_t *len);
+char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, struct esgx_net *net,
+                          size_t *len);
 
 #endif

@@ -143,7 +143,7 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     CHECK(wait_restarted(s, old, 20000), "no restart after kill -9 of pid %d", (int)old);
     CHECK_RC(esgx_sup_stats(s, &st, 5000), ESGX_OK);
     size_t len;
-    char *text = esgx_metrics_render(m, cs, s, &len);
+    char *text = esgx_metrics_render(m, cs, s, NULL, &len);
     CHECK(text && strstr(text, "\nesgx_enclave_restarts_total 1\n"), "metrics:\n%s",
           text ? text : "(none)");
     CHECK(text && strstr(text, "\nesgx_enclave_up 1\n"), "enclave_up");
