@@ -110,7 +110,14 @@ int esgx_content_put(content_store *cs, const uint8_t *data, size_t len, char ha
 {
     uint8_t h[32];
     esgx_blake3_hash(data, len, h);
-    esgx_crypto_hex_encode(h, 32, hash_hex);
+    return esgx_content_put_hashed(cs, data, len, h, hash_hex, created, err);
+}
+
+int esgx_content_put_hashed(content_store *cs, const uint8_t *data, size_t len,
+                            const uint8_t hash[32], char hash_hex[65], int *created,
+                            esgx_err *err)
+{
+    esgx_crypto_hex_encode(hash, 32, hash_hex);
     *created = 0;
     struct stat st;
     if (fstatat(cs->dirfd, hash_hex, &st, 0) == 0) return ESGX_OK;

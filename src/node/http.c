@@ -483,22 +483,25 @@ static enum MHD_Result route_fn_logs(struct MHD_Connection *c, hreq *h)
     return MHD_YES;
 }
 
-/* Stores data (an upload or an origin's bytes) and answers its hash; in a network,
- * once enough nodes hold it ("replicas"). */
+/* Stores data (an upload, or an origin's bytes with the hash taken as they arrived)
+ * and answers its hash; in a network, once enough nodes hold it ("replicas"). */
 static enum MHD_Result store_and_answer(struct MHD_Connection *c, hreq *h, const uint8_t *data,
-                                        size_t len, const char *origin)
+                                        size_t len, const uint8_t hb[32], const char *origin)
 {
     char hex[65];
     int created;
     esgx_err err;
-    if (esgx_content_put(h->srv->d.content, data, len, hex, &created, &err))
+    uint8_t own[32];
+    if (!hb) {
+        esgx_blake3_hash(data, len, own);
+        hb = own;
+    }
+    if (esgx_content_put_hashed(h->srv->d.content, data, len, hb, hex, &created, &err))
         return reply_error(c, h, 500, "internal", "%s", err.msg);
     if (created) esgx_node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, len);
     json_t *o = json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)len);
     if (h->srv->d.net) {
-        uint8_t hb[32];
         unsigned held = 0;
-        esgx_blake3_hash(data, len, hb);
         if (esgx_net_content_added(h->srv->d.net, hb, len, origin, &held, &err)) {
             json_decref(o);
             return reply_error(c, h, 503, "network_unavailable",
@@ -523,14 +526,15 @@ static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
     uint8_t *data = NULL;
     size_t len = 0;
     esgx_err err;
-    int rc = esgx_net_fetch_origin(h->srv->d.net, url, &data, &len, &err);
+    uint8_t hb[32];
+    int rc = esgx_net_fetch_origin(h->srv->d.net, url, &data, &len, hb, &err);
     if (rc == ESGX_NODE_E_ARG) return reply_error(c, h, 400, "bad_origin", "%s", err.msg);
     if (rc == ESGX_NODE_E_TOO_BIG)
         return reply_error(c, h, 413, "too_large", "%s (the limit is %llu)", err.msg,
                            (unsigned long long)h->srv->cfg->max_content);
     if (rc) return reply_error(c, h, 502, "origin_failed", "%s", err.msg);
     esgx_node_log(NODE_LOG_INFO, "fetched %zu bytes from %.200s", len, url);
-    enum MHD_Result r = store_and_answer(c, h, data, len, url);
+    enum MHD_Result r = store_and_answer(c, h, data, len, hb, url);
     free(data);
     return r;
 }
@@ -545,7 +549,7 @@ static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
 {
     if (h->b.len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
     if (is_json_request(c)) return route_content_origin(c, h);
-    return store_and_answer(c, h, h->b.p, h->b.len, NULL);
+    return store_and_answer(c, h, h->b.p, h->b.len, NULL, NULL);
 }
 
 static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)

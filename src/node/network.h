@@ -33,8 +33,9 @@ typedef struct esgx_net_store {
     void *arg;
     /* 1 if content for hash is stored locally. */
     int (*has)(void *arg, const uint8_t hash[32]);
-    /* Stores data (already checked against hash) atomically. 0 or a negative code. */
-    int (*put)(void *arg, const uint8_t *data, size_t len, esgx_err *err);
+    /* Stores data, already checked against hash, atomically. 0 or a negative code. */
+    int (*put)(void *arg, const uint8_t *data, size_t len, const uint8_t hash[32],
+               esgx_err *err);
     /* Calls fn for every stored hash (until fn returns non-zero). */
     void (*each)(void *arg, int (*fn)(void *fnarg, const uint8_t hash[32], uint64_t size),
                  void *fnarg);
@@ -120,9 +121,9 @@ ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err
 
 /* Fetches url ("http://", "https://" or "ipfs://CID" through the gateway) into memory
  * (max_content bytes at most, fetch_timeout_ms), for POST /content {"url"}. *data is
- * malloc'ed (caller frees). */
+ * malloc'ed (caller frees); hash gets its BLAKE3, computed as the bytes arrived. */
 ESGX_MUST_CHECK int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data,
-                                          size_t *len, esgx_err *err);
+                                          size_t *len, uint8_t hash[32], esgx_err *err);
 
 /* ------------------------------------------------------------- observation */
 

@@ -160,6 +160,11 @@ void esgx_content_close(content_store *cs);
  * *created is 1 if a new file was written. Returns 0 or ESGX_NODE_E_IO. */
 ESGX_MUST_CHECK int esgx_content_put(content_store *cs, const uint8_t *data, size_t len,
                                 char hash_hex[65], int *created, esgx_err *err);
+/* esgx_content_put of data whose BLAKE3 hash the caller has already checked (a fetch
+ * hashes as the bytes arrive): hash names the file, nothing is hashed again. */
+ESGX_MUST_CHECK int esgx_content_put_hashed(content_store *cs, const uint8_t *data, size_t len,
+                                            const uint8_t hash[32], char hash_hex[65],
+                                            int *created, esgx_err *err);
 
 /* Opens the stored file for a 32-byte hash read-only: *fd gets the descriptor (caller
  * closes), *size its size. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_IO. */

@@ -75,12 +75,13 @@ static int store_has(void *arg, const uint8_t hash[32])
     return esgx_content_exists(((node_net *)arg)->content, hash);
 }
 
-static int store_put(void *arg, const uint8_t *data, size_t len, esgx_err *err)
+static int store_put(void *arg, const uint8_t *data, size_t len, const uint8_t hash[32],
+                     esgx_err *err)
 {
     node_net *nn = arg;
     char hex[65];
     int created = 0;
-    int rc = esgx_content_put(nn->content, data, len, hex, &created, err);
+    int rc = esgx_content_put_hashed(nn->content, data, len, hash, hex, &created, err);
     if (rc == ESGX_OK && created)
         esgx_node_log(NODE_LOG_INFO, "stored content %s (%zu bytes) from the network", hex, len);
     return rc;

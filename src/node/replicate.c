@@ -227,13 +227,13 @@ static int origin_url(esgx_net *n, const char *origin, char *out, size_t cap, es
                         "'%.80s' is not an http://, https:// or ipfs:// URL", origin);
 }
 
-int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data, size_t *len, esgx_err *err)
+int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data, size_t *len,
+                          uint8_t hash[32], esgx_err *err)
 {
     char u[1024];
-    uint8_t d[32];
     int rc = origin_url(n, url, u, sizeof u, err);
     if (rc) return rc;
-    rc = fetch_url(n, u, n->cfg.max_content, 0, data, len, d, err);
+    rc = fetch_url(n, u, n->cfg.max_content, 0, data, len, hash, err);
     pthread_mutex_lock(&n->mu);
     if (rc) n->stats.origin_fetch_failures++;
     else n->stats.origin_fetches++, n->stats.fetched_bytes += *len;
@@ -294,7 +294,7 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err
         if (rc == ESGX_OK && memcmp(d, hash, 32))
             rc = esgx_err_set(err, ESGX_NODE_E_MISMATCH, "%s sent bytes that do not match %s",
                               url, hex);
-        if (rc == ESGX_OK) rc = n->store.put(n->store.arg, data, len, err);
+        if (rc == ESGX_OK) rc = n->store.put(n->store.arg, data, len, hash, err);
         free(data);
         pthread_mutex_lock(&n->mu);
         if (peer) rc ? n->stats.peer_fetch_failures++ : n->stats.peer_fetches++;
