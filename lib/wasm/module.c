@@ -33,6 +33,7 @@ void esgx_wasm_limits_default(esgx_wasm_limits *l)
     l->max_locals = 50000;
     l->max_functions = 100000;
     l->compile_threads = 0;
+    l->tier = ESGX_WASM_TIER_DEFAULT;
 }
 
 static uint32_t compile_threads(const esgx_wasm_limits *l)
@@ -77,6 +78,9 @@ int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_lim
     if (!out || (!bytes && len))
         return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_module_parse: NULL argument");
     *out = NULL;
+    esgx_wasm_tier tier;
+    int trc = esgx_wasm_tier_resolve((esgx_wasm_tier)limits->tier, &tier, err);
+    if (trc) return trc;
     esgx_wasm_module *m = calloc(1, sizeof *m);
     if (!m)
         return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
@@ -91,8 +95,14 @@ int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_lim
         esgx_wasm_module_free(m);
         return rc;
     }
+    m->tier = tier;
     *out = m;
     return ESGX_OK;
+}
+
+esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m)
+{
+    return m->tier;
 }
 
 void esgx_wasm_module_free(esgx_wasm_module *m)

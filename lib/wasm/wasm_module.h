@@ -170,6 +170,7 @@ struct esgx_wasm_module {
     uint8_t *declared_funcs;
 
     void *compiled;              /* module-wide compiled state, owned by compile.c */
+    esgx_wasm_tier tier;         /* INTERP or JIT (tier.c), set by esgx_wasm_module_parse */
 };
 
 /* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). With

@@ -116,12 +116,40 @@ typedef struct esgx_wasm_limits {
                                      thread included: 0 = one per online CPU (default),
                                      1 = the calling thread only; at most
                                      ESGX_WASM_COMPILE_THREADS_MAX */
+    int tier;                     /* esgx_wasm_tier the module runs on (module_parse):
+                                     ESGX_WASM_TIER_DEFAULT (0, the default) = the
+                                     ESGX_WASM_TIER environment variable if set, else
+                                     the compiler where available */
 } esgx_wasm_limits;
 
 #define ESGX_WASM_COMPILE_THREADS_MAX 8
 
 /* Fills l with the defaults above. */
 void esgx_wasm_limits_default(esgx_wasm_limits *l);
+
+/* ---------------------------------------------------------------- tiers */
+
+/* How a module's functions run. The interpreter is the reference; the compiler (x86-64
+ * only) turns each function into machine code on its first call, with the same
+ * results, traps, fuel_used and memory bit for bit (docs/wasm.md). */
+typedef enum esgx_wasm_tier {
+    ESGX_WASM_TIER_DEFAULT = 0,   /* ESGX_WASM_TIER from the environment, else the best */
+    ESGX_WASM_TIER_INTERP = 1,    /* "interp" */
+    ESGX_WASM_TIER_JIT = 2,       /* "jit" */
+} esgx_wasm_tier;
+
+/* "interp", "jit" or "default". */
+const char *esgx_wasm_tier_name(esgx_wasm_tier tier);
+/* Parses "interp" or "jit" into *out. ESGX_WASM_E_ARG naming the text otherwise. */
+ESGX_MUST_CHECK int esgx_wasm_tier_parse(const char *text, esgx_wasm_tier *out, esgx_err *err);
+/* Whether this build and this CPU can run the compiler tier. */
+int esgx_wasm_jit_available(void);
+/* The tier a module parsed with `requested` runs on: DEFAULT is resolved from the
+ * ESGX_WASM_TIER environment variable (ESGX_WASM_E_ARG if it holds anything but
+ * "interp" or "jit"), then JIT becomes INTERP where esgx_wasm_jit_available() is 0.
+ * ESGX_OK with *out INTERP or JIT. */
+ESGX_MUST_CHECK int esgx_wasm_tier_resolve(esgx_wasm_tier requested, esgx_wasm_tier *out,
+                                           esgx_err *err);
 
 /* ---------------------------------------------------------------- modules */
 
@@ -141,6 +169,8 @@ typedef enum esgx_wasm_extern_kind {
  * with a message naming the section, offset and problem. */
 ESGX_MUST_CHECK int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_limits *limits,
                       esgx_wasm_module **out, esgx_err *err);
+/* The tier m runs on (ESGX_WASM_TIER_INTERP or ESGX_WASM_TIER_JIT). */
+esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m);
 /* Frees m (NULL is fine). Its copy of the binary and its compiled code are wiped
  * first: a module may be a decrypted confidential one. */
 void esgx_wasm_module_free(esgx_wasm_module *m);
