@@ -137,8 +137,8 @@ static inline uint64_t sat_u64_f64(double x)
 
 /* Calls host function f with its arguments at stack slot offset off; writes the
  * results there. The stack may move (re-entry), hence the offset. */
-static int host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller, esgx_wasm_func_obj *f,
-                       uint32_t off)
+int esgx_wasm_exec_host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller,
+                               esgx_wasm_func_obj *f, uint32_t off)
 {
     esgx_wasm_value abuf[16], rbuf[16];
     uint32_t np = f->type.n_params, nr = f->type.n_results;
@@ -175,7 +175,7 @@ static int host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller, esgx_wasm
 }
 
 /* Grows the value stack so that `need` slots exist; false if the limit forbids. */
-static bool stack_reserve(esgx_wasm_store *s, uint64_t need)
+bool esgx_wasm_exec_stack_reserve(esgx_wasm_store *s, uint64_t need)
 {
     if (need <= s->stack_cap) return true;
     if (need > s->limits.max_value_stack) return false;
@@ -192,7 +192,7 @@ static bool stack_reserve(esgx_wasm_store *s, uint64_t need)
     return true;
 }
 
-static bool frames_reserve(esgx_wasm_store *s, uint32_t need)
+bool esgx_wasm_exec_frames_reserve(esgx_wasm_store *s, uint32_t need)
 {
     if (need <= s->frames_cap) return true;
     if (need > s->limits.max_call_depth) return false;
@@ -261,19 +261,12 @@ static int run(esgx_wasm_store *s, esgx_wasm_instance *inst, const uint32_t *ip,
         tmsg = (msg);                                                                \
         goto trap;                                                                   \
     } while (0)
-#define CHARGE(amount)                                                               \
-    do {                                                                             \
-        uint64_t c_ = (amount);                                                      \
-        if (UNLIKELY(fuel < c_)) goto out_of_fuel;                                   \
-        fuel -= c_;                                                                  \
-    } while (0)
 #define RELOAD_MEM                                                                   \
     do {                                                                             \
         mem = inst->mem->data;                                                       \
         memsize = inst->mem->size;                                                   \
     } while (0)
 #define MEM_OOB TRAP(ESGX_WASM_TRAP_MEMORY_OOB, "out of bounds memory access")
-#define TABLE_OOB TRAP(ESGX_WASM_TRAP_TABLE_OOB, "out of bounds table access")
 
     DISPATCH;
 
@@ -378,7 +371,7 @@ do_call_obj:
         s->depth = depth;
         uint32_t saved_sp = s->sp;
         s->sp = fpo + argbase + (np > nr ? np : nr) + 1;
-        int r = host_invoke(s, inst, fobj, fpo + argbase);
+        int r = esgx_wasm_exec_host_invoke(s, inst, fobj, fpo + argbase);
         s->sp = saved_sp;
         stk = s->stack;
         stack_end = stk + s->stack_cap;
@@ -398,14 +391,14 @@ do_call_wasm: {
     uint64_t *nfp = fp + argbase;
     if (UNLIKELY(depth >= frames_cap)) {
         s->depth = depth;
-        if (!frames_reserve(s, depth + 1))
+        if (!esgx_wasm_exec_frames_reserve(s, depth + 1))
             TRAP(ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         frames = s->frames;
         frames_cap = s->frames_cap;
     }
     if (UNLIKELY(nfp + callee->frame_size > stack_end)) {
         uint64_t fpo = (uint64_t)(fp - stk);
-        if (!stack_reserve(s, fpo + argbase + callee->frame_size))
+        if (!esgx_wasm_exec_stack_reserve(s, fpo + argbase + callee->frame_size))
             TRAP(ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         stk = s->stack;
         stack_end = stk + s->stack_cap;
@@ -546,110 +539,35 @@ L_GLOBAL_SET:
 L_MEM_SIZE:
     S(0) = (uint32_t)(memsize >> 16);
     NEXT(ESGX_WASM_W_MEM_SIZE);
-L_MEM_GROW: {
-    uint32_t d = U32(1);
-    esgx_wasm_memory_obj *mo = inst->mem;
-    uint32_t maxp = mo->max_pages;
-    if (maxp > s->limits.max_memory_pages) maxp = s->limits.max_memory_pages;
-    int64_t r = -1;
-    if (d <= maxp && mo->pages <= maxp - d) {
-        CHARGE((uint64_t)d * 64);
-        r = esgx_wasm_memory_grow(s, mo, d);
-    }
-    S(0) = (uint32_t)(int32_t)r;
-    RELOAD_MEM;
-    NEXT(ESGX_WASM_W_MEM_GROW);
-}
-L_MEM_INIT: {
-    uint32_t d = U32(0), src = U32(1), n = U32(2), seg = O(3);
-    if ((uint64_t)src + n > inst->data_len[seg] || (uint64_t)d + n > memsize) MEM_OOB;
-    CHARGE(((uint64_t)n + 63) / 64);
-    if (n) memcpy(mem + d, inst->m->datas[seg].bytes + src, n);
-    NEXT(ESGX_WASM_W_MEM_INIT);
-}
-L_DATA_DROP:
-    inst->data_len[O(0)] = 0;
-    NEXT(ESGX_WASM_W_DATA_DROP);
-L_MEM_COPY: {
-    uint32_t d = U32(0), src = U32(1), n = U32(2);
-    if ((uint64_t)src + n > memsize || (uint64_t)d + n > memsize) MEM_OOB;
-    CHARGE(((uint64_t)n + 63) / 64);
-    if (n) memmove(mem + d, mem + src, n);
-    NEXT(ESGX_WASM_W_MEM_COPY);
-}
-L_MEM_FILL: {
-    uint32_t d = U32(0), v = U32(1), n = U32(2);
-    if ((uint64_t)d + n > memsize) MEM_OOB;
-    CHARGE(((uint64_t)n + 63) / 64);
-    if (n) memset(mem + d, (int)(uint8_t)v, n);
-    NEXT(ESGX_WASM_W_MEM_FILL);
-}
-
-    /* ---------------------------------------------------------------- tables */
-L_TABLE_GET: {
-    esgx_wasm_table_obj *t = inst->tables[O(2)];
-    uint32_t i = U32(1);
-    if (i >= t->size) TABLE_OOB;
-    S(0) = (uint64_t)t->elems[i];
-    NEXT(ESGX_WASM_W_TABLE_GET);
-}
-L_TABLE_SET: {
-    esgx_wasm_table_obj *t = inst->tables[O(0)];
-    uint32_t i = U32(1);
-    if (i >= t->size) TABLE_OOB;
-    t->elems[i] = (esgx_wasm_ref)S(2);
-    NEXT(ESGX_WASM_W_TABLE_SET);
-}
-L_TABLE_SIZE:
-    S(0) = inst->tables[O(1)]->size;
-    NEXT(ESGX_WASM_W_TABLE_SIZE);
-L_TABLE_GROW: {
-    esgx_wasm_table_obj *t = inst->tables[O(3)];
-    uint32_t n = U32(2);
-    uint64_t maxe = t->max;
-    if (maxe > s->limits.max_table_elems) maxe = s->limits.max_table_elems;
-    int64_t r = -1;
-    if ((uint64_t)t->size + n <= maxe) {
-        CHARGE(((uint64_t)n + 15) / 16);
-        r = esgx_wasm_table_grow(s, t, n, (esgx_wasm_ref)S(1));
-    }
-    S(0) = (uint32_t)(int32_t)r;
-    NEXT(ESGX_WASM_W_TABLE_GROW);
-}
-L_TABLE_FILL: {
-    esgx_wasm_table_obj *t = inst->tables[O(3)];
-    uint32_t i = U32(0), n = U32(2);
-    if ((uint64_t)i + n > t->size) TABLE_OOB;
-    CHARGE(((uint64_t)n + 15) / 16);
-    for (uint32_t k = 0; k < n; k++) t->elems[i + k] = (esgx_wasm_ref)S(1);
-    NEXT(ESGX_WASM_W_TABLE_FILL);
-}
-L_TABLE_COPY: {
-    esgx_wasm_table_obj *dt = inst->tables[O(3)], *st = inst->tables[O(4)];
-    uint32_t d = U32(0), src = U32(1), n = U32(2);
-    if ((uint64_t)src + n > st->size || (uint64_t)d + n > dt->size) TABLE_OOB;
-    CHARGE(((uint64_t)n + 15) / 16);
-    if (n) memmove(dt->elems + d, st->elems + src, (size_t)n * sizeof(esgx_wasm_ref));
-    NEXT(ESGX_WASM_W_TABLE_COPY);
-}
-L_TABLE_INIT: {
-    esgx_wasm_table_obj *t = inst->tables[O(3)];
-    uint32_t seg = O(4);
-    uint32_t d = U32(0), src = U32(1), n = U32(2);
-    if ((uint64_t)src + n > inst->elem_len[seg] || (uint64_t)d + n > t->size) TABLE_OOB;
-    CHARGE(((uint64_t)n + 15) / 16);
-    if (n) memcpy(t->elems + d, inst->elem_refs[seg] + src, (size_t)n * sizeof(esgx_wasm_ref));
-    NEXT(ESGX_WASM_W_TABLE_INIT);
-}
-L_ELEM_DROP:
-    inst->elem_len[O(0)] = 0;
-    NEXT(ESGX_WASM_W_ELEM_DROP);
+/* memory.grow, bulk memory, tables, ref.func: one implementation shared with the
+ * compiler tier (exec_ops.c) */
+#define BULK(NAME)                                                                   \
+    L_##NAME:                                                                        \
+        tk = esgx_wasm_exec_bulk(s, inst, fp, ip, WOP_##NAME, &fuel);                \
+        if (UNLIKELY(tk != ESGX_WASM_TRAP_NONE)) goto bulk_trap;                     \
+        RELOAD_MEM;                                                                  \
+        NEXT(ESGX_WASM_W_##NAME);
+    BULK(MEM_GROW)
+    BULK(MEM_INIT)
+    BULK(DATA_DROP)
+    BULK(MEM_COPY)
+    BULK(MEM_FILL)
+    BULK(TABLE_GET)
+    BULK(TABLE_SET)
+    BULK(TABLE_SIZE)
+    BULK(TABLE_GROW)
+    BULK(TABLE_FILL)
+    BULK(TABLE_COPY)
+    BULK(TABLE_INIT)
+    BULK(ELEM_DROP)
+    BULK(REF_FUNC)
+bulk_trap:
+    if (tk == ESGX_WASM_TRAP_OUT_OF_FUEL) goto out_of_fuel;
+    tmsg = esgx_wasm_trap_message(tk);
+    goto trap;
 L_REF_IS_NULL:
     S(0) = S(1) == 0;
     NEXT(ESGX_WASM_W_REF_IS_NULL);
-L_REF_FUNC:
-    S(0) = (uint64_t)(uintptr_t)inst->funcs[O(1)];
-    NEXT(ESGX_WASM_W_REF_FUNC);
 
     /* ---------------------------------------------------------------- integers */
 #define UN(NAME, EXPR)                                                               \
@@ -1010,6 +928,27 @@ trap_set:
     return ESGX_WASM_E_TRAP;
 }
 
+int esgx_wasm_exec_frame(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
+                         uint32_t fp_off)
+{
+    /* the caller has counted the callee in s->depth; its frame record is the sentinel
+     * whose return lands on EXIT */
+    if (!esgx_wasm_exec_frames_reserve(s, s->depth))
+        return esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+    uint32_t stub[2];
+    const void *h = esgx_wasm_exec_handlers()[WOP_EXIT];
+    memcpy(stub, &h, sizeof h);
+    esgx_wasm_frame *fr = &s->frames[s->depth - 1];
+    fr->ret_ip = stub;
+    fr->fp = fp_off;
+    fr->inst = inst;
+    uint32_t depth = s->depth;
+    memset(s->stack + fp_off + code->n_params, 0, (size_t)code->n_locals * 8);
+    int rc = run(s, inst, code->words, fp_off, NULL);
+    s->depth = depth;
+    return rc;
+}
+
 const void *const *esgx_wasm_exec_handlers(void)
 {
     const void *const *t = NULL;
@@ -1030,33 +969,29 @@ int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slo
     int rc;
     s->nest++;
     if (f->host) {
-        if (!stack_reserve(s, (uint64_t)base + np + nr + 1)) {
+        if (!esgx_wasm_exec_stack_reserve(s, (uint64_t)base + np + nr + 1)) {
             rc = esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         } else {
             memcpy(s->stack + base, slots, (size_t)np * 8);
             uint32_t saved_sp = s->sp;
             s->sp = base + (np > nr ? np : nr) + 1;
-            rc = host_invoke(s, NULL, f, base);
+            rc = esgx_wasm_exec_host_invoke(s, NULL, f, base);
             s->sp = saved_sp;
             if (rc == ESGX_OK) memcpy(slots, s->stack + base, (size_t)nr * 8);
         }
     } else {
         const esgx_wasm_code *code = f->code;
-        if (!stack_reserve(s, (uint64_t)base + code->frame_size + 1) ||
-            !frames_reserve(s, s->depth + 1)) {
+        if (!esgx_wasm_exec_stack_reserve(s, (uint64_t)base + code->frame_size + 1) ||
+            !esgx_wasm_exec_frames_reserve(s, s->depth + 1)) {
             rc = esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         } else {
             uint64_t *fp = s->stack + base;
             memcpy(fp, slots, (size_t)np * 8);
             memset(fp + np, 0, (size_t)code->n_locals * 8);
-            uint32_t stub[2];
-            const void *h = esgx_wasm_exec_handlers()[WOP_EXIT];
-            memcpy(stub, &h, sizeof h);
-            esgx_wasm_frame *fr = &s->frames[s->depth++];
-            fr->ret_ip = stub;
-            fr->fp = base;
-            fr->inst = f->inst;
-            rc = run(s, f->inst, code->words, base, NULL);
+            s->depth++;
+            rc = f->inst->m->tier == ESGX_WASM_TIER_JIT ? esgx_wasm_jit_run(s, f->inst, code, base)
+                                                      : esgx_wasm_exec_frame(s, f->inst, code, base);
+            s->depth--;
             if (rc == ESGX_OK) memcpy(slots, s->stack + base, (size_t)nr * 8);
         }
     }

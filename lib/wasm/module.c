@@ -17,7 +17,7 @@
  * compile, one thread, and that error is the one returned. Invalid modules cost two
  * parses; valid ones one.
  */
-#include "wasm_module.h"
+#include "wasm_exec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +96,13 @@ int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_lim
         return rc;
     }
     m->tier = tier;
+    if (tier == ESGX_WASM_TIER_JIT) {
+        m->jit = esgx_wasm_jit_new(m);
+        if (!m->jit) {
+            esgx_wasm_module_free(m);
+            return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+        }
+    }
     *out = m;
     return ESGX_OK;
 }
@@ -108,6 +115,7 @@ esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m)
 void esgx_wasm_module_free(esgx_wasm_module *m)
 {
     if (!m) return;
+    esgx_wasm_jit_free(m->jit);
     esgx_wasm_compiled_free(m);
     esgx_wasm_module_release(m);
     free(m);

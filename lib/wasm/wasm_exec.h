@@ -262,6 +262,12 @@ struct esgx_wasm_store {
 
     esgx_wasm_trap trap;
     char trap_msg[200];
+
+    /* the compiler tier while its code runs (jit.c) */
+    struct esgx_wasm_instance *jit_inst;   /* the running function's instance */
+    void *jit_entry_rsp;          /* native stack of the innermost entry, for traps */
+    uint64_t *jit_fp;             /* a helper's answer: the caller's frame */
+    struct esgx_wasm_instance *jit_caller_inst;   /* a helper's answer */
 };
 
 struct esgx_wasm_ctx {
@@ -299,6 +305,40 @@ int64_t esgx_wasm_table_grow(esgx_wasm_store *s, esgx_wasm_table_obj *t, uint32_
 /* Calls f with the arguments in slots[0..n_params) and leaves the results in
  * slots[0..n_results). ESGX_OK or ESGX_WASM_E_TRAP (kind and message in the store). */
 int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slots);
+/* Interprets code (of inst) on the frame at slot fp_off, whose arguments are in place;
+ * s->depth already counts it and is the same on return. ESGX_OK or ESGX_WASM_E_TRAP. */
+int esgx_wasm_exec_frame(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
+                         uint32_t fp_off);
+/* Calls host function f (called from inst, or NULL) with its arguments at stack slot
+ * off; writes its results there. ESGX_OK or ESGX_WASM_E_TRAP. */
+int esgx_wasm_exec_host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller,
+                               esgx_wasm_func_obj *f, uint32_t off);
+/* Grows the value stack / the frame array so that `need` entries exist; false when the
+ * limits (max_value_stack / max_call_depth) forbid it or allocation fails. */
+bool esgx_wasm_exec_stack_reserve(esgx_wasm_store *s, uint64_t need);
+bool esgx_wasm_exec_frames_reserve(esgx_wasm_store *s, uint32_t need);
+
+/* exec_ops.c: memory.grow, bulk memory, the table ops and ref.func (op, at ip, on
+ * frame fp of inst), charging *fuel like the interpreter: ESGX_WASM_TRAP_NONE or the
+ * trap kind (ESGX_WASM_TRAP_MEMORY_OOB, _TABLE_OOB, _OUT_OF_FUEL); fuel is left as
+ * it was when the charge fails. */
+esgx_wasm_trap esgx_wasm_exec_bulk(esgx_wasm_store *s, esgx_wasm_instance *inst, uint64_t *fp,
+                                   const uint32_t *ip, int op, uint64_t *fuel);
+/* The message of a trap kind raised by the runtime itself ("out of fuel", ...). */
+const char *esgx_wasm_trap_message(esgx_wasm_trap kind);
+
+/* jit.c: the compiler tier (docs/wasm.md, "The compiler tier") */
+typedef struct esgx_wasm_jit esgx_wasm_jit;
+/* The per-module state of the compiler tier (code of the functions compiled so far),
+ * made by esgx_wasm_module_parse for a module of the JIT tier. NULL on failure. */
+esgx_wasm_jit *esgx_wasm_jit_new(const esgx_wasm_module *m);
+/* Unmaps and wipes all code of j (NULL is fine). */
+void esgx_wasm_jit_free(esgx_wasm_jit *j);
+/* Runs code (of inst, whose module has the JIT tier) on the frame at slot fp_off like
+ * esgx_wasm_exec_frame: compiled on its first call; interpreted when it cannot be
+ * compiled or the thread's native stack is too small for max_call_depth. */
+int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
+                      uint32_t fp_off);
 
 /* Value <-> slot conversions. */
 static inline uint64_t esgx_wasm_value_to_slot(const esgx_wasm_value *v)

@@ -171,6 +171,7 @@ struct esgx_wasm_module {
 
     void *compiled;              /* module-wide compiled state, owned by compile.c */
     esgx_wasm_tier tier;         /* INTERP or JIT (tier.c), set by esgx_wasm_module_parse */
+    struct esgx_wasm_jit *jit;   /* JIT tier: compiled machine code (jit.c), else NULL */
 };
 
 /* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). With

@@ -1,0 +1,66 @@
+/*
+ * jit_internal.h (internal to lib/wasm): what jit.c (run time) and jit_ops.c (code
+ * generator) share. See jit.c for the design.
+ */
+#ifndef ESGX_WASM_JIT_INTERNAL_H
+#define ESGX_WASM_JIT_INTERNAL_H
+
+#include "wasm_exec.h"
+#include "x64_asm.h"
+
+/* Bounds: machine code of one function, and of all functions of one module. */
+#define ESGX_JIT_FUNC_CODE_MAX ((size_t)64 << 20)
+#define ESGX_JIT_MODULE_CODE_MAX ((size_t)256 << 20)
+/* Native stack per wasm call level (at most: a call through a helper pushes the
+ * caller's instance as well) and the margin kept for host functions and helpers. */
+#define ESGX_JIT_STACK_PER_LEVEL 48u
+#if defined(__SANITIZE_ADDRESS__)
+#define ESGX_JIT_STACK_MARGIN ((size_t)1 << 20)
+#else
+#define ESGX_JIT_STACK_MARGIN ((size_t)256 << 10)
+#endif
+
+/* A helper's answer meaning "the call is done" (as opposed to code to call). */
+#define ESGX_JIT_DONE ((void *)(uintptr_t)1)
+
+/* Enters compiled code `entry` with the frame fp (s->jit_inst set): 0 on return, 1
+ * after a trap (recorded in s). */
+typedef int (*esgx_jit_enter_fn)(esgx_wasm_store *s, void *entry, uint64_t *fp);
+
+typedef struct esgx_jit_thunks {
+    esgx_jit_enter_fn enter;
+    void *trap;      /* jumped to with esi = trap kind: records it and unwinds */
+    void *unwind;    /* jumped to when a helper has recorded the trap already */
+} esgx_jit_thunks;
+
+enum { ESGX_JIT_THUNK_ENTER, ESGX_JIT_THUNK_TRAP, ESGX_JIT_THUNK_UNWIND, ESGX_JIT_THUNK_COUNT };
+
+/* jit_ops.c: emits the thunks into a; off[] gets each one's offset. */
+void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT]);
+/* jit_ops.c: compiles one defined function of m into a (code calls compiled callees
+ * through entries[], the module's table of compiled functions). ESGX_OK, or
+ * ESGX_WASM_E_UNSUPPORTED for an internal op it does not compile. */
+int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
+                     void *const *entries, const esgx_jit_thunks *th);
+
+/* jit.c: the helpers compiled code calls (System V ABI). */
+/* Records trap `kind` with the interpreter's message (out of fuel also zeroes fuel). */
+void esgx_jit_raise(esgx_wasm_store *s, uint32_t kind);
+/* Grows the value stack so that need_from_fp slots exist from fp: the frame's new
+ * address, or NULL after recording "call stack exhausted". */
+uint64_t *esgx_jit_stack_grow(esgx_wasm_store *s, uint64_t *fp, uint64_t need_from_fp);
+/* A direct call whose callee is not compiled yet (callee counted in depth, frame at
+ * callee_fp): its code to call, or ESGX_JIT_DONE after interpreting it (s->jit_fp =
+ * the callee's frame), or NULL after a trap. */
+void *esgx_jit_call_lazy(esgx_wasm_store *s, const esgx_wasm_code *code, uint64_t *callee_fp);
+/* CALL_IMPORT / CALL_INDIRECT (indirect != 0) at ip from frame fp: NULL after a trap;
+ * ESGX_JIT_DONE when the call is done (s->jit_fp = the caller's frame); else compiled
+ * code to call natively with depth counted, s->jit_inst the callee's instance,
+ * s->jit_caller_inst the caller's, s->jit_fp the caller's frame. */
+void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t indirect);
+
+/* jit_ops.c: the ops compiled as a call (bulk memory, tables, memory.grow and the
+ * float operations without one x86 instruction): 0, or 1 after recording a trap. */
+int esgx_jit_op_slow(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op);
+
+#endif

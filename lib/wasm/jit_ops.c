@@ -1,0 +1,1193 @@
+/*
+ * jit_ops.c: the compiler tier's code generator: one function's internal code
+ * (wasm_exec.h) to x86-64, one template per internal op, in one pass over the words.
+ *
+ * Every op reads its operands from their frame slots ([rbx + 8*slot]) and writes its
+ * result to its slot, exactly as the interpreter's handler does; the interpreter's
+ * fusions (compare-and-branch, multiply-add, address folding, ...) are therefore
+ * compiled too, and the fuel charges are the same FUEL ops at the same places, so
+ * fuel_used and the out-of-fuel point cannot differ between the tiers. Branch targets
+ * are word offsets: each op's native offset is recorded as it is emitted and forward
+ * jumps are patched at the end. Traps jump to one stub per kind at the end of the
+ * function, which jumps to the module's trap thunk.
+ *
+ * Ops with no short x86 sequence (bulk memory, tables, memory.grow, float min/max,
+ * float->int truncations) call esgx_jit_op_slow, which runs them on the frame like the
+ * interpreter (fuel is synchronised around the call).
+ */
+#include "jit_internal.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#if defined(__FAST_MATH__)
+#error "the code generator's helpers must not be built with -ffast-math"
+#endif
+
+/* store and object field offsets used by the code */
+#define S_FUEL ((int32_t)offsetof(esgx_wasm_store, fuel))
+#define S_DEPTH ((int32_t)offsetof(esgx_wasm_store, depth))
+#define S_MAXDEPTH ((int32_t)offsetof(esgx_wasm_store, limits.max_call_depth))
+#define S_STACK ((int32_t)offsetof(esgx_wasm_store, stack))
+#define S_STACKCAP ((int32_t)offsetof(esgx_wasm_store, stack_cap))
+#define S_INST ((int32_t)offsetof(esgx_wasm_store, jit_inst))
+#define S_RSP ((int32_t)offsetof(esgx_wasm_store, jit_entry_rsp))
+#define S_FP ((int32_t)offsetof(esgx_wasm_store, jit_fp))
+#define S_CALLER ((int32_t)offsetof(esgx_wasm_store, jit_caller_inst))
+#define I_MEM ((int32_t)offsetof(esgx_wasm_instance, mem))
+#define I_GLOBALS ((int32_t)offsetof(esgx_wasm_instance, globals))
+#define M_DATA ((int32_t)offsetof(esgx_wasm_memory_obj, data))
+#define M_SIZE ((int32_t)offsetof(esgx_wasm_memory_obj, size))
+#define G_VAL ((int32_t)offsetof(esgx_wasm_global_obj, val))
+
+enum { FP = X_RBX, MEM = X_R12, MSIZE = X_R13, FUEL = X_R14, ST = X_R15 };
+
+/* ------------------------------------------------------------------ op lookup */
+
+typedef struct hmap {
+    const void *h;
+    uint16_t op;
+} hmap;
+
+static hmap op_map[WOP_COUNT_];
+static pthread_once_t op_map_once = PTHREAD_ONCE_INIT;
+
+static int hmap_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const hmap *)a)->h, y = (uintptr_t)((const hmap *)b)->h;
+    return x < y ? -1 : x > y;
+}
+
+static void op_map_build(void)
+{
+    const void *const *H = esgx_wasm_exec_handlers();
+    for (uint32_t i = 0; i < WOP_COUNT_; i++) op_map[i] = (hmap){H[i], (uint16_t)i};
+    qsort(op_map, WOP_COUNT_, sizeof op_map[0], hmap_cmp);
+}
+
+static int op_at(const uint32_t *w)
+{
+    hmap key;
+    memcpy(&key.h, w, sizeof key.h);
+    const hmap *f = bsearch(&key, op_map, WOP_COUNT_, sizeof key, hmap_cmp);
+    return f ? f->op : -1;
+}
+
+/* ------------------------------------------------------------------ compile state */
+
+/* Jump targets past the code's words: a trap stub per kind, and the unwind stub. */
+#define T_TRAP(n, kind) ((n) + (uint32_t)(kind))
+#define T_UNWIND(n) ((n) + 32u)
+
+typedef struct fixup {
+    size_t at;           /* a 32-bit field */
+    size_t base;         /* SIZE_MAX: a rel32; else the field holds target - base */
+    uint32_t target;     /* word offset, or T_TRAP / T_UNWIND */
+} fixup;
+
+typedef struct jc {
+    esgx_x64 *a;
+    const esgx_wasm_module *m;
+    const esgx_wasm_code *code;
+    const uint32_t *w;
+    uint32_t n;
+    uint32_t *nat;           /* native offset of each instruction start (n + 33 entries) */
+    fixup *fx;
+    size_t nfx, capfx;
+    void *const *entries;
+    const esgx_jit_thunks *th;
+    bool oom;
+} jc;
+
+static x64_mem slot(uint32_t s)
+{
+    return xm(FP, (int32_t)(s * 8u));
+}
+
+static void fix_at(jc *c, size_t at, size_t base, uint32_t target)
+{
+    if (c->nfx == c->capfx) {
+        size_t nc = c->capfx ? c->capfx * 2 : 256;
+        fixup *nf = realloc(c->fx, nc * sizeof *nf);
+        if (!nf) {
+            c->oom = true;
+            return;
+        }
+        c->fx = nf;
+        c->capfx = nc;
+    }
+    c->fx[c->nfx++] = (fixup){at, base, target};
+}
+
+static void jump_to(jc *c, size_t at, uint32_t target)
+{
+    fix_at(c, at, SIZE_MAX, target);
+}
+
+/* jcc / jmp to a word target (ip-relative offset off from instruction start at) */
+static void jcc_w(jc *c, int cc, uint32_t at, int32_t off)
+{
+    jump_to(c, x64_jcc32(c->a, cc), (uint32_t)((int64_t)at + off));
+}
+
+static void jmp_w(jc *c, uint32_t at, int32_t off)
+{
+    jump_to(c, x64_jmp32(c->a), (uint32_t)((int64_t)at + off));
+}
+
+static void jcc_trap(jc *c, int cc, esgx_wasm_trap kind)
+{
+    jump_to(c, x64_jcc32(c->a, cc), T_TRAP(c->n, kind));
+}
+
+static void jcc_unwind(jc *c, int cc)
+{
+    jump_to(c, x64_jcc32(c->a, cc), T_UNWIND(c->n));
+}
+
+/* mov rax, imm64 ; call rax */
+static void call_abs(esgx_x64 *a, const void *fn)
+{
+    x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)fn);
+    x64_call_r(a, X_RAX);
+}
+
+/* r12 / r13 from the running instance's memory 0 (after anything that may grow or
+ * switch it) */
+static void load_mem(esgx_x64 *a)
+{
+    x64_load(a, true, X_RAX, xm(ST, S_INST));
+    x64_load(a, true, X_RAX, xm(X_RAX, I_MEM));
+    x64_load(a, true, MEM, xm(X_RAX, M_DATA));
+    x64_load(a, true, MSIZE, xm(X_RAX, M_SIZE));
+}
+
+static void push_m(esgx_x64 *a, x64_mem m)
+{
+    X_OP1(a, 0, 0, 0xFF, 6, 0, &m);
+}
+
+static void pop_m(esgx_x64 *a, x64_mem m)
+{
+    X_OP1(a, 0, 0, 0x8F, 0, 0, &m);
+}
+
+/* ------------------------------------------------------------------ thunks */
+
+void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT])
+{
+    static const int saved[6] = {X_RBP, X_RBX, X_R12, X_R13, X_R14, X_R15};
+    /* enter(s = rdi, entry = rsi, fp = rdx) */
+    off[ESGX_JIT_THUNK_ENTER] = a->n;
+    for (int i = 0; i < 6; i++) x64_push(a, saved[i]);
+    x64_mov_rr(a, true, ST, X_RDI);
+    push_m(a, xm(ST, S_RSP));                 /* the outer entry's, for nesting */
+    x64_store(a, true, xm(ST, S_RSP), X_RSP);
+    x64_mov_rr(a, true, FP, X_RDX);
+    x64_load(a, true, FUEL, xm(ST, S_FUEL));
+    load_mem(a);
+    x64_call_r(a, X_RSI);
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);
+    x64_mov_ri(a, X_RAX, 0);
+    size_t exit_at = a->n;
+    pop_m(a, xm(ST, S_RSP));
+    for (int i = 5; i >= 0; i--) x64_pop(a, saved[i]);
+    x64_ret(a);
+    /* trap (esi = kind) */
+    off[ESGX_JIT_THUNK_TRAP] = a->n;
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_load(a, true, X_RSP, xm(ST, S_RSP));  /* aligned: as after the push above */
+    call_abs(a, (const void *)esgx_jit_raise);
+    /* unwind */
+    off[ESGX_JIT_THUNK_UNWIND] = a->n;
+    x64_load(a, true, X_RSP, xm(ST, S_RSP));
+    x64_mov_ri(a, X_RAX, 1);
+    x64_patch_rel(a, x64_jmp32(a), exit_at);
+}
+
+/* ------------------------------------------------------------------ slow ops */
+
+static inline uint64_t f32_minmax(uint64_t x, uint64_t y, bool max)
+{
+    float a, b;
+    uint32_t ua = (uint32_t)x, ub = (uint32_t)y;
+    memcpy(&a, &ua, 4);
+    memcpy(&b, &ub, 4);
+    if (a < b) return max ? ub : ua;
+    if (b < a) return max ? ua : ub;
+    if (a == b) return max ? (ua & ub) : (ua | ub);
+    float r = a + b;
+    uint32_t ur;
+    memcpy(&ur, &r, 4);
+    return ur;
+}
+
+static inline uint64_t f64_minmax(uint64_t x, uint64_t y, bool max)
+{
+    double a, b;
+    memcpy(&a, &x, 8);
+    memcpy(&b, &y, 8);
+    if (a < b) return max ? y : x;
+    if (b < a) return max ? x : y;
+    if (a == b) return max ? (x & y) : (x | y);
+    double r = a + b;
+    uint64_t ur;
+    memcpy(&ur, &r, 8);
+    return ur;
+}
+
+static double f_of(uint64_t v, bool f64)
+{
+    if (f64) {
+        double d;
+        memcpy(&d, &v, 8);
+        return d;
+    }
+    float f;
+    uint32_t u = (uint32_t)v;
+    memcpy(&f, &u, 4);
+    return (double)f;
+}
+
+/* float -> int: trapping (sat false) or saturating, like the interpreter */
+static int conv(esgx_wasm_store *s, uint64_t *out, uint64_t in, bool from64, bool to64,
+                bool sgn, bool sat)
+{
+    double x = f_of(in, from64);
+    double lo = to64 ? (sgn ? -9223372036854777856.0 : -1.0) : (sgn ? -2147483649.0 : -1.0);
+    double hi = to64 ? (sgn ? 9223372036854775808.0 : 18446744073709551616.0)
+                     : (sgn ? 2147483648.0 : 4294967296.0);
+    if (isnan(x)) {
+        if (!sat) {
+            esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INVALID_CONVERSION,
+                                 "invalid conversion to integer");
+            return 1;
+        }
+        *out = 0;
+        return 0;
+    }
+    if (!(x > lo && x < hi)) {
+        if (!sat) {
+            esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
+            return 1;
+        }
+        if (x <= lo) *out = sgn ? (to64 ? (uint64_t)INT64_MIN : (uint32_t)INT32_MIN) : 0;
+        else *out = sgn ? (to64 ? (uint64_t)INT64_MAX : (uint32_t)INT32_MAX)
+                        : (to64 ? UINT64_MAX : UINT32_MAX);
+        return 0;
+    }
+    if (to64) *out = sgn ? (uint64_t)(int64_t)x : (uint64_t)x;
+    else *out = sgn ? (uint32_t)(int32_t)x : (uint32_t)x;
+    return 0;
+}
+
+static uint64_t f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static uint64_t f64_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+#define O(k) ip[2 + (k)]
+
+/* float min/max, float -> int, u64 -> float */
+static int slow_float(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op)
+{
+    /* operands read per case: other ops' operands are not all slots */
+#define X fp[O(1)]
+#define D (&fp[O(0)])
+    switch (op) {
+    case WOP_F32_MIN: *D = f32_minmax(X, fp[O(2)], false); return 0;
+    case WOP_F32_MAX: *D = f32_minmax(X, fp[O(2)], true); return 0;
+    case WOP_F64_MIN: *D = f64_minmax(X, fp[O(2)], false); return 0;
+    case WOP_F64_MAX: *D = f64_minmax(X, fp[O(2)], true); return 0;
+    case WOP_F32_CONV_I64U: *D = f32_bits((float)X); return 0;
+    case WOP_F64_CONV_I64U: *D = f64_bits((double)X); return 0;
+    case WOP_I32_TRUNC_F32S: return conv(s, D, X, false, false, true, false);
+    case WOP_I32_TRUNC_F32U: return conv(s, D, X, false, false, false, false);
+    case WOP_I32_TRUNC_F64S: return conv(s, D, X, true, false, true, false);
+    case WOP_I32_TRUNC_F64U: return conv(s, D, X, true, false, false, false);
+    case WOP_I64_TRUNC_F32S: return conv(s, D, X, false, true, true, false);
+    case WOP_I64_TRUNC_F32U: return conv(s, D, X, false, true, false, false);
+    case WOP_I64_TRUNC_F64S: return conv(s, D, X, true, true, true, false);
+    case WOP_I64_TRUNC_F64U: return conv(s, D, X, true, true, false, false);
+    case WOP_I32_SAT_F32S: return conv(s, D, X, false, false, true, true);
+    case WOP_I32_SAT_F32U: return conv(s, D, X, false, false, false, true);
+    case WOP_I32_SAT_F64S: return conv(s, D, X, true, false, true, true);
+    case WOP_I32_SAT_F64U: return conv(s, D, X, true, false, false, true);
+    case WOP_I64_SAT_F32S: return conv(s, D, X, false, true, true, true);
+    case WOP_I64_SAT_F32U: return conv(s, D, X, false, true, false, true);
+    case WOP_I64_SAT_F64S: return conv(s, D, X, true, true, true, true);
+    case WOP_I64_SAT_F64U: return conv(s, D, X, true, true, false, true);
+    default: return -1;
+    }
+#undef X
+#undef D
+}
+
+int esgx_jit_op_slow(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op)
+{
+    int r = slow_float(s, fp, ip, op);
+    if (r >= 0) return r;
+    esgx_wasm_trap tk = esgx_wasm_exec_bulk(s, s->jit_inst, fp, ip, (int)op, &s->fuel);
+    if (tk == ESGX_WASM_TRAP_NONE) return 0;
+    if (tk == ESGX_WASM_TRAP_OUT_OF_FUEL) s->fuel = 0;
+    esgx_wasm_store_trap(s, tk, esgx_wasm_trap_message(tk));
+    return 1;
+}
+
+/* Whether op is done by esgx_jit_op_slow, and whether it can trap or charge fuel. */
+static bool slow_op(int op, bool *traps)
+{
+    switch (op) {
+    case WOP_F32_MIN: case WOP_F32_MAX: case WOP_F64_MIN: case WOP_F64_MAX:
+    case WOP_F32_CONV_I64U: case WOP_F64_CONV_I64U:
+    case WOP_I32_SAT_F32S: case WOP_I32_SAT_F32U: case WOP_I32_SAT_F64S: case WOP_I32_SAT_F64U:
+    case WOP_I64_SAT_F32S: case WOP_I64_SAT_F32U: case WOP_I64_SAT_F64S: case WOP_I64_SAT_F64U:
+    case WOP_DATA_DROP: case WOP_ELEM_DROP: case WOP_REF_FUNC: case WOP_TABLE_SIZE:
+        *traps = false;
+        return true;
+    case WOP_I32_TRUNC_F32S: case WOP_I32_TRUNC_F32U: case WOP_I32_TRUNC_F64S:
+    case WOP_I32_TRUNC_F64U: case WOP_I64_TRUNC_F32S: case WOP_I64_TRUNC_F32U:
+    case WOP_I64_TRUNC_F64S: case WOP_I64_TRUNC_F64U:
+    case WOP_MEM_GROW: case WOP_MEM_INIT: case WOP_MEM_COPY: case WOP_MEM_FILL:
+    case WOP_TABLE_GET: case WOP_TABLE_SET: case WOP_TABLE_GROW: case WOP_TABLE_FILL:
+    case WOP_TABLE_COPY: case WOP_TABLE_INIT:
+        *traps = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* call esgx_jit_op_slow(s, fp, ip, op); fuel and memory synchronised when it may
+ * charge, grow or trap */
+static void emit_slow(jc *c, const uint32_t *ip, int op, bool traps)
+{
+    esgx_x64 *a = c->a;
+    if (traps) x64_store(a, true, xm(ST, S_FUEL), FUEL);
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_mov_rr(a, true, X_RSI, FP);
+    x64_mov_ri(a, X_RDX, (uint64_t)(uintptr_t)ip);
+    x64_mov_ri(a, X_RCX, (uint64_t)op);
+    call_abs(a, (const void *)esgx_jit_op_slow);
+    if (!traps) return;
+    x64_load(a, true, FUEL, xm(ST, S_FUEL));
+    x64_test_rr(a, false, X_RAX, X_RAX);
+    jcc_unwind(c, CC_NE);
+    if (op == WOP_MEM_GROW) load_mem(a);
+}
+
+/* ------------------------------------------------------------------ templates */
+
+/* condition code of integer compare kind ci (ESGX_WASM_ICMPS order) */
+static const uint8_t icmp_cc[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
+
+/* eax/rax = slot operand k */
+static void ld(jc *c, bool w64, int r, uint32_t s)
+{
+    x64_load(c->a, w64, r, slot(s));
+}
+
+static void st(jc *c, uint32_t s, int r)
+{
+    x64_store(c->a, true, slot(s), r);
+}
+
+/* 64-bit constant from two words */
+static uint64_t k64(const uint32_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 32;
+}
+
+/* setcc al; movzx eax, al; store */
+static void set_store(jc *c, int cc, uint32_t d)
+{
+    x64_setcc(c->a, cc, X_RAX);
+    x64_ext_rr(c->a, 0, false, X_RAX, X_RAX);
+    st(c, d, X_RAX);
+}
+
+/* The integer compare families (ESGX_WASM_CMP_OPS): form 0-7 of compare ci. */
+static void emit_icmp(jc *c, const uint32_t *ip, uint32_t at, int ci, int form, bool w64)
+{
+    esgx_x64 *a = c->a;
+    int cc = icmp_cc[ci];
+    switch (form) {
+    case 0:   /* dss */
+        ld(c, w64, X_RAX, O(1));
+        x64_alu_rm(a, ALU_CMP, w64, X_RAX, slot(O(2)));
+        set_store(c, cc, O(0));
+        return;
+    case 1:   /* dsi */
+        ld(c, w64, X_RAX, O(1));
+        x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(2));
+        set_store(c, cc, O(0));
+        return;
+    case 2: case 4:   /* sso */
+        ld(c, w64, X_RAX, O(0));
+        x64_alu_rm(a, ALU_CMP, w64, X_RAX, slot(O(1)));
+        jcc_w(c, cc, at, (int32_t)O(2));
+        return;
+    case 3: case 5:   /* sio */
+        ld(c, w64, X_RAX, O(0));
+        x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(1));
+        jcc_w(c, cc, at, (int32_t)O(2));
+        return;
+    default:   /* 6: dsisso, 7: dsisio */
+        ld(c, false, X_RAX, O(1));
+        x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)O(2));
+        st(c, O(0), X_RAX);
+        ld(c, w64, X_RAX, O(3));
+        if (form == 6) x64_alu_rm(a, ALU_CMP, w64, X_RAX, slot(O(4)));
+        else x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(4));
+        jcc_w(c, cc, at, (int32_t)O(5));
+        return;
+    }
+}
+
+/* xmm0 = float slot (movss / movsd) */
+static void ldf(jc *c, bool dbl, int x, uint32_t s)
+{
+    x64_movs_load(c->a, dbl, x, slot(s));
+}
+
+/* slot = xmm (f32: zero-extended bits) */
+static void stf(jc *c, bool dbl, uint32_t s, int x)
+{
+    x64_movq_rx(c->a, dbl, X_RAX, x);
+    st(c, s, X_RAX);
+}
+
+static void ldk(jc *c, bool dbl, int x, uint64_t bits)
+{
+    x64_mov_ri(c->a, X_RAX, bits);
+    x64_movq_xr(c->a, dbl, x, X_RAX);
+}
+
+/* f64 compare (index fi of ESGX_WASM_FCMPS) of xmm0 and xmm1, branching to target
+ * when it holds (neg: when it does not) */
+static void fbranch(jc *c, int fi, bool neg, uint32_t at, int32_t off, bool dbl)
+{
+    esgx_x64 *a = c->a;
+    switch (fi) {
+    case 0: case 1: {   /* EQ, NE */
+        x64_ucomis(a, dbl, 0, 1);
+        bool eq = (fi == 0) != neg;   /* branch when equal (and ordered) */
+        if (eq) {
+            size_t skip = x64_jcc32(a, CC_P);
+            jcc_w(c, CC_E, at, off);
+            x64_patch_rel(a, skip, a->n);
+        } else {
+            jcc_w(c, CC_P, at, off);
+            jcc_w(c, CC_NE, at, off);
+        }
+        return;
+    }
+    default: {   /* LT, GT, LE, GE: a < b is b > a */
+        bool swap = fi == 2 || fi == 4;
+        bool strict = fi == 2 || fi == 3;
+        if (swap) x64_ucomis(a, dbl, 1, 0);
+        else x64_ucomis(a, dbl, 0, 1);
+        int cc = strict ? (neg ? CC_BE : CC_A) : (neg ? CC_B : CC_AE);
+        jcc_w(c, cc, at, off);
+        return;
+    }
+    }
+}
+
+/* float compare to a value: sets eax to 0/1 from xmm0 op xmm1 */
+static void fcompare(jc *c, int fi, bool dbl, uint32_t d)
+{
+    esgx_x64 *a = c->a;
+    switch (fi) {
+    case 0:   /* EQ: ZF and not PF */
+        x64_ucomis(a, dbl, 0, 1);
+        x64_setcc(a, CC_E, X_RAX);
+        x64_setcc(a, CC_NP, X_RCX);
+        X_OP1(a, 0, XB, 0x20, X_RCX, X_RAX, NULL);   /* and al, cl */
+        break;
+    case 1:   /* NE: not ZF or PF */
+        x64_ucomis(a, dbl, 0, 1);
+        x64_setcc(a, CC_NE, X_RAX);
+        x64_setcc(a, CC_P, X_RCX);
+        X_OP1(a, 0, XB, 0x08, X_RCX, X_RAX, NULL);   /* or al, cl */
+        break;
+    default: {
+        bool swap = fi == 2 || fi == 4, strict = fi == 2 || fi == 3;
+        if (swap) x64_ucomis(a, dbl, 1, 0);
+        else x64_ucomis(a, dbl, 0, 1);
+        x64_setcc(a, strict ? CC_A : CC_AE, X_RAX);
+        break;
+    }
+    }
+    x64_ext_rr(a, 0, false, X_RAX, X_RAX);
+    st(c, d, X_RAX);
+}
+
+/* loads and stores: ea = u32(slot a [+ imm]) + offset, checked against r13 */
+static void mem_ea(jc *c, uint32_t addr_slot, bool folded, uint32_t add, uint32_t offset,
+                   unsigned size)
+{
+    esgx_x64 *a = c->a;
+    ld(c, false, X_RAX, addr_slot);
+    if (folded && add) x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)add);
+    if (offset) {
+        if (offset <= INT32_MAX) {
+            x64_alu_ri(a, ALU_ADD, true, X_RAX, (int32_t)offset);
+        } else {
+            x64_mov_ri(a, X_RCX, offset);
+            x64_alu_rr(a, ALU_ADD, true, X_RAX, X_RCX);
+        }
+    }
+    x64_lea(a, true, X_RCX, xm(X_RAX, (int32_t)size));
+    x64_alu_rr(a, ALU_CMP, true, X_RCX, MSIZE);
+    jcc_trap(c, CC_A, ESGX_WASM_TRAP_MEMORY_OOB);
+}
+
+/* load kinds: size, extension (x64_load_ext kind, or -1 plain), 64-bit result */
+static void emit_load(jc *c, const uint32_t *ip, int base_op, bool folded)
+{
+    static const struct { uint8_t size; int8_t ext; bool w64; } L[9] = {
+        {4, -1, false}, {8, -1, true}, {1, 2, false}, {1, 0, false}, {2, 3, false},
+        {2, 1, false}, {1, 2, true}, {2, 3, true}, {4, 4, true}};
+    int k = base_op - WOP_LD32;
+    uint32_t off = folded ? O(3) : O(2);
+    mem_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
+    x64_mem m = xmi(MEM, X_RAX, 1, 0);
+    if (L[k].ext < 0) x64_load(c->a, L[k].w64, X_RAX, m);
+    else x64_load_ext(c->a, L[k].ext, L[k].w64, X_RAX, m);
+    st(c, O(0), X_RAX);
+}
+
+static void emit_store(jc *c, const uint32_t *ip, int base_op, bool folded)
+{
+    static const uint8_t size[4] = {1, 2, 4, 8};
+    int k = base_op - WOP_ST8;
+    uint32_t off = folded ? O(3) : O(2);
+    mem_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
+    ld(c, true, X_RDX, O(1));
+    x64_mem m = xmi(MEM, X_RAX, 1, 0);
+    switch (k) {
+    case 0: x64_store8(c->a, m, X_RDX); break;
+    case 1: x64_store16(c->a, m, X_RDX); break;
+    case 2: x64_store(c->a, false, m, X_RDX); break;
+    default: x64_store(c->a, true, m, X_RDX); break;
+    }
+}
+
+/* integer binary op (ESGX_WASM_IMMBIN order: ADD SUB MUL AND OR XOR SHL SHRS SHRU ROTL
+ * ROTR), b from a slot or an immediate */
+static void emit_ibin(jc *c, const uint32_t *ip, int k, bool imm, bool w64)
+{
+    static const int8_t alu[6] = {ALU_ADD, ALU_SUB, -1, ALU_AND, ALU_OR, ALU_XOR};
+    static const int8_t sh[11] = {-1, -1, -1, -1, -1, -1, SH_SHL, SH_SAR, SH_SHR, SH_ROL, SH_ROR};
+    esgx_x64 *a = c->a;
+    ld(c, w64, X_RAX, O(1));
+    if (k < 6 && k != 2) {
+        if (imm) x64_alu_ri(a, alu[k], w64, X_RAX, (int32_t)O(2));
+        else x64_alu_rm(a, alu[k], w64, X_RAX, slot(O(2)));
+    } else if (k == 2) {
+        if (imm) x64_imul_rri(a, w64, X_RAX, X_RAX, (int32_t)O(2));
+        else x64_imul_rm(a, w64, X_RAX, slot(O(2)));
+    } else if (imm) {
+        x64_shift_ri(a, sh[k], w64, X_RAX, (uint8_t)(O(2) & (w64 ? 63 : 31)));
+    } else {
+        ld(c, false, X_RCX, O(2));
+        x64_shift_rcl(a, sh[k], w64, X_RAX);
+    }
+    st(c, O(0), X_RAX);
+}
+
+/* div / rem (k: 0 divs, 1 divu, 2 rems, 3 remu) */
+static void emit_div(jc *c, const uint32_t *ip, int k, bool w64)
+{
+    esgx_x64 *a = c->a;
+    ld(c, w64, X_RAX, O(1));
+    ld(c, w64, X_RCX, O(2));
+    x64_test_rr(a, w64, X_RCX, X_RCX);
+    jcc_trap(c, CC_E, ESGX_WASM_TRAP_DIV_ZERO);
+    size_t done = 0;
+    bool sgn = k == 0 || k == 2;
+    if (sgn) {
+        x64_alu_ri(a, ALU_CMP, w64, X_RCX, -1);
+        size_t normal = x64_jcc32(a, CC_NE);
+        if (k == 0) {   /* MIN / -1 overflows; anything else / -1 is a negation */
+            if (w64) {
+                x64_mov_ri(a, X_RDX, (uint64_t)INT64_MIN);
+                x64_alu_rr(a, ALU_CMP, true, X_RAX, X_RDX);
+            } else {
+                x64_alu_ri(a, ALU_CMP, false, X_RAX, INT32_MIN);
+            }
+            jcc_trap(c, CC_E, ESGX_WASM_TRAP_INT_OVERFLOW);
+            x64_grp3(a, 3, w64, X_RAX);
+        } else {        /* x rem -1 = 0 */
+            x64_mov_ri(a, X_RAX, 0);
+        }
+        st(c, O(0), X_RAX);
+        done = x64_jmp32(a);
+        x64_patch_rel(a, normal, a->n);
+        x64_cdq(a, w64);
+        x64_grp3(a, 7, w64, X_RCX);
+    } else {
+        x64_mov_ri(a, X_RDX, 0);
+        x64_grp3(a, 6, w64, X_RCX);
+    }
+    st(c, O(0), k >= 2 ? X_RDX : X_RAX);
+    if (sgn) x64_patch_rel(a, done, a->n);
+}
+
+/* f32/f64 unary and binary (ESGX_WASM_FLOAT_OPS order: ABS NEG CEIL FLOOR TRUNC
+ * NEAREST SQRT ADD SUB MUL DIV MIN MAX COPYSIGN); false if not done here */
+static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
+{
+    static const uint8_t round_mode[4] = {0x0A, 0x09, 0x0B, 0x08};   /* ceil floor trunc nearest */
+    static const uint8_t arith[4] = {0x58, 0x5C, 0x59, 0x5E};        /* add sub mul div */
+    esgx_x64 *a = c->a;
+    switch (k) {
+    case 0: case 1:   /* abs, neg: on the bits */
+        ld(c, dbl, X_RAX, O(1));
+        if (dbl) {
+            if (k == 0) {
+                x64_shift_ri(a, SH_SHL, true, X_RAX, 1);
+                x64_shift_ri(a, SH_SHR, true, X_RAX, 1);
+            } else {
+                x64_mov_ri(a, X_RCX, 0x8000000000000000ull);
+                x64_alu_rr(a, ALU_XOR, true, X_RAX, X_RCX);
+            }
+        } else {
+            x64_alu_ri(a, k == 0 ? ALU_AND : ALU_XOR, false, X_RAX,
+                       k == 0 ? 0x7FFFFFFF : INT32_MIN);
+        }
+        st(c, O(0), X_RAX);
+        return true;
+    case 2: case 3: case 4: case 5:
+        ldf(c, dbl, 0, O(1));
+        x64_round(a, dbl, 0, 0, round_mode[k - 2]);
+        stf(c, dbl, O(0), 0);
+        return true;
+    case 6:
+        ldf(c, dbl, 0, O(1));
+        x64_sse_rr(a, dbl, 0x51, 0, 0);
+        stf(c, dbl, O(0), 0);
+        return true;
+    case 7: case 8: case 9: case 10:
+        ldf(c, dbl, 0, O(1));
+        x64_sse_rm(a, dbl, arith[k - 7], 0, slot(O(2)));
+        stf(c, dbl, O(0), 0);
+        return true;
+    case 13:   /* copysign */
+        ld(c, dbl, X_RAX, O(1));
+        ld(c, dbl, X_RCX, O(2));
+        if (dbl) {
+            x64_shift_ri(a, SH_SHL, true, X_RAX, 1);
+            x64_shift_ri(a, SH_SHR, true, X_RAX, 1);
+            x64_shift_ri(a, SH_SHR, true, X_RCX, 63);
+            x64_shift_ri(a, SH_SHL, true, X_RCX, 63);
+        } else {
+            x64_alu_ri(a, ALU_AND, false, X_RAX, 0x7FFFFFFF);
+            x64_alu_ri(a, ALU_AND, false, X_RCX, INT32_MIN);
+        }
+        x64_alu_rr(a, ALU_OR, true, X_RAX, X_RCX);
+        st(c, O(0), X_RAX);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A direct call (CALL "PPs"): depth and stack checks as the interpreter's, then a
+ * native call of the callee's code, or the lazy helper on its first call. */
+static void emit_call(jc *c, const uint32_t *ip)
+{
+    esgx_x64 *a = c->a;
+    const esgx_wasm_code *callee;
+    memcpy(&callee, ip + 2, sizeof callee);
+    uint32_t argbase = O(2);
+    const esgx_wasm_compiled *cm = c->m->compiled;
+    size_t idx = (size_t)(callee - cm->codes);
+    x64_load(a, false, X_RAX, xm(ST, S_DEPTH));
+    x64_alu_rm(a, ALU_CMP, false, X_RAX, xm(ST, S_MAXDEPTH));
+    jcc_trap(c, CC_AE, ESGX_WASM_TRAP_STACK_EXHAUSTED);
+    /* the callee's frame must fit: rbx + 8 * (argbase + frame_size) <= stack end */
+    uint64_t need = (uint64_t)argbase + callee->frame_size;
+    x64_lea(a, true, X_RAX, xm(FP, (int32_t)(need * 8)));
+    x64_load(a, false, X_RCX, xm(ST, S_STACKCAP));
+    x64_load(a, true, X_RDX, xm(ST, S_STACK));
+    x64_lea(a, true, X_RDX, xmi(X_RDX, X_RCX, 8, 0));
+    x64_alu_rr(a, ALU_CMP, true, X_RAX, X_RDX);
+    size_t fits = x64_jcc32(a, CC_BE);
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_mov_rr(a, true, X_RSI, FP);
+    x64_mov_ri(a, X_RDX, need);
+    call_abs(a, (const void *)esgx_jit_stack_grow);
+    x64_test_rr(a, true, X_RAX, X_RAX);
+    jcc_unwind(c, CC_E);
+    x64_mov_rr(a, true, FP, X_RAX);
+    x64_patch_rel(a, fits, a->n);
+    x64_alu_mi(a, ALU_ADD, false, xm(ST, S_DEPTH), 1);
+    x64_lea(a, true, FP, xm(FP, (int32_t)(argbase * 8)));
+    x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)&c->entries[idx]);
+    x64_load(a, true, X_RAX, xm(X_RAX, 0));
+    x64_test_rr(a, true, X_RAX, X_RAX);
+    size_t lazy = x64_jcc32(a, CC_E);
+    x64_call_r(a, X_RAX);
+    size_t after = x64_jmp32(a);
+    x64_patch_rel(a, lazy, a->n);
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_mov_ri(a, X_RSI, (uint64_t)(uintptr_t)callee);
+    x64_mov_rr(a, true, X_RDX, FP);
+    call_abs(a, (const void *)esgx_jit_call_lazy);
+    x64_load(a, true, FUEL, xm(ST, S_FUEL));
+    x64_test_rr(a, true, X_RAX, X_RAX);
+    jcc_unwind(c, CC_E);
+    x64_alu_ri(a, ALU_CMP, true, X_RAX, 1);
+    size_t native = x64_jcc32(a, CC_NE);
+    x64_load(a, true, FP, xm(ST, S_FP));
+    size_t after2 = x64_jmp32(a);
+    x64_patch_rel(a, native, a->n);
+    x64_call_r(a, X_RAX);
+    x64_patch_rel(a, after, a->n);
+    x64_patch_rel(a, after2, a->n);
+    x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
+    x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
+    load_mem(a);
+}
+
+/* CALL_IMPORT / CALL_INDIRECT: the helper finds the callee (and runs it unless it is
+ * compiled code, which is called here, on its own instance). */
+static void emit_call_obj(jc *c, const uint32_t *ip, bool indirect)
+{
+    esgx_x64 *a = c->a;
+    uint32_t argbase = indirect ? O(2) : O(1);
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_mov_rr(a, true, X_RSI, FP);
+    x64_mov_ri(a, X_RDX, (uint64_t)(uintptr_t)ip);
+    x64_mov_ri(a, X_RCX, indirect);
+    call_abs(a, (const void *)esgx_jit_call_obj);
+    x64_load(a, true, FUEL, xm(ST, S_FUEL));
+    x64_test_rr(a, true, X_RAX, X_RAX);
+    jcc_unwind(c, CC_E);
+    x64_load(a, true, FP, xm(ST, S_FP));
+    x64_alu_ri(a, ALU_CMP, true, X_RAX, 1);
+    size_t done = x64_jcc32(a, CC_E);
+    push_m(a, xm(ST, S_CALLER));              /* with the 8 below: 16-byte aligned */
+    x64_alu_ri(a, ALU_SUB, true, X_RSP, 8);
+    x64_mov_rr(a, true, X_RSI, X_RAX);
+    load_mem(a);                              /* the callee's instance's memory */
+    x64_lea(a, true, FP, xm(FP, (int32_t)(argbase * 8)));
+    x64_call_r(a, X_RSI);
+    x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
+    x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
+    x64_pop(a, X_RAX);
+    x64_store(a, true, xm(ST, S_INST), X_RAX);
+    x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
+    x64_patch_rel(a, done, a->n);
+    load_mem(a);
+}
+
+/* BR_TABLE "sn": clamp, then jump through a table of 32-bit offsets from its start */
+static void emit_br_table(jc *c, const uint32_t *ip, uint32_t at)
+{
+    esgx_x64 *a = c->a;
+    uint32_t n = O(1);
+    ld(c, false, X_RAX, O(0));
+    x64_mov_ri(a, X_RCX, n);
+    x64_alu_rr(a, ALU_CMP, false, X_RAX, X_RCX);
+    x64_cmov_rr(a, CC_A, false, X_RAX, X_RCX);
+    x64_b(a, 0x48);   /* lea rcx, [rip + table] */
+    x64_b(a, 0x8D);
+    x64_b(a, 0x0D);
+    size_t disp = a->n;
+    x64_d32(a, 0);
+    x64_load_ext(a, 4, true, X_RAX, xmi(X_RCX, X_RAX, 4, 0));   /* movsxd */
+    x64_alu_rr(a, ALU_ADD, true, X_RAX, X_RCX);
+    x64_jmp_r(a, X_RAX);
+    size_t table = a->n;
+    x64_patch32(a, disp, (uint32_t)(table - (disp + 4)));
+    for (uint32_t i = 0; i <= n; i++) {
+        fix_at(c, a->n, table, (uint32_t)((int64_t)at + (int32_t)ip[4 + i]));
+        x64_d32(a, 0);
+    }
+}
+
+/* fused multiply-add and rotate/shift-xor ops; false if op is not one */
+static bool emit_fused(jc *c, const uint32_t *ip, int op)
+{
+    esgx_x64 *a = c->a;
+    switch (op) {
+    case WOP_I32_MULI_ADDI: case WOP_I64_MULI_ADDI: {
+        bool w = op == WOP_I64_MULI_ADDI;
+        ld(c, w, X_RAX, O(1));
+        x64_imul_rri(a, w, X_RAX, X_RAX, (int32_t)O(2));
+        x64_alu_ri(a, ALU_ADD, w, X_RAX, (int32_t)O(3));
+        break;
+    }
+    case WOP_I32_MULADD: case WOP_I64_MULADD: {
+        bool w = op == WOP_I64_MULADD;
+        ld(c, w, X_RAX, O(1));
+        x64_imul_rm(a, w, X_RAX, slot(O(2)));
+        x64_alu_rm(a, ALU_ADD, w, X_RAX, slot(O(3)));
+        break;
+    }
+    case WOP_F64_MULADD: case WOP_F64_MUL3:
+        ldf(c, true, 0, O(1));
+        x64_sse_rm(a, true, 0x59, 0, slot(O(2)));
+        x64_sse_rm(a, true, op == WOP_F64_MULADD ? 0x58 : 0x59, 0, slot(O(3)));
+        stf(c, true, O(0), 0);
+        return true;
+    case WOP_F64_MULSUB:   /* d = c - a * b */
+        ldf(c, true, 1, O(1));
+        x64_sse_rm(a, true, 0x59, 1, slot(O(2)));
+        ldf(c, true, 0, O(3));
+        x64_sse_rr(a, true, 0x5C, 0, 1);
+        stf(c, true, O(0), 0);
+        return true;
+    case WOP_I32_ROTLI_XOR: case WOP_I32_SHRUI_XOR:
+        ld(c, false, X_RAX, O(1));
+        x64_shift_ri(a, op == WOP_I32_ROTLI_XOR ? SH_ROL : SH_SHR, false, X_RAX,
+                     (uint8_t)(O(2) & 31));
+        x64_alu_rm(a, ALU_XOR, false, X_RAX, slot(O(3)));
+        break;
+    case WOP_I32_ROT2_XOR:
+        ld(c, false, X_RAX, O(1));
+        x64_shift_ri(a, SH_ROL, false, X_RAX, (uint8_t)(O(2) & 31));
+        ld(c, false, X_RCX, O(3));
+        x64_shift_ri(a, SH_ROL, false, X_RCX, (uint8_t)(O(4) & 31));
+        x64_alu_rr(a, ALU_XOR, false, X_RAX, X_RCX);
+        break;
+    case WOP_F32_ADD_K: case WOP_F32_SUB_K: case WOP_F32_MUL_K: case WOP_F32_DIV_K:
+    case WOP_F64_ADD_K: case WOP_F64_SUB_K: case WOP_F64_MUL_K: case WOP_F64_DIV_K: {
+        static const uint8_t arith[4] = {0x58, 0x5C, 0x59, 0x5E};
+        bool dbl = op >= WOP_F64_ADD_K;
+        int k = op - (dbl ? WOP_F64_ADD_K : WOP_F32_ADD_K);
+        ldf(c, dbl, 0, O(1));
+        ldk(c, dbl, 1, dbl ? k64(ip + 4) : O(2));
+        x64_sse_rr(a, dbl, arith[k], 0, 1);
+        stf(c, dbl, O(0), 0);
+        return true;
+    }
+    default:
+        return false;
+    }
+    st(c, O(0), X_RAX);
+    return true;
+}
+
+/* conversions done inline; false if op is not one */
+static bool emit_convert(jc *c, const uint32_t *ip, int op)
+{
+    esgx_x64 *a = c->a;
+    switch (op) {
+    case WOP_I32_WRAP: ld(c, false, X_RAX, O(1)); break;
+    case WOP_I64_EXTEND_I32S: case WOP_I64_EXT32S: x64_load_ext(a, 4, true, X_RAX, slot(O(1))); break;
+    case WOP_I32_EXT8S: x64_load_ext(a, 2, false, X_RAX, slot(O(1))); break;
+    case WOP_I32_EXT16S: x64_load_ext(a, 3, false, X_RAX, slot(O(1))); break;
+    case WOP_I64_EXT8S: x64_load_ext(a, 2, true, X_RAX, slot(O(1))); break;
+    case WOP_I64_EXT16S: x64_load_ext(a, 3, true, X_RAX, slot(O(1))); break;
+    case WOP_F32_CONV_I32S: case WOP_F32_CONV_I32U: case WOP_F32_CONV_I64S:
+    case WOP_F64_CONV_I32S: case WOP_F64_CONV_I32U: case WOP_F64_CONV_I64S: {
+        bool dbl = op >= WOP_F64_CONV_I32S;
+        int k = op - (dbl ? WOP_F64_CONV_I32S : WOP_F32_CONV_I32S);
+        if (k == 0) x64_load_ext(a, 4, true, X_RAX, slot(O(1)));   /* sign-extended */
+        else ld(c, k == 2, X_RAX, O(1));                            /* u32: zero-extended */
+        x64_xorps(a, 0, 0);
+        x64_cvtsi2f(a, dbl, true, 0, X_RAX);
+        stf(c, dbl, O(0), 0);
+        return true;
+    }
+    case WOP_F32_DEMOTE: case WOP_F64_PROMOTE: {
+        bool from64 = op == WOP_F32_DEMOTE;
+        ldf(c, from64, 0, O(1));
+        x64_sse_rr(a, from64, 0x5A, 0, 0);
+        stf(c, !from64, O(0), 0);
+        return true;
+    }
+    default:
+        return false;
+    }
+    st(c, O(0), X_RAX);
+    return true;
+}
+
+/* control ops; false if op is not one */
+static bool emit_control(jc *c, const uint32_t *ip, int op, uint32_t at)
+{
+    esgx_x64 *a = c->a;
+    switch (op) {
+    case WOP_NOP: return true;
+    case WOP_FUEL: {
+        uint32_t cost = O(0);
+        if (!cost) return true;
+        if (cost <= INT32_MAX) {
+            x64_alu_ri(a, ALU_SUB, true, FUEL, (int32_t)cost);
+        } else {
+            x64_mov_ri(a, X_RAX, cost);
+            x64_alu_rr(a, ALU_SUB, true, FUEL, X_RAX);
+        }
+        jcc_trap(c, CC_B, ESGX_WASM_TRAP_OUT_OF_FUEL);
+        return true;
+    }
+    case WOP_UNREACHABLE:
+        jump_to(c, x64_jmp32(a), T_TRAP(c->n, ESGX_WASM_TRAP_UNREACHABLE));
+        return true;
+    case WOP_BR: case WOP_BR_L: jmp_w(c, at, (int32_t)O(0)); return true;
+    case WOP_BR_NZ32: case WOP_BR_Z32: case WOP_BR_NZ64: case WOP_BR_Z64:
+    case WOP_BR_NZ32_L: case WOP_BR_Z32_L: case WOP_BR_NZ64_L: case WOP_BR_Z64_L: {
+        int k = op >= WOP_BR_NZ32_L ? op - WOP_BR_NZ32_L : op - WOP_BR_NZ32;
+        x64_alu_mi(a, ALU_CMP, k >= 2, slot(O(0)), 0);
+        jcc_w(c, (k & 1) ? CC_E : CC_NE, at, (int32_t)O(1));
+        return true;
+    }
+    case WOP_BR_TABLE: emit_br_table(c, ip, at); return true;
+    case WOP_RET1:
+        ld(c, true, X_RAX, O(0));
+        st(c, 0, X_RAX);
+        /* fall through */
+    case WOP_RET0:
+        x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
+        x64_ret(a);
+        return true;
+    case WOP_CALL: emit_call(c, ip); return true;
+    case WOP_CALL_IMPORT: emit_call_obj(c, ip, false); return true;
+    case WOP_CALL_INDIRECT: emit_call_obj(c, ip, true); return true;
+    default: return false;
+    }
+}
+
+/* moves, constants, select, globals, memory size; false if op is not one */
+static bool emit_move(jc *c, const uint32_t *ip, int op)
+{
+    esgx_x64 *a = c->a;
+    switch (op) {
+    case WOP_COPY: ld(c, true, X_RAX, O(1)); st(c, O(0), X_RAX); return true;
+    case WOP_COPY2:
+        ld(c, true, X_RAX, O(1));
+        st(c, O(0), X_RAX);
+        ld(c, true, X_RAX, O(3));
+        st(c, O(2), X_RAX);
+        return true;
+    case WOP_ADDI2:
+        for (int h = 0; h < 6; h += 3) {
+            ld(c, false, X_RAX, O(h + 1));
+            x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)O(h + 2));
+            st(c, O(h), X_RAX);
+        }
+        return true;
+    case WOP_CONST32: x64_mov_ri(a, X_RAX, O(1)); st(c, O(0), X_RAX); return true;
+    case WOP_CONST64: x64_mov_ri(a, X_RAX, k64(ip + 3)); st(c, O(0), X_RAX); return true;
+    case WOP_SELECT: case WOP_SELECT64:
+        ld(c, op == WOP_SELECT64, X_RCX, O(1));
+        x64_test_rr(a, op == WOP_SELECT64, X_RCX, X_RCX);
+        ld(c, true, X_RAX, O(2));
+        x64_cmov_rm(a, CC_E, true, X_RAX, slot(O(3)));
+        st(c, O(0), X_RAX);
+        return true;
+    case WOP_GLOBAL_GET: case WOP_GLOBAL_SET:
+        x64_load(a, true, X_RAX, xm(ST, S_INST));
+        x64_load(a, true, X_RAX, xm(X_RAX, I_GLOBALS));
+        x64_load(a, true, X_RAX, xm(X_RAX, (int32_t)(O(1) * 8)));
+        if (op == WOP_GLOBAL_GET) {
+            x64_load(a, true, X_RCX, xm(X_RAX, G_VAL));
+            st(c, O(0), X_RCX);
+        } else {
+            ld(c, true, X_RCX, O(0));
+            x64_store(a, true, xm(X_RAX, G_VAL), X_RCX);
+        }
+        return true;
+    case WOP_MEM_SIZE:
+        x64_mov_rr(a, true, X_RAX, MSIZE);
+        x64_shift_ri(a, SH_SHR, true, X_RAX, 16);
+        st(c, O(0), X_RAX);
+        return true;
+    case WOP_REF_IS_NULL: case WOP_I32_EQZ: case WOP_I64_EQZ:
+        x64_alu_mi(a, ALU_CMP, op != WOP_I32_EQZ, slot(O(1)), 0);
+        set_store(c, CC_E, O(0));
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* numeric ops (integers, floats, compares); false if op is not one */
+static bool emit_numeric(jc *c, const uint32_t *ip, int op, uint32_t at)
+{
+    esgx_x64 *a = c->a;
+    if (op >= WOP_I32_EQ && op < WOP_I32_EQ + 10 * ESGX_WASM_CMP_FAMILY) {
+        emit_icmp(c, ip, at, (op - WOP_I32_EQ) / 8, (op - WOP_I32_EQ) % 8, false);
+        return true;
+    }
+    if (op >= WOP_I64_EQ && op < WOP_I64_EQ + 10 * ESGX_WASM_CMP_FAMILY) {
+        emit_icmp(c, ip, at, (op - WOP_I64_EQ) / 8, (op - WOP_I64_EQ) % 8, true);
+        return true;
+    }
+    if (op >= WOP_BR_F64_EQ && op < WOP_BR_F64_EQ + 6 * ESGX_WASM_FBR_FAMILY) {
+        int fi = (op - WOP_BR_F64_EQ) / 4, form = (op - WOP_BR_F64_EQ) % 4;
+        ldf(c, true, 0, O(0));
+        bool k = form & 1;
+        if (k) ldk(c, true, 1, k64(ip + 3));
+        else ldf(c, true, 1, O(1));
+        fbranch(c, fi, form >= 2, at, (int32_t)(k ? O(3) : O(2)), true);
+        return true;
+    }
+    if ((op >= WOP_F32_EQ && op <= WOP_F32_GE) || (op >= WOP_F64_EQ && op <= WOP_F64_GE)) {
+        bool dbl = op >= WOP_F64_EQ;
+        ldf(c, dbl, 0, O(1));
+        ldf(c, dbl, 1, O(2));
+        fcompare(c, op - (dbl ? WOP_F64_EQ : WOP_F32_EQ), dbl, O(0));
+        return true;
+    }
+    if (op >= WOP_I32_ADD && op <= WOP_I32_ROTR_I) {
+        emit_ibin(c, ip, (op - WOP_I32_ADD) / 2, (op - WOP_I32_ADD) % 2, false);
+        return true;
+    }
+    if (op >= WOP_I64_ADD && op <= WOP_I64_ROTR_I) {
+        emit_ibin(c, ip, (op - WOP_I64_ADD) / 2, (op - WOP_I64_ADD) % 2, true);
+        return true;
+    }
+    if (op >= WOP_I32_DIVS && op <= WOP_I32_REMU) {
+        emit_div(c, ip, op - WOP_I32_DIVS, false);
+        return true;
+    }
+    if (op >= WOP_I64_DIVS && op <= WOP_I64_REMU) {
+        emit_div(c, ip, op - WOP_I64_DIVS, true);
+        return true;
+    }
+    if (op >= WOP_F32_ABS && op <= WOP_F32_COPYSIGN) return emit_float(c, ip, op - WOP_F32_ABS, false);
+    if (op >= WOP_F64_ABS && op <= WOP_F64_COPYSIGN) return emit_float(c, ip, op - WOP_F64_ABS, true);
+    static const struct { uint16_t op; uint8_t code; bool w64; } bits[6] = {
+        {WOP_I32_CLZ, 0xBD, false}, {WOP_I32_CTZ, 0xBC, false}, {WOP_I32_POPCNT, 0xB8, false},
+        {WOP_I64_CLZ, 0xBD, true}, {WOP_I64_CTZ, 0xBC, true}, {WOP_I64_POPCNT, 0xB8, true}};
+    for (int i = 0; i < 6; i++) {
+        if (op != bits[i].op) continue;
+        ld(c, bits[i].w64, X_RAX, O(1));
+        x64_bitcount(a, bits[i].code, bits[i].w64, X_RAX, X_RAX);
+        st(c, O(0), X_RAX);
+        return true;
+    }
+    return emit_fused(c, ip, op) || emit_convert(c, ip, op);
+}
+
+/* One op at word `at`; false if the code generator does not know it. */
+static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
+{
+    if (op >= WOP_LD32 && op <= WOP_LD32S64) {
+        emit_load(c, ip, op, false);
+        return true;
+    }
+    if (op >= WOP_LD32_A && op <= WOP_LD32S64_A) {
+        emit_load(c, ip, op - WOP_LD32_A + WOP_LD32, true);
+        return true;
+    }
+    if (op >= WOP_ST8 && op <= WOP_ST64) {
+        emit_store(c, ip, op, false);
+        return true;
+    }
+    if (op >= WOP_ST8_A && op <= WOP_ST64_A) {
+        emit_store(c, ip, op - WOP_ST8_A + WOP_ST8, true);
+        return true;
+    }
+    if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
+        return true;
+    bool traps;
+    if (!slow_op(op, &traps)) return false;
+    emit_slow(c, ip, op, traps);
+    return true;
+}
+
+/* function entry: keep rsp 16-byte aligned; zero the declared locals */
+static void emit_prologue(jc *c)
+{
+    esgx_x64 *a = c->a;
+    const esgx_wasm_code *code = c->code;
+    x64_alu_ri(a, ALU_SUB, true, X_RSP, 8);
+    uint32_t n = code->n_locals;
+    if (!n) return;
+    if (n <= 16) {
+        x64_mov_ri(a, X_RAX, 0);
+        for (uint32_t i = 0; i < n; i++) st(c, code->n_params + i, X_RAX);
+        return;
+    }
+    x64_lea(a, true, X_RDI, slot(code->n_params));
+    x64_mov_ri(a, X_RCX, n);
+    x64_mov_ri(a, X_RAX, 0);
+    x64_b(a, 0xF3);   /* rep stosq */
+    x64_b(a, 0x48);
+    x64_b(a, 0xAB);
+}
+
+/* the trap and unwind stubs, then every jump patched */
+static int finish(jc *c)
+{
+    esgx_x64 *a = c->a;
+    bool used[33] = {false};
+    for (size_t i = 0; i < c->nfx; i++)
+        if (c->fx[i].target >= c->n) used[c->fx[i].target - c->n] = true;
+    for (uint32_t k = 0; k < 33; k++) {
+        if (!used[k]) continue;
+        c->nat[c->n + k] = (uint32_t)a->n;
+        if (k < 32) {
+            x64_mov_ri(a, X_RSI, k);
+            x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)c->th->trap);
+        } else {
+            x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)c->th->unwind);
+        }
+        x64_jmp_r(a, X_RAX);
+    }
+    if (a->failed || c->oom) return ESGX_WASM_E_NOMEM;
+    for (size_t i = 0; i < c->nfx; i++) {
+        const fixup *f = &c->fx[i];
+        uint32_t t = f->target;
+        if (t >= c->n + 33 || c->nat[t] == UINT32_MAX) return ESGX_WASM_E_INVALID;
+        if (f->base == SIZE_MAX) x64_patch_rel(a, f->at, c->nat[t]);
+        else x64_patch32(a, f->at, (uint32_t)(c->nat[t] - f->base));
+    }
+    return ESGX_OK;
+}
+
+int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
+                     void *const *entries, const esgx_jit_thunks *th)
+{
+    pthread_once(&op_map_once, op_map_build);
+    jc c = {.a = a, .m = m, .code = code, .w = code->words, .n = code->n_words,
+            .entries = entries, .th = th};
+    c.nat = malloc(((size_t)c.n + 33) * sizeof *c.nat);
+    if (!c.nat) return ESGX_WASM_E_NOMEM;
+    memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);
+    emit_prologue(&c);
+    int rc = ESGX_OK;
+    for (uint32_t at = 0; at < c.n && rc == ESGX_OK;) {
+        const uint32_t *ip = c.w + at;
+        int op = at + 2 <= c.n ? op_at(ip) : -1;
+        if (op < 0 || op == WOP_EXIT) {
+            rc = ESGX_WASM_E_UNSUPPORTED;
+            break;
+        }
+        uint32_t width = esgx_wasm_iop_width[op];
+        if (op == WOP_BR_TABLE) width += ip[3] + 1;
+        if (at + (uint64_t)width > c.n) {
+            rc = ESGX_WASM_E_INVALID;
+            break;
+        }
+        c.nat[at] = (uint32_t)a->n;
+        if (!emit_op(&c, ip, op, at)) rc = ESGX_WASM_E_UNSUPPORTED;
+        if (a->failed || c.oom) rc = ESGX_WASM_E_NOMEM;
+        at += width;
+    }
+    if (rc == ESGX_OK) rc = finish(&c);
+    free(c.nat);
+    free(c.fx);
+    return rc;
+}
