@@ -43,6 +43,18 @@ void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT]);
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
                      void *const *entries, const esgx_jit_thunks *th);
 
+/* jit_alloc.c: the internal op whose handler address starts at w, or -1; its width
+ * in words (a br_table's included). */
+int esgx_jit_op_at(const uint32_t *w);
+uint32_t esgx_jit_op_width(const uint32_t *ip, int op);
+/* Whether operand k of op is read or written as a float (in an xmm register). */
+bool esgx_jit_float_operand(int op, int k);
+/* Chooses the slots of code that live in registers: pin[slot] (frame_size entries)
+ * gets -1, a register of gprs[0..n_gprs) (0-15), or 16 + one of xmms[0..n_xmms).
+ * ESGX_OK or ESGX_WASM_E_NOMEM. The code must decode (esgx_jit_op_at >= 0). */
+int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
+                   const int8_t *xmms, int n_xmms, int8_t *pin);
+
 /* jit.c: the helpers compiled code calls (System V ABI). */
 /* Records trap `kind` with the interpreter's message (out of fuel also zeroes fuel). */
 void esgx_jit_raise(esgx_wasm_store *s, uint32_t kind);

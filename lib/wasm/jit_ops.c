@@ -18,7 +18,6 @@
 #include "jit_internal.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -44,37 +43,6 @@
 
 enum { FP = X_RBX, MEM = X_R12, MSIZE = X_R13, FUEL = X_R14, ST = X_R15 };
 
-/* ------------------------------------------------------------------ op lookup */
-
-typedef struct hmap {
-    const void *h;
-    uint16_t op;
-} hmap;
-
-static hmap op_map[WOP_COUNT_];
-static pthread_once_t op_map_once = PTHREAD_ONCE_INIT;
-
-static int hmap_cmp(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)((const hmap *)a)->h, y = (uintptr_t)((const hmap *)b)->h;
-    return x < y ? -1 : x > y;
-}
-
-static void op_map_build(void)
-{
-    const void *const *H = esgx_wasm_exec_handlers();
-    for (uint32_t i = 0; i < WOP_COUNT_; i++) op_map[i] = (hmap){H[i], (uint16_t)i};
-    qsort(op_map, WOP_COUNT_, sizeof op_map[0], hmap_cmp);
-}
-
-static int op_at(const uint32_t *w)
-{
-    hmap key;
-    memcpy(&key.h, w, sizeof key.h);
-    const hmap *f = bsearch(&key, op_map, WOP_COUNT_, sizeof key, hmap_cmp);
-    return f ? f->op : -1;
-}
-
 /* ------------------------------------------------------------------ compile state */
 
 /* Jump targets past the code's words: a trap stub per kind, and the unwind stub. */
@@ -99,7 +67,21 @@ typedef struct jc {
     void *const *entries;
     const esgx_jit_thunks *th;
     bool oom;
+    int8_t *pin;             /* per slot: -1 in memory, 0-15 a GPR, 16 + n xmm n */
+    uint32_t *pinned;        /* the slots with a register, in slot order */
+    uint32_t n_pinned;
 } jc;
+
+/* Registers: the scratch ones of the templates (rax, rcx, rdx, xmm0, xmm1), one
+ * scratch each for an operand in the other class's register (r11, xmm15), and those
+ * that hold slots (jit_alloc.c). */
+#define T_GPR X_R11
+#define T_XMM 15
+static const int8_t pin_gprs[] = {X_RBP, X_RSI, X_RDI, X_R8, X_R9, X_R10};
+static const int8_t pin_xmms[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+
+static void spill(jc *c, uint32_t lo, uint32_t hi);
+static void reload(jc *c, uint32_t lo, uint32_t hi);
 
 static x64_mem slot(uint32_t s)
 {
@@ -375,17 +357,20 @@ static bool slow_op(int op, bool *traps)
 static void emit_slow(jc *c, const uint32_t *ip, int op, bool traps)
 {
     esgx_x64 *a = c->a;
+    spill(c, 0, UINT32_MAX);
     if (traps) x64_store(a, true, xm(ST, S_FUEL), FUEL);
     x64_mov_rr(a, true, X_RDI, ST);
     x64_mov_rr(a, true, X_RSI, FP);
     x64_mov_ri(a, X_RDX, (uint64_t)(uintptr_t)ip);
     x64_mov_ri(a, X_RCX, (uint64_t)op);
     call_abs(a, (const void *)esgx_jit_op_slow);
-    if (!traps) return;
-    x64_load(a, true, FUEL, xm(ST, S_FUEL));
-    x64_test_rr(a, false, X_RAX, X_RAX);
-    jcc_unwind(c, CC_NE);
-    if (op == WOP_MEM_GROW) load_mem(a);
+    if (traps) {
+        x64_load(a, true, FUEL, xm(ST, S_FUEL));
+        x64_test_rr(a, false, X_RAX, X_RAX);
+        jcc_unwind(c, CC_NE);
+        if (op == WOP_MEM_GROW) load_mem(a);
+    }
+    reload(c, 0, UINT32_MAX);
 }
 
 /* ------------------------------------------------------------------ templates */
@@ -393,15 +378,156 @@ static void emit_slow(jc *c, const uint32_t *ip, int op, bool traps)
 /* condition code of integer compare kind ci (ESGX_WASM_ICMPS order) */
 static const uint8_t icmp_cc[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
 
-/* eax/rax = slot operand k */
-static void ld(jc *c, bool w64, int r, uint32_t s)
+/* ---- slot operands: in memory ([rbx + 8*slot]) or in their register (c->pin) */
+
+static int pin_of(const jc *c, uint32_t s)
 {
-    x64_load(c->a, w64, r, slot(s));
+    return c->pin[s];
 }
 
+/* r = slot s: 64 bits, or (w64 false) its low 32 bits zero-extended */
+static void ld(jc *c, bool w64, int r, uint32_t s)
+{
+    int p = pin_of(c, s);
+    if (p < 0) x64_load(c->a, w64, r, slot(s));
+    else if (p < 16) x64_mov_rr(c->a, w64, r, p);
+    else x64_movq_rx(c->a, w64, r, p - 16);
+}
+
+/* slot s = r (64 bits: an i32 result is already zero-extended) */
 static void st(jc *c, uint32_t s, int r)
 {
-    x64_store(c->a, true, slot(s), r);
+    int p = pin_of(c, s);
+    if (p < 0) x64_store(c->a, true, slot(s), r);
+    else if (p < 16) x64_mov_rr(c->a, true, p, r);
+    else x64_movq_xr(c->a, true, p - 16, r);
+}
+
+/* xmm x = float slot s (f32: the low 32 bits) */
+static void ldf(jc *c, bool dbl, int x, uint32_t s)
+{
+    int p = pin_of(c, s);
+    if (p < 0) x64_movs_load(c->a, dbl, x, slot(s));
+    else if (p < 16) x64_movq_xr(c->a, dbl, x, p);
+    else x64_movaps(c->a, x, p - 16);
+}
+
+/* float slot s = xmm x; an f32 slot keeps its upper 32 bits zero (in an xmm register
+ * too: bits 32-63 are what a 64-bit read of the slot sees) */
+static void stf(jc *c, bool dbl, uint32_t s, int x)
+{
+    esgx_x64 *a = c->a;
+    int p = pin_of(c, s);
+    if (p < 0) {
+        if (dbl) {
+            x64_movs_store(a, true, slot(s), x);
+        } else {
+            x64_movq_rx(a, false, X_RAX, x);
+            x64_store(a, true, slot(s), X_RAX);
+        }
+    } else if (p < 16) {
+        x64_movq_rx(a, dbl, p, x);
+    } else if (dbl) {
+        x64_movaps(a, p - 16, x);
+    } else {
+        x64_xorps(a, p - 16, p - 16);
+        x64_sse_rr(a, false, 0x10, p - 16, x);   /* movss: the low 32 bits */
+    }
+}
+
+/* The slot as an integer r/m operand: its GPR, or memory, or (in an xmm) copied to
+ * the operand scratch T_GPR. *m is filled for memory; returns the register or -1. */
+static int iopnd(jc *c, uint32_t s, x64_mem *m)
+{
+    int p = pin_of(c, s);
+    if (p < 0) {
+        *m = slot(s);
+        return -1;
+    }
+    if (p < 16) return p;
+    x64_movq_rx(c->a, true, T_GPR, p - 16);
+    return T_GPR;
+}
+
+/* r op= slot s (ALU) */
+static void alu_s(jc *c, int alu, bool w64, int r, uint32_t s)
+{
+    x64_mem m;
+    int p = iopnd(c, s, &m);
+    if (p < 0) x64_alu_rm(c->a, alu, w64, r, m);
+    else x64_alu_rr(c->a, alu, w64, r, p);
+}
+
+static void imul_s(jc *c, bool w64, int r, uint32_t s)
+{
+    x64_mem m;
+    int p = iopnd(c, s, &m);
+    if (p < 0) x64_imul_rm(c->a, w64, r, m);
+    else x64_imul_rr(c->a, w64, r, p);
+}
+
+static void cmov_s(jc *c, int cc, int r, uint32_t s)
+{
+    x64_mem m;
+    int p = iopnd(c, s, &m);
+    if (p < 0) x64_cmov_rm(c->a, cc, true, r, m);
+    else x64_cmov_rr(c->a, cc, true, r, p);
+}
+
+/* flags of slot s compared with 0 */
+static void cmp0_s(jc *c, bool w64, uint32_t s)
+{
+    x64_mem m;
+    int p = iopnd(c, s, &m);
+    if (p < 0) x64_alu_mi(c->a, ALU_CMP, w64, m, 0);
+    else x64_test_rr(c->a, w64, p, p);
+}
+
+/* r = sign/zero extension of slot s (x64_load_ext kinds) */
+static void ext_s(jc *c, int kind, bool w64, int r, uint32_t s)
+{
+    x64_mem m;
+    int p = iopnd(c, s, &m);
+    if (p < 0) x64_load_ext(c->a, kind, w64, r, m);
+    else x64_ext_rr(c->a, kind, w64, r, p);
+}
+
+/* xmm x op= float slot s (scalar SSE op) */
+static void sse_s(jc *c, bool dbl, uint8_t op, int x, uint32_t s)
+{
+    int p = pin_of(c, s);
+    if (p < 0) {
+        x64_sse_rm(c->a, dbl, op, x, slot(s));
+    } else if (p >= 16) {
+        x64_sse_rr(c->a, dbl, op, x, p - 16);
+    } else {
+        x64_movq_xr(c->a, dbl, T_XMM, p);
+        x64_sse_rr(c->a, dbl, op, x, T_XMM);
+    }
+}
+
+/* Writes the registers of the slots in [lo, hi) to memory / reads them back: around
+ * calls and helpers, which see the frame in memory. */
+static void spill(jc *c, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t i = 0; i < c->n_pinned; i++) {
+        uint32_t s = c->pinned[i];
+        if (s < lo || s >= hi) continue;
+        int p = pin_of(c, s);
+        if (p < 16) x64_store(c->a, true, slot(s), p);
+        else x64_movs_store(c->a, true, slot(s), p - 16);
+    }
+}
+
+static void reload(jc *c, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t i = 0; i < c->n_pinned; i++) {
+        uint32_t s = c->pinned[i];
+        if (s < lo || s >= hi) continue;
+        int p = pin_of(c, s);
+        if (p < 16) x64_load(c->a, true, p, slot(s));
+        else x64_movs_load(c->a, true, p - 16, slot(s));
+    }
 }
 
 /* 64-bit constant from two words */
@@ -426,7 +552,7 @@ static void emit_icmp(jc *c, const uint32_t *ip, uint32_t at, int ci, int form, 
     switch (form) {
     case 0:   /* dss */
         ld(c, w64, X_RAX, O(1));
-        x64_alu_rm(a, ALU_CMP, w64, X_RAX, slot(O(2)));
+        alu_s(c, ALU_CMP, w64, X_RAX, O(2));
         set_store(c, cc, O(0));
         return;
     case 1:   /* dsi */
@@ -436,7 +562,7 @@ static void emit_icmp(jc *c, const uint32_t *ip, uint32_t at, int ci, int form, 
         return;
     case 2: case 4:   /* sso */
         ld(c, w64, X_RAX, O(0));
-        x64_alu_rm(a, ALU_CMP, w64, X_RAX, slot(O(1)));
+        alu_s(c, ALU_CMP, w64, X_RAX, O(1));
         jcc_w(c, cc, at, (int32_t)O(2));
         return;
     case 3: case 5:   /* sio */
@@ -449,24 +575,11 @@ static void emit_icmp(jc *c, const uint32_t *ip, uint32_t at, int ci, int form, 
         x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)O(2));
         st(c, O(0), X_RAX);
         ld(c, w64, X_RAX, O(3));
-        if (form == 6) x64_alu_rm(a, ALU_CMP, w64, X_RAX, slot(O(4)));
+        if (form == 6) alu_s(c, ALU_CMP, w64, X_RAX, O(4));
         else x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(4));
         jcc_w(c, cc, at, (int32_t)O(5));
         return;
     }
-}
-
-/* xmm0 = float slot (movss / movsd) */
-static void ldf(jc *c, bool dbl, int x, uint32_t s)
-{
-    x64_movs_load(c->a, dbl, x, slot(s));
-}
-
-/* slot = xmm (f32: zero-extended bits) */
-static void stf(jc *c, bool dbl, uint32_t s, int x)
-{
-    x64_movq_rx(c->a, dbl, X_RAX, x);
-    st(c, s, X_RAX);
 }
 
 static void ldk(jc *c, bool dbl, int x, uint64_t bits)
@@ -596,10 +709,10 @@ static void emit_ibin(jc *c, const uint32_t *ip, int k, bool imm, bool w64)
     ld(c, w64, X_RAX, O(1));
     if (k < 6 && k != 2) {
         if (imm) x64_alu_ri(a, alu[k], w64, X_RAX, (int32_t)O(2));
-        else x64_alu_rm(a, alu[k], w64, X_RAX, slot(O(2)));
+        else alu_s(c, alu[k], w64, X_RAX, O(2));
     } else if (k == 2) {
         if (imm) x64_imul_rri(a, w64, X_RAX, X_RAX, (int32_t)O(2));
-        else x64_imul_rm(a, w64, X_RAX, slot(O(2)));
+        else imul_s(c, w64, X_RAX, O(2));
     } else if (imm) {
         x64_shift_ri(a, sh[k], w64, X_RAX, (uint8_t)(O(2) & (w64 ? 63 : 31)));
     } else {
@@ -683,7 +796,7 @@ static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
         return true;
     case 7: case 8: case 9: case 10:
         ldf(c, dbl, 0, O(1));
-        x64_sse_rm(a, dbl, arith[k - 7], 0, slot(O(2)));
+        sse_s(c, dbl, arith[k - 7], 0, O(2));
         stf(c, dbl, O(0), 0);
         return true;
     case 13:   /* copysign */
@@ -716,6 +829,7 @@ static void emit_call(jc *c, const uint32_t *ip)
     uint32_t argbase = O(2);
     const esgx_wasm_compiled *cm = c->m->compiled;
     size_t idx = (size_t)(callee - cm->codes);
+    spill(c, 0, UINT32_MAX);
     x64_load(a, false, X_RAX, xm(ST, S_DEPTH));
     x64_alu_rm(a, ALU_CMP, false, X_RAX, xm(ST, S_MAXDEPTH));
     jcc_trap(c, CC_AE, ESGX_WASM_TRAP_STACK_EXHAUSTED);
@@ -763,6 +877,7 @@ static void emit_call(jc *c, const uint32_t *ip)
     x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
     x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
     load_mem(a);
+    reload(c, 0, UINT32_MAX);
 }
 
 /* CALL_IMPORT / CALL_INDIRECT: the helper finds the callee (and runs it unless it is
@@ -771,6 +886,7 @@ static void emit_call_obj(jc *c, const uint32_t *ip, bool indirect)
 {
     esgx_x64 *a = c->a;
     uint32_t argbase = indirect ? O(2) : O(1);
+    spill(c, 0, UINT32_MAX);
     x64_store(a, true, xm(ST, S_FUEL), FUEL);
     x64_mov_rr(a, true, X_RDI, ST);
     x64_mov_rr(a, true, X_RSI, FP);
@@ -796,6 +912,7 @@ static void emit_call_obj(jc *c, const uint32_t *ip, bool indirect)
     x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
     x64_patch_rel(a, done, a->n);
     load_mem(a);
+    reload(c, 0, UINT32_MAX);
 }
 
 /* BR_TABLE "sn": clamp, then jump through a table of 32-bit offsets from its start */
@@ -838,19 +955,19 @@ static bool emit_fused(jc *c, const uint32_t *ip, int op)
     case WOP_I32_MULADD: case WOP_I64_MULADD: {
         bool w = op == WOP_I64_MULADD;
         ld(c, w, X_RAX, O(1));
-        x64_imul_rm(a, w, X_RAX, slot(O(2)));
-        x64_alu_rm(a, ALU_ADD, w, X_RAX, slot(O(3)));
+        imul_s(c, w, X_RAX, O(2));
+        alu_s(c, ALU_ADD, w, X_RAX, O(3));
         break;
     }
     case WOP_F64_MULADD: case WOP_F64_MUL3:
         ldf(c, true, 0, O(1));
-        x64_sse_rm(a, true, 0x59, 0, slot(O(2)));
-        x64_sse_rm(a, true, op == WOP_F64_MULADD ? 0x58 : 0x59, 0, slot(O(3)));
+        sse_s(c, true, 0x59, 0, O(2));
+        sse_s(c, true, op == WOP_F64_MULADD ? 0x58 : 0x59, 0, O(3));
         stf(c, true, O(0), 0);
         return true;
     case WOP_F64_MULSUB:   /* d = c - a * b */
         ldf(c, true, 1, O(1));
-        x64_sse_rm(a, true, 0x59, 1, slot(O(2)));
+        sse_s(c, true, 0x59, 1, O(2));
         ldf(c, true, 0, O(3));
         x64_sse_rr(a, true, 0x5C, 0, 1);
         stf(c, true, O(0), 0);
@@ -859,7 +976,7 @@ static bool emit_fused(jc *c, const uint32_t *ip, int op)
         ld(c, false, X_RAX, O(1));
         x64_shift_ri(a, op == WOP_I32_ROTLI_XOR ? SH_ROL : SH_SHR, false, X_RAX,
                      (uint8_t)(O(2) & 31));
-        x64_alu_rm(a, ALU_XOR, false, X_RAX, slot(O(3)));
+        alu_s(c, ALU_XOR, false, X_RAX, O(3));
         break;
     case WOP_I32_ROT2_XOR:
         ld(c, false, X_RAX, O(1));
@@ -892,16 +1009,16 @@ static bool emit_convert(jc *c, const uint32_t *ip, int op)
     esgx_x64 *a = c->a;
     switch (op) {
     case WOP_I32_WRAP: ld(c, false, X_RAX, O(1)); break;
-    case WOP_I64_EXTEND_I32S: case WOP_I64_EXT32S: x64_load_ext(a, 4, true, X_RAX, slot(O(1))); break;
-    case WOP_I32_EXT8S: x64_load_ext(a, 2, false, X_RAX, slot(O(1))); break;
-    case WOP_I32_EXT16S: x64_load_ext(a, 3, false, X_RAX, slot(O(1))); break;
-    case WOP_I64_EXT8S: x64_load_ext(a, 2, true, X_RAX, slot(O(1))); break;
-    case WOP_I64_EXT16S: x64_load_ext(a, 3, true, X_RAX, slot(O(1))); break;
+    case WOP_I64_EXTEND_I32S: case WOP_I64_EXT32S: ext_s(c, 4, true, X_RAX, O(1)); break;
+    case WOP_I32_EXT8S: ext_s(c, 2, false, X_RAX, O(1)); break;
+    case WOP_I32_EXT16S: ext_s(c, 3, false, X_RAX, O(1)); break;
+    case WOP_I64_EXT8S: ext_s(c, 2, true, X_RAX, O(1)); break;
+    case WOP_I64_EXT16S: ext_s(c, 3, true, X_RAX, O(1)); break;
     case WOP_F32_CONV_I32S: case WOP_F32_CONV_I32U: case WOP_F32_CONV_I64S:
     case WOP_F64_CONV_I32S: case WOP_F64_CONV_I32U: case WOP_F64_CONV_I64S: {
         bool dbl = op >= WOP_F64_CONV_I32S;
         int k = op - (dbl ? WOP_F64_CONV_I32S : WOP_F32_CONV_I32S);
-        if (k == 0) x64_load_ext(a, 4, true, X_RAX, slot(O(1)));   /* sign-extended */
+        if (k == 0) ext_s(c, 4, true, X_RAX, O(1));   /* sign-extended */
         else ld(c, k == 2, X_RAX, O(1));                            /* u32: zero-extended */
         x64_xorps(a, 0, 0);
         x64_cvtsi2f(a, dbl, true, 0, X_RAX);
@@ -947,16 +1064,19 @@ static bool emit_control(jc *c, const uint32_t *ip, int op, uint32_t at)
     case WOP_BR_NZ32: case WOP_BR_Z32: case WOP_BR_NZ64: case WOP_BR_Z64:
     case WOP_BR_NZ32_L: case WOP_BR_Z32_L: case WOP_BR_NZ64_L: case WOP_BR_Z64_L: {
         int k = op >= WOP_BR_NZ32_L ? op - WOP_BR_NZ32_L : op - WOP_BR_NZ32;
-        x64_alu_mi(a, ALU_CMP, k >= 2, slot(O(0)), 0);
+        cmp0_s(c, k >= 2, O(0));
         jcc_w(c, (k & 1) ? CC_E : CC_NE, at, (int32_t)O(1));
         return true;
     }
     case WOP_BR_TABLE: emit_br_table(c, ip, at); return true;
-    case WOP_RET1:
+    case WOP_RET1:   /* the result goes to memory: the caller reads it there */
         ld(c, true, X_RAX, O(0));
-        st(c, 0, X_RAX);
-        /* fall through */
+        x64_store(a, true, slot(0), X_RAX);
+        x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
+        x64_ret(a);
+        return true;
     case WOP_RET0:
+        spill(c, 0, c->code->n_results);
         x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
         x64_ret(a);
         return true;
@@ -992,7 +1112,7 @@ static bool emit_move(jc *c, const uint32_t *ip, int op)
         ld(c, op == WOP_SELECT64, X_RCX, O(1));
         x64_test_rr(a, op == WOP_SELECT64, X_RCX, X_RCX);
         ld(c, true, X_RAX, O(2));
-        x64_cmov_rm(a, CC_E, true, X_RAX, slot(O(3)));
+        cmov_s(c, CC_E, X_RAX, O(3));
         st(c, O(0), X_RAX);
         return true;
     case WOP_GLOBAL_GET: case WOP_GLOBAL_SET:
@@ -1013,7 +1133,7 @@ static bool emit_move(jc *c, const uint32_t *ip, int op)
         st(c, O(0), X_RAX);
         return true;
     case WOP_REF_IS_NULL: case WOP_I32_EQZ: case WOP_I64_EQZ:
-        x64_alu_mi(a, ALU_CMP, op != WOP_I32_EQZ, slot(O(1)), 0);
+        cmp0_s(c, op != WOP_I32_EQZ, O(1));
         set_store(c, CC_E, O(0));
         return true;
     default:
@@ -1107,25 +1227,33 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     return true;
 }
 
-/* function entry: keep rsp 16-byte aligned; zero the declared locals */
+/* function entry: keep rsp 16-byte aligned; zero the declared locals; load the
+ * registers of the parameters, zero those of the locals */
 static void emit_prologue(jc *c)
 {
     esgx_x64 *a = c->a;
     const esgx_wasm_code *code = c->code;
     x64_alu_ri(a, ALU_SUB, true, X_RSP, 8);
-    uint32_t n = code->n_locals;
-    if (!n) return;
-    if (n <= 16) {
+    uint32_t n = code->n_locals, np = code->n_params;
+    if (n && n <= 16) {
         x64_mov_ri(a, X_RAX, 0);
-        for (uint32_t i = 0; i < n; i++) st(c, code->n_params + i, X_RAX);
-        return;
+        for (uint32_t i = 0; i < n; i++) x64_store(a, true, slot(np + i), X_RAX);
+    } else if (n) {
+        x64_lea(a, true, X_RDI, slot(np));
+        x64_mov_ri(a, X_RCX, n);
+        x64_mov_ri(a, X_RAX, 0);
+        x64_b(a, 0xF3);   /* rep stosq */
+        x64_b(a, 0x48);
+        x64_b(a, 0xAB);
     }
-    x64_lea(a, true, X_RDI, slot(code->n_params));
-    x64_mov_ri(a, X_RCX, n);
-    x64_mov_ri(a, X_RAX, 0);
-    x64_b(a, 0xF3);   /* rep stosq */
-    x64_b(a, 0x48);
-    x64_b(a, 0xAB);
+    reload(c, 0, np);
+    for (uint32_t i = 0; i < c->n_pinned; i++) {
+        uint32_t s = c->pinned[i];
+        if (s < np || s >= np + n) continue;
+        int p = pin_of(c, s);
+        if (p < 16) x64_mov_ri(a, p, 0);
+        else x64_xorps(a, p - 16, p - 16);
+    }
 }
 
 /* the trap and unwind stubs, then every jump patched */
@@ -1157,37 +1285,59 @@ static int finish(jc *c)
     return ESGX_OK;
 }
 
+/* Whether code decodes as known ops of in-range widths (before jit_alloc reads it). */
+static bool decodes(const esgx_wasm_code *code)
+{
+    for (uint32_t at = 0; at < code->n_words;) {
+        int op = at + 2 <= code->n_words ? esgx_jit_op_at(code->words + at) : -1;
+        if (op < 0 || op == WOP_EXIT) return false;
+        if (op == WOP_BR_TABLE && at + 4 > code->n_words) return false;
+        uint64_t w = esgx_jit_op_width(code->words + at, op);
+        if (at + w > code->n_words) return false;
+        at += (uint32_t)w;
+    }
+    return true;
+}
+
+/* c->pin and c->pinned for the function */
+static int pins(jc *c)
+{
+    uint32_t fs = c->code->frame_size;
+    c->pin = malloc(fs ? fs : 1);
+    c->pinned = malloc((sizeof pin_gprs + sizeof pin_xmms) * sizeof *c->pinned);
+    if (!c->pin || !c->pinned) return ESGX_WASM_E_NOMEM;
+    int rc = esgx_jit_alloc(c->code, pin_gprs, (int)sizeof pin_gprs, pin_xmms, (int)sizeof pin_xmms,
+                            c->pin);
+    if (rc) return rc;
+    for (uint32_t s = 0; s < fs; s++)
+        if (c->pin[s] >= 0) c->pinned[c->n_pinned++] = s;
+    return ESGX_OK;
+}
+
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
                      void *const *entries, const esgx_jit_thunks *th)
 {
-    pthread_once(&op_map_once, op_map_build);
+    if (!decodes(code)) return ESGX_WASM_E_UNSUPPORTED;
     jc c = {.a = a, .m = m, .code = code, .w = code->words, .n = code->n_words,
             .entries = entries, .th = th};
     c.nat = malloc(((size_t)c.n + 33) * sizeof *c.nat);
-    if (!c.nat) return ESGX_WASM_E_NOMEM;
-    memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);
-    emit_prologue(&c);
-    int rc = ESGX_OK;
+    int rc = c.nat ? pins(&c) : ESGX_WASM_E_NOMEM;
+    if (rc == ESGX_OK) {
+        memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);
+        emit_prologue(&c);
+    }
     for (uint32_t at = 0; at < c.n && rc == ESGX_OK;) {
         const uint32_t *ip = c.w + at;
-        int op = at + 2 <= c.n ? op_at(ip) : -1;
-        if (op < 0 || op == WOP_EXIT) {
-            rc = ESGX_WASM_E_UNSUPPORTED;
-            break;
-        }
-        uint32_t width = esgx_wasm_iop_width[op];
-        if (op == WOP_BR_TABLE) width += ip[3] + 1;
-        if (at + (uint64_t)width > c.n) {
-            rc = ESGX_WASM_E_INVALID;
-            break;
-        }
+        int op = esgx_jit_op_at(ip);
         c.nat[at] = (uint32_t)a->n;
         if (!emit_op(&c, ip, op, at)) rc = ESGX_WASM_E_UNSUPPORTED;
         if (a->failed || c.oom) rc = ESGX_WASM_E_NOMEM;
-        at += width;
+        at += esgx_jit_op_width(ip, op);
     }
     if (rc == ESGX_OK) rc = finish(&c);
     free(c.nat);
     free(c.fx);
+    free(c.pin);
+    free(c.pinned);
     return rc;
 }

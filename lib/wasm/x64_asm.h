@@ -460,6 +460,18 @@ static inline void x64_cvtsi2f(esgx_x64 *a, bool dbl, bool w64, int x, int r)
     X_OP2(a, dbl ? 0xF2 : 0xF3, w64 ? XW : 0, 0x0F, 0x2A, x, r, NULL);
 }
 
+/* movaps d, s (a register copy of all 128 bits) */
+static inline void x64_movaps(esgx_x64 *a, int d, int s)
+{
+    X_OP2(a, 0, 0, 0x0F, 0x28, d, s, NULL);
+}
+
+/* movsd/movss [m], xmm (F2/F3 0F 11) */
+static inline void x64_movs_store(esgx_x64 *a, bool dbl, x64_mem m, int x)
+{
+    X_OP2(a, dbl ? 0xF2 : 0xF3, 0, 0x0F, 0x11, x, 0, &m);
+}
+
 /* xorps x, x (breaks the dependency before a cvtsi2s*) */
 static inline void x64_xorps(esgx_x64 *a, int d, int s)
 {

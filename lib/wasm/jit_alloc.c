@@ -1,0 +1,154 @@
+/*
+ * jit_alloc.c: which frame slots of a function live in registers while its compiled
+ * code runs (the register allocation of jit_ops.c), and the op lookup it shares.
+ *
+ * One pass over the internal code scores every slot operand by where it is used: a
+ * use inside n nested loops (ranges closed by a backward branch) weighs 8^n (n <= 3),
+ * and counts for the float class when the op reads or writes it as a float (xmm), for
+ * the integer class otherwise. The best-scoring slots of each class get the class's
+ * registers for the whole function: a slot in a register has no valid memory copy
+ * except around calls and helpers, where jit_ops.c writes them back and reloads them.
+ * A value in the other class's register costs one movq when used, never a wrong bit.
+ */
+#include "jit_internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct hmap {
+    const void *h;
+    uint16_t op;
+} hmap;
+
+static hmap op_map[WOP_COUNT_];
+static pthread_once_t op_map_once = PTHREAD_ONCE_INIT;
+
+static int hmap_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const hmap *)a)->h, y = (uintptr_t)((const hmap *)b)->h;
+    return x < y ? -1 : x > y;
+}
+
+static void op_map_build(void)
+{
+    const void *const *H = esgx_wasm_exec_handlers();
+    for (uint32_t i = 0; i < WOP_COUNT_; i++) op_map[i] = (hmap){H[i], (uint16_t)i};
+    qsort(op_map, WOP_COUNT_, sizeof op_map[0], hmap_cmp);
+}
+
+int esgx_jit_op_at(const uint32_t *w)
+{
+    pthread_once(&op_map_once, op_map_build);
+    hmap key;
+    memcpy(&key.h, w, sizeof key.h);
+    const hmap *f = bsearch(&key, op_map, WOP_COUNT_, sizeof key, hmap_cmp);
+    return f ? f->op : -1;
+}
+
+uint32_t esgx_jit_op_width(const uint32_t *ip, int op)
+{
+    uint32_t w = esgx_wasm_iop_width[op];
+    if (op == WOP_BR_TABLE) w += ip[3] + 1;
+    return w;
+}
+
+bool esgx_jit_float_operand(int op, int k)
+{
+    if (op >= WOP_F32_CEIL && op <= WOP_F32_MAX) return true;
+    if (op >= WOP_F64_CEIL && op <= WOP_F64_MAX) return true;
+    if ((op >= WOP_F32_EQ && op <= WOP_F32_GE) || (op >= WOP_F64_EQ && op <= WOP_F64_GE))
+        return k > 0;
+    if (op >= WOP_BR_F64_EQ && op < WOP_BR_F64_EQ + 6 * ESGX_WASM_FBR_FAMILY)
+        return k == 0 || (k == 1 && ((op - WOP_BR_F64_EQ) & 1) == 0);
+    switch (op) {
+    case WOP_F64_MULADD: case WOP_F64_MULSUB: case WOP_F64_MUL3:
+    case WOP_F32_DEMOTE: case WOP_F64_PROMOTE:
+        return true;
+    case WOP_F32_ADD_K: case WOP_F32_SUB_K: case WOP_F32_MUL_K: case WOP_F32_DIV_K:
+    case WOP_F64_ADD_K: case WOP_F64_SUB_K: case WOP_F64_MUL_K: case WOP_F64_DIV_K:
+        return k <= 1;
+    case WOP_F32_CONV_I32S: case WOP_F32_CONV_I32U: case WOP_F32_CONV_I64S:
+    case WOP_F64_CONV_I32S: case WOP_F64_CONV_I32U: case WOP_F64_CONV_I64S:
+        return k == 0;
+    default:
+        return false;
+    }
+}
+
+/* Loop depth of every instruction start: +1 at a backward branch's target, -1 after
+ * the branch (difference array over words). */
+static void loop_depth(const uint32_t *w, uint32_t n, int32_t *diff)
+{
+    for (uint32_t at = 0; at < n;) {
+        int op = esgx_jit_op_at(w + at);
+        uint32_t width = esgx_jit_op_width(w + at, op);
+        const char *f = esgx_wasm_iop_format[op];
+        for (int k = 0; f[k]; k++) {
+            if (f[k] != 'o') continue;
+            int64_t t = (int64_t)at + (int32_t)w[at + 2 + k];
+            if (t >= 0 && t <= at) {
+                diff[t]++;
+                diff[at + width]--;
+            }
+        }
+        at += width;
+    }
+}
+
+typedef struct score {
+    uint64_t i, f;
+    uint32_t slot;
+} score;
+
+static int score_cmp(const void *a, const void *b)
+{
+    const score *x = a, *y = b;
+    uint64_t sx = x->i + x->f, sy = y->i + y->f;
+    if (sx != sy) return sx < sy ? 1 : -1;
+    return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
+                   const int8_t *xmms, int n_xmms, int8_t *pin)
+{
+    uint32_t n = code->n_words, fs = code->frame_size;
+    int32_t *diff = calloc((size_t)n + 1, sizeof *diff);
+    score *sc = calloc(fs ? fs : 1, sizeof *sc);
+    if (!diff || !sc) {
+        free(diff);
+        free(sc);
+        return ESGX_WASM_E_NOMEM;
+    }
+    const uint32_t *w = code->words;
+    loop_depth(w, n, diff);
+    int32_t depth = 0;
+    for (uint32_t at = 0, prev = 0; at < n;) {
+        for (; prev <= at; prev++) depth += diff[prev];
+        int op = esgx_jit_op_at(w + at);
+        uint64_t weight = (uint64_t)1 << (3 * (depth > 3 ? 3 : depth < 0 ? 0 : depth));
+        const char *f = esgx_wasm_iop_format[op];
+        for (int k = 0; f[k]; k++) {
+            if (f[k] != 'd' && f[k] != 's') continue;
+            uint32_t s = w[at + 2 + k];
+            if (s >= fs) continue;
+            if (esgx_jit_float_operand(op, k)) sc[s].f += weight;
+            else sc[s].i += weight;
+        }
+        at += esgx_jit_op_width(w + at, op);
+    }
+    for (uint32_t s = 0; s < fs; s++) {
+        sc[s].slot = s;
+        pin[s] = -1;
+    }
+    qsort(sc, fs, sizeof *sc, score_cmp);
+    int gi = 0, xi = 0;
+    for (uint32_t k = 0; k < fs && (gi < n_gprs || xi < n_xmms); k++) {
+        if (sc[k].i + sc[k].f == 0) break;
+        bool fl = sc[k].f > sc[k].i;
+        if (fl && xi < n_xmms) pin[sc[k].slot] = (int8_t)(16 + xmms[xi++]);
+        else if (!fl && gi < n_gprs) pin[sc[k].slot] = gprs[gi++];
+    }
+    free(diff);
+    free(sc);
+    return ESGX_OK;
+}
