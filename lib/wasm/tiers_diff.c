@@ -416,10 +416,16 @@ static void tdiff_call(tdiff *d, tdiff_side *side, uint64_t seed_rng, esgx_wasm_
     free(args);
 }
 
+/* Calls stop once the calls so far used this many times the per-call fuel (the same
+ * point on both sides, as their fuel agrees), so one input stays within seconds. */
+#define TDIFF_TOTAL_CALLS_FUEL 16
+
 static int tdiff_call_exports(tdiff *d, esgx_tiers_diff_stats *st)
 {
     const esgx_wasm_module *m = d->a.m;
-    for (uint32_t e = 0; e < m->n_exports; e++) {
+    uint64_t used = 0, total = d->fuel > UINT64_MAX / TDIFF_TOTAL_CALLS_FUEL
+                                   ? UINT64_MAX : TDIFF_TOTAL_CALLS_FUEL * d->fuel;
+    for (uint32_t e = 0; e < m->n_exports && used < total; e++) {
         const esgx_wasm_export_decl *x = &m->exports[e];
         if (x->kind != ESGX_WASM_EXTERN_FUNC) continue;
         esgx_wasm_extern fa, fb;
@@ -439,6 +445,7 @@ static int tdiff_call_exports(tdiff *d, esgx_tiers_diff_stats *st)
         snprintf(what, sizeof what, "call of export %u \"%.*s\"", e,
                  (int)(x->name_len > 60 ? 60 : x->name_len), x->name);
         int rc = tdiff_compare_outcome(d, what, &oa, &ob);
+        used += d->fuel - oa.fuel;
         if (st && rc == 0) {
             st->calls++;
             if (oa.rc == ESGX_WASM_E_TRAP) st->traps++;

@@ -9,7 +9,8 @@
  * deterministic way (host functions whose results are a hash of their arguments and
  * that trap for some of them; memories, tables and globals made fresh as declared), the
  * start function runs, and every exported function is called in export order with
- * arguments derived from the input bytes and a fresh fuel budget per call. After the
+ * arguments derived from the input bytes and a fresh fuel budget per call (until the
+ * calls have used 16 budgets in all, so that no input takes long). After the
  * instantiation and after each call the two sides must agree on the return code, the
  * trap kind, the results bit for bit (NaN payloads included; values of a type not known
  * here are compared as whole esgx_wasm_value payload bytes), the fuel left and the
