@@ -20,8 +20,10 @@
  *   nan:arithmetic are checked as patterns; funcref results compare by null/non-null;
  *   externref N travels as the esgx_wasm_ref N+1 (0 is null).
  * - Output: one line per failure (file:line: command: expected vs got), one summary per
- *   file, then the final line `N passed, N failed` (plus `, N skipped` if any). The
- *   exit status is 1 if anything failed, 77 if everything was skipped, else 0.
+ *   file, then the final line `N passed, N failed` (plus `, N skipped` if any). Both
+ *   summaries end with `, tier T`: the tier (esgx_wasm_module_tier) of the first module
+ *   parsed, i.e. what ESGX_WASM_TIER chose (modules use the default limits). The exit
+ *   status is 1 if anything failed, 77 if everything was skipped, else 0.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -45,6 +47,8 @@ extern char **environ;
 
 static int verbose;
 static int parse_only;
+/* the tier of the first module parsed (0 until one is) */
+static esgx_wasm_tier first_tier;
 
 typedef struct counts {
     unsigned long pass, fail, skip;
@@ -209,6 +213,7 @@ static int load_module(run *r, const char *filename, esgx_wasm_module **out, esg
     if (!bytes) return esgx_err_set(err, ESGX_WASM_E_ARG, "cannot read %s", path);
     int rc = esgx_wasm_module_parse(bytes, len, &r->limits, out, err);
     free(bytes);
+    if (rc == 0 && first_tier == ESGX_WASM_TIER_DEFAULT) first_tier = esgx_wasm_module_tier(*out);
     if (rc == 0) {
         esgx_wasm_module **p = realloc(r->mods, (r->n_mods + 1) * sizeof *p);
         if (!p) {
@@ -706,7 +711,8 @@ static void run_file(const char *file, counts *total)
     free(r.regs);
     json_decref(root);
     rm_tree(dir);
-    printf("%s: %lu passed, %lu failed, %lu skipped\n", file, r.c.pass, r.c.fail, r.c.skip);
+    printf("%s: %lu passed, %lu failed, %lu skipped, tier %s\n", file, r.c.pass, r.c.fail,
+           r.c.skip, esgx_wasm_tier_name(first_tier));
     total->pass += r.c.pass;
     total->fail += r.c.fail;
     total->skip += r.c.skip;
@@ -773,8 +779,9 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = first; i < argc; i++) run_path(argv[i], &total);
-    if (total.skip) printf("%lu passed, %lu failed, %lu skipped\n", total.pass, total.fail, total.skip);
-    else printf("%lu passed, %lu failed\n", total.pass, total.fail);
+    if (total.skip) printf("%lu passed, %lu failed, %lu skipped", total.pass, total.fail, total.skip);
+    else printf("%lu passed, %lu failed", total.pass, total.fail);
+    printf(", tier %s\n", esgx_wasm_tier_name(first_tier));
     if (total.fail) return 1;
     if (total.pass == 0 && total.skip) return 77;
     return 0;
