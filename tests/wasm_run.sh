@@ -32,7 +32,7 @@ run run "$abi" --input 'hello, world'
 expect "echo" 0 "hello, world" "debug line"
 run run "$abi" --input 'hi' --json
 expect "echo json" 0 '*'
-[[ "$out" =~ ^\{\"result\":\ \[7\],\ \"fuel_used\":\ [1-9][0-9]*,\ \"output\":\ \"hi\"\}$ ]] && ok || bad "echo json shape: $out"
+[[ "$out" =~ ^\{\"result\":\ \[7\],\ \"fuel_used\":\ [1-9][0-9]*,\ \"output\":\ \"hi\",\ \"tier\":\ \"(interp|jit)\"\}$ ]] && ok || bad "echo json shape: $out"
 printf 'from a file\n' >"$tmp/in.txt"
 run run "$abi" --input-file "$tmp/in.txt"
 expect "input-file" 0 "from a file"
