@@ -3,9 +3,10 @@
  * (docs/cli.md "esgx dev").
  *
  * Starts the esgxd next to the esgx binary on 127.0.0.1 (a free port unless --port) with
- * --debug (and --tier when given), its data in PROJECT/.esgx/dev/node (made with --init the first time: the
- * node creates its own development network key on the sim platform; kept across runs
- * so an unchanged module keeps its hash, state in .esgx/dev/deployed). The node's log
+ * --debug (and --tier when given), its data in PROJECT/.esgx/dev/node (made with --init
+ * the first time: the node creates its own development network key on the sim
+ * platform; kept across runs so an unchanged module keeps its hash, state in
+ * .esgx/dev/deployed). The node's log
  * comes through a pipe: lines with "[guest" (the functions' debug output) are relayed
  * to stderr, the rest only with --verbose. The CLI talks to the node with its admin
  * token (DATA/admin.token) and the key of its /attestation, never with the config of

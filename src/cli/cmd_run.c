@@ -26,8 +26,9 @@
  * enclave); (i32, i32) functions called without --arg get (0, 0), which is what
  * Fleek's runtime passes. --tier interp|jit chooses how the functions run (default:
  * the ESGX_WASM_TIER environment variable, checked before anything else, else the
- * compiler where available); --json reports the tier the module ran on. Options are read from one table (run_options). Output goes
- * raw to stdout, or as one JSON object with --json. Exit status: 0 ran to completion, 1 load error or trap,
+ * compiler where available); --json reports the tier the module ran on. Options are
+ * read from one table (run_options). Output goes raw to stdout, or as one JSON object
+ * with --json. Exit status: 0 ran to completion, 1 load error or trap,
  * 2 wrong usage (see cli.h). The reference is docs/cli.md, section "esgx run".
  */
 #include "cli.h"
