@@ -43,22 +43,10 @@ for c in 32 64; do
 done
 echo "after load RSS: esgxd $(rss $pid) KiB, esgx-enclave $(rss $enc) KiB"
 
-# 1 MiB modules: 1400 functions of straight-line arithmetic plus main; a different
-# constant per module makes each one a distinct hash (so nothing is cached).
-gen() {
-  python3 - "$1" <<'PY'
-import sys
-k = int(sys.argv[1])
-out = ['(module (import "fn0" "output_data_append" (func $out (param i32 i32) (result i32)))',
-       '(memory (export "memory") 1) (data (i32.const 0) "cold start ok")']
-body = ''.join('(local.set 0 (i32.add (local.get 0) (i32.const %d)))' % (i * 7 + k) for i in range(100))
-for f in range(1400):
-    out.append('(func $f%d (param i32) (result i32) %s (local.get 0))' % (f, body))
-out.append('(func (export "main") (param i32 i32) (result i32) (drop (call $out (i32.const 0) (i32.const 13))) (call $f0 (i32.const %d)))' % k)
-out.append(')')
-print('\n'.join(out))
-PY
-}
+# 1 MiB modules of code (bench/big_module.py): 1400 functions of straight-line
+# arithmetic plus main; a different K per module makes each one a distinct hash (so
+# nothing is cached).
+gen() { python3 bench/big_module.py "$1"; }
 cold=() warm=()
 for k in $(seq "${COLD_MODULES:-5}"); do
   gen $k > "$work/big$k.wat"; wat2wasm "$work/big$k.wat" -o "$work/big$k.wasm"

@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
-# wasm_bench.sh: speed of the esgx interpreter against native code and Node's V8.
+# wasm_bench.sh: speed of esgx's two tiers (interpreter, compiler) against native code
+# and Node's V8, SIMD under the compiler, compile time per MiB and cold start.
 #
 #   bench/wasm_bench.sh            (uses build/esgx; ESGX=path/to/esgx to override)
 #   REPS=3 KERNELS="fib:38 qsort:1000000" bench/wasm_bench.sh
+#   KERNELS="fib:20 qsort:1000" REPS=1 BIG=0 bench/wasm_bench.sh   (a quick check)
 #
-# Builds every kernel of bench/kernels/ three ways into bench/out/ (native clang-19
-# -O2; wasm32 -O2 without libc; the same .wasm under node), runs each with its
-# benchmark size, checks that the three checksums agree (exit 1 if not), and prints
-# a table of wall-clock seconds (whole process, best of REPS runs) with geomeans.
+# Builds every kernel of bench/kernels/ four ways into bench/out/ (native clang-19 -O2;
+# wasm32 -O2 without libc; the same with -msimd128, auto-vectorized; the scalar .wasm
+# under node), runs each with its benchmark size: native, `esgx run --tier interp`,
+# `esgx run --tier jit`, V8, and the SIMD module under `esgx run --tier jit`. The
+# checksums must agree, and fuel_used must be the same under both tiers (exit 1 if
+# not). Prints wall-clock seconds (whole process, best of REPS runs), each time over
+# native's of the same run, geomeans, and the SIMD speedup (jit scalar / jit SIMD). A
+# SIMD module that esgx refuses to load (the runtime without SIMD) shows "n/a".
 # esgx runs metered (--fuel FUEL), as in production. V8 runs with --no-liftoff, i.e.
-# its optimizing tier only. Timings on a shared machine are noisy; nothing here is
-# asserted by the test suite.
+# its optimizing tier only. Where this build or CPU has no compiler, --tier jit runs the
+# interpreter: the script says so under the table.
+#
+# Then, unless BIG=0, for each tier (bench/big_module.py, the 1 MiB module of code of
+# node_bench.sh):
+#   compile ms/MiB: (esgx run of the module whose main calls all 1400 functions - esgx
+#     run of a one-function module) / size in MiB: load, validate, compile every
+#     function (a tier that compiles on first call included), best of REPS;
+#   cold start: esgx run of the 1 MiB module whose main calls one function, process
+#     start to answer, best of REPS.
+# Timings on a shared machine are noisy; nothing here is asserted by the test suite.
+# shellcheck disable=SC2154  # best_time sets the time variables with printf -v
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,12 +36,16 @@ REPS=${REPS:-1}
 FUEL=${FUEL:-1000000000000000}
 KERNELS=${KERNELS:-"fib:40 collatz:3000000 matmul:1100 nbody:5000000 mandel:1500 qsort:4000000 sha256:1500"}
 CC=${CC:-clang-19}
+BIG=${BIG:-1}
 
 die() { echo "wasm_bench: $*" >&2; exit 1; }
 command -v "$CC" >/dev/null || die "$CC not found"
 command -v node >/dev/null || die "node not found"
 [ -x "$ESGX" ] || die "$ESGX not built (scripts/build.sh release)"
+if [ "$BIG" != 0 ]; then command -v wat2wasm >/dev/null || die "wat2wasm not found (or BIG=0)"; fi
 mkdir -p "$OUT"
+export XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-$OUT/config}   # esgx run's development key
+unset ESGX_WASM_TIER                                      # every run says its tier
 
 now() { date +%s%N; }
 
@@ -36,40 +56,99 @@ best_time() {
   local best=0 s e
   for ((r = 0; r < REPS; r++)); do
     s=$(now)
-    "$@" >"$OUT/last.out" || die "failed: $*"
+    "$@" >"$OUT/last.out" 2>"$OUT/last.err" || die "failed: $* ($(head -c 300 "$OUT/last.err"))"
     e=$(now)
     if [ $best -eq 0 ] || [ $((e - s)) -lt $best ]; then best=$((e - s)); fi
   done
   printf -v "$var" '%s' "$best"
 }
 
-printf '%-8s %10s %10s %10s %12s %10s %14s\n' kernel native_s esgx_s v8_s esgx/native \
-  v8/native fuel_used
-ratios=() v8ratios=()
+# field NAME: a number or string of the JSON object in $OUT/last.out ("" if absent)
+field() {
+  sed -n 's/.*"'"$1"'": *\[\{0,1\}"\{0,1\}\(-\{0,1\}[0-9a-z]*\).*/\1/p' "$OUT/last.out"
+}
+secs() { awk -v t="$1" 'BEGIN { printf "%.3f", t / 1e9 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+geo() {
+  [ $# -gt 0 ] || { echo n/a; return; }
+  printf '%s\n' "$@" | awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }'
+}
+# esgx_run TIER WASM N: esgx run --function run --arg N on TIER, metered, --json
+esgx_run() { "$ESGX" run "$2" --function run --arg "$3" --fuel "$FUEL" --json --tier "$1"; }
+
+fmt='%-8s %9s %9s %9s %9s %9s | %7s %7s %7s %7s | %12s\n'
+# shellcheck disable=SC2059  # one format for the header and the rows
+printf "$fmt" kernel native_s interp_s jit_s v8_s simd_s interp/n jit/n v8/n simd_x fuel_used
+ri=() rj=() rv=() rs=() jit_tier="" simd_why=""
 for kn in $KERNELS; do
   k=${kn%%:*} n=${kn#*:}
   src=$root/bench/kernels/$k.c
   [ -f "$src" ] || die "no kernel $src"
   "$CC" -O2 -o "$OUT/$k" "$root/bench/kernels/native_main.c" "$src" -lm
   CC=$CC "$root/bench/kernels/build_wasm.sh" "$src" "$OUT/$k.wasm"
+  CC=$CC "$root/bench/kernels/build_wasm.sh" --simd "$src" "$OUT/$k.simd.wasm"
 
   best_time tn "$OUT/$k" "$n"
   rn=$(cat "$OUT/last.out")
-  best_time te "$ESGX" run "$OUT/$k.wasm" --function run --arg "$n" --fuel "$FUEL" --json
-  re=$(sed -n 's/.*"result": *\[\(-\{0,1\}[0-9]*\)\].*/\1/p' "$OUT/last.out")
-  fu=$(sed -n 's/.*"fuel_used": *\([0-9]*\).*/\1/p' "$OUT/last.out")
+  best_time ti esgx_run interp "$OUT/$k.wasm" "$n"
+  [ "$(field tier)" = interp ] || die "$k: --tier interp ran on '$(field tier)'"
+  res_i=$(field result) fuel_i=$(field fuel_used)
+  best_time tj esgx_run jit "$OUT/$k.wasm" "$n"
+  jit_tier=$(field tier) res_j=$(field result) fuel_j=$(field fuel_used)
   best_time tv node --no-liftoff "$root/bench/run_v8.mjs" "$OUT/$k.wasm" "$n"
-  rv=$(cat "$OUT/last.out")
-  if [ "$rn" != "$re" ] || [ "$rn" != "$rv" ]; then
-    die "$k($n): results differ: native=$rn esgx=$re v8=$rv"
+  res_v=$(cat "$OUT/last.out")
+  if [ "$rn" != "$res_i" ] || [ "$rn" != "$res_j" ] || [ "$rn" != "$res_v" ]; then
+    die "$k($n): results differ: native=$rn interp=$res_i jit=$res_j v8=$res_v"
   fi
-  ratio=$(awk -v a="$te" -v b="$tn" 'BEGIN { printf "%.2f", a / b }')
-  v8ratio=$(awk -v a="$tv" -v b="$tn" 'BEGIN { printf "%.2f", a / b }')
-  ratios+=("$ratio") v8ratios+=("$v8ratio")
-  printf '%-8s %10.3f %10.3f %10.3f %12s %10s %14s\n' "$k" \
-    "$(awk -v t="$tn" 'BEGIN { print t / 1e9 }')" "$(awk -v t="$te" 'BEGIN { print t / 1e9 }')" \
-    "$(awk -v t="$tv" 'BEGIN { print t / 1e9 }')" "$ratio" "$v8ratio" "$fu"
+  [ "$fuel_i" = "$fuel_j" ] || die "$k($n): fuel_used differs: interp=$fuel_i jit=$fuel_j"
+
+  # SIMD under the compiler: n/a while esgx refuses the module (a load error, no trap)
+  simd_s=n/a simd_x=n/a
+  if esgx_run jit "$OUT/$k.simd.wasm" "$n" >"$OUT/last.out" 2>"$OUT/last.err"; then
+    best_time ts esgx_run jit "$OUT/$k.simd.wasm" "$n"
+    [ "$(field result)" = "$rn" ] || die "$k($n): SIMD result $(field result), native $rn"
+    simd_s=$(secs "$ts") simd_x=$(ratio "$tj" "$ts")
+    rs+=("$simd_x")
+  elif grep -q '"trap"' "$OUT/last.out"; then
+    die "$k($n): the SIMD module trapped: $(head -c 300 "$OUT/last.out")"
+  else
+    simd_why=$(sed -n 's/.*"error": *"\([^"]*\)".*/\1/p' "$OUT/last.out" | sed 's|^[^:]*: ||')
+  fi
+
+  ri+=("$(ratio "$ti" "$tn")") rj+=("$(ratio "$tj" "$tn")") rv+=("$(ratio "$tv" "$tn")")
+  # shellcheck disable=SC2059
+  printf "$fmt" "$k" "$(secs "$tn")" "$(secs "$ti")" "$(secs "$tj")" "$(secs "$tv")" "$simd_s" \
+    "${ri[-1]}" "${rj[-1]}" "${rv[-1]}" "$simd_x" "$fuel_i"
 done
-geo() { printf '%s\n' "$@" | awk '{ s += log($1); n++ } END { printf "%.2f", exp(s / n) }'; }
-printf 'geomean esgx/native: %s   geomean v8/native: %s   (all results equal)\n' \
-  "$(geo "${ratios[@]}")" "$(geo "${v8ratios[@]}")"
+# shellcheck disable=SC2059
+printf "$fmt" geomean "" "" "" "" "" "$(geo "${ri[@]}")" "$(geo "${rj[@]}")" "$(geo "${rv[@]}")" \
+  "$(geo "${rs[@]+"${rs[@]}"}")" ""
+echo "(best of $REPS; X/n = time over native's; simd_x = jit scalar time / jit SIMD time;"
+echo " results equal everywhere, fuel_used equal under both tiers)"
+[ "$jit_tier" = jit ] ||
+  echo "note: no compiler in this build or on this CPU: the jit column ran on the $jit_tier tier"
+[ -z "$simd_why" ] || echo "note: simd n/a: esgx refuses the SIMD modules ($simd_why)"
+
+[ "$BIG" != 0 ] || exit 0
+# ---------------------------------------------------------------- the 1 MiB module
+python3 "$root/bench/big_module.py" 1 --call-all >"$OUT/big_all.wat"
+python3 "$root/bench/big_module.py" 1 >"$OUT/big.wat"
+python3 "$root/bench/big_module.py" 1 1 >"$OUT/small.wat"
+for m in big_all big small; do wat2wasm "$OUT/$m.wat" -o "$OUT/$m.wasm"; done
+size=$(stat -c %s "$OUT/big_all.wasm")
+echo
+printf '%-8s %16s %20s   (module of code: %d bytes, bench/big_module.py)\n' tier \
+  "compile_ms/MiB" "cold_start_ms" "$size"
+for t in interp jit; do
+  best_time t0 "$ESGX" run "$OUT/small.wasm" --json --tier "$t"
+  best_time ta "$ESGX" run "$OUT/big_all.wasm" --json --tier "$t"
+  ran=$(field tier)
+  best_time tc "$ESGX" run "$OUT/big.wasm" --json --tier "$t"
+  [ "$(field output)" = cold ] || die "big.wasm on $t: $(head -c 300 "$OUT/last.out")"
+  printf '%-8s %16s %20s%s\n' "$t" \
+    "$(awk -v a="$ta" -v b="$t0" -v s="$size" 'BEGIN { printf "%.1f", (a - b) / 1e6 / (s / 1048576) }')" \
+    "$(awk -v t="$tc" 'BEGIN { printf "%.1f", t / 1e6 }')" \
+    "$([ "$ran" = "$t" ] || echo "   (ran on $ran)")"
+done
+echo "(compile: whole-module run minus a one-function module's, per MiB; cold start: process"
+echo " start to the answer of main, which calls one function; best of $REPS)"

@@ -169,6 +169,63 @@ run 2 hash --json
 [ -s "$T/out" ] && fail "hash printed JSON"
 ok "--json failures print one JSON error object"
 
+# ---- esgx run --tier: the tier the module ran on is in --json; the compiler and the
+# interpreter give the same result and fuel; a bad --tier or ESGX_WASM_TIER is a usage
+# error naming the value (and the variable) before anything runs
+# run_tier EXIT [VAR=VALUE] ARGS...: like run, with ESGX_WASM_TIER set or unset
+run_tier() {
+    local want=$1; shift
+    local envset=(env -u ESGX_WASM_TIER)
+    case "$1" in ESGX_WASM_TIER=*) envset=(env "$1"); shift;; esac
+    "${envset[@]}" "$ESGX" "$@" >"$T/out" 2>"$T/err" </dev/null
+    local rc=$?
+    [ "$rc" = "$want" ] || fail "${envset[*]} esgx $* exited $rc, expected $want"
+}
+# tier_of: "TIER RESULT FUEL OUTPUT" of the last --json run
+tier_of() { python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["tier"], o["result"], o["fuel_used"], o["output"])' "$T/out"; }
+if [ -f "$BUILD/examples/echo.wasm" ]; then
+    echo_wasm=$BUILD/examples/echo.wasm
+    run_tier 0 run "$echo_wasm" --input tiers --json
+    best=$(tier_of | cut -d' ' -f1)    # no flag, no variable: the compiler where available
+    case "$best" in interp|jit) ;; *) fail "run --json tier '$best'";; esac
+    run_tier 0 run "$echo_wasm" --input tiers --json --tier interp
+    interp=$(tier_of)
+    [ "${interp%% *}" = interp ] || fail "--tier interp ran on '${interp%% *}'"
+    run_tier 0 run "$echo_wasm" --input tiers --json --tier jit
+    jit=$(tier_of)
+    [ "${jit%% *}" = "$best" ] || fail "--tier jit ran on '${jit%% *}', the default on '$best'"
+    [ "${jit#* }" = "${interp#* }" ] || fail "jit and interp differ: '$jit' vs '$interp'"
+    run_tier 0 run "$echo_wasm" --input tiers --tier=jit
+    has out "tiers"
+    run_tier 0 ESGX_WASM_TIER=interp run "$echo_wasm" --input tiers --json
+    [ "$(tier_of)" = "$interp" ] || fail "ESGX_WASM_TIER=interp: $(tier_of)"
+    run_tier 0 ESGX_WASM_TIER=jit run "$echo_wasm" --input tiers --json --tier interp
+    [ "$(tier_of)" = "$interp" ] || fail "--tier interp must win over ESGX_WASM_TIER=jit"
+    run_tier 0 ESGX_WASM_TIER=jit run "$echo_wasm" --input tiers --json
+    [ "$(tier_of | cut -d' ' -f1)" = "$best" ] || fail "ESGX_WASM_TIER=jit: $(tier_of)"
+fi
+run_tier 2 run "$T/none.wasm" --tier bogus
+has err "run: --tier: tier 'bogus' is not 'interp' or 'jit'"
+has err "see 'esgx run --help'"
+[ -s "$T/out" ] && fail "--tier bogus wrote to stdout"
+run_tier 2 run "$T/none.wasm" --tier bogus --json
+json_err 2 usage
+grep -q "bogus" "$T/out" || fail "the JSON error does not name the bad tier"
+run_tier 2 run "$T/none.wasm" --tier
+has err "--tier needs a value"
+run_tier 2 ESGX_WASM_TIER=bogus run "$T/none.wasm"
+has err "ESGX_WASM_TIER: tier 'bogus' is not 'interp' or 'jit'"
+run_tier 2 ESGX_WASM_TIER=bogus run "$T/none.wasm" --json
+json_err 2 usage
+grep -q "ESGX_WASM_TIER" "$T/out" || fail "the JSON error does not name ESGX_WASM_TIER"
+run_tier 2 run "$T/none.wasm" --tire jit
+has err "did you mean '--tier'?"
+run_tier 2 dev --tier bogus
+has err "dev: --tier: tier 'bogus'"
+run_tier 2 ESGX_WASM_TIER=bogus dev
+has err "ESGX_WASM_TIER: tier 'bogus'"
+ok "run --tier interp|jit (same result and fuel), ESGX_WASM_TIER, bad values refused"
+
 # ---- not logged in: exit 1 and say how to log in
 for args in "functions list" "invoke Myfunction" \
             "functions deploy --name x --path /dev/null" "functions delete x"; do

@@ -20,7 +20,7 @@ static const cli_spec specs[] = {
     {"encrypt wasm", NULL, "--pubkey --path --output -o"},
     {"run", NULL,
      "--function --input --input-file --fuel --json --arg --dev-seed --module-hash "
-     "--show-dev-key --dump-code"},
+     "--show-dev-key --dump-code --tier"},
     {"attest", NULL,
      "--quote --collateral --at --mrenclave --allow-debug --accept-status --sim-root --json"},
     {"sim", "init quote", ""},
@@ -41,7 +41,7 @@ static const cli_spec specs[] = {
     {"new", NULL, "--lang --dir"},
     {"build", NULL, "--dir"},
     {"deploy", NULL, "--dir --json --progress --no-progress"},
-    {"dev", NULL, "--dir --port --verbose"},
+    {"dev", NULL, "--dir --port --tier --verbose"},
     {"logs", NULL, "--follow -f"},
     {"completion", "bash", ""},
 };

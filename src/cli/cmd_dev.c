@@ -3,9 +3,10 @@
  * (docs/cli.md "esgx dev").
  *
  * Starts the esgxd next to the esgx binary on 127.0.0.1 (a free port unless --port) with
- * --debug, its data in PROJECT/.esgx/dev/node (made with --init the first time: the
- * node creates its own development network key on the sim platform; kept across runs
- * so an unchanged module keeps its hash, state in .esgx/dev/deployed). The node's log
+ * --debug (and --tier when given), its data in PROJECT/.esgx/dev/node (made with --init
+ * the first time: the node creates its own development network key on the sim
+ * platform; kept across runs so an unchanged module keeps its hash, state in
+ * .esgx/dev/deployed). The node's log
  * comes through a pipe: lines with "[guest" (the functions' debug output) are relayed
  * to stderr, the rest only with --verbose. The CLI talks to the node with its admin
  * token (DATA/admin.token) and the key of its /attestation, never with the config of
@@ -18,6 +19,7 @@
 #include "cli_node.h"
 #include "cli_project.h"
 #include "esgx_crypto.h"
+#include "esgx_wasm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,12 +39,14 @@
 #define DEV_START_MS 60000   /* the node must serve its key within this */
 
 static const char dev_usage[] =
-    "usage: esgx dev [--dir DIR] [--port PORT] [--verbose]\n"
+    "usage: esgx dev [--dir DIR] [--port PORT] [--tier interp|jit] [--verbose]\n"
     "  runs the project (esgx.toml in DIR, default .) on a local development node:\n"
     "  esgxd --debug on 127.0.0.1:PORT (default a free port), its data and network key\n"
     "  in DIR/.esgx/dev; builds and deploys, then rebuilds and redeploys when a source\n"
     "  changes. Shows the functions' debug output and one line per invocation;\n"
-    "  --verbose shows the whole node log. Ctrl-C stops the node.\n";
+    "  --verbose shows the whole node log. --tier is passed to esgxd (how functions\n"
+    "  run: interpreter or compiler; default $ESGX_WASM_TIER, else the compiler where\n"
+    "  available). Ctrl-C stops the node.\n";
 
 typedef struct dev_state {
     cli_project p;
@@ -97,7 +101,7 @@ static int dev_pump(dev_state *s, int ms)
 }
 
 /* Starts esgxd (own process group, signals unblocked, stderr to a pipe). */
-static int dev_start_node(dev_state *s, const char *port)
+static int dev_start_node(dev_state *s, const char *port, const char *tier)
 {
     char exe[PATH_MAX], esgxd[PATH_MAX + 16], data[PATH_MAX], key[PATH_MAX], listen[64];
     if (cli_exe_dir(exe, sizeof exe)) return ESGX_CLI_E_FAILED;
@@ -123,8 +127,11 @@ static int dev_start_node(dev_state *s, const char *port)
         sigprocmask(SIG_UNBLOCK, &s->stop_sigs, NULL);
         if (dup2(fds[1], 2) < 0 || dup2(fds[1], 1) < 0) _exit(127);
         close(fds[1]);
-        char *argv[] = {esgxd, "--data-dir", data, "--listen", listen, "--debug",
-                        init ? "--init" : NULL, NULL};
+        char *argv[10] = {esgxd, "--data-dir", data, "--listen", listen, "--debug"};
+        int a = 6;
+        if (tier) argv[a++] = "--tier", argv[a++] = (char *)tier;
+        if (init) argv[a++] = "--init";
+        argv[a] = NULL;
         execv(esgxd, argv);
         _exit(127);
     }
@@ -288,7 +295,7 @@ static void dev_stop_node(dev_state *s)
 
 int cmd_dev(int argc, char **argv)
 {
-    const char *dir = ".", *port = NULL;
+    const char *dir = ".", *port = NULL, *tier = NULL;
     int verbose = 0;
     for (int i = 1; i < argc;) {
         int r;
@@ -298,7 +305,8 @@ int cmd_dev(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--verbose")) verbose = 1, i++;
         else if ((r = cli_opt_value(argc, argv, &i, "--dir", &dir)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--port", &port))) {
+                 (r = cli_opt_value(argc, argv, &i, "--port", &port)) ||
+                 (r = cli_opt_value(argc, argv, &i, "--tier", &tier))) {
             if (r < 0) return CLI_EXIT_USAGE;
         } else {
             cli_error("dev: unexpected argument '%s'", argv[i]);
@@ -310,6 +318,12 @@ int cmd_dev(int argc, char **argv)
     esgx_err err;
     if (port && esgx_parse_u64(port, 1, 65535, 0, &port_num, &err)) {
         cli_error("dev: --port: %s", err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    esgx_wasm_tier t;   /* checked here, before the node starts: --tier, else ESGX_WASM_TIER */
+    if ((tier && esgx_wasm_tier_parse(tier, &t, &err)) ||
+        (!tier && esgx_wasm_tier_resolve(ESGX_WASM_TIER_DEFAULT, &t, &err))) {
+        cli_error("dev: %s%s", tier ? "--tier: " : "", err.msg);
         return CLI_EXIT_USAGE;
     }
     dev_state *s = calloc(1, sizeof *s);
@@ -332,7 +346,7 @@ int cmd_dev(int argc, char **argv)
     sigaddset(&s->stop_sigs, SIGTERM);
     sigprocmask(SIG_BLOCK, &s->stop_sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (dev_start_node(s, port) || dev_wait_ready(s)) goto stop;
+    if (dev_start_node(s, port, tier) || dev_wait_ready(s)) goto stop;
     printf("esgx dev: node %s (development key %.16s..., debug output shown)\n", s->url,
            s->cfg.network_key);
     fflush(stdout);

@@ -24,8 +24,11 @@
  *
  * The entry point defaults to `main` (or `_start` when there is no `main`, as in the
  * enclave); (i32, i32) functions called without --arg get (0, 0), which is what
- * Fleek's runtime passes. Options are read from one table (run_options). Output goes
- * raw to stdout, or as one JSON object with --json. Exit status: 0 ran to completion, 1 load error or trap,
+ * Fleek's runtime passes. --tier interp|jit chooses how the functions run (default:
+ * the ESGX_WASM_TIER environment variable, checked before anything else, else the
+ * compiler where available); --json reports the tier the module ran on. Options are
+ * read from one table (run_options). Output goes raw to stdout, or as one JSON object
+ * with --json. Exit status: 0 ran to completion, 1 load error or trap,
  * 2 wrong usage (see cli.h). The reference is docs/cli.md, section "esgx run".
  */
 #include "cli.h"
@@ -375,7 +378,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: esgx run MODULE.wasm [--function NAME] [--input STR | --input-file PATH]\n"
             "                [--fuel N] [--json] [--arg VALUE ...] [--dev-seed HEX]\n"
-            "                [--module-hash HEX]\n"
+            "                [--module-hash HEX] [--tier interp|jit]\n"
             "       esgx run MODULE.wasm --dump-code [--function NAME]\n"
             "       esgx run --show-dev-key [--dev-seed HEX]\n\n"
             "Runs a function of a WebAssembly module locally with every fn0 import and the\n"
@@ -386,13 +389,17 @@ static void usage(FILE *f)
             "  --input-file PATH input data from a file (\"-\" = stdin)\n"
             "  --fuel N          fuel budget, decimal (default %llu; 0 or \"unlimited\":\n"
             "                    unmetered)\n"
-            "  --json            print {\"result\": [...], \"fuel_used\": N, \"output\": \"...\"}\n"
+            "  --json            print {\"result\": [...], \"fuel_used\": N, \"output\": \"...\",\n"
+            "                    \"tier\": \"interp\"|\"jit\"}\n"
             "  --arg VALUE       one argument per parameter, parsed by its type\n"
             "                    (integers, floats, nan, nan:0xP, inf, -inf, null)\n"
             "  --dev-seed HEX    development key seed (64 hex characters; default: the seed\n"
             "                    in $XDG_CONFIG_HOME/esgx/dev-key, created on first use)\n"
             "  --show-dev-key    print the development key's xpub and exit\n"
             "  --module-hash HEX module hash seen by the guest (default: BLAKE3 of the file)\n"
+            "  --tier interp|jit how the functions run: the interpreter or the x86-64\n"
+            "                    compiler (default: $ESGX_WASM_TIER, else the compiler where\n"
+            "                    this build and CPU have it, else the interpreter)\n"
             "  --dump-code       print the module's compiled code (every function, or the\n"
             "                    one --function exports) and exit without running it\n\n"
             "The output is printed raw to stdout; for functions other than main the results\n"
@@ -402,6 +409,9 @@ static void usage(FILE *f)
 
 typedef struct run_opts {
     const char *module, *function, *input, *input_file, *dev_seed, *module_hash;
+    const char *tier_text;   /* --tier as given, or NULL */
+    esgx_wasm_tier tier;     /* parsed --tier, or ESGX_WASM_TIER_DEFAULT */
+    const char *ran_tier;    /* the tier the parsed module runs on ("interp"/"jit"), or NULL */
     cli_list args;
     uint64_t fuel;   /* ESGX_HOST_UNMETERED = unmetered */
     int json, show_dev_key, dump_code;
@@ -416,6 +426,7 @@ static const cli_option run_options[] = {
     RUN_OPT("--input-file", CLI_OPT_STRING, input_file),
     RUN_OPT("--dev-seed", CLI_OPT_STRING, dev_seed),
     RUN_OPT("--module-hash", CLI_OPT_STRING, module_hash),
+    RUN_OPT("--tier", CLI_OPT_STRING, tier_text),
     RUN_OPT("--arg", CLI_OPT_LIST, args),
     RUN_OPT("--json", CLI_OPT_FLAG, json),
     RUN_OPT("--show-dev-key", CLI_OPT_FLAG, show_dev_key),
@@ -447,6 +458,18 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     }
     if (o->input && o->input_file) {
         cli_usage_error("run", "--input and --input-file are exclusive");
+        return ESGX_CLI_E_USAGE;
+    }
+    /* the tier: --tier, else ESGX_WASM_TIER checked now (before any work) so that a bad
+     * value fails at once with a message naming the variable */
+    esgx_err err;
+    esgx_wasm_tier resolved;
+    if (o->tier_text && esgx_wasm_tier_parse(o->tier_text, &o->tier, &err)) {
+        cli_usage_error("run", "--tier: %s", err.msg);
+        return ESGX_CLI_E_USAGE;
+    }
+    if (!o->tier_text && esgx_wasm_tier_resolve(ESGX_WASM_TIER_DEFAULT, &resolved, &err)) {
+        cli_usage_error("run", "%s", err.msg);
         return ESGX_CLI_E_USAGE;
     }
     return ESGX_OK;
@@ -501,6 +524,7 @@ static int fail(const run_opts *o, const esgx_host_result *res, const char *trap
         if (res && res->started && res->metered)
             json_object_set_new(obj, "fuel_used", json_integer((json_int_t)res->fuel_used));
         if (res && trap) json_add_output(obj, res->output, res->output_len);
+        if (o->ran_tier) json_object_set_new(obj, "tier", json_string(o->ran_tier));
         json_object_set_new(obj, "code", json_string(trap ? trap : "failed"));
         json_object_set_new(obj, "exit", json_integer(CLI_EXIT_FAIL));
         json_print(obj);
@@ -555,6 +579,7 @@ static int prepare_call(run_ctx *c, const esgx_wasm_limits *limits)
     esgx_err err;
     if (esgx_wasm_module_parse(c->bytes, c->len, limits, &c->m, &err))
         return fail(o, NULL, NULL, "%s: %s", o->module, err.msg);
+    c->o.ran_tier = esgx_wasm_tier_name(esgx_wasm_module_tier(c->m));
     if (esgx_host_find_entry(c->m, o->function, strlen(o->function), &c->rq.function,
                              &c->rq.function_len, &c->ft, &err))
         return fail(o, NULL, NULL, "%s: %s", o->module, err.msg);
@@ -609,6 +634,7 @@ static int report(const run_ctx *c)
         json_object_set_new(obj, "fuel_used", r->metered ? json_integer((json_int_t)r->fuel_used)
                                                          : json_null());
         json_add_output(obj, r->output, r->output_len);
+        json_object_set_new(obj, "tier", json_string(c->o.ran_tier));
         json_print(obj);
     } else {
         if (r->output_len) fwrite(r->output, 1, r->output_len, stdout);
@@ -648,6 +674,7 @@ int cmd_run(int argc, char **argv)
     esgx_err err;
     esgx_wasm_limits limits;
     esgx_wasm_limits_default(&limits);
+    limits.tier = c.o.tier;   /* DEFAULT: module_parse reads ESGX_WASM_TIER (checked above) */
     if (dev_key_load(c.o.dev_seed, &c.key, c.xpub, &err)) {
         cli_error("run: %s", err.msg);
         rc = c.o.dev_seed ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;

@@ -51,6 +51,8 @@ typedef struct enclave_options {
     uint64_t max_output;           /* --max-output BYTES */
     uint32_t memory_pages;         /* --memory-pages N */
     uint32_t compile_threads;      /* --compile-threads N */
+    int tier;                      /* --tier interp|jit (esgx_wasm_tier; DEFAULT when not
+                                      given: ESGX_WASM_TIER, else the compiler) */
     uint64_t queue_timeout_ms;     /* --queue-timeout-ms MS (0 = none) */
     uint64_t max_exec_ms;          /* --max-exec-ms MS (0 = none) */
     int debug;                     /* --debug */

@@ -16,6 +16,7 @@
 
 #include "enclave.h"
 #include "executor.h"
+#include "esgx_wasm.h"
 
 _Static_assert(EXEC_MAX_LOGS == ESGX_PROTO_MAX_LOGS, "captured logs must fit a RESULT");
 
@@ -37,12 +38,21 @@ int enclave_exec_start(enclave *E)
     cfg.max_output = o->max_output;
     cfg.memory_pages = o->memory_pages;
     cfg.compile_threads = o->compile_threads;
+    cfg.tier = o->tier;
     cfg.debug = o->debug;
     esgx_err err;
     if (esgx_executor_new(&cfg, E->trust.plat, &E->chan.ex, &err) != 0) {
         enclave_log(E, LOG_ERROR, "executor: %s", err.msg);
         return ENCLAVE_EXIT_FAILURE;
     }
+    esgx_wasm_tier tier;
+    if (esgx_wasm_tier_resolve((esgx_wasm_tier)o->tier, &tier, &err) != 0) {
+        enclave_log(E, LOG_ERROR, "%s", err.msg);
+        return ENCLAVE_EXIT_CONFIG;
+    }
+    enclave_log(E, LOG_INFO, "functions run on the %s tier%s", esgx_wasm_tier_name(tier),
+                o->tier == ESGX_WASM_TIER_JIT && tier != ESGX_WASM_TIER_JIT
+                    ? " (--tier jit: the compiler is not available here)" : "");
     if (E->trust.ks.ready) enclave_exec_publish_key(E);
     return 0;
 }

@@ -139,6 +139,7 @@ int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **ou
     ex->limits.max_call_depth = cfg->call_depth;
     ex->limits.max_table_elems = cfg->table_elems;
     ex->limits.compile_threads = cfg->compile_threads;
+    ex->limits.tier = cfg->tier;
     *out = ex;
     return 0;
 }

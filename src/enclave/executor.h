@@ -33,6 +33,8 @@ typedef struct exec_config {
     uint32_t memory_pages;      /* linear memory cap, 64 KiB pages; default 1024 */
     uint32_t compile_threads;   /* esgx_wasm_limits.compile_threads; default 0 (one per CPU) */
     uint32_t call_depth;        /* default 10000 */
+    int tier;                   /* esgx_wasm_limits.tier of every module; default
+                                   ESGX_WASM_TIER_DEFAULT (ESGX_WASM_TIER, else the best) */
     uint32_t table_elems;       /* default 100000 */
     size_t cache_entries;       /* compiled modules kept; default 64 */
     uint64_t cache_bytes;       /* sum of their content sizes; default 256 MiB */

@@ -7,7 +7,9 @@
  * but undocumented or the other way round. Numbers go through esgx_parse_u64 (decimal,
  * no suffix) and an error names the option. A later occurrence of an option overrides
  * an earlier one, except --trust-mrenclave, which collects up to ENCLAVE_MAX_TRUST
- * values. Rules between options (--init excludes --peers, ...) are checked at the end.
+ * values. Rules between options (--init excludes --peers, ...) are checked at the end,
+ * and so is ESGX_WASM_TIER when --tier is not given (a bad value is a configuration
+ * error at startup, not a failure of every module).
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -28,6 +30,7 @@ typedef enum opt_kind {
     OPT_U32,       /* uint32_t in [min, max] */
     OPT_U64,       /* uint64_t in [min, max] */
     OPT_LOG_LEVEL, /* error|warn|info|debug -> LOG_* */
+    OPT_TIER,      /* interp|jit -> esgx_wasm_tier (int) */
 } opt_kind;
 
 typedef struct opt_def {
@@ -63,6 +66,8 @@ static const opt_def OPTIONS[] = {
      "linear memory cap per instance, 64 KiB pages"},
     {"--compile-threads", NULL, OPT_U32, OFF(compile_threads), 0,
      ESGX_WASM_COMPILE_THREADS_MAX, "N", "threads compiling a large module (0 = per CPU)"},
+    {"--tier", NULL, OPT_TIER, OFF(tier), 0, 0, "interp|jit",
+     "how functions run (default: ESGX_WASM_TIER, else the compiler where available)"},
     {"--queue-timeout-ms", NULL, OPT_U64, OFF(queue_timeout_ms), 0, 86400000, "MS",
      "a job waiting longer for a worker answers not_ready queue_timeout (0 = none)"},
     {"--max-exec-ms", NULL, OPT_U64, OFF(max_exec_ms), 0, 86400000, "MS",
@@ -148,6 +153,15 @@ static int set_value(const opt_def *d, const char *v, enclave_options *o)
         return 0;
     case OPT_LOG_LEVEL:
         return parse_log_level(v, (int *)target);
+    case OPT_TIER: {
+        esgx_wasm_tier t;
+        if (esgx_wasm_tier_parse(v, &t, &err) != 0) {
+            fprintf(stderr, "esgx-enclave: %s: %s\n", d->name, err.msg);
+            return ESGX_ENCLAVE_E_USAGE;
+        }
+        *(int *)target = (int)t;
+        return 0;
+    }
     case OPT_INT:
     case OPT_UNSIGNED:
     case OPT_U32:
@@ -181,6 +195,13 @@ static int check_combination(const enclave_options *o)
                         "other\n");
         return ESGX_ENCLAVE_E_USAGE;
     }
+    esgx_wasm_tier t;   /* without --tier: ESGX_WASM_TIER must be a tier, checked now */
+    esgx_err err;
+    if (o->tier == ESGX_WASM_TIER_DEFAULT &&
+        esgx_wasm_tier_resolve(ESGX_WASM_TIER_DEFAULT, &t, &err) != 0) {
+        fprintf(stderr, "esgx-enclave: %s\n", err.msg);
+        return ESGX_ENCLAVE_E_USAGE;
+    }
     if (!o->data_dir || o->channel_fd < 0) {
         fprintf(stderr, "esgx-enclave: --data-dir and --channel-fd are required\n");
         usage(stderr);
@@ -200,6 +221,7 @@ int enclave_options_parse(int argc, char **argv, enclave_options *o)
     o->max_output = ESGX_DEFAULT_MAX_OUTPUT;
     o->memory_pages = ESGX_DEFAULT_MEMORY_PAGES;
     o->compile_threads = 0;
+    o->tier = ESGX_WASM_TIER_DEFAULT;
     o->log_level = LOG_INFO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

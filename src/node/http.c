@@ -719,6 +719,7 @@ static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
     json_t *o = json_pack("{s:s, s:s, s:I}", "status", ok ? "ok" : "unavailable", "enclave", e,
                           "fuel_limit", (json_int_t)h->srv->cfg->fuel);
     if (h->srv->d.net) json_object_set_new(o, "network", json_string(net_ok ? "ok" : "etcd_lost"));
+    if (h->srv->cfg->tier_name) json_object_set_new(o, "tier", json_string(h->srv->cfg->tier_name));
     return reply_json(c, h, ok ? 200 : 503, o);
 }
 

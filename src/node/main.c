@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "esgx_crypto.h"
+#include "esgx_wasm.h"
 
 /* What main owns: the parsed options and the fatal-exit flag the supervisor sets. */
 typedef struct node_state {
@@ -67,6 +68,7 @@ typedef enum {
     OPT_LOG_LEVEL,   /* error, warn, info, debug */
     OPT_URL,         /* an http:// or https:// URL */
     OPT_TRUST,       /* a MRENCLAVE, repeatable (trust_mrenclave[]) */
+    OPT_TIER,        /* interp or jit (esgx_wasm_tier into an int) */
     OPT_HELP,        /* prints the help text, exit 0 */
     OPT_VERSION,     /* prints "esgxd VERSION", exit 0 */
     OPT_SECTION,     /* not an option: a heading of the help text */
@@ -122,6 +124,10 @@ static const opt options[] = {
     {"--compile-threads", "N", OPT_UNSIGNED, CFG(compile_threads), 0, 8, "an integer 0..8",
      "threads compiling a new large module (default 0 =\n"
      "one per CPU, at most 8; 1 = the worker alone)"},
+    {"--tier", "interp|jit", OPT_TIER, CFG(tier), 0, 0, "interp or jit",
+     "how functions run: the interpreter or the x86-64\n"
+     "compiler (default: $ESGX_WASM_TIER, else the\n"
+     "compiler where available); passed to the enclave"},
     {"--max-queue", "N", OPT_UNSIGNED, CFG(max_queue), 0, 100000, "an integer 0..100000",
      "invocations waiting for a worker; more answer 503\n"
      "queue_full with Retry-After (default 64)"},
@@ -304,6 +310,15 @@ static int apply_option(node_state *st, const opt *o, const char *val)
         }
         *(const char **)(void *)field = val;
         return ESGX_OK;
+    case OPT_TIER: {
+        esgx_wasm_tier t;
+        if (esgx_wasm_tier_parse(val, &t, &err)) {
+            fprintf(stderr, "esgxd: %s wants %s (%s)\n", o->name, o->wants, err.msg);
+            return ESGX_NODE_E_USAGE;
+        }
+        *(int *)(void *)field = (int)t;
+        return ESGX_OK;
+    }
     case OPT_TRUST:
         if (cfg->n_trust >= sizeof cfg->trust_mrenclave / sizeof cfg->trust_mrenclave[0]) {
             fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
@@ -313,6 +328,30 @@ static int apply_option(node_state *st, const opt *o, const char *val)
         return ESGX_OK;
     default: return ESGX_NODE_E_USAGE;
     }
+}
+
+/* The tier: --tier, else ESGX_WASM_TIER (a bad value fails here, at startup, naming the
+ * variable; a good one is passed to the enclave as --tier, so that it holds under a
+ * loader that does not pass the environment on). cfg->tier_name gets the tier functions
+ * run on. Returns 0 or ESGX_NODE_E_USAGE (message printed). */
+static int check_tier(node_config *cfg)
+{
+    esgx_err err;
+    esgx_wasm_tier t;
+    const char *env = getenv("ESGX_WASM_TIER");
+    if (cfg->tier == ESGX_WASM_TIER_DEFAULT && env && *env) {
+        if (esgx_wasm_tier_parse(env, &t, &err)) {
+            fprintf(stderr, "esgxd: ESGX_WASM_TIER: %s\n", err.msg);
+            return ESGX_NODE_E_USAGE;
+        }
+        cfg->tier = (int)t;
+    }
+    if (esgx_wasm_tier_resolve((esgx_wasm_tier)cfg->tier, &t, &err)) {
+        fprintf(stderr, "esgxd: %s\n", err.msg);
+        return ESGX_NODE_E_USAGE;
+    }
+    cfg->tier_name = esgx_wasm_tier_name(t);
+    return ESGX_OK;
 }
 
 /* Checks the combinations of options and fills the late defaults. Returns 0 or
@@ -347,6 +386,7 @@ static int check_options(node_config *cfg)
         fprintf(stderr, "esgxd: %s\n", why);
         return ESGX_NODE_E_USAGE;
     }
+    if (check_tier(cfg)) return ESGX_NODE_E_USAGE;
     if (!cfg->pccs_refresh) cfg->pccs_refresh = 3600;
     if (!cfg->etcd_prefix) cfg->etcd_prefix = "/esgx/";
     if (!cfg->replicas) cfg->replicas = 2;
@@ -620,6 +660,7 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         esgx_node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
+    esgx_metrics_set_tier(o->metrics, cfg->tier_name);
     if (join_network(cfg, token, o)) return 1;
     sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
                        .on_collateral_req = esgx_collat_request, .collateral_arg = o->collateral};

@@ -19,6 +19,7 @@
 struct metrics {
     _Atomic uint64_t requests[ROUTE_COUNT][500];
     _Atomic uint64_t invocations, traps, restarts;
+    const char *tier;   /* set once before the HTTP server starts */
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
@@ -56,6 +57,11 @@ void esgx_metrics_enclave_restart(metrics *m)
 {
     if (!m) return;
     atomic_fetch_add_explicit(&m->restarts, 1, memory_order_relaxed);
+}
+
+void esgx_metrics_set_tier(metrics *m, const char *name)
+{
+    if (m) m->tier = name;
 }
 
 typedef struct sbuf {
@@ -148,6 +154,9 @@ char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, esgx_net *net, 
     sb_printf(&b, "# HELP esgx_content_bytes Bytes in the content store.\n"
                   "# TYPE esgx_content_bytes gauge\nesgx_content_bytes %llu\n",
               (unsigned long long)esgx_content_total_bytes(cs));
+    if (m->tier)
+        sb_printf(&b, "# HELP esgx_wasm_tier The tier that runs functions (interp or jit).\n"
+                      "# TYPE esgx_wasm_tier gauge\nesgx_wasm_tier{tier=\"%s\"} 1\n", m->tier);
     sup_info in;
     esgx_sup_get_info(s, &in);
     sb_printf(&b, "# HELP esgx_enclave_up 1 if the enclave channel is up.\n"

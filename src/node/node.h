@@ -57,6 +57,11 @@ typedef struct node_config {
     uint64_t fuel;
     unsigned memory_pages;
     unsigned compile_threads;   /* 0 = one per CPU */
+    int tier;                      /* esgx_wasm_tier asked for: --tier, else ESGX_WASM_TIER,
+                                      else ESGX_WASM_TIER_DEFAULT; passed to the enclave
+                                      as --tier unless DEFAULT */
+    const char *tier_name;         /* the tier functions run on ("interp" or "jit"), for
+                                      /metrics and /health */
     /* bounded work (docs/operations.md, "Bounded work") */
     unsigned max_queue;            /* --max-queue N: waiting beyond the workers (64) */
     unsigned queue_timeout;        /* --queue-timeout SECS (30; 0 = none) */
@@ -142,6 +147,9 @@ void esgx_metrics_request(metrics *m, int route, unsigned status);
 void esgx_metrics_invocation(metrics *m, int trapped);
 /* Counts one restart of the enclave process. m may be NULL. */
 void esgx_metrics_enclave_restart(metrics *m);
+/* The tier functions run on ("interp" or "jit", a static string), rendered as
+ * esgx_wasm_tier{tier="NAME"} 1. m may be NULL. */
+void esgx_metrics_set_tier(metrics *m, const char *name);
 
 /* ---------------------------------------------------------------- content store */
 

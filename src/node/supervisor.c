@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include "node.h"
+#include "esgx_wasm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -529,6 +530,8 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
         argv[a++] = s_num[k];
     }
     if (s->cfg->debug) argv[a++] = "--debug";
+    if (s->cfg->tier != ESGX_WASM_TIER_DEFAULT)
+        argv[a++] = "--tier", argv[a++] = esgx_wasm_tier_name((esgx_wasm_tier)s->cfg->tier);
     if (s->cfg->sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = s->cfg->sim_bundle;
     if (s->cfg->peer_listen) argv[a++] = "--peer-listen", argv[a++] = s->cfg->peer_listen;
     char *net_peers = NULL;   /* the network's members, when --peers is not given */

@@ -7,6 +7,11 @@
  *                  and assert_malformed are checked, everything that runs code (actions,
  *                  assert_return/trap/exhaustion, linking, instantiation) is skipped.
  *
+ * The tier is the runtime's default: ESGX_WASM_TIER (interp or jit), else the compiler
+ * where available (docs/wasm.md, "Selecting the tier"). A bad ESGX_WASM_TIER stops the
+ * runner at once (exit 2): every module would fail to parse, which assert_invalid and
+ * assert_malformed would count as passes.
+ *
  * Design notes:
  * - Each .wast is converted by wabt's wast2json (run as a child process, no shell)
  *   into a private temporary directory: one JSON command list plus one .wasm per
@@ -778,6 +783,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: esgx-wast [-v] [--parse-only] FILE.wast|DIR...\n");
         return 2;
     }
+    esgx_wasm_tier tier;
+    esgx_err err;
+    if (esgx_wasm_tier_resolve(ESGX_WASM_TIER_DEFAULT, &tier, &err)) {
+        fprintf(stderr, "esgx-wast: %s\n", err.msg);
+        return 2;
+    }
+    if (verbose) printf("tier: %s\n", esgx_wasm_tier_name(tier));
     for (int i = first; i < argc; i++) run_path(argv[i], &total);
     if (total.skip) printf("%lu passed, %lu failed, %lu skipped", total.pass, total.fail, total.skip);
     else printf("%lu passed, %lu failed", total.pass, total.fail);
