@@ -244,6 +244,15 @@ static bool stack_fits(esgx_wasm_store *s)
 
 /* ------------------------------------------------------------------ entry */
 
+/* clang's -fsanitize=function checks a type signature stored before the callee of an
+ * indirect call; machine code made here has none */
+#if defined(__clang__)
+#define NO_SANITIZE_FUNCTION __attribute__((no_sanitize("function")))
+#else
+#define NO_SANITIZE_FUNCTION
+#endif
+
+NO_SANITIZE_FUNCTION
 int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
                       uint32_t fp_off)
 {
