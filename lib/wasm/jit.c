@@ -228,15 +228,18 @@ static size_t native_stack_left(void)
 
 /* Whether compiled code may run on this thread for the store's call depth limit:
  * each level takes at most ESGX_JIT_STACK_PER_LEVEL bytes, plus a margin for host
- * functions and the interpreter. Measured once per store and thread. */
+ * functions and the interpreter. The stack's size is measured once per store and
+ * thread (a store is used by one thread at a time, usually always the same one). */
 static bool stack_fits(esgx_wasm_store *s)
 {
-    static _Thread_local size_t left;   /* per thread: its stack does not move */
-    static _Thread_local bool known;
-    if (!known) {
-        left = native_stack_left();
-        known = true;
+    pthread_t self = pthread_self();
+    if (!s->jit_stack_known || !pthread_equal(s->jit_stack_thread, self)) {
+        s->jit_stack_thread = self;
+        s->jit_stack_known = true;
+        s->jit_stack_base = (uintptr_t)__builtin_frame_address(0) - native_stack_left();
     }
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    uint64_t left = here > s->jit_stack_base ? here - s->jit_stack_base : 0;
     uint32_t levels = s->limits.max_call_depth > s->depth ? s->limits.max_call_depth - s->depth : 0;
     uint64_t need = (uint64_t)levels * ESGX_JIT_STACK_PER_LEVEL + ESGX_JIT_STACK_MARGIN;
     return left > need;

@@ -22,6 +22,7 @@
 
 #include "wasm_module.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ internal ops */
@@ -268,6 +269,9 @@ struct esgx_wasm_store {
     void *jit_entry_rsp;          /* native stack of the innermost entry, for traps */
     uint64_t *jit_fp;             /* a helper's answer: the caller's frame */
     struct esgx_wasm_instance *jit_caller_inst;   /* a helper's answer */
+    pthread_t jit_stack_thread;   /* the thread whose native stack was measured */
+    uintptr_t jit_stack_base;     /* its lowest address (0: unknown) */
+    bool jit_stack_known;
 };
 
 struct esgx_wasm_ctx {
