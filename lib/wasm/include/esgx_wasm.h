@@ -199,6 +199,7 @@ ESGX_MUST_CHECK int esgx_wasm_module_export_func_index(const esgx_wasm_module *m
  * defined function with UINT32_MAX, to out. Per function a header line
  * "func N: params P, results R, locals L, frame F slots, W words", then one line per
  * op: its word offset, its name and its operands (dN destination slot, sN source slot,
+ * DN / SN a v128 destination / source in slots N and N + 1,
  * ->N branch target word, fuel=N, funcN callee, 0x... constants, plain immediates).
  * ESGX_OK; ESGX_WASM_E_ARG for an import, an index out of range or a write error. */
 ESGX_MUST_CHECK int esgx_wasm_module_dump_code(const esgx_wasm_module *m,
