@@ -36,7 +36,15 @@
  * needs them there: control structure entry, branches carrying values, calls, and a
  * local.set of a local that a lazy entry still names.
  *
- * The numeric operators are in compile_ops.c; compile_internal.h has the shared state.
+ * The numeric operators are in compile_ops.c, the SIMD instructions in compile_simd.c;
+ * compile_internal.h has the shared state.
+ *
+ * Slots, not values: a v128 takes two slots (wasm_exec.h), so the model of the operand
+ * stack has one entry per slot (a v128 is two entries, the second marked hi: drop and
+ * an untyped select read the width there), stack heights, block arities and call
+ * arities are counted in slots, and a function with a v128 param or local maps local
+ * indices to slots (lslot). Every other rule above works on the slots unchanged; a
+ * lazy v128 is read in place only when both halves still name its local.
  *
  * Fuel: the code is cut into metering blocks; each starts with a FUEL instruction that
  * charges the static cost (docs/wasm.md) of the wasm instructions of the block. A block

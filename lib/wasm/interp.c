@@ -18,6 +18,9 @@
  * runs in an enclave): effective address = 32-bit address + offset in 64 bits,
  * compared once against the cached memory size.
  *
+ * SIMD: the handlers of the v128 ops are in interp_simd.h, included inside run() (they
+ * are labels of its computed goto), on the vector types of simd_lanes.h.
+ *
  * Floats are computed in C float/double (SSE on x86-64, no x87, no fast-math);
  * neg/abs/copysign work on bits; min/max/nearest and the float->int conversions follow
  * the spec exactly, including NaN and signed-zero cases.

@@ -167,7 +167,7 @@ static inline v4i32 esgx_simd_dot(v8i16 a, v8i16 b)
 #define PAIRWISE(TR, NR, TW, x)                                                      \
     ({                                                                               \
         __typeof__(x) px_ = (x);                                                     \
-        TR pr_ = {};                                                                \
+        TR pr_ = {};                                                                 \
         for (int pi_ = 0; pi_ < (NR); pi_++)                                         \
             pr_[pi_] = (TW)px_[2 * pi_] + (TW)px_[2 * pi_ + 1];                       \
         pr_;                                                                         \
