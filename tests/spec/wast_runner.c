@@ -17,10 +17,13 @@
  *   made once per store (print functions, four globals, a table, a memory), so
  *   registered modules share state exactly as the spec scripts expect.
  * - Values: integers and float bits compare exactly; expected nan:canonical /
- *   nan:arithmetic are checked as patterns; funcref results compare by null/non-null;
+ *   nan:arithmetic are checked as patterns (per lane for a v128 of f32 / f64 lanes; a
+ *   v128 is given as its lane type and an array of lane strings, and otherwise compares
+ *   as 16 bytes); funcref results compare by null/non-null;
  *   externref N travels as the esgx_wasm_ref N+1 (0 is null).
  * - Output: one line per failure (file:line: command: expected vs got), one summary per
- *   file, then the final line `N passed, N failed` (plus `, N skipped` if any). The
+ *   file, then the final line `N passed, N failed` (plus `, N skipped` if any; with
+ *   -v, each skipped command and why). The
  *   exit status is 1 if anything failed, 77 if everything was skipped, else 0.
  */
 #define _GNU_SOURCE
