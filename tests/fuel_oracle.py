@@ -4,7 +4,8 @@ tests/wasm_fuel_oracle.sh.
 
 Instruments a flat module as wasm2wat prints it (one instruction per line) so that a
 global adds up the static cost of every instruction as it executes, by the table of
-docs/wasm.md: block, loop, else, end, nop 0; call, call_indirect 4; anything else 1;
+docs/wasm.md: block, loop, else, end, nop 0; call, call_indirect 4; the SIMD float
+div, sqrt, rounding and trunc_sat ops 2 (TWO below); anything else 1;
 floor(declared locals / 64) on function entry. Adds an export __fuel_run(i32) -> i64
 that calls ENTRY (one i32 parameter, one result) and returns the count. Dynamic costs
 (memory.grow, bulk memory, tables, host calls) are not counted: use it on code
@@ -18,6 +19,10 @@ out = []
 in_func = False
 ZERO = {'block', 'loop', 'end', 'else', 'nop'}
 INC = 'global.get $__f i64.const %d i64.add global.set $__f'
+TWO = {s + '.' + o for s in ('f32x4', 'f64x2')
+       for o in ('div', 'sqrt', 'ceil', 'floor', 'trunc', 'nearest')} | {
+    'i32x4.trunc_sat_f32x4_s', 'i32x4.trunc_sat_f32x4_u', 'i32x4.trunc_sat_f64x2_s_zero',
+    'i32x4.trunc_sat_f64x2_u_zero'}
 
 def parens(s):
     s = re.sub(r'\(;.*?;\)', '', s)       # comments
@@ -36,7 +41,7 @@ for ln in lines:
             in_func = False
         continue
     if in_func and st.startswith('(local'):
-        pending_locals += len(re.findall(r'\b(i32|i64|f32|f64|funcref|externref)\b', st))
+        pending_locals += len(re.findall(r'\b(i32|i64|f32|f64|v128|funcref|externref)\b', st))
         out.append(ln)
         continue
     if in_func and ln.startswith('    ') and not st.startswith('('):
@@ -49,7 +54,7 @@ for ln in lines:
             if pending_locals // 64:
                 out.append('    ' + INC % (pending_locals // 64))
         op = body.strip().split()[0]
-        cost = 0 if op in ZERO else 4 if op in ('call', 'call_indirect') else 1
+        cost = 0 if op in ZERO else 4 if op in ('call', 'call_indirect') else 2 if op in TWO else 1
         if cost:
             out.append('    ' + INC % cost)
         out.append(body)

@@ -3,8 +3,9 @@
 # independent count. tests/fuel_oracle.py rewrites a module so that it counts the
 # static cost of each instruction it executes (docs/wasm.md's table, no metering
 # blocks); the uninstrumented module run metered by `esgx run` must report exactly that
-# count. Covers every export of tests/wasm/fuel_blocks.wat and fuel_fusions.wat at
-# several arguments, and the benchmark kernels (clang-19; skipped without it).
+# count. Covers every export of tests/wasm/fuel_blocks.wat, fuel_fusions.wat and
+# fuel_simd.wat at several arguments, and the benchmark kernels (clang-19; skipped
+# without it).
 set -uo pipefail
 src=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 bld=${ESGX_BUILD_DIR:-$src/build}
@@ -36,7 +37,7 @@ check() {
   fi
 }
 
-for f in fuel_blocks fuel_fusions; do
+for f in fuel_blocks fuel_fusions fuel_simd; do
   wat2wasm "$src/tests/wasm/$f.wat" -o "$tmp/$f.wasm" || { echo "wat2wasm $f failed" >&2; exit 1; }
 done
 for a in 0 1; do
@@ -45,6 +46,9 @@ done
 check "$tmp/fuel_blocks.wasm" loop 800
 for fn in muladd muladd64 fcmp rotate sigma fmul3 steps zinit muli; do
   for a in 1 5 100; do check "$tmp/fuel_fusions.wasm" $fn $a; done
+done
+for fn in lanes branches; do
+  for a in 1 2 50; do check "$tmp/fuel_simd.wasm" $fn $a; done
 done
 
 CC=${CC:-clang-19}

@@ -131,6 +131,8 @@ static void dump_instr(FILE *out, const uint32_t *w, uint32_t at, int op)
         switch (f[k]) {
         case 'd': fprintf(out, " d%u", o[k]); break;
         case 's': fprintf(out, " s%u", o[k]); break;
+        case 'D': fprintf(out, " D%u", o[k]); break;   /* v128: slots N and N + 1 */
+        case 'S': fprintf(out, " S%u", o[k]); break;
         case 'c': fprintf(out, " 0x%08x", o[k]); break;
         case 'f': fprintf(out, " fuel=%u", o[k]); break;
         case 'o': fprintf(out, " ->%lld", (long long)at + (int32_t)o[k]); break;

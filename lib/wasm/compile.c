@@ -36,7 +36,15 @@
  * needs them there: control structure entry, branches carrying values, calls, and a
  * local.set of a local that a lazy entry still names.
  *
- * The numeric operators are in compile_ops.c; compile_internal.h has the shared state.
+ * The numeric operators are in compile_ops.c, the SIMD instructions in compile_simd.c;
+ * compile_internal.h has the shared state.
+ *
+ * Slots, not values: a v128 takes two slots (wasm_exec.h), so the model of the operand
+ * stack has one entry per slot (a v128 is two entries, the second marked hi: drop and
+ * an untyped select read the width there), stack heights, block arities and call
+ * arities are counted in slots, and a function with a v128 param or local maps local
+ * indices to slots (lslot). Every other rule above works on the slots unchanged; a
+ * lazy v128 is read in place only when both halves still name its local.
  *
  * Fuel: the code is cut into metering blocks; each starts with a FUEL instruction that
  * charges the static cost (docs/wasm.md) of the wasm instructions of the block. A block
@@ -131,8 +139,25 @@ static void push(comp *c, sv v)
 
 void esgx_comp_push_slot(comp *c)
 {
-    sv v = {SV_SLOT, 0, 0};
+    sv v = {SV_SLOT, 0, 0, false};
     push(c, v);
+}
+
+void esgx_comp_push_v128(comp *c)
+{
+    sv v = {SV_SLOT, 0, 0, false};
+    push(c, v);
+    v.hi = true;
+    push(c, v);
+}
+
+/* Pushes values of types ts[0..n) in their home slots (a v128 as two entries). */
+static void push_types(comp *c, const esgx_wasm_valtype *ts, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (ts[i] == ESGX_WASM_V128) esgx_comp_push_v128(c);
+        else esgx_comp_push_slot(c);
+    }
 }
 
 static void emit_const(comp *c, uint32_t dst, uint64_t v)
@@ -182,6 +207,21 @@ static void materialize(comp *c, uint32_t i)
     if (c->oom || c->st[i].kind == SV_SLOT) return;
     move_to(c, i, comp_home(c, i));
     c->st[i].kind = SV_SLOT;
+}
+
+void esgx_comp_materialize(comp *c, uint32_t i)
+{
+    materialize(c, i);
+}
+
+uint32_t esgx_comp_v128_slot_of(comp *c, uint32_t lo)
+{
+    if (c->oom) return 0;
+    const sv *a = &c->st[lo], *b = &c->st[lo + 1];
+    if (a->kind == SV_LOCAL && b->kind == SV_LOCAL && b->local == a->local + 1) return a->local;
+    materialize(c, lo);
+    materialize(c, lo + 1);
+    return comp_home(c, lo);
 }
 
 static void materialize_range(comp *c, uint32_t from, uint32_t to)
@@ -240,7 +280,9 @@ static void fuel_open(comp *c)
 
 /* ------------------------------------------------------------------ labels */
 
-static label *push_label(comp *c, uint8_t kind, uint32_t np, uint32_t nr)
+static label *push_label(comp *c, uint8_t kind, uint32_t np, uint32_t nr,
+                         const esgx_wasm_valtype *pt, uint32_t npv,
+                         const esgx_wasm_valtype *rt, uint32_t nrv)
 {
     if (c->nl == c->lb_cap) {
         uint32_t ncap = c->lb_cap ? c->lb_cap * 2 : 16;
@@ -257,6 +299,10 @@ static label *push_label(comp *c, uint8_t kind, uint32_t np, uint32_t nr)
     L->kind = kind;
     L->n_params = np;
     L->n_results = nr;
+    L->ptypes = pt;
+    L->np_vals = npv;
+    L->rtypes = rt;
+    L->nr_vals = nrv;
     L->height = c->h - np;
     L->patches = -1;
     return L;
@@ -453,12 +499,54 @@ static uint32_t pop_slot(comp *c)
     return esgx_comp_slot_of(c, c->h);
 }
 
+/* The first slot of local index x, and whether it is a v128 (two slots). */
+static inline uint32_t local_slot(const comp *c, uint32_t x)
+{
+    return c->lmapped ? c->lslot[x] : x;
+}
+
+static inline bool local_v128(const comp *c, uint32_t x)
+{
+    return c->lmapped && c->lv128[x];
+}
+
 /* Whether local x still holds the zero it was given on entry (a declared local that
  * the straight code at function entry has not set yet, among the first 64). */
 static bool known_zero(const comp *c, uint32_t x)
 {
     return c->entry && x >= c->n_params && x - c->n_params < 64 &&
            !(c->written >> (x - c->n_params) & 1);
+}
+
+/* local.set / local.tee of a v128 local (slots x, x + 1) */
+static void op_local_set_v128(comp *c, uint32_t x, bool tee)
+{
+    uint32_t lo = c->h - 2;
+    uint32_t lim = lo < LAZY_MAX ? lo : LAZY_MAX;
+    for (uint32_t i = 0; i < lim; i++)
+        if (c->st[i].kind == SV_LOCAL && (c->st[i].local == x || c->st[i].local == x + 1))
+            materialize(c, i);
+    for (uint32_t k = 0; k < 2; k++)
+        if (x + k >= c->n_params && x + k - c->n_params < 64)
+            c->written |= 1ull << (x + k - c->n_params);
+    sv e0 = c->st[lo], e1 = c->st[lo + 1];
+    if (!(e0.kind == SV_LOCAL && e0.local == x && e1.kind == SV_LOCAL && e1.local == x + 1)) {
+        move_to(c, lo, x);
+        move_to(c, lo + 1, x + 1);
+    }
+    c->h -= 2;
+    c->cmp.end = UINT32_MAX;
+    c->addi.end = UINT32_MAX;
+    c->last_end = UINT32_MAX;
+    if (tee) {
+        sv v0 = {SV_LOCAL, x, 0, false}, v1 = {SV_LOCAL, x + 1, 0, true};
+        if (e0.kind == SV_CONST && e1.kind == SV_CONST) {
+            v0 = e0;
+            v1 = e1;
+        }
+        push(c, v0);
+        push(c, v1);
+    }
 }
 
 /* local.set / local.tee */
@@ -506,7 +594,7 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
     if (tee) {
-        sv v = {SV_LOCAL, x, 0};
+        sv v = {SV_LOCAL, x, 0, false};
         if (e->kind == SV_CONST) v = *e;
         push(c, v);
     }
@@ -514,19 +602,35 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
 
 /* ------------------------------------------------------------------ block types */
 
-static void block_arity(const esgx_wasm_module *m, const esgx_wasm_instr *in, uint32_t *np,
-                        uint32_t *nr)
+/* Storage for one-value block types, so they can be returned as arrays. */
+static const esgx_wasm_valtype one_type[256] = {
+    [ESGX_WASM_I32] = ESGX_WASM_I32, [ESGX_WASM_I64] = ESGX_WASM_I64, [ESGX_WASM_F32] = ESGX_WASM_F32,
+    [ESGX_WASM_F64] = ESGX_WASM_F64, [ESGX_WASM_V128] = ESGX_WASM_V128,
+    [ESGX_WASM_FUNCREF] = ESGX_WASM_FUNCREF, [ESGX_WASM_EXTERNREF] = ESGX_WASM_EXTERNREF,
+};
+
+/* A block type: its param and result types and counts, and their slot counts. */
+typedef struct btype {
+    const esgx_wasm_valtype *pt, *rt;
+    uint32_t npv, nrv;        /* values */
+    uint32_t np, nr;          /* slots */
+} btype;
+
+static void block_arity(const esgx_wasm_module *m, const esgx_wasm_instr *in, btype *bt)
 {
-    if (in->bt_kind == ESGX_WASM_BT_EMPTY) {
-        *np = 0;
-        *nr = 0;
-    } else if (in->bt_kind == ESGX_WASM_BT_VAL) {
-        *np = 0;
-        *nr = 1;
-    } else {
-        *np = m->types[in->a].n_params;
-        *nr = m->types[in->a].n_results;
+    memset(bt, 0, sizeof *bt);
+    if (in->bt_kind == ESGX_WASM_BT_VAL) {
+        bt->rt = &one_type[in->a & 0xff];
+        bt->nrv = 1;
+    } else if (in->bt_kind == ESGX_WASM_BT_TYPE) {
+        const esgx_wasm_functype_decl *t = &m->types[in->a];
+        bt->pt = t->types;
+        bt->npv = t->n_params;
+        bt->rt = t->types + t->n_params;
+        bt->nrv = t->n_results;
     }
+    bt->np = esgx_wasm_types_slots(bt->pt, bt->npv);
+    bt->nr = esgx_wasm_types_slots(bt->rt, bt->nrv);
 }
 
 /* ------------------------------------------------------------------ one function */
@@ -552,7 +656,7 @@ static void do_end(comp *c)
     if (L->kind == L_IF && !L->else_seen) set_w(c, L->else_operand, here - L->else_instr);
     resolve_patches(c, L, here);
     c->h = L->height;
-    for (uint32_t i = 0; i < L->n_results; i++) esgx_comp_push_slot(c);
+    push_types(c, L->rtypes, L->nr_vals);
     c->nl--;
     c->dead = false;
     c->last_end = UINT32_MAX;
@@ -575,7 +679,7 @@ static void emit_select(comp *c, int op, uint32_t cond, uint32_t a, uint32_t b)
 
 static void compile_begin(comp *c, const esgx_wasm_func_decl *fd)
 {
-    push_label(c, L_FUNC, 0, c->n_results);
+    push_label(c, L_FUNC, 0, c->n_results, NULL, 0, c->res_types, c->nr_vals);
     fuel_open(c);   /* words[0] is always a FUEL instruction (the call does it inline) */
     c->fuel_acc = fd->n_locals / 64;   /* zeroing the declared locals on entry */
     c->entry = true;
@@ -653,13 +757,15 @@ static void compile_store(comp *c, const esgx_wasm_instr *in, int iop)
 /* block, loop, if, else, end */
 static void compile_structured(comp *c, const esgx_wasm_instr *in)
 {
-    uint32_t np, nr, operand;
+    uint32_t operand;
+    btype bt;
     label *L;
     switch (in->op) {
     case OPC_BLOCK: case OPC_LOOP:
-        block_arity(c->m, in, &np, &nr);
+        block_arity(c->m, in, &bt);
         materialize_range(c, 0, c->h);
-        L = push_label(c, in->op == OPC_BLOCK ? L_BLOCK : L_LOOP, np, nr);
+        L = push_label(c, in->op == OPC_BLOCK ? L_BLOCK : L_LOOP, bt.np, bt.nr, bt.pt, bt.npv,
+                       bt.rt, bt.nrv);
         if (!L) break;
         if (in->op == OPC_LOOP) {
             fuel_open(c);
@@ -670,9 +776,9 @@ static void compile_structured(comp *c, const esgx_wasm_instr *in)
         c->cmp.end = UINT32_MAX;
         break;
     case OPC_IF: {
-        block_arity(c->m, in, &np, &nr);
+        block_arity(c->m, in, &bt);
         uint32_t at = emit_cond_branch(c, true, &operand);
-        L = push_label(c, L_IF, np, nr);
+        L = push_label(c, L_IF, bt.np, bt.nr, bt.pt, bt.npv, bt.rt, bt.nrv);
         if (!L) break;
         L->else_instr = at;
         L->else_operand = operand;
@@ -692,7 +798,7 @@ static void compile_structured(comp *c, const esgx_wasm_instr *in)
         set_w(c, L->else_operand, c->n - L->else_instr);
         L->else_seen = true;
         c->h = L->height;
-        for (uint32_t i = 0; i < L->n_params; i++) esgx_comp_push_slot(c);
+        push_types(c, L->ptypes, L->np_vals);
         c->dead = false;
         c->last_end = UINT32_MAX;
         c->cmp.end = UINT32_MAX;
@@ -775,7 +881,7 @@ static void compile_call(comp *c, const esgx_wasm_instr *in)
         indirect ? &m->types[in->a] : esgx_wasm_module_func_type(m, fi);
     uint32_t elem = 0;
     if (indirect) elem = pop_slot(c);
-    uint32_t np = ft->n_params, nr = ft->n_results;
+    uint32_t np = esgx_wasm_types_slots(ft->types, ft->n_params);
     materialize_range(c, c->h - np, c->h);
     uint32_t argbase = comp_home(c, c->h - np);
     if (indirect) {
@@ -794,7 +900,7 @@ static void compile_call(comp *c, const esgx_wasm_instr *in)
         emit_w(c, argbase);
     }
     c->h -= np;
-    for (uint32_t i = 0; i < nr; i++) esgx_comp_push_slot(c);
+    push_types(c, ft->types + ft->n_params, ft->n_results);
     c->last_end = UINT32_MAX;
 }
 
@@ -841,11 +947,25 @@ static void compile_variable(comp *c, const esgx_wasm_instr *in, const esgx_wasm
 {
     switch (in->op) {
     case OPC_DROP:
-        c->h--;
+        c->h -= c->st[c->h - 1].hi ? 2 : 1;
         c->cmp.end = UINT32_MAX;
         c->addi.end = UINT32_MAX;
         break;
     case OPC_SELECT: case OPC_SELECT_T: {
+        if (c->st[c->h - 2].hi) {   /* v128 operands: a at h - 5, b at h - 3 */
+            uint32_t cond = esgx_comp_slot_of(c, c->h - 1);
+            uint32_t b = esgx_comp_v128_slot_of(c, c->h - 3);
+            uint32_t a = esgx_comp_v128_slot_of(c, c->h - 5);
+            c->h -= 5;
+            esgx_comp_emit_op(c, WOP_SELECT128);
+            emit_w(c, comp_home(c, c->h));
+            emit_w(c, cond);
+            emit_w(c, a);
+            emit_w(c, b);
+            esgx_comp_push_v128(c);
+            c->cmp.end = UINT32_MAX;
+            break;
+        }
         /* select(a, b, eqz x) = select(b, a, x): the eqz is dropped */
         if (c->cmp.ci == CI_EQZ && take_cmp(c)) {
             uint32_t x = c->cmp.a;
@@ -863,16 +983,34 @@ static void compile_variable(comp *c, const esgx_wasm_instr *in, const esgx_wasm
         break;
     }
     case OPC_LOCAL_GET: {
-        sv v = {SV_LOCAL, in->a, 0};
+        sv v = {SV_LOCAL, local_slot(c, in->a), 0, false};
         push(c, v);
+        if (local_v128(c, in->a)) {
+            v.local++;
+            v.hi = true;
+            push(c, v);
+        }
         break;
     }
-    case OPC_LOCAL_SET: op_local_set(c, in->a, false); break;
-    case OPC_LOCAL_TEE: op_local_set(c, in->a, true); break;
-    case OPC_GLOBAL_GET: emit_push_imm(c, oi->iop, in->a, true); break;
+    case OPC_LOCAL_SET: case OPC_LOCAL_TEE:
+        if (local_v128(c, in->a)) op_local_set_v128(c, local_slot(c, in->a), in->op == OPC_LOCAL_TEE);
+        else op_local_set(c, local_slot(c, in->a), in->op == OPC_LOCAL_TEE);
+        break;
+    case OPC_GLOBAL_GET:
+        if (c->gv128[in->a]) {
+            esgx_comp_emit_op(c, WOP_GLOBAL_GET128);
+            emit_w(c, comp_home(c, c->h));
+            emit_w(c, in->a);
+            esgx_comp_push_v128(c);
+            break;
+        }
+        emit_push_imm(c, oi->iop, in->a, true);
+        break;
     case OPC_GLOBAL_SET: {
-        uint32_t s = pop_slot(c);
-        esgx_comp_emit_op(c, oi->iop);
+        bool v128 = c->gv128[in->a];
+        uint32_t s = v128 ? esgx_comp_v128_slot_of(c, c->h - 2) : esgx_comp_slot_of(c, c->h - 1);
+        c->h -= v128 ? 2 : 1;
+        esgx_comp_emit_op(c, v128 ? WOP_GLOBAL_SET128 : oi->iop);
         emit_w(c, s);
         emit_w(c, in->a);
         break;
@@ -880,7 +1018,7 @@ static void compile_variable(comp *c, const esgx_wasm_instr *in, const esgx_wasm
     case OPC_REF_IS_NULL: esgx_comp_op_unary(c, oi->iop); break;
     case OPC_REF_FUNC: emit_push_imm(c, oi->iop, in->a, true); break;
     default: {   /* the constants and ref.null */
-        sv v = {SV_CONST, 0, in->op == OPC_REF_NULL ? 0 : in->bits};
+        sv v = {SV_CONST, 0, in->op == OPC_REF_NULL ? 0 : in->bits, false};
         if (oi->r == ESGX_WASM_I32 || oi->r == ESGX_WASM_F32) v.c = (uint32_t)v.c;
         push(c, v);
         break;
@@ -966,6 +1104,10 @@ static int compile_instr(comp *c, esgx_wasm_instr in, size_t off, esgx_err *err)
     if (!c->dead) c->fuel_acc += oi->cost;
     /* the straight code at function entry ends at the first branch or branch target */
     if (oi->flags & F_ENDS_ENTRY) c->entry = false;
+    if (oi->ck >= KV_CONST) {
+        esgx_comp_simd(c, &in, oi);
+        return 0;
+    }
     switch (oi->cat) {
     case CAT_NUM: esgx_comp_numeric(c, oi); break;
     case CAT_LOAD: compile_load(c, &in, oi->iop); break;
@@ -987,9 +1129,38 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     const esgx_wasm_func_decl *fd = &m->funcs[i];
     const esgx_wasm_functype_decl *ft = &m->types[fd->type];
     esgx_wasm_code *code = &c->codes[i];
-    code->n_params = ft->n_params;
-    code->n_results = ft->n_results;
-    code->n_locals = fd->n_locals + 1;   /* + the zero slot */
+    /* local index -> slot, when a v128 (two slots) makes them differ */
+    uint32_t n_lv = ft->n_params + fd->n_locals, pslots = ft->n_params, lslots = fd->n_locals;
+    c->lmapped = false;
+    for (uint32_t k = 0; k < ft->n_params && !c->lmapped; k++)
+        c->lmapped = ft->types[k] == ESGX_WASM_V128;
+    for (uint32_t k = 0; k < fd->n_locals && !c->lmapped; k++)
+        c->lmapped = fd->local_types[k] == ESGX_WASM_V128;
+    if (c->lmapped) {
+        if (n_lv > c->lmap_cap) {
+            free(c->lslot);
+            free(c->lv128);
+            c->lslot = malloc((size_t)n_lv * sizeof *c->lslot);
+            c->lv128 = malloc(n_lv);
+            c->lmap_cap = c->lslot && c->lv128 ? n_lv : 0;
+            if (!c->lmap_cap) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+        }
+        uint32_t slot = 0;
+        for (uint32_t k = 0; k < n_lv; k++) {
+            esgx_wasm_valtype t = k < ft->n_params ? ft->types[k]
+                                                   : fd->local_types[k - ft->n_params];
+            c->lslot[k] = slot;
+            c->lv128[k] = t == ESGX_WASM_V128;
+            slot += esgx_wasm_type_slots(t);
+            if (k + 1 == ft->n_params) pslots = slot;
+        }
+        lslots = slot - pslots;
+    }
+    c->res_types = ft->types + ft->n_params;
+    c->nr_vals = ft->n_results;
+    code->n_params = pslots;
+    code->n_results = esgx_wasm_types_slots(c->res_types, ft->n_results);
+    code->n_locals = lslots + 1;   /* + the zero slot */
     code->func_index = m->n_func_imports + i;
     c->n = 0;
     c->h = 0;
@@ -998,10 +1169,10 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     c->npt = 0;
     c->dead = false;
     c->dead_depth = 0;
-    c->zero_slot = ft->n_params + fd->n_locals;
+    c->zero_slot = pslots + lslots;
     c->base = c->zero_slot + 1;
-    c->n_params = ft->n_params;
-    c->n_results = ft->n_results;
+    c->n_params = pslots;
+    c->n_results = code->n_results;
     c->last_end = UINT32_MAX;
     c->copy_end = UINT32_MAX;
     c->cmp.end = UINT32_MAX;
@@ -1045,7 +1216,7 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     memcpy(code->words, c->w, (size_t)c->n * 4);
     code->n_words = c->n;
     uint64_t fs = (uint64_t)c->base + c->max_h + 1;
-    if (fs < ft->n_results) fs = ft->n_results;
+    if (fs < code->n_results) fs = code->n_results;
     code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
 #ifndef NDEBUG
     /* debug builds: every op as wide as the interpreter's NEXT says (code.c) */
@@ -1068,6 +1239,7 @@ typedef struct cjob {
     esgx_wasm_module *m;
     esgx_wasm_validator *vm;
     esgx_wasm_code *codes;
+    const uint8_t *gv128;     /* per global index: v128? */
     _Atomic uint32_t next;
     _Atomic bool failed;
 } cjob;
@@ -1088,6 +1260,7 @@ static void *compile_worker(void *arg)
     c.m = job->m;
     c.H = esgx_wasm_exec_handlers();
     c.codes = job->codes;
+    c.gv128 = job->gv128;
     esgx_wasm_body_checker *bc = NULL;
     wk->rc = ESGX_OK;
     if (job->vm) wk->rc = esgx_wasm_body_checker_new(job->vm, &wk->err, &bc);
@@ -1107,6 +1280,8 @@ static void *compile_worker(void *arg)
     free(c.lb);
     free(c.pt);
     free(c.stub_at);
+    free(c.lslot);
+    free(c.lv128);
     return NULL;
 }
 
@@ -1125,7 +1300,17 @@ int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint3
     if (threads > ESGX_WASM_COMPILE_THREADS_MAX) threads = ESGX_WASM_COMPILE_THREADS_MAX;
     if (threads < 1) threads = 1;
 
-    cjob job = {.m = m, .vm = vm, .codes = cm->codes};
+    /* which globals are v128 (global.get / set of them move two slots) */
+    uint32_t n_glob = m->n_global_imports + m->n_globals;
+    uint8_t *gv128 = calloc(n_glob ? n_glob : 1, 1);
+    if (!gv128) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+    uint32_t g = 0;
+    for (uint32_t i = 0; i < m->n_imports; i++)
+        if (m->imports[i].kind == ESGX_WASM_EXTERN_GLOBAL && g < n_glob)
+            gv128[g++] = m->imports[i].desc.global.type == ESGX_WASM_V128;
+    for (uint32_t i = 0; i < m->n_globals && g < n_glob; i++)
+        gv128[g++] = m->globals[i].type.type == ESGX_WASM_V128;
+    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128};
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, false);
     cworker wk[ESGX_WASM_COMPILE_THREADS_MAX];
@@ -1151,6 +1336,7 @@ int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint3
             if (err) *err = wk[t].err;
         }
     }
+    free(gv128);
     if (rc) esgx_err_prefix(err, vm ? "validate and compile" : "compile");
     return rc;
 }

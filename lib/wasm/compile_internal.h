@@ -15,10 +15,13 @@ enum { SV_SLOT = 0, SV_LOCAL = 1, SV_CONST = 2 };
 /* Entries at stack heights >= LAZY_MAX are always in their home slots. */
 #define LAZY_MAX 64u
 
+/* One operand-stack slot. A v128 is two entries (low half first); hi marks the high
+ * half, so that drop and select know the width of their operand. */
 typedef struct sv {
     uint8_t kind;
-    uint32_t local;
+    uint32_t local;           /* SV_LOCAL: the local's slot */
     uint64_t c;
+    bool hi;
 } sv;
 
 enum { L_BLOCK, L_LOOP, L_IF, L_FUNC };
@@ -28,7 +31,9 @@ typedef struct label {
     bool else_seen;
     bool targeted;
     uint32_t height;          /* stack height under the block's params */
-    uint32_t n_params, n_results;
+    uint32_t n_params, n_results;   /* in slots */
+    const esgx_wasm_valtype *ptypes, *rtypes;   /* the param / result types */
+    uint32_t np_vals, nr_vals;
     uint32_t loop_pos;        /* loop: start (the FUEL instruction) */
     int32_t patches;          /* head of the forward patch list, -1 if none */
     uint32_t else_instr, else_operand; /* if: the branch to the else arm */
@@ -53,8 +58,17 @@ typedef struct comp {
     uint32_t npt, pt_cap;
     uint32_t base;            /* first operand-stack slot */
     uint32_t zero_slot;       /* a slot that always holds 0 */
-    uint32_t n_params;
-    uint32_t n_results;
+    uint32_t n_params;        /* slots */
+    uint32_t n_results;       /* slots */
+    const esgx_wasm_valtype *res_types;   /* the function's result types */
+    uint32_t nr_vals;
+    /* locals: slot and v128-ness per local index (lmapped: the function has a v128
+     * param or local; otherwise local i is slot i) */
+    bool lmapped;
+    uint32_t *lslot;
+    uint8_t *lv128;
+    uint32_t lmap_cap;
+    const uint8_t *gv128;     /* per global index: 1 if v128 (module-wide) */
     bool dead;
     uint32_t dead_depth;
     bool entry;               /* in the straight code at function entry */
@@ -118,11 +132,23 @@ static inline uint32_t comp_home(const comp *c, uint32_t i)
 
 /* Pushes an entry that is in its home slot. */
 void esgx_comp_push_slot(comp *c);
+/* Pushes a v128 in its home slots (two entries). */
+void esgx_comp_push_v128(comp *c);
+/* Writes a lazy entry i into its home slot. */
+void esgx_comp_materialize(comp *c, uint32_t i);
+/* The first of two consecutive slots holding the v128 whose low half is entry lo (a
+ * v128 local read in place, else its home slots, materialized). */
+uint32_t esgx_comp_v128_slot_of(comp *c, uint32_t lo);
 /* The slot to read entry i from (constants are materialized). */
 uint32_t esgx_comp_slot_of(comp *c, uint32_t i);
 /* Records that the instruction just emitted wrote its result (operand 0, at
  * instruction start + 2) into the home slot of the entry at height hh. */
 void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh);
+
+/* ------------------------------------------------------------------ compile_simd.c */
+
+/* Compiles a SIMD instruction (an ESGX_WASM_OPCODES_FD row) by its CK column. */
+void esgx_comp_simd(comp *c, const esgx_wasm_instr *in, const esgx_wasm_opinfo *oi);
 
 /* ------------------------------------------------------------------ compile_ops.c */
 

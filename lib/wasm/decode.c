@@ -158,21 +158,16 @@ uint32_t esgx_wasm_leb_u32_next(const uint8_t **cursor)
         if (rc_) return rc_;    \
     } while (0)
 
-/* A value type byte. v128 is refused as unsupported. */
+/* A value type byte. */
 static int rd_valtype(esgx_wasm_reader *r, esgx_wasm_valtype *out)
 {
     uint8_t b = 0;
     TRY(esgx_wasm_rd_byte(r, &b));
     switch (b) {
     case ESGX_WASM_I32: case ESGX_WASM_I64: case ESGX_WASM_F32: case ESGX_WASM_F64:
-    case ESGX_WASM_FUNCREF: case ESGX_WASM_EXTERNREF:
+    case ESGX_WASM_V128: case ESGX_WASM_FUNCREF: case ESGX_WASM_EXTERNREF:
         *out = (esgx_wasm_valtype)b;
         return 0;
-    case ESGX_WASM_V128:
-        r->p--;
-        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
-                            "SIMD is not supported: v128 value type (%s, offset %zu)",
-                            r->where ? r->where : "module", (size_t)(r->p - r->base));
     default:
         r->p--;
         return esgx_wasm_rd_fail(r, "malformed value type");
@@ -285,6 +280,24 @@ static int rd_immediates(esgx_wasm_reader *r, esgx_wasm_instr *in, unsigned imm)
         in->a = (uint32_t)t;
         return 0;
     }
+    case IMM_MEMARG_LANE:   /* memarg, then the lane byte */
+        TRY(esgx_wasm_rd_u32(r, &in->a));
+        TRY(esgx_wasm_rd_u32(r, &in->b));
+        /* fall through */
+    case IMM_LANE: {
+        uint8_t lane = 0;
+        TRY(esgx_wasm_rd_byte(r, &lane));
+        in->n = lane;
+        return 0;
+    }
+    case IMM_V128: case IMM_SHUFFLE:   /* 16 bytes, read in place */
+        if (r->end - r->p < 16) {
+            r->p = r->end;
+            return rd_eof(r);
+        }
+        in->vec = r->p;
+        r->p += 16;
+        return 0;
     default:   /* IMM_NONE */
         return 0;
     }
@@ -305,11 +318,17 @@ int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in)
         if (sub >= ESGX_WASM_FC_COUNT) return esgx_wasm_rd_fail(r, "illegal opcode");
         in->op = ESGX_WASM_OP_FC(sub);
         oi = &esgx_wasm_opinfo_fc[sub];
-    } else if (op == ESGX_WASM_PREFIX_SIMD || op == ESGX_WASM_PREFIX_THREADS) {
+    } else if (op == ESGX_WASM_PREFIX_SIMD) {
+        uint32_t sub;
+        TRY(esgx_wasm_rd_u32(r, &sub));
+        if (sub >= ESGX_WASM_FD_COUNT || !esgx_wasm_opinfo_fd[sub].name)
+            return esgx_wasm_rd_fail(r, "illegal opcode");
+        in->op = ESGX_WASM_OP_FD(sub);
+        oi = &esgx_wasm_opinfo_fd[sub];
+    } else if (op == ESGX_WASM_PREFIX_THREADS) {
         r->p--;
-        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED, "%s (%s, offset %zu)",
-                            op == ESGX_WASM_PREFIX_SIMD ? "SIMD is not supported"
-                                                        : "threads are not supported",
+        return esgx_err_set(r->err, ESGX_WASM_E_UNSUPPORTED,
+                            "threads are not supported (%s, offset %zu)",
                             r->where ? r->where : "module", (size_t)(r->p - r->base));
     } else if (!oi) {
         r->p--;

@@ -19,7 +19,7 @@ for k in "$root"/bench/kernels/*.c; do
 done
 suite=${ESGX_SHARED_DIR:-$root/../shared}/wasm-testsuite
 if command -v wast2json >/dev/null && [ -d "$suite" ]; then
-  for w in "$suite"/core/*.wast; do
+  for w in "$suite"/core/*.wast "$suite"/simd/*.wast; do
     [ -f "$w" ] || continue
     (cd "$extra" && wast2json --enable-all "$w" -o "spec_$(basename "${w%.wast}").json" \
       >/dev/null 2>&1) || true

@@ -15,10 +15,12 @@
 
 #include <stdlib.h>
 
-/* Evaluates a constant expression of inst (globals [0, n_globals) usable). */
+/* Evaluates a constant expression of inst (globals [0, n_globals) usable) into out[0]
+ * (a v128: out[0] and out[1]). */
 static int eval_const(esgx_wasm_instance *inst, const esgx_wasm_const_expr *e, uint64_t *out,
                       esgx_err *err)
 {
+    uint64_t hi[16];   /* the high halves of v128 values */
     esgx_wasm_reader r = {e->code, e->code + e->len, inst->m->bytes, "constant expression",
                      true, err};
     uint64_t st[16];
@@ -30,13 +32,21 @@ static int eval_const(esgx_wasm_instance *inst, const esgx_wasm_const_expr *e, u
         switch (in.op) {
         case 0x0B:
             if (n != 1) break;
-            *out = st[0];
+            out[0] = st[0];
+            out[1] = hi[0];
             return ESGX_OK;
-        case 0x41: case 0x43: st[n++] = (uint32_t)in.bits; break;
-        case 0x42: case 0x44: st[n++] = in.bits; break;
-        case 0xD0: st[n++] = 0; break;
-        case 0xD2: st[n++] = (uint64_t)(uintptr_t)inst->funcs[in.a]; break;
-        case 0x23: st[n++] = inst->globals[in.a]->val; break;
+        case 0x41: case 0x43: hi[n] = 0; st[n++] = (uint32_t)in.bits; break;
+        case 0x42: case 0x44: hi[n] = 0; st[n++] = in.bits; break;
+        case 0xD0: hi[n] = 0; st[n++] = 0; break;
+        case 0xD2: hi[n] = 0; st[n++] = (uint64_t)(uintptr_t)inst->funcs[in.a]; break;
+        case 0x23:
+            hi[n] = inst->globals[in.a]->val_hi;
+            st[n++] = inst->globals[in.a]->val;
+            break;
+        case OPC_V128_CONST:
+            memcpy(&st[n], in.vec, 8);
+            memcpy(&hi[n++], in.vec + 8, 8);
+            break;
         case 0x6A: case 0x6B: case 0x6C: case 0x7C: case 0x7D: case 0x7E: {
             if (n < 2) goto bad;
             uint64_t b = st[--n], a = st[n - 1], v;
@@ -164,6 +174,8 @@ static int make_defined(esgx_wasm_instance *inst, uint32_t idx[4], esgx_err *err
         f->inst = inst;
         f->code = &((const esgx_wasm_compiled *)m->compiled)->codes[i];
         f->type = s->types[f->type_id];
+        f->param_slots = f->code->n_params;
+        f->result_slots = f->code->n_results;
         inst->funcs[idx[0]++] = f;
     }
     for (uint32_t i = 0; i < m->n_globals; i++) {
@@ -171,7 +183,10 @@ static int make_defined(esgx_wasm_instance *inst, uint32_t idx[4], esgx_err *err
         if (!g) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
         g->type = m->globals[i].type.type;
         g->mutable_ = m->globals[i].type.mutable_;
-        int rc = eval_const(inst, &m->globals[i].init, &g->val, err);
+        uint64_t v[2];
+        int rc = eval_const(inst, &m->globals[i].init, v, err);
+        g->val = v[0];
+        g->val_hi = v[1];
         if (rc) return rc;
         inst->globals[idx[3]++] = g;
     }
@@ -203,10 +218,10 @@ static int resolve_segments(esgx_wasm_instance *inst, esgx_err *err)
             if (es->func_indices) {
                 refs[k] = (esgx_wasm_ref)inst->funcs[es->func_indices[k]];
             } else {
-                uint64_t v;
-                int rc = eval_const(inst, &es->exprs[k], &v, err);
+                uint64_t v[2];
+                int rc = eval_const(inst, &es->exprs[k], v, err);
                 if (rc) return rc;
-                refs[k] = (esgx_wasm_ref)v;
+                refs[k] = (esgx_wasm_ref)v[0];
             }
         }
         inst->elem_refs[i] = refs;
@@ -224,9 +239,10 @@ static int apply_segments(esgx_wasm_instance *inst, esgx_wasm_trap *trap, esgx_e
     for (uint32_t i = 0; i < m->n_elems; i++) {
         const esgx_wasm_elem_segment *es = &m->elems[i];
         if (es->mode == ESGX_WASM_SEGMENT_ACTIVE) {
-            uint64_t off;
-            int rc = eval_const(inst, &es->offset, &off, err);
+            uint64_t ov[2];
+            int rc = eval_const(inst, &es->offset, ov, err);
             if (rc) return rc;
+            uint64_t off = ov[0];
             esgx_wasm_table_obj *t = inst->tables[es->table];
             if ((uint64_t)(uint32_t)off + es->n_elems > t->size) {
                 if (trap) *trap = ESGX_WASM_TRAP_TABLE_OOB;
@@ -241,9 +257,10 @@ static int apply_segments(esgx_wasm_instance *inst, esgx_wasm_trap *trap, esgx_e
     for (uint32_t i = 0; i < m->n_datas; i++) {
         const esgx_wasm_data_segment *ds = &m->datas[i];
         if (ds->mode != ESGX_WASM_SEGMENT_ACTIVE) continue;
-        uint64_t off;
-        int rc = eval_const(inst, &ds->offset, &off, err);
+        uint64_t ov[2];
+        int rc = eval_const(inst, &ds->offset, ov, err);
         if (rc) return rc;
+        uint64_t off = ov[0];
         esgx_wasm_memory_obj *mo = inst->mems[ds->memory];
         if ((uint64_t)(uint32_t)off + ds->len > mo->size) {
             if (trap) *trap = ESGX_WASM_TRAP_MEMORY_OOB;

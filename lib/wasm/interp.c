@@ -18,6 +18,9 @@
  * runs in an enclave): effective address = 32-bit address + offset in 64 bits,
  * compared once against the cached memory size.
  *
+ * SIMD: the handlers of the v128 ops are in interp_simd.h, included inside run() (they
+ * are labels of its computed goto), on the vector types of simd_lanes.h.
+ *
  * Floats are computed in C float/double (SSE on x86-64, no x87, no fast-math);
  * neg/abs/copysign work on bits; min/max/nearest and the float->int conversions follow
  * the spec exactly, including NaN and signed-zero cases.
@@ -133,6 +136,8 @@ static inline uint64_t sat_u64_f64(double x)
     return (uint64_t)x;
 }
 
+#include "simd_lanes.h"
+
 /* ------------------------------------------------------------------ host calls */
 
 /* Calls host function f with its arguments at stack slot offset off; writes the
@@ -149,8 +154,8 @@ int esgx_wasm_exec_host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller,
         if (res != rbuf) free(res);
         return esgx_wasm_store_trap(s, ESGX_WASM_TRAP_HOST, "out of memory");
     }
-    for (uint32_t i = 0; i < np; i++)
-        esgx_wasm_slot_to_value(s->stack[off + i], f->type.params[i], &args[i]);
+    for (uint32_t i = 0, k = 0; i < np; i++)
+        k += esgx_wasm_slots_to_value(&s->stack[off + k], f->type.params[i], &args[i]);
     for (uint32_t i = 0; i < nr; i++) {
         memset(&res[i], 0, sizeof res[i]);
         res[i].type = f->type.results[i];
@@ -164,7 +169,10 @@ int esgx_wasm_exec_host_invoke(esgx_wasm_store *s, esgx_wasm_instance *caller,
             esgx_wasm_store_trap(s, ESGX_WASM_TRAP_HOST, "host function failed");
         rc = ESGX_WASM_E_TRAP;
     } else {
-        for (uint32_t i = 0; i < nr; i++) s->stack[off + i] = esgx_wasm_value_to_slot(&res[i]);
+        for (uint32_t i = 0, k = 0; i < nr; i++) {
+            res[i].type = f->type.results[i];   /* the declared type decides the width */
+            k += esgx_wasm_value_to_slots(&res[i], &s->stack[off + k]);
+        }
     }
     /* arguments and results are guest values: wiped (heap or stack copies) */
     if (args != abuf) esgx_wasm_free_wiped(args, np * sizeof *args);
@@ -366,7 +374,7 @@ L_CALL_INDIRECT: {
 do_call_obj:
     if (fobj->host) {
         uint32_t fpo = (uint32_t)(fp - stk);
-        uint32_t np = fobj->type.n_params, nr = fobj->type.n_results;
+        uint32_t np = fobj->param_slots, nr = fobj->result_slots;
         s->fuel = fuel;
         s->depth = depth;
         uint32_t saved_sp = s->sp;
@@ -915,6 +923,9 @@ L_I32_SHRUI_XOR:
           (uint64_t)(int64_t)x)
     TRUNC(I64_TRUNC_F64U, F64, -1.0, 18446744073709551616.0, (uint64_t)x)
 
+    /* ---------------------------------------------------------------- SIMD */
+#include "interp_simd.h"
+
     /* ---------------------------------------------------------------- exits */
 out_of_fuel:
     fuel = 0;
@@ -960,7 +971,7 @@ const void *const *esgx_wasm_exec_handlers(void)
 
 int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slots)
 {
-    uint32_t np = f->type.n_params, nr = f->type.n_results;
+    uint32_t np = f->param_slots, nr = f->result_slots;
     if (s->nest >= ESGX_WASM_MAX_NEST)
         return esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
     uint64_t saved_fuel_unmetered = s->metered ? 0 : 1;

@@ -346,7 +346,7 @@ void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, ui
     if (!f) return NULL;
     uint32_t fpo = (uint32_t)(fp - s->stack);
     if (f->host) {
-        uint32_t np = f->type.n_params, nr = f->type.n_results;
+        uint32_t np = f->param_slots, nr = f->result_slots;
         uint32_t saved_sp = s->sp;
         s->sp = fpo + argbase + (np > nr ? np : nr) + 1;
         int r = esgx_wasm_exec_host_invoke(s, inst, f, fpo + argbase);

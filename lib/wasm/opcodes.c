@@ -12,6 +12,7 @@
 #define X(N, C, ...) [C] = ROW(N, C, __VA_ARGS__),
 const esgx_wasm_opinfo esgx_wasm_opinfo_byte[256] = {ESGX_WASM_OPCODES(X)};
 const esgx_wasm_opinfo esgx_wasm_opinfo_fc[ESGX_WASM_FC_COUNT] = {ESGX_WASM_OPCODES_FC(X)};
+const esgx_wasm_opinfo esgx_wasm_opinfo_fd[ESGX_WASM_FD_COUNT] = {ESGX_WASM_OPCODES_FD(X)};
 #undef X
 #undef ROW
 

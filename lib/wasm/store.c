@@ -329,6 +329,8 @@ int esgx_wasm_func_new_host(esgx_wasm_store *s, const esgx_wasm_functype *type, 
     if (id == UINT32_MAX || !f) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     f->type_id = id;
     f->type = s->types[id];
+    f->param_slots = esgx_wasm_types_slots(f->type.params, f->type.n_params);
+    f->result_slots = esgx_wasm_types_slots(f->type.results, f->type.n_results);
     f->host = fn;
     f->env = env;
     out->kind = ESGX_WASM_EXTERN_FUNC;
@@ -370,7 +372,10 @@ int esgx_wasm_global_new(esgx_wasm_store *s, esgx_wasm_value value, int mutable_
     if (!g) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     g->type = value.type;
     g->mutable_ = mutable_ != 0;
-    g->val = esgx_wasm_value_to_slot(&value);
+    uint64_t v[2] = {0, 0};
+    esgx_wasm_value_to_slots(&value, v);
+    g->val = v[0];
+    g->val_hi = v[1];
     out->kind = ESGX_WASM_EXTERN_GLOBAL;
     out->ptr = g;
     return ESGX_OK;
@@ -380,7 +385,8 @@ int esgx_wasm_global_get(esgx_wasm_extern global, esgx_wasm_value *out)
 {
     if (global.kind != ESGX_WASM_EXTERN_GLOBAL || !global.ptr || !out) return ESGX_WASM_E_ARG;
     const esgx_wasm_global_obj *g = global.ptr;
-    esgx_wasm_slot_to_value(g->val, g->type, out);
+    uint64_t v[2] = {g->val, g->val_hi};
+    esgx_wasm_slots_to_value(v, g->type, out);
     return ESGX_OK;
 }
 
@@ -473,16 +479,17 @@ int esgx_wasm_call(esgx_wasm_store *s, esgx_wasm_extern func, const esgx_wasm_va
         if (args[i].type != f->type.params[i])
             return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_call: argument %zu has the wrong type",
                                 i);
-    size_t n = n_args > n_results ? n_args : n_results;
+    /* in slots (a v128 takes two) */
+    size_t n = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
     uint64_t buf[16];
     uint64_t *slots = n <= 16 ? buf : calloc(n, sizeof *slots);
     if (!slots) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < n_args; i++) slots[i] = esgx_wasm_value_to_slot(&args[i]);
+    for (size_t i = 0, k = 0; i < n_args; i++) k += esgx_wasm_value_to_slots(&args[i], slots + k);
     s->trap = ESGX_WASM_TRAP_NONE;
     int rc = esgx_wasm_exec_call(s, f, slots);
     if (rc == ESGX_OK) {
-        for (size_t i = 0; i < n_results; i++)
-            esgx_wasm_slot_to_value(slots[i], f->type.results[i], &results[i]);
+        for (size_t i = 0, k = 0; i < n_results; i++)
+            k += esgx_wasm_slots_to_value(slots + k, f->type.results[i], &results[i]);
         esgx_err_clear(err);
     } else {
         if (trap) *trap = s->trap;

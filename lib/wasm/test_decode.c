@@ -367,28 +367,47 @@ static void test_unsupported(void)
     esgx_err err;
     buf body = {0}, b = {0};
     int rc;
-    /* v128.const */
+    /* SIMD is supported: v128.const, drop */
     put(&body, 0);
     putn(&body, "\xfd\x0c", 2);
     for (int i = 0; i < 16; i++) put(&body, 0);
     putn(&body, "\x1a\x0b", 2);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, ESGX_WASM_E_UNSUPPORTED, err, "SIMD instruction");
-    CHECK(strstr(err.msg, "SIMD") != NULL, "message: %s", err.msg);
+    EXPECT_RC(rc, ESGX_OK, err, "SIMD instruction");
     /* a v128 parameter */
     b.n = 0;
     header(&b);
     putn(&b, "\x01\x05\x01\x60\x01\x7b\x00", 7);
     rc = parse(&b, NULL, &err);
-    EXPECT_RC(rc, ESGX_WASM_E_UNSUPPORTED, err, "v128 type");
-    /* an atomic instruction */
+    EXPECT_RC(rc, ESGX_OK, err, "v128 type");
+    /* an unassigned SIMD sub-opcode (0x9a, LEB 0x9a 0x01) is malformed */
+    body.n = 0;
+    b.n = 0;
+    putn(&body, "\x00\xfd\x9a\x01\x0b", 5);
+    one_func_module(&b, &body);
+    rc = parse(&b, NULL, &err);
+    EXPECT_RC(rc, ESGX_WASM_E_MALFORMED, err, "unassigned SIMD opcode");
+    CHECK(strstr(err.msg, "illegal opcode") != NULL, "message: %s", err.msg);
+    /* a lane index out of range is invalid: i32x4.extract_lane 4 of a v128.const */
+    body.n = 0;
+    b.n = 0;
+    put(&body, 0);
+    putn(&body, "\xfd\x0c", 2);
+    for (int i = 0; i < 16; i++) put(&body, 0);
+    putn(&body, "\xfd\x1b\x04\x1a\x0b", 5);
+    one_func_module(&b, &body);
+    rc = parse(&b, NULL, &err);
+    EXPECT_RC(rc, ESGX_WASM_E_INVALID, err, "lane index");
+    CHECK(strstr(err.msg, "invalid lane index") != NULL, "message: %s", err.msg);
+    /* threads: an atomic instruction */
     body.n = 0;
     b.n = 0;
     putn(&body, "\x00\xfe\x03\x00\x0b", 5);
     one_func_module(&b, &body);
     rc = parse(&b, NULL, &err);
     EXPECT_RC(rc, ESGX_WASM_E_UNSUPPORTED, err, "atomic instruction");
+    CHECK(strstr(err.msg, "threads") != NULL, "message: %s", err.msg);
     free(body.p);
     free(b.p);
 }

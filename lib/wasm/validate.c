@@ -46,15 +46,17 @@ static bool is_ref(uint8_t t)
     return t == ESGX_WASM_FUNCREF || t == ESGX_WASM_EXTERNREF;
 }
 
+/* A number or vector type (what an untyped select accepts). */
 static bool is_num(uint8_t t)
 {
-    return t == ESGX_WASM_I32 || t == ESGX_WASM_I64 || t == ESGX_WASM_F32 || t == ESGX_WASM_F64;
+    return t == ESGX_WASM_I32 || t == ESGX_WASM_I64 || t == ESGX_WASM_F32 || t == ESGX_WASM_F64 ||
+           t == ESGX_WASM_V128;
 }
 
 /* Storage for one-value block types, so they can be returned as arrays. */
 static const esgx_wasm_valtype one_type[256] = {
     [ESGX_WASM_I32] = ESGX_WASM_I32, [ESGX_WASM_I64] = ESGX_WASM_I64, [ESGX_WASM_F32] = ESGX_WASM_F32,
-    [ESGX_WASM_F64] = ESGX_WASM_F64, [ESGX_WASM_FUNCREF] = ESGX_WASM_FUNCREF,
+    [ESGX_WASM_F64] = ESGX_WASM_F64, [ESGX_WASM_V128] = ESGX_WASM_V128, [ESGX_WASM_FUNCREF] = ESGX_WASM_FUNCREF,
     [ESGX_WASM_EXTERNREF] = ESGX_WASM_EXTERNREF,
 };
 
@@ -157,6 +159,7 @@ static int check_const_expr(const esgx_wasm_validator *vm, const esgx_wasm_const
                 return esgx_err_set(err, ESGX_WASM_E_INVALID, "type mismatch (%s)", what);
             return 0;
         case OPC_I32_CONST: case OPC_I64_CONST: case OPC_F32_CONST: case OPC_F64_CONST:
+        case OPC_V128_CONST:
             t = (esgx_wasm_valtype)esgx_wasm_opinfo_of(in.op)->r;
             break;
         case OPC_REF_NULL: t = (esgx_wasm_valtype)in.a; break;
@@ -818,6 +821,14 @@ static int check_instr(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
 {
     const esgx_wasm_opinfo *oi = esgx_wasm_opinfo_of(in->op);
     if (!oi) return vfail(v, "illegal opcode", NULL);
+    /* SIMD lane immediates: below the lane count (16 >> ARG), shuffle lanes below 32 */
+    if ((oi->imm == IMM_LANE || oi->imm == IMM_MEMARG_LANE) && in->n >= (16u >> oi->arg))
+        return vfail(v, "invalid lane index", NULL);
+    if (oi->imm == IMM_SHUFFLE)
+        for (int k = 0; k < 16; k++)
+            if (in->vec[k] >= 32) return vfail(v, "invalid lane index", NULL);
+    /* v128.bitselect: the third operand (the mask) the signature columns cannot say */
+    if (oi->ck == KV_TERN) TRY(pop_expect(v, ESGX_WASM_V128, NULL));
     switch (oi->cat) {
     case CAT_LOAD: case CAT_STORE:
         TRY(check_mem(v, 0));

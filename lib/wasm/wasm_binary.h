@@ -40,20 +40,22 @@ enum { ESGX_WASM_BT_EMPTY = 0, ESGX_WASM_BT_VAL = 1, ESGX_WASM_BT_TYPE = 2 };
 
 /* One decoded instruction with its immediates. */
 typedef struct esgx_wasm_instr {
-    uint32_t op;           /* opcode (0x00..0xD2) or ESGX_WASM_OP_FC(sub) */
+    uint32_t op;           /* opcode (0x00..0xD2), ESGX_WASM_OP_FC(sub) or _FD(sub) */
     uint32_t a, b;         /* indices; memarg: a = align exponent, b = offset;
                               blocks: a = valtype or type index (see bt_kind);
                               ref.null / typed select: a = valtype */
     uint32_t bt_kind;      /* ESGX_WASM_BT_* for block / loop / if */
     uint64_t bits;         /* i32/i64/f32/f64 constant bits */
-    const uint8_t *vec;    /* br_table: first of n + 1 u32 labels; select: first type */
-    uint32_t n;            /* br_table label count (default excluded); select type count */
+    const uint8_t *vec;    /* br_table: first of n + 1 u32 labels; select: first type;
+                              v128.const / i8x16.shuffle: the 16 immediate bytes */
+    uint32_t n;            /* br_table label count (default excluded); select type count;
+                              SIMD lane ops: the lane index */
 } esgx_wasm_instr;
 
 /* Decodes the instruction at r->p and advances past it. Malformed encodings (unknown
  * opcode "illegal opcode", bad LEB, non-zero reserved byte "zero byte expected", bad
- * reference type) give ESGX_WASM_E_MALFORMED; SIMD (0xFD) and threads (0xFE) prefixes give
- * ESGX_WASM_E_UNSUPPORTED. Index ranges and types are not checked here. */
+ * reference type) give ESGX_WASM_E_MALFORMED; the threads (0xFE) prefix gives
+ * ESGX_WASM_E_UNSUPPORTED. Index ranges, lane indices and types are not checked here. */
 int esgx_wasm_read_instr(esgx_wasm_reader *r, esgx_wasm_instr *in);
 
 /* Reads the next u32 LEB at *cursor and advances it, for data already checked well

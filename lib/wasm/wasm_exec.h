@@ -8,6 +8,10 @@
  * direct threading) followed by its operands, one word each. Operands are frame slot
  * indices (every local and every operand-stack position is one 8-byte slot of the
  * frame), immediates, or branch offsets (in words, relative to the instruction start).
+ * A v128 value takes two consecutive slots (low 64 bits first, lanes little-endian as
+ * in memory): locals, operand-stack positions, params, results and call arguments are
+ * all counted in slots, so n_params, n_results, n_locals and frame_size below are slot
+ * counts, not value counts.
  * Frame layout: [params][declared locals][zero][operand stack]; the zero slot is
  * zeroed on entry like the locals and never written (a constant memory address is
  * encoded as zero slot + immediate). A call's arguments sit at
@@ -15,12 +19,14 @@
  * callee leaves its results in its slots 0..n_results-1, i.e. where the arguments were.
  *
  * Slot contents: i32 zero-extended to 64 bits, i64, f32/f64 as raw IEEE bits (so NaN
- * payloads survive every copy), references as the uintptr_t value.
+ * payloads survive every copy), references as the uintptr_t value, v128 as its 16
+ * bytes in two slots.
  */
 #ifndef ESGX_WASM_EXEC_H
 #define ESGX_WASM_EXEC_H
 
 #include "wasm_module.h"
+#include "wasm_opcodes.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -34,6 +40,7 @@
  *   P  half of a pointer to the callee's esgx_wasm_code (two P)
  *   o  branch offset (words, from the instruction start)   f  fuel charge
  *   n  br_table: label count n, followed by n + 1 offsets (the only variable width)
+ *   D  v128 destination: slots D and D + 1      S  v128 source: slots S and S + 1
  * So an op's width in words is 2 + strlen(format) (ESGX_WASM_W_*), the one number the
  * emitter (compile*.c), the interpreter's NEXT and the code walker (code.c) use. */
 
@@ -63,6 +70,25 @@
 #define ESGX_WASM_FBR_FAMILY 4
 #define ESGX_WASM_BIN32(B) OPX(I32_##B, "dss") OPX(I32_##B##_I, "dsi")
 #define ESGX_WASM_BIN64(B) OPX(I64_##B, "dss") OPX(I64_##B##_I, "dsi")
+/* The SIMD ops: one per ESGX_WASM_OPCODES_FD row, named after it, its operand format
+ * given by its CK column (operands in that order; i: a lane index, a memarg offset
+ * (loads and stores: offset before lane), c c c c: 16 constant or lane bytes). */
+#define ESGX_WASM_FMT_KV_CONST "Dcccc"
+#define ESGX_WASM_FMT_KV_UN "DS"
+#define ESGX_WASM_FMT_KV_BIN "DSS"
+#define ESGX_WASM_FMT_KV_TERN "DSSS"
+#define ESGX_WASM_FMT_KV_SHIFT "DSs"
+#define ESGX_WASM_FMT_KV_SPLAT "Ds"
+#define ESGX_WASM_FMT_KV_EXTRACT "dSi"
+#define ESGX_WASM_FMT_KV_REPLACE "DSsi"
+#define ESGX_WASM_FMT_KV_TEST "dS"
+#define ESGX_WASM_FMT_KV_LOAD "Dsi"
+#define ESGX_WASM_FMT_KV_LOADLANE "DsSii"
+#define ESGX_WASM_FMT_KV_STORE "sSi"
+#define ESGX_WASM_FMT_KV_STORELANE "sSii"
+#define ESGX_WASM_FMT_KV_SHUFFLE "DSScccc"
+#define ESGX_WASM_SIMD_IOP(N, C, T, IMM, CAT, A, B, R, COST, CK, IOP, ARG, FLAGS) \
+    OPX(N, ESGX_WASM_FMT_##CK)
 #define ESGX_WASM_UNOP(N) OPX(N, "ds")
 #define ESGX_WASM_BINOP(N) OPX(N, "dss")
 
@@ -131,7 +157,9 @@
     ESGX_WASM_UNOP(I32_SAT_F32S) ESGX_WASM_UNOP(I32_SAT_F32U)                        \
     ESGX_WASM_UNOP(I32_SAT_F64S) ESGX_WASM_UNOP(I32_SAT_F64U)                        \
     ESGX_WASM_UNOP(I64_SAT_F32S) ESGX_WASM_UNOP(I64_SAT_F32U)                        \
-    ESGX_WASM_UNOP(I64_SAT_F64S) ESGX_WASM_UNOP(I64_SAT_F64U)
+    ESGX_WASM_UNOP(I64_SAT_F64S) ESGX_WASM_UNOP(I64_SAT_F64U)                        \
+    OPX(SELECT128, "DsSS") OPX(GLOBAL_GET128, "Di") OPX(GLOBAL_SET128, "Si")          \
+    ESGX_WASM_OPCODES_FD(ESGX_WASM_SIMD_IOP)
 /* f32 / f64: abs .. sqrt, add .. copysign (in wasm opcode order) */
 #define ESGX_WASM_FLOAT_OPS(T)                                                            \
     ESGX_WASM_UNOP(T##_ABS) ESGX_WASM_UNOP(T##_NEG) ESGX_WASM_UNOP(T##_CEIL)         \
@@ -184,6 +212,8 @@ int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err);
 
 typedef struct esgx_wasm_func_obj {
     uint32_t type_id;             /* interned in the store: equal ids = equal types */
+    uint32_t param_slots;         /* slots of the params / of the results (v128: 2) */
+    uint32_t result_slots;
     struct esgx_wasm_instance *inst;   /* NULL for a host function */
     const esgx_wasm_code *code;        /* wasm functions */
     esgx_wasm_host_fn host;            /* host functions */
@@ -210,7 +240,8 @@ typedef struct esgx_wasm_table_obj {
 } esgx_wasm_table_obj;
 
 typedef struct esgx_wasm_global_obj {
-    uint64_t val;                 /* slot representation */
+    uint64_t val;                 /* slot representation (v128: the low 64 bits) */
+    uint64_t val_hi;              /* v128: the high 64 bits (0 for other types) */
     esgx_wasm_valtype type;
     bool mutable_;
 } esgx_wasm_global_obj;
@@ -344,7 +375,20 @@ void esgx_wasm_jit_free(esgx_wasm_jit *j);
 int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
                       uint32_t fp_off);
 
-/* Value <-> slot conversions. */
+/* Slots taken by a value of type t / by n values of types ts. */
+static inline uint32_t esgx_wasm_type_slots(esgx_wasm_valtype t)
+{
+    return t == ESGX_WASM_V128 ? 2u : 1u;
+}
+
+static inline uint32_t esgx_wasm_types_slots(const esgx_wasm_valtype *ts, uint32_t n)
+{
+    uint32_t k = n;
+    for (uint32_t i = 0; i < n; i++) k += ts[i] == ESGX_WASM_V128;
+    return k;
+}
+
+/* Value <-> slot conversions (one slot: every type but v128). */
 static inline uint64_t esgx_wasm_value_to_slot(const esgx_wasm_value *v)
 {
     switch (v->type) {
@@ -367,6 +411,30 @@ static inline void esgx_wasm_slot_to_value(uint64_t s, esgx_wasm_valtype t, esgx
     case ESGX_WASM_F64: v->of.f64_bits = s; break;
     default: v->of.ref = (esgx_wasm_ref)s; break;
     }
+}
+
+/* Any value <-> its slots (2 for a v128); return the number of slots. */
+static inline uint32_t esgx_wasm_value_to_slots(const esgx_wasm_value *v, uint64_t *slots)
+{
+    if (v->type == ESGX_WASM_V128) {
+        memcpy(slots, v->of.v128, 16);
+        return 2;
+    }
+    slots[0] = esgx_wasm_value_to_slot(v);
+    return 1;
+}
+
+static inline uint32_t esgx_wasm_slots_to_value(const uint64_t *slots, esgx_wasm_valtype t,
+                                                esgx_wasm_value *v)
+{
+    if (t == ESGX_WASM_V128) {
+        memset(v, 0, sizeof *v);
+        v->type = t;
+        memcpy(v->of.v128, slots, 16);
+        return 2;
+    }
+    esgx_wasm_slot_to_value(slots[0], t, v);
+    return 1;
 }
 
 #endif

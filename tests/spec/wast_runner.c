@@ -22,13 +22,16 @@
  *   made once per store (print functions, four globals, a table, a memory), so
  *   registered modules share state exactly as the spec scripts expect.
  * - Values: integers and float bits compare exactly; expected nan:canonical /
- *   nan:arithmetic are checked as patterns; funcref results compare by null/non-null;
+ *   nan:arithmetic are checked as patterns (per lane for a v128 of f32 / f64 lanes; a
+ *   v128 is given as its lane type and an array of lane strings, and otherwise compares
+ *   as 16 bytes); funcref results compare by null/non-null;
  *   externref N travels as the esgx_wasm_ref N+1 (0 is null).
  * - Output: one line per failure (file:line: command: expected vs got), one summary per
- *   file, then the final line `N passed, N failed` (plus `, N skipped` if any). Both
- *   summaries end with `, tier T`: the tier (esgx_wasm_module_tier) of the first module
- *   parsed, i.e. what ESGX_WASM_TIER chose (modules use the default limits). The exit
- *   status is 1 if anything failed, 77 if everything was skipped, else 0.
+ *   file, then the final line `N passed, N failed` (plus `, N skipped` if any; with
+ *   -v, each skipped command and why). Both summaries end with `, tier T`: the tier
+ *   (esgx_wasm_module_tier) of the first module parsed, i.e. what ESGX_WASM_TIER chose
+ *   (modules use the default limits). The exit status is 1 if anything failed, 77 if
+ *   everything was skipped, else 0.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -270,29 +273,68 @@ static int instantiate(run *r, const esgx_wasm_module *m, esgx_wasm_instance **o
 
 /* ------------------------------------------------------------------ values */
 
-static int parse_value(json_t *j, esgx_wasm_value *v, int *nan_kind)
+/* What an expected value allows besides its bits: a NaN pattern (1 nan:canonical,
+ * 2 nan:arithmetic) for a float, or per lane for a v128 (lane_bits: 8 .. 64, lane_float:
+ * f32 or f64 lanes). */
+typedef struct want_nan {
+    int kind;
+    int lane_bits;
+    bool lane_float;
+    int lane[16];
+} want_nan;
+
+static int nan_pattern(const char *val)
+{
+    if (!strcmp(val, "nan:canonical")) return 1;
+    if (!strcmp(val, "nan:arithmetic")) return 2;
+    return 0;
+}
+
+/* A v128: "lane_type" (i8 .. f64) and "value", an array of lane strings. */
+static int parse_v128(json_t *j, esgx_wasm_value *v, want_nan *nk)
+{
+    const char *lt = json_string_value(json_object_get(j, "lane_type"));
+    json_t *lanes = json_object_get(j, "value");
+    if (!lt || !json_is_array(lanes) || (lt[0] != 'i' && lt[0] != 'f')) return -1;
+    int bits = atoi(lt + 1);
+    if (bits != 8 && bits != 16 && bits != 32 && bits != 64) return -1;
+    size_t n = (size_t)(128 / bits);
+    if (json_array_size(lanes) != n) return -1;
+    nk->lane_bits = bits;
+    nk->lane_float = lt[0] == 'f';
+    for (size_t i = 0; i < n; i++) {
+        const char *val = json_string_value(json_array_get(lanes, i));
+        if (!val) return -1;
+        nk->lane[i] = nk->lane_float ? nan_pattern(val) : 0;
+        if (nk->lane[i]) continue;
+        errno = 0;
+        unsigned long long u = strtoull(val, NULL, 10);
+        if (errno) return -1;
+        memcpy(v->of.v128 + i * (size_t)(bits / 8), &u, (size_t)(bits / 8));   /* LE host */
+    }
+    return 0;
+}
+
+static int parse_value(json_t *j, esgx_wasm_value *v, want_nan *nk)
 {
     const char *type = json_string_value(json_object_get(j, "type"));
-    const char *val = json_string_value(json_object_get(j, "value"));
-    *nan_kind = 0;
+    json_t *jval = json_object_get(j, "value");
+    const char *val = json_string_value(jval);
+    memset(nk, 0, sizeof *nk);
     if (!type) return -1;
     if (!strcmp(type, "i32")) v->type = ESGX_WASM_I32;
     else if (!strcmp(type, "i64")) v->type = ESGX_WASM_I64;
     else if (!strcmp(type, "f32")) v->type = ESGX_WASM_F32;
     else if (!strcmp(type, "f64")) v->type = ESGX_WASM_F64;
+    else if (!strcmp(type, "v128")) v->type = ESGX_WASM_V128;
     else if (!strcmp(type, "funcref")) v->type = ESGX_WASM_FUNCREF;
     else if (!strcmp(type, "externref")) v->type = ESGX_WASM_EXTERNREF;
-    else return -1;   /* v128 and anything newer */
+    else return -1;   /* anything newer */
     memset(&v->of, 0, sizeof v->of);
+    if (v->type == ESGX_WASM_V128) return parse_v128(j, v, nk);
     if (!val) return -1;
-    if (!strcmp(val, "nan:canonical")) {
-        *nan_kind = 1;
-        return 0;
-    }
-    if (!strcmp(val, "nan:arithmetic")) {
-        *nan_kind = 2;
-        return 0;
-    }
+    nk->kind = nan_pattern(val);
+    if (nk->kind) return 0;
     if (v->type == ESGX_WASM_FUNCREF || v->type == ESGX_WASM_EXTERNREF) {
         if (!strcmp(val, "null")) v->of.ref = ESGX_WASM_REF_NULL;
         else v->of.ref = (esgx_wasm_ref)strtoull(val, NULL, 10) + 1;
@@ -317,6 +359,7 @@ static const char *type_name(esgx_wasm_valtype t)
     case ESGX_WASM_I64: return "i64";
     case ESGX_WASM_F32: return "f32";
     case ESGX_WASM_F64: return "f64";
+    case ESGX_WASM_V128: return "v128";
     case ESGX_WASM_FUNCREF: return "funcref";
     case ESGX_WASM_EXTERNREF: return "externref";
     default: return "?";
@@ -330,6 +373,12 @@ static void fmt_value(char *buf, size_t n, const esgx_wasm_value *v)
     case ESGX_WASM_I64: snprintf(buf, n, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
     case ESGX_WASM_F32: snprintf(buf, n, "f32:0x%08" PRIx32, v->of.f32_bits); break;
     case ESGX_WASM_F64: snprintf(buf, n, "f64:0x%016" PRIx64, v->of.f64_bits); break;
+    case ESGX_WASM_V128: {   /* the 16 bytes, lane 0 first */
+        size_t k = (size_t)snprintf(buf, n, "v128:");
+        for (int i = 0; i < 16 && k + 3 < n; i++)
+            k += (size_t)snprintf(buf + k, n - k, "%02x", v->of.v128[i]);
+        break;
+    }
     default:
         if (v->of.ref == ESGX_WASM_REF_NULL) snprintf(buf, n, "%s:null", type_name(v->type));
         else snprintf(buf, n, "%s:%#jx", type_name(v->type), (uintmax_t)v->of.ref);
@@ -337,27 +386,49 @@ static void fmt_value(char *buf, size_t n, const esgx_wasm_value *v)
     }
 }
 
-static bool value_matches(const esgx_wasm_value *want, int nan_kind, const esgx_wasm_value *got)
+static bool f32_matches(uint32_t want, int kind, uint32_t b)
+{
+    bool nan = (b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu);
+    if (kind == 1) return nan && (b & 0x007fffffu) == 0x00400000u;
+    if (kind == 2) return nan && (b & 0x00400000u);
+    return want == b;
+}
+
+static bool f64_matches(uint64_t want, int kind, uint64_t b)
+{
+    const uint64_t exp = 0x7ff0000000000000ull, man = 0x000fffffffffffffull,
+                   quiet = 0x0008000000000000ull;
+    bool nan = (b & exp) == exp && (b & man);
+    if (kind == 1) return nan && (b & man) == quiet;
+    if (kind == 2) return nan && (b & quiet);
+    return want == b;
+}
+
+static bool value_matches(const esgx_wasm_value *want, const want_nan *nk,
+                          const esgx_wasm_value *got)
 {
     if (want->type != got->type) return false;
     switch (want->type) {
     case ESGX_WASM_I32: return want->of.i32 == got->of.i32;
     case ESGX_WASM_I64: return want->of.i64 == got->of.i64;
-    case ESGX_WASM_F32: {
-        uint32_t b = got->of.f32_bits;
-        bool nan = (b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu);
-        if (nan_kind == 1) return nan && (b & 0x007fffffu) == 0x00400000u;
-        if (nan_kind == 2) return nan && (b & 0x00400000u);
-        return want->of.f32_bits == b;
-    }
-    case ESGX_WASM_F64: {
-        uint64_t b = got->of.f64_bits;
-        const uint64_t exp = 0x7ff0000000000000ull, man = 0x000fffffffffffffull,
-                       quiet = 0x0008000000000000ull;
-        bool nan = (b & exp) == exp && (b & man);
-        if (nan_kind == 1) return nan && (b & man) == quiet;
-        if (nan_kind == 2) return nan && (b & quiet);
-        return want->of.f64_bits == b;
+    case ESGX_WASM_F32: return f32_matches(want->of.f32_bits, nk->kind, got->of.f32_bits);
+    case ESGX_WASM_F64: return f64_matches(want->of.f64_bits, nk->kind, got->of.f64_bits);
+    case ESGX_WASM_V128: {
+        if (!nk->lane_float) return !memcmp(want->of.v128, got->of.v128, 16);
+        for (int i = 0; i < 128 / nk->lane_bits; i++) {
+            if (nk->lane_bits == 32) {
+                uint32_t w, g;
+                memcpy(&w, want->of.v128 + 4 * i, 4);
+                memcpy(&g, got->of.v128 + 4 * i, 4);
+                if (!f32_matches(w, nk->lane[i], g)) return false;
+            } else {
+                uint64_t w, g;
+                memcpy(&w, want->of.v128 + 8 * i, 8);
+                memcpy(&g, got->of.v128 + 8 * i, 8);
+                if (!f64_matches(w, nk->lane[i], g)) return false;
+            }
+        }
+        return true;
     }
     case ESGX_WASM_FUNCREF:
         return (want->of.ref == ESGX_WASM_REF_NULL) == (got->of.ref == ESGX_WASM_REF_NULL);
@@ -401,7 +472,7 @@ static int do_action(run *r, json_t *act, esgx_wasm_value *res, size_t *n_res, e
     if (na > MAX_VALS) return esgx_err_set(err, ESGX_WASM_E_ARG, "too many arguments");
     esgx_wasm_value args[MAX_VALS];
     for (size_t i = 0; i < na; i++) {
-        int nk;
+        want_nan nk;
         if (parse_value(json_array_get(jargs, i), &args[i], &nk))
             return esgx_err_set(err, ESGX_WASM_E_UNSUPPORTED, "unsupported argument value");
     }
@@ -478,6 +549,7 @@ static void cmd_assert_return(run *r, json_t *cmd, long line, const char *what)
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n_res, &trap, &err);
     if (rc == ESGX_WASM_E_UNSUPPORTED) {
         r->c.skip++;
+        if (verbose) printf("%s:%ld: %s: skipped: %s\n", r->file, line, what, err.msg);
         return;
     }
     if (rc) {
@@ -496,15 +568,16 @@ static void cmd_assert_return(run *r, json_t *cmd, long line, const char *what)
     }
     for (size_t i = 0; i < ne; i++) {
         esgx_wasm_value want;
-        int nk;
+        want_nan nk;
         if (parse_value(json_array_get(exp, i), &want, &nk)) {
             r->c.skip++;
+            if (verbose) printf("%s:%ld: %s: skipped: unsupported expected value\n", r->file, line, what);
             return;
         }
-        if (!value_matches(&want, nk, &res[i])) {
+        if (!value_matches(&want, &nk, &res[i])) {
             char a[64], b[64];
-            if (nk) snprintf(a, sizeof a, "%s:nan:%s", type_name(want.type),
-                             nk == 1 ? "canonical" : "arithmetic");
+            if (nk.kind) snprintf(a, sizeof a, "%s:nan:%s", type_name(want.type),
+                                  nk.kind == 1 ? "canonical" : "arithmetic");
             else fmt_value(a, sizeof a, &want);
             fmt_value(b, sizeof b, &res[i]);
             failf(r, line, what, "result %zu: expected %s, got %s", i, a, b);
@@ -524,6 +597,7 @@ static void cmd_assert_trap(run *r, json_t *cmd, long line, const char *what)
     int rc = do_action(r, json_object_get(cmd, "action"), res, &n_res, &trap, &err);
     if (rc == ESGX_WASM_E_UNSUPPORTED) {
         r->c.skip++;
+        if (verbose) printf("%s:%ld: %s: skipped: %s\n", r->file, line, what, err.msg);
         return;
     }
     if (rc != ESGX_WASM_E_TRAP) {
@@ -545,6 +619,7 @@ static void cmd_assert_module(run *r, json_t *cmd, long line, const char *what, 
     const char *text = json_string_value(json_object_get(cmd, "text"));
     if (mtype && strcmp(mtype, "binary")) {   /* text-format modules test a parser */
         r->c.skip++;
+        if (verbose) printf("%s:%ld: %s: skipped: a text-format module\n", r->file, line, what);
         return;
     }
     esgx_err err = {0};
@@ -611,7 +686,7 @@ static void run_commands(run *r, json_t *cmds)
 static const char *unsupported_feature(const char *path)
 {
     static const char *const prefixes[] = {
-        "simd_", "memory64", "multi-memory", "exception", "throw", "try_", "tag.",
+        "memory64", "multi-memory", "exception", "throw", "try_", "tag.",
         "rethrow", "delegate", "return_call", "tail-call", "gc", "struct.", "array.",
         "i31", "br_on_", "call_ref", "ref_as_non_null", "extended-const",
         "function-references", "relaxed_", "atomic", "threads", "annotations",

@@ -1,9 +1,10 @@
 /*
  * wasm: the esgx WebAssembly runtime (libc and pthreads only; runs inside the enclave).
  *
- * Features: MVP + sign-extension, non-trapping float-to-int, multi-value, bulk memory,
- * reference types, mutable-global import/export. SIMD is refused at decode time with
- * ESGX_WASM_E_UNSUPPORTED; threads are not supported.
+ * Features: WebAssembly 2.0: MVP + sign-extension, non-trapping float-to-int,
+ * multi-value, bulk memory, reference types, mutable-global import/export and
+ * fixed-width SIMD (v128). Threads (0xFE atomics, shared memories) are refused at
+ * decode time with ESGX_WASM_E_UNSUPPORTED.
  *
  * Objects and lifetimes:
  *   esgx_wasm_module   decoded, validated and compiled code. Immutable after
@@ -35,7 +36,7 @@
  *   ESGX_WASM_E_ARG            bad argument from the embedder
  *   ESGX_WASM_E_MALFORMED      the binary is not well formed (spec: assert_malformed)
  *   ESGX_WASM_E_INVALID        the module does not validate (spec: assert_invalid)
- *   ESGX_WASM_E_UNSUPPORTED    a feature we do not support (SIMD, threads, ...)
+ *   ESGX_WASM_E_UNSUPPORTED    a feature we do not support (threads, ...)
  *   ESGX_WASM_E_LIMIT          a configured limit was exceeded while loading
  *   ESGX_WASM_E_UNLINKABLE     imports missing or of the wrong type
  *   ESGX_WASM_E_TRAP           execution trapped; see esgx_wasm_trap
@@ -72,7 +73,7 @@ typedef enum esgx_wasm_valtype {
     ESGX_WASM_I64 = 0x7E,
     ESGX_WASM_F32 = 0x7D,
     ESGX_WASM_F64 = 0x7C,
-    ESGX_WASM_V128 = 0x7B,   /* never accepted; listed for error messages */
+    ESGX_WASM_V128 = 0x7B,   /* fixed-width SIMD: 16 bytes (esgx_wasm_value.of.v128) */
     ESGX_WASM_FUNCREF = 0x70,
     ESGX_WASM_EXTERNREF = 0x6F,
 } esgx_wasm_valtype;
@@ -90,6 +91,7 @@ typedef struct esgx_wasm_value {
         uint32_t f32_bits;   /* floats travel as bits so NaN payloads are exact */
         uint64_t f64_bits;
         esgx_wasm_ref ref;
+        uint8_t v128[16];    /* v128: the 16 bytes, lane 0 first (as in memory) */
     } of;
 } esgx_wasm_value;
 
@@ -197,6 +199,7 @@ ESGX_MUST_CHECK int esgx_wasm_module_export_func_index(const esgx_wasm_module *m
  * defined function with UINT32_MAX, to out. Per function a header line
  * "func N: params P, results R, locals L, frame F slots, W words", then one line per
  * op: its word offset, its name and its operands (dN destination slot, sN source slot,
+ * DN / SN a v128 destination / source in slots N and N + 1,
  * ->N branch target word, fuel=N, funcN callee, 0x... constants, plain immediates).
  * ESGX_OK; ESGX_WASM_E_ARG for an import, an index out of range or a write error. */
 ESGX_MUST_CHECK int esgx_wasm_module_dump_code(const esgx_wasm_module *m,
