@@ -9,6 +9,7 @@
  * registers for the whole function: a slot in a register has no valid memory copy
  * except around calls and helpers, where jit_ops.c writes them back and reloads them.
  * A value in the other class's register costs one movq when used, never a wrong bit.
+ * Slots that are ever half of a v128 operand stay in memory (the SIMD ops work there).
  */
 #include "jit_internal.h"
 
@@ -98,6 +99,7 @@ static void loop_depth(const uint32_t *w, uint32_t n, int32_t *diff)
 typedef struct score {
     uint64_t i, f;
     uint32_t slot;
+    bool never;          /* half of a v128 operand somewhere: not in a register */
 } score;
 
 static int score_cmp(const void *a, const void *b)
@@ -128,8 +130,12 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
         uint64_t weight = (uint64_t)1 << (3 * (depth > 3 ? 3 : depth < 0 ? 0 : depth));
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
-            if (f[k] != 'd' && f[k] != 's') continue;
             uint32_t s = w[at + 2 + k];
+            if ((f[k] == 'D' || f[k] == 'S') && s < fs) {   /* v128 halves stay in memory */
+                sc[s].never = true;
+                if (s + 1 < fs) sc[s + 1].never = true;
+            }
+            if (f[k] != 'd' && f[k] != 's') continue;
             if (s >= fs) continue;
             if (esgx_jit_float_operand(op, k)) sc[s].f += weight;
             else sc[s].i += weight;
@@ -144,6 +150,7 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
     int gi = 0, xi = 0;
     for (uint32_t k = 0; k < fs && (gi < n_gprs || xi < n_xmms); k++) {
         if (sc[k].i + sc[k].f == 0) break;
+        if (sc[k].never) continue;
         bool fl = sc[k].f > sc[k].i;
         if (fl && xi < n_xmms) pin[sc[k].slot] = (int8_t)(16 + xmms[xi++]);
         else if (!fl && gi < n_gprs) pin[sc[k].slot] = gprs[gi++];

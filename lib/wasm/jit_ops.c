@@ -373,6 +373,22 @@ static void emit_slow(jc *c, const uint32_t *ip, int op, bool traps)
     reload(c, 0, UINT32_MAX);
 }
 
+/* a SIMD op without a template: the interpreter's handler (jit_simd.c), on the frame */
+static void emit_simd_call(jc *c, const uint32_t *ip, int op)
+{
+    esgx_x64 *a = c->a;
+    spill(c, 0, UINT32_MAX);
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);   /* for the unwind after a trap */
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_mov_rr(a, true, X_RSI, FP);
+    x64_mov_ri(a, X_RDX, (uint64_t)(uintptr_t)ip);
+    x64_mov_ri(a, X_RCX, (uint64_t)op);
+    call_abs(a, (const void *)esgx_jit_simd);
+    x64_test_rr(a, false, X_RAX, X_RAX);
+    jcc_unwind(c, CC_NE);
+    reload(c, 0, UINT32_MAX);
+}
+
 /* ------------------------------------------------------------------ templates */
 
 /* condition code of integer compare kind ci (ESGX_WASM_ICMPS order) */
@@ -1221,6 +1237,10 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     }
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
         return true;
+    if (esgx_jit_is_simd(op)) {
+        emit_simd_call(c, ip, op);
+        return true;
+    }
     bool traps;
     if (!slow_op(op, &traps)) return false;
     emit_slow(c, ip, op, traps);

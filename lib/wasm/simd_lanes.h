@@ -1,15 +1,17 @@
 /*
- * simd_lanes.h (internal to interp.c): the lane types of a v128 as GCC/clang vector
+ * simd_lanes.h (internal to lib/wasm): the lane types of a v128 as GCC/clang vector
  * extensions (SSE2 on x86-64) and the helpers of the SIMD handlers (interp_simd.h)
- * that do not fit one vector expression. Included once, at file scope, by interp.c,
- * after its scalar float helpers (f32_min ... sat_u32_f64) which the per-lane float
- * helpers reuse so that a lane gives exactly what the scalar instruction gives.
+ * that do not fit one vector expression. Included at file scope by interp.c and
+ * jit_simd.c; the per-lane float helpers reuse the scalar ones of wasm_float.h so that
+ * a lane gives exactly what the scalar instruction gives.
  */
 #ifndef ESGX_WASM_SIMD_LANES_H
 #define ESGX_WASM_SIMD_LANES_H
 
 #include <stdint.h>
 #include <string.h>
+
+#include "wasm_float.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the v128 slot layout assumes a little-endian host"
