@@ -46,7 +46,8 @@ static int cpu_ok(void)
 {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!(c & (1u << 19)) || !(c & (1u << 23))) return 0;   /* SSE4.1, POPCNT */
+    /* SSSE3, SSE4.1, SSE4.2, POPCNT */
+    if (!(c & (1u << 9)) || !(c & (1u << 19)) || !(c & (1u << 20)) || !(c & (1u << 23))) return 0;
     if (!__get_cpuid(0x80000001u, &a, &b, &c, &d) || !(c & (1u << 5))) return 0;   /* LZCNT */
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 3))) return 0;      /* BMI1 */
     return 1;

@@ -16,6 +16,7 @@
  * interpreter (fuel is synchronised around the call).
  */
 #include "jit_internal.h"
+#include "wasm_float.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -192,92 +193,35 @@ void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT])
 
 /* ------------------------------------------------------------------ slow ops */
 
-static inline uint64_t f32_minmax(uint64_t x, uint64_t y, bool max)
-{
-    float a, b;
-    uint32_t ua = (uint32_t)x, ub = (uint32_t)y;
-    memcpy(&a, &ua, 4);
-    memcpy(&b, &ub, 4);
-    if (a < b) return max ? ub : ua;
-    if (b < a) return max ? ua : ub;
-    if (a == b) return max ? (ua & ub) : (ua | ub);
-    float r = a + b;
-    uint32_t ur;
-    memcpy(&ur, &r, 4);
-    return ur;
-}
-
-static inline uint64_t f64_minmax(uint64_t x, uint64_t y, bool max)
-{
-    double a, b;
-    memcpy(&a, &x, 8);
-    memcpy(&b, &y, 8);
-    if (a < b) return max ? y : x;
-    if (b < a) return max ? x : y;
-    if (a == b) return max ? (x & y) : (x | y);
-    double r = a + b;
-    uint64_t ur;
-    memcpy(&ur, &r, 8);
-    return ur;
-}
-
 static double f_of(uint64_t v, bool f64)
 {
-    if (f64) {
-        double d;
-        memcpy(&d, &v, 8);
-        return d;
-    }
-    float f;
-    uint32_t u = (uint32_t)v;
-    memcpy(&f, &u, 4);
-    return (double)f;
+    return f64 ? f64_of(v) : (double)f32_of(v);
 }
 
-/* float -> int: trapping (sat false) or saturating, like the interpreter */
+/* float -> int: trapping (sat false) or saturating (wasm_float.h), like the
+ * interpreter */
 static int conv(esgx_wasm_store *s, uint64_t *out, uint64_t in, bool from64, bool to64,
                 bool sgn, bool sat)
 {
     double x = f_of(in, from64);
+    if (sat) {
+        *out = to64 ? (sgn ? sat_i64_f64(x) : sat_u64_f64(x)) : (sgn ? sat_i32_f64(x) : sat_u32_f64(x));
+        return 0;
+    }
     double lo = to64 ? (sgn ? -9223372036854777856.0 : -1.0) : (sgn ? -2147483649.0 : -1.0);
     double hi = to64 ? (sgn ? 9223372036854775808.0 : 18446744073709551616.0)
                      : (sgn ? 2147483648.0 : 4294967296.0);
     if (isnan(x)) {
-        if (!sat) {
-            esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INVALID_CONVERSION,
-                                 "invalid conversion to integer");
-            return 1;
-        }
-        *out = 0;
-        return 0;
+        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");
+        return 1;
     }
     if (!(x > lo && x < hi)) {
-        if (!sat) {
-            esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
-            return 1;
-        }
-        if (x <= lo) *out = sgn ? (to64 ? (uint64_t)INT64_MIN : (uint32_t)INT32_MIN) : 0;
-        else *out = sgn ? (to64 ? (uint64_t)INT64_MAX : (uint32_t)INT32_MAX)
-                        : (to64 ? UINT64_MAX : UINT32_MAX);
-        return 0;
+        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
+        return 1;
     }
     if (to64) *out = sgn ? (uint64_t)(int64_t)x : (uint64_t)x;
     else *out = sgn ? (uint32_t)(int32_t)x : (uint32_t)x;
     return 0;
-}
-
-static uint64_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static uint64_t f64_bits(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
 }
 
 #define O(k) ip[2 + (k)]
@@ -289,12 +233,12 @@ static int slow_float(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint
 #define X fp[O(1)]
 #define D (&fp[O(0)])
     switch (op) {
-    case WOP_F32_MIN: *D = f32_minmax(X, fp[O(2)], false); return 0;
-    case WOP_F32_MAX: *D = f32_minmax(X, fp[O(2)], true); return 0;
-    case WOP_F64_MIN: *D = f64_minmax(X, fp[O(2)], false); return 0;
-    case WOP_F64_MAX: *D = f64_minmax(X, fp[O(2)], true); return 0;
-    case WOP_F32_CONV_I64U: *D = f32_bits((float)X); return 0;
-    case WOP_F64_CONV_I64U: *D = f64_bits((double)X); return 0;
+    case WOP_F32_MIN: *D = f32_min(f32_of(X), f32_of(fp[O(2)])); return 0;
+    case WOP_F32_MAX: *D = f32_max(f32_of(X), f32_of(fp[O(2)])); return 0;
+    case WOP_F64_MIN: *D = f64_min(f64_of(X), f64_of(fp[O(2)])); return 0;
+    case WOP_F64_MAX: *D = f64_max(f64_of(X), f64_of(fp[O(2)])); return 0;
+    case WOP_F32_CONV_I64U: *D = bits_f32((float)X); return 0;
+    case WOP_F64_CONV_I64U: *D = bits_f64((double)X); return 0;
     case WOP_I32_TRUNC_F32S: return conv(s, D, X, false, false, true, false);
     case WOP_I32_TRUNC_F32U: return conv(s, D, X, false, false, false, false);
     case WOP_I32_TRUNC_F64S: return conv(s, D, X, true, false, true, false);
@@ -835,6 +779,8 @@ static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
     }
 }
 
+#include "jit_vec.h"
+
 /* A direct call (CALL "PPs"): depth and stack checks as the interpreter's, then a
  * native call of the callee's code, or the lazy helper on its first call. */
 static void emit_call(jc *c, const uint32_t *ip)
@@ -1110,6 +1056,14 @@ static bool emit_move(jc *c, const uint32_t *ip, int op)
     switch (op) {
     case WOP_COPY: ld(c, true, X_RAX, O(1)); st(c, O(0), X_RAX); return true;
     case WOP_COPY2:
+        /* a v128 move (adjacent pairs in memory): one 16-byte copy, so that the 16-byte
+         * loads of the SIMD ops that follow are forwarded from one store */
+        if (O(2) == O(0) + 1 && O(3) == O(1) + 1 && O(3) != O(0) && pin_of(c, O(0)) < 0 &&
+            pin_of(c, O(1)) < 0 && pin_of(c, O(2)) < 0 && pin_of(c, O(3)) < 0) {
+            vld(c, 0, O(1));
+            vst(c, O(0), 0);
+            return true;
+        }
         ld(c, true, X_RAX, O(1));
         st(c, O(0), X_RAX);
         ld(c, true, X_RAX, O(3));
@@ -1238,7 +1192,7 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
         return true;
     if (esgx_jit_is_simd(op)) {
-        emit_simd_call(c, ip, op);
+        if (!emit_simd(c, ip, op)) emit_simd_call(c, ip, op);
         return true;
     }
     bool traps;
