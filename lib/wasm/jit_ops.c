@@ -803,6 +803,7 @@ static void emit_call(jc *c, const uint32_t *ip)
     x64_lea(a, true, X_RDX, xmi(X_RDX, X_RCX, 8, 0));
     x64_alu_rr(a, ALU_CMP, true, X_RAX, X_RDX);
     size_t fits = x64_jcc32(a, CC_BE);
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);   /* for the unwind if it fails */
     x64_mov_rr(a, true, X_RDI, ST);
     x64_mov_rr(a, true, X_RSI, FP);
     x64_mov_ri(a, X_RDX, need);
