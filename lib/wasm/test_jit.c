@@ -1,0 +1,187 @@
+/*
+ * test_jit.c: the compiler tier's run time (jit.c), through the public API:
+ * - tier selection: limits.tier, ESGX_WASM_TIER (a bad value is refused, naming the
+ *   variable), esgx_wasm_module_tier;
+ * - a thread whose native stack cannot hold max_call_depth levels of compiled code
+ *   still runs to the depth limit (interpreted) with the interpreter's results and fuel;
+ * - code memory is never writable and executable at once (/proc/self/maps after
+ *   compiling);
+ * - a call_indirect recursion to the depth limit on the default thread (the path
+ *   through the call helper) gives the interpreter's trap and fuel.
+ */
+#define _GNU_SOURCE 1
+#include "esgx_wasm.h"
+#include "esgx_test.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* (func $f (export "f") (param i32) (result i32): f(0) = 0, f(n) = f(n - 1) + 1;
+ *  (func (export "g") (param i32) (result i32): f(n) through call_indirect of table[0]) */
+static const uint8_t rec_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f,
+    0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x01, 0x07,
+    0x09, 0x02, 0x01, 0x66, 0x00, 0x00, 0x01, 0x67, 0x00, 0x01, 0x09, 0x07, 0x01, 0x00,
+    0x41, 0x00, 0x0b, 0x01, 0x00, 0x0a, 0x21, 0x02, 0x15, 0x00, 0x20, 0x00, 0x45, 0x04,
+    0x7f, 0x41, 0x00, 0x05, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x00, 0x41, 0x01, 0x6a,
+    0x0b, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x41, 0x00, 0x11, 0x00, 0x00, 0x0b};
+
+typedef struct outcome {
+    int rc;
+    esgx_wasm_trap trap;
+    int32_t result;
+    uint64_t fuel_left;
+} outcome;
+
+/* Calls export `name`(n) of rec_wasm on `tier` with 10,000,000 fuel. */
+static outcome run_rec(esgx_wasm_tier tier, const char *name, int32_t n)
+{
+    outcome o = {0};
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    l.tier = tier;
+    esgx_wasm_module *m = NULL;
+    esgx_wasm_store *s = NULL;
+    esgx_wasm_instance *inst = NULL;
+    esgx_err err;
+    o.rc = esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err);
+    if (o.rc == ESGX_OK) o.rc = esgx_wasm_store_new(&l, &s, &err);
+    if (o.rc == ESGX_OK) o.rc = esgx_wasm_instance_new(s, m, NULL, 0, &inst, NULL, &err);
+    esgx_wasm_extern f;
+    if (o.rc == ESGX_OK) o.rc = esgx_wasm_instance_export(inst, name, strlen(name), &f);
+    if (o.rc == ESGX_OK) {
+        esgx_wasm_store_fuel_set(s, 10000000);
+        esgx_wasm_value arg = {.type = ESGX_WASM_I32, .of.i32 = n}, res;
+        o.rc = esgx_wasm_call(s, f, &arg, 1, &res, 1, &o.trap, &err);
+        o.result = o.rc == ESGX_OK ? res.of.i32 : 0;
+        o.fuel_left = esgx_wasm_store_fuel_get(s);
+    }
+    esgx_wasm_store_free(s);
+    esgx_wasm_module_free(m);
+    return o;
+}
+
+static void check_same(outcome a, outcome b, const char *what)
+{
+    CHECK(a.rc == b.rc, "%s: rc %d vs %d", what, a.rc, b.rc);
+    CHECK(a.trap == b.trap, "%s: trap %d vs %d", what, (int)a.trap, (int)b.trap);
+    CHECK(a.result == b.result, "%s: result %d vs %d", what, a.result, b.result);
+    CHECK(a.fuel_left == b.fuel_left, "%s: fuel left %llu vs %llu", what,
+          (unsigned long long)a.fuel_left, (unsigned long long)b.fuel_left);
+}
+
+/* the depth limit (10000 by default) is 9999 calls below the entry */
+static void check_depth(const char *where)
+{
+    static const char *const names[2] = {"f", "g"};
+    for (int k = 0; k < 2; k++) {
+        outcome i_ok = run_rec(ESGX_WASM_TIER_INTERP, names[k], 4000);
+        outcome j_ok = run_rec(ESGX_WASM_TIER_JIT, names[k], 4000);
+        CHECK(i_ok.rc == ESGX_OK && i_ok.result == 4000, "%s %s: interp ok", where, names[k]);
+        check_same(i_ok, j_ok, where);
+        outcome i_deep = run_rec(ESGX_WASM_TIER_INTERP, names[k], 20000);
+        outcome j_deep = run_rec(ESGX_WASM_TIER_JIT, names[k], 20000);
+        CHECK(i_deep.trap == ESGX_WASM_TRAP_STACK_EXHAUSTED, "%s %s: interp trap %d", where,
+              names[k], (int)i_deep.trap);
+        check_same(i_deep, j_deep, where);
+    }
+}
+
+static void *small_stack_main(void *arg)
+{
+    (void)arg;
+    check_depth("128 KiB thread");
+    return NULL;
+}
+
+static void test_small_stack(void)
+{
+    pthread_attr_t at;
+    pthread_t t;
+    CHECK(pthread_attr_init(&at) == 0);
+    CHECK(pthread_attr_setstacksize(&at, 128 * 1024) == 0);
+    CHECK(pthread_create(&t, &at, small_stack_main, NULL) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    pthread_attr_destroy(&at);
+}
+
+/* no mapping of this process is writable and executable */
+static void test_wx(void)
+{
+    outcome o = run_rec(ESGX_WASM_TIER_JIT, "f", 10);   /* code compiled and mapped */
+    CHECK(o.rc == ESGX_OK && o.result == 10);
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    l.tier = ESGX_WASM_TIER_JIT;
+    esgx_wasm_module *m = NULL;
+    esgx_wasm_store *s = NULL;
+    esgx_wasm_instance *inst = NULL;
+    esgx_err err;
+    CHECK_RC(esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err), ESGX_OK);
+    CHECK_RC(esgx_wasm_store_new(&l, &s, &err), ESGX_OK);
+    CHECK_RC(esgx_wasm_instance_new(s, m, NULL, 0, &inst, NULL, &err), ESGX_OK);
+    esgx_wasm_extern f;
+    CHECK_RC(esgx_wasm_instance_export(inst, "f", 1, &f), ESGX_OK);
+    esgx_wasm_value arg = {.type = ESGX_WASM_I32, .of.i32 = 3}, res;
+    CHECK_RC(esgx_wasm_call(s, f, &arg, 1, &res, 1, NULL, &err), ESGX_OK);
+    FILE *maps = fopen("/proc/self/maps", "r");
+    CHECK(maps != NULL);
+    char line[512];
+    int wx = 0;
+    while (maps && fgets(line, sizeof line, maps)) {
+        char perms[8] = "";
+        if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[2] == 'x') {
+            wx++;
+            fprintf(stderr, "writable and executable: %s", line);
+        }
+    }
+    if (maps) fclose(maps);
+    CHECK(wx == 0, "%d mappings are writable and executable", wx);
+    esgx_wasm_store_free(s);
+    esgx_wasm_module_free(m);
+}
+
+static void test_selection(void)
+{
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    esgx_wasm_module *m = NULL;
+    esgx_err err;
+    l.tier = ESGX_WASM_TIER_INTERP;
+    CHECK_RC(esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err), ESGX_OK);
+    CHECK(m && esgx_wasm_module_tier(m) == ESGX_WASM_TIER_INTERP);
+    esgx_wasm_module_free(m);
+    l.tier = ESGX_WASM_TIER_JIT;
+    CHECK_RC(esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err), ESGX_OK);
+    esgx_wasm_tier want = esgx_wasm_jit_available() ? ESGX_WASM_TIER_JIT : ESGX_WASM_TIER_INTERP;
+    CHECK(m && esgx_wasm_module_tier(m) == want);
+    esgx_wasm_module_free(m);
+    l.tier = ESGX_WASM_TIER_DEFAULT;
+    setenv("ESGX_WASM_TIER", "interp", 1);
+    CHECK_RC(esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err), ESGX_OK);
+    CHECK(m && esgx_wasm_module_tier(m) == ESGX_WASM_TIER_INTERP);
+    esgx_wasm_module_free(m);
+    setenv("ESGX_WASM_TIER", "fast", 1);
+    m = NULL;
+    CHECK_RC(esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err), ESGX_WASM_E_ARG);
+    CHECK(m == NULL);
+    CHECK(strstr(err.msg, "ESGX_WASM_TIER") && strstr(err.msg, "fast"), "message: %s", err.msg);
+    unsetenv("ESGX_WASM_TIER");
+    esgx_wasm_tier t;
+    CHECK_RC(esgx_wasm_tier_parse("jit", &t, &err), ESGX_OK);
+    CHECK(t == ESGX_WASM_TIER_JIT);
+    CHECK_RC(esgx_wasm_tier_parse("JIT", &t, &err), ESGX_WASM_E_ARG);
+    CHECK(strcmp(esgx_wasm_tier_name(ESGX_WASM_TIER_INTERP), "interp") == 0);
+}
+
+int main(void)
+{
+    if (!esgx_wasm_jit_available())
+        printf("test_jit: the compiler is not available here: JIT runs are interpreted\n");
+    test_selection();
+    check_depth("main thread");
+    test_small_stack();
+    test_wx();
+    return ESGX_TEST_SUMMARY("wasm_jit");
+}
