@@ -12,7 +12,10 @@
  * --ms milliseconds whatever the pricing, so the test is bounded in time.
  *
  * As a test: every ratio must stay under --limit (20x: generous, the machine is shared),
- * best of --reps runs, plain measured in the same process. With --bench it prints the
+ * best of --reps runs, plain measured in the same process. The ctest runs with
+ * ESGX_WASM_TIER=interp: the interpreter is the tier whose time per fuel the prices
+ * are set against (the compiler runs plain wasm in less time per fuel, the same fuel;
+ * a host call takes the same time on both). With --bench it prints the
  * table and asserts nothing.
  */
 #include "esgx_test.h"

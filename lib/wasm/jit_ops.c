@@ -71,6 +71,8 @@ typedef struct jc {
     int8_t *pin;             /* per slot: -1 in memory, 0-15 a GPR, 16 + n xmm n */
     uint32_t *pinned;        /* the slots with a register, in slot order */
     uint32_t n_pinned;
+    uint8_t *sync;           /* per slot in a register: its memory copy is current */
+    uint8_t *target;         /* per word: a branch lands there */
 } jc;
 
 /* Registers: the scratch ones of the templates (rax, rcx, rdx, xmm0, xmm1), one
@@ -358,6 +360,7 @@ static void ld(jc *c, bool w64, int r, uint32_t s)
 static void st(jc *c, uint32_t s, int r)
 {
     int p = pin_of(c, s);
+    if (p >= 0) c->sync[s] = 0;
     if (p < 0) x64_store(c->a, true, slot(s), r);
     else if (p < 16) x64_mov_rr(c->a, true, p, r);
     else x64_movq_xr(c->a, true, p - 16, r);
@@ -378,6 +381,7 @@ static void stf(jc *c, bool dbl, uint32_t s, int x)
 {
     esgx_x64 *a = c->a;
     int p = pin_of(c, s);
+    if (p >= 0) c->sync[s] = 0;
     if (p < 0) {
         if (dbl) {
             x64_movs_store(a, true, slot(s), x);
@@ -467,15 +471,18 @@ static void sse_s(jc *c, bool dbl, uint8_t op, int x, uint32_t s)
 }
 
 /* Writes the registers of the slots in [lo, hi) to memory / reads them back: around
- * calls and helpers, which see the frame in memory. */
+ * calls and helpers, which see the frame in memory. A register whose memory copy is
+ * current (c->sync: nothing wrote it since the last write-back or reload, and no
+ * branch target came in between) is not written again. */
 static void spill(jc *c, uint32_t lo, uint32_t hi)
 {
     for (uint32_t i = 0; i < c->n_pinned; i++) {
         uint32_t s = c->pinned[i];
-        if (s < lo || s >= hi) continue;
+        if (s < lo || s >= hi || c->sync[s]) continue;
         int p = pin_of(c, s);
         if (p < 16) x64_store(c->a, true, slot(s), p);
         else x64_movs_store(c->a, true, slot(s), p - 16);
+        c->sync[s] = 1;
     }
 }
 
@@ -487,6 +494,7 @@ static void reload(jc *c, uint32_t lo, uint32_t hi)
         int p = pin_of(c, s);
         if (p < 16) x64_load(c->a, true, p, slot(s));
         else x64_movs_load(c->a, true, p - 16, slot(s));
+        c->sync[s] = 1;
     }
 }
 
@@ -1260,16 +1268,28 @@ static int finish(jc *c)
     return ESGX_OK;
 }
 
-/* Whether code decodes as known ops of in-range widths (before jit_alloc reads it). */
-static bool decodes(const esgx_wasm_code *code)
+/* Whether code decodes as known ops of in-range widths (before jit_alloc reads it);
+ * marks c->target at every branch target. */
+static bool scan(jc *c)
 {
-    for (uint32_t at = 0; at < code->n_words;) {
-        int op = at + 2 <= code->n_words ? esgx_jit_op_at(code->words + at) : -1;
+    const uint32_t *w = c->w;
+    for (uint32_t at = 0; at < c->n;) {
+        int op = at + 2 <= c->n ? esgx_jit_op_at(w + at) : -1;
         if (op < 0 || op == WOP_EXIT) return false;
-        if (op == WOP_BR_TABLE && at + 4 > code->n_words) return false;
-        uint64_t w = esgx_jit_op_width(code->words + at, op);
-        if (at + w > code->n_words) return false;
-        at += (uint32_t)w;
+        if (op == WOP_BR_TABLE && at + 4 > c->n) return false;
+        uint64_t width = esgx_jit_op_width(w + at, op);
+        if (at + width > c->n) return false;
+        const char *f = esgx_wasm_iop_format[op];
+        for (int k = 0; f[k]; k++) {
+            int64_t t = (int64_t)at + (int32_t)w[at + 2 + k];
+            if (f[k] == 'o' && t >= 0 && t < c->n) c->target[t] = 1;
+            if (f[k] != 'n') continue;
+            for (uint32_t i = 0; i <= w[at + 3]; i++) {
+                t = (int64_t)at + (int32_t)w[at + 4 + i];
+                if (t >= 0 && t < c->n) c->target[t] = 1;
+            }
+        }
+        at += (uint32_t)width;
     }
     return true;
 }
@@ -1279,8 +1299,10 @@ static int pins(jc *c)
 {
     uint32_t fs = c->code->frame_size;
     c->pin = malloc(fs ? fs : 1);
+    c->sync = malloc(fs ? fs : 1);
     c->pinned = malloc((sizeof pin_gprs + sizeof pin_xmms) * sizeof *c->pinned);
-    if (!c->pin || !c->pinned) return ESGX_WASM_E_NOMEM;
+    if (!c->pin || !c->pinned || !c->sync) return ESGX_WASM_E_NOMEM;
+    memset(c->sync, 1, fs ? fs : 1);   /* at entry: params loaded, locals zero in both */
     int rc = esgx_jit_alloc(c->code, pin_gprs, (int)sizeof pin_gprs, pin_xmms, (int)sizeof pin_xmms,
                             c->pin);
     if (rc) return rc;
@@ -1292,11 +1314,13 @@ static int pins(jc *c)
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
                      void *const *entries, const esgx_jit_thunks *th)
 {
-    if (!decodes(code)) return ESGX_WASM_E_UNSUPPORTED;
     jc c = {.a = a, .m = m, .code = code, .w = code->words, .n = code->n_words,
             .entries = entries, .th = th};
     c.nat = malloc(((size_t)c.n + 33) * sizeof *c.nat);
-    int rc = c.nat ? pins(&c) : ESGX_WASM_E_NOMEM;
+    c.target = calloc((size_t)c.n + 1, 1);
+    int rc = c.nat && c.target ? ESGX_OK : ESGX_WASM_E_NOMEM;
+    if (rc == ESGX_OK && !scan(&c)) rc = ESGX_WASM_E_UNSUPPORTED;
+    if (rc == ESGX_OK) rc = pins(&c);
     if (rc == ESGX_OK) {
         memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);
         emit_prologue(&c);
@@ -1305,6 +1329,8 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
         const uint32_t *ip = c.w + at;
         int op = esgx_jit_op_at(ip);
         c.nat[at] = (uint32_t)a->n;
+        if (c.target[at])   /* paths meet: no memory copy is known current */
+            for (uint32_t i = 0; i < c.n_pinned; i++) c.sync[c.pinned[i]] = 0;
         if (!emit_op(&c, ip, op, at)) rc = ESGX_WASM_E_UNSUPPORTED;
         if (a->failed || c.oom) rc = ESGX_WASM_E_NOMEM;
         at += esgx_jit_op_width(ip, op);
@@ -1314,5 +1340,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     free(c.fx);
     free(c.pin);
     free(c.pinned);
+    free(c.sync);
+    free(c.target);
     return rc;
 }
