@@ -7,6 +7,11 @@
 #   bench/hostcall_bench.sh                  (uses build/host_fuel_time)
 #   REPS=5 MS=200 bench/hostcall_bench.sh    best of 5 runs of ~200 ms per call
 #   DEBUG=1 bench/hostcall_bench.sh          guests log to stderr (sent to /dev/null)
+#   ESGX_WASM_TIER=jit bench/hostcall_bench.sh   plain wasm on the compiler instead
+#
+# The reference is plain wasm on the interpreter (ESGX_WASM_TIER=interp unless set):
+# the prices are set against the slower tier; compiled wasm takes less time per fuel,
+# so against it the same host calls show larger ratios.
 #
 # It runs the program of the ctest host_fuel_time (lib/host/test_host_fuel_time.c) in
 # its --bench mode: each guest calls one host function in a loop through esgx_host_run,
@@ -19,6 +24,8 @@ BIN=${BIN:-build/host_fuel_time}
 REPS=${REPS:-3}
 MS=${MS:-100}
 [ -x "$BIN" ] || { echo "hostcall_bench: $BIN not built (scripts/build.sh release)" >&2; exit 1; }
+export ESGX_WASM_TIER=${ESGX_WASM_TIER:-interp}
+echo "plain wasm on the $ESGX_WASM_TIER tier"
 args=(--bench --reps "$REPS" --ms "$MS")
 if [ -n "${DEBUG:-}" ]; then
   "$BIN" "${args[@]}" --debug 2>/dev/null
