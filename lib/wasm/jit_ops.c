@@ -616,24 +616,32 @@ static void fcompare(jc *c, int fi, bool dbl, uint32_t d)
     st(c, d, X_RAX);
 }
 
-/* loads and stores: ea = u32(slot a [+ imm]) + offset, checked against r13 */
-static void mem_ea(jc *c, uint32_t addr_slot, bool folded, uint32_t add, uint32_t offset,
-                   unsigned size)
+/* loads and stores: ea = u32(slot a [+ imm]) + offset, checked against r13 (ea + size
+ * > memory size traps); returns the access operand [r12 + index + disp]. An address in
+ * its register is used as the index directly (an i32 slot is zero-extended). */
+static x64_mem mem_ea(jc *c, uint32_t addr_slot, bool folded, uint32_t add, uint32_t offset,
+                      unsigned size)
 {
     esgx_x64 *a = c->a;
-    ld(c, false, X_RAX, addr_slot);
-    if (folded && add) x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)add);
-    if (offset) {
-        if (offset <= INT32_MAX) {
-            x64_alu_ri(a, ALU_ADD, true, X_RAX, (int32_t)offset);
-        } else {
-            x64_mov_ri(a, X_RCX, offset);
-            x64_alu_rr(a, ALU_ADD, true, X_RAX, X_RCX);
-        }
+    int idx = pin_of(c, addr_slot);
+    if ((folded && add) || idx < 0 || idx >= 16) {
+        ld(c, false, X_RAX, addr_slot);
+        if (folded && add) x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)add);
+        idx = X_RAX;
     }
-    x64_lea(a, true, X_RCX, xm(X_RAX, (int32_t)size));
+    int32_t disp = 0;
+    if (offset <= (uint32_t)INT32_MAX - 16) {
+        disp = (int32_t)offset;
+    } else {
+        if (idx != X_RAX) x64_mov_rr(a, true, X_RAX, idx);
+        x64_mov_ri(a, X_RCX, offset);
+        x64_alu_rr(a, ALU_ADD, true, X_RAX, X_RCX);
+        idx = X_RAX;
+    }
+    x64_lea(a, true, X_RCX, xm(idx, disp + (int32_t)size));
     x64_alu_rr(a, ALU_CMP, true, X_RCX, MSIZE);
     jcc_trap(c, CC_A, ESGX_WASM_TRAP_MEMORY_OOB);
+    return xmi(MEM, idx, 1, disp);
 }
 
 /* load kinds: size, extension (x64_load_ext kind, or -1 plain), 64-bit result */
@@ -644,8 +652,7 @@ static void emit_load(jc *c, const uint32_t *ip, int base_op, bool folded)
         {2, 1, false}, {1, 2, true}, {2, 3, true}, {4, 4, true}};
     int k = base_op - WOP_LD32;
     uint32_t off = folded ? O(3) : O(2);
-    mem_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
-    x64_mem m = xmi(MEM, X_RAX, 1, 0);
+    x64_mem m = mem_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
     if (L[k].ext < 0) x64_load(c->a, L[k].w64, X_RAX, m);
     else x64_load_ext(c->a, L[k].ext, L[k].w64, X_RAX, m);
     st(c, O(0), X_RAX);
@@ -656,9 +663,8 @@ static void emit_store(jc *c, const uint32_t *ip, int base_op, bool folded)
     static const uint8_t size[4] = {1, 2, 4, 8};
     int k = base_op - WOP_ST8;
     uint32_t off = folded ? O(3) : O(2);
-    mem_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
+    x64_mem m = mem_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
     ld(c, true, X_RDX, O(1));
-    x64_mem m = xmi(MEM, X_RAX, 1, 0);
     switch (k) {
     case 0: x64_store8(c->a, m, X_RDX); break;
     case 1: x64_store16(c->a, m, X_RDX); break;

@@ -142,23 +142,23 @@ static unsigned lane_size_of(int op, int first, const uint8_t *sizes)
 static bool vec_memory(jc *c, const uint32_t *ip, int op)
 {
     esgx_x64 *a = c->a;
-    x64_mem m = xmi(MEM, X_RAX, 1, 0);
+    x64_mem m;
     static const uint8_t four[4] = {1, 2, 4, 8};
     switch (op) {
     case WOP_V128_LOAD:
-        mem_ea(c, O(1), false, 0, O(2), 16);
+        m = mem_ea(c, O(1), false, 0, O(2), 16);
         X_OP2(a, 0xF3, 0, 0x0F, 0x6F, 0, 0, &m);
         vst(c, O(0), 0);
         return true;
     case WOP_V128_STORE:
-        mem_ea(c, O(0), false, 0, O(2), 16);
+        m = mem_ea(c, O(0), false, 0, O(2), 16);
         vld(c, 0, O(1));
         X_OP2(a, 0xF3, 0, 0x0F, 0x7F, 0, 0, &m);
         return true;
     case WOP_V128_LOAD8_LANE: case WOP_V128_LOAD16_LANE: case WOP_V128_LOAD32_LANE:
     case WOP_V128_LOAD64_LANE: {
         unsigned size = lane_size_of(op, WOP_V128_LOAD8_LANE, four);
-        mem_ea(c, O(1), false, 0, O(3), size);
+        m = mem_ea(c, O(1), false, 0, O(3), size);
         vld(c, 0, O(2));
         pinsr(a, size, 0, 0, &m, (uint8_t)O(4));
         vst(c, O(0), 0);
@@ -167,7 +167,7 @@ static bool vec_memory(jc *c, const uint32_t *ip, int op)
     case WOP_V128_STORE8_LANE: case WOP_V128_STORE16_LANE: case WOP_V128_STORE32_LANE:
     case WOP_V128_STORE64_LANE: {
         unsigned size = lane_size_of(op, WOP_V128_STORE8_LANE, four);
-        mem_ea(c, O(0), false, 0, O(2), size);
+        m = mem_ea(c, O(0), false, 0, O(2), size);
         vld(c, 0, O(1));
         pextr(a, size, 0, 0, &m, (uint8_t)O(3));
         return true;
@@ -175,7 +175,7 @@ static bool vec_memory(jc *c, const uint32_t *ip, int op)
     case WOP_V128_LOAD8_SPLAT: case WOP_V128_LOAD16_SPLAT: case WOP_V128_LOAD32_SPLAT:
     case WOP_V128_LOAD64_SPLAT: {
         unsigned size = lane_size_of(op, WOP_V128_LOAD8_SPLAT, four);
-        mem_ea(c, O(1), false, 0, O(2), size);
+        m = mem_ea(c, O(1), false, 0, O(2), size);
         if (size == 1) x64_load_ext(a, 0, false, X_RAX, m);
         else if (size == 2) x64_load_ext(a, 1, false, X_RAX, m);
         else x64_load(a, size == 8, X_RAX, m);
