@@ -75,12 +75,13 @@ typedef struct jc {
     uint8_t *target;         /* per word: a branch lands there */
 } jc;
 
-/* Registers: the scratch ones of the templates (rax, rcx, rdx, xmm0, xmm1), one
- * scratch each for an operand in the other class's register (r11, xmm15), and those
- * that hold slots (jit_alloc.c). */
-#define T_GPR X_R11
+/* Registers: the scratch ones of the templates (rax, rcx, rdx, xmm0, xmm1), the
+ * scratch for an integer operand that lives in an xmm register (rcx: free wherever a
+ * template takes an r/m operand) and for a float one in a GPR (xmm15), and those that
+ * hold slots (jit_alloc.c). */
+#define T_GPR X_RCX
 #define T_XMM 15
-static const int8_t pin_gprs[] = {X_RBP, X_RSI, X_RDI, X_R8, X_R9, X_R10};
+static const int8_t pin_gprs[] = {X_RBP, X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11};
 static const int8_t pin_xmms[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
 
 static void spill(jc *c, uint32_t lo, uint32_t hi);
