@@ -108,7 +108,14 @@ for kn in $KERNELS; do
     best_time ts esgx_run jit "$OUT/$k.simd.wasm" "$n"
     [ "$(field result)" = "$rn" ] || die "$k($n): SIMD result $(field result), native $rn"
     simd_s=$(secs "$ts") simd_x=$(ratio "$tj" "$ts")
-    rs+=("$simd_x")
+    # a build with no v128 op (clang found nothing to vectorize) is the scalar code:
+    # its ratio is shown in parentheses and left out of the SIMD geomean
+    if "$ESGX" run "$OUT/$k.simd.wasm" --dump-code 2>/dev/null |
+       grep -Eq '^ +[0-9]+ +(V128|I8X16|I16X8|I32X4|I64X2|F32X4|F64X2)_'; then
+      rs+=("$simd_x")
+    else
+      simd_x="($simd_x)"
+    fi
   elif grep -q '"trap"' "$OUT/last.out"; then
     die "$k($n): the SIMD module trapped: $(head -c 300 "$OUT/last.out")"
   else
@@ -123,7 +130,8 @@ done
 # shellcheck disable=SC2059
 printf "$fmt" geomean "" "" "" "" "" "$(geo "${ri[@]}")" "$(geo "${rj[@]}")" "$(geo "${rv[@]}")" \
   "$(geo "${rs[@]+"${rs[@]}"}")" ""
-echo "(best of $REPS; X/n = time over native's; simd_x = jit scalar time / jit SIMD time;"
+echo "(best of $REPS; X/n = time over native's; simd_x = jit scalar time / jit SIMD time,"
+echo " in parentheses when clang vectorized nothing and the geomean leaves it out;"
 echo " results equal everywhere, fuel_used equal under both tiers)"
 [ "$jit_tier" = jit ] ||
   echo "note: no compiler in this build or on this CPU: the jit column ran on the $jit_tier tier"
