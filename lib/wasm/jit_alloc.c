@@ -9,7 +9,9 @@
  * registers for the whole function: a slot in a register has no valid memory copy
  * except around calls and helpers, where jit_ops.c writes them back and reloads them.
  * A value in the other class's register costs one movq when used, never a wrong bit.
- * Slots that are ever half of a v128 operand stay in memory (the SIMD ops work there).
+ * A slot that is also half of a v128 operand (SIMD ops work on memory) gets a register
+ * only when its scalar uses weigh 16 times its v128 uses; jit_ops.c then writes it back
+ * before and reads it again after each SIMD op that uses it.
  */
 #include "jit_internal.h"
 
@@ -98,8 +100,8 @@ static void loop_depth(const uint32_t *w, uint32_t n, int32_t *diff)
 
 typedef struct score {
     uint64_t i, f;
+    uint64_t v;          /* uses as half of a v128 operand (weighted the same way) */
     uint32_t slot;
-    bool never;          /* half of a v128 operand somewhere: not in a register */
 } score;
 
 static int score_cmp(const void *a, const void *b)
@@ -131,9 +133,9 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
             uint32_t s = w[at + 2 + k];
-            if ((f[k] == 'D' || f[k] == 'S') && s < fs) {   /* v128 halves stay in memory */
-                sc[s].never = true;
-                if (s + 1 < fs) sc[s + 1].never = true;
+            if ((f[k] == 'D' || f[k] == 'S') && s < fs) {   /* v128 halves */
+                sc[s].v += weight;
+                if (s + 1 < fs) sc[s + 1].v += weight;
             }
             if (f[k] != 'd' && f[k] != 's') continue;
             if (s >= fs) continue;
@@ -150,7 +152,10 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
     int gi = 0, xi = 0;
     for (uint32_t k = 0; k < fs && (gi < n_gprs || xi < n_xmms); k++) {
         if (sc[k].i + sc[k].f == 0) break;
-        if (sc[k].never) continue;
+        /* a v128 half is moved between its register and memory around every SIMD op
+         * that uses it (a store-forwarding stall each time): worth it only where the
+         * scalar uses weigh far more (e.g. a SIMD setup before a scalar hot loop) */
+        if (sc[k].v && sc[k].i + sc[k].f < 16 * sc[k].v) continue;
         bool fl = sc[k].f > sc[k].i;
         if (fl && xi < n_xmms) pin[sc[k].slot] = (int8_t)(16 + xmms[xi++]);
         else if (!fl && gi < n_gprs) pin[sc[k].slot] = gprs[gi++];

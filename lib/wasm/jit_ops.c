@@ -1208,7 +1208,14 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
         return true;
     if (esgx_jit_is_simd(op)) {
+        /* v128 operands are read and written in memory: a half that lives in a
+         * register (jit_alloc.c) is written back before and read again after */
+        const char *f = esgx_wasm_iop_format[op];
+        for (int k = 0; f[k]; k++)
+            if (f[k] == 'S') spill(c, O(k), O(k) + 2);
         if (!emit_simd(c, ip, op)) emit_simd_call(c, ip, op);
+        for (int k = 0; f[k]; k++)
+            if (f[k] == 'D') reload(c, O(k), O(k) + 2);
         return true;
     }
     bool traps;
