@@ -73,7 +73,12 @@ typedef struct jc {
     uint32_t n_pinned;
     uint8_t *sync;           /* per slot in a register: its memory copy is current */
     uint8_t *target;         /* per word: a branch lands there */
+    /* the last instruction emitted (ending at code offset `at`) stored register `reg`
+     * to memory slot `slot`: a load of that slot right after reads the register */
+    struct { size_t at; uint32_t slot; int8_t reg; uint8_t kind; } last;
 } jc;
+
+enum { LAST_GPR, LAST_XMM64, LAST_XMM128 };
 
 /* Registers: the scratch ones of the templates (rax, rcx, rdx, xmm0, xmm1), the
  * scratch for an integer operand that lives in an xmm register (rcx: free wherever a
@@ -348,10 +353,44 @@ static int pin_of(const jc *c, uint32_t s)
     return c->pin[s];
 }
 
+/* Records that the store just emitted put register reg in slot s (kind LAST_*; an
+ * xmm register is recorded as 16 + n, so GPR and xmm numbers never collide). */
+static void stored(jc *c, uint32_t s, int reg, uint8_t kind)
+{
+    c->last.at = c->a->n;
+    c->last.slot = s;
+    c->last.reg = (int8_t)reg;
+    c->last.kind = kind;
+}
+
+/* Whether slot s was stored by the instruction just emitted (its register still
+ * holds it). */
+static bool just_stored(const jc *c, uint32_t s)
+{
+    return c->last.at == c->a->n && c->last.slot == s;
+}
+
+/* After a copy out of the recorded register into dst (16 + n for xmm n): the record
+ * stays valid unless dst is that register. */
+static void still_stored(jc *c, int dst)
+{
+    if (dst != c->last.reg) c->last.at = c->a->n;
+}
+
 /* r = slot s: 64 bits, or (w64 false) its low 32 bits zero-extended */
 static void ld(jc *c, bool w64, int r, uint32_t s)
 {
     int p = pin_of(c, s);
+    if (p < 0 && just_stored(c, s)) {
+        int q = c->last.reg;
+        if (c->last.kind == LAST_GPR) {
+            if (r != q || !w64) x64_mov_rr(c->a, w64, r, q);
+        } else {
+            x64_movq_rx(c->a, w64, r, q - 16);
+        }
+        still_stored(c, r);
+        return;
+    }
     if (p < 0) x64_load(c->a, w64, r, slot(s));
     else if (p < 16) x64_mov_rr(c->a, w64, r, p);
     else x64_movq_rx(c->a, w64, r, p - 16);
@@ -362,15 +401,27 @@ static void st(jc *c, uint32_t s, int r)
 {
     int p = pin_of(c, s);
     if (p >= 0) c->sync[s] = 0;
-    if (p < 0) x64_store(c->a, true, slot(s), r);
-    else if (p < 16) x64_mov_rr(c->a, true, p, r);
-    else x64_movq_xr(c->a, true, p - 16, r);
+    if (p < 0) {
+        x64_store(c->a, true, slot(s), r);
+        stored(c, s, r, LAST_GPR);
+    } else if (p < 16) {
+        x64_mov_rr(c->a, true, p, r);
+    } else {
+        x64_movq_xr(c->a, true, p - 16, r);
+    }
 }
 
 /* xmm x = float slot s (f32: the low 32 bits) */
 static void ldf(jc *c, bool dbl, int x, uint32_t s)
 {
     int p = pin_of(c, s);
+    if (p < 0 && just_stored(c, s)) {
+        int q = c->last.reg;
+        if (c->last.kind == LAST_GPR) x64_movq_xr(c->a, dbl, x, q);
+        else if (x != q - 16) x64_movaps(c->a, x, q - 16);
+        still_stored(c, x + 16);
+        return;
+    }
     if (p < 0) x64_movs_load(c->a, dbl, x, slot(s));
     else if (p < 16) x64_movq_xr(c->a, dbl, x, p);
     else x64_movaps(c->a, x, p - 16);
@@ -386,9 +437,11 @@ static void stf(jc *c, bool dbl, uint32_t s, int x)
     if (p < 0) {
         if (dbl) {
             x64_movs_store(a, true, slot(s), x);
+            stored(c, s, x + 16, LAST_XMM64);
         } else {
             x64_movq_rx(a, false, X_RAX, x);
             x64_store(a, true, slot(s), X_RAX);
+            stored(c, s, X_RAX, LAST_GPR);
         }
     } else if (p < 16) {
         x64_movq_rx(a, dbl, p, x);
@@ -405,6 +458,7 @@ static void stf(jc *c, bool dbl, uint32_t s, int x)
 static int iopnd(jc *c, uint32_t s, x64_mem *m)
 {
     int p = pin_of(c, s);
+    if (p < 0 && just_stored(c, s) && c->last.kind == LAST_GPR) return c->last.reg;
     if (p < 0) {
         *m = slot(s);
         return -1;
@@ -461,6 +515,10 @@ static void ext_s(jc *c, int kind, bool w64, int r, uint32_t s)
 static void sse_s(jc *c, bool dbl, uint8_t op, int x, uint32_t s)
 {
     int p = pin_of(c, s);
+    if (p < 0 && just_stored(c, s) && c->last.kind != LAST_GPR) {
+        x64_sse_rr(c->a, dbl, op, x, c->last.reg - 16);
+        return;
+    }
     if (p < 0) {
         x64_sse_rm(c->a, dbl, op, x, slot(s));
     } else if (p >= 16) {
@@ -1329,7 +1387,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
                      void *const *entries, const esgx_jit_thunks *th)
 {
     jc c = {.a = a, .m = m, .code = code, .w = code->words, .n = code->n_words,
-            .entries = entries, .th = th};
+            .entries = entries, .th = th, .last = {.at = SIZE_MAX}};
     c.nat = malloc(((size_t)c.n + 33) * sizeof *c.nat);
     c.target = calloc((size_t)c.n + 1, 1);
     int rc = c.nat && c.target ? ESGX_OK : ESGX_WASM_E_NOMEM;
@@ -1343,8 +1401,10 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
         const uint32_t *ip = c.w + at;
         int op = esgx_jit_op_at(ip);
         c.nat[at] = (uint32_t)a->n;
-        if (c.target[at])   /* paths meet: no memory copy is known current */
+        if (c.target[at]) {   /* paths meet: no memory copy is known current */
             for (uint32_t i = 0; i < c.n_pinned; i++) c.sync[c.pinned[i]] = 0;
+            c.last.at = SIZE_MAX;
+        }
         if (!emit_op(&c, ip, op, at)) rc = ESGX_WASM_E_UNSUPPORTED;
         if (a->failed || c.oom) rc = ESGX_WASM_E_NOMEM;
         at += esgx_jit_op_width(ip, op);

@@ -10,6 +10,11 @@
 /* xmm x = v128 slot pair s / slot pair s = xmm x */
 static void vld(jc *c, int x, uint32_t s)
 {
+    if (just_stored(c, s) && c->last.kind == LAST_XMM128) {
+        if (x != c->last.reg - 16) x64_movaps(c->a, x, c->last.reg - 16);
+        still_stored(c, x + 16);
+        return;
+    }
     x64_mem m = slot(s);
     X_OP2(c->a, 0xF3, 0, 0x0F, 0x6F, x, 0, &m);
 }
@@ -18,6 +23,7 @@ static void vst(jc *c, uint32_t s, int x)
 {
     x64_mem m = slot(s);
     X_OP2(c->a, 0xF3, 0, 0x0F, 0x7F, x, 0, &m);
+    stored(c, s, x + 16, LAST_XMM128);
 }
 
 /* one SSE op d, s: map 0 = 0F op, 1 = 0F 38 op; pfx 0x66 or 0 */
