@@ -80,6 +80,9 @@ if [ "$n_ttf" -gt 0 ]; then
       # binaryen's reference types bring its own subtyping (anyref, ...), which the
       # runtime refuses as the spec does: only every 4th module gets them
       more=(); [ $((i % 4)) = 0 ] && more=(--enable-reference-types)
+      # fixed-width SIMD in every other module (both tiers run it; the compiler partly
+      # through the interpreter's handlers, docs/wasm.md)
+      [ $((i % 2)) = 1 ] && more+=(--enable-simd)
       if [ -n "$seed" ]; then
         head -c 4096 /dev/zero | openssl enc -aes-128-ctr -nosalt \
           -K "$(printf '%016x%016x' "$seed" "$i")" -iv 00000000000000000000000000000000 >"$tmp/r.bin"
