@@ -110,8 +110,8 @@ for kn in $KERNELS; do
     simd_s=$(secs "$ts") simd_x=$(ratio "$tj" "$ts")
     # a build with no v128 op (clang found nothing to vectorize) is the scalar code:
     # its ratio is shown in parentheses and left out of the SIMD geomean
-    if "$ESGX" run "$OUT/$k.simd.wasm" --dump-code 2>/dev/null |
-       grep -Eq '^ +[0-9]+ +(V128|I8X16|I16X8|I32X4|I64X2|F32X4|F64X2)_'; then
+    "$ESGX" run "$OUT/$k.simd.wasm" --dump-code >"$OUT/dump" 2>/dev/null || true
+    if grep -Eq '^ +[0-9]+ +(V128|I8X16|I16X8|I32X4|I64X2|F32X4|F64X2)_' "$OUT/dump"; then
       rs+=("$simd_x")
     else
       simd_x="($simd_x)"
