@@ -2,18 +2,25 @@
  * jit_ops.c: the compiler tier's code generator: one function's internal code
  * (wasm_exec.h) to x86-64, one template per internal op, in one pass over the words.
  *
- * Every op reads its operands from their frame slots ([rbx + 8*slot]) and writes its
- * result to its slot, exactly as the interpreter's handler does; the interpreter's
- * fusions (compare-and-branch, multiply-add, address folding, ...) are therefore
- * compiled too, and the fuel charges are the same FUEL ops at the same places, so
- * fuel_used and the out-of-fuel point cannot differ between the tiers. Branch targets
- * are word offsets: each op's native offset is recorded as it is emitted and forward
- * jumps are patched at the end. Traps jump to one stub per kind at the end of the
- * function, which jumps to the module's trap thunk.
+ * Every op reads its operands from their frame slots and writes its result to its
+ * slot, exactly as the interpreter's handler does; the interpreter's fusions
+ * (compare-and-branch, multiply-add, address folding, ...) are therefore compiled
+ * too, and the fuel charges are the same FUEL ops at the same places, so fuel_used
+ * and the out-of-fuel point cannot differ between the tiers. A slot is either in
+ * memory ([rbx + 8*slot]) or, for the function's best-scoring slots (jit_alloc.c), in
+ * a register for the whole function; the operand helpers (ld, st, ldf, stf, *_s) hide
+ * which, write registers back to memory before calls and helpers (only those changed
+ * since: c->sync) and read them again after. A load of the slot stored by the
+ * instruction just emitted reads the register instead (c->last).
+ *
+ * Branch targets are word offsets: each op's native offset is recorded as it is
+ * emitted and jumps are patched at the end. Traps jump to one stub per kind at the end
+ * of the function, which jumps to the module's trap thunk.
  *
  * Ops with no short x86 sequence (bulk memory, tables, memory.grow, float min/max,
  * float->int truncations) call esgx_jit_op_slow, which runs them on the frame like the
- * interpreter (fuel is synchronised around the call).
+ * interpreter (fuel is synchronised around the call); SIMD ops without a template
+ * (jit_vec.h) call the interpreter's handler (jit_simd.c).
  */
 #include "jit_internal.h"
 #include "wasm_float.h"
