@@ -3,8 +3,9 @@
  *
  * A v128 is two consecutive slots (wasm_exec.h), and two entries of the compiler's
  * operand stack (the second marked hi). Every SIMD row (ESGX_WASM_OPCODES_FD) compiles
- * to the one internal op of its name, whose operands follow from its CK column: the
- * result's home slot(s), then its operands in wasm order (a v128 operand as the first
+ * to the one internal op of its name, whose operands follow from its CK column's
+ * operand format (ESGX_WASM_FMT_KV_*, read here): the result's home slot(s), then its
+ * operands in wasm order (a v128 operand as the first
  * of its two slots: a v128 local is read in place, anything else is first written to
  * its home slots), then the immediates (memarg offset, lane, 16 bytes). There are no
  * fusions: the lazy-entry machinery of compile.c only sees the v128 halves as slots.
@@ -40,108 +41,33 @@ static void emit_16(comp *c, const uint8_t *p)
 void esgx_comp_simd(comp *c, const esgx_wasm_instr *in, const esgx_wasm_opinfo *oi)
 {
     int op = oi->iop;
-    uint32_t a, b, x, at;
+    const char *f = esgx_wasm_iop_format[op];   /* ESGX_WASM_FMT_KV_*, wasm_exec.h */
+    int nf = (int)strlen(f);
+    uint32_t opnd[8] = {0};
     /* every SIMD op ends the fusions of compile.c: they look at c->n */
     c->cmp.end = UINT32_MAX;
     c->addi.end = UINT32_MAX;
-    switch (oi->ck) {
-    case KV_CONST:
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_16(c, in->vec);
-        esgx_comp_push_v128(c);
-        break;
-    case KV_UN:
-        a = pop_v128(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, a);
-        esgx_comp_push_v128(c);
-        break;
-    case KV_BIN: case KV_SHUFFLE:
-        b = pop_v128(c);
-        a = pop_v128(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, a);
-        emit_w(c, b);
-        if (oi->ck == KV_SHUFFLE) emit_16(c, in->vec);
-        esgx_comp_push_v128(c);
-        break;
-    case KV_TERN: {
-        uint32_t m = pop_v128(c);
-        b = pop_v128(c);
-        a = pop_v128(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, a);
-        emit_w(c, b);
-        emit_w(c, m);
-        esgx_comp_push_v128(c);
-        break;
+    /* the operands in wasm order are the S / s of the format: popped last first */
+    for (int k = nf - 1; k >= 0; k--) {
+        if (f[k] == 'S') opnd[k] = pop_v128(c);
+        else if (f[k] == 's') opnd[k] = pop_scalar(c);
     }
-    case KV_SHIFT:
-        x = pop_scalar(c);
-        a = pop_v128(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, a);
-        emit_w(c, x);
+    /* immediates: a memory op's first `i` is its offset, any other `i` the lane */
+    bool mem = oi->ck == KV_LOAD || oi->ck == KV_LOADLANE || oi->ck == KV_STORE ||
+               oi->ck == KV_STORELANE;
+    uint32_t at = esgx_comp_emit_op(c, op);
+    for (int k = 0, imm = 0; k < nf; k++) {
+        switch (f[k]) {
+        case 'D': case 'd': emit_w(c, comp_home(c, c->h)); break;
+        case 'S': case 's': emit_w(c, opnd[k]); break;
+        case 'i': emit_w(c, mem && imm++ == 0 ? in->b : in->n); break;
+        default: emit_16(c, in->vec); k += 3; break;   /* "cccc": 16 bytes */
+        }
+    }
+    if (f[0] == 'D') {
         esgx_comp_push_v128(c);
-        break;
-    case KV_SPLAT:
-        x = pop_scalar(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, x);
-        esgx_comp_push_v128(c);
-        break;
-    case KV_EXTRACT: case KV_TEST:
-        a = pop_v128(c);
-        at = esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, a);
-        if (oi->ck == KV_EXTRACT) emit_w(c, in->n);
-        esgx_comp_note_dst(c, at, c->h);   /* a scalar result: may go to a local */
+    } else if (f[0] == 'd') {   /* a scalar result: may go to a local */
+        esgx_comp_note_dst(c, at, c->h);
         esgx_comp_push_slot(c);
-        break;
-    case KV_REPLACE:
-        x = pop_scalar(c);
-        a = pop_v128(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, a);
-        emit_w(c, x);
-        emit_w(c, in->n);
-        esgx_comp_push_v128(c);
-        break;
-    case KV_LOAD:
-        x = pop_scalar(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, x);
-        emit_w(c, in->b);
-        esgx_comp_push_v128(c);
-        break;
-    case KV_LOADLANE:
-        a = pop_v128(c);
-        x = pop_scalar(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, comp_home(c, c->h));
-        emit_w(c, x);
-        emit_w(c, a);
-        emit_w(c, in->b);
-        emit_w(c, in->n);
-        esgx_comp_push_v128(c);
-        break;
-    default:   /* KV_STORE, KV_STORELANE */
-        a = pop_v128(c);
-        x = pop_scalar(c);
-        esgx_comp_emit_op(c, op);
-        emit_w(c, x);
-        emit_w(c, a);
-        emit_w(c, in->b);
-        if (oi->ck == KV_STORELANE) emit_w(c, in->n);
-        break;
     }
 }
