@@ -9,10 +9,12 @@
  *   than the interpreter's NEXT(ESGX_WASM_W_<op>) reads fails at once;
  * - esgx_wasm_module_dump_code prints the ops, one per line, with names and operands.
  * Handler addresses are mapped back to ops through a sorted copy of the handler table
- * (binary search), built per call.
+ * (binary search), built once per process; the compiler tier uses the same lookup
+ * (esgx_wasm_code_op_at).
  */
 #include "wasm_exec.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,11 +23,9 @@ typedef struct hmap {
     uint16_t op;
 } hmap;
 
-typedef struct walker {
-    hmap map[WOP_COUNT_];
-    const uint32_t *w;
-    uint32_t n;
-} walker;
+/* The handler table sorted by address, made once per process (it never changes). */
+static hmap op_map[WOP_COUNT_];
+static pthread_once_t op_map_once = PTHREAD_ONCE_INIT;
 
 static int hmap_cmp(const void *a, const void *b)
 {
@@ -33,14 +33,29 @@ static int hmap_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void walker_init(walker *wk, const uint32_t *words, uint32_t n_words)
+static void op_map_build(void)
 {
     const void *const *H = esgx_wasm_exec_handlers();
-    for (uint32_t i = 0; i < WOP_COUNT_; i++) {
-        wk->map[i].h = H[i];
-        wk->map[i].op = (uint16_t)i;
-    }
-    qsort(wk->map, WOP_COUNT_, sizeof wk->map[0], hmap_cmp);
+    for (uint32_t i = 0; i < WOP_COUNT_; i++) op_map[i] = (hmap){H[i], (uint16_t)i};
+    qsort(op_map, WOP_COUNT_, sizeof op_map[0], hmap_cmp);
+}
+
+int esgx_wasm_code_op_at(const uint32_t *w)
+{
+    pthread_once(&op_map_once, op_map_build);
+    hmap key;
+    memcpy(&key.h, w, sizeof key.h);
+    const hmap *f = bsearch(&key, op_map, WOP_COUNT_, sizeof key, hmap_cmp);
+    return f ? f->op : -1;
+}
+
+typedef struct walker {
+    const uint32_t *w;
+    uint32_t n;
+} walker;
+
+static void walker_init(walker *wk, const uint32_t *words, uint32_t n_words)
+{
     wk->w = words;
     wk->n = n_words;
 }
@@ -49,10 +64,7 @@ static void walker_init(walker *wk, const uint32_t *words, uint32_t n_words)
 static int op_at(const walker *wk, uint32_t at)
 {
     if (at + 2 > wk->n) return -1;
-    hmap key;
-    memcpy(&key.h, wk->w + at, sizeof key.h);
-    const hmap *f = bsearch(&key, wk->map, WOP_COUNT_, sizeof key, hmap_cmp);
-    return f ? f->op : -1;
+    return esgx_wasm_code_op_at(wk->w + at);
 }
 
 /* The width of the instruction at `at` (op known), or 0 if it runs past the end. */

@@ -1,6 +1,6 @@
 /*
  * jit_alloc.c: which frame slots of a function live in registers while its compiled
- * code runs (the register allocation of jit_ops.c), and the op lookup it shares.
+ * code runs (the register allocation of jit_ops.c).
  *
  * One pass over the internal code scores every slot operand by where it is used: a
  * use inside n nested loops (ranges closed by a backward branch) weighs 8^n (n <= 3),
@@ -15,38 +15,7 @@
  */
 #include "jit_internal.h"
 
-#include <pthread.h>
 #include <stdlib.h>
-
-typedef struct hmap {
-    const void *h;
-    uint16_t op;
-} hmap;
-
-static hmap op_map[WOP_COUNT_];
-static pthread_once_t op_map_once = PTHREAD_ONCE_INIT;
-
-static int hmap_cmp(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)((const hmap *)a)->h, y = (uintptr_t)((const hmap *)b)->h;
-    return x < y ? -1 : x > y;
-}
-
-static void op_map_build(void)
-{
-    const void *const *H = esgx_wasm_exec_handlers();
-    for (uint32_t i = 0; i < WOP_COUNT_; i++) op_map[i] = (hmap){H[i], (uint16_t)i};
-    qsort(op_map, WOP_COUNT_, sizeof op_map[0], hmap_cmp);
-}
-
-int esgx_jit_op_at(const uint32_t *w)
-{
-    pthread_once(&op_map_once, op_map_build);
-    hmap key;
-    memcpy(&key.h, w, sizeof key.h);
-    const hmap *f = bsearch(&key, op_map, WOP_COUNT_, sizeof key, hmap_cmp);
-    return f ? f->op : -1;
-}
 
 uint32_t esgx_jit_op_width(const uint32_t *ip, int op)
 {
@@ -83,7 +52,7 @@ bool esgx_jit_float_operand(int op, int k)
 static void loop_depth(const uint32_t *w, uint32_t n, int32_t *diff)
 {
     for (uint32_t at = 0; at < n;) {
-        int op = esgx_jit_op_at(w + at);
+        int op = esgx_wasm_code_op_at(w + at);
         uint32_t width = esgx_jit_op_width(w + at, op);
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
@@ -128,7 +97,7 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
     int32_t depth = 0;
     for (uint32_t at = 0, prev = 0; at < n;) {
         for (; prev <= at; prev++) depth += diff[prev];
-        int op = esgx_jit_op_at(w + at);
+        int op = esgx_wasm_code_op_at(w + at);
         uint64_t weight = (uint64_t)1 << (3 * (depth > 3 ? 3 : depth < 0 ? 0 : depth));
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {

@@ -43,9 +43,8 @@ void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT]);
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
                      void *const *entries, const esgx_jit_thunks *th);
 
-/* jit_alloc.c: the internal op whose handler address starts at w, or -1; its width
- * in words (a br_table's included). */
-int esgx_jit_op_at(const uint32_t *w);
+/* jit_alloc.c: the width in words of op at ip (a br_table's included); ops are found
+ * with esgx_wasm_code_op_at (code.c). */
 uint32_t esgx_jit_op_width(const uint32_t *ip, int op);
 /* Whether operand k of op is read or written as a float (in an xmm register). */
 bool esgx_jit_float_operand(int op, int k);

@@ -1353,7 +1353,7 @@ static bool scan(jc *c)
 {
     const uint32_t *w = c->w;
     for (uint32_t at = 0; at < c->n;) {
-        int op = at + 2 <= c->n ? esgx_jit_op_at(w + at) : -1;
+        int op = at + 2 <= c->n ? esgx_wasm_code_op_at(w + at) : -1;
         if (op < 0 || op == WOP_EXIT) return false;
         if (op == WOP_BR_TABLE && at + 4 > c->n) return false;
         uint64_t width = esgx_jit_op_width(w + at, op);
@@ -1406,7 +1406,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     }
     for (uint32_t at = 0; at < c.n && rc == ESGX_OK;) {
         const uint32_t *ip = c.w + at;
-        int op = esgx_jit_op_at(ip);
+        int op = esgx_wasm_code_op_at(ip);
         c.nat[at] = (uint32_t)a->n;
         if (c.target[at]) {   /* paths meet: no memory copy is known current */
             for (uint32_t i = 0; i < c.n_pinned; i++) c.sync[c.pinned[i]] = 0;

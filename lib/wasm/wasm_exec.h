@@ -207,6 +207,9 @@ typedef struct esgx_wasm_compiled {
  * ESGX_OK, or ESGX_WASM_E_INVALID naming the word (compile.c runs it on every function
  * in debug builds), ESGX_WASM_E_NOMEM. */
 int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err);
+/* code.c: the internal op whose handler address starts at word w (two words must be
+ * readable), or -1. */
+int esgx_wasm_code_op_at(const uint32_t *w);
 
 /* ------------------------------------------------------------------ run-time objects */
 
