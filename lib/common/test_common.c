@@ -1,12 +1,16 @@
 /*
  * test_common.c: esgx_parse_u64 (bases, suffixes, ranges, overflow), esgx_strerror
- * (every code has a distinct name and the ranges do not overlap) and the monotonic
- * deadline.
+ * (every code has a distinct name and the ranges do not overlap), the monotonic
+ * deadline, the bounded file reader (real files, a limit hit, a missing path) and the
+ * raw JSON span scanner.
  */
 #include "esgx_common.h"
 #include "esgx_test.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_parse(void)
 {
@@ -111,8 +115,63 @@ static void test_escape(void)
     CHECK_EQ_INT(used, 2);
 }
 
+/* A real file read whole, NUL-terminated; one byte over the limit refused with the
+ * path and the limit named; a missing file named with the system's reason. */
+static void test_file_read(void)
+{
+    char path[] = "/tmp/esgx_common_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    static char big[200000];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (char)('a' + i % 26);
+    CHECK(write(fd, big, sizeof big) == (ssize_t)sizeof big);
+    close(fd);
+    uint8_t *d = NULL;
+    size_t n = 0;
+    esgx_err err;
+    CHECK_RC(esgx_file_read(path, sizeof big, &d, &n, &err), ESGX_OK);
+    CHECK_EQ_INT(n, sizeof big);
+    CHECK(d && !memcmp(d, big, n) && d[n] == 0);
+    free(d);
+    d = NULL;
+    CHECK_RC(esgx_file_read(path, sizeof big - 1, &d, &n, &err), ESGX_E_TOO_BIG);
+    CHECK(strstr(err.msg, path) && strstr(err.msg, "larger than 199999"), "%s", err.msg);
+    CHECK(d == NULL);
+    CHECK_RC(esgx_file_read(path, 0, &d, &n, &err), ESGX_E_TOO_BIG);
+    unlink(path);
+    CHECK_RC(esgx_file_read(path, 10, &d, &n, &err), ESGX_E_IO);
+    CHECK(strstr(err.msg, "No such file"), "%s", err.msg);
+    CHECK_RC(esgx_file_read(NULL, 10, &d, &n, &err), ESGX_E_ARG);
+}
+
+/* The exact bytes of a member's value, escapes and nesting skipped, keys compared raw;
+ * a missing member, a non-object and truncated text refused. */
+static void test_json_span(void)
+{
+    const char *t = " { \"a\" : \"x\\\"}\" , \"b\":{\"c\":[1,{\"d\":\"]\"}]},\"n\":-1.5e3 }";
+    size_t s = 0, e = 0;
+    esgx_err err;
+    CHECK_RC(esgx_json_member_span(t, strlen(t), "b", &s, &e, &err), ESGX_OK);
+    CHECK(e - s == 19 && !memcmp(t + s, "{\"c\":[1,{\"d\":\"]\"}]}", 19), "%.*s",
+          (int)(e - s), t + s);
+    CHECK_RC(esgx_json_member_span(t, strlen(t), "a", &s, &e, &err), ESGX_OK);
+    CHECK(!memcmp(t + s, "\"x\\\"}\"", e - s));
+    CHECK_RC(esgx_json_member_span(t, strlen(t), "n", &s, &e, &err), ESGX_OK);
+    CHECK(!memcmp(t + s, "-1.5e3", e - s) && e - s == 6);
+    CHECK_RC(esgx_json_member_span(t, strlen(t), "c", &s, &e, &err), ESGX_E_JSON);
+    CHECK(strstr(err.msg, "\"c\""), "%s", err.msg);
+    CHECK_RC(esgx_json_member_span("[1]", 3, "a", &s, &e, &err), ESGX_E_JSON);
+    for (size_t cut = 0; cut < strlen(t); cut++) {
+        size_t s2 = 0, e2 = 0;
+        if (esgx_json_member_span(t, cut, "n", &s2, &e2, NULL) == ESGX_OK)
+            CHECK(e2 <= cut);
+    }
+}
+
 int main(void)
 {
+    test_file_read();
+    test_json_span();
     test_escape();
     test_parse();
     test_strerror();

@@ -85,6 +85,5 @@ void esgx_net_register_local(esgx_net *n);
 net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32]);
 
 /* Sleeps ms milliseconds. */
-void esgx_sleep_ms(unsigned ms);
 
 #endif

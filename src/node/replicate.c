@@ -37,12 +37,6 @@ struct net_inflight {
     net_inflight *next;
 };
 
-void esgx_sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int esgx_net_repl_init(esgx_net *n, esgx_err *err)
 {
     n->repl_cap = 64;

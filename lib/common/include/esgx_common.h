@@ -1,7 +1,8 @@
 /*
  * esgx_common: what every part of esgx shares: the error convention and the one table
  * of error codes, the one parser for numbers given as text, the default limits of an
- * invocation, and monotonic deadlines.
+ * invocation, monotonic deadlines and sleeps, the one bounded file reader, and the one
+ * scanner of raw JSON spans (for signed documents).
  *
  * Errors. Every fallible function returns an int: 0 (ESGX_OK) on success or a negative
  * code from the table below, and, when the caller passes a non-NULL esgx_err, fills it
@@ -38,6 +39,9 @@
     X(ESGX_E_ARG, -1, "bad argument")                                                   \
     X(ESGX_E_PARSE, -2, "text is not a number in the accepted range")                   \
     X(ESGX_E_NOMEM, -3, "out of memory")                                                \
+    X(ESGX_E_IO, -4, "file could not be read or written")                               \
+    X(ESGX_E_TOO_BIG, -5, "file larger than its limit")                                 \
+    X(ESGX_E_JSON, -6, "JSON text has no such member or is malformed")                  \
     X(ESGX_WASM_E_ARG, -101, "wasm: bad argument from the embedder")                    \
     X(ESGX_WASM_E_MALFORMED, -102, "wasm: module is malformed")                         \
     X(ESGX_WASM_E_INVALID, -103, "wasm: module does not validate")                      \
@@ -208,6 +212,38 @@ struct timespec esgx_deadline_after_ms(uint64_t ms);
 
 /* Initialises c to time its waits on CLOCK_MONOTONIC. Returns 0 or an errno value. */
 ESGX_MUST_CHECK int esgx_cond_init_monotonic(pthread_cond_t *c);
+
+/* Sleeps ms milliseconds (resumed across signals). */
+void esgx_sleep_ms(unsigned ms);
+
+/* ---------------------------------------------------------------- files */
+
+/*
+ * The one bounded file reader. Reads the whole of path ("-" = standard input) into a
+ * fresh buffer of at most max bytes, plus a NUL after the last byte (so text can be used
+ * as a C string; binary users ignore it). On success *data (free() it) and *len are set.
+ * Returns ESGX_OK, ESGX_E_ARG (NULL argument), ESGX_E_IO (cannot open or read: the
+ * message names the path and the system's reason), ESGX_E_TOO_BIG (more than max bytes:
+ * the message names the path and the limit; nothing beyond max + 1 bytes is read) or
+ * ESGX_E_NOMEM. *data and *len are untouched on failure.
+ */
+ESGX_MUST_CHECK int esgx_file_read(const char *path, size_t max, uint8_t **data,
+                                   size_t *len, esgx_err *err);
+
+/* ---------------------------------------------------------------- raw JSON spans */
+
+/*
+ * The one scanner of raw JSON spans, for documents whose signature covers the exact
+ * bytes of one member (Intel's tcbInfo / enclaveIdentity, our attestation document's
+ * collateral). s[0..n) must hold a JSON object already accepted by a strict parser
+ * (jansson with duplicate keys refused): the scanner checks structure, not grammar.
+ * Finds the member of that top-level object whose key is exactly key (compared as raw
+ * bytes, no unescaping) and sets [*start, *end) to its value's bytes (for a string value,
+ * the quotes included). Returns ESGX_OK, or ESGX_E_JSON (not an object, truncated, or no
+ * such member) with *start and *end untouched. err may be NULL.
+ */
+ESGX_MUST_CHECK int esgx_json_member_span(const char *s, size_t n, const char *key,
+                                          size_t *start, size_t *end, esgx_err *err);
 
 /* The one escaper of text from outside before it is logged. Copies in[0..n) to out
  * (cap bytes, cap >= 1; always NUL-terminated, truncated to fit, never inside an
