@@ -156,10 +156,12 @@ void cli_json_printed(void);
  * stdout (code defaults to "failed", "usage" or "network" by status). Returns status. */
 int cli_report_finish(const cli_report *r, int status);
 
-/* Reads a whole file ("-" = stdin) of at most max bytes into a malloc'd buffer.
- * Returns 0, or ESGX_CLI_E_FAILED with err filled ("PATH: No such file or directory", "PATH: larger
- * than N bytes"). */
-int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esgx_err *err);
+/* esgx_file_read (the one bounded reader: "-" = stdin, at most max bytes, a NUL after
+ * the last byte; free() *data) with the CLI's codes: returns 0, ESGX_CLI_E_IO (cannot
+ * read, or larger than max: err names the path and why, "PATH: No such file or
+ * directory", "PATH: larger than N bytes") or ESGX_CLI_E_FAILED (out of memory). */
+ESGX_MUST_CHECK int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+                                  esgx_err *err);
 
 /* Writes data to path atomically (temp file in the same folder, fsync, rename);
  * "-" = stdout. mode is the file mode (e.g. 0644). Returns 0 or ESGX_CLI_E_FAILED with err. */

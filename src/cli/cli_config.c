@@ -82,12 +82,7 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
     uint8_t *data;
     size_t len;
     if (cli_read_file(path, CONFIG_MAX_BYTES, &data, &len, err)) return ESGX_CLI_E_FAILED;
-    char *text = realloc(data, len + 1);
-    if (!text) {
-        free(data);
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
-    }
-    text[len] = 0;
+    char *text = (char *)data;   /* NUL-terminated by cli_read_file */
     int rc = 0, line_no = 0;
     for (char *line = text, *next; line && *line; line = next) {
         line_no++;

@@ -175,97 +175,6 @@ static void print_result(const esgx_attest_result *r, int verified, int trusted,
 
 /* ---------------------------------------------------------------- node documents */
 
-static size_t json_ws(const char *s, size_t n, size_t p)
-{
-    while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n'))
-        p++;
-    return p;
-}
-
-/* s[p] == '"': returns the index just after the closing quote, or 0. */
-static size_t json_scan_string(const char *s, size_t n, size_t p)
-{
-    for (p++; p < n; p++) {
-        if (s[p] == '\\')
-            p++;
-        else if (s[p] == '"')
-            return p + 1;
-    }
-    return 0;
-}
-
-/* Returns the index just after the JSON value starting at s[p], or 0. Nested values
- * are only skipped (strings respected); jansson validates the document separately. */
-static size_t json_scan_value(const char *s, size_t n, size_t p)
-{
-    if (p >= n)
-        return 0;
-    if (s[p] == '"')
-        return json_scan_string(s, n, p);
-    if (s[p] == '{' || s[p] == '[') {
-        int depth = 0;
-        while (p < n) {
-            char c = s[p];
-            if (c == '"') {
-                p = json_scan_string(s, n, p);
-                if (!p)
-                    return 0;
-                continue;
-            }
-            if (c == '{' || c == '[')
-                depth++;
-            else if (c == '}' || c == ']') {
-                if (--depth == 0)
-                    return p + 1;
-            }
-            p++;
-        }
-        return 0;
-    }
-    while (p < n && !strchr(",}] \t\r\n", s[p]))
-        p++;
-    return p;
-}
-
-/* Finds the raw bytes of the top-level member `key` of the JSON object in s[0..n). */
-static int json_member_span(const char *s, size_t n, const char *key, size_t *start,
-                            size_t *end)
-{
-    size_t klen = strlen(key);
-    size_t p = json_ws(s, n, 0);
-    if (p >= n || s[p] != '{')
-        return ESGX_CLI_E_FAILED;
-    p = json_ws(s, n, p + 1);
-    if (p < n && s[p] == '}')
-        return ESGX_CLI_E_FAILED;
-    for (;;) {
-        if (p >= n || s[p] != '"')
-            return ESGX_CLI_E_FAILED;
-        size_t ke = json_scan_string(s, n, p);
-        if (!ke)
-            return ESGX_CLI_E_FAILED;
-        int match = ke - p - 2 == klen && !memcmp(s + p + 1, key, klen);
-        p = json_ws(s, n, ke);
-        if (p >= n || s[p] != ':')
-            return ESGX_CLI_E_FAILED;
-        p = json_ws(s, n, p + 1);
-        size_t ve = json_scan_value(s, n, p);
-        if (!ve)
-            return ESGX_CLI_E_FAILED;
-        if (match) {
-            *start = p;
-            *end = ve;
-            return 0;
-        }
-        p = json_ws(s, n, ve);
-        if (p < n && s[p] == ',') {
-            p = json_ws(s, n, p + 1);
-            continue;
-        }
-        return ESGX_CLI_E_FAILED;
-    }
-}
-
 static int doc_fail(cli_attest_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int doc_fail(cli_attest_doc *doc, const char *fmt, ...)
 {
@@ -307,12 +216,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
             cli_error("--sim-root: %s", e.msg);
             return CLI_EXIT_USAGE;
         }
-        root_text = calloc(1, rl + 1);
-        if (root_text)
-            memcpy(root_text, root, rl);
-        free(root);
-        if (!root_text)
-            return CLI_EXIT_FAIL;
+        root_text = (char *)root;   /* NUL-terminated by cli_read_file */
     }
     char url[1200];
     if (cli_url(node_url, "/attestation", url, sizeof url)) {
@@ -391,7 +295,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
     doc->have_quote = 1;
     size_t cs, ce;
     if (!json_is_object(json_object_get(j, "collateral")) ||
-        json_member_span((const char *)rs.body, rs.len, "collateral", &cs, &ce)) {
+        esgx_json_member_span((const char *)rs.body, rs.len, "collateral", &cs, &ce, NULL)) {
         rc = doc_fail(doc, "the document carries no collateral object");
         goto out;
     }
