@@ -167,25 +167,3 @@ int cli_config_require(cli_config *cfg, int need_key)
     return 0;
 }
 
-/* ---------------------------------------------------------------- option helpers */
-
-int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n)) return 0;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        (*i)++;
-        return 1;
-    }
-    if (a[n]) return 0;
-    if (*i + 1 >= argc) {
-        cli_error("option %s needs a value", name);
-        return ESGX_CLI_E_FAILED;
-    }
-    *value = argv[*i + 1];
-    *i += 2;
-    return 1;
-}
-

@@ -170,9 +170,9 @@ int cli_unknown_option(const char *cmd, const char *arg)
 {
     if (arg[0] != '-' || !arg[1]) return cli_usage_error(cmd, "unexpected argument '%s'", arg);
     const cli_spec *s = cli_spec_find(cmd);
-    char name[64], near[64], words[512];
+    char name[64], near[64], words[1024] = "--help ";
     snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);   /* --inptu=x */
-    snprintf(words, sizeof words, "%s --help", s ? s->options : "");
+    cli_option_words(s ? s->options : NULL, words + 7, sizeof words - 7);
     if (cli_suggest(name, words, near, sizeof near))
         return cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", arg, near);
     return cli_usage_error(cmd, "unknown option '%s'", arg);
