@@ -111,7 +111,7 @@ int cli_parse_options(const char *cmd, void *opts, int argc, char **argv, const 
             continue;
         }
         if (!val && i + 1 >= argc) {
-            cli_usage_error(cmd, "%s needs a value", r->name);
+            cli_usage_error(cmd, "%s needs a value", a);   /* as typed: -l or --length */
             return ESGX_CLI_E_USAGE;
         }
         int rc = store(cmd, r, opts, val ? val : argv[++i]);
