@@ -3,8 +3,8 @@
 # stdout), wrong usage (exit 2, one line naming the problem plus "see 'esgx CMD
 # --help'", never the whole usage), did-you-mean for misspelled commands and options,
 # JSON error objects under --json, network errors that name the URL and the cause
-# (exit 3), missing login (exit 1), esgx verify's input checks, the option table
-# against every --help, `esgx completion bash`, and (with a built esgxd) the --decrypt
+# (exit 3), missing login (exit 1), esgx verify's input checks, the option tables
+# against every --help and docs/cli.md, `esgx completion bash`, and (with a built esgxd) the --decrypt
 # hint of esgx invoke against a real node.
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -310,38 +310,125 @@ run 2 sim quote --isvsvn 70000
 has err "out of range"
 ok "number options: one decimal parser"
 
-# ---- the option table (cli_spec.c) against every --help: each option it names is in
-# the command's --help, and each --option a --help names is in the table
-SPEC_PATHS="hash|encrypt module|encrypt shared|encrypt wasm|run|attest|sim quote|login|functions deploy|invoke|verify|nodes"
+# ---- the option tables (each command's cli_option table, listed in cli_spec.c), which
+# the parser, did-you-mean and completion all read, against every --help and against
+# docs/cli.md. The paths and options come from `esgx completion bash` (the tables
+# themselves), so a command or an option added to a table is checked without editing
+# this test: each option of a table is in the command's --help, each --option a --help
+# names is in a table, and each option docs/cli.md shows for a command is in its table.
 "$ESGX" completion bash >"$T/complete.bash" 2>"$T/err" || fail "esgx completion bash failed"
-IFS='|' read -ra paths <<<"$SPEC_PATHS"
-for p in "${paths[@]}"; do
+# all_paths: every command, and every "command subcommand" (from the completion script)
+all_paths() {
+    bash -c 'source "$1"; COMP_WORDS=(esgx ""); COMP_CWORD=1; _esgx
+             for c in "${COMPREPLY[@]}"; do
+                 case $c in -*) continue;; esac
+                 echo "$c"
+                 for s in $(_esgx_subcommands "$c"); do echo "$c $s"; done
+             done' _ "$T/complete.bash"
+}
+options_of() { bash -c 'source "$1"; _esgx_options "$2"' _ "$T/complete.bash" "$1"; }
+all_paths >"$T/paths"
+n_paths=0
+while read -r p; do
+    n_paths=$((n_paths + 1))
     # shellcheck disable=SC2086
-    "$ESGX" $p --help >"$T/help" 2>&1 || fail "esgx $p --help failed"
-    opts=$(bash -c 'source "$1"; _esgx_options "$2"' _ "$T/complete.bash" "$p")
-    [ -n "$opts" ] || fail "no options for '$p' in the completion table"
+    "$ESGX" $p --help >"$T/help.$n_paths" 2>"$T/err" || fail "esgx $p --help failed"
+    grep -q "usage: esgx" "$T/help.$n_paths" || fail "esgx $p --help prints no usage"
+    [ -s "$T/err" ] && fail "esgx $p --help wrote to stderr"
+done <"$T/paths"
+i=0
+while read -r p; do
+    i=$((i + 1))
+    opts=$(options_of "$p")
     for o in $opts; do
-        grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" "$T/help" || fail "esgx $p --help lacks $o"
+        grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" "$T/help.$i" || fail "esgx $p --help lacks $o"
     done
     # a --help may name the options of its sibling subcommands (encrypt: "(wasm) --path")
-    family=$(bash -c 'source "$1"; for s in $(_esgx_subcommands "${2%% *}"); do
-                      _esgx_options "${2%% *} $s"; done' _ "$T/complete.bash" "$p")
+    # and of the commands that share its text (new, build and deploy)
+    family=$(for s in $(bash -c 'source "$1"; _esgx_subcommands "${2%% *}"' _ "$T/complete.bash" "$p"); do
+                 options_of "${p%% *} $s"; done
+             j=0
+             while read -r q; do
+                 j=$((j + 1))
+                 cmp -s "$T/help.$i" "$T/help.$j" && options_of "$q"
+             done <"$T/paths")
+    family=$(echo $family)
     # (other programs' options: esgxd --etcd, quoted commands like 'esgx login --node')
-    for o in $(sed "s/esgxd --[a-z-]*//g; s/'[^']*'//g; s/\`[^\`]*\`//g" "$T/help" |
+    for o in $(sed "s/esgxd --[a-z-]*//g; s/'[^']*'//g; s/\`[^\`]*\`//g" "$T/help.$i" |
                grep -oE -- '(^|[ [|])--[a-z][a-z-]*' | sed 's/^[ [|]//' | sort -u); do
         case " $opts $family --help " in
         *" $o "*) ;;
-        *) fail "esgx $p --help names $o, the table does not";;
+        *) fail "esgx $p --help names $o, no option table has it";;
         esac
     done
-done
-# every command of `esgx --help` is in the table
+done <"$T/paths"
+[ "$n_paths" -ge 20 ] || fail "only $n_paths command paths in the completion script"
+# every command of `esgx --help` is completed (so it has a row in cli_spec.c)
 "$ESGX" --help >"$T/help"
 for c in $(sed -n 's/^  \([a-z]*\) .*/\1/p' "$T/help"); do
-    bash -c 'source "$1"; COMP_WORDS=(esgx ""); COMP_CWORD=1; _esgx; printf "%s\n" "${COMPREPLY[@]}"' \
-        _ "$T/complete.bash" | grep -qx "$c" || fail "command $c is not completed"
+    all_paths | grep -qx "$c" || fail "command $c is not completed"
 done
-ok "the option table matches every --help"
+# docs/cli.md: the options of each synopsis line ("esgx PATH ..." in a code block, and
+# its indented continuation lines) and of each inline `esgx PATH ...` are in PATH's table
+python3 - "$SRC/docs/cli.md" "$T/complete.bash" <<'PY' >"$T/doc_opts" || fail "reading docs/cli.md"
+import re, sys
+text = open(sys.argv[1]).read()
+subs = {}
+for m in re.finditer(r'^    "([a-z]+)"\) echo "([^"]*)" ;;$',
+                     open(sys.argv[2]).read().split("_esgx_options()")[0], re.M):
+    subs[m.group(1)] = m.group(2).split()
+def path_of(words):
+    if len(words) > 1 and words[1] in subs.get(words[0], []):
+        return words[0] + " " + words[1]
+    return words[0]
+uses = []   # (path, option)
+def add(cmdline):
+    words = cmdline.split()
+    if len(words) < 2 or words[0] != "esgx" or not re.fullmatch(r"[a-z]+", words[1]):
+        return None   # esgx --version, esgx COMMAND
+    path = path_of(words[1:])
+    cmdline = re.split(r'\$\(|;|&&', cmdline)[0]   # not a nested or next command
+    for o in re.findall(r'(?<![A-Za-z0-9-])--[a-z][a-z-]*', cmdline):
+        uses.append((path, o))
+    return path
+in_code, cur = False, None
+for line in text.splitlines():
+    if line.startswith("```"):
+        in_code, cur = not in_code, None
+        continue
+    if not in_code:
+        continue
+    if line.startswith("esgx "):
+        cur = add(line)
+    elif cur and line.startswith(" ") and line.strip():
+        add("esgx " + cur + " " + line)
+    else:
+        cur = None
+for m in re.finditer(r'`(esgx [^`]+)`', text):
+    add(" ".join(m.group(1).split()))
+for path, o in sorted(set(uses)):
+    print(f"{path}|{o}")
+PY
+[ "$(wc -l <"$T/doc_opts")" -ge 40 ] || fail "too few options found in docs/cli.md"
+while IFS='|' read -r p o; do
+    case " $(options_of "$p") " in
+    *" $o "*) ;;
+    *) fail "docs/cli.md shows 'esgx $p ... $o', the option table of '$p' has no $o";;
+    esac
+done <"$T/doc_opts"
+# a hidden developer option is parsed (its value checked) but not completed or guessed
+run 2 attest --quote q --collateral c --bench 0
+has err "attest: --bench: '0' is out of range"
+options_of attest | grep -q -- --bench && fail "the hidden --bench is completed"
+run 2 attest --bnech 3
+grep -q "did you mean" "$T/err" && fail "a guess of the hidden --bench"
+# values after '=', and glued to a one-letter alias
+run 0 hash -l8 /dev/null
+[ "$(cut -d' ' -f1 "$T/out")" = "$("$ESGX" hash --length=8 /dev/null | cut -d' ' -f1)" ] ||
+    fail "hash -l8 and --length=8 differ"
+[ "$(cut -c1-16 <<<"$(cat "$T/out")")" = "$("$ESGX" hash /dev/null | cut -c1-16)" ] ||
+    fail "hash -l8 is not the first 8 bytes of the hash"
+ok "the option tables match every --help and docs/cli.md"
 
 # ---- completion: source the script, set COMP_WORDS/COMP_CWORD, call _esgx
 # complete WORDS...: the last word is the one being completed; prints COMPREPLY sorted

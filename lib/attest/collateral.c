@@ -3,9 +3,9 @@
  * CRLs, issuer chains, and the signed TCB info and QE identity documents.
  *
  * Design: the whole text is first validated by jansson with duplicate keys refused.
- * Intel signs the exact bytes of the "tcbInfo" / "enclaveIdentity" values, so a small
- * scanner (run only on text jansson accepted) locates those values and we keep their
- * byte span; the fields are then parsed by jansson from that very span, so what is
+ * Intel signs the exact bytes of the "tcbInfo" / "enclaveIdentity" values, so the raw
+ * span scanner of lib/common (esgx_json_member_span, run only on text jansson accepted)
+ * locates those values and we keep their byte span; the fields are then parsed by jansson from that very span, so what is
  * verified and what is used are the same bytes. tcb_info / qe_identity may be given
  * as JSON objects (as in fleek-sgx's full_collateral.json) or as JSON strings holding
  * the document text (as PCCS clients often store them).
@@ -17,90 +17,6 @@
 #include <string.h>
 
 #define JFLAGS (JSON_REJECT_DUPLICATES)
-
-/* ---------------------------------------------------------------- span scanner */
-
-static size_t skip_ws(const char *s, size_t len, size_t p)
-{
-    while (p < len && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n'))
-        p++;
-    return p;
-}
-
-static size_t skip_string(const char *s, size_t len, size_t p)
-{
-    for (p++; p < len; p++) {
-        if (s[p] == '\\')
-            p++;
-        else if (s[p] == '"')
-            return p + 1;
-    }
-    return len;
-}
-
-/* Skips one value starting at p (already jansson-validated text). */
-static size_t skip_value(const char *s, size_t len, size_t p)
-{
-    if (p >= len)
-        return len;
-    if (s[p] == '"')
-        return skip_string(s, len, p);
-    if (s[p] == '{' || s[p] == '[') {
-        size_t depth = 0;
-        while (p < len) {
-            char ch = s[p];
-            if (ch == '"') {
-                p = skip_string(s, len, p);
-                continue;
-            }
-            if (ch == '{' || ch == '[')
-                depth++;
-            else if (ch == '}' || ch == ']') {
-                if (--depth == 0)
-                    return p + 1;
-            }
-            p++;
-        }
-        return len;
-    }
-    while (p < len && !strchr(",}] \t\r\n", s[p]))
-        p++;
-    return p;
-}
-
-/* In the object starting at s[p] == '{', finds the member whose raw key is key and
- * returns the span of its value. Returns 0 or ESGX_ATTEST_E_COLLATERAL. */
-static int find_member(const char *s, size_t len, size_t p, const char *key,
-                       size_t *vstart, size_t *vend)
-{
-    p = skip_ws(s, len, p);
-    if (p >= len || s[p] != '{')
-        return ESGX_ATTEST_E_COLLATERAL;
-    p++;
-    size_t kl = strlen(key);
-    for (;;) {
-        p = skip_ws(s, len, p);
-        if (p >= len || s[p] != '"')
-            return ESGX_ATTEST_E_COLLATERAL;
-        size_t ks = p + 1, ke = skip_string(s, len, p);
-        if (ke > len || ke < ks + 1)
-            return ESGX_ATTEST_E_COLLATERAL;
-        p = skip_ws(s, len, ke);
-        if (p >= len || s[p] != ':')
-            return ESGX_ATTEST_E_COLLATERAL;
-        p = skip_ws(s, len, p + 1);
-        size_t ve = skip_value(s, len, p);
-        if (ke - 1 - ks == kl && !memcmp(s + ks, key, kl)) {
-            *vstart = p;
-            *vend = ve;
-            return 0;
-        }
-        p = skip_ws(s, len, ve);
-        if (p >= len || s[p] != ',')
-            return ESGX_ATTEST_E_COLLATERAL;
-        p++;
-    }
-}
 
 /* ---------------------------------------------------------------- field helpers */
 
@@ -323,28 +239,29 @@ static int signed_doc(esgx_attest_collateral *c, json_t *root, const char *field
                       esgx_err *err)
 {
     json_t *v = json_object_get(root, field);
-    const char *text;
-    size_t tlen, start, ds, de;
-    size_t len = strlen(c->text);
+    const char *text;   /* the whole document text (for the string form) */
+    size_t tlen;
+    size_t os, oe;      /* text[os..oe): the object holding inner */
+    size_t ds, de;
     if (json_is_string(v)) {
         *owned = strndup(json_string_value(v), json_string_length(v));
         if (!*owned)
             return esgx_err_set(err, ESGX_ATTEST_E_INTERNAL, "%s: out of memory", field);
         text = *owned;
         tlen = strlen(text);
-        start = 0;
+        os = 0;
+        oe = tlen;
     } else if (json_is_object(v)) {
-        if (find_member(c->text, len, 0, field, &ds, &de))
-            return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: not found", field);
         text = c->text;
-        tlen = len;
-        start = ds;
+        tlen = strlen(c->text);
+        if (esgx_json_member_span(text, tlen, field, &os, &oe, NULL))
+            return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: not found", field);
     } else {
         return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: %s missing", field);
     }
-    if (find_member(text, tlen, start, inner, &ds, &de) || text[ds] != '{')
+    if (esgx_json_member_span(text + os, oe - os, inner, &ds, &de, NULL) || text[os + ds] != '{')
         return esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "%s: no %s object", field, inner);
-    out->body = text + ds;
+    out->body = text + os + ds;
     out->body_len = de - ds;
     json_error_t je;
     json_t *doc = json_is_string(v) ? json_loadb(text, tlen, JFLAGS, &je) : json_incref(v);

@@ -294,38 +294,23 @@ static int write_file(const char *dir, const char *name, const char *data, int m
     return 0;
 }
 
+/* The file dir/name as NUL-terminated text (at most 8 MiB; free() it), *len (if non-NULL)
+ * its length; NULL with err (ESGX_ATTEST_E_IO: "sim: PATH: why") on failure. */
 static char *read_text(const char *dir, const char *name, size_t *len, esgx_err *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: %s", path, strerror(errno));
+    uint8_t *data;
+    size_t n;
+    int rc = esgx_file_read(path, 8u << 20, &data, &n, err);
+    if (rc) {
+        if (err) err->code = rc == ESGX_E_NOMEM ? ESGX_ATTEST_E_INTERNAL : ESGX_ATTEST_E_IO;
+        esgx_err_prefix(err, "sim");
         return NULL;
     }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap = cap * 2 + 8192);
-            if (!nb || cap > (8u << 20)) {
-                free(nb ? nb : buf);
-                fclose(f);
-                esgx_err_set(err, ESGX_ATTEST_E_IO, "sim: %s: too large", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, 4096, f);
-        n += r;
-        if (r < 4096)
-            break;
-    }
-    fclose(f);
-    buf[n] = 0;
     if (len)
         *len = n;
-    return buf;
+    return (char *)data;
 }
 
 /* ---------------------------------------------------------------- signed JSON */

@@ -9,8 +9,10 @@
  * Messages go to stderr prefixed with "esgx: ". Output meant for scripts goes to stdout.
  * Errors are also recorded in the run's cli_report (main.c owns it): when the command
  * was given --json, main prints {"error", "code", "exit"[, "hint"]} on stdout at the end.
- * The command line's names (commands, subcommands, options) are in one table,
- * cli_spec.c: did-you-mean suggestions, --json detection and `esgx completion bash`.
+ * Options: each command has one option table (a cli_option array beside its parser,
+ * listed in cli_spec.c with the command's subcommands) and parses argv through it with
+ * cli_parse_options; the same tables give the did-you-mean of usage errors, --json
+ * detection and `esgx completion bash`, so adding an option is one row.
  */
 #ifndef ESGX_CLI_H
 #define ESGX_CLI_H
@@ -43,6 +45,7 @@ int cmd_completion(int argc, char **argv);
 /* What an option takes. */
 typedef enum cli_opt_kind {
     CLI_OPT_FLAG,     /* no value: sets an int to 1 */
+    CLI_OPT_UNSET,    /* no value: sets an int to 0 (--no-progress beside --progress) */
     CLI_OPT_STRING,   /* a value: sets a const char * (the last one given wins) */
     CLI_OPT_U64,      /* a number through esgx_parse_u64: sets a uint64_t */
     CLI_OPT_LIST,     /* a value, repeatable: appends to a cli_list */
@@ -56,7 +59,9 @@ typedef struct cli_list {
     size_t n;
 } cli_list;
 
-/* One row of a command's option table; the table ends with a row whose name is NULL. */
+/* One row of a command's option table; the table ends with a row whose name is NULL.
+ * Rows are written with designated initializers (fields left out are 0), usually
+ * through the CLI_OPT_ROW macro below. */
 typedef struct cli_option {
     const char *name;      /* "--fuel" */
     const char *alias;     /* another spelling ("-o") or NULL */
@@ -66,22 +71,42 @@ typedef struct cli_option {
     unsigned flags;        /* CLI_OPT_U64: esgx_parse_u64 flags (ESGX_PARSE_SIZE) */
     const char *word;      /* CLI_OPT_U64: a word also accepted ("unlimited") or NULL */
     uint64_t word_value;   /* the value that word stands for */
+    const char *wants;     /* CLI_OPT_U64: what a bad value is told it should be ("a
+                              positive integer": "--fuel wants a positive integer: ..."),
+                              NULL: "--fuel: ..." */
+    int hidden;            /* a developer's option: parsed, but not completed, suggested
+                              or listed in --help (attest --bench) */
 } cli_option;
 
+/* A row for option name of kind, stored in field of the options struct type. */
+#define CLI_OPT_ROW(name_, kind_, type_, field_)                                        \
+    {.name = (name_), .kind = (kind_), .offset = offsetof(type_, field_)}
+
+/* The end of a table. */
+#define CLI_OPT_END {.name = NULL}
+
 /*
- * Parses argv[1..argc) of command cmd against table into the struct at opts. Options
- * take their value as the next argument or after '=' (--fuel=10); every number goes
- * through esgx_parse_u64 (decimal: "010" is 10). "--" ends the options; "-" is a
- * positional argument (stdin). Other arguments are positional and
- * are stored in pos[0..max_pos) (*n_pos = count). "--help" and "-h" print nothing and
- * return 1. On a usage error (unknown option, missing or bad value, too many
- * positional arguments) prints it through cli_usage_error (one line, a did-you-mean
- * for a misspelled option, "see 'esgx CMD --help'") and returns ESGX_CLI_E_USAGE.
- * Returns 0 otherwise.
+ * Parses argv[1..argc) of command cmd (its path in cli_spec.c: "invoke", "functions
+ * deploy") against that command's option table into the struct at opts. Options take
+ * their value as the next argument, after '=' (--fuel=10), or for a one-letter alias
+ * glued to it (-l32); every number goes through esgx_parse_u64 (decimal: "010" is 10).
+ * "--" ends the options; "-" is a positional argument (stdin). Other arguments are
+ * positional and are stored in pos[0..max_pos) (*n_pos = count). "--help" and "-h"
+ * print nothing and return 1. On a usage error (unknown option, missing or bad value,
+ * too many positional arguments) prints it through cli_usage_error (one line, a
+ * did-you-mean for a misspelled option, "see 'esgx CMD --help'") and returns
+ * ESGX_CLI_E_USAGE. Returns 0 otherwise.
  */
-ESGX_MUST_CHECK int cli_parse_options(const char *cmd, const cli_option *table, void *opts,
-                                      int argc, char **argv, const char **pos,
-                                      size_t max_pos, size_t *n_pos);
+ESGX_MUST_CHECK int cli_parse_options(const char *cmd, void *opts, int argc, char **argv,
+                                      const char **pos, size_t max_pos, size_t *n_pos);
+
+/* The option tables of the commands (each beside its parser), named by cli_spec.c. */
+extern const cli_option cli_options_hash[], cli_options_encrypt[], cli_options_run[],
+    cli_options_attest[], cli_options_sim_init[], cli_options_sim_quote[],
+    cli_options_login[], cli_options_functions_deploy[], cli_options_functions_list[],
+    cli_options_functions_delete[], cli_options_invoke[], cli_options_verify[],
+    cli_options_nodes[], cli_options_logs[], cli_options_new[], cli_options_build[],
+    cli_options_deploy[], cli_options_dev[];
 
 /* Prints "esgx: " + message + newline to stderr; the first one of a run is recorded
  * as the run's error message (cli_report). */
@@ -91,9 +116,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* One command (or "command subcommand") of the command line: cli_spec.c has the table. */
 typedef struct cli_spec {
-    const char *path;          /* "invoke", "functions deploy" */
-    const char *subcommands;   /* space-separated ("deploy list delete"), or NULL */
-    const char *options;       /* space-separated ("--input --input-file ..."), or "" */
+    const char *path;            /* "invoke", "functions deploy" */
+    const char *subcommands;     /* space-separated ("deploy list delete"), or NULL */
+    const cli_option *options;   /* the option table, or NULL (a command of subcommands) */
 } cli_spec;
 
 /* The whole table; *n gets its length. */
@@ -101,6 +126,14 @@ const cli_spec *cli_specs(size_t *n);
 
 /* The row of path ("invoke", "functions deploy"), or NULL. */
 const cli_spec *cli_spec_find(const char *path);
+
+/* The names and aliases of the options of t (NULL: none) that are not hidden,
+ * space-separated in table order, into out (capacity cap, always NUL-terminated;
+ * names that do not fit are left out). Returns out. */
+char *cli_option_words(const cli_option *t, char *out, size_t cap);
+
+/* The row of t (NULL: none) whose name is name, or NULL. */
+const cli_option *cli_option_find(const cli_option *t, const char *name);
 
 /* Whether the space-separated list words holds word exactly. */
 int cli_words_has(const char *words, const char *word);
@@ -117,7 +150,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* A usage error for an argument cmd does not take: "unknown option '--inptu'; did you
- * mean '--input'?" for an option (suggested from cmd's options in cli_spec.c),
+ * mean '--input'?" for an option (suggested from cmd's option table, cli_spec.c),
  * "unexpected argument 'X'" otherwise. Returns CLI_EXIT_USAGE. */
 int cli_unknown_option(const char *cmd, const char *arg);
 
@@ -156,10 +189,12 @@ void cli_json_printed(void);
  * stdout (code defaults to "failed", "usage" or "network" by status). Returns status. */
 int cli_report_finish(const cli_report *r, int status);
 
-/* Reads a whole file ("-" = stdin) of at most max bytes into a malloc'd buffer.
- * Returns 0, or ESGX_CLI_E_FAILED with err filled ("PATH: No such file or directory", "PATH: larger
- * than N bytes"). */
-int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esgx_err *err);
+/* esgx_file_read (the one bounded reader: "-" = stdin, at most max bytes, a NUL after
+ * the last byte; free() *data) with the CLI's codes: returns 0, ESGX_CLI_E_IO (cannot
+ * read, or larger than max: err names the path and why, "PATH: No such file or
+ * directory", "PATH: larger than N bytes") or ESGX_CLI_E_FAILED (out of memory). */
+ESGX_MUST_CHECK int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+                                  esgx_err *err);
 
 /* Writes data to path atomically (temp file in the same folder, fsync, rename);
  * "-" = stdout. mode is the file mode (e.g. 0644). Returns 0 or ESGX_CLI_E_FAILED with err. */

@@ -82,12 +82,7 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
     uint8_t *data;
     size_t len;
     if (cli_read_file(path, CONFIG_MAX_BYTES, &data, &len, err)) return ESGX_CLI_E_FAILED;
-    char *text = realloc(data, len + 1);
-    if (!text) {
-        free(data);
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
-    }
-    text[len] = 0;
+    char *text = (char *)data;   /* NUL-terminated by cli_read_file */
     int rc = 0, line_no = 0;
     for (char *line = text, *next; line && *line; line = next) {
         line_no++;
@@ -170,27 +165,5 @@ int cli_config_require(cli_config *cfg, int need_key)
         return ESGX_CLI_E_FAILED;
     }
     return 0;
-}
-
-/* ---------------------------------------------------------------- option helpers */
-
-int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n)) return 0;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        (*i)++;
-        return 1;
-    }
-    if (a[n]) return 0;
-    if (*i + 1 >= argc) {
-        cli_error("option %s needs a value", name);
-        return ESGX_CLI_E_FAILED;
-    }
-    *value = argv[*i + 1];
-    *i += 2;
-    return 1;
 }
 

@@ -42,12 +42,6 @@ int cli_config_save(const cli_config *cfg, esgx_err *err);
  * returns ESGX_CLI_E_FAILED. */
 int cli_config_require(cli_config *cfg, int need_key);
 
-/* Option helper for the commands: if argv[*i] is `name` (value in the next argument)
- * or `name=VALUE`, sets *value, advances *i past what it used and returns 1; returns 0
- * if argv[*i] is another argument; returns ESGX_CLI_E_USAGE (message printed) when the value is
- * missing. */
-int cli_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
-
 /* Resolves a function name with GET /functions (needs cfg->token): fills hash_hex and
  * *decrypt. Returns a CLI exit status (0 found; messages printed otherwise). Defined in
  * cmd_functions.c. */

@@ -133,16 +133,9 @@ int cli_project_load(const char *dir, cli_project *p, esgx_err *err)
                             "with 'esgx new NAME --lang c|rust|assemblyscript')",
                             CLI_PROJECT_FILE, p->dir);
     if (cli_read_file(file, 1 << 20, &text, &len, err)) return ESGX_CLI_E_FAILED;
-    char *z = malloc(len + 1);   /* cli_read_file does not NUL-terminate */
-    int rc = !z ? esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", file)
-             : memchr(text, 0, len) ? esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: a NUL byte", file)
-                                    : 0;
-    if (z && !rc) {
-        memcpy(z, text, len);
-        z[len] = 0;
-        rc = toml_parse(file, z, p, err);
-    }
-    free(z);
+    /* cli_read_file NUL-terminates: the text is a C string unless it holds a NUL */
+    int rc = memchr(text, 0, len) ? esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: a NUL byte", file)
+                                  : toml_parse(file, (char *)text, p, err);
     free(text);
     if (rc) return rc;
     const char *missing = !p->name[0] ? "name" : !p->build[0] ? "build" : !p->output[0] ? "output" : NULL;

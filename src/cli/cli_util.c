@@ -1,6 +1,7 @@
 /*
  * cli_util.c: helpers shared by the esgx subcommands (see cli.h): error lines, the
- * run's error report, usage errors with did-you-mean, and file reading and writing.
+ * run's error report, usage errors with did-you-mean, and file reading (esgx_file_read, the one
+ * bounded reader, with the CLI's error codes) and writing.
  *
  * The report is the one piece of process state of the CLI: main() owns a cli_report
  * and attaches it once, and cli_error / cli_hint / cli_error_code fill it from
@@ -169,9 +170,9 @@ int cli_unknown_option(const char *cmd, const char *arg)
 {
     if (arg[0] != '-' || !arg[1]) return cli_usage_error(cmd, "unexpected argument '%s'", arg);
     const cli_spec *s = cli_spec_find(cmd);
-    char name[64], near[64], words[512];
+    char name[64], near[64], words[1024] = "--help ";
     snprintf(name, sizeof name, "%.*s", (int)strcspn(arg, "="), arg);   /* --inptu=x */
-    snprintf(words, sizeof words, "%s --help", s ? s->options : "");
+    cli_option_words(s ? s->options : NULL, words + 7, sizeof words - 7);
     if (cli_suggest(name, words, near, sizeof near))
         return cli_usage_error(cmd, "unknown option '%s'; did you mean '%s'?", arg, near);
     return cli_usage_error(cmd, "unknown option '%s'", arg);
@@ -188,47 +189,11 @@ int cli_unknown_subcommand(const char *cmd, const char *what, const char *sub)
 
 int cli_read_file(const char *path, size_t max, uint8_t **data, size_t *len, esgx_err *err)
 {
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-    if (fd < 0)
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf) {
-        if (fd != STDIN_FILENO) close(fd);
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > max) break;
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                if (fd != STDIN_FILENO) close(fd);
-                return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            if (fd != STDIN_FILENO) close(fd);
-            return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", path, strerror(e));
-        }
-        if (r == 0) break;
-        n += (size_t)r;
-        if (n > max) break;
-    }
-    if (fd != STDIN_FILENO) close(fd);
-    if (n > max) {
-        free(buf);
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: larger than %zu bytes", path, max);
-    }
-    *data = buf;
-    *len = n;
-    return 0;
+    int rc = esgx_file_read(path, max, data, len, err);
+    if (rc == ESGX_OK) return ESGX_OK;
+    int code = rc == ESGX_E_IO || rc == ESGX_E_TOO_BIG ? ESGX_CLI_E_IO : ESGX_CLI_E_FAILED;
+    if (err) err->code = code;
+    return code;
 }
 
 static int write_all(int fd, const uint8_t *data, size_t len)

@@ -2,7 +2,8 @@
  * cmd_attest.c: `esgx attest`: offline verification of an SGX DCAP quote with its
  * collateral (lib/attest), then the verifier's policy (accepted TCB statuses,
  * MRENCLAVE allowlist, debug enclaves). Exit 0 only when the quote is trusted under
- * the policy. A hidden `--bench N` times N verifications and prints the median.
+ * the policy. A hidden `--bench N` (a hidden row of the option table: parsed, never
+ * completed or listed) times N verifications and prints the median.
  *
  * `esgx attest NODE_URL` fetches the node's attestation document (GET /attestation)
  * and verifies it (cli_attest_node, also used by `esgx login`): the quote with the
@@ -19,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,97 +177,6 @@ static void print_result(const esgx_attest_result *r, int verified, int trusted,
 
 /* ---------------------------------------------------------------- node documents */
 
-static size_t json_ws(const char *s, size_t n, size_t p)
-{
-    while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n'))
-        p++;
-    return p;
-}
-
-/* s[p] == '"': returns the index just after the closing quote, or 0. */
-static size_t json_scan_string(const char *s, size_t n, size_t p)
-{
-    for (p++; p < n; p++) {
-        if (s[p] == '\\')
-            p++;
-        else if (s[p] == '"')
-            return p + 1;
-    }
-    return 0;
-}
-
-/* Returns the index just after the JSON value starting at s[p], or 0. Nested values
- * are only skipped (strings respected); jansson validates the document separately. */
-static size_t json_scan_value(const char *s, size_t n, size_t p)
-{
-    if (p >= n)
-        return 0;
-    if (s[p] == '"')
-        return json_scan_string(s, n, p);
-    if (s[p] == '{' || s[p] == '[') {
-        int depth = 0;
-        while (p < n) {
-            char c = s[p];
-            if (c == '"') {
-                p = json_scan_string(s, n, p);
-                if (!p)
-                    return 0;
-                continue;
-            }
-            if (c == '{' || c == '[')
-                depth++;
-            else if (c == '}' || c == ']') {
-                if (--depth == 0)
-                    return p + 1;
-            }
-            p++;
-        }
-        return 0;
-    }
-    while (p < n && !strchr(",}] \t\r\n", s[p]))
-        p++;
-    return p;
-}
-
-/* Finds the raw bytes of the top-level member `key` of the JSON object in s[0..n). */
-static int json_member_span(const char *s, size_t n, const char *key, size_t *start,
-                            size_t *end)
-{
-    size_t klen = strlen(key);
-    size_t p = json_ws(s, n, 0);
-    if (p >= n || s[p] != '{')
-        return ESGX_CLI_E_FAILED;
-    p = json_ws(s, n, p + 1);
-    if (p < n && s[p] == '}')
-        return ESGX_CLI_E_FAILED;
-    for (;;) {
-        if (p >= n || s[p] != '"')
-            return ESGX_CLI_E_FAILED;
-        size_t ke = json_scan_string(s, n, p);
-        if (!ke)
-            return ESGX_CLI_E_FAILED;
-        int match = ke - p - 2 == klen && !memcmp(s + p + 1, key, klen);
-        p = json_ws(s, n, ke);
-        if (p >= n || s[p] != ':')
-            return ESGX_CLI_E_FAILED;
-        p = json_ws(s, n, p + 1);
-        size_t ve = json_scan_value(s, n, p);
-        if (!ve)
-            return ESGX_CLI_E_FAILED;
-        if (match) {
-            *start = p;
-            *end = ve;
-            return 0;
-        }
-        p = json_ws(s, n, ve);
-        if (p < n && s[p] == ',') {
-            p = json_ws(s, n, p + 1);
-            continue;
-        }
-        return ESGX_CLI_E_FAILED;
-    }
-}
-
 static int doc_fail(cli_attest_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int doc_fail(cli_attest_doc *doc, const char *fmt, ...)
 {
@@ -307,12 +218,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
             cli_error("--sim-root: %s", e.msg);
             return CLI_EXIT_USAGE;
         }
-        root_text = calloc(1, rl + 1);
-        if (root_text)
-            memcpy(root_text, root, rl);
-        free(root);
-        if (!root_text)
-            return CLI_EXIT_FAIL;
+        root_text = (char *)root;   /* NUL-terminated by cli_read_file */
     }
     char url[1200];
     if (cli_url(node_url, "/attestation", url, sizeof url)) {
@@ -391,7 +297,7 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
     doc->have_quote = 1;
     size_t cs, ce;
     if (!json_is_object(json_object_get(j, "collateral")) ||
-        json_member_span((const char *)rs.body, rs.len, "collateral", &cs, &ce)) {
+        esgx_json_member_span((const char *)rs.body, rs.len, "collateral", &cs, &ce, NULL)) {
         rc = doc_fail(doc, "the document carries no collateral object");
         goto out;
     }
@@ -498,55 +404,51 @@ static int attest_node_cmd(const char *node, const char *root_path, const esgx_a
     return doc.trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+typedef struct attest_opts {
+    const char *quote, *collateral, *sim_root;
+    uint64_t at, bench;
+    cli_list mrenclave, statuses;
+    int allow_debug, json;
+} attest_opts;
+
+const cli_option cli_options_attest[] = {
+    CLI_OPT_ROW("--quote", CLI_OPT_STRING, attest_opts, quote),
+    CLI_OPT_ROW("--collateral", CLI_OPT_STRING, attest_opts, collateral),
+    {.name = "--at", .kind = CLI_OPT_U64, .offset = offsetof(attest_opts, at),
+     .max = INT64_MAX, .wants = "Unix seconds"},
+    CLI_OPT_ROW("--mrenclave", CLI_OPT_LIST, attest_opts, mrenclave),
+    CLI_OPT_ROW("--allow-debug", CLI_OPT_FLAG, attest_opts, allow_debug),
+    CLI_OPT_ROW("--accept-status", CLI_OPT_LIST, attest_opts, statuses),
+    CLI_OPT_ROW("--sim-root", CLI_OPT_STRING, attest_opts, sim_root),
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, attest_opts, json),
+    {.name = "--bench", .kind = CLI_OPT_U64, .offset = offsetof(attest_opts, bench),
+     .min = 1, .max = 1000000, .hidden = 1},
+    CLI_OPT_END,
+};
+
 int cmd_attest(int argc, char **argv)
 {
-    const char *quote_path = NULL, *coll_path = NULL, *root_path = NULL, *node = NULL;
-    int json = 0;
-    long bench_n = 0;
-    int64_t at = (int64_t)time(NULL);
+    attest_opts o = {.at = (uint64_t)time(NULL)};
+    const char *node = NULL;
+    size_t n_pos;
+    int prc = cli_parse_options("attest", &o, argc, argv, &node, 1, &n_pos);
+    if (prc == 1) attest_usage(stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    const char *quote_path = o.quote, *coll_path = o.collateral, *root_path = o.sim_root;
+    int json = o.json;
+    long bench_n = (long)o.bench;
+    int64_t at = (int64_t)o.at;
     esgx_attest_policy pol;
     esgx_err e;
     esgx_attest_policy_default(&pol);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int more = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            attest_usage(stdout);
-            return CLI_EXIT_OK;
-        } else if (!strcmp(a, "--quote") && more) {
-            quote_path = argv[++i];
-        } else if (!strcmp(a, "--collateral") && more) {
-            coll_path = argv[++i];
-        } else if (!strcmp(a, "--sim-root") && more) {
-            root_path = argv[++i];
-        } else if (!strcmp(a, "--at") && more) {
-            uint64_t v;
-            if (esgx_parse_u64(argv[++i], 0, INT64_MAX, 0, &v, &e))
-                return cli_usage_error("attest", "--at wants Unix seconds: %s", e.msg);
-            at = (int64_t)v;
-        } else if (!strcmp(a, "--mrenclave") && more) {
-            if (esgx_attest_policy_add_mrenclave(&pol, argv[++i], &e))
-                return cli_usage_error("attest", "%s", e.msg);
-        } else if (!strcmp(a, "--accept-status") && more) {
-            if (esgx_attest_policy_add_statuses(&pol, argv[++i], &e))
-                return cli_usage_error("attest", "%s", e.msg);
-        } else if (!strcmp(a, "--allow-debug")) {
-            pol.allow_debug = 1;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--bench") && more) {
-            uint64_t v;
-            if (esgx_parse_u64(argv[++i], 1, 1000000, 0, &v, &e))
-                return cli_usage_error("attest", "--bench: %s", e.msg);
-            bench_n = (long)v;
-        } else if (a[0] != '-' && !node) {
-            node = a;
-        } else if (!more && cli_words_has(cli_spec_find("attest")->options, a)) {
-            return cli_usage_error("attest", "%s needs a value", a);
-        } else {
-            return cli_unknown_option("attest", a);
-        }
-    }
+    pol.allow_debug = o.allow_debug;
+    for (size_t i = 0; i < o.mrenclave.n; i++)
+        if (esgx_attest_policy_add_mrenclave(&pol, o.mrenclave.v[i], &e))
+            return cli_usage_error("attest", "%s", e.msg);
+    for (size_t i = 0; i < o.statuses.n; i++)
+        if (esgx_attest_policy_add_statuses(&pol, o.statuses.v[i], &e))
+            return cli_usage_error("attest", "%s", e.msg);
     if (node && !quote_path && !coll_path) {
         if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8))
             return cli_usage_error("attest", "NODE must be an http:// or https:// URL");
@@ -565,21 +467,13 @@ int cmd_attest(int argc, char **argv)
         cli_error("attest: %s", e.msg);
         goto out;
     }
-    char *root_text = NULL;
-    if (root) {
-        root_text = calloc(1, rl + 1);
-        if (!root_text)
-            goto out;
-        memcpy(root_text, root, rl);
-    }
+    const char *root_text = (const char *)root;   /* NUL-terminated by cli_read_file */
     if (bench_n > 0) {
         rc = bench(quote, ql, (const char *)coll, cl, at, root_text, bench_n);
-        free(root_text);
         goto out;
     }
     esgx_attest_result r;
     int vrc = esgx_attest_quote_verify(quote, ql, (const char *)coll, cl, at, root_text, &r, &e);
-    free(root_text);
     int trusted = 0;
     char why[ESGX_ERR_MSG_MAX + 16];
     if (vrc) {

@@ -1,9 +1,10 @@
 /*
  * cmd_completion.c: `esgx completion bash` prints a bash completion script built from
  * the one table of names (cli_spec.c): the commands, the subcommands of functions,
- * encrypt, sim and completion, and the options of each (command, subcommand). Words
- * that are not options are left to bash's default (file names), since most arguments
- * are files. Install with `source <(esgx completion bash)` or by writing the output to
+ * encrypt, sim and completion, and the options of each (command, subcommand) from its
+ * option table (hidden developer options left out). Words that are not options are
+ * left to bash's default (file names), since most arguments are files. Install with
+ * `source <(esgx completion bash)` or by writing the output to
  * /etc/bash_completion.d/esgx.
  */
 #include "cli.h"
@@ -25,7 +26,9 @@ static void print_case(const char *fn, int options)
     const cli_spec *s = cli_specs(&n);
     printf("%s() {\n    case \"$1\" in\n", fn);
     for (size_t i = 0; i < n; i++) {
-        const char *w = options ? s[i].options : s[i].subcommands;
+        char words[1024];
+        const char *w = options ? cli_option_words(s[i].options, words, sizeof words)
+                                : s[i].subcommands;
         if (w && *w) printf("    \"%s\") echo \"%s\" ;;\n", s[i].path, w);
     }
     printf("    esac\n}\n");
@@ -67,13 +70,14 @@ static void print_bash(void)
 
 int cmd_completion(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(completion_usage, stdout);
-        return CLI_EXIT_OK;
-    }
-    if (argc < 2) return cli_usage_error("completion", "name the shell: bash");
-    if (strcmp(argv[1], "bash")) return cli_unknown_subcommand("completion", "shell", argv[1]);
-    if (argc > 2) return cli_unknown_option("completion", argv[2]);
+    const char *shell = NULL;
+    size_t n_pos;
+    int rc = cli_parse_options("completion", NULL, argc, argv, &shell, 1, &n_pos);
+    if (rc == 1) fputs(completion_usage, stdout);
+    if (rc == 1) return CLI_EXIT_OK;
+    if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    if (!shell) return cli_usage_error("completion", "name the shell: bash");
+    if (strcmp(shell, "bash")) return cli_unknown_subcommand("completion", "shell", shell);
     print_bash();
     return fflush(stdout) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -293,38 +293,39 @@ static void dev_stop_node(dev_state *s)
     s->node = 0;
 }
 
+typedef struct dev_opts {
+    const char *dir, *tier;
+    uint64_t port;   /* 0: a free one */
+    int verbose;
+} dev_opts;
+
+const cli_option cli_options_dev[] = {
+    CLI_OPT_ROW("--dir", CLI_OPT_STRING, dev_opts, dir),
+    {.name = "--port", .kind = CLI_OPT_U64, .offset = offsetof(dev_opts, port), .min = 1,
+     .max = 65535},
+    CLI_OPT_ROW("--tier", CLI_OPT_STRING, dev_opts, tier),
+    CLI_OPT_ROW("--verbose", CLI_OPT_FLAG, dev_opts, verbose),
+    CLI_OPT_END,
+};
+
 int cmd_dev(int argc, char **argv)
 {
-    const char *dir = ".", *port = NULL, *tier = NULL;
-    int verbose = 0;
-    for (int i = 1; i < argc;) {
-        int r;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(dev_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--verbose")) verbose = 1, i++;
-        else if ((r = cli_opt_value(argc, argv, &i, "--dir", &dir)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--port", &port)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--tier", &tier))) {
-            if (r < 0) return CLI_EXIT_USAGE;
-        } else {
-            cli_error("dev: unexpected argument '%s'", argv[i]);
-            fputs(dev_usage, stderr);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    uint64_t port_num;
+    dev_opts o = {.dir = "."};
+    size_t n_pos;
+    int prc = cli_parse_options("dev", &o, argc, argv, NULL, 0, &n_pos);
+    if (prc == 1) fputs(dev_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    const char *dir = o.dir, *tier = o.tier;
+    int verbose = o.verbose;
+    char port_text[8];   /* esgxd's --listen takes the port as text */
+    snprintf(port_text, sizeof port_text, "%u", (unsigned)o.port);
+    const char *port = o.port ? port_text : NULL;
     esgx_err err;
-    if (port && esgx_parse_u64(port, 1, 65535, 0, &port_num, &err)) {
-        cli_error("dev: --port: %s", err.msg);
-        return CLI_EXIT_USAGE;
-    }
     esgx_wasm_tier t;   /* checked here, before the node starts: --tier, else ESGX_WASM_TIER */
     if ((tier && esgx_wasm_tier_parse(tier, &t, &err)) ||
         (!tier && esgx_wasm_tier_resolve(ESGX_WASM_TIER_DEFAULT, &t, &err))) {
-        cli_error("dev: %s%s", tier ? "--tier: " : "", err.msg);
-        return CLI_EXIT_USAGE;
+        return cli_usage_error("dev", "%s%s", tier ? "--tier: " : "", err.msg);
     }
     dev_state *s = calloc(1, sizeof *s);
     if (!s) return CLI_EXIT_FAIL;

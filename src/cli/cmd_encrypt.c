@@ -129,12 +129,14 @@ typedef struct encrypt_opts {
     const char *pubkey, *out_path, *path_hex;
 } encrypt_opts;
 
-/* --path comes first so that modes other than wasm can skip it. */
-static const cli_option encrypt_options[] = {
-    {"--path", NULL, CLI_OPT_STRING, offsetof(encrypt_opts, path_hex), 0, 0, 0, NULL, 0},
-    {"--pubkey", NULL, CLI_OPT_STRING, offsetof(encrypt_opts, pubkey), 0, 0, 0, NULL, 0},
-    {"--output", "-o", CLI_OPT_STRING, offsetof(encrypt_opts, out_path), 0, 0, 0, NULL, 0},
-    {NULL, NULL, CLI_OPT_FLAG, 0, 0, 0, 0, NULL, 0},
+/* The options of the three modes; --path comes first so that cli_spec.c gives the
+ * modes other than wasm the table from its second row on. */
+const cli_option cli_options_encrypt[] = {
+    CLI_OPT_ROW("--path", CLI_OPT_STRING, encrypt_opts, path_hex),
+    CLI_OPT_ROW("--pubkey", CLI_OPT_STRING, encrypt_opts, pubkey),
+    {.name = "--output", .alias = "-o", .kind = CLI_OPT_STRING,
+     .offset = offsetof(encrypt_opts, out_path)},
+    CLI_OPT_END,
 };
 
 /* One encryption: the parsed command line and the keys and hashes it names. */
@@ -163,8 +165,7 @@ static int encrypt_parse(int argc, char **argv, encrypt_job *j)
     else if (!strcmp(m, "wasm")) j->mode = MODE_WASM;
     else
         return cli_unknown_subcommand("encrypt", "mode", m);
-    const cli_option *table = encrypt_options + (j->mode == MODE_WASM ? 0 : 1);
-    int rc = cli_parse_options(mode_path[j->mode], table, &j->o, argc - 1, argv + 1, j->pos,
+    int rc = cli_parse_options(mode_path[j->mode], &j->o, argc - 1, argv + 1, j->pos,
                                MAX_POSITIONAL, &j->npos);
     if (rc == 1) print_usage(stdout, j->mode);
     if (rc == 1) return CLI_EXIT_OK;

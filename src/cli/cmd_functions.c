@@ -329,31 +329,35 @@ out:
     return rc;
 }
 
+typedef struct deploy_opts {
+    const char *name, *path, *url;
+    int encrypt, progress, json, encrypted, logs;
+} deploy_opts;
+
+const cli_option cli_options_functions_deploy[] = {
+    CLI_OPT_ROW("--name", CLI_OPT_STRING, deploy_opts, name),
+    CLI_OPT_ROW("--path", CLI_OPT_STRING, deploy_opts, path),
+    CLI_OPT_ROW("--url", CLI_OPT_STRING, deploy_opts, url),
+    CLI_OPT_ROW("--encrypted", CLI_OPT_FLAG, deploy_opts, encrypted),
+    CLI_OPT_ROW("--no-encrypt", CLI_OPT_UNSET, deploy_opts, encrypt),
+    CLI_OPT_ROW("--progress", CLI_OPT_FLAG, deploy_opts, progress),
+    CLI_OPT_ROW("--no-progress", CLI_OPT_UNSET, deploy_opts, progress),
+    CLI_OPT_ROW("--logs", CLI_OPT_FLAG, deploy_opts, logs),
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, deploy_opts, json),
+    CLI_OPT_END,
+};
+
 static int deploy(int argc, char **argv)
 {
-    const char *name = NULL, *path = NULL, *url = NULL;
-    int encrypt = 1, progress = -1, as_json = 0, encrypted = 0, logs = 0;
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(functions_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(a, "--no-encrypt")) encrypt = 0, i++;
-        else if (!strcmp(a, "--progress")) progress = 1, i++;
-        else if (!strcmp(a, "--no-progress")) progress = 0, i++;
-        else if (!strcmp(a, "--json")) as_json = 1, i++;
-        else if (!strcmp(a, "--encrypted")) encrypted = 1, i++;
-        else if (!strcmp(a, "--logs")) logs = 1, i++;
-        else if ((r = cli_opt_value(argc, argv, &i, "--name", &name)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--path", &path)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--url", &url))) {
-            if (r < 0) return cli_usage_error("functions deploy", NULL);
-        } else {
-            return cli_unknown_option("functions deploy", a);
-        }
-    }
+    deploy_opts o = {.encrypt = 1, .progress = -1};
+    size_t n_pos;
+    int prc = cli_parse_options("functions deploy", &o, argc, argv, NULL, 0, &n_pos);
+    if (prc == 1) fputs(functions_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    const char *name = o.name, *path = o.path, *url = o.url;
+    int encrypt = o.encrypt, progress = o.progress, as_json = o.json;
+    int encrypted = o.encrypted, logs = o.logs;
     if (!name || !!path == !!url)
         return cli_usage_error("functions deploy",
                                "--name and one of --path or --url are required");
@@ -381,20 +385,24 @@ static int deploy(int argc, char **argv)
     return rc;
 }
 
+typedef struct list_opts {
+    int json;
+} list_opts;
+
+const cli_option cli_options_functions_list[] = {
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, list_opts, json),
+    CLI_OPT_END,
+};
+
 static int list(int argc, char **argv)
 {
-    int as_json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(functions_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--json")) {
-            as_json = 1;
-            continue;
-        }
-        return cli_unknown_option("functions list", argv[i]);
-    }
+    list_opts o = {0};
+    size_t n_pos;
+    int prc = cli_parse_options("functions list", &o, argc, argv, NULL, 0, &n_pos);
+    if (prc == 1) fputs(functions_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    int as_json = o.json;
     cli_config cfg;
     if (cli_config_require(&cfg, 0) || need_token(&cfg)) return CLI_EXIT_FAIL;
     cli_http_response rs = {0};
@@ -434,17 +442,17 @@ static int list(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* delete takes NAME and no option. */
+const cli_option cli_options_functions_delete[] = {CLI_OPT_END};
+
 static int delete_fn(int argc, char **argv)
 {
     const char *name = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(functions_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (argv[i][0] == '-' || name) return cli_unknown_option("functions delete", argv[i]);
-        name = argv[i];
-    }
+    size_t n_pos;
+    int prc = cli_parse_options("functions delete", NULL, argc, argv, &name, 1, &n_pos);
+    if (prc == 1) fputs(functions_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
     if (!name) return cli_usage_error("functions delete", "NAME is required");
     if (!valid_name(name))
         return cli_usage_error("functions delete", "NAME must be 1 to 64 characters from "

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +31,23 @@ typedef struct hash_opts {
     const char *context;
     int no_names;
     int raw;
+    uint64_t num_threads;   /* accepted and ignored */
+    int no_mmap;            /* accepted and ignored */
     uint8_t key[ESGX_BLAKE3_KEY_LEN];
 } hash_opts;
+
+const cli_option cli_options_hash[] = {
+    {.name = "--length", .alias = "-l", .kind = CLI_OPT_U64,
+     .offset = offsetof(hash_opts, length), .max = UINT64_MAX, .wants = "a byte count"},
+    CLI_OPT_ROW("--keyed", CLI_OPT_FLAG, hash_opts, keyed),
+    CLI_OPT_ROW("--derive-key", CLI_OPT_STRING, hash_opts, context),
+    CLI_OPT_ROW("--no-names", CLI_OPT_FLAG, hash_opts, no_names),
+    CLI_OPT_ROW("--raw", CLI_OPT_FLAG, hash_opts, raw),
+    {.name = "--num-threads", .kind = CLI_OPT_U64, .offset = offsetof(hash_opts, num_threads),
+     .max = UINT64_MAX},
+    CLI_OPT_ROW("--no-mmap", CLI_OPT_FLAG, hash_opts, no_mmap),
+    CLI_OPT_END,
+};
 
 static void hash_usage(FILE *f)
 {
@@ -154,85 +168,37 @@ static int print_output(const esgx_blake3_hasher *h, const hash_opts *o, const c
     return putchar('\n') == EOF ? ESGX_CLI_E_FAILED : 0;
 }
 
-int cmd_hash(int argc, char **argv)
+/* Hashes files[0..nfiles) (none: stdin) as o says. Returns the exit status. */
+static int hash_files(hash_opts *o, const char **files, size_t nfiles)
 {
-    enum { OPT_KEYED = 256, OPT_DERIVE, OPT_NO_NAMES, OPT_RAW, OPT_THREADS, OPT_NO_MMAP };
-    static const struct option longopts[] = {
-        {"length", required_argument, NULL, 'l'},
-        {"keyed", no_argument, NULL, OPT_KEYED},
-        {"derive-key", required_argument, NULL, OPT_DERIVE},
-        {"no-names", no_argument, NULL, OPT_NO_NAMES},
-        {"raw", no_argument, NULL, OPT_RAW},
-        {"num-threads", required_argument, NULL, OPT_THREADS},
-        {"no-mmap", no_argument, NULL, OPT_NO_MMAP},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    hash_opts o = {.length = ESGX_BLAKE3_OUT_LEN};
-    uint64_t ignored;
-    esgx_err perr;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":l:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &o.length, &perr))
-                return cli_usage_error("hash", "--length: '%s' is not a byte count: %s", optarg,
-                                       perr.msg);
-            break;
-        case OPT_KEYED: o.keyed = 1; break;
-        case OPT_DERIVE: o.context = optarg; break;
-        case OPT_NO_NAMES: o.no_names = 1; break;
-        case OPT_RAW: o.raw = 1; break;
-        case OPT_THREADS:
-            if (esgx_parse_u64(optarg, 0, UINT64_MAX, 0, &ignored, &perr))
-                return cli_usage_error("hash", "--num-threads: %s", perr.msg);
-            break;
-        case OPT_NO_MMAP: break;
-        case 'h': hash_usage(stdout); return CLI_EXIT_OK;
-        case ':':
-            return cli_usage_error("hash", "%s: needs a value", argv[optind - 1]);
-        default:
-            if (optopt > 0 && optopt < 256) {
-                char shortopt[3] = {'-', (char)optopt, 0};
-                return cli_unknown_option("hash", shortopt);
-            }
-            return cli_unknown_option("hash", argv[optind - 1]);
-        }
-    }
-    char *stdin_only[] = {(char *)"-"};
-    char **files = argv + optind;
-    int nfiles = argc - optind;
     if (nfiles == 0) {
-        files = stdin_only;
+        files[0] = "-";
         nfiles = 1;
     }
-    if (o.keyed && o.context)
+    if (o->keyed && o->context)
         return cli_usage_error("hash", "--keyed and --derive-key cannot be used together");
-    if (o.raw && nfiles > 1)
+    if (o->raw && nfiles > 1)
         return cli_usage_error("hash", "only one input can be given with --raw");
-    if (o.keyed) {
-        for (int i = 0; i < nfiles; i++)
+    if (o->keyed) {
+        for (size_t i = 0; i < nfiles; i++)
             if (!strcmp(files[i], "-"))
                 return cli_usage_error("hash", "--keyed reads the key from stdin, so stdin "
                                        "cannot be an input; name the files to hash");
-        if (read_key(o.key)) return CLI_EXIT_FAIL;
+        if (read_key(o->key)) return CLI_EXIT_FAIL;
     }
 
     uint8_t *buf = malloc(HASH_READ_LEN);
     if (!buf) {
         cli_error("hash: out of memory");
-        esgx_crypto_wipe(o.key, sizeof o.key);
         return CLI_EXIT_FAIL;
     }
     int status = CLI_EXIT_OK;
-    for (int i = 0; i < nfiles; i++) {
+    for (size_t i = 0; i < nfiles; i++) {
         esgx_blake3_hasher h;
-        hasher_start(&h, &o);
+        hasher_start(&h, o);
         if (hash_input(files[i], &h, buf)) {
             status = CLI_EXIT_FAIL;
-        } else if (print_output(&h, &o, files[i])) {
+        } else if (print_output(&h, o, files[i])) {
             cli_error("hash: writing to stdout: %s", strerror(errno));
             esgx_blake3_wipe(&h);
             status = CLI_EXIT_FAIL;
@@ -241,10 +207,34 @@ int cmd_hash(int argc, char **argv)
         esgx_blake3_wipe(&h);
     }
     free(buf);
-    esgx_crypto_wipe(o.key, sizeof o.key);
     if (fflush(stdout) == EOF) {
         cli_error("hash: writing to stdout: %s", strerror(errno));
         status = CLI_EXIT_FAIL;
     }
+    return status;
+}
+
+int cmd_hash(int argc, char **argv)
+{
+    hash_opts o = {.length = ESGX_BLAKE3_OUT_LEN};
+    /* every argument may be a file: room for all of them, plus stdin alone */
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files) {
+        cli_error("hash: out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    size_t nfiles;
+    int rc = cli_parse_options("hash", &o, argc, argv, files, (size_t)argc, &nfiles);
+    int status;
+    if (rc == 1) {
+        hash_usage(stdout);
+        status = CLI_EXIT_OK;
+    } else if (rc != ESGX_OK) {
+        status = CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    } else {
+        status = hash_files(&o, files, nfiles);
+    }
+    free(files);
+    esgx_crypto_wipe(o.key, sizeof o.key);
     return status;
 }

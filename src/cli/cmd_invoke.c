@@ -188,42 +188,44 @@ static void print_output(const cli_answer *a)
     fflush(stdout);
 }
 
+typedef struct invoke_opts {
+    const char *input, *input_file, *function, *save, *save_request;
+    uint64_t fuel;
+    int decrypt, json;
+} invoke_opts;
+
+const cli_option cli_options_invoke[] = {
+    CLI_OPT_ROW("--input", CLI_OPT_STRING, invoke_opts, input),
+    CLI_OPT_ROW("--input-file", CLI_OPT_STRING, invoke_opts, input_file),
+    CLI_OPT_ROW("--decrypt", CLI_OPT_FLAG, invoke_opts, decrypt),
+    CLI_OPT_ROW("--function", CLI_OPT_STRING, invoke_opts, function),
+    {.name = "--fuel", .kind = CLI_OPT_U64, .offset = offsetof(invoke_opts, fuel), .min = 1,
+     .max = UINT64_MAX, .wants = "a positive integer"},
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, invoke_opts, json),
+    CLI_OPT_ROW("--save", CLI_OPT_STRING, invoke_opts, save),
+    CLI_OPT_ROW("--save-request", CLI_OPT_STRING, invoke_opts, save_request),
+    CLI_OPT_END,
+};
+
 int cmd_invoke(int argc, char **argv)
 {
-    const char *target = NULL, *input = NULL, *input_file = NULL, *function = NULL;
-    const char *fuel_text = NULL, *save = NULL, *save_req = NULL;
-    int decrypt = 0, as_json = 0;
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(invoke_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(a, "--decrypt")) decrypt = 1, i++;
-        else if (!strcmp(a, "--json")) as_json = 1, i++;
-        else if ((r = cli_opt_value(argc, argv, &i, "--input", &input)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--input-file", &input_file)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--function", &function)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--fuel", &fuel_text)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--save", &save)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--save-request", &save_req))) {
-            if (r < 0) return cli_usage_error("invoke", NULL);
-        } else if ((a[0] == '-' && a[1]) || target) {
-            return cli_unknown_option("invoke", a);
-        } else {
-            target = a, i++;
-        }
-    }
+    invoke_opts o = {0};   /* fuel 0: not given (--fuel is at least 1) */
+    const char *target = NULL;
+    size_t n_pos;
+    int prc = cli_parse_options("invoke", &o, argc, argv, &target, 1, &n_pos);
+    if (prc == 1) fputs(invoke_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    const char *input = o.input, *input_file = o.input_file, *function = o.function;
+    const char *save = o.save, *save_req = o.save_request;
+    int decrypt = o.decrypt, as_json = o.json;
     if (!target) return cli_usage_error("invoke", "HASH or NAME is required");
     if (input && input_file)
         return cli_usage_error("invoke", "give --input or --input-file, not both");
     cli_service_request rq;
     memset(&rq, 0, sizeof rq);
-    if (fuel_text) {
-        esgx_err perr;
-        if (esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &rq.fuel, &perr))
-            return cli_usage_error("invoke", "--fuel wants a positive integer: %s", perr.msg);
+    if (o.fuel) {
+        rq.fuel = o.fuel;
         rq.has_fuel = 1;
     }
     size_t fl = function ? strlen(function) : 4;
@@ -333,36 +335,38 @@ out:
     return rc;
 }
 
+typedef struct verify_opts {
+    const char *request, *response, *network_key;
+    uint64_t fuel_limit;
+    int json, print_output;
+} verify_opts;
+
+const cli_option cli_options_verify[] = {
+    CLI_OPT_ROW("--request", CLI_OPT_STRING, verify_opts, request),
+    CLI_OPT_ROW("--response", CLI_OPT_STRING, verify_opts, response),
+    CLI_OPT_ROW("--network-key", CLI_OPT_STRING, verify_opts, network_key),
+    {.name = "--fuel-limit", .kind = CLI_OPT_U64, .offset = offsetof(verify_opts, fuel_limit),
+     .min = 1, .max = UINT64_MAX, .wants = "a positive integer"},
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, verify_opts, json),
+    CLI_OPT_ROW("--print-output", CLI_OPT_FLAG, verify_opts, print_output),
+    CLI_OPT_END,
+};
+
 int cmd_verify(int argc, char **argv)
 {
-    const char *req_file = NULL, *resp_file = NULL, *key_text = NULL, *fuel_text = NULL;
-    int as_json = 0, print_out = 0;
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(verify_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(a, "--json")) as_json = 1, i++;
-        else if (!strcmp(a, "--print-output")) print_out = 1, i++;
-        else if ((r = cli_opt_value(argc, argv, &i, "--request", &req_file)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--response", &resp_file)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--network-key", &key_text)) ||
-                 (r = cli_opt_value(argc, argv, &i, "--fuel-limit", &fuel_text))) {
-            if (r < 0) return cli_usage_error("verify", NULL);
-        } else {
-            return cli_unknown_option("verify", a);
-        }
-    }
+    verify_opts o = {.fuel_limit = ESGX_DEFAULT_FUEL};
+    size_t n_pos;
+    int prc = cli_parse_options("verify", &o, argc, argv, NULL, 0, &n_pos);
+    if (prc == 1) fputs(verify_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    const char *req_file = o.request, *resp_file = o.response, *key_text = o.network_key;
+    int as_json = o.json, print_out = o.print_output;
     if (!req_file || !resp_file)
         return cli_usage_error("verify", "--request and --response are required");
     if (as_json && print_out)
         return cli_usage_error("verify", "give --json or --print-output, not both");
-    uint64_t fuel_limit = ESGX_DEFAULT_FUEL;
-    esgx_err perr;
-    if (fuel_text && esgx_parse_u64(fuel_text, 1, UINT64_MAX, 0, &fuel_limit, &perr))
-        return cli_usage_error("verify", "--fuel-limit wants a positive integer: %s", perr.msg);
+    uint64_t fuel_limit = o.fuel_limit;
 
     uint8_t key[33];
     esgx_err err;

@@ -108,36 +108,32 @@ static int check_token(const char *node, const char *token)
     return rc;
 }
 
+typedef struct login_opts {
+    const char *node, *token, *token_file, *sim_root;
+    int force, skip_attest;
+} login_opts;
+
+const cli_option cli_options_login[] = {
+    CLI_OPT_ROW("--node", CLI_OPT_STRING, login_opts, node),
+    CLI_OPT_ROW("--token", CLI_OPT_STRING, login_opts, token),
+    CLI_OPT_ROW("--token-file", CLI_OPT_STRING, login_opts, token_file),
+    CLI_OPT_ROW("--force", CLI_OPT_FLAG, login_opts, force),
+    CLI_OPT_ROW("--sim-root", CLI_OPT_STRING, login_opts, sim_root),
+    CLI_OPT_ROW("--insecure-skip-attest", CLI_OPT_FLAG, login_opts, skip_attest),
+    CLI_OPT_END,
+};
+
 int cmd_login(int argc, char **argv)
 {
-    const char *node = NULL, *token = NULL, *token_file = NULL, *sim_root = NULL;
-    int force = 0, skip_attest = 0;
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(login_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(a, "--force")) {
-            force = 1;
-            i++;
-            continue;
-        }
-        if (!strcmp(a, "--insecure-skip-attest")) {
-            skip_attest = 1;
-            i++;
-            continue;
-        }
-        if ((r = cli_opt_value(argc, argv, &i, "--node", &node)) ||
-            (r = cli_opt_value(argc, argv, &i, "--token", &token)) ||
-            (r = cli_opt_value(argc, argv, &i, "--token-file", &token_file)) ||
-            (r = cli_opt_value(argc, argv, &i, "--sim-root", &sim_root))) {
-            if (r < 0) return usage_error(NULL);
-            continue;
-        }
-        return cli_unknown_option("login", a);
-    }
+    login_opts o = {0};
+    size_t n_pos;
+    int prc = cli_parse_options("login", &o, argc, argv, NULL, 0, &n_pos);
+    if (prc == 1) fputs(login_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    const char *node = o.node, *token = o.token, *token_file = o.token_file;
+    const char *sim_root = o.sim_root;
+    int force = o.force, skip_attest = o.skip_attest;
     if (!node) return usage_error("--node URL is required");
     if (token && token_file) return usage_error("give --token or --token-file, not both");
     if (strncmp(node, "http://", 7) && strncmp(node, "https://", 8))

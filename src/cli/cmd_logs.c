@@ -29,13 +29,6 @@ static const char logs_usage[] =
     "exit: 0 printed, 1 refused by the node (unknown function, token), 2 usage,\n"
     "      3 network error or node failure\n";
 
-static int usage_error(const char *msg)
-{
-    if (msg) cli_error("%s", msg);
-    fputs(logs_usage, stderr);
-    return CLI_EXIT_USAGE;
-}
-
 /* One GET of the logs after since (long poll when follow). Prints the lines and sets
  * *next from the answer's last line number. Returns an exit code. */
 static int fetch(const cli_config *cfg, const char *name, uint64_t since, int follow,
@@ -73,30 +66,29 @@ static int fetch(const cli_config *cfg, const char *name, uint64_t since, int fo
     return rc;
 }
 
+typedef struct logs_opts {
+    int follow;
+} logs_opts;
+
+const cli_option cli_options_logs[] = {
+    {.name = "--follow", .alias = "-f", .kind = CLI_OPT_FLAG,
+     .offset = offsetof(logs_opts, follow)},
+    CLI_OPT_END,
+};
+
 int cmd_logs(int argc, char **argv)
 {
+    logs_opts o = {0};
     const char *name = NULL;
-    int follow = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(logs_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(a, "--follow") || !strcmp(a, "-f")) follow = 1;
-        else if (a[0] == '-' && a[1]) {
-            cli_error("logs: unknown option '%s'", a);
-            return usage_error(NULL);
-        } else if (name) {
-            cli_error("logs: unexpected argument '%s'", a);
-            return usage_error(NULL);
-        } else {
-            name = a;
-        }
-    }
-    if (!name) return usage_error("logs: NAME is required");
+    size_t n_pos;
+    int prc = cli_parse_options("logs", &o, argc, argv, &name, 1, &n_pos);
+    if (prc == 1) fputs(logs_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    int follow = o.follow;
+    if (!name) return cli_usage_error("logs", "NAME is required");
     if (!esgx_proto_name_valid(name, strlen(name)))
-        return usage_error("logs: function names are 1 to 64 characters of [A-Za-z0-9._-]");
+        return cli_usage_error("logs", "function names are 1 to 64 characters of [A-Za-z0-9._-]");
     cli_config cfg;
     if (cli_config_require(&cfg, 1)) return CLI_EXIT_FAIL;
     int rc;

@@ -73,24 +73,28 @@ static void print_table(json_t *list, int verify)
     }
 }
 
+typedef struct nodes_opts {
+    const char *sim_root;
+    int verify, json;
+} nodes_opts;
+
+const cli_option cli_options_nodes[] = {
+    CLI_OPT_ROW("--verify", CLI_OPT_FLAG, nodes_opts, verify),
+    CLI_OPT_ROW("--sim-root", CLI_OPT_STRING, nodes_opts, sim_root),
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, nodes_opts, json),
+    CLI_OPT_END,
+};
+
 int cmd_nodes(int argc, char **argv)
 {
-    int verify = 0, as_json = 0;
-    const char *sim_root = NULL;
-    for (int i = 1; i < argc;) {
-        int r;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(nodes_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(argv[i], "--verify")) verify = 1, i++;
-        else if (!strcmp(argv[i], "--json")) as_json = 1, i++;
-        else if ((r = cli_opt_value(argc, argv, &i, "--sim-root", &sim_root))) {
-            if (r < 0) return cli_usage_error("nodes", NULL);
-        } else {
-            return cli_unknown_option("nodes", argv[i]);
-        }
-    }
+    nodes_opts o = {0};
+    size_t n_pos;
+    int prc = cli_parse_options("nodes", &o, argc, argv, NULL, 0, &n_pos);
+    if (prc == 1) fputs(nodes_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    int verify = o.verify, as_json = o.json;
+    const char *sim_root = o.sim_root;
     cli_config cfg;
     if (cli_config_require(&cfg, verify)) return CLI_EXIT_FAIL;
     char url[1200];

@@ -38,35 +38,41 @@ static const char project_usage[] =
     "$ESGX_SDK_DIR, else next to the esgx binary (../sdk, ../share/esgx/sdk).\n"
     "exit: 0 done, 1 failed (build, check, refused), 2 usage, 3 network error\n";
 
-static int usage_error(const char *msg)
-{
-    if (msg) cli_error("%s", msg);
-    fputs(project_usage, stderr);
-    return CLI_EXIT_USAGE;
-}
+/* The options of new, build and deploy (each command its own table below). */
+typedef struct project_opts {
+    const char *dir, *lang;
+    int json, progress;
+} project_opts;
 
-/* Parses [--dir DIR] [--json] [--progress|--no-progress]; allowed: which flags the
- * command takes (bit 1: json/progress). Returns -1 to go on, or an exit status. */
-static int parse_common(const char *cmd, int argc, char **argv, int allowed, const char **dir,
-                        int *as_json, int *progress)
+const cli_option cli_options_new[] = {
+    CLI_OPT_ROW("--lang", CLI_OPT_STRING, project_opts, lang),
+    CLI_OPT_ROW("--dir", CLI_OPT_STRING, project_opts, dir),
+    CLI_OPT_END,
+};
+
+const cli_option cli_options_build[] = {
+    CLI_OPT_ROW("--dir", CLI_OPT_STRING, project_opts, dir),
+    CLI_OPT_END,
+};
+
+const cli_option cli_options_deploy[] = {
+    CLI_OPT_ROW("--dir", CLI_OPT_STRING, project_opts, dir),
+    CLI_OPT_ROW("--json", CLI_OPT_FLAG, project_opts, json),
+    CLI_OPT_ROW("--progress", CLI_OPT_FLAG, project_opts, progress),
+    CLI_OPT_ROW("--no-progress", CLI_OPT_UNSET, project_opts, progress),
+    CLI_OPT_END,
+};
+
+/* Parses the options of cmd into o (max_pos positional arguments into pos). Returns -1
+ * to go on, or an exit status (--help printed, or a usage error printed). */
+static int parse_project(const char *cmd, int argc, char **argv, project_opts *o,
+                         const char **pos, size_t max_pos)
 {
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(project_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if ((allowed & 1) && !strcmp(a, "--json")) *as_json = 1, i++;
-        else if ((allowed & 1) && !strcmp(a, "--progress")) *progress = 1, i++;
-        else if ((allowed & 1) && !strcmp(a, "--no-progress")) *progress = 0, i++;
-        else if ((r = cli_opt_value(argc, argv, &i, "--dir", dir))) {
-            if (r < 0) return usage_error(NULL);
-        } else {
-            cli_error("%s: unexpected argument '%s'", cmd, a);
-            return usage_error(NULL);
-        }
-    }
+    size_t n_pos;
+    int rc = cli_parse_options(cmd, o, argc, argv, pos, max_pos, &n_pos);
+    if (rc == 1) fputs(project_usage, stdout);
+    if (rc == 1) return CLI_EXIT_OK;
+    if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
     return -1;
 }
 
@@ -162,28 +168,17 @@ static int new_sources(const char *lang, const char *name, const char *dir, cons
 
 int cmd_new(int argc, char **argv)
 {
-    const char *name = NULL, *lang = NULL, *dir_opt = NULL;
-    for (int i = 1; i < argc;) {
-        int r;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(project_usage, stdout);
-            return CLI_EXIT_OK;
-        }
-        if ((r = cli_opt_value(argc, argv, &i, "--lang", &lang)) ||
-            (r = cli_opt_value(argc, argv, &i, "--dir", &dir_opt))) {
-            if (r < 0) return usage_error(NULL);
-        } else if (argv[i][0] != '-' && !name) {
-            name = argv[i++];
-        } else {
-            cli_error("new: unexpected argument '%s'", argv[i]);
-            return usage_error(NULL);
-        }
-    }
-    if (!name || !lang) return usage_error("new: NAME and --lang c|rust|assemblyscript are required");
+    project_opts o = {0};
+    const char *name = NULL;
+    int r = parse_project("new", argc, argv, &o, &name, 1);
+    if (r >= 0) return r;
+    const char *lang = o.lang, *dir_opt = o.dir;
+    if (!name || !lang)
+        return cli_usage_error("new", "NAME and --lang c|rust|assemblyscript are required");
     if (!esgx_proto_name_valid(name, strlen(name)))
-        return usage_error("new: NAME must be 1 to 64 characters from A-Z a-z 0-9 . _ -");
+        return cli_usage_error("new", "NAME must be 1 to 64 characters from A-Z a-z 0-9 . _ -");
     if (strcmp(lang, "c") && strcmp(lang, "rust") && strcmp(lang, "assemblyscript"))
-        return usage_error("new: --lang must be c, rust or assemblyscript");
+        return cli_usage_error("new", "--lang must be c, rust or assemblyscript");
     char sdk[PATH_MAX];
     esgx_err err;
     if (cli_sdk_dir(sdk, sizeof sdk, &err)) {
@@ -224,10 +219,10 @@ int cmd_new(int argc, char **argv)
 
 int cmd_build(int argc, char **argv)
 {
-    const char *dir = ".";
-    int unused = 0, unused2 = 0;
-    int r = parse_common("build", argc, argv, 0, &dir, &unused, &unused2);
+    project_opts o = {.dir = "."};
+    int r = parse_project("build", argc, argv, &o, NULL, 0);
     if (r >= 0) return r;
+    const char *dir = o.dir;
     cli_project p;
     esgx_err err;
     if (cli_project_load(dir, &p, &err) || cli_project_build(&p, 0, &err)) {
@@ -243,10 +238,11 @@ int cmd_build(int argc, char **argv)
 
 int cmd_deploy(int argc, char **argv)
 {
-    const char *dir = ".";
-    int as_json = 0, progress = -1;
-    int r = parse_common("deploy", argc, argv, 1, &dir, &as_json, &progress);
+    project_opts o = {.dir = ".", .progress = -1};
+    int r = parse_project("deploy", argc, argv, &o, NULL, 0);
     if (r >= 0) return r;
+    const char *dir = o.dir;
+    int as_json = o.json, progress = o.progress;
     cli_project p;
     esgx_err err;
     if (cli_project_load(dir, &p, &err) || cli_project_build_if_needed(&p, &err)) {

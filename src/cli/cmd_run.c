@@ -418,9 +418,9 @@ typedef struct run_opts {
     int function_given;
 } run_opts;
 
-#define RUN_OPT(name, kind, field) {name, NULL, kind, offsetof(run_opts, field), 0, 0, 0, NULL, 0}
+#define RUN_OPT(name, kind, field) CLI_OPT_ROW(name, kind, run_opts, field)
 
-static const cli_option run_options[] = {
+const cli_option cli_options_run[] = {
     RUN_OPT("--function", CLI_OPT_STRING, function),
     RUN_OPT("--input", CLI_OPT_STRING, input),
     RUN_OPT("--input-file", CLI_OPT_STRING, input_file),
@@ -431,9 +431,9 @@ static const cli_option run_options[] = {
     RUN_OPT("--json", CLI_OPT_FLAG, json),
     RUN_OPT("--show-dev-key", CLI_OPT_FLAG, show_dev_key),
     RUN_OPT("--dump-code", CLI_OPT_FLAG, dump_code),
-    {"--fuel", NULL, CLI_OPT_U64, offsetof(run_opts, fuel), 0, UINT64_MAX - 1, 0, "unlimited",
-     0},
-    {NULL, NULL, CLI_OPT_FLAG, 0, 0, 0, 0, NULL, 0},
+    {.name = "--fuel", .kind = CLI_OPT_U64, .offset = offsetof(run_opts, fuel),
+     .max = UINT64_MAX - 1, .word = "unlimited", .word_value = 0},
+    CLI_OPT_END,
 };
 
 /* Returns 0, 1 for --help (usage printed), or ESGX_CLI_E_USAGE (message printed). */
@@ -443,7 +443,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     o->function = "main";
     o->fuel = RUN_DEFAULT_FUEL;
     size_t n_pos = 0;
-    int rc = cli_parse_options("run", run_options, o, argc, argv, &o->module, 1, &n_pos);
+    int rc = cli_parse_options("run", o, argc, argv, &o->module, 1, &n_pos);
     if (rc == 1) usage(stdout);
     if (rc != ESGX_OK) return rc;
     if (o->fuel == 0) o->fuel = ESGX_HOST_UNMETERED;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "esgx_attest.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,47 +45,49 @@ static int hexarg(const char *hex, uint8_t *out, size_t n, const char *what)
     return 0;
 }
 
+typedef struct sim_quote_opts {
+    const char *bundle, *out, *mrenclave, *mrsigner, *report_data;
+    uint64_t isvprodid, isvsvn;
+    int debug;
+} sim_quote_opts;
+
+const cli_option cli_options_sim_quote[] = {
+    CLI_OPT_ROW("--bundle", CLI_OPT_STRING, sim_quote_opts, bundle),
+    CLI_OPT_ROW("--out", CLI_OPT_STRING, sim_quote_opts, out),
+    CLI_OPT_ROW("--mrenclave", CLI_OPT_STRING, sim_quote_opts, mrenclave),
+    CLI_OPT_ROW("--mrsigner", CLI_OPT_STRING, sim_quote_opts, mrsigner),
+    CLI_OPT_ROW("--report-data", CLI_OPT_STRING, sim_quote_opts, report_data),
+    {.name = "--isvprodid", .kind = CLI_OPT_U64, .offset = offsetof(sim_quote_opts, isvprodid),
+     .max = UINT16_MAX},
+    {.name = "--isvsvn", .kind = CLI_OPT_U64, .offset = offsetof(sim_quote_opts, isvsvn),
+     .max = UINT16_MAX},
+    CLI_OPT_ROW("--debug", CLI_OPT_FLAG, sim_quote_opts, debug),
+    CLI_OPT_END,
+};
+
+/* sim init takes DIR and no option. */
+const cli_option cli_options_sim_init[] = {CLI_OPT_END};
+
 static int sim_quote(int argc, char **argv)
 {
-    const char *dir = NULL, *out = "-";
+    sim_quote_opts o = {.out = "-"};
+    size_t n_pos;
+    int rc = cli_parse_options("sim quote", &o, argc, argv, NULL, 0, &n_pos);
+    if (rc == 1) sim_usage(stdout);
+    if (rc == 1) return CLI_EXIT_OK;
+    if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
     esgx_attest_report_body body;
     memset(&body, 0, sizeof body);
     body.attributes[0] = ESGX_ATTEST_ATTR_INIT | ESGX_ATTEST_ATTR_MODE64BIT;
     body.attributes[8] = 0x03;   /* XFRM: x87 + SSE */
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int more = i + 1 < argc;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            sim_usage(stdout);
-            return CLI_EXIT_OK;
-        }
-        if (!strcmp(a, "--bundle") && more)
-            dir = argv[++i];
-        else if (!strcmp(a, "--out") && more)
-            out = argv[++i];
-        else if (!strcmp(a, "--mrenclave") && more) {
-            if (hexarg(argv[++i], body.mrenclave, 32, "--mrenclave"))
-                return cli_usage_error("sim quote", NULL);
-        } else if (!strcmp(a, "--mrsigner") && more) {
-            if (hexarg(argv[++i], body.mrsigner, 32, "--mrsigner"))
-                return cli_usage_error("sim quote", NULL);
-        } else if (!strcmp(a, "--report-data") && more) {
-            if (hexarg(argv[++i], body.report_data, 64, "--report-data"))
-                return cli_usage_error("sim quote", NULL);
-        } else if ((!strcmp(a, "--isvprodid") || !strcmp(a, "--isvsvn")) && more) {
-            uint64_t v;
-            esgx_err e;
-            if (esgx_parse_u64(argv[++i], 0, UINT16_MAX, 0, &v, &e))
-                return cli_usage_error("sim quote", "%s: %s", a, e.msg);
-            if (!strcmp(a, "--isvprodid")) body.isvprodid = (uint16_t)v;
-            else body.isvsvn = (uint16_t)v;
-        } else if (!strcmp(a, "--debug"))
-            body.attributes[0] |= ESGX_ATTEST_ATTR_DEBUG;
-        else if (!more && cli_words_has(cli_spec_find("sim quote")->options, a))
-            return cli_usage_error("sim quote", "%s needs a value", a);
-        else
-            return cli_unknown_option("sim quote", a);
-    }
+    if (o.debug) body.attributes[0] |= ESGX_ATTEST_ATTR_DEBUG;
+    body.isvprodid = (uint16_t)o.isvprodid;
+    body.isvsvn = (uint16_t)o.isvsvn;
+    if ((o.mrenclave && hexarg(o.mrenclave, body.mrenclave, 32, "--mrenclave")) ||
+        (o.mrsigner && hexarg(o.mrsigner, body.mrsigner, 32, "--mrsigner")) ||
+        (o.report_data && hexarg(o.report_data, body.report_data, 64, "--report-data")))
+        return cli_usage_error("sim quote", NULL);
+    const char *dir = o.bundle, *out = o.out;
     if (!dir) return cli_usage_error("sim quote", "--bundle DIR is required");
     esgx_attest_sim_bundle *b;
     esgx_err e;
@@ -95,12 +98,30 @@ static int sim_quote(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     esgx_attest_sim_free(b);
-    int rc = cli_write_file(out, q, ql, 0644, &e);
+    rc = cli_write_file(out, q, ql, 0644, &e);
     free(q);
     if (rc) {
         cli_error("sim quote: %s", e.msg);
         return CLI_EXIT_FAIL;
     }
+    return CLI_EXIT_OK;
+}
+
+static int sim_init(int argc, char **argv)
+{
+    const char *dir = NULL;
+    size_t n_pos;
+    int rc = cli_parse_options("sim init", NULL, argc, argv, &dir, 1, &n_pos);
+    if (rc == 1) sim_usage(stdout);
+    if (rc == 1) return CLI_EXIT_OK;
+    if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    if (!dir) return cli_usage_error("sim init", "DIR is required");
+    esgx_err e;
+    if (esgx_attest_sim_init(dir, (int64_t)time(NULL), &e)) {
+        cli_error("sim init: %s", e.msg);
+        return CLI_EXIT_FAIL;
+    }
+    printf("sim bundle written to %s (trust anchor: %s/sim_root.pem)\n", dir, dir);
     return CLI_EXIT_OK;
 }
 
@@ -111,23 +132,7 @@ int cmd_sim(int argc, char **argv)
         sim_usage(stdout);
         return CLI_EXIT_OK;
     }
-    if (!strcmp(argv[1], "init")) {
-        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-            sim_usage(stdout);
-            return CLI_EXIT_OK;
-        }
-        if (argc < 3) return cli_usage_error("sim init", "DIR is required");
-        if (argv[2][0] == '-') return cli_unknown_option("sim init", argv[2]);
-        if (argc > 3) return cli_unknown_option("sim init", argv[3]);
-        esgx_err e;
-        if (esgx_attest_sim_init(argv[2], (int64_t)time(NULL), &e)) {
-            cli_error("sim init: %s", e.msg);
-            return CLI_EXIT_FAIL;
-        }
-        printf("sim bundle written to %s (trust anchor: %s/sim_root.pem)\n", argv[2], argv[2]);
-        return CLI_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "quote"))
-        return sim_quote(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "init")) return sim_init(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "quote")) return sim_quote(argc - 1, argv + 1);
     return cli_unknown_subcommand("sim", "subcommand", argv[1]);
 }

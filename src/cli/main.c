@@ -4,7 +4,7 @@
  * main() only dispatches to the subcommands (cmd_*.c) and answers --help and
  * --version ("esgx VERSION", VERSION from CMake's project(VERSION)); shared helpers live
  * in cli_util.c and cli_opts.c (option tables). It owns the run's error report
- * (cli_report): when the command takes --json (cli_spec.c) and was given it, a failure
+ * (cli_report): when the command takes --json (its table, cli_spec.c) and was given it, a failure
  * ends with the JSON error object on stdout. A misspelled command gets a did-you-mean.
  * See docs/cli.md for the reference.
  */
@@ -65,7 +65,7 @@ static int wants_json(int argc, char **argv)
         snprintf(path, sizeof path, "%s %s", argv[1], argv[2]);
         s = cli_spec_find(path);
     }
-    if (!s || !cli_words_has(s->options, "--json")) return 0;
+    if (!s || !cli_option_find(s->options, "--json")) return 0;
     for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--json")) return 1;
     return 0;
