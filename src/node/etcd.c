@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpc.h"
+#include "http_client.h"
 
 #define ETCD_MAX_ENDPOINTS 16
 #define ETCD_MAX_ANSWER (64u << 20)   /* a list of the whole prefix stays well below */

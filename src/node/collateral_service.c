@@ -1,8 +1,8 @@
 /*
- * collateral.c: the node's DCAP collateral with --pccs (docs/operations.md): answers the
+ * collateral_service.c: the node's DCAP collateral with --pccs (docs/operations.md): answers the
  * enclave's COLLATERAL_REQ and gives /attestation the collateral for the node's quote.
  *
- * Design: one pccs client (pccs.c; cache under DATA_DIR/collateral) and one worker
+ * Design: one pccs client (collateral_pccs.c; cache under DATA_DIR/collateral) and one worker
  * thread. The channel reader (supervisor.c) only copies a COLLATERAL_REQ into a small
  * queue (esgx_collat_request) and goes back to reading, because answering may block on the
  * network for up to the PCCS timeouts; the worker takes requests in order, asks the
@@ -14,7 +14,8 @@
  * is attached after both exist (esgx_collat_attach), since each refers to the other.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "collateral_service.h"
+#include "node_log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #include <string.h>
 
 #include "esgx_attest.h"
-#include "pccs.h"
+#include "collateral_pccs.h"
 
 #define QUEUE_MAX 64
 

@@ -1,6 +1,6 @@
 /*
- * pccs.c: DCAP collateral from a PCCS (Intel PCS/PCCS API v4) with a memory and disk
- * cache (see pccs.h).
+ * collateral_pccs.c: DCAP collateral from a PCCS (Intel PCS/PCCS API v4) with a memory and disk
+ * cache (see collateral_pccs.h).
  *
  * Design. One libcurl easy handle per request (no connection reuse: four requests per
  * refresh interval per FMSPC), http/https only, no redirects, connect and total
@@ -23,7 +23,7 @@
  * milliseconds so that a loaded file's mtime is its age.
  */
 #define _GNU_SOURCE
-#include "pccs.h"
+#include "collateral_pccs.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "esgx_attest.h"
-#include "httpc.h"
+#include "http_client.h"
 
 #define MAX_HEADER (64u * 1024u)     /* one collected header value */
 #define MAX_CACHE_FILE (8u << 20)
@@ -119,7 +119,7 @@ static const char *trim(const char *s, size_t *len)
 
 /* ---------------------------------------------------------------- HTTP */
 
-/* GET url through the node's HTTP client (httpc.c). want: header names of which the
+/* GET url through the node's HTTP client (http_client.c). want: header names of which the
  * first present one is returned in *header (URL-decoded, malloc'd; NULL allowed when
  * want is NULL). On 0, *body is malloc'd (NUL-terminated) with *len bytes. */
 static int http_get(pccs *p, const char *url, const char *const *want, char **body,

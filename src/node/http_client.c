@@ -1,9 +1,9 @@
 /*
- * httpc.c: the node's HTTP client (httpc.h). One libcurl easy handle per request: the
+ * http_client.c: the node's HTTP client (http_client.h). One libcurl easy handle per request: the
  * control plane makes few calls, and a fresh handle keeps threads independent. The
  * global libcurl state is made once (pthread_once), as libcurl requires.
  */
-#include "httpc.h"
+#include "http_client.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

@@ -1,11 +1,11 @@
 /*
- * httpc.h: the node's one HTTP client (libcurl), shared by the etcd client, the peer
+ * http_client.h: the node's one HTTP client (libcurl), shared by the etcd client, the peer
  * and origin content fetches and the PCCS client. Bounded in size and time, no redirects, http and https
  * only. Two shapes: a request whose answer is collected in memory (control calls), and
  * a request whose answer is streamed to a callback (content, watch streams).
  */
-#ifndef ESGX_NODE_HTTPC_H
-#define ESGX_NODE_HTTPC_H
+#ifndef ESGX_NODE_HTTP_CLIENT_H
+#define ESGX_NODE_HTTP_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * logs.c: the recent guest debug output of each function, for GET /functions/NAME/logs
+ * guest_logs.c: the recent guest debug output of each function, for GET /functions/NAME/logs
  * (docs/http-api.md#logs): node_logs.
  *
  * Design: one entry per function this node has looked up (deploy, invoke by name, the
@@ -20,7 +20,9 @@
  * under one mutex.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "guest_logs.h"
+#include "node_log.h"
+#include "esgx_proto.h"
 
 #include <pthread.h>
 #include <stdio.h>
