@@ -146,8 +146,16 @@ int esgx_collat_new(const node_config *cfg, collat **out, esgx_err *err)
     collat *c = calloc(1, sizeof *c);
     if (!c) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the collateral service");
     c->cfg = cfg;
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cond, NULL);
+    if (pthread_mutex_init(&c->mu, NULL)) {
+        free(c);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "collateral service: cannot make a lock");
+    }
+    if (pthread_cond_init(&c->cond, NULL)) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        return esgx_err_set(err, ESGX_NODE_E_IO,
+                            "collateral service: cannot make a condition variable");
+    }
     int rc = cfg->pccs_url ? open_pccs(c, err) : ESGX_OK;
     if (!rc && pthread_create(&c->thread, NULL, worker, c))
         rc = esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the collateral thread");

@@ -122,7 +122,10 @@ int esgx_node_logs_new(node_logs **out, esgx_err *err)
     *out = NULL;
     node_logs *l = calloc(1, sizeof *l);
     if (!l) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the logs");
-    pthread_mutex_init(&l->mu, NULL);
+    if (pthread_mutex_init(&l->mu, NULL)) {
+        free(l);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "logs: cannot make a lock");
+    }
     if (esgx_cond_init_monotonic(&l->cond)) {
         pthread_mutex_destroy(&l->mu);
         free(l);

@@ -21,7 +21,7 @@ typedef struct esgx_httpc_opts {
     unsigned timeout_ms;          /* whole transfer; 0 = none (streams) */
     unsigned low_speed_ms;        /* abort when under 1 byte/s for this long; 0 = off */
     uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
-    const volatile int *stop;     /* when non-NULL and set, the transfer aborts */
+    const _Atomic int *stop;     /* when non-NULL and set, the transfer aborts */
     int peer_fetch;               /* send X-Esgx-Peer-Fetch: 1 (a node asking a node) */
     const char *user_agent;       /* NULL = "esgxd/1" */
     const char *ca_file;          /* PEM CAs for https (NULL = the system store) */

@@ -69,6 +69,7 @@ _Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help 
 _Static_assert(HTTP_DEFAULT_PER_IP == 64, "--ip-connections: help says 64");
 _Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30");
 #define TLS_PEM_MAX (256u * 1024u)
+#define COLLATERAL_FILE_MAX (8u << 20)   /* --collateral, SIM_BUNDLE/collateral.json */
 
 struct http {
     http_deps d;
@@ -549,32 +550,15 @@ static char *load_collateral(const node_config *cfg, const char **why)
     if (cfg->collateral) snprintf(path, sizeof path, "%s", cfg->collateral);
     else if (cfg->sim_bundle) snprintf(path, sizeof path, "%s/collateral.json", cfg->sim_bundle);
     else return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    uint8_t *data;
+    size_t len;
+    esgx_err err;
+    if (esgx_file_read(path, COLLATERAL_FILE_MAX, &data, &len, &err)) {
         *why = "the collateral file cannot be read";
-        esgx_node_log(NODE_LOG_WARN, "collateral %s: %s", path, strerror(errno));
+        esgx_node_log(NODE_LOG_WARN, "collateral %s", err.msg);
         return NULL;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap + 1);
-    size_t n;
-    while (b && (n = fread(b + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap) {
-            if (cap >= (8u << 20)) break;
-            char *nb = realloc(b, 2 * cap + 1);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!b) return NULL;
-    b[len] = 0;
+    char *b = (char *)data;
     while (len && (b[len - 1] == '\n' || b[len - 1] == '\r' || b[len - 1] == ' ' ||
                    b[len - 1] == '\t'))
         b[--len] = 0;
@@ -964,18 +948,16 @@ static int tls_read_pem(const char *opt, const char *path, int want_key, char **
                         esgx_err *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s: %s", opt, path, strerror(errno));
-    char *buf = malloc(TLS_PEM_MAX + 1);
-    size_t n = buf ? fread(buf, 1, TLS_PEM_MAX + 1, f) : 0;
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "%s: out of memory", opt);
-    const char *why = rerr ? "read error" : n > TLS_PEM_MAX ? "larger than 256 KiB"
-                      : memchr(buf, 0, n) ? "NUL byte (not a PEM file)" : NULL;
+    uint8_t *data;
+    size_t n;
+    esgx_err ferr;
+    int rc = esgx_file_read(path, TLS_PEM_MAX, &data, &n, &ferr);
+    if (rc == ESGX_E_NOMEM) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "%s: out of memory", opt);
+    if (rc)   /* "PATH: the reason" (or the limit) */
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s", opt, ferr.msg);
+    char *buf = (char *)data;
+    const char *why = memchr(buf, 0, n) ? "NUL byte (not a PEM file)" : NULL;
     if (!why) {
-        buf[n] = 0;
         BIO *bio = BIO_new_mem_buf(buf, (int)n);
         void *obj = !bio ? NULL : want_key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
                                            : (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -987,7 +969,7 @@ static int tls_read_pem(const char *opt, const char *path, int want_key, char **
         else X509_free(obj);
     }
     if (why) {
-        esgx_crypto_wipe(buf, TLS_PEM_MAX + 1);
+        esgx_crypto_wipe(buf, n);
         free(buf);
         return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s: %s", opt, path, why);
     }

@@ -44,7 +44,7 @@ struct esgx_net {
     int64_t lease;
     int64_t joined;
     int64_t start_rev;
-    volatile int stop;
+    _Atomic int stop;
     int threads;                  /* bit 0 watch, 1 keeper, 2 replicator */
     pthread_t watch_thread, keeper_thread, repl_thread;
 

@@ -101,7 +101,10 @@ int esgx_registry_open(const char *data_dir, registry **out, esgx_err *err)
         return esgx_err_set(err, ESGX_NODE_E_ARG, "data dir path too long");
     registry *r = calloc(1, sizeof *r);
     if (!r) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the registry");
-    pthread_mutex_init(&r->mu, NULL);
+    if (pthread_mutex_init(&r->mu, NULL)) {
+        free(r);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "registry: cannot make a lock");
+    }
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                           SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         int rc = esgx_err_set(err, ESGX_NODE_E_DB, "open %s: %s", path,
