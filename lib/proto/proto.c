@@ -395,7 +395,7 @@ size_t esgx_proto_encoded_size(const esgx_msg *msg)
 int esgx_proto_encode(const esgx_msg *msg, uint8_t *buf, size_t cap, size_t *out_len,
                       esgx_err *err)
 {
-    size_t total;
+    size_t total = 0;   /* set by enc_size on success */
     int rc = enc_size(msg, &total, err);
     if (rc) return rc;
     if (!buf || cap < total)
@@ -610,7 +610,7 @@ int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err 
     if (len < ESGX_PROTO_PREFIX_LEN + ESGX_PROTO_HEADER_LEN)
         return esgx_err_set(err, ESGX_PROTO_E_SHORT, "frame of %zu bytes is shorter than a header",
                             len);
-    size_t want;
+    size_t want = 0;
     int rc = esgx_proto_frame_len(frame, &want, err);
     if (rc) return rc;
     if (want != len)
@@ -726,7 +726,7 @@ int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err)
 
 int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err)
 {
-    size_t total;
+    size_t total = 0;   /* set by enc_size on success */
     int rc = enc_size(msg, &total, err);
     if (rc) return rc;
     uint8_t scratch[SCRATCH_LEN];

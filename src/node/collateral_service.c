@@ -64,7 +64,9 @@ static void reply(collat *c, uint64_t id, const char *json, size_t len, const ch
     } else {
         r->status = ESGX_COLLATERAL_ERROR;
         if (!error || !*error) error = "collateral too large for the channel";
-        r->error = (esgx_bytes){(const uint8_t *)error, strnlen(error, ESGX_PROTO_MAX_MESSAGE)};
+        size_t el = strlen(error);
+        r->error = (esgx_bytes){(const uint8_t *)error,
+                                el < ESGX_PROTO_MAX_MESSAGE ? el : ESGX_PROTO_MAX_MESSAGE};
     }
     pthread_mutex_lock(&c->mu);
     sup *s = c->sup;

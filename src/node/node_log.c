@@ -48,7 +48,7 @@ void esgx_node_log_stamp(char *out, size_t cap)
     gmtime_r(&ts.tv_sec, &tm);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s.%03ldZ", when, ts.tv_nsec / 1000000);
+    snprintf(out, cap, "%.19s.%03uZ", when, (unsigned)(ts.tv_nsec / 1000000 % 1000));
 }
 
 
