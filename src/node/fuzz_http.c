@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "http_request.h"
+#include "supervisor.h"
 
 #define MAX_HEADERS 16
 
