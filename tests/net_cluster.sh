@@ -12,8 +12,8 @@
 #  6. origins: ipfs://CID through a local gateway, then invoked on another node; an
 #     origin that is 404, slow or too large gets a clear error
 #  7. a peer that sends bytes not matching the hash: refused, nothing stored
-#  8. etcd unreachable at start (clear error) and during operation (503 on /health,
-#     invocations of local content go on, recovery when it returns)
+#  8. etcd unreachable at start (clear error) and during operation (503 on /health and
+#     on a registry lookup, invocations of local content go on, recovery when it returns)
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
@@ -280,6 +280,13 @@ for _ in $(seq 1 100); do [ "$(status "$(url 2)/health")" = 503 ] && break; slee
 [ "$(status "$(url 2)/health")" = 503 ] && grep -q etcd_lost "$T/body" || fail "no 503 on /health without etcd"
 ok "etcd lost: /health says 503 etcd_lost after $(( $(date +%s) - t0 )) s"
 [ "$(svc "$(url 2)" "$ECHO" still)" = 200 ] || fail "local content stopped working without etcd"
+# a name the view does not hold is asked of etcd, which is away: 503 like the other
+# registry routes (the client retries), not 500
+[ "$(status -X POST --data-binary x "$(url 2)/functions/never-deployed")" = 503 ] &&
+    grep -q '"code":"internal"' "$T/body" \
+    || fail "POST /functions/NAME without etcd: want 503, got $(cat "$T/body")"
+[ "$(status "$(url 2)/functions/never-deployed")" = 503 ] || fail "GET /functions/NAME without etcd: want 503"
+ok "etcd lost: a registry lookup answers 503 (invoke by name and GET /functions/NAME)"
 for m in e1 e2 e3; do etcd_start $m; done
 etcd_wait_healthy || fail "etcd did not come back"
 wait_ready 2

@@ -131,6 +131,8 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
         const esgx_msg_hello *h = &m->u.hello;
         if ((rc = check_str(&h->platform, 1, ESGX_PROTO_MAX_PLATFORM, "platform", code, err)))
             return rc;
+        if (h->tier > ESGX_TIER_JIT)
+            return esgx_err_set(err, code, "tier %u is not 0, 1 or 2", h->tier);
         return check_key(h->state, &h->xpub, h->public_key, code, err);
     }
     case ESGX_MSG_KEY_STATUS: {
@@ -292,6 +294,7 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_put(e, h->mrsigner, 32);
         enc_bytes(e, &h->xpub);
         enc_put(e, h->public_key, 33);
+        if (h->tier) enc_int(e, h->tier, 1);   /* optional, trailing */
         break;
     }
     case ESGX_MSG_KEY_STATUS: {
@@ -340,6 +343,7 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_int(e, s->cache_entries, 8);
         enc_int(e, s->cache_hits, 8);
         enc_int(e, s->cache_misses, 8);
+        if (s->jit_refused) enc_int(e, s->jit_refused, 8);   /* optional, trailing */
         break;
     }
     case ESGX_MSG_ATTEST_DOC_REPLY: {
@@ -391,7 +395,7 @@ size_t esgx_proto_encoded_size(const esgx_msg *msg)
 int esgx_proto_encode(const esgx_msg *msg, uint8_t *buf, size_t cap, size_t *out_len,
                       esgx_err *err)
 {
-    size_t total;
+    size_t total = 0;   /* set by enc_size on success */
     int rc = enc_size(msg, &total, err);
     if (rc) return rc;
     if (!buf || cap < total)
@@ -484,6 +488,11 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             (rc = dec_bytes(d, &h->xpub, "xpub", err)) ||
             (rc = dec_fixed(d, h->public_key, 33, "public_key", err)))
             return rc;
+        if (d->left) {   /* optional trailing tier: present means 1 or 2 */
+            if ((rc = dec_u8(d, &h->tier, "tier", err))) return rc;
+            if (h->tier == ESGX_TIER_UNKNOWN)
+                return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "tier present with value 0");
+        }
         break;
     }
     case ESGX_MSG_KEY_STATUS: {
@@ -549,6 +558,13 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             (rc = dec_int(d, 8, &s->cache_hits, "cache_hits", err)) ||
             (rc = dec_int(d, 8, &s->cache_misses, "cache_misses", err)))
             return rc;
+        if (d->left) {   /* optional trailing jit_refused: present means non-zero */
+            if (d->left < 8)
+                return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "%zu trailing bytes", d->left);
+            if ((rc = dec_int(d, 8, &s->jit_refused, "jit_refused", err))) return rc;
+            if (s->jit_refused == 0)
+                return esgx_err_set(err, ESGX_PROTO_E_FORMAT, "jit_refused present with value 0");
+        }
         break;
     }
     case ESGX_MSG_ATTEST_DOC_REPLY: {
@@ -594,7 +610,7 @@ int esgx_proto_decode(const uint8_t *frame, size_t len, esgx_msg *out, esgx_err 
     if (len < ESGX_PROTO_PREFIX_LEN + ESGX_PROTO_HEADER_LEN)
         return esgx_err_set(err, ESGX_PROTO_E_SHORT, "frame of %zu bytes is shorter than a header",
                             len);
-    size_t want;
+    size_t want = 0;
     int rc = esgx_proto_frame_len(frame, &want, err);
     if (rc) return rc;
     if (want != len)
@@ -710,7 +726,7 @@ int esgx_proto_read(esgx_proto_reader *r, int fd, esgx_msg *out, esgx_err *err)
 
 int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err)
 {
-    size_t total;
+    size_t total = 0;   /* set by enc_size on success */
     int rc = enc_size(msg, &total, err);
     if (rc) return rc;
     uint8_t scratch[SCRATCH_LEN];

@@ -97,7 +97,7 @@ static size_t sample_msgs(esgx_msg *m, uint8_t *big, size_t big_len)
     n++;
     m[n].type = ESGX_MSG_STATS_REPLY;
     m[n].id = 11;
-    m[n].u.stats = (esgx_msg_stats_reply){1, 2, 3, 4, 5};
+    m[n].u.stats = (esgx_msg_stats_reply){1, 2, 3, 4, 5, 0};   /* optional fields: below */
     n++;
     m[n].type = ESGX_MSG_SHUTDOWN;
     m[n].id = 12;
@@ -127,7 +127,8 @@ static int msg_eq(const esgx_msg *a, const esgx_msg *b)
         const esgx_msg_hello *x = &a->u.hello, *y = &b->u.hello;
         return x->state == y->state && bytes_eq(x->platform, y->platform) &&
                !memcmp(x->mrenclave, y->mrenclave, 32) && !memcmp(x->mrsigner, y->mrsigner, 32) &&
-               bytes_eq(x->xpub, y->xpub) && !memcmp(x->public_key, y->public_key, 33);
+               bytes_eq(x->xpub, y->xpub) && !memcmp(x->public_key, y->public_key, 33) &&
+               x->tier == y->tier;
     }
     case ESGX_MSG_KEY_STATUS: {
         const esgx_msg_key_status *x = &a->u.key_status, *y = &b->u.key_status;
@@ -581,9 +582,113 @@ static void test_optional_fields(void)
     CHECK(esgx_proto_encoded_size(&m) != 0);
 }
 
+/* The optional trailing fields of HELLO (tier) and STATS_REPLY (jit_refused): absent
+ * when 0, so the frames of before stay byte for byte, present they round-trip, and a
+ * present field must carry a non-zero value. */
+static void test_optional_counters(void)
+{
+    esgx_msg m, d;
+    esgx_err err;
+    size_t plain_len, len;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_HELLO;
+    m.u.hello.platform = S("sim");
+    uint8_t *plain = encode_new(&m, &plain_len);
+    m.u.hello.tier = ESGX_TIER_INTERP;
+    uint8_t *t = encode_new(&m, &len);
+    CHECK(plain && t && len == plain_len + 1, "HELLO tier adds one trailing byte");
+    if (plain && t) {
+        CHECK(memcmp(plain + 4, t + 4, plain_len - 4) == 0 && t[len - 1] == ESGX_TIER_INTERP);
+        CHECK_RC(esgx_proto_decode(plain, plain_len, &d, &err), 0);
+        CHECK(d.u.hello.tier == ESGX_TIER_UNKNOWN, "a HELLO of before decodes without a tier");
+        CHECK_RC(esgx_proto_decode(t, len, &d, &err), 0);
+        CHECK(d.u.hello.tier == ESGX_TIER_INTERP && msg_eq(&m, &d));
+        t[len - 1] = 0;   /* present but 0: not the canonical encoding */
+        CHECK_RC(esgx_proto_decode(t, len, &d, &err), ESGX_PROTO_E_FORMAT);
+        t[len - 1] = 3;   /* not a tier */
+        CHECK_RC(esgx_proto_decode(t, len, &d, &err), ESGX_PROTO_E_FORMAT);
+    }
+    m.u.hello.tier = 3;
+    CHECK(esgx_proto_encoded_size(&m) == 0, "HELLO tier 3 refused on encode");
+    free(plain);
+    free(t);
+
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_STATS_REPLY;
+    m.id = 9;
+    m.u.stats = (esgx_msg_stats_reply){1, 2, 3, 4, 5, 0};
+    plain = encode_new(&m, &plain_len);
+    CHECK(plain && plain_len == 4 + 16 + 5 * 8, "STATS_REPLY without jit_refused: five u64");
+    m.u.stats.jit_refused = 7;
+    t = encode_new(&m, &len);
+    CHECK(plain && t && len == plain_len + 8, "STATS_REPLY jit_refused adds one u64");
+    if (plain && t) {
+        CHECK(memcmp(plain + 4, t + 4, plain_len - 4) == 0 && t[len - 8] == 7);
+        CHECK_RC(esgx_proto_decode(plain, plain_len, &d, &err), 0);
+        CHECK(d.u.stats.jit_refused == 0 && d.u.stats.cache_misses == 5);
+        CHECK_RC(esgx_proto_decode(t, len, &d, &err), 0);
+        CHECK(d.u.stats.jit_refused == 7 && msg_eq(&m, &d));
+        memset(t + len - 8, 0, 8);
+        CHECK_RC(esgx_proto_decode(t, len, &d, &err), ESGX_PROTO_E_FORMAT);
+        t[0] = (uint8_t)(t[0] - 4);   /* a half u64 */
+        CHECK_RC(esgx_proto_decode(t, len - 4, &d, &err), ESGX_PROTO_E_FORMAT);
+    }
+    free(plain);
+    free(t);
+}
+
+/* The table of outcomes: rows, lookups, and the HTTP status of every channel status. */
+static void test_result_codes(void)
+{
+    const esgx_result_code_info *r = esgx_proto_result_code(ESGX_RC_HASH_MISMATCH);
+    CHECK(r && !strcmp(r->code, "hash_mismatch") && r->status == ESGX_RESULT_BAD_REQUEST &&
+          r->http == 400 && !r->remember);
+    r = esgx_proto_result_code(ESGX_RC_INVALID_MODULE);
+    CHECK(r && r->remember && esgx_proto_result_code(ESGX_RC_UNSUPPORTED_IMPORT)->remember);
+    CHECK(!esgx_proto_result_code(-1) && !esgx_proto_result_code(ESGX_RC_COUNT));
+    for (int i = 0; i < ESGX_RC_COUNT; i++) {
+        r = esgx_proto_result_code(i);
+        CHECK(esgx_proto_result_code_find(r->code, strlen(r->code)) == i, "%s", r->code);
+        CHECK(strlen(r->code) >= 1 && strlen(r->code) <= ESGX_PROTO_MAX_CODE);
+    }
+    CHECK(esgx_proto_result_code_find("out_of_fuel", 11) == -1);
+    CHECK(esgx_proto_result_code_find("no_key", 5) == -1, "a prefix is not a code");
+    CHECK(esgx_proto_result_code_find(NULL, 0) == -1);
+    /* what the node answers a RESULT with (docs/channel.md) */
+#define HS(st, c) esgx_proto_result_http_status(st, c, sizeof c - 1)
+    CHECK_EQ_INT(HS(ESGX_RESULT_OK, ""), 200);
+    CHECK_EQ_INT(HS(ESGX_RESULT_TRAP, "out_of_fuel"), 422);
+    CHECK_EQ_INT(HS(ESGX_RESULT_TRAP, "proc_exit"), 422);
+    CHECK_EQ_INT(HS(ESGX_RESULT_BAD_REQUEST, "hash_mismatch"), 400);
+    CHECK_EQ_INT(HS(ESGX_RESULT_BAD_REQUEST, "input_too_large"), 413);
+    CHECK_EQ_INT(HS(ESGX_RESULT_BAD_REQUEST, "content_too_large"), 413);
+    CHECK_EQ_INT(HS(ESGX_RESULT_BAD_REQUEST, "no_such_function"), 404);
+    CHECK_EQ_INT(HS(ESGX_RESULT_BAD_REQUEST, "something_new"), 400);
+    CHECK_EQ_INT(HS(ESGX_RESULT_NOT_READY, "no_key"), 503);
+    CHECK_EQ_INT(HS(ESGX_RESULT_NOT_READY, "queue_timeout"), 503);
+    CHECK_EQ_INT(HS(ESGX_RESULT_INTERNAL, "exec_timeout"), 504);
+    CHECK_EQ_INT(HS(ESGX_RESULT_INTERNAL, "internal"), 500);
+    CHECK_EQ_INT(HS(ESGX_RESULT_INTERNAL, "anything"), 500);
+    /* a code sent with another status than its row's keeps the status's default */
+    CHECK_EQ_INT(HS(ESGX_RESULT_TRAP, "input_too_large"), 422);
+    CHECK_EQ_INT(HS(ESGX_RESULT_INTERNAL, "no_such_function"), 500);
+#undef HS
+    int tier = -1;
+    esgx_err err;
+    CHECK_RC(esgx_proto_tier_parse("interp", &tier, &err), 0);
+    CHECK(tier == ESGX_TIER_INTERP && !strcmp(esgx_proto_tier_name(tier), "interp"));
+    CHECK_RC(esgx_proto_tier_parse("jit", &tier, &err), 0);
+    CHECK(tier == ESGX_TIER_JIT && !strcmp(esgx_proto_tier_name(tier), "jit"));
+    CHECK_RC(esgx_proto_tier_parse("JIT", &tier, &err), ESGX_PROTO_E_ARG);
+    CHECK(tier == ESGX_TIER_JIT && strstr(err.msg, "tier 'JIT' is not 'interp' or 'jit'"));
+    CHECK(!esgx_proto_tier_name(ESGX_TIER_UNKNOWN) && !esgx_proto_tier_name(3));
+}
+
 int main(void)
 {
     test_optional_fields();
+    test_optional_counters();
+    test_result_codes();
     test_names();
     size_t big_len = 20u * 1024 * 1024;
     uint8_t *big = malloc(big_len);

@@ -26,8 +26,7 @@
 
 #include "esgx_crypto.h"
 
-/* esgxd's default --fuel (docs/cli.md): assumed when neither the request nor the node
- * says otherwise. */
+/* The largest --input-file read, and the largest answer accepted from the node. */
 #define INPUT_MAX ((size_t)64 << 20)
 #define ANSWER_MAX ((size_t)96 << 20)
 
@@ -77,7 +76,8 @@ static void decrypt_hint(const cli_config *cfg, const cli_service_request *rq,
 {
     json_t *j = json_loadb((const char *)rs->body, rs->len, 0, NULL);
     const char *code = json_string_value(json_object_get(j, "code"));
-    int unreadable = code && !strcmp(code, rq->decrypt ? "decrypt_failed" : "invalid_module");
+    int unreadable = code && esgx_proto_result_code_find(code, strlen(code)) ==
+                                 (rq->decrypt ? ESGX_RC_DECRYPT_FAILED : ESGX_RC_INVALID_MODULE);
     json_decref(j);
     if (rs->status != 400 || !unreadable) return;
     char path[80], url[1200];

@@ -123,7 +123,7 @@ static void refuse_queue_timeout(enclave *E, enclave_job *j)
     char msg[128];
     snprintf(msg, sizeof msg, "the request waited over %" PRIu64 " ms for a worker; retry later",
              E->opt.queue_timeout_ms);
-    enclave_exec_job_refuse(E, j, ESGX_RESULT_NOT_READY, "queue_timeout", msg);
+    enclave_exec_job_refuse(E, j, ESGX_RC_QUEUE_TIMEOUT, msg);
 }
 
 static void *worker_main(void *arg)
@@ -201,8 +201,9 @@ static void watchdog_fire(enclave *E, uint64_t id)
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_RESULT;
     m.id = id;
-    m.u.result.status = ESGX_RESULT_INTERNAL;
-    m.u.result.code = enclave_str_bytes("exec_timeout");
+    const esgx_result_code_info *o = esgx_proto_result_code(ESGX_RC_EXEC_TIMEOUT);
+    m.u.result.status = (uint8_t)o->status;
+    m.u.result.code = enclave_str_bytes(o->code);
     m.u.result.message = enclave_str_bytes(msg);
     (void)enclave_send(E, &m);   /* a failure is logged; the host sees the EOF anyway */
     enclave_log(E, LOG_ERROR, "request %" PRIu64 " ran over %" PRIu64 " ms; exiting to stop it",
@@ -312,6 +313,7 @@ int enclave_send_hello(enclave *E)
         hello.u.hello.xpub = enclave_str_bytes(ks->xpub);
         memcpy(hello.u.hello.public_key, ks->public_key, 33);
     }
+    hello.u.hello.tier = (uint8_t)E->chan.tier;   /* what /health and /metrics report */
     return enclave_send(E, &hello) == 0 ? 0 : ENCLAVE_EXIT_FAILURE;
 }
 

@@ -95,6 +95,8 @@ typedef struct enclave_channel {
     pthread_cond_t wd_cond;              /* CLOCK_MONOTONIC; wakes the watchdog to stop */
     int watchdog_started, wd_stop;
     struct executor *ex;                 /* exec_bridge.c */
+    int tier;                            /* the tier every module runs on (ESGX_TIER_*,
+                                            resolved by exec_bridge.c), sent in HELLO */
 } enclave_channel;
 
 typedef struct enclave_trust {
@@ -208,10 +210,10 @@ void enclave_exec_submit(enclave *E, const esgx_msg *m);
 /* Worker: runs j, takes its id out of flight, sends NEED_CONTENT or RESULT, frees j. */
 void enclave_exec_job_run(enclave *E, enclave_job *j);
 
-/* Answers j (already out of the queue and out of flight) with a RESULT of status
- * (EXEC_*), code and message and no output, then wipes and frees j. */
-void enclave_exec_job_refuse(enclave *E, enclave_job *j, int status, const char *code,
-                             const char *message);
+/* Answers j (already out of the queue and out of flight) with a RESULT of outcome id
+ * (ESGX_RC_*: its code and channel status) and message and no output, then wipes and
+ * frees j. */
+void enclave_exec_job_refuse(enclave *E, enclave_job *j, int id, const char *message);
 
 /* STATS: replies STATS_REPLY with the executor's counters. */
 void enclave_exec_stats(enclave *E, uint64_t id);

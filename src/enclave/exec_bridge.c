@@ -19,6 +19,9 @@
 #include "esgx_wasm.h"
 
 _Static_assert(EXEC_MAX_LOGS == ESGX_PROTO_MAX_LOGS, "captured logs must fit a RESULT");
+_Static_assert((int)ESGX_WASM_TIER_INTERP == ESGX_TIER_INTERP &&
+                   (int)ESGX_WASM_TIER_JIT == ESGX_TIER_JIT,
+               "HELLO's tier values are lib/wasm's");
 
 /* A job: channel.c's part first, then the request and its bytes. */
 typedef struct exec_job {
@@ -50,6 +53,7 @@ int enclave_exec_start(enclave *E)
         enclave_log(E, LOG_ERROR, "%s", err.msg);
         return ENCLAVE_EXIT_CONFIG;
     }
+    E->chan.tier = (int)tier;
     enclave_log(E, LOG_INFO, "functions run on the %s tier%s", esgx_wasm_tier_name(tier),
                 o->tier == ESGX_WASM_TIER_JIT && tier != ESGX_WASM_TIER_JIT
                     ? " (--tier jit: the compiler is not available here)" : "");
@@ -96,21 +100,21 @@ static void send_result(enclave *E, uint64_t id, const exec_result *r)
          * still get an answer for this id. */
         memset(o, 0, sizeof *o);
         o->status = ESGX_RESULT_INTERNAL;
-        o->code = enclave_str_bytes("internal");
+        o->code = enclave_str_bytes(esgx_proto_result_code(ESGX_RC_INTERNAL)->code);
         o->message = enclave_str_bytes("the result does not fit in a channel frame");
         o->fuel_used = r->fuel_used;
         (void)enclave_send(E, &m);   /* a failure is logged; nothing more to do */
     }
 }
 
-/* Sends a RESULT with no output: status, code and message only. */
-static void send_refusal(enclave *E, uint64_t id, int status, const char *code,
-                         const char *message)
+/* Sends a RESULT with no output: outcome id (ESGX_RC_*) and message only. */
+static void send_refusal(enclave *E, uint64_t id, int rc_id, const char *message)
 {
+    const esgx_result_code_info *o = esgx_proto_result_code(rc_id);
     exec_result r;
     memset(&r, 0, sizeof r);
-    r.status = status;
-    snprintf(r.code, sizeof r.code, "%s", code);
+    r.status = (exec_status)o->status;
+    snprintf(r.code, sizeof r.code, "%s", o->code);
     snprintf(r.message, sizeof r.message, "%s", message);
     send_result(E, id, &r);
 }
@@ -122,12 +126,12 @@ static void job_free(exec_job *j)
     free(j);
 }
 
-void enclave_exec_job_refuse(enclave *E, enclave_job *base, int status, const char *code,
-                             const char *message)
+void enclave_exec_job_refuse(enclave *E, enclave_job *base, int id, const char *message)
 {
     exec_job *j = (exec_job *)base;
-    enclave_log(E, LOG_DEBUG, "request %" PRIu64 ": %s: %s", j->base.id, code, message);
-    send_refusal(E, j->base.id, status, code, message);
+    enclave_log(E, LOG_DEBUG, "request %" PRIu64 ": %s: %s", j->base.id,
+                esgx_proto_result_code(id)->code, message);
+    send_refusal(E, j->base.id, id, message);
     job_free(j);
 }
 
@@ -161,14 +165,14 @@ void enclave_exec_submit(enclave *E, const esgx_msg *m)
     if (enclave_inflight_has(E, m->id)) {
         char msg[96];
         snprintf(msg, sizeof msg, "request id %" PRIu64 " is already running", m->id);
-        send_refusal(E, m->id, EXEC_BAD_REQUEST, "duplicate_id", msg);
+        send_refusal(E, m->id, ESGX_RC_DUPLICATE_ID, msg);
         return;
     }
     size_t content_len = x->has_content ? x->content.len : 0;
     size_t total = x->function.len + x->input.len + content_len;
     exec_job *j = malloc(sizeof *j + (total ? total : 1));
     if (!j) {
-        send_refusal(E, m->id, EXEC_INTERNAL, "internal", "out of memory queueing the request");
+        send_refusal(E, m->id, ESGX_RC_INTERNAL, "out of memory queueing the request");
         return;
     }
     memset(j, 0, sizeof *j);
@@ -206,5 +210,6 @@ void enclave_exec_stats(enclave *E, uint64_t id)
     r.u.stats.cache_entries = st.cache_entries;
     r.u.stats.cache_hits = st.cache_hits;
     r.u.stats.cache_misses = st.cache_misses;
+    r.u.stats.jit_refused = st.jit_refused;
     (void)enclave_send(E, &r);   /* a failure is logged; the reader sees the EOF */
 }

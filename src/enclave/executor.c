@@ -17,8 +17,10 @@
  *   4. on success: output BLAKE3 tree (root = output hash), input_hash, the response
  *      digest and its recoverable signature with the shared private key.
  *
- * A module that is invalid or imports what the host lacks is remembered by (hash,
- * decrypt) for cfg.bad_module_ms (64 at most, the oldest forgotten first): requests
+ * Every outcome is a row of lib/proto's one table (ESGX_RESULT_CODES: code and RESULT
+ * status), except the codes lib/host names (traps, no_such_function, ...), which pass
+ * through. A module that is invalid or imports what the host lacks (the rows marked
+ * remember) is remembered by (hash, decrypt) for cfg.bad_module_ms (64 at most, the oldest forgotten first): requests
  * for it get the same answer at once, without its content or a new compile.
  *
  * fuel_used = limit - remaining, exact and deterministic; out of fuel uses the whole
@@ -34,8 +36,15 @@
 #include <string.h>
 
 #include "esgx_host.h"
+#include "esgx_proto.h"
 #include "esgx_wasm.h"
 #include "modcache.h"
+
+_Static_assert((int)EXEC_OK == (int)ESGX_RESULT_OK && (int)EXEC_TRAP == (int)ESGX_RESULT_TRAP &&
+                   (int)EXEC_BAD_REQUEST == (int)ESGX_RESULT_BAD_REQUEST &&
+                   (int)EXEC_NOT_READY == (int)ESGX_RESULT_NOT_READY &&
+                   (int)EXEC_INTERNAL == (int)ESGX_RESULT_INTERNAL,
+               "exec_status is the channel's RESULT status");
 
 /* A module that failed to load for a reason that depends on its bytes alone (invalid,
  * unsupported import): the failure is answered again without the content for a while,
@@ -132,7 +141,12 @@ int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **ou
         free(ex);
         return esgx_err_set(err, ESGX_E_NOMEM, "cannot create the module cache");
     }
-    pthread_mutex_init(&ex->bad_mu, NULL);
+    int e = pthread_mutex_init(&ex->bad_mu, NULL);
+    if (e) {
+        esgx_modcache_free(ex->cache);
+        free(ex);
+        return esgx_err_set(err, ESGX_E_NOMEM, "executor: cannot make a lock: %s", strerror(e));
+    }
     esgx_wasm_limits_default(&ex->limits);
     ex->limits.max_module_size = (size_t)cfg->max_content;
     ex->limits.max_memory_pages = cfg->memory_pages;
@@ -177,18 +191,43 @@ void esgx_executor_get_stats(executor *ex, exec_stats *out)
     out->cache_entries = cs.entries;
     out->cache_hits = cs.hits;
     out->cache_misses = cs.misses;
+    out->jit_refused = 0;   /* not counted yet: the compiler tier does not report refusals */
 }
 
-static void fail(exec_result *res, exec_status status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void fail_va(exec_result *res, exec_status status, const char *code, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
 
-static void fail(exec_result *res, exec_status status, const char *code, const char *fmt, ...)
+static void fail_va(exec_result *res, exec_status status, const char *code, const char *fmt,
+                    va_list ap)
 {
-    va_list ap;
     res->status = status;
     snprintf(res->code, sizeof res->code, "%s", code);
-    va_start(ap, fmt);
     vsnprintf(res->message, sizeof res->message, fmt, ap);
+}
+
+/* Fills res with outcome id of the one table (ESGX_RC_*: its code and status). */
+static void fail(exec_result *res, int id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(exec_result *res, int id, const char *fmt, ...)
+{
+    const esgx_result_code_info *o = esgx_proto_result_code(id);
+    va_list ap;
+    va_start(ap, fmt);
+    fail_va(res, (exec_status)o->status, o->code, fmt, ap);
+    va_end(ap);
+}
+
+/* Fills res with status and a code lib/host named (a trap name, no_such_function, ...). */
+static void fail_code(exec_result *res, exec_status status, const char *code, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+
+static void fail_code(exec_result *res, exec_status status, const char *code, const char *fmt,
+                      ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_va(res, status, code, fmt, ap);
     va_end(ap);
 }
 
@@ -197,7 +236,7 @@ static void fail(exec_result *res, exec_status status, const char *code, const c
 static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_result *res)
 {
     if (rq->content_len > ex->cfg.max_content) {
-        fail(res, EXEC_BAD_REQUEST, "content_too_large",
+        fail(res, ESGX_RC_CONTENT_TOO_LARGE,
              "content is %zu bytes, the limit is %llu", rq->content_len,
              (unsigned long long)ex->cfg.max_content);
         return NULL;
@@ -205,7 +244,7 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
     uint8_t h[32];
     esgx_blake3_hash(rq->content, rq->content_len, h);
     if (memcmp(h, rq->module_hash, 32) != 0) {
-        fail(res, EXEC_BAD_REQUEST, "hash_mismatch",
+        fail(res, ESGX_RC_HASH_MISMATCH,
              "the content's BLAKE3 hash differs from the requested hash");
         return NULL;
     }
@@ -215,14 +254,14 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
     size_t plain_cap = 0;
     if (rq->decrypt) {
         if (rq->content_len < ESGX_ECIES_OVERHEAD) {
-            fail(res, EXEC_BAD_REQUEST, "decrypt_failed",
+            fail(res, ESGX_RC_DECRYPT_FAILED,
                  "content is too short to be ECIES ciphertext (%zu bytes)", rq->content_len);
             return NULL;
         }
         plain_cap = rq->content_len - ESGX_ECIES_OVERHEAD + 1;
         plain = malloc(plain_cap);
         if (!plain) {
-            fail(res, EXEC_INTERNAL, "internal", "out of memory decrypting the module");
+            fail(res, ESGX_RC_INTERNAL, "out of memory decrypting the module");
             return NULL;
         }
         esgx_err cerr;
@@ -231,7 +270,7 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
                           plain_cap, &code_len, &cerr) != 0) {
             esgx_crypto_wipe(plain, plain_cap);
             free(plain);
-            fail(res, EXEC_BAD_REQUEST, "decrypt_failed",
+            fail(res, ESGX_RC_DECRYPT_FAILED,
                  "cannot decrypt the module with the shared key: %s", cerr.msg);
             return NULL;
         }
@@ -247,20 +286,19 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
     }
     if (rc != 0) {
         if (rc == ESGX_WASM_E_NOMEM)
-            fail(res, EXEC_INTERNAL, "internal", "out of memory compiling the module");
+            fail(res, ESGX_RC_INTERNAL, "out of memory compiling the module");
         else
-            fail(res, EXEC_BAD_REQUEST, "invalid_module", "invalid module: %s", werr.msg);
+            fail(res, ESGX_RC_INVALID_MODULE, "invalid module: %s", werr.msg);
         return NULL;
     }
     if (esgx_host_check_imports(m, &werr) != 0) {
-        fail(res, werr.code == ESGX_HOST_E_IMPORT ? EXEC_BAD_REQUEST : EXEC_INTERNAL,
-             werr.code == ESGX_HOST_E_IMPORT ? "unsupported_import" : "internal", "%s",
-             werr.msg);
+        fail(res, werr.code == ESGX_HOST_E_IMPORT ? ESGX_RC_UNSUPPORTED_IMPORT : ESGX_RC_INTERNAL,
+             "%s", werr.msg);
         esgx_wasm_module_free(m);
         return NULL;
     }
     modcache_entry *e = esgx_modcache_put(ex->cache, rq->module_hash, rq->decrypt, m, code_len);
-    if (!e) fail(res, EXEC_INTERNAL, "internal", "out of memory caching the module");
+    if (!e) fail(res, ESGX_RC_INTERNAL, "out of memory caching the module");
     return e;
 }
 
@@ -293,11 +331,11 @@ static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_modu
     hres.logs = NULL;
     if (rc == ESGX_HOST_E_TRAP || rc == ESGX_HOST_E_LIMIT) {
         __atomic_fetch_add(&ex->traps, 1, __ATOMIC_RELAXED);
-        fail(res, EXEC_TRAP, hres.code, "%s", hres.message);
+        fail_code(res, EXEC_TRAP, hres.code, "%s", hres.message);
     } else if (rc == ESGX_HOST_E_NOMEM || rc == ESGX_HOST_E_INTERNAL || rc == ESGX_HOST_E_ARG) {
-        fail(res, EXEC_INTERNAL, "internal", "%s", hres.message);
+        fail(res, ESGX_RC_INTERNAL, "%s", hres.message);
     } else if (rc != ESGX_OK) {
-        fail(res, EXEC_BAD_REQUEST, hres.code, "%s", hres.message);
+        fail_code(res, EXEC_BAD_REQUEST, hres.code, "%s", hres.message);
     } else {
         res->output = hres.output;
         res->output_len = hres.output_len;
@@ -312,21 +350,21 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
     memset(res, 0, sizeof *res);
     const esgx_bip32_key *shared = __atomic_load_n(&ex->shared, __ATOMIC_ACQUIRE);
     if (!shared) {
-        fail(res, EXEC_NOT_READY, "no_key", "the enclave has no shared key yet");
+        fail(res, ESGX_RC_NO_KEY, "the enclave has no shared key yet");
         return;
     }
     if (rq->function_len < 1 || rq->function_len > 255 || !rq->function) {
-        fail(res, EXEC_BAD_REQUEST, "bad_request", "function name must be 1..255 bytes");
+        fail(res, ESGX_RC_BAD_REQUEST, "function name must be 1..255 bytes");
         return;
     }
     if (rq->input_len > ex->cfg.max_input) {
-        fail(res, EXEC_BAD_REQUEST, "input_too_large", "input is %zu bytes, the limit is %llu",
+        fail(res, ESGX_RC_INPUT_TOO_LARGE, "input is %zu bytes, the limit is %llu",
              rq->input_len, (unsigned long long)ex->cfg.max_input);
         return;
     }
     uint64_t fuel = rq->fuel ? rq->fuel : ex->cfg.fuel_limit;
     if (fuel > ex->cfg.fuel_limit) {
-        fail(res, EXEC_BAD_REQUEST, "fuel_too_large", "fuel %llu is over the node limit %llu",
+        fail(res, ESGX_RC_FUEL_TOO_LARGE, "fuel %llu is over the node limit %llu",
              (unsigned long long)fuel, (unsigned long long)ex->cfg.fuel_limit);
         return;
     }
@@ -340,8 +378,9 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
         }
         e = load_module(ex, rq, res);
         if (!e) {
-            if (!strcmp(res->code, "invalid_module") || !strcmp(res->code, "unsupported_import"))
-                bad_remember(ex, rq, res);
+            const esgx_result_code_info *o =
+                esgx_proto_result_code(esgx_proto_result_code_find(res->code, strlen(res->code)));
+            if (o && o->remember) bad_remember(ex, rq, res);   /* its bytes alone failed */
             return;
         }
     }
@@ -359,7 +398,7 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
                          &cerr) != 0 ||
         count != nodes) {
         esgx_exec_result_free(res);
-        fail(res, EXEC_INTERNAL, "internal", "output tree failed");
+        fail(res, ESGX_RC_INTERNAL, "output tree failed");
         return;
     }
     res->tree_len = nodes * 32;
@@ -369,13 +408,13 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
                           rq->function_len, rq->input, rq->input_len, res->input_hash,
                           &cerr) != 0) {
         esgx_exec_result_free(res);
-        fail(res, EXEC_INTERNAL, "internal", "input hash failed: %s", cerr.msg);
+        fail(res, ESGX_RC_INTERNAL, "input hash failed: %s", cerr.msg);
         return;
     }
     esgx_digest_response(res->input_hash, res->fuel_used, res->output_hash, digest);
     if (esgx_ec_sign_recoverable(shared->private_key, digest, res->signature, &cerr) != 0) {
         esgx_exec_result_free(res);
-        fail(res, EXEC_INTERNAL, "internal", "signing failed: %s", cerr.msg);
+        fail(res, ESGX_RC_INTERNAL, "signing failed: %s", cerr.msg);
         return;
     }
     res->status = EXEC_OK;

@@ -94,6 +94,7 @@ typedef struct exec_stats {
     uint64_t executions;        /* requests that ran guest code */
     uint64_t traps;
     uint64_t cache_entries, cache_hits, cache_misses;
+    uint64_t jit_refused;       /* functions the compiler tier refused (0: not counted yet) */
 } exec_stats;
 
 typedef struct executor executor;

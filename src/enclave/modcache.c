@@ -46,7 +46,10 @@ modcache *esgx_modcache_new(size_t max_entries, uint64_t max_bytes, void (*free_
     if (max_entries == 0) return NULL;
     modcache *c = calloc(1, sizeof *c);
     if (!c) return NULL;
-    pthread_mutex_init(&c->lock, NULL);
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return NULL;
+    }
     c->max_entries = max_entries;
     c->max_bytes = max_bytes;
     c->free_value = free_value;

@@ -255,10 +255,14 @@ int esgx_platform_gramine_open(const char *attest_dir, esgx_platform **out, esgx
         free(st);
         return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "out of memory");
     }
+    if (pthread_mutex_init(&st->mu, NULL) != 0) {
+        free(p);
+        free(st);
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "cannot make a lock");
+    }
     p->ops = &gr_ops;
     p->name = "gramine-sgx";
     p->impl = st;
-    pthread_mutex_init(&st->mu, NULL);
     int n = snprintf(st->dir, sizeof st->dir, "%s", attest_dir);
     if (n < 0 || (size_t)n >= sizeof st->dir) {
         gr_close(p);

@@ -282,10 +282,14 @@ int esgx_platform_sim_open(const char *data_dir, const char *exe_path,
         free(st);
         return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "out of memory");
     }
+    if (pthread_mutex_init(&st->quote_mu, NULL) != 0) {
+        free(p);
+        free(st);
+        return esgx_err_set(err, ESGX_PLAT_E_INTERNAL, "cannot make a lock");
+    }
     p->ops = &sim_ops;
     p->name = "sim";
     p->impl = st;
-    pthread_mutex_init(&st->quote_mu, NULL);
 
     int rc = measure_file(exe_path ? exe_path : "/proc/self/exe", p->mrenclave, err);
     if (rc == 0) esgx_crypto_sha256(ESGX_SIM_SIGNER, strlen(ESGX_SIM_SIGNER), p->mrsigner);

@@ -54,7 +54,11 @@ static int start_ex(proc *p, int init, const char *max_output)
         argv[n++] = "2";
         argv[n++] = "--log-level";
         argv[n++] = "warn";
-        if (init) argv[n++] = "--init";
+        if (init) {   /* and the interpreter, which HELLO must then name */
+            argv[n++] = "--init";
+            argv[n++] = "--tier";
+            argv[n++] = "interp";
+        }
         if (max_output) {
             argv[n++] = "--max-output";
             argv[n++] = (char *)max_output;
@@ -158,6 +162,7 @@ static void scenario_init(proc *p, const uint8_t *code, size_t len, char xpub[11
     CHECK_EQ_INT(m.type, ESGX_MSG_HELLO);
     CHECK_EQ_INT(m.u.hello.state, ESGX_STATE_NO_KEY);
     CHECK(m.u.hello.platform.len == 3 && !memcmp(m.u.hello.platform.ptr, "sim", 3));
+    CHECK_EQ_INT(m.u.hello.tier, ESGX_TIER_INTERP);   /* --tier interp, as resolved */
     uint8_t mrenclave[32];
     memcpy(mrenclave, m.u.hello.mrenclave, 32);
     size_t exe_len;
@@ -244,6 +249,7 @@ static void scenario_exec(proc *p, const uint8_t *code, size_t len, const uint8_
     CHECK(m.type == ESGX_MSG_STATS_REPLY && m.id == 300);
     CHECK(m.u.stats.executions >= 22 && m.u.stats.traps >= 1);
     CHECK(m.u.stats.cache_entries == 1 && m.u.stats.cache_hits >= 20);
+    CHECK(m.u.stats.jit_refused == 0, "the interpreter refuses no function to the compiler");
 
     send_simple(p, ESGX_MSG_SHUTDOWN, 0);
     CHECK_EQ_INT(stop(p), 0);
@@ -263,6 +269,8 @@ static void scenario_restart(const uint8_t *code, size_t len, const char xpub[11
     CHECK(m.type == ESGX_MSG_HELLO && m.u.hello.state == ESGX_STATE_READY);
     CHECK(m.u.hello.xpub.len == 111 && !memcmp(m.u.hello.xpub.ptr, xpub, 111));
     CHECK(!memcmp(m.u.hello.public_key, netkey, 33));
+    CHECK(m.u.hello.tier == ESGX_TIER_INTERP || m.u.hello.tier == ESGX_TIER_JIT,
+          "HELLO names the tier it resolved without --tier (%u)", m.u.hello.tier);
     CHECK_EQ_INT(stop(&p), 0);   /* EOF on the channel: clean exit */
 
     /* Content that does not hash to the requested hash is refused; a malformed frame

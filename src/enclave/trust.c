@@ -62,26 +62,21 @@ int enclave_platform_start(enclave *E)
 
 /* ---------------------------------------------------------------- trust policy */
 
+/* The text of path (at most max bytes, NUL-terminated; caller frees) through the one
+ * bounded reader, or NULL with err (ESGX_ENCLAVE_E_IO or _NOMEM) naming the path. */
 static char *read_text(const char *path, size_t max, size_t *len_out, esgx_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        esgx_err_set(err, ESGX_ENCLAVE_E_IO, "%s: %s", path, strerror(errno));
+    uint8_t *data;
+    size_t n;
+    esgx_err ferr;
+    int rc = esgx_file_read(path, max, &data, &n, &ferr);
+    if (rc) {
+        esgx_err_set(err, rc == ESGX_E_NOMEM ? ESGX_ENCLAVE_E_NOMEM : ESGX_ENCLAVE_E_IO, "%s",
+                     ferr.msg);
         return NULL;
     }
-    char *buf = malloc(max + 1);
-    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-    int bad = !buf || ferror(f) || n > max;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        esgx_err_set(err, ESGX_ENCLAVE_E_IO, "%s: unreadable or larger than %zu bytes", path,
-                     max);
-        return NULL;
-    }
-    buf[n] = 0;
     if (len_out) *len_out = n;
-    return buf;
+    return (char *)data;
 }
 
 /* Concatenates two PEM texts (b may be NULL) into a new string. */

@@ -11,7 +11,9 @@
  * on read.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "content.h"
+#include "node_log.h"
+#include "esgx_proto.h"
 
 #include <dirent.h>
 #include <errno.h>

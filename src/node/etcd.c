@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpc.h"
+#include "http_client.h"
 
 #define ETCD_MAX_ENDPOINTS 16
 #define ETCD_MAX_ANSWER (64u << 20)   /* a list of the whole prefix stays well below */
@@ -453,7 +453,7 @@ static int watch_sink(void *arg, const uint8_t *data, size_t len)
 }
 
 int esgx_etcd_watch(esgx_etcd *e, const char *key_prefix, int64_t start_rev,
-                    esgx_etcd_watch_fn fn, void *arg, const volatile int *stop,
+                    esgx_etcd_watch_fn fn, void *arg, const _Atomic int *stop,
                     int64_t *next_rev, esgx_err *err)
 {
     json_t *create = json_object();
@@ -478,7 +478,7 @@ int esgx_etcd_watch(esgx_etcd *e, const char *key_prefix, int64_t start_rev,
     free(w.line);
     if (next_rev) *next_rev = w.next_rev;
     if (w.done) return ESGX_OK;
-    if (stop && *stop) return esgx_err_set(err, ESGX_NODE_E_ABORTED, "etcd watch stopped");
+    if (stop && atomic_load(stop)) return esgx_err_set(err, ESGX_NODE_E_ABORTED, "etcd watch stopped");
     if (w.failed) return esgx_err_set(err, ESGX_NODE_E_ETCD, "%s", w.err.msg);
     /* the stream ended or broke: the next attempt starts with the next endpoint */
     atomic_store(&e->current, i + 1);

@@ -83,7 +83,7 @@ typedef int (*esgx_etcd_watch_fn)(void *arg, int is_delete, const esgx_etcd_kv *
  * thread of its own. *next_rev (if non-NULL) is the revision to resume from. */
 ESGX_MUST_CHECK int esgx_etcd_watch(esgx_etcd *e, const char *key_prefix, int64_t start_rev,
                                     esgx_etcd_watch_fn fn, void *arg,
-                                    const volatile int *stop, int64_t *next_rev,
+                                    const _Atomic int *stop, int64_t *next_rev,
                                     esgx_err *err);
 
 void esgx_etcd_kv_clear(esgx_etcd_kv *kv);

@@ -1,6 +1,6 @@
 /*
  * fuzz_http.c: libFuzzer target for esgxd's HTTP request handling without sockets
- * (http_req.c): every route's classification, the raw path check, the framing headers,
+ * (http_request.c): every route's classification, the raw path check, the framing headers,
  * the bearer token, the function name and the JSON bodies (/services/3, deploy,
  * origin), and the body buffer filled in pieces. The input is one request in a loose
  * text form: the first byte picks the method, then the target up to '\n', header lines
@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_req.h"
+#include "http_request.h"
+#include "supervisor.h"
 
 #define MAX_HEADERS 16
 

@@ -16,7 +16,15 @@
  * built in that order and freed in reverse on one cleanup path.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "node_config.h"
+#include "node_log.h"
+#include "metrics.h"
+#include "content.h"
+#include "registry.h"
+#include "supervisor.h"
+#include "collateral_service.h"
+#include "http_server.h"
+#include "node_net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +44,6 @@
 #include <unistd.h>
 
 #include "esgx_crypto.h"
-#include "esgx_wasm.h"
 
 /* What main owns: the parsed options and the fatal-exit flag the supervisor sets. */
 typedef struct node_state {
@@ -68,7 +75,7 @@ typedef enum {
     OPT_LOG_LEVEL,   /* error, warn, info, debug */
     OPT_URL,         /* an http:// or https:// URL */
     OPT_TRUST,       /* a MRENCLAVE, repeatable (trust_mrenclave[]) */
-    OPT_TIER,        /* interp or jit (esgx_wasm_tier into an int) */
+    OPT_TIER,        /* interp or jit (ESGX_TIER_* into an int) */
     OPT_HELP,        /* prints the help text, exit 0 */
     OPT_VERSION,     /* prints "esgxd VERSION", exit 0 */
     OPT_SECTION,     /* not an option: a heading of the help text */
@@ -310,15 +317,12 @@ static int apply_option(node_state *st, const opt *o, const char *val)
         }
         *(const char **)(void *)field = val;
         return ESGX_OK;
-    case OPT_TIER: {
-        esgx_wasm_tier t;
-        if (esgx_wasm_tier_parse(val, &t, &err)) {
+    case OPT_TIER:
+        if (esgx_proto_tier_parse(val, (int *)(void *)field, &err)) {
             fprintf(stderr, "esgxd: %s wants %s (%s)\n", o->name, o->wants, err.msg);
             return ESGX_NODE_E_USAGE;
         }
-        *(int *)(void *)field = (int)t;
         return ESGX_OK;
-    }
     case OPT_TRUST:
         if (cfg->n_trust >= sizeof cfg->trust_mrenclave / sizeof cfg->trust_mrenclave[0]) {
             fprintf(stderr, "esgxd: at most 16 --trust-mrenclave\n");
@@ -330,27 +334,21 @@ static int apply_option(node_state *st, const opt *o, const char *val)
     }
 }
 
-/* The tier: --tier, else ESGX_WASM_TIER (a bad value fails here, at startup, naming the
- * variable; a good one is passed to the enclave as --tier, so that it holds under a
- * loader that does not pass the environment on). cfg->tier_name gets the tier functions
- * run on. Returns 0 or ESGX_NODE_E_USAGE (message printed). */
+/* The tier: --tier, else ESGX_WASM_TIER. A bad value of the variable fails here, at
+ * startup, naming it; a good one is passed to the enclave as --tier, so that it holds
+ * under a loader that does not pass the environment on. Which tier functions really
+ * run on (the compiler may be unavailable) is the enclave's to say: its HELLO tells
+ * /health and /metrics. esgxd itself does not link the runtime. Returns 0 or
+ * ESGX_NODE_E_USAGE (message printed). */
 static int check_tier(node_config *cfg)
 {
     esgx_err err;
-    esgx_wasm_tier t;
     const char *env = getenv("ESGX_WASM_TIER");
-    if (cfg->tier == ESGX_WASM_TIER_DEFAULT && env && *env) {
-        if (esgx_wasm_tier_parse(env, &t, &err)) {
-            fprintf(stderr, "esgxd: ESGX_WASM_TIER: %s\n", err.msg);
-            return ESGX_NODE_E_USAGE;
-        }
-        cfg->tier = (int)t;
-    }
-    if (esgx_wasm_tier_resolve((esgx_wasm_tier)cfg->tier, &t, &err)) {
-        fprintf(stderr, "esgxd: %s\n", err.msg);
+    if (cfg->tier == ESGX_TIER_UNKNOWN && env && *env &&
+        esgx_proto_tier_parse(env, &cfg->tier, &err)) {
+        fprintf(stderr, "esgxd: ESGX_WASM_TIER: %s\n", err.msg);
         return ESGX_NODE_E_USAGE;
     }
-    cfg->tier_name = esgx_wasm_tier_name(t);
     return ESGX_OK;
 }
 
@@ -660,8 +658,8 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         esgx_node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
-    esgx_metrics_set_tier(o->metrics, cfg->tier_name);
     if (join_network(cfg, token, o)) return 1;
+    esgx_registry_use_network(o->registry, esgx_node_net_handle(o->net));   /* NULL: SQLite */
     sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
                        .on_collateral_req = esgx_collat_request, .collateral_arg = o->collateral};
     esgx_node_net_hooks(o->net, &hooks);

@@ -2,13 +2,14 @@
  * metrics.c: counters of esgxd and the Prometheus text format of GET /metrics.
  *
  * Counters are relaxed atomics (requests by route and status, invocations, traps,
- * enclave restarts); the enclave's own counters are fetched with a STATS message at
- * scrape time (1 s timeout; missing if the enclave is down). Status codes are kept in a
- * dense [route][status - 100] table so counting never allocates or locks. The counters
- * live in the metrics object (esgx_metrics_new).
+ * enclave restarts). What the other objects know comes in a metrics_snapshot the
+ * caller takes at scrape time (http_server.c: the enclave's state and tier, its own
+ * counters from a STATS message with a 1 s timeout, missing if the enclave is down; the
+ * content store's size; the network's counters), so this file includes none of their
+ * headers. Status codes are kept in a dense [route][status - 100] table so counting
+ * never allocates or locks. The counters live in the metrics object (esgx_metrics_new).
  */
-#include "node.h"
-#include "network.h"
+#include "metrics.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -19,7 +20,6 @@
 struct metrics {
     _Atomic uint64_t requests[ROUTE_COUNT][500];
     _Atomic uint64_t invocations, traps, restarts;
-    const char *tier;   /* set once before the HTTP server starts */
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
@@ -59,11 +59,6 @@ void esgx_metrics_enclave_restart(metrics *m)
     atomic_fetch_add_explicit(&m->restarts, 1, memory_order_relaxed);
 }
 
-void esgx_metrics_set_tier(metrics *m, const char *name)
-{
-    if (m) m->tier = name;
-}
-
 typedef struct sbuf {
     char *p;
     size_t len, cap;
@@ -100,10 +95,8 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 }
 
 /* The network's counters (--etcd). */
-static void render_network(sbuf *b, esgx_net *net)
+static void render_network(sbuf *b, const esgx_net_stats *st, int healthy)
 {
-    esgx_net_stats st;
-    esgx_net_get_stats(net, &st);
     sb_printf(b, "# TYPE esgx_peer_fetches_total counter\n"
                  "esgx_peer_fetches_total{result=\"ok\"} %llu\n"
                  "esgx_peer_fetches_total{result=\"failed\"} %llu\n"
@@ -121,14 +114,14 @@ static void render_network(sbuf *b, esgx_net *net)
                  "esgx_network_members %u\n"
                  "# TYPE esgx_network_healthy gauge\n"
                  "esgx_network_healthy %d\n",
-              (unsigned long long)st.peer_fetches, (unsigned long long)st.peer_fetch_failures,
-              (unsigned long long)st.origin_fetches, (unsigned long long)st.origin_fetch_failures,
-              (unsigned long long)st.fetched_bytes, (unsigned long long)st.replications,
-              (unsigned long long)st.replication_failures, (unsigned long long)st.etcd_errors,
-              st.members, esgx_net_healthy(net));
+              (unsigned long long)st->peer_fetches, (unsigned long long)st->peer_fetch_failures,
+              (unsigned long long)st->origin_fetches, (unsigned long long)st->origin_fetch_failures,
+              (unsigned long long)st->fetched_bytes, (unsigned long long)st->replications,
+              (unsigned long long)st->replication_failures, (unsigned long long)st->etcd_errors,
+              st->members, healthy);
 }
 
-char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, esgx_net *net, size_t *len)
+char *esgx_metrics_render(metrics *m, const metrics_snapshot *snap, size_t *len)
 {
     sbuf b = {malloc(8192), 0, 8192, 0};
     if (!b.p) return NULL;
@@ -153,36 +146,38 @@ char *esgx_metrics_render(metrics *m, content_store *cs, sup *s, esgx_net *net, 
               (unsigned long long)atomic_load(&m->restarts));
     sb_printf(&b, "# HELP esgx_content_bytes Bytes in the content store.\n"
                   "# TYPE esgx_content_bytes gauge\nesgx_content_bytes %llu\n",
-              (unsigned long long)esgx_content_total_bytes(cs));
-    if (m->tier)
+              (unsigned long long)snap->content_bytes);
+    if (snap->tier)
         sb_printf(&b, "# HELP esgx_wasm_tier The tier that runs functions (interp or jit).\n"
-                      "# TYPE esgx_wasm_tier gauge\nesgx_wasm_tier{tier=\"%s\"} 1\n", m->tier);
-    sup_info in;
-    esgx_sup_get_info(s, &in);
+                      "# TYPE esgx_wasm_tier gauge\nesgx_wasm_tier{tier=\"%s\"} 1\n", snap->tier);
     sb_printf(&b, "# HELP esgx_enclave_up 1 if the enclave channel is up.\n"
-                  "# TYPE esgx_enclave_up gauge\nesgx_enclave_up %d\n", in.up);
+                  "# TYPE esgx_enclave_up gauge\nesgx_enclave_up %d\n", snap->enclave_up);
     sb_printf(&b, "# HELP esgx_enclave_key_ready 1 if the enclave holds the shared key.\n"
                   "# TYPE esgx_enclave_key_ready gauge\nesgx_enclave_key_ready %d\n",
-              in.up && in.state == ESGX_STATE_READY);
-    esgx_msg_stats_reply st;
-    if (in.up && esgx_sup_stats(s, &st, 1000) == 0) {
+              snap->enclave_up && snap->key_ready);
+    if (snap->have_enclave_stats) {
+        const esgx_msg_stats_reply *st = &snap->enclave;
         sb_printf(&b, "# HELP esgx_enclave_executions_total Executions counted by the enclave.\n"
                       "# TYPE esgx_enclave_executions_total counter\n"
-                      "esgx_enclave_executions_total %llu\n", (unsigned long long)st.executions);
+                      "esgx_enclave_executions_total %llu\n", (unsigned long long)st->executions);
         sb_printf(&b, "# HELP esgx_enclave_traps_total Traps counted by the enclave.\n"
                       "# TYPE esgx_enclave_traps_total counter\n"
-                      "esgx_enclave_traps_total %llu\n", (unsigned long long)st.traps);
+                      "esgx_enclave_traps_total %llu\n", (unsigned long long)st->traps);
         sb_printf(&b, "# HELP esgx_enclave_cache_entries Compiled modules in the enclave cache.\n"
                       "# TYPE esgx_enclave_cache_entries gauge\n"
-                      "esgx_enclave_cache_entries %llu\n", (unsigned long long)st.cache_entries);
+                      "esgx_enclave_cache_entries %llu\n", (unsigned long long)st->cache_entries);
         sb_printf(&b, "# HELP esgx_enclave_cache_hits_total Module cache hits.\n"
                       "# TYPE esgx_enclave_cache_hits_total counter\n"
-                      "esgx_enclave_cache_hits_total %llu\n", (unsigned long long)st.cache_hits);
+                      "esgx_enclave_cache_hits_total %llu\n", (unsigned long long)st->cache_hits);
         sb_printf(&b, "# HELP esgx_enclave_cache_misses_total Module cache misses.\n"
                       "# TYPE esgx_enclave_cache_misses_total counter\n"
-                      "esgx_enclave_cache_misses_total %llu\n", (unsigned long long)st.cache_misses);
+                      "esgx_enclave_cache_misses_total %llu\n", (unsigned long long)st->cache_misses);
+        sb_printf(&b, "# HELP esgx_jit_refused_functions Functions the compiler tier refused "
+                      "(they run on the interpreter).\n"
+                      "# TYPE esgx_jit_refused_functions gauge\n"
+                      "esgx_jit_refused_functions %llu\n", (unsigned long long)st->jit_refused);
     }
-    if (net) render_network(&b, net);
+    if (snap->have_network) render_network(&b, &snap->network, snap->network_healthy);
     if (b.oom) {
         free(b.p);
         return NULL;

@@ -16,6 +16,7 @@
 #include "network_internal.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,31 @@ static void members_set(net_members *t, const char *id, const char *json)
     json_decref(j);
 }
 
+/* A functions/<name> record (JSON text) into *out. 1 when it names a valid hash, else 0
+ * (*out untouched). The one parser of these records: the view and the reads from etcd. */
+static int fn_parse(const char *json, const char *name, esgx_net_fn *out)
+{
+    json_t *j = json_loads(json, 0, NULL);
+    const char *hash = json_string_value(json_object_get(j, "hash"));
+    int ok = hash && strlen(hash) == 64;
+    if (ok) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->name, sizeof out->name, "%s", name);
+        snprintf(out->hash, sizeof out->hash, "%s", hash);
+        out->encrypted = json_is_true(json_object_get(j, "encrypted"));
+        out->logs = json_is_true(json_object_get(j, "logs"));
+        out->created = json_integer_value(json_object_get(j, "created"));
+        out->updated = json_integer_value(json_object_get(j, "updated"));
+    }
+    json_decref(j);
+    return ok;
+}
+
+static int fn_from_kv(const esgx_etcd_kv *kv, const char *name, esgx_net_fn *out)
+{
+    return fn_parse((const char *)kv->value, name, out);
+}
+
 static void fns_set(esgx_net *n, const char *name, const char *json)
 {
     size_t i = 0;
@@ -89,34 +115,22 @@ static void fns_set(esgx_net *n, const char *name, const char *json)
         if (i < n->n_fns) n->fns[i] = n->fns[--n->n_fns];
         return;
     }
-    json_t *j = json_loads(json, 0, NULL);
-    const char *hash = json_string_value(json_object_get(j, "hash"));
-    if (!hash || strlen(hash) != 64 || strlen(name) > 64) {
+    esgx_net_fn f;
+    if (strlen(name) > 64 || !fn_parse(json, name, &f)) {
         esgx_net_log(n, NET_LOG_WARN, "etcd: functions/%.64s has no valid hash; ignored", name);
-        json_decref(j);
         return;
     }
     if (i == n->n_fns) {
         if (n->n_fns == n->cap_fns) {
             size_t cap = n->cap_fns ? 2 * n->cap_fns : 16;
             esgx_net_fn *v = realloc(n->fns, cap * sizeof *v);
-            if (!v) {
-                json_decref(j);
-                return;
-            }
+            if (!v) return;
             n->fns = v;
             n->cap_fns = cap;
         }
         n->n_fns++;
     }
-    esgx_net_fn *f = &n->fns[i];
-    snprintf(f->name, sizeof f->name, "%s", name);
-    snprintf(f->hash, sizeof f->hash, "%s", hash);
-    f->encrypted = json_is_true(json_object_get(j, "encrypted"));
-    f->logs = json_is_true(json_object_get(j, "logs"));
-    f->created = json_integer_value(json_object_get(j, "created"));
-    f->updated = json_integer_value(json_object_get(j, "updated"));
-    json_decref(j);
+    n->fns[i] = f;
 }
 
 static int hash_of(const char *hex, uint8_t out[32])
@@ -328,13 +342,15 @@ static void *keeper_main(void *arg)
         if (n->stop) break;
         refresh_identity(n);
         int due = esgx_monotonic_ms() >= next_alive;
-        if (!due && !n->identity_dirty) continue;
+        pthread_mutex_lock(&n->mu);
+        int dirty = n->identity_dirty;
+        pthread_mutex_unlock(&n->mu);
+        if (!due && !dirty) continue;
         esgx_err err;
         int rc = ESGX_OK;
         if (due) rc = esgx_etcd_lease_keepalive(n->etcd, n->lease, &err);
         if (rc == ESGX_NODE_E_NOTFOUND) n->lease = 0;   /* expired while etcd was away */
-        if (rc == ESGX_NODE_E_NOTFOUND || (rc == ESGX_OK && n->identity_dirty))
-            rc = announce(n, &err);
+        if (rc == ESGX_NODE_E_NOTFOUND || (rc == ESGX_OK && dirty)) rc = announce(n, &err);
         pthread_mutex_lock(&n->mu);
         if (rc && n->etcd_ok) esgx_net_log(n, NET_LOG_WARN, "lost etcd: %s", err.msg);
         if (!rc && !n->etcd_ok) esgx_net_log(n, NET_LOG_INFO, "etcd answers again");
@@ -347,9 +363,12 @@ static void *keeper_main(void *arg)
     return NULL;
 }
 
-int esgx_net_healthy(const esgx_net *n)
+int esgx_net_healthy(esgx_net *n)
 {
-    return n->etcd_ok && n->view_ok;
+    pthread_mutex_lock(&n->mu);
+    int ok = n->etcd_ok && n->view_ok;
+    pthread_mutex_unlock(&n->mu);
+    return ok;
 }
 
 
@@ -413,8 +432,12 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
     *out = NULL;
     esgx_net *n = calloc(1, sizeof *n);
     if (!n) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-    pthread_mutex_init(&n->mu, NULL);
+    if (pthread_mutex_init(&n->mu, NULL)) {
+        free(n);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "network: cannot make a lock");
+    }
     if (esgx_cond_init_monotonic(&n->changed)) {
+        pthread_mutex_destroy(&n->mu);
         free(n);
         return esgx_err_set(err, ESGX_NODE_E_NOMEM, "cannot make a condition variable");
     }
@@ -450,7 +473,7 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
 void esgx_net_stop(esgx_net *n)
 {
     if (!n) return;
-    n->stop = 1;
+    atomic_store(&n->stop, 1);
     pthread_mutex_lock(&n->mu);
     pthread_cond_broadcast(&n->changed);
     pthread_mutex_unlock(&n->mu);
@@ -498,24 +521,6 @@ int esgx_net_token_check(esgx_net *n, const char *token, size_t len)
 }
 
 /* ---------------------------------------------------------------- functions */
-
-static int fn_from_kv(const esgx_etcd_kv *kv, const char *name, esgx_net_fn *out)
-{
-    json_t *j = json_loads((const char *)kv->value, 0, NULL);
-    const char *hash = json_string_value(json_object_get(j, "hash"));
-    int ok = hash && strlen(hash) == 64;
-    if (ok) {
-        memset(out, 0, sizeof *out);
-        snprintf(out->name, sizeof out->name, "%s", name);
-        snprintf(out->hash, sizeof out->hash, "%s", hash);
-        out->encrypted = json_is_true(json_object_get(j, "encrypted"));
-        out->logs = json_is_true(json_object_get(j, "logs"));
-        out->created = json_integer_value(json_object_get(j, "created"));
-        out->updated = json_integer_value(json_object_get(j, "updated"));
-    }
-    json_decref(j);
-    return ok;
-}
 
 int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *err)
 {

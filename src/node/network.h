@@ -69,7 +69,7 @@ ESGX_MUST_CHECK int esgx_net_start(const esgx_net_config *cfg, const esgx_net_st
 void esgx_net_stop(esgx_net *n);
 
 /* Whether etcd answered the last keepalive and the view is current (for /health). */
-int esgx_net_healthy(const esgx_net *n);
+int esgx_net_healthy(esgx_net *n);
 
 
 /* ------------------------------------------------------------- admin token */

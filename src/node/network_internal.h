@@ -44,7 +44,7 @@ struct esgx_net {
     int64_t lease;
     int64_t joined;
     int64_t start_rev;
-    volatile int stop;
+    _Atomic int stop;             /* set once by esgx_net_stop; read by every thread */
     int threads;                  /* bit 0 watch, 1 keeper, 2 replicator */
     pthread_t watch_thread, keeper_thread, repl_thread;
 
@@ -83,7 +83,5 @@ void esgx_net_repl_wake(esgx_net *n, const uint8_t hash[32]);
 void esgx_net_register_local(esgx_net *n);
 /* The content item of hash in the view, or NULL (caller holds mu). */
 net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32]);
-
-/* Sleeps ms milliseconds. */
 
 #endif

@@ -4,7 +4,8 @@
  * network object (network.h), and the supervisor hooks that fetch missing content and
  * find key-sharing peers. A node without --etcd never calls this file.
  */
-#include "node.h"
+#include "node_net.h"
+#include "node_log.h"
 #include "network.h"
 
 #include <errno.h>

@@ -1,6 +1,11 @@
 /*
- * registry.c: the function registry of esgxd (SQLite, DIR/registry.db).
+ * registry.c: the function registry of esgxd (registry.h): SQLite (DIR/registry.db) for
+ * a node alone, etcd for a node in a network. The HTTP routes call one API and never
+ * ask which store answers; with a network attached (esgx_registry_use_network) every
+ * call goes to the network's registry (network.h, functions/<name> in etcd) and its
+ * records are converted to registry_fn here.
  *
+ * SQLite:
  * One table: functions(name TEXT PRIMARY KEY, hash TEXT, decrypt INTEGER, created
  * INTEGER, logs INTEGER DEFAULT 0); a database from before the logs column gets it
  * when opened (ALTER TABLE, its functions keep logs off). WAL journal with synchronous=FULL, so an acknowledged deploy survives a
@@ -9,7 +14,8 @@
  * primary-key lookup with a prepared statement. Connection, statements and mutex live in
  * the registry object.
  */
-#include "node.h"
+#include "registry.h"
+#include "network.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -22,7 +28,50 @@ struct registry {
     sqlite3 *db;
     sqlite3_stmt *get, *put, *del, *list, *exists;
     pthread_mutex_t mu;
+    esgx_net *net;                 /* set: the network's registry answers instead */
 };
+
+/* ---------------------------------------------------------------- on etcd */
+
+static void fn_from_net(const esgx_net_fn *n, registry_fn *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", n->name);
+    snprintf(out->hash, sizeof out->hash, "%s", n->hash);
+    out->decrypt = n->encrypted;
+    out->logs = n->logs;
+    out->created = n->created;
+}
+
+static int net_get(esgx_net *net, const char *name, registry_fn *out, esgx_err *err)
+{
+    esgx_net_fn f;
+    int rc = esgx_net_fn_get(net, name, &f, err);
+    if (rc == ESGX_OK) fn_from_net(&f, out);
+    return rc;
+}
+
+static int net_list(esgx_net *net, registry_fn **out, size_t *n, esgx_err *err)
+{
+    esgx_net_fn *v;
+    int rc = esgx_net_fn_list(net, &v, n, err);
+    if (rc) return rc;
+    *out = calloc(*n ? *n : 1, sizeof **out);
+    if (!*out) {
+        free(v);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < *n; i++) fn_from_net(&v[i], &(*out)[i]);
+    free(v);
+    return ESGX_OK;
+}
+
+void esgx_registry_use_network(registry *r, esgx_net *net)
+{
+    r->net = net;
+}
+
+/* ---------------------------------------------------------------- on SQLite */
 
 static int db_err(registry *r, esgx_err *err, const char *what)
 {
@@ -52,7 +101,10 @@ int esgx_registry_open(const char *data_dir, registry **out, esgx_err *err)
         return esgx_err_set(err, ESGX_NODE_E_ARG, "data dir path too long");
     registry *r = calloc(1, sizeof *r);
     if (!r) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the registry");
-    pthread_mutex_init(&r->mu, NULL);
+    if (pthread_mutex_init(&r->mu, NULL)) {
+        free(r);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "registry: cannot make a lock");
+    }
     if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                           SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         int rc = esgx_err_set(err, ESGX_NODE_E_DB, "open %s: %s", path,
@@ -111,6 +163,7 @@ void esgx_registry_close(registry *r)
 int esgx_registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int logs,
                  int *replaced, esgx_err *err)
 {
+    if (r->net) return esgx_net_fn_put(r->net, name, hash_hex, decrypt, logs, replaced, err);
     int rc = ESGX_OK;
     pthread_mutex_lock(&r->mu);
     sqlite3_bind_text(r->exists, 1, name, -1, SQLITE_TRANSIENT);
@@ -129,6 +182,7 @@ int esgx_registry_put(registry *r, const char *name, const char *hash_hex, int d
 
 int esgx_registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
 {
+    if (r->net) return net_get(r->net, name, out, err);
     int rc;
     pthread_mutex_lock(&r->mu);
     sqlite3_bind_text(r->get, 1, name, -1, SQLITE_TRANSIENT);
@@ -153,6 +207,7 @@ int esgx_registry_get(registry *r, const char *name, registry_fn *out, esgx_err 
 
 int esgx_registry_delete(registry *r, const char *name, esgx_err *err)
 {
+    if (r->net) return esgx_net_fn_delete(r->net, name, err);
     int rc = ESGX_OK;
     pthread_mutex_lock(&r->mu);
     sqlite3_bind_text(r->del, 1, name, -1, SQLITE_TRANSIENT);
@@ -166,6 +221,7 @@ int esgx_registry_delete(registry *r, const char *name, esgx_err *err)
 
 int esgx_registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *err)
 {
+    if (r->net) return net_list(r->net, out, count, err);
     int rc = ESGX_OK;
     size_t n = 0, cap = 16;
     registry_fn *v = malloc(cap * sizeof *v);

@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "esgx_crypto.h"
-#include "httpc.h"
+#include "http_client.h"
 
 #define RESCAN_MS 30000u
 

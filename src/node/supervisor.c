@@ -13,7 +13,7 @@
  *               resends the EXEC with it (or fails the request with 404). Kept off the
  *               reader thread so the reader never blocks on a large write.
  *   callers     (HTTP threads) send EXECs themselves, pipelined on the one socket.
- *   collateral  (collateral.c) answers the enclave's COLLATERAL_REQ, which the reader
+ *   collateral  (collateral_service.c) answers the enclave's COLLATERAL_REQ, which the reader
  *               only queues: fetching from a PCCS may block on the network.
  *
  * Bounded work: at most cfg->workers + cfg->max_queue EXECs are in the table; one more
@@ -32,12 +32,12 @@
  * so a wall-clock jump neither stretches nor cuts a timeout.
  */
 #define _GNU_SOURCE
-#include "node.h"
-#include "esgx_wasm.h"
+#include "supervisor.h"
+#include "http_request.h"
+#include "node_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -120,17 +120,6 @@ static void table_remove(sup *s, sup_req *r)
         }
 }
 
-/* Builds the JSON error body. Returns a malloc'ed string (never NULL on success). */
-char *esgx_node_error_json(const char *code, const char *message, size_t *len)
-{
-    json_t *o = json_pack("{s:s, s:s}", "error", message ? message : code, "code", code);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!s) s = strdup("{\"error\":\"internal error\",\"code\":\"internal\"}");
-    if (s && len) *len = strlen(s);
-    return s;
-}
-
 static void set_error(sup_req *r, unsigned status, const char *code, const char *message)
 {
     free(r->body);
@@ -140,14 +129,21 @@ static void set_error(sup_req *r, unsigned status, const char *code, const char 
     r->body_is_json = 1;
 }
 
-/* Completes r with an error unless it is already done. */
-static void finish_error(sup *s, sup_req *r, unsigned status, const char *code, const char *msg)
+/* set_error with the code and HTTP status of outcome id (ESGX_RC_*). */
+static void set_outcome(sup_req *r, int id, const char *message)
+{
+    const esgx_result_code_info *o = esgx_proto_result_code(id);
+    set_error(r, o->http, o->code, message);
+}
+
+/* Completes r with outcome id (ESGX_RC_*) unless it is already done. */
+static void finish_error(sup *s, sup_req *r, int id, const char *msg)
 {
     void (*fn)(sup_req *) = NULL;
     pthread_mutex_lock(&s->tmu);
     if (!r->done) {
         table_remove(s, r);
-        set_error(r, status, code, msg);
+        set_outcome(r, id, msg);
         r->done = 1;
         if (!r->busy) fn = r->on_done;
     }
@@ -155,8 +151,8 @@ static void finish_error(sup *s, sup_req *r, unsigned status, const char *code, 
     if (fn) fn(r);
 }
 
-/* Fails every request in the table (channel lost). */
-static void fail_all(sup *s, const char *code, const char *msg)
+/* Fails every request in the table with outcome id (ESGX_RC_*; channel lost). */
+static void fail_all(sup *s, int id, const char *msg)
 {
     sup_req *list = NULL;
     pthread_mutex_lock(&s->tmu);
@@ -166,7 +162,7 @@ static void fail_all(sup *s, const char *code, const char *msg)
         s->table[i] = NULL;
         while (r) {
             sup_req *n = r->next;
-            set_error(r, 503, code, msg);
+            set_outcome(r, id, msg);
             r->done = 1;
             if (!r->busy && r->on_done) {
                 r->next = list;
@@ -189,23 +185,11 @@ static void fail_all(sup *s, const char *code, const char *msg)
 
 /* ---------------------------------------------------------------- results */
 
+/* The HTTP status of a RESULT: the one table of outcomes (esgx_proto.h) decides. */
 static unsigned status_for(const esgx_msg_result *res)
 {
-    const char *c = (const char *)res->code.ptr;
-    size_t n = res->code.len;
-#define IS(s) (n == sizeof s - 1 && memcmp(c, s, n) == 0)
-    switch (res->status) {
-    case ESGX_RESULT_OK: return 200;
-    case ESGX_RESULT_TRAP: return 422;
-    case ESGX_RESULT_BAD_REQUEST:
-        if (IS("input_too_large") || IS("content_too_large")) return 413;
-        if (IS("no_such_function")) return 404;
-        return 400;
-    case ESGX_RESULT_NOT_READY: return 503;   /* no_key, queue_timeout */
-    case ESGX_RESULT_INTERNAL: return IS("exec_timeout") ? 504 : 500;
-    default: return 500;
-    }
-#undef IS
+    return esgx_proto_result_http_status(res->status, (const char *)res->code.ptr,
+                                         res->code.len);
 }
 
 /* Builds the HTTP body for a RESULT into r (outside the table lock). */
@@ -223,7 +207,7 @@ static void fill_result(sup_req *r, const esgx_msg_result *res)
         size_t n = 0;
         if (!b || esgx_proto_format_header(res, b, hl, &n, NULL)) {
             free(b);
-            set_error(r, 500, "internal", "cannot build the response header");
+            set_outcome(r, ESGX_RC_INTERNAL, "cannot build the response header");
             return;
         }
         if (res->output.len) memcpy(b + n, res->output.ptr, res->output.len);
@@ -388,14 +372,13 @@ static void content_job(sup *s, uint64_t id)
     }
     if (r->content_sent) { /* the enclave asked twice: it did not accept the module */
         pthread_mutex_unlock(&s->tmu);
-        finish_error(s, r, 500, "internal", "enclave asked for content it was already given");
+        finish_error(s, r, ESGX_RC_INTERNAL, "enclave asked for content it was already given");
         return;
     }
     r->busy = 1;
     pthread_mutex_unlock(&s->tmu);
 
-    unsigned fail_status = 0;
-    const char *fail_code = NULL;
+    int fail = -1;                 /* the outcome (ESGX_RC_*) when the request fails here */
     char fail_msg[ESGX_ERR_MSG_MAX + 64] = "";
     uint8_t *data = NULL;
     size_t len = 0;
@@ -409,20 +392,20 @@ static void content_job(sup *s, uint64_t id)
             rc = esgx_content_read(s->content, r->hash, &data, &len, &err);
         } else if (frc != ESGX_NODE_E_NOTFOUND) {   /* some source has it, none delivered */
             rc = frc;
-            fail_status = 502, fail_code = "fetch_failed";
+            fail = ESGX_RC_FETCH_FAILED;
             snprintf(fail_msg, sizeof fail_msg, "%s", ferr.msg);
             esgx_node_log(NODE_LOG_WARN, "%s", ferr.msg);
         }
     }
-    if (fail_status) {
+    if (fail >= 0) {
         /* already described */
     } else if (rc == ESGX_NODE_E_NOTFOUND) {
         char hex[65];
         esgx_crypto_hex_encode(r->hash, 32, hex);
-        fail_status = 404, fail_code = "unknown_hash";
+        fail = ESGX_RC_UNKNOWN_HASH;
         snprintf(fail_msg, sizeof fail_msg, "no content with hash %s", hex);
     } else if (rc) {
-        fail_status = 500, fail_code = "internal";
+        fail = ESGX_RC_INTERNAL;
         snprintf(fail_msg, sizeof fail_msg, "content store: %s", err.msg);
         esgx_node_log(NODE_LOG_ERROR, "%s", fail_msg);
     } else {
@@ -452,9 +435,9 @@ static void content_job(sup *s, uint64_t id)
     pthread_mutex_lock(&s->tmu);
     r->busy = 0;
     r->content_sent = 1;
-    if (fail_status && !r->done) {
+    if (fail >= 0 && !r->done) {
         table_remove(s, r);
-        set_error(r, fail_status, fail_code, fail_msg);
+        set_outcome(r, fail, fail_msg);
         r->done = 1;
     }
     if (r->done) fn = r->on_done;
@@ -488,6 +471,20 @@ static const char *level_name(int l)
     return l >= 0 && l <= 3 ? n[l] : "info";
 }
 
+/* The enclave's command line, bounded: arg_add past the end sets `over` instead. */
+#define ENCLAVE_ARGV_MAX 80
+typedef struct enclave_argv {
+    const char *v[ENCLAVE_ARGV_MAX];
+    int n;
+    int over;
+} enclave_argv;
+
+static void arg_add(enclave_argv *l, const char *arg)
+{
+    if (l->n < ENCLAVE_ARGV_MAX - 1) l->v[l->n++] = arg;   /* room for the NULL */
+    else l->over = 1;
+}
+
 /* Forks and execs the enclave: *pid_out gets its pid, *fd our end of the channel.
  * Returns 0 or ESGX_NODE_E_IO (logged). */
 static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
@@ -516,37 +513,49 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     };
     enum { N_NUMS = sizeof nums / sizeof nums[0] };
     char s_num[N_NUMS][24];
-    const char *argv[80];
-    int a = 0;
-    argv[a++] = s->cfg->enclave_path;
-    argv[a++] = "--data-dir";
-    argv[a++] = s->cfg->data_dir;
-    argv[a++] = "--channel-fd";
-    argv[a++] = s_fd;
-    if (with_init) argv[a++] = "--init";
+    /* the most arguments the lines below can add: 5 fixed, --init, the numbers, --debug,
+     * seven options with a value, --collateral-from-host, every --trust-mrenclave,
+     * --log-level and its value, and the NULL */
+    enum { N_TRUST = sizeof s->cfg->trust_mrenclave / sizeof s->cfg->trust_mrenclave[0] };
+    _Static_assert(5 + 1 + 2 * N_NUMS + 1 + 2 * 7 + 1 + 2 * N_TRUST + 2 + 1 <= ENCLAVE_ARGV_MAX,
+                   "the enclave's command line outgrew ENCLAVE_ARGV_MAX");
+    enclave_argv args = {.n = 0};
+    arg_add(&args, s->cfg->enclave_path);
+    arg_add(&args, "--data-dir");
+    arg_add(&args, s->cfg->data_dir);
+    arg_add(&args, "--channel-fd");
+    arg_add(&args, s_fd);
+    if (with_init) arg_add(&args, "--init");
     for (size_t k = 0; k < N_NUMS; k++) {
         snprintf(s_num[k], sizeof s_num[k], "%llu", nums[k].v);
-        argv[a++] = nums[k].flag;
-        argv[a++] = s_num[k];
+        arg_add(&args, nums[k].flag);
+        arg_add(&args, s_num[k]);
     }
-    if (s->cfg->debug) argv[a++] = "--debug";
-    if (s->cfg->tier != ESGX_WASM_TIER_DEFAULT)
-        argv[a++] = "--tier", argv[a++] = esgx_wasm_tier_name((esgx_wasm_tier)s->cfg->tier);
-    if (s->cfg->sim_bundle) argv[a++] = "--sim-bundle", argv[a++] = s->cfg->sim_bundle;
-    if (s->cfg->peer_listen) argv[a++] = "--peer-listen", argv[a++] = s->cfg->peer_listen;
+    if (s->cfg->debug) arg_add(&args, "--debug");
+    if (esgx_proto_tier_name(s->cfg->tier))
+        arg_add(&args, "--tier"), arg_add(&args, esgx_proto_tier_name(s->cfg->tier));
+    if (s->cfg->sim_bundle) arg_add(&args, "--sim-bundle"), arg_add(&args, s->cfg->sim_bundle);
+    if (s->cfg->peer_listen) arg_add(&args, "--peer-listen"), arg_add(&args, s->cfg->peer_listen);
     char *net_peers = NULL;   /* the network's members, when --peers is not given */
     if (!s->cfg->peers && !with_init && s->hooks.peers) net_peers = s->hooks.peers(s->hooks.net_arg);
-    if (s->cfg->peers && !with_init) argv[a++] = "--peers", argv[a++] = s->cfg->peers;
-    else if (net_peers && net_peers[0]) argv[a++] = "--peers", argv[a++] = net_peers;
-    if (s->cfg->collateral) argv[a++] = "--collateral", argv[a++] = s->cfg->collateral;
-    if (s->cfg->pccs_url) argv[a++] = "--collateral-from-host";
-    if (s->cfg->sim_root) argv[a++] = "--sim-root", argv[a++] = s->cfg->sim_root;
-    if (s->cfg->accept_status) argv[a++] = "--accept-status", argv[a++] = s->cfg->accept_status;
+    if (s->cfg->peers && !with_init) arg_add(&args, "--peers"), arg_add(&args, s->cfg->peers);
+    else if (net_peers && net_peers[0]) arg_add(&args, "--peers"), arg_add(&args, net_peers);
+    if (s->cfg->collateral) arg_add(&args, "--collateral"), arg_add(&args, s->cfg->collateral);
+    if (s->cfg->pccs_url) arg_add(&args, "--collateral-from-host");
+    if (s->cfg->sim_root) arg_add(&args, "--sim-root"), arg_add(&args, s->cfg->sim_root);
+    if (s->cfg->accept_status) arg_add(&args, "--accept-status"), arg_add(&args, s->cfg->accept_status);
     for (unsigned t = 0; t < s->cfg->n_trust; t++)
-        argv[a++] = "--trust-mrenclave", argv[a++] = s->cfg->trust_mrenclave[t];
-    argv[a++] = "--log-level";
-    argv[a++] = level_name(s->cfg->log_level);
-    argv[a] = NULL;
+        arg_add(&args, "--trust-mrenclave"), arg_add(&args, s->cfg->trust_mrenclave[t]);
+    arg_add(&args, "--log-level");
+    arg_add(&args, level_name(s->cfg->log_level));
+    if (args.over) {   /* a new option above without a bigger ENCLAVE_ARGV_MAX */
+        esgx_node_log(NODE_LOG_ERROR, "internal: more than %d enclave arguments", ENCLAVE_ARGV_MAX - 1);
+        free(net_peers);
+        close(sv[0]);
+        close(sv[1]);
+        return ESGX_NODE_E_IO;
+    }
+    args.v[args.n] = NULL;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0) free(net_peers);   /* the parent's copy (the child execs with its own) */
@@ -571,7 +580,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
             dup2(dn, 0);
             close(dn);
         }
-        execv(s->cfg->enclave_path, (char *const *)argv);
+        execv(s->cfg->enclave_path, (char *const *)args.v);
         _exit(127);
     }
     close(sv[1]);
@@ -621,11 +630,13 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     memcpy(s->info.mrsigner, m.u.hello.mrsigner, 32);
     copy_str(s->info.xpub, sizeof s->info.xpub, m.u.hello.xpub);
     memcpy(s->info.public_key, m.u.hello.public_key, 33);
+    s->info.tier = esgx_proto_tier_name(m.u.hello.tier);
     s->info.have_hello = 1;
     int init = s->init_pending;
     pthread_mutex_unlock(&s->mu);
-    esgx_node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s", s->info.platform,
-             m.u.hello.state == ESGX_STATE_READY ? "ready" : "no key");
+    esgx_node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s, tier %s", s->info.platform,
+             m.u.hello.state == ESGX_STATE_READY ? "ready" : "no key",
+             s->info.tier ? s->info.tier : "not said");
     if (!init) {
         if (m.u.hello.state != ESGX_STATE_READY)
             esgx_node_log(NODE_LOG_WARN, "enclave has no shared key: invocations answer 503 no_key "
@@ -717,7 +728,7 @@ static int reap_enclave(sup *s, pid_t pid, int fd, int hs)
     if (hs != 0) s->failed_starts++;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->mu);
-    fail_all(s, "enclave_restarting", "the enclave process stopped; retry shortly");
+    fail_all(s, ESGX_RC_ENCLAVE_RESTARTING, "the enclave process stopped; retry shortly");
     shutdown(fd, SHUT_RDWR);
     close(fd);
     if (!stop || hs != 0) kill(pid, SIGKILL);
@@ -789,14 +800,14 @@ static void *sup_main(void *arg)
 /* Initialises the locks and condition variables of a zeroed s. */
 static int sup_init_sync(sup *s, esgx_err *err)
 {
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_mutex_init(&s->wmu, NULL);
-    pthread_mutex_init(&s->tmu, NULL);
-    pthread_mutex_init(&s->cmu, NULL);
-    pthread_cond_init(&s->ccond, NULL);
-    int e = esgx_cond_init_monotonic(&s->cond);
-    if (e == 0) e = esgx_cond_init_monotonic(&s->sync_cond);
-    if (e) return esgx_err_set(err, ESGX_NODE_E_IO, "condition variable: %s", strerror(e));
+    int e = pthread_mutex_init(&s->mu, NULL);
+    if (!e) e = pthread_mutex_init(&s->wmu, NULL);
+    if (!e) e = pthread_mutex_init(&s->tmu, NULL);
+    if (!e) e = pthread_mutex_init(&s->cmu, NULL);
+    if (!e) e = pthread_cond_init(&s->ccond, NULL);
+    if (!e) e = esgx_cond_init_monotonic(&s->cond);
+    if (!e) e = esgx_cond_init_monotonic(&s->sync_cond);
+    if (e) return esgx_err_set(err, ESGX_NODE_E_IO, "supervisor locks: %s", strerror(e));
     return ESGX_OK;
 }
 
@@ -914,11 +925,11 @@ int esgx_sup_exec(sup *s, sup_req *r)
     if (full) {
         esgx_node_log(NODE_LOG_DEBUG, "invocation refused: %u running and %u waiting already",
                  s->cfg->workers, s->cfg->max_queue);
-        finish_error(s, r, 503, "queue_full",
+        finish_error(s, r, ESGX_RC_QUEUE_FULL,
                      "too many invocations are waiting for this node; retry shortly");
     } else if (rc) {
         esgx_node_log(NODE_LOG_DEBUG, "sending EXEC %llu: %s", (unsigned long long)r->id, err.msg);
-        finish_error(s, r, 503, "enclave_restarting", "the enclave channel failed; retry shortly");
+        finish_error(s, r, ESGX_RC_ENCLAVE_RESTARTING, "the enclave channel failed; retry shortly");
     }
     return ESGX_OK;
 }
@@ -1025,7 +1036,7 @@ void esgx_sup_stop(sup *s, int timeout_ms)
         pthread_mutex_unlock(&s->cmu);
         pthread_join(s->content_thread, NULL);
     }
-    fail_all(s, "shutting_down", "the node is shutting down");
+    fail_all(s, ESGX_RC_SHUTTING_DOWN, "the node is shutting down");
 }
 
 void esgx_sup_free(sup *s)

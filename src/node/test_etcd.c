@@ -58,7 +58,7 @@ typedef struct watch_log {
     char seen[1024];
     int events;
     int rc;
-    volatile int stop;
+    _Atomic int stop;
 } watch_log;
 
 static int on_event(void *arg, int del, const esgx_etcd_kv *kv)

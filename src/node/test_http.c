@@ -1,5 +1,5 @@
 /*
- * test_http.c: the HTTP server (http.c) on 127.0.0.1 with a kernel-chosen port, serving
+ * test_http.c: the HTTP server (http_server.c) on 127.0.0.1 with a kernel-chosen port, serving
  * a real content store and registry in a temporary directory and a real supervisor
  * whose enclave cannot start (/bin/false: every start fails, so invocations answer 503
  * enclave_restarting). Requests are sent over plain sockets and the status code, the
@@ -7,11 +7,12 @@
  * WWW-Authenticate, 403), content upload and download (hash is BLAKE3 of the body),
  * bad hashes and names, a Content-Length over the route's limit (413 before the body),
  * a chunked body growing past it (413), the registry (deploy, list, delete), request
- * validation of /services/3, /health and /metrics; and http_req.c on plain buffers
+ * validation of /services/3, /health and /metrics; and http_request.c on plain buffers
  * (framing headers, the raw path, the body buffer across its mmap threshold).
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "http_server.h"
+#include "node_log.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,7 +25,7 @@
 
 #include "esgx_crypto.h"
 #include "esgx_test.h"
-#include "http_req.h"
+#include "http_request.h"
 #include "test_node.h"
 
 static unsigned g_port;   /* the port of the server under test (test program only) */
@@ -248,7 +249,7 @@ static void test_services(const char *hex)
     free(r.body);
 }
 
-/* http_req.c without sockets: what the fuzzer drives, checked on known cases. */
+/* http_request.c without sockets: what the fuzzer drives, checked on known cases. */
 static void test_plain(void)
 {
     http_problem p;

@@ -1,5 +1,5 @@
 /*
- * test_pccs.c: pccs.c against tests/fake_pccs.py (a real HTTP server on loopback)
+ * test_pccs.c: collateral_pccs.c against tests/fake_pccs.py (a real HTTP server on loopback)
  * serving the fleek-sgx vectors (a real quote and the collateral Intel returned for it).
  *
  * Checked: the assembled collateral verifies the real quote at 1724962800 with status
@@ -14,7 +14,7 @@
  * same collateral as http, and refused (error naming the URL and the TLS failure)
  * against the system store or another CA file; a self-signed server is refused unless
  * insecure, and with insecure the collateral is still checked (a garbage body is
- * refused by pccs.c, a tampered TCB info parses but fails Intel's signature at verify).
+ * refused by collateral_pccs.c, a tampered TCB info parses but fails Intel's signature at verify).
  * Skips (77) without the shared vectors or python3; skips the https part (with a
  * message) without openssl.
  */
@@ -31,7 +31,7 @@
 
 #include "esgx_attest.h"
 #include "esgx_test.h"
-#include "pccs.h"
+#include "collateral_pccs.h"
 
 #define T_OK 1724962800
 

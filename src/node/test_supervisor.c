@@ -10,7 +10,8 @@
  * esgx_sup_wait_ready answer ESGX_NODE_E_FATAL.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "supervisor.h"
+#include "node_log.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -143,10 +144,20 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     CHECK(wait_restarted(s, old, 20000), "no restart after kill -9 of pid %d", (int)old);
     CHECK_RC(esgx_sup_stats(s, &st, 5000), ESGX_OK);
     size_t len;
-    char *text = esgx_metrics_render(m, cs, s, NULL, &len);
+    esgx_sup_get_info(s, &in);
+    CHECK(in.tier && (!strcmp(in.tier, "interp") || !strcmp(in.tier, "jit")),
+          "the enclave's HELLO names its tier (%s)", in.tier ? in.tier : "none");
+    metrics_snapshot snap = {.content_bytes = esgx_content_total_bytes(cs),
+                             .enclave_up = in.up, .key_ready = in.state == ESGX_STATE_READY,
+                             .tier = in.tier, .have_enclave_stats = 1, .enclave = st};
+    char *text = esgx_metrics_render(m, &snap, &len);
     CHECK(text && strstr(text, "\nesgx_enclave_restarts_total 1\n"), "metrics:\n%s",
           text ? text : "(none)");
     CHECK(text && strstr(text, "\nesgx_enclave_up 1\n"), "enclave_up");
+    CHECK(text && strstr(text, "\nesgx_jit_refused_functions 0\n"), "jit_refused");
+    char want[64];
+    snprintf(want, sizeof want, "\nesgx_wasm_tier{tier=\"%s\"} 1\n", in.tier ? in.tier : "?");
+    CHECK(text && strstr(text, want), "metrics name the enclave's tier");
     free(text);
     CHECK_EQ_INT(atomic_load(&fatal_calls), 0);
 

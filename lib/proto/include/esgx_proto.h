@@ -1,5 +1,6 @@
 /*
- * esgx_proto: the enclave channel (docs/channel.md) and the response header line.
+ * esgx_proto: the enclave channel (docs/channel.md), the response header line, the one
+ * table of invocation outcomes (code, channel status, HTTP status) and the tier names.
  *
  * The host (esgxd) and the enclave (esgx-enclave) talk over one SOCK_STREAM socketpair
  * with length-prefixed frames:
@@ -22,8 +23,8 @@
  * one of the negative codes below (values in esgx_common.h's ESGX_ERRORS; esgx_strerror
  * names them) and, when `err` is non-NULL, fills it with that code and a message naming
  * what was wrong. Each function's comment names its codes. The void functions, the
- * size and name functions (0 or a string, never an error code) and the 1/0 predicates
- * esgx_proto_hash_text_valid / esgx_proto_name_valid cannot fail.
+ * size and name functions (0 or a string, never an error code), the result-code lookups
+ * and the 1/0 predicates esgx_proto_hash_text_valid / esgx_proto_name_valid cannot fail.
  *   ESGX_PROTO_E_ARG           bad argument: NULL, field over its limit, bad enum
  *   ESGX_PROTO_E_SHORT         frame or field truncated
  *   ESGX_PROTO_E_LENGTH        frame length outside 16..ESGX_PROTO_MAX_FRAME
@@ -102,6 +103,64 @@ typedef enum esgx_result_status {
     ESGX_RESULT_INTERNAL = 4,
 } esgx_result_status;
 
+/* The channel status of an outcome esgxd makes itself (never sent in a RESULT). */
+#define ESGX_RESULT_HOST (-1)
+
+/* HELLO tier: how the enclave runs functions (the values of lib/wasm's esgx_wasm_tier).
+ * ESGX_TIER_UNKNOWN is what a HELLO without the field decodes to. */
+enum { ESGX_TIER_UNKNOWN = 0, ESGX_TIER_INTERP = 1, ESGX_TIER_JIT = 2 };
+
+/* ---------------------------------------------------------------- result codes */
+
+/*
+ * The one table of invocation outcomes, shared by the enclave (which sends them), esgxd
+ * (which answers them over HTTP) and the CLI (which reads them back):
+ *   X(ID, "code", channel status, HTTP status, remember)
+ * "code" is the RESULT code on the channel and the "code" of the node's JSON error body;
+ * the channel status is the RESULT status it travels with (ESGX_RESULT_HOST: esgxd makes
+ * it, it is never on the channel); the HTTP status is what the node answers; remember = 1
+ * marks a failure that depends on the module's bytes alone, which the enclave answers
+ * again without the content for a while (src/enclave/executor.c). Codes not in the table
+ * (the trap names of lib/wasm and lib/host: out_of_fuel, unreachable, proc_exit, limit,
+ * ...) take the HTTP status of their channel status (esgx_proto_result_http_status).
+ */
+#define ESGX_RESULT_CODES(X)                                                               \
+    X(ESGX_RC_NO_KEY, "no_key", ESGX_RESULT_NOT_READY, 503, 0)                             \
+    X(ESGX_RC_QUEUE_TIMEOUT, "queue_timeout", ESGX_RESULT_NOT_READY, 503, 0)               \
+    X(ESGX_RC_BAD_REQUEST, "bad_request", ESGX_RESULT_BAD_REQUEST, 400, 0)                 \
+    X(ESGX_RC_DUPLICATE_ID, "duplicate_id", ESGX_RESULT_BAD_REQUEST, 400, 0)               \
+    X(ESGX_RC_INPUT_TOO_LARGE, "input_too_large", ESGX_RESULT_BAD_REQUEST, 413, 0)         \
+    X(ESGX_RC_CONTENT_TOO_LARGE, "content_too_large", ESGX_RESULT_BAD_REQUEST, 413, 0)     \
+    X(ESGX_RC_FUEL_TOO_LARGE, "fuel_too_large", ESGX_RESULT_BAD_REQUEST, 400, 0)           \
+    X(ESGX_RC_HASH_MISMATCH, "hash_mismatch", ESGX_RESULT_BAD_REQUEST, 400, 0)             \
+    X(ESGX_RC_DECRYPT_FAILED, "decrypt_failed", ESGX_RESULT_BAD_REQUEST, 400, 0)           \
+    X(ESGX_RC_INVALID_MODULE, "invalid_module", ESGX_RESULT_BAD_REQUEST, 400, 1)           \
+    X(ESGX_RC_UNSUPPORTED_IMPORT, "unsupported_import", ESGX_RESULT_BAD_REQUEST, 400, 1)   \
+    X(ESGX_RC_NO_SUCH_FUNCTION, "no_such_function", ESGX_RESULT_BAD_REQUEST, 404, 0)       \
+    X(ESGX_RC_BAD_SIGNATURE, "bad_signature", ESGX_RESULT_BAD_REQUEST, 400, 0)             \
+    X(ESGX_RC_EXEC_TIMEOUT, "exec_timeout", ESGX_RESULT_INTERNAL, 504, 0)                  \
+    X(ESGX_RC_INTERNAL, "internal", ESGX_RESULT_INTERNAL, 500, 0)                          \
+    X(ESGX_RC_ENCLAVE_RESTARTING, "enclave_restarting", ESGX_RESULT_HOST, 503, 0)          \
+    X(ESGX_RC_QUEUE_FULL, "queue_full", ESGX_RESULT_HOST, 503, 0)                          \
+    X(ESGX_RC_SHUTTING_DOWN, "shutting_down", ESGX_RESULT_HOST, 503, 0)                    \
+    X(ESGX_RC_UNKNOWN_HASH, "unknown_hash", ESGX_RESULT_HOST, 404, 0)                      \
+    X(ESGX_RC_FETCH_FAILED, "fetch_failed", ESGX_RESULT_HOST, 502, 0)
+
+typedef enum esgx_result_code {
+#define ESGX_RC_ENUM_(id, code, status, http, remember) id,
+    ESGX_RESULT_CODES(ESGX_RC_ENUM_)
+#undef ESGX_RC_ENUM_
+    ESGX_RC_COUNT
+} esgx_result_code;
+
+/* One row of the table. */
+typedef struct esgx_result_code_info {
+    const char *code;             /* "hash_mismatch" (static) */
+    int status;                   /* esgx_result_status, or ESGX_RESULT_HOST */
+    unsigned http;                /* the node's HTTP status */
+    int remember;                 /* 1: the enclave remembers the module's failure */
+} esgx_result_code_info;
+
 /* ---------------------------------------------------------------- messages */
 
 /* A byte string: a view (decode) or the caller's data (encode). ptr may be NULL iff
@@ -113,8 +172,12 @@ typedef struct esgx_bytes {
 } esgx_bytes;
 
 /* HELLO: u8 state, str platform, bytes32 mrenclave, bytes32 mrsigner, str xpub,
- * bytes33 public_key. state READY requires a 111-byte xpub; state NO_KEY requires an
- * empty xpub and an all-zero public_key. platform is 1..ESGX_PROTO_MAX_PLATFORM. */
+ * bytes33 public_key, [u8 tier]. state READY requires a 111-byte xpub; state NO_KEY
+ * requires an empty xpub and an all-zero public_key. platform is
+ * 1..ESGX_PROTO_MAX_PLATFORM. tier (ESGX_TIER_INTERP or ESGX_TIER_JIT: the tier every
+ * module runs on) is an optional trailing field: encoded only when not
+ * ESGX_TIER_UNKNOWN (so a HELLO without it is the frame of before), and when present it
+ * must be 1 or 2. */
 typedef struct esgx_msg_hello {
     uint8_t state;
     esgx_bytes platform;
@@ -122,6 +185,7 @@ typedef struct esgx_msg_hello {
     uint8_t mrsigner[32];
     esgx_bytes xpub;
     uint8_t public_key[33];
+    uint8_t tier;
 } esgx_msg_hello;
 
 /* KEY_STATUS: u8 state, str xpub, bytes33 public_key, str error (empty if ok).
@@ -177,13 +241,17 @@ typedef struct esgx_msg_result {
     esgx_bytes logs;
 } esgx_msg_result;
 
-/* STATS_REPLY: five u64 counters for /metrics. */
+/* STATS_REPLY: five u64 counters for /metrics, then the optional trailing
+ * [u64 jit_refused]: functions the compiler tier refused to compile (they run on the
+ * interpreter). It is encoded only when non-zero (so a reply without it is the frame of
+ * before), and when present it must be non-zero. */
 typedef struct esgx_msg_stats_reply {
     uint64_t executions;
     uint64_t traps;
     uint64_t cache_entries;
     uint64_t cache_hits;
     uint64_t cache_misses;
+    uint64_t jit_refused;
 } esgx_msg_stats_reply;
 
 /* ESGX_ATTEST_DOC_REPLY: u8 state, str xpub, bytes33 public_key, bytes quote
@@ -316,6 +384,30 @@ size_t esgx_proto_header_len(const esgx_msg_result *result);
 ESGX_MUST_CHECK
 int esgx_proto_format_header(const esgx_msg_result *result, char *out, size_t cap,
                              size_t *out_len, esgx_err *err);
+
+/* ---------------------------------------------------------------- outcomes and tiers */
+
+/* The row of id (ESGX_RC_*), or NULL when id is not in the table. */
+const esgx_result_code_info *esgx_proto_result_code(int id);
+
+/* The id (ESGX_RC_*) whose code is exactly s[0..n), or -1 when it is not in the table
+ * (a trap name, or anything else). s may be NULL (then -1). */
+int esgx_proto_result_code_find(const char *s, size_t n);
+
+/* The HTTP status esgxd answers a RESULT of channel status `status` and code s[0..n)
+ * with: the table's status for a code of the table sent with its own channel status,
+ * else 200 (OK), 422 (TRAP), 400 (BAD_REQUEST), 503 (NOT_READY) or 500 (INTERNAL and
+ * anything else). */
+unsigned esgx_proto_result_http_status(int status, const char *s, size_t n);
+
+/* "interp" or "jit" for ESGX_TIER_INTERP / ESGX_TIER_JIT, else NULL. */
+const char *esgx_proto_tier_name(int tier);
+
+/* Parses "interp" or "jit" into *tier (ESGX_TIER_*): the same words lib/wasm takes, for
+ * a program that does not link lib/wasm (esgxd passes the tier on to the enclave).
+ * Returns 0 or ESGX_PROTO_E_ARG ("tier 'TEXT' is not 'interp' or 'jit'"; *tier
+ * untouched). */
+ESGX_MUST_CHECK int esgx_proto_tier_parse(const char *text, int *tier, esgx_err *err);
 
 /* Text forms of the HTTP API (docs/http-api.md), checked the same way by the node and
  * the CLI. 1 if s[0..n) is a content hash (exactly 64 lowercase hex characters), else

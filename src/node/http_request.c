@@ -1,13 +1,14 @@
 /*
- * http_req.c: the request handling of esgxd's HTTP API that needs no socket (see
- * http_req.h). http.c calls these with what libmicrohttpd parsed; fuzz_http.c calls them
+ * http_request.c: the request handling of esgxd's HTTP API that needs no socket (see
+ * http_request.h). http_server.c calls these with what libmicrohttpd parsed; fuzz_http.c calls them
  * with arbitrary bytes. Nothing here keeps state: each function looks at its arguments
  * and says 0 (go on) or the HTTP status of the refusal with a problem naming the cause.
  * The body buffer lives here too because its growth rule (never past the route's limit
  * or the declared length) is part of what the fuzzer checks.
  */
 #define _GNU_SOURCE
-#include "http_req.h"
+#include "http_request.h"
+#include "supervisor.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,34 @@ static unsigned problem(http_problem *p, unsigned status, const char *code, cons
     p->status = status;
     p->code = code;
     return status;
+}
+
+/* problem() with the code and HTTP status of outcome id (ESGX_RC_*) of the one table. */
+static unsigned problem_rc(http_problem *p, int id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static unsigned problem_rc(http_problem *p, int id, const char *fmt, ...)
+{
+    const esgx_result_code_info *o = esgx_proto_result_code(id);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+    va_end(ap);
+    p->status = o->http;
+    p->code = o->code;
+    return p->status;
+}
+
+/* ---------------------------------------------------------------- error bodies */
+
+char *esgx_node_error_json(const char *code, const char *message, size_t *len)
+{
+    json_t *o = json_pack("{s:s, s:s}", "error", message ? message : code, "code", code);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s) s = strdup("{\"error\":\"internal error\",\"code\":\"internal\"}");
+    if (s && len) *len = strlen(s);
+    return s;
 }
 
 /* ---------------------------------------------------------------- routes */
@@ -239,7 +268,7 @@ static unsigned decode_base64(const char *b64, size_t n, uint64_t max, uint8_t *
     size_t pad = n >= 1 && b64[n - 1] == '=' ? (n >= 2 && b64[n - 2] == '=' ? 2 : 1) : 0;
     size_t bytes = n / 4 * 3 - pad;
     if (bytes > max)
-        return problem(p, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
+        return problem_rc(p, ESGX_RC_INPUT_TOO_LARGE, "input of %zu bytes exceeds the limit of %llu",
                        bytes, (unsigned long long)max);
     for (size_t i = 0; i < n - pad; i++) {
         char c = b64[i];
@@ -334,7 +363,7 @@ unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_
     }
     if (!s->input) s->input = (const uint8_t *)"";
     if (!st && s->input_len > max_input)
-        st = problem(p, 413, "input_too_large", "input of %zu bytes exceeds the limit of %llu",
+        st = problem_rc(p, ESGX_RC_INPUT_TOO_LARGE, "input of %zu bytes exceeds the limit of %llu",
                      s->input_len, (unsigned long long)max_input);
     if (st) {
         free(*decoded);

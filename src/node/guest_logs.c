@@ -1,5 +1,5 @@
 /*
- * logs.c: the recent guest debug output of each function, for GET /functions/NAME/logs
+ * guest_logs.c: the recent guest debug output of each function, for GET /functions/NAME/logs
  * (docs/http-api.md#logs): node_logs.
  *
  * Design: one entry per function this node has looked up (deploy, invoke by name, the
@@ -20,7 +20,9 @@
  * under one mutex.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "guest_logs.h"
+#include "node_log.h"
+#include "esgx_proto.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -120,7 +122,10 @@ int esgx_node_logs_new(node_logs **out, esgx_err *err)
     *out = NULL;
     node_logs *l = calloc(1, sizeof *l);
     if (!l) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the logs");
-    pthread_mutex_init(&l->mu, NULL);
+    if (pthread_mutex_init(&l->mu, NULL)) {
+        free(l);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "logs: cannot make a lock");
+    }
     if (esgx_cond_init_monotonic(&l->cond)) {
         pthread_mutex_destroy(&l->mu);
         free(l);

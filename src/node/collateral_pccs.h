@@ -1,5 +1,5 @@
 /*
- * pccs.h: DCAP collateral from a PCCS (or Intel's PCS), API version 4, with a cache in
+ * collateral_pccs.h: DCAP collateral from a PCCS (or Intel's PCS), API version 4, with a cache in
  * memory and on disk (pccs.c). Standalone: it needs only libcurl, jansson, OpenSSL and
  * lib/attest, so tests drive it directly against a fake PCCS.
  *
@@ -15,8 +15,8 @@
  * PCCS with a self-signed TLS certificate (insecure = 1) cannot forge collateral; at
  * worst it withholds it.
  */
-#ifndef ESGX_PCCS_H
-#define ESGX_PCCS_H
+#ifndef ESGX_NODE_COLLATERAL_PCCS_H
+#define ESGX_NODE_COLLATERAL_PCCS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * log.c: esgxd's log lines on stderr, "esgxd: 2026-01-01T00:00:00.000Z LEVEL message".
+ * node_log.c: esgxd's log lines on stderr, "esgxd: 2026-01-01T00:00:00.000Z LEVEL message".
  *
  * The level is the one process-wide setting of esgxd (an atomic, set once by main from
  * --log-level): every object writes to the same stderr, so passing a logger down
@@ -7,7 +7,7 @@
  * Every message is written with its control characters escaped (\xNN): names,
  * paths and errors that came from a request can never forge a second log line.
  */
-#include "node.h"
+#include "node_log.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -48,7 +48,7 @@ void esgx_node_log_stamp(char *out, size_t cap)
     gmtime_r(&ts.tv_sec, &tm);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, cap, "%s.%03ldZ", when, ts.tv_nsec / 1000000);
+    snprintf(out, cap, "%.19s.%03uZ", when, (unsigned)(ts.tv_nsec / 1000000 % 1000));
 }
 
 

@@ -1,11 +1,11 @@
 /*
- * httpc.h: the node's one HTTP client (libcurl), shared by the etcd client, the peer
+ * http_client.h: the node's one HTTP client (libcurl), shared by the etcd client, the peer
  * and origin content fetches and the PCCS client. Bounded in size and time, no redirects, http and https
  * only. Two shapes: a request whose answer is collected in memory (control calls), and
  * a request whose answer is streamed to a callback (content, watch streams).
  */
-#ifndef ESGX_NODE_HTTPC_H
-#define ESGX_NODE_HTTPC_H
+#ifndef ESGX_NODE_HTTP_CLIENT_H
+#define ESGX_NODE_HTTP_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +21,7 @@ typedef struct esgx_httpc_opts {
     unsigned timeout_ms;          /* whole transfer; 0 = none (streams) */
     unsigned low_speed_ms;        /* abort when under 1 byte/s for this long; 0 = off */
     uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
-    const volatile int *stop;     /* when non-NULL and set, the transfer aborts */
+    const _Atomic int *stop;     /* when non-NULL and set, the transfer aborts */
     int peer_fetch;               /* send X-Esgx-Peer-Fetch: 1 (a node asking a node) */
     const char *user_agent;       /* NULL = "esgxd/1" */
     const char *ca_file;          /* PEM CAs for https (NULL = the system store) */

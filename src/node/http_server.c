@@ -1,11 +1,11 @@
 /*
- * http.c: the public HTTP API of a node (docs/http-api.md), on libmicrohttpd.
+ * http_server.c: the public HTTP API of a node (docs/http-api.md), on libmicrohttpd.
  *
  * libmicrohttpd runs a small thread pool with epoll. Each request gets an `hreq`
  * context as soon as its request line is read (the URI log callback, which also sees the
  * raw target: a %00 is refused there, before unescaping hides it). On the first call of
  * the access handler the route, the method, the admin token and the framing headers are
- * checked (http_req.c, which needs no socket and is what the fuzzer drives), so a
+ * checked (http_request.c, which needs no socket and is what the fuzzer drives), so a
  * request that cannot succeed is answered before its body is read: 413 as soon as
  * Content-Length is over the route's limit, 400 for ambiguous framing.
  *
@@ -30,11 +30,13 @@
  * Every invocation leaves one access line in the node's log (name, entry function, hash,
  * status, code, fuel_used, milliseconds; what came from outside escaped). A function
  * deployed with "logs": true gets its guest's debug output captured (the EXEC flag) and
- * kept in its ring (logs.c); GET /functions/NAME/logs?follow=1 is a long poll: the
+ * kept in its ring (guest_logs.c); GET /functions/NAME/logs?follow=1 is a long poll: the
  * connection is suspended until new lines come or 30 s pass.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "http_server.h"
+#include "guest_logs.h"
+#include "node_log.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -53,7 +55,7 @@
 #include <openssl/x509.h>
 
 #include "esgx_crypto.h"
-#include "http_req.h"
+#include "http_request.h"
 #include "network.h"
 
 #define DISCARD_SLACK (1u << 20)   /* bytes over the limit discarded before dropping */
@@ -67,6 +69,7 @@ _Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help 
 _Static_assert(HTTP_DEFAULT_PER_IP == 64, "--ip-connections: help says 64");
 _Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30");
 #define TLS_PEM_MAX (256u * 1024u)
+#define COLLATERAL_FILE_MAX (8u << 20)   /* --collateral, SIM_BUNDLE/collateral.json */
 
 struct http {
     http_deps d;
@@ -187,13 +190,14 @@ static void access_line(hreq *h, unsigned status)
              (unsigned long long)h->sr.fuel_used, (unsigned long long)ms);
 }
 
-/* A refusal of an invocation before the enclave saw it: its access line, then the reply. */
-static enum MHD_Result refuse_exec(struct MHD_Connection *c, hreq *h, unsigned status,
-                                   const char *code, const char *msg)
+/* A refusal of an invocation before the enclave saw it, with outcome id (ESGX_RC_*):
+ * its access line, then the reply. */
+static enum MHD_Result refuse_exec(struct MHD_Connection *c, hreq *h, int id, const char *msg)
 {
-    snprintf(h->sr.code, sizeof h->sr.code, "%s", code);
-    access_line(h, status);
-    return reply_error(c, h, status, code, "%s", msg);
+    const esgx_result_code_info *o = esgx_proto_result_code(id);
+    snprintf(h->sr.code, sizeof h->sr.code, "%s", o->code);
+    access_line(h, o->http);
+    return reply_error(c, h, o->http, o->code, "%s", msg);
 }
 
 static void on_exec_done(sup_req *r)
@@ -209,10 +213,10 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
     esgx_sup_get_info(h->srv->d.sup, &info);
     h->t0_ms = esgx_monotonic_ms();
     if (!info.up)
-        return refuse_exec(c, h, 503, "enclave_restarting",
+        return refuse_exec(c, h, ESGX_RC_ENCLAVE_RESTARTING,
                            "the enclave is not running; retry shortly");
     if (info.state != ESGX_STATE_READY)
-        return refuse_exec(c, h, 503, "no_key",
+        return refuse_exec(c, h, ESGX_RC_NO_KEY,
                            "this node has no shared key yet (not initialised)");
     h->conn = c;
     h->sr.owner = h;
@@ -220,10 +224,10 @@ static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
     h->waiting = 1;
     MHD_suspend_connection(c);
     if (esgx_sup_exec(h->srv->d.sup, &h->sr) == ESGX_NODE_E_DOWN) {
-        h->sr.http_status = 503;
-        h->sr.body = esgx_node_error_json("enclave_restarting",
-                                     "the enclave is not running; retry shortly",
-                                     &h->sr.body_len);
+        const esgx_result_code_info *o = esgx_proto_result_code(ESGX_RC_ENCLAVE_RESTARTING);
+        h->sr.http_status = o->http;
+        h->sr.body = esgx_node_error_json(o->code, "the enclave is not running; retry shortly",
+                                          &h->sr.body_len);
         h->sr.body_is_json = 1;
         MHD_resume_connection(c);
     }
@@ -247,58 +251,6 @@ static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
 
 /* ---------------------------------------------------------------- routes */
 
-/* ---------------------------------------------------------------- registry */
-
-/* The function registry: etcd when the node is in a network, else SQLite. */
-static void fn_from_net(const esgx_net_fn *n, registry_fn *out)
-{
-    memset(out, 0, sizeof *out);
-    snprintf(out->name, sizeof out->name, "%s", n->name);
-    snprintf(out->hash, sizeof out->hash, "%s", n->hash);
-    out->decrypt = n->encrypted;
-    out->logs = n->logs;
-    out->created = n->created;
-}
-
-static int fn_get(http *srv, const char *name, registry_fn *out, esgx_err *err)
-{
-    if (!srv->d.net) return esgx_registry_get(srv->d.registry, name, out, err);
-    esgx_net_fn f;
-    int rc = esgx_net_fn_get(srv->d.net, name, &f, err);
-    if (rc == ESGX_OK) fn_from_net(&f, out);
-    return rc;
-}
-
-static int fn_put(http *srv, const char *name, const char *hash, int decrypt, int logs,
-                  int *replaced, esgx_err *err)
-{
-    if (!srv->d.net)
-        return esgx_registry_put(srv->d.registry, name, hash, decrypt, logs, replaced, err);
-    return esgx_net_fn_put(srv->d.net, name, hash, decrypt, logs, replaced, err);
-}
-
-static int fn_delete(http *srv, const char *name, esgx_err *err)
-{
-    if (!srv->d.net) return esgx_registry_delete(srv->d.registry, name, err);
-    return esgx_net_fn_delete(srv->d.net, name, err);
-}
-
-static int fn_list(http *srv, registry_fn **out, size_t *n, esgx_err *err)
-{
-    if (!srv->d.net) return esgx_registry_list(srv->d.registry, out, n, err);
-    esgx_net_fn *v;
-    int rc = esgx_net_fn_list(srv->d.net, &v, n, err);
-    if (rc) return rc;
-    *out = calloc(*n ? *n : 1, sizeof **out);
-    if (!*out) {
-        free(v);
-        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < *n; i++) fn_from_net(&v[i], &(*out)[i]);
-    free(v);
-    return ESGX_OK;
-}
-
 /* Whether content for hash is here, fetching it from the network when it is not
  * (unless a peer asks: it must not make us fetch in turn). 0, or the fetch's code. */
 static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32], esgx_err *err)
@@ -308,6 +260,13 @@ static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32
     if (!srv->d.net || MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Peer-Fetch"))
         return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content with that hash");
     return esgx_net_fetch(srv->d.net, hash, err);
+}
+
+/* The status of a registry failure: 503 in a network (etcd is away for a while; the
+ * client retries), 500 for a node alone (its own database failed). */
+static unsigned registry_failure(const hreq *h)
+{
+    return h->srv->d.net ? 503 : 500;
 }
 
 static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
@@ -324,10 +283,10 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
 {
     registry_fn fn;
     esgx_err err;
-    int rc = fn_get(h->srv, h->rt.name, &fn, &err);
+    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &fn, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
-    if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (rc) return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
     if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
         return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
     h->sr.decrypt = (uint8_t)fn.decrypt;
@@ -364,10 +323,10 @@ static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
                            hash);
     if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
     int replaced = 0;
-    if (fn_put(h->srv, h->rt.name, hash, decrypt, logs, &replaced, &err))
-        return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
+    if (esgx_registry_put(h->srv->d.registry, h->rt.name, hash, decrypt, logs, &replaced, &err))
+        return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
     registry_fn f;
-    if (fn_get(h->srv, h->rt.name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
+    if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
     esgx_node_logs_set(h->srv->logs, h->rt.name, hb, logs);
     esgx_node_log(NODE_LOG_INFO, "deployed function %s -> %s%s%s", h->rt.name, hash,
              decrypt ? " (decrypt)" : "", logs ? " (logs)" : "");
@@ -379,8 +338,8 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
     registry_fn *v;
     size_t n;
     esgx_err err;
-    if (fn_list(h->srv, &v, &n, &err))
-        return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
+    if (esgx_registry_list(h->srv->d.registry, &v, &n, &err))
+        return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
     free(v);
@@ -390,10 +349,10 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
 {
     esgx_err err;
-    int rc = fn_delete(h->srv, h->rt.name, &err);
+    int rc = esgx_registry_delete(h->srv->d.registry, h->rt.name, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
-    if (rc) return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
+    if (rc) return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
     esgx_node_logs_forget(h->srv->logs, h->rt.name);
     esgx_node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
     return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
@@ -405,11 +364,11 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
 static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum MHD_Result *r)
 {
     esgx_err err;
-    int rc = fn_get(h->srv, h->rt.name, out, &err);
+    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, out, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         *r = reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     else if (rc)
-        *r = reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err.msg);
+        *r = reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
     if (rc) return rc;
     uint8_t hb[32];
     if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL))
@@ -591,32 +550,15 @@ static char *load_collateral(const node_config *cfg, const char **why)
     if (cfg->collateral) snprintf(path, sizeof path, "%s", cfg->collateral);
     else if (cfg->sim_bundle) snprintf(path, sizeof path, "%s/collateral.json", cfg->sim_bundle);
     else return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    uint8_t *data;
+    size_t len;
+    esgx_err err;
+    if (esgx_file_read(path, COLLATERAL_FILE_MAX, &data, &len, &err)) {
         *why = "the collateral file cannot be read";
-        esgx_node_log(NODE_LOG_WARN, "collateral %s: %s", path, strerror(errno));
+        esgx_node_log(NODE_LOG_WARN, "collateral %s", err.msg);
         return NULL;
     }
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap + 1);
-    size_t n;
-    while (b && (n = fread(b + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap) {
-            if (cap >= (8u << 20)) break;
-            char *nb = realloc(b, 2 * cap + 1);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!b) return NULL;
-    b[len] = 0;
+    char *b = (char *)data;
     while (len && (b[len - 1] == '\n' || b[len - 1] == '\r' || b[len - 1] == ' ' ||
                    b[len - 1] == '\t'))
         b[--len] = 0;
@@ -719,7 +661,7 @@ static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
     json_t *o = json_pack("{s:s, s:s, s:I}", "status", ok ? "ok" : "unavailable", "enclave", e,
                           "fuel_limit", (json_int_t)h->srv->cfg->fuel);
     if (h->srv->d.net) json_object_set_new(o, "network", json_string(net_ok ? "ok" : "etcd_lost"));
-    if (h->srv->cfg->tier_name) json_object_set_new(o, "tier", json_string(h->srv->cfg->tier_name));
+    if (in.tier) json_object_set_new(o, "tier", json_string(in.tier));   /* as the enclave said */
     return reply_json(c, h, ok ? 200 : 503, o);
 }
 
@@ -744,11 +686,32 @@ static enum MHD_Result route_nodes(struct MHD_Connection *c, hreq *h)
     return reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
+/* What the objects say for /metrics: the enclave's state and tier, its counters (a
+ * STATS message, 1 s at most; left out when the enclave is down), the content store's
+ * size and the network's counters. */
+static void metrics_snapshot_take(const http *srv, metrics_snapshot *snap)
+{
+    memset(snap, 0, sizeof *snap);
+    snap->content_bytes = esgx_content_total_bytes(srv->d.content);
+    sup_info in;
+    esgx_sup_get_info(srv->d.sup, &in);
+    snap->enclave_up = in.up;
+    snap->key_ready = in.state == ESGX_STATE_READY;
+    snap->tier = in.tier;
+    snap->have_enclave_stats = in.up && esgx_sup_stats(srv->d.sup, &snap->enclave, 1000) == 0;
+    if (srv->d.net) {
+        snap->have_network = 1;
+        esgx_net_get_stats(srv->d.net, &snap->network);
+        snap->network_healthy = esgx_net_healthy(srv->d.net);
+    }
+}
+
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 {
     size_t len;
-    char *s = esgx_metrics_render(h->srv->d.metrics, h->srv->d.content, h->srv->d.sup,
-                                  h->srv->d.net, &len);
+    metrics_snapshot snap;
+    metrics_snapshot_take(h->srv, &snap);
+    char *s = esgx_metrics_render(h->srv->d.metrics, &snap, &len);
     if (!s) return MHD_NO;
     return reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
 }
@@ -985,18 +948,16 @@ static int tls_read_pem(const char *opt, const char *path, int want_key, char **
                         esgx_err *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s: %s", opt, path, strerror(errno));
-    char *buf = malloc(TLS_PEM_MAX + 1);
-    size_t n = buf ? fread(buf, 1, TLS_PEM_MAX + 1, f) : 0;
-    int rerr = ferror(f);
-    fclose(f);
-    if (!buf) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "%s: out of memory", opt);
-    const char *why = rerr ? "read error" : n > TLS_PEM_MAX ? "larger than 256 KiB"
-                      : memchr(buf, 0, n) ? "NUL byte (not a PEM file)" : NULL;
+    uint8_t *data;
+    size_t n;
+    esgx_err ferr;
+    int rc = esgx_file_read(path, TLS_PEM_MAX, &data, &n, &ferr);
+    if (rc == ESGX_E_NOMEM) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "%s: out of memory", opt);
+    if (rc)   /* "PATH: the reason" (or the limit) */
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s", opt, ferr.msg);
+    char *buf = (char *)data;
+    const char *why = memchr(buf, 0, n) ? "NUL byte (not a PEM file)" : NULL;
     if (!why) {
-        buf[n] = 0;
         BIO *bio = BIO_new_mem_buf(buf, (int)n);
         void *obj = !bio ? NULL : want_key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
                                            : (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
@@ -1008,7 +969,7 @@ static int tls_read_pem(const char *opt, const char *path, int want_key, char **
         else X509_free(obj);
     }
     if (why) {
-        esgx_crypto_wipe(buf, TLS_PEM_MAX + 1);
+        esgx_crypto_wipe(buf, n);
         free(buf);
         return esgx_err_set(err, ESGX_NODE_E_ARG, "%s %s: %s", opt, path, why);
     }

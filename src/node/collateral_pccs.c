@@ -1,6 +1,6 @@
 /*
- * pccs.c: DCAP collateral from a PCCS (Intel PCS/PCCS API v4) with a memory and disk
- * cache (see pccs.h).
+ * collateral_pccs.c: DCAP collateral from a PCCS (Intel PCS/PCCS API v4) with a memory and disk
+ * cache (see collateral_pccs.h).
  *
  * Design. One libcurl easy handle per request (no connection reuse: four requests per
  * refresh interval per FMSPC), http/https only, no redirects, connect and total
@@ -23,13 +23,14 @@
  * milliseconds so that a loaded file's mtime is its age.
  */
 #define _GNU_SOURCE
-#include "pccs.h"
+#include "collateral_pccs.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -45,7 +46,7 @@
 #include <unistd.h>
 
 #include "esgx_attest.h"
-#include "httpc.h"
+#include "http_client.h"
 
 #define MAX_HEADER (64u * 1024u)     /* one collected header value */
 #define MAX_CACHE_FILE (8u << 20)
@@ -119,7 +120,7 @@ static const char *trim(const char *s, size_t *len)
 
 /* ---------------------------------------------------------------- HTTP */
 
-/* GET url through the node's HTTP client (httpc.c). want: header names of which the
+/* GET url through the node's HTTP client (http_client.c). want: header names of which the
  * first present one is returned in *header (URL-decoded, malloc'd; NULL allowed when
  * want is NULL). On 0, *body is malloc'd (NUL-terminated) with *len bytes. */
 static int http_get(pccs *p, const char *url, const char *const *want, char **body,
@@ -498,31 +499,22 @@ static int write_atomic(const char *dir, const char *name, const char *data, siz
     return 0;
 }
 
-/* Reads dir/name (at most MAX_CACHE_FILE bytes) into a malloc'd NUL-terminated buffer. */
-static char *read_file(int dfd, const char *name, size_t *len, int64_t *mtime_ms)
+/* Reads the cache file name of p's directory (a regular file, not a symbolic link, of
+ * 1..MAX_CACHE_FILE bytes) through the one bounded reader into a malloc'd NUL-terminated
+ * buffer; *mtime_ms gets its modification time (its age is the collateral's). NULL when
+ * it is none of that or unreadable. */
+static char *read_file(const pccs *p, int dfd, const char *name, size_t *len, int64_t *mtime_ms)
 {
-    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
-    if (fd < 0) return NULL;
-    char *b = NULL;
-    if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        st.st_size <= (off_t)MAX_CACHE_FILE && (b = malloc((size_t)st.st_size + 1))) {
-        size_t off = 0;
-        ssize_t r;
-        while (off < (size_t)st.st_size &&
-               ((r = read(fd, b + off, (size_t)st.st_size - off)) > 0 || (r < 0 && errno == EINTR)))
-            if (r > 0) off += (size_t)r;
-        if (off != (size_t)st.st_size) {
-            free(b);
-            b = NULL;
-        } else {
-            b[off] = 0;
-            *len = off;
-            *mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
-        }
-    }
-    close(fd);
-    return b;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+        st.st_size > (off_t)MAX_CACHE_FILE)
+        return NULL;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", p->cache_dir, name) >= (int)sizeof path) return NULL;
+    uint8_t *b;
+    if (esgx_file_read(path, MAX_CACHE_FILE, &b, len, NULL)) return NULL;
+    *mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    return (char *)b;
 }
 
 /* ---------------------------------------------------------------- memory cache */
@@ -583,7 +575,7 @@ static void load_cache(pccs *p)
         if (name[0] == '.' || parse_cache_name(name, fmspc, &ca)) continue;
         size_t len = 0;
         int64_t mtime = 0;
-        char *json = read_file(dirfd(d), name, &len, &mtime);
+        char *json = read_file(p, dirfd(d), name, &len, &mtime);
         esgx_err err;
         char hex[13];
         fmspc_hex(fmspc, hex, 1);
@@ -643,8 +635,16 @@ int esgx_pccs_new(const pccs_config *cfg, pccs **out, esgx_err *err)
     if (p->cfg.connect_timeout_ms <= 0) p->cfg.connect_timeout_ms = 5000;
     if (p->cfg.timeout_ms <= 0) p->cfg.timeout_ms = 15000;
     if (p->cfg.max_body == 0) p->cfg.max_body = 1u << 20;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_mutex_init(&p->fetch_mu, NULL);
+    int locks = pthread_mutex_init(&p->mu, NULL) ? 0 : 1;
+    if (locks && pthread_mutex_init(&p->fetch_mu, NULL) == 0) locks = 2;
+    if (locks < 2) {   /* nothing but the strings is set up yet */
+        if (locks) pthread_mutex_destroy(&p->mu);
+        free(p->base);
+        free(p->cache_dir);
+        free(p->ca_file);
+        free(p);
+        return esgx_err_set(err, ESGX_PCCS_E_NOMEM, "pccs: cannot make a lock");
+    }
     if (p->cache_dir) {
         if (mkdir(p->cache_dir, 0700) && errno != EEXIST) {
             int e = errno;

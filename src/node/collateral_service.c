@@ -1,8 +1,8 @@
 /*
- * collateral.c: the node's DCAP collateral with --pccs (docs/operations.md): answers the
+ * collateral_service.c: the node's DCAP collateral with --pccs (docs/operations.md): answers the
  * enclave's COLLATERAL_REQ and gives /attestation the collateral for the node's quote.
  *
- * Design: one pccs client (pccs.c; cache under DATA_DIR/collateral) and one worker
+ * Design: one pccs client (collateral_pccs.c; cache under DATA_DIR/collateral) and one worker
  * thread. The channel reader (supervisor.c) only copies a COLLATERAL_REQ into a small
  * queue (esgx_collat_request) and goes back to reading, because answering may block on the
  * network for up to the PCCS timeouts; the worker takes requests in order, asks the
@@ -14,7 +14,8 @@
  * is attached after both exist (esgx_collat_attach), since each refers to the other.
  */
 #define _GNU_SOURCE
-#include "node.h"
+#include "collateral_service.h"
+#include "node_log.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 #include <string.h>
 
 #include "esgx_attest.h"
-#include "pccs.h"
+#include "collateral_pccs.h"
 
 #define QUEUE_MAX 64
 
@@ -63,7 +64,9 @@ static void reply(collat *c, uint64_t id, const char *json, size_t len, const ch
     } else {
         r->status = ESGX_COLLATERAL_ERROR;
         if (!error || !*error) error = "collateral too large for the channel";
-        r->error = (esgx_bytes){(const uint8_t *)error, strnlen(error, ESGX_PROTO_MAX_MESSAGE)};
+        size_t el = strlen(error);
+        r->error = (esgx_bytes){(const uint8_t *)error,
+                                el < ESGX_PROTO_MAX_MESSAGE ? el : ESGX_PROTO_MAX_MESSAGE};
     }
     pthread_mutex_lock(&c->mu);
     sup *s = c->sup;
@@ -145,8 +148,16 @@ int esgx_collat_new(const node_config *cfg, collat **out, esgx_err *err)
     collat *c = calloc(1, sizeof *c);
     if (!c) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the collateral service");
     c->cfg = cfg;
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cond, NULL);
+    if (pthread_mutex_init(&c->mu, NULL)) {
+        free(c);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "collateral service: cannot make a lock");
+    }
+    if (pthread_cond_init(&c->cond, NULL)) {
+        pthread_mutex_destroy(&c->mu);
+        free(c);
+        return esgx_err_set(err, ESGX_NODE_E_IO,
+                            "collateral service: cannot make a condition variable");
+    }
     int rc = cfg->pccs_url ? open_pccs(c, err) : ESGX_OK;
     if (!rc && pthread_create(&c->thread, NULL, worker, c))
         rc = esgx_err_set(err, ESGX_NODE_E_IO, "cannot start the collateral thread");

@@ -1,19 +1,28 @@
 /*
- * http_req.h: the socket-free part of esgxd's HTTP request handling (http_req.c):
+ * http_request.h: the socket-free part of esgxd's HTTP request handling (http_request.c):
  * route classification, request framing (Content-Length / Transfer-Encoding, the raw
  * path), the bearer token, the validation of JSON bodies (/services/3, deploy, origin)
- * and the body buffer. Everything takes plain buffers, so http.c (libmicrohttpd) and
+ * and the body buffer. Everything takes plain buffers, so http_server.c (libmicrohttpd) and
  * the fuzzer (fuzz_http.c) drive the same code. A refusal is an http_problem: the HTTP
  * status, the JSON error code and a message naming what was wrong.
  */
-#ifndef ESGX_NODE_HTTP_REQ_H
-#define ESGX_NODE_HTTP_REQ_H
+#ifndef ESGX_NODE_HTTP_REQUEST_H
+#define ESGX_NODE_HTTP_REQUEST_H
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node.h"
+#include "esgx_common.h"
+#include "metrics.h"
+#include "node_config.h"
+
+struct sup_req;
+
+/* {"error": message (or code if NULL), "code": code} as a malloc'ed compact JSON
+ * string (NULL only when out of memory); *len (if non-NULL) gets its length. The one
+ * shape of every error body of the API, the supervisor's included. */
+char *esgx_node_error_json(const char *code, const char *message, size_t *len);
 
 /* Why a request is refused: status (4xx/5xx), code ("bad_hash") and message. */
 typedef struct http_problem {
@@ -83,8 +92,8 @@ int esgx_http_token_equal(const char *want, const char *tok, size_t len);
  * applies to the decoded bytes). Returns 0, or 400/413 (503 when out of memory) with *p
  * filled and nothing to free (*root and *decoded NULL). */
 unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
-                            uint64_t max_input, json_t **root, uint8_t **decoded, sup_req *ex,
-                            http_problem *p);
+                            uint64_t max_input, json_t **root, uint8_t **decoded,
+                            struct sup_req *ex, http_problem *p);
 
 /* Parses and validates a deploy body {"hash": HEX, "decrypt": BOOL, "logs": BOOL}.
  * Returns 0 with hash (64 hex + NUL), *decrypt and *logs (default 0) filled, or 400

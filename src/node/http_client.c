@@ -1,13 +1,14 @@
 /*
- * httpc.c: the node's HTTP client (httpc.h). One libcurl easy handle per request: the
- * control plane makes few calls, and a fresh handle keeps threads independent. The
+ * http_client.c: the node's HTTP client (http_client.h). One libcurl easy handle per
+ * request: the control plane makes few calls, and a fresh handle keeps threads independent. The
  * global libcurl state is made once (pthread_once), as libcurl requires.
  */
-#include "httpc.h"
+#include "http_client.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
     const xfer *x = ud;
-    return x->o->stop && *x->o->stop;
+    return x->o->stop && atomic_load(x->o->stop);
 }
 
 static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x,

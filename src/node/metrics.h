@@ -1,0 +1,60 @@
+/*
+ * metrics.h: esgxd's counters and the Prometheus text of GET /metrics (metrics.c).
+ *
+ * The counters are counted where things happen (the HTTP server, the supervisor); what
+ * other objects know (the enclave's state and counters, the content store's size, the
+ * network's counters) comes to esgx_metrics_render as one snapshot the caller takes, so
+ * metrics depends on none of those objects.
+ */
+#ifndef ESGX_NODE_METRICS_H
+#define ESGX_NODE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esgx_common.h"
+#include "esgx_proto.h"
+#include "network.h"
+
+/* The routes of the HTTP API, as counted (esgx_requests_total{route}). */
+enum {
+    ROUTE_SERVICES = 0, ROUTE_CONTENT_PUT, ROUTE_CONTENT_GET, ROUTE_FN_INVOKE, ROUTE_FN_DEPLOY,
+    ROUTE_FN_LIST, ROUTE_FN_DELETE, ROUTE_ATTESTATION, ROUTE_HEALTH, ROUTE_METRICS, ROUTE_NODES,
+    ROUTE_FN_GET, ROUTE_FN_LOGS,
+    ROUTE_OTHER,
+    ROUTE_COUNT
+};
+
+typedef struct metrics metrics;
+
+/* Creates the zeroed counters (*out; freed with esgx_metrics_free). Returns 0 or
+ * ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int esgx_metrics_new(metrics **out, esgx_err *err);
+/* Frees m (NULL allowed). */
+void esgx_metrics_free(metrics *m);
+/* Counts one answered request of route (ROUTE_*) with HTTP status. m may be NULL. */
+void esgx_metrics_request(metrics *m, int route, unsigned status);
+/* Counts one invocation result (trapped: 1 if it trapped). m may be NULL. */
+void esgx_metrics_invocation(metrics *m, int trapped);
+/* Counts one restart of the enclave process. m may be NULL. */
+void esgx_metrics_enclave_restart(metrics *m);
+
+/* What the other objects say at scrape time, taken by the caller of esgx_metrics_render. */
+typedef struct metrics_snapshot {
+    uint64_t content_bytes;        /* bytes in the content store */
+    int enclave_up;                /* the channel is up */
+    int key_ready;                 /* the enclave holds the shared key */
+    const char *tier;              /* the tier the enclave said it runs ("interp" or "jit",
+                                      static), NULL before its first HELLO */
+    int have_enclave_stats;        /* 1: enclave below came from a STATS_REPLY */
+    esgx_msg_stats_reply enclave;
+    int have_network;              /* 1: a node in a network (--etcd): network below */
+    esgx_net_stats network;
+    int network_healthy;
+} metrics_snapshot;
+
+/* Renders the Prometheus text (the counters of m, then snap) into a malloc'ed
+ * NUL-terminated buffer (*len bytes; caller frees). Returns NULL when out of memory. */
+char *esgx_metrics_render(metrics *m, const metrics_snapshot *snap, size_t *len);
+
+#endif

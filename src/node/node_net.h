@@ -1,0 +1,37 @@
+/*
+ * node_net.h: how esgxd joins a network with --etcd (node_net.c): the node id, the
+ * network object (network.h) serving the content store, and the supervisor hooks.
+ */
+#ifndef ESGX_NODE_NODE_NET_H
+#define ESGX_NODE_NODE_NET_H
+
+#include "content.h"
+#include "esgx_common.h"
+#include "node_config.h"
+#include "supervisor.h"
+
+struct esgx_net;
+
+typedef struct node_net node_net;
+
+/* Joins the network of cfg->etcd: the node id (--node-id or DATA_DIR/node.id), the
+ * network object serving content through `content`, and, when token_hex is given (a
+ * node that has DATA_DIR/admin.token), the admin token's hash published (refused if
+ * the network already has another). *out is freed with esgx_node_net_close. Returns 0,
+ * ESGX_NODE_E_ETCD (unreachable: the message names the endpoints), ESGX_NODE_E_CONFLICT
+ * or ESGX_NODE_E_IO. */
+ESGX_MUST_CHECK int esgx_node_net_open(const node_config *cfg, content_store *content,
+                                  const char *token_hex, node_net **out, esgx_err *err);
+/* Gives the network the supervisor, for the enclave's identity in the member record. */
+void esgx_node_net_attach(node_net *nn, sup *s);
+/* Fills the supervisor hooks that fetch missing content and find key-sharing peers
+ * (nothing when nn is NULL). */
+void esgx_node_net_hooks(node_net *nn, sup_hooks *h);
+/* The network object (NULL when nn is NULL). */
+struct esgx_net *esgx_node_net_handle(node_net *nn);
+/* Waits until a live member serves the key (--peer-listen). 0 or ESGX_NODE_E_TIMEOUT. */
+ESGX_MUST_CHECK int esgx_node_net_wait_peers(node_net *nn, int timeout_ms);
+/* Leaves the network (NULL allowed). */
+void esgx_node_net_close(node_net *nn);
+
+#endif
