@@ -4,19 +4,21 @@
  *   sealed = nonce (12) + ciphertext (same length as the plaintext) + tag (16)
  *
  * Used for the sealed shared key on disk, with the file header as associated data.
+ * The GCM core (esgx_aead_gcm, crypto_internal.h) also serves the sealed calls of
+ * seal.c, whose nonces are not random.
  * A random 96-bit nonce per message is safe for far more messages than one key ever
  * seals here. Opening checks the tag before reporting success and zeroes the output
  * on failure, so no unauthenticated plaintext escapes.
  */
-#include "esgx_crypto.h"
+#include "crypto_internal.h"
 
 #include <string.h>
 
 #include <openssl/evp.h>
 
-static int gcm(int encrypt, const uint8_t key[32], const uint8_t nonce[ESGX_AEAD_NONCE_LEN],
-               const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
-               uint8_t *out, uint8_t tag[ESGX_AEAD_TAG_LEN], int *auth_fail)
+int esgx_aead_gcm(int encrypt, const uint8_t key[32], const uint8_t nonce[ESGX_AEAD_NONCE_LEN],
+                  const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
+                  uint8_t *out, uint8_t tag[ESGX_AEAD_TAG_LEN], int *auth_fail)
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int ok = c != NULL, outl = 0;
@@ -61,7 +63,7 @@ int esgx_aead_seal(const uint8_t key[32], const uint8_t *aad, size_t aad_len,
     uint8_t *body = out + ESGX_AEAD_NONCE_LEN;
     if (pt_len && body != pt) memmove(body, pt, pt_len);
     memcpy(out, nonce, ESGX_AEAD_NONCE_LEN);
-    if (!gcm(1, key, nonce, aad, aad_len, body, pt_len, body, body + pt_len, &auth_fail)) {
+    if (!esgx_aead_gcm(1, key, nonce, aad, aad_len, body, pt_len, body, body + pt_len, &auth_fail)) {
         esgx_crypto_wipe(out, pt_len + ESGX_AEAD_OVERHEAD);
         return esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "aead: AES-256-GCM failed");
     }
@@ -88,7 +90,7 @@ int esgx_aead_open(const uint8_t key[32], const uint8_t *aad, size_t aad_len,
     /* move the ciphertext to out first so overlapping buffers decrypt in place */
     if (n) memmove(out, in + ESGX_AEAD_NONCE_LEN, n);
     int auth_fail = 0;
-    if (!gcm(0, key, nonce, aad, aad_len, out, n, out, tag, &auth_fail)) {
+    if (!esgx_aead_gcm(0, key, nonce, aad, aad_len, out, n, out, tag, &auth_fail)) {
         esgx_crypto_wipe(out, n);
         if (auth_fail)
             return esgx_err_set(err, ESGX_CRYPTO_E_AUTH,

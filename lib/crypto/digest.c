@@ -7,6 +7,13 @@
  *   response   = SHA-256("INPUT_HASH" + input_hash + "FUEL_USED" + u64be fuel_used +
  *                "OUTPUT_HASH" + output_hash)   (hashes as raw 32 bytes)
  *
+ * A call by name or a sealed call extends the input_hash preimage (never changes it):
+ *   by name: + "RECORD_NAME" + u8 len + name + "RECORD_OWNER" + owner (33) +
+ *              "RECORD_SEQ" + u64be seq
+ *   sealed:  + "SEALED_INPUT" + u8 1
+ * so a plain call by hash keeps its input_hash byte for byte, and a signed answer names
+ * the record it ran under and whether its input and output travelled sealed.
+ *
  * The labels carry no terminating NUL. The input is streamed through an EVP context,
  * so large inputs are never copied.
  */
@@ -31,11 +38,26 @@ int esgx_digest_input_hash(const uint8_t module_hash[32], int decrypt, uint64_t 
                       const char *function, size_t function_len, const uint8_t *input,
                       size_t input_len, uint8_t out[32], esgx_err *err)
 {
+    return esgx_digest_input_hash_ex(module_hash, decrypt, fuel_limit, function, function_len,
+                                     input, input_len, NULL, 0, out, err);
+}
+
+int esgx_digest_input_hash_ex(const uint8_t module_hash[32], int decrypt, uint64_t fuel_limit,
+                              const char *function, size_t function_len, const uint8_t *input,
+                              size_t input_len, const esgx_name_binding *by_name, int sealed,
+                              uint8_t out[32], esgx_err *err)
+{
     if (!module_hash || !out || (!function && function_len) || (!input && input_len))
         return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "input_hash: NULL argument");
     if (function_len > 255)
         return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "input_hash: function name of %zu bytes, max 255",
                             function_len);
+    if (by_name && !esgx_name_valid(by_name->name, by_name->name_len))
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG,
+                            "input_hash: record name is not 1..64 characters of [A-Za-z0-9._-]");
+    if (by_name && (by_name->seq == 0 || by_name->seq > ESGX_NAME_SEQ_MAX))
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "input_hash: record seq %llu is not 1..2^63-1",
+                            (unsigned long long)by_name->seq);
     char hex[65];
     uint8_t b1 = decrypt ? 1 : 0, fuel[8], inlen[8], flen = (uint8_t)function_len;
     esgx_crypto_hex_encode(module_hash, 32, hex);
@@ -55,6 +77,22 @@ int esgx_digest_input_hash(const uint8_t module_hash[32], int decrypt, uint64_t 
     ADD_LABEL(ctx, ok, "INPUT_DATA");
     ADD(ctx, ok, inlen, 8);
     if (input_len) ADD(ctx, ok, input, input_len);
+    if (by_name) {
+        uint8_t nlen = (uint8_t)by_name->name_len, seq[8];
+        put_u64be(seq, by_name->seq);
+        ADD_LABEL(ctx, ok, "RECORD_NAME");
+        ADD(ctx, ok, &nlen, 1);
+        ADD(ctx, ok, by_name->name, by_name->name_len);
+        ADD_LABEL(ctx, ok, "RECORD_OWNER");
+        ADD(ctx, ok, by_name->owner, 33);
+        ADD_LABEL(ctx, ok, "RECORD_SEQ");
+        ADD(ctx, ok, seq, 8);
+    }
+    if (sealed) {
+        static const uint8_t one = 1;
+        ADD_LABEL(ctx, ok, "SEALED_INPUT");
+        ADD(ctx, ok, &one, 1);
+    }
     unsigned int n = 0;
     ok = ok && EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == 32;
     EVP_MD_CTX_free(ctx);

@@ -7,7 +7,8 @@
  *   C          = AES-256-GCM(key, nonce, no AAD) of the plaintext
  * where S is the uncompressed ECDH point (65 bytes: 0x04 + x + y). libsecp256k1's
  * secp256k1_ecdh computes the point in constant time and hands its coordinates to our
- * hash callback, which just serializes them. HKDF and AES-GCM come from OpenSSL EVP.
+ * hash callback, which just serializes them. HKDF (kdf.c) and AES-GCM come from OpenSSL
+ * EVP.
  *
  * Decryption copies the 97-byte header out first and moves the encrypted bytes to the
  * front of the output, then decrypts in place, so `out == ct` works and OpenSSL never
@@ -18,8 +19,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/core_names.h>
 #include <secp256k1_ecdh.h>
 
 #define EPH_LEN 65
@@ -36,24 +35,6 @@ static int ecdh_point_hash(unsigned char *output, const unsigned char *x32,
     return 1;
 }
 
-static int hkdf_sha256(const uint8_t *ikm, size_t ikm_len, uint8_t key[32], esgx_err *err)
-{
-    int ok = 0;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    if (kctx) {
-        OSSL_PARAM params[3];
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-        params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
-        params[2] = OSSL_PARAM_construct_end();
-        ok = EVP_KDF_derive(kctx, key, 32, params) == 1;
-    }
-    EVP_KDF_CTX_free(kctx);
-    EVP_KDF_free(kdf);
-    if (!ok) return esgx_err_set(err, ESGX_CRYPTO_E_INTERNAL, "ecies: HKDF-SHA256 failed");
-    return ESGX_OK;
-}
-
 /* ECDH between seckey and pub, then HKDF over eph + point. */
 static int derive_key(const secp256k1_context *ctx, const uint8_t seckey[32],
                       const secp256k1_pubkey *pub, const uint8_t eph[EPH_LEN],
@@ -65,7 +46,7 @@ static int derive_key(const secp256k1_context *ctx, const uint8_t seckey[32],
         esgx_crypto_wipe(ikm, sizeof ikm);
         return esgx_err_set(err, ESGX_CRYPTO_E_KEY, "ecies: secret key is invalid");
     }
-    int rc = hkdf_sha256(ikm, sizeof ikm, key, err);
+    int rc = esgx_crypto_hkdf_sha256(ikm, sizeof ikm, NULL, 0, NULL, 0, key, 32, err);
     esgx_crypto_wipe(ikm, sizeof ikm);
     return rc;
 }

@@ -5,6 +5,8 @@
  */
 #include "esgx_proto.h"
 
+#include "esgx_crypto.h"
+
 int esgx_proto_hash_text_valid(const char *s, size_t n)
 {
     if (!s || n != 64) return 0;
@@ -15,12 +17,5 @@ int esgx_proto_hash_text_valid(const char *s, size_t n)
 
 int esgx_proto_name_valid(const char *s, size_t n)
 {
-    if (!s || n < 1 || n > 64) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
+    return esgx_name_valid(s, n);   /* one rule, kept with the name records in lib/crypto */
 }

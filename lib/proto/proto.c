@@ -770,25 +770,66 @@ int esgx_proto_send(int fd, const esgx_msg *msg, esgx_err *err)
 
 /* ---------------------------------------------------------------- response header */
 
+/* Decimal digits of v. */
+static size_t dec_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 10) v /= 10, n++;
+    return n;
+}
+
+static char *put_dec(char *p, uint64_t v)
+{
+    char num[24];
+    int k = 0;
+    do {
+        num[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k) *p++ = num[--k];
+    return p;
+}
+
 size_t esgx_proto_header_len(const esgx_msg_result *r)
+{
+    return esgx_proto_header_len_ex(r, NULL);
+}
+
+size_t esgx_proto_header_len_ex(const esgx_msg_result *r, const esgx_proto_header_extra *x)
 {
     /* {"hash":"",  "tree":"",  "input_hash":"",  "fuel_used":,  "signature":""}\r\n */
     static const char fixed[] = "{\"hash\":\"\",\"tree\":\"\",\"input_hash\":\"\","
                                 "\"fuel_used\":,\"signature\":\"\"}\r\n";
-    return sizeof fixed - 1 + 64 + 2 * r->tree.len + 64 + 20 + 130 + 1;
+    size_t n = sizeof fixed - 1 + 64 + 2 * r->tree.len + 64 + 20 + 130 + 1;
+    /* ,"name":"",  "owner":"",  "seq":   and   ,"sealed":true */
+    if (x && x->by_name) n += 9 + x->name_len + 11 + 66 + 7 + dec_len(x->seq);
+    if (x && x->sealed) n += 14;
+    return n;
 }
 
 int esgx_proto_format_header(const esgx_msg_result *r, char *out, size_t cap,
                              size_t *out_len, esgx_err *err)
+{
+    return esgx_proto_format_header_ex(r, NULL, out, cap, out_len, err);
+}
+
+int esgx_proto_format_header_ex(const esgx_msg_result *r, const esgx_proto_header_extra *x,
+                                char *out, size_t cap, size_t *out_len, esgx_err *err)
 {
     if (!r || !out) return esgx_err_set(err, ESGX_PROTO_E_ARG, "NULL result or buffer");
     if (r->status != ESGX_RESULT_OK)
         return esgx_err_set(err, ESGX_PROTO_E_ARG, "result status %u has no header", r->status);
     if (r->tree.len % 32 || (r->tree.len && !r->tree.ptr))
         return esgx_err_set(err, ESGX_PROTO_E_ARG, "tree of %zu bytes", r->tree.len);
-    if (cap < esgx_proto_header_len(r))
+    if (x && x->by_name && !esgx_proto_name_valid(x->name, x->name_len))
+        return esgx_err_set(err, ESGX_PROTO_E_ARG, "header name is not 1..64 characters of "
+                                                   "[A-Za-z0-9._-]");
+    if (x && x->by_name && (x->seq == 0 || x->seq > ESGX_NAME_SEQ_MAX))
+        return esgx_err_set(err, ESGX_PROTO_E_ARG, "header seq %llu is not 1..2^63-1",
+                            (unsigned long long)x->seq);
+    if (cap < esgx_proto_header_len_ex(r, x))
         return esgx_err_set(err, ESGX_PROTO_E_BUFFER, "header needs %zu bytes, room for %zu",
-                            esgx_proto_header_len(r), cap);
+                            esgx_proto_header_len_ex(r, x), cap);
     char *p = out;
 #define LIT(s) (memcpy(p, s, sizeof s - 1), p += sizeof s - 1)
     LIT("{\"hash\":\"");
@@ -801,14 +842,18 @@ int esgx_proto_format_header(const esgx_msg_result *r, char *out, size_t cap,
     esgx_crypto_hex_encode(r->input_hash, 32, p);
     p += 64;
     LIT("\",\"fuel_used\":");
-    char num[24];
-    int k = 0;
-    uint64_t v = r->fuel_used;
-    do {
-        num[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (k) *p++ = num[--k];
+    p = put_dec(p, r->fuel_used);
+    if (x && x->by_name) {
+        LIT(",\"name\":\"");
+        memcpy(p, x->name, x->name_len);
+        p += x->name_len;
+        LIT("\",\"owner\":\"");
+        esgx_crypto_hex_encode(x->owner, 33, p);
+        p += 66;
+        LIT("\",\"seq\":");
+        p = put_dec(p, x->seq);
+    }
+    if (x && x->sealed) LIT(",\"sealed\":true");
     LIT(",\"signature\":\"");
     esgx_crypto_hex_encode(r->signature, 65, p);
     p += 130;

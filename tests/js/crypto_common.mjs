@@ -8,9 +8,10 @@ import { randomBytes } from 'node:crypto';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-// Exit 77 (skip) with a message unless the npm packages are installed.
-export function requireNodeModules() {
-  for (const p of ['eciesjs', '@noble/curves', '@noble/hashes', '@scure/bip32']) {
+// Exit 77 (skip) with a message unless the npm packages (the common ones and `extra`)
+// are installed.
+export function requireNodeModules(extra = []) {
+  for (const p of ['eciesjs', '@noble/curves', '@noble/hashes', '@scure/bip32', ...extra]) {
     if (!existsSync(join(here, 'node_modules', p))) {
       console.error(`SKIP: ${join(here, 'node_modules', p)} missing (run npm ci in tests/js)`);
       process.exit(77);

@@ -415,4 +415,95 @@ ESGX_MUST_CHECK int esgx_proto_tier_parse(const char *text, int *tier, esgx_err 
 int esgx_proto_hash_text_valid(const char *s, size_t n);
 int esgx_proto_name_valid(const char *s, size_t n);
 
+/* ---------------------------------------------------------------- by-name and sealed answers */
+
+/* The header line of an answer to a call by name and/or a sealed call gains members
+ * after "fuel_used" and before "signature" (docs/formats.md "Header line"):
+ *   ...,"fuel_used":N,"name":"pay","owner":"<66 hex>","seq":3,"sealed":true,"signature":...
+ * (name, owner and seq together for a call by name; sealed for a sealed call; both
+ * groups in this order; absent otherwise, so a plain answer by hash is unchanged). */
+typedef struct esgx_proto_header_extra {
+    int by_name;                 /* 1: write name, owner and seq */
+    const char *name;            /* 1..64 bytes, esgx_proto_name_valid */
+    size_t name_len;
+    uint8_t owner[33];           /* the name record's owner (compressed public key) */
+    uint64_t seq;                /* the name record's seq, 1..2^63-1 */
+    int sealed;                  /* 1: write "sealed":true */
+} esgx_proto_header_extra;
+
+/* esgx_proto_header_len / esgx_proto_format_header with the optional members of extra
+ * (NULL, or by_name and sealed both 0: exactly the plain header line). The size given
+ * by esgx_proto_header_len_ex includes the NUL. format returns 0, ESGX_PROTO_E_ARG
+ * (NULL, status not OK, bad tree, extra->by_name with an invalid name or seq 0 or over
+ * 2^63-1) or ESGX_PROTO_E_BUFFER. */
+size_t esgx_proto_header_len_ex(const esgx_msg_result *result,
+                                const esgx_proto_header_extra *extra);
+ESGX_MUST_CHECK
+int esgx_proto_format_header_ex(const esgx_msg_result *result,
+                                const esgx_proto_header_extra *extra, char *out, size_t cap,
+                                size_t *out_len, esgx_err *err);
+
+/* A parsed header line. */
+typedef struct esgx_proto_header {
+    uint8_t hash[32];            /* the output hash */
+    size_t tree_count;           /* node hashes in "tree" (>= 1) */
+    uint8_t input_hash[32];
+    uint64_t fuel_used;          /* 0..2^63-1 */
+    int by_name;                 /* 1 if name, owner and seq were present */
+    char name[65];               /* name_len bytes and a NUL */
+    size_t name_len;
+    uint8_t owner[33];
+    uint64_t seq;
+    int sealed;                  /* 1 if "sealed":true was present */
+    uint8_t signature[65];
+} esgx_proto_header;
+
+/* Parses a header line line[0..len) (its trailing CR LF may be included) into *out and
+ * the tree's node hashes into tree (capacity tree_cap bytes; tree may be NULL with
+ * tree_cap 0 to only count them). Strict: a JSON object (duplicate members refused)
+ * with exactly the members of esgx_proto_format_header_ex, each of its type and
+ * length, hex in lowercase; name, owner and seq all or none; sealed only as true.
+ * Member order is not checked. Nothing is verified (hashes, signature): that is the
+ * client's check. Returns 0, ESGX_PROTO_E_ARG (NULL), ESGX_PROTO_E_FORMAT (a message
+ * naming the member: "header line: member 'tree' is not ...", "unknown member 'x'",
+ * "member 'seq' is missing", ...) or ESGX_PROTO_E_BUFFER (tree non-NULL and shorter
+ * than tree_count * 32 bytes). On error *out is unspecified. */
+ESGX_MUST_CHECK
+int esgx_proto_parse_header(const char *line, size_t len, esgx_proto_header *out,
+                            uint8_t *tree, size_t tree_cap, esgx_err *err);
+
+/* ---------------------------------------------------------------- name records (JSON) */
+
+/* The JSON form of a name record (struct esgx_name_record of esgx_crypto.h), what nodes
+ * store and serve byte for byte (docs/formats.md "Name records"): members in this
+ * order, no spaces, lowercase hex, "transfers" left out when there are none:
+ *   {"name":"pay","network":"<66 hex>","hash":"<64 hex>","encrypted":false,"seq":3,
+ *    "owner":"<66 hex>","signature":"<130 hex>","transfers":[{"seq":2,"from":"<66 hex>",
+ *    "to":"<66 hex>","signature":"<130 hex>"}]}
+ * Neither function checks signatures or keys: esgx_name_record_verify and
+ * esgx_name_record_owner_chain do. */
+struct esgx_name_record;
+
+/* Bytes enough for the JSON of any record (64 transfers, longest name), NUL included. */
+#define ESGX_NAME_RECORD_JSON_MAX 21184
+
+/* Parses json[0..len) into *rec (every field set, unused transfers zeroed). Strict:
+ * one JSON object, duplicate or unknown members refused, every member of its type and
+ * length (hex in lowercase), name valid (esgx_proto_name_valid), seq 1..2^63-1 (also
+ * in transfers), at most 64 transfers ("transfers":[] is taken as none). Member order
+ * is not checked. Returns 0, ESGX_PROTO_E_ARG (NULL) or ESGX_PROTO_E_FORMAT with a
+ * message naming the member ("name record: member 'owner' is not 66 lowercase hex
+ * characters", "name record: transfers[2]: member 'seq' is missing", ...). */
+ESGX_MUST_CHECK
+int esgx_name_record_parse(const char *json, size_t len, struct esgx_name_record *rec,
+                           esgx_err *err);
+
+/* Writes the canonical JSON of rec into buf (capacity cap, NUL added but not counted
+ * in *len). Returns 0, ESGX_PROTO_E_ARG (NULL, invalid name, seq out of range,
+ * encrypted not 0/1, over 64 transfers, a transfer seq out of range) or
+ * ESGX_PROTO_E_BUFFER (cap too small; ESGX_NAME_RECORD_JSON_MAX always suffices). */
+ESGX_MUST_CHECK
+int esgx_name_record_format(const struct esgx_name_record *rec, char *buf, size_t cap,
+                            size_t *len, esgx_err *err);
+
 #endif
