@@ -148,8 +148,12 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
         if ((rc = check_bytes(&x->input, "input", err))) return rc;
         if (x->has_content > 1)
             return esgx_err_set(err, code, "has_content %u is not 0 or 1", x->has_content);
-        if (x->capture_logs > 1)
-            return esgx_err_set(err, code, "capture_logs %u is not 0 or 1", x->capture_logs);
+        if (x->capture_logs > 1 || x->sealed > 1 || x->has_record > 1)
+            return esgx_err_set(err, code, "capture_logs, sealed and has_record must be 0 or 1");
+        if (x->has_record) {
+            if ((rc = check_str(&x->record_name, 1, 64, "record_name", code, err))) return rc;
+            if (x->record_seq < 1) return esgx_err_set(err, code, "record_seq must be >= 1");
+        }
         if (x->has_content) return check_bytes(&x->content, "content", err);
         if (x->content.len)
             return esgx_err_set(err, code, "content given with has_content = 0");
@@ -314,7 +318,17 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_bytes(e, &x->input);
         enc_int(e, x->has_content, 1);
         if (x->has_content) enc_bytes(e, &x->content);
-        if (x->capture_logs) enc_int(e, x->capture_logs, 1);   /* optional, trailing */
+        uint8_t opts = (uint8_t)((x->capture_logs ? ESGX_EXEC_OPT_LOGS : 0) |
+                                 (x->sealed ? ESGX_EXEC_OPT_SEALED : 0) |
+                                 (x->has_record ? ESGX_EXEC_OPT_RECORD : 0));
+        if (opts) enc_int(e, opts, 1);   /* optional, trailing */
+        if (x->has_record) {
+            enc_bytes(e, &x->record_name);
+            enc_put(e, x->record_owner, 33);
+            enc_int(e, x->record_seq, 8);
+            enc_put(e, x->record_network, 33);
+            enc_put(e, x->record_signature, 65);
+        }
         break;
     }
     case ESGX_MSG_NEED_CONTENT:
@@ -475,6 +489,30 @@ int esgx_proto_frame_len(const uint8_t prefix[ESGX_PROTO_PREFIX_LEN], size_t *fr
     return ESGX_OK;
 }
 
+/* The optional trailing options byte of EXEC (non-zero, known bits only) and, with
+ * ESGX_EXEC_OPT_RECORD, the record fields after it. */
+static int dec_exec_options(dec *d, esgx_msg_exec *x, esgx_err *err)
+{
+    uint8_t opts;
+    int rc = dec_u8(d, &opts, "options", err);
+    if (rc) return rc;
+    if (!opts || (opts & ~(ESGX_EXEC_OPT_LOGS | ESGX_EXEC_OPT_SEALED | ESGX_EXEC_OPT_RECORD)))
+        return esgx_err_set(err, ESGX_PROTO_E_FORMAT,
+                            "EXEC options present with value %u (must be non-zero, bits 1|2|4)",
+                            opts);
+    x->capture_logs = (opts & ESGX_EXEC_OPT_LOGS) ? 1 : 0;
+    x->sealed = (opts & ESGX_EXEC_OPT_SEALED) ? 1 : 0;
+    x->has_record = (opts & ESGX_EXEC_OPT_RECORD) ? 1 : 0;
+    if (!x->has_record) return ESGX_OK;
+    if ((rc = dec_bytes(d, &x->record_name, "record_name", err)) ||
+        (rc = dec_fixed(d, x->record_owner, 33, "record_owner", err)) ||
+        (rc = dec_int(d, 8, &x->record_seq, "record_seq", err)) ||
+        (rc = dec_fixed(d, x->record_network, 33, "record_network", err)) ||
+        (rc = dec_fixed(d, x->record_signature, 65, "record_signature", err)))
+        return rc;
+    return ESGX_OK;
+}
+
 static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
 {
     int rc = 0;
@@ -514,13 +552,7 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             (rc = dec_u8(d, &x->has_content, "has_content", err)))
             return rc;
         if (x->has_content == 1 && (rc = dec_bytes(d, &x->content, "content", err))) return rc;
-        if (d->left) {   /* optional trailing capture_logs: present means 1 */
-            if ((rc = dec_u8(d, &x->capture_logs, "capture_logs", err))) return rc;
-            if (x->capture_logs != 1)
-                return esgx_err_set(err, ESGX_PROTO_E_FORMAT,
-                                    "capture_logs present with value %u (must be 1)",
-                                    x->capture_logs);
-        }
+        if (d->left && (rc = dec_exec_options(d, x, err))) return rc;
         break;
     }
     case ESGX_MSG_NEED_CONTENT:

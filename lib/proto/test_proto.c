@@ -140,7 +140,14 @@ static int msg_eq(const esgx_msg *a, const esgx_msg *b)
         return !memcmp(x->module_hash, y->module_hash, 32) && x->decrypt == y->decrypt &&
                x->fuel == y->fuel && bytes_eq(x->function, y->function) &&
                bytes_eq(x->input, y->input) && x->has_content == y->has_content &&
-               bytes_eq(x->content, y->content) && x->capture_logs == y->capture_logs;
+               bytes_eq(x->content, y->content) && x->capture_logs == y->capture_logs &&
+               x->sealed == y->sealed && x->has_record == y->has_record &&
+               (!x->has_record ||
+                (bytes_eq(x->record_name, y->record_name) &&
+                 !memcmp(x->record_owner, y->record_owner, 33) &&
+                 x->record_seq == y->record_seq &&
+                 !memcmp(x->record_network, y->record_network, 33) &&
+                 !memcmp(x->record_signature, y->record_signature, 65)));
     }
     case ESGX_MSG_NEED_CONTENT:
         return !memcmp(a->u.need_content.module_hash, b->u.need_content.module_hash, 32);
@@ -549,6 +556,43 @@ static void test_optional_fields(void)
     CHECK(esgx_proto_encode(&m, plain, plain_len, NULL, &err) == ESGX_PROTO_E_ARG);
     free(plain);
     free(cap);
+
+    /* options: sealed and a record (a call by name) round-trip; an unknown bit and a
+     * record without its fields are refused */
+    m.u.exec.capture_logs = 0;
+    m.u.exec.sealed = 1;
+    m.u.exec.has_record = 1;
+    m.u.exec.record_name = S("pay");
+    memset(m.u.exec.record_owner, 2, 33);
+    m.u.exec.record_seq = 7;
+    memset(m.u.exec.record_network, 3, 33);
+    memset(m.u.exec.record_signature, 4, 65);
+    uint8_t *rec = encode_new(&m, &len);
+    CHECK(rec && len == plain_len + 1 + 4 + 3 + 33 + 8 + 33 + 65, "EXEC record fields");
+    if (rec) {
+        CHECK(rec[plain_len] == (ESGX_EXEC_OPT_SEALED | ESGX_EXEC_OPT_RECORD));
+        CHECK_RC(esgx_proto_decode(rec, len, &d, &err), 0);
+        CHECK(d.u.exec.sealed == 1 && d.u.exec.has_record == 1 && msg_eq(&m, &d));
+        rec[plain_len] |= 8;
+        CHECK_RC(esgx_proto_decode(rec, len, &d, &err), ESGX_PROTO_E_FORMAT);
+        CHECK(strstr(err.msg, "options"), "%s", err.msg);
+        rec[plain_len] = ESGX_EXEC_OPT_RECORD;
+        /* truncate inside the record: the frame length says so */
+        uint8_t *cut = malloc(plain_len + 4);
+        if (cut) {
+            memcpy(cut, rec, plain_len + 4);
+            cut[0] = (uint8_t)(plain_len + 4 - 4);
+            cut[1] = cut[2] = cut[3] = 0;
+            cut[plain_len] = ESGX_EXEC_OPT_RECORD;
+            CHECK(esgx_proto_decode(cut, plain_len + 4, &d, &err) != 0);
+            free(cut);
+        }
+        free(rec);
+    }
+    m.u.exec.record_seq = 0;
+    uint8_t tmp[512];
+    CHECK(esgx_proto_encode(&m, tmp, sizeof tmp, NULL, &err) == ESGX_PROTO_E_ARG,
+          "record_seq 0 refused");
 
     static const uint8_t tree[32];
     for (int st = 0; st < 2; st++) {

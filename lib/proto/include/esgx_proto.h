@@ -199,11 +199,28 @@ typedef struct esgx_msg_key_status {
 
 /* EXEC: bytes32 module_hash, u8 decrypt (0/1), u64 fuel (0 = enclave default),
  * str function (1..255), bytes input, u8 has_content (0/1), [bytes content],
- * [u8 capture_logs]. has_content = 1 requires content (may be empty only if it really
- * is empty: allowed, the enclave will report invalid_module). capture_logs (0/1) is an
- * optional trailing field: encoded only when 1 (so a frame without it is the frame of
- * before), and when present it must be 1; 1 asks the enclave to return the guest's
- * debug output (debug_print, WASI fd 2) in RESULT logs. */
+ * [u8 options], and when options has ESGX_EXEC_OPT_RECORD: str record_name (1..64),
+ * bytes33 record_owner, u64 record_seq (>= 1), bytes33 record_network,
+ * bytes65 record_signature.
+ * has_content = 1 requires content (may be empty only if it really is empty: allowed,
+ * the enclave will report invalid_module). options is an optional trailing byte,
+ * encoded only when non-zero (so a plain frame is the frame of before; the old trailing
+ * capture_logs byte 1 is options = ESGX_EXEC_OPT_LOGS), and when present it must be
+ * non-zero with no unknown bit:
+ *   ESGX_EXEC_OPT_LOGS    return the guest's debug output (debug_print, WASI fd 2) in
+ *                         RESULT logs (capture_logs = 1)
+ *   ESGX_EXEC_OPT_SEALED  input is a sealed input (docs/formats.md, "Sealed calls"):
+ *                         the enclave opens it, runs the guest on the plaintext and
+ *                         seals the output (sealed = 1)
+ *   ESGX_EXEC_OPT_RECORD  a call by name: the signed name record of that name follows
+ *                         (has_record = 1); module_hash and decrypt are the record's
+ *                         hash and encrypted flag, and the enclave verifies the record
+ *                         before it runs anything (docs/formats.md, "Name records"). */
+enum {
+    ESGX_EXEC_OPT_LOGS = 1,
+    ESGX_EXEC_OPT_SEALED = 2,
+    ESGX_EXEC_OPT_RECORD = 4,
+};
 typedef struct esgx_msg_exec {
     uint8_t module_hash[32];
     uint8_t decrypt;
@@ -212,7 +229,14 @@ typedef struct esgx_msg_exec {
     esgx_bytes input;
     uint8_t has_content;
     esgx_bytes content;
-    uint8_t capture_logs;
+    uint8_t capture_logs;            /* 0/1: ESGX_EXEC_OPT_LOGS */
+    uint8_t sealed;                  /* 0/1: ESGX_EXEC_OPT_SEALED */
+    uint8_t has_record;              /* 0/1: ESGX_EXEC_OPT_RECORD, the fields below */
+    esgx_bytes record_name;
+    uint8_t record_owner[33];
+    uint64_t record_seq;
+    uint8_t record_network[33];
+    uint8_t record_signature[65];
 } esgx_msg_exec;
 
 /* NEED_CONTENT: bytes32 module_hash. */
