@@ -4,8 +4,9 @@
  *   fd 0 (stdin) reads the invocation's input; fd 1 (stdout) appends to the output
  *   (same limit as output_data_append); fd 2 (stderr) goes to the debug log (stderr of
  *   the enclave, only with --debug). No files, no preopens (fd_prestat_get says EBADF,
- *   so wasi-libc sees an empty filesystem), no arguments, no environment. Clocks and
- *   random bytes come from the platform (esgx_host_platform); time is as untrusted as insecure_systemtime.
+ *   so wasi-libc sees an empty filesystem), no arguments, no environment. Clocks come
+ *   from the host and are as untrusted as insecure_systemtime. random_get gives the
+ *   next bytes of the request's deterministic stream (esgx_host_request.random_key).
  *   proc_exit ends the run: code 0 is a normal end, any other code a trap "exit".
  *
  * Errors are WASI errno values (EBADF 8, EFAULT 21, EINVAL 28, ESPIPE 70); an argument
@@ -250,8 +251,11 @@ static int wasi_random_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx
     if (p) fuel += HOSTFN_FUEL_RANDOM + hostfn_per_64b(HOSTFN_FUEL_RANDOM_PER_64B, len);
     if (esgx_host_fn_charge(ctx, fuel)) return ESGX_HOST_E_TRAP;
     if (!p) return ret_errno(results, WASI_EFAULT);
-    if (len && (!gs->plat || !gs->plat->random || gs->plat->random(gs->plat->ctx, p, len, NULL) != 0))
-        return ret_errno(results, WASI_EIO);
+    if (len && !gs->has_rand) return ret_errno(results, WASI_EIO);
+    if (len) {
+        esgx_blake3_finalize_seek(&gs->rand, gs->rand_pos, p, len);
+        gs->rand_pos += len;
+    }
     return ret_errno(results, WASI_ESUCCESS);
 }
 

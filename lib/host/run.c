@@ -14,7 +14,7 @@
  *      ("output_too_large"), any other trap its esgx_wasm_trap_name;
  *   5. fuel_used = budget - remaining, or the whole budget when the run ran out of
  *      fuel (in guest code or in a host call), so it is identical on every node.
- *   6. the invocation's derived-key cache (private keys) is wiped.
+ *   6. the invocation's derived-key cache (private keys) and random stream are wiped.
  */
 #include "host_internal.h"
 
@@ -297,7 +297,10 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     memset(&gs, 0, sizeof gs);
     gs.shared = rq->shared;
     gs.xpub = rq->xpub;
-    gs.plat = rq->platform;
+    if (rq->random_key) {
+        esgx_blake3_init_keyed(&gs.rand, rq->random_key);
+        gs.has_rand = 1;
+    }
     memcpy(gs.module_hash, rq->module_hash, 32);
     gs.input = rq->input;
     gs.input_len = rq->input_len;
@@ -330,6 +333,7 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     free(args);
     esgx_wasm_store_free(s);
     esgx_crypto_wipe(&gs.keys, sizeof gs.keys);
+    esgx_blake3_wipe(&gs.rand);
     return rc;
 }
 

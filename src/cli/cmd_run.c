@@ -487,7 +487,7 @@ typedef struct run_ctx {
     esgx_wasm_module *m;
     esgx_wasm_functype ft;
     esgx_wasm_value *args;
-    esgx_host_platform plat;
+    uint8_t random_key[32];  /* the local run's random stream key (local_random_key) */
     esgx_host_request rq;
     esgx_host_result res;
 } run_ctx;
@@ -534,10 +534,20 @@ static int fail(const run_opts *o, const esgx_host_result *res, const char *trap
 }
 
 /* OS random bytes for WASI random_get. */
-static int run_random(void *ctx, void *out, size_t n, esgx_err *err)
+/* A local run has no network key, so its random stream (random_get) is keyed by BLAKE3
+ * derive_key("esgx local run random v1", module hash + u64be input length + input): the
+ * same module and input give the same bytes, as on a node (docs/guest-abi.md). */
+static void local_random_key(run_ctx *c)
 {
-    (void)ctx;
-    return esgx_crypto_random(out, n, err) ? ESGX_CLI_E_FAILED : ESGX_OK;
+    esgx_blake3_hasher h;
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)c->rq.input_len >> (56 - 8 * i));
+    static const char ctx[] = "esgx local run random v1";
+    esgx_blake3_init_derive_key(&h, ctx, sizeof ctx - 1);
+    esgx_blake3_update(&h, c->rq.module_hash, 32);
+    esgx_blake3_update(&h, len, 8);
+    esgx_blake3_update(&h, c->rq.input, c->rq.input_len);
+    esgx_blake3_finalize(&h, c->random_key, 32);
 }
 
 /* Reads the module and the input and fills the request's key, hash and input.
@@ -649,7 +659,7 @@ static int report(const run_ctx *c)
 /* Runs the prepared call through lib/host and reports it. */
 static int run_call(run_ctx *c, const esgx_wasm_limits *limits)
 {
-    c->plat = (esgx_host_platform){run_random, NULL};
+    local_random_key(c);
     c->rq.abi = ESGX_HOST_ENTRY_ARGS;
     c->rq.fuel = c->o.fuel;
     c->rq.max_output = RUN_MAX_OUTPUT;
@@ -657,7 +667,7 @@ static int run_call(run_ctx *c, const esgx_wasm_limits *limits)
     c->rq.limits = limits;
     c->rq.shared = &c->key;
     c->rq.xpub = c->xpub;
-    c->rq.platform = &c->plat;
+    c->rq.random_key = c->random_key;
     int rc = esgx_host_run(c->m, &c->rq, &c->res, NULL);
     if (rc == ESGX_OK) return report(c);
     if (rc == ESGX_HOST_E_TRAP) return fail(&c->o, &c->res, c->res.code, "%s", c->res.message);

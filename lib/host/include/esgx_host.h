@@ -8,9 +8,11 @@
  * WASI proc_exit(0) as a normal end, map every trap to its code, and count fuel_used
  * (running out of fuel, in guest code or in a host call, uses the whole budget).
  *
- * The library knows nothing of a platform: what a host function needs from one
- * (random bytes) comes through esgx_host_platform. Key material is only borrowed for
- * the length of a call.
+ * The library knows nothing of a platform. Guest-visible randomness (WASI random_get)
+ * is not drawn from a generator: it is a deterministic stream, BLAKE3's keyed XOF under
+ * a 32-byte key the caller derives for the request (docs/guest-abi.md, "Randomness"),
+ * so the same request gives the same answer and re-running it gains a host nothing.
+ * Key material is only borrowed for the length of a call.
  */
 #ifndef ESGX_HOST_H
 #define ESGX_HOST_H
@@ -21,14 +23,6 @@
 #include "esgx_common.h"
 #include "esgx_crypto.h"
 #include "esgx_wasm.h"
-
-/* What a host function needs from the platform it runs on. */
-typedef struct esgx_host_platform {
-    /* Fills out with n cryptographically secure random bytes (WASI random_get).
-     * ctx is the field below. Returns 0 or a negative code. NULL: random_get says EIO. */
-    int (*random)(void *ctx, void *out, size_t n, esgx_err *err);
-    void *ctx;
-} esgx_host_platform;
 
 /* How the entry is called. */
 typedef enum esgx_host_entry_abi {
@@ -63,7 +57,9 @@ typedef struct esgx_host_request {
     const esgx_wasm_limits *limits;  /* store limits (memory pages, call depth, ...) */
     const esgx_bip32_key *shared;    /* the shared private extended key */
     const char *xpub;                /* its xpub text (111 characters) */
-    const esgx_host_platform *platform;
+    const uint8_t *random_key;       /* 32 bytes: the key of this request's random stream
+                                        (random_get returns its bytes in order, from
+                                        offset 0); NULL: random_get answers EIO */
 } esgx_host_request;
 
 /* What happened. Filled by esgx_host_run in every case; free with esgx_host_result_free. */
