@@ -91,7 +91,7 @@ typedef struct guest_state {
     /* Set by esgx_host_run before the call. */
     const esgx_bip32_key *shared;           /* the shared private extended key */
     const char *xpub;                  /* its 111-character xpub text */
-    esgx_blake3_hasher rand;           /* keyed by the request's random key (wiped at end) */
+    uint8_t rand_key[32];              /* the request's random stream key (wiped at end) */
     uint64_t rand_pos;                 /* bytes of the stream given out so far */
     int has_rand;                      /* 0: no random key, random_get answers EIO */
     uint8_t module_hash[32];           /* what was requested (BLAKE3 of stored content) */

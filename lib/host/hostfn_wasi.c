@@ -253,7 +253,7 @@ static int wasi_random_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx
     if (!p) return ret_errno(results, WASI_EFAULT);
     if (len && !gs->has_rand) return ret_errno(results, WASI_EIO);
     if (len) {
-        esgx_blake3_finalize_seek(&gs->rand, gs->rand_pos, p, len);
+        esgx_random_stream_read(gs->rand_key, gs->rand_pos, p, len);
         gs->rand_pos += len;
     }
     return ret_errno(results, WASI_ESUCCESS);

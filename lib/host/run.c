@@ -298,7 +298,7 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     gs.shared = rq->shared;
     gs.xpub = rq->xpub;
     if (rq->random_key) {
-        esgx_blake3_init_keyed(&gs.rand, rq->random_key);
+        memcpy(gs.rand_key, rq->random_key, 32);
         gs.has_rand = 1;
     }
     memcpy(gs.module_hash, rq->module_hash, 32);
@@ -333,7 +333,7 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     free(args);
     esgx_wasm_store_free(s);
     esgx_crypto_wipe(&gs.keys, sizeof gs.keys);
-    esgx_blake3_wipe(&gs.rand);
+    esgx_crypto_wipe(gs.rand_key, sizeof gs.rand_key);
     return rc;
 }
 

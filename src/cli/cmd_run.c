@@ -534,20 +534,19 @@ static int fail(const run_opts *o, const esgx_host_result *res, const char *trap
 }
 
 /* OS random bytes for WASI random_get. */
-/* A local run has no network key, so its random stream (random_get) is keyed by BLAKE3
- * derive_key("esgx local run random v1", module hash + u64be input length + input): the
- * same module and input give the same bytes, as on a node (docs/guest-abi.md). */
-static void local_random_key(run_ctx *c)
+/* A local run has no network key, so its random stream (random_get) is keyed by
+ * esgx_random_stream_key_local over the module hash and the run's input_hash (no
+ * decrypt, its fuel, function and input): the same call gives the same bytes, as on a
+ * node (docs/guest-abi.md, "Randomness"). */
+static int local_random_key(run_ctx *c)
 {
-    esgx_blake3_hasher h;
-    uint8_t len[8];
-    for (int i = 0; i < 8; i++) len[i] = (uint8_t)((uint64_t)c->rq.input_len >> (56 - 8 * i));
-    static const char ctx[] = "esgx local run random v1";
-    esgx_blake3_init_derive_key(&h, ctx, sizeof ctx - 1);
-    esgx_blake3_update(&h, c->rq.module_hash, 32);
-    esgx_blake3_update(&h, len, 8);
-    esgx_blake3_update(&h, c->rq.input, c->rq.input_len);
-    esgx_blake3_finalize(&h, c->random_key, 32);
+    uint8_t ih[32];
+    esgx_err err;
+    if (esgx_digest_input_hash(c->rq.module_hash, 0, c->rq.fuel, c->rq.function,
+                               c->rq.function_len, c->rq.input, c->rq.input_len, ih, &err))
+        return fail(&c->o, NULL, NULL, "%s: %s", c->o.module, err.msg);
+    esgx_random_stream_key_local(c->rq.module_hash, ih, c->random_key);
+    return CLI_EXIT_OK;
 }
 
 /* Reads the module and the input and fills the request's key, hash and input.
@@ -659,9 +658,9 @@ static int report(const run_ctx *c)
 /* Runs the prepared call through lib/host and reports it. */
 static int run_call(run_ctx *c, const esgx_wasm_limits *limits)
 {
-    local_random_key(c);
     c->rq.abi = ESGX_HOST_ENTRY_ARGS;
     c->rq.fuel = c->o.fuel;
+    if (local_random_key(c) != CLI_EXIT_OK) return CLI_EXIT_FAIL;
     c->rq.max_output = RUN_MAX_OUTPUT;
     c->rq.debug = 1;
     c->rq.limits = limits;

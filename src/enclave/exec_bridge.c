@@ -69,7 +69,9 @@ void enclave_exec_stop(enclave *E)
 
 void enclave_exec_publish_key(enclave *E)
 {
-    esgx_executor_set_key(E->chan.ex, &E->trust.ks.shared, E->trust.ks.xpub);
+    esgx_err err;
+    if (esgx_executor_set_key(E->chan.ex, &E->trust.ks.shared, E->trust.ks.xpub, &err))
+        enclave_log(E, LOG_ERROR, "cannot publish the shared key to the executor: %s", err.msg);
 }
 
 static void send_result(enclave *E, uint64_t id, const exec_result *r)

@@ -67,6 +67,8 @@ struct executor {
     esgx_wasm_limits limits;
     const esgx_bip32_key *shared;    /* published once with release semantics */
     const char *xpub;
+    uint8_t k_rand[32];              /* guest randomness key of the shared key (set before
+                                        shared is published; wiped at free) */
     uint64_t executions, traps;
 };
 
@@ -163,13 +165,17 @@ void esgx_executor_free(executor *ex)
     if (!ex) return;
     esgx_modcache_free(ex->cache);
     pthread_mutex_destroy(&ex->bad_mu);
+    esgx_crypto_wipe(ex->k_rand, sizeof ex->k_rand);
     free(ex);
 }
 
-void esgx_executor_set_key(executor *ex, const esgx_bip32_key *shared, const char *xpub)
+int esgx_executor_set_key(executor *ex, const esgx_bip32_key *shared, const char *xpub,
+                          esgx_err *err)
 {
+    if (esgx_random_key_derive(shared->private_key, ex->k_rand, err)) return err ? err->code : -1;
     ex->xpub = xpub;
     __atomic_store_n(&ex->shared, shared, __ATOMIC_RELEASE);
+    return ESGX_OK;
 }
 
 void esgx_exec_result_free(exec_result *r)
@@ -302,23 +308,17 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
     return e;
 }
 
-/* Random bytes for WASI random_get from the enclave's platform. */
-static int platform_random(void *ctx, void *out, size_t n, esgx_err *err)
-{
-    return esgx_platform_random(ctx, out, n, err);
-}
-
 /* Runs the module through lib/host; fills res except the signed parts and returns 1
  * for a normal end. The output moves into res. */
 static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_module *m,
-                      uint64_t fuel, const esgx_bip32_key *shared, exec_result *res)
+                      uint64_t fuel, const esgx_bip32_key *shared, const uint8_t random_key[32],
+                      exec_result *res)
 {
-    esgx_host_platform plat = {platform_random, ex->plat};
     esgx_host_request hr = {
         .function = rq->function, .function_len = rq->function_len,
         .abi = ESGX_HOST_ENTRY_INVOKE, .input = rq->input, .input_len = rq->input_len,
         .fuel = fuel, .max_output = ex->cfg.max_output, .debug = ex->cfg.debug,
-        .capture_max = rq->capture_logs ? EXEC_MAX_LOGS : 0, .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .platform = &plat,
+        .capture_max = rq->capture_logs ? EXEC_MAX_LOGS : 0, .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .random_key = random_key,
     };
     memcpy(hr.module_hash, rq->module_hash, 32);
     esgx_host_result hres;
@@ -385,12 +385,24 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
         }
     }
 
-    int ok = run_module(ex, rq, esgx_modcache_entry_value(e), fuel, shared, res);
+    /* input_hash first: it keys the guest's random stream (docs/guest-abi.md) */
+    esgx_err cerr;
+    uint8_t random_key[32];
+    if (esgx_digest_input_hash(rq->module_hash, rq->decrypt ? 1 : 0, fuel, rq->function,
+                               rq->function_len, rq->input, rq->input_len, res->input_hash,
+                               &cerr) != 0 ||
+        esgx_random_stream_key(ex->k_rand, rq->module_hash, res->input_hash, random_key,
+                               &cerr) != 0) {
+        esgx_modcache_release(ex->cache, e);
+        fail(res, ESGX_RC_INTERNAL, "input hash failed: %s", cerr.msg);
+        return;
+    }
+    int ok = run_module(ex, rq, esgx_modcache_entry_value(e), fuel, shared, random_key, res);
+    esgx_crypto_wipe(random_key, sizeof random_key);
     esgx_modcache_release(ex->cache, e);
     if (!ok) return;
 
     /* Signed response. */
-    esgx_err cerr;
     size_t nodes = esgx_blake3_tree_node_count(res->output_len), count = 0;
     res->tree = malloc(nodes * 32);
     if (!res->tree ||
@@ -404,13 +416,6 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
     res->tree_len = nodes * 32;
     memcpy(res->output_hash, res->tree + (nodes - 1) * 32, 32);
     uint8_t digest[32];
-    if (esgx_digest_input_hash(rq->module_hash, rq->decrypt ? 1 : 0, fuel, rq->function,
-                          rq->function_len, rq->input, rq->input_len, res->input_hash,
-                          &cerr) != 0) {
-        esgx_exec_result_free(res);
-        fail(res, ESGX_RC_INTERNAL, "input hash failed: %s", cerr.msg);
-        return;
-    }
     esgx_digest_response(res->input_hash, res->fuel_used, res->output_hash, digest);
     if (esgx_ec_sign_recoverable(shared->private_key, digest, res->signature, &cerr) != 0) {
         esgx_exec_result_free(res);

@@ -104,10 +104,14 @@ typedef struct executor executor;
 int esgx_executor_new(const exec_config *cfg, esgx_platform *plat, executor **out, esgx_err *err);
 void esgx_executor_free(executor *ex);
 
-/* Publishes the shared key (a private extended key and its xpub text). The pointed-to
- * objects must stay valid and unchanged until esgx_executor_free; the key cannot be changed
- * once set. Before this, every request answers EXEC_NOT_READY "no_key". */
-void esgx_executor_set_key(executor *ex, const esgx_bip32_key *shared, const char *xpub);
+/* Publishes the shared key (a private extended key and its xpub text), after deriving
+ * from it the key of guests' random streams (docs/formats.md, "Guest randomness"). The
+ * pointed-to objects must stay valid and unchanged until esgx_executor_free; the key
+ * cannot be changed once set. Before this, every request answers EXEC_NOT_READY
+ * "no_key". Returns ESGX_OK, or the derivation's code (err filled) with nothing
+ * published. */
+ESGX_MUST_CHECK int esgx_executor_set_key(executor *ex, const esgx_bip32_key *shared,
+                                          const char *xpub, esgx_err *err);
 
 /* Runs one request into *res (zeroed first). Never fails as a function: every outcome,
  * including internal errors, is described by res. res->need_content = 1 means the

@@ -77,7 +77,7 @@ int main(void)
     exec_config cfg;
     esgx_exec_config_default(&cfg);
     if (esgx_executor_new(&cfg, plat, &g_ex, &err) != 0) return 1;
-    esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub);
+    CHECK(esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub, NULL) == 0);
     exec_result r;
     size_t len;
     uint8_t h[32];

@@ -245,7 +245,7 @@ static void test_fuel_limits(const uint8_t *code, size_t len)
     cfg.max_output = 1u << 20;
     executor *small;
     CHECK_EQ_INT(esgx_executor_new(&cfg, g_plat, &small, NULL), 0);
-    esgx_executor_set_key(small, &g_ks.shared, g_ks.xpub);
+    CHECK(esgx_executor_set_key(small, &g_ks.shared, g_ks.xpub, NULL) == 0);
     run_ex(small, code, len, 0, "big_output", NULL, 0, 0, &r);
     CHECK_EQ_INT(r.status, EXEC_TRAP);
     CHECK(strcmp(r.code, "output_too_large") == 0);
@@ -615,7 +615,7 @@ int main(void)
     esgx_exec_config_default(&cfg);
     cfg.debug = 1;
     if (esgx_executor_new(&cfg, g_plat, &g_ex, &err) != 0) return 1;
-    esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub);
+    CHECK(esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub, NULL) == 0);
 
     size_t len;
     uint8_t *code = assemble("fn0_tool", &len);
