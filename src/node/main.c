@@ -152,6 +152,10 @@ static const opt options[] = {
      "serve the network key over RA-TLS to verified peers"},
     {"--peers", "LIST", OPT_STR_NONEMPTY, CFG(peers), 0, 0, NULL,
      "host:port,... to fetch the key from (no sealed key yet)"},
+    {"--network-key", "XPUB", OPT_STR_NONEMPTY, CFG(network_key), 0, 0, NULL,
+     "join only the network of this key (the xpub, or its\n"
+     "66-hex public key, that the --init node printed and\n"
+     "wrote to DIR/network_key); not with --init"},
     {"--trust-mrenclave", "HEX", OPT_TRUST, 0, 0, 0, NULL,
      "accept peers with this MRENCLAVE too (repeatable, sim)"},
     {"--accept-status", "LIST", OPT_STR_NONEMPTY, CFG(accept_status), 0, 0, NULL,
@@ -363,6 +367,9 @@ static int check_options(node_config *cfg)
     else if (cfg->init && cfg->peers)
         why = "--init and --peers exclude each other (the first node creates the key, later "
               "nodes fetch it)";
+    else if (cfg->init && cfg->network_key)
+        why = "--init and --network-key exclude each other (--init creates the network key "
+              "and prints it; the other nodes pin it with --network-key)";
     else if (cfg->pccs_url && cfg->collateral)
         why = "--pccs and --collateral exclude each other (collateral comes either from a "
               "PCCS or from a fixed file)";
@@ -601,6 +608,35 @@ static int check_init(const node_config *cfg)
     return 0;
 }
 
+/* After --init: the network key in a line the operator copies (stdout and the log) and
+ * in DIR/network_key (the xpub and a newline; temporary file, fsync, rename), for the
+ * other nodes' --network-key. A failure to write is logged; the node goes on. */
+static void publish_network_key(const node_config *cfg, sup *s)
+{
+    sup_info in;
+    esgx_sup_get_info(s, &in);
+    if (in.state != ESGX_STATE_READY || strlen(in.xpub) != ESGX_PROTO_XPUB_LEN) return;
+    char hex[67], path[PATH_MAX], tmp[PATH_MAX], line[ESGX_PROTO_XPUB_LEN + 2];
+    esgx_crypto_hex_encode(in.public_key, 33, hex);
+    printf("network key: --network-key %s (public key %s)\n", in.xpub, hex);
+    fflush(stdout);
+    snprintf(path, sizeof path, "%s/network_key", cfg->data_dir);
+    snprintf(tmp, sizeof tmp, "%s/.network_key.tmp", cfg->data_dir);
+    int n = snprintf(line, sizeof line, "%s\n", in.xpub);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int bad = fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd);
+    int e = errno;
+    if (fd >= 0 && close(fd) && !bad) bad = 1, e = errno;
+    if (!bad && rename(tmp, path)) bad = 1, e = errno;
+    if (bad) {
+        unlink(tmp);
+        esgx_node_log(NODE_LOG_ERROR, "cannot write %s: %s", path, strerror(e));
+    }
+    esgx_node_log(NODE_LOG_INFO, "network key %s (public key %s)%s%s: start every other node "
+                  "with --network-key %s", in.xpub, hex, bad ? "" : ", written to ",
+                  bad ? "" : path, in.xpub);
+}
+
 /* Waits for SIGTERM/SIGINT (or SIGUSR1 from on_fatal); SIGHUP is logged and ignored. */
 static void wait_for_stop(const sigset_t *set)
 {
@@ -679,6 +715,7 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         }
         esgx_node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
     }
+    if (cfg->init) publish_network_key(cfg, o->sup);
     http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
                       .registry = o->registry, .metrics = o->metrics,
                       .collateral = o->collateral, .net = esgx_node_net_handle(o->net)};

@@ -72,6 +72,7 @@ typedef struct node_config {
     const char *sim_bundle;        /* --sim-bundle DIR (its collateral.json is served) */
     const char *peer_listen;       /* --peer-listen HOST:PORT */
     const char *peers;             /* --peers host:port,... */
+    const char *network_key;       /* --network-key XPUB|HEX: the only key to join with */
     const char *collateral;        /* --collateral FILE (gramine-sgx; also served) */
     const char *pccs_url;          /* --pccs URL (collateral fetched and cached) */
     int pccs_insecure;             /* --pccs-insecure */
@@ -276,6 +277,9 @@ typedef struct sup_info {
     uint8_t public_key[33];
     int have_hello;                /* ever received a HELLO */
     pid_t pid;
+    char key_error[512];           /* why the enclave has no key yet (its last unsolicited
+                                      KEY_STATUS, e.g. a peer offering another network's
+                                      key); "" if none */
 } sup_info;
 
 /* What the supervisor calls back into (any member may be NULL). */

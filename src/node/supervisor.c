@@ -325,16 +325,21 @@ static void on_attest_doc(sup *s, const esgx_msg *m)
 }
 
 /* KEY_STATUS outside INIT_KEY: sent unsolicited (id 0) when the enclave got the network
- * key from a peer (--peers). Record it: invocations stop answering 503 no_key. */
+ * key from a peer (--peers). Record it: invocations stop answering 503 no_key. Without a
+ * key it says why (a peer refused against --network-key): kept for /health. */
 static void on_key_status(sup *s, const esgx_msg *m)
 {
     const esgx_msg_key_status *k = &m->u.key_status;
     if (k->state != ESGX_STATE_READY) {
         esgx_node_log(NODE_LOG_WARN, "enclave reports no key: %.*s", (int)k->error.len,
                  (const char *)k->error.ptr);
+        pthread_mutex_lock(&s->mu);
+        copy_str(s->info.key_error, sizeof s->info.key_error, k->error);
+        pthread_mutex_unlock(&s->mu);
         return;
     }
     pthread_mutex_lock(&s->mu);
+    s->info.key_error[0] = 0;
     s->info.state = ESGX_STATE_READY;
     copy_str(s->info.xpub, sizeof s->info.xpub, k->xpub);
     memcpy(s->info.public_key, k->public_key, 33);
@@ -516,7 +521,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     };
     enum { N_NUMS = sizeof nums / sizeof nums[0] };
     char s_num[N_NUMS][24];
-    const char *argv[80];
+    const char *argv[84];
     int a = 0;
     argv[a++] = s->cfg->enclave_path;
     argv[a++] = "--data-dir";
@@ -538,6 +543,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     if (!s->cfg->peers && !with_init && s->hooks.peers) net_peers = s->hooks.peers(s->hooks.net_arg);
     if (s->cfg->peers && !with_init) argv[a++] = "--peers", argv[a++] = s->cfg->peers;
     else if (net_peers && net_peers[0]) argv[a++] = "--peers", argv[a++] = net_peers;
+    if (s->cfg->network_key) argv[a++] = "--network-key", argv[a++] = s->cfg->network_key;
     if (s->cfg->collateral) argv[a++] = "--collateral", argv[a++] = s->cfg->collateral;
     if (s->cfg->pccs_url) argv[a++] = "--collateral-from-host";
     if (s->cfg->sim_root) argv[a++] = "--sim-root", argv[a++] = s->cfg->sim_root;
@@ -622,6 +628,7 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     copy_str(s->info.xpub, sizeof s->info.xpub, m.u.hello.xpub);
     memcpy(s->info.public_key, m.u.hello.public_key, 33);
     s->info.have_hello = 1;
+    s->info.key_error[0] = 0;   /* a new enclave: its own KEY_STATUS will say */
     int init = s->init_pending;
     pthread_mutex_unlock(&s->mu);
     esgx_node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s", s->info.platform,
