@@ -4,8 +4,9 @@
 #
 # Two networks A and B from the same build and the same sim bundle (two --init nodes):
 # their enclaves verify each other over RA-TLS, so only the pin tells them apart.
-#   - --init prints the network key (stdout/log) and writes DIR/network_key (the xpub);
-#     --init with --network-key, and a malformed or private --network-key, are refused;
+#   - --init logs the network key and writes it to DIR/network_key (the xpub);
+#     --init with --network-key is a usage error, a malformed pin stops the node (an
+#     actual xprv is refused by the enclave_netkey unit test);
 #   - N, pinned to A's key, with --peers naming only B's peer endpoint: B hands over its
 #     key (a verified enclave of the same build), N refuses it before sealing, keeps
 #     retrying, /health stays 503 with an error naming the peer and both keys, and no
@@ -82,7 +83,7 @@ for n in A B; do
     curl -s "${HTTP[$n]}/attestation" > "$T/doc$n"
     [ "$(jget xpub < "$T/doc$n")" = "${XPUB[$n]}" ] || fail "$f is not the key $n serves"
     KEY[$n]=$(jget public_key < "$T/doc$n")
-    grep -qF "network key: --network-key ${XPUB[$n]} (public key ${KEY[$n]})" "$T/$n.log" ||
+    grep -qF "network key: --network-key ${XPUB[$n]} (public key ${KEY[$n]}, in $T/$n/network_key)" "$T/$n.log" ||
         fail "$n did not print the network key line"
     ls -a "$T/$n" | grep -q 'network_key.tmp' && fail "$n left its temporary file"
 done

@@ -6,7 +6,8 @@
  * (DIR/admin.token, 32 random bytes as hex, 0600, created if missing), refuse --init on
  * an initialised node, open the content store and the registry, start the enclave
  * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
- * --init), then serve HTTP. All signals of interest are blocked in every thread and
+ * --init, whose network key is then logged and written to DIR/network_key for the other
+ * nodes' --network-key), then serve HTTP. All signals of interest are blocked in every thread and
  * taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
  * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
  * the supervisor asks for shutdown (fatal) through its on_fatal hook, which sets a flag
@@ -608,9 +609,10 @@ static int check_init(const node_config *cfg)
     return 0;
 }
 
-/* After --init: the network key in a line the operator copies (stdout and the log) and
- * in DIR/network_key (the xpub and a newline; temporary file, fsync, rename), for the
- * other nodes' --network-key. A failure to write is logged; the node goes on. */
+/* After --init: the network key in a log line the operator copies and in
+ * DIR/network_key (the xpub and a newline; temporary file, fsync, rename), for the
+ * other nodes' --network-key. Not on stdout: esgxd prints nothing there while it runs.
+ * A failure to write is logged; the node goes on. */
 static void publish_network_key(const node_config *cfg, sup *s)
 {
     sup_info in;
@@ -618,8 +620,6 @@ static void publish_network_key(const node_config *cfg, sup *s)
     if (in.state != ESGX_STATE_READY || strlen(in.xpub) != ESGX_PROTO_XPUB_LEN) return;
     char hex[67], path[PATH_MAX], tmp[PATH_MAX], line[ESGX_PROTO_XPUB_LEN + 2];
     esgx_crypto_hex_encode(in.public_key, 33, hex);
-    printf("network key: --network-key %s (public key %s)\n", in.xpub, hex);
-    fflush(stdout);
     snprintf(path, sizeof path, "%s/network_key", cfg->data_dir);
     snprintf(tmp, sizeof tmp, "%s/.network_key.tmp", cfg->data_dir);
     int n = snprintf(line, sizeof line, "%s\n", in.xpub);
@@ -632,9 +632,9 @@ static void publish_network_key(const node_config *cfg, sup *s)
         unlink(tmp);
         esgx_node_log(NODE_LOG_ERROR, "cannot write %s: %s", path, strerror(e));
     }
-    esgx_node_log(NODE_LOG_INFO, "network key %s (public key %s)%s%s: start every other node "
-                  "with --network-key %s", in.xpub, hex, bad ? "" : ", written to ",
-                  bad ? "" : path, in.xpub);
+    esgx_node_log(NODE_LOG_INFO, "network key: --network-key %s (public key %s%s%s); give it "
+                  "to every other node of this network", in.xpub, hex,
+                  bad ? "" : ", in ", bad ? "" : path);
 }
 
 /* Waits for SIGTERM/SIGINT (or SIGUSR1 from on_fatal); SIGHUP is logged and ignored. */
