@@ -7,8 +7,8 @@
  * an initialised node, open the content store and the registry, start the enclave
  * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
  * --init, whose network key is then logged and written to DIR/network_key for the other
- * nodes' --network-key), then serve HTTP. All signals of interest are blocked in every thread and
- * taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
+ * nodes' --network-key), then serve HTTP. All signals of interest are blocked in every
+ * thread and taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
  * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
  * the supervisor asks for shutdown (fatal) through its on_fatal hook, which sets a flag
  * in main's node_state and sends SIGUSR1 to the process. Because signals are taken with
@@ -155,7 +155,7 @@ static const opt options[] = {
      "host:port,... to fetch the key from (no sealed key yet)"},
     {"--network-key", "XPUB", OPT_STR_NONEMPTY, CFG(network_key), 0, 0, NULL,
      "join only the network of this key (the xpub, or its\n"
-     "66-hex public key, that the --init node printed and\n"
+     "66-hex public key, that the --init node logged and\n"
      "wrote to DIR/network_key); not with --init"},
     {"--trust-mrenclave", "HEX", OPT_TRUST, 0, 0, 0, NULL,
      "accept peers with this MRENCLAVE too (repeatable, sim)"},
