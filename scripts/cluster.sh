@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A whole network on one machine: a 3-member etcd cluster, N esgx nodes (default 3) on
-# the sim platform sharing one key, and nginx in front of them. Prints the front door's
+# the sim platform sharing one key (node1 creates it with --init and writes it to
+# node1/network_key; the others join pinned to it with --network-key), and nginx in
+# front of them. Prints the front door's
 # URL and the login line; Ctrl-C stops everything. State lives in ./esgx-cluster (a
 # fresh network each time).
 #   scripts/cluster.sh [N]        (needs a build: scripts/build.sh release)
@@ -28,8 +30,8 @@ etcd_cluster 3
 esgx sim init "$T/sim" >/dev/null
 for i in $(seq 1 "$n"); do
   http=$(net_free_port) peer=$(net_free_port)
-  init=()
-  [ "$i" = 1 ] && init=(--init)
+  init=(--init)   # node1 creates the network key; the others accept only that key
+  [ "$i" = 1 ] || init=(--network-key "$(cat "$T/node1/network_key")")
   esgxd --data-dir "$T/node$i" --listen "127.0.0.1:$http" --sim-bundle "$T/sim" \
     --peer-listen "127.0.0.1:$peer" --etcd "$ETCD_ENDPOINTS" \
     --advertise "http://127.0.0.1:$http" "${init[@]}" 2>"$T/node$i.log" &
@@ -47,6 +49,7 @@ nginx_front "$front" "${NODE_URL[@]:1}"
 echo "etcd:       $ETCD_ENDPOINTS"
 for i in $(seq 1 "$n"); do echo "node$i:      ${NODE_URL[$i]} (log $T/node$i.log)"; done
 echo "front door: http://127.0.0.1:$front (nginx)"
+echo "network key: $(cat "$T/node1/network_key") (esgxd --network-key for more nodes)"
 echo
 echo "log in (the token is in $T/node1/admin.token):"
 echo "  esgx login --node http://127.0.0.1:$front --sim-root $T/sim/sim_root.pem --token-file $T/node1/admin.token"

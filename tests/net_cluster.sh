@@ -2,7 +2,8 @@
 # net_cluster: several nodes as one network, with real processes on loopback: a
 # 3-member etcd cluster (Debian etcd-server), three esgxd nodes on the sim platform
 # (only the first with --init) and nginx in front (deploy/nginx/esgx.conf).
-#  1. one network key on every node; a function deployed once through nginx with `esgx`
+#  1. one network key on every node (the others join pinned to the key node1 --init
+#     wrote, --network-key); a function deployed once through nginx with `esgx`
 #     answers, signed and verified, by name and by hash on each node directly
 #  2. content uploaded to one node is invoked on another; the upload is acknowledged
 #     with 2 replicas; after kill -9 of the node that received it, the others serve it
@@ -78,8 +79,9 @@ etcd_cluster 3 || fail "etcd cluster did not start"
 "$ESGX" sim init "$T/sim" >/dev/null || fail "esgx sim init"
 start_node 1 --init
 wait_ready 1
-start_node 2
-start_node 3
+NETKEY=$(cat "$T/node1/network_key")   # written by --init; the others join pinned to it
+start_node 2 --network-key "$NETKEY"
+start_node 3 --network-key "$NETKEY"
 wait_ready 2
 wait_ready 3
 TOKEN_FILE=$T/node1/admin.token
@@ -166,7 +168,7 @@ wait_ready 1
 kill -TERM "${NODE_PID[3]}"; wait "${NODE_PID[3]}" 2>/dev/null; unset "NODE_PID[3]"
 as 1 functions deploy --name late --path "$BUILD/examples/echo.wasm" --no-encrypt \
     || fail "deploy while node3 is stopped"
-start_node 3
+start_node 3 --network-key "$NETKEY"   # pinned, its sealed key matches
 wait_ready 3
 as 3 invoke late --input "back again" || fail "node3 does not serve a function deployed while it was down"
 grep -q "back again" "$T/out" || fail "wrong output from node3"

@@ -6,6 +6,10 @@
  * through cli_attest_node: quote, collateral, policy, report data bound to the xpub)
  * and its network key is compared with the key pinned at login: one network, one key.
  * Exit 0 when every live member verified and serves the pinned key, 1 otherwise.
+ *
+ * The table starts with one line naming the network key (what other nodes must be given
+ * as esgxd --network-key): the public key and xpub the logged-in node serves at GET
+ * /attestation, compared with the key pinned at login. --json prints the list only.
  */
 #include "cli.h"
 #include "cli_attest.h"
@@ -18,7 +22,8 @@
 static const char nodes_usage[] =
     "usage: esgx nodes [--verify [--sim-root PEM]] [--json]\n"
     "  The members of the network of the logged-in node: ID, URL, STATE (up/down),\n"
-    "  KEY (whether its enclave holds the network key) and MRENCLAVE.\n"
+    "  KEY (whether its enclave holds the network key) and MRENCLAVE, after a line\n"
+    "  naming the network key (pass it to new nodes as esgxd --network-key).\n"
     "  --verify         attest each live member (GET /attestation) and check that it\n"
     "                   serves the network key pinned at login\n"
     "  --sim-root PEM   trust this sim root (esgx sim init) instead of the Intel root\n"
@@ -47,6 +52,45 @@ static int verify_member(json_t *m, const cli_config *cfg, const char *sim_root)
     json_object_set_new(m, "verified", json_boolean(!why));
     if (why) json_object_set_new(m, "why", json_string(why));
     return !why;
+}
+
+/* The first line of the table: the network key (see the design note). */
+static void print_network_key(const cli_config *cfg)
+{
+    char url[1200], why[300] = "";
+    const char *xpub = NULL, *key = NULL;
+    json_t *doc = NULL;
+    cli_http_response rs = {0};
+    esgx_err err;
+    if (cli_url(cfg->node, "/attestation", url, sizeof url) == 0) {
+        cli_http_request rq = {.method = "GET", .url = url};
+        if (cli_http(&rq, &rs, &err) != 0) {
+            snprintf(why, sizeof why, "%s", err.msg);
+        } else if (rs.status != 200) {
+            cli_http_describe(&rs, why, sizeof why);
+        } else {
+            doc = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+            xpub = json_string_value(json_object_get(doc, "xpub"));
+            key = json_string_value(json_object_get(doc, "public_key"));
+            if (!key || strlen(key) != 66 || !xpub || !*xpub) {
+                snprintf(why, sizeof why, "the node has no network key yet");
+                key = xpub = NULL;
+            }
+        }
+    }
+    if (key) {
+        int pinned = !strcmp(key, cfg->network_key);
+        printf("network key: %s (xpub %s)%s%s\n", key, xpub,
+               pinned ? ", pinned at login" : cfg->network_key[0] ? ", NOT the key pinned at login: "
+                                                                  : "",
+               pinned ? "" : cfg->network_key);
+    } else if (cfg->network_key[0]) {
+        printf("network key: %s (pinned at login; %s)\n", cfg->network_key, why);
+    } else {
+        printf("network key: unknown (%s)\n", why);
+    }
+    json_decref(doc);
+    cli_http_response_free(&rs);
 }
 
 static void print_table(json_t *list, int verify)
@@ -132,6 +176,7 @@ int cmd_nodes(int argc, char **argv)
         if (t) cli_json_printed();   /* the list says which member failed */
         free(t);
     } else {
+        print_network_key(&cfg);
         print_table(list, verify);
     }
     json_decref(list);

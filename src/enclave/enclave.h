@@ -27,6 +27,7 @@
 #include "esgx_common.h"
 #include "esgx_proto.h"
 #include "keystore.h"
+#include "netkey.h"
 #include "peer.h"
 #include "platform.h"
 
@@ -66,6 +67,7 @@ typedef struct enclave_options {
     const char *trust[ENCLAVE_MAX_TRUST];   /* --trust-mrenclave HEX (repeatable) */
     unsigned trust_count;
     const char *accept_status;     /* --accept-status LIST */
+    const char *network_key;       /* --network-key XPUB|HEX: the only key to accept */
 } enclave_options;
 
 /* A queued or running EXEC. exec_bridge.c allocates it with its request behind it. */
@@ -117,6 +119,9 @@ typedef struct enclave_trust {
     char *roots;                         /* owned PEM text */
     peer_config pc;
     peer_service *peers;
+    /* --network-key: the pin (netkey.h), and the last refusal told to the host (mu) */
+    esgx_netkey_pin pin;
+    char pin_refusal[ESGX_ERR_MSG_MAX];
 } enclave_trust;
 
 /* One COLLATERAL_REQ waiting for its reply (on the waiting thread's stack). */
@@ -227,8 +232,8 @@ int enclave_platform_start(enclave *E);
  * ENCLAVE_EXIT_CONFIG after logging why. */
 int enclave_trust_start(enclave *E);
 
-/* Step: --init refuses an existing sealed key; otherwise unseals it if there is one.
- * Returns 0 or ENCLAVE_EXIT_CONFIG. */
+/* Step: --init refuses an existing sealed key; otherwise unseals it if there is one,
+ * and refuses it when --network-key pins another key. Returns 0 or ENCLAVE_EXIT_CONFIG. */
 int enclave_key_start(enclave *E);
 
 /* Step: starts the peer service (--peer-listen, --peers unless the key was unsealed).

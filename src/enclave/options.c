@@ -7,9 +7,10 @@
  * but undocumented or the other way round. Numbers go through esgx_parse_u64 (decimal,
  * no suffix) and an error names the option. A later occurrence of an option overrides
  * an earlier one, except --trust-mrenclave, which collects up to ENCLAVE_MAX_TRUST
- * values. Rules between options (--init excludes --peers, ...) are checked at the end,
- * and so is ESGX_WASM_TIER when --tier is not given (a bad value is a configuration
- * error at startup, not a failure of every module).
+ * values. Rules between options (--init excludes --peers and --network-key, ...) are
+ * checked at the end, and so is ESGX_WASM_TIER when --tier is not given (a bad value is
+ * a configuration error at startup, not a failure of every module). The value of
+ * --network-key is checked by trust.c (netkey.h), which logs why it is refused.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -92,6 +93,8 @@ static const opt_def OPTIONS[] = {
      "gramine-sgx only: ask the host for collateral (esgxd --pccs)"},
     {"--sim-root", NULL, OPT_STR, OFF(sim_root), 0, 0, "PEM",
      "sim only: an extra trust anchor for peers' quotes"},
+    {"--network-key", NULL, OPT_STR, OFF(network_key), 0, 0, "XPUB|HEX",
+     "accept (from peers, and unsealed) only this network key; not with --init"},
     {"--help", "-h", OPT_HELP, 0, 0, 0, NULL, "this text"},
 };
 
@@ -188,6 +191,11 @@ static int check_combination(const enclave_options *o)
     if (o->init && o->peers) {
         fprintf(stderr, "esgx-enclave: --init and --peers exclude each other: the first node "
                         "creates the key, the others fetch it\n");
+        return ESGX_ENCLAVE_E_USAGE;
+    }
+    if (o->init && o->network_key) {
+        fprintf(stderr, "esgx-enclave: --init and --network-key exclude each other: --init "
+                        "creates the network key, the other nodes pin it\n");
         return ESGX_ENCLAVE_E_USAGE;
     }
     if (o->collateral && o->collateral_from_host) {

@@ -15,9 +15,12 @@
  *   handler  esgx_attest_ratls_accept, then esgx_attest_keyshare_serve with the xprv if the
  *            enclave has the key (copied from the key store for this one reply and
  *            wiped right after), else NO_KEY. Logs who got the key.
- *   fetch    one esgx_attest_keyshare_fetch_any round at a time over the peer list; between
- *            rounds an interruptible sleep with backoff (doubling, max 30 s); once a
- *            peer gives the key, ops.install seals it and the thread ends.
+ *   fetch    one round at a time over the peer list (esgx_attest_keyshare_fetch on each
+ *            peer in order, fetch_round); each key a peer gives goes to ops.install, which
+ *            may refuse it (a pinned network key, --network-key): the round then goes on
+ *            with the next peer, so one peer of another network cannot hide the right
+ *            ones. Between rounds an interruptible sleep with backoff (doubling, max
+ *            30 s); once a key is installed the thread ends.
  * Renewal: the certificate is valid PEER_CERT_DAYS and is made again, with a fresh key
  * and quote, every renew_s seconds (default half its lifetime; ESGX_TEST_RATLS_RENEW_SECONDS
  * shortens it for tests). The accept and fetch threads check between connections /
@@ -391,6 +394,51 @@ static int sleep_or_stop(peer_service *ps, int ms)
     return stop;
 }
 
+/* One round over the peer list: each peer in order until one gives a key that
+ * ops.install accepts. Returns 0 (*from gets that peer's facts, who its address), or the
+ * last failure's code with why holding every peer's failure ("peer: reason; ..."). */
+static int fetch_round(peer_service *ps, SSL_CTX *ctx, esgx_attest_result *from, char *who,
+                       size_t who_cap, char *why, size_t why_cap)
+{
+    char xprv[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1];
+    size_t wl = 0;
+    int last = ESGX_PEER_E_ARG;
+    why[0] = 0;
+    for (const char *p = ps->peers;;) {
+        size_t n = strcspn(p, ",");
+        char one[300], host[256];   /* check_peers: every entry is shorter, HOST:PORT */
+        uint16_t port = 0;
+        snprintf(one, sizeof one, "%.*s", (int)n, p);
+        esgx_err err;
+        int rc = split_hostport(one, host, sizeof host, &port)
+                     ? esgx_err_set(&err, ESGX_PEER_E_ARG, "not HOST:PORT")
+                     : esgx_attest_keyshare_fetch(ctx, host, port, ps->timeout_ms, xprv, from,
+                                                  &err);
+        if (rc == 0) {
+            rc = ps->ops.install(ps->ops.arg, one, xprv, from, &err);
+            if (rc != 0)
+                plog(ps, PEER_LOG_WARN, "the key from peer %s was not installed: %s", one,
+                     err.msg);
+        }
+        esgx_crypto_wipe(xprv, sizeof xprv);
+        if (rc == 0) {
+            snprintf(who, who_cap, "%s", one);
+            return 0;
+        }
+        last = rc;
+        if (wl + 1 < why_cap) {
+            int k = snprintf(why + wl, why_cap - wl, "%s%s: %s", wl ? "; " : "", one, err.msg);
+            wl = k < 0 ? wl : wl + (size_t)k >= why_cap ? why_cap - 1 : wl + (size_t)k;
+        }
+        pthread_mutex_lock(&ps->mu);
+        int stop = ps->stopping;
+        pthread_mutex_unlock(&ps->mu);
+        if (stop || !p[n]) break;
+        p += n + 1;
+    }
+    return last;
+}
+
 static void *fetch_main(void *arg)
 {
     peer_service *ps = arg;
@@ -410,29 +458,20 @@ static void *fetch_main(void *arg)
         round++;
         esgx_attest_result from;
         memset(&from, 0, sizeof from);
-        esgx_err err;
         renew_if_due(ps);
         SSL_CTX *ctx = ctx_take(ps, 1);
-        int rc = esgx_attest_keyshare_fetch_any(ctx, ps->peers, ps->timeout_ms, 1, 0,
-                                           xprv, &from, &err);
+        char who[300], why[1024];
+        int rc = fetch_round(ps, ctx, &from, who, sizeof who, why, sizeof why);
         SSL_CTX_free(ctx);
         if (rc == 0) {
             char mre[65];
             hex32(from.body.mrenclave, mre);
-            rc = ps->ops.install(ps->ops.arg, xprv, &from, &err);
-            esgx_crypto_wipe(xprv, sizeof xprv);
-            if (rc == 0) {
-                plog(ps, PEER_LOG_INFO, "obtained the network key from a peer (mrenclave %s, "
-                     "tcb %s) after %u round(s)", mre, from.tcb_status, round);
-                break;
-            }
-            plog(ps, PEER_LOG_ERROR, "could not install the key fetched from a peer: %s",
-                 err.msg);
-        } else {
-            esgx_crypto_wipe(xprv, sizeof xprv);
-            plog(ps, round == 1 ? PEER_LOG_WARN : PEER_LOG_INFO,
-                 "key fetch round %u failed: %s; retrying in %d ms", round, err.msg, backoff);
+            plog(ps, PEER_LOG_INFO, "obtained the network key from a peer at %s (mrenclave %s, "
+                 "tcb %s) after %u round(s)", who, mre, from.tcb_status, round);
+            break;
         }
+        plog(ps, round == 1 ? PEER_LOG_WARN : PEER_LOG_INFO,
+             "key fetch round %u failed: %s; retrying in %d ms", round, why, backoff);
         if (sleep_or_stop(ps, backoff)) break;
         backoff = backoff >= PEER_MAX_BACKOFF_MS / 2 ? PEER_MAX_BACKOFF_MS : backoff * 2;
     }

@@ -7,10 +7,12 @@
  *           quote, TCB status and MRENCLAVE allowlist are checked before any
  *           application byte), then one ESGX-KEYSHARE/1 exchange
  *           (esgx_attest_keyshare_serve) with our xprv when we have the key, NO_KEY otherwise.
- *   fetch   a thread that tries the --peers list (esgx_attest_keyshare_fetch_any, one round
- *           at a time) with exponential backoff (first delay backoff_ms, doubling, at
- *           most 30 s) until a peer gives the key, then hands it to the caller's install
- *           callback (which seals it) and stops.
+ *   fetch   a thread that tries the --peers list (esgx_attest_keyshare_fetch on each
+ *           peer in order, one round at a time) with exponential backoff (first delay
+ *           backoff_ms, doubling, at most 30 s); each key a peer gives goes to the
+ *           caller's install callback, which checks and seals it; a refused key (another
+ *           network's, against a pin) does not end the round: the next peer is tried.
+ *           Once a key is installed the thread stops.
  *
  * Both use one RA-TLS certificate made at start from the platform's quote op (the
  * certificate's key is fresh per process and never leaves it). SIGPIPE must be ignored
@@ -39,10 +41,12 @@ typedef struct peer_key_ops {
     /* Copies the network key's xprv text (111 chars, NUL-terminated) into buf and
      * returns 1 if the enclave has the key, else returns 0. The caller wipes buf. */
     int (*get_xprv)(void *arg, char buf[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1]);
-    /* Installs a key fetched from a peer (xprv text, already checked to parse as a
-     * private BIP32 key): seal it and start using it. Returns 0, or a negative code with
-     * err filled (the fetch thread then retries later). */
-    int (*install)(void *arg, const char *xprv, const esgx_attest_result *from, esgx_err *err);
+    /* Installs a key fetched from peer ("host:port" as in the list; xprv text, already
+     * checked to parse as a private BIP32 key): check it (a pinned network key), seal it
+     * and start using it. Returns 0, or a negative code with err filled: the key is
+     * dropped and the fetch thread goes on with the next peer of the round. */
+    int (*install)(void *arg, const char *peer, const char *xprv,
+                   const esgx_attest_result *from, esgx_err *err);
     /* Writes one log line (no newline). May be NULL. */
     void (*log)(void *arg, int level, const char *msg);
     void *arg;

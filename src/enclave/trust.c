@@ -19,6 +19,14 @@
  * Collateral for verifying peers: the sim bundle's, a fixed file (--collateral FILE,
  * gramine-sgx) or from the host (--collateral-from-host, collateral_wait.c).
  *
+ * Pinned joins (--network-key XPUB|HEX, netkey.h; docs/security-joins.md): a peer of
+ * another network built from the same enclave and trust anchors passes RA-TLS, so the
+ * key a peer offers is compared with the pin before anything is sealed (peer_install);
+ * another key is dropped, logged with both public keys, told to the host in an
+ * unsolicited KEY_STATUS (state no key, the reason in its error, shown by /health), and
+ * the fetch goes on with the other peers. A sealed key that is not the pinned one is a
+ * fatal configuration error at start (exit 78); --init excludes --network-key.
+ *
  * ATTEST_DOC: the quote over SHA-256(xpub text) || zeros is made once per key (the key
  * never changes once set) and cached in trust.
  */
@@ -237,10 +245,33 @@ int enclave_trust_start(enclave *E)
 
 /* ---------------------------------------------------------------- key */
 
+/* The unsealed key against --network-key: another key means this data directory
+ * belongs to another network; the node must not start as a member of the pinned one. */
+static int check_sealed_pin(enclave *E)
+{
+    enclave_trust *T = &E->trust;
+    if (esgx_netkey_pin_matches(&T->pin, T->ks.xpub, T->ks.public_key)) return 0;
+    char have[67], want[67];
+    esgx_netkey_hex(T->ks.public_key, have);
+    esgx_netkey_hex(T->pin.public_key, want);
+    enclave_log(E, LOG_ERROR,
+                "%s/%s holds network key %s, but --network-key pins %s%s: this data "
+                "directory belongs to another network; refusing to start (give the right "
+                "--network-key, or move the data directory away to join the pinned network)",
+                E->opt.data_dir, KS_SEALED_NAME, have, want,
+                memcmp(have, want, 66) ? "" : " with another chain code (xpub)");
+    esgx_keystore_wipe(&T->ks);
+    return ENCLAVE_EXIT_CONFIG;
+}
+
 int enclave_key_start(enclave *E)
 {
     enclave_trust *T = &E->trust;
     esgx_err err;
+    if (E->opt.network_key && esgx_netkey_pin_parse(E->opt.network_key, &T->pin, &err) != 0) {
+        enclave_log(E, LOG_ERROR, "%s", err.msg);
+        return ENCLAVE_EXIT_CONFIG;
+    }
     if (E->opt.init) {
         char path[4096];
         struct stat st;
@@ -259,7 +290,7 @@ int enclave_key_start(enclave *E)
         enclave_log(E, LOG_ERROR, "shared key: %s", err.msg);
         return ENCLAVE_EXIT_CONFIG;
     }
-    return 0;
+    return rc == 0 ? check_sealed_pin(E) : 0;
 }
 
 static void send_key_status(enclave *E, uint64_t id, const char *error)
@@ -360,14 +391,42 @@ static int peer_get_xprv(void *arg, char buf[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1])
     return have;
 }
 
-static int peer_install(void *arg, const char *xprv, const esgx_attest_result *from,
-                        esgx_err *err)
+/* A key peer offered that is not the pinned one: tells the host (once per distinct
+ * reason, so /health names it) and fills err. trust.mu held. */
+static int refuse_unpinned(enclave *E, const char *peer, const uint8_t offered[33],
+                           esgx_err *err)
+{
+    enclave_trust *T = &E->trust;
+    char have[67], want[67], why[ESGX_ERR_MSG_MAX];
+    esgx_netkey_hex(offered, have);
+    esgx_netkey_hex(T->pin.public_key, want);
+    snprintf(why, sizeof why, "peer %s offered network key %s, expected %s (--network-key)",
+             peer, have, want);
+    if (strcmp(why, T->pin_refusal) != 0) {
+        snprintf(T->pin_refusal, sizeof T->pin_refusal, "%s", why);
+        send_key_status(E, 0, why);   /* unsolicited, state no key */
+    }
+    return esgx_err_set(err, ESGX_ENCLAVE_E_CONFIG, "%s; refused, nothing sealed", why);
+}
+
+static int peer_install(void *arg, const char *peer, const char *xprv,
+                        const esgx_attest_result *from, esgx_err *err)
 {
     enclave *E = arg;
     enclave_trust *T = &E->trust;
     (void)from;
-    esgx_bip32_key key;
+    char xpub[ESGX_BIP32_TEXT_LEN + 1];
+    uint8_t pub[33];
     esgx_err kerr;
+    if (esgx_netkey_of_xprv(xprv, xpub, pub, &kerr) != 0)
+        return esgx_err_set(err, ESGX_KS_E_CORRUPT, "the fetched key is not an xprv");
+    if (!esgx_netkey_pin_matches(&T->pin, xpub, pub)) {   /* before anything is sealed */
+        pthread_mutex_lock(&T->mu);
+        int rc = refuse_unpinned(E, peer, pub, err);
+        pthread_mutex_unlock(&T->mu);
+        return rc;
+    }
+    esgx_bip32_key key;
     if (esgx_bip32_key_parse(xprv, strlen(xprv), &key, &kerr) != 0 || !key.has_private) {
         esgx_bip32_key_wipe(&key);
         return esgx_err_set(err, ESGX_KS_E_CORRUPT, "the fetched key is not an xprv");
@@ -412,8 +471,17 @@ int enclave_peers_start(enclave *E)
     if (T->pc.listen)
         enclave_log(E, LOG_INFO, "peer endpoint listening on %s (port %u)", T->pc.listen,
                     (unsigned)esgx_peer_listen_port(T->peers));
-    if (T->pc.peers)
+    if (T->pc.peers && T->pin.set) {
+        char want[67];
+        esgx_netkey_hex(T->pin.public_key, want);
+        enclave_log(E, LOG_INFO, "fetching the network key %s (--network-key) from peers %s",
+                    want, T->pc.peers);
+    } else if (T->pc.peers) {
         enclave_log(E, LOG_INFO, "fetching the network key from peers %s", T->pc.peers);
+        enclave_log(E, LOG_WARN, "no --network-key: the first attested peer of this build "
+                                 "and trust anchors decides which network this node joins; "
+                                 "pin the key the --init node printed");
+    }
     return 0;
 }
 

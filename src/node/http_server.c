@@ -650,7 +650,8 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
 }
 
 /* 200 while the node can answer invocations; 503 while its enclave is restarting, has
- * no key, or (in a network) etcd is lost, so a balancer skips it. */
+ * no key, or (in a network) etcd is lost, so a balancer skips it. "error" says why the
+ * enclave has no key when it told (e.g. a peer offered another network's key). */
 static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
 {
     sup_info in;
@@ -661,6 +662,7 @@ static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
     json_t *o = json_pack("{s:s, s:s, s:I}", "status", ok ? "ok" : "unavailable", "enclave", e,
                           "fuel_limit", (json_int_t)h->srv->cfg->fuel);
     if (h->srv->d.net) json_object_set_new(o, "network", json_string(net_ok ? "ok" : "etcd_lost"));
+    if (!ok && in.key_error[0]) json_object_set_new(o, "error", json_string(in.key_error));
     if (in.tier) json_object_set_new(o, "tier", json_string(in.tier));   /* as the enclave said */
     return reply_json(c, h, ok ? 200 : 503, o);
 }

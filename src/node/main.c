@@ -6,8 +6,9 @@
  * (DIR/admin.token, 32 random bytes as hex, 0600, created if missing), refuse --init on
  * an initialised node, open the content store and the registry, start the enclave
  * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
- * --init), then serve HTTP. All signals of interest are blocked in every thread and
- * taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
+ * --init, whose network key is then logged and written to DIR/network_key for the other
+ * nodes' --network-key), then serve HTTP. All signals of interest are blocked in every
+ * thread and taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
  * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
  * the supervisor asks for shutdown (fatal) through its on_fatal hook, which sets a flag
  * in main's node_state and sends SIGUSR1 to the process. Because signals are taken with
@@ -159,6 +160,10 @@ static const opt options[] = {
      "serve the network key over RA-TLS to verified peers"},
     {"--peers", "LIST", OPT_STR_NONEMPTY, CFG(peers), 0, 0, NULL,
      "host:port,... to fetch the key from (no sealed key yet)"},
+    {"--network-key", "XPUB", OPT_STR_NONEMPTY, CFG(network_key), 0, 0, NULL,
+     "join only the network of this key (the xpub, or its\n"
+     "66-hex public key, that the --init node logged and\n"
+     "wrote to DIR/network_key); not with --init"},
     {"--trust-mrenclave", "HEX", OPT_TRUST, 0, 0, 0, NULL,
      "accept peers with this MRENCLAVE too (repeatable, sim)"},
     {"--accept-status", "LIST", OPT_STR_NONEMPTY, CFG(accept_status), 0, 0, NULL,
@@ -361,6 +366,9 @@ static int check_options(node_config *cfg)
     else if (cfg->init && cfg->peers)
         why = "--init and --peers exclude each other (the first node creates the key, later "
               "nodes fetch it)";
+    else if (cfg->init && cfg->network_key)
+        why = "--init and --network-key exclude each other (--init creates the network key "
+              "and prints it; the other nodes pin it with --network-key)";
     else if (cfg->pccs_url && cfg->collateral)
         why = "--pccs and --collateral exclude each other (collateral comes either from a "
               "PCCS or from a fixed file)";
@@ -599,6 +607,34 @@ static int check_init(const node_config *cfg)
     return 0;
 }
 
+/* After --init: the network key in a log line the operator copies and in
+ * DIR/network_key (the xpub and a newline; temporary file, fsync, rename), for the
+ * other nodes' --network-key. Not on stdout: esgxd prints nothing there while it runs.
+ * A failure to write is logged; the node goes on. */
+static void publish_network_key(const node_config *cfg, sup *s)
+{
+    sup_info in;
+    esgx_sup_get_info(s, &in);
+    if (in.state != ESGX_STATE_READY || strlen(in.xpub) != ESGX_PROTO_XPUB_LEN) return;
+    char hex[67], path[PATH_MAX], tmp[PATH_MAX], line[ESGX_PROTO_XPUB_LEN + 2];
+    esgx_crypto_hex_encode(in.public_key, 33, hex);
+    snprintf(path, sizeof path, "%s/network_key", cfg->data_dir);
+    snprintf(tmp, sizeof tmp, "%s/.network_key.tmp", cfg->data_dir);
+    int n = snprintf(line, sizeof line, "%s\n", in.xpub);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int bad = fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd);
+    int e = errno;
+    if (fd >= 0 && close(fd) && !bad) bad = 1, e = errno;
+    if (!bad && rename(tmp, path)) bad = 1, e = errno;
+    if (bad) {
+        unlink(tmp);
+        esgx_node_log(NODE_LOG_ERROR, "cannot write %s: %s", path, strerror(e));
+    }
+    esgx_node_log(NODE_LOG_INFO, "network key: --network-key %s (public key %s%s%s); give it "
+                  "to every other node of this network", in.xpub, hex,
+                  bad ? "" : ", in ", bad ? "" : path);
+}
+
 /* Waits for SIGTERM/SIGINT (or SIGUSR1 from on_fatal); SIGHUP is logged and ignored. */
 static void wait_for_stop(const sigset_t *set)
 {
@@ -677,6 +713,7 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         }
         esgx_node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
     }
+    if (cfg->init) publish_network_key(cfg, o->sup);
     http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
                       .registry = o->registry, .metrics = o->metrics,
                       .collateral = o->collateral, .net = esgx_node_net_handle(o->net)};

@@ -71,6 +71,7 @@ typedef struct node_config {
     const char *sim_bundle;        /* --sim-bundle DIR (its collateral.json is served) */
     const char *peer_listen;       /* --peer-listen HOST:PORT */
     const char *peers;             /* --peers host:port,... */
+    const char *network_key;       /* --network-key XPUB|HEX: the only key to join with */
     const char *collateral;        /* --collateral FILE (gramine-sgx; also served) */
     const char *pccs_url;          /* --pccs URL (collateral fetched and cached) */
     int pccs_insecure;             /* --pccs-insecure */

@@ -309,16 +309,21 @@ static void on_attest_doc(sup *s, const esgx_msg *m)
 }
 
 /* KEY_STATUS outside INIT_KEY: sent unsolicited (id 0) when the enclave got the network
- * key from a peer (--peers). Record it: invocations stop answering 503 no_key. */
+ * key from a peer (--peers). Record it: invocations stop answering 503 no_key. Without a
+ * key it says why (a peer refused against --network-key): kept for /health. */
 static void on_key_status(sup *s, const esgx_msg *m)
 {
     const esgx_msg_key_status *k = &m->u.key_status;
     if (k->state != ESGX_STATE_READY) {
         esgx_node_log(NODE_LOG_WARN, "enclave reports no key: %.*s", (int)k->error.len,
                  (const char *)k->error.ptr);
+        pthread_mutex_lock(&s->mu);
+        copy_str(s->info.key_error, sizeof s->info.key_error, k->error);
+        pthread_mutex_unlock(&s->mu);
         return;
     }
     pthread_mutex_lock(&s->mu);
+    s->info.key_error[0] = 0;
     s->info.state = ESGX_STATE_READY;
     copy_str(s->info.xpub, sizeof s->info.xpub, k->xpub);
     memcpy(s->info.public_key, k->public_key, 33);
@@ -514,10 +519,10 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     enum { N_NUMS = sizeof nums / sizeof nums[0] };
     char s_num[N_NUMS][24];
     /* the most arguments the lines below can add: 5 fixed, --init, the numbers, --debug,
-     * seven options with a value, --collateral-from-host, every --trust-mrenclave,
+     * eight options with a value, --collateral-from-host, every --trust-mrenclave,
      * --log-level and its value, and the NULL */
     enum { N_TRUST = sizeof s->cfg->trust_mrenclave / sizeof s->cfg->trust_mrenclave[0] };
-    _Static_assert(5 + 1 + 2 * N_NUMS + 1 + 2 * 7 + 1 + 2 * N_TRUST + 2 + 1 <= ENCLAVE_ARGV_MAX,
+    _Static_assert(5 + 1 + 2 * N_NUMS + 1 + 2 * 8 + 1 + 2 * N_TRUST + 2 + 1 <= ENCLAVE_ARGV_MAX,
                    "the enclave's command line outgrew ENCLAVE_ARGV_MAX");
     enclave_argv args = {.n = 0};
     arg_add(&args, s->cfg->enclave_path);
@@ -540,6 +545,7 @@ static int spawn_enclave(sup *s, int with_init, pid_t *pid_out, int *fd)
     if (!s->cfg->peers && !with_init && s->hooks.peers) net_peers = s->hooks.peers(s->hooks.net_arg);
     if (s->cfg->peers && !with_init) arg_add(&args, "--peers"), arg_add(&args, s->cfg->peers);
     else if (net_peers && net_peers[0]) arg_add(&args, "--peers"), arg_add(&args, net_peers);
+    if (s->cfg->network_key) arg_add(&args, "--network-key"), arg_add(&args, s->cfg->network_key);
     if (s->cfg->collateral) arg_add(&args, "--collateral"), arg_add(&args, s->cfg->collateral);
     if (s->cfg->pccs_url) arg_add(&args, "--collateral-from-host");
     if (s->cfg->sim_root) arg_add(&args, "--sim-root"), arg_add(&args, s->cfg->sim_root);
@@ -632,6 +638,7 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
     memcpy(s->info.public_key, m.u.hello.public_key, 33);
     s->info.tier = esgx_proto_tier_name(m.u.hello.tier);
     s->info.have_hello = 1;
+    s->info.key_error[0] = 0;   /* a new enclave: its own KEY_STATUS will say */
     int init = s->init_pending;
     pthread_mutex_unlock(&s->mu);
     esgx_node_log(NODE_LOG_INFO, "enclave up: platform %s, state %s, tier %s", s->info.platform,

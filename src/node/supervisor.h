@@ -63,6 +63,9 @@ typedef struct sup_info {
                                       not said) */
     int have_hello;                /* ever received a HELLO */
     pid_t pid;
+    char key_error[512];           /* why the enclave has no key yet (its last unsolicited
+                                      KEY_STATUS, e.g. a peer offering another network's
+                                      key); "" if none */
 } sup_info;
 
 /* What the supervisor calls back into (any member may be NULL). */
