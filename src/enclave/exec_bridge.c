@@ -184,6 +184,17 @@ void enclave_exec_submit(enclave *E, const esgx_msg *m)
     j->rq.decrypt = x->decrypt;
     j->rq.fuel = x->fuel;
     j->rq.capture_logs = x->capture_logs;
+    j->rq.sealed = x->sealed;
+    if (x->has_record) {   /* the codec bounds the name to 1..64 bytes */
+        j->rq.has_record = 1;
+        memcpy(j->rq.record_name, x->record_name.ptr, x->record_name.len);
+        j->rq.record_name[x->record_name.len] = 0;
+        j->rq.record_name_len = x->record_name.len;
+        memcpy(j->rq.record_owner, x->record_owner, 33);
+        j->rq.record_seq = x->record_seq;
+        memcpy(j->rq.record_network, x->record_network, 33);
+        memcpy(j->rq.record_signature, x->record_signature, sizeof j->rq.record_signature);
+    }
     if (x->function.len) memcpy(p, x->function.ptr, x->function.len);
     j->rq.function = (const char *)p;
     j->rq.function_len = x->function.len;

@@ -17,6 +17,15 @@
  *   4. on success: output BLAKE3 tree (root = output hash), input_hash, the response
  *      digest and its recoverable signature with the shared private key.
  *
+ * A call by name carries its signed name record: it is verified against this enclave's
+ * network key before any content is asked for or anything runs (bad_record), and
+ * input_hash binds its name, owner and seq. A sealed call's input is opened with the
+ * network key for exactly this module, function, fuel and name (bad_sealed_input); the
+ * guest runs on the plaintext with no debug output; its output is sealed back under the
+ * call's response key before the tree and signature, which cover the sealed bytes. The
+ * guest's random_get stream is keyed by the network key, the module hash and
+ * input_hash, so the same request gives the same answer (docs/formats.md).
+ *
  * Every outcome is a row of lib/proto's one table (ESGX_RESULT_CODES: code and RESULT
  * status), except the codes lib/host names (traps, no_such_function, ...), which pass
  * through. A module that is invalid or imports what the host lacks (the rows marked
@@ -317,8 +326,11 @@ static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_modu
     esgx_host_request hr = {
         .function = rq->function, .function_len = rq->function_len,
         .abi = ESGX_HOST_ENTRY_INVOKE, .input = rq->input, .input_len = rq->input_len,
-        .fuel = fuel, .max_output = ex->cfg.max_output, .debug = ex->cfg.debug,
-        .capture_max = rq->capture_logs ? EXEC_MAX_LOGS : 0, .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .random_key = random_key,
+        .fuel = fuel, .max_output = ex->cfg.max_output,
+        /* a sealed call's guest may print its plaintext: its debug output goes nowhere */
+        .debug = ex->cfg.debug && !rq->sealed,
+        .capture_max = rq->capture_logs && !rq->sealed ? EXEC_MAX_LOGS : 0,
+        .limits = &ex->limits, .shared = shared, .xpub = ex->xpub, .random_key = random_key,
     };
     memcpy(hr.module_hash, rq->module_hash, 32);
     esgx_host_result hres;
@@ -345,64 +357,91 @@ static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_modu
     return rc == ESGX_OK;
 }
 
-void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
+/* A call by name: the record the host sent must verify (its owner's signature over
+ * this network's key, the name, the module hash, the encrypted flag and seq) before
+ * anything runs or is fetched. 1 if it does (or the call is by hash); else res fails. */
+static int record_ok(const esgx_bip32_key *shared, const exec_request *rq, exec_result *res)
 {
-    memset(res, 0, sizeof *res);
-    const esgx_bip32_key *shared = __atomic_load_n(&ex->shared, __ATOMIC_ACQUIRE);
-    if (!shared) {
-        fail(res, ESGX_RC_NO_KEY, "the enclave has no shared key yet");
-        return;
-    }
-    if (rq->function_len < 1 || rq->function_len > 255 || !rq->function) {
-        fail(res, ESGX_RC_BAD_REQUEST, "function name must be 1..255 bytes");
-        return;
-    }
-    if (rq->input_len > ex->cfg.max_input) {
-        fail(res, ESGX_RC_INPUT_TOO_LARGE, "input is %zu bytes, the limit is %llu",
-             rq->input_len, (unsigned long long)ex->cfg.max_input);
-        return;
-    }
-    uint64_t fuel = rq->fuel ? rq->fuel : ex->cfg.fuel_limit;
-    if (fuel > ex->cfg.fuel_limit) {
-        fail(res, ESGX_RC_FUEL_TOO_LARGE, "fuel %llu is over the node limit %llu",
-             (unsigned long long)fuel, (unsigned long long)ex->cfg.fuel_limit);
-        return;
-    }
+    if (!rq->has_record) return 1;
+    esgx_name_record rec;
+    memset(&rec, 0, sizeof rec);
+    memcpy(rec.name, rq->record_name, rq->record_name_len);
+    rec.name_len = rq->record_name_len;
+    memcpy(rec.network, rq->record_network, 33);
+    memcpy(rec.module_hash, rq->module_hash, 32);
+    rec.encrypted = rq->decrypt ? 1 : 0;
+    rec.seq = rq->record_seq;
+    memcpy(rec.owner, rq->record_owner, 33);
+    memcpy(rec.signature, rq->record_signature, sizeof rec.signature);
+    esgx_err err;
+    if (esgx_name_record_verify(&rec, shared->public_key, &err) == ESGX_OK) return 1;
+    fail(res, ESGX_RC_BAD_RECORD, "the record of function '%s' does not verify: %s",
+         rq->record_name, err.msg);
+    return 0;
+}
 
-    modcache_entry *e = esgx_modcache_get(ex->cache, rq->module_hash, rq->decrypt);
-    if (!e) {
-        if (bad_recall(ex, rq, res)) return;
-        if (!rq->has_content) {
-            res->need_content = 1;
-            return;
-        }
-        e = load_module(ex, rq, res);
-        if (!e) {
-            const esgx_result_code_info *o =
-                esgx_proto_result_code(esgx_proto_result_code_find(res->code, strlen(res->code)));
-            if (o && o->remember) bad_remember(ex, rq, res);   /* its bytes alone failed */
-            return;
-        }
+/* The bytes the guest reads. A plain call: the input as sent. A sealed call: the
+ * opened plaintext in a fresh buffer (*plain, wiped and freed by the caller) and the
+ * call's keys. 1, or 0 with res failed. */
+static int open_input(const esgx_bip32_key *shared, const exec_request *rq, uint64_t fuel,
+                      uint8_t **plain, size_t *plain_len, esgx_seal_keys *keys,
+                      exec_result *res)
+{
+    *plain = NULL;
+    *plain_len = 0;
+    if (!rq->sealed) return 1;
+    if (rq->input_len < ESGX_SEAL_REQUEST_OVERHEAD) {
+        fail(res, ESGX_RC_BAD_SEALED_INPUT, "sealed input is %zu bytes, shorter than %d",
+             rq->input_len, ESGX_SEAL_REQUEST_OVERHEAD);
+        return 0;
     }
+    esgx_seal_binding b = {.function = rq->function, .function_len = rq->function_len,
+                           .fuel = fuel,
+                           .name = rq->has_record ? rq->record_name : NULL,
+                           .name_len = rq->has_record ? rq->record_name_len : 0};
+    memcpy(b.module_hash, rq->module_hash, 32);
+    size_t cap = rq->input_len - ESGX_SEAL_REQUEST_OVERHEAD;
+    uint8_t *p = malloc(cap ? cap : 1);
+    if (!p) {
+        fail(res, ESGX_RC_INTERNAL, "out of memory opening the sealed input");
+        return 0;
+    }
+    esgx_err err;
+    if (esgx_seal_open_request(shared->private_key, &b, rq->input, rq->input_len, p, cap,
+                               plain_len, keys, &err) != ESGX_OK) {
+        free(p);
+        fail(res, ESGX_RC_BAD_SEALED_INPUT, "%s", err.msg);
+        return 0;
+    }
+    *plain = p;
+    return 1;
+}
 
-    /* input_hash first: it keys the guest's random stream (docs/guest-abi.md) */
+/* A sealed call's output: the guest's plaintext output replaced by its sealing under
+ * the call's response key (the plaintext wiped). 1, or 0 with res failed. */
+static int seal_output(const esgx_seal_keys *keys, exec_result *res)
+{
+    size_t cap = res->output_len + ESGX_SEAL_RESPONSE_OVERHEAD, n = 0;
+    uint8_t *out = malloc(cap);
+    esgx_err err;
+    if (!out || esgx_seal_response(keys, res->input_hash, res->output, res->output_len, out,
+                                   cap, &n, &err) != ESGX_OK) {
+        free(out);
+        esgx_exec_result_free(res);
+        fail(res, ESGX_RC_INTERNAL, "sealing the output failed");
+        return 0;
+    }
+    esgx_crypto_wipe(res->output, res->output_len);
+    free(res->output);
+    res->output = out;
+    res->output_len = n;
+    return 1;
+}
+
+/* The signed part of a successful result: output tree, response digest, signature. */
+static void sign_result(const esgx_bip32_key *shared, exec_result *res)
+{
     esgx_err cerr;
-    uint8_t random_key[32];
-    if (esgx_digest_input_hash(rq->module_hash, rq->decrypt ? 1 : 0, fuel, rq->function,
-                               rq->function_len, rq->input, rq->input_len, res->input_hash,
-                               &cerr) != 0 ||
-        esgx_random_stream_key(ex->k_rand, rq->module_hash, res->input_hash, random_key,
-                               &cerr) != 0) {
-        esgx_modcache_release(ex->cache, e);
-        fail(res, ESGX_RC_INTERNAL, "input hash failed: %s", cerr.msg);
-        return;
-    }
-    int ok = run_module(ex, rq, esgx_modcache_entry_value(e), fuel, shared, random_key, res);
-    esgx_crypto_wipe(random_key, sizeof random_key);
-    esgx_modcache_release(ex->cache, e);
-    if (!ok) return;
-
-    /* Signed response. */
     size_t nodes = esgx_blake3_tree_node_count(res->output_len), count = 0;
     res->tree = malloc(nodes * 32);
     if (!res->tree ||
@@ -423,4 +462,103 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
         return;
     }
     res->status = EXEC_OK;
+}
+
+/* The compiled module for rq from the cache, or loaded from rq's content; NULL with
+ * res->need_content or res failed. */
+static modcache_entry *module_for(executor *ex, const exec_request *rq, exec_result *res)
+{
+    modcache_entry *e = esgx_modcache_get(ex->cache, rq->module_hash, rq->decrypt);
+    if (e) return e;
+    if (bad_recall(ex, rq, res)) return NULL;
+    if (!rq->has_content) {
+        res->need_content = 1;
+        return NULL;
+    }
+    e = load_module(ex, rq, res);
+    if (!e) {
+        const esgx_result_code_info *o =
+            esgx_proto_result_code(esgx_proto_result_code_find(res->code, strlen(res->code)));
+        if (o && o->remember) bad_remember(ex, rq, res);   /* its bytes alone failed */
+    }
+    return e;
+}
+
+/* Checks rq's bounds before anything costly; the fuel limit it runs with into *fuel.
+ * 1, or 0 with res failed. */
+static int request_ok(const executor *ex, const exec_request *rq, uint64_t *fuel,
+                      exec_result *res)
+{
+    if (rq->function_len < 1 || rq->function_len > 255 || !rq->function) {
+        fail(res, ESGX_RC_BAD_REQUEST, "function name must be 1..255 bytes");
+        return 0;
+    }
+    if (rq->input_len > ex->cfg.max_input) {
+        fail(res, ESGX_RC_INPUT_TOO_LARGE, "input is %zu bytes, the limit is %llu",
+             rq->input_len, (unsigned long long)ex->cfg.max_input);
+        return 0;
+    }
+    *fuel = rq->fuel ? rq->fuel : ex->cfg.fuel_limit;
+    if (*fuel > ex->cfg.fuel_limit) {
+        fail(res, ESGX_RC_FUEL_TOO_LARGE, "fuel %llu is over the node limit %llu",
+             (unsigned long long)*fuel, (unsigned long long)ex->cfg.fuel_limit);
+        return 0;
+    }
+    return 1;
+}
+
+void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const esgx_bip32_key *shared = __atomic_load_n(&ex->shared, __ATOMIC_ACQUIRE);
+    if (!shared) {
+        fail(res, ESGX_RC_NO_KEY, "the enclave has no shared key yet");
+        return;
+    }
+    uint64_t fuel;
+    if (!request_ok(ex, rq, &fuel, res) || !record_ok(shared, rq, res)) return;
+    modcache_entry *e = module_for(ex, rq, res);
+    if (!e) return;
+
+    /* input_hash over the input as it travelled (for a by-name call it binds the
+     * record's name, owner and seq), then the stream of the guest's random bytes keyed
+     * by it (docs/formats.md) */
+    esgx_err cerr;
+    uint8_t random_key[32];
+    esgx_name_binding nb = {.name = rq->record_name, .name_len = rq->record_name_len,
+                            .seq = rq->record_seq};
+    memcpy(nb.owner, rq->record_owner, 33);
+    if (esgx_digest_input_hash_ex(rq->module_hash, rq->decrypt ? 1 : 0, fuel, rq->function,
+                                  rq->function_len, rq->input, rq->input_len,
+                                  rq->has_record ? &nb : NULL, rq->sealed ? 1 : 0,
+                                  res->input_hash, &cerr) != 0 ||
+        esgx_random_stream_key(ex->k_rand, rq->module_hash, res->input_hash, random_key,
+                               &cerr) != 0) {
+        esgx_modcache_release(ex->cache, e);
+        fail(res, ESGX_RC_INTERNAL, "input hash failed: %s", cerr.msg);
+        return;
+    }
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    esgx_seal_keys keys;
+    memset(&keys, 0, sizeof keys);
+    int ok = open_input(shared, rq, fuel, &plain, &plain_len, &keys, res);
+    if (ok) {
+        exec_request run_rq = *rq;
+        if (rq->sealed) {
+            run_rq.input = plain;
+            run_rq.input_len = plain_len;
+        }
+        ok = run_module(ex, &run_rq, esgx_modcache_entry_value(e), fuel, shared, random_key,
+                        res);
+    }
+    esgx_crypto_wipe(random_key, sizeof random_key);
+    esgx_modcache_release(ex->cache, e);
+    if (plain) {
+        esgx_crypto_wipe(plain, plain_len);
+        free(plain);
+    }
+    if (ok && rq->sealed) ok = seal_output(&keys, res);
+    esgx_seal_keys_wipe(&keys);
+    if (ok) sign_result(shared, res);
 }

@@ -63,6 +63,16 @@ typedef struct exec_request {
     const uint8_t *content;
     size_t content_len;
     int capture_logs;           /* 1: keep the guest's debug output in res->logs */
+    int sealed;                 /* 1: input is a sealed input (docs/formats.md): opened
+                                   before the run, the output sealed after it */
+    int has_record;             /* 1: a call by name; the record's fields below, its hash
+                                   and encrypted flag are module_hash and decrypt */
+    char record_name[ESGX_NAME_MAX_LEN + 1];   /* NUL-terminated */
+    size_t record_name_len;
+    uint8_t record_owner[33];
+    uint64_t record_seq;
+    uint8_t record_network[33];
+    uint8_t record_signature[ESGX_EC_SIGNATURE_LEN];
 } exec_request;
 
 typedef struct exec_result {

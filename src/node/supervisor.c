@@ -192,8 +192,48 @@ static unsigned status_for(const esgx_msg_result *res)
                                          res->code.len);
 }
 
-/* Builds the HTTP body for a RESULT into r (outside the table lock). */
-static void fill_result(sup_req *r, const esgx_msg_result *res)
+/* The one place an EXEC is filled from a request (without content). */
+static void exec_msg_of(const sup_req *r, esgx_msg_exec *x)
+{
+    memcpy(x->module_hash, r->hash, 32);
+    x->decrypt = r->decrypt;
+    x->fuel = r->fuel;
+    x->function = (esgx_bytes){(const uint8_t *)r->function, r->function_len};
+    x->input = (esgx_bytes){r->input, r->input_len};
+    x->capture_logs = r->capture_logs ? 1 : 0;
+    x->sealed = r->sealed ? 1 : 0;
+    if (r->record) {
+        const esgx_name_record *rec = r->record;
+        x->has_record = 1;
+        x->record_name = (esgx_bytes){(const uint8_t *)rec->name, rec->name_len};
+        memcpy(x->record_owner, rec->owner, 33);
+        x->record_seq = rec->seq;
+        memcpy(x->record_network, rec->network, 33);
+        memcpy(x->record_signature, rec->signature, sizeof x->record_signature);
+    }
+}
+
+/* The header line's members beyond the plain answer (a call by name, a sealed call),
+ * copied out of r under the table lock; name is x's name buffer. */
+static void header_extra_of(const sup_req *r, esgx_proto_header_extra *x,
+                            char name[ESGX_NAME_MAX_LEN + 1])
+{
+    memset(x, 0, sizeof *x);
+    x->sealed = r->sealed ? 1 : 0;
+    if (!r->record) return;
+    memcpy(name, r->record->name, r->record->name_len);
+    name[r->record->name_len] = 0;
+    x->by_name = 1;
+    x->name = name;
+    x->name_len = r->record->name_len;
+    memcpy(x->owner, r->record->owner, 33);
+    x->seq = r->record->seq;
+}
+
+/* Builds the HTTP body for a RESULT into r (outside the table lock); extra gives the
+ * header line's optional members. */
+static void fill_result(sup_req *r, const esgx_msg_result *res,
+                        const esgx_proto_header_extra *extra)
 {
     r->http_status = status_for(res);
     r->fuel_used = res->fuel_used;
@@ -202,10 +242,10 @@ static void fill_result(sup_req *r, const esgx_msg_result *res)
         r->logs_len = res->logs.len;
     }
     if (res->status == ESGX_RESULT_OK) {
-        size_t hl = esgx_proto_header_len(res);
+        size_t hl = esgx_proto_header_len_ex(res, extra);
         char *b = malloc(hl + res->output.len);
         size_t n = 0;
-        if (!b || esgx_proto_format_header(res, b, hl, &n, NULL)) {
+        if (!b || esgx_proto_format_header_ex(res, extra, b, hl, &n, NULL)) {
             free(b);
             set_outcome(r, ESGX_RC_INTERNAL, "cannot build the response header");
             return;
@@ -227,7 +267,14 @@ static void on_result(sup *s, const esgx_msg *m)
 {
     sup_req tmp;
     memset(&tmp, 0, sizeof tmp);
-    fill_result(&tmp, &m->u.result);
+    esgx_proto_header_extra extra;
+    char name[ESGX_NAME_MAX_LEN + 1];
+    memset(&extra, 0, sizeof extra);
+    pthread_mutex_lock(&s->tmu);
+    sup_req *q = table_find(s, m->id);
+    if (q && !q->done) header_extra_of(q, &extra, name);
+    pthread_mutex_unlock(&s->tmu);
+    fill_result(&tmp, &m->u.result, &extra);
     esgx_metrics_invocation(s->metrics, m->u.result.status == ESGX_RESULT_TRAP);
     void (*fn)(sup_req *) = NULL;
     sup_req *r;
@@ -418,14 +465,9 @@ static void content_job(sup *s, uint64_t id)
         memset(&m, 0, sizeof m);
         m.type = ESGX_MSG_EXEC;
         m.id = id;
-        memcpy(m.u.exec.module_hash, r->hash, 32);
-        m.u.exec.decrypt = r->decrypt;
-        m.u.exec.fuel = r->fuel;
-        m.u.exec.function = (esgx_bytes){(const uint8_t *)r->function, r->function_len};
-        m.u.exec.input = (esgx_bytes){r->input, r->input_len};
+        exec_msg_of(r, &m.u.exec);
         m.u.exec.has_content = 1;
         m.u.exec.content = (esgx_bytes){data, len};
-        m.u.exec.capture_logs = r->capture_logs ? 1 : 0;
         pthread_mutex_lock(&s->wmu);
         if (s->chan_up) {
             if (esgx_proto_send(s->fd, &m, &err))
@@ -918,12 +960,7 @@ int esgx_sup_exec(sup *s, sup_req *r)
     memset(&m, 0, sizeof m);
     m.type = ESGX_MSG_EXEC;
     m.id = r->id;
-    memcpy(m.u.exec.module_hash, r->hash, 32);
-    m.u.exec.decrypt = r->decrypt;
-    m.u.exec.fuel = r->fuel;
-    m.u.exec.function = (esgx_bytes){(const uint8_t *)r->function, r->function_len};
-    m.u.exec.input = (esgx_bytes){r->input, r->input_len};
-    m.u.exec.capture_logs = r->capture_logs ? 1 : 0;
+    exec_msg_of(r, &m.u.exec);
     esgx_err err;
     int full = 0;
     /* the workers' jobs plus --max-queue waiting ones; more are refused at once */

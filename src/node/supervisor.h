@@ -11,6 +11,7 @@
 
 #include "content.h"
 #include "esgx_common.h"
+#include "esgx_crypto.h"
 #include "esgx_proto.h"
 #include "metrics.h"
 #include "node_config.h"
@@ -30,6 +31,11 @@ typedef struct sup_req {
     const uint8_t *input;
     size_t input_len;
     uint8_t capture_logs;          /* ask the enclave for the guest's debug output */
+    uint8_t sealed;                /* input is a sealed input (docs/formats.md, "Sealed
+                                      calls"): the enclave opens it and seals the output */
+    const esgx_name_record *record;   /* a call by name: the name's signed record, whose
+                                      hash and encrypted flag are hash and decrypt above
+                                      (the owner keeps it alive); NULL: a call by hash */
     /* completion */
     void (*on_done)(struct sup_req *r);   /* called once, outside locks (may be NULL) */
     int done;

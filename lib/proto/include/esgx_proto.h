@@ -138,6 +138,8 @@ enum { ESGX_TIER_UNKNOWN = 0, ESGX_TIER_INTERP = 1, ESGX_TIER_JIT = 2 };
     X(ESGX_RC_UNSUPPORTED_IMPORT, "unsupported_import", ESGX_RESULT_BAD_REQUEST, 400, 1)   \
     X(ESGX_RC_NO_SUCH_FUNCTION, "no_such_function", ESGX_RESULT_BAD_REQUEST, 404, 0)       \
     X(ESGX_RC_BAD_SIGNATURE, "bad_signature", ESGX_RESULT_BAD_REQUEST, 400, 0)             \
+    X(ESGX_RC_BAD_RECORD, "bad_record", ESGX_RESULT_BAD_REQUEST, 403, 0)                   \
+    X(ESGX_RC_BAD_SEALED_INPUT, "bad_sealed_input", ESGX_RESULT_BAD_REQUEST, 400, 0)       \
     X(ESGX_RC_EXEC_TIMEOUT, "exec_timeout", ESGX_RESULT_INTERNAL, 504, 0)                  \
     X(ESGX_RC_INTERNAL, "internal", ESGX_RESULT_INTERNAL, 500, 0)                          \
     X(ESGX_RC_ENCLAVE_RESTARTING, "enclave_restarting", ESGX_RESULT_HOST, 503, 0)          \
