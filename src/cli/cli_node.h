@@ -104,6 +104,12 @@ typedef struct cli_service_request {
     size_t input_len;
     int has_fuel;              /* 0: the request leaves fuel to the node's limit */
     uint64_t fuel;
+    /* What the answer must be bound to beyond the request (not part of the JSON): */
+    int sealed;                /* input is sealed input bytes (docs/formats.md) */
+    int by_name;               /* a call by name: the verified record's name, owner, seq */
+    char name[65];             /* NUL-terminated, 1..64 bytes */
+    uint8_t owner[33];
+    uint64_t seq;
 } cli_service_request;
 
 /* Parses the request JSON strictly, as the node does (unknown fields, wrong types, bad
@@ -130,6 +136,11 @@ typedef struct cli_answer {
     uint8_t input_hash[32];
     uint64_t fuel_used;
     uint8_t signature[65];
+    int by_name;               /* the header's name, owner and seq (a call by name) */
+    char name[65];
+    uint8_t owner[33];
+    uint64_t seq;
+    int sealed;                /* the header says "sealed": true */
     const uint8_t *output;     /* points into the body given to cli_answer_parse */
     size_t output_len;
     size_t header_len;         /* bytes of the header line (without "\r\n") */
@@ -140,8 +151,10 @@ typedef struct cli_answer {
 int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *err);
 
 /* Verifies an answer for request rq, in this order, each failure named in err:
- * "output hash mismatch", "tree mismatch", "input_hash mismatch" (recomputed from rq;
- * when rq has no fuel, fuel_limit is the limit the node used), "signature does not
+ * "output hash mismatch", "tree mismatch", "input_hash mismatch" (recomputed from rq,
+ * with rq's by-name binding and sealed flag (docs/formats.md); when rq has no fuel,
+ * fuel_limit is the limit the node used; an answer whose header's name, owner, seq or
+ * sealed flag differs from rq's is named as such), "signature does not
  * recover to the network key" (esgx_digest_response + esgx_ec_recover compared with
  * network_key). signer (may be NULL) gets the recovered key when recovery worked.
  * Returns 0 when everything verifies, ESGX_CLI_E_FAILED otherwise. */

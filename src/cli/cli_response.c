@@ -1,14 +1,17 @@
 /*
  * cli_response.c: service requests and the checking of signed answers.
  *
- * An answer of POST /services/3 is one JSON header line (hash, tree, input_hash,
- * fuel_used, signature), "\r\n", then the raw output. Trust comes only from what we
- * recompute ourselves, in this order:
+ * An answer is one JSON header line (hash, tree, input_hash, fuel_used, for a call by
+ * name name/owner/seq, for a sealed call sealed, signature; parsed by lib/proto's one
+ * header parser), "\r\n", then the raw output (for a sealed call, sealed bytes). Trust
+ * comes only from what we recompute ourselves, in this order:
  *   1. BLAKE3(output) must equal the header's hash         -> "output hash mismatch"
  *   2. esgx_blake3_tree(output) must equal the header's tree    -> "tree mismatch"
- *   3. esgx_digest_input_hash(our own request) must equal the
+ *   3. esgx_digest_input_hash_ex(our own request, with the
+ *      record we verified and the sealed flag) must equal the
  *      header's input_hash, so the answer is for our module,
- *      decrypt flag, fuel limit, function and input        -> "input_hash mismatch"
+ *      decrypt flag, fuel limit, function, input, and name,
+ *      owner and seq                                       -> "input_hash mismatch"
  *   4. esgx_ec_recover(esgx_digest_response(input_hash, fuel_used,
  *      hash), signature) must equal the pinned network key -> "signature does not
  *                                                             recover to the network key"
@@ -26,6 +29,7 @@
 #include <string.h>
 
 #include "esgx_crypto.h"
+#include "esgx_proto.h"
 
 /* ---------------------------------------------------------------- requests */
 
@@ -165,19 +169,6 @@ void cli_request_free(cli_service_request *rq)
 
 /* ---------------------------------------------------------------- answers */
 
-static int hex_field(json_t *hdr, const char *name, uint8_t *out, size_t want, esgx_err *err)
-{
-    json_t *v = json_object_get(hdr, name);
-    const char *s = json_string_value(v);
-    if (!s) return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field '%s' missing", name);
-    size_t n = 0;
-    if (json_string_length(v) != want * 2 ||
-        esgx_crypto_hex_decode(s, want * 2, out, want, &n, NULL))
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field '%s' is not %zu hex bytes",
-                            name, want);
-    return 0;
-}
-
 int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *err)
 {
     memset(a, 0, sizeof *a);
@@ -189,48 +180,30 @@ int cli_answer_parse(const uint8_t *body, size_t len, cli_answer *a, esgx_err *e
         }
     if (!crlf) return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: no \\r\\n after the header line");
     a->header_len = (size_t)(crlf - body);
-    json_error_t je;
-    json_t *hdr = json_loadb((const char *)body, a->header_len, JSON_REJECT_DUPLICATES, &je);
-    if (!hdr || !json_is_object(hdr)) {
-        json_decref(hdr);
-        return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: the header line is not a JSON object");
+    esgx_proto_header h;
+    esgx_err pe;
+    if (esgx_proto_parse_header((const char *)body, a->header_len, &h, NULL, 0, &pe))
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: %s", pe.msg);
+    a->tree = malloc(h.tree_count * 32);
+    if (!a->tree) return esgx_err_set(err, ESGX_CLI_E_FAILED, "out of memory");
+    if (esgx_proto_parse_header((const char *)body, a->header_len, &h, a->tree,
+                                h.tree_count * 32, &pe)) {
+        cli_answer_free(a);
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: %s", pe.msg);
     }
-    int rc = ESGX_CLI_E_FAILED;
-    if (hex_field(hdr, "hash", a->hash, 32, err) ||
-        hex_field(hdr, "input_hash", a->input_hash, 32, err) ||
-        hex_field(hdr, "signature", a->signature, 65, err))
-        goto out;
-    json_t *fu = json_object_get(hdr, "fuel_used");
-    if (!json_is_integer(fu) || json_integer_value(fu) < 0) {
-        esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field 'fuel_used' is not an integer >= 0");
-        goto out;
-    }
-    a->fuel_used = (uint64_t)json_integer_value(fu);
-    json_t *tv = json_object_get(hdr, "tree");
-    const char *t = json_string_value(tv);
-    size_t tl = json_string_length(tv);
-    if (!t || tl == 0 || tl % 64) {
-        esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field 'tree' is not a list of 32-byte "
-                              "hex hashes");
-        goto out;
-    }
-    a->tree_count = tl / 64;
-    a->tree = malloc(tl / 2);
-    if (!a->tree) {
-        esgx_err_set(err, ESGX_CLI_E_FAILED, "out of memory");
-        goto out;
-    }
-    if (esgx_crypto_hex_decode(t, tl, a->tree, tl / 2, NULL, NULL)) {
-        esgx_err_set(err, ESGX_CLI_E_FAILED, "malformed answer: header field 'tree' is not hex");
-        goto out;
-    }
+    memcpy(a->hash, h.hash, 32);
+    a->tree_count = h.tree_count;
+    memcpy(a->input_hash, h.input_hash, 32);
+    a->fuel_used = h.fuel_used;
+    memcpy(a->signature, h.signature, 65);
+    a->by_name = h.by_name;
+    memcpy(a->name, h.name, sizeof a->name);
+    memcpy(a->owner, h.owner, 33);
+    a->seq = h.seq;
+    a->sealed = h.sealed;
     a->output = crlf + 2;
     a->output_len = len - a->header_len - 2;
-    rc = 0;
-out:
-    json_decref(hdr);
-    if (rc) cli_answer_free(a);
-    return rc;
+    return 0;
 }
 
 void cli_answer_free(cli_answer *a)
@@ -240,11 +213,36 @@ void cli_answer_free(cli_answer *a)
     a->tree_count = 0;
 }
 
+/* The header's by-name members and sealed flag against what rq expects (the
+ * input_hash check covers them too; this names the difference). */
+static int binding_check(const cli_answer *a, const cli_service_request *rq, esgx_err *err)
+{
+    if (a->sealed != (rq->sealed != 0))
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: the answer is %s, the "
+                            "request was %s", a->sealed ? "sealed" : "not sealed",
+                            rq->sealed ? "sealed" : "not");
+    if (a->by_name != (rq->by_name != 0))
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: the answer is %s, the "
+                            "request was %s", a->by_name ? "for a name" : "by hash",
+                            rq->by_name ? "by name" : "by hash");
+    if (!rq->by_name) return 0;
+    char o1[67], o2[67];
+    esgx_crypto_hex_encode(a->owner, 33, o1);
+    esgx_crypto_hex_encode(rq->owner, 33, o2);
+    if (strcmp(a->name, rq->name) || memcmp(a->owner, rq->owner, 33) || a->seq != rq->seq)
+        return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: the answer is for function "
+                            "'%s' of owner %s at seq %llu, not '%s' of owner %s at seq %llu",
+                            a->name, o1, (unsigned long long)a->seq, rq->name, o2,
+                            (unsigned long long)rq->seq);
+    return 0;
+}
+
 int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
                       uint64_t fuel_limit, const uint8_t network_key[33],
                       uint8_t signer[33], esgx_err *err)
 {
     char x1[131], x2[131];
+    int rc;
     uint8_t h[32];
     esgx_blake3_hash(a->output, a->output_len, h);
     if (memcmp(h, a->hash, 32)) {
@@ -274,8 +272,12 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
     free(tree);
     uint8_t ih[32];
     uint64_t fuel = rq->has_fuel ? rq->fuel : fuel_limit;
-    if (esgx_digest_input_hash(rq->hash, rq->decrypt, fuel, rq->function, rq->function_len,
-                          rq->input, rq->input_len, ih, &e2))
+    if ((rc = binding_check(a, rq, err))) return rc;
+    esgx_name_binding nb = {.name = rq->name, .name_len = strlen(rq->name), .seq = rq->seq};
+    memcpy(nb.owner, rq->owner, 33);
+    if (esgx_digest_input_hash_ex(rq->hash, rq->decrypt, fuel, rq->function, rq->function_len,
+                                  rq->input, rq->input_len, rq->by_name ? &nb : NULL,
+                                  rq->sealed, ih, &e2))
         return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: %s", e2.msg);
     if (memcmp(ih, a->input_hash, 32))
         return esgx_err_set(err, ESGX_CLI_E_FAILED, "input_hash mismatch: the answer is not for this request "
