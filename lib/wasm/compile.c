@@ -94,11 +94,8 @@ void esgx_comp_grow_words(comp *c, uint32_t more)
 uint32_t esgx_comp_emit_op(comp *c, int op)
 {
     uint32_t at = c->n;
-    uint32_t hw[2];
-    const void *h = c->H[op];
-    memcpy(hw, &h, sizeof h);
-    emit_w(c, hw[0]);
-    emit_w(c, hw[1]);
+    emit_w(c, (uint32_t)op);   /* the head words: threaded at the end (code.c) */
+    emit_w(c, 0);
     return at;
 }
 
@@ -180,8 +177,7 @@ static void emit_copy(comp *c, uint32_t dst, uint32_t src)
 {
     if (dst == src) return;
     if (c->copy_end == c->n && !c->oom) {
-        const void *h = c->H[WOP_COPY2];
-        memcpy(c->w + c->copy_at, &h, sizeof h);
+        c->w[c->copy_at] = WOP_COPY2;
         emit_w(c, dst);
         emit_w(c, src);
         c->copy_end = UINT32_MAX;
@@ -342,18 +338,14 @@ static void branch_to(comp *c, label *L, uint32_t operand, uint32_t instr)
     else add_patch(c, L, operand, instr);
 }
 
-/* The variant of branch op that, targeting a loop header, also does the header's
- * FUEL instruction (so a loop iteration is one dispatch shorter). */
+/* The variant of branch op (a BR* or an integer compare-and-branch) that, targeting a
+ * loop header, also does the header's FUEL instruction (so a loop iteration is one
+ * dispatch shorter). */
 static int loop_op(int op)
 {
-    switch (op) {
-    case WOP_BR: return WOP_BR_L;
-    case WOP_BR_NZ32: return WOP_BR_NZ32_L;
-    case WOP_BR_Z32: return WOP_BR_Z32_L;
-    case WOP_BR_NZ64: return WOP_BR_NZ64_L;
-    case WOP_BR_Z64: return WOP_BR_Z64_L;
-    default: return op + 2;   /* BR_<cmp>[_I] -> BR_<cmp>[_I]_L */
-    }
+    const esgx_wasm_iop_class *k = &esgx_wasm_iop_class_of[op];
+    if (k->family == IOPF_BRANCH) return esgx_wasm_iop_form(op, BRF_L);
+    return esgx_wasm_iop_form(op, k->form == CF_BR_I ? CF_BR_I_L : CF_BR_L);
 }
 
 static uint32_t label_arity(const label *L)
@@ -434,8 +426,8 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
     uint32_t at;
     if (ci >= CI_F64) {      /* no _L forms: a branch to the loop header does its FUEL */
         bool neg = c->cmp.neg != negate;
-        int op = WOP_BR_F64_EQ + ESGX_WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
-                 (neg ? 2 : 0);
+        int form = c->cmp.imm ? (neg ? FBF_NBR_K : FBF_BR_K) : (neg ? FBF_NBR : FBF_BR);
+        int op = esgx_wasm_iop_of(IOPF_FBR, ci - CI_F64, form);
         at = esgx_comp_emit_op(c, op);
         emit_w(c, c->cmp.a);
         if (c->cmp.imm) {
@@ -451,15 +443,16 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
         emit_w(c, c->cmp.a);
     } else {
         if (negate) ci = esgx_comp_cmp_negate[ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + ESGX_WASM_CMP_FAMILY * ci + 2 +
-                 (c->cmp.imm ? 1 : 0);
+        int fam = c->cmp.is64 ? IOPF_ICMP_I64 : IOPF_ICMP_I32;
+        int op = esgx_wasm_iop_of(fam, ci, c->cmp.imm ? CF_BR_I : CF_BR);
         if (to_loop && c->inc.end == c->n && !c->oom) {
             /* the i32.add of a constant just before: ADDI_BR_<cmp>[_I]_L */
             uint32_t d = c->w[c->inc.start + 2], s = c->w[c->inc.start + 3];
             uint32_t imm = c->w[c->inc.start + 4];
             c->n = c->inc.start;
             c->inc.end = UINT32_MAX;
-            at = esgx_comp_emit_op(c, op + 4);
+            at = esgx_comp_emit_op(c, esgx_wasm_iop_of(fam, ci, c->cmp.imm ? CF_ADDI_BR_I_L
+                                                                            : CF_ADDI_BR_L));
             emit_w(c, d);
             emit_w(c, s);
             emit_w(c, imm);
@@ -574,8 +567,7 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
         if (c->inc.end == c->n && c->last_dst == c->inc.start + 2) {
             if (c->addl.end == c->inc.start) {
                 /* two i32.adds of constants into locals in a row: one ADDI2 */
-                const void *h = c->H[WOP_ADDI2];
-                memcpy(c->w + c->addl.start, &h, sizeof h);
+                c->w[c->addl.start] = WOP_ADDI2;
                 memmove(c->w + c->addl.start + 5, c->w + c->inc.start + 2, 3 * 4);
                 c->n = c->addl.start + 8;
                 c->inc.end = UINT32_MAX;
@@ -699,7 +691,7 @@ static int compile_finish(comp *c, const esgx_wasm_func_decl *fd, esgx_err *err)
  * a constant (the _A form), in.b is the offset. */
 static void compile_load(comp *c, const esgx_wasm_instr *in, int iop)
 {
-    int aop = iop + (WOP_LD32_A - WOP_LD32);
+    int aop = esgx_wasm_iop_form(iop, MF_A);
     uint32_t at;
     if (esgx_comp_take_addi(c, c->h - 1)) {
         c->h--;
@@ -728,7 +720,7 @@ static void compile_load(comp *c, const esgx_wasm_instr *in, int iop)
 /* A store, addresses as for compile_load. */
 static void compile_store(comp *c, const esgx_wasm_instr *in, int iop)
 {
-    int aop = iop + (WOP_ST8_A - WOP_ST8);
+    int aop = esgx_wasm_iop_form(iop, MF_A);
     if (c->st[c->h - 1].kind != SV_SLOT && esgx_comp_take_addi(c, c->h - 2)) {
         uint32_t v = esgx_comp_slot_of(c, c->h - 1);
         c->h -= 2;
@@ -1208,7 +1200,7 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     if (bc) TRY(esgx_wasm_body_check_end(bc));
     if (c->nl > 0)
         return esgx_err_set(err, ESGX_WASM_E_MALFORMED, "function body without end");
-    if (c->n < 3 || memcmp(c->w, &c->H[WOP_FUEL], sizeof(void *)) != 0)
+    if (c->n < ESGX_WASM_W_FUEL || c->w[0] != WOP_FUEL)
         return esgx_err_set(err, ESGX_WASM_E_INVALID, "internal: function %u lacks its entry block",
                             code->func_index);
     code->words = malloc((size_t)(c->n ? c->n : 1) * 4);
@@ -1222,7 +1214,7 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     /* debug builds: every op as wide as the interpreter's NEXT says (code.c) */
     TRY(esgx_wasm_code_check(code, err));
 #endif
-    return ESGX_OK;
+    return esgx_wasm_code_thread(code, c->handlers, err);
 }
 
 /* ------------------------------------------------------------------ module */
@@ -1240,6 +1232,7 @@ typedef struct cjob {
     esgx_wasm_validator *vm;
     esgx_wasm_code *codes;
     const uint8_t *gv128;     /* per global index: v128? */
+    const void *const *handlers;   /* the interpreter's, threaded into the code */
     _Atomic uint32_t next;
     _Atomic bool failed;
 } cjob;
@@ -1258,7 +1251,7 @@ static void *compile_worker(void *arg)
     comp c;
     memset(&c, 0, sizeof c);
     c.m = job->m;
-    c.H = esgx_wasm_exec_handlers();
+    c.handlers = job->handlers;
     c.codes = job->codes;
     c.gv128 = job->gv128;
     esgx_wasm_body_checker *bc = NULL;
@@ -1286,7 +1279,7 @@ static void *compile_worker(void *arg)
 }
 
 int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
-                        esgx_err *err)
+                             const void *const *handlers, esgx_err *err)
 {
     esgx_wasm_compiled *cm = calloc(1, sizeof *cm);
     if (!cm) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
@@ -1310,7 +1303,7 @@ int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint3
             gv128[g++] = m->imports[i].desc.global.type == ESGX_WASM_V128;
     for (uint32_t i = 0; i < m->n_globals && g < n_glob; i++)
         gv128[g++] = m->globals[i].type.type == ESGX_WASM_V128;
-    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128};
+    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128, .handlers = handlers};
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, false);
     cworker wk[ESGX_WASM_COMPILE_THREADS_MAX];
@@ -1351,6 +1344,9 @@ void esgx_wasm_compiled_free(esgx_wasm_module *m)
             if (cm->codes[i].words)
                 explicit_bzero(cm->codes[i].words, (size_t)cm->codes[i].n_words * 4);
             free(cm->codes[i].words);
+            if (cm->codes[i].ops)
+                explicit_bzero(cm->codes[i].ops, (size_t)cm->codes[i].n_ops * sizeof(uint16_t));
+            free(cm->codes[i].ops);
         }
     free(cm->codes);
     free(cm);

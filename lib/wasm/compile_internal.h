@@ -46,7 +46,7 @@ typedef struct patch {
 
 typedef struct comp {
     const esgx_wasm_module *m;
-    const void *const *H;
+    const void *const *handlers;   /* threaded into the code when a function is done */
     esgx_wasm_code *codes;
     uint32_t *w;
     uint32_t n, cap;
@@ -100,10 +100,10 @@ typedef struct comp {
     size_t stub_cap;
 } comp;
 
-/* Compare kinds in comp.cmp.ci: 0-9 as ESGX_WASM_ICMPS, then: */
-#define CI_EQZ 10
-#define CI_F64 11        /* + index in ESGX_WASM_FCMPS */
-extern const uint8_t esgx_comp_cmp_negate[10];   /* ci of the negated integer compare */
+/* Compare kinds in comp.cmp.ci: ICMP_* (ESGX_WASM_ICMPS), then: */
+#define CI_EQZ ICMP_COUNT_
+#define CI_F64 (ICMP_COUNT_ + 1)   /* + FCMP_* (ESGX_WASM_FCMPS) */
+extern const uint8_t esgx_comp_cmp_negate[ICMP_COUNT_];   /* ci of the negated compare */
 
 /* ------------------------------------------------------------------ emission */
 
@@ -159,7 +159,7 @@ void esgx_comp_op_unary(comp *c, int op);
 void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64);
 void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64);
 void esgx_comp_op_compare(comp *c, int ci, bool is64);
-void esgx_comp_op_fcompare(comp *c, int fi);
+void esgx_comp_op_fcompare(comp *c, int op);
 void esgx_comp_op_eqz(comp *c, bool is64);
 /* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
 uint32_t esgx_comp_op_generic(comp *c, int op, unsigned k, bool has_result);

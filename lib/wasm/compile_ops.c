@@ -11,8 +11,15 @@
  */
 #include "compile_internal.h"
 
-static const uint8_t cmp_mirror[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7};
-const uint8_t esgx_comp_cmp_negate[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+/* a < b is b > a: the compare with its operands swapped */
+static const uint8_t cmp_mirror[ICMP_COUNT_] = {
+    [ICMP_EQ] = ICMP_EQ, [ICMP_NE] = ICMP_NE, [ICMP_LTS] = ICMP_GTS, [ICMP_LTU] = ICMP_GTU,
+    [ICMP_GTS] = ICMP_LTS, [ICMP_GTU] = ICMP_LTU, [ICMP_LES] = ICMP_GES, [ICMP_LEU] = ICMP_GEU,
+    [ICMP_GES] = ICMP_LES, [ICMP_GEU] = ICMP_LEU};
+const uint8_t esgx_comp_cmp_negate[ICMP_COUNT_] = {
+    [ICMP_EQ] = ICMP_NE, [ICMP_NE] = ICMP_EQ, [ICMP_LTS] = ICMP_GES, [ICMP_LTU] = ICMP_GEU,
+    [ICMP_GTS] = ICMP_LES, [ICMP_GTU] = ICMP_LEU, [ICMP_LES] = ICMP_GTS, [ICMP_LEU] = ICMP_GTU,
+    [ICMP_GES] = ICMP_LTS, [ICMP_GEU] = ICMP_LTU};
 
 /* Records in c->cmp the compare (or eqz) of kind ci emitted from start to here, whose
  * result is the entry at height h, reading slot a and slot or immediate b. */
@@ -206,7 +213,7 @@ static bool is_nan_bits(uint64_t v, bool is64)
 void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
 {
     sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
-    int kop = (is64 ? WOP_F64_ADD_K : WOP_F32_ADD_K) + (op - (is64 ? WOP_F64_ADD : WOP_F32_ADD));
+    int kop = esgx_wasm_iop_of(is64 ? IOPF_FK_F64 : IOPF_FK_F32, esgx_wasm_iop_class_of[op].index, 0);
     uint32_t dst = comp_home(c, c->h - 2), sa;
     uint64_t k;
     if (b->kind == SV_CONST) {
@@ -232,7 +239,7 @@ void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
 void esgx_comp_op_compare(comp *c, int ci, bool is64)
 {
     sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
-    int fam = is64 ? WOP_I64_EQ : WOP_I32_EQ;
+    int fam = is64 ? IOPF_ICMP_I64 : IOPF_ICMP_I32;
     uint32_t dst = comp_home(c, c->h - 2), sa, sb;
     bool imm = false;
     if (b->kind == SV_CONST && fits_imm(b->c, is64)) {
@@ -248,7 +255,7 @@ void esgx_comp_op_compare(comp *c, int ci, bool is64)
         sa = esgx_comp_slot_of(c, c->h - 2);
         sb = esgx_comp_slot_of(c, c->h - 1);
     }
-    uint32_t at = esgx_comp_emit_op(c, fam + ESGX_WASM_CMP_FAMILY * ci + (imm ? 1 : 0));
+    uint32_t at = esgx_comp_emit_op(c, esgx_wasm_iop_of(fam, ci, imm ? CF_SET_I : CF_SET));
     emit_w(c, dst);
     emit_w(c, sa);
     emit_w(c, sb);
@@ -258,17 +265,18 @@ void esgx_comp_op_compare(comp *c, int ci, bool is64)
     esgx_comp_push_slot(c);
 }
 
-/* f64 compare (index fi in ESGX_WASM_FCMPS): a plain F64_<C>, remembered in c->cmp so that a
+/* f64 compare op (F64_<C>, IOPF_FCMP_F64): emitted as it is, remembered in c->cmp so that a
  * branch on it (maybe through eqz) becomes one BR_F64_[N]<C>[_K]; a constant right
  * operand is then an immediate (the constant's materialization is dropped with the
  * compare). */
-void esgx_comp_op_fcompare(comp *c, int fi)
+void esgx_comp_op_fcompare(comp *c, int op)
 {
+    int fi = esgx_wasm_iop_class_of[op].index;
     bool fuse = c->st[c->h - 2].kind != SV_CONST;
     bool k = c->st[c->h - 1].kind == SV_CONST;
     uint64_t kv = c->st[c->h - 1].c;
     uint32_t start = c->n;
-    esgx_comp_op_binary(c, WOP_F64_EQ + fi, -1, false, true);
+    esgx_comp_op_binary(c, op, -1, false, true);
     if (!fuse || c->oom) return;
     uint32_t at = c->n - 5;
     set_cmp(c, start, c->h - 1, c->w[at + 3], c->w[at + 4], CI_F64 + fi, true, k);
@@ -283,9 +291,8 @@ void esgx_comp_op_eqz(comp *c, bool is64)
                   c->st[c->h - 1].kind == SV_SLOT && c->cmp.ci != CI_EQZ;
     if (of_cmp && c->cmp.ci < CI_EQZ) {
         int ci = esgx_comp_cmp_negate[c->cmp.ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + ESGX_WASM_CMP_FAMILY * ci +
-                 (c->cmp.imm ? 1 : 0);
-        memcpy(c->w + c->cmp.start, &c->H[op], sizeof(void *));
+        c->w[c->cmp.start] = (uint32_t)esgx_wasm_iop_of(c->cmp.is64 ? IOPF_ICMP_I64 : IOPF_ICMP_I32,
+                                                       ci, c->cmp.imm ? CF_SET_I : CF_SET);
         c->cmp.ci = ci;
         return;
     }
@@ -330,11 +337,13 @@ void esgx_comp_numeric(comp *c, const esgx_wasm_opinfo *oi)
     switch (oi->ck) {
     case K_UN: esgx_comp_op_unary(c, oi->iop); break;
     case K_BIN: esgx_comp_op_binary(c, oi->iop, -1, false, is64); break;
-    case K_IMM: esgx_comp_op_binary(c, oi->iop, oi->iop + 1, comm, is64); break;
-    case K_CMP: esgx_comp_op_compare(c, oi->arg, is64); break;
+    case K_IMM:
+        esgx_comp_op_binary(c, oi->iop, esgx_wasm_iop_form(oi->iop, BF_IMM), comm, is64);
+        break;
+    case K_CMP: esgx_comp_op_compare(c, esgx_wasm_iop_class_of[oi->iop].index, is64); break;
     case K_EQZ: esgx_comp_op_eqz(c, is64); break;
     case K_FK: esgx_comp_op_fbinary(c, oi->iop, comm, is64); break;
-    case K_FCMP: esgx_comp_op_fcompare(c, oi->arg); break;
+    case K_FCMP: esgx_comp_op_fcompare(c, oi->iop); break;
     default: break;   /* K_ID: the bits are already right */
     }
 }

@@ -122,7 +122,7 @@ bool esgx_wasm_exec_frames_reserve(esgx_wasm_store *s, uint32_t need)
 static int run(esgx_wasm_store *s, esgx_wasm_instance *inst, const uint32_t *ip, uint32_t fp_off,
                const void *const **tbl_out)
 {
-#define OPX(n, f) [WOP_##n] = &&L_##n,
+#define OPX(n, f, k) [WOP_##n] = &&L_##n,
     static const void *const tbl[WOP_COUNT_] = {ESGX_WASM_OPS};
 #undef OPX
     if (tbl_out) {

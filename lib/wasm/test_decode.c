@@ -594,7 +594,7 @@ static void test_fast_path(void)
     memset(&err, 0, sizeof err);
     rc = esgx_wasm_decode(&ref, b.p, b.n, NULL, 0, &err);
     if (rc == 0) rc = esgx_wasm_validate(&ref, &err);
-    if (rc == 0) rc = esgx_wasm_compile_module(&ref, NULL, 1, &err);
+    if (rc == 0) rc = esgx_wasm_compile_module(&ref, NULL, 1, esgx_wasm_exec_handlers(), &err);
     CHECK(rc == 0, "exact passes: rc %d (%s)", rc, err.msg);
     const esgx_wasm_compiled *rc_ = ref.compiled;
     static const uint32_t threads[] = {1, 2, 4, 0};
