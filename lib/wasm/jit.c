@@ -97,6 +97,7 @@ struct esgx_wasm_jit {
     pthread_mutex_t lock;
     void **entry;                 /* per defined function: its code, or NULL */
     uint8_t *refused;             /* per defined function: cannot be compiled */
+    uint32_t n_refused;           /* functions refused so far (atomic reads) */
     region *regions;
     size_t n_regions, cap_regions;
     size_t code_bytes;            /* mapped so far (bounded by ESGX_JIT_MODULE_CODE_MAX) */
@@ -205,10 +206,19 @@ static void *resolve(const esgx_wasm_module *m, const esgx_wasm_code *code)
             free(a.p);
         }
     }
-    if (e) __atomic_store_n(&j->entry[i], e, __ATOMIC_RELEASE);
-    else __atomic_store_n(&j->refused[i], 1, __ATOMIC_RELEASE);
+    if (e) {
+        __atomic_store_n(&j->entry[i], e, __ATOMIC_RELEASE);
+    } else if (!j->refused[i]) {
+        __atomic_store_n(&j->refused[i], 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&j->n_refused, j->n_refused + 1, __ATOMIC_RELAXED);
+    }
     pthread_mutex_unlock(&j->lock);
     return e;
+}
+
+uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j)
+{
+    return __atomic_load_n(&j->n_refused, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ native stack */

@@ -43,9 +43,11 @@ void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT]);
  * does not decode. */
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
                      void *const *entries, const esgx_jit_thunks *th);
-/* jit_ops.c: the internal ops the code generator refuses: a function holding one is
- * interpreted (and counted by esgx_wasm_module_jit_refused). Every other op compiles
- * (test_jit.c checks both). */
+/* jit_ops.c: the internal ops the code generator has no template for (emit_op refuses
+ * them): a function holding one is interpreted, and counted by
+ * esgx_wasm_module_jit_refused. test_jit.c checks that exactly these are refused: an
+ * op missing a template fails it until it is listed here, a listed op that compiles
+ * fails it until it is taken off. */
 extern const uint16_t esgx_jit_refused_ops[];
 extern const size_t esgx_jit_n_refused_ops;
 

@@ -1347,27 +1347,21 @@ static int finish(jc *c)
     return ESGX_OK;
 }
 
+/* The ops emit_op has no template for (jit_internal.h): keep in step with it. */
 const uint16_t esgx_jit_refused_ops[] = {
     WOP_EXIT,   /* the interpreter's return to its caller: never in a function's code */
 };
 const size_t esgx_jit_n_refused_ops = sizeof esgx_jit_refused_ops / sizeof esgx_jit_refused_ops[0];
 
-static bool refused_op(int op)
-{
-    for (size_t i = 0; i < esgx_jit_n_refused_ops; i++)
-        if (esgx_jit_refused_ops[i] == op) return true;
-    return false;
-}
-
-/* Whether code decodes as ops of in-range widths, none refused (before jit_alloc reads
- * it); marks c->target at every branch target. */
+/* Whether code decodes as ops of in-range widths (before jit_alloc reads it); marks
+ * c->target at every branch target. */
 static bool scan(jc *c)
 {
     const uint32_t *w = c->w;
     uint32_t at = 0;
     for (uint32_t i = 0; i < c->code->n_ops; i++) {
         int op = c->code->ops[i];
-        if (op >= WOP_COUNT_ || refused_op(op) || at + ESGX_WASM_OP_HEAD > c->n) return false;
+        if (op >= WOP_COUNT_ || at + ESGX_WASM_OP_HEAD > c->n) return false;
         if (op == WOP_BR_TABLE && at + 4 > c->n) return false;
         uint64_t width = esgx_jit_op_width(w + at, op);
         if (at + width > c->n) return false;

@@ -112,6 +112,11 @@ esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m)
     return m->tier;
 }
 
+uint32_t esgx_wasm_module_jit_refused(const esgx_wasm_module *m)
+{
+    return m->jit ? esgx_wasm_jit_refused(m->jit) : 0;
+}
+
 void esgx_wasm_module_free(esgx_wasm_module *m)
 {
     if (!m) return;

@@ -507,6 +507,8 @@ typedef struct esgx_wasm_jit esgx_wasm_jit;
 esgx_wasm_jit *esgx_wasm_jit_new(const esgx_wasm_module *m);
 /* Unmaps and wipes all code of j (NULL is fine). */
 void esgx_wasm_jit_free(esgx_wasm_jit *j);
+/* The number of functions j refused to compile so far (they run interpreted). */
+uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j);
 /* Runs code (of inst, whose module has the JIT tier) on the frame at slot fp_off like
  * esgx_wasm_exec_frame: compiled on its first call; interpreted when it cannot be
  * compiled or the thread's native stack is too small for max_call_depth. */
