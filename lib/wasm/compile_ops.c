@@ -26,9 +26,9 @@ const uint8_t esgx_comp_cmp_negate[ICMP_COUNT_] = {
 static void set_cmp(comp *c, uint32_t start, uint32_t h, uint32_t a, uint32_t b, int ci,
                     bool is64, bool imm)
 {
-    c->cmp.start = start;
-    c->cmp.end = c->n;
-    c->cmp.h = h;
+    c->fz[FZ_CMP].start = start;
+    c->fz[FZ_CMP].end = c->n;
+    c->fz[FZ_CMP].h = h;
     c->cmp.a = a;
     c->cmp.b = b;
     c->cmp.ci = ci;
@@ -79,29 +79,30 @@ static bool is_producer(int op)
     return false;
 }
 
-/* The fusion of c->prod (if just emitted, its result is the entry at a height from lo
+/* The fusion of the producer c->fz[FZ_PROD] (if just emitted, its result is the entry at a height from lo
  * to hi among the top two, in its home slot) into binary operator op on the top two
  * entries, or -1. */
 static int fused_op(comp *c, int op, uint32_t lo, uint32_t hi)
 {
-    if (c->prod.end != c->n || c->oom || c->prod.h < lo || c->prod.h > hi ||
-        c->st[c->prod.h].kind != SV_SLOT ||
-        c->w[c->prod.start + 2] != comp_home(c, c->prod.h))
+    const recent *prod = &c->fz[FZ_PROD];
+    if (prod->end != c->n || c->oom || prod->h < lo || prod->h > hi ||
+        c->st[prod->h].kind != SV_SLOT || c->w[comp_opnd(prod->start, 0)] != comp_home(c, prod->h))
         return -1;
     for (size_t i = 0; i < sizeof fusions / sizeof fusions[0]; i++)
-        if (fusions[i].prod == c->prod.op && fusions[i].op == op &&
-            (!fusions[i].right || c->prod.h == c->h - 1))
+        if (fusions[i].prod == prod->op && fusions[i].op == op &&
+            (!fusions[i].right || prod->h == c->h - 1))
             return fusions[i].fused;
     return -1;
 }
 
-/* Replaces c->prod (just emitted; its result is used only by the operator being
- * compiled) with fused op `fop dst, p1, p2, other` (p1, p2: the producer's operands);
- * returns the instruction start. */
+/* Replaces the producer c->fz[FZ_PROD] (just emitted; its result is used only by the
+ * operator being compiled) with fused op `fop dst, p1, p2, other` (p1, p2: the
+ * producer's operands); returns the instruction start. */
 static uint32_t emit_fused(comp *c, int fop, uint32_t dst, uint32_t other)
 {
-    uint32_t p1 = c->w[c->prod.start + 3], p2 = c->w[c->prod.start + 4];
-    c->n = c->prod.start;
+    uint32_t start = c->fz[FZ_PROD].start;
+    uint32_t p1 = c->w[comp_opnd(start, 1)], p2 = c->w[comp_opnd(start, 2)];
+    c->n = start;
     uint32_t at = esgx_comp_emit_op(c, fop);
     emit_w(c, dst);
     emit_w(c, p1);
@@ -137,14 +138,14 @@ void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is6
         uint32_t sa = esgx_comp_slot_of(c, c->h - 2);
         uint32_t sb = esgx_comp_slot_of(c, c->h - 1);
         int fop = fused_op(c, op, c->h - 2, c->h - 1);
-        if (fop == WOP_I32_ROTLI_XOR && c->prev.end == c->prod.start &&
-            c->prev.op == WOP_I32_ROTL_I && c->prev.h == c->h - 2 &&
-            c->prod.h == c->h - 1 && c->st[c->h - 2].kind == SV_SLOT &&
-            c->w[c->prev.start + 2] == dst) {
+        const recent *prod = &c->fz[FZ_PROD], *prev = &c->fz[FZ_PREV];
+        if (fop == WOP_I32_ROTLI_XOR && prev->end == prod->start &&
+            prev->op == WOP_I32_ROTL_I && prev->h == c->h - 2 && prod->h == c->h - 1 &&
+            c->st[c->h - 2].kind == SV_SLOT && c->w[comp_opnd(prev->start, 0)] == dst) {
             /* the other operand is a rotl by a constant just before: I32_ROT2_XOR */
-            uint32_t x1 = c->w[c->prev.start + 3], k1 = c->w[c->prev.start + 4];
-            uint32_t x2 = c->w[c->prod.start + 3], k2 = c->w[c->prod.start + 4];
-            c->n = c->prev.start;
+            uint32_t x1 = c->w[comp_opnd(prev->start, 1)], k1 = c->w[comp_opnd(prev->start, 2)];
+            uint32_t x2 = c->w[comp_opnd(prod->start, 1)], k2 = c->w[comp_opnd(prod->start, 2)];
+            c->n = prev->start;
             op = WOP_I32_ROT2_XOR;
             at = esgx_comp_emit_op(c, op);
             emit_w(c, dst);
@@ -154,7 +155,7 @@ void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is6
             emit_w(c, k2);
         } else if (fop >= 0) {
             op = fop;
-            at = emit_fused(c, fop, dst, c->prod.h == c->h - 1 ? sa : sb);
+            at = emit_fused(c, fop, dst, prod->h == c->h - 1 ? sa : sb);
         } else {
             at = esgx_comp_emit_op(c, op);
             emit_w(c, dst);
@@ -163,42 +164,40 @@ void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is6
         }
     }
     /* the producer before this one, if this one comes right after it */
-    c->prev = c->prod;
-    if (c->prod.end != at) c->prev.end = UINT32_MAX;
-    c->prod.end = UINT32_MAX;
+    recent *prod = &c->fz[FZ_PROD];
+    c->fz[FZ_PREV] = *prod;
+    if (prod->end != at) forget_fusions(c, FZ(FZ_PREV));
+    forget_fusions(c, FZ(FZ_PROD));
     if (is_producer(op)) {
-        c->prod.start = at;
-        c->prod.end = c->n;
-        c->prod.h = c->h - 2;
-        c->prod.op = op;
+        prod->start = at;
+        prod->end = c->n;
+        prod->h = c->h - 2;
+        prod->op = op;
     }
     c->h -= 2;
     esgx_comp_note_dst(c, at, c->h);
     if (op == WOP_I32_ADD_I && !c->oom) {
-        c->addi.start = at;
-        c->addi.end = c->n;
-        c->addi.h = c->h;
-        c->addi.src = c->w[at + 3];
-        c->addi.imm = c->w[at + 4];
-        c->inc.start = at;
-        c->inc.end = c->n;
+        recent *addi = &c->fz[FZ_ADDI];
+        addi->start = at;
+        addi->end = c->n;
+        addi->h = c->h;
+        addi->src = c->w[comp_opnd(at, 1)];
+        addi->imm = c->w[comp_opnd(at, 2)];
+        c->fz[FZ_STEP] = *addi;
     }
     esgx_comp_push_slot(c);
 }
 
 /* If entry hh (a home slot) was produced by the i32.add-of-a-constant just emitted,
- * removes that add and returns true (c->addi has its operands): the memory access
+ * removes that add and returns true (c->fz[FZ_ADDI] has its operands): the memory access
  * then computes the address itself. */
 bool esgx_comp_take_addi(comp *c, uint32_t hh)
 {
-    if (c->oom || c->addi.end != c->n || c->addi.h != hh || c->st[hh].kind != SV_SLOT)
+    const recent *addi = &c->fz[FZ_ADDI];
+    if (c->oom || addi->end != c->n || addi->h != hh || c->st[hh].kind != SV_SLOT)
         return false;
-    c->n = c->addi.start;
-    c->addi.end = UINT32_MAX;
-    c->inc.end = UINT32_MAX;
-    c->prod.end = UINT32_MAX;
-    c->last_end = UINT32_MAX;
-    c->cmp.end = UINT32_MAX;
+    c->n = addi->start;
+    forget_fusions(c, FZ(FZ_ADDI) | FZ(FZ_STEP) | FZ(FZ_PROD) | FZ(FZ_DST) | FZ(FZ_CMP));
     return true;
 }
 
@@ -278,8 +277,9 @@ void esgx_comp_op_fcompare(comp *c, int op)
     uint32_t start = c->n;
     esgx_comp_op_binary(c, op, -1, false, true);
     if (!fuse || c->oom) return;
-    uint32_t at = c->n - 5;
-    set_cmp(c, start, c->h - 1, c->w[at + 3], c->w[at + 4], CI_F64 + fi, true, k);
+    uint32_t at = c->n - esgx_wasm_iop_width[op];
+    set_cmp(c, start, c->h - 1, c->w[comp_opnd(at, 1)], c->w[comp_opnd(at, 2)], CI_F64 + fi,
+            true, k);
     c->cmp.k = kv;
 }
 
@@ -287,16 +287,18 @@ void esgx_comp_op_fcompare(comp *c, int op)
  * compare it is emitted, and a branch on it still fuses (negated) with the compare. */
 void esgx_comp_op_eqz(comp *c, bool is64)
 {
-    bool of_cmp = !is64 && !c->oom && c->cmp.end == c->n && c->cmp.h == c->h - 1 &&
+    recent *r = &c->fz[FZ_CMP];
+    bool of_cmp = !is64 && !c->oom && r->end == c->n && r->h == c->h - 1 &&
                   c->st[c->h - 1].kind == SV_SLOT && c->cmp.ci != CI_EQZ;
     if (of_cmp && c->cmp.ci < CI_EQZ) {
         int ci = esgx_comp_cmp_negate[c->cmp.ci];
-        c->w[c->cmp.start] = (uint32_t)esgx_wasm_iop_of(c->cmp.is64 ? IOPF_ICMP_I64 : IOPF_ICMP_I32,
+        c->w[r->start] = (uint32_t)esgx_wasm_iop_of(c->cmp.is64 ? IOPF_ICMP_I64 : IOPF_ICMP_I32,
                                                        ci, c->cmp.imm ? CF_SET_I : CF_SET);
         c->cmp.ci = ci;
         return;
     }
-    struct cmp_state fcmp = c->cmp;
+    cmp_state fcmp = c->cmp;
+    recent fr = *r;
     uint32_t s = esgx_comp_slot_of(c, c->h - 1);
     c->h--;
     uint32_t at = esgx_comp_emit_op(c, is64 ? WOP_I64_EQZ : WOP_I32_EQZ);
@@ -306,8 +308,9 @@ void esgx_comp_op_eqz(comp *c, bool is64)
     set_cmp(c, at, c->h, s, 0, CI_EQZ, is64, false);
     esgx_comp_push_slot(c);
     if (of_cmp) {   /* of an f64 compare: a branch on it removes both */
-        fcmp.end = c->n;
+        fr.end = c->n;   /* the compare and the eqz: removed together */
         fcmp.neg = !fcmp.neg;
+        c->fz[FZ_CMP] = fr;
         c->cmp = fcmp;
     }
 }
