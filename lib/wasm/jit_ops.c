@@ -223,14 +223,11 @@ static int conv(esgx_wasm_store *s, uint64_t *out, uint64_t in, bool from64, boo
         *out = to64 ? (sgn ? sat_i64_f64(x) : sat_u64_f64(x)) : (sgn ? sat_i32_f64(x) : sat_u32_f64(x));
         return 0;
     }
-    double lo = to64 ? (sgn ? -9223372036854777856.0 : -1.0) : (sgn ? -2147483649.0 : -1.0);
-    double hi = to64 ? (sgn ? 9223372036854775808.0 : 18446744073709551616.0)
-                     : (sgn ? 2147483648.0 : 4294967296.0);
     if (isnan(x)) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");
         return 1;
     }
-    if (!(x > lo && x < hi)) {
+    if (!(x > trunc_lo(to64, sgn) && x < trunc_hi(to64, sgn))) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
         return 1;
     }

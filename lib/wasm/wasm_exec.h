@@ -515,6 +515,43 @@ uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j);
 int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
                       uint32_t fp_off);
 
+/* call_indirect's checks, the same on both tiers: the function at index i of table t,
+ * which must have the store's interned type id want; NULL when a check fails, with
+ * *kind and *msg the trap ("undefined element", "uninitialized element", "indirect
+ * call type mismatch"). */
+static inline esgx_wasm_func_obj *esgx_wasm_indirect_callee(const esgx_wasm_table_obj *t,
+                                                            uint32_t i, uint32_t want,
+                                                            esgx_wasm_trap *kind,
+                                                            const char **msg)
+{
+    if (__builtin_expect(i >= t->size, 0)) {
+        *kind = ESGX_WASM_TRAP_TABLE_OOB;
+        *msg = "undefined element";
+        return NULL;
+    }
+    esgx_wasm_func_obj *f = (esgx_wasm_func_obj *)t->elems[i];
+    if (__builtin_expect(!f, 0)) {
+        *kind = ESGX_WASM_TRAP_INDIRECT_NULL;
+        *msg = "uninitialized element";
+        return NULL;
+    }
+    if (__builtin_expect(f->type_id != want, 0)) {
+        *kind = ESGX_WASM_TRAP_INDIRECT_TYPE;
+        *msg = "indirect call type mismatch";
+        return NULL;
+    }
+    return f;
+}
+
+/* The store's sp while host function f runs with its arguments (and then results) at
+ * stack slot args: the first slot past both, so that a call back into wasm builds its
+ * frames above them. */
+static inline uint32_t esgx_wasm_host_sp(const esgx_wasm_func_obj *f, uint32_t args)
+{
+    uint32_t np = f->param_slots, nr = f->result_slots;
+    return args + (np > nr ? np : nr) + 1;
+}
+
 /* Slots taken by a value of type t / by n values of types ts. */
 static inline uint32_t esgx_wasm_type_slots(esgx_wasm_valtype t)
 {
