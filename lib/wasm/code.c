@@ -93,7 +93,7 @@ int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err)
 
 int esgx_wasm_code_thread(esgx_wasm_code *code, const void *const *handlers, esgx_err *err)
 {
-    uint32_t *w = code->words, n = code->n_words, n_ops = 0, width;
+    uint32_t *w = code->words, n = code->n_words, n_ops = 0, width = 0;
     int op, rc = ESGX_OK;
     for (uint32_t at = 0; at < n && !rc; at += width, n_ops++)
         rc = decode_at(w, n, at, &op, &width, err);

@@ -30,8 +30,17 @@
  *   variables) one ADDI2;
  * - in the straight code at function entry, a local.set of zero to a declared local
  *   not set yet (explicit initialization: locals start at zero) emits nothing.
- * A fusion never spans a jump target: each starts a metering block, whose fuel_open
- * forgets the fusion state (and so does a br_table stub).
+ * The fusions look at a window of the recent instructions, one entry per role
+ * (compile_internal.h: FZ_DST, FZ_COPY, FZ_CMP, ...), each live while nothing was
+ * emitted after it; forget_fusions drops roles. A fusion never spans a jump target:
+ * each starts a metering block, whose fuel_open forgets the whole window (and so does
+ * a br_table stub). Operands are found with comp_opnd and the width constants
+ * (ESGX_WASM_W_*), and ops by their class (esgx_wasm_iop_of, wasm_exec.h).
+ *
+ * The code is emitted with op numbers in each instruction's head words; when a
+ * function is done it is threaded (esgx_wasm_code_thread, code.c) with the handler
+ * table the caller passed (the interpreter's), so the compiler does not call the
+ * interpreter.
  * Lazy entries are written to their home slots ("materialized") before anything that
  * needs them there: control structure entry, branches carrying values, calls, and a
  * local.set of a local that a lazy entry still names.

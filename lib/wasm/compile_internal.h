@@ -156,7 +156,8 @@ static inline void emit_w(comp *c, uint32_t x)
     c->w[c->n++] = x;
 }
 
-/* Emits the handler address of op; returns the instruction start. */
+/* Emits the head of an instruction of op (the op number, threaded into the handler
+ * address when the function is done: esgx_wasm_code_thread); returns its start. */
 uint32_t esgx_comp_emit_op(comp *c, int op);
 
 /* ------------------------------------------------------------------ operand stack */

@@ -1,13 +1,15 @@
 /*
  * compile_ops.c: the numeric operators of compile.c (see its design note): unary and
- * binary operators with immediate forms, compares and eqz (remembered in c->cmp for
- * compare-and-branch fusion; i32.eqz of an integer compare negates it in place; f64
- * compares fuse with a branch, also through an eqz), the i32.add of a constant
- * remembered for address folding (c->addi) and loop-counter fusion (c->inc), and
- * two-operator fusions (fusions[]: a mul whose product an add consumes right away is a
- * MULADD, or with constants a MULI_ADDI, f64 MULSUB / MUL3 likewise, a rotl/shr_u by a constant feeding an xor one
- * ROTLI_XOR/SHRUI_XOR; with the producer before it, two rotls feeding an xor one
- * ROT2_XOR).
+ * binary operators with immediate forms, compares and eqz (remembered in the fusion
+ * window, FZ_CMP and c->cmp, for compare-and-branch fusion; i32.eqz of an integer
+ * compare negates it in place; f64 compares fuse with a branch, also through an eqz),
+ * the i32.add of a constant remembered for address folding (FZ_ADDI) and loop-counter
+ * fusion (FZ_STEP), and two-operator fusions (fusions[]: a mul whose product an add
+ * consumes right away is a MULADD, or with constants a MULI_ADDI, f64 MULSUB / MUL3
+ * likewise, a rotl/shr_u by a constant feeding an xor one ROTLI_XOR/SHRUI_XOR; with the
+ * producer before it, two rotls feeding an xor one ROT2_XOR). Ops are chosen by their
+ * class (esgx_wasm_iop_of: the compare of a kind, its immediate or branch form), never
+ * by arithmetic on op numbers.
  */
 #include "compile_internal.h"
 

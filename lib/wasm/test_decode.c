@@ -28,10 +28,12 @@ typedef struct buf {
 
 static void put(buf *b, uint8_t x)
 {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 256;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p) abort();
+    if (b->n >= b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        uint8_t *p = realloc(b->p, cap);
+        if (!p) abort();
+        b->p = p;
+        b->cap = cap;
     }
     b->p[b->n++] = x;
 }

@@ -4,8 +4,11 @@
  * store.c (run-time objects, linking, the public API).
  *
  * Internal code. Every function is compiled to an array of 32-bit words. An
- * instruction is the address of its handler (8 bytes, two words, read with memcpy:
- * direct threading) followed by its operands, one word each. Operands are frame slot
+ * instruction is two head words followed by its operands, one word each. compile.c
+ * writes the op number in the head; the last step of compiling a function
+ * (esgx_wasm_code_thread) writes the address of the op's handler over it (8 bytes,
+ * read with memcpy: direct threading) and keeps the ops in order in code->ops, which
+ * the compiler tier and the dump read. Operands are frame slot
  * indices (every local and every operand-stack position is one 8-byte slot of the
  * frame), immediates, or branch offsets (in words, relative to the instruction start).
  * A v128 value takes two consecutive slots (low 64 bits first, lanes little-endian as
