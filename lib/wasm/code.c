@@ -41,8 +41,8 @@ static uint32_t width_at(const uint32_t *w, uint32_t n, uint32_t at, int op)
 
 /* Decodes the instruction at `at` of words not threaded yet: its op and width, or
  * ESGX_WASM_E_INVALID. */
-static int decode_at(const uint32_t *w, uint32_t n, uint32_t at, int *op, uint32_t *width,
-                     esgx_err *err)
+static inline int decode_at(const uint32_t *w, uint32_t n, uint32_t at, int *op,
+                            uint32_t *width, esgx_err *err)
 {
     *op = raw_op_at(w, n, at);
     if (*op < 0)
@@ -63,7 +63,7 @@ int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err)
     uint8_t *start = calloc((size_t)n + 1, 1);
     if (!start) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     int rc = ESGX_OK, op;
-    uint32_t width;
+    uint32_t width = 0;
     for (uint32_t at = 0; at < n && !rc; at += width) {
         rc = decode_at(w, n, at, &op, &width, err);
         start[at] = 1;
@@ -94,20 +94,25 @@ int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err)
 int esgx_wasm_code_thread(esgx_wasm_code *code, const void *const *handlers, esgx_err *err)
 {
     uint32_t *w = code->words, n = code->n_words, n_ops = 0, width = 0;
+    /* one walk: room for the most instructions n words can hold, then the exact size */
+    uint16_t *ops = malloc(((size_t)n / ESGX_WASM_OP_HEAD + 1) * sizeof *ops);
+    if (!ops) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     int op, rc = ESGX_OK;
-    for (uint32_t at = 0; at < n && !rc; at += width, n_ops++)
+    for (uint32_t at = 0; at < n && !rc; at += width) {
         rc = decode_at(w, n, at, &op, &width, err);
-    if (rc) return rc;
-    code->ops = malloc((size_t)(n_ops ? n_ops : 1) * sizeof *code->ops);
-    if (!code->ops) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-    code->n_ops = n_ops;
-    for (uint32_t at = 0, i = 0; at < n; at += width, i++) {
-        op = (int)w[at];
-        width = width_at(w, n, at, op);
-        code->ops[i] = (uint16_t)op;
+        if (rc) break;
+        ops[n_ops++] = (uint16_t)op;
         memcpy(w + at, &handlers[op], sizeof handlers[op]);
     }
-    return ESGX_OK;
+    if (!rc) {
+        code->ops = malloc((size_t)(n_ops ? n_ops : 1) * sizeof *ops);
+        if (code->ops) memcpy(code->ops, ops, (size_t)n_ops * sizeof *ops);
+        else rc = esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+        code->n_ops = code->ops ? n_ops : 0;
+    }
+    explicit_bzero(ops, (size_t)n_ops * sizeof *ops);   /* like code->ops when freed */
+    free(ops);
+    return rc;
 }
 
 /* Prints one instruction (op at word at, of the given width) as one line. */

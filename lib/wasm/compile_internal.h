@@ -137,11 +137,20 @@ static inline uint32_t comp_opnd(uint32_t at, uint32_t k)
     return at + ESGX_WASM_OP_HEAD + k;
 }
 
-/* Forgets the window entries of the roles in mask (FZ(...) | ...; FZ_ALL). */
+/* Forgets the window entries of the roles in mask (FZ(...) | ...; FZ_ALL). Written
+ * out so that a constant mask compiles to its stores alone (this runs at most
+ * instructions). */
 static inline void forget_fusions(comp *c, unsigned mask)
 {
-    for (int k = 0; k < FZ_COUNT_; k++)
-        if (mask & FZ(k)) c->fz[k].end = UINT32_MAX;
+    _Static_assert(FZ_COUNT_ == 8, "forget_fusions names every role");
+    if (mask & FZ(FZ_DST)) c->fz[FZ_DST].end = UINT32_MAX;
+    if (mask & FZ(FZ_COPY)) c->fz[FZ_COPY].end = UINT32_MAX;
+    if (mask & FZ(FZ_CMP)) c->fz[FZ_CMP].end = UINT32_MAX;
+    if (mask & FZ(FZ_ADDI)) c->fz[FZ_ADDI].end = UINT32_MAX;
+    if (mask & FZ(FZ_STEP)) c->fz[FZ_STEP].end = UINT32_MAX;
+    if (mask & FZ(FZ_STEP2)) c->fz[FZ_STEP2].end = UINT32_MAX;
+    if (mask & FZ(FZ_PROD)) c->fz[FZ_PROD].end = UINT32_MAX;
+    if (mask & FZ(FZ_PREV)) c->fz[FZ_PREV].end = UINT32_MAX;
 }
 
 /* Makes room for `more` words, failing (too_big) past the function's word_limit. */

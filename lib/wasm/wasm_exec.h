@@ -319,14 +319,14 @@ _Static_assert(ESGX_WASM_OP_HEAD * sizeof(uint32_t) == sizeof(void *),
 typedef struct esgx_wasm_code {
     uint32_t *words;          /* the instructions, threaded */
     uint32_t n_words;
-    uint16_t *ops;            /* the op of each instruction, in order (enum esgx_wasm_iop):
-                               * what the code generator and the dump read */
-    uint32_t n_ops;
     uint32_t n_params;
     uint32_t n_results;
     uint32_t n_locals;        /* declared locals + the zero slot (zeroed on entry) */
     uint32_t frame_size;      /* slots: params + locals + max operand stack height */
     uint32_t func_index;      /* in the module's function index space */
+    uint32_t n_ops;
+    uint16_t *ops;            /* the op of each instruction, in order (enum esgx_wasm_iop):
+                               * what the code generator and the dump read */
 } esgx_wasm_code;
 
 /* m->compiled: one esgx_wasm_code per defined function (m->funcs[i] -> codes[i]). */
