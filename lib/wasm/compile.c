@@ -569,7 +569,8 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
                 _Static_assert(ESGX_WASM_W_ADDI2 == 2 * ESGX_WASM_W_I32_ADD_I - ESGX_WASM_OP_HEAD,
                                "ADDI2 is two I32_ADD_I operand lists");
                 c->w[step2->start] = WOP_ADDI2;
-                memmove(c->w + step2->start + ESGX_WASM_W_I32_ADD_I, c->w + comp_opnd(step->start, 0),
+                memmove(c->w + step2->start + ESGX_WASM_W_I32_ADD_I,
+                        c->w + comp_opnd(step->start, 0),
                         (ESGX_WASM_W_I32_ADD_I - ESGX_WASM_OP_HEAD) * sizeof *c->w);
                 c->n = step2->start + ESGX_WASM_W_ADDI2;
                 forget_fusions(c, FZ(FZ_STEP) | FZ(FZ_STEP2));

@@ -81,9 +81,9 @@ static bool is_producer(int op)
     return false;
 }
 
-/* The fusion of the producer c->fz[FZ_PROD] (if just emitted, its result is the entry at a height from lo
- * to hi among the top two, in its home slot) into binary operator op on the top two
- * entries, or -1. */
+/* The fusion of the producer c->fz[FZ_PROD] (if just emitted, its result is the entry
+ * at a height from lo to hi among the top two, in its home slot) into binary operator
+ * op on the top two entries, or -1. */
 static int fused_op(comp *c, int op, uint32_t lo, uint32_t hi)
 {
     const recent *prod = &c->fz[FZ_PROD];
@@ -214,7 +214,8 @@ static bool is_nan_bits(uint64_t v, bool is64)
 void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64)
 {
     sv *a = &c->st[c->h - 2], *b = &c->st[c->h - 1];
-    int kop = esgx_wasm_iop_of(is64 ? IOPF_FK_F64 : IOPF_FK_F32, esgx_wasm_iop_class_of[op].index, 0);
+    int kop = esgx_wasm_iop_of(is64 ? IOPF_FK_F64 : IOPF_FK_F32,
+                               esgx_wasm_iop_class_of[op].index, 0);
     uint32_t dst = comp_home(c, c->h - 2), sa;
     uint64_t k;
     if (b->kind == SV_CONST) {

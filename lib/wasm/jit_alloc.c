@@ -5,9 +5,10 @@
  * One pass over the internal code scores every slot operand by where it is used: a
  * use inside n nested loops (ranges closed by a backward branch) weighs 8^n (n <= 3),
  * and counts for the float class when the op reads or writes it as a float (xmm: the
- * fmask of the op's class, wasm_exec.h), for the integer class otherwise. The best-scoring slots of each class get the class's
- * registers for the whole function: a slot in a register has no valid memory copy
- * except around calls and helpers, where jit_ops.c writes them back and reloads them.
+ * fmask of the op's class, wasm_exec.h), for the integer class otherwise. The
+ * best-scoring slots of each class get the class's registers for the whole function:
+ * a slot in a register has no valid memory copy except around calls and helpers,
+ * where jit_ops.c writes them back and reloads them.
  * A value in the other class's register costs one movq when used, never a wrong bit.
  * A slot that is also half of a v128 operand (SIMD ops work on memory) gets a register
  * only when its scalar uses weigh 16 times its v128 uses; jit_ops.c then writes it back

@@ -53,7 +53,9 @@ static int parse_fused(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
     esgx_wasm_validator *vm = NULL;
     rc = esgx_wasm_validator_new(m, &vm, err);
     if (rc == ESGX_OK) rc = esgx_wasm_validator_check_module(vm, err);
-    if (rc == ESGX_OK) rc = esgx_wasm_compile_module(m, vm, compile_threads(limits), esgx_wasm_exec_handlers(), err);
+    if (rc == ESGX_OK)
+        rc = esgx_wasm_compile_module(m, vm, compile_threads(limits), esgx_wasm_exec_handlers(),
+                                      err);
     esgx_wasm_validator_free(vm);
     return rc;
 }

@@ -273,7 +273,8 @@ static uint32_t refused_after_calls(esgx_wasm_tier tier, bool refuse)
     CHECK_RC(esgx_wasm_instance_new(s, m, NULL, 0, &inst, NULL, &err), ESGX_OK);
     esgx_wasm_extern f;
     CHECK_RC(esgx_wasm_instance_export(inst, "f", 1, &f), ESGX_OK);
-    for (int i = 0; i < 2; i++) CHECK_RC(esgx_wasm_call(s, f, NULL, 0, NULL, 0, NULL, &err), ESGX_OK);
+    for (int i = 0; i < 2; i++)
+        CHECK_RC(esgx_wasm_call(s, f, NULL, 0, NULL, 0, NULL, &err), ESGX_OK);
     uint32_t n = esgx_wasm_module_jit_refused(m);
     esgx_wasm_store_free(s);
     esgx_wasm_module_free(m);

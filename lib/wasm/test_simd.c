@@ -91,7 +91,8 @@ static void test_params_locals_results(void)
               (long long)res[3].of.i64);
     }
     esgx_wasm_value a1 = v4(0xdeadbeef, 0, 0xffffffff, 0x80000000);
-    if (call_ok(&e, "id", &a1, 1, res, 1) == 0) CHECK_V4(res[0], 0xdeadbeef, 0, 0xffffffff, 0x80000000);
+    if (call_ok(&e, "id", &a1, 1, res, 1) == 0)
+        CHECK_V4(res[0], 0xdeadbeef, 0, 0xffffffff, 0x80000000);
     esgx_wasm_value a2[2] = {v4(1, 2, 3, 4), v4(5, 6, 7, 8)};
     if (call_ok(&e, "swap", a2, 2, res, 2) == 0) {
         CHECK_V4(res[0], 5, 6, 7, 8);
