@@ -32,7 +32,7 @@ run run "$abi" --input 'hello, world'
 expect "echo" 0 "hello, world" "debug line"
 run run "$abi" --input 'hi' --json
 expect "echo json" 0 '*'
-[[ "$out" =~ ^\{\"result\":\ \[7\],\ \"fuel_used\":\ [1-9][0-9]*,\ \"output\":\ \"hi\",\ \"tier\":\ \"(interp|jit)\"\}$ ]] && ok || bad "echo json shape: $out"
+[[ "$out" =~ ^\{\"result\":\ \[7\],\ \"fuel_used\":\ [1-9][0-9]*,\ \"output\":\ \"hi\",\ \"tier\":\ \"(interp|jit)\",\ \"jit_refused\":\ 0\}$ ]] && ok || bad "echo json shape: $out"
 tier=${out##*\"tier\": \"}; tier=${tier%%\"*}   # the tier this machine runs (the default)
 printf 'from a file\n' >"$tmp/in.txt"
 run run "$abi" --input-file "$tmp/in.txt"
@@ -81,7 +81,7 @@ run run "$abi" --function flood --json
 run run "$tmp/run_unit.wasm"
 expect "main () -> ()" 0 "unit"
 run run "$tmp/run_ret.wasm" --json
-expect "main () -> i32" 0 '{"result": [5], "fuel_used": '"$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")"', "output": "", "tier": "'"$tier"'"}'
+expect "main () -> i32" 0 '{"result": [5], "fuel_used": '"$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")"', "output": "", "tier": "'"$tier"'", "jit_refused": 0}'
 run run "$abi" --function add --arg 2 --arg 40
 expect "add" 0 "42"
 run run "$abi" --function add --arg 0xFFFFFFFF --arg 1
@@ -99,7 +99,7 @@ expect "floats json" 0 '*'
 run run "$abi" --function floats --arg nan:0x1 --arg inf
 expect "floats text" 0 "$(printf 'nan:0x1\ninf\ninf\n-inf\nnan:0x200000')"
 run run "$abi" --function nop --fuel 0 --json
-expect "unmetered" 0 '{"result": [], "fuel_used": null, "output": "", "tier": "'"$tier"'"}'
+expect "unmetered" 0 '{"result": [], "fuel_used": null, "output": "", "tier": "'"$tier"'", "jit_refused": 0}'
 run run "$abi" --function forty_two --fuel unlimited
 expect "unmetered by name" 0 "42"
 # --fuel is decimal (esgx_parse_u64, as for `esgx invoke`): 010 is ten, not octal eight

@@ -2,124 +2,84 @@
  * code.c: reading compiled code back (see wasm_exec.h for its layout). The walker
  * decodes a function's words as a sequence of internal ops, each advancing by its
  * declared width (esgx_wasm_iop_width, from the format strings of ESGX_WASM_OPS; a
- * br_table also by its n + 1 offsets). Two users:
- * - compile.c, in debug builds (NDEBUG not defined), checks every function it emits:
- *   the words must decode exactly to their end and every branch offset must land on
- *   an instruction start, so an emitter that writes a different number of operands
- *   than the interpreter's NEXT(ESGX_WASM_W_<op>) reads fails at once;
- * - esgx_wasm_module_dump_code prints the ops, one per line, with names and operands.
- * Handler addresses are mapped back to ops through a sorted copy of the handler table
- * (binary search), built once per process; the compiler tier uses the same lookup
- * (esgx_wasm_code_op_at).
+ * br_table also by its n + 1 offsets). compile.c emits the op numbers themselves in
+ * the two head words of each instruction; three users walk that:
+ * - compile.c, in debug builds (NDEBUG not defined), checks every function it emits
+ *   (esgx_wasm_code_check): the words must decode exactly to their end and every
+ *   branch offset must land on an instruction start, so an emitter that writes a
+ *   different number of operands than the interpreter's NEXT(ESGX_WASM_W_<op>) reads
+ *   fails at once;
+ * - esgx_wasm_code_thread, the last step of compiling a function, records the op of
+ *   each instruction in code->ops and writes the interpreter's handler address over
+ *   the op number (direct threading), so the interpreter never looks an op up;
+ * - esgx_wasm_module_dump_code prints the ops, one per line, with names and operands,
+ *   reading them from code->ops like the compiler tier does (no handler address is
+ *   ever mapped back to its op).
  */
 #include "wasm_exec.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef struct hmap {
-    const void *h;
-    uint16_t op;
-} hmap;
-
-/* The handler table sorted by address, made once per process (it never changes). */
-static hmap op_map[WOP_COUNT_];
-static pthread_once_t op_map_once = PTHREAD_ONCE_INIT;
-
-static int hmap_cmp(const void *a, const void *b)
+/* Words not threaded yet: the op at `at`, or -1 when its head words are not one. */
+static int raw_op_at(const uint32_t *w, uint32_t n, uint32_t at)
 {
-    uintptr_t x = (uintptr_t)((const hmap *)a)->h, y = (uintptr_t)((const hmap *)b)->h;
-    return x < y ? -1 : x > y;
-}
-
-static void op_map_build(void)
-{
-    const void *const *H = esgx_wasm_exec_handlers();
-    for (uint32_t i = 0; i < WOP_COUNT_; i++) op_map[i] = (hmap){H[i], (uint16_t)i};
-    qsort(op_map, WOP_COUNT_, sizeof op_map[0], hmap_cmp);
-}
-
-int esgx_wasm_code_op_at(const uint32_t *w)
-{
-    pthread_once(&op_map_once, op_map_build);
-    hmap key;
-    memcpy(&key.h, w, sizeof key.h);
-    const hmap *f = bsearch(&key, op_map, WOP_COUNT_, sizeof key, hmap_cmp);
-    return f ? f->op : -1;
-}
-
-typedef struct walker {
-    const uint32_t *w;
-    uint32_t n;
-} walker;
-
-static void walker_init(walker *wk, const uint32_t *words, uint32_t n_words)
-{
-    wk->w = words;
-    wk->n = n_words;
-}
-
-/* The op whose handler address is at word `at`, or -1. */
-static int op_at(const walker *wk, uint32_t at)
-{
-    if (at + 2 > wk->n) return -1;
-    return esgx_wasm_code_op_at(wk->w + at);
+    if (at + ESGX_WASM_OP_HEAD > n || w[at] >= WOP_COUNT_ || w[at + 1] != 0) return -1;
+    return (int)w[at];
 }
 
 /* The width of the instruction at `at` (op known), or 0 if it runs past the end. */
-static uint32_t width_at(const walker *wk, uint32_t at, int op)
+static uint32_t width_at(const uint32_t *w, uint32_t n, uint32_t at, int op)
 {
-    uint64_t w = esgx_wasm_iop_width[op];
+    uint64_t width = esgx_wasm_iop_width[op];
     if (op == WOP_BR_TABLE) {
-        if (at + 4 > wk->n) return 0;
-        w += (uint64_t)wk->w[at + 3] + 1;
+        if (at + 4 > n) return 0;
+        width += (uint64_t)w[at + 3] + 1;
     }
-    return at + w > wk->n ? 0 : (uint32_t)w;
+    return at + width > n ? 0 : (uint32_t)width;
 }
 
-/* Decodes the instruction at `at`: its op and width, or ESGX_WASM_E_INVALID. */
-static int decode_at(const walker *wk, uint32_t at, int *op, uint32_t *width, esgx_err *err)
+/* Decodes the instruction at `at` of words not threaded yet: its op and width, or
+ * ESGX_WASM_E_INVALID. */
+static inline int decode_at(const uint32_t *w, uint32_t n, uint32_t at, int *op,
+                            uint32_t *width, esgx_err *err)
 {
-    *op = op_at(wk, at);
+    *op = raw_op_at(w, n, at);
     if (*op < 0)
         return esgx_err_set(err, ESGX_WASM_E_INVALID,
                             "compiled code: no internal op at word %u", at);
-    *width = width_at(wk, at, *op);
+    *width = width_at(w, n, at, *op);
     if (*width == 0)
         return esgx_err_set(err, ESGX_WASM_E_INVALID,
                             "compiled code: %s at word %u runs past the end (%u words)",
-                            esgx_wasm_iop_name[*op], at, wk->n);
+                            esgx_wasm_iop_name[*op], at, n);
     return ESGX_OK;
 }
 
 int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err)
 {
-    walker *wk = malloc(sizeof *wk);
-    uint8_t *start = calloc((size_t)code->n_words + 1, 1);
-    int rc = ESGX_OK;
-    if (!wk || !start) {
-        rc = esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-        goto out;
-    }
-    walker_init(wk, code->words, code->n_words);
-    int op;
-    uint32_t width;
-    for (uint32_t at = 0; at < code->n_words && !rc; at += width) {
-        rc = decode_at(wk, at, &op, &width, err);
+    const uint32_t *w = code->words;
+    uint32_t n = code->n_words;
+    uint8_t *start = calloc((size_t)n + 1, 1);
+    if (!start) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+    int rc = ESGX_OK, op;
+    uint32_t width = 0;
+    for (uint32_t at = 0; at < n && !rc; at += width) {
+        rc = decode_at(w, n, at, &op, &width, err);
         start[at] = 1;
     }
     /* every branch offset lands on an instruction start */
-    for (uint32_t at = 0; at < code->n_words && !rc; at += width) {
-        rc = decode_at(wk, at, &op, &width, err);
+    for (uint32_t at = 0; at < n && !rc; at += width) {
+        rc = decode_at(w, n, at, &op, &width, err);
         const char *f = esgx_wasm_iop_format[op];
         for (uint32_t k = 0; f[k] && !rc; k++) {
             bool table = f[k] == 'n';
-            uint32_t first = table ? 1 : 0, last = table ? code->words[at + 2 + k] + 1 : 0;
+            uint32_t o = at + ESGX_WASM_OP_HEAD + k;
+            uint32_t first = table ? 1 : 0, last = table ? w[o] + 1 : 0;
             if (f[k] != 'o' && !table) continue;
             for (uint32_t j = first; j <= last; j++) {
-                uint64_t t = (uint64_t)at + (int32_t)code->words[at + 2 + k + j];
-                if (t >= code->n_words || !start[t])
+                uint64_t t = (uint64_t)at + (int32_t)w[o + j];
+                if (t >= n || !start[t])
                     rc = esgx_err_set(err, ESGX_WASM_E_INVALID,
                                       "compiled code: %s at word %u branches to word %llu, "
                                       "not an instruction", esgx_wasm_iop_name[op], at,
@@ -127,9 +87,31 @@ int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err)
             }
         }
     }
-out:
-    free(wk);
     free(start);
+    return rc;
+}
+
+int esgx_wasm_code_thread(esgx_wasm_code *code, const void *const *handlers, esgx_err *err)
+{
+    uint32_t *w = code->words, n = code->n_words, n_ops = 0, width = 0;
+    /* one walk: room for the most instructions n words can hold, then the exact size */
+    uint16_t *ops = malloc(((size_t)n / ESGX_WASM_OP_HEAD + 1) * sizeof *ops);
+    if (!ops) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+    int op, rc = ESGX_OK;
+    for (uint32_t at = 0; at < n && !rc; at += width) {
+        rc = decode_at(w, n, at, &op, &width, err);
+        if (rc) break;
+        ops[n_ops++] = (uint16_t)op;
+        memcpy(w + at, &handlers[op], sizeof handlers[op]);
+    }
+    if (!rc) {
+        code->ops = malloc((size_t)(n_ops ? n_ops : 1) * sizeof *ops);
+        if (code->ops) memcpy(code->ops, ops, (size_t)n_ops * sizeof *ops);
+        else rc = esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+        code->n_ops = code->ops ? n_ops : 0;
+    }
+    explicit_bzero(ops, (size_t)n_ops * sizeof *ops);   /* like code->ops when freed */
+    free(ops);
     return rc;
 }
 
@@ -137,7 +119,7 @@ out:
 static void dump_instr(FILE *out, const uint32_t *w, uint32_t at, int op)
 {
     const char *f = esgx_wasm_iop_format[op];
-    const uint32_t *o = w + at + 2;
+    const uint32_t *o = w + at + ESGX_WASM_OP_HEAD;
     fprintf(out, "  %6u  %s", at, esgx_wasm_iop_name[op]);
     for (uint32_t k = 0; f[k]; k++) {
         switch (f[k]) {
@@ -171,20 +153,16 @@ static void dump_instr(FILE *out, const uint32_t *w, uint32_t at, int op)
     fputc('\n', out);
 }
 
-static int dump_function(const esgx_wasm_code *code, walker *wk, FILE *out, esgx_err *err)
+static void dump_function(const esgx_wasm_code *code, FILE *out)
 {
     fprintf(out, "func %u: params %u, results %u, locals %u, frame %u slots, %u words\n",
             code->func_index, code->n_params, code->n_results, code->n_locals,
             code->frame_size, code->n_words);
-    walker_init(wk, code->words, code->n_words);
-    int op;
-    uint32_t width;
-    for (uint32_t at = 0; at < code->n_words; at += width) {
-        int rc = decode_at(wk, at, &op, &width, err);
-        if (rc) return rc;
+    for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
+        int op = code->ops[i];
         dump_instr(out, code->words, at, op);
+        at += width_at(code->words, code->n_words, at, op);
     }
-    return ESGX_OK;
 }
 
 int esgx_wasm_module_dump_code(const esgx_wasm_module *m, uint32_t func_index_or_all,
@@ -204,11 +182,7 @@ int esgx_wasm_module_dump_code(const esgx_wasm_module *m, uint32_t func_index_or
         lo = func_index_or_all - m->n_func_imports;
         hi = lo + 1;
     }
-    walker *wk = malloc(sizeof *wk);
-    if (!wk) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-    int rc = ESGX_OK;
-    for (uint32_t i = lo; i < hi && !rc; i++) rc = dump_function(&cm->codes[i], wk, out, err);
-    free(wk);
-    if (!rc && ferror(out)) rc = esgx_err_set(err, ESGX_WASM_E_ARG, "dump code: write failed");
-    return rc;
+    for (uint32_t i = lo; i < hi; i++) dump_function(&cm->codes[i], out);
+    if (ferror(out)) return esgx_err_set(err, ESGX_WASM_E_ARG, "dump code: write failed");
+    return ESGX_OK;
 }

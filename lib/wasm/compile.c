@@ -30,8 +30,17 @@
  *   variables) one ADDI2;
  * - in the straight code at function entry, a local.set of zero to a declared local
  *   not set yet (explicit initialization: locals start at zero) emits nothing.
- * A fusion never spans a jump target: each starts a metering block, whose fuel_open
- * forgets the fusion state (and so does a br_table stub).
+ * The fusions look at a window of the recent instructions, one entry per role
+ * (compile_internal.h: FZ_DST, FZ_COPY, FZ_CMP, ...), each live while nothing was
+ * emitted after it; forget_fusions drops roles. A fusion never spans a jump target:
+ * each starts a metering block, whose fuel_open forgets the whole window (and so does
+ * a br_table stub). Operands are found with comp_opnd and the width constants
+ * (ESGX_WASM_W_*), and ops by their class (esgx_wasm_iop_of, wasm_exec.h).
+ *
+ * The code is emitted with op numbers in each instruction's head words; when a
+ * function is done it is threaded (esgx_wasm_code_thread, code.c) with the handler
+ * table the caller passed (the interpreter's), so the compiler does not call the
+ * interpreter.
  * Lazy entries are written to their home slots ("materialized") before anything that
  * needs them there: control structure entry, branches carrying values, calls, and a
  * local.set of a local that a lazy entry still names.
@@ -94,11 +103,8 @@ void esgx_comp_grow_words(comp *c, uint32_t more)
 uint32_t esgx_comp_emit_op(comp *c, int op)
 {
     uint32_t at = c->n;
-    uint32_t hw[2];
-    const void *h = c->H[op];
-    memcpy(hw, &h, sizeof h);
-    emit_w(c, hw[0]);
-    emit_w(c, hw[1]);
+    emit_w(c, (uint32_t)op);   /* the head words: threaded at the end (code.c) */
+    emit_w(c, 0);
     return at;
 }
 
@@ -175,22 +181,22 @@ static void emit_const(comp *c, uint32_t dst, uint64_t v)
 }
 
 /* Copies slot src to dst. A copy right after another one (no jump target between
- * them: fuel_open and br_table stubs reset copy_end) turns it into a COPY2. */
+ * them) turns it into a COPY2. */
 static void emit_copy(comp *c, uint32_t dst, uint32_t src)
 {
+    recent *cp = &c->fz[FZ_COPY];
     if (dst == src) return;
-    if (c->copy_end == c->n && !c->oom) {
-        const void *h = c->H[WOP_COPY2];
-        memcpy(c->w + c->copy_at, &h, sizeof h);
+    if (cp->end == c->n && !c->oom) {
+        c->w[cp->start] = WOP_COPY2;   /* "ds" + "ds" = "dsds": the operands follow */
         emit_w(c, dst);
         emit_w(c, src);
-        c->copy_end = UINT32_MAX;
+        forget_fusions(c, FZ(FZ_COPY));
         return;
     }
-    c->copy_at = esgx_comp_emit_op(c, WOP_COPY);
+    cp->start = esgx_comp_emit_op(c, WOP_COPY);
     emit_w(c, dst);
     emit_w(c, src);
-    c->copy_end = c->n;
+    cp->end = c->n;
 }
 
 /* Writes entry i into slot dst (entry unchanged). */
@@ -239,13 +245,11 @@ uint32_t esgx_comp_slot_of(comp *c, uint32_t i)
     return e->kind == SV_LOCAL ? e->local : comp_home(c, i);
 }
 
-/* Records that the instruction just emitted wrote its result (operand 0, at
- * instruction start + 2) into the home slot of the entry at height hh. */
 void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh)
 {
-    c->last_end = c->n;
-    c->last_dst = instr + 2;
-    c->last_h = hh;
+    c->fz[FZ_DST].start = instr;
+    c->fz[FZ_DST].end = c->n;
+    c->fz[FZ_DST].h = hh;
 }
 
 /* ------------------------------------------------------------------ fuel */
@@ -253,11 +257,11 @@ void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh)
 static void fuel_close(comp *c)
 {
     if (c->fuel_pos == UINT32_MAX) return;
-    if (c->fuel_acc == 0 && c->fuel_pos + 3 == c->n) {
+    if (c->fuel_acc == 0 && c->fuel_pos + ESGX_WASM_W_FUEL == c->n) {
         c->n = c->fuel_pos;          /* empty block: drop its FUEL */
     } else {
-        set_w(c, c->fuel_pos + 2, c->fuel_acc > UINT32_MAX ? UINT32_MAX
-                                                            : (uint32_t)c->fuel_acc);
+        set_w(c, comp_opnd(c->fuel_pos, 0), c->fuel_acc > UINT32_MAX ? UINT32_MAX
+                                                                      : (uint32_t)c->fuel_acc);
     }
     c->fuel_pos = UINT32_MAX;
 }
@@ -268,14 +272,7 @@ static void fuel_open(comp *c)
     c->fuel_pos = esgx_comp_emit_op(c, WOP_FUEL);
     emit_w(c, 0);
     c->fuel_acc = 0;
-    /* no fusion across a block boundary */
-    c->copy_end = UINT32_MAX;
-    c->addi.end = UINT32_MAX;
-    c->inc.end = UINT32_MAX;
-    c->addl.end = UINT32_MAX;
-    c->prod.end = UINT32_MAX;
-    c->cmp.end = UINT32_MAX;
-    c->last_end = UINT32_MAX;
+    forget_fusions(c, FZ_ALL);   /* no fusion across a block boundary */
 }
 
 /* ------------------------------------------------------------------ labels */
@@ -342,18 +339,14 @@ static void branch_to(comp *c, label *L, uint32_t operand, uint32_t instr)
     else add_patch(c, L, operand, instr);
 }
 
-/* The variant of branch op that, targeting a loop header, also does the header's
- * FUEL instruction (so a loop iteration is one dispatch shorter). */
+/* The variant of branch op (a BR* or an integer compare-and-branch) that, targeting a
+ * loop header, also does the header's FUEL instruction (so a loop iteration is one
+ * dispatch shorter). */
 static int loop_op(int op)
 {
-    switch (op) {
-    case WOP_BR: return WOP_BR_L;
-    case WOP_BR_NZ32: return WOP_BR_NZ32_L;
-    case WOP_BR_Z32: return WOP_BR_Z32_L;
-    case WOP_BR_NZ64: return WOP_BR_NZ64_L;
-    case WOP_BR_Z64: return WOP_BR_Z64_L;
-    default: return op + 2;   /* BR_<cmp>[_I] -> BR_<cmp>[_I]_L */
-    }
+    const esgx_wasm_iop_class *k = &esgx_wasm_iop_class_of[op];
+    if (k->family == IOPF_BRANCH) return esgx_wasm_iop_form(op, BRF_L);
+    return esgx_wasm_iop_form(op, k->form == CF_BR_I ? CF_BR_I_L : CF_BR_L);
 }
 
 static uint32_t label_arity(const label *L)
@@ -406,7 +399,7 @@ static void emit_br(comp *c, uint32_t d)
     if (needs_moves(c, L)) emit_moves(c, L);
     uint32_t at = esgx_comp_emit_op(c, L->kind == L_LOOP ? WOP_BR_L : WOP_BR);
     emit_w(c, 0);
-    branch_to(c, L, at + 2, at);
+    branch_to(c, L, comp_opnd(at, 0), at);
 }
 
 /* ------------------------------------------------------------------ compare fusion */
@@ -416,13 +409,12 @@ static void emit_br(comp *c, uint32_t d)
  * compare and returns true (c->cmp describes it). */
 static bool take_cmp(comp *c)
 {
-    if (c->oom || c->cmp.end != c->n || c->h == 0 || c->cmp.h != c->h - 1 ||
+    const recent *r = &c->fz[FZ_CMP];
+    if (c->oom || r->end != c->n || c->h == 0 || r->h != c->h - 1 ||
         c->st[c->h - 1].kind != SV_SLOT)
         return false;
-    c->n = c->cmp.start;
-    c->cmp.end = UINT32_MAX;
-    c->prod.end = UINT32_MAX;
-    c->last_end = UINT32_MAX;
+    c->n = r->start;
+    forget_fusions(c, FZ(FZ_CMP) | FZ(FZ_PROD) | FZ(FZ_DST));
     return true;
 }
 
@@ -434,8 +426,8 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
     uint32_t at;
     if (ci >= CI_F64) {      /* no _L forms: a branch to the loop header does its FUEL */
         bool neg = c->cmp.neg != negate;
-        int op = WOP_BR_F64_EQ + ESGX_WASM_FBR_FAMILY * (ci - CI_F64) + (c->cmp.imm ? 1 : 0) +
-                 (neg ? 2 : 0);
+        int form = c->cmp.imm ? (neg ? FBF_NBR_K : FBF_BR_K) : (neg ? FBF_NBR : FBF_BR);
+        int op = esgx_wasm_iop_of(IOPF_FBR, ci - CI_F64, form);
         at = esgx_comp_emit_op(c, op);
         emit_w(c, c->cmp.a);
         if (c->cmp.imm) {
@@ -451,15 +443,17 @@ static uint32_t emit_cmp_branch(comp *c, bool negate, bool to_loop, uint32_t *op
         emit_w(c, c->cmp.a);
     } else {
         if (negate) ci = esgx_comp_cmp_negate[ci];
-        int op = (c->cmp.is64 ? WOP_I64_EQ : WOP_I32_EQ) + ESGX_WASM_CMP_FAMILY * ci + 2 +
-                 (c->cmp.imm ? 1 : 0);
-        if (to_loop && c->inc.end == c->n && !c->oom) {
+        int fam = c->cmp.is64 ? IOPF_ICMP_I64 : IOPF_ICMP_I32;
+        int op = esgx_wasm_iop_of(fam, ci, c->cmp.imm ? CF_BR_I : CF_BR);
+        const recent *step = &c->fz[FZ_STEP];
+        if (to_loop && step->end == c->n && !c->oom) {
             /* the i32.add of a constant just before: ADDI_BR_<cmp>[_I]_L */
-            uint32_t d = c->w[c->inc.start + 2], s = c->w[c->inc.start + 3];
-            uint32_t imm = c->w[c->inc.start + 4];
-            c->n = c->inc.start;
-            c->inc.end = UINT32_MAX;
-            at = esgx_comp_emit_op(c, op + 4);
+            uint32_t d = c->w[comp_opnd(step->start, 0)], s = c->w[comp_opnd(step->start, 1)];
+            uint32_t imm = c->w[comp_opnd(step->start, 2)];
+            c->n = step->start;
+            forget_fusions(c, FZ(FZ_STEP));
+            at = esgx_comp_emit_op(c, esgx_wasm_iop_of(fam, ci, c->cmp.imm ? CF_ADDI_BR_I_L
+                                                                            : CF_ADDI_BR_L));
             emit_w(c, d);
             emit_w(c, s);
             emit_w(c, imm);
@@ -535,9 +529,7 @@ static void op_local_set_v128(comp *c, uint32_t x, bool tee)
         move_to(c, lo + 1, x + 1);
     }
     c->h -= 2;
-    c->cmp.end = UINT32_MAX;
-    c->addi.end = UINT32_MAX;
-    c->last_end = UINT32_MAX;
+    forget_fusions(c, FZ(FZ_CMP) | FZ(FZ_ADDI) | FZ(FZ_DST));
     if (tee) {
         sv v0 = {SV_LOCAL, x, 0, false}, v1 = {SV_LOCAL, x + 1, 0, true};
         if (e0.kind == SV_CONST && e1.kind == SV_CONST) {
@@ -557,8 +549,7 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
     if (z->kind == SV_CONST && z->c == 0 && known_zero(c, x)) {
         /* setting a zero local to zero (explicit init of the locals): nothing to do */
         if (!tee) c->h--;   /* a tee leaves the constant on the stack */
-        c->cmp.end = UINT32_MAX;
-        c->addi.end = UINT32_MAX;
+        forget_fusions(c, FZ(FZ_CMP) | FZ(FZ_ADDI));
         return;
     }
     if (x >= c->n_params && x - c->n_params < 64) c->written |= 1ull << (x - c->n_params);
@@ -567,22 +558,24 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
     for (uint32_t i = 0; i < lim; i++)
         if (c->st[i].kind == SV_LOCAL && c->st[i].local == x) others = true;
     sv *e = &c->st[top];
-    if (!others && e->kind == SV_SLOT && c->last_end == c->n && c->last_h == top &&
-        !c->oom) {
-        c->w[c->last_dst] = x;       /* the producer writes the local directly */
-        c->last_end = UINT32_MAX;
-        if (c->inc.end == c->n && c->last_dst == c->inc.start + 2) {
-            if (c->addl.end == c->inc.start) {
-                /* two i32.adds of constants into locals in a row: one ADDI2 */
-                const void *h = c->H[WOP_ADDI2];
-                memcpy(c->w + c->addl.start, &h, sizeof h);
-                memmove(c->w + c->addl.start + 5, c->w + c->inc.start + 2, 3 * 4);
-                c->n = c->addl.start + 8;
-                c->inc.end = UINT32_MAX;
-                c->addl.end = UINT32_MAX;
+    recent *dst = &c->fz[FZ_DST], *step = &c->fz[FZ_STEP], *step2 = &c->fz[FZ_STEP2];
+    if (!others && e->kind == SV_SLOT && dst->end == c->n && dst->h == top && !c->oom) {
+        c->w[comp_opnd(dst->start, 0)] = x;   /* the producer writes the local directly */
+        forget_fusions(c, FZ(FZ_DST));
+        if (step->end == c->n && dst->start == step->start) {
+            if (step2->end == step->start) {
+                /* two i32.adds of constants into locals in a row: one ADDI2, whose
+                 * operands are the first's then the second's */
+                _Static_assert(ESGX_WASM_W_ADDI2 == 2 * ESGX_WASM_W_I32_ADD_I - ESGX_WASM_OP_HEAD,
+                               "ADDI2 is two I32_ADD_I operand lists");
+                c->w[step2->start] = WOP_ADDI2;
+                memmove(c->w + step2->start + ESGX_WASM_W_I32_ADD_I,
+                        c->w + comp_opnd(step->start, 0),
+                        (ESGX_WASM_W_I32_ADD_I - ESGX_WASM_OP_HEAD) * sizeof *c->w);
+                c->n = step2->start + ESGX_WASM_W_ADDI2;
+                forget_fusions(c, FZ(FZ_STEP) | FZ(FZ_STEP2));
             } else {
-                c->addl.start = c->inc.start;
-                c->addl.end = c->n;
+                *step2 = *step;
             }
         }
     } else {
@@ -591,8 +584,7 @@ static void op_local_set(comp *c, uint32_t x, bool tee)
         if (!(e->kind == SV_LOCAL && e->local == x)) move_to(c, top, x);
     }
     c->h--;
-    c->cmp.end = UINT32_MAX;
-    c->addi.end = UINT32_MAX;
+    forget_fusions(c, FZ(FZ_CMP) | FZ(FZ_ADDI));
     if (tee) {
         sv v = {SV_LOCAL, x, 0, false};
         if (e->kind == SV_CONST) v = *e;
@@ -659,8 +651,7 @@ static void do_end(comp *c)
     push_types(c, L->rtypes, L->nr_vals);
     c->nl--;
     c->dead = false;
-    c->last_end = UINT32_MAX;
-    c->cmp.end = UINT32_MAX;
+    forget_fusions(c, FZ(FZ_DST) | FZ(FZ_CMP));
     if (new_block) fuel_open(c);
 }
 
@@ -699,14 +690,14 @@ static int compile_finish(comp *c, const esgx_wasm_func_decl *fd, esgx_err *err)
  * a constant (the _A form), in.b is the offset. */
 static void compile_load(comp *c, const esgx_wasm_instr *in, int iop)
 {
-    int aop = iop + (WOP_LD32_A - WOP_LD32);
+    int aop = esgx_wasm_iop_form(iop, MF_A);
     uint32_t at;
     if (esgx_comp_take_addi(c, c->h - 1)) {
         c->h--;
         at = esgx_comp_emit_op(c, aop);
         emit_w(c, comp_home(c, c->h));
-        emit_w(c, c->addi.src);
-        emit_w(c, c->addi.imm);
+        emit_w(c, c->fz[FZ_ADDI].src);
+        emit_w(c, c->fz[FZ_ADDI].imm);
     } else if (c->st[c->h - 1].kind == SV_CONST) {
         c->h--;
         at = esgx_comp_emit_op(c, aop);
@@ -728,14 +719,14 @@ static void compile_load(comp *c, const esgx_wasm_instr *in, int iop)
 /* A store, addresses as for compile_load. */
 static void compile_store(comp *c, const esgx_wasm_instr *in, int iop)
 {
-    int aop = iop + (WOP_ST8_A - WOP_ST8);
+    int aop = esgx_wasm_iop_form(iop, MF_A);
     if (c->st[c->h - 1].kind != SV_SLOT && esgx_comp_take_addi(c, c->h - 2)) {
         uint32_t v = esgx_comp_slot_of(c, c->h - 1);
         c->h -= 2;
         esgx_comp_emit_op(c, aop);
-        emit_w(c, c->addi.src);
+        emit_w(c, c->fz[FZ_ADDI].src);
         emit_w(c, v);
-        emit_w(c, c->addi.imm);
+        emit_w(c, c->fz[FZ_ADDI].imm);
     } else if (c->st[c->h - 2].kind == SV_CONST) {
         uint32_t addr = (uint32_t)c->st[c->h - 2].c;
         uint32_t v = esgx_comp_slot_of(c, c->h - 1);
@@ -772,8 +763,7 @@ static void compile_structured(comp *c, const esgx_wasm_instr *in)
             L = &c->lb[c->nl - 1];
             L->loop_pos = c->fuel_pos;
         }
-        c->last_end = UINT32_MAX;
-        c->cmp.end = UINT32_MAX;
+        forget_fusions(c, FZ(FZ_DST) | FZ(FZ_CMP));
         break;
     case OPC_IF: {
         block_arity(c->m, in, &bt);
@@ -783,8 +773,6 @@ static void compile_structured(comp *c, const esgx_wasm_instr *in)
         L->else_instr = at;
         L->else_operand = operand;
         fuel_open(c);
-        c->last_end = UINT32_MAX;
-        c->cmp.end = UINT32_MAX;
         break;
     }
     case OPC_ELSE:
@@ -793,15 +781,13 @@ static void compile_structured(comp *c, const esgx_wasm_instr *in)
             materialize_range(c, c->h - L->n_results, c->h);
             uint32_t at = esgx_comp_emit_op(c, WOP_BR);
             emit_w(c, 0);
-            add_patch(c, L, at + 2, at);
+            add_patch(c, L, comp_opnd(at, 0), at);
         }
         set_w(c, L->else_operand, c->n - L->else_instr);
         L->else_seen = true;
         c->h = L->height;
         push_types(c, L->ptypes, L->np_vals);
         c->dead = false;
-        c->last_end = UINT32_MAX;
-        c->cmp.end = UINT32_MAX;
         fuel_open(c);
         break;
     default:   /* OPC_END */
@@ -837,8 +823,6 @@ static void compile_br_if(comp *c, const esgx_wasm_instr *in)
         set_w(c, operand, c->n - at);
     }
     fuel_open(c);
-    c->last_end = UINT32_MAX;
-    c->cmp.end = UINT32_MAX;
 }
 
 static void compile_br_table(comp *c, const esgx_wasm_instr *in)
@@ -861,7 +845,7 @@ static void compile_br_table(comp *c, const esgx_wasm_instr *in)
         }
         if (c->stub_at[d] == UINT32_MAX) {
             c->stub_at[d] = c->n;
-            c->copy_end = UINT32_MAX;   /* a jump target */
+            forget_fusions(c, FZ_ALL);   /* a jump target */
             emit_br(c, d);
         }
         set_w(c, tab + i, c->stub_at[d] - at);
@@ -901,7 +885,7 @@ static void compile_call(comp *c, const esgx_wasm_instr *in)
     }
     c->h -= np;
     push_types(c, ft->types + ft->n_params, ft->n_results);
-    c->last_end = UINT32_MAX;
+    forget_fusions(c, FZ(FZ_DST));
 }
 
 /* The control instructions (CAT_CTRL). */
@@ -948,8 +932,7 @@ static void compile_variable(comp *c, const esgx_wasm_instr *in, const esgx_wasm
     switch (in->op) {
     case OPC_DROP:
         c->h -= c->st[c->h - 1].hi ? 2 : 1;
-        c->cmp.end = UINT32_MAX;
-        c->addi.end = UINT32_MAX;
+        forget_fusions(c, FZ(FZ_CMP) | FZ(FZ_ADDI));
         break;
     case OPC_SELECT: case OPC_SELECT_T: {
         if (c->st[c->h - 2].hi) {   /* v128 operands: a at h - 5, b at h - 3 */
@@ -963,7 +946,7 @@ static void compile_variable(comp *c, const esgx_wasm_instr *in, const esgx_wasm
             emit_w(c, a);
             emit_w(c, b);
             esgx_comp_push_v128(c);
-            c->cmp.end = UINT32_MAX;
+            forget_fusions(c, FZ(FZ_CMP));
             break;
         }
         /* select(a, b, eqz x) = select(b, a, x): the eqz is dropped */
@@ -1072,7 +1055,7 @@ static void compile_table_memory(comp *c, const esgx_wasm_instr *in, const esgx_
     case OPC_TABLE_GROW:
         esgx_comp_op_generic(c, op, 2, true);
         emit_w(c, in->a);
-        c->last_end = UINT32_MAX;
+        forget_fusions(c, FZ(FZ_DST));
         break;
     default:   /* OPC_TABLE_SIZE */
         emit_push_imm(c, op, in->a, false);
@@ -1173,13 +1156,7 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     c->base = c->zero_slot + 1;
     c->n_params = pslots;
     c->n_results = code->n_results;
-    c->last_end = UINT32_MAX;
-    c->copy_end = UINT32_MAX;
-    c->cmp.end = UINT32_MAX;
-    c->addi.end = UINT32_MAX;
-    c->inc.end = UINT32_MAX;
-    c->addl.end = UINT32_MAX;
-    c->prod.end = UINT32_MAX;
+    forget_fusions(c, FZ_ALL);
     c->fuel_pos = UINT32_MAX;
     c->word_limit = 64ull * fd->code_len + 4096;
     c->room = c->cap < c->word_limit ? c->cap : (uint32_t)c->word_limit;
@@ -1208,7 +1185,7 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     if (bc) TRY(esgx_wasm_body_check_end(bc));
     if (c->nl > 0)
         return esgx_err_set(err, ESGX_WASM_E_MALFORMED, "function body without end");
-    if (c->n < 3 || memcmp(c->w, &c->H[WOP_FUEL], sizeof(void *)) != 0)
+    if (c->n < ESGX_WASM_W_FUEL || c->w[0] != WOP_FUEL)
         return esgx_err_set(err, ESGX_WASM_E_INVALID, "internal: function %u lacks its entry block",
                             code->func_index);
     code->words = malloc((size_t)(c->n ? c->n : 1) * 4);
@@ -1222,7 +1199,7 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     /* debug builds: every op as wide as the interpreter's NEXT says (code.c) */
     TRY(esgx_wasm_code_check(code, err));
 #endif
-    return ESGX_OK;
+    return esgx_wasm_code_thread(code, c->handlers, err);
 }
 
 /* ------------------------------------------------------------------ module */
@@ -1240,6 +1217,7 @@ typedef struct cjob {
     esgx_wasm_validator *vm;
     esgx_wasm_code *codes;
     const uint8_t *gv128;     /* per global index: v128? */
+    const void *const *handlers;   /* the interpreter's, threaded into the code */
     _Atomic uint32_t next;
     _Atomic bool failed;
 } cjob;
@@ -1258,7 +1236,7 @@ static void *compile_worker(void *arg)
     comp c;
     memset(&c, 0, sizeof c);
     c.m = job->m;
-    c.H = esgx_wasm_exec_handlers();
+    c.handlers = job->handlers;
     c.codes = job->codes;
     c.gv128 = job->gv128;
     esgx_wasm_body_checker *bc = NULL;
@@ -1286,7 +1264,7 @@ static void *compile_worker(void *arg)
 }
 
 int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
-                        esgx_err *err)
+                             const void *const *handlers, esgx_err *err)
 {
     esgx_wasm_compiled *cm = calloc(1, sizeof *cm);
     if (!cm) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
@@ -1310,7 +1288,7 @@ int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint3
             gv128[g++] = m->imports[i].desc.global.type == ESGX_WASM_V128;
     for (uint32_t i = 0; i < m->n_globals && g < n_glob; i++)
         gv128[g++] = m->globals[i].type.type == ESGX_WASM_V128;
-    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128};
+    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128, .handlers = handlers};
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, false);
     cworker wk[ESGX_WASM_COMPILE_THREADS_MAX];
@@ -1351,6 +1329,9 @@ void esgx_wasm_compiled_free(esgx_wasm_module *m)
             if (cm->codes[i].words)
                 explicit_bzero(cm->codes[i].words, (size_t)cm->codes[i].n_words * 4);
             free(cm->codes[i].words);
+            if (cm->codes[i].ops)
+                explicit_bzero(cm->codes[i].ops, (size_t)cm->codes[i].n_ops * sizeof(uint16_t));
+            free(cm->codes[i].ops);
         }
     free(cm->codes);
     free(cm);

@@ -39,6 +39,44 @@ typedef struct label {
     uint32_t else_instr, else_operand; /* if: the branch to the else arm */
 } label;
 
+/* The fusion window: the recent instructions a peephole fusion may still rewrite or
+ * remove, one entry per role. An entry is live while nothing was emitted after it (its
+ * end is c->n; for FZ_STEP2 and FZ_PREV, the start of the entry it precedes) and it
+ * has not been forgotten (forget_fusions): all roles at a jump target (no fusion spans
+ * one), some when the operand stack changes without code (drop, local.set, ...). */
+enum {
+    FZ_DST,     /* wrote its result (operand 0) to the home slot of the entry at
+                 * height h: a local.set of that entry retargets it to the local */
+    FZ_COPY,    /* a COPY: a COPY right after it makes both one COPY2 */
+    FZ_CMP,     /* a compare or eqz (c->cmp): br_if, if, select, eqz fuse with it */
+    FZ_ADDI,    /* an i32.add of a constant, its result the entry at height h: a load or
+                 * store folds it into its address */
+    FZ_STEP,    /* the same, even once its result went to a local: a compare-and-
+                 * branch back to a loop fuses with it (ADDI_BR_*_L) */
+    FZ_STEP2,   /* a step into a local right before FZ_STEP's: the two are one ADDI2 */
+    FZ_PROD,    /* a producer of compile_ops.c's fusions[] (op), result at height h */
+    FZ_PREV,    /* the producer right before FZ_PROD (ROT2_XOR) */
+    FZ_COUNT_
+};
+#define FZ(k) (1u << (k))
+#define FZ_ALL (FZ(FZ_COUNT_) - 1)
+
+typedef struct recent {
+    uint32_t start, end;      /* its words [start, end); end UINT32_MAX once forgotten */
+    uint32_t h;               /* stack height of its result entry */
+    int op;                   /* FZ_PROD, FZ_PREV: the op */
+    uint32_t src, imm;        /* FZ_ADDI: the add's source slot and immediate */
+} recent;
+
+/* The last compare (window entry FZ_CMP): for an f64 compare (ci >= CI_F64) neg says the
+ * value is its negation (eqz of it) and k is a constant right operand (imm). */
+typedef struct cmp_state {
+    uint32_t a, b;
+    int ci;
+    bool is64, imm, neg;
+    uint64_t k;
+} cmp_state;
+
 typedef struct patch {
     uint32_t operand, instr;
     int32_t next;
@@ -46,7 +84,7 @@ typedef struct patch {
 
 typedef struct comp {
     const esgx_wasm_module *m;
-    const void *const *H;
+    const void *const *handlers;   /* threaded into the code when a function is done */
     esgx_wasm_code *codes;
     uint32_t *w;
     uint32_t n, cap;
@@ -77,22 +115,8 @@ typedef struct comp {
     bool too_big;
     uint64_t word_limit;      /* bound on the compiled size of one function */
     uint32_t room;            /* min(cap, word_limit): emit_w's fast path stays below */
-    /* fusion state */
-    uint32_t last_end, last_dst, last_h;
-    uint32_t copy_at, copy_end;   /* the last COPY emitted (a COPY2 candidate) */
-    /* the last compare (or eqz) emitted; for an f64 compare (ci >= CI_F64) neg says the
-     * value is its negation (eqz of it) and k is a constant right operand (imm) */
-    struct cmp_state {
-        uint32_t start, end, h, a, b;
-        int ci;
-        bool is64, imm, neg;
-        uint64_t k;
-    } cmp;
-    struct { uint32_t start, end, h, src, imm; } addi;   /* last i32.add of a constant */
-    struct { uint32_t start, end; } inc;  /* the same, even if the result went to a local */
-    struct { uint32_t start, end; } addl; /* the last one into a local (ADDI2 candidate) */
-    struct prod_state { uint32_t start, end, h; int op; } prod;   /* see fusions[] */
-    struct prod_state prev;   /* the producer emitted right before prod, if any */
+    recent fz[FZ_COUNT_];     /* the fusion window */
+    cmp_state cmp;            /* what fz[FZ_CMP] compares */
     /* fuel */
     uint32_t fuel_pos;
     uint64_t fuel_acc;
@@ -100,12 +124,34 @@ typedef struct comp {
     size_t stub_cap;
 } comp;
 
-/* Compare kinds in comp.cmp.ci: 0-9 as ESGX_WASM_ICMPS, then: */
-#define CI_EQZ 10
-#define CI_F64 11        /* + index in ESGX_WASM_FCMPS */
-extern const uint8_t esgx_comp_cmp_negate[10];   /* ci of the negated integer compare */
+/* Compare kinds in comp.cmp.ci: ICMP_* (ESGX_WASM_ICMPS), then: */
+#define CI_EQZ ICMP_COUNT_
+#define CI_F64 (ICMP_COUNT_ + 1)   /* + FCMP_* (ESGX_WASM_FCMPS) */
+extern const uint8_t esgx_comp_cmp_negate[ICMP_COUNT_];   /* ci of the negated compare */
 
 /* ------------------------------------------------------------------ emission */
+
+/* The word holding operand k of the instruction starting at word at. */
+static inline uint32_t comp_opnd(uint32_t at, uint32_t k)
+{
+    return at + ESGX_WASM_OP_HEAD + k;
+}
+
+/* Forgets the window entries of the roles in mask (FZ(...) | ...; FZ_ALL). Written
+ * out so that a constant mask compiles to its stores alone (this runs at most
+ * instructions). */
+static inline void forget_fusions(comp *c, unsigned mask)
+{
+    _Static_assert(FZ_COUNT_ == 8, "forget_fusions names every role");
+    if (mask & FZ(FZ_DST)) c->fz[FZ_DST].end = UINT32_MAX;
+    if (mask & FZ(FZ_COPY)) c->fz[FZ_COPY].end = UINT32_MAX;
+    if (mask & FZ(FZ_CMP)) c->fz[FZ_CMP].end = UINT32_MAX;
+    if (mask & FZ(FZ_ADDI)) c->fz[FZ_ADDI].end = UINT32_MAX;
+    if (mask & FZ(FZ_STEP)) c->fz[FZ_STEP].end = UINT32_MAX;
+    if (mask & FZ(FZ_STEP2)) c->fz[FZ_STEP2].end = UINT32_MAX;
+    if (mask & FZ(FZ_PROD)) c->fz[FZ_PROD].end = UINT32_MAX;
+    if (mask & FZ(FZ_PREV)) c->fz[FZ_PREV].end = UINT32_MAX;
+}
 
 /* Makes room for `more` words, failing (too_big) past the function's word_limit. */
 void esgx_comp_grow_words(comp *c, uint32_t more);
@@ -119,7 +165,8 @@ static inline void emit_w(comp *c, uint32_t x)
     c->w[c->n++] = x;
 }
 
-/* Emits the handler address of op; returns the instruction start. */
+/* Emits the head of an instruction of op (the op number, threaded into the handler
+ * address when the function is done: esgx_wasm_code_thread); returns its start. */
 uint32_t esgx_comp_emit_op(comp *c, int op);
 
 /* ------------------------------------------------------------------ operand stack */
@@ -141,8 +188,8 @@ void esgx_comp_materialize(comp *c, uint32_t i);
 uint32_t esgx_comp_v128_slot_of(comp *c, uint32_t lo);
 /* The slot to read entry i from (constants are materialized). */
 uint32_t esgx_comp_slot_of(comp *c, uint32_t i);
-/* Records that the instruction just emitted wrote its result (operand 0, at
- * instruction start + 2) into the home slot of the entry at height hh. */
+/* Records that the instruction just emitted wrote its result (operand 0) into the home
+ * slot of the entry at height hh (window entry FZ_DST). */
 void esgx_comp_note_dst(comp *c, uint32_t instr, uint32_t hh);
 
 /* ------------------------------------------------------------------ compile_simd.c */
@@ -159,12 +206,12 @@ void esgx_comp_op_unary(comp *c, int op);
 void esgx_comp_op_binary(comp *c, int op, int imm_op, bool commutative, bool is64);
 void esgx_comp_op_fbinary(comp *c, int op, bool commutative, bool is64);
 void esgx_comp_op_compare(comp *c, int ci, bool is64);
-void esgx_comp_op_fcompare(comp *c, int fi);
+void esgx_comp_op_fcompare(comp *c, int op);
 void esgx_comp_op_eqz(comp *c, bool is64);
 /* Pops k operands (slots), emits op [dst if has_result] operands..., pushes result. */
 uint32_t esgx_comp_op_generic(comp *c, int op, unsigned k, bool has_result);
 /* If entry hh was produced by the i32.add of a constant just emitted, removes that add
- * and returns true (c->addi has its operands). */
+ * and returns true (c->fz[FZ_ADDI] has its operands). */
 bool esgx_comp_take_addi(comp *c, uint32_t hh);
 
 #endif

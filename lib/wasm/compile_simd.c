@@ -45,8 +45,7 @@ void esgx_comp_simd(comp *c, const esgx_wasm_instr *in, const esgx_wasm_opinfo *
     int nf = (int)strlen(f);
     uint32_t opnd[8] = {0};
     /* every SIMD op ends the fusions of compile.c: they look at c->n */
-    c->cmp.end = UINT32_MAX;
-    c->addi.end = UINT32_MAX;
+    forget_fusions(c, FZ(FZ_CMP) | FZ(FZ_ADDI));
     /* the operands in wasm order are the S / s of the format: popped last first */
     for (int k = nf - 1; k >= 0; k--) {
         if (f[k] == 'S') opnd[k] = pop_v128(c);

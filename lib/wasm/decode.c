@@ -275,7 +275,7 @@ static int rd_immediates(esgx_wasm_reader *r, esgx_wasm_instr *in, unsigned imm)
     case IMM_F64:
         return esgx_wasm_rd_fixed(r, 8, &in->bits);
     case IMM_REFTYPE: {
-        esgx_wasm_valtype t;
+        esgx_wasm_valtype t = (esgx_wasm_valtype)0;   /* set by rd_reftype on success */
         TRY(rd_reftype(r, &t));
         in->a = (uint32_t)t;
         return 0;

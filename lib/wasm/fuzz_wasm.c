@@ -15,7 +15,7 @@
  * are internal calls, which is why this file lives inside lib/wasm.
  */
 #include "esgx_wasm.h"
-#include "wasm_module.h"
+#include "wasm_exec.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -119,11 +119,11 @@ static int parse_path(const uint8_t *data, size_t size, const esgx_wasm_limits *
     if (rc == 0 && fused) {
         rc = esgx_wasm_validator_new(&x, &vm, &err);
         if (rc == 0) rc = esgx_wasm_validator_check_module(vm, &err);
-        if (rc == 0) rc = esgx_wasm_compile_module(&x, vm, 1, &err);
+        if (rc == 0) rc = esgx_wasm_compile_module(&x, vm, 1, esgx_wasm_exec_handlers(), &err);
         esgx_wasm_validator_free(vm);
     } else if (rc == 0) {
         rc = esgx_wasm_validate(&x, &err);
-        if (rc == 0) rc = esgx_wasm_compile_module(&x, NULL, 1, &err);
+        if (rc == 0) rc = esgx_wasm_compile_module(&x, NULL, 1, esgx_wasm_exec_handlers(), &err);
     }
     esgx_wasm_compiled_free(&x);
     esgx_wasm_module_release(&x);

@@ -30,16 +30,16 @@ static int eval_const(esgx_wasm_instance *inst, const esgx_wasm_const_expr *e, u
         int rc = esgx_wasm_read_instr(&r, &in);
         if (rc) return rc;
         switch (in.op) {
-        case 0x0B:
+        case OPC_END:
             if (n != 1) break;
             out[0] = st[0];
             out[1] = hi[0];
             return ESGX_OK;
-        case 0x41: case 0x43: hi[n] = 0; st[n++] = (uint32_t)in.bits; break;
-        case 0x42: case 0x44: hi[n] = 0; st[n++] = in.bits; break;
-        case 0xD0: hi[n] = 0; st[n++] = 0; break;
-        case 0xD2: hi[n] = 0; st[n++] = (uint64_t)(uintptr_t)inst->funcs[in.a]; break;
-        case 0x23:
+        case OPC_I32_CONST: case OPC_F32_CONST: hi[n] = 0; st[n++] = (uint32_t)in.bits; break;
+        case OPC_I64_CONST: case OPC_F64_CONST: hi[n] = 0; st[n++] = in.bits; break;
+        case OPC_REF_NULL: hi[n] = 0; st[n++] = 0; break;
+        case OPC_REF_FUNC: hi[n] = 0; st[n++] = (uint64_t)(uintptr_t)inst->funcs[in.a]; break;
+        case OPC_GLOBAL_GET:
             hi[n] = inst->globals[in.a]->val_hi;
             st[n++] = inst->globals[in.a]->val;
             break;
@@ -47,16 +47,17 @@ static int eval_const(esgx_wasm_instance *inst, const esgx_wasm_const_expr *e, u
             memcpy(&st[n], in.vec, 8);
             memcpy(&hi[n++], in.vec + 8, 8);
             break;
-        case 0x6A: case 0x6B: case 0x6C: case 0x7C: case 0x7D: case 0x7E: {
+        case OPC_I32_ADD: case OPC_I32_SUB: case OPC_I32_MUL:
+        case OPC_I64_ADD: case OPC_I64_SUB: case OPC_I64_MUL: {
             if (n < 2) goto bad;
             uint64_t b = st[--n], a = st[n - 1], v;
             switch (in.op) {
-            case 0x6A: v = (uint32_t)(a + b); break;
-            case 0x6B: v = (uint32_t)(a - b); break;
-            case 0x6C: v = (uint32_t)((uint32_t)a * (uint32_t)b); break;
-            case 0x7C: v = a + b; break;
-            case 0x7D: v = a - b; break;
-            default: v = a * b; break;
+            case OPC_I32_ADD: v = (uint32_t)(a + b); break;
+            case OPC_I32_SUB: v = (uint32_t)(a - b); break;
+            case OPC_I32_MUL: v = (uint32_t)((uint32_t)a * (uint32_t)b); break;
+            case OPC_I64_ADD: v = a + b; break;
+            case OPC_I64_SUB: v = a - b; break;
+            default: v = a * b; break;   /* OPC_I64_MUL */
             }
             st[n - 1] = v;
             break;

@@ -122,7 +122,7 @@ bool esgx_wasm_exec_frames_reserve(esgx_wasm_store *s, uint32_t need)
 static int run(esgx_wasm_store *s, esgx_wasm_instance *inst, const uint32_t *ip, uint32_t fp_off,
                const void *const **tbl_out)
 {
-#define OPX(n, f) [WOP_##n] = &&L_##n,
+#define OPX(n, f, k) [WOP_##n] = &&L_##n,
     static const void *const tbl[WOP_COUNT_] = {ESGX_WASM_OPS};
 #undef OPX
     if (tbl_out) {
@@ -262,26 +262,20 @@ L_CALL_IMPORT:
     argbase = O(1);
     ret_ip = ip + ESGX_WASM_W_CALL_IMPORT;
     goto do_call_obj;
-L_CALL_INDIRECT: {
-    esgx_wasm_table_obj *t = inst->tables[O(1)];
-    uint32_t i = U32(3);
-    if (UNLIKELY(i >= t->size)) TRAP(ESGX_WASM_TRAP_TABLE_OOB, "undefined element");
-    fobj = (esgx_wasm_func_obj *)t->elems[i];
-    if (UNLIKELY(!fobj)) TRAP(ESGX_WASM_TRAP_INDIRECT_NULL, "uninitialized element");
-    if (UNLIKELY(fobj->type_id != inst->type_ids[O(0)]))
-        TRAP(ESGX_WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
+L_CALL_INDIRECT:
+    fobj = esgx_wasm_indirect_callee(inst->tables[O(1)], U32(3), inst->type_ids[O(0)], &tk,
+                                     &tmsg);
+    if (UNLIKELY(!fobj)) goto trap;
     argbase = O(2);
     ret_ip = ip + ESGX_WASM_W_CALL_INDIRECT;
     goto do_call_obj;
-}
 do_call_obj:
     if (fobj->host) {
         uint32_t fpo = (uint32_t)(fp - stk);
-        uint32_t np = fobj->param_slots, nr = fobj->result_slots;
         s->fuel = fuel;
         s->depth = depth;
         uint32_t saved_sp = s->sp;
-        s->sp = fpo + argbase + (np > nr ? np : nr) + 1;
+        s->sp = esgx_wasm_host_sp(fobj, fpo + argbase);
         int r = esgx_wasm_exec_host_invoke(s, inst, fobj, fpo + argbase);
         s->sp = saved_sp;
         stk = s->stack;
@@ -804,27 +798,26 @@ L_I32_SHRUI_XOR:
     UN(I64_SAT_F32U, sat_u64_f64((double)FX32))
     UN(I64_SAT_F64S, sat_i64_f64(FX64))
     UN(I64_SAT_F64U, sat_u64_f64(FX64))
-/* Trapping truncation: x (a double holding the exact input) must satisfy lo < x < hi. */
-#define TRUNC(NAME, GET, LO, HI, CONV)                                               \
+/* Trapping truncation: x (a double holding the exact input) must be in the range of
+ * wasm_float.h (to64: an i64 result; sgn: signed). */
+#define TRUNC(NAME, GET, TO64, SGN, CONV)                                            \
     L_##NAME: {                                                                      \
         double x = (double)GET(1);                                                   \
         if (UNLIKELY(isnan(x)))                                                      \
             TRAP(ESGX_WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");      \
-        if (UNLIKELY(!(x > (LO) && x < (HI))))                                       \
+        if (UNLIKELY(!(x > trunc_lo(TO64, SGN) && x < trunc_hi(TO64, SGN))))         \
             TRAP(ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");                        \
         S(0) = CONV;                                                                 \
         NEXT(ESGX_WASM_W_##NAME);                                                    \
     }
-    TRUNC(I32_TRUNC_F32S, F32, -2147483649.0, 2147483648.0, (uint32_t)(int32_t)x)
-    TRUNC(I32_TRUNC_F32U, F32, -1.0, 4294967296.0, (uint32_t)x)
-    TRUNC(I32_TRUNC_F64S, F64, -2147483649.0, 2147483648.0, (uint32_t)(int32_t)x)
-    TRUNC(I32_TRUNC_F64U, F64, -1.0, 4294967296.0, (uint32_t)x)
-    TRUNC(I64_TRUNC_F32S, F32, -9223372036854777856.0, 9223372036854775808.0,
-          (uint64_t)(int64_t)x)
-    TRUNC(I64_TRUNC_F32U, F32, -1.0, 18446744073709551616.0, (uint64_t)x)
-    TRUNC(I64_TRUNC_F64S, F64, -9223372036854777856.0, 9223372036854775808.0,
-          (uint64_t)(int64_t)x)
-    TRUNC(I64_TRUNC_F64U, F64, -1.0, 18446744073709551616.0, (uint64_t)x)
+    TRUNC(I32_TRUNC_F32S, F32, false, true, (uint32_t)(int32_t)x)
+    TRUNC(I32_TRUNC_F32U, F32, false, false, (uint32_t)x)
+    TRUNC(I32_TRUNC_F64S, F64, false, true, (uint32_t)(int32_t)x)
+    TRUNC(I32_TRUNC_F64U, F64, false, false, (uint32_t)x)
+    TRUNC(I64_TRUNC_F32S, F32, true, true, (uint64_t)(int64_t)x)
+    TRUNC(I64_TRUNC_F32U, F32, true, false, (uint64_t)x)
+    TRUNC(I64_TRUNC_F64S, F64, true, true, (uint64_t)(int64_t)x)
+    TRUNC(I64_TRUNC_F64U, F64, true, false, (uint64_t)x)
 
     /* ---------------------------------------------------------------- SIMD */
 #include "interp_simd.h"
@@ -888,7 +881,7 @@ int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slo
         } else {
             memcpy(s->stack + base, slots, (size_t)np * 8);
             uint32_t saved_sp = s->sp;
-            s->sp = base + (np > nr ? np : nr) + 1;
+            s->sp = esgx_wasm_host_sp(f, base);
             rc = esgx_wasm_exec_host_invoke(s, NULL, f, base);
             s->sp = saved_sp;
             if (rc == ESGX_OK) memcpy(slots, s->stack + base, (size_t)nr * 8);

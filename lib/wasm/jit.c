@@ -97,6 +97,7 @@ struct esgx_wasm_jit {
     pthread_mutex_t lock;
     void **entry;                 /* per defined function: its code, or NULL */
     uint8_t *refused;             /* per defined function: cannot be compiled */
+    uint32_t n_refused;           /* functions refused so far (atomic reads) */
     region *regions;
     size_t n_regions, cap_regions;
     size_t code_bytes;            /* mapped so far (bounded by ESGX_JIT_MODULE_CODE_MAX) */
@@ -205,10 +206,19 @@ static void *resolve(const esgx_wasm_module *m, const esgx_wasm_code *code)
             free(a.p);
         }
     }
-    if (e) __atomic_store_n(&j->entry[i], e, __ATOMIC_RELEASE);
-    else __atomic_store_n(&j->refused[i], 1, __ATOMIC_RELEASE);
+    if (e) {
+        __atomic_store_n(&j->entry[i], e, __ATOMIC_RELEASE);
+    } else if (!j->refused[i]) {
+        __atomic_store_n(&j->refused[i], 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&j->n_refused, j->n_refused + 1, __ATOMIC_RELAXED);
+    }
     pthread_mutex_unlock(&j->lock);
     return e;
+}
+
+uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j)
+{
+    return __atomic_load_n(&j->n_refused, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------------ native stack */
@@ -320,22 +330,12 @@ static esgx_wasm_func_obj *callee_of(esgx_wasm_store *s, esgx_wasm_instance *ins
         *argbase = ip[3];
         return inst->funcs[ip[2]];
     }
-    esgx_wasm_table_obj *t = inst->tables[ip[3]];
-    uint32_t i = (uint32_t)fp[ip[5]];
     *argbase = ip[4];
-    if (i >= t->size) {
-        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_TABLE_OOB, "undefined element");
-        return NULL;
-    }
-    esgx_wasm_func_obj *f = (esgx_wasm_func_obj *)t->elems[i];
-    if (!f) {
-        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INDIRECT_NULL, "uninitialized element");
-        return NULL;
-    }
-    if (f->type_id != inst->type_ids[ip[2]]) {
-        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
-        return NULL;
-    }
+    esgx_wasm_trap kind;
+    const char *msg;
+    esgx_wasm_func_obj *f = esgx_wasm_indirect_callee(inst->tables[ip[3]], (uint32_t)fp[ip[5]],
+                                                      inst->type_ids[ip[2]], &kind, &msg);
+    if (!f) esgx_wasm_store_trap(s, kind, msg);
     return f;
 }
 
@@ -347,9 +347,8 @@ void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, ui
     if (!f) return NULL;
     uint32_t fpo = (uint32_t)(fp - s->stack);
     if (f->host) {
-        uint32_t np = f->param_slots, nr = f->result_slots;
         uint32_t saved_sp = s->sp;
-        s->sp = fpo + argbase + (np > nr ? np : nr) + 1;
+        s->sp = esgx_wasm_host_sp(f, fpo + argbase);
         int r = esgx_wasm_exec_host_invoke(s, inst, f, fpo + argbase);
         s->sp = saved_sp;
         s->jit_inst = inst;

@@ -4,10 +4,11 @@
  *
  * One pass over the internal code scores every slot operand by where it is used: a
  * use inside n nested loops (ranges closed by a backward branch) weighs 8^n (n <= 3),
- * and counts for the float class when the op reads or writes it as a float (xmm), for
- * the integer class otherwise. The best-scoring slots of each class get the class's
- * registers for the whole function: a slot in a register has no valid memory copy
- * except around calls and helpers, where jit_ops.c writes them back and reloads them.
+ * and counts for the float class when the op reads or writes it as a float (xmm: the
+ * fmask of the op's class, wasm_exec.h), for the integer class otherwise. The
+ * best-scoring slots of each class get the class's registers for the whole function:
+ * a slot in a register has no valid memory copy except around calls and helpers,
+ * where jit_ops.c writes them back and reloads them.
  * A value in the other class's register costs one movq when used, never a wrong bit.
  * A slot that is also half of a v128 operand (SIMD ops work on memory) gets a register
  * only when its scalar uses weigh 16 times its v128 uses; jit_ops.c then writes it back
@@ -24,40 +25,18 @@ uint32_t esgx_jit_op_width(const uint32_t *ip, int op)
     return w;
 }
 
-bool esgx_jit_float_operand(int op, int k)
-{
-    if (op >= WOP_F32_CEIL && op <= WOP_F32_MAX) return true;
-    if (op >= WOP_F64_CEIL && op <= WOP_F64_MAX) return true;
-    if ((op >= WOP_F32_EQ && op <= WOP_F32_GE) || (op >= WOP_F64_EQ && op <= WOP_F64_GE))
-        return k > 0;
-    if (op >= WOP_BR_F64_EQ && op < WOP_BR_F64_EQ + 6 * ESGX_WASM_FBR_FAMILY)
-        return k == 0 || (k == 1 && ((op - WOP_BR_F64_EQ) & 1) == 0);
-    switch (op) {
-    case WOP_F64_MULADD: case WOP_F64_MULSUB: case WOP_F64_MUL3:
-    case WOP_F32_DEMOTE: case WOP_F64_PROMOTE:
-        return true;
-    case WOP_F32_ADD_K: case WOP_F32_SUB_K: case WOP_F32_MUL_K: case WOP_F32_DIV_K:
-    case WOP_F64_ADD_K: case WOP_F64_SUB_K: case WOP_F64_MUL_K: case WOP_F64_DIV_K:
-        return k <= 1;
-    case WOP_F32_CONV_I32S: case WOP_F32_CONV_I32U: case WOP_F32_CONV_I64S:
-    case WOP_F64_CONV_I32S: case WOP_F64_CONV_I32U: case WOP_F64_CONV_I64S:
-        return k == 0;
-    default:
-        return false;
-    }
-}
-
 /* Loop depth of every instruction start: +1 at a backward branch's target, -1 after
  * the branch (difference array over words). */
-static void loop_depth(const uint32_t *w, uint32_t n, int32_t *diff)
+static void loop_depth(const esgx_wasm_code *code, int32_t *diff)
 {
-    for (uint32_t at = 0; at < n;) {
-        int op = esgx_wasm_code_op_at(w + at);
+    const uint32_t *w = code->words;
+    for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
+        int op = code->ops[i];
         uint32_t width = esgx_jit_op_width(w + at, op);
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
             if (f[k] != 'o') continue;
-            int64_t t = (int64_t)at + (int32_t)w[at + 2 + k];
+            int64_t t = (int64_t)at + (int32_t)w[at + ESGX_WASM_OP_HEAD + k];
             if (t >= 0 && t <= at) {
                 diff[t]++;
                 diff[at + width]--;
@@ -93,22 +72,22 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
         return ESGX_WASM_E_NOMEM;
     }
     const uint32_t *w = code->words;
-    loop_depth(w, n, diff);
+    loop_depth(code, diff);
     int32_t depth = 0;
-    for (uint32_t at = 0, prev = 0; at < n;) {
+    for (uint32_t at = 0, prev = 0, i = 0; i < code->n_ops; i++) {
         for (; prev <= at; prev++) depth += diff[prev];
-        int op = esgx_wasm_code_op_at(w + at);
+        int op = code->ops[i];
         uint64_t weight = (uint64_t)1 << (3 * (depth > 3 ? 3 : depth < 0 ? 0 : depth));
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
-            uint32_t s = w[at + 2 + k];
+            uint32_t s = w[at + ESGX_WASM_OP_HEAD + k];
             if ((f[k] == 'D' || f[k] == 'S') && s < fs) {   /* v128 halves */
                 sc[s].v += weight;
                 if (s + 1 < fs) sc[s + 1].v += weight;
             }
             if (f[k] != 'd' && f[k] != 's') continue;
             if (s >= fs) continue;
-            if (esgx_jit_float_operand(op, k)) sc[s].f += weight;
+            if (esgx_wasm_iop_float_operand(op, k)) sc[s].f += weight;
             else sc[s].i += weight;
         }
         at += esgx_jit_op_width(w + at, op);

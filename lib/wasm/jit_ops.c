@@ -223,14 +223,11 @@ static int conv(esgx_wasm_store *s, uint64_t *out, uint64_t in, bool from64, boo
         *out = to64 ? (sgn ? sat_i64_f64(x) : sat_u64_f64(x)) : (sgn ? sat_i32_f64(x) : sat_u32_f64(x));
         return 0;
     }
-    double lo = to64 ? (sgn ? -9223372036854777856.0 : -1.0) : (sgn ? -2147483649.0 : -1.0);
-    double hi = to64 ? (sgn ? 9223372036854775808.0 : 18446744073709551616.0)
-                     : (sgn ? 2147483648.0 : 4294967296.0);
     if (isnan(x)) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INVALID_CONVERSION, "invalid conversion to integer");
         return 1;
     }
-    if (!(x > lo && x < hi)) {
+    if (!(x > trunc_lo(to64, sgn) && x < trunc_hi(to64, sgn))) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_INT_OVERFLOW, "integer overflow");
         return 1;
     }
@@ -239,7 +236,7 @@ static int conv(esgx_wasm_store *s, uint64_t *out, uint64_t in, bool from64, boo
     return 0;
 }
 
-#define O(k) ip[2 + (k)]
+#define O(k) ip[ESGX_WASM_OP_HEAD + (k)]
 
 /* float min/max, float -> int, u64 -> float */
 static int slow_float(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op)
@@ -351,7 +348,10 @@ static void emit_simd_call(jc *c, const uint32_t *ip, int op)
 /* ------------------------------------------------------------------ templates */
 
 /* condition code of integer compare kind ci (ESGX_WASM_ICMPS order) */
-static const uint8_t icmp_cc[10] = {CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE};
+static const uint8_t icmp_cc[ICMP_COUNT_] = {
+    [ICMP_EQ] = CC_E, [ICMP_NE] = CC_NE, [ICMP_LTS] = CC_L, [ICMP_LTU] = CC_B,
+    [ICMP_GTS] = CC_G, [ICMP_GTU] = CC_A, [ICMP_LES] = CC_LE, [ICMP_LEU] = CC_BE,
+    [ICMP_GES] = CC_GE, [ICMP_GEU] = CC_AE};
 
 /* ---- slot operands: in memory ([rbx + 8*slot]) or in their register (c->pin) */
 
@@ -456,7 +456,7 @@ static void stf(jc *c, bool dbl, uint32_t s, int x)
         x64_movaps(a, p - 16, x);
     } else {
         x64_xorps(a, p - 16, p - 16);
-        x64_sse_rr(a, false, 0x10, p - 16, x);   /* movss: the low 32 bits */
+        x64_sse_rr(a, false, SSE_MOVS, p - 16, x);   /* movss: the low 32 bits */
     }
 }
 
@@ -574,42 +574,42 @@ static uint64_t k64(const uint32_t *p)
 static void set_store(jc *c, int cc, uint32_t d)
 {
     x64_setcc(c->a, cc, X_RAX);
-    x64_ext_rr(c->a, 0, false, X_RAX, X_RAX);
+    x64_ext_rr(c->a, EXT_ZX8, false, X_RAX, X_RAX);
     st(c, d, X_RAX);
 }
 
-/* The integer compare families (ESGX_WASM_CMP_OPS): form 0-7 of compare ci. */
+/* The integer compare families (ESGX_WASM_CMP_OPS): form CF_* of compare ci. */
 static void emit_icmp(jc *c, const uint32_t *ip, uint32_t at, int ci, int form, bool w64)
 {
     esgx_x64 *a = c->a;
     int cc = icmp_cc[ci];
     switch (form) {
-    case 0:   /* dss */
+    case CF_SET:   /* dss */
         ld(c, w64, X_RAX, O(1));
         alu_s(c, ALU_CMP, w64, X_RAX, O(2));
         set_store(c, cc, O(0));
         return;
-    case 1:   /* dsi */
+    case CF_SET_I:   /* dsi */
         ld(c, w64, X_RAX, O(1));
         x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(2));
         set_store(c, cc, O(0));
         return;
-    case 2: case 4:   /* sso */
+    case CF_BR: case CF_BR_L:   /* sso */
         ld(c, w64, X_RAX, O(0));
         alu_s(c, ALU_CMP, w64, X_RAX, O(1));
         jcc_w(c, cc, at, (int32_t)O(2));
         return;
-    case 3: case 5:   /* sio */
+    case CF_BR_I: case CF_BR_I_L:   /* sio */
         ld(c, w64, X_RAX, O(0));
         x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(1));
         jcc_w(c, cc, at, (int32_t)O(2));
         return;
-    default:   /* 6: dsisso, 7: dsisio */
+    default:   /* CF_ADDI_BR_L: dsisso, CF_ADDI_BR_I_L: dsisio */
         ld(c, false, X_RAX, O(1));
         x64_alu_ri(a, ALU_ADD, false, X_RAX, (int32_t)O(2));
         st(c, O(0), X_RAX);
         ld(c, w64, X_RAX, O(3));
-        if (form == 6) alu_s(c, ALU_CMP, w64, X_RAX, O(4));
+        if (form == CF_ADDI_BR_L) alu_s(c, ALU_CMP, w64, X_RAX, O(4));
         else x64_alu_ri(a, ALU_CMP, w64, X_RAX, (int32_t)O(4));
         jcc_w(c, cc, at, (int32_t)O(5));
         return;
@@ -628,9 +628,9 @@ static void fbranch(jc *c, int fi, bool neg, uint32_t at, int32_t off, bool dbl)
 {
     esgx_x64 *a = c->a;
     switch (fi) {
-    case 0: case 1: {   /* EQ, NE */
+    case FCMP_EQ: case FCMP_NE: {
         x64_ucomis(a, dbl, 0, 1);
-        bool eq = (fi == 0) != neg;   /* branch when equal (and ordered) */
+        bool eq = (fi == FCMP_EQ) != neg;   /* branch when equal (and ordered) */
         if (eq) {
             size_t skip = x64_jcc32(a, CC_P);
             jcc_w(c, CC_E, at, off);
@@ -642,8 +642,8 @@ static void fbranch(jc *c, int fi, bool neg, uint32_t at, int32_t off, bool dbl)
         return;
     }
     default: {   /* LT, GT, LE, GE: a < b is b > a */
-        bool swap = fi == 2 || fi == 4;
-        bool strict = fi == 2 || fi == 3;
+        bool swap = fi == FCMP_LT || fi == FCMP_LE;
+        bool strict = fi == FCMP_LT || fi == FCMP_GT;
         if (swap) x64_ucomis(a, dbl, 1, 0);
         else x64_ucomis(a, dbl, 0, 1);
         int cc = strict ? (neg ? CC_BE : CC_A) : (neg ? CC_B : CC_AE);
@@ -658,27 +658,27 @@ static void fcompare(jc *c, int fi, bool dbl, uint32_t d)
 {
     esgx_x64 *a = c->a;
     switch (fi) {
-    case 0:   /* EQ: ZF and not PF */
+    case FCMP_EQ:   /* ZF and not PF */
         x64_ucomis(a, dbl, 0, 1);
         x64_setcc(a, CC_E, X_RAX);
         x64_setcc(a, CC_NP, X_RCX);
         X_OP1(a, 0, XB, 0x20, X_RCX, X_RAX, NULL);   /* and al, cl */
         break;
-    case 1:   /* NE: not ZF or PF */
+    case FCMP_NE:   /* not ZF or PF */
         x64_ucomis(a, dbl, 0, 1);
         x64_setcc(a, CC_NE, X_RAX);
         x64_setcc(a, CC_P, X_RCX);
         X_OP1(a, 0, XB, 0x08, X_RCX, X_RAX, NULL);   /* or al, cl */
         break;
     default: {
-        bool swap = fi == 2 || fi == 4, strict = fi == 2 || fi == 3;
+        bool swap = fi == FCMP_LT || fi == FCMP_LE, strict = fi == FCMP_LT || fi == FCMP_GT;
         if (swap) x64_ucomis(a, dbl, 1, 0);
         else x64_ucomis(a, dbl, 0, 1);
         x64_setcc(a, strict ? CC_A : CC_AE, X_RAX);
         break;
     }
     }
-    x64_ext_rr(a, 0, false, X_RAX, X_RAX);
+    x64_ext_rr(a, EXT_ZX8, false, X_RAX, X_RAX);
     st(c, d, X_RAX);
 }
 
@@ -710,13 +710,16 @@ static x64_mem mem_ea(jc *c, uint32_t addr_slot, bool folded, uint32_t add, uint
     return xmi(MEM, idx, 1, disp);
 }
 
-/* load kinds: size, extension (x64_load_ext kind, or -1 plain), 64-bit result */
-static void emit_load(jc *c, const uint32_t *ip, int base_op, bool folded)
+/* a load of kind k (LOAD_*): size, extension (x64_load_ext kind, or -1 plain), 64-bit
+ * result */
+static void emit_load(jc *c, const uint32_t *ip, int k, bool folded)
 {
-    static const struct { uint8_t size; int8_t ext; bool w64; } L[9] = {
-        {4, -1, false}, {8, -1, true}, {1, 2, false}, {1, 0, false}, {2, 3, false},
-        {2, 1, false}, {1, 2, true}, {2, 3, true}, {4, 4, true}};
-    int k = base_op - WOP_LD32;
+    static const struct { uint8_t size; int8_t ext; bool w64; } L[LOAD_COUNT_] = {
+        [LOAD_32] = {4, -1, false}, [LOAD_64] = {8, -1, true},
+        [LOAD_8S32] = {1, EXT_SX8, false}, [LOAD_8U] = {1, EXT_ZX8, false},
+        [LOAD_16S32] = {2, EXT_SX16, false}, [LOAD_16U] = {2, EXT_ZX16, false},
+        [LOAD_8S64] = {1, EXT_SX8, true}, [LOAD_16S64] = {2, EXT_SX16, true},
+        [LOAD_32S64] = {4, EXT_SX32, true}};
     uint32_t off = folded ? O(3) : O(2);
     x64_mem m = mem_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
     if (L[k].ext < 0) x64_load(c->a, L[k].w64, X_RAX, m);
@@ -724,33 +727,39 @@ static void emit_load(jc *c, const uint32_t *ip, int base_op, bool folded)
     st(c, O(0), X_RAX);
 }
 
-static void emit_store(jc *c, const uint32_t *ip, int base_op, bool folded)
+/* a store of kind k (STORE_*) */
+static void emit_store(jc *c, const uint32_t *ip, int k, bool folded)
 {
-    static const uint8_t size[4] = {1, 2, 4, 8};
-    int k = base_op - WOP_ST8;
+    static const uint8_t size[STORE_COUNT_] = {[STORE_8] = 1, [STORE_16] = 2, [STORE_32] = 4,
+                                               [STORE_64] = 8};
     uint32_t off = folded ? O(3) : O(2);
     x64_mem m = mem_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
     ld(c, true, X_RDX, O(1));
     switch (k) {
-    case 0: x64_store8(c->a, m, X_RDX); break;
-    case 1: x64_store16(c->a, m, X_RDX); break;
-    case 2: x64_store(c->a, false, m, X_RDX); break;
+    case STORE_8: x64_store8(c->a, m, X_RDX); break;
+    case STORE_16: x64_store16(c->a, m, X_RDX); break;
+    case STORE_32: x64_store(c->a, false, m, X_RDX); break;
     default: x64_store(c->a, true, m, X_RDX); break;
     }
 }
 
-/* integer binary op (ESGX_WASM_IMMBIN order: ADD SUB MUL AND OR XOR SHL SHRS SHRU ROTL
- * ROTR), b from a slot or an immediate */
+/* integer binary op k (IBIN_*), b from a slot or an immediate */
 static void emit_ibin(jc *c, const uint32_t *ip, int k, bool imm, bool w64)
 {
-    static const int8_t alu[6] = {ALU_ADD, ALU_SUB, -1, ALU_AND, ALU_OR, ALU_XOR};
-    static const int8_t sh[11] = {-1, -1, -1, -1, -1, -1, SH_SHL, SH_SAR, SH_SHR, SH_ROL, SH_ROR};
+    static const int8_t alu[IBIN_COUNT_] = {
+        [IBIN_ADD] = ALU_ADD, [IBIN_SUB] = ALU_SUB, [IBIN_MUL] = -1, [IBIN_AND] = ALU_AND,
+        [IBIN_OR] = ALU_OR, [IBIN_XOR] = ALU_XOR, [IBIN_SHL] = -1, [IBIN_SHRS] = -1,
+        [IBIN_SHRU] = -1, [IBIN_ROTL] = -1, [IBIN_ROTR] = -1};
+    static const int8_t sh[IBIN_COUNT_] = {
+        [IBIN_ADD] = -1, [IBIN_SUB] = -1, [IBIN_MUL] = -1, [IBIN_AND] = -1, [IBIN_OR] = -1,
+        [IBIN_XOR] = -1, [IBIN_SHL] = SH_SHL, [IBIN_SHRS] = SH_SAR, [IBIN_SHRU] = SH_SHR,
+        [IBIN_ROTL] = SH_ROL, [IBIN_ROTR] = SH_ROR};
     esgx_x64 *a = c->a;
     ld(c, w64, X_RAX, O(1));
-    if (k < 6 && k != 2) {
+    if (alu[k] >= 0) {
         if (imm) x64_alu_ri(a, alu[k], w64, X_RAX, (int32_t)O(2));
         else alu_s(c, alu[k], w64, X_RAX, O(2));
-    } else if (k == 2) {
+    } else if (k == IBIN_MUL) {
         if (imm) x64_imul_rri(a, w64, X_RAX, X_RAX, (int32_t)O(2));
         else imul_s(c, w64, X_RAX, O(2));
     } else if (imm) {
@@ -762,7 +771,7 @@ static void emit_ibin(jc *c, const uint32_t *ip, int k, bool imm, bool w64)
     st(c, O(0), X_RAX);
 }
 
-/* div / rem (k: 0 divs, 1 divu, 2 rems, 3 remu) */
+/* div / rem (k: IDIV_*) */
 static void emit_div(jc *c, const uint32_t *ip, int k, bool w64)
 {
     esgx_x64 *a = c->a;
@@ -771,11 +780,11 @@ static void emit_div(jc *c, const uint32_t *ip, int k, bool w64)
     x64_test_rr(a, w64, X_RCX, X_RCX);
     jcc_trap(c, CC_E, ESGX_WASM_TRAP_DIV_ZERO);
     size_t done = 0;
-    bool sgn = k == 0 || k == 2;
+    bool sgn = k == IDIV_DIVS || k == IDIV_REMS;
     if (sgn) {
         x64_alu_ri(a, ALU_CMP, w64, X_RCX, -1);
         size_t normal = x64_jcc32(a, CC_NE);
-        if (k == 0) {   /* MIN / -1 overflows; anything else / -1 is a negation */
+        if (k == IDIV_DIVS) {   /* MIN / -1 overflows; anything else / -1 is a negation */
             if (w64) {
                 x64_mov_ri(a, X_RDX, (uint64_t)INT64_MIN);
                 x64_alu_rr(a, ALU_CMP, true, X_RAX, X_RDX);
@@ -783,7 +792,7 @@ static void emit_div(jc *c, const uint32_t *ip, int k, bool w64)
                 x64_alu_ri(a, ALU_CMP, false, X_RAX, INT32_MIN);
             }
             jcc_trap(c, CC_E, ESGX_WASM_TRAP_INT_OVERFLOW);
-            x64_grp3(a, 3, w64, X_RAX);
+            x64_grp3(a, G3_NEG, w64, X_RAX);
         } else {        /* x rem -1 = 0 */
             x64_mov_ri(a, X_RAX, 0);
         }
@@ -791,27 +800,31 @@ static void emit_div(jc *c, const uint32_t *ip, int k, bool w64)
         done = x64_jmp32(a);
         x64_patch_rel(a, normal, a->n);
         x64_cdq(a, w64);
-        x64_grp3(a, 7, w64, X_RCX);
+        x64_grp3(a, G3_IDIV, w64, X_RCX);
     } else {
         x64_mov_ri(a, X_RDX, 0);
-        x64_grp3(a, 6, w64, X_RCX);
+        x64_grp3(a, G3_DIV, w64, X_RCX);
     }
-    st(c, O(0), k >= 2 ? X_RDX : X_RAX);
+    st(c, O(0), k == IDIV_REMS || k == IDIV_REMU ? X_RDX : X_RAX);
     if (sgn) x64_patch_rel(a, done, a->n);
 }
 
-/* f32/f64 unary and binary (ESGX_WASM_FLOAT_OPS order: ABS NEG CEIL FLOOR TRUNC
- * NEAREST SQRT ADD SUB MUL DIV MIN MAX COPYSIGN); false if not done here */
+/* The SSE op of float op k (FOP_*): rounding mode or arithmetic. */
+static const uint8_t round_mode[FOP_COUNT_] = {[FOP_CEIL] = ROUND_CEIL, [FOP_FLOOR] = ROUND_FLOOR,
+                                               [FOP_TRUNC] = ROUND_TRUNC,
+                                               [FOP_NEAREST] = ROUND_NEAREST};
+static const uint8_t sse_arith[FOP_COUNT_] = {[FOP_ADD] = SSE_ADD, [FOP_SUB] = SSE_SUB,
+                                              [FOP_MUL] = SSE_MUL, [FOP_DIV] = SSE_DIV};
+
+/* f32/f64 unary and binary op k (FOP_*, ESGX_WASM_FLOATS); false if not done here */
 static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
 {
-    static const uint8_t round_mode[4] = {0x0A, 0x09, 0x0B, 0x08};   /* ceil floor trunc nearest */
-    static const uint8_t arith[4] = {0x58, 0x5C, 0x59, 0x5E};        /* add sub mul div */
     esgx_x64 *a = c->a;
     switch (k) {
-    case 0: case 1:   /* abs, neg: on the bits */
+    case FOP_ABS: case FOP_NEG:   /* on the bits */
         ld(c, dbl, X_RAX, O(1));
         if (dbl) {
-            if (k == 0) {
+            if (k == FOP_ABS) {
                 x64_shift_ri(a, SH_SHL, true, X_RAX, 1);
                 x64_shift_ri(a, SH_SHR, true, X_RAX, 1);
             } else {
@@ -819,27 +832,27 @@ static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
                 x64_alu_rr(a, ALU_XOR, true, X_RAX, X_RCX);
             }
         } else {
-            x64_alu_ri(a, k == 0 ? ALU_AND : ALU_XOR, false, X_RAX,
-                       k == 0 ? 0x7FFFFFFF : INT32_MIN);
+            x64_alu_ri(a, k == FOP_ABS ? ALU_AND : ALU_XOR, false, X_RAX,
+                       k == FOP_ABS ? 0x7FFFFFFF : INT32_MIN);
         }
         st(c, O(0), X_RAX);
         return true;
-    case 2: case 3: case 4: case 5:
+    case FOP_CEIL: case FOP_FLOOR: case FOP_TRUNC: case FOP_NEAREST:
         ldf(c, dbl, 0, O(1));
-        x64_round(a, dbl, 0, 0, round_mode[k - 2]);
+        x64_round(a, dbl, 0, 0, round_mode[k]);
         stf(c, dbl, O(0), 0);
         return true;
-    case 6:
+    case FOP_SQRT:
         ldf(c, dbl, 0, O(1));
-        x64_sse_rr(a, dbl, 0x51, 0, 0);
+        x64_sse_rr(a, dbl, SSE_SQRT, 0, 0);
         stf(c, dbl, O(0), 0);
         return true;
-    case 7: case 8: case 9: case 10:
+    case FOP_ADD: case FOP_SUB: case FOP_MUL: case FOP_DIV:
         ldf(c, dbl, 0, O(1));
-        sse_s(c, dbl, arith[k - 7], 0, O(2));
+        sse_s(c, dbl, sse_arith[k], 0, O(2));
         stf(c, dbl, O(0), 0);
         return true;
-    case 13:   /* copysign */
+    case FOP_COPYSIGN:
         ld(c, dbl, X_RAX, O(1));
         ld(c, dbl, X_RCX, O(2));
         if (dbl) {
@@ -854,7 +867,7 @@ static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
         x64_alu_rr(a, ALU_OR, true, X_RAX, X_RCX);
         st(c, O(0), X_RAX);
         return true;
-    default:
+    default:   /* FOP_MIN, FOP_MAX: slow ops */
         return false;
     }
 }
@@ -1004,15 +1017,15 @@ static bool emit_fused(jc *c, const uint32_t *ip, int op)
     }
     case WOP_F64_MULADD: case WOP_F64_MUL3:
         ldf(c, true, 0, O(1));
-        sse_s(c, true, 0x59, 0, O(2));
-        sse_s(c, true, op == WOP_F64_MULADD ? 0x58 : 0x59, 0, O(3));
+        sse_s(c, true, SSE_MUL, 0, O(2));
+        sse_s(c, true, op == WOP_F64_MULADD ? SSE_ADD : SSE_MUL, 0, O(3));
         stf(c, true, O(0), 0);
         return true;
     case WOP_F64_MULSUB:   /* d = c - a * b */
         ldf(c, true, 1, O(1));
-        sse_s(c, true, 0x59, 1, O(2));
+        sse_s(c, true, SSE_MUL, 1, O(2));
         ldf(c, true, 0, O(3));
-        x64_sse_rr(a, true, 0x5C, 0, 1);
+        x64_sse_rr(a, true, SSE_SUB, 0, 1);
         stf(c, true, O(0), 0);
         return true;
     case WOP_I32_ROTLI_XOR: case WOP_I32_SHRUI_XOR:
@@ -1030,12 +1043,10 @@ static bool emit_fused(jc *c, const uint32_t *ip, int op)
         break;
     case WOP_F32_ADD_K: case WOP_F32_SUB_K: case WOP_F32_MUL_K: case WOP_F32_DIV_K:
     case WOP_F64_ADD_K: case WOP_F64_SUB_K: case WOP_F64_MUL_K: case WOP_F64_DIV_K: {
-        static const uint8_t arith[4] = {0x58, 0x5C, 0x59, 0x5E};
-        bool dbl = op >= WOP_F64_ADD_K;
-        int k = op - (dbl ? WOP_F64_ADD_K : WOP_F32_ADD_K);
+        bool dbl = esgx_wasm_iop_class_of[op].family == IOPF_FK_F64;
         ldf(c, dbl, 0, O(1));
-        ldk(c, dbl, 1, dbl ? k64(ip + 4) : O(2));
-        x64_sse_rr(a, dbl, arith[k], 0, 1);
+        ldk(c, dbl, 1, dbl ? k64(&O(2)) : O(2));
+        x64_sse_rr(a, dbl, sse_arith[esgx_wasm_iop_class_of[op].index], 0, 1);
         stf(c, dbl, O(0), 0);
         return true;
     }
@@ -1052,17 +1063,17 @@ static bool emit_convert(jc *c, const uint32_t *ip, int op)
     esgx_x64 *a = c->a;
     switch (op) {
     case WOP_I32_WRAP: ld(c, false, X_RAX, O(1)); break;
-    case WOP_I64_EXTEND_I32S: case WOP_I64_EXT32S: ext_s(c, 4, true, X_RAX, O(1)); break;
-    case WOP_I32_EXT8S: ext_s(c, 2, false, X_RAX, O(1)); break;
-    case WOP_I32_EXT16S: ext_s(c, 3, false, X_RAX, O(1)); break;
-    case WOP_I64_EXT8S: ext_s(c, 2, true, X_RAX, O(1)); break;
-    case WOP_I64_EXT16S: ext_s(c, 3, true, X_RAX, O(1)); break;
+    case WOP_I64_EXTEND_I32S: case WOP_I64_EXT32S: ext_s(c, EXT_SX32, true, X_RAX, O(1)); break;
+    case WOP_I32_EXT8S: ext_s(c, EXT_SX8, false, X_RAX, O(1)); break;
+    case WOP_I32_EXT16S: ext_s(c, EXT_SX16, false, X_RAX, O(1)); break;
+    case WOP_I64_EXT8S: ext_s(c, EXT_SX8, true, X_RAX, O(1)); break;
+    case WOP_I64_EXT16S: ext_s(c, EXT_SX16, true, X_RAX, O(1)); break;
     case WOP_F32_CONV_I32S: case WOP_F32_CONV_I32U: case WOP_F32_CONV_I64S:
     case WOP_F64_CONV_I32S: case WOP_F64_CONV_I32U: case WOP_F64_CONV_I64S: {
-        bool dbl = op >= WOP_F64_CONV_I32S;
-        int k = op - (dbl ? WOP_F64_CONV_I32S : WOP_F32_CONV_I32S);
-        if (k == 0) ext_s(c, 4, true, X_RAX, O(1));   /* sign-extended */
-        else ld(c, k == 2, X_RAX, O(1));                            /* u32: zero-extended */
+        bool dbl = esgx_wasm_iop_class_of[op].family == IOPF_FCONV_F64;
+        int k = esgx_wasm_iop_class_of[op].index;
+        if (k == FCONV_I32S) ext_s(c, EXT_SX32, true, X_RAX, O(1));   /* sign-extended */
+        else ld(c, k == FCONV_I64S, X_RAX, O(1));                   /* u32: zero-extended */
         x64_xorps(a, 0, 0);
         x64_cvtsi2f(a, dbl, true, 0, X_RAX);
         stf(c, dbl, O(0), 0);
@@ -1071,7 +1082,7 @@ static bool emit_convert(jc *c, const uint32_t *ip, int op)
     case WOP_F32_DEMOTE: case WOP_F64_PROMOTE: {
         bool from64 = op == WOP_F32_DEMOTE;
         ldf(c, from64, 0, O(1));
-        x64_sse_rr(a, from64, 0x5A, 0, 0);
+        x64_sse_rr(a, from64, SSE_CVT, 0, 0);
         stf(c, !from64, O(0), 0);
         return true;
     }
@@ -1106,9 +1117,9 @@ static bool emit_control(jc *c, const uint32_t *ip, int op, uint32_t at)
     case WOP_BR: case WOP_BR_L: jmp_w(c, at, (int32_t)O(0)); return true;
     case WOP_BR_NZ32: case WOP_BR_Z32: case WOP_BR_NZ64: case WOP_BR_Z64:
     case WOP_BR_NZ32_L: case WOP_BR_Z32_L: case WOP_BR_NZ64_L: case WOP_BR_Z64_L: {
-        int k = op >= WOP_BR_NZ32_L ? op - WOP_BR_NZ32_L : op - WOP_BR_NZ32;
-        cmp0_s(c, k >= 2, O(0));
-        jcc_w(c, (k & 1) ? CC_E : CC_NE, at, (int32_t)O(1));
+        int k = esgx_wasm_iop_class_of[op].index;
+        cmp0_s(c, k == BRK_NZ64 || k == BRK_Z64, O(0));
+        jcc_w(c, k == BRK_Z32 || k == BRK_Z64 ? CC_E : CC_NE, at, (int32_t)O(1));
         return true;
     }
     case WOP_BR_TABLE: emit_br_table(c, ip, at); return true;
@@ -1158,7 +1169,7 @@ static bool emit_move(jc *c, const uint32_t *ip, int op)
         }
         return true;
     case WOP_CONST32: x64_mov_ri(a, X_RAX, O(1)); st(c, O(0), X_RAX); return true;
-    case WOP_CONST64: x64_mov_ri(a, X_RAX, k64(ip + 3)); st(c, O(0), X_RAX); return true;
+    case WOP_CONST64: x64_mov_ri(a, X_RAX, k64(&O(1))); st(c, O(0), X_RAX); return true;
     case WOP_SELECT: case WOP_SELECT64:
         ld(c, op == WOP_SELECT64, X_RCX, O(1));
         x64_test_rr(a, op == WOP_SELECT64, X_RCX, X_RCX);
@@ -1192,59 +1203,52 @@ static bool emit_move(jc *c, const uint32_t *ip, int op)
     }
 }
 
+/* The bit counts, by op. */
+static const struct { uint16_t op; uint8_t code; bool w64; } bit_ops[] = {
+    {WOP_I32_CLZ, BITS_LZCNT, false}, {WOP_I32_CTZ, BITS_TZCNT, false},
+    {WOP_I32_POPCNT, BITS_POPCNT, false}, {WOP_I64_CLZ, BITS_LZCNT, true},
+    {WOP_I64_CTZ, BITS_TZCNT, true}, {WOP_I64_POPCNT, BITS_POPCNT, true}};
+
 /* numeric ops (integers, floats, compares); false if op is not one */
 static bool emit_numeric(jc *c, const uint32_t *ip, int op, uint32_t at)
 {
     esgx_x64 *a = c->a;
-    if (op >= WOP_I32_EQ && op < WOP_I32_EQ + 10 * ESGX_WASM_CMP_FAMILY) {
-        emit_icmp(c, ip, at, (op - WOP_I32_EQ) / 8, (op - WOP_I32_EQ) % 8, false);
+    const esgx_wasm_iop_class *k = &esgx_wasm_iop_class_of[op];
+    switch (k->family) {
+    case IOPF_ICMP_I32: case IOPF_ICMP_I64:
+        emit_icmp(c, ip, at, k->index, k->form, k->family == IOPF_ICMP_I64);
         return true;
-    }
-    if (op >= WOP_I64_EQ && op < WOP_I64_EQ + 10 * ESGX_WASM_CMP_FAMILY) {
-        emit_icmp(c, ip, at, (op - WOP_I64_EQ) / 8, (op - WOP_I64_EQ) % 8, true);
-        return true;
-    }
-    if (op >= WOP_BR_F64_EQ && op < WOP_BR_F64_EQ + 6 * ESGX_WASM_FBR_FAMILY) {
-        int fi = (op - WOP_BR_F64_EQ) / 4, form = (op - WOP_BR_F64_EQ) % 4;
+    case IOPF_FBR: {
+        bool kf = k->form == FBF_BR_K || k->form == FBF_NBR_K;
         ldf(c, true, 0, O(0));
-        bool k = form & 1;
-        if (k) ldk(c, true, 1, k64(ip + 3));
+        if (kf) ldk(c, true, 1, k64(&O(1)));
         else ldf(c, true, 1, O(1));
-        fbranch(c, fi, form >= 2, at, (int32_t)(k ? O(3) : O(2)), true);
+        fbranch(c, k->index, k->form == FBF_NBR || k->form == FBF_NBR_K, at,
+                (int32_t)(kf ? O(3) : O(2)), true);
         return true;
     }
-    if ((op >= WOP_F32_EQ && op <= WOP_F32_GE) || (op >= WOP_F64_EQ && op <= WOP_F64_GE)) {
-        bool dbl = op >= WOP_F64_EQ;
+    case IOPF_FCMP_F32: case IOPF_FCMP_F64: {
+        bool dbl = k->family == IOPF_FCMP_F64;
         ldf(c, dbl, 0, O(1));
         ldf(c, dbl, 1, O(2));
-        fcompare(c, op - (dbl ? WOP_F64_EQ : WOP_F32_EQ), dbl, O(0));
+        fcompare(c, k->index, dbl, O(0));
         return true;
     }
-    if (op >= WOP_I32_ADD && op <= WOP_I32_ROTR_I) {
-        emit_ibin(c, ip, (op - WOP_I32_ADD) / 2, (op - WOP_I32_ADD) % 2, false);
+    case IOPF_IBIN_I32: case IOPF_IBIN_I64:
+        emit_ibin(c, ip, k->index, k->form == BF_IMM, k->family == IOPF_IBIN_I64);
         return true;
-    }
-    if (op >= WOP_I64_ADD && op <= WOP_I64_ROTR_I) {
-        emit_ibin(c, ip, (op - WOP_I64_ADD) / 2, (op - WOP_I64_ADD) % 2, true);
+    case IOPF_IDIV_I32: case IOPF_IDIV_I64:
+        emit_div(c, ip, k->index, k->family == IOPF_IDIV_I64);
         return true;
+    case IOPF_FLOAT_F32: case IOPF_FLOAT_F64:
+        return emit_float(c, ip, k->index, k->family == IOPF_FLOAT_F64);
+    default:
+        break;
     }
-    if (op >= WOP_I32_DIVS && op <= WOP_I32_REMU) {
-        emit_div(c, ip, op - WOP_I32_DIVS, false);
-        return true;
-    }
-    if (op >= WOP_I64_DIVS && op <= WOP_I64_REMU) {
-        emit_div(c, ip, op - WOP_I64_DIVS, true);
-        return true;
-    }
-    if (op >= WOP_F32_ABS && op <= WOP_F32_COPYSIGN) return emit_float(c, ip, op - WOP_F32_ABS, false);
-    if (op >= WOP_F64_ABS && op <= WOP_F64_COPYSIGN) return emit_float(c, ip, op - WOP_F64_ABS, true);
-    static const struct { uint16_t op; uint8_t code; bool w64; } bits[6] = {
-        {WOP_I32_CLZ, 0xBD, false}, {WOP_I32_CTZ, 0xBC, false}, {WOP_I32_POPCNT, 0xB8, false},
-        {WOP_I64_CLZ, 0xBD, true}, {WOP_I64_CTZ, 0xBC, true}, {WOP_I64_POPCNT, 0xB8, true}};
-    for (int i = 0; i < 6; i++) {
-        if (op != bits[i].op) continue;
-        ld(c, bits[i].w64, X_RAX, O(1));
-        x64_bitcount(a, bits[i].code, bits[i].w64, X_RAX, X_RAX);
+    for (size_t i = 0; i < sizeof bit_ops / sizeof bit_ops[0]; i++) {
+        if (op != bit_ops[i].op) continue;
+        ld(c, bit_ops[i].w64, X_RAX, O(1));
+        x64_bitcount(a, bit_ops[i].code, bit_ops[i].w64, X_RAX, X_RAX);
         st(c, O(0), X_RAX);
         return true;
     }
@@ -1254,20 +1258,13 @@ static bool emit_numeric(jc *c, const uint32_t *ip, int op, uint32_t at)
 /* One op at word `at`; false if the code generator does not know it. */
 static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
 {
-    if (op >= WOP_LD32 && op <= WOP_LD32S64) {
-        emit_load(c, ip, op, false);
+    const esgx_wasm_iop_class *k = &esgx_wasm_iop_class_of[op];
+    if (k->family == IOPF_LOAD) {
+        emit_load(c, ip, k->index, k->form == MF_A);
         return true;
     }
-    if (op >= WOP_LD32_A && op <= WOP_LD32S64_A) {
-        emit_load(c, ip, op - WOP_LD32_A + WOP_LD32, true);
-        return true;
-    }
-    if (op >= WOP_ST8 && op <= WOP_ST64) {
-        emit_store(c, ip, op, false);
-        return true;
-    }
-    if (op >= WOP_ST8_A && op <= WOP_ST64_A) {
-        emit_store(c, ip, op - WOP_ST8_A + WOP_ST8, true);
+    if (k->family == IOPF_STORE) {
+        emit_store(c, ip, k->index, k->form == MF_A);
         return true;
     }
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
@@ -1276,11 +1273,11 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
         /* v128 operands are read and written in memory: a half that lives in a
          * register (jit_alloc.c) is written back before and read again after */
         const char *f = esgx_wasm_iop_format[op];
-        for (int k = 0; f[k]; k++)
-            if (f[k] == 'S') spill(c, O(k), O(k) + 2);
+        for (int i = 0; f[i]; i++)
+            if (f[i] == 'S') spill(c, O(i), O(i) + 2);
         if (!emit_simd(c, ip, op)) emit_simd_call(c, ip, op);
-        for (int k = 0; f[k]; k++)
-            if (f[k] == 'D') reload(c, O(k), O(k) + 2);
+        for (int i = 0; f[i]; i++)
+            if (f[i] == 'D') reload(c, O(i), O(i) + 2);
         return true;
     }
     bool traps;
@@ -1347,30 +1344,37 @@ static int finish(jc *c)
     return ESGX_OK;
 }
 
-/* Whether code decodes as known ops of in-range widths (before jit_alloc reads it);
- * marks c->target at every branch target. */
+/* The ops emit_op has no template for (jit_internal.h): keep in step with it. */
+const uint16_t esgx_jit_refused_ops[] = {
+    WOP_EXIT,   /* the interpreter's return to its caller: never in a function's code */
+};
+const size_t esgx_jit_n_refused_ops = sizeof esgx_jit_refused_ops / sizeof esgx_jit_refused_ops[0];
+
+/* Whether code decodes as ops of in-range widths (before jit_alloc reads it); marks
+ * c->target at every branch target. */
 static bool scan(jc *c)
 {
     const uint32_t *w = c->w;
-    for (uint32_t at = 0; at < c->n;) {
-        int op = at + 2 <= c->n ? esgx_wasm_code_op_at(w + at) : -1;
-        if (op < 0 || op == WOP_EXIT) return false;
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < c->code->n_ops; i++) {
+        int op = c->code->ops[i];
+        if (op >= WOP_COUNT_ || at + ESGX_WASM_OP_HEAD > c->n) return false;
         if (op == WOP_BR_TABLE && at + 4 > c->n) return false;
         uint64_t width = esgx_jit_op_width(w + at, op);
         if (at + width > c->n) return false;
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
-            int64_t t = (int64_t)at + (int32_t)w[at + 2 + k];
+            int64_t t = (int64_t)at + (int32_t)w[at + ESGX_WASM_OP_HEAD + k];
             if (f[k] == 'o' && t >= 0 && t < c->n) c->target[t] = 1;
             if (f[k] != 'n') continue;
-            for (uint32_t i = 0; i <= w[at + 3]; i++) {
-                t = (int64_t)at + (int32_t)w[at + 4 + i];
+            for (uint32_t j = 0; j <= w[at + 3]; j++) {
+                t = (int64_t)at + (int32_t)w[at + 4 + j];
                 if (t >= 0 && t < c->n) c->target[t] = 1;
             }
         }
         at += (uint32_t)width;
     }
-    return true;
+    return at == c->n;
 }
 
 /* c->pin and c->pinned for the function */
@@ -1404,12 +1408,12 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
         memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);
         emit_prologue(&c);
     }
-    for (uint32_t at = 0; at < c.n && rc == ESGX_OK;) {
+    for (uint32_t at = 0, i = 0; i < code->n_ops && rc == ESGX_OK; i++) {
         const uint32_t *ip = c.w + at;
-        int op = esgx_wasm_code_op_at(ip);
+        int op = code->ops[i];
         c.nat[at] = (uint32_t)a->n;
         if (c.target[at]) {   /* paths meet: no memory copy is known current */
-            for (uint32_t i = 0; i < c.n_pinned; i++) c.sync[c.pinned[i]] = 0;
+            for (uint32_t k = 0; k < c.n_pinned; k++) c.sync[c.pinned[k]] = 0;
             c.last.at = SIZE_MAX;
         }
         if (!emit_op(&c, ip, op, at)) rc = ESGX_WASM_E_UNSUPPORTED;

@@ -12,9 +12,9 @@
 
 int esgx_jit_simd(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op)
 {
-#define OPX(n, f) [WOP_##n] = &&L_##n,
+#define OPX(n, f, k) [WOP_##n] = &&L_##n,
     static const void *const tbl[WOP_COUNT_] = {
-        OPX(SELECT128, "") OPX(GLOBAL_GET128, "") OPX(GLOBAL_SET128, "")
+        OPX(SELECT128, "", _) OPX(GLOBAL_GET128, "", _) OPX(GLOBAL_SET128, "", _)
         ESGX_WASM_OPCODES_FD(ESGX_WASM_SIMD_IOP)};
 #undef OPX
     if (op >= WOP_COUNT_ || !tbl[op]) return -1;
@@ -40,5 +40,5 @@ int esgx_jit_simd(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t
 
 bool esgx_jit_is_simd(int op)
 {
-    return op >= WOP_SELECT128 && op < WOP_COUNT_;
+    return esgx_wasm_iop_class_of[op].family == IOPF_SIMD;
 }

@@ -53,7 +53,9 @@ static int parse_fused(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
     esgx_wasm_validator *vm = NULL;
     rc = esgx_wasm_validator_new(m, &vm, err);
     if (rc == ESGX_OK) rc = esgx_wasm_validator_check_module(vm, err);
-    if (rc == ESGX_OK) rc = esgx_wasm_compile_module(m, vm, compile_threads(limits), err);
+    if (rc == ESGX_OK)
+        rc = esgx_wasm_compile_module(m, vm, compile_threads(limits), esgx_wasm_exec_handlers(),
+                                      err);
     esgx_wasm_validator_free(vm);
     return rc;
 }
@@ -63,7 +65,7 @@ static int parse_exact(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
 {
     int rc = esgx_wasm_decode(m, bytes, len, limits, 0, err);
     if (rc == ESGX_OK) rc = esgx_wasm_validate(m, err);
-    if (rc == ESGX_OK) rc = esgx_wasm_compile_module(m, NULL, 1, err);
+    if (rc == ESGX_OK) rc = esgx_wasm_compile_module(m, NULL, 1, esgx_wasm_exec_handlers(), err);
     return rc;
 }
 
@@ -110,6 +112,11 @@ int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_lim
 esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m)
 {
     return m->tier;
+}
+
+uint32_t esgx_wasm_module_jit_refused(const esgx_wasm_module *m)
+{
+    return m->jit ? esgx_wasm_jit_refused(m->jit) : 0;
 }
 
 void esgx_wasm_module_free(esgx_wasm_module *m)

@@ -342,7 +342,7 @@ int esgx_wasm_memory_new(esgx_wasm_store *s, uint32_t min_pages, uint32_t max_pa
                     esgx_wasm_extern *out, esgx_err *err)
 {
     if (!s || !out) return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_memory_new: NULL argument");
-    esgx_wasm_memory_obj *mo;
+    esgx_wasm_memory_obj *mo = NULL;
     int rc = esgx_wasm_memory_make(s, min_pages, max_pages, max_pages != UINT32_MAX, &mo, err);
     if (rc) return rc;
     out->kind = ESGX_WASM_EXTERN_MEMORY;
@@ -356,7 +356,7 @@ int esgx_wasm_table_new(esgx_wasm_store *s, esgx_wasm_valtype elem_type, uint32_
     if (!s || !out) return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_table_new: NULL argument");
     if (elem_type != ESGX_WASM_FUNCREF && elem_type != ESGX_WASM_EXTERNREF)
         return esgx_err_set(err, ESGX_WASM_E_ARG, "wasm_table_new: bad element type");
-    esgx_wasm_table_obj *to;
+    esgx_wasm_table_obj *to = NULL;
     int rc = esgx_wasm_table_make(s, elem_type, min, max, max != UINT32_MAX, &to, err);
     if (rc) return rc;
     out->kind = ESGX_WASM_EXTERN_TABLE;

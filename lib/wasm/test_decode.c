@@ -28,10 +28,12 @@ typedef struct buf {
 
 static void put(buf *b, uint8_t x)
 {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 256;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p) abort();
+    if (b->n >= b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        uint8_t *p = realloc(b->p, cap);
+        if (!p) abort();
+        b->p = p;
+        b->cap = cap;
     }
     b->p[b->n++] = x;
 }
@@ -594,7 +596,7 @@ static void test_fast_path(void)
     memset(&err, 0, sizeof err);
     rc = esgx_wasm_decode(&ref, b.p, b.n, NULL, 0, &err);
     if (rc == 0) rc = esgx_wasm_validate(&ref, &err);
-    if (rc == 0) rc = esgx_wasm_compile_module(&ref, NULL, 1, &err);
+    if (rc == 0) rc = esgx_wasm_compile_module(&ref, NULL, 1, esgx_wasm_exec_handlers(), &err);
     CHECK(rc == 0, "exact passes: rc %d (%s)", rc, err.msg);
     const esgx_wasm_compiled *rc_ = ref.compiled;
     static const uint32_t threads[] = {1, 2, 4, 0};

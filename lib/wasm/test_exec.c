@@ -5,116 +5,18 @@
  * limits, host functions that charge fuel and call back into wasm, re-entry limits.
  *
  * Design notes: modules are written in the text format here and converted with wabt's
- * wat2wasm at test time (run as a child process into a temporary directory); without
- * wat2wasm the test is skipped (exit 77).
+ * wat2wasm at test time (test_wat.h); without wat2wasm the test is skipped (exit 77).
  */
 #define _GNU_SOURCE
 #include "esgx_wasm.h"
 
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #include "esgx_test.h"
-static char tmpdir[256];
-
-
-/* ------------------------------------------------------------------ helpers */
-
-static int run_wat2wasm(const char *in, const char *out)
-{
-    char *argv[] = {"wat2wasm", "--enable-all", "--disable-simd", (char *)in, "-o",
-                    (char *)out, NULL};
-    pid_t pid;
-    if (posix_spawnp(&pid, "wat2wasm", NULL, NULL, argv, environ) != 0) return -1;
-    int st;
-    if (waitpid(pid, &st, 0) < 0) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Compiles wat text; NULL (and a failure) on any error. */
-static esgx_wasm_module *load(const char *wat, const esgx_wasm_limits *lim)
-{
-    char in[300], out[300];
-    snprintf(in, sizeof in, "%s/m.wat", tmpdir);
-    snprintf(out, sizeof out, "%s/m.wasm", tmpdir);
-    FILE *f = fopen(in, "w");
-    if (!f) abort();
-    fputs(wat, f);
-    fclose(f);
-    if (run_wat2wasm(in, out) != 0) {
-        CHECK(0, "wat2wasm failed on:\n%s", wat);
-        return NULL;
-    }
-    f = fopen(out, "rb");
-    if (!f) abort();
-    static uint8_t b[1 << 20];
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
-    esgx_err err = {0};
-    esgx_wasm_module *m = NULL;
-    int rc = esgx_wasm_module_parse(b, n, lim, &m, &err);
-    CHECK(rc == 0, "parse: %s", err.msg);
-    return m;
-}
-
-typedef struct env {
-    esgx_wasm_store *s;
-    esgx_wasm_module *m;
-    esgx_wasm_instance *inst;
-} env;
-
-static int setup(env *e, const char *wat, const esgx_wasm_limits *lim, const esgx_wasm_extern *imps,
-                 size_t n_imps)
-{
-    memset(e, 0, sizeof *e);
-    esgx_err err = {0};
-    if (esgx_wasm_store_new(lim, &e->s, &err)) return -1;
-    e->m = load(wat, lim);
-    if (!e->m) return -1;
-    esgx_wasm_trap trap;
-    int rc = esgx_wasm_instance_new(e->s, e->m, imps, n_imps, &e->inst, &trap, &err);
-    CHECK(rc == 0, "instantiate: %s", err.msg);
-    return rc;
-}
-
-static void teardown(env *e)
-{
-    esgx_wasm_store_free(e->s);
-    esgx_wasm_module_free(e->m);
-}
-
-static esgx_wasm_value i32(int32_t v)
-{
-    esgx_wasm_value x = {.type = ESGX_WASM_I32};
-    x.of.i32 = v;
-    return x;
-}
-
-static esgx_wasm_value i64(int64_t v)
-{
-    esgx_wasm_value x = {.type = ESGX_WASM_I64};
-    x.of.i64 = v;
-    return x;
-}
-
-/* Calls export name; returns the esgx_wasm_call code, fills *res (if 1 result) and *trap. */
-static int call(env *e, const char *name, const esgx_wasm_value *args, size_t n, esgx_wasm_value *res,
-                size_t nres, esgx_wasm_trap *trap, esgx_err *err)
-{
-    esgx_wasm_extern f;
-    if (esgx_wasm_instance_export(e->inst, name, strlen(name), &f)) {
-        CHECK(0, "no export %s", name);
-        return -100;
-    }
-    return esgx_wasm_call(e->s, f, args, n, res, nres, trap, err);
-}
+#include "test_wat.h"
 
 /* ------------------------------------------------------------------ arithmetic, traps */
 
@@ -535,37 +437,14 @@ static void test_host(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/esgx-wasm-exec-XXXXXX");
-    if (!mkdtemp(tmpdir)) return 1;
-    char probe[300];
-    snprintf(probe, sizeof probe, "%s/probe.wasm", tmpdir);
-    FILE *f = fopen(probe, "w");
-    if (f) fclose(f);
-    {
-        char wat[300];
-        snprintf(wat, sizeof wat, "%s/probe.wat", tmpdir);
-        f = fopen(wat, "w");
-        if (f) {
-            fputs("(module)", f);
-            fclose(f);
-        }
-        if (run_wat2wasm(wat, probe) != 0) {
-            fprintf(stderr, "wasm_exec: wat2wasm (wabt) not available; skipped\n");
-            return 77;
-        }
-        unlink(wat);
-    }
-    unlink(probe);
+    static const char *const flags[] = {"--enable-all", "--disable-simd", NULL};
+    int rc = wat_begin("wasm-exec", flags);
+    if (rc) return rc;
     test_arith();
     test_fuel();
     test_limits();
     test_host();
-    char path[300];
-    snprintf(path, sizeof path, "%s/m.wat", tmpdir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/m.wasm", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
+    wat_end();
     if (failures) {
         fprintf(stderr, "wasm_exec: %d failures\n", failures);
         return 1;

@@ -7,11 +7,16 @@
  * - code memory is never writable and executable at once (/proc/self/maps after
  *   compiling);
  * - a call_indirect recursion to the depth limit on the default thread (the path
- *   through the call helper) gives the interpreter's trap and fuel.
+ *   through the call helper) gives the interpreter's trap and fuel;
+ * - coverage of the code generator (internal API, jit_internal.h): every internal op
+ *   compiles, except those on its refusal list (esgx_jit_refused_ops), which must be
+ *   refused; a function holding a refused op runs interpreted and is counted, once, by
+ *   esgx_wasm_module_jit_refused.
  */
 #define _GNU_SOURCE 1
 #include "esgx_wasm.h"
 #include "esgx_test.h"
+#include "jit_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -175,6 +180,116 @@ static void test_selection(void)
     CHECK(strcmp(esgx_wasm_tier_name(ESGX_WASM_TIER_INTERP), "interp") == 0);
 }
 
+static bool is_refused(int op)
+{
+    for (size_t i = 0; i < esgx_jit_n_refused_ops; i++)
+        if (esgx_jit_refused_ops[i] == op) return true;
+    return false;
+}
+
+/* Every internal op alone in a function (FUEL, the op, RET0; every operand 0, a
+ * branch to itself, a call to function 0 of rec_wasm) compiles, unless refused. */
+static void test_coverage(void)
+{
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    l.tier = ESGX_WASM_TIER_INTERP;   /* only its compiled code is used */
+    esgx_wasm_module *m = NULL;
+    esgx_err err;
+    CHECK_RC(esgx_wasm_module_parse(rec_wasm, sizeof rec_wasm, &l, &m, &err), ESGX_OK);
+    if (!m) return;
+    const esgx_wasm_code *callee = &((const esgx_wasm_compiled *)m->compiled)->codes[0];
+    void *entries[2] = {NULL, NULL};
+    esgx_jit_thunks th = {0};
+    int compiled = 0, refused = 0;
+    for (int op = 0; op < WOP_COUNT_; op++) {
+        uint32_t w[64], n = 0;
+        uint16_t ops[3] = {WOP_FUEL, (uint16_t)op, WOP_RET0};
+        w[n++] = WOP_FUEL, w[n++] = 0, w[n++] = 0;
+        uint32_t at = n;
+        w[n++] = (uint32_t)op, w[n++] = 0;
+        for (const char *f = esgx_wasm_iop_format[op]; *f; f++) {
+            if (*f == 'P') {   /* the two words of the callee pointer */
+                memcpy(&w[n], &callee, sizeof callee);
+                n += 2;
+                f++;
+            } else if (*f == 'n') {   /* a br_table of one target: itself */
+                w[n++] = 0;
+                w[n++] = 0;
+            } else {
+                w[n++] = 0;
+            }
+        }
+        CHECK(n - at == esgx_jit_op_width(w + at, op), "%s: width", esgx_wasm_iop_name[op]);
+        w[n++] = WOP_RET0, w[n++] = 0;
+        esgx_wasm_code code = {.words = w, .n_words = n, .ops = ops, .n_ops = 3,
+                               .frame_size = 4, .func_index = 1};
+        esgx_x64 a = {.limit = 1 << 20};
+        int rc = esgx_jit_compile(&a, m, &code, entries, &th);
+        free(a.p);
+        if (is_refused(op)) {
+            CHECK(rc == ESGX_WASM_E_UNSUPPORTED, "%s is on the refusal list but compiles (rc %d)",
+                  esgx_wasm_iop_name[op], rc);
+            refused++;
+        } else {
+            CHECK(rc == ESGX_OK, "%s does not compile (rc %d): add a template or put it on "
+                  "esgx_jit_refused_ops", esgx_wasm_iop_name[op], rc);
+            compiled += rc == ESGX_OK;
+        }
+    }
+    CHECK(compiled + refused == WOP_COUNT_, "%d compiled, %d refused of %d ops", compiled,
+          refused, (int)WOP_COUNT_);
+    esgx_wasm_module_free(m);
+}
+
+/* (func (export "f")): compiled to FUEL, RET0 */
+static const uint8_t empty_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x04, 0x01,
+    0x02, 0x00, 0x0b};
+
+/* Calls f of empty_wasm twice on `tier`, its RET0 replaced by the refused EXIT when
+ * `refuse` (the interpreter returns on it just as well); returns the refused count. */
+static uint32_t refused_after_calls(esgx_wasm_tier tier, bool refuse)
+{
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    l.tier = tier;
+    esgx_wasm_module *m = NULL;
+    esgx_wasm_store *s = NULL;
+    esgx_wasm_instance *inst = NULL;
+    esgx_err err;
+    CHECK_RC(esgx_wasm_module_parse(empty_wasm, sizeof empty_wasm, &l, &m, &err), ESGX_OK);
+    if (!m) return UINT32_MAX;
+    CHECK(esgx_wasm_module_jit_refused(m) == 0);
+    esgx_wasm_code *code = &((esgx_wasm_compiled *)m->compiled)->codes[0];
+    if (refuse) {
+        CHECK(code->n_ops == 2 && code->ops[1] == WOP_RET0, "f is not FUEL, RET0");
+        code->ops[1] = WOP_EXIT;
+        memcpy(code->words + ESGX_WASM_W_FUEL, &esgx_wasm_exec_handlers()[WOP_EXIT],
+               sizeof(void *));
+    }
+    CHECK_RC(esgx_wasm_store_new(&l, &s, &err), ESGX_OK);
+    CHECK_RC(esgx_wasm_instance_new(s, m, NULL, 0, &inst, NULL, &err), ESGX_OK);
+    esgx_wasm_extern f;
+    CHECK_RC(esgx_wasm_instance_export(inst, "f", 1, &f), ESGX_OK);
+    for (int i = 0; i < 2; i++)
+        CHECK_RC(esgx_wasm_call(s, f, NULL, 0, NULL, 0, NULL, &err), ESGX_OK);
+    uint32_t n = esgx_wasm_module_jit_refused(m);
+    esgx_wasm_store_free(s);
+    esgx_wasm_module_free(m);
+    return n;
+}
+
+static void test_refused_count(void)
+{
+    CHECK(refused_after_calls(ESGX_WASM_TIER_JIT, false) == 0);
+    CHECK(refused_after_calls(ESGX_WASM_TIER_INTERP, true) == 0);
+    uint32_t want = esgx_wasm_jit_available() ? 1 : 0;
+    uint32_t got = refused_after_calls(ESGX_WASM_TIER_JIT, true);
+    CHECK(got == want, "refused %u, want %u", got, want);
+}
+
 int main(void)
 {
     if (!esgx_wasm_jit_available())
@@ -183,5 +298,7 @@ int main(void)
     check_depth("main thread");
     test_small_stack();
     test_wx();
+    test_coverage();
+    test_refused_count();
     return ESGX_TEST_SUMMARY("wasm_jit");
 }

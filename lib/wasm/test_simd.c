@@ -8,99 +8,21 @@
  * lane semantics are the spec suite's (ctest -R wasm_spec_simd).
  *
  * Design notes: modules are written in the text format and converted with wabt's
- * wat2wasm at test time, like test_exec.c; without wat2wasm the test is skipped (77).
+ * wat2wasm at test time (test_wat.h, shared with test_exec.c); without wat2wasm the
+ * test is skipped (77).
  */
 #define _GNU_SOURCE
 #include "esgx_wasm.h"
 
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #include "esgx_test.h"
-static char tmpdir[256];
+#include "test_wat.h"
 
 /* ------------------------------------------------------------------ helpers */
-
-static int run_wat2wasm(const char *in, const char *out)
-{
-    char *argv[] = {"wat2wasm", (char *)in, "-o", (char *)out, NULL};
-    pid_t pid;
-    if (posix_spawnp(&pid, "wat2wasm", NULL, NULL, argv, environ) != 0) return -1;
-    int st;
-    if (waitpid(pid, &st, 0) < 0) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static esgx_wasm_module *load(const char *wat)
-{
-    char in[300], out[300];
-    snprintf(in, sizeof in, "%s/m.wat", tmpdir);
-    snprintf(out, sizeof out, "%s/m.wasm", tmpdir);
-    FILE *f = fopen(in, "w");
-    if (!f) abort();
-    fputs(wat, f);
-    fclose(f);
-    if (run_wat2wasm(in, out) != 0) {
-        CHECK(0, "wat2wasm failed on:\n%s", wat);
-        return NULL;
-    }
-    f = fopen(out, "rb");
-    if (!f) abort();
-    static uint8_t b[1 << 16];
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
-    esgx_err err = {0};
-    esgx_wasm_module *m = NULL;
-    int rc = esgx_wasm_module_parse(b, n, NULL, &m, &err);
-    CHECK(rc == 0, "parse: %s", err.msg);
-    return m;
-}
-
-typedef struct env {
-    esgx_wasm_store *s;
-    esgx_wasm_module *m;
-    esgx_wasm_instance *inst;
-} env;
-
-static int setup(env *e, const char *wat, const esgx_wasm_extern *imps, size_t n_imps)
-{
-    memset(e, 0, sizeof *e);
-    esgx_err err = {0};
-    if (esgx_wasm_store_new(NULL, &e->s, &err)) return -1;
-    e->m = load(wat);
-    if (!e->m) return -1;
-    esgx_wasm_trap trap;
-    int rc = esgx_wasm_instance_new(e->s, e->m, imps, n_imps, &e->inst, &trap, &err);
-    CHECK(rc == 0, "instantiate: %s", err.msg);
-    return rc;
-}
-
-static void teardown(env *e)
-{
-    esgx_wasm_store_free(e->s);
-    esgx_wasm_module_free(e->m);
-}
-
-static esgx_wasm_value i32(int32_t v)
-{
-    esgx_wasm_value x = {.type = ESGX_WASM_I32};
-    x.of.i32 = v;
-    return x;
-}
-
-static esgx_wasm_value i64(int64_t v)
-{
-    esgx_wasm_value x = {.type = ESGX_WASM_I64};
-    x.of.i64 = v;
-    return x;
-}
 
 /* A v128 of four i32 lanes. */
 static esgx_wasm_value v4(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
@@ -125,17 +47,13 @@ static uint32_t lane(const esgx_wasm_value *v, int i)
           lane(&(v), 2), lane(&(v), 3), (unsigned)(a), (unsigned)(b), (unsigned)(c), \
           (unsigned)(d))
 
-static int call(env *e, const char *name, const esgx_wasm_value *args, size_t n,
-                esgx_wasm_value *res, size_t nres)
+/* Calls export name, which must return normally. */
+static int call_ok(env *e, const char *name, const esgx_wasm_value *args, size_t n,
+                   esgx_wasm_value *res, size_t nres)
 {
-    esgx_wasm_extern f;
-    if (esgx_wasm_instance_export(e->inst, name, strlen(name), &f)) {
-        CHECK(0, "no export %s", name);
-        return -100;
-    }
     esgx_err err = {0};
     esgx_wasm_trap trap;
-    int rc = esgx_wasm_call(e->s, f, args, n, res, nres, &trap, &err);
+    int rc = call(e, name, args, n, res, nres, &trap, &err);
     CHECK(rc == 0, "call %s: %s", name, err.msg);
     return rc;
 }
@@ -158,14 +76,14 @@ static void test_params_locals_results(void)
               "  (i64.add (local.get 2) (i64.extend_i32_u (i32x4.extract_lane 3 (local.get 5)))))"
               " (func (export \"id\") (param v128) (result v128) (local.get 0))"
               " (func (export \"swap\") (param v128 v128) (result v128 v128)"
-              "  (local.get 1) (local.get 0)))",
+              "  (local.get 1) (local.get 0)))", NULL,
               NULL, 0)) {
         teardown(&e);
         return;
     }
     esgx_wasm_value args[4] = {i32(7), v4(1, 2, 3, 4), i64(1000), v4(10, 20, 30, 40)};
     esgx_wasm_value res[4];
-    if (call(&e, "mix", args, 4, res, 4) == 0) {
+    if (call_ok(&e, "mix", args, 4, res, 4) == 0) {
         CHECK_V4(res[0], 11, 22, 33, 44);
         CHECK(res[1].type == ESGX_WASM_I32 && res[1].of.i32 == 1007, "i32 %d", res[1].of.i32);
         CHECK_V4(res[2], 9, 18, 27, 36);
@@ -173,9 +91,10 @@ static void test_params_locals_results(void)
               (long long)res[3].of.i64);
     }
     esgx_wasm_value a1 = v4(0xdeadbeef, 0, 0xffffffff, 0x80000000);
-    if (call(&e, "id", &a1, 1, res, 1) == 0) CHECK_V4(res[0], 0xdeadbeef, 0, 0xffffffff, 0x80000000);
+    if (call_ok(&e, "id", &a1, 1, res, 1) == 0)
+        CHECK_V4(res[0], 0xdeadbeef, 0, 0xffffffff, 0x80000000);
     esgx_wasm_value a2[2] = {v4(1, 2, 3, 4), v4(5, 6, 7, 8)};
-    if (call(&e, "swap", a2, 2, res, 2) == 0) {
+    if (call_ok(&e, "swap", a2, 2, res, 2) == 0) {
         CHECK_V4(res[0], 5, 6, 7, 8);
         CHECK_V4(res[1], 1, 2, 3, 4);
     }
@@ -237,10 +156,10 @@ static void test_host_function(void)
     memset(&e, 0, sizeof e);
     if (esgx_wasm_store_new(NULL, &e.s, &err)) return;
     CHECK(esgx_wasm_func_new_host(e.s, &ft, host_vadd, NULL, &hf, &err) == 0, "host");
-    e.m = load(wat);
+    e.m = load(wat, NULL);
     if (e.m && esgx_wasm_instance_new(e.s, e.m, &hf, 1, &e.inst, &trap, &err) == 0) {
         esgx_wasm_value a = v4(10, 20, 30, 40), out[4];
-        if (call(&e, "g", &a, 1, out, 4) == 0) {
+        if (call_ok(&e, "g", &a, 1, out, 4) == 0) {
             CHECK(out[0].of.i32 == 5, "first %d", out[0].of.i32);
             CHECK_V4(out[1], 1010, 1020, 1030, 1040);
             CHECK(out[2].of.i64 == 2020, "i64 %lld", (long long)out[2].of.i64);
@@ -270,12 +189,13 @@ static void test_globals(void)
                " (global $c (export \"c\") v128 (global.get $gi))"
                " (func (export \"bump\") (result v128)"
                "  (global.set $g (i32x4.add (global.get $g) (global.get $gi)))"
-               "  (global.get $g)))");
+               "  (global.get $g)))",
+               NULL);
     esgx_wasm_trap trap;
     if (e.m && esgx_wasm_instance_new(s, e.m, &gi, 1, &e.inst, &trap, &err) == 0) {
         esgx_wasm_value res;
-        if (call(&e, "bump", NULL, 0, &res, 1) == 0) CHECK_V4(res, 101, 202, 303, 404);
-        if (call(&e, "bump", NULL, 0, &res, 1) == 0) CHECK_V4(res, 201, 402, 603, 804);
+        if (call_ok(&e, "bump", NULL, 0, &res, 1) == 0) CHECK_V4(res, 101, 202, 303, 404);
+        if (call_ok(&e, "bump", NULL, 0, &res, 1) == 0) CHECK_V4(res, 201, 402, 603, 804);
         esgx_wasm_extern g;
         CHECK(esgx_wasm_instance_export(e.inst, "g", 1, &g) == 0, "export g");
         CHECK(esgx_wasm_global_get(g, &got) == 0, "get g");
@@ -301,18 +221,18 @@ static void test_call_indirect(void)
               "  (i32.mul (local.get 0) (i32.const 2)))"
               " (func (export \"ci\") (param i32 v128 v128) (result v128 i32)"
               "  (call_indirect (type $t) (i32.const 9) (local.get 1) (local.get 2)"
-              "   (local.get 0))))",
+              "   (local.get 0))))", NULL,
               NULL, 0)) {
         teardown(&e);
         return;
     }
     esgx_wasm_value args[3] = {i32(0), v4(5, 6, 7, 8), v4(1, 1, 1, 1)}, res[2];
-    if (call(&e, "ci", args, 3, res, 2) == 0) {
+    if (call_ok(&e, "ci", args, 3, res, 2) == 0) {
         CHECK_V4(res[0], 6, 7, 8, 9);
         CHECK(res[1].of.i32 == 9, "i32 %d", res[1].of.i32);
     }
     args[0] = i32(1);
-    if (call(&e, "ci", args, 3, res, 2) == 0) {
+    if (call_ok(&e, "ci", args, 3, res, 2) == 0) {
         CHECK_V4(res[0], 4, 5, 6, 7);
         CHECK(res[1].of.i32 == 18, "i32 %d", res[1].of.i32);
     }
@@ -354,35 +274,35 @@ static void test_control(void)
     for (int i = 0; i < 39; i++) k += (size_t)snprintf(wat + k, sizeof wat - k, " i32x4.add");
     snprintf(wat + k, sizeof wat - k, "))");
     env e;
-    if (setup(&e, wat, NULL, 0)) {
+    if (setup(&e, wat, NULL, NULL, 0)) {
         teardown(&e);
         return;
     }
     esgx_wasm_value args[3] = {v4(1, 2, 3, 4), i32(1)}, res[2];
-    if (call(&e, "blk", args, 2, res, 1) == 0) CHECK_V4(res[0], 2, 3, 4, 5);
+    if (call_ok(&e, "blk", args, 2, res, 1) == 0) CHECK_V4(res[0], 2, 3, 4, 5);
     args[1] = i32(0);
-    if (call(&e, "blk", args, 2, res, 1) == 0) CHECK_V4(res[0], 7, 7, 7, 7);
+    if (call_ok(&e, "blk", args, 2, res, 1) == 0) CHECK_V4(res[0], 7, 7, 7, 7);
     args[0] = v4(1, 2, 3, 4);
     args[1] = v4(5, 6, 7, 8);
     args[2] = i32(1);
-    if (call(&e, "sel", args, 3, res, 2) == 0) {
+    if (call_ok(&e, "sel", args, 3, res, 2) == 0) {
         CHECK_V4(res[0], 1, 2, 3, 4);
         CHECK_V4(res[1], 5, 6, 7, 8);
     }
     args[2] = i32(0);
-    if (call(&e, "sel", args, 3, res, 2) == 0) {
+    if (call_ok(&e, "sel", args, 3, res, 2) == 0) {
         CHECK_V4(res[0], 5, 6, 7, 8);
         CHECK_V4(res[1], 1, 2, 3, 4);
     }
     esgx_wasm_value a = i32(0);
-    if (call(&e, "tab", &a, 1, res, 1) == 0) CHECK_V4(res[0], 6, 6, 6, 6);
+    if (call_ok(&e, "tab", &a, 1, res, 1) == 0) CHECK_V4(res[0], 6, 6, 6, 6);
     a = i32(1);
-    if (call(&e, "tab", &a, 1, res, 1) == 0) CHECK_V4(res[0], 3, 3, 3, 3);
+    if (call_ok(&e, "tab", &a, 1, res, 1) == 0) CHECK_V4(res[0], 3, 3, 3, 3);
     args[0] = v4(0, 0, 0, 0);
     args[1] = i32(3);
-    if (call(&e, "loop", args, 2, res, 1) == 0) CHECK_V4(res[0], 3, 6, 9, 12);
+    if (call_ok(&e, "loop", args, 2, res, 1) == 0) CHECK_V4(res[0], 3, 6, 9, 12);
     a = v4(1, 2, 3, 0x80000000u);
-    if (call(&e, "deep", &a, 1, res, 1) == 0) CHECK_V4(res[0], 40, 80, 120, 0);
+    if (call_ok(&e, "deep", &a, 1, res, 1) == 0) CHECK_V4(res[0], 40, 80, 120, 0);
     teardown(&e);
 }
 
@@ -392,7 +312,7 @@ static void test_fuel(void)
     env e;
     if (setup(&e,
               "(module (func (export \"f\") (param v128 v128) (result v128)"
-              "  (f32x4.div (i32x4.add (local.get 0) (local.get 1)) (local.get 1))))",
+              "  (f32x4.div (i32x4.add (local.get 0) (local.get 1)) (local.get 1))))", NULL,
               NULL, 0)) {
         teardown(&e);
         return;
@@ -400,7 +320,7 @@ static void test_fuel(void)
     esgx_wasm_store_fuel_set(e.s, 1000);
     esgx_wasm_value args[2] = {v4(0, 0, 0, 0), v4(0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000)};
     esgx_wasm_value res;
-    if (call(&e, "f", args, 2, &res, 1) == 0) {
+    if (call_ok(&e, "f", args, 2, &res, 1) == 0) {
         /* local.get x3, i32x4.add, f32x4.div */
         CHECK(1000 - esgx_wasm_store_fuel_get(e.s) == 6, "fuel used %llu",
               (unsigned long long)(1000 - esgx_wasm_store_fuel_get(e.s)));
@@ -420,27 +340,14 @@ static void test_fuel(void)
 
 int main(void)
 {
-    char *argv[] = {"wat2wasm", "--version", NULL};
-    pid_t pid;
-    int st;
-    if (posix_spawnp(&pid, "wat2wasm", NULL, NULL, argv, environ) != 0 ||
-        waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        printf("skipped: wat2wasm not found\n");
-        return 77;
-    }
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/esgx_test_simd_XXXXXX");
-    if (!mkdtemp(tmpdir)) return 1;
+    int rc = wat_begin("wasm-simd", NULL);
+    if (rc) return rc;
     test_params_locals_results();
     test_host_function();
     test_globals();
     test_call_indirect();
     test_control();
     test_fuel();
-    char p[300];
-    snprintf(p, sizeof p, "%s/m.wat", tmpdir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/m.wasm", tmpdir);
-    unlink(p);
-    rmdir(tmpdir);
+    wat_end();
     return ESGX_TEST_SUMMARY("wasm_simd");
 }

@@ -651,7 +651,7 @@ static int check_br_table(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
 static int check_control(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
 {
     const esgx_wasm_module *m = v->m;
-    esgx_wasm_valtype et;
+    esgx_wasm_valtype et = (esgx_wasm_valtype)0;   /* set by check_table */
     const esgx_wasm_valtype *ts;
     uint32_t n;
     const esgx_wasm_functype_decl *ft;
@@ -762,7 +762,8 @@ static int pop_three_i32(esgx_wasm_body_checker *v)
 /* table.* and elem.drop (CAT_TABLE). */
 static int check_table_op(esgx_wasm_body_checker *v, const esgx_wasm_instr *in)
 {
-    esgx_wasm_valtype et, et2;
+    /* set by check_table */
+    esgx_wasm_valtype et = (esgx_wasm_valtype)0, et2 = (esgx_wasm_valtype)0;
     switch (in->op) {
     case OPC_TABLE_GET:
         TRY(check_table(v, in->a, &et));

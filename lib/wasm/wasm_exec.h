@@ -4,8 +4,11 @@
  * store.c (run-time objects, linking, the public API).
  *
  * Internal code. Every function is compiled to an array of 32-bit words. An
- * instruction is the address of its handler (8 bytes, two words, read with memcpy:
- * direct threading) followed by its operands, one word each. Operands are frame slot
+ * instruction is two head words followed by its operands, one word each. compile.c
+ * writes the op number in the head; the last step of compiling a function
+ * (esgx_wasm_code_thread) writes the address of the op's handler over it (8 bytes,
+ * read with memcpy: direct threading) and keeps the ops in order in code->ops, which
+ * the compiler tier and the dump read. Operands are frame slot
  * indices (every local and every operand-stack position is one 8-byte slot of the
  * frame), immediates, or branch offsets (in words, relative to the instruction start).
  * A v128 value takes two consecutive slots (low 64 bits first, lanes little-endian as
@@ -33,8 +36,9 @@
 
 /* ------------------------------------------------------------------ internal ops */
 
-/* Every internal op with its operand format, one character per code word after the
- * two words of the handler address:
+/* Every internal op is one row OPX(name, format, class), defined by the user.
+ *
+ * format: one character per code word after the op's two head words:
  *   d  destination slot        s  source slot             i  immediate (u32, index)
  *   c  32-bit constant bits    K  half of a 64-bit constant (two K: low, high word)
  *   P  half of a pointer to the callee's esgx_wasm_code (two P)
@@ -42,34 +46,124 @@
  *   n  br_table: label count n, followed by n + 1 offsets (the only variable width)
  *   D  v128 destination: slots D and D + 1      S  v128 source: slots S and S + 1
  * So an op's width in words is 2 + strlen(format) (ESGX_WASM_W_*), the one number the
- * emitter (compile*.c), the interpreter's NEXT and the code walker (code.c) use. */
+ * emitter (compile*.c), the interpreter's NEXT and the code walker (code.c) use.
+ *
+ * class: (family, index, form, fmask), what the compiler's fusions and the code
+ * generator read instead of doing arithmetic on op numbers (esgx_wasm_iop_class_of,
+ * esgx_wasm_iop_of): the family of ops it belongs to (IOPF_*: the integer compares,
+ * the loads, ...; NONE for an op of its own), its index in the family (which compare,
+ * operator or load width), its form (slot or immediate operand, branch or loop
+ * branch, ...), and fmask: bit k set when operand k of the format is read or written
+ * as a float (in an xmm register, jit_alloc.c). (family, index, form) names at most one
+ * op, so the rows can be in any order. ESGX_WASM_PLAIN is the class of an op that is
+ * in no family and has no float operand. */
+#define ESGX_WASM_PLAIN (NONE, 0, 0, 0)
 
-/* Compare kinds shared by the fused compare-and-branch instructions. */
+/* Families of internal ops (the class column). */
+enum esgx_wasm_iop_family {
+    IOPF_NONE, IOPF_BRANCH, IOPF_ICMP_I32, IOPF_ICMP_I64, IOPF_FCMP_F32, IOPF_FCMP_F64,
+    IOPF_FBR, IOPF_IBIN_I32, IOPF_IBIN_I64, IOPF_IDIV_I32, IOPF_IDIV_I64, IOPF_FLOAT_F32,
+    IOPF_FLOAT_F64, IOPF_FK_F32, IOPF_FK_F64, IOPF_FCONV_F32, IOPF_FCONV_F64, IOPF_LOAD,
+    IOPF_STORE, IOPF_SIMD, IOPF_COUNT_
+};
+/* The indices and forms within a family: at most ESGX_WASM_IOP_INDICES and
+ * ESGX_WASM_IOP_FORMS (checked below). */
+#define ESGX_WASM_IOP_INDICES 16
+#define ESGX_WASM_IOP_FORMS 8
+
+/* Integer compares (index in IOPF_ICMP_*; also the opcode table's ARG column). */
 #define ESGX_WASM_ICMPS(X) X(EQ) X(NE) X(LTS) X(LTU) X(GTS) X(GTU) X(LES) X(LEU) X(GES) X(GEU)
-/* Binary ops with a 32-bit immediate variant (_I) as well as the slot form. */
+#define ESGX_WASM_ICMP_INDEX(C) ICMP_##C,
+enum { ESGX_WASM_ICMPS(ESGX_WASM_ICMP_INDEX) ICMP_COUNT_ };
+/* Float compares (index in IOPF_FCMP_* and IOPF_FBR). */
+#define ESGX_WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
+#define ESGX_WASM_FCMP_INDEX(C) FCMP_##C,
+enum { ESGX_WASM_FCMPS(ESGX_WASM_FCMP_INDEX) FCMP_COUNT_ };
+/* Binary integer ops with a 32-bit immediate form (_I) as well as the slot form. */
 #define ESGX_WASM_IMMBIN(X) \
     X(ADD) X(SUB) X(MUL) X(AND) X(OR) X(XOR) X(SHL) X(SHRS) X(SHRU) X(ROTL) X(ROTR)
+#define ESGX_WASM_IBIN_INDEX(B) IBIN_##B,
+enum { ESGX_WASM_IMMBIN(ESGX_WASM_IBIN_INDEX) IBIN_COUNT_ };
+/* Integer division (IOPF_IDIV_*). */
+#define ESGX_WASM_IDIVS(X) X(DIVS) X(DIVU) X(REMS) X(REMU)
+#define ESGX_WASM_IDIV_INDEX(B) IDIV_##B,
+enum { ESGX_WASM_IDIVS(ESGX_WASM_IDIV_INDEX) IDIV_COUNT_ };
+/* f32 / f64 unary (ds) and binary (dss) ops in wasm opcode order (IOPF_FLOAT_*); the
+ * third column is the float operand mask (abs, neg, copysign work on the bits). */
+#define ESGX_WASM_FLOATS(X)                                                              \
+    X(ABS, "ds", 0) X(NEG, "ds", 0) X(CEIL, "ds", 3) X(FLOOR, "ds", 3)                \
+    X(TRUNC, "ds", 3) X(NEAREST, "ds", 3) X(SQRT, "ds", 3) X(ADD, "dss", 7)          \
+    X(SUB, "dss", 7) X(MUL, "dss", 7) X(DIV, "dss", 7) X(MIN, "dss", 7)              \
+    X(MAX, "dss", 7) X(COPYSIGN, "dss", 0)
+#define ESGX_WASM_FOP_INDEX(N, F, M) FOP_##N,
+enum { ESGX_WASM_FLOATS(ESGX_WASM_FOP_INDEX) FOP_COUNT_ };
+/* f32 / f64 add .. div with a constant right operand (IOPF_FK_*, index FOP_*: the op's
+ * own). */
+#define ESGX_WASM_FKS(X) X(ADD) X(SUB) X(MUL) X(DIV)
+/* The int -> float conversions done by one instruction (IOPF_FCONV_*). */
+enum { FCONV_I32S, FCONV_I32U, FCONV_I64S, FCONV_COUNT_ };
+/* Loads (IOPF_LOAD) and stores (IOPF_STORE): the plain form and the _A form (the
+ * address is a slot plus an immediate, an i32.add folded in). */
+#define ESGX_WASM_LOADS(X) \
+    X(32) X(64) X(8S32) X(8U) X(16S32) X(16U) X(8S64) X(16S64) X(32S64)
+#define ESGX_WASM_LOAD_INDEX(N) LOAD_##N,
+enum { ESGX_WASM_LOADS(ESGX_WASM_LOAD_INDEX) LOAD_COUNT_ };
+#define ESGX_WASM_STORES(X) X(8) X(16) X(32) X(64)
+#define ESGX_WASM_STORE_INDEX(N) STORE_##N,
+enum { ESGX_WASM_STORES(ESGX_WASM_STORE_INDEX) STORE_COUNT_ };
+enum { MF_PLAIN, MF_A };
+/* Branches (IOPF_BRANCH): always, on an i32 / i64 being non-zero / zero; the plain form
+ * and the _L form (to a loop header: also does the header's FUEL). */
+enum { BRK_ALWAYS, BRK_NZ32, BRK_Z32, BRK_NZ64, BRK_Z64, BRK_COUNT_ };
+enum { BRF_PLAIN, BRF_L };
+/* The binary ops' forms (IOPF_IBIN_*): right operand a slot or an immediate. */
+enum { BF_SLOT, BF_IMM };
 
-/* Per compare: the compare, with an immediate, branch on it, branch with an immediate,
- * the two branches to a loop header (_L: they also charge the loop's FUEL), and those
- * two preceded by an i32 add of an immediate (ADDI_: d = s + imm first; the loop
- * counter step before the loop's closing compare-and-branch). */
-#define ESGX_WASM_CMP_OPS(X, T, C)                                                        \
-    X(T##_##C, "dss") X(T##_##C##_I, "dsi") X(BR_##T##_##C, "sso")                   \
-    X(BR_##T##_##C##_I, "sio") X(BR_##T##_##C##_L, "sso") X(BR_##T##_##C##_I_L, "sio") \
-    X(ADDI_BR_##T##_##C##_L, "dsisso") X(ADDI_BR_##T##_##C##_I_L, "dsisio")
-#define ESGX_WASM_CMP_FAMILY 8
+/* The integer compare forms (IOPF_ICMP_*), per compare: the compare (d = a cmp b), with
+ * an immediate b, branch on it, branch with an immediate, the two branches to a loop
+ * header (_L: they also charge the loop's FUEL), and those two preceded by an i32 add
+ * of an immediate (ADDI_: d = s + imm first; the loop counter step before the loop's
+ * closing compare-and-branch). */
+enum { CF_SET, CF_SET_I, CF_BR, CF_BR_I, CF_BR_L, CF_BR_I_L, CF_ADDI_BR_L, CF_ADDI_BR_I_L,
+       CF_COUNT_ };
+#define ESGX_WASM_CMP_OPS(X, T, C)                                                    \
+    X(T##_##C, "dss", (ICMP_##T, ICMP_##C, CF_SET, 0))                               \
+    X(T##_##C##_I, "dsi", (ICMP_##T, ICMP_##C, CF_SET_I, 0))                         \
+    X(BR_##T##_##C, "sso", (ICMP_##T, ICMP_##C, CF_BR, 0))                           \
+    X(BR_##T##_##C##_I, "sio", (ICMP_##T, ICMP_##C, CF_BR_I, 0))                     \
+    X(BR_##T##_##C##_L, "sso", (ICMP_##T, ICMP_##C, CF_BR_L, 0))                     \
+    X(BR_##T##_##C##_I_L, "sio", (ICMP_##T, ICMP_##C, CF_BR_I_L, 0))                 \
+    X(ADDI_BR_##T##_##C##_L, "dsisso", (ICMP_##T, ICMP_##C, CF_ADDI_BR_L, 0))        \
+    X(ADDI_BR_##T##_##C##_I_L, "dsisio", (ICMP_##T, ICMP_##C, CF_ADDI_BR_I_L, 0))
 #define ESGX_WASM_CMP32(C) ESGX_WASM_CMP_OPS(OPX, I32, C)
 #define ESGX_WASM_CMP64(C) ESGX_WASM_CMP_OPS(OPX, I64, C)
-/* f64 compare-and-branch (compare index as in ESGX_WASM_FCMPS): branch if the compare holds,
+/* Float compares to a value (operands 1 and 2 are floats). */
+#define ESGX_WASM_FCMP32(C) OPX(F32_##C, "dss", (FCMP_F32, FCMP_##C, 0, 6))
+#define ESGX_WASM_FCMP64(C) OPX(F64_##C, "dss", (FCMP_F64, FCMP_##C, 0, 6))
+/* f64 compare-and-branch (IOPF_FBR, index the compare): branch if the compare holds,
  * right operand a slot or a constant (_K, two words); _N: branch if it does not. */
-#define ESGX_WASM_FCMPS(X) X(EQ) X(NE) X(LT) X(GT) X(LE) X(GE)
+enum { FBF_BR, FBF_BR_K, FBF_NBR, FBF_NBR_K, FBF_COUNT_ };
 #define ESGX_WASM_FBR(C)                                                                  \
-    OPX(BR_F64_##C, "sso") OPX(BR_F64_##C##_K, "sKKo") OPX(BR_F64_N##C, "sso")       \
-    OPX(BR_F64_N##C##_K, "sKKo")
-#define ESGX_WASM_FBR_FAMILY 4
-#define ESGX_WASM_BIN32(B) OPX(I32_##B, "dss") OPX(I32_##B##_I, "dsi")
-#define ESGX_WASM_BIN64(B) OPX(I64_##B, "dss") OPX(I64_##B##_I, "dsi")
+    OPX(BR_F64_##C, "sso", (FBR, FCMP_##C, FBF_BR, 3))                                  \
+    OPX(BR_F64_##C##_K, "sKKo", (FBR, FCMP_##C, FBF_BR_K, 1))                           \
+    OPX(BR_F64_N##C, "sso", (FBR, FCMP_##C, FBF_NBR, 3))                                \
+    OPX(BR_F64_N##C##_K, "sKKo", (FBR, FCMP_##C, FBF_NBR_K, 1))
+#define ESGX_WASM_BIN32(B)                                                                \
+    OPX(I32_##B, "dss", (IBIN_I32, IBIN_##B, BF_SLOT, 0))                               \
+    OPX(I32_##B##_I, "dsi", (IBIN_I32, IBIN_##B, BF_IMM, 0))
+#define ESGX_WASM_BIN64(B)                                                                \
+    OPX(I64_##B, "dss", (IBIN_I64, IBIN_##B, BF_SLOT, 0))                               \
+    OPX(I64_##B##_I, "dsi", (IBIN_I64, IBIN_##B, BF_IMM, 0))
+#define ESGX_WASM_DIV32(B) OPX(I32_##B, "dss", (IDIV_I32, IDIV_##B, 0, 0))
+#define ESGX_WASM_DIV64(B) OPX(I64_##B, "dss", (IDIV_I64, IDIV_##B, 0, 0))
+#define ESGX_WASM_FLOAT32(N, F, M) OPX(F32_##N, F, (FLOAT_F32, FOP_##N, 0, M))
+#define ESGX_WASM_FLOAT64(N, F, M) OPX(F64_##N, F, (FLOAT_F64, FOP_##N, 0, M))
+#define ESGX_WASM_FK32(N) OPX(F32_##N##_K, "dsc", (FK_F32, FOP_##N, 0, 3))
+#define ESGX_WASM_FK64(N) OPX(F64_##N##_K, "dsKK", (FK_F64, FOP_##N, 0, 3))
+#define ESGX_WASM_LOAD(N) OPX(LD##N, "dsi", (LOAD, LOAD_##N, MF_PLAIN, 0))
+#define ESGX_WASM_LOAD_A(N) OPX(LD##N##_A, "dsii", (LOAD, LOAD_##N, MF_A, 0))
+#define ESGX_WASM_STORE(N) OPX(ST##N, "ssi", (STORE, STORE_##N, MF_PLAIN, 0))
+#define ESGX_WASM_STORE_A(N) OPX(ST##N##_A, "ssii", (STORE, STORE_##N, MF_A, 0))
 /* The SIMD ops: one per ESGX_WASM_OPCODES_FD row, named after it, its operand format
  * given by its CK column (operands in that order; i: a lane index, a memarg offset
  * (loads and stores: offset before lane), c c c c: 16 constant or lane bytes). */
@@ -88,113 +182,151 @@
 #define ESGX_WASM_FMT_KV_STORELANE "sSii"
 #define ESGX_WASM_FMT_KV_SHUFFLE "DSScccc"
 #define ESGX_WASM_SIMD_IOP(N, C, T, IMM, CAT, A, B, R, COST, CK, IOP, ARG, FLAGS) \
-    OPX(N, ESGX_WASM_FMT_##CK)
-#define ESGX_WASM_UNOP(N) OPX(N, "ds")
-#define ESGX_WASM_BINOP(N) OPX(N, "dss")
+    OPX(N, ESGX_WASM_FMT_##CK, (SIMD, 0, 0, 0))
+#define ESGX_WASM_UNOP(N) OPX(N, "ds", ESGX_WASM_PLAIN)
+#define ESGX_WASM_BINOP(N) OPX(N, "dss", ESGX_WASM_PLAIN)
+/* int -> float conversions: operand 0 (the result) is a float */
+#define ESGX_WASM_FCONV(T, N) OPX(T##_CONV_##N, "ds", (FCONV_##T, FCONV_##N, 0, 1))
 
-/* Every internal instruction. OPX(name, format) is defined by the user. */
+/* Every internal instruction. */
 #define ESGX_WASM_OPS                                                                     \
-    OPX(EXIT, "") OPX(FUEL, "f") OPX(UNREACHABLE, "") OPX(NOP, "")                   \
-    OPX(BR, "o") OPX(BR_NZ32, "so") OPX(BR_Z32, "so") OPX(BR_NZ64, "so")             \
-    OPX(BR_Z64, "so") OPX(BR_TABLE, "sn")                                            \
-    OPX(BR_L, "o") OPX(BR_NZ32_L, "so") OPX(BR_Z32_L, "so") OPX(BR_NZ64_L, "so")     \
-    OPX(BR_Z64_L, "so")                                                              \
-    OPX(RET0, "") OPX(RET1, "s") OPX(CALL, "PPs") OPX(CALL_IMPORT, "is")             \
-    OPX(CALL_INDIRECT, "iiss")                                                       \
-    OPX(ADDI2, "dsidsi") OPX(COPY, "ds") OPX(COPY2, "dsds") OPX(CONST32, "dc")       \
-    OPX(CONST64, "dKK") OPX(SELECT, "dsss") OPX(SELECT64, "dsss")                    \
-    OPX(GLOBAL_GET, "di") OPX(GLOBAL_SET, "si")                                      \
-    OPX(LD32, "dsi") OPX(LD64, "dsi") OPX(LD8S32, "dsi") OPX(LD8U, "dsi")            \
-    OPX(LD16S32, "dsi") OPX(LD16U, "dsi") OPX(LD8S64, "dsi") OPX(LD16S64, "dsi")     \
-    OPX(LD32S64, "dsi")                                                              \
-    OPX(ST8, "ssi") OPX(ST16, "ssi") OPX(ST32, "ssi") OPX(ST64, "ssi")               \
-    OPX(LD32_A, "dsii") OPX(LD64_A, "dsii") OPX(LD8S32_A, "dsii") OPX(LD8U_A, "dsii") \
-    OPX(LD16S32_A, "dsii") OPX(LD16U_A, "dsii") OPX(LD8S64_A, "dsii")                \
-    OPX(LD16S64_A, "dsii") OPX(LD32S64_A, "dsii")                                    \
-    OPX(ST8_A, "ssii") OPX(ST16_A, "ssii") OPX(ST32_A, "ssii") OPX(ST64_A, "ssii")   \
-    OPX(MEM_SIZE, "d") OPX(MEM_GROW, "ds") OPX(MEM_INIT, "sssi") OPX(DATA_DROP, "i") \
-    OPX(MEM_COPY, "sss") OPX(MEM_FILL, "sss")                                        \
-    OPX(TABLE_GET, "dsi") OPX(TABLE_SET, "iss") OPX(TABLE_SIZE, "di")                \
-    OPX(TABLE_GROW, "dssi") OPX(TABLE_FILL, "sssi") OPX(TABLE_COPY, "sssii")         \
-    OPX(TABLE_INIT, "sssii") OPX(ELEM_DROP, "i")                                     \
-    OPX(REF_IS_NULL, "ds") OPX(REF_FUNC, "di")                                       \
-    OPX(I32_EQZ, "ds") OPX(I64_EQZ, "ds")                                            \
+    OPX(EXIT, "", ESGX_WASM_PLAIN) OPX(FUEL, "f", ESGX_WASM_PLAIN)                     \
+    OPX(UNREACHABLE, "", ESGX_WASM_PLAIN) OPX(NOP, "", ESGX_WASM_PLAIN)                \
+    OPX(BR, "o", (BRANCH, BRK_ALWAYS, BRF_PLAIN, 0))                                   \
+    OPX(BR_NZ32, "so", (BRANCH, BRK_NZ32, BRF_PLAIN, 0))                               \
+    OPX(BR_Z32, "so", (BRANCH, BRK_Z32, BRF_PLAIN, 0))                                 \
+    OPX(BR_NZ64, "so", (BRANCH, BRK_NZ64, BRF_PLAIN, 0))                               \
+    OPX(BR_Z64, "so", (BRANCH, BRK_Z64, BRF_PLAIN, 0)) OPX(BR_TABLE, "sn", ESGX_WASM_PLAIN) \
+    OPX(BR_L, "o", (BRANCH, BRK_ALWAYS, BRF_L, 0))                                     \
+    OPX(BR_NZ32_L, "so", (BRANCH, BRK_NZ32, BRF_L, 0))                                 \
+    OPX(BR_Z32_L, "so", (BRANCH, BRK_Z32, BRF_L, 0))                                   \
+    OPX(BR_NZ64_L, "so", (BRANCH, BRK_NZ64, BRF_L, 0))                                 \
+    OPX(BR_Z64_L, "so", (BRANCH, BRK_Z64, BRF_L, 0))                                   \
+    OPX(RET0, "", ESGX_WASM_PLAIN) OPX(RET1, "s", ESGX_WASM_PLAIN)                     \
+    OPX(CALL, "PPs", ESGX_WASM_PLAIN) OPX(CALL_IMPORT, "is", ESGX_WASM_PLAIN)          \
+    OPX(CALL_INDIRECT, "iiss", ESGX_WASM_PLAIN)                                        \
+    OPX(ADDI2, "dsidsi", ESGX_WASM_PLAIN) OPX(COPY, "ds", ESGX_WASM_PLAIN)             \
+    OPX(COPY2, "dsds", ESGX_WASM_PLAIN) OPX(CONST32, "dc", ESGX_WASM_PLAIN)            \
+    OPX(CONST64, "dKK", ESGX_WASM_PLAIN) OPX(SELECT, "dsss", ESGX_WASM_PLAIN)          \
+    OPX(SELECT64, "dsss", ESGX_WASM_PLAIN)                                             \
+    OPX(GLOBAL_GET, "di", ESGX_WASM_PLAIN) OPX(GLOBAL_SET, "si", ESGX_WASM_PLAIN)      \
+    ESGX_WASM_LOADS(ESGX_WASM_LOAD) ESGX_WASM_STORES(ESGX_WASM_STORE)                  \
+    ESGX_WASM_LOADS(ESGX_WASM_LOAD_A) ESGX_WASM_STORES(ESGX_WASM_STORE_A)              \
+    OPX(MEM_SIZE, "d", ESGX_WASM_PLAIN) OPX(MEM_GROW, "ds", ESGX_WASM_PLAIN)           \
+    OPX(MEM_INIT, "sssi", ESGX_WASM_PLAIN) OPX(DATA_DROP, "i", ESGX_WASM_PLAIN)        \
+    OPX(MEM_COPY, "sss", ESGX_WASM_PLAIN) OPX(MEM_FILL, "sss", ESGX_WASM_PLAIN)        \
+    OPX(TABLE_GET, "dsi", ESGX_WASM_PLAIN) OPX(TABLE_SET, "iss", ESGX_WASM_PLAIN)      \
+    OPX(TABLE_SIZE, "di", ESGX_WASM_PLAIN) OPX(TABLE_GROW, "dssi", ESGX_WASM_PLAIN)    \
+    OPX(TABLE_FILL, "sssi", ESGX_WASM_PLAIN) OPX(TABLE_COPY, "sssii", ESGX_WASM_PLAIN) \
+    OPX(TABLE_INIT, "sssii", ESGX_WASM_PLAIN) OPX(ELEM_DROP, "i", ESGX_WASM_PLAIN)     \
+    OPX(REF_IS_NULL, "ds", ESGX_WASM_PLAIN) OPX(REF_FUNC, "di", ESGX_WASM_PLAIN)       \
+    OPX(I32_EQZ, "ds", ESGX_WASM_PLAIN) OPX(I64_EQZ, "ds", ESGX_WASM_PLAIN)            \
     ESGX_WASM_ICMPS(ESGX_WASM_CMP32) ESGX_WASM_ICMPS(ESGX_WASM_CMP64)                \
-    OPX(F32_EQ, "dss") OPX(F32_NE, "dss") OPX(F32_LT, "dss") OPX(F32_GT, "dss")      \
-    OPX(F32_LE, "dss") OPX(F32_GE, "dss")                                            \
-    OPX(F64_EQ, "dss") OPX(F64_NE, "dss") OPX(F64_LT, "dss") OPX(F64_GT, "dss")      \
-    OPX(F64_LE, "dss") OPX(F64_GE, "dss")                                            \
+    ESGX_WASM_FCMPS(ESGX_WASM_FCMP32) ESGX_WASM_FCMPS(ESGX_WASM_FCMP64)              \
     ESGX_WASM_FCMPS(ESGX_WASM_FBR)                                                   \
     ESGX_WASM_UNOP(I32_CLZ) ESGX_WASM_UNOP(I32_CTZ) ESGX_WASM_UNOP(I32_POPCNT)       \
-    ESGX_WASM_IMMBIN(ESGX_WASM_BIN32)                                                \
-    ESGX_WASM_BINOP(I32_DIVS) ESGX_WASM_BINOP(I32_DIVU) ESGX_WASM_BINOP(I32_REMS)    \
-    ESGX_WASM_BINOP(I32_REMU)                                                        \
+    ESGX_WASM_IMMBIN(ESGX_WASM_BIN32) ESGX_WASM_IDIVS(ESGX_WASM_DIV32)               \
     ESGX_WASM_UNOP(I64_CLZ) ESGX_WASM_UNOP(I64_CTZ) ESGX_WASM_UNOP(I64_POPCNT)       \
-    ESGX_WASM_IMMBIN(ESGX_WASM_BIN64)                                                \
-    ESGX_WASM_BINOP(I64_DIVS) ESGX_WASM_BINOP(I64_DIVU) ESGX_WASM_BINOP(I64_REMS)    \
-    ESGX_WASM_BINOP(I64_REMU)                                                        \
-    ESGX_WASM_FLOAT_OPS(F32) ESGX_WASM_FLOAT_OPS(F64)                                \
-    OPX(I32_MULI_ADDI, "dsii") OPX(I64_MULI_ADDI, "dsii") OPX(I32_MULADD, "dsss")    \
-    OPX(I64_MULADD, "dsss") OPX(F64_MULADD, "dsss") OPX(F64_MULSUB, "dsss")          \
-    OPX(F64_MUL3, "dsss")                                                            \
-    OPX(I32_ROTLI_XOR, "dsis") OPX(I32_ROT2_XOR, "dsisi") OPX(I32_SHRUI_XOR, "dsis") \
-    OPX(F32_ADD_K, "dsc") OPX(F32_SUB_K, "dsc") OPX(F32_MUL_K, "dsc")                \
-    OPX(F32_DIV_K, "dsc")                                                            \
-    OPX(F64_ADD_K, "dsKK") OPX(F64_SUB_K, "dsKK") OPX(F64_MUL_K, "dsKK")             \
-    OPX(F64_DIV_K, "dsKK")                                                           \
+    ESGX_WASM_IMMBIN(ESGX_WASM_BIN64) ESGX_WASM_IDIVS(ESGX_WASM_DIV64)               \
+    ESGX_WASM_FLOATS(ESGX_WASM_FLOAT32) ESGX_WASM_FLOATS(ESGX_WASM_FLOAT64)          \
+    OPX(I32_MULI_ADDI, "dsii", ESGX_WASM_PLAIN) OPX(I64_MULI_ADDI, "dsii", ESGX_WASM_PLAIN) \
+    OPX(I32_MULADD, "dsss", ESGX_WASM_PLAIN) OPX(I64_MULADD, "dsss", ESGX_WASM_PLAIN)  \
+    OPX(F64_MULADD, "dsss", (NONE, 0, 0, 15)) OPX(F64_MULSUB, "dsss", (NONE, 0, 0, 15)) \
+    OPX(F64_MUL3, "dsss", (NONE, 0, 0, 15))                                            \
+    OPX(I32_ROTLI_XOR, "dsis", ESGX_WASM_PLAIN) OPX(I32_ROT2_XOR, "dsisi", ESGX_WASM_PLAIN) \
+    OPX(I32_SHRUI_XOR, "dsis", ESGX_WASM_PLAIN)                                        \
+    ESGX_WASM_FKS(ESGX_WASM_FK32) ESGX_WASM_FKS(ESGX_WASM_FK64)                      \
     ESGX_WASM_UNOP(I32_WRAP) ESGX_WASM_UNOP(I32_TRUNC_F32S)                          \
     ESGX_WASM_UNOP(I32_TRUNC_F32U) ESGX_WASM_UNOP(I32_TRUNC_F64S)                    \
     ESGX_WASM_UNOP(I32_TRUNC_F64U) ESGX_WASM_UNOP(I64_EXTEND_I32S)                   \
     ESGX_WASM_UNOP(I64_TRUNC_F32S) ESGX_WASM_UNOP(I64_TRUNC_F32U)                    \
     ESGX_WASM_UNOP(I64_TRUNC_F64S) ESGX_WASM_UNOP(I64_TRUNC_F64U)                    \
-    ESGX_WASM_UNOP(F32_CONV_I32S) ESGX_WASM_UNOP(F32_CONV_I32U)                      \
-    ESGX_WASM_UNOP(F32_CONV_I64S) ESGX_WASM_UNOP(F32_CONV_I64U)                      \
-    ESGX_WASM_UNOP(F32_DEMOTE) ESGX_WASM_UNOP(F64_CONV_I32S)                         \
-    ESGX_WASM_UNOP(F64_CONV_I32U) ESGX_WASM_UNOP(F64_CONV_I64S)                      \
-    ESGX_WASM_UNOP(F64_CONV_I64U) ESGX_WASM_UNOP(F64_PROMOTE)                        \
+    ESGX_WASM_FCONV(F32, I32S) ESGX_WASM_FCONV(F32, I32U) ESGX_WASM_FCONV(F32, I64S) \
+    ESGX_WASM_UNOP(F32_CONV_I64U) OPX(F32_DEMOTE, "ds", (NONE, 0, 0, 3))              \
+    ESGX_WASM_FCONV(F64, I32S) ESGX_WASM_FCONV(F64, I32U) ESGX_WASM_FCONV(F64, I64S) \
+    ESGX_WASM_UNOP(F64_CONV_I64U) OPX(F64_PROMOTE, "ds", (NONE, 0, 0, 3))             \
     ESGX_WASM_UNOP(I32_EXT8S) ESGX_WASM_UNOP(I32_EXT16S) ESGX_WASM_UNOP(I64_EXT8S)   \
     ESGX_WASM_UNOP(I64_EXT16S) ESGX_WASM_UNOP(I64_EXT32S)                            \
     ESGX_WASM_UNOP(I32_SAT_F32S) ESGX_WASM_UNOP(I32_SAT_F32U)                        \
     ESGX_WASM_UNOP(I32_SAT_F64S) ESGX_WASM_UNOP(I32_SAT_F64U)                        \
     ESGX_WASM_UNOP(I64_SAT_F32S) ESGX_WASM_UNOP(I64_SAT_F32U)                        \
     ESGX_WASM_UNOP(I64_SAT_F64S) ESGX_WASM_UNOP(I64_SAT_F64U)                        \
-    OPX(SELECT128, "DsSS") OPX(GLOBAL_GET128, "Di") OPX(GLOBAL_SET128, "Si")          \
+    OPX(SELECT128, "DsSS", (SIMD, 0, 0, 0)) OPX(GLOBAL_GET128, "Di", (SIMD, 0, 0, 0))  \
+    OPX(GLOBAL_SET128, "Si", (SIMD, 0, 0, 0))                                          \
     ESGX_WASM_OPCODES_FD(ESGX_WASM_SIMD_IOP)
-/* f32 / f64: abs .. sqrt, add .. copysign (in wasm opcode order) */
-#define ESGX_WASM_FLOAT_OPS(T)                                                            \
-    ESGX_WASM_UNOP(T##_ABS) ESGX_WASM_UNOP(T##_NEG) ESGX_WASM_UNOP(T##_CEIL)         \
-    ESGX_WASM_UNOP(T##_FLOOR) ESGX_WASM_UNOP(T##_TRUNC) ESGX_WASM_UNOP(T##_NEAREST)  \
-    ESGX_WASM_UNOP(T##_SQRT) ESGX_WASM_BINOP(T##_ADD) ESGX_WASM_BINOP(T##_SUB)       \
-    ESGX_WASM_BINOP(T##_MUL) ESGX_WASM_BINOP(T##_DIV) ESGX_WASM_BINOP(T##_MIN)       \
-    ESGX_WASM_BINOP(T##_MAX) ESGX_WASM_BINOP(T##_COPYSIGN)
 
-#define OPX(n, f) WOP_##n,
+#define OPX(n, f, k) WOP_##n,
 enum esgx_wasm_iop { ESGX_WASM_OPS WOP_COUNT_ };
 #undef OPX
 
 /* ESGX_WASM_W_<op>: the op's width in code words (BR_TABLE: without its n + 1 offsets). */
-#define OPX(n, f) ESGX_WASM_W_##n = 2 + (int)sizeof(f) - 1,
+#define OPX(n, f, k) ESGX_WASM_W_##n = 2 + (int)sizeof(f) - 1,
 enum esgx_wasm_iop_width { ESGX_WASM_OPS ESGX_WASM_W_END_ };
 #undef OPX
 
-/* Per internal op: its name ("I32_ADD") and operand format (opcodes.c). */
+_Static_assert(ICMP_COUNT_ <= ESGX_WASM_IOP_INDICES && IBIN_COUNT_ <= ESGX_WASM_IOP_INDICES &&
+                   FOP_COUNT_ <= ESGX_WASM_IOP_INDICES && LOAD_COUNT_ <= ESGX_WASM_IOP_INDICES,
+               "a family has more indices than esgx_wasm_iop_of holds");
+_Static_assert(CF_COUNT_ <= ESGX_WASM_IOP_FORMS && FBF_COUNT_ <= ESGX_WASM_IOP_FORMS,
+               "a family has more forms than esgx_wasm_iop_of holds");
+_Static_assert(WOP_COUNT_ <= UINT16_MAX, "internal ops are stored in 16 bits");
+
+/* Per internal op: its name ("I32_ADD"), operand format, width and class (opcodes.c). */
+typedef struct esgx_wasm_iop_class {
+    uint8_t family;           /* enum esgx_wasm_iop_family */
+    uint8_t index;            /* in the family: ICMP_*, IBIN_*, LOAD_*, ... */
+    uint8_t form;             /* CF_*, FBF_*, BF_*, MF_*, BRF_* */
+    uint8_t fmask;            /* bit k: operand k is a float */
+} esgx_wasm_iop_class;
 extern const char *const esgx_wasm_iop_name[WOP_COUNT_];
 extern const char *const esgx_wasm_iop_format[WOP_COUNT_];
 extern const uint8_t esgx_wasm_iop_width[WOP_COUNT_];
+extern const esgx_wasm_iop_class esgx_wasm_iop_class_of[WOP_COUNT_];
+/* The op of each (family, index, form) of the class column; 0 (EXIT) where none. */
+extern const uint16_t esgx_wasm_iop_by_class[IOPF_COUNT_][ESGX_WASM_IOP_INDICES]
+                                           [ESGX_WASM_IOP_FORMS];
 
-/* The handler address table of the interpreter (indexed by enum esgx_wasm_iop). */
-const void *const *esgx_wasm_exec_handlers(void);
+/* The op of class (family, index, form): e.g. esgx_wasm_iop_of(IOPF_ICMP_I32, ICMP_LTS,
+ * CF_BR_L) is WOP_BR_I32_LTS_L. */
+static inline int esgx_wasm_iop_of(int family, int index, int form)
+{
+    return esgx_wasm_iop_by_class[family][index][form];
+}
+
+/* op in the same family and index, in another form (BR_I32_LTS -> BR_I32_LTS_L) */
+static inline int esgx_wasm_iop_form(int op, int form)
+{
+    const esgx_wasm_iop_class *k = &esgx_wasm_iop_class_of[op];
+    return esgx_wasm_iop_by_class[k->family][k->index][form];
+}
+
+/* Whether operand k (of the format) of op is read or written as a float. */
+static inline bool esgx_wasm_iop_float_operand(int op, int k)
+{
+    return esgx_wasm_iop_class_of[op].fmask >> k & 1;
+}
 
 /* ------------------------------------------------------------------ compiled code */
 
+/* The words of an instruction's head: while compile.c emits, the op number and 0; once
+ * threaded (esgx_wasm_code_thread), the address of the op's handler in the
+ * interpreter, which dispatches on it (direct threading). Operand k is word
+ * ESGX_WASM_OP_HEAD + k of the instruction. */
+#define ESGX_WASM_OP_HEAD 2
+_Static_assert(ESGX_WASM_OP_HEAD * sizeof(uint32_t) == sizeof(void *),
+               "a handler address takes the two head words");
+
 typedef struct esgx_wasm_code {
-    uint32_t *words;          /* the instructions */
+    uint32_t *words;          /* the instructions, threaded */
     uint32_t n_words;
     uint32_t n_params;
     uint32_t n_results;
     uint32_t n_locals;        /* declared locals + the zero slot (zeroed on entry) */
     uint32_t frame_size;      /* slots: params + locals + max operand stack height */
     uint32_t func_index;      /* in the module's function index space */
+    uint32_t n_ops;
+    uint16_t *ops;            /* the op of each instruction, in order (enum esgx_wasm_iop):
+                               * what the code generator and the dump read */
 } esgx_wasm_code;
 
 /* m->compiled: one esgx_wasm_code per defined function (m->funcs[i] -> codes[i]). */
@@ -202,14 +334,17 @@ typedef struct esgx_wasm_compiled {
     esgx_wasm_code *codes;
 } esgx_wasm_compiled;
 
-/* code.c: checks that code->words decode exactly as a sequence of internal ops of
- * their declared widths and that every branch offset lands on an instruction start.
- * ESGX_OK, or ESGX_WASM_E_INVALID naming the word (compile.c runs it on every function
- * in debug builds), ESGX_WASM_E_NOMEM. */
+/* code.c: checks that code->words, not threaded yet (op numbers in the head words),
+ * decode exactly as a sequence of internal ops of their declared widths and that
+ * every branch offset lands on an instruction start. ESGX_OK, or ESGX_WASM_E_INVALID
+ * naming the word (compile.c runs it on every function in debug builds),
+ * ESGX_WASM_E_NOMEM. */
 int esgx_wasm_code_check(const esgx_wasm_code *code, esgx_err *err);
-/* code.c: the internal op whose handler address starts at word w (two words must be
- * readable), or -1. */
-int esgx_wasm_code_op_at(const uint32_t *w);
+/* code.c: threads code->words (op numbers, as emitted) for the interpreter: fills
+ * code->ops with the op of each instruction and replaces each op number by
+ * handlers[op]. ESGX_OK, ESGX_WASM_E_NOMEM, or ESGX_WASM_E_INVALID if the words do not
+ * decode (an emitter bug). */
+int esgx_wasm_code_thread(esgx_wasm_code *code, const void *const *handlers, esgx_err *err);
 
 /* ------------------------------------------------------------------ run-time objects */
 
@@ -340,6 +475,9 @@ int64_t esgx_wasm_memory_grow(esgx_wasm_store *s, esgx_wasm_memory_obj *mem, uin
 int64_t esgx_wasm_table_grow(esgx_wasm_store *s, esgx_wasm_table_obj *t, uint32_t delta, esgx_wasm_ref init);
 
 /* interp.c */
+/* The interpreter's handler addresses, indexed by enum esgx_wasm_iop (what
+ * esgx_wasm_code_thread writes into the code). */
+const void *const *esgx_wasm_exec_handlers(void);
 /* Calls f with the arguments in slots[0..n_params) and leaves the results in
  * slots[0..n_results). ESGX_OK or ESGX_WASM_E_TRAP (kind and message in the store). */
 int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slots);
@@ -372,11 +510,50 @@ typedef struct esgx_wasm_jit esgx_wasm_jit;
 esgx_wasm_jit *esgx_wasm_jit_new(const esgx_wasm_module *m);
 /* Unmaps and wipes all code of j (NULL is fine). */
 void esgx_wasm_jit_free(esgx_wasm_jit *j);
+/* The number of functions j refused to compile so far (they run interpreted). */
+uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j);
 /* Runs code (of inst, whose module has the JIT tier) on the frame at slot fp_off like
  * esgx_wasm_exec_frame: compiled on its first call; interpreted when it cannot be
  * compiled or the thread's native stack is too small for max_call_depth. */
 int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
                       uint32_t fp_off);
+
+/* call_indirect's checks, the same on both tiers: the function at index i of table t,
+ * which must have the store's interned type id want; NULL when a check fails, with
+ * *kind and *msg the trap ("undefined element", "uninitialized element", "indirect
+ * call type mismatch"). */
+static inline esgx_wasm_func_obj *esgx_wasm_indirect_callee(const esgx_wasm_table_obj *t,
+                                                            uint32_t i, uint32_t want,
+                                                            esgx_wasm_trap *kind,
+                                                            const char **msg)
+{
+    if (__builtin_expect(i >= t->size, 0)) {
+        *kind = ESGX_WASM_TRAP_TABLE_OOB;
+        *msg = "undefined element";
+        return NULL;
+    }
+    esgx_wasm_func_obj *f = (esgx_wasm_func_obj *)t->elems[i];
+    if (__builtin_expect(!f, 0)) {
+        *kind = ESGX_WASM_TRAP_INDIRECT_NULL;
+        *msg = "uninitialized element";
+        return NULL;
+    }
+    if (__builtin_expect(f->type_id != want, 0)) {
+        *kind = ESGX_WASM_TRAP_INDIRECT_TYPE;
+        *msg = "indirect call type mismatch";
+        return NULL;
+    }
+    return f;
+}
+
+/* The store's sp while host function f runs with its arguments (and then results) at
+ * stack slot args: the first slot past both, so that a call back into wasm builds its
+ * frames above them. */
+static inline uint32_t esgx_wasm_host_sp(const esgx_wasm_func_obj *f, uint32_t args)
+{
+    uint32_t np = f->param_slots, nr = f->result_slots;
+    return args + (np > nr ? np : nr) + 1;
+}
 
 /* Slots taken by a value of type t / by n values of types ts. */
 static inline uint32_t esgx_wasm_type_slots(esgx_wasm_valtype t)

@@ -209,9 +209,11 @@ int esgx_wasm_body_check_end(esgx_wasm_body_checker *v);
  * as it is compiled (vm must have passed esgx_wasm_validator_check_module). threads > 1
  * spreads the functions over that many threads (the caller's included) when the
  * code is large enough to gain from it; the error is then that of the lowest
- * failing function. */
+ * failing function. Each function's code is emitted with op numbers, then threaded
+ * with handlers (the interpreter's handler addresses by op, esgx_wasm_exec_handlers),
+ * so the compiler does not depend on the interpreter. */
 int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
-                        esgx_err *err);
+                             const void *const *handlers, esgx_err *err);
 /* compile.c: frees what esgx_wasm_compile_module made (safe on a partly compiled module). */
 void esgx_wasm_compiled_free(esgx_wasm_module *m);
 /* decode.c: frees what esgx_wasm_decode allocated (not m itself). */

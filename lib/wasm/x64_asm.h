@@ -182,19 +182,24 @@ static inline void x64_store16(esgx_x64 *a, x64_mem m, int r)
     X_OP1(a, 0x66, 0, 0x89, r, 0, &m);
 }
 
-/* movzx / movsx loads: kind 0 movzx8, 1 movzx16, 2 movsx8, 3 movsx16, 4 movsxd */
+/* extension kinds of x64_load_ext / x64_ext_rr: movzx8, movzx16, movsx8, movsx16, movsxd */
+enum { EXT_ZX8, EXT_ZX16, EXT_SX8, EXT_SX16, EXT_SX32 };
+
+/* movzx / movsx loads (kind EXT_*; EXT_SX32 is movsxd, always 64-bit) */
 static inline void x64_load_ext(esgx_x64 *a, int kind, bool w64, int r, x64_mem m)
 {
-    static const uint8_t op2[4] = {0xB6, 0xB7, 0xBE, 0xBF};
-    if (kind == 4) X_OP1(a, 0, XW, 0x63, r, 0, &m);
+    static const uint8_t op2[4] = {[EXT_ZX8] = 0xB6, [EXT_ZX16] = 0xB7, [EXT_SX8] = 0xBE,
+                                   [EXT_SX16] = 0xBF};
+    if (kind == EXT_SX32) X_OP1(a, 0, XW, 0x63, r, 0, &m);
     else X_OP2(a, 0, w64 ? XW : 0, 0x0F, op2[kind], r, 0, &m);
 }
 
 /* the same from a register: movzx/movsx r, r8/r16; movsxd r64, r32 */
 static inline void x64_ext_rr(esgx_x64 *a, int kind, bool w64, int d, int s)
 {
-    static const uint8_t op2[4] = {0xB6, 0xB7, 0xBE, 0xBF};
-    if (kind == 4) X_OP1(a, 0, XW, 0x63, d, s, NULL);
+    static const uint8_t op2[4] = {[EXT_ZX8] = 0xB6, [EXT_ZX16] = 0xB7, [EXT_SX8] = 0xBE,
+                                   [EXT_SX16] = 0xBF};
+    if (kind == EXT_SX32) X_OP1(a, 0, XW, 0x63, d, s, NULL);
     else X_OP2(a, 0, (w64 ? XW : 0) | XB, 0x0F, op2[kind], d, s, NULL);
 }
 
@@ -300,7 +305,8 @@ static inline void x64_imul_rri(esgx_x64 *a, bool w64, int d, int s, int32_t v)
     x64_d32(a, (uint32_t)v);
 }
 
-/* group 3 (F7 /digit): 2 not, 3 neg, 6 div, 7 idiv */
+/* group 3 (F7 /digit) */
+enum { G3_NOT = 2, G3_NEG = 3, G3_DIV = 6, G3_IDIV = 7 };
 static inline void x64_grp3(esgx_x64 *a, int digit, bool w64, int r)
 {
     X_OP1(a, 0, w64 ? XW : 0, 0xF7, digit, r, NULL);
@@ -320,6 +326,7 @@ static inline void x64_shift_rcl(esgx_x64 *a, int sh, bool w64, int r)
 }
 
 /* lzcnt / tzcnt / popcnt d, s (F3 0F BD / BC / B8) */
+enum { BITS_LZCNT = 0xBD, BITS_TZCNT = 0xBC, BITS_POPCNT = 0xB8 };
 static inline void x64_bitcount(esgx_x64 *a, uint8_t op, bool w64, int d, int s)
 {
     X_OP2(a, 0xF3, w64 ? XW : 0, 0x0F, op, d, s, NULL);
@@ -429,8 +436,12 @@ static inline void x64_movs_load(esgx_x64 *a, bool dbl, int x, x64_mem m)
     X_OP2(a, dbl ? 0xF2 : 0xF3, 0, 0x0F, 0x10, x, 0, &m);
 }
 
-/* scalar arithmetic xmm op= xmm/[m]: 0x58 add, 0x59 mul, 0x5C sub, 0x5E div,
- * 0x51 sqrt, 0x5A cvt (ss<->sd) */
+/* scalar SSE ops (F2/F3 0F op): movss/movsd, sqrt, add, mul, cvt (ss<->sd), sub, div;
+ * x64_sse_rr / x64_sse_rm do d op= s */
+enum {
+    SSE_MOVS = 0x10, SSE_SQRT = 0x51, SSE_ADD = 0x58, SSE_MUL = 0x59, SSE_CVT = 0x5A,
+    SSE_SUB = 0x5C, SSE_DIV = 0x5E
+};
 static inline void x64_sse_rr(esgx_x64 *a, bool dbl, uint8_t op, int d, int s)
 {
     X_OP2(a, dbl ? 0xF2 : 0xF3, 0, 0x0F, op, d, s, NULL);
@@ -447,7 +458,9 @@ static inline void x64_ucomis(esgx_x64 *a, bool dbl, int x, int y)
     X_OP2(a, dbl ? 0x66 : 0, 0, 0x0F, 0x2E, x, y, NULL);
 }
 
-/* roundss / roundsd d, s, imm (SSE4.1: 66 0F 3A 0A / 0B) */
+/* roundss / roundsd d, s, mode (SSE4.1: 66 0F 3A 0A / 0B); the modes (precision
+ * exception suppressed): to nearest even, down, up, toward zero */
+enum { ROUND_NEAREST = 0x08, ROUND_FLOOR = 0x09, ROUND_CEIL = 0x0A, ROUND_TRUNC = 0x0B };
 static inline void x64_round(esgx_x64 *a, bool dbl, int d, int s, uint8_t mode)
 {
     X_OP3(a, 0x66, 0, 0x0F, 0x3A, dbl ? 0x0B : 0x0A, d, s, NULL);

@@ -26,7 +26,8 @@
  * enclave); (i32, i32) functions called without --arg get (0, 0), which is what
  * Fleek's runtime passes. --tier interp|jit chooses how the functions run (default:
  * the ESGX_WASM_TIER environment variable, checked before anything else, else the
- * compiler where available); --json reports the tier the module ran on. Options are
+ * compiler where available); --json reports the tier the module ran on and, after a
+ * run, how many functions the compiler refused (interpreted instead). Options are
  * read from one table (run_options). Output goes raw to stdout, or as one JSON object
  * with --json. Exit status: 0 ran to completion, 1 load error or trap,
  * 2 wrong usage (see cli.h). The reference is docs/cli.md, section "esgx run".
@@ -390,7 +391,8 @@ static void usage(FILE *f)
             "  --fuel N          fuel budget, decimal (default %llu; 0 or \"unlimited\":\n"
             "                    unmetered)\n"
             "  --json            print {\"result\": [...], \"fuel_used\": N, \"output\": \"...\",\n"
-            "                    \"tier\": \"interp\"|\"jit\"}\n"
+            "                    \"tier\": \"interp\"|\"jit\", \"jit_refused\": N (functions\n"
+            "                    the compiler refused, run interpreted)}\n"
             "  --arg VALUE       one argument per parameter, parsed by its type\n"
             "                    (integers, floats, nan, nan:0xP, inf, -inf, null)\n"
             "  --dev-seed HEX    development key seed (64 hex characters; default: the seed\n"
@@ -644,6 +646,8 @@ static int report(const run_ctx *c)
                                                          : json_null());
         json_add_output(obj, r->output, r->output_len);
         json_object_set_new(obj, "tier", json_string(c->o.ran_tier));
+        json_object_set_new(obj, "jit_refused",
+                            json_integer((json_int_t)esgx_wasm_module_jit_refused(c->m)));
         json_print(obj);
     } else {
         if (r->output_len) fwrite(r->output, 1, r->output_len, stdout);

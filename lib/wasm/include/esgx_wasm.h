@@ -173,6 +173,11 @@ ESGX_MUST_CHECK int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, con
                       esgx_wasm_module **out, esgx_err *err);
 /* The tier m runs on (ESGX_WASM_TIER_INTERP or ESGX_WASM_TIER_JIT). */
 esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m);
+/* The number of functions of m that the compiler tier refused so far (it compiles a
+ * function on its first call; a refused one, e.g. too large once compiled, runs
+ * interpreted, with the same results): 0 until then, and always 0 on the interpreter
+ * tier. Safe to call while other threads run m. */
+uint32_t esgx_wasm_module_jit_refused(const esgx_wasm_module *m);
 /* Frees m (NULL is fine). Its copy of the binary and its compiled code are wiped
  * first: a module may be a decrypted confidential one. */
 void esgx_wasm_module_free(esgx_wasm_module *m);
