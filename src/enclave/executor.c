@@ -197,6 +197,11 @@ void esgx_exec_result_free(exec_result *r)
     r->tree_len = r->output_len = r->logs_len = 0;
 }
 
+static uint64_t jit_refused_of(const void *module)
+{
+    return esgx_wasm_module_jit_refused(module);
+}
+
 void esgx_executor_get_stats(executor *ex, exec_stats *out)
 {
     modcache_stats cs;
@@ -206,7 +211,7 @@ void esgx_executor_get_stats(executor *ex, exec_stats *out)
     out->cache_entries = cs.entries;
     out->cache_hits = cs.hits;
     out->cache_misses = cs.misses;
-    out->jit_refused = 0;   /* not counted yet: the compiler tier does not report refusals */
+    out->jit_refused = esgx_modcache_sum(ex->cache, jit_refused_of);
 }
 
 static void fail_va(exec_result *res, exec_status status, const char *code, const char *fmt,

@@ -104,7 +104,8 @@ typedef struct exec_stats {
     uint64_t executions;        /* requests that ran guest code */
     uint64_t traps;
     uint64_t cache_entries, cache_hits, cache_misses;
-    uint64_t jit_refused;       /* functions the compiler tier refused (0: not counted yet) */
+    uint64_t jit_refused;       /* functions of the modules cached now that the compiler
+                                   tier refused (they run interpreted) */
 } exec_stats;
 
 typedef struct executor executor;

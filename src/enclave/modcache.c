@@ -202,6 +202,15 @@ void esgx_modcache_release(modcache *c, modcache_entry *e)
     if (destroy) entry_destroy(c, e);
 }
 
+uint64_t esgx_modcache_sum(modcache *c, uint64_t (*measure)(const void *value))
+{
+    uint64_t sum = 0;
+    pthread_mutex_lock(&c->lock);
+    for (const modcache_entry *e = c->head; e; e = e->next) sum += measure(e->value);
+    pthread_mutex_unlock(&c->lock);
+    return sum;
+}
+
 void esgx_modcache_get_stats(modcache *c, modcache_stats *out)
 {
     pthread_mutex_lock(&c->lock);

@@ -58,4 +58,8 @@ void esgx_modcache_release(modcache *c, modcache_entry *e);
 /* Snapshot of the counters. */
 void esgx_modcache_get_stats(modcache *c, modcache_stats *out);
 
+/* The sum of measure(value) over the values cached now (under the cache lock: measure
+ * must be quick and must not call back into the cache). */
+uint64_t esgx_modcache_sum(modcache *c, uint64_t (*measure)(const void *value));
+
 #endif
