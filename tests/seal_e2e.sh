@@ -96,6 +96,24 @@ run 1 verify --request "$T/s1-plain.req" --response "$T/s1.ans" --network-key "$
 has err "input_hash mismatch: the answer is sealed, the request was not"
 ok "esgx verify: the saved sealed call verifies; the same bytes as a plain request do not"
 
+# ---- a project with seal = true: its deploy shows a sealed call, no plain curl line
+mkdir -p "$T/proj"
+cp "$T/hello.wasm" "$T/proj/fn.wasm"
+printf 'name = "sealedfn"\nbuild = "true"\noutput = "fn.wasm"\nseal = true\n' > "$T/proj/esgx.toml"
+run 0 deploy --dir "$T/proj"
+has out "call it sealed: esgx invoke sealedfn --seal --input 'your input'"
+grep -q curl "$T/out" && fail "a seal = true project still shows a plain curl line"
+run 0 deploy --dir "$T/proj" --json
+python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["seal"] is True, o' "$T/out" ||
+    fail "deploy --json of a seal = true project: $(cat "$T/out")"
+IN4=in-marker-$RANDOM-project
+run 0 invoke sealedfn --seal --input "$IN4"
+[ "$(cat "$T/out")" = "Hello, $IN4" ] || fail "the project's sealed call printed '$(cat "$T/out")'"
+printf 'seal = "yes"\n' >> "$T/proj/esgx.toml"
+run 1 deploy --dir "$T/proj"
+has err "encrypt, logs and seal must be true or false"
+ok "esgx.toml seal = true: esgx deploy shows 'esgx invoke NAME --seal' (and \"seal\": true), no curl line; the call works"
+
 # ---- sealed inputs replayed with another binding: 400 bad_sealed_input
 replay() {   # replay NAME PYTHON-EDIT: the saved sealed request, edited, posted to the node
     python3 - "$T/s1.req" "$T/$1.req" "$2" <<'PY'
@@ -132,7 +150,7 @@ cat "$T/js.out"
 grep -qF "printed: Hello, $JIN-hash" "$T/js.out" || fail "the JS client did not print the output"
 
 # ---- what the proxy saw
-for m in "$IN1" "$IN2" "$IN3" "$JIN"; do
+for m in "$IN1" "$IN2" "$IN3" "$IN4" "$JIN"; do
     grep -qF "$m" "$T/record" && fail "the recording holds the plaintext input $m"
 done
 grep -qF 'Hello, ' "$T/record" && fail "the recording holds a plaintext output"
