@@ -34,7 +34,7 @@ ECHO=$($E functions deploy --name echo --no-encrypt --path "$BUILD/examples/echo
 $E invoke hello --input foo --save "$T/esgx.ans" --save-request "$T/esgx.req" >/dev/null || fail "esgx invoke"
 
 mkdir "$T/app"
-cp "$SRC/sdk/js/client.mjs" "$T/app/client.mjs"
+cp "$SRC/sdk/js/client.mjs" "$SRC/sdk/js/seal.mjs" "$T/app/"
 ln -s "$SRC/tests/js/node_modules" "$T/app/node_modules"
 node "$SRC/tests/js/cli_client.mjs" "$T/app/client.mjs" "$URL" "$NETKEY" "$HELLO" "$ECHO" \
     "$T/esgx.ans" "$T/esgx.req" "$T" || fail "cli_client.mjs"

@@ -18,16 +18,19 @@
 //   // by name (public GET /functions/NAME gives hash and decrypt), binary input
 //   await invoke(node, { name: 'echo', input: new Uint8Array([0, 1, 255]) }, { networkKey });
 // A string input travels as "input" (UTF-8), a Uint8Array as "input_base64" (any bytes);
-// input_hash is over the bytes either way.
+// input_hash is over the bytes either way. With { seal: true } the input travels sealed
+// to the network key ("sealed_input", seal.mjs) and the output, sealed by the enclave for
+// this call, is opened only after the answer verified.
 // Command line:
 //   node client.mjs --node URL (--hash HEX [--decrypt] | --name NAME)
 //                   [--input STR | --input-file FILE] [--function NAME] [--fuel N]
-//                   [--network-key HEX]
+//                   [--network-key HEX] [--seal]
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { sealRequest, openResponse } from './seal.mjs';
 
 const enc = new TextEncoder();
 const toHex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -146,15 +149,17 @@ export function outputTree(data) {
 /** input_hash of a service request (fields as sent; fuel defaults to fuelLimit). */
 export function inputHash(req, fuelLimit = DEFAULT_FUEL_LIMIT) {
   const fn = enc.encode(req.function ?? 'main');
-  const input = req.input_base64 !== undefined
-    ? new Uint8Array(Buffer.from(req.input_base64, 'base64'))
+  const sealed = req.sealed_input !== undefined;   // the sealed bytes as they travel
+  const input = sealed || req.input_base64 !== undefined
+    ? new Uint8Array(Buffer.from(sealed ? req.sealed_input : req.input_base64, 'base64'))
     : typeof req.input === 'string' ? enc.encode(req.input) : (req.input ?? new Uint8Array());
   if (fn.length < 1 || fn.length > 255) throw new Error('function name must be 1 to 255 bytes');
   return sha256(concat([enc.encode('MODULE_HASH'), enc.encode(req.hash),
     enc.encode('MODULE_DECRYPT'), Uint8Array.of(req.decrypt ? 1 : 0),
     enc.encode('FUEL_LIMIT'), u64be(req.fuel ?? fuelLimit),
     enc.encode('FUNCTION_NAME'), Uint8Array.of(fn.length), fn,
-    enc.encode('INPUT_DATA'), u64be(input.length), input]));
+    enc.encode('INPUT_DATA'), u64be(input.length), input,
+    ...(sealed ? [enc.encode('SEALED_INPUT'), Uint8Array.of(1)] : [])]));
 }
 
 /** Splits an answer body (Uint8Array) into its header object and output bytes. */
@@ -228,9 +233,10 @@ export async function resolveName(node, name) {
  * here, not taken from the node's registry at call time); input is a string (sent as
  * "input") or a Uint8Array (sent as "input_base64"); without fuel, the node's limit
  * (GET /health fuel_limit) is sent, so the request alone determines input_hash.
+ * seal: the input travels sealed and output is the opened plaintext (seal.mjs).
  * Returns { output, header, signer, body, request }.
  */
-export async function invoke(node, req, { networkKey } = {}) {
+export async function invoke(node, req, { networkKey, seal = false } = {}) {
   if (!networkKey) throw new Error('invoke needs the pinned networkKey');
   const target = req.name !== undefined ? await resolveName(node, req.name)
     : { hash: req.hash, decrypt: !!req.decrypt };
@@ -241,6 +247,14 @@ export async function invoke(node, req, { networkKey } = {}) {
   else {
     const h = await (await fetch(new URL('/health', node))).json();
     request.fuel = Number.isSafeInteger(h.fuel_limit) ? h.fuel_limit : Number(DEFAULT_FUEL_LIMIT);
+  }
+  let keys;
+  if (seal) {
+    const pt = request.input_base64 !== undefined ? req.input : enc.encode(request.input);
+    ({ sealed: request.sealed_input, keys } = sealRequest(networkKey, request, pt));
+    request.sealed_input = Buffer.from(request.sealed_input).toString('base64');
+    delete request.input;
+    delete request.input_base64;
   }
   const url = new URL('/services/3', node);
   let r;
@@ -253,7 +267,12 @@ export async function invoke(node, req, { networkKey } = {}) {
   const body = new Uint8Array(await r.arrayBuffer());
   if (r.status !== 200)
     throw new Error(`POST ${url}: HTTP ${r.status}: ${new TextDecoder().decode(body.subarray(0, 300))}`);
-  return { ...verifyAnswer(body, request, networkKey), body, request };
+  const v = verifyAnswer(body, request, networkKey);
+  if (seal) {
+    if (v.header.sealed !== true) throw new Error('input_hash mismatch: the answer is not sealed');
+    v.output = openResponse(keys, fromHex(v.header.input_hash, 32, 'input_hash'), v.output);
+  }
+  return { ...v, body, request };
 }
 
 // ------------------------------------------------------------------ command line
@@ -270,6 +289,7 @@ async function main(argv) {
     else if (a === '--fuel') opt.fuel = v();
     else if (a === '--network-key') opt.networkKey = v();
     else if (a === '--decrypt') opt.decrypt = true;
+    else if (a === '--seal') opt.seal = true;
     else if (a === '-h' || a === '--help') { console.log(USAGE); return 0; }
     else usage(`unexpected argument ${a}`);
   }
@@ -279,13 +299,13 @@ async function main(argv) {
     key = await fetchNetworkKey(opt.node);
     console.error(`client: warning: trusting the network key ${key} the node reported; pass --network-key to pin it`);
   }
-  const { output, header } = await invoke(opt.node, opt, { networkKey: key });
+  const { output, header } = await invoke(opt.node, opt, { networkKey: key, seal: !!opt.seal });
   process.stdout.write(output);
   console.error(`client: verified (fuel_used ${header.fuel_used}, signed by ${key})`);
   return 0;
 }
 const USAGE = 'usage: node client.mjs --node URL (--hash HEX [--decrypt] | --name NAME) ' +
-  '[--input STR | --input-file FILE] [--function NAME] [--fuel N] [--network-key HEX]';
+  '[--input STR | --input-file FILE] [--function NAME] [--fuel N] [--network-key HEX] [--seal]';
 function usage(msg) { console.error(`client: ${msg}\n${USAGE}`); process.exit(2); }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

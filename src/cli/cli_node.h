@@ -113,14 +113,15 @@ typedef struct cli_service_request {
 } cli_service_request;
 
 /* Parses the request JSON strictly, as the node does (unknown fields, wrong types, bad
- * hash or function length are errors). Returns 0 or ESGX_CLI_E_FAILED with err. Free with
- * cli_request_free. */
+ * hash or function length are errors; "sealed_input" makes a sealed request). Returns 0
+ * or ESGX_CLI_E_FAILED with err. Free with cli_request_free. */
 int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
                       esgx_err *err);
 
 /* The request as compact JSON text (malloc'd, NUL-terminated; keys hash, decrypt,
- * function, input, fuel; fuel only if has_fuel). NULL if out of memory or the input is
- * not valid UTF-8. */
+ * function, input, fuel; fuel only if has_fuel; a sealed request has its input as
+ * base64 in "sealed_input" instead of "input"). NULL if out of memory or the input of an
+ * unsealed request is not valid UTF-8. */
 char *cli_request_json(const cli_service_request *rq);
 
 /* Frees rq->input. */
@@ -166,8 +167,9 @@ int cli_answer_verify(const cli_answer *a, const cli_service_request *rq,
 void cli_answer_free(cli_answer *a);
 
 /* Prints an answer as one JSON line on stdout: verified, hash, tree, input_hash,
- * fuel_used, signature, signer (hex), output (string if valid UTF-8, else
- * output_base64). Returns 0 or ESGX_CLI_E_FAILED when out of memory. */
+ * fuel_used, signature, signer (hex), sealed (true, only for a sealed answer), output
+ * (string if valid UTF-8, else output_base64). Returns 0 or ESGX_CLI_E_FAILED when out of
+ * memory. */
 int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33]);
 
 /* Parses a network key: 66 hex characters (compressed), 130 (uncompressed) or an xpub.

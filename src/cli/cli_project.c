@@ -69,9 +69,9 @@ static int toml_set(cli_project *p, const char *key, const char *sval, int bval,
         {"output", offsetof(cli_project, output), sizeof ((cli_project *)0)->output},
         {"watch", offsetof(cli_project, watch), sizeof ((cli_project *)0)->watch},
     };
-    if (!strcmp(key, "encrypt") || !strcmp(key, "logs")) {
-        if (!is_bool) return *msg = "encrypt and logs must be true or false", -1;
-        *(key[0] == 'e' ? &p->encrypt : &p->logs) = bval;
+    if (!strcmp(key, "encrypt") || !strcmp(key, "logs") || !strcmp(key, "seal")) {
+        if (!is_bool) return *msg = "encrypt, logs and seal must be true or false", -1;
+        *(key[0] == 'e' ? &p->encrypt : key[0] == 'l' ? &p->logs : &p->seal) = bval;
         return 0;
     }
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
@@ -81,7 +81,7 @@ static int toml_set(cli_project *p, const char *key, const char *sval, int bval,
         strcpy((char *)p + strs[i].off, sval);
         return 0;
     }
-    return *msg = "unknown key (name, language, build, output, encrypt, logs, watch)", -1;
+    return *msg = "unknown key (name, language, build, output, encrypt, logs, seal, watch)", -1;
 }
 
 /* Parses the text of esgx.toml into p. Returns 0 or ESGX_CLI_E_FAILED with err. */

@@ -6,7 +6,7 @@
  * escapes) or true/false, '#' comments; no tables or arrays. Keys: name, language,
  * build (a /bin/sh command run in the project folder with ESGX_SDK_DIR set), output
  * (the .wasm the build makes), encrypt (default true), watch (a file or folder whose
- * changes call for a rebuild, default "src").
+ * changes call for a rebuild, default "src"), logs and seal (default false).
  * The deploy helpers (the module check and the upload, defined in cmd_functions.c) are
  * shared by `esgx functions deploy --path` and the project commands.
  */
@@ -30,6 +30,8 @@ typedef struct cli_project {
     char watch[1024];      /* relative to dir */
     int encrypt;
     int logs;                  /* keep the function's debug output on the node */
+    int seal;                  /* callers should seal (esgx invoke --seal): the deploy
+                                  output shows a sealed call, no plain curl line */
 } cli_project;
 
 /* Reads DIR/esgx.toml into p (dir = realpath of DIR). Returns 0, or ESGX_CLI_E_FAILED with
@@ -77,6 +79,7 @@ typedef struct cli_deploy {
     const char *path;          /* the module file (named in messages) */
     int encrypt;               /* encrypt to cfg->network_key (ECIES) */
     int logs;                  /* deploy with "logs": true (esgx logs NAME) */
+    int seal;                  /* show a sealed call (esgx invoke NAME --seal), no curl line */
     int progress;              /* upload progress bar: 1, 0, -1 if TTY */
     int as_json;               /* print one JSON object instead of text */
     const char *state_path;    /* a state file (previous upload) or NULL for none */

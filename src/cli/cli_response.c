@@ -33,6 +33,8 @@
 
 /* ---------------------------------------------------------------- requests */
 
+static char *base64(const uint8_t *in, size_t len);
+
 static int is_lower_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -101,12 +103,14 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             memcpy(rq->function, json_string_value(v), n);
             rq->function[n] = 0;
             rq->function_len = n;
-        } else if (!strcmp(key, "input") || !strcmp(key, "input_base64")) {
+        } else if (!strcmp(key, "input") || !strcmp(key, "input_base64") ||
+                   !strcmp(key, "sealed_input")) {
             if (!json_is_string(v) || rq->input) {
                 rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: '%s' must be a string, and "
-                                  "only one of 'input' and 'input_base64'", key);
+                                  "only one of 'input', 'input_base64' and 'sealed_input'", key);
                 goto out;
             }
+            rq->sealed = key[0] == 's';
             size_t n = json_string_length(v);
             rq->input = malloc(n ? n : 1);
             if (!rq->input) {
@@ -115,8 +119,8 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             }
             memcpy(rq->input, json_string_value(v), n);
             rq->input_len = n;
-            if (key[5] == '_' && base64_decode(rq->input, &rq->input_len)) {
-                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'input_base64' is not base64");
+            if (strcmp(key, "input") && base64_decode(rq->input, &rq->input_len)) {
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: '%s' is not base64", key);
                 goto out;
             }
         } else if (!strcmp(key, "fuel")) {
@@ -140,10 +144,17 @@ out:
 
 char *cli_request_json(const cli_service_request *rq)
 {
-    /* jansson refuses invalid UTF-8 (json_stringn gives NULL); the node refuses NUL */
-    if (rq->input_len && memchr(rq->input, 0, rq->input_len)) return NULL;
-    json_t *input = json_stringn((const char *)(rq->input ? rq->input : (const uint8_t *)""),
-                                 rq->input_len);
+    json_t *input;
+    if (rq->sealed) {   /* sealed bytes: any bytes, as base64 */
+        char *b = base64(rq->input ? rq->input : (const uint8_t *)"", rq->input_len);
+        input = b ? json_string(b) : NULL;
+        free(b);
+    } else {
+        /* jansson refuses invalid UTF-8 (json_stringn gives NULL); the node refuses NUL */
+        if (rq->input_len && memchr(rq->input, 0, rq->input_len)) return NULL;
+        input = json_stringn((const char *)(rq->input ? rq->input : (const uint8_t *)""),
+                             rq->input_len);
+    }
     json_t *o = json_object();
     if (!input || !o) {
         json_decref(input);
@@ -153,7 +164,7 @@ char *cli_request_json(const cli_service_request *rq)
     int bad = json_object_set_new(o, "hash", json_string(rq->hash_hex));
     bad |= json_object_set_new(o, "decrypt", json_boolean(rq->decrypt));
     bad |= json_object_set_new(o, "function", json_stringn(rq->function, rq->function_len));
-    bad |= json_object_set_new(o, "input", input);
+    bad |= json_object_set_new(o, rq->sealed ? "sealed_input" : "input", input);
     if (rq->has_fuel) bad |= json_object_set_new(o, "fuel", json_integer((json_int_t)rq->fuel));
     char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
@@ -337,6 +348,7 @@ int cli_answer_print_json(const cli_answer *a, const uint8_t signer[33])
     json_object_set_new(o, "fuel_used", json_integer((json_int_t)a->fuel_used));
     json_object_set_new(o, "signature", json_string(sig));
     json_object_set_new(o, "signer", json_string(pk));
+    if (a->sealed) json_object_set_new(o, "sealed", json_true());
     free(tree);
     json_t *out = json_stringn((const char *)a->output, a->output_len);
     if (out) {

@@ -245,7 +245,12 @@ static void dev_build_deploy(dev_state *s, int force)
     cli_deploy d = {.name = s->p.name, .path = out, .encrypt = s->p.encrypt, .logs = s->p.logs,
                     .progress = 0,
                     .state_path = state};
-    if (cli_deploy_file(&s->cfg, &d, NULL) == CLI_EXIT_OK)
+    int deployed = cli_deploy_file(&s->cfg, &d, NULL) == CLI_EXIT_OK;
+    char sdk[PATH_MAX];
+    if (deployed && s->p.seal && !cli_sdk_dir(sdk, sizeof sdk, NULL))   /* seal = true */
+        printf("call it sealed: node %s/js/client.mjs --node %s --name %s --seal --input "
+               "'your input' --network-key %s\n", sdk, s->url, s->p.name, s->cfg.network_key);
+    else if (deployed)
         printf("call it: curl -sS -X POST %s/functions/%s --data 'your input'\n", s->url,
                s->p.name);
     fflush(stdout);

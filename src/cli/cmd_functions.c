@@ -109,7 +109,8 @@ static int need_token(const cli_config *cfg)
  * no longer holds it) nothing is printed and DEPLOY_GONE is returned.
  * Returns a CLI exit status. */
 static int point_name(const cli_config *cfg, const char *name, const char *want_hex, int encrypt,
-                      int logs, size_t body_len, const char *what, int as_json, int uploaded)
+                      int logs, int seal, size_t body_len, const char *what, int as_json,
+                      int uploaded)
 {
     cli_http_response rs = {0};
     json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
@@ -134,6 +135,7 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
         json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s, s:b}", "name", name, "hash", want_hex,
                               "decrypt", encrypt, "size", (json_int_t)body_len, "invoke_url",
                               invoke_url, "uploaded", uploaded);
+        if (o && seal) json_object_set_new(o, "seal", json_true());
         char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(o);
         if (t) puts(t);
@@ -147,7 +149,10 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
         printf("hash %s\n", want_hex);
         printf("deployed %s\n", name);
         printf("invoke %s\n", invoke_url);
-        printf("curl -sS %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
+        if (seal)   /* a curl line would send the input in the clear */
+            printf("call it sealed: esgx invoke %s --seal --input 'your input'\n", name);
+        else
+            printf("curl -sS %s --data '{\"hash\": \"%s\", \"decrypt\": %s, \"input\": \"foo\"}'\n",
                services_url, want_hex, encrypt ? "true" : "false");
     }
     return CLI_EXIT_OK;
@@ -176,7 +181,7 @@ static int deploy_url(const cli_config *cfg, const char *name, const char *url, 
         cli_error("POST %s/content: the answer has no \"hash\"", cfg->node);
         rc = CLI_EXIT_NETWORK;
     } else {
-        rc = point_name(cfg, name, hash, encrypted, logs, (size_t)size, url, as_json, 1);
+        rc = point_name(cfg, name, hash, encrypted, logs, 0, (size_t)size, url, as_json, 1);
     }
     json_decref(j);
     cli_http_response_free(&rs);
@@ -310,7 +315,7 @@ int cli_deploy_file(const cli_config *cfg, const cli_deploy *d, char *hash_out)
     if (d->state_path && state_load(d->state_path, &st) == 0 && !strcmp(st.node, cfg->node) &&
         !strcmp(st.network_key, cfg->network_key[0] ? cfg->network_key : "-") &&
         st.encrypt == d->encrypt && !strcmp(st.plain, plain_hex)) {
-        rc = point_name(cfg, d->name, st.hash, d->encrypt, d->logs,
+        rc = point_name(cfg, d->name, st.hash, d->encrypt, d->logs, d->seal,
                         wasm_len + (d->encrypt ? ESGX_ECIES_OVERHEAD : 0), d->path, d->as_json, 0);
         if (rc != DEPLOY_GONE) {
             if (rc == CLI_EXIT_OK && hash_out) memcpy(hash_out, st.hash, 65);
@@ -319,7 +324,8 @@ int cli_deploy_file(const cli_config *cfg, const cli_deploy *d, char *hash_out)
     }
     rc = upload(cfg, d, wasm, wasm_len, hash_hex, &body_len);
     if (rc) goto out;
-    rc = point_name(cfg, d->name, hash_hex, d->encrypt, d->logs, body_len, d->path, d->as_json, 1);
+    rc = point_name(cfg, d->name, hash_hex, d->encrypt, d->logs, d->seal, body_len, d->path,
+                    d->as_json, 1);
     if (rc == CLI_EXIT_OK && d->state_path)
         state_save(d->state_path, cfg, d->encrypt, plain_hex, hash_hex);
     if (rc == CLI_EXIT_OK && hash_out) memcpy(hash_out, hash_hex, 65);

@@ -11,10 +11,12 @@
  * --input sends its text as "input".
  * Nothing of the output reaches stdout before cli_answer_verify accepted it; a rejected
  * answer exits 1 with the name of the failed check. --save / --save-request keep the
- * raw answer and the exact request for `esgx verify`.
+ * raw answer and the exact request for `esgx verify`. --seal makes a sealed call
+ * (cli_seal.c): the input travels sealed, the output is opened only after it verified.
  */
 #include "cli.h"
 #include "cli_node.h"
+#include "cli_seal.h"
 #include "esgx_proto.h"
 
 #include <jansson.h>
@@ -32,7 +34,7 @@
 
 static const char invoke_usage[] =
     "usage: esgx invoke HASH|NAME [--input STR | --input-file FILE] [--decrypt]\n"
-    "                   [--function NAME] [--fuel N] [--json] [--save FILE]\n"
+    "                   [--function NAME] [--fuel N] [--seal] [--json] [--save FILE]\n"
     "                   [--save-request FILE]\n"
     "  Call a function on the logged-in node, verify the answer (output hash, tree,\n"
     "  input_hash, signature by the pinned network key) and only then print the output.\n"
@@ -45,6 +47,9 @@ static const char invoke_usage[] =
     "                     (a NAME carries its own flag)\n"
     "  --function NAME    export to call (default main)\n"
     "  --fuel N           fuel limit (default: the node's limit from /health, else 10^9)\n"
+    "  --seal             sealed call: the input travels encrypted to the network key\n"
+    "                     and the output comes back encrypted to this call's key; it is\n"
+    "                     opened (and printed) only after the answer verified\n"
     "  --json             print one JSON line (header fields, signer, output)\n"
     "  --save FILE        also write the raw answer (header line, \\r\\n, output) to FILE\n"
     "  --save-request FILE  also write the request JSON that was sent to FILE\n"
@@ -191,7 +196,7 @@ static void print_output(const cli_answer *a)
 typedef struct invoke_opts {
     const char *input, *input_file, *function, *save, *save_request;
     uint64_t fuel;
-    int decrypt, json;
+    int decrypt, json, seal;
 } invoke_opts;
 
 const cli_option cli_options_invoke[] = {
@@ -201,6 +206,7 @@ const cli_option cli_options_invoke[] = {
     CLI_OPT_ROW("--function", CLI_OPT_STRING, invoke_opts, function),
     {.name = "--fuel", .kind = CLI_OPT_U64, .offset = offsetof(invoke_opts, fuel), .min = 1,
      .max = UINT64_MAX, .wants = "a positive integer"},
+    CLI_OPT_ROW("--seal", CLI_OPT_FLAG, invoke_opts, seal),
     CLI_OPT_ROW("--json", CLI_OPT_FLAG, invoke_opts, json),
     CLI_OPT_ROW("--save", CLI_OPT_STRING, invoke_opts, save),
     CLI_OPT_ROW("--save-request", CLI_OPT_STRING, invoke_opts, save_request),
@@ -242,6 +248,7 @@ int cmd_invoke(int argc, char **argv)
     char *body = NULL;
     cli_http_response rs = {0};
     cli_answer ans = {0};
+    cli_seal sl = {0};
     if (cli_parse_network_key(cfg.network_key, network_key, &err)) {
         cli_error("pinned %s (run esgx login again)", err.msg);
         goto out;
@@ -274,7 +281,11 @@ int cmd_invoke(int argc, char **argv)
         rq.fuel = node_fuel_limit(&cfg);
         rq.has_fuel = 1;
     }
-    body = input_file ? request_json_base64(&rq) : cli_request_json(&rq);
+    if (o.seal && cli_seal_request(&sl, &rq, network_key, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    body = input_file && !rq.sealed ? request_json_base64(&rq) : cli_request_json(&rq);
     if (!body && input_file) {
         cli_error("out of memory building the request");
         goto out;
@@ -320,6 +331,11 @@ int cmd_invoke(int argc, char **argv)
         cli_error("answer rejected: %s", err.msg);
         goto out;
     }
+    if (rq.sealed && cli_seal_open(&sl, &ans, &err)) {   /* verified: now open it */
+        cli_error_code("rejected");
+        cli_error("answer rejected: %s", err.msg);
+        goto out;
+    }
     if (as_json) {
         if (cli_answer_print_json(&ans, signer)) goto out;
     } else {
@@ -327,6 +343,7 @@ int cmd_invoke(int argc, char **argv)
     }
     rc = CLI_EXIT_OK;
 out:
+    cli_seal_free(&sl);
     cli_answer_free(&ans);
     cli_http_response_free(&rs);
     free(body);

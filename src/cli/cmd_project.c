@@ -266,6 +266,7 @@ int cmd_deploy(int argc, char **argv)
     }
     (void)mkdir(state_dir, 0755);
     cli_deploy d = {.name = p.name, .path = out, .encrypt = p.encrypt, .logs = p.logs,
+                    .seal = p.seal,
                     .progress = progress,
                     .as_json = as_json, .state_path = state};
     int rc = cli_deploy_file(&cfg, &d, NULL);

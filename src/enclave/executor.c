@@ -498,9 +498,11 @@ static int request_ok(const executor *ex, const exec_request *rq, uint64_t *fuel
         fail(res, ESGX_RC_BAD_REQUEST, "function name must be 1..255 bytes");
         return 0;
     }
-    if (rq->input_len > ex->cfg.max_input) {
+    /* a sealed input is the plaintext plus the sealing: a plaintext of max_input fits */
+    uint64_t max_input = ex->cfg.max_input + (rq->sealed ? ESGX_SEAL_REQUEST_OVERHEAD : 0);
+    if (rq->input_len > max_input) {
         fail(res, ESGX_RC_INPUT_TOO_LARGE, "input is %zu bytes, the limit is %llu",
-             rq->input_len, (unsigned long long)ex->cfg.max_input);
+             rq->input_len, (unsigned long long)max_input);
         return 0;
     }
     *fuel = rq->fuel ? rq->fuel : ex->cfg.fuel_limit;

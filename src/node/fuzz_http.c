@@ -69,7 +69,8 @@ static void fuzz_body(const http_route *r, const uint8_t *body, size_t len)
             refused(st, &p);
             must(!root && !decoded);
         } else {
-            must(root && ex.fuel >= 1 && ex.fuel <= 5000 && ex.input_len <= 1024);
+            must(root && ex.fuel >= 1 && ex.fuel <= 5000 && (ex.sealed == 0 || ex.sealed == 1) &&
+                 ex.input_len <= 1024 + (ex.sealed ? ESGX_SEAL_REQUEST_OVERHEAD : 0));
             must(ex.function_len >= 1 && ex.function_len <= ESGX_PROTO_MAX_FUNCTION);
             json_decref(root);
             free(decoded);
@@ -145,6 +146,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == 0) {
         st = esgx_http_check_name(&r, &p);
         if (st) refused(st, &p);
+        for (size_t i = 0; i < nh; i++) {
+            if (strcmp(hdr[i].name, "X-Esgx-Sealed")) continue;
+            size_t before = r.limit;
+            int sealed;
+            st = esgx_http_check_sealed(hdr[i].value, &r, &sealed, &p);
+            if (st) refused(st, &p);
+            must(st ? !sealed && r.limit == before
+                    : sealed ? r.route == ROUTE_FN_INVOKE &&
+                                   r.limit == before + ESGX_SEAL_REQUEST_OVERHEAD
+                             : r.limit == before);
+            break;
+        }
         http_framing fr;
         st = esgx_http_check_framing(hdr, nh, r.limit, &fr, &p);
         if (st) refused(st, &p);

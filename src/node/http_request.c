@@ -151,6 +151,23 @@ unsigned esgx_http_check_raw_path(const char *raw, http_problem *p)
     return 0;
 }
 
+unsigned esgx_http_check_sealed(const char *value, http_route *r, int *sealed, http_problem *p)
+{
+    *sealed = 0;
+    if (!value) return 0;
+    if (r->route == ROUTE_SERVICES)
+        return problem(p, 400, "bad_header", "the header X-Esgx-Sealed is for POST "
+                                             "/functions/{name}; /services/3 takes a sealed "
+                                             "input as the field 'sealed_input'");
+    if (r->route != ROUTE_FN_INVOKE) return 0;
+    if (strcmp(value, "1"))
+        return problem(p, 400, "bad_header", "the header X-Esgx-Sealed must be 1, not '%.32s'",
+                       value);
+    *sealed = 1;
+    r->limit += ESGX_SEAL_REQUEST_OVERHEAD;   /* a plaintext of --max-input still fits */
+    return 0;
+}
+
 /* ---------------------------------------------------------------- framing */
 
 unsigned esgx_http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,
@@ -257,31 +274,32 @@ static unsigned bad_type(http_problem *p, const char *key, const char *want, con
 /* Decodes the standard base64 text b64[0..n) (padding required, no whitespace) into a
  * malloc'ed buffer (*out, *out_len; freed by the caller) unless it would exceed max
  * bytes. Returns 0, or 400 / 413 with *p filled. */
-static unsigned decode_base64(const char *b64, size_t n, uint64_t max, uint8_t **out,
-                              size_t *out_len, http_problem *p)
+static unsigned decode_base64(const char *field, const char *b64, size_t n, uint64_t max,
+                              uint8_t **out, size_t *out_len, http_problem *p)
 {
     *out = NULL;
     *out_len = 0;
     if (n % 4)
-        return problem(p, 400, "bad_base64", "field 'input_base64' is not base64 (length %zu "
-                                             "is not a multiple of 4)", n);
+        return problem(p, 400, "bad_base64", "field '%s' is not base64 (length %zu is not a "
+                                             "multiple of 4)", field, n);
     size_t pad = n >= 1 && b64[n - 1] == '=' ? (n >= 2 && b64[n - 2] == '=' ? 2 : 1) : 0;
     size_t bytes = n / 4 * 3 - pad;
     if (bytes > max)
-        return problem_rc(p, ESGX_RC_INPUT_TOO_LARGE, "input of %zu bytes exceeds the limit of %llu",
-                       bytes, (unsigned long long)max);
+        return problem_rc(p, ESGX_RC_INPUT_TOO_LARGE, "%s of %zu bytes exceeds the limit of %llu",
+                          field[0] == 's' ? "sealed input" : "input", bytes,
+                          (unsigned long long)max);
     for (size_t i = 0; i < n - pad; i++) {
         char c = b64[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '+' || c == '/'))
-            return problem(p, 400, "bad_base64", "field 'input_base64' is not base64 "
-                                                 "(character %zu)", i);
+            return problem(p, 400, "bad_base64", "field '%s' is not base64 (character %zu)",
+                           field, i);
     }
     uint8_t *buf = malloc(n / 4 * 3 + 1);
     if (!buf) return problem(p, 503, "busy", "no memory for the input");
     if (n && EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) < 0) {
         free(buf);
-        return problem(p, 400, "bad_base64", "field 'input_base64' is not base64");
+        return problem(p, 400, "bad_base64", "field '%s' is not base64", field);
     }
     *out = buf;
     *out_len = bytes;
@@ -303,13 +321,15 @@ static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, su
         if (!json_is_string(v)) return bad_type(p, key, "string", v);
         s->function = json_string_value(v);
         s->function_len = json_string_length(v);
-    } else if (!strcmp(key, "input") || !strcmp(key, "input_base64")) {
+    } else if (!strcmp(key, "input") || !strcmp(key, "input_base64") ||
+               !strcmp(key, "sealed_input")) {
         if (!json_is_string(v)) return bad_type(p, key, "string", v);
         if (s->input)
-            return problem(p, 400, "bad_input",
-                           "fields 'input' and 'input_base64' are mutually exclusive");
+            return problem(p, 400, "bad_input", "fields 'input', 'input_base64' and "
+                                                "'sealed_input' are mutually exclusive");
         s->input = (const uint8_t *)json_string_value(v);
         s->input_len = json_string_length(v);
+        s->sealed = key[0] == 's';
     } else if (!strcmp(key, "fuel")) {
         if (!json_is_integer(v)) return bad_type(p, key, "integer", v);
         json_int_t f = json_integer_value(v);
@@ -335,6 +355,7 @@ unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_
     s->function_len = 4;
     s->input = NULL;
     s->input_len = 0;
+    s->sealed = 0;
     json_t *root = parse_object(body, len, p);
     if (!root) return p->status;
     s->fuel = node_fuel;
@@ -353,24 +374,29 @@ unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_
     if (!st && (s->function_len < 1 || s->function_len > ESGX_PROTO_MAX_FUNCTION))
         st = problem(p, 400, "bad_function", "field 'function' must be 1 to 255 bytes, got %zu",
                      s->function_len);
-    json_t *b64 = json_object_get(root, "input_base64");
+    /* a sealed input is the plaintext plus the sealing overhead: a plaintext of
+     * max_input bytes still fits (the enclave applies the same bound) */
+    const char *field = s->sealed ? "sealed_input" : "input_base64";
+    uint64_t max = s->sealed ? max_input + ESGX_SEAL_REQUEST_OVERHEAD : max_input;
+    json_t *b64 = json_object_get(root, field);
     if (!st && b64) {
         size_t n;
-        st = decode_base64(json_string_value(b64), json_string_length(b64), max_input, decoded,
+        st = decode_base64(field, json_string_value(b64), json_string_length(b64), max, decoded,
                            &n, p);
         s->input = *decoded;
         s->input_len = n;
     }
     if (!s->input) s->input = (const uint8_t *)"";
-    if (!st && s->input_len > max_input)
+    if (!st && s->input_len > max)
         st = problem_rc(p, ESGX_RC_INPUT_TOO_LARGE, "input of %zu bytes exceeds the limit of %llu",
-                     s->input_len, (unsigned long long)max_input);
+                     s->input_len, (unsigned long long)max);
     if (st) {
         free(*decoded);
         *decoded = NULL;
         json_decref(root);
         s->function = NULL;
         s->input = NULL;
+        s->sealed = 0;
         return st;
     }
     (void)!esgx_crypto_hex_decode(hash, 64, s->hash, 32, NULL, NULL); /* hex checked */

@@ -56,6 +56,15 @@ unsigned esgx_http_check_name(const http_route *r, http_problem *p);
  * (bad_path) with *p filled. */
 unsigned esgx_http_check_raw_path(const char *raw_uri, http_problem *p);
 
+/* The X-Esgx-Sealed header (value NULL when absent) for the classified route *r. On
+ * POST /functions/{name}, "1" marks the raw body as a sealed input (docs/formats.md,
+ * "Sealed calls"): *sealed = 1 and r->limit grows by the sealing overhead (62 bytes), so
+ * a plaintext of --max-input bytes still fits. Other routes ignore it, except
+ * /services/3, which takes a sealed input as its field "sealed_input" and refuses the
+ * header. Returns 0, or 400 (bad_header: another value, or on /services/3) with *p
+ * filled. */
+unsigned esgx_http_check_sealed(const char *value, http_route *r, int *sealed, http_problem *p);
+
 /* One request header as received. */
 typedef struct http_header {
     const char *name;
@@ -86,11 +95,13 @@ unsigned esgx_http_bearer(const char *authz, const char **tok, size_t *len);
 int esgx_http_token_equal(const char *want, const char *tok, size_t len);
 
 /* Parses and validates a /services/3 body (body[0..len)) against the node's fuel and
- * input limits into the EXEC parameters of *ex (hash, decrypt, fuel, function, input;
- * the strings point into *root, which the caller json_decref's after the invocation;
- * an "input_base64" is decoded into *decoded, which the caller frees, and max_input
- * applies to the decoded bytes). Returns 0, or 400/413 (503 when out of memory) with *p
- * filled and nothing to free (*root and *decoded NULL). */
+ * input limits into the EXEC parameters of *ex (hash, decrypt, fuel, function, input,
+ * sealed; the strings point into *root, which the caller json_decref's after the
+ * invocation; an "input_base64" or "sealed_input" is decoded into *decoded, which the
+ * caller frees, and max_input applies to the decoded bytes, plus the 62 bytes of the
+ * sealing for "sealed_input", which also sets ex->sealed; at most one of "input",
+ * "input_base64" and "sealed_input"). Returns 0, or 400/413 (503 when out of memory)
+ * with *p filled and nothing to free (*root and *decoded NULL). */
 unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_fuel,
                             uint64_t max_input, json_t **root, uint8_t **decoded,
                             struct sup_req *ex, http_problem *p);

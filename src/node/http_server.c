@@ -100,6 +100,7 @@ typedef struct hreq {
     json_t *json;                  /* keeps the parsed service request alive */
     uint8_t *decoded;              /* the decoded input_base64 of a service request */
     const char *fn_name;           /* the function invoked by name (NULL: by hash) */
+    int sealed;                    /* POST /functions/{name} with X-Esgx-Sealed: 1 */
     uint64_t t0_ms;                /* when the invocation was handed on */
     struct MHD_Connection *conn;
     sup_req sr;
@@ -298,6 +299,7 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     h->sr.function_len = 4;
     h->sr.input = h->b.p ? h->b.p : (const uint8_t *)"";
     h->sr.input_len = h->b.len;
+    h->sr.sealed = (uint8_t)h->sealed;   /* X-Esgx-Sealed: 1, checked at the first call */
     return start_exec(c, h);
 }
 
@@ -799,6 +801,9 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
         if (a == 403) return reply_error(c, h, 403, "forbidden", "wrong admin token");
     }
     if (esgx_http_check_name(&h->rt, &p)) return reply_problem(c, h, &p);
+    if (esgx_http_check_sealed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Sealed"),
+                               &h->rt, &h->sealed, &p))   /* before the limit is used */
+        return reply_problem(c, h, &p);
     framing_headers fh = {.n = 0};
     if (MHD_get_connection_values(c, MHD_HEADER_KIND, collect_framing, &fh) < 0 ||
         fh.n == sizeof fh.h / sizeof fh.h[0])

@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "esgx_crypto.h"
 #include "esgx_test.h"
 #include "http_request.h"
@@ -298,6 +300,88 @@ static void test_plain(void)
     CHECK(!b.p && !b.len && !b.cap, "body freed");
 }
 
+/* A sealed input: the field "sealed_input" of /services/3 (base64, exclusive with
+ * "input" and "input_base64", --max-input + 62 decoded bytes at most) and the header
+ * X-Esgx-Sealed of POST /functions/{name} (only "1", raising the body limit by 62). */
+static void test_sealed_parse(void)
+{
+    const char *hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    char body[2048], b64[1500];
+    http_problem p;
+    json_t *root;
+    uint8_t *decoded;
+    sup_req s;
+    uint8_t raw[1024 + ESGX_SEAL_REQUEST_OVERHEAD + 1];
+    for (size_t i = 0; i < sizeof raw; i++) raw[i] = (uint8_t)(i * 7);
+    /* exactly max_input + 62 bytes: accepted, sealed, the decoded bytes */
+    EVP_EncodeBlock((unsigned char *)b64, raw, 1024 + ESGX_SEAL_REQUEST_OVERHEAD);
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"sealed_input\":\"%s\",\"fuel\":9}", hex, b64);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ_INT(esgx_http_parse_service((const uint8_t *)body, strlen(body), 100, 1024, &root,
+                                         &decoded, &s, &p), 0);
+    CHECK(s.sealed == 1 && s.input_len == 1024 + ESGX_SEAL_REQUEST_OVERHEAD &&
+              !memcmp(s.input, raw, s.input_len) && s.fuel == 9,
+          "sealed_input parsed: sealed %d, %zu bytes", s.sealed, s.input_len);
+    free(decoded);
+    json_decref(root);
+    /* one byte more: 413 input_too_large */
+    EVP_EncodeBlock((unsigned char *)b64, raw, 1024 + ESGX_SEAL_REQUEST_OVERHEAD + 1);
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"sealed_input\":\"%s\"}", hex, b64);
+    CHECK_EQ_INT(esgx_http_parse_service((const uint8_t *)body, strlen(body), 100, 1024, &root,
+                                         &decoded, &s, &p), 413);
+    CHECK(!strcmp(p.code, "input_too_large") && strstr(p.msg, "sealed input of 1087 bytes"),
+          "code %s: %s", p.code, p.msg);
+    CHECK(s.sealed == 0 && !root && !decoded, "nothing left after a refusal");
+    /* with "input" or "input_base64": 400 bad_input, either order */
+    for (int i = 0; i < 2; i++) {
+        if (i == 0)
+            snprintf(body, sizeof body,
+                     "{\"hash\":\"%s\",\"input\":\"x\",\"sealed_input\":\"AAAA\"}", hex);
+        else
+            snprintf(body, sizeof body,
+                     "{\"hash\":\"%s\",\"sealed_input\":\"AAAA\",\"input_base64\":\"AAAA\"}",
+                     hex);
+        CHECK_EQ_INT(esgx_http_parse_service((const uint8_t *)body, strlen(body), 100, 1024,
+                                             &root, &decoded, &s, &p), 400);
+        CHECK(!strcmp(p.code, "bad_input") && strstr(p.msg, "'sealed_input'"), "%s", p.msg);
+    }
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"sealed_input\":\"AA=A\"}", hex);
+    CHECK_EQ_INT(esgx_http_parse_service((const uint8_t *)body, strlen(body), 100, 1024, &root,
+                                         &decoded, &s, &p), 400);
+    CHECK(!strcmp(p.code, "bad_base64") && strstr(p.msg, "'sealed_input'"), "%s", p.msg);
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"sealed_input\":true}", hex);
+    CHECK_EQ_INT(esgx_http_parse_service((const uint8_t *)body, strlen(body), 100, 1024, &root,
+                                         &decoded, &s, &p), 400);
+    CHECK(!strcmp(p.code, "bad_type"), "code %s", p.code);
+    /* a plain input stays unsealed (the field resets a reused sup_req) */
+    s.sealed = 1;
+    snprintf(body, sizeof body, "{\"hash\":\"%s\",\"input\":\"x\"}", hex);
+    CHECK_EQ_INT(esgx_http_parse_service((const uint8_t *)body, strlen(body), 100, 1024, &root,
+                                         &decoded, &s, &p), 0);
+    CHECK(s.sealed == 0 && s.input_len == 1, "plain input");
+    json_decref(root);
+
+    /* the header */
+    node_config cfg = {.max_input = 1024, .max_content = 4096};
+    http_route r;
+    int sealed = 7;
+    CHECK_EQ_INT(esgx_http_classify(&cfg, "POST", "/functions/f", &r), 0);
+    CHECK_EQ_INT(esgx_http_check_sealed(NULL, &r, &sealed, &p), 0);
+    CHECK(sealed == 0 && r.limit == 1024, "no header: limit %zu", r.limit);
+    CHECK_EQ_INT(esgx_http_check_sealed("1", &r, &sealed, &p), 0);
+    CHECK(sealed == 1 && r.limit == 1024 + ESGX_SEAL_REQUEST_OVERHEAD, "sealed: limit %zu",
+          r.limit);
+    CHECK_EQ_INT(esgx_http_classify(&cfg, "POST", "/functions/f", &r), 0);
+    CHECK_EQ_INT(esgx_http_check_sealed("yes", &r, &sealed, &p), 400);
+    CHECK(!strcmp(p.code, "bad_header") && sealed == 0 && r.limit == 1024, "%s", p.msg);
+    CHECK_EQ_INT(esgx_http_classify(&cfg, "POST", "/services/3", &r), 0);
+    CHECK_EQ_INT(esgx_http_check_sealed("1", &r, &sealed, &p), 400);
+    CHECK(strstr(p.msg, "sealed_input") != NULL, "%s", p.msg);
+    CHECK_EQ_INT(esgx_http_classify(&cfg, "GET", "/health", &r), 0);
+    CHECK_EQ_INT(esgx_http_check_sealed("1", &r, &sealed, &p), 0);
+    CHECK(sealed == 0, "ignored elsewhere");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/esgx-test-http.XXXXXX";
@@ -342,6 +426,7 @@ int main(void)
         test_registry(hex);
         test_services(hex);
         test_plain();
+        test_sealed_parse();
         esgx_http_quiesce(h);
     }
     esgx_sup_stop(s, 5000);
