@@ -11,5 +11,7 @@ case "$flavour" in
                                  -DCMAKE_C_COMPILER=clang-19) ;;
   *) echo "usage: scripts/build.sh [release|asan|fuzz]" >&2; exit 2 ;;
 esac
+# ESGX_WERROR=1 (set by scripts/test.sh, so CI): warnings are errors.
+args+=(-DESGX_WERROR="$([ "${ESGX_WERROR:-0}" = 1 ] && echo ON || echo OFF)")
 cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$dir"

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export ESGX_WERROR=1   # a warning fails the build here (and so in CI)
 scripts/build.sh release
 scripts/build.sh asan
 jobs=$(nproc)
