@@ -524,10 +524,14 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     uint64_t size;
     esgx_err err;
     int fd;
-    int rc = content_here(h, c, hb, &err);
-    if (rc && rc != ESGX_NODE_E_NOTFOUND)
+    int here = content_here(h, c, hb, &err);
+    if (here && here != ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    char why[ESGX_ERR_MSG_MAX];   /* the network's reason, e.g. not authorised here */
+    snprintf(why, sizeof why, "%s", here && h->srv->d.net ? err.msg : "");
+    int rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    if (rc == ESGX_NODE_E_NOTFOUND && why[0])
+        return reply_error(c, h, 404, "unknown_hash", "%s", why);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->rt.name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);

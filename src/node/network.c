@@ -656,10 +656,9 @@ int esgx_net_token_check(esgx_net *n, const char *token, size_t len, esgx_err *e
     pthread_mutex_unlock(&n->mu);
     if (!have && legacy)
         return esgx_err_set(err, ESGX_NODE_E_DOWN,
-                            "the network's etcd holds only token_sha256 (made before token MACs), "
-                            "which this version does not trust: restart the node that holds "
-                            "DATA_DIR/admin.token (the --init node) with this version, which "
-                            "writes token_mac (docs/network.md, \"Upgrading\")");
+                            "etcd holds only token_sha256 (a network made before token MACs): "
+                            "restart the node holding DATA_DIR/admin.token (the --init node) "
+                            "with this version to write token_mac (docs/network.md, Upgrading)");
     if (!have)
         return esgx_err_set(err, ESGX_NODE_E_DOWN,
                             "this node has not learnt the network's admin token yet (no "

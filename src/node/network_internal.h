@@ -35,7 +35,7 @@ typedef struct net_content {
 /* What this node learnt from its enclave, remembered (docs/security-macs.md). */
 #define NET_MAC_CACHE 1024        /* content MACs, direct-mapped by the hash's bytes */
 #define NET_TOKEN_CACHE 8         /* tokens that passed (their SHA-256), a ring */
-#define NET_REFUSED_LOG 256       /* hashes whose refusal was logged, direct-mapped */
+#define NET_REFUSED_LOG 256       /* the last hashes whose refusal was logged, a ring */
 typedef struct net_mac_slot {
     uint8_t hash[32];
     uint8_t mac[32];
@@ -77,6 +77,7 @@ struct esgx_net {
     /* content authorisation */
     net_mac_slot mac_cache[NET_MAC_CACHE];
     uint8_t refused_logged[NET_REFUSED_LOG][32];
+    size_t refused_n;
     esgx_net_content_hook content_hook;
     void *content_hook_arg;
     net_members members, nodes;

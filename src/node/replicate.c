@@ -23,7 +23,7 @@
  * verified name record references it. The node that accepted content with the admin
  * token (an upload, an origin fetch) writes "auth". Content MACs are remembered per
  * hash (a direct-mapped cache), so the enclave is asked once per hash, and a refusal is
- * logged once per hash.
+ * logged once per hash (among the last 256 refused).
  */
 #include "network_internal.h"
 
@@ -122,13 +122,14 @@ void esgx_net_set_content_hook(esgx_net *n, esgx_net_content_hook fn, void *arg)
     pthread_mutex_unlock(&n->mu);
 }
 
-/* Logs a refusal of hash unless it was the last one logged in its slot. */
+/* Logs a refusal of hash unless it is among the last NET_REFUSED_LOG hashes logged. */
 static void log_refusal(esgx_net *n, const uint8_t hash[32], const char *why)
 {
-    uint8_t *slot = n->refused_logged[mac_slot(hash) % NET_REFUSED_LOG];
     pthread_mutex_lock(&n->mu);
-    int logged = !memcmp(slot, hash, 32);
-    memcpy(slot, hash, 32);
+    size_t k = n->refused_n < NET_REFUSED_LOG ? n->refused_n : NET_REFUSED_LOG;
+    int logged = 0;
+    for (size_t i = 0; i < k && !logged; i++) logged = !memcmp(n->refused_logged[i], hash, 32);
+    if (!logged) memcpy(n->refused_logged[n->refused_n++ % NET_REFUSED_LOG], hash, 32);
     pthread_mutex_unlock(&n->mu);
     if (logged) return;
     char hex[65];
@@ -159,13 +160,13 @@ int esgx_net_content_wanted(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     if (down)
         return esgx_err_set(err, ESGX_NODE_E_DOWN,
                             "cannot check that content %s is authorised here: %s", hex, e.msg);
-    const char *why = !known ? "the network has no entry for it"
-                      : has_auth ? "its entry's auth is not the network's content MAC"
-                                 : "its entry has no auth (no node accepted it with the admin "
-                                   "token) and no verified name record references it";
+    const char *why = !known ? "no entry in etcd"
+                      : has_auth ? "its auth is not the network's content MAC"
+                                 : "no auth: no node accepted it with the token, no verified "
+                                   "record names it";
     log_refusal(n, hash, why);
-    return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "content %s is not authorised in this "
-                        "network (%s); not fetched", hex, why);
+    return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "content %s not authorised here (%s); not "
+                        "fetched", hex, why);
 }
 
 /* ---------------------------------------------------------------- placement */
