@@ -221,9 +221,9 @@ static int pin_store(esgx_net *n, const uint8_t mac[32], esgx_err *err)
         return esgx_crypto_equal(n->token_pin, mac, 32)
                    ? ESGX_OK
                    : esgx_err_set(err, ESGX_NODE_E_CONFLICT,
-                                  "this node pinned another token_mac in %s than its admin "
+                                  "this node pinned another token_mac (%s) than its admin "
                                   "token's (DATA_DIR/admin.token belongs to another network?)",
-                                  n->cfg.token_pin_path ? n->cfg.token_pin_path : "memory");
+                                  n->cfg.token_pin_path ? n->cfg.token_pin_path : "no file");
     const char *path = n->cfg.token_pin_path;
     if (path) {
         char hex[66], tmp[4200];
@@ -252,8 +252,9 @@ static int pin_load(esgx_net *n, esgx_err *err)
     if (!path || access(path, F_OK)) return ESGX_OK;
     uint8_t *data = NULL, mac[32];
     size_t len = 0;
-    if (esgx_file_read(path, 200, &data, &len, err))
-        return esgx_err_set(err, ESGX_NODE_E_IO, "%s", err ? err->msg : "cannot read the pin");
+    esgx_err e;
+    if (esgx_file_read(path, 200, &data, &len, &e))
+        return esgx_err_set(err, ESGX_NODE_E_IO, "%s", e.msg);
     while (len && (data[len - 1] == '\n' || data[len - 1] == '\r')) data[--len] = 0;
     int ok = len == 64 && hash_of((const char *)data, mac);
     free(data);
@@ -269,7 +270,6 @@ static int pin_load(esgx_net *n, esgx_err *err)
  * pin sees is pinned; any other is refused (logged once per value). Caller holds mu. */
 static void token_seen(esgx_net *n, const char *value)
 {
-    snprintf(n->token_etcd, sizeof n->token_etcd, "%s", value ? value : "");
     uint8_t mac[32];
     if (!value) return;
     if (strlen(value) != 64 || !hash_of(value, mac)) {
@@ -283,8 +283,8 @@ static void token_seen(esgx_net *n, const char *value)
         if (pin_store(n, mac, &err))
             esgx_net_log(n, NET_LOG_ERROR, "cannot pin the network's token_mac: %s", err.msg);
         else
-            esgx_net_log(n, NET_LOG_INFO, "pinned the network's token_mac %.16s... in %s", value,
-                         n->cfg.token_pin_path ? n->cfg.token_pin_path : "memory");
+            esgx_net_log(n, NET_LOG_INFO, "pinned the network's token_mac %.16s... (%s)", value,
+                         n->cfg.token_pin_path ? n->cfg.token_pin_path : "no file");
         return;
     }
     if (!esgx_crypto_equal(mac, n->token_pin, 32) && strcmp(n->token_warned, value)) {
@@ -325,7 +325,6 @@ static void view_reset(esgx_net *n)
     for (size_t i = 0; i < n->n_content; i++) free(n->content[i].origins);
     n->members.n = n->nodes.n = 0;
     n->n_fns = n->n_content = n->n_holders = 0;
-    n->token_etcd[0] = 0;
     n->legacy_token = 0;
 }
 
@@ -612,10 +611,10 @@ int esgx_net_token_publish(esgx_net *n, const char *token_hex, esgx_err *err)
 {
     uint8_t d[32], mac[32];
     char hex[65];
+    esgx_err e;
     esgx_crypto_sha256(token_hex, strlen(token_hex), d);
-    int rc = token_mac_of(n, d, mac, err);
-    if (rc) return esgx_err_set(err, rc, "cannot make the admin token's token_mac: %s",
-                                err ? err->msg : "the enclave did not answer");
+    int rc = token_mac_of(n, d, mac, &e);
+    if (rc) return esgx_err_set(err, rc, "cannot make the admin token's token_mac: %s", e.msg);
     esgx_crypto_hex_encode(mac, 32, hex);
     pthread_mutex_lock(&n->mu);
     int other = n->have_pin && !esgx_crypto_equal(n->token_pin, mac, 32);

@@ -66,10 +66,9 @@ struct esgx_net {
     char mrenclave[65];
     char platform[32];
     int has_key, identity_dirty;
-    /* the admin token: the token_mac pinned (DATA_DIR/token_mac), what etcd holds */
+    /* the admin token: the token_mac pinned (DATA_DIR/token_mac) */
     uint8_t token_pin[32];
     int have_pin;
-    char token_etcd[65];          /* etcd's token_mac ("" none) */
     char token_warned[65];        /* the last etcd value refused in the log */
     int legacy_token;             /* etcd holds a token_sha256 (made before token MACs) */
     uint8_t token_ok[NET_TOKEN_CACHE][32];

@@ -527,9 +527,10 @@ int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
     uint8_t auth[32];
     esgx_crypto_hex_encode(hash, 32, hex);
     *held = 0;
-    int rc = esgx_net_content_mac(n, hash, auth, err);
+    esgx_err e;
+    int rc = esgx_net_content_mac(n, hash, auth, &e);
     if (rc) return esgx_err_set(err, rc, "cannot authorise content %s for the network: %s", hex,
-                                err ? err->msg : "the enclave did not answer");
+                                e.msg);
     esgx_crypto_hex_encode(auth, 32, auth_hex);
     rc = put_holder(n, hash, err);
     if (!rc) rc = record_content(n, hex, size, origin, auth_hex, err);
