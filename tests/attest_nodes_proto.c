@@ -103,7 +103,7 @@ int main(void)
     CHECK(esgx_proto_decode(buf, n, &d, &err) == 0 && d.id == 0 && d.type == ESGX_MSG_KEY_STATUS);
 
     /* Types past the new ones are still unknown. */
-    uint8_t h[20] = {16, 0, 0, 0, 1, 14};
+    uint8_t h[20] = {16, 0, 0, 0, 1, 16};
     CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE);
 
     return ESGX_TEST_SUMMARY("attest_nodes_proto");

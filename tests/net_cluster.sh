@@ -256,9 +256,15 @@ tr 'a-z' 'A-Z' <"$T/real" >"$T/www/wrongbytes"
 [ ${#RH} = 64 ] || fail "esgx hash"
 FAKE=http://127.0.0.1:$GW_PORT/wrong
 E=(etcdctl --endpoints "$ETCD_ENDPOINTS")
+# The real bytes are uploaded with the token, so their entry carries a valid "auth" (an
+# entry without one is fetched by no node: net_macs); then they leave every disk and
+# etcd's holders, and the liar is the only holder left.
+[ "$(status -X POST "$(url 1)/content" -H "Authorization: Bearer $(cat "$TOKEN_FILE")" \
+     --data-binary @"$T/real")" = 200 ] || fail "upload of the real bytes"
+for i in 1 2 3; do rm -f "$T/node$i/content/$RH"; done
+ETCDCTL_API=3 "${E[@]}" del --prefix "/esgx/holders/$RH/" >/dev/null
 ETCDCTL_API=3 "${E[@]}" put /esgx/members/liar "{\"id\":\"liar\",\"url\":\"$FAKE\",\"peer\":\"\"}" >/dev/null
 ETCDCTL_API=3 "${E[@]}" put "/esgx/holders/$RH/liar" '{"since":0}' >/dev/null
-ETCDCTL_API=3 "${E[@]}" put "/esgx/content/$RH" "{\"size\":$(stat -c %s "$T/real"),\"origins\":[]}" >/dev/null
 sleep 0.5
 [ "$(status "$(url 2)/content/$RH")" = 502 ] && grep -q "do not match" "$T/body" \
     || fail "a peer sending wrong bytes: want 502 naming the mismatch, got $(cat "$T/body")"

@@ -122,8 +122,8 @@ int main(void)
     CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG, "status 2");
 
     /* Types past the new ones are still unknown. */
-    uint8_t h[20] = {16, 0, 0, 0, 1, 14};
-    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE, "type 14");
+    uint8_t h[20] = {16, 0, 0, 0, 1, 16};
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE, "type 16");
 
     return ESGX_TEST_SUMMARY("pccs_proto");
 }

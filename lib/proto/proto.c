@@ -48,6 +48,8 @@ const char *esgx_proto_type_name(int type)
     case ESGX_MSG_ATTEST_DOC_REPLY: return "ATTEST_DOC_REPLY";
     case ESGX_MSG_COLLATERAL_REQ: return "COLLATERAL_REQ";
     case ESGX_MSG_COLLATERAL_REPLY: return "COLLATERAL_REPLY";
+    case ESGX_MSG_MAC_REQ: return "MAC_REQ";
+    case ESGX_MSG_MAC_REPLY: return "MAC_REPLY";
     default: return "UNKNOWN";
     }
 }
@@ -210,6 +212,19 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
                                 ok ? "missing" : "given", ok ? "ok" : "error");
         return check_str(&c->error, ok ? 0 : 1, ok ? 0 : ESGX_PROTO_MAX_MESSAGE, "error", code,
                          err);
+    }
+    case ESGX_MSG_MAC_REQ:
+        if (m->u.mac_req.kind != ESGX_MAC_TOKEN && m->u.mac_req.kind != ESGX_MAC_CONTENT)
+            return esgx_err_set(err, code, "MAC kind %u is not 1 or 2", m->u.mac_req.kind);
+        return ESGX_OK;
+    case ESGX_MSG_MAC_REPLY: {
+        const esgx_msg_mac_reply *r = &m->u.mac_reply;
+        if (r->state > ESGX_STATE_READY)
+            return esgx_err_set(err, code, "MAC state %u is not 0 or 1", r->state);
+        static const uint8_t zero[32];
+        if (r->state == ESGX_STATE_NO_KEY && memcmp(r->mac, zero, 32))
+            return esgx_err_set(err, code, "MAC given with state no-key");
+        return ESGX_OK;
     }
     case ESGX_MSG_INIT_KEY:
     case ESGX_MSG_NEED_CONTENT:
@@ -378,6 +393,14 @@ static void enc_frame(enc *e, const esgx_msg *m, size_t total)
         enc_int(e, m->u.collateral_reply.status, 1);
         enc_bytes(e, &m->u.collateral_reply.collateral);
         enc_bytes(e, &m->u.collateral_reply.error);
+        break;
+    case ESGX_MSG_MAC_REQ:
+        enc_int(e, m->u.mac_req.kind, 1);
+        enc_put(e, m->u.mac_req.data, 32);
+        break;
+    case ESGX_MSG_MAC_REPLY:
+        enc_int(e, m->u.mac_reply.state, 1);
+        enc_put(e, m->u.mac_reply.mac, 32);
         break;
     default: /* INIT_KEY, STATS, SHUTDOWN, ESGX_ATTEST_DOC: empty payload */
         break;
@@ -625,6 +648,16 @@ static int dec_payload(dec *d, esgx_msg *m, esgx_err *err)
             return rc;
         break;
     }
+    case ESGX_MSG_MAC_REQ:
+        if ((rc = dec_u8(d, &m->u.mac_req.kind, "kind", err)) ||
+            (rc = dec_fixed(d, m->u.mac_req.data, 32, "data", err)))
+            return rc;
+        break;
+    case ESGX_MSG_MAC_REPLY:
+        if ((rc = dec_u8(d, &m->u.mac_reply.state, "state", err)) ||
+            (rc = dec_fixed(d, m->u.mac_reply.mac, 32, "mac", err)))
+            return rc;
+        break;
     case ESGX_MSG_INIT_KEY:
     case ESGX_MSG_STATS:
     case ESGX_MSG_SHUTDOWN:

@@ -37,7 +37,7 @@ static const char XPUB[] =
 static size_t sample_msgs(esgx_msg *m, uint8_t *big, size_t big_len)
 {
     size_t n = 0;
-    memset(m, 0, 16 * sizeof *m);
+    memset(m, 0, 24 * sizeof *m);
     m[n].type = ESGX_MSG_HELLO;
     m[n].u.hello.state = 1;
     m[n].u.hello.platform = S("sim");
@@ -116,6 +116,24 @@ static size_t sample_msgs(esgx_msg *m, uint8_t *big, size_t big_len)
     m[n].id = 14;
     m[n].u.attest_doc.error = S("the enclave has no network key yet");
     n++;
+    m[n].type = ESGX_MSG_MAC_REQ;
+    m[n].id = 15;
+    m[n].u.mac_req.kind = ESGX_MAC_TOKEN;
+    memset(m[n].u.mac_req.data, 0x33, 32);
+    n++;
+    m[n].type = ESGX_MSG_MAC_REQ;
+    m[n].id = 16;
+    m[n].u.mac_req.kind = ESGX_MAC_CONTENT;
+    memset(m[n].u.mac_req.data, 0x44, 32);
+    n++;
+    m[n].type = ESGX_MSG_MAC_REPLY;
+    m[n].id = 15;
+    m[n].u.mac_reply.state = ESGX_STATE_READY;
+    memset(m[n].u.mac_reply.mac, 0x55, 32);
+    n++;
+    m[n].type = ESGX_MSG_MAC_REPLY;
+    m[n].id = 16;   /* no key: state 0, mac zeros */
+    n++;
     return n;
 }
 
@@ -171,6 +189,12 @@ static int msg_eq(const esgx_msg *a, const esgx_msg *b)
                !memcmp(x->public_key, y->public_key, 33) && bytes_eq(x->quote, y->quote) &&
                bytes_eq(x->error, y->error);
     }
+    case ESGX_MSG_MAC_REQ:
+        return a->u.mac_req.kind == b->u.mac_req.kind &&
+               !memcmp(a->u.mac_req.data, b->u.mac_req.data, 32);
+    case ESGX_MSG_MAC_REPLY:
+        return a->u.mac_reply.state == b->u.mac_reply.state &&
+               !memcmp(a->u.mac_reply.mac, b->u.mac_reply.mac, 32);
     default:
         return 1;
     }
@@ -192,7 +216,7 @@ static uint8_t *encode_alloc(const esgx_msg *m, size_t *len)
 
 static void test_roundtrip(uint8_t *big, size_t big_len)
 {
-    esgx_msg m[16];
+    esgx_msg m[24];
     size_t n = sample_msgs(m, big, 2000);
     for (size_t i = 0; i < n; i++) {
         size_t len = 0;
@@ -271,7 +295,7 @@ static int reencodes_to(const esgx_msg *m, const uint8_t *frame, size_t len)
 
 static void test_malformed(void)
 {
-    esgx_msg m[16];
+    esgx_msg m[24];
     uint8_t big[2000];
     memset(big, 0x5a, sizeof big);
     size_t n = sample_msgs(m, big, 100);
@@ -395,7 +419,7 @@ static void test_stream(uint8_t *big, size_t big_len, int rounds)
 {
     int sv[2];
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-    esgx_msg m[16];
+    esgx_msg m[24];
     size_t n = sample_msgs(m, big, big_len); /* includes one EXEC with 20 MiB content */
     struct writer_arg a = {sv[0], m, n, rounds, 0};
     pthread_t t;
@@ -429,7 +453,7 @@ static void test_stream_errors(void)
     esgx_proto_reader r;
     esgx_err err;
     esgx_msg d;
-    esgx_msg m[16];
+    esgx_msg m[24];
     uint8_t small[2000] = {0};
     sample_msgs(m, small, sizeof small);
     /* EOF inside a frame is an I/O error; a bad prefix a length error. */
@@ -728,8 +752,69 @@ static void test_result_codes(void)
     CHECK(!esgx_proto_tier_name(ESGX_TIER_UNKNOWN) && !esgx_proto_tier_name(3));
 }
 
+/* MAC_REQ / MAC_REPLY (docs/channel.md, types 14 and 15): the exact bytes, and what
+ * either side refuses: another kind, another state, a MAC with state no-key, a short or
+ * long payload. */
+static void test_mac_messages(void)
+{
+    esgx_msg m, d;
+    esgx_err err;
+    uint8_t buf[128];
+    size_t n = 0;
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_MAC_REQ;
+    m.id = 0x1122;
+    m.u.mac_req.kind = ESGX_MAC_CONTENT;
+    for (int i = 0; i < 32; i++) m.u.mac_req.data[i] = (uint8_t)i;
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == 0 && n == 4 + 16 + 33);
+    CHECK(buf[0] == 49 && buf[4] == 1 && buf[5] == 14 && buf[8] == 0x22 && buf[9] == 0x11);
+    CHECK(buf[20] == ESGX_MAC_CONTENT && buf[21] == 0 && buf[52] == 31);
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == 0 && d.type == ESGX_MSG_MAC_REQ &&
+          d.id == 0x1122 && d.u.mac_req.kind == 2 && d.u.mac_req.data[31] == 31);
+    CHECK(!strcmp(esgx_proto_type_name(ESGX_MSG_MAC_REQ), "MAC_REQ") &&
+          !strcmp(esgx_proto_type_name(ESGX_MSG_MAC_REPLY), "MAC_REPLY"));
+    for (int kind = 0; kind < 256; kind += 3) {   /* only 1 and 2, both ways */
+        buf[20] = (uint8_t)kind;
+        int want = kind == 1 || kind == 2 ? 0 : ESGX_PROTO_E_FORMAT;
+        CHECK(esgx_proto_decode(buf, n, &d, &err) == want);
+        m.u.mac_req.kind = (uint8_t)kind;
+        CHECK(esgx_proto_encode(&m, buf + 64, 64, NULL, &err) == (want ? ESGX_PROTO_E_ARG : 0));
+    }
+    m.u.mac_req.kind = ESGX_MAC_TOKEN;
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == 0);
+    buf[0] = 48;   /* one byte of data missing */
+    CHECK(esgx_proto_decode(buf, n - 1, &d, &err) == ESGX_PROTO_E_SHORT);
+
+    memset(&m, 0, sizeof m);
+    m.type = ESGX_MSG_MAC_REPLY;
+    m.id = 7;
+    m.u.mac_reply.state = ESGX_STATE_READY;
+    memset(m.u.mac_reply.mac, 0xab, 32);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == 0 && n == 53 && buf[5] == 15);
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == 0 && d.u.mac_reply.state == 1 &&
+          d.u.mac_reply.mac[0] == 0xab && d.u.mac_reply.mac[31] == 0xab);
+    buf[20] = ESGX_STATE_NO_KEY;   /* no key, yet a MAC */
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == ESGX_PROTO_E_FORMAT);
+    buf[20] = 2;
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == ESGX_PROTO_E_FORMAT);
+    m.u.mac_reply.state = ESGX_STATE_NO_KEY;
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == ESGX_PROTO_E_ARG);
+    memset(m.u.mac_reply.mac, 0, 32);
+    CHECK(esgx_proto_encode(&m, buf, sizeof buf, &n, &err) == 0);
+    CHECK(esgx_proto_decode(buf, n, &d, &err) == 0 && d.u.mac_reply.state == 0);
+    uint8_t longer[64];
+    memcpy(longer, buf, n);
+    longer[n] = 0;
+    longer[0] = (uint8_t)(n + 1 - 4);
+    CHECK(esgx_proto_decode(longer, n + 1, &d, &err) == ESGX_PROTO_E_FORMAT);
+    /* the first type past them is unknown */
+    uint8_t h[20] = {16, 0, 0, 0, 1, 16};
+    CHECK(esgx_proto_decode(h, 20, &d, &err) == ESGX_PROTO_E_TYPE);
+}
+
 int main(void)
 {
+    test_mac_messages();
     test_optional_fields();
     test_optional_counters();
     test_result_codes();

@@ -10,6 +10,7 @@
  *   INIT_KEY  trust.c: creates and seals the shared key, replies KEY_STATUS
  *   STATS     exec_bridge.c: replies STATS_REPLY
  *   ATTEST_DOC trust.c: replies ATTEST_DOC_REPLY (quote over SHA-256(xpub), cached)
+ *   MAC_REQ   trust.c: replies MAC_REPLY (a token or content MAC under k_admin)
  *   COLLATERAL_REPLY  collateral_wait.c: hands it to the peer thread waiting for it
  *   SHUTDOWN  or EOF: stop reading (the caller then lets the workers finish every
  *             queued job), exit 0
@@ -22,7 +23,7 @@
  * running guest code can be stopped; the host restarts us and fails what was in flight). Sends from all threads are serialised by chan.send_lock so
  * frames never interleave. An id leaves the in-flight table before its reply is sent,
  * so the host may reuse it (NEED_CONTENT resend) at once. Secrets never leave this
- * process: HELLO/KEY_STATUS carry only the xpub and the public key.
+ * process: HELLO/KEY_STATUS carry only the xpub and the public key, MAC_REPLY a MAC.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -331,6 +332,9 @@ static frame_outcome dispatch(enclave *E, const esgx_msg *m)
         return FRAME_GO_ON;
     case ESGX_MSG_ATTEST_DOC:
         enclave_handle_attest_doc(E, m->id);
+        return FRAME_GO_ON;
+    case ESGX_MSG_MAC_REQ:
+        enclave_handle_mac_req(E, m);
         return FRAME_GO_ON;
     case ESGX_MSG_COLLATERAL_REPLY:
         enclave_handle_collateral_reply(E, m);

@@ -113,6 +113,10 @@ typedef struct enclave_trust {
     size_t doc_quote_len;
     char doc_error[512];
     int doc_done;                        /* one quote per key (the key never changes) */
+    /* MAC_REQ: k_admin of the key (docs/formats.md "Admin MACs"), derived at the first
+     * request once the key is there (mu); wiped with the key */
+    uint8_t k_admin[32];
+    int admin_ready;
     /* The RA-TLS verifier and what it points to. */
     esgx_attest_sim_bundle *bundle;
     char *collateral;                    /* owned copy (gramine --collateral) */
@@ -245,6 +249,10 @@ void enclave_handle_init_key(enclave *E, uint64_t id);
 
 /* ATTEST_DOC: replies with the key and the cached quote over SHA-256(xpub). */
 void enclave_handle_attest_doc(enclave *E, uint64_t id);
+
+/* MAC_REQ: replies MAC_REPLY with the token_mac or content_mac of the request's data
+ * (state no key, MAC zeros, while the enclave has no network key). */
+void enclave_handle_mac_req(enclave *E, const esgx_msg *m);
 
 /* Stops the peer service (before the executor is freed: a fetch may still publish a
  * key). NULL service is allowed. */

@@ -1,6 +1,7 @@
 /*
  * test_channel.c: the real esgx-enclave process driven over a real socketpair with the
- * lib/proto codec, as esgxd does: HELLO without a key, INIT_KEY, the EXEC /
+ * lib/proto codec, as esgxd does: HELLO without a key, MAC_REQ before and after the
+ * key exists, INIT_KEY, the EXEC /
  * NEED_CONTENT / RESULT flow with pipelined requests, duplicate ids, STATS, SHUTDOWN;
  * a restart that unseals the same key; a HELLO that cannot be sent (exit 1); and the
  * fatal start-up errors (exit 78) for --init over an existing key and for a torn
@@ -137,6 +138,20 @@ static void send_exec(proc *p, uint64_t id, const uint8_t *code, size_t len, int
     CHECK_EQ_INT(esgx_proto_send(p->fd, &m, NULL), 0);
 }
 
+/* Sends MAC_REQ (kind, 32 bytes of `fill`) and reads the MAC_REPLY into *m. */
+static void mac_req(proc *p, uint64_t id, int kind, uint8_t fill, esgx_msg *m)
+{
+    esgx_msg q;
+    memset(&q, 0, sizeof q);
+    q.type = ESGX_MSG_MAC_REQ;
+    q.id = id;
+    q.u.mac_req.kind = (uint8_t)kind;
+    memset(q.u.mac_req.data, fill, 32);
+    CHECK_EQ_INT(esgx_proto_send(p->fd, &q, NULL), 0);
+    CHECK_EQ_INT(recv_msg(p, m), 0);
+    CHECK(m->type == ESGX_MSG_MAC_REPLY && m->id == id);
+}
+
 static uint8_t *assemble(size_t *len)
 {
     const char *src = getenv("ESGX_SOURCE_DIR");
@@ -176,6 +191,11 @@ static void scenario_init(proc *p, const uint8_t *code, size_t len, char xpub[11
     CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_RESULT && m.id == 5 && m.u.result.status == ESGX_RESULT_NOT_READY);
 
+    /* Without a key, MAC_REQ answers state no key and no MAC. */
+    static const uint8_t zero[32];
+    mac_req(p, 3, ESGX_MAC_TOKEN, 0x11, &m);
+    CHECK(m.u.mac_reply.state == ESGX_STATE_NO_KEY && !memcmp(m.u.mac_reply.mac, zero, 32));
+
     send_simple(p, ESGX_MSG_INIT_KEY, 6);
     CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_KEY_STATUS && m.id == 6);
@@ -187,6 +207,17 @@ static void scenario_init(proc *p, const uint8_t *code, size_t len, char xpub[11
     send_simple(p, ESGX_MSG_INIT_KEY, 7);   /* a second INIT_KEY is refused */
     CHECK_EQ_INT(recv_msg(p, &m), 0);
     CHECK(m.type == ESGX_MSG_KEY_STATUS && m.u.key_status.error.len > 0);
+
+    /* With the key: a MAC, one per kind and data. */
+    uint8_t tok[32], con[32];
+    mac_req(p, 8, ESGX_MAC_TOKEN, 0x11, &m);
+    CHECK(m.u.mac_reply.state == ESGX_STATE_READY && memcmp(m.u.mac_reply.mac, zero, 32));
+    memcpy(tok, m.u.mac_reply.mac, 32);
+    mac_req(p, 9, ESGX_MAC_CONTENT, 0x11, &m);
+    memcpy(con, m.u.mac_reply.mac, 32);
+    CHECK(m.u.mac_reply.state == ESGX_STATE_READY && memcmp(con, tok, 32));
+    mac_req(p, 8, ESGX_MAC_TOKEN, 0x11, &m);
+    CHECK(!memcmp(m.u.mac_reply.mac, tok, 32));
 
 }
 

@@ -29,6 +29,12 @@
  *
  * ATTEST_DOC: the quote over SHA-256(xpub text) || zeros is made once per key (the key
  * never changes once set) and cached in trust.
+ *
+ * MAC_REQ (docs/formats.md "Admin MACs"): k_admin = HKDF(n, "esgx-admin-v1") is derived
+ * once, at the first request after the key is there, kept under mu and wiped with the
+ * key; the reply is HMAC(k_admin, "ESGX_TOKEN" + SHA-256(token)) or HMAC(k_admin,
+ * "ESGX_CONTENT" + hash). The enclave makes a MAC for whatever its host asks: what they
+ * protect against is a writer of etcd without a node's enclave (docs/security-macs.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -375,6 +381,38 @@ void enclave_handle_attest_doc(enclave *E, uint64_t id)
     pthread_mutex_unlock(&T->mu);
 }
 
+void enclave_handle_mac_req(enclave *E, const esgx_msg *m)
+{
+    enclave_trust *T = &E->trust;
+    esgx_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = ESGX_MSG_MAC_REPLY;
+    r.id = m->id;
+    esgx_err err;
+    pthread_mutex_lock(&T->mu);
+    if (T->ks.ready && !T->admin_ready) {
+        if (esgx_admin_key_derive(T->ks.shared.private_key, T->k_admin, &err))
+            enclave_log(E, LOG_ERROR, "cannot derive the admin MAC key: %s", err.msg);
+        else
+            T->admin_ready = 1;
+    }
+    if (T->admin_ready) {
+        int rc = m->u.mac_req.kind == ESGX_MAC_TOKEN
+                     ? esgx_admin_token_mac(T->k_admin, m->u.mac_req.data, r.u.mac_reply.mac, &err)
+                     : esgx_admin_content_mac(T->k_admin, m->u.mac_req.data, r.u.mac_reply.mac,
+                                              &err);
+        if (rc) {
+            enclave_log(E, LOG_ERROR, "admin MAC: %s", err.msg);
+            memset(r.u.mac_reply.mac, 0, 32);
+        } else {
+            r.u.mac_reply.state = ESGX_STATE_READY;
+        }
+    }
+    pthread_mutex_unlock(&T->mu);
+    (void)enclave_send(E, &r);   /* a failure is logged; the reader sees the EOF */
+    esgx_crypto_wipe(r.u.mac_reply.mac, 32);
+}
+
 /* ---------------------------------------------------------------- peers */
 
 static int peer_get_xprv(void *arg, char buf[ESGX_ATTEST_KEYSHARE_XPRV_LEN + 1])
@@ -495,6 +533,8 @@ void enclave_trust_stop(enclave *E)
 {
     enclave_trust *T = &E->trust;
     esgx_keystore_wipe(&T->ks);
+    esgx_crypto_wipe(T->k_admin, sizeof T->k_admin);
+    T->admin_ready = 0;
     free(T->doc_quote);
     T->doc_quote = NULL;
     esgx_attest_sim_free(T->bundle);

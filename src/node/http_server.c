@@ -160,15 +160,19 @@ static enum MHD_Result reply_problem(struct MHD_Connection *c, hreq *h, const ht
     return reply_error(c, h, p->status, p->code, "%s", p->msg);
 }
 
-/* 0 ok, 401 missing/malformed, 403 wrong token. */
-static unsigned check_auth(const http *srv, struct MHD_Connection *c)
+/* 0 ok, 401 missing/malformed, 403 wrong token, 503 cannot tell now (err says why). A
+ * node alone compares with its own token file; in a network this node's enclave makes
+ * the token's MAC, compared with the pinned token_mac (esgx_net_token_check). */
+static unsigned check_auth(const http *srv, struct MHD_Connection *c, esgx_err *err)
 {
     const char *tok;
     size_t n;
     const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (esgx_http_bearer(a, &tok, &n)) return 401;
-    if (srv->d.net) return n == 64 && esgx_net_token_check(srv->d.net, tok, n) ? 0 : 403;
-    return esgx_http_token_equal(srv->token, tok, n) ? 0 : 403;
+    if (!srv->d.net) return esgx_http_token_equal(srv->token, tok, n) ? 0 : 403;
+    if (n != 64) return 403;
+    int rc = esgx_net_token_check(srv->d.net, tok, n, err);
+    return rc == ESGX_OK ? 0 : rc == ESGX_NODE_E_DOWN ? 503 : 403;
 }
 
 /* Writes src[0..n) to out (cap bytes, NUL-terminated) with '"', '\\' and control
@@ -522,10 +526,14 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     uint64_t size;
     esgx_err err;
     int fd;
-    int rc = content_here(h, c, hb, &err);
-    if (rc && rc != ESGX_NODE_E_NOTFOUND)
+    int here = content_here(h, c, hb, &err);
+    if (here && here != ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    char why[ESGX_ERR_MSG_MAX];   /* the network's reason, e.g. not authorised here */
+    snprintf(why, sizeof why, "%s", here && h->srv->d.net ? err.msg : "");
+    int rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    if (rc == ESGX_NODE_E_NOTFOUND && why[0])
+        return reply_error(c, h, 404, "unknown_hash", "%s", why);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->rt.name);
     if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
@@ -794,7 +802,9 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
     if (st == 404) return reply_error(c, h, 404, "not_found", "no route %.200s", url);
     if (st == 405) return reply_405(c, h);
     if (esgx_http_needs_auth(h->rt.route)) {
-        unsigned a = check_auth(h->srv, c);
+        esgx_err aerr;
+        unsigned a = check_auth(h->srv, c, &aerr);
+        if (a == 503) return reply_error(c, h, 503, "token_unverifiable", "%s", aerr.msg);
         if (a == 401)
             return reply_error(c, h, 401, "unauthorized",
                                "missing 'Authorization: Bearer <token>' header");

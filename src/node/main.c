@@ -7,7 +7,8 @@
  * an initialised node, open the content store and the registry, start the enclave
  * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
  * --init, whose network key is then logged and written to DIR/network_key for the other
- * nodes' --network-key), then serve HTTP. All signals of interest are blocked in every
+ * nodes' --network-key; in a network the node holding admin.token then publishes the
+ * token's token_mac, made by the enclave), then serve HTTP. All signals of interest are blocked in every
  * thread and taken synchronously by the main thread with sigwaitinfo: SIGTERM/SIGINT start a
  * graceful shutdown (stop accepting, SHUTDOWN to the enclave, wait for it, exit 0);
  * the supervisor asks for shutdown (fatal) through its on_fatal hook, which sets a flag
@@ -665,11 +666,11 @@ typedef struct node_objects {
 
 /* With --etcd: joins the network, and when this node has no sealed key and is not the
  * first, waits for a member that serves the key. Returns 0 or 1 (logged). */
-static int join_network(const node_config *cfg, const char *token, node_objects *o)
+static int join_network(const node_config *cfg, node_objects *o)
 {
     if (!cfg->etcd) return 0;
     esgx_err err;
-    if (esgx_node_net_open(cfg, o->content, token[0] ? token : NULL, &o->net, &err)) {
+    if (esgx_node_net_open(cfg, o->content, &o->net, &err)) {
         esgx_node_log(NODE_LOG_ERROR, "cannot join the network: %s", err.msg);
         return 1;
     }
@@ -680,6 +681,20 @@ static int join_network(const node_config *cfg, const char *token, node_objects 
         esgx_node_log(NODE_LOG_WARN, "no member of the network serves the key yet (--peer-listen); "
                                 "this node has no key until it is restarted");
     return 0;
+}
+
+/* In a network, the node that holds DATA_DIR/admin.token (the --init node) publishes
+ * the token's token_mac, made by its enclave (hence after the enclave is ready), and
+ * pins it. Another token already in etcd stops the node (1); an enclave that cannot
+ * make the MAC stops an --init node and is only logged otherwise (the node then answers
+ * 503 to admin routes until it has a pinned token_mac). Returns 0 or 1 (logged). */
+static int publish_token(const node_config *cfg, node_objects *o, const char *token)
+{
+    esgx_err err;
+    int rc = esgx_node_net_publish_token(o->net, token, &err);
+    if (rc == ESGX_OK) return 0;
+    esgx_node_log(NODE_LOG_ERROR, "cannot publish the admin token's token_mac: %s", err.msg);
+    return rc != ESGX_NODE_E_DOWN || cfg->init;
 }
 
 /* Builds the objects in order and waits for the enclave. Returns 0 (serving) or 1
@@ -694,7 +709,7 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         esgx_node_log(NODE_LOG_ERROR, "%s", err.msg);
         return 1;
     }
-    if (join_network(cfg, token, o)) return 1;
+    if (join_network(cfg, o)) return 1;
     esgx_registry_use_network(o->registry, esgx_node_net_handle(o->net));   /* NULL: SQLite */
     sup_hooks hooks = {.on_fatal = on_fatal, .fatal_arg = st,
                        .on_collateral_req = esgx_collat_request, .collateral_arg = o->collateral};
@@ -714,6 +729,10 @@ static int start_node(node_state *st, const char *token, node_objects *o)
         esgx_node_log(NODE_LOG_WARN, "the enclave is not ready yet; serving anyway (503 until it is)");
     }
     if (cfg->init) publish_network_key(cfg, o->sup);
+    if (o->net && token[0] && publish_token(cfg, o, token)) {
+        esgx_sup_stop(o->sup, 5000);
+        return 1;
+    }
     http_deps deps = {.cfg = cfg, .token_hex = token, .sup = o->sup, .content = o->content,
                       .registry = o->registry, .metrics = o->metrics,
                       .collateral = o->collateral, .net = esgx_node_net_handle(o->net)};

@@ -12,9 +12,18 @@
  * Membership: members/<id> carries a lease of lease_ttl seconds that the keeper renews
  * every third of it. When etcd stops answering the node reports itself unhealthy
  * (503 on /health) and keeps trying; a lease that expired meanwhile is granted again.
+ *
+ * The admin token (docs/security-macs.md): etcd holds token_mac, the MAC of the
+ * token's SHA-256 under k_admin, which only an enclave with the network key can make.
+ * A node pins the first token_mac it sees (or the one it publishes, --init) in
+ * DATA_DIR/token_mac and never takes another from etcd: a later change there is logged
+ * and ignored. A presented token is valid iff this node's enclave makes the pinned MAC
+ * from it; tokens that passed are remembered, so the enclave is asked once per token.
  */
 #include "network_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -22,8 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "esgx_crypto.h"
+#include "esgx_proto.h"
 
 void esgx_net_log(esgx_net *n, int level, const char *fmt, ...)
 {
@@ -168,6 +179,8 @@ static void content_set(esgx_net *n, const char *hex, const char *json)
     free(c->origins);
     json_t *o = json_object_get(j, "origins");
     c->origins = json_array_size(o) ? json_dumps(o, JSON_COMPACT) : NULL;
+    const char *auth = json_string_value(json_object_get(j, "auth"));
+    c->has_auth = auth && strlen(auth) == 64 && hash_of(auth, c->auth);
     json_decref(j);
     esgx_net_repl_wake(n, h);
 }
@@ -199,11 +212,98 @@ static void holders_set(esgx_net *n, const char *rest, int present)
     snprintf(x->id, sizeof x->id, "%s", id);
 }
 
+/* Pins mac as the network's token_mac (DATA_DIR/token_mac: 64 hex and a newline,
+ * temporary file, fsync, rename). Caller holds mu. Idempotent; ESGX_NODE_E_CONFLICT if
+ * another MAC is pinned, ESGX_NODE_E_IO if the file cannot be written. */
+static int pin_store(esgx_net *n, const uint8_t mac[32], esgx_err *err)
+{
+    if (n->have_pin)
+        return esgx_crypto_equal(n->token_pin, mac, 32)
+                   ? ESGX_OK
+                   : esgx_err_set(err, ESGX_NODE_E_CONFLICT,
+                                  "this node pinned another token_mac (%s) than its admin "
+                                  "token's (DATA_DIR/admin.token belongs to another network?)",
+                                  n->cfg.token_pin_path ? n->cfg.token_pin_path : "no file");
+    const char *path = n->cfg.token_pin_path;
+    if (path) {
+        char hex[66], tmp[4200];
+        esgx_crypto_hex_encode(mac, 32, hex);
+        hex[64] = '\n';
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int bad = fd < 0 || write(fd, hex, 65) != 65 || fsync(fd);
+        int e = errno;
+        if (fd >= 0 && close(fd) && !bad) bad = 1, e = errno;
+        if (!bad && rename(tmp, path)) bad = 1, e = errno;
+        if (bad) {
+            unlink(tmp);
+            return esgx_err_set(err, ESGX_NODE_E_IO, "cannot write %s: %s", path, strerror(e));
+        }
+    }
+    memcpy(n->token_pin, mac, 32);
+    n->have_pin = 1;
+    return ESGX_OK;
+}
+
+/* Reads the pinned token_mac, if this node has one. 0, or ESGX_NODE_E_IO naming the file. */
+static int pin_load(esgx_net *n, esgx_err *err)
+{
+    const char *path = n->cfg.token_pin_path;
+    if (!path || access(path, F_OK)) return ESGX_OK;
+    uint8_t *data = NULL, mac[32];
+    size_t len = 0;
+    esgx_err e;
+    if (esgx_file_read(path, 200, &data, &len, &e))
+        return esgx_err_set(err, ESGX_NODE_E_IO, "%s", e.msg);
+    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r')) data[--len] = 0;
+    int ok = len == 64 && hash_of((const char *)data, mac);
+    free(data);
+    if (!ok)
+        return esgx_err_set(err, ESGX_NODE_E_IO, "%s must hold the 64 hex characters of the "
+                                                 "network's token_mac", path);
+    memcpy(n->token_pin, mac, 32);
+    n->have_pin = 1;
+    return ESGX_OK;
+}
+
+/* etcd's token_mac changed (value NULL: deleted). The first valid one a node without a
+ * pin sees is pinned; any other is refused (logged once per value). Caller holds mu. */
+static void token_seen(esgx_net *n, const char *value)
+{
+    uint8_t mac[32];
+    if (!value) return;
+    if (strlen(value) != 64 || !hash_of(value, mac)) {
+        if (strcmp(n->token_warned, "malformed"))
+            esgx_net_log(n, NET_LOG_WARN, "etcd: token_mac is not 64 hex characters; ignored");
+        snprintf(n->token_warned, sizeof n->token_warned, "malformed");
+        return;
+    }
+    if (!n->have_pin) {
+        esgx_err err;
+        if (pin_store(n, mac, &err))
+            esgx_net_log(n, NET_LOG_ERROR, "cannot pin the network's token_mac: %s", err.msg);
+        else
+            esgx_net_log(n, NET_LOG_INFO, "pinned the network's token_mac %.16s... (%s)", value,
+                         n->cfg.token_pin_path ? n->cfg.token_pin_path : "no file");
+        return;
+    }
+    if (!esgx_crypto_equal(mac, n->token_pin, 32) && strcmp(n->token_warned, value)) {
+        char pin[65];
+        esgx_crypto_hex_encode(n->token_pin, 32, pin);
+        esgx_net_log(n, NET_LOG_WARN, "refused: etcd's token_mac changed to %.16s..., but this "
+                     "node pinned %.16s... (%s) and keeps it: a token_mac in etcd is taken once, "
+                     "at join", value, pin, n->cfg.token_pin_path ? n->cfg.token_pin_path : "");
+        snprintf(n->token_warned, sizeof n->token_warned, "%s", value);
+    }
+}
+
 /* Applies one key of the prefix to the view (value NULL: deleted). Caller holds mu. */
 static void view_apply(esgx_net *n, const char *key, const char *value)
 {
-    if (!strcmp(key, "token_sha256")) {
-        snprintf(n->token_sha, sizeof n->token_sha, "%s", value ? value : "");
+    if (!strcmp(key, "token_mac")) {
+        token_seen(n, value);
+    } else if (!strcmp(key, "token_sha256")) {
+        n->legacy_token = value != NULL;
     } else if (!strncmp(key, "members/", 8)) {
         members_set(&n->members, key + 8, value);
         n->repl_rescan = 1;   /* who should hold what may have changed */
@@ -225,7 +325,7 @@ static void view_reset(esgx_net *n)
     for (size_t i = 0; i < n->n_content; i++) free(n->content[i].origins);
     n->members.n = n->nodes.n = 0;
     n->n_fns = n->n_content = n->n_holders = 0;
-    n->token_sha[0] = 0;
+    n->legacy_token = 0;
 }
 
 static int on_watch(void *arg, int is_delete, const esgx_etcd_kv *kv)
@@ -389,6 +489,7 @@ static int copy_config(esgx_net *n, const esgx_net_config *c, esgx_err *err)
     n->cfg.peer_listen = dup_or_null(c->peer_listen);
     n->cfg.version = dup_or_null(c->version);
     n->cfg.ipfs_gateway = dup_or_null(c->ipfs_gateway);
+    n->cfg.token_pin_path = dup_or_null(c->token_pin_path);
     if (!n->cfg.replicas) n->cfg.replicas = 2;
     if (!n->cfg.fetch_timeout_ms) n->cfg.fetch_timeout_ms = 10000;
     if (!n->cfg.ack_timeout_ms) n->cfg.ack_timeout_ms = 10000;
@@ -408,6 +509,7 @@ static void free_config(esgx_net_config *c)
     free((char *)c->peer_listen);
     free((char *)c->version);
     free((char *)c->ipfs_gateway);
+    free((char *)c->token_pin_path);
 }
 
 static void net_free(esgx_net *n)
@@ -445,6 +547,7 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
     n->joined = now_s();
     refresh_identity(n);
     int rc = copy_config(n, cfg, err);
+    if (!rc) rc = pin_load(n, err);
     if (!rc) rc = esgx_etcd_new(n->cfg.etcd, n->cfg.prefix, 3000, &n->etcd, err);
     if (!rc) rc = esgx_net_repl_init(n, err);
     if (!rc) rc = view_load(n, &n->start_rev, err);
@@ -488,36 +591,86 @@ void esgx_net_stop(esgx_net *n)
 
 /* ---------------------------------------------------------------- admin token */
 
-int esgx_net_token_publish(esgx_net *n, const char *token_hex, esgx_err *err)
+/* This node's enclave's token_mac of a token given by its SHA-256. */
+static int token_mac_of(esgx_net *n, const uint8_t digest[32], uint8_t mac[32], esgx_err *err)
 {
-    uint8_t d[32];
-    char hex[65];
-    esgx_crypto_sha256(token_hex, strlen(token_hex), d);
-    esgx_crypto_hex_encode(d, 32, hex);
-    int rc = esgx_etcd_put_if(n->etcd, "token_sha256", hex, 64, 0, 0, err);
-    if (rc != ESGX_NODE_E_CONFLICT) return rc;
-    esgx_etcd_kv kv;
-    rc = esgx_etcd_get(n->etcd, "token_sha256", &kv, err);
-    if (rc) return rc;
-    int same = kv.value_len == 64 && !memcmp(kv.value, hex, 64);
-    esgx_etcd_kv_clear(&kv);
-    return same ? ESGX_OK
-                : esgx_err_set(err, ESGX_NODE_E_CONFLICT,
-                               "the network at %s already has another admin token (only one "
-                               "node starts with --init)", n->cfg.etcd);
+    if (!n->cfg.mac)
+        return esgx_err_set(err, ESGX_NODE_E_DOWN, "this node has no enclave to check tokens with");
+    int rc = n->cfg.mac(n->cfg.mac_arg, ESGX_MAC_TOKEN, digest, mac, err);
+    if (rc && err) err->code = ESGX_NODE_E_DOWN;
+    return rc ? ESGX_NODE_E_DOWN : ESGX_OK;
 }
 
-int esgx_net_token_check(esgx_net *n, const char *token, size_t len)
+/* Remembers a token (its SHA-256) that passed. Caller holds mu. */
+static void token_remember(esgx_net *n, const uint8_t digest[32])
 {
-    uint8_t d[32];
+    memcpy(n->token_ok[n->token_ok_n++ % NET_TOKEN_CACHE], digest, 32);
+}
+
+int esgx_net_token_publish(esgx_net *n, const char *token_hex, esgx_err *err)
+{
+    uint8_t d[32], mac[32];
     char hex[65];
-    esgx_crypto_sha256(token, len, d);
-    esgx_crypto_hex_encode(d, 32, hex);
+    esgx_err e;
+    esgx_crypto_sha256(token_hex, strlen(token_hex), d);
+    int rc = token_mac_of(n, d, mac, &e);
+    if (rc) return esgx_err_set(err, rc, "cannot make the admin token's token_mac: %s", e.msg);
+    esgx_crypto_hex_encode(mac, 32, hex);
     pthread_mutex_lock(&n->mu);
-    unsigned diff = strlen(n->token_sha) != 64;
-    for (size_t i = 0; i < 64 && !diff; i++) diff |= (unsigned)(hex[i] ^ n->token_sha[i]);
+    int other = n->have_pin && !esgx_crypto_equal(n->token_pin, mac, 32);
+    if (other) rc = pin_store(n, mac, err);   /* refuses, saying why */
     pthread_mutex_unlock(&n->mu);
-    return diff == 0;
+    if (other) return rc;
+    rc = esgx_etcd_put_if(n->etcd, "token_mac", hex, 64, 0, 0, err);
+    if (rc == ESGX_NODE_E_CONFLICT) {
+        esgx_etcd_kv kv;
+        rc = esgx_etcd_get(n->etcd, "token_mac", &kv, err);
+        if (rc) return rc;
+        int same = kv.value_len == 64 && !memcmp(kv.value, hex, 64);
+        esgx_etcd_kv_clear(&kv);
+        if (!same)
+            return esgx_err_set(err, ESGX_NODE_E_CONFLICT,
+                                "the network at %s%s already has another admin token (its "
+                                "token_mac is not this node's; only one node starts with --init)",
+                                n->cfg.etcd, n->cfg.prefix);
+    } else if (rc) {
+        return rc;
+    }
+    pthread_mutex_lock(&n->mu);
+    rc = pin_store(n, mac, err);
+    if (!rc) token_remember(n, d);
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+int esgx_net_token_check(esgx_net *n, const char *token, size_t len, esgx_err *err)
+{
+    uint8_t d[32], mac[32], pin[32];
+    esgx_crypto_sha256(token, len, d);
+    pthread_mutex_lock(&n->mu);
+    int have = n->have_pin, legacy = n->legacy_token, known = 0;
+    memcpy(pin, n->token_pin, 32);
+    unsigned k = n->token_ok_n < NET_TOKEN_CACHE ? n->token_ok_n : NET_TOKEN_CACHE;
+    for (unsigned i = 0; i < k; i++) known |= esgx_crypto_equal(n->token_ok[i], d, 32);
+    pthread_mutex_unlock(&n->mu);
+    if (!have && legacy)
+        return esgx_err_set(err, ESGX_NODE_E_DOWN,
+                            "etcd holds only token_sha256 (a network made before token MACs): "
+                            "restart the node holding DATA_DIR/admin.token (the --init node) "
+                            "with this version to write token_mac (docs/network.md, Upgrading)");
+    if (!have)
+        return esgx_err_set(err, ESGX_NODE_E_DOWN,
+                            "this node has not learnt the network's admin token yet (no "
+                            "token_mac in etcd: the --init node publishes it)");
+    if (known) return ESGX_OK;
+    int rc = token_mac_of(n, d, mac, err);
+    if (rc) return rc;
+    if (!esgx_crypto_equal(mac, pin, 32))
+        return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "wrong admin token");
+    pthread_mutex_lock(&n->mu);
+    token_remember(n, d);
+    pthread_mutex_unlock(&n->mu);
+    return ESGX_OK;
 }
 
 /* ---------------------------------------------------------------- functions */

@@ -2,14 +2,22 @@
  * network.h: several nodes as one network, on etcd (esgxd --etcd). Internal to esgxd.
  *
  * The control plane lives in etcd under one prefix (docs/network.md#keys):
- *   token_sha256            SHA-256 (hex) of the admin token: one token for every node
+ *   token_mac               token_mac (hex) of the admin token: one token for every node
  *   nodes/<id>              what a node said of itself when it last joined (kept)
  *   members/<id>            the same, on a lease: present while the node is alive
  *   functions/<name>        {"hash","encrypted","created","updated"}
- *   content/<hash>          {"size","origins":[url...],"added"}
+ *   content/<hash>          {"size","origins":[url...],"added","auth"}
  *   holders/<hash>/<id>     {"since"}: node <id> stores content <hash>
  * Nothing secret is ever written there: etcd is untrusted storage, like the host. Every
  * byte fetched from a peer or an origin is checked against its BLAKE3 hash.
+ *
+ * What etcd says is not taken on its word (docs/security-macs.md): the admin token is
+ * checked against a MAC only an enclave with the network key can make (token_mac, made
+ * by the --init node's enclave), pinned by each node the first time it sees it
+ * (DATA_DIR/token_mac) so a later change in etcd is ignored; and a node fetches content
+ * only when its entry's "auth" is the content MAC its own enclave computes (written by
+ * the node that accepted an upload or an origin fetch with the token), or when the
+ * content hook (a verified name record) says the hash is wanted.
  *
  * A watch keeps a local view of members, functions and the content index current
  * (within milliseconds of a change); a keeper thread renews the member lease; a
@@ -59,6 +67,14 @@ typedef struct esgx_net_config {
      * MRENCLAVE in hex and platform ("" while unknown), whether it holds the key. */
     void (*identity)(void *arg, char mrenclave_hex[65], char platform[32], int *has_key);
     void *identity_arg;
+    /* A MAC made by this node's enclave (docs/formats.md "Admin MACs"): kind
+     * ESGX_MAC_TOKEN (data: SHA-256 of the token text) or ESGX_MAC_CONTENT (data: a
+     * content hash). 0, or a negative code with err when the enclave cannot answer now
+     * (down, no key yet). Called without any lock of the network held. */
+    int (*mac)(void *arg, int kind, const uint8_t data[32], uint8_t out[32], esgx_err *err);
+    void *mac_arg;
+    /* Where the token_mac this node accepts is pinned (DATA_DIR/token_mac). */
+    const char *token_pin_path;
 } esgx_net_config;
 
 /* Joins the network: checks etcd answers (ESGX_NODE_E_ETCD with the reason otherwise),
@@ -74,11 +90,21 @@ int esgx_net_healthy(esgx_net *n);
 
 /* ------------------------------------------------------------- admin token */
 
-/* Stores SHA-256 of the admin token if none is stored yet (the --init node); returns
- * ESGX_NODE_E_CONFLICT if another token is already the network's. */
+/* The node that holds the admin token (DATA_DIR/admin.token: the --init node) stores
+ * its token_mac, made by the enclave (cfg->mac), as `token_mac` if none is stored yet
+ * (a transaction that only creates), and pins it. Returns 0, ESGX_NODE_E_CONFLICT (etcd,
+ * or this node's pin, holds another token's MAC: only one node starts with --init),
+ * ESGX_NODE_E_DOWN (the enclave cannot make the MAC), ESGX_NODE_E_ETCD or
+ * ESGX_NODE_E_IO (the pin cannot be written). */
 ESGX_MUST_CHECK int esgx_net_token_publish(esgx_net *n, const char *token_hex, esgx_err *err);
-/* 1 if token (as presented by a client) hashes to the network's token hash. */
-int esgx_net_token_check(esgx_net *n, const char *token, size_t len);
+/* Whether token (as presented by a client) is the network's: its token_mac, made by
+ * this node's enclave, equals the pinned token_mac (constant-time; tokens that passed
+ * are remembered, so the enclave is asked once per token). Returns 0 (valid),
+ * ESGX_NODE_E_NOTFOUND (another token) or ESGX_NODE_E_DOWN (cannot tell now: no
+ * token_mac pinned yet, etcd holds only a token_sha256 of a network made before token
+ * MACs, or the enclave is down or has no key; err says which). */
+ESGX_MUST_CHECK int esgx_net_token_check(esgx_net *n, const char *token, size_t len,
+                                         esgx_err *err);
 
 /* -------------------------------------------------------------- functions */
 
@@ -105,8 +131,10 @@ ESGX_MUST_CHECK int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *cou
 
 /* ---------------------------------------------------------------- content */
 
-/* Records content this node now stores (size, origin URL or NULL), registers this
- * node as a holder, and waits (ack_timeout_ms at most) until min(replicas, live
+/* Records content this node now stores because it accepted it with the admin token
+ * (an upload, or an origin fetch: origin URL or NULL): size, origin and "auth", the
+ * content MAC made by the enclave (ESGX_NODE_E_DOWN when it cannot make it); registers
+ * this node as a holder, and waits (ack_timeout_ms at most) until min(replicas, live
  * members) nodes hold it. *held gets the number of live holders reached. */
 ESGX_MUST_CHECK int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
                                            const char *origin, unsigned *held, esgx_err *err);
@@ -124,6 +152,22 @@ ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err
  * malloc'ed (caller frees); hash gets its BLAKE3, computed as the bytes arrived. */
 ESGX_MUST_CHECK int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data,
                                           size_t *len, uint8_t hash[32], esgx_err *err);
+
+/* Whether this node may fetch and store content it lacks (docs/security-macs.md): its
+ * etcd entry's "auth" equals the content MAC this node's enclave computes (MACs are
+ * remembered per hash), or the content hook says a verified name record references
+ * it. esgx_net_fetch and the replicator ask it first. A refusal is logged once per
+ * hash. Returns 0 (authorised), ESGX_NODE_E_NOTFOUND (not authorised: err names why)
+ * or ESGX_NODE_E_DOWN (cannot tell now: the enclave cannot make the MAC). */
+ESGX_MUST_CHECK int esgx_net_content_wanted(esgx_net *n, const uint8_t hash[32], esgx_err *err);
+
+/* The content hook: 1 if a verified (signed, checked) name record references hash,
+ * else 0. Called without any lock of the network held, from HTTP and replicator
+ * threads; it must not block for long and must not call back into the network. */
+typedef int (*esgx_net_content_hook)(void *arg, const uint8_t hash[32]);
+/* Sets (fn NULL: clears) the content hook; by default there is none. The hook and arg
+ * must outlive the network or be cleared first. */
+void esgx_net_set_content_hook(esgx_net *n, esgx_net_content_hook fn, void *arg);
 
 /* ------------------------------------------------------------- observation */
 

@@ -28,7 +28,19 @@ typedef struct net_content {
     uint8_t hash[32];
     uint64_t size;
     char *origins;                /* JSON array text, or NULL */
+    uint8_t auth[32];             /* the entry's "auth" (valid iff has_auth) */
+    int has_auth;
 } net_content;
+
+/* What this node learnt from its enclave, remembered (docs/security-macs.md). */
+#define NET_MAC_CACHE 1024        /* content MACs, direct-mapped by the hash's bytes */
+#define NET_TOKEN_CACHE 8         /* tokens that passed (their SHA-256), a ring */
+#define NET_REFUSED_LOG 256       /* the last hashes whose refusal was logged, a ring */
+typedef struct net_mac_slot {
+    uint8_t hash[32];
+    uint8_t mac[32];
+    int used;
+} net_mac_slot;
 
 typedef struct net_holder {
     uint8_t hash[32];
@@ -54,7 +66,19 @@ struct esgx_net {
     char mrenclave[65];
     char platform[32];
     int has_key, identity_dirty;
-    char token_sha[65];
+    /* the admin token: the token_mac pinned (DATA_DIR/token_mac) */
+    uint8_t token_pin[32];
+    int have_pin;
+    char token_warned[65];        /* the last etcd value refused in the log */
+    int legacy_token;             /* etcd holds a token_sha256 (made before token MACs) */
+    uint8_t token_ok[NET_TOKEN_CACHE][32];
+    unsigned token_ok_n;
+    /* content authorisation */
+    net_mac_slot mac_cache[NET_MAC_CACHE];
+    uint8_t refused_logged[NET_REFUSED_LOG][32];
+    size_t refused_n;
+    esgx_net_content_hook content_hook;
+    void *content_hook_arg;
     net_members members, nodes;
     esgx_net_fn *fns;
     size_t n_fns, cap_fns;
@@ -83,5 +107,9 @@ void esgx_net_repl_wake(esgx_net *n, const uint8_t hash[32]);
 void esgx_net_register_local(esgx_net *n);
 /* The content item of hash in the view, or NULL (caller holds mu). */
 net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32]);
+/* The content MAC of hash, from the cache or this node's enclave (caller does not hold
+ * mu). 0 or the cfg.mac code. */
+ESGX_MUST_CHECK int esgx_net_content_mac(esgx_net *n, const uint8_t hash[32], uint8_t out[32],
+                                         esgx_err *err);
 
 #endif

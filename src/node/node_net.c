@@ -1,6 +1,8 @@
 /*
  * node_net.c: how esgxd joins a network (--etcd): the node's stable id, the admin
- * token shared through etcd, the content store and the enclave's identity handed to the
+ * token shared through etcd (its token_mac, published by the node holding
+ * DATA_DIR/admin.token once its enclave can make MACs, pinned in DATA_DIR/token_mac),
+ * the content store, the enclave's identity and its MACs (esgx_sup_mac) handed to the
  * network object (network.h), and the supervisor hooks that fetch missing content and
  * find key-sharing peers. A node without --etcd never calls this file.
  */
@@ -10,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,8 @@
 struct node_net {
     esgx_net *net;
     content_store *content;
-    sup *sup;                      /* for the identity (set by esgx_node_net_attach) */
+    sup *_Atomic sup;              /* for the identity and MACs (esgx_node_net_attach; read
+                                      by the network's threads) */
     char id[65];
 };
 
@@ -98,13 +102,22 @@ static void identity(void *arg, char mre[65], char platform[32], int *has_key)
     node_net *nn = arg;
     mre[0] = platform[0] = 0;
     *has_key = 0;
-    if (!nn->sup) return;
+    sup *s = atomic_load(&nn->sup);
+    if (!s) return;
     sup_info in;
-    esgx_sup_get_info(nn->sup, &in);
+    esgx_sup_get_info(s, &in);
     if (!in.have_hello) return;
     esgx_crypto_hex_encode(in.mrenclave, 32, mre);
     snprintf(platform, 32, "%.31s", in.platform);
     *has_key = in.state == ESGX_STATE_READY;
+}
+
+static int enclave_mac(void *arg, int kind, const uint8_t data[32], uint8_t out[32],
+                       esgx_err *err)
+{
+    sup *s = atomic_load(&((node_net *)arg)->sup);
+    if (!s) return esgx_err_set(err, ESGX_NODE_E_DOWN, "the enclave is not started yet");
+    return esgx_sup_mac(s, kind, data, out, err);
 }
 
 static void net_log_line(int level, const char *msg)
@@ -124,8 +137,8 @@ static char *hook_peers(void *arg)
 
 /* ---------------------------------------------------------------- lifecycle */
 
-int esgx_node_net_open(const node_config *cfg, content_store *content, const char *token_hex,
-                  node_net **out, esgx_err *err)
+int esgx_node_net_open(const node_config *cfg, content_store *content, node_net **out,
+                       esgx_err *err)
 {
     *out = NULL;
     node_net *nn = calloc(1, sizeof *nn);
@@ -136,17 +149,17 @@ int esgx_node_net_open(const node_config *cfg, content_store *content, const cha
         free(nn);
         return rc;
     }
+    char pin[4200];
+    snprintf(pin, sizeof pin, "%s/token_mac", cfg->data_dir);
     esgx_net_config nc = {
         .etcd = cfg->etcd, .prefix = cfg->etcd_prefix, .node_id = nn->id,
         .advertise = cfg->advertise, .peer_listen = cfg->peer_listen,
         .version = ESGX_VERSION, .replicas = cfg->replicas, .ipfs_gateway = cfg->ipfs_gateway,
         .max_content = cfg->max_content, .fetch_timeout_ms = cfg->fetch_timeout * 1000u, .log = net_log_line, .identity = identity,
-        .identity_arg = nn};
+        .identity_arg = nn, .mac = enclave_mac, .mac_arg = nn, .token_pin_path = pin};
     esgx_net_store st = {.arg = nn, .has = store_has, .put = store_put, .each = store_each};
     rc = esgx_net_start(&nc, &st, &nn->net, err);
-    if (rc == ESGX_OK && token_hex) rc = esgx_net_token_publish(nn->net, token_hex, err);
     if (rc) {
-        esgx_net_stop(nn->net);
         free(nn);
         return rc;
     }
@@ -156,7 +169,16 @@ int esgx_node_net_open(const node_config *cfg, content_store *content, const cha
 
 void esgx_node_net_attach(node_net *nn, sup *s)
 {
-    if (nn) nn->sup = s;
+    if (nn) atomic_store(&nn->sup, s);
+}
+
+int esgx_node_net_publish_token(node_net *nn, const char *token_hex, esgx_err *err)
+{
+    int rc = esgx_net_token_publish(nn->net, token_hex, err);
+    if (rc == ESGX_OK)
+        esgx_node_log(NODE_LOG_INFO, "the admin token's token_mac is the network's (pinned in "
+                      "DATA_DIR/token_mac)");
+    return rc;
 }
 
 void esgx_node_net_hooks(node_net *nn, sup_hooks *h)

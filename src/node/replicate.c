@@ -15,6 +15,15 @@
  * is among the first non-holders needed to reach `want` fetches it. The replicator
  * checks an item when its record or holders change, when members come or go, and
  * rescans everything every 30 s (and at start: catching up after an absence).
+ *
+ * Authorisation (docs/security-macs.md): nothing moves on etcd's word alone. A node
+ * fetches a hash it lacks (for the replicator or on demand) only when the hash's entry
+ * carries "auth" equal to the content MAC its own enclave makes (HMAC under k_admin,
+ * which only an enclave with the network key has), or when the content hook says a
+ * verified name record references it. The node that accepted content with the admin
+ * token (an upload, an origin fetch) writes "auth". Content MACs are remembered per
+ * hash (a direct-mapped cache), so the enclave is asked once per hash, and a refusal is
+ * logged once per hash (among the last 256 refused).
  */
 #include "network_internal.h"
 
@@ -25,6 +34,7 @@
 #include <time.h>
 
 #include "esgx_crypto.h"
+#include "esgx_proto.h"
 #include "http_client.h"
 
 #define RESCAN_MS 30000u
@@ -70,6 +80,93 @@ net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32])
     for (size_t i = 0; i < n->n_content; i++)
         if (!memcmp(n->content[i].hash, hash, 32)) return &n->content[i];
     return NULL;
+}
+
+/* ---------------------------------------------------------------- authorisation */
+
+static size_t mac_slot(const uint8_t hash[32])
+{
+    return ((size_t)hash[0] << 8 | hash[1]) % NET_MAC_CACHE;
+}
+
+int esgx_net_content_mac(esgx_net *n, const uint8_t hash[32], uint8_t out[32], esgx_err *err)
+{
+    net_mac_slot *sl = &n->mac_cache[mac_slot(hash)];
+    pthread_mutex_lock(&n->mu);
+    int hit = sl->used && !memcmp(sl->hash, hash, 32);
+    if (hit) memcpy(out, sl->mac, 32);
+    pthread_mutex_unlock(&n->mu);
+    if (hit) return ESGX_OK;
+    if (!n->cfg.mac)
+        return esgx_err_set(err, ESGX_NODE_E_DOWN, "this node has no enclave to make MACs with");
+    uint8_t mac[32];
+    int rc = n->cfg.mac(n->cfg.mac_arg, ESGX_MAC_CONTENT, hash, mac, err);
+    if (rc) {
+        if (err) err->code = ESGX_NODE_E_DOWN;
+        return ESGX_NODE_E_DOWN;
+    }
+    pthread_mutex_lock(&n->mu);
+    memcpy(sl->hash, hash, 32);
+    memcpy(sl->mac, mac, 32);
+    sl->used = 1;
+    pthread_mutex_unlock(&n->mu);
+    memcpy(out, mac, 32);
+    return ESGX_OK;
+}
+
+void esgx_net_set_content_hook(esgx_net *n, esgx_net_content_hook fn, void *arg)
+{
+    pthread_mutex_lock(&n->mu);
+    n->content_hook = fn;
+    n->content_hook_arg = fn ? arg : NULL;
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* Logs a refusal of hash unless it is among the last NET_REFUSED_LOG hashes logged. */
+static void log_refusal(esgx_net *n, const uint8_t hash[32], const char *why)
+{
+    pthread_mutex_lock(&n->mu);
+    size_t k = n->refused_n < NET_REFUSED_LOG ? n->refused_n : NET_REFUSED_LOG;
+    int logged = 0;
+    for (size_t i = 0; i < k && !logged; i++) logged = !memcmp(n->refused_logged[i], hash, 32);
+    if (!logged) memcpy(n->refused_logged[n->refused_n++ % NET_REFUSED_LOG], hash, 32);
+    pthread_mutex_unlock(&n->mu);
+    if (logged) return;
+    char hex[65];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    esgx_net_log(n, NET_LOG_WARN, "refused to fetch content %s: %s", hex, why);
+}
+
+int esgx_net_content_wanted(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+{
+    uint8_t auth[32], mac[32];
+    pthread_mutex_lock(&n->mu);
+    net_content *c = esgx_net_content_find(n, hash);
+    int has_auth = c && c->has_auth, known = c != NULL;
+    if (has_auth) memcpy(auth, c->auth, 32);
+    esgx_net_content_hook hook = n->content_hook;
+    void *hook_arg = n->content_hook_arg;
+    pthread_mutex_unlock(&n->mu);
+    int down = 0;
+    esgx_err e;
+    esgx_err_clear(&e);
+    if (has_auth) {
+        if (esgx_net_content_mac(n, hash, mac, &e)) down = 1;
+        else if (esgx_crypto_equal(mac, auth, 32)) return ESGX_OK;
+    }
+    if (hook && hook(hook_arg, hash)) return ESGX_OK;
+    char hex[65];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    if (down)
+        return esgx_err_set(err, ESGX_NODE_E_DOWN,
+                            "cannot check that content %s is authorised here: %s", hex, e.msg);
+    const char *why = !known ? "no entry in etcd"
+                      : has_auth ? "its auth is not the network's content MAC"
+                                 : "no auth: no node accepted it with the token, no verified "
+                                   "record names it";
+    log_refusal(n, hash, why);
+    return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "content %s not authorised here (%s); not "
+                        "fetched", hex, why);
 }
 
 /* ---------------------------------------------------------------- placement */
@@ -359,7 +456,11 @@ int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
 
     esgx_err e;
     esgx_err_clear(&e);
-    int rc = n->store.has(n->store.arg, hash) ? ESGX_OK : fetch_from_sources(n, hash, &e);
+    int rc = ESGX_OK;
+    if (!n->store.has(n->store.arg, hash)) {
+        rc = esgx_net_content_wanted(n, hash, &e);
+        if (rc == ESGX_OK) rc = fetch_from_sources(n, hash, &e);
+    }
     if (rc == ESGX_OK && put_holder(n, hash, &e))
         esgx_net_log(n, NET_LOG_WARN, "cannot register as a holder: %s", e.msg);
 
@@ -376,9 +477,10 @@ int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
 
 /* ---------------------------------------------------------------- uploads */
 
-/* Adds origin to content/<hash> (creating the record) in a transaction. */
+/* Adds origin to content/<hash> (creating the record) and sets its "auth" (auth_hex,
+ * or NULL to leave it as it is), in a transaction. */
 static int record_content(esgx_net *n, const char *hex, uint64_t size, const char *origin,
-                          esgx_err *err)
+                          const char *auth_hex, esgx_err *err)
 {
     char key[96];
     snprintf(key, sizeof key, "content/%s", hex);
@@ -400,11 +502,14 @@ static int record_content(esgx_net *n, const char *hex, uint64_t size, const cha
         int known = !origin;
         for (size_t i = 0; i < json_array_size(o) && !known; i++)
             known = !strcmp(json_string_value(json_array_get(o, i)) ?: "", origin);
-        if (known && rev) {
+        const char *had = json_string_value(json_object_get(j, "auth"));
+        int authed = !auth_hex || (had && !strcmp(had, auth_hex));
+        if (known && authed && rev) {
             json_decref(j);
             return ESGX_OK;
         }
         if (!known) json_array_append_new(o, json_string(origin));
+        if (!authed) json_object_set_new(j, "auth", json_string(auth_hex));
         char *text = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         if (!text) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
@@ -418,11 +523,17 @@ static int record_content(esgx_net *n, const char *hex, uint64_t size, const cha
 int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
                            const char *origin, unsigned *held, esgx_err *err)
 {
-    char hex[65];
+    char hex[65], auth_hex[65];
+    uint8_t auth[32];
     esgx_crypto_hex_encode(hash, 32, hex);
     *held = 0;
-    int rc = put_holder(n, hash, err);
-    if (!rc) rc = record_content(n, hex, size, origin, err);
+    esgx_err e;
+    int rc = esgx_net_content_mac(n, hash, auth, &e);
+    if (rc) return esgx_err_set(err, rc, "cannot authorise content %s for the network: %s", hex,
+                                e.msg);
+    esgx_crypto_hex_encode(auth, 32, auth_hex);
+    rc = put_holder(n, hash, err);
+    if (!rc) rc = record_content(n, hex, size, origin, auth_hex, err);
     if (rc) return rc;
     struct timespec dl = esgx_deadline_after_ms(n->cfg.ack_timeout_ms);
     pthread_mutex_lock(&n->mu);
@@ -447,7 +558,7 @@ static int register_one(void *arg, const uint8_t hash[32], uint64_t size)
     pthread_mutex_lock(&n->mu);
     int known = esgx_net_content_find(n, hash) != NULL, mine = holds(n, hash, n->cfg.node_id);
     pthread_mutex_unlock(&n->mu);
-    if ((!known && record_content(n, hex, size, NULL, &err)) || (!mine && put_holder(n, hash, &err)))
+    if ((!known && record_content(n, hex, size, NULL, NULL, &err)) || (!mine && put_holder(n, hash, &err)))
         esgx_net_log(n, NET_LOG_WARN, "cannot register content %s: %s", hex, err.msg);
     return n->stop;
 }
@@ -498,6 +609,7 @@ void *esgx_net_repl_main(void *arg)
             pthread_mutex_unlock(&n->mu);
             if (!go) continue;
             esgx_err err;
+            if (esgx_net_content_wanted(n, work[i], &err)) continue;   /* refusal logged once */
             int rc = esgx_net_fetch(n, work[i], &err);
             pthread_mutex_lock(&n->mu);
             rc ? n->stats.replication_failures++ : n->stats.replications++;

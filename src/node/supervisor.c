@@ -12,7 +12,9 @@
  *   content     answers NEED_CONTENT: reads the module from the content store and
  *               resends the EXEC with it (or fails the request with 404). Kept off the
  *               reader thread so the reader never blocks on a large write.
- *   callers     (HTTP threads) send EXECs themselves, pipelined on the one socket.
+ *   callers     (HTTP threads) send EXECs themselves, pipelined on the one socket, and
+ *               the synchronous requests (STATS, ATTEST_DOC, MAC_REQ), which wait on
+ *               sync_cond for the reply with their id (or a timeout).
  *   collateral  (collateral_service.c) answers the enclave's COLLATERAL_REQ, which the reader
  *               only queues: fetching from a PCCS may block on the network.
  *
@@ -53,6 +55,7 @@
 #include "esgx_crypto.h"
 
 #define TABLE_SIZE 4096
+#define SUP_MAC_TIMEOUT_MS 5000
 #define EX_CONFIG 78
 
 struct sup {
@@ -353,6 +356,22 @@ static void on_attest_doc(sup *s, const esgx_msg *m)
     pthread_cond_broadcast(&s->sync_cond);
     pthread_mutex_unlock(&s->tmu);
     free(q);
+}
+
+/* MAC_REPLY: the MAC into the waiting sync request; state no key is marked by a code. */
+static void on_mac_reply(sup *s, const esgx_msg *m)
+{
+    pthread_mutex_lock(&s->tmu);
+    sup_req *r = table_find(s, m->id);
+    if (r && !r->done && r->mac) {
+        table_remove(s, r);
+        memcpy(r->mac, m->u.mac_reply.mac, 32);
+        if (m->u.mac_reply.state != ESGX_STATE_READY) snprintf(r->code, sizeof r->code, "no_key");
+        r->http_status = 200;
+        r->done = 1;
+    }
+    pthread_cond_broadcast(&s->sync_cond);
+    pthread_mutex_unlock(&s->tmu);
 }
 
 /* KEY_STATUS outside INIT_KEY: sent unsolicited (id 0) when the enclave got the network
@@ -745,6 +764,7 @@ static void read_channel(sup *s, esgx_proto_reader *rd, int fd)
         case ESGX_MSG_NEED_CONTENT: content_enqueue(s, m.id); break;
         case ESGX_MSG_STATS_REPLY: on_stats(s, &m); break;
         case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(s, &m); break;
+        case ESGX_MSG_MAC_REPLY: on_mac_reply(s, &m); break;
         case ESGX_MSG_KEY_STATUS: on_key_status(s, &m); break;
         case ESGX_MSG_COLLATERAL_REQ: on_collateral_req(s, &m); break;
         default:
@@ -991,16 +1011,14 @@ int esgx_sup_send(sup *s, const esgx_msg *m)
     return rc;
 }
 
-/* Sends an empty-payload request of type and waits for its reply (r->done). */
-static int sync_request(sup *s, sup_req *r, uint8_t type, int timeout_ms)
+/* Sends request m (type and payload set; its id is chosen here) and waits for its
+ * reply (r->done). */
+static int sync_request(sup *s, sup_req *r, esgx_msg *m, int timeout_ms)
 {
     r->id = atomic_fetch_add(&s->next_id, 1);
-    esgx_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = type;
-    m.id = r->id;
+    m->id = r->id;
     int full = 0;
-    int sent = send_tracked(s, r, &m, 0, &full, NULL);
+    int sent = send_tracked(s, r, m, 0, &full, NULL);
     if (sent == ESGX_NODE_E_DOWN) return sent;
     struct timespec deadline = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
     pthread_mutex_lock(&s->tmu);
@@ -1019,11 +1037,21 @@ static int sync_request(sup *s, sup_req *r, uint8_t type, int timeout_ms)
     return rc;
 }
 
+/* A request without payload. */
+static esgx_msg empty_msg(uint8_t type)
+{
+    esgx_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type;
+    return m;
+}
+
 int esgx_sup_stats(sup *s, esgx_msg_stats_reply *out, int timeout_ms)
 {
     sup_req r;
     memset(&r, 0, sizeof r);
-    int rc = sync_request(s, &r, ESGX_MSG_STATS, timeout_ms);
+    esgx_msg m = empty_msg(ESGX_MSG_STATS);
+    int rc = sync_request(s, &r, &m, timeout_ms);
     if (rc) return rc;
     *out = r.stats;
     return ESGX_OK;
@@ -1035,13 +1063,36 @@ int esgx_sup_attest(sup *s, sup_attest_doc *out, int timeout_ms)
     memset(&r, 0, sizeof r);
     memset(out, 0, sizeof *out);
     r.doc = out;
-    int rc = sync_request(s, &r, ESGX_MSG_ATTEST_DOC, timeout_ms);
+    esgx_msg m = empty_msg(ESGX_MSG_ATTEST_DOC);
+    int rc = sync_request(s, &r, &m, timeout_ms);
     if (rc) {
         /* a reply racing the timeout may have stored a quote: nothing else frees it */
         free(out->quote);
         memset(out, 0, sizeof *out);
         return rc;
     }
+    return ESGX_OK;
+}
+
+int esgx_sup_mac(sup *s, int kind, const uint8_t data[32], uint8_t out[32], esgx_err *err)
+{
+    if (kind != ESGX_MAC_TOKEN && kind != ESGX_MAC_CONTENT)
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "MAC kind %d is not 1 or 2", kind);
+    uint8_t mac[32] = {0};
+    sup_req r;
+    memset(&r, 0, sizeof r);
+    r.mac = mac;
+    esgx_msg m = empty_msg(ESGX_MSG_MAC_REQ);
+    m.u.mac_req.kind = (uint8_t)kind;
+    memcpy(m.u.mac_req.data, data, 32);
+    int rc = sync_request(s, &r, &m, SUP_MAC_TIMEOUT_MS);
+    if (rc == ESGX_NODE_E_TIMEOUT)
+        return esgx_err_set(err, rc, "the enclave did not answer a MAC request within %d ms",
+                            SUP_MAC_TIMEOUT_MS);
+    if (rc == ESGX_OK && r.code[0])   /* answered: the enclave has no key yet */
+        return esgx_err_set(err, ESGX_NODE_E_DOWN, "the enclave has no network key yet");
+    if (rc) return esgx_err_set(err, rc, "the enclave is not running (restarting)");
+    memcpy(out, mac, 32);
     return ESGX_OK;
 }
 

@@ -51,6 +51,7 @@ typedef struct sup_req {
     size_t logs_len;
     esgx_msg_stats_reply stats;    /* for STATS */
     struct sup_attest_doc *doc;    /* for ESGX_ATTEST_DOC: filled by the reader */
+    uint8_t *mac;                  /* for MAC_REQ: 32 bytes filled by the reader */
     struct sup_req *next;          /* table chain */
     void *owner;
 } sup_req;
@@ -133,6 +134,14 @@ typedef struct sup_attest_doc {
 /* Asks the enclave for its attestation document into *out (blocks up to timeout_ms).
  * Returns 0, ESGX_NODE_E_DOWN (enclave down or channel failed) or ESGX_NODE_E_TIMEOUT. */
 ESGX_MUST_CHECK int esgx_sup_attest(sup *s, sup_attest_doc *out, int timeout_ms);
+
+/* Asks the enclave (MAC_REQ, 5 s at most) for the MAC of kind ESGX_MAC_TOKEN (data:
+ * SHA-256 of the token's text, out: token_mac) or ESGX_MAC_CONTENT (data: a content
+ * hash, out: content_mac), docs/formats.md "Admin MACs". Returns 0, ESGX_NODE_E_ARG
+ * (another kind), ESGX_NODE_E_DOWN (enclave down, channel failed, or no network key
+ * yet: the message says which) or ESGX_NODE_E_TIMEOUT. */
+ESGX_MUST_CHECK int esgx_sup_mac(sup *s, int kind, const uint8_t data[32], uint8_t out[32],
+                                 esgx_err *err);
 
 /* Queries enclave counters into *out (blocks up to timeout_ms). Returns 0,
  * ESGX_NODE_E_DOWN or ESGX_NODE_E_TIMEOUT. */

@@ -5,6 +5,8 @@
  * in the content store (NEED_CONTENT answered 404 unknown_hash by the content thread),
  * an EXEC whose stored module is not wasm, a STATS timeout while the child is stopped
  * (SIGSTOP), the restart after kill -9 of the child (new pid, counted in the metrics),
+ * MAC_REQ (esgx_sup_mac: one MAC per kind and data, the same after the restart, which
+ * unseals the same key),
  * esgx_sup_exec/esgx_sup_stats after esgx_sup_stop (ESGX_NODE_E_DOWN), and the fatal path: --init on an
  * initialised data directory makes the enclave exit 78, which calls on_fatal and makes
  * esgx_sup_wait_ready answer ESGX_NODE_E_FATAL.
@@ -104,6 +106,21 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     esgx_msg_stats_reply st;
     CHECK_RC(esgx_sup_stats(s, &st, 5000), ESGX_OK);
 
+    /* MACs: deterministic, and distinct per kind and per data */
+    uint8_t data[32], other[32], tok[32], tok2[32], con[32], con2[32];
+    memset(data, 0x42, sizeof data);
+    memcpy(other, data, 32);
+    other[31] ^= 1;
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_TOKEN, data, tok, &err), ESGX_OK);
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_TOKEN, data, tok2, &err), ESGX_OK);
+    CHECK(!memcmp(tok, tok2, 32), "the token MAC is deterministic");
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_CONTENT, data, con, &err), ESGX_OK);
+    CHECK(memcmp(tok, con, 32), "token and content MACs of the same data differ");
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_CONTENT, other, con2, &err), ESGX_OK);
+    CHECK(memcmp(con, con2, 32), "content MACs of different hashes differ");
+    CHECK(memcmp(con, data, 32) && memcmp(tok, data, 32), "a MAC is not its data");
+    CHECK_RC(esgx_sup_mac(s, 3, data, con2, &err), ESGX_NODE_E_ARG);
+
     /* a module the store does not have: NEED_CONTENT -> 404 unknown_hash */
     waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     CHECK_EQ_INT(esgx_cond_init_monotonic(&w.cond), 0);
@@ -143,6 +160,8 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     CHECK_EQ_INT(kill(old, SIGKILL), 0);
     CHECK(wait_restarted(s, old, 20000), "no restart after kill -9 of pid %d", (int)old);
     CHECK_RC(esgx_sup_stats(s, &st, 5000), ESGX_OK);
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_CONTENT, data, con2, &err), ESGX_OK);
+    CHECK(!memcmp(con, con2, 32), "the content MAC is the same after the restart");
     size_t len;
     esgx_sup_get_info(s, &in);
     CHECK(in.tier && (!strcmp(in.tier, "interp") || !strcmp(in.tier, "jit")),
@@ -167,6 +186,7 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     memset(&r, 0, sizeof r);
     CHECK_RC(esgx_sup_exec(s, &r), ESGX_NODE_E_DOWN);
     CHECK_RC(esgx_sup_stats(s, &st, 1000), ESGX_NODE_E_DOWN);
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_TOKEN, data, tok2, &err), ESGX_NODE_E_DOWN);
     CHECK_RC(esgx_sup_wait_ready(s, 1000), ESGX_NODE_E_DOWN);
     esgx_sup_free(s);
 }

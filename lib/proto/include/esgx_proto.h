@@ -83,7 +83,14 @@ typedef enum esgx_msg_type {
     /* Added by the PCCS work (additive): the enclave asks the host for collateral. */
     ESGX_MSG_COLLATERAL_REQ = 12,    /* E, id chosen by the enclave (nonzero) */
     ESGX_MSG_COLLATERAL_REPLY = 13,  /* H, same id as the COLLATERAL_REQ */
+    /* Added by the admin MACs (additive): the host asks the enclave for a MAC only the
+     * holder of the network key can make (docs/formats.md "Admin MACs"). */
+    ESGX_MSG_MAC_REQ = 14,           /* H: reply ESGX_MSG_MAC_REPLY, same id */
+    ESGX_MSG_MAC_REPLY = 15,         /* E, same id as the MAC_REQ */
 } esgx_msg_type;
+
+/* MAC_REQ kind: what the 32 bytes of data are. */
+enum { ESGX_MAC_TOKEN = 1, ESGX_MAC_CONTENT = 2 };
 
 /* COLLATERAL_REQ PCK CA type (the same values as lib/attest's ESGX_ATTEST_PCK_CA_*). */
 enum { ESGX_PCK_CA_PROCESSOR = 0, ESGX_PCK_CA_PLATFORM = 1 };
@@ -310,6 +317,20 @@ typedef struct esgx_msg_collateral_reply {
     esgx_bytes error;
 } esgx_msg_collateral_reply;
 
+/* MAC_REQ: u8 kind (ESGX_MAC_TOKEN: data is SHA-256 of the admin token's text;
+ * ESGX_MAC_CONTENT: data is a content hash), bytes32 data. */
+typedef struct esgx_msg_mac_req {
+    uint8_t kind;
+    uint8_t data[32];
+} esgx_msg_mac_req;
+
+/* MAC_REPLY: u8 state (ESGX_STATE_NO_KEY: the enclave has no network key yet, mac all
+ * zeros; ESGX_STATE_READY), bytes32 mac (token_mac or content_mac of the request). */
+typedef struct esgx_msg_mac_reply {
+    uint8_t state;
+    uint8_t mac[32];
+} esgx_msg_mac_reply;
+
 /* Any message. type selects the union member; INIT_KEY, STATS and SHUTDOWN have no
  * payload and use no member. */
 typedef struct esgx_msg {
@@ -325,6 +346,8 @@ typedef struct esgx_msg {
         esgx_msg_attest_doc attest_doc;
         esgx_msg_collateral_req collateral_req;
         esgx_msg_collateral_reply collateral_reply;
+        esgx_msg_mac_req mac_req;
+        esgx_msg_mac_reply mac_reply;
     } u;
 } esgx_msg;
 
