@@ -107,6 +107,17 @@ static void identity(void *arg, char mre[65], char platform[32], int *has_key)
     *has_key = in.state == ESGX_STATE_READY;
 }
 
+static int network_key(void *arg, uint8_t key[33])
+{
+    node_net *nn = arg;
+    if (!nn->sup) return -1;
+    sup_info in;
+    esgx_sup_get_info(nn->sup, &in);
+    if (in.state != ESGX_STATE_READY) return -1;
+    memcpy(key, in.public_key, 33);
+    return 0;
+}
+
 static void net_log_line(int level, const char *msg)
 {
     esgx_node_log(level, "network: %s", msg);
@@ -141,7 +152,7 @@ int esgx_node_net_open(const node_config *cfg, content_store *content, const cha
         .advertise = cfg->advertise, .peer_listen = cfg->peer_listen,
         .version = ESGX_VERSION, .replicas = cfg->replicas, .ipfs_gateway = cfg->ipfs_gateway,
         .max_content = cfg->max_content, .fetch_timeout_ms = cfg->fetch_timeout * 1000u, .log = net_log_line, .identity = identity,
-        .identity_arg = nn};
+        .identity_arg = nn, .network_key = network_key};
     esgx_net_store st = {.arg = nn, .has = store_has, .put = store_put, .each = store_each};
     rc = esgx_net_start(&nc, &st, &nn->net, err);
     if (rc == ESGX_OK && token_hex) rc = esgx_net_token_publish(nn->net, token_hex, err);
