@@ -384,7 +384,7 @@ static enum MHD_Result deploy_record(struct MHD_Connection *c, hreq *h,
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
     if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    esgx_names_deploy d = {.rec = rec, .logs = logs};
+    esgx_names_deploy d = {.rec = rec, .network = key, .logs = logs};
     int replaced = 0;
     if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_deploy_decide, &d,
                              &replaced, &err))
@@ -429,7 +429,7 @@ static enum MHD_Result route_fn_transfer(struct MHD_Connection *c, hreq *h)
     if (esgx_name_transfer_verify(key, h->rt.name, strlen(h->rt.name), &t, &err))
         return reply_error(c, h, 409, "record_refused", "the transfer of function '%s' does not "
                            "verify for this network: %s", h->rt.name, err.msg);
-    esgx_names_transfer d = {.t = &t, .name = h->rt.name};
+    esgx_names_transfer d = {.t = &t, .network = key, .name = h->rt.name};
     int replaced;
     if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_transfer_decide, &d,
                              &replaced, &err))

@@ -145,19 +145,26 @@ size_t esgx_names_transfer_format(const esgx_name_transfer *t, char *buf, size_t
 
 /* The stored entry's record (and pending transfer, *has_pending) parsed. 0, or 409
  * bad_stored_record with p filled. */
-static unsigned stored_state(const esgx_fn_entry *old, esgx_name_record *s, esgx_name_transfer *pt,
-                             int *has_pending, esgx_names_problem *p)
+static unsigned stored_state(const esgx_fn_entry *old, const uint8_t *network, esgx_name_record *s,
+                             esgx_name_transfer *pt, int *has_pending, esgx_names_problem *p)
 {
     esgx_err e;
     *has_pending = 0;
-    if (esgx_name_record_parse(old->record, strlen(old->record), s, &e))
-        return refuse(p, 409, "bad_stored_record", "the stored record of function '%s' does not "
-                      "parse (%s); an admin must delete the name first", old->name, e.msg);
+    if (esgx_name_record_parse(old->record, strlen(old->record), s, &e) ||
+        esgx_name_record_verify(s, network, &e) ||
+        (strcmp(s->name, old->name) && esgx_err_set(&e, ESGX_NODE_E_ARG, "it names '%s'", s->name)))
+        return refuse(p, 409, "bad_stored_record", "the stored record of function '%s' is not "
+                      "valid (%s); an admin must delete the name first", old->name, e.msg);
     if (!old->transfer) return 0;
     http_problem tp;
     if (esgx_http_parse_transfer((const uint8_t *)old->transfer, strlen(old->transfer), pt, &tp))
         return refuse(p, 409, "bad_stored_record", "the pending transfer of function '%s' does "
                       "not parse (%s); an admin must delete the name first", old->name, tp.msg);
+    if (esgx_name_transfer_verify(network, old->name, strlen(old->name), pt, &e) ||
+        (memcmp(pt->from, s->owner, 33) &&
+         esgx_err_set(&e, ESGX_NODE_E_ARG, "not signed by the record's owner")))
+        return refuse(p, 409, "bad_stored_record", "the pending transfer of function '%s' is not "
+                      "valid (%s); an admin must delete the name first", old->name, e.msg);
     *has_pending = 1;
     return 0;
 }
@@ -179,7 +186,7 @@ int esgx_names_deploy_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entry 
     if (old && old->record) {
         esgx_name_transfer pt;
         int pending;
-        if (stored_state(old, s, &pt, &pending, p)) goto refused;
+        if (stored_state(old, d->network, s, &pt, &pending, p)) goto refused;
         const uint8_t *owner = pending ? pt.to : s->owner;
         uint64_t above = pending ? pt.seq : s->seq;
         esgx_crypto_hex_encode(owner, 33, want);
@@ -254,7 +261,7 @@ int esgx_names_transfer_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entr
     esgx_name_transfer pt;
     int pending, rc = ESGX_NODE_E_ARG;
     char owner[67], signer[67];
-    if (stored_state(old, s, &pt, &pending, p)) goto out;
+    if (stored_state(old, d->network, s, &pt, &pending, p)) goto out;
     esgx_crypto_hex_encode(s->owner, 33, owner);
     esgx_crypto_hex_encode(t->from, 33, signer);
     uint64_t above = pending && pt.seq > s->seq ? pt.seq : s->seq;

@@ -80,6 +80,8 @@ typedef int (*esgx_fn_decide)(void *arg, const esgx_fn_entry *old, esgx_fn_entry
 /* A deploy: rec already verified against this network key and the URL's name. */
 typedef struct esgx_names_deploy {
     const esgx_name_record *rec;
+    const uint8_t *network;        /* the node's network key (33): the stored record must
+                                      verify against it too */
     int logs;
     esgx_names_problem p;          /* the refusal (status 0: none), set by the decision */
 } esgx_names_deploy;
@@ -87,14 +89,15 @@ typedef struct esgx_names_deploy {
 /* An esgx_fn_decide for a deploy (arg: esgx_names_deploy). Refuses with
  * ESGX_NODE_E_ARG and d->p filled: 409 name_owned (another owner, or a transfer to
  * another key is pending), 409 stale_seq (seq not above the stored record's or the
- * pending transfer's), 409 bad_stored_record (what is stored does not parse: an admin
- * deletes the name), 409 too_many_transfers. */
+ * pending transfer's), 409 bad_stored_record (what is stored does not parse or verify:
+ * an admin deletes the name), 409 too_many_transfers. */
 int esgx_names_deploy_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entry *next,
                              esgx_err *err);
 
 /* A transfer of the name (t verified by the caller for this network and name). */
 typedef struct esgx_names_transfer {
     const esgx_name_transfer *t;
+    const uint8_t *network;        /* the node's network key (33) */
     const char *name;
     esgx_names_problem p;
 } esgx_names_transfer;

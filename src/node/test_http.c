@@ -216,7 +216,7 @@ static void make_record(esgx_name_record *r, const char *name, const char *hex,
  * verified): 0 or the refusal's status, with its code checked. */
 static unsigned deploy_direct(registry *reg, const esgx_name_record *r, const char *code)
 {
-    esgx_names_deploy d = {.rec = r};
+    esgx_names_deploy d = {.rec = r, .network = r->network};
     int replaced;
     esgx_err err;
     int rc = esgx_registry_update(reg, r->name, esgx_names_deploy_decide, &d, &replaced, &err);
@@ -277,7 +277,7 @@ static void test_registry(registry *reg, const char *hex)
     esgx_name_transfer t = {.seq = 3};
     memcpy(t.to, pkb, 33);
     CHECK_RC(esgx_name_transfer_sign(net, "f1", 2, &t, skb, NULL), ESGX_OK);   /* by b: no */
-    esgx_names_transfer td = {.t = &t, .name = "f1"};
+    esgx_names_transfer td = {.t = &t, .network = net, .name = "f1"};
     int replaced;
     esgx_err err;
     CHECK(esgx_registry_update(reg, "f1", esgx_names_transfer_decide, &td, &replaced, &err) &&
@@ -313,7 +313,7 @@ static void test_registry(registry *reg, const char *hex)
     expect("POST", "/functions/f1?fuel=0", NULL, "in", 400, "bad_fuel");
     /* a record stored under another name is refused before the enclave */
     make_record(&b, "f2", hex, net, 1, ska);
-    esgx_names_deploy dd = {.rec = &b};
+    esgx_names_deploy dd = {.rec = &b, .network = net};
     CHECK_RC(esgx_registry_update(reg, "f3", esgx_names_deploy_decide, &dd, &replaced, &err),
              ESGX_OK);
     expect("POST", "/functions/f3", NULL, "in", 403, "bad_record");
