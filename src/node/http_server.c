@@ -379,12 +379,22 @@ static enum MHD_Result deploy_record(struct MHD_Connection *c, hreq *h,
     if (esgx_name_record_verify(rec, key, &err))
         return reply_error(c, h, 409, "record_refused", "the record of function '%s' does not "
                            "verify: %s", h->rt.name, err.msg);
-    int rc = content_here(h, c, rec->module_hash, &err);
+    /* owner and seq first against what is stored now (no fetch for a refused record),
+     * then again atomically with the write */
+    esgx_names_deploy d = {.rec = rec, .network = key, .logs = logs};
+    registry_fn cur, tmp;
+    memset(&tmp, 0, sizeof tmp);
+    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &cur, &err);
+    if (rc && rc != ESGX_NODE_E_NOTFOUND) return update_failed(c, h, &d.p, &err);
+    int refused = esgx_names_deploy_decide(&d, rc ? NULL : &cur, &tmp, &err);
+    if (!rc) esgx_fn_entry_clear(&cur);
+    esgx_fn_entry_clear(&tmp);
+    if (refused) return update_failed(c, h, &d.p, &err);
+    rc = content_here(h, c, rec->module_hash, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
     if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    esgx_names_deploy d = {.rec = rec, .network = key, .logs = logs};
     int replaced = 0;
     if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_deploy_decide, &d,
                              &replaced, &err))
