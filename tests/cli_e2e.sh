@@ -97,8 +97,9 @@ ok "deploy: hash is BLAKE3 of the upload, encrypted by default, printed curl lin
 
 run 0 functions list
 has out "Myfunction"
-grep -q "^echo  *$EHASH  *no " "$T/out" || fail "list line of echo"
-grep -q "^Myfunction  *$HASH  *yes " "$T/out" || fail "list line of Myfunction"
+DEVKEY=$("$ESGX" keys show) || fail "esgx keys show after login"
+grep -q "^echo  *1  *$DEVKEY  *$EHASH  *no " "$T/out" || fail "list line of echo"
+grep -q "^Myfunction  *1  *$DEVKEY  *$HASH  *yes " "$T/out" || fail "list line of Myfunction"
 run 0 functions list --json
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert sorted(f["name"] for f in a)==["Myfunction","echo","echo2"]' "$T/out" ||
     fail "list --json"
@@ -226,7 +227,8 @@ class P(http.server.BaseHTTPRequestHandler):
         except urllib.error.HTTPError as e:
             status, data = e.code, e.read()
         mode = open(modefile).read().strip()
-        if self.path == '/services/3' and status == 200:
+        if (self.path == '/services/3' or (self.command == 'POST' and
+                self.path.startswith('/functions/'))) and status == 200:
             head, out = data.split(b'\r\n', 1)
             if mode == 'flip-output':
                 out = bytes([out[0] ^ 1]) + out[1:]
@@ -268,7 +270,10 @@ grep -qx "network_key = $NETKEY" "$CFG" || fail "a refused login changed the pin
 # ...and if the user forces it, every answer is refused
 run 0 login --insecure-skip-attest --node "$PURL" --token "$TOKEN" --force
 echo pass >"$T/proxy.mode"
-run 1 invoke echo --input "secret answer"
+run 1 invoke echo --input "secret answer"   # names: the record is for the real network
+has err "function 'echo': the record the node served does not verify: record is for another network"
+[ -s "$T/out" ] && fail "invoke printed an answer under a record of another network"
+run 1 invoke "$EHASH" --input "secret answer"
 has err "answer rejected: signature does not recover to the network key"
 [ -s "$T/out" ] && fail "invoke printed an answer signed by another key"
 ok "invoke rejects a flipped output byte, a flipped signature byte and a wrong network key"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # cli_js.sh: the JavaScript client of sdk/js against a real esgxd, with the modules
-# deployed by the esgx CLI. client.mjs is copied into a temporary folder beside a link to
+# deployed by the esgx CLI (names signed with the CLI's developer key, whose public key
+# the JS side must find as the owner). client.mjs and names.mjs are copied into a
+# temporary folder beside a link to
 # tests/js/node_modules (@noble/curves, @noble/hashes), as a user's project would have it.
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -34,10 +36,13 @@ ECHO=$($E functions deploy --name echo --no-encrypt --path "$BUILD/examples/echo
 $E invoke hello --input foo --save "$T/esgx.ans" --save-request "$T/esgx.req" >/dev/null || fail "esgx invoke"
 
 mkdir "$T/app"
-cp "$SRC/sdk/js/client.mjs" "$SRC/sdk/js/seal.mjs" "$T/app/"
+cp "$SRC/sdk/js/client.mjs" "$SRC/sdk/js/seal.mjs" "$SRC/sdk/js/names.mjs" "$T/app/"
 ln -s "$SRC/tests/js/node_modules" "$T/app/node_modules"
+OWNER=$($E keys show) || fail "esgx keys show"
 node "$SRC/tests/js/cli_client.mjs" "$T/app/client.mjs" "$URL" "$NETKEY" "$HELLO" "$ECHO" \
-    "$T/esgx.ans" "$T/esgx.req" "$T" || fail "cli_client.mjs"
+    "$T/esgx.ans" "$T/esgx.req" "$T" "$OWNER" || fail "cli_client.mjs"
 # and the other way round: the C verifier accepts what the JS client received
 $E verify --request "$T/js.req" --response "$T/js.ans" || fail "esgx verify of the JS client's answer"
+$E verify --request "$T/js-name.req" --response "$T/js-name.ans" ||
+    fail "esgx verify of the JS client's answer by name"
 echo "ok - esgx verify accepts the answer the JS client verified"

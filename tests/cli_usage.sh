@@ -22,7 +22,7 @@ ok() { echo "ok - $*"; }
 
 # ---- --help everywhere: exit 0, usage on stdout
 for c in "login" "functions" "functions deploy" "functions list" "functions delete" \
-         "invoke" "verify"; do
+         "functions transfer" "keys" "keys new" "keys import" "keys show" "invoke" "verify"; do
     # shellcheck disable=SC2086
     run 0 $c --help
     has out "usage: esgx"
@@ -44,6 +44,14 @@ while IFS='|' read -r args what cmd; do
     case " $args " in *" --json "*) ;; *) [ -s "$T/out" ] && fail "esgx $args wrote to stdout";; esac
 done <<'EOF'
 login|--node URL is required|login
+keys|give a subcommand|keys
+keys shw|did you mean 'show'|keys
+keys import|FILE is required|keys import
+keys show extra|unexpected argument 'extra'|keys show
+functions transfer pay|NAME and --to PUBKEY are required|functions transfer
+functions transfer pay --to abc|--to must be a compressed public key|functions transfer
+invoke 0000000000000000000000000000000000000000000000000000000000000000 --owner 02|--owner goes with a NAME|invoke
+invoke pay --owner xyz|--owner must be 66 lowercase hex|invoke
 login --node|--node needs a value|login
 login --node ftp://example.org|http:// or https://|login
 login --node http://127.0.0.1:1 --bogus|unknown option '--bogus'|login

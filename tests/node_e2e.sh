@@ -56,10 +56,15 @@ node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 $FUEL big "$T/in3" "$PUB" |
 ok "invoke by hash: header verified offline, deterministic, multi-block output"
 
 # ---- by name
-req PUT /functions/hello "${AUTH[@]}" -d '{"hash":"'$MOD'","decrypt":false}'; expect 201
+req PUT /functions/hello "${AUTH[@]}" -d "$(deploy_body hello "$MOD")"; expect 201
+OWNER=$(pubkey "$DEV_SK")
 req POST /functions/hello --data-binary @"$T/in1"; expect 200
-node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 $FUEL main "$T/in1" "$PUB" || fail "verify by name"
-ok "invoke by name"
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 $FUEL main "$T/in1" "$PUB" hello "$OWNER" 1 ||
+    fail "verify by name"
+req POST '/functions/hello?function=main&fuel=1000000' --data-binary @"$T/in1"; expect 200
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 1000000 main "$T/in1" "$PUB" hello "$OWNER" 1 ||
+    fail "verify by name with ?fuel"
+ok "invoke by name: the answer binds the record's name, owner and seq"
 
 # ---- decrypt mode: the module is stored as ECIES ciphertext to the network key
 node "$SRC/tests/node_encrypt.mjs" "$PUB" "$T/hello.wasm" "$T/hello.enc" || fail "eciesjs encrypt"
@@ -67,9 +72,10 @@ req POST /content "${AUTH[@]}" --data-binary @"$T/hello.enc"; expect 200
 ENC=$(json hash < "$T/body")
 req POST /services/3 -d '{"hash":"'$ENC'","decrypt":true,"input":"world"}'; expect 200
 node "$SRC/tests/node_verify.mjs" "$T/body" "$ENC" 1 $FUEL main "$T/in1" "$PUB" || fail "verify decrypt mode"
-req PUT /functions/secret "${AUTH[@]}" -d '{"hash":"'$ENC'","decrypt":true}'; expect 201
+req PUT /functions/secret "${AUTH[@]}" -d "$(deploy_body secret "$ENC" true)"; expect 201
 req POST /functions/secret --data-binary @"$T/in1"; expect 200
-node "$SRC/tests/node_verify.mjs" "$T/body" "$ENC" 1 $FUEL main "$T/in1" "$PUB" || fail "verify decrypt by name"
+node "$SRC/tests/node_verify.mjs" "$T/body" "$ENC" 1 $FUEL main "$T/in1" "$PUB" secret "$OWNER" 1 ||
+    fail "verify decrypt by name"
 req POST /services/3 -d '{"hash":"'$ENC'","input":"world"}'; expect 400 invalid_module
 req POST /services/3 -d '{"hash":"'$MOD'","decrypt":true}'; expect 400 decrypt_failed
 ok "decrypt mode (eciesjs ciphertext): by hash and by name; wrong flag refused"
@@ -145,7 +151,8 @@ start_node a
 req GET /attestation; expect 200
 [ "$(json public_key < "$T/body")" = "$PUB" ] || fail "network key changed across restart"
 req POST /functions/hello --data-binary @"$T/in1"; expect 200
-node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 1000000000 main "$T/in1" "$PUB" || fail "verify after restart"
+node "$SRC/tests/node_verify.mjs" "$T/body" "$MOD" 0 1000000000 main "$T/in1" "$PUB" hello "$OWNER" 1 ||
+    fail "verify after restart"
 ok "restart: same key, content and functions kept"
 
 # ---- kill -9 of the enclave: the host recovers by itself

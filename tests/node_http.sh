@@ -99,29 +99,39 @@ req POST /content "${AUTH[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$
 ls "$T/a/content" | grep -q '^\.tmp' && fail "temp files left in the store"
 ok "content store"
 
-# ---- registry
-req PUT /functions/hello "${AUTH[@]}" -d '{"hash":"'$WANT'"}'; expect 201
+# ---- registry (deploys are name records signed by a developer key, checked against
+# the node's network key: without an enclave there is none, 503 no_key)
+if [ ! -x "$ENCLAVE" ]; then
+    req PUT /functions/hello "${AUTH[@]}" -d '{"record":{"name":"hello"}}'; expect 400 bad_record
+    req PUT /functions/hello "${AUTH[@]}" -d '{"hash":"'$WANT'"}'; expect 400 unsigned_deploy
+else
+req PUT /functions/hello "${AUTH[@]}" -d "$(deploy_body hello "$WANT")"; expect 201
 [ "$(json name < "$T/body")" = hello ] || fail "deploy answer"
 [ "$(json decrypt < "$T/body")" = false ] || fail "decrypt default"
-req PUT /functions/hello "${AUTH[@]}" -d '{"hash":"'$WANT'","decrypt":true}'; expect 200
+[ "$(json seq < "$T/body")" = 1 ] || fail "deploy answer seq"
+[ "$(json owner < "$T/body")" = "$(pubkey "$DEV_SK")" ] || fail "deploy answer owner"
+req PUT /functions/hello "${AUTH[@]}" -d "$(deploy_body hello "$WANT" true 2)"; expect 200
 [ "$(json decrypt < "$T/body")" = true ] || fail "redeploy decrypt"
-req PUT /functions/other.fn-1_x "${AUTH[@]}" -d '{"hash":"'$WANT'"}'; expect 201
-req PUT /functions/nothere "${AUTH[@]}" -d '{"hash":"'$H64'"}'; expect 404 unknown_hash
-req PUT /functions/bad%20name "${AUTH[@]}" -d '{"hash":"'$WANT'"}'; expect 400 bad_name
-req PUT /functions/$(printf 'n%.0s' $(seq 1 65)) "${AUTH[@]}" -d '{"hash":"'$WANT'"}'; expect 400 bad_name
-req PUT /functions/x "${AUTH[@]}" -d '{"hash":"'$WANT'","name":"x"}'; expect 400 unknown_field
-req PUT /functions/x "${AUTH[@]}" -d '{"hash":"'$WANT'","decrypt":1}'; expect 400 bad_type
-req PUT /functions/x "${AUTH[@]}" -d '{"decrypt":false}'; expect 400 missing_field
+req PUT /functions/other.fn-1_x "${AUTH[@]}" -d "$(deploy_body other.fn-1_x "$WANT")"; expect 201
+req PUT /functions/nothere "${AUTH[@]}" -d "$(deploy_body nothere "$H64")"; expect 404 unknown_hash
+req PUT /functions/bad%20name "${AUTH[@]}" -d "$(deploy_body hello "$WANT")"; expect 400 bad_name
+req PUT /functions/$(printf 'n%.0s' $(seq 1 65)) "${AUTH[@]}" -d '{}'; expect 400 bad_name
+req PUT /functions/x "${AUTH[@]}" -d '{"logs":false,"name":"x"}'; expect 400 unknown_field
+req PUT /functions/x "${AUTH[@]}" -d '{"record":{},"logs":1}'; expect 400 bad_type
+req PUT /functions/x "${AUTH[@]}" -d '{"logs":false}'; expect 400 missing_field
+req PUT /functions/x "${AUTH[@]}" -d '{"hash":"'$WANT'","decrypt":false}'; expect 400 unsigned_deploy
 req PUT /functions/x "${AUTH[@]}" -d 'oops'; expect 400 invalid_json
 req GET /functions "${AUTH[@]}"; expect 200
 node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1]));
   if(a.length!==2||a[0].name!=="hello"||a[0].decrypt!==true||a[1].name!=="other.fn-1_x"||
-     typeof a[0].created!=="number"||a[0].hash!==process.argv[2]) process.exit(1)' "$T/body" "$WANT" ||
+     typeof a[0].created!=="number"||a[0].hash!==process.argv[2]||a[0].seq!==2||
+     a[0].record.hash!==process.argv[2]) process.exit(1)' "$T/body" "$WANT" ||
     fail "function list"
 req DELETE /functions/other.fn-1_x "${AUTH[@]}"; expect 200
 req DELETE /functions/other.fn-1_x "${AUTH[@]}"; expect 404 unknown_function
 req POST /functions/nosuch -d 'x'; expect 404 unknown_function
 req POST /functions/hello --data-binary @"$T/c2"; expect 413 too_large
+fi
 ok "function registry"
 
 if [ ! -x "$ENCLAVE" ]; then

@@ -82,6 +82,27 @@ expect() {
     fi
 }
 
+# Signed names (docs/formats.md "Name records"): a test developer key, the records it
+# signs with tests/crypto_tool (lib/crypto), and the deploy body of PUT /functions/NAME.
+DEV_SK=$(printf '11%.0s' $(seq 1 32))
+# record NAME HASH [ENCRYPTED true|false] [SEQ] [SKHEX]: the record, signed, for the
+# network key of the node at $URL.
+record() {
+    local net
+    net=$(curl -s "$URL/attestation" | json public_key)
+    printf '{"name":"%s","network":"%s","hash":"%s","encrypted":%s,"seq":%s,"owner":"%066d","signature":"%0130d"}' \
+        "$1" "$net" "$2" "${3:-false}" "${4:-1}" 0 0 | "$BUILD/crypto_tool" name-record-sign "${5:-$DEV_SK}"
+}
+# deploy_body NAME HASH [ENCRYPTED] [SEQ] [SKHEX] [LOGS true|false]
+deploy_body() {
+    printf '{"record":%s,"logs":%s}' "$(record "$1" "$2" "${3:-false}" "${4:-1}" "${5:-$DEV_SK}")" "${6:-false}"
+}
+# pubkey SKHEX: the compressed public key of a test secret key
+pubkey() {
+    printf '{"name":"x","network":"%066d","hash":"%064d","encrypted":false,"seq":1,"owner":"%066d","signature":"%0130d"}' 0 0 0 0 |
+        "$BUILD/crypto_tool" name-record-sign "$1" | json owner
+}
+
 # json FIELD < file: prints a top-level field of a JSON document (node, no jq needed).
 json() {
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"

@@ -27,22 +27,22 @@ ECHO=$(json hash < "$T/body")   # another module: an invocation by hash counts f
 deploy() {   # deploy NAME BODY
     req PUT "/functions/$1" "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary "$2"
 }
-deploy withlogs '{"hash":"'$HASH'","decrypt":false,"logs":true}'; expect 201
+deploy withlogs "$(deploy_body withlogs "$HASH" false 1 "$DEV_SK" true)"; expect 201
 [ "$(json logs < "$T/body")" = true ] || fail "deploy answer without logs: true"
-deploy nologs '{"hash":"'$ECHO'","decrypt":false}'; expect 201
+deploy nologs "$(deploy_body nologs "$ECHO")"; expect 201
 [ "$(json logs < "$T/body")" = false ] || fail "logs must default to false"
-deploy bad '{"hash":"'$HASH'","logs":"yes"}'; expect 400 bad_type
+deploy bad '{"record":'"$(record bad "$HASH")"',"logs":"yes"}'; expect 400 bad_type
 
 # ---- public name resolution; the list needs the token
 req GET /functions/withlogs; expect 200
 [ "$(json hash < "$T/body")" = "$HASH" ] || fail "GET /functions/NAME hash"
-[ "$(json decrypt < "$T/body")" = false ] || fail "GET /functions/NAME decrypt"
+[ "$(json encrypted < "$T/body")" = false ] || fail "GET /functions/NAME encrypted"
 [ "$(json name < "$T/body")" = withlogs ] || fail "GET /functions/NAME name"
 req GET /functions/nosuch; expect 404 unknown_function
 req GET '/functions/bad%20name'; expect 400 bad_name
 req GET /functions; expect 401 unauthorized
 req GET /functions/withlogs/logs; expect 401 unauthorized
-ok "GET /functions/NAME is public ({name, hash, decrypt}); the list and the logs need the token"
+ok "GET /functions/NAME is public (the signed record); the list and the logs need the token"
 
 # ---- the CLI: invoke by name (no token needed for the resolution), logs
 $E login --insecure-skip-attest --node "$URL" --token "$TOK" >/dev/null || fail "login"

@@ -141,7 +141,7 @@ ok "a sealed input sent with another module hash, fuel or function: 400 bad_seal
 
 # ---- the JavaScript client through the proxy
 mkdir "$T/app"
-cp "$SRC/sdk/js/client.mjs" "$SRC/sdk/js/seal.mjs" "$T/app/"
+cp "$SRC/sdk/js/client.mjs" "$SRC/sdk/js/seal.mjs" "$SRC/sdk/js/names.mjs" "$T/app/"
 ln -s "$SRC/tests/js/node_modules" "$T/app/node_modules"
 JIN=in-marker-$RANDOM-js
 node "$SRC/tests/js/seal_client.mjs" "$T/app/client.mjs" "$PROXY" "$NETKEY" "$HELLO" "$RAND" \
@@ -175,7 +175,7 @@ tail -c 33 "$T/r1" | head -c 32 > "$T/b1"; tail -c 33 "$T/r3" | head -c 32 > "$T
 cmp -s "$T/b1" "$T/b3" && fail "two inputs gave the same random bytes"
 [ "$(tail -c 33 "$T/r1" | head -c 32 | od -An -tx1 | tr -d ' \n')" != "$(printf '%064d' 0)" ] ||
     fail "random_get gave zeros"
-run 0 invoke rand --input x --fuel 100000 --json
+run 0 invoke "$RAND" --input x --fuel 100000 --json
 python3 - "$T/out" "$T/r1" <<'PY' || fail "esgx invoke of rand: another answer"
 import base64, json, sys
 o = json.load(open(sys.argv[1]))
@@ -183,7 +183,7 @@ raw = open(sys.argv[2], "rb").read()
 assert base64.b64decode(o["output_base64"]) == raw[raw.index(b"\r\n") + 2:], o
 PY
 ok "random_get: the same request twice gives the same answer byte for byte (also from esgx invoke), another input other bytes"
-run 0 invoke rand --seal --input x --fuel 100000 --save "$T/rs1.ans" --save-request "$T/rs1.req"
+run 0 invoke "$RAND" --seal --input x --fuel 100000 --save "$T/rs1.ans" --save-request "$T/rs1.req"
 head -c 32 "$T/out" > "$T/rs1"
 cmp -s "$T/rs1" "$T/b1" && fail "a sealed call got the random bytes of the plain call (its input_hash differs)"
 for i in 2 3; do

@@ -15,8 +15,9 @@
 //   import { invoke, verifyAnswer, fetchNetworkKey } from './client.mjs';
 //   const { output } = await invoke('http://127.0.0.1:8080', { hash, decrypt: true,
 //                                   input: 'foo' }, { networkKey });
-//   // by name (public GET /functions/NAME gives hash and decrypt), binary input
-//   await invoke(node, { name: 'echo', input: new Uint8Array([0, 1, 255]) }, { networkKey });
+//   // by name: the name's signed record (names.mjs) is verified and its owner pinned in
+//   // `owners` (a Map or any get/set store you keep), then POST /functions/NAME; binary input
+//   await invoke(node, { name: 'echo', input: new Uint8Array([0, 1, 255]) }, { networkKey, owners });
 // A string input travels as "input" (UTF-8), a Uint8Array as "input_base64" (any bytes);
 // input_hash is over the bytes either way. With { seal: true } the input travels sealed
 // to the network key ("sealed_input", seal.mjs) and the output, sealed by the enclave for
@@ -24,13 +25,14 @@
 // Command line:
 //   node client.mjs --node URL (--hash HEX [--decrypt] | --name NAME)
 //                   [--input STR | --input-file FILE] [--function NAME] [--fuel N]
-//                   [--network-key HEX] [--seal]
+//                   [--network-key HEX] [--owner HEX] [--seal]
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { sealRequest, openResponse } from './seal.mjs';
+import { checkBinding, checkOwner, fetchRecord, recordBinding } from './names.mjs';
 
 const enc = new TextEncoder();
 const toHex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -146,7 +148,8 @@ export function outputTree(data) {
 
 // ------------------------------------------------------------------ requests and answers
 
-/** input_hash of a service request (fields as sent; fuel defaults to fuelLimit). */
+/** input_hash of a service request (fields as sent; fuel defaults to fuelLimit); a
+ *  request by name also carries the record's name, owner and seq, which it binds. */
 export function inputHash(req, fuelLimit = DEFAULT_FUEL_LIMIT) {
   const fn = enc.encode(req.function ?? 'main');
   const sealed = req.sealed_input !== undefined;   // the sealed bytes as they travel
@@ -158,7 +161,7 @@ export function inputHash(req, fuelLimit = DEFAULT_FUEL_LIMIT) {
     enc.encode('MODULE_DECRYPT'), Uint8Array.of(req.decrypt ? 1 : 0),
     enc.encode('FUEL_LIMIT'), u64be(req.fuel ?? fuelLimit),
     enc.encode('FUNCTION_NAME'), Uint8Array.of(fn.length), fn,
-    enc.encode('INPUT_DATA'), u64be(input.length), input,
+    enc.encode('INPUT_DATA'), u64be(input.length), input, recordBinding(req),
     ...(sealed ? [enc.encode('SEALED_INPUT'), Uint8Array.of(1)] : [])]));
 }
 
@@ -190,6 +193,7 @@ export function verifyAnswer(body, req, networkKey, { fuelLimit = DEFAULT_FUEL_L
       `the ${output.length} output bytes hash to ${toHex(blake3(output)).slice(0, 16)}...`);
   const tree = outputTree(output).map(toHex).join('');
   if (tree !== header.tree) throw new Error('tree mismatch: the header tree differs from the recomputed tree');
+  checkBinding(header, req);
   if (!equal(inputHash(req, fuelLimit), ih))
     throw new Error('input_hash mismatch: the answer is not for this request');
   const digest = sha256(concat([enc.encode('INPUT_HASH'), ih, enc.encode('FUEL_USED'),
@@ -217,29 +221,32 @@ export async function fetchNetworkKey(node) {
   return doc.public_key;
 }
 
-/** A function's hash and decrypt flag from the public GET /functions/NAME. */
-export async function resolveName(node, name) {
-  const url = new URL(`/functions/${encodeURIComponent(name)}`, node);
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`GET ${url}: HTTP ${r.status}`);
-  const f = await r.json();
-  if (!/^[0-9a-f]{64}$/.test(f.hash ?? '')) throw new Error(`GET ${url}: no valid hash`);
-  return { hash: f.hash, decrypt: f.decrypt === true };
-}
+/** A function's verified record (names.mjs fetchRecord): {hash, encrypted, seq, owner, ...}. */
+export const resolveName = fetchRecord;
+
+const defaultOwners = new Map();   // owners pinned in this process when the caller keeps none
 
 /**
  * Invokes a function and verifies the answer. req: { hash, decrypt | name, function,
- * input, fuel }; a name is resolved with resolveName (so the module asked for is known
- * here, not taken from the node's registry at call time); input is a string (sent as
- * "input") or a Uint8Array (sent as "input_base64"); without fuel, the node's limit
- * (GET /health fuel_limit) is sent, so the request alone determines input_hash.
- * seal: the input travels sealed and output is the opened plaintext (seal.mjs).
+ * input, fuel }; input is a string (sent as "input") or a Uint8Array (sent as
+ * "input_base64"); without fuel, the node's limit (GET /health fuel_limit) is sent, so
+ * the request alone determines input_hash. A name's signed record is fetched and
+ * verified for networkKey, its owner checked against `owners` (pinned on first use;
+ * `owner` demands a key; names.mjs checkOwner), and the call goes to
+ * POST /functions/NAME bound to that record (name, owner, seq in the request).
+ * seal: the input travels sealed (to /services/3 as "sealed_input", or as the body of
+ * POST /functions/NAME with X-Esgx-Sealed: 1, bound to the name) and output is the
+ * opened plaintext, opened only after the answer verified (seal.mjs).
  * Returns { output, header, signer, body, request }.
  */
-export async function invoke(node, req, { networkKey, seal = false } = {}) {
+export async function invoke(node, req, { networkKey, owners = defaultOwners, owner, seal = false } = {}) {
   if (!networkKey) throw new Error('invoke needs the pinned networkKey');
-  const target = req.name !== undefined ? await resolveName(node, req.name)
-    : { hash: req.hash, decrypt: !!req.decrypt };
+  let rec;
+  if (req.name !== undefined) {
+    rec = await fetchRecord(node, req.name, networkKey);
+    await checkOwner(rec, owners, { owner });
+  }
+  const target = rec ? { hash: rec.hash, decrypt: rec.encrypted } : { hash: req.hash, decrypt: !!req.decrypt };
   const request = { hash: target.hash, decrypt: target.decrypt, function: req.function ?? 'main' };
   if (req.input instanceof Uint8Array) request.input_base64 = Buffer.from(req.input).toString('base64');
   else request.input = req.input ?? '';
@@ -248,19 +255,31 @@ export async function invoke(node, req, { networkKey, seal = false } = {}) {
     const h = await (await fetch(new URL('/health', node))).json();
     request.fuel = Number.isSafeInteger(h.fuel_limit) ? h.fuel_limit : Number(DEFAULT_FUEL_LIMIT);
   }
+  if (rec) Object.assign(request, { name: rec.name, owner: rec.owner, seq: rec.seq });
   let keys;
   if (seal) {
     const pt = request.input_base64 !== undefined ? req.input : enc.encode(request.input);
-    ({ sealed: request.sealed_input, keys } = sealRequest(networkKey, request, pt));
+    ({ sealed: request.sealed_input, keys } = sealRequest(networkKey,
+      { ...request, name: rec ? rec.name : '' }, pt));
     request.sealed_input = Buffer.from(request.sealed_input).toString('base64');
     delete request.input;
     delete request.input_base64;
   }
-  const url = new URL('/services/3', node);
+  let url, init;
+  if (rec) {   // by name: the input is the body; the answer must carry this record
+    url = new URL(`/functions/${encodeURIComponent(rec.name)}?function=` +
+      `${encodeURIComponent(request.function)}&fuel=${request.fuel}`, node);
+    const body = seal ? Buffer.from(request.sealed_input, 'base64')
+      : req.input instanceof Uint8Array ? req.input : enc.encode(request.input);
+    init = { method: 'POST', body, headers: seal ? { 'x-esgx-sealed': '1' } : {} };
+  } else {
+    const { name: _n, owner: _o, seq: _s, ...wire } = request;
+    url = new URL('/services/3', node);
+    init = { method: 'POST', body: JSON.stringify(wire), headers: { 'content-type': 'application/json' } };
+  }
   let r;
   try {
-    r = await fetch(url, { method: 'POST', body: JSON.stringify(request),
-      headers: { 'content-type': 'application/json' } });
+    r = await fetch(url, init);
   } catch (e) {
     throw new Error(`POST ${url}: ${e.cause?.message ?? e.message}`);
   }
@@ -288,6 +307,7 @@ async function main(argv) {
     else if (a === '--function') opt.function = v();
     else if (a === '--fuel') opt.fuel = v();
     else if (a === '--network-key') opt.networkKey = v();
+    else if (a === '--owner') opt.owner = v();
     else if (a === '--decrypt') opt.decrypt = true;
     else if (a === '--seal') opt.seal = true;
     else if (a === '-h' || a === '--help') { console.log(USAGE); return 0; }
@@ -299,13 +319,13 @@ async function main(argv) {
     key = await fetchNetworkKey(opt.node);
     console.error(`client: warning: trusting the network key ${key} the node reported; pass --network-key to pin it`);
   }
-  const { output, header } = await invoke(opt.node, opt, { networkKey: key, seal: !!opt.seal });
+  const { output, header } = await invoke(opt.node, opt, { networkKey: key, owner: opt.owner, seal: !!opt.seal });
   process.stdout.write(output);
   console.error(`client: verified (fuel_used ${header.fuel_used}, signed by ${key})`);
   return 0;
 }
 const USAGE = 'usage: node client.mjs --node URL (--hash HEX [--decrypt] | --name NAME) ' +
-  '[--input STR | --input-file FILE] [--function NAME] [--fuel N] [--network-key HEX] [--seal]';
+  '[--input STR | --input-file FILE] [--function NAME] [--fuel N] [--network-key HEX] [--owner HEX] [--seal]';
 function usage(msg) { console.error(`client: ${msg}\n${USAGE}`); process.exit(2); }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

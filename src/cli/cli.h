@@ -39,6 +39,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_nodes(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 /* ---------------------------------------------------------------- options */
 
@@ -104,9 +105,10 @@ ESGX_MUST_CHECK int cli_parse_options(const char *cmd, void *opts, int argc, cha
 extern const cli_option cli_options_hash[], cli_options_encrypt[], cli_options_run[],
     cli_options_attest[], cli_options_sim_init[], cli_options_sim_quote[],
     cli_options_login[], cli_options_functions_deploy[], cli_options_functions_list[],
-    cli_options_functions_delete[], cli_options_invoke[], cli_options_verify[],
-    cli_options_nodes[], cli_options_logs[], cli_options_new[], cli_options_build[],
-    cli_options_deploy[], cli_options_dev[];
+    cli_options_functions_delete[], cli_options_functions_transfer[], cli_options_invoke[],
+    cli_options_verify[], cli_options_nodes[], cli_options_logs[], cli_options_new[],
+    cli_options_build[], cli_options_deploy[], cli_options_dev[], cli_options_keys_new[],
+    cli_options_keys_import[], cli_options_keys_show[];
 
 /* Prints "esgx: " + message + newline to stderr; the first one of a run is recorded
  * as the run's error message (cli_report). */

@@ -6,7 +6,8 @@
  * login. It holds a credential, so it is always written with mode 0600 (folder 0700),
  * atomically (temp file + fsync + rename via cli_write_file), and a file that other
  * users can read is reported on load. Unknown keys are ignored so that later versions
- * can add some; '#' starts a comment line.
+ * can add some; '#' starts a comment line. The same folder holds the developer key and
+ * the pinned owners of function names (cli_names.c).
  */
 #include "cli.h"
 #include "cli_node.h"
@@ -21,7 +22,7 @@
 
 #define CONFIG_MAX_BYTES 65536
 
-static int config_dir(char *out, size_t cap, esgx_err *err)
+int cli_config_dir(char *out, size_t cap, esgx_err *err)
 {
     const char *xdg = getenv("XDG_CONFIG_HOME");
     int n;
@@ -41,7 +42,7 @@ static int config_dir(char *out, size_t cap, esgx_err *err)
 int cli_config_path(char *out, size_t cap, esgx_err *err)
 {
     char dir[4096];
-    if (config_dir(dir, sizeof dir, err)) return ESGX_CLI_E_FAILED;
+    if (cli_config_dir(dir, sizeof dir, err)) return ESGX_CLI_E_FAILED;
     int n = snprintf(out, cap, "%s/config", dir);
     if (n < 0 || (size_t)n >= cap) return esgx_err_set(err, ESGX_CLI_E_FAILED, "config path too long");
     return 0;
@@ -113,11 +114,9 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
     return rc;
 }
 
-int cli_config_save(const cli_config *cfg, esgx_err *err)
+int cli_config_mkdir(char *dir, size_t cap, esgx_err *err)
 {
-    char dir[4096], path[4200];
-    if (config_dir(dir, sizeof dir, err) || cli_config_path(path, sizeof path, err))
-        return ESGX_CLI_E_FAILED;
+    if (cli_config_dir(dir, cap, err)) return ESGX_CLI_E_FAILED;
     /* create the folder and, for the default ~/.config/esgx, its parent */
     char parent[4096];
     snprintf(parent, sizeof parent, "%s", dir);
@@ -129,6 +128,14 @@ int cli_config_save(const cli_config *cfg, esgx_err *err)
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return esgx_err_set(err, ESGX_CLI_E_FAILED, "%s: %s", dir, strerror(errno));
+    return 0;
+}
+
+int cli_config_save(const cli_config *cfg, esgx_err *err)
+{
+    char dir[4096], path[4200];
+    if (cli_config_mkdir(dir, sizeof dir, err) || cli_config_path(path, sizeof path, err))
+        return ESGX_CLI_E_FAILED;
     char text[2048];
     int n = snprintf(text, sizeof text,
                      "# esgx CLI config, written by 'esgx login'. Holds a token: keep it 0600.\n"

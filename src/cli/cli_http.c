@@ -150,6 +150,7 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", rq->token);
         hdrs = curl_slist_append(hdrs, auth);
     }
+    if (rq->header) hdrs = curl_slist_append(hdrs, rq->header);
     if (rq->body) {
         snprintf(ctype, sizeof ctype, "Content-Type: %s",
                  rq->content_type ? rq->content_type : "application/octet-stream");
@@ -190,6 +191,10 @@ int cli_http(const cli_http_request *rq, cli_http_response *rs, esgx_err *err)
         free(s.buf);
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rs->status);
+        struct curl_header *h;
+        if (rq->want_header &&
+            curl_easy_header(c, rq->want_header, 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+            snprintf(rs->header, sizeof rs->header, "%s", h->value);
         if (!s.buf) s.buf = malloc(1);
         if (!s.buf) {
             rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "%s %s: out of memory", rq->method, rq->url);

@@ -25,6 +25,14 @@ typedef struct cli_config {
     char xpub[128];         /* the network xpub read at login, "" if none */
 } cli_config;
 
+/* Writes the config folder ($XDG_CONFIG_HOME/esgx or ~/.config/esgx) into out. Returns 0
+ * or ESGX_CLI_E_FAILED. */
+int cli_config_dir(char *out, size_t cap, esgx_err *err);
+
+/* The config folder into dir (cap bytes), created (mode 0700, with ~/.config) when
+ * missing. Returns 0 or ESGX_CLI_E_FAILED with err. */
+int cli_config_mkdir(char *dir, size_t cap, esgx_err *err);
+
 /* Writes the config file path into out (capacity cap). Returns 0, or ESGX_CLI_E_FAILED when neither
  * XDG_CONFIG_HOME nor HOME is set or the path does not fit. */
 int cli_config_path(char *out, size_t cap, esgx_err *err);
@@ -42,11 +50,54 @@ int cli_config_save(const cli_config *cfg, esgx_err *err);
  * returns ESGX_CLI_E_FAILED. */
 int cli_config_require(cli_config *cfg, int need_key);
 
-/* Resolves a function name with GET /functions (needs cfg->token): fills hash_hex and
- * *decrypt. Returns a CLI exit status (0 found; messages printed otherwise). Defined in
- * cmd_functions.c. */
-int cli_function_lookup(const cli_config *cfg, const char *name, char hash_hex[65],
-                        int *decrypt);
+/* ---------------------------------------------------------------- names (cli_names.c) */
+
+struct esgx_name_record;
+struct esgx_name_transfer;
+
+#define CLI_KEY_MISSING (-3)   /* cli_devkey_load: no developer key yet */
+
+/* The developer key's file: CONFIG_DIR/developer.key (64 hex characters, mode 0600). */
+int cli_devkey_path(char *out, size_t cap, esgx_err *err);
+
+/* Loads the developer key (secret sk, public pk). Returns 0, CLI_KEY_MISSING (err names
+ * the file) or ESGX_CLI_E_FAILED (unreadable, malformed). */
+int cli_devkey_load(uint8_t sk[32], uint8_t pk[33], esgx_err *err);
+
+/* Stores sk as the developer key, atomically, mode 0600, never replacing one: returns
+ * 0, 1 when a key exists already (nothing written), or ESGX_CLI_E_FAILED. */
+int cli_devkey_store(const uint8_t sk[32], esgx_err *err);
+
+/* Loads the developer key, making a new one when there is none (*created = 1). Returns
+ * 0 or ESGX_CLI_E_FAILED with err. */
+int cli_devkey_ensure(uint8_t sk[32], uint8_t pk[33], int *created, esgx_err *err);
+
+#define CLI_RECORD_NONE 100   /* cli_record_fetch: the node has no such function (404) */
+
+/* GET /functions/NAME (public) from cfg->node: the name's signed record, parsed
+ * strictly and verified (esgx_name_record_verify) against the pinned network key and
+ * for that name; *pending (may be NULL) gets a pending transfer from the header
+ * X-Esgx-Pending-Transfer (*has_pending). Returns CLI_EXIT_OK, CLI_RECORD_NONE (404,
+ * nothing printed), or an exit status with the error printed ("function 'pay': ..."). */
+int cli_record_fetch(const cli_config *cfg, const char *name, struct esgx_name_record *rec,
+                     struct esgx_name_transfer *pending, int *has_pending);
+
+/* Owner pinning, like ssh's known_hosts: CONFIG_DIR/known_owners holds one line
+ * "NETWORK NAME OWNER SEQ" per name seen (hex keys, decimal seq). Checks rec (verified)
+ * against the pin of its network and name: none yet -> pinned now ("pinned owner ... for
+ * function 'pay'" on stderr); the pinned owner -> ok, unless rec's seq is below the
+ * highest seen (a rollback); another owner -> ok and re-pinned only when reachable from
+ * the pinned one by transfers it signed (esgx_name_record_owner_chain; said on
+ * stderr), else refused. want_owner (66 hex, or NULL): the owner must be exactly that
+ * key (and is then pinned). Returns CLI_EXIT_OK or CLI_EXIT_FAIL with the reason
+ * printed. */
+int cli_owner_check(const cli_config *cfg, const struct esgx_name_record *rec,
+                    const char *want_owner);
+
+/* Pins owner (33 bytes) at seq for name on cfg's network (after a deploy by that key).
+ * Failures are warnings. */
+void cli_owner_pin(const cli_config *cfg, const char *name, const uint8_t owner[33],
+                   uint64_t seq);
 
 /* ---------------------------------------------------------------- HTTP */
 
@@ -55,16 +106,19 @@ typedef struct cli_http_request {
     const char *url;           /* full URL */
     const char *token;         /* bearer token or NULL */
     const char *content_type;  /* for a body; NULL = application/octet-stream */
+    const char *header;        /* one more header line "Name: value", or NULL */
     const uint8_t *body;       /* request body or NULL */
     size_t body_len;
     int progress;              /* upload progress bar on stderr: 1 on, 0 off, -1 if TTY */
     size_t max_response;       /* largest accepted response body; 0 = 64 MiB + 1 MiB */
+    const char *want_header;   /* a response header to keep (cli_http_response.header) */
 } cli_http_request;
 
 typedef struct cli_http_response {
     long status;               /* HTTP status */
     uint8_t *body;             /* malloc'd, NUL-terminated (not counted in len) */
     size_t len;
+    char header[1024];         /* the value of rq->want_header, "" when absent */
 } cli_http_response;
 
 /* Performs the request. Timeouts: 10 s to connect, ESGX_TIMEOUT seconds in all
@@ -120,8 +174,9 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
 
 /* The request as compact JSON text (malloc'd, NUL-terminated; keys hash, decrypt,
  * function, input, fuel; fuel only if has_fuel; a sealed request has its input as
- * base64 in "sealed_input" instead of "input"). NULL if out of memory or the input of an
- * unsealed request is not valid UTF-8. */
+ * base64 in "sealed_input" instead of "input"; for a call by name also name, owner and
+ * seq, which cli_request_parse reads back and /services/3 does not take). NULL if out of
+ * memory or the input of an unsealed request is not valid UTF-8. */
 char *cli_request_json(const cli_service_request *rq);
 
 /* Frees rq->input. */

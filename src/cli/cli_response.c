@@ -71,7 +71,7 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
     json_t *root = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return esgx_err_set(err, ESGX_CLI_E_FAILED, "request: invalid JSON: %s (line %d)", je.text, je.line);
-    int rc = 0, have_hash = 0;
+    int rc = 0, have_hash = 0, by_name = 0;
     if (!json_is_object(root)) {
         rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: not a JSON object");
         goto out;
@@ -130,12 +130,38 @@ int cli_request_parse(const uint8_t *text, size_t len, cli_service_request *rq,
             }
             rq->has_fuel = 1;
             rq->fuel = (uint64_t)json_integer_value(v);
+        } else if (!strcmp(key, "name")) {   /* a call by name: the record it was bound to */
+            size_t n = json_string_length(v);
+            if (!json_is_string(v) || !esgx_proto_name_valid(json_string_value(v), n)) {
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'name' must be a function name");
+                goto out;
+            }
+            memcpy(rq->name, json_string_value(v), n + 1);
+            by_name |= 1;
+        } else if (!strcmp(key, "owner")) {
+            const char *h = json_string_value(v);
+            if (!h || json_string_length(v) != 66 || !is_lower_hex(h, 66)) {
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'owner' must be 66 lowercase hex characters");
+                goto out;
+            }
+            (void)!esgx_crypto_hex_decode(h, 66, rq->owner, 33, NULL, NULL); /* hex checked */
+            by_name |= 2;
+        } else if (!strcmp(key, "seq")) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1) {
+                rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'seq' must be a positive integer");
+                goto out;
+            }
+            rq->seq = (uint64_t)json_integer_value(v);
+            by_name |= 4;
         } else {
             rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: unknown field '%.64s'", key);
             goto out;
         }
     }
     if (!have_hash) rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: field 'hash' is required");
+    else if (by_name && by_name != 7)
+        rc = esgx_err_set(err, ESGX_CLI_E_FAILED, "request: 'name', 'owner' and 'seq' go together");
+    rq->by_name = by_name == 7;
 out:
     json_decref(root);
     if (rc) cli_request_free(rq);
@@ -166,6 +192,13 @@ char *cli_request_json(const cli_service_request *rq)
     bad |= json_object_set_new(o, "function", json_stringn(rq->function, rq->function_len));
     bad |= json_object_set_new(o, rq->sealed ? "sealed_input" : "input", input);
     if (rq->has_fuel) bad |= json_object_set_new(o, "fuel", json_integer((json_int_t)rq->fuel));
+    if (rq->by_name) {   /* not sent to /services/3: what esgx verify binds the answer to */
+        char owner[67];
+        esgx_crypto_hex_encode(rq->owner, 33, owner);
+        bad |= json_object_set_new(o, "name", json_string(rq->name));
+        bad |= json_object_set_new(o, "owner", json_string(owner));
+        bad |= json_object_set_new(o, "seq", json_integer((json_int_t)rq->seq));
+    }
     char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return text;

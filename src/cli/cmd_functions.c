@@ -1,17 +1,21 @@
 /*
- * cmd_functions.c: `esgx functions deploy|list|delete`.
+ * cmd_functions.c: `esgx functions deploy|list|delete|transfer`.
  *
  * deploy: checks the file is a module a node can run (cli_check_module: magic, decode and
  * validation by the runtime, imports of the guest ABI; refused before any upload), encrypts it with ECIES
  * to the pinned network key unless --no-encrypt (as Fleek's CLI does: only enclaves can
  * read the code), uploads it to POST /content with a progress bar, checks that the hash
  * the node reports is the BLAKE3 of the bytes we sent, points the name at it with
- * PUT /functions/NAME {"hash", "decrypt"}, and prints the hash, the invoke URL and a
- * curl line ready to paste. ECIES uses a fresh ephemeral key, so each encrypted deploy
+ * PUT /functions/NAME {"record", "logs"}: a name record (network, name, hash, encrypted,
+ * seq, owner) signed with the developer key (cli_names.c), seq one above the current
+ * record's or pending transfer's (GET /functions/NAME), and prints the hash, the invoke
+ * URL and a curl line ready to paste. The name's owner is then pinned for this CLI. ECIES uses a fresh ephemeral key, so each encrypted deploy
  * of the same file gets a new hash; --no-encrypt gives the file's own BLAKE3.
  * cli_deploy_file does this for `esgx functions deploy --path` and the project commands
  * (cli_project.h); with a state file it reuses the hash of an unchanged module.
  * list / delete: GET /functions, DELETE /functions/NAME, with the stored token.
+ * transfer: signs a transfer of NAME to another developer key (seq above the current
+ * record's) and posts it to POST /functions/NAME/transfer.
  */
 #include "cli.h"
 #include "cli_node.h"
@@ -34,6 +38,7 @@ static const char functions_usage[] =
     "       esgx functions deploy --name NAME --url URL [--encrypted] [--logs] [--json]\n"
     "       esgx functions list [--json]\n"
     "       esgx functions delete NAME\n"
+    "       esgx functions transfer NAME --to PUBKEY\n"
     "  deploy  check FILE is WebAssembly, encrypt it to the pinned network key (unless\n"
     "          --no-encrypt), upload it, point NAME at it; prints the BLAKE3 hash, the\n"
     "          invoke URL and a curl line. With --url the node fetches the module\n"
@@ -41,8 +46,12 @@ static const char functions_usage[] =
     "          esgxd --etcd) and records it; --encrypted says the origin serves it\n"
     "          encrypted to the network key. --logs: the node keeps the function's\n"
     "          recent debug output (esgx logs NAME)\n"
-    "  list    the node's functions: NAME HASH DECRYPT CREATED\n"
-    "  delete  remove NAME (the content stays stored)\n"
+    "  list    the node's functions: NAME SEQ OWNER HASH DECRYPT CREATED\n"
+    "  delete  remove NAME (the content stays stored; its owner is unbound)\n"
+    "  transfer  give NAME to the developer key PUBKEY (66 hex characters): signed\n"
+    "          with your developer key; the next deploy must be signed by PUBKEY\n"
+    "Every deploy signs a name record with your developer key (esgx keys): the first\n"
+    "deploy of NAME makes that key its owner; another key's deploy is refused.\n"
     "NAME: 1 to 64 characters from A-Z a-z 0-9 . _ -\n"
     "Needs 'esgx login --node URL --token TOKEN' first.\n"
     "exit: 0 done, 1 refused (bad file, unknown name, bad token), 2 usage, 3 network error\n";
@@ -83,7 +92,8 @@ static int call_opt(const cli_config *cfg, const char *method, const char *path,
         cli_error("%s %s: %s", method, url, d);
         int st = rs->status;
         cli_http_response_free(rs);
-        if (st == 401 || st == 403 || st == 404 || st == 400 || st == 413) return CLI_EXIT_FAIL;
+        if (st == 401 || st == 403 || st == 404 || st == 400 || st == 409 || st == 413)
+            return CLI_EXIT_FAIL;
         return CLI_EXIT_NETWORK;
     }
     return CLI_EXIT_OK;
@@ -104,6 +114,68 @@ static int need_token(const cli_config *cfg)
     return ESGX_CLI_E_FAILED;
 }
 
+/* The body of PUT /functions/NAME: {"record": <name record signed with the developer
+ * key>, "logs": bool}. seq is one above the current record's or pending transfer's
+ * (GET /functions/NAME; 1 for a new name). *seq and owner get what was signed.
+ * Returns a CLI exit status (messages printed). */
+static int signed_body(const cli_config *cfg, const char *name, const char *hash_hex,
+                       int encrypt, int logs, char **body, uint64_t *seq, uint8_t owner[33])
+{
+    uint8_t sk[32];
+    int created;
+    esgx_err err;
+    if (cli_devkey_ensure(sk, owner, &created, &err)) {
+        cli_error("%s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    if (created) {
+        char hex[67], path[4200];
+        esgx_crypto_hex_encode(owner, 33, hex);
+        cli_devkey_path(path, sizeof path, NULL);
+        fprintf(stderr, "esgx: made developer key %s (%s): it signs your function names; "
+                "back it up\n", hex, path);
+    }
+    esgx_name_record *rec = calloc(1, sizeof *rec);
+    esgx_name_transfer pending;
+    int has_pending = 0, rc = CLI_EXIT_FAIL;
+    char *json = malloc(ESGX_NAME_RECORD_JSON_MAX);
+    if (!rec || !json) {
+        cli_error("out of memory");
+        goto out;
+    }
+    rc = cli_record_fetch(cfg, name, rec, &pending, &has_pending);
+    if (rc == CLI_RECORD_NONE) *seq = 1;
+    else if (rc) goto out;
+    else *seq = (has_pending && pending.seq > rec->seq ? pending.seq : rec->seq) + 1;
+    rc = CLI_EXIT_FAIL;
+    memset(rec, 0, sizeof *rec);
+    snprintf(rec->name, sizeof rec->name, "%s", name);
+    rec->name_len = strlen(name);
+    rec->encrypted = (uint8_t)(encrypt != 0);
+    rec->seq = *seq;
+    size_t len;
+    if (cli_parse_network_key(cfg->network_key, rec->network, &err) ||
+        esgx_crypto_hex_decode(hash_hex, 64, rec->module_hash, 32, NULL, &err) ||
+        esgx_name_record_sign(rec, sk, &err) ||
+        esgx_name_record_format(rec, json, ESGX_NAME_RECORD_JSON_MAX, &len, &err)) {
+        cli_error("signing the record of '%s': %s", name, err.msg);
+        goto out;
+    }
+    size_t cap = len + 64;
+    *body = malloc(cap);
+    if (!*body) {
+        cli_error("out of memory");
+        goto out;
+    }
+    snprintf(*body, cap, "{\"record\":%s,\"logs\":%s}", json, logs ? "true" : "false");
+    rc = CLI_EXIT_OK;
+out:
+    esgx_crypto_wipe(sk, sizeof sk);
+    free(rec);
+    free(json);
+    return rc;
+}
+
 /* PUT /functions/NAME -> hash, then prints what was deployed (what: the file or URL).
  * uploaded = 0: the hash is reused from an earlier upload; if the node answers 404 (it
  * no longer holds it) nothing is printed and DEPLOY_GONE is returned.
@@ -113,14 +185,11 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
                       int uploaded)
 {
     cli_http_response rs = {0};
-    json_t *pb = json_pack("{s:s, s:b}", "hash", want_hex, "decrypt", encrypt);
-    if (pb && logs) json_object_set_new(pb, "logs", json_true());
-    char *put_body = pb ? json_dumps(pb, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(pb);
-    if (!put_body) {
-        cli_error("out of memory");
-        return CLI_EXIT_FAIL;
-    }
+    uint64_t seq;
+    uint8_t owner[33];
+    char *put_body = NULL;
+    int src = signed_body(cfg, name, want_hex, encrypt, logs, &put_body, &seq, owner);
+    if (src) return src;
     char fpath[100];
     snprintf(fpath, sizeof fpath, "/functions/%s", name);
     int rc = call_opt(cfg, "PUT", fpath, "application/json", (const uint8_t *)put_body,
@@ -128,13 +197,17 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     free(put_body);
     cli_http_response_free(&rs);
     if (rc) return rc;
+    cli_owner_pin(cfg, name, owner, seq);
+    char owner_hex[67];
+    esgx_crypto_hex_encode(owner, 33, owner_hex);
     char invoke_url[1200], services_url[1200];
     cli_url(cfg->node, fpath, invoke_url, sizeof invoke_url);
     cli_url(cfg->node, "/services/3", services_url, sizeof services_url);
     if (as_json) {
-        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s, s:b}", "name", name, "hash", want_hex,
-                              "decrypt", encrypt, "size", (json_int_t)body_len, "invoke_url",
-                              invoke_url, "uploaded", uploaded);
+        json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:s, s:b, s:I, s:s}", "name", name, "hash",
+                              want_hex, "decrypt", encrypt, "size", (json_int_t)body_len,
+                              "invoke_url", invoke_url, "uploaded", uploaded, "seq",
+                              (json_int_t)seq, "owner", owner_hex);
         if (o && seal) json_object_set_new(o, "seal", json_true());
         char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(o);
@@ -148,6 +221,8 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
             printf("unchanged since the last deploy: %s keeps its hash, nothing uploaded\n", what);
         printf("hash %s\n", want_hex);
         printf("deployed %s\n", name);
+        printf("record seq %llu signed by developer key %s\n", (unsigned long long)seq,
+               owner_hex);
         printf("invoke %s\n", invoke_url);
         if (seal)   /* a curl line would send the input in the clear */
             printf("call it sealed: esgx invoke %s --seal --input 'your input'\n", name);
@@ -373,7 +448,7 @@ static int deploy(int argc, char **argv)
         return cli_usage_error("functions deploy", "NAME must be 1 to 64 characters from "
                                "A-Z a-z 0-9 . _ -");
     cli_config cfg;
-    if (cli_config_require(&cfg, encrypt && !url) || need_token(&cfg)) {
+    if (cli_config_require(&cfg, 1) || need_token(&cfg)) {
         esgx_crypto_wipe(&cfg, sizeof cfg);
         return CLI_EXIT_FAIL;
     }
@@ -428,7 +503,9 @@ static int list(int argc, char **argv)
     } else {
         size_t i;
         json_t *f;
-        if (json_array_size(a)) printf("%-24s %-64s %-7s %s\n", "NAME", "HASH", "DECRYPT", "CREATED");
+        if (json_array_size(a))
+            printf("%-24s %-4s %-66s %-64s %-7s %s\n", "NAME", "SEQ", "OWNER", "HASH", "DECRYPT",
+                   "CREATED");
         json_array_foreach(a, i, f) {
             const char *n = json_string_value(json_object_get(f, "name"));
             const char *h = json_string_value(json_object_get(f, "hash"));
@@ -439,8 +516,11 @@ static int list(int argc, char **argv)
                 struct tm tm;
                 if (gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
             }
-            printf("%-24s %-64s %-7s %s\n", n ? n : "?", h ? h : "?",
-                   json_is_true(json_object_get(f, "decrypt")) ? "yes" : "no", when);
+            const char *ow = json_string_value(json_object_get(f, "owner"));
+            printf("%-24s %-4lld %-66s %-64s %-7s %s\n", n ? n : "?",
+                   (long long)json_integer_value(json_object_get(f, "seq")), ow && *ow ? ow : "-",
+                   h && *h ? h : "-", json_is_true(json_object_get(f, "decrypt")) ? "yes" : "no",
+                   when);
         }
     }
     json_decref(a);
@@ -476,10 +556,100 @@ static int delete_fn(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+typedef struct transfer_opts {
+    const char *to;
+} transfer_opts;
+
+const cli_option cli_options_functions_transfer[] = {
+    CLI_OPT_ROW("--to", CLI_OPT_STRING, transfer_opts, to),
+    CLI_OPT_END,
+};
+
+/* transfer NAME --to PUBKEY: a transfer signed with the developer key, which must own
+ * NAME, at a seq above the record's and any pending transfer's. */
+static int transfer_fn(int argc, char **argv)
+{
+    transfer_opts o = {0};
+    const char *name = NULL;
+    size_t n_pos;
+    int prc = cli_parse_options("functions transfer", &o, argc, argv, &name, 1, &n_pos);
+    if (prc == 1) fputs(functions_usage, stdout);
+    if (prc == 1) return CLI_EXIT_OK;
+    if (prc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
+    if (!name || !o.to) return cli_usage_error("functions transfer", "NAME and --to PUBKEY are "
+                                               "required");
+    if (!valid_name(name))
+        return cli_usage_error("functions transfer", "NAME must be 1 to 64 characters from "
+                               "A-Z a-z 0-9 . _ -");
+    esgx_name_transfer t;
+    memset(&t, 0, sizeof t);
+    size_t kn = 0;
+    uint8_t raw[33];
+    if (strlen(o.to) != 66 || esgx_crypto_hex_decode(o.to, 66, raw, 33, &kn, NULL) || kn != 33 ||
+        esgx_ec_pubkey_normalize(raw, 33, t.to, NULL))
+        return cli_usage_error("functions transfer", "--to must be a compressed public key (66 "
+                               "hex characters, as 'esgx keys show' prints)");
+    cli_config cfg;
+    if (cli_config_require(&cfg, 1) || need_token(&cfg)) return CLI_EXIT_FAIL;
+    uint8_t sk[32], pk[33], net[33];
+    esgx_err err;
+    int rc = CLI_EXIT_FAIL, has_pending = 0;
+    esgx_name_record *rec = malloc(sizeof *rec);
+    esgx_name_transfer pending;
+    char *body = NULL, owner[67], mine[67], to[67], fpath[120];
+    if (!rec) goto out;
+    if (cli_devkey_load(sk, pk, &err) || cli_parse_network_key(cfg.network_key, net, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    rc = cli_record_fetch(&cfg, name, rec, &pending, &has_pending);
+    if (rc == CLI_RECORD_NONE) cli_error("%s has no function named '%s'", cfg.node, name);
+    if (rc) {
+        rc = rc == CLI_RECORD_NONE ? CLI_EXIT_FAIL : rc;
+        goto out;
+    }
+    rc = CLI_EXIT_FAIL;
+    esgx_crypto_hex_encode(rec->owner, 33, owner);
+    esgx_crypto_hex_encode(pk, 33, mine);
+    esgx_crypto_hex_encode(t.to, 33, to);
+    if (memcmp(rec->owner, pk, 33)) {
+        cli_error("function '%s' is owned by %s, not by your developer key %s", name, owner, mine);
+        goto out;
+    }
+    t.seq = (has_pending && pending.seq > rec->seq ? pending.seq : rec->seq) + 1;
+    if (esgx_name_transfer_sign(net, name, strlen(name), &t, sk, &err)) {
+        cli_error("signing the transfer: %s", err.msg);
+        goto out;
+    }
+    char sig[131];
+    esgx_crypto_hex_encode(t.signature, 65, sig);
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)t.seq, "from", mine, "to", to,
+                          "signature", sig);
+    body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!body) goto out;
+    snprintf(fpath, sizeof fpath, "/functions/%s/transfer", name);
+    cli_http_response rs = {0};
+    rc = call(&cfg, "POST", fpath, "application/json", (const uint8_t *)body, strlen(body), 0,
+              &rs);
+    cli_http_response_free(&rs);
+    if (rc) goto out;
+    printf("transfer of function '%s' to %s signed (seq %llu)\n", name, to,
+           (unsigned long long)t.seq);
+    printf("the next deploy of '%s' must be signed by %s\n", name, to);
+out:
+    esgx_crypto_wipe(sk, sizeof sk);
+    esgx_crypto_wipe(&cfg, sizeof cfg);
+    free(rec);
+    free(body);
+    return rc;
+}
+
 int cmd_functions(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("functions", "give a subcommand: deploy, list or delete");
+        return cli_usage_error("functions", "give a subcommand: deploy, list, delete or "
+                               "transfer");
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
         fputs(functions_usage, stdout);
@@ -488,43 +658,6 @@ int cmd_functions(int argc, char **argv)
     if (!strcmp(sub, "deploy")) return deploy(argc - 1, argv + 1);
     if (!strcmp(sub, "list")) return list(argc - 1, argv + 1);
     if (!strcmp(sub, "delete")) return delete_fn(argc - 1, argv + 1);
+    if (!strcmp(sub, "transfer")) return transfer_fn(argc - 1, argv + 1);
     return cli_unknown_subcommand("functions", "subcommand", sub);
-}
-
-/* resolve a name for `esgx invoke NAME`: GET /functions, find it. Declared in cli_node.h. */
-int cli_function_lookup(const cli_config *cfg, const char *name, char hash_hex[65],
-                        int *decrypt)
-{
-    if (!valid_name(name))
-        return cli_usage_error("invoke", "'%s' is neither a 64-hex-character hash nor a "
-                               "function name", name);
-    if (!cfg->token[0]) {
-        cli_error("invoking by name needs the function list, which needs the admin token: run "
-                  "'esgx login --node %s --token TOKEN', or invoke by hash", cfg->node);
-        return CLI_EXIT_FAIL;
-    }
-    cli_http_response rs = {0};
-    int rc = call(cfg, "GET", "/functions", NULL, NULL, 0, 0, &rs);
-    if (rc) return rc;
-    json_t *a = json_loadb((const char *)rs.body, rs.len, 0, NULL);
-    rc = CLI_EXIT_FAIL;
-    size_t i;
-    json_t *f;
-    int found = 0;
-    json_array_foreach(a, i, f) {
-        const char *n = json_string_value(json_object_get(f, "name"));
-        const char *h = json_string_value(json_object_get(f, "hash"));
-        if (n && h && !strcmp(n, name) && strlen(h) == 64) {
-            memcpy(hash_hex, h, 65);
-            *decrypt = json_is_true(json_object_get(f, "decrypt"));
-            found = 1;
-            rc = CLI_EXIT_OK;
-            break;
-        }
-    }
-    if (!found) cli_error("%s has no function named '%s' (see esgx functions list)", cfg->node,
-                          name);
-    json_decref(a);
-    cli_http_response_free(&rs);
-    return rc;
 }

@@ -5,8 +5,13 @@
  * invoke always sends POST /services/3 with every field explicit, fuel included, so that
  * the request alone determines input_hash: --fuel N, else the node's limit as reported
  * by GET /health ("fuel_limit"), else esgxd's default limit 10^9. A NAME is first
- * resolved to its hash and decrypt flag with GET /functions/NAME (public, no token), so
- * the CLI knows which module it asked for instead of trusting the node's registry.
+ * resolved to its signed record with GET /functions/NAME (public, no token), verified
+ * (the owner's signature, the pinned network key, the name) and checked against the
+ * owner pinned for it (cli_names.c: known_owners, refusing another owner unless reached
+ * by signed transfers, and rollbacks), so the CLI knows which module and which record
+ * it asked for instead of trusting the node's registry; it then calls
+ * POST /functions/NAME?function=F&fuel=N with the input as the body, and the answer
+ * must be bound to that record's name, owner and seq (header and input_hash).
  * --input-file sends any bytes as "input_base64" (the input_hash is over the raw bytes);
  * --input sends its text as "input".
  * Nothing of the output reaches stdout before cli_answer_verify accepted it; a rejected
@@ -34,19 +39,22 @@
 
 static const char invoke_usage[] =
     "usage: esgx invoke HASH|NAME [--input STR | --input-file FILE] [--decrypt]\n"
-    "                   [--function NAME] [--fuel N] [--seal] [--json] [--save FILE]\n"
-    "                   [--save-request FILE]\n"
+    "                   [--function NAME] [--fuel N] [--owner PUBKEY] [--seal] [--json]\n"
+    "                   [--save FILE] [--save-request FILE]\n"
     "  Call a function on the logged-in node, verify the answer (output hash, tree,\n"
     "  input_hash, signature by the pinned network key) and only then print the output.\n"
     "options:\n"
     "  HASH               64 hex characters: the module's content hash\n"
-    "  NAME               a deployed function name (resolved with GET /functions/NAME)\n"
+    "  NAME               a deployed function name: its signed record (GET\n"
+    "                     /functions/NAME) must verify and its owner match the one pinned\n"
+    "                     for it at first use (known_owners; no rollback to an older seq)\n"
     "  --input STR        input data (UTF-8 text); default empty\n"
     "  --input-file FILE  input data from FILE ('-' = stdin); any bytes\n"
     "  --decrypt          the content under HASH is encrypted to the network key\n"
     "                     (a NAME carries its own flag)\n"
     "  --function NAME    export to call (default main)\n"
     "  --fuel N           fuel limit (default: the node's limit from /health, else 10^9)\n"
+    "  --owner PUBKEY     a NAME must be owned by this developer key (66 hex characters)\n"
     "  --seal             sealed call: the input travels encrypted to the network key\n"
     "                     and the output comes back encrypted to this call's key; it is\n"
     "                     opened (and printed) only after the answer verified\n"
@@ -123,40 +131,57 @@ static uint64_t node_fuel_limit(const cli_config *cfg)
     return v;
 }
 
-/* Resolves a function name to its hash and decrypt flag with the public
- * GET /functions/NAME. Returns CLI_EXIT_OK, or an exit code with the error printed. */
-static int resolve_name(const cli_config *cfg, const char *name, char hash_hex[65],
-                        int *decrypt)
+/* The name's record, verified and owner-checked (cli_names.c), into rq's by-name
+ * binding, hash and decrypt flag. Returns CLI_EXIT_OK or an exit status with the error
+ * printed. */
+static int resolve_name(const cli_config *cfg, const char *name, const char *owner,
+                        cli_service_request *rq)
 {
     if (!esgx_proto_name_valid(name, strlen(name))) {
         cli_error("'%s' is neither a 64-hex-character hash nor a function name", name);
         return CLI_EXIT_USAGE;
     }
-    char path[96], url[1200];
-    snprintf(path, sizeof path, "/functions/%s", name);
-    cli_http_response rs;
-    int grc = cli_get(cfg->node, path, NULL, &rs, url, sizeof url);
-    if (grc) return grc;
-    int rc = CLI_EXIT_FAIL;
-    json_t *j = rs.status == 200 ? json_loadb((const char *)rs.body, rs.len, 0, NULL) : NULL;
-    const char *h = json_string_value(json_object_get(j, "hash"));
-    if (rs.status == 404) {
-        cli_error("%s has no function named '%s' (see esgx functions list)", cfg->node, name);
-    } else if (rs.status != 200) {
-        char d[300];
-        cli_http_describe(&rs, d, sizeof d);
-        cli_error("GET %s: %s", url, d);
-        if (rs.status >= 500) rc = CLI_EXIT_NETWORK;
-    } else if (!h || !esgx_proto_hash_text_valid(h, strlen(h))) {
-        cli_error("GET %s: the answer has no valid \"hash\"", url);
-    } else {
-        memcpy(hash_hex, h, 65);
-        *decrypt = json_is_true(json_object_get(j, "decrypt"));
-        rc = CLI_EXIT_OK;
+    esgx_name_record *rec = malloc(sizeof *rec);
+    if (!rec) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAIL;
     }
-    json_decref(j);
-    cli_http_response_free(&rs);
+    int rc = cli_record_fetch(cfg, name, rec, NULL, NULL);
+    if (rc == CLI_RECORD_NONE) {
+        cli_error("%s has no function named '%s' (see esgx functions list)", cfg->node, name);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (!rc) rc = cli_owner_check(cfg, rec, owner);
+    if (!rc) {
+        memcpy(rq->hash, rec->module_hash, 32);
+        esgx_crypto_hex_encode(rec->module_hash, 32, rq->hash_hex);
+        rq->decrypt = rec->encrypted;
+        rq->by_name = 1;
+        memcpy(rq->name, rec->name, rec->name_len + 1);
+        memcpy(rq->owner, rec->owner, 33);
+        rq->seq = rec->seq;
+    }
+    free(rec);
     return rc;
+}
+
+/* URL + "/functions/NAME?function=F&fuel=N" (F percent-encoded) into out. 0 or -1. */
+static int by_name_url(const cli_config *cfg, const cli_service_request *rq, char *out, size_t cap)
+{
+    char path[1200];
+    size_t n = (size_t)snprintf(path, sizeof path, "/functions/%s?function=", rq->name);
+    for (size_t i = 0; i < rq->function_len && n + 4 < sizeof path; i++) {
+        unsigned char ch = (unsigned char)rq->function[i];
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            ch == '-' || ch == '_' || ch == '.' || ch == '~')
+            path[n++] = (char)ch;
+        else
+            n += (size_t)snprintf(path + n, sizeof path - n, "%%%02X", ch);
+    }
+    path[n] = 0;
+    if (n + 32 >= sizeof path) return -1;
+    snprintf(path + n, sizeof path - n, "&fuel=%llu", (unsigned long long)rq->fuel);
+    return cli_url(cfg->node, path, out, cap);
 }
 
 /* The request JSON with the input as "input_base64" (any bytes), NULL when out of
@@ -194,7 +219,7 @@ static void print_output(const cli_answer *a)
 }
 
 typedef struct invoke_opts {
-    const char *input, *input_file, *function, *save, *save_request;
+    const char *input, *input_file, *function, *save, *save_request, *owner;
     uint64_t fuel;
     int decrypt, json, seal;
 } invoke_opts;
@@ -206,6 +231,7 @@ const cli_option cli_options_invoke[] = {
     CLI_OPT_ROW("--function", CLI_OPT_STRING, invoke_opts, function),
     {.name = "--fuel", .kind = CLI_OPT_U64, .offset = offsetof(invoke_opts, fuel), .min = 1,
      .max = UINT64_MAX, .wants = "a positive integer"},
+    CLI_OPT_ROW("--owner", CLI_OPT_STRING, invoke_opts, owner),
     CLI_OPT_ROW("--seal", CLI_OPT_FLAG, invoke_opts, seal),
     CLI_OPT_ROW("--json", CLI_OPT_FLAG, invoke_opts, json),
     CLI_OPT_ROW("--save", CLI_OPT_STRING, invoke_opts, save),
@@ -239,6 +265,13 @@ int cmd_invoke(int argc, char **argv)
         return cli_usage_error("invoke", "--function must be 1 to 255 bytes");
     memcpy(rq.function, function ? function : "main", fl + 1);
     rq.function_len = fl;
+    int by_hash = esgx_proto_hash_text_valid(target, strlen(target));
+    if (o.owner && (by_hash || strlen(o.owner) != 66 ||
+                    !esgx_proto_hash_text_valid(o.owner, 64) ||
+                    !esgx_proto_hash_text_valid(o.owner + 2, 64)))
+        return cli_usage_error("invoke", by_hash ? "--owner goes with a NAME, not a hash"
+                                                 : "--owner must be 66 lowercase hex characters "
+                                                   "(a compressed public key)");
 
     cli_config cfg;
     if (cli_config_require(&cfg, 1)) return CLI_EXIT_FAIL;
@@ -253,18 +286,14 @@ int cmd_invoke(int argc, char **argv)
         cli_error("pinned %s (run esgx login again)", err.msg);
         goto out;
     }
-    int by_hash = esgx_proto_hash_text_valid(target, strlen(target));
     if (by_hash) {
         memcpy(rq.hash_hex, target, 65);
         rq.decrypt = decrypt;
+        (void)!esgx_crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, NULL); /* checked */
     } else {
-        rc = resolve_name(&cfg, target, rq.hash_hex, &rq.decrypt);
+        rc = resolve_name(&cfg, target, o.owner, &rq);
         if (rc) goto out;
         rc = CLI_EXIT_FAIL;
-    }
-    if (esgx_crypto_hex_decode(rq.hash_hex, 64, rq.hash, 32, NULL, &err)) { /* node's list */
-        cli_error("function '%s': %s", target, err.msg);
-        goto out;
     }
     if (input_file) {
         if (cli_read_file(input_file, INPUT_MAX, &rq.input, &rq.input_len, &err)) {
@@ -298,11 +327,22 @@ int cmd_invoke(int argc, char **argv)
         cli_error("%s", err.msg);
         goto out;
     }
-    char url[1200];
-    cli_url(cfg.node, "/services/3", url, sizeof url);
+    char url[1600];
     cli_http_request hr = {.method = "POST", .url = url, .content_type = "application/json",
                            .body = (const uint8_t *)body, .body_len = strlen(body),
                            .max_response = ANSWER_MAX};
+    if (by_hash) {
+        cli_url(cfg.node, "/services/3", url, sizeof url);
+    } else {   /* by name: the input is the body, the record the node holds goes along */
+        if (by_name_url(&cfg, &rq, url, sizeof url)) {
+            cli_error("URL too long");
+            goto out;
+        }
+        hr.content_type = "application/octet-stream";
+        hr.body = rq.input ? rq.input : (const uint8_t *)"";   /* sealed bytes if sealed */
+        hr.body_len = rq.input_len;
+        if (rq.sealed) hr.header = "X-Esgx-Sealed: 1";
+    }
     if (cli_http(&hr, &rs, &err)) {
         cli_error("%s", err.msg);
         rc = CLI_EXIT_NETWORK;

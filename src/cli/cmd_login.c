@@ -10,7 +10,8 @@
  * is given (GET /functions must answer 200), and writes node URL, token and key to the
  * config file (0600). A later login to the same node URL that reports a different key
  * is refused unless --force, because every answer that `esgx invoke` accepts must
- * recover to exactly this key.
+ * recover to exactly this key. Last, it makes the developer key (esgx keys) when there
+ * is none and prints its public key: the key that owns the names deployed from here.
  */
 #include "cli.h"
 #include "cli_attest.h"
@@ -30,7 +31,8 @@ static const char login_usage[] =
     "  verify it (quote, collateral, TCB status, and that the quote binds the network\n"
     "  key, as `esgx attest` does), pin the network key, check the admin token, and\n"
     "  store URL, token and key in\n"
-    "  $XDG_CONFIG_HOME/esgx/config (default ~/.config/esgx/config), mode 0600.\n"
+    "  $XDG_CONFIG_HOME/esgx/config (default ~/.config/esgx/config), mode 0600; make the\n"
+    "  developer key that signs your function names if there is none (esgx keys).\n"
     "options:\n"
     "  --node URL         the node, e.g. http://127.0.0.1:8080\n"
     "  --token TOKEN      admin token (the node's DATA_DIR/admin.token); needed to deploy,\n"
@@ -214,6 +216,20 @@ int cmd_login(int argc, char **argv)
     printf("network key %s (pinned)\n", cfg.network_key);
     printf("token %s\n", cfg.token[0] ? "accepted" : "none (deploy, list and delete need one)");
     printf("config %s\n", path);
+    /* the developer key that will sign the names deployed from here (cli_names.c) */
+    uint8_t sk[32], pk[33];
+    int made;
+    if (cli_devkey_ensure(sk, pk, &made, &err)) {
+        cli_error("%s", err.msg);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    esgx_crypto_wipe(sk, sizeof sk);
+    char pkhex[67], kpath[4200];
+    esgx_crypto_hex_encode(pk, 33, pkhex);
+    cli_devkey_path(kpath, sizeof kpath, NULL);
+    printf("developer key %s (%s%s)\n", pkhex, kpath,
+           made ? ", made now: it signs your function names; back it up" : "");
 out:
     esgx_crypto_wipe(&old, sizeof old);
     esgx_crypto_wipe(&cfg, sizeof cfg);

@@ -76,12 +76,17 @@ static void fuzz_body(const http_route *r, const uint8_t *body, size_t len)
             free(decoded);
         }
     } else if (r->route == ROUTE_FN_DEPLOY) {
-        char hash[65];
-        int decrypt, logs;
-        st = esgx_http_parse_deploy(body, len, hash, &decrypt, &logs, &p);
+        static esgx_name_record rec;
+        int logs;
+        st = esgx_http_parse_deploy(body, len, &rec, &logs, &p);
         if (st) refused(st, &p);
-        else must(esgx_proto_hash_text_valid(hash, strlen(hash)) && (decrypt == 0 || decrypt == 1) &&
-                  (logs == 0 || logs == 1));
+        else must(esgx_name_valid(rec.name, rec.name_len) && rec.seq >= 1 &&
+                  rec.n_transfers <= ESGX_NAME_MAX_TRANSFERS && (logs == 0 || logs == 1));
+    } else if (r->route == ROUTE_FN_TRANSFER) {
+        esgx_name_transfer t;
+        st = esgx_http_parse_transfer(body, len, &t, &p);
+        if (st) refused(st, &p);
+        else must(t.seq >= 1);
     } else if (r->route == ROUTE_CONTENT_PUT) {
         json_t *root;
         const char *url;

@@ -22,6 +22,7 @@
 #include "esgx_crypto.h"
 
 #define SMALL_BODY_LIMIT 4096
+#define RECORD_BODY_LIMIT (32u * 1024u)   /* a deploy: a record with 64 transfers fits */
 #define SERVICE_JSON_OVERHEAD (64u * 1024u)
 /* The /services/3 body limit: the input may come as a JSON string, where one byte can
  * take 6 ("\u0000"), or as base64 (4 per 3 bytes); --max-input applies to the bytes. */
@@ -102,16 +103,18 @@ unsigned esgx_http_classify(const node_config *cfg, const char *method, const ch
         return one_method(r, ROUTE_FN_LIST, 0, "GET", get);
     if (!strncmp(url, "/functions/", 11)) {
         const char *n = url + 11, *slash = strchr(n, '/');
-        if (slash && !strcmp(slash, "/logs")) {
+        if (slash && (!strcmp(slash, "/logs") || !strcmp(slash, "/transfer"))) {
             if ((size_t)(slash - n) <= 64) snprintf(r->name, sizeof r->name, "%.*s",
                                                     (int)(slash - n), n);
+            if (slash[1] == 't')
+                return one_method(r, ROUTE_FN_TRANSFER, SMALL_BODY_LIMIT, "POST", post);
             return one_method(r, ROUTE_FN_LOGS, 0, "GET", get);
         }
         if (strlen(n) <= 64) snprintf(r->name, sizeof r->name, "%s", n);
         r->allow = "GET, POST, PUT, DELETE";
         if (get) r->route = ROUTE_FN_GET;
         else if (post) r->route = ROUTE_FN_INVOKE, r->limit = (size_t)cfg->max_input;
-        else if (put) r->route = ROUTE_FN_DEPLOY, r->limit = SMALL_BODY_LIMIT;
+        else if (put) r->route = ROUTE_FN_DEPLOY, r->limit = RECORD_BODY_LIMIT;
         else if (del) r->route = ROUTE_FN_DELETE;
         else return r->route = ROUTE_OTHER, 405;
         return 0;
@@ -128,13 +131,14 @@ unsigned esgx_http_classify(const node_config *cfg, const char *method, const ch
 int esgx_http_needs_auth(int route)
 {
     return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
-           route == ROUTE_FN_DELETE || route == ROUTE_FN_LOGS;
+           route == ROUTE_FN_DELETE || route == ROUTE_FN_LOGS || route == ROUTE_FN_TRANSFER;
 }
 
 unsigned esgx_http_check_name(const http_route *r, http_problem *p)
 {
     if ((r->route == ROUTE_FN_INVOKE || r->route == ROUTE_FN_DEPLOY ||
-         r->route == ROUTE_FN_DELETE || r->route == ROUTE_FN_GET || r->route == ROUTE_FN_LOGS) &&
+         r->route == ROUTE_FN_DELETE || r->route == ROUTE_FN_GET || r->route == ROUTE_FN_LOGS ||
+         r->route == ROUTE_FN_TRANSFER) &&
         !esgx_proto_name_valid(r->name, strlen(r->name)))
         return problem(p, 400, "bad_name",
                        "function names are 1 to 64 characters of [A-Za-z0-9._-]");
@@ -404,38 +408,90 @@ unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_
     return 0;
 }
 
-unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
-                           int *logs, http_problem *p)
+unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, esgx_name_record *rec,
+                                int *logs, http_problem *p)
 {
-    hash[0] = 0;
-    *decrypt = 0;
     *logs = 0;
+    memset(rec, 0, sizeof *rec);
     json_t *root = parse_object(body, len, p);
     if (!root) return p->status;
     const char *key;
     json_t *v;
     unsigned st = 0;
+    if (!json_object_get(root, "record") && json_object_get(root, "hash"))
+        st = problem(p, 400, "unsigned_deploy",
+                     "a deploy is a signed name record now: send {\"record\": <record signed "
+                     "with your developer key>, \"logs\": bool} (esgx functions deploy does; "
+                     "docs/http-api.md, PUT /functions/{name})");
     json_object_foreach(root, key, v) {
-        if (!strcmp(key, "hash")) {
-            if (!json_is_string(v)) st = bad_type(p, key, "string", v);
-            else if (!esgx_proto_hash_text_valid(json_string_value(v), json_string_length(v)))
-                st = problem(p, 400, "bad_hash",
-                             "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
-            else memcpy(hash, json_string_value(v), 65);
-        } else if (!strcmp(key, "decrypt")) {
-            if (!json_is_boolean(v)) st = bad_type(p, key, "boolean", v);
-            else *decrypt = json_is_true(v);
+        if (st) break;
+        if (!strcmp(key, "record")) {
+            if (!json_is_object(v)) st = bad_type(p, key, "object", v);
         } else if (!strcmp(key, "logs")) {
             if (!json_is_boolean(v)) st = bad_type(p, key, "boolean", v);
             else *logs = json_is_true(v);
         } else {
             st = problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
         }
+    }
+    int has_record = json_object_get(root, "record") != NULL;
+    json_decref(root);
+    if (!st && !has_record) st = problem(p, 400, "missing_field", "field 'record' is required");
+    size_t a, b;
+    esgx_err e;
+    if (!st && esgx_json_member_span((const char *)body, len, "record", &a, &b, &e))
+        st = problem(p, 400, "bad_record", "field 'record': %s", e.msg);
+    if (!st && esgx_name_record_parse((const char *)body + a, b - a, rec, &e))
+        st = problem(p, 400, "bad_record", "%s", e.msg);
+    if (st) *logs = 0;
+    return st;
+}
+
+/* s is a string of exactly n lowercase hex characters; decoded into out. */
+static int hex_member(const json_t *v, size_t n, uint8_t *out)
+{
+    const char *s = json_string_value(v);
+    if (!s || json_string_length(v) != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return esgx_crypto_hex_decode(s, n, out, n / 2, NULL, NULL) == ESGX_OK;
+}
+
+unsigned esgx_http_parse_transfer(const uint8_t *body, size_t len, esgx_name_transfer *t,
+                                  http_problem *p)
+{
+    memset(t, 0, sizeof *t);
+    json_t *root = parse_object(body, len, p);
+    if (!root) return p->status;
+    const char *key;
+    json_t *v;
+    unsigned st = 0, seen = 0;
+    json_object_foreach(root, key, v) {
+        if (!strcmp(key, "seq")) {
+            json_int_t x = json_integer_value(v);
+            if (!json_is_integer(v)) st = bad_type(p, key, "integer", v);
+            else if (x < 1) st = problem(p, 400, "bad_transfer", "field 'seq' must be 1 .. 2^63-1");
+            else t->seq = (uint64_t)x;
+            seen |= 1;
+        } else if (!strcmp(key, "from") || !strcmp(key, "to")) {
+            if (!hex_member(v, 66, key[0] == 'f' ? t->from : t->to))
+                st = problem(p, 400, "bad_transfer", "field '%s' must be 66 lowercase hex "
+                             "characters (a compressed public key)", key);
+            seen |= key[0] == 'f' ? 2 : 4;
+        } else if (!strcmp(key, "signature")) {
+            if (!hex_member(v, 130, t->signature))
+                st = problem(p, 400, "bad_transfer", "field 'signature' must be 130 lowercase "
+                             "hex characters");
+            seen |= 8;
+        } else {
+            st = problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
+        }
         if (st) break;
     }
     json_decref(root);
-    if (!st && !hash[0]) st = problem(p, 400, "missing_field", "field 'hash' is required");
-    if (st) hash[0] = 0;
+    if (!st && seen != 15)
+        st = problem(p, 400, "missing_field", "field '%s' is required",
+                     !(seen & 1) ? "seq" : !(seen & 2) ? "from" : !(seen & 4) ? "to" : "signature");
     return st;
 }
 

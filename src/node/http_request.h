@@ -1,9 +1,9 @@
 /*
  * http_request.h: the socket-free part of esgxd's HTTP request handling (http_request.c):
  * route classification, request framing (Content-Length / Transfer-Encoding, the raw
- * path), the bearer token, the validation of JSON bodies (/services/3, deploy, origin)
- * and the body buffer. Everything takes plain buffers, so http_server.c (libmicrohttpd) and
- * the fuzzer (fuzz_http.c) drive the same code. A refusal is an http_problem: the HTTP
+ * path), the bearer token, the validation of JSON bodies (/services/3, deploy, transfer,
+ * origin) and the body buffer. Everything takes plain buffers, so http_server.c
+ * (libmicrohttpd) and the fuzzer (fuzz_http.c) drive the same code. A refusal is an http_problem: the HTTP
  * status, the JSON error code and a message naming what was wrong.
  */
 #ifndef ESGX_NODE_HTTP_REQUEST_H
@@ -106,11 +106,23 @@ unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_
                             uint64_t max_input, json_t **root, uint8_t **decoded,
                             struct sup_req *ex, http_problem *p);
 
-/* Parses and validates a deploy body {"hash": HEX, "decrypt": BOOL, "logs": BOOL}.
- * Returns 0 with hash (64 hex + NUL), *decrypt and *logs (default 0) filled, or 400
- * with *p filled. */
-unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, char hash[65], int *decrypt,
-                           int *logs, http_problem *p);
+/* Parses and validates a deploy body {"record": <signed name record>, "logs": BOOL}
+ * (docs/http-api.md PUT /functions/{name}) into *rec (esgx_name_record_parse, strict)
+ * and *logs (default 0). Signatures are not checked here. An unsigned body of before
+ * ({"hash": ..., "decrypt": ...}) is refused 400 unsigned_deploy naming the fix. Returns
+ * 0, or 400 with *p filled (invalid_json, unknown_field, bad_type, missing_field,
+ * bad_record, unsigned_deploy). */
+struct esgx_name_record;
+struct esgx_name_transfer;
+unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, struct esgx_name_record *rec,
+                                int *logs, http_problem *p);
+
+/* Parses a transfer object {"seq": N, "from": HEX66, "to": HEX66, "signature": HEX130}
+ * (POST /functions/{name}/transfer, and the pending transfer the registry stores) into
+ * *t: strict (every member required, no other, lowercase hex, seq 1..2^63-1).
+ * Signatures are not checked here. Returns 0, or 400 with *p filled. */
+unsigned esgx_http_parse_transfer(const uint8_t *body, size_t len, struct esgx_name_transfer *t,
+                                  http_problem *p);
 
 /* Parses an origin body {"url": STRING}. Returns 0 with *root (caller json_decref's) and
  * *url (inside *root) filled, or 400 with *p filled and nothing to free. */

@@ -101,6 +101,7 @@ typedef struct hreq {
     uint8_t *decoded;              /* the decoded input_base64 of a service request */
     const char *fn_name;           /* the function invoked by name (NULL: by hash) */
     int sealed;                    /* POST /functions/{name} with X-Esgx-Sealed: 1 */
+    esgx_name_record *record;      /* its stored record (sr.record; malloc'ed) */
     uint64_t t0_ms;                /* when the invocation was handed on */
     struct MHD_Connection *conn;
     sup_req sr;
@@ -284,59 +285,181 @@ static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
     return start_exec(c, h);
 }
 
+/* ?function=NAME&fuel=N of POST /functions/{name} (defaults: main, the node's limit).
+ * 0, or the refusal queued in *r. */
+static int invoke_args(struct MHD_Connection *c, hreq *h, enum MHD_Result *r)
+{
+    const char *fn = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "function");
+    const char *fuel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fuel");
+    esgx_err err;
+    h->sr.fuel = h->srv->cfg->fuel;
+    h->sr.function = fn ? fn : "main";
+    h->sr.function_len = strlen(h->sr.function);
+    if (h->sr.function_len < 1 || h->sr.function_len > ESGX_PROTO_MAX_FUNCTION)
+        *r = reply_error(c, h, 400, "bad_function", "function must be 1 to 255 bytes");
+    else if (fuel && esgx_parse_u64(fuel, 1, h->srv->cfg->fuel, 0, &h->sr.fuel, &err))
+        *r = reply_error(c, h, 400, "bad_fuel", "fuel must be between 1 and %llu (the node "
+                         "limit): %s", (unsigned long long)h->srv->cfg->fuel, err.msg);
+    else
+        return 0;
+    return -1;
+}
+
 static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
 {
     registry_fn fn;
     esgx_err err;
+    enum MHD_Result r = MHD_NO;
+    if (invoke_args(c, h, &r)) return r;
     int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &fn, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     if (rc) return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
-    if (esgx_crypto_hex_decode(fn.hash, 64, h->sr.hash, 32, NULL, &err))
-        return reply_error(c, h, 500, "internal", "registry: %s", err.msg);
-    h->sr.decrypt = (uint8_t)fn.decrypt;
-    esgx_node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, fn.logs);
-    h->sr.capture_logs = (uint8_t)(fn.logs != 0);
     h->fn_name = h->rt.name;
-    h->sr.fuel = h->srv->cfg->fuel;
-    h->sr.function = "main";
-    h->sr.function_len = 4;
+    /* the stored record goes with the EXEC; the enclave verifies it before anything runs */
+    h->record = malloc(sizeof *h->record);
+    rc = h->record ? esgx_names_record_for(&fn, h->rt.name, h->record, &err) : ESGX_NODE_E_NOMEM;
+    int logs = fn.logs;
+    esgx_fn_entry_clear(&fn);
+    if (rc == ESGX_NODE_E_NOMEM) return reply_error(c, h, 503, "busy", "out of memory");
+    if (rc) return refuse_exec(c, h, ESGX_RC_BAD_RECORD, err.msg);
+    memcpy(h->sr.hash, h->record->module_hash, 32);
+    h->sr.decrypt = h->record->encrypted;
+    h->sr.record = h->record;
+    esgx_node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, logs);
+    h->sr.capture_logs = (uint8_t)(logs != 0);
     h->sr.input = h->b.p ? h->b.p : (const uint8_t *)"";
     h->sr.input_len = h->b.len;
     h->sr.sealed = (uint8_t)h->sealed;   /* X-Esgx-Sealed: 1, checked at the first call */
     return start_exec(c, h);
 }
 
+/* An entry as the list and the deploy answer show it: name, hash, decrypt, logs,
+ * created, seq and owner of its record, the record itself (null for an entry from
+ * before signed names) and a pending transfer. */
 static json_t *fn_json(const registry_fn *f)
 {
-    return json_pack("{s:s, s:s, s:b, s:b, s:I}", "name", f->name, "hash", f->hash, "decrypt",
-                     f->decrypt, "logs", f->logs, "created", (json_int_t)f->created);
+    json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:s}", "name", f->name, "hash",
+                          f->hash, "decrypt", f->encrypted, "logs", f->logs, "created",
+                          (json_int_t)f->created, "seq", (json_int_t)f->seq, "owner", f->owner);
+    json_t *rec = f->record ? json_loads(f->record, 0, NULL) : NULL;
+    json_object_set_new(o, "record", rec ? rec : json_null());
+    json_t *t = f->transfer ? json_loads(f->transfer, 0, NULL) : NULL;
+    if (t) json_object_set_new(o, "transfer", t);
+    return o;
 }
 
-static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
+/* The network key this node's enclave holds (0), or the refusal queued in *r. */
+static int node_key(struct MHD_Connection *c, hreq *h, uint8_t key[33], enum MHD_Result *r)
 {
-    char hash[65];
-    int decrypt, logs;
-    http_problem p;
-    if (esgx_http_parse_deploy(h->b.p, h->b.len, hash, &decrypt, &logs, &p))
-        return reply_problem(c, h, &p);
-    uint8_t hb[32];
-    (void)!esgx_crypto_hex_decode(hash, 64, hb, 32, NULL, NULL); /* hex checked */
+    sup_info info;
+    esgx_sup_get_info(h->srv->d.sup, &info);
+    if (info.have_hello && info.state == ESGX_STATE_READY) {
+        memcpy(key, info.public_key, 33);
+        return 0;
+    }
+    *r = reply_error(c, h, 503, "no_key", "this node has no network key yet: records cannot "
+                     "be checked");
+    return -1;
+}
+
+/* Answers a refused deploy or transfer decision, or a registry failure. */
+static enum MHD_Result update_failed(struct MHD_Connection *c, hreq *h,
+                                     const esgx_names_problem *p, const esgx_err *err)
+{
+    if (p->status) return reply_error(c, h, p->status, p->code, "%s", p->msg);
+    return reply_error(c, h, registry_failure(h), "internal", "%s", err->msg);
+}
+
+/* A parsed deploy record: verified against key and the URL's name, its content here (or
+ * fetched), then decided against the stored entry (names.h) and stored. */
+static enum MHD_Result deploy_record(struct MHD_Connection *c, hreq *h,
+                                     const esgx_name_record *rec, const uint8_t key[33], int logs)
+{
     esgx_err err;
-    int rc = content_here(h, c, hb, &err);
+    char hash[65];
+    esgx_crypto_hex_encode(rec->module_hash, 32, hash);
+    if (strcmp(rec->name, h->rt.name))
+        return reply_error(c, h, 409, "record_refused", "the record is for function '%s', not "
+                           "'%s'", rec->name, h->rt.name);
+    if (esgx_name_record_verify(rec, key, &err))
+        return reply_error(c, h, 409, "record_refused", "the record of function '%s' does not "
+                           "verify: %s", h->rt.name, err.msg);
+    /* owner and seq first against what is stored now (no fetch for a refused record),
+     * then again atomically with the write */
+    esgx_names_deploy d = {.rec = rec, .network = key, .logs = logs};
+    registry_fn cur, tmp;
+    memset(&tmp, 0, sizeof tmp);
+    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &cur, &err);
+    if (rc && rc != ESGX_NODE_E_NOTFOUND) return update_failed(c, h, &d.p, &err);
+    int refused = esgx_names_deploy_decide(&d, rc ? NULL : &cur, &tmp, &err);
+    if (!rc) esgx_fn_entry_clear(&cur);
+    esgx_fn_entry_clear(&tmp);
+    if (refused) return update_failed(c, h, &d.p, &err);
+    rc = content_here(h, c, rec->module_hash, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
                            hash);
     if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
     int replaced = 0;
-    if (esgx_registry_put(h->srv->d.registry, h->rt.name, hash, decrypt, logs, &replaced, &err))
-        return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
+    if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_deploy_decide, &d,
+                             &replaced, &err))
+        return update_failed(c, h, &d.p, &err);
     registry_fn f;
-    if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err)) return reply_error(c, h, 500, "internal", "%s", err.msg);
-    esgx_node_logs_set(h->srv->logs, h->rt.name, hb, logs);
-    esgx_node_log(NODE_LOG_INFO, "deployed function %s -> %s%s%s", h->rt.name, hash,
-             decrypt ? " (decrypt)" : "", logs ? " (logs)" : "");
-    return reply_json(c, h, replaced ? 200 : 201, fn_json(&f));
+    if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err))
+        return reply_error(c, h, 500, "internal", "%s", err.msg);
+    esgx_node_logs_set(h->srv->logs, h->rt.name, rec->module_hash, logs);
+    esgx_node_log(NODE_LOG_INFO, "deployed function %s -> %s seq %llu%s%s", h->rt.name, hash,
+                  (unsigned long long)rec->seq, rec->encrypted ? " (decrypt)" : "",
+                  logs ? " (logs)" : "");
+    json_t *o = fn_json(&f);
+    esgx_fn_entry_clear(&f);
+    return reply_json(c, h, replaced ? 200 : 201, o);
+}
+
+static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
+{
+    int logs;
+    http_problem p;
+    enum MHD_Result r = MHD_NO;
+    uint8_t key[33];
+    esgx_name_record *rec = malloc(sizeof *rec);
+    if (!rec) return reply_error(c, h, 503, "busy", "out of memory");
+    if (esgx_http_parse_deploy(h->b.p, h->b.len, rec, &logs, &p)) r = reply_problem(c, h, &p);
+    else if (!node_key(c, h, key, &r)) r = deploy_record(c, h, rec, key, logs);
+    free(rec);
+    return r;
+}
+
+/* POST /functions/{name}/transfer (admin): a transfer signed by the name's owner becomes
+ * the pending transfer; the next deploy must come from the key it goes to. */
+static enum MHD_Result route_fn_transfer(struct MHD_Connection *c, hreq *h)
+{
+    esgx_name_transfer t;
+    http_problem p;
+    enum MHD_Result r = MHD_NO;
+    uint8_t key[33];
+    esgx_err err;
+    if (esgx_http_parse_transfer(h->b.p, h->b.len, &t, &p)) return reply_problem(c, h, &p);
+    if (node_key(c, h, key, &r)) return r;
+    if (esgx_name_transfer_verify(key, h->rt.name, strlen(h->rt.name), &t, &err))
+        return reply_error(c, h, 409, "record_refused", "the transfer of function '%s' does not "
+                           "verify for this network: %s", h->rt.name, err.msg);
+    esgx_names_transfer d = {.t = &t, .network = key, .name = h->rt.name};
+    int replaced;
+    if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_transfer_decide, &d,
+                             &replaced, &err))
+        return update_failed(c, h, &d.p, &err);
+    registry_fn f;
+    if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err))
+        return reply_error(c, h, 500, "internal", "%s", err.msg);
+    char to[67];
+    esgx_crypto_hex_encode(t.to, 33, to);
+    esgx_node_log(NODE_LOG_INFO, "function %s: transfer to %s pending (seq %llu)", h->rt.name, to,
+                  (unsigned long long)t.seq);
+    json_t *o = fn_json(&f);
+    esgx_fn_entry_clear(&f);
+    return reply_json(c, h, 200, o);
 }
 
 static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
@@ -348,7 +471,7 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
         return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
-    free(v);
+    esgx_registry_list_free(v, n);
     return reply_json(c, h, 200, a);
 }
 
@@ -382,14 +505,34 @@ static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum M
     return ESGX_OK;
 }
 
-/* GET /functions/NAME (public): what a verified call by name needs. */
+/* GET /functions/NAME (public): the signed record as stored, byte for byte (what a
+ * verified call by name needs; the client checks it, not us). A pending transfer is in
+ * the header X-Esgx-Pending-Transfer. */
 static enum MHD_Result route_fn_get(struct MHD_Connection *c, hreq *h)
 {
     registry_fn f;
     enum MHD_Result r = MHD_NO;
     if (fn_lookup(c, h, &f, &r)) return r;
-    return reply_json(c, h, 200, json_pack("{s:s, s:s, s:b}", "name", f.name, "hash", f.hash,
-                                           "decrypt", f.decrypt));
+    if (!f.record) {
+        esgx_fn_entry_clear(&f);
+        return reply_error(c, h, 404, "unknown_function", "function '%s' has no signed record "
+                           "(deployed before names were signed): deploy it again", h->rt.name);
+    }
+    size_t len = strlen(f.record);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, f.record,
+                                                                MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        esgx_fn_entry_clear(&f);
+        return MHD_NO;
+    }
+    f.record = NULL;   /* the response frees it */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (f.transfer) MHD_add_response_header(resp, "X-Esgx-Pending-Transfer", f.transfer);
+    esgx_fn_entry_clear(&f);
+    r = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    esgx_metrics_request(h->srv->d.metrics, h->rt.route, 200);
+    return r;
 }
 
 static void on_logs_wake(node_logs_waiter *w)
@@ -429,6 +572,7 @@ static enum MHD_Result route_fn_logs(struct MHD_Connection *c, hreq *h)
     registry_fn f;
     enum MHD_Result r = MHD_NO;
     if (fn_lookup(c, h, &f, &r)) return r;
+    esgx_fn_entry_clear(&f);
     const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
     const char *follow = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
     esgx_err err;
@@ -883,6 +1027,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, hreq *h, const char *u
     case ROUTE_NODES: return route_nodes(c, h);
     case ROUTE_FN_GET: return route_fn_get(c, h);
     case ROUTE_FN_LOGS: return route_fn_logs(c, h);
+    case ROUTE_FN_TRANSFER: return route_fn_transfer(c, h);
     default: return reply_error(c, h, 404, "not_found", "no route %.200s", url);
     }
 }
@@ -947,6 +1092,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     free(h->sr.body);
     free(h->sr.logs);
     free(h->decoded);
+    free(h->record);
     json_decref(h->json);
     free(h);
     *con_cls = NULL;

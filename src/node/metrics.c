@@ -25,7 +25,7 @@ struct metrics {
 static const char *const route_names[ROUTE_COUNT] = {
     "services", "content_upload", "content_get", "function_invoke", "function_deploy",
     "function_list", "function_delete", "attestation", "health", "metrics", "nodes",
-    "function_get", "function_logs", "other",
+    "function_get", "function_logs", "function_transfer", "other",
 };
 
 int esgx_metrics_new(metrics **out, esgx_err *err)

@@ -93,29 +93,14 @@ static void members_set(net_members *t, const char *id, const char *json)
     json_decref(j);
 }
 
-/* A functions/<name> record (JSON text) into *out. 1 when it names a valid hash, else 0
- * (*out untouched). The one parser of these records: the view and the reads from etcd. */
-static int fn_parse(const char *json, const char *name, esgx_net_fn *out)
-{
-    json_t *j = json_loads(json, 0, NULL);
-    const char *hash = json_string_value(json_object_get(j, "hash"));
-    int ok = hash && strlen(hash) == 64;
-    if (ok) {
-        memset(out, 0, sizeof *out);
-        snprintf(out->name, sizeof out->name, "%s", name);
-        snprintf(out->hash, sizeof out->hash, "%s", hash);
-        out->encrypted = json_is_true(json_object_get(j, "encrypted"));
-        out->logs = json_is_true(json_object_get(j, "logs"));
-        out->created = json_integer_value(json_object_get(j, "created"));
-        out->updated = json_integer_value(json_object_get(j, "updated"));
-    }
-    json_decref(j);
-    return ok;
-}
-
+/* A functions/<name> value (JSON text) into *out (names.h). 1 when it is such a value,
+ * else 0 (*out zeroed). The one reader of these values: the view and the reads from
+ * etcd. An entry whose record does not parse is kept (without a hash), so that its
+ * name answers an error instead of falling back to an older view. */
 static int fn_from_kv(const esgx_etcd_kv *kv, const char *name, esgx_net_fn *out)
 {
-    return fn_parse((const char *)kv->value, name, out);
+    return esgx_fn_entry_from_value((const char *)kv->value, kv->value_len, name, out,
+                                    NULL) == ESGX_OK;
 }
 
 static void fns_set(esgx_net *n, const char *name, const char *json)
@@ -123,24 +108,32 @@ static void fns_set(esgx_net *n, const char *name, const char *json)
     size_t i = 0;
     while (i < n->n_fns && strcmp(n->fns[i].name, name)) i++;
     if (!json) {
-        if (i < n->n_fns) n->fns[i] = n->fns[--n->n_fns];
+        if (i < n->n_fns) {
+            esgx_fn_entry_clear(&n->fns[i]);
+            n->fns[i] = n->fns[--n->n_fns];
+        }
         return;
     }
     esgx_net_fn f;
-    if (strlen(name) > 64 || !fn_parse(json, name, &f)) {
-        esgx_net_log(n, NET_LOG_WARN, "etcd: functions/%.64s has no valid hash; ignored", name);
+    if (esgx_fn_entry_from_value(json, strlen(json), name, &f, NULL)) {
+        esgx_net_log(n, NET_LOG_WARN, "etcd: functions/%.64s is not a function entry; ignored",
+                     name);
         return;
     }
     if (i == n->n_fns) {
         if (n->n_fns == n->cap_fns) {
             size_t cap = n->cap_fns ? 2 * n->cap_fns : 16;
             esgx_net_fn *v = realloc(n->fns, cap * sizeof *v);
-            if (!v) return;
+            if (!v) {
+                esgx_fn_entry_clear(&f);
+                return;
+            }
             n->fns = v;
             n->cap_fns = cap;
         }
-        n->n_fns++;
+        memset(&n->fns[n->n_fns++], 0, sizeof f);
     }
+    esgx_fn_entry_clear(&n->fns[i]);
     n->fns[i] = f;
 }
 
@@ -323,6 +316,7 @@ static void view_reset(esgx_net *n)
     for (size_t i = 0; i < n->members.n; i++) member_clear(&n->members.v[i]);
     for (size_t i = 0; i < n->nodes.n; i++) member_clear(&n->nodes.v[i]);
     for (size_t i = 0; i < n->n_content; i++) free(n->content[i].origins);
+    for (size_t i = 0; i < n->n_fns; i++) esgx_fn_entry_clear(&n->fns[i]);
     n->members.n = n->nodes.n = 0;
     n->n_fns = n->n_content = n->n_holders = 0;
     n->legacy_token = 0;
@@ -680,9 +674,9 @@ int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *e
     pthread_mutex_lock(&n->mu);
     for (size_t i = 0; i < n->n_fns; i++) {
         if (!strcmp(n->fns[i].name, name)) {
-            *out = n->fns[i];
+            int rc = esgx_fn_entry_copy(out, &n->fns[i]);
             pthread_mutex_unlock(&n->mu);
-            return ESGX_OK;
+            return rc ? esgx_err_set(err, rc, "out of memory") : ESGX_OK;
         }
     }
     pthread_mutex_unlock(&n->mu);
@@ -695,30 +689,37 @@ int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *e
     int ok = fn_from_kv(&kv, name, out);
     esgx_etcd_kv_clear(&kv);
     return ok ? ESGX_OK
-              : esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "function %s has a malformed record", name);
+              : esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "function %s has a malformed entry", name);
 }
 
-int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex, int encrypted,
-                    int logs, int *replaced, esgx_err *err)
+int esgx_net_fn_update(esgx_net *n, const char *name, esgx_fn_decide decide, void *arg,
+                       int *replaced, esgx_err *err)
 {
     char key[96];
     snprintf(key, sizeof key, "functions/%s", name);
+    *replaced = 0;
     for (int attempt = 0; attempt < 5; attempt++) {
         esgx_etcd_kv kv;
-        int64_t created = now_s(), rev = 0;
+        esgx_net_fn old, next;
+        memset(&next, 0, sizeof next);
+        int64_t rev = 0;
         int rc = esgx_etcd_get(n->etcd, key, &kv, err);
         if (rc && rc != ESGX_NODE_E_NOTFOUND) return rc;
+        int have = 0;
         if (rc == ESGX_OK) {
-            esgx_net_fn old;
-            if (fn_from_kv(&kv, name, &old) && old.created) created = old.created;
+            have = fn_from_kv(&kv, name, &old);
             rev = kv.mod_rev;
             esgx_etcd_kv_clear(&kv);
         }
-        json_t *j = json_pack("{s:s,s:b,s:I,s:I}", "hash", hash_hex, "encrypted", encrypted,
-                              "created", (json_int_t)created, "updated", (json_int_t)now_s());
-        if (j && logs) json_object_set_new(j, "logs", json_true());   /* absent = off */
-        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
+        rc = decide(arg, have ? &old : NULL, &next, err);
+        if (rc == ESGX_OK) {
+            snprintf(next.name, sizeof next.name, "%s", name);
+            next.created = have && old.created ? old.created : now_s();
+        }
+        if (have) esgx_fn_entry_clear(&old);
+        char *text = rc ? NULL : esgx_fn_entry_value(&next, now_s());
+        esgx_fn_entry_clear(&next);
+        if (rc) return rc;
         if (!text) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
         rc = esgx_etcd_put_if(n->etcd, key, text, strlen(text), rev, 0, err);
         free(text);
@@ -765,12 +766,45 @@ int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *count, esgx_err *er
     }
     size_t m = 0;
     for (size_t i = 0; i < k; i++)
-        if (fn_from_kv(&kvs[i], kvs[i].key + 10, &v[m])) m++;
+        if (strlen(kvs[i].key + 10) <= 64 && fn_from_kv(&kvs[i], kvs[i].key + 10, &v[m])) m++;
     esgx_etcd_kvs_free(kvs, k);
     qsort(v, m, sizeof *v, fn_cmp);
     *out = v;
     *count = m;
     return ESGX_OK;
+}
+
+int esgx_net_record_ok(esgx_net *n, const uint8_t hash[32])
+{
+    uint8_t key[33];
+    if (!n->cfg.network_key || n->cfg.network_key(n->cfg.identity_arg, key)) return 0;
+    char hex[65];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    /* copy the candidates out of the view, verify outside the lock */
+    size_t cap = 0, k = 0;
+    esgx_net_fn *c = NULL;
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; i < n->n_fns; i++) {
+        if (!n->fns[i].record || strcmp(n->fns[i].hash, hex)) continue;
+        if (k == cap) {
+            esgx_net_fn *v = realloc(c, (cap = cap ? 2 * cap : 4) * sizeof *v);
+            if (!v) break;
+            c = v;
+        }
+        if (esgx_fn_entry_copy(&c[k], &n->fns[i]) == ESGX_OK) k++;
+    }
+    pthread_mutex_unlock(&n->mu);
+    int ok = 0;
+    esgx_name_record *r = k ? malloc(sizeof *r) : NULL;
+    for (size_t i = 0; i < k; i++) {
+        ok = ok || (r && esgx_name_record_parse(c[i].record, strlen(c[i].record), r, NULL) == 0 &&
+                    !strcmp(r->name, c[i].name) && !memcmp(r->module_hash, hash, 32) &&
+                    esgx_name_record_verify(r, key, NULL) == ESGX_OK);
+        esgx_fn_entry_clear(&c[i]);
+    }
+    free(r);
+    free(c);
+    return ok;
 }
 
 /* ---------------------------------------------------------------- observation */

@@ -5,7 +5,8 @@
  *   token_mac               token_mac (hex) of the admin token: one token for every node
  *   nodes/<id>              what a node said of itself when it last joined (kept)
  *   members/<id>            the same, on a lease: present while the node is alive
- *   functions/<name>        {"hash","encrypted","created","updated"}
+ *   functions/<name>        {"record":<signed name record>,"transfer","logs","created",
+ *                           "updated"} (names.h)
  *   content/<hash>          {"size","origins":[url...],"added","auth"}
  *   holders/<hash>/<id>     {"since"}: node <id> stores content <hash>
  * Nothing secret is ever written there: etcd is untrusted storage, like the host. Every
@@ -33,6 +34,7 @@
 #include <stdint.h>
 
 #include "esgx_common.h"
+#include "names.h"
 
 typedef struct esgx_net esgx_net;
 
@@ -75,6 +77,9 @@ typedef struct esgx_net_config {
     void *mac_arg;
     /* Where the token_mac this node accepts is pinned (DATA_DIR/token_mac). */
     const char *token_pin_path;
+    /* The network public key the enclave holds into key (0), or non-zero while it has
+     * none (identity_arg; for esgx_net_record_ok). */
+    int (*network_key)(void *arg, uint8_t key[33]);
 } esgx_net_config;
 
 /* Joins the network: checks etcd answers (ESGX_NODE_E_ETCD with the reason otherwise),
@@ -108,26 +113,30 @@ ESGX_MUST_CHECK int esgx_net_token_check(esgx_net *n, const char *token, size_t 
 
 /* -------------------------------------------------------------- functions */
 
-typedef struct esgx_net_fn {
-    char name[65];
-    char hash[65];
-    int encrypted;
-    int logs;                      /* "logs" of the record (absent in old ones: 0) */
-    int64_t created, updated;
-} esgx_net_fn;
+typedef esgx_fn_entry esgx_net_fn;
 
-/* Looks a name up (the view, then etcd itself). ESGX_NODE_E_NOTFOUND. */
+/* Looks a name up (the view, then etcd itself) into *out (free with
+ * esgx_fn_entry_clear). ESGX_NODE_E_NOTFOUND. */
 ESGX_MUST_CHECK int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out,
                                     esgx_err *err);
-/* Deploys name -> (hash, encrypted, logs) in one transaction; *replaced = 1 if it
- * existed. */
-ESGX_MUST_CHECK int esgx_net_fn_put(esgx_net *n, const char *name, const char *hash_hex,
-                                    int encrypted, int logs, int *replaced, esgx_err *err);
+/* Reads functions/<name>, lets decide (names.h) make the next entry and writes it in one
+ * transaction on the key's revision (retried when another node changed it meanwhile);
+ * *replaced = 1 if it existed. decide's code when it refuses. */
+ESGX_MUST_CHECK int esgx_net_fn_update(esgx_net *n, const char *name, esgx_fn_decide decide,
+                                       void *arg, int *replaced, esgx_err *err);
 /* Deletes name in one transaction. ESGX_NODE_E_NOTFOUND. */
 ESGX_MUST_CHECK int esgx_net_fn_delete(esgx_net *n, const char *name, esgx_err *err);
-/* Every function, by name (*out malloc'ed, caller frees). */
+/* Every function, by name (*out malloc'ed, free with esgx_registry_list_free or each
+ * entry cleared and the array freed). */
 ESGX_MUST_CHECK int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *count,
                                      esgx_err *err);
+
+/* 1 when some functions/<name> entry of the view holds a record that verifies
+ * (esgx_name_record_verify) against the network key the enclave holds, is for that name
+ * and names hash as its module; else 0 (also while the node has no key). Content may be
+ * fetched because of a function only when this says so: anyone who can write etcd
+ * can write a functions/ entry, but only a name's owner can sign its record. */
+int esgx_net_record_ok(esgx_net *n, const uint8_t hash[32]);
 
 /* ---------------------------------------------------------------- content */
 

@@ -120,6 +120,18 @@ static int enclave_mac(void *arg, int kind, const uint8_t data[32], uint8_t out[
     return esgx_sup_mac(s, kind, data, out, err);
 }
 
+static int network_key(void *arg, uint8_t key[33])
+{
+    node_net *nn = arg;
+    sup *s = atomic_load(&nn->sup);
+    if (!s) return -1;
+    sup_info in;
+    esgx_sup_get_info(s, &in);
+    if (in.state != ESGX_STATE_READY) return -1;
+    memcpy(key, in.public_key, 33);
+    return 0;
+}
+
 static void net_log_line(int level, const char *msg)
 {
     esgx_node_log(level, "network: %s", msg);
@@ -156,7 +168,8 @@ int esgx_node_net_open(const node_config *cfg, content_store *content, node_net 
         .advertise = cfg->advertise, .peer_listen = cfg->peer_listen,
         .version = ESGX_VERSION, .replicas = cfg->replicas, .ipfs_gateway = cfg->ipfs_gateway,
         .max_content = cfg->max_content, .fetch_timeout_ms = cfg->fetch_timeout * 1000u, .log = net_log_line, .identity = identity,
-        .identity_arg = nn, .mac = enclave_mac, .mac_arg = nn, .token_pin_path = pin};
+        .identity_arg = nn, .mac = enclave_mac, .mac_arg = nn, .token_pin_path = pin,
+        .network_key = network_key};
     esgx_net_store st = {.arg = nn, .has = store_has, .put = store_put, .each = store_each};
     rc = esgx_net_start(&nc, &st, &nn->net, err);
     if (rc) {

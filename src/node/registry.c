@@ -2,17 +2,22 @@
  * registry.c: the function registry of esgxd (registry.h): SQLite (DIR/registry.db) for
  * a node alone, etcd for a node in a network. The HTTP routes call one API and never
  * ask which store answers; with a network attached (esgx_registry_use_network) every
- * call goes to the network's registry (network.h, functions/<name> in etcd) and its
- * records are converted to registry_fn here.
+ * call goes to the network's registry (network.h, functions/<name> in etcd). Both hold
+ * the same esgx_fn_entry (names.h): the signed record as its canonical JSON, served byte
+ * for byte, with the node's metadata beside it.
  *
  * SQLite:
  * One table: functions(name TEXT PRIMARY KEY, hash TEXT, decrypt INTEGER, created
- * INTEGER, logs INTEGER DEFAULT 0); a database from before the logs column gets it
- * when opened (ALTER TABLE, its functions keep logs off). WAL journal with synchronous=FULL, so an acknowledged deploy survives a
- * crash. A single connection guarded by one mutex: deploys are rare and the invocation
- * path by hash (/services/3) never touches SQLite; POST /functions/{name} does one
- * primary-key lookup with a prepared statement. Connection, statements and mutex live in
- * the registry object.
+ * INTEGER, logs INTEGER DEFAULT 0, record TEXT, transfer TEXT); record is the signed
+ * record (hash and decrypt repeat its module hash and encrypted flag, for reading
+ * with sqlite3), transfer a pending transfer. A database from before a column gets it
+ * when opened (ALTER TABLE; older functions keep logs off and have no record: they
+ * cannot be invoked by name until deployed again). WAL journal with synchronous=FULL,
+ * so an acknowledged deploy survives a crash. A single connection guarded by one mutex:
+ * deploys are rare and the invocation path by hash (/services/3) never touches SQLite;
+ * POST /functions/{name} does one primary-key lookup with a prepared statement. A deploy
+ * reads, decides (names.h) and writes under that mutex. Connection, statements and
+ * mutex live in the registry object.
  */
 #include "registry.h"
 #include "network.h"
@@ -26,45 +31,10 @@
 
 struct registry {
     sqlite3 *db;
-    sqlite3_stmt *get, *put, *del, *list, *exists;
+    sqlite3_stmt *get, *put, *del, *list;
     pthread_mutex_t mu;
     esgx_net *net;                 /* set: the network's registry answers instead */
 };
-
-/* ---------------------------------------------------------------- on etcd */
-
-static void fn_from_net(const esgx_net_fn *n, registry_fn *out)
-{
-    memset(out, 0, sizeof *out);
-    snprintf(out->name, sizeof out->name, "%s", n->name);
-    snprintf(out->hash, sizeof out->hash, "%s", n->hash);
-    out->decrypt = n->encrypted;
-    out->logs = n->logs;
-    out->created = n->created;
-}
-
-static int net_get(esgx_net *net, const char *name, registry_fn *out, esgx_err *err)
-{
-    esgx_net_fn f;
-    int rc = esgx_net_fn_get(net, name, &f, err);
-    if (rc == ESGX_OK) fn_from_net(&f, out);
-    return rc;
-}
-
-static int net_list(esgx_net *net, registry_fn **out, size_t *n, esgx_err *err)
-{
-    esgx_net_fn *v;
-    int rc = esgx_net_fn_list(net, &v, n, err);
-    if (rc) return rc;
-    *out = calloc(*n ? *n : 1, sizeof **out);
-    if (!*out) {
-        free(v);
-        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < *n; i++) fn_from_net(&v[i], &(*out)[i]);
-    free(v);
-    return ESGX_OK;
-}
 
 void esgx_registry_use_network(registry *r, esgx_net *net)
 {
@@ -78,19 +48,44 @@ static int db_err(registry *r, esgx_err *err, const char *what)
     return esgx_err_set(err, ESGX_NODE_E_DB, "registry %s: %s", what, sqlite3_errmsg(r->db));
 }
 
-/* Adds the logs column to a table made before it existed. SQLITE_OK or the error. */
-static int add_logs_column(registry *r)
+/* Adds column `col` (declared decl) to a table made before it existed. SQLITE_OK or
+ * the error. */
+static int add_column(registry *r, const char *col, const char *decl)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(r->db, "SELECT 1 FROM pragma_table_info('functions')"
-                                       " WHERE name='logs'", -1, &st, NULL);
+                                       " WHERE name=?1", -1, &st, NULL);
     if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     sqlite3_finalize(st);
     if (s == SQLITE_ROW) return SQLITE_OK;
     if (s != SQLITE_DONE) return s;
-    return sqlite3_exec(r->db, "ALTER TABLE functions ADD COLUMN logs INTEGER NOT NULL DEFAULT 0",
-                        NULL, NULL, NULL);
+    char sql[160];
+    snprintf(sql, sizeof sql, "ALTER TABLE functions ADD COLUMN %s %s", col, decl);
+    return sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+}
+
+/* The row at the current step of st (columns name, hash, decrypt, created, logs,
+ * record, transfer) into *out. 0 or ESGX_NODE_E_NOMEM. */
+static int row_entry(sqlite3_stmt *st, registry_fn *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(st, 1));
+    out->encrypted = sqlite3_column_int(st, 2);
+    out->created = out->updated = sqlite3_column_int64(st, 3);
+    out->logs = sqlite3_column_int(st, 4);
+    const char *rec = (const char *)sqlite3_column_text(st, 5);
+    const char *tr = (const char *)sqlite3_column_text(st, 6);
+    out->record = rec ? strdup(rec) : NULL;
+    out->transfer = tr ? strdup(tr) : NULL;
+    if ((rec && !out->record) || (tr && !out->transfer)) {
+        esgx_fn_entry_clear(out);
+        return ESGX_NODE_E_NOMEM;
+    }
+    esgx_fn_entry_derive(out);
+    return ESGX_OK;
 }
 
 int esgx_registry_open(const char *data_dir, registry **out, esgx_err *err)
@@ -123,21 +118,23 @@ int esgx_registry_open(const char *data_dir, registry **out, esgx_err *err)
         " created INTEGER NOT NULL);";
     int rc = ESGX_OK;
     if (sqlite3_exec(r->db, setup, NULL, NULL, NULL) != SQLITE_OK) rc = db_err(r, err, "setup");
-    else if (add_logs_column(r) != SQLITE_OK) rc = db_err(r, err, "adding the logs column");
+    else if (add_column(r, "logs", "INTEGER NOT NULL DEFAULT 0") != SQLITE_OK ||
+             add_column(r, "record", "TEXT") != SQLITE_OK ||
+             add_column(r, "transfer", "TEXT") != SQLITE_OK)
+        rc = db_err(r, err, "adding a column");
     else if (sqlite3_prepare_v2(r->db,
-                                "SELECT hash, decrypt, created, logs FROM functions WHERE name=?1",
+                                "SELECT name, hash, decrypt, created, logs, record, transfer"
+                                " FROM functions WHERE name=?1",
                                 -1, &r->get, NULL) ||
              sqlite3_prepare_v2(r->db,
                                 "INSERT OR REPLACE INTO functions(name, hash, decrypt, created,"
-                                " logs) VALUES(?1, ?2, ?3, ?4, ?5)",
+                                " logs, record, transfer) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                                 -1, &r->put, NULL) ||
              sqlite3_prepare_v2(r->db, "DELETE FROM functions WHERE name=?1", -1, &r->del, NULL) ||
              sqlite3_prepare_v2(r->db,
-                                "SELECT name, hash, decrypt, created, logs FROM functions"
-                                " ORDER BY name",
-                                -1, &r->list, NULL) ||
-             sqlite3_prepare_v2(r->db, "SELECT 1 FROM functions WHERE name=?1", -1, &r->exists,
-                                NULL))
+                                "SELECT name, hash, decrypt, created, logs, record, transfer"
+                                " FROM functions ORDER BY name",
+                                -1, &r->list, NULL))
         rc = db_err(r, err, "prepare");
     if (rc) {
         esgx_registry_close(r);
@@ -154,53 +151,65 @@ void esgx_registry_close(registry *r)
     sqlite3_finalize(r->put);
     sqlite3_finalize(r->del);
     sqlite3_finalize(r->list);
-    sqlite3_finalize(r->exists);
     sqlite3_close(r->db);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }
 
-int esgx_registry_put(registry *r, const char *name, const char *hash_hex, int decrypt, int logs,
-                 int *replaced, esgx_err *err)
+/* The row of name into *out (0), ESGX_NODE_E_NOTFOUND, _DB or _NOMEM. Caller holds mu. */
+static int db_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
 {
-    if (r->net) return esgx_net_fn_put(r->net, name, hash_hex, decrypt, logs, replaced, err);
-    int rc = ESGX_OK;
+    int rc;
+    sqlite3_bind_text(r->get, 1, name, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(r->get);
+    if (s == SQLITE_ROW)
+        rc = row_entry(r->get, out) ? esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory")
+                                    : ESGX_OK;
+    else if (s == SQLITE_DONE)
+        rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
+    else
+        rc = db_err(r, err, "lookup");
+    sqlite3_reset(r->get);
+    return rc;
+}
+
+int esgx_registry_update(registry *r, const char *name, esgx_fn_decide decide, void *arg,
+                         int *replaced, esgx_err *err)
+{
+    *replaced = 0;
+    if (r->net) return esgx_net_fn_update(r->net, name, decide, arg, replaced, err);
+    registry_fn old, next;
+    memset(&next, 0, sizeof next);
     pthread_mutex_lock(&r->mu);
-    sqlite3_bind_text(r->exists, 1, name, -1, SQLITE_TRANSIENT);
-    *replaced = sqlite3_step(r->exists) == SQLITE_ROW;
-    sqlite3_reset(r->exists);
-    sqlite3_bind_text(r->put, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(r->put, 2, hash_hex, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(r->put, 3, decrypt ? 1 : 0);
-    sqlite3_bind_int64(r->put, 4, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int(r->put, 5, logs ? 1 : 0);
-    if (sqlite3_step(r->put) != SQLITE_DONE) rc = db_err(r, err, "insert");
-    sqlite3_reset(r->put);
+    int rc = db_get(r, name, &old, err);
+    if (rc == ESGX_OK || rc == ESGX_NODE_E_NOTFOUND) {
+        *replaced = rc == ESGX_OK;
+        rc = decide(arg, *replaced ? &old : NULL, &next, err);
+    }
+    if (rc == ESGX_OK) {
+        snprintf(next.name, sizeof next.name, "%s", name);
+        next.created = *replaced ? old.created : (int64_t)time(NULL);
+        sqlite3_bind_text(r->put, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(r->put, 2, next.hash, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(r->put, 3, next.encrypted ? 1 : 0);
+        sqlite3_bind_int64(r->put, 4, (sqlite3_int64)next.created);
+        sqlite3_bind_int(r->put, 5, next.logs ? 1 : 0);
+        sqlite3_bind_text(r->put, 6, next.record, -1, SQLITE_TRANSIENT);   /* NULL: NULL */
+        sqlite3_bind_text(r->put, 7, next.transfer, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(r->put) != SQLITE_DONE) rc = db_err(r, err, "insert");
+        sqlite3_reset(r->put);
+    }
     pthread_mutex_unlock(&r->mu);
+    if (*replaced) esgx_fn_entry_clear(&old);
+    esgx_fn_entry_clear(&next);
     return rc;
 }
 
 int esgx_registry_get(registry *r, const char *name, registry_fn *out, esgx_err *err)
 {
-    if (r->net) return net_get(r->net, name, out, err);
-    int rc;
+    if (r->net) return esgx_net_fn_get(r->net, name, out, err);
     pthread_mutex_lock(&r->mu);
-    sqlite3_bind_text(r->get, 1, name, -1, SQLITE_TRANSIENT);
-    int s = sqlite3_step(r->get);
-    if (s == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        snprintf(out->name, sizeof out->name, "%s", name);
-        snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(r->get, 0));
-        out->decrypt = sqlite3_column_int(r->get, 1);
-        out->created = sqlite3_column_int64(r->get, 2);
-        out->logs = sqlite3_column_int(r->get, 3);
-        rc = ESGX_OK;
-    } else if (s == SQLITE_DONE) {
-        rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
-    } else {
-        rc = db_err(r, err, "lookup");
-    }
-    sqlite3_reset(r->get);
+    int rc = db_get(r, name, out, err);
     pthread_mutex_unlock(&r->mu);
     return rc;
 }
@@ -221,7 +230,7 @@ int esgx_registry_delete(registry *r, const char *name, esgx_err *err)
 
 int esgx_registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *err)
 {
-    if (r->net) return net_list(r->net, out, count, err);
+    if (r->net) return esgx_net_fn_list(r->net, out, count, err);
     int rc = ESGX_OK;
     size_t n = 0, cap = 16;
     registry_fn *v = malloc(cap * sizeof *v);
@@ -238,22 +247,26 @@ int esgx_registry_list(registry *r, registry_fn **out, size_t *count, esgx_err *
             v = nv;
             cap *= 2;
         }
-        memset(&v[n], 0, sizeof v[n]);
-        snprintf(v[n].name, sizeof v[n].name, "%s", (const char *)sqlite3_column_text(r->list, 0));
-        snprintf(v[n].hash, sizeof v[n].hash, "%s", (const char *)sqlite3_column_text(r->list, 1));
-        v[n].decrypt = sqlite3_column_int(r->list, 2);
-        v[n].created = sqlite3_column_int64(r->list, 3);
-        v[n].logs = sqlite3_column_int(r->list, 4);
+        if (row_entry(r->list, &v[n])) {
+            rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory");
+            break;
+        }
         n++;
     }
     if (rc == ESGX_OK && s != SQLITE_DONE) rc = db_err(r, err, "list");
     sqlite3_reset(r->list);
     pthread_mutex_unlock(&r->mu);
     if (rc) {
-        free(v);
+        esgx_registry_list_free(v, n);
         return rc;
     }
     *out = v;
     *count = n;
     return ESGX_OK;
+}
+
+void esgx_registry_list_free(registry_fn *v, size_t count)
+{
+    for (size_t i = 0; v && i < count; i++) esgx_fn_entry_clear(&v[i]);
+    free(v);
 }

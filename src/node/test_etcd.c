@@ -2,10 +2,16 @@
  * test_etcd.c: the etcd client (etcd.c) against a real etcd server started on
  * loopback: reads, lists, writes, transactions that must not race, deletes, leases
  * that expire, a watch that sees puts and deletes in order, fail-over from a dead
- * endpoint, and the error when no endpoint answers. Skips (77) without etcd.
+ * endpoint, and the error when no endpoint answers. Then the network's function
+ * registry on it (network.c): deploys decided in etcd transactions (names.c), and
+ * esgx_net_record_ok, which authorises a hash only for a functions/ entry whose record
+ * verifies against the network key (not one whose hash was replaced, nor another
+ * name's record copied over it, nor an unsigned entry). Skips (77) without etcd.
  */
 #include "etcd.h"
+#include "esgx_proto.h"
 #include "esgx_test.h"
+#include "network.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -176,6 +182,116 @@ static void test_watch(esgx_etcd *e)
     CHECK_RC(q.rc, ESGX_NODE_E_ABORTED);
 }
 
+/* ---------------------------------------------------------------- names on etcd */
+
+static uint8_t g_netkey[33];
+static int net_key(void *arg, uint8_t key[33])
+{
+    (void)arg;
+    memcpy(key, g_netkey, 33);
+    return 0;
+}
+static int store_has(void *arg, const uint8_t h[32]) { (void)arg, (void)h; return 0; }
+static int store_put(void *arg, const uint8_t *d, size_t n, const uint8_t h[32], esgx_err *err)
+{
+    (void)arg, (void)d, (void)n, (void)h, (void)err;
+    return 0;
+}
+static void store_each(void *arg, int (*fn)(void *, const uint8_t[32], uint64_t), void *fa)
+{
+    (void)arg, (void)fn, (void)fa;
+}
+
+static void put_value(esgx_etcd *e, const char *name, const char *record)
+{
+    static char val[ESGX_NAME_RECORD_JSON_MAX + 64];
+    char key[96];
+    snprintf(key, sizeof key, "functions/%s", name);
+    snprintf(val, sizeof val, "{\"record\":%s,\"created\":1,\"updated\":1}", record);
+    CHECK_RC(esgx_etcd_put(e, key, val, strlen(val), 0, NULL), ESGX_OK);
+}
+
+/* esgx_net_record_ok(hash) once the view has caught up (it is asked until it says
+ * want or 3 s pass). */
+static int record_ok_settles(esgx_net *n, const uint8_t hash[32], int want)
+{
+    int got = !want;
+    for (int i = 0; i < 60 && got != want; i++) {
+        got = esgx_net_record_ok(n, hash);
+        if (got != want) esgx_sleep_ms(50);
+    }
+    return got;
+}
+
+static void test_names(const char *endpoint, esgx_etcd *e)
+{
+    uint8_t skn[32], ska[32];
+    memset(skn, 0x33, 32);
+    memset(ska, 0x11, 32);
+    CHECK_RC(esgx_ec_pubkey_from_seckey(skn, g_netkey, NULL), ESGX_OK);
+    esgx_net_config cfg = {.etcd = endpoint, .prefix = "/t/", .node_id = "n1",
+                           .advertise = "http://127.0.0.1:1", .network_key = net_key};
+    esgx_net_store st = {.has = store_has, .put = store_put, .each = store_each};
+    esgx_net *n = NULL;
+    esgx_err err;
+    CHECK_RC(esgx_net_start(&cfg, &st, &n, &err), ESGX_OK);
+    if (!n) return;
+    static esgx_name_record pay, other;
+    memset(&pay, 0, sizeof pay);
+    snprintf(pay.name, sizeof pay.name, "pay");
+    pay.name_len = 3;
+    memcpy(pay.network, g_netkey, 33);
+    memset(pay.module_hash, 0xaa, 32);
+    pay.seq = 1;
+    other = pay;
+    snprintf(other.name, sizeof other.name, "other");
+    other.name_len = 5;
+    memset(other.module_hash, 0xbb, 32);
+    CHECK_RC(esgx_name_record_sign(&pay, ska, NULL), ESGX_OK);
+    CHECK_RC(esgx_name_record_sign(&other, ska, NULL), ESGX_OK);
+    /* a deploy through the registry: decided and written in one transaction */
+    esgx_names_deploy d = {.rec = &pay, .network = g_netkey};
+    int replaced = 1;
+    CHECK_RC(esgx_net_fn_update(n, "pay", esgx_names_deploy_decide, &d, &replaced, &err), ESGX_OK);
+    CHECK(!replaced, "a new name");
+    CHECK(record_ok_settles(n, pay.module_hash, 1), "a deployed record authorises its hash");
+    CHECK(!esgx_net_record_ok(n, other.module_hash), "no record names the other hash");
+    esgx_net_fn f;
+    CHECK_RC(esgx_net_fn_get(n, "pay", &f, &err), ESGX_OK);
+    CHECK(f.seq == 1 && f.record && f.hash[0] == 'a', "the entry read back: seq %llu",
+          (unsigned long long)f.seq);
+    esgx_fn_entry_clear(&f);
+    /* the same seq again: refused in the decision, nothing written */
+    memset(&d.p, 0, sizeof d.p);
+    CHECK(esgx_net_fn_update(n, "pay", esgx_names_deploy_decide, &d, &replaced, &err) &&
+          d.p.status == 409 && !strcmp(d.p.code, "stale_seq"), "stale seq refused");
+    /* etcd writers: pay's record pointed at the other hash does not authorise it ... */
+    static char json[ESGX_NAME_RECORD_JSON_MAX];
+    size_t len;
+    static esgx_name_record forged;
+    forged = pay;
+    memcpy(forged.module_hash, other.module_hash, 32);
+    CHECK_RC(esgx_name_record_format(&forged, json, sizeof json, &len, NULL), ESGX_OK);
+    put_value(e, "pay", json);
+    CHECK(!record_ok_settles(n, pay.module_hash, 0), "the replaced record still counts");
+    CHECK(!esgx_net_record_ok(n, other.module_hash), "a forged record authorises its hash");
+    /* ... nor does other's record copied over pay, nor an unsigned entry of before */
+    CHECK_RC(esgx_name_record_format(&other, json, sizeof json, &len, NULL), ESGX_OK);
+    put_value(e, "pay", json);
+    esgx_sleep_ms(300);
+    CHECK(!esgx_net_record_ok(n, other.module_hash), "another name's record counts for pay");
+    char legacy[160];
+    snprintf(legacy, sizeof legacy, "{\"hash\":\"%s\",\"encrypted\":false}",
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    CHECK_RC(esgx_etcd_put(e, "functions/old", legacy, strlen(legacy), 0, NULL), ESGX_OK);
+    esgx_sleep_ms(300);
+    CHECK(!esgx_net_record_ok(n, other.module_hash), "an unsigned entry authorises its hash");
+    /* other's record under its own name does */
+    put_value(e, "other", json);
+    CHECK(record_ok_settles(n, other.module_hash, 1), "other's record under its own name");
+    esgx_net_stop(n);
+}
+
 int main(void)
 {
     if (system("command -v etcd >/dev/null 2>&1") != 0) {
@@ -209,6 +325,7 @@ int main(void)
         test_kv(e);
         test_watch(e);
         test_lease(e);
+        test_names(good, e);
     }
     /* no endpoint answers: a clear error naming the cause, quickly */
     CHECK_RC(esgx_etcd_new(none, "/t/", 1000, &off, &err), ESGX_OK);

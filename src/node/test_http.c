@@ -201,29 +201,132 @@ static void test_content(char hex[65])
     free(r.body);
 }
 
-static void test_registry(const char *hex)
+/* A record of name for hex signed by seckey sk (owner) on network net at seq. */
+static void make_record(esgx_name_record *r, const char *name, const char *hex,
+                        const uint8_t net[33], uint64_t seq, const uint8_t sk[32])
 {
-    char body[256];
-    snprintf(body, sizeof body, "{\"hash\":\"%s\"}", hex);
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->name_len = strlen(name);
+    memcpy(r->network, net, 33);
+    CHECK_RC(esgx_crypto_hex_decode(hex, 64, r->module_hash, 32, NULL, NULL), ESGX_OK);
+    r->seq = seq;
+    CHECK_RC(esgx_name_record_sign(r, sk, NULL), ESGX_OK);
+}
+
+/* A deploy of r decided against the registry (what PUT /functions does once the record
+ * verified): 0 or the refusal's status, with its code checked. */
+static unsigned deploy_direct(registry *reg, const esgx_name_record *r, const char *code)
+{
+    esgx_names_deploy d = {.rec = r, .network = r->network};
+    int replaced;
+    esgx_err err;
+    int rc = esgx_registry_update(reg, r->name, esgx_names_deploy_decide, &d, &replaced, &err);
+    CHECK(rc == ESGX_OK || d.p.status, "deploy %s: %s", r->name, err.msg);
+    if (code) CHECK(d.p.code && !strcmp(d.p.code, code), "deploy %s: code %s, want %s (%s)",
+                    r->name, d.p.code ? d.p.code : "-", code, d.p.msg);
+    return rc ? d.p.status : 0;
+}
+
+static void test_registry(registry *reg, const char *hex)
+{
+    /* the routes before any key: shape refusals, then 503 no_key for a good shape */
+    char body[ESGX_NAME_RECORD_JSON_MAX + 64], legacy[256], rec_json[ESGX_NAME_RECORD_JSON_MAX];
+    uint8_t net[33], ska[32], skb[32], pka[33], pkb[33];
+    memset(ska, 0x11, 32);
+    memset(skb, 0x22, 32);
+    uint8_t skn[32];
+    memset(skn, 0x33, 32);
+    CHECK_RC(esgx_ec_pubkey_from_seckey(skn, net, NULL), ESGX_OK);
+    CHECK_RC(esgx_ec_pubkey_from_seckey(ska, pka, NULL), ESGX_OK);
+    CHECK_RC(esgx_ec_pubkey_from_seckey(skb, pkb, NULL), ESGX_OK);
+    static esgx_name_record r;
+    make_record(&r, "f1", hex, net, 1, ska);
+    size_t rl;
+    CHECK_RC(esgx_name_record_format(&r, rec_json, sizeof rec_json, &rl, NULL), ESGX_OK);
+    snprintf(body, sizeof body, "{\"record\":%s,\"logs\":true}", rec_json);
+    snprintf(legacy, sizeof legacy, "{\"hash\":\"%s\"}", hex);
     expect("PUT", "/functions/f1", NULL, body, 401, "unauthorized");
     expect("PUT", "/functions/bad!name", "good", body, 400, "bad_name");
-    expect("PUT", "/functions/f1", "good", "{\"hash\":\"zz\"}", 400, "bad_hash");
-    char unknown[128];
-    snprintf(unknown, sizeof unknown, "{\"hash\":\"%064d\"}", 0);
-    expect("PUT", "/functions/f1", "good", unknown, 404, "unknown_hash");
-    expect("PUT", "/functions/f1", "good", "{\"hash\":1}", 400, "bad_type");
+    expect("PUT", "/functions/f1", "good", legacy, 400, "unsigned_deploy");
+    expect("PUT", "/functions/f1", "good", "{\"record\":1}", 400, "bad_type");
+    expect("PUT", "/functions/f1", "good", "{\"record\":{\"name\":\"f1\"}}", 400, "bad_record");
     expect("PUT", "/functions/f1", "good", "{\"x\":1}", 400, "unknown_field");
-    expect("PUT", "/functions/f1", "good", body, 201, NULL);
-    expect("PUT", "/functions/f1", "good", body, 200, NULL);
-    reply r;
-    CHECK_EQ_INT(req("GET", "/functions", "good", NULL, &r), 200);
-    CHECK(r.body && strstr(r.body, "\"name\":\"f1\"") && strstr(r.body, hex), "list %s", r.body);
-    free(r.body);
+    expect("PUT", "/functions/f1", "good", "{\"logs\":true}", 400, "missing_field");
+    expect("PUT", "/functions/f1", "good", body, 503, "no_key");
+    expect("POST", "/functions/f1/transfer", NULL, "{}", 401, "unauthorized");
+    expect("GET", "/functions/f1/transfer", "good", NULL, 405, NULL);
+    expect("POST", "/functions/f1/transfer", "good", "{\"seq\":2}", 400, "missing_field");
+    expect("POST", "/functions/f1/transfer", "good", "{\"seq\":2,\"from\":\"x\"}", 400,
+           "bad_transfer");
+    expect("GET", "/functions/f1", NULL, NULL, 404, "unknown_function");
+
+    /* ownership and sequence, decided against the stored entry */
+    CHECK_EQ_INT(deploy_direct(reg, &r, NULL), 0);
+    reply rp;
+    CHECK_EQ_INT(req("GET", "/functions/f1", NULL, NULL, &rp), 200);
+    CHECK(rp.body && rp.body_len == rl && !memcmp(rp.body, rec_json, rl),
+          "GET serves the record byte for byte: %s", rp.body ? rp.body : "");
+    free(rp.body);
+    static esgx_name_record b;
+    make_record(&b, "f1", hex, net, 2, skb);
+    CHECK_EQ_INT(deploy_direct(reg, &b, "name_owned"), 409);
+    make_record(&b, "f1", hex, net, 1, ska);
+    CHECK_EQ_INT(deploy_direct(reg, &b, "stale_seq"), 409);
+    make_record(&b, "f1", hex, net, 2, ska);
+    CHECK_EQ_INT(deploy_direct(reg, &b, NULL), 0);
+    /* a transfer from a to b at seq 3; then a may not deploy, b needs seq > 3 */
+    esgx_name_transfer t = {.seq = 3};
+    memcpy(t.to, pkb, 33);
+    CHECK_RC(esgx_name_transfer_sign(net, "f1", 2, &t, skb, NULL), ESGX_OK);   /* by b: no */
+    esgx_names_transfer td = {.t = &t, .network = net, .name = "f1"};
+    int replaced;
+    esgx_err err;
+    CHECK(esgx_registry_update(reg, "f1", esgx_names_transfer_decide, &td, &replaced, &err) &&
+          td.p.status == 409 && !strcmp(td.p.code, "name_owned"), "transfer by a non-owner");
+    CHECK_RC(esgx_name_transfer_sign(net, "f1", 2, &t, ska, NULL), ESGX_OK);
+    memset(&td.p, 0, sizeof td.p);
+    CHECK_RC(esgx_registry_update(reg, "f1", esgx_names_transfer_decide, &td, &replaced, &err),
+             ESGX_OK);
+    CHECK_EQ_INT(req("GET", "/functions/f1", NULL, NULL, &rp), 200);
+    CHECK(strstr(rp.head, "X-Esgx-Pending-Transfer: {\"seq\":3,"), "pending transfer header %s",
+          rp.head);
+    free(rp.body);
+    make_record(&b, "f1", hex, net, 4, ska);
+    CHECK_EQ_INT(deploy_direct(reg, &b, "name_owned"), 409);
+    make_record(&b, "f1", hex, net, 3, skb);
+    CHECK_EQ_INT(deploy_direct(reg, &b, "stale_seq"), 409);
+    make_record(&b, "f1", hex, net, 4, skb);
+    CHECK_EQ_INT(deploy_direct(reg, &b, NULL), 0);
+    registry_fn f;
+    CHECK_RC(esgx_registry_get(reg, "f1", &f, &err), ESGX_OK);
+    static esgx_name_record got;
+    CHECK_RC(esgx_name_record_parse(f.record, strlen(f.record), &got, NULL), ESGX_OK);
+    CHECK(got.n_transfers == 1 && got.seq == 4 && !memcmp(got.owner, pkb, 33) && !f.transfer,
+          "the stored chain: %s", f.record);
+    CHECK_RC(esgx_name_record_owner_chain(&got, pka, NULL), ESGX_OK);
+    esgx_fn_entry_clear(&f);
+    CHECK_EQ_INT(req("GET", "/functions", "good", NULL, &rp), 200);
+    CHECK(rp.body && strstr(rp.body, "\"name\":\"f1\"") && strstr(rp.body, hex) &&
+          strstr(rp.body, "\"seq\":4"), "list %s", rp.body);
+    free(rp.body);
     /* invoking needs the enclave, which cannot start */
     expect("POST", "/functions/f1", NULL, "in", 503, "enclave_restarting");
+    expect("POST", "/functions/f1?fuel=0", NULL, "in", 400, "bad_fuel");
+    /* a record stored under another name is refused before the enclave */
+    make_record(&b, "f2", hex, net, 1, ska);
+    esgx_names_deploy dd = {.rec = &b, .network = net};
+    CHECK_RC(esgx_registry_update(reg, "f3", esgx_names_deploy_decide, &dd, &replaced, &err),
+             ESGX_OK);
+    expect("POST", "/functions/f3", NULL, "in", 403, "bad_record");
+    expect("DELETE", "/functions/f3", "good", NULL, 200, NULL);
     expect("DELETE", "/functions/f1", "good", NULL, 200, NULL);
     expect("DELETE", "/functions/f1", "good", NULL, 404, "unknown_function");
     expect("POST", "/functions/f1", NULL, "in", 404, "unknown_function");
+    /* after the admin's delete the name binds anew */
+    make_record(&b, "f1", hex, net, 1, skb);
+    CHECK_EQ_INT(deploy_direct(reg, &b, NULL), 0);
+    expect("DELETE", "/functions/f1", "good", NULL, 200, NULL);
 }
 
 static void test_services(const char *hex)
@@ -423,7 +526,7 @@ int main(void)
         char hex[65];
         test_routes_and_auth();
         test_content(hex);
-        test_registry(hex);
+        test_registry(reg, hex);
         test_services(hex);
         test_plain();
         test_sealed_parse();

@@ -9,8 +9,9 @@
 //     unsealed only when the header lists the module;
 //   - a decrypt-mode module (hello.wasm encrypted with eciesjs) runs;
 //   - wasi_printf.wasm prints its input;
-//   - every 200 response: hash = BLAKE3(output), input_hash recomputed, and the
-//     response signature recovers to the network key.
+//   - every 200 response: hash = BLAKE3(output), input_hash recomputed (for a call by
+//     name with the record's name, owner and seq), and the response signature recovers
+//     to the network key. Deploys are name records signed here with @noble/curves.
 // Exit 77 (skip) if esgxd, esgx-enclave or the examples are not built.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -76,19 +77,42 @@ async function upload(bytes) {
   if (j.hash !== hex(blake3(bytes))) throw new Error('upload hash mismatch');
   return j.hash;
 }
+// A deploy is a name record (docs/formats.md "Name records") signed by a developer key.
+const devKey = secp256k1.keygen();
+const owner = hex(devKey.publicKey);
+const records = {};   // name -> {seq}
 async function deploy(name, hash, decrypt = false) {
+  const seq = (records[name]?.seq ?? 0) + 1;
+  const nm = Buffer.from(name);
+  const digest = sha256(Buffer.concat([Buffer.from('ESGX_NAME_RECORD_V1'), Buffer.from('NETWORK'),
+    Buffer.from(netKey, 'hex'), Buffer.from('NAME'), Buffer.from([nm.length]), nm,
+    Buffer.from('MODULE_HASH'), Buffer.from(hash, 'hex'), Buffer.from('ENCRYPTED'),
+    Buffer.from([decrypt ? 1 : 0]), Buffer.from('SEQUENCE'), u64be(seq), Buffer.from('OWNER'),
+    Buffer.from(devKey.publicKey)]));
+  const sig = secp256k1.sign(digest, devKey.secretKey, { prehash: false, format: 'recovered' });
+  const record = { name, network: netKey, hash, encrypted: decrypt, seq, owner,
+    signature: hex(Buffer.concat([sig.subarray(1), sig.subarray(0, 1)])) };
   const r = await fetch(url + '/functions/' + name, {
     method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ hash, decrypt }),
+    body: JSON.stringify({ record }),
   });
   if (r.status >= 300) throw new Error('deploy: ' + r.status + ' ' + await r.text());
+  records[name] = { seq };
+}
+// The by-name part of input_hash (docs/formats.md#input_hash).
+function byName(name) {
+  if (!name) return Buffer.alloc(0);
+  const nm = Buffer.from(name);
+  return Buffer.concat([Buffer.from('RECORD_NAME'), Buffer.from([nm.length]), nm,
+    Buffer.from('RECORD_OWNER'), Buffer.from(owner, 'hex'), Buffer.from('RECORD_SEQ'),
+    u64be(records[name].seq)]);
 }
 
 const att = await (await fetch(url + '/attestation')).json();
 const netKey = att.public_key;
 
 // Splits and verifies a 200 response; returns the output bytes.
-function verify(body, { hash, decrypt, fuel, fn, input }) {
+function verify(body, { hash, decrypt, fuel, fn, input, name }) {
   const crlf = body.indexOf('\r\n');
   const h = JSON.parse(body.subarray(0, crlf).toString());
   const output = body.subarray(crlf + 2);
@@ -97,13 +121,14 @@ function verify(body, { hash, decrypt, fuel, fn, input }) {
     Buffer.from('MODULE_HASH'), Buffer.from(hash), Buffer.from('MODULE_DECRYPT'),
     Buffer.from([decrypt ? 1 : 0]), Buffer.from('FUEL_LIMIT'), u64be(fuel),
     Buffer.from('FUNCTION_NAME'), Buffer.from([fnb.length]), fnb,
-    Buffer.from('INPUT_DATA'), u64be(input.length), input]));
+    Buffer.from('INPUT_DATA'), u64be(input.length), input, byName(name)]));
   const digest = sha256(Buffer.concat([Buffer.from('INPUT_HASH'), ih, Buffer.from('FUEL_USED'),
     u64be(h.fuel_used), Buffer.from('OUTPUT_HASH'), Buffer.from(h.hash, 'hex')]));
   const sig = Buffer.from(h.signature, 'hex');
   const rec = secp256k1.recoverPublicKey(new Uint8Array([sig[64], ...sig.subarray(0, 64)]),
     digest, { prehash: false });
-  const good = h.hash === hex(blake3(output)) && h.input_hash === hex(ih) && hex(rec) === netKey;
+  const good = h.hash === hex(blake3(output)) && h.input_hash === hex(ih) && hex(rec) === netKey &&
+    (!name || (h.name === name && h.owner === owner && h.seq === records[name].seq));
   if (!good) console.error('response check failed', h, hex(ih), hex(rec), netKey);
   return { output, good, fuel_used: h.fuel_used };
 }
@@ -122,11 +147,11 @@ async function callNamed(name, hash, input, decrypt = false) {
       const ih = sha256(Buffer.concat([Buffer.from('MODULE_HASH'), Buffer.from(hash),
         Buffer.from('MODULE_DECRYPT'), Buffer.from([decrypt ? 1 : 0]), Buffer.from('FUEL_LIMIT'),
         u64be(f), Buffer.from('FUNCTION_NAME'), Buffer.from([fnb.length]), fnb,
-        Buffer.from('INPUT_DATA'), u64be(input.length), input]));
+        Buffer.from('INPUT_DATA'), u64be(input.length), input, byName(name)]));
       if (hex(ih) === h.input_hash) nodeFuel = f;
     }
   }
-  return verify(body, { hash, decrypt, fuel: nodeFuel ?? 0n, fn: 'main', input });
+  return verify(body, { hash, decrypt, fuel: nodeFuel ?? 0n, fn: 'main', input, name });
 }
 
 async function callService(req) {
