@@ -71,9 +71,19 @@ status() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 upload() {   # upload I TOKEN FILE
     status -X POST "$(url "$1")/content" -H "Authorization: Bearer $2" --data-binary @"$3"
 }
-deploy() {   # deploy I TOKEN NAME HASH
+DEV_SK=$(printf '22%.0s' $(seq 1 32))   # a developer key for the signed name records
+deploy() {   # deploy I TOKEN NAME HASH: a signed record (seq 1, or the stored seq + 1)
+    local net seq rec
+    net=$(curl -s "$(url "$1")/attestation" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+    seq=$(curl -s "$(url "$1")/functions/$3" |
+          python3 -c 'import json,sys
+try: print(json.load(sys.stdin)["seq"] + 1)
+except Exception: print(1)')
+    rec=$(printf '{"name":"%s","network":"%s","hash":"%s","encrypted":false,"seq":%s,"owner":"%066d","signature":"%0130d"}' \
+          "$3" "$net" "$4" "$seq" 0 0 | "$BUILD/crypto_tool" name-record-sign "$DEV_SK")
     status -X PUT "$(url "$1")/functions/$3" -H "Authorization: Bearer $2" \
-        -H "Content-Type: application/json" -d "{\"hash\":\"$4\",\"decrypt\":false}"
+        -H "Content-Type: application/json" -d "{\"record\":$rec,\"logs\":false}"
 }
 hash_of() { "$ESGX" hash "$1" | cut -c1-64; }
 
