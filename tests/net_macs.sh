@@ -12,7 +12,9 @@
 #  4. content/<X> written into etcd alone, with an http origin and no auth, with a
 #     random auth, and with the valid auth of another hash: after the replicator's
 #     rescan period no node fetched it (the origin saw no request, no node stores it),
-#     each refusal is logged once per node; asked for it, a node answers 404
+#     each refusal is logged once per node; asked for it, a node answers 404; nor when
+#     functions/evil points at it with a record whose signature is made up; content a
+#     validly signed record names (and no auth) is fetched
 #  5. a network made before token MACs (etcd holds only token_sha256): admin routes
 #     answer 503 naming the fix; restarting the node that holds admin.token writes
 #     token_mac, and the token works again
@@ -173,13 +175,33 @@ for k in none random other; do
     "${E[@]}" put "/esgx/content/$h" "{\"size\":3000,\"origins\":[\"$ORIGIN/$k\"],\"added\":0$a}" >/dev/null
     BAD+=("$h")
 done
+# ... and a name pointed at the first of them (the review's attack): functions/evil with
+# a record whose signature is made up authorises nothing, while functions/signed, whose
+# record its owner signed for this network, authorises its hash (entry without auth)
+NET=$(curl -s "$(url 1)/attestation" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+OWNER=$(printf '{"name":"x","network":"%066d","hash":"%064d","encrypted":false,"seq":1,"owner":"%066d","signature":"%0130d"}' 0 0 0 0 |
+        "$BUILD/crypto_tool" name-record-sign "$DEV_SK" | python3 -c 'import json,sys; print(json.load(sys.stdin)["owner"])')
+FORGED=$(printf '{"name":"evil","network":"%s","hash":"%s","encrypted":false,"seq":1,"owner":"%s","signature":"%0130d"}' \
+         "$NET" "${BAD[0]}" "$OWNER" 0)
+"${E[@]}" put /esgx/functions/evil "{\"record\":$FORGED,\"logs\":false,\"created\":1,\"updated\":1}" >/dev/null
+head -c 3000 /dev/urandom >"$T/www/signed"
+SIGNED=$(hash_of "$T/www/signed")
+"${E[@]}" put "/esgx/content/$SIGNED" "{\"size\":3000,\"origins\":[\"$ORIGIN/signed\"],\"added\":0}" >/dev/null
+REC=$(printf '{"name":"signed","network":"%s","hash":"%s","encrypted":false,"seq":1,"owner":"%066d","signature":"%0130d"}' \
+      "$NET" "$SIGNED" 0 0 | "$BUILD/crypto_tool" name-record-sign "$DEV_SK")
+"${E[@]}" put /esgx/functions/signed "{\"record\":$REC,\"logs\":false,\"created\":1,\"updated\":1}" >/dev/null
 t0=$(date +%s)
 sleep 33   # past the replicator's rescan (30 s) of every node
 for h in "${BAD[@]}"; do
     [ "$(status "$(url 2)/content/$h")" = 404 ] && grep -q "not authorised here" "$T/body" ||
         fail "GET /content of an etcd-only entry: want 404 not authorised, got $(cat "$T/body")"
 done
-[ -s "$T/origin.log" ] && fail "the origin was asked for content no node accepted: $(cat "$T/origin.log")"
+grep -E 'GET /(none|random|other) ' "$T/origin.log" &&
+    fail "the origin was asked for content no node accepted: $(cat "$T/origin.log")"
+n=0
+for i in 1 2 3; do [ -e "$T/node$i/content/$SIGNED" ] && n=$((n + 1)); done
+[ "$n" -ge 1 ] && grep -q 'GET /signed ' "$T/origin.log" ||
+    fail "content named by a validly signed record was not fetched ($n nodes hold it)"
 for i in 1 2 3; do
     for h in "${BAD[@]}"; do
         [ -e "$T/node$i/content/$h" ] && fail "node$i stored content it never accepted"
@@ -189,7 +211,7 @@ for i in 1 2 3; do
 done
 n=$(cat "$T"/node*.log | grep -c "refused to fetch content ${BAD[0]}")
 [ "$n" -ge 1 ] || fail "no node logged the refusal of the etcd-only entry"
-ok "content/<X> in etcd alone (no auth, a random auth, another hash's auth): no node fetched it in $(( $(date +%s) - t0 )) s, the origin saw no request, refusals logged once"
+ok "content/<X> in etcd alone (no auth, a random auth, another hash's auth; a name pointed at it with a made-up record signature): no node fetched it in $(( $(date +%s) - t0 )) s, the origin saw no request for it, refusals logged once; content a validly signed record names was fetched ($n nodes)"
 
 # an origin fetch with the token is authorised, and moves on to other nodes
 head -c 2000 /dev/urandom >"$T/www/good"

@@ -164,19 +164,11 @@ ESGX_MUST_CHECK int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t 
 
 /* Whether this node may fetch and store content it lacks (docs/security-macs.md): its
  * etcd entry's "auth" equals the content MAC this node's enclave computes (MACs are
- * remembered per hash), or the content hook says a verified name record references
- * it. esgx_net_fetch and the replicator ask it first. A refusal is logged once per
+ * remembered per hash), or a verified name record references it (esgx_net_record_ok).
+ * esgx_net_fetch and the replicator ask it first. A refusal is logged once per
  * hash. Returns 0 (authorised), ESGX_NODE_E_NOTFOUND (not authorised: err names why)
  * or ESGX_NODE_E_DOWN (cannot tell now: the enclave cannot make the MAC). */
 ESGX_MUST_CHECK int esgx_net_content_wanted(esgx_net *n, const uint8_t hash[32], esgx_err *err);
-
-/* The content hook: 1 if a verified (signed, checked) name record references hash,
- * else 0. Called without any lock of the network held, from HTTP and replicator
- * threads; it must not block for long and must not call back into the network. */
-typedef int (*esgx_net_content_hook)(void *arg, const uint8_t hash[32]);
-/* Sets (fn NULL: clears) the content hook; by default there is none. The hook and arg
- * must outlive the network or be cleared first. */
-void esgx_net_set_content_hook(esgx_net *n, esgx_net_content_hook fn, void *arg);
 
 /* ------------------------------------------------------------- observation */
 

@@ -77,8 +77,6 @@ struct esgx_net {
     net_mac_slot mac_cache[NET_MAC_CACHE];
     uint8_t refused_logged[NET_REFUSED_LOG][32];
     size_t refused_n;
-    esgx_net_content_hook content_hook;
-    void *content_hook_arg;
     net_members members, nodes;
     esgx_net_fn *fns;
     size_t n_fns, cap_fns;
