@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# net_join_pin.sh: pinned joins (esgxd --network-key; docs/security-joins.md), with real
+# net_join_pin.sh: pinned joins (esgxd --network-key; docs/security.md (Joins)), with real
 # processes on 127.0.0.1.
 #
 # Two networks A and B from the same build and the same sim bundle (two --init nodes):

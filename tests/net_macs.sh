@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# net_macs: what a writer of etcd can no longer do (docs/security-macs.md), with real
+# net_macs: what a writer of etcd can no longer do (docs/security.md (Tokens and content in etcd)), with real
 # processes on loopback: etcd (Debian etcd-server), three esgxd nodes on the sim
 # platform (node1 --init), a plain HTTP origin (python3) that logs every request.
 #  1. etcd holds token_mac (not the token's SHA-256); each node pinned it in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# net_names: owned, signed function names in a network (docs/security-names.md), with real
+# net_names: owned, signed function names in a network (docs/security.md (Names)), with real
 # processes on loopback: etcd, two esgxd nodes (sim; node1 --init, node2 joins pinned),
 # nginx in front, and three CLI users with their own developer keys: A deploys, B is
 # another developer, C only invokes (and pins owners).

@@ -1,6 +1,6 @@
 /*
  * netkey.h: the network key a joining enclave is pinned to (--network-key; the threat it
- * answers is in docs/security-joins.md).
+ * answers is in docs/security.md (Joins)).
  *
  * A node that fetches the network key from peers accepts any key an attested enclave of
  * the same build and trust anchors offers; peers of *another* network built the same way

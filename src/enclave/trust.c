@@ -19,7 +19,7 @@
  * Collateral for verifying peers: the sim bundle's, a fixed file (--collateral FILE,
  * gramine-sgx) or from the host (--collateral-from-host, collateral_wait.c).
  *
- * Pinned joins (--network-key XPUB|HEX, netkey.h; docs/security-joins.md): a peer of
+ * Pinned joins (--network-key XPUB|HEX, netkey.h; docs/security.md (Joins)): a peer of
  * another network built from the same enclave and trust anchors passes RA-TLS, so the
  * key a peer offers is compared with the pin before anything is sealed (peer_install);
  * another key is dropped, logged with both public keys, told to the host in an
@@ -34,7 +34,7 @@
  * once, at the first request after the key is there, kept under mu and wiped with the
  * key; the reply is HMAC(k_admin, "ESGX_TOKEN" + SHA-256(token)) or HMAC(k_admin,
  * "ESGX_CONTENT" + hash). The enclave makes a MAC for whatever its host asks: what they
- * protect against is a writer of etcd without a node's enclave (docs/security-macs.md).
+ * protect against is a writer of etcd without a node's enclave (docs/security.md (Tokens and content in etcd)).
  */
 #define _GNU_SOURCE
 #include <errno.h>

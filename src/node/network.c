@@ -13,7 +13,7 @@
  * every third of it. When etcd stops answering the node reports itself unhealthy
  * (503 on /health) and keeps trying; a lease that expired meanwhile is granted again.
  *
- * The admin token (docs/security-macs.md): etcd holds token_mac, the MAC of the
+ * The admin token (docs/security.md (Tokens and content in etcd)): etcd holds token_mac, the MAC of the
  * token's SHA-256 under k_admin, which only an enclave with the network key can make.
  * A node pins the first token_mac it sees (or the one it publishes, --init) in
  * DATA_DIR/token_mac and never takes another from etcd: a later change there is logged

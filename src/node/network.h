@@ -12,7 +12,7 @@
  * Nothing secret is ever written there: etcd is untrusted storage, like the host. Every
  * byte fetched from a peer or an origin is checked against its BLAKE3 hash.
  *
- * What etcd says is not taken on its word (docs/security-macs.md): the admin token is
+ * What etcd says is not taken on its word (docs/security.md (Tokens and content in etcd)): the admin token is
  * checked against a MAC only an enclave with the network key can make (token_mac, made
  * by the --init node's enclave), pinned by each node the first time it sees it
  * (DATA_DIR/token_mac) so a later change in etcd is ignored; and a node fetches content
@@ -162,7 +162,7 @@ ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err
 ESGX_MUST_CHECK int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data,
                                           size_t *len, uint8_t hash[32], esgx_err *err);
 
-/* Whether this node may fetch and store content it lacks (docs/security-macs.md): its
+/* Whether this node may fetch and store content it lacks (docs/security.md (Tokens and content in etcd)): its
  * etcd entry's "auth" equals the content MAC this node's enclave computes (MACs are
  * remembered per hash), or a verified name record references it (esgx_net_record_ok).
  * esgx_net_fetch and the replicator ask it first. A refusal is logged once per

@@ -32,7 +32,7 @@ typedef struct net_content {
     int has_auth;
 } net_content;
 
-/* What this node learnt from its enclave, remembered (docs/security-macs.md). */
+/* What this node learnt from its enclave, remembered (docs/security.md (Tokens and content in etcd)). */
 #define NET_MAC_CACHE 1024        /* content MACs, direct-mapped by the hash's bytes */
 #define NET_TOKEN_CACHE 8         /* tokens that passed (their SHA-256), a ring */
 #define NET_REFUSED_LOG 256       /* the last hashes whose refusal was logged, a ring */

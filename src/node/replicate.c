@@ -16,7 +16,7 @@
  * checks an item when its record or holders change, when members come or go, and
  * rescans everything every 30 s (and at start: catching up after an absence).
  *
- * Authorisation (docs/security-macs.md): nothing moves on etcd's word alone. A node
+ * Authorisation (docs/security.md (Tokens and content in etcd)): nothing moves on etcd's word alone. A node
  * fetches a hash it lacks (for the replicator or on demand) only when the hash's entry
  * carries "auth" equal to the content MAC its own enclave makes (HMAC under k_admin,
  * which only an enclave with the network key has), or when the content hook says a
