@@ -99,3 +99,46 @@ EOF
 net_cleanup() {
     stop_pids 5 "${NET_PIDS[@]}"
 }
+
+# ------------------------------------------------------------ the network tests' frame
+# net_test_begin TAG CMD...: the prologue of a network test (tests/net_*.sh; SRC and
+# BUILD set): skips (exit 77) unless esgx, esgxd, esgx-enclave and the examples are
+# built and every CMD is installed; makes T, sets the environment, and traps EXIT to
+# net_test_cleanup. The test records its nodes in NODE_PID (NODE_HTTP, NODE_PEER are
+# its ports) and other processes in HELPERS.
+declare -gA NODE_PID NODE_HTTP NODE_PEER
+HELPERS=()
+net_test_begin() {
+    local tag=$1 b c
+    shift
+    for b in esgx esgxd esgx-enclave examples/hello.wasm examples/echo.wasm; do
+        [ -e "$BUILD/$b" ] || { echo "skip: $BUILD/$b not built" >&2; exit 77; }
+    done
+    for c in "$@"; do
+        command -v "$c" >/dev/null || { echo "skip: $c not installed (scripts/setup.sh)" >&2; exit 77; }
+    done
+    T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-$tag.XXXXXX")
+    export XDG_CONFIG_HOME=$T/config HOME=$T/home ESGX_SOURCE_DIR=$SRC ETCDCTL_API=3
+    trap net_test_cleanup EXIT
+}
+net_test_cleanup() {
+    local p
+    stop_pids 10 "${NODE_PID[@]}"
+    for p in "${HELPERS[@]}"; do kill "$p" 2>/dev/null; done
+    net_cleanup
+    rm -rf "$T"
+}
+# fail MSG: prints MSG, the test's last outputs (out, err, body, origin.log) and the tail
+# of every node's log and nginx's error log, and exits 1.
+fail() {
+    local f
+    echo "FAIL: $*" >&2
+    for f in "$T"/out "$T"/err "$T"/body "$T"/origin.log; do
+        [ -f "$f" ] && { echo "--- $f:" >&2; head -c 1500 "$f" >&2; echo >&2; }
+    done
+    for f in "$T"/node*.log "$T"/nginx/logs/error.log; do
+        [ -f "$f" ] && { echo "--- $f:" >&2; tail -15 "$f" >&2; }
+    done
+    exit 1
+}
+ok() { echo "ok - $*"; }

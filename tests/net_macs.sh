@@ -22,32 +22,8 @@ set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
 ESGX=$BUILD/esgx
-for b in esgx esgxd esgx-enclave examples/hello.wasm examples/echo.wasm; do
-    [ -e "$BUILD/$b" ] || { echo "skip: $BUILD/$b not built" >&2; exit 77; }
-done
-for c in etcd etcdctl curl python3; do
-    command -v "$c" >/dev/null || { echo "skip: $c not installed (scripts/setup.sh)" >&2; exit 77; }
-done
-T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-macs.XXXXXX")
-export XDG_CONFIG_HOME=$T/config HOME=$T/home ESGX_SOURCE_DIR=$SRC ETCDCTL_API=3
 source "$SRC/tests/net_lib.sh"
-declare -A NODE_PID NODE_HTTP NODE_PEER
-HELPERS=()
-cleanup() {
-    local p
-    stop_pids 10 "${NODE_PID[@]}"
-    for p in "${HELPERS[@]}"; do kill "$p" 2>/dev/null; done
-    net_cleanup
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$T"/body "$T"/origin.log; do [ -f "$f" ] && { echo "--- $f:" >&2; head -c 1500 "$f" >&2; echo >&2; }; done
-    for l in "$T"/node*.log; do [ -f "$l" ] && { echo "--- $l:" >&2; tail -15 "$l" >&2; }; done
-    exit 1
-}
-ok() { echo "ok - $*"; }
+net_test_begin macs etcd etcdctl curl python3
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 
 # start_node I [esgxd args...]: node I on fixed ports (kept across restarts).

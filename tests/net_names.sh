@@ -20,30 +20,9 @@ set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
 ESGX=$BUILD/esgx
-for b in esgx esgxd esgx-enclave examples/hello.wasm examples/echo.wasm; do
-    [ -e "$BUILD/$b" ] || { echo "skip: $BUILD/$b not built" >&2; exit 77; }
-done
-for c in etcd etcdctl nginx curl python3 node; do
-    command -v "$c" >/dev/null || { echo "skip: $c not installed (scripts/setup.sh)" >&2; exit 77; }
-done
 [ -d "$SRC/tests/js/node_modules/@noble/curves" ] || { echo "skip: tests/js/node_modules missing" >&2; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-names.XXXXXX")
-export HOME=$T/home ESGX_SOURCE_DIR=$SRC ETCDCTL_API=3
 source "$SRC/tests/net_lib.sh"
-declare -A NODE_PID NODE_HTTP NODE_PEER
-cleanup() {
-    stop_pids 10 "${NODE_PID[@]}"
-    net_cleanup
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$T"/out "$T"/err "$T"/body; do [ -f "$f" ] && { echo "--- $f:" >&2; head -c 1500 "$f" >&2; echo >&2; }; done
-    for l in "$T"/node*.log; do [ -f "$l" ] && { echo "--- $l:" >&2; tail -15 "$l" >&2; }; done
-    exit 1
-}
-ok() { echo "ok - $*"; }
+net_test_begin names etcd etcdctl nginx curl python3 node
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks: $2"; }
 
