@@ -218,6 +218,27 @@ static void print_output(const cli_answer *a)
     fflush(stdout);
 }
 
+/* Parses and verifies a 200 answer for rq (then, for a sealed call, opens its output)
+ * and prints the output or its JSON; nothing reaches stdout before every check passed.
+ * Returns a CLI exit status (the reason printed, run code "rejected"). */
+static int answer_check_print(const cli_http_response *rs, const cli_service_request *rq,
+                              const uint8_t network_key[33], cli_seal *sl, int as_json,
+                              cli_answer *ans)
+{
+    esgx_err err;
+    uint8_t signer[33];
+    if (cli_answer_parse(rs->body, rs->len, ans, &err) ||
+        cli_answer_verify(ans, rq, rq->fuel, network_key, signer, &err) ||
+        (rq->sealed && cli_seal_open(sl, ans, &err))) {   /* verified: now open it */
+        cli_error_code("rejected");
+        cli_error("answer rejected: %s", err.msg);
+        return CLI_EXIT_FAIL;
+    }
+    if (as_json) return cli_answer_print_json(ans, signer) ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    print_output(ans);
+    return CLI_EXIT_OK;
+}
+
 typedef struct invoke_opts {
     const char *input, *input_file, *function, *save, *save_request, *owner;
     uint64_t fuel;
@@ -360,28 +381,7 @@ int cmd_invoke(int argc, char **argv)
         cli_error("%s", err.msg);
         goto out;
     }
-    if (cli_answer_parse(rs.body, rs.len, &ans, &err)) {
-        cli_error_code("rejected");
-        cli_error("answer rejected: %s", err.msg);
-        goto out;
-    }
-    uint8_t signer[33];
-    if (cli_answer_verify(&ans, &rq, rq.fuel, network_key, signer, &err)) {
-        cli_error_code("rejected");
-        cli_error("answer rejected: %s", err.msg);
-        goto out;
-    }
-    if (rq.sealed && cli_seal_open(&sl, &ans, &err)) {   /* verified: now open it */
-        cli_error_code("rejected");
-        cli_error("answer rejected: %s", err.msg);
-        goto out;
-    }
-    if (as_json) {
-        if (cli_answer_print_json(&ans, signer)) goto out;
-    } else {
-        print_output(&ans);
-    }
-    rc = CLI_EXIT_OK;
+    rc = answer_check_print(&rs, &rq, network_key, &sl, as_json, &ans);
 out:
     cli_seal_free(&sl);
     cli_answer_free(&ans);
