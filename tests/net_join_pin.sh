@@ -15,7 +15,10 @@
 #     round, and is healthy with A's key; a pin by the 66-hex public key works as well;
 #   - N restarted with B's key pinned (xpub or hex) while A's key is sealed: refuses to
 #     start (enclave exit 78, esgxd exits), naming both keys; the sealed file is intact;
-#   - esgx nodes prints the network key at the top.
+#   - esgx nodes prints the network key at the top;
+#   - through etcd (when installed): a node pinned to A joining a network whose only
+#     listed member (members/ in etcd) is B's enclave refuses B's key, stays 503 naming
+#     it and seals nothing; once A's member is listed it seals A's key.
 # Ports are picked by the kernel (port 0) and read back from the logs.
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -173,5 +176,44 @@ head -1 "$T/nodes.out" | grep -qF "network key: ${KEY[A]} (xpub ${XPUB[A]}), pin
 python3 -c 'import json,sys; assert isinstance(json.load(open(sys.argv[1])), list)' \
     "$T/nodes.json" || fail "esgx nodes --json is not the list"
 ok "esgx nodes prints the network key first"
+
+# ---- through etcd: the only member etcd lists is another network's enclave
+if command -v etcd >/dev/null && command -v etcdctl >/dev/null; then
+    declare -A NET_PIDS ETCD_CLIENT
+    . "$SRC/tests/net_lib.sh"
+    extra_cleanup() { net_cleanup; }
+    etcd_cluster 1
+    member() {   # member ID PEER: a members/ record as a node writes it (no lease)
+        printf '{"id":"%s","url":"http://127.0.0.1:9","peer":"%s","platform":"sim","mrenclave":"%s","has_key":true,"version":"0.1.0","joined":1}' \
+            "$1" "$2" "$(jget mrenclave < "$T/docB")" |
+            ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" put "/esgx/members/$1" >/dev/null ||
+            fail "etcdctl put members/$1"
+    }
+    member foreign "$PB"
+    EP=$(free_port)
+    joiner() {
+        : > "$T/E.log"
+        "$ESGXD" --data-dir "$T/E" --listen "127.0.0.1:$EP" --sim-bundle "$T/sim" \
+            --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:$EP" \
+            --network-key "${XPUB[A]}" >>"$T/E.log" 2>&1 &
+        PID[E]=$!
+        HTTP[E]=http://127.0.0.1:$EP
+    }
+    joiner
+    wait_log E 'key fetch round 2 failed' 60
+    wait_log B "sent the network key to peer" 10
+    grep -qF "the key from peer $PB was not installed: $WANT" "$T/E.log" ||
+        fail "E's log does not name the foreign peer and both keys"
+    [ "$(health E)" = 503 ] && [ "$(jget error < "$T/health")" = "$WANT (--network-key)" ] ||
+        fail "E's /health while etcd lists only B: $(cat "$T/health")"
+    [ -e "$T/E/shared_key.sealed" ] && fail "E sealed the key of the network etcd pointed it at"
+    ok "through etcd listing only another network's enclave: refused, /health 503 naming it, nothing sealed"
+    stop E
+    member real "$PA"   # the right network's member appears: E joins it, never B
+    joiner
+    wait_healthy E 60
+    [ "$(key E)" = "${KEY[A]}" ] || fail "E joined with another key than A's"
+    ok "with A's member listed too: E seals A's key (never B's)"
+fi
 
 echo "all net_join_pin checks passed"
