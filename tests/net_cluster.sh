@@ -24,14 +24,16 @@ net_test_begin net etcd etcdctl nginx wrk curl python3
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 
 GW_PORT=$(net_free_port)
-# start_node I [esgxd args...]: node I on fixed ports (kept across restarts).
+# start_node I [esgxd args...]: node I on fixed ports (kept across restarts); the
+# origins here are on loopback, so ORIGIN_ARGS allows them unless a test empties it.
+ORIGIN_ARGS=(--allow-private-origins)
 start_node() {
     local i=$1; shift
     [ -n "${NODE_HTTP[$i]:-}" ] || { NODE_HTTP[$i]=$(net_free_port); NODE_PEER[$i]=$(net_free_port); }
     "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
         --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
         --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
-        --ipfs-gateway "http://127.0.0.1:$GW_PORT" --max-content 2M --fetch-timeout 3 \
+        --ipfs-gateway "http://127.0.0.1:$GW_PORT" --max-content 2M --fetch-timeout 3 "${ORIGIN_ARGS[@]}" \
         "$@" 2>>"$T/node$i.log" &
     NODE_PID[$i]=$!
 }

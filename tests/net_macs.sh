@@ -26,14 +26,16 @@ source "$SRC/tests/net_lib.sh"
 net_test_begin macs etcd etcdctl curl python3
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 
-# start_node I [esgxd args...]: node I on fixed ports (kept across restarts).
+# start_node I [esgxd args...]: node I on fixed ports (kept across restarts); the
+# origins here are on loopback, so ORIGIN_ARGS allows them unless a test empties it.
+ORIGIN_ARGS=(--allow-private-origins)
 start_node() {
     local i=$1; shift
     [ -n "${NODE_HTTP[$i]:-}" ] || { NODE_HTTP[$i]=$(net_free_port); NODE_PEER[$i]=$(net_free_port); }
     "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
         --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
         --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
-        --max-content 2M --fetch-timeout 3 "$@" 2>>"$T/node$i.log" &
+        --max-content 2M --fetch-timeout 3 "${ORIGIN_ARGS[@]}" "$@" 2>>"$T/node$i.log" &
     NODE_PID[$i]=$!
 }
 wait_ready() {
@@ -201,6 +203,29 @@ for i in 2 3; do
         fail "node$i does not serve content fetched from an origin with the token"
 done
 ok "an origin fetch with the token carries auth: served by every node"
+
+# ------------------------------------------------------- 4b. origins may not reach inside
+# node6 without --allow-private-origins: a loopback origin (by number, by name, or as
+# an IPv4-mapped IPv6 address) is refused with 403 origin_refused naming the address,
+# and the origin never sees a request; peers on loopback are not origins (node6 still
+# fetches from them)
+ORIGIN_ARGS=()
+start_node 6 --network-key "$NETKEY" --peers "127.0.0.1:${NODE_PEER[1]}"
+wait_ready 6
+ORIGIN_ARGS=(--allow-private-origins)
+: >"$T/origin.log"
+for u in "$ORIGIN/good" "http://localhost:$ORIGIN_PORT/good" "http://[::ffff:127.0.0.1]:$ORIGIN_PORT/good"; do
+    [ "$(status -X POST "$(url 6)/content" -H "Authorization: Bearer $TOKEN" \
+         -H "Content-Type: application/json" -d "{\"url\":\"$u\"}")" = 403 ] &&
+        [ "$(jget code <"$T/body")" = origin_refused ] && grep -q "a loopback address" "$T/body" &&
+        grep -q -- "--allow-private-origins" "$T/body" ||
+        fail "a loopback origin $u without --allow-private-origins: want 403 origin_refused, got $(cat "$T/body")"
+done
+grep -q "127.0.0.1, a loopback address" "$T/body" || fail "the refusal does not name the address: $(cat "$T/body")"
+[ -s "$T/origin.log" ] && fail "a refused origin was contacted: $(cat "$T/origin.log")"
+[ "$(status "$(url 6)/content/$GOOD")" = 200 ] && cmp -s "$T/body" "$T/www/good" ||
+    fail "node6 (no --allow-private-origins) cannot fetch from a loopback peer"
+ok "without --allow-private-origins a loopback origin is refused (403 origin_refused naming the address, never contacted); loopback peers still serve"
 
 # ---------------------------------------------------------------- 5. before token MACs
 P=/legacy/

@@ -2,16 +2,25 @@
  * http_client.c: the node's HTTP client (http_client.h). One libcurl easy handle per
  * request: the control plane makes few calls, and a fresh handle keeps threads independent. The
  * global libcurl state is made once (pthread_once), as libcurl requires.
+ *
+ * Origins (refuse_private) must not reach inside: libcurl resolves the host, then asks
+ * on_open_socket for each address it is about to connect to; a private one (loopback,
+ * RFC 1918, link-local, ...: esgx_httpc_private_kind) gets no socket, so nothing is sent
+ * to it whatever name or numeric form the URL used. Redirects stay off, so the one hop
+ * checked is the only one.
  */
 #include "http_client.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static pthread_once_t httpc_once = PTHREAD_ONCE_INIT;
 static int httpc_ready;
@@ -28,7 +37,54 @@ typedef struct xfer {
     uint64_t got;
     int too_big, aborted;
     esgx_httpc_answer *a;         /* NULL: no header wanted */
+    char refused[INET6_ADDRSTRLEN + 64]; /* "ADDR, a loopback address" once refused */
 } xfer;
+
+/* The kind of an IPv4 address (host order) outside the public internet, or NULL. */
+static const char *private_v4(uint32_t a)
+{
+    if ((a >> 24) == 127) return "a loopback address";
+    if ((a >> 24) == 0) return "the unspecified address";
+    if ((a >> 24) == 10 || (a >> 20) == (172u << 4 | 1) || (a >> 16) == (192u << 8 | 168))
+        return "a private address";
+    if ((a >> 22) == (100u << 2 | 1)) return "a shared (CGNAT) address";
+    if ((a >> 16) == (169u << 8 | 254)) return "a link-local address";
+    return NULL;
+}
+
+const char *esgx_httpc_private_kind(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return private_v4(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+    if (sa->sa_family != AF_INET6) return "not an IP address";
+    const uint8_t *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+    static const uint8_t zero[16], mapped[12] = {[10] = 0xff, [11] = 0xff};
+    if (!memcmp(b, mapped, 12))
+        return private_v4((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]);
+    if (!memcmp(b, zero, 15)) return b[15] == 1 ? "a loopback address"
+                                      : b[15] == 0 ? "the unspecified address" : NULL;
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "a link-local address";
+    if ((b[0] & 0xfe) == 0xfc) return "a unique-local address";
+    return NULL;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION under refuse_private: no socket for a private address. */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *sa)
+{
+    (void)purpose;
+    xfer *x = ud;
+    const char *kind = esgx_httpc_private_kind(&sa->addr);
+    if (kind) {
+        char ip[INET6_ADDRSTRLEN] = "?";
+        if (sa->family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)&sa->addr)->sin_addr, ip, sizeof ip);
+        else if (sa->family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)&sa->addr)->sin6_addr, ip, sizeof ip);
+        snprintf(x->refused, sizeof x->refused, "%s, %s", ip, kind);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
+}
 
 /* Keeps the first of o->want_headers the answer carries, its value trimmed. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
@@ -105,6 +161,10 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     }
+    if (o->refuse_private) {
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, x);
+    }
     if (o->peer_fetch) *hdrs = curl_slist_append(*hdrs, "X-Esgx-Peer-Fetch: 1");
     if (o->body) {
         char ct[128];
@@ -145,6 +205,10 @@ static int transfer(const char *url, const esgx_httpc_opts *o, esgx_httpc_sink s
     if (x.aborted || (cc == CURLE_ABORTED_BY_CALLBACK))
         return esgx_err_set(err, ESGX_NODE_E_ABORTED, "%s: transfer stopped", url);
     if (cc == CURLE_OK) return ESGX_OK;
+    if (x.refused[0]) {
+        a->failure = ESGX_HTTPC_REFUSED;
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "%s resolves to %s", url, x.refused);
+    }
     a->failure = cc == CURLE_OPERATION_TIMEDOUT ? ESGX_HTTPC_TIMEOUT
                  : cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE
                      ? ESGX_HTTPC_TLS

@@ -29,6 +29,9 @@ typedef struct esgx_httpc_opts {
     const char *const *want_headers; /* answer header names (NULL-terminated list): the
                                         first one present is kept (esgx_httpc_get) */
     size_t header_max;            /* its longest accepted value (0 = 64 KiB) */
+    int refuse_private;           /* connect to no address esgx_httpc_private_kind
+                                     names (origins): checked on the address each
+                                     connection is about to use, after DNS */
 } esgx_httpc_opts;
 
 /* Why a transfer failed (esgx_httpc_answer.failure). */
@@ -38,6 +41,7 @@ typedef enum esgx_httpc_failure {
     ESGX_HTTPC_TLS,               /* the server's certificate was refused */
     ESGX_HTTPC_TOO_BIG,           /* the answer went past max_bytes */
     ESGX_HTTPC_FAILED,            /* anything else (connection refused, reset, ...) */
+    ESGX_HTTPC_REFUSED,           /* refuse_private: the host is a private address */
 } esgx_httpc_failure;
 
 /* What came back (esgx_httpc_get). */
@@ -61,7 +65,9 @@ typedef int (*esgx_httpc_sink)(void *arg, const uint8_t *data, size_t len);
  * *status is the HTTP status (0 when no answer came). Returns ESGX_OK for any HTTP
  * status (callers judge it), ESGX_NODE_E_FETCH when the transfer failed (connection,
  * timeout: message names the URL and curl's reason), ESGX_NODE_E_TOO_BIG beyond
- * max_bytes, ESGX_NODE_E_ABORTED when sink or stop ended it. */
+ * max_bytes, ESGX_NODE_E_ABORTED when sink or stop ended it, ESGX_NODE_E_ARG when
+ * o->refuse_private and the host resolved to a private address (no connection was
+ * made to it; the message names the URL, the address and its kind). */
 ESGX_MUST_CHECK int esgx_httpc_stream(const char *url, const esgx_httpc_opts *o,
                                       esgx_httpc_sink sink, void *arg, long *status,
                                       esgx_err *err);
@@ -79,6 +85,15 @@ ESGX_MUST_CHECK int esgx_httpc_fetch(const char *url, const esgx_httpc_opts *o, 
 ESGX_MUST_CHECK int esgx_httpc_get(const char *url, const esgx_httpc_opts *o,
                                    esgx_httpc_answer *a, esgx_err *err);
 void esgx_httpc_answer_free(esgx_httpc_answer *a);
+
+struct sockaddr;
+/* What kind of address sa (AF_INET or AF_INET6) is when it is not on the public
+ * internet: "a loopback address" (127/8, ::1), "the unspecified address" (0/8, ::),
+ * "a private address" (10/8, 172.16/12, 192.168/16), "a shared (CGNAT) address"
+ * (100.64/10), "a link-local address" (169.254/16, fe80::/10), "a unique-local
+ * address" (fc00::/7); IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as its IPv4
+ * address, and other families are "not an IP address". NULL for any other address. */
+const char *esgx_httpc_private_kind(const struct sockaddr *sa);
 
 /* A growable buffer for answers (always NUL-terminated after its data). */
 typedef struct esgx_httpc_buf {

@@ -636,7 +636,9 @@ static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
     size_t len = 0;
     esgx_err err;
     uint8_t hb[32];
-    int rc = esgx_net_fetch_origin(h->srv->d.net, url, &data, &len, hb, &err);
+    int refused = 0;
+    int rc = esgx_net_fetch_origin(h->srv->d.net, url, &data, &len, hb, &refused, &err);
+    if (rc == ESGX_NODE_E_ARG && refused) return reply_error(c, h, 403, "origin_refused", "%s", err.msg);
     if (rc == ESGX_NODE_E_ARG) return reply_error(c, h, 400, "bad_origin", "%s", err.msg);
     if (rc == ESGX_NODE_E_TOO_BIG)
         return reply_error(c, h, 413, "too_large", "%s (the limit is %llu)", err.msg,

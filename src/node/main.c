@@ -205,6 +205,9 @@ static const opt options[] = {
      "(default 2, fewer when fewer nodes are up)"},
     {"--ipfs-gateway", "URL", OPT_URL, CFG(ipfs_gateway), 0, 0, NULL,
      "fetch ipfs://CID origins from URL/ipfs/CID"},
+    {"--allow-private-origins", NULL, OPT_FLAG, CFG(allow_private_origins), 0, 0, NULL,
+     "http(s) origins may resolve to loopback, private\n"
+     "or link-local addresses (refused by default)"},
     {"--fetch-timeout", "SECS", OPT_UNSIGNED, CFG(fetch_timeout), 1, 3600, "seconds, 1..3600",
      "bound of one transfer from a peer or an origin\n"
      "(default 10; a transfer stalled for 3 s is dropped)"},
@@ -383,9 +386,10 @@ static int check_options(node_config *cfg)
     else if (cfg->etcd && !cfg->advertise)
         why = "--etcd needs --advertise URL (how the other nodes reach this one)";
     else if (!cfg->etcd && (cfg->etcd_prefix || cfg->advertise || cfg->node_id ||
-                            cfg->replicas || cfg->ipfs_gateway || cfg->fetch_timeout))
-        why = "--etcd-prefix, --advertise, --node-id, --replicas, --ipfs-gateway and "
-              "--fetch-timeout need --etcd";
+                            cfg->replicas || cfg->ipfs_gateway || cfg->fetch_timeout ||
+                            cfg->allow_private_origins))
+        why = "--etcd-prefix, --advertise, --node-id, --replicas, --ipfs-gateway, "
+              "--fetch-timeout and --allow-private-origins need --etcd";
     else if (cfg->etcd && cfg->peer_listen && strlen(cfg->peer_listen) > 2 &&
              !strcmp(cfg->peer_listen + strlen(cfg->peer_listen) - 2, ":0"))
         why = "with --etcd, --peer-listen needs a fixed port (the members publish it)";

@@ -60,6 +60,8 @@ typedef struct esgx_net_config {
     const char *version;
     unsigned replicas;             /* --replicas, default 2 */
     const char *ipfs_gateway;      /* --ipfs-gateway URL, or NULL */
+    int allow_private_origins;     /* --allow-private-origins: http(s) origins may be
+                                      loopback, private or link-local addresses */
     uint64_t max_content;          /* bytes of one content item */
     unsigned fetch_timeout_ms;     /* one peer or origin transfer; default 10000 */
     unsigned ack_timeout_ms;       /* wait for replicas before answering; default 10000 */
@@ -158,9 +160,13 @@ ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err
 
 /* Fetches url ("http://", "https://" or "ipfs://CID" through the gateway) into memory
  * (max_content bytes at most, fetch_timeout_ms), for POST /content {"url"}. *data is
- * malloc'ed (caller frees); hash gets its BLAKE3, computed as the bytes arrived. */
+ * malloc'ed (caller frees); hash gets its BLAKE3, computed as the bytes arrived.
+ * ESGX_NODE_E_ARG for a URL that is not an origin, or, with *refused set, for an
+ * http(s) origin resolving to a loopback, private or link-local address while
+ * cfg.allow_private_origins is off (nothing was sent to it; err names the address). */
 ESGX_MUST_CHECK int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data,
-                                          size_t *len, uint8_t hash[32], esgx_err *err);
+                                          size_t *len, uint8_t hash[32], int *refused,
+                                          esgx_err *err);
 
 /* Whether this node may fetch and store content it lacks (docs/security.md (Tokens and content in etcd)): its
  * etcd entry's "auth" equals the content MAC this node's enclave computes (MACs are

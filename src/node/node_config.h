@@ -88,6 +88,8 @@ typedef struct node_config {
     const char *node_id;           /* --node-id, else DATA_DIR/node.id */
     unsigned replicas;             /* --replicas N (default 2) */
     const char *ipfs_gateway;      /* --ipfs-gateway URL */
+    int allow_private_origins;     /* --allow-private-origins (origins may be loopback,
+                                      private or link-local addresses) */
     unsigned fetch_timeout;        /* --fetch-timeout SECS (default 10) */
     /* HTTP limits against one client exhausting the node (0: the HTTP_DEFAULT_*) */
     uint64_t max_buffered;         /* --max-buffered BYTES of bodies across connections */

@@ -167,6 +167,7 @@ int esgx_node_net_open(const node_config *cfg, content_store *content, node_net 
         .etcd = cfg->etcd, .prefix = cfg->etcd_prefix, .node_id = nn->id,
         .advertise = cfg->advertise, .peer_listen = cfg->peer_listen,
         .version = ESGX_VERSION, .replicas = cfg->replicas, .ipfs_gateway = cfg->ipfs_gateway,
+        .allow_private_origins = cfg->allow_private_origins,
         .max_content = cfg->max_content, .fetch_timeout_ms = cfg->fetch_timeout * 1000u, .log = net_log_line, .identity = identity,
         .identity_arg = nn, .mac = enclave_mac, .mac_arg = nn, .token_pin_path = pin,
         .network_key = network_key};

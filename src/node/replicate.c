@@ -256,17 +256,27 @@ static int recv_sink(void *arg, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* GETs url (max bytes, bounded in time) into memory, hashing as it arrives. */
-static int fetch_url(esgx_net *n, const char *url, uint64_t max, int peer, uint8_t **data,
-                     size_t *len, uint8_t digest[32], esgx_err *err)
+/* GETs url (max bytes, bounded in time) into memory, hashing as it arrives. An origin
+ * (not peer, not the operator's gateway: guard) may not resolve to a private address
+ * unless --allow-private-origins: ESGX_NODE_E_ARG, and *refused set when non-NULL. */
+static int fetch_url(esgx_net *n, const char *url, uint64_t max, int peer, int guard,
+                     uint8_t **data, size_t *len, uint8_t digest[32], int *refused, esgx_err *err)
 {
     recv_state r = {0};
     esgx_blake3_init(&r.h);
     esgx_httpc_opts o = {.method = "GET", .timeout_ms = n->cfg.fetch_timeout_ms,
                          .low_speed_ms = 3000, .max_bytes = max, .stop = &n->stop,
-                         .peer_fetch = peer};
+                         .peer_fetch = peer,
+                         .refuse_private = guard && !n->cfg.allow_private_origins};
     long status = 0;
     int rc = esgx_httpc_stream(url, &o, recv_sink, &r, &status, err);
+    if (rc == ESGX_NODE_E_ARG && o.refuse_private) {
+        if (refused) *refused = 1;
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        rc = esgx_err_set(err, ESGX_NODE_E_ARG, "origin %s; esgxd --allow-private-origins allows it",
+                          why);
+    }
     if (rc == ESGX_NODE_E_ABORTED && r.b.nomem) rc = esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
     if (rc == ESGX_OK && status == 404) rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "%s: 404", url);
     else if (rc == ESGX_OK && status != 200)
@@ -281,10 +291,14 @@ static int fetch_url(esgx_net *n, const char *url, uint64_t max, int peer, uint8
     return ESGX_OK;
 }
 
-/* The URL of an origin: http(s) as is, ipfs://CID through the gateway. */
-static int origin_url(esgx_net *n, const char *origin, char *out, size_t cap, esgx_err *err)
+/* The URL of an origin: http(s) as is (*guard = 1: it may not reach inside), ipfs://CID
+ * through the gateway (*guard = 0: the operator's own configuration). */
+static int origin_url(esgx_net *n, const char *origin, char *out, size_t cap, int *guard,
+                      esgx_err *err)
 {
+    *guard = 0;
     if (!strncmp(origin, "http://", 7) || !strncmp(origin, "https://", 8)) {
+        *guard = 1;
         if (strlen(origin) >= cap) return esgx_err_set(err, ESGX_NODE_E_ARG, "origin URL too long");
         snprintf(out, cap, "%s", origin);
         return ESGX_OK;
@@ -309,12 +323,14 @@ static int origin_url(esgx_net *n, const char *origin, char *out, size_t cap, es
 }
 
 int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data, size_t *len,
-                          uint8_t hash[32], esgx_err *err)
+                          uint8_t hash[32], int *refused, esgx_err *err)
 {
     char u[1024];
-    int rc = origin_url(n, url, u, sizeof u, err);
+    int guard;
+    *refused = 0;
+    int rc = origin_url(n, url, u, sizeof u, &guard, err);
     if (rc) return rc;
-    rc = fetch_url(n, u, n->cfg.max_content, 0, data, len, hash, err);
+    rc = fetch_url(n, u, n->cfg.max_content, 0, guard, data, len, hash, refused, err);
     pthread_mutex_lock(&n->mu);
     if (rc) n->stats.origin_fetch_failures++;
     else n->stats.origin_fetches++, n->stats.fetched_bytes += *len;
@@ -365,13 +381,14 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err
         json_t *s = json_array_get(src, i);
         int peer = json_is_true(json_object_get(s, "peer"));
         char url[1200];
+        int guard = 0;
         if (peer)
             snprintf(url, sizeof url, "%s/content/%s", json_string_value(json_object_get(s, "url")), hex);
-        else if (origin_url(n, json_string_value(json_object_get(s, "url")), url, sizeof url, err))
+        else if (origin_url(n, json_string_value(json_object_get(s, "url")), url, sizeof url, &guard, err))
             continue;
         uint8_t *data = NULL, d[32];
         size_t len = 0;
-        rc = fetch_url(n, url, max, peer, &data, &len, d, err);
+        rc = fetch_url(n, url, max, peer, guard, &data, &len, d, NULL, err);
         if (rc == ESGX_OK && memcmp(d, hash, 32))
             rc = esgx_err_set(err, ESGX_NODE_E_MISMATCH, "%s sent bytes that do not match %s",
                               url, hex);

@@ -8,13 +8,17 @@
  * bad hashes and names, a Content-Length over the route's limit (413 before the body),
  * a chunked body growing past it (413), the registry (deploy, list, delete), request
  * validation of /services/3, /health and /metrics; and http_request.c on plain buffers
- * (framing headers, the raw path, the body buffer across its mmap threshold).
+ * (framing headers, the raw path, the body buffer across its mmap threshold); and the
+ * origin guard of http_client.c: the address classifier over every refused range
+ * (IPv4, IPv6, IPv4-mapped) and a refused transfer that never reaches its listener.
  */
 #define _GNU_SOURCE
 #include "http_server.h"
 #include "node_log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +31,7 @@
 
 #include "esgx_crypto.h"
 #include "esgx_test.h"
+#include "http_client.h"
 #include "http_request.h"
 #include "test_node.h"
 
@@ -485,12 +490,93 @@ static void test_sealed_parse(void)
     CHECK(sealed == 0, "ignored elsewhere");
 }
 
+/* esgx_httpc_private_kind of a numeric address (v4 or v6), "" for NULL (public). */
+static const char *kind_of(const char *ip)
+{
+    struct sockaddr_in a4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+    const char *k;
+    if (inet_pton(AF_INET, ip, &a4.sin_addr) == 1) k = esgx_httpc_private_kind((struct sockaddr *)&a4);
+    else if (inet_pton(AF_INET6, ip, &a6.sin6_addr) == 1) k = esgx_httpc_private_kind((struct sockaddr *)&a6);
+    else return "unparsed";
+    return k ? k : "";
+}
+
+static void test_origin_guard(void)
+{
+    static const struct { const char *ip, *kind; } cases[] = {
+        {"127.0.0.1", "a loopback address"}, {"127.255.1.2", "a loopback address"},
+        {"::1", "a loopback address"}, {"::ffff:127.0.0.1", "a loopback address"},
+        {"0.0.0.0", "the unspecified address"}, {"0.1.2.3", "the unspecified address"},
+        {"::", "the unspecified address"}, {"::ffff:0.0.0.0", "the unspecified address"},
+        {"10.0.0.1", "a private address"}, {"10.255.255.255", "a private address"},
+        {"172.16.0.1", "a private address"}, {"172.31.255.255", "a private address"},
+        {"192.168.1.1", "a private address"}, {"::ffff:10.1.2.3", "a private address"},
+        {"::ffff:192.168.0.1", "a private address"}, {"::ffff:172.20.0.1", "a private address"},
+        {"100.64.0.1", "a shared (CGNAT) address"}, {"100.127.255.255", "a shared (CGNAT) address"},
+        {"169.254.169.254", "a link-local address"}, {"::ffff:169.254.169.254", "a link-local address"},
+        {"fe80::1", "a link-local address"}, {"febf::1", "a link-local address"},
+        {"fc00::1", "a unique-local address"}, {"fdff:ffff::1", "a unique-local address"},
+        /* public, just outside each range */
+        {"126.255.255.255", ""}, {"128.0.0.1", ""}, {"1.0.0.0", ""}, {"11.0.0.1", ""},
+        {"9.255.255.255", ""}, {"172.15.255.255", ""}, {"172.32.0.1", ""}, {"192.167.1.1", ""},
+        {"192.169.0.1", ""}, {"100.63.255.255", ""}, {"100.128.0.1", ""}, {"169.253.1.1", ""},
+        {"169.255.0.1", ""}, {"8.8.8.8", ""}, {"::ffff:8.8.8.8", ""}, {"::2", ""},
+        {"fec0::1", ""}, {"fe7f::1", ""}, {"fe00::1", ""}, {"fbff::1", ""}, {"2001:db8::1", ""},
+        {"2606:4700::1111", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(!strcmp(kind_of(cases[i].ip), cases[i].kind), "%s: want '%s', got '%s'",
+              cases[i].ip, cases[i].kind, kind_of(cases[i].ip));
+    struct { sa_family_t f; } other = {AF_UNIX};
+    CHECK(esgx_httpc_private_kind((struct sockaddr *)&other) != NULL, "AF_UNIX is refused");
+
+    /* a listener on loopback: a guarded transfer is refused before connecting (nothing
+     * to accept), by number and by name; unguarded, the same URL connects */
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    CHECK(ls >= 0 && !bind(ls, (struct sockaddr *)&sa, sl) && !listen(ls, 4) &&
+          !getsockname(ls, (struct sockaddr *)&sa, &sl) && !fcntl(ls, F_SETFL, O_NONBLOCK),
+          "listener");
+    const char *hosts[] = {"127.0.0.1", "localhost", "[::ffff:127.0.0.1]"};
+    for (size_t i = 0; i < 3; i++) {
+        char url[128];
+        snprintf(url, sizeof url, "http://%s:%u/metrics", hosts[i], ntohs(sa.sin_port));
+        esgx_httpc_opts o = {.timeout_ms = 2000, .max_bytes = 1024, .refuse_private = 1};
+        esgx_httpc_answer a;
+        esgx_err err = {0};
+        CHECK_RC(esgx_httpc_get(url, &o, &a, &err), ESGX_NODE_E_ARG);
+        CHECK(a.failure == ESGX_HTTPC_REFUSED && strstr(err.msg, url) &&
+                  strstr(err.msg, "a loopback address") &&
+                  (strstr(err.msg, "127.0.0.1,") || strstr(err.msg, "::1,")),
+              "%s: failure %d, '%s'", url, (int)a.failure, err.msg);
+        esgx_httpc_answer_free(&a);
+        int c = accept(ls, NULL, NULL);
+        CHECK(c < 0 && (errno == EAGAIN || errno == EWOULDBLOCK), "%s was connected to", url);
+        if (c >= 0) close(c);
+    }
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/metrics", ntohs(sa.sin_port));
+    esgx_httpc_opts o = {.timeout_ms = 300, .max_bytes = 1024};
+    esgx_httpc_answer a;
+    esgx_err err = {0};
+    CHECK_RC(esgx_httpc_get(url, &o, &a, &err), ESGX_NODE_E_FETCH);   /* no answer: timeout */
+    CHECK(a.failure == ESGX_HTTPC_TIMEOUT, "unguarded: failure %d, '%s'", (int)a.failure, err.msg);
+    esgx_httpc_answer_free(&a);
+    int c = accept(ls, NULL, NULL);
+    CHECK(c >= 0, "the unguarded transfer did not connect");
+    if (c >= 0) close(c);
+    close(ls);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/esgx-test-http.XXXXXX";
     if (!mkdtemp(dir)) return 1;
     esgx_node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
     signal(SIGPIPE, SIG_IGN);
+    test_origin_guard();
     node_config cfg = {.data_dir = dir, .listen_host = "127.0.0.1", .listen_port = 0,
                        .enclave_path = "/bin/false", .workers = 1, .http_threads = 2,
                        .max_content = 1024, .max_input = 512, .max_output = 1024,
