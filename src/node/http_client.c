@@ -164,6 +164,9 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
     if (o->refuse_private) {
         curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
         curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, x);
+        /* no proxy from the environment (http_proxy, ...): the address checked must be
+         * the origin's own, not a proxy's that would then reach anywhere */
+        curl_easy_setopt(c, CURLOPT_PROXY, "");
     }
     if (o->peer_fetch) *hdrs = curl_slist_append(*hdrs, "X-Esgx-Peer-Fetch: 1");
     if (o->body) {
