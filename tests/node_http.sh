@@ -24,12 +24,39 @@ TOK=$(cat "$T/a/admin.token")
 AUTH=(-H "Authorization: Bearer $TOK")
 H64=$(printf 'ab%.0s' $(seq 1 32))
 
+# ---- one esgxd per data directory: a second one exits 3 and touches nothing
+fingerprint() {
+    local f
+    for f in "$T/a.log" "$T/a"/registry.db* "$T/a/esgxd.lock" "$T/a/admin.token"; do
+        [ -e "$f" ] && printf '%s %s %s\n' "$f" "$(stat -c '%s %Y.%y' "$f")" "$(sha256sum < "$f")"
+    done
+}
+before=$(fingerprint)
+rc=0
+"$ESGXD" --data-dir "$T/a" --listen 127.0.0.1:0 "${ENC[@]}" >"$T/second.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || fail "a second esgxd on the same data dir exited $rc, not 3"
+grep -q "data directory $T/a is in use by another esgxd (pid $NODE_PID)" "$T/second.out" ||
+    fail "second esgxd's message: $(cat "$T/second.out")"
+[ "$(fingerprint)" = "$before" ] || fail "the second esgxd changed the first's files:
+$before
+---
+$(fingerprint)"
+req GET /health; [ "$STATUS" = 200 ] || [ "$STATUS" = 503 ] || fail "first node not answering"
+ok "a second esgxd on the same data dir exits 3 and changes nothing"
+
 # ---- routing and health
 req GET /health; expect 200; grep -q '"status":"ok"' "$T/body" || fail "health body"
 req GET /nope; expect 404 not_found
 req GET /services/3; expect 405 method_not_allowed
 req PATCH /functions/x; expect 405 method_not_allowed
 ok "routing"
+
+# ---- too long a target or too many header bytes: 414 / 431, JSON like the rest
+req GET "/health?$(head -c 9000 /dev/zero | tr '\0' a)"; expect 414 uri_too_long
+req GET /health -H "X-Big: $(head -c 17000 /dev/zero | tr '\0' a)"; expect 431 headers_too_large
+req GET "/health?$(head -c 7000 /dev/zero | tr '\0' a)" -H "X-Big: $(head -c 15000 /dev/zero | tr '\0' a)"
+expect 200
+ok "414 and 431 are JSON"
 
 # ---- /services/3 validation: never reaches the enclave
 svc() { req POST /services/3 -H 'Content-Type: application/json' --data-binary "$1"; }
@@ -64,6 +91,20 @@ head -c 200000 /dev/zero | tr '\0' a > "$T/big"
 req POST /services/3 --data-binary @"$T/big"; expect 413 too_large
 # same, streamed chunked (no Content-Length): refused as it streams in
 req POST /services/3 -H 'Transfer-Encoding: chunked' --data-binary @"$T/big"; expect 413 too_large
+# a chunked body far over the limit (20 MiB, limit 1 KiB + JSON allowance): the node
+# drains it without buffering and the client gets the 413, not a reset connection
+head -c $((20 << 20)) /dev/zero > "$T/huge"
+rss() { awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$NODE_PID/status"; }
+r0=$(rss)
+for _ in 1 2 3; do
+    req POST /services/3 -H 'Transfer-Encoding: chunked' --data-binary @"$T/huge"
+    expect 413 too_large
+done
+r1=$(rss)
+[ $((r1 - r0)) -lt 8 ] || fail "RSS grew from $r0 to $r1 MiB draining 3 x 20 MiB"
+req POST /functions/hello -H 'Transfer-Encoding: chunked' --data-binary @"$T/huge"
+expect 413 too_large
+rm -f "$T/huge"
 ok "service request validation"
 
 # ---- auth

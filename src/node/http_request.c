@@ -148,11 +148,21 @@ unsigned esgx_http_check_name(const http_route *r, http_problem *p)
 unsigned esgx_http_check_raw_path(const char *raw, http_problem *p)
 {
     if (!raw) return 0;
+    if (strnlen(raw, HTTP_URI_MAX + 1) > HTTP_URI_MAX)
+        return problem(p, 414, "uri_too_long", "the request target is over %u bytes",
+                       HTTP_URI_MAX);
     size_t n = strcspn(raw, "?#");
     for (size_t i = 0; i + 2 < n; i++)
         if (raw[i] == '%' && raw[i + 1] == '0' && raw[i + 2] == '0')
             return problem(p, 400, "bad_path", "the path must not contain %%00 (a NUL byte)");
     return 0;
+}
+
+unsigned esgx_http_check_header_bytes(size_t bytes, http_problem *p)
+{
+    if (bytes <= HTTP_HEADERS_MAX) return 0;
+    return problem(p, 431, "headers_too_large", "the request headers are over %u bytes",
+                   HTTP_HEADERS_MAX);
 }
 
 unsigned esgx_http_check_sealed(const char *value, http_route *r, int *sealed, http_problem *p)

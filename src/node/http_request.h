@@ -51,10 +51,22 @@ int esgx_http_needs_auth(int route);
  * another route) or 400 with *p filled. */
 unsigned esgx_http_check_name(const http_route *r, http_problem *p);
 
-/* Checks the raw request target (before unescaping; may be NULL): a %00 in its path
- * would cut the unescaped path short ("/functions/a%00b" naming "a"). Returns 0 or 400
- * (bad_path) with *p filled. */
+/* The longest request target and the most header bytes (each header counted as
+ * "Name: value\r\n") the node takes; over them it answers 414 uri_too_long / 431
+ * headers_too_large itself (JSON). They are well under libmicrohttpd's per-connection
+ * memory (32 KiB), past which libmicrohttpd answers 414/431 on its own (not JSON). */
+#define HTTP_URI_MAX 8192u
+#define HTTP_HEADERS_MAX 16384u
+
+/* Checks the raw request target (before unescaping; may be NULL): longer than
+ * HTTP_URI_MAX is 414 (uri_too_long); a %00 in its path would cut the unescaped path
+ * short ("/functions/a%00b" naming "a"): 400 (bad_path). Returns 0, 414 or 400 with *p
+ * filled. */
 unsigned esgx_http_check_raw_path(const char *raw_uri, http_problem *p);
+
+/* Checks the request's header bytes (counted as above). Returns 0 or 431
+ * (headers_too_large) with *p filled. */
+unsigned esgx_http_check_header_bytes(size_t bytes, http_problem *p);
 
 /* The X-Esgx-Sealed header (value NULL when absent) for the classified route *r. On
  * POST /functions/{name}, "1" marks the raw body as a sealed input (docs/formats.md,

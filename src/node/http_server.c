@@ -16,8 +16,11 @@
  * Content-Length at the first call (or as a chunked body grows) and answered 503 `busy`
  * beyond it. Bodies past 64 KiB live in mmap'ed blocks that are unmapped when the
  * request ends, and malloc_trim runs after a large request, so the memory goes back.
- * A chunked body that grows past the limit is discarded as it streams in (up to 1 MiB
- * over the limit, then the connection is dropped) and answered 413.
+ * A chunked body that grows past the limit is discarded as it streams in, without being
+ * buffered, and answered 413 when it ends: libmicrohttpd can queue a response only before
+ * the body or after all of it, and closing on a client still sending resets the
+ * connection before the client reads any answer. Past DRAIN_MAX discarded bytes (64 MiB)
+ * the connection is dropped (the client is not listening); --read-timeout bounds the time.
  *
  * Invocations are asynchronous: the handler parses and validates, suspends the
  * connection, hands an EXEC to the supervisor and returns; the supervisor's completion
@@ -58,7 +61,7 @@
 #include "http_request.h"
 #include "network.h"
 
-#define DISCARD_SLACK (1u << 20)   /* bytes over the limit discarded before dropping */
+#define DRAIN_MAX (64u << 20)      /* bytes of a refused body discarded before dropping */
 #define PREALLOC_MAX (1u << 20)    /* preallocated for a declared body not yet seen */
 #define TRIM_AFTER (1u << 20)      /* malloc_trim after a request this large */
 #define IDLE_TIMEOUT 120u          /* seconds, a connection between requests */
@@ -936,11 +939,23 @@ static enum MHD_Result reply_405(struct MHD_Connection *c, hreq *h)
     return r;
 }
 
+/* MHD_get_connection_values callback: adds a header's bytes ("Name: value\r\n"). */
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char *method,
                                   const char *url)
 {
     http_problem p;
     if (h->early.status) return reply_problem(c, h, &h->early);
+    size_t hbytes = 0;
+    (void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hbytes);
+    if (esgx_http_check_header_bytes(hbytes, &p)) return reply_problem(c, h, &p);
     if (esgx_monotonic_ms() > h->deadline_ms)
         return reply_error(c, h, 408, "request_timeout",
                            "the request was not received within %u s", h->srv->request_s);
@@ -989,13 +1004,13 @@ static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
     }
     if (h->too_large || h->over_budget) {
         h->discarded += n;
-        return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
+        return h->discarded > DRAIN_MAX ? MHD_NO : MHD_YES;
     }
     if (h->b.len + n > h->rt.limit) {
         h->too_large = 1;
         h->discarded = h->b.len + n - h->rt.limit;   /* only the excess */
         esgx_http_body_free(&h->b);
-        return h->discarded > DISCARD_SLACK ? MHD_NO : MHD_YES;
+        return h->discarded > DRAIN_MAX ? MHD_NO : MHD_YES;
     }
     size_t cap_max = h->fr.has_length ? (size_t)h->fr.length : h->rt.limit;
     size_t ncap = esgx_http_body_next_cap(&h->b, n, cap_max);

@@ -1,8 +1,9 @@
 /*
  * main.c: esgxd, the untrusted node host (docs/operations.md).
  *
- * Startup: parse flags; no core dumps, not dumpable, umask 077; prepare the data
- * directory (0700, tightened if it exists: registry.db and its journal 0600) and the admin token
+ * Startup: parse flags; no core dumps, not dumpable, umask 077; lock the data directory
+ * (DIR/esgxd.lock, flock held for life; a second esgxd on it exits 3 having touched
+ * nothing else); prepare the data directory (0700, tightened if it exists: registry.db and its journal 0600) and the admin token
  * (DIR/admin.token, 32 random bytes as hex, 0600, created if missing), refuse --init on
  * an initialised node, open the content store and the registry, start the enclave
  * supervisor and wait (bounded) for the enclave's HELLO (and the key creation with
@@ -39,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -457,6 +459,42 @@ static int parse_args(int argc, char **argv, node_state *st)
     return check_options(cfg);
 }
 
+#define EXIT_IN_USE 3   /* another esgxd holds DATA_DIR (docs/operations.md) */
+
+/* Takes DIR/esgxd.lock (flock, exclusive, not waiting) for the life of the process and
+ * writes our pid into it; the descriptor is close-on-exec, so the enclave and any other
+ * child do not hold it. Nothing else in DIR is touched before this. Returns 0, or
+ * EXIT_IN_USE when another esgxd holds the lock, or 1 (message printed). */
+static int lock_data_dir(const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/esgxd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "esgxd: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        int e = errno;
+        char pid[24] = "?";
+        ssize_t n = e == EWOULDBLOCK ? pread(fd, pid, sizeof pid - 1, 0) : -1;
+        if (n > 0) pid[strcspn(pid, "\n")] = 0; else pid[1] = 0;
+        close(fd);
+        if (e != EWOULDBLOCK) {
+            fprintf(stderr, "esgxd: cannot lock %s: %s\n", path, strerror(e));
+            return 1;
+        }
+        fprintf(stderr, "esgxd: data directory %s is in use by another esgxd (pid %s)\n", dir, pid);
+        return EXIT_IN_USE;
+    }
+    char pid[24];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)len, 0) != len)
+        fprintf(stderr, "esgxd: warning: cannot write the pid into %s: %s\n", path,
+                strerror(errno));
+    return 0;   /* fd stays open (and locked) until the process exits */
+}
+
 /* Creates path and its parents (0700). Returns 0 or ESGX_NODE_E_IO (errno set). */
 static int mkdir_p(const char *path)
 {
@@ -777,6 +815,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "esgxd: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
+    int lrc = lock_data_dir(cfg->data_dir);
+    if (lrc) return lrc;
     if (tighten_data_dir(cfg->data_dir)) return 1;
     if (check_init(cfg)) return 1;
     char token[65];
