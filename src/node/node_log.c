@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
-/* The one process-wide setting: every object logs to the same stderr (node.h). */
+/* The one process-wide setting: every object logs to the same stderr (node_log.h). */
 static _Atomic int g_log_level = NODE_LOG_INFO;
 
 static const char *const level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
