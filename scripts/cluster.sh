@@ -30,11 +30,13 @@ etcd_cluster 3
 esgx sim init "$T/sim" >/dev/null
 for i in $(seq 1 "$n"); do
   http=$(net_free_port) peer=$(net_free_port)
+  # --trusted-proxy: nginx (below) is on loopback; the limits count X-Forwarded-For
   init=(--init)   # node1 creates the network key; the others accept only that key
   [ "$i" = 1 ] || init=(--network-key "$(cat "$T/node1/network_key")")
   esgxd --data-dir "$T/node$i" --listen "127.0.0.1:$http" --sim-bundle "$T/sim" \
     --peer-listen "127.0.0.1:$peer" --etcd "$ETCD_ENDPOINTS" \
-    --advertise "http://127.0.0.1:$http" "${init[@]}" 2>"$T/node$i.log" &
+    --advertise "http://127.0.0.1:$http" --trusted-proxy 127.0.0.1/32 \
+    "${init[@]}" 2>"$T/node$i.log" &
   NODE_PID[$i]=$!
   NODE_URL[$i]=http://127.0.0.1:$http
   for _ in $(seq 1 300); do

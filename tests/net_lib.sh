@@ -62,11 +62,19 @@ etcd_kill() {
 # on 127.0.0.1:PORT, and starts nginx with its own prefix under $T/nginx.
 nginx_front() {
     local port=$1; shift
-    local d=$T/nginx servers="" u
+    local d=$T/nginx addrs="" u
     mkdir -p "$d/logs" "$d/tmp"
-    for u in "$@"; do servers+="    server ${u#http://} max_fails=1 fail_timeout=5s;\n"; done
-    awk -v servers="$servers" -v port="$port" '
-        /^ *server 127\.0\.0\.1:[0-9]+ max_fails/ { if (!done) { printf "%s", servers; done = 1 } next }
+    for u in "$@"; do addrs+="${u#http://} "; done
+    # the template's first server line gives every node's parameters (max_fails ...)
+    awk -v addrs="$addrs" -v port="$port" '
+        /^ *server 127\.0\.0\.1:[0-9]+ / {
+            if (!done) {
+                params = $0; sub(/^ *server [^ ]+/, "", params)
+                n = split(addrs, a, " ")
+                for (i = 1; i <= n; i++) print "    server " a[i] params
+                done = 1
+            }
+            next }
         /^ *listen 127\.0\.0\.1:[0-9]+;/ { print "    listen 127.0.0.1:" port ";"; next }
         { print }' "${ESGX_SOURCE_DIR:-$SRC}/deploy/nginx/esgx.conf" >"$d/esgx.conf"
     cat >"$d/nginx.conf" <<EOF

@@ -10,6 +10,7 @@
 #include "http_request.h"
 #include "supervisor.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -567,4 +568,117 @@ void esgx_http_body_free(http_body *b)
     if (b->mapped) munmap(b->p, b->cap);
     else free(b->p);
     memset(b, 0, sizeof *b);
+}
+
+/* ---------------------------------------------------------------- trusted proxies */
+
+/* Parses one address text (len bytes, no blanks) into family/addr. Returns 0 or -1. */
+static int addr_parse(const char *s, size_t len, int *family, unsigned char addr[16])
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (!len || len >= sizeof buf) return -1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (inet_pton(AF_INET, buf, addr) == 1) *family = AF_INET;
+    else if (inet_pton(AF_INET6, buf, addr) == 1) *family = AF_INET6;
+    else return -1;
+    /* an IPv4-mapped IPv6 address is the IPv4 address */
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (*family == AF_INET6 && !memcmp(addr, mapped, 12)) {
+        memmove(addr, addr + 12, 4);
+        *family = AF_INET;
+    }
+    return 0;
+}
+
+int esgx_http_cidr_add(esgx_cidr *list, unsigned *n, unsigned max, const char *s,
+                       esgx_err *err)
+{
+    unsigned k = *n;
+    const char *p = s;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        const char *slash = memchr(p, '/', len);
+        size_t alen = slash ? (size_t)(slash - p) : len;
+        esgx_cidr c = {0};
+        int bad = addr_parse(p, alen, &c.family, c.addr);
+        unsigned width = c.family == AF_INET ? 32 : 128;
+        c.bits = width;
+        if (!bad && slash) {
+            uint64_t b;
+            char num[8];
+            size_t nl = len - alen - 1;
+            bad = nl == 0 || nl >= sizeof num;
+            if (!bad) {
+                memcpy(num, slash + 1, nl);
+                num[nl] = 0;
+                bad = esgx_parse_u64(num, 0, width, 0, &b, NULL) != 0;
+                c.bits = (unsigned)b;
+            }
+        }
+        if (bad)
+            return esgx_err_set(err, ESGX_NODE_E_USAGE, "'%.*s' is not an address or "
+                                "ADDRESS/BITS", (int)(len > 64 ? 64 : len), p);
+        if (k >= max)
+            return esgx_err_set(err, ESGX_NODE_E_USAGE, "at most %u address blocks", max);
+        list[k++] = c;
+        if (!p[len]) break;
+        p += len + 1;
+    }
+    *n = k;
+    return ESGX_OK;
+}
+
+int esgx_http_cidr_match(const esgx_cidr *list, unsigned n, int family,
+                         const unsigned char *addr)
+{
+    unsigned char a[16];
+    memcpy(a, addr, family == AF_INET ? 4 : 16);
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (family == AF_INET6 && !memcmp(a, mapped, 12)) {
+        memmove(a, a + 12, 4);
+        family = AF_INET;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (list[i].family != family) continue;
+        unsigned whole = list[i].bits / 8, rest = list[i].bits % 8;
+        if (memcmp(list[i].addr, a, whole)) continue;
+        if (rest && ((list[i].addr[whole] ^ a[whole]) & (0xffu << (8 - rest)) & 0xffu))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
+/* Writes the address text s[0..len) into out, canonical when it parses. Returns 1 when
+ * it is an address in list. */
+static int client_text(const esgx_cidr *list, unsigned n, const char *s, size_t len,
+                       char *out, size_t cap)
+{
+    int fam;
+    unsigned char a[16];
+    if (addr_parse(s, len, &fam, a)) {
+        snprintf(out, cap, "%.*s", (int)(len > 45 ? 45 : len), s);
+        return 0;
+    }
+    if (!inet_ntop(fam, a, out, (socklen_t)cap)) snprintf(out, cap, "-");
+    return esgx_http_cidr_match(list, n, fam, a);
+}
+
+void esgx_http_client_addr(const esgx_cidr *list, unsigned n, const char *peer,
+                           const char *xff, char *out, size_t cap)
+{
+    int trusted = client_text(list, n, peer, strlen(peer), out, cap);
+    if (!trusted || !xff) return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {   /* from the right: the hops our proxies appended */
+        const char *comma = end;
+        while (comma > xff && comma[-1] != ',') comma--;
+        const char *b = comma, *e = end;
+        while (b < e && (*b == ' ' || *b == '\t')) b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t')) e--;
+        if (e > b && !client_text(list, n, b, (size_t)(e - b), out, cap)) return;
+        end = comma > xff ? comma - 1 : xff;
+    }
+    /* every element trusted (or empty): out holds the left-most one, or the peer */
 }

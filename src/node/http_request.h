@@ -160,4 +160,21 @@ ESGX_MUST_CHECK int esgx_http_body_grow(http_body *b, size_t ncap);
 /* Frees b's memory and zeroes it (an empty b is fine). */
 void esgx_http_body_free(http_body *b);
 
+/* Adds the comma-separated address blocks of s ("127.0.0.1/32,10.0.0.0/8,::1"; an
+ * address alone is a whole block: /32 or /128) to list[0..*n), at most max in all.
+ * Returns 0, or ESGX_NODE_E_USAGE with err naming the bad part (list unchanged then). */
+ESGX_MUST_CHECK int esgx_http_cidr_add(esgx_cidr *list, unsigned *n, unsigned max,
+                                       const char *s, esgx_err *err);
+/* Returns 1 when the address (family AF_INET with 4 bytes, AF_INET6 with 16) is in one of
+ * list[0..n) (an IPv4-mapped IPv6 address is matched as IPv4), else 0. */
+int esgx_http_cidr_match(const esgx_cidr *list, unsigned n, int family,
+                         const unsigned char *addr);
+/* The client address a per-address limit counts: peer (the connecting address, text) when
+ * it is not in list[0..n) or there is no xff; else the right-most address of xff (an
+ * X-Forwarded-For value, "a, b, c") that is not in the list (the left-most when all
+ * are; an element that is not an address is taken as it is, at most 45 characters).
+ * out (cap >= 46) gets it in canonical text. */
+void esgx_http_client_addr(const esgx_cidr *list, unsigned n, const char *peer,
+                           const char *xff, char *out, size_t cap);
+
 #endif

@@ -10,7 +10,10 @@
  * Content-Length is over the route's limit, 400 for ambiguous framing.
  *
  * Limits against one client exhausting the node: at most --ip-connections
- * connections per client address; --read-timeout from the request line to the end
+ * connections per client address (with --trusted-proxy: counted here, per connecting
+ * address that is not a trusted proxy; a trusted proxy's connections are not counted,
+ * its requests are, per client named by X-Forwarded-For, up to --ip-connections in
+ * flight, beyond which they are answered 429 too_many_requests); --read-timeout from the request line to the end
  * of the body (the connection's idle timeout is shortened to it while the body comes);
  * and --max-buffered bytes of bodies across all connections, reserved from the declared
  * Content-Length at the first call (or as a chunked body grows) and answered 503 `busy`
@@ -45,7 +48,9 @@
 #include <jansson.h>
 #include <malloc.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +90,12 @@ struct http {
     unsigned request_s;
     _Atomic uint64_t buffered;     /* bytes of bodies reserved across all requests */
     node_logs *logs;               /* rings of guest debug output, long polls */
+    /* --trusted-proxy: the per-address counts (connections of direct clients, requests
+     * of clients behind a proxy), a small array searched linearly; under lim_mu */
+    unsigned per_ip;
+    pthread_mutex_t lim_mu;
+    struct lim_ent { char addr[INET6_ADDRSTRLEN]; unsigned n; } *lim;
+    size_t n_lim, cap_lim;
 };
 
 typedef struct hreq {
@@ -111,6 +122,7 @@ typedef struct hreq {
     node_logs_waiter lw;           /* a ?follow=1 long poll */
     int logs_polling;              /* suspended in a long poll */
     uint64_t logs_since;
+    char client[INET6_ADDRSTRLEN]; /* counted in srv->lim (behind a trusted proxy) */
 } hreq;
 
 /* ---------------------------------------------------------------- replies */
@@ -1049,6 +1061,112 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, hreq *h, const char *u
     }
 }
 
+/* ---------------------------------------------------------------- per-address limits */
+
+/* The peer address sa as text into out (cap >= INET6_ADDRSTRLEN); returns 1 when it is
+ * in --trusted-proxy. */
+static int peer_text(const http *srv, const struct sockaddr *sa, char *out, size_t cap)
+{
+    const void *a = NULL;
+    if (sa && sa->sa_family == AF_INET) a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa && sa->sa_family == AF_INET6)
+        a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (!a || !inet_ntop(sa->sa_family, a, out, (socklen_t)cap)) {
+        snprintf(out, cap, "-");
+        return 0;
+    }
+    return esgx_http_cidr_match(srv->cfg->trusted_proxy, srv->cfg->n_trusted_proxy,
+                                sa->sa_family, a);
+}
+
+/* Adds one to addr's count unless it is at --ip-connections (check) or there is no
+ * memory. Returns 1 when counted. */
+static int lim_take(http *srv, const char *addr, int check)
+{
+    int ok = 0;
+    pthread_mutex_lock(&srv->lim_mu);
+    size_t i = 0;
+    while (i < srv->n_lim && strcmp(srv->lim[i].addr, addr)) i++;
+    if (i < srv->n_lim) {
+        if (!check || srv->lim[i].n < srv->per_ip) srv->lim[i].n++, ok = 1;
+    } else if (check == 2) {
+        ok = 1;   /* a check only: nothing counted yet */
+    } else {
+        if (srv->n_lim == srv->cap_lim) {
+            size_t nc = srv->cap_lim ? 2 * srv->cap_lim : 64;
+            void *p = realloc(srv->lim, nc * sizeof *srv->lim);
+            if (p) srv->lim = p, srv->cap_lim = nc;
+        }
+        if (srv->n_lim < srv->cap_lim) {
+            snprintf(srv->lim[srv->n_lim].addr, sizeof srv->lim[0].addr, "%s", addr);
+            srv->lim[srv->n_lim++].n = 1;
+            ok = 1;
+        }
+    }
+    if (check == 2 && i < srv->n_lim) {   /* undo: a check only */
+        if (ok) srv->lim[i].n--;
+    }
+    pthread_mutex_unlock(&srv->lim_mu);
+    return ok;
+}
+
+static void lim_give(http *srv, const char *addr)
+{
+    pthread_mutex_lock(&srv->lim_mu);
+    for (size_t i = 0; i < srv->n_lim; i++) {
+        if (strcmp(srv->lim[i].addr, addr)) continue;
+        if (!--srv->lim[i].n) srv->lim[i] = srv->lim[--srv->n_lim];
+        break;
+    }
+    pthread_mutex_unlock(&srv->lim_mu);
+}
+
+/* The daemon's accept policy (with --trusted-proxy): a direct client at
+ * --ip-connections is refused; a trusted proxy always gets in. The count is taken when
+ * the connection starts, so threads accepting at once may pass the limit by a few. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+    (void)len;
+    http *srv = cls;
+    char a[INET6_ADDRSTRLEN];
+    if (peer_text(srv, sa, a, sizeof a)) return MHD_YES;
+    return lim_take(srv, a, 2) ? MHD_YES : MHD_NO;
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION (with --trusted-proxy): counts a direct client's
+ * connections (*socket_context marks a counted one). */
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+    http *srv = cls;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char a[INET6_ADDRSTRLEN];
+    if (!ci || peer_text(srv, ci->client_addr, a, sizeof a)) return;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        if (lim_take(srv, a, 0)) *socket_context = srv;
+    } else if (*socket_context) {
+        lim_give(srv, a);
+        *socket_context = NULL;
+    }
+}
+
+/* A request from a trusted proxy: counts it for the client X-Forwarded-For names (into
+ * h->client). Returns 0, or 429 when that client has --ip-connections in flight. */
+static unsigned proxied_take(struct MHD_Connection *c, hreq *h)
+{
+    http *srv = h->srv;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[INET6_ADDRSTRLEN], who[INET6_ADDRSTRLEN];
+    if (!srv->cfg->n_trusted_proxy || !ci || !peer_text(srv, ci->client_addr, peer, sizeof peer))
+        return 0;
+    esgx_http_client_addr(srv->cfg->trusted_proxy, srv->cfg->n_trusted_proxy, peer,
+                          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For"),
+                          who, sizeof who);
+    if (!lim_take(srv, who, 1)) return 429;
+    memcpy(h->client, who, sizeof who);
+    return 0;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: the request line is read; its hreq starts here, with the
  * raw target (a %00 in it is refused at the first call) and the request's deadline. */
 static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c)
@@ -1077,6 +1195,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (!h->started) {
         h->started = 1;
+        if (proxied_take(c, h))
+            return reply_error(c, h, 429, "too_many_requests", "this client has %u requests "
+                               "in flight (--ip-connections)", h->srv->per_ip);
         return first_call(c, h, method, url);
     }
     if (h->waiting) return finish_exec(c, h);
@@ -1106,6 +1227,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (h->reserved) atomic_fetch_sub(&srv->buffered, h->reserved);
     esgx_http_body_free(&h->b);
     if (h->lw.registered) esgx_node_logs_cancel(srv->logs, &h->lw);
+    if (h->client[0]) lim_give(srv, h->client);
     free(h->sr.body);
     free(h->sr.logs);
     free(h->decoded);
@@ -1222,7 +1344,11 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
     srv->max_buffered = cfg->max_buffered ? cfg->max_buffered : HTTP_DEFAULT_MAX_BUFFERED;
     srv->request_s = cfg->request_timeout ? cfg->request_timeout : HTTP_DEFAULT_REQUEST_TIMEOUT;
     srv->request_ms = (uint64_t)srv->request_s * 1000u;
-    unsigned per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : HTTP_DEFAULT_PER_IP;
+    srv->per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : HTTP_DEFAULT_PER_IP;
+    pthread_mutex_init(&srv->lim_mu, NULL);
+    /* with --trusted-proxy the limit is counted here (accept_policy), not by MHD */
+    int proxied = cfg->n_trusted_proxy > 0;
+    unsigned mhd_per_ip = proxied ? 0 : srv->per_ip;
     /* TLS: GnuTLS copies the PEM buffers when the daemon starts; they are freed below */
     char *tls_cert = NULL, *tls_key = NULL;
     struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}};
@@ -1244,13 +1370,15 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
         tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert};
         tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key};
     }
-    srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL, handler, srv,
+    srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port,
+                                   proxied ? accept_policy : NULL, srv, handler, srv,
                                    MHD_OPTION_ARRAY, tls_opts,
                                    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
                                    MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads,
                                    MHD_OPTION_URI_LOG_CALLBACK, request_begins, srv,
                                    MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
-                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, mhd_per_ip,
+                                   MHD_OPTION_NOTIFY_CONNECTION, proxied ? conn_notify : NULL, srv,
                                    MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
                                    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
@@ -1293,5 +1421,7 @@ void esgx_http_free(http *h)
     if (h->daemon) MHD_stop_daemon(h->daemon);
     esgx_node_logs_free(h->logs);
     esgx_crypto_wipe(h->token, sizeof h->token);
+    pthread_mutex_destroy(&h->lim_mu);
+    free(h->lim);
     free(h);
 }

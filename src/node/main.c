@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "supervisor.h"
 #include "collateral_service.h"
+#include "http_request.h"
 #include "http_server.h"
 #include "node_net.h"
 
@@ -79,6 +80,7 @@ typedef enum {
     OPT_LOG_LEVEL,   /* error, warn, info, debug */
     OPT_URL,         /* an http:// or https:// URL */
     OPT_TRUST,       /* a MRENCLAVE, repeatable (trust_mrenclave[]) */
+    OPT_PROXY,       /* CIDR[,CIDR...], repeatable (trusted_proxy[]) */
     OPT_TIER,        /* interp or jit (ESGX_TIER_* into an int) */
     OPT_HELP,        /* prints the help text, exit 0 */
     OPT_VERSION,     /* prints "esgxd VERSION", exit 0 */
@@ -125,6 +127,13 @@ static const opt options[] = {
      "body beyond it is answered 503 (default 256M)"},
     {"--ip-connections", "N", OPT_UNSIGNED, CFG(max_conns_per_ip), 1, 8192,
      "an integer 1..8192", "connections from one client address (default 64)"},
+    {"--trusted-proxy", "CIDR", OPT_PROXY, 0, 0, 0, NULL,
+     "a front proxy (e.g. 127.0.0.1/32; repeatable or a comma\n"
+     "list, 16 blocks at most): for a peer in one, the\n"
+     "per-address limits count the right-most address of\n"
+     "X-Forwarded-For not in one, and --ip-connections bounds\n"
+     "that client's requests in flight; otherwise\n"
+     "X-Forwarded-For is ignored"},
     {"--read-timeout", "SECS", OPT_UNSIGNED, CFG(request_timeout), 1, 3600,
      "seconds, 1..3600", "time a client has to send a request and its body\n"
      "(default 30)"},
@@ -340,6 +349,13 @@ static int apply_option(node_state *st, const opt *o, const char *val)
             return ESGX_NODE_E_USAGE;
         }
         cfg->trust_mrenclave[cfg->n_trust++] = val;
+        return ESGX_OK;
+    case OPT_PROXY:
+        if (esgx_http_cidr_add(cfg->trusted_proxy, &cfg->n_trusted_proxy,
+                               ESGX_TRUSTED_PROXY_MAX, val, &err)) {
+            fprintf(stderr, "esgxd: --trusted-proxy: %s\n", err.msg);
+            return ESGX_NODE_E_USAGE;
+        }
         return ESGX_OK;
     default: return ESGX_NODE_E_USAGE;
     }

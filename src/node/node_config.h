@@ -42,6 +42,15 @@
 
 #include "esgx_common.h"
 
+/* An address block of --trusted-proxy: family AF_INET or AF_INET6, addr in network
+ * order (4 or 16 bytes), bits the prefix length. */
+#define ESGX_TRUSTED_PROXY_MAX 16
+typedef struct esgx_cidr {
+    int family;
+    unsigned char addr[16];
+    unsigned bits;
+} esgx_cidr;
+
 typedef struct node_config {
     const char *data_dir;
     const char *listen_host;       /* "127.0.0.1" */
@@ -94,6 +103,10 @@ typedef struct node_config {
     /* HTTP limits against one client exhausting the node (0: the HTTP_DEFAULT_*) */
     uint64_t max_buffered;         /* --max-buffered BYTES of bodies across connections */
     unsigned max_conns_per_ip;     /* --ip-connections N */
+    /* --trusted-proxy CIDR[,CIDR...] (repeatable): peers whose X-Forwarded-For names the
+     * client (the per-address limits count that client, http_server.c) */
+    esgx_cidr trusted_proxy[ESGX_TRUSTED_PROXY_MAX];
+    unsigned n_trusted_proxy;
     unsigned request_timeout;      /* --read-timeout SECS, request line to body's end */
     /* HTTPS on the API port (docs/operations.md); both or neither */
     const char *tls_cert;          /* --tls-cert FILE (PEM, chain allowed) */

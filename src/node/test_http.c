@@ -570,6 +570,46 @@ static void test_origin_guard(void)
     close(ls);
 }
 
+/* --trusted-proxy: the blocks parse (a bad one leaves the list alone), match by prefix,
+ * and the client counted is the right-most untrusted X-Forwarded-For address, only for
+ * a trusted peer. */
+static void test_trusted_proxy(void)
+{
+    esgx_cidr l[4];
+    unsigned n = 0;
+    esgx_err err;
+    char out[64];
+    CHECK_RC(esgx_http_cidr_add(l, &n, 4, "127.0.0.1/32,10.0.0.0/8", &err), ESGX_OK);
+    CHECK_RC(esgx_http_cidr_add(l, &n, 4, "fd00::/8", &err), ESGX_OK);
+    CHECK(n == 3, "n %u", n);
+    CHECK_RC(esgx_http_cidr_add(l, &n, 4, "1.2.3.4/33", &err), ESGX_NODE_E_USAGE);
+    CHECK_RC(esgx_http_cidr_add(l, &n, 4, "1.2.3.4,nope", &err), ESGX_NODE_E_USAGE);
+    CHECK_RC(esgx_http_cidr_add(l, &n, 4, "10.0.0.1/", &err), ESGX_NODE_E_USAGE);
+    CHECK_RC(esgx_http_cidr_add(l, &n, 4, "1.1.1.1,2.2.2.2", &err), ESGX_NODE_E_USAGE);
+    CHECK(n == 3, "a refused list changed n to %u", n);
+    unsigned char a4[4] = {10, 200, 3, 4}, b4[4] = {11, 0, 0, 1}, m6[16] = {0};
+    CHECK(esgx_http_cidr_match(l, n, AF_INET, a4), "10.200.3.4 not in 10/8");
+    CHECK(!esgx_http_cidr_match(l, n, AF_INET, b4), "11.0.0.1 in the list");
+    m6[10] = m6[11] = 0xff, m6[12] = 127, m6[15] = 1;   /* ::ffff:127.0.0.1 */
+    CHECK(esgx_http_cidr_match(l, n, AF_INET6, m6), "mapped 127.0.0.1 not matched");
+    m6[12] = 127, m6[15] = 2;
+    CHECK(!esgx_http_cidr_match(l, n, AF_INET6, m6), "mapped 127.0.0.2 matched");
+    /* an untrusted peer: X-Forwarded-For ignored */
+    esgx_http_client_addr(l, n, "192.0.2.7", "198.51.100.1", out, sizeof out);
+    CHECK(!strcmp(out, "192.0.2.7"), "untrusted peer: %s", out);
+    /* a trusted peer: the right-most address not trusted; a forged left part is skipped */
+    esgx_http_client_addr(l, n, "127.0.0.1", "6.6.6.6, 198.51.100.1,10.1.1.1 ", out, sizeof out);
+    CHECK(!strcmp(out, "198.51.100.1"), "proxied client: %s", out);
+    esgx_http_client_addr(l, n, "127.0.0.1", NULL, out, sizeof out);
+    CHECK(!strcmp(out, "127.0.0.1"), "no header: %s", out);
+    esgx_http_client_addr(l, n, "127.0.0.1", "10.0.0.9, 127.0.0.1", out, sizeof out);
+    CHECK(!strcmp(out, "10.0.0.9"), "all trusted: %s", out);
+    esgx_http_client_addr(l, n, "::ffff:127.0.0.1", "2001:DB8::1", out, sizeof out);
+    CHECK(!strcmp(out, "2001:db8::1"), "canonical v6: %s", out);
+    esgx_http_client_addr(l, n, "127.0.0.1", "1.1.1.1, unknown", out, sizeof out);
+    CHECK(!strcmp(out, "unknown"), "not an address: %s", out);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/esgx-test-http.XXXXXX";
@@ -577,6 +617,7 @@ int main(void)
     esgx_node_log_set_level(getenv("ESGX_TEST_VERBOSE") ? NODE_LOG_DEBUG : NODE_LOG_ERROR);
     signal(SIGPIPE, SIG_IGN);
     test_origin_guard();
+    test_trusted_proxy();
     node_config cfg = {.data_dir = dir, .listen_host = "127.0.0.1", .listen_port = 0,
                        .enclave_path = "/bin/false", .workers = 1, .http_threads = 2,
                        .max_content = 1024, .max_input = 512, .max_output = 1024,
