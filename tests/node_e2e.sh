@@ -4,7 +4,8 @@
 # output hash, input_hash, signature recovering to /attestation's public key), decrypt
 # mode with a module encrypted by eciesjs to the network key, traps
 # and bad requests each with their JSON error, unknown hash (NEED_CONTENT -> 404),
-# restart keeps content, functions and the network key, kill -9 of the enclave is
+# a flipped byte in a stored file is detected on read (404 naming it, file removed) and a
+# re-upload repairs it, restart keeps content, functions and the network key, kill -9 of the enclave is
 # recovered from by itself, SIGTERM lets an in-flight invocation finish, a keyless node
 # answers 503 no_key, --init on an initialised node is refused, a torn sealed key is fatal.
 . "$(dirname "$0")/node_lib.sh"
@@ -144,6 +145,38 @@ grep -q 'Hello, still here$' "$T/body" || fail "answer after an abandoned reques
 sleep 1
 req GET /health; expect 200
 ok "abandoned request: node healthy"
+
+# ---- corrupt content (a flipped byte on disk) is detected, removed, and a re-upload repairs it
+cp "$T/hello.wasm" "$T/hello3.wasm"
+printf '\x00\x05\x04pad3' >> "$T/hello3.wasm"   # new bytes: not in the enclave's cache
+MOD3=$(b3sum --no-names "$T/hello3.wasm")
+STORED=$T/a/content/$MOD3
+flip() {   # flip: one byte of the stored file changed in place
+    local b
+    b=$(od -An -tx1 -j8 -N1 "$STORED" | tr -d ' ')
+    printf "\\x$(printf '%02x' $((0x$b ^ 0x40)))" | dd of="$STORED" bs=1 seek=8 conv=notrunc status=none
+    ! cmp -s "$STORED" "$T/hello3.wasm" || fail "flip did not change the file"
+}
+req POST /content "${AUTH[@]}" --data-binary @"$T/hello3.wasm"; expect 200
+flip
+req POST /content "${AUTH[@]}" --data-binary @"$T/hello3.wasm"; expect 200
+cmp -s "$STORED" "$T/hello3.wasm" || fail "re-upload left the corrupt file in place"
+flip
+req POST /services/3 -d '{"hash":"'$MOD3'","input":"x"}'; expect 404 unknown_hash
+grep -q "was corrupt and has been removed; upload it again" "$T/body" || fail "no clear corrupt message"
+[ ! -e "$STORED" ] || fail "the corrupt file is still in content/"
+grep -q "stored content .*$MOD3 was corrupt" "$T/a.log" || fail "corruption not logged"
+req POST /content "${AUTH[@]}" --data-binary @"$T/hello3.wasm"; expect 200
+cmp -s "$STORED" "$T/hello3.wasm" || fail "re-upload did not store the file again"
+req POST /services/3 -d '{"hash":"'$MOD3'","input":"x"}'; expect 200
+grep -q 'Hello, x$' "$T/body" || fail "invoke after repair"
+flip
+req GET "/content/$MOD3"; expect 404 unknown_hash   # never serves corrupt bytes
+[ ! -e "$STORED" ] || fail "GET left the corrupt file in content/"
+req POST /content "${AUTH[@]}" --data-binary @"$T/hello3.wasm"; expect 200
+req GET "/content/$MOD3"; expect 200
+cmp -s "$T/body" "$T/hello3.wasm" || fail "GET after repair"
+ok "a flipped byte is repaired: detected on read and removed, a clear 404, re-upload replaces it"
 
 # ---- restart keeps content, functions and the network key
 stop_node

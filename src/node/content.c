@@ -5,10 +5,18 @@
  * temporary file in the same directory (.tmp-<hash>-<random>), is fsynced, renamed
  * into place and the directory fsynced, so a crash leaves either the old state or the
  * complete file, never a torn one under a content name. Uploads are idempotent: if the
- * name exists nothing is written. The store never deletes content. Temp files left by
- * a crash are removed at startup. The total size is kept in an atomic counter for
- * /metrics. All state is in the content_store object (directory path and fd, total). The enclave re-hashes whatever we hand it, so the store does not re-verify
- * on read.
+ * name exists and its bytes hash to the name nothing is written. Temp files left by a
+ * crash are removed at startup. The total size is kept in an atomic counter for
+ * /metrics. All state is in the content_store object (directory path and fd, total).
+ *
+ * Corruption (a flipped bit on disk): every read (esgx_content_read for the enclave,
+ * esgx_content_open_fd for a peer or client) hashes the whole file with BLAKE3 and
+ * compares it with the name. There is no "verified" cache: a read already costs a pass
+ * over the file, and the hash runs at memory speed next to it. On a mismatch the file
+ * is deleted (nothing corrupt stays in content/, nothing is kept elsewhere), an error is
+ * logged and the read answers ESGX_NODE_E_MISMATCH, so the caller can fetch a good copy
+ * or tell the client to upload it again; a put of the same bytes then writes it anew.
+ * The enclave still re-hashes whatever we hand it: it is the trust anchor.
  */
 #define _GNU_SOURCE
 #include "content.h"
@@ -107,6 +115,56 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return ESGX_OK;
 }
 
+/* Hashes fd[0..size) with BLAKE3 (pread: the offset is left alone) into out. Returns 0
+ * or ESGX_NODE_E_IO (errno set). */
+static int hash_fd(int fd, uint64_t size, uint8_t out[32])
+{
+    esgx_blake3_hasher h;
+    esgx_blake3_init(&h);
+    uint8_t buf[65536];
+    uint64_t off = 0;
+    while (off < size) {
+        size_t want = size - off < sizeof buf ? (size_t)(size - off) : sizeof buf;
+        ssize_t n = pread(fd, buf, want, (off_t)off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = EIO;   /* shrank under us */
+            return ESGX_NODE_E_IO;
+        }
+        esgx_blake3_update(&h, buf, (size_t)n);
+        off += (uint64_t)n;
+    }
+    esgx_blake3_finalize(&h, out, 32);
+    return ESGX_OK;
+}
+
+/* The file `name` (open as fd, stat st) does not hash to its name: deletes it, if the
+ * name still refers to that very file (a concurrent put may have replaced it), and
+ * logs it. Returns ESGX_NODE_E_MISMATCH with err. */
+static int drop_corrupt(content_store *cs, const char *name, const struct stat *st,
+                        esgx_err *err)
+{
+    struct stat now;
+    int gone = 0;
+    if (fstatat(cs->dirfd, name, &now, 0) == 0 && now.st_ino == st->st_ino &&
+        now.st_dev == st->st_dev) {
+        if (unlinkat(cs->dirfd, name, 0) == 0) {
+            gone = 1;
+            atomic_fetch_sub(&cs->total, (uint64_t)st->st_size);
+            if (fsync(cs->dirfd))
+                esgx_node_log(NODE_LOG_WARN, "fsync %s: %s", cs->dir, strerror(errno));
+        } else {
+            esgx_node_log(NODE_LOG_ERROR, "cannot remove corrupt %s/%s: %s", cs->dir, name,
+                          strerror(errno));
+        }
+    }
+    if (gone)
+        esgx_node_log(NODE_LOG_ERROR, "stored content %s/%s was corrupt (its bytes do not hash "
+                      "to its name); removed it", cs->dir, name);
+    return esgx_err_set(err, ESGX_NODE_E_MISMATCH, "stored content for %s was corrupt and has "
+                        "been removed; upload it again", name);
+}
+
 int esgx_content_put(content_store *cs, const uint8_t *data, size_t len, char hash_hex[65],
                 int *created, esgx_err *err)
 {
@@ -121,8 +179,17 @@ int esgx_content_put_hashed(content_store *cs, const uint8_t *data, size_t len,
 {
     esgx_crypto_hex_encode(hash, 32, hash_hex);
     *created = 0;
-    struct stat st;
-    if (fstatat(cs->dirfd, hash_hex, &st, 0) == 0) return ESGX_OK;
+    /* stored already: done, unless the stored bytes went bad (then write them anew) */
+    int rfd;
+    uint64_t rsize;
+    esgx_err rerr;
+    int rrc = esgx_content_open_fd(cs, hash, &rfd, &rsize, &rerr);
+    if (rrc == ESGX_OK) {
+        close(rfd);
+        return ESGX_OK;
+    }
+    if (rrc != ESGX_NODE_E_NOTFOUND && rrc != ESGX_NODE_E_MISMATCH)
+        return esgx_err_set(err, rrc, "%s", rerr.msg);
     uint8_t rnd[8];
     char rhex[17], tmp[128];
     if (esgx_crypto_random(rnd, sizeof rnd, err)) return ESGX_NODE_E_IO;
@@ -170,10 +237,16 @@ int esgx_content_open_fd(content_store *cs, const uint8_t hash[32], int *fd_out,
         return esgx_err_set(err, ESGX_NODE_E_IO, "open content %s: %s", name, strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st)) {
+    uint8_t got[32];
+    if (fstat(fd, &st) || hash_fd(fd, (uint64_t)st.st_size, got)) {
         int e = errno;
         close(fd);
-        return esgx_err_set(err, ESGX_NODE_E_IO, "stat content %s: %s", name, strerror(e));
+        return esgx_err_set(err, ESGX_NODE_E_IO, "read content %s: %s", name, strerror(e));
+    }
+    if (memcmp(got, hash, 32)) {
+        int rc = drop_corrupt(cs, name, &st, err);
+        close(fd);
+        return rc;
     }
     *size = (uint64_t)st.st_size;
     *fd_out = fd;
@@ -183,10 +256,20 @@ int esgx_content_open_fd(content_store *cs, const uint8_t hash[32], int *fd_out,
 int esgx_content_read(content_store *cs, const uint8_t hash[32], uint8_t **data, size_t *len,
                  esgx_err *err)
 {
-    uint64_t size;
-    int fd;
-    int rc = esgx_content_open_fd(cs, hash, &fd, &size, err);
-    if (rc) return rc;
+    char name[65];
+    esgx_crypto_hex_encode(hash, 32, name);
+    int fd = openat(cs->dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content %s", name);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "open content %s: %s", name, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        int e = errno;
+        close(fd);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "stat content %s: %s", name, strerror(e));
+    }
+    uint64_t size = (uint64_t)st.st_size;
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) {
         close(fd);
@@ -204,6 +287,14 @@ int esgx_content_read(content_store *cs, const uint8_t hash[32], uint8_t **data,
             return esgx_err_set(err, ESGX_NODE_E_IO, "read content: %s", strerror(e));
         }
         got += (size_t)n;
+    }
+    uint8_t h[32];
+    esgx_blake3_hash(buf, got, h);
+    if (memcmp(h, hash, 32)) {
+        free(buf);
+        int rc = drop_corrupt(cs, name, &st, err);
+        close(fd);
+        return rc;
     }
     close(fd);
     *data = buf;

@@ -1,6 +1,6 @@
 /*
  * content.h: the content store of esgxd (content.c): DIR/content/<blake3 hex>, atomic
- * writes, never deleted.
+ * writes, verified on every read (a corrupt file is deleted).
  */
 #ifndef ESGX_NODE_CONTENT_H
 #define ESGX_NODE_CONTENT_H
@@ -21,8 +21,9 @@ ESGX_MUST_CHECK int esgx_content_open(const char *data_dir, content_store **out,
 void esgx_content_close(content_store *cs);
 
 /* Stores data[0..len) under its BLAKE3 hash (temp file, fsync, rename, fsync dir;
- * nothing written if it exists). hash_hex gets 64 lowercase hex chars + NUL.
- * *created is 1 if a new file was written. Returns 0 or ESGX_NODE_E_IO. */
+ * nothing written if it exists and its bytes hash to its name; a stored file that does
+ * not is replaced). hash_hex gets 64 lowercase hex chars + NUL. *created is 1 if a new
+ * file was written. Returns 0 or ESGX_NODE_E_IO. */
 ESGX_MUST_CHECK int esgx_content_put(content_store *cs, const uint8_t *data, size_t len,
                                 char hash_hex[65], int *created, esgx_err *err);
 /* esgx_content_put of data whose BLAKE3 hash the caller has already checked (a fetch
@@ -31,13 +32,17 @@ ESGX_MUST_CHECK int esgx_content_put_hashed(content_store *cs, const uint8_t *da
                                             const uint8_t hash[32], char hash_hex[65],
                                             int *created, esgx_err *err);
 
-/* Opens the stored file for a 32-byte hash read-only: *fd gets the descriptor (caller
- * closes), *size its size. Returns 0, ESGX_NODE_E_NOTFOUND or ESGX_NODE_E_IO. */
+/* Opens the stored file for a 32-byte hash read-only after checking that its bytes
+ * hash to hash: *fd gets the descriptor (caller closes), *size its size. Returns 0,
+ * ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_MISMATCH (the file was corrupt and has been
+ * deleted; err says so) or ESGX_NODE_E_IO. */
 ESGX_MUST_CHECK int esgx_content_open_fd(content_store *cs, const uint8_t hash[32], int *fd,
                                     uint64_t *size, esgx_err *err);
 
 /* Reads the whole stored file for hash into a malloc'ed buffer (*data, *len; caller
- * frees). Returns 0, ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
+ * frees) and checks that it hashes to hash. Returns 0, ESGX_NODE_E_NOTFOUND,
+ * ESGX_NODE_E_MISMATCH (the file was corrupt and has been deleted; err says so),
+ * ESGX_NODE_E_IO or ESGX_NODE_E_NOMEM. */
 ESGX_MUST_CHECK int esgx_content_read(content_store *cs, const uint8_t hash[32], uint8_t **data,
                                  size_t *len, esgx_err *err);
 

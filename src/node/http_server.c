@@ -693,6 +693,15 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     char why[ESGX_ERR_MSG_MAX];   /* the network's reason, e.g. not authorised here */
     snprintf(why, sizeof why, "%s", here && h->srv->d.net ? err.msg : "");
     int rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+    if (rc == ESGX_NODE_E_MISMATCH) {   /* was corrupt, now deleted: never served */
+        snprintf(why, sizeof why, "%s", err.msg);
+        esgx_err e2;
+        if (h->srv->d.net && content_here(h, c, hb, &e2) == ESGX_OK)   /* repaired */
+            rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
+        else if (h->srv->d.net && esgx_net_content_lost(h->srv->d.net, hb, &e2))
+            esgx_node_log(NODE_LOG_WARN, "%s", e2.msg);
+        if (rc == ESGX_NODE_E_MISMATCH) rc = ESGX_NODE_E_NOTFOUND;
+    }
     if (rc == ESGX_NODE_E_NOTFOUND && why[0])
         return reply_error(c, h, 404, "unknown_hash", "%s", why);
     if (rc == ESGX_NODE_E_NOTFOUND)

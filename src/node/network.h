@@ -150,12 +150,18 @@ int esgx_net_record_ok(esgx_net *n, const uint8_t hash[32]);
 ESGX_MUST_CHECK int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
                                            const char *origin, unsigned *held, esgx_err *err);
 
+/* This node no longer stores hash (its file was corrupt and has been deleted): removes
+ * its holders/ entry (from the view at once, then from etcd) and wakes the replicator.
+ * Returns 0 (also when there was no entry) or ESGX_NODE_E_ETCD. */
+ESGX_MUST_CHECK int esgx_net_content_lost(esgx_net *n, const uint8_t hash[32], esgx_err *err);
+
 /* Fetches content this node lacks from a live holder, else from its origins, checks
  * BLAKE3 while receiving (bounded size and time), stores it through the store and
  * registers this node as a holder. Concurrent calls for one hash share one transfer.
  * ESGX_NODE_E_NOTFOUND when no node and no origin has it; ESGX_NODE_E_MISMATCH /
  * ESGX_NODE_E_FETCH / ESGX_NODE_E_TOO_BIG when every source failed (the message
- * names the last one). */
+ * names the last one). A stale holders/ entry of this node for hash (its file was
+ * deleted as corrupt) is removed first. */
 ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err);
 
 /* Fetches url ("http://", "https://" or "ipfs://CID" through the gateway) into memory

@@ -425,6 +425,27 @@ static int put_holder(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     return rc;
 }
 
+int esgx_net_content_lost(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+{
+    char key[160], hex[65];
+    esgx_crypto_hex_encode(hash, 32, hex);
+    snprintf(key, sizeof key, "holders/%s/%s", hex, n->cfg.node_id);
+    pthread_mutex_lock(&n->mu);   /* out of the view at once, ahead of the watch */
+    for (size_t i = 0; i < n->n_holders; i++)
+        if (!memcmp(n->holders[i].hash, hash, 32) && !strcmp(n->holders[i].id, n->cfg.node_id)) {
+            n->holders[i] = n->holders[--n->n_holders];
+            break;
+        }
+    esgx_net_repl_wake(n, hash);   /* one holder fewer: the replicator restores the count */
+    pthread_cond_broadcast(&n->changed);
+    pthread_mutex_unlock(&n->mu);
+    int rc = esgx_etcd_delete(n->etcd, key, 0, 0, err);
+    if (rc == ESGX_NODE_E_NOTFOUND) rc = ESGX_OK;
+    if (rc == ESGX_OK)
+        esgx_net_log(n, NET_LOG_WARN, "no longer a holder of %s (the stored copy was lost)", hex);
+    return rc;
+}
+
 /* A caller is done with f: the last one unlinks and frees it (caller holds mu). */
 static void inflight_leave(esgx_net *n, net_inflight *f)
 {
@@ -465,6 +486,14 @@ int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     esgx_err_clear(&e);
     int rc = ESGX_OK;
     if (!n->store.has(n->store.arg, hash)) {
+        pthread_mutex_lock(&n->mu);
+        int stale = holds(n, hash, n->cfg.node_id);
+        pthread_mutex_unlock(&n->mu);
+        /* registered as a holder but the file is gone (deleted as corrupt): say so first,
+         * so no peer asks this node meanwhile */
+        if (stale && esgx_net_content_lost(n, hash, &e))
+            esgx_net_log(n, NET_LOG_WARN, "cannot drop the holder record: %s", e.msg);
+        esgx_err_clear(&e);
         rc = esgx_net_content_wanted(n, hash, &e);
         if (rc == ESGX_OK) rc = fetch_from_sources(n, hash, &e);
     }

@@ -9,8 +9,10 @@
  *               in-flight request with 503 enclave_restarting, reaps the child and
  *               starts a new one with exponential backoff (100 ms .. 5 s, reset after
  *               30 s of uptime). Exit status 78 from the enclave is a fatal config error.
- *   content     answers NEED_CONTENT: reads the module from the content store and
- *               resends the EXEC with it (or fails the request with 404). Kept off the
+ *   content     answers NEED_CONTENT: reads the module from the content store (which
+ *               checks its hash: a corrupt file is deleted and fetched again from the
+ *               network like a missing one) and resends the EXEC with it (or fails the
+ *               request with 404). Kept off the
  *               reader thread so the reader never blocks on a large write.
  *   callers     (HTTP threads) send EXECs themselves, pipelined on the one socket, and
  *               the synchronous requests (STATS, ATTEST_DOC, MAC_REQ), which wait on
@@ -455,8 +457,13 @@ static void content_job(sup *s, uint64_t id)
     size_t len = 0;
     esgx_err err;
     int rc = esgx_content_read(s->content, r->hash, &data, &len, &err);
+    char corrupt[ESGX_ERR_MSG_MAX] = "";   /* the stored file was corrupt (now deleted) */
+    if (rc == ESGX_NODE_E_MISMATCH) {
+        snprintf(corrupt, sizeof corrupt, "%s", err.msg);
+        rc = ESGX_NODE_E_NOTFOUND;
+    }
     if (rc == ESGX_NODE_E_NOTFOUND && s->hooks.fetch_content) {
-        /* not here: another node of the network may hold it */
+        /* not here (or no longer): another node of the network may hold it */
         esgx_err ferr;
         int frc = s->hooks.fetch_content(s->hooks.net_arg, r->hash, &ferr);
         if (frc == ESGX_OK) {
@@ -474,7 +481,8 @@ static void content_job(sup *s, uint64_t id)
         char hex[65];
         esgx_crypto_hex_encode(r->hash, 32, hex);
         fail = ESGX_RC_UNKNOWN_HASH;
-        snprintf(fail_msg, sizeof fail_msg, "no content with hash %s", hex);
+        if (corrupt[0]) snprintf(fail_msg, sizeof fail_msg, "%s", corrupt);
+        else snprintf(fail_msg, sizeof fail_msg, "no content with hash %s", hex);
     } else if (rc) {
         fail = ESGX_RC_INTERNAL;
         snprintf(fail_msg, sizeof fail_msg, "content store: %s", err.msg);
