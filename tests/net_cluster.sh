@@ -27,30 +27,11 @@ GW_PORT=$(net_free_port)
 # start_node I [esgxd args...]: node I on fixed ports (kept across restarts); the
 # origins here are on loopback, so ORIGIN_ARGS allows them unless a test empties it.
 ORIGIN_ARGS=(--allow-private-origins)
-start_node() {
-    local i=$1; shift
-    [ -n "${NODE_HTTP[$i]:-}" ] || { NODE_HTTP[$i]=$(net_free_port); NODE_PEER[$i]=$(net_free_port); }
-    "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
-        --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
-        --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
-        --ipfs-gateway "http://127.0.0.1:$GW_PORT" --max-content 2M --fetch-timeout 3 "${ORIGIN_ARGS[@]}" \
-        "$@" 2>>"$T/node$i.log" &
-    NODE_PID[$i]=$!
-}
+start_node() { net_node_start "$1" --ipfs-gateway "http://127.0.0.1:$GW_PORT" --max-content 2M --fetch-timeout 3 "${ORIGIN_ARGS[@]}" "${@:2}"; }
 # wait_ready I: /health answers 200 (key, enclave and etcd all fine), 60 s at most.
-wait_ready() {
-    for _ in $(seq 1 300); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url "$1")/health")" = 200 ] && return 0
-        kill -0 "${NODE_PID[$1]}" 2>/dev/null || fail "node$1 exited"
-        sleep 0.2
-    done
-    fail "node$1 not ready within 60 s"
-}
-url() { echo "http://127.0.0.1:${NODE_HTTP[$1]}"; }
 kill9() { kill -KILL "${NODE_PID[$1]}"; wait "${NODE_PID[$1]}" 2>/dev/null; unset "NODE_PID[$1]"; }
 # as I CMD...: runs esgx with the CLI logged in to node I (its own config dir).
 as() { local i=$1; shift; XDG_CONFIG_HOME=$T/config-$i "$ESGX" "$@" >"$T/out" 2>"$T/err" </dev/null; }
-status() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 
 # ---------------------------------------------------------------- 1. one network
 etcd_cluster 3 || fail "etcd cluster did not start"

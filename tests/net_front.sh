@@ -21,26 +21,7 @@ ESGX=$BUILD/esgx
 source "$SRC/tests/net_lib.sh"
 net_test_begin front etcd etcdctl nginx curl python3
 
-start_node() {
-    local i=$1; shift
-    [ -n "${NODE_HTTP[$i]:-}" ] || { NODE_HTTP[$i]=$(net_free_port); NODE_PEER[$i]=$(net_free_port); }
-    "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
-        --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
-        --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
-        --fetch-timeout 3 --allow-private-origins --trusted-proxy 127.0.0.1/32 \
-        --ip-connections 8 "$@" 2>>"$T/node$i.log" &
-    NODE_PID[$i]=$!
-}
-wait_ready() {
-    for _ in $(seq 1 300); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url "$1")/health")" = 200 ] && return 0
-        kill -0 "${NODE_PID[$1]}" 2>/dev/null || fail "node$1 exited"
-        sleep 0.2
-    done
-    fail "node$1 not ready within 60 s"
-}
-url() { echo "http://127.0.0.1:${NODE_HTTP[$1]}"; }
-status() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+start_node() { net_node_start "$1" --fetch-timeout 3 --allow-private-origins --trusted-proxy 127.0.0.1/32 --ip-connections 8 "${@:2}"; }
 
 etcd_cluster 1 || fail "etcd did not start"
 "$ESGX" sim init "$T/sim" >/dev/null || fail "esgx sim init"

@@ -150,3 +150,27 @@ fail() {
     exit 1
 }
 ok() { echo "ok - $*"; }
+# net_node_start I [esgxd args...]: node I of the test on the sim bundle $T/sim and the
+# test's etcd (data $T/nodeI, log $T/nodeI.log, ports kept across restarts).
+net_node_start() {
+    local i=$1
+    shift
+    [ -n "${NODE_HTTP[$i]:-}" ] || { NODE_HTTP[$i]=$(net_free_port); NODE_PEER[$i]=$(net_free_port); }
+    "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
+        --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
+        --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
+        "$@" 2>>"$T/node$i.log" &
+    NODE_PID[$i]=$!
+}
+# wait_ready I: until node I answers /health 200 (60 s at most; fails if it exited).
+wait_ready() {
+    for _ in $(seq 1 300); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url "$1")/health")" = 200 ] && return 0
+        kill -0 "${NODE_PID[$1]}" 2>/dev/null || fail "node$1 exited"
+        sleep 0.2
+    done
+    fail "node$1 not ready within 60 s"
+}
+url() { echo "http://127.0.0.1:${NODE_HTTP[$1]}"; }
+# status CURL-ARGS...: the HTTP status of a request, its body in $T/body.
+status() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }

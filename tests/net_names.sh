@@ -26,25 +26,7 @@ net_test_begin names etcd etcdctl nginx curl python3 node
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 has() { grep -qF -- "$2" "$T/$1" || fail "$1 lacks: $2"; }
 
-start_node() {
-    local i=$1; shift
-    NODE_HTTP[$i]=$(net_free_port)
-    NODE_PEER[$i]=$(net_free_port)
-    "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
-        --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
-        --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
-        "$@" 2>>"$T/node$i.log" &
-    NODE_PID[$i]=$!
-}
-url() { echo "http://127.0.0.1:${NODE_HTTP[$1]}"; }
-wait_ready() {
-    for _ in $(seq 1 300); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url "$1")/health")" = 200 ] && return 0
-        kill -0 "${NODE_PID[$1]}" 2>/dev/null || fail "node$1 exited"
-        sleep 0.2
-    done
-    fail "node$1 not ready within 60 s"
-}
+start_node() { net_node_start "$@"; }
 # as USER CMD...: esgx as user a, b or c (its own config folder and developer key)
 as() { local u=$1; shift; XDG_CONFIG_HOME=$T/config-$u "$ESGX" "$@" >"$T/out" 2>"$T/err" </dev/null; }
 ectl() { etcdctl --endpoints="$ETCD_ENDPOINTS" "$@"; }

@@ -15,25 +15,7 @@ source "$SRC/tests/net_lib.sh"
 net_test_begin repair etcd etcdctl curl python3
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 
-start_node() {   # start_node I [esgxd args...]
-    local i=$1; shift
-    NODE_HTTP[$i]=$(net_free_port); NODE_PEER[$i]=$(net_free_port)
-    "$BUILD/esgxd" --data-dir "$T/node$i" --listen "127.0.0.1:${NODE_HTTP[$i]}" \
-        --sim-bundle "$T/sim" --peer-listen "127.0.0.1:${NODE_PEER[$i]}" \
-        --etcd "$ETCD_ENDPOINTS" --advertise "http://127.0.0.1:${NODE_HTTP[$i]}" \
-        --max-content 2M --fetch-timeout 3 "$@" 2>>"$T/node$i.log" &
-    NODE_PID[$i]=$!
-}
-wait_ready() {
-    for _ in $(seq 1 300); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url "$1")/health")" = 200 ] && return 0
-        kill -0 "${NODE_PID[$1]}" 2>/dev/null || fail "node$1 exited"
-        sleep 0.2
-    done
-    fail "node$1 not ready within 60 s"
-}
-url() { echo "http://127.0.0.1:${NODE_HTTP[$1]}"; }
-status() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+start_node() { net_node_start "$1" --max-content 2M --fetch-timeout 3 "${@:2}"; }
 flip() {   # flip FILE: one byte changed in place
     local b
     b=$(od -An -tx1 -j8 -N1 "$1" | tr -d ' ')
