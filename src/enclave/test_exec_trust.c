@@ -14,12 +14,9 @@
 #include "executor.h"
 #include "keystore.h"
 #include "platform.h"
-#include "test_util.h"
+#include "test_exec_env.h"
 
-static char g_tmp[256];
-static esgx_platform *g_plat;
-static esgx_keystore g_ks;
-static executor *g_ex;
+static t_exec_env g_env;
 
 /* Echoes its input, then 32 bytes of random_get, then 16 more. */
 static const char GUEST[] =
@@ -41,8 +38,8 @@ static const char GUEST[] =
 static uint8_t *assemble(size_t *len)
 {
     char in[512], out[512], cmd[1200];
-    snprintf(in, sizeof in, "%s/guest.wat", g_tmp);
-    snprintf(out, sizeof out, "%s/guest.wasm", g_tmp);
+    snprintf(in, sizeof in, "%s/guest.wat", g_env.tmp);
+    snprintf(out, sizeof out, "%s/guest.wasm", g_env.tmp);
     t_write_file(in, GUEST, strlen(GUEST));
     snprintf(cmd, sizeof cmd, "wat2wasm '%s' -o '%s'", in, out);
     if (system(cmd) != 0) exit(1);
@@ -83,13 +80,13 @@ static void run_call(call *c, exec_result *r)
         memcpy(rq.record_signature, c->rec->signature, 65);
     }
     c->asked_content = 0;
-    esgx_executor_run(g_ex, &rq, r);
+    esgx_executor_run(g_env.ex, &rq, r);
     if (!r->need_content) return;
     c->asked_content = 1;
     rq.has_content = 1;
     rq.content = c->code;
     rq.content_len = c->len;
-    esgx_executor_run(g_ex, &rq, r);
+    esgx_executor_run(g_env.ex, &rq, r);
 }
 
 static void make_record(esgx_name_record *rec, const char *name, const uint8_t hash[32],
@@ -98,7 +95,7 @@ static void make_record(esgx_name_record *rec, const char *name, const uint8_t h
     memset(rec, 0, sizeof *rec);
     rec->name_len = strlen(name);
     memcpy(rec->name, name, rec->name_len);
-    memcpy(rec->network, g_ks.shared.public_key, 33);
+    memcpy(rec->network, g_env.ks.shared.public_key, 33);
     memcpy(rec->module_hash, hash, 32);
     rec->seq = seq;
     CHECK_RC(esgx_name_record_sign(rec, seckey, NULL), 0);
@@ -112,7 +109,7 @@ static void check_signed(const exec_result *r)
     CHECK(!memcmp(h, r->output_hash, 32), "output hash covers the bytes returned");
     esgx_digest_response(r->input_hash, r->fuel_used, r->output_hash, digest);
     CHECK_RC(esgx_ec_recover(digest, r->signature, pub, NULL), 0);
-    CHECK(!memcmp(pub, g_ks.shared.public_key, 33), "signed by the network key");
+    CHECK(!memcmp(pub, g_env.ks.shared.public_key, 33), "signed by the network key");
 }
 
 static void test_by_name(const uint8_t *code, size_t len)
@@ -191,7 +188,7 @@ static void test_sealed(const uint8_t *code, size_t len, const esgx_name_record 
     uint8_t sealed[256];
     size_t sl = 0;
     esgx_seal_keys keys;
-    CHECK_RC(esgx_seal_request(g_ks.shared.public_key, &b, (const uint8_t *)msg, strlen(msg),
+    CHECK_RC(esgx_seal_request(g_env.ks.shared.public_key, &b, (const uint8_t *)msg, strlen(msg),
                                sealed, sizeof sealed, &sl, &keys, NULL), 0);
     call c = {.code = code, .len = len, .input = sealed, .input_len = sl, .fuel = 5000000,
               .sealed = 1, .rec = rec};
@@ -269,7 +266,7 @@ static void test_random(const uint8_t *code, size_t len)
         /* the stream is the documented one: keyed by k_rand, module hash and input_hash */
         uint8_t k_rand[32], sk[32], want[48], mh[32];
         esgx_blake3_hash(code, len, mh);
-        CHECK_RC(esgx_random_key_derive(g_ks.shared.private_key, k_rand, NULL), 0);
+        CHECK_RC(esgx_random_key_derive(g_env.ks.shared.private_key, k_rand, NULL), 0);
         CHECK_RC(esgx_random_stream_key(k_rand, mh, a.input_hash, sk, NULL), 0);
         esgx_random_stream_read(sk, 0, want, 48);
         CHECK(!memcmp(want, a.output + 1, 48), "the documented stream");
@@ -282,21 +279,8 @@ static void test_random(const uint8_t *code, size_t len)
 
 int main(void)
 {
-    if (system("wat2wasm --version >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "wat2wasm not found: skipping\n");
-        return 77;
-    }
-    t_tmpdir(g_tmp, sizeof g_tmp, "exectrust");
-    esgx_err err;
-    if (esgx_platform_sim_open(g_tmp, NULL, &g_plat, &err) != 0 ||
-        esgx_keystore_create(&g_ks, g_plat, g_tmp, &err) != 0) {
-        fprintf(stderr, "setup: %s\n", err.msg);
-        return 1;
-    }
-    exec_config cfg;
-    esgx_exec_config_default(&cfg);
-    if (esgx_executor_new(&cfg, g_plat, &g_ex, &err) != 0) return 1;
-    CHECK(esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub, NULL) == 0);
+    int rc = t_exec_env_open(&g_env, "exectrust", 0);
+    if (rc) return rc;
     size_t len = 0;
     uint8_t *code = assemble(&len);
     test_by_name(code, len);
@@ -309,9 +293,6 @@ int main(void)
     test_sealed(code, len, &rec);
     test_random(code, len);
     free(code);
-    esgx_executor_free(g_ex);
-    esgx_keystore_wipe(&g_ks);
-    esgx_platform_close(g_plat);
-    t_rmdir(g_tmp);
+    t_exec_env_close(&g_env);
     T_DONE("enclave_exec_trust");
 }

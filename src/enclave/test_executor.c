@@ -14,18 +14,15 @@
 #include "executor.h"
 #include "keystore.h"
 #include "platform.h"
-#include "test_util.h"
+#include "test_exec_env.h"
 
-static char g_tmp[256];
-static esgx_platform *g_plat;
-static esgx_keystore g_ks;
-static executor *g_ex;
+static t_exec_env g_env;
 
 static uint8_t *assemble(const char *name, size_t *len)
 {
     const char *src = getenv("ESGX_SOURCE_DIR");
     char cmd[9000], out[4200];
-    snprintf(out, sizeof out, "%s/%s.wasm", g_tmp, name);
+    snprintf(out, sizeof out, "%s/%s.wasm", g_env.tmp, name);
     snprintf(cmd, sizeof cmd, "wat2wasm '%s/src/enclave/testdata/%s.wat' -o '%s'",
              src ? src : ".", name, out);
     if (system(cmd) != 0) {
@@ -38,8 +35,8 @@ static uint8_t *assemble(const char *name, size_t *len)
 static uint8_t *assemble_text(const char *name, const char *wat, size_t *len)
 {
     char in[4200], out[4200], cmd[9000];
-    snprintf(in, sizeof in, "%s/%s.wat", g_tmp, name);
-    snprintf(out, sizeof out, "%s/%s.wasm", g_tmp, name);
+    snprintf(in, sizeof in, "%s/%s.wat", g_env.tmp, name);
+    snprintf(out, sizeof out, "%s/%s.wasm", g_env.tmp, name);
     t_write_file(in, wat, strlen(wat));
     snprintf(cmd, sizeof cmd, "wat2wasm '%s' -o '%s'", in, out);
     if (system(cmd) != 0) exit(1);
@@ -72,7 +69,7 @@ static int run_ex(executor *ex, const uint8_t *code, size_t len, int decrypt, co
 static int run(const uint8_t *code, size_t len, const char *fn, const void *input,
                size_t in_len, exec_result *r)
 {
-    return run_ex(g_ex, code, len, 0, fn, input, in_len, 0, r);
+    return run_ex(g_env.ex, code, len, 0, fn, input, in_len, 0, r);
 }
 
 static int32_t out_i32(const exec_result *r, size_t i)
@@ -111,7 +108,7 @@ static void test_hello(const uint8_t *code, size_t len)
     CHECK(r.fuel_used > 0 && r.fuel_used < 10000);
     esgx_digest_response(r.input_hash, r.fuel_used, r.output_hash, d);
     CHECK_EQ_INT(esgx_ec_recover(d, r.signature, pub, NULL), 0);
-    CHECK(memcmp(pub, g_ks.public_key, 33) == 0);
+    CHECK(memcmp(pub, g_env.ks.public_key, 33) == 0);
     uint64_t fuel1 = r.fuel_used;
     esgx_exec_result_free(&r);
 
@@ -121,7 +118,7 @@ static void test_hello(const uint8_t *code, size_t len)
     CHECK_EQ_INT(r.fuel_used, fuel1);
     esgx_exec_result_free(&r);
     exec_stats st;
-    esgx_executor_get_stats(g_ex, &st);
+    esgx_executor_get_stats(g_env.ex, &st);
     CHECK(st.cache_hits >= 1);
     CHECK(st.cache_entries >= 1);
 }
@@ -137,7 +134,7 @@ static void test_content_checks(const uint8_t *code, size_t len)
     rq.has_content = 1;
     rq.content = code;
     rq.content_len = len;
-    esgx_executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_env.ex, &rq, &r);
     CHECK_EQ_INT(r.status, EXEC_BAD_REQUEST);
     CHECK(strcmp(r.code, "hash_mismatch") == 0);
 
@@ -149,16 +146,16 @@ static void test_content_checks(const uint8_t *code, size_t len)
     /* Request bounds are checked before the cache. */
     rq.has_content = 0;
     rq.function_len = 0;
-    esgx_executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_env.ex, &rq, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && !r.need_content);
     rq.function_len = 4;
     rq.fuel = 1000000001ull;
-    esgx_executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_env.ex, &rq, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "fuel_too_large") == 0);
     rq.fuel = 0;
     rq.input_len = (8u << 20) + 1;
     rq.input = code;   /* never read: rejected on size */
-    esgx_executor_run(g_ex, &rq, &r);
+    esgx_executor_run(g_env.ex, &rq, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "input_too_large") == 0);
 }
 
@@ -213,7 +210,7 @@ static void test_io(const uint8_t *code, size_t len)
 static void test_fuel_limits(const uint8_t *code, size_t len)
 {
     exec_result r;
-    run_ex(g_ex, code, len, 0, "loop", NULL, 0, 10000, &r);
+    run_ex(g_env.ex, code, len, 0, "loop", NULL, 0, 10000, &r);
     CHECK_EQ_INT(r.status, EXEC_TRAP);
     CHECK(strcmp(r.code, "out_of_fuel") == 0);
     CHECK_EQ_INT(r.fuel_used, 10000);
@@ -235,7 +232,7 @@ static void test_fuel_limits(const uint8_t *code, size_t len)
     esgx_exec_result_free(&r);
 
     /* Fuel too small for a host call inside: trap out_of_fuel, whole limit used. */
-    run_ex(g_ex, code, len, 0, "dpub", "", 0, 300, &r);
+    run_ex(g_env.ex, code, len, 0, "dpub", "", 0, 300, &r);
     CHECK(r.status == EXEC_TRAP && strcmp(r.code, "out_of_fuel") == 0);
     CHECK_EQ_INT(r.fuel_used, 300);
     esgx_exec_result_free(&r);
@@ -244,8 +241,8 @@ static void test_fuel_limits(const uint8_t *code, size_t len)
     esgx_exec_config_default(&cfg);
     cfg.max_output = 1u << 20;
     executor *small;
-    CHECK_EQ_INT(esgx_executor_new(&cfg, g_plat, &small, NULL), 0);
-    CHECK(esgx_executor_set_key(small, &g_ks.shared, g_ks.xpub, NULL) == 0);
+    CHECK_EQ_INT(esgx_executor_new(&cfg, g_env.plat, &small, NULL), 0);
+    CHECK(esgx_executor_set_key(small, &g_env.ks.shared, g_env.ks.xpub, NULL) == 0);
     run_ex(small, code, len, 0, "big_output", NULL, 0, 0, &r);
     CHECK_EQ_INT(r.status, EXEC_TRAP);
     CHECK(strcmp(r.code, "output_too_large") == 0);
@@ -255,7 +252,7 @@ static void test_fuel_limits(const uint8_t *code, size_t len)
 
     /* An executor without the key refuses everything. */
     executor *nokey;
-    CHECK_EQ_INT(esgx_executor_new(&cfg, g_plat, &nokey, NULL), 0);
+    CHECK_EQ_INT(esgx_executor_new(&cfg, g_env.plat, &nokey, NULL), 0);
     run_ex(nokey, code, len, 0, "main", NULL, 0, 0, &r);
     CHECK(r.status == EXEC_NOT_READY && strcmp(r.code, "no_key") == 0);
     esgx_executor_free(nokey);
@@ -337,7 +334,7 @@ static void test_keys(const uint8_t *code, size_t len)
     run(code, len, "xpub", NULL, 0, &r);
     expect_ok(&r, "xpub");
     CHECK_EQ_INT(out_i32(&r, 0), 111);
-    CHECK(r.output_len == 4 + 111 + 4 && memcmp(r.output + 4, g_ks.xpub, 111) == 0);
+    CHECK(r.output_len == 4 + 111 + 4 && memcmp(r.output + 4, g_env.ks.xpub, 111) == 0);
     if (r.output_len == 119) {
         int32_t last;
         memcpy(&last, r.output + 115, 4);
@@ -348,7 +345,7 @@ static void test_keys(const uint8_t *code, size_t len)
     /* Derived public keys: this module, and another hash given in memory. */
     const uint8_t path[4] = {0x12, 0x34, 0xab, 0xcd};
     esgx_bip32_key dk;
-    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_ks.shared, mh, path, 4, &dk, NULL), 0);
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_env.ks.shared, mh, path, 4, &dk, NULL), 0);
     run(code, len, "dpub", path, 4, &r);
     expect_ok(&r, "dpub");
     CHECK_EQ_INT(out_i32(&r, 0), 0);
@@ -371,14 +368,14 @@ static void test_keys(const uint8_t *code, size_t len)
     other[32] = 0;
     other[33] = 7;
     esgx_bip32_key ok2;
-    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_ks.shared, other, other + 32, 2, &ok2, NULL), 0);
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_env.ks.shared, other, other + 32, 2, &ok2, NULL), 0);
     run(code, len, "dpub_hash", other, sizeof other, &r);
     CHECK_EQ_INT(out_i32(&r, 0), 0);
     CHECK(r.output_len == 37 && memcmp(r.output + 4, ok2.public_key, 33) == 0);
     esgx_exec_result_free(&r);
     /* The public derivation from the xpub alone gives the same key (clients can). */
     esgx_bip32_key xpub_only, pub_dk;
-    CHECK_EQ_INT(esgx_bip32_key_parse(g_ks.xpub, 111, &xpub_only, NULL), 0);
+    CHECK_EQ_INT(esgx_bip32_key_parse(g_env.ks.xpub, 111, &xpub_only, NULL), 0);
     CHECK_EQ_INT(esgx_bip32_module_key_derive(&xpub_only, mh, path, 4, &pub_dk, NULL), 0);
     CHECK(memcmp(pub_dk.public_key, dk.public_key, 33) == 0);
 
@@ -434,7 +431,7 @@ static void test_shared_unseal(const uint8_t *code, size_t len)
     /* Approved (our hash second in a list of three). */
     CHECK_EQ_INT(esgx_approved_wasm_build((const uint8_t(*)[32])hashes, 3, (const uint8_t *)data,
                                      strlen(data), pt, sizeof pt, &pt_len, NULL), 0);
-    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_env.ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     expect_ok(&r, "unseal approved");
     CHECK_EQ_INT(out_i32(&r, 0), (int)strlen(data));
@@ -444,14 +441,14 @@ static void test_shared_unseal(const uint8_t *code, size_t len)
     /* Not approved: -6 and no plaintext reaches the guest (it outputs only the code). */
     CHECK_EQ_INT(esgx_approved_wasm_build((const uint8_t(*)[32])hashes, 1, (const uint8_t *)data,
                                      strlen(data), pt, sizeof pt, &pt_len, NULL), 0);
-    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_env.ks.public_key, 33, pt, pt_len, ct, sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -6);
     CHECK_EQ_INT(r.output_len, 4);
     esgx_exec_result_free(&r);
 
     /* Bad header: plain data without the magic. */
-    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, (const uint8_t *)data, strlen(data), ct,
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_env.ks.public_key, 33, (const uint8_t *)data, strlen(data), ct,
                                sizeof ct, &ct_len, NULL), 0);
     run(code, len, "unseal", ct, ct_len, &r);
     CHECK_EQ_INT(out_i32(&r, 0), -5);
@@ -476,9 +473,9 @@ static void test_decrypt_mode(const uint8_t *code, size_t len)
 {
     size_t ct_cap = len + ESGX_ECIES_OVERHEAD, ct_len;
     uint8_t *ct = malloc(ct_cap);
-    CHECK_EQ_INT(esgx_ecies_encrypt(g_ks.public_key, 33, code, len, ct, ct_cap, &ct_len, NULL), 0);
+    CHECK_EQ_INT(esgx_ecies_encrypt(g_env.ks.public_key, 33, code, len, ct, ct_cap, &ct_len, NULL), 0);
     exec_result r;
-    CHECK_EQ_INT(run_ex(g_ex, ct, ct_len, 1, "main", NULL, 0, 0, &r), 1);
+    CHECK_EQ_INT(run_ex(g_env.ex, ct, ct_len, 1, "main", NULL, 0, 0, &r), 1);
     expect_ok(&r, "decrypt mode");
     CHECK(r.output_len == 31);
     esgx_exec_result_free(&r);
@@ -486,13 +483,13 @@ static void test_decrypt_mode(const uint8_t *code, size_t len)
     uint8_t ch[32];
     esgx_blake3_hash(ct, ct_len, ch);
     esgx_bip32_key dk;
-    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_ks.shared, ch, NULL, 0, &dk, NULL), 0);
-    run_ex(g_ex, ct, ct_len, 1, "dpub", NULL, 0, 0, &r);
+    CHECK_EQ_INT(esgx_bip32_module_key_derive(&g_env.ks.shared, ch, NULL, 0, &dk, NULL), 0);
+    run_ex(g_env.ex, ct, ct_len, 1, "dpub", NULL, 0, 0, &r);
     CHECK(r.output_len == 37 && memcmp(r.output + 4, dk.public_key, 33) == 0);
     esgx_exec_result_free(&r);
     esgx_bip32_key_wipe(&dk);
     /* Plain content requested in decrypt mode: decrypt_failed. */
-    run_ex(g_ex, code, len, 1, "main", NULL, 0, 0, &r);
+    run_ex(g_env.ex, code, len, 1, "main", NULL, 0, 0, &r);
     CHECK(r.status == EXEC_BAD_REQUEST && strcmp(r.code, "decrypt_failed") == 0);
     free(ct);
 }
@@ -502,7 +499,7 @@ static void test_hostile(void)
     size_t len;
     uint8_t *code = assemble("hostile", &len);
     exec_result r;
-    run_ex(g_ex, code, len, 0, "main", "ab", 2, 100000, &r);
+    run_ex(g_env.ex, code, len, 0, "main", "ab", 2, 100000, &r);
     expect_ok(&r, "hostile");
     static const int32_t want[] = {-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
                                    21, 21, 21};
@@ -539,8 +536,8 @@ static void test_wasi(void)
 
     /* A real C program with printf, compiled by clang for wasm32-wasi. */
     char src[4200], out[4200], cmd[9000];
-    snprintf(src, sizeof src, "%s/printf.c", g_tmp);
-    snprintf(out, sizeof out, "%s/printf.wasm", g_tmp);
+    snprintf(src, sizeof src, "%s/printf.c", g_env.tmp);
+    snprintf(out, sizeof out, "%s/printf.wasm", g_env.tmp);
     const char *prog = "#include <stdio.h>\n#include <stdlib.h>\n"
                        "int main(void){ char *p = malloc(100); if(!p) return 2;\n"
                        " printf(\"printf says %d and %s\\n\", 42, \"hello\");\n"
@@ -600,23 +597,8 @@ static void test_threads(const uint8_t *code, size_t len)
 
 int main(void)
 {
-    if (system("wat2wasm --version >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "wat2wasm not found: skipping\n");
-        return 77;
-    }
-    t_tmpdir(g_tmp, sizeof g_tmp, "executor");
-    esgx_err err;
-    if (esgx_platform_sim_open(g_tmp, NULL, &g_plat, &err) != 0 ||
-        esgx_keystore_create(&g_ks, g_plat, g_tmp, &err) != 0) {
-        fprintf(stderr, "setup: %s\n", err.msg);
-        return 1;
-    }
-    exec_config cfg;
-    esgx_exec_config_default(&cfg);
-    cfg.debug = 1;
-    if (esgx_executor_new(&cfg, g_plat, &g_ex, &err) != 0) return 1;
-    CHECK(esgx_executor_set_key(g_ex, &g_ks.shared, g_ks.xpub, NULL) == 0);
-
+    int rc = t_exec_env_open(&g_env, "executor", 1);
+    if (rc) return rc;
     size_t len;
     uint8_t *code = assemble("fn0_tool", &len);
     test_hello(code, len);
@@ -632,9 +614,6 @@ int main(void)
     test_threads(code, len);
     free(code);
 
-    esgx_executor_free(g_ex);
-    esgx_keystore_wipe(&g_ks);
-    esgx_platform_close(g_plat);
-    t_rmdir(g_tmp);
+    t_exec_env_close(&g_env);
     T_DONE("enclave_exec");
 }
