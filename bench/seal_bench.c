@@ -243,7 +243,7 @@ int main(int argc, char **argv)
     printf("  %-44s %8.1f us\n", "plain call by hash", t_plain);
     printf("  %-44s %8.1f us   (+%.1f us, target < 300)\n", "sealed call by hash", t_sealed,
            t_sealed - t_plain);
-    printf("  %-44s %8.1f us   (+%.1f us, target < 100)\n", "plain call by name (record verified)",
+    printf("  %-44s %8.1f us   (+%.1f us, target < 100)\n", "plain call by name (same record)",
            t_named, t_named - t_plain);
     printf("  %-44s %8.1f us\n", "esgx_name_record_verify alone", t_verify);
     printf("  %-44s %8.1f us\n", "enclave: open 1 KiB sealed input + seal output", t_enclave);

@@ -18,7 +18,9 @@
  *      digest and its recoverable signature with the shared private key.
  *
  * A call by name carries its signed name record: it is verified against this enclave's
- * network key before any content is asked for or anything runs (bad_record), and
+ * network key before any content is asked for or anything runs (bad_record; the last 64
+ * records that verified are remembered by digest and signature, so a name's calls
+ * recover its signature once), and
  * input_hash binds its name, owner and seq. A sealed call's input is opened with the
  * network key for exactly this module, function, fuel and name (bad_sealed_input); the
  * guest runs on the plaintext with no debug output; its output is sealed back under the
@@ -59,6 +61,17 @@ _Static_assert((int)EXEC_OK == (int)ESGX_RESULT_OK && (int)EXEC_TRAP == (int)ESG
  * unsupported import): the failure is answered again without the content for a while,
  * so a hostile module is not shipped and recompiled on every request. */
 #define BAD_SLOTS 64
+
+/* A name record that verified against this enclave's network key, remembered by its
+ * digest (which covers network, name, hash, encrypted flag, seq and owner) and its
+ * signature: the same bytes again verify the same, so a call by name skips the
+ * signature recovery (the hot part of record_ok) after the first call. */
+#define VERIFIED_SLOTS 64
+typedef struct verified_record {
+    int used;
+    uint8_t digest[32];
+    uint8_t signature[ESGX_EC_SIGNATURE_LEN];
+} verified_record;
 typedef struct bad_module {
     uint8_t hash[32];
     int decrypt;
@@ -71,8 +84,10 @@ struct executor {
     exec_config cfg;
     esgx_platform *plat;
     modcache *cache;
-    pthread_mutex_t bad_mu;       /* guards bad[] */
+    pthread_mutex_t bad_mu;       /* guards bad[] and verified[] */
     bad_module bad[BAD_SLOTS];
+    verified_record verified[VERIFIED_SLOTS];
+    unsigned verified_next;       /* round-robin replacement */
     esgx_wasm_limits limits;
     const esgx_bip32_key *shared;    /* published once with release semantics */
     const char *xpub;
@@ -365,7 +380,32 @@ static int run_module(executor *ex, const exec_request *rq, const esgx_wasm_modu
 /* A call by name: the record the host sent must verify (its owner's signature over
  * this network's key, the name, the module hash, the encrypted flag and seq) before
  * anything runs or is fetched. 1 if it does (or the call is by hash); else res fails. */
-static int record_ok(const esgx_bip32_key *shared, const exec_request *rq, exec_result *res)
+/* Whether (digest, signature) verified before. */
+static int record_seen(executor *ex, const uint8_t digest[32], const uint8_t *signature)
+{
+    int seen = 0;
+    pthread_mutex_lock(&ex->bad_mu);
+    for (size_t i = 0; i < VERIFIED_SLOTS && !seen; i++) {
+        const verified_record *v = &ex->verified[i];
+        seen = v->used && !memcmp(v->digest, digest, 32) &&
+               !memcmp(v->signature, signature, ESGX_EC_SIGNATURE_LEN);
+    }
+    pthread_mutex_unlock(&ex->bad_mu);
+    return seen;
+}
+
+static void record_remember(executor *ex, const uint8_t digest[32], const uint8_t *signature)
+{
+    pthread_mutex_lock(&ex->bad_mu);
+    verified_record *v = &ex->verified[ex->verified_next++ % VERIFIED_SLOTS];
+    v->used = 1;
+    memcpy(v->digest, digest, 32);
+    memcpy(v->signature, signature, ESGX_EC_SIGNATURE_LEN);
+    pthread_mutex_unlock(&ex->bad_mu);
+}
+
+static int record_ok(executor *ex, const esgx_bip32_key *shared, const exec_request *rq,
+                     exec_result *res)
 {
     if (!rq->has_record) return 1;
     esgx_name_record rec;
@@ -379,7 +419,14 @@ static int record_ok(const esgx_bip32_key *shared, const exec_request *rq, exec_
     memcpy(rec.owner, rq->record_owner, 33);
     memcpy(rec.signature, rq->record_signature, sizeof rec.signature);
     esgx_err err;
-    if (esgx_name_record_verify(&rec, shared->public_key, &err) == ESGX_OK) return 1;
+    uint8_t digest[32];
+    if (esgx_name_record_digest(&rec, digest, &err) == ESGX_OK &&
+        record_seen(ex, digest, rec.signature))
+        return 1;   /* these exact bytes verified before */
+    if (esgx_name_record_verify(&rec, shared->public_key, &err) == ESGX_OK) {
+        record_remember(ex, digest, rec.signature);
+        return 1;
+    }
     fail(res, ESGX_RC_BAD_RECORD, "the record of function '%s' does not verify: %s",
          rq->record_name, err.msg);
     return 0;
@@ -523,7 +570,7 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
         return;
     }
     uint64_t fuel;
-    if (!request_ok(ex, rq, &fuel, res) || !record_ok(shared, rq, res)) return;
+    if (!request_ok(ex, rq, &fuel, res) || !record_ok(ex, shared, rq, res)) return;
     modcache_entry *e = module_for(ex, rq, res);
     if (!e) return;
 
