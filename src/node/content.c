@@ -225,17 +225,26 @@ int esgx_content_put_hashed(content_store *cs, const uint8_t *data, size_t len,
     return ESGX_OK;
 }
 
+/* Opens the stored file of hash for reading into *fd (name gets its 64 hex characters).
+ * Returns 0, ESGX_NODE_E_NOTFOUND (no such file) or ESGX_NODE_E_IO. */
+static int open_named(content_store *cs, const uint8_t hash[32], char name[65], int *fd,
+                      esgx_err *err)
+{
+    esgx_crypto_hex_encode(hash, 32, name);
+    *fd = openat(cs->dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (*fd >= 0) return ESGX_OK;
+    if (errno == ENOENT) return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content %s", name);
+    return esgx_err_set(err, ESGX_NODE_E_IO, "open content %s: %s", name, strerror(errno));
+}
+
 int esgx_content_open_fd(content_store *cs, const uint8_t hash[32], int *fd_out, uint64_t *size,
                     esgx_err *err)
 {
     char name[65];
-    esgx_crypto_hex_encode(hash, 32, name);
+    int fd;
     *fd_out = -1;
-    int fd = openat(cs->dirfd, name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content %s", name);
-        return esgx_err_set(err, ESGX_NODE_E_IO, "open content %s: %s", name, strerror(errno));
-    }
+    int orc = open_named(cs, hash, name, &fd, err);
+    if (orc) return orc;
     struct stat st;
     uint8_t got[32];
     if (fstat(fd, &st) || hash_fd(fd, (uint64_t)st.st_size, got)) {
@@ -257,12 +266,9 @@ int esgx_content_read(content_store *cs, const uint8_t hash[32], uint8_t **data,
                  esgx_err *err)
 {
     char name[65];
-    esgx_crypto_hex_encode(hash, 32, name);
-    int fd = openat(cs->dirfd, name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content %s", name);
-        return esgx_err_set(err, ESGX_NODE_E_IO, "open content %s: %s", name, strerror(errno));
-    }
+    int fd;
+    int orc = open_named(cs, hash, name, &fd, err);
+    if (orc) return orc;
     struct stat st;
     if (fstat(fd, &st)) {
         int e = errno;

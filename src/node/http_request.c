@@ -30,10 +30,8 @@
 #define SERVICE_BODY_LIMIT(max_input) ((max_input) * 6 + SERVICE_JSON_OVERHEAD)
 #define MAPPED_BODY_MIN (64u * 1024u)   /* bodies past this go to mmap'ed memory */
 
-static unsigned problem(http_problem *p, unsigned status, const char *code, const char *fmt,
-                        ...) __attribute__((format(printf, 4, 5)));
-
-static unsigned problem(http_problem *p, unsigned status, const char *code, const char *fmt, ...)
+unsigned esgx_http_problem_set(http_problem *p, unsigned status, const char *code,
+                               const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -44,7 +42,8 @@ static unsigned problem(http_problem *p, unsigned status, const char *code, cons
     return status;
 }
 
-/* problem() with the code and HTTP status of outcome id (ESGX_RC_*) of the one table. */
+/* esgx_http_problem_set() with the code and HTTP status of outcome id (ESGX_RC_*) of the
+ * one table. */
 static unsigned problem_rc(http_problem *p, int id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -141,8 +140,8 @@ unsigned esgx_http_check_name(const http_route *r, http_problem *p)
          r->route == ROUTE_FN_DELETE || r->route == ROUTE_FN_GET || r->route == ROUTE_FN_LOGS ||
          r->route == ROUTE_FN_TRANSFER) &&
         !esgx_proto_name_valid(r->name, strlen(r->name)))
-        return problem(p, 400, "bad_name",
-                       "function names are 1 to 64 characters of [A-Za-z0-9._-]");
+        return esgx_http_problem_set(p, 400, "bad_name",
+                                     "function names are 1 to 64 characters of [A-Za-z0-9._-]");
     return 0;
 }
 
@@ -150,20 +149,22 @@ unsigned esgx_http_check_raw_path(const char *raw, http_problem *p)
 {
     if (!raw) return 0;
     if (strnlen(raw, HTTP_URI_MAX + 1) > HTTP_URI_MAX)
-        return problem(p, 414, "uri_too_long", "the request target is over %u bytes",
-                       HTTP_URI_MAX);
+        return esgx_http_problem_set(p, 414, "uri_too_long", "the request target is over %u bytes",
+                                     HTTP_URI_MAX);
     size_t n = strcspn(raw, "?#");
     for (size_t i = 0; i + 2 < n; i++)
         if (raw[i] == '%' && raw[i + 1] == '0' && raw[i + 2] == '0')
-            return problem(p, 400, "bad_path", "the path must not contain %%00 (a NUL byte)");
+            return esgx_http_problem_set(p, 400, "bad_path",
+                                         "the path must not contain %%00 (a NUL byte)");
     return 0;
 }
 
 unsigned esgx_http_check_header_bytes(size_t bytes, http_problem *p)
 {
     if (bytes <= HTTP_HEADERS_MAX) return 0;
-    return problem(p, 431, "headers_too_large", "the request headers are over %u bytes",
-                   HTTP_HEADERS_MAX);
+    return esgx_http_problem_set(p, 431, "headers_too_large",
+                                 "the request headers are over %u bytes",
+                                 HTTP_HEADERS_MAX);
 }
 
 unsigned esgx_http_check_sealed(const char *value, http_route *r, int *sealed, http_problem *p)
@@ -171,13 +172,14 @@ unsigned esgx_http_check_sealed(const char *value, http_route *r, int *sealed, h
     *sealed = 0;
     if (!value) return 0;
     if (r->route == ROUTE_SERVICES)
-        return problem(p, 400, "bad_header", "the header X-Esgx-Sealed is for POST "
-                                             "/functions/{name}; /services/3 takes a sealed "
-                                             "input as the field 'sealed_input'");
+        return esgx_http_problem_set(p, 400, "bad_header", "the header X-Esgx-Sealed is for POST "
+                                     "/functions/{name}; /services/3 takes a sealed "
+                                     "input as the field 'sealed_input'");
     if (r->route != ROUTE_FN_INVOKE) return 0;
     if (strcmp(value, "1"))
-        return problem(p, 400, "bad_header", "the header X-Esgx-Sealed must be 1, not '%.32s'",
-                       value);
+        return esgx_http_problem_set(p, 400, "bad_header",
+                                     "the header X-Esgx-Sealed must be 1, not '%.32s'",
+                                     value);
     *sealed = 1;
     r->limit += ESGX_SEAL_REQUEST_OVERHEAD;   /* a plaintext of --max-input still fits */
     return 0;
@@ -195,25 +197,25 @@ unsigned esgx_http_check_framing(const http_header *hdr, size_t n, size_t limit,
         if (!hdr[i].name || !hdr[i].value) continue;
         if (!strcasecmp(hdr[i].name, "Content-Length")) {
             if (cl && strcmp(cl, hdr[i].value))
-                return problem(p, 400, "ambiguous_length",
+                return esgx_http_problem_set(p, 400, "ambiguous_length",
                                "two different Content-Length headers (%.32s and %.32s)", cl,
-                               hdr[i].value);
+                                             hdr[i].value);
             cl = hdr[i].value;
         } else if (!strcasecmp(hdr[i].name, "Transfer-Encoding")) {
             if (te || strcasecmp(hdr[i].value, "chunked"))
-                return problem(p, 400, "bad_transfer_encoding",
-                               "only 'Transfer-Encoding: chunked' is accepted, once");
+                return esgx_http_problem_set(p, 400, "bad_transfer_encoding",
+                                             "only 'Transfer-Encoding: chunked' is accepted, once");
             te = 1;
         }
     }
     if (cl && te)
-        return problem(p, 400, "ambiguous_length",
-                       "Content-Length and Transfer-Encoding exclude each other");
+        return esgx_http_problem_set(p, 400, "ambiguous_length",
+                                     "Content-Length and Transfer-Encoding exclude each other");
     out->chunked = te;
     if (!cl) return 0;
     uint64_t v;
     if (esgx_parse_u64(cl, 0, limit, 0, &v, NULL))   /* malformed or over the limit */
-        return problem(p, 413, "too_large",
+        return esgx_http_problem_set(p, 413, "too_large",
                        "body of %.32s bytes exceeds the limit of %zu for this route", cl, limit);
     out->has_length = 1;
     out->length = v;
@@ -267,13 +269,14 @@ static json_t *parse_object(const uint8_t *body, size_t len, http_problem *p)
     json_t *root = json_loadb((const char *)(body ? body : (const uint8_t *)""), len,
                               JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        problem(p, 400, "invalid_json", "invalid JSON: %s (line %d, column %d)", je.text,
-                je.line, je.column);
+        esgx_http_problem_set(p, 400, "invalid_json",
+                              "invalid JSON: %s (line %d, column %d)", je.text,
+                              je.line, je.column);
         return NULL;
     }
     if (!json_is_object(root)) {
-        problem(p, 400, "invalid_json", "the body must be a JSON object, not %s",
-                type_name(root));
+        esgx_http_problem_set(p, 400, "invalid_json", "the body must be a JSON object, not %s",
+                              type_name(root));
         json_decref(root);
         return NULL;
     }
@@ -282,8 +285,8 @@ static json_t *parse_object(const uint8_t *body, size_t len, http_problem *p)
 
 static unsigned bad_type(http_problem *p, const char *key, const char *want, const json_t *v)
 {
-    return problem(p, 400, "bad_type", "field '%s' must be %s %s, not %s", key,
-                   want[0] == 'i' ? "an" : "a", want, type_name(v));
+    return esgx_http_problem_set(p, 400, "bad_type", "field '%s' must be %s %s, not %s", key,
+                                 want[0] == 'i' ? "an" : "a", want, type_name(v));
 }
 
 /* Decodes the standard base64 text b64[0..n) (padding required, no whitespace) into a
@@ -295,8 +298,9 @@ static unsigned decode_base64(const char *field, const char *b64, size_t n, uint
     *out = NULL;
     *out_len = 0;
     if (n % 4)
-        return problem(p, 400, "bad_base64", "field '%s' is not base64 (length %zu is not a "
-                                             "multiple of 4)", field, n);
+        return esgx_http_problem_set(p, 400, "bad_base64",
+                                     "field '%s' is not base64 (length %zu is not a "
+                                     "multiple of 4)", field, n);
     size_t pad = n >= 1 && b64[n - 1] == '=' ? (n >= 2 && b64[n - 2] == '=' ? 2 : 1) : 0;
     size_t bytes = n / 4 * 3 - pad;
     if (bytes > max)
@@ -307,14 +311,15 @@ static unsigned decode_base64(const char *field, const char *b64, size_t n, uint
         char c = b64[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '+' || c == '/'))
-            return problem(p, 400, "bad_base64", "field '%s' is not base64 (character %zu)",
-                           field, i);
+            return esgx_http_problem_set(p, 400, "bad_base64",
+                                         "field '%s' is not base64 (character %zu)",
+                                         field, i);
     }
     uint8_t *buf = malloc(n / 4 * 3 + 1);
-    if (!buf) return problem(p, 503, "busy", "no memory for the input");
+    if (!buf) return esgx_http_problem_set(p, 503, "busy", "no memory for the input");
     if (n && EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) < 0) {
         free(buf);
-        return problem(p, 400, "bad_base64", "field '%s' is not base64", field);
+        return esgx_http_problem_set(p, 400, "bad_base64", "field '%s' is not base64", field);
     }
     *out = buf;
     *out_len = bytes;
@@ -340,8 +345,8 @@ static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, su
                !strcmp(key, "sealed_input")) {
         if (!json_is_string(v)) return bad_type(p, key, "string", v);
         if (s->input)
-            return problem(p, 400, "bad_input", "fields 'input', 'input_base64' and "
-                                                "'sealed_input' are mutually exclusive");
+            return esgx_http_problem_set(p, 400, "bad_input", "fields 'input', 'input_base64' and "
+                                         "'sealed_input' are mutually exclusive");
         s->input = (const uint8_t *)json_string_value(v);
         s->input_len = json_string_length(v);
         s->sealed = key[0] == 's';
@@ -349,12 +354,12 @@ static unsigned service_field(const char *key, json_t *v, uint64_t node_fuel, su
         if (!json_is_integer(v)) return bad_type(p, key, "integer", v);
         json_int_t f = json_integer_value(v);
         if (f < 1 || (uint64_t)f > node_fuel)
-            return problem(p, 400, "bad_fuel",
-                           "field 'fuel' must be between 1 and %llu (the node limit)",
-                           (unsigned long long)node_fuel);
+            return esgx_http_problem_set(p, 400, "bad_fuel",
+                                         "field 'fuel' must be between 1 and %llu (the node limit)",
+                                         (unsigned long long)node_fuel);
         s->fuel = (uint64_t)f;
     } else {
-        return problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
+        return esgx_http_problem_set(p, 400, "unknown_field", "unknown field '%.64s'", key);
     }
     return 0;
 }
@@ -382,13 +387,15 @@ unsigned esgx_http_parse_service(const uint8_t *body, size_t len, uint64_t node_
         st = service_field(key, v, node_fuel, s, &hash, &hash_len, p);
         if (st) break;
     }
-    if (!st && !hash) st = problem(p, 400, "missing_field", "field 'hash' is required");
+    if (!st && !hash) st = esgx_http_problem_set(p, 400, "missing_field",
+                                                 "field 'hash' is required");
     if (!st && !esgx_proto_hash_text_valid(hash, hash_len))
-        st = problem(p, 400, "bad_hash",
-                     "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
+        st = esgx_http_problem_set(p, 400, "bad_hash",
+                                   "field 'hash' must be 64 lowercase hex characters (BLAKE3)");
     if (!st && (s->function_len < 1 || s->function_len > ESGX_PROTO_MAX_FUNCTION))
-        st = problem(p, 400, "bad_function", "field 'function' must be 1 to 255 bytes, got %zu",
-                     s->function_len);
+        st = esgx_http_problem_set(p, 400, "bad_function",
+                                   "field 'function' must be 1 to 255 bytes, got %zu",
+                                   s->function_len);
     /* a sealed input is the plaintext plus the sealing overhead: a plaintext of
      * max_input bytes still fits (the enclave applies the same bound) */
     const char *field = s->sealed ? "sealed_input" : "input_base64";
@@ -430,10 +437,10 @@ unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, esgx_name_recor
     json_t *v;
     unsigned st = 0;
     if (!json_object_get(root, "record") && json_object_get(root, "hash"))
-        st = problem(p, 400, "unsigned_deploy",
+        st = esgx_http_problem_set(p, 400, "unsigned_deploy",
                      "a deploy is a signed name record now: send {\"record\": <record signed "
                      "with your developer key>, \"logs\": bool} (esgx functions deploy does; "
-                     "docs/http-api.md, PUT /functions/{name})");
+                                   "docs/http-api.md, PUT /functions/{name})");
     json_object_foreach(root, key, v) {
         if (st) break;
         if (!strcmp(key, "record")) {
@@ -442,18 +449,19 @@ unsigned esgx_http_parse_deploy(const uint8_t *body, size_t len, esgx_name_recor
             if (!json_is_boolean(v)) st = bad_type(p, key, "boolean", v);
             else *logs = json_is_true(v);
         } else {
-            st = problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
+            st = esgx_http_problem_set(p, 400, "unknown_field", "unknown field '%.64s'", key);
         }
     }
     int has_record = json_object_get(root, "record") != NULL;
     json_decref(root);
-    if (!st && !has_record) st = problem(p, 400, "missing_field", "field 'record' is required");
+    if (!st && !has_record) st = esgx_http_problem_set(p, 400, "missing_field",
+                                                       "field 'record' is required");
     size_t a, b;
     esgx_err e;
     if (!st && esgx_json_member_span((const char *)body, len, "record", &a, &b, &e))
-        st = problem(p, 400, "bad_record", "field 'record': %s", e.msg);
+        st = esgx_http_problem_set(p, 400, "bad_record", "field 'record': %s", e.msg);
     if (!st && esgx_name_record_parse((const char *)body + a, b - a, rec, &e))
-        st = problem(p, 400, "bad_record", "%s", e.msg);
+        st = esgx_http_problem_set(p, 400, "bad_record", "%s", e.msg);
     if (st) *logs = 0;
     return st;
 }
@@ -481,27 +489,30 @@ unsigned esgx_http_parse_transfer(const uint8_t *body, size_t len, esgx_name_tra
         if (!strcmp(key, "seq")) {
             json_int_t x = json_integer_value(v);
             if (!json_is_integer(v)) st = bad_type(p, key, "integer", v);
-            else if (x < 1) st = problem(p, 400, "bad_transfer", "field 'seq' must be 1 .. 2^63-1");
+            else if (x < 1) st = esgx_http_problem_set(p, 400, "bad_transfer",
+                                                       "field 'seq' must be 1 .. 2^63-1");
             else t->seq = (uint64_t)x;
             seen |= 1;
         } else if (!strcmp(key, "from") || !strcmp(key, "to")) {
             if (!hex_member(v, 66, key[0] == 'f' ? t->from : t->to))
-                st = problem(p, 400, "bad_transfer", "field '%s' must be 66 lowercase hex "
-                             "characters (a compressed public key)", key);
+                st = esgx_http_problem_set(p, 400, "bad_transfer",
+                                           "field '%s' must be 66 lowercase hex "
+                                           "characters (a compressed public key)", key);
             seen |= key[0] == 'f' ? 2 : 4;
         } else if (!strcmp(key, "signature")) {
             if (!hex_member(v, 130, t->signature))
-                st = problem(p, 400, "bad_transfer", "field 'signature' must be 130 lowercase "
-                             "hex characters");
+                st = esgx_http_problem_set(p, 400, "bad_transfer",
+                                           "field 'signature' must be 130 lowercase "
+                                           "hex characters");
             seen |= 8;
         } else {
-            st = problem(p, 400, "unknown_field", "unknown field '%.64s'", key);
+            st = esgx_http_problem_set(p, 400, "unknown_field", "unknown field '%.64s'", key);
         }
         if (st) break;
     }
     json_decref(root);
     if (!st && seen != 15)
-        st = problem(p, 400, "missing_field", "field '%s' is required",
+        st = esgx_http_problem_set(p, 400, "missing_field", "field '%s' is required",
                      !(seen & 1) ? "seq" : !(seen & 2) ? "from" : !(seen & 4) ? "to" : "signature");
     return st;
 }
@@ -516,7 +527,7 @@ unsigned esgx_http_parse_origin(const uint8_t *body, size_t len, json_t **root, 
     json_t *u = json_object_get(o, "url");
     if (json_object_size(o) != 1 || !json_is_string(u)) {
         json_decref(o);
-        return problem(p, 400, "bad_origin",
+        return esgx_http_problem_set(p, 400, "bad_origin",
                        "a JSON body must be {\"url\": \"https://...\" | \"http://...\" | "
                        "\"ipfs://CID\"} (upload raw bytes with another Content-Type)");
     }

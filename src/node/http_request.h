@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "esgx_common.h"
+#include "http_problem.h"
 #include "metrics.h"
 #include "node_config.h"
 
@@ -24,12 +25,6 @@ struct sup_req;
  * shape of every error body of the API, the supervisor's included. */
 char *esgx_node_error_json(const char *code, const char *message, size_t *len);
 
-/* Why a request is refused: status (4xx/5xx), code ("bad_hash") and message. */
-typedef struct http_problem {
-    unsigned status;
-    const char *code;              /* static string */
-    char msg[512];
-} http_problem;
 
 /* What classification found for one method and URL. */
 typedef struct http_route {

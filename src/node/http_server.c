@@ -380,7 +380,7 @@ static int node_key(struct MHD_Connection *c, hreq *h, uint8_t key[33], enum MHD
 
 /* Answers a refused deploy or transfer decision, or a registry failure. */
 static enum MHD_Result update_failed(struct MHD_Connection *c, hreq *h,
-                                     const esgx_names_problem *p, const esgx_err *err)
+                                     const http_problem *p, const esgx_err *err)
 {
     if (p->status) return reply_error(c, h, p->status, p->code, "%s", p->msg);
     return reply_error(c, h, registry_failure(h), "internal", "%s", err->msg);

@@ -20,19 +20,6 @@
 #include "esgx_proto.h"
 #include "http_request.h"
 
-static unsigned refuse(esgx_names_problem *p, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static unsigned refuse(esgx_names_problem *p, unsigned status, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->msg, sizeof p->msg, fmt, ap);
-    va_end(ap);
-    p->status = status;
-    p->code = code;
-    return status;
-}
 
 /* ---------------------------------------------------------------- entries */
 
@@ -146,25 +133,28 @@ size_t esgx_names_transfer_format(const esgx_name_transfer *t, char *buf, size_t
 /* The stored entry's record (and pending transfer, *has_pending) parsed. 0, or 409
  * bad_stored_record with p filled. */
 static unsigned stored_state(const esgx_fn_entry *old, const uint8_t *network, esgx_name_record *s,
-                             esgx_name_transfer *pt, int *has_pending, esgx_names_problem *p)
+                             esgx_name_transfer *pt, int *has_pending, http_problem *p)
 {
     esgx_err e;
     *has_pending = 0;
     if (esgx_name_record_parse(old->record, strlen(old->record), s, &e) ||
         esgx_name_record_verify(s, network, &e) ||
         (strcmp(s->name, old->name) && esgx_err_set(&e, ESGX_NODE_E_ARG, "it names '%s'", s->name)))
-        return refuse(p, 409, "bad_stored_record", "the stored record of function '%s' is not "
-                      "valid (%s); an admin must delete the name first", old->name, e.msg);
+        return esgx_http_problem_set(p, 409, "bad_stored_record",
+                                     "the stored record of function '%s' is not valid (%s); an "
+                                     "admin must delete the name first", old->name, e.msg);
     if (!old->transfer) return 0;
     http_problem tp;
     if (esgx_http_parse_transfer((const uint8_t *)old->transfer, strlen(old->transfer), pt, &tp))
-        return refuse(p, 409, "bad_stored_record", "the pending transfer of function '%s' does "
-                      "not parse (%s); an admin must delete the name first", old->name, tp.msg);
+        return esgx_http_problem_set(p, 409, "bad_stored_record",
+                                     "the pending transfer of function '%s' does not parse (%s); "
+                                     "an admin must delete the name first", old->name, tp.msg);
     if (esgx_name_transfer_verify(network, old->name, strlen(old->name), pt, &e) ||
         (memcmp(pt->from, s->owner, 33) &&
          esgx_err_set(&e, ESGX_NODE_E_ARG, "not signed by the record's owner")))
-        return refuse(p, 409, "bad_stored_record", "the pending transfer of function '%s' is not "
-                      "valid (%s); an admin must delete the name first", old->name, e.msg);
+        return esgx_http_problem_set(p, 409, "bad_stored_record",
+                                     "the pending transfer of function '%s' is not valid (%s); an "
+                                     "admin must delete the name first", old->name, e.msg);
     *has_pending = 1;
     return 0;
 }
@@ -180,7 +170,7 @@ int esgx_names_deploy_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entry 
     *fin = *rec;
     fin->n_transfers = 0;
     memset(fin->transfers, 0, sizeof fin->transfers);
-    esgx_names_problem *p = &d->p;
+    http_problem *p = &d->p;
     char have[67], want[67];
     esgx_crypto_hex_encode(rec->owner, 33, have);
     if (old && old->record) {
@@ -194,24 +184,28 @@ int esgx_names_deploy_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entry 
             if (pending) {
                 char from[67];
                 esgx_crypto_hex_encode(s->owner, 33, from);
-                refuse(p, 409, "name_owned", "function '%s' is being transferred by its owner "
-                       "%s to %s; this record is signed by %s", rec->name, from, want, have);
+                esgx_http_problem_set(p, 409, "name_owned",
+                                      "function '%s' is being transferred by its owner %s to %s; "
+                                      "this record is signed by %s", rec->name, from, want, have);
             } else {
-                refuse(p, 409, "name_owned", "function '%s' is owned by %s; this record is "
-                       "signed by %s", rec->name, want, have);
+                esgx_http_problem_set(p, 409, "name_owned",
+                                      "function '%s' is owned by %s; this record is "
+                                      "signed by %s", rec->name, want, have);
             }
             goto refused;
         }
         if (rec->seq <= above) {
-            refuse(p, 409, "stale_seq", "record seq %llu of function '%s' is not above %s seq "
-                   "%llu", (unsigned long long)rec->seq, rec->name,
-                   pending ? "the pending transfer's" : "the stored record's",
-                   (unsigned long long)above);
+            esgx_http_problem_set(p, 409, "stale_seq",
+                                  "record seq %llu of function '%s' is not above %s seq "
+                                  "%llu", (unsigned long long)rec->seq, rec->name,
+                                  pending ? "the pending transfer's" : "the stored record's",
+                                  (unsigned long long)above);
             goto refused;
         }
         if (s->n_transfers + (size_t)pending > ESGX_NAME_MAX_TRANSFERS) {
-            refuse(p, 409, "too_many_transfers", "function '%s' has changed hands %d times "
-                   "already; an admin must delete the name", rec->name, ESGX_NAME_MAX_TRANSFERS);
+            esgx_http_problem_set(p, 409, "too_many_transfers",
+                                  "function '%s' has changed hands %d times already; an admin "
+                                  "must delete the name", rec->name, ESGX_NAME_MAX_TRANSFERS);
             goto refused;
         }
         memcpy(fin->transfers, s->transfers, s->n_transfers * sizeof s->transfers[0]);
@@ -220,8 +214,9 @@ int esgx_names_deploy_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entry 
     }
     esgx_err e;
     if (esgx_name_record_owner_chain(fin, fin->owner, &e)) {   /* what clients will check */
-        refuse(p, 409, "bad_stored_record", "function '%s': the record with the stored transfer "
-               "chain does not verify (%s); an admin must delete the name", rec->name, e.msg);
+        esgx_http_problem_set(p, 409, "bad_stored_record",
+                              "function '%s': the record with the stored transfer chain does not "
+                              "verify (%s); an admin must delete the name", rec->name, e.msg);
         goto refused;
     }
     char *json = malloc(ESGX_NAME_RECORD_JSON_MAX);
@@ -246,14 +241,15 @@ int esgx_names_transfer_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entr
 {
     esgx_names_transfer *d = arg;
     const esgx_name_transfer *t = d->t;
-    esgx_names_problem *p = &d->p;
+    http_problem *p = &d->p;
     if (!old) {
-        refuse(p, 404, "unknown_function", "no function named '%s'", d->name);
+        esgx_http_problem_set(p, 404, "unknown_function", "no function named '%s'", d->name);
         return esgx_err_set(err, ESGX_NODE_E_ARG, "%s", p->msg);
     }
     if (!old->record) {
-        refuse(p, 409, "unsigned_function", "function '%s' has no signed record (deployed "
-               "before names were signed): deploy it with a signed record first", d->name);
+        esgx_http_problem_set(p, 409, "unsigned_function",
+                              "function '%s' has no signed record (deployed before names were "
+                              "signed): deploy it with a signed record first", d->name);
         return esgx_err_set(err, ESGX_NODE_E_ARG, "%s", p->msg);
     }
     esgx_name_record *s = malloc(sizeof *s);
@@ -266,14 +262,17 @@ int esgx_names_transfer_decide(void *arg, const esgx_fn_entry *old, esgx_fn_entr
     esgx_crypto_hex_encode(t->from, 33, signer);
     uint64_t above = pending && pt.seq > s->seq ? pt.seq : s->seq;
     if (memcmp(t->from, s->owner, 33))
-        refuse(p, 409, "name_owned", "function '%s' is owned by %s; this transfer is signed "
-               "by %s", d->name, owner, signer);
+        esgx_http_problem_set(p, 409, "name_owned",
+                              "function '%s' is owned by %s; this transfer is signed "
+                              "by %s", d->name, owner, signer);
     else if (t->seq <= above)
-        refuse(p, 409, "stale_seq", "transfer seq %llu of function '%s' is not above seq %llu",
-               (unsigned long long)t->seq, d->name, (unsigned long long)above);
+        esgx_http_problem_set(p, 409, "stale_seq",
+                              "transfer seq %llu of function '%s' is not above seq %llu",
+                              (unsigned long long)t->seq, d->name, (unsigned long long)above);
     else if (s->n_transfers >= ESGX_NAME_MAX_TRANSFERS)
-        refuse(p, 409, "too_many_transfers", "function '%s' has changed hands %d times already; "
-               "an admin must delete the name", d->name, ESGX_NAME_MAX_TRANSFERS);
+        esgx_http_problem_set(p, 409, "too_many_transfers",
+                              "function '%s' has changed hands %d times already; "
+                              "an admin must delete the name", d->name, ESGX_NAME_MAX_TRANSFERS);
     else
         rc = ESGX_OK;
     if (rc) goto out;

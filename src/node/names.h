@@ -27,13 +27,7 @@
 
 #include "esgx_common.h"
 #include "esgx_crypto.h"
-
-/* Why a deploy or transfer is refused: HTTP status, error code (static) and message. */
-typedef struct esgx_names_problem {
-    unsigned status;               /* 0: not refused */
-    const char *code;
-    char msg[512];
-} esgx_names_problem;
+#include "http_problem.h"   /* why a deploy or transfer is refused (status 0: none) */
 
 /* One function of the registry. */
 typedef struct esgx_fn_entry {
@@ -83,7 +77,7 @@ typedef struct esgx_names_deploy {
     const uint8_t *network;        /* the node's network key (33): the stored record must
                                       verify against it too */
     int logs;
-    esgx_names_problem p;          /* the refusal (status 0: none), set by the decision */
+    http_problem p;          /* the refusal (status 0: none), set by the decision */
 } esgx_names_deploy;
 
 /* An esgx_fn_decide for a deploy (arg: esgx_names_deploy). Refuses with
@@ -99,7 +93,7 @@ typedef struct esgx_names_transfer {
     const esgx_name_transfer *t;
     const uint8_t *network;        /* the node's network key (33) */
     const char *name;
-    esgx_names_problem p;
+    http_problem p;
 } esgx_names_transfer;
 
 /* An esgx_fn_decide for a transfer (arg: esgx_names_transfer): the stored record's
