@@ -185,6 +185,15 @@ unsigned esgx_http_check_sealed(const char *value, http_route *r, int *sealed, h
     return 0;
 }
 
+size_t esgx_http_body_limit_max(const node_config *cfg)
+{
+    size_t m = (size_t)SERVICE_BODY_LIMIT(cfg->max_input);
+    size_t sealed = (size_t)cfg->max_input + ESGX_SEAL_REQUEST_OVERHEAD;
+    if ((size_t)cfg->max_content > m) m = (size_t)cfg->max_content;
+    if (sealed > m) m = sealed;
+    return m > RECORD_BODY_LIMIT ? m : RECORD_BODY_LIMIT;
+}
+
 /* ---------------------------------------------------------------- framing */
 
 unsigned esgx_http_check_framing(const http_header *hdr, size_t n, size_t limit, http_framing *out,

@@ -155,6 +155,10 @@ ESGX_MUST_CHECK int esgx_http_body_grow(http_body *b, size_t ncap);
 /* Frees b's memory and zeroes it (an empty b is fine). */
 void esgx_http_body_free(http_body *b);
 
+/* The largest body any route of cfg accepts (a sealed invocation's overhead included):
+ * the least --max-buffered-per-ip must allow for one client to send any request. */
+size_t esgx_http_body_limit_max(const node_config *cfg);
+
 /* Adds the comma-separated address blocks of s ("127.0.0.1/32,10.0.0.0/8,::1"; an
  * address alone is a whole block: /32 or /128) to list[0..*n), at most max in all.
  * Returns 0, or ESGX_NODE_E_USAGE with err naming the bad part (list unchanged then). */

@@ -14,16 +14,26 @@
  * address that is not a trusted proxy; a trusted proxy's connections are not counted,
  * its requests are, per client named by X-Forwarded-For, up to --ip-connections in
  * flight, beyond which they are answered 429 too_many_requests); --read-timeout from the request line to the end
- * of the body (the connection's idle timeout is shortened to it while the body comes);
- * and --max-buffered bytes of bodies across all connections, reserved from the declared
- * Content-Length at the first call (or as a chunked body grows) and answered 503 `busy`
- * beyond it. Bodies past 64 KiB live in mmap'ed blocks that are unmapped when the
- * request ends, and malloc_trim runs after a large request, so the memory goes back.
- * A chunked body that grows past the limit is discarded as it streams in, without being
- * buffered, and answered 413 when it ends: libmicrohttpd can queue a response only before
- * the body or after all of it, and closing on a client still sending resets the
- * connection before the client reads any answer. Past DRAIN_MAX discarded bytes (64 MiB)
- * the connection is dropped (the client is not listening); --read-timeout bounds the time.
+ * of the body; and the body budget. A body's memory is counted as its bytes arrive
+ * (the buffer's capacity, which grows by doubling up to the declared length, reserved
+ * chunk by chunk in take_body), never from a declared Content-Length: a connection that
+ * declares much and sends little holds little. The count is bounded twice: by
+ * --max-buffered across all connections (beyond it the body is answered 503 `busy`) and
+ * by --max-buffered-per-ip per client address (the client X-Forwarded-For names behind a
+ * trusted proxy; beyond it 429 too_many_requests), so one address cannot take the budget
+ * of the others. A Content-Length over the per-client cap can never fit: 413 at once.
+ * And a body must keep coming: --min-body-rate bytes/s over every BODY_WINDOW_MS
+ * window (the first one is the grace: a whole window's worth is due by its end), or
+ * the connection is dropped; while a body comes the connection's idle timeout is one
+ * window (a silent window is below any rate), so a client that stops is dropped too.
+ * Bodies past 64 KiB live in mmap'ed blocks that are unmapped when the request ends,
+ * and malloc_trim runs after a large request, so the memory goes back. A refused body
+ * (over the route's limit, or not reservable) is discarded as it streams in, without
+ * being buffered, its reservation given back at once, and answered (413, 503, 429) when
+ * it ends: libmicrohttpd can queue a response only before the body or after all of it,
+ * and closing on a client still sending resets the connection before the client reads
+ * any answer. Past DRAIN_MAX discarded bytes (64 MiB) the connection is dropped (the
+ * client is not listening); --read-timeout and --min-body-rate bound the time.
  *
  * Invocations are asynchronous: the handler parses and validates, suspends the
  * connection, hands an EXEC to the supervisor and returns; the supervisor's completion
@@ -51,7 +61,6 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +76,11 @@
 #include "network.h"
 
 #define DRAIN_MAX (64u << 20)      /* bytes of a refused body discarded before dropping */
-#define PREALLOC_MAX (1u << 20)    /* preallocated for a declared body not yet seen */
 #define TRIM_AFTER (1u << 20)      /* malloc_trim after a request this large */
 #define IDLE_TIMEOUT 120u          /* seconds, a connection between requests */
 #define LOGS_POLL_MS 30000u        /* the longest a ?follow=1 waits for new lines */
+#define BODY_WINDOW_MS 5000u       /* --min-body-rate is judged over windows this long */
+#define BUD_BUCKETS 256u           /* hash buckets of the per-client body counts */
 
 /* esgxd --help and docs/operations.md quote these defaults. */
 _Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help says 256M");
@@ -79,6 +89,15 @@ _Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30
 #define TLS_PEM_MAX (256u * 1024u)
 #define COLLATERAL_FILE_MAX (8u << 20)   /* --collateral, SIM_BUNDLE/collateral.json */
 
+/* One client address's reserved body bytes (--max-buffered-per-ip), held by that
+ * client's requests that reserved something (refs) and freed with the last. */
+typedef struct bud_ent {
+    struct bud_ent *next;          /* in its bucket */
+    uint64_t bytes;
+    unsigned refs;
+    char addr[INET6_ADDRSTRLEN];
+} bud_ent;
+
 struct http {
     http_deps d;
     const node_config *cfg;
@@ -86,9 +105,14 @@ struct http {
     char token[65];
     unsigned port;
     uint64_t max_buffered;         /* --max-buffered (default applied) */
+    uint64_t max_per_ip;           /* --max-buffered-per-ip (default applied) */
+    uint64_t min_rate;             /* --min-body-rate, bytes/s (0: none) */
     uint64_t request_ms;           /* --read-timeout in ms */
     unsigned request_s;
-    _Atomic uint64_t buffered;     /* bytes of bodies reserved across all requests */
+    /* the body budget: bytes reserved across all requests and per client, under bud_mu */
+    pthread_mutex_t bud_mu;
+    uint64_t buffered;
+    bud_ent *bud[BUD_BUCKETS];
     node_logs *logs;               /* rings of guest debug output, long polls */
     /* --trusted-proxy: the per-address counts (connections of direct clients, requests
      * of clients behind a proxy), a small array searched linearly; under lim_mu */
@@ -106,10 +130,16 @@ typedef struct hreq {
     http_route rt;
     http_framing fr;
     http_body b;
-    size_t reserved;               /* bytes counted in srv->buffered */
+    size_t reserved;               /* bytes counted in srv->buffered and bud->bytes */
+    bud_ent *bud;                  /* the client's count (NULL until a reservation) */
+    char who[INET6_ADDRSTRLEN];    /* the client the body is counted for */
     size_t discarded;              /* bytes over the limit thrown away */
     int too_large;
-    int over_budget;               /* a chunked body outgrew --max-buffered */
+    unsigned refused;              /* 503 (--max-buffered) or 429 (--max-buffered-per-ip):
+                                      the body could not be reserved, it is discarded */
+    uint64_t body_bytes;           /* bytes of the body received (discarded ones too) */
+    uint64_t win_start_ms;         /* the --min-body-rate window started then */
+    uint64_t win_bytes;            /* with this many bytes in it so far */
     uint64_t deadline_ms;          /* the whole request by then (monotonic) */
     json_t *json;                  /* keeps the parsed service request alive */
     uint8_t *decoded;              /* the decoded input_base64 of a service request */
@@ -920,18 +950,72 @@ static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
-/* Counts want more bytes (total for h) against --max-buffered. 0, or 503 when over. */
+/* FNV-1a of an address text, for the per-client table. */
+static unsigned bud_hash(const char *s)
+{
+    uint32_t x = 2166136261u;
+    for (; *s; s++) x = (x ^ (uint8_t)*s) * 16777619u;
+    return x % BUD_BUCKETS;
+}
+
+/* The count of client addr with one more reference (made at 0 bytes if new), or NULL
+ * without memory. Under bud_mu. */
+static bud_ent *bud_get(http *srv, const char *addr)
+{
+    unsigned i = bud_hash(addr);
+    bud_ent *e = srv->bud[i];
+    while (e && strcmp(e->addr, addr)) e = e->next;
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        if (!e) return NULL;
+        snprintf(e->addr, sizeof e->addr, "%s", addr);
+        e->next = srv->bud[i];
+        srv->bud[i] = e;
+    }
+    e->refs++;
+    return e;
+}
+
+/* Counts want bytes (h's whole reservation so far) against --max-buffered-per-ip for
+ * h->who and --max-buffered. 0; 429 when the client would pass its cap; 503 when the
+ * node would pass its budget (or has no memory to count the client). */
 static unsigned reserve(hreq *h, size_t want)
 {
     if (want <= h->reserved) return 0;
-    size_t more = want - h->reserved;
-    uint64_t now = atomic_fetch_add(&h->srv->buffered, more) + more;
-    if (now > h->srv->max_buffered) {
-        atomic_fetch_sub(&h->srv->buffered, more);
-        return 503;
+    http *srv = h->srv;
+    uint64_t more = want - h->reserved;
+    unsigned st = 0;
+    pthread_mutex_lock(&srv->bud_mu);
+    if (!h->bud) h->bud = bud_get(srv, h->who);
+    if (!h->bud) st = 503;
+    else if (h->bud->bytes + more > srv->max_per_ip) st = 429;
+    else if (srv->buffered + more > srv->max_buffered) st = 503;
+    else {
+        srv->buffered += more;
+        h->bud->bytes += more;
+        h->reserved = want;
     }
-    h->reserved = want;
-    return 0;
+    pthread_mutex_unlock(&srv->bud_mu);
+    return st;
+}
+
+/* Gives back all h reserved and its reference to the client's count. */
+static void release(hreq *h)
+{
+    http *srv = h->srv;
+    if (!h->bud) return;
+    pthread_mutex_lock(&srv->bud_mu);
+    srv->buffered -= h->reserved;
+    h->bud->bytes -= h->reserved;
+    if (!--h->bud->refs) {
+        bud_ent **pp = &srv->bud[bud_hash(h->bud->addr)];
+        while (*pp != h->bud) pp = &(*pp)->next;
+        *pp = h->bud->next;
+        free(h->bud);
+    }
+    pthread_mutex_unlock(&srv->bud_mu);
+    h->bud = NULL;
+    h->reserved = 0;
 }
 
 static enum MHD_Result reply_busy(struct MHD_Connection *c, hreq *h)
@@ -941,6 +1025,18 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c, hreq *h)
                        "retry shortly",
                        (unsigned long long)h->srv->max_buffered);
 }
+
+/* The answer to a body refused by the budget (h->refused) once it has ended. */
+static enum MHD_Result reply_refused(struct MHD_Connection *c, hreq *h)
+{
+    if (h->refused != 429) return reply_busy(c, h);
+    return reply_error(c, h, 429, "too_many_requests",
+                       "this client's request bodies being received would pass %llu bytes "
+                       "(--max-buffered-per-ip); retry when they are done",
+                       (unsigned long long)h->srv->max_per_ip);
+}
+
+static int peer_text(const http *srv, const struct sockaddr *sa, char *out, size_t cap);
 
 static enum MHD_Result reply_405(struct MHD_Connection *c, hreq *h)
 {
@@ -1004,26 +1100,62 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
         h->too_large = p.status == 413;
         return reply_problem(c, h, &p);
     }
-    if (h->fr.has_length && h->fr.length) {
-        if (reserve(h, (size_t)h->fr.length)) return reply_busy(c, h);
-        size_t pre = h->fr.length < PREALLOC_MAX ? (size_t)h->fr.length : PREALLOC_MAX;
-        if (esgx_http_body_grow(&h->b, pre)) return reply_error(c, h, 503, "busy", "out of memory");
+    if (h->fr.has_length && h->fr.length > h->srv->max_per_ip) {   /* can never fit */
+        h->too_large = 1;
+        return reply_error(c, h, 413, "too_large", "body of %llu bytes exceeds the %llu bytes "
+                           "one client may have buffered (--max-buffered-per-ip)",
+                           (unsigned long long)h->fr.length,
+                           (unsigned long long)h->srv->max_per_ip);
     }
-    if (h->fr.chunked || h->fr.has_length)   /* the body must come within the deadline */
-        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
-                                  h->srv->request_s ? h->srv->request_s : 1);
+    if (h->fr.chunked || h->fr.has_length) {
+        /* who the body is counted for: the client behind a trusted proxy, else the peer */
+        if (h->client[0]) {
+            memcpy(h->who, h->client, sizeof h->who);
+        } else {
+            const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            (void)peer_text(h->srv, ci ? ci->client_addr : NULL, h->who, sizeof h->who);
+        }
+        h->win_start_ms = esgx_monotonic_ms();
+        /* the body must come within the deadline, and a silent window is below any rate */
+        unsigned idle = h->srv->request_s ? h->srv->request_s : 1;
+        if (h->srv->min_rate && idle > BODY_WINDOW_MS / 1000) idle = BODY_WINDOW_MS / 1000;
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, idle);
+    }
     return MHD_YES;
+}
+
+/* Whether the body of h, n more bytes just in, came slower than --min-body-rate over
+ * the window that ends now (judged once a window is BODY_WINDOW_MS long; the bytes that
+ * end a body of known length are never judged: it is done). */
+static int too_slow(hreq *h, size_t n, uint64_t now)
+{
+    h->body_bytes += n;
+    h->win_bytes += n;
+    uint64_t rate = h->srv->min_rate, el = now - h->win_start_ms;
+    if (!rate || el < BODY_WINDOW_MS) return 0;
+    if (h->fr.has_length && h->body_bytes >= h->fr.length) return 0;
+    if (h->win_bytes * 1000u < rate * el) return 1;
+    h->win_start_ms = now;
+    h->win_bytes = 0;
+    return 0;
 }
 
 /* Takes n bytes of body. MHD_NO drops the connection. */
 static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
 {
-    if (esgx_monotonic_ms() > h->deadline_ms) {
+    uint64_t now = esgx_monotonic_ms();
+    if (now > h->deadline_ms) {
         esgx_node_log(NODE_LOG_DEBUG, "request body not received within %u s: dropped",
                  h->srv->request_s);
         return MHD_NO;
     }
-    if (h->too_large || h->over_budget) {
+    if (too_slow(h, n, now)) {
+        esgx_node_log(NODE_LOG_DEBUG, "request body from %s slower than %llu bytes/s "
+                      "(--min-body-rate): dropped", h->who, (unsigned long long)h->srv->min_rate);
+        return MHD_NO;
+    }
+    if (h->too_large || h->refused) {
         h->discarded += n;
         return h->discarded > DRAIN_MAX ? MHD_NO : MHD_YES;
     }
@@ -1031,15 +1163,18 @@ static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
         h->too_large = 1;
         h->discarded = h->b.len + n - h->rt.limit;   /* only the excess */
         esgx_http_body_free(&h->b);
+        release(h);
         return h->discarded > DRAIN_MAX ? MHD_NO : MHD_YES;
     }
     size_t cap_max = h->fr.has_length ? (size_t)h->fr.length : h->rt.limit;
     size_t ncap = esgx_http_body_next_cap(&h->b, n, cap_max);
     if (ncap > h->b.cap) {
-        if (reserve(h, ncap)) {
-            h->over_budget = 1;
+        unsigned st = reserve(h, ncap);
+        if (st) {   /* discarded from here on, answered when it ends */
+            h->refused = st;
             h->discarded = 0;
             esgx_http_body_free(&h->b);
+            release(h);
             return MHD_YES;
         }
         if (esgx_http_body_grow(&h->b, ncap)) return MHD_NO;
@@ -1218,7 +1353,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (h->fr.chunked || h->fr.has_length)   /* back to the idle timeout between requests */
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, IDLE_TIMEOUT);
-    if (h->over_budget) return reply_busy(c, h);
+    if (h->refused) return reply_refused(c, h);
     if (h->too_large)
         return reply_error(c, h, 413, "too_large", "body exceeds the limit of %zu for this route",
                            h->rt.limit);
@@ -1233,7 +1368,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     hreq *h = *con_cls;
     if (!h) return;
     size_t big = h->reserved + h->sr.body_len + h->sr.input_len;
-    if (h->reserved) atomic_fetch_sub(&srv->buffered, h->reserved);
+    release(h);
     esgx_http_body_free(&h->b);
     if (h->lw.registered) esgx_node_logs_cancel(srv->logs, &h->lw);
     if (h->client[0]) lim_give(srv, h->client);
@@ -1351,10 +1486,18 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     srv->max_buffered = cfg->max_buffered ? cfg->max_buffered : HTTP_DEFAULT_MAX_BUFFERED;
+    srv->max_per_ip = cfg->max_buffered_per_ip;
+    if (!srv->max_per_ip) {   /* an eighth, but one client can always send any one body */
+        uint64_t big = esgx_http_body_limit_max(cfg);
+        srv->max_per_ip = srv->max_buffered / 8 > big ? srv->max_buffered / 8 : big;
+    }
+    if (srv->max_per_ip > srv->max_buffered) srv->max_per_ip = srv->max_buffered;
+    srv->min_rate = cfg->min_body_rate;
     srv->request_s = cfg->request_timeout ? cfg->request_timeout : HTTP_DEFAULT_REQUEST_TIMEOUT;
     srv->request_ms = (uint64_t)srv->request_s * 1000u;
     srv->per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : HTTP_DEFAULT_PER_IP;
     pthread_mutex_init(&srv->lim_mu, NULL);
+    pthread_mutex_init(&srv->bud_mu, NULL);
     /* with --trusted-proxy the limit is counted here (accept_policy), not by MHD */
     int proxied = cfg->n_trusted_proxy > 0;
     unsigned mhd_per_ip = proxied ? 0 : srv->per_ip;
@@ -1431,6 +1574,7 @@ void esgx_http_free(http *h)
     esgx_node_logs_free(h->logs);
     esgx_crypto_wipe(h->token, sizeof h->token);
     pthread_mutex_destroy(&h->lim_mu);
+    pthread_mutex_destroy(&h->bud_mu);
     free(h->lim);
     free(h);
 }

@@ -125,6 +125,17 @@ static const opt options[] = {
      "a size from 1M to 1T",
      "request bodies buffered across all connections; a\n"
      "body beyond it is answered 503 (default 256M)"},
+    {"--max-buffered-per-ip", "BYTES", OPT_SIZE, CFG(max_buffered_per_ip), 1u << 20,
+     1ull << 40, "a size from 1M to 1T",
+     "request bodies buffered from one client address\n"
+     "(behind --trusted-proxy: one client); a body beyond\n"
+     "it is answered 429 (default --max-buffered / 8, at\n"
+     "least the largest body a route takes)"},
+    {"--min-body-rate", "BYTES", OPT_SIZE, CFG(min_body_rate), 0, 1ull << 30,
+     "a size from 0 to 1G",
+     "bytes per second a request body must bring over\n"
+     "every 5 s; a slower one is dropped (default 1K;\n"
+     "0 = no minimum)"},
     {"--ip-connections", "N", OPT_UNSIGNED, CFG(max_conns_per_ip), 1, 8192,
      "an integer 1..8192", "connections from one client address (default 64)"},
     {"--trusted-proxy", "CIDR", OPT_PROXY, 0, 0, 0, NULL,
@@ -239,6 +250,7 @@ _Static_assert(ESGX_DEFAULT_MAX_INPUT == 8u << 20, "--help says 8M");
 _Static_assert(ESGX_DEFAULT_MAX_OUTPUT == 16u << 20, "--help says 16M");
 _Static_assert(ESGX_DEFAULT_FUEL == 1000000000ull, "--help says 1000000000");
 _Static_assert(ESGX_DEFAULT_MEMORY_PAGES == 1024, "--help says 1024");
+_Static_assert(HTTP_DEFAULT_MIN_BODY_RATE == 1024, "--min-body-rate: help says 1K");
 
 static void usage(FILE *f)
 {
@@ -441,6 +453,7 @@ static int parse_args(int argc, char **argv, node_state *st)
     cfg->max_queue = 64;
     cfg->queue_timeout = 30;
     cfg->max_exec_time = 60;
+    cfg->min_body_rate = HTTP_DEFAULT_MIN_BODY_RATE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
         size_t nlen = eq && !strncmp(a, "--", 2) ? (size_t)(eq - a) : strlen(a);

@@ -102,6 +102,11 @@ typedef struct node_config {
     unsigned fetch_timeout;        /* --fetch-timeout SECS (default 10) */
     /* HTTP limits against one client exhausting the node (0: the HTTP_DEFAULT_*) */
     uint64_t max_buffered;         /* --max-buffered BYTES of bodies across connections */
+    uint64_t max_buffered_per_ip;  /* --max-buffered-per-ip BYTES of one client's bodies
+                                      (0: max(--max-buffered / 8, the largest body a
+                                      route takes), never past --max-buffered) */
+    uint64_t min_body_rate;        /* --min-body-rate BYTES/s over every 5 s of a body
+                                      (0: no minimum; main.c's default is 1K) */
     unsigned max_conns_per_ip;     /* --ip-connections N */
     /* --trusted-proxy CIDR[,CIDR...] (repeatable): peers whose X-Forwarded-For names the
      * client (the per-address limits count that client, http_server.c) */
@@ -116,5 +121,6 @@ typedef struct node_config {
 #define HTTP_DEFAULT_MAX_BUFFERED (256ull << 20)
 #define HTTP_DEFAULT_PER_IP 64u
 #define HTTP_DEFAULT_REQUEST_TIMEOUT 30u
+#define HTTP_DEFAULT_MIN_BODY_RATE 1024u   /* bytes/s; set by esgxd's option parsing */
 
 #endif
