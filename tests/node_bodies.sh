@@ -10,7 +10,8 @@
 #   - --max-buffered-per-ip 1M: a second body from an address holding 800K is answered
 #     429 too_many_requests when it ends, while another address's body of the same size
 #     is taken, and the first address is served again once its body is done; a body
-#     declared over the cap is answered 413 at once
+#     declared over the cap is answered 413 at once; behind --trusted-proxy the client
+#     that X-Forwarded-For names is the one capped, not the proxy
 . "$(dirname "$0")/node_lib.sh"
 need python3
 need wat2wasm
@@ -27,9 +28,10 @@ def conn(src="127.0.0.1"):
     s.connect(("127.0.0.1", PORT))
     return s
 
-def head(length, close=False):
+def head(length, close=False, xff=None):
     return (b"POST /services/3 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
             (b"Connection: close\r\n" if close else b"") +
+            (b"X-Forwarded-For: %s\r\n" % xff.encode() if xff else b"") +
             b"Content-Length: %d\r\n\r\n" % length)
 
 def answer(s, wait):
@@ -141,6 +143,21 @@ def per_client():
     st, raw = answer(big, 5)
     print("a body declared over the cap: %s" % st)
     assert st == 413 and b'max-buffered-per-ip' in raw, "want 413, got %r" % raw[:300]
+    # behind the trusted proxy (127.0.0.1): the client X-Forwarded-For names is counted
+    p1 = conn()
+    p1.sendall(head(L, True, "10.1.1.1") + b"x" * (700 * K))
+    time.sleep(0.5)
+    p2 = conn()
+    p2.sendall(head(L, True, "10.1.1.1") + b"x" * L)
+    st2, raw2 = answer(p2, 5)
+    p3 = conn()
+    p3.sendall(head(L, True, "10.1.1.2") + b"x" * L)
+    st3, raw3 = answer(p3, 5)
+    p1.sendall(b"x" * (L - 700 * K))
+    st1, raw1 = answer(p1, 5)
+    print("through the proxy: 10.1.1.1 twice: %s then %s; 10.1.1.2: %s" % (st1, st2, st3))
+    assert st2 == 429, "a second 800K of 10.1.1.1 got %r" % raw2[:300]
+    assert st1 == 400 and st3 == 400, "%r %r" % (raw1[:300], raw3[:300])
 
 if sys.argv[2] == "drip": slow_drip(sys.argv[3])
 elif sys.argv[2] == "per_client": per_client()
@@ -159,7 +176,8 @@ stop_node
 ok "declared lengths hold nothing: a small call succeeds while six slow bodies drip; they are dropped"
 
 # ---- one address cannot take more than --max-buffered-per-ip
-start_node b --enclave /bin/false --max-buffered 6M --max-buffered-per-ip 1M
+start_node b --enclave /bin/false --max-buffered 6M --max-buffered-per-ip 1M \
+    --trusted-proxy 127.0.0.1/32
 cl per_client
 stop_node
 ok "--max-buffered-per-ip: one address is capped, the others are not"
