@@ -270,6 +270,10 @@ static void usage(FILE *f)
         snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         const char *h = o->help;
         int first = 1;
+        if (strlen(left) > 21) {   /* a long flag gets a line of its own */
+            fprintf(f, "  %s\n", left);
+            first = 0;
+        }
         while (*h) {
             const char *nl = strchr(h, '\n');
             int n = nl ? (int)(nl - h) : (int)strlen(h);
