@@ -67,7 +67,7 @@ def rss(pid):
             return int(line.split()[1]) // 1024
     return -1
 
-def buffered(pid):
+def buffered(pid, check_rss):
     N, MB = 16, 8 << 20
     base = rss(pid)
     head = (b"POST /services/3 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -85,7 +85,7 @@ def buffered(pid):
     time.sleep(0.5)
     peak = rss(pid)
     print("RSS %d MiB before, %d MiB with %d unfinished 8 MiB bodies" % (base, peak, N))
-    assert peak - base < 64 + 48, "RSS grew by %d MiB" % (peak - base)
+    assert not check_rss or peak - base < 64 + 48, "RSS grew by %d MiB" % (peak - base)
     for s in socks:   # the last byte: held bodies are parsed (400), refused ones 503
         s.sendall(b"a")
     st = [answer(s, 5) for s in socks]
@@ -97,7 +97,7 @@ def buffered(pid):
     time.sleep(1)
     after = rss(pid)
     print("RSS %d MiB after they closed" % after)
-    assert after - base < 24, "RSS stayed %d MiB over the start" % (after - base)
+    assert not check_rss or after - base < 24, "RSS stayed %d MiB over the start" % (after - base)
     s = conn()   # and the node takes bodies again
     s.sendall(b"POST /services/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
               b"Content-Length: 2\r\n\r\n{}")
@@ -175,7 +175,7 @@ def framing(token):
     assert b'"code":"unknown_function"' in r, r
 
 what = sys.argv[2]
-if what == "buffered": buffered(int(sys.argv[3]))
+if what == "buffered": buffered(int(sys.argv[3]), sys.argv[4] == "1")
 elif what == "per_ip": per_ip()
 elif what == "read_timeout": read_timeout()
 elif what == "framing": framing(sys.argv[3])
@@ -187,7 +187,11 @@ NOENC=(--enclave /bin/false)
 # rate: the bodies wait, complete but for a byte, while the others are sent)
 start_node a "${NOENC[@]}" --max-buffered 64M --ip-connections 200 --read-timeout 60 \
     --min-body-rate 0
-cl buffered "$NODE_PID"
+# RSS is not checked in a sanitizer build (its allocator keeps freed memory in
+# quarantine, and the parsed bodies pass through it)
+case "$BUILD" in *asan*) check_rss=0; echo "note: RSS not checked in a sanitizer build" ;;
+                 *) check_rss=1 ;; esac
+cl buffered "$NODE_PID" "$check_rss"
 stop_node
 ok "--max-buffered: 503 busy beyond the cap, RSS bounded and given back"
 
