@@ -343,6 +343,11 @@ static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
         piece *pc = &ps[n];
         if (!piece_compile(j, f, pc)) continue;
         size_t at = (len + 15) & ~(size_t)15;
+        if (!n && pc->a.n > room) {   /* fi alone is past the bound: interpreted */
+            piece_drop(pc);
+            refuse(j, fi);
+            break;
+        }
         if (n && (at + pc->a.n > ESGX_JIT_BATCH_BYTES || at + pc->a.n > room)) {
             piece_drop(pc);   /* compiled again on its own first call */
             break;
