@@ -312,10 +312,14 @@ static uint32_t queue_callees(esgx_wasm_jit *j, uint32_t fi, uint32_t tail)
 /* Compiles defined function fi with a batch of others into one run of fresh pages and
  * publishes their entries: fi first, then the functions it calls directly, and theirs
  * (breadth first, what a first call is likely to reach next), up to
- * ESGX_JIT_BATCH_BYTES of code; then the functions defined after fi while the batch's
- * last page has room (a page is mapped whole: filling it costs no memory). A function
- * that cannot be compiled is refused on its own; the batch goes on. Called with
- * j->lock held, the thunks ready. */
+ * ESGX_JIT_BATCH_BYTES of code besides fi's; then the functions defined after fi (a
+ * module's functions are often called in the order they are defined, e.g. through a
+ * table) until the batch holds ESGX_JIT_FILL_BYTES or its last page is full (a page
+ * is mapped whole: filling it costs no memory). Each batch is one RW -> RX flip, so a
+ * module whose functions are first called one by one costs a flip per
+ * ESGX_JIT_FILL_BYTES of code, not one per function. A function that cannot be
+ * compiled is refused on its own; the batch goes on. Called with j->lock held, the
+ * thunks ready. */
 static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
 {
     uint32_t nf = j->m->n_funcs;
@@ -332,7 +336,7 @@ static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
         }
     }
     piece *ps = j->pieces;
-    size_t n = 0, len = 0;
+    size_t n = 0, len = 0, first = 0;
     uint32_t head = 0, tail = 0;
     j->queued[fi] = 1;
     j->todo[tail++] = fi;
@@ -348,17 +352,19 @@ static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
             refuse(j, fi);
             break;
         }
-        if (n && (at + pc->a.n > ESGX_JIT_BATCH_BYTES || at + pc->a.n > room)) {
+        if (n && (at + pc->a.n - first > ESGX_JIT_BATCH_BYTES || at + pc->a.n > room)) {
             piece_drop(pc);   /* compiled again on its own first call */
             break;
         }
         pc->at = at;
         len = at + pc->a.n;
+        if (!n) first = len;
         n++;
         tail = queue_callees(j, f, tail);
     }
-    /* fill the last page with the functions defined next */
-    size_t end = (len + j->pg - 1) / j->pg * j->pg;
+    /* then the functions defined next, to ESGX_JIT_FILL_BYTES or the last page's end */
+    size_t end = len > ESGX_JIT_FILL_BYTES ? len : ESGX_JIT_FILL_BYTES;
+    end = (end + j->pg - 1) / j->pg * j->pg;
     for (uint32_t f = fi + 1, tries = 0; n && f < nf && tries < ESGX_JIT_FILL_TRIES; f++) {
         if (!wanted(j, f)) continue;
         tries++;

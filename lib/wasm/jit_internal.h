@@ -19,11 +19,13 @@
 /* Address space reserved at a time for a module's code (a batch larger than this gets
  * a reservation of its own size). */
 #define ESGX_JIT_CHUNK ((size_t)1 << 20)
-/* Machine code compiled ahead with a function on its first call (its callees, and
- * theirs), and how many functions defined after it may be tried to fill the batch's
- * last page. */
+/* Machine code compiled ahead with a function on its first call (jit.c, compile_batch):
+ * its callees, and theirs, up to ESGX_JIT_BATCH_BYTES besides its own; then functions
+ * defined after it until the batch holds ESGX_JIT_FILL_BYTES (at most
+ * ESGX_JIT_FILL_TRIES of them tried). */
 #define ESGX_JIT_BATCH_BYTES ((size_t)256 << 10)
-#define ESGX_JIT_FILL_TRIES 256u
+#define ESGX_JIT_FILL_BYTES ((size_t)64 << 10)
+#define ESGX_JIT_FILL_TRIES 4096u
 
 /* jit.c: the bound of a module's code pages for a binary of wasm_len bytes (whole
  * pages, ESGX_JIT_CODE_PER_BYTE x wasm_len + ESGX_JIT_CODE_BASE, at most
