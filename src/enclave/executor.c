@@ -226,6 +226,7 @@ void esgx_executor_get_stats(executor *ex, exec_stats *out)
     out->cache_entries = cs.entries;
     out->cache_hits = cs.hits;
     out->cache_misses = cs.misses;
+    out->cache_bytes = cs.bytes;
     out->jit_refused = esgx_modcache_sum(ex->cache, jit_refused_of);
 }
 

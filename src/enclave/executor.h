@@ -106,6 +106,9 @@ typedef struct exec_stats {
     uint64_t executions;        /* requests that ran guest code */
     uint64_t traps;
     uint64_t cache_entries, cache_hits, cache_misses;
+    uint64_t cache_bytes;       /* what the cached modules hold in memory (binary,
+                                   interpreter code, machine code compiled so far),
+                                   as counted against exec_config.cache_bytes */
     uint64_t jit_refused;       /* functions of the modules cached now that the compiler
                                    tier refused (they run interpreted) */
 } exec_stats;
