@@ -19,10 +19,17 @@
  *   max_call_depth levels; when it cannot, the call is interpreted (same results).
  * - A trap jumps to one exit that restores the native stack saved at entry (no
  *   signals, no unwinding tables): every memory access is bounds-checked inline.
- * - Code is compiled into a bounded heap buffer, copied into pages mapped read-write,
- *   then made read-execute (never both); the pages are wiped when the module is freed.
- *   A function whose code would exceed the bound, or that uses an internal op the code
- *   generator does not know, is interpreted.
+ * - Code memory is packed per module (docs/wasm.md, "Code memory"): functions are
+ *   compiled into bounded heap buffers a batch at a time (the function first called,
+ *   its direct callees, the functions defined after it: compile_batch), and the batch
+ *   is copied onto the next fresh pages of a 1 MiB PROT_NONE reservation, made
+ *   read-write, written, then read-execute (never both; pages holding code are never
+ *   written again). One flip per batch and a few mappings per module, instead of a
+ *   mapping and a page per function. The pages are wiped when the module is freed.
+ * - A module's code pages are bounded by ESGX_JIT_CODE_PER_BYTE x its binary's size +
+ *   ESGX_JIT_CODE_BASE: a function past the bound, one whose code exceeds the
+ *   per-function bound, or one that uses an internal op the code generator does not
+ *   know, is interpreted (same results and fuel) and counted as refused.
  */
 #define _GNU_SOURCE 1   /* pthread_getattr_np */
 #include "wasm_exec.h"
