@@ -119,14 +119,20 @@ struct esgx_wasm_jit {
     chunk *chunks;
     size_t n_chunks, cap_chunks;
     size_t code_bytes;            /* pages holding code (atomic reads) */
-    size_t code_limit;            /* bound of code_bytes (ESGX_JIT_CODE_LIMIT) */
+    size_t code_limit;            /* bound of code_bytes (esgx_jit_code_limit) */
     size_t pg;                    /* the page size */
     uint64_t batches;             /* RW -> RX flips so far (one per batch) */
     esgx_jit_thunks thunks;       /* the entry, trap and unwind code (jit_ops.c) */
     bool have_thunks;
-    piece *pieces;                /* the batch being made (n_funcs entries at most) */
-    uint32_t *todo;               /* its queue of functions to compile */
 };
+
+/* The batch being made (compile_batch): its pieces and the queue of functions to try. */
+typedef struct batch {
+    piece *ps;
+    size_t n, cap;
+    uint32_t *todo;
+    size_t head, tail, cap_todo;
+} batch;
 
 size_t esgx_jit_code_limit(size_t wasm_len)
 {
@@ -171,8 +177,6 @@ void esgx_wasm_jit_free(esgx_wasm_jit *j)
     free(j->entry);
     free(j->refused);
     free(j->queued);
-    free(j->pieces);
-    free(j->todo);
     pthread_mutex_destroy(&j->lock);
     free(j);
 }
@@ -181,7 +185,7 @@ uint64_t esgx_wasm_jit_bytes(const esgx_wasm_jit *j)
 {
     size_t n = j->m->n_funcs;
     return __atomic_load_n(&j->code_bytes, __ATOMIC_RELAXED) + sizeof *j +
-           n * (sizeof *j->entry + 2 + sizeof *j->pieces + sizeof *j->todo);
+           n * (sizeof *j->entry + sizeof *j->refused + sizeof *j->queued);
 }
 
 void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batches)
@@ -294,11 +298,40 @@ static bool piece_compile(esgx_wasm_jit *j, uint32_t fi, piece *pc)
     return false;
 }
 
-/* Queues the defined functions fi calls directly that may join the batch. */
-static uint32_t queue_callees(esgx_wasm_jit *j, uint32_t fi, uint32_t tail)
+/* Queues defined function f to be tried in batch b (marked queued); false when out of
+ * memory (f is then left out). */
+static bool todo_push(esgx_wasm_jit *j, batch *b, uint32_t f)
+{
+    if (b->tail == b->cap_todo) {
+        size_t nc = b->cap_todo ? b->cap_todo * 2 : 64;
+        uint32_t *nt = realloc(b->todo, nc * sizeof *nt);
+        if (!nt) return false;
+        b->todo = nt;
+        b->cap_todo = nc;
+    }
+    b->todo[b->tail++] = f;
+    j->queued[f] = 1;
+    return true;
+}
+
+/* A free piece at the end of b (not counted yet), or NULL when out of memory. */
+static piece *piece_slot(batch *b)
+{
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 16;
+        piece *np = realloc(b->ps, nc * sizeof *np);
+        if (!np) return NULL;
+        b->ps = np;
+        b->cap = nc;
+    }
+    return &b->ps[b->n];
+}
+
+/* Queues the defined functions f calls directly that may join the batch. */
+static void queue_callees(esgx_wasm_jit *j, batch *b, uint32_t f)
 {
     const esgx_wasm_compiled *cm = j->m->compiled;
-    const esgx_wasm_code *code = &cm->codes[fi];
+    const esgx_wasm_code *code = &cm->codes[f];
     const uint32_t *w = code->words;
     for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
         int op = code->ops[i];
@@ -306,14 +339,10 @@ static uint32_t queue_callees(esgx_wasm_jit *j, uint32_t fi, uint32_t tail)
             const esgx_wasm_code *callee;
             memcpy(&callee, w + at + ESGX_WASM_OP_HEAD, sizeof callee);
             uint32_t ci = (uint32_t)(callee - cm->codes);
-            if (ci < j->m->n_funcs && wanted(j, ci)) {
-                j->queued[ci] = 1;
-                j->todo[tail++] = ci;
-            }
+            if (ci < j->m->n_funcs && wanted(j, ci) && !todo_push(j, b, ci)) return;
         }
         at += esgx_jit_op_width(w + at, op);
     }
-    return tail;
 }
 
 /* Compiles defined function fi with a batch of others into one run of fresh pages and
@@ -330,52 +359,43 @@ static uint32_t queue_callees(esgx_wasm_jit *j, uint32_t fi, uint32_t tail)
 static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
 {
     uint32_t nf = j->m->n_funcs;
-    if (!j->pieces) {
-        j->pieces = malloc((size_t)nf * sizeof *j->pieces);
-        j->todo = malloc((size_t)nf * sizeof *j->todo);
-        if (!j->pieces || !j->todo) {
-            free(j->pieces);
-            free(j->todo);
-            j->pieces = NULL;
-            j->todo = NULL;
-            refuse(j, fi);
-            return;
-        }
-    }
-    piece *ps = j->pieces;
-    size_t n = 0, len = 0, first = 0;
-    uint32_t head = 0, tail = 0;
-    j->queued[fi] = 1;
-    j->todo[tail++] = fi;
+    batch b = {0};
+    size_t len = 0, first = 0;
     /* room left under the bound, whole pages */
     size_t room = j->code_limit > j->code_bytes ? j->code_limit - j->code_bytes : 0;
-    while (head < tail) {
-        uint32_t f = j->todo[head++];
-        piece *pc = &ps[n];
+    if (!todo_push(j, &b, fi)) {
+        refuse(j, fi);
+        return;
+    }
+    while (b.head < b.tail) {
+        uint32_t f = b.todo[b.head++];
+        piece *pc = piece_slot(&b);
+        if (!pc) break;
         if (!piece_compile(j, f, pc)) continue;
         size_t at = (len + 15) & ~(size_t)15;
-        if (!n && pc->a.n > room) {   /* fi alone is past the bound: interpreted */
+        if (!b.n && pc->a.n > room) {   /* fi alone is past the bound: interpreted */
             piece_drop(pc);
             refuse(j, fi);
             break;
         }
-        if (n && (at + pc->a.n - first > ESGX_JIT_BATCH_BYTES || at + pc->a.n > room)) {
+        if (b.n && (at + pc->a.n - first > ESGX_JIT_BATCH_BYTES || at + pc->a.n > room)) {
             piece_drop(pc);   /* compiled again on its own first call */
             break;
         }
         pc->at = at;
         len = at + pc->a.n;
-        if (!n) first = len;
-        n++;
-        tail = queue_callees(j, f, tail);
+        if (!b.n) first = len;
+        b.n++;
+        queue_callees(j, &b, f);
     }
     /* then the functions defined next, to ESGX_JIT_FILL_BYTES or the last page's end */
     size_t end = len > ESGX_JIT_FILL_BYTES ? len : ESGX_JIT_FILL_BYTES;
     end = (end + j->pg - 1) / j->pg * j->pg;
-    for (uint32_t f = fi + 1, tries = 0; n && f < nf && tries < ESGX_JIT_FILL_TRIES; f++) {
+    for (uint32_t f = fi + 1, tries = 0; b.n && f < nf && tries < ESGX_JIT_FILL_TRIES; f++) {
         if (!wanted(j, f)) continue;
         tries++;
-        piece *pc = &ps[n];
+        piece *pc = piece_slot(&b);
+        if (!pc) break;
         if (!piece_compile(j, f, pc)) continue;
         size_t at = (len + 15) & ~(size_t)15;
         if (at + pc->a.n > end || at + pc->a.n > room) {
@@ -384,15 +404,17 @@ static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
         }
         pc->at = at;
         len = at + pc->a.n;
-        n++;
+        b.n++;
     }
-    uint8_t *p = n ? code_place(j, ps, n, len) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (p) __atomic_store_n(&j->entry[ps[i].fi], p + ps[i].at, __ATOMIC_RELEASE);
-        else if (ps[i].fi == fi) refuse(j, fi);   /* past the bound: interpreted */
-        piece_drop(&ps[i]);
+    uint8_t *p = b.n ? code_place(j, b.ps, b.n, len) : NULL;
+    for (size_t i = 0; i < b.n; i++) {
+        if (p) __atomic_store_n(&j->entry[b.ps[i].fi], p + b.ps[i].at, __ATOMIC_RELEASE);
+        else if (b.ps[i].fi == fi) refuse(j, fi);   /* no memory for it: interpreted */
+        piece_drop(&b.ps[i]);
     }
-    for (uint32_t i = 0; i < tail; i++) j->queued[j->todo[i]] = 0;
+    for (size_t i = 0; i < b.tail; i++) j->queued[b.todo[i]] = 0;
+    free(b.ps);
+    free(b.todo);
 }
 
 /* The code of defined function `code` of module m, compiling it (with a batch of
