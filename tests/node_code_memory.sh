@@ -26,7 +26,7 @@ for _ in $(seq 1 100); do
 done
 [ -n "$ENC_PID" ] || fail "no esgx-enclave process under esgxd $NODE_PID"
 for _ in $(seq 1 300); do
-    req GET /health
+    req GET /health --max-time 5
     grep -q '"ready"' "$T/body" && break
     sleep 0.1
 done
@@ -37,7 +37,7 @@ for k in $(seq 1 12); do
     flag=
     [ $((k % 2)) = 0 ] && flag=--indirect
     python3 "$SRC/bench/many_funcs.py" "$k" "$T/m$k.wasm" $flag || fail "many_funcs.py $k"
-    req POST /content "${AUTH[@]}" --data-binary @"$T/m$k.wasm"; expect 200
+    req POST /content --max-time 60 "${AUTH[@]}" --data-binary @"$T/m$k.wasm"; expect 200
     h=$(json hash < "$T/body")
     req POST /services/3 --max-time 120 -d "{\"hash\":\"$h\"}"; expect 200
     # every function ran: the fuel of 65,000 calls (the same on both tiers)
@@ -52,5 +52,5 @@ for k in $(seq 1 12); do
 done
 ok "12 modules of 65,000 functions invoked by hash; enclave VmHWM $(kib VmHWM) KiB < $LIMIT_KIB KiB"
 # the node still answers with the cache at its bound
-req POST /services/3 -d "{\"hash\":\"$h\"}"; expect 200
+req POST /services/3 --max-time 60 -d "{\"hash\":\"$h\"}"; expect 200
 ok "the last module again"
