@@ -19,10 +19,17 @@
  *   max_call_depth levels; when it cannot, the call is interpreted (same results).
  * - A trap jumps to one exit that restores the native stack saved at entry (no
  *   signals, no unwinding tables): every memory access is bounds-checked inline.
- * - Code is compiled into a bounded heap buffer, copied into pages mapped read-write,
- *   then made read-execute (never both); the pages are wiped when the module is freed.
- *   A function whose code would exceed the bound, or that uses an internal op the code
- *   generator does not know, is interpreted.
+ * - Code memory is packed per module (docs/wasm.md, "Code memory"): functions are
+ *   compiled into bounded heap buffers a batch at a time (the function first called,
+ *   its direct callees, the functions defined after it: compile_batch), and the batch
+ *   is copied onto the next fresh pages of a 1 MiB PROT_NONE reservation, made
+ *   read-write, written, then read-execute (never both; pages holding code are never
+ *   written again). One flip per batch and a few mappings per module, instead of a
+ *   mapping and a page per function. The pages are wiped when the module is freed.
+ * - A module's code pages are bounded by ESGX_JIT_CODE_PER_BYTE x its binary's size +
+ *   ESGX_JIT_CODE_BASE: a function past the bound, one whose code exceeds the
+ *   per-function bound, or one that uses an internal op the code generator does not
+ *   know, is interpreted (same results and fuel) and counted as refused.
  */
 #define _GNU_SOURCE 1   /* pthread_getattr_np */
 #include "wasm_exec.h"
@@ -87,35 +94,69 @@ int esgx_wasm_jit_available(void)
 
 /* ------------------------------------------------------------------ code memory */
 
-typedef struct region {
-    void *p;
+/* A reservation of address space (PROT_NONE, no memory behind it) whose first `used`
+ * bytes (whole pages) hold code, read-execute. */
+typedef struct chunk {
+    uint8_t *p;
     size_t len;
-} region;
+    size_t used;
+} chunk;
+
+/* One function of a batch: its machine code, compiled into a heap buffer. */
+typedef struct piece {
+    uint32_t fi;          /* defined function */
+    esgx_x64 a;
+    size_t at;            /* offset in the batch */
+} piece;
 
 struct esgx_wasm_jit {
     const esgx_wasm_module *m;
     pthread_mutex_t lock;
     void **entry;                 /* per defined function: its code, or NULL */
     uint8_t *refused;             /* per defined function: cannot be compiled */
+    uint8_t *queued;              /* per defined function: in the batch being made */
     uint32_t n_refused;           /* functions refused so far (atomic reads) */
-    region *regions;
-    size_t n_regions, cap_regions;
-    size_t code_bytes;            /* mapped so far (bounded by ESGX_JIT_MODULE_CODE_MAX) */
+    chunk *chunks;
+    size_t n_chunks, cap_chunks;
+    size_t code_bytes;            /* pages holding code (atomic reads) */
+    size_t code_limit;            /* bound of code_bytes (esgx_jit_code_limit) */
+    size_t pg;                    /* the page size */
+    uint64_t batches;             /* RW -> RX flips so far (one per batch) */
     esgx_jit_thunks thunks;       /* the entry, trap and unwind code (jit_ops.c) */
     bool have_thunks;
 };
+
+/* The batch being made (compile_batch): its pieces and the queue of functions to try. */
+typedef struct batch {
+    piece *ps;
+    size_t n, cap;
+    uint32_t *todo;
+    size_t head, tail, cap_todo;
+} batch;
+
+size_t esgx_jit_code_limit(size_t wasm_len)
+{
+    uint64_t lim = (uint64_t)wasm_len * ESGX_JIT_CODE_PER_BYTE + ESGX_JIT_CODE_BASE;
+    if (lim > ESGX_JIT_MODULE_CODE_MAX) lim = ESGX_JIT_MODULE_CODE_MAX;
+    uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+    return (size_t)(lim / pg * pg);
+}
 
 esgx_wasm_jit *esgx_wasm_jit_new(const esgx_wasm_module *m)
 {
     esgx_wasm_jit *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->m = m;
-    size_t n = m->n_funcs;   /* defined functions */
-    j->entry = calloc(n ? n : 1, sizeof *j->entry);
-    j->refused = calloc(n ? n : 1, 1);
-    if (!j->entry || !j->refused || pthread_mutex_init(&j->lock, NULL) != 0) {
+    j->pg = (size_t)sysconf(_SC_PAGESIZE);
+    j->code_limit = esgx_jit_code_limit(m->len);
+    size_t n = m->n_funcs ? m->n_funcs : 1;   /* defined functions */
+    j->entry = calloc(n, sizeof *j->entry);
+    j->refused = calloc(n, 1);
+    j->queued = calloc(n, 1);
+    if (!j->entry || !j->refused || !j->queued || pthread_mutex_init(&j->lock, NULL) != 0) {
         free(j->entry);
         free(j->refused);
+        free(j->queued);
         free(j);
         return NULL;
     }
@@ -125,59 +166,102 @@ esgx_wasm_jit *esgx_wasm_jit_new(const esgx_wasm_module *m)
 void esgx_wasm_jit_free(esgx_wasm_jit *j)
 {
     if (!j) return;
-    for (size_t i = 0; i < j->n_regions; i++) {
+    for (size_t i = 0; i < j->n_chunks; i++) {
+        chunk *c = &j->chunks[i];
         /* code embeds the module's constants: wiped like the module's bytes */
-        if (mprotect(j->regions[i].p, j->regions[i].len, PROT_READ | PROT_WRITE) == 0)
-            explicit_bzero(j->regions[i].p, j->regions[i].len);
-        munmap(j->regions[i].p, j->regions[i].len);
+        if (c->used && mprotect(c->p, c->used, PROT_READ | PROT_WRITE) == 0)
+            explicit_bzero(c->p, c->used);
+        munmap(c->p, c->len);
     }
-    free(j->regions);
+    free(j->chunks);
     free(j->entry);
     free(j->refused);
+    free(j->queued);
     pthread_mutex_destroy(&j->lock);
     free(j);
 }
 
-/* Maps len bytes of code: copied into fresh read-write pages, then read-execute.
- * NULL on failure or past the module's bound. Called with j->lock held. */
-static void *code_map(esgx_wasm_jit *j, const uint8_t *code, size_t len)
+uint64_t esgx_wasm_jit_bytes(const esgx_wasm_jit *j)
 {
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    size_t mlen = (len + pg - 1) / pg * pg;
-    if (j->code_bytes + mlen > ESGX_JIT_MODULE_CODE_MAX) return NULL;
-    if (j->n_regions == j->cap_regions) {
-        size_t nc = j->cap_regions ? j->cap_regions * 2 : 16;
-        region *nr = realloc(j->regions, nc * sizeof *nr);
-        if (!nr) return NULL;
-        j->regions = nr;
-        j->cap_regions = nc;
+    size_t n = j->m->n_funcs;
+    return __atomic_load_n(&j->code_bytes, __ATOMIC_RELAXED) + sizeof *j +
+           n * (sizeof *j->entry + sizeof *j->refused + sizeof *j->queued);
+}
+
+void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batches)
+{
+    esgx_wasm_jit *jj = (esgx_wasm_jit *)j;
+    pthread_mutex_lock(&jj->lock);
+    if (chunks) *chunks = j->n_chunks;
+    if (batches) *batches = j->batches;
+    pthread_mutex_unlock(&jj->lock);
+}
+
+/* Room for len bytes (whole pages) of code: the chunk holding it, a fresh reservation
+ * of at least ESGX_JIT_CHUNK when the last one is full. NULL past the module's bound
+ * or when the address space is short. Called with j->lock held. */
+static chunk *room_for(esgx_wasm_jit *j, size_t len)
+{
+    if (j->code_bytes + len > j->code_limit) return NULL;
+    chunk *last = j->n_chunks ? &j->chunks[j->n_chunks - 1] : NULL;
+    if (last && last->len - last->used >= len) return last;
+    if (j->n_chunks == j->cap_chunks) {
+        size_t nc = j->cap_chunks ? j->cap_chunks * 2 : 4;
+        chunk *np = realloc(j->chunks, nc * sizeof *np);
+        if (!np) return NULL;
+        j->chunks = np;
+        j->cap_chunks = nc;
     }
-    void *p = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t clen = len > ESGX_JIT_CHUNK ? len : ESGX_JIT_CHUNK;
+    void *p = mmap(NULL, clen, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return NULL;
-    memcpy(p, code, len);
+    j->chunks[j->n_chunks] = (chunk){p, clen, 0};
+    return &j->chunks[j->n_chunks++];
+}
+
+/* Maps the n pieces (len bytes in all, each at its offset) as code: the pages after
+ * the last chunk's code are made read-write, written, then read-execute (never
+ * writable and executable at once; pages holding code already are never written
+ * again, so code other threads run is never touched). The batch's address, or NULL
+ * (nothing mapped) past the bound or on failure. Called with j->lock held. */
+static uint8_t *code_place(esgx_wasm_jit *j, const piece *ps, size_t n, size_t len)
+{
+    size_t mlen = (len + j->pg - 1) / j->pg * j->pg;
+    chunk *c = room_for(j, mlen);
+    if (!c) return NULL;
+    uint8_t *p = c->p + c->used;
+    if (mprotect(p, mlen, PROT_READ | PROT_WRITE) != 0) return NULL;
+    memset(p, 0xCC, mlen);   /* int3 between functions */
+    for (size_t i = 0; i < n; i++) memcpy(p + ps[i].at, ps[i].a.p, ps[i].a.n);
     if (mprotect(p, mlen, PROT_READ | PROT_EXEC) != 0) {
-        explicit_bzero(p, len);
-        munmap(p, mlen);
+        explicit_bzero(p, mlen);
+        mprotect(p, mlen, PROT_NONE);
         return NULL;
     }
-    j->regions[j->n_regions++] = (region){p, mlen};
-    j->code_bytes += mlen;
+    c->used += mlen;
+    __atomic_store_n(&j->code_bytes, j->code_bytes + mlen, __ATOMIC_RELAXED);
+    j->batches++;
     return p;
+}
+
+static void piece_drop(piece *pc)
+{
+    if (pc->a.p) {
+        explicit_bzero(pc->a.p, pc->a.cap);
+        free(pc->a.p);
+    }
+    pc->a = (esgx_x64){0};
 }
 
 /* Makes the module's thunks once. Called with j->lock held. */
 static bool thunks_ready(esgx_wasm_jit *j)
 {
     if (j->have_thunks) return true;
-    esgx_x64 a = {.limit = 4096};
+    piece pc = {.a = {.limit = 4096}};
     size_t off[ESGX_JIT_THUNK_COUNT];
-    esgx_jit_emit_thunks(&a, off);
-    bool ok = !a.failed;
-    uint8_t *p = ok ? code_map(j, a.p, a.n) : NULL;
-    if (a.p) {
-        explicit_bzero(a.p, a.cap);
-        free(a.p);
-    }
+    esgx_jit_emit_thunks(&pc.a, off);
+    uint8_t *p = !pc.a.failed ? code_place(j, &pc, 1, pc.a.n) : NULL;
+    piece_drop(&pc);
     if (!p) return false;
     j->thunks.enter = (esgx_jit_enter_fn)(void *)(p + off[ESGX_JIT_THUNK_ENTER]);
     j->thunks.trap = p + off[ESGX_JIT_THUNK_TRAP];
@@ -186,32 +270,168 @@ static bool thunks_ready(esgx_wasm_jit *j)
     return true;
 }
 
-/* The code of defined function `code` of module m, compiling it on first use; NULL
- * when it cannot be compiled (it is then interpreted). */
+/* Marks defined function fi refused (interpreted from now on). j->lock held. */
+static void refuse(esgx_wasm_jit *j, uint32_t fi)
+{
+    if (j->refused[fi]) return;
+    __atomic_store_n(&j->refused[fi], 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&j->n_refused, j->n_refused + 1, __ATOMIC_RELAXED);
+}
+
+/* Whether defined function fi may join the batch: not compiled, refused or queued. */
+static bool wanted(const esgx_wasm_jit *j, uint32_t fi)
+{
+    return !j->entry[fi] && !j->refused[fi] && !j->queued[fi];
+}
+
+/* Compiles fi into *pc; false (fi refused, nothing kept) when it cannot be. */
+static bool piece_compile(esgx_wasm_jit *j, uint32_t fi, piece *pc)
+{
+    const esgx_wasm_module *m = j->m;
+    *pc = (piece){.fi = fi, .a = {.limit = ESGX_JIT_FUNC_CODE_MAX}};
+    const esgx_wasm_compiled *cm = m->compiled;
+    if (esgx_jit_compile(&pc->a, m, &cm->codes[fi], j->entry, &j->thunks) == ESGX_OK &&
+        !pc->a.failed)
+        return true;
+    piece_drop(pc);
+    refuse(j, fi);
+    return false;
+}
+
+/* Queues defined function f to be tried in batch b (marked queued); false when out of
+ * memory (f is then left out). */
+static bool todo_push(esgx_wasm_jit *j, batch *b, uint32_t f)
+{
+    if (b->tail == b->cap_todo) {
+        size_t nc = b->cap_todo ? b->cap_todo * 2 : 64;
+        uint32_t *nt = realloc(b->todo, nc * sizeof *nt);
+        if (!nt) return false;
+        b->todo = nt;
+        b->cap_todo = nc;
+    }
+    b->todo[b->tail++] = f;
+    j->queued[f] = 1;
+    return true;
+}
+
+/* A free piece at the end of b (not counted yet), or NULL when out of memory. */
+static piece *piece_slot(batch *b)
+{
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 16;
+        piece *np = realloc(b->ps, nc * sizeof *np);
+        if (!np) return NULL;
+        b->ps = np;
+        b->cap = nc;
+    }
+    return &b->ps[b->n];
+}
+
+/* Queues the defined functions f calls directly that may join the batch. */
+static void queue_callees(esgx_wasm_jit *j, batch *b, uint32_t f)
+{
+    const esgx_wasm_compiled *cm = j->m->compiled;
+    const esgx_wasm_code *code = &cm->codes[f];
+    const uint32_t *w = code->words;
+    for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
+        int op = code->ops[i];
+        if (op == WOP_CALL) {
+            const esgx_wasm_code *callee;
+            memcpy(&callee, w + at + ESGX_WASM_OP_HEAD, sizeof callee);
+            uint32_t ci = (uint32_t)(callee - cm->codes);
+            if (ci < j->m->n_funcs && wanted(j, ci) && !todo_push(j, b, ci)) return;
+        }
+        at += esgx_jit_op_width(w + at, op);
+    }
+}
+
+/* Compiles defined function fi with a batch of others into one run of fresh pages and
+ * publishes their entries: fi first, then the functions it calls directly, and theirs
+ * (breadth first, what a first call is likely to reach next), up to
+ * ESGX_JIT_BATCH_BYTES of code besides fi's; then the functions defined after fi (a
+ * module's functions are often called in the order they are defined, e.g. through a
+ * table) until the batch holds ESGX_JIT_FILL_BYTES or its last page is full (a page
+ * is mapped whole: filling it costs no memory). Each batch is one RW -> RX flip, so a
+ * module whose functions are first called one by one costs a flip per
+ * ESGX_JIT_FILL_BYTES of code, not one per function. A function that cannot be
+ * compiled is refused on its own; the batch goes on. Called with j->lock held, the
+ * thunks ready. */
+static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
+{
+    uint32_t nf = j->m->n_funcs;
+    batch b = {0};
+    size_t len = 0, first = 0;
+    /* room left under the bound, whole pages */
+    size_t room = j->code_limit > j->code_bytes ? j->code_limit - j->code_bytes : 0;
+    if (!todo_push(j, &b, fi)) {
+        refuse(j, fi);
+        return;
+    }
+    while (b.head < b.tail) {
+        uint32_t f = b.todo[b.head++];
+        piece *pc = piece_slot(&b);
+        if (!pc) break;
+        if (!piece_compile(j, f, pc)) continue;
+        size_t at = (len + 15) & ~(size_t)15;
+        if (!b.n && pc->a.n > room) {   /* fi alone is past the bound: interpreted */
+            piece_drop(pc);
+            refuse(j, fi);
+            break;
+        }
+        if (b.n && (at + pc->a.n - first > ESGX_JIT_BATCH_BYTES || at + pc->a.n > room)) {
+            piece_drop(pc);   /* compiled again on its own first call */
+            break;
+        }
+        pc->at = at;
+        len = at + pc->a.n;
+        if (!b.n) first = len;
+        b.n++;
+        queue_callees(j, &b, f);
+    }
+    /* then the functions defined next, to ESGX_JIT_FILL_BYTES or the last page's end */
+    size_t end = len > ESGX_JIT_FILL_BYTES ? len : ESGX_JIT_FILL_BYTES;
+    end = (end + j->pg - 1) / j->pg * j->pg;
+    for (uint32_t f = fi + 1, tries = 0; b.n && f < nf && tries < ESGX_JIT_FILL_TRIES; f++) {
+        if (!wanted(j, f)) continue;
+        tries++;
+        piece *pc = piece_slot(&b);
+        if (!pc) break;
+        if (!piece_compile(j, f, pc)) continue;
+        size_t at = (len + 15) & ~(size_t)15;
+        if (at + pc->a.n > end || at + pc->a.n > room) {
+            piece_drop(pc);
+            break;
+        }
+        pc->at = at;
+        len = at + pc->a.n;
+        b.n++;
+    }
+    uint8_t *p = b.n ? code_place(j, b.ps, b.n, len) : NULL;
+    for (size_t i = 0; i < b.n; i++) {
+        if (p) __atomic_store_n(&j->entry[b.ps[i].fi], p + b.ps[i].at, __ATOMIC_RELEASE);
+        else if (b.ps[i].fi == fi) refuse(j, fi);   /* no memory for it: interpreted */
+        piece_drop(&b.ps[i]);
+    }
+    for (size_t i = 0; i < b.tail; i++) j->queued[b.todo[i]] = 0;
+    free(b.ps);
+    free(b.todo);
+}
+
+/* The code of defined function `code` of module m, compiling it (with a batch of
+ * others) on first use; NULL when it cannot be compiled (it is then interpreted). */
 static void *resolve(const esgx_wasm_module *m, const esgx_wasm_code *code)
 {
     esgx_wasm_jit *j = m->jit;
     const esgx_wasm_compiled *cm = m->compiled;
-    size_t i = (size_t)(code - cm->codes);
+    uint32_t i = (uint32_t)(code - cm->codes);
     void *e = __atomic_load_n(&j->entry[i], __ATOMIC_ACQUIRE);
     if (e || __atomic_load_n(&j->refused[i], __ATOMIC_ACQUIRE)) return e;
     pthread_mutex_lock(&j->lock);
+    if (!j->entry[i] && !j->refused[i]) {
+        if (thunks_ready(j)) compile_batch(j, i);
+        else refuse(j, i);
+    }
     e = j->entry[i];
-    if (!e && !j->refused[i] && thunks_ready(j)) {
-        esgx_x64 a = {.limit = ESGX_JIT_FUNC_CODE_MAX};
-        if (esgx_jit_compile(&a, m, code, j->entry, &j->thunks) == ESGX_OK && !a.failed)
-            e = code_map(j, a.p, a.n);
-        if (a.p) {
-            explicit_bzero(a.p, a.cap);
-            free(a.p);
-        }
-    }
-    if (e) {
-        __atomic_store_n(&j->entry[i], e, __ATOMIC_RELEASE);
-    } else if (!j->refused[i]) {
-        __atomic_store_n(&j->refused[i], 1, __ATOMIC_RELEASE);
-        __atomic_store_n(&j->n_refused, j->n_refused + 1, __ATOMIC_RELAXED);
-    }
     pthread_mutex_unlock(&j->lock);
     return e;
 }

@@ -11,6 +11,26 @@
 /* Bounds: machine code of one function, and of all functions of one module. */
 #define ESGX_JIT_FUNC_CODE_MAX ((size_t)64 << 20)
 #define ESGX_JIT_MODULE_CODE_MAX ((size_t)256 << 20)
+/* The code pages of one module: at most ESGX_JIT_CODE_PER_BYTE bytes per byte of its
+ * binary plus ESGX_JIT_CODE_BASE, and ESGX_JIT_MODULE_CODE_MAX (docs/wasm.md, "Code
+ * memory", has the measurements behind K): a function past it is interpreted. */
+#define ESGX_JIT_CODE_PER_BYTE 8u
+#define ESGX_JIT_CODE_BASE ((size_t)1 << 20)
+/* Address space reserved at a time for a module's code (a batch larger than this gets
+ * a reservation of its own size). */
+#define ESGX_JIT_CHUNK ((size_t)1 << 20)
+/* Machine code compiled ahead with a function on its first call (jit.c, compile_batch):
+ * its callees, and theirs, up to ESGX_JIT_BATCH_BYTES besides its own; then functions
+ * defined after it until the batch holds ESGX_JIT_FILL_BYTES (at most
+ * ESGX_JIT_FILL_TRIES of them tried). */
+#define ESGX_JIT_BATCH_BYTES ((size_t)256 << 10)
+#define ESGX_JIT_FILL_BYTES ((size_t)64 << 10)
+#define ESGX_JIT_FILL_TRIES 4096u
+
+/* jit.c: the bound of a module's code pages for a binary of wasm_len bytes (whole
+ * pages, ESGX_JIT_CODE_PER_BYTE x wasm_len + ESGX_JIT_CODE_BASE, at most
+ * ESGX_JIT_MODULE_CODE_MAX). */
+size_t esgx_jit_code_limit(size_t wasm_len);
 /* Native stack per wasm call level (at most: a call through a helper pushes the
  * caller's instance as well) and the margin kept for host functions and helpers. */
 #define ESGX_JIT_STACK_PER_LEVEL 48u

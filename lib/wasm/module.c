@@ -69,6 +69,17 @@ static int parse_exact(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
     return rc;
 }
 
+/* The heap the interpreter's code of m takes: each function's record, words and ops,
+ * with an allocator's overhead (16 bytes) per block. */
+static uint64_t interp_bytes(const esgx_wasm_module *m)
+{
+    const esgx_wasm_compiled *cm = m->compiled;
+    uint64_t n = sizeof *cm + (uint64_t)m->n_funcs * sizeof(esgx_wasm_code);
+    for (uint32_t i = 0; i < m->n_funcs; i++)
+        n += (uint64_t)cm->codes[i].n_words * 4 + (uint64_t)cm->codes[i].n_ops * 2 + 32;
+    return n;
+}
+
 int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_limits *limits,
                       esgx_wasm_module **out, esgx_err *err)
 {
@@ -98,6 +109,7 @@ int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_lim
         return rc;
     }
     m->tier = tier;
+    m->interp_bytes = interp_bytes(m);
     if (tier == ESGX_WASM_TIER_JIT) {
         m->jit = esgx_wasm_jit_new(m);
         if (!m->jit) {
@@ -117,6 +129,16 @@ esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m)
 uint32_t esgx_wasm_module_jit_refused(const esgx_wasm_module *m)
 {
     return m->jit ? esgx_wasm_jit_refused(m->jit) : 0;
+}
+
+uint64_t esgx_wasm_module_code_bytes(const esgx_wasm_module *m)
+{
+    return m->interp_bytes + (m->jit ? esgx_wasm_jit_bytes(m->jit) : 0);
+}
+
+uint64_t esgx_wasm_module_memory_bytes(const esgx_wasm_module *m)
+{
+    return (uint64_t)m->len + esgx_wasm_module_code_bytes(m);
 }
 
 void esgx_wasm_module_free(esgx_wasm_module *m)

@@ -11,7 +11,13 @@
  * - coverage of the code generator (internal API, jit_internal.h): every internal op
  *   compiles, except those on its refusal list (esgx_jit_refused_ops), which must be
  *   refused; a function holding a refused op runs interpreted and is counted, once, by
- *   esgx_wasm_module_jit_refused.
+ *   esgx_wasm_module_jit_refused;
+ * - code memory is packed (jit.c, "Code memory"): modules of thousands of empty
+ *   functions, called directly from main or through call_indirect, map their machine
+ *   code in a few reservations (one or two new code mappings, executable bytes of about
+ *   16 per function, not a page each), never writable and executable, within the
+ *   module's bound (a main of 20,000 call sites is past it and runs interpreted), with
+ *   the interpreter's fuel.
  */
 #define _GNU_SOURCE 1
 #include "esgx_wasm.h"
@@ -290,6 +296,228 @@ static void test_refused_count(void)
     CHECK(got == want, "refused %u, want %u", got, want);
 }
 
+/* ---- packed code memory */
+
+static size_t leb(uint8_t *p, uint32_t v)
+{
+    size_t n = 0;
+    do {
+        p[n] = (uint8_t)(v & 0x7F) | (v >= 0x80 ? 0x80 : 0);
+        v >>= 7;
+        n++;
+    } while (v);
+    return n;
+}
+
+/* Appends section id with body b[0..n) to out at *at. */
+static void section(uint8_t *out, size_t *at, uint8_t id, const uint8_t *b, size_t n)
+{
+    out[(*at)++] = id;
+    *at += leb(out + *at, (uint32_t)n);
+    memcpy(out + *at, b, n);
+    *at += n;
+}
+
+/* The module of bench/many_funcs.py: n empty functions () -> () and "f" () -> i32
+ * calling each once (directly, or through table 0 by call_indirect in a loop) and
+ * returning 7. Heap bytes in *len. */
+static uint8_t *many_funcs(uint32_t n, bool indirect, size_t *len)
+{
+    size_t cap = (size_t)n * 16 + 4096;
+    uint8_t *out = malloc(cap), *b = malloc(cap);
+    if (!out || !b) {
+        free(out);
+        free(b);
+        return NULL;
+    }
+    size_t at = 0, k;
+    memcpy(out, "\0asm\1\0\0\0", 8);
+    at = 8;
+    static const uint8_t types[] = {2, 0x60, 0, 0, 0x60, 0, 1, 0x7F};
+    section(out, &at, 1, types, sizeof types);
+    k = leb(b, n + 1);
+    memset(b + k, 0, n);
+    b[k + n] = 1;
+    section(out, &at, 3, b, k + n + 1);
+    if (indirect) {
+        k = 0;
+        b[k++] = 1;
+        b[k++] = 0x70;
+        b[k++] = 0;
+        k += leb(b + k, n);
+        section(out, &at, 4, b, k);
+    }
+    k = 0;
+    b[k++] = 1;
+    b[k++] = 1;
+    b[k++] = 'f';
+    b[k++] = 0;
+    k += leb(b + k, n);
+    section(out, &at, 7, b, k);
+    if (indirect) {
+        k = 0;
+        memcpy(b, "\1\0\x41\0\x0b", 5);
+        k = 5 + leb(b + 5, n);
+        for (uint32_t i = 0; i < n; i++) k += leb(b + k, i);
+        section(out, &at, 9, b, k);
+    }
+    /* code: n empty bodies, then f's */
+    uint8_t *body = malloc(cap);
+    if (!body) {
+        free(out);
+        free(b);
+        return NULL;
+    }
+    size_t bn = 0;
+    if (indirect) {
+        /* (local i32) loop: call_indirect (type 0) (local.get 0); local.tee 0 (+1);
+         * br_if (< n); end */
+        static const uint8_t head[] = {1, 1, 0x7F, 0x03, 0x40, 0x20, 0, 0x11, 0, 0,
+                                       0x20, 0, 0x41, 1, 0x6A, 0x22, 0, 0x41};
+        memcpy(body, head, sizeof head);
+        bn = sizeof head;
+        bn += leb(body + bn, n);   /* n < 2^20: its sLEB is its LEB plus a 0 bit */
+        if (body[bn - 1] & 0x40) {
+            body[bn - 1] |= 0x80;
+            body[bn++] = 0;
+        }
+        static const uint8_t tail[] = {0x48, 0x0D, 0, 0x0B};
+        memcpy(body + bn, tail, sizeof tail);
+        bn += sizeof tail;
+    } else {
+        body[bn++] = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            body[bn++] = 0x10;
+            bn += leb(body + bn, i);
+        }
+    }
+    memcpy(body + bn, "\x41\x07\x0b", 3);
+    bn += 3;
+    k = leb(b, n + 1);
+    for (uint32_t i = 0; i < n; i++, k += 3) memcpy(b + k, "\x02\x00\x0b", 3);
+    k += leb(b + k, (uint32_t)bn);
+    memcpy(b + k, body, bn);
+    k += bn;
+    section(out, &at, 10, b, k);
+    free(body);
+    free(b);
+    *len = at;
+    return out;
+}
+
+typedef struct maps_view {
+    size_t exec_maps;    /* anonymous mappings with x (the allocator's are not counted:
+                          * under ASan it maps memory of its own) */
+    size_t exec_bytes;   /* their bytes */
+    int wx;              /* writable and executable */
+} maps_view;
+
+static maps_view maps_now(void)
+{
+    maps_view v = {0};
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, inode;
+        char perms[8] = "";
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &inode) != 4) continue;
+        if (perms[2] == 'x' && inode == 0 && !strchr(line, '[')) {
+            v.exec_maps++;
+            v.exec_bytes += hi - lo;
+        }
+        if (perms[1] == 'w' && perms[2] == 'x') v.wx++;
+    }
+    if (f) fclose(f);
+    return v;
+}
+
+/* Runs "f" of many_funcs(n, indirect) on tier: the fuel left (UINT64_MAX on failure);
+ * on the compiler tier also what the code took. */
+static uint64_t run_many(uint32_t n, bool indirect, esgx_wasm_tier tier, maps_view *grown,
+                         uint32_t *refused, size_t *chunks, uint64_t *batches, uint64_t *bytes)
+{
+    size_t len = 0;
+    uint8_t *bin = many_funcs(n, indirect, &len);
+    CHECK(bin != NULL);
+    if (!bin) return UINT64_MAX;
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    l.tier = tier;
+    esgx_wasm_module *m = NULL;
+    esgx_wasm_store *s = NULL;
+    esgx_wasm_instance *inst = NULL;
+    esgx_err err;
+    uint64_t left = UINT64_MAX;
+    maps_view before = maps_now();
+    int rc = esgx_wasm_module_parse(bin, len, &l, &m, &err);
+    if (rc == ESGX_OK) rc = esgx_wasm_store_new(&l, &s, &err);
+    if (rc == ESGX_OK) rc = esgx_wasm_instance_new(s, m, NULL, 0, &inst, NULL, &err);
+    esgx_wasm_extern f;
+    if (rc == ESGX_OK) rc = esgx_wasm_instance_export(inst, "f", 1, &f);
+    esgx_wasm_value res = {0};
+    if (rc == ESGX_OK) {
+        esgx_wasm_store_fuel_set(s, 100000000);
+        rc = esgx_wasm_call(s, f, NULL, 0, &res, 1, NULL, &err);
+    }
+    CHECK(rc == ESGX_OK && res.of.i32 == 7, "many_funcs(%u, %d): rc %d, %s", n, indirect, rc,
+          rc ? err.msg : "");
+    if (rc == ESGX_OK) left = esgx_wasm_store_fuel_get(s);
+    maps_view after = maps_now();
+    if (grown) {
+        grown->exec_maps = after.exec_maps - before.exec_maps;
+        grown->exec_bytes = after.exec_bytes - before.exec_bytes;
+        grown->wx = after.wx;
+    }
+    if (refused) *refused = m ? esgx_wasm_module_jit_refused(m) : 0;
+    if (m && m->jit) esgx_wasm_jit_counts(m->jit, chunks, batches);
+    if (bytes) *bytes = m && m->jit ? esgx_wasm_jit_bytes(m->jit) : 0;
+    esgx_wasm_store_free(s);
+    esgx_wasm_module_free(m);
+    free(bin);
+    return left;
+}
+
+static void test_code_memory(void)
+{
+    if (!esgx_wasm_jit_available()) return;
+    static const struct {
+        uint32_t n;
+        bool indirect;
+        uint32_t refused;
+    } cases[] = {
+        {4000, false, 0},    /* main and its callees compiled in a few batches */
+        {20000, true, 0},    /* each first call through the table: batches filling pages */
+        {20000, false, 1},   /* main's 20,000 call sites exceed the bound: interpreted */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        uint32_t n = cases[k].n;
+        bool indirect = cases[k].indirect;
+        maps_view g = {0};
+        uint32_t refused = 0;
+        size_t chunks = 0;
+        uint64_t batches = 0, bytes = 0;
+        uint64_t want = run_many(n, indirect, ESGX_WASM_TIER_INTERP, NULL, NULL, NULL, NULL, NULL);
+        uint64_t got = run_many(n, indirect, ESGX_WASM_TIER_JIT, &g, &refused, &chunks, &batches,
+                                &bytes);
+        const char *what = indirect ? "indirect" : "direct";
+        CHECK(want != UINT64_MAX && got == want, "%u %s: fuel left %llu, interpreter %llu", n,
+              what, (unsigned long long)got, (unsigned long long)want);
+        printf("%u empty functions, %s calls: %zu new code mappings, %zu executable bytes, "
+               "%zu reservations, %llu batches, %llu bytes counted, %u refused\n",
+               n, what, g.exec_maps, g.exec_bytes, chunks, (unsigned long long)batches,
+               (unsigned long long)bytes, refused);
+        CHECK(g.wx == 0, "%u %s: %d writable and executable mappings", n, what, g.wx);
+        CHECK(g.exec_maps <= 2, "%u %s: %zu new code mappings", n, what, g.exec_maps);
+        /* main's code (about 230 bytes a call site) plus 16 bytes a function, not a
+         * page each */
+        size_t most = (size_t)n * (indirect ? 64 : 300) + 65536;
+        CHECK(g.exec_bytes <= most, "%u %s: %zu executable bytes", n, what, g.exec_bytes);
+        CHECK(chunks <= 2, "%u %s: %zu reservations", n, what, chunks);
+        CHECK(batches <= n / 50, "%u %s: %llu batches", n, what, (unsigned long long)batches);
+        CHECK(refused == cases[k].refused, "%u %s: %u refused", n, what, refused);
+    }
+}
+
 int main(void)
 {
     if (!esgx_wasm_jit_available())
@@ -300,5 +528,6 @@ int main(void)
     test_wx();
     test_coverage();
     test_refused_count();
+    test_code_memory();
     return ESGX_TEST_SUMMARY("wasm_jit");
 }

@@ -512,6 +512,12 @@ esgx_wasm_jit *esgx_wasm_jit_new(const esgx_wasm_module *m);
 void esgx_wasm_jit_free(esgx_wasm_jit *j);
 /* The number of functions j refused to compile so far (they run interpreted). */
 uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j);
+/* Bytes j holds: the pages of machine code mapped so far and its per-function tables
+ * (safe while other threads run the module). */
+uint64_t esgx_wasm_jit_bytes(const esgx_wasm_jit *j);
+/* For tests and figures: the reservations (chunks) j has mapped and the batches it has
+ * placed (one RW -> RX flip each) so far; either pointer may be NULL. */
+void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batches);
 /* Runs code (of inst, whose module has the JIT tier) on the frame at slot fp_off like
  * esgx_wasm_exec_frame: compiled on its first call; interpreted when it cannot be
  * compiled or the thread's native stack is too small for max_call_depth. */

@@ -172,6 +172,7 @@ struct esgx_wasm_module {
     void *compiled;              /* module-wide compiled state, owned by compile.c */
     esgx_wasm_tier tier;         /* INTERP or JIT (tier.c), set by esgx_wasm_module_parse */
     struct esgx_wasm_jit *jit;   /* JIT tier: compiled machine code (jit.c), else NULL */
+    uint64_t interp_bytes;       /* heap held by `compiled` (set by esgx_wasm_module_parse) */
 };
 
 /* decode.c: fills *m (zeroed by the caller) from bytes[0..len) (copied). With

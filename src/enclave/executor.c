@@ -226,6 +226,7 @@ void esgx_executor_get_stats(executor *ex, exec_stats *out)
     out->cache_entries = cs.entries;
     out->cache_hits = cs.hits;
     out->cache_misses = cs.misses;
+    out->cache_bytes = cs.bytes;
     out->jit_refused = esgx_modcache_sum(ex->cache, jit_refused_of);
 }
 
@@ -332,7 +333,11 @@ static modcache_entry *load_module(executor *ex, const exec_request *rq, exec_re
         esgx_wasm_module_free(m);
         return NULL;
     }
-    modcache_entry *e = esgx_modcache_put(ex->cache, rq->module_hash, rq->decrypt, m, code_len);
+    /* the cost counts what the module holds (binary, interpreter code, machine code so
+     * far); the machine code grows as functions are first called: recounted after
+     * each run (execute) */
+    modcache_entry *e = esgx_modcache_put(ex->cache, rq->module_hash, rq->decrypt, m,
+                                          esgx_wasm_module_memory_bytes(m));
     if (!e) fail(res, ESGX_RC_INTERNAL, "out of memory caching the module");
     return e;
 }
@@ -607,6 +612,9 @@ void esgx_executor_run(executor *ex, const exec_request *rq, exec_result *res)
                         res);
     }
     esgx_crypto_wipe(random_key, sizeof random_key);
+    /* the run may have compiled functions: the cache bound counts their code */
+    esgx_modcache_set_cost(ex->cache, e,
+                           esgx_wasm_module_memory_bytes(esgx_modcache_entry_value(e)));
     esgx_modcache_release(ex->cache, e);
     if (plain) {
         esgx_crypto_wipe(plain, plain_len);

@@ -37,7 +37,9 @@ typedef struct exec_config {
                                    ESGX_WASM_TIER_DEFAULT (ESGX_WASM_TIER, else the best) */
     uint32_t table_elems;       /* default 100000 */
     size_t cache_entries;       /* compiled modules kept; default 64 */
-    uint64_t cache_bytes;       /* sum of their content sizes; default 256 MiB */
+    uint64_t cache_bytes;       /* sum of what they hold in memory (binary, interpreter
+                                   code, machine code compiled so far:
+                                   esgx_wasm_module_memory_bytes); default 256 MiB */
     int debug;                  /* guest debug output to stderr */
     uint64_t bad_module_ms;     /* how long an invalid module's failure is remembered
                                    (answered without content or compile); default
@@ -104,6 +106,9 @@ typedef struct exec_stats {
     uint64_t executions;        /* requests that ran guest code */
     uint64_t traps;
     uint64_t cache_entries, cache_hits, cache_misses;
+    uint64_t cache_bytes;       /* what the cached modules hold in memory (binary,
+                                   interpreter code, machine code compiled so far),
+                                   as counted against exec_config.cache_bytes */
     uint64_t jit_refused;       /* functions of the modules cached now that the compiler
                                    tier refused (they run interpreted) */
 } exec_stats;

@@ -115,6 +115,17 @@ static int remove_locked(modcache *c, modcache_entry *e)
     return e->refs == 0;
 }
 
+/* Destroys a chain (linked by `chain`) of entries removed from the cache. Called
+ * without the lock. */
+static void destroy_chain(modcache *c, modcache_entry *doomed)
+{
+    while (doomed) {
+        modcache_entry *next = doomed->chain;
+        entry_destroy(c, doomed);
+        doomed = next;
+    }
+}
+
 modcache_entry *esgx_modcache_get(modcache *c, const uint8_t hash[32], int decrypt)
 {
     decrypt = decrypt ? 1 : 0;
@@ -179,13 +190,38 @@ modcache_entry *esgx_modcache_put(modcache *c, const uint8_t hash[32], int decry
     c->stats.entries++;
     c->stats.bytes += cost;
     pthread_mutex_unlock(&c->lock);
-
-    while (doomed) {
-        modcache_entry *next = doomed->chain;
-        entry_destroy(c, doomed);
-        doomed = next;
-    }
+    destroy_chain(c, doomed);
     return e;
+}
+
+void esgx_modcache_set_cost(modcache *c, modcache_entry *e, uint64_t cost)
+{
+    if (!e) return;
+    modcache_entry *doomed = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (!e->cached) {
+        e->cost = cost;
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+    c->stats.bytes = c->stats.bytes - e->cost + cost;
+    e->cost = cost;
+    if (c->max_bytes && cost > c->max_bytes) {
+        remove_locked(c, e);   /* the caller holds a reference: freed on release */
+    } else {
+        /* victims from the LRU end, e excepted (it is in use) */
+        modcache_entry *v = c->tail;
+        while (v && c->max_bytes && c->stats.bytes > c->max_bytes) {
+            modcache_entry *prev = v->prev;
+            if (v != e && remove_locked(c, v)) {
+                v->chain = doomed;
+                doomed = v;
+            }
+            v = prev;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    destroy_chain(c, doomed);
 }
 
 void *esgx_modcache_entry_value(const modcache_entry *e)

@@ -6,6 +6,11 @@
  * counted reference: an entry evicted while in use is unlinked from the cache at once
  * but its value is freed only when the last reference is released, so eviction never
  * frees a module a worker is running.
+ *
+ * An entry's cost may change while it is cached (a module's machine code grows as its
+ * functions are first called): esgx_modcache_set_cost records the new figure and
+ * evicts least recently used entries until the byte bound holds again, so the bound
+ * counts what the values hold now, not what they held when inserted.
  */
 #ifndef ESGX_MODCACHE_H
 #define ESGX_MODCACHE_H
@@ -48,6 +53,12 @@ ESGX_MUST_CHECK modcache_entry *esgx_modcache_get(modcache *c, const uint8_t has
 ESGX_MUST_CHECK
 modcache_entry *esgx_modcache_put(modcache *c, const uint8_t hash[32], int decrypt, void *value,
                              uint64_t cost);
+
+/* Records that the value of e (referenced by the caller) now costs `cost` and evicts
+ * least recently used entries other than e until the byte bound holds; e itself is
+ * dropped from the cache (freed on its last release) if its cost alone exceeds
+ * max_bytes. For an entry no longer cached, only its cost changes. */
+void esgx_modcache_set_cost(modcache *c, modcache_entry *e, uint64_t cost);
 
 /* The value of an entry (valid while the reference is held). */
 void *esgx_modcache_entry_value(const modcache_entry *e);

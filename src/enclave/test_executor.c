@@ -121,6 +121,9 @@ static void test_hello(const uint8_t *code, size_t len)
     esgx_executor_get_stats(g_env.ex, &st);
     CHECK(st.cache_hits >= 1);
     CHECK(st.cache_entries >= 1);
+    /* the cache counts the compiled code, not just the binary */
+    CHECK(st.cache_bytes > len, "cache_bytes %llu for a %zu-byte module",
+          (unsigned long long)st.cache_bytes, len);
 }
 
 static void test_content_checks(const uint8_t *code, size_t len)

@@ -1,7 +1,7 @@
 /*
  * test_modcache.c: the compiled-module cache: bounds by entries and bytes, LRU order,
  * keys including the decrypt flag, duplicate inserts, references that outlive
- * eviction, and a multi-threaded stress run (use-after-free would be caught by ASan
+ * eviction, costs that grow while an entry is in use (esgx_modcache_set_cost), and a multi-threaded stress run (use-after-free would be caught by ASan
  * and by the value's magic check; every value must be freed exactly once).
  */
 #include <pthread.h>
@@ -140,6 +140,47 @@ static void test_bytes(void)
     CHECK_EQ_INT(g_freed, g_created);
 }
 
+/* A cost that grows while the entry is in use (a module's machine code compiled on
+ * first calls): the byte bound holds again once it is recorded, by evicting the least
+ * recently used entries, never the one in use; an entry grown past the whole bound is
+ * dropped and freed on its last release. */
+static void test_set_cost(void)
+{
+    modcache *c = esgx_modcache_new(100, 1000, free_value);
+    uint8_t h[32];
+    for (int i = 0; i < 4; i++) {   /* 0 (least recent) .. 3: 800 bytes */
+        key_of(i, h);
+        esgx_modcache_release(c, esgx_modcache_put(c, h, 0, make_value(i), 200));
+    }
+    key_of(1, h);
+    modcache_entry *e = esgx_modcache_get(c, h, 0);   /* LRU order now 0, 2, 3, 1 */
+    CHECK(e != NULL);
+    int before = g_freed;
+    esgx_modcache_set_cost(c, e, 750);   /* 1350 in all: 0 and 2 must go */
+    modcache_stats st;
+    esgx_modcache_get_stats(c, &st);
+    CHECK_EQ_INT(st.entries, 2);
+    CHECK_EQ_INT(st.bytes, 950);
+    CHECK_EQ_INT(g_freed, before + 2);
+    key_of(0, h);
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);
+    key_of(2, h);
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);
+    /* grown past the whole bound: unlinked at once, alive while referenced */
+    esgx_modcache_set_cost(c, e, 1500);
+    esgx_modcache_get_stats(c, &st);
+    CHECK_EQ_INT(st.entries, 1);
+    CHECK_EQ_INT(st.bytes, 200);
+    CHECK(((value *)esgx_modcache_entry_value(e))->magic == MAGIC);
+    before = g_freed;
+    esgx_modcache_release(c, e);
+    CHECK_EQ_INT(g_freed, before + 1);
+    key_of(1, h);
+    CHECK(esgx_modcache_get(c, h, 0) == NULL);
+    esgx_modcache_free(c);
+    CHECK_EQ_INT(g_freed, g_created);
+}
+
 typedef struct stress_arg {
     modcache *c;
     unsigned seed;
@@ -193,6 +234,7 @@ int main(void)
 {
     test_basic();
     test_bytes();
+    test_set_cost();
     test_threads();
     T_DONE("enclave_modcache");
 }

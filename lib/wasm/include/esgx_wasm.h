@@ -178,6 +178,16 @@ esgx_wasm_tier esgx_wasm_module_tier(const esgx_wasm_module *m);
  * interpreted, with the same results): 0 until then, and always 0 on the interpreter
  * tier. Safe to call while other threads run m. */
 uint32_t esgx_wasm_module_jit_refused(const esgx_wasm_module *m);
+/* Bytes of compiled code m holds now: the interpreter's code of every function (made
+ * by esgx_wasm_module_parse) and, on the compiler tier, the pages of machine code
+ * mapped so far with the compiler's per-function tables. Grows as functions are first
+ * called on the compiler tier, up to a bound proportional to the binary's size
+ * (docs/wasm.md, "Code memory"). Safe to call while other threads run m. */
+uint64_t esgx_wasm_module_code_bytes(const esgx_wasm_module *m);
+/* What m costs in memory besides its instances: its private copy of the binary plus
+ * esgx_wasm_module_code_bytes(m) (what a cache of modules should count). Safe to call
+ * while other threads run m. */
+uint64_t esgx_wasm_module_memory_bytes(const esgx_wasm_module *m);
 /* Frees m (NULL is fine). Its copy of the binary and its compiled code are wiped
  * first: a module may be a decrypted confidential one. */
 void esgx_wasm_module_free(esgx_wasm_module *m);
