@@ -8,8 +8,8 @@
 #
 # Design: every process is a child of this script, recorded by pid (NODE_PID here,
 # NET_PIDS in tests/net_lib.sh). Start-up waits for each node's /health and for the
-# front door's /health, each with a deadline. Then the script waits on all of them at
-# once: a process that dies is reported and the network goes on without it (a node
+# front door's /health, each with a deadline. Then the script watches all of them: a
+# process that dies is reported and the network goes on without it (a node
 # can be killed to watch the others cover for it) until nginx or the last node is
 # gone. The EXIT trap stops everything whatever happened before: `set +e` first (a
 # `kill` of a process that already died must not abort the cleanup), nodes, then nginx
@@ -163,24 +163,26 @@ echo "  esgx login --node http://127.0.0.1:$front --sim-root $T/sim/sim_root.pem
 echo "Ctrl-C stops everything."
 
 # watch every process: one that dies is reported; the network goes on while nginx and
-# at least one node are there
+# at least one node are there. A poll of each pid (kill -0) rather than `wait -n`: two
+# children that die together are both seen (bash 5.2's `wait -n PID...` can miss the
+# second); `wait $!` on a short sleep lets Ctrl-C's trap run at once.
 declare -A NAME_OF
 for i in "${!NODE_PID[@]}"; do NAME_OF[${NODE_PID[$i]}]=node$i; done
 for k in "${!NET_PIDS[@]}"; do NAME_OF[${NET_PIDS[$k]}]=$k; done
-live=("${!NAME_OF[@]}")
 while :; do
-  dead="" st=0
-  wait -n -p dead "${live[@]}" 2>/dev/null || st=$?   # (no job report from bash)
-  [ -n "$dead" ] || continue
-  name=${NAME_OF[$dead]}
-  echo "cluster.sh: $name (pid $dead) exited with status $st; the others go on" >&2
-  left=()
-  for p in "${live[@]}"; do [ "$p" = "$dead" ] || left+=("$p"); done
-  live=("${left[@]}")
-  case "$name" in
-    node*) unset "NODE_PID[${name#node}]" ;;
-    *) unset "NET_PIDS[$name]" ;;
-  esac
-  [ "$name" != nginx ] || { echo "cluster.sh: the front door is gone; stopping" >&2; exit 1; }
-  [ "${#NODE_PID[@]}" -gt 0 ] || { echo "cluster.sh: no node is left; stopping" >&2; exit 1; }
+  for p in "${!NAME_OF[@]}"; do
+    kill -0 "$p" 2>/dev/null && continue
+    st=0; wait "$p" 2>/dev/null || st=$?   # (no job report from bash)
+    name=${NAME_OF[$p]}
+    unset "NAME_OF[$p]"
+    echo "cluster.sh: $name (pid $p) exited with status $st; the others go on" >&2
+    case "$name" in
+      node*) unset "NODE_PID[${name#node}]" ;;
+      *) unset "NET_PIDS[$name]" ;;
+    esac
+    [ "$name" != nginx ] || { echo "cluster.sh: the front door is gone; stopping" >&2; exit 1; }
+    [ "${#NODE_PID[@]}" -gt 0 ] || { echo "cluster.sh: no node is left; stopping" >&2; exit 1; }
+  done
+  sleep 0.5 &
+  wait $! || true
 done
