@@ -14,7 +14,7 @@
 #    the watch fan-out: watchers open on the members (one per node) and watch events
 #    sent per deploy, summed over the members;
 # 3. idle load: lease keepalives/s and writes/s over 10 s with nothing happening;
-# 4. repair: 8 items uploaded (--replicas 3, acknowledged with 3 copies), then kill -9
+# 4. repair: 24 items uploaded (--replicas 3, acknowledged with 3 copies), then kill -9
 #    of the 4 nodes that hold the most of them; time until every item has 3 holders
 #    among the live members again (holders/ and members/ read from etcd), from the kill
 #    and from the moment etcd dropped the last victim's members/ key (its lease ran out);
@@ -79,6 +79,7 @@ wait_ready() {   # wait_ready SECONDS I...: /health 200 on every node named
 }
 start_node 1 --init; wait_ready 60 1
 for i in $(seq 2 "$nodes"); do start_node "$i" --network-key "$(cat "$T/node1/network_key")"; done
+disown "${NODE_PID[@]}"   # four are killed on purpose below: no job reports from bash
 wait_ready $((60 + 5 * nodes)) $(seq 2 "$nodes")
 t_ready=$(date +%s.%N)
 echo "scale_bench: 3 etcd members ($(etcd --version | head -1)), $nodes nodes (--replicas 3 --workers 1);"
@@ -98,7 +99,7 @@ print('  (drop (call $out (i32.const 0) (i32.const 2))) (i32.const 0)))')
 PY
 }
 seed=$((RANDOM * 32768 + RANDOM))
-for k in $(seq 1 $((runs + 8))); do
+for k in $(seq 1 $((runs + 24))); do
   gen "$((seed + k))" >"$T/m$k.wat"; wat2wasm "$T/m$k.wat" -o "$T/m$k.wasm"
 done
 {
@@ -144,12 +145,14 @@ def etcd_counts():
             "proposals": one.get("etcd_server_proposals_committed_total", 0),
             "range": s("etcd_mvcc_range_total"),
             "watchers": s("etcd_debugging_mvcc_watcher_total"),
+            "per_member": "/".join("%d" % m.get("etcd_debugging_mvcc_watcher_total", 0) for m in ms),
+            "leader_renewed": "/".join("%d" % m.get("etcd_debugging_lease_renewed_total", 0) for m in ms),
             "streams": s("etcd_debugging_mvcc_watch_stream_total"),
             "events": s("etcd_debugging_mvcc_events_total"),
             "renewed": s("etcd_debugging_lease_renewed_total"),
             "db": max(m.get("etcd_mvcc_db_total_size_in_bytes", 0) for m in ms),
             "keys": one.get("etcd_debugging_mvcc_keys_total", 0)}
-def diff(a, b): return {k: b[k] - a[k] for k in a}
+def diff(a, b): return {k: b[k] - a[k] for k in a if not isinstance(a[k], str)}
 
 def etcd_keys(prefix):   # keys under PREFIX+prefix through the v3 JSON gateway
     k = (PREFIX + prefix).encode()
@@ -215,7 +218,8 @@ for r in range(1, runs + 1):
     c_all = etcd_counts()
     holders = len([k for k in etcd_keys("holders/") if k.startswith(h + "/")])
     alls.append(t_all); acks.append(t_ack)
-    per.append((diff(c0, c_ack), diff(c0, c_all), holders, c_all["watchers"], c_all["streams"]))
+    per.append((diff(c0, c_ack), diff(c0, c_all), holders, c_all["watchers"], c_all["streams"],
+                c_all["per_member"]))
     print("  run %d: upload (%d replicas) + PUT acknowledged %s; all %d nodes answer %s (median node %s); "
           "%d holders after" % (r, ans.get("replicas", 0), ms(t_ack), N, ms(t_all),
                                 ms(statistics.median(done.values())), holders))
@@ -224,7 +228,7 @@ print()
 print("1. deploy on node1 (POST /content + PUT /functions/NAME) until POST /functions/NAME answers")
 print("   200 on all %d nodes: median %s, best %s over %d runs (acknowledged: median %s)" %
       (N, ms(statistics.median(alls)), ms(min(alls)), runs, ms(statistics.median(acks))))
-d_ack, d_all, holders, watchers, streams = per[-1]
+d_ack, d_all, holders, watchers, streams, per_member = per[-1]
 w = lambda d: int(d["put"] + d["delete"])
 print()
 print("2. etcd per deploy (last run; etcd's /metrics, diffed):")
@@ -235,13 +239,32 @@ print("   to all %d nodes answering: %d puts, %d deletes, %d txns, %d raft propo
 print("   (each node that fetched the module wrote holders/<hash>/<id>: %d holders)" % holders)
 print("   watch fan-out: %d watchers on %d watch streams open over the 3 members (%d nodes);" %
       (watchers, streams, N))
+print("   watchers per member (e1/e2/e3): %s: a node watches through the first URL of its --etcd" % per_member)
 print("   %d watch events sent for the deploy (%.1f per etcd write, %.1f per node)" %
       (d_all["events"], d_all["events"] / max(1, w(d_all)), d_all["events"] / N))
 print()
 print("3. idle, 10 s: %.1f lease keepalives/s (%d nodes / 2 s renewal = %.1f/s expected), "
       "%.1f writes/s, %.1f ranges/s" % (idle["renewed"] / 10, N, N / 2, w(idle) / 10, idle["range"] / 10))
 c = etcd_counts()
+print("   keepalives counted per member (e1/e2/e3, since start): %s: the leader serves them all"
+      % c["leader_renewed"])
 print("   etcd now: %d keys, db %.1f MiB" % (c["keys"], c["db"] / 1048576))
+
+def key_sizes():   # per kind of key: count, mean key and value bytes, bytes in a list answer
+    k = PREFIX.encode(); end = k[:-1] + bytes([k[-1] + 1])
+    body = json.dumps({"key": base64.b64encode(k).decode(), "range_end": base64.b64encode(end).decode()})
+    st, raw = req("POST", etcds[0] + "/v3/kv/range", body.encode())
+    kinds = {}
+    for kv in json.loads(raw).get("kvs", []):
+        key = base64.b64decode(kv["key"]); val = base64.b64decode(kv.get("value", ""))
+        s = kinds.setdefault(key[len(PREFIX):].split(b"/")[0].decode(), [0, 0, 0, 0])
+        s[0] += 1; s[1] += len(key); s[2] += len(val); s[3] += len(json.dumps(kv))
+    return len(raw), kinds
+total, kinds = key_sizes()
+print("   the whole prefix as a node lists it at start (one range through the JSON gateway): %d bytes" % total)
+for kind, (n, kl, vl, jl) in sorted(kinds.items()):
+    print("     %-10s %4d keys, mean key %3d B, value %3d B, %3d B each in the list answer"
+          % (kind, n, kl / n, vl / n, jl / n))
 
 rss = sorted(sum(rss_kib(n["pid"])) for n in nodes)
 print()
@@ -250,7 +273,7 @@ print("memory of a node (esgxd + its enclave, RSS): median %.1f MiB, largest %.1
 
 # ------------------------------------------------ 4: kill 4 holders, until 3 copies again
 items = []
-for k in range(runs + 1, runs + 9):
+for k in range(runs + 1, runs + 25):
     ans = upload(k % N, "%s/m%d.wasm" % (T, k))
     items.append(ans["hash"])
     assert ans.get("replicas") == 3, ans
@@ -267,22 +290,25 @@ vids = {v["id"] for v in victims}
 lost = sum(1 for h in items if len(hs.get(h, set()) - vids) < 3)
 t0 = time.monotonic()
 for v in victims: os.kill(v["pid"], signal.SIGKILL)
-t_gone = t_ok = None
+t_first = t_gone = t_ok = None
 while time.monotonic() - t0 < 180:
     live = set(etcd_keys("members/"))
+    if t_first is None and len(live & vids) < len(vids): t_first = time.monotonic() - t0
     if t_gone is None and not (live & vids): t_gone = time.monotonic() - t0
     hs = holders_of()
     if t_gone is not None and all(len(hs.get(h, set()) & live) >= min(3, len(live)) for h in items):
         t_ok = time.monotonic() - t0; break
     time.sleep(0.1)
 print()
-print("4. 8 items at 3 copies; kill -9 of the 4 nodes holding most of them (%s items each):"
-      % "/".join(str(count[v["id"]]) for v in victims))
-print("   %d of 8 items lost at least one copy" % lost)
+print("4. %d items at 3 copies; kill -9 of the 4 nodes holding most of them (%s items each):"
+      % (len(items), "/".join(str(count[v["id"]]) for v in victims)))
+print("   %d of %d items lost at least one copy" % (lost, len(items)))
 if t_ok is None:
     print("   NOT restored within 180 s")
     sys.exit(1)
-print("   etcd dropped the victims' members/ keys (lease TTL) %s after the kill;" % ms(t_gone))
-print("   every item back to min(3, live nodes) live holders %s after the kill, %s after the lease ran out"
+print("   etcd dropped the first victim's members/ key (lease TTL 6 s) %s after the kill, the last %s;"
+      % (ms(t_first), ms(t_gone)))
+print("   every item back to min(3, live nodes) live holders %s after the kill (%s after the last"
       % (ms(t_ok), ms(t_ok - t_gone)))
+print("   victim's lease ran out; the copies start as each victim's key goes)")
 PY
