@@ -33,7 +33,8 @@ in front of them, all on 127.0.0.1; Ctrl-C or SIGTERM stops everything.
                     Every port is checked free before anything starts. Without it,
                     free ports are picked at random.
   --state-dir DIR   where the network's state goes (default ./esgx-cluster); wiped
-                    at start, so it must be absent, empty or made by cluster.sh
+                    at start, so another DIR must be absent, empty or made by
+                    cluster.sh
   ESGX_BUILD_DIR    the build to run (default ./build, built if absent)
 EOF
 }
@@ -76,8 +77,10 @@ fi
 for c in etcd nginx curl python3; do
   command -v "$c" >/dev/null || { echo "cluster.sh: $c is not installed (scripts/setup.sh)" >&2; exit 1; }
 done
-# the state directory is wiped: only one that is ours (marker file) or empty
-if [ -e "$state" ] && [ ! -e "$state/.esgx-cluster" ] && [ -n "$(ls -A "$state" 2>/dev/null)" ]; then
+# the state directory is wiped: the default one (always ours), or one that is ours
+# (marker file) or empty
+if [ "$state" != "$root/esgx-cluster" ] && [ -e "$state" ] && [ ! -e "$state/.esgx-cluster" ] &&
+   [ -n "$(ls -A "$state" 2>/dev/null)" ]; then
   echo "cluster.sh: $state exists and was not made by cluster.sh; not wiping it" >&2; exit 1
 fi
 export ESGX_SOURCE_DIR=$PWD PATH="$B:$PATH"

@@ -2,6 +2,7 @@
 # net_cluster_script: scripts/cluster.sh itself, as an operator runs it (docs/operations.md
 # "Running a network"), in a session of its own so that everything it started, down to
 # the enclaves and nginx's workers, can be listed by session id:
+#  0. --state-dir (wiped at start) refuses a directory it did not make
 #  1. --base-port P puts etcd, the nodes and nginx on the documented ports P..P+6+2N;
 #     when it prints its URLs, every node's /health and the front door's /health are 200
 #  2. kill -9 of one node and of one etcd member: the script reports both and goes on;
@@ -53,6 +54,14 @@ EOF
 )
 [ -n "$BASE" ] || fail "no free range of $((7 + 2 * N)) ports"
 LAST=$((BASE + 6 + 2 * N))
+
+# ------------------------------------------------- 0. a state directory not its own
+mkdir -p "$T/mine" && echo keep >"$T/mine/file"
+bash "$SRC/scripts/cluster.sh" 1 --state-dir "$T/mine" >"$T/out" 2>&1 </dev/null &&
+    fail "cluster.sh took a directory it did not make"
+grep -q "not made by cluster.sh" "$T/out" && [ "$(cat "$T/mine/file")" = keep ] ||
+    fail "cluster.sh did not refuse a directory it did not make, or touched it"
+ok "--state-dir: a directory it did not make is refused and left as it was"
 
 # ------------------------------------------------- 1. deterministic ports, all ready
 # setsid: a session of its own (the script's pid is the session id); not a process
