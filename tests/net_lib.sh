@@ -8,13 +8,18 @@ net_free_port() {
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-# etcd_cluster N: starts N etcd members e1..eN; sets ETCD_ENDPOINTS (comma-separated).
+# etcd_cluster N [PORT]: starts N etcd members e1..eN; sets ETCD_ENDPOINTS
+# (comma-separated). Ports are free ones picked at random, or with PORT fixed: the
+# members' client ports PORT..PORT+N-1, then their peer ports PORT+N..PORT+2N-1.
 etcd_cluster() {
-    local n=$1 i cluster="" peer client
+    local n=$1 base=${2:-} i cluster="" peer client
     declare -gA ETCD_PEER
     for i in $(seq 1 "$n"); do
-        ETCD_PEER[e$i]=$(net_free_port)
-        ETCD_CLIENT[e$i]=$(net_free_port)
+        if [ -n "$base" ]; then
+            ETCD_CLIENT[e$i]=$((base + i - 1)) ETCD_PEER[e$i]=$((base + n + i - 1))
+        else
+            ETCD_PEER[e$i]=$(net_free_port) ETCD_CLIENT[e$i]=$(net_free_port)
+        fi
         cluster+="${cluster:+,}e$i=http://127.0.0.1:${ETCD_PEER[e$i]}"
     done
     ETCD_ENDPOINTS=""
