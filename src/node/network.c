@@ -732,8 +732,8 @@ static net_miss *miss_slot(esgx_net *n, const char *name)
 static int name_read_begin(esgx_net *n, const char *name)
 {
     uint64_t now = esgx_monotonic_ms();
-    const net_miss *m = miss_slot(n, name);
-    if (m->until_ms > now && !strcmp(m->name, name)) return 0;   /* etcd said: absent */
+    net_miss *m = miss_slot(n, name);
+    if (m->until_ms > now && !strcmp(m->name, name)) return 0;   /* absent, or being read */
     if (!healthy_locked(n) || n->name_reads >= NET_NAME_READS) return 0;
     if (now - n->name_window_ms >= 1000) {
         n->name_window_ms = now;
@@ -742,6 +742,8 @@ static int name_read_begin(esgx_net *n, const char *name)
     if (n->name_window_n >= NET_NAME_READS_PER_S) return 0;
     n->name_window_n++;
     n->name_reads++;
+    snprintf(m->name, sizeof m->name, "%s", name);   /* one read per name at a time */
+    m->until_ms = now + NET_NAME_READ_MS;
     return 1;
 }
 
@@ -771,13 +773,10 @@ int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *e
     pthread_mutex_lock(&n->mu);
     n->name_reads--;
     n->stats.name_etcd_reads++;
-    if (rc == ESGX_NODE_E_NOTFOUND) {
-        net_miss *m = miss_slot(n, name);
-        snprintf(m->name, sizeof m->name, "%s", name);
-        m->until_ms = esgx_monotonic_ms() + NET_MISS_MS;
-    } else if (rc) {
-        n->stats.etcd_errors++;
-    }
+    if (rc && rc != ESGX_NODE_E_NOTFOUND) n->stats.etcd_errors++;
+    net_miss *m = miss_slot(n, name);
+    if (!strcmp(m->name, name))   /* absent: remembered; else the next lookup may read */
+        m->until_ms = rc == ESGX_NODE_E_NOTFOUND ? esgx_monotonic_ms() + NET_MISS_MS : 0;
     pthread_mutex_unlock(&n->mu);
     if (ok) return ESGX_OK;
     /* etcd did not answer in time, or holds no (valid) entry: the view's answer stands */
