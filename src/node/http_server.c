@@ -330,8 +330,7 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     enum MHD_Result r = MHD_NO;
     if (invoke_args(c, h, &r)) return r;
     int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &fn, &err);
-    if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
+    if (rc == ESGX_NODE_E_NOTFOUND) return reply_error(c, h, 404, "unknown_function", "%s", err.msg);
     if (rc) return registry_failed(c, h, &err);
     h->fn_name = h->rt.name;
     /* the stored record goes with the EXEC; the enclave verifies it before anything runs */
@@ -514,7 +513,7 @@ static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum M
     esgx_err err;
     int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, out, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
-        *r = reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
+        *r = reply_error(c, h, 404, "unknown_function", "%s", err.msg);
     else if (rc)
         *r = registry_failed(c, h, &err);
     if (rc) return rc;

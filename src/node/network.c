@@ -758,10 +758,13 @@ int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *e
             return rc ? esgx_err_set(err, rc, "out of memory") : ESGX_OK;
         }
     }
-    int read = strlen(name) <= 64 && name_read_begin(n, name);
+    int read = strlen(name) <= 64 && name_read_begin(n, name), healthy = healthy_locked(n);
     if (!read) n->stats.name_view_answers++;
     pthread_mutex_unlock(&n->mu);
-    if (!read) return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
+    if (!read)
+        return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'%s", name,
+                            healthy ? "" : " (etcd is unreachable: this node's view of the "
+                                           "names may be behind)");
     /* not in the view: it may have been deployed elsewhere a moment ago */
     char key[96];
     snprintf(key, sizeof key, "functions/%s", name);
