@@ -8,9 +8,11 @@
  * long streaming POST whose answer is a sequence of JSON objects, one per line.
  *
  * Time: a call has one deadline (the client's timeout, or the caller's for
- * esgx_etcd_get_within) on the monotonic clock, shared by its endpoints: each attempt
- * gets an even share of what is left (the last one all of it) and connects within
- * ETCD_CONNECT_MS. A stopped member (SIGSTOP: the kernel still accepts its connections,
+ * esgx_etcd_get_within) on the monotonic clock, shared by its endpoints: the one that
+ * answered last gets half of it, each next one an even share of what is left (the last
+ * one all of it), each connecting within ETCD_CONNECT_MS. (A write that timed out may
+ * still have been committed: retried on another member, a transaction then fails its
+ * compare and the caller reads again; the first member's larger share keeps that rare.) A stopped member (SIGSTOP: the kernel still accepts its connections,
  * nobody answers) costs one share, not a whole timeout per endpoint, so a call against
  * three hung members ends at its deadline instead of three timeouts. The client
  * remembers when an endpoint last answered (esgx_etcd_last_ok_ms): the network judges
@@ -154,7 +156,9 @@ static int call(esgx_etcd *e, const char *path, json_t *req, unsigned timeout_ms
     for (size_t k = 0; k < e->n_endpoints && rc == ESGX_NODE_E_ETCD; k++) {
         uint64_t now = esgx_monotonic_ms();
         uint64_t left = deadline > now ? deadline - now : 0;
-        uint64_t share = left / (e->n_endpoints - k);
+        /* the member that answered last gets half (a slow but live member is not left
+         * for another after a fraction), the others even shares of the rest */
+        uint64_t share = k == 0 && e->n_endpoints > 1 ? left / 2 : left / (e->n_endpoints - k);
         if (k > 0 && share < ETCD_MIN_SHARE_MS) share = left;   /* one last try, whole */
         if (share < ETCD_MIN_SHARE_MS) {
             if (!last.code) esgx_err_set(&last, ESGX_NODE_E_ETCD, "deadline of %u ms passed",

@@ -356,7 +356,8 @@ static int view_load(esgx_net *n, int64_t *rev, esgx_err *err)
     if (rc) return rc;
     pthread_mutex_lock(&n->mu);
     view_reset(n);
-    for (size_t i = 0; i < count; i++) view_apply(n, kvs[i].key, (const char *)kvs[i].value, kvs[i].mod_rev);
+    for (size_t i = 0; i < count; i++)
+        view_apply(n, kvs[i].key, (const char *)kvs[i].value, kvs[i].mod_rev);
     n->view_ok = 1;
     n->repl_rescan = 1;
     pthread_cond_broadcast(&n->changed);
@@ -498,7 +499,7 @@ int esgx_net_healthy(esgx_net *n)
 int esgx_net_writable(esgx_net *n, esgx_err *err)
 {
     pthread_mutex_lock(&n->mu);
-    int ok = healthy_locked(n), watch = n->view_ok;
+    int ok = healthy_locked(n), watch = n->view_ok, keeper = n->etcd_ok;
     pthread_mutex_unlock(&n->mu);
     if (ok) return ESGX_OK;
     uint64_t quiet = etcd_silence_ms(n);
@@ -506,6 +507,9 @@ int esgx_net_writable(esgx_net *n, esgx_err *err)
         return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: this node's watch of "
                             "%s%s broke and is being set up again; try again later",
                             n->cfg.etcd, n->cfg.prefix);
+    if (!keeper && quiet <= n->cfg.lease_ttl * 2000u / 3)
+        return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: this node's last lease "
+                            "renewal at %s failed; try again later", n->cfg.etcd);
     if (quiet == UINT64_MAX)
         return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: no member of %s "
                             "answered yet; try again later", n->cfg.etcd);
@@ -728,7 +732,8 @@ static net_miss *miss_slot(esgx_net *n, const char *name)
 }
 
 /* Whether a name the view lacks may be read from etcd now; if so, counts the read as
- * started (the caller ends it with name_read_end). Caller holds mu. */
+ * started and marks the name as being read (esgx_net_fn_get ends both). Caller holds
+ * mu. */
 static int name_read_begin(esgx_net *n, const char *name)
 {
     uint64_t now = esgx_monotonic_ms();
