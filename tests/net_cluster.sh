@@ -13,8 +13,9 @@
 #  6. origins: ipfs://CID through a local gateway, then invoked on another node; an
 #     origin that is 404, slow or too large gets a clear error
 #  7. a peer that sends bytes not matching the hash: refused, nothing stored
-#  8. etcd unreachable at start (clear error) and during operation (503 on /health and
-#     on a registry lookup, invocations of local content go on, recovery when it returns)
+#  8. etcd unreachable at start (clear error) and during operation (503 on /health, names
+#     answer from the view, a write 503 etcd_unreachable, invocations of local content go
+#     on, recovery when it returns)
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
@@ -247,13 +248,16 @@ for _ in $(seq 1 100); do [ "$(status "$(url 2)/health")" = 503 ] && break; slee
 [ "$(status "$(url 2)/health")" = 503 ] && grep -q etcd_lost "$T/body" || fail "no 503 on /health without etcd"
 ok "etcd lost: /health says 503 etcd_lost after $(( $(date +%s) - t0 )) s"
 [ "$(svc "$(url 2)" "$ECHO" still)" = 200 ] || fail "local content stopped working without etcd"
-# a name the view does not hold is asked of etcd, which is away: 503 like the other
-# registry routes (the client retries), not 500
-[ "$(status -X POST --data-binary x "$(url 2)/functions/never-deployed")" = 503 ] &&
-    grep -q '"code":"internal"' "$T/body" \
-    || fail "POST /functions/NAME without etcd: want 503, got $(cat "$T/body")"
-[ "$(status "$(url 2)/functions/never-deployed")" = 503 ] || fail "GET /functions/NAME without etcd: want 503"
-ok "etcd lost: a registry lookup answers 503 (invoke by name and GET /functions/NAME)"
+# names answer from the node's view: a known one still, an unknown one 404 at once (no
+# read of etcd is tried while it is away); a write is refused at once, 503
+[ "$(status "$(url 2)/functions/hello")" = 200 ] || fail "GET /functions/hello without etcd: want 200"
+[ "$(status -X POST --data-binary x "$(url 2)/functions/never-deployed")" = 404 ] &&
+    grep -q 'etcd is unreachable' "$T/body" \
+    || fail "POST /functions/NAME without etcd: want 404, got $(cat "$T/body")"
+[ "$(status "$(url 2)/functions/never-deployed")" = 404 ] || fail "GET /functions/NAME without etcd: want 404"
+[ "$(status -X DELETE -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "$(url 2)/functions/hello")" = 503 ] &&
+    grep -q '"code":"etcd_unreachable"' "$T/body" || fail "DELETE without etcd: want 503 etcd_unreachable"
+ok "etcd lost: names answer from the view (known 200, unknown 404), a write 503 etcd_unreachable"
 for m in e1 e2 e3; do etcd_start $m; done
 etcd_wait_healthy || fail "etcd did not come back"
 wait_ready 2

@@ -3,9 +3,20 @@
  *
  * Each call is one POST of a JSON body to /v3/...; keys and values travel in base64,
  * 64-bit numbers as decimal strings (the gateway's encoding of protobuf int64). The
- * endpoint that answered last is tried first; a transport failure or a 5xx moves to
- * the next one, so a call fails only when no endpoint answers. A watch is one long
- * streaming POST whose answer is a sequence of JSON objects, one per line.
+ * endpoint that answered last is tried first; a transport failure, a timeout or a 5xx
+ * moves to the next one, so a call fails only when no endpoint answers. A watch is one
+ * long streaming POST whose answer is a sequence of JSON objects, one per line.
+ *
+ * Time: a call has one deadline (the client's timeout, or the caller's for
+ * esgx_etcd_get_within) on the monotonic clock, shared by its endpoints: the one that
+ * answered last gets half of it, each next one an even share of what is left (the last
+ * one all of it), each connecting within ETCD_CONNECT_MS. (A write that timed out may
+ * still have been committed: retried on another member, a transaction then fails its
+ * compare and the caller reads again; the first member's larger share keeps that rare.) A stopped member (SIGSTOP: the kernel still accepts its connections,
+ * nobody answers) costs one share, not a whole timeout per endpoint, so a call against
+ * three hung members ends at its deadline instead of three timeouts. The client
+ * remembers when an endpoint last answered (esgx_etcd_last_ok_ms): the network judges
+ * etcd's health by that age, not by a call that may itself hang.
  */
 #include "etcd.h"
 
@@ -20,6 +31,8 @@
 
 #define ETCD_MAX_ENDPOINTS 16
 #define ETCD_MAX_ANSWER (64u << 20)   /* a list of the whole prefix stays well below */
+#define ETCD_CONNECT_MS 500u          /* one endpoint's TCP connect */
+#define ETCD_MIN_SHARE_MS 50u         /* an attempt shorter than this is not made */
 
 struct esgx_etcd {
     char *endpoints[ETCD_MAX_ENDPOINTS];
@@ -27,6 +40,8 @@ struct esgx_etcd {
     atomic_size_t current;            /* the endpoint that answered last */
     char *prefix;
     unsigned timeout_ms;
+    _Atomic uint64_t last_ok_ms;      /* monotonic ms of the last answer (0: never) */
+    _Atomic uint64_t requests;        /* calls made (not counting watches) */
 };
 
 /* ---------------------------------------------------------------- base64 */
@@ -123,22 +138,37 @@ void esgx_etcd_kvs_free(esgx_etcd_kv *kvs, size_t n)
 
 /* ---------------------------------------------------------------- calls */
 
-/* One POST of req to path on the first endpoint that answers; *resp is the parsed
- * answer of a 200. Takes ownership of req. */
-static int call(esgx_etcd *e, const char *path, json_t *req, json_t **resp, esgx_err *err)
+/* One POST of req to path on the first endpoint that answers within timeout_ms (the
+ * whole call's deadline); *resp is the parsed answer of a 200. Takes ownership of req. */
+static int call(esgx_etcd *e, const char *path, json_t *req, unsigned timeout_ms,
+                json_t **resp, esgx_err *err)
 {
     *resp = NULL;
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-    esgx_httpc_opts o = {.method = "POST", .body = body, .body_len = strlen(body),
-                         .connect_timeout_ms = e->timeout_ms < 1000 ? e->timeout_ms : 1000,
-                         .timeout_ms = e->timeout_ms, .max_bytes = ETCD_MAX_ANSWER};
+    atomic_fetch_add(&e->requests, 1);
+    uint64_t deadline = esgx_monotonic_ms() + timeout_ms;
     size_t first = atomic_load(&e->current) % e->n_endpoints;
     int rc = ESGX_NODE_E_ETCD;
     esgx_err last;
     esgx_err_clear(&last);
     for (size_t k = 0; k < e->n_endpoints && rc == ESGX_NODE_E_ETCD; k++) {
+        uint64_t now = esgx_monotonic_ms();
+        uint64_t left = deadline > now ? deadline - now : 0;
+        /* the member that answered last gets half (a slow but live member is not left
+         * for another after a fraction), the others even shares of the rest */
+        uint64_t share = k == 0 && e->n_endpoints > 1 ? left / 2 : left / (e->n_endpoints - k);
+        if (k > 0 && share < ETCD_MIN_SHARE_MS) share = left;   /* one last try, whole */
+        if (share < ETCD_MIN_SHARE_MS) {
+            if (!last.code) esgx_err_set(&last, ESGX_NODE_E_ETCD, "deadline of %u ms passed",
+                                         timeout_ms);
+            break;
+        }
+        esgx_httpc_opts o = {.method = "POST", .body = body, .body_len = strlen(body),
+                             .connect_timeout_ms = share < ETCD_CONNECT_MS ? (unsigned)share
+                                                                           : ETCD_CONNECT_MS,
+                             .timeout_ms = (unsigned)share, .max_bytes = ETCD_MAX_ANSWER};
         size_t i = (first + k) % e->n_endpoints;
         char url[512];
         snprintf(url, sizeof url, "%s%s", e->endpoints[i], path);
@@ -150,6 +180,7 @@ static int call(esgx_etcd *e, const char *path, json_t *req, json_t **resp, esgx
             esgx_err_set(&last, ESGX_NODE_E_ETCD, "%s: HTTP %ld", url, status);
         } else if (hrc == ESGX_OK) {
             atomic_store(&e->current, i);
+            atomic_store(&e->last_ok_ms, esgx_monotonic_ms());
             json_error_t je;
             json_t *j = json_loadb(ans, len, 0, &je);
             if (!j) {
@@ -168,9 +199,19 @@ static int call(esgx_etcd *e, const char *path, json_t *req, json_t **resp, esgx
     }
     free(body);
     if (rc == ESGX_NODE_E_ETCD && !*resp && last.code)
-        esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable (%zu endpoint%s): %s",
-                     e->n_endpoints, e->n_endpoints == 1 ? "" : "s", last.msg);
+        esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable (%zu endpoint%s, %u ms): %s",
+                     e->n_endpoints, e->n_endpoints == 1 ? "" : "s", timeout_ms, last.msg);
     return rc;
+}
+
+uint64_t esgx_etcd_last_ok_ms(const esgx_etcd *e)
+{
+    return atomic_load(&e->last_ok_ms);
+}
+
+uint64_t esgx_etcd_requests(const esgx_etcd *e)
+{
+    return atomic_load(&e->requests);
 }
 
 static int64_t num(const json_t *j)
@@ -237,7 +278,7 @@ int esgx_etcd_list(esgx_etcd *e, const char *key_prefix, size_t limit, esgx_etcd
         json_decref(req);
         return esgx_err_set(err, rc, "etcd key '%s' too long", key_prefix);
     }
-    if ((rc = call(e, "/v3/kv/range", req, &resp, err))) return rc;
+    if ((rc = call(e, "/v3/kv/range", req, e->timeout_ms, &resp, err))) return rc;
     if (revision) *revision = num(json_object_get(json_object_get(resp, "header"), "revision"));
     json_t *arr = json_object_get(resp, "kvs");
     size_t count = json_array_size(arr);
@@ -259,13 +300,19 @@ int esgx_etcd_list(esgx_etcd *e, const char *key_prefix, size_t limit, esgx_etcd
 
 int esgx_etcd_get(esgx_etcd *e, const char *key, esgx_etcd_kv *out, esgx_err *err)
 {
+    return esgx_etcd_get_within(e, key, e->timeout_ms, out, err);
+}
+
+int esgx_etcd_get_within(esgx_etcd *e, const char *key, unsigned timeout_ms,
+                         esgx_etcd_kv *out, esgx_err *err)
+{
     memset(out, 0, sizeof *out);
     json_t *req = json_object(), *resp;
     if (add_key(e, req, key, 0)) {
         json_decref(req);
         return esgx_err_set(err, ESGX_NODE_E_ARG, "etcd key '%.80s' too long", key);
     }
-    int rc = call(e, "/v3/kv/range", req, &resp, err);
+    int rc = call(e, "/v3/kv/range", req, timeout_ms ? timeout_ms : e->timeout_ms, &resp, err);
     if (rc) return rc;
     json_t *kv = json_array_get(json_object_get(resp, "kvs"), 0);
     rc = kv ? parse_kv(e, kv, out, err)
@@ -296,13 +343,15 @@ int esgx_etcd_put(esgx_etcd *e, const char *key, const void *value, size_t len, 
 {
     json_t *req = put_request(e, key, value, len, lease), *resp;
     if (!req) return esgx_err_set(err, ESGX_NODE_E_ARG, "etcd put '%.80s': bad key", key);
-    int rc = call(e, "/v3/kv/put", req, &resp, err);
+    int rc = call(e, "/v3/kv/put", req, e->timeout_ms, &resp, err);
     json_decref(resp);
     return rc;
 }
 
-/* One transaction: if the compare on key holds, run op (ownership taken). */
-static int txn(esgx_etcd *e, const char *key, int64_t mod_rev, json_t *op, esgx_err *err)
+/* One transaction: if the compare on key holds, run op (ownership taken); *rev (if
+ * non-NULL) gets the store's revision after it (the write's own revision). */
+static int txn(esgx_etcd *e, const char *key, int64_t mod_rev, json_t *op, int64_t *rev,
+               esgx_err *err)
 {
     json_t *cmp = json_object();
     if (!op || !cmp || add_key(e, cmp, key, 0)) {
@@ -315,8 +364,9 @@ static int txn(esgx_etcd *e, const char *key, int64_t mod_rev, json_t *op, esgx_
     json_object_set_new(cmp, mod_rev ? "mod_revision" : "create_revision",
                         json_integer((json_int_t)mod_rev));
     json_t *req = json_pack("{s:[o],s:[o]}", "compare", cmp, "success", op), *resp;
-    int rc = call(e, "/v3/kv/txn", req, &resp, err);
+    int rc = call(e, "/v3/kv/txn", req, e->timeout_ms, &resp, err);
     if (rc) return rc;
+    if (rev) *rev = num(json_object_get(json_object_get(resp, "header"), "revision"));
     if (!json_is_true(json_object_get(resp, "succeeded")))
         rc = esgx_err_set(err, ESGX_NODE_E_CONFLICT, "etcd: '%s%s' changed meanwhile",
                           e->prefix, key);
@@ -327,20 +377,34 @@ static int txn(esgx_etcd *e, const char *key, int64_t mod_rev, json_t *op, esgx_
 int esgx_etcd_put_if(esgx_etcd *e, const char *key, const void *value, size_t len,
                      int64_t mod_rev, int64_t lease, esgx_err *err)
 {
+    return esgx_etcd_put_if_rev(e, key, value, len, mod_rev, lease, NULL, err);
+}
+
+int esgx_etcd_put_if_rev(esgx_etcd *e, const char *key, const void *value, size_t len,
+                         int64_t mod_rev, int64_t lease, int64_t *rev, esgx_err *err)
+{
     json_t *p = put_request(e, key, value, len, lease);
-    return txn(e, key, mod_rev, p ? json_pack("{s:o}", "request_put", p) : NULL, err);
+    return txn(e, key, mod_rev, p ? json_pack("{s:o}", "request_put", p) : NULL, rev, err);
 }
 
 int esgx_etcd_delete(esgx_etcd *e, const char *key, int64_t mod_rev, int prefix, esgx_err *err)
+{
+    return esgx_etcd_delete_rev(e, key, mod_rev, prefix, NULL, err);
+}
+
+int esgx_etcd_delete_rev(esgx_etcd *e, const char *key, int64_t mod_rev, int prefix,
+                         int64_t *rev, esgx_err *err)
 {
     json_t *d = json_object(), *resp;
     if (!d || add_key(e, d, key, prefix)) {
         json_decref(d);
         return esgx_err_set(err, ESGX_NODE_E_ARG, "etcd delete '%.80s': bad key", key);
     }
-    if (mod_rev > 0) return txn(e, key, mod_rev, json_pack("{s:o}", "request_delete_range", d), err);
-    int rc = call(e, "/v3/kv/deleterange", d, &resp, err);
+    if (mod_rev > 0)
+        return txn(e, key, mod_rev, json_pack("{s:o}", "request_delete_range", d), rev, err);
+    int rc = call(e, "/v3/kv/deleterange", d, e->timeout_ms, &resp, err);
     if (rc) return rc;
+    if (rev) *rev = num(json_object_get(json_object_get(resp, "header"), "revision"));
     if (!prefix && num(json_object_get(resp, "deleted")) == 0)
         rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "etcd: no key '%s%s'", e->prefix, key);
     json_decref(resp);
@@ -352,7 +416,8 @@ int esgx_etcd_delete(esgx_etcd *e, const char *key, int64_t mod_rev, int prefix,
 int esgx_etcd_lease_grant(esgx_etcd *e, unsigned ttl, int64_t *id, esgx_err *err)
 {
     json_t *resp;
-    int rc = call(e, "/v3/lease/grant", json_pack("{s:I}", "TTL", (json_int_t)ttl), &resp, err);
+    int rc = call(e, "/v3/lease/grant", json_pack("{s:I}", "TTL", (json_int_t)ttl),
+                  e->timeout_ms, &resp, err);
     if (rc) return rc;
     *id = num(json_object_get(resp, "ID"));
     json_decref(resp);
@@ -362,7 +427,8 @@ int esgx_etcd_lease_grant(esgx_etcd *e, unsigned ttl, int64_t *id, esgx_err *err
 int esgx_etcd_lease_keepalive(esgx_etcd *e, int64_t id, esgx_err *err)
 {
     json_t *resp;
-    int rc = call(e, "/v3/lease/keepalive", json_pack("{s:I}", "ID", (json_int_t)id), &resp, err);
+    int rc = call(e, "/v3/lease/keepalive", json_pack("{s:I}", "ID", (json_int_t)id),
+                  e->timeout_ms, &resp, err);
     if (rc) return rc;
     json_t *r = json_object_get(resp, "result");
     if (num(json_object_get(r ? r : resp, "TTL")) <= 0)
@@ -374,7 +440,8 @@ int esgx_etcd_lease_keepalive(esgx_etcd *e, int64_t id, esgx_err *err)
 int esgx_etcd_lease_revoke(esgx_etcd *e, int64_t id, esgx_err *err)
 {
     json_t *resp;
-    int rc = call(e, "/v3/lease/revoke", json_pack("{s:I}", "ID", (json_int_t)id), &resp, err);
+    int rc = call(e, "/v3/lease/revoke", json_pack("{s:I}", "ID", (json_int_t)id),
+                  e->timeout_ms, &resp, err);
     json_decref(resp);
     return rc;
 }

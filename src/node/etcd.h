@@ -5,8 +5,10 @@
  * (e.g. prefix "/esgx/" + key "functions/hello"); values are bytes.
  *
  * Several endpoints may be given: a call goes to the last endpoint that answered and
- * moves on to the next on a transport failure or a 5xx, so losing one etcd member is
- * invisible to callers. Every call is bounded in time (the client's timeout).
+ * moves on to the next on a transport failure, a timeout or a 5xx, so losing one etcd
+ * member is invisible to callers. Every call is bounded in time: one deadline for the
+ * whole call (the client's timeout), shared evenly by the endpoints still to try, with
+ * a short connect timeout each; a hung member costs a share of it, not a timeout.
  * etcd is untrusted storage: nothing secret is ever written through this client.
  */
 #ifndef ESGX_NODE_ETCD_H
@@ -27,7 +29,8 @@ typedef struct esgx_etcd_kv {
 } esgx_etcd_kv;
 
 /* Makes a client for endpoints ("http://h:p[,http://h:p...]") and prefix (non-empty,
- * e.g. "/esgx/"); timeout_ms bounds each call (0 = 3000). No connection is made.
+ * e.g. "/esgx/"); timeout_ms is each call's deadline, over all its endpoints (0 =
+ * 3000). No connection is made.
  * ESGX_NODE_E_ARG for an empty list, an endpoint that is not http(s)://, or a bad
  * prefix. */
 ESGX_MUST_CHECK int esgx_etcd_new(const char *endpoints, const char *prefix,
@@ -41,6 +44,18 @@ const char *esgx_etcd_prefix(const esgx_etcd *e);
  * answered. *out is filled (free with esgx_etcd_kv_clear). */
 ESGX_MUST_CHECK int esgx_etcd_get(esgx_etcd *e, const char *key, esgx_etcd_kv *out,
                                   esgx_err *err);
+
+/* esgx_etcd_get with a deadline of timeout_ms (0: the client's) instead of the
+ * client's: for reads a request thread makes, which must not wait long. */
+ESGX_MUST_CHECK int esgx_etcd_get_within(esgx_etcd *e, const char *key, unsigned timeout_ms,
+                                         esgx_etcd_kv *out, esgx_err *err);
+
+/* The monotonic time (esgx_monotonic_ms) at which an endpoint last answered a call
+ * (any answer below HTTP 500, also a refusal; 0: never). Safe from any thread. */
+uint64_t esgx_etcd_last_ok_ms(const esgx_etcd *e);
+
+/* How many calls this client has made (watches not counted). Safe from any thread. */
+uint64_t esgx_etcd_requests(const esgx_etcd *e);
 
 /* Reads every key that starts with key_prefix, in key order, at most limit (0 = all).
  * *kvs (free with esgx_etcd_kvs_free) and *n; *revision (if non-NULL) is the store's
@@ -59,11 +74,21 @@ ESGX_MUST_CHECK int esgx_etcd_put_if(esgx_etcd *e, const char *key, const void *
                                      size_t len, int64_t mod_rev, int64_t lease,
                                      esgx_err *err);
 
+/* esgx_etcd_put_if that also gives the revision of the write (*rev, if non-NULL, set
+ * on success). */
+ESGX_MUST_CHECK int esgx_etcd_put_if_rev(esgx_etcd *e, const char *key, const void *value,
+                                         size_t len, int64_t mod_rev, int64_t lease,
+                                         int64_t *rev, esgx_err *err);
+
 /* Deletes key; with mod_rev > 0 only if its mod revision is still mod_rev
  * (ESGX_NODE_E_CONFLICT otherwise). Deleting an absent key without mod_rev is
  * ESGX_NODE_E_NOTFOUND. With prefix non-zero, deletes every key under key. */
 ESGX_MUST_CHECK int esgx_etcd_delete(esgx_etcd *e, const char *key, int64_t mod_rev,
                                      int prefix, esgx_err *err);
+/* esgx_etcd_delete that also gives the revision of the delete (*rev, if non-NULL, set on
+ * success). */
+ESGX_MUST_CHECK int esgx_etcd_delete_rev(esgx_etcd *e, const char *key, int64_t mod_rev,
+                                         int prefix, int64_t *rev, esgx_err *err);
 
 /* Leases: grant one of ttl seconds (*id), keep it alive once (ESGX_NODE_E_NOTFOUND
  * when it has expired), revoke it (its keys go). */

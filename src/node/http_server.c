@@ -313,11 +313,14 @@ static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32
     return esgx_net_fetch(srv->d.net, hash, err);
 }
 
-/* The status of a registry failure: 503 in a network (etcd is away for a while; the
- * client retries), 500 for a node alone (its own database failed). */
-static unsigned registry_failure(const hreq *h)
+/* Answers a registry failure (err->code): 503 etcd_unreachable when etcd is away (the
+ * network refuses writes at once then; the client retries), 503 internal for another
+ * failure in a network, 500 for a node alone (its own database failed). */
+static enum MHD_Result registry_failed(struct MHD_Connection *c, hreq *h, const esgx_err *err)
 {
-    return h->srv->d.net ? 503 : 500;
+    if (err->code == ESGX_NODE_E_ETCD)
+        return reply_error(c, h, 503, "etcd_unreachable", "%s", err->msg);
+    return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err->msg);
 }
 
 static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
@@ -357,9 +360,8 @@ static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
     enum MHD_Result r = MHD_NO;
     if (invoke_args(c, h, &r)) return r;
     int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &fn, &err);
-    if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
-    if (rc) return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
+    if (rc == ESGX_NODE_E_NOTFOUND) return reply_error(c, h, 404, "unknown_function", "%s", err.msg);
+    if (rc) return registry_failed(c, h, &err);
     h->fn_name = h->rt.name;
     /* the stored record goes with the EXEC; the enclave verifies it before anything runs */
     h->record = malloc(sizeof *h->record);
@@ -413,7 +415,7 @@ static enum MHD_Result update_failed(struct MHD_Connection *c, hreq *h,
                                      const http_problem *p, const esgx_err *err)
 {
     if (p->status) return reply_error(c, h, p->status, p->code, "%s", p->msg);
-    return reply_error(c, h, registry_failure(h), "internal", "%s", err->msg);
+    return registry_failed(c, h, err);
 }
 
 /* A parsed deploy record: verified against key and the URL's name, its content here (or
@@ -441,6 +443,8 @@ static enum MHD_Result deploy_record(struct MHD_Connection *c, hreq *h,
     if (!rc) esgx_fn_entry_clear(&cur);
     esgx_fn_entry_clear(&tmp);
     if (refused) return update_failed(c, h, &d.p, &err);
+    if (esgx_registry_writable(h->srv->d.registry, &err))   /* before any fetch */
+        return registry_failed(c, h, &err);
     rc = content_here(h, c, rec->module_hash, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
@@ -512,8 +516,7 @@ static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
     registry_fn *v;
     size_t n;
     esgx_err err;
-    if (esgx_registry_list(h->srv->d.registry, &v, &n, &err))
-        return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
+    if (esgx_registry_list(h->srv->d.registry, &v, &n, &err)) return registry_failed(c, h, &err);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
     esgx_registry_list_free(v, n);
@@ -526,7 +529,7 @@ static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
     int rc = esgx_registry_delete(h->srv->d.registry, h->rt.name, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
-    if (rc) return reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
+    if (rc) return registry_failed(c, h, &err);
     esgx_node_logs_forget(h->srv->logs, h->rt.name);
     esgx_node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
     return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
@@ -540,9 +543,9 @@ static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum M
     esgx_err err;
     int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, out, &err);
     if (rc == ESGX_NODE_E_NOTFOUND)
-        *r = reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
+        *r = reply_error(c, h, 404, "unknown_function", "%s", err.msg);
     else if (rc)
-        *r = reply_error(c, h, registry_failure(h), "internal", "%s", err.msg);
+        *r = registry_failed(c, h, &err);
     if (rc) return rc;
     uint8_t hb[32];
     if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL))

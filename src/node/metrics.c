@@ -119,6 +119,13 @@ static void render_network(sbuf *b, const esgx_net_stats *st, int healthy)
               (unsigned long long)st->fetched_bytes, (unsigned long long)st->replications,
               (unsigned long long)st->replication_failures, (unsigned long long)st->etcd_errors,
               st->members, healthy);
+    sb_printf(b, "# TYPE esgx_etcd_requests_total counter\n"
+                 "esgx_etcd_requests_total %llu\n"
+                 "# TYPE esgx_name_view_misses_total counter\n"
+                 "esgx_name_view_misses_total{answer=\"etcd\"} %llu\n"
+                 "esgx_name_view_misses_total{answer=\"view\"} %llu\n",
+              (unsigned long long)st->etcd_requests, (unsigned long long)st->name_etcd_reads,
+              (unsigned long long)st->name_view_answers);
 }
 
 char *esgx_metrics_render(metrics *m, const metrics_snapshot *snap, size_t *len)

@@ -42,6 +42,8 @@ typedef struct esgx_fn_entry {
     char *record;                  /* malloc'ed record JSON as stored; NULL for an entry
                                       made before names were signed (never invoked) */
     char *transfer;                /* malloc'ed pending transfer JSON, or NULL */
+    int64_t rev;                   /* in a network's view: etcd mod revision of the
+                                      entry (network.c orders changes by it); else 0 */
 } esgx_fn_entry;
 
 /* Frees e's strings and zeroes it (a zeroed e is fine). */

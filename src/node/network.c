@@ -12,6 +12,16 @@
  * Membership: members/<id> carries a lease of lease_ttl seconds that the keeper renews
  * every third of it. When etcd stops answering the node reports itself unhealthy
  * (503 on /health) and keeps trying; a lease that expired meanwhile is granted again.
+ * Health is judged by the age of etcd's last answer (any call, monotonic clock): more
+ * than two thirds of the TTL means unhealthy, even while a keepalive is still waiting
+ * on a hung member, so /health says 503 within the TTL however etcd fails.
+ *
+ * No request thread waits on etcd for long: name lookups read the view (a miss may read
+ * etcd only while it is healthy, bounded in time, number and rate, with a negative
+ * cache: network_internal.h NET_NAME_READS); writes are refused at once while etcd is
+ * unhealthy and otherwise bounded by the client's deadline (etcd.c). A write made here
+ * is applied to the view at once; every view entry of functions/ keeps its etcd
+ * revision so a late watch event never rolls it back.
  *
  * The admin token (docs/security.md (Tokens and content in etcd)): etcd holds token_mac, the MAC of the
  * token's SHA-256 under k_admin, which only an enclave with the network key can make.
@@ -103,10 +113,13 @@ static int fn_from_kv(const esgx_etcd_kv *kv, const char *name, esgx_net_fn *out
                                     NULL) == ESGX_OK;
 }
 
-static void fns_set(esgx_net *n, const char *name, const char *json)
+/* Sets (json) or removes (NULL) name in the view, as of etcd revision rev (0: unknown);
+ * a change older than the entry's revision is ignored. Caller holds mu. */
+static void fns_set(esgx_net *n, const char *name, const char *json, int64_t rev)
 {
     size_t i = 0;
     while (i < n->n_fns && strcmp(n->fns[i].name, name)) i++;
+    if (i < n->n_fns && rev && n->fns[i].rev > rev) return;   /* a newer change is in */
     if (!json) {
         if (i < n->n_fns) {
             esgx_fn_entry_clear(&n->fns[i]);
@@ -120,6 +133,7 @@ static void fns_set(esgx_net *n, const char *name, const char *json)
                      name);
         return;
     }
+    f.rev = rev;
     if (i == n->n_fns) {
         if (n->n_fns == n->cap_fns) {
             size_t cap = n->cap_fns ? 2 * n->cap_fns : 16;
@@ -290,8 +304,9 @@ static void token_seen(esgx_net *n, const char *value)
     }
 }
 
-/* Applies one key of the prefix to the view (value NULL: deleted). Caller holds mu. */
-static void view_apply(esgx_net *n, const char *key, const char *value)
+/* Applies one key of the prefix to the view (value NULL: deleted) at etcd revision rev.
+ * Caller holds mu. */
+static void view_apply(esgx_net *n, const char *key, const char *value, int64_t rev)
 {
     if (!strcmp(key, "token_mac")) {
         token_seen(n, value);
@@ -303,7 +318,7 @@ static void view_apply(esgx_net *n, const char *key, const char *value)
     } else if (!strncmp(key, "nodes/", 6)) {
         members_set(&n->nodes, key + 6, value);
     } else if (!strncmp(key, "functions/", 10)) {
-        fns_set(n, key + 10, value);
+        fns_set(n, key + 10, value, rev);
     } else if (!strncmp(key, "content/", 8)) {
         content_set(n, key + 8, value);
     } else if (!strncmp(key, "holders/", 8)) {
@@ -326,7 +341,7 @@ static int on_watch(void *arg, int is_delete, const esgx_etcd_kv *kv)
 {
     esgx_net *n = arg;
     pthread_mutex_lock(&n->mu);
-    view_apply(n, kv->key, is_delete ? NULL : (const char *)kv->value);
+    view_apply(n, kv->key, is_delete ? NULL : (const char *)kv->value, kv->mod_rev);
     pthread_cond_broadcast(&n->changed);
     pthread_mutex_unlock(&n->mu);
     return 0;
@@ -341,7 +356,8 @@ static int view_load(esgx_net *n, int64_t *rev, esgx_err *err)
     if (rc) return rc;
     pthread_mutex_lock(&n->mu);
     view_reset(n);
-    for (size_t i = 0; i < count; i++) view_apply(n, kvs[i].key, (const char *)kvs[i].value);
+    for (size_t i = 0; i < count; i++)
+        view_apply(n, kvs[i].key, (const char *)kvs[i].value, kvs[i].mod_rev);
     n->view_ok = 1;
     n->repl_rescan = 1;
     pthread_cond_broadcast(&n->changed);
@@ -457,12 +473,50 @@ static void *keeper_main(void *arg)
     return NULL;
 }
 
+/* How long ago etcd last answered (ms; UINT64_MAX: never). */
+static uint64_t etcd_silence_ms(esgx_net *n)
+{
+    uint64_t now = esgx_monotonic_ms(), last = esgx_etcd_last_ok_ms(n->etcd);
+    if (!last) return UINT64_MAX;
+    return last >= now ? 0 : now - last;
+}
+
+/* esgx_net_healthy, caller holds mu. The keeper speaks to etcd every third of the
+ * TTL, so a healthy etcd is never silent for two thirds of it. */
+static int healthy_locked(esgx_net *n)
+{
+    return n->etcd_ok && n->view_ok && etcd_silence_ms(n) <= n->cfg.lease_ttl * 2000u / 3;
+}
+
 int esgx_net_healthy(esgx_net *n)
 {
     pthread_mutex_lock(&n->mu);
-    int ok = n->etcd_ok && n->view_ok;
+    int ok = healthy_locked(n);
     pthread_mutex_unlock(&n->mu);
     return ok;
+}
+
+int esgx_net_writable(esgx_net *n, esgx_err *err)
+{
+    pthread_mutex_lock(&n->mu);
+    int ok = healthy_locked(n), watch = n->view_ok, keeper = n->etcd_ok;
+    pthread_mutex_unlock(&n->mu);
+    if (ok) return ESGX_OK;
+    uint64_t quiet = etcd_silence_ms(n);
+    if (!watch)
+        return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: this node's watch of "
+                            "%s%s broke and is being set up again; try again later",
+                            n->cfg.etcd, n->cfg.prefix);
+    if (!keeper && quiet <= n->cfg.lease_ttl * 2000u / 3)
+        return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: this node's last lease "
+                            "renewal at %s failed; try again later", n->cfg.etcd);
+    if (quiet == UINT64_MAX)
+        return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: no member of %s "
+                            "answered yet; try again later", n->cfg.etcd);
+    return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: no member of %s answered "
+                        "for %llu.%llu s; try again later", n->cfg.etcd,
+                        (unsigned long long)(quiet / 1000),
+                        (unsigned long long)(quiet % 1000 / 100));
 }
 
 
@@ -669,8 +723,38 @@ int esgx_net_token_check(esgx_net *n, const char *token, size_t len, esgx_err *e
 
 /* ---------------------------------------------------------------- functions */
 
+/* The negative-cache slot of name (FNV-1a of its bytes). */
+static net_miss *miss_slot(esgx_net *n, const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 16777619u;
+    return &n->misses[h % NET_MISS_CACHE];
+}
+
+/* Whether a name the view lacks may be read from etcd now; if so, counts the read as
+ * started and marks the name as being read (esgx_net_fn_get ends both). Caller holds
+ * mu. */
+static int name_read_begin(esgx_net *n, const char *name)
+{
+    uint64_t now = esgx_monotonic_ms();
+    net_miss *m = miss_slot(n, name);
+    if (m->until_ms > now && !strcmp(m->name, name)) return 0;   /* absent, or being read */
+    if (!healthy_locked(n) || n->name_reads >= NET_NAME_READS) return 0;
+    if (now - n->name_window_ms >= 1000) {
+        n->name_window_ms = now;
+        n->name_window_n = 0;
+    }
+    if (n->name_window_n >= NET_NAME_READS_PER_S) return 0;
+    n->name_window_n++;
+    n->name_reads++;
+    snprintf(m->name, sizeof m->name, "%s", name);   /* one read per name at a time */
+    m->until_ms = now + NET_NAME_READ_MS;
+    return 1;
+}
+
 int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *err)
 {
+    memset(out, 0, sizeof *out);
     pthread_mutex_lock(&n->mu);
     for (size_t i = 0; i < n->n_fns; i++) {
         if (!strcmp(n->fns[i].name, name)) {
@@ -679,17 +763,32 @@ int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out, esgx_err *e
             return rc ? esgx_err_set(err, rc, "out of memory") : ESGX_OK;
         }
     }
+    int read = strlen(name) <= 64 && name_read_begin(n, name), healthy = healthy_locked(n);
+    if (!read) n->stats.name_view_answers++;
     pthread_mutex_unlock(&n->mu);
-    /* not in the view: it may have been deployed a moment ago */
+    if (!read)
+        return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'%s", name,
+                            healthy ? "" : " (etcd is unreachable: this node's view of the "
+                                           "names may be behind)");
+    /* not in the view: it may have been deployed elsewhere a moment ago */
     char key[96];
     snprintf(key, sizeof key, "functions/%s", name);
     esgx_etcd_kv kv;
-    int rc = esgx_etcd_get(n->etcd, key, &kv, err);
-    if (rc) return rc;
-    int ok = fn_from_kv(&kv, name, out);
-    esgx_etcd_kv_clear(&kv);
-    return ok ? ESGX_OK
-              : esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "function %s has a malformed entry", name);
+    esgx_err e;
+    int rc = esgx_etcd_get_within(n->etcd, key, NET_NAME_READ_MS, &kv, &e);
+    int ok = rc == ESGX_OK && fn_from_kv(&kv, name, out);
+    if (rc == ESGX_OK) esgx_etcd_kv_clear(&kv);
+    pthread_mutex_lock(&n->mu);
+    n->name_reads--;
+    n->stats.name_etcd_reads++;
+    if (rc && rc != ESGX_NODE_E_NOTFOUND) n->stats.etcd_errors++;
+    net_miss *m = miss_slot(n, name);
+    if (!strcmp(m->name, name))   /* absent: remembered; else the next lookup may read */
+        m->until_ms = rc == ESGX_NODE_E_NOTFOUND ? esgx_monotonic_ms() + NET_MISS_MS : 0;
+    pthread_mutex_unlock(&n->mu);
+    if (ok) return ESGX_OK;
+    /* etcd did not answer in time, or holds no (valid) entry: the view's answer stands */
+    return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named '%s'", name);
 }
 
 int esgx_net_fn_update(esgx_net *n, const char *name, esgx_fn_decide decide, void *arg,
@@ -698,12 +797,14 @@ int esgx_net_fn_update(esgx_net *n, const char *name, esgx_fn_decide decide, voi
     char key[96];
     snprintf(key, sizeof key, "functions/%s", name);
     *replaced = 0;
+    int rc = esgx_net_writable(n, err);
+    if (rc) return rc;
     for (int attempt = 0; attempt < 5; attempt++) {
         esgx_etcd_kv kv;
         esgx_net_fn old, next;
         memset(&next, 0, sizeof next);
-        int64_t rev = 0;
-        int rc = esgx_etcd_get(n->etcd, key, &kv, err);
+        int64_t rev = 0, written = 0;
+        rc = esgx_etcd_get(n->etcd, key, &kv, err);
         if (rc && rc != ESGX_NODE_E_NOTFOUND) return rc;
         int have = 0;
         if (rc == ESGX_OK) {
@@ -721,7 +822,13 @@ int esgx_net_fn_update(esgx_net *n, const char *name, esgx_fn_decide decide, voi
         esgx_fn_entry_clear(&next);
         if (rc) return rc;
         if (!text) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-        rc = esgx_etcd_put_if(n->etcd, key, text, strlen(text), rev, 0, err);
+        rc = esgx_etcd_put_if_rev(n->etcd, key, text, strlen(text), rev, 0, &written, err);
+        if (rc == ESGX_OK) {   /* read your writes: in this node's view now */
+            pthread_mutex_lock(&n->mu);
+            fns_set(n, name, text, written);
+            pthread_cond_broadcast(&n->changed);
+            pthread_mutex_unlock(&n->mu);
+        }
         free(text);
         if (rc != ESGX_NODE_E_CONFLICT) {
             *replaced = rev != 0;
@@ -737,12 +844,21 @@ int esgx_net_fn_delete(esgx_net *n, const char *name, esgx_err *err)
     char key[96];
     snprintf(key, sizeof key, "functions/%s", name);
     esgx_etcd_kv kv;
-    int rc = esgx_etcd_get(n->etcd, key, &kv, err);
+    int rc = esgx_net_writable(n, err);
+    if (rc) return rc;
+    rc = esgx_etcd_get(n->etcd, key, &kv, err);
     if (rc == ESGX_NODE_E_NOTFOUND)
         return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no function named %s", name);
     if (rc) return rc;
-    rc = esgx_etcd_delete(n->etcd, key, kv.mod_rev, 0, err);
+    int64_t gone = 0;
+    rc = esgx_etcd_delete_rev(n->etcd, key, kv.mod_rev, 0, &gone, err);
     esgx_etcd_kv_clear(&kv);
+    if (rc == ESGX_OK) {
+        pthread_mutex_lock(&n->mu);
+        fns_set(n, name, NULL, gone);
+        pthread_cond_broadcast(&n->changed);
+        pthread_mutex_unlock(&n->mu);
+    }
     return rc;
 }
 
@@ -753,21 +869,19 @@ static int fn_cmp(const void *a, const void *b)
 
 int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *count, esgx_err *err)
 {
-    esgx_etcd_kv *kvs;
-    size_t k;
     *out = NULL;
     *count = 0;
-    int rc = esgx_etcd_list(n->etcd, "functions/", 0, &kvs, &k, NULL, err);
-    if (rc) return rc;
+    pthread_mutex_lock(&n->mu);
+    size_t k = n->n_fns, m = 0;
     esgx_net_fn *v = calloc(k ? k : 1, sizeof *v);
-    if (!v) {
-        esgx_etcd_kvs_free(kvs, k);
+    for (size_t i = 0; v && i < k; i++)
+        if (esgx_fn_entry_copy(&v[m], &n->fns[i]) == ESGX_OK) m++;
+    pthread_mutex_unlock(&n->mu);
+    if (!v || m < k) {
+        for (size_t i = 0; v && i < m; i++) esgx_fn_entry_clear(&v[i]);
+        free(v);
         return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
     }
-    size_t m = 0;
-    for (size_t i = 0; i < k; i++)
-        if (strlen(kvs[i].key + 10) <= 64 && fn_from_kv(&kvs[i], kvs[i].key + 10, &v[m])) m++;
-    esgx_etcd_kvs_free(kvs, k);
     qsort(v, m, sizeof *v, fn_cmp);
     *out = v;
     *count = m;
@@ -859,6 +973,7 @@ void esgx_net_get_stats(esgx_net *n, esgx_net_stats *out)
 {
     pthread_mutex_lock(&n->mu);
     *out = n->stats;
+    out->etcd_requests = esgx_etcd_requests(n->etcd);
     out->members = (unsigned)n->members.n;
     out->holders_wanted = n->cfg.replicas;
     pthread_mutex_unlock(&n->mu);

@@ -91,8 +91,16 @@ ESGX_MUST_CHECK int esgx_net_start(const esgx_net_config *cfg, const esgx_net_st
 /* Leaves: revokes the member lease (others see the node go at once), stops threads. */
 void esgx_net_stop(esgx_net *n);
 
-/* Whether etcd answered the last keepalive and the view is current (for /health). */
+/* Whether etcd is reachable and the view is current (for /health): the watch stream is
+ * up, the keeper's last call succeeded and etcd answered some call within the last two
+ * thirds of the lease TTL (monotonic clock), so a hung etcd (SIGSTOP, a partition)
+ * turns a node unhealthy within that time even while a call to it is still waiting. */
 int esgx_net_healthy(esgx_net *n);
+
+/* 0 when etcd is healthy (esgx_net_healthy), else ESGX_NODE_E_ETCD with err saying etcd
+ * is unreachable and since when: writes (deploy, transfer, delete) ask this first and
+ * are refused at once instead of waiting on etcd on a request thread. */
+ESGX_MUST_CHECK int esgx_net_writable(esgx_net *n, esgx_err *err);
 
 
 /* ------------------------------------------------------------- admin token */
@@ -117,19 +125,27 @@ ESGX_MUST_CHECK int esgx_net_token_check(esgx_net *n, const char *token, size_t 
 
 typedef esgx_fn_entry esgx_net_fn;
 
-/* Looks a name up (the view, then etcd itself) into *out (free with
- * esgx_fn_entry_clear). ESGX_NODE_E_NOTFOUND. */
+/* Looks a name up into *out (free with esgx_fn_entry_clear): in the watched view; a name
+ * the view lacks is read from etcd only while etcd is healthy, within NET_NAME_READ_MS,
+ * a bounded few at a time and per second node-wide, and not again for NET_MISS_MS once
+ * etcd said it is absent (network_internal.h); otherwise the view's answer stands at
+ * once. Never waits longer than NET_NAME_READ_MS. Returns 0, ESGX_NODE_E_NOTFOUND or
+ * ESGX_NODE_E_NOMEM. */
 ESGX_MUST_CHECK int esgx_net_fn_get(esgx_net *n, const char *name, esgx_net_fn *out,
                                     esgx_err *err);
 /* Reads functions/<name>, lets decide (names.h) make the next entry and writes it in one
  * transaction on the key's revision (retried when another node changed it meanwhile);
- * *replaced = 1 if it existed. decide's code when it refuses. */
+ * *replaced = 1 if it existed. The written entry is in this node's view at once (read
+ * your writes here; the watch brings it to the others). decide's code when it refuses;
+ * ESGX_NODE_E_ETCD at once while etcd is not healthy (esgx_net_writable). */
 ESGX_MUST_CHECK int esgx_net_fn_update(esgx_net *n, const char *name, esgx_fn_decide decide,
                                        void *arg, int *replaced, esgx_err *err);
-/* Deletes name in one transaction. ESGX_NODE_E_NOTFOUND. */
+/* Deletes name in one transaction (gone from this node's view at once).
+ * ESGX_NODE_E_NOTFOUND; ESGX_NODE_E_ETCD at once while etcd is not healthy. */
 ESGX_MUST_CHECK int esgx_net_fn_delete(esgx_net *n, const char *name, esgx_err *err);
-/* Every function, by name (*out malloc'ed, free with esgx_registry_list_free or each
- * entry cleared and the array freed). */
+/* Every function of the view, by name (*out malloc'ed, free with
+ * esgx_registry_list_free or each entry cleared and the array freed). Never waits on
+ * etcd. */
 ESGX_MUST_CHECK int esgx_net_fn_list(esgx_net *n, esgx_net_fn **out, size_t *count,
                                      esgx_err *err);
 
@@ -196,6 +212,9 @@ char *esgx_net_peer_list(esgx_net *n);
 typedef struct esgx_net_stats {
     uint64_t peer_fetches, peer_fetch_failures, origin_fetches, origin_fetch_failures;
     uint64_t fetched_bytes, replications, replication_failures, etcd_errors;
+    uint64_t etcd_requests;        /* calls made to etcd by this node (watches aside) */
+    uint64_t name_etcd_reads;      /* of which reads for names the view lacked */
+    uint64_t name_view_answers;    /* names the view lacked, answered without etcd */
     unsigned members, holders_wanted;
 } esgx_net_stats;
 void esgx_net_get_stats(esgx_net *n, esgx_net_stats *out);

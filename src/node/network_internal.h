@@ -42,6 +42,21 @@ typedef struct net_mac_slot {
     int used;
 } net_mac_slot;
 
+/* Name lookups (esgx_net_fn_get) answer from the view; a name the view lacks may be read
+ * from etcd (a deploy on another node whose watch event is still on its way), but only
+ * while etcd is healthy, within NET_NAME_READ_MS, NET_NAME_READS at a time and
+ * NET_NAME_READS_PER_S a second node-wide; a name etcd said is absent is remembered for
+ * NET_MISS_MS (NET_MISS_CACHE slots, direct-mapped by the name's hash). */
+#define NET_NAME_READS 2
+#define NET_NAME_READS_PER_S 20
+#define NET_NAME_READ_MS 1000u
+#define NET_MISS_CACHE 512
+#define NET_MISS_MS 2000u
+typedef struct net_miss {
+    char name[65];
+    uint64_t until_ms;            /* monotonic; 0: empty */
+} net_miss;
+
 typedef struct net_holder {
     uint8_t hash[32];
     char id[65];
@@ -62,7 +77,8 @@ struct esgx_net {
 
     pthread_mutex_t mu;           /* everything below */
     pthread_cond_t changed;       /* the view changed (monotonic clock) */
-    int etcd_ok, view_ok;
+    int etcd_ok;                  /* the keeper's last call to etcd succeeded */
+    int view_ok;                  /* the watch stream is up (else: listing again) */
     char mrenclave[65];
     char platform[32];
     int has_key, identity_dirty;
@@ -85,6 +101,11 @@ struct esgx_net {
     net_holder *holders;
     size_t n_holders, cap_holders;
     esgx_net_stats stats;
+    /* name lookups that miss the view (NET_NAME_READS ...) */
+    net_miss misses[NET_MISS_CACHE];
+    unsigned name_reads;          /* etcd reads in flight */
+    uint64_t name_window_ms;      /* start of the current second of name reads */
+    unsigned name_window_n;       /* reads started in it */
     /* replicator work */
     uint8_t (*repl_queue)[32];
     size_t repl_len, repl_cap;

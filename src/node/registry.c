@@ -18,6 +18,10 @@
  * POST /functions/{name} does one primary-key lookup with a prepared statement. A deploy
  * reads, decides (names.h) and writes under that mutex. Connection, statements and
  * mutex live in the registry object.
+ *
+ * In a network, lookups and the list answer from the node's watched view of etcd and
+ * never wait on etcd for long; writes are refused at once (ESGX_NODE_E_ETCD) while etcd
+ * is unhealthy (network.h esgx_net_fn_get, esgx_net_writable).
  */
 #include "registry.h"
 #include "network.h"
@@ -212,6 +216,11 @@ int esgx_registry_get(registry *r, const char *name, registry_fn *out, esgx_err 
     int rc = db_get(r, name, out, err);
     pthread_mutex_unlock(&r->mu);
     return rc;
+}
+
+int esgx_registry_writable(registry *r, esgx_err *err)
+{
+    return r->net ? esgx_net_writable(r->net, err) : ESGX_OK;
 }
 
 int esgx_registry_delete(registry *r, const char *name, esgx_err *err)

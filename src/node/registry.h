@@ -37,10 +37,16 @@ void esgx_registry_close(registry *r);
 ESGX_MUST_CHECK int esgx_registry_update(registry *r, const char *name, esgx_fn_decide decide,
                                          void *arg, int *replaced, esgx_err *err);
 
-/* Looks name up into *out (free with esgx_fn_entry_clear). Returns 0,
+/* Looks name up into *out (free with esgx_fn_entry_clear); in a network from the
+ * watched view (network.h esgx_net_fn_get: never waits long on etcd). Returns 0,
  * ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_DB or the network's codes. */
 ESGX_MUST_CHECK int esgx_registry_get(registry *r, const char *name, registry_fn *out,
                                  esgx_err *err);
+
+/* 0 when a write (update, delete) may be tried now: always for SQLite; in a network
+ * while etcd is healthy, else ESGX_NODE_E_ETCD with err saying etcd is unreachable
+ * (network.h esgx_net_writable). For a route that would do slow work before writing. */
+ESGX_MUST_CHECK int esgx_registry_writable(registry *r, esgx_err *err);
 
 /* Deletes name. Returns 0, ESGX_NODE_E_NOTFOUND, ESGX_NODE_E_DB or the network's codes. */
 ESGX_MUST_CHECK int esgx_registry_delete(registry *r, const char *name, esgx_err *err);

@@ -6,7 +6,10 @@
  * registry on it (network.c): deploys decided in etcd transactions (names.c), and
  * esgx_net_record_ok, which authorises a hash only for a functions/ entry whose record
  * verifies against the network key (not one whose hash was replaced, nor another
- * name's record copied over it, nor an unsigned entry). Skips (77) without etcd.
+ * name's record copied over it, nor an unsigned entry). Then hung members (sockets
+ * that accept and never answer, like a SIGSTOPped etcd): a call ends at its one
+ * deadline however many members hang, and fails over to a live one within its share.
+ * Skips (77) without etcd.
  */
 #include "etcd.h"
 #include "esgx_proto.h"
@@ -35,6 +38,64 @@ static unsigned free_port(void)
     }
     close(fd);
     return ntohs(a.sin_port);
+}
+
+/* A member that hangs: a listening socket nobody accepts from (the kernel completes the
+ * connection, no answer comes). Its port into *port; the fd (close it after). */
+static int hung_member(unsigned *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 64) ||
+        getsockname(fd, (struct sockaddr *)&a, &len)) {
+        perror("hung_member");
+        exit(1);
+    }
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Three hung members: one deadline for the call (old client: one timeout per member);
+ * a hung member before a live one costs its share, then the live one answers. */
+static void test_hung(const char *good)
+{
+    unsigned p[3];
+    int fd[3];
+    for (int i = 0; i < 3; i++) fd[i] = hung_member(&p[i]);
+    char eps[256];
+    snprintf(eps, sizeof eps, "http://127.0.0.1:%u,http://127.0.0.1:%u,http://127.0.0.1:%u",
+             p[0], p[1], p[2]);
+    esgx_err err;
+    esgx_etcd *e;
+    esgx_etcd_kv kv;
+    CHECK_RC(esgx_etcd_new(eps, "/t/", 1500, &e, &err), ESGX_OK);
+    uint64_t t0 = esgx_monotonic_ms();
+    CHECK_RC(esgx_etcd_get(e, "x", &kv, &err), ESGX_NODE_E_ETCD);
+    uint64_t took = esgx_monotonic_ms() - t0;
+    CHECK(took >= 1300 && took < 2500, "3 hung members, deadline 1500 ms: took %llu ms",
+          (unsigned long long)took);
+    CHECK(strstr(err.msg, "etcd unreachable (3 endpoints, 1500 ms)"), "%s", err.msg);
+    t0 = esgx_monotonic_ms();
+    CHECK_RC(esgx_etcd_get_within(e, "x", 300, &kv, &err), ESGX_NODE_E_ETCD);
+    took = esgx_monotonic_ms() - t0;
+    CHECK(took < 1000, "get_within 300 ms took %llu ms", (unsigned long long)took);
+    CHECK(esgx_etcd_last_ok_ms(e) == 0);
+    CHECK(esgx_etcd_requests(e) == 2);
+    esgx_etcd_free(e);
+    /* hung first, then the live member: answered after about a share (1000 ms of 2000) */
+    snprintf(eps, sizeof eps, "http://127.0.0.1:%u,%s", p[0], good);
+    CHECK_RC(esgx_etcd_new(eps, "/t/", 2000, &e, &err), ESGX_OK);
+    t0 = esgx_monotonic_ms();
+    CHECK_RC(esgx_etcd_get(e, "absent", &kv, &err), ESGX_NODE_E_NOTFOUND);
+    took = esgx_monotonic_ms() - t0;
+    CHECK(took >= 800 && took < 1800, "hung then live: took %llu ms", (unsigned long long)took);
+    CHECK(esgx_etcd_last_ok_ms(e) >= t0);
+    t0 = esgx_monotonic_ms();   /* the live member answered last: tried first now */
+    CHECK_RC(esgx_etcd_get(e, "absent", &kv, &err), ESGX_NODE_E_NOTFOUND);
+    CHECK(esgx_monotonic_ms() - t0 < 500);
+    esgx_etcd_free(e);
+    for (int i = 0; i < 3; i++) close(fd[i]);
 }
 
 static pid_t start_etcd(const char *dir, unsigned client, unsigned peer)
@@ -326,6 +387,7 @@ int main(void)
         test_watch(e);
         test_lease(e);
         test_names(good, e);
+        test_hung(good);
     }
     /* no endpoint answers: a clear error naming the cause, quickly */
     CHECK_RC(esgx_etcd_new(none, "/t/", 1000, &off, &err), ESGX_OK);
