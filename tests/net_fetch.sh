@@ -13,6 +13,7 @@
 #     minimum rate drops the source), with one transfer per hash however many asked
 #  3. a random hash (with a fake holders/ entry naming the drip member) costs no
 #     transfer: 404 at once, the drip server asked nothing more
+#  4. a node stopped while a request waits for a drip fetch exits at once, status 0
 set -u
 SRC=${ESGX_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${ESGX_BUILD_DIR:-$SRC/build}
@@ -122,4 +123,20 @@ read -r code secs < <(curl -s -m 30 -o "$T/body" -w '%{http_code} %{time_total}'
 under "$secs" 1 || fail "a random hash took $secs s"
 [ "$(starts)" = "$before" ] || fail "a random hash made a transfer"
 ok "a random hash: 404 at once, no transfer"
+
+# ---------------------------------------------------------------- 4. stop mid-fetch
+before=$(starts)
+curl -s -m 60 -o "$T/stop.body" -w '%{http_code}' "$(url 1)/content/${D[0]}" >"$T/stop.res" &
+for _ in $(seq 1 50); do [ "$(starts)" -gt "$before" ] && break; sleep 0.1; done
+[ "$(starts)" -gt "$before" ] || fail "no transfer for the request before the stop"
+t0=$(date +%s.%N)
+kill -TERM "${NODE_PID[1]}"
+wait "${NODE_PID[1]}"
+rc=$?
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
+unset "NODE_PID[1]"
+[ "$rc" = 0 ] || fail "node1 exited with status $rc when stopped during a fetch"
+under "$secs" 10 || fail "node1 took $secs s to stop during a fetch"
+wait_res "$T/stop.res"
+ok "a node stopped during a fetch exits at once (${secs}s, status 0); its client got HTTP $(cat "$T/stop.res")"
 echo "net_fetch: all ok ($(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s)"
