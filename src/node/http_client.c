@@ -140,7 +140,8 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
                      (long)(o->connect_timeout_ms ? o->connect_timeout_ms : 2000));
     if (o->timeout_ms) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
     if (o->low_speed_ms) {
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
+                         (long)(o->low_speed_bytes ? o->low_speed_bytes : 1));
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)((o->low_speed_ms + 999) / 1000));
     }
     curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent ? o->user_agent : "esgxd/1");

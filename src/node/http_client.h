@@ -19,7 +19,10 @@ typedef struct esgx_httpc_opts {
     size_t body_len;
     unsigned connect_timeout_ms;  /* 0 = 2000 */
     unsigned timeout_ms;          /* whole transfer; 0 = none (streams) */
-    unsigned low_speed_ms;        /* abort when under 1 byte/s for this long; 0 = off */
+    unsigned low_speed_ms;        /* abort when under low_speed_bytes/s for this long;
+                                     0 = off */
+    unsigned low_speed_bytes;     /* the minimum rate, bytes/s (0 = 1): a source that
+                                     drips slower is dropped after low_speed_ms */
     uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
     const _Atomic int *stop;     /* when non-NULL and set, the transfer aborts */
     int peer_fetch;               /* send X-Esgx-Peer-Fetch: 1 (a node asking a node) */

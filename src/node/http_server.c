@@ -35,6 +35,10 @@
  * any answer. Past DRAIN_MAX discarded bytes (64 MiB) the connection is dropped (the
  * client is not listening); --read-timeout and --min-body-rate bound the time.
  *
+ * GET /content/HASH of content not stored here is asynchronous too: the connection is
+ * suspended while the network's fetch pool (fetch.c) brings it, and resumed by the
+ * pool's callback, so a slow or dripping peer holds no HTTP thread.
+ *
  * Invocations are asynchronous: the handler parses and validates, suspends the
  * connection, hands an EXEC to the supervisor and returns; the supervisor's completion
  * callback resumes the connection and the handler, called again, queues the prepared
@@ -151,6 +155,12 @@ typedef struct hreq {
     sup_req sr;
     node_logs_waiter lw;           /* a ?follow=1 long poll */
     int logs_polling;              /* suspended in a long poll */
+    int fetching;                  /* GET /content: 1 suspended for a fetch, 2 it ended
+                                      (fetch_rc, fetch_err), 3 answered from it */
+    int fetch_rc;
+    esgx_err fetch_err;
+    uint8_t content_hash[32];      /* GET /content/HASH */
+    char corrupt[ESGX_ERR_MSG_MAX];   /* its stored copy was corrupt (now deleted) */
     uint64_t logs_since;
     char client[INET6_ADDRSTRLEN]; /* counted in srv->lim (behind a trusted proxy) */
 } hreq;
@@ -303,7 +313,8 @@ static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
 /* ---------------------------------------------------------------- routes */
 
 /* Whether content for hash is here, fetching it from the network when it is not
- * (unless a peer asks: it must not make us fetch in turn). 0, or the fetch's code. */
+ * (unless a peer asks: it must not make us fetch in turn), waiting for the fetch: for
+ * the admin routes only (a name's record, an origin's repair). 0, or the fetch's code. */
 static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32], esgx_err *err)
 {
     http *srv = h->srv;
@@ -711,29 +722,66 @@ static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
     return store_and_answer(c, h, h->b.p, h->b.len, NULL, NULL);
 }
 
+static void on_content_fetched(void *arg, const uint8_t hash[32], int rc, const esgx_err *err)
+{
+    (void)hash;
+    hreq *h = arg;
+    h->fetch_rc = rc;
+    if (rc && err) h->fetch_err = *err;
+    h->fetching = 2;
+    MHD_resume_connection(h->conn);
+}
+
+/* Asks the network's fetch pool for h->content_hash and suspends the connection: no
+ * thread waits; on_content_fetched resumes it and the handler answers
+ * (route_content_get again). A request the pool refuses is answered at once. */
+static enum MHD_Result content_fetch_suspend(struct MHD_Connection *c, hreq *h)
+{
+    h->conn = c;
+    h->fetching = 1;
+    MHD_suspend_connection(c);
+    esgx_err err;
+    int rc = esgx_net_fetch_async(h->srv->d.net, h->content_hash, on_content_fetched, h, &err);
+    if (rc) on_content_fetched(h, h->content_hash, rc, &err);
+    return MHD_YES;
+}
+
+/* GET /content/HASH: the stored file; content not stored here (or found corrupt and
+ * deleted) is fetched from the network first, the connection suspended meanwhile. */
 static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
 {
-    if (!esgx_proto_hash_text_valid(h->rt.name, strlen(h->rt.name)))
-        return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
-    uint8_t hb[32];
-    (void)!esgx_crypto_hex_decode(h->rt.name, 64, hb, 32, NULL, NULL); /* hex checked */
+    const uint8_t *hb = h->content_hash;
+    char why[ESGX_ERR_MSG_MAX] = "";   /* the network's reason, e.g. not authorised here */
+    /* a peer asking must not make us fetch in turn */
+    int may_fetch = h->srv->d.net &&
+                    !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Peer-Fetch");
+    if (h->fetching == 2) {   /* back from the fetch pool */
+        h->fetching = 3;
+        if (h->fetch_rc && h->fetch_rc != ESGX_NODE_E_NOTFOUND && !h->corrupt[0])
+            return reply_error(c, h, 502, "fetch_failed", "%s", h->fetch_err.msg);
+        if (h->fetch_rc) snprintf(why, sizeof why, "%s", h->corrupt[0] ? h->corrupt
+                                                                        : h->fetch_err.msg);
+    } else {
+        if (!esgx_proto_hash_text_valid(h->rt.name, strlen(h->rt.name)))
+            return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
+        (void)!esgx_crypto_hex_decode(h->rt.name, 64, h->content_hash, 32, NULL, NULL); /* hex checked */
+        if (may_fetch && !esgx_content_exists(h->srv->d.content, hb))
+            return content_fetch_suspend(c, h);
+    }
     uint64_t size;
     esgx_err err;
     int fd;
-    int here = content_here(h, c, hb, &err);
-    if (here && here != ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    char why[ESGX_ERR_MSG_MAX];   /* the network's reason, e.g. not authorised here */
-    snprintf(why, sizeof why, "%s", here && h->srv->d.net ? err.msg : "");
     int rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
     if (rc == ESGX_NODE_E_MISMATCH) {   /* was corrupt, now deleted: never served */
         snprintf(why, sizeof why, "%s", err.msg);
-        esgx_err e2;
-        if (h->srv->d.net && content_here(h, c, hb, &e2) == ESGX_OK)   /* repaired */
-            rc = esgx_content_open_fd(h->srv->d.content, hb, &fd, &size, &err);
-        else if (h->srv->d.net && esgx_net_content_lost(h->srv->d.net, hb, &e2))
+        if (may_fetch && !h->fetching) {   /* a good copy from the network */
+            snprintf(h->corrupt, sizeof h->corrupt, "%s", err.msg);
+            return content_fetch_suspend(c, h);
+        }
+        esgx_err e2;   /* a peer asked: no fetch, but no longer a holder (one etcd call) */
+        if (h->srv->d.net && !may_fetch && esgx_net_content_lost(h->srv->d.net, hb, &e2))
             esgx_node_log(NODE_LOG_WARN, "%s", e2.msg);
-        if (rc == ESGX_NODE_E_MISMATCH) rc = ESGX_NODE_E_NOTFOUND;
+        rc = ESGX_NODE_E_NOTFOUND;
     }
     if (rc == ESGX_NODE_E_NOTFOUND && why[0])
         return reply_error(c, h, 404, "unknown_hash", "%s", why);
@@ -1349,6 +1397,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (h->waiting) return finish_exec(c, h);
     if (h->logs_polling) return logs_answer(c, h);
+    if (h->fetching) return route_content_get(c, h);
     size_t n = *upload_data_size;
     if (n) {
         *upload_data_size = 0;

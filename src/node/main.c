@@ -834,11 +834,13 @@ static int start_node(node_state *st, const char *token, node_objects *o)
     return 0;
 }
 
-/* Frees the objects in reverse order (the supervisor is stopped before the HTTP server
- * goes, so no connection is still suspended). */
+/* Frees the objects in reverse order (the supervisor and the network's fetches are
+ * stopped before the HTTP server goes, so no connection is still suspended and no fetch
+ * calls back into a freed object). */
 static void free_node(node_objects *o)
 {
     esgx_sup_stop(o->sup, 5000);
+    esgx_node_net_stop_fetches(o->net);
     esgx_collat_free(o->collateral);
     esgx_http_free(o->http);
     esgx_sup_free(o->sup);

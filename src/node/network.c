@@ -628,6 +628,7 @@ void esgx_net_stop(esgx_net *n)
     pthread_mutex_lock(&n->mu);
     pthread_cond_broadcast(&n->changed);
     pthread_mutex_unlock(&n->mu);
+    esgx_net_fetch_stop(n);   /* ends the replicator's fetch too */
     if (n->threads & 1) pthread_join(n->watch_thread, NULL);
     if (n->threads & 2) pthread_join(n->keeper_thread, NULL);
     if (n->threads & 4) pthread_join(n->repl_thread, NULL);

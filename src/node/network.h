@@ -24,8 +24,9 @@
  * (within milliseconds of a change); a keeper thread renews the member lease; a
  * replicator thread makes sure each content item is held by `replicas` live nodes,
  * chosen by rendezvous hashing of (hash, node id), and catches up after an absence.
- * Content a node lacks is fetched on demand (esgx_net_fetch) from a live holder, else
- * from its origins, with one transfer per hash however many requests wait for it.
+ * Content a node lacks is fetched on demand (esgx_net_fetch_async) by a small pool of
+ * fetch workers from a live holder, else from its origins, with one transfer per hash
+ * however many requests wait for it; the asker is called back and holds no thread.
  */
 #ifndef ESGX_NODE_NETWORK_H
 #define ESGX_NODE_NETWORK_H
@@ -171,14 +172,42 @@ ESGX_MUST_CHECK int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], 
  * Returns 0 (also when there was no entry) or ESGX_NODE_E_ETCD. */
 ESGX_MUST_CHECK int esgx_net_content_lost(esgx_net *n, const uint8_t hash[32], esgx_err *err);
 
-/* Fetches content this node lacks from a live holder, else from its origins, checks
- * BLAKE3 while receiving (bounded size and time), stores it through the store and
- * registers this node as a holder. Concurrent calls for one hash share one transfer.
- * ESGX_NODE_E_NOTFOUND when no node and no origin has it; ESGX_NODE_E_MISMATCH /
- * ESGX_NODE_E_FETCH / ESGX_NODE_E_TOO_BIG when every source failed (the message
- * names the last one). A stale holders/ entry of this node for hash (its file was
- * deleted as corrupt) is removed first. */
+/* What a fetch came to (esgx_net_fetch_async): called once per accepted request, on a
+ * fetch worker thread, without any lock of the network held. rc is 0 when the content
+ * is now stored here (and this node registered as a holder), else one of the codes of
+ * esgx_net_fetch with err saying why. It must not block: resume a connection, queue a
+ * job. */
+typedef void (*esgx_net_fetch_done)(void *arg, const uint8_t hash[32], int rc,
+                                    const esgx_err *err);
+
+/* Asks the fetch pool (fetch.c) for content this node lacks, and returns at once: a
+ * worker fetches it from a live holder, else from its origins, each source bounded by
+ * fetch_timeout_ms and dropped when it sends slower than NET_FETCH_MIN_RATE, the whole
+ * fetch by NET_FETCH_DEADLINE_FACTOR x fetch_timeout_ms from now (queueing included);
+ * it checks BLAKE3 while receiving, stores the bytes through the store and registers
+ * this node as a holder, then calls done(arg, hash, rc, err). Requests for a hash
+ * already queued or in flight attach to that one transfer. Returns 0 (done will be
+ * called exactly once), or, without calling done: ESGX_NODE_E_NOTFOUND (not authorised
+ * here: esgx_net_content_wanted; random hashes never cost a transfer),
+ * ESGX_NODE_E_DOWN (cannot tell now, or the pool is stopping), ESGX_NODE_E_FETCH (the
+ * queue is full: NET_FETCH_QUEUE distinct hashes already wait; retry later) or
+ * ESGX_NODE_E_NOMEM. */
+ESGX_MUST_CHECK int esgx_net_fetch_async(esgx_net *n, const uint8_t hash[32],
+                                         esgx_net_fetch_done done, void *arg, esgx_err *err);
+
+/* esgx_net_fetch_async, waiting for the result (for threads that may wait on the
+ * network: the replicator, admin routes). ESGX_NODE_E_NOTFOUND when no node and no
+ * origin has it (or it is not authorised here); ESGX_NODE_E_MISMATCH /
+ * ESGX_NODE_E_FETCH / ESGX_NODE_E_TOO_BIG when every source failed (the message names
+ * the last one), ESGX_NODE_E_TIMEOUT past the overall deadline. A stale holders/ entry
+ * of this node for hash (its file was deleted as corrupt) is removed first. */
 ESGX_MUST_CHECK int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err);
+
+/* Stops the fetch pool: transfers in flight are aborted, every request still waiting
+ * gets done(..., ESGX_NODE_E_DOWN, ...), and no new one is accepted. Returns when no
+ * callback can run any more: call it before freeing what the callbacks touch (the
+ * HTTP server, the supervisor). Idempotent; esgx_net_stop calls it too. */
+void esgx_net_fetch_stop(esgx_net *n);
 
 /* Fetches url ("http://", "https://" or "ipfs://CID" through the gateway) into memory
  * (max_content bytes at most, fetch_timeout_ms), for POST /content {"url"}. *data is

@@ -62,7 +62,7 @@ typedef struct net_holder {
     char id[65];
 } net_holder;
 
-typedef struct net_inflight net_inflight;   /* one fetch in progress (replicate.c) */
+typedef struct net_fetch_pool net_fetch_pool;   /* the fetch workers (fetch.c) */
 
 struct esgx_net {
     esgx_net_config cfg;          /* strings owned */
@@ -110,7 +110,7 @@ struct esgx_net {
     uint8_t (*repl_queue)[32];
     size_t repl_len, repl_cap;
     int repl_rescan;
-    net_inflight *inflight;
+    net_fetch_pool *fetch;        /* its own lock; never taken with mu held */
 };
 
 /* network.c */
@@ -126,6 +126,25 @@ void esgx_net_repl_wake(esgx_net *n, const uint8_t hash[32]);
 void esgx_net_register_local(esgx_net *n);
 /* The content item of hash in the view, or NULL (caller holds mu). */
 net_content *esgx_net_content_find(esgx_net *n, const uint8_t hash[32]);
+/* The fetch pool (fetch.c): NET_FETCH_WORKERS threads, at most NET_FETCH_QUEUE
+ * distinct hashes queued or in flight; each source must send NET_FETCH_MIN_RATE
+ * bytes/s (measured over NET_FETCH_RATE_WINDOW_MS) and finish within fetch_timeout_ms;
+ * a fetch ends within NET_FETCH_DEADLINE_FACTOR x fetch_timeout_ms of its request. */
+#define NET_FETCH_WORKERS 4
+#define NET_FETCH_QUEUE 64
+#define NET_FETCH_MIN_RATE 4096u
+#define NET_FETCH_RATE_WINDOW_MS 3000u
+#define NET_FETCH_DEADLINE_FACTOR 3u
+ESGX_MUST_CHECK int esgx_net_fetch_pool_start(esgx_net *n, esgx_err *err);
+/* Stops (esgx_net_fetch_stop) and frees the pool (NULL pool allowed). */
+void esgx_net_fetch_pool_free(esgx_net *n);
+/* One fetch, run by a worker (replicate.c): the stale holder record, the authorisation,
+ * then each source in turn until deadline_ms (monotonic); transfers abort when *stop is
+ * set. 0 when stored here and registered, else a code with err. */
+ESGX_MUST_CHECK int esgx_net_fetch_run(esgx_net *n, const uint8_t hash[32], uint64_t deadline_ms,
+                                       const _Atomic int *stop, esgx_err *err);
+/* 1 when this node's holders/ entry for hash is in the view (caller does not hold mu). */
+int esgx_net_holds_self(esgx_net *n, const uint8_t hash[32]);
 /* The content MAC of hash, from the cache or this node's enclave (caller does not hold
  * mu). 0 or the cfg.mac code. */
 ESGX_MUST_CHECK int esgx_net_content_mac(esgx_net *n, const uint8_t hash[32], uint8_t out[32],

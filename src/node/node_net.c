@@ -137,9 +137,11 @@ static void net_log_line(int level, const char *msg)
     esgx_node_log(level, "network: %s", msg);
 }
 
-static int hook_fetch(void *arg, const uint8_t hash[32], esgx_err *err)
+static int hook_fetch(void *arg, const uint8_t hash[32],
+                      void (*done)(void *ctx, const uint8_t hash[32], int rc, const esgx_err *err),
+                      void *ctx, esgx_err *err)
 {
-    return esgx_net_fetch(((node_net *)arg)->net, hash, err);
+    return esgx_net_fetch_async(((node_net *)arg)->net, hash, done, ctx, err);
 }
 
 static char *hook_peers(void *arg)
@@ -219,6 +221,11 @@ int esgx_node_net_wait_peers(node_net *nn, int timeout_ms)
         if (esgx_monotonic_ms() >= end) return ESGX_NODE_E_TIMEOUT;
         usleep(200000);
     }
+}
+
+void esgx_node_net_stop_fetches(node_net *nn)
+{
+    if (nn) esgx_net_fetch_stop(nn->net);
 }
 
 void esgx_node_net_close(node_net *nn)

@@ -38,6 +38,10 @@ void esgx_node_net_hooks(node_net *nn, sup_hooks *h);
 struct esgx_net *esgx_node_net_handle(node_net *nn);
 /* Waits until a live member serves the key (--peer-listen). 0 or ESGX_NODE_E_TIMEOUT. */
 ESGX_MUST_CHECK int esgx_node_net_wait_peers(node_net *nn, int timeout_ms);
+/* Stops the network's fetch pool (esgx_net_fetch_stop): every fetch still waited for
+ * is called back now, none later. Before the HTTP server and the supervisor are freed
+ * (NULL allowed). */
+void esgx_node_net_stop_fetches(node_net *nn);
 /* Leaves the network (NULL allowed). */
 void esgx_node_net_close(node_net *nn);
 

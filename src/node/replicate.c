@@ -2,13 +2,15 @@
  * replicate.c: content moving between nodes (network.h): fetches from peers and
  * origins, the replicator, and the acknowledgement of uploads.
  *
- * Fetch: the sources of a hash are its live holders (in rendezvous order, this node
- * excluded), then its origins. Each transfer is bounded (the item's recorded size, or
- * max_content; fetch_timeout_ms; a stalled transfer is dropped) and hashed with BLAKE3
- * as it arrives; only bytes whose hash matches are handed to the store, which writes
- * them atomically, so no partial or wrong file is ever visible. Peers are asked with
- * the header X-Esgx-Peer-Fetch, so a node that lacks the item answers 404 instead of
- * fetching it in turn. Concurrent fetches of one hash wait for a single transfer.
+ * Fetch (run by a worker of the fetch pool, fetch.c: esgx_net_fetch_run): the sources
+ * of a hash are its live holders (in rendezvous order, this node excluded), then its
+ * origins. Each transfer is bounded (the item's recorded size, or max_content;
+ * fetch_timeout_ms and what is left of the fetch's deadline; a source sending under
+ * NET_FETCH_MIN_RATE for NET_FETCH_RATE_WINDOW_MS is dropped for the next one) and
+ * hashed with BLAKE3 as it arrives; only bytes whose hash matches are handed to the
+ * store, which writes them atomically, so no partial or wrong file is ever visible.
+ * Peers are asked with the header X-Esgx-Peer-Fetch, so a node that lacks the item
+ * answers 404 instead of fetching it in turn.
  *
  * Placement: for each item, live members are ranked by SHA-256(hash || node id); the
  * first `want` = min(replicas, live members) in that order should hold it. A node that
@@ -39,29 +41,18 @@
 
 #define RESCAN_MS 30000u
 
-struct net_inflight {
-    uint8_t hash[32];
-    int done, rc;
-    esgx_err err;
-    unsigned waiters;
-    net_inflight *next;
-};
-
 int esgx_net_repl_init(esgx_net *n, esgx_err *err)
 {
     n->repl_cap = 64;
     n->repl_queue = malloc(n->repl_cap * sizeof *n->repl_queue);
-    return n->repl_queue ? ESGX_OK : esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    if (!n->repl_queue) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    return esgx_net_fetch_pool_start(n, err);
 }
 
 void esgx_net_repl_free(esgx_net *n)
 {
+    esgx_net_fetch_pool_free(n);
     free(n->repl_queue);
-    while (n->inflight) {
-        net_inflight *f = n->inflight;
-        n->inflight = f->next;
-        free(f);
-    }
 }
 
 void esgx_net_repl_wake(esgx_net *n, const uint8_t hash[32])
@@ -256,16 +247,19 @@ static int recv_sink(void *arg, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* GETs url (max bytes, bounded in time) into memory, hashing as it arrives. An origin
- * (not peer, not the operator's gateway: guard) may not resolve to a private address
- * unless --allow-private-origins: ESGX_NODE_E_ARG, and *refused set when non-NULL. */
+/* GETs url (max bytes, within timeout_ms, at NET_FETCH_MIN_RATE at least; aborted when
+ * *stop is set) into memory, hashing as it arrives. An origin (not peer, not the
+ * operator's gateway: guard) may not resolve to a private address unless
+ * --allow-private-origins: ESGX_NODE_E_ARG, and *refused set when non-NULL. */
 static int fetch_url(esgx_net *n, const char *url, uint64_t max, int peer, int guard,
-                     uint8_t **data, size_t *len, uint8_t digest[32], int *refused, esgx_err *err)
+                     unsigned timeout_ms, const _Atomic int *stop, uint8_t **data, size_t *len,
+                     uint8_t digest[32], int *refused, esgx_err *err)
 {
     recv_state r = {0};
     esgx_blake3_init(&r.h);
-    esgx_httpc_opts o = {.method = "GET", .timeout_ms = n->cfg.fetch_timeout_ms,
-                         .low_speed_ms = 3000, .max_bytes = max, .stop = &n->stop,
+    esgx_httpc_opts o = {.method = "GET", .timeout_ms = timeout_ms,
+                         .low_speed_ms = NET_FETCH_RATE_WINDOW_MS,
+                         .low_speed_bytes = NET_FETCH_MIN_RATE, .max_bytes = max, .stop = stop,
                          .peer_fetch = peer,
                          .refuse_private = guard && !n->cfg.allow_private_origins};
     long status = 0;
@@ -330,7 +324,8 @@ int esgx_net_fetch_origin(esgx_net *n, const char *url, uint8_t **data, size_t *
     *refused = 0;
     int rc = origin_url(n, url, u, sizeof u, &guard, err);
     if (rc) return rc;
-    rc = fetch_url(n, u, n->cfg.max_content, 0, guard, data, len, hash, refused, err);
+    rc = fetch_url(n, u, n->cfg.max_content, 0, guard, n->cfg.fetch_timeout_ms, &n->stop, data,
+                   len, hash, refused, err);
     pthread_mutex_lock(&n->mu);
     if (rc) n->stats.origin_fetch_failures++;
     else n->stats.origin_fetches++, n->stats.fetched_bytes += *len;
@@ -368,8 +363,9 @@ static json_t *sources_of(esgx_net *n, const uint8_t hash[32], uint64_t *size)
     return src;
 }
 
-/* Tries each source in turn; stores the first bytes that match hash. */
-static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+/* Tries each source in turn until deadline_ms; stores the first bytes that match hash. */
+static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], uint64_t deadline_ms,
+                              const _Atomic int *stop, esgx_err *err)
 {
     char hex[65];
     esgx_crypto_hex_encode(hash, 32, hex);
@@ -377,7 +373,17 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err
     json_t *src = sources_of(n, hash, &size);
     uint64_t max = size && size <= n->cfg.max_content ? size : n->cfg.max_content;
     int rc = esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no node and no origin holds %s", hex);
-    for (size_t i = 0; i < json_array_size(src) && rc != ESGX_OK && !n->stop; i++) {
+    for (size_t i = 0; i < json_array_size(src) && rc != ESGX_OK && !n->stop && !*stop; i++) {
+        uint64_t now = esgx_monotonic_ms();
+        if (now + 100 >= deadline_ms) {   /* what is left is too short to try another */
+            char last[sizeof err->msg];
+            snprintf(last, sizeof last, "%s", err->msg);
+            rc = esgx_err_set(err, ESGX_NODE_E_TIMEOUT, "fetch of %s: no source delivered "
+                              "within the deadline (last: %s)", hex, last);
+            break;
+        }
+        uint64_t left = deadline_ms - now;
+        unsigned timeout = left < n->cfg.fetch_timeout_ms ? (unsigned)left : n->cfg.fetch_timeout_ms;
         json_t *s = json_array_get(src, i);
         int peer = json_is_true(json_object_get(s, "peer"));
         char url[1200];
@@ -388,7 +394,7 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err
             continue;
         uint8_t *data = NULL, d[32];
         size_t len = 0;
-        rc = fetch_url(n, url, max, peer, guard, &data, &len, d, NULL, err);
+        rc = fetch_url(n, url, max, peer, guard, timeout, stop, &data, &len, d, NULL, err);
         if (rc == ESGX_OK && memcmp(d, hash, 32))
             rc = esgx_err_set(err, ESGX_NODE_E_MISMATCH, "%s sent bytes that do not match %s",
                               url, hex);
@@ -399,7 +405,7 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], esgx_err *err
         else rc ? n->stats.origin_fetch_failures++ : n->stats.origin_fetches++;
         if (!rc) n->stats.fetched_bytes += len;
         pthread_mutex_unlock(&n->mu);
-        if (rc) esgx_net_log(n, NET_LOG_WARN, "fetch of %s: %s", hex, err ? err->msg : "failed");
+        if (rc) esgx_net_log(n, NET_LOG_WARN, "fetch of %s: %s", hex, err->msg);
     }
     json_decref(src);
     return rc;
@@ -446,68 +452,32 @@ int esgx_net_content_lost(esgx_net *n, const uint8_t hash[32], esgx_err *err)
     return rc;
 }
 
-/* A caller is done with f: the last one unlinks and frees it (caller holds mu). */
-static void inflight_leave(esgx_net *n, net_inflight *f)
-{
-    if (--f->waiters) return;
-    net_inflight **p = &n->inflight;
-    while (*p != f) p = &(*p)->next;
-    *p = f->next;
-    free(f);
-}
-
-/* One transfer per hash: the first caller fetches, the others wait for its result. */
-int esgx_net_fetch(esgx_net *n, const uint8_t hash[32], esgx_err *err)
+int esgx_net_holds_self(esgx_net *n, const uint8_t hash[32])
 {
     pthread_mutex_lock(&n->mu);
-    net_inflight *f = n->inflight;
-    while (f && memcmp(f->hash, hash, 32)) f = f->next;
-    if (f) {
-        f->waiters++;
-        while (!f->done) pthread_cond_wait(&n->changed, &n->mu);
-        int rc = f->rc;
-        if (rc && err) *err = f->err;
-        inflight_leave(n, f);
-        pthread_mutex_unlock(&n->mu);
-        return rc;
-    }
-    f = calloc(1, sizeof *f);
-    if (!f) {
-        pthread_mutex_unlock(&n->mu);
-        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
-    }
-    memcpy(f->hash, hash, 32);
-    f->waiters = 1;
-    f->next = n->inflight;
-    n->inflight = f;
+    int h = holds(n, hash, n->cfg.node_id);
     pthread_mutex_unlock(&n->mu);
+    return h;
+}
 
+int esgx_net_fetch_run(esgx_net *n, const uint8_t hash[32], uint64_t deadline_ms,
+                       const _Atomic int *stop, esgx_err *err)
+{
     esgx_err e;
     esgx_err_clear(&e);
     int rc = ESGX_OK;
     if (!n->store.has(n->store.arg, hash)) {
-        pthread_mutex_lock(&n->mu);
-        int stale = holds(n, hash, n->cfg.node_id);
-        pthread_mutex_unlock(&n->mu);
         /* registered as a holder but the file is gone (deleted as corrupt): say so first,
          * so no peer asks this node meanwhile */
-        if (stale && esgx_net_content_lost(n, hash, &e))
+        if (esgx_net_holds_self(n, hash) && esgx_net_content_lost(n, hash, &e))
             esgx_net_log(n, NET_LOG_WARN, "cannot drop the holder record: %s", e.msg);
         esgx_err_clear(&e);
         rc = esgx_net_content_wanted(n, hash, &e);
-        if (rc == ESGX_OK) rc = fetch_from_sources(n, hash, &e);
+        if (rc == ESGX_OK) rc = fetch_from_sources(n, hash, deadline_ms, stop, &e);
     }
     if (rc == ESGX_OK && put_holder(n, hash, &e))
         esgx_net_log(n, NET_LOG_WARN, "cannot register as a holder: %s", e.msg);
-
-    pthread_mutex_lock(&n->mu);
-    f->done = 1;
-    f->rc = rc;
-    f->err = e;
     if (rc && err) *err = e;
-    pthread_cond_broadcast(&n->changed);
-    inflight_leave(n, f);
-    pthread_mutex_unlock(&n->mu);
     return rc;
 }
 

@@ -12,8 +12,10 @@
  *   content     answers NEED_CONTENT: reads the module from the content store (which
  *               checks its hash: a corrupt file is deleted and fetched again from the
  *               network like a missing one) and resends the EXEC with it (or fails the
- *               request with 404). Kept off the
- *               reader thread so the reader never blocks on a large write.
+ *               request with 404). Kept off the reader thread so the reader never
+ *               blocks on a large write. It never waits on the network: a module not
+ *               stored here is asked of the network's fetch pool (hooks.fetch_content),
+ *               whose callback queues the job again once the fetch ended.
  *   callers     (HTTP threads) send EXECs themselves, pipelined on the one socket, and
  *               the synchronous requests (STATS, ATTEST_DOC, MAC_REQ), which wait on
  *               sync_cond for the reply with their id (or a timeout).
@@ -435,11 +437,64 @@ static void content_enqueue(sup *s, uint64_t id)
     pthread_mutex_unlock(&s->cmu);
 }
 
+/* A fetch asked for by content_job ended (a fetch worker's thread): records the
+ * outcome in the request and queues its content job again. */
+typedef struct fetch_ctx {
+    sup *s;
+    uint64_t id;
+} fetch_ctx;
+
+static void on_fetched(void *ctx, const uint8_t hash[32], int rc, const esgx_err *err)
+{
+    (void)hash;
+    fetch_ctx *x = ctx;
+    sup *s = x->s;
+    pthread_mutex_lock(&s->tmu);
+    sup_req *r = table_find(s, x->id);
+    int go = r && !r->done && r->fetch_state == 1;
+    if (go) {
+        r->fetch_state = 2;
+        r->fetch_rc = rc;
+        /* on NOTFOUND fetch_msg keeps what content_job put there (a corruption) */
+        if (rc != ESGX_NODE_E_NOTFOUND)
+            snprintf(r->fetch_msg, sizeof r->fetch_msg, "%s", rc && err ? err->msg : "");
+    }
+    pthread_mutex_unlock(&s->tmu);
+    if (go) content_enqueue(s, x->id);
+    free(x);
+}
+
+/* Asks the network for r's module (r->fetch_state set to 1 first: the answer may come
+ * at once on another thread; fetch_msg keeps corrupt, the reason to give if no source
+ * has it). 0 when asked, else the refusal's code with err. */
+static int ask_fetch(sup *s, sup_req *r, uint64_t id, const char *corrupt, esgx_err *err)
+{
+    fetch_ctx *x = malloc(sizeof *x);
+    if (!x) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
+    x->s = s;
+    x->id = id;
+    pthread_mutex_lock(&s->tmu);
+    r->fetch_state = 1;
+    snprintf(r->fetch_msg, sizeof r->fetch_msg, "%s", corrupt);
+    pthread_mutex_unlock(&s->tmu);
+    int rc = s->hooks.fetch_content(s->hooks.net_arg, r->hash, on_fetched, x, err);
+    if (rc) {
+        pthread_mutex_lock(&s->tmu);
+        r->fetch_state = 0;
+        pthread_mutex_unlock(&s->tmu);
+        free(x);
+    }
+    return rc;
+}
+
+/* Answers NEED_CONTENT for request id: the module from the store, else a fetch is asked
+ * for and the job returns; the fetch's end queues the job again (fetch_state 2), which
+ * then sends the module or fails the request. Never waits on the network. */
 static void content_job(sup *s, uint64_t id)
 {
     pthread_mutex_lock(&s->tmu);
     sup_req *r = table_find(s, id);
-    if (!r || r->done) {
+    if (!r || r->done || r->fetch_state == 1) {
         pthread_mutex_unlock(&s->tmu);
         return;
     }
@@ -449,6 +504,7 @@ static void content_job(sup *s, uint64_t id)
         return;
     }
     r->busy = 1;
+    int fetched = r->fetch_state == 2, fetch_rc = r->fetch_rc;
     pthread_mutex_unlock(&s->tmu);
 
     int fail = -1;                 /* the outcome (ESGX_RC_*) when the request fails here */
@@ -462,21 +518,29 @@ static void content_job(sup *s, uint64_t id)
         snprintf(corrupt, sizeof corrupt, "%s", err.msg);
         rc = ESGX_NODE_E_NOTFOUND;
     }
-    if (rc == ESGX_NODE_E_NOTFOUND && s->hooks.fetch_content) {
+    int pending = 0;
+    if (rc == ESGX_NODE_E_NOTFOUND && fetched && fetch_rc != ESGX_OK &&
+        fetch_rc != ESGX_NODE_E_NOTFOUND) {   /* some source has it, none delivered */
+        fail = ESGX_RC_FETCH_FAILED;
+        snprintf(fail_msg, sizeof fail_msg, "%s", r->fetch_msg);
+        esgx_node_log(NODE_LOG_WARN, "%s", r->fetch_msg);
+    } else if (rc == ESGX_NODE_E_NOTFOUND && fetched && fetch_rc == ESGX_NODE_E_NOTFOUND) {
+        if (r->fetch_msg[0] && !corrupt[0])   /* the corruption seen before the fetch */
+            snprintf(corrupt, sizeof corrupt, "%s", r->fetch_msg);
+    } else if (rc == ESGX_NODE_E_NOTFOUND && !fetched && s->hooks.fetch_content) {
         /* not here (or no longer): another node of the network may hold it */
         esgx_err ferr;
-        int frc = s->hooks.fetch_content(s->hooks.net_arg, r->hash, &ferr);
+        int frc = ask_fetch(s, r, id, corrupt, &ferr);
         if (frc == ESGX_OK) {
-            rc = esgx_content_read(s->content, r->hash, &data, &len, &err);
-        } else if (frc != ESGX_NODE_E_NOTFOUND) {   /* some source has it, none delivered */
-            rc = frc;
+            pending = 1;
+        } else if (frc != ESGX_NODE_E_NOTFOUND) {   /* cannot fetch now */
             fail = ESGX_RC_FETCH_FAILED;
             snprintf(fail_msg, sizeof fail_msg, "%s", ferr.msg);
             esgx_node_log(NODE_LOG_WARN, "%s", ferr.msg);
         }
     }
-    if (fail >= 0) {
-        /* already described */
+    if (pending || fail >= 0) {
+        /* asked for, or already described */
     } else if (rc == ESGX_NODE_E_NOTFOUND) {
         char hex[65];
         esgx_crypto_hex_encode(r->hash, 32, hex);
@@ -508,7 +572,7 @@ static void content_job(sup *s, uint64_t id)
     void (*fn)(sup_req *) = NULL;
     pthread_mutex_lock(&s->tmu);
     r->busy = 0;
-    r->content_sent = 1;
+    if (!pending) r->content_sent = 1;
     if (fail >= 0 && !r->done) {
         table_remove(s, r);
         set_outcome(r, fail, fail_msg);

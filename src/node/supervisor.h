@@ -41,6 +41,10 @@ typedef struct sup_req {
     int done;
     int busy;                      /* content thread is sending for it */
     int content_sent;
+    int fetch_state;               /* content thread: 0 none, 1 fetching from the
+                                      network, 2 fetched (fetch_rc, fetch_msg) */
+    int fetch_rc;
+    char fetch_msg[ESGX_ERR_MSG_MAX];
     unsigned http_status;          /* result: HTTP status */
     char *body;                    /* malloc'ed response body (owner frees) */
     size_t body_len;
@@ -83,9 +87,15 @@ typedef struct sup_hooks {
     /* A COLLATERAL_REQ from the enclave (channel reader thread; must not block). */
     void (*on_collateral_req)(void *arg, uint64_t id, const esgx_msg_collateral_req *rq);
     void *collateral_arg;
-    /* Content the enclave needs is not stored here: fetch it from the network (content
-     * thread; may block, bounded). 0 when it is now stored, else a code with err. */
-    int (*fetch_content)(void *arg, const uint8_t hash[32], esgx_err *err);
+    /* Content the enclave needs is not stored here: ask the network for it and return
+     * at once (content thread; must not wait on the network). 0 when accepted: done(ctx,
+     * hash, rc, err) is then called exactly once, later, from another thread, with rc 0
+     * when the content is now stored; else a code with err, and done is never called.
+     * The owner stops the fetches (esgx_net_fetch_stop) before esgx_sup_free. */
+    int (*fetch_content)(void *arg, const uint8_t hash[32],
+                         void (*done)(void *ctx, const uint8_t hash[32], int rc,
+                                      const esgx_err *err),
+                         void *ctx, esgx_err *err);
     /* The key-sharing peers to give an enclave that starts without --init when
      * cfg->peers is not set: a malloc'ed "host:port,..." ("" or NULL for none). */
     char *(*peers)(void *arg);

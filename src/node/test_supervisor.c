@@ -7,6 +7,9 @@
  * (SIGSTOP), the restart after kill -9 of the child (new pid, counted in the metrics),
  * MAC_REQ (esgx_sup_mac: one MAC per kind and data, the same after the restart, which
  * unseals the same key),
+ * the network's fetch hook (a fake that holds, completes or fails fetches): a module being
+ * fetched holds no other request back (the content thread never waits on it), and the
+ * fetch's end completes the request (the module sent, or 502 fetch_failed),
  * esgx_sup_exec/esgx_sup_stats after esgx_sup_stop (ESGX_NODE_E_DOWN), and the fatal path: --init on an
  * initialised data directory makes the enclave exit 78, which calls on_fatal and makes
  * esgx_sup_wait_ready answer ESGX_NODE_E_FATAL.
@@ -54,8 +57,8 @@ static int wait_done(waiter *w, int ms)
     return n;
 }
 
-/* Runs one EXEC of hash (function "main", empty input) and waits for its completion. */
-static void exec_one(sup *s, const uint8_t hash[32], sup_req *r, waiter *w)
+/* Sends one EXEC of hash (function "main", empty input); w counts its completion. */
+static void exec_start(sup *s, const uint8_t hash[32], sup_req *r, waiter *w)
 {
     memset(r, 0, sizeof *r);
     memcpy(r->hash, hash, 32);
@@ -67,7 +70,68 @@ static void exec_one(sup *s, const uint8_t hash[32], sup_req *r, waiter *w)
     r->on_done = on_done;
     w->calls = 0;
     CHECK_RC(esgx_sup_exec(s, r), ESGX_OK);
+}
+
+/* Runs one EXEC of hash and waits for its completion. */
+static void exec_one(sup *s, const uint8_t hash[32], sup_req *r, waiter *w)
+{
+    exec_start(s, hash, r, w);
     CHECK_EQ_INT(wait_done(w, 20000), 1);
+}
+
+/* The network's fetch hook, faked: refuses (as for a hash not authorised) or holds the
+ * request for the test to complete later, as the fetch pool would from its worker. */
+typedef void (*fetch_done_fn)(void *ctx, const uint8_t hash[32], int rc, const esgx_err *err);
+static struct {
+    pthread_mutex_t mu;
+    int hold;                      /* 0: refuse with ESGX_NODE_E_NOTFOUND */
+    int asked;
+    fetch_done_fn done;
+    void *ctx;
+} fake_net = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL, NULL};
+
+static int fake_fetch(void *arg, const uint8_t hash[32], fetch_done_fn done, void *ctx,
+                      esgx_err *err)
+{
+    (void)arg;
+    (void)hash;
+    pthread_mutex_lock(&fake_net.mu);
+    fake_net.asked++;
+    int hold = fake_net.hold;
+    if (hold) {
+        fake_net.done = done;
+        fake_net.ctx = ctx;
+    }
+    pthread_mutex_unlock(&fake_net.mu);
+    return hold ? ESGX_OK : esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "not authorised here");
+}
+
+/* Waits (5 s at most) until the hook was asked `count` times in all. */
+static int fake_asked(int count)
+{
+    for (int i = 0; i < 100; i++) {
+        pthread_mutex_lock(&fake_net.mu);
+        int n = fake_net.asked;
+        pthread_mutex_unlock(&fake_net.mu);
+        if (n >= count) return 1;
+        usleep(50 * 1000);
+    }
+    return 0;
+}
+
+/* Ends the held fetch with rc (message msg), from this thread. */
+static void fake_complete(const uint8_t hash[32], int rc, const char *msg)
+{
+    esgx_err e;
+    esgx_err_clear(&e);
+    if (rc) esgx_err_set(&e, rc, "%s", msg);
+    pthread_mutex_lock(&fake_net.mu);
+    fetch_done_fn done = fake_net.done;
+    void *ctx = fake_net.ctx;
+    fake_net.done = NULL;
+    pthread_mutex_unlock(&fake_net.mu);
+    CHECK(done != NULL, "a fetch is held");
+    if (done) done(ctx, hash, rc, &e);
 }
 
 static _Atomic int fatal_calls;
@@ -93,7 +157,7 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
 {
     sup *s = NULL;
     esgx_err err;
-    sup_hooks hooks = {.on_fatal = on_fatal};
+    sup_hooks hooks = {.on_fatal = on_fatal, .fetch_content = fake_fetch};
     CHECK_RC(esgx_sup_new(cfg, cs, m, &hooks, &s, &err), ESGX_OK);
     if (!s) return;
     CHECK_RC(esgx_sup_wait_ready(s, 60000), ESGX_OK);
@@ -145,6 +209,47 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     CHECK(r.body_is_json && r.content_sent, "json %d content_sent %d", r.body_is_json,
           r.content_sent);
     free(r.body);
+
+    /* a module being fetched holds nothing back: while its fetch is held, another call
+     * completes; the fetch's end sends the module (here not wasm: refused) */
+    pthread_mutex_lock(&fake_net.mu);
+    fake_net.hold = 1;
+    int asked = fake_net.asked;
+    pthread_mutex_unlock(&fake_net.mu);
+    static const char later[] = "fetched later, not wasm either";
+    uint8_t lh[32];
+    esgx_blake3_hash(later, sizeof later - 1, lh);
+    waiter wa = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    CHECK_EQ_INT(esgx_cond_init_monotonic(&wa.cond), 0);
+    sup_req ra;
+    exec_start(s, lh, &ra, &wa);
+    CHECK(fake_asked(asked + 1), "the content thread asked the network for the module");
+    exec_one(s, junk, &r, &w);   /* the content thread is free meanwhile */
+    CHECK(r.http_status >= 400 && r.http_status < 500, "status %u", r.http_status);
+    free(r.body);
+    CHECK_EQ_INT(wait_done(&wa, 200), 0);   /* still waiting for its fetch */
+    CHECK_RC(esgx_content_put(cs, (const uint8_t *)later, sizeof later - 1, hex, &created, &err),
+             ESGX_OK);
+    fake_complete(lh, ESGX_OK, "");
+    CHECK_EQ_INT(wait_done(&wa, 20000), 1);
+    CHECK(ra.http_status >= 400 && ra.http_status < 500 && ra.content_sent,
+          "status %u content_sent %d", ra.http_status, ra.content_sent);
+    free(ra.body);
+
+    /* a fetch that fails (every source too slow): 502 fetch_failed with its reason */
+    uint8_t slow[32];
+    memset(slow, 0x5b, sizeof slow);
+    exec_start(s, slow, &ra, &wa);
+    CHECK(fake_asked(asked + 2), "the content thread asked the network again");
+    fake_complete(slow, ESGX_NODE_E_FETCH, "http://drip/content/5b5b: Operation too slow");
+    CHECK_EQ_INT(wait_done(&wa, 20000), 1);
+    CHECK_EQ_INT(ra.http_status, 502);
+    CHECK(ra.body && strstr(ra.body, "\"code\":\"fetch_failed\"") &&
+          strstr(ra.body, "Operation too slow"), "body %s", ra.body ? ra.body : "(none)");
+    free(ra.body);
+    pthread_mutex_lock(&fake_net.mu);
+    fake_net.hold = 0;
+    pthread_mutex_unlock(&fake_net.mu);
 
     /* a stopped child does not answer: the sync request times out */
     esgx_sup_get_info(s, &in);
