@@ -17,6 +17,14 @@
  * three hung members ends at its deadline instead of three timeouts. The client
  * remembers when an endpoint last answered (esgx_etcd_last_ok_ms): the network judges
  * etcd's health by that age, not by a call that may itself hang.
+ *
+ * The watch: its stream stays open on one member, and a member that hangs (SIGSTOP, a
+ * partition that drops nothing) keeps the TCP connection up while sending no event, so
+ * the view would go stale with nothing broken. Every call that fails on the member the
+ * watch is on cuts the watch (watch_cut), which then reconnects to another member (the
+ * network lists again from the last revision it saw). Which member a client tries first
+ * is spread by a seed (esgx_etcd_spread: the node id), so the watches and reads of a
+ * network's nodes do not all land on the first member of everyone's --etcd list.
  */
 #include "etcd.h"
 
@@ -42,6 +50,9 @@ struct esgx_etcd {
     unsigned timeout_ms;
     _Atomic uint64_t last_ok_ms;      /* monotonic ms of the last answer (0: never) */
     _Atomic uint64_t requests;        /* calls made (not counting watches) */
+    atomic_size_t watch_ep;           /* the member the watch is on (SIZE_MAX: none) */
+    _Atomic int watch_cut;            /* set when a call failed on that member */
+    _Atomic uint64_t watch_cuts;      /* how often that ended the watch */
 };
 
 /* ---------------------------------------------------------------- base64 */
@@ -85,6 +96,7 @@ int esgx_etcd_new(const char *endpoints, const char *prefix, unsigned timeout_ms
     esgx_etcd *e = calloc(1, sizeof *e);
     if (!e) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
     e->timeout_ms = timeout_ms ? timeout_ms : 3000;
+    atomic_store(&e->watch_ep, SIZE_MAX);
     e->prefix = strdup(prefix);
     const char *p = endpoints;
     int rc = e->prefix ? ESGX_OK : esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
@@ -176,9 +188,10 @@ static int call(esgx_etcd *e, const char *path, json_t *req, unsigned timeout_ms
         char *ans = NULL;
         size_t len = 0;
         int hrc = esgx_httpc_fetch(url, &o, &status, &ans, &len, &last);
-        if (hrc == ESGX_OK && status >= 500) {
-            esgx_err_set(&last, ESGX_NODE_E_ETCD, "%s: HTTP %ld", url, status);
-        } else if (hrc == ESGX_OK) {
+        if (hrc != ESGX_OK || status >= 500) {
+            if (hrc == ESGX_OK) esgx_err_set(&last, ESGX_NODE_E_ETCD, "%s: HTTP %ld", url, status);
+            if (atomic_load(&e->watch_ep) == i) atomic_store(&e->watch_cut, 1);
+        } else {
             atomic_store(&e->current, i);
             atomic_store(&e->last_ok_ms, esgx_monotonic_ms());
             json_error_t je;
@@ -207,6 +220,18 @@ static int call(esgx_etcd *e, const char *path, json_t *req, unsigned timeout_ms
 uint64_t esgx_etcd_last_ok_ms(const esgx_etcd *e)
 {
     return atomic_load(&e->last_ok_ms);
+}
+
+void esgx_etcd_spread(esgx_etcd *e, const char *seed)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    for (const char *p = seed; p && *p; p++) h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    atomic_store(&e->current, (size_t)(h % e->n_endpoints));
+}
+
+uint64_t esgx_etcd_watch_cuts(const esgx_etcd *e)
+{
+    return atomic_load(&e->watch_cuts);
 }
 
 uint64_t esgx_etcd_requests(const esgx_etcd *e)
@@ -535,20 +560,30 @@ int esgx_etcd_watch(esgx_etcd *e, const char *key_prefix, int64_t start_rev,
     if (!body) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "out of memory");
     watch_state w = {.e = e, .fn = fn, .arg = arg, .next_rev = start_rev};
     esgx_httpc_opts o = {.method = "POST", .body = body, .body_len = strlen(body),
-                         .connect_timeout_ms = 1000, .stop = stop};
+                         .connect_timeout_ms = 1000, .stop = stop, .cut = &e->watch_cut};
     size_t i = atomic_load(&e->current) % e->n_endpoints;
     char url[512];
     snprintf(url, sizeof url, "%s/v3/watch", e->endpoints[i]);
     long status = 0;
+    atomic_store(&e->watch_cut, 0);
+    atomic_store(&e->watch_ep, i);
     int rc = esgx_httpc_stream(url, &o, watch_sink, &w, &status, err);
+    atomic_store(&e->watch_ep, SIZE_MAX);
     free(body);
     free(w.line);
     if (next_rev) *next_rev = w.next_rev;
     if (w.done) return ESGX_OK;
     if (stop && atomic_load(stop)) return esgx_err_set(err, ESGX_NODE_E_ABORTED, "etcd watch stopped");
     if (w.failed) return esgx_err_set(err, ESGX_NODE_E_ETCD, "%s", w.err.msg);
-    /* the stream ended or broke: the next attempt starts with the next endpoint */
-    atomic_store(&e->current, i + 1);
+    /* the stream ended, broke or was cut: the next attempt starts with another member
+     * (the one a call reached since, or the next one) */
+    size_t cur = atomic_load(&e->current) % e->n_endpoints;
+    if (cur == i) atomic_store(&e->current, (i + 1) % e->n_endpoints);
+    if (atomic_exchange(&e->watch_cut, 0)) {
+        atomic_fetch_add(&e->watch_cuts, 1);
+        return esgx_err_set(err, ESGX_NODE_E_ETCD, "%s: cut (a call to this member failed: it "
+                            "may hang while its stream stays open)", url);
+    }
     if (rc == ESGX_OK)
         return esgx_err_set(err, ESGX_NODE_E_ETCD, "%s: watch stream ended (HTTP %ld)", url, status);
     char why[ESGX_ERR_MSG_MAX];

@@ -57,6 +57,15 @@ uint64_t esgx_etcd_last_ok_ms(const esgx_etcd *e);
 /* How many calls this client has made (watches not counted). Safe from any thread. */
 uint64_t esgx_etcd_requests(const esgx_etcd *e);
 
+/* Makes the client try first the endpoint chosen by a hash of seed (a node's id), so
+ * the nodes of a network spread their watches and calls over the members instead of
+ * all using the first of the same --etcd list. Call before any call or watch. */
+void esgx_etcd_spread(esgx_etcd *e, const char *seed);
+
+/* How often the watch was cut because a call failed on the member it was on (a hung
+ * member keeps the stream open but sends nothing). Safe from any thread. */
+uint64_t esgx_etcd_watch_cuts(const esgx_etcd *e);
+
 /* Reads every key that starts with key_prefix, in key order, at most limit (0 = all).
  * *kvs (free with esgx_etcd_kvs_free) and *n; *revision (if non-NULL) is the store's
  * revision of the read, to start a watch from without missing a change. */

@@ -125,7 +125,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
     const xfer *x = ud;
-    return x->o->stop && atomic_load(x->o->stop);
+    return (x->o->stop && atomic_load(x->o->stop)) || (x->o->cut && atomic_load(x->o->cut));
 }
 
 static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x,
@@ -157,7 +157,7 @@ static void set_opts(CURL *c, const char *url, const esgx_httpc_opts *o, xfer *x
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
     }
-    if (o->stop) {
+    if (o->stop || o->cut) {
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);

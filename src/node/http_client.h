@@ -25,6 +25,8 @@ typedef struct esgx_httpc_opts {
                                      drips slower is dropped after low_speed_ms */
     uint64_t max_bytes;           /* answer body limit (the transfer aborts beyond it) */
     const _Atomic int *stop;     /* when non-NULL and set, the transfer aborts */
+    const _Atomic int *cut;      /* a second such flag: the caller's own reason to end
+                                    this one transfer (etcd's watch cut) */
     int peer_fetch;               /* send X-Esgx-Peer-Fetch: 1 (a node asking a node) */
     const char *user_agent;       /* NULL = "esgxd/1" */
     const char *ca_file;          /* PEM CAs for https (NULL = the system store) */

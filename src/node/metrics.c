@@ -123,9 +123,12 @@ static void render_network(sbuf *b, const esgx_net_stats *st, int healthy)
                  "esgx_etcd_requests_total %llu\n"
                  "# TYPE esgx_name_view_misses_total counter\n"
                  "esgx_name_view_misses_total{answer=\"etcd\"} %llu\n"
-                 "esgx_name_view_misses_total{answer=\"view\"} %llu\n",
+                 "esgx_name_view_misses_total{answer=\"view\"} %llu\n"
+                 "# TYPE esgx_etcd_watch_cuts_total counter\n"
+                 "esgx_etcd_watch_cuts_total %llu\n",
               (unsigned long long)st->etcd_requests, (unsigned long long)st->name_etcd_reads,
-              (unsigned long long)st->name_view_answers);
+              (unsigned long long)st->name_view_answers,
+              (unsigned long long)st->etcd_watch_cuts);
 }
 
 char *esgx_metrics_render(metrics *m, const metrics_snapshot *snap, size_t *len)

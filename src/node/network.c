@@ -597,6 +597,7 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
     int rc = copy_config(n, cfg, err);
     if (!rc) rc = pin_load(n, err);
     if (!rc) rc = esgx_etcd_new(n->cfg.etcd, n->cfg.prefix, 3000, &n->etcd, err);
+    if (!rc) esgx_etcd_spread(n->etcd, n->cfg.node_id);
     if (!rc) rc = esgx_net_repl_init(n, err);
     if (!rc) rc = view_load(n, &n->start_rev, err);
     if (!rc) rc = announce(n, err);
@@ -975,6 +976,7 @@ void esgx_net_get_stats(esgx_net *n, esgx_net_stats *out)
     pthread_mutex_lock(&n->mu);
     *out = n->stats;
     out->etcd_requests = esgx_etcd_requests(n->etcd);
+    out->etcd_watch_cuts = esgx_etcd_watch_cuts(n->etcd);
     out->members = (unsigned)n->members.n;
     out->holders_wanted = n->cfg.replicas;
     pthread_mutex_unlock(&n->mu);

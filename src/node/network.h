@@ -244,6 +244,7 @@ typedef struct esgx_net_stats {
     uint64_t etcd_requests;        /* calls made to etcd by this node (watches aside) */
     uint64_t name_etcd_reads;      /* of which reads for names the view lacked */
     uint64_t name_view_answers;    /* names the view lacked, answered without etcd */
+    uint64_t etcd_watch_cuts;      /* watches cut because their member stopped answering */
     unsigned members, holders_wanted;
 } esgx_net_stats;
 void esgx_net_get_stats(esgx_net *n, esgx_net_stats *out);
