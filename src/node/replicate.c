@@ -336,15 +336,24 @@ static void pending_clear(esgx_net *n, const uint8_t hash[32])
             n->pending[i].since_ms = 0;
 }
 
+/* Whether placement waits for anyone to hold hash. Caller holds mu. */
+static int pending_any(esgx_net *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < NET_PENDING; i++)
+        if (n->pending[i].since_ms && !memcmp(n->pending[i].hash, hash, 32)) return 1;
+    return 0;
+}
+
 /* Whether placement passes member m over for hash: its store failed lately (its record
  * says "store_ok": false; this node's own flag for itself), or it was chosen CONFIRM_MS
  * ago and is still no confirmed holder (then for BACKOFF_MS; after that it gets a new
  * chance). Caller holds mu. */
-static int passed_over(esgx_net *n, const uint8_t hash[32], const net_member *m, uint64_t now)
+static int passed_over(esgx_net *n, const uint8_t hash[32], const net_member *m, uint64_t now,
+                       int any_pending)
 {
     if (!strcmp(m->id, n->cfg.node_id)) return !n->store_ok;
     if (m->store_bad) return 1;
-    net_pending *p = pending_find(n, hash, m->id, 0);
+    net_pending *p = any_pending ? pending_find(n, hash, m->id, 0) : NULL;
     if (!p || now - p->since_ms < CONFIRM_MS) return 0;
     if (now - p->since_ms < CONFIRM_MS + BACKOFF_MS) return 1;
     p->since_ms = now;
@@ -374,8 +383,10 @@ static int should_fetch(esgx_net *n, const uint8_t hash[32])
         return 0;
     }
     uint64_t now = esgx_monotonic_ms();
+    int any = pending_any(n, hash);
     size_t k = 0;
-    for (size_t i = 0; i < count; i++) over[i] = (char)passed_over(n, hash, &n->members.v[idx[i]], now);
+    for (size_t i = 0; i < count; i++)
+        over[i] = (char)passed_over(n, hash, &n->members.v[idx[i]], now, any);
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < count; i++)
             if (over[i] == pass) order[k++] = idx[i];
