@@ -15,6 +15,18 @@
  * is among the first non-holders needed to reach `want` fetches it. The replicator
  * checks an item when its record or holders change, when members come or go, and
  * rescans everything every 30 s (and at start: catching up after an absence).
+ * Members are passed over (moved to the end of the order, so the item goes to the next
+ * ranked one) while their record says "store_ok": false (their store failed: this node
+ * says so for BACKOFF_MS after an ESGX_NODE_E_IO from its own store), or for BACKOFF_MS
+ * once they were chosen for the item CONFIRM_MS ago and still do not hold it.
+ *
+ * Confirmed holders (docs/security.md (Copies)): a holders/<hash>/<id> entry counts, for
+ * placement and for the acknowledgement of an upload alike, only when its "proof" is the
+ * held_mac of (hash, id) that this node's enclave makes too; an etcd writer without the
+ * network key cannot make one. A node writes its entry (with the proof) only once its
+ * store holds the bytes, and on each check of an item makes its own entry agree with
+ * its disk (writes a missing or unproven one, deletes one whose file is gone, e.g. an
+ * old entry copied back into etcd). Proofs are checked once per entry and value.
  *
  * Authorisation (docs/security.md (Tokens and content in etcd)): nothing moves on etcd's word alone. A node
  * fetches a hash it lacks (for the replicator or on demand) only when the hash's entry
