@@ -794,12 +794,19 @@ static int register_one(void *arg, const uint8_t hash[32], uint64_t size)
     char hex[65];
     esgx_err err;
     esgx_crypto_hex_encode(hash, 32, hex);
-    confirm_holders(n, hash);   /* an entry of this node's own counts once its proof does */
+    /* its own entry stands once its proof verifies, or, while the enclave cannot tell yet,
+     * until the replicator checks it (own_entry) */
+    int down = confirm_holders(n, hash);
     pthread_mutex_lock(&n->mu);
-    int known = esgx_net_content_find(n, hash) != NULL, mine = holder_ok(n, hash, n->cfg.node_id);
+    net_holder *h = holder_find(n, hash, n->cfg.node_id);
+    int known = esgx_net_content_find(n, hash) != NULL,
+        mine = h && (h->state == NET_HOLDER_OK || (down && h->state == NET_HOLDER_UNCHECKED));
     pthread_mutex_unlock(&n->mu);
-    if ((!known && record_content(n, hex, size, NULL, NULL, &err)) || (!mine && put_holder(n, hash, &err)))
-        esgx_net_log(n, NET_LOG_WARN, "cannot register content %s: %s", hex, err.msg);
+    int rc = !known ? record_content(n, hex, size, NULL, NULL, &err) : ESGX_OK;
+    if (!rc && !mine) rc = put_holder(n, hash, &err);
+    /* no enclave yet (it starts after the network): the replicator registers it later */
+    if (rc) esgx_net_log(n, rc == ESGX_NODE_E_DOWN ? NET_LOG_DEBUG : NET_LOG_WARN,
+                         "cannot register content %s: %s", hex, err.msg);
     return n->stop;
 }
 
@@ -846,15 +853,19 @@ static void store_failed(esgx_net *n)
  * without the file is deleted (the copy was lost, or the entry was replayed into etcd). */
 static void own_entry(esgx_net *n, const uint8_t hash[32])
 {
-    int has = n->store.has(n->store.arg, hash);
+    /* the entry first, then the disk: an entry is written only after its file is stored,
+     * so an entry seen before a missing file means the file went away */
     pthread_mutex_lock(&n->mu);
     net_holder *h = holder_find(n, hash, n->cfg.node_id);
     int entry = h != NULL, ok = h && h->state == NET_HOLDER_OK,
         unchecked = h && h->state == NET_HOLDER_UNCHECKED;
     pthread_mutex_unlock(&n->mu);
+    int has = n->store.has(n->store.arg, hash);
     esgx_err err;
-    if (has && !ok && !unchecked && put_holder(n, hash, &err))
-        esgx_net_log(n, NET_LOG_WARN, "cannot register as a holder: %s", err.msg);
+    int rc = has && !ok && !unchecked ? put_holder(n, hash, &err) : ESGX_OK;
+    if (rc)   /* no enclave now (ESGX_NODE_E_DOWN): tried again at the next check */
+        esgx_net_log(n, rc == ESGX_NODE_E_DOWN ? NET_LOG_DEBUG : NET_LOG_WARN,
+                     "cannot register as a holder: %s", err.msg);
     if (!has && entry && esgx_net_content_lost(n, hash, &err))
         esgx_net_log(n, NET_LOG_WARN, "cannot drop the holder record: %s", err.msg);
 }
