@@ -148,6 +148,14 @@ int esgx_admin_token_mac(const uint8_t k_admin[32], const uint8_t token_sha256[3
     return esgx_crypto_hmac_sha256(k_admin, 32, LIT("ESGX_TOKEN"), token_sha256, 32, out, err);
 }
 
+int esgx_admin_held_mac(const uint8_t k_admin[32], const uint8_t held_sha256[32],
+                        uint8_t out[32], esgx_err *err)
+{
+    if (!k_admin || !held_sha256 || !out)
+        return esgx_err_set(err, ESGX_CRYPTO_E_ARG, "held MAC: NULL argument");
+    return esgx_crypto_hmac_sha256(k_admin, 32, LIT("ESGX_HELD"), held_sha256, 32, out, err);
+}
+
 int esgx_admin_content_mac(const uint8_t k_admin[32], const uint8_t content_hash[32],
                            uint8_t out[32], esgx_err *err)
 {

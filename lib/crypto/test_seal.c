@@ -480,6 +480,13 @@ static void test_keys(void)
     CHECK_RC(esgx_crypto_hmac_sha256(ka, 32, "ESGX_CONTENT", 12, tok, 32, want, &e_), 0);
     CHECK(esgx_crypto_equal(m2, want, 32));
     CHECK(!esgx_crypto_equal(mac, m2, 32), "token and content MACs are separated");
+    uint8_t m3[32];
+    CHECK_RC(esgx_admin_held_mac(ka, tok, m3, &e_), 0);
+    CHECK_RC(esgx_crypto_hmac_sha256(ka, 32, "ESGX_HELD", 9, tok, 32, want, &e_), 0);
+    CHECK(esgx_crypto_equal(m3, want, 32));
+    CHECK(!esgx_crypto_equal(m3, m2, 32) && !esgx_crypto_equal(m3, mac, 32),
+          "held MACs are separated from content and token MACs");
+    CHECK_RC(esgx_admin_held_mac(ka, NULL, m3, &e_), ESGX_CRYPTO_E_ARG);
     CHECK_RC(esgx_admin_token_mac(NULL, tok, mac, &e_), ESGX_CRYPTO_E_ARG);
     CHECK_RC(esgx_admin_content_mac(ka, NULL, mac, &e_), ESGX_CRYPTO_E_ARG);
     CHECK_RC(esgx_admin_key_derive(NULL, ka, &e_), ESGX_CRYPTO_E_ARG);

@@ -214,8 +214,8 @@ static int check_msg(const esgx_msg *m, int code, esgx_err *err)
                          err);
     }
     case ESGX_MSG_MAC_REQ:
-        if (m->u.mac_req.kind != ESGX_MAC_TOKEN && m->u.mac_req.kind != ESGX_MAC_CONTENT)
-            return esgx_err_set(err, code, "MAC kind %u is not 1 or 2", m->u.mac_req.kind);
+        if (m->u.mac_req.kind < ESGX_MAC_TOKEN || m->u.mac_req.kind > ESGX_MAC_HELD)
+            return esgx_err_set(err, code, "MAC kind %u is not 1, 2 or 3", m->u.mac_req.kind);
         return ESGX_OK;
     case ESGX_MSG_MAC_REPLY: {
         const esgx_msg_mac_reply *r = &m->u.mac_reply;

@@ -250,7 +250,7 @@ void enclave_handle_init_key(enclave *E, uint64_t id);
 /* ATTEST_DOC: replies with the key and the cached quote over SHA-256(xpub). */
 void enclave_handle_attest_doc(enclave *E, uint64_t id);
 
-/* MAC_REQ: replies MAC_REPLY with the token_mac or content_mac of the request's data
+/* MAC_REQ: replies MAC_REPLY with the token_mac, content_mac or held_mac of the request's data
  * (state no key, MAC zeros, while the enclave has no network key). */
 void enclave_handle_mac_req(enclave *E, const esgx_msg *m);
 

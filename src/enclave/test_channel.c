@@ -218,6 +218,9 @@ static void scenario_init(proc *p, const uint8_t *code, size_t len, char xpub[11
     CHECK(m.u.mac_reply.state == ESGX_STATE_READY && memcmp(con, tok, 32));
     mac_req(p, 8, ESGX_MAC_TOKEN, 0x11, &m);
     CHECK(!memcmp(m.u.mac_reply.mac, tok, 32));
+    mac_req(p, 10, ESGX_MAC_HELD, 0x11, &m);
+    CHECK(m.u.mac_reply.state == ESGX_STATE_READY && memcmp(m.u.mac_reply.mac, tok, 32) &&
+          memcmp(m.u.mac_reply.mac, con, 32));
 
 }
 

@@ -397,10 +397,11 @@ void enclave_handle_mac_req(enclave *E, const esgx_msg *m)
             T->admin_ready = 1;
     }
     if (T->admin_ready) {
-        int rc = m->u.mac_req.kind == ESGX_MAC_TOKEN
-                     ? esgx_admin_token_mac(T->k_admin, m->u.mac_req.data, r.u.mac_reply.mac, &err)
-                     : esgx_admin_content_mac(T->k_admin, m->u.mac_req.data, r.u.mac_reply.mac,
-                                              &err);
+        const uint8_t *d = m->u.mac_req.data;
+        uint8_t *mac = r.u.mac_reply.mac;
+        int rc = m->u.mac_req.kind == ESGX_MAC_TOKEN   ? esgx_admin_token_mac(T->k_admin, d, mac, &err)
+                 : m->u.mac_req.kind == ESGX_MAC_HELD ? esgx_admin_held_mac(T->k_admin, d, mac, &err)
+                                                      : esgx_admin_content_mac(T->k_admin, d, mac, &err);
         if (rc) {
             enclave_log(E, LOG_ERROR, "admin MAC: %s", err.msg);
             memset(r.u.mac_reply.mac, 0, 32);

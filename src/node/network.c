@@ -10,7 +10,8 @@
  * replicator and the upload acknowledgement wait on it).
  *
  * Membership: members/<id> carries a lease of lease_ttl seconds that the keeper renews
- * every third of it. When etcd stops answering the node reports itself unhealthy
+ * every third of it. The record says "store_ok": false while this node's store failed
+ * lately (replicate.c), so that placement passes it over. When etcd stops answering the node reports itself unhealthy
  * (503 on /health) and keeps trying; a lease that expired meanwhile is granted again.
  * Health is judged by the age of etcd's last answer (any call, monotonic clock): more
  * than two thirds of the TTL means unhealthy, even while a keepalive is still waiting
@@ -100,6 +101,7 @@ static void members_set(net_members *t, const char *id, const char *json)
     m->json = strdup(json);
     snprintf(m->url, sizeof m->url, "%s", json_string_value(json_object_get(j, "url")) ?: "");
     snprintf(m->peer, sizeof m->peer, "%s", json_string_value(json_object_get(j, "peer")) ?: "");
+    m->store_bad = json_is_false(json_object_get(j, "store_ok"));
     json_decref(j);
 }
 
@@ -192,31 +194,48 @@ static void content_set(esgx_net *n, const char *hex, const char *json)
     esgx_net_repl_wake(n, h);
 }
 
-static void holders_set(esgx_net *n, const char *rest, int present)
+/* holders/<hash>/<id> = {"since": s, "proof": held_mac hex}. The proof is kept
+ * unchecked: replicate.c has this node's enclave confirm it before the holder counts
+ * (an entry without one never does). A changed proof is checked anew. */
+static void holders_set(esgx_net *n, const char *rest, const char *json)
 {
-    uint8_t h[32];
+    uint8_t h[32], proof[32];
     if (strlen(rest) < 66 || rest[64] != '/' || !hash_of(rest, h)) return;
     const char *id = rest + 65;
+    if (strlen(id) >= sizeof n->holders[0].id) return;
     size_t i = 0;
     while (i < n->n_holders && !(memcmp(n->holders[i].hash, h, 32) == 0 &&
                                  !strcmp(n->holders[i].id, id)))
         i++;
-    if (!present) {
+    esgx_net_repl_wake(n, h);
+    if (!json) {
         if (i < n->n_holders) n->holders[i] = n->holders[--n->n_holders];
-        esgx_net_repl_wake(n, h);
         return;
     }
-    if (i < n->n_holders) return;
-    if (n->n_holders == n->cap_holders) {
-        size_t cap = n->cap_holders ? 2 * n->cap_holders : 64;
-        net_holder *v = realloc(n->holders, cap * sizeof *v);
-        if (!v) return;
-        n->holders = v;
-        n->cap_holders = cap;
+    json_t *j = json_loads(json, 0, NULL);
+    const char *p = json_string_value(json_object_get(j, "proof"));
+    int has_proof = p && strlen(p) == 64 && hash_of(p, proof);
+    json_decref(j);
+    int fresh = i == n->n_holders;
+    if (fresh) {
+        if (n->n_holders == n->cap_holders) {
+            size_t cap = n->cap_holders ? 2 * n->cap_holders : 64;
+            net_holder *v = realloc(n->holders, cap * sizeof *v);
+            if (!v) return;
+            n->holders = v;
+            n->cap_holders = cap;
+        }
+        memset(&n->holders[n->n_holders], 0, sizeof n->holders[0]);
+        memcpy(n->holders[n->n_holders].hash, h, 32);
+        snprintf(n->holders[n->n_holders].id, sizeof n->holders[0].id, "%s", id);
+        n->n_holders++;
     }
-    net_holder *x = &n->holders[n->n_holders++];
-    memcpy(x->hash, h, 32);
-    snprintf(x->id, sizeof x->id, "%s", id);
+    net_holder *x = &n->holders[i];
+    if (!fresh && x->has_proof == has_proof && (!has_proof || !memcmp(x->proof, proof, 32)))
+        return;
+    x->has_proof = has_proof;
+    if (has_proof) memcpy(x->proof, proof, 32);
+    x->state = has_proof ? NET_HOLDER_UNCHECKED : NET_HOLDER_BAD;
 }
 
 /* Pins mac as the network's token_mac (DATA_DIR/token_mac: 64 hex and a newline,
@@ -322,7 +341,7 @@ static void view_apply(esgx_net *n, const char *key, const char *value, int64_t 
     } else if (!strncmp(key, "content/", 8)) {
         content_set(n, key + 8, value);
     } else if (!strncmp(key, "holders/", 8)) {
-        holders_set(n, key + 8, value != NULL);
+        holders_set(n, key + 8, value);
     }
 }
 
@@ -393,11 +412,12 @@ static void *watch_main(void *arg)
 /* This node's record as JSON text (malloc'ed). */
 static char *member_json(esgx_net *n)
 {
-    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:I}", "id", n->cfg.node_id, "url",
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:I,s:b}", "id", n->cfg.node_id, "url",
                           n->cfg.advertise, "peer", n->cfg.peer_listen ? n->cfg.peer_listen : "",
                           "platform", n->platform, "mrenclave",
                           n->mrenclave, "has_key", n->has_key, "version",
-                          n->cfg.version ? n->cfg.version : "", "joined", (json_int_t)n->joined);
+                          n->cfg.version ? n->cfg.version : "", "joined", (json_int_t)n->joined,
+                          "store_ok", n->store_ok);
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     return s;
@@ -592,6 +612,7 @@ int esgx_net_start(const esgx_net_config *cfg, const esgx_net_store *store, esgx
         return esgx_err_set(err, ESGX_NODE_E_NOMEM, "cannot make a condition variable");
     }
     n->store = *store;
+    n->store_ok = 1;
     n->joined = now_s();
     refresh_identity(n);
     int rc = copy_config(n, cfg, err);

@@ -73,9 +73,10 @@ typedef struct esgx_net_config {
     void (*identity)(void *arg, char mrenclave_hex[65], char platform[32], int *has_key);
     void *identity_arg;
     /* A MAC made by this node's enclave (docs/formats.md "Admin MACs"): kind
-     * ESGX_MAC_TOKEN (data: SHA-256 of the token text) or ESGX_MAC_CONTENT (data: a
-     * content hash). 0, or a negative code with err when the enclave cannot answer now
-     * (down, no key yet). Called without any lock of the network held. */
+     * ESGX_MAC_TOKEN (data: SHA-256 of the token text), ESGX_MAC_CONTENT (data: a
+     * content hash) or ESGX_MAC_HELD (data: SHA-256 of a content hash and a node id).
+     * 0, or a negative code with err when the enclave cannot answer now (down, no key
+     * yet). Called without any lock of the network held. */
     int (*mac)(void *arg, int kind, const uint8_t data[32], uint8_t out[32], esgx_err *err);
     void *mac_arg;
     /* Where the token_mac this node accepts is pinned (DATA_DIR/token_mac). */

@@ -17,6 +17,8 @@ typedef struct net_member {
     char url[256];
     char peer[256];
     char *json;                   /* the record as stored */
+    int store_bad;                /* its record says "store_ok": false (placement passes
+                                     it over, replicate.c) */
 } net_member;
 
 typedef struct net_members {
@@ -57,12 +59,29 @@ typedef struct net_miss {
     uint64_t until_ms;            /* monotonic; 0: empty */
 } net_miss;
 
+/* A holders/<hash>/<id> entry. Its "proof" is the held_mac of (hash, id) (docs/formats.md
+ * "Admin MACs"), which only an enclave with the network key makes; placement and upload
+ * acknowledgements count a holder only once this node's enclave confirmed the proof
+ * (replicate.c, esgx_net_holders_confirm). */
+enum { NET_HOLDER_UNCHECKED = 0, NET_HOLDER_OK, NET_HOLDER_BAD };
 typedef struct net_holder {
     uint8_t hash[32];
     char id[65];
+    uint8_t proof[32];            /* valid iff has_proof */
+    int has_proof;
+    int state;                    /* NET_HOLDER_* */
 } net_holder;
 
 typedef struct net_fetch_pool net_fetch_pool;   /* the fetch workers (fetch.c) */
+/* A member placement chose for an item that has not become a confirmed holder of it:
+ * since when (replicate.c; a small ring). */
+#define NET_PENDING 512
+typedef struct net_pending {
+    uint8_t hash[32];
+    char id[65];
+    uint64_t since_ms;            /* 0: free slot */
+} net_pending;
+
 
 struct esgx_net {
     esgx_net_config cfg;          /* strings owned */
@@ -100,6 +119,11 @@ struct esgx_net {
     size_t n_content, cap_content;
     net_holder *holders;
     size_t n_holders, cap_holders;
+    /* placement: members chosen but not confirmed; this node's own store */
+    net_pending pending[NET_PENDING];
+    size_t pending_next;
+    int store_ok;                 /* published as "store_ok" in this node's record */
+    uint64_t store_retry_ms;      /* when a failed store is tried again (store_ok 0) */
     esgx_net_stats stats;
     /* name lookups that miss the view (NET_NAME_READS ...) */
     net_miss misses[NET_MISS_CACHE];

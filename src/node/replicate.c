@@ -17,6 +17,18 @@
  * is among the first non-holders needed to reach `want` fetches it. The replicator
  * checks an item when its record or holders change, when members come or go, and
  * rescans everything every 30 s (and at start: catching up after an absence).
+ * Members are passed over (moved to the end of the order, so the item goes to the next
+ * ranked one) while their record says "store_ok": false (their store failed: this node
+ * says so for BACKOFF_MS after an ESGX_NODE_E_IO from its own store), or for BACKOFF_MS
+ * once they were chosen for the item CONFIRM_MS ago and still do not hold it.
+ *
+ * Confirmed holders (docs/security.md (Copies)): a holders/<hash>/<id> entry counts, for
+ * placement and for the acknowledgement of an upload alike, only when its "proof" is the
+ * held_mac of (hash, id) that this node's enclave makes too; an etcd writer without the
+ * network key cannot make one. A node writes its entry (with the proof) only once its
+ * store holds the bytes, and on each check of an item makes its own entry agree with
+ * its disk (writes a missing or unproven one, deletes one whose file is gone, e.g. an
+ * old entry copied back into etcd). Proofs are checked once per entry and value.
  *
  * Authorisation (docs/security.md (Tokens and content in etcd)): nothing moves on etcd's word alone. A node
  * fetches a hash it lacks (for the replicator or on demand) only when the hash's entry
@@ -40,6 +52,9 @@
 #include "http_client.h"
 
 #define RESCAN_MS 30000u
+#define CONFIRM_MS 20000u    /* a member placement chose has this long to hold the item */
+#define BACKOFF_MS 60000u    /* how long a member that did not is passed over; and a
+                                node whose store failed says "store_ok": false */
 
 int esgx_net_repl_init(esgx_net *n, esgx_err *err)
 {
@@ -199,10 +214,98 @@ static size_t *ranked_members(esgx_net *n, const uint8_t hash[32], size_t *count
     return idx;
 }
 
+/* ---------------------------------------------------------------- confirmed holders */
+
+/* held_mac's data: SHA-256(hash || node id). */
+static void held_data(const uint8_t hash[32], const char *id, uint8_t out[32])
+{
+    uint8_t buf[32 + 65];
+    size_t len = strnlen(id, 64);
+    memcpy(buf, hash, 32);
+    memcpy(buf + 32, id, len);
+    esgx_crypto_sha256(buf, 32 + len, out);
+}
+
+/* The proof a holder entry of (hash, id) must carry, made by this node's enclave. */
+static int held_mac(esgx_net *n, const uint8_t hash[32], const char *id, uint8_t out[32],
+                    esgx_err *err)
+{
+    uint8_t d[32];
+    if (!n->cfg.mac)
+        return esgx_err_set(err, ESGX_NODE_E_DOWN, "this node has no enclave to make MACs with");
+    held_data(hash, id, d);
+    int rc = n->cfg.mac(n->cfg.mac_arg, ESGX_MAC_HELD, d, out, err);
+    if (rc && err) err->code = ESGX_NODE_E_DOWN;
+    return rc ? ESGX_NODE_E_DOWN : ESGX_OK;
+}
+
+static net_holder *holder_find(esgx_net *n, const uint8_t hash[32], const char *id)
+{
+    for (size_t i = 0; i < n->n_holders; i++)
+        if (!memcmp(n->holders[i].hash, hash, 32) && !strcmp(n->holders[i].id, id))
+            return &n->holders[i];
+    return NULL;
+}
+
+/* Whether id is a confirmed holder of hash: its entry's proof is the held_mac this
+ * node's enclave makes (caller holds mu). The one notion of a copy that placement and
+ * the acknowledgement of uploads count. */
+static int holder_ok(esgx_net *n, const uint8_t hash[32], const char *id)
+{
+    net_holder *h = holder_find(n, hash, id);
+    return h && h->state == NET_HOLDER_OK;
+}
+
+static int has_unchecked(esgx_net *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < n->n_holders; i++)
+        if (!memcmp(n->holders[i].hash, hash, 32) && n->holders[i].state == NET_HOLDER_UNCHECKED)
+            return 1;
+    return 0;
+}
+
+/* Checks the proofs of hash's unchecked holder entries with this node's enclave (caller
+ * does not hold mu): each becomes confirmed or refused (a refusal is logged). An entry
+ * stays unchecked while the enclave cannot answer: then 1, else 0. */
+static int confirm_holders(esgx_net *n, const uint8_t hash[32])
+{
+    for (;;) {
+        char id[65];
+        uint8_t proof[32], want[32];
+        int found = 0;
+        pthread_mutex_lock(&n->mu);
+        for (size_t i = 0; i < n->n_holders && !found; i++) {
+            net_holder *h = &n->holders[i];
+            if (memcmp(h->hash, hash, 32) || h->state != NET_HOLDER_UNCHECKED) continue;
+            found = 1;
+            memcpy(id, h->id, sizeof id);
+            memcpy(proof, h->proof, 32);
+        }
+        pthread_mutex_unlock(&n->mu);
+        if (!found) return 0;
+        esgx_err e;
+        if (held_mac(n, hash, id, want, &e)) return 1;   /* no enclave now: later */
+        int good = esgx_crypto_equal(want, proof, 32);
+        pthread_mutex_lock(&n->mu);
+        net_holder *h = holder_find(n, hash, id);
+        if (h && h->state == NET_HOLDER_UNCHECKED && !memcmp(h->proof, proof, 32))
+            h->state = good ? NET_HOLDER_OK : NET_HOLDER_BAD;
+        pthread_cond_broadcast(&n->changed);
+        pthread_mutex_unlock(&n->mu);
+        if (!good) {
+            char hex[65];
+            esgx_crypto_hex_encode(hash, 32, hex);
+            esgx_net_log(n, NET_LOG_WARN, "holders/%s/%.64s: its proof is not the network's "
+                         "held MAC; not counted as a copy", hex, id);
+        }
+    }
+}
+
 static unsigned live_holders(esgx_net *n, const uint8_t hash[32])
 {
     unsigned c = 0;
-    for (size_t i = 0; i < n->members.n; i++) c += (unsigned)holds(n, hash, n->members.v[i].id);
+    for (size_t i = 0; i < n->members.n; i++)
+        c += (unsigned)holder_ok(n, hash, n->members.v[i].id);
     return c;
 }
 
@@ -212,23 +315,96 @@ static unsigned wanted(const esgx_net *n)
     return n->cfg.replicas < m ? n->cfg.replicas : (unsigned)m;
 }
 
-/* Whether this node should fetch hash now (caller holds mu). */
+/* The pending record of (hash, id), or NULL; add: make one (since now) when there is
+ * none, taking the oldest slot of the ring. Caller holds mu. */
+static net_pending *pending_find(esgx_net *n, const uint8_t hash[32], const char *id, int add)
+{
+    for (size_t i = 0; i < NET_PENDING; i++) {
+        net_pending *p = &n->pending[i];
+        if (p->since_ms && !memcmp(p->hash, hash, 32) && !strcmp(p->id, id)) return p;
+    }
+    if (!add) return NULL;
+    net_pending *p = &n->pending[n->pending_next++ % NET_PENDING];
+    memcpy(p->hash, hash, 32);
+    snprintf(p->id, sizeof p->id, "%s", id);
+    p->since_ms = esgx_monotonic_ms();
+    return p;
+}
+
+/* hash has its copies: forget whom placement was waiting for. Caller holds mu. */
+static void pending_clear(esgx_net *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < NET_PENDING; i++)
+        if (n->pending[i].since_ms && !memcmp(n->pending[i].hash, hash, 32))
+            n->pending[i].since_ms = 0;
+}
+
+/* Whether placement waits for anyone to hold hash. Caller holds mu. */
+static int pending_any(esgx_net *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < NET_PENDING; i++)
+        if (n->pending[i].since_ms && !memcmp(n->pending[i].hash, hash, 32)) return 1;
+    return 0;
+}
+
+/* Whether placement passes member m over for hash: its store failed lately (its record
+ * says "store_ok": false; this node's own flag for itself), or it was chosen CONFIRM_MS
+ * ago and is still no confirmed holder (then for BACKOFF_MS; after that it gets a new
+ * chance). Caller holds mu. */
+static int passed_over(esgx_net *n, const uint8_t hash[32], const net_member *m, uint64_t now,
+                       int any_pending)
+{
+    if (!strcmp(m->id, n->cfg.node_id)) return !n->store_ok;
+    if (m->store_bad) return 1;
+    net_pending *p = any_pending ? pending_find(n, hash, m->id, 0) : NULL;
+    if (!p || now - p->since_ms < CONFIRM_MS) return 0;
+    if (now - p->since_ms < CONFIRM_MS + BACKOFF_MS) return 1;
+    p->since_ms = now;
+    return 0;
+}
+
+/* Whether this node should fetch hash now (caller holds mu). The placement order is the
+ * rendezvous ranking with the members passed over moved to its end, so an item goes to
+ * the next ranked member that can store it, and to a passed-over one only when too few
+ * others are left. */
 static int should_fetch(esgx_net *n, const uint8_t hash[32])
 {
-    if (holds(n, hash, n->cfg.node_id)) return 0;
+    if (holder_ok(n, hash, n->cfg.node_id)) return 0;
     unsigned have = live_holders(n, hash), want = wanted(n);
-    if (have >= want) return 0;
+    if (have >= want) {
+        pending_clear(n, hash);
+        return 0;
+    }
     size_t count;
     size_t *idx = ranked_members(n, hash, &count);
+    size_t *order = malloc((count ? count : 1) * sizeof *order);
+    char *over = calloc(count ? count : 1, 1);
+    if (!idx || !order || !over) {
+        free(idx);
+        free(order);
+        free(over);
+        return 0;
+    }
+    uint64_t now = esgx_monotonic_ms();
+    int any = pending_any(n, hash);
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++)
+        over[i] = (char)passed_over(n, hash, &n->members.v[idx[i]], now, any);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < count; i++)
+            if (over[i] == pass) order[k++] = idx[i];
     unsigned needed = want - have;
     int mine = 0;
     for (size_t i = 0; i < count && needed > 0; i++) {
-        const net_member *m = &n->members.v[idx[i]];
-        if (holds(n, hash, m->id)) continue;
+        const net_member *m = &n->members.v[order[i]];
+        if (holder_ok(n, hash, m->id)) continue;
         if (!strcmp(m->id, n->cfg.node_id)) mine = 1;
+        else pending_find(n, hash, m->id, 1);   /* placement now waits for it */
         needed--;
     }
     free(idx);
+    free(order);
+    free(over);
     return mine;
 }
 
@@ -411,19 +587,34 @@ static int fetch_from_sources(esgx_net *n, const uint8_t hash[32], uint64_t dead
     return rc;
 }
 
+/* Writes holders/<hash>/<this node> with its proof, the held_mac of (hash, node id)
+ * from this node's enclave; called once the store holds the bytes. */
 static int put_holder(esgx_net *n, const uint8_t hash[32], esgx_err *err)
 {
-    char key[160], hex[65], val[64];
+    char key[160], hex[65], proof_hex[65], val[160];
+    uint8_t proof[32];
     esgx_crypto_hex_encode(hash, 32, hex);
+    esgx_err e;
+    if (held_mac(n, hash, n->cfg.node_id, proof, &e))
+        return esgx_err_set(err, ESGX_NODE_E_DOWN, "cannot prove holding %s: %s", hex, e.msg);
+    esgx_crypto_hex_encode(proof, 32, proof_hex);
     snprintf(key, sizeof key, "holders/%s/%s", hex, n->cfg.node_id);
-    snprintf(val, sizeof val, "{\"since\":%lld}", (long long)time(NULL));
+    snprintf(val, sizeof val, "{\"since\":%lld,\"proof\":\"%s\"}", (long long)time(NULL),
+             proof_hex);
     int rc = esgx_etcd_put(n->etcd, key, val, strlen(val), 0, err);
     if (rc == ESGX_OK) {   /* into the view at once, ahead of the watch */
         pthread_mutex_lock(&n->mu);
-        if (!holds(n, hash, n->cfg.node_id) && n->n_holders < n->cap_holders) {
-            memcpy(n->holders[n->n_holders].hash, hash, 32);
-            snprintf(n->holders[n->n_holders].id, sizeof n->holders[0].id, "%s", n->cfg.node_id);
-            n->n_holders++;
+        net_holder *h = holder_find(n, hash, n->cfg.node_id);
+        if (!h && n->n_holders < n->cap_holders) {
+            h = &n->holders[n->n_holders++];
+            memset(h, 0, sizeof *h);
+            memcpy(h->hash, hash, 32);
+            snprintf(h->id, sizeof h->id, "%s", n->cfg.node_id);
+        }
+        if (h) {
+            memcpy(h->proof, proof, 32);
+            h->has_proof = 1;
+            h->state = NET_HOLDER_OK;
         }
         pthread_cond_broadcast(&n->changed);
         pthread_mutex_unlock(&n->mu);
@@ -545,8 +736,20 @@ int esgx_net_content_added(esgx_net *n, const uint8_t hash[32], uint64_t size,
     pthread_mutex_lock(&n->mu);
     esgx_net_repl_wake(n, hash);
     pthread_cond_broadcast(&n->changed);
-    while (!n->stop && (*held = live_holders(n, hash)) < wanted(n))
-        if (pthread_cond_timedwait(&n->changed, &n->mu, &dl)) break;
+    pthread_mutex_unlock(&n->mu);
+    /* count confirmed holders only: each new entry's proof is checked before it counts */
+    uint64_t end = esgx_monotonic_ms() + n->cfg.ack_timeout_ms;
+    for (;;) {
+        int down = confirm_holders(n, hash);
+        pthread_mutex_lock(&n->mu);
+        *held = live_holders(n, hash);
+        int done = n->stop || *held >= wanted(n) || esgx_monotonic_ms() >= end, timeout = 0;
+        if (!done && (down || !has_unchecked(n, hash)))
+            timeout = pthread_cond_timedwait(&n->changed, &n->mu, &dl) != 0;
+        pthread_mutex_unlock(&n->mu);
+        if (done || timeout) break;
+    }
+    pthread_mutex_lock(&n->mu);
     *held = live_holders(n, hash);
     if (*held == 0) *held = 1;   /* this node holds it, even if its lease just lapsed */
     pthread_mutex_unlock(&n->mu);
@@ -561,11 +764,19 @@ static int register_one(void *arg, const uint8_t hash[32], uint64_t size)
     char hex[65];
     esgx_err err;
     esgx_crypto_hex_encode(hash, 32, hex);
+    /* its own entry stands once its proof verifies, or, while the enclave cannot tell yet,
+     * until the replicator checks it (own_entry) */
+    int down = confirm_holders(n, hash);
     pthread_mutex_lock(&n->mu);
-    int known = esgx_net_content_find(n, hash) != NULL, mine = holds(n, hash, n->cfg.node_id);
+    net_holder *h = holder_find(n, hash, n->cfg.node_id);
+    int known = esgx_net_content_find(n, hash) != NULL,
+        mine = h && (h->state == NET_HOLDER_OK || (down && h->state == NET_HOLDER_UNCHECKED));
     pthread_mutex_unlock(&n->mu);
-    if ((!known && record_content(n, hex, size, NULL, NULL, &err)) || (!mine && put_holder(n, hash, &err)))
-        esgx_net_log(n, NET_LOG_WARN, "cannot register content %s: %s", hex, err.msg);
+    int rc = !known ? record_content(n, hex, size, NULL, NULL, &err) : ESGX_OK;
+    if (!rc && !mine) rc = put_holder(n, hash, &err);
+    /* no enclave yet (it starts after the network): the replicator registers it later */
+    if (rc) esgx_net_log(n, rc == ESGX_NODE_E_DOWN ? NET_LOG_DEBUG : NET_LOG_WARN,
+                         "cannot register content %s: %s", hex, err.msg);
     return n->stop;
 }
 
@@ -593,6 +804,42 @@ static size_t take_work(esgx_net *n, uint8_t (**out)[32])
     return *out ? k : 0;
 }
 
+/* This node's store failed to keep an item (ESGX_NODE_E_IO: disk full, unwritable):
+ * its record says "store_ok": false for BACKOFF_MS, so that placement gives what it
+ * would have held to the next ranked members. Caller holds mu. */
+static void store_failed(esgx_net *n)
+{
+    n->store_retry_ms = esgx_monotonic_ms() + BACKOFF_MS;
+    if (!n->store_ok) return;
+    n->store_ok = 0;
+    n->identity_dirty = 1;   /* the keeper announces the record again */
+    n->repl_rescan = 1;      /* and this node looks at what it was to fetch */
+    esgx_net_log(n, NET_LOG_WARN, "this node's store failed; \"store_ok\": false for %u s, "
+                 "placement passes it over", BACKOFF_MS / 1000);
+}
+
+/* This node's own entry for hash agrees with its store: a stored item without a
+ * confirmed entry gets one (written by an older version, or replaced in etcd); an entry
+ * without the file is deleted (the copy was lost, or the entry was replayed into etcd). */
+static void own_entry(esgx_net *n, const uint8_t hash[32])
+{
+    /* the entry first, then the disk: an entry is written only after its file is stored,
+     * so an entry seen before a missing file means the file went away */
+    pthread_mutex_lock(&n->mu);
+    net_holder *h = holder_find(n, hash, n->cfg.node_id);
+    int entry = h != NULL, ok = h && h->state == NET_HOLDER_OK,
+        unchecked = h && h->state == NET_HOLDER_UNCHECKED;
+    pthread_mutex_unlock(&n->mu);
+    int has = n->store.has(n->store.arg, hash);
+    esgx_err err;
+    int rc = has && !ok && !unchecked ? put_holder(n, hash, &err) : ESGX_OK;
+    if (rc)   /* no enclave now (ESGX_NODE_E_DOWN): tried again at the next check */
+        esgx_net_log(n, rc == ESGX_NODE_E_DOWN ? NET_LOG_DEBUG : NET_LOG_WARN,
+                     "cannot register as a holder: %s", err.msg);
+    if (!has && entry && esgx_net_content_lost(n, hash, &err))
+        esgx_net_log(n, NET_LOG_WARN, "cannot drop the holder record: %s", err.msg);
+}
+
 void *esgx_net_repl_main(void *arg)
 {
     esgx_net *n = arg;
@@ -606,10 +853,17 @@ void *esgx_net_repl_main(void *arg)
             n->repl_rescan = 1;
             next_scan = esgx_monotonic_ms() + RESCAN_MS;
         }
+        if (!n->store_ok && esgx_monotonic_ms() >= n->store_retry_ms) {
+            n->store_ok = 1;   /* after the backoff: say so, the next store tries again */
+            n->identity_dirty = 1;
+            esgx_net_log(n, NET_LOG_INFO, "storing again (\"store_ok\": true)");
+        }
         uint8_t (*work)[32] = NULL;
         size_t k = n->view_ok ? take_work(n, &work) : 0;
         pthread_mutex_unlock(&n->mu);
         for (size_t i = 0; i < k && !n->stop; i++) {
+            confirm_holders(n, work[i]);
+            own_entry(n, work[i]);
             pthread_mutex_lock(&n->mu);
             int go = should_fetch(n, work[i]);
             pthread_mutex_unlock(&n->mu);
@@ -619,6 +873,7 @@ void *esgx_net_repl_main(void *arg)
             int rc = esgx_net_fetch(n, work[i], &err);
             pthread_mutex_lock(&n->mu);
             rc ? n->stats.replication_failures++ : n->stats.replications++;
+            if (rc == ESGX_NODE_E_IO) store_failed(n);
             pthread_mutex_unlock(&n->mu);
             if (rc) esgx_net_log(n, NET_LOG_WARN, "replication: %s", err.msg);
         }

@@ -1148,8 +1148,8 @@ int esgx_sup_attest(sup *s, sup_attest_doc *out, int timeout_ms)
 
 int esgx_sup_mac(sup *s, int kind, const uint8_t data[32], uint8_t out[32], esgx_err *err)
 {
-    if (kind != ESGX_MAC_TOKEN && kind != ESGX_MAC_CONTENT)
-        return esgx_err_set(err, ESGX_NODE_E_ARG, "MAC kind %d is not 1 or 2", kind);
+    if (kind != ESGX_MAC_TOKEN && kind != ESGX_MAC_CONTENT && kind != ESGX_MAC_HELD)
+        return esgx_err_set(err, ESGX_NODE_E_ARG, "MAC kind %d is not 1, 2 or 3", kind);
     uint8_t mac[32] = {0};
     sup_req r;
     memset(&r, 0, sizeof r);

@@ -146,8 +146,9 @@ typedef struct sup_attest_doc {
 ESGX_MUST_CHECK int esgx_sup_attest(sup *s, sup_attest_doc *out, int timeout_ms);
 
 /* Asks the enclave (MAC_REQ, 5 s at most) for the MAC of kind ESGX_MAC_TOKEN (data:
- * SHA-256 of the token's text, out: token_mac) or ESGX_MAC_CONTENT (data: a content
- * hash, out: content_mac), docs/formats.md "Admin MACs". Returns 0, ESGX_NODE_E_ARG
+ * SHA-256 of the token's text, out: token_mac), ESGX_MAC_CONTENT (data: a content
+ * hash, out: content_mac) or ESGX_MAC_HELD (data: SHA-256 of a content hash and a node
+ * id, out: held_mac), docs/formats.md "Admin MACs". Returns 0, ESGX_NODE_E_ARG
  * (another kind), ESGX_NODE_E_DOWN (enclave down, channel failed, or no network key
  * yet: the message says which) or ESGX_NODE_E_TIMEOUT. */
 ESGX_MUST_CHECK int esgx_sup_mac(sup *s, int kind, const uint8_t data[32], uint8_t out[32],

@@ -183,7 +183,10 @@ static void test_running(const node_config *cfg, content_store *cs, metrics *m)
     CHECK_RC(esgx_sup_mac(s, ESGX_MAC_CONTENT, other, con2, &err), ESGX_OK);
     CHECK(memcmp(con, con2, 32), "content MACs of different hashes differ");
     CHECK(memcmp(con, data, 32) && memcmp(tok, data, 32), "a MAC is not its data");
-    CHECK_RC(esgx_sup_mac(s, 3, data, con2, &err), ESGX_NODE_E_ARG);
+    uint8_t held[32];
+    CHECK_RC(esgx_sup_mac(s, ESGX_MAC_HELD, data, held, &err), ESGX_OK);
+    CHECK(memcmp(held, con, 32) && memcmp(held, tok, 32), "held, content and token MACs differ");
+    CHECK_RC(esgx_sup_mac(s, 4, data, con2, &err), ESGX_NODE_E_ARG);
 
     /* a module the store does not have: NEED_CONTENT -> 404 unknown_hash */
     waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};

@@ -607,6 +607,7 @@ void esgx_random_stream_read(const uint8_t stream_key[32], uint64_t offset, uint
  *   k_admin     = HKDF-SHA256(n, salt "esgx-admin-v1", no info), 32 bytes
  *   token_mac   = HMAC-SHA256(k_admin, "ESGX_TOKEN" + SHA-256(token))
  *   content_mac = HMAC-SHA256(k_admin, "ESGX_CONTENT" + content hash)
+ *   held_mac    = HMAC-SHA256(k_admin, "ESGX_HELD" + SHA-256(content hash + node id))
  * k_admin is secret (wipe it). Compare MACs with esgx_crypto_equal. Each returns 0,
  * ESGX_CRYPTO_E_ARG (NULL) or ESGX_CRYPTO_E_INTERNAL. */
 
@@ -623,5 +624,11 @@ int esgx_admin_token_mac(const uint8_t k_admin[32], const uint8_t token_sha256[3
 ESGX_MUST_CHECK
 int esgx_admin_content_mac(const uint8_t k_admin[32], const uint8_t content_hash[32],
                            uint8_t out[32], esgx_err *err);
+
+/* held_mac: a node's proof that it stores a content item, given SHA-256 of the content
+ * hash (32 raw bytes) followed by the node id's text. */
+ESGX_MUST_CHECK
+int esgx_admin_held_mac(const uint8_t k_admin[32], const uint8_t held_sha256[32],
+                        uint8_t out[32], esgx_err *err);
 
 #endif

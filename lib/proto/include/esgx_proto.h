@@ -90,7 +90,7 @@ typedef enum esgx_msg_type {
 } esgx_msg_type;
 
 /* MAC_REQ kind: what the 32 bytes of data are. */
-enum { ESGX_MAC_TOKEN = 1, ESGX_MAC_CONTENT = 2 };
+enum { ESGX_MAC_TOKEN = 1, ESGX_MAC_CONTENT = 2, ESGX_MAC_HELD = 3 };
 
 /* COLLATERAL_REQ PCK CA type (the same values as lib/attest's ESGX_ATTEST_PCK_CA_*). */
 enum { ESGX_PCK_CA_PROCESSOR = 0, ESGX_PCK_CA_PLATFORM = 1 };
@@ -318,14 +318,15 @@ typedef struct esgx_msg_collateral_reply {
 } esgx_msg_collateral_reply;
 
 /* MAC_REQ: u8 kind (ESGX_MAC_TOKEN: data is SHA-256 of the admin token's text;
- * ESGX_MAC_CONTENT: data is a content hash), bytes32 data. */
+ * ESGX_MAC_CONTENT: data is a content hash; ESGX_MAC_HELD: data is SHA-256 of a
+ * content hash and a node id, docs/formats.md "Admin MACs"), bytes32 data. */
 typedef struct esgx_msg_mac_req {
     uint8_t kind;
     uint8_t data[32];
 } esgx_msg_mac_req;
 
 /* MAC_REPLY: u8 state (ESGX_STATE_NO_KEY: the enclave has no network key yet, mac all
- * zeros; ESGX_STATE_READY), bytes32 mac (token_mac or content_mac of the request). */
+ * zeros; ESGX_STATE_READY), bytes32 mac (token_mac, content_mac or held_mac of the request). */
 typedef struct esgx_msg_mac_reply {
     uint8_t state;
     uint8_t mac[32];
