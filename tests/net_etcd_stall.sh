@@ -8,6 +8,8 @@
 #     during them, calls of the known name and hash and GET /functions/NAME: every
 #     known call answers 200 in < 1 s, the unknown names 404 in < 2 s; a write (DELETE)
 #     is refused at once with 503 etcd_unreachable
+#     4 uploads that wait on etcd (admin workers) hold no HTTP thread: /health and a
+#     known call answer in < 1 s meanwhile
 #  4. SIGCONT: /health 200 again, a deploy through node1 is served by node1 at once and
 #     by node2 through its watch
 #  5. a flood of unknown names costs a bounded number of etcd reads (the node's
@@ -93,6 +95,32 @@ timed "$T/del" -X DELETE -H "Authorization: Bearer $TOKEN" "$(url 1)/functions/k
 [ "$(status -X DELETE -H "Authorization: Bearer $TOKEN" "$(url 1)/functions/known")" = 503 ] &&
     grep -q '"code":"etcd_unreachable"' "$T/body" || fail "DELETE: not etcd_unreachable: $(cat "$T/body")"
 ok "a write while etcd hangs: 503 etcd_unreachable at once"
+
+# 3b. uploads (admin) wait on etcd for their record and copies: on the admin workers,
+# not on the node's HTTP threads (the old code held both HTTP threads with two uploads)
+pids=()
+for n in 1 2 3 4; do
+    head -c 4096 /dev/urandom >"$T/blob$n"
+    curl -s -o "$T/up$n" -m 30 -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" \
+        --data-binary "@$T/blob$n" "$(url 1)/content" >"$T/upcode$n" & pids+=($!)
+done
+sleep 0.3
+for k in 1 2 3; do
+    timed "$T/uh$k" "$(url 1)/health"
+    timed "$T/un$k" -X POST "$(url 1)/functions/known"
+    [ "$(field "$T/un$k" 1)" = 200 ] && under "$T/un$k" 1 ||
+        fail "known call $k during 4 uploads: $(cat "$T/un$k") (want 200 in < 1 s)"
+    [ "$(field "$T/uh$k" 1)" = 503 ] && under "$T/uh$k" 1 ||
+        fail "/health $k during 4 uploads: $(cat "$T/uh$k") (want 503 in < 1 s)"
+done
+wait "${pids[@]}"
+for n in 1 2 3 4; do
+    code=$(cat "$T/upcode$n")
+    [ "$code" = 200 ] || [ "$code" = 503 ] || [ "$code" = 502 ] ||
+        fail "upload $n while etcd hangs: HTTP $code $(head -c 300 "$T/up$n")"
+    [ "$code" = 200 ] || grep -q '"code"' "$T/up$n" || fail "upload $n: not a JSON error"
+done
+ok "4 uploads waiting on a hung etcd: /health and a known call answer in < 1 s meanwhile"
 
 # ---------------------------------------------------------------- 4. etcd back
 etcd_signal CONT

@@ -35,6 +35,12 @@
  * any answer. Past DRAIN_MAX discarded bytes (64 MiB) the connection is dropped (the
  * client is not listening); --read-timeout and --min-body-rate bound the time.
  *
+ * Admin routes that may wait on the network (deploy, transfer and delete write etcd and
+ * may fetch a module; an upload waits for its copies, an origin upload for its origin)
+ * run on HTTP_ADMIN_WORKERS admin workers while their connection is suspended; their
+ * answer is kept in the hreq and queued on resume. The function routes themselves are in
+ * http_functions.c; what the two files share is http_internal.h.
+ *
  * GET /content/HASH of content not stored here is asynchronous too: the connection is
  * suspended while the network's fetch pool (fetch.c) brings it, and resumed by the
  * pool's callback, so a slow or dripping peer holds no HTTP thread.
@@ -54,8 +60,7 @@
  * connection is suspended until new lines come or 30 s pass.
  */
 #define _GNU_SOURCE
-#include "http_server.h"
-#include "guest_logs.h"
+#include "http_internal.h"
 #include "node_log.h"
 
 #include <errno.h>
@@ -82,9 +87,7 @@
 #define DRAIN_MAX (64u << 20)      /* bytes of a refused body discarded before dropping */
 #define TRIM_AFTER (1u << 20)      /* malloc_trim after a request this large */
 #define IDLE_TIMEOUT 120u          /* seconds, a connection between requests */
-#define LOGS_POLL_MS 30000u        /* the longest a ?follow=1 waits for new lines */
 #define BODY_WINDOW_MS 5000u       /* --min-body-rate is judged over windows this long */
-#define BUD_BUCKETS 256u           /* hash buckets of the per-client body counts */
 
 /* esgxd --help and docs/operations.md quote these defaults. */
 _Static_assert(HTTP_DEFAULT_MAX_BUFFERED == 256ull << 20, "--max-buffered: help says 256M");
@@ -93,84 +96,23 @@ _Static_assert(HTTP_DEFAULT_REQUEST_TIMEOUT == 30, "--read-timeout: help says 30
 #define TLS_PEM_MAX (256u * 1024u)
 #define COLLATERAL_FILE_MAX (8u << 20)   /* --collateral, SIM_BUNDLE/collateral.json */
 
-/* One client address's reserved body bytes (--max-buffered-per-ip), held by that
- * client's requests that reserved something (refs) and freed with the last. */
-typedef struct bud_ent {
-    struct bud_ent *next;          /* in its bucket */
-    uint64_t bytes;
-    unsigned refs;
-    char addr[INET6_ADDRSTRLEN];
-} bud_ent;
-
-struct http {
-    http_deps d;
-    const node_config *cfg;
-    struct MHD_Daemon *daemon;
-    char token[65];
-    unsigned port;
-    uint64_t max_buffered;         /* --max-buffered (default applied) */
-    uint64_t max_per_ip;           /* --max-buffered-per-ip (default applied) */
-    uint64_t min_rate;             /* --min-body-rate, bytes/s (0: none) */
-    uint64_t request_ms;           /* --read-timeout in ms */
-    unsigned request_s;
-    /* the body budget: bytes reserved across all requests and per client, under bud_mu */
-    pthread_mutex_t bud_mu;
-    uint64_t buffered;
-    bud_ent *bud[BUD_BUCKETS];
-    node_logs *logs;               /* rings of guest debug output, long polls */
-    /* --trusted-proxy: the per-address counts (connections of direct clients, requests
-     * of clients behind a proxy), a small array searched linearly; under lim_mu */
-    unsigned per_ip;
-    pthread_mutex_t lim_mu;
-    struct lim_ent { char addr[INET6_ADDRSTRLEN]; unsigned n; } *lim;
-    size_t n_lim, cap_lim;
-};
-
-typedef struct hreq {
-    http *srv;
-    int started;                   /* the access handler has seen this request */
-    http_problem early;            /* a refusal found on the request line (status 0: none) */
-    int waiting;                   /* suspended for the enclave */
-    http_route rt;
-    http_framing fr;
-    http_body b;
-    size_t reserved;               /* bytes counted in srv->buffered and bud->bytes */
-    bud_ent *bud;                  /* the client's count (NULL until a reservation) */
-    char who[INET6_ADDRSTRLEN];    /* the client the body is counted for */
-    size_t discarded;              /* bytes over the limit thrown away */
-    int too_large;
-    unsigned refused;              /* 503 (--max-buffered) or 429 (--max-buffered-per-ip):
-                                      the body could not be reserved, it is discarded */
-    uint64_t body_bytes;           /* bytes of the body received (discarded ones too) */
-    uint64_t win_start_ms;         /* the --min-body-rate window started then */
-    uint64_t win_bytes;            /* with this many bytes in it so far */
-    uint64_t deadline_ms;          /* the whole request by then (monotonic) */
-    json_t *json;                  /* keeps the parsed service request alive */
-    uint8_t *decoded;              /* the decoded input_base64 of a service request */
-    const char *fn_name;           /* the function invoked by name (NULL: by hash) */
-    int sealed;                    /* POST /functions/{name} with X-Esgx-Sealed: 1 */
-    esgx_name_record *record;      /* its stored record (sr.record; malloc'ed) */
-    uint64_t t0_ms;                /* when the invocation was handed on */
-    struct MHD_Connection *conn;
-    sup_req sr;
-    node_logs_waiter lw;           /* a ?follow=1 long poll */
-    int logs_polling;              /* suspended in a long poll */
-    int fetching;                  /* GET /content: 1 suspended for a fetch, 2 it ended
-                                      (fetch_rc, fetch_err), 3 answered from it */
-    int fetch_rc;
-    esgx_err fetch_err;
-    uint8_t content_hash[32];      /* GET /content/HASH */
-    char corrupt[ESGX_ERR_MSG_MAX];   /* its stored copy was corrupt (now deleted) */
-    uint64_t logs_since;
-    char client[INET6_ADDRSTRLEN]; /* counted in srv->lim (behind a trusted proxy) */
-} hreq;
 
 /* ---------------------------------------------------------------- replies */
 
-static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned status,
+enum MHD_Result esgx_http_reply_buf(struct MHD_Connection *c, hreq *h, unsigned status,
                                  void *body, size_t len, enum MHD_ResponseMemoryMode mode,
                                  const char *ctype)
 {
+    if (h && h->offload == 1) {   /* on an admin worker: kept until the connection resumes */
+        char *copy = mode == MHD_RESPMEM_MUST_FREE ? body : malloc(len ? len : 1);
+        if (copy && copy != body) memcpy(copy, body, len);
+        free(h->off_body);
+        h->off_body = copy;
+        h->off_body_len = len;
+        h->off_status = copy ? status : 0;
+        h->off_ctype = ctype;
+        return copy ? MHD_YES : MHD_NO;
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
     if (!resp) return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
@@ -182,19 +124,15 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, hreq *h, unsigned sta
     return r;
 }
 
-static enum MHD_Result reply_json(struct MHD_Connection *c, hreq *h, unsigned status, json_t *o)
+enum MHD_Result esgx_http_reply_json(struct MHD_Connection *c, hreq *h, unsigned status, json_t *o)
 {
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!s) return MHD_NO;
-    return reply_buf(c, h, status, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
+    return esgx_http_reply_buf(c, h, status, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned status,
-                                   const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned status,
+enum MHD_Result esgx_http_reply_error(struct MHD_Connection *c, hreq *h, unsigned status,
                                    const char *code, const char *fmt, ...)
 {
     char msg[512];
@@ -206,14 +144,14 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, hreq *h, unsigned s
     char *s = esgx_node_error_json(code, msg, &len);
     if (!s) return MHD_NO;
     esgx_node_log(NODE_LOG_DEBUG, "%u %s: %s", status, code, msg);
-    return reply_buf(c, h, status, s, len, MHD_RESPMEM_MUST_FREE, "application/json");
+    return esgx_http_reply_buf(c, h, status, s, len, MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
 /* ---------------------------------------------------------------- helpers */
 
-static enum MHD_Result reply_problem(struct MHD_Connection *c, hreq *h, const http_problem *p)
+enum MHD_Result esgx_http_reply_problem(struct MHD_Connection *c, hreq *h, const http_problem *p)
 {
-    return reply_error(c, h, p->status, p->code, "%s", p->msg);
+    return esgx_http_reply_error(c, h, p->status, p->code, "%s", p->msg);
 }
 
 /* 0 ok, 401 missing/malformed, 403 wrong token, 503 cannot tell now (err says why). A
@@ -253,12 +191,12 @@ static void access_line(hreq *h, unsigned status)
 
 /* A refusal of an invocation before the enclave saw it, with outcome id (ESGX_RC_*):
  * its access line, then the reply. */
-static enum MHD_Result refuse_exec(struct MHD_Connection *c, hreq *h, int id, const char *msg)
+enum MHD_Result esgx_http_refuse_exec(struct MHD_Connection *c, hreq *h, int id, const char *msg)
 {
     const esgx_result_code_info *o = esgx_proto_result_code(id);
     snprintf(h->sr.code, sizeof h->sr.code, "%s", o->code);
     access_line(h, o->http);
-    return reply_error(c, h, o->http, o->code, "%s", msg);
+    return esgx_http_reply_error(c, h, o->http, o->code, "%s", msg);
 }
 
 static void on_exec_done(sup_req *r)
@@ -268,16 +206,16 @@ static void on_exec_done(sup_req *r)
 }
 
 /* Hands h->sr to the enclave and suspends. h->sr.hash/decrypt/fuel/function/input set. */
-static enum MHD_Result start_exec(struct MHD_Connection *c, hreq *h)
+enum MHD_Result esgx_http_start_exec(struct MHD_Connection *c, hreq *h)
 {
     sup_info info;
     esgx_sup_get_info(h->srv->d.sup, &info);
     h->t0_ms = esgx_monotonic_ms();
     if (!info.up)
-        return refuse_exec(c, h, ESGX_RC_ENCLAVE_RESTARTING,
+        return esgx_http_refuse_exec(c, h, ESGX_RC_ENCLAVE_RESTARTING,
                            "the enclave is not running; retry shortly");
     if (info.state != ESGX_STATE_READY)
-        return refuse_exec(c, h, ESGX_RC_NO_KEY,
+        return esgx_http_refuse_exec(c, h, ESGX_RC_NO_KEY,
                            "this node has no shared key yet (not initialised)");
     h->conn = c;
     h->sr.owner = h;
@@ -304,352 +242,13 @@ static enum MHD_Result finish_exec(struct MHD_Connection *c, hreq *h)
                          h->sr.logs_len);
     char *b = h->sr.body;
     h->sr.body = NULL;
-    if (!b) return reply_error(c, h, 500, "internal", "no result");
-    return reply_buf(c, h, h->sr.http_status ? h->sr.http_status : 500, b, h->sr.body_len,
+    if (!b) return esgx_http_reply_error(c, h, 500, "internal", "no result");
+    return esgx_http_reply_buf(c, h, h->sr.http_status ? h->sr.http_status : 500, b, h->sr.body_len,
                      MHD_RESPMEM_MUST_FREE,
                      h->sr.body_is_json ? "application/json" : "application/octet-stream");
 }
 
-/* ---------------------------------------------------------------- routes */
-
-/* Whether content for hash is here, fetching it from the network when it is not
- * (unless a peer asks: it must not make us fetch in turn), waiting for the fetch: for
- * the admin routes only (a name's record, an origin's repair). 0, or the fetch's code. */
-static int content_here(hreq *h, struct MHD_Connection *c, const uint8_t hash[32], esgx_err *err)
-{
-    http *srv = h->srv;
-    if (esgx_content_exists(srv->d.content, hash)) return ESGX_OK;
-    if (!srv->d.net || MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Peer-Fetch"))
-        return esgx_err_set(err, ESGX_NODE_E_NOTFOUND, "no content with that hash");
-    return esgx_net_fetch(srv->d.net, hash, err);
-}
-
-/* Answers a registry failure (err->code): 503 etcd_unreachable when etcd is away (the
- * network refuses writes at once then; the client retries), 503 internal for another
- * failure in a network, 500 for a node alone (its own database failed). */
-static enum MHD_Result registry_failed(struct MHD_Connection *c, hreq *h, const esgx_err *err)
-{
-    if (err->code == ESGX_NODE_E_ETCD)
-        return reply_error(c, h, 503, "etcd_unreachable", "%s", err->msg);
-    return reply_error(c, h, h->srv->d.net ? 503 : 500, "internal", "%s", err->msg);
-}
-
-static enum MHD_Result route_services(struct MHD_Connection *c, hreq *h)
-{
-    http_problem p;
-    if (esgx_http_parse_service(h->b.p, h->b.len, h->srv->cfg->fuel, h->srv->cfg->max_input,
-                           &h->json, &h->decoded, &h->sr, &p))
-        return reply_problem(c, h, &p);
-    h->sr.capture_logs = (uint8_t)esgx_node_logs_wanted(h->srv->logs, NULL, h->sr.hash);
-    return start_exec(c, h);
-}
-
-/* ?function=NAME&fuel=N of POST /functions/{name} (defaults: main, the node's limit).
- * 0, or the refusal queued in *r. */
-static int invoke_args(struct MHD_Connection *c, hreq *h, enum MHD_Result *r)
-{
-    const char *fn = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "function");
-    const char *fuel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fuel");
-    esgx_err err;
-    h->sr.fuel = h->srv->cfg->fuel;
-    h->sr.function = fn ? fn : "main";
-    h->sr.function_len = strlen(h->sr.function);
-    if (h->sr.function_len < 1 || h->sr.function_len > ESGX_PROTO_MAX_FUNCTION)
-        *r = reply_error(c, h, 400, "bad_function", "function must be 1 to 255 bytes");
-    else if (fuel && esgx_parse_u64(fuel, 1, h->srv->cfg->fuel, 0, &h->sr.fuel, &err))
-        *r = reply_error(c, h, 400, "bad_fuel", "fuel must be between 1 and %llu (the node "
-                         "limit): %s", (unsigned long long)h->srv->cfg->fuel, err.msg);
-    else
-        return 0;
-    return -1;
-}
-
-static enum MHD_Result route_fn_invoke(struct MHD_Connection *c, hreq *h)
-{
-    registry_fn fn;
-    esgx_err err;
-    enum MHD_Result r = MHD_NO;
-    if (invoke_args(c, h, &r)) return r;
-    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &fn, &err);
-    if (rc == ESGX_NODE_E_NOTFOUND) return reply_error(c, h, 404, "unknown_function", "%s", err.msg);
-    if (rc) return registry_failed(c, h, &err);
-    h->fn_name = h->rt.name;
-    /* the stored record goes with the EXEC; the enclave verifies it before anything runs */
-    h->record = malloc(sizeof *h->record);
-    rc = h->record ? esgx_names_record_for(&fn, h->rt.name, h->record, &err) : ESGX_NODE_E_NOMEM;
-    int logs = fn.logs;
-    esgx_fn_entry_clear(&fn);
-    if (rc == ESGX_NODE_E_NOMEM) return reply_error(c, h, 503, "busy", "out of memory");
-    if (rc) return refuse_exec(c, h, ESGX_RC_BAD_RECORD, err.msg);
-    memcpy(h->sr.hash, h->record->module_hash, 32);
-    h->sr.decrypt = h->record->encrypted;
-    h->sr.record = h->record;
-    esgx_node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, logs);
-    h->sr.capture_logs = (uint8_t)(logs != 0);
-    h->sr.input = h->b.p ? h->b.p : (const uint8_t *)"";
-    h->sr.input_len = h->b.len;
-    h->sr.sealed = (uint8_t)h->sealed;   /* X-Esgx-Sealed: 1, checked at the first call */
-    return start_exec(c, h);
-}
-
-/* An entry as the list and the deploy answer show it: name, hash, decrypt, logs,
- * created, seq and owner of its record, the record itself (null for an entry from
- * before signed names) and a pending transfer. */
-static json_t *fn_json(const registry_fn *f)
-{
-    json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:s}", "name", f->name, "hash",
-                          f->hash, "decrypt", f->encrypted, "logs", f->logs, "created",
-                          (json_int_t)f->created, "seq", (json_int_t)f->seq, "owner", f->owner);
-    json_t *rec = f->record ? json_loads(f->record, 0, NULL) : NULL;
-    json_object_set_new(o, "record", rec ? rec : json_null());
-    json_t *t = f->transfer ? json_loads(f->transfer, 0, NULL) : NULL;
-    if (t) json_object_set_new(o, "transfer", t);
-    return o;
-}
-
-/* The network key this node's enclave holds (0), or the refusal queued in *r. */
-static int node_key(struct MHD_Connection *c, hreq *h, uint8_t key[33], enum MHD_Result *r)
-{
-    sup_info info;
-    esgx_sup_get_info(h->srv->d.sup, &info);
-    if (info.have_hello && info.state == ESGX_STATE_READY) {
-        memcpy(key, info.public_key, 33);
-        return 0;
-    }
-    *r = reply_error(c, h, 503, "no_key", "this node has no network key yet: records cannot "
-                     "be checked");
-    return -1;
-}
-
-/* Answers a refused deploy or transfer decision, or a registry failure. */
-static enum MHD_Result update_failed(struct MHD_Connection *c, hreq *h,
-                                     const http_problem *p, const esgx_err *err)
-{
-    if (p->status) return reply_error(c, h, p->status, p->code, "%s", p->msg);
-    return registry_failed(c, h, err);
-}
-
-/* A parsed deploy record: verified against key and the URL's name, its content here (or
- * fetched), then decided against the stored entry (names.h) and stored. */
-static enum MHD_Result deploy_record(struct MHD_Connection *c, hreq *h,
-                                     const esgx_name_record *rec, const uint8_t key[33], int logs)
-{
-    esgx_err err;
-    char hash[65];
-    esgx_crypto_hex_encode(rec->module_hash, 32, hash);
-    if (strcmp(rec->name, h->rt.name))
-        return reply_error(c, h, 409, "record_refused", "the record is for function '%s', not "
-                           "'%s'", rec->name, h->rt.name);
-    if (esgx_name_record_verify(rec, key, &err))
-        return reply_error(c, h, 409, "record_refused", "the record of function '%s' does not "
-                           "verify: %s", h->rt.name, err.msg);
-    /* owner and seq first against what is stored now (no fetch for a refused record),
-     * then again atomically with the write */
-    esgx_names_deploy d = {.rec = rec, .network = key, .logs = logs};
-    registry_fn cur, tmp;
-    memset(&tmp, 0, sizeof tmp);
-    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, &cur, &err);
-    if (rc && rc != ESGX_NODE_E_NOTFOUND) return update_failed(c, h, &d.p, &err);
-    int refused = esgx_names_deploy_decide(&d, rc ? NULL : &cur, &tmp, &err);
-    if (!rc) esgx_fn_entry_clear(&cur);
-    esgx_fn_entry_clear(&tmp);
-    if (refused) return update_failed(c, h, &d.p, &err);
-    if (esgx_registry_writable(h->srv->d.registry, &err))   /* before any fetch */
-        return registry_failed(c, h, &err);
-    rc = content_here(h, c, rec->module_hash, &err);
-    if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_hash", "no content with hash %s (upload it first)",
-                           hash);
-    if (rc) return reply_error(c, h, 502, "fetch_failed", "%s", err.msg);
-    int replaced = 0;
-    if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_deploy_decide, &d,
-                             &replaced, &err))
-        return update_failed(c, h, &d.p, &err);
-    registry_fn f;
-    if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err))
-        return reply_error(c, h, 500, "internal", "%s", err.msg);
-    esgx_node_logs_set(h->srv->logs, h->rt.name, rec->module_hash, logs);
-    esgx_node_log(NODE_LOG_INFO, "deployed function %s -> %s seq %llu%s%s", h->rt.name, hash,
-                  (unsigned long long)rec->seq, rec->encrypted ? " (decrypt)" : "",
-                  logs ? " (logs)" : "");
-    json_t *o = fn_json(&f);
-    esgx_fn_entry_clear(&f);
-    return reply_json(c, h, replaced ? 200 : 201, o);
-}
-
-static enum MHD_Result route_fn_deploy(struct MHD_Connection *c, hreq *h)
-{
-    int logs;
-    http_problem p;
-    enum MHD_Result r = MHD_NO;
-    uint8_t key[33];
-    esgx_name_record *rec = malloc(sizeof *rec);
-    if (!rec) return reply_error(c, h, 503, "busy", "out of memory");
-    if (esgx_http_parse_deploy(h->b.p, h->b.len, rec, &logs, &p)) r = reply_problem(c, h, &p);
-    else if (!node_key(c, h, key, &r)) r = deploy_record(c, h, rec, key, logs);
-    free(rec);
-    return r;
-}
-
-/* POST /functions/{name}/transfer (admin): a transfer signed by the name's owner becomes
- * the pending transfer; the next deploy must come from the key it goes to. */
-static enum MHD_Result route_fn_transfer(struct MHD_Connection *c, hreq *h)
-{
-    esgx_name_transfer t;
-    http_problem p;
-    enum MHD_Result r = MHD_NO;
-    uint8_t key[33];
-    esgx_err err;
-    if (esgx_http_parse_transfer(h->b.p, h->b.len, &t, &p)) return reply_problem(c, h, &p);
-    if (node_key(c, h, key, &r)) return r;
-    if (esgx_name_transfer_verify(key, h->rt.name, strlen(h->rt.name), &t, &err))
-        return reply_error(c, h, 409, "record_refused", "the transfer of function '%s' does not "
-                           "verify for this network: %s", h->rt.name, err.msg);
-    esgx_names_transfer d = {.t = &t, .network = key, .name = h->rt.name};
-    int replaced;
-    if (esgx_registry_update(h->srv->d.registry, h->rt.name, esgx_names_transfer_decide, &d,
-                             &replaced, &err))
-        return update_failed(c, h, &d.p, &err);
-    registry_fn f;
-    if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err))
-        return reply_error(c, h, 500, "internal", "%s", err.msg);
-    char to[67];
-    esgx_crypto_hex_encode(t.to, 33, to);
-    esgx_node_log(NODE_LOG_INFO, "function %s: transfer to %s pending (seq %llu)", h->rt.name, to,
-                  (unsigned long long)t.seq);
-    json_t *o = fn_json(&f);
-    esgx_fn_entry_clear(&f);
-    return reply_json(c, h, 200, o);
-}
-
-static enum MHD_Result route_fn_list(struct MHD_Connection *c, hreq *h)
-{
-    registry_fn *v;
-    size_t n;
-    esgx_err err;
-    if (esgx_registry_list(h->srv->d.registry, &v, &n, &err)) return registry_failed(c, h, &err);
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, fn_json(&v[i]));
-    esgx_registry_list_free(v, n);
-    return reply_json(c, h, 200, a);
-}
-
-static enum MHD_Result route_fn_delete(struct MHD_Connection *c, hreq *h)
-{
-    esgx_err err;
-    int rc = esgx_registry_delete(h->srv->d.registry, h->rt.name, &err);
-    if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
-    if (rc) return registry_failed(c, h, &err);
-    esgx_node_logs_forget(h->srv->logs, h->rt.name);
-    esgx_node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
-    return reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
-}
-
-/* Looks name up for the routes that only read it; on success the logs learn its flag
- * (so an invocation by hash after a public resolution captures). 0 with *out filled,
- * or the lookup's code with the refusal queued in *r. */
-static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum MHD_Result *r)
-{
-    esgx_err err;
-    int rc = esgx_registry_get(h->srv->d.registry, h->rt.name, out, &err);
-    if (rc == ESGX_NODE_E_NOTFOUND)
-        *r = reply_error(c, h, 404, "unknown_function", "%s", err.msg);
-    else if (rc)
-        *r = registry_failed(c, h, &err);
-    if (rc) return rc;
-    uint8_t hb[32];
-    if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL))
-        esgx_node_logs_set(h->srv->logs, out->name, hb, out->logs);
-    return ESGX_OK;
-}
-
-/* GET /functions/NAME (public): the signed record as stored, byte for byte (what a
- * verified call by name needs; the client checks it, not us). A pending transfer is in
- * the header X-Esgx-Pending-Transfer. */
-static enum MHD_Result route_fn_get(struct MHD_Connection *c, hreq *h)
-{
-    registry_fn f;
-    enum MHD_Result r = MHD_NO;
-    if (fn_lookup(c, h, &f, &r)) return r;
-    if (!f.record) {
-        esgx_fn_entry_clear(&f);
-        return reply_error(c, h, 404, "unknown_function", "function '%s' has no signed record "
-                           "(deployed before names were signed): deploy it again", h->rt.name);
-    }
-    size_t len = strlen(f.record);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, f.record,
-                                                                MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        esgx_fn_entry_clear(&f);
-        return MHD_NO;
-    }
-    f.record = NULL;   /* the response frees it */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (f.transfer) MHD_add_response_header(resp, "X-Esgx-Pending-Transfer", f.transfer);
-    esgx_fn_entry_clear(&f);
-    r = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    esgx_metrics_request(h->srv->d.metrics, h->rt.route, 200);
-    return r;
-}
-
-static void on_logs_wake(node_logs_waiter *w)
-{
-    hreq *h = w->owner;
-    MHD_resume_connection(h->conn);
-}
-
-/* Answers the lines after h->logs_since, with the sequence number to ask next. */
-static enum MHD_Result logs_answer(struct MHD_Connection *c, hreq *h)
-{
-    h->logs_polling = 0;
-    char *text;
-    size_t len;
-    uint64_t next;
-    esgx_err err;
-    if (esgx_node_logs_read(h->srv->logs, h->rt.name, h->logs_since, &text, &len, &next, &err))
-        return reply_error(c, h, 503, "busy", "%s", err.msg);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(text);
-        return MHD_NO;
-    }
-    char nx[24];
-    snprintf(nx, sizeof nx, "%llu", (unsigned long long)next);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-    MHD_add_response_header(resp, "X-Esgx-Logs-Next", nx);
-    enum MHD_Result r = MHD_queue_response(c, 200, resp);
-    MHD_destroy_response(resp);
-    esgx_metrics_request(h->srv->d.metrics, h->rt.route, 200);
-    return r;
-}
-
-/* GET /functions/NAME/logs[?since=N][&follow=1] (admin). */
-static enum MHD_Result route_fn_logs(struct MHD_Connection *c, hreq *h)
-{
-    registry_fn f;
-    enum MHD_Result r = MHD_NO;
-    if (fn_lookup(c, h, &f, &r)) return r;
-    esgx_fn_entry_clear(&f);
-    const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
-    const char *follow = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
-    esgx_err err;
-    if (since && esgx_parse_u64(since, 0, UINT64_MAX, 0, &h->logs_since, &err))
-        return reply_error(c, h, 400, "bad_since", "since: %s", err.msg);
-    if (!follow || !strcmp(follow, "0")) return logs_answer(c, h);
-    if (strcmp(follow, "1"))
-        return reply_error(c, h, 400, "bad_follow", "follow must be 0 or 1");
-    snprintf(h->lw.name, sizeof h->lw.name, "%s", h->rt.name);
-    h->lw.deadline_ms = esgx_monotonic_ms() + LOGS_POLL_MS;
-    h->lw.wake = on_logs_wake;
-    h->lw.owner = h;
-    h->conn = c;
-    h->logs_polling = 1;
-    MHD_suspend_connection(c);
-    if (!esgx_node_logs_wait(h->srv->logs, &h->lw, h->logs_since)) MHD_resume_connection(c);
-    return MHD_YES;
-}
+/* ---------------------------------------------------------------- routes (the function routes are in http_functions.c) */
 
 /* Stores data (an upload, or an origin's bytes with the hash taken as they arrived)
  * and answers its hash; in a network, once enough nodes hold it ("replicas"). */
@@ -665,20 +264,20 @@ static enum MHD_Result store_and_answer(struct MHD_Connection *c, hreq *h, const
         hb = own;
     }
     if (esgx_content_put_hashed(h->srv->d.content, data, len, hb, hex, &created, &err))
-        return reply_error(c, h, 500, "internal", "%s", err.msg);
+        return esgx_http_reply_error(c, h, 500, "internal", "%s", err.msg);
     if (created) esgx_node_log(NODE_LOG_INFO, "stored content %s (%zu bytes)", hex, len);
     json_t *o = json_pack("{s:s, s:I}", "hash", hex, "size", (json_int_t)len);
     if (h->srv->d.net) {
         unsigned held = 0;
         if (esgx_net_content_added(h->srv->d.net, hb, len, origin, &held, &err)) {
             json_decref(o);
-            return reply_error(c, h, 503, "network_unavailable",
+            return esgx_http_reply_error(c, h, 503, "network_unavailable",
                                "stored here, but the network could not record it: %s", err.msg);
         }
         json_object_set_new(o, "replicas", json_integer(held));
     }
     if (origin) json_object_set_new(o, "origin", json_string(origin));
-    return reply_json(c, h, 200, o);
+    return esgx_http_reply_json(c, h, 200, o);
 }
 
 /* POST /content with Content-Type application/json: {"url": "..."} fetches the content
@@ -687,9 +286,9 @@ static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
 {
     const char *url;
     http_problem p;
-    if (esgx_http_parse_origin(h->b.p, h->b.len, &h->json, &url, &p)) return reply_problem(c, h, &p);
+    if (esgx_http_parse_origin(h->b.p, h->b.len, &h->json, &url, &p)) return esgx_http_reply_problem(c, h, &p);
     if (!h->srv->d.net)
-        return reply_error(c, h, 501, "no_network",
+        return esgx_http_reply_error(c, h, 501, "no_network",
                            "fetching from an origin needs a node in a network (esgxd --etcd)");
     uint8_t *data = NULL;
     size_t len = 0;
@@ -697,12 +296,12 @@ static enum MHD_Result route_content_origin(struct MHD_Connection *c, hreq *h)
     uint8_t hb[32];
     int refused = 0;
     int rc = esgx_net_fetch_origin(h->srv->d.net, url, &data, &len, hb, &refused, &err);
-    if (rc == ESGX_NODE_E_ARG && refused) return reply_error(c, h, 403, "origin_refused", "%s", err.msg);
-    if (rc == ESGX_NODE_E_ARG) return reply_error(c, h, 400, "bad_origin", "%s", err.msg);
+    if (rc == ESGX_NODE_E_ARG && refused) return esgx_http_reply_error(c, h, 403, "origin_refused", "%s", err.msg);
+    if (rc == ESGX_NODE_E_ARG) return esgx_http_reply_error(c, h, 400, "bad_origin", "%s", err.msg);
     if (rc == ESGX_NODE_E_TOO_BIG)
-        return reply_error(c, h, 413, "too_large", "%s (the limit is %llu)", err.msg,
+        return esgx_http_reply_error(c, h, 413, "too_large", "%s (the limit is %llu)", err.msg,
                            (unsigned long long)h->srv->cfg->max_content);
-    if (rc) return reply_error(c, h, 502, "origin_failed", "%s", err.msg);
+    if (rc) return esgx_http_reply_error(c, h, 502, "origin_failed", "%s", err.msg);
     esgx_node_log(NODE_LOG_INFO, "fetched %zu bytes from %.200s", len, url);
     enum MHD_Result r = store_and_answer(c, h, data, len, hb, url);
     free(data);
@@ -717,7 +316,7 @@ static int is_json_request(struct MHD_Connection *c)
 
 static enum MHD_Result route_content_put(struct MHD_Connection *c, hreq *h)
 {
-    if (h->b.len == 0) return reply_error(c, h, 400, "empty_body", "the content is empty");
+    if (h->b.len == 0) return esgx_http_reply_error(c, h, 400, "empty_body", "the content is empty");
     if (is_json_request(c)) return route_content_origin(c, h);
     return store_and_answer(c, h, h->b.p, h->b.len, NULL, NULL);
 }
@@ -758,12 +357,12 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
     if (h->fetching == 2) {   /* back from the fetch pool */
         h->fetching = 3;
         if (h->fetch_rc && h->fetch_rc != ESGX_NODE_E_NOTFOUND && !h->corrupt[0])
-            return reply_error(c, h, 502, "fetch_failed", "%s", h->fetch_err.msg);
+            return esgx_http_reply_error(c, h, 502, "fetch_failed", "%s", h->fetch_err.msg);
         if (h->fetch_rc) snprintf(why, sizeof why, "%s", h->corrupt[0] ? h->corrupt
                                                                         : h->fetch_err.msg);
     } else {
         if (!esgx_proto_hash_text_valid(h->rt.name, strlen(h->rt.name)))
-            return reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
+            return esgx_http_reply_error(c, h, 400, "bad_hash", "the hash must be 64 lowercase hex characters");
         (void)!esgx_crypto_hex_decode(h->rt.name, 64, h->content_hash, 32, NULL, NULL); /* hex checked */
         if (may_fetch && !esgx_content_exists(h->srv->d.content, hb))
             return content_fetch_suspend(c, h);
@@ -784,10 +383,10 @@ static enum MHD_Result route_content_get(struct MHD_Connection *c, hreq *h)
         rc = ESGX_NODE_E_NOTFOUND;
     }
     if (rc == ESGX_NODE_E_NOTFOUND && why[0])
-        return reply_error(c, h, 404, "unknown_hash", "%s", why);
+        return esgx_http_reply_error(c, h, 404, "unknown_hash", "%s", why);
     if (rc == ESGX_NODE_E_NOTFOUND)
-        return reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->rt.name);
-    if (rc) return reply_error(c, h, 500, "internal", "%s", err.msg);
+        return esgx_http_reply_error(c, h, 404, "unknown_hash", "no content with hash %s", h->rt.name);
+    if (rc) return esgx_http_reply_error(c, h, 500, "internal", "%s", err.msg);
     struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
     if (!resp) {
         close(fd);
@@ -840,7 +439,7 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
     sup_info in;
     esgx_sup_get_info(h->srv->d.sup, &in);
     if (!in.have_hello)
-        return reply_error(c, h, 503, "enclave_starting", "the enclave has not started yet");
+        return esgx_http_reply_error(c, h, 503, "enclave_starting", "the enclave has not started yet");
     char mre[65], mrs[65], pk[67];
     esgx_crypto_hex_encode(in.mrenclave, 32, mre);
     esgx_crypto_hex_encode(in.mrsigner, 32, mrs);
@@ -907,7 +506,7 @@ static enum MHD_Result route_attestation(struct MHD_Connection *c, hreq *h)
         }
         free(col);
     }
-    return reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
+    return esgx_http_reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
 /* 200 while the node can answer invocations; 503 while its enclave is restarting, has
@@ -925,7 +524,7 @@ static enum MHD_Result route_health(struct MHD_Connection *c, hreq *h)
     if (h->srv->d.net) json_object_set_new(o, "network", json_string(net_ok ? "ok" : "etcd_lost"));
     if (!ok && in.key_error[0]) json_object_set_new(o, "error", json_string(in.key_error));
     if (in.tier) json_object_set_new(o, "tier", json_string(in.tier));   /* as the enclave said */
-    return reply_json(c, h, ok ? 200 : 503, o);
+    return esgx_http_reply_json(c, h, ok ? 200 : 503, o);
 }
 
 /* GET /nodes: the network's members and their state (a node alone lists itself). */
@@ -946,7 +545,7 @@ static enum MHD_Result route_nodes(struct MHD_Connection *c, hreq *h)
         json_decref(a);
     }
     if (!s) return MHD_NO;
-    return reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
+    return esgx_http_reply_buf(c, h, 200, s, strlen(s), MHD_RESPMEM_MUST_FREE, "application/json");
 }
 
 /* What the objects say for /metrics: the enclave's state and tier, its counters (a
@@ -976,7 +575,7 @@ static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
     metrics_snapshot_take(h->srv, &snap);
     char *s = esgx_metrics_render(h->srv->d.metrics, &snap, &len);
     if (!s) return MHD_NO;
-    return reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
+    return esgx_http_reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "text/plain; version=0.0.4");
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -1071,7 +670,7 @@ static void release(hreq *h)
 
 static enum MHD_Result reply_busy(struct MHD_Connection *c, hreq *h)
 {
-    return reply_error(c, h, 503, "busy",
+    return esgx_http_reply_error(c, h, 503, "busy",
                        "the node is receiving too many request bodies (over %llu bytes); "
                        "retry shortly",
                        (unsigned long long)h->srv->max_buffered);
@@ -1081,7 +680,7 @@ static enum MHD_Result reply_busy(struct MHD_Connection *c, hreq *h)
 static enum MHD_Result reply_refused(struct MHD_Connection *c, hreq *h)
 {
     if (h->refused != 429) return reply_busy(c, h);
-    return reply_error(c, h, 429, "too_many_requests",
+    return esgx_http_reply_error(c, h, 429, "too_many_requests",
                        "this client's request bodies being received would pass %llu bytes "
                        "(--max-buffered-per-ip); retry when they are done",
                        (unsigned long long)h->srv->max_per_ip);
@@ -1120,40 +719,40 @@ static enum MHD_Result first_call(struct MHD_Connection *c, hreq *h, const char 
                                   const char *url)
 {
     http_problem p;
-    if (h->early.status) return reply_problem(c, h, &h->early);
+    if (h->early.status) return esgx_http_reply_problem(c, h, &h->early);
     size_t hbytes = 0;
     (void)MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hbytes);
-    if (esgx_http_check_header_bytes(hbytes, &p)) return reply_problem(c, h, &p);
+    if (esgx_http_check_header_bytes(hbytes, &p)) return esgx_http_reply_problem(c, h, &p);
     if (esgx_monotonic_ms() > h->deadline_ms)
-        return reply_error(c, h, 408, "request_timeout",
+        return esgx_http_reply_error(c, h, 408, "request_timeout",
                            "the request was not received within %u s", h->srv->request_s);
     unsigned st = esgx_http_classify(h->srv->cfg, method, url, &h->rt);
-    if (st == 404) return reply_error(c, h, 404, "not_found", "no route %.200s", url);
+    if (st == 404) return esgx_http_reply_error(c, h, 404, "not_found", "no route %.200s", url);
     if (st == 405) return reply_405(c, h);
     if (esgx_http_needs_auth(h->rt.route)) {
         esgx_err aerr;
         unsigned a = check_auth(h->srv, c, &aerr);
-        if (a == 503) return reply_error(c, h, 503, "token_unverifiable", "%s", aerr.msg);
+        if (a == 503) return esgx_http_reply_error(c, h, 503, "token_unverifiable", "%s", aerr.msg);
         if (a == 401)
-            return reply_error(c, h, 401, "unauthorized",
+            return esgx_http_reply_error(c, h, 401, "unauthorized",
                                "missing 'Authorization: Bearer <token>' header");
-        if (a == 403) return reply_error(c, h, 403, "forbidden", "wrong admin token");
+        if (a == 403) return esgx_http_reply_error(c, h, 403, "forbidden", "wrong admin token");
     }
-    if (esgx_http_check_name(&h->rt, &p)) return reply_problem(c, h, &p);
+    if (esgx_http_check_name(&h->rt, &p)) return esgx_http_reply_problem(c, h, &p);
     if (esgx_http_check_sealed(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Esgx-Sealed"),
                                &h->rt, &h->sealed, &p))   /* before the limit is used */
-        return reply_problem(c, h, &p);
+        return esgx_http_reply_problem(c, h, &p);
     framing_headers fh = {.n = 0};
     if (MHD_get_connection_values(c, MHD_HEADER_KIND, collect_framing, &fh) < 0 ||
         fh.n == sizeof fh.h / sizeof fh.h[0])
-        return reply_error(c, h, 400, "ambiguous_length", "too many framing headers");
+        return esgx_http_reply_error(c, h, 400, "ambiguous_length", "too many framing headers");
     if (esgx_http_check_framing(fh.h, fh.n, h->rt.limit, &h->fr, &p)) {
         h->too_large = p.status == 413;
-        return reply_problem(c, h, &p);
+        return esgx_http_reply_problem(c, h, &p);
     }
     if (h->fr.has_length && h->fr.length > h->srv->max_per_ip) {   /* can never fit */
         h->too_large = 1;
-        return reply_error(c, h, 413, "too_large", "body of %llu bytes exceeds the %llu bytes "
+        return esgx_http_reply_error(c, h, 413, "too_large", "body of %llu bytes exceeds the %llu bytes "
                            "one client may have buffered (--max-buffered-per-ip)",
                            (unsigned long long)h->fr.length,
                            (unsigned long long)h->srv->max_per_ip);
@@ -1235,24 +834,116 @@ static enum MHD_Result take_body(hreq *h, const char *data, size_t n)
     return MHD_YES;
 }
 
+/* ---------------------------------------------------------------- admin workers */
+
+/* The routes that may wait on etcd, a peer or an origin (deploy, transfer and delete
+ * write etcd and may fetch a record's module; an upload waits for its copies, an origin
+ * upload for the origin) all need the admin token. They run here, on HTTP_ADMIN_WORKERS
+ * threads, while their connection is suspended: an HTTP thread never waits on the
+ * network. Their answer is kept in the hreq (esgx_http_reply_buf) and queued when the
+ * connection resumes. At most HTTP_ADMIN_QUEUE wait; one more is answered 503 busy. */
+static void *offload_main(void *arg)
+{
+    http *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->off_mu);
+        while (!srv->off_len && !srv->off_stop) pthread_cond_wait(&srv->off_cond, &srv->off_mu);
+        if (!srv->off_len) {
+            pthread_mutex_unlock(&srv->off_mu);
+            return NULL;
+        }
+        hreq *h = srv->off_q[srv->off_head];
+        srv->off_head = (srv->off_head + 1) % HTTP_ADMIN_QUEUE;
+        srv->off_len--;
+        int stopping = srv->off_stop;
+        pthread_mutex_unlock(&srv->off_mu);
+        if (stopping)
+            esgx_http_reply_error(h->conn, h, 503, "busy", "the node is stopping");
+        else if (h->off_route(h->conn, h) != MHD_YES)
+            h->off_status = 0;
+        h->offload = 2;
+        MHD_resume_connection(h->conn);
+    }
+}
+
+/* Suspends c and queues route for an admin worker (503 busy when the queue is full). */
+static enum MHD_Result offload(struct MHD_Connection *c, hreq *h,
+                               enum MHD_Result (*route)(struct MHD_Connection *, hreq *))
+{
+    http *srv = h->srv;
+    pthread_mutex_lock(&srv->off_mu);
+    int full = srv->off_len == HTTP_ADMIN_QUEUE || srv->off_stop || !srv->off_threads;
+    if (!full) {
+        h->conn = c;
+        h->off_route = route;
+        h->offload = 1;
+        MHD_suspend_connection(c);
+        srv->off_q[(srv->off_head + srv->off_len++) % HTTP_ADMIN_QUEUE] = h;
+        pthread_cond_signal(&srv->off_cond);
+    }
+    pthread_mutex_unlock(&srv->off_mu);
+    if (full)
+        return esgx_http_reply_error(c, h, 503, "busy", "%d admin requests are waiting already; "
+                                     "retry shortly", HTTP_ADMIN_QUEUE);
+    return MHD_YES;
+}
+
+/* The handler again, after the worker: queues the answer it kept. */
+static enum MHD_Result offload_answer(struct MHD_Connection *c, hreq *h)
+{
+    h->offload = 0;
+    if (!h->off_status) return MHD_NO;
+    char *b = h->off_body;
+    h->off_body = NULL;
+    return esgx_http_reply_buf(c, h, h->off_status, b, h->off_body_len, MHD_RESPMEM_MUST_FREE,
+                               h->off_ctype);
+}
+
+static int offload_start(http *srv)
+{
+    if (pthread_mutex_init(&srv->off_mu, NULL)) return -1;
+    if (pthread_cond_init(&srv->off_cond, NULL)) {
+        pthread_mutex_destroy(&srv->off_mu);
+        return -1;
+    }
+    while (srv->off_threads < HTTP_ADMIN_WORKERS &&
+           !pthread_create(&srv->off_thr[srv->off_threads], NULL, offload_main, srv))
+        srv->off_threads++;
+    return srv->off_threads ? 0 : -1;
+}
+
+/* Lets the workers finish what they run, answers what is queued 503 (the node is
+ * stopping), and joins them: no connection stays suspended on them. */
+static void offload_stop(http *srv)
+{
+    pthread_mutex_lock(&srv->off_mu);
+    srv->off_stop = 1;
+    pthread_cond_broadcast(&srv->off_cond);
+    pthread_mutex_unlock(&srv->off_mu);
+    for (int i = 0; i < srv->off_threads; i++) pthread_join(srv->off_thr[i], NULL);
+    srv->off_threads = 0;
+    pthread_cond_destroy(&srv->off_cond);
+    pthread_mutex_destroy(&srv->off_mu);
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, hreq *h, const char *url)
 {
     switch (h->rt.route) {
-    case ROUTE_SERVICES: return route_services(c, h);
-    case ROUTE_CONTENT_PUT: return route_content_put(c, h);
+    case ROUTE_SERVICES: return esgx_http_route_services(c, h);
+    case ROUTE_CONTENT_PUT: return offload(c, h, route_content_put);
     case ROUTE_CONTENT_GET: return route_content_get(c, h);
-    case ROUTE_FN_INVOKE: return route_fn_invoke(c, h);
-    case ROUTE_FN_DEPLOY: return route_fn_deploy(c, h);
-    case ROUTE_FN_LIST: return route_fn_list(c, h);
-    case ROUTE_FN_DELETE: return route_fn_delete(c, h);
+    case ROUTE_FN_INVOKE: return esgx_http_route_fn_invoke(c, h);
+    case ROUTE_FN_DEPLOY: return offload(c, h, esgx_http_route_fn_deploy);
+    case ROUTE_FN_LIST: return esgx_http_route_fn_list(c, h);
+    case ROUTE_FN_DELETE: return offload(c, h, esgx_http_route_fn_delete);
     case ROUTE_ATTESTATION: return route_attestation(c, h);
     case ROUTE_HEALTH: return route_health(c, h);
     case ROUTE_METRICS: return route_metrics(c, h);
     case ROUTE_NODES: return route_nodes(c, h);
-    case ROUTE_FN_GET: return route_fn_get(c, h);
-    case ROUTE_FN_LOGS: return route_fn_logs(c, h);
-    case ROUTE_FN_TRANSFER: return route_fn_transfer(c, h);
-    default: return reply_error(c, h, 404, "not_found", "no route %.200s", url);
+    case ROUTE_FN_GET: return esgx_http_route_fn_get(c, h);
+    case ROUTE_FN_LOGS: return esgx_http_route_fn_logs(c, h);
+    case ROUTE_FN_TRANSFER: return offload(c, h, esgx_http_route_fn_transfer);
+    default: return esgx_http_reply_error(c, h, 404, "not_found", "no route %.200s", url);
     }
 }
 
@@ -1391,12 +1082,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (!h->started) {
         h->started = 1;
         if (proxied_take(c, h))
-            return reply_error(c, h, 429, "too_many_requests", "this client has %u requests "
+            return esgx_http_reply_error(c, h, 429, "too_many_requests", "this client has %u requests "
                                "in flight (--ip-connections)", h->srv->per_ip);
         return first_call(c, h, method, url);
     }
     if (h->waiting) return finish_exec(c, h);
-    if (h->logs_polling) return logs_answer(c, h);
+    if (h->offload == 2) return offload_answer(c, h);
+    if (h->logs_polling) return esgx_http_logs_answer(c, h);
     if (h->fetching) return route_content_get(c, h);
     size_t n = *upload_data_size;
     if (n) {
@@ -1407,7 +1099,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, IDLE_TIMEOUT);
     if (h->refused) return reply_refused(c, h);
     if (h->too_large)
-        return reply_error(c, h, 413, "too_large", "body exceeds the limit of %zu for this route",
+        return esgx_http_reply_error(c, h, 413, "too_large", "body exceeds the limit of %zu for this route",
                            h->rt.limit);
     return dispatch(c, h, url);
 }
@@ -1425,6 +1117,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (h->lw.registered) esgx_node_logs_cancel(srv->logs, &h->lw);
     if (h->client[0]) lim_give(srv, h->client);
     free(h->sr.body);
+    free(h->off_body);
     free(h->sr.logs);
     free(h->decoded);
     free(h->record);
@@ -1574,6 +1267,16 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
         tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert};
         tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key};
     }
+    if (offload_start(srv)) {
+        freeaddrinfo(ai);
+        esgx_crypto_wipe(srv->token, sizeof srv->token);
+        esgx_node_logs_free(srv->logs);
+        if (tls_key) esgx_crypto_wipe(tls_key, strlen(tls_key));
+        free(tls_key);
+        free(tls_cert);
+        free(srv);
+        return esgx_err_set(err, ESGX_NODE_E_NOMEM, "cannot start the HTTP admin workers");
+    }
     srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->listen_port,
                                    proxied ? accept_policy : NULL, srv, handler, srv,
                                    MHD_OPTION_ARRAY, tls_opts,
@@ -1592,6 +1295,7 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
     free(tls_key);
     free(tls_cert);
     if (!srv->daemon) {
+        offload_stop(srv);
         esgx_crypto_wipe(srv->token, sizeof srv->token);
         esgx_node_logs_free(srv->logs);
         free(srv);
@@ -1622,6 +1326,7 @@ void esgx_http_free(http *h)
 {
     if (!h) return;
     esgx_node_logs_stop(h->logs);   /* resumes the long polls, which then answer at once */
+    offload_stop(h);                /* resumes what waits on the admin workers */
     if (h->daemon) MHD_stop_daemon(h->daemon);
     esgx_node_logs_free(h->logs);
     esgx_crypto_wipe(h->token, sizeof h->token);
