@@ -4,16 +4,18 @@
  *   fd 0 (stdin) reads the invocation's input; fd 1 (stdout) appends to the output
  *   (same limit as output_data_append); fd 2 (stderr) goes to the debug log (stderr of
  *   the enclave, only with --debug). No files, no preopens (fd_prestat_get says EBADF,
- *   so wasi-libc sees an empty filesystem), no arguments, no environment. The realtime and
- *   monotonic clocks come from the host and are as untrusted as insecure_systemtime;
- *   the CPU-time clocks count the invocation's fuel (cpu_time_ns below). random_get gives the
- *   next bytes of the request's deterministic stream (esgx_host_request.random_key).
- *   proc_exit ends the run: code 0 is a normal end, any other code a trap "exit".
+ *   so wasi-libc sees an empty filesystem), no arguments, no environment. The realtime
+ *   and monotonic clocks come from the host and are as untrusted as
+ *   insecure_systemtime; the CPU-time clocks count the invocation's fuel (cpu_time_ns
+ *   below). random_get gives the next bytes of the request's deterministic stream
+ *   (esgx_host_request.random_key). proc_exit ends the run: code 0 is a normal end,
+ *   any other code a trap "exit".
  *
  * Errors are WASI errno values (EBADF 8, EFAULT 21, EINVAL 28, ESPIPE 70); an argument
  * pointer outside memory is EFAULT. Fuel: HOSTFN_FUEL_CALL per call, plus the bytes moved
- * and the iovecs walked (fd_write, fd_read) or the random bytes made (random_get), by
- * the prices of host_internal.h (docs/guest-abi.md).
+ * and the iovecs walked (fd_write, fd_read), the random bytes made (random_get) or the
+ * host clock read (HOSTFN_FUEL_CLOCK: realtime, monotonic), by the prices of
+ * host_internal.h (docs/guest-abi.md).
  */
 #include "host_internal.h"
 
@@ -211,8 +213,8 @@ enum { WASI_CLOCK_REALTIME, WASI_CLOCK_MONOTONIC, WASI_CLOCK_PROCESS, WASI_CLOCK
 /*
  * The CPU-time clocks (process, thread) of a metered invocation are its fuel used so
  * far, this call's price included, read as HOSTFN_CPU_NS_PER_FUEL ns per fuel unit; they
- * are never read from the host. Reading them from the host was a system call (~0.5 us,
- * 33x the time per fuel of compiled wasm at the flat call price), the process clock of
+ * are never read from the host. Reading them from the host was a system call (~0.6 us,
+ * 33-149x the time per fuel of compiled wasm at the base price), the process clock of
  * the enclave counts every other invocation's work (a side channel between tenants),
  * and the host's values differ per node; the fuel count is cheap, deterministic (the
  * same on every node, tier and run: fuel_used is) and tells a guest nothing it does
