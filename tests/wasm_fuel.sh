@@ -61,13 +61,14 @@ done
 pin "loop 800" 800 3801 "$fb" --function loop --arg 800
 pin "loop 8000" 8000 38001 "$fb" --function loop --arg 8000
 abi=$tmp/run_abi.wasm
-# run_abi's copying host calls cost 4 per started 64 bytes (docs/guest-abi.md#fuel):
-# main makes 4 of one block each, copy_all 1, flood 257 of 1024 blocks (the last traps)
-pin "abi main" 7 356 "$abi" --input hello
+# run_abi's host calls cost 300, plus 16 per started 64 bytes copied
+# (docs/guest-abi.md#fuel): main makes 4 copies of one block each and 2 other calls,
+# copy_all 1 copy and 1 other call, flood 257 copies of 1024 blocks (the last traps)
+pin "abi main" 7 1904 "$abi" --input hello
 pin "abi add" 7 3 "$abi" --function add --arg 3 --arg 4
 pin "abi floats" '1.5, 2.5, "inf", "-inf", "nan:0x200000"' 9 "$abi" --function floats --arg 1.5 --arg 2.5
-pin "abi copy_all" 0 114 "$abi" --function copy_all --input abcdefgh
-pin "abi flood" - 1069377 "$abi" --function flood
+pin "abi copy_all" 0 626 "$abi" --function copy_all --input abcdefgh
+pin "abi flood" - 4291643 "$abi" --function flood
 pin "abi div0" - 3 "$abi" --function div0
 pin "abi spin" - 100000 "$abi" --function spin --fuel 100000
 pin "hostile loop" - 1000000 "$tmp/hostile_loop.wasm" --fuel 1000000

@@ -56,9 +56,9 @@ f4=$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")
 head -c 65536 /dev/zero | tr '\0' 'a' >"$tmp/in64k"
 run run "$abi" --function copy_all --input-file "$tmp/in64k" --json
 f64k=$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")
-# 4 fuel per started 64 bytes copied (docs/guest-abi.md#fuel): 4 * ceil(65536/64) = 4096
-# versus 4 * ceil(4/64) = 4 for the same instructions
-[ -n "$f4" ] && [ -n "$f64k" ] && [ $((f64k - f4)) -eq 4092 ] && ok || bad "copy fuel per 64 bytes: $f4 vs $f64k"
+# 16 fuel per started 64 bytes copied (docs/guest-abi.md#fuel): 16 * ceil(65536/64) =
+# 16384 versus 16 * ceil(4/64) = 16 for the same instructions
+[ -n "$f4" ] && [ -n "$f64k" ] && [ $((f64k - f4)) -eq 16368 ] && ok || bad "copy fuel per 64 bytes: $f4 vs $f64k"
 run run "$abi" --function copy_all --input abcd --json
 [ "$(sed -n 's/.*"fuel_used": \([0-9]*\).*/\1/p' <<<"$out")" = "$f4" ] && ok || bad "fuel_used is deterministic"
 # a host call that cannot pay for its bytes traps out_of_fuel with fuel_used = budget

@@ -1,12 +1,14 @@
 /*
  * test_common.c: esgx_parse_u64 (bases, suffixes, ranges, overflow), esgx_strerror
  * (every code has a distinct name and the ranges do not overlap), the monotonic
- * deadline, the bounded file reader (real files, a limit hit, a missing path) and the
- * raw JSON span scanner.
+ * deadline, the bounded file reader (real files, a limit hit, a missing path), the
+ * raw JSON span scanner and the deadline join.
  */
 #include "esgx_common.h"
 #include "esgx_test.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +170,28 @@ static void test_json_span(void)
     }
 }
 
+static void *nap_thread(void *arg)
+{
+    esgx_sleep_ms(150);
+    *(int *)arg = 7;
+    return NULL;
+}
+
+/* esgx_thread_join_ms: a running thread is not joined before its deadline (and can be
+ * joined later); a join that succeeds sees what the thread wrote. */
+static void test_thread_join(void)
+{
+    pthread_t t;
+    int v = 0;
+    CHECK(pthread_create(&t, NULL, nap_thread, &v) == 0);
+    uint64_t t0 = esgx_monotonic_ms();
+    CHECK_EQ_INT(esgx_thread_join_ms(t, 20), ETIMEDOUT);
+    uint64_t waited = esgx_monotonic_ms() - t0;
+    CHECK(waited >= 20 && waited < 140, "timed out after %llu ms", (unsigned long long)waited);
+    CHECK_EQ_INT(esgx_thread_join_ms(t, 5000), 0);
+    CHECK_EQ_INT(v, 7);
+}
+
 int main(void)
 {
     test_file_read();
@@ -176,5 +200,6 @@ int main(void)
     test_parse();
     test_strerror();
     test_deadline();
+    test_thread_join();
     return ESGX_TEST_SUMMARY("common_unit");
 }

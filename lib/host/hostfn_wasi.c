@@ -4,15 +4,18 @@
  *   fd 0 (stdin) reads the invocation's input; fd 1 (stdout) appends to the output
  *   (same limit as output_data_append); fd 2 (stderr) goes to the debug log (stderr of
  *   the enclave, only with --debug). No files, no preopens (fd_prestat_get says EBADF,
- *   so wasi-libc sees an empty filesystem), no arguments, no environment. Clocks come
- *   from the host and are as untrusted as insecure_systemtime. random_get gives the
- *   next bytes of the request's deterministic stream (esgx_host_request.random_key).
- *   proc_exit ends the run: code 0 is a normal end, any other code a trap "exit".
+ *   so wasi-libc sees an empty filesystem), no arguments, no environment. The realtime
+ *   and monotonic clocks come from the host and are as untrusted as
+ *   insecure_systemtime; the CPU-time clocks count the invocation's fuel (cpu_time_ns
+ *   below). random_get gives the next bytes of the request's deterministic stream
+ *   (esgx_host_request.random_key). proc_exit ends the run: code 0 is a normal end,
+ *   any other code a trap "exit".
  *
  * Errors are WASI errno values (EBADF 8, EFAULT 21, EINVAL 28, ESPIPE 70); an argument
  * pointer outside memory is EFAULT. Fuel: HOSTFN_FUEL_CALL per call, plus the bytes moved
- * and the iovecs walked (fd_write, fd_read) or the random bytes made (random_get), by
- * the prices of host_internal.h (docs/guest-abi.md).
+ * and the iovecs walked (fd_write, fd_read), the random bytes made (random_get) or the
+ * host clock read (HOSTFN_FUEL_CLOCK: realtime, monotonic), by the prices of
+ * host_internal.h (docs/guest-abi.md).
  */
 #include "host_internal.h"
 
@@ -204,40 +207,69 @@ static int wasi_list_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_w
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static int clock_of(uint32_t id, clockid_t *out)
+/* WASI clock ids. */
+enum { WASI_CLOCK_REALTIME, WASI_CLOCK_MONOTONIC, WASI_CLOCK_PROCESS, WASI_CLOCK_THREAD };
+
+/*
+ * The CPU-time clocks (process, thread) of a metered invocation are its fuel used so
+ * far, this call's price included, read as HOSTFN_CPU_NS_PER_FUEL ns per fuel unit; they
+ * are never read from the host. Reading them from the host was a system call (~0.6 us,
+ * 33-149x the time per fuel of compiled wasm at the base price), the process clock of
+ * the enclave counts every other invocation's work (a side channel between tenants),
+ * and the host's values differ per node; the fuel count is cheap, deterministic (the
+ * same on every node, tier and run: fuel_used is) and tells a guest nothing it does
+ * not already cause. An unmetered run (esgx run --fuel 0; a node always meters) has
+ * no fuel count and reads the thread's CPU time.
+ */
+static int cpu_time_ns(esgx_wasm_ctx *ctx, const guest_state *gs, uint64_t *ns)
 {
-    switch (id) {
-    case 0: *out = CLOCK_REALTIME; return 0;
-    case 1: *out = CLOCK_MONOTONIC; return 0;
-    case 2: *out = CLOCK_PROCESS_CPUTIME_ID; return 0;
-    case 3: *out = CLOCK_THREAD_CPUTIME_ID; return 0;
+    if (gs->fuel_budget == ESGX_HOST_UNMETERED) {
+        struct timespec ts;
+        if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return ESGX_HOST_E_INTERNAL;
+        *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        return 0;
     }
-    return ESGX_HOST_E_ARG;
+    uint64_t left = esgx_wasm_store_fuel_get(esgx_wasm_ctx_store(ctx));
+    uint64_t used = left <= gs->fuel_budget ? gs->fuel_budget - left : gs->fuel_budget;
+    *ns = used * HOSTFN_CPU_NS_PER_FUEL;
+    return 0;
 }
 
 static int wasi_clock_time_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                                void *env)
 {
-    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
-    clockid_t id;
-    if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
+    guest_state *gs = esgx_host_fn_state(ctx);
+    uint32_t id = arg_u32(args, 0);
+    int wall = id == WASI_CLOCK_REALTIME || id == WASI_CLOCK_MONOTONIC;
+    if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL + (wall ? HOSTFN_FUEL_CLOCK : 0)))
+        return ESGX_HOST_E_TRAP;
+    if (id > WASI_CLOCK_THREAD) return ret_errno(results, WASI_EINVAL);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 2), 8);
     if (!p) return ret_errno(results, WASI_EFAULT);
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0) return ret_errno(results, WASI_EIO);
-    put_u64(p, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+    uint64_t ns;
+    if (wall) {
+        struct timespec ts;
+        if (clock_gettime(id == WASI_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts))
+            return ret_errno(results, WASI_EIO);
+        ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    } else if (cpu_time_ns(ctx, gs, &ns)) {
+        return ret_errno(results, WASI_EIO);
+    }
+    put_u64(p, ns);
     return ret_errno(results, WASI_ESUCCESS);
 }
 
+/* Resolution: 1000 ns for the host's clocks, HOSTFN_CPU_NS_PER_FUEL (one fuel unit) for
+ * the CPU-time clocks. */
 static int wasi_clock_res_get(esgx_wasm_ctx *ctx, const esgx_wasm_value *args, esgx_wasm_value *results,
                               void *env)
 {
     if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
-    clockid_t id;
-    if (clock_of(arg_u32(args, 0), &id)) return ret_errno(results, WASI_EINVAL);
+    uint32_t id = arg_u32(args, 0);
+    if (id > WASI_CLOCK_THREAD) return ret_errno(results, WASI_EINVAL);
     uint8_t *p = esgx_wasm_ctx_memory(ctx, arg_u32(args, 1), 8);
     if (!p) return ret_errno(results, WASI_EFAULT);
-    put_u64(p, 1000);
+    put_u64(p, id <= WASI_CLOCK_MONOTONIC ? 1000 : HOSTFN_CPU_NS_PER_FUEL);
     return ret_errno(results, WASI_ESUCCESS);
 }
 

@@ -305,6 +305,7 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     gs.input = rq->input;
     gs.input_len = rq->input_len;
     gs.max_output = rq->max_output;
+    gs.fuel_budget = rq->fuel;
     gs.debug = rq->debug;
     gs.capture_max = rq->capture_max;
     esgx_wasm_store_set_user(s, &gs);

@@ -244,6 +244,71 @@ static void test_wasi(const env *e)
     free(body.p);
 }
 
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* Emits clock_time_get(id, 0, addr) (import f), dropping the errno; returns its static
+ * fuel. */
+static uint64_t emit_clock(tg_buf *b, uint32_t f, int32_t id, int32_t addr)
+{
+    tg_i32(b, id);
+    tg_i64(b, 0);
+    tg_i32(b, addr);
+    tg_call(b, f);
+    tg_drop(b);
+    return 3 + 4 + 1;
+}
+
+/* The CPU-time clocks (process 2, thread 3) read the fuel used so far, this call's
+ * price included (1 ns per fuel unit): never the host's clock, so the values are exact
+ * and the same on both tiers; the wall clocks cost HOSTFN_FUEL_CLOCK more; an unknown
+ * clock is EINVAL at the base price; clock_res_get says 1 ns for the CPU clocks. */
+static void test_cpu_clock(env *e)
+{
+    tg_import imp[3] = {{"wasi_snapshot_preview1", "clock_time_get", "iIi", "i"},
+                        {"wasi_snapshot_preview1", "clock_res_get", "ii", "i"},
+                        {"fn0", "output_data_append", "ii", "i"}};
+    tg_buf body = {0};
+    /* one metering block: all of its static cost is paid on entry */
+    uint64_t stat = emit_clock(&body, 0, 2, A_OUT) + emit_clock(&body, 0, 1, A_OUT + 8) +
+                    emit_clock(&body, 0, 3, A_OUT + 16) + emit_clock(&body, 0, 9, A_OUT + 24);
+    int32_t r[2] = {2, A_OUT + 24}, o[2] = {A_OUT, 32};
+    stat += emit_call(&body, 1, r, 2, 1) + emit_call(&body, 2, o, 2, 1);
+    uint64_t want_process = stat + HOSTFN_FUEL_CALL;
+    uint64_t want_thread = stat + 3 * HOSTFN_FUEL_CALL + HOSTFN_FUEL_CLOCK;
+    uint64_t want_used = stat + 5 * HOSTFN_FUEL_CALL + HOSTFN_FUEL_CLOCK +
+                         esgx_host_fn_copy_cost(32);
+    static const esgx_wasm_tier tiers[2] = {ESGX_WASM_TIER_INTERP, ESGX_WASM_TIER_JIT};
+    int saved = e->limits.tier;
+    for (int t = 0; t < 2; t++) {
+        e->limits.tier = tiers[t];
+        esgx_host_result res;
+        CHECK_RC(run(e, imp, 3, &body, NULL, 0, &res), ESGX_OK);
+        CHECK(res.fuel_used == want_used, "clocks (%s): fuel_used %llu, want %llu",
+              esgx_wasm_tier_name(tiers[t]), (unsigned long long)res.fuel_used,
+              (unsigned long long)want_used);
+        CHECK_EQ_INT(res.output_len, 32);
+        if (res.output_len == 32) {
+            CHECK(get64(res.output) == want_process * HOSTFN_CPU_NS_PER_FUEL,
+                  "process clock (%s): %llu, want %llu", esgx_wasm_tier_name(tiers[t]),
+                  (unsigned long long)get64(res.output), (unsigned long long)want_process);
+            CHECK(get64(res.output + 8) > 0, "the monotonic clock is the host's");
+            CHECK(get64(res.output + 16) == want_thread * HOSTFN_CPU_NS_PER_FUEL,
+                  "thread clock (%s): %llu, want %llu", esgx_wasm_tier_name(tiers[t]),
+                  (unsigned long long)get64(res.output + 16), (unsigned long long)want_thread);
+            CHECK(get64(res.output + 24) == HOSTFN_CPU_NS_PER_FUEL,
+                  "clock_res_get(process): %llu", (unsigned long long)get64(res.output + 24));
+        }
+        esgx_host_result_free(&res);
+    }
+    e->limits.tier = saved;
+    free(body.p);
+}
+
 /* The debug log takes at most HOSTFN_DEBUG_LOG_MAX guest bytes per invocation, whatever
  * the fuel (which cannot depend on --debug): 20 debug_print of 64 KiB log 16 of them. */
 static void test_debug_cap(const env *e)
@@ -330,6 +395,7 @@ int main(void)
         test_derived_public(&e);
         test_sign(&e);
         test_wasi(&e);
+        test_cpu_clock(&e);
         test_debug_cap(&e);
         test_capture(&e);
     }

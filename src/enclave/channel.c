@@ -281,7 +281,6 @@ void enclave_workers_stop(enclave *E)
     pthread_cond_broadcast(&C->cond);
     pthread_mutex_unlock(&C->lock);
     for (unsigned i = 0; i < C->nthreads; i++) pthread_join(C->threads[i], NULL);
-    C->nthreads = 0;
     if (C->watchdog_started) {   /* after the workers: it bounds their last jobs too */
         pthread_mutex_lock(&C->lock);
         C->wd_stop = 1;
@@ -290,6 +289,7 @@ void enclave_workers_stop(enclave *E)
         pthread_join(C->watchdog, NULL);
         C->watchdog_started = 0;
     }
+    C->nthreads = 0;   /* only now: the watchdog reads it (under the lock) until joined */
     free(C->threads);
     free(C->run_id);
     free(C->run_start_ms);

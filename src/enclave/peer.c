@@ -577,8 +577,7 @@ void esgx_peer_stop(peer_service *ps)
      * give it a moment, then leave it (and everything it uses) to the process exit, so
      * that a shutdown is never held up by an unreachable peer. */
     if (ps->have_fetch) {
-        struct timespec jt = esgx_deadline_after_ms(PEER_FETCH_JOIN_MS);
-        if (pthread_clockjoin_np(ps->fetch_thread, NULL, CLOCK_MONOTONIC, &jt) != 0) return;
+        if (esgx_thread_join_ms(ps->fetch_thread, PEER_FETCH_JOIN_MS) != 0) return;
     }
     /* Handlers are bounded by timeout_ms; wait a little longer than that. */
     struct timespec ts = esgx_deadline_after_ms((uint64_t)ps->timeout_ms + PEER_FETCH_JOIN_MS);

@@ -226,12 +226,12 @@ static void test_fuel_limits(const uint8_t *code, size_t len)
     run(code, len, "echo", "0123456789", 10, &r);
     CHECK_EQ_INT(r.fuel_used, f1);
     esgx_exec_result_free(&r);
-    /* Host call costs: a longer copy costs more by the per-64-byte rule (4 fuel per
+    /* Host call costs: a longer copy costs more by the per-64-byte rule (16 fuel per
      * started 64 bytes copied, docs/guest-abi.md#fuel). */
     char big[640];
     memset(big, 'x', sizeof big);
     run(code, len, "echo", big, sizeof big, &r);
-    CHECK_EQ_INT(r.fuel_used, f1 + 2 * 4 * (10 - 1)); /* copy + append: 10 blocks vs 1 */
+    CHECK_EQ_INT(r.fuel_used, f1 + 2 * 16 * (10 - 1)); /* copy + append: 10 blocks vs 1 */
     esgx_exec_result_free(&r);
 
     /* Fuel too small for a host call inside: trap out_of_fuel, whole limit used. */
@@ -508,7 +508,9 @@ static void test_hostile(void)
                                    21, 21, 21};
     CHECK_EQ_INT(r.output_len, sizeof want);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) CHECK_EQ_INT(out_i32(&r, i), want[i]);
-    CHECK(r.fuel_used < 5000);   /* refused calls cost only their base fuel */
+    /* refused calls cost only their base fuel (300 each, with the appends of the
+     * results about 11000 in all): one derivation step alone would be 330000 */
+    CHECK(r.fuel_used < 50000, "fuel_used %llu", (unsigned long long)r.fuel_used);
     esgx_exec_result_free(&r);
     free(code);
 }

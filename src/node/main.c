@@ -836,15 +836,16 @@ static int start_node(node_state *st, const char *token, node_objects *o)
 
 /* Frees the objects in reverse order (the supervisor and the network's fetches are
  * stopped before the HTTP server goes, so no connection is still suspended and no fetch
- * calls back into a freed object). */
+ * calls back into a freed object; the network's threads, which ask the supervisor for
+ * the node's identity, are joined before the supervisor is freed). */
 static void free_node(node_objects *o)
 {
     esgx_sup_stop(o->sup, 5000);
     esgx_node_net_stop_fetches(o->net);
     esgx_collat_free(o->collateral);
     esgx_http_free(o->http);
-    esgx_sup_free(o->sup);
     esgx_node_net_close(o->net);
+    esgx_sup_free(o->sup);
     esgx_registry_close(o->registry);
     esgx_content_close(o->content);
     esgx_metrics_free(o->metrics);

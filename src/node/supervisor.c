@@ -1189,8 +1189,7 @@ void esgx_sup_stop(sup *s, int timeout_ms)
     }
     pthread_mutex_unlock(&s->wmu);
     if (s->sup_started) {
-        struct timespec ts = esgx_deadline_after_ms((uint64_t)(timeout_ms > 0 ? timeout_ms : 0));
-        if (pthread_clockjoin_np(s->sup_thread, NULL, CLOCK_MONOTONIC, &ts)) {
+        if (esgx_thread_join_ms(s->sup_thread, (uint64_t)(timeout_ms > 0 ? timeout_ms : 0))) {
             esgx_node_log(NODE_LOG_WARN, "enclave did not stop within %d ms; killing it", timeout_ms);
             if (pid > 0) kill(pid, SIGKILL);
             pthread_join(s->sup_thread, NULL);

@@ -216,6 +216,12 @@ ESGX_MUST_CHECK int esgx_cond_init_monotonic(pthread_cond_t *c);
 /* Sleeps ms milliseconds (resumed across signals). */
 void esgx_sleep_ms(unsigned ms);
 
+/* Joins thread t (its result is dropped) if it ends within timeout_ms milliseconds
+ * (CLOCK_MONOTONIC). Returns 0 (joined), ETIMEDOUT (still running: t is not joined and
+ * may be joined later), or another errno value of pthread_tryjoin_np. Unlike
+ * pthread_clockjoin_np, ThreadSanitizer sees this join (lib/common/thread.c). */
+ESGX_MUST_CHECK int esgx_thread_join_ms(pthread_t t, uint64_t timeout_ms);
+
 /* ---------------------------------------------------------------- files */
 
 /*
