@@ -13,7 +13,7 @@ fn main() {
     let data = get_input_data().unwrap();
     esgx::println!("signer: {} bytes", data.len());
     let key = DerivedKey::root();
-    let sig = key.sign(&data).unwrap();
+    let sig = key.sign_data(&data).unwrap();
     let public = key.public_key().unwrap();
     let out = json::Writer::new()
         .string("public_key", &hex::encode(&public))

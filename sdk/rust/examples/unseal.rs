@@ -12,6 +12,6 @@ fn main() {
     let mut out = output_writer();
     match SharedKey::unseal(&mut data) {
         Ok(()) => out.write_all(&data).unwrap(),
-        Err(e) => write!(out, "error: {}", e).unwrap(),
+        Err(e) => write!(out, "error: {} ({})", e, e.code()).unwrap(),
     }
 }

@@ -3,6 +3,7 @@
 //! `debug_print` writes to the debug log. Input and output are bytes: nothing here
 //! assumes UTF-8 except `get_input_data_string`.
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::error::HostError;
 use crate::sys::fn0;
@@ -50,7 +51,7 @@ impl InputReader {
             return Ok(());
         }
         // SAFETY: buf is writable for buf.len() bytes; the host checks the input range.
-        let rc = unsafe { fn0::input_data_copy(buf.as_mut_ptr(), offset, buf.len()) };
+        let rc = unsafe { fn0::input_data_copy(buf.as_mut_ptr() as usize, offset, buf.len()) };
         HostError::result(rc).map(|_| ())
     }
 }
@@ -81,6 +82,9 @@ impl Seek for InputReader {
     }
 }
 
+/// Serialises output writers, as sgxkit's (a guest has one thread, so it never waits).
+static IS_WRITER_OPEN: Mutex<()> = Mutex::new(());
+
 /// A handle on the output. Handles are cheap; all append to the one output.
 pub fn output_writer() -> OutputWriter {
     OutputWriter { _private: () }
@@ -92,22 +96,53 @@ pub struct OutputWriter {
 }
 
 impl OutputWriter {
-    /// Discards the output written so far, e.g. to write an error message instead.
-    pub fn clear(&mut self) {
-        // SAFETY: no arguments.
-        unsafe { fn0::output_data_clear() }
+    /// Holds the output for this writer alone until the lock is dropped (a second
+    /// `lock()` in the same scope deadlocks, as in sgxkit).
+    pub fn lock(&mut self) -> OutputWriterLock<'_> {
+        let guard = IS_WRITER_OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        OutputWriterLock(self, guard)
     }
 
-    /// sgxkit compatibility: a guest is single-threaded, so the "lock" is the writer.
-    pub fn lock(&mut self) -> &mut OutputWriter {
-        self
+    /// Discards the output written so far, e.g. to write an error message instead.
+    pub fn clear(&mut self) {
+        self.lock().clear()
     }
 }
 
 impl Write for OutputWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.lock().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.lock().write_all(buf)
+    }
+
+    fn write_fmt(&mut self, fmt: std::fmt::Arguments<'_>) -> io::Result<()> {
+        self.lock().write_fmt(fmt)
+    }
+}
+
+/// The output held by one writer (see [`OutputWriter::lock`]).
+#[allow(unused)]
+pub struct OutputWriterLock<'a>(&'a mut OutputWriter, MutexGuard<'a, ()>);
+
+impl OutputWriterLock<'_> {
+    /// Discards the output written so far.
+    pub fn clear(&mut self) {
+        // SAFETY: no arguments.
+        unsafe { fn0::output_data_clear() }
+    }
+}
+
+impl Write for OutputWriterLock<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // SAFETY: buf is readable for buf.len() bytes.
-        let rc = unsafe { fn0::output_data_append(buf.as_ptr(), buf.len()) };
+        let rc = unsafe { fn0::output_data_append(buf.as_ptr() as usize, buf.len()) };
         HostError::result(rc)?;
         Ok(buf.len())
     }
@@ -117,9 +152,9 @@ impl Write for OutputWriter {
     }
 }
 
-/// Writes one line (text or bytes) to the debug log.
-pub fn debug_print<T: AsRef<[u8]> + ?Sized>(msg: &T) {
-    let bytes = msg.as_ref();
-    // SAFETY: bytes is readable for its length.
-    unsafe { fn0::debug_print(bytes.as_ptr(), bytes.len()) }
+/// Writes one message to the debug log (`esgx run` stderr; a node started with `--debug`).
+pub fn debug_print<S: AsRef<str>>(msg: S) {
+    let s = msg.as_ref();
+    // SAFETY: s is readable for its length.
+    unsafe { fn0::debug_print(s.as_ptr() as usize, s.len()) }
 }

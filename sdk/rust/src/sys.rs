@@ -1,7 +1,13 @@
-//! The raw `fn0` imports (docs/guest-abi.md), one to one. Pointers are offsets into the
-//! module's memory; lengths are `usize` (32 bits on wasm32). Negative returns are the
-//! error codes of [`crate::error::HostError`]. Prefer the safe wrappers in `io`,
-//! `crypto` and `time`.
+//! The raw `fn0` imports (docs/guest-abi.md), one to one, with sgxkit-sys's Rust
+//! signatures: addresses are `usize` offsets into the module's memory (32 bits on
+//! wasm32). Negative returns are the error codes of [`crate::error::HostError`]. Prefer
+//! the safe wrappers in `io`, `crypto` and `time`.
+//!
+//! `derived_key_sign` is the four-argument form sgxkit declares (sign a raw 32-byte
+//! digest). The older five-argument form (the host hashes the data with SHA-256) is
+//! `derived_key_sign_data` here, an esgx addition; both are the host's
+//! `fn0.derived_key_sign`, told apart by the import's type, so one module can import
+//! only one of them.
 
 #[cfg(target_arch = "wasm32")]
 pub mod fn0 {
@@ -9,29 +15,40 @@ pub mod fn0 {
     extern "C" {
         /// Length of the invocation's input.
         pub fn input_data_size() -> usize;
-        /// Copies input `[offset, offset+len)` to `dst`; 0 or -2.
-        pub fn input_data_copy(dst: *mut u8, offset: usize, len: usize) -> i32;
+        /// Copies input `[offset, offset+size)` to `dst`; 0 or -2.
+        pub fn input_data_copy(dst: usize, offset: usize, size: usize) -> i32;
         /// Appends `[ptr, ptr+len)` to the output; 0 or -2.
-        pub fn output_data_append(ptr: *const u8, len: usize) -> i32;
+        pub fn output_data_append(ptr: usize, len: usize) -> i32;
         /// Discards the output written so far.
         pub fn output_data_clear();
-        /// Writes the 111-byte xpub at `buf`; returns 111 or -2.
-        pub fn shared_key_public(buf: *mut u8) -> i32;
+        /// Writes the 111-byte xpub at `buf_ptr`; returns 111 or -2.
+        pub fn shared_key_public(buf_ptr: usize) -> i32;
         /// Unseals in place; returns the data length or -2, -5, -6, -7.
-        pub fn shared_key_unseal(ptr: *mut u8, len: usize) -> i32;
-        /// Derived public key (33 bytes at `buf`); `wasm` 0 = this module. 0 or -2, -3, -4.
-        pub fn derived_key_public(wasm: *const u8, path: *const u8, path_len: usize,
-                                  buf: *mut u8) -> i32;
+        pub fn shared_key_unseal(data_ptr: usize, data_len: usize) -> i32;
+        /// Derived public key (33 bytes at `buf_ptr`); `wasm_ptr` 0 = this module.
+        /// 0 or -2, -3, -4.
+        pub fn derived_key_public(wasm_ptr: usize, path_ptr: usize, path_len: usize,
+                                  buf_ptr: usize) -> i32;
         /// Unseals in place with the derived key; returns the length or -2, -3, -4, -7.
-        pub fn derived_key_unseal(path: *const u8, path_len: usize, ptr: *mut u8,
-                                  len: usize) -> i32;
-        /// sgxkit's five-argument form: signs SHA-256(data), 65 bytes at `sig`.
-        pub fn derived_key_sign(path: *const u8, path_len: usize, data: *const u8,
-                                data_len: usize, sig: *mut u8) -> i32;
+        pub fn derived_key_unseal(path_ptr: usize, path_len: usize, data_ptr: usize,
+                                  data_len: usize) -> i32;
+        /// Signs the 32-byte digest at `data_ptr`; 65 bytes (r, s, recovery id 0/1) at
+        /// `signature_buf_ptr`. 0 or -2, -3, -4.
+        pub fn derived_key_sign(path_ptr: usize, path_len: usize, data_ptr: usize,
+                                signature_buf_ptr: usize) -> i32;
         /// Host time, seconds since the epoch (untrusted).
         pub fn insecure_systemtime() -> u64;
         /// Writes `[ptr, ptr+len)` to the debug log.
-        pub fn debug_print(ptr: *const u8, len: usize);
+        pub fn debug_print(ptr: usize, len: usize);
+    }
+
+    #[link(wasm_import_module = "fn0")]
+    extern "C" {
+        /// The five-argument `fn0.derived_key_sign`: signs SHA-256 of
+        /// `[data_ptr, data_ptr+data_len)`; 65 bytes at `signature_buf_ptr`.
+        #[link_name = "derived_key_sign"]
+        pub fn derived_key_sign_data(path_ptr: usize, path_len: usize, data_ptr: usize,
+                                     data_len: usize, signature_buf_ptr: usize) -> i32;
     }
 }
 
@@ -43,21 +60,17 @@ pub mod fn0 {
         panic!("esgx: the fn0 host functions exist only in a wasm32 guest")
     }
     pub unsafe fn input_data_size() -> usize { absent() }
-    pub unsafe fn input_data_copy(_: *mut u8, _: usize, _: usize) -> i32 { absent() }
-    pub unsafe fn output_data_append(_: *const u8, _: usize) -> i32 { absent() }
+    pub unsafe fn input_data_copy(_: usize, _: usize, _: usize) -> i32 { absent() }
+    pub unsafe fn output_data_append(_: usize, _: usize) -> i32 { absent() }
     pub unsafe fn output_data_clear() { absent() }
-    pub unsafe fn shared_key_public(_: *mut u8) -> i32 { absent() }
-    pub unsafe fn shared_key_unseal(_: *mut u8, _: usize) -> i32 { absent() }
-    pub unsafe fn derived_key_public(_: *const u8, _: *const u8, _: usize, _: *mut u8) -> i32 {
-        absent()
-    }
-    pub unsafe fn derived_key_unseal(_: *const u8, _: usize, _: *mut u8, _: usize) -> i32 {
-        absent()
-    }
-    pub unsafe fn derived_key_sign(_: *const u8, _: usize, _: *const u8, _: usize,
-                                   _: *mut u8) -> i32 {
+    pub unsafe fn shared_key_public(_: usize) -> i32 { absent() }
+    pub unsafe fn shared_key_unseal(_: usize, _: usize) -> i32 { absent() }
+    pub unsafe fn derived_key_public(_: usize, _: usize, _: usize, _: usize) -> i32 { absent() }
+    pub unsafe fn derived_key_unseal(_: usize, _: usize, _: usize, _: usize) -> i32 { absent() }
+    pub unsafe fn derived_key_sign(_: usize, _: usize, _: usize, _: usize) -> i32 { absent() }
+    pub unsafe fn derived_key_sign_data(_: usize, _: usize, _: usize, _: usize, _: usize) -> i32 {
         absent()
     }
     pub unsafe fn insecure_systemtime() -> u64 { absent() }
-    pub unsafe fn debug_print(_: *const u8, _: usize) { absent() }
+    pub unsafe fn debug_print(_: usize, _: usize) { absent() }
 }
