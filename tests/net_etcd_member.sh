@@ -40,7 +40,7 @@ for m in e1 e2 e3; do
     kill -STOP "${NET_PIDS[etcd-$m]}" || fail "SIGSTOP $m"
     STOPPED=$m
     deployed=0
-    for _ in 1 2 3; do   # a deploy whose call landed on the hung member may time out once
+    for _ in 1 2 3 4 5 6; do   # a deploy whose call landed on the hung member may time out
         if as functions deploy --name "w$m" --path "$BUILD/examples/hello.wasm" --no-encrypt; then
             deployed=1
             break

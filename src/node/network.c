@@ -396,6 +396,7 @@ static void *watch_main(void *arg)
         rev = rev > 0 ? rev - 1 : 0;
         pthread_mutex_lock(&n->mu);
         n->view_ok = 0;
+        n->view_down_ms = esgx_monotonic_ms();
         n->stats.etcd_errors++;
         pthread_mutex_unlock(&n->mu);
         esgx_net_log(n, NET_LOG_WARN, "etcd watch broke (%s); listing again", rc ? err.msg : "ended");
@@ -501,11 +502,22 @@ static uint64_t etcd_silence_ms(esgx_net *n)
     return last >= now ? 0 : now - last;
 }
 
+/* Whether the view counts as current, caller holds mu: the watch is up, or broke less
+ * than two thirds of the TTL ago. A watch that breaks (its member restarted or was cut)
+ * is set up again from the revision it reached, in well under that; meanwhile the view
+ * is behind by at most that long, as it may be behind by a watch event's way anyway,
+ * and the node stays in service instead of flapping with every member restart. */
+static int view_current_locked(esgx_net *n)
+{
+    return n->view_ok || esgx_monotonic_ms() - n->view_down_ms <= n->cfg.lease_ttl * 2000u / 3;
+}
+
 /* esgx_net_healthy, caller holds mu. The keeper speaks to etcd every third of the
  * TTL, so a healthy etcd is never silent for two thirds of it. */
 static int healthy_locked(esgx_net *n)
 {
-    return n->etcd_ok && n->view_ok && etcd_silence_ms(n) <= n->cfg.lease_ttl * 2000u / 3;
+    return n->etcd_ok && view_current_locked(n) &&
+           etcd_silence_ms(n) <= n->cfg.lease_ttl * 2000u / 3;
 }
 
 int esgx_net_healthy(esgx_net *n)
@@ -519,13 +531,13 @@ int esgx_net_healthy(esgx_net *n)
 int esgx_net_writable(esgx_net *n, esgx_err *err)
 {
     pthread_mutex_lock(&n->mu);
-    int ok = healthy_locked(n), watch = n->view_ok, keeper = n->etcd_ok;
+    int ok = healthy_locked(n), watch = view_current_locked(n), keeper = n->etcd_ok;
     pthread_mutex_unlock(&n->mu);
     if (ok) return ESGX_OK;
     uint64_t quiet = etcd_silence_ms(n);
     if (!watch)
         return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: this node's watch of "
-                            "%s%s broke and is being set up again; try again later",
+                            "%s%s broke and is still being set up again; try again later",
                             n->cfg.etcd, n->cfg.prefix);
     if (!keeper && quiet <= n->cfg.lease_ttl * 2000u / 3)
         return esgx_err_set(err, ESGX_NODE_E_ETCD, "etcd unreachable: this node's last lease "

@@ -98,6 +98,7 @@ struct esgx_net {
     pthread_cond_t changed;       /* the view changed (monotonic clock) */
     int etcd_ok;                  /* the keeper's last call to etcd succeeded */
     int view_ok;                  /* the watch stream is up (else: listing again) */
+    uint64_t view_down_ms;        /* monotonic: when it broke (view_ok 0) */
     char mrenclave[65];
     char platform[32];
     int has_key, identity_dirty;
