@@ -118,7 +118,8 @@ static void vpool_emit(jc *c)
         for (int b = 0; b < 16; b++) x64_b(a, c->pool[i][b]);
     for (size_t i = 0; i < c->n_pool_fx; i++) {
         const struct vfix *f = &c->pool_fx[i];
-        x64_patch32(a, f->at, (uint32_t)(int32_t)((int64_t)(base + 16u * f->k) - (int64_t)(f->at + 4)));
+        int64_t rel = (int64_t)(base + 16u * f->k) - (int64_t)(f->at + 4);
+        x64_patch32(a, f->at, (uint32_t)(int32_t)rel);
     }
 }
 
@@ -176,8 +177,10 @@ static const vbin vbins[] = {
     {WOP_I8X16_SUB_SAT_S, 0x66, 0, 0xE8, 0, -1, 0}, {WOP_I8X16_SUB_SAT_U, 0x66, 0, 0xD8, 0, -1, 0},
     {WOP_I16X8_SUB_SAT_S, 0x66, 0, 0xE9, 0, -1, 0}, {WOP_I16X8_SUB_SAT_U, 0x66, 0, 0xD9, 0, -1, 0},
     {WOP_I8X16_AVGR_U, 0x66, 0, 0xE0, 0, -1, 0}, {WOP_I16X8_AVGR_U, 0x66, 0, 0xE3, 0, -1, 0},
-    {WOP_I8X16_NARROW_I16X8_S, 0x66, 0, 0x63, 0, -1, 0}, {WOP_I8X16_NARROW_I16X8_U, 0x66, 0, 0x67, 0, -1, 0},
-    {WOP_I16X8_NARROW_I32X4_S, 0x66, 0, 0x6B, 0, -1, 0}, {WOP_I16X8_NARROW_I32X4_U, 0x66, 1, 0x2B, 0, -1, 0},
+    {WOP_I8X16_NARROW_I16X8_S, 0x66, 0, 0x63, 0, -1, 0},
+    {WOP_I8X16_NARROW_I16X8_U, 0x66, 0, 0x67, 0, -1, 0},
+    {WOP_I16X8_NARROW_I32X4_S, 0x66, 0, 0x6B, 0, -1, 0},
+    {WOP_I16X8_NARROW_I32X4_U, 0x66, 1, 0x2B, 0, -1, 0},
     {WOP_I32X4_DOT_I16X8_S, 0x66, 0, 0xF5, 0, -1, 0},
     {WOP_F32X4_ADD, 0, 0, 0x58, 0, -1, 0}, {WOP_F64X2_ADD, 0x66, 0, 0x58, 0, -1, 0},
     {WOP_F32X4_SUB, 0, 0, 0x5C, 0, -1, 0}, {WOP_F64X2_SUB, 0x66, 0, 0x5C, 0, -1, 0},
@@ -543,8 +546,10 @@ static bool vec_unary(jc *c, const uint32_t *ip, int op)
         {WOP_I32X4_ABS, 0x66, 1, 0x1E, -1},
         {WOP_F32X4_SQRT, 0, 0, 0x51, -1}, {WOP_F64X2_SQRT, 0x66, 0, 0x51, -1},
         {WOP_F32X4_CEIL, 0x66, 2, 0x08, ROUND_CEIL}, {WOP_F64X2_CEIL, 0x66, 2, 0x09, ROUND_CEIL},
-        {WOP_F32X4_FLOOR, 0x66, 2, 0x08, ROUND_FLOOR}, {WOP_F64X2_FLOOR, 0x66, 2, 0x09, ROUND_FLOOR},
-        {WOP_F32X4_TRUNC, 0x66, 2, 0x08, ROUND_TRUNC}, {WOP_F64X2_TRUNC, 0x66, 2, 0x09, ROUND_TRUNC},
+        {WOP_F32X4_FLOOR, 0x66, 2, 0x08, ROUND_FLOOR},
+        {WOP_F64X2_FLOOR, 0x66, 2, 0x09, ROUND_FLOOR},
+        {WOP_F32X4_TRUNC, 0x66, 2, 0x08, ROUND_TRUNC},
+        {WOP_F64X2_TRUNC, 0x66, 2, 0x09, ROUND_TRUNC},
         {WOP_F32X4_NEAREST, 0x66, 2, 0x08, ROUND_NEAREST},
         {WOP_F64X2_NEAREST, 0x66, 2, 0x09, ROUND_NEAREST},
         {WOP_F32X4_CONVERT_I32X4_S, 0, 0, 0x5B, -1},            /* cvtdq2ps */
