@@ -96,12 +96,6 @@ void *esgx_jit_call_lazy(esgx_wasm_store *s, const esgx_wasm_code *code, uint64_
  * s->jit_caller_inst the caller's, s->jit_fp the caller's frame. */
 void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t indirect);
 
-/* jit_simd.c: runs SIMD op `op` at ip on frame fp with the interpreter's handler: 0,
- * 1 after recording a trap, -1 if op is not a SIMD op. */
-int esgx_jit_simd(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op);
-/* Whether op is one of the SIMD ops (v128 operands). */
-bool esgx_jit_is_simd(int op);
-
 /* jit_ops.c: the ops compiled as a call (bulk memory, tables, memory.grow and the
  * float operations without one x86 instruction): 0, or 1 after recording a trap. */
 int esgx_jit_op_slow(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t op);

@@ -19,8 +19,8 @@
  *
  * Ops with no short x86 sequence (bulk memory, tables, memory.grow, float min/max,
  * float->int truncations) call esgx_jit_op_slow, which runs them on the frame like the
- * interpreter (fuel is synchronised around the call); SIMD ops without a template
- * (jit_vec.h) call the interpreter's handler (jit_simd.c).
+ * interpreter (fuel is synchronised around the call). Every SIMD op has an inline
+ * template (jit_vec.h): none leaves compiled code.
  */
 #include "jit_internal.h"
 #include "wasm_float.h"
@@ -83,6 +83,12 @@ typedef struct jc {
     /* the last instruction emitted (ending at code offset `at`) stored register `reg`
      * to memory slot `slot`: a load of that slot right after reads the register */
     struct { size_t at; uint32_t slot; int8_t reg; uint8_t kind; } last;
+    /* the 16-byte constants of the SIMD templates (jit_vec.h): the pool emitted after
+     * the function's code, and the RIP-relative loads of them to patch */
+    uint8_t (*pool)[16];
+    uint32_t n_pool, cap_pool;
+    struct vfix { size_t at; uint32_t k; } *pool_fx;
+    size_t n_pool_fx, cap_pool_fx;
 } jc;
 
 enum { LAST_GPR, LAST_XMM64, LAST_XMM128 };
@@ -326,22 +332,6 @@ static void emit_slow(jc *c, const uint32_t *ip, int op, bool traps)
         jcc_unwind(c, CC_NE);
         if (op == WOP_MEM_GROW) load_mem(a);
     }
-    reload(c, 0, UINT32_MAX);
-}
-
-/* a SIMD op without a template: the interpreter's handler (jit_simd.c), on the frame */
-static void emit_simd_call(jc *c, const uint32_t *ip, int op)
-{
-    esgx_x64 *a = c->a;
-    spill(c, 0, UINT32_MAX);
-    x64_store(a, true, xm(ST, S_FUEL), FUEL);   /* for the unwind after a trap */
-    x64_mov_rr(a, true, X_RDI, ST);
-    x64_mov_rr(a, true, X_RSI, FP);
-    x64_mov_ri(a, X_RDX, (uint64_t)(uintptr_t)ip);
-    x64_mov_ri(a, X_RCX, (uint64_t)op);
-    call_abs(a, (const void *)esgx_jit_simd);
-    x64_test_rr(a, false, X_RAX, X_RAX);
-    jcc_unwind(c, CC_NE);
     reload(c, 0, UINT32_MAX);
 }
 
@@ -1269,13 +1259,13 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     }
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
         return true;
-    if (esgx_jit_is_simd(op)) {
+    if (esgx_wasm_iop_class_of[op].family == IOPF_SIMD) {
         /* v128 operands are read and written in memory: a half that lives in a
          * register (jit_alloc.c) is written back before and read again after */
         const char *f = esgx_wasm_iop_format[op];
         for (int i = 0; f[i]; i++)
             if (f[i] == 'S') spill(c, O(i), O(i) + 2);
-        if (!emit_simd(c, ip, op)) emit_simd_call(c, ip, op);
+        if (!emit_simd(c, ip, op)) return false;
         for (int i = 0; f[i]; i++)
             if (f[i] == 'D') reload(c, O(i), O(i) + 2);
         return true;
@@ -1319,6 +1309,7 @@ static void emit_prologue(jc *c)
 static int finish(jc *c)
 {
     esgx_x64 *a = c->a;
+    vpool_emit(c);
     bool used[33] = {false};
     for (size_t i = 0; i < c->nfx; i++)
         if (c->fx[i].target >= c->n) used[c->fx[i].target - c->n] = true;
@@ -1427,5 +1418,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     free(c.pinned);
     free(c.sync);
     free(c.target);
+    free(c.pool);
+    free(c.pool_fx);
     return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * simd_lanes.h (internal to lib/wasm): the lane types of a v128 as GCC/clang vector
  * extensions (SSE2 on x86-64) and the helpers of the SIMD handlers (interp_simd.h)
- * that do not fit one vector expression. Included at file scope by interp.c and
- * jit_simd.c; the per-lane float helpers reuse the scalar ones of wasm_float.h so that
+ * that do not fit one vector expression. Included at file scope by interp.c; the
+ * per-lane float helpers reuse the scalar ones of wasm_float.h so that
  * a lane gives exactly what the scalar instruction gives.
  */
 #ifndef ESGX_WASM_SIMD_LANES_H

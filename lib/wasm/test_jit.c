@@ -9,8 +9,9 @@
  * - a call_indirect recursion to the depth limit on the default thread (the path
  *   through the call helper) gives the interpreter's trap and fuel;
  * - coverage of the code generator (internal API, jit_internal.h): every internal op
- *   compiles, except those on its refusal list (esgx_jit_refused_ops), which must be
- *   refused; a function holding a refused op runs interpreted and is counted, once, by
+ *   compiles (every SIMD op included: jit_vec.h has a template for each, and there is no
+ *   fallback to the interpreter's handler), except those on its refusal list
+ *   (esgx_jit_refused_ops), which must be refused; a function holding a refused op runs interpreted and is counted, once, by
  *   esgx_wasm_module_jit_refused;
  * - code memory is packed (jit.c, "Code memory"): modules of thousands of empty
  *   functions, called directly from main or through call_indirect, map their machine
