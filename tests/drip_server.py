@@ -32,7 +32,7 @@ class Drip(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         t0 = time.monotonic()
-        log("start " + self.path)
+        log("start %s %.3f" % (self.path, t0))
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")

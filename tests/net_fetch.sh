@@ -22,12 +22,6 @@ source "$SRC/tests/net_lib.sh"
 net_test_begin fetch etcd etcdctl curl python3
 jget() { python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"; }
 starts() { cat "$T/drip.log" 2>/dev/null | grep -c "^start${1:+ /content/$1}"; }
-# most transfers of hash $1 open at the drip at once (the replicator may fetch it again
-# later, one at a time; two askers at once must share one transfer)
-most_open() {
-    awk -v p="/content/$1" '$2 == p && $1 == "start" { n++; if (n > m) m = n }
-                             $2 == p && $1 == "end" { n-- } END { print m + 0 }' "$T/drip.log"
-}
 under() { awk -v t="$1" -v m="$2" 'BEGIN { exit !(t < m) }'; }   # under SECONDS MAX
 
 python3 "$SRC/tests/drip_server.py" "$T/drip.log" "$T/drip.port" 2>"$T/drip.err" &
@@ -115,8 +109,10 @@ for f in get0 get1 get2 get3 get4 inv0 inv1; do
     grep -q fetch_failed "$T/$f.body" || fail "$f: $(head -c 300 "$T/$f.body")"
     under "$secs" 12 || fail "$f took $secs s: the drip source was not dropped for its rate"
 done
-n=$(most_open "${D[2]}")
-[ "$n" = 1 ] || fail "two askers of one hash made $n transfers at once (want 1)"
+# node1 logs each failed transfer once ("fetch of H: ..."); node2's replicator may ask the
+# drip for the same items meanwhile, so the drip's own log cannot tell the askers apart
+n=$(grep -c "fetch of ${D[2]}" "$T/node1.log")
+[ "$n" = 1 ] || fail "two askers of one hash made $n transfers (want 1)"
 ok "drip-fed fetches end with 502 fetch_failed within 12 s, one transfer per hash"
 
 # ---------------------------------------------------------------- 3. random hashes
