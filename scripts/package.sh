@@ -15,8 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-dist}")
-for t in dpkg-deb dpkg-shlibdeps fakeroot; do
-  command -v "$t" >/dev/null || { echo "package: $t is missing (apt-get install dpkg-dev fakeroot)" >&2; exit 1; }
+for t in dpkg-deb dpkg-shlibdeps; do
+  command -v "$t" >/dev/null || { echo "package: $t is missing (apt-get install dpkg-dev)" >&2; exit 1; }
 done
 bdir=${ESGX_PACKAGE_BUILD_DIR:-}
 if [ -z "$bdir" ]; then
@@ -87,7 +87,7 @@ CONTROL
    xargs md5sum) >"$root/DEBIAN/md5sums"
 mkdir -p "$out"
 deb=$out/esgx_${version}_${arch}.deb
-fakeroot dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
 echo "package: $deb"
 dpkg-deb --field "$deb" Depends
 if command -v lintian >/dev/null; then

@@ -15,7 +15,7 @@ BUILD=${ESGX_BUILD_DIR:-$SRC/build}
 for b in esgx esgxd esgx-enclave; do
     [ -e "$BUILD/$b" ] || { echo "skip: $BUILD/$b not built" >&2; exit 77; }
 done
-for c in dpkg-deb dpkg-shlibdeps fakeroot cmake clang-19; do
+for c in dpkg-deb dpkg-shlibdeps cmake clang-19; do
     command -v "$c" >/dev/null || { echo "skip: $c not installed" >&2; exit 77; }
 done
 T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-deb.XXXXXX")

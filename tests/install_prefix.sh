@@ -98,6 +98,14 @@ grep -q "cannot find the guest SDK" "$T/err" || fail "no 'cannot find the guest 
 grep -qF "$SRC" "$T/err" && fail "the copied esgx looked in the source tree"
 ok "an esgx with no SDK beside it does not reach into the source tree"
 
+# ---- the esgx of the build directory finds the source tree's SDK from any folder
+mkdir -p "$T/elsewhere" && cd "$T/elsewhere" || fail "cd"
+timeout 60 "$BUILD_TREE/esgx" new bt --lang c >"$T/out" 2>"$T/err" </dev/null ||
+    fail "the build tree's esgx new from $T/elsewhere"
+(cd bt && timeout 300 "$BUILD_TREE/esgx" build) >"$T/out" 2>"$T/err" || fail "the build tree's esgx build"
+grep -q "built .*bt.wasm" "$T/out" || fail "the build tree's esgx built nothing"
+ok "the build directory's esgx finds the source SDK from another folder (ESGX_SDK_DIR unset)"
+
 # ---- C: new, build from the prefix; a node of the prefix; deploy, invoke
 cd "$T/work" || fail "cd"
 run_t 0 new x --lang c

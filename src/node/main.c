@@ -758,6 +758,9 @@ static int find_enclave(node_state *st)
                         beside, st->enclave_path);
                 return ESGX_NODE_E_ARG;
             }
+            char real[PATH_MAX];   /* /usr/libexec/..., not /usr/bin/../libexec/... */
+            if (realpath(st->enclave_path, real))
+                snprintf(st->enclave_path, sizeof st->enclave_path, "%s", real);
         }
     }
     if (access(st->enclave_path, X_OK)) {
