@@ -41,6 +41,20 @@ int cmd_nodes(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 
+/* One command of the command line (main.c's table): its name, its function and the
+ * one-line summary of `esgx --help`. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/* The hidden `esgx --man` (cli_man.c): prints the manual page esgx(1) in roff to stdout,
+ * made from cmds[0..n) (each command's summary and in-process --help) and the option
+ * tables of cli_spec.c. Returns the exit status (CLI_EXIT_OK, or CLI_EXIT_FAIL when
+ * stdout could not be written). */
+int cli_man_page(const cli_command *cmds, size_t n);
+
 /* ---------------------------------------------------------------- options */
 
 /* What an option takes. */

@@ -170,6 +170,20 @@ int cli_exe_dir(char *out, size_t cap)
     return 0;
 }
 
+/* Whether dir (the folder of the running esgx) is the build directory esgx was built
+ * in: only there is the source tree's SDK a candidate, so that an installed or copied
+ * esgx never reaches into a source tree that may have changed or gone. */
+static int in_own_build_dir(const char *dir)
+{
+#ifdef ESGX_BUILD_DIR
+    char a[PATH_MAX], b[PATH_MAX];
+    return realpath(dir, a) && realpath(ESGX_BUILD_DIR, b) && !strcmp(a, b);
+#else
+    (void)dir;
+    return 0;
+#endif
+}
+
 int cli_sdk_dir(char *out, size_t cap, esgx_err *err)
 {
     char exe[PATH_MAX], cand[3][PATH_MAX + 32];
@@ -177,8 +191,10 @@ int cli_sdk_dir(char *out, size_t cap, esgx_err *err)
     const char *env = getenv("ESGX_SDK_DIR");
     if (env && *env) snprintf(cand[n++], sizeof cand[0], "%s", env);
     if (cli_exe_dir(exe, sizeof exe) == 0) {
-        snprintf(cand[n++], sizeof cand[0], "%s/../sdk", exe);
         snprintf(cand[n++], sizeof cand[0], "%s/../share/esgx/sdk", exe);
+#ifdef ESGX_SOURCE_SDK_DIR
+        if (in_own_build_dir(exe)) snprintf(cand[n++], sizeof cand[0], "%s", ESGX_SOURCE_SDK_DIR);
+#endif
     }
     for (int i = 0; i < n; i++) {
         char probe[PATH_MAX + 64], real[PATH_MAX];
@@ -188,9 +204,13 @@ int cli_sdk_dir(char *out, size_t cap, esgx_err *err)
         strcpy(out, real);
         return 0;
     }
+    char looked[3 * (PATH_MAX + 32) + 8] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(looked + strlen(looked), sizeof looked - strlen(looked), "%s%s", i ? ", " : "",
+                 cand[i]);
     return esgx_err_set(err, ESGX_CLI_E_FAILED, "cannot find the guest SDK (esgx_fn0.h): set "
                         "ESGX_SDK_DIR to the sdk/ folder of esgx (looked in %s)",
-                        n ? cand[n - 1] : "$ESGX_SDK_DIR");
+                        n ? looked : "$ESGX_SDK_DIR");
 }
 
 /* ------------------------------------------------------------ sources and build */

@@ -43,10 +43,12 @@ int cli_project_load(const char *dir, cli_project *p, esgx_err *err);
  * fit in cap. */
 int cli_project_path(const cli_project *p, const char *rel, char *out, size_t cap);
 
-/* The guest SDK folder: $ESGX_SDK_DIR, else <folder of the esgx binary>/../sdk (a build
- * tree inside the repository), else <folder of the esgx binary>/../share/esgx/sdk (an
- * install); the first that holds esgx_fn0.h. Writes its realpath into out. Returns 0 or
- * ESGX_CLI_E_FAILED with err listing where it looked. */
+/* The guest SDK folder: $ESGX_SDK_DIR, else <folder of the esgx binary>/../share/esgx/sdk
+ * (an install, wherever its prefix was copied), else, only when esgx runs from the build
+ * directory it was built in (ESGX_BUILD_DIR, baked in by CMake), the source tree's sdk/
+ * (ESGX_SOURCE_SDK_DIR, baked in; in-tree and out-of-tree builds alike); the first that
+ * holds esgx_fn0.h. Writes its realpath into out. Returns 0 or ESGX_CLI_E_FAILED with
+ * err listing where it looked. */
 int cli_sdk_dir(char *out, size_t cap, esgx_err *err);
 
 /* The folder of the running esgx binary (realpath of /proc/self/exe without the last

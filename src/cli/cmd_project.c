@@ -4,7 +4,9 @@
  * new writes a project folder: esgx.toml, a hello source and what the language's
  * toolchain needs (Cargo.toml for rust, naming the SDK crate by its absolute path;
  * for assemblyscript a symlink src/esgx to the SDK's assembly/esgx, which asc compiles
- * as part of the project and which --use abort= names). Build commands
+ * as part of the project and which --use abort= names; its build runs the SDK's asc,
+ * else the project's own node_modules/assemblyscript, since an installed SDK carries
+ * no node_modules). Build commands
  * name the SDK as "$ESGX_SDK_DIR", which `esgx build` exports (cli_sdk_dir), so
  * esgx.toml itself holds no machine-specific path.
  * deploy (no flags needed) builds when a source is newer than the output, checks the
@@ -35,7 +37,8 @@ static const char project_usage[] =
     "          encrypt = false), deploy it as the project's name; unchanged code keeps\n"
     "          its hash and is not uploaded again (.esgx/deployed)\n"
     "DIR defaults to the current folder for build and deploy. The SDK is found at\n"
-    "$ESGX_SDK_DIR, else next to the esgx binary (../sdk, ../share/esgx/sdk).\n"
+    "$ESGX_SDK_DIR, else at ../share/esgx/sdk from the esgx binary (an install), else\n"
+    "in the source tree of the build directory esgx runs from.\n"
     "exit: 0 done, 1 failed (build, check, refused), 2 usage, 3 network error\n";
 
 /* The options of new, build and deploy (each command its own table below). */
@@ -155,9 +158,10 @@ static int new_sources(const char *lang, const char *name, const char *dir, cons
         }
         snprintf(text, sizeof text, as_hello, name, name, name);
         snprintf(toml_lang, cap,
-                 "build = \"mkdir -p build && node "
-                 "\\\"$ESGX_SDK_DIR/assemblyscript/node_modules/assemblyscript/bin/asc.js\\\" "
-                 "src/main.ts -o build/main.wasm -O3 --runtime stub "
+                 "build = \"mkdir -p build && "
+                 "asc=\\\"$ESGX_SDK_DIR/assemblyscript/node_modules/assemblyscript/bin/asc.js\\\" "
+                 "&& { [ -f \\\"$asc\\\" ] || asc=node_modules/assemblyscript/bin/asc.js; } && "
+                 "node \\\"$asc\\\" src/main.ts -o build/main.wasm -O3 --runtime stub "
                  "--use abort=src/esgx/index/esgxAbort\"\n"
                  "output = \"build/main.wasm\"\n");
         return put_file(dir, "src/main.ts", text);

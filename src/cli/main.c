@@ -18,12 +18,6 @@
 #error "ESGX_VERSION must be defined by the build"
 #endif
 
-typedef struct cli_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} cli_command;
-
 static const cli_command commands[] = {
     {"hash", cmd_hash, "BLAKE3 of files, like b3sum"},
     {"encrypt", cmd_encrypt, "encrypt a module or data to the network key (module|shared|wasm)"},
@@ -99,6 +93,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return CLI_EXIT_OK;
     }
+    if (!strcmp(argv[1], "--man"))   /* hidden: the build makes esgx.1 with it (cli_man.c) */
+        return cli_man_page(commands, sizeof commands / sizeof commands[0]);
     if (!strcmp(argv[1], "--version")) {
         printf("esgx %s\n", ESGX_VERSION);
         return CLI_EXIT_OK;
