@@ -1,6 +1,6 @@
-//! A tiny JSON reader and writer for flat objects of strings, numbers, booleans and
-//! nulls: enough for request/response bodies without serde. Nested objects and arrays
-//! are refused with an error naming the key.
+//! A tiny JSON reader and writer for flat objects of strings, numbers, booleans, nulls
+//! and arrays of strings: enough for request/response bodies without serde. Nested
+//! objects and other arrays are refused with an error naming the key.
 
 /// A value of a flat object.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,6 +9,8 @@ pub enum Value {
     Num(f64),
     Bool(bool),
     Null,
+    /// An array whose elements are all strings.
+    StrArray(Vec<String>),
 }
 
 /// The members of a flat object, in order.
@@ -120,7 +122,25 @@ impl Parser<'_> {
         }
         match rest.first() {
             Some(b'"') => Ok(Value::Str(self.string()?)),
-            Some(b'{') | Some(b'[') => Err(format!("\"{}\": nested values are not supported", key)),
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        self.ws();
+                        if self.s.get(self.i) != Some(&b'"') {
+                            return Err(format!("\"{}\": only arrays of strings are supported", key));
+                        }
+                        items.push(self.string()?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        self.expect(b',')?;
+                    }
+                }
+                Ok(Value::StrArray(items))
+            }
+            Some(b'{') => Err(format!("\"{}\": nested values are not supported", key)),
             _ => {
                 let n = rest.iter().take_while(|c| b"+-.eE0123456789".contains(c)).count();
                 let text = std::str::from_utf8(&rest[..n]).unwrap_or("");
@@ -188,6 +208,31 @@ impl Writer {
         self.text.push_str(if v { "true" } else { "false" });
         self
     }
+    /// The object's text as serde_json's `to_string_pretty` lays it out: one member a
+    /// line, indented by two spaces.
+    pub fn finish_pretty(self) -> String {
+        let flat = self.finish();
+        if flat == "{}" {
+            return flat;
+        }
+        // members are "key":value with no whitespace; split at the top-level commas
+        let body = &flat[1..flat.len() - 1];
+        let (mut out, mut start, mut in_str, mut esc) = (String::from("{\n"), 0, false, false);
+        for (i, c) in body.char_indices() {
+            match c {
+                _ if esc => esc = false,
+                '\\' if in_str => esc = true,
+                '"' => in_str = !in_str,
+                ',' if !in_str => {
+                    out.push_str(&format!("  {},\n", body[start..i].replacen("\":", "\": ", 1)));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push_str(&format!("  {}\n}}", body[start..].replacen("\":", "\": ", 1)));
+        out
+    }
     /// The object's text.
     pub fn finish(mut self) -> String {
         if self.text.is_empty() {
@@ -210,11 +255,18 @@ mod tests {
         assert_eq!(get(&o, "t"), Some(&Value::Bool(true)));
         assert_eq!(get(&o, "z"), Some(&Value::Null));
         assert!(parse_object(r#"{"a": [1]}"#).unwrap_err().contains("\"a\""));
+        assert!(parse_object(r#"{"a": {}}"#).unwrap_err().contains("\"a\""));
+        let o = parse_object(r#"{"l": [ "x" , "y\"" ], "e": []}"#).unwrap();
+        assert_eq!(get(&o, "l"), Some(&Value::StrArray(vec!["x".to_string(), "y\"".to_string()])));
+        assert_eq!(get(&o, "e"), Some(&Value::StrArray(vec![])));
+        assert!(parse_object(r#"{"l": ["x",]}"#).is_err());
         assert!(parse_object(r#"{"a": 1} x"#).is_err());
         assert!(parse_object(r#"{"a": 1"#).is_err());
         assert_eq!(parse_object("{}").unwrap(), Object::new());
         let w = Writer::new().string("s", "a\nb").number("n", 3.0).boolean("b", false).finish();
         assert_eq!(w, r#"{"s":"a\nb","n":3,"b":false}"#);
         assert_eq!(Writer::new().finish(), "{}");
+        let p = Writer::new().string("a\":,", "0x1,\"2").string("b", "c").finish_pretty();
+        assert_eq!(p, "{\n  \"a\\\":,\": \"0x1,\\\"2\",\n  \"b\": \"c\"\n}");
     }
 }
