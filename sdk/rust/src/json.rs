@@ -173,7 +173,7 @@ pub fn quote(s: &str) -> String {
 /// Writes a flat object: `Writer::new().string("k", "v").number("n", 1.0).finish()`.
 #[derive(Default)]
 pub struct Writer {
-    text: String,
+    members: Vec<(String, String)>, // (quoted key, value text)
 }
 
 impl Writer {
@@ -181,65 +181,37 @@ impl Writer {
     pub fn new() -> Self {
         Writer::default()
     }
-    fn key(&mut self, k: &str) {
-        self.text.push(if self.text.is_empty() { '{' } else { ',' });
-        self.text.push_str(&quote(k));
-        self.text.push(':');
+    fn add(mut self, k: &str, v: String) -> Self {
+        self.members.push((quote(k), v));
+        self
     }
     /// Adds a string member.
-    pub fn string(mut self, k: &str, v: &str) -> Self {
-        self.key(k);
-        self.text.push_str(&quote(v));
-        self
+    pub fn string(self, k: &str, v: &str) -> Self {
+        let v = quote(v);
+        self.add(k, v)
     }
     /// Adds a number member (integers print without a fraction; NaN/inf as null).
-    pub fn number(mut self, k: &str, v: f64) -> Self {
-        self.key(k);
-        if !v.is_finite() {
-            self.text.push_str("null");
-        } else {
-            self.text.push_str(&format!("{}", v));
-        }
-        self
+    pub fn number(self, k: &str, v: f64) -> Self {
+        let v = if v.is_finite() { format!("{}", v) } else { "null".to_string() };
+        self.add(k, v)
     }
     /// Adds a boolean member.
-    pub fn boolean(mut self, k: &str, v: bool) -> Self {
-        self.key(k);
-        self.text.push_str(if v { "true" } else { "false" });
-        self
+    pub fn boolean(self, k: &str, v: bool) -> Self {
+        self.add(k, if v { "true" } else { "false" }.to_string())
+    }
+    /// The object's text.
+    pub fn finish(self) -> String {
+        let body: Vec<String> = self.members.iter().map(|(k, v)| format!("{}:{}", k, v)).collect();
+        format!("{{{}}}", body.join(","))
     }
     /// The object's text as serde_json's `to_string_pretty` lays it out: one member a
     /// line, indented by two spaces.
     pub fn finish_pretty(self) -> String {
-        let flat = self.finish();
-        if flat == "{}" {
-            return flat;
+        if self.members.is_empty() {
+            return "{}".to_string();
         }
-        // members are "key":value with no whitespace; split at the top-level commas
-        let body = &flat[1..flat.len() - 1];
-        let (mut out, mut start, mut in_str, mut esc) = (String::from("{\n"), 0, false, false);
-        for (i, c) in body.char_indices() {
-            match c {
-                _ if esc => esc = false,
-                '\\' if in_str => esc = true,
-                '"' => in_str = !in_str,
-                ',' if !in_str => {
-                    out.push_str(&format!("  {},\n", body[start..i].replacen("\":", "\": ", 1)));
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        out.push_str(&format!("  {}\n}}", body[start..].replacen("\":", "\": ", 1)));
-        out
-    }
-    /// The object's text.
-    pub fn finish(mut self) -> String {
-        if self.text.is_empty() {
-            self.text.push('{');
-        }
-        self.text.push('}');
-        self.text
+        let body: Vec<String> = self.members.iter().map(|(k, v)| format!("  {}: {}", k, v)).collect();
+        format!("{{\n{}\n}}", body.join(",\n"))
     }
 }
 
