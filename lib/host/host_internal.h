@@ -1,5 +1,6 @@
 /*
- * host_internal.h: the host functions offered to guests (fn0 and WASI preview 1), and
+ * host_internal.h: the host functions offered to guests (fn0, WASI preview 1 and the
+ * `esgx` module's secp256k1 calls), and
  * the per-invocation state they work on. Internal to lib/host (esgx_host.h is public).
  *
  * Each invocation owns one guest_state, attached to its esgx_wasm_store as the user pointer;
@@ -30,6 +31,11 @@ enum {
     FN0_E_DECRYPT = -7,
     FN0_E_UNEXPECTED = -99,
 };
+/* Error codes of the `esgx` module's secp256k1 calls (hostfn_ec.c), besides FN0_E_OOB. */
+enum {
+    EC_E_SIGNATURE = -8,   /* the signature is malformed or recovers no public key */
+    EC_E_PUBKEY = -9,      /* the public key does not parse (length, prefix, off curve) */
+};
 
 /*
  * Fuel prices of host calls: THE table (docs/guest-abi.md#fuel documents it; changing a
@@ -56,6 +62,10 @@ enum {
 #define HOSTFN_FUEL_SHA256_PER_64B 500   /* SHA-256 of data (5-argument derived_key_sign) */
 #define HOSTFN_FUEL_ECIES 700000         /* one ECIES decryption: ECDH, HKDF, AES-GCM setup */
 #define HOSTFN_FUEL_ECIES_PER_64B 200    /* per started 64 bytes of ciphertext */
+#define HOSTFN_FUEL_EC_RECOVER 600000 /* secp256k1_recover: ECDSA public-key recovery */
+#define HOSTFN_FUEL_EC_VERIFY 600000  /* secp256k1_verify: one ECDSA verification (and a
+                                         public-key parse) */
+#define HOSTFN_FUEL_EC_PARSE 70000    /* secp256k1_pubkey_parse: a square root mod p */
 #define HOSTFN_FUEL_RANDOM 1500          /* random_get: the platform call */
 #define HOSTFN_FUEL_RANDOM_PER_64B 1000  /* per started 64 bytes of random_get */
 /* The CPU-time clocks (WASI process and thread) of a metered invocation read its fuel
@@ -137,6 +147,8 @@ extern const hostfn_def esgx_host_fn_fn0_table[];
 extern const size_t esgx_host_fn_fn0_count;
 extern const hostfn_def esgx_host_fn_wasi_table[];
 extern const size_t esgx_host_fn_wasi_count;
+extern const hostfn_def esgx_host_fn_ec_table[];
+extern const size_t esgx_host_fn_ec_count;
 
 /* Finds the host function for an import (module, name) of type *type. Returns NULL if
  * there is none; then, if name_known is non-NULL, *name_known says whether the name

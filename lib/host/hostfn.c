@@ -1,5 +1,5 @@
 /*
- * hostfn.c: what the fn0 and WASI host functions share: import lookup by name and
+ * hostfn.c: what the fn0, WASI and `esgx` host functions share: import lookup by name and
  * exact type, fuel charging (prices in host_internal.h), the bounded output buffer, and
  * the guest debug log.
  */
@@ -38,6 +38,9 @@ const hostfn_def *esgx_host_fn_lookup(const char *module, size_t module_len, con
     } else if (name_eq(module, module_len, "wasi_snapshot_preview1")) {
         table = esgx_host_fn_wasi_table;
         count = esgx_host_fn_wasi_count;
+    } else if (name_eq(module, module_len, "esgx")) {
+        table = esgx_host_fn_ec_table;
+        count = esgx_host_fn_ec_count;
     }
     for (size_t i = 0; i < count; i++) {
         if (!name_eq(name, name_len, table[i].name)) continue;

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <secp256k1.h>
+
 #include "esgx_crypto.h"
 #include "esgx_host.h"
 #include "esgx_wasm.h"
@@ -39,6 +41,9 @@ enum {
     A_PATH = 0x1000,        /* 256-byte derivation path */
     A_HASH = 0x1200,        /* a 32-byte module hash */
     A_DIGEST = 0x1300,
+    A_SIG = 0x1400,         /* a signature of A_DIGEST: r || s || recovery id */
+    A_PUB = 0x1480,         /* its public key, 65 bytes uncompressed */
+    A_PUBC = 0x1500,        /* the same, 33 bytes compressed */
     A_IOV_EMPTY = 0x2000,   /* 1024 iovecs of 0 bytes */
     A_IOV_SMALL = 0x4000,   /* 1024 iovecs of 64 bytes over A_DATA */
     A_IOV_BIG = 0x6000,     /* one iovec of 64 KiB (A_DATA) */
@@ -68,14 +73,17 @@ enum {
 typedef struct spec {
     const char *label;
     const char *module, *name, *params, *results;
-    int64_t args[6]; /* CT_LEN in an argument: the length of ciphertext `ct` */
+    int64_t args[6]; /* CT_LEN in an argument: the length of ciphertext `ct` (SIG_RECID:
+                        see there) */
     unsigned flags;
     int ct;
 } spec;
 
 #define CT_LEN (-1000)
+#define SIG_RECID (-1001) /* in args: the recovery id of the signature at A_SIG */
 #define F0 "fn0"
 #define W "wasi_snapshot_preview1"
+#define E "esgx"
 
 static const spec SPECS[] = {
     {"plain wasm (baseline)", NULL, NULL, NULL, NULL, {0}, G_PLAIN, 0},
@@ -150,6 +158,16 @@ static const spec SPECS[] = {
     {"random_get 16 B", W, "random_get", "ii", "i", {A_RAND, 16}, 0, 0},
     {"random_get 64 KiB", W, "random_get", "ii", "i", {A_RAND, DATA_LEN}, 0, 0},
     {"sched_yield", W, "sched_yield", "", "i", {0}, 0, 0},
+    {"esgx.secp256k1_recover", E, "secp256k1_recover", "iiii", "i",
+     {A_DIGEST, A_SIG, SIG_RECID, A_OUT}, 0, 0},
+    {"esgx.secp256k1_verify 65 B key", E, "secp256k1_verify", "iiii", "i",
+     {A_DIGEST, A_SIG, A_PUB, 65}, 0, 0},
+    {"esgx.secp256k1_verify 33 B key", E, "secp256k1_verify", "iiii", "i",
+     {A_DIGEST, A_SIG, A_PUBC, 33}, 0, 0},
+    {"esgx.secp256k1_pubkey_parse 33 B", E, "secp256k1_pubkey_parse", "iii", "i",
+     {A_PUBC, 33, A_OUT}, 0, 0},
+    {"esgx.secp256k1_pubkey_parse 65 B", E, "secp256k1_pubkey_parse", "iii", "i",
+     {A_PUB, 65, A_OUT}, 0, 0},
 };
 #define N_SPECS (sizeof SPECS / sizeof SPECS[0])
 
@@ -160,6 +178,7 @@ typedef struct fixture {
     uint8_t module_hash[32];
     uint8_t *input;
     uint8_t path[256], hash[32], digest[32];
+    uint8_t sig[ESGX_EC_SIGNATURE_LEN], pub[65], pubc[33]; /* A_SIG, A_PUB, A_PUBC */
     uint8_t iov_empty[8 * N_IOV], iov_small[8 * N_IOV], iov_big[8];
     uint8_t *ct[N_CT];
     size_t ct_len[N_CT];
@@ -222,6 +241,15 @@ static int fixture_init(fixture *fx)
         make_ct(fx, CT_DERIVED_BIG, derived.public_key, DATA_LEN - 256, 0))
         return -1;
     esgx_bip32_key_wipe(&derived);
+    /* a signature and its key for the esgx.secp256k1_* calls */
+    secp256k1_pubkey pk;
+    size_t n = sizeof fx->pub;
+    if (esgx_ec_sign_recoverable(fx->shared.private_key, fx->digest, fx->sig, NULL) ||
+        !secp256k1_ec_pubkey_parse(secp256k1_context_static, &pk, fx->shared.public_key, 33) ||
+        !secp256k1_ec_pubkey_serialize(secp256k1_context_static, fx->pub, &n, &pk,
+                                       SECP256K1_EC_UNCOMPRESSED))
+        return -1;
+    memcpy(fx->pubc, fx->shared.public_key, 33);
     fx->input = calloc(1, DATA_LEN);
     if (!fx->input) return -1;
     esgx_wasm_limits_default(&fx->limits);
@@ -273,7 +301,9 @@ static void build_guest(const spec *g, const fixture *fx, tg_buf *wasm)
     if (g->flags & G_CYCLE8) tg_store_counter_mod8(&body, A_PATH + 252);
     if (g->flags & G_RESTORE) tg_memcpy(&body, A_WORK, ct_off, (uint32_t)fx->ct_len[g->ct]);
     for (size_t i = 0; n_imp && i < strlen(g->params); i++) {
-        int64_t a = g->args[i] == CT_LEN ? (int64_t)fx->ct_len[g->ct] : g->args[i];
+        int64_t a = g->args[i] == CT_LEN      ? (int64_t)fx->ct_len[g->ct]
+                    : g->args[i] == SIG_RECID ? (int64_t)fx->sig[64]
+                                              : g->args[i];
         if (g->params[i] == 'I') tg_i64(&body, a);
         else tg_i32(&body, a);
     }
@@ -281,7 +311,10 @@ static void build_guest(const spec *g, const fixture *fx, tg_buf *wasm)
     if (n_imp && g->results[0]) tg_drop(&body);
     if (g->flags & G_CLEAR) tg_call(&body, 1);
     tg_loop_end_countdown(&body);
-    tg_data data[6 + N_CT] = {
+    tg_data data[9 + N_CT] = {
+        {A_SIG, fx->sig, sizeof fx->sig},
+        {A_PUB, fx->pub, sizeof fx->pub},
+        {A_PUBC, fx->pubc, sizeof fx->pubc},
         {A_PATH, fx->path, sizeof fx->path},
         {A_HASH, fx->hash, sizeof fx->hash},
         {A_DIGEST, fx->digest, sizeof fx->digest},
@@ -289,7 +322,7 @@ static void build_guest(const spec *g, const fixture *fx, tg_buf *wasm)
         {A_IOV_SMALL, fx->iov_small, sizeof fx->iov_small},
         {A_IOV_BIG, fx->iov_big, sizeof fx->iov_big},
     };
-    uint32_t n_data = 6;
+    uint32_t n_data = 9;
     if (g->flags & G_RESTORE) data[n_data++] = (tg_data){ct_off, fx->ct[g->ct], fx->ct_len[g->ct]};
     tg_module(imp, n_imp, &body, g->flags & G_PLAIN ? 1 : 0, data, n_data, PAGES, wasm);
     free(body.p);

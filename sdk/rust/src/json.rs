@@ -1,6 +1,6 @@
-//! A tiny JSON reader and writer for flat objects of strings, numbers, booleans and
-//! nulls: enough for request/response bodies without serde. Nested objects and arrays
-//! are refused with an error naming the key.
+//! A tiny JSON reader and writer for flat objects of strings, numbers, booleans, nulls
+//! and arrays of strings: enough for request/response bodies without serde. Nested
+//! objects and other arrays are refused with an error naming the key.
 
 /// A value of a flat object.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,6 +9,8 @@ pub enum Value {
     Num(f64),
     Bool(bool),
     Null,
+    /// An array whose elements are all strings.
+    StrArray(Vec<String>),
 }
 
 /// The members of a flat object, in order.
@@ -120,7 +122,25 @@ impl Parser<'_> {
         }
         match rest.first() {
             Some(b'"') => Ok(Value::Str(self.string()?)),
-            Some(b'{') | Some(b'[') => Err(format!("\"{}\": nested values are not supported", key)),
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        self.ws();
+                        if self.s.get(self.i) != Some(&b'"') {
+                            return Err(format!("\"{}\": only arrays of strings are supported", key));
+                        }
+                        items.push(self.string()?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        self.expect(b',')?;
+                    }
+                }
+                Ok(Value::StrArray(items))
+            }
+            Some(b'{') => Err(format!("\"{}\": nested values are not supported", key)),
             _ => {
                 let n = rest.iter().take_while(|c| b"+-.eE0123456789".contains(c)).count();
                 let text = std::str::from_utf8(&rest[..n]).unwrap_or("");
@@ -153,7 +173,7 @@ pub fn quote(s: &str) -> String {
 /// Writes a flat object: `Writer::new().string("k", "v").number("n", 1.0).finish()`.
 #[derive(Default)]
 pub struct Writer {
-    text: String,
+    members: Vec<(String, String)>, // (quoted key, value text)
 }
 
 impl Writer {
@@ -161,40 +181,37 @@ impl Writer {
     pub fn new() -> Self {
         Writer::default()
     }
-    fn key(&mut self, k: &str) {
-        self.text.push(if self.text.is_empty() { '{' } else { ',' });
-        self.text.push_str(&quote(k));
-        self.text.push(':');
+    fn add(mut self, k: &str, v: String) -> Self {
+        self.members.push((quote(k), v));
+        self
     }
     /// Adds a string member.
-    pub fn string(mut self, k: &str, v: &str) -> Self {
-        self.key(k);
-        self.text.push_str(&quote(v));
-        self
+    pub fn string(self, k: &str, v: &str) -> Self {
+        let v = quote(v);
+        self.add(k, v)
     }
     /// Adds a number member (integers print without a fraction; NaN/inf as null).
-    pub fn number(mut self, k: &str, v: f64) -> Self {
-        self.key(k);
-        if !v.is_finite() {
-            self.text.push_str("null");
-        } else {
-            self.text.push_str(&format!("{}", v));
-        }
-        self
+    pub fn number(self, k: &str, v: f64) -> Self {
+        let v = if v.is_finite() { format!("{}", v) } else { "null".to_string() };
+        self.add(k, v)
     }
     /// Adds a boolean member.
-    pub fn boolean(mut self, k: &str, v: bool) -> Self {
-        self.key(k);
-        self.text.push_str(if v { "true" } else { "false" });
-        self
+    pub fn boolean(self, k: &str, v: bool) -> Self {
+        self.add(k, if v { "true" } else { "false" }.to_string())
     }
     /// The object's text.
-    pub fn finish(mut self) -> String {
-        if self.text.is_empty() {
-            self.text.push('{');
+    pub fn finish(self) -> String {
+        let body: Vec<String> = self.members.iter().map(|(k, v)| format!("{}:{}", k, v)).collect();
+        format!("{{{}}}", body.join(","))
+    }
+    /// The object's text as serde_json's `to_string_pretty` lays it out: one member a
+    /// line, indented by two spaces.
+    pub fn finish_pretty(self) -> String {
+        if self.members.is_empty() {
+            return "{}".to_string();
         }
-        self.text.push('}');
-        self.text
+        let body: Vec<String> = self.members.iter().map(|(k, v)| format!("  {}: {}", k, v)).collect();
+        format!("{{\n{}\n}}", body.join(",\n"))
     }
 }
 
@@ -210,11 +227,18 @@ mod tests {
         assert_eq!(get(&o, "t"), Some(&Value::Bool(true)));
         assert_eq!(get(&o, "z"), Some(&Value::Null));
         assert!(parse_object(r#"{"a": [1]}"#).unwrap_err().contains("\"a\""));
+        assert!(parse_object(r#"{"a": {}}"#).unwrap_err().contains("\"a\""));
+        let o = parse_object(r#"{"l": [ "x" , "y\"" ], "e": []}"#).unwrap();
+        assert_eq!(get(&o, "l"), Some(&Value::StrArray(vec!["x".to_string(), "y\"".to_string()])));
+        assert_eq!(get(&o, "e"), Some(&Value::StrArray(vec![])));
+        assert!(parse_object(r#"{"l": ["x",]}"#).is_err());
         assert!(parse_object(r#"{"a": 1} x"#).is_err());
         assert!(parse_object(r#"{"a": 1"#).is_err());
         assert_eq!(parse_object("{}").unwrap(), Object::new());
         let w = Writer::new().string("s", "a\nb").number("n", 3.0).boolean("b", false).finish();
         assert_eq!(w, r#"{"s":"a\nb","n":3,"b":false}"#);
         assert_eq!(Writer::new().finish(), "{}");
+        let p = Writer::new().string("a\":,", "0x1,\"2").string("b", "c").finish_pretty();
+        assert_eq!(p, "{\n  \"a\\\":,\": \"0x1,\\\"2\",\n  \"b\": \"c\"\n}");
     }
 }

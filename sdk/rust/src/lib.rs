@@ -25,12 +25,14 @@
 //! (`hex`, `json`) can be unit-tested with a plain `cargo test`.
 
 pub mod base64;
+pub mod blake3;
 pub mod crypto;
 pub mod error;
 pub mod hex;
 pub mod io;
 pub mod json;
 pub mod keccak;
+pub mod libsecp256k1;
 pub mod panic;
 pub mod sys;
 pub mod time;

@@ -74,3 +74,33 @@ pub mod fn0 {
     pub unsafe fn insecure_systemtime() -> u64 { absent() }
     pub unsafe fn debug_print(_: usize, _: usize) { absent() }
 }
+
+/// The raw imports of the host's `esgx` module (docs/guest-abi.md): secp256k1 public-key
+/// operations, used by [`crate::libsecp256k1`]. 0 (or 1/0 for verify) on success; -2
+/// out of bounds, -8 bad signature, -9 bad public key.
+#[cfg(target_arch = "wasm32")]
+pub mod esgx {
+    #[link(wasm_import_module = "esgx")]
+    extern "C" {
+        /// Recovers the key of signature r || s (64 bytes) with `recid` over the 32-byte
+        /// digest; 65 uncompressed bytes at `out_ptr`. 0, -2, -8.
+        pub fn secp256k1_recover(digest_ptr: usize, sig_ptr: usize, recid: u32, out_ptr: usize) -> i32;
+        /// 1 if r || s signs the digest for the public key (33 or 65 bytes), else 0; -2, -9.
+        pub fn secp256k1_verify(digest_ptr: usize, sig_ptr: usize, pubkey_ptr: usize,
+                                pubkey_len: usize) -> i32;
+        /// Checks a 33- or 65-byte public key; 65 uncompressed bytes at `out_ptr`. 0, -2, -9.
+        pub fn secp256k1_pubkey_parse(in_ptr: usize, in_len: usize, out_ptr: usize) -> i32;
+    }
+}
+
+/// Stand-ins off wasm32: every call panics.
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::missing_safety_doc)]
+pub mod esgx {
+    fn absent() -> ! {
+        panic!("esgx: the esgx host functions exist only in a wasm32 guest")
+    }
+    pub unsafe fn secp256k1_recover(_: usize, _: usize, _: u32, _: usize) -> i32 { absent() }
+    pub unsafe fn secp256k1_verify(_: usize, _: usize, _: usize, _: usize) -> i32 { absent() }
+    pub unsafe fn secp256k1_pubkey_parse(_: usize, _: usize, _: usize) -> i32 { absent() }
+}
