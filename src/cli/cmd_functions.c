@@ -34,7 +34,7 @@
 
 static const char functions_usage[] =
     "usage: esgx functions deploy --name NAME --path FILE.wasm [--no-encrypt]\n"
-    "                             [--progress | --no-progress] [--logs] [--json]\n"
+    "                             [--progress | --no-progress] [--logs] [--json] [--sgx]\n"
     "       esgx functions deploy --name NAME --url URL [--encrypted] [--logs] [--json]\n"
     "       esgx functions list [--json]\n"
     "       esgx functions delete NAME\n"
@@ -45,7 +45,8 @@ static const char functions_usage[] =
     "          from an origin (https://, http:// or ipfs://CID; a node of a network,\n"
     "          esgxd --etcd) and records it; --encrypted says the origin serves it\n"
     "          encrypted to the network key. --logs: the node keeps the function's\n"
-    "          recent debug output (esgx logs NAME)\n"
+    "          recent debug output (esgx logs NAME). --sgx is accepted for Fleek's\n"
+    "          command line: every esgx function runs in SGX (a note says so)\n"
     "  list    the node's functions: NAME SEQ OWNER HASH DECRYPT CREATED\n"
     "  delete  remove NAME (the content stays stored; its owner is unbound)\n"
     "  transfer  give NAME to the developer key PUBKEY (66 hex characters): signed\n"
@@ -412,7 +413,7 @@ out:
 
 typedef struct deploy_opts {
     const char *name, *path, *url;
-    int encrypt, progress, json, encrypted, logs;
+    int encrypt, progress, json, encrypted, logs, sgx;
 } deploy_opts;
 
 const cli_option cli_options_functions_deploy[] = {
@@ -425,6 +426,7 @@ const cli_option cli_options_functions_deploy[] = {
     CLI_OPT_ROW("--no-progress", CLI_OPT_UNSET, deploy_opts, progress),
     CLI_OPT_ROW("--logs", CLI_OPT_FLAG, deploy_opts, logs),
     CLI_OPT_ROW("--json", CLI_OPT_FLAG, deploy_opts, json),
+    CLI_OPT_ROW("--sgx", CLI_OPT_FLAG, deploy_opts, sgx),
     CLI_OPT_END,
 };
 
@@ -447,6 +449,8 @@ static int deploy(int argc, char **argv)
     if (!valid_name(name))
         return cli_usage_error("functions deploy", "NAME must be 1 to 64 characters from "
                                "A-Z a-z 0-9 . _ -");
+    if (o.sgx)   /* Fleek's flag: here there is no other kind of function */
+        fprintf(stderr, "note: --sgx changes nothing: every esgx function runs in SGX\n");
     cli_config cfg;
     if (cli_config_require(&cfg, 1) || need_token(&cfg)) {
         esgx_crypto_wipe(&cfg, sizeof cfg);
