@@ -93,14 +93,34 @@ else
     echo "skip: rust (Debian's cargo with the wasm32 target not installed)"
 fi
 
-# ---- a node
-esgxd_start "$T/node" --init
+# ---- a sim node with a provisioning bundle (quotes), and another network's bundle
+run 0 sim init "$T/simA"
+run 0 sim init "$T/simB"
+esgxd_start "$T/node" --init --sim-bundle "$T/simA"
 for _ in $(seq 1 300); do
     curl -sf "$URL/attestation" | grep -q public_key && break
     sleep 0.1
 done
 TOKEN_FILE=$T/node/admin.token
-run 0 login --insecure-skip-attest --node "$URL" --token-file "$TOKEN_FILE"
+
+# ---- 4. a wrong sim root is named as such; the root of login serves esgx nodes --verify
+run 1 login --node "$URL" --token-file "$TOKEN_FILE" --sim-root "$T/simB/sim_root.pem"
+has err "does not chain to the sim root $T/simB/sim_root.pem"
+lacks err "pass --sim-root"
+run 1 login --node "$URL" --token-file "$TOKEN_FILE"
+has err "pass --sim-root"
+run 0 login --node "$URL" --token-file "$TOKEN_FILE" --sim-root "$T/simA/sim_root.pem"
+has out "attestation verified"
+# ---- 7. a node alone: its row names it, and --verify attests it (no URL in its record)
+run 0 nodes
+grep -F "(standalone)" "$T/out" | grep -qF "$URL" || fail "the standalone row lacks the node's URL"
+run 0 nodes --verify
+grep -F "(standalone)" "$T/out" | grep -F "$URL" | grep -qE " yes +[0-9a-f]{16} yes" ||
+    fail "the standalone row is not KEY yes, MRENCLAVE, VERIFIED yes"
+lacks err "no URL"
+run 1 nodes --verify --sim-root "$T/simB/sim_root.pem"
+has out "trusting $T/simB/sim_root.pem"
+ok "sim roots: a wrong one is named, login's is used by nodes --verify; a node alone lists and verifies"
 
 # ---- 3. Fleek's --sgx pastes
 run 0 functions deploy --name echo --path "$BUILD/examples/echo.wasm" --no-progress --sgx

@@ -54,7 +54,7 @@ static const char functions_usage[] =
     "Every deploy signs a name record with your developer key (esgx keys): the first\n"
     "deploy of NAME makes that key its owner; another key's deploy is refused.\n"
     "NAME: 1 to 64 characters from A-Z a-z 0-9 . _ -\n"
-    "Needs 'esgx login --node URL --token TOKEN' first.\n"
+    "Needs 'esgx login --node URL --token-file DATA_DIR/admin.token' first.\n"
     "exit: 0 done, 1 refused (bad file, unknown name, bad token), 2 usage, 3 network error\n";
 
 static int valid_name(const char *s)
@@ -110,8 +110,8 @@ static int call(const cli_config *cfg, const char *method, const char *path,
 static int need_token(const cli_config *cfg)
 {
     if (cfg->token[0]) return 0;
-    cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN' (the token is "
-              "in the node's DATA_DIR/admin.token)", cfg->node);
+    cli_error("no admin token stored: run 'esgx login --node %s --token-file "
+              "DATA_DIR/admin.token' (the node's data folder)", cfg->node);
     return ESGX_CLI_E_FAILED;
 }
 

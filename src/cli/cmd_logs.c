@@ -126,8 +126,8 @@ int cmd_logs(int argc, char **argv)
     if (cli_config_require(&cfg, 1)) return CLI_EXIT_FAIL;
     int rc;
     if (!cfg.token[0]) {
-        cli_error("logs need the admin token: run 'esgx login --node %s --token TOKEN'",
-                  cfg.node);
+        cli_error("logs need the admin token: run 'esgx login --node %s --token-file "
+                  "DATA_DIR/admin.token'", cfg.node);
         rc = CLI_EXIT_FAIL;
     } else {
         uint64_t next = 0;

@@ -253,7 +253,8 @@ int cmd_deploy(int argc, char **argv)
     cli_config cfg;
     if (cli_config_require(&cfg, p.encrypt)) return CLI_EXIT_FAIL;
     if (!cfg.token[0]) {
-        cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN'", cfg.node);
+        cli_error("no admin token stored: run 'esgx login --node %s --token-file "
+                  "DATA_DIR/admin.token'", cfg.node);
         esgx_crypto_wipe(&cfg, sizeof cfg);
         return CLI_EXIT_FAIL;
     }
