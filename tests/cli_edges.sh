@@ -21,7 +21,7 @@ command -v curl >/dev/null || { echo "skip: curl not installed" >&2; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-cli-edges.XXXXXX")
 export XDG_CONFIG_HOME=$T/config HOME=$T/home ESGX_SDK_DIR=$SRC/sdk
 unset ESGX_TIMEOUT
-NODE_PID=
+NODE_PID= WWW_PID=
 fail() {
     echo "FAIL: $*" >&2
     for f in out err; do [ -f "$T/$f" ] && { echo "--- $f:" >&2; tail -c 3000 "$T/$f" >&2; echo >&2; }; done
@@ -31,7 +31,7 @@ fail() {
 ok() { echo "ok - $*"; }
 . "$SRC/tests/cli_lib.sh"
 cleanup() {
-    stop_pids 15 $NODE_PID
+    stop_pids 15 $NODE_PID $WWW_PID
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -125,6 +125,7 @@ ok "sim roots: a wrong one is named, login's is used by nodes --verify; a node a
 # ---- 3. Fleek's --sgx pastes
 run 0 functions deploy --name echo --path "$BUILD/examples/echo.wasm" --no-progress --sgx
 has err "note: --sgx changes nothing: every esgx function runs in SGX"
+H_ECHO=$(sed -n 's/^hash \([0-9a-f]\{64\}\)$/\1/p' "$T/out")
 has out "deployed echo"
 [ "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/functions/echo" --data hi)" = 200 ] ||
     fail "echo did not answer"
@@ -142,5 +143,44 @@ cd "$T" || fail "cd"
 run 0 new newfn --lang c
 grep -q '^logs = false' newfn/esgx.toml || fail "esgx new wrote no logs = false"
 ok "logs: off is said with how to turn it on; esgx new writes logs = false"
+
+# ---- 8. messages
+run 2 run "$BUILD/examples/echo.wasm" --fuel -5
+has err "'-5' is negative"
+lacks err "not a whole number"
+for a in "new" "new x" "new x --lang go" "new x --lnag c"; do
+    # shellcheck disable=SC2086
+    run 2 $a
+    lacks err "usage: esgx"
+    [ "$(wc -l <"$T/err")" -le 2 ] || fail "esgx $a: more than two lines on stderr"
+done
+run 0 help
+grep -E '^ +attest ' "$T/out" | grep -q offline && fail "esgx help calls attest offline"
+run 1 invoke "${H_ECHO:0:8}" --input x
+has err "looks like the start of a hash"
+(export XDG_CONFIG_HOME=$T/config2
+ run 0 login --node "$URL" --sim-root "$T/simA/sim_root.pem"
+ run 1 functions list
+ has err "--token-file"
+ lacks err "--token TOKEN"
+ run 1 logs echo
+ has err "--token-file") || exit 1
+mkdir -p "$T/www"
+echo '<html><body>a web site</body></html>' >"$T/www/index.html"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$T/www" >"$T/www.log" 2>&1 &
+WWW_PID=$!
+WPORT=
+for _ in $(seq 1 100); do
+    WPORT=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/www.log" | head -1)
+    [ -n "$WPORT" ] && break
+    sleep 0.1
+done
+[ -n "$WPORT" ] || fail "the web server did not start"
+(export XDG_CONFIG_HOME=$T/config3
+ run 1 login --node "http://127.0.0.1:$WPORT" --token x
+ has err "not an esgx node's JSON"
+ lacks err "<") || exit 1
+stop_pids 5 $WWW_PID
+ok "messages: negative numbers, short usage errors, help, hash prefixes, --token-file hints, a web server is no node"
 
 echo "all cli_edges checks passed"

@@ -39,7 +39,8 @@ typedef struct cli_attest_doc {
 /* Fetches NODE_URL/attestation and verifies it (see above). sim_root_path: a PEM file
  * to trust instead of the Intel root, or NULL. pol: the policy (NULL = default).
  * Returns a CLI exit status: 0 trusted, 1 not trusted (doc->why says why; doc holds
- * what was read), 2 usage (unreadable --sim-root), 3 network or HTTP error (printed). */
+ * what was read; also a 4xx answer), 2 usage (unreadable --sim-root), 3 network error or
+ * a 5xx answer (printed). */
 int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_attest_policy *pol,
                     cli_attest_doc *doc);
 

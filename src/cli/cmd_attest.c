@@ -239,6 +239,10 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
     if (rs.status != 200) {
         char d[300];
         cli_http_describe(&rs, d, sizeof d);
+        if (rs.status >= 400 && rs.status < 500) {   /* an answer, a refusal: exit 1 */
+            rc = doc_fail(doc, "GET %s: %s", url, d);
+            goto out;
+        }
         cli_error("GET %s: %s", url, d);
         rc = CLI_EXIT_NETWORK;
         goto out;
