@@ -144,6 +144,25 @@ run 0 new newfn --lang c
 grep -q '^logs = false' newfn/esgx.toml || fail "esgx new wrote no logs = false"
 ok "logs: off is said with how to turn it on; esgx new writes logs = false"
 
+# ---- 5. a redeploy under a new hash says what it does to sealed data; encrypt takes
+# the key of login and FILE first in every mode
+run 0 functions deploy --name echo --path "$BUILD/examples/echo.wasm" --no-progress
+has err "note: 'echo' moved from hash"
+has err "shared_key_unseal returns -6"
+H_NEW=$(sed -n 's/^hash \([0-9a-f]\{64\}\)$/\1/p' "$T/out")
+printf 'secret' >"$T/data"
+run 0 encrypt shared "$T/data" "$H_NEW" -o "$T/data.shared"
+run 0 encrypt module "$T/data" -o "$T/data.module"
+run 0 encrypt wasm "$T/data" "$H_NEW" -o "$T/data.wasm1"
+run 0 encrypt wasm "$H_NEW" "$T/data" -o "$T/data.wasm2"
+for f in data.shared data.module data.wasm1 data.wasm2; do
+    [ "$(head -c 1 "$T/$f" | od -An -tx1 | tr -d ' ')" = 04 ] || fail "$f is not ECIES to a key"
+done
+(export XDG_CONFIG_HOME=$T/nologin
+ run 2 encrypt shared "$T/data" "$H_NEW"
+ has err "--pubkey is required when not logged in") || exit 1
+ok "redeploy note on sealed data; encrypt with login's key, FILE first (wasm takes both orders)"
+
 # ---- 8. messages
 run 2 run "$BUILD/examples/echo.wasm" --fuel -5
 has err "'-5' is negative"

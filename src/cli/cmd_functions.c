@@ -117,11 +117,14 @@ static int need_token(const cli_config *cfg)
 
 /* The body of PUT /functions/NAME: {"record": <name record signed with the developer
  * key>, "logs": bool}. seq is one above the current record's or pending transfer's
- * (GET /functions/NAME; 1 for a new name). *seq and owner get what was signed.
+ * (GET /functions/NAME; 1 for a new name). *seq and owner get what was signed;
+ * old_hash (65 bytes) the hash the current record names ("" for a new name).
  * Returns a CLI exit status (messages printed). */
 static int signed_body(const cli_config *cfg, const char *name, const char *hash_hex,
-                       int encrypt, int logs, char **body, uint64_t *seq, uint8_t owner[33])
+                       int encrypt, int logs, char **body, uint64_t *seq, uint8_t owner[33],
+                       char old_hash[65])
 {
+    old_hash[0] = 0;
     uint8_t sk[32];
     int created;
     esgx_err err;
@@ -148,6 +151,7 @@ static int signed_body(const cli_config *cfg, const char *name, const char *hash
     if (rc == CLI_RECORD_NONE) *seq = 1;
     else if (rc) goto out;
     else *seq = (has_pending && pending.seq > rec->seq ? pending.seq : rec->seq) + 1;
+    if (rc == CLI_EXIT_OK) esgx_crypto_hex_encode(rec->module_hash, 32, old_hash);
     rc = CLI_EXIT_FAIL;
     memset(rec, 0, sizeof *rec);
     snprintf(rec->name, sizeof rec->name, "%s", name);
@@ -188,8 +192,9 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     cli_http_response rs = {0};
     uint64_t seq;
     uint8_t owner[33];
-    char *put_body = NULL;
-    int src = signed_body(cfg, name, want_hex, encrypt, logs, &put_body, &seq, owner);
+    char *put_body = NULL, old_hash[65];
+    int src = signed_body(cfg, name, want_hex, encrypt, logs, &put_body, &seq, owner,
+                          old_hash);
     if (src) return src;
     char fpath[100];
     snprintf(fpath, sizeof fpath, "/functions/%s", name);
@@ -199,6 +204,12 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     cli_http_response_free(&rs);
     if (rc) return rc;
     cli_owner_pin(cfg, name, owner, seq);
+    if (old_hash[0] && strcmp(old_hash, want_hex))   /* sealed data names the hash */
+        fprintf(stderr, "note: '%s' moved from hash %.16s... to %.16s...: data sealed to the "
+                "old hash does not open in the new one (shared_key_unseal returns -6, not "
+                "approved; derived keys differ). Encrypted deploys of the same file get a "
+                "new hash each time; esgx deploy keeps the hash of unchanged code\n",
+                name, old_hash, want_hex);
     char owner_hex[67];
     esgx_crypto_hex_encode(owner, 33, owner_hex);
     char invoke_url[1200], services_url[1200];
