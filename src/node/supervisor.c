@@ -778,7 +778,12 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
              m.u.hello.state == ESGX_STATE_READY ? "ready" : "no key",
              s->info.tier ? s->info.tier : "not said");
     if (!init) {
-        if (m.u.hello.state != ESGX_STATE_READY)
+        /* a node joining a network gets the key from its peers in a moment: no advice then */
+        int joining = (s->cfg->etcd && *s->cfg->etcd) || (s->cfg->peers && *s->cfg->peers);
+        if (m.u.hello.state != ESGX_STATE_READY && joining)
+            esgx_node_log(NODE_LOG_INFO, "enclave has no shared key yet: getting it from the "
+                                    "network's nodes (invocations answer 503 no_key until then)");
+        else if (m.u.hello.state != ESGX_STATE_READY)
             esgx_node_log(NODE_LOG_WARN, "enclave has no shared key: invocations answer 503 no_key "
                                     "(run esgxd --init on the first node)");
         return 0;
