@@ -131,6 +131,11 @@ wait_log A 'sent the network key to peer' 10
 [ "$(wait_key C 60)" = "$KEY" ] || fail "C got another key"
 [ -f "$T/C/shared_key.sealed" ] || fail "C did not seal the fetched key"
 grep -q 'obtained the network key from a peer' "$T/C.log" || fail "C's log"
+# a joining node says it is getting the key, not to run --init on the first node
+for n in B C; do
+    grep -q 'run esgxd --init on the first node' "$T/$n.log" && fail "$n, joining, advises --init"
+    grep -q 'getting it from the network' "$T/$n.log" || fail "$n's log does not say it fetches the key"
+done
 ok "B fetched the key from A; C retried with backoff and fetched it from B"
 
 # ---- all three sign with the same key

@@ -3,7 +3,8 @@
 #
 # Every ```sh block of the page is sent, in order, to ONE bash process (so `&`, `kill %1`
 # and the working directory carry over, as for a user pasting into one terminal) running
-# in a fresh directory that holds only a link to the source tree's sdk/, with the build
+# in a fresh directory that holds only a link to the source tree's sdk/ (and the
+# ./esgx-node folder scripts/run.sh leaves, keyed: the page uses a folder of its own), with the build
 # directory first on PATH and a temporary XDG_CONFIG_HOME/HOME. The only edits are:
 #   - 127.0.0.1:8080 becomes 127.0.0.1:<free port>, so tests can run side by side;
 #   - <placeholder> in a command becomes the value that placeholder matched in an
@@ -26,6 +27,10 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/esgx-cli-gs.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/work" "$T/home/config"
 ln -s "$SRC/sdk" "$T/work/sdk"
+# what scripts/run.sh leaves in the source tree: its node's state in ./esgx-node, keyed
+# (a node there refuses --init). The page must not start its node on that folder.
+mkdir -p "$T/work/esgx-node/sim"
+printf 'run.sh key\n' >"$T/work/esgx-node/shared_key.sealed"
 
 exec python3 - "$SRC/docs/getting-started.md" "$T" "$BUILD" <<'PYEOF'
 import os, re, select, signal, socket, subprocess, sys, time
@@ -76,9 +81,9 @@ values = {}
 def stop(code, msg=None):
     if msg:
         print('FAIL: ' + msg, file=sys.stderr)
-        log = os.path.join(work, 'esgx-node.log')
+        log = os.path.join(work, 'tutorial-node.log')
         if os.path.exists(log):
-            print('--- esgx-node.log (tail):\n' + ''.join(open(log).readlines()[-30:]),
+            print('--- tutorial-node.log (tail):\n' + ''.join(open(log).readlines()[-30:]),
                   file=sys.stderr)
     try:
         os.killpg(sh.pid, signal.SIGTERM)   # the shell's own group: esgxd if still running

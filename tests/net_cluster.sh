@@ -105,7 +105,11 @@ curl -s "$(url 3)/metrics" >"$T/body"
 grep -q '^esgx_network_members 3$' "$T/body" && grep -q '^esgx_network_healthy 1$' "$T/body" &&
     grep -qE '^esgx_(peer_fetches|replications)_total\{result="ok"\} [1-9]' "$T/body" \
     || fail "/metrics lacks the network counters"
-ok "/metrics: members, health, peer fetch and replication counters"
+# every metric has its # HELP line (the network's included)
+for m in $(sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$T/body"); do
+    grep -q "^# HELP $m " "$T/body" || fail "/metrics: $m has no # HELP line"
+done
+ok "/metrics: members, health, peer fetch and replication counters, # HELP for each"
 kill9 1
 for i in 2 3; do
     [ "$(svc "$(url $i)" "$ECHO" after-kill)" = 200 ] && grep -q after-kill "$T/body" \

@@ -55,8 +55,9 @@ grep -qF ' ok tab\x09here esc\x1b[31m' "$T/logs1" || { cat "$T/logs1"; fail "log
 grep -q ' ok err line$' "$T/logs1" || { cat "$T/logs1"; fail "logs: WASI fd 2 line"; }
 grep -qE '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ok ' "$T/logs1" || fail "logs: time and status"
 [ "$(grep -c . "$T/logs1")" = 3 ] || { cat "$T/logs1"; fail "logs: 3 lines expected"; }
-$E logs nologs > "$T/logs2" || fail "esgx logs nologs"
+$E logs nologs > "$T/logs2" 2>"$T/err" && fail "esgx logs nologs: exit 0 for a function without logs"
 [ ! -s "$T/logs2" ] || { cat "$T/logs2"; fail "a function deployed without logs has lines"; }
+grep -q "deployed without logs" "$T/err" || fail "esgx logs nologs does not say logs are off"
 $E logs nosuch 2>"$T/err" && fail "logs of an unknown function must fail"
 grep -q unknown_function "$T/err" || fail "logs nosuch: error names unknown_function"
 ok "esgx logs NAME: debug_print and fd 2 lines with time and status, escaped; none without logs"

@@ -39,9 +39,20 @@ typedef struct cli_attest_doc {
 /* Fetches NODE_URL/attestation and verifies it (see above). sim_root_path: a PEM file
  * to trust instead of the Intel root, or NULL. pol: the policy (NULL = default).
  * Returns a CLI exit status: 0 trusted, 1 not trusted (doc->why says why; doc holds
- * what was read), 2 usage (unreadable --sim-root), 3 network or HTTP error (printed). */
+ * what was read; also a 4xx answer), 2 usage (unreadable --sim-root), 3 network error or
+ * a 5xx answer (printed). */
 int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_attest_policy *pol,
                     cli_attest_doc *doc);
+
+/* When a quote's certificate chain does not lead to the trusted root (chain_failed),
+ * prints a hint: with root_path NULL (the Intel root was trusted) how a sim network is
+ * trusted (--sim-root BUNDLE/sim_root.pem); with root_path that the node's sim bundle is
+ * another one. Nothing when !chain_failed. */
+void cli_attest_root_hint(const char *root_path, int chain_failed);
+
+/* 1 when doc's quote failed on its certificate chain (the trusted root is not the one
+ * it was made under), else 0. */
+int cli_attest_chain_failed(const cli_attest_doc *doc);
 
 /* Prints the verified facts: platform, MRENCLAVE, MRSIGNER, TCB status, network key
  * (and the reason when not trusted), human-readable, to stdout. */

@@ -2,8 +2,8 @@
  * cli_config.c: the esgx CLI's config file.
  *
  * One small text file, $XDG_CONFIG_HOME/esgx/config (or ~/.config/esgx/config), holds
- * "key = value" lines: the node URL, the admin token and the network key pinned at
- * login. It holds a credential, so it is always written with mode 0600 (folder 0700),
+ * "key = value" lines: the node URL, the admin token, the network key pinned at
+ * login and the sim root that login trusted (--sim-root; esgx nodes --verify uses it). It holds a credential, so it is always written with mode 0600 (folder 0700),
  * atomically (temp file + fsync + rename via cli_write_file), and a file that other
  * users can read is reported on load. Unknown keys are ignored so that later versions
  * can add some; '#' starts a comment line. The same folder holds the developer key and
@@ -106,6 +106,8 @@ int cli_config_load(cli_config *cfg, esgx_err *err)
             rc = set_field(cfg->network_key, sizeof cfg->network_key, value, path, key, err);
         else if (!strcmp(key, "xpub"))
             rc = set_field(cfg->xpub, sizeof cfg->xpub, value, path, key, err);
+        else if (!strcmp(key, "sim_root"))
+            rc = set_field(cfg->sim_root, sizeof cfg->sim_root, value, path, key, err);
         if (rc) break;
     }
     esgx_crypto_wipe(text, len);
@@ -136,11 +138,13 @@ int cli_config_save(const cli_config *cfg, esgx_err *err)
     char dir[4096], path[4200];
     if (cli_config_mkdir(dir, sizeof dir, err) || cli_config_path(path, sizeof path, err))
         return ESGX_CLI_E_FAILED;
-    char text[2048];
+    char text[8192];
     int n = snprintf(text, sizeof text,
                      "# esgx CLI config, written by 'esgx login'. Holds a token: keep it 0600.\n"
-                     "node = %s\ntoken = %s\nnetwork_key = %s\nxpub = %s\n",
-                     cfg->node, cfg->token, cfg->network_key, cfg->xpub);
+                     "node = %s\ntoken = %s\nnetwork_key = %s\nxpub = %s\n%s%s%s",
+                     cfg->node, cfg->token, cfg->network_key, cfg->xpub,
+                     cfg->sim_root[0] ? "sim_root = " : "", cfg->sim_root,
+                     cfg->sim_root[0] ? "\n" : "");
     if (n < 0 || (size_t)n >= sizeof text) {
         esgx_crypto_wipe(text, sizeof text);
         return esgx_err_set(err, ESGX_CLI_E_FAILED, "config too long");

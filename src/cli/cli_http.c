@@ -234,7 +234,12 @@ void cli_http_describe(const cli_http_response *rs, char *out, size_t cap)
             snippet[n++] = (ch >= 32 && ch < 127) ? (char)ch : ' ';
         }
         snippet[n] = 0;
-        snprintf(out, cap, "HTTP %ld%s%s", rs->status, n ? ": " : "", snippet);
+        size_t lead = strspn(snippet, " ");
+        if (snippet[lead] == '<')   /* a web page: the URL is not an esgx node's API */
+            snprintf(out, cap, "HTTP %ld with a web page, not an esgx node's JSON (is the URL an "
+                     "esgx node?)", rs->status);
+        else
+            snprintf(out, cap, "HTTP %ld%s%s", rs->status, n ? ": " : "", snippet);
     }
     json_decref(j);
 }

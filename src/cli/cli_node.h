@@ -23,6 +23,7 @@ typedef struct cli_config {
     char token[256];        /* admin bearer token, "" if none */
     char network_key[67];   /* pinned network public key, hex, "" if none */
     char xpub[128];         /* the network xpub read at login, "" if none */
+    char sim_root[4096];    /* the --sim-root PEM login trusted (realpath), "" if none */
 } cli_config;
 
 /* Writes the config folder ($XDG_CONFIG_HOME/esgx or ~/.config/esgx) into out. Returns 0

@@ -67,6 +67,12 @@ static int store(const char *cmd, const cli_option *r, void *opts, const char *v
         return ESGX_OK;
     }
     esgx_err err;
+    if (v[0] == '-' && v[1] >= '0' && v[1] <= '9') {   /* "-5": a number, just not one we take */
+        if (r->wants) cli_usage_error(cmd, "%s wants %s: '%.40s' is negative", r->name, r->wants, v);
+        else cli_usage_error(cmd, "%s: '%.40s' is negative (%llu to %llu)", r->name, v,
+                             (unsigned long long)r->min, (unsigned long long)r->max);
+        return ESGX_CLI_E_USAGE;
+    }
     if (esgx_parse_u64(v, r->min, r->max, r->flags, (uint64_t *)field, &err) != 0) {
         if (r->wants)
             cli_usage_error(cmd, "%s wants %s: %s", r->name, r->wants, err.msg);

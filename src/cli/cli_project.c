@@ -2,11 +2,13 @@
  * cli_project.c: the pieces of an esgx project (see cli_project.h): the esgx.toml
  * reader (a TOML subset: key = "string" | true | false, comments, nothing else), the
  * SDK location, the source scan (newest mtime; `esgx dev` polls it), the build (a shell
- * command, then a check that the output is WebAssembly) and the module check that every
+ * command, then a check that the output is WebAssembly; a cargo line runs with the Rust
+ * toolchain cli_rust.c chooses) and the module check that every
  * deploy runs before uploading (the runtime the CLI links: decode, validate, imports).
  */
 #include "cli_project.h"
 #include "cli.h"
+#include "cli_rust.h"
 #include "esgx_host.h"
 #include "esgx_proto.h"
 #include "esgx_wasm.h"
@@ -254,12 +256,32 @@ int cli_project_build(const cli_project *p, int quiet, esgx_err *err)
 {
     char sdk[PATH_MAX];
     if (cli_sdk_dir(sdk, sizeof sdk, err)) return ESGX_CLI_E_FAILED;
+    /* a cargo line runs with a toolchain that has the target (cli_rust.c), not PATH's first */
+    cli_rust_toolchain rust;
+    char path_env[8192] = "";
+    int use_rust = cli_rust_uses_cargo(p->build);
+    if (use_rust) {
+        char target[64], note[512];
+        cli_rust_target(p->build, target, sizeof target);
+        if (cli_rust_choose(target, &rust, err) ||
+            cli_rust_fix_lock(p->dir, &rust, note, sizeof note, err))
+            return ESGX_CLI_E_FAILED;
+        const char *old = getenv("PATH");
+        snprintf(path_env, sizeof path_env, "%s%s%s", rust.dir, old && *old ? ":" : "",
+                 old ? old : "");
+        if (!quiet) fprintf(stderr, "esgx: rust: %s (cargo 1.%d, %s)\n", rust.dir,
+                            rust.cargo_minor, target);
+        if (note[0]) fprintf(stderr, "esgx: %s\n", note);
+    }
     if (!quiet) fprintf(stderr, "esgx: build: %s\n", p->build);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) return esgx_err_set(err, ESGX_CLI_E_FAILED, "fork: %s", strerror(errno));
     if (pid == 0) {
         if (chdir(p->dir) || setenv("ESGX_SDK_DIR", sdk, 1) || dup2(2, 1) < 0) _exit(127);
+        if (use_rust && (setenv("PATH", path_env, 1) || setenv("CARGO", rust.cargo, 1) ||
+                         setenv("RUSTC", rust.rustc, 1)))
+            _exit(127);
         execl("/bin/sh", "sh", "-c", p->build, (char *)NULL);
         _exit(127);
     }

@@ -239,6 +239,10 @@ int cli_attest_node(const char *node_url, const char *sim_root_path, const esgx_
     if (rs.status != 200) {
         char d[300];
         cli_http_describe(&rs, d, sizeof d);
+        if (rs.status >= 400 && rs.status < 500) {   /* an answer, a refusal: exit 1 */
+            rc = doc_fail(doc, "GET %s: %s", url, d);
+            goto out;
+        }
         cli_error("GET %s: %s", url, d);
         rc = CLI_EXIT_NETWORK;
         goto out;
@@ -357,15 +361,23 @@ void cli_attest_print(const cli_attest_doc *doc)
     }
 }
 
-/* When a quote's certificate chain does not lead to the trusted root and no --sim-root
- * was given (so the root was Intel's), says how a sim network is trusted, as
- * `esgx login` does. */
-static void root_hint(const char *root_path, int chain_failed)
+void cli_attest_root_hint(const char *root_path, int chain_failed)
 {
-    if (root_path || !chain_failed)
+    if (!chain_failed)
         return;
-    cli_hint("the quote does not chain to the Intel SGX root; for a sim network pass "
-             "--sim-root BUNDLE/sim_root.pem (esgx sim init, esgxd --sim-bundle)");
+    if (!root_path)
+        cli_hint("the quote does not chain to the Intel SGX root; for a sim network pass "
+                 "--sim-root BUNDLE/sim_root.pem (esgx sim init, esgxd --sim-bundle)");
+    else
+        cli_hint("the quote does not chain to the sim root %s: the node runs with another "
+                 "sim bundle (trust the sim_root.pem of the folder given to its esgxd "
+                 "--sim-bundle) or is no sim node", root_path);
+}
+
+int cli_attest_chain_failed(const cli_attest_doc *doc)
+{
+    return doc->quote_code == ESGX_ATTEST_E_CERT ||
+           (!strcmp(doc->platform, "sim") && doc->have_quote && !doc->verified);
 }
 
 static int attest_node_cmd(const char *node, const char *root_path, const esgx_attest_policy *pol,
@@ -397,9 +409,7 @@ static int attest_node_cmd(const char *node, const char *root_path, const esgx_a
     if (!doc.trusted) {
         cli_error_code("not_trusted");
         cli_error("attest %s: NOT trusted: %s", node, doc.why);
-        root_hint(root_path, doc.quote_code == ESGX_ATTEST_E_CERT ||
-                                 (!strcmp(doc.platform, "sim") && doc.have_quote &&
-                                  !doc.verified));
+        cli_attest_root_hint(root_path, cli_attest_chain_failed(&doc));
     }
     return doc.trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -489,7 +499,7 @@ int cmd_attest(int argc, char **argv)
         cli_error_code("not_trusted");
         cli_error("attest: not trusted: %s", why);
     }
-    if (!trusted) root_hint(root_path, vrc && e.code == ESGX_ATTEST_E_CERT);
+    if (!trusted) cli_attest_root_hint(root_path, vrc && e.code == ESGX_ATTEST_E_CERT);
     rc = trusted ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 out:
     free(quote);

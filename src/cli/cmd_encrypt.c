@@ -8,15 +8,22 @@
  *
  * KEY is a compressed public key in hex (66 characters) or an xpub, whose public key is
  * used. An xprv is refused so that secret keys do not end up in shell histories.
+ * Without --pubkey the key pinned by `esgx login` is used (module, shared: the network
+ * key; wasm: the xpub read at login), so a logged-in user names no key at all.
+ * FILE comes first in every mode (FILE HASH... for shared, FILE HASH for wasm); wasm
+ * also takes the older HASH FILE order: whichever of its two arguments is a 64-hex
+ * hash while the other is not is the hash (when both could be, HASH FILE as before).
  * Options may come before or after the positional arguments; "--" ends options.
  * Exit codes follow cli.h: 0 done, 1 bad key/hash/path or I/O failure, 2 wrong usage.
  */
 #include "cli.h"
+#include "cli_node.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "esgx_crypto.h"
 
@@ -27,21 +34,22 @@
 typedef enum { MODE_MODULE, MODE_SHARED, MODE_WASM } encrypt_mode;
 
 static const char *const mode_usage[] = {
-    "usage: esgx encrypt module --pubkey KEY FILE [-o OUT]\n"
+    "usage: esgx encrypt module [--pubkey KEY] FILE [-o OUT]\n"
     "  Encrypt FILE (ECIES, eciesjs-compatible) to KEY, e.g. a module to the network key.\n",
-    "usage: esgx encrypt shared --pubkey KEY FILE HASH... [-o OUT]\n"
+    "usage: esgx encrypt shared [--pubkey KEY] FILE HASH... [-o OUT]\n"
     "  Encrypt FILE to KEY behind an approved-wasm header listing the module HASHes\n"
     "  (1 to 255), so that only those modules can unseal it with shared_key_unseal.\n",
-    "usage: esgx encrypt wasm --pubkey XPUB [--path HEX] HASH FILE [-o OUT]\n"
+    "usage: esgx encrypt wasm [--pubkey XPUB] [--path HEX] FILE HASH [-o OUT]\n"
     "  Encrypt FILE to the derived key of module HASH (and the optional user path),\n"
     "  computed from the network xpub, so that only that module can unseal it with\n"
-    "  derived_key_unseal.\n",
+    "  derived_key_unseal. HASH FILE (the older order) is taken too.\n",
 };
 
 static const char common_help[] =
     "\noptions:\n"
     "  --pubkey KEY  secp256k1 public key in hex (66 characters compressed, 130\n"
-    "                uncompressed) or an xpub (111 characters); wasm needs the xpub\n"
+    "                uncompressed) or an xpub (111 characters); wasm needs the xpub.\n"
+    "                Default: the network key (wasm: xpub) pinned by esgx login\n"
     "  --path HEX    (wasm) user derivation path: even number of bytes, at most 256\n"
     "  -o, --output OUT  output file; '-' for stdout; default FILE.cipher (stdout if FILE is -)\n"
     "  -h, --help    this help\n"
@@ -150,7 +158,15 @@ typedef struct encrypt_job {
     esgx_bip32_key xpub, derived;
     uint8_t (*hashes)[32];
     size_t nhashes;
+    size_t hash_at;            /* wasm: the position of HASH (0 or 1) */
+    char login_key[128];       /* the key pinned by esgx login, when no --pubkey */
 } encrypt_job;
+
+/* 1 when s is 64 hex characters (either case), the shape of a module hash. */
+static int looks_hash(const char *s)
+{
+    return strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64;
+}
 
 /* Mode, options and argument counts. Returns -1 to go on, else an exit status. */
 static int encrypt_parse(int argc, char **argv, encrypt_job *j)
@@ -170,7 +186,21 @@ static int encrypt_parse(int argc, char **argv, encrypt_job *j)
     if (rc == 1) print_usage(stdout, j->mode);
     if (rc == 1) return CLI_EXIT_OK;
     if (rc != ESGX_OK) return CLI_EXIT_USAGE;   /* cli_parse_options printed it */
-    if (!j->o.pubkey) return usage_error(j->mode, "--pubkey is required");
+    if (!j->o.pubkey) {   /* the key pinned at login */
+        cli_config cfg;
+        esgx_err err;
+        int lr = cli_config_load(&cfg, &err);
+        const char *k = lr ? "" : j->mode == MODE_WASM ? cfg.xpub : cfg.network_key;
+        if (k[0]) snprintf(j->login_key, sizeof j->login_key, "%s", k);
+        esgx_crypto_wipe(&cfg, sizeof cfg);
+        if (!j->login_key[0])
+            return usage_error(j->mode, j->mode == MODE_WASM
+                                            ? "--pubkey XPUB is required when not logged in "
+                                              "(esgx login pins the network xpub)"
+                                            : "--pubkey is required when not logged in "
+                                              "(esgx login pins the network key)");
+        j->o.pubkey = j->login_key;
+    }
     if (j->mode == MODE_MODULE && j->npos != 1)
         return usage_error(j->mode, "module mode takes exactly one FILE");
     if (j->mode == MODE_SHARED && j->npos < 2)
@@ -179,7 +209,14 @@ static int encrypt_parse(int argc, char **argv, encrypt_job *j)
         return usage_error(j->mode, "shared mode takes at most 255 HASHes");
     if (j->mode == MODE_WASM && j->npos != 2)
         return usage_error(j->mode, "wasm mode takes a HASH and a FILE");
-    j->file = j->mode == MODE_WASM ? j->pos[1] : j->pos[0];
+    j->hash_at = 1;
+    if (j->mode == MODE_WASM) {   /* FILE HASH, or the older HASH FILE */
+        int h0 = looks_hash(j->pos[0]), h1 = looks_hash(j->pos[1]);
+        j->hash_at = h0 && !h1 ? 0 : h1 && !h0 ? 1 : h0 ? 0
+                   /* neither is hash-shaped: the file is the one that exists */
+                   : !strcmp(j->pos[1], "-") || !access(j->pos[1], F_OK) ? 0 : 1;
+    }
+    j->file = j->mode == MODE_WASM ? j->pos[1 - j->hash_at] : j->pos[0];
     return ESGX_CLI_E_FAILED;
 }
 
@@ -202,7 +239,7 @@ static int encrypt_keys(encrypt_job *j)
     uint8_t module_hash[32], path[ESGX_BIP32_MAX_PATH_LEN];
     size_t path_len = 0;
     esgx_err err;
-    if (parse_hash(j->pos[0], module_hash)) return CLI_EXIT_FAIL;
+    if (parse_hash(j->pos[j->hash_at], module_hash)) return CLI_EXIT_FAIL;
     if (j->o.path_hex) {
         size_t hl = strlen(j->o.path_hex);
         if (hl > 2 * ESGX_BIP32_MAX_PATH_LEN) {

@@ -34,7 +34,7 @@
 
 static const char functions_usage[] =
     "usage: esgx functions deploy --name NAME --path FILE.wasm [--no-encrypt]\n"
-    "                             [--progress | --no-progress] [--logs] [--json]\n"
+    "                             [--progress | --no-progress] [--logs] [--json] [--sgx]\n"
     "       esgx functions deploy --name NAME --url URL [--encrypted] [--logs] [--json]\n"
     "       esgx functions list [--json]\n"
     "       esgx functions delete NAME\n"
@@ -45,7 +45,8 @@ static const char functions_usage[] =
     "          from an origin (https://, http:// or ipfs://CID; a node of a network,\n"
     "          esgxd --etcd) and records it; --encrypted says the origin serves it\n"
     "          encrypted to the network key. --logs: the node keeps the function's\n"
-    "          recent debug output (esgx logs NAME)\n"
+    "          recent debug output (esgx logs NAME). --sgx is accepted for Fleek's\n"
+    "          command line: every esgx function runs in SGX (a note says so)\n"
     "  list    the node's functions: NAME SEQ OWNER HASH DECRYPT CREATED\n"
     "  delete  remove NAME (the content stays stored; its owner is unbound)\n"
     "  transfer  give NAME to the developer key PUBKEY (66 hex characters): signed\n"
@@ -53,7 +54,7 @@ static const char functions_usage[] =
     "Every deploy signs a name record with your developer key (esgx keys): the first\n"
     "deploy of NAME makes that key its owner; another key's deploy is refused.\n"
     "NAME: 1 to 64 characters from A-Z a-z 0-9 . _ -\n"
-    "Needs 'esgx login --node URL --token TOKEN' first.\n"
+    "Needs 'esgx login --node URL --token-file DATA_DIR/admin.token' first.\n"
     "exit: 0 done, 1 refused (bad file, unknown name, bad token), 2 usage, 3 network error\n";
 
 static int valid_name(const char *s)
@@ -109,18 +110,21 @@ static int call(const cli_config *cfg, const char *method, const char *path,
 static int need_token(const cli_config *cfg)
 {
     if (cfg->token[0]) return 0;
-    cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN' (the token is "
-              "in the node's DATA_DIR/admin.token)", cfg->node);
+    cli_error("no admin token stored: run 'esgx login --node %s --token-file "
+              "DATA_DIR/admin.token' (the node's data folder)", cfg->node);
     return ESGX_CLI_E_FAILED;
 }
 
 /* The body of PUT /functions/NAME: {"record": <name record signed with the developer
  * key>, "logs": bool}. seq is one above the current record's or pending transfer's
- * (GET /functions/NAME; 1 for a new name). *seq and owner get what was signed.
+ * (GET /functions/NAME; 1 for a new name). *seq and owner get what was signed;
+ * old_hash (65 bytes) the hash the current record names ("" for a new name).
  * Returns a CLI exit status (messages printed). */
 static int signed_body(const cli_config *cfg, const char *name, const char *hash_hex,
-                       int encrypt, int logs, char **body, uint64_t *seq, uint8_t owner[33])
+                       int encrypt, int logs, char **body, uint64_t *seq, uint8_t owner[33],
+                       char old_hash[65])
 {
+    old_hash[0] = 0;
     uint8_t sk[32];
     int created;
     esgx_err err;
@@ -147,6 +151,7 @@ static int signed_body(const cli_config *cfg, const char *name, const char *hash
     if (rc == CLI_RECORD_NONE) *seq = 1;
     else if (rc) goto out;
     else *seq = (has_pending && pending.seq > rec->seq ? pending.seq : rec->seq) + 1;
+    if (rc == CLI_EXIT_OK) esgx_crypto_hex_encode(rec->module_hash, 32, old_hash);
     rc = CLI_EXIT_FAIL;
     memset(rec, 0, sizeof *rec);
     snprintf(rec->name, sizeof rec->name, "%s", name);
@@ -187,8 +192,9 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     cli_http_response rs = {0};
     uint64_t seq;
     uint8_t owner[33];
-    char *put_body = NULL;
-    int src = signed_body(cfg, name, want_hex, encrypt, logs, &put_body, &seq, owner);
+    char *put_body = NULL, old_hash[65];
+    int src = signed_body(cfg, name, want_hex, encrypt, logs, &put_body, &seq, owner,
+                          old_hash);
     if (src) return src;
     char fpath[100];
     snprintf(fpath, sizeof fpath, "/functions/%s", name);
@@ -198,6 +204,12 @@ static int point_name(const cli_config *cfg, const char *name, const char *want_
     cli_http_response_free(&rs);
     if (rc) return rc;
     cli_owner_pin(cfg, name, owner, seq);
+    if (old_hash[0] && strcmp(old_hash, want_hex))   /* sealed data names the hash */
+        fprintf(stderr, "note: '%s' moved from hash %.16s... to %.16s...: data sealed to the "
+                "old hash does not open in the new one (shared_key_unseal returns -6, not "
+                "approved; derived keys differ). Encrypted deploys of the same file get a "
+                "new hash each time; esgx deploy keeps the hash of unchanged code\n",
+                name, old_hash, want_hex);
     char owner_hex[67];
     esgx_crypto_hex_encode(owner, 33, owner_hex);
     char invoke_url[1200], services_url[1200];
@@ -412,7 +424,7 @@ out:
 
 typedef struct deploy_opts {
     const char *name, *path, *url;
-    int encrypt, progress, json, encrypted, logs;
+    int encrypt, progress, json, encrypted, logs, sgx;
 } deploy_opts;
 
 const cli_option cli_options_functions_deploy[] = {
@@ -425,6 +437,7 @@ const cli_option cli_options_functions_deploy[] = {
     CLI_OPT_ROW("--no-progress", CLI_OPT_UNSET, deploy_opts, progress),
     CLI_OPT_ROW("--logs", CLI_OPT_FLAG, deploy_opts, logs),
     CLI_OPT_ROW("--json", CLI_OPT_FLAG, deploy_opts, json),
+    CLI_OPT_ROW("--sgx", CLI_OPT_FLAG, deploy_opts, sgx),
     CLI_OPT_END,
 };
 
@@ -447,6 +460,8 @@ static int deploy(int argc, char **argv)
     if (!valid_name(name))
         return cli_usage_error("functions deploy", "NAME must be 1 to 64 characters from "
                                "A-Z a-z 0-9 . _ -");
+    if (o.sgx)   /* Fleek's flag: here there is no other kind of function */
+        fprintf(stderr, "note: --sgx changes nothing: every esgx function runs in SGX\n");
     cli_config cfg;
     if (cli_config_require(&cfg, 1) || need_token(&cfg)) {
         esgx_crypto_wipe(&cfg, sizeof cfg);

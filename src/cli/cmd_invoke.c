@@ -149,6 +149,10 @@ static int resolve_name(const cli_config *cfg, const char *name, const char *own
     int rc = cli_record_fetch(cfg, name, rec, NULL, NULL);
     if (rc == CLI_RECORD_NONE) {
         cli_error("%s has no function named '%s' (see esgx functions list)", cfg->node, name);
+        size_t n = strlen(name);
+        if (n >= 6 && n < 64 && strspn(name, "0123456789abcdef") == n)   /* a shortened hash? */
+            cli_hint("'%s' looks like the start of a hash: a hash is all 64 hex characters "
+                     "(esgx functions list shows them); a shorter one is taken as a name", name);
         rc = CLI_EXIT_FAIL;
     }
     if (!rc) rc = cli_owner_check(cfg, rec, owner);

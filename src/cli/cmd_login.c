@@ -17,7 +17,9 @@
 #include "cli_attest.h"
 #include "cli_node.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,8 +74,9 @@ static int fetch_network_key(const char *node, const char *sim_root, int skip_at
     } else if (!skip_attest) {
         cli_error("refusing to pin the network key of %s: its attestation does not verify: "
                   "%s", node, doc.why);
-        cli_error("(check with `esgx attest %s`; for a sim network pass --sim-root "
-                  "BUNDLE/sim_root.pem; --insecure-skip-attest pins it anyway)", node);
+        cli_attest_root_hint(sim_root, cli_attest_chain_failed(&doc));
+        cli_error("(check with `esgx attest %s%s%s`; --insecure-skip-attest pins it anyway)",
+                  node, sim_root ? " --sim-root " : "", sim_root ? sim_root : "");
         return CLI_EXIT_FAIL;
     } else {
         fprintf(stderr,
@@ -181,6 +184,12 @@ int cmd_login(int argc, char **argv)
                                sizeof cfg.xpub);
     if (rc) goto out;
     esgx_crypto_hex_encode(key, 33, cfg.network_key);
+    /* the sim root this login trusted: esgx nodes --verify trusts it too */
+    if (sim_root && !realpath(sim_root, cfg.sim_root)) {
+        cli_error("--sim-root %s: %s", sim_root, strerror(errno));
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
     if (token && token[0]) {
         rc = check_token(cfg.node, token);
         if (rc) goto out;

@@ -7,10 +7,14 @@
  * With --follow it then asks again and again with ?since=LAST&follow=1, a long poll
  * that the node answers when new lines arrive or after 30 s, and prints what comes
  * until interrupted.
+ * A function deployed without logs has no lines ever: when the first answer is empty,
+ * the admin list (GET /functions, its "logs" member) tells whether logs are on, and if not the CLI says so and how to
+ * turn them on (exit 1) instead of printing nothing (or waiting forever with --follow).
  */
 #include "cli.h"
 #include "cli_node.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +30,9 @@ static const char logs_usage[] =
     "options:\n"
     "  --follow, -f       keep printing new lines as invocations come (Ctrl-C ends)\n"
     "  -h, --help         this help\n"
-    "exit: 0 printed, 1 refused by the node (unknown function, token), 2 usage,\n"
+    "A function deployed without logs (logs = false) has none: that is said and how to\n"
+    "turn them on, exit 1.\n"
+    "exit: 0 printed, 1 refused by the node (unknown function, token) or logs off, 2 usage,\n"
     "      3 network error or node failure\n";
 
 /* One GET of the logs after since (long poll when follow). Prints the lines and sets
@@ -66,6 +72,33 @@ static int fetch(const cli_config *cfg, const char *name, uint64_t since, int fo
     return rc;
 }
 
+/* After an empty first answer: 1 when the node says NAME has logs off (message printed),
+ * 0 when they are on or the node did not say. */
+static int logs_off(const cli_config *cfg, const char *name)
+{
+    char url[1300];
+    cli_http_response rs;
+    if (cli_get(cfg->node, "/functions", cfg->token, &rs, url, sizeof url)) return 0;
+    json_t *j = rs.status == 200 ? json_loadb((const char *)rs.body, rs.len, 0, NULL) : NULL;
+    int off = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(j, i, e) {
+        json_t *n = json_object_get(e, "name"), *on = json_object_get(e, "logs");
+        if (json_is_string(n) && !strcmp(json_string_value(n), name))
+            off = json_is_boolean(on) && !json_is_true(on);
+    }
+    json_decref(j);
+    cli_http_response_free(&rs);
+    if (off) {
+        cli_error("function '%s' was deployed without logs: there is nothing to show", name);
+        cli_hint("turn them on by deploying it again with logs: 'esgx functions deploy --name "
+                 "%s --path FILE.wasm --logs', or logs = true in esgx.toml, then 'esgx deploy'",
+                 name);
+    }
+    return off;
+}
+
 typedef struct logs_opts {
     int follow;
 } logs_opts;
@@ -93,12 +126,13 @@ int cmd_logs(int argc, char **argv)
     if (cli_config_require(&cfg, 1)) return CLI_EXIT_FAIL;
     int rc;
     if (!cfg.token[0]) {
-        cli_error("logs need the admin token: run 'esgx login --node %s --token TOKEN'",
-                  cfg.node);
+        cli_error("logs need the admin token: run 'esgx login --node %s --token-file "
+                  "DATA_DIR/admin.token'", cfg.node);
         rc = CLI_EXIT_FAIL;
     } else {
         uint64_t next = 0;
         rc = fetch(&cfg, name, 0, 0, &next);
+        if (rc == CLI_EXIT_OK && next == 0 && logs_off(&cfg, name)) rc = CLI_EXIT_FAIL;
         while (rc == CLI_EXIT_OK && follow) rc = fetch(&cfg, name, next, 1, &next);
     }
     esgx_crypto_wipe(&cfg, sizeof cfg);

@@ -10,6 +10,13 @@
  * The table starts with one line naming the network key (what other nodes must be given
  * as esgxd --network-key): the public key and xpub the logged-in node serves at GET
  * /attestation, compared with the key pinned at login. --json prints the list only.
+ *
+ * --verify trusts the sim root given to it, else the one login trusted (the config's
+ * sim_root), else Intel's. A node alone (no etcd) lists itself with no id or URL: its
+ * URL is the one logged in to. A record is what a node announced, possibly before its
+ * enclave had the key (KEY no, no MRENCLAVE for a moment after a join); a member that
+ * verified shows what its attestation proved instead, so a row never says KEY no and
+ * VERIFIED yes at once.
  */
 #include "cli.h"
 #include "cli_attest.h"
@@ -35,6 +42,8 @@ static const char nodes_usage[] =
 static int verify_member(json_t *m, const cli_config *cfg, const char *sim_root)
 {
     const char *url = json_string_value(json_object_get(m, "url"));
+    if ((!url || !*url) && json_is_true(json_object_get(m, "self")))
+        url = cfg->node;   /* a node alone: the node logged in to */
     if (!url || !*url) {
         json_object_set_new(m, "why", json_string("no URL in its record"));
         json_object_set_new(m, "verified", json_false());
@@ -51,6 +60,18 @@ static int verify_member(json_t *m, const cli_config *cfg, const char *sim_root)
         why = "it serves another network key than the one pinned at login";
     json_object_set_new(m, "verified", json_boolean(!why));
     if (why) json_object_set_new(m, "why", json_string(why));
+    if (!why) {   /* what the attestation proved, over what the record announced */
+        char mre[65];
+        for (int i = 0; i < 32; i++) snprintf(mre + 2 * i, 3, "%02x", doc.result.body.mrenclave[i]);
+        json_object_set_new(m, "mrenclave", json_string(mre));
+        json_object_set_new(m, "has_key", json_true());
+    }
+    if (why && cli_attest_chain_failed(&doc)) {
+        char hint[700];
+        snprintf(hint, sizeof hint, "%.280s (trusting %.400s)", why,
+                 sim_root ? sim_root : "the Intel SGX root; a sim network needs --sim-root");
+        json_object_set_new(m, "why", json_string(hint));
+    }
     return !why;
 }
 
@@ -93,7 +114,7 @@ static void print_network_key(const cli_config *cfg)
     cli_http_response_free(&rs);
 }
 
-static void print_table(json_t *list, int verify)
+static void print_table(json_t *list, int verify, const cli_config *cfg)
 {
     printf("%-34s %-28s %-5s %-4s %-16s%s\n", "ID", "URL", "STATE", "KEY", "MRENCLAVE",
            verify ? " VERIFIED" : "");
@@ -105,8 +126,11 @@ static void print_table(json_t *list, int verify)
         const char *st = json_string_value(json_object_get(m, "state"));
         const char *mre = json_string_value(json_object_get(m, "mrenclave"));
         int self = json_is_true(json_object_get(m, "self"));
-        printf("%-34s %-28s %-5s %-4s %.16s", id ? id : "?", url ? url : "", st ? st : "?",
-               json_is_true(json_object_get(m, "has_key")) ? "yes" : "no", mre ? mre : "");
+        if (self && (!url || !*url)) url = cfg->node;   /* a node alone */
+        if (self && (!id || !*id)) id = "(standalone)";
+        printf("%-34s %-28s %-5s %-4s %-16.16s", id ? id : "?", url ? url : "-", st ? st : "?",
+               json_is_true(json_object_get(m, "has_key")) ? "yes" : "no",
+               mre && *mre ? mre : "-");
         if (verify) {
             json_t *v = json_object_get(m, "verified");
             const char *why = json_string_value(json_object_get(m, "why"));
@@ -141,6 +165,7 @@ int cmd_nodes(int argc, char **argv)
     const char *sim_root = o.sim_root;
     cli_config cfg;
     if (cli_config_require(&cfg, verify)) return CLI_EXIT_FAIL;
+    if (!sim_root && cfg.sim_root[0]) sim_root = cfg.sim_root;   /* the root login trusted */
     char url[1200];
     if (cli_url(cfg.node, "/nodes", url, sizeof url)) {
         cli_error("URL too long");
@@ -177,7 +202,7 @@ int cmd_nodes(int argc, char **argv)
         free(t);
     } else {
         print_network_key(&cfg);
-        print_table(list, verify);
+        print_table(list, verify, &cfg);
     }
     json_decref(list);
     if (verify && bad) cli_error("%d member(s) failed verification", bad);

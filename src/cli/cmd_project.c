@@ -208,8 +208,9 @@ int cmd_new(int argc, char **argv)
              "# esgx project (docs/cli.md \"Projects\"): esgx build, esgx deploy, esgx dev\n"
              "name = \"%s\"\nlanguage = \"%s\"\n%s"
              "encrypt = true   # upload the module encrypted to the network key\n"
+             "logs = false     # true: the node keeps the debug output (esgx logs %s)\n"
              "watch = \"src\"    # esgx dev rebuilds when a file here changes\n",
-             name, lang, lang_lines);
+             name, lang, lang_lines, name);
     if (put_file(dir, CLI_PROJECT_FILE, toml) ||
         put_file(dir, ".gitignore", "build/\ntarget/\n.esgx/\n"))
         return CLI_EXIT_FAIL;
@@ -256,7 +257,8 @@ int cmd_deploy(int argc, char **argv)
     cli_config cfg;
     if (cli_config_require(&cfg, p.encrypt)) return CLI_EXIT_FAIL;
     if (!cfg.token[0]) {
-        cli_error("no admin token stored: run 'esgx login --node %s --token TOKEN'", cfg.node);
+        cli_error("no admin token stored: run 'esgx login --node %s --token-file "
+                  "DATA_DIR/admin.token'", cfg.node);
         esgx_crypto_wipe(&cfg, sizeof cfg);
         return CLI_EXIT_FAIL;
     }

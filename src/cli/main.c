@@ -22,7 +22,7 @@ static const cli_command commands[] = {
     {"hash", cmd_hash, "BLAKE3 of files, like b3sum"},
     {"encrypt", cmd_encrypt, "encrypt a module or data to the network key (module|shared|wasm)"},
     {"run", cmd_run, "run a WebAssembly function locally"},
-    {"attest", cmd_attest, "verify an SGX quote and its collateral offline"},
+    {"attest", cmd_attest, "verify a node (URL) or a saved SGX quote with its collateral"},
     {"sim", cmd_sim, "simulation provisioning bundle: sim init DIR, sim quote"},
     {"login", cmd_login, "point the CLI at a node, pin its network key, store a token"},
     {"keys", cmd_keys, "the developer key that signs your function names (new|import|show)"},

@@ -36,6 +36,10 @@ void esgx_metrics_free(metrics *m);
 void esgx_metrics_request(metrics *m, int route, unsigned status);
 /* Counts one invocation result (trapped: 1 if it trapped). m may be NULL. */
 void esgx_metrics_invocation(metrics *m, int trapped);
+/* Observes one invocation the enclave answered in the histograms
+ * esgx_invocation_queue_seconds (queue_us: time waiting for an enclave worker) and
+ * esgx_invocation_run_seconds (run_us: time on a worker). m may be NULL. */
+void esgx_metrics_invocation_times(metrics *m, uint64_t queue_us, uint64_t run_us);
 /* Counts one restart of the enclave process. m may be NULL. */
 void esgx_metrics_enclave_restart(metrics *m);
 

@@ -28,6 +28,15 @@
  * RESULT exec_timeout (504 here) before it exits (and is restarted): the runaway thread
  * cannot be stopped inside it.
  *
+ * Queue wait and run time (the histograms of GET /metrics) are measured here, from the
+ * order of the enclave's answers: its queue is FIFO and it runs cfg->workers jobs at a
+ * time, so an EXEC sent while fewer than that many run starts at once, else it waits
+ * behind the others and starts when a running one is answered (RESULT, or NEED_CONTENT,
+ * after which the job comes back as a new EXEC with its content). Each request adds up
+ * the time it spent waiting and running; a RESULT reports both. The model runs under
+ * s->tmu (model_sent, model_left); a job answered while still waiting (queue_timeout)
+ * waited all its time.
+ *
  * Locks: s->wmu serialises writes and guards s->fd/s->chan_up (the fd is closed only with
  * s->chan_up cleared under s->wmu, so a writer never sees a stale fd); s->tmu guards the
  * request table and each request's done/busy flags; s->mu guards s->info and lifecycle.
@@ -84,6 +93,8 @@ struct sup {
     pthread_cond_t sync_cond;      /* monotonic */
     sup_req *table[TABLE_SIZE];
     size_t n_exec;                 /* EXECs in the table (running, queued, awaiting content) */
+    size_t q_running;              /* the timing model: EXECs the enclave runs now */
+    sup_req *q_head, *q_tail;      /* and those waiting for a worker, in order */
     _Atomic uint64_t next_id;
 
     pthread_mutex_t cmu;           /* guards the NEED_CONTENT queue */
@@ -116,8 +127,68 @@ static sup_req *table_find(sup *s, uint64_t id)
     return NULL;
 }
 
+/* ---------------------------------------------------------------- timing model */
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* An EXEC of r goes to the enclave (s->tmu held): it runs at once if a worker is free,
+ * else it waits at the end of the queue. */
+static void model_sent(sup *s, sup_req *r)
+{
+    if (!r->on_done || r->q_state) return;
+    r->q_mark_us = now_us();
+    r->q_next = NULL;
+    if (s->q_running < (size_t)(s->cfg->workers ? s->cfg->workers : 1)) {
+        r->q_state = 2;
+        s->q_running++;
+    } else {
+        r->q_state = 1;
+        if (s->q_tail) s->q_tail->q_next = r;
+        else s->q_head = r;
+        s->q_tail = r;
+    }
+}
+
+/* The enclave answered r's EXEC, or r left the table (s->tmu held): its time is added
+ * up, and a running r's worker takes the first waiting job. */
+static void model_left(sup *s, sup_req *r)
+{
+    if (!r->q_state) return;
+    uint64_t now = now_us();
+    uint64_t spent = now > r->q_mark_us ? now - r->q_mark_us : 0;
+    if (r->q_state == 1) {
+        r->queue_us += spent;
+        for (sup_req **p = &s->q_head, *prev = NULL; *p; prev = *p, p = &(*p)->q_next)
+            if (*p == r) {
+                *p = r->q_next;
+                if (s->q_tail == r) s->q_tail = prev;
+                break;
+            }
+    } else {
+        r->run_us += spent;
+        if (s->q_running) s->q_running--;
+        sup_req *n = s->q_head;
+        if (n) {
+            s->q_head = n->q_next;
+            if (!s->q_head) s->q_tail = NULL;
+            n->queue_us += now > n->q_mark_us ? now - n->q_mark_us : 0;
+            n->q_mark_us = now;
+            n->q_state = 2;
+            s->q_running++;
+        }
+    }
+    r->q_state = 0;
+    r->q_next = NULL;
+}
+
 static void table_remove(sup *s, sup_req *r)
 {
+    model_left(s, r);
     for (sup_req **p = &s->table[r->id % TABLE_SIZE]; *p; p = &(*p)->next)
         if (*p == r) {
             *p = r->next;
@@ -288,7 +359,8 @@ static void on_result(sup *s, const esgx_msg *m)
     pthread_mutex_lock(&s->tmu);
     r = table_find(s, m->id);
     if (r && !r->done) {
-        table_remove(s, r);
+        table_remove(s, r);   /* ends its time in the model */
+        if (r->on_done) esgx_metrics_invocation_times(s->metrics, r->queue_us, r->run_us);
         free(r->body);
         free(r->logs);
         r->http_status = tmp.http_status;
@@ -559,6 +631,9 @@ static void content_job(sup *s, uint64_t id)
         exec_msg_of(r, &m.u.exec);
         m.u.exec.has_content = 1;
         m.u.exec.content = (esgx_bytes){data, len};
+        pthread_mutex_lock(&s->tmu);   /* before the send: its RESULT may come at once */
+        if (!r->done) model_sent(s, r);
+        pthread_mutex_unlock(&s->tmu);
         pthread_mutex_lock(&s->wmu);
         if (s->chan_up) {
             if (esgx_proto_send(s->fd, &m, &err))
@@ -778,7 +853,12 @@ static int handshake(sup *s, esgx_proto_reader *rd, int fd)
              m.u.hello.state == ESGX_STATE_READY ? "ready" : "no key",
              s->info.tier ? s->info.tier : "not said");
     if (!init) {
-        if (m.u.hello.state != ESGX_STATE_READY)
+        /* a node joining a network gets the key from its peers in a moment: no advice then */
+        int joining = (s->cfg->etcd && *s->cfg->etcd) || (s->cfg->peers && *s->cfg->peers);
+        if (m.u.hello.state != ESGX_STATE_READY && joining)
+            esgx_node_log(NODE_LOG_INFO, "enclave has no shared key yet: getting it from the "
+                                    "network's nodes (invocations answer 503 no_key until then)");
+        else if (m.u.hello.state != ESGX_STATE_READY)
             esgx_node_log(NODE_LOG_WARN, "enclave has no shared key: invocations answer 503 no_key "
                                     "(run esgxd --init on the first node)");
         return 0;
@@ -833,7 +913,14 @@ static void read_channel(sup *s, esgx_proto_reader *rd, int fd)
     while ((rc = esgx_proto_read(rd, fd, &m, &err)) == 0) {
         switch (m.type) {
         case ESGX_MSG_RESULT: on_result(s, &m); break;
-        case ESGX_MSG_NEED_CONTENT: content_enqueue(s, m.id); break;
+        case ESGX_MSG_NEED_CONTENT: {   /* the job left its worker; it comes back */
+            pthread_mutex_lock(&s->tmu);
+            sup_req *q = table_find(s, m.id);
+            if (q) model_left(s, q);
+            pthread_mutex_unlock(&s->tmu);
+            content_enqueue(s, m.id);
+            break;
+        }
         case ESGX_MSG_STATS_REPLY: on_stats(s, &m); break;
         case ESGX_MSG_ATTEST_DOC_REPLY: on_attest_doc(s, &m); break;
         case ESGX_MSG_MAC_REPLY: on_mac_reply(s, &m); break;
@@ -1033,6 +1120,7 @@ static int send_tracked(sup *s, sup_req *r, const esgx_msg *m, size_t max_exec, 
     pthread_mutex_lock(&s->tmu);
     *full = max_exec && s->n_exec >= max_exec;
     if (!*full) table_insert(s, r);
+    if (!*full && m->type == ESGX_MSG_EXEC) model_sent(s, r);
     pthread_mutex_unlock(&s->tmu);
     if (*full) {
         pthread_mutex_unlock(&s->wmu);
@@ -1047,6 +1135,9 @@ int esgx_sup_exec(sup *s, sup_req *r)
 {
     r->id = atomic_fetch_add(&s->next_id, 1);
     r->done = r->busy = r->content_sent = 0;
+    r->q_state = 0;
+    r->queue_us = r->run_us = 0;
+    r->q_next = NULL;
     r->next = NULL;
     esgx_msg m;
     memset(&m, 0, sizeof m);

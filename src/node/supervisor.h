@@ -57,6 +57,11 @@ typedef struct sup_req {
     struct sup_attest_doc *doc;    /* for ESGX_ATTEST_DOC: filled by the reader */
     uint8_t *mac;                  /* for MAC_REQ: 32 bytes filled by the reader */
     struct sup_req *next;          /* table chain */
+    /* the timing model of supervisor.c (under its table lock) */
+    uint8_t q_state;               /* 0 not in the enclave, 1 waiting, 2 running */
+    uint64_t q_mark_us;            /* when it entered that state */
+    uint64_t queue_us, run_us;     /* time spent waiting for a worker, running */
+    struct sup_req *q_next;        /* the waiting list */
     void *owner;
 } sup_req;
 
