@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # node_latency.sh: the latency histograms of GET /metrics against a real esgxd on
 # 127.0.0.1 with one enclave worker (docs/http-api.md, "GET /metrics"):
-#   - three slow invocations sent at once (a guest spinning on host calls until its fuel
+#   - three slow invocations sent at once (a guest spinning on host calls until its fuel,
+#     4e9 at the host-call prices of docs/guest-abi.md,
 #     runs out, a few tenths of a second each) run one after the other: the histogram
 #     esgx_invocation_run_seconds sees each run, and esgx_invocation_queue_seconds sees
 #     that two of them waited for the worker;
@@ -11,7 +12,7 @@
 need wat2wasm
 
 wat2wasm "$SRC/tests/guests/node_queue.wat" -o "$T/q.wasm" || fail "wat2wasm"
-start_node lat --init --workers 1 --max-queue 8 --fuel 300000000
+start_node lat --init --workers 1 --max-queue 8 --fuel 4000000000
 TOKEN=$(cat "$T/lat/admin.token")
 req POST /content -H "Authorization: Bearer $TOKEN" --data-binary @"$T/q.wasm"; expect 200
 H=$(json hash < "$T/body")
