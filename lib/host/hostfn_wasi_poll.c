@@ -44,6 +44,7 @@
 #define SUB_CLOCK_ABSTIME 1u
 #define EVENT_SIZE 32
 #define POLL_MAX_SUBS 1024   /* more in one call: EINVAL (the host reads them all first) */
+#define POLL_FEW 8           /* this many subscriptions are read on the stack, not the heap */
 
 /* What one subscription asks, read in the first pass. */
 typedef struct sub_info {
@@ -118,7 +119,8 @@ static int poll_oneoff(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
         if (esgx_host_fn_charge(ctx, HOSTFN_FUEL_CALL)) return ESGX_HOST_E_TRAP;
         return wasi_ret(results, n == 0 || n > POLL_MAX_SUBS ? WASI_EINVAL : WASI_EFAULT);
     }
-    sub_info *si = calloc(n, sizeof *si);
+    sub_info few[POLL_FEW];
+    sub_info *si = n <= POLL_FEW ? memset(few, 0, sizeof few) : calloc(n, sizeof *si);
     if (!si) {
         esgx_wasm_ctx_trap(ctx, ESGX_WASM_TRAP_LIMIT, "out of memory for %u subscriptions", n);
         return ESGX_HOST_E_TRAP;
@@ -143,11 +145,11 @@ static int poll_oneoff(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
                               ? UINT64_MAX : sleep * HOSTFN_FUEL_SLEEP_PER_NS;
     fuel = sleep_fuel > UINT64_MAX - fuel ? UINT64_MAX : fuel + sleep_fuel;
     if (esgx_host_fn_charge(ctx, fuel)) {
-        free(si);
+        if (si != few) free(si);
         return ESGX_HOST_E_TRAP;
     }
     if (bad_type) {
-        free(si);
+        if (si != few) free(si);
         return wasi_ret(results, WASI_EINVAL);
     }
     gs->wasi_slept_ns = sleep > UINT64_MAX - gs->wasi_slept_ns ? UINT64_MAX
@@ -164,7 +166,7 @@ static int poll_oneoff(esgx_wasm_ctx *ctx, const esgx_wasm_value *args,
         memcpy(ev + (size_t)k * EVENT_SIZE, e, sizeof e);
         k++;
     }
-    free(si);
+    if (si != few) free(si);
     wasi_put_u32(nev, k);
     return wasi_ret(results, WASI_ESUCCESS);
 }
