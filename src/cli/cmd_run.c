@@ -3,7 +3,7 @@
  *
  * The module is loaded with the same runtime as the enclave (lib/wasm) and run through
  * the same invocation path as the enclave's executor (lib/host, esgx_host_run: every
- * fn0 import and the WASI subset, the `main` -> `_start` fallback, proc_exit, fuel
+ * fn0 import and all of WASI preview 1, the `main` -> `_start` fallback, proc_exit, fuel
  * accounting). Any other import, or a known name with the wrong type, fails before
  * anything runs with a message naming the import. debug_print and WASI fd 2 go to
  * stderr; WASI stdout (fd 1) is the output.
