@@ -71,6 +71,13 @@ enum {
 /* The CPU-time clocks (WASI process and thread) of a metered invocation read its fuel
  * used so far, this many ns per fuel unit (hostfn_wasi.c). */
 #define HOSTFN_CPU_NS_PER_FUEL 1
+#define HOSTFN_FUEL_POLL_SUB 96          /* per subscription poll_oneoff reads (and event
+                                            it writes): like an iovec walked */
+#define HOSTFN_FUEL_SLEEP_PER_NS 1       /* per ns a poll_oneoff clock subscription waits:
+                                            the wait is virtual (hostfn_wasi_poll.c), so it
+                                            is paid as if the guest had computed that long
+                                            at HOSTFN_CPU_NS_PER_FUEL, and the CPU-time
+                                            clocks advance by the time slept */
 
 /* price * ceil(bytes / 64): the per-byte part of a price. */
 static inline uint64_t hostfn_per_64b(uint64_t price, uint64_t bytes)
@@ -131,6 +138,14 @@ typedef struct guest_state {
     int exited;                        /* proc_exit was called */
     int exit_code;
     hostfn_key_cache keys;             /* derived keys of this invocation (wiped at end) */
+    /* WASI (hostfn_wasi*.c), set by esgx_host_wasi_init. */
+    const char *const *argv;           /* the WASI arguments (argc strings, borrowed) */
+    uint32_t argc;
+    uint8_t wasi_fd[3];                /* the stream behind fd 0-2 (WASI_STREAM_*; 0 closed) */
+    uint64_t wasi_rights[3];           /* their rights (base), as fd_fdstat_get says */
+    uint64_t wasi_inherit[3];          /* their inheriting rights */
+    uint64_t wasi_slept_ns;            /* virtual time slept in poll_oneoff: added to the
+                                          realtime and monotonic clocks */
 } guest_state;
 
 /* One host function: its import names, exact type and implementation. */
@@ -138,7 +153,7 @@ typedef struct hostfn_def {
     const char *module;
     const char *name;
     uint8_t n_params, n_results;
-    esgx_wasm_valtype params[6];
+    esgx_wasm_valtype params[9];   /* path_open has 9 */
     esgx_wasm_valtype results[1];
     esgx_wasm_host_fn fn;
 } hostfn_def;
@@ -149,6 +164,19 @@ extern const hostfn_def esgx_host_fn_wasi_table[];
 extern const size_t esgx_host_fn_wasi_count;
 extern const hostfn_def esgx_host_fn_ec_table[];
 extern const size_t esgx_host_fn_ec_count;
+extern const hostfn_def esgx_host_fn_wasi_unstable_table[];   /* "wasi_unstable" */
+extern const size_t esgx_host_fn_wasi_unstable_count;
+
+/* Sets the WASI part of gs: fds 0-2 open on stdin, stdout, stderr with their rights,
+ * argv (argc strings; NULL/0: none), no time slept (hostfn_wasi.c). */
+void esgx_host_wasi_init(guest_state *gs, const char *const *argv, uint32_t argc);
+
+/* When an import (module, name) belongs to a feature esgx deliberately lacks
+ * (threads, sockets, C++ exceptions, ...), a static phrase naming it ("threads
+ * (pthread_create): esgx runs one thread per invocation"), else NULL
+ * (hostfn_wasi_table.c). */
+const char *esgx_host_wasi_lacking(const char *module, size_t module_len, const char *name,
+                                   size_t name_len);
 
 /* Finds the host function for an import (module, name) of type *type. Returns NULL if
  * there is none; then, if name_known is non-NULL, *name_known says whether the name

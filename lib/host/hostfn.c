@@ -1,6 +1,7 @@
 /*
- * hostfn.c: what the fn0, WASI and `esgx` host functions share: import lookup by name and
- * exact type, fuel charging (prices in host_internal.h), the bounded output buffer, and
+ * hostfn.c: what the fn0, WASI and `esgx` host functions share: import lookup by module
+ * (fn0, wasi_snapshot_preview1, wasi_unstable, esgx), name and exact type, fuel charging
+ * (prices in host_internal.h), the bounded output buffer, and
  * the guest debug log.
  */
 #include "host_internal.h"
@@ -41,9 +42,12 @@ const hostfn_def *esgx_host_fn_lookup(const char *module, size_t module_len, con
     } else if (name_eq(module, module_len, "esgx")) {
         table = esgx_host_fn_ec_table;
         count = esgx_host_fn_ec_count;
+    } else if (name_eq(module, module_len, "wasi_unstable")) {
+        table = esgx_host_fn_wasi_unstable_table;
+        count = esgx_host_fn_wasi_unstable_count;
     }
     for (size_t i = 0; i < count; i++) {
-        if (!name_eq(name, name_len, table[i].name)) continue;
+        if (!table[i].fn || !name_eq(name, name_len, table[i].name)) continue;
         if (type_equal(&table[i], type)) return &table[i];
         if (name_known) *name_known = 1;
         if (expected && !*expected) *expected = &table[i];

@@ -14,6 +14,8 @@
  *      ("output_too_large"), any other trap its esgx_wasm_trap_name;
  *   5. fuel_used = budget - remaining, or the whole budget when the run ran out of
  *      fuel (in guest code or in a host call), so it is identical on every node.
+ *   WASI argv is rq->argv, or the function name alone (a node); the environment is
+ *   empty (hostfn_wasi.c).
  *   6. the invocation's derived-key cache (private keys) and random stream are wiped.
  */
 #include "host_internal.h"
@@ -79,7 +81,30 @@ static const char *extern_kind_name(esgx_wasm_extern_kind k)
     return "?";
 }
 
-/* The host function for import i of m, or NULL with res/err describing why not. */
+/* The index of the first import of m that belongs to a feature esgx deliberately lacks
+ * (esgx_host_wasi_lacking), with *what naming it; *what stays NULL if there is none. */
+static uint32_t lacking_import(const esgx_wasm_module *m, const char **what)
+{
+    uint32_t n = esgx_wasm_module_import_count(m);
+    *what = NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *mod, *name;
+        size_t ml, nl;
+        esgx_wasm_extern_kind kind;
+        esgx_wasm_functype type;
+        memset(&type, 0, sizeof type);
+        if (esgx_wasm_module_import(m, i, &mod, &ml, &name, &nl, &kind, &type) != 0) continue;
+        if (kind == ESGX_WASM_EXTERN_FUNC && esgx_host_fn_lookup(mod, ml, name, nl, &type, NULL, NULL))
+            continue;
+        *what = esgx_host_wasi_lacking(mod, ml, name, nl);
+        if (*what) return i;
+    }
+    return 0;
+}
+
+/* The host function for import i of m, or NULL with res/err describing why not: an
+ * import of a feature esgx lacks (threads, sockets, C++ exceptions) is named first,
+ * wherever it is among the imports. */
 static const hostfn_def *import_def(const esgx_wasm_module *m, uint32_t i,
                                     esgx_host_result *res, esgx_err *err)
 {
@@ -98,6 +123,21 @@ static const hostfn_def *import_def(const esgx_wasm_module *m, uint32_t i,
     if (kind == ESGX_WASM_EXTERN_FUNC)
         d = esgx_host_fn_lookup(mod, ml, name, nl, &type, &known, &want);
     if (d) return d;
+    const char *lack = NULL;
+    uint32_t li = lacking_import(m, &lack);
+    if (lack) {   /* the first import of a feature esgx lacks, wherever it is */
+        const char *lm, *ln;
+        size_t lml, lnl;
+        esgx_wasm_extern_kind lk;
+        esgx_wasm_functype lt;
+        memset(&lt, 0, sizeof lt);
+        if (esgx_wasm_module_import(m, li, &lm, &lml, &ln, &lnl, &lk, &lt) == 0) {
+            outcome(res, err, ESGX_HOST_E_IMPORT, "unsupported_import",
+                    "unsupported import %.*s.%.*s: %s (see docs/guest-abi.md)",
+                    (int)(lml > 100 ? 100 : lml), lm, (int)(lnl > 100 ? 100 : lnl), ln, lack);
+            return NULL;
+        }
+    }
     if (known && want) {
         char got[128], exp[128];
         esgx_wasm_functype wt = {want->n_params, want->n_results, want->params, want->results};
@@ -308,6 +348,16 @@ int esgx_host_run(const esgx_wasm_module *m, const esgx_host_request *rq,
     gs.fuel_budget = rq->fuel;
     gs.debug = rq->debug;
     gs.capture_max = rq->capture_max;
+    const char *argv0[1] = {NULL};
+    char fn_text[256];
+    if (rq->argv) {
+        esgx_host_wasi_init(&gs, rq->argv, rq->argc);
+    } else {   /* a node: argv is the function name alone */
+        snprintf(fn_text, sizeof fn_text, "%.*s",
+                 (int)(rq->function_len > 255 ? 255 : rq->function_len), rq->function);
+        argv0[0] = fn_text;
+        esgx_host_wasi_init(&gs, argv0, 1);
+    }
     esgx_wasm_store_set_user(s, &gs);
     esgx_wasm_store_fuel_set(s, rq->fuel);
 

@@ -73,7 +73,7 @@ enum {
 typedef struct spec {
     const char *label;
     const char *module, *name, *params, *results;
-    int64_t args[6]; /* CT_LEN in an argument: the length of ciphertext `ct` (SIG_RECID:
+    int64_t args[9]; /* CT_LEN in an argument: the length of ciphertext `ct` (SIG_RECID:
                         see there) */
     unsigned flags;
     int ct;
@@ -127,6 +127,13 @@ static const spec SPECS[] = {
      {A_PATH, 2, A_DATA, 16, A_OUT}, G_VARY_PATH, 0},
     {"insecure_systemtime", F0, "insecure_systemtime", "", "I", {0}, 0, 0},
     {"debug_print 64 KiB", F0, "debug_print", "ii", "", {A_DATA, DATA_LEN}, 0, 0},
+    {"poll_oneoff 1 clock, 0 ns", W, "poll_oneoff", "iiii", "i", {A_WORK, A_DATA, 1, A_OUT}, 0,
+     0},
+    {"poll_oneoff 1024 clocks, 0 ns", W, "poll_oneoff", "iiii", "i",
+     {A_WORK, A_DATA, 1024, A_OUT}, 0, 0},
+    {"fd_filestat_get", W, "fd_filestat_get", "ii", "i", {1, A_OUT}, 0, 0},
+    {"args_get", W, "args_get", "ii", "i", {A_OUT, A_OUT + 64}, 0, 0},
+    {"path_open", W, "path_open", "iiiiiIIii", "i", {3, 0, A_DATA, 8, 0, 0, 0, 0, A_OUT}, 0, 0},
     {"fd_write fd 2, 1024 empty iovecs", W, "fd_write", "iiii", "i",
      {2, A_IOV_EMPTY, N_IOV, A_OUT}, 0, 0},
     {"fd_write fd 1, 1024 empty iovecs", W, "fd_write", "iiii", "i",

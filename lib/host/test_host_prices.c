@@ -7,7 +7,7 @@
  * derived keys (a miss derives 17 + path/2 steps, a cached base key path/2, a cached
  * key none; round-robin replacement; no cache across invocations; the cached key is
  * the right key, for public keys and signatures), fd_write's per-iovec price (also when
- * an iovec is refused), random_get, copies; the debug log's bound per invocation.
+ * an iovec is refused), random_get, poll_oneoff's sleep, copies; the debug log's bound per invocation.
  */
 #include "esgx_test.h"
 #include "host_internal.h"
@@ -309,6 +309,60 @@ static void test_cpu_clock(env *e)
     free(body.p);
 }
 
+/* poll_oneoff: two relative clock subscriptions (monotonic 5000 ns, userdata 11;
+ * process 9000 ns, userdata 22): the earlier fires alone, the call costs the call, two
+ * subscriptions and 5000 ns of sleep exactly, and nothing waits; a sleep beyond the
+ * fuel left traps out_of_fuel with the whole budget used. */
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static void test_poll(const env *e)
+{
+    tg_import imp[2] = {{"wasi_snapshot_preview1", "poll_oneoff", "iiii", "i"},
+                        {"fn0", "output_data_append", "ii", "i"}};
+    uint8_t subs[96];
+    memset(subs, 0, sizeof subs);
+    put64(subs, 11);
+    put32(subs + 16, 1);          /* monotonic */
+    put64(subs + 24, 5000);
+    put64(subs + 48, 22);
+    put32(subs + 48 + 16, 2);     /* process */
+    put64(subs + 48 + 24, 9000);
+    tg_data data[1] = {{A_DATA, subs, sizeof subs}};
+    tg_buf body = {0};
+    int32_t p[4] = {A_DATA, A_OUT, 2, A_OUT + 64}, o[2] = {A_OUT, 68};
+    uint64_t want = emit_call(&body, 0, p, 4, 1) + emit_call(&body, 1, o, 2, 1);
+    want += HOSTFN_FUEL_CALL + 2 * HOSTFN_FUEL_POLL_SUB + 5000 * HOSTFN_FUEL_SLEEP_PER_NS;
+    want += esgx_host_fn_copy_cost(68);
+    esgx_host_result res;
+    CHECK_RC(run(e, imp, 2, &body, data, 1, &res), ESGX_OK);
+    CHECK(res.fuel_used == want, "poll_oneoff: fuel_used %llu, want %llu",
+          (unsigned long long)res.fuel_used, (unsigned long long)want);
+    CHECK_EQ_INT(res.output_len, 68);
+    if (res.output_len == 68) {
+        CHECK(get64(res.output) == 11, "event userdata %llu", (unsigned long long)get64(res.output));
+        CHECK(res.output[10] == 0 && res.output[8] == 0, "event: clock, no error");
+        CHECK(res.output[64] == 1, "nevents %u, want 1", res.output[64]);
+    }
+    esgx_host_result_free(&res);
+    free(body.p);
+
+    /* 2 * 10^11 ns of sleep against a budget of 10^11: out of fuel */
+    put64(subs + 24, 200000000000ull);
+    tg_buf body2 = {0};
+    int32_t p1[4] = {A_DATA, A_OUT, 1, A_OUT + 64};
+    emit_call(&body2, 0, p1, 4, 1);
+    CHECK_RC(run(e, imp, 1, &body2, data, 1, &res), ESGX_HOST_E_TRAP);
+    CHECK(res.trap == ESGX_WASM_TRAP_OUT_OF_FUEL && res.fuel_used == 100000000000ull,
+          "a sleep beyond the fuel: trap %d, fuel_used %llu", (int)res.trap,
+          (unsigned long long)res.fuel_used);
+    esgx_host_result_free(&res);
+    free(body2.p);
+}
+
 /* The debug log takes at most HOSTFN_DEBUG_LOG_MAX guest bytes per invocation, whatever
  * the fuel (which cannot depend on --debug): 20 debug_print of 64 KiB log 16 of them. */
 static void test_debug_cap(const env *e)
@@ -396,6 +450,7 @@ int main(void)
         test_sign(&e);
         test_wasi(&e);
         test_cpu_clock(&e);
+        test_poll(&e);
         test_debug_cap(&e);
         test_capture(&e);
     }

@@ -3,7 +3,7 @@
  *
  * The module is loaded with the same runtime as the enclave (lib/wasm) and run through
  * the same invocation path as the enclave's executor (lib/host, esgx_host_run: every
- * fn0 import and the WASI subset, the `main` -> `_start` fallback, proc_exit, fuel
+ * fn0 import and all of WASI preview 1, the `main` -> `_start` fallback, proc_exit, fuel
  * accounting). Any other import, or a known name with the wrong type, fails before
  * anything runs with a message naming the import. debug_print and WASI fd 2 go to
  * stderr; WASI stdout (fd 1) is the output.
@@ -21,6 +21,10 @@
  * (docs/guest-abi.md#fuel: priced by their work, same table), and a call that
  * cannot pay traps with out_of_fuel, so fuel_used here equals the node's for the same
  * module, function and input.
+ *
+ * WASI: the input (--input, --input-file, "-" for stdin) is the guest's stdin, and the
+ * words after "--" its argv, after argv[0] = the module's file name (a node passes the
+ * function name alone).
  *
  * The entry point defaults to `main` (or `_start` when there is no `main`, as in the
  * enclave); (i32, i32) functions called without --arg get (0, 0), which is what
@@ -379,12 +383,14 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: esgx run MODULE.wasm [--function NAME] [--input STR | --input-file PATH]\n"
             "                [--fuel N] [--json] [--arg VALUE ...] [--dev-seed HEX]\n"
-            "                [--module-hash HEX] [--tier interp|jit]\n"
+            "                [--module-hash HEX] [--tier interp|jit] [-- ARG ...]\n"
             "       esgx run MODULE.wasm --dump-code [--function NAME]\n"
             "       esgx run --show-dev-key [--dev-seed HEX]\n\n"
             "Runs a function of a WebAssembly module locally with every fn0 import and the\n"
-            "WASI subset of the enclave (debug_print and stderr are printed to stderr), using\n"
-            "a local development key instead of the network's shared key.\n\n"
+            "WASI of the enclave (debug_print and stderr are printed to stderr), using\n"
+            "a local development key instead of the network's shared key. The input is the\n"
+            "guest's stdin; the words after \"--\" are its WASI argv (argv[0] is the\n"
+            "module's file name; on a node argv is the function name alone).\n\n"
             "  --function NAME   function to call (default: main; (i32, i32) gets (0, 0))\n"
             "  --input STR       input data seen by the guest (default: empty)\n"
             "  --input-file PATH input data from a file (\"-\" = stdin)\n"
@@ -415,6 +421,8 @@ typedef struct run_opts {
     esgx_wasm_tier tier;     /* parsed --tier, or ESGX_WASM_TIER_DEFAULT */
     const char *ran_tier;    /* the tier the parsed module runs on ("interp"/"jit"), or NULL */
     cli_list args;
+    char **wasi_args;   /* the words after "--": WASI argv[1..] */
+    int n_wasi_args;
     uint64_t fuel;   /* ESGX_HOST_UNMETERED = unmetered */
     int json, show_dev_key, dump_code;
     int function_given;
@@ -445,7 +453,15 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     o->function = "main";
     o->fuel = RUN_DEFAULT_FUEL;
     size_t n_pos = 0;
-    int rc = cli_parse_options("run", o, argc, argv, &o->module, 1, &n_pos);
+    int n_opts = argc;   /* "--" ends esgx's options: the rest is the guest's argv */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--")) {
+            n_opts = i;
+            o->wasi_args = argv + i + 1;
+            o->n_wasi_args = argc - i - 1;
+            break;
+        }
+    int rc = cli_parse_options("run", o, n_opts, argv, &o->module, 1, &n_pos);
     if (rc == 1) usage(stdout);
     if (rc != ESGX_OK) return rc;
     if (o->fuel == 0) o->fuel = ESGX_HOST_UNMETERED;
@@ -490,6 +506,7 @@ typedef struct run_ctx {
     esgx_wasm_functype ft;
     esgx_wasm_value *args;
     uint8_t random_key[32];  /* the local run's random stream key (local_random_key) */
+    const char **wasi_argv;  /* the module's file name, then o.wasi_args */
     esgx_host_request rq;
     esgx_host_result res;
 } run_ctx;
@@ -498,6 +515,7 @@ static void run_free(run_ctx *c)
 {
     if (c->m) esgx_wasm_module_free(c->m);
     free(c->args);
+    free(c->wasi_argv);
     free(c->bytes);
     free(c->input_buf);
     esgx_host_result_free(&c->res);
@@ -671,6 +689,13 @@ static int run_call(run_ctx *c, const esgx_wasm_limits *limits)
     c->rq.shared = &c->key;
     c->rq.xpub = c->xpub;
     c->rq.random_key = c->random_key;
+    c->wasi_argv = calloc((size_t)c->o.n_wasi_args + 1, sizeof *c->wasi_argv);
+    if (!c->wasi_argv) return fail(&c->o, NULL, NULL, "out of memory");
+    const char *slash = strrchr(c->o.module, '/');
+    c->wasi_argv[0] = slash ? slash + 1 : c->o.module;
+    for (int i = 0; i < c->o.n_wasi_args; i++) c->wasi_argv[i + 1] = c->o.wasi_args[i];
+    c->rq.argv = c->wasi_argv;
+    c->rq.argc = (uint32_t)c->o.n_wasi_args + 1;
     int rc = esgx_host_run(c->m, &c->rq, &c->res, NULL);
     if (rc == ESGX_OK) return report(c);
     if (rc == ESGX_HOST_E_TRAP) return fail(&c->o, &c->res, c->res.code, "%s", c->res.message);

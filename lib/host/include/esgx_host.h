@@ -2,7 +2,8 @@
  * esgx_host: the host side of one guest invocation, shared by the enclave's executor
  * and `esgx run`, so that a local run and a deployed run behave the same.
  *
- * It holds the host functions a guest may import (fn0 and the WASI preview 1 subset,
+ * It holds the host functions a guest may import (fn0 and all of WASI preview 1, under
+ * the module names wasi_snapshot_preview1 and wasi_unstable,
  * docs/guest-abi.md) and ONE run function, esgx_host_run: link the imports, choose the
  * entry (`main` falls back to `_start`), instantiate with the fuel budget, call, treat
  * WASI proc_exit(0) as a normal end, map every trap to its code, and count fuel_used
@@ -60,6 +61,11 @@ typedef struct esgx_host_request {
     const uint8_t *random_key;       /* 32 bytes: the key of this request's random stream
                                         (random_get returns its bytes in order, from
                                         offset 0); NULL: random_get answers EIO */
+    const char *const *argv;         /* WASI argv: argc NUL-terminated strings (esgx run
+                                        passes the module's file name, then its
+                                        arguments); NULL: the function name alone, as
+                                        on a node */
+    uint32_t argc;
 } esgx_host_request;
 
 /* What happened. Filled by esgx_host_run in every case; free with esgx_host_result_free. */
