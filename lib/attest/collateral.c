@@ -300,8 +300,8 @@ int esgx_attest_collateral_parse(const char *json, size_t len, esgx_attest_colla
     json_error_t je;
     json_t *root = json_loadb(json, len, JFLAGS, &je);
     int rc;
-    const char *s;
-    size_t n;
+    const char *s = NULL;
+    size_t n = 0;
     if (!json_is_object(root)) {
         rc = esgx_err_set(err, ESGX_ATTEST_E_COLLATERAL, "collateral: bad JSON at line %d: %s",
                           je.line, je.text);
