@@ -1378,7 +1378,9 @@ static void patch8(esgx_x64 *a, size_t at)
  * limit and the frame within the value stack, else the module's entry_slow thunk
  * (a trap, or the stack grown: rbx moves with it); then depth counted (the
  * function's returns uncount it; a trap's unwind restores it); zero the declared
- * locals; load the registers of the parameters, zero those of the locals */
+ * locals (those in registers only there, their memory copy written back when a
+ * call or helper needs it, unless the locals in memory are many: rep stosq zeroes
+ * all); load the registers of the parameters */
 static void emit_prologue(jc *c)
 {
     esgx_x64 *a = c->a;
@@ -1404,10 +1406,15 @@ static void emit_prologue(jc *c)
     patch8(a, fits);
     x64_alu_mi(a, ALU_ADD, false, xm(ST, S_DEPTH), 1);
     uint32_t n = code->n_locals, np = code->n_params;
-    if (n && n <= 16) {
-        x64_mov_ri(a, X_RAX, 0);
-        for (uint32_t i = 0; i < n; i++) x64_store(a, true, slot(np + i), X_RAX);
-    } else if (n) {
+    uint32_t in_mem = 0;   /* locals without a register */
+    for (uint32_t i = 0; i < n; i++) in_mem += pin_of(c, np + i) < 0;
+    if (in_mem <= 16) {   /* a local in a register is zeroed there only (not synced) */
+        if (in_mem) x64_mov_ri(a, X_RAX, 0);
+        for (uint32_t i = 0; i < n; i++) {
+            if (pin_of(c, np + i) < 0) x64_store(a, true, slot(np + i), X_RAX);
+            else c->sync[np + i] = 0;
+        }
+    } else {
         x64_lea(a, true, X_RDI, slot(np));
         x64_mov_ri(a, X_RCX, n);
         x64_mov_ri(a, X_RAX, 0);
