@@ -80,7 +80,7 @@ typedef struct jc {
     uint32_t cur;            /* the instruction being emitted */
     /* direct calls: the rel32 of each `call`, its callee (defined function) and code;
      * each lands on a stub at the end until jit.c points it at the callee */
-    struct callsite { size_t rel; uint32_t callee; const esgx_wasm_code *code; } *cs;
+    struct callsite { size_t rel; uint32_t callee; const esgx_wasm_code *code; size_t stub; } *cs;
     size_t ncs, capcs;
     int8_t *pin;             /* per slot: -1 in memory, 0-15 a GPR, 16 + n xmm n */
     uint32_t *pinned;        /* the slots with a register, in slot order */
@@ -979,7 +979,7 @@ static void emit_call(jc *c, const uint32_t *ip)
         c->cs = np;
         c->capcs = nc;
     }
-    c->cs[c->ncs++] = (struct callsite){rel, idx, callee};
+    c->cs[c->ncs++] = (struct callsite){rel, idx, callee, 0};
     x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
     if (!c->env->grows || idx >= c->m->n_funcs || c->env->grows[idx]) load_mem(a);
     reload_call(c);
@@ -988,9 +988,10 @@ static void emit_call(jc *c, const uint32_t *ip)
 /* The stub of a direct call site (entered by its `call`, the callee's frame in rbx):
  * jumps to the callee's code once compiled; else asks esgx_jit_call_lazy, which
  * compiles it (jump there) or interprets it (return to the call site). */
-static void call_stub(jc *c, const struct callsite *cs)
+static void call_stub(jc *c, struct callsite *cs)
 {
     esgx_x64 *a = c->a;
+    cs->stub = a->n;
     x64_patch_rel(a, cs->rel, a->n);
     x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)&c->env->entries[cs->callee]);
     x64_load(a, true, X_RAX, xm(X_RAX, 0));
@@ -1432,11 +1433,26 @@ static void emit_prologue(jc *c)
     }
 }
 
+/* Call sites looked back at for a stub to share (bounded: a function of many call
+ * sites costs no quadratic time). */
+#define STUB_SHARE 64u
+
 /* the call stubs, the trap and unwind stubs, then every jump patched */
 static int finish(jc *c)
 {
     esgx_x64 *a = c->a;
-    for (size_t i = 0; i < c->ncs; i++) call_stub(c, &c->cs[i]);
+    for (size_t i = 0; i < c->ncs; i++) {
+        /* a callee called from a call site shortly before shares its stub */
+        size_t lo = i > STUB_SHARE ? i - STUB_SHARE : 0, j = i;
+        bool shared = false;
+        while (j > lo && !shared) shared = c->cs[--j].callee == c->cs[i].callee;
+        if (shared) {
+            c->cs[i].stub = c->cs[j].stub;
+            x64_patch_rel(a, c->cs[i].rel, c->cs[i].stub);
+        } else {
+            call_stub(c, &c->cs[i]);
+        }
+    }
     bool used[33] = {false};
     for (size_t i = 0; i < c->nfx; i++)
         if (c->fx[i].target >= c->n) used[c->fx[i].target - c->n] = true;
