@@ -12,9 +12,14 @@
  *   remaining fuel, r15 the store; rax, rcx, rdx, rsi, rdi, r8-r11 and xmm0-xmm15 are
  *   scratch or cache values within straight-line code (jit_ops.c).
  * - Calls between compiled functions are native calls (16 bytes of native stack per
- *   level: the return address and 8 bytes of alignment); every other call (imports,
- *   call_indirect, a first call) asks a helper here first, which may compile the
- *   callee, run a host function, or interpret a function that cannot be compiled.
+ *   level: the return address and 8 bytes of alignment); each function's entry does
+ *   the interpreter's depth and value-stack checks for every caller (jit_ops.c). A
+ *   direct call is a `call rel32` that lands on a stub (entries[], then the lazy
+ *   helper) until the batch holding it is placed: then code_place points it straight
+ *   at its callee when that is placed (link_calls), while the pages are still
+ *   writable. Every other call (imports, call_indirect, a first call) asks a helper
+ *   here first, which may compile the callee, run a host function, or interpret a
+ *   function that cannot be compiled.
  *   Before running, esgx_wasm_jit_run checks that the thread's native stack can hold
  *   max_call_depth levels; when it cannot, the call is interpreted (same results).
  * - A trap jumps to one exit that restores the native stack saved at entry (no

@@ -10,8 +10,15 @@
  * memory ([rbx + 8*slot]) or, for the function's best-scoring slots (jit_alloc.c), in
  * a register for the whole function; the operand helpers (ld, st, ldf, stf, *_s) hide
  * which, write registers back to memory before calls and helpers (only those changed
- * since: c->sync) and read them again after. A load of the slot stored by the
- * instruction just emitted reads the register instead (c->last).
+ * since: c->sync; around a wasm call only those live after it, esgx_jit_live) and
+ * read them again after. A load of the slot stored by the instruction just emitted
+ * reads the register instead (c->last).
+ *
+ * Calls (docs/wasm.md, "Calls"): each function's entry does the interpreter's depth
+ * and value-stack checks for every caller; a direct call is `call rel32` to a stub at
+ * the end of the function (call_stub) that jit.c repoints at the callee when it
+ * places the code; memory 0 is reloaded after it only when the callee may grow it
+ * (esgx_jit_grows).
  *
  * Branch targets are word offsets: each op's native offset is recorded as it is
  * emitted and jumps are patched at the end. Traps jump to one stub per kind at the end
