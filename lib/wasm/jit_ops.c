@@ -622,7 +622,9 @@ static void spill_call(jc *c, uint32_t base, uint32_t args_end, uint32_t also)
     }
 }
 
-static void reload_call(jc *c)
+/* (in_rax: a slot whose value rax holds as well, the result of a direct call;
+ * UINT32_MAX: none) */
+static void reload_call(jc *c, uint32_t in_rax)
 {
     uint32_t lv = c->live[c->cur];
     for (uint32_t i = 0; i < c->n_pinned; i++) {
@@ -630,7 +632,9 @@ static void reload_call(jc *c)
         c->sync[s] = 1;
         if (!(lv >> i & 1)) continue;
         int p = pin_of(c, s);
-        if (p < 16) x64_load(c->a, true, p, slot(s));
+        if (s == in_rax && p < 16) x64_mov_rr(c->a, true, p, X_RAX);
+        else if (s == in_rax) x64_movq_xr(c->a, true, p - 16, X_RAX);
+        else if (p < 16) x64_load(c->a, true, p, slot(s));
         else x64_movs_load(c->a, true, p - 16, slot(s));
     }
 }
@@ -988,8 +992,11 @@ static void emit_call(jc *c, const uint32_t *ip)
     }
     c->cs[c->ncs++] = (struct callsite){rel, idx, callee, 0};
     x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
-    if (!c->env->grows || idx >= c->m->n_funcs || c->env->grows[idx]) load_mem(a);
-    reload_call(c);
+    bool grows = !c->env->grows || idx >= c->m->n_funcs || c->env->grows[idx];
+    /* a result of one slot comes back in rax as well (RET0, RET1, the stub) unless
+     * load_mem takes rax */
+    if (grows) load_mem(a);
+    reload_call(c, callee->n_results == 1 && !grows ? argbase : UINT32_MAX);
 }
 
 /* The stub of a direct call site (entered by its `call`, the callee's frame in rbx):
@@ -1019,6 +1026,8 @@ static void call_stub(jc *c, struct callsite *cs)
     x64_alu_ri(a, ALU_CMP, true, X_RAX, 1);
     size_t native = x64_jcc32(a, CC_NE);
     x64_load(a, true, FP, xm(ST, S_FP));      /* interpreted: the callee's frame */
+    if (cs->code->n_results == 1)             /* and its result, as a return leaves it */
+        x64_load(a, true, X_RAX, xm(FP, 0));
     x64_ret(a);
     x64_patch_rel(a, native, a->n);
     x64_jmp_r(a, X_RAX);
@@ -1055,7 +1064,7 @@ static void emit_call_obj(jc *c, const uint32_t *ip, bool indirect)
     x64_store(a, true, xm(ST, S_INST), X_RAX);
     x64_patch_rel(a, done, a->n);
     load_mem(a);
-    reload_call(c);
+    reload_call(c, UINT32_MAX);
 }
 
 /* BR_TABLE "sn": clamp, then jump through a table of 32-bit offsets from its start */
@@ -1210,7 +1219,7 @@ static bool emit_control(jc *c, const uint32_t *ip, int op, uint32_t at)
         return true;
     }
     case WOP_BR_TABLE: emit_br_table(c, ip, at); return true;
-    case WOP_RET1:   /* the result goes to memory: the caller reads it there */
+    case WOP_RET1:   /* the result goes to memory and rax (a direct caller's) */
         ld(c, true, X_RAX, O(0));
         x64_store(a, true, slot(0), X_RAX);
         x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);   /* counted at entry */
@@ -1219,6 +1228,7 @@ static bool emit_control(jc *c, const uint32_t *ip, int op, uint32_t at)
         return true;
     case WOP_RET0:
         spill(c, 0, c->code->n_results);
+        if (c->code->n_results == 1) ld(c, true, X_RAX, 0);   /* as RET1: rax too */
         x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
         x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
         x64_ret(a);
