@@ -237,8 +237,8 @@ static int by_fi(const void *a, const void *b)
 
 /* The address of defined function f's code once the batch is at p: published
  * already, or in the batch (sorted: its pieces by function), or NULL. */
-static uint8_t *target_of(const esgx_wasm_jit *j, uint8_t *p, piece *const *sorted, size_t n,
-                          uint32_t f)
+static uint8_t *target_of(const esgx_wasm_jit *j, uint8_t *p, const piece *const *sorted,
+                          size_t n, uint32_t f)
 {
     if (j->entry[f]) return j->entry[f];
     size_t lo = 0, hi = n;
@@ -259,14 +259,14 @@ static void link_calls(const esgx_wasm_jit *j, uint8_t *p, const piece *ps, size
     size_t nrel = 0;
     for (size_t i = 0; i < n; i++) nrel += ps[i].n_rel;
     if (!nrel) return;
-    piece const **sorted = malloc(n * sizeof *sorted);
+    const piece **sorted = malloc(n * sizeof *sorted);
     if (!sorted) return;   /* the stubs work as well */
     for (size_t i = 0; i < n; i++) sorted[i] = &ps[i];
     qsort(sorted, n, sizeof *sorted, by_fi);
     for (size_t i = 0; i < n; i++) {
         for (size_t r = 0; r < ps[i].n_rel; r++) {
             const esgx_jit_reloc *rl = &ps[i].rel[r];
-            uint8_t *t = target_of(j, p, (piece *const *)sorted, n, rl->callee);
+            uint8_t *t = target_of(j, p, sorted, n, rl->callee);
             uint8_t *field = p + ps[i].at + rl->at;
             if (!t) continue;
             int64_t d = (int64_t)((intptr_t)t - (intptr_t)(field + 4));
@@ -571,7 +571,7 @@ int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_w
     s->jit_inst = inst;
     /* the caller has counted the function and checked the limits; its entry counts
      * and checks again (the same checks pass) */
-    s->depth = depth - 1;
+    s->depth = depth ? depth - 1 : 0;
     int rc = j->thunks.enter(s, e, s->stack + fp_off);
     s->jit_inst = saved;
     s->depth = depth;
