@@ -12,9 +12,14 @@
  *   remaining fuel, r15 the store; rax, rcx, rdx, rsi, rdi, r8-r11 and xmm0-xmm15 are
  *   scratch or cache values within straight-line code (jit_ops.c).
  * - Calls between compiled functions are native calls (16 bytes of native stack per
- *   level: the return address and 8 bytes of alignment); every other call (imports,
- *   call_indirect, a first call) asks a helper here first, which may compile the
- *   callee, run a host function, or interpret a function that cannot be compiled.
+ *   level: the return address and 8 bytes of alignment); each function's entry does
+ *   the interpreter's depth and value-stack checks for every caller (jit_ops.c). A
+ *   direct call is a `call rel32` that lands on a stub (entries[], then the lazy
+ *   helper) until the batch holding it is placed: then code_place points it straight
+ *   at its callee when that is placed (link_calls), while the pages are still
+ *   writable. Every other call (imports, call_indirect, a first call) asks a helper
+ *   here first, which may compile the callee, run a host function, or interpret a
+ *   function that cannot be compiled.
  *   Before running, esgx_wasm_jit_run checks that the thread's native stack can hold
  *   max_call_depth levels; when it cannot, the call is interpreted (same results).
  * - A trap jumps to one exit that restores the native stack saved at entry (no
@@ -107,6 +112,8 @@ typedef struct piece {
     uint32_t fi;          /* defined function */
     esgx_x64 a;
     size_t at;            /* offset in the batch */
+    esgx_jit_reloc *rel;  /* its direct calls (esgx_jit_compile) */
+    size_t n_rel;
 } piece;
 
 struct esgx_wasm_jit {
@@ -115,6 +122,8 @@ struct esgx_wasm_jit {
     void **entry;                 /* per defined function: its code, or NULL */
     uint8_t *refused;             /* per defined function: cannot be compiled */
     uint8_t *queued;              /* per defined function: in the batch being made */
+    uint8_t *grows;               /* per defined function: may grow memory
+                                   * (esgx_jit_grows; NULL until the first compile) */
     uint32_t n_refused;           /* functions refused so far (atomic reads) */
     chunk *chunks;
     size_t n_chunks, cap_chunks;
@@ -177,6 +186,7 @@ void esgx_wasm_jit_free(esgx_wasm_jit *j)
     free(j->entry);
     free(j->refused);
     free(j->queued);
+    free(j->grows);
     pthread_mutex_destroy(&j->lock);
     free(j);
 }
@@ -185,7 +195,7 @@ uint64_t esgx_wasm_jit_bytes(const esgx_wasm_jit *j)
 {
     size_t n = j->m->n_funcs;
     return __atomic_load_n(&j->code_bytes, __ATOMIC_RELAXED) + sizeof *j +
-           n * (sizeof *j->entry + sizeof *j->refused + sizeof *j->queued);
+           n * (sizeof *j->entry + sizeof *j->refused + sizeof *j->queued + sizeof *j->grows);
 }
 
 void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batches)
@@ -219,11 +229,61 @@ static chunk *room_for(esgx_wasm_jit *j, size_t len)
     return &j->chunks[j->n_chunks++];
 }
 
+static int by_fi(const void *a, const void *b)
+{
+    const piece *x = *(const piece *const *)a, *y = *(const piece *const *)b;
+    return x->fi < y->fi ? -1 : x->fi > y->fi;
+}
+
+/* The address of defined function f's code once the batch is at p: published
+ * already, or in the batch (sorted: its pieces by function), or NULL. */
+static uint8_t *target_of(const esgx_wasm_jit *j, uint8_t *p, const piece *const *sorted,
+                          size_t n, uint32_t f)
+{
+    if (j->entry[f]) return j->entry[f];
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid]->fi == f) return p + sorted[mid]->at;
+        if (sorted[mid]->fi < f) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+/* Points the direct calls of the batch at p (written, not executable yet) straight
+ * at their callees where these are placed already or in the batch and within a
+ * rel32's reach; the others keep landing on their stub (entries[], lazy compile). */
+static void link_calls(const esgx_wasm_jit *j, uint8_t *p, const piece *ps, size_t n)
+{
+    size_t nrel = 0;
+    for (size_t i = 0; i < n; i++) nrel += ps[i].n_rel;
+    if (!nrel) return;
+    const piece **sorted = malloc(n * sizeof *sorted);
+    if (!sorted) return;   /* the stubs work as well */
+    for (size_t i = 0; i < n; i++) sorted[i] = &ps[i];
+    qsort(sorted, n, sizeof *sorted, by_fi);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t r = 0; r < ps[i].n_rel; r++) {
+            const esgx_jit_reloc *rl = &ps[i].rel[r];
+            uint8_t *t = target_of(j, p, sorted, n, rl->callee);
+            uint8_t *field = p + ps[i].at + rl->at;
+            if (!t) continue;
+            int64_t d = (int64_t)((intptr_t)t - (intptr_t)(field + 4));
+            if (d < INT32_MIN || d > INT32_MAX) continue;
+            int32_t d32 = (int32_t)d;
+            memcpy(field, &d32, sizeof d32);
+        }
+    }
+    free(sorted);
+}
+
 /* Maps the n pieces (len bytes in all, each at its offset) as code: the pages after
- * the last chunk's code are made read-write, written, then read-execute (never
- * writable and executable at once; pages holding code already are never written
- * again, so code other threads run is never touched). The batch's address, or NULL
- * (nothing mapped) past the bound or on failure. Called with j->lock held. */
+ * the last chunk's code are made read-write, written (direct calls linked,
+ * link_calls), then read-execute (never writable and executable at once; pages
+ * holding code already are never written again, so code other threads run is never
+ * touched). The batch's address, or NULL (nothing mapped) past the bound or on
+ * failure. Called with j->lock held. */
 static uint8_t *code_place(esgx_wasm_jit *j, const piece *ps, size_t n, size_t len)
 {
     size_t mlen = (len + j->pg - 1) / j->pg * j->pg;
@@ -233,6 +293,7 @@ static uint8_t *code_place(esgx_wasm_jit *j, const piece *ps, size_t n, size_t l
     if (mprotect(p, mlen, PROT_READ | PROT_WRITE) != 0) return NULL;
     memset(p, 0xCC, mlen);   /* int3 between functions */
     for (size_t i = 0; i < n; i++) memcpy(p + ps[i].at, ps[i].a.p, ps[i].a.n);
+    link_calls(j, p, ps, n);
     if (mprotect(p, mlen, PROT_READ | PROT_EXEC) != 0) {
         explicit_bzero(p, mlen);
         mprotect(p, mlen, PROT_NONE);
@@ -251,6 +312,9 @@ static void piece_drop(piece *pc)
         free(pc->a.p);
     }
     pc->a = (esgx_x64){0};
+    free(pc->rel);
+    pc->rel = NULL;
+    pc->n_rel = 0;
 }
 
 /* Makes the module's thunks once. Called with j->lock held. */
@@ -258,6 +322,13 @@ static bool thunks_ready(esgx_wasm_jit *j)
 {
     if (j->have_thunks) return true;
     piece pc = {.a = {.limit = 4096}};
+    if (!j->grows) {   /* once per module, before its first function is compiled */
+        j->grows = malloc(j->m->n_funcs ? j->m->n_funcs : 1);
+        if (j->grows && esgx_jit_grows(j->m, j->grows) != ESGX_OK) {
+            free(j->grows);
+            j->grows = NULL;
+        }
+    }
     size_t off[ESGX_JIT_THUNK_COUNT];
     esgx_jit_emit_thunks(&pc.a, off);
     uint8_t *p = !pc.a.failed ? code_place(j, &pc, 1, pc.a.n) : NULL;
@@ -266,6 +337,7 @@ static bool thunks_ready(esgx_wasm_jit *j)
     j->thunks.enter = (esgx_jit_enter_fn)(void *)(p + off[ESGX_JIT_THUNK_ENTER]);
     j->thunks.trap = p + off[ESGX_JIT_THUNK_TRAP];
     j->thunks.unwind = p + off[ESGX_JIT_THUNK_UNWIND];
+    j->thunks.entry_slow = p + off[ESGX_JIT_THUNK_ENTRY_SLOW];
     j->have_thunks = true;
     return true;
 }
@@ -290,7 +362,8 @@ static bool piece_compile(esgx_wasm_jit *j, uint32_t fi, piece *pc)
     const esgx_wasm_module *m = j->m;
     *pc = (piece){.fi = fi, .a = {.limit = ESGX_JIT_FUNC_CODE_MAX}};
     const esgx_wasm_compiled *cm = m->compiled;
-    if (esgx_jit_compile(&pc->a, m, &cm->codes[fi], j->entry, &j->thunks) == ESGX_OK &&
+    esgx_jit_env env = {.entries = j->entry, .grows = j->grows, .th = &j->thunks};
+    if (esgx_jit_compile(&pc->a, m, &cm->codes[fi], &env, &pc->rel, &pc->n_rel) == ESGX_OK &&
         !pc->a.failed)
         return true;
     piece_drop(pc);
@@ -496,6 +569,9 @@ int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_w
     esgx_wasm_instance *saved = s->jit_inst;
     uint32_t depth = s->depth;
     s->jit_inst = inst;
+    /* the caller has counted the function and checked the limits; its entry counts
+     * and checks again (the same checks pass) */
+    s->depth = depth ? depth - 1 : 0;
     int rc = j->thunks.enter(s, e, s->stack + fp_off);
     s->jit_inst = saved;
     s->depth = depth;
@@ -520,6 +596,15 @@ uint64_t *esgx_jit_stack_grow(esgx_wasm_store *s, uint64_t *fp, uint64_t need_fr
     return s->stack + fpo;
 }
 
+uint64_t *esgx_jit_entry_slow(esgx_wasm_store *s, uint64_t *fp, uint64_t *end)
+{
+    if (s->depth >= s->limits.max_call_depth) {
+        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        return NULL;
+    }
+    return esgx_jit_stack_grow(s, fp, (uint64_t)(end - fp));
+}
+
 /* Runs wasm callee f (already counted in s->depth, its frame at callee_off) when it
  * cannot run natively from the call site: interpreted, or compiled through a nested
  * entry. */
@@ -535,7 +620,16 @@ void *esgx_jit_call_lazy(esgx_wasm_store *s, const esgx_wasm_code *code, uint64_
     void *e = resolve(s->jit_inst->m, code);
     if (e) return e;
     uint32_t off = (uint32_t)(callee_fp - s->stack);
-    if (esgx_wasm_exec_frame(s, s->jit_inst, code, off) != ESGX_OK) return NULL;
+    /* interpreted: the interpreter's call checks, as compiled code's entry does */
+    if (s->depth >= s->limits.max_call_depth ||
+        !esgx_wasm_exec_stack_reserve(s, (uint64_t)off + code->frame_size)) {
+        esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+        return NULL;
+    }
+    s->depth++;
+    int rc = esgx_wasm_exec_frame(s, s->jit_inst, code, off);
+    s->depth--;
+    if (rc != ESGX_OK) return NULL;
     s->jit_fp = s->stack + off;
     return ESGX_JIT_DONE;
 }
@@ -577,19 +671,19 @@ void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, ui
         return ESGX_JIT_DONE;
     }
     const esgx_wasm_code *code = f->code;
+    s->jit_fp = s->stack + fpo;
+    void *e = f->inst->m->tier == ESGX_WASM_TIER_JIT ? resolve(f->inst->m, code) : NULL;
+    if (e) {   /* the caller calls it natively, on f's instance; its entry checks */
+        s->jit_caller_inst = inst;
+        s->jit_inst = f->inst;
+        return e;
+    }
     if (s->depth >= s->limits.max_call_depth ||
         !esgx_wasm_exec_stack_reserve(s, (uint64_t)fpo + argbase + code->frame_size)) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         return NULL;
     }
     s->jit_fp = s->stack + fpo;
-    void *e = f->inst->m->tier == ESGX_WASM_TIER_JIT ? resolve(f->inst->m, code) : NULL;
-    if (e) {   /* the caller calls it natively, on f's instance */
-        s->jit_caller_inst = inst;
-        s->jit_inst = f->inst;
-        s->depth++;
-        return e;
-    }
     s->depth++;
     int r = run_other(s, f->inst, code, fpo + argbase);
     s->depth--;

@@ -10,6 +10,9 @@
  * a slot in a register has no valid memory copy except around calls and helpers,
  * where jit_ops.c writes them back and reloads them.
  * A value in the other class's register costs one movq when used, never a wrong bit.
+ * The value of a plain 32/64-bit load or store (the same internal op for i32 and f32,
+ * i64 and f64) counts for neither class: jit_ops.c moves it between memory and
+ * either kind of register directly, so the slot's other uses decide.
  * A slot that is also half of a v128 operand (SIMD ops work on memory) gets a register
  * only when its scalar uses weigh 16 times its v128 uses; jit_ops.c then writes it back
  * before and reads it again after each SIMD op that uses it.
@@ -17,6 +20,7 @@
 #include "jit_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 uint32_t esgx_jit_op_width(const uint32_t *ip, int op)
 {
@@ -46,8 +50,18 @@ static void loop_depth(const esgx_wasm_code *code, int32_t *diff)
     }
 }
 
+/* Whether operand k of op is the value of a plain 32/64-bit load or store. */
+static bool neutral_operand(int op, int k)
+{
+    const esgx_wasm_iop_class *c = &esgx_wasm_iop_class_of[op];
+    if (c->family == IOPF_LOAD) return k == 0 && (c->index == LOAD_32 || c->index == LOAD_64);
+    if (c->family == IOPF_STORE) return k == 1 && (c->index == STORE_32 || c->index == STORE_64);
+    return false;
+}
+
 typedef struct score {
     uint64_t i, f;
+    uint64_t n;          /* uses of either class (loaded or stored value) */
     uint64_t v;          /* uses as half of a v128 operand (weighted the same way) */
     uint32_t slot;
 } score;
@@ -55,7 +69,7 @@ typedef struct score {
 static int score_cmp(const void *a, const void *b)
 {
     const score *x = a, *y = b;
-    uint64_t sx = x->i + x->f, sy = y->i + y->f;
+    uint64_t sx = x->i + x->f + x->n, sy = y->i + y->f + y->n;
     if (sx != sy) return sx < sy ? 1 : -1;
     return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
@@ -87,7 +101,8 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
             }
             if (f[k] != 'd' && f[k] != 's') continue;
             if (s >= fs) continue;
-            if (esgx_wasm_iop_float_operand(op, k)) sc[s].f += weight;
+            if (neutral_operand(op, k)) sc[s].n += weight;
+            else if (esgx_wasm_iop_float_operand(op, k)) sc[s].f += weight;
             else sc[s].i += weight;
         }
         at += esgx_jit_op_width(w + at, op);
@@ -99,11 +114,12 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
     qsort(sc, fs, sizeof *sc, score_cmp);
     int gi = 0, xi = 0;
     for (uint32_t k = 0; k < fs && (gi < n_gprs || xi < n_xmms); k++) {
-        if (sc[k].i + sc[k].f == 0) break;
+        uint64_t total = sc[k].i + sc[k].f + sc[k].n;
+        if (total == 0) break;
         /* a v128 half is moved between its register and memory around every SIMD op
          * that uses it (a store-forwarding stall each time): worth it only where the
          * scalar uses weigh far more (e.g. a SIMD setup before a scalar hot loop) */
-        if (sc[k].v && sc[k].i + sc[k].f < 16 * sc[k].v) continue;
+        if (sc[k].v && total < 16 * sc[k].v) continue;
         bool fl = sc[k].f > sc[k].i;
         if (fl && xi < n_xmms) pin[sc[k].slot] = (int8_t)(16 + xmms[xi++]);
         else if (!fl && gi < n_gprs) pin[sc[k].slot] = gprs[gi++];
@@ -111,4 +127,190 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
     free(diff);
     free(sc);
     return ESGX_OK;
+}
+
+/* ------------------------------------------------------------------ liveness */
+
+/* Whether control never goes on to the next instruction after op. */
+static bool ends_block(int op)
+{
+    return op == WOP_BR || op == WOP_BR_L || op == WOP_BR_TABLE || op == WOP_RET0 ||
+           op == WOP_RET1 || op == WOP_UNREACHABLE || op == WOP_EXIT;
+}
+
+/* Backward dataflow over the instructions, 32-bit masks (only the pinned slots):
+ * in[i] = use[i] | (out[i] & ~def[i]), out[i] = the union of in[] of i's successors,
+ * iterated to a fixed point (a loop adds at most a pass per nesting level; past
+ * LIVE_PASSES passes every slot is taken as live). A call defines every slot from
+ * its argument base up (the callee's frame overlaps them) and reads its arguments; an
+ * op that reads the frame through a helper reads every slot. */
+#define LIVE_PASSES 64
+
+int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n_pinned,
+                  uint32_t *live)
+{
+    uint32_t n = code->n_ops, fs = code->frame_size;
+    uint32_t all = n_pinned >= 32 ? UINT32_MAX : ((uint32_t)1 << n_pinned) - 1;
+    if (!n) return ESGX_OK;
+    uint32_t *use = malloc((size_t)n * sizeof *use), *def = malloc((size_t)n * sizeof *def);
+    uint32_t *in = calloc(n, sizeof *in), *start = malloc((size_t)n * sizeof *start);
+    int32_t *idx = malloc(((size_t)code->n_words + 1) * sizeof *idx);   /* word -> op */
+    int8_t *bit = malloc(fs ? fs : 1);
+    int rc = ESGX_WASM_E_NOMEM;
+    if (!use || !def || !in || !start || !idx || !bit) goto out;
+    memset(bit, -1, fs ? fs : 1);
+    for (uint32_t b = 0; b < n_pinned && b < 32; b++)
+        if (pinned[b] < fs) bit[pinned[b]] = (int8_t)b;
+    for (uint32_t k = 0; k <= code->n_words; k++) idx[k] = -1;
+    const uint32_t *w = code->words;
+    for (uint32_t at = 0, i = 0; i < n; i++) {
+        int op = code->ops[i];
+        const uint32_t *ip = w + at;
+        start[i] = at;
+        idx[at] = (int32_t)i;
+        uint32_t u = 0, d = 0;
+        const char *f = esgx_wasm_iop_format[op];
+        for (int k = 0; f[k]; k++) {
+            uint32_t sl = ip[ESGX_WASM_OP_HEAD + k];
+            int nsl = f[k] == 'S' || f[k] == 'D' ? 2 : f[k] == 's' || f[k] == 'd' ? 1 : 0;
+            for (int h = 0; h < nsl; h++) {
+                if (sl + (uint32_t)h >= fs || bit[sl + (uint32_t)h] < 0) continue;
+                uint32_t m = (uint32_t)1 << bit[sl + (uint32_t)h];
+                if (f[k] == 's' || f[k] == 'S') u |= m;
+                else d |= m;
+            }
+        }
+        if (op == WOP_CALL || op == WOP_CALL_IMPORT || op == WOP_CALL_INDIRECT) {
+            uint32_t base = ip[ESGX_WASM_OP_HEAD + (op == WOP_CALL ? 2 : op == WOP_CALL_IMPORT ? 1 : 2)];
+            uint32_t nargs = UINT32_MAX;   /* imports, indirect: every slot from base */
+            if (op == WOP_CALL) {
+                const esgx_wasm_code *callee;
+                memcpy(&callee, ip + ESGX_WASM_OP_HEAD, sizeof callee);
+                nargs = callee->n_params;
+            }
+            for (uint32_t b = 0; b < n_pinned && b < 32; b++) {
+                if (pinned[b] < base) continue;
+                d |= (uint32_t)1 << b;
+                if (pinned[b] - base < nargs) u |= (uint32_t)1 << b;
+            }
+        } else if (op == WOP_RET0) {
+            for (uint32_t b = 0; b < n_pinned && b < 32; b++)
+                if (pinned[b] < code->n_results) u |= (uint32_t)1 << b;
+        } else if (esgx_jit_op_reads_frame(op)) {
+            u = all;
+        }
+        use[i] = u;
+        def[i] = d & ~u;
+        at += esgx_jit_op_width(ip, op);
+    }
+    bool changed = true;
+    for (int pass = 0; changed; pass++) {
+        if (pass == LIVE_PASSES) {
+            for (uint32_t i = 0; i < n; i++) live[i] = all;
+            rc = ESGX_OK;
+            goto out;
+        }
+        changed = false;
+        for (uint32_t i = n; i-- > 0;) {
+            int op = code->ops[i];
+            const uint32_t *ip = w + start[i];
+            uint32_t o = 0;
+            if (!ends_block(op)) o |= i + 1 < n ? in[i + 1] : 0;
+            const char *f = esgx_wasm_iop_format[op];
+            for (int k = 0; f[k]; k++) {
+                if (f[k] != 'o' && f[k] != 'n') continue;
+                uint32_t cnt = f[k] == 'o' ? 1 : ip[ESGX_WASM_OP_HEAD + k] + 1;
+                const uint32_t *offs = f[k] == 'o' ? ip + ESGX_WASM_OP_HEAD + k
+                                                   : ip + ESGX_WASM_OP_HEAD + k + 1;
+                for (uint32_t j = 0; j < cnt; j++) {
+                    int64_t t = (int64_t)start[i] + (int32_t)offs[j];
+                    if (t < 0 || t > code->n_words || idx[t] < 0) o = all;
+                    else o |= in[idx[t]];
+                }
+            }
+            live[i] = o;
+            uint32_t ni = use[i] | (o & ~def[i]);
+            if (ni != in[i]) {
+                in[i] = ni;
+                changed = true;
+            }
+        }
+    }
+    rc = ESGX_OK;
+out:
+    free(use);
+    free(def);
+    free(in);
+    free(start);
+    free(idx);
+    free(bit);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ memory growth */
+
+int esgx_jit_grows(const esgx_wasm_module *m, uint8_t *grows)
+{
+    uint32_t nf = m->n_funcs;
+    const esgx_wasm_compiled *cm = m->compiled;
+    /* the direct calls as callee -> caller edges (CSR), and the functions that grow */
+    uint32_t *cnt = calloc((size_t)nf + 1, sizeof *cnt);
+    uint32_t *queue = malloc((nf ? nf : 1) * sizeof *queue);
+    uint32_t *from = NULL, *pos = NULL;
+    int rc = ESGX_WASM_E_NOMEM;
+    if (!cnt || !queue) goto out;
+    size_t edges = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t f = 0; f < nf; f++) {
+            const esgx_wasm_code *code = &cm->codes[f];
+            const uint32_t *w = code->words;
+            if (!pass) grows[f] = 0;
+            for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
+                int op = code->ops[i];
+                if (op == WOP_MEM_GROW || op == WOP_CALL_IMPORT || op == WOP_CALL_INDIRECT) {
+                    if (!pass) grows[f] = 1;
+                } else if (op == WOP_CALL) {
+                    const esgx_wasm_code *callee;
+                    memcpy(&callee, w + at + ESGX_WASM_OP_HEAD, sizeof callee);
+                    uint32_t ci = (uint32_t)(callee - cm->codes);
+                    if (ci < nf) {
+                        if (!pass) {
+                            cnt[ci + 1]++;
+                            edges++;
+                        } else {
+                            from[pos[ci]++] = f;
+                        }
+                    }
+                }
+                at += esgx_jit_op_width(w + at, op);
+            }
+        }
+        if (!pass) {
+            for (uint32_t f = 0; f < nf; f++) cnt[f + 1] += cnt[f];
+            from = malloc((edges ? edges : 1) * sizeof *from);
+            pos = malloc((nf ? nf : 1) * sizeof *pos);
+            if (!from || !pos) goto out;
+            memcpy(pos, cnt, (size_t)nf * sizeof *pos);
+        }
+    }
+    /* every caller of a function that may grow may grow */
+    size_t head = 0, tail = 0;
+    for (uint32_t f = 0; f < nf; f++)
+        if (grows[f]) queue[tail++] = f;
+    while (head < tail) {
+        uint32_t f = queue[head++];
+        for (uint32_t e = cnt[f]; e < cnt[f + 1]; e++) {
+            uint32_t g = from[e];
+            if (grows[g]) continue;
+            grows[g] = 1;
+            queue[tail++] = g;
+        }
+    }
+    rc = ESGX_OK;
+out:
+    free(cnt);
+    free(queue);
+    free(from);
+    free(pos);
+    return rc;
 }

@@ -51,18 +51,44 @@ typedef struct esgx_jit_thunks {
     esgx_jit_enter_fn enter;
     void *trap;      /* jumped to with esi = trap kind: records it and unwinds */
     void *unwind;    /* jumped to when a helper has recorded the trap already */
+    void *entry_slow;   /* called by a function's entry when depth or stack is short
+                         * (rax: its frame's end): esgx_jit_entry_slow, rbx = the
+                         * frame's new address, or a trap */
 } esgx_jit_thunks;
 
-enum { ESGX_JIT_THUNK_ENTER, ESGX_JIT_THUNK_TRAP, ESGX_JIT_THUNK_UNWIND, ESGX_JIT_THUNK_COUNT };
+enum { ESGX_JIT_THUNK_ENTER, ESGX_JIT_THUNK_TRAP, ESGX_JIT_THUNK_UNWIND,
+       ESGX_JIT_THUNK_ENTRY_SLOW, ESGX_JIT_THUNK_COUNT };
 
 /* jit_ops.c: emits the thunks into a; off[] gets each one's offset. */
 void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT]);
-/* jit_ops.c: compiles one defined function of m into a (code calls compiled callees
- * through entries[], the module's table of compiled functions). ESGX_OK, or
- * ESGX_WASM_E_UNSUPPORTED when the code holds a refused op (esgx_jit_refused_ops) or
- * does not decode. */
+/* A direct call in a function's code that jit.c points at its callee when it places
+ * the code: the rel32 field of a `call` at `at` (offset in the function's code), which
+ * until then lands on a stub calling through entries[callee] (defined function). */
+typedef struct esgx_jit_reloc {
+    uint32_t at;
+    uint32_t callee;
+} esgx_jit_reloc;
+
+/* What esgx_jit_compile knows of the module beyond the function. */
+typedef struct esgx_jit_env {
+    void *const *entries;          /* per defined function: its code, or NULL */
+    const uint8_t *grows;          /* per defined function: a call of it may grow
+                                    * memory (esgx_jit_grows); NULL: any may */
+    const esgx_jit_thunks *th;
+} esgx_jit_env;
+
+/* jit_ops.c: compiles one defined function of m into a. Direct calls go through a
+ * stub that reads env->entries[] (compiling the callee on its first call); each is
+ * also listed in *rel (malloc'd, *n_rel entries; rel NULL: not listed) so that the
+ * caller can point it straight at its callee. ESGX_OK, or ESGX_WASM_E_UNSUPPORTED
+ * when the code holds a refused op (esgx_jit_refused_ops) or does not decode,
+ * ESGX_WASM_E_NOMEM. */
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
-                     void *const *entries, const esgx_jit_thunks *th);
+                     const esgx_jit_env *env, esgx_jit_reloc **rel, size_t *n_rel);
+/* jit_ops.c: whether compiled code of op reads or writes frame slots other than its
+ * format's s/S/d/D operands, or reads the frame in memory through a helper (slow ops,
+ * SIMD ops): liveness (esgx_jit_live) then counts every slot as read by it. */
+bool esgx_jit_op_reads_frame(int op);
 /* jit_ops.c: the internal ops the code generator has no template for (emit_op refuses
  * them): a function holding one is interpreted, and counted by
  * esgx_wasm_module_jit_refused. test_jit.c checks that exactly these are refused: an
@@ -80,20 +106,39 @@ uint32_t esgx_jit_op_width(const uint32_t *ip, int op);
 int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
                    const int8_t *xmms, int n_xmms, int8_t *pin);
 
+/* Liveness of the slots that live in registers, for the spills and reloads around
+ * calls: live[i] (one per instruction of code) gets the mask (bit b: slot pinned[b])
+ * of the slots that may be read after instruction i before being written (its
+ * live-out; a superset where unsure). n_pinned <= 32. ESGX_OK or ESGX_WASM_E_NOMEM. */
+int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n_pinned,
+                  uint32_t *live);
+/* jit_alloc.c: per defined function of m (grows[], m->n_funcs entries), whether a
+ * call of it may change memory 0's base or size: it holds memory.grow, calls an
+ * import or through a table (code outside the module may grow the memory), or calls
+ * a function that may. Compiled code reloads memory after a direct call only then.
+ * ESGX_OK or ESGX_WASM_E_NOMEM. */
+int esgx_jit_grows(const esgx_wasm_module *m, uint8_t *grows);
+
 /* jit.c: the helpers compiled code calls (System V ABI). */
 /* Records trap `kind` with the interpreter's message (out of fuel also zeroes fuel). */
 void esgx_jit_raise(esgx_wasm_store *s, uint32_t kind);
 /* Grows the value stack so that need_from_fp slots exist from fp: the frame's new
  * address, or NULL after recording "call stack exhausted". */
 uint64_t *esgx_jit_stack_grow(esgx_wasm_store *s, uint64_t *fp, uint64_t need_from_fp);
-/* A direct call whose callee is not compiled yet (callee counted in depth, frame at
- * callee_fp): its code to call, or ESGX_JIT_DONE after interpreting it (s->jit_fp =
- * the callee's frame), or NULL after a trap. */
+/* A function's entry found depth at the limit or its frame (fp to end) past the value
+ * stack: "call stack exhausted" (NULL) if depth is at the limit or the stack cannot
+ * grow, else the frame's address in the grown stack. */
+uint64_t *esgx_jit_entry_slow(esgx_wasm_store *s, uint64_t *fp, uint64_t *end);
+/* A direct call whose callee is not compiled yet (frame at callee_fp; not counted in
+ * depth yet): its code to jump to (whose entry checks depth and stack), or
+ * ESGX_JIT_DONE after interpreting it with the interpreter's checks (s->jit_fp = the
+ * callee's frame), or NULL after a trap. */
 void *esgx_jit_call_lazy(esgx_wasm_store *s, const esgx_wasm_code *code, uint64_t *callee_fp);
 /* CALL_IMPORT / CALL_INDIRECT (indirect != 0) at ip from frame fp: NULL after a trap;
  * ESGX_JIT_DONE when the call is done (s->jit_fp = the caller's frame); else compiled
- * code to call natively with depth counted, s->jit_inst the callee's instance,
- * s->jit_caller_inst the caller's, s->jit_fp the caller's frame. */
+ * code to call natively (its entry counts depth and checks the stack), s->jit_inst
+ * the callee's instance, s->jit_caller_inst the caller's, s->jit_fp the caller's
+ * frame. */
 void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, uint32_t indirect);
 
 /* jit_ops.c: the ops compiled as a call (bulk memory, tables, memory.grow and the

@@ -10,8 +10,15 @@
  * memory ([rbx + 8*slot]) or, for the function's best-scoring slots (jit_alloc.c), in
  * a register for the whole function; the operand helpers (ld, st, ldf, stf, *_s) hide
  * which, write registers back to memory before calls and helpers (only those changed
- * since: c->sync) and read them again after. A load of the slot stored by the
- * instruction just emitted reads the register instead (c->last).
+ * since: c->sync; around a wasm call only those live after it, esgx_jit_live) and
+ * read them again after. A load of the slot stored by the instruction just emitted
+ * reads the register instead (c->last).
+ *
+ * Calls (docs/wasm.md, "Calls"): each function's entry does the interpreter's depth
+ * and value-stack checks for every caller; a direct call is `call rel32` to a stub at
+ * the end of the function (call_stub) that jit.c repoints at the callee when it
+ * places the code; memory 0 is reloaded after it only when the callee may grow it
+ * (esgx_jit_grows).
  *
  * Branch targets are word offsets: each op's native offset is recorded as it is
  * emitted and jumps are patched at the end. Traps jump to one stub per kind at the end
@@ -72,9 +79,16 @@ typedef struct jc {
     uint32_t *nat;           /* native offset of each instruction start (n + 33 entries) */
     fixup *fx;
     size_t nfx, capfx;
-    void *const *entries;
+    const esgx_jit_env *env;
     const esgx_jit_thunks *th;
     bool oom;
+    uint32_t *live;          /* per instruction: pinned slots live after it (bit = index
+                              * in pinned[], esgx_jit_live) */
+    uint32_t cur;            /* the instruction being emitted */
+    /* direct calls: the rel32 of each `call`, its callee (defined function) and code;
+     * each lands on a stub at the end until jit.c points it at the callee */
+    struct callsite { size_t rel; uint32_t callee; const esgx_wasm_code *code; size_t stub; } *cs;
+    size_t ncs, capcs;
     int8_t *pin;             /* per slot: -1 in memory, 0-15 a GPR, 16 + n xmm n */
     uint32_t *pinned;        /* the slots with a register, in slot order */
     uint32_t n_pinned;
@@ -207,9 +221,24 @@ void esgx_jit_emit_thunks(esgx_x64 *a, size_t off[ESGX_JIT_THUNK_COUNT])
     call_abs(a, (const void *)esgx_jit_raise);
     /* unwind */
     off[ESGX_JIT_THUNK_UNWIND] = a->n;
+    size_t unwind_at = a->n;
     x64_load(a, true, X_RSP, xm(ST, S_RSP));
     x64_mov_ri(a, X_RAX, 1);
     x64_patch_rel(a, x64_jmp32(a), exit_at);
+    /* a function's entry, depth or stack short (called: rsp 8 off alignment; rax the
+     * frame's end): esgx_jit_entry_slow, then rbx = the frame or the unwind */
+    off[ESGX_JIT_THUNK_ENTRY_SLOW] = a->n;
+    x64_alu_ri(a, ALU_SUB, true, X_RSP, 8);
+    x64_store(a, true, xm(ST, S_FUEL), FUEL);   /* for the unwind if it fails */
+    x64_mov_rr(a, true, X_RDI, ST);
+    x64_mov_rr(a, true, X_RSI, FP);
+    x64_mov_rr(a, true, X_RDX, X_RAX);
+    call_abs(a, (const void *)esgx_jit_entry_slow);
+    x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
+    x64_test_rr(a, true, X_RAX, X_RAX);
+    x64_patch_rel(a, x64_jcc32(a, CC_E), unwind_at);
+    x64_mov_rr(a, true, FP, X_RAX);
+    x64_ret(a);
 }
 
 /* ------------------------------------------------------------------ slow ops */
@@ -312,6 +341,15 @@ static bool slow_op(int op, bool *traps)
     default:
         return false;
     }
+}
+
+/* Whether op may read any frame slot from memory (a slow op calls a C helper with the
+ * frame; a SIMD template reads its v128 operands from their frame slots, and some take
+ * scalar ones too): liveness counts every pinned slot as read there, which is safe. */
+bool esgx_jit_op_reads_frame(int op)
+{
+    bool traps;
+    return slow_op(op, &traps) || esgx_wasm_iop_class_of[op].family == IOPF_SIMD;
 }
 
 /* call esgx_jit_op_slow(s, fp, ip, op); fuel and memory synchronised when it may
@@ -554,6 +592,46 @@ static void reload(jc *c, uint32_t lo, uint32_t hi)
     }
 }
 
+/* Around a call from the current instruction with argument base `base` (the callee's
+ * frame starts there and overlaps every slot above): before it, the registers of the
+ * slots below base that are live after the call (esgx_jit_live) and changed since
+ * their last write-back are written back, and those of the arguments [base, args_end)
+ * and of slot `also` (UINT32_MAX: none), which the callee or a helper reads; after it,
+ * only the live slots are read again (a result, or a value written back before or
+ * never changed). A dead slot's register is left as the call leaves it: it is written
+ * before it is read again. */
+static void spill_call(jc *c, uint32_t base, uint32_t args_end, uint32_t also)
+{
+    uint32_t lv = c->live[c->cur];
+    for (uint32_t i = 0; i < c->n_pinned; i++) {
+        uint32_t s = c->pinned[i];
+        if (c->sync[s]) continue;
+        bool need = s < base ? (lv >> i & 1) != 0 : s < args_end;
+        if (!need && s != also) continue;
+        int p = pin_of(c, s);
+        if (p < 16) x64_store(c->a, true, slot(s), p);
+        else x64_movs_store(c->a, true, slot(s), p - 16);
+        c->sync[s] = 1;
+    }
+}
+
+/* (in_rax: a slot whose value rax holds as well, the result of a direct call;
+ * UINT32_MAX: none) */
+static void reload_call(jc *c, uint32_t in_rax)
+{
+    uint32_t lv = c->live[c->cur];
+    for (uint32_t i = 0; i < c->n_pinned; i++) {
+        uint32_t s = c->pinned[i];
+        c->sync[s] = 1;
+        if (!(lv >> i & 1)) continue;
+        int p = pin_of(c, s);
+        if (s == in_rax && p < 16) x64_mov_rr(c->a, true, p, X_RAX);
+        else if (s == in_rax) x64_movq_xr(c->a, true, p - 16, X_RAX);
+        else if (p < 16) x64_load(c->a, true, p, slot(s));
+        else x64_movs_load(c->a, true, p - 16, slot(s));
+    }
+}
+
 /* 64-bit constant from two words */
 static uint64_t k64(const uint32_t *p)
 {
@@ -712,6 +790,13 @@ static void emit_load(jc *c, const uint32_t *ip, int k, bool folded)
         [LOAD_32S64] = {4, EXT_SX32, true}};
     uint32_t off = folded ? O(3) : O(2);
     x64_mem m = mem_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
+    int p = pin_of(c, O(0));
+    if (L[k].ext < 0 && p >= 16) {   /* an f32/f64 (or i32/i64) into its xmm: movss/movsd
+                                      * zero the bits above the value, as a slot's */
+        x64_movs_load(c->a, L[k].size == 8, p - 16, m);
+        c->sync[O(0)] = 0;
+        return;
+    }
     if (L[k].ext < 0) x64_load(c->a, L[k].w64, X_RAX, m);
     else x64_load_ext(c->a, L[k].ext, L[k].w64, X_RAX, m);
     st(c, O(0), X_RAX);
@@ -724,6 +809,11 @@ static void emit_store(jc *c, const uint32_t *ip, int k, bool folded)
                                                [STORE_64] = 8};
     uint32_t off = folded ? O(3) : O(2);
     x64_mem m = mem_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
+    int p = pin_of(c, O(1));
+    if (size[k] >= 4 && p >= 16) {   /* straight from its xmm */
+        x64_movs_store(c->a, size[k] == 8, m, p - 16);
+        return;
+    }
     ld(c, true, X_RDX, O(1));
     switch (k) {
     case STORE_8: x64_store8(c->a, m, X_RDX); break;
@@ -864,8 +954,12 @@ static bool emit_float(jc *c, const uint32_t *ip, int k, bool dbl)
 
 #include "jit_vec.h"
 
-/* A direct call (CALL "PPs"): depth and stack checks as the interpreter's, then a
- * native call of the callee's code, or the lazy helper on its first call. */
+/* A direct call (CALL "PPs"): the arguments and the live registers written back, the
+ * frame moved to the callee's, a native call (rel32: to the callee once jit.c has
+ * placed both, else to a stub that calls through entries[] or the lazy helper,
+ * call_stub), the frame moved back (the callee returns rbx as its own frame, which
+ * moved if it grew the value stack), memory 0 reloaded only if the callee may grow
+ * it, the live registers read again. The callee's entry checks depth and stack. */
 static void emit_call(jc *c, const uint32_t *ip)
 {
     esgx_x64 *a = c->a;
@@ -873,57 +967,63 @@ static void emit_call(jc *c, const uint32_t *ip)
     memcpy(&callee, ip + 2, sizeof callee);
     uint32_t argbase = O(2);
     const esgx_wasm_compiled *cm = c->m->compiled;
-    size_t idx = (size_t)(callee - cm->codes);
-    spill(c, 0, UINT32_MAX);
-    x64_load(a, false, X_RAX, xm(ST, S_DEPTH));
-    x64_alu_rm(a, ALU_CMP, false, X_RAX, xm(ST, S_MAXDEPTH));
-    jcc_trap(c, CC_AE, ESGX_WASM_TRAP_STACK_EXHAUSTED);
-    /* the callee's frame must fit: rbx + 8 * (argbase + frame_size) <= stack end */
-    uint64_t need = (uint64_t)argbase + callee->frame_size;
-    x64_lea(a, true, X_RAX, xm(FP, (int32_t)(need * 8)));
-    x64_load(a, false, X_RCX, xm(ST, S_STACKCAP));
-    x64_load(a, true, X_RDX, xm(ST, S_STACK));
-    x64_lea(a, true, X_RDX, xmi(X_RDX, X_RCX, 8, 0));
-    x64_alu_rr(a, ALU_CMP, true, X_RAX, X_RDX);
-    size_t fits = x64_jcc32(a, CC_BE);
-    x64_store(a, true, xm(ST, S_FUEL), FUEL);   /* for the unwind if it fails */
-    x64_mov_rr(a, true, X_RDI, ST);
-    x64_mov_rr(a, true, X_RSI, FP);
-    x64_mov_ri(a, X_RDX, need);
-    call_abs(a, (const void *)esgx_jit_stack_grow);
-    x64_test_rr(a, true, X_RAX, X_RAX);
-    jcc_unwind(c, CC_E);
-    x64_mov_rr(a, true, FP, X_RAX);
-    x64_patch_rel(a, fits, a->n);
-    x64_alu_mi(a, ALU_ADD, false, xm(ST, S_DEPTH), 1);
+    uint32_t idx = (uint32_t)(callee - cm->codes);
+    spill_call(c, argbase, argbase + callee->n_params, UINT32_MAX);
     x64_lea(a, true, FP, xm(FP, (int32_t)(argbase * 8)));
-    x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)&c->entries[idx]);
+    x64_b(a, 0xE8);   /* call rel32 */
+    size_t rel = a->n;
+    x64_d32(a, 0);
+    if (c->ncs == c->capcs) {
+        size_t nc = c->capcs ? c->capcs * 2 : 16;
+        struct callsite *np = realloc(c->cs, nc * sizeof *np);
+        if (!np) {
+            c->oom = true;
+            return;
+        }
+        c->cs = np;
+        c->capcs = nc;
+    }
+    c->cs[c->ncs++] = (struct callsite){rel, idx, callee, 0};
+    x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
+    bool grows = !c->env->grows || idx >= c->m->n_funcs || c->env->grows[idx];
+    /* a result of one slot comes back in rax as well (RET0, RET1, the stub) unless
+     * load_mem takes rax */
+    if (grows) load_mem(a);
+    reload_call(c, callee->n_results == 1 && !grows ? argbase : UINT32_MAX);
+}
+
+/* The stub of a direct call site (entered by its `call`, the callee's frame in rbx):
+ * jumps to the callee's code once compiled; else asks esgx_jit_call_lazy, which
+ * compiles it (jump there) or interprets it (return to the call site). */
+static void call_stub(jc *c, struct callsite *cs)
+{
+    esgx_x64 *a = c->a;
+    cs->stub = a->n;
+    x64_patch_rel(a, cs->rel, a->n);
+    x64_mov_ri(a, X_RAX, (uint64_t)(uintptr_t)&c->env->entries[cs->callee]);
     x64_load(a, true, X_RAX, xm(X_RAX, 0));
     x64_test_rr(a, true, X_RAX, X_RAX);
     size_t lazy = x64_jcc32(a, CC_E);
-    x64_call_r(a, X_RAX);
-    size_t after = x64_jmp32(a);
+    x64_jmp_r(a, X_RAX);
     x64_patch_rel(a, lazy, a->n);
+    x64_alu_ri(a, ALU_SUB, true, X_RSP, 8);   /* 16-byte aligned for the helper */
     x64_store(a, true, xm(ST, S_FUEL), FUEL);
     x64_mov_rr(a, true, X_RDI, ST);
-    x64_mov_ri(a, X_RSI, (uint64_t)(uintptr_t)callee);
+    x64_mov_ri(a, X_RSI, (uint64_t)(uintptr_t)cs->code);
     x64_mov_rr(a, true, X_RDX, FP);
     call_abs(a, (const void *)esgx_jit_call_lazy);
+    x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
     x64_load(a, true, FUEL, xm(ST, S_FUEL));
     x64_test_rr(a, true, X_RAX, X_RAX);
     jcc_unwind(c, CC_E);
     x64_alu_ri(a, ALU_CMP, true, X_RAX, 1);
     size_t native = x64_jcc32(a, CC_NE);
-    x64_load(a, true, FP, xm(ST, S_FP));
-    size_t after2 = x64_jmp32(a);
+    x64_load(a, true, FP, xm(ST, S_FP));      /* interpreted: the callee's frame */
+    if (cs->code->n_results == 1)             /* and its result, as a return leaves it */
+        x64_load(a, true, X_RAX, xm(FP, 0));
+    x64_ret(a);
     x64_patch_rel(a, native, a->n);
-    x64_call_r(a, X_RAX);
-    x64_patch_rel(a, after, a->n);
-    x64_patch_rel(a, after2, a->n);
-    x64_lea(a, true, FP, xm(FP, -(int32_t)(argbase * 8)));
-    x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
-    load_mem(a);
-    reload(c, 0, UINT32_MAX);
+    x64_jmp_r(a, X_RAX);
 }
 
 /* CALL_IMPORT / CALL_INDIRECT: the helper finds the callee (and runs it unless it is
@@ -932,7 +1032,7 @@ static void emit_call_obj(jc *c, const uint32_t *ip, bool indirect)
 {
     esgx_x64 *a = c->a;
     uint32_t argbase = indirect ? O(2) : O(1);
-    spill(c, 0, UINT32_MAX);
+    spill_call(c, argbase, UINT32_MAX, indirect ? O(3) : UINT32_MAX);
     x64_store(a, true, xm(ST, S_FUEL), FUEL);
     x64_mov_rr(a, true, X_RDI, ST);
     x64_mov_rr(a, true, X_RSI, FP);
@@ -955,10 +1055,9 @@ static void emit_call_obj(jc *c, const uint32_t *ip, bool indirect)
     x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
     x64_pop(a, X_RAX);
     x64_store(a, true, xm(ST, S_INST), X_RAX);
-    x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
     x64_patch_rel(a, done, a->n);
     load_mem(a);
-    reload(c, 0, UINT32_MAX);
+    reload_call(c, UINT32_MAX);
 }
 
 /* BR_TABLE "sn": clamp, then jump through a table of 32-bit offsets from its start */
@@ -1113,14 +1212,17 @@ static bool emit_control(jc *c, const uint32_t *ip, int op, uint32_t at)
         return true;
     }
     case WOP_BR_TABLE: emit_br_table(c, ip, at); return true;
-    case WOP_RET1:   /* the result goes to memory: the caller reads it there */
+    case WOP_RET1:   /* the result goes to memory and rax (a direct caller's) */
         ld(c, true, X_RAX, O(0));
         x64_store(a, true, slot(0), X_RAX);
+        x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);   /* counted at entry */
         x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
         x64_ret(a);
         return true;
     case WOP_RET0:
         spill(c, 0, c->code->n_results);
+        if (c->code->n_results == 1) ld(c, true, X_RAX, 0);   /* as RET1: rax too */
+        x64_alu_mi(a, ALU_SUB, false, xm(ST, S_DEPTH), 1);
         x64_alu_ri(a, ALU_ADD, true, X_RSP, 8);
         x64_ret(a);
         return true;
@@ -1276,18 +1378,54 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     return true;
 }
 
-/* function entry: keep rsp 16-byte aligned; zero the declared locals; load the
- * registers of the parameters, zero those of the locals */
+/* Points the rel8 field at `at` to the current offset (a short forward jump). */
+static void patch8(esgx_x64 *a, size_t at)
+{
+    if (!a->failed) a->p[at] = (uint8_t)(a->n - at - 1);
+}
+
+/* function entry: keep rsp 16-byte aligned; the interpreter's call checks, once per
+ * call for every caller (compiled code, the helpers, the entry): depth below the
+ * limit and the frame within the value stack, else the module's entry_slow thunk
+ * (a trap, or the stack grown: rbx moves with it); then depth counted (the
+ * function's returns uncount it; a trap's unwind restores it); zero the declared
+ * locals (those in registers only there, their memory copy written back when a
+ * call or helper needs it, unless the locals in memory are many: rep stosq zeroes
+ * all); load the registers of the parameters */
 static void emit_prologue(jc *c)
 {
     esgx_x64 *a = c->a;
     const esgx_wasm_code *code = c->code;
     x64_alu_ri(a, ALU_SUB, true, X_RSP, 8);
+    x64_load(a, false, X_RAX, xm(ST, S_DEPTH));
+    x64_alu_rm(a, ALU_CMP, false, X_RAX, xm(ST, S_MAXDEPTH));
+    x64_b(a, 0x73);   /* jae slow (rel8) */
+    size_t depth_short = a->n;
+    x64_b(a, 0);
+    /* the frame must fit: rbx + 8 * frame_size <= stack + 8 * stack_cap */
+    x64_lea(a, true, X_RAX, xm(FP, (int32_t)((uint64_t)code->frame_size * 8)));
+    x64_load(a, false, X_RCX, xm(ST, S_STACKCAP));
+    x64_load(a, true, X_RDX, xm(ST, S_STACK));
+    x64_lea(a, true, X_RDX, xmi(X_RDX, X_RCX, 8, 0));
+    x64_alu_rr(a, ALU_CMP, true, X_RAX, X_RDX);
+    x64_b(a, 0x76);   /* jbe fits (rel8) */
+    size_t fits = a->n;
+    x64_b(a, 0);
+    patch8(a, depth_short);
+    x64_mov_ri(a, X_RCX, (uint64_t)(uintptr_t)c->th->entry_slow);
+    x64_call_r(a, X_RCX);
+    patch8(a, fits);
+    x64_alu_mi(a, ALU_ADD, false, xm(ST, S_DEPTH), 1);
     uint32_t n = code->n_locals, np = code->n_params;
-    if (n && n <= 16) {
-        x64_mov_ri(a, X_RAX, 0);
-        for (uint32_t i = 0; i < n; i++) x64_store(a, true, slot(np + i), X_RAX);
-    } else if (n) {
+    uint32_t in_mem = 0;   /* locals without a register */
+    for (uint32_t i = 0; i < n; i++) in_mem += pin_of(c, np + i) < 0;
+    if (in_mem <= 16) {   /* a local in a register is zeroed there only (not synced) */
+        if (in_mem) x64_mov_ri(a, X_RAX, 0);
+        for (uint32_t i = 0; i < n; i++) {
+            if (pin_of(c, np + i) < 0) x64_store(a, true, slot(np + i), X_RAX);
+            else c->sync[np + i] = 0;
+        }
+    } else {
         x64_lea(a, true, X_RDI, slot(np));
         x64_mov_ri(a, X_RCX, n);
         x64_mov_ri(a, X_RAX, 0);
@@ -1305,10 +1443,26 @@ static void emit_prologue(jc *c)
     }
 }
 
-/* the trap and unwind stubs, then every jump patched */
+/* Call sites looked back at for a stub to share (bounded: a function of many call
+ * sites costs no quadratic time). */
+#define STUB_SHARE 64u
+
+/* the call stubs, the trap and unwind stubs, then every jump patched */
 static int finish(jc *c)
 {
     esgx_x64 *a = c->a;
+    for (size_t i = 0; i < c->ncs; i++) {
+        /* a callee called from a call site shortly before shares its stub */
+        size_t lo = i > STUB_SHARE ? i - STUB_SHARE : 0, j = i;
+        bool shared = false;
+        while (j > lo && !shared) shared = c->cs[--j].callee == c->cs[i].callee;
+        if (shared) {
+            c->cs[i].stub = c->cs[j].stub;
+            x64_patch_rel(a, c->cs[i].rel, c->cs[i].stub);
+        } else {
+            call_stub(c, &c->cs[i]);
+        }
+    }
     vpool_emit(c);
     bool used[33] = {false};
     for (size_t i = 0; i < c->nfx; i++)
@@ -1386,15 +1540,23 @@ static int pins(jc *c)
 }
 
 int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_code *code,
-                     void *const *entries, const esgx_jit_thunks *th)
+                     const esgx_jit_env *env, esgx_jit_reloc **rel, size_t *n_rel)
 {
     jc c = {.a = a, .m = m, .code = code, .w = code->words, .n = code->n_words,
-            .entries = entries, .th = th, .last = {.at = SIZE_MAX}};
+            .env = env, .th = env->th, .last = {.at = SIZE_MAX}};
+    if (rel) {
+        *rel = NULL;
+        *n_rel = 0;
+    }
     c.nat = malloc(((size_t)c.n + 33) * sizeof *c.nat);
     c.target = calloc((size_t)c.n + 1, 1);
     int rc = c.nat && c.target ? ESGX_OK : ESGX_WASM_E_NOMEM;
     if (rc == ESGX_OK && !scan(&c)) rc = ESGX_WASM_E_UNSUPPORTED;
     if (rc == ESGX_OK) rc = pins(&c);
+    if (rc == ESGX_OK) {
+        c.live = malloc((code->n_ops ? code->n_ops : 1) * sizeof *c.live);
+        rc = c.live ? esgx_jit_live(code, c.pinned, c.n_pinned, c.live) : ESGX_WASM_E_NOMEM;
+    }
     if (rc == ESGX_OK) {
         memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);
         emit_prologue(&c);
@@ -1403,6 +1565,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
         const uint32_t *ip = c.w + at;
         int op = code->ops[i];
         c.nat[at] = (uint32_t)a->n;
+        c.cur = i;
         if (c.target[at]) {   /* paths meet: no memory copy is known current */
             for (uint32_t k = 0; k < c.n_pinned; k++) c.sync[c.pinned[k]] = 0;
             c.last.at = SIZE_MAX;
@@ -1412,7 +1575,16 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
         at += esgx_jit_op_width(ip, op);
     }
     if (rc == ESGX_OK) rc = finish(&c);
+    if (rc == ESGX_OK && rel && c.ncs) {
+        *rel = malloc(c.ncs * sizeof **rel);
+        if (!*rel) rc = ESGX_WASM_E_NOMEM;
+        for (size_t i = 0; rc == ESGX_OK && i < c.ncs; i++)
+            (*rel)[i] = (esgx_jit_reloc){(uint32_t)c.cs[i].rel, c.cs[i].callee};
+        if (rc == ESGX_OK) *n_rel = c.ncs;
+    }
     free(c.nat);
+    free(c.live);
+    free(c.cs);
     free(c.fx);
     free(c.pin);
     free(c.pinned);

@@ -16,9 +16,12 @@
  * - code memory is packed (jit.c, "Code memory"): modules of thousands of empty
  *   functions, called directly from main or through call_indirect, map their machine
  *   code in a few reservations (one or two new code mappings, executable bytes of about
- *   16 per function, not a page each), never writable and executable, within the
+ *   80 per function, not a page each), never writable and executable, within the
  *   module's bound (a main of 20,000 call sites is past it and runs interpreted), with
- *   the interpreter's fuel.
+ *   the interpreter's fuel;
+ * - a direct call from compiled code to a function that cannot be compiled (the call
+ *   site's stub and esgx_jit_call_lazy) interprets it with the interpreter's depth
+ *   check, results and fuel.
  */
 #define _GNU_SOURCE 1
 #include "esgx_wasm.h"
@@ -232,7 +235,8 @@ static void test_coverage(void)
         esgx_wasm_code code = {.words = w, .n_words = n, .ops = ops, .n_ops = 3,
                                .frame_size = 4, .func_index = 1};
         esgx_x64 a = {.limit = 1 << 20};
-        int rc = esgx_jit_compile(&a, m, &code, entries, &th);
+        esgx_jit_env env = {.entries = entries, .th = &th};
+        int rc = esgx_jit_compile(&a, m, &code, &env, NULL, NULL);
         free(a.p);
         if (is_refused(op)) {
             CHECK(rc == ESGX_WASM_E_UNSUPPORTED, "%s is on the refusal list but compiles (rc %d)",
@@ -286,6 +290,72 @@ static uint32_t refused_after_calls(esgx_wasm_tier tier, bool refuse)
     esgx_wasm_store_free(s);
     esgx_wasm_module_free(m);
     return n;
+}
+
+/* (func $g) (func (export "f") (result i32) call $g call $g i32.const 7) */
+static const uint8_t calls_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60, 0x00, 0x00,
+    0x60, 0x00, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x01, 0x07, 0x05, 0x01, 0x01, 0x66,
+    0x00, 0x01, 0x0a, 0x0d, 0x02, 0x02, 0x00, 0x0b, 0x08, 0x00, 0x10, 0x00, 0x10, 0x00,
+    0x41, 0x07, 0x0b};
+
+/* f of calls_wasm on `tier`, g's RET0 replaced by the refused EXIT when `refuse` (which
+ * returns from a frame the compiled code's helper interprets; the interpreter proper
+ * runs g unchanged), depth limit `depth`: the return code, f's result in *res, the
+ * fuel used in *fuel and the functions refused in *refused. */
+static int call_refused_callee(esgx_wasm_tier tier, bool refuse, uint32_t depth, int32_t *res,
+                               uint64_t *fuel, uint32_t *refused)
+{
+    esgx_wasm_limits l;
+    esgx_wasm_limits_default(&l);
+    l.tier = tier;
+    l.max_call_depth = depth;
+    esgx_wasm_module *m = NULL;
+    esgx_wasm_store *s = NULL;
+    esgx_wasm_instance *inst = NULL;
+    esgx_err err;
+    CHECK_RC(esgx_wasm_module_parse(calls_wasm, sizeof calls_wasm, &l, &m, &err), ESGX_OK);
+    if (!m) return -1;
+    esgx_wasm_code *g = &((esgx_wasm_compiled *)m->compiled)->codes[0];
+    CHECK(g->n_ops == 2 && g->ops[1] == WOP_RET0, "g is not FUEL, RET0");
+    if (refuse) {
+        g->ops[1] = WOP_EXIT;
+        memcpy(g->words + ESGX_WASM_W_FUEL, &esgx_wasm_exec_handlers()[WOP_EXIT],
+               sizeof(void *));
+    }
+    CHECK_RC(esgx_wasm_store_new(&l, &s, &err), ESGX_OK);
+    CHECK_RC(esgx_wasm_instance_new(s, m, NULL, 0, &inst, NULL, &err), ESGX_OK);
+    esgx_wasm_extern f;
+    CHECK_RC(esgx_wasm_instance_export(inst, "f", 1, &f), ESGX_OK);
+    esgx_wasm_value r = {0};
+    esgx_wasm_store_fuel_set(s, 1000);
+    int rc = esgx_wasm_call(s, f, NULL, 0, &r, 1, NULL, &err);
+    *res = r.of.i32;
+    *fuel = 1000 - esgx_wasm_store_fuel_get(s);
+    *refused = esgx_wasm_module_jit_refused(m);
+    esgx_wasm_store_free(s);
+    esgx_wasm_module_free(m);
+    return rc;
+}
+
+static void test_refused_callee(void)
+{
+    for (uint32_t depth = 1; depth <= 2; depth++) {
+        int32_t ri = 0, rj = 0;
+        uint64_t fi = 0, fj = 0;
+        uint32_t ni = 0, nj = 0;
+        int ci = call_refused_callee(ESGX_WASM_TIER_INTERP, false, depth, &ri, &fi, &ni);
+        int cj = call_refused_callee(ESGX_WASM_TIER_JIT, esgx_wasm_jit_available(), depth, &rj,
+                                     &fj, &nj);
+        /* depth 1: f's call of g is one level too deep */
+        CHECK(ci == (depth == 1 ? ESGX_WASM_E_TRAP : ESGX_OK), "depth %u: interpreter rc %d",
+              depth, ci);
+        CHECK(cj == ci, "depth %u: rc %d, interpreter %d", depth, cj, ci);
+        CHECK(ci || (ri == 7 && rj == 7), "depth %u: f = %d, interpreter %d", depth, rj, ri);
+        CHECK(fj == fi, "depth %u: fuel used %llu, interpreter %llu", depth,
+              (unsigned long long)fj, (unsigned long long)fi);
+        CHECK(nj == (esgx_wasm_jit_available() ? 1u : 0u), "depth %u: %u refused", depth, nj);
+    }
 }
 
 static void test_refused_count(void)
@@ -509,9 +579,9 @@ static void test_code_memory(void)
                (unsigned long long)bytes, refused);
         CHECK(g.wx == 0, "%u %s: %d writable and executable mappings", n, what, g.wx);
         CHECK(g.exec_maps <= 2, "%u %s: %zu new code mappings", n, what, g.exec_maps);
-        /* main's code (about 230 bytes a call site) plus 16 bytes a function, not a
-         * page each */
-        size_t most = (size_t)n * (indirect ? 64 : 300) + 65536;
+        /* main's code (about 130 bytes a call site, its stub included) plus about 80
+         * bytes a function (an entry that checks depth and stack), not a page each */
+        size_t most = (size_t)n * (indirect ? 96 : 300) + 65536;
         CHECK(g.exec_bytes <= most, "%u %s: %zu executable bytes", n, what, g.exec_bytes);
         CHECK(chunks <= 2, "%u %s: %zu reservations", n, what, chunks);
         CHECK(batches <= n / 50, "%u %s: %llu batches", n, what, (unsigned long long)batches);
@@ -529,6 +599,7 @@ int main(void)
     test_wx();
     test_coverage();
     test_refused_count();
+    test_refused_callee();
     test_code_memory();
     return ESGX_TEST_SUMMARY("wasm_jit");
 }

@@ -331,8 +331,9 @@ static bool side_add(side *sd, int k, const buf *wasm, const esgx_wasm_extern *i
 }
 
 /* Parses and instantiates wasm on both tiers (limits: defaults with max_call_depth
- * depth). false (and a failed check) if either refused. */
-static bool pair_open(pair *p, const buf *wasm, uint32_t depth)
+ * depth and max_value_stack slots, where not 0). false (and a failed check) if either
+ * refused. */
+static bool pair_open_limits(pair *p, const buf *wasm, uint32_t depth, uint32_t slots)
 {
     memset(p, 0, sizeof *p);
     side *sides[2] = {&p->a, &p->b};
@@ -343,10 +344,16 @@ static bool pair_open(pair *p, const buf *wasm, uint32_t depth)
         sd->lim.tier = sd->tier;
         sd->lim.compile_threads = 1;
         if (depth) sd->lim.max_call_depth = depth;
+        if (slots) sd->lim.max_value_stack = slots;
         if (esgx_wasm_store_new(&sd->lim, &sd->s, NULL)) abort();
         if (!side_add(sd, 0, wasm, NULL, 0)) return false;
     }
     return true;
+}
+
+static bool pair_open(pair *p, const buf *wasm, uint32_t depth)
+{
+    return pair_open_limits(p, wasm, depth, 0);
 }
 
 static void pair_close(pair *p)
@@ -1301,6 +1308,172 @@ static void test_calls(void)
     b_free(&wasm);
 }
 
+/* ------------------------------------------------------------------ call protocol */
+
+/* What the compiled code's calls check and keep (jit_ops.c): depth and value stack
+ * checked at each function's entry (the stack grown there, the frame moving under
+ * the callers' feet), registers written back and read again only where live, memory
+ * not reloaded after a callee that cannot grow it, f64 loads and stores in xmm. */
+#define DEEP_K 0x9e3779b97f4a7c15ull
+#define DEEP_PAD 40
+
+/* deep(n) (indirect: every third call through table slot 0, which holds it; else
+ * direct calls only: a function that cannot grow memory), an i64:
+ *   a = f64 mem[n & 127]; b = n * K
+ *   n == 0: b ^ bits(a) (+ a zero f64 local's bits)
+ *   else:   r = deep(n - 1); mem[n & 127] = a + 1; r * 3 + b + bits(a) + pad local
+ * with DEEP_PAD i64 locals that make the frame large (the value stack grows many
+ * times on the way down). */
+static uint32_t deep_func(wmod *w, uint32_t t_iI, bool indirect)
+{
+    static const uint32_t counts[3] = {1, 1 + DEEP_PAD, 1};
+    static const uint8_t types[3] = {T_F64, T_I64, T_F64};
+    uint32_t self = w->n_func_imports + w->cnt[S_FUNC];
+    uint32_t pad = 2 + DEEP_PAD, zf = 3 + DEEP_PAD;
+    buf b = {0};
+    locals(&b, 3, counts, types);   /* 1: a, 2: b, 3..: pad, zf: zero f64 */
+#define ADDR() (op_idx(&b, OP_LOCAL_GET, 0), i32c(&b, 127), op(&b, 0x71), i32c(&b, 8), \
+                 op(&b, OP_I32_MUL))
+    ADDR();
+    memop(&b, 0x2b, 3, 0);   /* f64.load */
+    op_idx(&b, OP_LOCAL_SET, 1);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    op(&b, OP_I64_EXTEND_I32_U);
+    i64c(&b, (int64_t)DEEP_K);
+    op(&b, OP_I64_MUL);
+    op_idx(&b, OP_LOCAL_SET, 2);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    op(&b, 0x45);   /* i32.eqz */
+    op_idx(&b, OP_IF, BT_VOID);
+    op_idx(&b, OP_LOCAL_GET, 2);
+    op_idx(&b, OP_LOCAL_GET, 1);
+    op(&b, OP_I64_REINTERPRET_F64);
+    op(&b, OP_I64_XOR);
+    op_idx(&b, OP_LOCAL_GET, zf);
+    op(&b, OP_I64_REINTERPRET_F64);
+    op(&b, OP_I64_ADD);
+    op(&b, OP_RETURN);
+    op(&b, OP_END);
+    if (indirect) {
+        op_idx(&b, OP_LOCAL_GET, 0);
+        i32c(&b, 3);
+        op(&b, 0x70);   /* i32.rem_u */
+        op(&b, 0x45);
+        op_idx(&b, OP_IF, T_I64);
+        op_idx(&b, OP_LOCAL_GET, 0);
+        i32c(&b, 1);
+        op(&b, OP_I32_SUB);
+        i32c(&b, 0);
+        op_idx(&b, OP_CALL_INDIRECT, t_iI);
+        op(&b, 0);
+        op(&b, 0x05);   /* else */
+    }
+    op_idx(&b, OP_LOCAL_GET, 0);
+    i32c(&b, 1);
+    op(&b, OP_I32_SUB);
+    op_idx(&b, OP_CALL, self);
+    if (indirect) op(&b, OP_END);
+    i64c(&b, 3);
+    op(&b, OP_I64_MUL);
+    op_idx(&b, OP_LOCAL_GET, 2);
+    op(&b, OP_I64_ADD);
+    op_idx(&b, OP_LOCAL_GET, 1);
+    op(&b, OP_I64_REINTERPRET_F64);
+    op(&b, OP_I64_ADD);
+    op_idx(&b, OP_LOCAL_GET, pad);
+    op(&b, OP_I64_ADD);
+    ADDR();
+    op_idx(&b, OP_LOCAL_GET, 1);
+    f64c(&b, f64_bits(1.0));
+    op(&b, OP_F64_ADD);
+    memop(&b, 0x39, 3, 0);   /* f64.store */
+    op(&b, OP_END);
+#undef ADDR
+    uint32_t f = wm_func(w, t_iI, &b);
+    b_free(&b);
+    return f;
+}
+
+/* The model of deep(n) on memory m (128 f64). */
+static uint64_t deep_expect(double *m, uint32_t n)
+{
+    double a = m[n & 127];
+    uint64_t b = (uint64_t)n * DEEP_K;
+    if (n == 0) return b ^ f64_bits(a);
+    uint64_t r = deep_expect(m, n - 1);
+    m[n & 127] = a + 1;
+    return r * 3 + b + f64_bits(a);
+}
+
+static void deep_module(buf *wasm)
+{
+    wmod w = {0};
+    uint32_t t_iI = wm_type(&w, "i", "I");
+    uint32_t ind = deep_func(&w, t_iI, true), dir = deep_func(&w, t_iI, false);
+    wm_export(&w, "deep", 0, ind);
+    wm_export(&w, "flat", 0, dir);
+    wm_table(&w, 1, &ind, 1);
+    wm_memory(&w, 1, 1);
+    double init[128];
+    for (int k = 0; k < 128; k++) init[k] = k + 0.5;
+    wm_data(&w, 0, init, sizeof init);
+    wm_finish(&w, wasm);
+}
+
+static void test_call_protocol(void)
+{
+    enum { DEPTH = 700 };
+    buf wasm;
+    deep_module(&wasm);
+    double m[128];
+    for (int k = 0; k < 128; k++) m[k] = k + 0.5;
+    pair p;
+    /* the depth limit, from calls whose frames grow the value stack on the way */
+    if (pair_open(&p, &wasm, DEPTH)) {
+        static const uint32_t args[] = {0, 1, 2, 3, 200, DEPTH - 2, DEPTH - 1, DEPTH, DEPTH + 5};
+        for (int flat = 0; flat < 2; flat++) {
+            const char *fn = flat ? "flat" : "deep";
+            for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
+                char what[64];
+                snprintf(what, sizeof what, "%s(%u) at depth limit %u", fn, args[i], DEPTH);
+                outcome o;
+                esgx_wasm_value a = vi32((int32_t)args[i]);
+                both(what, &p, 0, fn, &a, 1, 100000000, &o);
+                if (args[i] < DEPTH) want_i64(what, &o, deep_expect(m, args[i]));
+                else want_trap(what, &o, ESGX_WASM_TRAP_STACK_EXHAUSTED);
+            }
+        }
+    }
+    pair_close(&p);
+    /* the value stack's limit before the depth's: every n around the first that
+     * traps; both tiers trap at the same n, with the same fuel */
+    if (pair_open_limits(&p, &wasm, 100000, 20000)) {
+        for (int k = 0; k < 128; k++) m[k] = k + 0.5;
+        for (int flat = 0; flat < 2; flat++) {
+            const char *fn = flat ? "flat" : "deep";
+            uint32_t first_trap = 0;
+            for (uint32_t n = 300; n < 600; n++) {
+                char what[64];
+                snprintf(what, sizeof what, "%s(%u), 20000 slots", fn, n);
+                outcome o;
+                esgx_wasm_value a = vi32((int32_t)n);
+                both(what, &p, 0, fn, &a, 1, 100000000, &o);
+                if (o.rc == 0) {
+                    want_i64(what, &o, deep_expect(m, n));
+                    CHECK(!first_trap, "%s: returns after a smaller n trapped", what);
+                } else {
+                    want_trap(what, &o, ESGX_WASM_TRAP_STACK_EXHAUSTED);
+                    if (!first_trap) first_trap = n;
+                }
+            }
+            CHECK(first_trap > 300, "%s: the value stack limit: first trap at %u", fn,
+                  first_trap);
+        }
+    }
+    pair_close(&p);
+    b_free(&wasm);
+}
+
 /* ------------------------------------------------------------------ two instances */
 
 /* A: f(x) = count += 1, mem[(4x) & 0xfff] = x * x, traps (unreachable) for x == 13,
@@ -1444,6 +1617,7 @@ int main(void)
     test_traps();
     test_memory_bounds();
     test_calls();
+    test_call_protocol();
     test_two_instances();
     return ESGX_TEST_SUMMARY("wasm_tiers");
 }
