@@ -33,6 +33,12 @@ done
 kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$ENC_PID/status"; }
 echo "enclave $ENC_PID idle: VmRSS $(kib VmRSS) KiB"
 
+# A sanitizer build's allocator adds redzones to each of the many small allocations and
+# keeps freed memory in quarantine: the memory bound is checked in release builds only
+# (as node_limits and node_hostile do); the flow and the fuel are checked in every build.
+check_rss=1
+case "$BUILD" in *asan*|*tsan*) check_rss=0; echo "note: RSS not checked in a sanitizer build" ;; esac
+
 for k in $(seq 1 12); do
     flag=
     [ $((k % 2)) = 0 ] && flag=--indirect
@@ -47,10 +53,14 @@ for k in $(seq 1 12); do
         fail "module $k: fuel_used $(json fuel_used < "$T/body"), expected $fuel"
     rss=$(kib VmRSS) hwm=$(kib VmHWM)
     echo "module $k ($(stat -c %s "$T/m$k.wasm") bytes${flag:+, indirect}): VmRSS $rss KiB, VmHWM $hwm KiB"
-    [ "$hwm" -lt "$LIMIT_KIB" ] ||
+    [ "$check_rss" = 0 ] || [ "$hwm" -lt "$LIMIT_KIB" ] ||
         fail "the enclave's peak RSS is $hwm KiB after $k modules of 65,000 functions (limit $LIMIT_KIB KiB)"
 done
-ok "12 modules of 65,000 functions invoked by hash; enclave VmHWM $(kib VmHWM) KiB < $LIMIT_KIB KiB"
+if [ "$check_rss" = 1 ]; then
+    ok "12 modules of 65,000 functions invoked by hash; enclave VmHWM $(kib VmHWM) KiB < $LIMIT_KIB KiB"
+else
+    ok "12 modules of 65,000 functions invoked by hash (sanitizer build: VmHWM $(kib VmHWM) KiB, not bounded)"
+fi
 # the node still answers with the cache at its bound
 req POST /services/3 --max-time 60 -d "{\"hash\":\"$h\"}"; expect 200
 ok "the last module again"
