@@ -19,17 +19,9 @@ as() { XDG_CONFIG_HOME=$T/config "$ESGX" "$@" >"$T/out" 2>"$T/err" </dev/null; }
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 metric() { curl -s -m 5 "$(url "$1")/metrics" | sed -n "s/^$2 \([0-9]*\)$/\1/p"; }
 STOPPED=""
-trap '[ -n "${KEEP_LOGS:-}" ] && cp "$T"/node*.log "$KEEP_LOGS"/; [ -n "$STOPPED" ] && kill -CONT "${NET_PIDS[etcd-$STOPPED]}" 2>/dev/null; net_test_cleanup' EXIT
+trap '[ -n "$STOPPED" ] && kill -CONT "${NET_PIDS[etcd-$STOPPED]}" 2>/dev/null; net_test_cleanup' EXIT
 
-etcd_cluster 3 || fail "etcd cluster did not start"
-"$ESGX" sim init "$T/sim" >/dev/null || fail "esgx sim init"
-net_node_start 1 --init
-wait_ready 1
-net_node_start 2 --network-key "$(cat "$T/node1/network_key")"
-wait_ready 2
-TOKEN=$(cat "$T/node1/admin.token")
-as login --node "$(url 1)" --sim-root "$T/sim/sim_root.pem" --token-file "$T/node1/admin.token" \
-    || fail "login"
+net_two_nodes
 as functions deploy --name w0 --path "$BUILD/examples/hello.wasm" --no-encrypt \
     || fail "deploy w0: $(cat "$T/err")"
 for _ in $(seq 1 50); do [ "$(status "$(url 2)/functions/w0")" = 200 ] && break; sleep 0.1; done
@@ -71,5 +63,4 @@ c1=$(metric 1 esgx_etcd_watch_cuts_total) c2=$(metric 2 esgx_etcd_watch_cuts_tot
 cuts=$(( c1 + c2 ))
 [ "$cuts" -ge 1 ] || fail "no watch was cut, yet each member hung once (esgx_etcd_watch_cuts_total)"
 ok "each member hung in turn; the nodes' watches were cut $cuts times and the views kept up"
-[ -n "${KEEP_LOGS:-}" ] && cp "$T"/node*.log "$KEEP_LOGS"/
 echo "net_etcd_member: all checks passed"

@@ -34,15 +34,7 @@ etcd_signal() { local m; for m in e1 e2 e3; do kill "-$1" "${NET_PIDS[etcd-$m]}"
 trap '[ "$ETCD_STOPPED" = 1 ] && etcd_signal CONT; net_test_cleanup' EXIT
 
 # ---------------------------------------------------------------- 1. the network
-etcd_cluster 3 || fail "etcd cluster did not start"
-"$ESGX" sim init "$T/sim" >/dev/null || fail "esgx sim init"
-net_node_start 1 --init
-wait_ready 1
-net_node_start 2 --network-key "$(cat "$T/node1/network_key")"
-wait_ready 2
-TOKEN=$(cat "$T/node1/admin.token")
-as login --node "$(url 1)" --sim-root "$T/sim/sim_root.pem" --token-file "$T/node1/admin.token" \
-    || fail "login"
+net_two_nodes
 as functions deploy --name known --path "$BUILD/examples/hello.wasm" --no-encrypt --json \
     || fail "deploy known"
 HASH=$(jget hash <"$T/out")

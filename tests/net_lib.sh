@@ -179,3 +179,18 @@ wait_ready() {
 url() { echo "http://127.0.0.1:${NODE_HTTP[$1]}"; }
 # status CURL-ARGS...: the HTTP status of a request, its body in $T/body.
 status() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
+
+# net_two_nodes: a 3-member etcd cluster, a sim bundle and two nodes sharing one key
+# (node1 --init, node2 joining); TOKEN is node1's admin token and the CLI (`as`, which
+# the test defines) is logged in to node1.
+net_two_nodes() {
+    etcd_cluster 3 || fail "etcd cluster did not start"
+    "$ESGX" sim init "$T/sim" >/dev/null || fail "esgx sim init"
+    net_node_start 1 --init
+    wait_ready 1
+    net_node_start 2 --network-key "$(cat "$T/node1/network_key")"
+    wait_ready 2
+    TOKEN=$(cat "$T/node1/admin.token")
+    as login --node "$(url 1)" --sim-root "$T/sim/sim_root.pem" \
+        --token-file "$T/node1/admin.token" || fail "login"
+}
