@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   b3sum wrk curl python3 nodejs npm
   binaryen etcd-server etcd-client nginx
   rustc cargo libstd-rust-dev-wasm32
+  chromium
 )
 
 SUDO=""
@@ -52,4 +53,12 @@ if [ ! -d $asdir/node_modules ] || [ $asdir/package-lock.json -nt $asdir/node_mo
   (cd $asdir && npm ci --no-audit --no-fund --loglevel=error)
 else
   echo "setup: npm packages of $asdir present"
+fi
+
+# the console's bundler and the libraries it bundles (pinned by console/package-lock.json)
+if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules ]; then
+  echo "setup: installing npm packages in console"
+  (cd console && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "setup: npm packages of console present"
 fi
