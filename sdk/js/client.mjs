@@ -232,25 +232,17 @@ export const resolveName = fetchRecord;
 const defaultOwners = new Map();   // owners pinned in this process when the caller keeps none
 
 /**
- * Invokes a function and verifies the answer. req: { hash, decrypt | name, function,
- * input, fuel }; input is a string (sent as "input") or a Uint8Array (sent as
- * "input_base64"); without fuel, the node's limit (GET /health fuel_limit) is sent, so
- * the request alone determines input_hash. A name's signed record is fetched and
- * verified for networkKey, its owner checked against `owners` (pinned on first use;
- * `owner` demands a key; names.mjs checkOwner), and the call goes to
- * POST /functions/NAME bound to that record (name, owner, seq in the request).
- * seal: the input travels sealed (to /services/3 as "sealed_input", or as the body of
- * POST /functions/NAME with X-Esgx-Sealed: 1, bound to the name) and output is the
- * opened plaintext, opened only after the answer verified (seal.mjs).
- * Returns { output, header, signer, body, request }.
+ * The HTTP call that invoke() makes, without making it: for req (as invoke's) and, for a
+ * call by name, rec (the record, verified by the caller: fetchRecord and checkOwner).
+ * Without req.fuel it asks the node's limit (GET /health). Returns { url, init, request,
+ * keys }: fetch(url, init), then verifyAnswer(body, request, networkKey), then, when
+ * sealed, openResponse(keys, header input_hash, output). The console (console/src) uses
+ * it to show each check on its own.
  */
-export async function invoke(node, req, { networkKey, owners = defaultOwners, owner, seal = false } = {}) {
-  if (!networkKey) throw new Error('invoke needs the pinned networkKey');
-  let rec;
-  if (req.name !== undefined) {
-    rec = await fetchRecord(node, req.name, networkKey);
-    await checkOwner(rec, owners, { owner });
-  }
+export async function prepareInvoke(node, req, { networkKey, seal = false, record: rec } = {}) {
+  if (seal && !networkKey) throw new Error('a sealed call needs the pinned networkKey');
+  if (req.name !== undefined && (!rec || rec.name !== req.name))
+    throw new Error(`function '${req.name}': prepareInvoke needs its verified record`);
   const target = rec ? { hash: rec.hash, decrypt: rec.encrypted } : { hash: req.hash, decrypt: !!req.decrypt };
   const request = { hash: target.hash, decrypt: target.decrypt, function: req.function ?? 'main' };
   if (req.input instanceof Uint8Array) request.input_base64 = toBase64(req.input);
@@ -282,6 +274,30 @@ export async function invoke(node, req, { networkKey, owners = defaultOwners, ow
     url = new URL('/services/3', node);
     init = { method: 'POST', body: JSON.stringify(wire), headers: { 'content-type': 'application/json' } };
   }
+  return { url, init, request, keys };
+}
+
+/**
+ * Invokes a function and verifies the answer. req: { hash, decrypt | name, function,
+ * input, fuel }; input is a string (sent as "input") or a Uint8Array (sent as
+ * "input_base64"); without fuel, the node's limit (GET /health fuel_limit) is sent, so
+ * the request alone determines input_hash. A name's signed record is fetched and
+ * verified for networkKey, its owner checked against `owners` (pinned on first use;
+ * `owner` demands a key; names.mjs checkOwner), and the call goes to
+ * POST /functions/NAME bound to that record (name, owner, seq in the request).
+ * seal: the input travels sealed (to /services/3 as "sealed_input", or as the body of
+ * POST /functions/NAME with X-Esgx-Sealed: 1, bound to the name) and output is the
+ * opened plaintext, opened only after the answer verified (seal.mjs).
+ * Returns { output, header, signer, body, request }.
+ */
+export async function invoke(node, req, { networkKey, owners = defaultOwners, owner, seal = false } = {}) {
+  if (!networkKey) throw new Error('invoke needs the pinned networkKey');
+  let rec;
+  if (req.name !== undefined) {
+    rec = await fetchRecord(node, req.name, networkKey);
+    await checkOwner(rec, owners, { owner });
+  }
+  const { url, init, request, keys } = await prepareInvoke(node, req, { networkKey, seal, record: rec });
   let r;
   try {
     r = await fetch(url, init);
