@@ -1,6 +1,7 @@
 // Types of client.mjs (the esgx-client package's main entry): invoke esgx functions and
 // verify the enclave-signed answers. Hex strings are lower- or upper-case hex.
 import type { NameRecord, OwnerStore } from './names.mjs';
+import type { SealKeys } from './seal.mjs';
 export type { NameRecord, OwnerStore } from './names.mjs';
 
 /** The fuel limit a request without `fuel` is hashed with (a node's default). */
@@ -73,4 +74,4 @@ export function invoke(node: string | URL, req: InvokeRequest, opts: InvokeOptio
 export function prepareInvoke(node: string | URL, req: InvokeRequest,
                               opts: { networkKey?: string; seal?: boolean; record?: NameRecord }):
   Promise<{ url: URL; init: RequestInit; request: InvokeRequest;
-            keys?: { req_key: Uint8Array; resp_key: Uint8Array } }>;
+            keys?: SealKeys }>;
