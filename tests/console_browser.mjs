@@ -118,13 +118,17 @@ try {
   step = 'load charts';
   for (let i = 0; i < 4; i++) await tryOnce();   // some invocations to draw
   await page.goto(`${CONSOLE}/#/load`, { waitUntil: 'domcontentloaded' });
-  await page.waitForFunction(() => {
+  // every member's requests/s line has at least two points (three samples, 5 s apart);
+  // for the screenshot, a few more
+  const minPoints = SHOTS ? 6 : 2;
+  await page.waitForFunction((n) => {
     const secs = [...document.querySelectorAll('section.node-load')];
     return secs.length === 3 && secs.every((s) => {
       const ps = [...s.querySelectorAll('svg.chart path.line')];
-      return ps.length >= 7 && ps.some((p) => /L/.test(p.getAttribute('d')));
+      return ps.length === 8 && (ps[0].getAttribute('d').match(/[ML]/g) || []).length >= n &&
+        /L/.test(ps[0].getAttribute('d'));
     });
-  }, { timeout: DEADLINE });
+  }, { timeout: DEADLINE }, minPoints);
   const alt = await page.$eval('svg.chart desc', (d) => d.textContent);
   if (!/Requests per second over the last/.test(alt)) throw new Error(`chart text alternative: ${alt}`);
   ok(`load page: charts with non-empty SVG paths for 3 members ("${alt.slice(0, 70)}...")`);

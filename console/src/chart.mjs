@@ -4,7 +4,7 @@
 // says what the picture shows in words: the latest and largest value of each series.
 import { h, s, uid } from './dom.mjs';
 
-const W = 600, H = 170, L = 52, R = 10, T = 10, B = 26;
+const W = 600, H = 170, L = 66, R = 10, T = 10, B = 26;
 
 function nice(max) {
   if (!(max > 0)) return 1;
@@ -40,12 +40,14 @@ export function lineChart(series, { title, unit = '', max } = {}) {
 
   const paths = series.map((sr, i) => {
     let d = '';
-    let pen = false;
+    let run = 0;   // points in the current stretch; a lone point is drawn as a dot
+    const end = () => { if (run === 1) d += 'l0 0'; run = 0; };
     for (const p of sr.points) {
-      if (p.v === null || !Number.isFinite(p.v)) { pen = false; continue; }
-      d += `${pen ? 'L' : 'M'}${x(p.t).toFixed(1)} ${y(p.v).toFixed(1)}`;
-      pen = true;
+      if (p.v === null || !Number.isFinite(p.v)) { end(); continue; }
+      d += `${run ? 'L' : 'M'}${x(p.t).toFixed(1)} ${y(p.v).toFixed(1)}`;
+      run++;
     }
+    end();
     return s('path', { d: d || 'M0 0', class: `line s${i}`, fill: 'none', 'data-series': sr.name });
   });
   const grid = [0, 0.5, 1].map((f) => [
