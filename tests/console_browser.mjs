@@ -81,6 +81,12 @@ try {
     { timeout: DEADLINE }, FN);
   ok(`functions page lists ${FN} with the token`);
   await shot('functions.png');
+  await page.goto(`${CONSOLE}/#/functions/${encodeURIComponent(FN)}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => document.querySelector('#page .verdict') && document.querySelector('#inv-h'),
+    { timeout: DEADLINE });
+  const recVerdict = await page.$eval('#page .verdict', (e) => e.textContent);
+  if (!/^verified: signed by its owner/.test(recVerdict)) throw new Error(`record verdict: ${recVerdict}`);
+  ok(`function page: its record ${recVerdict}`);
 
   step = 'try it: verified';
   const steps = () => page.$$eval('li.step', (ls) => ls.map((l) => ({ step: l.dataset.step, cls: l.className, text: l.textContent })));
@@ -117,6 +123,11 @@ try {
 
   step = 'load charts';
   for (let i = 0; i < 4; i++) await tryOnce();   // some invocations to draw
+  step = 'recent invocations';
+  await page.goto(`${CONSOLE}/#/functions/${encodeURIComponent(FN)}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => document.querySelectorAll('#inv-h ~ .scroll tbody tr').length >= 6, { timeout: DEADLINE });
+  ok('function page: recent invocations listed (the six calls of try it)');
+  step = 'load charts';
   await page.goto(`${CONSOLE}/#/load`, { waitUntil: 'domcontentloaded' });
   // every member's requests/s line has at least two points (three samples, 5 s apart);
   // for the screenshot, a few more
