@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds one flavour: release (build/), asan (build-asan/: ASan+UBSan),
-# tsan (build-tsan/: ThreadSanitizer) or fuzz (build-fuzz/).
+# tsan (build-tsan/: ThreadSanitizer) or fuzz (build-fuzz/; without the web console: it
+# fuzzes the request handling, and needs no node).
 #   scripts/build.sh [release|asan|tsan|fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
