@@ -208,7 +208,9 @@ ok "restart keeps content and registry; SIGTERM exits 0"
 "$ESGXD" --data-dir "$T/z" --listen nope >/dev/null 2>&1 && fail "bad --listen accepted"
 want_version=$(sed -n 's/^project(esgx VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 [ -n "$want_version" ] || fail "no project version in CMakeLists.txt"
-[ "$("$ESGXD" --version)" = "esgxd $want_version" ] || fail "--version: $("$ESGXD" --version)"
+[ "$("$ESGXD" --version | head -1)" = "esgxd $want_version" ] || fail "--version: $("$ESGXD" --version)"
+"$ESGXD" --version | sed -n 2p | grep -Eqx 'console (sha256:[0-9a-f]{64}|none)' \
+    || fail "--version's second line names the console bundle: $("$ESGXD" --version)"
 "$ESGXD" --help | grep -q -- '--version' || fail "--help does not list --version"
 # a bad number names the flag and what is accepted, exit status 2
 for bad in "--workers 0:--workers wants an integer 1..256" \

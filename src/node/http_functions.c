@@ -1,8 +1,10 @@
 /*
  * http_functions.c: the HTTP routes of functions (docs/http-api.md): invocations by
  * hash (/services/3) and by name, deploys of signed name records, transfers, the list,
- * deletes, a name's record and its guest logs. The server around them (framing, limits,
- * replies, suspension) is http_server.c; what they share is http_internal.h.
+ * deletes, a name's record, its guest logs and its recent invocations (invocations.c;
+ * every lookup of a name tells them its hash, as it tells the logs). The server around
+ * them (framing, limits, replies, suspension) is http_server.c; what they share is
+ * http_internal.h.
  *
  * An invocation parses and checks its request, then suspends its connection while the
  * enclave runs it (esgx_http_start_exec); lookups by name read the network's watched view
@@ -94,6 +96,7 @@ enum MHD_Result esgx_http_route_fn_invoke(struct MHD_Connection *c, hreq *h)
     h->sr.decrypt = h->record->encrypted;
     h->sr.record = h->record;
     esgx_node_logs_set(h->srv->logs, h->rt.name, h->sr.hash, logs);
+    esgx_node_invocations_set(h->srv->invocations, h->rt.name, h->sr.hash);
     h->sr.capture_logs = (uint8_t)(logs != 0);
     h->sr.input = h->b.p ? h->b.p : (const uint8_t *)"";
     h->sr.input_len = h->b.len;
@@ -178,6 +181,7 @@ static enum MHD_Result deploy_record(struct MHD_Connection *c, hreq *h,
     if (esgx_registry_get(h->srv->d.registry, h->rt.name, &f, &err))
         return esgx_http_reply_error(c, h, 500, "internal", "%s", err.msg);
     esgx_node_logs_set(h->srv->logs, h->rt.name, rec->module_hash, logs);
+    esgx_node_invocations_set(h->srv->invocations, h->rt.name, rec->module_hash);
     esgx_node_log(NODE_LOG_INFO, "deployed function %s -> %s seq %llu%s%s", h->rt.name, hash,
                   (unsigned long long)rec->seq, rec->encrypted ? " (decrypt)" : "",
                   logs ? " (logs)" : "");
@@ -251,6 +255,7 @@ enum MHD_Result esgx_http_route_fn_delete(struct MHD_Connection *c, hreq *h)
         return esgx_http_reply_error(c, h, 404, "unknown_function", "no function named '%s'", h->rt.name);
     if (rc) return registry_failed(c, h, &err);
     esgx_node_logs_forget(h->srv->logs, h->rt.name);
+    esgx_node_invocations_forget(h->srv->invocations, h->rt.name);
     esgx_node_log(NODE_LOG_INFO, "deleted function %s", h->rt.name);
     return esgx_http_reply_json(c, h, 200, json_pack("{s:s}", "deleted", h->rt.name));
 }
@@ -268,8 +273,10 @@ static int fn_lookup(struct MHD_Connection *c, hreq *h, registry_fn *out, enum M
         *r = registry_failed(c, h, &err);
     if (rc) return rc;
     uint8_t hb[32];
-    if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL))
+    if (!esgx_crypto_hex_decode(out->hash, 64, hb, 32, NULL, NULL)) {
         esgx_node_logs_set(h->srv->logs, out->name, hb, out->logs);
+        esgx_node_invocations_set(h->srv->invocations, out->name, hb);
+    }
     return ESGX_OK;
 }
 
@@ -358,4 +365,18 @@ enum MHD_Result esgx_http_route_fn_logs(struct MHD_Connection *c, hreq *h)
     MHD_suspend_connection(c);
     if (!esgx_node_logs_wait(h->srv->logs, &h->lw, h->logs_since)) MHD_resume_connection(c);
     return MHD_YES;
+}
+
+/* GET /functions/NAME/invocations (admin): the last NODE_INVOCATIONS_KEPT invocations of
+ * a known function on this node, newest first. */
+enum MHD_Result esgx_http_route_fn_invocations(struct MHD_Connection *c, hreq *h)
+{
+    registry_fn f;
+    enum MHD_Result r = MHD_NO;
+    if (fn_lookup(c, h, &f, &r)) return r;
+    esgx_fn_entry_clear(&f);
+    size_t len;
+    char *s = esgx_node_invocations_json(h->srv->invocations, h->rt.name, &len);
+    if (!s) return esgx_http_reply_error(c, h, 503, "busy", "out of memory");
+    return esgx_http_reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "application/json");
 }

@@ -15,6 +15,7 @@
 
 #include "guest_logs.h"
 #include "http_request.h"
+#include "invocations.h"
 #include "http_server.h"
 
 #define LOGS_POLL_MS 30000u        /* the longest a ?follow=1 waits for new lines */
@@ -47,6 +48,8 @@ struct http {
     uint64_t buffered;
     bud_ent *bud[BUD_BUCKETS];
     node_logs *logs;               /* rings of guest debug output, long polls */
+    node_invocations *invocations; /* the last invocations of each function */
+    metrics_history *history;      /* the sampler of GET /metrics/history */
     /* --trusted-proxy: the per-address counts (connections of direct clients, requests
      * of clients behind a proxy), a small array searched linearly; under lim_mu */
     unsigned per_ip;
@@ -158,5 +161,12 @@ enum MHD_Result esgx_http_route_fn_get(struct MHD_Connection *c, hreq *h);
 enum MHD_Result esgx_http_route_fn_logs(struct MHD_Connection *c, hreq *h);
 /* Answers a logs request with the lines after h->logs_since (also when a poll wakes). */
 enum MHD_Result esgx_http_logs_answer(struct MHD_Connection *c, hreq *h);
+/* GET /functions/NAME/invocations: its last invocations on this node (admin). */
+enum MHD_Result esgx_http_route_fn_invocations(struct MHD_Connection *c, hreq *h);
+
+/* ---------------------------------------------------------------- the console (console.c) */
+
+/* GET / and GET /console/FILE: the console file h->rt.name with its headers. */
+enum MHD_Result esgx_http_route_console(struct MHD_Connection *c, hreq *h);
 
 #endif

@@ -103,11 +103,13 @@ unsigned esgx_http_classify(const node_config *cfg, const char *method, const ch
         return one_method(r, ROUTE_FN_LIST, 0, "GET", get);
     if (!strncmp(url, "/functions/", 11)) {
         const char *n = url + 11, *slash = strchr(n, '/');
-        if (slash && (!strcmp(slash, "/logs") || !strcmp(slash, "/transfer"))) {
+        if (slash && (!strcmp(slash, "/logs") || !strcmp(slash, "/transfer") ||
+                      !strcmp(slash, "/invocations"))) {
             if ((size_t)(slash - n) <= 64) snprintf(r->name, sizeof r->name, "%.*s",
                                                     (int)(slash - n), n);
             if (slash[1] == 't')
                 return one_method(r, ROUTE_FN_TRANSFER, SMALL_BODY_LIMIT, "POST", post);
+            if (slash[1] == 'i') return one_method(r, ROUTE_FN_INVOCATIONS, 0, "GET", get);
             return one_method(r, ROUTE_FN_LOGS, 0, "GET", get);
         }
         if (strlen(n) <= 64) snprintf(r->name, sizeof r->name, "%s", n);
@@ -120,9 +122,16 @@ unsigned esgx_http_classify(const node_config *cfg, const char *method, const ch
         return 0;
     }
     r->route = ROUTE_OTHER;
+    if (!cfg->no_console && (!strcmp(url, "/") || !strncmp(url, "/console/", 9))) {
+        /* the console's files by exact name (console.c); "/" is index.html */
+        const char *f = url[1] ? url + 9 : "index.html";
+        if (strlen(f) <= 64) snprintf(r->name, sizeof r->name, "%s", f);
+        return one_method(r, ROUTE_CONSOLE, 0, "GET", get);
+    }
     if (!strcmp(url, "/attestation")) r->route = ROUTE_ATTESTATION;
     else if (!strcmp(url, "/health")) r->route = ROUTE_HEALTH;
     else if (!strcmp(url, "/metrics")) r->route = ROUTE_METRICS;
+    else if (!strcmp(url, "/metrics/history")) r->route = ROUTE_METRICS_HISTORY;
     else if (!strcmp(url, "/nodes")) r->route = ROUTE_NODES;
     else return 404;
     return one_method(r, r->route, 0, "GET", get);
@@ -131,14 +140,21 @@ unsigned esgx_http_classify(const node_config *cfg, const char *method, const ch
 int esgx_http_needs_auth(int route)
 {
     return route == ROUTE_CONTENT_PUT || route == ROUTE_FN_DEPLOY || route == ROUTE_FN_LIST ||
-           route == ROUTE_FN_DELETE || route == ROUTE_FN_LOGS || route == ROUTE_FN_TRANSFER;
+           route == ROUTE_FN_DELETE || route == ROUTE_FN_LOGS || route == ROUTE_FN_TRANSFER ||
+           route == ROUTE_FN_INVOCATIONS;
+}
+
+int esgx_http_cors_open(int route)
+{
+    return route == ROUTE_ATTESTATION || route == ROUTE_HEALTH || route == ROUTE_METRICS ||
+           route == ROUTE_METRICS_HISTORY || route == ROUTE_NODES;
 }
 
 unsigned esgx_http_check_name(const http_route *r, http_problem *p)
 {
     if ((r->route == ROUTE_FN_INVOKE || r->route == ROUTE_FN_DEPLOY ||
          r->route == ROUTE_FN_DELETE || r->route == ROUTE_FN_GET || r->route == ROUTE_FN_LOGS ||
-         r->route == ROUTE_FN_TRANSFER) &&
+         r->route == ROUTE_FN_TRANSFER || r->route == ROUTE_FN_INVOCATIONS) &&
         !esgx_proto_name_valid(r->name, strlen(r->name)))
         return esgx_http_problem_set(p, 400, "bad_name",
                                      "function names are 1 to 64 characters of [A-Za-z0-9._-]");

@@ -34,13 +34,20 @@ typedef struct http_route {
     const char *allow;             /* the Allow header for a 405 */
 } http_route;
 
-/* Classifies method + url (the unescaped path) for the limits of cfg into *out.
- * Returns 0, 404 (no such path) or 405 (path known, method not: out->allow set). */
+/* Classifies method + url (the unescaped path) for the limits of cfg into *out. "/" and
+ * "/console/FILE" are ROUTE_CONSOLE with out->name the file ("index.html" for "/"; ""
+ * when longer than 64) unless cfg->no_console (then 404). Returns 0, 404 (no such path)
+ * or 405 (path known, method not: out->allow set). */
 unsigned esgx_http_classify(const node_config *cfg, const char *method, const char *url,
                        http_route *out);
 
 /* Returns 1 if route (ROUTE_*) needs the admin token, else 0. */
 int esgx_http_needs_auth(int route);
+
+/* Returns 1 if route (ROUTE_*) is one of the public read-only GETs any web page may read
+ * (/attestation, /health, /metrics, /metrics/history, /nodes): their answers, errors
+ * included, carry Access-Control-Allow-Origin: * (docs/security.md, "Console"); else 0. */
+int esgx_http_cors_open(int route);
 
 /* Checks the function name of the invoke, deploy and delete routes. Returns 0 (valid or
  * another route) or 400 with *p filled. */

@@ -57,7 +57,15 @@
  * status, code, fuel_used, milliseconds; what came from outside escaped). A function
  * deployed with "logs": true gets its guest's debug output captured (the EXEC flag) and
  * kept in its ring (guest_logs.c); GET /functions/NAME/logs?follow=1 is a long poll: the
- * connection is suspended until new lines come or 30 s pass.
+ * connection is suspended until new lines come or 30 s pass. Where the access line is
+ * written, the outcome is also recorded for GET /functions/NAME/invocations
+ * (invocations.c).
+ *
+ * The web console (console.c) is served at / and /console/FILE. The public read-only
+ * GETs (/attestation, /health, /metrics, /metrics/history, /nodes) answer with
+ * Access-Control-Allow-Origin: * (errors too), so the console of one node can read the
+ * other members; token routes never do (docs/security.md, "Console"). The sampler of
+ * /metrics/history (metrics.c) is the server's, started and stopped with it.
  */
 #define _GNU_SOURCE
 #include "http_internal.h"
@@ -118,6 +126,8 @@ enum MHD_Result esgx_http_reply_buf(struct MHD_Connection *c, hreq *h, unsigned 
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (status == 401) MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (status == 503) MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (h && esgx_http_cors_open(h->rt.route))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
     enum MHD_Result r = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     esgx_metrics_request(h ? h->srv->d.metrics : NULL, h ? h->rt.route : ROUTE_OTHER, status);
@@ -176,9 +186,15 @@ static void escape_quoted(const char *src, size_t n, char *out, size_t cap)
     esgx_escape_bytes(src, n, "\"\\", out, cap, NULL);
 }
 
-/* The access line of one invocation (answered with status). */
+/* The access line of one invocation (answered with status), and its record for
+ * GET /functions/NAME/invocations (under its name, or its hash when called by hash). */
 static void access_line(hreq *h, unsigned status)
 {
+    node_invocation inv = {
+        .status = h->sr.code[0] ? h->sr.code : status < 400 ? "ok" : "internal",
+        .fuel = h->sr.fuel_used, .ms = (double)(h->sr.queue_us + h->sr.run_us) / 1000.0,
+        .sealed = h->sr.sealed};
+    esgx_node_invocations_add(h->srv->invocations, h->fn_name, h->sr.hash, &inv);
     char name[4 * 64 + 1] = "-", fn[4 * 4 * ESGX_PROTO_MAX_FUNCTION + 1] = "-", hash[65];
     if (h->fn_name) esgx_escape_controls(h->fn_name, name, sizeof name);
     if (h->sr.function) escape_quoted(h->sr.function, h->sr.function_len, fn, sizeof fn);
@@ -568,6 +584,29 @@ static void metrics_snapshot_take(const http *srv, metrics_snapshot *snap)
     }
 }
 
+/* GET /metrics/history: the sampler's ring (metrics.c). */
+static enum MHD_Result route_metrics_history(struct MHD_Connection *c, hreq *h)
+{
+    size_t len;
+    char *s = esgx_metrics_history_json(h->srv->history, &len);
+    if (!s) return esgx_http_reply_error(c, h, 503, "busy", "out of memory");
+    return esgx_http_reply_buf(c, h, 200, s, len, MHD_RESPMEM_MUST_FREE, "application/json");
+}
+
+/* The history's probe: the enclave's module cache counters (a STATS message, 1 s at
+ * most; non-zero while the enclave is down). */
+static int history_probe(void *arg, uint64_t *hits, uint64_t *misses)
+{
+    http *srv = arg;
+    sup_info in;
+    esgx_msg_stats_reply st;
+    esgx_sup_get_info(srv->d.sup, &in);
+    if (!in.up || esgx_sup_stats(srv->d.sup, &st, 1000)) return -1;
+    *hits = st.cache_hits;
+    *misses = st.cache_misses;
+    return 0;
+}
+
 static enum MHD_Result route_metrics(struct MHD_Connection *c, hreq *h)
 {
     size_t len;
@@ -700,6 +739,8 @@ static enum MHD_Result reply_405(struct MHD_Connection *c, hreq *h)
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, h->rt.allow);
+    if (esgx_http_cors_open(h->rt.route))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
     enum MHD_Result r = MHD_queue_response(c, 405, resp);
     MHD_destroy_response(resp);
     esgx_metrics_request(h->srv->d.metrics, h->rt.route, 405);
@@ -943,6 +984,9 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, hreq *h, const char *u
     case ROUTE_FN_GET: return esgx_http_route_fn_get(c, h);
     case ROUTE_FN_LOGS: return esgx_http_route_fn_logs(c, h);
     case ROUTE_FN_TRANSFER: return offload(c, h, esgx_http_route_fn_transfer);
+    case ROUTE_FN_INVOCATIONS: return esgx_http_route_fn_invocations(c, h);
+    case ROUTE_CONSOLE: return esgx_http_route_console(c, h);
+    case ROUTE_METRICS_HISTORY: return route_metrics_history(c, h);
     default: return esgx_http_reply_error(c, h, 404, "not_found", "no route %.200s", url);
     }
 }
@@ -1222,8 +1266,14 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
     srv->d = *deps;
     srv->cfg = cfg;
     int lrc = esgx_node_logs_new(&srv->logs, err);
+    if (!lrc) lrc = esgx_node_invocations_new(&srv->invocations, err);
+    if (!lrc)
+        lrc = esgx_metrics_history_start(deps->metrics, cfg->metrics_interval_ms, history_probe,
+                                         srv, &srv->history, err);
     if (lrc) {
         freeaddrinfo(ai);
+        esgx_node_invocations_free(srv->invocations);
+        esgx_node_logs_free(srv->logs);
         free(srv);
         return lrc;
     }
@@ -1259,6 +1309,8 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
         if (trc) {
             freeaddrinfo(ai);
             esgx_crypto_wipe(srv->token, sizeof srv->token);
+            esgx_metrics_history_free(srv->history);
+            esgx_node_invocations_free(srv->invocations);
             esgx_node_logs_free(srv->logs);
             free(srv);
             return trc;
@@ -1270,6 +1322,8 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
     if (offload_start(srv)) {
         freeaddrinfo(ai);
         esgx_crypto_wipe(srv->token, sizeof srv->token);
+        esgx_metrics_history_free(srv->history);
+        esgx_node_invocations_free(srv->invocations);
         esgx_node_logs_free(srv->logs);
         if (tls_key) esgx_crypto_wipe(tls_key, strlen(tls_key));
         free(tls_key);
@@ -1297,6 +1351,8 @@ int esgx_http_start(const http_deps *deps, http **out, esgx_err *err)
     if (!srv->daemon) {
         offload_stop(srv);
         esgx_crypto_wipe(srv->token, sizeof srv->token);
+        esgx_metrics_history_free(srv->history);
+        esgx_node_invocations_free(srv->invocations);
         esgx_node_logs_free(srv->logs);
         free(srv);
         return esgx_err_set(err, ESGX_NODE_E_IO, "cannot listen on %s:%u (address in use?%s)",
@@ -1328,6 +1384,8 @@ void esgx_http_free(http *h)
     esgx_node_logs_stop(h->logs);   /* resumes the long polls, which then answer at once */
     offload_stop(h);                /* resumes what waits on the admin workers */
     if (h->daemon) MHD_stop_daemon(h->daemon);
+    esgx_metrics_history_free(h->history);
+    esgx_node_invocations_free(h->invocations);
     esgx_node_logs_free(h->logs);
     esgx_crypto_wipe(h->token, sizeof h->token);
     pthread_mutex_destroy(&h->lim_mu);

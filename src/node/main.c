@@ -28,6 +28,7 @@
 #include "collateral_service.h"
 #include "http_request.h"
 #include "http_server.h"
+#include "console.h"
 #include "node_net.h"
 
 #include <errno.h>
@@ -150,6 +151,9 @@ static const opt options[] = {
     {"--read-timeout", "SECS", OPT_UNSIGNED, CFG(request_timeout), 1, 3600,
      "seconds, 1..3600", "time a client has to send a request and its body\n"
      "(default 30)"},
+    {"--no-console", NULL, OPT_FLAG, CFG(no_console), 0, 0, NULL,
+     "do not serve the web console (GET / and /console/...\n"
+     "answer 404; docs/console.md)"},
     {"--fuel", "N", OPT_U64, CFG(fuel), 1, (uint64_t)INT64_MAX, "a positive integer",
      "default and maximum fuel per invocation (default 1000000000)"},
     {"--memory-pages", "N", OPT_UNSIGNED, CFG(memory_pages), 1, 65536, "an integer 1..65536",
@@ -241,7 +245,9 @@ static const opt options[] = {
      "PEM certificate (chain: leaf first) served on --listen"},
     {"--tls-key", "FILE", OPT_STR_NONEMPTY, CFG(tls_key), 0, 0, NULL,
      "its PEM private key (unencrypted)"},
-    {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL, "print \"esgxd VERSION\" and exit"},
+    {"--version", NULL, OPT_VERSION, 0, 0, 0, NULL,
+     "print \"esgxd VERSION\" and the console bundle's hash\n"
+     "(\"console sha256:HEX\", or \"console none\") and exit"},
     {"--help", NULL, OPT_HELP, 0, 0, 0, NULL, "this text"},
 };
 enum { N_OPTIONS = sizeof options / sizeof options[0] };
@@ -505,6 +511,18 @@ static int check_options(node_config *cfg)
     if (!cfg->etcd_prefix) cfg->etcd_prefix = "/esgx/";
     if (!cfg->replicas) cfg->replicas = 2;
     if (!cfg->fetch_timeout) cfg->fetch_timeout = 10;
+    if (!esgx_console_hash()) cfg->no_console = 1;   /* built without the console */
+    /* for tests only (docs/http-api.md, GET /metrics/history): a shorter sampling interval */
+    const char *iv = getenv("ESGX_METRICS_INTERVAL_MS");
+    uint64_t ms;
+    esgx_err err;
+    if (iv && *iv) {
+        if (esgx_parse_u64(iv, 100, 60000, 0, &ms, &err)) {
+            fprintf(stderr, "esgxd: ESGX_METRICS_INTERVAL_MS: %s\n", err.msg);
+            return ESGX_NODE_E_USAGE;
+        }
+        cfg->metrics_interval_ms = (unsigned)ms;
+    }
     return ESGX_OK;
 }
 
@@ -550,7 +568,9 @@ static int parse_args(int argc, char **argv, node_state *st)
             exit(0);
         }
         if (o->kind == OPT_VERSION) {
-            printf("esgxd %s\n", ESGX_VERSION);
+            const char *console = esgx_console_hash();
+            printf("esgxd %s\nconsole %s%s\n", ESGX_VERSION, console ? "sha256:" : "none",
+                   console ? console : "");
             exit(0);
         }
         if (o->arg && !val) {

@@ -10,16 +10,30 @@
  * never allocates or locks. The counters live in the metrics object (esgx_metrics_new).
  * Two Prometheus histograms, queue wait and run time of each invocation the enclave
  * answered (measured by the supervisor), keep one relaxed counter per bucket plus a sum
- * in microseconds; the text shows them cumulative (le="..."), as Prometheus wants.
- * Every metric has its # HELP and # TYPE lines.
+ * in microseconds; the text shows them cumulative (le="..."), as Prometheus wants. A
+ * third one has their sum per invocation (esgx_invocation_seconds: the latency the
+ * console charts). The fuel of every answered invocation is added up
+ * (esgx_fuel_used_total), and the supervisor sets the gauge of invocations waiting for a
+ * worker (esgx_queue_depth). Every metric has its # HELP and # TYPE lines.
+ *
+ * History (GET /metrics/history): a metrics_history object runs one sampler thread that
+ * reads the counters every interval (5 s; the first sample at start) into a ring of
+ * METRICS_HISTORY_SAMPLES (10 minutes), under the object's mutex. A sample is cumulative
+ * (requests of all routes, invocations, traps, fuel, the latency buckets) except the
+ * queue gauge, so a reader computes rates and percentiles from the deltas of consecutive
+ * samples. The enclave's cache counters come from a probe the owner gives (a STATS
+ * message); while it fails the last values are repeated. Nothing is global: the ring,
+ * its lock and the thread's stop flag are the object's.
  */
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Histogram bucket bounds in microseconds (upper, inclusive), +Inf implied. */
 #define N_BUCKETS 12
@@ -34,14 +48,15 @@ typedef struct histogram {
 
 struct metrics {
     _Atomic uint64_t requests[ROUTE_COUNT][500];
-    _Atomic uint64_t invocations, traps, restarts;
-    histogram queue, run;
+    _Atomic uint64_t invocations, traps, restarts, fuel, queue_depth;
+    histogram queue, run, total;
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
     "services", "content_upload", "content_get", "function_invoke", "function_deploy",
     "function_list", "function_delete", "attestation", "health", "metrics", "nodes",
-    "function_get", "function_logs", "function_transfer", "other",
+    "function_get", "function_logs", "function_transfer", "console", "metrics_history",
+    "function_invocations", "other",
 };
 
 int esgx_metrics_new(metrics **out, esgx_err *err)
@@ -62,10 +77,11 @@ void esgx_metrics_request(metrics *m, int route, unsigned status)
     atomic_fetch_add_explicit(&m->requests[route][status - 100], 1, memory_order_relaxed);
 }
 
-void esgx_metrics_invocation(metrics *m, int trapped)
+void esgx_metrics_invocation(metrics *m, int trapped, uint64_t fuel_used)
 {
     if (!m) return;
     atomic_fetch_add_explicit(&m->invocations, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->fuel, fuel_used, memory_order_relaxed);
     if (trapped) atomic_fetch_add_explicit(&m->traps, 1, memory_order_relaxed);
 }
 
@@ -83,6 +99,13 @@ void esgx_metrics_invocation_times(metrics *m, uint64_t queue_us, uint64_t run_u
     if (!m) return;
     observe(&m->queue, queue_us);
     observe(&m->run, run_us);
+    observe(&m->total, queue_us + run_us);
+}
+
+void esgx_metrics_queue_depth(metrics *m, uint64_t waiting)
+{
+    if (!m) return;
+    atomic_store_explicit(&m->queue_depth, waiting, memory_order_relaxed);
 }
 
 void esgx_metrics_enclave_restart(metrics *m)
@@ -217,6 +240,15 @@ char *esgx_metrics_render(metrics *m, const metrics_snapshot *snap, size_t *len)
                      "Time invocations waited for an enclave worker.", &m->queue);
     render_histogram(&b, "esgx_invocation_run_seconds",
                      "Time invocations ran on an enclave worker.", &m->run);
+    render_histogram(&b, "esgx_invocation_seconds",
+                     "Time invocations waited for a worker and ran (queue plus run).", &m->total);
+    sb_printf(&b, "# HELP esgx_fuel_used_total Fuel used by the invocations the enclave "
+                  "answered.\n"
+                  "# TYPE esgx_fuel_used_total counter\nesgx_fuel_used_total %llu\n",
+              (unsigned long long)atomic_load(&m->fuel));
+    sb_printf(&b, "# HELP esgx_queue_depth Invocations waiting for an enclave worker now.\n"
+                  "# TYPE esgx_queue_depth gauge\nesgx_queue_depth %llu\n",
+              (unsigned long long)atomic_load(&m->queue_depth));
     sb_printf(&b, "# HELP esgx_traps_total Invocations that trapped (incl. out of fuel).\n"
                   "# TYPE esgx_traps_total counter\nesgx_traps_total %llu\n",
               (unsigned long long)atomic_load(&m->traps));
@@ -257,6 +289,155 @@ char *esgx_metrics_render(metrics *m, const metrics_snapshot *snap, size_t *len)
                       "esgx_jit_refused_functions %llu\n", (unsigned long long)st->jit_refused);
     }
     if (snap->have_network) render_network(&b, &snap->network, snap->network_healthy);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
+}
+
+/* ---------------------------------------------------------------- history */
+
+typedef struct sample {
+    uint64_t t_ms;                 /* unix time */
+    uint64_t requests, invocations, traps, fuel, queue, cache_hits, cache_misses;
+    uint64_t latency[N_BUCKETS + 1];   /* cumulative per bound, then +Inf */
+} sample;
+
+struct metrics_history {
+    metrics *m;
+    unsigned interval_ms;
+    metrics_probe_fn probe;
+    void *probe_arg;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;           /* stop */
+    pthread_t thread;
+    int stopping;
+    sample ring[METRICS_HISTORY_SAMPLES];
+    size_t first, count;
+    uint64_t hits, misses;         /* the probe's last answer (sampler thread only) */
+};
+
+static uint64_t unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void take_sample(metrics_history *h)
+{
+    metrics *m = h->m;
+    sample s;
+    memset(&s, 0, sizeof s);
+    if (h->probe) (void)h->probe(h->probe_arg, &h->hits, &h->misses);
+    s.t_ms = unix_ms();
+    for (int r = 0; r < ROUTE_COUNT; r++)
+        for (unsigned st = 0; st < 500; st++)
+            s.requests += atomic_load_explicit(&m->requests[r][st], memory_order_relaxed);
+    s.invocations = atomic_load_explicit(&m->invocations, memory_order_relaxed);
+    s.traps = atomic_load_explicit(&m->traps, memory_order_relaxed);
+    s.fuel = atomic_load_explicit(&m->fuel, memory_order_relaxed);
+    s.queue = atomic_load_explicit(&m->queue_depth, memory_order_relaxed);
+    s.cache_hits = h->hits;
+    s.cache_misses = h->misses;
+    uint64_t cum = 0;
+    for (size_t i = 0; i <= N_BUCKETS; i++) {
+        cum += atomic_load_explicit(&m->total.bucket[i], memory_order_relaxed);
+        s.latency[i] = cum;
+    }
+    pthread_mutex_lock(&h->mu);
+    if (h->count == METRICS_HISTORY_SAMPLES) {
+        h->first = (h->first + 1) % METRICS_HISTORY_SAMPLES;
+        h->count--;
+    }
+    h->ring[(h->first + h->count++) % METRICS_HISTORY_SAMPLES] = s;
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void *sampler_main(void *arg)
+{
+    metrics_history *h = arg;
+    for (;;) {
+        take_sample(h);
+        pthread_mutex_lock(&h->mu);
+        struct timespec ts = esgx_deadline_after_ms(h->interval_ms);
+        while (!h->stopping && pthread_cond_timedwait(&h->cond, &h->mu, &ts) == 0) {
+        }
+        int stop = h->stopping;
+        pthread_mutex_unlock(&h->mu);
+        if (stop) return NULL;
+    }
+}
+
+int esgx_metrics_history_start(metrics *m, unsigned interval_ms, metrics_probe_fn probe,
+                               void *arg, metrics_history **out, esgx_err *err)
+{
+    *out = NULL;
+    metrics_history *h = calloc(1, sizeof *h);
+    if (!h) return esgx_err_set(err, ESGX_NODE_E_NOMEM, "no memory for the metrics history");
+    h->m = m;
+    h->interval_ms = interval_ms ? interval_ms : METRICS_HISTORY_INTERVAL_MS;
+    h->probe = probe;
+    h->probe_arg = arg;
+    if (pthread_mutex_init(&h->mu, NULL)) {
+        free(h);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "metrics history: cannot make a lock");
+    }
+    if (esgx_cond_init_monotonic(&h->cond)) {
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "metrics history: cannot make a condition");
+    }
+    if (pthread_create(&h->thread, NULL, sampler_main, h)) {
+        pthread_cond_destroy(&h->cond);
+        pthread_mutex_destroy(&h->mu);
+        free(h);
+        return esgx_err_set(err, ESGX_NODE_E_IO, "metrics history: cannot start its thread");
+    }
+    *out = h;
+    return ESGX_OK;
+}
+
+void esgx_metrics_history_free(metrics_history *h)
+{
+    if (!h) return;
+    pthread_mutex_lock(&h->mu);
+    h->stopping = 1;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->thread, NULL);
+    pthread_cond_destroy(&h->cond);
+    pthread_mutex_destroy(&h->mu);
+    free(h);
+}
+
+char *esgx_metrics_history_json(metrics_history *h, size_t *len)
+{
+    sbuf b = {malloc(16384), 0, 16384, 0};
+    if (!b.p) return NULL;
+    b.p[0] = 0;
+    sb_printf(&b, "{\"interval_ms\":%u,\"samples\":[", h->interval_ms);
+    pthread_mutex_lock(&h->mu);
+    for (size_t k = 0; k < h->count; k++) {
+        const sample *s = &h->ring[(h->first + k) % METRICS_HISTORY_SAMPLES];
+        sb_printf(&b, "%s{\"t\":%llu,\"requests\":%llu,\"invocations\":%llu,\"traps\":%llu,"
+                      "\"fuel\":%llu,\"queue\":%llu,\"cache_hits\":%llu,\"cache_misses\":%llu,"
+                      "\"latency_le_ms\":[", k ? "," : "", (unsigned long long)s->t_ms,
+                  (unsigned long long)s->requests, (unsigned long long)s->invocations,
+                  (unsigned long long)s->traps, (unsigned long long)s->fuel,
+                  (unsigned long long)s->queue, (unsigned long long)s->cache_hits,
+                  (unsigned long long)s->cache_misses);
+        for (size_t i = 0; i < N_BUCKETS; i++)
+            sb_printf(&b, "%s%g", i ? "," : "", (double)bucket_us[i] / 1000.0);
+        sb_printf(&b, "],\"latency_buckets\":[");
+        for (size_t i = 0; i <= N_BUCKETS; i++)
+            sb_printf(&b, "%s%llu", i ? "," : "", (unsigned long long)s->latency[i]);
+        sb_printf(&b, "]}");
+    }
+    pthread_mutex_unlock(&h->mu);
+    sb_printf(&b, "]}");
     if (b.oom) {
         free(b.p);
         return NULL;

@@ -116,6 +116,10 @@ typedef struct node_config {
     /* HTTPS on the API port (docs/operations.md); both or neither */
     const char *tls_cert;          /* --tls-cert FILE (PEM, chain allowed) */
     const char *tls_key;           /* --tls-key FILE (PEM, unencrypted) */
+    /* the web console (docs/console.md) and the metrics history */
+    int no_console;                /* --no-console (also set when built without it) */
+    unsigned metrics_interval_ms;  /* GET /metrics/history's sampling interval (0: 5 s;
+                                      tests shorten it: ESGX_METRICS_INTERVAL_MS) */
 } node_config;
 
 #define HTTP_DEFAULT_MAX_BUFFERED (256ull << 20)

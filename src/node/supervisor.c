@@ -35,7 +35,7 @@
  * after which the job comes back as a new EXEC with its content). Each request adds up
  * the time it spent waiting and running; a RESULT reports both. The model runs under
  * s->tmu (model_sent, model_left); a job answered while still waiting (queue_timeout)
- * waited all its time.
+ * waited all its time. The model's waiting jobs are the gauge esgx_queue_depth.
  *
  * Locks: s->wmu serialises writes and guards s->fd/s->chan_up (the fd is closed only with
  * s->chan_up cleared under s->wmu, so a writer never sees a stale fd); s->tmu guards the
@@ -95,6 +95,7 @@ struct sup {
     size_t n_exec;                 /* EXECs in the table (running, queued, awaiting content) */
     size_t q_running;              /* the timing model: EXECs the enclave runs now */
     sup_req *q_head, *q_tail;      /* and those waiting for a worker, in order */
+    size_t q_waiting;              /* their number (the gauge esgx_queue_depth) */
     _Atomic uint64_t next_id;
 
     pthread_mutex_t cmu;           /* guards the NEED_CONTENT queue */
@@ -151,6 +152,7 @@ static void model_sent(sup *s, sup_req *r)
         if (s->q_tail) s->q_tail->q_next = r;
         else s->q_head = r;
         s->q_tail = r;
+        esgx_metrics_queue_depth(s->metrics, ++s->q_waiting);
     }
 }
 
@@ -167,6 +169,7 @@ static void model_left(sup *s, sup_req *r)
             if (*p == r) {
                 *p = r->q_next;
                 if (s->q_tail == r) s->q_tail = prev;
+                esgx_metrics_queue_depth(s->metrics, --s->q_waiting);
                 break;
             }
     } else {
@@ -176,6 +179,7 @@ static void model_left(sup *s, sup_req *r)
         if (n) {
             s->q_head = n->q_next;
             if (!s->q_head) s->q_tail = NULL;
+            esgx_metrics_queue_depth(s->metrics, --s->q_waiting);
             n->queue_us += now > n->q_mark_us ? now - n->q_mark_us : 0;
             n->q_mark_us = now;
             n->q_state = 2;
@@ -353,7 +357,8 @@ static void on_result(sup *s, const esgx_msg *m)
     if (q && !q->done) header_extra_of(q, &extra, name);
     pthread_mutex_unlock(&s->tmu);
     fill_result(&tmp, &m->u.result, &extra);
-    esgx_metrics_invocation(s->metrics, m->u.result.status == ESGX_RESULT_TRAP);
+    esgx_metrics_invocation(s->metrics, m->u.result.status == ESGX_RESULT_TRAP,
+                            m->u.result.fuel_used);
     void (*fn)(sup_req *) = NULL;
     sup_req *r;
     pthread_mutex_lock(&s->tmu);

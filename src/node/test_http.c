@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 
 #include "esgx_crypto.h"
+#include "console.h"
 #include "esgx_test.h"
 #include "http_client.h"
 #include "http_request.h"
@@ -610,6 +611,44 @@ static void test_trusted_proxy(void)
     CHECK(!strcmp(out, "unknown"), "not an address: %s", out);
 }
 
+/* The console's policy: member URLs become origins only when they are plain
+ * scheme://host[:port]; anything that could smuggle text into the header is left out. */
+static void test_console_csp(void)
+{
+    static const struct { const char *url, *want; } cases[] = {
+        {"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+        {"HTTPS://Node-1.Example.COM/api?x#y", "https://node-1.example.com"},
+        {"http://[::1]:9000/", "http://[::1]:9000"},
+        {"http://h:080", "http://h:80"},
+        {"ftp://h", NULL},                  {"http://", NULL},
+        {"http://a b", NULL},               {"http://h;script-src *", NULL},
+        {"http://user@h", NULL},            {"http://h:0", NULL},
+        {"http://h:65536", NULL},           {"http://h:1x", NULL},
+        {"http://[::1", NULL},              {"http://h\r\nX: y", NULL},
+        {"http://'self'", NULL},            {"javascript:alert(1)", NULL},
+    };
+    char out[300];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = esgx_console_origin(cases[i].url, out, sizeof out);
+        if (cases[i].want)
+            CHECK(rc == 0 && !strcmp(out, cases[i].want), "origin of %s: %d '%s'", cases[i].url,
+                  rc, out);
+        else
+            CHECK(rc == -1 && !out[0], "origin of %s accepted: '%s'", cases[i].url, out);
+    }
+    char *csp = esgx_console_csp("[{\"url\":\"http://127.0.0.1:1\"},{\"url\":\"http://x;y\"},"
+                                 "{\"url\":\"http://127.0.0.1:1/\"},{\"url\":\"http://127.0.0.1:10\"},"
+                                 "{\"id\":\"no url\"},{\"url\":7}]");
+    CHECK(csp && strstr(csp, "; connect-src 'self' http://127.0.0.1:1 http://127.0.0.1:10; base-uri "),
+          "csp %s", csp ? csp : "(null)");
+    free(csp);
+    csp = esgx_console_csp(NULL);
+    CHECK(csp && !strcmp(csp, "default-src 'none'; script-src 'self'; style-src 'self'; img-src "
+                              "'self' data:; connect-src 'self'; base-uri 'none'; form-action "
+                              "'none'; frame-ancestors 'none'"), "csp alone %s", csp ? csp : "");
+    free(csp);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/esgx-test-http.XXXXXX";
@@ -618,6 +657,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     test_origin_guard();
     test_trusted_proxy();
+    test_console_csp();
     node_config cfg = {.data_dir = dir, .listen_host = "127.0.0.1", .listen_port = 0,
                        .enclave_path = "/bin/false", .workers = 1, .http_threads = 2,
                        .max_content = 1024, .max_input = 512, .max_output = 1024,
