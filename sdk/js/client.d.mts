@@ -1,6 +1,7 @@
 // Types of client.mjs (the esgx-client package's main entry): invoke esgx functions and
 // verify the enclave-signed answers. Hex strings are lower- or upper-case hex.
 import type { NameRecord, OwnerStore } from './names.mjs';
+import type { SealKeys } from './seal.mjs';
 export type { NameRecord, OwnerStore } from './names.mjs';
 
 /** The fuel limit a request without `fuel` is hashed with (a node's default). */
@@ -67,3 +68,10 @@ export function fetchNetworkKey(node: string | URL): Promise<string>;
 export function resolveName(node: string | URL, name: string, networkKey: string): Promise<NameRecord>;
 /** Invokes a function and verifies the answer before returning it. */
 export function invoke(node: string | URL, req: InvokeRequest, opts: InvokeOptions): Promise<InvokeResult>;
+/** invoke()'s HTTP call, prepared but not made (for a call by name, pass the record you
+ *  verified with resolveName and checkOwner): fetch(url, init), then verifyAnswer(body,
+ *  request, networkKey), then, when sealed, openResponse(keys, input_hash, output). */
+export function prepareInvoke(node: string | URL, req: InvokeRequest,
+                              opts: { networkKey?: string; seal?: boolean; record?: NameRecord }):
+  Promise<{ url: URL; init: RequestInit; request: InvokeRequest;
+            keys?: SealKeys }>;

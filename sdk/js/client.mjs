@@ -29,8 +29,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { blake3 } from '@noble/hashes/blake3.js';
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { sealRequest, openResponse } from './seal.mjs';
 import { checkBinding, checkOwner, fetchRecord, recordBinding } from './names.mjs';
 
@@ -54,6 +52,13 @@ function concat(parts) {
   for (const p of parts) { out.set(p, o); o += p.length; }
   return out;
 }
+// base64 without Buffer, so the module also runs in a browser (the console bundles it)
+function toBase64(b) {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+const fromBase64 = (t) => Uint8Array.from(atob(t), (c) => c.charCodeAt(0));
 const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** esgxd's default fuel limit, assumed when a request leaves fuel to the node. */
@@ -154,7 +159,7 @@ export function inputHash(req, fuelLimit = DEFAULT_FUEL_LIMIT) {
   const fn = enc.encode(req.function ?? 'main');
   const sealed = req.sealed_input !== undefined;   // the sealed bytes as they travel
   const input = sealed || req.input_base64 !== undefined
-    ? new Uint8Array(Buffer.from(sealed ? req.sealed_input : req.input_base64, 'base64'))
+    ? fromBase64(sealed ? req.sealed_input : req.input_base64)
     : typeof req.input === 'string' ? enc.encode(req.input) : (req.input ?? new Uint8Array());
   if (fn.length < 1 || fn.length > 255) throw new Error('function name must be 1 to 255 bytes');
   return sha256(concat([enc.encode('MODULE_HASH'), enc.encode(req.hash),
@@ -227,6 +232,52 @@ export const resolveName = fetchRecord;
 const defaultOwners = new Map();   // owners pinned in this process when the caller keeps none
 
 /**
+ * The HTTP call that invoke() makes, without making it: for req (as invoke's) and, for a
+ * call by name, rec (the record, verified by the caller: fetchRecord and checkOwner).
+ * Without req.fuel it asks the node's limit (GET /health). Returns { url, init, request,
+ * keys }: fetch(url, init), then verifyAnswer(body, request, networkKey), then, when
+ * sealed, openResponse(keys, header input_hash, output). The console (console/src) uses
+ * it to show each check on its own.
+ */
+export async function prepareInvoke(node, req, { networkKey, seal = false, record: rec } = {}) {
+  if (seal && !networkKey) throw new Error('a sealed call needs the pinned networkKey');
+  if (req.name !== undefined && (!rec || rec.name !== req.name))
+    throw new Error(`function '${req.name}': prepareInvoke needs its verified record`);
+  const target = rec ? { hash: rec.hash, decrypt: rec.encrypted } : { hash: req.hash, decrypt: !!req.decrypt };
+  const request = { hash: target.hash, decrypt: target.decrypt, function: req.function ?? 'main' };
+  if (req.input instanceof Uint8Array) request.input_base64 = toBase64(req.input);
+  else request.input = req.input ?? '';
+  if (req.fuel !== undefined) request.fuel = Number(req.fuel);
+  else {
+    const h = await (await fetch(new URL('/health', node))).json();
+    request.fuel = Number.isSafeInteger(h.fuel_limit) ? h.fuel_limit : Number(DEFAULT_FUEL_LIMIT);
+  }
+  if (rec) Object.assign(request, { name: rec.name, owner: rec.owner, seq: rec.seq });
+  let keys;
+  if (seal) {
+    const pt = request.input_base64 !== undefined ? req.input : enc.encode(request.input);
+    ({ sealed: request.sealed_input, keys } = sealRequest(networkKey,
+      { ...request, name: rec ? rec.name : '' }, pt));
+    request.sealed_input = toBase64(request.sealed_input);
+    delete request.input;
+    delete request.input_base64;
+  }
+  let url, init;
+  if (rec) {   // by name: the input is the body; the answer must carry this record
+    url = new URL(`/functions/${encodeURIComponent(rec.name)}?function=` +
+      `${encodeURIComponent(request.function)}&fuel=${request.fuel}`, node);
+    const body = seal ? fromBase64(request.sealed_input)
+      : req.input instanceof Uint8Array ? req.input : enc.encode(request.input);
+    init = { method: 'POST', body, headers: seal ? { 'x-esgx-sealed': '1' } : {} };
+  } else {
+    const { name: _n, owner: _o, seq: _s, ...wire } = request;
+    url = new URL('/services/3', node);
+    init = { method: 'POST', body: JSON.stringify(wire), headers: { 'content-type': 'application/json' } };
+  }
+  return { url, init, request, keys };
+}
+
+/**
  * Invokes a function and verifies the answer. req: { hash, decrypt | name, function,
  * input, fuel }; input is a string (sent as "input") or a Uint8Array (sent as
  * "input_base64"); without fuel, the node's limit (GET /health fuel_limit) is sent, so
@@ -246,37 +297,7 @@ export async function invoke(node, req, { networkKey, owners = defaultOwners, ow
     rec = await fetchRecord(node, req.name, networkKey);
     await checkOwner(rec, owners, { owner });
   }
-  const target = rec ? { hash: rec.hash, decrypt: rec.encrypted } : { hash: req.hash, decrypt: !!req.decrypt };
-  const request = { hash: target.hash, decrypt: target.decrypt, function: req.function ?? 'main' };
-  if (req.input instanceof Uint8Array) request.input_base64 = Buffer.from(req.input).toString('base64');
-  else request.input = req.input ?? '';
-  if (req.fuel !== undefined) request.fuel = Number(req.fuel);
-  else {
-    const h = await (await fetch(new URL('/health', node))).json();
-    request.fuel = Number.isSafeInteger(h.fuel_limit) ? h.fuel_limit : Number(DEFAULT_FUEL_LIMIT);
-  }
-  if (rec) Object.assign(request, { name: rec.name, owner: rec.owner, seq: rec.seq });
-  let keys;
-  if (seal) {
-    const pt = request.input_base64 !== undefined ? req.input : enc.encode(request.input);
-    ({ sealed: request.sealed_input, keys } = sealRequest(networkKey,
-      { ...request, name: rec ? rec.name : '' }, pt));
-    request.sealed_input = Buffer.from(request.sealed_input).toString('base64');
-    delete request.input;
-    delete request.input_base64;
-  }
-  let url, init;
-  if (rec) {   // by name: the input is the body; the answer must carry this record
-    url = new URL(`/functions/${encodeURIComponent(rec.name)}?function=` +
-      `${encodeURIComponent(request.function)}&fuel=${request.fuel}`, node);
-    const body = seal ? Buffer.from(request.sealed_input, 'base64')
-      : req.input instanceof Uint8Array ? req.input : enc.encode(request.input);
-    init = { method: 'POST', body, headers: seal ? { 'x-esgx-sealed': '1' } : {} };
-  } else {
-    const { name: _n, owner: _o, seq: _s, ...wire } = request;
-    url = new URL('/services/3', node);
-    init = { method: 'POST', body: JSON.stringify(wire), headers: { 'content-type': 'application/json' } };
-  }
+  const { url, init, request, keys } = await prepareInvoke(node, req, { networkKey, seal, record: rec });
   let r;
   try {
     r = await fetch(url, init);
@@ -295,6 +316,8 @@ export async function invoke(node, req, { networkKey, owners = defaultOwners, ow
 }
 
 // ------------------------------------------------------------------ command line
+// node:* modules are imported only here, dynamically, so that a browser (the console,
+// console/build.mjs) can load this module: it never takes this path.
 async function main(argv) {
   const opt = { decrypt: false };
   for (let i = 0; i < argv.length; i++) {
@@ -302,7 +325,7 @@ async function main(argv) {
     if (a === '--node') opt.node = v();
     else if (a === '--hash') opt.hash = v();
     else if (a === '--input') opt.input = v();
-    else if (a === '--input-file') opt.input = new Uint8Array(readFileSync(v()));
+    else if (a === '--input-file') opt.input = new Uint8Array((await import('node:fs')).readFileSync(v()));
     else if (a === '--name') opt.name = v();
     else if (a === '--function') opt.function = v();
     else if (a === '--fuel') opt.fuel = v();
@@ -328,7 +351,8 @@ const USAGE = 'usage: node client.mjs --node URL (--hash HEX [--decrypt] | --nam
   '[--input STR | --input-file FILE] [--function NAME] [--fuel N] [--network-key HEX] [--owner HEX] [--seal]';
 function usage(msg) { console.error(`client: ${msg}\n${USAGE}`); process.exit(2); }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+const argv1 = globalThis.process?.argv?.[1];
+if (argv1 && import.meta.url === (await import('node:url')).pathToFileURL(argv1).href) {
   main(process.argv.slice(2)).then((c) => process.exit(c), (e) => {
     console.error(`client: ${e.message}`);
     process.exit(1);
