@@ -47,5 +47,9 @@ esgx functions deploy --name hello --path build/examples/hello.wasm
 echo
 echo "node running on http://127.0.0.1:$port (log: $data/esgxd.log); call it with the curl"
 echo "line above, or verified: XDG_CONFIG_HOME=$XDG_CONFIG_HOME build/esgx invoke hello"
+# the console takes the sim root from the URL fragment (never sent to the node)
+simroot=$(base64 -w0 "$data/sim/sim_root.pem" | tr '+/' '-_' | tr -d '=')
+echo "web console (verifies in your browser): http://127.0.0.1:$port/#simroot=$simroot"
+echo "  (the functions page asks for the admin token: $data/admin.token)"
 echo "Ctrl-C stops the node."
 wait $node_pid
