@@ -43,9 +43,16 @@ install -D -m 0644 deploy/debian/copyright "$doc/copyright"
   echo "esgx ($version) unstable; urgency=medium"
   echo
   echo "  * Built from git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "  * Web console bundle: $("$bdir/esgxd" --version | sed -n 's/^console //p')."
   echo
   echo " -- esgx maintainers <esgx@example.org>  $(date -R -d @"${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")"
 } | gzip -9n >"$doc/changelog.gz"
+# the console bundle's hash, published with each release (docs/console.md): the bundle's
+# SHA256SUMS beside the changelog, its own SHA-256 in the changelog and printed below
+console_hash=$("$bdir/esgxd" --version | sed -n 's/^console //p')
+if [ -f "$bdir/console/SHA256SUMS" ]; then
+  install -m 0644 "$bdir/console/SHA256SUMS" "$doc/console.SHA256SUMS"
+fi
 # Debian policy 12.1: manual pages gzip -9n
 find "$root/usr/share/man" -type f -name '*.[0-9]' -exec gzip -9n {} +
 # the documentation and SDK files are data: no executable bits but on scripts and ELF
@@ -89,6 +96,7 @@ mkdir -p "$out"
 deb=$out/esgx_${version}_${arch}.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
 echo "package: $deb"
+echo "package: web console bundle $console_hash (publish it with the release)"
 dpkg-deb --field "$deb" Depends
 if command -v lintian >/dev/null; then
   echo "package: lintian $deb"

@@ -61,6 +61,17 @@ grep -q "^ExecStart=/usr/bin/esgxd " "$R/lib/systemd/system/esgxd.service" ||
     fail "esgxd.service does not run /usr/bin/esgxd"
 ok "layout: /usr/bin, /usr/libexec/esgx, units in /lib/systemd/system, gzipped man pages"
 
+# the console bundle's hash is published with the package: changelog and SHA256SUMS agree
+# with what the packaged esgxd serves
+chash=$("$R/usr/bin/esgxd" --version | sed -n 's/^console sha256://p')
+[ -n "$chash" ] || fail "the packaged esgxd names no console bundle"
+zcat "$R/usr/share/doc/esgx/changelog.gz" | grep -q "Web console bundle: sha256:$chash" ||
+    fail "the changelog does not give the console bundle's hash $chash"
+[ "$(sha256sum <"$R/usr/share/doc/esgx/console.SHA256SUMS" | cut -d' ' -f1)" = "$chash" ] ||
+    fail "console.SHA256SUMS does not hash to $chash"
+grep -q "web console bundle sha256:$chash" "$T/package.log" || fail "package.sh did not print the hash"
+ok "the console bundle's hash is in the changelog, its SHA256SUMS in /usr/share/doc/esgx"
+
 mkdir -p "$T/work" && cd "$T/work" || fail "cd"
 env -u ESGX_SDK_DIR "$R/usr/bin/esgx" new x --lang c >"$T/out" 2>&1 || { cat "$T/out"; fail "esgx new"; }
 (cd x && env -u ESGX_SDK_DIR "$R/usr/bin/esgx" build) >"$T/out" 2>&1 || { cat "$T/out"; fail "esgx build"; }
