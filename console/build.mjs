@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shims } from './shims.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BUDGET = 300 * 1024;
@@ -30,16 +31,6 @@ const args = process.argv.slice(2);
 if (args.length !== 2 || args[0] !== '--out') usage('expected --out DIR');
 const out = args[1];
 mkdirSync(out, { recursive: true });
-
-const shims = {
-  name: 'esgx-shims',
-  setup(b) {
-    const to = { elliptic: 'src/shim/elliptic.mjs', 'hash.js': 'src/shim/hash.mjs' };
-    b.onResolve({ filter: /^(elliptic|hash\.js)$/ }, (a) => ({ path: join(here, to[a.path]) }));
-    // asn1.js carries its own older bn.js: one copy (the top-level one) serves both
-    b.onResolve({ filter: /^bn\.js$/ }, () => ({ path: join(here, 'node_modules/bn.js/lib/bn.js') }));
-  },
-};
 
 const result = await build({
   entryPoints: [join(here, 'src/app.mjs')],
