@@ -131,7 +131,7 @@ try {
   await page.goto(`${CONSOLE}/#/load`, { waitUntil: 'domcontentloaded' });
   // every member's requests/s line has at least two points (three samples, 5 s apart);
   // for the screenshot, a few more
-  const minPoints = SHOTS ? 6 : 2;
+  const minPoints = SHOTS ? 12 : 2;
   await page.waitForFunction((n) => {
     const secs = [...document.querySelectorAll('section.node-load')];
     return secs.length === 3 && secs.every((s) => {

@@ -63,7 +63,16 @@ as functions deploy --name hello --path "$BUILD/examples/hello.wasm" --no-encryp
 ok "3 nodes up, node 3 behind its proxy, hello deployed"
 
 SHOTS=${ESGX_SCREENSHOTS:-}
-[ -z "$SHOTS" ] || mkdir -p "$SHOTS"
+if [ -n "$SHOTS" ]; then   # screenshots: some steady traffic, so the charts show a shape
+    mkdir -p "$SHOTS"
+    for n in 1 2 3; do
+        (for _ in $(seq 1 4000); do
+            curl -s -o /dev/null "$(url $n)/functions/hello" --data "load $n" || true
+            sleep "0.$((n * 2))$((RANDOM % 10))"
+        done) &
+        HELPERS+=($!)
+    done
+fi
 CONSOLE=$P1 P1=$P1 P3=$P3 SIMROOT=$(cat "$T/sim/sim_root.pem") TOKEN=$TOKEN FN=hello SHOTS=$SHOTS \
 CHROMIUM=$CHROMIUM timeout 400 node "$SRC/tests/console_browser.mjs" || fail "console_browser.mjs"
 echo "console_browser: all passed"
