@@ -21,6 +21,7 @@
  */
 #include "jit_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Largest constant an alias carries: sums of them and of access extents stay far from
@@ -183,6 +184,37 @@ void esgx_jit_bounds_after(esgx_jit_bounds *b, const uint32_t *ip, int op)
     }
 }
 
+int esgx_jit_loops(const esgx_wasm_code *code, uint8_t *in_loop)
+{
+    uint32_t n = code->n_words;
+    int32_t *diff = calloc((size_t)n + 1, sizeof *diff);
+    if (!diff) return ESGX_WASM_E_NOMEM;
+    const uint32_t *w = code->words;
+    for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
+        int op = code->ops[i];
+        uint32_t width = esgx_jit_op_width(w + at, op);
+        const char *f = esgx_wasm_iop_format[op];
+        for (int k = 0; f[k]; k++) {
+            uint32_t cnt = f[k] == 'o' ? 1 : f[k] == 'n' ? w[at + ESGX_WASM_OP_HEAD + k] + 1 : 0;
+            const uint32_t *offs = w + at + ESGX_WASM_OP_HEAD + k + (f[k] == 'n');
+            for (uint32_t j = 0; j < cnt; j++) {
+                int64_t t = (int64_t)at + (int32_t)offs[j];
+                if (t < 0 || t > at) continue;
+                diff[t]++;
+                diff[at + width]--;
+            }
+        }
+        at += width;
+    }
+    int32_t depth = 0;
+    for (uint32_t at = 0; at < n; at++) {
+        depth += diff[at];
+        in_loop[at] = depth > 0;
+    }
+    free(diff);
+    return ESGX_OK;
+}
+
 /* Whether op may sit inside a merged check's window: it falls through (or branches on
  * a condition), and reads and writes only its own operands. */
 static bool window_op(int op)
@@ -193,6 +225,32 @@ static bool window_op(int op)
         return false;
     default:
         return !esgx_jit_op_reads_frame(op);
+    }
+}
+
+/* Whether op has no effect but on its destination slots and cannot trap but for a
+ * load out of bounds: no store, global write, fuel charge, division or branch. */
+static bool pure_op(int op)
+{
+    const esgx_wasm_iop_class *c = &esgx_wasm_iop_class_of[op];
+    switch (c->family) {
+    case IOPF_IBIN_I32: case IOPF_IBIN_I64: case IOPF_FCMP_F32: case IOPF_FCMP_F64:
+    case IOPF_FLOAT_F32: case IOPF_FLOAT_F64: case IOPF_FK_F32: case IOPF_FK_F64:
+    case IOPF_FCONV_F32: case IOPF_FCONV_F64: case IOPF_LOAD:
+        return true;
+    case IOPF_ICMP_I32: case IOPF_ICMP_I64:
+        return c->form == CF_SET || c->form == CF_SET_I;
+    default: break;
+    }
+    switch (op) {
+    case WOP_NOP: case WOP_COPY: case WOP_COPY2: case WOP_ADDI2: case WOP_CONST32:
+    case WOP_CONST64: case WOP_SELECT: case WOP_SELECT64: case WOP_GLOBAL_GET:
+    case WOP_MEM_SIZE: case WOP_I32_EQZ: case WOP_I64_EQZ: case WOP_I32_MULI_ADDI:
+    case WOP_I64_MULI_ADDI: case WOP_I32_MULADD: case WOP_I64_MULADD: case WOP_I32_ROTLI_XOR:
+    case WOP_I32_ROT2_XOR: case WOP_I32_SHRUI_XOR: case WOP_I32_WRAP: case WOP_I64_EXTEND_I32S:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -209,11 +267,16 @@ static bool writes(const uint32_t *ip, int op, uint32_t s)
 
 uint64_t esgx_jit_bounds_window(const esgx_wasm_code *code, const uint8_t *target, uint32_t i0,
                                 uint32_t at0, const esgx_jit_bounds *b, uint32_t base,
-                                uint64_t floor, uint64_t h_max, uint32_t *last)
+                                uint64_t floor, uint64_t h_max, uint32_t *last, bool *pure)
 {
     esgx_jit_bounds local = *b;
     uint64_t h = 0, best = 0;
+    /* pure so far: every access off base adds nothing to it (cannot wrap), and every
+     * instruction from i0 on has no effect a trap would not discard (the last one
+     * covered may: it is where the trap would be) */
+    bool p = true;
     *last = i0;
+    *pure = false;
     for (uint32_t i = i0, at = at0; i + 1 < code->n_ops && i - i0 < WINDOW_OPS; i++) {
         int op = code->ops[i];
         const uint32_t *ip = code->words + at;
@@ -226,12 +289,15 @@ uint64_t esgx_jit_bounds_window(const esgx_wasm_code *code, const uint8_t *targe
             uint64_t need = k + acc.add + acc.off + acc.size;
             if (s == base && need <= h_max) {
                 if (need > h) h = need;
+                p = p && k + acc.add == 0;
                 if (i > i0 && need > floor) {
                     *last = i;
                     best = h;
+                    *pure = p;
                 }
             }
         }
+        p = p && pure_op(op);
         if (writes(ip, op, base)) break;
         esgx_jit_bounds_after(&local, ip, op);
         at += esgx_jit_op_width(ip, op);

@@ -154,10 +154,16 @@ void esgx_jit_bounds_after(esgx_jit_bounds *b, const uint32_t *ip, int op);
  * with facts b before it: looks ahead over at most a few plain instructions (no
  * branch target, call, helper or jump; base unwritten) for accesses off base of
  * extent (k + add + off + size) <= h_max. *last gets the last of them whose extent
- * is above floor (i0 if none); returns the largest extent up to it (0 if none). */
+ * is above floor (i0 if none); returns the largest extent up to it (0 if none).
+ * *pure: the merged check failing means the same trap as running i0..*last with a
+ * check each (no access off base adds to it, so none can wrap into bounds, and no
+ * instruction before *last has an effect the trap would not discard). */
 uint64_t esgx_jit_bounds_window(const esgx_wasm_code *code, const uint8_t *target, uint32_t i0,
                                 uint32_t at0, const esgx_jit_bounds *b, uint32_t base,
-                                uint64_t floor, uint64_t h_max, uint32_t *last);
+                                uint64_t floor, uint64_t h_max, uint32_t *last, bool *pure);
+/* in_loop[w] (code->n_words entries): whether word w lies between a backward branch's
+ * target and the branch. ESGX_OK or ESGX_WASM_E_NOMEM. */
+int esgx_jit_loops(const esgx_wasm_code *code, uint8_t *in_loop);
 
 /* jit.c: the helpers compiled code calls (System V ABI). */
 /* Records trap `kind` with the interpreter's message (out of fuel also zeroes fuel). */

@@ -94,6 +94,7 @@ typedef struct jc {
     uint32_t n_pinned;
     uint8_t *sync;           /* per slot in a register: its memory copy is current */
     uint8_t *target;         /* per word: a branch lands there */
+    uint8_t *in_loop;        /* per word: inside a loop (esgx_jit_loops) */
     /* the last instruction emitted (ending at code offset `at`) stored register `reg`
      * to memory slot `slot`: a load of that slot right after reads the register */
     struct { size_t at; uint32_t slot; int8_t reg; uint8_t kind; } last;
@@ -888,9 +889,10 @@ static x64_mem access_ea(jc *c, uint32_t slot, bool folded, uint32_t add, uint32
         uint64_t floor = have;
         if (k + add == 0 && need > floor) floor = need;
         uint32_t last;
+        bool pure;
         uint64_t h = esgx_jit_bounds_window(c->code, c->target, c->cur, c->cur_at, &c->bd,
-                                            base, floor, DISP_MAX, &last);
-        if (last > c->cur && open_window(c, last)) {
+                                            base, floor, DISP_MAX, &last, &pure);
+        if (last > c->cur && (pure || (c->in_loop[c->cur_at] && open_window(c, last)))) {
             int r = pin_of(c, base);
             if (r < 0 || r >= 16) {
                 ld(c, false, X_RAX, base);
@@ -899,7 +901,8 @@ static x64_mem access_ea(jc *c, uint32_t slot, bool folded, uint32_t add, uint32
             }
             x64_lea(a, true, X_RCX, xm(r, (int32_t)h));
             x64_alu_rr(a, ALU_CMP, true, X_RCX, MSIZE);
-            c->jobs[c->n_jobs - 1].ja = x64_jcc32(a, CC_A);
+            if (pure) jcc_trap(c, CC_A, ESGX_WASM_TRAP_MEMORY_OOB);
+            else c->jobs[c->n_jobs - 1].ja = x64_jcc32(a, CC_A);
             esgx_jit_bounds_prove(&c->bd, base, h);
             known = true;
         }
@@ -1749,6 +1752,10 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     c.target = calloc((size_t)c.n + 1, 1);
     int rc = c.nat && c.target ? ESGX_OK : ESGX_WASM_E_NOMEM;
     if (rc == ESGX_OK && !scan(&c)) rc = ESGX_WASM_E_UNSUPPORTED;
+    if (rc == ESGX_OK) {
+        c.in_loop = malloc((size_t)c.n + 1);
+        rc = c.in_loop ? esgx_jit_loops(code, c.in_loop) : ESGX_WASM_E_NOMEM;
+    }
     if (rc == ESGX_OK) rc = pins(&c);
     if (rc == ESGX_OK) {
         c.live = malloc((code->n_ops ? code->n_ops : 1) * sizeof *c.live);
@@ -1794,5 +1801,6 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     free(c.pool);
     free(c.pool_fx);
     free(c.jobs);
+    free(c.in_loop);
     return rc;
 }

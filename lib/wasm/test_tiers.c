@@ -1076,19 +1076,44 @@ static void test_memory_bounds(void)
  * - "wrap" (p): i32.load (p + 16) + i32.load (p + 20) (adds folded into the accesses):
  *   p = -16 reads addresses 0 and 4 (the adds wrap: in bounds), p = -20 traps;
  * - "alias" (p): q = p + 16; [q] + [q+4] + [p]: p = -16 traps at [p] only;
+ * - "ld2" (p): [p] + [p+8] (loads only: the merged check traps itself);
+ * st3, wrap and alias run their body in a loop (once): outside loops the compiler
+ * merges only checks like ld2's, which need no slow copy;
  * - "rewrite" (p): [p]; p = p + 65536; [p] must be checked again;
  * - "grow" (p): [p] + (memory.grow 1; [p + 65536]) + [p];
  * - "far" (p): [p] then [p + 0xfffffff0] (an offset near 4 GiB): always traps;
  * - "fill" (p, n): n times { [p] = i; [p+4] = i; p += 8 }: runs off the end of memory
  *   mid-iteration; the stores before the trap are all there, fuel as the interpreter's. */
+/* The body between them runs once, inside a loop (local cnt counts): the compiler
+ * merges checks whose slow path is a copy of code only in loops. */
+static void once_begin(buf *b)
+{
+    op(b, OP_LOOP);
+    op(b, BT_VOID);
+}
+
+static void once_end(buf *b, uint32_t cnt)
+{
+    op_idx(b, OP_LOCAL_GET, cnt);
+    i32c(b, 1);
+    op(b, OP_I32_ADD);
+    op_idx(b, OP_LOCAL_TEE, cnt);
+    i32c(b, 1);
+    op(b, 0x49);   /* i32.lt_u */
+    op_idx(b, OP_BR_IF, 0);
+    op(b, OP_END);
+}
+
 static void merged_funcs(wmod *w)
 {
     uint32_t t_ii = wm_type(w, "i", "i"), t_iii = wm_type(w, "ii", "i");
     static const uint32_t one = 1;
     static const uint8_t ti32 = T_I32;
     buf b = {0};
-    /* st3 */
-    u32(&b, 0);
+    static const uint32_t two = 2, three = 3;
+    /* st3 (locals: cnt 1, result 2) */
+    locals(&b, 1, &two, &ti32);
+    once_begin(&b);
     op_idx(&b, OP_LOCAL_GET, 0);
     i32c(&b, 0x11111111);
     memop(&b, OP_I32_STORE, 2, 0);
@@ -1097,11 +1122,15 @@ static void merged_funcs(wmod *w)
     memop(&b, 0x37, 3, 4);   /* i64.store */
     op_idx(&b, OP_LOCAL_GET, 0);
     memop(&b, OP_I32_LOAD, 2, 12);
+    op_idx(&b, OP_LOCAL_SET, 2);
+    once_end(&b, 1);
+    op_idx(&b, OP_LOCAL_GET, 2);
     op(&b, OP_END);
     wm_export(w, "st3", 0, wm_func(w, t_ii, &b));
     b_free(&b);
-    /* wrap */
-    u32(&b, 0);
+    /* wrap (locals: cnt 1, result 2) */
+    locals(&b, 1, &two, &ti32);
+    once_begin(&b);
     for (int k = 0; k < 2; k++) {
         op_idx(&b, OP_LOCAL_GET, 0);
         i32c(&b, 16 + 4 * k);
@@ -1109,11 +1138,15 @@ static void merged_funcs(wmod *w)
         memop(&b, OP_I32_LOAD, 2, 0);
     }
     op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 2);
+    once_end(&b, 1);
+    op_idx(&b, OP_LOCAL_GET, 2);
     op(&b, OP_END);
     wm_export(w, "wrap", 0, wm_func(w, t_ii, &b));
     b_free(&b);
-    /* alias */
-    locals(&b, 1, &one, &ti32);
+    /* alias (locals: q 1, cnt 2, result 3) */
+    locals(&b, 1, &three, &ti32);
+    once_begin(&b);
     op_idx(&b, OP_LOCAL_GET, 0);
     i32c(&b, 16);
     op(&b, OP_I32_ADD);
@@ -1126,8 +1159,21 @@ static void merged_funcs(wmod *w)
     op_idx(&b, OP_LOCAL_GET, 0);
     memop(&b, OP_I32_LOAD, 2, 0);
     op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 3);
+    once_end(&b, 2);
+    op_idx(&b, OP_LOCAL_GET, 3);
     op(&b, OP_END);
     wm_export(w, "alias", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* ld2: [p] + [p+8], loads only: one check, which traps itself */
+    u32(&b, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 8);
+    op(&b, OP_I32_ADD);
+    op(&b, OP_END);
+    wm_export(w, "ld2", 0, wm_func(w, t_ii, &b));
     b_free(&b);
     /* rewrite */
     u32(&b, 0);
@@ -1274,6 +1320,19 @@ static void test_merged_checks(void)
         a = vi32((int32_t)al[i].p);
         both(what, &p, 0, "alias", &a, 1, 1000, &o);
         if (al[i].ok) want_i32(what, &o, want);
+        else want_trap(what, &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    }
+
+    /* ld2: the merged check of loads alone traps where the second load would */
+    const struct { uint32_t p; bool ok; } l2[] = {
+        {65536 - 12, true}, {65536 - 11, false}, {65536 - 4, false}, {0xfffffff8u, false}};
+    for (size_t i = 0; i < sizeof l2 / sizeof l2[0]; i++) {
+        snprintf(what, sizeof what, "ld2(0x%x)", l2[i].p);
+        m = side_mem(&p.a, 0, &size);
+        uint32_t want = l2[i].ok ? rd32(m, l2[i].p) + rd32(m, l2[i].p + 8) : 0;
+        a = vi32((int32_t)l2[i].p);
+        both(what, &p, 0, "ld2", &a, 1, 1000, &o);
+        if (l2[i].ok) want_i32(what, &o, want);
         else want_trap(what, &o, ESGX_WASM_TRAP_MEMORY_OOB);
     }
 
