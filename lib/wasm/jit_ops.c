@@ -20,6 +20,16 @@
  * places the code; memory 0 is reloaded after it only when the callee may grow it
  * (esgx_jit_grows).
  *
+ * Bounds checks (docs/wasm.md, "Bounds checks"): a scalar load or store is checked
+ * against r13 unless an earlier check in the same straight run proves it (the facts
+ * of jit_bounds.c, reset at every branch target); the first access off a base checks
+ * the largest extent of the accesses off it a few instructions ahead (access_ea).
+ * When that merged check fails, it traps itself if nothing but loads and arithmetic
+ * come before the last access it covers and none of them can wrap; else it jumps to a
+ * slow copy of those instructions with a check per access (slow_copy, emitted after
+ * the function; only in loops), which rejoins after them. A load goes straight into
+ * its slot's register, a store straight from it.
+ *
  * Branch targets are word offsets: each op's native offset is recorded as it is
  * emitted and jumps are patched at the end. Traps jump to one stub per kind at the end
  * of the function, which jumps to the module's trap thunk.

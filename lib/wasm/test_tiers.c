@@ -6,7 +6,10 @@
  * locals of mixed types, 10,000 nested blocks, a br_table of 100,000 targets, every trap
  * kind raised in a loop and in a nested call (memory bounds for every load and store
  * width at the last byte and past it), values live across a call that clobbers many,
- * memory.grow in a callee, and calls through an import into another instance.
+ * memory.grow in a callee, and calls through an import into another instance, and the
+ * compiler's elided and merged bounds checks (a trap after earlier stores, adds that
+ * wrap, aliases, a rewritten address, memory.grow between accesses, offsets near 4 GiB,
+ * a loop running off the end of memory).
  *
  * Modules are written here in binary by a small emitter (no wabt needed). Where the
  * compiler is available (esgx_wasm_jit_available) the JIT side must really run on it;
