@@ -119,6 +119,52 @@ int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n
  * ESGX_OK or ESGX_WASM_E_NOMEM. */
 int esgx_jit_grows(const esgx_wasm_module *m, uint8_t *grows);
 
+/* jit_bounds.c: the facts about address slots the code generator keeps while it
+ * emits a straight run of code (see jit_bounds.c): proofs u32(slot) + h <= memory
+ * size, and aliases u32(dst) == u32(u32(src) + k). */
+#define ESGX_JIT_PROOFS 16
+#define ESGX_JIT_ALIASES 16
+typedef struct esgx_jit_bounds {
+    struct { uint32_t slot; uint64_t h; } pr[ESGX_JIT_PROOFS];
+    struct { uint32_t dst, src; uint64_t k; } al[ESGX_JIT_ALIASES];
+    uint32_t n_pr, n_al;
+} esgx_jit_bounds;
+/* A scalar load or store: the access is at u32(u32(slot) + add) + off, size bytes. */
+typedef struct esgx_jit_acc {
+    uint32_t slot, add, off, size;
+} esgx_jit_acc;
+/* Whether op at ip is a scalar load or store (*acc filled). */
+bool esgx_jit_access(const uint32_t *ip, int op, esgx_jit_acc *acc);
+/* Forgets everything (where paths meet). */
+void esgx_jit_bounds_reset(esgx_jit_bounds *b);
+/* The largest h proven for slot (0: none). */
+uint64_t esgx_jit_bounds_proven(const esgx_jit_bounds *b, uint32_t slot);
+/* Records u32(slot) + h <= memory size (checked by the code just emitted). */
+void esgx_jit_bounds_prove(esgx_jit_bounds *b, uint32_t slot, uint64_t h);
+/* Keeps of b's proofs only what other proves too (the smaller h): what holds after
+ * two paths join. */
+void esgx_jit_bounds_meet(esgx_jit_bounds *b, const esgx_jit_bounds *other);
+/* The base slot and constant of slot's alias, or slot itself and 0. */
+void esgx_jit_bounds_resolve(const esgx_jit_bounds *b, uint32_t slot, uint32_t *base, uint64_t *k);
+/* Updates b for op at ip having run: the slots it writes lose their facts (a call:
+ * its argument base and up; a helper or SIMD template: all), an i32 add of a small
+ * constant or a copy makes an alias. */
+void esgx_jit_bounds_after(esgx_jit_bounds *b, const uint32_t *ip, int op);
+/* The merged check for the access of base slot `base` at instruction i0 (word at0),
+ * with facts b before it: looks ahead over at most a few plain instructions (no
+ * branch target, call, helper or jump; base unwritten) for accesses off base of
+ * extent (k + add + off + size) <= h_max. *last gets the last of them whose extent
+ * is above floor (i0 if none); returns the largest extent up to it (0 if none).
+ * *pure: the merged check failing means the same trap as running i0..*last with a
+ * check each (no access off base adds to it, so none can wrap into bounds, and no
+ * instruction before *last has an effect the trap would not discard). */
+uint64_t esgx_jit_bounds_window(const esgx_wasm_code *code, const uint8_t *target, uint32_t i0,
+                                uint32_t at0, const esgx_jit_bounds *b, uint32_t base,
+                                uint64_t floor, uint64_t h_max, uint32_t *last, bool *pure);
+/* in_loop[w] (code->n_words entries): whether word w lies between a backward branch's
+ * target and the branch. ESGX_OK or ESGX_WASM_E_NOMEM. */
+int esgx_jit_loops(const esgx_wasm_code *code, uint8_t *in_loop);
+
 /* jit.c: the helpers compiled code calls (System V ABI). */
 /* Records trap `kind` with the interpreter's message (out of fuel also zeroes fuel). */
 void esgx_jit_raise(esgx_wasm_store *s, uint32_t kind);

@@ -20,6 +20,16 @@
  * places the code; memory 0 is reloaded after it only when the callee may grow it
  * (esgx_jit_grows).
  *
+ * Bounds checks (docs/wasm.md, "Bounds checks"): a scalar load or store is checked
+ * against r13 unless an earlier check in the same straight run proves it (the facts
+ * of jit_bounds.c, reset at every branch target); the first access off a base checks
+ * the largest extent of the accesses off it a few instructions ahead (access_ea).
+ * When that merged check fails, it traps itself if nothing but loads and arithmetic
+ * come before the last access it covers and none of them can wrap; else it jumps to a
+ * slow copy of those instructions with a check per access (slow_copy, emitted after
+ * the function; only in loops), which rejoins after them. A load goes straight into
+ * its slot's register, a store straight from it.
+ *
  * Branch targets are word offsets: each op's native offset is recorded as it is
  * emitted and jumps are patched at the end. Traps jump to one stub per kind at the end
  * of the function, which jumps to the module's trap thunk.
@@ -94,6 +104,7 @@ typedef struct jc {
     uint32_t n_pinned;
     uint8_t *sync;           /* per slot in a register: its memory copy is current */
     uint8_t *target;         /* per word: a branch lands there */
+    uint8_t *in_loop;        /* per word: inside a loop (esgx_jit_loops) */
     /* the last instruction emitted (ending at code offset `at`) stored register `reg`
      * to memory slot `slot`: a load of that slot right after reads the register */
     struct { size_t at; uint32_t slot; int8_t reg; uint8_t kind; } last;
@@ -103,6 +114,27 @@ typedef struct jc {
     uint32_t n_pool, cap_pool;
     struct vfix { size_t at; uint32_t k; } *pool_fx;
     size_t n_pool_fx, cap_pool_fx;
+    /* bounds checks (jit_bounds.c, "Bounds checks" above): the facts that hold where
+     * the code emitted so far ends; cur_at the word of instruction cur; slow: emitting
+     * a merged check's slow copy (no merged check there) */
+    esgx_jit_bounds bd;
+    uint32_t cur_at;
+    bool slow;
+    /* the merged checks whose window is still being emitted: the window's last
+     * instruction, its job, and the facts its slow copy starts from, updated as the
+     * window's instructions are emitted (what holds on that path at the join) */
+    struct bwin { uint32_t last; size_t job; esgx_jit_bounds pre; } win[4];
+    uint32_t n_win;
+    /* per merged check: its window (instructions i0..last from word at0), the `ja`
+     * to its slow copy, the facts and the memory copies of the registers (c->sync of
+     * pinned[k]) at its start, and those the fast path assumes where it joins */
+    struct bjob {
+        uint32_t i0, at0, last;
+        size_t ja;
+        esgx_jit_bounds pre;
+        uint8_t sync[32], sync_join[32];
+    } *jobs;
+    size_t n_jobs, cap_jobs;
 } jc;
 
 enum { LAST_GPR, LAST_XMM64, LAST_XMM128 };
@@ -115,6 +147,7 @@ enum { LAST_GPR, LAST_XMM64, LAST_XMM128 };
 #define T_XMM 15
 static const int8_t pin_gprs[] = {X_RBP, X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11};
 static const int8_t pin_xmms[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+_Static_assert(sizeof pin_gprs + sizeof pin_xmms <= 32, "struct bjob holds 32 sync bytes");
 
 static void spill(jc *c, uint32_t lo, uint32_t hi);
 static void reload(jc *c, uint32_t lo, uint32_t hi);
@@ -778,6 +811,140 @@ static x64_mem mem_ea(jc *c, uint32_t addr_slot, bool folded, uint32_t add, uint
     return xmi(MEM, idx, 1, disp);
 }
 
+/* Largest displacement of an access operand (with room for its size). */
+#define DISP_MAX ((uint64_t)INT32_MAX - 16)
+
+/* A merged check's window opens at the current instruction up to instruction last:
+ * its job (the slow copy, emitted by finish) and the window. false if either table is
+ * full (then no merged check). */
+static bool open_window(jc *c, uint32_t last)
+{
+    if (c->n_win == sizeof c->win / sizeof c->win[0]) return false;
+    if (c->n_jobs == c->cap_jobs) {
+        size_t nc = c->cap_jobs ? c->cap_jobs * 2 : 16;
+        struct bjob *nj = realloc(c->jobs, nc * sizeof *nj);
+        if (!nj) {
+            c->oom = true;
+            return false;
+        }
+        c->jobs = nj;
+        c->cap_jobs = nc;
+    }
+    struct bjob *j = &c->jobs[c->n_jobs];
+    j->i0 = c->cur;
+    j->at0 = c->cur_at;
+    j->last = last;
+    j->pre = c->bd;
+    for (uint32_t k = 0; k < c->n_pinned; k++) j->sync[k] = c->sync[c->pinned[k]];
+    c->win[c->n_win].last = last;
+    c->win[c->n_win].job = c->n_jobs;
+    c->win[c->n_win].pre = c->bd;
+    c->n_win++;
+    c->n_jobs++;
+    return true;
+}
+
+/* Before instruction i (after a branch target's reset): the windows that ended join
+ * their slow copies here. The facts kept are those that hold on both paths, the
+ * memory copies of the registers are recorded for the slow copy to match, and no
+ * register is known to hold the slot stored last (the slow copy's may differ). */
+static void end_windows(jc *c, uint32_t i)
+{
+    uint32_t n = 0;
+    for (uint32_t w = 0; w < c->n_win; w++) {
+        if (c->win[w].last >= i) {
+            c->win[n++] = c->win[w];
+            continue;
+        }
+        struct bjob *j = &c->jobs[c->win[w].job];
+        for (uint32_t k = 0; k < c->n_pinned; k++) j->sync_join[k] = c->sync[c->pinned[k]];
+        esgx_jit_bounds_meet(&c->bd, &c->win[w].pre);
+        c->last.at = SIZE_MAX;
+    }
+    c->n_win = n;
+}
+
+/* The facts after instruction ip (op) was emitted, on the path being emitted and on
+ * the slow copies of the open windows. */
+static void bounds_after(jc *c, const uint32_t *ip, int op)
+{
+    esgx_jit_bounds_after(&c->bd, ip, op);
+    for (uint32_t w = 0; w < c->n_win; w++) esgx_jit_bounds_after(&c->win[w].pre, ip, op);
+}
+
+/* Scalar loads and stores: the operand of the access at u32(u32(slot) + add) + off of
+ * size bytes, checked as needed (jit_bounds.c has the facts):
+ * - proven in bounds by an earlier check (of slot, or of the base slot it is an alias
+ *   of): no check, and the address is [r12 + slot's register + add + off] (no wrap);
+ * - else, when later accesses off the same base in the window ahead need a check of
+ *   their own, one merged check of the largest extent (k + add + off + size from the
+ *   base) covers them all: `lea rcx, [base + h]; cmp rcx, r13; ja slow_copy`. When it
+ *   fails the slow copy runs the window's instructions with a check per access, so a
+ *   trap comes at the same access after the same stores as in the interpreter (or
+ *   none: an add that wraps), and it joins the fast path after the window;
+ * - else the access's own check (mem_ea), which also proves the slot when no add
+ *   could wrap. */
+static x64_mem access_ea(jc *c, uint32_t slot, bool folded, uint32_t add, uint32_t off,
+                         unsigned size)
+{
+    esgx_x64 *a = c->a;
+    uint32_t base;
+    uint64_t k;
+    esgx_jit_bounds_resolve(&c->bd, slot, &base, &k);
+    uint64_t disp = (uint64_t)add + off, need = disp + size;
+    uint64_t have = esgx_jit_bounds_proven(&c->bd, base);
+    bool known = esgx_jit_bounds_proven(&c->bd, slot) >= need || (base != slot && have >= k + need);
+    bool rax_base = false;
+    if (!known && !c->slow && k + need <= DISP_MAX) {
+        uint64_t floor = have;
+        if (k + add == 0 && need > floor) floor = need;
+        uint32_t last;
+        bool pure;
+        uint64_t h = esgx_jit_bounds_window(c->code, c->target, c->cur, c->cur_at, &c->bd,
+                                            base, floor, DISP_MAX, &last, &pure);
+        if (last > c->cur && (pure || (c->in_loop[c->cur_at] && open_window(c, last)))) {
+            int r = pin_of(c, base);
+            if (r < 0 || r >= 16) {
+                ld(c, false, X_RAX, base);
+                r = X_RAX;
+                rax_base = true;
+            }
+            x64_lea(a, true, X_RCX, xm(r, (int32_t)h));
+            x64_alu_rr(a, ALU_CMP, true, X_RCX, MSIZE);
+            if (pure) jcc_trap(c, CC_A, ESGX_WASM_TRAP_MEMORY_OOB);
+            else c->jobs[c->n_jobs - 1].ja = x64_jcc32(a, CC_A);
+            esgx_jit_bounds_prove(&c->bd, base, h);
+            known = true;
+        }
+    }
+    if (!known) {
+        x64_mem m = mem_ea(c, slot, folded, add, off, size);
+        if (add == 0) esgx_jit_bounds_prove(&c->bd, slot, need);
+        return m;
+    }
+    int idx, ps = pin_of(c, slot), pb = pin_of(c, base);
+    if (rax_base) {
+        idx = X_RAX;
+        disp += k;
+    } else if (ps >= 0 && ps < 16) {
+        idx = ps;
+    } else if (pb >= 0 && pb < 16) {
+        idx = pb;
+        disp += k;
+    } else {
+        ld(c, false, X_RAX, slot);
+        idx = X_RAX;
+    }
+    if (disp > DISP_MAX) {
+        if (idx != X_RAX) x64_mov_rr(a, true, X_RAX, idx);
+        x64_mov_ri(a, X_RCX, disp);
+        x64_alu_rr(a, ALU_ADD, true, X_RAX, X_RCX);
+        idx = X_RAX;
+        disp = 0;
+    }
+    return xmi(MEM, idx, 1, (int32_t)disp);
+}
+
 /* a load of kind k (LOAD_*): size, extension (x64_load_ext kind, or -1 plain), 64-bit
  * result */
 static void emit_load(jc *c, const uint32_t *ip, int k, bool folded)
@@ -789,7 +956,7 @@ static void emit_load(jc *c, const uint32_t *ip, int k, bool folded)
         [LOAD_8S64] = {1, EXT_SX8, true}, [LOAD_16S64] = {2, EXT_SX16, true},
         [LOAD_32S64] = {4, EXT_SX32, true}};
     uint32_t off = folded ? O(3) : O(2);
-    x64_mem m = mem_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
+    x64_mem m = access_ea(c, O(1), folded, folded ? O(2) : 0, off, L[k].size);
     int p = pin_of(c, O(0));
     if (L[k].ext < 0 && p >= 16) {   /* an f32/f64 (or i32/i64) into its xmm: movss/movsd
                                       * zero the bits above the value, as a slot's */
@@ -797,9 +964,11 @@ static void emit_load(jc *c, const uint32_t *ip, int k, bool folded)
         c->sync[O(0)] = 0;
         return;
     }
-    if (L[k].ext < 0) x64_load(c->a, L[k].w64, X_RAX, m);
-    else x64_load_ext(c->a, L[k].ext, L[k].w64, X_RAX, m);
-    st(c, O(0), X_RAX);
+    int r = p >= 0 && p < 16 ? p : X_RAX;   /* straight into its GPR */
+    if (L[k].ext < 0) x64_load(c->a, L[k].w64, r, m);
+    else x64_load_ext(c->a, L[k].ext, L[k].w64, r, m);
+    if (r == X_RAX) st(c, O(0), X_RAX);
+    else c->sync[O(0)] = 0;
 }
 
 /* a store of kind k (STORE_*) */
@@ -808,18 +977,24 @@ static void emit_store(jc *c, const uint32_t *ip, int k, bool folded)
     static const uint8_t size[STORE_COUNT_] = {[STORE_8] = 1, [STORE_16] = 2, [STORE_32] = 4,
                                                [STORE_64] = 8};
     uint32_t off = folded ? O(3) : O(2);
-    x64_mem m = mem_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
-    int p = pin_of(c, O(1));
+    int p = pin_of(c, O(1)), r = p;
     if (size[k] >= 4 && p >= 16) {   /* straight from its xmm */
+        x64_mem m = access_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
         x64_movs_store(c->a, size[k] == 8, m, p - 16);
         return;
     }
-    ld(c, true, X_RDX, O(1));
+    /* straight from its GPR, else from rdx, loaded before the address (which
+     * clobbers rax and rcx, and would end a forward of the value stored just before) */
+    if (p < 0 || p >= 16) {
+        ld(c, true, X_RDX, O(1));
+        r = X_RDX;
+    }
+    x64_mem m = access_ea(c, O(0), folded, folded ? O(2) : 0, off, size[k]);
     switch (k) {
-    case STORE_8: x64_store8(c->a, m, X_RDX); break;
-    case STORE_16: x64_store16(c->a, m, X_RDX); break;
-    case STORE_32: x64_store(c->a, false, m, X_RDX); break;
-    default: x64_store(c->a, true, m, X_RDX); break;
+    case STORE_8: x64_store8(c->a, m, r); break;
+    case STORE_16: x64_store16(c->a, m, r); break;
+    case STORE_32: x64_store(c->a, false, m, r); break;
+    default: x64_store(c->a, true, m, r); break;
     }
 }
 
@@ -1447,10 +1622,45 @@ static void emit_prologue(jc *c)
  * sites costs no quadratic time). */
 #define STUB_SHARE 64u
 
-/* the call stubs, the trap and unwind stubs, then every jump patched */
+/* The slow copy of merged check j: the window's instructions again, from the facts
+ * and register state at its start, with a check per access (c->slow); then the
+ * registers whose memory copy the fast path takes as current where it joins are
+ * written back, and a jump to the join. */
+static void slow_copy(jc *c, const struct bjob *j)
+{
+    esgx_x64 *a = c->a;
+    x64_patch_rel(a, j->ja, a->n);
+    c->slow = true;
+    c->bd = j->pre;
+    c->n_win = 0;
+    c->last.at = SIZE_MAX;
+    for (uint32_t k = 0; k < c->n_pinned; k++) c->sync[c->pinned[k]] = j->sync[k];
+    uint32_t at = j->at0;
+    for (uint32_t i = j->i0; i <= j->last; i++) {
+        const uint32_t *ip = c->w + at;
+        int op = c->code->ops[i];
+        c->cur = i;
+        c->cur_at = at;
+        if (!emit_op(c, ip, op, at)) c->oom = true;   /* it compiled once: cannot fail */
+        bounds_after(c, ip, op);
+        at += esgx_jit_op_width(ip, op);
+    }
+    for (uint32_t k = 0; k < c->n_pinned; k++) {
+        uint32_t s = c->pinned[k];
+        if (!j->sync_join[k] || c->sync[s]) continue;
+        int p = pin_of(c, s);
+        if (p < 16) x64_store(a, true, slot(s), p);
+        else x64_movs_store(a, true, slot(s), p - 16);
+        c->sync[s] = 1;
+    }
+    jump_to(c, x64_jmp32(a), at);
+}
+
+/* the slow copies, the call stubs, the trap and unwind stubs, then every jump patched */
 static int finish(jc *c)
 {
     esgx_x64 *a = c->a;
+    for (size_t i = 0; i < c->n_jobs; i++) slow_copy(c, &c->jobs[i]);
     for (size_t i = 0; i < c->ncs; i++) {
         /* a callee called from a call site shortly before shares its stub */
         size_t lo = i > STUB_SHARE ? i - STUB_SHARE : 0, j = i;
@@ -1552,6 +1762,10 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     c.target = calloc((size_t)c.n + 1, 1);
     int rc = c.nat && c.target ? ESGX_OK : ESGX_WASM_E_NOMEM;
     if (rc == ESGX_OK && !scan(&c)) rc = ESGX_WASM_E_UNSUPPORTED;
+    if (rc == ESGX_OK) {
+        c.in_loop = malloc((size_t)c.n + 1);
+        rc = c.in_loop ? esgx_jit_loops(code, c.in_loop) : ESGX_WASM_E_NOMEM;
+    }
     if (rc == ESGX_OK) rc = pins(&c);
     if (rc == ESGX_OK) {
         c.live = malloc((code->n_ops ? code->n_ops : 1) * sizeof *c.live);
@@ -1566,11 +1780,15 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
         int op = code->ops[i];
         c.nat[at] = (uint32_t)a->n;
         c.cur = i;
+        c.cur_at = at;
         if (c.target[at]) {   /* paths meet: no memory copy is known current */
             for (uint32_t k = 0; k < c.n_pinned; k++) c.sync[c.pinned[k]] = 0;
             c.last.at = SIZE_MAX;
+            esgx_jit_bounds_reset(&c.bd);
         }
+        end_windows(&c, i);
         if (!emit_op(&c, ip, op, at)) rc = ESGX_WASM_E_UNSUPPORTED;
+        bounds_after(&c, ip, op);
         if (a->failed || c.oom) rc = ESGX_WASM_E_NOMEM;
         at += esgx_jit_op_width(ip, op);
     }
@@ -1592,5 +1810,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     free(c.target);
     free(c.pool);
     free(c.pool_fx);
+    free(c.jobs);
+    free(c.in_loop);
     return rc;
 }

@@ -6,7 +6,10 @@
  * locals of mixed types, 10,000 nested blocks, a br_table of 100,000 targets, every trap
  * kind raised in a loop and in a nested call (memory bounds for every load and store
  * width at the last byte and past it), values live across a call that clobbers many,
- * memory.grow in a callee, and calls through an import into another instance.
+ * memory.grow in a callee, and calls through an import into another instance, and the
+ * compiler's elided and merged bounds checks (a trap after earlier stores, adds that
+ * wrap, aliases, a rewritten address, memory.grow between accesses, offsets near 4 GiB,
+ * a loop running off the end of memory).
  *
  * Modules are written here in binary by a small emitter (no wabt needed). Where the
  * compiler is available (esgx_wasm_jit_available) the JIT side must really run on it;
@@ -1063,6 +1066,330 @@ static void test_memory_bounds(void)
     b_free(&wasm);
 }
 
+/* ------------------------------------------------------------------ merged checks */
+
+/* The compiler checks an access off an address already checked in the same straight
+ * run of code not again, and checks several accesses off one address once (the
+ * largest extent), running them with a check each when that fails (jit_ops.c,
+ * "Bounds checks"). Edge cases of that, each against the interpreter and against
+ * values computed here (memory: 1 page, up to 2):
+ * - "st3" (p): i32.store [p] = 0x11111111; i64.store [p+4] = 0x2222222233333333;
+ *   i32.load [p+12]: from p = 65536 - 12 the stores happen, then the load traps; from
+ *   65536 - 8 the first store happens; from 65536 - 3 none;
+ * - "wrap" (p): i32.load (p + 16) + i32.load (p + 20) (adds folded into the accesses):
+ *   p = -16 reads addresses 0 and 4 (the adds wrap: in bounds), p = -20 traps;
+ * - "alias" (p): q = p + 16; [q] + [q+4] + [p]: p = -16 traps at [p] only;
+ * - "ld2" (p): [p] + [p+8] (loads only: the merged check traps itself);
+ * st3, wrap and alias run their body in a loop (once): outside loops the compiler
+ * merges only checks like ld2's, which need no slow copy;
+ * - "rewrite" (p): [p]; p = p + 65536; [p] must be checked again;
+ * - "grow" (p): [p] + (memory.grow 1; [p + 65536]) + [p];
+ * - "far" (p): [p] then [p + 0xfffffff0] (an offset near 4 GiB): always traps;
+ * - "fill" (p, n): n times { [p] = i; [p+4] = i; p += 8 }: runs off the end of memory
+ *   mid-iteration; the stores before the trap are all there, fuel as the interpreter's. */
+/* The body between them runs once, inside a loop (local cnt counts): the compiler
+ * merges checks whose slow path is a copy of code only in loops. */
+static void once_begin(buf *b)
+{
+    op(b, OP_LOOP);
+    op(b, BT_VOID);
+}
+
+static void once_end(buf *b, uint32_t cnt)
+{
+    op_idx(b, OP_LOCAL_GET, cnt);
+    i32c(b, 1);
+    op(b, OP_I32_ADD);
+    op_idx(b, OP_LOCAL_TEE, cnt);
+    i32c(b, 1);
+    op(b, 0x49);   /* i32.lt_u */
+    op_idx(b, OP_BR_IF, 0);
+    op(b, OP_END);
+}
+
+static void merged_funcs(wmod *w)
+{
+    uint32_t t_ii = wm_type(w, "i", "i"), t_iii = wm_type(w, "ii", "i");
+    static const uint32_t one = 1;
+    static const uint8_t ti32 = T_I32;
+    buf b = {0};
+    static const uint32_t two = 2, three = 3;
+    /* st3 (locals: cnt 1, result 2) */
+    locals(&b, 1, &two, &ti32);
+    once_begin(&b);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    i32c(&b, 0x11111111);
+    memop(&b, OP_I32_STORE, 2, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    i64c(&b, 0x2222222233333333);
+    memop(&b, 0x37, 3, 4);   /* i64.store */
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 12);
+    op_idx(&b, OP_LOCAL_SET, 2);
+    once_end(&b, 1);
+    op_idx(&b, OP_LOCAL_GET, 2);
+    op(&b, OP_END);
+    wm_export(w, "st3", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* wrap (locals: cnt 1, result 2) */
+    locals(&b, 1, &two, &ti32);
+    once_begin(&b);
+    for (int k = 0; k < 2; k++) {
+        op_idx(&b, OP_LOCAL_GET, 0);
+        i32c(&b, 16 + 4 * k);
+        op(&b, OP_I32_ADD);
+        memop(&b, OP_I32_LOAD, 2, 0);
+    }
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 2);
+    once_end(&b, 1);
+    op_idx(&b, OP_LOCAL_GET, 2);
+    op(&b, OP_END);
+    wm_export(w, "wrap", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* alias (locals: q 1, cnt 2, result 3) */
+    locals(&b, 1, &three, &ti32);
+    once_begin(&b);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    i32c(&b, 16);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 1);
+    op_idx(&b, OP_LOCAL_GET, 1);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op_idx(&b, OP_LOCAL_GET, 1);
+    memop(&b, OP_I32_LOAD, 2, 4);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 3);
+    once_end(&b, 2);
+    op_idx(&b, OP_LOCAL_GET, 3);
+    op(&b, OP_END);
+    wm_export(w, "alias", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* ld2: [p] + [p+8], loads only: one check, which traps itself */
+    u32(&b, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 8);
+    op(&b, OP_I32_ADD);
+    op(&b, OP_END);
+    wm_export(w, "ld2", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* rewrite */
+    u32(&b, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    i32c(&b, 65536);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op(&b, OP_I32_ADD);
+    op(&b, OP_END);
+    wm_export(w, "rewrite", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* grow */
+    u32(&b, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    i32c(&b, 1);
+    op_idx(&b, OP_MEMORY_GROW, 0);
+    op(&b, OP_DROP);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 65536);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op(&b, OP_I32_ADD);
+    op(&b, OP_END);
+    wm_export(w, "grow", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* far */
+    u32(&b, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0);
+    op_idx(&b, OP_LOCAL_GET, 0);
+    memop(&b, OP_I32_LOAD, 2, 0xfffffff0u);
+    op(&b, OP_I32_ADD);
+    op(&b, OP_END);
+    wm_export(w, "far", 0, wm_func(w, t_ii, &b));
+    b_free(&b);
+    /* fill (p, n) -> i (local 2) */
+    locals(&b, 1, &one, &ti32);
+    op(&b, OP_LOOP);
+    op(&b, BT_VOID);
+    for (int k = 0; k < 2; k++) {
+        op_idx(&b, OP_LOCAL_GET, 0);
+        op_idx(&b, OP_LOCAL_GET, 2);
+        memop(&b, OP_I32_STORE, 2, (uint32_t)(4 * k));
+    }
+    op_idx(&b, OP_LOCAL_GET, 0);
+    i32c(&b, 8);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_SET, 0);
+    op_idx(&b, OP_LOCAL_GET, 2);
+    i32c(&b, 1);
+    op(&b, OP_I32_ADD);
+    op_idx(&b, OP_LOCAL_TEE, 2);
+    op_idx(&b, OP_LOCAL_GET, 1);
+    op(&b, OP_I32_GE_U);
+    i32c(&b, 0);
+    op(&b, OP_I32_EQ);
+    op_idx(&b, OP_BR_IF, 0);
+    op(&b, OP_END);
+    op_idx(&b, OP_LOCAL_GET, 2);
+    op(&b, OP_END);
+    wm_export(w, "fill", 0, wm_func(w, t_iii, &b));
+    b_free(&b);
+}
+
+static uint32_t rd32(const uint8_t *m, uint64_t at)
+{
+    uint32_t v;
+    memcpy(&v, m + at, 4);
+    return v;
+}
+
+static void test_merged_checks(void)
+{
+    wmod w = {0};
+    merged_funcs(&w);
+    wm_memory(&w, 1, 2);
+    uint8_t head[8] = {1, 0, 0, 0, 2, 0, 0, 0}, tail[32];
+    for (int i = 0; i < 32; i++) tail[i] = (uint8_t)(0x40 + i);
+    wm_data(&w, 0, head, 8);
+    wm_data(&w, 65536 - 32, tail, 32);
+    buf wasm;
+    wm_finish(&w, &wasm);
+    pair p;
+    if (!pair_open(&p, &wasm, 0)) goto out;
+    char what[64];
+    outcome o;
+    uint64_t size;
+    uint8_t *m;
+    esgx_wasm_value a;
+
+    /* st3: in bounds, then a trap at each of the three accesses */
+    static const uint8_t st3_bytes[12] = {0x11, 0x11, 0x11, 0x11, 0x33, 0x33, 0x33, 0x33,
+                                          0x22, 0x22, 0x22, 0x22};
+    const struct { uint32_t p; int done; } st3[] = {
+        {65536 - 16, 3}, {65536 - 12, 2}, {65536 - 8, 1}, {65536 - 3, 0}, {0xfffffffcu, 0}};
+    for (size_t i = 0; i < sizeof st3 / sizeof st3[0]; i++) {
+        uint32_t at = st3[i].p;
+        m = side_mem(&p.a, 0, &size);
+        uint8_t before[16] = {0};
+        if (at < size) memcpy(before, m + at, size - at < 16 ? size - at : 16);
+        snprintf(what, sizeof what, "st3(0x%x)", at);
+        a = vi32((int32_t)at);
+        both(what, &p, 0, "st3", &a, 1, 1000, &o);
+        m = side_mem(&p.a, 0, &size);
+        if (st3[i].done == 3) want_i32(what, &o, rd32(before, 12));   /* not stored over */
+        else want_trap(what, &o, ESGX_WASM_TRAP_MEMORY_OOB);
+        size_t written = st3[i].done >= 2 ? 12 : st3[i].done == 1 ? 4 : 0;
+        if (at < size) {
+            size_t n = size - at < 16 ? size - at : 16;
+            for (size_t k = 0; k < n; k++)
+                CHECK(m[at + k] == (k < written ? st3_bytes[k] : before[k]),
+                      "%s: byte %zu is 0x%02x", what, k, m[at + k]);
+        }
+    }
+
+    /* wrap: the adds wrap to addresses 0 and 4 */
+    const struct { uint32_t p; bool ok; } wraps[] = {
+        {0xfffffff0u, true}, {0xffffffecu, false}, {65536 - 24, true}, {65536 - 23, false}};
+    for (size_t i = 0; i < sizeof wraps / sizeof wraps[0]; i++) {
+        snprintf(what, sizeof what, "wrap(0x%x)", wraps[i].p);
+        m = side_mem(&p.a, 0, &size);
+        uint32_t want = wraps[i].ok ? rd32(m, (uint32_t)(wraps[i].p + 16)) + rd32(m, (uint32_t)(wraps[i].p + 20)) : 0;
+        a = vi32((int32_t)wraps[i].p);
+        both(what, &p, 0, "wrap", &a, 1, 1000, &o);
+        if (wraps[i].ok) want_i32(what, &o, want);
+        else want_trap(what, &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    }
+    CHECK(rd32(side_mem(&p.a, 0, &size), 0) == 1, "wrap: data at 0");
+
+    /* alias: q = p + 16 reads in bounds where p itself does not */
+    const struct { uint32_t p; bool ok; } al[] = {
+        {0xfffffff0u, false}, {65536 - 24, true}, {65536 - 20, false}, {8, true}};
+    for (size_t i = 0; i < sizeof al / sizeof al[0]; i++) {
+        snprintf(what, sizeof what, "alias(0x%x)", al[i].p);
+        m = side_mem(&p.a, 0, &size);
+        uint32_t q = al[i].p + 16;
+        uint32_t want = al[i].ok ? rd32(m, q) + rd32(m, q + 4) + rd32(m, al[i].p) : 0;
+        a = vi32((int32_t)al[i].p);
+        both(what, &p, 0, "alias", &a, 1, 1000, &o);
+        if (al[i].ok) want_i32(what, &o, want);
+        else want_trap(what, &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    }
+
+    /* ld2: the merged check of loads alone traps where the second load would */
+    const struct { uint32_t p; bool ok; } l2[] = {
+        {65536 - 12, true}, {65536 - 11, false}, {65536 - 4, false}, {0xfffffff8u, false}};
+    for (size_t i = 0; i < sizeof l2 / sizeof l2[0]; i++) {
+        snprintf(what, sizeof what, "ld2(0x%x)", l2[i].p);
+        m = side_mem(&p.a, 0, &size);
+        uint32_t want = l2[i].ok ? rd32(m, l2[i].p) + rd32(m, l2[i].p + 8) : 0;
+        a = vi32((int32_t)l2[i].p);
+        both(what, &p, 0, "ld2", &a, 1, 1000, &o);
+        if (l2[i].ok) want_i32(what, &o, want);
+        else want_trap(what, &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    }
+
+    /* rewrite: the second access is off the new p (1 page: out of bounds) */
+    a = vi32(16);
+    both("rewrite(16)", &p, 0, "rewrite", &a, 1, 1000, &o);
+    want_trap("rewrite(16)", &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    a = vi32((int32_t)(0xffff0000u + 4));   /* p + 65536 wraps to 4 */
+    both("rewrite(-65532)", &p, 0, "rewrite", &a, 1, 1000, &o);
+    want_trap("rewrite(-65532)", &o, ESGX_WASM_TRAP_MEMORY_OOB);   /* the first access */
+
+    /* far: the offset near 4 GiB is checked although [p] was */
+    a = vi32(0);
+    both("far(0)", &p, 0, "far", &a, 1, 1000, &o);
+    want_trap("far(0)", &o, ESGX_WASM_TRAP_MEMORY_OOB);
+
+    /* fill: from 65536 - 28, three whole iterations and one store of the fourth */
+    const uint32_t start = 65536 - 28;
+    a = vi32((int32_t)start);
+    esgx_wasm_value args[2] = {a, vi32(100)};
+    both("fill", &p, 0, "fill", args, 2, 100000, &o);
+    want_trap("fill", &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    m = side_mem(&p.a, 0, &size);
+    for (uint32_t k = 0; k < 7; k++)
+        CHECK(rd32(m, start + 4 * k) == k / 2, "fill: word %u is %u", k, rd32(m, start + 4 * k));
+    args[0] = vi32(64);
+    both("fill(64, 100)", &p, 0, "fill", args, 2, 100000, &o);
+    want_i32("fill(64, 100)", &o, 100);
+    args[1] = vi32(1000);
+    both("fill(64, 1000) out of fuel", &p, 0, "fill", args, 2, 500, &o);
+    want_trap("fill(64, 1000) out of fuel", &o, ESGX_WASM_TRAP_OUT_OF_FUEL);
+
+    /* grow: 1 page, [p + 65536] past it until the grow in the same call; the second
+     * grow fails (max 2 pages) */
+    a = vi32(65536 - 4);
+    m = side_mem(&p.a, 0, &size);
+    uint32_t first = rd32(m, 65536 - 4);
+    both("grow(65532)", &p, 0, "grow", &a, 1, 1000000, &o);
+    want_i32("grow(65532)", &o, 2 * first);   /* the new page reads 0 */
+    CHECK(side_mem(&p.a, 0, &size) && size == 2 * 65536, "grow: %llu bytes", (unsigned long long)size);
+    a = vi32(65536 + 8);
+    both("grow(65544)", &p, 0, "grow", &a, 1, 1000000, &o);
+    want_trap("grow(65544)", &o, ESGX_WASM_TRAP_MEMORY_OOB);
+    /* rewrite again, now that 2 pages make the new p in bounds */
+    a = vi32(16);
+    m = side_mem(&p.a, 0, &size);
+    uint32_t want = rd32(m, 16) + rd32(m, 16 + 65536);
+    both("rewrite(16) after grow", &p, 0, "rewrite", &a, 1, 1000, &o);
+    want_i32("rewrite(16) after grow", &o, want);
+out:
+    pair_close(&p);
+    b_free(&wasm);
+}
+
 /* ------------------------------------------------------------------ calls */
 
 enum { CLOB_N = 16, CLOB_ROUNDS = 20, LIVE = 40 };
@@ -1616,6 +1943,7 @@ int main(void)
     test_branches();
     test_traps();
     test_memory_bounds();
+    test_merged_checks();
     test_calls();
     test_call_protocol();
     test_two_instances();
