@@ -123,9 +123,15 @@ static void vpool_emit(jc *c)
     }
 }
 
-/* xmm x = v128 slot pair s / slot pair s = xmm x */
+/* xmm x = v128 slot pair s / slot pair s = xmm x: the pair's register (jit_alloc.c),
+ * or memory (emit_op wrote back any register of its slots first) */
 static void vld(jc *c, int x, uint32_t s)
 {
+    int v = vpair(c, s);
+    if (v >= 0) {
+        if (x != v) x64_movaps(c->a, x, v);
+        return;
+    }
     if (just_stored(c, s) && c->last.kind == LAST_XMM128) {
         if (x != c->last.reg - 16) x64_movaps(c->a, x, c->last.reg - 16);
         still_stored(c, x + 16);
@@ -137,6 +143,12 @@ static void vld(jc *c, int x, uint32_t s)
 
 static void vst(jc *c, uint32_t s, int x)
 {
+    int v = vpair(c, s);
+    if (v >= 0) {
+        if (x != v) x64_movaps(c->a, v, x);
+        dirty(c, s);
+        return;
+    }
     x64_mem m = slot(s);
     X_OP2(c->a, 0xF3, 0, 0x0F, 0x7F, x, 0, &m);
     stored(c, s, x + 16, LAST_XMM128);
