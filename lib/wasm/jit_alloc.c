@@ -16,19 +16,19 @@
  *
  * v128 pairs. A v128 operand (S / D) names two consecutive slots; every first slot b
  * of one is a candidate pair (b, b + 1) for one whole xmm register (low half slot b),
- * scored by its v128 uses plus the float and plain uses of its two slots: jit_ops.c
- * reads and writes a half of a pinned pair in place for any scalar op (movq, pextrq,
- * pinsrq, movhlps ...), which is dearer than a scalar register for integer uses, so a
- * pair whose halves are used more as integers than it is used otherwise is left out.
+ * scored by its v128 uses plus the float, plain and move (COPY) uses of its two
+ * slots: jit_ops.c reads and writes a half of a pinned pair in place for any scalar
+ * op (movq, pextrq, pinsrq, movsd, pshufd ...), which is dearer than a scalar
+ * register for integer uses, so a pair whose halves are used more as integers (other
+ * than moves) than it is used otherwise is left out. The xmm registers go to scalar
+ * float slots and pairs alike, best score first; a slot is in at most one pair.
  * The same slots are often also half of a v128 operand at b - 1 or b + 1 (the operand
- * stack mixes scalars and v128s, so temporaries do not stay aligned): such an operand
- * is read from memory after the pair is written back, and the pair read again after it
- * writes (jit_ops.c), so a pair is taken only where those overlapping uses weigh less
- * than half of its own. The xmm registers go to scalar float slots and pairs alike,
- * best score first.
- * A slot that is half of a v128 operand but in no pinned pair gets a scalar register
- * only when its scalar uses weigh 16 times its v128 uses; jit_ops.c then writes it
- * back before and reads it again after each SIMD op that uses it.
+ * stack mixes scalars and v128s, so temporaries do not stay aligned), and a slot in a
+ * scalar register may be half of a v128 operand: jit_vec.h puts such an operand
+ * together from its halves' registers and takes it apart into them. That is cheap
+ * from xmm registers (movaps, movlhps / pshufd, blendpd) and dear from GPRs (movq,
+ * pinsrq / pextrq): a slot that is half of a v128 operand gets a scalar xmm register
+ * when its scalar uses weigh as much as its v128 uses, a GPR only at 16 times.
  */
 #include "jit_internal.h"
 
@@ -77,6 +77,7 @@ typedef struct score {
     uint64_t n;          /* uses of either class (loaded or stored value) */
     uint64_t v;          /* uses as half of a v128 operand (weighted the same way) */
     uint64_t pv;         /* uses of the pair (slot, slot + 1) as a v128 operand */
+    uint64_t mv;         /* uses by a COPY / COPY2 (counted in i as well) */
 } score;
 
 /* A candidate: one scalar slot, or the pair from `slot` (wide). */
@@ -126,6 +127,7 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
             }
             if (f[k] != 'd' && f[k] != 's') continue;
             if (s >= fs) continue;
+            if (op == WOP_COPY || op == WOP_COPY2) sc[s].mv += weight;
             if (neutral_operand(op, k)) sc[s].n += weight;
             else if (esgx_wasm_iop_float_operand(op, k)) sc[s].f += weight;
             else sc[s].i += weight;
@@ -138,29 +140,28 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
         uint64_t total = sc[s].i + sc[s].f + sc[s].n;
         if (total) cd[nc++] = (cand){total, s, false};
         if (sc[s].pv)
-            cd[nc++] = (cand){sc[s].pv + sc[s].f + sc[s].n + sc[s + 1].f + sc[s + 1].n, s, true};
+            cd[nc++] = (cand){sc[s].pv + sc[s].f + sc[s].n + sc[s].mv + sc[s + 1].f +
+                                  sc[s + 1].n + sc[s + 1].mv, s, true};
     }
     qsort(cd, nc, sizeof *cd, cand_cmp);
     int gi = 0, xi = 0;
     for (uint32_t k = 0; k < nc && (gi < n_gprs || xi < n_xmms); k++) {
         uint32_t s = cd[k].slot;
         if (cd[k].wide) {
-            /* a whole xmm register: unless its halves are mostly integers, or v128
-             * operands overlapping it by one slot (each a write-back and a reload)
-             * weigh half as much as it does */
-            uint64_t over = sc[s + 1].pv + (s ? sc[s - 1].pv : 0);
+            /* a whole xmm register, unless its halves are used more as integers
+             * (other than moves) than it is used otherwise */
             if (xi >= n_xmms || pin[s] >= 0 || pin[s + 1] >= 0) continue;
-            if (sc[s].i + sc[s + 1].i > cd[k].score || 2 * over > cd[k].score) continue;
+            if (sc[s].i - sc[s].mv + sc[s + 1].i - sc[s + 1].mv > cd[k].score) continue;
             pin[s] = (int8_t)(32 + xmms[xi]);
             pin[s + 1] = (int8_t)(48 + xmms[xi++]);
             continue;
         }
         if (pin[s] >= 0) continue;   /* in a pair */
-        /* a v128 half is moved between its register and memory around every SIMD op
-         * that uses it (a store-forwarding stall each time): worth it only where the
-         * scalar uses weigh far more (e.g. a SIMD setup before a scalar hot loop) */
-        if (sc[s].v && cd[k].score < 16 * sc[s].v) continue;
+        /* a v128 operand with a half in a scalar register is put together or taken
+         * apart around each SIMD op (jit_vec.h): worth it where the scalar uses weigh
+         * more, and for a GPR (pinsrq / pextrq each time) far more */
         bool fl = sc[s].f > sc[s].i;
+        if (cd[k].score < (fl ? 1 : 16) * sc[s].v) continue;
         if (fl && xi < n_xmms) pin[s] = (int8_t)(16 + xmms[xi++]);
         else if (!fl && gi < n_gprs) pin[s] = gprs[gi++];
     }

@@ -8,11 +8,15 @@
  * too, and the fuel charges are the same FUEL ops at the same places, so fuel_used
  * and the out-of-fuel point cannot differ between the tiers. A slot is either in
  * memory ([rbx + 8*slot]) or, for the function's best-scoring slots (jit_alloc.c), in
- * a register for the whole function; the operand helpers (ld, st, ldf, stf, *_s) hide
- * which, write registers back to memory before calls and helpers (only those changed
- * since: c->sync; around a wasm call only those live after it, esgx_jit_live) and
- * read them again after. A load of the slot stored by the instruction just emitted
- * reads the register instead (c->last).
+ * a register for the whole function: a GPR, the low bits of an xmm register, or half
+ * of an xmm register holding a v128 pair (both slots). The operand helpers (ld, st,
+ * ldf, stf, *_s; vld, vst for v128 operands in jit_vec.h) hide which: any op may
+ * read or write either half of a pair in place, and a v128 operand whose slots are
+ * not one pair's is put together from, and taken apart into, wherever its halves
+ * live. They write registers back to memory before calls and helpers (only those
+ * changed since: c->sync; around a wasm call only those live after it,
+ * esgx_jit_live) and read them again after. A load of the slot stored by the
+ * instruction just emitted reads the register instead (c->last).
  *
  * Calls (docs/wasm.md, "Calls"): each function's entry does the interpreter's depth
  * and value-stack checks for every caller; a direct call is `call rel32` to a stub at
@@ -418,7 +422,9 @@ static void dirty(jc *c, uint32_t s)
 }
 
 /* SSE moves between a v128 register's halves and GPRs or other xmm registers:
- * pextrq / pextrd r, x, lane; pinsrq x, r, lane; movhlps / movlhps d, s. */
+ * pextrq / pextrd r, x, lane; pinsrq x, r, lane; movlhps d, s (d's high half = s's
+ * low half); hi64 d, s (d = s's high half: pshufd, which writes all of d, so that it
+ * does not wait for d's last writer as movhlps would). */
 static void x64_pextr(esgx_x64 *a, bool w64, int r, int x, uint8_t lane)
 {
     X_OP3(a, 0x66, w64 ? XW : 0, 0x0F, 0x3A, 0x16, x, r, NULL);
@@ -431,9 +437,10 @@ static void x64_pinsrq(esgx_x64 *a, int x, int r, uint8_t lane)
     x64_b(a, lane);
 }
 
-static void x64_movhlps(esgx_x64 *a, int d, int s)
+static void x64_hi64(esgx_x64 *a, int d, int s)
 {
-    X_OP2(a, 0, 0, 0x0F, 0x12, d, s, NULL);
+    X_OP2(a, 0x66, 0, 0x0F, 0x70, d, s, NULL);
+    x64_b(a, 0xEE);
 }
 
 static void x64_movlhps(esgx_x64 *a, int d, int s)
@@ -530,7 +537,7 @@ static void ldf(jc *c, bool dbl, int x, uint32_t s)
 {
     int v, h = vhalf(c, s, &v);
     if (h >= 0) {   /* the low 64 bits of x: the half (what lies above is not read) */
-        if (h) x64_movhlps(c->a, x, v);
+        if (h) x64_hi64(c->a, x, v);
         else if (x != v) x64_movaps(c->a, x, v);
         return;
     }
@@ -652,7 +659,7 @@ static void sse_s(jc *c, bool dbl, uint8_t op, int x, uint32_t s)
 {
     int v, h = vhalf(c, s, &v);
     if (h >= 0) {
-        if (h) x64_movhlps(c->a, T_XMM, v);
+        if (h) x64_hi64(c->a, T_XMM, v);
         x64_sse_rr(c->a, dbl, op, x, h ? T_XMM : v);
         return;
     }
@@ -1491,17 +1498,9 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
         return true;
     if (esgx_wasm_iop_class_of[op].family == IOPF_SIMD) {
-        /* a v128 operand whose pair is in a register (jit_alloc.c) is used there;
-         * any other is read and written in memory: the registers of its slots (a
-         * scalar, or a pair it overlaps by one slot) are written back before and
-         * read again after it is written */
-        const char *f = esgx_wasm_iop_format[op];
-        for (int i = 0; f[i]; i++)
-            if ((f[i] == 'S' || f[i] == 'D') && vpair(c, O(i)) < 0) spill(c, O(i), O(i) + 2);
-        if (!emit_simd(c, ip, op)) return false;
-        for (int i = 0; f[i]; i++)
-            if (f[i] == 'D' && vpair(c, O(i)) < 0) reload(c, O(i), O(i) + 2);
-        return true;
+        /* v128 operands in their pair's register, memory, or halves in registers of
+         * other kinds (vld / vst, jit_vec.h) */
+        return emit_simd(c, ip, op);
     }
     bool traps;
     if (!slow_op(op, &traps)) return false;
