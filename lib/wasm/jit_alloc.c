@@ -13,9 +13,22 @@
  * The value of a plain 32/64-bit load or store (the same internal op for i32 and f32,
  * i64 and f64) counts for neither class: jit_ops.c moves it between memory and
  * either kind of register directly, so the slot's other uses decide.
- * A slot that is also half of a v128 operand (SIMD ops work on memory) gets a register
- * only when its scalar uses weigh 16 times its v128 uses; jit_ops.c then writes it back
- * before and reads it again after each SIMD op that uses it.
+ *
+ * v128 pairs. A v128 operand (S / D) names two consecutive slots; every first slot b
+ * of one is a candidate pair (b, b + 1) for one whole xmm register (low half slot b),
+ * scored by its v128 uses plus the float, plain and move (COPY) uses of its two
+ * slots: jit_ops.c reads and writes a half of a pinned pair in place for any scalar
+ * op (movq, pextrq, pinsrq, movsd, pshufd ...), which is dearer than a scalar
+ * register for integer uses, so a pair whose halves are used more as integers (other
+ * than moves) than it is used otherwise is left out. The xmm registers go to scalar
+ * float slots and pairs alike, best score first; a slot is in at most one pair.
+ * The same slots are often also half of a v128 operand at b - 1 or b + 1 (the operand
+ * stack mixes scalars and v128s, so temporaries do not stay aligned), and a slot in a
+ * scalar register may be half of a v128 operand: jit_vec.h puts such an operand
+ * together from its halves' registers and takes it apart into them. That is cheap
+ * from xmm registers (movaps, movlhps / pshufd, blendpd) and dear from GPRs (movq,
+ * pinsrq / pextrq): a slot that is half of a v128 operand gets a scalar xmm register
+ * when its scalar uses weigh as much as its v128 uses, a GPR only at 16 times.
  */
 #include "jit_internal.h"
 
@@ -63,15 +76,23 @@ typedef struct score {
     uint64_t i, f;
     uint64_t n;          /* uses of either class (loaded or stored value) */
     uint64_t v;          /* uses as half of a v128 operand (weighted the same way) */
-    uint32_t slot;
+    uint64_t pv;         /* uses of the pair (slot, slot + 1) as a v128 operand */
+    uint64_t mv;         /* uses by a COPY / COPY2 (counted in i as well) */
 } score;
 
-static int score_cmp(const void *a, const void *b)
+/* A candidate: one scalar slot, or the pair from `slot` (wide). */
+typedef struct cand {
+    uint64_t score;
+    uint32_t slot;
+    bool wide;
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
 {
-    const score *x = a, *y = b;
-    uint64_t sx = x->i + x->f + x->n, sy = y->i + y->f + y->n;
-    if (sx != sy) return sx < sy ? 1 : -1;
-    return x->slot < y->slot ? -1 : x->slot > y->slot;
+    const cand *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    if (x->slot != y->slot) return x->slot < y->slot ? -1 : 1;
+    return (int)x->wide - (int)y->wide;
 }
 
 int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
@@ -80,9 +101,11 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
     uint32_t n = code->n_words, fs = code->frame_size;
     int32_t *diff = calloc((size_t)n + 1, sizeof *diff);
     score *sc = calloc(fs ? fs : 1, sizeof *sc);
-    if (!diff || !sc) {
+    cand *cd = calloc(fs ? 2 * (size_t)fs : 1, sizeof *cd);
+    if (!diff || !sc || !cd) {
         free(diff);
         free(sc);
+        free(cd);
         return ESGX_WASM_E_NOMEM;
     }
     const uint32_t *w = code->words;
@@ -97,35 +120,54 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
             uint32_t s = w[at + ESGX_WASM_OP_HEAD + k];
             if ((f[k] == 'D' || f[k] == 'S') && s < fs) {   /* v128 halves */
                 sc[s].v += weight;
-                if (s + 1 < fs) sc[s + 1].v += weight;
+                if (s + 1 < fs) {
+                    sc[s + 1].v += weight;
+                    sc[s].pv += weight;
+                }
             }
             if (f[k] != 'd' && f[k] != 's') continue;
             if (s >= fs) continue;
+            if (op == WOP_COPY || op == WOP_COPY2) sc[s].mv += weight;
             if (neutral_operand(op, k)) sc[s].n += weight;
             else if (esgx_wasm_iop_float_operand(op, k)) sc[s].f += weight;
             else sc[s].i += weight;
         }
         at += esgx_jit_op_width(w + at, op);
     }
+    uint32_t nc = 0;
     for (uint32_t s = 0; s < fs; s++) {
-        sc[s].slot = s;
         pin[s] = -1;
+        uint64_t total = sc[s].i + sc[s].f + sc[s].n;
+        if (total) cd[nc++] = (cand){total, s, false};
+        if (sc[s].pv)
+            cd[nc++] = (cand){sc[s].pv + sc[s].f + sc[s].n + sc[s].mv + sc[s + 1].f +
+                                  sc[s + 1].n + sc[s + 1].mv, s, true};
     }
-    qsort(sc, fs, sizeof *sc, score_cmp);
+    qsort(cd, nc, sizeof *cd, cand_cmp);
     int gi = 0, xi = 0;
-    for (uint32_t k = 0; k < fs && (gi < n_gprs || xi < n_xmms); k++) {
-        uint64_t total = sc[k].i + sc[k].f + sc[k].n;
-        if (total == 0) break;
-        /* a v128 half is moved between its register and memory around every SIMD op
-         * that uses it (a store-forwarding stall each time): worth it only where the
-         * scalar uses weigh far more (e.g. a SIMD setup before a scalar hot loop) */
-        if (sc[k].v && total < 16 * sc[k].v) continue;
-        bool fl = sc[k].f > sc[k].i;
-        if (fl && xi < n_xmms) pin[sc[k].slot] = (int8_t)(16 + xmms[xi++]);
-        else if (!fl && gi < n_gprs) pin[sc[k].slot] = gprs[gi++];
+    for (uint32_t k = 0; k < nc && (gi < n_gprs || xi < n_xmms); k++) {
+        uint32_t s = cd[k].slot;
+        if (cd[k].wide) {
+            /* a whole xmm register, unless its halves are used more as integers
+             * (other than moves) than it is used otherwise */
+            if (xi >= n_xmms || pin[s] >= 0 || pin[s + 1] >= 0) continue;
+            if (sc[s].i - sc[s].mv + sc[s + 1].i - sc[s + 1].mv > cd[k].score) continue;
+            pin[s] = (int8_t)(32 + xmms[xi]);
+            pin[s + 1] = (int8_t)(48 + xmms[xi++]);
+            continue;
+        }
+        if (pin[s] >= 0) continue;   /* in a pair */
+        /* a v128 operand with a half in a scalar register is put together or taken
+         * apart around each SIMD op (jit_vec.h): worth it where the scalar uses weigh
+         * more, and for a GPR (pinsrq / pextrq each time) far more */
+        bool fl = sc[s].f > sc[s].i;
+        if (cd[k].score < (fl ? 1 : 16) * sc[s].v) continue;
+        if (fl && xi < n_xmms) pin[s] = (int8_t)(16 + xmms[xi++]);
+        else if (!fl && gi < n_gprs) pin[s] = gprs[gi++];
     }
     free(diff);
     free(sc);
+    free(cd);
     return ESGX_OK;
 }
 
@@ -138,16 +180,18 @@ static bool ends_block(int op)
            op == WOP_RET1 || op == WOP_UNREACHABLE || op == WOP_EXIT;
 }
 
-/* Backward dataflow over the instructions, 32-bit masks (only the pinned slots):
+/* Backward dataflow over the instructions, 32-bit masks (only the pinned slots; a
+ * wide entry is the pair from its slot, one bit for both):
  * in[i] = use[i] | (out[i] & ~def[i]), out[i] = the union of in[] of i's successors,
  * iterated to a fixed point (a loop adds at most a pass per nesting level; past
- * LIVE_PASSES passes every slot is taken as live). A call defines every slot from
+ * LIVE_PASSES passes every slot is taken as live). An entry is read when either of its
+ * slots is, defined only when all of them are written. A call defines every slot from
  * its argument base up (the callee's frame overlaps them) and reads its arguments; an
  * op that reads the frame through a helper reads every slot. */
 #define LIVE_PASSES 64
 
-int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n_pinned,
-                  uint32_t *live)
+int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t wide,
+                  uint32_t n_pinned, uint32_t *live)
 {
     uint32_t n = code->n_ops, fs = code->frame_size;
     uint32_t all = n_pinned >= 32 ? UINT32_MAX : ((uint32_t)1 << n_pinned) - 1;
@@ -159,8 +203,10 @@ int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n
     int rc = ESGX_WASM_E_NOMEM;
     if (!use || !def || !in || !start || !idx || !bit) goto out;
     memset(bit, -1, fs ? fs : 1);
-    for (uint32_t b = 0; b < n_pinned && b < 32; b++)
+    for (uint32_t b = 0; b < n_pinned && b < 32; b++) {
         if (pinned[b] < fs) bit[pinned[b]] = (int8_t)b;
+        if ((wide >> b & 1) && pinned[b] + 1 < fs) bit[pinned[b] + 1] = (int8_t)b;
+    }
     for (uint32_t k = 0; k <= code->n_words; k++) idx[k] = -1;
     const uint32_t *w = code->words;
     for (uint32_t at = 0, i = 0; i < n; i++) {
@@ -168,18 +214,21 @@ int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n
         const uint32_t *ip = w + at;
         start[i] = at;
         idx[at] = (int32_t)i;
-        uint32_t u = 0, d = 0;
+        uint32_t u = 0, dlo = 0, dhi = 0;   /* written: an entry's first / second slot */
         const char *f = esgx_wasm_iop_format[op];
         for (int k = 0; f[k]; k++) {
             uint32_t sl = ip[ESGX_WASM_OP_HEAD + k];
             int nsl = f[k] == 'S' || f[k] == 'D' ? 2 : f[k] == 's' || f[k] == 'd' ? 1 : 0;
             for (int h = 0; h < nsl; h++) {
-                if (sl + (uint32_t)h >= fs || bit[sl + (uint32_t)h] < 0) continue;
-                uint32_t m = (uint32_t)1 << bit[sl + (uint32_t)h];
+                uint32_t x = sl + (uint32_t)h;
+                if (x >= fs || bit[x] < 0) continue;
+                uint32_t m = (uint32_t)1 << bit[x];
                 if (f[k] == 's' || f[k] == 'S') u |= m;
-                else d |= m;
+                else if (x == pinned[bit[x]]) dlo |= m;
+                else dhi |= m;
             }
         }
+        uint32_t d = dlo & (dhi | ~wide);
         if (op == WOP_CALL || op == WOP_CALL_IMPORT || op == WOP_CALL_INDIRECT) {
             uint32_t base = ip[ESGX_WASM_OP_HEAD + (op == WOP_CALL ? 2 : op == WOP_CALL_IMPORT ? 1 : 2)];
             uint32_t nargs = UINT32_MAX;   /* imports, indirect: every slot from base */
@@ -189,9 +238,10 @@ int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n
                 nargs = callee->n_params;
             }
             for (uint32_t b = 0; b < n_pinned && b < 32; b++) {
-                if (pinned[b] < base) continue;
-                d |= (uint32_t)1 << b;
-                if (pinned[b] - base < nargs) u |= (uint32_t)1 << b;
+                uint32_t lo = pinned[b], hi = lo + (wide >> b & 1);
+                if (hi < base) continue;
+                if (lo >= base) d |= (uint32_t)1 << b;
+                if (hi - base < nargs || (lo >= base && lo - base < nargs)) u |= (uint32_t)1 << b;
             }
         } else if (op == WOP_RET0) {
             for (uint32_t b = 0; b < n_pinned && b < 32; b++)

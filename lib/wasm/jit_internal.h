@@ -101,17 +101,21 @@ extern const size_t esgx_jit_n_refused_ops;
  * instruction is read from code->ops. */
 uint32_t esgx_jit_op_width(const uint32_t *ip, int op);
 /* Chooses the slots of code that live in registers: pin[slot] (frame_size entries)
- * gets -1, a register of gprs[0..n_gprs) (0-15), or 16 + one of xmms[0..n_xmms).
- * ESGX_OK or ESGX_WASM_E_NOMEM. The code must decode (jit_ops.c's scan checked it). */
+ * gets -1, a register of gprs[0..n_gprs) (0-15), 16 + one of xmms[0..n_xmms) (a scalar
+ * in the low bits of that xmm register), or, for the two slots s, s + 1 of a v128 pair
+ * held whole in one of xmms[], 32 + it (s: the low 64 bits) and 48 + it (s + 1: the
+ * high 64 bits). ESGX_OK or ESGX_WASM_E_NOMEM. The code must decode (jit_ops.c's scan
+ * checked it). */
 int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
                    const int8_t *xmms, int n_xmms, int8_t *pin);
 
 /* Liveness of the slots that live in registers, for the spills and reloads around
- * calls: live[i] (one per instruction of code) gets the mask (bit b: slot pinned[b])
- * of the slots that may be read after instruction i before being written (its
- * live-out; a superset where unsure). n_pinned <= 32. ESGX_OK or ESGX_WASM_E_NOMEM. */
-int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t n_pinned,
-                  uint32_t *live);
+ * calls: live[i] (one per instruction of code) gets the mask (bit b: entry pinned[b],
+ * the slot pinned[b], or the pair from it if bit b of wide is set) of the entries that
+ * may be read after instruction i before being written whole (its live-out; a
+ * superset where unsure). n_pinned <= 32. ESGX_OK or ESGX_WASM_E_NOMEM. */
+int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t wide,
+                  uint32_t n_pinned, uint32_t *live);
 /* jit_alloc.c: per defined function of m (grows[], m->n_funcs entries), whether a
  * call of it may change memory 0's base or size: it holds memory.grow, calls an
  * import or through a table (code outside the module may grow the memory), or calls

@@ -8,11 +8,15 @@
  * too, and the fuel charges are the same FUEL ops at the same places, so fuel_used
  * and the out-of-fuel point cannot differ between the tiers. A slot is either in
  * memory ([rbx + 8*slot]) or, for the function's best-scoring slots (jit_alloc.c), in
- * a register for the whole function; the operand helpers (ld, st, ldf, stf, *_s) hide
- * which, write registers back to memory before calls and helpers (only those changed
- * since: c->sync; around a wasm call only those live after it, esgx_jit_live) and
- * read them again after. A load of the slot stored by the instruction just emitted
- * reads the register instead (c->last).
+ * a register for the whole function: a GPR, the low bits of an xmm register, or half
+ * of an xmm register holding a v128 pair (both slots). The operand helpers (ld, st,
+ * ldf, stf, *_s; vld, vst for v128 operands in jit_vec.h) hide which: any op may
+ * read or write either half of a pair in place, and a v128 operand whose slots are
+ * not one pair's is put together from, and taken apart into, wherever its halves
+ * live. They write registers back to memory before calls and helpers (only those
+ * changed since: c->sync; around a wasm call only those live after it,
+ * esgx_jit_live) and read them again after. A load of the slot stored by the
+ * instruction just emitted reads the register instead (c->last).
  *
  * Calls (docs/wasm.md, "Calls"): each function's entry does the interpreter's depth
  * and value-stack checks for every caller; a direct call is `call rel32` to a stub at
@@ -99,10 +103,14 @@ typedef struct jc {
      * each lands on a stub at the end until jit.c points it at the callee */
     struct callsite { size_t rel; uint32_t callee; const esgx_wasm_code *code; size_t stub; } *cs;
     size_t ncs, capcs;
-    int8_t *pin;             /* per slot: -1 in memory, 0-15 a GPR, 16 + n xmm n */
-    uint32_t *pinned;        /* the slots with a register, in slot order */
+    int8_t *pin;             /* per slot: -1 in memory, 0-15 a GPR, 16 + n xmm n, 32 + n
+                              * / 48 + n the low / high half of a v128 in xmm n */
+    uint32_t *pinned;        /* the entries with a register (a slot, or the first of a
+                              * v128 pair), in slot order */
     uint32_t n_pinned;
-    uint8_t *sync;           /* per slot in a register: its memory copy is current */
+    uint32_t wide;           /* bit i: pinned[i] is a v128 pair */
+    uint8_t *sync;           /* per entry in a register (its first slot): its memory
+                              * copy is current */
     uint8_t *target;         /* per word: a branch lands there */
     uint8_t *in_loop;        /* per word: inside a loop (esgx_jit_loops) */
     /* the last instruction emitted (ending at code offset `at`) stored register `reg`
@@ -377,12 +385,12 @@ static bool slow_op(int op, bool *traps)
 }
 
 /* Whether op may read any frame slot from memory (a slow op calls a C helper with the
- * frame; a SIMD template reads its v128 operands from their frame slots, and some take
- * scalar ones too): liveness counts every pinned slot as read there, which is safe. */
+ * frame): liveness counts every pinned slot as read there, which is safe. (A SIMD
+ * template reads only its operands, in their registers or written back first.) */
 bool esgx_jit_op_reads_frame(int op)
 {
     bool traps;
-    return slow_op(op, &traps) || esgx_wasm_iop_class_of[op].family == IOPF_SIMD;
+    return slow_op(op, &traps);
 }
 
 /* call esgx_jit_op_slow(s, fp, ip, op); fuel and memory synchronised when it may
@@ -416,9 +424,72 @@ static const uint8_t icmp_cc[ICMP_COUNT_] = {
 
 /* ---- slot operands: in memory ([rbx + 8*slot]) or in their register (c->pin) */
 
+/* The scalar register of slot s (0-15 a GPR, 16 + n xmm n), or -1: in memory, or half
+ * of a v128 in a register (vhalf; the operand helpers below handle both). */
 static int pin_of(const jc *c, uint32_t s)
 {
-    return c->pin[s];
+    return c->pin[s] < 32 ? c->pin[s] : -1;
+}
+
+/* Whether slot s is half of a v128 pair in a register: 0 the low half, 1 the high
+ * half, *x its xmm register; -1 if not. */
+static int vhalf(const jc *c, uint32_t s, int *x)
+{
+    int p = c->pin[s];
+    if (p < 32) return -1;
+    *x = (p - 32) & 15;
+    return p >= 48;
+}
+
+/* The xmm register holding the v128 pair from slot s whole, or -1. */
+static int vpair(const jc *c, uint32_t s)
+{
+    int p = c->pin[s];
+    return p >= 32 && p < 48 ? p - 32 : -1;
+}
+
+/* Slot s in a register was written: its entry's memory copy is stale. */
+static void dirty(jc *c, uint32_t s)
+{
+    c->sync[c->pin[s] >= 48 ? s - 1 : s] = 0;
+}
+
+/* SSE moves between a v128 register's halves and GPRs or other xmm registers:
+ * pextrq / pextrd r, x, lane; pinsrq x, r, lane; movlhps d, s (d's high half = s's
+ * low half); hi64 d, s (d = s's high half: pshufd, which writes all of d, so that it
+ * does not wait for d's last writer as movhlps would). */
+static void x64_pextr(esgx_x64 *a, bool w64, int r, int x, uint8_t lane)
+{
+    X_OP3(a, 0x66, w64 ? XW : 0, 0x0F, 0x3A, 0x16, x, r, NULL);
+    x64_b(a, lane);
+}
+
+static void x64_pinsrq(esgx_x64 *a, int x, int r, uint8_t lane)
+{
+    X_OP3(a, 0x66, XW, 0x0F, 0x3A, 0x22, x, r, NULL);
+    x64_b(a, lane);
+}
+
+static void x64_hi64(esgx_x64 *a, int d, int s)
+{
+    X_OP2(a, 0x66, 0, 0x0F, 0x70, d, s, NULL);
+    x64_b(a, 0xEE);
+}
+
+static void x64_movlhps(esgx_x64 *a, int d, int s)
+{
+    X_OP2(a, 0, 0, 0x0F, 0x16, d, s, NULL);
+}
+
+/* movdqu xmm, [m] / movdqu [m], xmm */
+static void x64_movdqu_load(esgx_x64 *a, int x, x64_mem m)
+{
+    X_OP2(a, 0xF3, 0, 0x0F, 0x6F, x, 0, &m);
+}
+
+static void x64_movdqu_store(esgx_x64 *a, x64_mem m, int x)
+{
+    X_OP2(a, 0xF3, 0, 0x0F, 0x7F, x, 0, &m);
 }
 
 /* Records that the store just emitted put register reg in slot s (kind LAST_*; an
@@ -448,6 +519,15 @@ static void still_stored(jc *c, int dst)
 /* r = slot s: 64 bits, or (w64 false) its low 32 bits zero-extended */
 static void ld(jc *c, bool w64, int r, uint32_t s)
 {
+    int v, h = vhalf(c, s, &v);
+    if (h == 0) {
+        x64_movq_rx(c->a, w64, r, v);
+        return;
+    }
+    if (h == 1) {
+        x64_pextr(c->a, w64, r, v, w64 ? 1 : 2);
+        return;
+    }
     int p = pin_of(c, s);
     if (p < 0 && just_stored(c, s)) {
         int q = c->last.reg;
@@ -467,6 +547,12 @@ static void ld(jc *c, bool w64, int r, uint32_t s)
 /* slot s = r (64 bits: an i32 result is already zero-extended) */
 static void st(jc *c, uint32_t s, int r)
 {
+    int v, h = vhalf(c, s, &v);
+    if (h >= 0) {
+        x64_pinsrq(c->a, v, r, (uint8_t)h);
+        dirty(c, s);
+        return;
+    }
     int p = pin_of(c, s);
     if (p >= 0) c->sync[s] = 0;
     if (p < 0) {
@@ -482,6 +568,12 @@ static void st(jc *c, uint32_t s, int r)
 /* xmm x = float slot s (f32: the low 32 bits) */
 static void ldf(jc *c, bool dbl, int x, uint32_t s)
 {
+    int v, h = vhalf(c, s, &v);
+    if (h >= 0) {   /* the low 64 bits of x: the half (what lies above is not read) */
+        if (h) x64_hi64(c->a, x, v);
+        else if (x != v) x64_movaps(c->a, x, v);
+        return;
+    }
     int p = pin_of(c, s);
     if (p < 0 && just_stored(c, s)) {
         int q = c->last.reg;
@@ -500,6 +592,17 @@ static void ldf(jc *c, bool dbl, int x, uint32_t s)
 static void stf(jc *c, bool dbl, uint32_t s, int x)
 {
     esgx_x64 *a = c->a;
+    int v, h = vhalf(c, s, &v);
+    if (h >= 0) {
+        if (dbl && h) x64_movlhps(a, v, x);
+        else if (dbl) x64_sse_rr(a, true, SSE_MOVS, v, x);   /* movsd: the low 64 bits */
+        else {
+            x64_movq_rx(a, false, X_RAX, x);
+            x64_pinsrq(a, v, X_RAX, (uint8_t)h);
+        }
+        dirty(c, s);
+        return;
+    }
     int p = pin_of(c, s);
     if (p >= 0) c->sync[s] = 0;
     if (p < 0) {
@@ -525,6 +628,11 @@ static void stf(jc *c, bool dbl, uint32_t s, int x)
  * the operand scratch T_GPR. *m is filled for memory; returns the register or -1. */
 static int iopnd(jc *c, uint32_t s, x64_mem *m)
 {
+    int v, h = vhalf(c, s, &v);
+    if (h >= 0) {
+        ld(c, true, T_GPR, s);
+        return T_GPR;
+    }
     int p = pin_of(c, s);
     if (p < 0 && just_stored(c, s) && c->last.kind == LAST_GPR) return c->last.reg;
     if (p < 0) {
@@ -582,6 +690,12 @@ static void ext_s(jc *c, int kind, bool w64, int r, uint32_t s)
 /* xmm x op= float slot s (scalar SSE op) */
 static void sse_s(jc *c, bool dbl, uint8_t op, int x, uint32_t s)
 {
+    int v, h = vhalf(c, s, &v);
+    if (h >= 0) {
+        if (h) x64_hi64(c->a, T_XMM, v);
+        x64_sse_rr(c->a, dbl, op, x, h ? T_XMM : v);
+        return;
+    }
     int p = pin_of(c, s);
     if (p < 0 && just_stored(c, s) && c->last.kind != LAST_GPR) {
         x64_sse_rr(c->a, dbl, op, x, c->last.reg - 16);
@@ -597,32 +711,50 @@ static void sse_s(jc *c, bool dbl, uint8_t op, int x, uint32_t s)
     }
 }
 
+/* Entry i of c->pinned written to its memory / read from it: a GPR, a scalar in an
+ * xmm register (64 bits), or a v128 pair (16 bytes). */
+static void entry_store(jc *c, uint32_t i)
+{
+    uint32_t s = c->pinned[i];
+    int p = c->pin[s];
+    if (p < 16) x64_store(c->a, true, slot(s), p);
+    else if (p < 32) x64_movs_store(c->a, true, slot(s), p - 16);
+    else x64_movdqu_store(c->a, slot(s), p - 32);
+    c->sync[s] = 1;
+}
+
+static void entry_load(jc *c, uint32_t i)
+{
+    uint32_t s = c->pinned[i];
+    int p = c->pin[s];
+    if (p < 16) x64_load(c->a, true, p, slot(s));
+    else if (p < 32) x64_movs_load(c->a, true, p - 16, slot(s));
+    else x64_movdqu_load(c->a, p - 32, slot(s));
+    c->sync[s] = 1;
+}
+
+/* Whether entry i overlaps the slots [lo, hi). */
+static bool entry_in(const jc *c, uint32_t i, uint32_t lo, uint32_t hi)
+{
+    uint32_t s = c->pinned[i];
+    return s < hi && s + (c->wide >> i & 1) >= lo;
+}
+
 /* Writes the registers of the slots in [lo, hi) to memory / reads them back: around
- * calls and helpers, which see the frame in memory. A register whose memory copy is
- * current (c->sync: nothing wrote it since the last write-back or reload, and no
- * branch target came in between) is not written again. */
+ * calls and helpers, which see the frame in memory (a v128 pair whole if either of
+ * its slots is in the range). A register whose memory copy is current (c->sync:
+ * nothing wrote it since the last write-back or reload, and no branch target came in
+ * between) is not written again. */
 static void spill(jc *c, uint32_t lo, uint32_t hi)
 {
-    for (uint32_t i = 0; i < c->n_pinned; i++) {
-        uint32_t s = c->pinned[i];
-        if (s < lo || s >= hi || c->sync[s]) continue;
-        int p = pin_of(c, s);
-        if (p < 16) x64_store(c->a, true, slot(s), p);
-        else x64_movs_store(c->a, true, slot(s), p - 16);
-        c->sync[s] = 1;
-    }
+    for (uint32_t i = 0; i < c->n_pinned; i++)
+        if (entry_in(c, i, lo, hi) && !c->sync[c->pinned[i]]) entry_store(c, i);
 }
 
 static void reload(jc *c, uint32_t lo, uint32_t hi)
 {
-    for (uint32_t i = 0; i < c->n_pinned; i++) {
-        uint32_t s = c->pinned[i];
-        if (s < lo || s >= hi) continue;
-        int p = pin_of(c, s);
-        if (p < 16) x64_load(c->a, true, p, slot(s));
-        else x64_movs_load(c->a, true, p - 16, slot(s));
-        c->sync[s] = 1;
-    }
+    for (uint32_t i = 0; i < c->n_pinned; i++)
+        if (entry_in(c, i, lo, hi)) entry_load(c, i);
 }
 
 /* Around a call from the current instruction with argument base `base` (the callee's
@@ -639,12 +771,9 @@ static void spill_call(jc *c, uint32_t base, uint32_t args_end, uint32_t also)
     for (uint32_t i = 0; i < c->n_pinned; i++) {
         uint32_t s = c->pinned[i];
         if (c->sync[s]) continue;
-        bool need = s < base ? (lv >> i & 1) != 0 : s < args_end;
-        if (!need && s != also) continue;
-        int p = pin_of(c, s);
-        if (p < 16) x64_store(c->a, true, slot(s), p);
-        else x64_movs_store(c->a, true, slot(s), p - 16);
-        c->sync[s] = 1;
+        bool need = ((lv >> i & 1) && s < base) || entry_in(c, i, base, args_end) ||
+                    (also != UINT32_MAX && entry_in(c, i, also, also + 1));
+        if (need) entry_store(c, i);
     }
 }
 
@@ -657,11 +786,10 @@ static void reload_call(jc *c, uint32_t in_rax)
         uint32_t s = c->pinned[i];
         c->sync[s] = 1;
         if (!(lv >> i & 1)) continue;
-        int p = pin_of(c, s);
+        int p = c->pin[s];
         if (s == in_rax && p < 16) x64_mov_rr(c->a, true, p, X_RAX);
-        else if (s == in_rax) x64_movq_xr(c->a, true, p - 16, X_RAX);
-        else if (p < 16) x64_load(c->a, true, p, slot(s));
-        else x64_movs_load(c->a, true, p - 16, slot(s));
+        else if (s == in_rax && p < 32) x64_movq_xr(c->a, true, p - 16, X_RAX);
+        else entry_load(c, i);
     }
 }
 
@@ -1415,12 +1543,20 @@ static bool emit_move(jc *c, const uint32_t *ip, int op)
     switch (op) {
     case WOP_COPY: ld(c, true, X_RAX, O(1)); st(c, O(0), X_RAX); return true;
     case WOP_COPY2:
-        /* a v128 move (adjacent pairs in memory): one 16-byte copy, so that the 16-byte
-         * loads of the SIMD ops that follow are forwarded from one store */
-        if (O(2) == O(0) + 1 && O(3) == O(1) + 1 && O(3) != O(0) && pin_of(c, O(0)) < 0 &&
-            pin_of(c, O(1)) < 0 && pin_of(c, O(2)) < 0 && pin_of(c, O(3)) < 0) {
-            vld(c, 0, O(1));
-            vst(c, O(0), 0);
+        /* a v128 move (adjacent pairs, each whole in one register or in memory): one
+         * register move, or one 16-byte copy, so that the 16-byte loads of the SIMD ops
+         * that follow are forwarded from one store */
+        if (O(2) == O(0) + 1 && O(3) == O(1) + 1 && O(3) != O(0) &&
+            (vpair(c, O(0)) >= 0 || (c->pin[O(0)] < 0 && c->pin[O(2)] < 0)) &&
+            (vpair(c, O(1)) >= 0 || (c->pin[O(1)] < 0 && c->pin[O(3)] < 0))) {
+            int d = vpair(c, O(0)), s = vpair(c, O(1));
+            if (d >= 0) vld(c, d, O(1));
+            else if (s >= 0) vst(c, O(0), s);
+            else {
+                vld(c, 0, O(1));
+                vst(c, O(0), 0);
+            }
+            if (d >= 0) dirty(c, O(0));
             return true;
         }
         ld(c, true, X_RAX, O(1));
@@ -1537,15 +1673,9 @@ static bool emit_op(jc *c, const uint32_t *ip, int op, uint32_t at)
     if (emit_control(c, ip, op, at) || emit_move(c, ip, op) || emit_numeric(c, ip, op, at))
         return true;
     if (esgx_wasm_iop_class_of[op].family == IOPF_SIMD) {
-        /* v128 operands are read and written in memory: a half that lives in a
-         * register (jit_alloc.c) is written back before and read again after */
-        const char *f = esgx_wasm_iop_format[op];
-        for (int i = 0; f[i]; i++)
-            if (f[i] == 'S') spill(c, O(i), O(i) + 2);
-        if (!emit_simd(c, ip, op)) return false;
-        for (int i = 0; f[i]; i++)
-            if (f[i] == 'D') reload(c, O(i), O(i) + 2);
-        return true;
+        /* v128 operands in their pair's register, memory, or halves in registers of
+         * other kinds (vld / vst, jit_vec.h) */
+        return emit_simd(c, ip, op);
     }
     bool traps;
     if (!slow_op(op, &traps)) return false;
@@ -1612,9 +1742,11 @@ static void emit_prologue(jc *c)
     for (uint32_t i = 0; i < c->n_pinned; i++) {
         uint32_t s = c->pinned[i];
         if (s < np || s >= np + n) continue;
-        int p = pin_of(c, s);
+        int p = c->pin[s];
         if (p < 16) x64_mov_ri(a, p, 0);
-        else x64_xorps(a, p - 16, p - 16);
+        else if (p < 32) x64_xorps(a, p - 16, p - 16);
+        else if (s + 1 < np + n) x64_xorps(a, p - 32, p - 32);
+        else entry_load(c, i);   /* a pair from the last local into the stack */
     }
 }
 
@@ -1744,8 +1876,11 @@ static int pins(jc *c)
     int rc = esgx_jit_alloc(c->code, pin_gprs, (int)sizeof pin_gprs, pin_xmms, (int)sizeof pin_xmms,
                             c->pin);
     if (rc) return rc;
-    for (uint32_t s = 0; s < fs; s++)
-        if (c->pin[s] >= 0) c->pinned[c->n_pinned++] = s;
+    for (uint32_t s = 0; s < fs; s++) {
+        if (c->pin[s] < 0 || c->pin[s] >= 48) continue;   /* a pair: its first slot */
+        if (c->pin[s] >= 32) c->wide |= (uint32_t)1 << c->n_pinned;
+        c->pinned[c->n_pinned++] = s;
+    }
     return ESGX_OK;
 }
 
@@ -1769,7 +1904,7 @@ int esgx_jit_compile(esgx_x64 *a, const esgx_wasm_module *m, const esgx_wasm_cod
     if (rc == ESGX_OK) rc = pins(&c);
     if (rc == ESGX_OK) {
         c.live = malloc((code->n_ops ? code->n_ops : 1) * sizeof *c.live);
-        rc = c.live ? esgx_jit_live(code, c.pinned, c.n_pinned, c.live) : ESGX_WASM_E_NOMEM;
+        rc = c.live ? esgx_jit_live(code, c.pinned, c.wide, c.n_pinned, c.live) : ESGX_WASM_E_NOMEM;
     }
     if (rc == ESGX_OK) {
         memset(c.nat, 0xFF, ((size_t)c.n + 33) * sizeof *c.nat);

@@ -1,8 +1,12 @@
 /*
  * jit_vec.h (internal to jit_ops.c, included once after its operand helpers): the
  * SIMD ops compiled inline to SSE (up to SSE4.1, and pcmpgtq), every one of them: no
- * SIMD op leaves compiled code. A v128 lives in its two frame slots ([rbx + 8*slot],
- * 16 bytes, 8-byte aligned: movdqu), never in a register across ops (jit_alloc.c).
+ * SIMD op leaves compiled code. A v128 operand lives in the xmm register of its pair
+ * (jit_alloc.c), or in its two frame slots ([rbx + 8*slot], 16 bytes, 8-byte aligned:
+ * movdqu), or, when its slots are in registers of other kinds (a scalar's, or half of
+ * an overlapping pair's), is put together from them and taken apart into them (vld,
+ * vst). Templates read their operands with vld into scratch registers (the binary
+ * ops compute in the result's register) and write the result with vst.
  * Scratch registers: xmm0, xmm1, xmm15, rax, rcx. Every template computes exactly what
  * the interpreter's handler (interp_simd.h) computes: the spec's lane semantics, float
  * lanes in the same operand order, NaN results with the same bits (min/max give
@@ -123,22 +127,102 @@ static void vpool_emit(jc *c)
     }
 }
 
-/* xmm x = v128 slot pair s / slot pair s = xmm x */
+/* blendpd d, s, imm (SSE4.1): the qwords of s where imm has a bit */
+static void x64_blendpd(esgx_x64 *a, int d, int s, uint8_t imm)
+{
+    X_OP3(a, 0x66, 0, 0x0F, 0x3A, 0x0D, d, s, NULL);
+    x64_b(a, imm);
+}
+
+/* xmm x (a scratch) = v128 slots s, s + 1 whose registers are not one pair's: each
+ * half from where it is (memory, a GPR, a scalar's xmm, half of a pair), low first */
+static void vcompose(jc *c, int x, uint32_t s)
+{
+    esgx_x64 *a = c->a;
+    for (int hi = 0; hi < 2; hi++) {
+        uint32_t q = s + (uint32_t)hi;
+        int v, h = vhalf(c, q, &v), p = pin_of(c, q);
+        x64_mem m = slot(q);
+        if (!hi) {
+            if (h == 0) x64_movaps(a, x, v);
+            else if (h == 1) x64_hi64(a, x, v);
+            else if (p >= 16) x64_movaps(a, x, p - 16);
+            else if (p >= 0) x64_movq_xr(a, true, x, p);
+            else x64_movs_load(a, true, x, m);
+        } else {
+            if (h == 0) x64_movlhps(a, x, v);
+            else if (h == 1) x64_blendpd(a, x, v, 2);
+            else if (p >= 16) x64_movlhps(a, x, p - 16);
+            else if (p >= 0) x64_pinsrq(a, x, p, 1);
+            else X_OP2(a, 0, 0, 0x0F, 0x16, x, 0, &m);          /* movhps x, [m] */
+        }
+    }
+}
+
+/* v128 slots s, s + 1 (not one pair's register) = xmm x, each half where it lives */
+static void vdecompose(jc *c, uint32_t s, int x)
+{
+    esgx_x64 *a = c->a;
+    stf(c, true, s, x);
+    uint32_t q = s + 1;
+    int v, h = vhalf(c, q, &v), p = pin_of(c, q), t = x == 15 ? 0 : 15;
+    if (h == 1) {
+        x64_blendpd(a, v, x, 2);
+    } else if (h == 0) {
+        x64_hi64(a, t, x);
+        x64_sse_rr(a, true, SSE_MOVS, v, t);                  /* movsd: the low half */
+    } else if (p >= 16) {
+        x64_hi64(a, p - 16, x);
+    } else if (p >= 0) {
+        x64_pextr(a, true, p, x, 1);
+    } else {
+        x64_mem m = slot(q);
+        X_OP2(a, 0, 0, 0x0F, 0x17, x, 0, &m);                 /* movhps [m], x */
+        return;
+    }
+    dirty(c, q);
+}
+
+/* Whether either slot of the v128 at s has a register. */
+static bool in_regs(const jc *c, uint32_t s)
+{
+    return c->pin[s] >= 0 || (s + 1 < c->code->frame_size && c->pin[s + 1] >= 0);
+}
+
+/* xmm x = v128 slot pair s / slot pair s = xmm x: the pair's register (jit_alloc.c),
+ * memory, or (slots in registers of other kinds) composed from the halves */
 static void vld(jc *c, int x, uint32_t s)
 {
+    int v = vpair(c, s);
+    if (v >= 0) {
+        if (x != v) x64_movaps(c->a, x, v);
+        return;
+    }
+    if (in_regs(c, s)) {
+        vcompose(c, x, s);
+        return;
+    }
     if (just_stored(c, s) && c->last.kind == LAST_XMM128) {
         if (x != c->last.reg - 16) x64_movaps(c->a, x, c->last.reg - 16);
         still_stored(c, x + 16);
         return;
     }
-    x64_mem m = slot(s);
-    X_OP2(c->a, 0xF3, 0, 0x0F, 0x6F, x, 0, &m);
+    x64_movdqu_load(c->a, x, slot(s));
 }
 
 static void vst(jc *c, uint32_t s, int x)
 {
-    x64_mem m = slot(s);
-    X_OP2(c->a, 0xF3, 0, 0x0F, 0x7F, x, 0, &m);
+    int v = vpair(c, s);
+    if (v >= 0) {
+        if (x != v) x64_movaps(c->a, v, x);
+        dirty(c, s);
+        return;
+    }
+    if (in_regs(c, s)) {
+        vdecompose(c, s, x);
+        return;
+    }
+    x64_movdqu_store(c->a, slot(s), x);
     stored(c, s, x + 16, LAST_XMM128);
 }
 
@@ -210,15 +294,24 @@ static bool vec_binary(jc *c, const uint32_t *ip, int op)
     for (size_t i = 0; i < sizeof vbins / sizeof vbins[0]; i++) {
         const vbin *v = &vbins[i];
         if (v->op != op) continue;
-        vld(c, 0, v->swap ? O(2) : O(1));
-        vld(c, 1, v->swap ? O(1) : O(2));
-        vop(c->a, v->pfx, v->map, v->code, 0, 1);
+        uint32_t x = v->swap ? O(2) : O(1), y = v->swap ? O(1) : O(2);
+        /* d = x op y: computed in the result's register when it has one (and it is
+         * not y's), the second operand read from its register in place */
+        int d = vpair(c, O(0)), ry = vpair(c, y);
+        bool whole = vpair(c, x) >= 0 || !in_regs(c, x);   /* x not put together */
+        if (d < 0 || d == ry || v->inv || !whole) d = 0;
+        if (ry < 0) {
+            vld(c, 1, y);
+            ry = 1;
+        }
+        vld(c, d, x);
+        vop(c->a, v->pfx, v->map, v->code, d, ry);
         if (v->imm >= 0) x64_b(c->a, (uint8_t)v->imm);
         if (v->inv) {
             ONES(c->a, 1);
             P(c->a, P_XOR, 0, 1);
         }
-        vst(c, O(0), 0);
+        vst(c, O(0), d);
         return true;
     }
     return false;

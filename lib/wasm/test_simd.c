@@ -4,7 +4,8 @@
  * called with esgx_wasm_call, a host function taking and returning v128, v128 globals
  * (defined, imported, exported), call_indirect with v128 arguments, v128 block params
  * and results, branches, select, drop, an operand stack deep enough to cross the
- * compiler's lazy-entry bound, and the fuel of SIMD instructions (docs/wasm.md). The
+ * compiler's lazy-entry bound, the fuel of SIMD instructions (docs/wasm.md), and v128
+ * values kept in the compiler's registers on both tiers (test_registers). The
  * lane semantics are the spec suite's (ctest -R wasm_spec_simd).
  *
  * Design notes: modules are written in the text format and converted with wabt's
@@ -338,6 +339,75 @@ static void test_fuel(void)
     teardown(&e);
 }
 
+/* v128 values in registers (the compiler keeps v128 pairs in xmm registers, puts
+ * operands whose slots are not one pair's together from their halves): v128 locals
+ * and temporaries in a loop, scalar f64 work on their lanes, a call with v128 values
+ * live across it, an i32 under a v128 on the operand stack (its slots then overlap
+ * those of v128s elsewhere by one). Run on both tiers; each must give the values
+ * computed here. */
+static void test_registers(void)
+{
+    static const char *wat =
+        "(module"
+        " (func $twice (param f64) (result f64) (f64.add (local.get 0) (local.get 0)))"
+        " (func (export \"regs\") (param $n i32) (result f64 v128 i32)"
+        "  (local $acc v128) (local $step v128) (local $iv v128) (local $s f64)"
+        "  (local $i i32) (local $k i32)"
+        "  (local.set $acc (f64x2.splat (f64.const 1)))"
+        "  (local.set $step (v128.const f64x2 0.5 0.25))"
+        "  (local.set $iv (v128.const i32x4 1 2 3 4))"
+        "  (loop $l"
+        "   (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (local.get $step)"
+        "     (f64x2.splat (f64.convert_i32_s (local.get $i))))))"
+        "   (local.set $s (f64.add (local.get $s) (call $twice (f64.add"
+        "     (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))))"
+        "   (local.set $acc (f64x2.replace_lane 1 (local.get $acc)"
+        "     (f64.mul (f64x2.extract_lane 1 (local.get $acc)) (f64.const 0.5))))"
+        "   (local.set $k (i32.add (local.get $k) (i32.add (i32.mul (local.get $i) (i32.const 3))"
+        "     (i32x4.extract_lane 2 (i32x4.add (local.get $iv) (i32x4.splat (local.get $i)))))))"
+        "   (local.set $iv (i32x4.add (local.get $iv) (i32x4.splat (local.get $k))))"
+        "   (local.set $i (i32.add (local.get $i) (i32.const 1)))"
+        "   (br_if $l (i32.lt_s (local.get $i) (local.get $n))))"
+        "  (local.get $s) (local.get $acc) (local.get $k)))";
+    enum { N = 1000 };
+    double acc[2] = {1, 1}, s = 0;
+    uint32_t iv[4] = {1, 2, 3, 4}, k = 0;
+    for (int32_t i = 0; i < N; i++) {
+        acc[0] = acc[0] + 0.5 * (double)i;
+        acc[1] = acc[1] + 0.25 * (double)i;
+        double t = acc[0] + acc[1];
+        s = s + (t + t);
+        acc[1] = acc[1] * 0.5;
+        k += (uint32_t)i * 3 + (iv[2] + (uint32_t)i);
+        for (int j = 0; j < 4; j++) iv[j] += k;
+    }
+    static const esgx_wasm_tier tiers[] = {ESGX_WASM_TIER_INTERP, ESGX_WASM_TIER_JIT};
+    for (size_t t = 0; t < 2; t++) {
+        if (tiers[t] == ESGX_WASM_TIER_JIT && !esgx_wasm_jit_available()) continue;
+        esgx_wasm_limits lim;
+        esgx_wasm_limits_default(&lim);
+        lim.tier = tiers[t];
+        env e;
+        if (setup(&e, wat, &lim, NULL, 0)) {
+            teardown(&e);
+            return;
+        }
+        esgx_wasm_value arg = i32(N), res[3];
+        if (call_ok(&e, "regs", &arg, 1, res, 3) == 0) {
+            double got[2], gs;
+            memcpy(got, res[1].of.v128, 16);
+            memcpy(&gs, &res[0].of.f64_bits, 8);
+            CHECK(res[0].type == ESGX_WASM_F64 && gs == s, "tier %zu: s %.17g, want %.17g", t, gs,
+                  s);
+            CHECK(got[0] == acc[0] && got[1] == acc[1], "tier %zu: acc %.17g %.17g, want %.17g %.17g",
+                  t, got[0], got[1], acc[0], acc[1]);
+            CHECK((uint32_t)res[2].of.i32 == k, "tier %zu: k %u, want %u", t,
+                  (unsigned)res[2].of.i32, (unsigned)k);
+        }
+        teardown(&e);
+    }
+}
+
 int main(void)
 {
     int rc = wat_begin("wasm-simd", NULL);
@@ -348,6 +418,7 @@ int main(void)
     test_call_indirect();
     test_control();
     test_fuel();
+    test_registers();
     wat_end();
     return ESGX_TEST_SUMMARY("wasm_simd");
 }
