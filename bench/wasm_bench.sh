@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # wasm_bench.sh: speed of esgx's two tiers (interpreter, compiler) against native code
-# and Node's V8, SIMD under the compiler, compile time per MiB and cold start.
+# and Node's V8 (TurboFan and Liftoff), SIMD under the compiler and V8, compile time per
+# MiB and cold start.
 #
 #   bench/wasm_bench.sh            (uses build/esgx; ESGX=path/to/esgx to override)
 #   REPS=3 KERNELS="fib:38 qsort:1000000" bench/wasm_bench.sh
@@ -9,13 +10,14 @@
 # Builds every kernel of bench/kernels/ four ways into bench/out/ (native clang-19 -O2;
 # wasm32 -O2 without libc; the same with -msimd128, auto-vectorized; the scalar .wasm
 # under node), runs each with its benchmark size: native, `esgx run --tier interp`,
-# `esgx run --tier jit`, V8, and the SIMD module under `esgx run --tier jit`. The
+# `esgx run --tier jit`, V8 TurboFan and V8 Liftoff, and the SIMD module under `esgx run
+# --tier jit` and TurboFan. The
 # checksums must agree, and fuel_used must be the same under both tiers (exit 1 if
 # not). Prints wall-clock seconds (whole process, best of REPS runs), each time over
 # native's of the same run, geomeans, and the SIMD speedup (jit scalar / jit SIMD). A
 # SIMD module that esgx refuses to load (the runtime without SIMD) shows "n/a".
-# esgx runs metered (--fuel FUEL), as in production. V8 runs with --no-liftoff, i.e.
-# its optimizing tier only. Where this build or CPU has no compiler, --tier jit runs the
+# esgx runs metered (--fuel FUEL), as in production. V8 runs twice: with --no-liftoff
+# (its optimizing tier, TurboFan, only) and with --liftoff-only (its baseline compiler). Where this build or CPU has no compiler, --tier jit runs the
 # interpreter: the script says so under the table.
 #
 # Then, unless BIG=0, for each tier (bench/big_module.py, the 1 MiB module of code of
@@ -76,10 +78,11 @@ geo() {
 # esgx_run TIER WASM N: esgx run --function run --arg N on TIER, metered, --json
 esgx_run() { "$ESGX" run "$2" --function run --arg "$3" --fuel "$FUEL" --json --tier "$1"; }
 
-fmt='%-8s %9s %9s %9s %9s %9s | %7s %7s %7s %7s | %12s\n'
+fmt='%-8s %9s %9s %9s %9s %9s %9s | %7s %7s %7s %7s %7s %7s %7s | %12s\n'
 # shellcheck disable=SC2059  # one format for the header and the rows
-printf "$fmt" kernel native_s interp_s jit_s v8_s simd_s interp/n jit/n v8/n simd_x fuel_used
-ri=() rj=() rv=() rs=() jit_tier="" simd_why=""
+printf "$fmt" kernel native_s interp_s jit_s v8_s v8lo_s simd_s interp/n jit/n v8/n v8lo/n \
+  simd/n v8simd/n simd_x fuel_used
+ri=() rj=() rv=() rl=() rs=() rjs=() rvs=() jit_tier="" simd_why=""
 for kn in $KERNELS; do
   k=${kn%%:*} n=${kn#*:}
   src=$root/bench/kernels/$k.c
@@ -97,22 +100,27 @@ for kn in $KERNELS; do
   jit_tier=$(field tier) res_j=$(field result) fuel_j=$(field fuel_used)
   best_time tv node --no-liftoff "$root/bench/run_v8.mjs" "$OUT/$k.wasm" "$n"
   res_v=$(cat "$OUT/last.out")
+  best_time tl node --liftoff-only "$root/bench/run_v8.mjs" "$OUT/$k.wasm" "$n"
+  [ "$(cat "$OUT/last.out")" = "$rn" ] || die "$k($n): V8 Liftoff result $(cat "$OUT/last.out"), native $rn"
   if [ "$rn" != "$res_i" ] || [ "$rn" != "$res_j" ] || [ "$rn" != "$res_v" ]; then
     die "$k($n): results differ: native=$rn interp=$res_i jit=$res_j v8=$res_v"
   fi
   [ "$fuel_i" = "$fuel_j" ] || die "$k($n): fuel_used differs: interp=$fuel_i jit=$fuel_j"
 
   # SIMD under the compiler: n/a while esgx refuses the module (a load error, no trap)
-  simd_s=n/a simd_x=n/a
+  simd_s=n/a simd_x=n/a simd_n=n/a v8simd_n=n/a
   if esgx_run jit "$OUT/$k.simd.wasm" "$n" >"$OUT/last.out" 2>"$OUT/last.err"; then
     best_time ts esgx_run jit "$OUT/$k.simd.wasm" "$n"
     [ "$(field result)" = "$rn" ] || die "$k($n): SIMD result $(field result), native $rn"
-    simd_s=$(secs "$ts") simd_x=$(ratio "$tj" "$ts")
+    simd_s=$(secs "$ts") simd_x=$(ratio "$tj" "$ts") simd_n=$(ratio "$ts" "$tn")
+    best_time tvs node --no-liftoff "$root/bench/run_v8.mjs" "$OUT/$k.simd.wasm" "$n"
+    [ "$(cat "$OUT/last.out")" = "$rn" ] || die "$k($n): V8 SIMD result $(cat "$OUT/last.out"), native $rn"
+    v8simd_n=$(ratio "$tvs" "$tn")
     # a build with no v128 op (clang found nothing to vectorize) is the scalar code:
     # its ratio is shown in parentheses and left out of the SIMD geomean
     "$ESGX" run "$OUT/$k.simd.wasm" --dump-code >"$OUT/dump" 2>/dev/null || true
     if grep -Eq '^ +[0-9]+ +(V128|I8X16|I16X8|I32X4|I64X2|F32X4|F64X2)_' "$OUT/dump"; then
-      rs+=("$simd_x")
+      rs+=("$simd_x") rjs+=("$simd_n") rvs+=("$v8simd_n")
     else
       simd_x="($simd_x)"
     fi
@@ -123,16 +131,20 @@ for kn in $KERNELS; do
   fi
 
   ri+=("$(ratio "$ti" "$tn")") rj+=("$(ratio "$tj" "$tn")") rv+=("$(ratio "$tv" "$tn")")
+  rl+=("$(ratio "$tl" "$tn")")
   # shellcheck disable=SC2059
-  printf "$fmt" "$k" "$(secs "$tn")" "$(secs "$ti")" "$(secs "$tj")" "$(secs "$tv")" "$simd_s" \
-    "${ri[-1]}" "${rj[-1]}" "${rv[-1]}" "$simd_x" "$fuel_i"
+  printf "$fmt" "$k" "$(secs "$tn")" "$(secs "$ti")" "$(secs "$tj")" "$(secs "$tv")" "$(secs "$tl")" \
+    "$simd_s" "${ri[-1]}" "${rj[-1]}" "${rv[-1]}" "${rl[-1]}" "$simd_n" "$v8simd_n" "$simd_x" "$fuel_i"
 done
 # shellcheck disable=SC2059
-printf "$fmt" geomean "" "" "" "" "" "$(geo "${ri[@]}")" "$(geo "${rj[@]}")" "$(geo "${rv[@]}")" \
+printf "$fmt" geomean "" "" "" "" "" "" "$(geo "${ri[@]}")" "$(geo "${rj[@]}")" "$(geo "${rv[@]}")" \
+  "$(geo "${rl[@]}")" "$(geo "${rjs[@]+"${rjs[@]}"}")" "$(geo "${rvs[@]+"${rvs[@]}"}")" \
   "$(geo "${rs[@]+"${rs[@]}"}")" ""
-echo "(best of $REPS; X/n = time over native's; simd_x = jit scalar time / jit SIMD time,"
-echo " in parentheses when clang vectorized nothing and the geomean leaves it out;"
-echo " results equal everywhere, fuel_used equal under both tiers)"
+echo "(best of $REPS; X/n = time over native's; v8 = TurboFan (--no-liftoff), v8lo = Liftoff"
+echo " only (--liftoff-only); simd/n, v8simd/n = the -msimd128 build under esgx jit and"
+echo " TurboFan; simd_x = jit scalar time / jit SIMD time, in parentheses when clang"
+echo " vectorized nothing and the SIMD geomeans leave it out; results equal everywhere,"
+echo " fuel_used equal under both tiers)"
 [ "$jit_tier" = jit ] ||
   echo "note: no compiler in this build or on this CPU: the jit column ran on the $jit_tier tier"
 [ -z "$simd_why" ] || echo "note: simd n/a: esgx refuses the SIMD modules ($simd_why)"
