@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -131,6 +132,9 @@ struct esgx_wasm_jit {
     size_t code_limit;            /* bound of code_bytes (esgx_jit_code_limit) */
     size_t pg;                    /* the page size */
     uint64_t batches;             /* RW -> RX flips so far (one per batch) */
+    uint64_t funcs;               /* functions placed so far (figures only) */
+    uint64_t func_bytes;          /* their machine code bytes (figures only) */
+    uint64_t compile_ns, place_ns;   /* time compiling and placing (figures only) */
     esgx_jit_thunks thunks;       /* the entry, trap and unwind code (jit_ops.c) */
     bool have_thunks;
 };
@@ -205,6 +209,24 @@ void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batc
     if (chunks) *chunks = j->n_chunks;
     if (batches) *batches = j->batches;
     pthread_mutex_unlock(&jj->lock);
+}
+
+void esgx_wasm_jit_stats_get(const esgx_wasm_jit *j, esgx_wasm_jit_stats *out)
+{
+    esgx_wasm_jit *jj = (esgx_wasm_jit *)j;
+    pthread_mutex_lock(&jj->lock);
+    *out = (esgx_wasm_jit_stats){.chunks = j->n_chunks, .batches = j->batches,
+                                 .funcs = j->funcs, .code_bytes = j->func_bytes,
+                                 .page_bytes = j->code_bytes, .compile_ns = j->compile_ns,
+                                 .place_ns = j->place_ns};
+    pthread_mutex_unlock(&jj->lock);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Room for len bytes (whole pages) of code: the chunk holding it, a fresh reservation
@@ -432,6 +454,7 @@ static void queue_callees(esgx_wasm_jit *j, batch *b, uint32_t f)
 static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
 {
     uint32_t nf = j->m->n_funcs;
+    uint64_t t0 = now_ns();
     batch b = {0};
     size_t len = 0, first = 0;
     /* room left under the bound, whole pages */
@@ -479,15 +502,24 @@ static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
         len = at + pc->a.n;
         b.n++;
     }
+    uint64_t t1 = now_ns();
     uint8_t *p = b.n ? code_place(j, b.ps, b.n, len) : NULL;
     for (size_t i = 0; i < b.n; i++) {
-        if (p) __atomic_store_n(&j->entry[b.ps[i].fi], p + b.ps[i].at, __ATOMIC_RELEASE);
-        else if (b.ps[i].fi == fi) refuse(j, fi);   /* no memory for it: interpreted */
+        if (p) {
+            __atomic_store_n(&j->entry[b.ps[i].fi], p + b.ps[i].at, __ATOMIC_RELEASE);
+            j->funcs++;
+            j->func_bytes += b.ps[i].a.n;
+        } else if (b.ps[i].fi == fi) {
+            refuse(j, fi);   /* no memory for it: interpreted */
+        }
         piece_drop(&b.ps[i]);
     }
     for (size_t i = 0; i < b.tail; i++) j->queued[b.todo[i]] = 0;
     free(b.ps);
     free(b.todo);
+    uint64_t t2 = now_ns();
+    j->compile_ns += t1 - t0;
+    j->place_ns += t2 - t1;
 }
 
 /* The code of defined function `code` of module m, compiling it (with a batch of

@@ -518,6 +518,18 @@ uint64_t esgx_wasm_jit_bytes(const esgx_wasm_jit *j);
 /* For tests and figures: the reservations (chunks) j has mapped and the batches it has
  * placed (one RW -> RX flip each) so far; either pointer may be NULL. */
 void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batches);
+/* For figures (bench/cold_bench.c): what j has compiled so far and what it cost. */
+typedef struct esgx_wasm_jit_stats {
+    size_t chunks;          /* reservations mapped */
+    uint64_t batches;       /* batches placed (one RW -> RX flip each, thunks included) */
+    uint64_t funcs;         /* functions compiled and placed */
+    uint64_t code_bytes;    /* bytes of their machine code (no padding, no thunks) */
+    uint64_t page_bytes;    /* pages holding code (esgx_wasm_jit_bytes without tables) */
+    uint64_t compile_ns;    /* time in the code generator (jit_ops.c), batches' pieces */
+    uint64_t place_ns;      /* time placing batches: mprotect, copy, linking calls */
+} esgx_wasm_jit_stats;
+/* Fills *out with j's figures so far (takes j's lock). */
+void esgx_wasm_jit_stats_get(const esgx_wasm_jit *j, esgx_wasm_jit_stats *out);
 /* Runs code (of inst, whose module has the JIT tier) on the frame at slot fp_off like
  * esgx_wasm_exec_frame: compiled on its first call; interpreted when it cannot be
  * compiled or the thread's native stack is too small for max_call_depth. */
