@@ -345,8 +345,11 @@ static bool thunks_ready(esgx_wasm_jit *j)
     if (j->have_thunks) return true;
     piece pc = {.a = {.limit = 4096}};
     if (!j->grows) {   /* once per module, before its first function is compiled */
+        const esgx_wasm_compiled *cm = j->m->compiled;
         j->grows = malloc(j->m->n_funcs ? j->m->n_funcs : 1);
-        if (j->grows && esgx_jit_grows(j->m, j->grows) != ESGX_OK) {
+        if (j->grows && cm->lazy)   /* found while checking the bodies (compile.c) */
+            memcpy(j->grows, cm->grows, j->m->n_funcs);
+        else if (j->grows && esgx_jit_grows(j->m, j->grows) != ESGX_OK) {
             free(j->grows);
             j->grows = NULL;
         }
@@ -385,7 +388,8 @@ static bool piece_compile(esgx_wasm_jit *j, uint32_t fi, piece *pc)
     *pc = (piece){.fi = fi, .a = {.limit = ESGX_JIT_FUNC_CODE_MAX}};
     const esgx_wasm_compiled *cm = m->compiled;
     esgx_jit_env env = {.entries = j->entry, .grows = j->grows, .th = &j->thunks};
-    if (esgx_jit_compile(&pc->a, m, &cm->codes[fi], &env, &pc->rel, &pc->n_rel) == ESGX_OK &&
+    if (esgx_wasm_lower(m, fi, NULL) == ESGX_OK &&   /* its internal code, made now if lazy */
+        esgx_jit_compile(&pc->a, m, &cm->codes[fi], &env, &pc->rel, &pc->n_rel) == ESGX_OK &&
         !pc->a.failed)
         return true;
     piece_drop(pc);
@@ -546,6 +550,16 @@ uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j)
     return __atomic_load_n(&j->n_refused, __ATOMIC_RELAXED);
 }
 
+/* Whether every function of m has its internal code (made now if m is lazy); false
+ * after recording a trap on s when it cannot be made. */
+static bool lowered_all(esgx_wasm_store *s, const esgx_wasm_module *m)
+{
+    esgx_err err = {0};
+    if (esgx_wasm_lower_all(m, &err) == ESGX_OK) return true;
+    esgx_wasm_store_trap(s, ESGX_WASM_TRAP_LIMIT, err.msg);
+    return false;
+}
+
 /* ------------------------------------------------------------------ native stack */
 
 /* Bytes of native stack below the current frame of this thread, or 0 if unknown. */
@@ -591,12 +605,21 @@ static bool stack_fits(esgx_wasm_store *s)
 #define NO_SANITIZE_FUNCTION
 #endif
 
+/* Interprets code of inst at fp_off; a lazy module's code is made whole first (the
+ * interpreter runs its callees' code directly). */
+static int interpret(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
+                     uint32_t fp_off)
+{
+    if (!lowered_all(s, inst->m)) return ESGX_WASM_E_TRAP;
+    return esgx_wasm_exec_frame(s, inst, code, fp_off);
+}
+
 NO_SANITIZE_FUNCTION
 int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
                       uint32_t fp_off)
 {
     void *e = resolve(inst->m, code);
-    if (!e || !stack_fits(s)) return esgx_wasm_exec_frame(s, inst, code, fp_off);
+    if (!e || !stack_fits(s)) return interpret(s, inst, code, fp_off);
     esgx_wasm_jit *j = inst->m->jit;
     esgx_wasm_instance *saved = s->jit_inst;
     uint32_t depth = s->depth;
@@ -651,6 +674,7 @@ void *esgx_jit_call_lazy(esgx_wasm_store *s, const esgx_wasm_code *code, uint64_
 {
     void *e = resolve(s->jit_inst->m, code);
     if (e) return e;
+    if (!lowered_all(s, s->jit_inst->m)) return NULL;
     uint32_t off = (uint32_t)(callee_fp - s->stack);
     /* interpreted: the interpreter's call checks, as compiled code's entry does */
     if (s->depth >= s->limits.max_call_depth ||
@@ -710,6 +734,7 @@ void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, ui
         s->jit_inst = f->inst;
         return e;
     }
+    if (!lowered_all(s, f->inst->m)) return NULL;
     if (s->depth >= s->limits.max_call_depth ||
         !esgx_wasm_exec_stack_reserve(s, (uint64_t)fpo + argbase + code->frame_size)) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");

@@ -215,6 +215,13 @@ int esgx_wasm_body_check_end(esgx_wasm_body_checker *v);
  * so the compiler does not depend on the interpreter. */
 int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
                              const void *const *handlers, esgx_err *err);
+/* compile.c: the lazy form of esgx_wasm_compile_module (vm required): checks every
+ * body with vm (threads as there) and fills each code's header, but makes no internal
+ * code: esgx_wasm_lower makes a function's on demand (wasm_exec.h). Rejects what the
+ * fused pass rejects, and also any opcode the lowering has no row for, even in dead
+ * code (the caller then takes the exact path). */
+int esgx_wasm_check_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
+                           const void *const *handlers, esgx_err *err);
 /* compile.c: frees what esgx_wasm_compile_module made (safe on a partly compiled module). */
 void esgx_wasm_compiled_free(esgx_wasm_module *m);
 /* decode.c: frees what esgx_wasm_decode allocated (not m itself). */
