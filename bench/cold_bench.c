@@ -9,19 +9,24 @@
  * the compiler's availability probe, the allocator and the compile threads' first
  * start are paid there, as they are long paid in a node's enclave). Then, from the
  * module's bytes in memory, the public path a node takes, each step timed alone:
- *   parse        esgx_wasm_module_parse (decode, validate, internal code; threads)
+ *   parse        esgx_wasm_module_parse (decode, validate; on the interpreter tier
+ *                the internal code of every function too; threads)
  *   instantiate  esgx_wasm_store_new, the imports, esgx_wasm_instance_new
  *   call1        the first call of the export (on the jit tier: the batch of machine
- *                code it needs is compiled inside it; jit_compile and jit_place are
- *                that part, from the compiler's own counters)
+ *                code it needs is compiled inside it, internal code first;
+ *                jit_compile and jit_place are that part, from the compiler's own
+ *                counters)
  *   call2        the same call again (what the call costs without compiling)
  * Every function import is a stub that returns 52 (WASI's ENOSYS) as an i32 result,
  * zero as any other (a `proc_exit` traps as an exit), like bench/cold_v8.mjs's: a WASI
  * command's `_start` then exits early through proc_exit. The export is called with zero arguments, fuel on.
  * Then parse's parts, on fresh copies of the module (internal API, wasm_module.h):
  *   decode       the sections, bodies not scanned, and the module-level rules
+ *   check        each body checked, no internal code made (T threads: what
+ *                esgx_wasm_module_parse does on the compiler tier, which lowers a
+ *                function to internal code when it is first compiled)
  *   bodies       each body checked and compiled to internal code (T threads: the fast
- *                path esgx_wasm_module_parse takes)
+ *                path esgx_wasm_module_parse takes on the interpreter tier)
  *   bodies1      the same on one thread
  *   validate1 / lower1   the exact path's two body passes apart (one thread): the
  *                spec's checks alone, then internal code alone
@@ -131,7 +136,7 @@ static const uint8_t tiny[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0
 static int parts(const uint8_t *bin, size_t len, const esgx_wasm_limits *lim, uint32_t threads,
                  esgx_err *err)
 {
-    double t[8];
+    double t[10];
     esgx_wasm_module *m = calloc(1, sizeof *m);
     if (!m) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     esgx_wasm_validator *vm = NULL;
@@ -157,6 +162,18 @@ static int parts(const uint8_t *bin, size_t len, const esgx_wasm_limits *lim, ui
     esgx_wasm_validator_free(vm);
     esgx_wasm_module_free(m);
     if (rc) return rc;
+    /* the compiler tier's lazy pass: every body checked, no internal code made */
+    if (!(m = calloc(1, sizeof *m))) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+    vm = NULL;
+    rc = esgx_wasm_decode(m, bin, len, lim, ESGX_WASM_DECODE_SKIP_BODIES, err);
+    if (!rc) rc = esgx_wasm_validator_new(m, &vm, err);
+    if (!rc) rc = esgx_wasm_validator_check_module(vm, err);
+    t[8] = now_ms();
+    if (!rc) rc = esgx_wasm_check_module(m, vm, threads, esgx_wasm_exec_handlers(), err);
+    t[9] = now_ms();
+    esgx_wasm_validator_free(vm);
+    esgx_wasm_module_free(m);
+    if (rc) return rc;
     /* the exact path: decode (bodies scanned), validate, lower */
     if (!(m = calloc(1, sizeof *m))) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
     rc = esgx_wasm_decode(m, bin, len, lim, 0, err);
@@ -167,8 +184,8 @@ static int parts(const uint8_t *bin, size_t len, const esgx_wasm_limits *lim, ui
     t[7] = now_ms();
     esgx_wasm_module_free(m);
     if (rc) return rc;
-    printf(" decode=%.3f bodies=%.3f bodies1=%.3f validate1=%.3f lower1=%.3f", t[1] - t[0],
-           t[2] - t[1], t[4] - t[3], t[6] - t[5], t[7] - t[6]);
+    printf(" decode=%.3f check=%.3f bodies=%.3f bodies1=%.3f validate1=%.3f lower1=%.3f",
+           t[1] - t[0], t[9] - t[8], t[2] - t[1], t[4] - t[3], t[6] - t[5], t[7] - t[6]);
     return ESGX_OK;
 }
 

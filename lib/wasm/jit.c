@@ -24,6 +24,11 @@
  *   max_call_depth levels; when it cannot, the call is interpreted (same results).
  * - A trap jumps to one exit that restores the native stack saved at entry (no
  *   signals, no unwinding tables): every memory access is bounds-checked inline.
+ * - The module's internal code may be lazy (the compiler tier's parse checks bodies
+ *   only): piece_compile makes a function's first (esgx_wasm_lower, under the
+ *   module's own lock, taken inside j->lock), and every path that interprets a
+ *   function makes the whole module's first (lowered_all), since the interpreter
+ *   calls its callees' code directly. grows[] then comes from the bodies (compile.c).
  * - Code memory is packed per module (docs/wasm.md, "Code memory"): functions are
  *   compiled into bounded heap buffers a batch at a time (the function first called,
  *   its direct callees, the functions defined after it: compile_batch), and the batch

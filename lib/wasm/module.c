@@ -16,6 +16,13 @@
  * So when the fast path fails, the module is parsed again by decode, validate,
  * compile, one thread, and that error is the one returned. Invalid modules cost two
  * parses; valid ones one.
+ *
+ * On the compiler tier the fast path only checks the bodies (esgx_wasm_check_module):
+ * a function's internal code is made when the compiler first needs it (jit.c), or the
+ * whole module's when one of its functions must be interpreted (esgx_wasm_lower_all).
+ * The check rejects a superset of what the fused pass rejects (also an opcode with no
+ * lowering in dead code), and a rejection takes the exact path as above, which makes
+ * all the code at once. The code's heap is counted as it is made (lowered_bytes).
  */
 #include "wasm_exec.h"
 

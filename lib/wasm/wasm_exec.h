@@ -554,7 +554,7 @@ typedef struct esgx_wasm_jit_stats {
     uint64_t funcs;         /* functions compiled and placed */
     uint64_t code_bytes;    /* bytes of their machine code (no padding, no thunks) */
     uint64_t page_bytes;    /* pages holding code (esgx_wasm_jit_bytes without tables) */
-    uint64_t compile_ns;    /* time in the code generator (jit_ops.c), batches' pieces */
+    uint64_t compile_ns;    /* time making the batches: internal code (lazy) + jit_ops.c */
     uint64_t place_ns;      /* time placing batches: mprotect, copy, linking calls */
 } esgx_wasm_jit_stats;
 /* Fills *out with j's figures so far (takes j's lock). */

@@ -13,7 +13,8 @@
  *
  * module.c runs a faster form first: decode without scanning the bodies, the
  * module-level rules, then one pass per body that checks each instruction and
- * compiles it (several threads for large modules). Only if that fails does it run
+ * compiles it (several threads for large modules); on the compiler tier that pass
+ * only checks (esgx_wasm_check_module) and the code is made on demand. Only if that fails does it run
  * the three passes above, which name the error exactly as the spec orders them
  * (a malformed body anywhere wins over an invalid one earlier).
  *
