@@ -1141,10 +1141,13 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     }
     c->res_types = ft->types + ft->n_params;
     c->nr_vals = ft->n_results;
-    code->n_params = pslots;
-    code->n_results = esgx_wasm_types_slots(c->res_types, ft->n_results);
-    code->n_locals = lslots + 1;   /* + the zero slot */
-    code->func_index = m->n_func_imports + i;
+    /* a lazy module's header is written already (code_header, the same values) and
+     * read by other threads meanwhile: written only when it differs */
+    uint32_t nres = esgx_wasm_types_slots(c->res_types, ft->n_results);
+    if (code->n_params != pslots) code->n_params = pslots;
+    if (code->n_results != nres) code->n_results = nres;
+    if (code->n_locals != lslots + 1) code->n_locals = lslots + 1;   /* + the zero slot */
+    if (code->func_index != m->n_func_imports + i) code->func_index = m->n_func_imports + i;
     c->n = 0;
     c->h = 0;
     c->max_h = 0;
