@@ -182,6 +182,8 @@ int esgx_wasm_module_dump_code(const esgx_wasm_module *m, uint32_t func_index_or
         lo = func_index_or_all - m->n_func_imports;
         hi = lo + 1;
     }
+    int rc = esgx_wasm_lower_all(m, err);   /* a lazy module's code, made whole */
+    if (rc) return rc;
     for (uint32_t i = lo; i < hi; i++) dump_function(&cm->codes[i], out);
     if (ferror(out)) return esgx_err_set(err, ESGX_WASM_E_ARG, "dump code: write failed");
     return ESGX_OK;

@@ -1141,10 +1141,13 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     }
     c->res_types = ft->types + ft->n_params;
     c->nr_vals = ft->n_results;
-    code->n_params = pslots;
-    code->n_results = esgx_wasm_types_slots(c->res_types, ft->n_results);
-    code->n_locals = lslots + 1;   /* + the zero slot */
-    code->func_index = m->n_func_imports + i;
+    /* a lazy module's header is written already (code_header, the same values) and
+     * read by other threads meanwhile: written only when it differs */
+    uint32_t nres = esgx_wasm_types_slots(c->res_types, ft->n_results);
+    if (code->n_params != pslots) code->n_params = pslots;
+    if (code->n_results != nres) code->n_results = nres;
+    if (code->n_locals != lslots + 1) code->n_locals = lslots + 1;   /* + the zero slot */
+    if (code->func_index != m->n_func_imports + i) code->func_index = m->n_func_imports + i;
     c->n = 0;
     c->h = 0;
     c->max_h = 0;
@@ -1188,18 +1191,49 @@ static int compile_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, esg
     if (c->n < ESGX_WASM_W_FUEL || c->w[0] != WOP_FUEL)
         return esgx_err_set(err, ESGX_WASM_E_INVALID, "internal: function %u lacks its entry block",
                             code->func_index);
-    code->words = malloc((size_t)(c->n ? c->n : 1) * 4);
-    if (!code->words) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-    memcpy(code->words, c->w, (size_t)c->n * 4);
-    code->n_words = c->n;
+    /* made aside, words published last (a lazy module's readers test words) */
+    esgx_wasm_code t = *code;
+    t.words = malloc((size_t)(c->n ? c->n : 1) * 4);
+    if (!t.words) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+    memcpy(t.words, c->w, (size_t)c->n * 4);
+    t.n_words = c->n;
+    t.ops = NULL;
+    t.n_ops = 0;
     uint64_t fs = (uint64_t)c->base + c->max_h + 1;
-    if (fs < code->n_results) fs = code->n_results;
-    code->frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+    if (fs < t.n_results) fs = t.n_results;
+    t.frame_size = fs > UINT32_MAX ? UINT32_MAX : (uint32_t)fs;
+    int rc = ESGX_OK;
 #ifndef NDEBUG
     /* debug builds: every op as wide as the interpreter's NEXT says (code.c) */
-    TRY(esgx_wasm_code_check(code, err));
+    rc = esgx_wasm_code_check(&t, err);
 #endif
-    return esgx_wasm_code_thread(code, c->handlers, err);
+    if (rc == ESGX_OK) rc = esgx_wasm_code_thread(&t, c->handlers, err);
+    if (rc) {
+        explicit_bzero(t.words, (size_t)t.n_words * 4);
+        free(t.words);
+        free(t.ops);
+        return rc;
+    }
+    code->n_words = t.n_words;
+    code->frame_size = t.frame_size;
+    code->n_ops = t.n_ops;
+    code->ops = t.ops;
+    __atomic_store_n(&code->words, t.words, __ATOMIC_RELEASE);
+    return ESGX_OK;
+}
+
+/* A lazy module's code header of defined function i: what callers and instances read
+ * before the code is made (compile_function computes the same). */
+static void code_header(const esgx_wasm_module *m, uint32_t i, esgx_wasm_code *code)
+{
+    const esgx_wasm_func_decl *fd = &m->funcs[i];
+    const esgx_wasm_functype_decl *ft = &m->types[fd->type];
+    uint32_t ps = esgx_wasm_types_slots(ft->types, ft->n_params);
+    uint32_t ls = esgx_wasm_types_slots(fd->local_types, fd->n_locals);
+    code->n_params = ps;
+    code->n_results = esgx_wasm_types_slots(ft->types + ft->n_params, ft->n_results);
+    code->n_locals = ls + 1;
+    code->func_index = m->n_func_imports + i;
 }
 
 /* ------------------------------------------------------------------ module */
@@ -1218,6 +1252,8 @@ typedef struct cjob {
     esgx_wasm_code *codes;
     const uint8_t *gv128;     /* per global index: v128? */
     const void *const *handlers;   /* the interpreter's, threaded into the code */
+    bool lazy;                /* check only (esgx_wasm_check_module) */
+    uint8_t *grows;           /* lazy: per function, whether its body alone may grow */
     _Atomic uint32_t next;
     _Atomic bool failed;
 } cjob;
@@ -1227,7 +1263,61 @@ typedef struct cworker {
     int rc;
     uint32_t fail_at;         /* function that failed (if rc) */
     esgx_err err;
+    uint32_t *edges;          /* lazy: direct calls as (callee, caller) pairs */
+    size_t n_edges, cap_edges;
 } cworker;
+
+/* Checks defined function i of a lazy module (no code made): its header, its body by
+ * the validator, and what esgx_jit_grows needs (job->grows[i], wk->edges). */
+static int check_function(comp *c, esgx_wasm_body_checker *bc, uint32_t i, cworker *wk,
+                          esgx_err *err)
+{
+    const esgx_wasm_module *m = c->m;
+    const esgx_wasm_func_decl *fd = &m->funcs[i];
+    code_header(m, i, &c->codes[i]);
+    TRY(esgx_wasm_body_check_begin(bc, i));
+    esgx_wasm_reader r = {fd->code, fd->code + fd->code_len, m->bytes, "code", true, err};
+    esgx_wasm_instr in;
+    uint8_t grows = 0;
+    while (r.p < r.end) {
+        size_t off = (size_t)(r.p - m->bytes);
+        TRY(esgx_wasm_read_instr(&r, &in));
+        TRY(esgx_wasm_body_check_instr(bc, &in, off));
+        if (!esgx_wasm_opinfo_of(in.op))
+            return esgx_err_set(err, ESGX_WASM_E_UNSUPPORTED,
+                                "compile: unsupported opcode 0x%x (offset %zu)", in.op, off);
+        if (in.op == OPC_MEMORY_GROW || in.op == OPC_CALL_INDIRECT ||
+            (in.op == OPC_CALL && in.a < m->n_func_imports)) {
+            grows = 1;
+        } else if (in.op == OPC_CALL) {
+            if (wk->n_edges + 2 > wk->cap_edges) {
+                size_t nc = wk->cap_edges ? wk->cap_edges * 2 : 256;
+                uint32_t *ne = realloc(wk->edges, nc * sizeof *ne);
+                if (!ne) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+                wk->edges = ne;
+                wk->cap_edges = nc;
+            }
+            wk->edges[wk->n_edges++] = in.a - m->n_func_imports;
+            wk->edges[wk->n_edges++] = i;
+        }
+    }
+    TRY(esgx_wasm_body_check_end(bc));
+    wk->job->grows[i] = grows;
+    return ESGX_OK;
+}
+
+/* Frees c's buffers (wiped: see esgx_wasm_compiled_free). */
+static void comp_release(comp *c)
+{
+    if (c->w) explicit_bzero(c->w, (size_t)c->cap * 4);
+    free(c->w);
+    free(c->st);
+    free(c->lb);
+    free(c->pt);
+    free(c->stub_at);
+    free(c->lslot);
+    free(c->lv128);
+}
 
 static void *compile_worker(void *arg)
 {
@@ -1245,26 +1335,80 @@ static void *compile_worker(void *arg)
     while (wk->rc == ESGX_OK && !atomic_load_explicit(&job->failed, memory_order_relaxed)) {
         uint32_t i = atomic_fetch_add(&job->next, 1);
         if (i >= job->m->n_funcs) break;
-        wk->rc = compile_function(&c, bc, i, &wk->err);
+        wk->rc = job->lazy ? check_function(&c, bc, i, wk, &wk->err)
+                           : compile_function(&c, bc, i, &wk->err);
         if (wk->rc) {
             wk->fail_at = i;
             atomic_store(&job->failed, true);
         }
     }
     esgx_wasm_body_checker_free(bc);
-    if (c.w) explicit_bzero(c.w, (size_t)c.cap * 4);   /* see esgx_wasm_compiled_free */
-    free(c.w);
-    free(c.st);
-    free(c.lb);
-    free(c.pt);
-    free(c.stub_at);
-    free(c.lslot);
-    free(c.lv128);
+    comp_release(&c);
     return NULL;
 }
 
+/* Every caller of a function that may grow may grow: grows[] closed over the direct
+ * calls of the workers' edges (callee -> caller). ESGX_OK or ESGX_WASM_E_NOMEM. */
+static int close_grows(uint32_t nf, uint8_t *grows, const cworker *wk, uint32_t threads)
+{
+    uint32_t *cnt = calloc((size_t)nf + 1, sizeof *cnt);
+    uint32_t *queue = malloc((nf ? nf : 1) * sizeof *queue);
+    uint32_t *from = NULL, *pos = NULL;
+    int rc = ESGX_WASM_E_NOMEM;
+    if (!cnt || !queue) goto out;
+    size_t edges = 0;
+    for (uint32_t t = 0; t < threads; t++)
+        for (size_t e = 0; e < wk[t].n_edges; e += 2) {
+            cnt[wk[t].edges[e] + 1]++;
+            edges++;
+        }
+    for (uint32_t f = 0; f < nf; f++) cnt[f + 1] += cnt[f];
+    from = malloc((edges ? edges : 1) * sizeof *from);
+    pos = malloc((nf ? nf : 1) * sizeof *pos);
+    if (!from || !pos) goto out;
+    memcpy(pos, cnt, (size_t)nf * sizeof *pos);
+    for (uint32_t t = 0; t < threads; t++)
+        for (size_t e = 0; e < wk[t].n_edges; e += 2)
+            from[pos[wk[t].edges[e]]++] = wk[t].edges[e + 1];
+    size_t head = 0, tail = 0;
+    for (uint32_t f = 0; f < nf; f++)
+        if (grows[f]) queue[tail++] = f;
+    while (head < tail) {
+        uint32_t f = queue[head++];
+        for (uint32_t e = cnt[f]; e < cnt[f + 1]; e++) {
+            uint32_t g = from[e];
+            if (grows[g]) continue;
+            grows[g] = 1;
+            queue[tail++] = g;
+        }
+    }
+    rc = ESGX_OK;
+out:
+    free(cnt);
+    free(queue);
+    free(from);
+    free(pos);
+    return rc;
+}
+
+static int run_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
+                      const void *const *handlers, bool lazy, esgx_err *err);
+
 int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
                              const void *const *handlers, esgx_err *err)
+{
+    return run_module(m, vm, threads, handlers, false, err);
+}
+
+int esgx_wasm_check_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
+                           const void *const *handlers, esgx_err *err)
+{
+    if (!vm) return esgx_err_set(err, ESGX_WASM_E_ARG, "check_module: no validator");
+    return run_module(m, vm, threads, handlers, true, err);
+}
+
+static int run_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
+                      const void *const *handlers, bool lazy, esgx_err *err)
 {
     esgx_wasm_compiled *cm = calloc(1, sizeof *cm);
     if (!cm) return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
@@ -1288,7 +1432,21 @@ int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint3
             gv128[g++] = m->imports[i].desc.global.type == ESGX_WASM_V128;
     for (uint32_t i = 0; i < m->n_globals && g < n_glob; i++)
         gv128[g++] = m->globals[i].type.type == ESGX_WASM_V128;
-    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128, .handlers = handlers};
+    uint8_t *grows = NULL;
+    if (lazy) {
+        grows = calloc(m->n_funcs ? m->n_funcs : 1, 1);
+        if (!grows || pthread_mutex_init(&cm->lock, NULL) != 0) {
+            free(grows);
+            free(gv128);
+            return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+        }
+        cm->lazy = true;
+        cm->gv128 = gv128;
+        cm->grows = grows;
+        cm->handlers = handlers;
+    }
+    cjob job = {.m = m, .vm = vm, .codes = cm->codes, .gv128 = gv128, .handlers = handlers,
+                .lazy = lazy, .grows = grows};
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, false);
     cworker wk[ESGX_WASM_COMPILE_THREADS_MAX];
@@ -1314,8 +1472,69 @@ int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint3
             if (err) *err = wk[t].err;
         }
     }
-    free(gv128);
-    if (rc) esgx_err_prefix(err, vm ? "validate and compile" : "compile");
+    if (rc == ESGX_OK && lazy && close_grows(m->n_funcs, grows, wk, threads) != ESGX_OK)
+        rc = esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
+    for (uint32_t t = 0; t < threads; t++) free(wk[t].edges);
+    if (!lazy) free(gv128);
+    if (rc) esgx_err_prefix(err, lazy ? "validate" : vm ? "validate and compile" : "compile");
+    return rc;
+}
+
+/* The heap one function's internal code takes (module.c counts the same). */
+static uint64_t code_heap(const esgx_wasm_code *code)
+{
+    return (uint64_t)code->n_words * 4 + (uint64_t)code->n_ops * 2 + 32;
+}
+
+/* Lowers function i of lazy m with c; cm->lock held. */
+static int lower_locked(const esgx_wasm_module *m, comp *c, uint32_t i, esgx_err *err)
+{
+    esgx_wasm_compiled *cm = m->compiled;
+    if (cm->codes[i].words) return ESGX_OK;
+    int rc = compile_function(c, NULL, i, err);
+    if (rc) {
+        esgx_err_prefix(err, "compile");
+        return rc;
+    }
+    atomic_fetch_add(&cm->lowered_bytes, code_heap(&cm->codes[i]));
+    return ESGX_OK;
+}
+
+static void comp_init(comp *c, const esgx_wasm_module *m)
+{
+    const esgx_wasm_compiled *cm = m->compiled;
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    c->handlers = cm->handlers;
+    c->codes = cm->codes;
+    c->gv128 = cm->gv128;
+}
+
+int esgx_wasm_lower(const esgx_wasm_module *m, uint32_t i, esgx_err *err)
+{
+    esgx_wasm_compiled *cm = m->compiled;
+    if (esgx_wasm_code_lowered(&cm->codes[i])) return ESGX_OK;
+    comp c;
+    comp_init(&c, m);
+    pthread_mutex_lock(&cm->lock);
+    int rc = lower_locked(m, &c, i, err);
+    pthread_mutex_unlock(&cm->lock);
+    comp_release(&c);
+    return rc;
+}
+
+int esgx_wasm_lower_all(const esgx_wasm_module *m, esgx_err *err)
+{
+    esgx_wasm_compiled *cm = m->compiled;
+    if (!cm->lazy || atomic_load(&cm->all_lowered)) return ESGX_OK;
+    comp c;
+    comp_init(&c, m);
+    int rc = ESGX_OK;
+    pthread_mutex_lock(&cm->lock);
+    for (uint32_t i = 0; i < m->n_funcs && rc == ESGX_OK; i++) rc = lower_locked(m, &c, i, err);
+    if (rc == ESGX_OK) atomic_store(&cm->all_lowered, true);
+    pthread_mutex_unlock(&cm->lock);
+    comp_release(&c);
     return rc;
 }
 
@@ -1334,6 +1553,11 @@ void esgx_wasm_compiled_free(esgx_wasm_module *m)
             free(cm->codes[i].ops);
         }
     free(cm->codes);
+    if (cm->lazy) {
+        free(cm->gv128);
+        free(cm->grows);
+        pthread_mutex_destroy(&cm->lock);
+    }
     free(cm);
     m->compiled = NULL;
 }

@@ -291,6 +291,14 @@ do_call_obj:
     }
     callee = fobj->code;
     new_inst = fobj->inst;
+    if (UNLIKELY(!esgx_wasm_code_lowered(callee))) {
+        /* a function of a lazy module (the compiler tier's), interpreted from here on:
+         * its module's code made whole, since it calls its callees' code directly */
+        s->depth = depth;
+        esgx_err lerr = {0};
+        if (esgx_wasm_lower_all(new_inst->m, &lerr) != ESGX_OK)
+            TRAP(ESGX_WASM_TRAP_LIMIT, "function too large once compiled, or out of memory");
+    }
     /* fall through */
 do_call_wasm: {
     uint64_t *nfp = fp + argbase;
@@ -888,7 +896,13 @@ int esgx_wasm_exec_call(esgx_wasm_store *s, esgx_wasm_func_obj *f, uint64_t *slo
         }
     } else {
         const esgx_wasm_code *code = f->code;
-        if (!esgx_wasm_exec_stack_reserve(s, (uint64_t)base + code->frame_size + 1) ||
+        esgx_err lerr = {0};
+        if (!esgx_wasm_code_lowered(code) &&   /* a lazy module's: frame_size needs it */
+            esgx_wasm_lower(f->inst->m, (uint32_t)(code - ((const esgx_wasm_compiled *)
+                                                             f->inst->m->compiled)->codes),
+                            &lerr) != ESGX_OK) {
+            rc = esgx_wasm_store_trap(s, ESGX_WASM_TRAP_LIMIT, lerr.msg);
+        } else if (!esgx_wasm_exec_stack_reserve(s, (uint64_t)base + code->frame_size + 1) ||
             !esgx_wasm_exec_frames_reserve(s, s->depth + 1)) {
             rc = esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
         } else {

@@ -24,6 +24,11 @@
  *   max_call_depth levels; when it cannot, the call is interpreted (same results).
  * - A trap jumps to one exit that restores the native stack saved at entry (no
  *   signals, no unwinding tables): every memory access is bounds-checked inline.
+ * - The module's internal code may be lazy (the compiler tier's parse checks bodies
+ *   only): piece_compile makes a function's first (esgx_wasm_lower, under the
+ *   module's own lock, taken inside j->lock), and every path that interprets a
+ *   function makes the whole module's first (lowered_all), since the interpreter
+ *   calls its callees' code directly. grows[] then comes from the bodies (compile.c).
  * - Code memory is packed per module (docs/wasm.md, "Code memory"): functions are
  *   compiled into bounded heap buffers a batch at a time (the function first called,
  *   its direct callees, the functions defined after it: compile_batch), and the batch
@@ -45,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__)
@@ -131,6 +137,9 @@ struct esgx_wasm_jit {
     size_t code_limit;            /* bound of code_bytes (esgx_jit_code_limit) */
     size_t pg;                    /* the page size */
     uint64_t batches;             /* RW -> RX flips so far (one per batch) */
+    uint64_t funcs;               /* functions placed so far (figures only) */
+    uint64_t func_bytes;          /* their machine code bytes (figures only) */
+    uint64_t compile_ns, place_ns;   /* time compiling and placing (figures only) */
     esgx_jit_thunks thunks;       /* the entry, trap and unwind code (jit_ops.c) */
     bool have_thunks;
 };
@@ -205,6 +214,24 @@ void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batc
     if (chunks) *chunks = j->n_chunks;
     if (batches) *batches = j->batches;
     pthread_mutex_unlock(&jj->lock);
+}
+
+void esgx_wasm_jit_stats_get(const esgx_wasm_jit *j, esgx_wasm_jit_stats *out)
+{
+    esgx_wasm_jit *jj = (esgx_wasm_jit *)j;
+    pthread_mutex_lock(&jj->lock);
+    *out = (esgx_wasm_jit_stats){.chunks = j->n_chunks, .batches = j->batches,
+                                 .funcs = j->funcs, .code_bytes = j->func_bytes,
+                                 .page_bytes = j->code_bytes, .compile_ns = j->compile_ns,
+                                 .place_ns = j->place_ns};
+    pthread_mutex_unlock(&jj->lock);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Room for len bytes (whole pages) of code: the chunk holding it, a fresh reservation
@@ -323,8 +350,11 @@ static bool thunks_ready(esgx_wasm_jit *j)
     if (j->have_thunks) return true;
     piece pc = {.a = {.limit = 4096}};
     if (!j->grows) {   /* once per module, before its first function is compiled */
+        const esgx_wasm_compiled *cm = j->m->compiled;
         j->grows = malloc(j->m->n_funcs ? j->m->n_funcs : 1);
-        if (j->grows && esgx_jit_grows(j->m, j->grows) != ESGX_OK) {
+        if (j->grows && cm->lazy)   /* found while checking the bodies (compile.c) */
+            memcpy(j->grows, cm->grows, j->m->n_funcs);
+        else if (j->grows && esgx_jit_grows(j->m, j->grows) != ESGX_OK) {
             free(j->grows);
             j->grows = NULL;
         }
@@ -363,7 +393,8 @@ static bool piece_compile(esgx_wasm_jit *j, uint32_t fi, piece *pc)
     *pc = (piece){.fi = fi, .a = {.limit = ESGX_JIT_FUNC_CODE_MAX}};
     const esgx_wasm_compiled *cm = m->compiled;
     esgx_jit_env env = {.entries = j->entry, .grows = j->grows, .th = &j->thunks};
-    if (esgx_jit_compile(&pc->a, m, &cm->codes[fi], &env, &pc->rel, &pc->n_rel) == ESGX_OK &&
+    if (esgx_wasm_lower(m, fi, NULL) == ESGX_OK &&   /* its internal code, made now if lazy */
+        esgx_jit_compile(&pc->a, m, &cm->codes[fi], &env, &pc->rel, &pc->n_rel) == ESGX_OK &&
         !pc->a.failed)
         return true;
     piece_drop(pc);
@@ -432,6 +463,7 @@ static void queue_callees(esgx_wasm_jit *j, batch *b, uint32_t f)
 static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
 {
     uint32_t nf = j->m->n_funcs;
+    uint64_t t0 = now_ns();
     batch b = {0};
     size_t len = 0, first = 0;
     /* room left under the bound, whole pages */
@@ -479,15 +511,24 @@ static void compile_batch(esgx_wasm_jit *j, uint32_t fi)
         len = at + pc->a.n;
         b.n++;
     }
+    uint64_t t1 = now_ns();
     uint8_t *p = b.n ? code_place(j, b.ps, b.n, len) : NULL;
     for (size_t i = 0; i < b.n; i++) {
-        if (p) __atomic_store_n(&j->entry[b.ps[i].fi], p + b.ps[i].at, __ATOMIC_RELEASE);
-        else if (b.ps[i].fi == fi) refuse(j, fi);   /* no memory for it: interpreted */
+        if (p) {
+            __atomic_store_n(&j->entry[b.ps[i].fi], p + b.ps[i].at, __ATOMIC_RELEASE);
+            j->funcs++;
+            j->func_bytes += b.ps[i].a.n;
+        } else if (b.ps[i].fi == fi) {
+            refuse(j, fi);   /* no memory for it: interpreted */
+        }
         piece_drop(&b.ps[i]);
     }
     for (size_t i = 0; i < b.tail; i++) j->queued[b.todo[i]] = 0;
     free(b.ps);
     free(b.todo);
+    uint64_t t2 = now_ns();
+    j->compile_ns += t1 - t0;
+    j->place_ns += t2 - t1;
 }
 
 /* The code of defined function `code` of module m, compiling it (with a batch of
@@ -512,6 +553,16 @@ static void *resolve(const esgx_wasm_module *m, const esgx_wasm_code *code)
 uint32_t esgx_wasm_jit_refused(const esgx_wasm_jit *j)
 {
     return __atomic_load_n(&j->n_refused, __ATOMIC_RELAXED);
+}
+
+/* Whether every function of m has its internal code (made now if m is lazy); false
+ * after recording a trap on s when it cannot be made. */
+static bool lowered_all(esgx_wasm_store *s, const esgx_wasm_module *m)
+{
+    esgx_err err = {0};
+    if (esgx_wasm_lower_all(m, &err) == ESGX_OK) return true;
+    esgx_wasm_store_trap(s, ESGX_WASM_TRAP_LIMIT, err.msg);
+    return false;
 }
 
 /* ------------------------------------------------------------------ native stack */
@@ -559,12 +610,21 @@ static bool stack_fits(esgx_wasm_store *s)
 #define NO_SANITIZE_FUNCTION
 #endif
 
+/* Interprets code of inst at fp_off; a lazy module's code is made whole first (the
+ * interpreter runs its callees' code directly). */
+static int interpret(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
+                     uint32_t fp_off)
+{
+    if (!lowered_all(s, inst->m)) return ESGX_WASM_E_TRAP;
+    return esgx_wasm_exec_frame(s, inst, code, fp_off);
+}
+
 NO_SANITIZE_FUNCTION
 int esgx_wasm_jit_run(esgx_wasm_store *s, esgx_wasm_instance *inst, const esgx_wasm_code *code,
                       uint32_t fp_off)
 {
     void *e = resolve(inst->m, code);
-    if (!e || !stack_fits(s)) return esgx_wasm_exec_frame(s, inst, code, fp_off);
+    if (!e || !stack_fits(s)) return interpret(s, inst, code, fp_off);
     esgx_wasm_jit *j = inst->m->jit;
     esgx_wasm_instance *saved = s->jit_inst;
     uint32_t depth = s->depth;
@@ -619,6 +679,7 @@ void *esgx_jit_call_lazy(esgx_wasm_store *s, const esgx_wasm_code *code, uint64_
 {
     void *e = resolve(s->jit_inst->m, code);
     if (e) return e;
+    if (!lowered_all(s, s->jit_inst->m)) return NULL;
     uint32_t off = (uint32_t)(callee_fp - s->stack);
     /* interpreted: the interpreter's call checks, as compiled code's entry does */
     if (s->depth >= s->limits.max_call_depth ||
@@ -678,6 +739,7 @@ void *esgx_jit_call_obj(esgx_wasm_store *s, uint64_t *fp, const uint32_t *ip, ui
         s->jit_inst = f->inst;
         return e;
     }
+    if (!lowered_all(s, f->inst->m)) return NULL;
     if (s->depth >= s->limits.max_call_depth ||
         !esgx_wasm_exec_stack_reserve(s, (uint64_t)fpo + argbase + code->frame_size)) {
         esgx_wasm_store_trap(s, ESGX_WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");

@@ -22,8 +22,10 @@
 /* Machine code compiled ahead with a function on its first call (jit.c, compile_batch):
  * its callees, and theirs, up to ESGX_JIT_BATCH_BYTES besides its own; then functions
  * defined after it until the batch holds ESGX_JIT_FILL_BYTES (at most
- * ESGX_JIT_FILL_TRIES of them tried). */
-#define ESGX_JIT_BATCH_BYTES ((size_t)256 << 10)
+ * ESGX_JIT_FILL_TRIES of them tried). 64 KiB ahead costs a first call about 1 ms
+ * (256 KiB cost wasm3's brotli 2.5-7 ms of code its first call never ran); a batch
+ * more costs a flip (two mprotects). */
+#define ESGX_JIT_BATCH_BYTES ((size_t)64 << 10)
 #define ESGX_JIT_FILL_BYTES ((size_t)64 << 10)
 #define ESGX_JIT_FILL_TRIES 4096u
 

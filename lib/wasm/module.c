@@ -16,6 +16,13 @@
  * So when the fast path fails, the module is parsed again by decode, validate,
  * compile, one thread, and that error is the one returned. Invalid modules cost two
  * parses; valid ones one.
+ *
+ * On the compiler tier the fast path only checks the bodies (esgx_wasm_check_module):
+ * a function's internal code is made when the compiler first needs it (jit.c), or the
+ * whole module's when one of its functions must be interpreted (esgx_wasm_lower_all).
+ * The check rejects a superset of what the fused pass rejects (also an opcode with no
+ * lowering in dead code), and a rejection takes the exact path as above, which makes
+ * all the code at once. The code's heap is counted as it is made (lowered_bytes).
  */
 #include "wasm_exec.h"
 
@@ -46,14 +53,17 @@ static uint32_t compile_threads(const esgx_wasm_limits *l)
 
 /* The fast path; any failure sends the caller to the slow one. */
 static int parse_fused(esgx_wasm_module *m, const uint8_t *bytes, size_t len,
-                       const esgx_wasm_limits *limits, esgx_err *err)
+                       const esgx_wasm_limits *limits, bool lazy, esgx_err *err)
 {
     int rc = esgx_wasm_decode(m, bytes, len, limits, ESGX_WASM_DECODE_SKIP_BODIES, err);
     if (rc) return rc;
     esgx_wasm_validator *vm = NULL;
     rc = esgx_wasm_validator_new(m, &vm, err);
     if (rc == ESGX_OK) rc = esgx_wasm_validator_check_module(vm, err);
-    if (rc == ESGX_OK)
+    if (rc == ESGX_OK && lazy)
+        rc = esgx_wasm_check_module(m, vm, compile_threads(limits), esgx_wasm_exec_handlers(),
+                                    err);
+    else if (rc == ESGX_OK)
         rc = esgx_wasm_compile_module(m, vm, compile_threads(limits), esgx_wasm_exec_handlers(),
                                       err);
     esgx_wasm_validator_free(vm);
@@ -75,6 +85,7 @@ static uint64_t interp_bytes(const esgx_wasm_module *m)
 {
     const esgx_wasm_compiled *cm = m->compiled;
     uint64_t n = sizeof *cm + (uint64_t)m->n_funcs * sizeof(esgx_wasm_code);
+    if (cm->lazy) return n + m->n_funcs;   /* the code: lowered_bytes; grows[] */
     for (uint32_t i = 0; i < m->n_funcs; i++)
         n += (uint64_t)cm->codes[i].n_words * 4 + (uint64_t)cm->codes[i].n_ops * 2 + 32;
     return n;
@@ -97,7 +108,8 @@ int esgx_wasm_module_parse(const uint8_t *bytes, size_t len, const esgx_wasm_lim
     esgx_wasm_module *m = calloc(1, sizeof *m);
     if (!m)
         return esgx_err_set(err, ESGX_WASM_E_NOMEM, "out of memory");
-    int rc = parse_fused(m, bytes, len, limits, err);
+    /* the compiler tier makes the internal code of a function when it first needs it */
+    int rc = parse_fused(m, bytes, len, limits, tier == ESGX_WASM_TIER_JIT, err);
     if (rc != ESGX_OK) {
         esgx_wasm_compiled_free(m);
         esgx_wasm_module_release(m);
@@ -133,7 +145,9 @@ uint32_t esgx_wasm_module_jit_refused(const esgx_wasm_module *m)
 
 uint64_t esgx_wasm_module_code_bytes(const esgx_wasm_module *m)
 {
-    return m->interp_bytes + (m->jit ? esgx_wasm_jit_bytes(m->jit) : 0);
+    const esgx_wasm_compiled *cm = m->compiled;
+    return m->interp_bytes + atomic_load(&((esgx_wasm_compiled *)cm)->lowered_bytes) +
+           (m->jit ? esgx_wasm_jit_bytes(m->jit) : 0);
 }
 
 uint64_t esgx_wasm_module_memory_bytes(const esgx_wasm_module *m)

@@ -11,6 +11,7 @@
  * enough to be compiled by several threads.
  */
 #include "wasm_exec.h"
+#include "jit_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,6 +552,7 @@ static void big_module(buf *m, uint32_t n, const uint8_t *bad)
         if (bad && bad[i] == 1) putn(&body, "\x42\x00\x21\x00", 4); /* i64 into i32 */
         if (bad && bad[i] == 2) put(&body, 0xff);
         if (bad && bad[i] == 3) putn(&body, "\x41\x00\x41\x00\x41\x00\xfc\x08\x00\x00", 10);
+        if (i % 50 == 7) putn(&body, "\x41\x00\x40\x00\x1a", 5); /* memory.grow 0; drop */
         putn(&body, "\x20\x00\x41\x80\x08\x49\x0d\x00", 8); /* br_if 0 (x < 1024) */
         putn(&body, "\x0b\x20\x00\x0b", 4);            /* end; local.get 0; end */
         leb(&s, body.n);
@@ -575,6 +577,7 @@ static esgx_wasm_module *parse_threads(const buf *b, uint32_t threads, esgx_err 
     esgx_wasm_limits lim;
     esgx_wasm_limits_default(&lim);
     lim.compile_threads = threads;
+    lim.tier = ESGX_WASM_TIER_INTERP;   /* the fused pass (the compiler tier's is lazy) */
     esgx_wasm_module *m = NULL;
     memset(err, 0, sizeof *err);
     *rc = esgx_wasm_module_parse(b->p, b->n, &lim, &m, err);
@@ -613,6 +616,41 @@ static void test_fast_path(void)
         }
         esgx_wasm_module_free(m);
     }
+    /* the compiler tier's lazy form: no code at parse, each function's made on demand
+     * (out of order here) the same as the exact passes', grows[] as the jit finds it */
+    esgx_wasm_limits lim;
+    esgx_wasm_limits_default(&lim);
+    lim.tier = ESGX_WASM_TIER_JIT;
+    lim.compile_threads = 2;
+    esgx_wasm_module *lz = NULL;
+    memset(&err, 0, sizeof err);
+    rc = esgx_wasm_module_parse(b.p, b.n, &lim, &lz, &err);
+    CHECK(rc == 0 && lz, "lazy: rc %d (%s)", rc, err.msg);
+    if (lz && rc_ && esgx_wasm_module_tier(lz) == ESGX_WASM_TIER_JIT) {
+        esgx_wasm_compiled *cm = lz->compiled;
+        CHECK(cm->lazy && !cm->codes[0].words && !cm->codes[N - 1].words, "lazy: code made at parse");
+        for (uint32_t i = 0; i < N; i++) {
+            const esgx_wasm_code *x = &cm->codes[i], *y = &rc_->codes[i];
+            CHECK(x->n_params == y->n_params && x->n_results == y->n_results &&
+                      x->n_locals == y->n_locals && x->func_index == y->func_index,
+                  "lazy: function %u's header differs", i);
+        }
+        CHECK(esgx_wasm_lower(lz, N - 1, &err) == ESGX_OK, "lazy: %s", err.msg);
+        CHECK(cm->codes[N - 1].words && !cm->codes[N - 2].words, "lazy: lowered more than one");
+        CHECK(esgx_wasm_lower_all(lz, &err) == ESGX_OK, "lazy: %s", err.msg);
+        uint8_t *grows = malloc(N);
+        CHECK(grows && esgx_jit_grows(lz, grows) == ESGX_OK);
+        for (uint32_t i = 0; i < N; i++) {
+            const esgx_wasm_code *x = &cm->codes[i], *y = &rc_->codes[i];
+            CHECK(x->n_words == y->n_words && x->frame_size == y->frame_size &&
+                      !memcmp(x->words, y->words, (size_t)x->n_words * 4),
+                  "lazy: function %u compiled differently", i);
+            CHECK(!grows || grows[i] == cm->grows[i], "lazy: grows[%u] %d, jit's %d", i,
+                  cm->grows[i], grows ? grows[i] : -1);
+        }
+        free(grows);
+    }
+    esgx_wasm_module_free(lz);
     esgx_wasm_compiled_free(&ref);
     esgx_wasm_module_release(&ref);
 

@@ -273,6 +273,7 @@ static uint32_t refused_after_calls(esgx_wasm_tier tier, bool refuse)
     CHECK_RC(esgx_wasm_module_parse(empty_wasm, sizeof empty_wasm, &l, &m, &err), ESGX_OK);
     if (!m) return UINT32_MAX;
     CHECK(esgx_wasm_module_jit_refused(m) == 0);
+    CHECK_RC(esgx_wasm_lower_all(m, &err), ESGX_OK);   /* the compiler tier's is lazy */
     esgx_wasm_code *code = &((esgx_wasm_compiled *)m->compiled)->codes[0];
     if (refuse) {
         CHECK(code->n_ops == 2 && code->ops[1] == WOP_RET0, "f is not FUEL, RET0");
@@ -316,6 +317,7 @@ static int call_refused_callee(esgx_wasm_tier tier, bool refuse, uint32_t depth,
     esgx_err err;
     CHECK_RC(esgx_wasm_module_parse(calls_wasm, sizeof calls_wasm, &l, &m, &err), ESGX_OK);
     if (!m) return -1;
+    CHECK_RC(esgx_wasm_lower_all(m, &err), ESGX_OK);   /* the compiler tier's is lazy */
     esgx_wasm_code *g = &((esgx_wasm_compiled *)m->compiled)->codes[0];
     CHECK(g->n_ops == 2 && g->ops[1] == WOP_RET0, "g is not FUEL, RET0");
     if (refuse) {

@@ -32,6 +32,8 @@
 #include "wasm_opcodes.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ internal ops */
@@ -329,10 +331,37 @@ typedef struct esgx_wasm_code {
                                * what the code generator and the dump read */
 } esgx_wasm_code;
 
-/* m->compiled: one esgx_wasm_code per defined function (m->funcs[i] -> codes[i]). */
+/* m->compiled: one esgx_wasm_code per defined function (m->funcs[i] -> codes[i]).
+ * Lazy (esgx_wasm_check_module, the compiler tier): every body is validated at parse
+ * time but its internal code is made on demand (esgx_wasm_lower): until then a code
+ * has its header (n_params, n_results, n_locals, func_index) and words NULL; words is
+ * published last (release), so a reader that sees it (acquire) sees the rest. */
 typedef struct esgx_wasm_compiled {
     esgx_wasm_code *codes;
+    bool lazy;
+    _Atomic bool all_lowered;     /* lazy: every function lowered (esgx_wasm_lower_all) */
+    pthread_mutex_t lock;         /* lazy: held while lowering */
+    uint8_t *gv128;               /* lazy: per global index: v128? (kept for lowering) */
+    const void *const *handlers;  /* lazy: the interpreter's, threaded into the code */
+    uint8_t *grows;               /* lazy: per defined function, from its body: it holds
+                                   * memory.grow, call_indirect or a call of an import,
+                                   * or calls one that does (esgx_jit_grows's answer) */
+    _Atomic uint64_t lowered_bytes;   /* lazy: heap taken by the code lowered so far */
 } esgx_wasm_compiled;
+
+/* compile.c (lazy modules): makes the internal code of defined function i of m if it
+ * is not made yet (thread-safe). ESGX_OK, or ESGX_WASM_E_LIMIT ("too large once
+ * compiled") / ESGX_WASM_E_NOMEM: the function can then run on no tier. */
+int esgx_wasm_lower(const esgx_wasm_module *m, uint32_t i, esgx_err *err);
+/* compile.c: lowers every function of m not lowered yet (what interpreting any of
+ * them needs: the interpreter calls callees' code directly). ESGX_OK at once when m is
+ * not lazy or all are lowered; errors as esgx_wasm_lower. */
+int esgx_wasm_lower_all(const esgx_wasm_module *m, esgx_err *err);
+/* Whether code's internal code is made (always, on a module that is not lazy). */
+static inline bool esgx_wasm_code_lowered(const esgx_wasm_code *code)
+{
+    return __atomic_load_n(&code->words, __ATOMIC_ACQUIRE) != NULL;
+}
 
 /* code.c: checks that code->words, not threaded yet (op numbers in the head words),
  * decode exactly as a sequence of internal ops of their declared widths and that
@@ -518,6 +547,18 @@ uint64_t esgx_wasm_jit_bytes(const esgx_wasm_jit *j);
 /* For tests and figures: the reservations (chunks) j has mapped and the batches it has
  * placed (one RW -> RX flip each) so far; either pointer may be NULL. */
 void esgx_wasm_jit_counts(const esgx_wasm_jit *j, size_t *chunks, uint64_t *batches);
+/* For figures (bench/cold_bench.c): what j has compiled so far and what it cost. */
+typedef struct esgx_wasm_jit_stats {
+    size_t chunks;          /* reservations mapped */
+    uint64_t batches;       /* batches placed (one RW -> RX flip each, thunks included) */
+    uint64_t funcs;         /* functions compiled and placed */
+    uint64_t code_bytes;    /* bytes of their machine code (no padding, no thunks) */
+    uint64_t page_bytes;    /* pages holding code (esgx_wasm_jit_bytes without tables) */
+    uint64_t compile_ns;    /* time making the batches: internal code (lazy) + jit_ops.c */
+    uint64_t place_ns;      /* time placing batches: mprotect, copy, linking calls */
+} esgx_wasm_jit_stats;
+/* Fills *out with j's figures so far (takes j's lock). */
+void esgx_wasm_jit_stats_get(const esgx_wasm_jit *j, esgx_wasm_jit_stats *out);
 /* Runs code (of inst, whose module has the JIT tier) on the frame at slot fp_off like
  * esgx_wasm_exec_frame: compiled on its first call; interpreted when it cannot be
  * compiled or the thread's native stack is too small for max_call_depth. */

@@ -13,7 +13,8 @@
  *
  * module.c runs a faster form first: decode without scanning the bodies, the
  * module-level rules, then one pass per body that checks each instruction and
- * compiles it (several threads for large modules). Only if that fails does it run
+ * compiles it (several threads for large modules); on the compiler tier that pass
+ * only checks (esgx_wasm_check_module) and the code is made on demand. Only if that fails does it run
  * the three passes above, which name the error exactly as the spec orders them
  * (a malformed body anywhere wins over an invalid one earlier).
  *
@@ -215,6 +216,13 @@ int esgx_wasm_body_check_end(esgx_wasm_body_checker *v);
  * so the compiler does not depend on the interpreter. */
 int esgx_wasm_compile_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
                              const void *const *handlers, esgx_err *err);
+/* compile.c: the lazy form of esgx_wasm_compile_module (vm required): checks every
+ * body with vm (threads as there) and fills each code's header, but makes no internal
+ * code: esgx_wasm_lower makes a function's on demand (wasm_exec.h). Rejects what the
+ * fused pass rejects, and also any opcode the lowering has no row for, even in dead
+ * code (the caller then takes the exact path). */
+int esgx_wasm_check_module(esgx_wasm_module *m, esgx_wasm_validator *vm, uint32_t threads,
+                           const void *const *handlers, esgx_err *err);
 /* compile.c: frees what esgx_wasm_compile_module made (safe on a partly compiled module). */
 void esgx_wasm_compiled_free(esgx_wasm_module *m);
 /* decode.c: frees what esgx_wasm_decode allocated (not m itself). */
