@@ -20,8 +20,13 @@
  * slots: jit_ops.c reads and writes a half of a pinned pair in place for any scalar
  * op (movq, pextrq, pinsrq, movsd, pshufd ...), which is dearer than a scalar
  * register for integer uses, so a pair whose halves are used more as integers (other
- * than moves) than it is used otherwise is left out. The xmm registers go to scalar
- * float slots and pairs alike, best score first; a slot is in at most one pair.
+ * than moves) than it is used otherwise is left out, and so is a pair that overlaps
+ * another v128 operand (one at b - 1 or b + 1): the interpreter reuses such slots as
+ * scalars and as other pairs' halves, and a pinned pair then sends that work through
+ * its halves and is rebuilt from them on every op of the other (WAMR's SIMD example
+ * ran 1.7x slower with such pairs pinned, 4x faster without). The xmm registers go
+ * to scalar float slots and pairs alike, best score first; a slot is in at most one
+ * pair.
  * The same slots are often also half of a v128 operand at b - 1 or b + 1 (the operand
  * stack mixes scalars and v128s, so temporaries do not stay aligned), and a slot in a
  * scalar register may be half of a v128 operand: jit_vec.h puts such an operand
@@ -151,6 +156,9 @@ int esgx_jit_alloc(const esgx_wasm_code *code, const int8_t *gprs, int n_gprs,
             /* a whole xmm register, unless its halves are used more as integers
              * (other than moves) than it is used otherwise */
             if (xi >= n_xmms || pin[s] >= 0 || pin[s + 1] >= 0) continue;
+            /* a pair that overlaps another v128 operand's slots is rebuilt from
+             * halves on every op of the other: leave it in memory */
+            if (sc[s + 1].pv || (s > 0 && sc[s - 1].pv)) continue;
             if (sc[s].i - sc[s].mv + sc[s + 1].i - sc[s + 1].mv > cd[k].score) continue;
             pin[s] = (int8_t)(32 + xmms[xi]);
             pin[s + 1] = (int8_t)(48 + xmms[xi++]);
