@@ -65,6 +65,7 @@
  * Dead code after br / br_table / return / unreachable is skipped up to its else / end.
  */
 #include "compile_internal.h"
+#include "jit_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -1348,46 +1349,18 @@ static void *compile_worker(void *arg)
 }
 
 /* Every caller of a function that may grow may grow: grows[] closed over the direct
- * calls of the workers' edges (callee -> caller). ESGX_OK or ESGX_WASM_E_NOMEM. */
+ * calls of the workers' edges (esgx_jit_grows_close). ESGX_OK or ESGX_WASM_E_NOMEM. */
 static int close_grows(uint32_t nf, uint8_t *grows, const cworker *wk, uint32_t threads)
 {
-    uint32_t *cnt = calloc((size_t)nf + 1, sizeof *cnt);
-    uint32_t *queue = malloc((nf ? nf : 1) * sizeof *queue);
-    uint32_t *from = NULL, *pos = NULL;
+    const uint32_t **lists = malloc((threads ? threads : 1) * sizeof *lists);
+    size_t *ns = malloc((threads ? threads : 1) * sizeof *ns);
     int rc = ESGX_WASM_E_NOMEM;
-    if (!cnt || !queue) goto out;
-    size_t edges = 0;
-    for (uint32_t t = 0; t < threads; t++)
-        for (size_t e = 0; e < wk[t].n_edges; e += 2) {
-            cnt[wk[t].edges[e] + 1]++;
-            edges++;
-        }
-    for (uint32_t f = 0; f < nf; f++) cnt[f + 1] += cnt[f];
-    from = malloc((edges ? edges : 1) * sizeof *from);
-    pos = malloc((nf ? nf : 1) * sizeof *pos);
-    if (!from || !pos) goto out;
-    memcpy(pos, cnt, (size_t)nf * sizeof *pos);
-    for (uint32_t t = 0; t < threads; t++)
-        for (size_t e = 0; e < wk[t].n_edges; e += 2)
-            from[pos[wk[t].edges[e]]++] = wk[t].edges[e + 1];
-    size_t head = 0, tail = 0;
-    for (uint32_t f = 0; f < nf; f++)
-        if (grows[f]) queue[tail++] = f;
-    while (head < tail) {
-        uint32_t f = queue[head++];
-        for (uint32_t e = cnt[f]; e < cnt[f + 1]; e++) {
-            uint32_t g = from[e];
-            if (grows[g]) continue;
-            grows[g] = 1;
-            queue[tail++] = g;
-        }
+    if (lists && ns) {
+        for (uint32_t t = 0; t < threads; t++) lists[t] = wk[t].edges, ns[t] = wk[t].n_edges;
+        rc = esgx_jit_grows_close(nf, grows, lists, ns, threads);
     }
-    rc = ESGX_OK;
-out:
-    free(cnt);
-    free(queue);
-    free(from);
-    free(pos);
+    free(lists);
+    free(ns);
     return rc;
 }
 

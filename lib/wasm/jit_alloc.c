@@ -307,50 +307,25 @@ out:
 
 /* ------------------------------------------------------------------ memory growth */
 
-int esgx_jit_grows(const esgx_wasm_module *m, uint8_t *grows)
+int esgx_jit_grows_close(uint32_t nf, uint8_t *grows, const uint32_t *const *edges,
+                         const size_t *n_edges, uint32_t lists)
 {
-    uint32_t nf = m->n_funcs;
-    const esgx_wasm_compiled *cm = m->compiled;
-    /* the direct calls as callee -> caller edges (CSR), and the functions that grow */
     uint32_t *cnt = calloc((size_t)nf + 1, sizeof *cnt);
     uint32_t *queue = malloc((nf ? nf : 1) * sizeof *queue);
     uint32_t *from = NULL, *pos = NULL;
     int rc = ESGX_WASM_E_NOMEM;
     if (!cnt || !queue) goto out;
-    size_t edges = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t f = 0; f < nf; f++) {
-            const esgx_wasm_code *code = &cm->codes[f];
-            const uint32_t *w = code->words;
-            if (!pass) grows[f] = 0;
-            for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
-                int op = code->ops[i];
-                if (op == WOP_MEM_GROW || op == WOP_CALL_IMPORT || op == WOP_CALL_INDIRECT) {
-                    if (!pass) grows[f] = 1;
-                } else if (op == WOP_CALL) {
-                    const esgx_wasm_code *callee;
-                    memcpy(&callee, w + at + ESGX_WASM_OP_HEAD, sizeof callee);
-                    uint32_t ci = (uint32_t)(callee - cm->codes);
-                    if (ci < nf) {
-                        if (!pass) {
-                            cnt[ci + 1]++;
-                            edges++;
-                        } else {
-                            from[pos[ci]++] = f;
-                        }
-                    }
-                }
-                at += esgx_jit_op_width(w + at, op);
-            }
-        }
-        if (!pass) {
-            for (uint32_t f = 0; f < nf; f++) cnt[f + 1] += cnt[f];
-            from = malloc((edges ? edges : 1) * sizeof *from);
-            pos = malloc((nf ? nf : 1) * sizeof *pos);
-            if (!from || !pos) goto out;
-            memcpy(pos, cnt, (size_t)nf * sizeof *pos);
-        }
-    }
+    /* the callers of each callee, in one array (CSR) */
+    size_t total = 0;
+    for (uint32_t l = 0; l < lists; l++)
+        for (size_t e = 0; e < n_edges[l]; e += 2, total++) cnt[edges[l][e] + 1]++;
+    for (uint32_t f = 0; f < nf; f++) cnt[f + 1] += cnt[f];
+    from = malloc((total ? total : 1) * sizeof *from);
+    pos = malloc((nf ? nf : 1) * sizeof *pos);
+    if (!from || !pos) goto out;
+    memcpy(pos, cnt, (size_t)nf * sizeof *pos);
+    for (uint32_t l = 0; l < lists; l++)
+        for (size_t e = 0; e < n_edges[l]; e += 2) from[pos[edges[l][e]]++] = edges[l][e + 1];
     /* every caller of a function that may grow may grow */
     size_t head = 0, tail = 0;
     for (uint32_t f = 0; f < nf; f++)
@@ -370,5 +345,48 @@ out:
     free(queue);
     free(from);
     free(pos);
+    return rc;
+}
+
+int esgx_jit_grows(const esgx_wasm_module *m, uint8_t *grows)
+{
+    uint32_t nf = m->n_funcs;
+    const esgx_wasm_compiled *cm = m->compiled;
+    /* the direct calls as (callee, caller) pairs, and the functions that grow */
+    size_t n = 0, cap = 0;
+    uint32_t *edges = NULL;
+    for (uint32_t f = 0; f < nf; f++) {
+        const esgx_wasm_code *code = &cm->codes[f];
+        const uint32_t *w = code->words;
+        grows[f] = 0;
+        for (uint32_t at = 0, i = 0; i < code->n_ops; i++) {
+            int op = code->ops[i];
+            if (op == WOP_MEM_GROW || op == WOP_CALL_IMPORT || op == WOP_CALL_INDIRECT) {
+                grows[f] = 1;
+            } else if (op == WOP_CALL) {
+                const esgx_wasm_code *callee;
+                memcpy(&callee, w + at + ESGX_WASM_OP_HEAD, sizeof callee);
+                uint32_t ci = (uint32_t)(callee - cm->codes);
+                if (ci < nf) {
+                    if (n + 2 > cap) {
+                        size_t nc = cap ? cap * 2 : 256;
+                        uint32_t *ne = realloc(edges, nc * sizeof *ne);
+                        if (!ne) {
+                            free(edges);
+                            return ESGX_WASM_E_NOMEM;
+                        }
+                        edges = ne;
+                        cap = nc;
+                    }
+                    edges[n++] = ci;
+                    edges[n++] = f;
+                }
+            }
+            at += esgx_jit_op_width(w + at, op);
+        }
+    }
+    const uint32_t *lists[1] = {edges};
+    int rc = esgx_jit_grows_close(nf, grows, lists, &n, 1);
+    free(edges);
     return rc;
 }

@@ -123,6 +123,12 @@ int esgx_jit_live(const esgx_wasm_code *code, const uint32_t *pinned, uint32_t w
  * import or through a table (code outside the module may grow the memory), or calls
  * a function that may. Compiled code reloads memory after a direct call only then.
  * ESGX_OK or ESGX_WASM_E_NOMEM. */
+/* Closes grows[] (1: function f may grow memory) over direct calls: every caller of a
+ * function that may grow may grow. edges: `lists` arrays of (callee, caller) index
+ * pairs, n_edges[l] words each. ESGX_OK or ESGX_WASM_E_NOMEM. Shared by esgx_jit_grows
+ * and the parse of a lazy module (compile.c). */
+int esgx_jit_grows_close(uint32_t nf, uint8_t *grows, const uint32_t *const *edges,
+                         const size_t *n_edges, uint32_t lists);
 int esgx_jit_grows(const esgx_wasm_module *m, uint8_t *grows);
 
 /* jit_bounds.c: the facts about address slots the code generator keeps while it
